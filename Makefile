@@ -1,0 +1,54 @@
+# crmsync — two commands do everything: `make demo` and `make test`.
+SHELL := /bin/bash
+GOBIN ?= $(shell go env GOPATH)/bin
+TEMPORAL_VERSION := v1.5.1
+TEMPORAL ?= $(shell command -v temporal 2>/dev/null || echo $(GOBIN)/temporal)
+export TEMPORAL_CLI := $(TEMPORAL)
+DEMO_DIR ?= $(CURDIR)/.demo
+
+.PHONY: all build test test-short bench demo lint temporal-cli postgres clean
+
+all: build
+
+build:
+	go build -o bin/crmsync ./starter
+	go build -o bin/crmsync-worker ./worker
+	go build -o bin/sandbox ./sandbox/cmd/sandbox
+
+# The Temporal CLI (dev server + UI) is installed on first use; it takes about 5 minutes on
+# two cores. v1.5.1 is the last tag that `go install` accepts.
+temporal-cli: $(TEMPORAL)
+$(TEMPORAL):
+	@echo "Installing the Temporal CLI $(TEMPORAL_VERSION) into $(GOBIN) (about 5 minutes)…"
+	GOFLAGS= go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+# The store's PostgreSQL tests need the local server (127.0.0.1:5432, trust auth); start it
+# when it is installed but stopped.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start && sleep 2) || \
+	  echo "warning: no PostgreSQL on 127.0.0.1:5432; the PostgreSQL store tests will fail"
+
+test: temporal-cli postgres
+	go vet ./...
+	go test -count=1 -timeout 40m ./...
+
+test-short:
+	go test -count=1 -short ./...
+
+# Imports 50,000 contacts with their companies from the Sellsy simulator to the Mautic simulator
+# through a real dev server and worker, and prints the figures.
+bench: temporal-cli
+	go test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/
+
+demo: temporal-cli build
+	DEMO_DIR=$(DEMO_DIR) TEMPORAL=$(TEMPORAL) ./scripts/demo.sh
+
+lint:
+	gofmt -l . | (! grep .)
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	go run go.temporal.io/sdk/contrib/tools/workflowcheck@latest ./workflows/...
+
+clean:
+	rm -rf bin $(DEMO_DIR)

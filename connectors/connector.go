@@ -1,0 +1,96 @@
+// Package connectors defines what every system crmsync talks to must offer: a Connector that
+// describes, lists, finds and writes records, the Record it exchanges, and classified errors.
+//
+// Connectors own pagination, auth, token refresh, quotas and error classification; the engine
+// and the activities above them see only records and Errors.
+package connectors
+
+import (
+	"context"
+	"time"
+)
+
+// Object names shared by every connector. A system that calls them differently (Mautic's
+// "leads", weavy's "customer") maps them inside its connector.
+const (
+	ObjectCompany = "company"
+	ObjectContact = "contact"
+)
+
+// Record is one record of one system, in the system's own field names.
+//
+// Field values are normalised to a small set of Go types so that the engine can compare them
+// across systems: string, float64, bool, []string, or nil for empty.
+type Record struct {
+	ID        string         `json:"id"`
+	Fields    map[string]any `json:"fields"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	// Links holds references to records of other objects in the same system, keyed by object
+	// name: Links["company"] is the id of the contact's company in this system.
+	Links map[string]string `json:"links,omitempty"`
+}
+
+// Field describes one field of an object, as the system's API describes it.
+type Field struct {
+	Name     string   `json:"name"`
+	Label    string   `json:"label"`
+	Type     string   `json:"type"`
+	Required bool     `json:"required"`
+	ReadOnly bool     `json:"read_only"`
+	Options  []Option `json:"options,omitempty"`
+}
+
+// Option is one allowed value of a list field (select, multiselect).
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// ListQuery selects one page of records.
+type ListQuery struct {
+	// Since keeps records changed at or after this time; zero lists every record.
+	Since time.Time
+	// Cursor continues a listing where the previous page stopped; "" starts it.
+	Cursor string
+	// Limit is the page size wanted; the connector caps it at what the API allows.
+	Limit int
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Records []Record
+	// Cursor resumes the listing after this page. It is opaque, small and never holds
+	// personal data, so it may be heartbeated and kept in workflow history.
+	Cursor string
+	// More is false on the last page.
+	More bool
+}
+
+// Result is the outcome of writing one record. Results are aligned with the input.
+type Result struct {
+	ID      string // id of the record in the system (new id for a create)
+	Created bool   // a create made a new record (false when the system merged into an existing one)
+	Err     error  // a per-record *Error, usually KindInvalid; nil on success
+}
+
+// Connector exposes one system. Methods return a *Error (or wrap one) on failure.
+type Connector interface {
+	// System names the system ("sellsy", "mautic").
+	System() string
+	// Describe lists the fields of an object, custom fields included.
+	Describe(ctx context.Context, object string) ([]Field, error)
+	// List returns one page of records changed since q.Since.
+	List(ctx context.Context, object string, q ListQuery) (Page, error)
+	// Get returns the records with these ids; ids that do not exist are left out.
+	Get(ctx context.Context, object string, ids []string) ([]Record, error)
+	// FindByKey returns the records whose field equals one of values (e-mail comparisons
+	// ignore case).
+	FindByKey(ctx context.Context, object, field string, values []string) ([]Record, error)
+	// Create creates records and returns one Result per record, in order. The error is for a
+	// failure of the whole call; a bad record fails only its own Result.
+	Create(ctx context.Context, object string, records []Record) ([]Result, error)
+	// Update changes the given fields (and links) of existing records, identified by ID.
+	Update(ctx context.Context, object string, records []Record) ([]Result, error)
+	// Delete deletes records by id.
+	Delete(ctx context.Context, object string, ids []string) ([]Result, error)
+}

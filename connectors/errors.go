@@ -1,0 +1,81 @@
+package connectors
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind classifies a failure by what the caller should do about it.
+type Kind string
+
+const (
+	// KindRetryable: a transient failure (network, 5xx); retry with backoff.
+	KindRetryable Kind = "retryable"
+	// KindRateLimited: the quota is spent; retry after RetryAfter.
+	KindRateLimited Kind = "rate_limited"
+	// KindInvalid: the record itself was refused; quarantine it, retrying will not help.
+	KindInvalid Kind = "invalid_record"
+	// KindConfig: credentials, rights or settings are wrong; pause until a human fixes them.
+	KindConfig Kind = "configuration"
+)
+
+// Error is a classified failure of a system's API. Its message names the system, the
+// operation and the reason; it never carries record values or credentials.
+type Error struct {
+	Kind       Kind
+	System     string
+	Op         string // e.g. "POST /contacts"
+	Status     int    // HTTP status, 0 when there was no response
+	RetryAfter time.Duration
+	Message    string
+	// Fields maps a refused field to the system's reason (for KindInvalid).
+	Fields map[string]string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s %s: %s", e.System, e.Op, e.Kind)
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Kind == KindRateLimited && e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return s
+}
+
+// KindOf returns the kind of a classified error, or KindRetryable for any other error:
+// an unknown failure is assumed transient, and the retry policy bounds it.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindRetryable
+}
+
+// RetryAfterOf returns the delay a rate-limited error asks for, or zero.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.Kind == KindRateLimited {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// ClassifyStatus maps an HTTP status to a Kind the way every REST API here uses them.
+func ClassifyStatus(status int) Kind {
+	switch {
+	case status == 429:
+		return KindRateLimited
+	case status == 401 || status == 403 || status == 402:
+		return KindConfig
+	case status == 400 || status == 404 || status == 409 || status == 413 || status == 422:
+		return KindInvalid
+	default:
+		return KindRetryable
+	}
+}

@@ -1,0 +1,44 @@
+package simkit
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestKitCountsAndFaults(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v2/contacts/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	kit := New(1, func(w http.ResponseWriter, status int) { w.WriteHeader(status) })
+	kit.Register(mux)
+	srv := httptest.NewServer(kit.Wrap(mux))
+	defer srv.Close()
+
+	for i := 0; i < 3; i++ {
+		resp, err := http.Get(srv.URL + "/v2/contacts/" + string(rune('1'+i)))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 200, resp.StatusCode)
+	}
+	assert.Equal(t, 3, kit.Counts()["GET /v2/contacts/{id}"])
+
+	resp, err := http.Post(srv.URL+"/_sim/faults", "application/json", strings.NewReader(`{"rate_limit_rate":1}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	resp, err = http.Get(srv.URL + "/v2/contacts/9")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 429, resp.StatusCode)
+	assert.Equal(t, 4, kit.Total(), "admin requests are not counted, faulted ones are")
+}
+
+func TestFakeDataDeterministic(t *testing.T) {
+	assert.Equal(t, PersonAt(42), PersonAt(42))
+	assert.NotEqual(t, PersonAt(42).Email, PersonAt(43).Email)
+	assert.Equal(t, 8, PersonAt(42).Company)
+	assert.Len(t, CompanyAt(7).SIRET, 14)
+}
