@@ -1,0 +1,267 @@
+// Package config loads and validates connection files: the YAML document that says which two
+// systems a connection joins, which objects and fields it syncs, in which direction, and when.
+//
+// Secrets are never in the file: credentials name environment variables that the worker reads.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Direction says which way a field (or a whole connection) syncs.
+type Direction string
+
+const (
+	Both Direction = "both"   // either side's change travels; the most recent wins a conflict
+	AToB Direction = "a_to_b" // side A is the source; B is overwritten
+	BToA Direction = "b_to_a" // side B is the source; A is overwritten
+)
+
+// Connection is one connection file.
+type Connection struct {
+	// Name identifies the connection in workflow ids, the store and the CLI.
+	Name      string    `yaml:"name"`
+	A         System    `yaml:"a"`
+	B         System    `yaml:"b"`
+	Schedule  Schedule  `yaml:"schedule"`
+	Objects   []Object  `yaml:"objects"`
+	Direction Direction `yaml:"direction"` // default for fields that name none; "both" when empty
+
+	// File is where the connection was loaded from, for error messages.
+	File string `yaml:"-"`
+}
+
+// System is one side of a connection.
+type System struct {
+	// System is the connector type: sellsy, mautic.
+	System string `yaml:"system"`
+	// Settings are the connector's non-secret settings (URLs, quotas).
+	Settings map[string]string `yaml:"settings"`
+	// Credentials maps each credential the connector needs to the name of the environment
+	// variable that holds it.
+	Credentials map[string]string `yaml:"credentials"`
+}
+
+// Schedule sets when the incremental sync runs.
+type Schedule struct {
+	// Interval between incremental cycles; 15 minutes by default.
+	Interval Duration `yaml:"interval"`
+	// Overlap re-reads this much time before each cursor so that a record modified while a
+	// cycle ran is not missed; 2 minutes by default.
+	Overlap Duration `yaml:"overlap"`
+}
+
+// Object is one object pair of a connection (companies ⇄ companies, contacts ⇄ contacts).
+type Object struct {
+	// Name of the object pair, also the engine's object name: company, contact.
+	Name string `yaml:"name"`
+	// AObject and BObject name the object on each side; both default to Name.
+	AObject string `yaml:"a_object"`
+	BObject string `yaml:"b_object"`
+	// Match names the fields that identify the same record on both sides (e-mail for
+	// contacts; SIRET or name for companies).
+	Match FieldPair `yaml:"match"`
+	// Links names the object pairs this object links to: a contact's "company".
+	Links  []string `yaml:"links"`
+	Fields []Field  `yaml:"fields"`
+}
+
+// FieldPair names a field on each side.
+type FieldPair struct {
+	A string `yaml:"a"`
+	B string `yaml:"b"`
+}
+
+// Field maps one field of side A to one field of side B.
+type Field struct {
+	A         string    `yaml:"a"`
+	B         string    `yaml:"b"`
+	Direction Direction `yaml:"direction"`
+}
+
+// Key identifies the field mapping in snapshots.
+func (f Field) Key() string { return f.A + ">" + f.B }
+
+// Duration is a time.Duration written as "15m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (examples: 90s, 15m, 1h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Defaults applied by Parse.
+const (
+	DefaultInterval = 15 * time.Minute
+	DefaultOverlap  = 2 * time.Minute
+)
+
+// Load reads and validates one connection file.
+func Load(path string) (*Connection, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a connection file's content; path is used in messages.
+func Parse(path string, data []byte) (*Connection, error) {
+	var c Connection
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, yamlMessage(err))
+	}
+	c.File = path
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// LoadAll loads every *.yaml / *.yml file of the comma-separated list of files and folders.
+// Every file is validated; all problems are reported together.
+func LoadAll(paths string) ([]*Connection, error) {
+	var files []string
+	for _, p := range strings.Split(paths, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		for _, pattern := range []string{"*.yaml", "*.yml"} {
+			m, _ := filepath.Glob(filepath.Join(p, pattern))
+			files = append(files, m...)
+		}
+	}
+	sort.Strings(files)
+	var (
+		conns []*Connection
+		errs  []error
+		seen  = map[string]string{}
+	)
+	for _, f := range files {
+		c, err := Load(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if prev, dup := seen[c.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s: name: %q is already used by %s", f, c.Name, prev))
+			continue
+		}
+		seen[c.Name] = f
+		conns = append(conns, c)
+	}
+	return conns, errors.Join(errs...)
+}
+
+func (c *Connection) applyDefaults() {
+	if c.Schedule.Interval == 0 {
+		c.Schedule.Interval = Duration(DefaultInterval)
+	}
+	if c.Schedule.Overlap == 0 {
+		c.Schedule.Overlap = Duration(DefaultOverlap)
+	}
+	if c.Direction == "" {
+		c.Direction = Both
+	}
+	for i := range c.Objects {
+		o := &c.Objects[i]
+		if o.AObject == "" {
+			o.AObject = o.Name
+		}
+		if o.BObject == "" {
+			o.BObject = o.Name
+		}
+		for j := range o.Fields {
+			if o.Fields[j].Direction == "" {
+				o.Fields[j].Direction = c.Direction
+			}
+		}
+	}
+}
+
+// Object returns the object pair with this name.
+func (c *Connection) Object(name string) (*Object, bool) {
+	for i := range c.Objects {
+		if c.Objects[i].Name == name {
+			return &c.Objects[i], true
+		}
+	}
+	return nil, false
+}
+
+// ObjectNames lists the object pairs in sync order: an object comes after the objects it
+// links to (companies before contacts).
+func (c *Connection) ObjectNames() []string {
+	var order []string
+	done := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if done[name] {
+			return
+		}
+		done[name] = true
+		if o, ok := c.Object(name); ok {
+			for _, l := range o.Links {
+				visit(l)
+			}
+		}
+		order = append(order, name)
+	}
+	for _, o := range c.Objects {
+		visit(o.Name)
+	}
+	return order
+}
+
+// Secret returns the value of a credential from the environment.
+func (s System) Secret(key string) (string, error) {
+	env, ok := s.Credentials[key]
+	if !ok {
+		return "", fmt.Errorf("credentials.%s is not set for %s", key, s.System)
+	}
+	v := os.Getenv(env)
+	if v == "" {
+		return "", fmt.Errorf("environment variable %s (credentials.%s of %s) is empty", env, key, s.System)
+	}
+	return v, nil
+}
+
+// yamlMessage turns yaml.v3's decoding error into one line a user can act on.
+func yamlMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	for _, t := range []string{" in type config.Connection", " in type config.System", " in type config.Object", " in type config.Field", " in type config.Schedule", " in type config.FieldPair"} {
+		msg = strings.ReplaceAll(msg, t, "")
+	}
+	return msg
+}

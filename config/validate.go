@@ -1,0 +1,121 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// minInterval keeps a misconfigured connection from hammering the APIs.
+const minInterval = 10 * time.Second
+
+// Systems lists the connector types a connection may name, with the credentials each needs.
+var knownSystems = map[string][]string{
+	"sellsy": {"client_id", "client_secret"},
+	"mautic": {"username", "password"},
+}
+
+var (
+	namePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	envVarPattern = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+)
+
+// Validate checks the connection and returns every problem found, each naming the file, the
+// field and the reason.
+func (c *Connection) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s: %s", c.File, field, fmt.Sprintf(format, args...)))
+	}
+	if !namePattern.MatchString(c.Name) {
+		bad("name", "%q must be lower-case letters, digits and dashes (it becomes part of workflow ids)", c.Name)
+	}
+	for side, s := range map[string]System{"a": c.A, "b": c.B} {
+		need, ok := knownSystems[s.System]
+		if !ok {
+			bad(side+".system", "%q is not a supported system (supported: mautic, sellsy)", s.System)
+			continue
+		}
+		for _, key := range need {
+			env, ok := s.Credentials[key]
+			if !ok {
+				bad(side+".credentials."+key, "missing: name the environment variable that holds it")
+				continue
+			}
+			if !envVarPattern.MatchString(env) {
+				bad(side+".credentials."+key, "must be the NAME of an environment variable (like SELLSY_CLIENT_SECRET), not a value")
+			}
+		}
+	}
+	if !validDirection(c.Direction) {
+		bad("direction", "%q is not one of both, a_to_b, b_to_a", c.Direction)
+	}
+	if c.Schedule.Interval.Std() < minInterval {
+		bad("schedule.interval", "%s is too short (at least %s)", c.Schedule.Interval.Std(), minInterval)
+	}
+	if c.Schedule.Overlap.Std() < 0 {
+		bad("schedule.overlap", "must not be negative")
+	}
+	if len(c.Objects) == 0 {
+		bad("objects", "at least one object pair is needed")
+	}
+	names := map[string]bool{}
+	for i, o := range c.Objects {
+		at := fmt.Sprintf("objects[%d]", i)
+		if o.Name == "" {
+			bad(at+".name", "missing")
+		} else if names[o.Name] {
+			bad(at+".name", "%q appears twice", o.Name)
+		}
+		names[o.Name] = true
+		if o.Match.A == "" || o.Match.B == "" {
+			bad(at+".match", "both a and b are needed: the fields that identify the same %s on both sides", o.Name)
+		}
+		if len(o.Fields) == 0 {
+			bad(at+".fields", "no field is mapped")
+		}
+		seenA, seenB := map[string]bool{}, map[string]bool{}
+		for j, f := range o.Fields {
+			fat := fmt.Sprintf("%s.fields[%d]", at, j)
+			if f.A == "" || f.B == "" {
+				bad(fat, "both a and b are needed")
+				continue
+			}
+			if !validDirection(f.Direction) {
+				bad(fat+".direction", "%q is not one of both, a_to_b, b_to_a", f.Direction)
+			}
+			if seenA[f.A] {
+				bad(fat+".a", "%q is mapped twice", f.A)
+			}
+			if seenB[f.B] {
+				bad(fat+".b", "%q is mapped twice", f.B)
+			}
+			seenA[f.A], seenB[f.B] = true, true
+		}
+	}
+	for i, o := range c.Objects {
+		for _, l := range o.Links {
+			if !names[l] {
+				bad(fmt.Sprintf("objects[%d].links", i), "%q is not an object of this connection (objects: %s)", l, strings.Join(keys(names), ", "))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validDirection(d Direction) bool { return d == Both || d == AToB || d == BToA }
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

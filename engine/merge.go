@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Decision is what the merge of one pair of records asks for.
+type Decision struct {
+	// UpdateA and UpdateB hold the fields to write on each side, in that side's field names;
+	// nil when that side is already right.
+	UpdateA map[string]any
+	UpdateB map[string]any
+	// Snapshot holds, per field mapping, the canonical value both sides hold once the updates
+	// are written. It becomes the base of the next three-way merge.
+	Snapshot map[string]any
+	// Conflicts counts fields changed on both sides since the last sync, settled by the most
+	// recent change.
+	Conflicts int
+}
+
+// Merge decides, field by field, the value both records must hold, from the records as they
+// are now and the snapshot of the last sync (nil when the pair was never synced):
+//
+//   - a one-way field takes its source's value (the source wins) and is never written on its
+//     source; an empty source clears the target only when it was emptied since the last sync;
+//   - a two-way field changed on one side only takes that side's value;
+//   - a two-way field changed on both sides takes the most recently updated record's value;
+//   - on a first sync (no snapshot) a non-empty value beats an empty one, then the most recent
+//     record wins.
+//
+// Because the snapshot holds exactly what was written, a record that comes back holding our
+// own write is unchanged against it and produces no update: nothing echoes.
+func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]any) Decision {
+	d := Decision{Snapshot: make(map[string]any, len(fields))}
+	aNewer := !b.UpdatedAt.After(a.UpdatedAt) // ties go to side A
+	for _, f := range fields {
+		av, bv := a.Fields[f.A], b.Fields[f.B]
+		sv, synced := snapshot[f.Key()]
+		final, write := av, true
+		switch {
+		case Equal(av, bv):
+			final = av
+		case f.Direction == config.AToB:
+			final, write = av, !IsEmpty(av) || !IsEmpty(sv)
+		case f.Direction == config.BToA:
+			final, write = bv, !IsEmpty(bv) || !IsEmpty(sv)
+		case !synced:
+			switch {
+			case IsEmpty(bv):
+				final = av
+			case IsEmpty(av):
+				final = bv
+			case aNewer:
+				final = av
+			default:
+				final = bv
+			}
+		default:
+			aChanged, bChanged := !Equal(av, sv), !Equal(bv, sv)
+			switch {
+			case aChanged && !bChanged:
+				final = av
+			case bChanged && !aChanged:
+				final = bv
+			default:
+				d.Conflicts++
+				if aNewer {
+					final = av
+				} else {
+					final = bv
+				}
+			}
+		}
+		if !write {
+			// An empty one-way source that was empty before too: leave the target alone.
+			d.Snapshot[f.Key()] = nil
+			continue
+		}
+		d.Snapshot[f.Key()] = Canon(final)
+		if f.Direction != config.BToA && !Equal(final, bv) {
+			if d.UpdateB == nil {
+				d.UpdateB = map[string]any{}
+			}
+			d.UpdateB[f.B] = final
+		}
+		if f.Direction != config.AToB && !Equal(final, av) {
+			if d.UpdateA == nil {
+				d.UpdateA = map[string]any{}
+			}
+			d.UpdateA[f.A] = final
+		}
+	}
+	return d
+}
+
+// Unchanged reports whether every mapped field of a record read on one side still equals the
+// snapshot: such a record has nothing to propagate, so its counterpart need not be read.
+func Unchanged(fields []config.Field, side Side, r connectors.Record, snapshot map[string]any) bool {
+	if snapshot == nil {
+		return false
+	}
+	for _, f := range fields {
+		sv, ok := snapshot[f.Key()]
+		if !ok || !Equal(r.Fields[side.Field(f)], sv) {
+			return false
+		}
+	}
+	return true
+}
+
+// Side is one side of a connection.
+type Side string
+
+const (
+	A Side = "a"
+	B Side = "b"
+)
+
+// Other returns the opposite side.
+func (s Side) Other() Side {
+	if s == A {
+		return B
+	}
+	return A
+}
+
+// Field returns the name of a mapped field on this side.
+func (s Side) Field(f config.Field) string {
+	if s == A {
+		return f.A
+	}
+	return f.B
+}
+
+// MatchField returns the name of the match field on this side.
+func (s Side) MatchField(m config.FieldPair) string {
+	if s == A {
+		return m.A
+	}
+	return m.B
+}
+
+// Orient returns the (a, b) arguments of Merge for a record read on side s and its
+// counterpart on the other side.
+func Orient(s Side, read, other connectors.Record) (a, b connectors.Record) {
+	if s == A {
+		return read, other
+	}
+	return other, read
+}
+
+// Updates returns the decision's writes for the side a record was read on (own) and for the
+// other side.
+func (d Decision) Updates(s Side) (own, other map[string]any) {
+	if s == A {
+		return d.UpdateA, d.UpdateB
+	}
+	return d.UpdateB, d.UpdateA
+}

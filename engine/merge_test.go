@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+)
+
+var (
+	t0     = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	fields = []config.Field{
+		{A: "first_name", B: "firstname", Direction: config.Both},
+		{A: "phone_number", B: "phone", Direction: config.Both},
+		{A: "amount", B: "amount", Direction: config.AToB},
+		{A: "score", B: "points", Direction: config.BToA},
+	}
+)
+
+func rec(at time.Time, kv ...any) connectors.Record {
+	r := connectors.Record{Fields: map[string]any{}, UpdatedAt: at}
+	for i := 0; i < len(kv); i += 2 {
+		r.Fields[kv[i].(string)] = kv[i+1]
+	}
+	return r
+}
+
+func snap(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = Canon(kv[i+1])
+	}
+	return m
+}
+
+func TestMerge(t *testing.T) {
+	base := snap("first_name>firstname", "Ann", "phone_number>phone", "1", "amount>amount", "10", "score>points", 5.0)
+	tests := []struct {
+		name          string
+		a, b          connectors.Record
+		snapshot      map[string]any
+		wantA, wantB  map[string]any
+		wantConflicts int
+	}{
+		{
+			name:     "nothing changed: no writes (our own write coming back does not echo)",
+			a:        rec(t0, "first_name", "Ann", "phone_number", "1", "amount", "10", "score", 5.0),
+			b:        rec(t0.Add(time.Hour), "firstname", "Ann", "phone", "1", "amount", 10.0, "points", "5"),
+			snapshot: base,
+		},
+		{
+			name:     "changed on A only travels to B",
+			a:        rec(t0, "first_name", "Anne", "phone_number", "1", "amount", "10", "score", 5.0),
+			b:        rec(t0.Add(time.Hour), "firstname", "Ann", "phone", "1", "amount", "10", "points", 5.0),
+			snapshot: base,
+			wantB:    map[string]any{"firstname": "Anne"},
+		},
+		{
+			name:     "edits of different fields on each side merge",
+			a:        rec(t0, "first_name", "Anne", "phone_number", "1", "amount", "10", "score", 5.0),
+			b:        rec(t0.Add(time.Hour), "firstname", "Ann", "phone", "2", "amount", "10", "points", 5.0),
+			snapshot: base,
+			wantA:    map[string]any{"phone_number": "2"},
+			wantB:    map[string]any{"firstname": "Anne"},
+		},
+		{
+			name:          "conflict: most recent change wins (B newer)",
+			a:             rec(t0, "first_name", "Anna", "phone_number", "1", "amount", "10", "score", 5.0),
+			b:             rec(t0.Add(time.Minute), "firstname", "Annie", "phone", "1", "amount", "10", "points", 5.0),
+			snapshot:      base,
+			wantA:         map[string]any{"first_name": "Annie"},
+			wantConflicts: 1,
+		},
+		{
+			name:          "conflict: most recent change wins (A newer)",
+			a:             rec(t0.Add(time.Minute), "first_name", "Anna", "phone_number", "1", "amount", "10", "score", 5.0),
+			b:             rec(t0, "firstname", "Annie", "phone", "1", "amount", "10", "points", 5.0),
+			snapshot:      base,
+			wantB:         map[string]any{"firstname": "Anna"},
+			wantConflicts: 1,
+		},
+		{
+			name:     "one-way field: the source wins even when only the target changed",
+			a:        rec(t0, "first_name", "Ann", "phone_number", "1", "amount", "10", "score", 7.0),
+			b:        rec(t0.Add(time.Hour), "firstname", "Ann", "phone", "1", "amount", "99", "points", 5.0),
+			snapshot: base,
+			wantA:    map[string]any{"score": 5.0},
+			wantB:    map[string]any{"amount": "10"},
+		},
+		{
+			name:  "first sync: values fill the empty side, the more recent record wins a difference",
+			a:     rec(t0, "first_name", "Ann", "phone_number", nil, "amount", "10"),
+			b:     rec(t0.Add(time.Hour), "firstname", "Annie", "phone", "3", "points", 4.0),
+			wantA: map[string]any{"first_name": "Annie", "phone_number": "3", "score": 4.0},
+			wantB: map[string]any{"amount": "10"},
+		},
+		{
+			name:  "an empty one-way source never synced does not clear the target nor get written",
+			a:     rec(t0, "first_name", "Ann"),
+			b:     rec(t0, "firstname", "Ann", "amount", "12"),
+			wantA: nil,
+		},
+		{
+			name:     "a one-way source emptied since the last sync clears the target",
+			a:        rec(t0, "first_name", "Ann", "phone_number", "1", "amount", nil, "score", 5.0),
+			b:        rec(t0, "firstname", "Ann", "phone", "1", "amount", "10", "points", 5.0),
+			snapshot: base,
+			wantB:    map[string]any{"amount": nil},
+		},
+		{
+			name:     "numbers written as strings by one API equal numbers of the other",
+			a:        rec(t0, "first_name", " Ann ", "phone_number", "1", "amount", "10.0", "score", "5"),
+			b:        rec(t0, "firstname", "Ann", "phone", 1.0, "amount", 10.0, "points", 5.0),
+			snapshot: base,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Merge(fields, tt.a, tt.b, tt.snapshot)
+			assert.Equal(t, tt.wantA, d.UpdateA, "updates of A")
+			assert.Equal(t, tt.wantB, d.UpdateB, "updates of B")
+			assert.Equal(t, tt.wantConflicts, d.Conflicts)
+			// Once written, both sides agree with the new snapshot: a second merge is a no-op.
+			a2, b2 := apply(tt.a, d.UpdateA), apply(tt.b, d.UpdateB)
+			again := Merge(fields, a2, b2, d.Snapshot)
+			assert.Nil(t, again.UpdateA, "second merge writes nothing on A")
+			assert.Nil(t, again.UpdateB, "second merge writes nothing on B")
+		})
+	}
+}
+
+func apply(r connectors.Record, upd map[string]any) connectors.Record {
+	out := connectors.Record{Fields: map[string]any{}, UpdatedAt: r.UpdatedAt.Add(time.Second)}
+	for k, v := range r.Fields {
+		out.Fields[k] = v
+	}
+	for k, v := range upd {
+		out.Fields[k] = v
+	}
+	return out
+}
+
+func TestUnchanged(t *testing.T) {
+	s := snap("first_name>firstname", "Ann", "phone_number>phone", "1", "amount>amount", "10", "score>points", 5.0)
+	assert.True(t, Unchanged(fields, A, rec(t0, "first_name", "Ann", "phone_number", "1", "amount", "10", "score", "5"), s))
+	assert.False(t, Unchanged(fields, A, rec(t0, "first_name", "Anne", "phone_number", "1", "amount", "10", "score", 5.0), s))
+	assert.True(t, Unchanged(fields, B, rec(t0, "firstname", "Ann", "phone", "1", "amount", 10.0, "points", 5.0), s))
+	assert.False(t, Unchanged(fields, B, rec(t0), nil), "never synced")
+}
+
+func TestEqualAndCanon(t *testing.T) {
+	tests := []struct {
+		a, b any
+		want bool
+	}{
+		{nil, "", true},
+		{"  x ", "x", true},
+		{"15", 15.0, true},
+		{"15.5", 15.0, false},
+		{[]string{"b", "a"}, []any{"a", "b"}, true},
+		{[]string{}, nil, true},
+		{true, "true", false},
+		{true, true, true},
+		{"abc", 1.0, false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Equal(tt.a, tt.b), "%#v vs %#v", tt.a, tt.b)
+	}
+	assert.Equal(t, "jane.doe@example.com", MatchKey(" Jane.Doe@Example.COM "))
+	assert.Equal(t, "", MatchKey(nil))
+	assert.Equal(t, "acme sarl", MatchKey("ACME   SARL"))
+}

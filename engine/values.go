@@ -1,0 +1,128 @@
+// Package engine holds crmsync's sync logic as pure functions: comparing values across
+// systems, the per-field three-way merge against the last-synced snapshot, direction and
+// conflict rules, and the identity keys records are matched on. It does no I/O.
+package engine
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Canon returns the canonical form of a field value, the form snapshots keep and comparisons
+// use: nil for every kind of empty, trimmed strings, float64 numbers, bools, and sorted
+// string lists. Values read back from a JSON snapshot ([]any, json numbers) canonicalise to
+// the same form as the values they were made from.
+func Canon(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		s := strings.TrimSpace(x)
+		if s == "" {
+			return nil
+		}
+		return s
+	case float64:
+		return x
+	case float32:
+		return float64(x)
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case bool:
+		return x
+	case []string:
+		return canonList(x)
+	case []any:
+		list := make([]string, 0, len(x))
+		for _, e := range x {
+			if e == nil {
+				continue
+			}
+			list = append(list, fmt.Sprint(e))
+		}
+		return canonList(list)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func canonList(in []string) any {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Equal reports whether two values are the same once canonical. A number and a string
+// holding the same number are equal, since APIs write numbers both ways (Sellsy's numeric
+// custom fields are strings, Mautic's are numbers).
+func Equal(a, b any) bool {
+	a, b = Canon(a), Canon(b)
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		switch y := b.(type) {
+		case string:
+			return x == y
+		case float64:
+			f, err := strconv.ParseFloat(x, 64)
+			return err == nil && sameNumber(f, y)
+		}
+		return false
+	case float64:
+		switch y := b.(type) {
+		case float64:
+			return sameNumber(x, y)
+		case string:
+			f, err := strconv.ParseFloat(y, 64)
+			return err == nil && sameNumber(x, f)
+		}
+		return false
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case []string:
+		y, ok := b.([]string)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func sameNumber(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// IsEmpty reports whether a value is empty once canonical.
+func IsEmpty(v any) bool { return Canon(v) == nil }
+
+// MatchKey returns the normalised identity key of a value: e-mails and names compare without
+// case and surrounding space; SIRET numbers without spaces. "" means the record has no key.
+func MatchKey(v any) string {
+	s, ok := Canon(v).(string)
+	if !ok {
+		if f, isNum := Canon(v).(float64); isNum {
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		return ""
+	}
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
