@@ -1,0 +1,770 @@
+// Package sim simulates the Mautic 5 REST API (as served by Webmecanik Automation) for
+// contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters,
+// upserting /new, batch routes, company links, the hourly rate limit and Mautic's error bodies.
+// It keeps everything in memory and stays fast at tens of thousands of records.
+package sim
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors/internal/simkit"
+)
+
+// Options configures a simulator.
+type Options struct {
+	Username, Password string
+	RequestsPerHour    int // 0 → unlimited; when set, 429 past it
+	Seed               uint64
+	Now                func() time.Time // default time.Now
+}
+
+// Server is the simulated Mautic instance; it implements http.Handler for /api/... and /_sim/...
+type Server struct {
+	opts    Options
+	kit     *simkit.Kit
+	handler http.Handler
+
+	mu        sync.RWMutex
+	contacts  *store
+	companies *store
+
+	rlMu    sync.Mutex
+	rlStart time.Time
+	rlCount int
+}
+
+// MaxLimit caps the page size of a listing (Mautic has no documented cap; this keeps the
+// simulator's answers bounded).
+const MaxLimit = 1000
+
+// BatchMax is Mautic's api_batch_max_limit.
+const BatchMax = 200
+
+// New returns a simulator with no records.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{opts: o, contacts: newStore("contacts"), companies: newStore("companies")}
+	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
+		msg := "Internal Server Error"
+		if status == http.StatusTooManyRequests {
+			msg = "You exceeded the rate limit of API calls per hour."
+		}
+		writeError(w, status, msg, nil, nil)
+	})
+	mux := http.NewServeMux()
+	s.kit.Register(mux)
+	mux.HandleFunc("POST /_sim/seed", s.adminSeed)
+	mux.HandleFunc("GET /_sim/dump", s.adminDump)
+	mux.HandleFunc("POST /_sim/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	for _, st := range []*store{s.contacts, s.companies} {
+		base := "/api/" + st.object
+		mux.Handle("GET "+base, s.api(st, s.list))
+		mux.Handle("GET "+base+"/{id}", s.api(st, s.getOne))
+		mux.Handle("POST "+base+"/new", s.api(st, s.newOne))
+		mux.Handle("POST "+base+"/batch/new", s.api(st, s.batchNew))
+		mux.Handle("PATCH "+base+"/batch/edit", s.api(st, s.batchEdit))
+		mux.Handle("PUT "+base+"/batch/edit", s.api(st, s.batchEdit))
+		mux.Handle("DELETE "+base+"/batch/delete", s.api(st, s.batchDelete))
+		mux.Handle("PATCH "+base+"/{id}/edit", s.api(st, s.editOne))
+		mux.Handle("PUT "+base+"/{id}/edit", s.api(st, s.editOne))
+		mux.Handle("DELETE "+base+"/{id}/delete", s.api(st, s.deleteOne))
+	}
+	mux.Handle("POST /api/companies/{companyId}/contact/{contactId}/{action}", s.api(s.companies, s.companyContact))
+	mux.Handle("GET /api/fields/{object}", s.api(nil, s.fieldsList))
+	mux.Handle("/api/", s.api(nil, func(_ *store, w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "Requested URL not found: "+r.URL.Path, "not_found", nil)
+	}))
+	s.handler = s.kit.Wrap(mux)
+	return s
+}
+
+// ServeHTTP serves the API and the admin routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Kit returns the request counters and fault settings.
+func (s *Server) Kit() *simkit.Kit { return s.kit }
+
+// Reset drops every record and the rate-limit window.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.contacts.reset()
+	s.companies.reset()
+	s.mu.Unlock()
+	s.rlMu.Lock()
+	s.rlCount, s.rlStart = 0, time.Time{}
+	s.rlMu.Unlock()
+}
+
+func (s *Server) now() time.Time { return s.opts.Now().UTC().Truncate(time.Second) }
+
+// SeedPeople adds contacts for people first..first+n-1, their companies (each created once,
+// found by name) and the contact⇄company links. Seeded records were never edited:
+// dateModified is null.
+func (s *Server) SeedPeople(first, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for i := first; i < first+n; i++ {
+		p := simkit.PersonAt(i)
+		c := simkit.CompanyAt(p.Company)
+		comp := s.companies.findByKey(c.Name)
+		if comp == nil {
+			comp = s.companies.insert(map[string]any{
+				"companyname": c.Name, "companyemail": c.Email, "companyphone": c.Phone,
+				"companycity": c.City, "companycountry": "France", "siret": c.SIRET,
+			}, now)
+		}
+		if s.contacts.findByKey(p.Email) != nil {
+			continue
+		}
+		s.contacts.insert(map[string]any{
+			"firstname": p.FirstName, "lastname": p.LastName, "email": p.Email,
+			"phone": p.Phone, "position": p.Position, "company": c.Name,
+		}, now).company = comp.id
+	}
+}
+
+func (s *Server) store(object string) *store {
+	switch object {
+	case "contacts", "contact":
+		return s.contacts
+	case "companies", "company":
+		return s.companies
+	}
+	return nil
+}
+
+// Count returns the number of "contacts" or "companies".
+func (s *Server) Count(object string) int {
+	st := s.store(object)
+	if st == nil {
+		return 0
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(st.recs)
+}
+
+// Dump returns the read shape of every record of "contacts" or "companies", by id.
+func (s *Server) Dump(object string) []map[string]any {
+	st := s.store(object)
+	if st == nil {
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]map[string]any, 0, len(st.ids))
+	for _, id := range st.ids {
+		out = append(out, st.shape(st.recs[id]))
+	}
+	return out
+}
+
+func (s *Server) adminSeed(w http.ResponseWriter, r *http.Request) {
+	first, err1 := strconv.Atoi(r.URL.Query().Get("first"))
+	n, err2 := strconv.Atoi(r.URL.Query().Get("n"))
+	if err1 != nil || err2 != nil || n < 0 {
+		http.Error(w, "seed: first and n must be integers", http.StatusBadRequest)
+		return
+	}
+	s.SeedPeople(first, n)
+	simkit.WriteJSON(w, http.StatusOK, map[string]int{"contacts": s.Count("contacts"), "companies": s.Count("companies")})
+}
+
+func (s *Server) adminDump(w http.ResponseWriter, r *http.Request) {
+	obj := r.URL.Query().Get("object")
+	if s.store(obj) == nil {
+		http.Error(w, "dump: object must be contacts or companies", http.StatusBadRequest)
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, s.Dump(obj))
+}
+
+// ---- plumbing -----------------------------------------------------------------------------
+
+type handlerFunc func(st *store, w http.ResponseWriter, r *http.Request)
+
+// api wraps a handler with Mautic's auth and hourly rate limit.
+func (s *Server) api(st *store, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Mautic-Version", "5.1.0")
+		u, p, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(s.opts.Username)) != 1 ||
+			subtle.ConstantTimeCompare([]byte(p), []byte(s.opts.Password)) != 1 {
+			writeError(w, http.StatusUnauthorized, "API authorization denied.", "unauthorized", nil)
+			return
+		}
+		if lim := s.opts.RequestsPerHour; lim > 0 {
+			now := s.opts.Now()
+			s.rlMu.Lock()
+			if s.rlStart.IsZero() || now.Sub(s.rlStart) >= time.Hour {
+				s.rlStart, s.rlCount = now, 0
+			}
+			s.rlCount++
+			count, reset := s.rlCount, s.rlStart.Add(time.Hour)
+			s.rlMu.Unlock()
+			remaining := max(lim-count, 0)
+			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(lim))
+			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+			if count > lim {
+				writeError(w, http.StatusTooManyRequests,
+					fmt.Sprintf("You exceeded the rate limit of %d API calls per hour.", lim), nil, []any{})
+				return
+			}
+		}
+		h(st, w, r)
+	})
+}
+
+// writeError writes Mautic's error body {"errors":[{"message","code","type","details"}]}.
+func writeError(w http.ResponseWriter, status int, msg string, typ any, details any) {
+	e := map[string]any{"message": msg, "code": status, "type": typ}
+	if details != nil {
+		e["details"] = details
+	}
+	simkit.WriteJSON(w, status, map[string]any{"errors": []any{e}})
+}
+
+func writeValidation(w http.ResponseWriter, err error) {
+	if ve, ok := err.(*validationError); ok {
+		writeError(w, http.StatusBadRequest, ve.Error(), nil, map[string]any{ve.field: []string{ve.reason}})
+		return
+	}
+	writeError(w, http.StatusBadRequest, err.Error(), nil, nil)
+}
+
+func notFound(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, "Item was not found.", nil, nil)
+}
+
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 32<<20))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return fmt.Errorf("Request body is not valid JSON.")
+	}
+	raw = fromNumbers(raw)
+	b, _ := json.Marshal(raw)
+	return json.Unmarshal(b, v)
+}
+
+func fromNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = fromNumbers(e)
+		}
+	}
+	return v
+}
+
+func pathID(r *http.Request, name string) (int, bool) {
+	id, err := strconv.Atoi(r.PathValue(name))
+	return id, err == nil && id > 0
+}
+
+// ---- listing ------------------------------------------------------------------------------
+
+func (s *Server) list(st *store, w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	start, _ := strconv.Atoi(q.Get("start"))
+	start = max(start, 0)
+	limit := 30
+	if v := q.Get("limit"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			limit = n
+		}
+	}
+	limit = min(limit, MaxLimit)
+	orderBy := strings.TrimPrefix(strings.TrimPrefix(q.Get("orderBy"), "l."), "comp.")
+	if orderBy == "" {
+		orderBy = "id"
+	}
+	desc := strings.EqualFold(q.Get("orderByDir"), "desc")
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	clauses, err := st.buildClauses(parseBracketed(q, "where"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil, nil)
+		return
+	}
+	if _, ok := st.colKind(orderBy); !ok {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("orderBy: unknown column %q", orderBy), nil, nil)
+		return
+	}
+	search := s.searchFilter(st, q.Get("search"))
+
+	// Keyset fast path: a top-level "id gt|gte N" clause lets the scan start by binary search.
+	from := 0
+	for _, c := range clauses {
+		if c.col == "id" && (c.expr == "gt" || c.expr == "gte") {
+			n := int(c.num)
+			if c.expr == "gt" {
+				n++
+			}
+			from = max(from, sort.SearchInts(st.ids, n))
+		}
+	}
+	var matched []*rec
+	for _, id := range st.ids[from:] {
+		rc := st.recs[id]
+		if st.match(rc, clauses) && (search == nil || search(rc)) {
+			matched = append(matched, rc)
+		}
+	}
+	if orderBy != "id" || desc {
+		sort.SliceStable(matched, func(i, j int) bool {
+			d := cmpAny(st.colValue(matched[i], orderBy), st.colValue(matched[j], orderBy))
+			if d == 0 {
+				d = matched[i].id - matched[j].id
+			}
+			if desc {
+				return d > 0
+			}
+			return d < 0
+		})
+	}
+	total := len(matched)
+	page := matched[min(start, total):min(start+limit, total)]
+
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, `{"total":"%d","%s":{`, total, st.object)
+	for i, rc := range page {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		b, _ := json.Marshal(st.shape(rc))
+		fmt.Fprintf(&buf, `"%d":`, rc.id)
+		buf.Write(b)
+	}
+	buf.WriteString("}}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// cmpAny orders values with NULL first, as MySQL does ascending.
+func cmpAny(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	switch x := a.(type) {
+	case float64:
+		if y, ok := b.(float64); ok {
+			return cmpFloat(x, y)
+		}
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.Compare(y)
+		}
+	}
+	return strings.Compare(strings.ToLower(fmt.Sprint(a)), strings.ToLower(fmt.Sprint(b)))
+}
+
+// searchFilter implements a small part of Mautic's search: "ids:1,2,3", "email:x", "name:x",
+// "company:x" and free text matched against the main text fields.
+func (s *Server) searchFilter(st *store, search string) func(*rec) bool {
+	search = strings.TrimSpace(search)
+	if search == "" {
+		return nil
+	}
+	cmd, arg, hasCmd := strings.Cut(search, ":")
+	contains := func(v any, needle string) bool {
+		x, _ := v.(string)
+		return strings.Contains(strings.ToLower(x), strings.ToLower(strings.Trim(needle, `"%`)))
+	}
+	if hasCmd {
+		switch cmd {
+		case "ids":
+			set := map[int]bool{}
+			for _, p := range strings.Split(arg, ",") {
+				if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil {
+					set[n] = true
+				}
+			}
+			return func(r *rec) bool { return set[r.id] }
+		case "email":
+			return func(r *rec) bool { return contains(r.fields["email"], arg) }
+		case "company":
+			return func(r *rec) bool { return contains(r.fields["company"], arg) || contains(r.fields["companyname"], arg) }
+		case "name":
+			return func(r *rec) bool {
+				return contains(r.fields["firstname"], arg) || contains(r.fields["lastname"], arg) || contains(r.fields["companyname"], arg)
+			}
+		}
+	}
+	keys := []string{"firstname", "lastname", "email", "company", "companyname", "companyemail", "companycity"}
+	return func(r *rec) bool {
+		for _, k := range keys {
+			if contains(r.fields[k], search) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// ---- single-record routes -----------------------------------------------------------------
+
+func (s *Server) getOne(st *store, w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rc := st.recs[id]
+	if !ok || rc == nil {
+		notFound(w)
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{st.single: st.shape(rc)})
+}
+
+// itemError is an error for one record: status and message.
+type itemError struct {
+	status int
+	err    error
+}
+
+// create runs POST /new for one body. Contacts dedupe on email; companies on companyname
+// unless force (single /new only, as Mautic's CompanyApiController does).
+func (s *Server) create(st *store, body map[string]any, dedupe bool) (*rec, int, *itemError) {
+	vals, err := st.prepare(body, modeCreate)
+	if err != nil {
+		return nil, 0, &itemError{http.StatusBadRequest, err}
+	}
+	if dedupe {
+		if ex := st.findByKey(vals[st.keyField]); ex != nil {
+			if ie := s.update(st, ex, body, vals, modePatch); ie != nil {
+				return nil, 0, ie
+			}
+			return ex, http.StatusOK, nil
+		}
+	}
+	if err := st.checkRequired(vals, nil); err != nil {
+		return nil, 0, &itemError{http.StatusBadRequest, err}
+	}
+	links, ie := s.companiesParam(st, body)
+	if ie != nil {
+		return nil, 0, ie
+	}
+	rc := st.insert(vals, s.now())
+	s.applyLinks(st, rc, links)
+	return rc, http.StatusCreated, nil
+}
+
+// update applies prepared values to an existing record and sets dateModified.
+func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writeMode) *itemError {
+	if err := st.checkRequired(vals, rc); mode == modePut && err != nil {
+		return &itemError{http.StatusBadRequest, err}
+	}
+	links, ie := s.companiesParam(st, body)
+	if ie != nil {
+		return ie
+	}
+	st.apply(rc, vals, mode)
+	s.applyLinks(st, rc, links)
+	now := s.now()
+	rc.modified = &now
+	return nil
+}
+
+// companiesParam reads "companies" (company ids) from a contact body; nil when absent.
+func (s *Server) companiesParam(st *store, body map[string]any) ([]int, *itemError) {
+	raw, ok := body["companies"]
+	if st != s.contacts || !ok {
+		return nil, nil
+	}
+	var list []any
+	switch x := raw.(type) {
+	case []any:
+		list = x
+	case nil:
+	default:
+		list = []any{x}
+	}
+	ids := []int{}
+	for _, v := range list {
+		n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(v)))
+		if err != nil || s.companies.recs[n] == nil {
+			return nil, &itemError{http.StatusBadRequest, &validationError{"companies", "The company does not exist."}}
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}
+
+// applyLinks makes the last given company the contact's primary one; an empty list unlinks.
+func (s *Server) applyLinks(st *store, rc *rec, ids []int) {
+	if ids == nil || st != s.contacts {
+		return
+	}
+	if len(ids) == 0 {
+		rc.company = 0
+		rc.fields["company"] = nil
+		return
+	}
+	s.link(rc, s.companies.recs[ids[len(ids)-1]])
+}
+
+func (s *Server) link(contact, company *rec) {
+	contact.company = company.id
+	contact.fields["company"] = company.fields["companyname"]
+}
+
+func (s *Server) newOne(st *store, w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := decodeBody(r, &body); err != nil || body == nil {
+		writeError(w, http.StatusBadRequest, "Request body is not valid JSON.", nil, nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	force := r.URL.Query().Get("force") == "1" || body["force"] == true || body["force"] == "1"
+	rc, status, ie := s.create(st, body, !force)
+	if ie != nil {
+		writeValidation(w, ie.err)
+		return
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", fmt.Sprintf("/api/%s/%d", st.object, rc.id))
+	}
+	simkit.WriteJSON(w, status, map[string]any{st.single: st.shape(rc)})
+}
+
+// edit runs PATCH/PUT /{id}/edit for one body: PATCH 404s on a missing id, PUT creates it.
+func (s *Server) edit(st *store, id int, body map[string]any, put bool) (*rec, int, *itemError) {
+	mode := modePatch
+	if put {
+		mode = modePut
+	}
+	rc := st.recs[id]
+	if rc == nil {
+		if !put || id <= 0 {
+			return nil, 0, &itemError{http.StatusNotFound, fmt.Errorf("Item was not found.")}
+		}
+		rc, status, ie := s.create(st, body, false)
+		return rc, status, ie
+	}
+	vals, err := st.prepare(body, mode)
+	if err != nil {
+		return nil, 0, &itemError{http.StatusBadRequest, err}
+	}
+	if ie := s.update(st, rc, body, vals, mode); ie != nil {
+		return nil, 0, ie
+	}
+	return rc, http.StatusOK, nil
+}
+
+func (s *Server) editOne(st *store, w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r, "id")
+	var body map[string]any
+	if err := decodeBody(r, &body); err != nil || body == nil {
+		writeError(w, http.StatusBadRequest, "Request body is not valid JSON.", nil, nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc, status, ie := s.edit(st, id, body, r.Method == http.MethodPut)
+	if ie != nil {
+		if ie.status == http.StatusNotFound {
+			notFound(w)
+		} else {
+			writeValidation(w, ie.err)
+		}
+		return
+	}
+	simkit.WriteJSON(w, status, map[string]any{st.single: st.shape(rc)})
+}
+
+func (s *Server) deleteOne(st *store, w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r, "id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc := st.recs[id]
+	if rc == nil {
+		notFound(w)
+		return
+	}
+	shape := st.shape(rc)
+	s.deleteRec(st, id)
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{st.single: shape})
+}
+
+func (s *Server) deleteRec(st *store, id int) {
+	st.remove(id)
+	if st == s.companies {
+		for _, c := range s.contacts.recs {
+			if c.company == id {
+				c.company = 0
+			}
+		}
+	}
+}
+
+// ---- batch routes -------------------------------------------------------------------------
+
+func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request) ([]map[string]any, bool) {
+	var items []map[string]any
+	if err := decodeBody(r, &items); err != nil {
+		writeError(w, http.StatusBadRequest, "Request body must be a JSON array of objects.", nil, nil)
+		return nil, false
+	}
+	if len(items) > BatchMax {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
+		return nil, false
+	}
+	return items, true
+}
+
+// batchResponse is aligned with the request: entity (null on error), status code, and errors
+// keyed by item index.
+func batchResponse(st *store, recs []*rec, codes []int, errs map[string]any) map[string]any {
+	ents := make([]any, len(recs))
+	for i, rc := range recs {
+		if rc != nil {
+			ents[i] = st.shape(rc)
+		}
+	}
+	return map[string]any{st.object: ents, "statusCodes": codes, "errors": errs}
+}
+
+func batchItemError(ie *itemError) map[string]any {
+	return map[string]any{"message": ie.err.Error(), "code": ie.status, "type": "api"}
+}
+
+func (s *Server) batchNew(st *store, w http.ResponseWriter, r *http.Request) {
+	items, ok := s.decodeBatch(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs, codes, errs := make([]*rec, len(items)), make([]int, len(items)), map[string]any{}
+	for i, body := range items {
+		// Contacts dedupe per item (LeadApiController::getNewEntity); the batch route of
+		// companies does not go through CompanyApiController::newEntityAction, so no dedupe.
+		rc, status, ie := s.create(st, body, st == s.contacts)
+		if ie != nil {
+			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
+			continue
+		}
+		recs[i], codes[i] = rc, status
+	}
+	simkit.WriteJSON(w, http.StatusCreated, batchResponse(st, recs, codes, errs))
+}
+
+func (s *Server) batchEdit(st *store, w http.ResponseWriter, r *http.Request) {
+	items, ok := s.decodeBatch(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs, codes, errs := make([]*rec, len(items)), make([]int, len(items)), map[string]any{}
+	for i, body := range items {
+		id, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(body["id"])))
+		if err != nil {
+			ie := &itemError{http.StatusBadRequest, &validationError{"id", "An id is required."}}
+			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
+			continue
+		}
+		rc, status, ie := s.edit(st, id, body, r.Method == http.MethodPut)
+		if ie != nil {
+			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
+			continue
+		}
+		recs[i], codes[i] = rc, status
+	}
+	simkit.WriteJSON(w, http.StatusOK, batchResponse(st, recs, codes, errs))
+}
+
+func (s *Server) batchDelete(st *store, w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(r.URL.Query().Get("ids"), ",")
+	if len(parts) > BatchMax {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ents, errs := []any{}, map[string]any{}
+	for i, p := range parts {
+		id, _ := strconv.Atoi(strings.TrimSpace(p))
+		rc := st.recs[id]
+		if rc == nil {
+			errs[strconv.Itoa(i)] = map[string]any{"message": "Item was not found.", "code": 404, "type": "api"}
+			continue
+		}
+		ents = append(ents, st.shape(rc))
+		s.deleteRec(st, id)
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{st.object: ents, "errors": errs})
+}
+
+// ---- company links and fields -------------------------------------------------------------
+
+func (s *Server) companyContact(_ *store, w http.ResponseWriter, r *http.Request) {
+	compID, _ := pathID(r, "companyId")
+	contactID, _ := pathID(r, "contactId")
+	action := r.PathValue("action")
+	if action != "add" && action != "remove" {
+		writeError(w, http.StatusNotFound, "Requested URL not found: "+r.URL.Path, "not_found", nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	comp, contact := s.companies.recs[compID], s.contacts.recs[contactID]
+	if comp == nil || contact == nil {
+		notFound(w)
+		return
+	}
+	if action == "add" {
+		s.link(contact, comp)
+	} else if contact.company == compID {
+		contact.company = 0
+		contact.fields["company"] = nil
+	}
+	now := s.now()
+	contact.modified = &now
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"success": 1})
+}
+
+func (s *Server) fieldsList(_ *store, w http.ResponseWriter, r *http.Request) {
+	st := s.store(r.PathValue("object"))
+	if st == nil {
+		notFound(w)
+		return
+	}
+	list := make([]any, len(st.fields))
+	for i, f := range st.fields {
+		list[i] = f.apiShape(st.apiObject)
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"total": len(list), "fields": list})
+}

@@ -1,0 +1,402 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func start(t *testing.T, o Options) (*Server, *httptest.Server, *clock) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	o.Username, o.Password, o.Now = "admin", "s3cret", c.now
+	s := New(o)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts, c
+}
+
+// call sends a request with basic auth and decodes the JSON answer (ordered keys are kept in raw).
+func call(t *testing.T, ts *httptest.Server, method, path string, body any) (int, map[string]any, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, ts.URL+path, rd)
+	require.NoError(t, err)
+	req.SetBasicAuth("admin", "s3cret")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out, raw
+}
+
+// keysInOrder returns the keys of the JSON object at obj[key] in document order.
+func keysInOrder(t *testing.T, raw []byte, key string) []string {
+	t.Helper()
+	var top map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(raw, &top))
+	dec := json.NewDecoder(bytes.NewReader(top[key]))
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	require.Equal(t, json.Delim('{'), tok, "list must be a JSON object")
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		require.NoError(t, err)
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		require.NoError(t, dec.Decode(&skip))
+	}
+	return keys
+}
+
+func TestListShapeTotalStringAndOrder(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	s.SeedPeople(0, 50)
+	assert.Equal(t, 50, s.Count("contacts"))
+	assert.Equal(t, 10, s.Count("companies"))
+
+	status, out, raw := call(t, ts, "GET", "/api/contacts?limit=5&orderBy=id&orderByDir=desc", nil)
+	require.Equal(t, 200, status)
+	assert.Equal(t, "50", out["total"], "total is a string")
+	assert.Equal(t, []string{"50", "49", "48", "47", "46"}, keysInOrder(t, raw, "contacts"))
+
+	status, out, raw = call(t, ts, "GET", "/api/contacts", nil)
+	require.Equal(t, 200, status)
+	assert.Len(t, out["contacts"], 30, "default limit is 30")
+	assert.Equal(t, "1", keysInOrder(t, raw, "contacts")[0])
+
+	c := out["contacts"].(map[string]any)["1"].(map[string]any)
+	assert.Nil(t, c["dateModified"], "seeded contacts were never edited")
+	assert.Equal(t, "2026-03-01T10:00:00+00:00", c["dateAdded"])
+	fields := c["fields"].(map[string]any)
+	all := fields["all"].(map[string]any)
+	assert.Equal(t, "person000000@example.com", all["email"])
+	assert.Equal(t, "Conseil Paris 00000", all["company"])
+	assert.Equal(t, []any{}, fields["personal"], "empty groups are []")
+	core := fields["core"].(map[string]any)["email"].(map[string]any)
+	assert.Equal(t, "person000000@example.com", core["value"])
+	assert.Equal(t, "6", core["id"])
+
+	status, _, raw = call(t, ts, "GET", "/api/contacts?where[0][col]=email&where[0][expr]=eq&where[0][val]=nobody@x.org", nil)
+	require.Equal(t, 200, status)
+	assert.JSONEq(t, `{"total":"0","contacts":{}}`, string(raw), "an empty list is {}")
+
+	status, out, raw = call(t, ts, "GET", "/api/companies?limit=3&orderBy=companyname", nil)
+	require.Equal(t, 200, status)
+	assert.Equal(t, "10", out["total"])
+	assert.Equal(t, []string{"10", "2", "9"}, keysInOrder(t, raw, "companies"), "order follows orderBy")
+	status, out, _ = call(t, ts, "GET", "/api/companies/1", nil)
+	require.Equal(t, 200, status)
+	comp := out["company"].(map[string]any)
+	assert.Equal(t, "10000000000010", comp["fields"].(map[string]any)["all"].(map[string]any)["siret"])
+}
+
+func TestWhereFilters(t *testing.T) {
+	s, ts, clk := start(t, Options{})
+	s.SeedPeople(0, 20) // ids 1..20, dateAdded 10:00, dateModified null
+	clk.advance(time.Hour)
+	for _, id := range []int{3, 7} {
+		status, _, _ := call(t, ts, "PATCH", fmt.Sprintf("/api/contacts/%d/edit", id), map[string]any{"position": "Boss"})
+		require.Equal(t, 200, status)
+	}
+	clk.advance(time.Hour)
+	status, _, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "new@example.com"})
+	require.Equal(t, 201, status) // id 21, added 12:00
+
+	w := func(pairs ...string) string {
+		v := url.Values{}
+		for i := 0; i < len(pairs); i += 2 {
+			v.Add(pairs[i], pairs[i+1])
+		}
+		return v.Encode()
+	}
+	tests := []struct {
+		name  string
+		query string
+		want  []string
+	}{
+		{"eq is case-insensitive", w("where[0][col]", "email", "where[0][expr]", "eq", "where[0][val]", "PERSON000004@example.com"), []string{"5"}},
+		{"neq", w("where[0][col]", "id", "where[0][expr]", "neq", "where[0][val]", "1", "limit", "2"), []string{"2", "3"}},
+		{"gt on id", w("where[0][col]", "id", "where[0][expr]", "gt", "where[0][val]", "18"), []string{"19", "20", "21"}},
+		{"gte lte", w("where[0][col]", "id", "where[0][expr]", "gte", "where[0][val]", "4", "where[1][col]", "id", "where[1][expr]", "lte", "where[1][val]", "5"), []string{"4", "5"}},
+		{"lt", w("where[0][col]", "id", "where[0][expr]", "lt", "where[0][val]", "3"), []string{"1", "2"}},
+		{"in csv", w("where[0][col]", "email", "where[0][expr]", "in", "where[0][val]", "person000001@example.com,Person000002@Example.com,x@y.z"), []string{"2", "3"}},
+		{"like", w("where[0][col]", "email", "where[0][expr]", "like", "where[0][val]", "person00001%"), []string{"11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}},
+		{"isNull on date_modified", w("where[0][col]", "date_modified", "where[0][expr]", "isNull", "where[1][col]", "id", "where[1][expr]", "lte", "where[1][val]", "4"), []string{"1", "2", "4"}},
+		{"isNotNull on date_modified", w("where[0][col]", "date_modified", "where[0][expr]", "isNotNull"), []string{"3", "7"}},
+		{"gte date ignores null", w("where[0][col]", "date_modified", "where[0][expr]", "gte", "where[0][val]", "2026-03-01 10:30:00"), []string{"3", "7"}},
+		{"orX/andX incremental", w(
+			"where[0][expr]", "orX",
+			"where[0][val][0][col]", "date_modified", "where[0][val][0][expr]", "gte", "where[0][val][0][val]", "2026-03-01 10:30:00",
+			"where[0][val][1][expr]", "andX",
+			"where[0][val][1][val][0][col]", "date_modified", "where[0][val][1][val][0][expr]", "isNull",
+			"where[0][val][1][val][1][col]", "date_added", "where[0][val][1][val][1][expr]", "gte", "where[0][val][1][val][1][val]", "2026-03-01 10:30:00",
+		), []string{"3", "7", "21"}},
+		{"search ids", w("search", "ids:2,9"), []string{"2", "9"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out, raw := call(t, ts, "GET", "/api/contacts?"+tc.query, nil)
+			require.Equal(t, 200, status, string(raw))
+			got := keysInOrder(t, raw, "contacts")
+			if !strings.Contains(tc.query, "limit") {
+				assert.Equal(t, fmt.Sprint(len(tc.want)), out["total"])
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+
+	status, out, _ := call(t, ts, "GET", "/api/contacts?where[0][col]=nope&where[0][expr]=eq&where[0][val]=1", nil)
+	assert.Equal(t, 400, status)
+	assert.NotEmpty(t, out["errors"])
+}
+
+func TestNewDedupeAndEdit(t *testing.T) {
+	s, ts, clk := start(t, Options{})
+	s.SeedPeople(0, 5)
+	clk.advance(time.Minute)
+
+	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "PERSON000001@example.com", "mobile": "+33 6 00", "firstname": ""})
+	assert.Equal(t, 200, status, "an existing e-mail is updated, not duplicated")
+	c := out["contact"].(map[string]any)
+	assert.EqualValues(t, 2, c["id"])
+	all := c["fields"].(map[string]any)["all"].(map[string]any)
+	assert.Equal(t, "+33 6 00", all["mobile"])
+	assert.Equal(t, "Louis", all["firstname"], "blank values are ignored on POST")
+	assert.Equal(t, "2026-03-01T10:01:00+00:00", c["dateModified"])
+	assert.Equal(t, 5, s.Count("contacts"))
+
+	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "fresh@example.com", "lastname": "Neuf"})
+	assert.Equal(t, 201, status)
+	assert.EqualValues(t, 6, out["contact"].(map[string]any)["id"])
+	assert.Nil(t, out["contact"].(map[string]any)["dateModified"])
+
+	status, _, _ = call(t, ts, "PATCH", "/api/contacts/999/edit", map[string]any{"firstname": "X"})
+	assert.Equal(t, 404, status, "PATCH does not create")
+	status, out, _ = call(t, ts, "PUT", "/api/contacts/999/edit", map[string]any{"email": "put@example.com"})
+	assert.Equal(t, 201, status, "PUT creates a missing contact")
+	assert.Equal(t, 7, s.Count("contacts"))
+
+	status, out, _ = call(t, ts, "PUT", "/api/contacts/1/edit", map[string]any{"email": "person000000@example.com"})
+	assert.Equal(t, 200, status)
+	assert.Nil(t, out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["firstname"], "PUT replaces")
+
+	status, out, _ = call(t, ts, "PATCH", "/api/contacts/2/edit", map[string]any{"mobile": "", "overwriteWithBlank": true})
+	assert.Equal(t, 200, status)
+	assert.Nil(t, out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["mobile"])
+
+	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "not-an-email"})
+	assert.Equal(t, 400, status)
+	e := out["errors"].([]any)[0].(map[string]any)
+	assert.Contains(t, e["message"], "email:")
+	assert.Contains(t, e["details"], "email")
+
+	status, _, _ = call(t, ts, "DELETE", "/api/contacts/6/delete", nil)
+	assert.Equal(t, 200, status)
+	status, _, _ = call(t, ts, "GET", "/api/contacts/6", nil)
+	assert.Equal(t, 404, status)
+
+	// Companies: /new dedupes on the name unless force=1; the name is required.
+	status, _, _ = call(t, ts, "POST", "/api/companies/new", map[string]any{"companyname": "conseil paris 00000", "siret": "1"})
+	assert.Equal(t, 200, status)
+	status, _, _ = call(t, ts, "POST", "/api/companies/new?force=1", map[string]any{"companyname": "Conseil Paris 00000"})
+	assert.Equal(t, 201, status)
+	status, out, _ = call(t, ts, "POST", "/api/companies/new", map[string]any{"companyemail": "a@b.fr"})
+	assert.Equal(t, 400, status)
+	assert.Contains(t, out["errors"].([]any)[0].(map[string]any)["message"], "companyname")
+}
+
+func TestBatch(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	s.SeedPeople(0, 3)
+
+	tooMany := make([]map[string]any, 201)
+	for i := range tooMany {
+		tooMany[i] = map[string]any{"email": fmt.Sprintf("b%d@example.com", i)}
+	}
+	status, _, _ := call(t, ts, "POST", "/api/contacts/batch/new", tooMany)
+	assert.Equal(t, 400, status)
+	assert.Equal(t, 3, s.Count("contacts"))
+
+	status, out, _ := call(t, ts, "POST", "/api/contacts/batch/new", []map[string]any{
+		{"email": "one@example.com"},
+		{"email": "bad"},
+		{"email": "person000002@example.com", "mobile": "06"},
+		{"email": "two@example.com", "interests": []string{"CRM", "ERP"}},
+	})
+	require.Equal(t, 201, status)
+	assert.Equal(t, []any{201.0, 400.0, 200.0, 201.0}, out["statusCodes"])
+	ents := out["contacts"].([]any)
+	require.Len(t, ents, 4, "entities are aligned with the request")
+	assert.Nil(t, ents[1])
+	assert.EqualValues(t, 3, ents[2].(map[string]any)["id"])
+	assert.Equal(t, "CRM|ERP", ents[3].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["interests"])
+	errs := out["errors"].(map[string]any)
+	require.Contains(t, errs, "1")
+	assert.Equal(t, "api", errs["1"].(map[string]any)["type"])
+	assert.Contains(t, errs["1"].(map[string]any)["message"], "email")
+
+	status, out, _ = call(t, ts, "PATCH", "/api/contacts/batch/edit", []map[string]any{
+		{"id": 1, "position": "CEO"}, {"id": 999, "position": "x"}, {"position": "no id"},
+	})
+	require.Equal(t, 200, status)
+	assert.Equal(t, []any{200.0, 404.0, 400.0}, out["statusCodes"])
+	assert.Len(t, out["errors"], 2)
+
+	status, out, _ = call(t, ts, "PUT", "/api/contacts/batch/edit", []map[string]any{{"id": 999, "email": "put@example.com"}})
+	require.Equal(t, 200, status)
+	assert.Equal(t, []any{201.0}, out["statusCodes"])
+
+	status, out, _ = call(t, ts, "POST", "/api/companies/batch/new", []map[string]any{{"companyname": "ACME"}, {"companyindustry": "Nope", "companyname": "B"}})
+	require.Equal(t, 201, status)
+	assert.Equal(t, []any{201.0, 400.0}, out["statusCodes"])
+
+	status, out, _ = call(t, ts, "DELETE", "/api/contacts/batch/delete?ids=1,2,999", nil)
+	require.Equal(t, 200, status)
+	assert.Len(t, out["contacts"], 2)
+	assert.Contains(t, out["errors"], "2")
+}
+
+func TestCompanyLinks(t *testing.T) {
+	s, ts, clk := start(t, Options{})
+	s.SeedPeople(0, 10) // companies 1 (people 0-4) and 2 (people 5-9)
+	clk.advance(time.Minute)
+
+	status, out, _ := call(t, ts, "POST", "/api/companies/2/contact/1/add", nil)
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 1, out["success"])
+	_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
+	c := out["contact"].(map[string]any)
+	assert.Equal(t, "Bâtiment Paris 00001", c["fields"].(map[string]any)["all"].(map[string]any)["company"])
+	assert.NotNil(t, c["dateModified"])
+
+	status, _, _ = call(t, ts, "POST", "/api/companies/2/contact/1/remove", nil)
+	require.Equal(t, 200, status)
+	_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
+	assert.Nil(t, out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["company"])
+
+	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "linked@example.com", "companies": []int{1}})
+	require.Equal(t, 201, status)
+	assert.Equal(t, "Conseil Paris 00000", out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["company"])
+
+	status, _, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "l2@example.com", "companies": []int{42}})
+	assert.Equal(t, 400, status)
+	status, _, _ = call(t, ts, "POST", "/api/companies/42/contact/1/add", nil)
+	assert.Equal(t, 404, status)
+}
+
+func TestFieldsAPI(t *testing.T) {
+	_, ts, _ := start(t, Options{})
+	status, out, _ := call(t, ts, "GET", "/api/fields/company", nil)
+	require.Equal(t, 200, status)
+	byAlias := map[string]map[string]any{}
+	for _, f := range out["fields"].([]any) {
+		m := f.(map[string]any)
+		byAlias[m["alias"].(string)] = m
+	}
+	require.Contains(t, byAlias, "siret")
+	assert.Equal(t, "text", byAlias["siret"]["type"])
+	assert.Equal(t, true, byAlias["companyname"]["isRequired"])
+	list := byAlias["companyindustry"]["properties"].(map[string]any)["list"].([]any)
+	assert.Equal(t, map[string]any{"label": "Agriculture", "value": "Agriculture"}, list[0])
+
+	status, out, _ = call(t, ts, "GET", "/api/fields/contact", nil)
+	require.Equal(t, 200, status)
+	assert.GreaterOrEqual(t, len(out["fields"].([]any)), 10)
+}
+
+func TestAuthAndRateLimit(t *testing.T) {
+	s, ts, clk := start(t, Options{RequestsPerHour: 3})
+	s.SeedPeople(0, 1)
+
+	req, _ := http.NewRequest("GET", ts.URL+"/api/contacts", nil)
+	req.SetBasicAuth("admin", "wrong")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+	e := body["errors"].([]any)[0].(map[string]any)
+	assert.EqualValues(t, 401, e["code"])
+	assert.NotEmpty(t, e["message"])
+	assert.NotContains(t, fmt.Sprint(body), "s3cret")
+
+	for i := 0; i < 3; i++ {
+		status, _, _ := call(t, ts, "GET", "/api/contacts", nil)
+		assert.Equal(t, 200, status)
+	}
+	status, out, _ := call(t, ts, "GET", "/api/contacts", nil)
+	assert.Equal(t, 429, status)
+	assert.Contains(t, out["errors"].([]any)[0].(map[string]any)["message"], "3 API calls per hour")
+	clk.advance(time.Hour)
+	status, _, _ = call(t, ts, "GET", "/api/contacts", nil)
+	assert.Equal(t, 200, status, "a new hour opens a new window")
+
+	// Admin routes need no auth and are not counted.
+	resp, err = http.Get(ts.URL + "/_sim/dump?object=contacts")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, 6, s.Kit().Counts()["GET /api/contacts"], "the 401, three 200s, the 429 and the 200")
+}
+
+func TestAdminAndFaults(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	resp, err := http.Post(ts.URL+"/_sim/seed?first=0&n=12", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 12, s.Count("contacts"))
+	assert.Len(t, s.Dump("companies"), 3)
+
+	resp, err = http.Post(ts.URL+"/_sim/faults", "application/json", strings.NewReader(`{"error_rate":1}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	status, out, _ := call(t, ts, "GET", "/api/contacts", nil)
+	assert.Equal(t, 500, status)
+	assert.NotEmpty(t, out["errors"])
+
+	resp, err = http.Post(ts.URL+"/_sim/reset", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 0, s.Count("contacts"))
+}
+
+func TestLargeListingIsFast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	s, ts, _ := start(t, Options{})
+	s.SeedPeople(0, 60000)
+	assert.Equal(t, 12000, s.Count("companies"))
+	began := time.Now()
+	status, _, raw := call(t, ts, "GET", "/api/contacts?limit=200&orderBy=id&where[0][col]=id&where[0][expr]=gt&where[0][val]=59000", nil)
+	require.Equal(t, 200, status)
+	assert.Len(t, keysInOrder(t, raw, "contacts"), 200)
+	assert.Less(t, time.Since(began), 2*time.Second)
+}

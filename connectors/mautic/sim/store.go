@@ -1,0 +1,374 @@
+package sim
+
+import (
+	"fmt"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// rec is one contact or company.
+type rec struct {
+	id       int
+	fields   map[string]any // alias → string, float64 (number) or nil
+	added    time.Time
+	modified *time.Time // nil until the first edit, as in Mautic
+	company  int        // contacts: primary company id, 0 for none
+}
+
+// store holds one object's records with an index by id and by lower-cased unique key.
+type store struct {
+	object       string // "contacts" | "companies"
+	single       string // "contact" | "company"
+	apiObject    string // "lead" | "company" (fields API)
+	keyField     string // "email" | "companyname"
+	fields       []fieldDef
+	groups       []string
+	fieldByAlias map[string]fieldDef
+	recs         map[int]*rec
+	ids          []int // sorted ascending
+	byKey        map[string][]int
+	nextID       int
+}
+
+func newStore(object string) *store {
+	s := &store{object: object}
+	if object == "contacts" {
+		s.single, s.apiObject, s.keyField, s.fields, s.groups = "contact", "lead", "email", contactFields, contactGroups
+	} else {
+		s.single, s.apiObject, s.keyField, s.fields, s.groups = "company", "company", "companyname", companyFields, companyGroups
+	}
+	s.fieldByAlias = map[string]fieldDef{}
+	for _, f := range s.fields {
+		s.fieldByAlias[f.Alias] = f
+	}
+	s.reset()
+	return s
+}
+
+func (s *store) reset() {
+	s.recs = map[int]*rec{}
+	s.ids = nil
+	s.byKey = map[string][]int{}
+	s.nextID = 1
+}
+
+func keyOf(v any) string {
+	x, _ := v.(string)
+	return strings.ToLower(strings.TrimSpace(x))
+}
+
+func (s *store) index(r *rec) {
+	if k := keyOf(r.fields[s.keyField]); k != "" {
+		s.byKey[k] = append(s.byKey[k], r.id)
+	}
+}
+
+func (s *store) unindex(r *rec) {
+	k := keyOf(r.fields[s.keyField])
+	ids := s.byKey[k]
+	for i, id := range ids {
+		if id == r.id {
+			ids = append(ids[:i], ids[i+1:]...)
+			break
+		}
+	}
+	if len(ids) == 0 {
+		delete(s.byKey, k)
+	} else {
+		s.byKey[k] = ids
+	}
+}
+
+// findByKey returns the oldest record with this unique key, or nil.
+func (s *store) findByKey(v any) *rec {
+	if ids := s.byKey[keyOf(v)]; len(ids) > 0 {
+		return s.recs[ids[0]]
+	}
+	return nil
+}
+
+func (s *store) insert(fields map[string]any, now time.Time) *rec {
+	r := &rec{id: s.nextID, fields: fields, added: now}
+	s.nextID++
+	for _, f := range s.fields {
+		if _, ok := r.fields[f.Alias]; !ok {
+			r.fields[f.Alias] = f.Default
+		}
+	}
+	s.recs[r.id] = r
+	s.ids = append(s.ids, r.id) // ids only grow, so the slice stays sorted
+	s.index(r)
+	return r
+}
+
+func (s *store) remove(id int) {
+	r := s.recs[id]
+	if r == nil {
+		return
+	}
+	s.unindex(r)
+	delete(s.recs, id)
+	i := sort.SearchInts(s.ids, id)
+	if i < len(s.ids) && s.ids[i] == id {
+		s.ids = append(s.ids[:i], s.ids[i+1:]...)
+	}
+}
+
+// validationError is a form error on one field.
+type validationError struct {
+	field, reason string
+}
+
+func (e *validationError) Error() string { return e.field + ": " + e.reason }
+
+// writeMode says how blanks and absent fields are treated.
+type writeMode int
+
+const (
+	modeCreate writeMode = iota // POST new: blanks ignored unless overwriteWithBlank
+	modePatch                   // PATCH edit: same
+	modePut                     // PUT edit: full replacement, blanks overwrite
+)
+
+// prepare validates body and returns the field values to set. It never changes r.
+func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, error) {
+	overwriteBlank := mode == modePut
+	if b, ok := body["overwriteWithBlank"].(bool); ok && b {
+		overwriteBlank = true
+	}
+	out := map[string]any{}
+	for alias, raw := range body {
+		f, ok := s.fieldByAlias[alias]
+		if !ok {
+			continue // unknown keys (ipAddress, tags, owner, id, ...) are not fields
+		}
+		v, err := normaliseInput(f, raw)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil && !overwriteBlank {
+			continue
+		}
+		if f.Type == "number" && v == float64(0) && mode != modePut {
+			continue // "assume 0 was not meant to overwrite"
+		}
+		out[alias] = v
+	}
+	return out, nil
+}
+
+func normaliseInput(f fieldDef, raw any) (any, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	switch f.Type {
+	case "number":
+		switch x := raw.(type) {
+		case float64:
+			return x, nil
+		case bool:
+			if x {
+				return float64(1), nil
+			}
+			return float64(0), nil
+		case string:
+			if strings.TrimSpace(x) == "" {
+				return nil, nil
+			}
+			n, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil {
+				return nil, &validationError{f.Alias, "This value is not valid."}
+			}
+			return n, nil
+		}
+		return nil, &validationError{f.Alias, "This value is not valid."}
+	case "multiselect":
+		var vals []string
+		switch x := raw.(type) {
+		case []any:
+			for _, v := range x {
+				vals = append(vals, fmt.Sprint(v))
+			}
+		case string:
+			if x != "" {
+				vals = strings.Split(x, "|")
+			}
+		default:
+			return nil, &validationError{f.Alias, "This value is not valid."}
+		}
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		for _, v := range vals {
+			if !inList(f.List, v) {
+				return nil, &validationError{f.Alias, "One or more of the given values is invalid."}
+			}
+		}
+		return strings.Join(vals, "|"), nil
+	}
+	var s string
+	switch x := raw.(type) {
+	case string:
+		s = x
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		s = "0"
+		if x {
+			s = "1"
+		}
+	default:
+		return nil, &validationError{f.Alias, "This value is not valid."}
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	switch f.Type {
+	case "email":
+		if a, err := mail.ParseAddress(s); err != nil || a.Address != s || !strings.Contains(s[strings.IndexByte(s, '@'):], ".") {
+			return nil, &validationError{f.Alias, "This value is not a valid email address."}
+		}
+	case "select":
+		if !inList(f.List, s) {
+			return nil, &validationError{f.Alias, "The value you selected is not a valid choice."}
+		}
+	}
+	return s, nil
+}
+
+func inList(l []option, v string) bool {
+	for _, o := range l {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// apply sets prepared values on r (PUT clears every field not given).
+func (s *store) apply(r *rec, vals map[string]any, mode writeMode) {
+	s.unindex(r)
+	if mode == modePut {
+		for _, f := range s.fields {
+			if _, ok := vals[f.Alias]; !ok {
+				r.fields[f.Alias] = f.Default
+			}
+		}
+	}
+	for k, v := range vals {
+		r.fields[k] = v
+	}
+	s.index(r)
+}
+
+// checkRequired reports the first required field left empty.
+func (s *store) checkRequired(vals map[string]any, r *rec) error {
+	for _, f := range s.fields {
+		if !f.Required {
+			continue
+		}
+		v, ok := vals[f.Alias]
+		if !ok && r != nil {
+			v = r.fields[f.Alias]
+		}
+		if v == nil || v == "" {
+			return &validationError{f.Alias, "A value is required."}
+		}
+	}
+	return nil
+}
+
+const dateLayout = "2006-01-02T15:04:05-07:00" // PHP format('c')
+
+func fmtDate(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Format(dateLayout)
+}
+
+// readValue is a field value as fields.all shows it: numbers cast to int (or float with a scale).
+func readValue(f fieldDef, v any) any {
+	if f.Type == "number" && v != nil {
+		x := toFloat(v)
+		if f.Scale == 0 {
+			return int64(x)
+		}
+		return x
+	}
+	return v
+}
+
+// shape is the read shape of a record (contactDetails / companyDetails).
+func (s *store) shape(r *rec) map[string]any {
+	all := map[string]any{"id": r.id}
+	groups := map[string]any{}
+	for _, g := range s.groups {
+		gm := map[string]any{}
+		for _, f := range s.fields {
+			if f.Group != g {
+				continue
+			}
+			v := readValue(f, r.fields[f.Alias])
+			all[f.Alias] = v
+			var sv any
+			if v != nil {
+				sv = fmt.Sprint(v)
+			}
+			gm[f.Alias] = map[string]any{
+				"id": strconv.Itoa(f.ID), "label": f.Label, "alias": f.Alias, "type": f.Type, "group": f.Group,
+				"object": s.apiObject, "is_fixed": boolStr(f.Fixed), "properties": f.properties(),
+				"default_value": f.Default, "value": sv,
+			}
+		}
+		if len(gm) == 0 {
+			groups[g] = []any{} // empty groups serialise as []
+		} else {
+			groups[g] = gm
+		}
+	}
+	groups["all"] = all
+	added := r.added
+	out := map[string]any{
+		"id":             r.id,
+		"isPublished":    true,
+		"dateAdded":      fmtDate(&added),
+		"dateModified":   fmtDate(r.modified),
+		"createdBy":      1,
+		"createdByUser":  "API",
+		"modifiedBy":     nil,
+		"modifiedByUser": nil,
+		"fields":         groups,
+	}
+	if r.modified != nil {
+		out["modifiedBy"], out["modifiedByUser"] = 1, "API"
+	}
+	if s.object == "contacts" {
+		out["owner"] = nil
+		out["points"] = readValue(s.fieldByAlias["points"], r.fields["points"])
+		out["color"] = nil
+		out["lastActive"] = nil
+		out["dateIdentified"] = fmtDate(&added)
+		out["ipAddresses"] = []any{}
+		out["tags"] = []any{}
+		out["utmtags"] = []any{}
+		out["stage"] = nil
+		out["preferredProfileImage"] = "gravatar"
+		out["doNotContact"] = []any{}
+		out["frequencyRules"] = []any{}
+	} else {
+		out["score"] = 0
+	}
+	return out
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
