@@ -1,0 +1,890 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors/internal/simkit"
+)
+
+// writeError writes the V2 error body: {"error":{"code","message","details","context"}}.
+// Details is an empty array when there are none, as in the real 404 fixture.
+func writeError(w http.ResponseWriter, status int, message string, details map[string]string) {
+	var d any = []any{}
+	if len(details) > 0 {
+		d = details
+	}
+	simkit.WriteJSON(w, status, map[string]any{"error": map[string]any{
+		"code": status, "message": message, "details": d, "context": nil,
+	}})
+}
+
+func notFound(w http.ResponseWriter) { writeError(w, http.StatusNotFound, "Not Found", nil) }
+
+func invalid(w http.ResponseWriter, bad map[string]string) {
+	f := firstBad(bad)
+	writeError(w, http.StatusBadRequest,
+		fmt.Sprintf("Le contenu de la requête est invalide: le champ '%s' est invalide: %s", f, bad[f]), bad)
+}
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /oauth2/access-tokens", s.token)
+
+	mux.HandleFunc("GET /v2/companies", s.api(s.list(true, false)))
+	mux.HandleFunc("POST /v2/companies/search", s.api(s.list(true, true)))
+	mux.HandleFunc("POST /v2/companies", s.api(s.create(true)))
+	mux.HandleFunc("GET /v2/companies/{id}", s.api(s.get(true)))
+	mux.HandleFunc("PUT /v2/companies/{id}", s.api(s.update(true)))
+	mux.HandleFunc("DELETE /v2/companies/{id}", s.api(s.delete(true)))
+	mux.HandleFunc("GET /v2/companies/{id}/contacts", s.api(s.linked(true)))
+	mux.HandleFunc("POST /v2/companies/{companyId}/contacts/{contactId}", s.api(s.link))
+	mux.HandleFunc("DELETE /v2/companies/{companyId}/contacts/{contactId}", s.api(s.unlink))
+	mux.HandleFunc("GET /v2/companies/{id}/custom-fields", s.api(s.getCF(true)))
+	mux.HandleFunc("PUT /v2/companies/{id}/custom-fields", s.api(s.putCF(true)))
+
+	mux.HandleFunc("GET /v2/contacts", s.api(s.list(false, false)))
+	mux.HandleFunc("POST /v2/contacts/search", s.api(s.list(false, true)))
+	mux.HandleFunc("POST /v2/contacts", s.api(s.create(false)))
+	mux.HandleFunc("GET /v2/contacts/{id}", s.api(s.get(false)))
+	mux.HandleFunc("PUT /v2/contacts/{id}", s.api(s.update(false)))
+	mux.HandleFunc("DELETE /v2/contacts/{id}", s.api(s.delete(false)))
+	mux.HandleFunc("GET /v2/contacts/{id}/companies", s.api(s.linked(false)))
+	mux.HandleFunc("GET /v2/contacts/{id}/custom-fields", s.api(s.getCF(false)))
+	mux.HandleFunc("PUT /v2/contacts/{id}/custom-fields", s.api(s.putCF(false)))
+
+	mux.HandleFunc("GET /v2/custom-fields", s.api(s.listCFDefs))
+
+	mux.HandleFunc("POST /_sim/seed", func(w http.ResponseWriter, r *http.Request) {
+		first, err1 := strconv.Atoi(r.URL.Query().Get("first"))
+		n, err2 := strconv.Atoi(r.URL.Query().Get("n"))
+		if err1 != nil || err2 != nil || n < 0 {
+			http.Error(w, "seed: first and n must be integers", http.StatusBadRequest)
+			return
+		}
+		s.SeedPeople(first, n)
+		simkit.WriteJSON(w, http.StatusOK, map[string]int{"companies": s.Count("companies"), "contacts": s.Count("contacts")})
+	})
+	mux.HandleFunc("GET /_sim/dump", func(w http.ResponseWriter, r *http.Request) {
+		obj := r.URL.Query().Get("object")
+		if s.storeOf(obj) == nil {
+			http.Error(w, "dump: object must be companies or contacts", http.StatusBadRequest)
+			return
+		}
+		simkit.WriteJSON(w, http.StatusOK, s.Dump(obj))
+	})
+	mux.HandleFunc("POST /_sim/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// ---- auth and quotas ----
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	var grant, id, secret string
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var b struct {
+			GrantType    string `json:"grant_type"`
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "malformed JSON body"})
+			return
+		}
+		grant, id, secret = b.GrantType, b.ClientID, b.ClientSecret
+	} else {
+		if err := r.ParseForm(); err != nil {
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "malformed form body"})
+			return
+		}
+		grant, id, secret = r.PostForm.Get("grant_type"), r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if u, p, ok := r.BasicAuth(); ok && id == "" {
+		id, secret = u, p
+		if uu, err := url.QueryUnescape(u); err == nil {
+			id = uu
+		}
+		if pp, err := url.QueryUnescape(p); err == nil {
+			secret = pp
+		}
+	}
+	if grant != "client_credentials" {
+		simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "The authorization grant type is not supported by the authorization server."})
+		return
+	}
+	if id != s.opt.ClientID || secret != s.opt.ClientSecret {
+		simkit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed"})
+		return
+	}
+	tok := newToken()
+	s.mu.Lock()
+	now := s.opt.Now()
+	for t, exp := range s.tokens {
+		if now.After(exp) {
+			delete(s.tokens, t)
+		}
+	}
+	s.tokens[tok] = now.Add(s.opt.TokenTTL)
+	s.mu.Unlock()
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{
+		"token_type": "Bearer", "expires_in": int(s.opt.TokenTTL / time.Second), "access_token": tok,
+	})
+}
+
+const unlimited = 1_000_000
+
+// quota counts the request in every window and writes the X-Quota-Remaining-* headers; it
+// reports false (after writing the 429) when the second or minute window is spent.
+// Requests are counted even when they fail, as Sellsy documents.
+func (s *Server) quota(w http.ResponseWriter) bool {
+	now := s.opt.Now()
+	s.qmu.Lock()
+	sec, min, day, month := now.Unix(), now.Unix()/60, now.Unix()/86400, int64(now.Year())*12+int64(now.Month())
+	if s.qSec != sec {
+		s.qSec, s.qSecN = sec, 0
+	}
+	if s.qMin != min {
+		s.qMin, s.qMinN = min, 0
+	}
+	if s.qDay != day {
+		s.qDay, s.qDayN = day, 0
+	}
+	if s.qMonth != month {
+		s.qMonth, s.qMonN = month, 0
+	}
+	s.qSecN++
+	s.qMinN++
+	s.qDayN++
+	s.qMonN++
+	remain := func(limit, used int) int {
+		if limit <= 0 {
+			return unlimited
+		}
+		return max(limit-used, 0)
+	}
+	rs := remain(s.opt.RequestsPerSecond, s.qSecN)
+	rm := remain(s.opt.RequestsPerMinute, s.qMinN)
+	over := (s.opt.RequestsPerSecond > 0 && s.qSecN > s.opt.RequestsPerSecond) ||
+		(s.opt.RequestsPerMinute > 0 && s.qMinN > s.opt.RequestsPerMinute)
+	rd, rmo := remain(432000, s.qDayN), remain(432000*31, s.qMonN)
+	s.qmu.Unlock()
+	h := w.Header()
+	h.Set("X-Quota-Remaining-By-Second", strconv.Itoa(rs))
+	h.Set("X-Quota-Remaining-By-Minute", strconv.Itoa(rm))
+	h.Set("X-Quota-Remaining-By-Day", strconv.Itoa(rd))
+	h.Set("X-Quota-Remaining-By-Month", strconv.Itoa(rmo))
+	if over {
+		writeError(w, http.StatusTooManyRequests, "Too Many Requests: request quota exceeded", nil)
+		return false
+	}
+	return true
+}
+
+// api wraps an API handler with the quota and the bearer-token check.
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.quota(w) {
+			return
+		}
+		auth := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			writeError(w, http.StatusUnauthorized, "Unauthorized: missing access token", nil)
+			return
+		}
+		s.mu.RLock()
+		exp, known := s.tokens[tok]
+		s.mu.RUnlock()
+		if !known || s.opt.Now().After(exp) {
+			writeError(w, http.StatusUnauthorized, "Unauthorized: the access token is invalid or expired", nil)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// ---- pagination ----
+
+type page struct {
+	limit   int
+	numeric bool
+	offset  int // numeric mode: rows to skip
+	after   int // seek mode: last id returned (0: start)
+	cursor  string
+	desc    bool
+	cf      []int
+}
+
+func encodeCursor(id int) string {
+	b, _ := json.Marshal([]string{strconv.Itoa(id)})
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func parsePage(q url.Values) (page, map[string]string) {
+	p := page{limit: 25}
+	bad := map[string]string{}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			bad["limit"] = "Cette valeur doit être un entier."
+		case n < 0 || n > 100:
+			bad["limit"] = "Cette valeur doit être comprise entre 0 et 100."
+		default:
+			p.limit = n
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			if n < 0 {
+				bad["offset"] = "Cette valeur doit être positive."
+			} else if n >= 100000 {
+				bad["offset"] = "Le mode de pagination numérique est limité aux 100000 premiers résultats."
+			}
+			p.numeric, p.offset = true, n
+		} else {
+			raw, err := base64.StdEncoding.DecodeString(v)
+			var keys []string
+			if err == nil {
+				err = json.Unmarshal(raw, &keys)
+			}
+			var id int
+			if err == nil && len(keys) == 1 {
+				id, err = strconv.Atoi(keys[0])
+			} else if err == nil {
+				err = fmt.Errorf("bad cursor")
+			}
+			if err != nil {
+				bad["offset"] = "Cette valeur n'est pas un curseur de pagination valide."
+			}
+			p.after, p.cursor = id, v
+		}
+	}
+	switch q.Get("direction") {
+	case "", "asc":
+	case "desc":
+		p.desc = true
+	default:
+		bad["direction"] = "Cette valeur doit être l'un des choix proposés."
+	}
+	switch q.Get("order") {
+	case "", "id":
+	default:
+		// Only id order is simulated; other orders are accepted and served in id order.
+	}
+	for _, e := range append(q["embed[]"], q["embed"]...) {
+		if id, ok := strings.CutPrefix(e, "cf."); ok {
+			n, err := strconv.Atoi(id)
+			if err != nil {
+				bad["embed"] = "Cet embed n'existe pas."
+				continue
+			}
+			p.cf = append(p.cf, n)
+		}
+	}
+	if p.cf == nil && (len(q["embed[]"]) > 0 || len(q["embed"]) > 0) {
+		p.cf = []int{}
+	}
+	if len(bad) > 0 {
+		return p, bad
+	}
+	return p, nil
+}
+
+// paginate selects one page from ids (ascending) among those matching keep.
+func (p page) paginate(ids []int, keep func(int) bool) (out []int, total int, offset any) {
+	n := len(ids)
+	at := func(i int) int {
+		if p.desc {
+			return ids[n-1-i]
+		}
+		return ids[i]
+	}
+	start := 0
+	if !p.numeric && p.after != 0 {
+		if p.desc {
+			start = n - sort.SearchInts(ids, p.after)
+		} else {
+			start = sort.SearchInts(ids, p.after+1)
+		}
+	}
+	if keep == nil {
+		total = n
+		lo := start
+		if p.numeric {
+			lo = min(p.offset, n)
+		}
+		for i := lo; i < n && len(out) < p.limit; i++ {
+			out = append(out, at(i))
+		}
+	} else {
+		skip := p.offset
+		for i := 0; i < n; i++ {
+			id := at(i)
+			if !keep(id) {
+				continue
+			}
+			total++
+			if i < start {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(out) < p.limit {
+				out = append(out, id)
+			}
+		}
+	}
+	if p.numeric {
+		return out, total, p.offset
+	}
+	if len(out) > 0 {
+		return out, total, encodeCursor(out[len(out)-1])
+	}
+	return out, total, p.cursor
+}
+
+func respondPage(w http.ResponseWriter, p page, data []map[string]any, total int, offset any) {
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{
+		"data":       data,
+		"pagination": map[string]any{"limit": p.limit, "count": len(data), "total": total, "offset": offset},
+	})
+}
+
+// ---- filters ----
+
+type rng struct {
+	start, end time.Time
+}
+
+func (r rng) has(t time.Time) bool {
+	return (r.start.IsZero() || !t.Before(r.start)) && (r.end.IsZero() || !t.After(r.end))
+}
+
+func parseRange(v any, key string, bad map[string]string) *rng {
+	m, ok := v.(map[string]any)
+	if !ok {
+		bad["filters."+key] = "Cette valeur doit être un objet {start, end}."
+		return nil
+	}
+	var r rng
+	for k, dst := range map[string]*time.Time{"start": &r.start, "end": &r.end} {
+		sv, ok := m[k]
+		if !ok || sv == nil {
+			continue
+		}
+		str, _ := sv.(string)
+		t, err := time.Parse(time.RFC3339, str)
+		if err != nil {
+			bad["filters."+key+"."+k] = "Cette valeur n'est pas une date-heure ISO 8601 valide."
+			continue
+		}
+		*dst = t
+	}
+	return &r
+}
+
+func intList(v any, key string, bad map[string]string) map[int]bool {
+	arr, ok := v.([]any)
+	if !ok {
+		bad["filters."+key] = "Cette valeur doit être une liste d'entiers."
+		return nil
+	}
+	set := map[int]bool{}
+	for _, x := range arr {
+		n, ok := asInt(x)
+		if !ok {
+			bad["filters."+key] = "Cette valeur doit être une liste d'entiers."
+			return nil
+		}
+		set[n] = true
+	}
+	return set
+}
+
+// buildFilter compiles the search filters of companies or contacts. Unknown filter names are
+// refused. Text filters are exact matches that ignore case (Sellsy's MySQL collation).
+func (s *Server) buildFilter(filters map[string]any, company bool) (func(*record) bool, map[string]string) {
+	bad := map[string]string{}
+	var preds []func(*record) bool
+	updatedKey := "updated"
+	if company {
+		updatedKey = "updated_at"
+	}
+	for key, v := range filters {
+		switch {
+		case key == "created" || key == updatedKey:
+			r := parseRange(v, key, bad)
+			if r == nil {
+				continue
+			}
+			if key == "created" {
+				preds = append(preds, func(x *record) bool { return r.has(x.Created) })
+			} else {
+				preds = append(preds, func(x *record) bool { return r.has(x.Updated) })
+			}
+		case key == "id":
+			set := intList(v, key, bad)
+			preds = append(preds, func(x *record) bool { return set[x.ID] })
+		case key == "email" || (company && key == "name") || (!company && (key == "last_name" || key == "phone_number" || key == "mobile_number")):
+			want, ok := v.(string)
+			if !ok {
+				bad["filters."+key] = msgString
+				continue
+			}
+			preds = append(preds, func(x *record) bool { got, _ := x.F[key].(string); return got != "" && fold(got, want) })
+		case company && key == "siret":
+			want, ok := v.(string)
+			if !ok {
+				bad["filters."+key] = msgString
+				continue
+			}
+			preds = append(preds, func(x *record) bool {
+				got, _ := x.Legal["siret"].(string)
+				return got != "" && got == strings.ReplaceAll(want, " ", "")
+			})
+		case company && key == "type":
+			set := map[string]bool{}
+			switch tv := v.(type) {
+			case string:
+				set[tv] = true
+			case []any:
+				for _, t := range tv {
+					ts, _ := t.(string)
+					set[ts] = true
+				}
+			default:
+				bad["filters.type"] = "Cette valeur doit être l'un des choix proposés."
+			}
+			preds = append(preds, func(x *record) bool { t, _ := x.F["type"].(string); return set[t] })
+		case key == "is_archived":
+			b, ok := v.(bool)
+			if !ok {
+				bad["filters."+key] = "Cette valeur doit être un booléen."
+				continue
+			}
+			preds = append(preds, func(x *record) bool { return x.Archived == b })
+		case (company && key == "contacts") || (!company && key == "companies"):
+			set := intList(v, key, bad)
+			preds = append(preds, func(x *record) bool {
+				for _, l := range x.Links {
+					if set[l] {
+						return true
+					}
+				}
+				return false
+			})
+		case !company && key == "is_linked":
+			b, ok := v.(bool)
+			if !ok {
+				bad["filters."+key] = "Cette valeur doit être un booléen."
+				continue
+			}
+			preds = append(preds, func(x *record) bool { return (len(x.Links) > 0) == b })
+		default:
+			bad["filters."+key] = "Ce champ n'est pas autorisé."
+		}
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	return func(x *record) bool {
+		for _, p := range preds {
+			if !p(x) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// readBody decodes a JSON object body; nil body → nil map.
+func readBody(r *http.Request) (map[string]any, error) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func badJSON(w http.ResponseWriter) {
+	writeError(w, http.StatusBadRequest, "Le contenu de la requête n'est pas un JSON valide.", nil)
+}
+
+// ---- handlers ----
+
+func (s *Server) list(company, search bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, bad := parsePage(r.URL.Query())
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		var keep func(*record) bool
+		if search {
+			body, err := readBody(r)
+			if err != nil {
+				badJSON(w)
+				return
+			}
+			fv, ok := body["filters"]
+			if !ok {
+				writeError(w, http.StatusBadRequest, "Le contenu de la requête est invalide: le champ 'filters' est manquant.",
+					map[string]string{"filters": msgMissing})
+				return
+			}
+			fm, ok := fv.(map[string]any)
+			if !ok {
+				if arr, isArr := fv.([]any); isArr && len(arr) == 0 { // PHP clients send [] for {}
+					fm = map[string]any{}
+				} else {
+					invalid(w, map[string]string{"filters": "Cette valeur doit être un objet."})
+					return
+				}
+			}
+			keep, bad = s.buildFilter(fm, company)
+			if bad != nil {
+				invalid(w, bad)
+				return
+			}
+		}
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		st := &s.contacts
+		if company {
+			st = &s.companies
+		}
+		var keepID func(int) bool
+		if keep != nil {
+			keepID = func(id int) bool { return keep(st.byID[id]) }
+		}
+		ids, total, off := p.paginate(st.ids, keepID)
+		data := make([]map[string]any, len(ids))
+		for i, id := range ids {
+			data[i] = s.shape(st.byID[id], company, p.cf)
+		}
+		respondPage(w, p, data, total, off)
+	}
+}
+
+func (s *Server) shape(r *record, company bool, cf []int) map[string]any {
+	if company {
+		return s.companyJSON(r, cf)
+	}
+	return s.contactJSON(r, cf)
+}
+
+func pathID(r *http.Request, name string) (int, bool) {
+	n, err := strconv.Atoi(r.PathValue(name))
+	return n, err == nil && n > 0
+}
+
+func (s *Server) get(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, bad := parsePage(r.URL.Query())
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		id, ok := pathID(r, "id")
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		rec := s.storeOf(objName(company)).byID[id]
+		if !ok || rec == nil {
+			notFound(w)
+			return
+		}
+		simkit.WriteJSON(w, http.StatusOK, s.shape(rec, company, p.cf))
+	}
+}
+
+func objName(company bool) string {
+	if company {
+		return "companies"
+	}
+	return "contacts"
+}
+
+func verify(r *http.Request) bool { return r.URL.Query().Get("verify") == "true" }
+
+func (s *Server) create(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r)
+		if err != nil || body == nil {
+			badJSON(w)
+			return
+		}
+		p, _ := parsePage(r.URL.Query())
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rec := &record{}
+		if bad := applyWrite(rec, body, company, true, s.now()); bad != nil {
+			invalid(w, bad)
+			return
+		}
+		if verify(r) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		s.storeOf(objName(company)).add(rec)
+		simkit.WriteJSON(w, http.StatusCreated, s.shape(rec, company, p.cf))
+	}
+}
+
+func (s *Server) update(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r)
+		if err != nil || body == nil {
+			badJSON(w)
+			return
+		}
+		p, _ := parsePage(r.URL.Query())
+		id, ok := pathID(r, "id")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rec := s.storeOf(objName(company)).byID[id]
+		if !ok || rec == nil {
+			notFound(w)
+			return
+		}
+		tmp := cloneRecord(rec)
+		if bad := applyWrite(tmp, body, company, false, s.now()); bad != nil {
+			invalid(w, bad)
+			return
+		}
+		if verify(r) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		*rec = *tmp
+		simkit.WriteJSON(w, http.StatusOK, s.shape(rec, company, p.cf))
+	}
+}
+
+func cloneRecord(r *record) *record {
+	c := *r
+	c.F = make(map[string]any, len(r.F))
+	for k, v := range r.F {
+		c.F[k] = v
+	}
+	c.Legal = make(map[string]any, len(r.Legal))
+	for k, v := range r.Legal {
+		c.Legal[k] = v
+	}
+	return &c
+}
+
+func (s *Server) delete(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		st := s.storeOf(objName(company))
+		rec := st.byID[id]
+		if !ok || rec == nil {
+			notFound(w)
+			return
+		}
+		for _, other := range append([]int{}, rec.Links...) {
+			if company {
+				s.unlinkLocked(id, other)
+			} else {
+				s.unlinkLocked(other, id)
+			}
+		}
+		st.remove(id)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// linked serves GET /companies/{id}/contacts and GET /contacts/{id}/companies.
+func (s *Server) linked(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, bad := parsePage(r.URL.Query())
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		id, ok := pathID(r, "id")
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		rec := s.storeOf(objName(company)).byID[id]
+		if !ok || rec == nil {
+			notFound(w)
+			return
+		}
+		ids := append([]int{}, rec.Links...)
+		sort.Ints(ids)
+		page, total, off := p.paginate(ids, nil)
+		data := make([]map[string]any, len(page))
+		for i, lid := range page {
+			if company {
+				data[i] = s.contactJSON(s.contacts.byID[lid], p.cf)
+			} else {
+				data[i] = s.companyJSON(s.companies.byID[lid], p.cf)
+			}
+		}
+		respondPage(w, p, data, total, off)
+	}
+}
+
+func (s *Server) link(w http.ResponseWriter, r *http.Request) {
+	co, ok1 := pathID(r, "companyId")
+	ct, ok2 := pathID(r, "contactId")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ok1 || !ok2 || s.companies.byID[co] == nil || s.contacts.byID[ct] == nil {
+		notFound(w)
+		return
+	}
+	if s.linkLocked(co, ct) {
+		w.WriteHeader(http.StatusCreated)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) unlink(w http.ResponseWriter, r *http.Request) {
+	co, ok1 := pathID(r, "companyId")
+	ct, ok2 := pathID(r, "contactId")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ok1 || !ok2 || s.companies.byID[co] == nil || s.contacts.byID[ct] == nil || !s.unlinkLocked(co, ct) {
+		notFound(w)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listCFDefs(w http.ResponseWriter, r *http.Request) {
+	p, bad := parsePage(r.URL.Query())
+	if bad != nil {
+		invalid(w, bad)
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]int, len(s.cfDefs))
+	for i, d := range s.cfDefs {
+		ids[i] = d.ID
+	}
+	page, total, off := p.paginate(ids, nil)
+	data := make([]map[string]any, len(page))
+	for i, id := range page {
+		data[i] = s.cfByID(id).defJSON()
+	}
+	respondPage(w, p, data, total, off)
+}
+
+func (s *Server) cfValues(rec *record, company bool) []map[string]any {
+	var ids []int
+	for _, d := range s.cfDefs {
+		ids = append(ids, d.ID)
+	}
+	return s.embedCF(rec, ids, company)
+}
+
+func (s *Server) getCF(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, bad := parsePage(r.URL.Query())
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		id, ok := pathID(r, "id")
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		rec := s.storeOf(objName(company)).byID[id]
+		if !ok || rec == nil {
+			notFound(w)
+			return
+		}
+		vals := s.cfValues(rec, company)
+		respondPage(w, page{limit: p.limit, numeric: true}, vals, len(vals), 0)
+	}
+}
+
+// putCF writes custom-field values: body [{"id":cfId,"value":v}]. A value write bumps the
+// record's update timestamp (whether Sellsy does is unconfirmed; bumping keeps syncs correct).
+func (s *Server) putCF(company bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var items []map[string]any
+		if err == nil {
+			err = json.Unmarshal(raw, &items)
+		}
+		if err != nil {
+			badJSON(w)
+			return
+		}
+		id, ok := pathID(r, "id")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rec := s.storeOf(objName(company)).byID[id]
+		if !ok || rec == nil {
+			notFound(w)
+			return
+		}
+		bad := map[string]string{}
+		vals := map[int]any{}
+		for i, it := range items {
+			cid, ok := asInt(it["id"])
+			if !ok {
+				bad[fmt.Sprintf("%d.id", i)] = msgMissing
+				continue
+			}
+			v, has := it["value"]
+			if !has {
+				bad[fmt.Sprintf("%d.value", i)] = msgMissing
+				continue
+			}
+			d := s.cfByID(cid)
+			if d == nil || !d.appliesTo(company) {
+				bad[fmt.Sprintf("%d.id", i)] = "Ce champ personnalisé n'existe pas pour cet objet."
+				continue
+			}
+			cv, reason := d.checkValue(v)
+			if reason != "" {
+				bad[fmt.Sprintf("cf.%d", cid)] = reason
+				continue
+			}
+			vals[cid] = cv
+		}
+		if len(bad) > 0 {
+			invalid(w, bad)
+			return
+		}
+		if verify(r) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if rec.CF == nil {
+			rec.CF = map[int]any{}
+		}
+		for k, v := range vals {
+			rec.CF[k] = v
+		}
+		rec.Updated = s.now()
+		vs := s.cfValues(rec, company)
+		respondPage(w, page{limit: 100, numeric: true}, vs, len(vs), 0)
+	}
+}

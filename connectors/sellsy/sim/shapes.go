@@ -1,0 +1,406 @@
+package sim
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// cfDef is a custom-field definition.
+type cfDef struct {
+	ID      int
+	Name    string
+	Code    string
+	Type    string // V2 names: simple-text, select, boolean
+	Related []string
+	Items   []cfItem // select
+}
+
+type cfItem struct {
+	ID    int
+	Label string
+}
+
+var thirdParties = []string{"client", "prospect", "supplier"}
+
+func defaultCustomFields() []cfDef {
+	return []cfDef{
+		{ID: 101, Name: "Segment", Code: "segment", Type: "simple-text", Related: append([]string{"contact"}, thirdParties...)},
+		{ID: 102, Name: "Secteur", Code: "secteur", Type: "select", Related: thirdParties,
+			Items: []cfItem{{1021, "Industrie"}, {1022, "Services"}, {1023, "Commerce"}}},
+		{ID: 103, Name: "Newsletter", Code: "newsletter", Type: "boolean", Related: []string{"contact", "client", "prospect", "supplier"}},
+	}
+}
+
+func (s *Server) cfByID(id int) *cfDef {
+	for i := range s.cfDefs {
+		if s.cfDefs[i].ID == id {
+			return &s.cfDefs[i]
+		}
+	}
+	return nil
+}
+
+// appliesTo reports whether a definition is usable on companies or contacts.
+func (d *cfDef) appliesTo(company bool) bool {
+	for _, r := range d.Related {
+		if company && (r == "client" || r == "prospect" || r == "supplier") {
+			return true
+		}
+		if !company && r == "contact" {
+			return true
+		}
+	}
+	return false
+}
+
+// defJSON is a definition as GET /custom-fields returns it. The spec names the list
+// "related_object"; the real API answers "related_objects" (and show_on_pdf): both are sent.
+func (d *cfDef) defJSON() map[string]any {
+	params := map[string]any{}
+	switch d.Type {
+	case "simple-text":
+		params = map[string]any{"default_value": nil, "char_min": 0, "char_max": 250}
+	case "select":
+		items := make([]map[string]any, len(d.Items))
+		for i, it := range d.Items {
+			items[i] = map[string]any{"id": it.ID, "label": it.Label, "checked": false, "rank": i}
+		}
+		params = map[string]any{"items": items}
+	case "boolean":
+		params = map[string]any{"default_value": false}
+	}
+	return map[string]any{
+		"id": d.ID, "name": d.Name, "code": d.Code, "description": "", "type": d.Type,
+		"mandatory": false, "rank": d.ID, "show_on_pdf": false,
+		"related_object": d.Related, "related_objects": d.Related,
+		"customfield_group": map[string]any{"id": 1, "name": "Général", "code": "general", "open_by_default": true},
+		"parameters":        params,
+	}
+}
+
+// checkValue validates a custom-field value written with PUT /{object}/{id}/custom-fields.
+func (d *cfDef) checkValue(v any) (any, string) {
+	if v == nil {
+		return nil, ""
+	}
+	switch d.Type {
+	case "simple-text":
+		str, ok := v.(string)
+		if !ok {
+			return nil, "Cette valeur doit être une chaîne de caractères."
+		}
+		if len([]rune(str)) > 250 {
+			return nil, "Cette chaîne est trop longue."
+		}
+		return str, ""
+	case "select":
+		n, ok := asInt(v)
+		if !ok {
+			return nil, "Cette valeur doit être un identifiant de choix."
+		}
+		for _, it := range d.Items {
+			if it.ID == n {
+				return n, ""
+			}
+		}
+		return nil, "Le choix sélectionné est invalide."
+	case "boolean":
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "Cette valeur doit être un booléen."
+		}
+		return b, ""
+	}
+	return v, ""
+}
+
+func asInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		if n == float64(int(n)) {
+			return int(n), true
+		}
+	case int:
+		return n, true
+	}
+	return 0, false
+}
+
+// embedCF builds _embed.custom_fields for the requested definition ids.
+func (s *Server) embedCF(r *record, ids []int, company bool) []map[string]any {
+	out := []map[string]any{}
+	for _, id := range ids {
+		d := s.cfByID(id)
+		if d == nil || !d.appliesTo(company) {
+			continue
+		}
+		m := d.defJSON()
+		m["value"] = r.CF[id]
+		out = append(out, m)
+	}
+	return out
+}
+
+var companyStringFields = []string{"name", "email", "website", "phone_number", "mobile_number", "fax_number", "capital", "reference", "note", "auxiliary_code"}
+var legalFields = []string{"siret", "siren", "vat", "ape_naf_code", "company_type", "rcs_immatriculation"}
+var contactStringFields = []string{"civility", "first_name", "last_name", "email", "website", "phone_number", "mobile_number", "fax_number", "position", "birth_date", "note"}
+
+func owner() map[string]any { return map[string]any{"id": 1, "type": "staff"} }
+
+func (s *Server) companyJSON(r *record, cf []int) map[string]any {
+	m := map[string]any{"id": r.ID, "type": r.F["type"]}
+	for _, f := range companyStringFields {
+		m[f] = r.F[f]
+	}
+	if m["note"] == nil {
+		m["note"] = ""
+	}
+	legal := map[string]any{}
+	for _, f := range legalFields {
+		legal[f] = r.Legal[f]
+	}
+	m["legal_france"] = legal
+	for _, f := range []string{"rate_category_id", "main_contact_id", "dunning_contact_id", "invoicing_contact_id",
+		"invoicing_address_id", "delivery_address_id", "accounting_code_id", "accounting_purchase_code_id",
+		"business_segment", "number_of_employees"} {
+		m[f] = nil
+	}
+	m["social"] = map[string]any{"twitter": "", "facebook": "", "linkedin": "", "viadeo": ""}
+	m["owner"] = owner()
+	m["created"] = ts(r.Created)
+	m["updated_at"] = ts(r.Updated)
+	m["is_archived"] = r.Archived
+	m["marketing_campaigns_subscriptions"] = []string{}
+	if cf != nil {
+		m["_embed"] = map[string]any{"custom_fields": s.embedCF(r, cf, true)}
+	}
+	return m
+}
+
+func (s *Server) contactJSON(r *record, cf []int) map[string]any {
+	m := map[string]any{"id": r.ID}
+	for _, f := range contactStringFields {
+		m[f] = r.F[f]
+	}
+	if m["note"] == nil {
+		m["note"] = ""
+	}
+	m["avatar"] = nil
+	m["invoicing_address_id"] = nil
+	m["delivery_address_id"] = nil
+	m["social"] = map[string]any{"twitter": "", "facebook": "", "linkedin": "", "viadeo": ""}
+	m["sync"] = map[string]any{"mailchimp": false, "mailjet": false, "simplemail": false}
+	m["rgpd_consent"] = map[string]any{"email": false, "sms": false, "phone": false, "postal_mail": false, "custom": false}
+	m["owner"] = owner()
+	m["created"] = ts(r.Created)
+	m["updated"] = ts(r.Updated)
+	m["is_archived"] = r.Archived
+	m["marketing_campaigns_subscriptions"] = []string{}
+	if cf != nil {
+		m["_embed"] = map[string]any{"custom_fields": s.embedCF(r, cf, false)}
+	}
+	return m
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+var digitsRE = regexp.MustCompile(`^[0-9]+$`)
+
+const (
+	msgMissing = "Ce champ est manquant."
+	msgEmail   = "Cette valeur n'est pas une adresse email valide."
+	msgString  = "Cette valeur doit être de type string."
+	msgNull    = "Cette valeur ne doit pas être nulle."
+)
+
+// applyWrite validates body against the write shape of companies or contacts and, when valid,
+// applies it to r. create asks for the create rules (required fields, type, created).
+// It returns field → reason for every refused field.
+func applyWrite(r *record, body map[string]any, company, create bool, now time.Time) map[string]string {
+	bad := map[string]string{}
+	strFields := contactStringFields
+	if company {
+		strFields = companyStringFields
+	}
+	set := map[string]any{}
+	legal := map[string]any{}
+	var archived *bool
+	str := func(key string, v any, max int, nullable bool) {
+		if v == nil {
+			if !nullable {
+				bad[key] = msgNull
+			} else {
+				set[key] = nil
+			}
+			return
+		}
+		sv, ok := v.(string)
+		if !ok {
+			bad[key] = msgString
+			return
+		}
+		if max > 0 && len([]rune(sv)) > max {
+			bad[key] = fmt.Sprintf("Cette chaîne est trop longue. Elle doit avoir au maximum %d caractères.", max)
+			return
+		}
+		if sv == "" && nullable {
+			set[key] = nil
+			return
+		}
+		set[key] = sv
+	}
+	for _, f := range strFields {
+		v, ok := body[f]
+		if !ok {
+			continue
+		}
+		switch f {
+		case "name":
+			str(f, v, 250, false)
+			if sv, _ := v.(string); sv == "" && bad[f] == "" {
+				bad[f] = "Cette valeur ne doit pas être vide."
+			}
+		case "last_name":
+			str(f, v, 200, true)
+			if sv, _ := v.(string); sv == "" && bad[f] == "" {
+				bad[f] = "Cette valeur ne doit pas être vide."
+			}
+		case "first_name":
+			str(f, v, 200, true)
+		case "note":
+			str(f, v, 0, true)
+			if set["note"] == nil {
+				set["note"] = ""
+			}
+		case "civility":
+			str(f, v, 0, true)
+			if cv, _ := set[f].(string); cv != "" && cv != "mr" && cv != "mrs" && cv != "ms" {
+				bad[f] = "Cette valeur doit être l'un des choix proposés."
+			}
+		case "email":
+			str(f, v, 250, true)
+			if ev, _ := set[f].(string); ev != "" && !emailRE.MatchString(ev) {
+				bad[f] = msgEmail
+			}
+		case "birth_date":
+			str(f, v, 0, true)
+			if bv, _ := set[f].(string); bv != "" {
+				if _, err := time.Parse("2006-01-02", bv); err != nil {
+					bad[f] = "Cette valeur n'est pas une date valide."
+				}
+			}
+		default:
+			str(f, v, 250, true)
+		}
+	}
+	if company {
+		if v, ok := body["type"]; ok {
+			if create {
+				if tv, _ := v.(string); tv != "prospect" && tv != "client" && tv != "supplier" {
+					bad["type"] = "Cette valeur doit être l'un des choix proposés."
+				} else {
+					set["type"] = tv
+				}
+			} else {
+				bad["type"] = "Ce champ n'est pas autorisé."
+			}
+		} else if create {
+			bad["type"] = msgMissing
+		}
+		if create {
+			if _, ok := body["name"]; !ok {
+				bad["name"] = msgMissing
+			}
+		}
+		if lv, ok := body["legal_france"]; ok && lv != nil {
+			lm, ok := lv.(map[string]any)
+			if !ok {
+				bad["legal_france"] = "Cette valeur doit être un objet."
+			}
+			for _, f := range legalFields {
+				v, ok := lm[f]
+				if !ok {
+					continue
+				}
+				key := "legal_france." + f
+				if v == nil {
+					legal[f] = nil
+					continue
+				}
+				sv, ok := v.(string)
+				if !ok {
+					bad[key] = msgString
+					continue
+				}
+				switch {
+				case sv == "":
+					legal[f] = nil
+				case f == "siret" && (len(sv) != 14 || !digitsRE.MatchString(sv)):
+					bad[key] = "Le SIRET doit comporter 14 chiffres."
+				case f == "siren" && (len(sv) != 9 || !digitsRE.MatchString(sv)):
+					bad[key] = "Le SIREN doit comporter 9 chiffres."
+				default:
+					legal[f] = sv
+				}
+			}
+		}
+	} else if create {
+		if _, ok := body["last_name"]; !ok {
+			bad["last_name"] = msgMissing
+		}
+	}
+	if v, ok := body["is_archived"]; ok {
+		if b, ok := v.(bool); ok {
+			archived = &b
+		} else {
+			bad["is_archived"] = "Cette valeur doit être un booléen."
+		}
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	if r.F == nil {
+		r.F = map[string]any{}
+	}
+	if archived != nil {
+		r.Archived = *archived
+	}
+	for k, v := range set {
+		r.F[k] = v
+	}
+	if company {
+		if r.Legal == nil {
+			r.Legal = map[string]any{}
+		}
+		for k, v := range legal {
+			r.Legal[k] = v
+		}
+		if sv, _ := r.Legal["siret"].(string); sv != "" && r.Legal["siren"] == nil {
+			r.Legal["siren"] = sv[:9]
+		}
+	}
+	if create {
+		r.Created = now
+		if cv, ok := body["created"].(string); ok {
+			if t, err := time.Parse(time.RFC3339, cv); err == nil {
+				r.Created = t.Truncate(time.Second)
+			}
+		}
+	}
+	r.Updated = now
+	return nil
+}
+
+// firstBad returns the first refused field in a stable order, for the error message.
+func firstBad(bad map[string]string) string {
+	best := ""
+	for k := range bad {
+		if best == "" || k < best {
+			best = k
+		}
+	}
+	return best
+}
+
+func fold(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
