@@ -221,6 +221,7 @@ func (s *Server) api(st *store, h handlerFunc) http.Handler {
 			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(lim))
 			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+			w.Header().Set("Date", now.UTC().Format(http.TimeFormat)) // the simulated clock
 			if count > lim {
 				writeError(w, http.StatusTooManyRequests,
 					fmt.Sprintf("You exceeded the rate limit of %d API calls per hour.", lim), nil, []any{})

@@ -1,0 +1,328 @@
+// Package mautic is the connector for Mautic 5 and Webmecanik Automation (a Mautic
+// distribution): contacts and companies over the REST API with HTTP basic auth.
+//
+// Listing is keyset-paginated by id (orderBy=id, where id gt <last id>) so that inserts during
+// a sync never shift pages; the incremental filter ORs date_modified with date_added because
+// Mautic leaves date_modified null until a record's first edit. Writes use the batch routes
+// (200 records per call); links between contacts and companies travel in the contact body
+// ("companies": [id]) and are read back by resolving the contact's company name with one
+// companies query per page.
+package mautic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// System is the name of this connector.
+const System = "mautic"
+
+// Page and batch sizes.
+const (
+	// PageLimit is the largest page List asks for.
+	PageLimit = 200
+	// BatchSize is Mautic's api_batch_max_limit.
+	BatchSize = 200
+	// Concurrency bounds the parallel single-record calls (deletes).
+	Concurrency = 8
+)
+
+// Config configures a Client.
+type Config struct {
+	BaseURL            string // instance root, e.g. https://automation.example.com (API at BaseURL+"/api")
+	Username, Password string
+	RequestsPerSecond  float64 // client-side limiter; 0 → 20
+	HTTPClient         *http.Client
+}
+
+// Client talks to one Mautic instance. It implements connectors.Connector.
+type Client struct {
+	http     *resty.Client
+	limiter  *rate.Limiter
+	password string
+
+	mu    sync.Mutex
+	types map[string]map[string]string // object → alias → Mautic field type
+}
+
+var _ connectors.Connector = (*Client)(nil)
+
+// New returns a client for the instance at c.BaseURL.
+func New(c Config) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config", Message: "base_url must be an http(s) URL"}
+	}
+	if c.Username == "" || c.Password == "" {
+		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config", Message: "username and password are required"}
+	}
+	rps := c.RequestsPerSecond
+	if rps <= 0 {
+		rps = 20
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	rc := resty.NewWithClient(hc).
+		SetBaseURL(base+"/api").
+		SetBasicAuth(c.Username, c.Password).
+		SetHeader("Accept", "application/json").
+		SetDisableWarn(true)
+	return &Client{
+		http:     rc,
+		limiter:  rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
+		password: c.Password,
+		types:    map[string]map[string]string{},
+	}, nil
+}
+
+// System returns "mautic".
+func (c *Client) System() string { return System }
+
+// plural maps a connector object to Mautic's route base.
+func plural(object string) (string, error) {
+	switch object {
+	case connectors.ObjectContact:
+		return "contacts", nil
+	case connectors.ObjectCompany:
+		return "companies", nil
+	}
+	return "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("unsupported object %q", object)}
+}
+
+// do sends one API request and returns the body of a 2xx answer, or a classified *Error.
+// op names the route without ids or values ("GET /contacts").
+func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body any) ([]byte, error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + ctxReason(ctx, err)}
+	}
+	req := c.http.R().SetContext(ctx)
+	if query != nil {
+		req.SetQueryParamsFromValues(query)
+	}
+	if body != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(body)
+	}
+	resp, err := req.Execute(method, path)
+	if err != nil {
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+	}
+	status := resp.StatusCode()
+	if status >= 200 && status < 300 {
+		return resp.Body(), nil
+	}
+	e := &connectors.Error{Kind: connectors.ClassifyStatus(status), System: System, Op: op, Status: status}
+	msg, fields := parseErrorBody(resp.Body())
+	e.Message = c.scrub(msg)
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	if e.Kind == connectors.KindInvalid && len(fields) > 0 {
+		e.Fields = fields
+	}
+	if e.Kind == connectors.KindRateLimited {
+		now := time.Now()
+		if d, err := http.ParseTime(resp.Header().Get("Date")); err == nil {
+			now = d // X-RateLimit-Reset is the server's clock: measure from its Date
+		}
+		e.RetryAfter = retryAfter(resp.Header(), now)
+	}
+	return nil, e
+}
+
+func ctxReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	return err.Error()
+}
+
+// transportReason describes a failed round trip without the URL (whose query can hold
+// e-mail addresses).
+func transportReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// retryAfter reads Retry-After (seconds or HTTP date), else X-RateLimit-Reset (unix time),
+// else 1s.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := h.Get("Retry-After"); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+			return max(time.Duration(n)*time.Second, time.Second)
+		}
+		if t, err := http.ParseTime(v); err == nil && t.After(now) {
+			return t.Sub(now)
+		}
+	}
+	if v := h.Get("X-RateLimit-Reset"); v != "" {
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+			if d := time.Unix(n, 0).Sub(now); d > 0 {
+				return d
+			}
+		}
+	}
+	return time.Second
+}
+
+// parseErrorBody reads Mautic's {"errors":[{"message","code","type","details"}]}.
+func parseErrorBody(b []byte) (string, map[string]string) {
+	var body struct {
+		Errors []struct {
+			Message string          `json:"message"`
+			Details json.RawMessage `json:"details"`
+		} `json:"errors"`
+		Error any `json:"error"` // older shape: {"error": {...}} or {"error": "..."}
+	}
+	if json.Unmarshal(b, &body) != nil || len(body.Errors) == 0 {
+		if s, ok := body.Error.(string); ok {
+			return s, nil
+		}
+		return "", nil
+	}
+	var msgs []string
+	fields := map[string]string{}
+	for _, e := range body.Errors {
+		msgs = append(msgs, e.Message)
+		var details map[string]any
+		if json.Unmarshal(e.Details, &details) == nil {
+			for k, v := range details {
+				fields[k] = detailText(v)
+			}
+		}
+		if f, reason, ok := fieldOf(e.Message); ok {
+			if _, seen := fields[f]; !seen {
+				fields[f] = reason
+			}
+		}
+	}
+	return strings.Join(msgs, "; "), fields
+}
+
+func detailText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		var parts []string
+		for _, p := range x {
+			parts = append(parts, fmt.Sprint(p))
+		}
+		return strings.Join(parts, " ")
+	}
+	return fmt.Sprint(v)
+}
+
+var fieldPrefix = regexp.MustCompile(`^([a-z][a-z0-9_]*): (.+)$`)
+
+// fieldOf reads Mautic's form error message "alias: reason".
+func fieldOf(msg string) (field, reason string, ok bool) {
+	m := fieldPrefix.FindStringSubmatch(strings.TrimSpace(msg))
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
+
+// scrub removes e-mail addresses and the password from a message and bounds its length.
+func (c *Client) scrub(s string) string {
+	if c.password != "" {
+		s = strings.ReplaceAll(s, c.password, "***")
+	}
+	s = emailLike.ReplaceAllString(s, "<email>")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// ---- where[] clauses ----------------------------------------------------------------------
+
+type cond struct {
+	col, expr, val string
+	sub            []cond
+}
+
+// encodeWhere adds where[i][...] parameters for conds under prefix ("where").
+func encodeWhere(v url.Values, prefix string, conds []cond) {
+	for i, c := range conds {
+		p := fmt.Sprintf("%s[%d]", prefix, i)
+		v.Set(p+"[expr]", c.expr)
+		if c.sub != nil {
+			encodeWhere(v, p+"[val]", c.sub)
+			continue
+		}
+		if c.col != "" {
+			v.Set(p+"[col]", c.col)
+		}
+		if c.expr != "isNull" && c.expr != "isNotNull" {
+			v.Set(p+"[val]", c.val)
+		}
+	}
+}
+
+// csvList encodes values the way Mautic parses "in" (str_getcsv with '"' quotes).
+func csvList(values []string) string {
+	var b bytes.Buffer
+	for i, s := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if strings.ContainsAny(s, ",\"\r\n") || strings.TrimSpace(s) != s {
+			b.WriteByte('"')
+			b.WriteString(strings.ReplaceAll(s, `"`, `""`))
+			b.WriteByte('"')
+		} else {
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// whereTime formats a time the way Mautic's database compares it: UTC "Y-m-d H:i:s",
+// rounded down to the second so that a gte filter keeps everything at or after t.
+func whereTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02 15:04:05")
+}
+
+func chunks[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,283 @@
+package mautic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// writeBody turns a record into a Mautic write body: field aliases, blanks sent as "" with
+// overwriteWithBlank (POST/PATCH ignore blanks otherwise), and the contact's company link as
+// "companies": [id] ([] unlinks).
+func writeBody(object string, r connectors.Record, withID bool) (map[string]any, error) {
+	body := map[string]any{}
+	blank := false
+	for k, v := range r.Fields {
+		if k == "id" {
+			continue
+		}
+		switch x := v.(type) {
+		case nil:
+			body[k] = ""
+			blank = true
+		case []string:
+			if len(x) == 0 {
+				body[k] = ""
+				blank = true
+			} else {
+				body[k] = x
+			}
+		case string:
+			if x == "" {
+				blank = true
+			}
+			body[k] = x
+		default:
+			body[k] = v
+		}
+	}
+	if blank {
+		body["overwriteWithBlank"] = true
+	}
+	if object == connectors.ObjectContact {
+		if id, ok := r.Links[connectors.ObjectCompany]; ok {
+			if id == "" {
+				body["companies"] = []int64{}
+			} else {
+				n, err := strconv.ParseInt(id, 10, 64)
+				if err != nil || n <= 0 {
+					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "link",
+						Message: "company link is not a Mautic company id", Fields: map[string]string{"companies": "not a company id"}}
+				}
+				body["companies"] = []int64{n}
+			}
+		}
+	}
+	if withID {
+		n, err := strconv.ParseInt(r.ID, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "update", Message: "record id is not a Mautic id"}
+		}
+		body["id"] = n
+	}
+	return body, nil
+}
+
+type batchItemErr struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
+}
+
+// itemError classifies the error of one batch item; its message names the refused field.
+func (c *Client) itemError(op string, e batchItemErr) *connectors.Error {
+	code := e.Code
+	if code == 0 {
+		code = http.StatusBadRequest
+	}
+	err := &connectors.Error{Kind: connectors.ClassifyStatus(code), System: System, Op: op, Status: code, Message: c.scrub(e.Message)}
+	if code == http.StatusNotFound {
+		err.Message = "record not found"
+	}
+	if f, reason, ok := fieldOf(e.Message); ok {
+		err.Fields = map[string]string{f: c.scrub(reason)}
+	}
+	return err
+}
+
+// batch sends up to BatchSize bodies to a batch route and returns aligned results. Items that
+// were not sendable (prepErr) get their error and are left out of the call.
+func (c *Client) batch(ctx context.Context, method, base, route string, records []connectors.Record, withID bool, object string) ([]connectors.Result, error) {
+	op := method + " /" + base + route
+	results := make([]connectors.Result, len(records))
+	for _, chunk := range chunks(indexes(len(records)), BatchSize) {
+		var bodies []map[string]any
+		var sent []int
+		for _, i := range chunk {
+			b, err := writeBody(object, records[i], withID)
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			bodies = append(bodies, b)
+			sent = append(sent, i)
+		}
+		if len(bodies) == 0 {
+			continue
+		}
+		raw, err := c.do(ctx, method, "/"+base+route, op, nil, bodies)
+		if err != nil {
+			return results, err
+		}
+		var resp struct {
+			StatusCodes []int           `json:"statusCodes"`
+			Errors      json.RawMessage `json:"errors"`
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &top); err != nil {
+			return results, decodeErr(op, err)
+		}
+		_ = json.Unmarshal(raw, &resp)
+		ents, err := alignedEntities(top[base], len(sent))
+		if err != nil {
+			return results, decodeErr(op, err)
+		}
+		errs := map[int]batchItemErr{}
+		if t := bytes.TrimSpace(resp.Errors); len(t) > 0 && t[0] == '{' {
+			var m map[string]batchItemErr
+			if json.Unmarshal(t, &m) == nil {
+				for k, v := range m {
+					if n, err := strconv.Atoi(k); err == nil {
+						errs[n] = v
+					}
+				}
+			}
+		} else if len(t) > 0 && t[0] == '[' {
+			var l []*batchItemErr
+			if json.Unmarshal(t, &l) == nil {
+				for k, v := range l {
+					if v != nil {
+						errs[k] = *v
+					}
+				}
+			}
+		}
+		for k, i := range sent {
+			code := 0
+			if k < len(resp.StatusCodes) {
+				code = resp.StatusCodes[k]
+			}
+			if e, bad := errs[k]; bad {
+				if e.Code == 0 {
+					e.Code = code
+				}
+				results[i].Err = c.itemError(op, e)
+				continue
+			}
+			if ents[k] == nil {
+				if code == 0 || code >= 300 {
+					results[i].Err = c.itemError(op, batchItemErr{Message: "refused", Code: code})
+					continue
+				}
+			} else {
+				results[i].ID = string(ents[k].ID)
+			}
+			if withID && results[i].ID == "" {
+				results[i].ID = records[i].ID
+			}
+			results[i].Created = code == http.StatusCreated
+		}
+	}
+	return results, nil
+}
+
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// alignedEntities reads a batch answer's entity collection: an array aligned with the request
+// (null for failed items), or an object keyed by request index (PHP arrays with gaps).
+func alignedEntities(raw json.RawMessage, n int) ([]*entity, error) {
+	out := make([]*entity, n)
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || string(t) == "null" {
+		return out, nil
+	}
+	if t[0] == '[' {
+		var l []*entity
+		if err := json.Unmarshal(t, &l); err != nil {
+			return nil, err
+		}
+		copy(out, l)
+		return out, nil
+	}
+	var m map[string]*entity
+	if err := json.Unmarshal(t, &m); err != nil {
+		return nil, err
+	}
+	for k, e := range m {
+		if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < n {
+			out[i] = e
+		}
+	}
+	return out, nil
+}
+
+// Create creates records with POST /{base}/batch/new, 200 per call. Mautic dedupes contacts
+// on e-mail: a contact that already existed is updated and its Result has Created false.
+func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	base, err := plural(object)
+	if err != nil {
+		return nil, err
+	}
+	return c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
+}
+
+// Update changes the given fields (and the company link) with PATCH /{base}/batch/edit.
+func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	base, err := plural(object)
+	if err != nil {
+		return nil, err
+	}
+	return c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+}
+
+// Delete deletes records with DELETE /{base}/{id}/delete, Concurrency at a time. A record
+// that is already gone (404) counts as deleted.
+func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
+	base, err := plural(object)
+	if err != nil {
+		return nil, err
+	}
+	op := "DELETE /" + base + "/{id}/delete"
+	results := make([]connectors.Result, len(ids))
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		sem      = make(chan struct{}, Concurrency)
+	)
+	for i, id := range ids {
+		results[i].ID = id
+		n, perr := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if perr != nil || n <= 0 {
+			results[i].Err = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: "record id is not a Mautic id"}
+			continue
+		}
+		wg.Add(1)
+		go func(i int, n int64) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, err := c.do(ctx, http.MethodDelete, fmt.Sprintf("/%s/%d/delete", base, n), op, nil, nil)
+			if err == nil {
+				return
+			}
+			if e, ok := err.(*connectors.Error); ok && e.Status == http.StatusNotFound {
+				return
+			}
+			if connectors.KindOf(err) == connectors.KindInvalid {
+				results[i].Err = err
+				return
+			}
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			results[i].Err = err
+			mu.Unlock()
+		}(i, n)
+	}
+	wg.Wait()
+	return results, firstErr
+}
