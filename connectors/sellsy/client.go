@@ -1,0 +1,371 @@
+// Package sellsy is the crmsync connector for Sellsy API V2 (https://api.sellsy.com/v2):
+// companies and contacts, their company⇄contact links and custom fields.
+//
+// Auth is OAuth2 client_credentials (a Sellsy "personal" API client). Requests go through a
+// client-side rate limiter (5/s by default, Sellsy's quota) and pause until the next second
+// when Sellsy reports X-Quota-Remaining-By-Second: 0. Errors are *connectors.Error; their
+// messages name fields and reasons but never carry record values or credentials.
+package sellsy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/time/rate"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// System is the connector's system name.
+const System = "sellsy"
+
+// Config configures a Client.
+type Config struct {
+	APIURL                 string // default "https://api.sellsy.com/v2"
+	TokenURL               string // default "https://login.sellsy.com/oauth2/access-tokens"
+	ClientID, ClientSecret string
+	RequestsPerSecond      float64      // client-side limiter; 0 → 5
+	CompanyType            string       // type for created companies: prospect (default) | client | supplier
+	HTTPClient             *http.Client // optional base client
+}
+
+// Client is a Sellsy connector; it implements connectors.Connector.
+type Client struct {
+	cfg     Config
+	http    *resty.Client
+	limiter *rate.Limiter
+	tokens  *tokenCache
+
+	pauseMu    sync.Mutex
+	pauseUntil time.Time
+
+	cfMu     sync.Mutex
+	cfDefs   []cfDef
+	cfLoaded time.Time
+}
+
+var _ connectors.Connector = (*Client)(nil)
+
+// concurrency bounds the per-record requests in flight for one call (they all share the limiter).
+const concurrency = 8
+
+// New returns a Client. It does not contact Sellsy.
+func New(c Config) (*Client, error) {
+	if c.APIURL == "" {
+		c.APIURL = "https://api.sellsy.com/v2"
+	}
+	if c.TokenURL == "" {
+		c.TokenURL = "https://login.sellsy.com/oauth2/access-tokens"
+	}
+	c.APIURL = strings.TrimRight(c.APIURL, "/")
+	if c.RequestsPerSecond <= 0 {
+		c.RequestsPerSecond = 5
+	}
+	switch c.CompanyType {
+	case "":
+		c.CompanyType = "prospect"
+	case "prospect", "client", "supplier":
+	default:
+		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config",
+			Message: fmt.Sprintf("company_type %q must be prospect, client or supplier", c.CompanyType)}
+	}
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config", Message: "client_id and client_secret are required"}
+	}
+	for _, u := range []string{c.APIURL, c.TokenURL} {
+		if p, err := url.Parse(u); err != nil || p.Scheme == "" || p.Host == "" {
+			return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config", Message: fmt.Sprintf("%q is not an absolute URL", u)}
+		}
+	}
+	base := &http.Client{Timeout: 60 * time.Second}
+	if c.HTTPClient != nil {
+		cp := *c.HTTPClient // resty mutates the client it is given
+		base = &cp
+		if base.Timeout == 0 {
+			base.Timeout = 60 * time.Second
+		}
+	}
+	tokenHTTP := *base
+	cl := &Client{
+		cfg:     c,
+		http:    resty.NewWithClient(base).SetBaseURL(c.APIURL).SetLogger(quietLogger{}).SetRetryCount(0),
+		limiter: rate.NewLimiter(rate.Limit(c.RequestsPerSecond), 1),
+		tokens: &tokenCache{
+			cc:   &clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
+			http: &tokenHTTP,
+		},
+	}
+	return cl, nil
+}
+
+// System implements connectors.Connector.
+func (c *Client) System() string { return System }
+
+// ---- tokens ----
+
+// tokenCache holds the access token; a 401 from the API drops it so that the next request
+// fetches a new one.
+type tokenCache struct {
+	mu   sync.Mutex
+	cc   *clientcredentials.Config
+	http *http.Client
+	tok  *oauth2.Token
+}
+
+func (t *tokenCache) get(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok.Valid() {
+		return t.tok.AccessToken, nil
+	}
+	tok, err := t.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, t.http))
+	if err != nil {
+		e := &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "POST /oauth2/access-tokens"}
+		var re *oauth2.RetrieveError
+		switch {
+		case errors.As(err, &re) && re.Response != nil:
+			e.Status = re.Response.StatusCode
+			if e.Status == 400 || e.Status == 401 || e.Status == 403 {
+				e.Kind = connectors.KindConfig
+				e.Message = "the client id or secret was refused"
+				if re.ErrorCode != "" {
+					e.Message += " (" + re.ErrorCode + ")"
+				}
+			} else {
+				e.Kind = connectors.ClassifyStatus(e.Status)
+				e.Message = "token request failed"
+			}
+		case ctx.Err() != nil:
+			return "", ctx.Err()
+		default:
+			e.Message = "token request failed: " + scrub(transportReason(err), t.cc.ClientSecret, t.cc.ClientID)
+		}
+		return "", e
+	}
+	t.tok = tok
+	return tok.AccessToken, nil
+}
+
+func (t *tokenCache) drop(access string) {
+	t.mu.Lock()
+	if t.tok != nil && t.tok.AccessToken == access {
+		t.tok = nil
+	}
+	t.mu.Unlock()
+}
+
+// ---- requests ----
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
+
+// call is one API request. op names it in errors with a path template ("PUT /contacts/{id}").
+type call struct {
+	method, path, op string
+	query            url.Values
+	body             any
+}
+
+// apiError is Sellsy's V2 error body.
+type apiError struct {
+	Error struct {
+		Code    int             `json:"code"`
+		Message string          `json:"message"`
+		Details json.RawMessage `json:"details"`
+	} `json:"error"`
+}
+
+// wait blocks for the limiter and for a quota pause.
+func (c *Client) wait(ctx context.Context) error {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	c.pauseMu.Lock()
+	until := c.pauseUntil
+	c.pauseMu.Unlock()
+	if d := time.Until(until); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// noteQuota pauses every request until the next second when the second window is spent.
+func (c *Client) noteQuota(h http.Header) {
+	if h.Get("X-Quota-Remaining-By-Second") != "0" {
+		return
+	}
+	next := time.Now().Truncate(time.Second).Add(time.Second)
+	c.pauseMu.Lock()
+	if next.After(c.pauseUntil) {
+		c.pauseUntil = next
+	}
+	c.pauseMu.Unlock()
+}
+
+// do runs a call and decodes a 2xx JSON body into out (when not nil). It returns the HTTP
+// status of the answer. On 401 it drops the token and retries once.
+func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
+	for attempt := 0; ; attempt++ {
+		if err := c.wait(ctx); err != nil {
+			return 0, err
+		}
+		tok, err := c.tokens.get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		req := c.http.R().SetContext(ctx).SetAuthToken(tok).SetHeader("Accept", "application/json")
+		if k.query != nil {
+			req.SetQueryParamsFromValues(k.query)
+		}
+		if k.body != nil {
+			req.SetHeader("Content-Type", "application/json").SetBody(k.body)
+		}
+		resp, err := req.Execute(k.method, k.path)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			return 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op,
+				Message: scrub(transportReason(err), c.cfg.ClientSecret, tok)}
+		}
+		status := resp.StatusCode()
+		c.noteQuota(resp.Header())
+		if status == http.StatusUnauthorized && attempt == 0 {
+			c.tokens.drop(tok)
+			continue
+		}
+		if status >= 200 && status < 300 {
+			if out != nil && len(resp.Body()) > 0 {
+				if err := json.Unmarshal(resp.Body(), out); err != nil {
+					return status, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Status: status,
+						Message: "undecodable response body"}
+				}
+			}
+			return status, nil
+		}
+		return status, c.httpError(k.op, resp, tok)
+	}
+}
+
+func (c *Client) httpError(op string, resp *resty.Response, tok string) *connectors.Error {
+	status := resp.StatusCode()
+	e := &connectors.Error{Kind: connectors.ClassifyStatus(status), System: System, Op: op, Status: status}
+	var body apiError
+	_ = json.Unmarshal(resp.Body(), &body)
+	var details map[string]string
+	if len(body.Error.Details) > 0 && body.Error.Details[0] == '{' {
+		var raw map[string]any
+		if json.Unmarshal(body.Error.Details, &raw) == nil {
+			details = map[string]string{}
+			for f, v := range raw {
+				details[f] = scrub(fmt.Sprint(v), c.cfg.ClientSecret, tok)
+			}
+		}
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		e.RetryAfter = time.Second
+		if ra := resp.Header().Get("Retry-After"); ra != "" {
+			if n, err := strconv.Atoi(ra); err == nil && n > 0 {
+				e.RetryAfter = time.Duration(n) * time.Second
+			} else if t, err := http.ParseTime(ra); err == nil && time.Until(t) > 0 {
+				e.RetryAfter = time.Until(t)
+			}
+		}
+		e.Message = "request quota exceeded"
+	case status == http.StatusUnauthorized:
+		e.Message = "access token refused after a refresh"
+	case status == http.StatusForbidden:
+		e.Message = "insufficient rights (check the API client's scopes)"
+	case status == http.StatusPaymentRequired:
+		e.Message = "plan quota reached"
+	case len(details) > 0:
+		e.Fields = map[string]string{}
+		names := make([]string, 0, len(details))
+		for f, reason := range details {
+			name := fieldName(f)
+			e.Fields[name] = reason
+			names = append(names, name)
+		}
+		sortStrings(names)
+		e.Message = "refused field(s): " + strings.Join(names, ", ")
+	case status == http.StatusNotFound:
+		e.Message = "not found"
+	default:
+		e.Message = scrub(body.Error.Message, c.cfg.ClientSecret, tok)
+		if e.Message == "" {
+			e.Message = http.StatusText(status)
+		}
+	}
+	return e
+}
+
+// fieldName maps an API field path to the connector's field name.
+func fieldName(f string) string {
+	switch {
+	case f == "legal_france.siret":
+		return "siret"
+	case strings.HasPrefix(f, "cf."):
+		return f
+	}
+	return f
+}
+
+var emailRE = regexp.MustCompile(`[^\s@'"<>«»(),;:]+@[^\s@'"<>«»(),;:]+`)
+
+// scrub removes e-mail addresses and the given secrets from a message that came from the API
+// or the transport.
+func scrub(msg string, secrets ...string) string {
+	msg = emailRE.ReplaceAllString(msg, "[redacted]")
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+		}
+	}
+	return msg
+}
+
+// transportReason keeps the cause of a transport error without the URL, which may carry a query.
+func transportReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return "timeout"
+		}
+		err = ue.Err
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "connection closed"
+	}
+	return err.Error()
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}

@@ -1,0 +1,419 @@
+package sellsy
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// object describes one Sellsy object as the connector sees it.
+type object struct {
+	name       string // connectors.ObjectCompany / ObjectContact
+	path       string // "/companies"
+	updated    string // timestamp field on read: companies "updated_at", contacts "updated"
+	filter     string // search filter on that timestamp: same names
+	fields     []stdField
+	searchable map[string]string // FindByKey field → search filter
+}
+
+type stdField struct {
+	name, label, typ string
+	required         bool
+	options          []connectors.Option
+}
+
+var (
+	companyObj = &object{
+		name: connectors.ObjectCompany, path: "/companies", updated: "updated_at", filter: "updated_at",
+		fields: []stdField{
+			{name: "name", label: "Name", typ: "string", required: true},
+			{name: "email", label: "E-mail", typ: "email"},
+			{name: "website", label: "Website", typ: "url"},
+			{name: "phone_number", label: "Phone", typ: "phone"},
+			{name: "mobile_number", label: "Mobile", typ: "phone"},
+			{name: "siret", label: "SIRET", typ: "string"},
+			{name: "type", label: "Type", typ: "select", options: []connectors.Option{
+				{Value: "prospect", Label: "Prospect"}, {Value: "client", Label: "Client"}, {Value: "supplier", Label: "Supplier"}}},
+			{name: "note", label: "Note", typ: "text"},
+		},
+		// Sellsy's company filters are exact matches on name, email and siret.
+		searchable: map[string]string{"name": "name", "siret": "siret", "email": "email"},
+	}
+	contactObj = &object{
+		name: connectors.ObjectContact, path: "/contacts", updated: "updated", filter: "updated",
+		fields: []stdField{
+			{name: "civility", label: "Civility", typ: "select", options: []connectors.Option{
+				{Value: "mr", Label: "Mr"}, {Value: "mrs", Label: "Mrs"}, {Value: "ms", Label: "Ms"}}},
+			{name: "first_name", label: "First name", typ: "string"},
+			{name: "last_name", label: "Last name", typ: "string", required: true},
+			{name: "email", label: "E-mail", typ: "email"},
+			{name: "phone_number", label: "Phone", typ: "phone"},
+			{name: "mobile_number", label: "Mobile", typ: "phone"},
+			{name: "position", label: "Position", typ: "string"},
+			{name: "note", label: "Note", typ: "text"},
+		},
+		searchable: map[string]string{"email": "email", "last_name": "last_name", "phone_number": "phone_number", "mobile_number": "mobile_number"},
+	}
+)
+
+func objectOf(name string) (*object, error) {
+	switch name {
+	case connectors.ObjectCompany:
+		return companyObj, nil
+	case connectors.ObjectContact:
+		return contactObj, nil
+	}
+	return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("object %q is not supported (company, contact)", name)}
+}
+
+func (o *object) isCompany() bool { return o == companyObj }
+
+func (o *object) has(field string) bool {
+	for _, f := range o.fields {
+		if f.name == field {
+			return true
+		}
+	}
+	return false
+}
+
+// listBody is the list/search envelope.
+type listBody struct {
+	Data       []map[string]any `json:"data"`
+	Pagination struct {
+		Limit  int `json:"limit"`
+		Count  int `json:"count"`
+		Total  int `json:"total"`
+		Offset any `json:"offset"`
+	} `json:"pagination"`
+}
+
+// ---- reading ----
+
+// toRecord normalises one API record.
+func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.Record {
+	r := connectors.Record{ID: idString(m["id"]), Fields: map[string]any{}}
+	for _, f := range o.fields {
+		var v any
+		if f.name == "siret" {
+			if lf, ok := m["legal_france"].(map[string]any); ok {
+				v = lf["siret"]
+			}
+		} else {
+			v = m[f.name]
+		}
+		r.Fields[f.name] = normalise(v)
+	}
+	if ts, ok := m[o.updated].(string); ok {
+		if t, err := time.Parse(time.RFC3339, ts); err == nil {
+			r.UpdatedAt = t
+		}
+	}
+	if emb, ok := m["_embed"].(map[string]any); ok {
+		if cfs, ok := emb["custom_fields"].([]any); ok {
+			for _, x := range cfs {
+				cm, ok := x.(map[string]any)
+				if !ok {
+					continue
+				}
+				id, _ := cm["id"].(float64)
+				d := findDef(defs, int(id))
+				if d == nil {
+					continue
+				}
+				r.Fields[d.fieldName()] = d.fromAPI(cm["value"])
+			}
+		}
+	}
+	return r
+}
+
+func idString(v any) string {
+	switch n := v.(type) {
+	case float64:
+		return strconv.FormatInt(int64(n), 10)
+	case string:
+		return n
+	}
+	return ""
+}
+
+// normalise maps a JSON value to string / float64 / bool / []string / nil.
+func normalise(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if x == "" {
+			return nil
+		}
+		return x
+	case float64, bool:
+		return x
+	case []any:
+		if len(x) == 0 {
+			return nil
+		}
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if e != nil {
+				out = append(out, fmt.Sprint(e))
+			}
+		}
+		return out
+	}
+	return fmt.Sprint(v)
+}
+
+func (c *Client) embedQuery(q url.Values, defs []cfDef) {
+	for _, d := range defs {
+		q.Add("embed[]", "cf."+strconv.Itoa(d.ID))
+	}
+}
+
+// List implements connectors.Connector. With a zero Since it walks GET /{object} in seek mode;
+// otherwise it searches on the update timestamp (companies updated_at, contacts updated) from
+// Since. Both are ordered by id; the cursor is Sellsy's opaque seek offset.
+func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuery) (connectors.Page, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	defs, err := c.defsFor(ctx, o)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	query := url.Values{"limit": {strconv.Itoa(limit)}, "order": {"id"}, "direction": {"asc"}}
+	if q.Cursor != "" {
+		query.Set("offset", q.Cursor)
+	}
+	c.embedQuery(query, defs)
+	k := call{method: "GET", path: o.path, op: "GET " + o.path, query: query}
+	if !q.Since.IsZero() {
+		k = call{method: "POST", path: o.path + "/search", op: "POST " + o.path + "/search", query: query,
+			body: map[string]any{"filters": map[string]any{o.filter: map[string]any{"start": q.Since.Format(time.RFC3339)}}}}
+	}
+	var body listBody
+	if _, err := c.do(ctx, k, &body); err != nil {
+		return connectors.Page{}, err
+	}
+	recs := make([]connectors.Record, len(body.Data))
+	for i, m := range body.Data {
+		recs[i] = c.toRecord(o, m, defs)
+	}
+	if err := c.addLinks(ctx, o, recs); err != nil {
+		return connectors.Page{}, err
+	}
+	page := connectors.Page{Records: recs, Cursor: q.Cursor, More: len(body.Data) == limit}
+	if s, ok := body.Pagination.Offset.(string); ok && s != "" {
+		page.Cursor = s
+	}
+	return page, nil
+}
+
+// addLinks sets Links["company"] on contacts to their first linked company.
+func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Record) error {
+	if o.isCompany() || len(recs) == 0 {
+		return nil
+	}
+	errs := forEach(ctx, len(recs), func(ctx context.Context, i int) error {
+		var body listBody
+		_, err := c.do(ctx, call{method: "GET", path: "/contacts/" + recs[i].ID + "/companies", op: "GET /contacts/{id}/companies",
+			query: url.Values{"limit": {"1"}}}, &body)
+		if err != nil {
+			return err
+		}
+		if len(body.Data) > 0 {
+			recs[i].Links = map[string]string{connectors.ObjectCompany: idString(body.Data[0]["id"])}
+		}
+		return nil
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forEach runs fn for 0..n-1 with at most `concurrency` in flight. After a failure that is not
+// KindInvalid (quota, auth, outage), items not yet started fail with that error instead of
+// being sent.
+func forEach(ctx context.Context, n int, fn func(context.Context, int) error) []error {
+	errs := make([]error, n)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		abort error
+	)
+	sem := make(chan struct{}, concurrency)
+	for i := 0; i < n; i++ {
+		sem <- struct{}{}
+		mu.Lock()
+		stop := abort
+		mu.Unlock()
+		if stop == nil && ctx.Err() != nil {
+			stop = ctx.Err()
+		}
+		if stop != nil {
+			errs[i] = stop
+			<-sem
+			continue
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := fn(ctx, i)
+			errs[i] = err
+			if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
+				mu.Lock()
+				if abort == nil {
+					abort = err
+				}
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	return errs
+}
+
+// Get implements connectors.Connector with the search id filter, 100 ids per request.
+func (c *Client) Get(ctx context.Context, objName string, ids []string) ([]connectors.Record, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return nil, err
+	}
+	var nums []int
+	seen := map[int]bool{}
+	for _, id := range ids {
+		n, err := strconv.Atoi(strings.TrimSpace(id))
+		if err != nil || n <= 0 || seen[n] {
+			continue // not a Sellsy id: it does not exist
+		}
+		seen[n] = true
+		nums = append(nums, n)
+	}
+	return c.search(ctx, o, nums, nil)
+}
+
+// search returns the records matching filters (or the id list, 100 at a time).
+func (c *Client) search(ctx context.Context, o *object, ids []int, filters map[string]any) ([]connectors.Record, error) {
+	defs, err := c.defsFor(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	var out []connectors.Record
+	run := func(f map[string]any) error {
+		cursor := ""
+		for {
+			query := url.Values{"limit": {"100"}, "order": {"id"}}
+			if cursor != "" {
+				query.Set("offset", cursor)
+			}
+			c.embedQuery(query, defs)
+			var body listBody
+			if _, err := c.do(ctx, call{method: "POST", path: o.path + "/search", op: "POST " + o.path + "/search",
+				query: query, body: map[string]any{"filters": f}}, &body); err != nil {
+				return err
+			}
+			for _, m := range body.Data {
+				out = append(out, c.toRecord(o, m, defs))
+			}
+			s, _ := body.Pagination.Offset.(string)
+			if len(body.Data) < 100 || s == "" {
+				return nil
+			}
+			cursor = s
+		}
+	}
+	if filters != nil {
+		if err := run(filters); err != nil {
+			return nil, err
+		}
+	} else {
+		for start := 0; start < len(ids); start += 100 {
+			chunk := ids[start:min(start+100, len(ids))]
+			if err := run(map[string]any{"id": chunk}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := c.addLinks(ctx, o, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FindByKey implements connectors.Connector. Contacts are searchable by email, last_name,
+// phone_number and mobile_number; companies by name, siret and email: Sellsy's exact-match
+// search filters, one search per value. E-mail comparisons ignore case.
+func (c *Client) FindByKey(ctx context.Context, objName, field string, values []string) ([]connectors.Record, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return nil, err
+	}
+	filter, ok := o.searchable[field]
+	if !ok {
+		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "find " + objName,
+			Message: fmt.Sprintf("field %q is not searchable in Sellsy (use one of %s)", field, strings.Join(keys(o.searchable), ", "))}
+	}
+	uniq := map[string]bool{}
+	var vals []string
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		k := v
+		if field == "email" {
+			k = strings.ToLower(v)
+		}
+		if v != "" && !uniq[k] {
+			uniq[k] = true
+			vals = append(vals, v)
+		}
+	}
+	results := make([][]connectors.Record, len(vals))
+	errs := forEach(ctx, len(vals), func(ctx context.Context, i int) error {
+		recs, err := c.search(ctx, o, nil, map[string]any{filter: vals[i]})
+		results[i] = recs
+		return err
+	})
+	var out []connectors.Record
+	seen := map[string]bool{}
+	for i, recs := range results {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, r := range recs {
+			got, _ := r.Fields[field].(string)
+			match := got == vals[i]
+			if field == "email" || field == "name" {
+				match = strings.EqualFold(strings.TrimSpace(got), vals[i])
+			}
+			if match && !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}

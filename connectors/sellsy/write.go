@@ -1,0 +1,507 @@
+package sellsy
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// ---- custom fields ----
+
+// cfDef is a custom-field definition from GET /custom-fields.
+type cfDef struct {
+	ID      int
+	Name    string
+	Code    string
+	Type    string // Sellsy V2 type: simple-text, select, boolean, ...
+	Related []string
+	Items   []connectors.Option // Value: choice id, Label: choice label
+	Req     bool
+}
+
+func (d *cfDef) fieldName() string {
+	if d.Code != "" {
+		return "cf." + d.Code
+	}
+	return "cf." + strconv.Itoa(d.ID)
+}
+
+func (d *cfDef) appliesTo(o *object) bool {
+	for _, r := range d.Related {
+		if o.isCompany() && (r == "client" || r == "prospect" || r == "supplier") {
+			return true
+		}
+		if !o.isCompany() && r == "contact" {
+			return true
+		}
+	}
+	return false
+}
+
+func findDef(defs []cfDef, id int) *cfDef {
+	for i := range defs {
+		if defs[i].ID == id {
+			return &defs[i]
+		}
+	}
+	return nil
+}
+
+func (d *cfDef) label(id any) any {
+	n, ok := id.(float64)
+	if !ok {
+		return normalise(id)
+	}
+	s := strconv.Itoa(int(n))
+	for _, it := range d.Items {
+		if it.Value == s {
+			return it.Label
+		}
+	}
+	return s
+}
+
+// fromAPI normalises a custom-field value. Choices (radio, select, checkbox) become their
+// labels; numeric strings become float64; amounts their amount.
+func (d *cfDef) fromAPI(v any) any {
+	if v == nil {
+		return nil
+	}
+	switch d.Type {
+	case "radio", "select":
+		return d.label(v)
+	case "checkbox":
+		arr, _ := v.([]any)
+		if len(arr) == 0 {
+			return nil
+		}
+		out := make([]string, 0, len(arr))
+		for _, x := range arr {
+			out = append(out, fmt.Sprint(d.label(x)))
+		}
+		return out
+	case "numeric":
+		if s, ok := v.(string); ok {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				return f
+			}
+		}
+	case "amount":
+		if m, ok := v.(map[string]any); ok {
+			if f, err := strconv.ParseFloat(fmt.Sprint(m["amount"]), 64); err == nil {
+				return f
+			}
+		}
+	case "numeric-with-unit":
+		if m, ok := v.(map[string]any); ok {
+			if f, err := strconv.ParseFloat(fmt.Sprint(m["number"]), 64); err == nil {
+				return f
+			}
+		}
+	}
+	return normalise(v)
+}
+
+// toAPI converts a normalised value to the write shape; ok is false when it cannot.
+func (d *cfDef) toAPI(v any) (any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	choice := func(x any) (int, bool) {
+		s := strings.TrimSpace(fmt.Sprint(x))
+		for _, it := range d.Items {
+			if strings.EqualFold(it.Label, s) || it.Value == s {
+				n, err := strconv.Atoi(it.Value)
+				return n, err == nil
+			}
+		}
+		return 0, false
+	}
+	switch d.Type {
+	case "radio", "select":
+		n, ok := choice(v)
+		return n, ok
+	case "checkbox":
+		var list []string
+		switch x := v.(type) {
+		case []string:
+			list = x
+		case string:
+			list = []string{x}
+		default:
+			return nil, false
+		}
+		out := []int{}
+		for _, s := range list {
+			n, ok := choice(s)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, n)
+		}
+		return out, true
+	case "boolean":
+		switch x := v.(type) {
+		case bool:
+			return x, true
+		case string:
+			b, err := strconv.ParseBool(x)
+			return b, err == nil
+		}
+		return nil, false
+	case "numeric":
+		switch x := v.(type) {
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), true
+		case string:
+			_, err := strconv.ParseFloat(x, 64)
+			return x, err == nil
+		}
+		return nil, false
+	case "simple-text", "rich-text", "email", "url", "date", "time":
+		if s, ok := v.(string); ok {
+			return s, true
+		}
+		if f, ok := v.(float64); ok {
+			return strconv.FormatFloat(f, 'f', -1, 64), true
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+const cfTTL = 5 * time.Minute
+
+// defs returns the custom-field definitions, cached for a few minutes. Without the
+// custom-fields.read scope (403), custom fields are left out.
+func (c *Client) defs(ctx context.Context) ([]cfDef, error) {
+	c.cfMu.Lock()
+	defer c.cfMu.Unlock()
+	if !c.cfLoaded.IsZero() && time.Since(c.cfLoaded) < cfTTL {
+		return c.cfDefs, nil
+	}
+	var defs []cfDef
+	cursor := ""
+	for {
+		q := url.Values{"limit": {"100"}}
+		if cursor != "" {
+			q.Set("offset", cursor)
+		}
+		var body listBody
+		if _, err := c.do(ctx, call{method: "GET", path: "/custom-fields", op: "GET /custom-fields", query: q}, &body); err != nil {
+			if e, ok := err.(*connectors.Error); ok && e.Status == 403 {
+				break
+			}
+			return nil, err
+		}
+		for _, m := range body.Data {
+			defs = append(defs, parseDef(m))
+		}
+		s, _ := body.Pagination.Offset.(string)
+		if len(body.Data) < 100 || s == "" {
+			break
+		}
+		cursor = s
+	}
+	c.cfDefs, c.cfLoaded = defs, time.Now()
+	return defs, nil
+}
+
+func parseDef(m map[string]any) cfDef {
+	id, _ := m["id"].(float64)
+	d := cfDef{ID: int(id)}
+	d.Name, _ = m["name"].(string)
+	d.Code, _ = m["code"].(string)
+	d.Type, _ = m["type"].(string)
+	d.Req, _ = m["mandatory"].(bool)
+	// The real API says related_objects; the spec says related_object.
+	for _, key := range []string{"related_objects", "related_object"} {
+		if arr, ok := m[key].([]any); ok {
+			for _, r := range arr {
+				if s, ok := r.(string); ok {
+					d.Related = append(d.Related, s)
+				}
+			}
+			break
+		}
+	}
+	if p, ok := m["parameters"].(map[string]any); ok {
+		if items, ok := p["items"].([]any); ok {
+			for _, it := range items {
+				im, _ := it.(map[string]any)
+				iid, _ := im["id"].(float64)
+				lbl, _ := im["label"].(string)
+				d.Items = append(d.Items, connectors.Option{Value: strconv.Itoa(int(iid)), Label: lbl})
+			}
+		}
+	}
+	return d
+}
+
+func (c *Client) defsFor(ctx context.Context, o *object) ([]cfDef, error) {
+	all, err := c.defs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []cfDef
+	for _, d := range all {
+		if d.appliesTo(o) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// Describe implements connectors.Connector: the standard fields, then the custom fields with
+// their Sellsy V2 type names.
+func (c *Client) Describe(ctx context.Context, objName string) ([]connectors.Field, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return nil, err
+	}
+	defs, err := c.defsFor(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	var out []connectors.Field
+	for _, f := range o.fields {
+		out = append(out, connectors.Field{Name: f.name, Label: f.label, Type: f.typ, Required: f.required, Options: f.options})
+	}
+	for _, d := range defs {
+		f := connectors.Field{Name: d.fieldName(), Label: d.Name, Type: d.Type, Required: d.Req}
+		for _, it := range d.Items {
+			f.Options = append(f.Options, connectors.Option{Value: it.Label, Label: it.Label})
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// ---- writing ----
+
+// writeBody maps a record's fields to the API write shape. Unknown fields are refused.
+func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []cfDef) (map[string]any, []map[string]any, *connectors.Error) {
+	body := map[string]any{}
+	var cfs []map[string]any
+	bad := map[string]string{}
+	for name, v := range r.Fields {
+		if strings.HasPrefix(name, "cf.") {
+			var d *cfDef
+			for i := range defs {
+				if defs[i].fieldName() == name || "cf."+strconv.Itoa(defs[i].ID) == name {
+					d = &defs[i]
+				}
+			}
+			if d == nil {
+				bad[name] = "unknown custom field"
+				continue
+			}
+			val, ok := d.toAPI(v)
+			if !ok {
+				bad[name] = fmt.Sprintf("value does not fit a %s field", d.Type)
+				continue
+			}
+			cfs = append(cfs, map[string]any{"id": d.ID, "value": val})
+			continue
+		}
+		if !o.has(name) {
+			bad[name] = "unknown field"
+			continue
+		}
+		var s any
+		switch x := v.(type) {
+		case nil:
+			s = nil
+		case string:
+			s = strings.TrimSpace(x)
+			if s == "" {
+				s = nil
+			}
+		case float64:
+			s = strconv.FormatFloat(x, 'f', -1, 64)
+		case bool:
+			s = strconv.FormatBool(x)
+		case []string:
+			s = strings.Join(x, ", ")
+		default:
+			s = fmt.Sprint(x)
+		}
+		switch {
+		case name == "siret":
+			if sv, ok := s.(string); ok {
+				s = strings.ReplaceAll(sv, " ", "")
+			}
+			lf, _ := body["legal_france"].(map[string]any)
+			if lf == nil {
+				lf = map[string]any{}
+				body["legal_france"] = lf
+			}
+			if s != nil || !create {
+				lf["siret"] = s
+			}
+		case name == "type":
+			if create && s != nil {
+				body["type"] = s
+			} // Sellsy's update body has no type: it is left unchanged.
+		case name == "note" && s == nil:
+			body["note"] = "" // note is not nullable
+		case s == nil && create:
+		default:
+			body[name] = s
+		}
+	}
+	if create && o.isCompany() && body["type"] == nil {
+		body["type"] = c.cfg.CompanyType
+	}
+	if len(bad) > 0 {
+		return nil, nil, invalidErr("write "+o.name, bad)
+	}
+	return body, cfs, nil
+}
+
+func invalidErr(op string, bad map[string]string) *connectors.Error {
+	names := keys(bad)
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Fields: bad,
+		Message: "refused field(s): " + strings.Join(names, ", ")}
+}
+
+// Create implements connectors.Connector: one POST per record (Sellsy has no batch create),
+// then custom-field values and, for contacts, the company link.
+func (c *Client) Create(ctx context.Context, objName string, records []connectors.Record) ([]connectors.Result, error) {
+	return c.write(ctx, objName, records, true)
+}
+
+// Update implements connectors.Connector: PUT of the given fields, custom-field values, and
+// the company link of contacts when Links has a "company" key (an empty id unlinks).
+func (c *Client) Update(ctx context.Context, objName string, records []connectors.Record) ([]connectors.Result, error) {
+	return c.write(ctx, objName, records, false)
+}
+
+func (c *Client) write(ctx context.Context, objName string, records []connectors.Record, create bool) ([]connectors.Result, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return nil, err
+	}
+	defs, err := c.defsFor(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]connectors.Result, len(records))
+	errs := forEach(ctx, len(records), func(ctx context.Context, i int) error {
+		return c.writeOne(ctx, o, records[i], create, defs, &results[i])
+	})
+	return finish(results, errs)
+}
+
+// finish puts per-record errors in the results. The call fails as a whole only when nothing
+// was written and the first failure is not about a record (quota, auth, outage).
+func finish(results []connectors.Result, errs []error) ([]connectors.Result, error) {
+	ok := false
+	var first error
+	for i, err := range errs {
+		results[i].Err = err
+		if err == nil {
+			ok = true
+		} else if first == nil && connectors.KindOf(err) != connectors.KindInvalid {
+			first = err
+		}
+	}
+	if !ok && first != nil {
+		return results, first
+	}
+	return results, nil
+}
+
+func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result) error {
+	body, cfs, bad := c.writeBody(o, r, create, defs)
+	if bad != nil {
+		return bad
+	}
+	id := r.ID
+	if create {
+		var out map[string]any
+		if _, err := c.do(ctx, call{method: "POST", path: o.path, op: "POST " + o.path, body: body}, &out); err != nil {
+			return err
+		}
+		id = idString(out["id"])
+		res.ID, res.Created = id, true
+	} else {
+		if _, err := strconv.Atoi(id); err != nil || id == "" {
+			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT " + o.path + "/{id}", Message: "not a Sellsy id"}
+		}
+		res.ID = id
+		if len(body) > 0 {
+			if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id, op: "PUT " + o.path + "/{id}", body: body}, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if len(cfs) > 0 {
+		if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id + "/custom-fields", op: "PUT " + o.path + "/{id}/custom-fields", body: cfs}, nil); err != nil {
+			return err
+		}
+	}
+	if o.isCompany() {
+		return nil
+	}
+	want, has := r.Links[connectors.ObjectCompany]
+	if !has {
+		return nil
+	}
+	var current []string
+	if !create {
+		var lb listBody
+		if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
+			query: url.Values{"limit": {"100"}}}, &lb); err != nil {
+			return err
+		}
+		for _, m := range lb.Data {
+			current = append(current, idString(m["id"]))
+		}
+	}
+	if want != "" && (len(current) == 0 || current[0] != want) {
+		if _, err := strconv.Atoi(want); err != nil {
+			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST /companies/{companyId}/contacts/{contactId}",
+				Fields: map[string]string{"links.company": "not a Sellsy id"}, Message: "refused field(s): links.company"}
+		}
+		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
+			op: "POST /companies/{companyId}/contacts/{contactId}"}, nil); err != nil {
+			return err
+		}
+	}
+	// Unlink the previous company (the contact's first one) when the link changed.
+	if len(current) > 0 && current[0] != want {
+		_, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + current[0] + "/contacts/" + id,
+			op: "DELETE /companies/{companyId}/contacts/{contactId}"}, nil)
+		if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete implements connectors.Connector; an id that is already gone counts as deleted.
+func (c *Client) Delete(ctx context.Context, objName string, ids []string) ([]connectors.Result, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]connectors.Result, len(ids))
+	errs := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
+		results[i].ID = ids[i]
+		if _, err := strconv.Atoi(ids[i]); err != nil {
+			return nil // not a Sellsy id: nothing to delete
+		}
+		status, err := c.do(ctx, call{method: "DELETE", path: o.path + "/" + ids[i], op: "DELETE " + o.path + "/{id}"}, nil)
+		if status == 404 {
+			return nil
+		}
+		return err
+	})
+	return finish(results, errs)
+}
