@@ -300,10 +300,13 @@ func TestLinksWritten(t *testing.T) {
 	})
 	require.NoError(t, err)
 	acme, globex := res[0].ID, res[1].ID
-	companies := f.sim.Dump("companies")
-	assert.Equal(t, "12345678900011", companies[0]["legal_france"].(map[string]any)["siret"])
-	assert.Equal(t, "prospect", companies[0]["type"])
-	assert.Equal(t, "client", companies[1]["type"])
+	companies := map[string]map[string]any{}
+	for _, m := range f.sim.Dump("companies") {
+		companies[strconv.Itoa(m["id"].(int))] = m
+	}
+	assert.Equal(t, "12345678900011", companies[acme]["legal_france"].(map[string]any)["siret"])
+	assert.Equal(t, "prospect", companies[acme]["type"], "Config.CompanyType by default")
+	assert.Equal(t, "client", companies[globex]["type"])
 
 	res, err = f.c.Create(ctx, connectors.ObjectContact, []connectors.Record{
 		{Fields: map[string]any{"last_name": "Doe", "email": "jd@example.com"}, Links: map[string]string{"company": acme}},
