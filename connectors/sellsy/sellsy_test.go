@@ -77,7 +77,7 @@ func (f *fixture) setFaults(t *testing.T, fl simkit.Faults) { f.sim.Kit().SetFau
 func dumpIDs(d []map[string]any) []string {
 	var out []string
 	for _, m := range d {
-		out = append(out, strconv.Itoa(m["id"].(int)))
+		out = append(out, strconv.Itoa(int(m["id"].(float64))))
 	}
 	return out
 }
@@ -90,7 +90,7 @@ func TestListPaginationAndLinks(t *testing.T) {
 	contacts := f.sim.Dump("contacts")
 	companyOf := map[string]string{}
 	for _, m := range contacts {
-		companyOf[strconv.Itoa(m["id"].(int))] = strconv.Itoa(m["_sim"].(map[string]any)["company_ids"].([]int)[0])
+		companyOf[strconv.Itoa(int(m["id"].(float64)))] = strconv.Itoa(m["_sim"].(map[string]any)["company_ids"].([]int)[0])
 	}
 	for _, c := range []struct {
 		object string
@@ -302,7 +302,7 @@ func TestLinksWritten(t *testing.T) {
 	acme, globex := res[0].ID, res[1].ID
 	companies := map[string]map[string]any{}
 	for _, m := range f.sim.Dump("companies") {
-		companies[strconv.Itoa(m["id"].(int))] = m
+		companies[strconv.Itoa(int(m["id"].(float64)))] = m
 	}
 	assert.Equal(t, "12345678900011", companies[acme]["legal_france"].(map[string]any)["siret"])
 	assert.Equal(t, "prospect", companies[acme]["type"], "Config.CompanyType by default")

@@ -301,15 +301,16 @@ func parsePage(q url.Values) (page, map[string]string) {
 	return p, nil
 }
 
-// paginate selects one page from ids (ascending) among those matching keep.
-func (p page) paginate(ids []int, keep func(int) bool) (out []int, total int, offset any) {
+// paginate selects one page from ids (ascending) among those whose index in ids matches keep.
+func (p page) paginate(ids []int, keep func(idx int) bool) (out []int, total int, offset any) {
 	n := len(ids)
-	at := func(i int) int {
+	index := func(i int) int {
 		if p.desc {
-			return ids[n-1-i]
+			return n - 1 - i
 		}
-		return ids[i]
+		return i
 	}
+	at := func(i int) int { return ids[index(i)] }
 	start := 0
 	if !p.numeric && p.after != 0 {
 		if p.desc {
@@ -330,10 +331,10 @@ func (p page) paginate(ids []int, keep func(int) bool) (out []int, total int, of
 	} else {
 		skip := p.offset
 		for i := 0; i < n; i++ {
-			id := at(i)
-			if !keep(id) {
+			if !keep(index(i)) {
 				continue
 			}
+			id := at(i)
 			total++
 			if i < start {
 				continue
@@ -356,7 +357,7 @@ func (p page) paginate(ids []int, keep func(int) bool) (out []int, total int, of
 	return out, total, p.cursor
 }
 
-func respondPage(w http.ResponseWriter, p page, data []map[string]any, total int, offset any) {
+func respondPage[T any](w http.ResponseWriter, p page, data []T, total int, offset any) {
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{
 		"data":       data,
 		"pagination": map[string]any{"limit": p.limit, "count": len(data), "total": total, "offset": offset},
@@ -370,7 +371,10 @@ type rng struct {
 }
 
 func (r rng) has(t time.Time) bool {
-	return (r.start.IsZero() || !t.Before(r.start)) && (r.end.IsZero() || !t.After(r.end))
+	if !r.start.IsZero() && t.Before(r.start) {
+		return false
+	}
+	return r.end.IsZero() || !t.After(r.end)
 }
 
 func parseRange(v any, key string, bad map[string]string) *rng {
@@ -500,6 +504,12 @@ func (s *Server) buildFilter(filters map[string]any, company bool) (func(*record
 	if len(bad) > 0 {
 		return nil, bad
 	}
+	switch len(preds) {
+	case 0:
+		return func(*record) bool { return true }, nil
+	case 1:
+		return preds[0], nil
+	}
 	return func(x *record) bool {
 		for _, p := range preds {
 			if !p(x) {
@@ -575,10 +585,10 @@ func (s *Server) list(company, search bool) http.HandlerFunc {
 		}
 		var keepID func(int) bool
 		if keep != nil {
-			keepID = func(id int) bool { return keep(st.byID[id]) }
+			keepID = func(i int) bool { return keep(st.recs[i]) }
 		}
 		ids, total, off := p.paginate(st.ids, keepID)
-		data := make([]map[string]any, len(ids))
+		data := make([]any, len(ids))
 		for i, id := range ids {
 			data[i] = s.shape(st.byID[id], company, p.cf)
 		}
@@ -586,7 +596,7 @@ func (s *Server) list(company, search bool) http.HandlerFunc {
 	}
 }
 
-func (s *Server) shape(r *record, company bool, cf []int) map[string]any {
+func (s *Server) shape(r *record, company bool, cf []int) any {
 	if company {
 		return s.companyJSON(r, cf)
 	}
@@ -735,7 +745,7 @@ func (s *Server) linked(company bool) http.HandlerFunc {
 		ids := append([]int{}, rec.Links...)
 		sort.Ints(ids)
 		page, total, off := p.paginate(ids, nil)
-		data := make([]map[string]any, len(page))
+		data := make([]any, len(page))
 		for i, lid := range page {
 			if company {
 				data[i] = s.contactJSON(s.contacts.byID[lid], p.cf)
@@ -788,7 +798,7 @@ func (s *Server) listCFDefs(w http.ResponseWriter, r *http.Request) {
 		ids[i] = d.ID
 	}
 	page, total, off := p.paginate(ids, nil)
-	data := make([]map[string]any, len(page))
+	data := make([]any, len(page))
 	for i, id := range page {
 		data[i] = s.cfByID(id).defJSON()
 	}

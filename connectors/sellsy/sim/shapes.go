@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -147,60 +148,151 @@ var companyStringFields = []string{"name", "email", "website", "phone_number", "
 var legalFields = []string{"siret", "siren", "vat", "ape_naf_code", "company_type", "rcs_immatriculation"}
 var contactStringFields = []string{"civility", "first_name", "last_name", "email", "website", "phone_number", "mobile_number", "fax_number", "position", "birth_date", "note"}
 
-func owner() map[string]any { return map[string]any{"id": 1, "type": "staff"} }
-
-func (s *Server) companyJSON(r *record, cf []int) map[string]any {
-	m := map[string]any{"id": r.ID, "type": r.F["type"]}
-	for _, f := range companyStringFields {
-		m[f] = r.F[f]
-	}
-	if m["note"] == nil {
-		m["note"] = ""
-	}
-	legal := map[string]any{}
-	for _, f := range legalFields {
-		legal[f] = r.Legal[f]
-	}
-	m["legal_france"] = legal
-	for _, f := range []string{"rate_category_id", "main_contact_id", "dunning_contact_id", "invoicing_contact_id",
-		"invoicing_address_id", "delivery_address_id", "accounting_code_id", "accounting_purchase_code_id",
-		"business_segment", "number_of_employees"} {
-		m[f] = nil
-	}
-	m["social"] = map[string]any{"twitter": "", "facebook": "", "linkedin": "", "viadeo": ""}
-	m["owner"] = owner()
-	m["created"] = ts(r.Created)
-	m["updated_at"] = ts(r.Updated)
-	m["is_archived"] = r.Archived
-	m["marketing_campaigns_subscriptions"] = []string{}
-	if cf != nil {
-		m["_embed"] = map[string]any{"custom_fields": s.embedCF(r, cf, true)}
-	}
-	return m
+type ownerOut struct {
+	ID   int    `json:"id"`
+	Type string `json:"type"`
 }
 
-func (s *Server) contactJSON(r *record, cf []int) map[string]any {
-	m := map[string]any{"id": r.ID}
-	for _, f := range contactStringFields {
-		m[f] = r.F[f]
+type socialOut struct {
+	Twitter  string `json:"twitter"`
+	Facebook string `json:"facebook"`
+	Linkedin string `json:"linkedin"`
+	Viadeo   string `json:"viadeo"`
+}
+
+type embedOut struct {
+	CustomFields []map[string]any `json:"custom_fields"`
+}
+
+type legalOut struct {
+	Siret              any `json:"siret"`
+	Siren              any `json:"siren"`
+	VAT                any `json:"vat"`
+	ApeNafCode         any `json:"ape_naf_code"`
+	CompanyType        any `json:"company_type"`
+	RcsImmatriculation any `json:"rcs_immatriculation"`
+}
+
+// companyOut is the company read shape (spec: CompaniesCreateNewCompanyResponse). Typed
+// structs keep list pages cheap to encode.
+type companyOut struct {
+	ID                       int       `json:"id"`
+	Type                     any       `json:"type"`
+	Name                     any       `json:"name"`
+	Email                    any       `json:"email"`
+	Website                  any       `json:"website"`
+	PhoneNumber              any       `json:"phone_number"`
+	MobileNumber             any       `json:"mobile_number"`
+	FaxNumber                any       `json:"fax_number"`
+	LegalFrance              legalOut  `json:"legal_france"`
+	Capital                  any       `json:"capital"`
+	Reference                any       `json:"reference"`
+	Note                     any       `json:"note"`
+	AuxiliaryCode            any       `json:"auxiliary_code"`
+	Social                   socialOut `json:"social"`
+	RateCategoryID           any       `json:"rate_category_id"`
+	MainContactID            any       `json:"main_contact_id"`
+	DunningContactID         any       `json:"dunning_contact_id"`
+	InvoicingContactID       any       `json:"invoicing_contact_id"`
+	InvoicingAddressID       any       `json:"invoicing_address_id"`
+	DeliveryAddressID        any       `json:"delivery_address_id"`
+	AccountingCodeID         any       `json:"accounting_code_id"`
+	AccountingPurchaseCodeID any       `json:"accounting_purchase_code_id"`
+	Owner                    ownerOut  `json:"owner"`
+	Created                  string    `json:"created"`
+	UpdatedAt                string    `json:"updated_at"`
+	IsArchived               bool      `json:"is_archived"`
+	BusinessSegment          any       `json:"business_segment"`
+	NumberOfEmployees        any       `json:"number_of_employees"`
+	MarketingCampaigns       []string  `json:"marketing_campaigns_subscriptions"`
+	Embed                    *embedOut `json:"_embed,omitempty"`
+}
+
+type syncOut struct {
+	Mailchimp  bool `json:"mailchimp"`
+	Mailjet    bool `json:"mailjet"`
+	Simplemail bool `json:"simplemail"`
+}
+
+type rgpdOut struct {
+	Email      bool `json:"email"`
+	SMS        bool `json:"sms"`
+	Phone      bool `json:"phone"`
+	PostalMail bool `json:"postal_mail"`
+	Custom     bool `json:"custom"`
+}
+
+// contactOut is the contact read shape (spec: ContactItem, plus rgpd_consent seen in real
+// payloads).
+type contactOut struct {
+	ID                 int       `json:"id"`
+	Civility           any       `json:"civility"`
+	FirstName          any       `json:"first_name"`
+	LastName           any       `json:"last_name"`
+	Email              any       `json:"email"`
+	Website            any       `json:"website"`
+	PhoneNumber        any       `json:"phone_number"`
+	MobileNumber       any       `json:"mobile_number"`
+	FaxNumber          any       `json:"fax_number"`
+	Position           any       `json:"position"`
+	BirthDate          any       `json:"birth_date"`
+	Avatar             any       `json:"avatar"`
+	Note               any       `json:"note"`
+	InvoicingAddressID any       `json:"invoicing_address_id"`
+	DeliveryAddressID  any       `json:"delivery_address_id"`
+	Social             socialOut `json:"social"`
+	Sync               syncOut   `json:"sync"`
+	RgpdConsent        rgpdOut   `json:"rgpd_consent"`
+	Owner              ownerOut  `json:"owner"`
+	Created            string    `json:"created"`
+	Updated            string    `json:"updated"`
+	IsArchived         bool      `json:"is_archived"`
+	MarketingCampaigns []string  `json:"marketing_campaigns_subscriptions"`
+	Embed              *embedOut `json:"_embed,omitempty"`
+}
+
+func noteOf(r *record) any {
+	if n := r.F["note"]; n != nil {
+		return n
 	}
-	if m["note"] == nil {
-		m["note"] = ""
+	return ""
+}
+
+func (s *Server) companyJSON(r *record, cf []int) any {
+	out := &companyOut{
+		ID: r.ID, Type: r.F["type"], Name: r.F["name"], Email: r.F["email"], Website: r.F["website"],
+		PhoneNumber: r.F["phone_number"], MobileNumber: r.F["mobile_number"], FaxNumber: r.F["fax_number"],
+		LegalFrance: legalOut{Siret: r.Legal["siret"], Siren: r.Legal["siren"], VAT: r.Legal["vat"], ApeNafCode: r.Legal["ape_naf_code"],
+			CompanyType: r.Legal["company_type"], RcsImmatriculation: r.Legal["rcs_immatriculation"]},
+		Capital: r.F["capital"], Reference: r.F["reference"], Note: noteOf(r), AuxiliaryCode: r.F["auxiliary_code"],
+		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), UpdatedAt: ts(r.Updated), IsArchived: r.Archived,
+		MarketingCampaigns: []string{},
 	}
-	m["avatar"] = nil
-	m["invoicing_address_id"] = nil
-	m["delivery_address_id"] = nil
-	m["social"] = map[string]any{"twitter": "", "facebook": "", "linkedin": "", "viadeo": ""}
-	m["sync"] = map[string]any{"mailchimp": false, "mailjet": false, "simplemail": false}
-	m["rgpd_consent"] = map[string]any{"email": false, "sms": false, "phone": false, "postal_mail": false, "custom": false}
-	m["owner"] = owner()
-	m["created"] = ts(r.Created)
-	m["updated"] = ts(r.Updated)
-	m["is_archived"] = r.Archived
-	m["marketing_campaigns_subscriptions"] = []string{}
 	if cf != nil {
-		m["_embed"] = map[string]any{"custom_fields": s.embedCF(r, cf, false)}
+		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, true)}
 	}
+	return out
+}
+
+func (s *Server) contactJSON(r *record, cf []int) any {
+	out := &contactOut{
+		ID: r.ID, Civility: r.F["civility"], FirstName: r.F["first_name"], LastName: r.F["last_name"], Email: r.F["email"],
+		Website: r.F["website"], PhoneNumber: r.F["phone_number"], MobileNumber: r.F["mobile_number"], FaxNumber: r.F["fax_number"],
+		Position: r.F["position"], BirthDate: r.F["birth_date"], Note: noteOf(r),
+		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), Updated: ts(r.Updated), IsArchived: r.Archived,
+		MarketingCampaigns: []string{},
+	}
+	if cf != nil {
+		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, false)}
+	}
+	return out
+}
+
+// toMap turns a read shape into the map a client decoding the JSON would see.
+func toMap(v any) map[string]any {
+	raw, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
 	return m
 }
 

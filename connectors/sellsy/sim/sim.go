@@ -83,7 +83,8 @@ type record struct {
 // store keeps records in id order so that seek pagination is a binary search.
 type store struct {
 	next int
-	ids  []int
+	ids  []int     // ascending
+	recs []*record // recs[i].ID == ids[i]
 	byID map[int]*record
 }
 
@@ -93,6 +94,7 @@ func (s *store) add(r *record) {
 	r.ID = s.next
 	s.next++
 	s.ids = append(s.ids, r.ID)
+	s.recs = append(s.recs, r)
 	s.byID[r.ID] = r
 }
 
@@ -101,6 +103,7 @@ func (s *store) remove(id int) {
 	i := sort.SearchInts(s.ids, id)
 	if i < len(s.ids) && s.ids[i] == id {
 		s.ids = append(s.ids[:i], s.ids[i+1:]...)
+		s.recs = append(s.recs[:i], s.recs[i+1:]...)
 	}
 }
 
@@ -188,16 +191,16 @@ func (s *Server) Dump(object string) []map[string]any {
 	for _, id := range st.ids {
 		r := st.byID[id]
 		var m map[string]any
-		var cfIDs []int
+		cfIDs := []int{}
 		for cf := range r.CF {
 			cfIDs = append(cfIDs, cf)
 		}
 		sort.Ints(cfIDs)
 		if isCompany {
-			m = s.companyJSON(r, cfIDs)
+			m = toMap(s.companyJSON(r, cfIDs))
 			m["_sim"] = map[string]any{"contact_ids": append([]int{}, r.Links...)}
 		} else {
-			m = s.contactJSON(r, cfIDs)
+			m = toMap(s.contactJSON(r, cfIDs))
 			m["_sim"] = map[string]any{"company_ids": append([]int{}, r.Links...)}
 		}
 		out = append(out, m)

@@ -296,8 +296,8 @@ func TestUpdatedFilters(t *testing.T) {
 	e.clock.Add(time.Hour)
 	contacts := e.sim.Dump("contacts")
 	companies := e.sim.Dump("companies")
-	cid := int(contacts[3]["id"].(int))
-	coid := int(companies[1]["id"].(int))
+	cid := int(contacts[3]["id"].(float64))
+	coid := int(companies[1]["id"].(float64))
 	r := e.call("PUT", fmt.Sprintf("/v2/contacts/%d", cid), map[string]any{"position": "CEO"}, true)
 	require.Equal(t, 200, r.status)
 	assert.Equal(t, ts(t1), r.body["updated"])
@@ -394,7 +394,7 @@ func TestCustomFields(t *testing.T) {
 		types = append(types, d["type"].(string))
 	}
 	assert.Equal(t, []string{"simple-text", "select", "boolean"}, types)
-	coID := e.sim.Dump("companies")[0]["id"].(int)
+	coID := int(e.sim.Dump("companies")[0]["id"].(float64))
 	before := e.clock.Now()
 	e.clock.Add(time.Minute)
 	put := fmt.Sprintf("/v2/companies/%d/custom-fields", coID)
@@ -466,8 +466,8 @@ func TestCRUDAndAdminRoutes(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 12, e.sim.Count("contacts"))
 	assert.Equal(t, 3, e.sim.Count("companies"))
-	id := e.sim.Dump("contacts")[0]["id"].(int)
-	assert.Equal(t, []int{e.sim.Dump("companies")[0]["id"].(int)}, e.sim.Dump("contacts")[0]["_sim"].(map[string]any)["company_ids"])
+	id := int(e.sim.Dump("contacts")[0]["id"].(float64))
+	assert.Equal(t, []int{int(e.sim.Dump("companies")[0]["id"].(float64))}, e.sim.Dump("contacts")[0]["_sim"].(map[string]any)["company_ids"])
 	r := e.call("GET", fmt.Sprintf("/v2/contacts/%d", id), nil, true)
 	assert.Equal(t, "person000000@example.com", r.body["email"])
 	r = e.call("PUT", fmt.Sprintf("/v2/contacts/%d", id), map[string]any{"email": "", "note": "hi"}, true)
@@ -522,5 +522,5 @@ func TestLargeDataIsFast(t *testing.T) {
 	}
 	per := time.Since(start) / n
 	t.Logf("seek page of 100 out of 50,000 contacts: %s per request (incl. JSON encoding)", per)
-	assert.Less(t, per, 20*time.Millisecond)
+	assert.Less(t, per, 10*time.Millisecond, "generous bound for slow CI; typically ~0.3 ms")
 }
