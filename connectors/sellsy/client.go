@@ -286,7 +286,15 @@ func (c *Client) httpError(op string, resp *resty.Response, tok string) *connect
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
+		// Sellsy is not known to send Retry-After; the quota headers say which window is spent.
 		e.RetryAfter = time.Second
+		now := time.Now()
+		switch {
+		case resp.Header().Get("X-Quota-Remaining-By-Day") == "0":
+			e.RetryAfter = now.Truncate(time.Hour).Add(time.Hour).Sub(now)
+		case resp.Header().Get("X-Quota-Remaining-By-Minute") == "0":
+			e.RetryAfter = now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+		}
 		if ra := resp.Header().Get("Retry-After"); ra != "" {
 			if n, err := strconv.Atoi(ra); err == nil && n > 0 {
 				e.RetryAfter = time.Duration(n) * time.Second

@@ -227,6 +227,17 @@ func TestErrorsAreClassified(t *testing.T) {
 		assert.Equal(t, 429, e.Status)
 		assert.Equal(t, time.Second, e.RetryAfter)
 	})
+	t.Run("minute window spent → wait for the next minute", func(t *testing.T) {
+		f := setup(t, sim.Options{RequestsPerMinute: 2}, true)
+		var err error
+		for i := 0; i < 4 && err == nil; i++ {
+			_, err = f.c.Get(ctx, connectors.ObjectCompany, []string{"1"})
+		}
+		require.Error(t, err)
+		assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+		assert.Greater(t, connectors.RetryAfterOf(err), time.Duration(0))
+		assert.LessOrEqual(t, connectors.RetryAfterOf(err), time.Minute)
+	})
 	t.Run("5xx → retryable", func(t *testing.T) {
 		f := setup(t, sim.Options{}, false)
 		f.setFaults(t, simkit.Faults{ErrorRate: 1})

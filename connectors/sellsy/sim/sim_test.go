@@ -524,3 +524,20 @@ func TestLargeDataIsFast(t *testing.T) {
 	t.Logf("seek page of 100 out of 50,000 contacts: %s per request (incl. JSON encoding)", per)
 	assert.Less(t, per, 10*time.Millisecond, "generous bound for slow CI; typically ~0.3 ms")
 }
+
+// TestValidatorIsLive makes sure the OpenAPI checks above can fail: a response that breaks
+// the spec (a string id, a missing pagination) is refused.
+func TestValidatorIsLive(t *testing.T) {
+	e := newEnv(t, Options{})
+	req, _ := http.NewRequest("GET", e.srv.URL+"/v2/contacts", nil)
+	route, params, err := e.router.FindRoute(req)
+	require.NoError(t, err)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	for _, body := range []string{`{"data":[{"id":"7"}],"pagination":{"limit":1,"count":1,"total":1,"offset":"x"}}`, `{"data":[]}`} {
+		h := http.Header{"Content-Type": {"application/json"}}
+		err := openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: in, Status: 200, Header: h, Body: io.NopCloser(strings.NewReader(body))})
+		assert.Error(t, err, body)
+	}
+}
