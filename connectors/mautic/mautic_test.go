@@ -444,3 +444,58 @@ func TestEncodingHelpers(t *testing.T) {
 	assert.Equal(t, true, normalise("boolean", 1.0))
 	assert.Nil(t, normalise("text", "  "))
 }
+
+func TestLargeInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("60,000 contacts")
+	}
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	e.sim.SeedPeople(0, 60000)
+	began := time.Now()
+	emails := make([]string, 250)
+	for i := range emails {
+		emails[i] = simkit.PersonAt(i * 200).Email
+	}
+	got, err := e.client.FindByKey(ctx, connectors.ObjectContact, "email", emails)
+	require.NoError(t, err)
+	assert.Len(t, got, 250)
+
+	n, pages := 0, 0
+	q := connectors.ListQuery{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for {
+		p, err := e.client.List(ctx, connectors.ObjectContact, q)
+		require.NoError(t, err)
+		n += len(p.Records)
+		pages++
+		if !p.More {
+			break
+		}
+		q.Cursor = p.Cursor
+	}
+	assert.Equal(t, 60000, n)
+	assert.Equal(t, pages, e.sim.Kit().Counts()["GET /api/companies"]-2, "one companies query per page (+2 for FindByKey's chunks)")
+	t.Logf("find 250 + full listing (%d pages): %s", pages, time.Since(began))
+}
+
+func TestDecodeCollections(t *testing.T) {
+	ents, err := streamEntities([]byte(`{"total":"2","contacts":{"10":{"id":10,"fields":{"all":{"email":"b"}}},"9":{"id":"9","fields":{"core":[],"all":{"email":"a"}}}}}`), "contacts")
+	require.NoError(t, err)
+	require.Len(t, ents, 2)
+	assert.Equal(t, flexID("9"), ents[0].ID, "ordered by id, not by key order")
+	ents, err = streamEntities([]byte(`{"contacts":[],"total":0}`), "contacts")
+	require.NoError(t, err)
+	assert.Empty(t, ents)
+	_, err = streamEntities([]byte(`[]`), "contacts")
+	assert.Error(t, err)
+
+	// Batch answers: an aligned array with nulls, or an index-keyed object when PHP keeps gaps.
+	al, err := alignedEntities([]byte(`[{"id":1},null,{"id":3}]`), 3)
+	require.NoError(t, err)
+	assert.Nil(t, al[1])
+	assert.Equal(t, flexID("3"), al[2].ID)
+	al, err = alignedEntities([]byte(`{"0":{"id":1},"2":{"id":3}}`), 3)
+	require.NoError(t, err)
+	assert.Nil(t, al[1])
+	assert.Equal(t, flexID("3"), al[2].ID)
+}

@@ -47,33 +47,6 @@ func idNum(id string) int64 {
 	return n
 }
 
-// decodeEntities reads a collection that Mautic sends as an id-keyed object (lists) or an
-// array (batch answers, possibly with nulls); the result is ordered by id (object) or kept
-// aligned (array, with nil for null items).
-func decodeEntities(raw json.RawMessage) ([]*entity, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if raw[0] == '[' {
-		var list []*entity
-		err := json.Unmarshal(raw, &list)
-		return list, err
-	}
-	var m map[string]*entity
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	list := make([]*entity, 0, len(m))
-	for _, e := range m {
-		if e != nil {
-			list = append(list, e)
-		}
-	}
-	sort.Slice(list, func(i, j int) bool { return idNum(string(list[i].ID)) < idNum(string(list[j].ID)) })
-	return list, nil
-}
-
 func decodeErr(op string, err error) error {
 	return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unexpected response: " + err.Error()}
 }
@@ -85,15 +58,74 @@ func (c *Client) listing(ctx context.Context, base string, q url.Values) ([]*ent
 	if err != nil {
 		return nil, err
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, decodeErr(op, err)
-	}
-	ents, err := decodeEntities(top[base])
+	ents, err := streamEntities(b, base)
 	if err != nil {
 		return nil, decodeErr(op, err)
 	}
 	return ents, nil
+}
+
+// streamEntities decodes the collection under key from a list answer in one pass (lists of
+// Mautic contacts are large: every field comes with its metadata). The collection is an
+// id-keyed object (or an array); the result is ordered by id.
+func streamEntities(b []byte, key string) ([]*entity, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	var ents []*entity
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if k, _ := tok.(string); k != key {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		open, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch open {
+		case json.Delim('{'), json.Delim('['):
+		default:
+			continue // null
+		}
+		for dec.More() {
+			if open == json.Delim('{') {
+				if _, err := dec.Token(); err != nil {
+					return nil, err
+				}
+			}
+			var e *entity
+			if err := dec.Decode(&e); err != nil {
+				return nil, err
+			}
+			if e != nil {
+				ents = append(ents, e)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(ents, func(i, j int) bool { return idNum(string(ents[i].ID)) < idNum(string(ents[j].ID)) })
+	return ents, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("expected %q", d)
+	}
+	return nil
 }
 
 // ---- Describe -----------------------------------------------------------------------------

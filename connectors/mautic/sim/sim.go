@@ -168,8 +168,8 @@ func (s *Server) Dump(object string) []map[string]any {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]map[string]any, 0, len(st.ids))
-	for _, id := range st.ids {
-		out = append(out, st.shape(st.recs[id]))
+	for _, rc := range st.sorted {
+		out = append(out, st.shape(rc))
 	}
 	return out
 }
@@ -330,9 +330,12 @@ func (s *Server) list(st *store, w http.ResponseWriter, r *http.Request) {
 			from = max(from, sort.SearchInts(st.ids, n))
 		}
 	}
+	candidates := st.sorted[from:]
+	if recs, ok := st.indexed(clauses); ok {
+		candidates = recs // an eq/in on id or on the unique key: look up, do not scan
+	}
 	var matched []*rec
-	for _, id := range st.ids[from:] {
-		rc := st.recs[id]
+	for _, rc := range candidates {
 		if st.match(rc, clauses) && (search == nil || search(rc)) {
 			matched = append(matched, rc)
 		}
@@ -358,9 +361,8 @@ func (s *Server) list(st *store, w http.ResponseWriter, r *http.Request) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, _ := json.Marshal(st.shape(rc))
 		fmt.Fprintf(&buf, `"%d":`, rc.id)
-		buf.Write(b)
+		buf.Write(st.shapeJSON(rc))
 	}
 	buf.WriteString("}}\n")
 	w.Header().Set("Content-Type", "application/json")
@@ -494,6 +496,7 @@ func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writ
 	s.applyLinks(st, rc, links)
 	now := s.now()
 	rc.modified = &now
+	rc.json.Store(nil)
 	return nil
 }
 
@@ -530,12 +533,14 @@ func (s *Server) applyLinks(st *store, rc *rec, ids []int) {
 	if len(ids) == 0 {
 		rc.company = 0
 		rc.fields["company"] = nil
+		rc.json.Store(nil)
 		return
 	}
 	s.link(rc, s.companies.recs[ids[len(ids)-1]])
 }
 
 func (s *Server) link(contact, company *rec) {
+	contact.json.Store(nil)
 	contact.company = company.id
 	contact.fields["company"] = company.fields["companyname"]
 }
@@ -754,6 +759,7 @@ func (s *Server) companyContact(_ *store, w http.ResponseWriter, r *http.Request
 	}
 	now := s.now()
 	contact.modified = &now
+	contact.json.Store(nil)
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{"success": 1})
 }
 

@@ -400,3 +400,24 @@ func TestLargeListingIsFast(t *testing.T) {
 	assert.Len(t, keysInOrder(t, raw, "contacts"), 200)
 	assert.Less(t, time.Since(began), 2*time.Second)
 }
+
+func TestListShapeMatchesReadShape(t *testing.T) {
+	s, ts, clk := start(t, Options{})
+	s.SeedPeople(0, 6)
+	clk.advance(time.Minute)
+	status, _, _ := call(t, ts, "PATCH", "/api/contacts/2/edit", map[string]any{"interests": []string{"CRM"}, "points": 5, "mobile": "06"})
+	require.Equal(t, 200, status)
+	status, _, _ = call(t, ts, "PATCH", "/api/companies/1/edit", map[string]any{"companyannual_revenue": 12.5, "companyindustry": "Retail"})
+	require.Equal(t, 200, status)
+	for _, obj := range []string{"contacts", "companies"} {
+		_, out, _ := call(t, ts, "GET", "/api/"+obj, nil)
+		list := out[obj].(map[string]any)
+		for _, want := range s.Dump(obj) {
+			b, err := json.Marshal(want)
+			require.NoError(t, err)
+			var w map[string]any
+			require.NoError(t, json.Unmarshal(b, &w))
+			assert.Equal(t, w, list[fmt.Sprint(want["id"])], "%s %v", obj, want["id"])
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/mail"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +17,9 @@ type rec struct {
 	id       int
 	fields   map[string]any // alias → string, float64 (number) or nil
 	added    time.Time
-	modified *time.Time // nil until the first edit, as in Mautic
-	company  int        // contacts: primary company id, 0 for none
+	modified *time.Time             // nil until the first edit, as in Mautic
+	company  int                    // contacts: primary company id, 0 for none
+	json     atomic.Pointer[[]byte] // cached read shape; nil after any change
 }
 
 // store holds one object's records with an index by id and by lower-cased unique key.
@@ -28,9 +32,14 @@ type store struct {
 	groups       []string
 	fieldByAlias map[string]fieldDef
 	recs         map[int]*rec
-	ids          []int // sorted ascending
+	ids          []int  // sorted ascending
+	sorted       []*rec // the records in ids order
 	byKey        map[string][]int
 	nextID       int
+
+	fragOnce   sync.Once
+	frags      [][]byte       // per field: `"alias":{...,"value":`
+	fieldIndex map[string]int // alias → index in fields
 }
 
 func newStore(object string) *store {
@@ -50,7 +59,7 @@ func newStore(object string) *store {
 
 func (s *store) reset() {
 	s.recs = map[int]*rec{}
-	s.ids = nil
+	s.ids, s.sorted = nil, nil
 	s.byKey = map[string][]int{}
 	s.nextID = 1
 }
@@ -100,6 +109,7 @@ func (s *store) insert(fields map[string]any, now time.Time) *rec {
 	}
 	s.recs[r.id] = r
 	s.ids = append(s.ids, r.id) // ids only grow, so the slice stays sorted
+	s.sorted = append(s.sorted, r)
 	s.index(r)
 	return r
 }
@@ -114,6 +124,7 @@ func (s *store) remove(id int) {
 	i := sort.SearchInts(s.ids, id)
 	if i < len(s.ids) && s.ids[i] == id {
 		s.ids = append(s.ids[:i], s.ids[i+1:]...)
+		s.sorted = append(s.sorted[:i], s.sorted[i+1:]...)
 	}
 }
 
@@ -251,6 +262,7 @@ func inList(l []option, v string) bool {
 
 // apply sets prepared values on r (PUT clears every field not given).
 func (s *store) apply(r *rec, vals map[string]any, mode writeMode) {
+	r.json.Store(nil)
 	s.unindex(r)
 	if mode == modePut {
 		for _, f := range s.fields {
@@ -301,6 +313,112 @@ func readValue(f fieldDef, v any) any {
 		return x
 	}
 	return v
+}
+
+// shapeJSON returns the marshalled read shape (the same document as shape), cached until the
+// record changes. It is written by hand from per-field fragments built once, because
+// marshalling the nested maps of 60,000 contacts is too slow for a listing.
+func (s *store) shapeJSON(r *rec) []byte {
+	if c := r.json.Load(); c != nil {
+		return *c
+	}
+	s.fragOnce.Do(s.buildFragments)
+	b := make([]byte, 0, 6144)
+	vals := make([][]byte, len(s.fields))
+	for i, f := range s.fields {
+		vals[i], _ = json.Marshal(readValue(f, r.fields[f.Alias]))
+	}
+	added := r.added
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(r.id), 10)
+	for _, kv := range []struct {
+		k string
+		v any
+	}{{"dateAdded", fmtDate(&added)}, {"dateModified", fmtDate(r.modified)}} {
+		b = append(b, `,"`+kv.k+`":`...)
+		j, _ := json.Marshal(kv.v)
+		b = append(b, j...)
+	}
+	if r.modified != nil {
+		b = append(b, `,"modifiedBy":1,"modifiedByUser":"API"`...)
+	} else {
+		b = append(b, `,"modifiedBy":null,"modifiedByUser":null`...)
+	}
+	b = append(b, `,"isPublished":true,"createdBy":1,"createdByUser":"API"`...)
+	if s.object == "contacts" {
+		b = append(b, `,"owner":null,"points":`...)
+		b = append(b, vals[s.fieldIndex["points"]]...)
+		b = append(b, `,"color":null,"lastActive":null,"dateIdentified":`...)
+		j, _ := json.Marshal(fmtDate(&added))
+		b = append(b, j...)
+		b = append(b, `,"ipAddresses":[],"tags":[],"utmtags":[],"stage":null,"preferredProfileImage":"gravatar","doNotContact":[],"frequencyRules":[]`...)
+	} else {
+		b = append(b, `,"score":0`...)
+	}
+	b = append(b, `,"fields":{`...)
+	for gi, g := range s.groups {
+		if gi > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, g...)
+		b = append(b, `":`...)
+		n := 0
+		for i, f := range s.fields {
+			if f.Group != g {
+				continue
+			}
+			if n == 0 {
+				b = append(b, '{')
+			} else {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, s.frags[i]...)
+			if string(vals[i]) == "null" {
+				b = append(b, "null"...)
+			} else {
+				j, _ := json.Marshal(fmt.Sprint(readValue(f, r.fields[f.Alias])))
+				b = append(b, j...)
+			}
+			b = append(b, '}')
+		}
+		if n == 0 {
+			b = append(b, "[]"...)
+		} else {
+			b = append(b, '}')
+		}
+	}
+	b = append(b, `,"all":{"id":`...)
+	b = strconv.AppendInt(b, int64(r.id), 10)
+	for i, f := range s.fields {
+		b = append(b, `,"`...)
+		b = append(b, f.Alias...)
+		b = append(b, `":`...)
+		b = append(b, vals[i]...)
+	}
+	b = append(b, "}}}"...)
+	r.json.Store(&b)
+	return b
+}
+
+// buildFragments prepares, per field, the group entry up to its value.
+func (s *store) buildFragments() {
+	s.frags = make([][]byte, len(s.fields))
+	s.fieldIndex = map[string]int{}
+	for i, f := range s.fields {
+		s.fieldIndex[f.Alias] = i
+		meta, _ := json.Marshal(map[string]any{
+			"id": strconv.Itoa(f.ID), "label": f.Label, "alias": f.Alias, "type": f.Type, "group": f.Group,
+			"object": s.apiObject, "is_fixed": boolStr(f.Fixed), "properties": f.properties(),
+			"default_value": f.Default,
+		})
+		key, _ := json.Marshal(f.Alias)
+		frag := append(key, ':')
+		frag = append(frag, meta[:len(meta)-1]...) // drop the closing brace
+		frag = append(frag, `,"value":`...)
+		s.frags[i] = frag
+	}
 }
 
 // shape is the read shape of a record (contactDetails / companyDetails).
@@ -371,4 +489,46 @@ func boolStr(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// indexed returns the records, in id order, a top-level "eq" or "in" clause on id or on the unique key
+// can match, found through the indexes; ok is false when no such clause exists.
+func (s *store) indexed(cs []clause) ([]*rec, bool) {
+	for _, c := range cs {
+		if c.col != "id" && c.col != s.keyField {
+			continue
+		}
+		var vals []string
+		switch c.expr {
+		case "eq":
+			vals = []string{c.val}
+		case "in":
+			vals = c.vals
+		default:
+			continue
+		}
+		set := map[int]bool{}
+		for _, v := range vals {
+			if c.col == "id" {
+				if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s.recs[n] != nil {
+					set[n] = true
+				}
+				continue
+			}
+			for _, id := range s.byKey[keyOf(v)] {
+				set[id] = true
+			}
+		}
+		ids := make([]int, 0, len(set))
+		for id := range set {
+			ids = append(ids, id)
+		}
+		sort.Ints(ids)
+		recs := make([]*rec, len(ids))
+		for i, id := range ids {
+			recs[i] = s.recs[id]
+		}
+		return recs, true
+	}
+	return nil, false
 }

@@ -86,9 +86,10 @@ type clause struct {
 	col  string
 	expr string
 	val  string
-	vals []string  // in / notIn / between
-	num  float64   // numeric value (id, points, number fields)
-	tm   time.Time // date value
+	vals []string        // in / notIn / between
+	set  map[string]bool // in / notIn: lower-cased values
+	num  float64         // numeric value (id, points, number fields)
+	tm   time.Time       // date value
 	re   *regexp.Regexp
 	sub  []clause // andX / orX
 }
@@ -134,6 +135,10 @@ func (s *store) buildClauses(node any) ([]clause, error) {
 				rec = nil
 			}
 			c.vals = rec
+			c.set = make(map[string]bool, len(rec))
+			for _, v := range rec {
+				c.set[strings.ToLower(v)] = true
+			}
 		case "between", "notBetween":
 			for _, v := range ordered(m["val"]) {
 				c.vals = append(c.vals, str(v))
@@ -312,6 +317,9 @@ func (s *store) matchOne(r *rec, c *clause) bool {
 	case "notLike":
 		return !c.re.MatchString(fmt.Sprint(v))
 	case "in", "notIn":
+		if x, ok := v.(string); ok {
+			return c.set[strings.ToLower(x)] == (c.expr == "in")
+		}
 		in := false
 		for _, x := range c.vals {
 			if cmpValue(v, x) == 0 {
