@@ -421,6 +421,20 @@ func TestErrorClassification(t *testing.T) {
 	}
 }
 
+func TestNonJSONAnswerIsConfig(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html>login</html>"))
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, Username: user, Password: pass})
+	require.NoError(t, err)
+	_, err = c.Describe(context.Background(), connectors.ObjectContact)
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err), "%v", err)
+	_, err = c.List(context.Background(), connectors.ObjectCompany, connectors.ListQuery{})
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err), "%v", err)
+}
+
 func TestNewValidatesConfig(t *testing.T) {
 	_, err := New(Config{BaseURL: "automation.example.com", Username: "u", Password: "p"})
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -48,6 +49,11 @@ func idNum(id string) int64 {
 }
 
 func decodeErr(op string, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) && se.Offset <= 1 {
+		// A 2xx answer that is not JSON at all is a login or error page: base_url is wrong.
+		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Message: "the answer is not JSON; check base_url (the API lives under /api)"}
+	}
 	return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unexpected response: " + err.Error()}
 }
 
