@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crmsync/crmsync/connectors/internal/simkit"
+	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
 // writeError writes the V2 error body: {"error":{"code","message","details","context"}}.

@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crmsync/crmsync/connectors/internal/simkit"
+	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
 // Options configures a Server.
