@@ -1,0 +1,52 @@
+// Command sandbox serves the simulated Sellsy and Webmecanik Automation APIs with seeded data,
+// so that crmsync can be tried and tested without the real systems.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/crmsync/crmsync/sandbox"
+)
+
+func main() {
+	var o sandbox.Options
+	flag.StringVar(&o.SellsyAddr, "sellsy-addr", "127.0.0.1:18081", "listen address of the Sellsy simulator")
+	flag.StringVar(&o.MauticAddr, "mautic-addr", "127.0.0.1:18082", "listen address of the Automation (Mautic) simulator")
+	flag.IntVar(&o.SellsyFirst, "sellsy-first", 0, "index of the first seeded person on Sellsy")
+	flag.IntVar(&o.SellsyContacts, "sellsy-contacts", 4000, "contacts seeded on Sellsy (with a company per 5 contacts)")
+	flag.IntVar(&o.MauticFirst, "mautic-first", 3000, "index of the first seeded person on Automation; people with the same index share an e-mail")
+	flag.IntVar(&o.MauticContacts, "mautic-contacts", 2000, "contacts seeded on Automation (with a company per 5 contacts)")
+	flag.IntVar(&o.SellsyRequestsPerSecond, "sellsy-rps", 0, "Sellsy quota per second (0: Sellsy's default of 5; negative: unlimited)")
+	flag.StringVar(&o.SellsyClientID, "client-id", envOr("SELLSY_CLIENT_ID", "crmsync-demo"), "OAuth2 client id the Sellsy simulator accepts")
+	flag.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
+	flag.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
+	flag.StringVar(&o.MauticPassword, "mautic-password", envOr("MAUTIC_PASSWORD", "demo-password"), "basic-auth password the Automation simulator accepts")
+	flag.Parse()
+
+	sb, err := sandbox.Start(o)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("Sellsy simulator      %s  (API %s/v2, token %s/oauth2/access-tokens): %d contacts, %d companies\n",
+		sb.SellsyURL, sb.SellsyURL, sb.SellsyURL, sb.Sellsy.Count("contacts"), sb.Sellsy.Count("companies"))
+	fmt.Printf("Automation simulator  %s  (API %s/api): %d contacts, %d companies\n",
+		sb.MauticURL, sb.MauticURL, sb.Mautic.Count("contacts"), sb.Mautic.Count("companies"))
+	fmt.Println("admin: GET /_sim/stats, POST /_sim/stats/reset, GET|POST /_sim/faults, POST /_sim/seed?first=&n=, GET /_sim/dump?object=, POST /_sim/reset")
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	_ = sb.Close()
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

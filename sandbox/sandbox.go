@@ -1,0 +1,103 @@
+// Package sandbox runs the simulated systems side by side with seeded data, for `make demo`,
+// the end-to-end tests and the benchmarks.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	mauticsim "github.com/crmsync/crmsync/connectors/mautic/sim"
+	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
+)
+
+// Options say where each simulator listens and what it holds at start.
+type Options struct {
+	// SellsyAddr and MauticAddr are listen addresses; "127.0.0.1:0" picks a free port.
+	SellsyAddr string
+	MauticAddr string
+
+	// SellsyFirst and SellsyContacts seed Sellsy with people SellsyFirst… (and their
+	// companies); MauticFirst and MauticContacts do the same for Automation. People with the
+	// same index are the same person (same e-mail) on both sides.
+	SellsyFirst, SellsyContacts int
+	MauticFirst, MauticContacts int
+
+	SellsyClientID, SellsyClientSecret string
+	// SellsyRequestsPerSecond is the simulated quota: 0 keeps Sellsy's default (5 a second),
+	// a negative value lifts it (benchmarks).
+	SellsyRequestsPerSecond int
+	SellsyTokenTTL          time.Duration
+
+	MauticUsername, MauticPassword string
+}
+
+// Sandbox is a running set of simulators.
+type Sandbox struct {
+	Sellsy *sellsysim.Server
+	Mautic *mauticsim.Server
+	// SellsyURL is the Sellsy root (token endpoint at /oauth2/access-tokens, API at /v2);
+	// MauticURL is the Automation instance root (API at /api).
+	SellsyURL, MauticURL string
+
+	servers []*http.Server
+}
+
+// Start seeds both simulators and serves them until Close.
+func Start(o Options) (*Sandbox, error) {
+	if o.SellsyAddr == "" {
+		o.SellsyAddr = "127.0.0.1:0"
+	}
+	if o.MauticAddr == "" {
+		o.MauticAddr = "127.0.0.1:0"
+	}
+	s := &Sandbox{
+		Sellsy: sellsysim.New(sellsysim.Options{
+			ClientID: o.SellsyClientID, ClientSecret: o.SellsyClientSecret,
+			TokenTTL: o.SellsyTokenTTL, RequestsPerSecond: o.SellsyRequestsPerSecond, Seed: 1,
+		}),
+		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Seed: 2}),
+	}
+	if o.SellsyContacts > 0 {
+		s.Sellsy.SeedPeople(o.SellsyFirst, o.SellsyContacts)
+	}
+	if o.MauticContacts > 0 {
+		s.Mautic.SeedPeople(o.MauticFirst, o.MauticContacts)
+	}
+	var err error
+	if s.SellsyURL, err = s.serve(o.SellsyAddr, s.Sellsy); err != nil {
+		return nil, fmt.Errorf("sandbox: sellsy: %w", err)
+	}
+	if s.MauticURL, err = s.serve(o.MauticAddr, s.Mautic); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sandbox: mautic: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Sandbox) serve(addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops every simulator.
+func (s *Sandbox) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range s.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
