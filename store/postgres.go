@@ -1,0 +1,327 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// pgMigrationLock is the advisory lock key serialising migrations of workers starting together.
+const pgMigrationLock = 0x63726d73796e63 // "crmsync"
+
+var pgMigrations = [][]string{
+	1: {
+		`CREATE TABLE pairs (
+			connection text COLLATE "C" NOT NULL,
+			object     text COLLATE "C" NOT NULL,
+			a_id       text COLLATE "C" NOT NULL,
+			b_id       text COLLATE "C" NOT NULL,
+			snapshot   jsonb NOT NULL,
+			synced_at  timestamptz NOT NULL,
+			PRIMARY KEY (connection, object, a_id),
+			UNIQUE (connection, object, b_id)
+		)`,
+		`CREATE TABLE cursors (
+			connection text COLLATE "C" NOT NULL,
+			object     text COLLATE "C" NOT NULL,
+			side       text NOT NULL CHECK (side IN ('a', 'b')),
+			value      text NOT NULL,
+			updated_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (connection, object, side)
+		)`,
+		`CREATE TABLE quarantine (
+			connection text COLLATE "C" NOT NULL,
+			object     text COLLATE "C" NOT NULL,
+			side       text NOT NULL CHECK (side IN ('a', 'b')),
+			record_id  text COLLATE "C" NOT NULL,
+			reason     text NOT NULL,
+			record     jsonb NOT NULL,
+			at         timestamptz NOT NULL,
+			PRIMARY KEY (connection, object, side, record_id)
+		)`,
+		`CREATE INDEX quarantine_newest ON quarantine (connection, at DESC)`,
+	},
+}
+
+type pgStore struct {
+	pool *pgPool
+}
+
+func openPostgres(ctx context.Context, dsn string) (Store, error) {
+	name := redact(dsn)
+	pool, err := newPGPool(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
+	}
+	if err := pool.do(ctx, func(c *pgx.Conn) error { return c.Ping(ctx) }); err != nil {
+		pool.close()
+		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
+	}
+	s := &pgStore{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.close()
+		return nil, fmt.Errorf("store: migrate postgres %s: %w", name, err)
+	}
+	return s, nil
+}
+
+func (s *pgStore) migrate(ctx context.Context) error {
+	return s.pool.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pgMigrationLock)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return err
+		}
+		latest := len(pgMigrations) - 1
+		if current > latest {
+			return fmt.Errorf("database schema version %d is newer than this crmsync knows (%d)", current, latest)
+		}
+		for v := current + 1; v <= latest; v++ {
+			for _, stmt := range pgMigrations[v] {
+				if _, err := tx.Exec(ctx, stmt); err != nil {
+					return fmt.Errorf("version %d: %w", v, err)
+				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *pgStore) Pairs(ctx context.Context, connection, object string, side Side, ids []string) (map[string]Pair, error) {
+	if err := checkSide(side); err != nil {
+		return nil, wrap(err, "pairs for %s/%s", connection, object)
+	}
+	ids = uniqueIDs(ids)
+	out := make(map[string]Pair, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.pool.query(ctx, `SELECT a_id, b_id, snapshot::text, synced_at FROM pairs
+		WHERE connection = $1 AND object = $2 AND `+idColumn(side)+` = ANY($3)`, []any{connection, object, ids},
+		func(rows pgx.Rows) error {
+			return scanPGPairs(rows, func(p Pair) {
+				if side == SideA {
+					out[p.AID] = p
+				} else {
+					out[p.BID] = p
+				}
+			})
+		})
+	if err != nil {
+		return nil, wrap(err, "pairs for %s/%s", connection, object)
+	}
+	return out, nil
+}
+
+func scanPGPairs(rows pgx.Rows, each func(Pair)) error {
+	for rows.Next() {
+		var (
+			p    Pair
+			snap string
+		)
+		if err := rows.Scan(&p.AID, &p.BID, &snap, &p.SyncedAt); err != nil {
+			return err
+		}
+		m, err := decodeSnapshot([]byte(snap))
+		if err != nil {
+			return fmt.Errorf("pair %s/%s: %w", p.AID, p.BID, err)
+		}
+		p.Snapshot, p.SyncedAt = m, p.SyncedAt.UTC()
+		each(p)
+	}
+	return rows.Err()
+}
+
+// retryable reports the errors another transaction can cause on concurrent re-pairing; the
+// whole SavePairs transaction is then run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505", "40001", "40P01": // unique_violation, serialization_failure, deadlock_detected
+			return true
+		}
+	}
+	return false
+}
+
+func (s *pgStore) SavePairs(ctx context.Context, connection, object string, pairs []Pair) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	pairs, err := normalisePairs(pairs)
+	if err != nil {
+		return wrap(err, "save pairs for %s/%s", connection, object)
+	}
+	as := make([]string, len(pairs))
+	bs := make([]string, len(pairs))
+	snaps := make([]string, len(pairs))
+	ats := make([]time.Time, len(pairs))
+	for i, p := range pairs {
+		snap, err := encodeSnapshot(p.Snapshot)
+		if err != nil {
+			return wrap(err, "save pairs for %s/%s: pair %s/%s", connection, object, p.AID, p.BID)
+		}
+		as[i], bs[i], snaps[i], ats[i] = p.AID, p.BID, snap, ts(p.SyncedAt)
+	}
+	for attempt := 1; ; attempt++ {
+		err = s.pool.tx(ctx, func(tx pgx.Tx) error {
+			// Rows holding one of our b ids with another a id would block the upsert on a_id:
+			// the record was paired again, so its old pair goes.
+			if _, err := tx.Exec(ctx, `DELETE FROM pairs p USING unnest($3::text[], $4::text[]) AS i(a_id, b_id)
+				WHERE p.connection = $1 AND p.object = $2 AND p.b_id = i.b_id AND p.a_id <> i.a_id`,
+				connection, object, as, bs); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO pairs (connection, object, a_id, b_id, snapshot, synced_at)
+				SELECT $1, $2, i.a_id, i.b_id, i.snapshot::jsonb, i.synced_at
+				FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS i(a_id, b_id, snapshot, synced_at)
+				ON CONFLICT (connection, object, a_id) DO UPDATE
+				SET b_id = excluded.b_id, snapshot = excluded.snapshot, synced_at = excluded.synced_at`,
+				connection, object, as, bs, snaps, ats)
+			return err
+		})
+		if err == nil || attempt >= 5 || !retryable(err) || ctx.Err() != nil {
+			return wrap(err, "save pairs for %s/%s", connection, object)
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+	}
+}
+
+func (s *pgStore) DeletePairs(ctx context.Context, connection, object string, side Side, ids []string) error {
+	if err := checkSide(side); err != nil {
+		return wrap(err, "delete pairs for %s/%s", connection, object)
+	}
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.pool.exec(ctx, `DELETE FROM pairs WHERE connection = $1 AND object = $2 AND `+idColumn(side)+` = ANY($3)`,
+		connection, object, ids)
+	return wrap(err, "delete pairs for %s/%s", connection, object)
+}
+
+func (s *pgStore) CountPairs(ctx context.Context, connection, object string) (int, error) {
+	var n int
+	err := s.pool.queryRow(ctx, `SELECT COUNT(*) FROM pairs WHERE connection = $1 AND object = $2`, []any{connection, object}, &n)
+	return n, wrap(err, "count pairs for %s/%s", connection, object)
+}
+
+func (s *pgStore) ListPairs(ctx context.Context, connection, object, after string, limit int) ([]Pair, error) {
+	var out []Pair
+	err := s.pool.query(ctx, `SELECT a_id, b_id, snapshot::text, synced_at FROM pairs
+		WHERE connection = $1 AND object = $2 AND a_id > $3 ORDER BY a_id LIMIT $4`,
+		[]any{connection, object, after, limitOrDefault(limit)},
+		func(rows pgx.Rows) error { return scanPGPairs(rows, func(p Pair) { out = append(out, p) }) })
+	if err != nil {
+		return nil, wrap(err, "list pairs for %s/%s", connection, object)
+	}
+	return out, nil
+}
+
+func (s *pgStore) Cursor(ctx context.Context, connection, object string, side Side) (string, bool, error) {
+	if err := checkSide(side); err != nil {
+		return "", false, wrap(err, "cursor for %s/%s", connection, object)
+	}
+	var v string
+	err := s.pool.queryRow(ctx, `SELECT value FROM cursors WHERE connection = $1 AND object = $2 AND side = $3`,
+		[]any{connection, object, string(side)}, &v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, wrap(err, "cursor for %s/%s side %s", connection, object, side)
+	}
+	return v, true, nil
+}
+
+func (s *pgStore) SetCursor(ctx context.Context, connection, object string, side Side, value string) error {
+	if err := checkSide(side); err != nil {
+		return wrap(err, "set cursor for %s/%s", connection, object)
+	}
+	err := s.pool.exec(ctx, `INSERT INTO cursors (connection, object, side, value, updated_at) VALUES ($1, $2, $3, $4, now())
+		ON CONFLICT (connection, object, side) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		connection, object, string(side), value)
+	return wrap(err, "set cursor for %s/%s side %s", connection, object, side)
+}
+
+func (s *pgStore) ResetCursors(ctx context.Context, connection string, objects []string) error {
+	var err error
+	if len(objects) == 0 {
+		err = s.pool.exec(ctx, `DELETE FROM cursors WHERE connection = $1`, connection)
+	} else {
+		err = s.pool.exec(ctx, `DELETE FROM cursors WHERE connection = $1 AND object = ANY($2)`, connection, objects)
+	}
+	return wrap(err, "reset cursors for %s", connection)
+}
+
+func (s *pgStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
+	if err := checkSide(e.Side); err != nil {
+		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
+	}
+	rec, err := checkRecord(e.Record)
+	if err != nil {
+		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
+	}
+	err = s.pool.exec(ctx, `INSERT INTO quarantine (connection, object, side, record_id, reason, record, at)
+		VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7)
+		ON CONFLICT (connection, object, side, record_id) DO UPDATE
+		SET reason = excluded.reason, record = excluded.record, at = excluded.at`,
+		e.Connection, e.Object, string(e.Side), e.RecordID, e.Reason, string(rec), ts(e.At))
+	return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
+}
+
+func (s *pgStore) ListQuarantine(ctx context.Context, connection string, limit int) ([]QuarantineEntry, error) {
+	var out []QuarantineEntry
+	err := s.pool.query(ctx, `SELECT object, side, record_id, reason, record::text, at FROM quarantine
+		WHERE connection = $1 ORDER BY at DESC, object, side, record_id LIMIT $2`, []any{connection, limitOrDefault(limit)},
+		func(rows pgx.Rows) error {
+			for rows.Next() {
+				var (
+					e    = QuarantineEntry{Connection: connection}
+					side string
+					rec  string
+				)
+				if err := rows.Scan(&e.Object, &side, &e.RecordID, &e.Reason, &rec, &e.At); err != nil {
+					return err
+				}
+				e.Side, e.Record, e.At = Side(side), decodeRecord([]byte(rec)), e.At.UTC()
+				out = append(out, e)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, wrap(err, "list quarantine for %s", connection)
+	}
+	return out, nil
+}
+
+func (s *pgStore) CountQuarantine(ctx context.Context, connection string) (int, error) {
+	var n int
+	err := s.pool.queryRow(ctx, `SELECT COUNT(*) FROM quarantine WHERE connection = $1`, []any{connection}, &n)
+	return n, wrap(err, "count quarantine for %s", connection)
+}
+
+func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error {
+	err := s.pool.exec(ctx, `DELETE FROM quarantine WHERE connection = $1 AND object = $2 AND side = $3 AND record_id = $4`,
+		connection, object, string(side), recordID)
+	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
+}
+
+func (s *pgStore) Close() error {
+	s.pool.close()
+	return nil
+}

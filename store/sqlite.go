@@ -1,0 +1,365 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// sqliteChunk bounds the placeholders of one IN (…) list.
+const sqliteChunk = 500
+
+var sqliteMigrations = [][]string{
+	1: {
+		`CREATE TABLE pairs (
+			connection TEXT NOT NULL,
+			object     TEXT NOT NULL,
+			a_id       TEXT NOT NULL,
+			b_id       TEXT NOT NULL,
+			snapshot   TEXT NOT NULL,
+			synced_at  INTEGER NOT NULL,
+			PRIMARY KEY (connection, object, a_id),
+			UNIQUE (connection, object, b_id)
+		)`,
+		`CREATE TABLE cursors (
+			connection TEXT NOT NULL,
+			object     TEXT NOT NULL,
+			side       TEXT NOT NULL CHECK (side IN ('a', 'b')),
+			value      TEXT NOT NULL,
+			updated_at INTEGER NOT NULL,
+			PRIMARY KEY (connection, object, side)
+		)`,
+		`CREATE TABLE quarantine (
+			connection TEXT NOT NULL,
+			object     TEXT NOT NULL,
+			side       TEXT NOT NULL CHECK (side IN ('a', 'b')),
+			record_id  TEXT NOT NULL,
+			reason     TEXT NOT NULL,
+			record     TEXT NOT NULL,
+			at         INTEGER NOT NULL,
+			PRIMARY KEY (connection, object, side, record_id)
+		)`,
+		`CREATE INDEX quarantine_newest ON quarantine (connection, at DESC)`,
+	},
+}
+
+type sqliteStore struct {
+	db   *sql.DB
+	path string
+}
+
+// openSQLite opens the database file at path (a query string after '?' is passed to the driver).
+// One connection serialises all access, so concurrent activities never see SQLITE_BUSY inside
+// this process; busy_timeout and immediate transactions cover other processes (the CLI).
+func openSQLite(ctx context.Context, path string) (Store, error) {
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	if path == "" {
+		return nil, errors.New("store: sqlite DSN has no file path (want sqlite:/path/to/file.db)")
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite DSN %q: bad query: %w", path, err)
+	}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s := &sqliteStore{db: db, path: path}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrate sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *sqliteStore) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return err
+	}
+	latest := len(sqliteMigrations) - 1
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this crmsync knows (%d)", current, latest)
+	}
+	for v := current + 1; v <= latest; v++ {
+		for _, stmt := range sqliteMigrations[v] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("version %d: %w", v, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, v, time.Now().UnixMicro()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: "+format+": %w", append(args, err)...)
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func (s *sqliteStore) Pairs(ctx context.Context, connection, object string, side Side, ids []string) (map[string]Pair, error) {
+	if err := checkSide(side); err != nil {
+		return nil, wrap(err, "pairs for %s/%s", connection, object)
+	}
+	ids = uniqueIDs(ids)
+	out := make(map[string]Pair, len(ids))
+	for start := 0; start < len(ids); start += sqliteChunk {
+		chunk := ids[start:min(start+sqliteChunk, len(ids))]
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, connection, object)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT a_id, b_id, snapshot, synced_at FROM pairs
+			WHERE connection = ? AND object = ? AND `+idColumn(side)+` IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, wrap(err, "pairs for %s/%s", connection, object)
+		}
+		err = scanSQLitePairs(rows, func(p Pair) {
+			if side == SideA {
+				out[p.AID] = p
+			} else {
+				out[p.BID] = p
+			}
+		})
+		if err != nil {
+			return nil, wrap(err, "pairs for %s/%s", connection, object)
+		}
+	}
+	return out, nil
+}
+
+func scanSQLitePairs(rows *sql.Rows, each func(Pair)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			p    Pair
+			snap []byte
+			at   int64
+		)
+		if err := rows.Scan(&p.AID, &p.BID, &snap, &at); err != nil {
+			return err
+		}
+		m, err := decodeSnapshot(snap)
+		if err != nil {
+			return fmt.Errorf("pair %s/%s: %w", p.AID, p.BID, err)
+		}
+		p.Snapshot, p.SyncedAt = m, time.UnixMicro(at).UTC()
+		each(p)
+	}
+	return rows.Err()
+}
+
+func (s *sqliteStore) SavePairs(ctx context.Context, connection, object string, pairs []Pair) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	pairs, err := normalisePairs(pairs)
+	if err != nil {
+		return wrap(err, "save pairs for %s/%s", connection, object)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err, "save pairs for %s/%s", connection, object)
+	}
+	defer tx.Rollback()
+	// OR REPLACE deletes every row conflicting on either unique key before inserting: a record
+	// paired again with another id replaces its old pair.
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO pairs (connection, object, a_id, b_id, snapshot, synced_at)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return wrap(err, "save pairs for %s/%s", connection, object)
+	}
+	defer stmt.Close()
+	for _, p := range pairs {
+		snap, err := encodeSnapshot(p.Snapshot)
+		if err != nil {
+			return wrap(err, "save pairs for %s/%s: pair %s/%s", connection, object, p.AID, p.BID)
+		}
+		if _, err := stmt.ExecContext(ctx, connection, object, p.AID, p.BID, snap, ts(p.SyncedAt).UnixMicro()); err != nil {
+			return wrap(err, "save pairs for %s/%s", connection, object)
+		}
+	}
+	return wrap(tx.Commit(), "save pairs for %s/%s", connection, object)
+}
+
+func (s *sqliteStore) DeletePairs(ctx context.Context, connection, object string, side Side, ids []string) error {
+	if err := checkSide(side); err != nil {
+		return wrap(err, "delete pairs for %s/%s", connection, object)
+	}
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err, "delete pairs for %s/%s", connection, object)
+	}
+	defer tx.Rollback()
+	for start := 0; start < len(ids); start += sqliteChunk {
+		chunk := ids[start:min(start+sqliteChunk, len(ids))]
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, connection, object)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pairs WHERE connection = ? AND object = ? AND `+
+			idColumn(side)+` IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			return wrap(err, "delete pairs for %s/%s", connection, object)
+		}
+	}
+	return wrap(tx.Commit(), "delete pairs for %s/%s", connection, object)
+}
+
+func (s *sqliteStore) CountPairs(ctx context.Context, connection, object string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pairs WHERE connection = ? AND object = ?`, connection, object).Scan(&n)
+	return n, wrap(err, "count pairs for %s/%s", connection, object)
+}
+
+func (s *sqliteStore) ListPairs(ctx context.Context, connection, object, after string, limit int) ([]Pair, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a_id, b_id, snapshot, synced_at FROM pairs
+		WHERE connection = ? AND object = ? AND a_id > ? ORDER BY a_id LIMIT ?`,
+		connection, object, after, limitOrDefault(limit))
+	if err != nil {
+		return nil, wrap(err, "list pairs for %s/%s", connection, object)
+	}
+	var out []Pair
+	if err := scanSQLitePairs(rows, func(p Pair) { out = append(out, p) }); err != nil {
+		return nil, wrap(err, "list pairs for %s/%s", connection, object)
+	}
+	return out, nil
+}
+
+func (s *sqliteStore) Cursor(ctx context.Context, connection, object string, side Side) (string, bool, error) {
+	if err := checkSide(side); err != nil {
+		return "", false, wrap(err, "cursor for %s/%s", connection, object)
+	}
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM cursors WHERE connection = ? AND object = ? AND side = ?`,
+		connection, object, string(side)).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, wrap(err, "cursor for %s/%s side %s", connection, object, side)
+	}
+	return v, true, nil
+}
+
+func (s *sqliteStore) SetCursor(ctx context.Context, connection, object string, side Side, value string) error {
+	if err := checkSide(side); err != nil {
+		return wrap(err, "set cursor for %s/%s", connection, object)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors (connection, object, side, value, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (connection, object, side) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		connection, object, string(side), value, time.Now().UnixMicro())
+	return wrap(err, "set cursor for %s/%s side %s", connection, object, side)
+}
+
+func (s *sqliteStore) ResetCursors(ctx context.Context, connection string, objects []string) error {
+	var err error
+	if len(objects) == 0 {
+		_, err = s.db.ExecContext(ctx, `DELETE FROM cursors WHERE connection = ?`, connection)
+	} else {
+		objects = uniqueIDs(objects)
+		args := []any{connection}
+		for _, o := range objects {
+			args = append(args, o)
+		}
+		_, err = s.db.ExecContext(ctx, `DELETE FROM cursors WHERE connection = ? AND object IN (`+placeholders(len(objects))+`)`, args...)
+	}
+	return wrap(err, "reset cursors for %s", connection)
+}
+
+func (s *sqliteStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
+	if err := checkSide(e.Side); err != nil {
+		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
+	}
+	rec, err := checkRecord(e.Record)
+	if err != nil {
+		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO quarantine (connection, object, side, record_id, reason, record, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Connection, e.Object, string(e.Side), e.RecordID, e.Reason, string(rec), ts(e.At).UnixMicro())
+	return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
+}
+
+func (s *sqliteStore) ListQuarantine(ctx context.Context, connection string, limit int) ([]QuarantineEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT object, side, record_id, reason, record, at FROM quarantine
+		WHERE connection = ? ORDER BY at DESC, object, side, record_id LIMIT ?`, connection, limitOrDefault(limit))
+	if err != nil {
+		return nil, wrap(err, "list quarantine for %s", connection)
+	}
+	defer rows.Close()
+	var out []QuarantineEntry
+	for rows.Next() {
+		var (
+			e    = QuarantineEntry{Connection: connection}
+			side string
+			rec  []byte
+			at   int64
+		)
+		if err := rows.Scan(&e.Object, &side, &e.RecordID, &e.Reason, &rec, &at); err != nil {
+			return nil, wrap(err, "list quarantine for %s", connection)
+		}
+		e.Side, e.Record, e.At = Side(side), decodeRecord(rec), time.UnixMicro(at).UTC()
+		out = append(out, e)
+	}
+	return out, wrap(rows.Err(), "list quarantine for %s", connection)
+}
+
+func (s *sqliteStore) CountQuarantine(ctx context.Context, connection string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine WHERE connection = ?`, connection).Scan(&n)
+	return n, wrap(err, "count quarantine for %s", connection)
+}
+
+func (s *sqliteStore) ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM quarantine WHERE connection = ? AND object = ? AND side = ? AND record_id = ?`,
+		connection, object, string(side), recordID)
+	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
+}
+
+func (s *sqliteStore) Close() error { return s.db.Close() }

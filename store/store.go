@@ -1,0 +1,225 @@
+// Package store keeps what crmsync remembers between passes, per connection and object: the id
+// map (A id ⇄ B id) with the last-synced snapshot of the mapped fields, a cursor per side, and
+// the quarantined records that a system refused.
+//
+// Two backends implement the same Store: SQLite (pure Go, modernc.org/sqlite, the default for a
+// single worker) and PostgreSQL (pgx, for production and for several workers sharing one
+// connection). Open picks the backend from the DSN and creates or upgrades the schema.
+//
+// Values read back are normalised the same way on both backends: times are UTC with microsecond
+// precision, snapshots are decoded from JSON (numbers as float64, lists as []any).
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Side names one of the two systems of a connection.
+type Side string
+
+// The two sides of a connection.
+const (
+	SideA Side = "a"
+	SideB Side = "b"
+)
+
+// Pair links a record of side A to a record of side B.
+type Pair struct {
+	AID, BID string
+	// Snapshot holds the last-synced values of the mapped fields. Values must be
+	// JSON-serialisable; they come back as JSON decodes them (float64, []any, …).
+	Snapshot map[string]any
+	SyncedAt time.Time
+}
+
+// QuarantineEntry is a record a system refused, kept with the reason so it stays visible.
+type QuarantineEntry struct {
+	Connection, Object string
+	Side               Side
+	RecordID           string
+	Reason             string
+	Record             json.RawMessage
+	At                 time.Time
+}
+
+// Store is the persistence used by activities. All methods are safe for concurrent use.
+type Store interface {
+	// Pairs returns the pairs whose id on `side` is in ids, keyed by that side's id. Missing ids are absent.
+	Pairs(ctx context.Context, connection, object string, side Side, ids []string) (map[string]Pair, error)
+	// SavePairs upserts pairs (unique on (connection, object, a_id) and on (connection, object,
+	// b_id)) in one transaction. A pair whose a_id or b_id is already paired with another id
+	// replaces the conflicting rows; within one call, a later pair wins over an earlier one.
+	SavePairs(ctx context.Context, connection, object string, pairs []Pair) error
+	// DeletePairs removes the pairs whose id on `side` is in ids.
+	DeletePairs(ctx context.Context, connection, object string, side Side, ids []string) error
+	CountPairs(ctx context.Context, connection, object string) (int, error)
+	// ListPairs pages through pairs ordered by a_id (byte order; after = last a_id seen, "" to
+	// start). A limit <= 0 means DefaultLimit.
+	ListPairs(ctx context.Context, connection, object, after string, limit int) ([]Pair, error)
+	// Cursor returns the cursor of one side, and false when none was set.
+	Cursor(ctx context.Context, connection, object string, side Side) (string, bool, error)
+	SetCursor(ctx context.Context, connection, object string, side Side, value string) error
+	// ResetCursors deletes the cursors of these objects (all objects of the connection when empty).
+	ResetCursors(ctx context.Context, connection string, objects []string) error
+	// Quarantine records (or replaces, keyed by connection/object/side/record id) a refused record.
+	Quarantine(ctx context.Context, e QuarantineEntry) error
+	// ListQuarantine returns the entries of a connection, newest first. A limit <= 0 means DefaultLimit.
+	ListQuarantine(ctx context.Context, connection string, limit int) ([]QuarantineEntry, error)
+	CountQuarantine(ctx context.Context, connection string) (int, error)
+	// ClearQuarantine removes one record's entry once it synced fine.
+	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
+	Close() error
+}
+
+// DefaultLimit bounds ListPairs and ListQuarantine when they are given no limit.
+const DefaultLimit = 1000
+
+// Open opens "sqlite:/path/to/file.db" (also "sqlite:///path", "file:/path" or a bare path →
+// SQLite) or "postgres://…" / "postgresql://…" (PostgreSQL), and creates or upgrades the schema
+// (idempotent migrations recorded in a schema_version table). Errors never show a password.
+func Open(ctx context.Context, dsn string) (Store, error) {
+	dsn = strings.TrimSpace(dsn)
+	switch {
+	case dsn == "":
+		return nil, errors.New("store: empty DSN (want sqlite:/path/to/file.db or postgres://user@host:5432/db)")
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "file://"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "file://"))
+	case strings.HasPrefix(dsn, "file:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "file:"))
+	}
+	if i := strings.Index(dsn, "://"); i > 0 {
+		return nil, fmt.Errorf("store: unsupported DSN scheme %q (want sqlite:, file:, postgres:// or postgresql://)", dsn[:i])
+	}
+	return openSQLite(ctx, dsn)
+}
+
+// redact hides the password of a URL DSN.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	return u.Redacted()
+}
+
+func checkSide(side Side) error {
+	if side != SideA && side != SideB {
+		return fmt.Errorf("invalid side %q (want %q or %q)", side, SideA, SideB)
+	}
+	return nil
+}
+
+// idColumn is the pairs column holding the id of one side.
+func idColumn(side Side) string {
+	if side == SideB {
+		return "b_id"
+	}
+	return "a_id"
+}
+
+func limitOrDefault(limit int) int {
+	if limit <= 0 {
+		return DefaultLimit
+	}
+	return limit
+}
+
+// uniqueIDs drops empty and repeated ids, keeping the order.
+func uniqueIDs(ids []string) []string {
+	seen := make(map[string]struct{}, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, id)
+	}
+	return out
+}
+
+// normalisePairs checks the pairs and resolves conflicts inside one batch: a later pair
+// replaces any earlier one sharing its a_id or its b_id, as sequential upserts would.
+func normalisePairs(pairs []Pair) ([]Pair, error) {
+	keep := make([]bool, len(pairs))
+	byA := make(map[string]int, len(pairs))
+	byB := make(map[string]int, len(pairs))
+	for i, p := range pairs {
+		if p.AID == "" || p.BID == "" {
+			return nil, fmt.Errorf("pair %d has an empty id (a %q, b %q)", i, p.AID, p.BID)
+		}
+		if j, ok := byA[p.AID]; ok {
+			keep[j] = false
+			delete(byB, pairs[j].BID)
+		}
+		if j, ok := byB[p.BID]; ok {
+			keep[j] = false
+			delete(byA, pairs[j].AID)
+		}
+		byA[p.AID], byB[p.BID] = i, i
+		keep[i] = true
+	}
+	out := make([]Pair, 0, len(byA))
+	for i, p := range pairs {
+		if keep[i] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func encodeSnapshot(s map[string]any) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("encode snapshot: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeSnapshot(b []byte) (map[string]any, error) {
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	return m, nil
+}
+
+// checkRecord validates a quarantined record; an empty one is stored as JSON null.
+func checkRecord(r json.RawMessage) ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	if !json.Valid(r) {
+		return nil, errors.New("record is not valid JSON")
+	}
+	return r, nil
+}
+
+func decodeRecord(b []byte) json.RawMessage {
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	return json.RawMessage(b)
+}
+
+// ts normalises a time to what both backends keep: UTC, microseconds.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
