@@ -1,0 +1,282 @@
+package deploy
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+const root = ".."
+
+type service struct {
+	Image       string            `yaml:"image"`
+	Build       yaml.Node         `yaml:"build"`
+	Environment map[string]string `yaml:"environment"`
+	Ports       []string          `yaml:"ports"`
+	Volumes     []string          `yaml:"volumes"`
+	DependsOn   yaml.Node         `yaml:"depends_on"`
+	Healthcheck map[string]any    `yaml:"healthcheck"`
+}
+
+type compose struct {
+	Services map[string]service `yaml:"services"`
+	Volumes  map[string]any     `yaml:"volumes"`
+}
+
+func loadCompose(t *testing.T) compose {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
+	require.NoError(t, err)
+	var c compose
+	require.NoError(t, yaml.Unmarshal(raw, &c))
+	return c
+}
+
+// dependsOn returns each dependency with its condition ("service_started" for the short list form).
+func dependsOn(t *testing.T, n yaml.Node) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	switch n.Kind {
+	case 0:
+	case yaml.SequenceNode:
+		var l []string
+		require.NoError(t, n.Decode(&l))
+		for _, s := range l {
+			out[s] = "service_started"
+		}
+	case yaml.MappingNode:
+		var m map[string]struct {
+			Condition string `yaml:"condition"`
+		}
+		require.NoError(t, n.Decode(&m))
+		for k, v := range m {
+			if v.Condition == "" {
+				v.Condition = "service_started"
+			}
+			out[k] = v.Condition
+		}
+	default:
+		t.Fatalf("depends_on: unexpected YAML kind %v", n.Kind)
+	}
+	return out
+}
+
+func TestComposeServices(t *testing.T) {
+	c := loadCompose(t)
+	var names []string
+	for n := range c.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	assert.Equal(t, []string{"postgresql", "temporal", "temporal-ui", "worker"}, names)
+
+	pg := c.Services["postgresql"]
+	assert.Equal(t, "postgres:15", pg.Image)
+	assert.Contains(t, pg.Environment, "POSTGRES_USER")
+	assert.Contains(t, pg.Environment, "POSTGRES_PASSWORD")
+	assert.NotEmpty(t, pg.Healthcheck["test"], "postgresql needs a healthcheck for depends_on service_healthy")
+	assert.Contains(t, pg.Volumes, "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro")
+	hasData := false
+	for _, v := range pg.Volumes {
+		if strings.HasSuffix(v, ":/var/lib/postgresql/data") {
+			hasData = true
+			assert.Contains(t, c.Volumes, strings.Split(v, ":")[0], "named volume declared")
+		}
+	}
+	assert.True(t, hasData, "postgresql data volume")
+
+	tp := c.Services["temporal"]
+	assert.Equal(t, "temporalio/auto-setup:1.29.1", tp.Image)
+	assert.Equal(t, "postgres12", tp.Environment["DB"])
+	assert.Equal(t, "5432", tp.Environment["DB_PORT"])
+	assert.Equal(t, "postgresql", tp.Environment["POSTGRES_SEEDS"])
+	assert.Contains(t, tp.Environment, "POSTGRES_USER")
+	assert.Contains(t, tp.Environment, "POSTGRES_PWD")
+	assert.Contains(t, tp.Ports, "7233:7233")
+	assert.Equal(t, map[string]string{"postgresql": "service_healthy"}, dependsOn(t, tp.DependsOn))
+	for _, v := range tp.Volumes { // mounted files exist
+		assertHostPathExists(t, v)
+	}
+
+	ui := c.Services["temporal-ui"]
+	assert.Regexp(t, `^temporalio/ui:2\.\d+\.\d+$`, ui.Image, "pinned 2.x tag")
+	assert.Equal(t, "temporal:7233", ui.Environment["TEMPORAL_ADDRESS"])
+	assert.Contains(t, ui.Ports, "8080:8080")
+	assert.Contains(t, dependsOn(t, ui.DependsOn), "temporal")
+
+	w := c.Services["worker"]
+	assert.Empty(t, w.Image, "the worker is built, not pulled")
+	var build string
+	switch w.Build.Kind {
+	case yaml.ScalarNode:
+		build = w.Build.Value
+	case yaml.MappingNode:
+		var b struct{ Context, Dockerfile string }
+		require.NoError(t, w.Build.Decode(&b))
+		build = b.Context
+		if b.Dockerfile != "" {
+			assert.Equal(t, "Dockerfile", b.Dockerfile)
+		}
+	}
+	assert.Equal(t, ".", build)
+	deps := dependsOn(t, w.DependsOn)
+	assert.Contains(t, deps, "temporal")
+	assert.Equal(t, "service_healthy", deps["postgresql"])
+	assert.Contains(t, w.Volumes, "./config/examples:/etc/crmsync/connections:ro")
+	for _, v := range w.Volumes {
+		assertHostPathExists(t, v)
+	}
+}
+
+func assertHostPathExists(t *testing.T, volume string) {
+	t.Helper()
+	host := strings.Split(volume, ":")[0]
+	if strings.HasPrefix(host, "./") {
+		_, err := os.Stat(filepath.Join(root, host))
+		assert.NoError(t, err, "volume %s", volume)
+	}
+}
+
+func TestWorkerEnvironment(t *testing.T) {
+	env := loadCompose(t).Services["worker"].Environment
+	want := map[string]string{
+		"CRMSYNC_TEMPORAL_ADDRESS": "temporal:7233",
+		"CRMSYNC_NAMESPACE":        "default",
+		"CRMSYNC_TASK_QUEUE":       "crmsync",
+		"CRMSYNC_CONNECTIONS":      "/etc/crmsync/connections",
+	}
+	for k, v := range want {
+		assert.Equal(t, v, env[k], k)
+	}
+	dsn := env["CRMSYNC_STORE_DSN"]
+	assert.Regexp(t, `^postgres://[^@]+@postgresql:5432/crmsync(\?.*)?$`, dsn)
+
+	// Every credential a mounted connection file names is passed through as a ${VAR} reference.
+	for _, name := range exampleCredentialVars(t) {
+		v, ok := env[name]
+		if assert.True(t, ok, "worker environment lacks %s, named by config/examples", name) {
+			assert.Regexp(t, `^\$\{`+name+`(:?[-?][^}]*)?\}$`, v, name)
+		}
+	}
+}
+
+// exampleCredentialVars lists the environment variables the example connection files name.
+func exampleCredentialVars(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "config", "examples", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	seen := map[string]bool{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var conn struct {
+			A, B struct {
+				Credentials map[string]string `yaml:"credentials"`
+			}
+		}
+		require.NoError(t, yaml.Unmarshal(raw, &conn), f)
+		for _, sys := range []map[string]string{conn.A.Credentials, conn.B.Credentials} {
+			for _, v := range sys {
+				seen[v] = true
+			}
+		}
+	}
+	var out []string
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var (
+	envRef          = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}`)
+	sensitiveKey    = regexp.MustCompile(`(?i)(secret|passw|pwd|token|api_?key|client_id|username|credential|private)`)
+	urlPassword     = regexp.MustCompile(`://[^:/@\s]+:([^@\s]+)@`)
+	secretLikeValue = regexp.MustCompile(`^[A-Za-z0-9+=_\-]{24,}$`) // a long token; paths and hosts have / . :
+)
+
+// literalSecrets returns the environment entries whose value looks like a secret written down
+// rather than a ${VAR} reference to the host environment.
+func literalSecrets(env map[string]string) []string {
+	var bad []string
+	for k, v := range env {
+		rest := envRef.ReplaceAllString(v, "")
+		switch {
+		case sensitiveKey.MatchString(k) && !strings.HasPrefix(k, "CRMSYNC_") && rest != "" && k != "POSTGRES_USER":
+			bad = append(bad, k)
+		case urlPassword.MatchString(v) && !envRef.MatchString(urlPassword.FindStringSubmatch(v)[1]):
+			bad = append(bad, k)
+		case secretLikeValue.MatchString(rest):
+			bad = append(bad, k)
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
+func TestNoLiteralSecrets(t *testing.T) {
+	for name, s := range loadCompose(t).Services {
+		assert.Empty(t, literalSecrets(s.Environment), "service %s: values must be ${VAR} references", name)
+	}
+	// The detector itself.
+	assert.Equal(t, []string{"DSN", "MAUTIC_PASSWORD", "SELLSY_CLIENT_SECRET", "X"}, literalSecrets(map[string]string{
+		"SELLSY_CLIENT_SECRET": "hunter2",
+		"MAUTIC_PASSWORD":      "${MAUTIC_PASSWORD}x",
+		"DSN":                  "postgres://u:pw@db:5432/x",
+		"X":                    "c2VjcmV0LXZhbHVlLXRoYXQtaXMtbG9uZw==",
+		"OK_DSN":               "postgres://u:${PW}@db:5432/x",
+		"SELLSY_CLIENT_ID":     "${SELLSY_CLIENT_ID}",
+		"PLAIN":                "temporal:7233",
+	}))
+}
+
+func TestDockerfile(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	require.NoError(t, err)
+	df := string(raw)
+	var froms []string
+	for _, line := range strings.Split(df, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && strings.EqualFold(f[0], "FROM") {
+			froms = append(froms, f[1])
+		}
+	}
+	require.GreaterOrEqual(t, len(froms), 2, "multi-stage build")
+	assert.Regexp(t, `^golang:1\.26`, froms[0])
+	assert.Regexp(t, `^(gcr\.io/distroless/static|alpine)`, froms[len(froms)-1])
+	assert.Regexp(t, `(?m)CGO_ENABLED=0`, df)
+	assert.Regexp(t, `(?m)go build .*\./worker\b`, df)
+	assert.Regexp(t, `(?m)go build .*\./starter\b`, df)
+	assert.Regexp(t, `(?m)^USER\s+(nonroot|[1-9][0-9]*)`, df, "runs as non-root")
+
+	ignore, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(ignore), "\n") {
+		line = strings.TrimSpace(line)
+		for _, needed := range []string{"go.mod", "go.sum", "worker", "starter", "store", "config"} {
+			assert.NotEqual(t, needed, strings.Trim(line, "/"), ".dockerignore must not exclude %s", needed)
+		}
+	}
+}
+
+func TestPostgresInit(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(root, "deploy", "postgres-init", "*.sql"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var all string
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		all += string(raw)
+	}
+	assert.Regexp(t, `(?i)CREATE DATABASE crmsync\b`, all)
+	assert.NotRegexp(t, `(?i)PASSWORD\s+'`, all, "no password in init SQL")
+}
