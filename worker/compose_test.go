@@ -1,8 +1,9 @@
-package deploy
+package main
 
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,9 +14,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-const root = ".."
+const repoRoot = ".."
 
-type service struct {
+type composeService struct {
 	Image       string            `yaml:"image"`
 	Build       yaml.Node         `yaml:"build"`
 	Environment map[string]string `yaml:"environment"`
@@ -25,16 +26,16 @@ type service struct {
 	Healthcheck map[string]any    `yaml:"healthcheck"`
 }
 
-type compose struct {
-	Services map[string]service `yaml:"services"`
-	Volumes  map[string]any     `yaml:"volumes"`
+type composeFile struct {
+	Services map[string]composeService `yaml:"services"`
+	Volumes  map[string]any            `yaml:"volumes"`
 }
 
-func loadCompose(t *testing.T) compose {
+func loadCompose(t *testing.T) composeFile {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
 	require.NoError(t, err)
-	var c compose
+	var c composeFile
 	require.NoError(t, yaml.Unmarshal(raw, &c))
 	return c
 }
@@ -139,7 +140,7 @@ func assertHostPathExists(t *testing.T, volume string) {
 	t.Helper()
 	host := strings.Split(volume, ":")[0]
 	if strings.HasPrefix(host, "./") {
-		_, err := os.Stat(filepath.Join(root, host))
+		_, err := os.Stat(filepath.Join(repoRoot, host))
 		assert.NoError(t, err, "volume %s", volume)
 	}
 }
@@ -154,6 +155,19 @@ func TestWorkerEnvironment(t *testing.T) {
 	}
 	for k, v := range want {
 		assert.Equal(t, v, env[k], k)
+	}
+	// Every CRMSYNC_* variable is one the worker reads.
+	known := map[string]bool{}
+	st := reflect.TypeOf(Settings{})
+	for i := range st.NumField() {
+		if tag := st.Field(i).Tag.Get("envconfig"); tag != "" {
+			known["CRMSYNC_"+tag] = true
+		}
+	}
+	for k := range env {
+		if strings.HasPrefix(k, "CRMSYNC_") {
+			assert.True(t, known[k], "%s is not a worker setting", k)
+		}
 	}
 	dsn := env["CRMSYNC_STORE_DSN"]
 	assert.Regexp(t, `^postgres://[^@]+@postgresql:5432/crmsync(\?.*)?$`, dsn)
@@ -170,7 +184,7 @@ func TestWorkerEnvironment(t *testing.T) {
 // exampleCredentialVars lists the environment variables the example connection files name.
 func exampleCredentialVars(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(root, "config", "examples", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(repoRoot, "config", "examples", "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	seen := map[string]bool{}
@@ -240,7 +254,7 @@ func TestNoLiteralSecrets(t *testing.T) {
 }
 
 func TestDockerfile(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
 	require.NoError(t, err)
 	df := string(raw)
 	var froms []string
@@ -255,9 +269,9 @@ func TestDockerfile(t *testing.T) {
 	assert.Regexp(t, `(?m)CGO_ENABLED=0`, df)
 	assert.Regexp(t, `(?m)go build .*\./worker\b`, df)
 	assert.Regexp(t, `(?m)go build .*\./starter\b`, df)
-	assert.Regexp(t, `(?m)^USER\s+(nonroot|[1-9][0-9]*)`, df, "runs as non-root")
+	assert.Regexp(t, `(?m)^USER\s+(nonroot|[1-9][0-9]*)`, df, "runs as non-repoRoot")
 
-	ignore, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	ignore, err := os.ReadFile(filepath.Join(repoRoot, ".dockerignore"))
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(ignore), "\n") {
 		line = strings.TrimSpace(line)
@@ -268,7 +282,7 @@ func TestDockerfile(t *testing.T) {
 }
 
 func TestPostgresInit(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(root, "deploy", "postgres-init", "*.sql"))
+	files, err := filepath.Glob(filepath.Join(repoRoot, "deploy", "postgres-init", "*.sql"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	var all string
