@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,6 +50,14 @@ var pgMigrations = [][]string{
 
 type pgStore struct {
 	pool *pgPool
+
+	// A fresh pairs table has no statistics until autovacuum analyses it (a minute or more):
+	// the planner then takes (connection, object) for a single row and may scan every pair of
+	// the object for each lookup. Until autovacuum catches up, this store analyses the table
+	// itself each time the pairs it saved double (1,000, 2,000, 4,000, …): a handful of runs.
+	mu           sync.Mutex
+	saved        int
+	analyseAfter int
 }
 
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
@@ -61,7 +70,7 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		pool.close()
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
 	}
-	s := &pgStore{pool: pool}
+	s := &pgStore{pool: pool, analyseAfter: 1000}
 	if err := s.migrate(ctx); err != nil {
 		pool.close()
 		return nil, fmt.Errorf("store: migrate postgres %s: %w", name, err)
@@ -194,10 +203,29 @@ func (s *pgStore) SavePairs(ctx context.Context, connection, object string, pair
 				connection, object, as, bs, snaps, ats)
 			return err
 		})
-		if err == nil || attempt >= 5 || !retryable(err) || ctx.Err() != nil {
+		if err == nil {
+			s.maybeAnalyse(ctx, len(pairs))
+			return nil
+		}
+		if attempt >= 5 || !retryable(err) || ctx.Err() != nil {
 			return wrap(err, "save pairs for %s/%s", connection, object)
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+	}
+}
+
+// maybeAnalyse refreshes the planner statistics of pairs while it grows fast; see pgStore.
+func (s *pgStore) maybeAnalyse(ctx context.Context, n int) {
+	s.mu.Lock()
+	s.saved += n
+	due := s.saved >= s.analyseAfter
+	if due {
+		s.analyseAfter = 2 * s.saved
+	}
+	s.mu.Unlock()
+	if due {
+		// Best effort: statistics only steer plans; autovacuum will do it anyway.
+		_ = s.pool.exec(ctx, `ANALYZE pairs`)
 	}
 }
 
