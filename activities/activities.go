@@ -1,0 +1,84 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"github.com/crmsync/crmsync/store"
+)
+
+// Activities holds what every activity needs. The worker registers one instance.
+type Activities struct {
+	Conns *Connections
+	Store store.Store
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// DescribeConnection returns what the workflows need of a connection file. It is read at
+// every cycle, so an interval changed in the file applies once the worker reloads it.
+func (a *Activities) DescribeConnection(ctx context.Context, name string) (ConnectionInfo, error) {
+	c, err := a.Conns.Config(name)
+	if err != nil {
+		return ConnectionInfo{}, toTemporal(err)
+	}
+	return ConnectionInfo{
+		Objects:  c.ObjectNames(),
+		Interval: c.Schedule.Interval.Std(),
+		ASystem:  c.A.System,
+		BSystem:  c.B.System,
+	}, nil
+}
+
+// ResetCursors makes the next cycle read the objects again from in.Since (zero: everything).
+func (a *Activities) ResetCursors(ctx context.Context, in ResetInput) error {
+	c, err := a.Conns.Config(in.Connection)
+	if err != nil {
+		return toTemporal(err)
+	}
+	objects := in.Objects
+	if len(objects) == 0 {
+		objects = c.ObjectNames()
+	}
+	for _, o := range objects {
+		if _, ok := c.Object(o); !ok {
+			return toTemporal(configError(errUnknownObject(c, o)))
+		}
+	}
+	if in.Since.IsZero() {
+		return a.Store.ResetCursors(ctx, in.Connection, objects)
+	}
+	for _, o := range objects {
+		for _, side := range []store.Side{store.SideA, store.SideB} {
+			if err := a.Store.SetCursor(ctx, in.Connection, o, side, in.Since.UTC().Format(time.RFC3339Nano)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Stats returns the store's figures for a connection: pairs per object, quarantined records.
+func (a *Activities) Stats(ctx context.Context, name string) (StoreStats, error) {
+	c, err := a.Conns.Config(name)
+	if err != nil {
+		return StoreStats{}, toTemporal(err)
+	}
+	st := StoreStats{Pairs: map[string]int{}}
+	for _, o := range c.ObjectNames() {
+		n, err := a.Store.CountPairs(ctx, name, o)
+		if err != nil {
+			return st, err
+		}
+		st.Pairs[o] = n
+	}
+	st.Quarantined, err = a.Store.CountQuarantine(ctx, name)
+	return st, err
+}

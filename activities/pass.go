@@ -1,0 +1,460 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/engine"
+	"github.com/crmsync/crmsync/store"
+)
+
+// Defaults of a stretch.
+const (
+	DefaultStretch  = time.Minute
+	DefaultPageSize = 100
+)
+
+// SyncPass runs one stretch of a pass: it lists pages of one object on one side, merges each
+// record with its counterpart on the other side and writes the result on both, heartbeating
+// the cursor after each page so that a retried stretch resumes from the last page done.
+func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, error) {
+	p, err := a.newPass(ctx, in)
+	if err != nil {
+		return PassResult{}, toTemporal(err)
+	}
+	res := PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb PassResult
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
+			res = hb
+		}
+	}
+	if res.PassStart.IsZero() {
+		res.PassStart = a.now().UTC()
+		if in.Mode == ModeIncremental {
+			res.Since, err = p.since(ctx)
+			if err != nil {
+				return res, err
+			}
+		}
+	}
+	stretch := in.Stretch
+	if stretch <= 0 {
+		stretch = DefaultStretch
+	}
+	deadline := time.Now().Add(stretch)
+
+	// Stopping at the deadline leaves a prefetched page unread: cancel its reader.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	pages := p.prefetch(readCtx, res.Position, res.Since)
+	for pg := range pages {
+		if pg.err != nil {
+			return res, toTemporal(pg.err)
+		}
+		counts, err := p.processPage(ctx, pg.page.Records)
+		if err != nil {
+			return res, toTemporal(err)
+		}
+		res.Counts.Add(counts)
+		res.Pages++
+		res.Position = pg.page.Cursor
+		if !pg.page.More {
+			res.Done = true
+			// The next pass reads from the moment this one started; the overlap window,
+			// applied when reading, covers clock skew and records changed while it ran.
+			if err := a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano)); err != nil {
+				return res, err
+			}
+		}
+		activity.RecordHeartbeat(ctx, res)
+		if res.Done || time.Now().After(deadline) {
+			break
+		}
+	}
+	return res, ctx.Err()
+}
+
+// pass is the state of one stretch.
+type pass struct {
+	a        *Activities
+	in       PassInput
+	conn     *config.Connection
+	obj      *config.Object
+	side     engine.Side
+	x, y     connectors.Connector // x is read, y is the other side
+	objX     string
+	objY     string
+	pageSize int
+}
+
+func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
+	c, err := a.Conns.Config(in.Connection)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := c.Object(in.Object)
+	if !ok {
+		return nil, configError(errUnknownObject(c, in.Object))
+	}
+	ca, cb, err := a.Conns.Connectors(in.Connection)
+	if err != nil {
+		return nil, err
+	}
+	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize}
+	if p.pageSize <= 0 {
+		p.pageSize = DefaultPageSize
+	}
+	switch p.side {
+	case engine.A:
+		p.x, p.y, p.objX, p.objY = ca, cb, obj.AObject, obj.BObject
+	case engine.B:
+		p.x, p.y, p.objX, p.objY = cb, ca, obj.BObject, obj.AObject
+	default:
+		return nil, configError(fmt.Errorf("side %q is neither a nor b", in.Side))
+	}
+	return p, nil
+}
+
+func errUnknownObject(c *config.Connection, name string) error {
+	return fmt.Errorf("%s: no object %q in this connection (objects: %s)", c.File, name, strings.Join(c.ObjectNames(), ", "))
+}
+
+// since returns where an incremental pass starts reading: the side's cursor minus the overlap.
+func (p *pass) since(ctx context.Context) (time.Time, error) {
+	v, ok, err := p.a.Store.Cursor(ctx, p.in.Connection, p.in.Object, store.Side(p.in.Side))
+	if err != nil || !ok || v == "" {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: cursor of %s/%s side %s is not a time: %w", p.in.Connection, p.in.Object, p.in.Side, err)
+	}
+	return t.Add(-p.conn.Schedule.Overlap.Std()), nil
+}
+
+type fetched struct {
+	page connectors.Page
+	err  error
+}
+
+// prefetch lists pages in the background, one page ahead of the writer, so that reading
+// side x and writing side y overlap.
+func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-chan fetched {
+	out := make(chan fetched, 1)
+	go func() {
+		defer close(out)
+		for {
+			page, err := p.x.List(ctx, p.objX, connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize})
+			select {
+			case out <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || !page.More {
+				return
+			}
+			cursor = page.Cursor
+		}
+	}()
+	return out
+}
+
+// linkKey is the snapshot key of a link, holding the side-A id of the linked record.
+func linkKey(object string) string { return "@" + object }
+
+// item is one record of a page on its way through the plan.
+type item struct {
+	x        connectors.Record
+	pair     *store.Pair
+	y        *connectors.Record
+	links    map[string]linkRef // linked object → ids of the linked record, from x
+	decision engine.Decision
+}
+
+// processPage merges and writes one page of records read on side x.
+func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Counts, error) {
+	var c Counts
+	c.Read = len(records)
+	if len(records) == 0 {
+		return c, nil
+	}
+	conn, object := p.in.Connection, p.in.Object
+	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
+
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.ID
+	}
+	pairs, err := p.a.Store.Pairs(ctx, conn, object, xSide, ids)
+	if err != nil {
+		return c, err
+	}
+	links, err := p.resolveLinks(ctx, records, xSide)
+	if err != nil {
+		return c, err
+	}
+
+	items := make([]*item, 0, len(records))
+	var fetchIDs, keys []string
+	for _, r := range records {
+		it := &item{x: r, links: links[r.ID]}
+		if pr, ok := pairs[r.ID]; ok {
+			it.pair = &pr
+			if engine.Unchanged(p.obj.Fields, p.side, r, pr.Snapshot) && p.linksUnchanged(it) {
+				c.Unchanged++
+				continue
+			}
+			fetchIDs = append(fetchIDs, p.otherID(pr))
+		} else {
+			key := engine.MatchKey(r.Fields[p.side.MatchField(p.obj.Match)])
+			if key == "" {
+				c.Quarantined++
+				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
+					return c, err
+				}
+				continue
+			}
+			keys = append(keys, key)
+		}
+		items = append(items, it)
+	}
+
+	byID, err := p.getByID(ctx, fetchIDs)
+	if err != nil {
+		return c, err
+	}
+	byKey, err := p.findByKey(ctx, keys)
+	if err != nil {
+		return c, err
+	}
+	// A record found by key may already be paired with another record of side x (two
+	// records of x share one e-mail): pairing it again would merge two people into one.
+	var foundIDs []string
+	for _, r := range byKey {
+		foundIDs = append(foundIDs, r.ID)
+	}
+	takenY, err := p.a.Store.Pairs(ctx, conn, object, ySide, foundIDs)
+	if err != nil {
+		return c, err
+	}
+
+	var (
+		creates, updatesY, updatesX []connectors.Record
+		createItems, updYItems      []*item
+		updXItems                   []*item
+		save                        []*item
+	)
+	claimed := map[string]bool{}
+	for _, it := range items {
+		switch {
+		case it.pair != nil:
+			y, ok := byID[p.otherID(*it.pair)]
+			if !ok {
+				c.Missing++
+				continue
+			}
+			it.y = &y
+		default:
+			key := engine.MatchKey(it.x.Fields[p.side.MatchField(p.obj.Match)])
+			if y, ok := byKey[key]; ok {
+				if taken, dup := takenY[y.ID]; dup || claimed[y.ID] {
+					other := "another record of this page"
+					if dup {
+						other = p.x.System() + " record " + p.xID(taken)
+					}
+					c.Quarantined++
+					if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("duplicate %s: its %s record %s is already paired with %s", p.side.MatchField(p.obj.Match), p.y.System(), y.ID, other)); err != nil {
+						return c, err
+					}
+					continue
+				}
+				claimed[y.ID] = true
+				it.y = &y
+			}
+		}
+		var snapshot map[string]any
+		if it.pair != nil {
+			snapshot = it.pair.Snapshot
+		}
+		other := connectors.Record{Fields: map[string]any{}}
+		if it.y != nil {
+			other = *it.y
+		}
+		a, b := engine.Orient(p.side, it.x, other)
+		it.decision = engine.Merge(p.obj.Fields, a, b, snapshot)
+		c.Conflicts += it.decision.Conflicts
+		own, theirs := it.decision.Updates(p.side)
+		linkX, linkY := p.planLinks(it)
+		p.snapshotLinks(it)
+		if it.y == nil {
+			creates = append(creates, connectors.Record{Fields: theirs, Links: linkY})
+			createItems = append(createItems, it)
+			continue
+		}
+		if len(theirs) > 0 || len(linkY) > 0 {
+			updatesY = append(updatesY, connectors.Record{ID: it.y.ID, Fields: theirs, Links: linkY})
+			updYItems = append(updYItems, it)
+		}
+		if len(own) > 0 || len(linkX) > 0 {
+			updatesX = append(updatesX, connectors.Record{ID: it.x.ID, Fields: own, Links: linkX})
+			updXItems = append(updXItems, it)
+		}
+		save = append(save, it)
+	}
+
+	failed := map[*item]bool{}
+	if len(creates) > 0 {
+		results, err := p.y.Create(ctx, p.objY, creates)
+		if err != nil {
+			return c, err
+		}
+		for i, r := range results {
+			it := createItems[i]
+			if r.Err != nil {
+				c.Quarantined++
+				if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("create on %s refused: %v", p.y.System(), r.Err)); err != nil {
+					return c, err
+				}
+				continue
+			}
+			it.y = &connectors.Record{ID: r.ID}
+			p.count(&c, false, r.Created)
+			save = append(save, it)
+		}
+	}
+	if err := p.write(ctx, p.y, p.objY, updatesY, updYItems, failed, ySide, &c, false); err != nil {
+		return c, err
+	}
+	if err := p.write(ctx, p.x, p.objX, updatesX, updXItems, failed, xSide, &c, true); err != nil {
+		return c, err
+	}
+
+	newPairs := make([]store.Pair, 0, len(save))
+	now := p.a.now().UTC()
+	for _, it := range save {
+		if failed[it] {
+			continue
+		}
+		pr := store.Pair{Snapshot: it.decision.Snapshot, SyncedAt: now}
+		if p.side == engine.A {
+			pr.AID, pr.BID = it.x.ID, it.y.ID
+		} else {
+			pr.AID, pr.BID = it.y.ID, it.x.ID
+		}
+		newPairs = append(newPairs, pr)
+	}
+	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// write sends updates to one side and quarantines the records it refuses.
+func (p *pass) write(ctx context.Context, to connectors.Connector, object string, recs []connectors.Record, items []*item, failed map[*item]bool, side store.Side, c *Counts, own bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	results, err := to.Update(ctx, object, recs)
+	if err != nil {
+		return err
+	}
+	for i, r := range results {
+		it := items[i]
+		if r.Err != nil {
+			failed[it] = true
+			c.Quarantined++
+			if err := p.quarantine(ctx, store.Side(p.side), it.x, fmt.Sprintf("update on %s refused: %v", to.System(), r.Err)); err != nil {
+				return err
+			}
+			continue
+		}
+		p.count(c, own, false)
+	}
+	return nil
+}
+
+// count adds one write to the counts of the side it went to.
+func (p *pass) count(c *Counts, own, created bool) {
+	onA := (p.side == engine.A) == own
+	switch {
+	case created && onA:
+		c.CreatedA++
+	case created:
+		c.CreatedB++
+	case onA:
+		c.UpdatedA++
+	default:
+		c.UpdatedB++
+	}
+}
+
+func (p *pass) otherID(pr store.Pair) string {
+	if p.side == engine.A {
+		return pr.BID
+	}
+	return pr.AID
+}
+
+func (p *pass) xID(pr store.Pair) string {
+	if p.side == engine.A {
+		return pr.AID
+	}
+	return pr.BID
+}
+
+func (p *pass) getByID(ctx context.Context, ids []string) (map[string]connectors.Record, error) {
+	out := make(map[string]connectors.Record, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	recs, err := p.y.Get(ctx, p.objY, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// findByKey looks the unpaired records up on side y by their match key. When several records
+// of y share a key, the oldest (lowest id order as returned first) is kept.
+func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connectors.Record, error) {
+	out := make(map[string]connectors.Record, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	field := p.side.Other().MatchField(p.obj.Match)
+	recs, err := p.y.FindByKey(ctx, p.objY, field, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		k := engine.MatchKey(r.Fields[field])
+		if _, seen := out[k]; !seen && k != "" {
+			out[k] = r
+		}
+	}
+	return out, nil
+}
+
+// quarantine keeps a refused record, with its reason, where `crmsync status` and the
+// progress query show it.
+func (p *pass) quarantine(ctx context.Context, side store.Side, r connectors.Record, reason string) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return p.a.Store.Quarantine(ctx, store.QuarantineEntry{
+		Connection: p.in.Connection, Object: p.in.Object, Side: side, RecordID: r.ID,
+		Reason: reason, Record: raw, At: p.a.now().UTC(),
+	})
+}

@@ -1,0 +1,202 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/store"
+)
+
+// harness runs passes against the sandbox and a SQLite store, outside any workflow.
+type harness struct {
+	t      *testing.T
+	ctx    context.Context
+	sb     *sandbox.Sandbox
+	acts   *Activities
+	st     store.Store
+	sellsy connectors.Connector
+	mautic connectors.Connector
+}
+
+// newHarness seeds Sellsy with people 0–19 and Automation with people 10–29.
+func newHarness(t *testing.T, direction string) *harness {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
+		SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
+		MauticUsername: "user", MauticPassword: "password",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("T_SELLSY_ID", "id")
+	t.Setenv("T_SELLSY_SECRET", "secret")
+	t.Setenv("T_MAUTIC_USER", "user")
+	t.Setenv("T_MAUTIC_PASSWORD", "password")
+	conn, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`name: t
+a:
+  system: sellsy
+  settings: {api_url: %s/v2, token_url: %s/oauth2/access-tokens, requests_per_second: "1000"}
+  credentials: {client_id: T_SELLSY_ID, client_secret: T_SELLSY_SECRET}
+b:
+  system: mautic
+  settings: {base_url: %s, requests_per_second: "1000"}
+  credentials: {username: T_MAUTIC_USER, password: T_MAUTIC_PASSWORD}
+direction: %s
+schedule: {overlap: 1m}
+objects:
+  - name: company
+    match: {a: name, b: companyname}
+    fields:
+      - {a: name, b: companyname}
+      - {a: email, b: companyemail}
+  - name: contact
+    match: {a: email, b: email}
+    links: [company]
+    fields:
+      - {a: email, b: email}
+      - {a: first_name, b: firstname}
+      - {a: last_name, b: lastname}
+      - {a: position, b: position}
+`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction)))
+	require.NoError(t, err)
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	h := &harness{t: t, ctx: context.Background(), sb: sb, st: st,
+		acts: &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}}
+	h.sellsy, h.mautic, err = h.acts.Conns.Connectors("t")
+	require.NoError(t, err)
+	return h
+}
+
+// pass runs a whole pass of one object on one side, stretch after stretch.
+func (h *harness) pass(object, side, mode string) Counts {
+	h.t.Helper()
+	var env testsuite.WorkflowTestSuite
+	ae := env.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	in := PassInput{Connection: "t", Object: object, Side: side, Mode: mode, PageSize: 7}
+	var total Counts
+	for {
+		v, err := ae.ExecuteActivity(h.acts.SyncPass, in)
+		require.NoError(h.t, err)
+		var res PassResult
+		require.NoError(h.t, v.Get(&res))
+		total.Add(res.Counts)
+		if res.Done {
+			return total
+		}
+		in.Position, in.Since, in.PassStart = res.Position, res.Since, res.PassStart
+	}
+}
+
+// cycle runs every pass of the connection in order.
+func (h *harness) cycle(mode string) Counts {
+	var total Counts
+	for _, o := range []string{"company", "contact"} {
+		for _, side := range []string{"a", "b"} {
+			total.Add(h.pass(o, side, mode))
+		}
+	}
+	return total
+}
+
+func (h *harness) person(c connectors.Connector, i int) connectors.Record {
+	h.t.Helper()
+	recs, err := c.FindByKey(h.ctx, connectors.ObjectContact, "email", []string{simkit.PersonAt(i).Email})
+	require.NoError(h.t, err)
+	require.Len(h.t, recs, 1)
+	return recs[0]
+}
+
+func (h *harness) edit(c connectors.Connector, i int, fields map[string]any) {
+	h.t.Helper()
+	res, err := c.Update(h.ctx, connectors.ObjectContact, []connectors.Record{{ID: h.person(c, i).ID, Fields: fields}})
+	require.NoError(h.t, err)
+	require.NoError(h.t, res[0].Err)
+}
+
+func TestImportPairsMatchesAndCreates(t *testing.T) {
+	h := newHarness(t, "both")
+	c := h.cycle(ModeImport)
+	// People 0–9 go to Automation, 20–29 to Sellsy; 10–19 are matched by e-mail.
+	assert.Equal(t, 10, c.CreatedB-2, "contacts 0–9 and companies 0–1 created on Automation")
+	assert.Equal(t, 10, c.CreatedA-2, "contacts 20–29 and companies 4–5 created on Sellsy")
+	for _, o := range []string{"company", "contact"} {
+		n, err := h.st.CountPairs(h.ctx, "t", o)
+		require.NoError(t, err)
+		want := map[string]int{"company": 6, "contact": 30}[o]
+		assert.Equal(t, want, n, o)
+	}
+	// A second import finds everything paired and unchanged.
+	again := h.cycle(ModeImport)
+	assert.Zero(t, again.CreatedA+again.CreatedB+again.UpdatedA+again.UpdatedB, "%+v", again)
+	assert.Equal(t, again.Read, again.Unchanged)
+
+	// Links: person 25 was created on Sellsy, linked to its company created there too.
+	p := h.person(h.sellsy, 25)
+	companies, err := h.sellsy.Get(h.ctx, connectors.ObjectCompany, []string{p.Links["company"]})
+	require.NoError(t, err)
+	require.Len(t, companies, 1)
+	assert.Equal(t, simkit.CompanyAt(5).Name, companies[0].Fields["name"])
+}
+
+func TestIncrementalMergesConflictsAndRecognisesEchoes(t *testing.T) {
+	h := newHarness(t, "both")
+	h.cycle(ModeImport)
+
+	h.edit(h.mautic, 12, map[string]any{"firstname": "Older"})
+	time.Sleep(1100 * time.Millisecond)
+	h.edit(h.sellsy, 12, map[string]any{"first_name": "Newer"})
+	h.edit(h.sellsy, 13, map[string]any{"position": "Comptable principal"})
+	h.edit(h.mautic, 13, map[string]any{"lastname": "Autre"})
+
+	c := h.cycle(ModeIncremental)
+	assert.Equal(t, 1, c.Conflicts, "%+v", c)
+	for _, conn := range []connectors.Connector{h.sellsy, h.mautic} {
+		first, last := "first_name", "last_name"
+		if conn == h.mautic {
+			first, last = "firstname", "lastname"
+		}
+		assert.Equal(t, "Newer", h.person(conn, 12).Fields[first], conn.System())
+		assert.Equal(t, "Comptable principal", h.person(conn, 13).Fields["position"], conn.System())
+		assert.Equal(t, "Autre", h.person(conn, 13).Fields[last], conn.System())
+	}
+
+	// The next cycle reads our own writes back (they are within the overlap) and writes nothing.
+	echo := h.cycle(ModeIncremental)
+	assert.Positive(t, echo.Read)
+	assert.Zero(t, echo.CreatedA+echo.CreatedB+echo.UpdatedA+echo.UpdatedB+echo.Conflicts, "%+v", echo)
+}
+
+func TestOneWayConnectionNeverWritesItsSource(t *testing.T) {
+	h := newHarness(t, "a_to_b")
+	c := h.cycle(ModeImport)
+	assert.Zero(t, c.CreatedA+c.UpdatedA, "%+v", c)
+	assert.Equal(t, 20, h.sb.Sellsy.Count("contacts"))
+	assert.Equal(t, 30, h.sb.Mautic.Count("contacts"))
+}
+
+func TestRecordWithoutKeyIsQuarantinedWithItsReason(t *testing.T) {
+	h := newHarness(t, "both")
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"firstname": "Sans", "lastname": "Adresse"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	h.cycle(ModeImport)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, res[0].ID, q[0].RecordID)
+	assert.Contains(t, q[0].Reason, "has no email")
+}

@@ -1,0 +1,77 @@
+package workflows
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// ImportInput starts InitialImport. State is set only by continue-as-new.
+type ImportInput struct {
+	Connection string       `json:"connection"`
+	Tuning     Tuning       `json:"tuning,omitzero"`
+	State      *ImportState `json:"state,omitempty"`
+}
+
+// ImportState is carried from one run to the next.
+type ImportState struct {
+	Progress Progress `json:"progress"`
+	Walk     Walk     `json:"walk"`
+	Control  control  `json:"control"`
+}
+
+// InitialImport backfills a connection: every object in dependency order (companies before
+// contacts), side A then side B, matching records on their keys and creating what is
+// missing on the other side. One activity runs a stretch of pages; the workflow sees a
+// handful of activities per object and continues as new to keep its history bounded. Signals
+// pause and resume; query progress.
+func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
+	st := in.State
+	if st == nil {
+		st = &ImportState{Progress: Progress{
+			Connection: in.Connection, Workflow: "InitialImport", Phase: PhaseStarting,
+			Started: workflow.Now(ctx),
+		}}
+	} else {
+		st.Progress.Runs++
+	}
+	p := &st.Progress
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return *p, nil }); err != nil {
+		return *p, err
+	}
+	ch := st.Control.listen(ctx)
+
+	info, err := describe(ctx, in.Connection)
+	if err != nil {
+		return *p, err
+	}
+	for _, o := range info.Objects {
+		p.object(o)
+	}
+	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk}
+	for {
+		p.Phase, p.PauseReason = PhaseImporting, ""
+		publish(ctx, p)
+		err := r.run(ctx, info.Objects, activities.ModeImport)
+		switch {
+		case err == nil:
+			p.Phase, p.Object, p.Side = PhaseDone, "", ""
+			refreshStats(ctx, p)
+			publish(ctx, p)
+			return *p, nil
+		case errors.Is(err, errPaused):
+			p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
+			publish(ctx, p)
+			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
+				return *p, err
+			}
+		case errors.Is(err, errContinueAsNew):
+			st.Control.drain(ctx, ch)
+			return *p, workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, Tuning: in.Tuning, State: st})
+		default:
+			return *p, err
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package workflows
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// control holds what signals asked for. Signals are applied by one coroutine as they arrive
+// and drained before continue-as-new so that none is lost.
+type control struct {
+	Paused      bool            `json:"paused"`
+	PauseReason string          `json:"pause_reason,omitempty"`
+	Resync      []ResyncRequest `json:"resync,omitempty"`
+	SyncNow     bool            `json:"sync_now,omitempty"`
+}
+
+type channels struct {
+	pause, resume, resync, syncNow workflow.ReceiveChannel
+}
+
+func (c *control) listen(ctx workflow.Context) *channels {
+	ch := &channels{
+		pause:   workflow.GetSignalChannel(ctx, SignalPause),
+		resume:  workflow.GetSignalChannel(ctx, SignalResume),
+		resync:  workflow.GetSignalChannel(ctx, SignalResync),
+		syncNow: workflow.GetSignalChannel(ctx, SignalSyncNow),
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			sel := workflow.NewSelector(ctx)
+			c.addHandlers(sel, ch)
+			sel.Select(ctx)
+		}
+	})
+	return ch
+}
+
+func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
+	sel.AddReceive(ch.pause, func(rc workflow.ReceiveChannel, _ bool) {
+		var reason string
+		rc.ReceiveAsync(&reason)
+		c.pause(reason)
+	})
+	sel.AddReceive(ch.resume, func(rc workflow.ReceiveChannel, _ bool) {
+		rc.ReceiveAsync(nil)
+		c.Paused, c.PauseReason = false, ""
+	})
+	sel.AddReceive(ch.resync, func(rc workflow.ReceiveChannel, _ bool) {
+		var req ResyncRequest
+		rc.ReceiveAsync(&req)
+		c.Resync = append(c.Resync, req)
+	})
+	sel.AddReceive(ch.syncNow, func(rc workflow.ReceiveChannel, _ bool) {
+		rc.ReceiveAsync(nil)
+		c.SyncNow = true
+	})
+}
+
+func (c *control) pause(reason string) {
+	if reason == "" {
+		reason = "paused by a user"
+	}
+	c.Paused, c.PauseReason = true, reason
+}
+
+// drain applies the signals received but not yet handled, before continue-as-new.
+func (c *control) drain(ctx workflow.Context, ch *channels) {
+	for {
+		sel := workflow.NewSelector(ctx)
+		c.addHandlers(sel, ch)
+		if !sel.HasPending() {
+			return
+		}
+		sel.Select(ctx)
+	}
+}
+
+// Walk is where a workflow is in its walk over objects and sides; it survives
+// continue-as-new and pauses.
+type Walk struct {
+	ObjectIndex int                   `json:"object_index"`
+	SideIndex   int                   `json:"side_index"`
+	Pass        activities.PassResult `json:"pass"`
+}
+
+var sides = []string{"a", "b"}
+
+var (
+	errPaused        = errors.New("paused")
+	errContinueAsNew = errors.New("continue as new")
+)
+
+// runner runs passes for one workflow run.
+type runner struct {
+	connection string
+	tuning     Tuning
+	progress   *Progress
+	ctl        *control
+	walk       *Walk
+	activities int // started in this run
+}
+
+// run walks objects in order, each on side a then side b, chaining stretches until every
+// pass is done. It returns errPaused when the connection is paused (by a user or by a
+// configuration error) and errContinueAsNew when history should be trimmed; the walk keeps
+// its place for both.
+func (r *runner) run(ctx workflow.Context, objects []string, mode string) error {
+	actx := passActivityOptions(ctx, r.tuning)
+	var a *activities.Activities
+	for r.walk.ObjectIndex < len(objects) {
+		object := objects[r.walk.ObjectIndex]
+		side := sides[r.walk.SideIndex]
+		for {
+			if r.ctl.Paused {
+				return errPaused
+			}
+			if r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+				return errContinueAsNew
+			}
+			r.progress.Object, r.progress.Side = object, side
+			in := activities.PassInput{
+				Connection: r.connection, Object: object, Side: side, Mode: mode,
+				Position: r.walk.Pass.Position, Since: r.walk.Pass.Since, PassStart: r.walk.Pass.PassStart,
+				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize,
+			}
+			var res activities.PassResult
+			err := workflow.ExecuteActivity(actx, a.SyncPass, in).Get(ctx, &res)
+			r.activities++
+			if err != nil {
+				if msg := configurationError(err); msg != "" {
+					r.ctl.pause(msg)
+					return errPaused
+				}
+				return err
+			}
+			r.progress.object(object).Counts.Add(res.Counts)
+			r.progress.Quarantined += res.Counts.Quarantined
+			res.Counts = activities.Counts{}
+			r.walk.Pass = res
+			publish(ctx, r.progress)
+			if res.Done {
+				r.walk.Pass = activities.PassResult{}
+				break
+			}
+		}
+		r.walk.SideIndex++
+		if r.walk.SideIndex == len(sides) {
+			r.progress.object(object).Done = true
+			r.walk.SideIndex = 0
+			r.walk.ObjectIndex++
+		}
+	}
+	return nil
+}
+
+// refreshStats reads pairs and quarantine counts from the store into the progress.
+func refreshStats(ctx workflow.Context, p *Progress) {
+	var a *activities.Activities
+	var st activities.StoreStats
+	if err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.Stats, p.Connection).Get(ctx, &st); err != nil {
+		workflow.GetLogger(ctx).Warn("store statistics unavailable", "error", err)
+		return
+	}
+	for _, name := range workflow.DeterministicKeys(st.Pairs) {
+		p.object(name).Pairs = st.Pairs[name]
+	}
+	p.Quarantined = st.Quarantined
+}
+
+// describe reads the connection's objects and schedule.
+func describe(ctx workflow.Context, connection string) (activities.ConnectionInfo, error) {
+	var a *activities.Activities
+	var info activities.ConnectionInfo
+	err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.DescribeConnection, connection).Get(ctx, &info)
+	return info, err
+}

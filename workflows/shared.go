@@ -1,0 +1,202 @@
+// Package workflows holds crmsync's deterministic workflow code: InitialImport backfills a
+// connection, IncrementalSync keeps it in step. They carry cursors and counts only; records
+// stay inside activities.
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// TaskQueue is where crmsync's workflows and activities run.
+const TaskQueue = "crmsync"
+
+// Signal, query and workflow names, part of the CLI's and users' contract.
+const (
+	SignalPause   = "pause"
+	SignalResume  = "resume"
+	SignalResync  = "resync"
+	SignalSyncNow = "sync-now"
+	QueryProgress = "progress"
+)
+
+// Phases shown in the progress query, search attributes and the web UI.
+const (
+	PhaseStarting  = "starting"
+	PhaseImporting = "importing"
+	PhaseSyncing   = "syncing"
+	PhaseWaiting   = "waiting"
+	PhasePaused    = "paused"
+	PhaseDone      = "done"
+)
+
+// Search attributes that show a connection's state in the web UI list, without personal data.
+var (
+	AttrConnection  = temporal.NewSearchAttributeKeyKeyword("CrmConnection")
+	AttrPhase       = temporal.NewSearchAttributeKeyKeyword("CrmPhase")
+	AttrRecords     = temporal.NewSearchAttributeKeyInt64("CrmRecordsRead")
+	AttrQuarantined = temporal.NewSearchAttributeKeyInt64("CrmQuarantined")
+)
+
+// SearchAttributeTypes lists the custom search attributes, for registering them on a server.
+func SearchAttributeTypes() map[string]string {
+	return map[string]string{"CrmConnection": "Keyword", "CrmPhase": "Keyword", "CrmRecordsRead": "Int", "CrmQuarantined": "Int"}
+}
+
+// ImportWorkflowID and SyncWorkflowID are the readable ids of a connection's workflows.
+func ImportWorkflowID(connection string) string { return connection + "/initial-import" }
+
+// SyncWorkflowID is the id of a connection's IncrementalSync.
+func SyncWorkflowID(connection string) string { return connection + "/incremental-sync" }
+
+// ResyncRequest asks IncrementalSync to read objects again from Since (zero: everything).
+type ResyncRequest struct {
+	Objects []string  `json:"objects,omitempty"`
+	Since   time.Time `json:"since,omitempty"`
+}
+
+// Tuning bounds the size of activities; zero values take the defaults. Tests shorten them.
+type Tuning struct {
+	Stretch  time.Duration // running time of one activity (about a minute)
+	PageSize int
+	// MaxActivitiesPerRun bounds history: the workflow continues as new past it, or earlier
+	// when the server suggests it.
+	MaxActivitiesPerRun int
+	// HeartbeatTimeout detects a lost worker; its activity is retried from the last page.
+	HeartbeatTimeout time.Duration
+}
+
+func (t Tuning) withDefaults() Tuning {
+	if t.Stretch <= 0 {
+		t.Stretch = activities.DefaultStretch
+	}
+	if t.PageSize <= 0 {
+		t.PageSize = activities.DefaultPageSize
+	}
+	if t.MaxActivitiesPerRun <= 0 {
+		t.MaxActivitiesPerRun = 500
+	}
+	if t.HeartbeatTimeout <= 0 {
+		t.HeartbeatTimeout = 20 * time.Second
+	}
+	return t
+}
+
+// ObjectProgress is the progress of one object of a connection.
+type ObjectProgress struct {
+	Object string            `json:"object"`
+	Done   bool              `json:"done"`
+	Counts activities.Counts `json:"counts"`
+	Pairs  int               `json:"pairs"`
+}
+
+// Progress is what the `progress` query returns, and what `crmsync status` prints.
+type Progress struct {
+	Connection  string           `json:"connection"`
+	Workflow    string           `json:"workflow"`
+	Phase       string           `json:"phase"`
+	PauseReason string           `json:"pause_reason,omitempty"`
+	Object      string           `json:"object,omitempty"` // being synced now
+	Side        string           `json:"side,omitempty"`
+	Objects     []ObjectProgress `json:"objects"`
+	Cycles      int              `json:"cycles,omitempty"`
+	LastCycleAt time.Time        `json:"last_cycle_at,omitzero"`
+	NextCycleAt time.Time        `json:"next_cycle_at,omitzero"`
+	Quarantined int              `json:"quarantined"`
+	Started     time.Time        `json:"started"`
+	Runs        int              `json:"runs"` // continue-as-new generations
+}
+
+func (p *Progress) object(name string) *ObjectProgress {
+	for i := range p.Objects {
+		if p.Objects[i].Object == name {
+			return &p.Objects[i]
+		}
+	}
+	p.Objects = append(p.Objects, ObjectProgress{Object: name})
+	return &p.Objects[len(p.Objects)-1]
+}
+
+// Total adds up the counts of every object.
+func (p *Progress) Total() activities.Counts {
+	var t activities.Counts
+	for _, o := range p.Objects {
+		t.Add(o.Counts)
+	}
+	return t
+}
+
+// passActivityOptions retries transient failures without end (a backfill must persevere; the
+// UI shows the attempts and the last failure) and never retries configuration errors.
+func passActivityOptions(ctx workflow.Context, t Tuning) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: t.Stretch + 5*time.Minute,
+		HeartbeatTimeout:    t.HeartbeatTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        2 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeConfiguration},
+		},
+	})
+}
+
+func shortActivityOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeConfiguration},
+		},
+	})
+}
+
+// configurationError returns the message of a configuration error, or "" for any other.
+func configurationError(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeConfiguration {
+		return appErr.Message()
+	}
+	return ""
+}
+
+// publish shows the progress in the web UI: search attributes for the list, current details
+// for the workflow page.
+func publish(ctx workflow.Context, p *Progress) {
+	t := p.Total()
+	_ = workflow.UpsertTypedSearchAttributes(ctx,
+		AttrConnection.ValueSet(p.Connection),
+		AttrPhase.ValueSet(p.Phase),
+		AttrRecords.ValueSet(int64(t.Read)),
+		AttrQuarantined.ValueSet(int64(p.Quarantined)),
+	)
+	workflow.SetCurrentDetails(ctx, details(p))
+}
+
+func details(p *Progress) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** — connection `%s`", p.Phase, p.Connection)
+	if p.PauseReason != "" {
+		fmt.Fprintf(&b, "\n\nPaused: %s\n\nFix it, then send the `resume` signal.", p.PauseReason)
+	}
+	if p.Object != "" && p.Phase != PhaseWaiting && p.Phase != PhasePaused {
+		fmt.Fprintf(&b, "\n\nNow: %s, reading side %s", p.Object, p.Side)
+	}
+	b.WriteString("\n\n| object | read | created A | created B | updated A | updated B | conflicts | quarantined |\n|---|---|---|---|---|---|---|---|\n")
+	for _, o := range p.Objects {
+		c := o.Counts
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d |\n", o.Object, c.Read, c.CreatedA, c.CreatedB, c.UpdatedA, c.UpdatedB, c.Conflicts, c.Quarantined)
+	}
+	if !p.NextCycleAt.IsZero() && p.Phase == PhaseWaiting {
+		fmt.Fprintf(&b, "\nNext cycle at %s (send `sync-now` to run it at once).", p.NextCycleAt.Format(time.RFC3339))
+	}
+	return b.String()
+}

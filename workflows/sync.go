@@ -1,0 +1,146 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// SyncInput starts IncrementalSync. State is set only by continue-as-new.
+type SyncInput struct {
+	Connection string     `json:"connection"`
+	Tuning     Tuning     `json:"tuning,omitzero"`
+	State      *SyncState `json:"state,omitempty"`
+	// MaxCyclesPerRun bounds history between continue-as-new (default 100).
+	MaxCyclesPerRun int `json:"max_cycles_per_run,omitempty"`
+}
+
+// SyncState is carried from one run to the next.
+type SyncState struct {
+	Progress Progress `json:"progress"`
+	Walk     Walk     `json:"walk"`
+	InCycle  bool     `json:"in_cycle"`
+	// Waiting: the last run ended after a cycle, so this one starts with the wait.
+	Waiting bool    `json:"waiting,omitempty"`
+	Control control `json:"control"`
+}
+
+// IncrementalSync keeps a connection in step: every interval it reads what changed on both
+// sides since the cursors (minus an overlap window), merges and writes, then waits. It runs
+// until cancelled. Signals: pause, resume, resync (ResyncRequest), sync-now; query: progress.
+func IncrementalSync(ctx workflow.Context, in SyncInput) error {
+	st := in.State
+	if st == nil {
+		st = &SyncState{Progress: Progress{
+			Connection: in.Connection, Workflow: "IncrementalSync", Phase: PhaseStarting,
+			Started: workflow.Now(ctx),
+		}}
+	} else {
+		st.Progress.Runs++
+	}
+	maxCycles := in.MaxCyclesPerRun
+	if maxCycles <= 0 {
+		maxCycles = 100
+	}
+	p := &st.Progress
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return *p, nil }); err != nil {
+		return err
+	}
+	ch := st.Control.listen(ctx)
+	continueAsNew := func() error {
+		st.Control.drain(ctx, ch)
+		return workflow.NewContinueAsNewError(ctx, IncrementalSync, SyncInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxCyclesPerRun: in.MaxCyclesPerRun})
+	}
+
+	info, err := describe(ctx, in.Connection)
+	if err != nil {
+		return err
+	}
+	for _, o := range info.Objects {
+		p.object(o)
+	}
+	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk}
+	cycles := 0
+	var a *activities.Activities
+	for {
+		if st.Waiting {
+			if err := wait(ctx, st, info); err != nil {
+				return err
+			}
+			// Read the file's settings again: a changed interval applies from the next wait.
+			if fresh, err := describe(ctx, in.Connection); err == nil {
+				info = fresh
+			}
+		}
+		if st.Control.Paused {
+			p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
+			publish(ctx, p)
+			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
+				return err
+			}
+			p.PauseReason = ""
+		}
+		if !st.InCycle {
+			for len(st.Control.Resync) > 0 {
+				req := st.Control.Resync[0]
+				reset := activities.ResetInput{Connection: in.Connection, Objects: req.Objects, Since: req.Since}
+				if err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.ResetCursors, reset).Get(ctx, nil); err != nil {
+					if msg := configurationError(err); msg != "" {
+						workflow.GetLogger(ctx).Error("resync refused", "reason", msg)
+					} else {
+						return err
+					}
+				}
+				st.Control.Resync = st.Control.Resync[1:]
+			}
+			st.InCycle, st.Walk = true, Walk{}
+		}
+		p.Phase = PhaseSyncing
+		publish(ctx, p)
+		err := r.run(ctx, info.Objects, activities.ModeIncremental)
+		switch {
+		case errors.Is(err, errPaused):
+			continue
+		case errors.Is(err, errContinueAsNew):
+			return continueAsNew()
+		case err != nil:
+			return err
+		}
+		st.InCycle = false
+		p.Cycles++
+		cycles++
+		p.LastCycleAt = workflow.Now(ctx)
+		p.Object, p.Side = "", ""
+		refreshStats(ctx, p)
+		p.Phase = PhaseWaiting
+		p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
+		st.Waiting = true
+		publish(ctx, p)
+		if cycles >= maxCycles || r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return continueAsNew()
+		}
+	}
+}
+
+// wait sleeps until the next cycle is due, or until a signal asks for one sooner (sync-now,
+// resync) or for a pause.
+func wait(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo) error {
+	p := &st.Progress
+	if p.NextCycleAt.IsZero() {
+		p.NextCycleAt = workflow.Now(ctx).Add(info.Interval)
+	}
+	if d := p.NextCycleAt.Sub(workflow.Now(ctx)); d > 0 {
+		if _, err := workflow.AwaitWithTimeout(ctx, d, func() bool {
+			return st.Control.SyncNow || st.Control.Paused || len(st.Control.Resync) > 0
+		}); err != nil {
+			return err
+		}
+	}
+	st.Waiting = false
+	st.Control.SyncNow = false
+	p.NextCycleAt = time.Time{}
+	return nil
+}

@@ -1,0 +1,226 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+var info = activities.ConnectionInfo{Objects: []string{"company", "contact"}, Interval: 15 * time.Minute, ASystem: "sellsy", BSystem: "mautic"}
+
+// fakePasses answers SyncPass: every pass takes `stretches` activities, each reading 10.
+type fakePasses struct {
+	mu        sync.Mutex
+	stretches int
+	calls     []string // object/side/position
+	fail      func(in activities.PassInput, n int) error
+}
+
+func (f *fakePasses) pass(_ context.Context, in activities.PassInput) (activities.PassResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, in.Object+"/"+in.Side+"/"+in.Position)
+	if f.fail != nil {
+		if err := f.fail(in, len(f.calls)); err != nil {
+			return activities.PassResult{}, err
+		}
+	}
+	n := len(in.Position)
+	done := n+1 >= f.stretches
+	return activities.PassResult{Position: in.Position + "x", Done: done, Counts: activities.Counts{Read: 10, CreatedB: 3}}, nil
+}
+
+func newEnv(t *testing.T, f *fakePasses) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{Pairs: map[string]int{"company": 4, "contact": 9}, Quarantined: 1}, nil)
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	return env
+}
+
+func TestInitialImportWalksObjectsInOrderWithStretches(t *testing.T) {
+	f := &fakePasses{stretches: 3}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var p Progress
+	require.NoError(t, env.GetWorkflowResult(&p))
+
+	assert.Equal(t, []string{
+		"company/a/", "company/a/x", "company/a/xx",
+		"company/b/", "company/b/x", "company/b/xx",
+		"contact/a/", "contact/a/x", "contact/a/xx",
+		"contact/b/", "contact/b/x", "contact/b/xx",
+	}, f.calls, "each pass resumes from the position the previous stretch returned")
+	assert.Equal(t, PhaseDone, p.Phase)
+	require.Len(t, p.Objects, 2)
+	assert.Equal(t, 60, p.Objects[0].Counts.Read)
+	assert.Equal(t, 18, p.Objects[1].Counts.CreatedB)
+	assert.True(t, p.Objects[1].Done)
+	assert.Equal(t, 9, p.Objects[1].Pairs)
+	assert.Equal(t, 1, p.Quarantined)
+}
+
+func TestInitialImportPauseAndResume(t *testing.T) {
+	f := &fakePasses{stretches: 2}
+	env := newEnv(t, f)
+	var during Progress
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "maintenance") }, 0)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&during))
+		env.SignalWorkflow(SignalResume, nil)
+	}, time.Hour)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, PhasePaused, during.Phase)
+	assert.Equal(t, "maintenance", during.PauseReason)
+	assert.Len(t, f.calls, 8, "after resuming, every pass ran to its end")
+}
+
+func TestConfigurationErrorPausesWithItsMessage(t *testing.T) {
+	f := &fakePasses{stretches: 1, fail: func(in activities.PassInput, n int) error {
+		if n == 2 {
+			return temporal.NewNonRetryableApplicationError("mautic GET /api/contacts: configuration (HTTP 403): API disabled", activities.ErrTypeConfiguration, nil)
+		}
+		return nil
+	}}
+	env := newEnv(t, f)
+	var during Progress
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&during))
+		env.SignalWorkflow(SignalResume, nil)
+	}, time.Hour)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, PhasePaused, during.Phase)
+	assert.Contains(t, during.PauseReason, "API disabled")
+	assert.Equal(t, "company/b/", f.calls[2], "the refused pass is run again after resume")
+}
+
+func TestRetryableFailuresAreRetried(t *testing.T) {
+	f := &fakePasses{stretches: 1, fail: func(in activities.PassInput, n int) error {
+		if n <= 2 {
+			return temporal.NewApplicationError("sellsy GET /contacts: retryable (HTTP 503)", "Retryable")
+		}
+		return nil
+	}}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, []string{"company/a/", "company/a/", "company/a/", "company/b/", "contact/a/", "contact/b/"}, f.calls)
+}
+
+func TestInitialImportContinuesAsNewWithItsPlace(t *testing.T) {
+	f := &fakePasses{stretches: 3}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: 4}})
+	err := env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(err, &can), "got %v", err)
+	assert.Len(t, f.calls, 4)
+	var next ImportInput
+	require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+	require.NotNil(t, next.State)
+	assert.Equal(t, Walk{ObjectIndex: 0, SideIndex: 1, Pass: activities.PassResult{Position: "x"}}, next.State.Walk)
+	assert.Equal(t, 40, next.State.Progress.Objects[0].Counts.Read)
+}
+
+func TestIncrementalSyncCyclesSignals(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	env := newEnv(t, f)
+	var a *activities.Activities
+	var resets []activities.ResetInput
+	env.OnActivity(a.ResetCursors, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ResetInput) error {
+		resets = append(resets, in)
+		return nil
+	})
+	var waiting, paused Progress
+	query := func(into *Progress) {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(into))
+	}
+	// Cycle 1 at t=0, cycle 2 at 15m (timer), cycle 3 at 20m (sync-now), then a resync
+	// request runs cycle 4 at 25m, then a pause holds cycle 5 until resumed at 2h.
+	env.RegisterDelayedCallback(func() { query(&waiting) }, time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalSyncNow, nil) }, 20*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalResync, ResyncRequest{Objects: []string{"contact"}, Since: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)})
+	}, 25*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "") }, 30*time.Minute)
+	env.RegisterDelayedCallback(func() { query(&paused) }, time.Hour)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, 2*time.Hour)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour+time.Minute)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+
+	assert.Equal(t, PhaseWaiting, waiting.Phase)
+	assert.Equal(t, 1, waiting.Cycles)
+	assert.Equal(t, PhasePaused, paused.Phase)
+	assert.Equal(t, 4, paused.Cycles, "cycles at 0, 15m (interval), 20m (sync-now), 25m (resync)")
+	require.Len(t, resets, 1)
+	assert.Equal(t, []string{"contact"}, resets[0].Objects)
+	assert.Equal(t, 5*4, len(f.calls), "a fifth cycle ran after resume")
+	for _, c := range f.calls {
+		assert.Contains(t, []string{"company/a/", "company/b/", "contact/a/", "contact/b/"}, c)
+	}
+}
+
+func TestIncrementalSyncContinuesAsNewAfterMaxCycles(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 3})
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(env.GetWorkflowError(), &can))
+	var next SyncInput
+	require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+	assert.Equal(t, 3, next.State.Progress.Cycles)
+	assert.False(t, next.State.InCycle)
+}
+
+// A run that continued as new after a cycle waits for the interval before the next cycle:
+// it must not run one at once.
+func TestIncrementalSyncWaitsAfterContinueAsNew(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 1})
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(env.GetWorkflowError(), &can))
+	var next SyncInput
+	require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+	require.True(t, next.State.Waiting)
+	require.Len(t, f.calls, 4)
+
+	f2 := &fakePasses{stretches: 1}
+	env2 := newEnv(t, f2)
+	var before Progress
+	env2.RegisterDelayedCallback(func() {
+		v, err := env2.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&before))
+		assert.Empty(t, f2.calls, "no cycle before the interval has passed")
+	}, 10*time.Minute)
+	env2.ExecuteWorkflow(IncrementalSync, next)
+	require.True(t, errors.As(env2.GetWorkflowError(), &can))
+	assert.Equal(t, PhaseWaiting, before.Phase)
+	assert.Equal(t, 1, before.Cycles)
+	assert.Len(t, f2.calls, 4, "the second cycle ran once the interval passed")
+}
