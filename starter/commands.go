@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// connectionArg parses "CONNECTION [flags]" (flags may also come first).
+func connectionArg(fs *flag.FlagSet, args []string) (string, error) {
+	var positional []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			positional = append(positional, args[0])
+			args = args[1:]
+		}
+	}
+	if len(positional) != 1 {
+		return "", fmt.Errorf("%s: one connection name expected, got %d", fs.Name(), len(positional))
+	}
+	return positional[0], nil
+}
+
+func start(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "import" && args[0] != "sync") {
+		return errors.New("start: say what to start: `crmsync start import CONNECTION` or `crmsync start sync CONNECTION`")
+	}
+	what := args[0]
+	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
+	wait := fs.Bool("wait", false, "wait for the import to finish")
+	name, err := connectionArg(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	c, s, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	opts := client.StartWorkflowOptions{
+		TaskQueue:             s.TaskQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
+	}
+	var run client.WorkflowRun
+	if what == "import" {
+		opts.ID = workflows.ImportWorkflowID(name)
+		opts.StaticSummary = "Initial import of connection " + name
+		run, err = c.ExecuteWorkflow(ctx, opts, workflows.InitialImport, workflows.ImportInput{Connection: name})
+	} else {
+		opts.ID = workflows.SyncWorkflowID(name)
+		opts.StaticSummary = "Incremental sync of connection " + name
+		run, err = c.ExecuteWorkflow(ctx, opts, workflows.IncrementalSync, workflows.SyncInput{Connection: name})
+	}
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &already) {
+		return fmt.Errorf("start %s: %s is already running (see `crmsync status %s`)", what, opts.ID, name)
+	}
+	if err != nil {
+		return fmt.Errorf("start %s: %w", what, err)
+	}
+	fmt.Fprintf(out, "started %s (run %s)\n", run.GetID(), run.GetRunID())
+	if *wait {
+		var p workflows.Progress
+		if err := run.Get(ctx, &p); err != nil {
+			return fmt.Errorf("%s: %w", run.GetID(), err)
+		}
+		printProgress(out, p)
+	}
+	return nil
+}
+
+func pause(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("pause", flag.ContinueOnError)
+	reason := fs.String("reason", "", "why, shown in status and the web UI")
+	name, err := connectionArg(fs, args)
+	if err != nil {
+		return err
+	}
+	return signal(ctx, out, name, workflows.SignalPause, *reason)
+}
+
+func signalBoth(ctx context.Context, args []string, out io.Writer, sig string) error {
+	name, err := connectionArg(flag.NewFlagSet(sig, flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	return signal(ctx, out, name, sig, nil)
+}
+
+// signal sends a signal to every running workflow of the connection.
+func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error {
+	c, _, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sent := 0
+	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name)} {
+		err := c.SignalWorkflow(ctx, id, "", sig, arg)
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", sig, id, err)
+		}
+		fmt.Fprintf(out, "%s sent to %s\n", sig, id)
+		sent++
+	}
+	if sent == 0 {
+		return fmt.Errorf("%s: no running workflow for connection %q (start one with `crmsync start sync %s`)", sig, name, name)
+	}
+	return nil
+}
+
+func resync(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("resync", flag.ContinueOnError)
+	objects := fs.String("objects", "", "comma-separated objects (default: all)")
+	since := fs.String("since", "", "read records changed since this date (2026-01-31 or RFC 3339); default: everything")
+	name, err := connectionArg(fs, args)
+	if err != nil {
+		return err
+	}
+	var req workflows.ResyncRequest
+	if *objects != "" {
+		req.Objects = strings.Split(*objects, ",")
+	}
+	if *since != "" {
+		if req.Since, err = parseDate(*since); err != nil {
+			return fmt.Errorf("resync: --since: %w", err)
+		}
+	}
+	c, _, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SignalWorkflow(ctx, workflows.SyncWorkflowID(name), "", workflows.SignalResync, req); err != nil {
+		return fmt.Errorf("resync %s: %w", workflows.SyncWorkflowID(name), err)
+	}
+	fmt.Fprintf(out, "resync sent to %s\n", workflows.SyncWorkflowID(name))
+	return nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return t, fmt.Errorf("%q is neither a date (2026-01-31) nor an RFC 3339 time", s)
+	}
+	return t, nil
+}
+
+func syncNow(ctx context.Context, args []string, out io.Writer) error {
+	name, err := connectionArg(flag.NewFlagSet("sync-now", flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	c, _, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SignalWorkflow(ctx, workflows.SyncWorkflowID(name), "", workflows.SignalSyncNow, nil); err != nil {
+		return fmt.Errorf("sync-now %s: %w", workflows.SyncWorkflowID(name), err)
+	}
+	fmt.Fprintf(out, "sync-now sent to %s\n", workflows.SyncWorkflowID(name))
+	return nil
+}

@@ -1,0 +1,75 @@
+// Command crmsync starts, watches and steers crmsync's workflows:
+//
+//	crmsync validate [--live] FILE...      check connection files (and, live, both systems' fields)
+//	crmsync start import|sync CONNECTION   start InitialImport or IncrementalSync
+//	crmsync pause|resume CONNECTION        pause or resume the connection's workflows
+//	crmsync resync CONNECTION [--objects contact,company] [--since 2026-01-31]
+//	crmsync sync-now CONNECTION            run an incremental cycle at once
+//	crmsync status CONNECTION              a table of progress per object
+//	crmsync watch CONNECTION               a live progress display
+//	crmsync quarantine CONNECTION          records refused, with their reasons
+//
+// Every command has a plain Temporal CLI equivalent; see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "crmsync:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: crmsync COMMAND [ARGS]
+
+commands:
+  validate [--live] FILE...            check connection files; --live also reads both systems' fields
+  start import|sync CONNECTION         start the InitialImport or IncrementalSync workflow
+  pause CONNECTION [--reason TEXT]     pause the connection's workflows
+  resume CONNECTION                    resume them
+  resync CONNECTION [--objects LIST] [--since DATE]
+                                       read objects again (all, or since DATE) at the next cycle
+  sync-now CONNECTION                  run an incremental cycle now
+  status CONNECTION                    progress per object
+  watch CONNECTION [--interval 1s]     live progress until interrupted
+  quarantine CONNECTION [--limit N]    records refused, with their reasons
+
+settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
+CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN / CRMSYNC_DATA_DIR`
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s", usage)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "validate":
+		return validate(ctx, rest, out)
+	case "start":
+		return start(ctx, rest, out)
+	case "pause":
+		return pause(ctx, rest, out)
+	case "resume":
+		return signalBoth(ctx, rest, out, "resume")
+	case "resync":
+		return resync(ctx, rest, out)
+	case "sync-now":
+		return syncNow(ctx, rest, out)
+	case "status":
+		return status(ctx, rest, out)
+	case "watch":
+		return watch(ctx, rest, out)
+	case "quarantine":
+		return quarantine(ctx, rest, out)
+	case "help", "-h", "--help":
+		fmt.Fprintln(out, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// progressOf queries a workflow's progress; ok is false when the workflow does not exist.
+func progressOf(ctx context.Context, c client.Client, id string) (workflows.Progress, bool, error) {
+	var p workflows.Progress
+	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryProgress)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("query %s: %w", id, err)
+	}
+	return p, true, v.Get(&p)
+}
+
+func status(ctx context.Context, args []string, out io.Writer) error {
+	name, err := connectionArg(flag.NewFlagSet("status", flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	c, _, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	found := 0
+	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name)} {
+		p, ok, err := progressOf(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		found++
+		fmt.Fprintf(out, "%s\n", id)
+		printProgress(out, p)
+		fmt.Fprintln(out)
+	}
+	if found == 0 {
+		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
+	}
+	return nil
+}
+
+// printProgress prints a progress as a table, one line per object.
+func printProgress(out io.Writer, p workflows.Progress) {
+	head := fmt.Sprintf("%s: %s", p.Workflow, p.Phase)
+	if p.Cycles > 0 {
+		head += fmt.Sprintf(", %d cycles", p.Cycles)
+	}
+	if !p.NextCycleAt.IsZero() {
+		head += ", next cycle at " + p.NextCycleAt.Local().Format(time.TimeOnly)
+	}
+	if p.Object != "" && p.Phase != workflows.PhaseWaiting {
+		head += fmt.Sprintf(", now %s side %s", p.Object, p.Side)
+	}
+	fmt.Fprintln(out, head)
+	if p.PauseReason != "" {
+		fmt.Fprintf(out, "paused: %s\n", p.PauseReason)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "OBJECT\tREAD\tUNCHANGED\tCREATED A\tCREATED B\tUPDATED A\tUPDATED B\tCONFLICTS\tQUARANTINED\tPAIRS\tDONE\t")
+	for _, o := range p.Objects {
+		c := o.Counts
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%v\t\n", o.Object, c.Read, c.Unchanged, c.CreatedA, c.CreatedB, c.UpdatedA, c.UpdatedB, c.Conflicts, c.Quarantined, o.Pairs, o.Done)
+	}
+	_ = tw.Flush()
+	if p.Quarantined > 0 {
+		fmt.Fprintf(out, "%d records in quarantine: `crmsync quarantine %s`\n", p.Quarantined, p.Connection)
+	}
+}
+
+func watch(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	every := fs.Duration("interval", time.Second, "refresh interval")
+	name, err := connectionArg(fs, args)
+	if err != nil {
+		return err
+	}
+	c, _, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	lastRead, lastAt := -1, time.Now()
+	tick := time.NewTicker(*every)
+	defer tick.Stop()
+	for {
+		p, id, err := current(ctx, c, name)
+		if err != nil {
+			return err
+		}
+		read := p.Total().Read
+		rate := 0.0
+		if lastRead >= 0 {
+			rate = float64(read-lastRead) / time.Since(lastAt).Seconds()
+		}
+		lastRead, lastAt = read, time.Now()
+		fmt.Fprintf(out, "\r\033[K%s %s %s  %d read, %d written, %d quarantined, %.0f records/s", id, bar(p, 24), p.Phase, read, p.Total().Written(), p.Quarantined, rate)
+		if p.Phase == workflows.PhaseDone {
+			fmt.Fprintln(out)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// current returns the progress of the import while it runs, else of the incremental sync.
+func current(ctx context.Context, c client.Client, name string) (workflows.Progress, string, error) {
+	id := workflows.ImportWorkflowID(name)
+	p, ok, err := progressOf(ctx, c, id)
+	if err != nil {
+		return p, id, err
+	}
+	if ok && p.Phase != workflows.PhaseDone {
+		return p, id, nil
+	}
+	sid := workflows.SyncWorkflowID(name)
+	sp, sok, err := progressOf(ctx, c, sid)
+	if err != nil || sok {
+		return sp, sid, err
+	}
+	if ok {
+		return p, id, nil
+	}
+	return p, id, fmt.Errorf("watch: no workflow for connection %q", name)
+}
+
+// bar draws the share of passes done (each object is read on both sides).
+func bar(p workflows.Progress, width int) string {
+	total := 2 * len(p.Objects)
+	if total == 0 {
+		return "[" + strings.Repeat(" ", width) + "]"
+	}
+	done := 0
+	for _, o := range p.Objects {
+		switch {
+		case o.Done:
+			done += 2
+		case o.Object == p.Object && p.Side == "b":
+			done++
+		}
+	}
+	if p.Phase == workflows.PhaseDone || p.Phase == workflows.PhaseWaiting {
+		done = total
+	}
+	n := width * done / total
+	return "[" + strings.Repeat("█", n) + strings.Repeat("·", width-n) + "]"
+}

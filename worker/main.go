@@ -1,0 +1,100 @@
+// Command crmsync-worker runs crmsync's workflows and activities: it reads its settings from
+// the environment, loads the connection files, opens the store and serves the task queue.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/kelseyhightower/envconfig"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/store"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// Settings are read from CRMSYNC_* environment variables. Credentials of the systems are
+// read from the variables each connection file names.
+type Settings struct {
+	TemporalAddress string `envconfig:"TEMPORAL_ADDRESS" default:"localhost:7233"`
+	Namespace       string `envconfig:"NAMESPACE" default:"default"`
+	TaskQueue       string `envconfig:"TASK_QUEUE" default:"crmsync"`
+	// Connections is a comma-separated list of connection files and folders.
+	Connections string `envconfig:"CONNECTIONS" default:"./connections"`
+	DataDir     string `envconfig:"DATA_DIR" default:"./data"`
+	// StoreDSN selects the store: sqlite:/path/file.db or postgres://…; default a SQLite
+	// file in DataDir.
+	StoreDSN string `envconfig:"STORE_DSN"`
+	// MaxConcurrentActivities bounds the activities this worker runs at once.
+	MaxConcurrentActivities int `envconfig:"MAX_CONCURRENT_ACTIVITIES" default:"8"`
+}
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), log); err != nil {
+		log.Error("worker stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger) error {
+	var s Settings
+	if err := envconfig.Process("crmsync", &s); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	conns, err := config.LoadAll(s.Connections)
+	if err != nil {
+		return fmt.Errorf("connection files: %w", err)
+	}
+	if len(conns) == 0 {
+		return fmt.Errorf("connection files: none found in %s (CRMSYNC_CONNECTIONS)", s.Connections)
+	}
+	// A missing credential is reported now, not at the first activity.
+	for _, c := range conns {
+		for _, sys := range []config.System{c.A, c.B} {
+			for key := range sys.Credentials {
+				if _, err := sys.Secret(key); err != nil {
+					return fmt.Errorf("%s: %w", c.File, err)
+				}
+			}
+		}
+	}
+	if s.StoreDSN == "" {
+		if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		s.StoreDSN = "sqlite:" + filepath.Join(s.DataDir, "crmsync.db")
+	}
+	st, err := store.Open(ctx, s.StoreDSN)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer st.Close()
+
+	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log})
+	if err != nil {
+		return fmt.Errorf("temporal %s: %w", s.TemporalAddress, err)
+	}
+	defer c.Close()
+	if err := registerSearchAttributes(ctx, c, s.Namespace); err != nil {
+		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
+	}
+
+	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities})
+	w.RegisterWorkflow(workflows.InitialImport)
+	w.RegisterWorkflow(workflows.IncrementalSync)
+	w.RegisterActivity(&activities.Activities{Conns: activities.NewConnections(conns), Store: st})
+
+	names := make([]string, len(conns))
+	for i, c := range conns {
+		names[i] = c.Name
+	}
+	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
+	return w.Run(worker.InterruptCh())
+}
