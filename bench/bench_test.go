@@ -1,0 +1,177 @@
+// Package bench measures crmsync on the whole path: a real Temporal dev server, the worker as
+// its own process, and the simulated systems of the sandbox. Run it with `make bench`.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/internal/testenv"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+const connection = "bench-sellsy-mautic"
+
+// BenchmarkImportSellsyToMautic imports 50,000 Sellsy contacts with their 10,000 companies
+// into an empty Automation and reports records per second, API calls per record written, the
+// worker's peak memory and workflow history events per 1,000 records.
+func BenchmarkImportSellsyToMautic(b *testing.B) {
+	contacts := 50000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_CONTACTS")); err == nil && v > 0 {
+		contacts = v
+	}
+	for i := 0; i < b.N; i++ {
+		importOnce(b, contacts)
+	}
+}
+
+func importOnce(b *testing.B, contacts int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	srv := testenv.DevServer(b)
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: contacts, SellsyClientID: "bench", SellsyClientSecret: "bench-secret",
+		SellsyRequestsPerSecond: -1, MauticUsername: "bench", MauticPassword: "bench-password",
+	})
+	if err != nil {
+		b.Fatalf("sandbox: %v", err)
+	}
+	defer sb.Close()
+
+	dir := b.TempDir()
+	connFile := filepath.Join(dir, "bench.yaml")
+	if err := os.WriteFile(connFile, []byte(fmt.Sprintf(`name: %s
+a:
+  system: sellsy
+  settings: {api_url: %s/v2, token_url: %s/oauth2/access-tokens, requests_per_second: "100000"}
+  credentials: {client_id: BENCH_SELLSY_ID, client_secret: BENCH_SELLSY_SECRET}
+b:
+  system: mautic
+  settings: {base_url: %s, requests_per_second: "100000"}
+  credentials: {username: BENCH_MAUTIC_USER, password: BENCH_MAUTIC_PASSWORD}
+direction: a_to_b
+objects:
+  - name: company
+    match: {a: name, b: companyname}
+    fields:
+      - {a: name, b: companyname}
+      - {a: email, b: companyemail}
+      - {a: phone_number, b: companyphone}
+  - name: contact
+    match: {a: email, b: email}
+    links: [company]
+    fields:
+      - {a: email, b: email}
+      - {a: first_name, b: firstname}
+      - {a: last_name, b: lastname}
+      - {a: phone_number, b: phone}
+      - {a: position, b: position}
+`, connection, sb.SellsyURL, sb.SellsyURL, sb.MauticURL)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	w := testenv.StartWorker(b, []string{
+		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
+		"CRMSYNC_CONNECTIONS=" + connFile,
+		"CRMSYNC_DATA_DIR=" + dir,
+		"BENCH_SELLSY_ID=bench", "BENCH_SELLSY_SECRET=bench-secret",
+		"BENCH_MAUTIC_USER=bench", "BENCH_MAUTIC_PASSWORD=bench-password",
+	})
+	// Peak memory is read from the kernel's high-water mark while the worker still runs.
+	var peakKB atomic.Int64
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if kb := vmHWM(w.Cmd.Process.Pid); kb > peakKB.Load() {
+					peakKB.Store(kb)
+				}
+			}
+		}
+	}()
+
+	sb.Sellsy.Kit().ResetCounts()
+	sb.Mautic.Kit().ResetCounts()
+	b.ResetTimer()
+	start := time.Now()
+	tc := srv.Client()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(connection), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: connection})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var p workflows.Progress
+	if err := run.Get(ctx, &p); err != nil {
+		b.Fatalf("import: %v\nworker:\n%s", err, w.Output())
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if kb := vmHWM(w.Cmd.Process.Pid); kb > peakKB.Load() {
+		peakKB.Store(kb)
+	}
+	close(stop)
+
+	t := p.Total()
+	written := t.CreatedB + t.UpdatedB
+	if written < contacts {
+		b.Fatalf("only %d records written to Automation for %d contacts: %+v", written, contacts, t)
+	}
+	calls := sb.Sellsy.Kit().Total() + sb.Mautic.Kit().Total()
+	events := historyEvents(ctx, b, tc, workflows.ImportWorkflowID(connection))
+
+	records := float64(sb.Sellsy.Count("contacts") + sb.Sellsy.Count("companies"))
+	b.ReportMetric(records/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(contacts)/elapsed.Seconds(), "contacts/s")
+	b.ReportMetric(float64(calls)/float64(written), "calls/record")
+	b.ReportMetric(float64(peakKB.Load())/1024, "peak-MB")
+	b.ReportMetric(float64(events)/(float64(written)/1000), "events/1k-records")
+	fmt.Printf("\nimport of %d contacts and %d companies: %s, %.0f records/s; %d API calls (Sellsy %d, Automation %d) for %d records written; worker peak RSS %.1f MB; %d history events (%.1f per 1,000 records)\n",
+		contacts, sb.Sellsy.Count("companies"), elapsed.Round(time.Millisecond), records/elapsed.Seconds(),
+		calls, sb.Sellsy.Kit().Total(), sb.Mautic.Kit().Total(), written, float64(peakKB.Load())/1024, events, float64(events)/(float64(written)/1000))
+}
+
+// vmHWM returns the peak resident set size of a process, in KiB.
+func vmHWM(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
+
+// historyEvents adds up the events of every run of a workflow, following the
+// continue-as-new chain back from the latest run.
+func historyEvents(ctx context.Context, b *testing.B, tc client.Client, id string) int {
+	total, runID := 0, ""
+	for {
+		h, err := testenv.History(ctx, tc, id, runID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += len(h.Events)
+		runID = h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
+		if runID == "" {
+			return total
+		}
+	}
+}

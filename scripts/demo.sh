@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# make demo: the Temporal dev server and its UI, the sandbox (simulated Sellsy and Webmecanik
+# Automation with seeded data), the worker, and the example connection's import followed by its
+# incremental sync. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEMO_DIR=${DEMO_DIR:-$PWD/.demo}
+TEMPORAL=${TEMPORAL:-temporal}
+CONN=sellsy-mautic
+mkdir -p "$DEMO_DIR"
+rm -f "$DEMO_DIR"/crmsync.db*
+
+export SELLSY_CLIENT_ID=crmsync-demo SELLSY_CLIENT_SECRET=demo-secret
+export MAUTIC_USERNAME=admin MAUTIC_PASSWORD=demo-password
+export CRMSYNC_CONNECTIONS=config/examples/sellsy-mautic.yaml CRMSYNC_DATA_DIR=$DEMO_DIR
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "stopping…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+  for _ in $(seq 1 120); do port_open "$1" && return 0; sleep 0.5; done
+  echo "nothing answers on port $1 (see $DEMO_DIR/*.log)"; exit 1
+}
+
+if port_open 7233; then
+  echo "a Temporal server already answers on :7233; using it"
+else
+  "$TEMPORAL" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$DEMO_DIR/temporal.db" \
+    --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
+    --dynamic-config-value matching.numTaskqueueWritePartitions=1 \
+    --log-level warn >"$DEMO_DIR/temporal.log" 2>&1 &
+  pids+=($!)
+fi
+./bin/sandbox -sellsy-addr 127.0.0.1:18081 -mautic-addr 127.0.0.1:18082 \
+  -sellsy-contacts 4000 -mautic-contacts 2000 -mautic-first 3000 \
+  -client-id "$SELLSY_CLIENT_ID" -client-secret "$SELLSY_CLIENT_SECRET" \
+  -mautic-user "$MAUTIC_USERNAME" -mautic-password "$MAUTIC_PASSWORD" >"$DEMO_DIR/sandbox.log" 2>&1 &
+pids+=($!)
+wait_port 7233; wait_port 18081; wait_port 18082
+
+./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1 &
+pids+=($!)
+sleep 2
+
+cat <<MSG
+
+crmsync demo is running.
+  Temporal web UI   http://localhost:8233   (workflows ${CONN}/initial-import and ${CONN}/incremental-sync)
+  Sellsy sandbox    http://127.0.0.1:18081  (GET /_sim/stats, /_sim/dump?object=contacts)
+  Automation sandbox http://127.0.0.1:18082 (GET /_sim/stats, /_sim/dump?object=contacts)
+  logs              $DEMO_DIR/*.log
+
+Try, in another terminal (same environment: export CRMSYNC_DATA_DIR=$DEMO_DIR):
+  ./bin/crmsync status $CONN
+  ./bin/crmsync watch $CONN
+  ./bin/crmsync pause $CONN --reason "lunch"; ./bin/crmsync resume $CONN
+  ./bin/crmsync resync $CONN --objects contact
+  ./bin/crmsync sync-now $CONN
+  temporal workflow query --workflow-id $CONN/incremental-sync --type progress
+  temporal workflow signal --workflow-id $CONN/incremental-sync --name pause
+
+Importing now…
+MSG
+./bin/crmsync start import "$CONN" --wait
+./bin/crmsync start sync "$CONN"
+echo; echo "Incremental sync running (every 15 minutes; 'crmsync sync-now $CONN' runs one now). Ctrl-C stops the demo."
+wait
