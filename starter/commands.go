@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -52,10 +53,15 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
+	if err := searchattr.Ensure(ctx, c, s.Namespace); err != nil {
+		return fmt.Errorf("start %s: registering search attributes: %w", what, err)
+	}
 	opts := client.StartWorkflowOptions{
 		TaskQueue:             s.TaskQueue,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
+		// A second start of a running workflow is a mistake to report, not a handle to return.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
 	}
 	var run client.WorkflowRun
 	if what == "import" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -82,7 +83,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("temporal %s: %w", s.TemporalAddress, err)
 	}
 	defer c.Close()
-	if err := registerSearchAttributes(ctx, c, s.Namespace); err != nil {
+	if err := searchattr.Ensure(ctx, c, s.Namespace); err != nil {
 		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
 	}
 

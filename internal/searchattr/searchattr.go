@@ -1,0 +1,63 @@
+// Package searchattr registers crmsync's search attributes on a namespace. The worker and the
+// CLI both call it, so that whichever reaches a fresh server first prepares it.
+package searchattr
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// Ensure adds crmsync's search attributes to the namespace when they are missing, so that a
+// fresh server shows connection, phase and counts in the workflow list, and waits until the
+// server lists them.
+func Ensure(ctx context.Context, c client.Client, namespace string) error {
+	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return err
+	}
+	missing := map[string]enums.IndexedValueType{}
+	for name, typ := range workflows.SearchAttributeTypes() {
+		if _, ok := existing.GetCustomAttributes()[name]; ok {
+			continue
+		}
+		switch typ {
+		case "Keyword":
+			missing[name] = enums.INDEXED_VALUE_TYPE_KEYWORD
+		case "Int":
+			missing[name] = enums.INDEXED_VALUE_TYPE_INT
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) { // AlreadyExists: another process added them first
+		return err
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+		if err != nil {
+			return err
+		}
+		all := true
+		for name := range missing {
+			if _, ok := got.GetCustomAttributes()[name]; !ok {
+				all = false
+			}
+		}
+		if all || time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/mautic"
+	"github.com/crmsync/crmsync/internal/testenv"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+func TestArgumentErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage: crmsync COMMAND"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"start"}, "say what to start"},
+		{[]string{"start", "import"}, "one connection name expected, got 0"},
+		{[]string{"pause", "a", "b"}, "one connection name expected, got 2"},
+		{[]string{"validate"}, "name at least one connection file"},
+		{[]string{"validate", "testdata/missing.yaml"}, "testdata/missing.yaml"},
+		{[]string{"resync", "c", "--since", "yesterday"}, "yesterday"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			err := run(context.Background(), tt.args, &bytes.Buffer{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestValidateNamesFileFieldAndReason(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: x\na: {system: sellsy}\nb: {system: mautic}\ndirection: sideways\nobjects: []\n"), 0o600))
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"validate", "../config/examples/sellsy-mautic.yaml", bad}, &out)
+	require.Error(t, err)
+	assert.Contains(t, out.String(), `connection "sellsy-mautic" is valid`)
+	assert.Contains(t, err.Error(), bad+": direction")
+}
+
+// TestCommandsAgainstAServer drives a connection with the CLI alone: validate --live, start
+// import --wait, start sync, status, pause, resume, resync, sync-now, watch and quarantine,
+// against a dev server, the sandbox and the worker process.
+func TestCommandsAgainstAServer(t *testing.T) {
+	srv := testenv.DevServer(t)
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: 100, MauticFirst: 80, MauticContacts: 40,
+		SellsyClientID: "cli", SellsyClientSecret: "cli-secret", SellsyRequestsPerSecond: -1,
+		MauticUsername: "cli", MauticPassword: "cli-password",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+
+	dir := t.TempDir()
+	connFile := filepath.Join(dir, "cli.yaml")
+	require.NoError(t, os.WriteFile(connFile, []byte(fmt.Sprintf(`name: cli
+a:
+  system: sellsy
+  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "500"}
+  credentials: {client_id: CLI_SELLSY_ID, client_secret: CLI_SELLSY_SECRET}
+b:
+  system: mautic
+  settings: {base_url: %[2]s, requests_per_second: "500"}
+  credentials: {username: CLI_MAUTIC_USER, password: CLI_MAUTIC_PASSWORD}
+objects:
+  - name: company
+    match: {a: name, b: companyname}
+    fields: [{a: name, b: companyname}]
+  - name: contact
+    match: {a: email, b: email}
+    links: [company]
+    fields: [{a: email, b: email}, {a: last_name, b: lastname}, {a: position, b: position}]
+`, sb.SellsyURL, sb.MauticURL)), 0o600))
+	env := map[string]string{
+		"CRMSYNC_TEMPORAL_ADDRESS": srv.FrontendHostPort(),
+		"CRMSYNC_CONNECTIONS":      connFile,
+		"CRMSYNC_DATA_DIR":         dir,
+		"CLI_SELLSY_ID":            "cli", "CLI_SELLSY_SECRET": "cli-secret",
+		"CLI_MAUTIC_USER": "cli", "CLI_MAUTIC_PASSWORD": "cli-password",
+	}
+	var workerEnv []string
+	for k, v := range env {
+		t.Setenv(k, v)
+		workerEnv = append(workerEnv, k+"="+v)
+	}
+	testenv.StartWorker(t, workerEnv)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	crmsync := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		require.NoError(t, run(ctx, args, &out), "crmsync %s", strings.Join(args, " "))
+		return out.String()
+	}
+
+	assert.Contains(t, crmsync("validate", "--live", connFile), `connection "cli" is valid`)
+
+	out := crmsync("start", "import", "cli", "--wait")
+	assert.Contains(t, out, "started cli/initial-import")
+	assert.Contains(t, out, "InitialImport: done")
+	assert.Equal(t, 120, sb.Mautic.Count("contacts"), "people 0–119 on Automation")
+	assert.Equal(t, 120, sb.Sellsy.Count("contacts"), "people 0–119 on Sellsy")
+
+	assert.Contains(t, crmsync("start", "sync", "cli"), "started cli/incremental-sync")
+	err = run(ctx, []string{"start", "sync", "cli"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "already running")
+
+	progress := func() workflows.Progress {
+		c, _, err := dial()
+		require.NoError(t, err)
+		defer c.Close()
+		p, _, err := progressOf(ctx, c, workflows.SyncWorkflowID("cli"))
+		require.NoError(t, err)
+		return p
+	}
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the first cycle", func() bool { return progress().Cycles == 1 })
+
+	assert.Contains(t, crmsync("pause", "cli", "--reason", "month-end closing"), "pause sent to cli/incremental-sync")
+	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the pause", func() bool { return progress().Phase == workflows.PhasePaused })
+	status := crmsync("status", "cli")
+	assert.Contains(t, status, "IncrementalSync: paused")
+	assert.Contains(t, status, "paused: month-end closing")
+	assert.Regexp(t, `contact\s+\d+`, status)
+
+	crmsync("resume", "cli")
+	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the resume", func() bool { return progress().Phase != workflows.PhasePaused })
+
+	// An edit on Automation reaches Sellsy on sync-now.
+	m, err := mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: "cli", Password: "cli-password"})
+	require.NoError(t, err)
+	recs, err := m.FindByKey(ctx, connectors.ObjectContact, "email", []string{"person000090@example.com"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	_, err = m.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: recs[0].ID, Fields: map[string]any{"position": "Trésorier"}}})
+	require.NoError(t, err)
+	before := progress().Cycles
+	assert.Contains(t, crmsync("sync-now", "cli"), "sync-now sent")
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the sync-now cycle", func() bool {
+		p := progress()
+		return p.Cycles > before && p.Phase == workflows.PhaseWaiting
+	})
+	found := false
+	for _, c := range sb.Sellsy.Dump("contacts") {
+		if c["email"] == "person000090@example.com" {
+			found = true
+			assert.Equal(t, "Trésorier", c["position"])
+		}
+	}
+	assert.True(t, found)
+
+	// resync reads every contact again: the next cycle reads them all and writes nothing.
+	before = progress().Cycles
+	readBefore := progress().Objects[1].Counts.Read
+	assert.Contains(t, crmsync("resync", "cli", "--objects", "contact"), "resync sent")
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the resync cycle", func() bool {
+		p := progress()
+		return p.Cycles > before && p.Phase == workflows.PhaseWaiting
+	})
+	assert.GreaterOrEqual(t, progress().Objects[1].Counts.Read-readBefore, 240, "every contact of both sides read again")
+
+	wctx, wcancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer wcancel()
+	var wout bytes.Buffer
+	err = run(wctx, []string{"watch", "cli", "--interval", "200ms"}, &wout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, wout.String(), "cli/incremental-sync [████")
+
+	assert.Contains(t, crmsync("quarantine", "cli"), "no record of cli is in quarantine")
+}
