@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// defaultPGConns is the connection bound of a PostgreSQL store unless the DSN sets pool_max_conns.
+const defaultPGConns = 8
 
 // pgMigrationLock is the advisory lock key serialising migrations of workers starting together.
 const pgMigrationLock = 0x63726d73796e63 // "crmsync"
@@ -49,7 +55,7 @@ var pgMigrations = [][]string{
 }
 
 type pgStore struct {
-	pool *pgPool
+	pool *pgxpool.Pool
 
 	// A fresh pairs table has no statistics until autovacuum analyses it (a minute or more):
 	// the planner then takes (connection, object) for a single row and may scan every pair of
@@ -62,24 +68,81 @@ type pgStore struct {
 
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	name := redact(dsn)
-	pool, err := newPGPool(dsn)
+	cfg, err := pgPoolConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
 	}
-	if err := pool.do(ctx, func(c *pgx.Conn) error { return c.Ping(ctx) }); err != nil {
-		pool.close()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
 	}
 	s := &pgStore{pool: pool, analyseAfter: 1000}
 	if err := s.migrate(ctx); err != nil {
-		pool.close()
+		pool.Close()
 		return nil, fmt.Errorf("store: migrate postgres %s: %w", name, err)
 	}
 	return s, nil
 }
 
+// pgPoolConfig parses a postgres:// DSN for pgxpool. The pool_max_conns query parameter bounds
+// the pool (defaultPGConns when absent); pgxpool's other pool_* parameters apply too.
+func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, errors.New("invalid DSN")
+	}
+	v, sized := u.Query()["pool_max_conns"]
+	if sized {
+		if n, err := strconv.ParseInt(v[0], 10, 32); err != nil || n < 1 {
+			return nil, fmt.Errorf("invalid pool_max_conns %q", v[0])
+		}
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx parse errors keep the DSN with its password (pgconn.ParseConfigError): say no more.
+		return nil, errors.New("invalid DSN")
+	}
+	if !sized {
+		cfg.MaxConns = defaultPGConns
+	}
+	return cfg, nil
+}
+
+// tx runs f in a transaction on a pooled connection.
+func (s *pgStore) tx(ctx context.Context, f func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, f)
+}
+
+func (s *pgStore) exec(ctx context.Context, sql string, args ...any) error {
+	_, err := s.pool.Exec(ctx, sql, args...)
+	return err
+}
+
+func (s *pgStore) queryRow(ctx context.Context, sql string, args []any, dest ...any) error {
+	return s.pool.QueryRow(ctx, sql, args...).Scan(dest...)
+}
+
+// query runs sql and hands the rows to f, which must consume them; they are closed afterwards
+// (which returns the connection to the pool).
+func (s *pgStore) query(ctx context.Context, sql string, args []any, f func(pgx.Rows) error) error {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := f(rows); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
+
 func (s *pgStore) migrate(ctx context.Context) error {
-	return s.pool.tx(ctx, func(tx pgx.Tx) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pgMigrationLock)); err != nil {
 			return err
 		}
@@ -118,7 +181,7 @@ func (s *pgStore) Pairs(ctx context.Context, connection, object string, side Sid
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := s.pool.query(ctx, `SELECT a_id, b_id, snapshot::text, synced_at FROM pairs
+	err := s.query(ctx, `SELECT a_id, b_id, snapshot::text, synced_at FROM pairs
 		WHERE connection = $1 AND object = $2 AND `+idColumn(side)+` = ANY($3)`, []any{connection, object, ids},
 		func(rows pgx.Rows) error {
 			return scanPGPairs(rows, func(p Pair) {
@@ -187,7 +250,7 @@ func (s *pgStore) SavePairs(ctx context.Context, connection, object string, pair
 		as[i], bs[i], snaps[i], ats[i] = p.AID, p.BID, snap, ts(p.SyncedAt)
 	}
 	for attempt := 1; ; attempt++ {
-		err = s.pool.tx(ctx, func(tx pgx.Tx) error {
+		err = s.tx(ctx, func(tx pgx.Tx) error {
 			// Rows holding one of our b ids with another a id would block the upsert on a_id:
 			// the record was paired again, so its old pair goes.
 			if _, err := tx.Exec(ctx, `DELETE FROM pairs p USING unnest($3::text[], $4::text[]) AS i(a_id, b_id)
@@ -225,7 +288,7 @@ func (s *pgStore) maybeAnalyse(ctx context.Context, n int) {
 	s.mu.Unlock()
 	if due {
 		// Best effort: statistics only steer plans; autovacuum will do it anyway.
-		_ = s.pool.exec(ctx, `ANALYZE pairs`)
+		_ = s.exec(ctx, `ANALYZE pairs`)
 	}
 }
 
@@ -237,20 +300,20 @@ func (s *pgStore) DeletePairs(ctx context.Context, connection, object string, si
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.pool.exec(ctx, `DELETE FROM pairs WHERE connection = $1 AND object = $2 AND `+idColumn(side)+` = ANY($3)`,
+	err := s.exec(ctx, `DELETE FROM pairs WHERE connection = $1 AND object = $2 AND `+idColumn(side)+` = ANY($3)`,
 		connection, object, ids)
 	return wrap(err, "delete pairs for %s/%s", connection, object)
 }
 
 func (s *pgStore) CountPairs(ctx context.Context, connection, object string) (int, error) {
 	var n int
-	err := s.pool.queryRow(ctx, `SELECT COUNT(*) FROM pairs WHERE connection = $1 AND object = $2`, []any{connection, object}, &n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM pairs WHERE connection = $1 AND object = $2`, []any{connection, object}, &n)
 	return n, wrap(err, "count pairs for %s/%s", connection, object)
 }
 
 func (s *pgStore) ListPairs(ctx context.Context, connection, object, after string, limit int) ([]Pair, error) {
 	var out []Pair
-	err := s.pool.query(ctx, `SELECT a_id, b_id, snapshot::text, synced_at FROM pairs
+	err := s.query(ctx, `SELECT a_id, b_id, snapshot::text, synced_at FROM pairs
 		WHERE connection = $1 AND object = $2 AND a_id > $3 ORDER BY a_id LIMIT $4`,
 		[]any{connection, object, after, limitOrDefault(limit)},
 		func(rows pgx.Rows) error { return scanPGPairs(rows, func(p Pair) { out = append(out, p) }) })
@@ -265,7 +328,7 @@ func (s *pgStore) Cursor(ctx context.Context, connection, object string, side Si
 		return "", false, wrap(err, "cursor for %s/%s", connection, object)
 	}
 	var v string
-	err := s.pool.queryRow(ctx, `SELECT value FROM cursors WHERE connection = $1 AND object = $2 AND side = $3`,
+	err := s.queryRow(ctx, `SELECT value FROM cursors WHERE connection = $1 AND object = $2 AND side = $3`,
 		[]any{connection, object, string(side)}, &v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
@@ -280,7 +343,7 @@ func (s *pgStore) SetCursor(ctx context.Context, connection, object string, side
 	if err := checkSide(side); err != nil {
 		return wrap(err, "set cursor for %s/%s", connection, object)
 	}
-	err := s.pool.exec(ctx, `INSERT INTO cursors (connection, object, side, value, updated_at) VALUES ($1, $2, $3, $4, now())
+	err := s.exec(ctx, `INSERT INTO cursors (connection, object, side, value, updated_at) VALUES ($1, $2, $3, $4, now())
 		ON CONFLICT (connection, object, side) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		connection, object, string(side), value)
 	return wrap(err, "set cursor for %s/%s side %s", connection, object, side)
@@ -289,9 +352,9 @@ func (s *pgStore) SetCursor(ctx context.Context, connection, object string, side
 func (s *pgStore) ResetCursors(ctx context.Context, connection string, objects []string) error {
 	var err error
 	if len(objects) == 0 {
-		err = s.pool.exec(ctx, `DELETE FROM cursors WHERE connection = $1`, connection)
+		err = s.exec(ctx, `DELETE FROM cursors WHERE connection = $1`, connection)
 	} else {
-		err = s.pool.exec(ctx, `DELETE FROM cursors WHERE connection = $1 AND object = ANY($2)`, connection, objects)
+		err = s.exec(ctx, `DELETE FROM cursors WHERE connection = $1 AND object = ANY($2)`, connection, objects)
 	}
 	return wrap(err, "reset cursors for %s", connection)
 }
@@ -304,7 +367,7 @@ func (s *pgStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
 	if err != nil {
 		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
 	}
-	err = s.pool.exec(ctx, `INSERT INTO quarantine (connection, object, side, record_id, reason, record, at)
+	err = s.exec(ctx, `INSERT INTO quarantine (connection, object, side, record_id, reason, record, at)
 		VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7)
 		ON CONFLICT (connection, object, side, record_id) DO UPDATE
 		SET reason = excluded.reason, record = excluded.record, at = excluded.at`,
@@ -314,7 +377,7 @@ func (s *pgStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
 
 func (s *pgStore) ListQuarantine(ctx context.Context, connection string, limit int) ([]QuarantineEntry, error) {
 	var out []QuarantineEntry
-	err := s.pool.query(ctx, `SELECT object, side, record_id, reason, record::text, at FROM quarantine
+	err := s.query(ctx, `SELECT object, side, record_id, reason, record::text, at FROM quarantine
 		WHERE connection = $1 ORDER BY at DESC, object, side, record_id LIMIT $2`, []any{connection, limitOrDefault(limit)},
 		func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -339,17 +402,17 @@ func (s *pgStore) ListQuarantine(ctx context.Context, connection string, limit i
 
 func (s *pgStore) CountQuarantine(ctx context.Context, connection string) (int, error) {
 	var n int
-	err := s.pool.queryRow(ctx, `SELECT COUNT(*) FROM quarantine WHERE connection = $1`, []any{connection}, &n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM quarantine WHERE connection = $1`, []any{connection}, &n)
 	return n, wrap(err, "count quarantine for %s", connection)
 }
 
 func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error {
-	err := s.pool.exec(ctx, `DELETE FROM quarantine WHERE connection = $1 AND object = $2 AND side = $3 AND record_id = $4`,
+	err := s.exec(ctx, `DELETE FROM quarantine WHERE connection = $1 AND object = $2 AND side = $3 AND record_id = $4`,
 		connection, object, string(side), recordID)
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
 func (s *pgStore) Close() error {
-	s.pool.close()
+	s.pool.Close()
 	return nil
 }
