@@ -85,6 +85,7 @@ objects:
 		"CRMSYNC_DATA_DIR=" + dir,
 		"BENCH_SELLSY_ID=bench", "BENCH_SELLSY_SECRET=bench-secret",
 		"BENCH_MAUTIC_USER=bench", "BENCH_MAUTIC_PASSWORD=bench-password",
+		"CRMSYNC_DEBUG_ADDR=" + os.Getenv("BENCH_WORKER_PPROF"), // e.g. 127.0.0.1:6060 to profile the worker
 	})
 	// Peak memory is read from the kernel's high-water mark while the worker still runs.
 	var peakKB atomic.Int64

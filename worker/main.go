@@ -6,8 +6,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 	"go.temporal.io/sdk/client"
@@ -34,6 +37,8 @@ type Settings struct {
 	StoreDSN string `envconfig:"STORE_DSN"`
 	// MaxConcurrentActivities bounds the activities this worker runs at once.
 	MaxConcurrentActivities int `envconfig:"MAX_CONCURRENT_ACTIVITIES" default:"8"`
+	// DebugAddr, when set (e.g. 127.0.0.1:6060), serves Go's profiler under /debug/pprof/.
+	DebugAddr string `envconfig:"DEBUG_ADDR"`
 }
 
 func main() {
@@ -87,6 +92,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
 	}
 
+	if s.DebugAddr != "" {
+		go serveDebug(s.DebugAddr, log)
+	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities})
 	w.RegisterWorkflow(workflows.InitialImport)
 	w.RegisterWorkflow(workflows.IncrementalSync)
@@ -98,4 +106,17 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
 	return w.Run(worker.InterruptCh())
+}
+
+// serveDebug serves the profiler on its own mux, never on a public address by default.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("profiler listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("profiler stopped", "error", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -258,7 +259,8 @@ func decodeBody(r *http.Request, v any) error {
 	dec.UseNumber()
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
-		return fmt.Errorf("Request body is not valid JSON.")
+		//lint:ignore ST1005 Mautic's own message, reproduced verbatim
+		return errors.New("Request body is not valid JSON.")
 	}
 	raw = fromNumbers(raw)
 	b, _ := json.Marshal(raw)
@@ -574,7 +576,8 @@ func (s *Server) edit(st *store, id int, body map[string]any, put bool) (*rec, i
 	rc := st.recs[id]
 	if rc == nil {
 		if !put || id <= 0 {
-			return nil, 0, &itemError{http.StatusNotFound, fmt.Errorf("Item was not found.")}
+			//lint:ignore ST1005 Mautic's own message, reproduced verbatim
+			return nil, 0, &itemError{http.StatusNotFound, errors.New("Item was not found.")}
 		}
 		rc, status, ie := s.create(st, body, false)
 		return rc, status, ie

@@ -198,7 +198,7 @@ func TestNewDedupeAndEdit(t *testing.T) {
 
 	status, _, _ = call(t, ts, "PATCH", "/api/contacts/999/edit", map[string]any{"firstname": "X"})
 	assert.Equal(t, 404, status, "PATCH does not create")
-	status, out, _ = call(t, ts, "PUT", "/api/contacts/999/edit", map[string]any{"email": "put@example.com"})
+	status, _, _ = call(t, ts, "PUT", "/api/contacts/999/edit", map[string]any{"email": "put@example.com"})
 	assert.Equal(t, 201, status, "PUT creates a missing contact")
 	assert.Equal(t, 7, s.Count("contacts"))
 
