@@ -58,6 +58,10 @@ type Schedule struct {
 	// Overlap re-reads this much time before each cursor so that a record modified while a
 	// cycle ran is not missed; 2 minutes by default.
 	Overlap Duration `yaml:"overlap"`
+	// Reconcile is how often the id map is checked against both systems to catch deletions
+	// a webhook did not announce; 24 hours by default. Only objects that propagate deletes
+	// are reconciled.
+	Reconcile Duration `yaml:"reconcile"`
 }
 
 // Object is one object pair of a connection (companies ⇄ companies, contacts ⇄ contacts).
@@ -73,6 +77,23 @@ type Object struct {
 	// Links names the object pairs this object links to: a contact's "company".
 	Links  []string `yaml:"links"`
 	Fields []Field  `yaml:"fields"`
+	// Deletes propagates deletions: b_to_a deletes the side-A record when its side-B
+	// counterpart is deleted (Automation → Sellsy), a_to_b the reverse, both either way.
+	// Empty (the default): a deletion is never propagated.
+	Deletes Direction `yaml:"deletes"`
+}
+
+// DeletesFrom reports whether a deletion on side ("a" or "b") is propagated to the other side.
+func (o *Object) DeletesFrom(side string) bool {
+	switch o.Deletes {
+	case Both:
+		return true
+	case AToB:
+		return side == "a"
+	case BToA:
+		return side == "b"
+	}
+	return false
 }
 
 // FieldPair names a field on each side.
@@ -111,6 +132,8 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 const (
 	DefaultInterval = 15 * time.Minute
 	DefaultOverlap  = 2 * time.Minute
+	// DefaultReconcile is how often deletions are looked for in the id map.
+	DefaultReconcile = 24 * time.Hour
 )
 
 // Load reads and validates one connection file.
@@ -185,6 +208,9 @@ func LoadAll(paths string) ([]*Connection, error) {
 func (c *Connection) applyDefaults() {
 	if c.Schedule.Interval == 0 {
 		c.Schedule.Interval = Duration(DefaultInterval)
+	}
+	if c.Schedule.Reconcile == 0 {
+		c.Schedule.Reconcile = Duration(DefaultReconcile)
 	}
 	if c.Schedule.Overlap == 0 {
 		c.Schedule.Overlap = Duration(DefaultOverlap)

@@ -56,6 +56,9 @@ func (c *Connection) Validate() error {
 	if c.Schedule.Interval.Std() < minInterval {
 		bad("schedule.interval", "%s is too short (at least %s)", c.Schedule.Interval.Std(), minInterval)
 	}
+	if c.Schedule.Reconcile.Std() < minInterval {
+		bad("schedule.reconcile", "%s is too short (at least %s)", c.Schedule.Reconcile.Std(), minInterval)
+	}
 	if c.Schedule.Overlap.Std() < 0 {
 		bad("schedule.overlap", "must not be negative")
 	}
@@ -76,6 +79,9 @@ func (c *Connection) Validate() error {
 		}
 		if len(o.Fields) == 0 {
 			bad(at+".fields", "no field is mapped")
+		}
+		if o.Deletes != "" && !validDirection(o.Deletes) {
+			bad(at+".deletes", "%q is not one of both, a_to_b, b_to_a (leave it out to never propagate deletions)", o.Deletes)
 		}
 		seenA, seenB := map[string]bool{}, map[string]bool{}
 		for j, f := range o.Fields {

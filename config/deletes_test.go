@@ -1,0 +1,53 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDeletesOption(t *testing.T) {
+	base := `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+`
+	tests := []struct {
+		name     string
+		deletes  string
+		fromA    bool
+		fromB    bool
+		wantErr  string
+		schedule string
+	}{
+		{name: "off by default"},
+		{name: "automation to sellsy", deletes: "b_to_a", fromB: true},
+		{name: "sellsy to automation", deletes: "a_to_b", fromA: true},
+		{name: "both ways", deletes: "both", fromA: true, fromB: true},
+		{name: "unknown", deletes: "always", wantErr: `conn.yaml: objects[0].deletes: "always" is not one of both, a_to_b, b_to_a`},
+		{name: "reconcile too often", schedule: "schedule: {reconcile: 1s}\n", wantErr: "conn.yaml: schedule.reconcile: 1s is too short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			y := base + tt.schedule
+			if tt.deletes != "" {
+				y = replace(y, "    fields:", "    deletes: "+tt.deletes+"\n    fields:")
+			}
+			c, err := Parse("conn.yaml", []byte(y))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			o, _ := c.Object("contact")
+			assert.Equal(t, tt.fromA, o.DeletesFrom("a"))
+			assert.Equal(t, tt.fromB, o.DeletesFrom("b"))
+			assert.Equal(t, DefaultReconcile, c.Schedule.Reconcile.Std())
+		})
+	}
+}
