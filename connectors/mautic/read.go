@@ -24,6 +24,10 @@ type entity struct {
 	Fields       struct {
 		All map[string]any `json:"all"`
 	} `json:"fields"`
+	DoNotContact []struct {
+		Channel string `json:"channel"`
+		Reason  any    `json:"reason"`
+	} `json:"doNotContact"`
 }
 
 // flexID accepts an id as a JSON number or string.
@@ -161,6 +165,11 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 			Options: listOptions(f.Properties),
 		})
 	}
+	if object == connectors.ObjectContact {
+		for _, ch := range DNCChannels {
+			out = append(out, connectors.Field{Name: DNCPrefix + ch, Label: "Do not contact (" + ch + ")", Type: "boolean"})
+		}
+	}
 	return out, nil
 }
 
@@ -287,6 +296,12 @@ func normalise(typ string, v any) any {
 		switch typ {
 		case "multiselect":
 			return strings.Split(x, "|")
+		case "date":
+			if len(x) >= 10 {
+				if _, err := time.Parse("2006-01-02", x[:10]); err == nil {
+					return x[:10]
+				}
+			}
 		case "number":
 			if f, err := strconv.ParseFloat(x, 64); err == nil {
 				return f
@@ -355,6 +370,14 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 			r.Fields[k] = normalise(types[k], v)
 		}
 		if object == connectors.ObjectContact {
+			for _, ch := range DNCChannels {
+				r.Fields[DNCPrefix+ch] = false
+			}
+			for _, d := range e.DoNotContact {
+				if _, known := r.Fields[DNCPrefix+d.Channel]; known && fmt.Sprint(d.Reason) != "0" {
+					r.Fields[DNCPrefix+d.Channel] = true
+				}
+			}
 			if name, _ := e.Fields.All["company"].(string); strings.TrimSpace(name) != "" {
 				names = append(names, strings.TrimSpace(name))
 			}

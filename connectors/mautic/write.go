@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +21,15 @@ func writeBody(object string, r connectors.Record, withID bool) (map[string]any,
 	body := map[string]any{}
 	blank := false
 	for k, v := range r.Fields {
-		if k == "id" {
-			continue
+		if k == "id" || strings.HasPrefix(k, DNCPrefix) {
+			continue // dnc.* travel through the do-not-contact routes
 		}
 		switch x := v.(type) {
+		case bool:
+			body[k] = 0 // Mautic's boolean fields hold 0 / 1
+			if x {
+				body[k] = 1
+			}
 		case nil:
 			body[k] = ""
 			blank = true
@@ -220,7 +226,11 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 	if err != nil {
 		return nil, err
 	}
-	return c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
+	res, err := c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
+	if err != nil || object != connectors.ObjectContact {
+		return res, err
+	}
+	return res, c.applyDNC(ctx, records, res, true)
 }
 
 // Update changes the given fields (and the company link) with PATCH /{base}/batch/edit.
@@ -229,7 +239,86 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 	if err != nil {
 		return nil, err
 	}
-	return c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+	res, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+	if err != nil || object != connectors.ObjectContact {
+		return res, err
+	}
+	return res, c.applyDNC(ctx, records, res, false)
+}
+
+// DNCPrefix starts the contact's do-not-contact fields: "dnc.email", "dnc.sms", "dnc.phone",
+// "dnc.postal", true when the contact must not be contacted on that channel.
+const DNCPrefix = "dnc."
+
+// DNCChannels are the channels exposed as dnc.* fields.
+var DNCChannels = []string{"email", "sms", "phone", "postal"}
+
+// ReasonManual is the do-not-contact reason the connector sets (Mautic's DoNotContact::MANUAL).
+const ReasonManual = 3
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case int:
+		return x != 0
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(x))
+		return err == nil && b
+	}
+	return false
+}
+
+// applyDNC calls POST /contacts/{id}/dnc/{channel}/add (reason 3, manual) or /remove for each
+// dnc.* field present in a record whose write succeeded; on create, only true values are
+// sent. A failure fails the record's Result; failures other than KindInvalid are also
+// returned, as Delete does.
+func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, results []connectors.Result, create bool) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		sem      = make(chan struct{}, Concurrency)
+	)
+	for i, r := range records {
+		if results[i].Err != nil || results[i].ID == "" {
+			continue
+		}
+		for _, ch := range DNCChannels {
+			v, ok := r.Fields[DNCPrefix+ch]
+			if !ok || (create && !truthy(v)) {
+				continue
+			}
+			action := "remove"
+			var body any
+			if truthy(v) {
+				action, body = "add", map[string]any{"reason": ReasonManual}
+			}
+			wg.Add(1)
+			go func(i int, id, ch, action string, body any) {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				op := "POST /contacts/{id}/dnc/{channel}/" + action
+				_, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/contacts/%s/dnc/%s/%s", id, url.PathEscape(ch), action), op, nil, body)
+				if err == nil {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if results[i].Err == nil {
+					results[i].Err = err
+				}
+				if connectors.KindOf(err) != connectors.KindInvalid && firstErr == nil {
+					firstErr = err
+				}
+			}(i, results[i].ID, ch, action, body)
+		}
+	}
+	wg.Wait()
+	return firstErr
 }
 
 // Delete deletes records with DELETE /{base}/{id}/delete, Concurrency at a time. A record

@@ -1,5 +1,15 @@
 package sim
 
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/crmsync/crmsync/connectors/simkit"
+)
+
 // fieldDef is one contact or company field, as GET /api/fields/{object} describes it.
 type fieldDef struct {
 	ID         int
@@ -57,6 +67,19 @@ var contactFields = []fieldDef{
 	{ID: 20, Alias: "linkedin", Label: "LinkedIn", Type: "text", Group: "social"},
 	{ID: 21, Alias: "twitter", Label: "Twitter", Type: "text", Group: "social"},
 	{ID: 22, Alias: "interests", Label: "Interests", Type: "multiselect", Group: "professional", List: opts("CRM", "ERP", "Marketing")},
+	// Custom fields, one per type the Sellsy pairing needs. Seeded people leave them empty.
+	{ID: 23, Alias: "cf_text", Label: "CF Text", Type: "text", Group: "professional"},
+	{ID: 24, Alias: "cf_textarea", Label: "CF Textarea", Type: "textarea", Group: "professional"},
+	{ID: 25, Alias: "cf_number", Label: "CF Number", Type: "number", Group: "professional", Scale: 2},
+	{ID: 26, Alias: "cf_select", Label: "CF Select", Type: "select", Group: "professional", List: opts("gold", "silver", "bronze")},
+	{ID: 27, Alias: "cf_multiselect", Label: "CF Multiselect", Type: "multiselect", Group: "professional", List: opts("a", "b", "c")},
+	{ID: 28, Alias: "cf_entities", Label: "CF Entities", Type: "multiselect", Group: "professional", List: opts("1", "2", "3", "4")},
+	{ID: 29, Alias: "cf_date", Label: "CF Date", Type: "date", Group: "professional"},
+	{ID: 30, Alias: "cf_time_text", Label: "CF Time (text)", Type: "text", Group: "professional"},
+	{ID: 31, Alias: "cf_email", Label: "CF Email", Type: "email", Group: "professional"},
+	{ID: 32, Alias: "cf_url", Label: "CF URL", Type: "url", Group: "professional"},
+	{ID: 33, Alias: "cf_bool", Label: "CF Boolean", Type: "boolean", Group: "professional"},
+	{ID: 34, Alias: "cf_tel", Label: "CF Phone", Type: "tel", Group: "professional"},
 }
 
 // companyFields mirrors Mautic 5's fixed company fields plus the custom "siret" field.
@@ -80,7 +103,14 @@ var companyFields = []fieldDef{
 }
 
 func (f fieldDef) properties() any {
+	if f.Properties != nil {
+		return f.Properties
+	}
 	switch {
+	case f.Type == "boolean":
+		return map[string]any{"no": "No", "yes": "Yes"}
+	case f.Type == "date":
+		return map[string]any{"format": "Y-m-d"}
 	case f.List != nil:
 		return map[string]any{"list": f.List}
 	case f.Type == "number":
@@ -101,6 +131,7 @@ func (f fieldDef) apiShape(object string) map[string]any {
 		"order":               f.ID,
 		"object":              object,
 		"defaultValue":        f.Default,
+		"description":         nil,
 		"isRequired":          f.Required,
 		"isFixed":             f.Fixed,
 		"isListable":          true,
@@ -110,4 +141,150 @@ func (f fieldDef) apiShape(object string) map[string]any {
 		"isPubliclyUpdatable": false,
 		"properties":          f.properties(),
 	}
+}
+
+// FieldDef describes a custom field for AddField, as POST /api/fields/{object}/new takes it.
+type FieldDef struct {
+	Alias      string
+	Label      string
+	Type       string   // text, textarea, number, select, multiselect, boolean, date, datetime, time, email, tel, url, ...
+	Group      string   // "" → "core"
+	IsRequired bool     // enforced on create (400 naming the field)
+	Options    []string // properties.list of select, multiselect and lookup (label = value)
+	Scale      int      // number: decimals (properties.scale); 0 → int
+	Default    any
+}
+
+// fieldTypes are Mautic's field types (FormFieldHelper); listTypes need properties.list.
+var fieldTypes = map[string]bool{"text": true, "textarea": true, "multiselect": true, "select": true,
+	"boolean": true, "lookup": true, "date": true, "datetime": true, "time": true, "timezone": true,
+	"email": true, "html": true, "number": true, "tel": true, "url": true, "country": true,
+	"region": true, "locale": true}
+
+var listTypes = map[string]bool{"select": true, "multiselect": true, "lookup": true}
+
+var aliasRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// AddField adds a custom field to "contact" or "company" (plural names accepted too). The
+// alias must be new; select, multiselect and lookup need options.
+func (s *Server) AddField(object string, f FieldDef) error {
+	_, err := s.addField(object, f)
+	return err
+}
+
+func (s *Server) addField(object string, f FieldDef) (fieldDef, error) {
+	st := s.store(object)
+	if st == nil {
+		return fieldDef{}, &validationError{"object", "Unknown object."}
+	}
+	if f.Alias == "" {
+		f.Alias = aliasFromLabel(f.Label)
+	}
+	if f.Label == "" {
+		f.Label = f.Alias
+	}
+	if !aliasRe.MatchString(f.Alias) {
+		return fieldDef{}, &validationError{"alias", "The alias must be lower-case letters, digits and underscores."}
+	}
+	if !fieldTypes[f.Type] {
+		return fieldDef{}, &validationError{"type", "mautic.lead.field.typenotrecognized"}
+	}
+	if listTypes[f.Type] && len(f.Options) == 0 {
+		return fieldDef{}, &validationError{"properties", "A list of options is required."}
+	}
+	group := f.Group
+	if group == "" {
+		group = "core"
+	}
+	if !slices.Contains(st.groups, group) {
+		return fieldDef{}, &validationError{"group", "The value you selected is not a valid choice."}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := st.fieldByAlias[f.Alias]; dup {
+		return fieldDef{}, &validationError{"alias", "Another field already uses this alias."}
+	}
+	id := 0
+	for _, st2 := range []*store{s.contacts, s.companies} {
+		for _, x := range st2.fields {
+			id = max(id, x.ID)
+		}
+	}
+	d := fieldDef{ID: id + 1, Alias: f.Alias, Label: f.Label, Type: f.Type, Group: group,
+		Required: f.IsRequired, Scale: f.Scale, Default: f.Default}
+	if len(f.Options) > 0 {
+		d.List = opts(f.Options...)
+	}
+	st.addField(d)
+	return d, nil
+}
+
+func aliasFromLabel(label string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(label) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '_' || r == '-':
+			b.WriteByte('_')
+		}
+	}
+	return strings.Trim(b.String(), "_")
+}
+
+// fieldNew serves POST /api/fields/{object}/new: {label, alias, type, group, isRequired,
+// defaultValue, properties{list:[{label,value}]|"a|b", scale}} → 201 {"field": {...}}.
+func (s *Server) fieldNew(_ *store, w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Label        string         `json:"label"`
+		Alias        string         `json:"alias"`
+		Type         string         `json:"type"`
+		Group        string         `json:"group"`
+		IsRequired   any            `json:"isRequired"`
+		DefaultValue any            `json:"defaultValue"`
+		Properties   map[string]any `json:"properties"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		writeError(w, http.StatusBadRequest, "Request body is not valid JSON.", nil, nil)
+		return
+	}
+	object := r.PathValue("object")
+	if s.store(object) == nil {
+		notFound(w)
+		return
+	}
+	if body.Type == "" {
+		body.Type = "text"
+	}
+	f := FieldDef{Alias: body.Alias, Label: body.Label, Type: body.Type, Group: body.Group, Default: body.DefaultValue}
+	switch x := body.IsRequired.(type) {
+	case bool:
+		f.IsRequired = x
+	case float64:
+		f.IsRequired = x != 0
+	case string:
+		f.IsRequired = x == "1" || x == "true"
+	}
+	if sc, ok := body.Properties["scale"].(float64); ok {
+		f.Scale = int(sc)
+	}
+	switch l := body.Properties["list"].(type) {
+	case []any:
+		for _, o := range l {
+			if m, ok := o.(map[string]any); ok {
+				f.Options = append(f.Options, fmt.Sprint(m["value"]))
+			} else {
+				f.Options = append(f.Options, fmt.Sprint(o))
+			}
+		}
+	case string:
+		f.Options = strings.Split(l, "|")
+	}
+	d, err := s.addField(object, f)
+	if err != nil {
+		writeValidation(w, err)
+		return
+	}
+	st := s.store(object)
+	simkit.WriteJSON(w, http.StatusCreated, map[string]any{"field": d.apiShape(st.apiObject)})
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmsync/crmsync/connectors/simkit"
@@ -26,6 +27,9 @@ type Options struct {
 	RequestsPerHour    int // 0 → unlimited; when set, 429 past it
 	Seed               uint64
 	Now                func() time.Time // default time.Now
+	// WebhookURL, when set, receives contact events (mautic.lead_post_delete,
+	// mautic.lead_post_save_update) signed with WebhookSecret; see SetWebhook.
+	WebhookURL, WebhookSecret string
 }
 
 // Server is the simulated Mautic instance; it implements http.Handler for /api/... and /_sim/...
@@ -41,6 +45,11 @@ type Server struct {
 	rlMu    sync.Mutex
 	rlStart time.Time
 	rlCount int
+
+	whMu            sync.Mutex
+	whURL, whSecret string
+	whOK, whFailed  atomic.Int64
+	whWG            sync.WaitGroup
 }
 
 // MaxLimit caps the page size of a listing (Mautic has no documented cap; this keeps the
@@ -55,7 +64,8 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, contacts: newStore("contacts"), companies: newStore("companies")}
+	s := &Server{opts: o, contacts: newStore("contacts"), companies: newStore("companies"),
+		whURL: o.WebhookURL, whSecret: o.WebhookSecret}
 	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
 		msg := "Internal Server Error"
 		if status == http.StatusTooManyRequests {
@@ -67,6 +77,8 @@ func New(o Options) *Server {
 	s.kit.Register(mux)
 	mux.HandleFunc("POST /_sim/seed", s.adminSeed)
 	mux.HandleFunc("GET /_sim/dump", s.adminDump)
+	mux.HandleFunc("POST /_sim/webhook", s.adminWebhook)
+	mux.HandleFunc("GET /_sim/webhook", s.adminWebhook)
 	mux.HandleFunc("POST /_sim/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
@@ -85,7 +97,9 @@ func New(o Options) *Server {
 		mux.Handle("DELETE "+base+"/{id}/delete", s.api(st, s.deleteOne))
 	}
 	mux.Handle("POST /api/companies/{companyId}/contact/{contactId}/{action}", s.api(s.companies, s.companyContact))
+	mux.Handle("POST /api/contacts/{id}/dnc/{channel}/{action}", s.api(s.contacts, s.contactDNC))
 	mux.Handle("GET /api/fields/{object}", s.api(nil, s.fieldsList))
+	mux.Handle("POST /api/fields/{object}/new", s.api(nil, s.fieldNew))
 	mux.Handle("/api/", s.api(nil, func(_ *store, w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Requested URL not found: "+r.URL.Path, "not_found", nil)
 	}))
@@ -499,6 +513,7 @@ func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writ
 	now := s.now()
 	rc.modified = &now
 	rc.json.Store(nil)
+	s.emitUpdate(st, rc)
 	return nil
 }
 
@@ -628,6 +643,9 @@ func (s *Server) deleteOne(st *store, w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteRec(st *store, id int) {
+	if rc := st.recs[id]; rc != nil {
+		s.emitDelete(st, rc)
+	}
 	st.remove(id)
 	if st == s.companies {
 		for _, c := range s.contacts.recs {
@@ -763,6 +781,7 @@ func (s *Server) companyContact(_ *store, w http.ResponseWriter, r *http.Request
 	now := s.now()
 	contact.modified = &now
 	contact.json.Store(nil)
+	s.emitUpdate(s.contacts, contact)
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{"success": 1})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ type rec struct {
 	added    time.Time
 	modified *time.Time             // nil until the first edit, as in Mautic
 	company  int                    // contacts: primary company id, 0 for none
+	dnc      []dncEntry             // contacts: do-not-contact entries, one per channel
 	json     atomic.Pointer[[]byte] // cached read shape; nil after any change
 }
 
@@ -36,6 +38,7 @@ type store struct {
 	sorted       []*rec // the records in ids order
 	byKey        map[string][]int
 	nextID       int
+	nextDNC      int
 
 	fragOnce   sync.Once
 	frags      [][]byte       // per field: `"alias":{...,"value":`
@@ -45,9 +48,9 @@ type store struct {
 func newStore(object string) *store {
 	s := &store{object: object}
 	if object == "contacts" {
-		s.single, s.apiObject, s.keyField, s.fields, s.groups = "contact", "lead", "email", contactFields, contactGroups
+		s.single, s.apiObject, s.keyField, s.fields, s.groups = "contact", "lead", "email", slices.Clone(contactFields), contactGroups
 	} else {
-		s.single, s.apiObject, s.keyField, s.fields, s.groups = "company", "company", "companyname", companyFields, companyGroups
+		s.single, s.apiObject, s.keyField, s.fields, s.groups = "company", "company", "companyname", slices.Clone(companyFields), companyGroups
 	}
 	s.fieldByAlias = map[string]fieldDef{}
 	for _, f := range s.fields {
@@ -57,11 +60,26 @@ func newStore(object string) *store {
 	return s
 }
 
+// addField appends a field definition; the caller holds the server's write lock. Cached read
+// shapes are dropped, since every record gains the field.
+func (s *store) addField(f fieldDef) {
+	s.fields = append(s.fields, f)
+	s.fieldByAlias[f.Alias] = f
+	s.fragOnce = sync.Once{}
+	for _, r := range s.recs {
+		if _, ok := r.fields[f.Alias]; !ok {
+			r.fields[f.Alias] = f.Default
+		}
+		r.json.Store(nil)
+	}
+}
+
 func (s *store) reset() {
 	s.recs = map[int]*rec{}
 	s.ids, s.sorted = nil, nil
 	s.byKey = map[string][]int{}
 	s.nextID = 1
+	s.nextDNC = 1
 }
 
 func keyOf(v any) string {
@@ -196,6 +214,25 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 			return n, nil
 		}
 		return nil, &validationError{f.Alias, "This value is not valid."}
+	case "boolean":
+		switch x := raw.(type) {
+		case bool:
+			return boolNum(x), nil
+		case float64:
+			if x == 0 || x == 1 {
+				return x, nil
+			}
+		case string:
+			switch strings.ToLower(strings.TrimSpace(x)) {
+			case "":
+				return nil, nil
+			case "1", "true", "yes", "on":
+				return float64(1), nil
+			case "0", "false", "no", "off":
+				return float64(0), nil
+			}
+		}
+		return nil, &validationError{f.Alias, "This value is not valid."}
 	case "multiselect":
 		var vals []string
 		switch x := raw.(type) {
@@ -247,8 +284,31 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 		if !inList(f.List, s) {
 			return nil, &validationError{f.Alias, "The value you selected is not a valid choice."}
 		}
+	case "date":
+		d, ok := parseDateValue(s)
+		if !ok {
+			return nil, &validationError{f.Alias, "This value is not a valid date."}
+		}
+		return d, nil
 	}
 	return s, nil
+}
+
+func boolNum(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// parseDateValue accepts "Y-m-d", "Y-m-d H:i:s" or RFC 3339 and returns "Y-m-d".
+func parseDateValue(s string) (string, bool) {
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04:05", time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("2006-01-02"), true
+		}
+	}
+	return "", false
 }
 
 func inList(l []option, v string) bool {
@@ -305,6 +365,9 @@ func fmtDate(t *time.Time) any {
 
 // readValue is a field value as fields.all shows it: numbers cast to int (or float with a scale).
 func readValue(f fieldDef, v any) any {
+	if f.Type == "boolean" && v != nil {
+		return int64(toFloat(v)) // tinyint: 0 or 1
+	}
 	if f.Type == "number" && v != nil {
 		x := toFloat(v)
 		if f.Scale == 0 {
@@ -351,7 +414,10 @@ func (s *store) shapeJSON(r *rec) []byte {
 		b = append(b, `,"color":null,"lastActive":null,"dateIdentified":`...)
 		j, _ := json.Marshal(fmtDate(&added))
 		b = append(b, j...)
-		b = append(b, `,"ipAddresses":[],"tags":[],"utmtags":[],"stage":null,"preferredProfileImage":"gravatar","doNotContact":[],"frequencyRules":[]`...)
+		b = append(b, `,"ipAddresses":[],"tags":[],"utmtags":[],"stage":null,"preferredProfileImage":"gravatar","doNotContact":`...)
+		j, _ = json.Marshal(dncShape(r.dnc))
+		b = append(b, j...)
+		b = append(b, `,"frequencyRules":[]`...)
 	} else {
 		b = append(b, `,"score":0`...)
 	}
@@ -476,7 +542,7 @@ func (s *store) shape(r *rec) map[string]any {
 		out["utmtags"] = []any{}
 		out["stage"] = nil
 		out["preferredProfileImage"] = "gravatar"
-		out["doNotContact"] = []any{}
+		out["doNotContact"] = dncShape(r.dnc)
 		out["frequencyRules"] = []any{}
 	} else {
 		out["score"] = 0

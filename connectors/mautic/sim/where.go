@@ -221,7 +221,7 @@ func (s *store) colKind(col string) (colKind, bool) {
 	if !ok {
 		return 0, false
 	}
-	if f.Type == "number" {
+	if f.Type == "number" || f.Type == "boolean" {
 		return kindNumber, true
 	}
 	return kindText, true

@@ -1,0 +1,89 @@
+package mautic
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Webhook event types ParseWebhook reports (Mautic's LeadEvents names).
+const (
+	EventContactDelete = "mautic.lead_post_delete"
+	EventContactUpdate = "mautic.lead_post_save_update"
+)
+
+// WebhookEvent is one contact event of a Mautic webhook delivery.
+type WebhookEvent struct {
+	Type      string    // EventContactDelete or EventContactUpdate
+	ContactID string    // the contact's id
+	At        time.Time // the event's timestamp (UTC); zero when absent or unreadable
+}
+
+// VerifyWebhook reports whether signature (the Webhook-Signature header) is
+// base64(HMAC-SHA256(body, secret)), Mautic's scheme. body must be the raw request body. An
+// empty secret or signature never verifies.
+func VerifyWebhook(body []byte, signature, secret string) bool {
+	signature = strings.TrimSpace(signature)
+	if secret == "" || signature == "" {
+		return false
+	}
+	got, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// ParseWebhook reads a delivery {"<event type>":[{"id"?, "contact":{"id",...}, "timestamp"}],
+// ...} and returns its mautic.lead_post_delete and mautic.lead_post_save_update events ordered
+// by time (delete events read "id" first, since a deleted contact's own id may be null).
+// Other event types are ignored; a body that is not such a JSON object is an error.
+func ParseWebhook(body []byte) ([]WebhookEvent, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, fmt.Errorf("mautic webhook: %w", err)
+	}
+	if top == nil {
+		return nil, fmt.Errorf("mautic webhook: body is not a JSON object")
+	}
+	var out []WebhookEvent
+	for _, typ := range []string{EventContactDelete, EventContactUpdate} {
+		raw, ok := top[typ]
+		if !ok {
+			continue
+		}
+		var items []struct {
+			ID      *flexID `json:"id"`
+			Contact *struct {
+				ID *flexID `json:"id"`
+			} `json:"contact"`
+			Timestamp string `json:"timestamp"`
+		}
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("mautic webhook: %s: %w", typ, err)
+		}
+		for _, it := range items {
+			ev := WebhookEvent{Type: typ}
+			if it.ID != nil && *it.ID != "" {
+				ev.ContactID = string(*it.ID)
+			} else if it.Contact != nil && it.Contact.ID != nil {
+				ev.ContactID = string(*it.Contact.ID)
+			}
+			if ev.ContactID == "" {
+				return nil, fmt.Errorf("mautic webhook: %s: an event has no contact id", typ)
+			}
+			ts := it.Timestamp
+			ev.At = parseDate(&ts)
+			out = append(out, ev)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
