@@ -106,7 +106,12 @@ type FieldPair struct {
 type Field struct {
 	A         string    `yaml:"a"`
 	B         string    `yaml:"b"`
-	Direction Direction `yaml:"direction"`
+	Direction Direction `yaml:"direction"` // the connection's direction when empty
+	// Values maps option values of list fields (select, radio, checkbox, multiselect), A value
+	// → B value, where the two systems spell them differently; values absent from the map
+	// must be spelled the same on both sides. For a field synced both ways, no two A values
+	// may map to one B value.
+	Values map[string]string `yaml:"values,omitempty"`
 }
 
 // Key identifies the field mapping in snapshots.

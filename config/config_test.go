@@ -103,3 +103,102 @@ func replace(s, old, new string) string {
 	}
 	return out
 }
+
+func TestValueMaps(t *testing.T) {
+	base := `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email}
+      - a: cf.level
+        b: level
+        values: {Gold: gold, Silver: silver}
+`
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr []string
+	}{
+		{"valid", base, nil},
+		{"empty a value", replace(base, "Silver: silver", `"": silver`), []string{
+			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: an empty value maps to "silver": name the a value`}},
+		{"empty b value", replace(base, "Silver: silver", `Silver: ""`), []string{
+			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: "Silver" maps to an empty value: name the b value`}},
+		{"two values to one, both ways", replace(base, "Silver: silver", "Silver: gold, Bronze: gold"), []string{
+			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: "Bronze", "Gold", "Silver" all map to "gold": with direction both, the way back would be ambiguous (map each value once, or use direction a_to_b)`}},
+		{"two values to one, one way", replace(base, "Silver: silver}", "Silver: gold}\n        direction: a_to_b"), nil},
+		{"two values to one, connection one way", replace(replace(base, "objects:", "direction: a_to_b\nobjects:"), "Silver: silver", "Silver: gold"), nil},
+		{"two values to one, connection one way but field both", replace(replace(base, "objects:", "direction: a_to_b\nobjects:"), "Silver: silver}", "Silver: gold}\n        direction: both"), []string{
+			`"Gold", "Silver" all map to "gold"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("conn.yaml", []byte(tt.yaml))
+			if tt.wantErr == nil {
+				require.NoError(t, err)
+				o, _ := c.Object("contact")
+				assert.NotEmpty(t, o.Fields[1].Values)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+	c, err := Parse("conn.yaml", []byte(base))
+	require.NoError(t, err)
+	o, _ := c.Object("contact")
+	assert.Equal(t, map[string]string{"Gold": "gold", "Silver": "silver"}, o.Fields[1].Values)
+}
+
+func TestConnectionDirectionIsTheFieldsDefault(t *testing.T) {
+	doc := `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+direction: b_to_a
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email}
+      - {a: first_name, b: firstname, direction: both}
+      - {a: last_name, b: lastname, direction: a_to_b}
+`
+	c, err := Parse("conn.yaml", []byte(doc))
+	require.NoError(t, err)
+	o, _ := c.Object("contact")
+	assert.Equal(t, []Direction{BToA, Both, AToB}, []Direction{o.Fields[0].Direction, o.Fields[1].Direction, o.Fields[2].Direction})
+
+	c, err = Parse("conn.yaml", []byte(replace(doc, "direction: b_to_a\n", "")))
+	require.NoError(t, err)
+	o, _ = c.Object("contact")
+	assert.Equal(t, Both, o.Fields[0].Direction, "no direction anywhere: both")
+}
+
+func TestObjectsCanBeChosen(t *testing.T) {
+	head := `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+objects:
+`
+	contact := `  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+`
+	company := `  - name: company
+    match: {a: name, b: companyname}
+    fields: [{a: name, b: companyname}]
+`
+	for name, doc := range map[string]string{"contact only": head + contact, "company only": head + company, "both": head + company + contact} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("conn.yaml", []byte(doc))
+			assert.NoError(t, err)
+		})
+	}
+	_, err := Parse("conn.yaml", []byte(head+replace(contact, "    fields:", "    links: [company]\n    fields:")))
+	assert.ErrorContains(t, err, `objects[0].links: "company" is not an object of this connection`, "a contact linking to companies needs the company object")
+}

@@ -100,6 +100,9 @@ func (c *Connection) Validate() error {
 				bad(fat+".b", "%q is mapped twice", f.B)
 			}
 			seenA[f.A], seenB[f.B] = true, true
+			for _, msg := range valueMapProblems(f) {
+				bad(fat+".values", "%s field %s>%s: %s", o.Name, f.A, f.B, msg)
+			}
 		}
 	}
 	for i, o := range c.Objects {
@@ -110,6 +113,50 @@ func (c *Connection) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// valueMapProblems checks a field's value map on its own: no empty value, and, for a field
+// synced both ways, no two A values mapping to one B value (the way back would be ambiguous).
+func valueMapProblems(f Field) []string {
+	var out []string
+	byB := map[string][]string{}
+	for _, a := range sortedKeys(f.Values) {
+		b := f.Values[a]
+		if strings.TrimSpace(a) == "" {
+			out = append(out, fmt.Sprintf("an empty value maps to %q: name the a value", b))
+			continue
+		}
+		if strings.TrimSpace(b) == "" {
+			out = append(out, fmt.Sprintf("%q maps to an empty value: name the b value", a))
+			continue
+		}
+		byB[b] = append(byB[b], a)
+	}
+	if f.Direction == Both || f.Direction == "" {
+		for _, b := range sortedKeys(byB) {
+			if as := byB[b]; len(as) > 1 {
+				out = append(out, fmt.Sprintf("%s all map to %q: with direction both, the way back would be ambiguous (map each value once, or use direction a_to_b)", quoteAll(as), b))
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func quoteAll(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
 }
 
 func validDirection(d Direction) bool { return d == Both || d == AToB || d == BToA }

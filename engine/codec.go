@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Codec converts one mapped field's values between the two sides' representations.
+//
+// Values are the normalised values of connectors.Record (string, float64, bool, []string or
+// nil). The zero Codec converts nothing: it is the identity.
+type Codec struct {
+	a, b     FieldSpec
+	toB, toA map[string]string
+}
+
+// NewCodec returns the codec of a mapping from a (side A) to b (side B). values is the
+// mapping's explicit value map, A value → B value, for list fields (select, radio, checkbox,
+// multiselect); BToA uses it reversed.
+func NewCodec(a, b FieldSpec, values map[string]string) Codec {
+	c := Codec{a: a, b: b}
+	if len(values) > 0 {
+		c.toB, c.toA = make(map[string]string, len(values)), make(map[string]string, len(values))
+		for k, v := range values {
+			c.toB[k] = v
+			c.toA[v] = k
+		}
+	}
+	return c
+}
+
+// AToB converts a value read on side A to side B's representation.
+func (c Codec) AToB(v any) (any, error) { return convert(v, c.a, c.b, c.toB) }
+
+// BToA converts a value read on side B to side A's representation.
+func (c Codec) BToA(v any) (any, error) { return convert(v, c.b, c.a, c.toA) }
+
+// Value classes: the Go shape a field's values take.
+const (
+	classAny      = iota // unknown type: values pass unchanged
+	classString          // texts, email, url, tel, …
+	classTime            // "HH:MM"
+	classNumber          // float64
+	classBool            // bool
+	classDate            // "YYYY-MM-DD"
+	classDateTime        // RFC 3339
+	classSingle          // one option value (select, radio, lookup)
+	classList            // option values or entity ids (checkbox, multiselect, entity fields)
+)
+
+func classOf(s FieldSpec) int {
+	t := normType(s.Type)
+	if s.System == "sellsy" {
+		t = SellsyKind(s.Type)
+	}
+	switch t {
+	case "simpletext", "richtext", "string", "text", "textarea", "html", "email", "url", "tel", "phone",
+		"country", "region", "locale", "timezone":
+		return classString
+	case "time":
+		return classTime
+	case "numeric", "number", "amount", "unit", "numericwithunit":
+		return classNumber
+	case "boolean":
+		return classBool
+	case "date":
+		return classDate
+	case "datetime":
+		return classDateTime
+	case "select", "radio", "lookup":
+		return classSingle
+	case "checkbox", "multiselect", "third", "item", "people", "staff":
+		return classList
+	}
+	return classAny
+}
+
+func convert(v any, from, to FieldSpec, values map[string]string) (any, error) {
+	if from.Type == "" && to.Type == "" {
+		return v, nil
+	}
+	if IsEmpty(v) {
+		return nil, nil
+	}
+	fail := func(format string, args ...any) (any, error) {
+		return nil, fmt.Errorf("value %s of %s cannot be written to %s: %s", show(v), from.label(), to.label(), fmt.Sprintf(format, args...))
+	}
+	switch classOf(to) {
+	case classString:
+		s, ok := asText(v)
+		if !ok {
+			return fail("not a text")
+		}
+		return s, nil
+	case classTime:
+		s, ok := asText(v)
+		if !ok {
+			return fail("not a time")
+		}
+		t, ok := parseTime(s)
+		if !ok {
+			return fail("not a time (HH:MM)")
+		}
+		return t, nil
+	case classNumber:
+		f, ok := asNumber(v)
+		if !ok {
+			return fail("not a number")
+		}
+		return f, nil
+	case classBool:
+		b, ok := asBool(v)
+		if !ok {
+			return fail("not a yes/no value")
+		}
+		return b, nil
+	case classDate:
+		s, ok := asText(v)
+		if !ok {
+			return fail("not a date")
+		}
+		d, ok := parseDate(s)
+		if !ok {
+			return fail("not a date (YYYY-MM-DD, DD/MM/YYYY or RFC 3339)")
+		}
+		return d.Format(time.DateOnly), nil
+	case classDateTime:
+		s, ok := asText(v)
+		if !ok {
+			return fail("not a date-time")
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.UTC().Format(time.RFC3339), nil
+		}
+		d, ok := parseDate(s)
+		if !ok {
+			return fail("not a date-time (RFC 3339)")
+		}
+		return d.Format(time.RFC3339), nil
+	case classSingle:
+		list, ok := asList(v)
+		if !ok {
+			return fail("not an option value")
+		}
+		if len(list) > 1 {
+			return fail("%s holds a single value", to.label())
+		}
+		out, err := mapOptions(list, from, to, values)
+		if err != nil || len(out) == 0 {
+			return nil, err
+		}
+		return out[0], nil
+	case classList:
+		list, ok := asList(v)
+		if !ok {
+			return fail("not a list of values")
+		}
+		return mapOptions(list, from, to, values)
+	}
+	return v, nil
+}
+
+func (s FieldSpec) label() string { return s.System + " field " + s.Name }
+
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// mapOptions maps each value through the value map, or keeps it when the target field has no
+// known options or has it as an option value. A value with no counterpart is an error.
+func mapOptions(list []string, from, to FieldSpec, values map[string]string) ([]string, error) {
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		if m, ok := values[e]; ok {
+			out = append(out, m)
+			continue
+		}
+		if len(to.Options) == 0 || hasOption(to, e) {
+			out = append(out, e)
+			continue
+		}
+		opts := make([]string, len(to.Options))
+		for i, o := range to.Options {
+			opts[i] = o.Value
+		}
+		return nil, fmt.Errorf("value %q of %s has no counterpart in %s (options: %s) and no value map entry", e, from.label(), to.label(), strings.Join(opts, ", "))
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+func hasOption(s FieldSpec, v string) bool {
+	for _, o := range s.Options {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func asText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x), true
+	case float64:
+		return formatNumber(x), true
+	case int:
+		return strconv.Itoa(x), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case []string:
+		if len(x) == 1 {
+			return strings.TrimSpace(x[0]), true
+		}
+	case []any:
+		if len(x) == 1 {
+			return asText(x[0])
+		}
+	}
+	return "", false
+}
+
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case string:
+		s := strings.ReplaceAll(strings.TrimSpace(x), " ", "")
+		s = strings.ReplaceAll(s, "\u00a0", "")
+		if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
+			s = strings.Replace(s, ",", ".", 1)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	}
+	return 0, false
+}
+
+func asBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case float64:
+		return x != 0, x == 0 || x == 1
+	case int:
+		return x != 0, x == 0 || x == 1
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "1", "yes", "y", "true", "oui":
+			return true, true
+		case "0", "no", "n", "false", "non":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func asList(v any) ([]string, bool) {
+	switch x := v.(type) {
+	case string:
+		return []string{strings.TrimSpace(x)}, true
+	case float64:
+		return []string{formatNumber(x)}, true
+	case int:
+		return []string{strconv.Itoa(x)}, true
+	case []string:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if e = strings.TrimSpace(e); e != "" {
+				out = append(out, e)
+			}
+		}
+		return out, true
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := asText(e)
+			if !ok {
+				return nil, false
+			}
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, layout := range []string{time.DateOnly, "02/01/2006", time.RFC3339, "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func parseTime(s string) (string, bool) {
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("15:04"), true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+func opts(values ...string) []connectors.Option {
+	out := make([]connectors.Option, len(values))
+	for i, v := range values {
+		out[i] = connectors.Option{Value: v, Label: v}
+	}
+	return out
+}
+
+func withOpts(s FieldSpec, values ...string) FieldSpec { s.Options = opts(values...); return s }
+
+func TestCodec(t *testing.T) {
+	level := withOpts(sellsyF("cf.level", "select"), "Gold", "Silver", "Platinum")
+	mlevel := withOpts(mauticF("level", "select"), "gold", "silver")
+	tags := withOpts(sellsyF("cf.tags", "checkbox"), "A", "B", "C")
+	mtags := withOpts(mauticF("tags", "multiselect"), "a", "b", "C")
+	entity := sellsyF("cf.owner", "staff")
+	mentity := withOpts(mauticF("owner", "multiselect"), "12", "13")
+	mentitySingle := withOpts(mauticF("owner", "select"), "12", "13")
+	levelMap := map[string]string{"Gold": "gold", "Silver": "silver"}
+	tagMap := map[string]string{"A": "a", "B": "b"}
+
+	tests := []struct {
+		name    string
+		c       Codec
+		aToB    bool
+		in      any
+		want    any
+		wantErr string
+	}{
+		{"zero codec is the identity", Codec{}, true, []any{1}, []any{1}, ""},
+		{"nil stays nil", NewCodec(level, mlevel, levelMap), true, nil, nil, ""},
+		{"empty string is nil", NewCodec(sellsyF("n", "string"), mauticF("n", "text"), nil), true, " ", nil, ""},
+		{"text identity", NewCodec(sellsyF("cf.seg", "simple-text"), mauticF("seg", "text"), nil), true, " PME ", "PME", ""},
+		{"text back", NewCodec(sellsyF("cf.seg", "simple-text"), mauticF("seg", "text"), nil), false, "PME", "PME", ""},
+
+		{"select by equal value", NewCodec(withOpts(sellsyF("cf.l", "select"), "gold"), mlevel, nil), true, "gold", "gold", ""},
+		{"select through the value map", NewCodec(level, mlevel, levelMap), true, "Gold", "gold", ""},
+		{"select back through the reversed map", NewCodec(level, mlevel, levelMap), false, "silver", "Silver", ""},
+		{"select unknown value", NewCodec(level, mlevel, levelMap), true, "Platinum", nil,
+			`value "Platinum" of sellsy field cf.level has no counterpart in mautic field level (options: gold, silver) and no value map entry`},
+		{"select unknown value back", NewCodec(level, mlevel, nil), false, "gold", nil,
+			`value "gold" of mautic field level has no counterpart in sellsy field cf.level (options: Gold, Silver, Platinum) and no value map entry`},
+		{"radio to select", NewCodec(sellsyF("cf.r", "radio"), mauticF("r", "select"), nil), true, "x", "x", ""},
+		{"select from a one-element list", NewCodec(level, mlevel, levelMap), true, []string{"Gold"}, "gold", ""},
+		{"select from a longer list", NewCodec(level, mlevel, levelMap), true, []string{"Gold", "Silver"}, nil,
+			`value [Gold Silver] of sellsy field cf.level cannot be written to mautic field level: mautic field level holds a single value`},
+
+		{"checkbox to multiselect element-wise", NewCodec(tags, mtags, tagMap), true, []string{"A", "C"}, []string{"a", "C"}, ""},
+		{"multiselect to checkbox", NewCodec(tags, mtags, tagMap), false, []any{"b", "C"}, []string{"B", "C"}, ""},
+		{"checkbox unknown element", NewCodec(tags, mtags, tagMap), true, []string{"A", "Z"}, nil,
+			`value "Z" of sellsy field cf.tags has no counterpart in mautic field tags (options: a, b, C) and no value map entry`},
+		{"checkbox single value becomes a list", NewCodec(tags, mtags, tagMap), true, "B", []string{"b"}, ""},
+
+		{"entity ids to multiselect", NewCodec(entity, mentity, nil), true, []string{"12", "13"}, []string{"12", "13"}, ""},
+		{"entity id missing from the options", NewCodec(entity, mentity, nil), true, []string{"12", "99"}, nil,
+			`value "99" of sellsy field cf.owner has no counterpart in mautic field owner (options: 12, 13) and no value map entry`},
+		{"entity ids kept when options are unknown", NewCodec(entity, mauticF("owner", "multiselect"), nil), true, []string{"99"}, []string{"99"}, ""},
+		{"multiselect to entity ids", NewCodec(entity, mentity, nil), false, []string{"13"}, []string{"13"}, ""},
+		{"entity to single select", NewCodec(entity, mentitySingle, nil), true, []string{"12"}, "12", ""},
+		{"single select to entity list", NewCodec(entity, mentitySingle, nil), false, "13", []string{"13"}, ""},
+
+		{"date as is", NewCodec(sellsyF("cf.d", "date"), mauticF("d", "date"), nil), true, "2026-11-25", "2026-11-25", ""},
+		{"date from RFC 3339", NewCodec(sellsyF("cf.d", "date"), mauticF("d", "date"), nil), false, "2026-11-25T10:00:00+01:00", "2026-11-25", ""},
+		{"date from DD/MM/YYYY", NewCodec(sellsyF("cf.d", "date"), mauticF("d", "date"), nil), true, "25/11/2026", "2026-11-25", ""},
+		{"bad date", NewCodec(sellsyF("cf.d", "date"), mauticF("d", "date"), nil), true, "tomorrow", nil,
+			`value "tomorrow" of sellsy field cf.d cannot be written to mautic field d: not a date (YYYY-MM-DD, DD/MM/YYYY or RFC 3339)`},
+
+		{"time to text", NewCodec(sellsyF("cf.t", "time"), mauticF("t", "text"), nil), true, "09:30", "09:30", ""},
+		{"text with seconds to time", NewCodec(sellsyF("cf.t", "time"), mauticF("t", "text"), nil), false, "09:30:15", "09:30", ""},
+		{"bad time", NewCodec(sellsyF("cf.t", "time"), mauticF("t", "text"), nil), false, "half past nine", nil,
+			`value "half past nine" of mautic field t cannot be written to sellsy field cf.t: not a time (HH:MM)`},
+
+		{"boolean", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), true, true, true, ""},
+		{"boolean from 1", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, "1", true, ""},
+		{"boolean from no", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, "no", false, ""},
+		{"boolean from yes", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, "Yes", true, ""},
+		{"boolean from false", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, "false", false, ""},
+		{"boolean from 0", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, 0.0, false, ""},
+		{"boolean from 1.0", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, 1.0, true, ""},
+		{"bad boolean", NewCodec(sellsyF("cf.b", "boolean"), mauticF("b", "boolean"), nil), false, "maybe", nil,
+			`value "maybe" of mautic field b cannot be written to sellsy field cf.b: not a yes/no value`},
+
+		{"numeric string", NewCodec(sellsyF("cf.n", "numeric"), mauticF("n", "number"), nil), true, "18", 18.0, ""},
+		{"numeric with a comma", NewCodec(sellsyF("cf.n", "numeric"), mauticF("n", "number"), nil), true, "15,26", 15.26, ""},
+		{"number back", NewCodec(sellsyF("cf.n", "numeric"), mauticF("n", "number"), nil), false, 3.0, 3.0, ""},
+		{"bad number", NewCodec(sellsyF("cf.n", "numeric"), mauticF("n", "number"), nil), true, "lots", nil,
+			`value "lots" of sellsy field cf.n cannot be written to mautic field n: not a number`},
+		{"amount to number", NewCodec(sellsyF("cf.budget", "amount"), mauticF("budget", "number"), nil), true, 15.26, 15.26, ""},
+		{"amount to text without trailing zeros", NewCodec(sellsyF("cf.budget", "amount"), mauticF("budget", "text"), nil), true, 15.50, "15.5", ""},
+		{"amount string to text", NewCodec(sellsyF("cf.budget", "amount"), mauticF("budget", "text"), nil), true, 1500.0, "1500", ""},
+		{"unit to number", NewCodec(sellsyF("cf.w", "numeric-with-unit"), mauticF("w", "number"), nil), true, "2,5", 2.5, ""},
+		{"list to text is refused", NewCodec(sellsyF("cf.s", "simple-text"), mauticF("s", "text"), nil), false, []string{"a", "b"}, nil,
+			`value [a b] of mautic field s cannot be written to sellsy field cf.s: not a text`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got any
+			var err error
+			if tt.aToB {
+				got, err = tt.c.AToB(tt.in)
+			} else {
+				got, err = tt.c.BToA(tt.in)
+			}
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.wantErr, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
