@@ -44,7 +44,7 @@ func VerifyWebhook(body []byte, signature, secret string) bool {
 // ParseWebhook reads a delivery {"<event type>":[{"id"?, "contact":{"id",...}, "timestamp"}],
 // ...} and returns its mautic.lead_post_delete and mautic.lead_post_save_update events ordered
 // by time (delete events read "id" first, since a deleted contact's own id may be null).
-// Other event types are ignored; a body that is not such a JSON object is an error.
+// Other event types, and events without a contact id, are ignored; a body that is not such a JSON object is an error.
 func ParseWebhook(body []byte) ([]WebhookEvent, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -77,7 +77,7 @@ func ParseWebhook(body []byte) ([]WebhookEvent, error) {
 				ev.ContactID = string(*it.Contact.ID)
 			}
 			if ev.ContactID == "" {
-				return nil, fmt.Errorf("mautic webhook: %s: an event has no contact id", typ)
+				continue // nothing to act on
 			}
 			ts := it.Timestamp
 			ev.At = parseDate(&ts)
