@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -39,39 +42,52 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// checkLive reads the fields both systems describe and checks that every mapped and match
-// field exists, before anything is written.
+// checkLive reads the fields both systems describe and checks, before anything is written,
+// that every mapped and match field exists, that each mapping's types are compatible in its
+// direction (engine.CheckMapping), that value maps name existing options, and that every
+// required field of a side that receives writes is mapped. Every problem is reported.
 func checkLive(ctx context.Context, c *config.Connection) error {
-	var errs []error
-	conns := map[string]connectors.Connector{}
-	for _, side := range []string{"a", "b"} {
+	var conns [2]connectors.Connector
+	for i, side := range []string{"a", "b"} {
 		conn, err := registry.Open(c, side, nil)
 		if err != nil {
 			return err
 		}
-		conns[side] = conn
+		conns[i] = conn
 	}
+	return checkFields(ctx, c, conns[0], conns[1])
+}
+
+// checkFields is checkLive with both connectors open.
+func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Connector) error {
+	var errs []error
+	fail := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", c.File, fmt.Sprintf(format, args...)))
+	}
+	conns := [2]connectors.Connector{a, b}
 	for i, o := range c.Objects {
-		for _, side := range []string{"a", "b"} {
+		var described [2]map[string]connectors.Field
+		for s, side := range []string{"a", "b"} {
 			object := o.AObject
 			if side == "b" {
 				object = o.BObject
 			}
-			fields, err := conns[side].Describe(ctx, object)
+			fields, err := conns[s].Describe(ctx, object)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: objects[%d] (%s): %s: %w", c.File, i, o.Name, side, err))
 				continue
 			}
-			known := map[string]bool{}
+			known := map[string]connectors.Field{}
 			var names []string
 			for _, f := range fields {
-				known[f.Name] = true
+				known[f.Name] = f
 				names = append(names, f.Name)
 			}
 			sort.Strings(names)
+			described[s] = known
 			check := func(at, name string) {
-				if !known[name] {
-					errs = append(errs, fmt.Errorf("%s: objects[%d].%s: %s %s has no field %q (fields: %s)", c.File, i, at, conns[side].System(), object, name, strings.Join(names, ", ")))
+				if _, ok := known[name]; !ok {
+					fail("objects[%d].%s: %s %s has no field %q (fields: %s)", i, at, conns[s].System(), object, name, strings.Join(names, ", "))
 				}
 			}
 			pick := func(p config.FieldPair) string {
@@ -85,8 +101,85 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 				check(fmt.Sprintf("fields[%d].%s", j, side), pick(config.FieldPair{A: f.A, B: f.B}))
 			}
 		}
+		if described[0] == nil || described[1] == nil {
+			continue
+		}
+		writesA, writesB := false, false
+		for j, f := range o.Fields {
+			d := f.Direction
+			if d == "" {
+				d = c.Direction
+			}
+			writesA = writesA || d != config.AToB
+			writesB = writesB || d != config.BToA
+			fa, okA := described[0][f.A]
+			fb, okB := described[1][f.B]
+			if !okA || !okB {
+				continue
+			}
+			sa, sb := engine.SpecOf(a.System(), fa), engine.SpecOf(b.System(), fb)
+			if err := engine.CheckMapping(sa, sb, d); err != nil {
+				fail("objects[%d].fields[%d]: %v", i, j, err)
+			}
+			if len(fa.Options) == 0 || len(fb.Options) == 0 {
+				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(f.Values)) {
+				if !hasOption(fa, k) {
+					fail("objects[%d].fields[%d].values: %q is not an option of %s field %s (options: %s)", i, j, k, a.System(), fa.Name, optionList(fa))
+				}
+				if v := f.Values[k]; !hasOption(fb, v) {
+					fail("objects[%d].fields[%d].values: %q (for %q) is not an option of %s field %s (options: %s)", i, j, v, k, b.System(), fb.Name, optionList(fb))
+				}
+			}
+		}
+		for s, writes := range []bool{writesA, writesB} {
+			if !writes {
+				continue
+			}
+			mapped := map[string]bool{}
+			if s == 0 {
+				mapped[o.Match.A] = true
+			} else {
+				mapped[o.Match.B] = true
+			}
+			for _, f := range o.Fields {
+				if s == 0 {
+					mapped[f.A] = true
+				} else {
+					mapped[f.B] = true
+				}
+			}
+			var missing []string
+			for name, f := range described[s] {
+				if f.Required && !f.ReadOnly && !mapped[name] {
+					missing = append(missing, name)
+				}
+			}
+			if len(missing) > 0 {
+				sort.Strings(missing)
+				fail("%s: %s requires fields that are not mapped: %s", o.Name, conns[s].System(), strings.Join(missing, ", "))
+			}
+		}
 	}
 	return errors.Join(errs...)
+}
+
+func hasOption(f connectors.Field, v string) bool {
+	for _, o := range f.Options {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+func optionList(f connectors.Field) string {
+	values := make([]string, len(f.Options))
+	for i, o := range f.Options {
+		values[i] = o.Value
+	}
+	return strings.Join(values, ", ")
 }
 
 func quarantine(ctx context.Context, args []string, out io.Writer) error {

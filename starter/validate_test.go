@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/sandbox"
+)
+
+// withFields adds fields to what a real connector describes, so that the checks of custom
+// field types do not depend on which custom fields the simulators seed.
+type withFields struct {
+	connectors.Connector
+	extra map[string][]connectors.Field
+}
+
+func (w withFields) Describe(ctx context.Context, object string) ([]connectors.Field, error) {
+	fs, err := w.Connector.Describe(ctx, object)
+	return append(fs, w.extra[object]...), err
+}
+
+var (
+	sellsyExtra = map[string][]connectors.Field{connectors.ObjectContact: {
+		{Name: "cf.zz_budget", Type: "amount"},
+		{Name: "cf.zz_level", Type: "select", Options: []connectors.Option{{Value: "Gold"}, {Value: "Silver"}}},
+	}}
+	mauticExtra = map[string][]connectors.Field{connectors.ObjectContact: {
+		{Name: "zz_level", Type: "select", Options: []connectors.Option{{Value: "gold"}, {Value: "silver"}}},
+	}}
+)
+
+// liveConnection writes a connection file joining the sandbox's two systems (Sellsy on side a,
+// unless swapped) with the given objects section, and loads it.
+func liveConnection(t *testing.T, sb *sandbox.Sandbox, swapped bool, objects string) *config.Connection {
+	t.Helper()
+	sellsy := `
+  system: sellsy
+  settings:
+    api_url: ` + sb.SellsyURL + `/v2
+    token_url: ` + sb.SellsyURL + `/oauth2/access-tokens
+    requests_per_second: "1000"
+  credentials: {client_id: VT_SELLSY_ID, client_secret: VT_SELLSY_SECRET}
+`
+	mautic := `
+  system: mautic
+  settings:
+    base_url: ` + sb.MauticURL + `
+  credentials: {username: VT_MAUTIC_USER, password: VT_MAUTIC_PASS}
+`
+	a, b := sellsy, mautic
+	if swapped {
+		a, b = mautic, sellsy
+	}
+	doc := "name: live\na:" + a + "b:" + b + "objects:\n" + objects
+	path := filepath.Join(t.TempDir(), "conn.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(doc), 0o600))
+	c, err := config.Load(path)
+	require.NoError(t, err)
+	return c
+}
+
+func startSandbox(t *testing.T) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyClientID: "vt-id", SellsyClientSecret: "vt-secret", SellsyRequestsPerSecond: -1,
+		MauticUsername: "vt-user", MauticPassword: "vt-pass",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("VT_SELLSY_ID", "vt-id")
+	t.Setenv("VT_SELLSY_SECRET", "vt-secret")
+	t.Setenv("VT_MAUTIC_USER", "vt-user")
+	t.Setenv("VT_MAUTIC_PASS", "vt-pass")
+	return sb
+}
+
+func TestCheckLive(t *testing.T) {
+	sb := startSandbox(t)
+	ctx := context.Background()
+
+	t.Run("the example's mapping is valid", func(t *testing.T) {
+		c := liveConnection(t, sb, false, `
+  - name: company
+    match: {a: name, b: companyname}
+    fields:
+      - {a: name, b: companyname}
+      - {a: email, b: companyemail}
+      - {a: website, b: companywebsite}
+      - {a: phone_number, b: companyphone}
+      - {a: siret, b: siret, direction: a_to_b}
+  - name: contact
+    match: {a: email, b: email}
+    links: [company]
+    fields:
+      - {a: email, b: email}
+      - {a: first_name, b: firstname}
+      - {a: last_name, b: lastname}
+      - {a: phone_number, b: phone}
+      - {a: mobile_number, b: mobile}
+      - {a: position, b: position}
+`)
+		assert.NoError(t, checkLive(ctx, c))
+	})
+
+	t.Run("unknown field", func(t *testing.T) {
+		c := liveConnection(t, sb, false, `
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email}
+      - {a: last_name, b: nickname}
+`)
+		err := checkLive(ctx, c)
+		require.Error(t, err)
+		lines := strings.Split(err.Error(), "\n")
+		require.Len(t, lines, 1, err.Error())
+		assert.True(t, strings.HasPrefix(lines[0], c.File+`: objects[0].fields[1].b: mautic contact has no field "nickname" (fields: `), lines[0])
+		assert.Contains(t, lines[0], " firstname,")
+		assert.Contains(t, lines[0], " lastname,")
+	})
+}
+
+func TestCheckFieldsLive(t *testing.T) {
+	sb := startSandbox(t)
+	ctx := context.Background()
+	check := func(t *testing.T, c *config.Connection) error {
+		t.Helper()
+		var conns [2]connectors.Connector
+		for i, side := range []string{"a", "b"} {
+			conn, err := registry.Open(c, side, nil)
+			require.NoError(t, err)
+			extra := mauticExtra
+			if conn.System() == "sellsy" {
+				extra = sellsyExtra
+			}
+			conns[i] = withFields{Connector: conn, extra: extra}
+		}
+		return checkFields(ctx, c, conns[0], conns[1])
+	}
+	contact := func(fields string) string {
+		return `
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email}
+      - {a: last_name, b: lastname}
+` + fields
+	}
+	swappedContact := func(fields string) string {
+		return `
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email}
+      - {a: lastname, b: last_name}
+` + fields
+	}
+	tests := []struct {
+		name    string
+		swapped bool
+		objects string
+		want    []string // whole messages after "<file>: "
+		unknown int      // unknown-field messages expected besides want
+	}{
+		{name: "standard and custom fields that fit", objects: contact(`
+      - {a: cf.zz_budget, b: points, direction: a_to_b}
+      - {a: cf.zz_level, b: zz_level, values: {Gold: gold, Silver: silver}}
+      - {a: phone_number, b: phone}
+`)},
+		{name: "incompatible type", objects: contact(`
+      - {a: phone_number, b: points}
+`), want: []string{
+			"objects[0].fields[2]: sellsy field phone_number (phone) cannot map to mautic field points (number): allowed: tel, text",
+		}},
+		{name: "amount field both ways", objects: contact(`
+      - {a: cf.zz_budget, b: points}
+`), want: []string{
+			"objects[0].fields[2]: sellsy field cf.zz_budget (amount) cannot map to mautic field points (number) in direction both: amount fields sync only from Sellsy to Automation: set direction: a_to_b",
+		}},
+		{name: "amount field from Automation, Sellsy on side b", swapped: true, objects: swappedContact(`
+      - {a: points, b: cf.zz_budget, direction: a_to_b}
+`), want: []string{
+			"objects[0].fields[2]: mautic field points (number) cannot map to sellsy field cf.zz_budget (amount) in direction a_to_b: amount fields sync only from Sellsy to Automation: set direction: b_to_a",
+		}},
+		{name: "amount field from Sellsy, Sellsy on side b", swapped: true, objects: swappedContact(`
+      - {a: points, b: cf.zz_budget, direction: b_to_a}
+`)},
+		{name: "amount field to a list", objects: contact(`
+      - {a: cf.zz_budget, b: zz_level, direction: a_to_b}
+`), want: []string{
+			"objects[0].fields[2]: sellsy field cf.zz_budget (amount) cannot map to mautic field zz_level (select): allowed: number, text; and only a_to_b (Sellsy → Automation)",
+		}},
+		{name: "value map naming options that do not exist", objects: contact(`
+      - {a: cf.zz_level, b: zz_level, values: {Gold: gold, Platinum: platinum}}
+`), want: []string{
+			`objects[0].fields[2].values: "Platinum" is not an option of sellsy field cf.zz_level (options: Gold, Silver)`,
+			`objects[0].fields[2].values: "platinum" (for "Platinum") is not an option of mautic field zz_level (options: gold, silver)`,
+		}},
+		{name: "missing required fields on both sides", objects: `
+  - name: company
+    match: {a: siret, b: siret}
+    fields:
+      - {a: siret, b: siret}
+      - {a: email, b: companyemail}
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email}
+`, want: []string{
+			"company: sellsy requires fields that are not mapped: name",
+			"company: mautic requires fields that are not mapped: companyname",
+			"contact: sellsy requires fields that are not mapped: last_name",
+		}},
+		{name: "a side that is never written needs no required field", objects: `
+  - name: contact
+    match: {a: email, b: email}
+    fields:
+      - {a: email, b: email, direction: a_to_b}
+`},
+		{name: "every problem in one run", objects: contact(`
+      - {a: phone_number, b: points}
+      - {a: cf.zz_budget, b: fax}
+      - {a: nope, b: zz_level}
+`), unknown: 1, want: []string{
+			"objects[0].fields[2]: sellsy field phone_number (phone) cannot map to mautic field points (number): allowed: tel, text",
+			"objects[0].fields[3]: sellsy field cf.zz_budget (amount) cannot map to mautic field fax (tel): allowed: number, text; and only a_to_b (Sellsy → Automation)",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := liveConnection(t, sb, tt.swapped, tt.objects)
+			err := check(t, c)
+			if tt.want == nil {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			var got []string
+			unknown := 0
+			for _, line := range strings.Split(err.Error(), "\n") {
+				require.True(t, strings.HasPrefix(line, c.File+": "), "every message names the file: %s", line)
+				line = strings.TrimPrefix(line, c.File+": ")
+				if strings.Contains(line, "has no field") {
+					unknown++
+					continue // the unknown-field message, with the whole field list, is checked above
+				}
+				got = append(got, line)
+			}
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.unknown, unknown, "unknown-field messages")
+		})
+	}
+}
