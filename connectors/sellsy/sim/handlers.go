@@ -62,6 +62,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /v2/contacts/{id}/custom-fields", s.api(s.putCF(false)))
 
 	mux.HandleFunc("GET /v2/custom-fields", s.api(s.listCFDefs))
+	mux.HandleFunc("GET /v2/staffs", s.api(listFixed(Staffs, func(st Staff) int { return st.ID }, staffJSON)))
+	mux.HandleFunc("GET /v2/items", s.api(listFixed(Items, func(it Item) int { return it.ID }, itemJSON)))
 
 	mux.HandleFunc("POST /_sim/seed", func(w http.ResponseWriter, r *http.Request) {
 		first, err1 := strconv.Atoi(r.URL.Query().Get("first"))
@@ -872,12 +874,22 @@ func (s *Server) putCF(company bool) http.HandlerFunc {
 				bad[fmt.Sprintf("%d.id", i)] = "Ce champ personnalisé n'existe pas pour cet objet."
 				continue
 			}
-			cv, reason := d.checkValue(v)
+			cv, reason := s.checkValue(d, v)
 			if reason != "" {
-				bad[fmt.Sprintf("cf.%d", cid)] = reason
+				bad[fmt.Sprintf("cf.%d", cid)] = fmt.Sprintf("%s (%s)", reason, d.Code)
 				continue
 			}
 			vals[cid] = cv
+		}
+		// A mandatory field left empty by this write is refused too.
+		for i := range s.cfDefs {
+			d := &s.cfDefs[i]
+			if _, written := vals[d.ID]; !d.Mandatory || written || !d.appliesTo(company) || rec.CF[d.ID] != nil {
+				continue
+			}
+			if key := fmt.Sprintf("cf.%d", d.ID); bad[key] == "" {
+				bad[key] = fmt.Sprintf("Ce champ est obligatoire. (%s)", d.Code)
+			}
 		}
 		if len(bad) > 0 {
 			invalid(w, bad)
@@ -896,5 +908,28 @@ func (s *Server) putCF(company bool) http.HandlerFunc {
 		rec.Updated = s.now()
 		vs := s.cfValues(rec, company)
 		respondPage(w, page{limit: 100, numeric: true}, vs, len(vs), 0)
+	}
+}
+
+// listFixed serves a fixed list (staff, items) with the usual pagination.
+func listFixed[T any](all []T, id func(T) int, shape func(T) map[string]any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, bad := parsePage(r.URL.Query())
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		ids := make([]int, len(all))
+		byID := map[int]T{}
+		for i, x := range all {
+			ids[i] = id(x)
+			byID[ids[i]] = x
+		}
+		page, total, off := p.paginate(ids, nil)
+		data := make([]map[string]any, len(page))
+		for i, n := range page {
+			data[i] = shape(byID[n])
+		}
+		respondPage(w, p, data, total, off)
 	}
 }

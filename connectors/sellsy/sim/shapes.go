@@ -8,115 +8,6 @@ import (
 	"time"
 )
 
-// cfDef is a custom-field definition.
-type cfDef struct {
-	ID      int
-	Name    string
-	Code    string
-	Type    string // V2 names: simple-text, select, boolean
-	Related []string
-	Items   []cfItem // select
-}
-
-type cfItem struct {
-	ID    int
-	Label string
-}
-
-var thirdParties = []string{"client", "prospect", "supplier"}
-
-func defaultCustomFields() []cfDef {
-	return []cfDef{
-		{ID: 101, Name: "Segment", Code: "segment", Type: "simple-text", Related: append([]string{"contact"}, thirdParties...)},
-		{ID: 102, Name: "Secteur", Code: "secteur", Type: "select", Related: thirdParties,
-			Items: []cfItem{{1021, "Industrie"}, {1022, "Services"}, {1023, "Commerce"}}},
-		{ID: 103, Name: "Newsletter", Code: "newsletter", Type: "boolean", Related: []string{"contact", "client", "prospect", "supplier"}},
-	}
-}
-
-func (s *Server) cfByID(id int) *cfDef {
-	for i := range s.cfDefs {
-		if s.cfDefs[i].ID == id {
-			return &s.cfDefs[i]
-		}
-	}
-	return nil
-}
-
-// appliesTo reports whether a definition is usable on companies or contacts.
-func (d *cfDef) appliesTo(company bool) bool {
-	for _, r := range d.Related {
-		if company && (r == "client" || r == "prospect" || r == "supplier") {
-			return true
-		}
-		if !company && r == "contact" {
-			return true
-		}
-	}
-	return false
-}
-
-// defJSON is a definition as GET /custom-fields returns it. The spec names the list
-// "related_object"; the real API answers "related_objects" (and show_on_pdf): both are sent.
-func (d *cfDef) defJSON() map[string]any {
-	params := map[string]any{}
-	switch d.Type {
-	case "simple-text":
-		params = map[string]any{"default_value": nil, "char_min": 0, "char_max": 250}
-	case "select":
-		items := make([]map[string]any, len(d.Items))
-		for i, it := range d.Items {
-			items[i] = map[string]any{"id": it.ID, "label": it.Label, "checked": false, "rank": i}
-		}
-		params = map[string]any{"items": items}
-	case "boolean":
-		params = map[string]any{"default_value": false}
-	}
-	return map[string]any{
-		"id": d.ID, "name": d.Name, "code": d.Code, "description": "", "type": d.Type,
-		"mandatory": false, "rank": d.ID, "show_on_pdf": false,
-		"related_object": d.Related, "related_objects": d.Related,
-		"customfield_group": map[string]any{"id": 1, "name": "Général", "code": "general", "open_by_default": true},
-		"parameters":        params,
-	}
-}
-
-// checkValue validates a custom-field value written with PUT /{object}/{id}/custom-fields.
-func (d *cfDef) checkValue(v any) (any, string) {
-	if v == nil {
-		return nil, ""
-	}
-	switch d.Type {
-	case "simple-text":
-		str, ok := v.(string)
-		if !ok {
-			return nil, "Cette valeur doit être une chaîne de caractères."
-		}
-		if len([]rune(str)) > 250 {
-			return nil, "Cette chaîne est trop longue."
-		}
-		return str, ""
-	case "select":
-		n, ok := asInt(v)
-		if !ok {
-			return nil, "Cette valeur doit être un identifiant de choix."
-		}
-		for _, it := range d.Items {
-			if it.ID == n {
-				return n, ""
-			}
-		}
-		return nil, "Le choix sélectionné est invalide."
-	case "boolean":
-		b, ok := v.(bool)
-		if !ok {
-			return nil, "Cette valeur doit être un booléen."
-		}
-		return b, ""
-	}
-	return v, ""
-}
-
 func asInt(v any) (int, bool) {
 	switch n := v.(type) {
 	case float64:
@@ -127,21 +18,6 @@ func asInt(v any) (int, bool) {
 		return n, true
 	}
 	return 0, false
-}
-
-// embedCF builds _embed.custom_fields for the requested definition ids.
-func (s *Server) embedCF(r *record, ids []int, company bool) []map[string]any {
-	out := []map[string]any{}
-	for _, id := range ids {
-		d := s.cfByID(id)
-		if d == nil || !d.appliesTo(company) {
-			continue
-		}
-		m := d.defJSON()
-		m["value"] = r.CF[id]
-		out = append(out, m)
-	}
-	return out
 }
 
 var companyStringFields = []string{"name", "email", "website", "phone_number", "mobile_number", "fax_number", "capital", "reference", "note", "auxiliary_code"}
@@ -280,7 +156,10 @@ func (s *Server) contactJSON(r *record, cf []int) any {
 		Website: r.F["website"], PhoneNumber: r.F["phone_number"], MobileNumber: r.F["mobile_number"], FaxNumber: r.F["fax_number"],
 		Position: r.F["position"], BirthDate: r.F["birth_date"], Note: noteOf(r),
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), Updated: ts(r.Updated), IsArchived: r.Archived,
-		MarketingCampaigns: []string{},
+		MarketingCampaigns: r.Subs,
+	}
+	if out.MarketingCampaigns == nil {
+		out.MarketingCampaigns = []string{}
 	}
 	if cf != nil {
 		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, false)}
@@ -298,6 +177,9 @@ func toMap(v any) map[string]any {
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 var digitsRE = regexp.MustCompile(`^[0-9]+$`)
+
+// subsKey carries marketing_campaigns_subscriptions through applyWrite's set map.
+const subsKey = "\x00subs"
 
 const (
 	msgMissing = "Ce champ est manquant."
@@ -437,9 +319,16 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 				}
 			}
 		}
-	} else if create {
-		if _, ok := body["last_name"]; !ok {
+	} else {
+		if _, ok := body["last_name"]; !ok && create {
 			bad["last_name"] = msgMissing
+		}
+		if v, ok := body["marketing_campaigns_subscriptions"]; ok {
+			if subs, reason := checkSubscriptions(v); reason != "" {
+				bad["marketing_campaigns_subscriptions"] = reason
+			} else {
+				set[subsKey] = subs
+			}
 		}
 	}
 	if v, ok := body["is_archived"]; ok {
@@ -459,6 +348,10 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 		r.Archived = *archived
 	}
 	for k, v := range set {
+		if k == subsKey {
+			r.Subs = v.([]string)
+			continue
+		}
 		r.F[k] = v
 	}
 	if company {

@@ -12,6 +12,7 @@
 //	GET /v2/companies/{id}/contacts, GET /v2/contacts/{id}/companies
 //	POST|DELETE /v2/companies/{companyId}/contacts/{contactId}
 //	GET /v2/custom-fields, GET|PUT /v2/{companies|contacts}/{id}/custom-fields
+//	GET /v2/staffs, GET /v2/items (fixed lists: targets of staff and item custom fields)
 //	/_sim/stats, /_sim/faults (simkit), POST /_sim/seed?first=&n=, GET /_sim/dump?object=, POST /_sim/reset
 package sim
 
@@ -76,8 +77,9 @@ type record struct {
 	Created  time.Time
 	Updated  time.Time
 	Archived bool
-	CF       map[int]any
-	Links    []int // contact: company ids; company: contact ids (link order)
+	CF       map[int]any // custom-field values in their read shape
+	Links    []int       // contact: company ids; company: contact ids (link order)
+	Subs     []string    // contacts: marketing_campaigns_subscriptions (canonical order)
 }
 
 // store keeps records in id order so that seek pagination is a binary search.
