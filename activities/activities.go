@@ -29,12 +29,19 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 	if err != nil {
 		return ConnectionInfo{}, toTemporal(err)
 	}
-	return ConnectionInfo{
-		Objects:  c.ObjectNames(),
-		Interval: c.Schedule.Interval.Std(),
-		ASystem:  c.A.System,
-		BSystem:  c.B.System,
-	}, nil
+	info := ConnectionInfo{
+		Objects:   c.ObjectNames(),
+		Interval:  c.Schedule.Interval.Std(),
+		ASystem:   c.A.System,
+		BSystem:   c.B.System,
+		Reconcile: c.Schedule.Reconcile.Std(),
+	}
+	for _, name := range info.Objects {
+		if o, _ := c.Object(name); o.Deletes != "" {
+			info.ReconcileObjects = append(info.ReconcileObjects, name)
+		}
+	}
+	return info, nil
 }
 
 // ResetCursors makes the next cycle read the objects again from in.Since (zero: everything).

@@ -32,6 +32,12 @@ type harness struct {
 // newHarness seeds Sellsy with people 0–19 and Automation with people 10–29.
 func newHarness(t *testing.T, direction string) *harness {
 	t.Helper()
+	return newHarnessWith(t, direction, "")
+}
+
+// newHarnessWith also sets the contact object's deletes option ("" for none).
+func newHarnessWith(t *testing.T, direction, deletes string) *harness {
+	t.Helper()
 	sb, err := sandbox.Start(sandbox.Options{
 		SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
 		SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
@@ -63,12 +69,13 @@ objects:
   - name: contact
     match: {a: email, b: email}
     links: [company]
+    deletes: %q
     fields:
       - {a: email, b: email}
       - {a: first_name, b: firstname}
       - {a: last_name, b: lastname}
       - {a: position, b: position}
-`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction)))
+`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, deletes)))
 	require.NoError(t, err)
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
 	require.NoError(t, err)

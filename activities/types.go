@@ -73,6 +73,10 @@ type ConnectionInfo struct {
 	Interval time.Duration
 	ASystem  string
 	BSystem  string
+	// Reconcile is how often the id maps of the objects that propagate deletions are
+	// checked against both systems; ReconcileObjects lists those objects.
+	Reconcile        time.Duration
+	ReconcileObjects []string
 }
 
 // ResetInput asks to sync objects again from a date (zero: from the beginning).
@@ -86,4 +90,55 @@ type ResetInput struct {
 type StoreStats struct {
 	Pairs       map[string]int
 	Quarantined int
+}
+
+// DeleteInput reports records deleted on one side (from a webhook or a reconciliation).
+type DeleteInput struct {
+	Connection string
+	Object     string
+	Side       string   // where the records were deleted: "a" or "b"
+	IDs        []string // their ids on that side
+}
+
+// DeleteResult says what became of reported deletions.
+type DeleteResult struct {
+	Propagated int // counterparts deleted on the other side
+	Kept       int // counterparts kept: the connection does not propagate this deletion
+	NotDeleted int // the record still exists: the report was stale or forged
+	Unknown    int // no pair: nothing was synced for this record
+}
+
+// Add adds o to r.
+func (r *DeleteResult) Add(o DeleteResult) {
+	r.Propagated += o.Propagated
+	r.Kept += o.Kept
+	r.NotDeleted += o.NotDeleted
+	r.Unknown += o.Unknown
+}
+
+// ReconcileInput asks for one stretch of a reconciliation: the id map of one object is read
+// in pages, and the records of one side are looked up to find those deleted.
+type ReconcileInput struct {
+	Connection string
+	Object     string
+	Side       string // the side whose deletions are looked for
+	After      string // resume after this side-A id ("" starts)
+	Stretch    time.Duration
+}
+
+// ReconcileResult reports a stretch of a reconciliation.
+type ReconcileResult struct {
+	After   string
+	Done    bool
+	Checked int
+	Deletes DeleteResult
+}
+
+// PushInput asks to sync one record now, whatever the schedule: the "send contact to
+// Sellsy" action.
+type PushInput struct {
+	Connection string `json:"connection"`
+	Object     string `json:"object"`
+	Side       string `json:"side"` // the side the record is on: "a" or "b"
+	ID         string `json:"id"`
 }

@@ -184,4 +184,19 @@ objects:
 	assert.Contains(t, wout.String(), "cli/incremental-sync [████")
 
 	assert.Contains(t, crmsync("quarantine", "cli"), "no record of cli is in quarantine")
+
+	// push sends one new Automation contact to Sellsy now, found by e-mail or by id.
+	res, err := m.Create(ctx, connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"email": "pushed@example.com", "lastname": "Poussé"}},
+		{Fields: map[string]any{"email": "pushed2@example.com", "lastname": "Envoyé"}},
+	})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	sellsyBefore := sb.Sellsy.Count("contacts")
+	assert.Contains(t, crmsync("push", "cli", "--email", "pushed@example.com"), "created 1")
+	assert.Contains(t, crmsync("push", "cli", "--id", res[1].ID), "created 1")
+	assert.Equal(t, sellsyBefore+2, sb.Sellsy.Count("contacts"))
+	err = run(ctx, []string{"push", "cli", "--email", "nobody@example.com"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mautic has no contact with this e-mail")
 }

@@ -8,6 +8,7 @@
 //	crmsync status CONNECTION              a table of progress per object
 //	crmsync watch CONNECTION               a live progress display
 //	crmsync quarantine CONNECTION          records refused, with their reasons
+//	crmsync push CONNECTION --id ID        sync one record now (PushRecord)
 //
 // Every command has a plain Temporal CLI equivalent; see the README.
 package main
@@ -39,6 +40,8 @@ commands:
   status CONNECTION                    progress per object
   watch CONNECTION [--interval 1s]     live progress until interrupted
   quarantine CONNECTION [--limit N]    records refused, with their reasons
+  push CONNECTION --id ID|--email E [--object contact] [--side b]
+                                       sync one record now (the "send contact to Sellsy" action)
 
 settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
 CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN / CRMSYNC_DATA_DIR`
@@ -67,6 +70,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return watch(ctx, rest, out)
 	case "quarantine":
 		return quarantine(ctx, rest, out)
+	case "push":
+		return push(ctx, rest, out)
 	case "help", "-h", "--help":
 		fmt.Fprintln(out, usage)
 		return nil

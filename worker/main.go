@@ -20,6 +20,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
+	"github.com/crmsync/crmsync/webhooks"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -37,6 +38,9 @@ type Settings struct {
 	StoreDSN string `envconfig:"STORE_DSN"`
 	// MaxConcurrentActivities bounds the activities this worker runs at once.
 	MaxConcurrentActivities int `envconfig:"MAX_CONCURRENT_ACTIVITIES" default:"8"`
+	// WebhookAddr, when set (e.g. :8090), serves the webhook receiver: Automation's signed
+	// webhooks and the push URL of "send contact to Sellsy".
+	WebhookAddr string `envconfig:"WEBHOOK_ADDR"`
 	// DebugAddr, when set (e.g. 127.0.0.1:6060), serves Go's profiler under /debug/pprof/.
 	DebugAddr string `envconfig:"DEBUG_ADDR"`
 }
@@ -92,12 +96,16 @@ func run(ctx context.Context, log *slog.Logger) error {
 		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
 	}
 
+	if s.WebhookAddr != "" {
+		go serveWebhooks(s.WebhookAddr, webhooks.New(c, s.TaskQueue, conns, log), log)
+	}
 	if s.DebugAddr != "" {
 		go serveDebug(s.DebugAddr, log)
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities})
 	w.RegisterWorkflow(workflows.InitialImport)
 	w.RegisterWorkflow(workflows.IncrementalSync)
+	w.RegisterWorkflow(workflows.PushRecord)
 	w.RegisterActivity(&activities.Activities{Conns: activities.NewConnections(conns), Store: st})
 
 	names := make([]string, len(conns))
@@ -106,6 +114,16 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
 	return w.Run(worker.InterruptCh())
+}
+
+// serveWebhooks runs the webhook receiver; the worker keeps running without it if the
+// address cannot be used, and says so.
+func serveWebhooks(addr string, r *webhooks.Receiver, log *slog.Logger) {
+	srv := &http.Server{Addr: addr, Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("webhook receiver listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("webhook receiver stopped", "error", err)
+	}
 }
 
 // serveDebug serves the profiler on its own mux, never on a public address by default.

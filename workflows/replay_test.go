@@ -21,6 +21,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflow(InitialImport)
 			r.RegisterWorkflow(IncrementalSync)
+			r.RegisterWorkflow(PushRecord)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

@@ -15,10 +15,12 @@ type control struct {
 	PauseReason string          `json:"pause_reason,omitempty"`
 	Resync      []ResyncRequest `json:"resync,omitempty"`
 	SyncNow     bool            `json:"sync_now,omitempty"`
+	// Deleted holds deletions announced by webhooks, handled between cycles.
+	Deleted []DeletedRequest `json:"deleted,omitempty"`
 }
 
 type channels struct {
-	pause, resume, resync, syncNow workflow.ReceiveChannel
+	pause, resume, resync, syncNow, deleted workflow.ReceiveChannel
 }
 
 func (c *control) listen(ctx workflow.Context) *channels {
@@ -27,6 +29,7 @@ func (c *control) listen(ctx workflow.Context) *channels {
 		resume:  workflow.GetSignalChannel(ctx, SignalResume),
 		resync:  workflow.GetSignalChannel(ctx, SignalResync),
 		syncNow: workflow.GetSignalChannel(ctx, SignalSyncNow),
+		deleted: workflow.GetSignalChannel(ctx, SignalDeleted),
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
@@ -56,6 +59,13 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	sel.AddReceive(ch.syncNow, func(rc workflow.ReceiveChannel, _ bool) {
 		rc.ReceiveAsync(nil)
 		c.SyncNow = true
+	})
+	sel.AddReceive(ch.deleted, func(rc workflow.ReceiveChannel, _ bool) {
+		var req DeletedRequest
+		rc.ReceiveAsync(&req)
+		if len(req.IDs) > 0 {
+			c.Deleted = append(c.Deleted, req)
+		}
 	})
 }
 

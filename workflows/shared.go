@@ -24,6 +24,7 @@ const (
 	SignalResume  = "resume"
 	SignalResync  = "resync"
 	SignalSyncNow = "sync-now"
+	SignalDeleted = "deleted"
 	QueryProgress = "progress"
 )
 
@@ -60,6 +61,14 @@ func SyncWorkflowID(connection string) string { return connection + "/incrementa
 type ResyncRequest struct {
 	Objects []string  `json:"objects,omitempty"`
 	Since   time.Time `json:"since,omitempty"`
+}
+
+// DeletedRequest tells IncrementalSync that records were deleted on one side (the webhook
+// receiver sends it). Ids only: no personal data enters the history.
+type DeletedRequest struct {
+	Object string   `json:"object"`
+	Side   string   `json:"side"`
+	IDs    []string `json:"ids"`
 }
 
 // Tuning bounds the size of activities; zero values take the defaults. Tests shorten them.
@@ -108,6 +117,9 @@ type Progress struct {
 	Objects     []ObjectProgress `json:"objects"`
 	Cycles      int              `json:"cycles,omitempty"`
 	LastCycleAt time.Time        `json:"last_cycle_at,omitzero"`
+	// Deletes counts what became of deletions (webhooks and reconciliations).
+	Deletes         activities.DeleteResult `json:"deletes,omitzero"`
+	LastReconcileAt time.Time               `json:"last_reconcile_at,omitzero"`
 	NextCycleAt time.Time        `json:"next_cycle_at,omitzero"`
 	Quarantined int              `json:"quarantined"`
 	Started     time.Time        `json:"started"`

@@ -70,6 +70,12 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			if err := wait(ctx, st, info); err != nil {
 				return err
 			}
+			if err := propagateDeletes(ctx, in.Connection, st); err != nil {
+				return err
+			}
+			if st.Waiting { // woken by deletions only: the cycle is not due yet
+				continue
+			}
 			// Read the file's settings again: a changed interval applies from the next wait.
 			if fresh, err := describe(ctx, in.Connection); err == nil {
 				info = fresh
@@ -114,6 +120,14 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		cycles++
 		p.LastCycleAt = workflow.Now(ctx)
 		p.Object, p.Side = "", ""
+		if err := propagateDeletes(ctx, in.Connection, st); err != nil {
+			return err
+		}
+		if len(info.ReconcileObjects) > 0 && !workflow.Now(ctx).Before(p.LastReconcileAt.Add(info.Reconcile)) {
+			if err := reconcile(ctx, in.Connection, r.tuning, info.ReconcileObjects, p); err != nil {
+				return err
+			}
+		}
 		refreshStats(ctx, p)
 		p.Phase = PhaseWaiting
 		p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
@@ -134,13 +148,66 @@ func wait(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo) e
 	}
 	if d := p.NextCycleAt.Sub(workflow.Now(ctx)); d > 0 {
 		if _, err := workflow.AwaitWithTimeout(ctx, d, func() bool {
-			return st.Control.SyncNow || st.Control.Paused || len(st.Control.Resync) > 0
+			return st.Control.SyncNow || st.Control.Paused || len(st.Control.Resync) > 0 || len(st.Control.Deleted) > 0
 		}); err != nil {
 			return err
+		}
+		if !st.Control.SyncNow && !st.Control.Paused && len(st.Control.Resync) == 0 && workflow.Now(ctx).Before(p.NextCycleAt) {
+			return nil // only deletions to handle: keep waiting afterwards
 		}
 	}
 	st.Waiting = false
 	st.Control.SyncNow = false
 	p.NextCycleAt = time.Time{}
+	return nil
+}
+
+// propagateDeletes hands the deletions webhooks announced to an activity, which checks each
+// one and deletes counterparts where the connection says so.
+func propagateDeletes(ctx workflow.Context, connection string, st *SyncState) error {
+	var a *activities.Activities
+	for len(st.Control.Deleted) > 0 {
+		req := st.Control.Deleted[0]
+		in := activities.DeleteInput{Connection: connection, Object: req.Object, Side: req.Side, IDs: req.IDs}
+		var res activities.DeleteResult
+		if err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.PropagateDeletes, in).Get(ctx, &res); err != nil {
+			if msg := configurationError(err); msg != "" {
+				workflow.GetLogger(ctx).Error("deletion report refused", "reason", msg)
+			} else {
+				return err
+			}
+		}
+		st.Progress.Deletes.Add(res)
+		st.Control.Deleted = st.Control.Deleted[1:]
+	}
+	return nil
+}
+
+// reconcile checks the id maps of the objects that propagate deletions against both sides,
+// for deletions no webhook announced.
+func reconcile(ctx workflow.Context, connection string, t Tuning, objects []string, p *Progress) error {
+	var a *activities.Activities
+	actx := passActivityOptions(ctx, t)
+	for _, o := range objects {
+		for _, side := range sides {
+			in := activities.ReconcileInput{Connection: connection, Object: o, Side: side, Stretch: t.Stretch}
+			for {
+				var res activities.ReconcileResult
+				if err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res); err != nil {
+					if msg := configurationError(err); msg != "" {
+						workflow.GetLogger(ctx).Error("reconciliation refused", "reason", msg)
+						break
+					}
+					return err
+				}
+				p.Deletes.Add(res.Deletes)
+				if res.Done {
+					break
+				}
+				in.After = res.After
+			}
+		}
+	}
+	p.LastReconcileAt = workflow.Now(ctx)
 	return nil
 }

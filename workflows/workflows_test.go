@@ -224,3 +224,84 @@ func TestIncrementalSyncWaitsAfterContinueAsNew(t *testing.T) {
 	assert.Equal(t, 1, before.Cycles)
 	assert.Len(t, f2.calls, 4, "the second cycle ran once the interval passed")
 }
+
+// A deletion announced while the sync waits is handled at once, without running a cycle, and
+// the wait goes on until the cycle is due.
+func TestIncrementalSyncHandlesDeletionsWhileWaiting(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	env := newEnv(t, f)
+	var a *activities.Activities
+	var got []activities.DeleteInput
+	env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+		got = append(got, in)
+		return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+	})
+	var after Progress
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{"7", "9"}})
+	}, 5*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&after))
+	}, 6*time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 20*time.Minute)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+
+	require.Len(t, got, 1)
+	assert.Equal(t, activities.DeleteInput{Connection: "demo", Object: "contact", Side: "b", IDs: []string{"7", "9"}}, got[0])
+	assert.Equal(t, 2, after.Deletes.Propagated)
+	assert.Equal(t, 1, after.Cycles, "the deletion did not run a cycle")
+	assert.Equal(t, PhaseWaiting, after.Phase)
+	assert.Len(t, f.calls, 8, "the second cycle still ran at 15 minutes")
+}
+
+// Objects that propagate deletions are reconciled when the reconcile interval has passed,
+// stretch after stretch.
+func TestIncrementalSyncReconcilesWhenDue(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	withDeletes := info
+	withDeletes.Reconcile = time.Hour
+	withDeletes.ReconcileObjects = []string{"contact"}
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(withDeletes, nil)
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	var reconciled []string
+	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+		reconciled = append(reconciled, in.Object+"/"+in.Side+"/"+in.After)
+		if in.After == "" {
+			return activities.ReconcileResult{After: "200", Checked: 200}, nil
+		}
+		return activities.ReconcileResult{After: "250", Done: true, Checked: 50, Deletes: activities.DeleteResult{Propagated: 1}}, nil
+	})
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 50*time.Minute)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+	// Cycles at 0, 15, 30 and 45 minutes; reconciliation only after the first (then not due).
+	assert.Equal(t, []string{"contact/a/", "contact/a/200", "contact/b/", "contact/b/200"}, reconciled)
+}
+
+func TestPushRecord(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	in := activities.PushInput{Connection: "demo", Object: "contact", Side: "b", ID: "42"}
+	env.OnActivity(a.PushOne, mock.Anything, in).Return(activities.Counts{Read: 1, CreatedA: 1}, nil)
+	env.ExecuteWorkflow(PushRecord, in)
+	require.NoError(t, env.GetWorkflowError())
+	var c activities.Counts
+	require.NoError(t, env.GetWorkflowResult(&c))
+	assert.Equal(t, 1, c.CreatedA)
+	assert.Equal(t, "demo/push/contact/b-42", PushWorkflowID(in))
+
+	env = s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	env.OnActivity(a.PushOne, mock.Anything, in).Return(activities.Counts{}, temporal.NewNonRetryableApplicationError("mautic has no contact with id 42", activities.ErrTypeNotFound, nil))
+	env.ExecuteWorkflow(PushRecord, in)
+	require.Error(t, env.GetWorkflowError())
+	assert.Contains(t, env.GetWorkflowError().Error(), "no contact with id 42")
+}

@@ -1,0 +1,61 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crmsync/crmsync/store"
+)
+
+// ErrTypeNotFound is the error type of a push whose record does not exist.
+const ErrTypeNotFound = "NotFound"
+
+// PushOne syncs one record now, as a pass would: it is matched with (or created on) the other
+// side and merged field by field. A record it links to (a contact's company) that was never
+// synced is pushed first, so that the link can be written.
+func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) {
+	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side, Mode: ModeImport})
+	if err != nil {
+		return Counts{}, toTemporal(err)
+	}
+	recs, err := p.x.Get(ctx, p.objX, []string{in.ID})
+	if err != nil {
+		return Counts{}, toTemporal(err)
+	}
+	if len(recs) == 0 {
+		return Counts{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%s has no %s with id %s", p.x.System(), p.objX, in.ID), ErrTypeNotFound, nil)
+	}
+	var total Counts
+	for _, l := range p.obj.Links {
+		id := recs[0].Links[l]
+		if id == "" {
+			continue
+		}
+		pairs, err := a.Store.Pairs(ctx, in.Connection, l, store.Side(in.Side), []string{id})
+		if err != nil {
+			return total, err
+		}
+		if len(pairs) > 0 {
+			continue
+		}
+		lp, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: l, Side: in.Side, Mode: ModeImport})
+		if err != nil {
+			return total, toTemporal(err)
+		}
+		linked, err := lp.x.Get(ctx, lp.objX, []string{id})
+		if err != nil {
+			return total, toTemporal(err)
+		}
+		c, err := lp.processPage(ctx, linked)
+		if err != nil {
+			return total, toTemporal(err)
+		}
+		total.Add(c)
+	}
+	c, err := p.processPage(ctx, recs)
+	total.Add(c)
+	return total, toTemporal(err)
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// push starts PushRecord for one record and waits for it. With --email, the record is found
+// here, through the connector, so that only its id enters the workflow (never the e-mail).
+func push(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	id := fs.String("id", "", "id of the record on its side")
+	email := fs.String("email", "", "find the record by e-mail instead (needs the connection file and credentials here)")
+	object := fs.String("object", "contact", "object of the record")
+	side := fs.String("side", "b", "side the record is on: a or b")
+	name, err := connectionArg(fs, args)
+	if err != nil {
+		return err
+	}
+	if (*id == "") == (*email == "") {
+		return errors.New("push: give --id or --email")
+	}
+	if *side != "a" && *side != "b" {
+		return fmt.Errorf("push: --side %q is neither a nor b", *side)
+	}
+	c, s, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if *email != "" {
+		if *id, err = findByEmail(ctx, s, name, *object, *side, *email); err != nil {
+			return err
+		}
+	}
+	in := activities.PushInput{Connection: name, Object: *object, Side: *side, ID: *id}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.PushWorkflowID(in),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflows.PushRecord, in)
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	var counts activities.Counts
+	if err := run.Get(ctx, &counts); err != nil {
+		return fmt.Errorf("push %s: %w", run.GetID(), err)
+	}
+	fmt.Fprintf(out, "pushed %s %s from side %s (%s): created %d, updated %d, quarantined %d\n",
+		*object, *id, *side, run.GetID(), counts.CreatedA+counts.CreatedB, counts.UpdatedA+counts.UpdatedB, counts.Quarantined)
+	return nil
+}
+
+func findByEmail(ctx context.Context, s settings, name, object, side, email string) (string, error) {
+	conns, err := config.LoadAll(s.Connections)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range conns {
+		if c.Name != name {
+			continue
+		}
+		o, ok := c.Object(object)
+		if !ok {
+			return "", fmt.Errorf("push: connection %s has no object %q", name, object)
+		}
+		conn, err := registry.Open(c, side, nil)
+		if err != nil {
+			return "", err
+		}
+		field, objName := o.Match.A, o.AObject
+		if side == "b" {
+			field, objName = o.Match.B, o.BObject
+		}
+		recs, err := conn.FindByKey(ctx, objName, field, []string{email})
+		if err != nil {
+			return "", fmt.Errorf("push: looking the record up: %w", err)
+		}
+		switch len(recs) {
+		case 0:
+			return "", fmt.Errorf("push: %s has no %s with this e-mail", conn.System(), objName)
+		case 1:
+			return recs[0].ID, nil
+		}
+		return "", fmt.Errorf("push: %d %s records of %s share this e-mail; push one with --id", len(recs), objName, conn.System())
+	}
+	return "", fmt.Errorf("push: no connection file named %q in %s", name, s.Connections)
+}

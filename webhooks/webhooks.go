@@ -1,0 +1,258 @@
+// Package webhooks is the worker's webhook receiver. It turns what the systems announce into
+// workflow signals and starts, and nothing more: a delivery is checked (signature or secret
+// token), deduplicated, and routed; records are always read back through the API by the
+// activities that act on them.
+//
+//	POST /webhooks/{connection}/mautic   Automation webhooks, signed with Webhook-Signature;
+//	                                     mautic.lead_post_delete → signal "deleted" to the
+//	                                     connection's IncrementalSync
+//	POST /push/{connection}/{token}      "send contact to Sellsy": starts PushRecord for the
+//	                                     Automation contact whose id the body or query gives
+package webhooks
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/mautic"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// Credential keys a connection's Automation side may name for the receiver.
+const (
+	CredWebhookSecret = "webhook_secret" // the secret of Automation's webhook (signature)
+	CredPushToken     = "push_token"     // the token in the push URL
+)
+
+// maxBody bounds what a delivery may send.
+const maxBody = 8 << 20
+
+// Temporal is what the receiver needs of a Temporal client.
+type Temporal interface {
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+}
+
+// Receiver routes webhook deliveries to workflows.
+type Receiver struct {
+	temporal  Temporal
+	taskQueue string
+	conns     map[string]*config.Connection
+	log       *slog.Logger
+	seen      *seenSet
+}
+
+// New returns a receiver for these connections.
+func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Logger) *Receiver {
+	m := make(map[string]*config.Connection, len(conns))
+	for _, c := range conns {
+		m[c.Name] = c
+	}
+	return &Receiver{temporal: t, taskQueue: taskQueue, conns: m, log: log, seen: newSeenSet(10000)}
+}
+
+// Handler serves the receiver's routes.
+func (r *Receiver) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhooks/{connection}/mautic", r.mauticWebhook)
+	mux.HandleFunc("POST /push/{connection}/{token}", r.push)
+	return mux
+}
+
+// mauticSide returns the side ("a" or "b") of the connection that is Automation.
+func mauticSide(c *config.Connection) (string, config.System, bool) {
+	switch {
+	case c.B.System == "mautic":
+		return "b", c.B, true
+	case c.A.System == "mautic":
+		return "a", c.A, true
+	}
+	return "", config.System{}, false
+}
+
+func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("connection")
+	c, ok := r.conns[name]
+	side, sys, isMautic := mauticSide(c)
+	if !ok || !isMautic {
+		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
+		return
+	}
+	secret, err := sys.Secret(CredWebhookSecret)
+	if err != nil {
+		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
+		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
+	if err != nil {
+		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+		return
+	}
+	if !mautic.VerifyWebhook(body, req.Header.Get("Webhook-Signature"), secret) {
+		r.log.Warn("webhook refused: bad signature", "connection", name, "remote", req.RemoteAddr, "bytes", len(body))
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	events, err := mautic.ParseWebhook(body)
+	if err != nil {
+		r.log.Warn("webhook refused: unreadable payload", "connection", name, "error", err)
+		http.Error(w, "unreadable payload", http.StatusBadRequest)
+		return
+	}
+	var deleted []string
+	for _, e := range events {
+		if e.Type != mautic.EventContactDelete || e.ContactID == "" {
+			continue
+		}
+		if !r.seen.add(e.Type + "|" + e.ContactID + "|" + e.At.String()) {
+			continue // a delivery seen before
+		}
+		deleted = append(deleted, e.ContactID)
+	}
+	if len(deleted) > 0 {
+		sig := workflows.DeletedRequest{Object: connectors.ObjectContact, Side: side, IDs: deleted}
+		err := r.temporal.SignalWorkflow(context.WithoutCancel(req.Context()), workflows.SyncWorkflowID(name), "", workflows.SignalDeleted, sig)
+		var notFound *serviceerror.NotFound
+		switch {
+		case errors.As(err, &notFound):
+			// Nothing to tell: the next reconciliation finds these deletions.
+			r.log.Info("deletions received while no incremental sync runs", "connection", name, "count", len(deleted))
+		case err != nil:
+			r.log.Error("deletions not delivered to the workflow", "connection", name, "error", err)
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		default:
+			r.log.Info("deletions announced", "connection", name, "count", len(deleted))
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("connection")
+	c, ok := r.conns[name]
+	side, sys, isMautic := mauticSide(c)
+	if !ok || !isMautic {
+		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
+		return
+	}
+	token, err := sys.Secret(CredPushToken)
+	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(req.PathValue("token"))) != 1 {
+		r.log.Warn("push refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
+		http.Error(w, "unknown push URL", http.StatusNotFound)
+		return
+	}
+	id, err := contactID(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	in := activities.PushInput{Connection: name, Object: connectors.ObjectContact, Side: side, ID: id}
+	run, err := r.temporal.ExecuteWorkflow(req.Context(), client.StartWorkflowOptions{
+		ID:                       workflows.PushWorkflowID(in),
+		TaskQueue:                r.taskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflows.PushRecord, in)
+	if err != nil {
+		r.log.Error("push not started", "connection", name, "error", err)
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	_ = json.NewEncoder(w).Encode(map[string]string{"workflow_id": run.GetID(), "run_id": run.GetRunID()})
+}
+
+// contactID reads the Automation contact id from the query (?id=), a form field or a JSON
+// body: `id`, `contact_id`, or `contact.id` / `contact[id]` as Automation's campaign webhook
+// action can send them.
+func contactID(req *http.Request) (string, error) {
+	for _, k := range []string{"id", "contact_id", "contact[id]"} {
+		if v := req.URL.Query().Get(k); v != "" {
+			return validID(v)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, maxBody))
+	if err != nil {
+		return "", errors.New("body too large or unreadable")
+	}
+	if strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			return "", errors.New("body is not valid JSON")
+		}
+		if contact, ok := m["contact"].(map[string]any); ok {
+			if v, ok := contact["id"]; ok {
+				return validID(fmt.Sprint(v))
+			}
+		}
+		for _, k := range []string{"id", "contact_id"} {
+			if v, ok := m[k]; ok {
+				return validID(fmt.Sprint(v))
+			}
+		}
+		return "", errors.New("no contact id in the body (id, contact_id or contact.id)")
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return "", errors.New("body is neither JSON nor a form")
+	}
+	for _, k := range []string{"id", "contact_id", "contact[id]"} {
+		if v := form.Get(k); v != "" {
+			return validID(v)
+		}
+	}
+	return "", errors.New("no contact id in the request (id, contact_id or contact[id])")
+}
+
+func validID(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 20 || strings.Trim(v, "0123456789") != "" {
+		return "", fmt.Errorf("contact id %q is not a number", v)
+	}
+	return v, nil
+}
+
+// seenSet remembers the last n deliveries, to ignore duplicates.
+type seenSet struct {
+	mu    sync.Mutex
+	n     int
+	order []string
+	keys  map[string]bool
+}
+
+func newSeenSet(n int) *seenSet { return &seenSet{n: n, keys: map[string]bool{}} }
+
+// add records key and reports whether it is new.
+func (s *seenSet) add(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keys[key] {
+		return false
+	}
+	s.keys[key] = true
+	s.order = append(s.order, key)
+	if len(s.order) > s.n {
+		delete(s.keys, s.order[0])
+		s.order = s.order[1:]
+	}
+	return true
+}

@@ -1,0 +1,187 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// fakeTemporal records signals and starts.
+type fakeTemporal struct {
+	mu      sync.Mutex
+	signals []workflows.DeletedRequest
+	starts  []activities.PushInput
+	ids     []string
+	noSync  bool
+}
+
+func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.noSync {
+		return serviceerror.NewNotFound("workflow not found")
+	}
+	if id != "shop/incremental-sync" || name != workflows.SignalDeleted {
+		panic("unexpected signal " + id + " " + name)
+	}
+	f.signals = append(f.signals, arg.(workflows.DeletedRequest))
+	return nil
+}
+
+func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.starts = append(f.starts, args[0].(activities.PushInput))
+	f.ids = append(f.ids, o.ID)
+	return fakeRun{id: o.ID}, nil
+}
+
+func newReceiver(t *testing.T, f *fakeTemporal) (*httptest.Server, *bytes.Buffer) {
+	t.Setenv("SHOP_MAUTIC_WEBHOOK_SECRET", "whsec-123")
+	t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
+	conn := &config.Connection{Name: "shop",
+		A: config.System{System: "sellsy"},
+		B: config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}}}
+	var logs bytes.Buffer
+	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(&logs, nil)))
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	return srv, &logs
+}
+
+// fakeRun is the run handle a start returns.
+type fakeRun struct {
+	client.WorkflowRun
+	id string
+}
+
+func (r fakeRun) GetID() string    { return r.id }
+func (r fakeRun) GetRunID() string { return "run-1" }
+
+func sign(body, secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+func post(t *testing.T, url, contentType, body string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const deleteDelivery = `{"mautic.lead_post_delete":[{"id":17,"contact":{"id":17,"fields":{}},"timestamp":"2026-11-25T10:00:00+00:00"},{"id":18,"contact":{"id":18},"timestamp":"2026-11-25T10:00:01+00:00"}]}`
+
+func TestMauticWebhook(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      string
+		signature string
+		status    int
+		signals   int
+		log       string
+	}{
+		{name: "signed deletion", body: deleteDelivery, signature: sign(deleteDelivery, "whsec-123"), status: 200, signals: 1},
+		{name: "wrong secret", body: deleteDelivery, signature: sign(deleteDelivery, "guess"), status: 401, log: "bad signature"},
+		{name: "tampered body", body: strings.Replace(deleteDelivery, "17", "99", 2), signature: sign(deleteDelivery, "whsec-123"), status: 401, log: "bad signature"},
+		{name: "no signature", body: deleteDelivery, status: 401, log: "bad signature"},
+		{name: "unrelated event", body: `{"mautic.email_on_open":[{"id":1}]}`, signature: sign(`{"mautic.email_on_open":[{"id":1}]}`, "whsec-123"), status: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			srv, logs := newReceiver(t, f)
+			status, _ := post(t, srv.URL+"/webhooks/shop/mautic", "application/json", tt.body, map[string]string{"Webhook-Signature": tt.signature})
+			assert.Equal(t, tt.status, status)
+			require.Len(t, f.signals, tt.signals)
+			if tt.signals > 0 {
+				assert.Equal(t, workflows.DeletedRequest{Object: "contact", Side: "b", IDs: []string{"17", "18"}}, f.signals[0])
+			}
+			assert.Contains(t, logs.String(), tt.log)
+			assert.NotContains(t, logs.String(), "whsec-123")
+		})
+	}
+}
+
+func TestMauticWebhookIgnoresRedeliveries(t *testing.T) {
+	f := &fakeTemporal{}
+	srv, _ := newReceiver(t, f)
+	for range 3 {
+		status, _ := post(t, srv.URL+"/webhooks/shop/mautic", "application/json", deleteDelivery, map[string]string{"Webhook-Signature": sign(deleteDelivery, "whsec-123")})
+		assert.Equal(t, 200, status)
+	}
+	assert.Len(t, f.signals, 1)
+}
+
+func TestMauticWebhookWithoutRunningSync(t *testing.T) {
+	f := &fakeTemporal{noSync: true}
+	srv, logs := newReceiver(t, f)
+	status, _ := post(t, srv.URL+"/webhooks/shop/mautic", "application/json", deleteDelivery, map[string]string{"Webhook-Signature": sign(deleteDelivery, "whsec-123")})
+	assert.Equal(t, 200, status, "accepted: the reconciliation finds these deletions later")
+	assert.Contains(t, logs.String(), "no incremental sync runs")
+}
+
+func TestPush(t *testing.T) {
+	tests := []struct {
+		name   string
+		path   string
+		ctype  string
+		body   string
+		status int
+		id     string
+		answer string
+	}{
+		{name: "query id", path: "/push/shop/tok-456?id=42", ctype: "text/plain", status: 202, id: "42"},
+		{name: "form contact[id]", path: "/push/shop/tok-456", ctype: "application/x-www-form-urlencoded", body: "contact%5Bid%5D=43&email=x%40example.com", status: 202, id: "43"},
+		{name: "json contact.id", path: "/push/shop/tok-456", ctype: "application/json", body: `{"contact":{"id":44}}`, status: 202, id: "44"},
+		{name: "json id", path: "/push/shop/tok-456", ctype: "application/json", body: `{"id":"45"}`, status: 202, id: "45"},
+		{name: "bad token", path: "/push/shop/nope?id=42", ctype: "text/plain", status: 404, answer: "unknown push URL"},
+		{name: "unknown connection", path: "/push/other/tok-456?id=42", ctype: "text/plain", status: 404},
+		{name: "no id", path: "/push/shop/tok-456", ctype: "application/json", body: `{"email":"x@example.com"}`, status: 400, answer: "no contact id"},
+		{name: "id not a number", path: "/push/shop/tok-456?id=1;drop", ctype: "text/plain", status: 400, answer: "is not a number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			srv, _ := newReceiver(t, f)
+			status, answer := post(t, srv.URL+tt.path, tt.ctype, tt.body, nil)
+			assert.Equal(t, tt.status, status)
+			assert.Contains(t, answer, tt.answer)
+			if tt.id == "" {
+				assert.Empty(t, f.starts)
+				return
+			}
+			require.Len(t, f.starts, 1)
+			assert.Equal(t, activities.PushInput{Connection: "shop", Object: "contact", Side: "b", ID: tt.id}, f.starts[0])
+			assert.Equal(t, "shop/push/contact/b-"+tt.id, f.ids[0])
+			assert.Contains(t, answer, `"workflow_id":"shop/push/contact/b-`+tt.id)
+		})
+	}
+}

@@ -1,0 +1,41 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// PushWorkflowID names the push of one record; a second push of the same record while the
+// first runs joins it.
+func PushWorkflowID(in activities.PushInput) string {
+	return in.Connection + "/push/" + in.Object + "/" + in.Side + "-" + in.ID
+}
+
+// PushRecord syncs one record now, outside the schedule: the "send contact to Sellsy" action
+// of an Automation campaign, form or point trigger, or `crmsync push`. The record is matched
+// on the other side (or created there) and merged field by field, as a cycle would.
+func PushRecord(ctx workflow.Context, in activities.PushInput) (activities.Counts, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        10,
+			NonRetryableErrorTypes: []string{activities.ErrTypeConfiguration, activities.ErrTypeNotFound},
+		},
+	})
+	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrConnection.ValueSet(in.Connection), AttrPhase.ValueSet(PhaseSyncing))
+	var a *activities.Activities
+	var c activities.Counts
+	err := workflow.ExecuteActivity(ctx, a.PushOne, in).Get(ctx, &c)
+	phase := PhaseDone
+	if err != nil {
+		phase = "failed"
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(phase), AttrRecords.ValueSet(int64(c.Read)), AttrQuarantined.ValueSet(int64(c.Quarantined)))
+	return c, err
+}
