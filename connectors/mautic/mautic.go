@@ -7,6 +7,12 @@
 // (200 records per call); links between contacts and companies travel in the contact body
 // ("companies": [id]) and are read back by resolving the contact's company name with one
 // companies query per page.
+//
+// Field values are normalised by Mautic type: text, textarea, email, url, tel and select →
+// string; number → float64; boolean → bool; date → "YYYY-MM-DD"; multiselect → []string
+// (Mautic's "a|b"). Contacts also carry "dnc.email", "dnc.sms", "dnc.phone" and "dnc.postal"
+// (true: do not contact on that channel), written through the do-not-contact routes.
+// VerifyWebhook and ParseWebhook read Mautic's signed webhook deliveries.
 package mautic
 
 import (

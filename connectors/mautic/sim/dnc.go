@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,4 +125,52 @@ func (s *Server) contactDNC(st *store, w http.ResponseWriter, r *http.Request) {
 		out["recordFound"] = idx >= 0
 	}
 	simkit.WriteJSON(w, http.StatusOK, out)
+}
+
+// applyInlineDNC applies a write body's doNotContact:[{channel, reason, comments}] (reason 0
+// removes the channel's entry; the default reason is 3, manual). It reports a change.
+func (s *Server) applyInlineDNC(st *store, rc *rec, body map[string]any) bool {
+	list, _ := body["doNotContact"].([]any)
+	if st != s.contacts || len(list) == 0 {
+		return false
+	}
+	changed := false
+	for _, raw := range list {
+		m, ok := raw.(map[string]any)
+		if !ok {
+			continue
+		}
+		channel, _ := m["channel"].(string)
+		if channel == "" {
+			channel = "email"
+		}
+		reason := ReasonManual
+		if v, ok := m["reason"]; ok && v != nil {
+			if n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(v))); err == nil {
+				reason = n
+			}
+		}
+		var comments any
+		if c, ok := m["comments"].(string); ok {
+			comments = c
+		}
+		idx := slices.IndexFunc(rc.dnc, func(d dncEntry) bool { return d.channel == channel })
+		switch {
+		case reason == ReasonContactable && idx >= 0:
+			rc.dnc = slices.Delete(rc.dnc, idx, idx+1)
+			changed = true
+		case reason == ReasonContactable:
+		case idx < 0:
+			rc.dnc = append(rc.dnc, dncEntry{id: st.nextDNC, reason: reason, comments: comments, channel: channel, added: s.now()})
+			st.nextDNC++
+			changed = true
+		case rc.dnc[idx].reason != reason || rc.dnc[idx].comments != comments:
+			rc.dnc[idx].reason, rc.dnc[idx].comments = reason, comments
+			changed = true
+		}
+	}
+	if changed {
+		rc.json.Store(nil)
+	}
+	return changed
 }

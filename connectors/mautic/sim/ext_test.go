@@ -345,3 +345,19 @@ func TestWebhooks(t *testing.T) {
 	ok, failed = s.WebhookDeliveries()
 	assert.Equal(t, 4, ok+failed, "webhooks off: nothing sent")
 }
+
+func TestInlineDoNotContact(t *testing.T) {
+	_, ts, _ := start(t, Options{})
+	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "i@example.com",
+		"doNotContact": []map[string]any{{"channel": "email", "reason": 1, "comments": "unsub"}, {"channel": "sms"}}})
+	require.Equal(t, 201, status)
+	d := out["contact"].(map[string]any)["doNotContact"].([]any)
+	require.Len(t, d, 2)
+	assert.Equal(t, float64(1), d[0].(map[string]any)["reason"])
+	assert.Equal(t, float64(3), d[1].(map[string]any)["reason"], "manual by default")
+	status, out, _ = call(t, ts, "PATCH", "/api/contacts/1/edit", map[string]any{"doNotContact": []map[string]any{{"channel": "email", "reason": 0}}})
+	require.Equal(t, 200, status)
+	d = out["contact"].(map[string]any)["doNotContact"].([]any)
+	require.Len(t, d, 1, "reason 0 removes")
+	assert.Equal(t, "sms", d[0].(map[string]any)["channel"])
+}

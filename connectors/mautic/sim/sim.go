@@ -1,6 +1,9 @@
 // Package sim simulates the Mautic 5 REST API (as served by Webmecanik Automation) for
 // contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters,
-// upserting /new, batch routes, company links, the hourly rate limit and Mautic's error bodies.
+// upserting /new, batch routes, company links, the hourly rate limit and Mautic's error bodies,
+// custom fields of every type (AddField, POST /api/fields/{object}/new), do-not-contact
+// (POST /api/contacts/{id}/dnc/{channel}/add|remove) and signed contact webhooks
+// (mautic.lead_post_delete, mautic.lead_post_save_update; SetWebhook, /_sim/webhook).
 // It keeps everything in memory and stays fast at tens of thousands of records.
 package sim
 
@@ -496,6 +499,7 @@ func (s *Server) create(st *store, body map[string]any, dedupe bool) (*rec, int,
 	}
 	rc := st.insert(vals, s.now())
 	s.applyLinks(st, rc, links)
+	s.applyInlineDNC(st, rc, body)
 	return rc, http.StatusCreated, nil
 }
 
@@ -510,6 +514,7 @@ func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writ
 	}
 	st.apply(rc, vals, mode)
 	s.applyLinks(st, rc, links)
+	s.applyInlineDNC(st, rc, body)
 	now := s.now()
 	rc.modified = &now
 	rc.json.Store(nil)
