@@ -21,9 +21,10 @@ import (
 type Connections struct {
 	HTTPClient *http.Client
 
-	mu    sync.Mutex
-	conns map[string]*config.Connection
-	open  map[string][2]connectors.Connector
+	mu          sync.Mutex
+	conns       map[string]*config.Connection
+	open        map[string][2]connectors.Connector
+	fieldCodecs map[string]*fieldCodecs
 }
 
 // NewConnections holds the given connections.

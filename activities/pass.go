@@ -123,6 +123,15 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	return p, nil
 }
 
+// codecs returns the value codecs of the pass's object.
+func (p *pass) codecs(ctx context.Context) (*fieldCodecs, error) {
+	a, b := p.x, p.y
+	if p.side == engine.B {
+		a, b = p.y, p.x
+	}
+	return p.a.Conns.codecs(ctx, p.conn, p.obj, a, b, p.a.now())
+}
+
 func errUnknownObject(c *config.Connection, name string) error {
 	return fmt.Errorf("%s: no object %q in this connection (objects: %s)", c.File, name, strings.Join(c.ObjectNames(), ", "))
 }
@@ -188,6 +197,26 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
+
+	fc, err := p.codecs(ctx)
+	if err != nil {
+		return c, err
+	}
+	// Side-A values are merged in side B's representation (select options through the value
+	// map, dates, numbers…); a value that has no counterpart quarantines its record.
+	converted := records[:0:0]
+	for _, r := range records {
+		m, err := fc.toMergeSpace(p.obj, p.side, r)
+		if err != nil {
+			c.Quarantined++
+			if err := p.quarantine(ctx, xSide, r, err.Error()); err != nil {
+				return c, err
+			}
+			continue
+		}
+		converted = append(converted, m)
+	}
+	records = converted
 
 	ids := make([]string, len(records))
 	for i, r := range records {
@@ -288,8 +317,24 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		if it.y != nil {
 			other = *it.y
 		}
+		if it.y != nil {
+			if other, err = fc.toMergeSpace(p.obj, p.side.Other(), other); err != nil {
+				c.Quarantined++
+				if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("its %s counterpart %s: %v", p.y.System(), other.ID, err)); err != nil {
+					return c, err
+				}
+				continue
+			}
+		}
 		a, b := engine.Orient(p.side, it.x, other)
 		it.decision = engine.Merge(p.obj.Fields, a, b, snapshot)
+		if it.decision.UpdateA, err = fc.toSideA(it.decision.UpdateA); err != nil {
+			c.Quarantined++
+			if err := p.quarantine(ctx, xSide, it.x, err.Error()); err != nil {
+				return c, err
+			}
+			continue
+		}
 		c.Conflicts += it.decision.Conflicts
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)

@@ -52,6 +52,15 @@ type run struct {
 	env    []string
 	sellsy connectors.Connector
 	mautic connectors.Connector
+	// connection is the one cycle and waitCycles drive; the main test's when empty.
+	connection string
+}
+
+func (r *run) syncID() string {
+	if r.connection != "" {
+		return workflows.SyncWorkflowID(r.connection)
+	}
+	return workflows.SyncWorkflowID(connection)
 }
 
 func TestSellsyMauticEndToEnd(t *testing.T) {
@@ -247,15 +256,15 @@ func (r *run) startSync() {
 
 // cycle runs one incremental cycle now and waits for it to end.
 func (r *run) cycle() {
-	p, err := r.progress(workflows.SyncWorkflowID(connection))
+	p, err := r.progress(r.syncID())
 	require.NoError(r.t, err)
-	require.NoError(r.t, r.tc.SignalWorkflow(r.ctx, workflows.SyncWorkflowID(connection), "", workflows.SignalSyncNow, nil))
+	require.NoError(r.t, r.tc.SignalWorkflow(r.ctx, r.syncID(), "", workflows.SignalSyncNow, nil))
 	r.waitCycles(p.Cycles + 1)
 }
 
 func (r *run) waitCycles(n int) {
 	testenv.Eventually(r.t, 2*time.Minute, 100*time.Millisecond, fmt.Sprintf("incremental cycle %d", n), func() bool {
-		p, err := r.progress(workflows.SyncWorkflowID(connection))
+		p, err := r.progress(r.syncID())
 		return err == nil && p.Cycles >= n && p.Phase == workflows.PhaseWaiting
 	})
 }

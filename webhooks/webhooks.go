@@ -89,8 +89,15 @@ func mauticSide(c *config.Connection) (string, config.System, bool) {
 func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
 	c, ok := r.conns[name]
-	side, sys, isMautic := mauticSide(c)
-	if !ok || !isMautic {
+	var (
+		side     string
+		sys      config.System
+		isMautic bool
+	)
+	if ok {
+		side, sys, isMautic = mauticSide(c)
+	}
+	if !isMautic {
 		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
 		return
 	}
@@ -148,8 +155,15 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
 	c, ok := r.conns[name]
-	side, sys, isMautic := mauticSide(c)
-	if !ok || !isMautic {
+	var (
+		side     string
+		sys      config.System
+		isMautic bool
+	)
+	if ok {
+		side, sys, isMautic = mauticSide(c)
+	}
+	if !isMautic {
 		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
 		return
 	}

@@ -1,0 +1,114 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/engine"
+)
+
+// codecTTL bounds how long field descriptions are trusted: options added to a select field
+// on either side are picked up within this time.
+const codecTTL = 15 * time.Minute
+
+// fieldCodecs converts one object's mapped values between the two sides. The engine merges
+// in side B's representation: side-A values are converted on the way in (AToB) and on the
+// way out (BToA); side-B values pass as they are.
+type fieldCodecs struct {
+	byA map[string]engine.Codec // keyed by the A field name
+	at  time.Time
+}
+
+// codecs returns the codecs of an object, from both systems' field descriptions (cached).
+func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *config.Object, a, b connectors.Connector, now time.Time) (*fieldCodecs, error) {
+	key := c.Name + "/" + obj.Name
+	cs.mu.Lock()
+	fc, ok := cs.fieldCodecs[key]
+	cs.mu.Unlock()
+	if ok && now.Sub(fc.at) < codecTTL {
+		return fc, nil
+	}
+	fa, err := a.Describe(ctx, obj.AObject)
+	if err != nil {
+		return nil, err
+	}
+	fb, err := b.Describe(ctx, obj.BObject)
+	if err != nil {
+		return nil, err
+	}
+	specA, specB := index(a.System(), fa), index(b.System(), fb)
+	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), at: now}
+	for _, f := range obj.Fields {
+		sa, okA := specA[f.A]
+		sb, okB := specB[f.B]
+		if !okA || !okB {
+			continue // not described: values pass unchanged (`crmsync validate --live` reports it)
+		}
+		fc.byA[f.A] = engine.NewCodec(sa, sb, f.Values)
+	}
+	cs.mu.Lock()
+	if cs.fieldCodecs == nil {
+		cs.fieldCodecs = map[string]*fieldCodecs{}
+	}
+	cs.fieldCodecs[key] = fc
+	cs.mu.Unlock()
+	return fc, nil
+}
+
+func index(system string, fields []connectors.Field) map[string]engine.FieldSpec {
+	m := make(map[string]engine.FieldSpec, len(fields))
+	for _, f := range fields {
+		m[f.Name] = engine.SpecOf(system, f)
+	}
+	return m
+}
+
+// toMergeSpace returns a side-A record with its mapped values in side B's representation.
+// Side-B records are returned as they are.
+func (fc *fieldCodecs) toMergeSpace(obj *config.Object, side engine.Side, r connectors.Record) (connectors.Record, error) {
+	if side != engine.A || len(fc.byA) == 0 {
+		return r, nil
+	}
+	out := r
+	out.Fields = make(map[string]any, len(r.Fields))
+	for k, v := range r.Fields {
+		out.Fields[k] = v
+	}
+	for _, f := range obj.Fields {
+		codec, ok := fc.byA[f.A]
+		v, present := r.Fields[f.A]
+		if !ok || !present {
+			continue
+		}
+		conv, err := codec.AToB(v)
+		if err != nil {
+			return r, err
+		}
+		out.Fields[f.A] = conv
+	}
+	return out, nil
+}
+
+// toSideA converts values decided in merge space back to side A's representation.
+func (fc *fieldCodecs) toSideA(update map[string]any) (map[string]any, error) {
+	if len(update) == 0 || len(fc.byA) == 0 {
+		return update, nil
+	}
+	out := make(map[string]any, len(update))
+	for name, v := range update {
+		codec, ok := fc.byA[name]
+		if !ok {
+			out[name] = v
+			continue
+		}
+		conv, err := codec.BToA(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w", err)
+		}
+		out[name] = conv
+	}
+	return out, nil
+}
