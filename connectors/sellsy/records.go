@@ -110,6 +110,9 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 		}
 		r.Fields[f.name] = normalise(v)
 	}
+	if !o.isCompany() {
+		consentFields(m, r.Fields)
+	}
 	if ts, ok := m[o.updated].(string); ok {
 		if t, err := time.Parse(time.RFC3339, ts); err == nil {
 			r.UpdatedAt = t

@@ -406,7 +406,8 @@ func TestDescribeAndCustomFields(t *testing.T) {
 	for _, fl := range cfields {
 		names = append(names, fl.Name)
 	}
-	assert.Equal(t, []string{"civility", "first_name", "last_name", "email", "phone_number", "mobile_number", "position", "note", "cf.segment", "cf.newsletter"}, names[:10])
+	assert.Equal(t, []string{"civility", "first_name", "last_name", "email", "phone_number", "mobile_number", "position", "note",
+		"unsubscribed.email", "unsubscribed.sms", "unsubscribed.phone", "unsubscribed.postal", "cf.segment", "cf.newsletter"}, names[:14])
 
 	id := dumpIDs(f.sim.Dump("companies"))[0]
 	res, err := f.c.Update(ctx, connectors.ObjectCompany, []connectors.Record{{ID: id, Fields: map[string]any{

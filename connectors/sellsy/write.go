@@ -15,13 +15,15 @@ import (
 
 // cfDef is a custom-field definition from GET /custom-fields.
 type cfDef struct {
-	ID      int
-	Name    string
-	Code    string
-	Type    string // Sellsy V2 type: simple-text, select, boolean, ...
-	Related []string
-	Items   []connectors.Option // Value: choice id, Label: choice label
-	Req     bool
+	ID       int
+	Name     string
+	Code     string
+	Type     string // Sellsy V2 type: simple-text, select, boolean, ...
+	Related  []string
+	Items    []connectors.Option // Value: choice id, Label: choice label
+	Req      bool
+	Currency string // amount: parameters.currency
+	Unit     string // numeric-with-unit: parameters.unit
 }
 
 func (d *cfDef) fieldName() string {
@@ -50,129 +52,6 @@ func findDef(defs []cfDef, id int) *cfDef {
 		}
 	}
 	return nil
-}
-
-func (d *cfDef) label(id any) any {
-	n, ok := id.(float64)
-	if !ok {
-		return normalise(id)
-	}
-	s := strconv.Itoa(int(n))
-	for _, it := range d.Items {
-		if it.Value == s {
-			return it.Label
-		}
-	}
-	return s
-}
-
-// fromAPI normalises a custom-field value. Choices (radio, select, checkbox) become their
-// labels; numeric strings become float64; amounts their amount.
-func (d *cfDef) fromAPI(v any) any {
-	if v == nil {
-		return nil
-	}
-	switch d.Type {
-	case "radio", "select":
-		return d.label(v)
-	case "checkbox":
-		arr, _ := v.([]any)
-		if len(arr) == 0 {
-			return nil
-		}
-		out := make([]string, 0, len(arr))
-		for _, x := range arr {
-			out = append(out, fmt.Sprint(d.label(x)))
-		}
-		return out
-	case "numeric":
-		if s, ok := v.(string); ok {
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
-				return f
-			}
-		}
-	case "amount":
-		if m, ok := v.(map[string]any); ok {
-			if f, err := strconv.ParseFloat(fmt.Sprint(m["amount"]), 64); err == nil {
-				return f
-			}
-		}
-	case "numeric-with-unit":
-		if m, ok := v.(map[string]any); ok {
-			if f, err := strconv.ParseFloat(fmt.Sprint(m["number"]), 64); err == nil {
-				return f
-			}
-		}
-	}
-	return normalise(v)
-}
-
-// toAPI converts a normalised value to the write shape; ok is false when it cannot.
-func (d *cfDef) toAPI(v any) (any, bool) {
-	if v == nil {
-		return nil, true
-	}
-	choice := func(x any) (int, bool) {
-		s := strings.TrimSpace(fmt.Sprint(x))
-		for _, it := range d.Items {
-			if strings.EqualFold(it.Label, s) || it.Value == s {
-				n, err := strconv.Atoi(it.Value)
-				return n, err == nil
-			}
-		}
-		return 0, false
-	}
-	switch d.Type {
-	case "radio", "select":
-		n, ok := choice(v)
-		return n, ok
-	case "checkbox":
-		var list []string
-		switch x := v.(type) {
-		case []string:
-			list = x
-		case string:
-			list = []string{x}
-		default:
-			return nil, false
-		}
-		out := []int{}
-		for _, s := range list {
-			n, ok := choice(s)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, n)
-		}
-		return out, true
-	case "boolean":
-		switch x := v.(type) {
-		case bool:
-			return x, true
-		case string:
-			b, err := strconv.ParseBool(x)
-			return b, err == nil
-		}
-		return nil, false
-	case "numeric":
-		switch x := v.(type) {
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64), true
-		case string:
-			_, err := strconv.ParseFloat(x, 64)
-			return x, err == nil
-		}
-		return nil, false
-	case "simple-text", "rich-text", "email", "url", "date", "time":
-		if s, ok := v.(string); ok {
-			return s, true
-		}
-		if f, ok := v.(float64); ok {
-			return strconv.FormatFloat(f, 'f', -1, 64), true
-		}
-		return nil, false
-	}
-	return v, true
 }
 
 const cfTTL = 5 * time.Minute
@@ -231,6 +110,8 @@ func parseDef(m map[string]any) cfDef {
 		}
 	}
 	if p, ok := m["parameters"].(map[string]any); ok {
+		d.Currency, _ = p["currency"].(string)
+		d.Unit, _ = p["unit"].(string)
 		if items, ok := p["items"].([]any); ok {
 			for _, it := range items {
 				im, _ := it.(map[string]any)
@@ -272,6 +153,11 @@ func (c *Client) Describe(ctx context.Context, objName string) ([]connectors.Fie
 	for _, f := range o.fields {
 		out = append(out, connectors.Field{Name: f.name, Label: f.label, Type: f.typ, Required: f.required, Options: f.options})
 	}
+	if !o.isCompany() {
+		for _, c := range consentChannels {
+			out = append(out, connectors.Field{Name: c.field, Label: c.label, Type: "boolean"})
+		}
+	}
 	for _, d := range defs {
 		f := connectors.Field{Name: d.fieldName(), Label: d.Name, Type: d.Type, Required: d.Req}
 		for _, it := range d.Items {
@@ -284,11 +170,14 @@ func (c *Client) Describe(ctx context.Context, objName string) ([]connectors.Fie
 
 // ---- writing ----
 
-// writeBody maps a record's fields to the API write shape. Unknown fields are refused.
-func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []cfDef) (map[string]any, []map[string]any, *connectors.Error) {
-	body := map[string]any{}
-	var cfs []map[string]any
+// writeBody maps a record's fields to the API write shape. Unknown fields are refused, and so
+// are custom-field values that do not fit their type and empty mandatory custom fields (on
+// create, a mandatory custom field must be given). consent maps the channels of the contact's
+// unsubscribed.* fields to their value (true: unsubscribed).
+func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []cfDef) (body map[string]any, cfs []map[string]any, consent map[string]bool, _ *connectors.Error) {
+	body = map[string]any{}
 	bad := map[string]string{}
+	given := map[int]bool{}
 	for name, v := range r.Fields {
 		if strings.HasPrefix(name, "cf.") {
 			var d *cfDef
@@ -301,12 +190,40 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 				bad[name] = "unknown custom field"
 				continue
 			}
-			val, ok := d.toAPI(v)
-			if !ok {
-				bad[name] = fmt.Sprintf("value does not fit a %s field", d.Type)
+			given[d.ID] = true
+			val, reason := d.toAPI(v)
+			if reason != "" {
+				bad[d.fieldName()] = fmt.Sprintf("%s: value does not fit a %s field", reason, d.Type)
+				continue
+			}
+			if val == nil && d.Req {
+				bad[d.fieldName()] = "required (mandatory custom field)"
 				continue
 			}
 			cfs = append(cfs, map[string]any{"id": d.ID, "value": val})
+			continue
+		}
+		if ch := consentChannel(name); ch != "" && !o.isCompany() {
+			var b bool
+			switch x := v.(type) {
+			case nil:
+				continue // unknown: the channel is left as it is
+			case bool:
+				b = x
+			case string:
+				var err error
+				if b, err = strconv.ParseBool(strings.TrimSpace(x)); err != nil {
+					bad[name] = "not a boolean"
+					continue
+				}
+			default:
+				bad[name] = "not a boolean"
+				continue
+			}
+			if consent == nil {
+				consent = map[string]bool{}
+			}
+			consent[ch] = b
 			continue
 		}
 		if !o.has(name) {
@@ -358,10 +275,38 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 	if create && o.isCompany() && body["type"] == nil {
 		body["type"] = c.cfg.CompanyType
 	}
-	if len(bad) > 0 {
-		return nil, nil, invalidErr("write "+o.name, bad)
+	if create {
+		for _, d := range defs {
+			if d.Req && !given[d.ID] {
+				bad[d.fieldName()] = "required (mandatory custom field)"
+			}
+		}
 	}
-	return body, cfs, nil
+	if len(bad) > 0 {
+		return nil, nil, nil, invalidErr("write "+o.name, bad)
+	}
+	return body, cfs, consent, nil
+}
+
+// renameCFErrors names refused custom fields as the connector does (cf.<code>), not by id.
+func renameCFErrors(err error, defs []cfDef) error {
+	e, ok := err.(*connectors.Error)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	fields := map[string]string{}
+	for f, reason := range e.Fields {
+		if n, err := strconv.Atoi(strings.TrimPrefix(f, "cf.")); err == nil && strings.HasPrefix(f, "cf.") {
+			if d := findDef(defs, n); d != nil {
+				f = d.fieldName()
+			}
+		}
+		fields[f] = reason
+	}
+	cp := *e
+	cp.Fields = fields
+	cp.Message = "refused field(s): " + strings.Join(keys(fields), ", ")
+	return &cp
 }
 
 func invalidErr(op string, bad map[string]string) *connectors.Error {
@@ -418,11 +363,27 @@ func finish(results []connectors.Result, errs []error) ([]connectors.Result, err
 }
 
 func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result) error {
-	body, cfs, bad := c.writeBody(o, r, create, defs)
+	body, cfs, consent, bad := c.writeBody(o, r, create, defs)
 	if bad != nil {
 		return bad
 	}
 	id := r.ID
+	if consent != nil {
+		// marketing_campaigns_subscriptions is written whole: read it, change the given
+		// channels, write it back. A new contact starts from Sellsy's default (no channel).
+		var current []any
+		if !create {
+			if _, err := strconv.Atoi(id); err != nil || id == "" {
+				return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT " + o.path + "/{id}", Message: "not a Sellsy id"}
+			}
+			var cur map[string]any
+			if _, err := c.do(ctx, call{method: "GET", path: o.path + "/" + id, op: "GET " + o.path + "/{id}"}, &cur); err != nil {
+				return err
+			}
+			current, _ = cur["marketing_campaigns_subscriptions"].([]any)
+		}
+		body["marketing_campaigns_subscriptions"] = applyConsent(current, consent)
+	}
 	if create {
 		var out map[string]any
 		if _, err := c.do(ctx, call{method: "POST", path: o.path, op: "POST " + o.path, body: body}, &out); err != nil {
@@ -443,7 +404,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	}
 	if len(cfs) > 0 {
 		if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id + "/custom-fields", op: "PUT " + o.path + "/{id}/custom-fields", body: cfs}, nil); err != nil {
-			return err
+			return renameCFErrors(err, defs)
 		}
 	}
 	if o.isCompany() {

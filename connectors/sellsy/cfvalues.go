@@ -1,0 +1,411 @@
+package sellsy
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Custom-field values. Read shapes (reference §1.9, spec CompaniesGetCustomFieldsListResponse)
+// and the connector's normalised forms:
+//
+//	simple-text, rich-text, email, url  "…"                         → string
+//	time                                "HH:MM"                     → string "HH:MM"
+//	date                                "YYYY-MM-DD"                → string "YYYY-MM-DD"
+//	numeric                             "15.2" (a string)           → float64
+//	amount                              {amount:"15.2",currency}    → float64 (the amount)
+//	numeric-with-unit                   {number:"15.2",unit_id}     → float64 (the number)
+//	boolean                             bool                        → bool
+//	select, radio                       choice id                   → string (the choice label)
+//	checkbox                            [choice id]                 → []string (choice labels)
+//	company-individual                  [{type,id}] (write: [id])   → []string (ids)
+//	contact, staff, item                [id]                        → []string (ids)
+//
+// Unset values (null, "", []) are nil.
+
+// units lists numeric-with-unit units in the order whose position+1 is taken as unit_id.
+// Sellsy documents the unit names of a definition (parameters.unit) but not the ids its
+// values carry; this numbering is the simulator's and is UNCONFIRMED against the real API.
+var units = []string{"unit", "package", "m2", "m3", "ton", "kg", "g", "metres", "days", "hour", "minutes"}
+
+func unitID(unit string) int {
+	for i, u := range units {
+		if u == unit {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func (d *cfDef) label(id any) any {
+	n, ok := id.(float64)
+	if !ok {
+		return normalise(id)
+	}
+	s := strconv.Itoa(int(n))
+	for _, it := range d.Items {
+		if it.Value == s {
+			return it.Label
+		}
+	}
+	return s
+}
+
+func isEntity(typ string) bool {
+	return typ == "company-individual" || typ == "contact" || typ == "staff" || typ == "item"
+}
+
+// fromAPI normalises a custom-field value read from Sellsy.
+func (d *cfDef) fromAPI(v any) any {
+	if v == nil {
+		return nil
+	}
+	num := func(x any) any {
+		switch n := x.(type) {
+		case float64:
+			return n
+		case string:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(n), 64); err == nil {
+				return f
+			}
+		}
+		return nil
+	}
+	switch d.Type {
+	case "radio", "select":
+		return d.label(v)
+	case "checkbox":
+		arr, _ := v.([]any)
+		if len(arr) == 0 {
+			return nil
+		}
+		out := make([]string, 0, len(arr))
+		for _, x := range arr {
+			out = append(out, fmt.Sprint(d.label(x)))
+		}
+		return out
+	case "numeric":
+		return num(v)
+	case "amount":
+		if m, ok := v.(map[string]any); ok {
+			return num(m["amount"])
+		}
+		return nil
+	case "numeric-with-unit":
+		if m, ok := v.(map[string]any); ok {
+			return num(m["number"])
+		}
+		return nil
+	case "time":
+		if s, ok := v.(string); ok && len(s) > 5 {
+			return s[:5] // HH:MM:SS → HH:MM
+		}
+	case "date":
+		if s, ok := v.(string); ok && len(s) > 10 {
+			return s[:10]
+		}
+	}
+	if isEntity(d.Type) {
+		arr, _ := v.([]any)
+		var out []string
+		for _, x := range arr {
+			if m, ok := x.(map[string]any); ok { // company-individual: {type, id}
+				x = m["id"]
+			}
+			if id := idString(x); id != "" {
+				out = append(out, id)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return normalise(v)
+}
+
+var (
+	cfEmailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	cfTimeRE  = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$`)
+)
+
+// toAPI converts a normalised value to the API write shape. reason is set when the value does
+// not fit the field; a nil result clears the value.
+func (d *cfDef) toAPI(v any) (out any, reason string) {
+	if v == nil {
+		return nil, ""
+	}
+	text := func() (string, bool) {
+		switch x := v.(type) {
+		case string:
+			return x, true
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), true
+		case int:
+			return strconv.Itoa(x), true
+		case int64:
+			return strconv.FormatInt(x, 10), true
+		}
+		return "", false
+	}
+	number := func() (string, string) {
+		switch x := v.(type) {
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), ""
+		case int:
+			return strconv.Itoa(x), ""
+		case int64:
+			return strconv.FormatInt(x, 10), ""
+		case string:
+			s := strings.TrimSpace(x)
+			if s == "" {
+				return "", ""
+			}
+			if _, err := strconv.ParseFloat(s, 64); err == nil {
+				return s, ""
+			}
+		}
+		return "", "not a number"
+	}
+	list := func() ([]string, bool) {
+		switch x := v.(type) {
+		case []string:
+			return x, true
+		case []any:
+			out := make([]string, 0, len(x))
+			for _, e := range x {
+				out = append(out, strings.TrimSpace(fmt.Sprint(e)))
+			}
+			return out, true
+		case string:
+			if strings.TrimSpace(x) == "" {
+				return nil, true
+			}
+			return []string{x}, true
+		case float64, int, int64:
+			return []string{fmt.Sprint(x)}, true
+		}
+		return nil, false
+	}
+	choice := func(x string) (int, bool) {
+		s := strings.TrimSpace(x)
+		for _, it := range d.Items {
+			if strings.EqualFold(it.Label, s) || it.Value == s {
+				n, err := strconv.Atoi(it.Value)
+				return n, err == nil
+			}
+		}
+		return 0, false
+	}
+	switch d.Type {
+	case "simple-text", "rich-text":
+		s, ok := text()
+		if !ok {
+			return nil, "not a text"
+		}
+		if s == "" {
+			return nil, ""
+		}
+		if d.Type == "simple-text" && len([]rune(s)) > 250 {
+			return nil, "longer than 250 characters"
+		}
+		return s, ""
+	case "email":
+		s, ok := v.(string)
+		if s = strings.TrimSpace(s); !ok || (s != "" && !cfEmailRE.MatchString(s)) {
+			return nil, "not an e-mail address"
+		}
+		if s == "" {
+			return nil, ""
+		}
+		return s, ""
+	case "url":
+		s, ok := v.(string)
+		if s = strings.TrimSpace(s); !ok {
+			return nil, "not a URL"
+		}
+		if s == "" {
+			return nil, ""
+		}
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, "not an http(s) URL"
+		}
+		return s, ""
+	case "date":
+		switch x := v.(type) {
+		case time.Time:
+			return x.Format("2006-01-02"), ""
+		case string:
+			s := strings.TrimSpace(x)
+			if s == "" {
+				return nil, ""
+			}
+			if t, err := time.Parse(time.RFC3339, s); err == nil {
+				return t.Format("2006-01-02"), ""
+			}
+			if _, err := time.Parse("2006-01-02", s); err == nil {
+				return s, ""
+			}
+		}
+		return nil, "not a date (YYYY-MM-DD)"
+	case "time":
+		s, ok := v.(string)
+		if s = strings.TrimSpace(s); ok && s == "" {
+			return nil, ""
+		}
+		if !ok || !cfTimeRE.MatchString(s) {
+			return nil, "not a time (HH:MM)"
+		}
+		return s[:5], ""
+	case "numeric", "amount", "numeric-with-unit":
+		n, why := number()
+		if why != "" {
+			return nil, why
+		}
+		if n == "" {
+			return nil, ""
+		}
+		switch d.Type {
+		case "amount":
+			cur := d.Currency
+			if cur == "" {
+				cur = "EUR"
+			}
+			return map[string]any{"amount": n, "currency": cur}, ""
+		case "numeric-with-unit":
+			u := unitID(d.Unit)
+			if u == 0 {
+				u = 1
+			}
+			return map[string]any{"number": n, "unit_id": u}, ""
+		}
+		return n, ""
+	case "boolean":
+		switch x := v.(type) {
+		case bool:
+			return x, ""
+		case string:
+			if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+				return b, ""
+			}
+		}
+		return nil, "not a boolean"
+	case "radio", "select":
+		s, ok := text()
+		if !ok {
+			return nil, "not a choice"
+		}
+		if strings.TrimSpace(s) == "" {
+			return nil, ""
+		}
+		n, ok := choice(s)
+		if !ok {
+			return nil, "not one of the choices"
+		}
+		return n, ""
+	case "checkbox":
+		l, ok := list()
+		if !ok {
+			return nil, "not a list of choices"
+		}
+		out := []int{}
+		for _, s := range l {
+			n, ok := choice(s)
+			if !ok {
+				return nil, "not one of the choices"
+			}
+			out = append(out, n)
+		}
+		if len(out) == 0 {
+			return nil, ""
+		}
+		return out, ""
+	}
+	if isEntity(d.Type) {
+		l, ok := list()
+		if !ok {
+			return nil, "not a list of Sellsy ids"
+		}
+		if len(l) == 1 && strings.Contains(l[0], ",") {
+			l = strings.Split(l[0], ",")
+		}
+		out := []int{}
+		for _, s := range l {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n <= 0 {
+				return nil, "not a list of Sellsy ids"
+			}
+			out = append(out, n)
+		}
+		if len(out) == 0 {
+			return nil, ""
+		}
+		return out, ""
+	}
+	return v, ""
+}
+
+// ---- contacts: marketing consent ----
+
+// consentChannels maps the connector's consent fields to marketing_campaigns_subscriptions
+// channels. A field is true when the channel is NOT in the list (the person does not want it).
+var consentChannels = []struct{ field, channel, label string }{
+	{"unsubscribed.email", "email", "Unsubscribed from e-mail campaigns"},
+	{"unsubscribed.sms", "sms", "Unsubscribed from SMS campaigns"},
+	{"unsubscribed.phone", "phone", "Unsubscribed from phone campaigns"},
+	{"unsubscribed.postal", "postal_mail", "Unsubscribed from postal mail campaigns"},
+}
+
+// allChannels is the spec's channel order.
+var allChannels = []string{"email", "sms", "phone", "postal_mail", "custom"}
+
+func consentChannel(field string) string {
+	for _, c := range consentChannels {
+		if c.field == field {
+			return c.channel
+		}
+	}
+	return ""
+}
+
+// consentFields sets the unsubscribed.* fields from marketing_campaigns_subscriptions.
+func consentFields(m map[string]any, fields map[string]any) {
+	arr, ok := m["marketing_campaigns_subscriptions"].([]any)
+	if !ok {
+		return
+	}
+	subscribed := map[string]bool{}
+	for _, x := range arr {
+		if s, ok := x.(string); ok {
+			subscribed[s] = true
+		}
+	}
+	for _, c := range consentChannels {
+		fields[c.field] = !subscribed[c.channel]
+	}
+}
+
+// applyConsent returns current (a marketing_campaigns_subscriptions list) with the changes
+// (channel → unsubscribed) applied, in the spec's channel order; other channels (custom) are
+// kept.
+func applyConsent(current []any, changes map[string]bool) []string {
+	set := map[string]bool{}
+	for _, x := range current {
+		if s, ok := x.(string); ok {
+			set[s] = true
+		}
+	}
+	for ch, unsub := range changes {
+		set[ch] = !unsub
+	}
+	out := []string{}
+	for _, ch := range allChannels {
+		if set[ch] {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
