@@ -51,3 +51,21 @@ objects:
 		})
 	}
 }
+
+func TestFullExampleLoads(t *testing.T) {
+	c, err := Load("examples/sellsy-mautic-full.yaml")
+	require.NoError(t, err)
+	o, ok := c.Object("contact")
+	require.True(t, ok)
+	assert.True(t, o.DeletesFrom("b"))
+	assert.False(t, o.DeletesFrom("a"))
+	var sel Field
+	for _, f := range o.Fields {
+		if f.A == "cf.cf_select" {
+			sel = f
+		}
+	}
+	assert.Equal(t, "gold", sel.Values["Or"])
+	assert.Equal(t, BToA, o.Fields[len(o.Fields)-1].Direction)
+	assert.Equal(t, DefaultReconcile, c.Schedule.Reconcile.Std())
+}

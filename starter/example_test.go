@@ -1,0 +1,41 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/sandbox"
+)
+
+// TestExamplesValidateLive checks the example connection files against the simulators, as a
+// user would with `crmsync validate --live` before starting anything.
+func TestExamplesValidateLive(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "CRMSYNC_PUSH_TOKEN": "t"} {
+		t.Setenv(k, v)
+	}
+	files, err := filepath.Glob("../config/examples/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18082", sb.MauticURL).Replace(string(data))
+			path := filepath.Join(t.TempDir(), filepath.Base(f))
+			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+			var out bytes.Buffer
+			require.NoError(t, run(context.Background(), []string{"validate", "--live", path}, &out))
+			assert.Contains(t, out.String(), "is valid")
+		})
+	}
+}
