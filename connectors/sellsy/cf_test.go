@@ -280,16 +280,20 @@ func TestConsentRoundTrip(t *testing.T) {
 	}
 
 	seeded := dumpIDs(f.sim.Dump("contacts"))[0]
-	assert.Equal(t, all(true, true, true, true), pick(get(seeded)), "seeded contacts subscribe to no channel")
+	assert.Equal(t, all(false, false, false, false), pick(get(seeded)), "seeded contacts subscribe to every channel")
+	res, err := f.c.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: seeded, Fields: map[string]any{"unsubscribed.postal": true}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, []any{"email", "sms", "phone"}, subs(seeded), "read-modify-write keeps the other channels")
 
-	res, err := f.c.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{
+	res, err = f.c.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{
 		"last_name": "Consent", "unsubscribed.email": false, "unsubscribed.sms": true, "unsubscribed.phone": "false",
 	}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
 	id := res[0].ID
 	assert.Equal(t, []any{"email", "phone"}, subs(id))
-	assert.Equal(t, all(false, true, false, true), pick(get(id)), "channels not given keep Sellsy's default (not subscribed)")
+	assert.Equal(t, all(false, true, false, true), pick(get(id)), "channels not given are not subscribed (no consent recorded)")
 
 	steps := []struct {
 		name   string

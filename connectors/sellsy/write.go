@@ -370,7 +370,8 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	id := r.ID
 	if consent != nil {
 		// marketing_campaigns_subscriptions is written whole: read it, change the given
-		// channels, write it back. A new contact starts from Sellsy's default (no channel).
+		// channels, write it back. On a new contact, channels not given are not subscribed
+		// (no consent recorded).
 		var current []any
 		if !create {
 			if _, err := strconv.Atoi(id); err != nil || id == "" {

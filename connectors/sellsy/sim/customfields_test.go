@@ -225,8 +225,10 @@ func TestMarketingCampaignsSubscriptions(t *testing.T) {
 	e.sim.SeedPeople(0, 1)
 	ct := int(e.sim.Dump("contacts")[0]["id"].(float64))
 	r := e.call("GET", fmt.Sprintf("/v2/contacts/%d", ct), nil, true)
-	assert.Equal(t, []any{}, r.body["marketing_campaigns_subscriptions"], "seeded contacts subscribe to nothing")
+	assert.Equal(t, []any{"email", "sms", "phone", "postal_mail"}, r.body["marketing_campaigns_subscriptions"], "seeded contacts")
 
+	r = e.call("POST", "/v2/contacts", map[string]any{"last_name": "Sans"}, true)
+	assert.Equal(t, []any{}, r.body["marketing_campaigns_subscriptions"], "created without the key: no channel")
 	r = e.call("POST", "/v2/contacts", map[string]any{"last_name": "Abonné", "marketing_campaigns_subscriptions": []string{"sms", "email"}}, true)
 	require.Equal(t, 201, r.status, string(r.raw))
 	assert.Equal(t, []any{"email", "sms"}, r.body["marketing_campaigns_subscriptions"], "canonical order")

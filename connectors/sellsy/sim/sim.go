@@ -210,8 +210,14 @@ func (s *Server) Dump(object string) []map[string]any {
 	return out
 }
 
-// SeedPeople creates people first..first+n-1 (simkit.PersonAt) as contacts, their companies
-// (simkit.CompanyAt(CompanyOf(i)), created once, type prospect) and the contact⇄company link.
+// seededSubscriptions is the marketing_campaigns_subscriptions of seeded contacts: every
+// channel but custom (a base that accepts marketing). Contacts created through the API
+// without the key subscribe to nothing.
+var seededSubscriptions = []string{"email", "sms", "phone", "postal_mail"}
+
+// SeedPeople creates people first..first+n-1 (simkit.PersonAt) as contacts (subscribed to
+// e-mail, SMS, phone and postal campaigns), their companies (simkit.CompanyAt(CompanyOf(i)),
+// created once, type prospect) and the contact⇄company link.
 // A person or company already seeded is not created again.
 func (s *Server) SeedPeople(first, n int) {
 	s.mu.Lock()
@@ -241,6 +247,7 @@ func (s *Server) SeedPeople(first, n int) {
 				"first_name": p.FirstName, "last_name": p.LastName, "email": p.Email,
 				"phone_number": p.Phone, "position": p.Position, "note": "",
 			},
+			Subs:    seededSubscriptions,
 			Created: now, Updated: now,
 		}
 		s.contacts.add(r)
