@@ -169,6 +169,7 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 		for _, ch := range DNCChannels {
 			out = append(out, connectors.Field{Name: DNCPrefix + ch, Label: "Do not contact (" + ch + ")", Type: "boolean"})
 		}
+		out = append(out, connectors.Field{Name: FieldBounced, Label: "E-mail bounced (NPAI)", Type: "boolean", ReadOnly: true})
 	}
 	return out, nil
 }
@@ -373,9 +374,13 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 			for _, ch := range DNCChannels {
 				r.Fields[DNCPrefix+ch] = false
 			}
+			r.Fields[FieldBounced] = false
 			for _, d := range e.DoNotContact {
 				if _, known := r.Fields[DNCPrefix+d.Channel]; known && fmt.Sprint(d.Reason) != "0" {
 					r.Fields[DNCPrefix+d.Channel] = true
+				}
+				if d.Channel == "email" && fmt.Sprint(d.Reason) == fmt.Sprint(reasonBounced) {
+					r.Fields[FieldBounced] = true
 				}
 			}
 			if name, _ := e.Fields.All["company"].(string); strings.TrimSpace(name) != "" {

@@ -21,8 +21,8 @@ func writeBody(object string, r connectors.Record, withID bool) (map[string]any,
 	body := map[string]any{}
 	blank := false
 	for k, v := range r.Fields {
-		if k == "id" || strings.HasPrefix(k, DNCPrefix) {
-			continue // dnc.* travel through the do-not-contact routes
+		if k == "id" || k == FieldBounced || strings.HasPrefix(k, DNCPrefix) {
+			continue // dnc.* travel through the do-not-contact routes; bounced is Mautic's to set
 		}
 		switch x := v.(type) {
 		case bool:
@@ -249,6 +249,13 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 // DNCPrefix starts the contact's do-not-contact fields: "dnc.email", "dnc.sms", "dnc.phone",
 // "dnc.postal", true when the contact must not be contacted on that channel.
 const DNCPrefix = "dnc."
+
+// FieldBounced is true when the contact's e-mail bounced (a do-not-contact entry on the email
+// channel with reason 2): the NPAI flag other systems keep. Read-only.
+const FieldBounced = "bounced"
+
+// reasonBounced is Mautic's do-not-contact reason for a bounce.
+const reasonBounced = 2
 
 // DNCChannels are the channels exposed as dnc.* fields.
 var DNCChannels = []string{"email", "sms", "phone", "postal"}
