@@ -260,7 +260,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	if err != nil {
 		return c, err
 	}
-	byKey, err := p.findByKey(ctx, keys)
+	byKey, dupsByKey, err := p.findByKey(ctx, keys)
 	if err != nil {
 		return c, err
 	}
@@ -307,6 +307,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 				}
 				claimed[y.ID] = true
 				it.y = &y
+				if dups := dupsByKey[key]; len(dups) > 0 {
+					if err := p.reportDuplicates(ctx, &c, it.x, y, dups); err != nil {
+						return c, err
+					}
+				}
 			}
 		}
 		var snapshot map[string]any
@@ -472,23 +477,51 @@ func (p *pass) getByID(ctx context.Context, ids []string) (map[string]connectors
 
 // findByKey looks the unpaired records up on side y by their match key. When several records
 // of y share a key, the oldest (lowest id order as returned first) is kept.
-func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connectors.Record, error) {
+func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connectors.Record, map[string][]connectors.Record, error) {
 	out := make(map[string]connectors.Record, len(keys))
+	var dups map[string][]connectors.Record
 	if len(keys) == 0 {
-		return out, nil
+		return out, dups, nil
 	}
 	field := p.side.Other().MatchField(p.obj.Match)
 	recs, err := p.y.FindByKey(ctx, p.objY, field, keys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range recs {
 		k := engine.MatchKey(r.Fields[field])
-		if _, seen := out[k]; !seen && k != "" {
-			out[k] = r
+		if k == "" {
+			continue
+		}
+		if _, seen := out[k]; seen {
+			if dups == nil {
+				dups = map[string][]connectors.Record{}
+			}
+			dups[k] = append(dups[k], r)
+			continue
+		}
+		out[k] = r
+	}
+	return out, dups, nil
+}
+
+// reportDuplicates quarantines, with a reason naming them all, the records of side y that
+// share a match key with the one kept: exactly one record is updated, never silently.
+func (p *pass) reportDuplicates(ctx context.Context, c *Counts, x connectors.Record, kept connectors.Record, dups []connectors.Record) error {
+	field := p.side.Other().MatchField(p.obj.Match)
+	ids := make([]string, len(dups))
+	for i, d := range dups {
+		ids[i] = d.ID
+	}
+	for _, d := range dups {
+		c.Quarantined++
+		reason := fmt.Sprintf("duplicate %s: %s records %s and %s share it; only %s is kept in step with %s record %s",
+			field, p.y.System(), kept.ID, strings.Join(ids, ", "), kept.ID, p.x.System(), x.ID)
+		if err := p.quarantine(ctx, store.Side(p.side.Other()), d, reason); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // quarantine keeps a refused record, with its reason, where `crmsync status` and the

@@ -207,3 +207,35 @@ func TestRecordWithoutKeyIsQuarantinedWithItsReason(t *testing.T) {
 	assert.Equal(t, res[0].ID, q[0].RecordID)
 	assert.Contains(t, q[0].Reason, "has no email")
 }
+
+// Two records of the other side share the e-mail of an unpaired record: exactly one is
+// paired and updated, and the other is reported in quarantine with a reason naming both.
+func TestDuplicatesOnTheOtherSideAreReported(t *testing.T) {
+	h := newHarness(t, "both")
+	email := simkit.PersonAt(25).Email // on Automation only
+	res, err := h.sellsy.Create(h.ctx, connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"email": email, "last_name": "Premier"}},
+		{Fields: map[string]any{"email": email, "last_name": "Second"}},
+	})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.NoError(t, res[1].Err)
+
+	kept, dup := res[0].ID, res[1].ID // Sellsy lists by id: the lower is the one kept
+	if dup < kept {
+		kept, dup = dup, kept
+	}
+	c := h.pass("contact", "b", ModeImport)
+	assert.Equal(t, 1, c.Quarantined, "%+v", c)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, store.SideA, q[0].Side)
+	assert.Equal(t, dup, q[0].RecordID)
+	assert.Contains(t, q[0].Reason, "duplicate email: sellsy records "+kept+" and "+dup+" share it; only "+kept+" is kept in step")
+
+	pairs, err := h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{kept, dup})
+	require.NoError(t, err)
+	assert.Len(t, pairs, 1)
+	assert.Contains(t, pairs, kept)
+}
