@@ -6,9 +6,11 @@ package activities
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
@@ -23,6 +25,7 @@ type Connections struct {
 
 	mu          sync.Mutex
 	conns       map[string]*config.Connection
+	modTimes    map[string]time.Time // of each connection's file when it was loaded
 	open        map[string][2]connectors.Connector
 	fieldCodecs map[string]*fieldCodecs
 }
@@ -30,13 +33,19 @@ type Connections struct {
 // NewConnections holds the given connections.
 func NewConnections(conns []*config.Connection) *Connections {
 	m := make(map[string]*config.Connection, len(conns))
+	mod := make(map[string]time.Time, len(conns))
 	for _, c := range conns {
 		m[c.Name] = c
+		if fi, err := os.Stat(c.File); err == nil {
+			mod[c.Name] = fi.ModTime()
+		}
 	}
-	return &Connections{conns: m, open: map[string][2]connectors.Connector{}}
+	return &Connections{conns: m, modTimes: mod, open: map[string][2]connectors.Connector{}}
 }
 
-// Config returns a connection's file.
+// Config returns a connection's file. A file changed on disk is loaded again (a new
+// interval, a new mapping apply to a running connection); a file that no longer validates is
+// a configuration error, which pauses the connection with the message.
 func (cs *Connections) Config(name string) (*config.Connection, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -45,7 +54,25 @@ func (cs *Connections) Config(name string) (*config.Connection, error) {
 		return nil, &connectors.Error{Kind: connectors.KindConfig, System: "crmsync", Op: "connection " + name,
 			Message: fmt.Sprintf("no connection file of this worker is named %q (loaded: %s)", name, strings.Join(cs.namesLocked(), ", "))}
 	}
-	return c, nil
+	fi, err := os.Stat(c.File)
+	if err != nil || fi.ModTime().Equal(cs.modTimes[name]) {
+		return c, nil // unchanged (or gone: keep what was loaded)
+	}
+	fresh, err := config.Load(c.File)
+	if err != nil {
+		return nil, configError(err)
+	}
+	if fresh.Name != name {
+		return nil, configError(fmt.Errorf("%s: name changed from %q to %q: a connection cannot be renamed while its workflows run", c.File, name, fresh.Name))
+	}
+	cs.conns[name], cs.modTimes[name] = fresh, fi.ModTime()
+	delete(cs.open, name) // settings may have changed: connectors are built again
+	for key := range cs.fieldCodecs {
+		if strings.HasPrefix(key, name+"/") {
+			delete(cs.fieldCodecs, key)
+		}
+	}
+	return fresh, nil
 }
 
 // Connectors returns the connectors of both sides of a connection.
@@ -86,5 +113,5 @@ func (cs *Connections) namesLocked() []string {
 }
 
 func configError(err error) error {
-	return &connectors.Error{Kind: connectors.KindConfig, System: "crmsync", Op: "open connector", Message: err.Error()}
+	return &connectors.Error{Kind: connectors.KindConfig, System: "crmsync", Op: "connection", Message: err.Error()}
 }
