@@ -20,7 +20,7 @@ func TestExamplesValidateLive(t *testing.T) {
 	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "CRMSYNC_PUSH_TOKEN": "t"} {
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t"} {
 		t.Setenv(k, v)
 	}
 	files, err := filepath.Glob("../config/examples/*.yaml")
