@@ -1,0 +1,364 @@
+// Package weavy is the connector for Divalto weavy's REST "Data" API, for the Divalto weavy ⇄
+// Webmecanik Automation pair.
+//
+// Objects:
+//   - "company" is the weavy table "Client" (entity customer); ids are customer codes.
+//   - "contact" is virtual: it unites "Client / Contact" (customercontact, ids "c:<code>") and
+//     "Marketing / Entrant" (marketinginbound, ids "e:<code>"), because the pair updates the
+//     weavy contact that has an Automation contact's e-mail and otherwise creates an entrant.
+//     Listings page through customercontact then marketinginbound; FindByKey returns contacts
+//     before entrants; Create makes entrants; Get and Update route by the id's prefix.
+//     Contacts carry Links["company"] = their customer code (customer_ID); entrants have none.
+//   - Deletes are refused: the pair never propagates them.
+//
+// Auth: POST /v1/Authenticate once, the bearer token is reused and renewed before its
+// expiresIn runs out (and once on a 401); one login at a time.
+//
+// Paging: Select takes an offset and answers pages of a size the API does not announce, so
+// the first page's length is taken as the page size and a shorter page (or an empty one) ends
+// the listing. Since becomes a filter srvDateUTC GreaterThan Since-1s (second resolution).
+//
+// Values: text, foreign keys and select → string; int and decimal → float64; boolean → bool;
+// datetime → "YYYY-MM-DD HH:MM:SS" as the payloads give them (the "T" form is read too); empty
+// → nil. Date-times written in RFC 3339 are sent as "YYYY-MM-DDTHH:MM:SS" (UTC), the
+// documented input form.
+//
+// Errors: a right switched off in the studio (403) is a KindConfig error naming the table and
+// the studio column (API lecture, API ajout, API MAJ); 401 after one renewal is KindConfig;
+// 429 is KindRateLimited (Retry-After, else 1s); 5xx and transport failures are retryable; a
+// 400 on a write fails that record only (KindInvalid naming the field).
+package weavy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// System is the name of this connector.
+const System = "weavy"
+
+// Entity names of the weavy REST Data API.
+const (
+	EntityCustomer        = "customer"
+	EntityCustomerContact = "customercontact"
+	EntityEntrant         = "marketinginbound"
+)
+
+// Id prefixes of the virtual "contact" object.
+const (
+	PrefixContact = "c:"
+	PrefixEntrant = "e:"
+)
+
+// Concurrency bounds parallel single-record calls (Get, Create, Update).
+const Concurrency = 8
+
+// FindChunk is how many values one equal filter carries.
+const FindChunk = 50
+
+// tableLabel is the table name the weavy studio shows.
+var tableLabel = map[string]string{
+	EntityCustomer:        "Client",
+	EntityCustomerContact: "Client / Contact",
+	EntityEntrant:         "Marketing / Entrant",
+}
+
+// Rights, by the studio column that switches them on.
+const (
+	rightRead   = "API lecture"
+	rightInsert = "API ajout"
+	rightUpdate = "API MAJ"
+)
+
+// Config configures a Client.
+type Config struct {
+	BaseURL           string // e.g. https://api.weavy.divalto.com
+	Project           string // project (company) code
+	UserName          string
+	Password          string
+	RequestsPerSecond float64 // client-side limiter; 0 → 10
+	HTTPClient        *http.Client
+}
+
+// Client talks to one weavy project. It implements connectors.Connector.
+type Client struct {
+	http     *resty.Client
+	limiter  *rate.Limiter
+	project  string
+	user     string
+	password string
+	now      func() time.Time
+
+	login chan struct{} // one login at a time
+	tmu   sync.Mutex
+	token string
+	exp   time.Time
+
+	dmu   sync.Mutex
+	dicts map[string][]dictField
+}
+
+var _ connectors.Connector = (*Client)(nil)
+
+// New returns a client for the project c.Project at c.BaseURL.
+func New(c Config) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgErr("config", "base_url must be an http(s) URL")
+	}
+	if strings.TrimSpace(c.Project) == "" || strings.ContainsAny(c.Project, "/?#") {
+		return nil, cfgErr("config", "project (the weavy project code) is required")
+	}
+	if c.UserName == "" || c.Password == "" {
+		return nil, cfgErr("config", "user name and password are required")
+	}
+	rps := c.RequestsPerSecond
+	if rps <= 0 {
+		rps = 10
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	rc := resty.NewWithClient(hc).SetBaseURL(base).SetHeader("Accept", "application/json").SetDisableWarn(true)
+	return &Client{
+		http: rc, limiter: rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
+		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, now: time.Now,
+		login: make(chan struct{}, 1), dicts: map[string][]dictField{},
+	}, nil
+}
+
+// System returns "weavy".
+func (c *Client) System() string { return System }
+
+func cfgErr(op, msg string) *connectors.Error {
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Message: msg}
+}
+
+// rightsError is the KindConfig error of a right switched off in the studio.
+func rightsError(op, entity, right string, status int) *connectors.Error {
+	e := cfgErr(op, fmt.Sprintf("weavy: the %s right is off for the table %s: switch it on in the weavy studio", right, tableLabel[entity]))
+	e.Status = status
+	return e
+}
+
+// ---- token ----------------------------------------------------------------------------------
+
+// currentToken returns a token valid for a while yet, logging in when there is none.
+func (c *Client) currentToken(ctx context.Context) (string, error) {
+	if t := c.validToken(); t != "" {
+		return t, nil
+	}
+	select {
+	case c.login <- struct{}{}:
+	case <-ctx.Done():
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "POST /v1/Authenticate", Message: ctx.Err().Error()}
+	}
+	defer func() { <-c.login }()
+	if t := c.validToken(); t != "" { // another caller logged in meanwhile
+		return t, nil
+	}
+	return c.authenticate(ctx)
+}
+
+func (c *Client) validToken() string {
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	if c.token != "" && c.now().Before(c.exp) {
+		return c.token
+	}
+	return ""
+}
+
+// dropToken forgets tok if it is still the current token (after a 401).
+func (c *Client) dropToken(tok string) {
+	c.tmu.Lock()
+	if c.token == tok {
+		c.token = ""
+	}
+	c.tmu.Unlock()
+}
+
+func (c *Client) authenticate(ctx context.Context) (string, error) {
+	const op = "POST /v1/Authenticate"
+	if err := c.limiter.Wait(ctx); err != nil {
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + ctxReason(ctx, err)}
+	}
+	start := c.now()
+	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
+		SetBody(map[string]string{"scope": "API", "projectCode": c.project, "userName": c.user, "password": c.password}).
+		Post("/v1/Authenticate")
+	if err != nil {
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+	}
+	if st := resp.StatusCode(); st != http.StatusOK {
+		e := c.statusError(op, st, resp)
+		if st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusBadRequest {
+			e.Kind = connectors.KindConfig
+			e.Message = "weavy refused the user name, password or project code"
+		}
+		return "", e
+	}
+	var body struct {
+		AuthToken string  `json:"authToken"`
+		ExpiresIn float64 `json:"expiresIn"`
+	}
+	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.AuthToken == "" {
+		return "", cfgErr(op, "the answer holds no authToken; check base_url")
+	}
+	ttl := time.Duration(body.ExpiresIn * float64(time.Second))
+	if ttl <= 0 {
+		ttl = 12 * time.Hour // the documented lifetime
+	}
+	margin := min(5*time.Minute, ttl/10) // renew before expiry
+	c.tmu.Lock()
+	c.token, c.exp = body.AuthToken, start.Add(ttl-margin)
+	c.tmu.Unlock()
+	return body.AuthToken, nil
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+// call describes one API request.
+type call struct {
+	method, path string
+	op           string // route without codes or values
+	entity       string // for rights errors
+	right        string
+	body         any
+}
+
+// do sends one request with the bearer token, renewing the token once on a 401, and returns
+// the body of a 2xx answer or a classified *Error (rights → KindConfig naming the table).
+func (c *Client) do(ctx context.Context, k call) ([]byte, int, error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.currentToken(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + ctxReason(ctx, err)}
+		}
+		req := c.http.R().SetContext(ctx).SetAuthToken(tok)
+		if k.body != nil {
+			req.SetHeader("Content-Type", "application/json").SetBody(k.body)
+		}
+		resp, err := req.Execute(k.method, k.path)
+		if err != nil {
+			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(transportReason(ctx, err))}
+		}
+		st := resp.StatusCode()
+		switch {
+		case st >= 200 && st < 300:
+			return resp.Body(), st, nil
+		case st == http.StatusUnauthorized && attempt == 0:
+			c.dropToken(tok)
+			continue
+		case st == http.StatusUnauthorized:
+			e := c.statusError(k.op, st, resp)
+			e.Message = "weavy refused a freshly renewed token; check the API user's rights"
+			return nil, st, e
+		case st == http.StatusForbidden && k.entity != "":
+			return nil, st, rightsError(k.op, k.entity, k.right, st)
+		}
+		return nil, st, c.statusError(k.op, st, resp)
+	}
+}
+
+// apiError is the error body (its shape is undocumented: the simulator's
+// {"errorCode","message","fieldName"} and ASP.NET's {"Message"} are read).
+type apiError struct {
+	ErrorCode string `json:"errorCode"`
+	Message   string `json:"message"` // matches "Message" too
+	FieldName string `json:"fieldName"`
+}
+
+func (c *Client) statusError(op string, st int, resp *resty.Response) *connectors.Error {
+	e := &connectors.Error{Kind: connectors.ClassifyStatus(st), System: System, Op: op, Status: st}
+	var b apiError
+	_ = json.Unmarshal(resp.Body(), &b)
+	e.Message = c.scrub(b.Message)
+	if e.Message == "" {
+		e.Message = http.StatusText(st)
+	}
+	if b.FieldName != "" && e.Kind == connectors.KindInvalid {
+		e.Fields = map[string]string{b.FieldName: e.Message}
+	}
+	if e.Kind == connectors.KindRateLimited {
+		e.RetryAfter = retryAfter(resp.Header().Get("Retry-After"), c.now())
+	}
+	return e
+}
+
+// retryAfter reads Retry-After (seconds or HTTP date), else 1s.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return max(time.Duration(n)*time.Second, time.Second)
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return time.Second
+}
+
+func ctxReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	return err.Error()
+}
+
+// transportReason describes a failed round trip without the URL.
+func transportReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
+
+// scrub removes e-mail addresses and the password from a message and bounds its length.
+func (c *Client) scrub(s string) string {
+	if c.password != "" {
+		s = strings.ReplaceAll(s, c.password, "***")
+	}
+	s = emailLike.ReplaceAllString(s, "<email>")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func (c *Client) dataPath(parts ...string) string {
+	p := "/v1/Data/" + url.PathEscape(c.project)
+	for _, s := range parts {
+		p += "/" + url.PathEscape(s)
+	}
+	return p
+}

@@ -1,0 +1,201 @@
+package weavy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// newCode returns a code for a created record: the Data API lets the caller choose the
+// {entity}_ID, which keeps a create independent of the (undocumented) answer body.
+func newCode() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "CRMSYNC-" + strings.ToUpper(hex.EncodeToString(b))
+}
+
+// writeValue converts a connector value to the API's representation.
+func writeValue(typ string, v any) any {
+	switch x := v.(type) {
+	case []string:
+		if len(x) == 0 {
+			return nil
+		}
+		return strings.Join(x, "|")
+	case string:
+		if t, _ := fieldType(typ); t == "datetime" {
+			if d, err := time.Parse(time.RFC3339, x); err == nil {
+				return d.UTC().Format("2006-01-02T15:04:05")
+			}
+			if d, err := time.Parse(time.DateOnly, x); err == nil {
+				return d.Format("2006-01-02T15:04:05")
+			}
+		}
+		return x
+	}
+	return v
+}
+
+// writeBody builds the body of a POST or PUT. For the virtual "contact" object, fields the
+// target entity does not have (an entrant's companyName on a contact, say) are left out;
+// for "company" they are sent and the API refuses them by name.
+func writeBody(object, entity, code string, types map[string]string, r connectors.Record) map[string]any {
+	body := map[string]any{entity + "_ID": code}
+	for k, v := range r.Fields {
+		name, ok := fieldName(types, k)
+		if !ok {
+			if object == connectors.ObjectContact {
+				continue
+			}
+			name = k
+		}
+		if hidden(entity, name) {
+			continue
+		}
+		body[name] = writeValue(types[name], v)
+	}
+	if entity == EntityCustomerContact {
+		if id := r.Links[connectors.ObjectCompany]; id != "" {
+			body["customer_ID"] = id
+		}
+	}
+	return body
+}
+
+// recordErr is the per-record error of a refused write.
+func recordErr(err error, notFound bool) (*connectors.Error, bool) {
+	var e *connectors.Error
+	if !errors.As(err, &e) {
+		return nil, false
+	}
+	if notFound {
+		return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: e.Op, Status: e.Status, Message: "record not found"}, true
+	}
+	if e.Kind == connectors.KindInvalid {
+		return e, true
+	}
+	return nil, false
+}
+
+// write runs one POST or PUT per record (Concurrency at a time). A refused record fails its
+// own Result; any other failure (rights, auth, quota, server) fails the call.
+func (c *Client) write(ctx context.Context, object string, records []connectors.Record, create bool) ([]connectors.Result, error) {
+	ents, err := entitiesOf(object)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]connectors.Result, len(records))
+	errs := make([]error, len(records))
+	c.parallel(len(records), func(i int) {
+		r := records[i]
+		var ent, code string
+		if create {
+			ent, code = ents[len(ents)-1], newCode() // contact creates make entrants
+		} else {
+			ent, code, err = route(object, r.ID)
+			if err != nil {
+				results[i].Err = err
+				return
+			}
+		}
+		types, err := c.types(ctx, ent)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		k := call{method: http.MethodPut, path: c.dataPath(ent, code), op: "PUT /v1/Data/" + ent, entity: ent, right: rightUpdate,
+			body: writeBody(object, ent, code, types, r)}
+		if create {
+			k.method, k.path, k.op, k.right = http.MethodPost, c.dataPath(ent), "POST /v1/Data/"+ent, rightInsert
+		}
+		b, st, err := c.do(ctx, k)
+		if err != nil {
+			if e, ok := recordErr(err, st == http.StatusNotFound && !create); ok {
+				results[i].Err = e
+				return
+			}
+			errs[i] = err
+			return
+		}
+		var raw map[string]any
+		if json.Unmarshal(b, &raw) == nil {
+			if s, ok := raw[ent+"_ID"].(string); ok && s != "" {
+				code = s
+			}
+		}
+		results[i].ID, results[i].Created = code, create
+		switch ent {
+		case EntityCustomerContact:
+			results[i].ID = PrefixContact + code
+		case EntityEntrant:
+			results[i].ID = PrefixEntrant + code
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// Create creates customers ("company") or entrants ("contact": marketinginbound; a company
+// link is not kept, entrants have no customer).
+func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	return c.write(ctx, object, records, true)
+}
+
+// Update changes the given fields of customers, contacts ("c:" ids; Links["company"] sets
+// customer_ID) or entrants ("e:" ids).
+func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	return c.write(ctx, object, records, false)
+}
+
+// Delete is refused: the weavy ⇄ Automation pair never propagates deletions.
+func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
+	return nil, cfgErr("delete", "weavy: deletions are never propagated on this pair")
+}
+
+// CheckRights probes the "API lecture" (read) right of the tables Client, Client / Contact
+// and Marketing / Entrant with a dictionary read and a Select that matches nothing, and
+// returns a KindConfig error naming every table whose read right is off. "API ajout" and
+// "API MAJ" cannot be probed without writing (a PUT may create a record), so they are
+// reported by the first create or update that needs them, with the same message shape.
+func (c *Client) CheckRights(ctx context.Context) error {
+	var msgs []string
+	var first *connectors.Error
+	for _, ent := range []string{EntityCustomer, EntityCustomerContact, EntityEntrant} {
+		c.dmu.Lock()
+		delete(c.dicts, ent)
+		c.dmu.Unlock()
+		_, err := c.dictionary(ctx, ent)
+		if err == nil {
+			_, err = c.selectPage(ctx, ent, 0, []filter{{FilterKey: "probe", FieldName: ent + "_ID", Operator: "equal", FilterValues: []string{"crmsync-rights-probe"}}})
+		}
+		if err == nil {
+			continue
+		}
+		var e *connectors.Error
+		if !errors.As(err, &e) || e.Status != http.StatusForbidden {
+			return err
+		}
+		if first == nil {
+			first = e
+		}
+		msgs = append(msgs, e.Message)
+	}
+	if first == nil {
+		return nil
+	}
+	if len(msgs) == 1 {
+		return first
+	}
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "rights", Status: http.StatusForbidden, Message: strings.Join(msgs, "; ")}
+}
