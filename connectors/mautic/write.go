@@ -121,15 +121,18 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		if err != nil {
 			return results, err
 		}
-		var resp struct {
-			StatusCodes []int           `json:"statusCodes"`
-			Errors      json.RawMessage `json:"errors"`
-		}
+		// One pass over the answer: the entities are only read for their ids, which matters
+		// when a batch of 200 full contacts comes back.
 		var top map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &top); err != nil {
 			return results, decodeErr(op, err)
 		}
-		_ = json.Unmarshal(raw, &resp)
+		var resp struct {
+			StatusCodes []int
+			Errors      json.RawMessage
+		}
+		_ = json.Unmarshal(top["statusCodes"], &resp.StatusCodes)
+		resp.Errors = top["errors"]
 		ents, err := alignedEntities(top[base], len(sent))
 		if err != nil {
 			return results, decodeErr(op, err)
@@ -191,23 +194,28 @@ func indexes(n int) []int {
 	return out
 }
 
+// entityID is the part of a written entity a batch answer is read for.
+type entityID struct {
+	ID flexID `json:"id"`
+}
+
 // alignedEntities reads a batch answer's entity collection: an array aligned with the request
 // (null for failed items), or an object keyed by request index (PHP arrays with gaps).
-func alignedEntities(raw json.RawMessage, n int) ([]*entity, error) {
-	out := make([]*entity, n)
+func alignedEntities(raw json.RawMessage, n int) ([]*entityID, error) {
+	out := make([]*entityID, n)
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || string(t) == "null" {
 		return out, nil
 	}
 	if t[0] == '[' {
-		var l []*entity
+		var l []*entityID
 		if err := json.Unmarshal(t, &l); err != nil {
 			return nil, err
 		}
 		copy(out, l)
 		return out, nil
 	}
-	var m map[string]*entity
+	var m map[string]*entityID
 	if err := json.Unmarshal(t, &m); err != nil {
 		return nil, err
 	}
