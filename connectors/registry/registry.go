@@ -43,6 +43,7 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 			RequestsPerSecond: rps,
 			CompanyType:       sys.Settings["company_type"],
 			HTTPClient:        httpClient,
+			Fields:            mappedFields(c, side),
 		})
 	case "mautic":
 		user, err := sys.Secret("username")
@@ -74,4 +75,24 @@ func floatSetting(s config.System, key string) (float64, error) {
 		return 0, fmt.Errorf("settings.%s: %q is not a positive number", key, v)
 	}
 	return f, nil
+}
+
+// mappedFields lists, per object of one side, the fields the connection maps or matches on.
+func mappedFields(c *config.Connection, side string) map[string][]string {
+	out := map[string][]string{}
+	for _, o := range c.Objects {
+		object, names := o.AObject, []string{o.Match.A}
+		if side == "b" {
+			object, names = o.BObject, []string{o.Match.B}
+		}
+		for _, f := range o.Fields {
+			if side == "b" {
+				names = append(names, f.B)
+			} else {
+				names = append(names, f.A)
+			}
+		}
+		out[object] = append(out[object], names...)
+	}
+	return out
 }

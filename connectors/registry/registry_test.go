@@ -59,3 +59,14 @@ func TestOpen(t *testing.T) {
 		})
 	}
 }
+
+func TestMappedFields(t *testing.T) {
+	c := &config.Connection{Objects: []config.Object{
+		{Name: "company", AObject: "company", BObject: "company", Match: config.FieldPair{A: "name", B: "companyname"},
+			Fields: []config.Field{{A: "name", B: "companyname"}, {A: "cf.cf_text", B: "cf_text"}}},
+		{Name: "contact", AObject: "contact", BObject: "contact", Match: config.FieldPair{A: "email", B: "email"},
+			Fields: []config.Field{{A: "cf.cf_date", B: "cf_date"}}},
+	}}
+	assert.Equal(t, map[string][]string{"company": {"name", "name", "cf.cf_text"}, "contact": {"email", "cf.cf_date"}}, mappedFields(c, "a"))
+	assert.Equal(t, map[string][]string{"company": {"companyname", "companyname", "cf_text"}, "contact": {"email", "cf_date"}}, mappedFields(c, "b"))
+}

@@ -40,6 +40,9 @@ type Config struct {
 	RequestsPerSecond      float64      // client-side limiter; 0 → 5
 	CompanyType            string       // type for created companies: prospect (default) | client | supplier
 	HTTPClient             *http.Client // optional base client
+	// Fields names, per object ("company", "contact"), the fields a connection maps; custom
+	// fields it does not name are not read. Nil reads every custom field.
+	Fields map[string][]string
 }
 
 // Client is a Sellsy connector; it implements connectors.Connector.
