@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -121,19 +122,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		if err != nil {
 			return results, err
 		}
-		// One pass over the answer: the entities are only read for their ids, which matters
-		// when a batch of 200 full contacts comes back.
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &top); err != nil {
-			return results, decodeErr(op, err)
-		}
-		var resp struct {
-			StatusCodes []int
-			Errors      json.RawMessage
-		}
-		_ = json.Unmarshal(top["statusCodes"], &resp.StatusCodes)
-		resp.Errors = top["errors"]
-		ents, err := alignedEntities(top[base], len(sent))
+		resp, ents, err := decodeBatch(raw, base, len(sent))
 		if err != nil {
 			return results, decodeErr(op, err)
 		}
@@ -192,6 +181,43 @@ func indexes(n int) []int {
 		out[i] = i
 	}
 	return out
+}
+
+// batchAnswer is a batch answer whose entities form an aligned array (the usual case).
+type batchAnswer struct {
+	Contacts    []*entityID     `json:"contacts"`
+	Companies   []*entityID     `json:"companies"`
+	StatusCodes []int           `json:"statusCodes"`
+	Errors      json.RawMessage `json:"errors"`
+}
+
+// decodeBatch reads a batch answer for the entities' ids, status codes and errors. A batch of
+// 200 full contacts is a large answer: it is decoded in one pass, skipping every field but
+// the ids, unless the entities come as an object keyed by index (PHP arrays with gaps).
+func decodeBatch(raw []byte, base string, n int) (batchAnswer, []*entityID, error) {
+	var a batchAnswer
+	err := json.Unmarshal(raw, &a)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &top); err != nil {
+			return a, nil, err
+		}
+		a = batchAnswer{Errors: top["errors"]}
+		_ = json.Unmarshal(top["statusCodes"], &a.StatusCodes)
+		ents, err := alignedEntities(top[base], n)
+		return a, ents, err
+	}
+	if err != nil {
+		return a, nil, err
+	}
+	l := a.Contacts
+	if base == "companies" {
+		l = a.Companies
+	}
+	ents := make([]*entityID, n)
+	copy(ents, l)
+	return a, ents, nil
 }
 
 // entityID is the part of a written entity a batch answer is read for.
