@@ -99,8 +99,8 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 		if create {
 			ent, code = ents[len(ents)-1], newCode() // contact creates make entrants
 		} else {
-			ent, code, err = route(object, r.ID)
-			if err != nil {
+			var err error
+			if ent, code, err = route(object, r.ID); err != nil {
 				results[i].Err = err
 				return
 			}

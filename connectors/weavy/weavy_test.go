@@ -1,0 +1,591 @@
+package weavy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
+	"github.com/crmsync/crmsync/connectors/weavy/sim"
+)
+
+const (
+	user = "api-user"
+	pass = "Pa55-w0rd-secret"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type env struct {
+	sim    *sim.Server
+	srv    *httptest.Server
+	client *Client
+	clock  *clock
+
+	mu       sync.Mutex
+	statuses map[int]int
+}
+
+func setup(t *testing.T, o sim.Options) *env {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	o.UserName, o.Password, o.Now = user, pass, clk.now
+	s := sim.New(o)
+	e := &env{sim: s, clock: clk, statuses: map[int]int{}}
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusWriter{ResponseWriter: w, status: 200}
+		s.ServeHTTP(rec, r)
+		e.mu.Lock()
+		e.statuses[rec.status]++
+		e.mu.Unlock()
+	}))
+	t.Cleanup(e.srv.Close)
+	e.client = e.newClient(t)
+	return e
+}
+
+func (e *env) newClient(t *testing.T) *Client {
+	t.Helper()
+	c, err := New(Config{BaseURL: e.srv.URL, Project: "crm", UserName: user, Password: pass, RequestsPerSecond: 10000})
+	require.NoError(t, err)
+	c.now = e.clock.now
+	return c
+}
+
+func (e *env) status(code int) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.statuses[code]
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func ids(recs []connectors.Record) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func connErr(t *testing.T, err error) *connectors.Error {
+	t.Helper()
+	var e *connectors.Error
+	require.ErrorAs(t, err, &e)
+	return e
+}
+
+func listAll(t *testing.T, c *Client, object string, since time.Time) ([]connectors.Record, int) {
+	t.Helper()
+	var out []connectors.Record
+	q := connectors.ListQuery{Since: since}
+	pages := 0
+	for {
+		p, err := c.List(context.Background(), object, q)
+		require.NoError(t, err)
+		pages++
+		out = append(out, p.Records...)
+		if !p.More {
+			return out, pages
+		}
+		require.NotEmpty(t, p.Cursor)
+		require.NotContains(t, p.Cursor, "@")
+		q.Cursor = p.Cursor
+	}
+}
+
+func TestNewConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Config
+	}{
+		{"no url", Config{Project: "crm", UserName: "u", Password: "p"}},
+		{"bad url", Config{BaseURL: "ftp://x", Project: "crm", UserName: "u", Password: "p"}},
+		{"no project", Config{BaseURL: "http://x", UserName: "u", Password: "p"}},
+		{"no password", Config{BaseURL: "http://x", Project: "crm", UserName: "u"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.c)
+			assert.Equal(t, connectors.KindConfig, connErr(t, err).Kind)
+		})
+	}
+	c, err := New(Config{BaseURL: "https://api.weavy.divalto.com/", Project: "crm", UserName: "u", Password: "p"})
+	require.NoError(t, err)
+	assert.Equal(t, "weavy", c.System())
+}
+
+func TestLogin(t *testing.T) {
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	_, err := e.client.Describe(ctx, "company")
+	require.NoError(t, err)
+	assert.Equal(t, 1, e.sim.Logins())
+
+	bad, err := New(Config{BaseURL: e.srv.URL, Project: "crm", UserName: user, Password: "wrong-" + pass})
+	require.NoError(t, err)
+	_, err = bad.Describe(ctx, "company")
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindConfig, ce.Kind)
+	assert.Equal(t, 401, ce.Status)
+	assert.NotContains(t, err.Error(), pass)
+}
+
+func TestOneLoginForConcurrentCalls(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 20)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.client.Get(context.Background(), "contact", []string{fmt.Sprintf("c:CC%07d", i)})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, e.sim.Logins())
+	assert.Equal(t, 0, e.status(401))
+}
+
+func TestTokenRenewal(t *testing.T) {
+	e := setup(t, sim.Options{TokenTTL: time.Hour})
+	e.sim.SeedPeople(0, 5)
+	ctx := context.Background()
+	get := func() {
+		recs, err := e.client.Get(ctx, "company", []string{"C0000000"})
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+	}
+	get()
+	assert.Equal(t, 1, e.sim.Logins())
+
+	// before expiry: renewed without a 401
+	e.clock.advance(57 * time.Minute)
+	get()
+	assert.Equal(t, 2, e.sim.Logins())
+	assert.Equal(t, 0, e.status(401))
+
+	// the server drops the token: one 401, one renewal, the call succeeds
+	e.sim.ExpireTokens()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() { defer wg.Done(); get() }()
+	}
+	wg.Wait()
+	assert.Equal(t, 3, e.sim.Logins())
+	assert.GreaterOrEqual(t, e.status(401), 1)
+}
+
+func TestListCompaniesPagesUntilShortPage(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 7})
+	e.sim.SeedPeople(0, 150) // 30 customers
+	recs, pages := listAll(t, e.client, "company", time.Time{})
+	require.Len(t, recs, 30)
+	assert.Equal(t, 5, pages) // 7+7+7+7 then a short page of 2
+	assert.Equal(t, 5, e.sim.Kit().Counts()["POST /v1/Data/{project}/Select"])
+	r := recs[0]
+	assert.Equal(t, "C0000000", r.ID)
+	assert.Equal(t, "10000000000010", r.Fields["siretNumber"])
+	assert.Equal(t, false, r.Fields["blocked"])
+	assert.Nil(t, r.Fields["idcrm"])
+	assert.NotContains(t, r.Fields, "srvDateUTC")
+	assert.NotContains(t, r.Fields, "customer_ID")
+	assert.Equal(t, e.clock.now(), r.UpdatedAt)
+
+	// a listing that fits in exactly full pages ends on an empty page
+	e2 := setup(t, sim.Options{PageSize: 5})
+	e2.sim.SeedPeople(0, 50) // 10 customers
+	recs, pages = listAll(t, e2.client, "company", time.Time{})
+	assert.Len(t, recs, 10)
+	assert.Equal(t, 3, pages)
+}
+
+func TestListVirtualContact(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 5})
+	e.sim.SeedPeople(0, 12)
+	e.sim.SeedEntrants(100, 5)
+	recs, _ := listAll(t, e.client, "contact", time.Time{})
+	require.Len(t, recs, 17)
+	var contacts, entrants int
+	for _, r := range recs {
+		switch {
+		case strings.HasPrefix(r.ID, "c:"):
+			contacts++
+			assert.Zero(t, entrants, "contacts come before entrants")
+			assert.NotEmpty(t, r.Links["company"])
+			assert.NotContains(t, r.Fields, "customer_ID")
+		case strings.HasPrefix(r.ID, "e:"):
+			entrants++
+			assert.Empty(t, r.Links)
+		}
+	}
+	assert.Equal(t, 12, contacts)
+	assert.Equal(t, 5, entrants)
+	assert.Equal(t, "c:CC0000000", recs[0].ID)
+	assert.Equal(t, "C0000000", recs[0].Links["company"])
+	assert.Equal(t, "C0000002", recs[11].Links["company"])
+	assert.Equal(t, "e:E0000100", recs[12].ID)
+	assert.Equal(t, "person000100@example.com", recs[12].Fields["email"])
+
+	// Since: only what changed at or after it, from both entities
+	e.clock.advance(time.Minute)
+	since := e.clock.now()
+	res, err := e.client.Update(context.Background(), "contact", []connectors.Record{
+		{ID: "c:CC0000004", Fields: map[string]any{"firstName": "Zoé"}},
+		{ID: "e:E0000102", Fields: map[string]any{"firstName": "Léo"}},
+	})
+	require.NoError(t, err)
+	for _, r := range res {
+		require.NoError(t, r.Err)
+	}
+	recs, _ = listAll(t, e.client, "contact", since)
+	assert.Equal(t, []string{"c:CC0000004", "e:E0000102"}, ids(recs))
+	assert.Equal(t, since, recs[0].UpdatedAt)
+
+	_, err = e.client.List(context.Background(), "contact", connectors.ListQuery{Cursor: "9:0:0"})
+	assert.Equal(t, connectors.KindConfig, connErr(t, err).Kind)
+}
+
+func TestGetRoutesByPrefix(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 5)
+	e.sim.SeedEntrants(0, 2)
+	recs, err := e.client.Get(context.Background(), "contact", []string{"c:CC0000001", "e:E0000001", "c:NOPE", "E0000000", "e:CC0000001"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c:CC0000001", "e:E0000001"}, ids(recs))
+	assert.Equal(t, "person000001@example.com", recs[0].Fields["email"])
+	assert.Equal(t, "person000001@example.com", recs[1].Fields["email"])
+}
+
+func TestFindByKeyContactsThenEntrants(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 2})
+	e.sim.SeedPeople(0, 10)
+	e.sim.SeedEntrants(3, 1) // person 3 is a contact and an entrant
+	ctx := context.Background()
+	// a second weavy contact with person 4's e-mail (a duplicate)
+	res, err := e.client.Update(ctx, "contact", []connectors.Record{{ID: "c:CC0000009", Fields: map[string]any{"email": "person000004@example.com"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+
+	tests := []struct {
+		name   string
+		values []string
+		want   []string
+	}{
+		{"contact and entrant", []string{"PERSON000003@example.com"}, []string{"c:CC0000003", "e:E0000003"}},
+		{"duplicates all returned", []string{"person000004@example.com"}, []string{"c:CC0000004", "c:CC0000009"}},
+		{"several", []string{"person000003@example.com", "person000004@example.com", "nobody@example.com", ""}, []string{"c:CC0000003", "c:CC0000004", "c:CC0000009", "e:E0000003"}},
+		{"none", []string{"nobody@example.com"}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := e.client.FindByKey(ctx, "contact", "email", tt.values)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, ids(recs))
+		})
+	}
+	recs, err := e.client.FindByKey(ctx, "company", "siretNumber", []string{simkit.CompanyAt(1).SIRET})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"C0000001"}, ids(recs))
+	_, err = e.client.FindByKey(ctx, "company", "nope", []string{"x"})
+	assert.Equal(t, connectors.KindConfig, connErr(t, err).Kind)
+}
+
+func TestCreateAndUpdate(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 10)
+	ctx := context.Background()
+
+	res, err := e.client.Create(ctx, "contact", []connectors.Record{
+		{Fields: map[string]any{"email": "new@example.com", "lastName": "Neuf", "npai": true, "cf_segment": "PME", "companyName": "ACME"}, Links: map[string]string{"company": "C0000000"}},
+		{Fields: map[string]any{"email": "bad@example.com", "cf_segment": "XXL"}},
+		{Fields: map[string]any{"lastName": "Sans e-mail"}},
+	})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.True(t, res[0].Created)
+	assert.True(t, strings.HasPrefix(res[0].ID, "e:CRMSYNC-"), res[0].ID)
+	assert.Equal(t, 1, e.sim.Count("marketinginbound"), "contact creates make entrants")
+	assert.Equal(t, 10, e.sim.Count("customercontact"))
+	for i, field := range map[int]string{1: "cf_segment", 2: "email"} {
+		ce := connErr(t, res[i].Err)
+		assert.Equal(t, connectors.KindInvalid, ce.Kind)
+		assert.Contains(t, ce.Fields, field)
+		assert.NotContains(t, ce.Error(), "@example.com")
+	}
+	got, err := e.client.Get(ctx, "contact", []string{res[0].ID})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, true, got[0].Fields["npai"])
+	assert.Equal(t, "ACME", got[0].Fields["companyName"])
+	assert.Empty(t, got[0].Links)
+
+	res, err = e.client.Create(ctx, "company", []connectors.Record{{Fields: map[string]any{"name": "ACME", "idcrm": "X-9", "workforce": 12.0}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.True(t, strings.HasPrefix(res[0].ID, "CRMSYNC-"))
+	assert.Equal(t, 3, e.sim.Count("customer"))
+
+	e.clock.advance(3 * time.Second)
+	res, err = e.client.Update(ctx, "contact", []connectors.Record{
+		// companyName is an entrant field: left out for a contact; the link moves the contact
+		{ID: "c:CC0000001", Fields: map[string]any{"firstName": "Zoé", "companyName": "x", "birthday": "1990-05-04T08:00:00Z", "npai": true}, Links: map[string]string{"company": "C0000001"}},
+		{ID: "c:NOPE", Fields: map[string]any{"firstName": "x"}},
+		{ID: "x:1", Fields: map[string]any{"firstName": "x"}},
+		{ID: "c:CC0000002", Fields: map[string]any{"npai": "oui"}},
+		{ID: "C0000000", Fields: nil}, // a company id is not a contact id
+	})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, "c:CC0000001", res[0].ID)
+	assert.False(t, res[0].Created)
+	for i := 1; i < 5; i++ {
+		assert.Equal(t, connectors.KindInvalid, connErr(t, res[i].Err).Kind, i)
+	}
+	assert.Equal(t, "record not found", connErr(t, res[1].Err).Message)
+	assert.Contains(t, connErr(t, res[3].Err).Fields, "npai")
+
+	got, err = e.client.Get(ctx, "contact", []string{"c:CC0000001"})
+	require.NoError(t, err)
+	assert.Equal(t, "Zoé", got[0].Fields["firstName"])
+	assert.Equal(t, "1990-05-04 08:00:00", got[0].Fields["birthday"])
+	assert.Equal(t, "C0000001", got[0].Links["company"])
+	assert.Equal(t, e.clock.now(), got[0].UpdatedAt, "srvDateUTC bumped")
+
+	// an entrant update goes to marketinginbound
+	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"x": 1}}})
+	require.NoError(t, err)
+	assert.Equal(t, connectors.KindInvalid, connErr(t, res[0].Err).Kind)
+	e.sim.SeedEntrants(1, 1)
+	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"companyName": "Beta", "cf_segment": "ETI"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, "Beta", e.sim.Dump("marketinginbound")[1]["companyName"])
+}
+
+func TestDeleteRefused(t *testing.T) {
+	e := setup(t, sim.Options{})
+	_, err := e.client.Delete(context.Background(), "contact", []string{"c:CC0000001"})
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindConfig, ce.Kind)
+	assert.Equal(t, "weavy: deletions are never propagated on this pair", ce.Message)
+}
+
+func TestRightsErrors(t *testing.T) {
+	label := map[string]string{"customer": "Client", "customercontact": "Client / Contact", "marketinginbound": "Marketing / Entrant"}
+	column := map[string]string{"read": "API lecture", "insert": "API ajout", "update": "API MAJ"}
+	for _, table := range []string{"customer", "customercontact", "marketinginbound"} {
+		for _, right := range []string{"read", "insert", "update"} {
+			t.Run(table+"/"+right, func(t *testing.T) {
+				e := setup(t, sim.Options{})
+				e.sim.SeedPeople(0, 5)
+				e.sim.SeedEntrants(0, 5)
+				e.sim.SetRight(table, right, false)
+				ctx := context.Background()
+				object, id := "company", "C0000000"
+				switch table {
+				case "customercontact":
+					object, id = "contact", "c:CC0000000"
+				case "marketinginbound":
+					object, id = "contact", "e:E0000000"
+				}
+				var err error
+				switch right {
+				case "read":
+					if table == "marketinginbound" {
+						_, err = e.client.Get(ctx, object, []string{id})
+					} else {
+						_, err = e.client.List(ctx, object, connectors.ListQuery{})
+					}
+				case "insert":
+					if table == "customercontact" {
+						t.Skip("the connector never inserts customercontacts (contact creates make entrants)")
+					}
+					_, err = e.client.Create(ctx, object, []connectors.Record{{Fields: map[string]any{"name": "N", "email": "n@example.com"}}})
+				case "update":
+					_, err = e.client.Update(ctx, object, []connectors.Record{{ID: id, Fields: map[string]any{"city": "Lyon"}}})
+				}
+				ce := connErr(t, err)
+				assert.Equal(t, connectors.KindConfig, ce.Kind)
+				assert.Equal(t, 403, ce.Status)
+				assert.Equal(t, fmt.Sprintf("weavy: the %s right is off for the table %s: switch it on in the weavy studio", column[right], label[table]), ce.Message)
+			})
+		}
+	}
+	e := setup(t, sim.Options{})
+	_, err := e.client.Update(context.Background(), "contact", []connectors.Record{{ID: "c:X", Fields: map[string]any{"city": "Lyon"}}})
+	require.NoError(t, err)
+	e.sim.SetRight("customercontact", "update", false)
+	_, err = e.client.Update(context.Background(), "contact", []connectors.Record{{ID: "c:X", Fields: map[string]any{"city": "Lyon"}}})
+	assert.Equal(t, "weavy: the API MAJ right is off for the table Client / Contact: switch it on in the weavy studio", connErr(t, err).Message)
+}
+
+func TestCheckRights(t *testing.T) {
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	require.NoError(t, e.client.CheckRights(ctx))
+	e.sim.SetRight("customer", "update", false) // not detectable without writing
+	require.NoError(t, e.client.CheckRights(ctx))
+
+	e.sim.SetRight("marketinginbound", "read", false)
+	err := e.client.CheckRights(ctx)
+	assert.Equal(t, "weavy: the API lecture right is off for the table Marketing / Entrant: switch it on in the weavy studio", connErr(t, err).Message)
+
+	e.sim.SetRight("customer", "read", false)
+	err = e.client.CheckRights(ctx)
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindConfig, ce.Kind)
+	assert.Contains(t, ce.Message, "for the table Client:")
+	assert.Contains(t, ce.Message, "for the table Marketing / Entrant:")
+	assert.NotContains(t, ce.Message, "Client / Contact")
+}
+
+func TestDescribe(t *testing.T) {
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	byName := func(fs []connectors.Field) map[string]connectors.Field {
+		m := map[string]connectors.Field{}
+		for _, f := range fs {
+			m[f.Name] = f
+		}
+		return m
+	}
+	company, err := e.client.Describe(ctx, "company")
+	require.NoError(t, err)
+	contact, err := e.client.Describe(ctx, "contact")
+	require.NoError(t, err)
+	cm, ct := byName(company), byName(contact)
+	tests := []struct {
+		object   map[string]connectors.Field
+		name     string
+		typ      string
+		required bool
+		readOnly bool
+	}{
+		{cm, "name", "text", true, false},
+		{cm, "idcrm", "text", false, false},
+		{cm, "siretNumber", "text", false, false},
+		{cm, "workforce", "number", false, false},
+		{cm, "blocked", "boolean", false, false},
+		{cm, "baseuser_ID", "text", false, true},
+		{ct, "email", "text", true, false},
+		{ct, "lastName", "text", false, false},
+		{ct, "cf_segment", "select", false, false},
+		{ct, "npai", "boolean", false, false},
+		{ct, "birthday", "datetime", false, false},
+		{ct, "companyName", "text", false, false},         // entrant only
+		{ct, "codecustomercontact", "text", false, false}, // contact only
+		{ct, "codemarketinginbound", "text", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ok := tt.object[tt.name]
+			require.True(t, ok)
+			assert.Equal(t, tt.typ, f.Type)
+			assert.Equal(t, tt.required, f.Required)
+			assert.Equal(t, tt.readOnly, f.ReadOnly)
+			assert.NotEmpty(t, f.Label)
+		})
+	}
+	assert.Len(t, ct["cf_segment"].Options, 4)
+	for _, hiddenField := range []string{"customer_ID", "customercontact_ID", "marketinginbound_ID", "srvDate", "srvDateUTC"} {
+		assert.NotContains(t, ct, hiddenField)
+		assert.NotContains(t, cm, hiddenField)
+	}
+	_, err = e.client.Describe(ctx, "deal")
+	assert.Equal(t, connectors.KindConfig, connErr(t, err).Kind)
+}
+
+func TestErrorClassification(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 5)
+	ctx := context.Background()
+	_, err := e.client.Describe(ctx, "company")
+	require.NoError(t, err)
+
+	e.sim.Kit().SetFaults(simkit.Faults{RateLimitRate: 1})
+	_, err = e.client.Get(ctx, "company", []string{"C0000000"})
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindRateLimited, ce.Kind)
+	assert.Equal(t, time.Second, ce.RetryAfter)
+
+	e.sim.Kit().SetFaults(simkit.Faults{ErrorRate: 1})
+	_, err = e.client.List(ctx, "company", connectors.ListQuery{})
+	assert.Equal(t, connectors.KindRetryable, connErr(t, err).Kind)
+	e.sim.Kit().SetFaults(simkit.Faults{})
+
+	// a server that echoes values: e-mails and the password never reach the error
+	leaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/Authenticate" {
+			simkit.WriteJSON(w, 200, map[string]any{"authToken": "t", "expiresIn": 3600})
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/v1/Dictionary/") {
+			simkit.WriteJSON(w, 200, map[string]any{"fields": []map[string]any{{"fieldName": "email", "fieldType": "text"}}})
+			return
+		}
+		w.Header().Set("Retry-After", "7")
+		status := 400
+		if r.Method == http.MethodPost {
+			status = 429
+		}
+		simkit.WriteJSON(w, status, map[string]any{"Message": "bad value jane.doe@example.com for " + pass, "fieldName": "email"})
+	}))
+	defer leaky.Close()
+	c, err := New(Config{BaseURL: leaky.URL, Project: "crm", UserName: user, Password: pass})
+	require.NoError(t, err)
+	res, err := c.Update(ctx, "company", []connectors.Record{{ID: "C1", Fields: map[string]any{"email": "jane.doe@example.com"}}})
+	require.NoError(t, err)
+	ce = connErr(t, res[0].Err)
+	assert.Equal(t, connectors.KindInvalid, ce.Kind)
+	assert.Contains(t, ce.Fields, "email")
+	assert.NotContains(t, ce.Error(), "jane.doe")
+	assert.NotContains(t, ce.Error(), pass)
+	assert.NotContains(t, fmt.Sprint(ce.Fields), "jane.doe")
+	_, err = c.List(ctx, "company", connectors.ListQuery{})
+	ce = connErr(t, err)
+	assert.Equal(t, connectors.KindRateLimited, ce.Kind)
+	assert.Equal(t, 7*time.Second, ce.RetryAfter)
+
+	down, err := New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass})
+	require.NoError(t, err)
+	_, err = down.List(ctx, "company", connectors.ListQuery{})
+	assert.Equal(t, connectors.KindRetryable, connErr(t, err).Kind)
+}
