@@ -16,6 +16,7 @@ const minInterval = 10 * time.Second
 var knownSystems = map[string][]string{
 	"sellsy": {"client_id", "client_secret"},
 	"mautic": {"username", "password"},
+	"weavy":  {"username", "password"},
 }
 
 var (
@@ -36,7 +37,7 @@ func (c *Connection) Validate() error {
 	for side, s := range map[string]System{"a": c.A, "b": c.B} {
 		need, ok := knownSystems[s.System]
 		if !ok {
-			bad(side+".system", "%q is not a supported system (supported: mautic, sellsy)", s.System)
+			bad(side+".system", "%q is not a supported system (supported: mautic, sellsy, weavy)", s.System)
 			continue
 		}
 		for _, key := range need {

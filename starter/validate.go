@@ -55,7 +55,25 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 		}
 		conns[i] = conn
 	}
+	// A system whose API rights can be switched off (weavy's "API lecture / ajout / MAJ")
+	// is asked first: nothing runs on a table the connection may not read or write.
+	var errs []error
+	for i, side := range []string{"a", "b"} {
+		if rc, ok := conns[i].(rightsChecker); ok {
+			if err := rc.CheckRights(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
 	return checkFields(ctx, c, conns[0], conns[1])
+}
+
+// rightsChecker is a connector that can check its API rights without writing anything.
+type rightsChecker interface {
+	CheckRights(ctx context.Context) error
 }
 
 // checkFields is checkLive with both connectors open.

@@ -11,6 +11,7 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/connectors/weavy"
 )
 
 // Open returns the connector for one side of a connection. side ("a" or "b") is used in
@@ -57,6 +58,23 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 		return mautic.New(mautic.Config{
 			BaseURL:           sys.Settings["base_url"],
 			Username:          user,
+			Password:          pass,
+			RequestsPerSecond: rps,
+			HTTPClient:        httpClient,
+		})
+	case "weavy":
+		user, err := sys.Secret("username")
+		if err != nil {
+			return nil, at(err)
+		}
+		pass, err := sys.Secret("password")
+		if err != nil {
+			return nil, at(err)
+		}
+		return weavy.New(weavy.Config{
+			BaseURL:           sys.Settings["base_url"],
+			Project:           sys.Settings["project"],
+			UserName:          user,
 			Password:          pass,
 			RequestsPerSecond: rps,
 			HTTPClient:        httpClient,
