@@ -12,6 +12,7 @@ import (
 
 	mauticsim "github.com/crmsync/crmsync/connectors/mautic/sim"
 	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
+	weavysim "github.com/crmsync/crmsync/connectors/weavy/sim"
 )
 
 // Options say where each simulator listens and what it holds at start.
@@ -33,15 +34,26 @@ type Options struct {
 	SellsyTokenTTL          time.Duration
 
 	MauticUsername, MauticPassword string
+
+	// Weavy is started when WeavyAddr is set: customers and contacts for people
+	// WeavyFirst…, entrants (marketing leads) for people WeavyEntrantsFirst….
+	WeavyAddr                         string
+	WeavyFirst, WeavyContacts         int
+	WeavyEntrantsFirst, WeavyEntrants int
+	WeavyUsername, WeavyPassword      string
+	WeavyProject                      string
 }
 
 // Sandbox is a running set of simulators.
 type Sandbox struct {
 	Sellsy *sellsysim.Server
 	Mautic *mauticsim.Server
+	Weavy  *weavysim.Server // nil unless Options.WeavyAddr is set
 	// SellsyURL is the Sellsy root (token endpoint at /oauth2/access-tokens, API at /v2);
 	// MauticURL is the Automation instance root (API at /api).
 	SellsyURL, MauticURL string
+	// WeavyURL is the weavy API root (endpoints under /v1).
+	WeavyURL string
 
 	servers []*http.Server
 }
@@ -74,6 +86,19 @@ func Start(o Options) (*Sandbox, error) {
 	if s.MauticURL, err = s.serve(o.MauticAddr, s.Mautic); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("sandbox: mautic: %w", err)
+	}
+	if o.WeavyAddr != "" {
+		s.Weavy = weavysim.New(weavysim.Options{UserName: o.WeavyUsername, Password: o.WeavyPassword, Project: o.WeavyProject, Seed: 3})
+		if o.WeavyContacts > 0 {
+			s.Weavy.SeedPeople(o.WeavyFirst, o.WeavyContacts)
+		}
+		if o.WeavyEntrants > 0 {
+			s.Weavy.SeedEntrants(o.WeavyEntrantsFirst, o.WeavyEntrants)
+		}
+		if s.WeavyURL, err = s.serve(o.WeavyAddr, s.Weavy); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("sandbox: weavy: %w", err)
+		}
 	}
 	return s, nil
 }

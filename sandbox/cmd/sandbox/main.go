@@ -26,6 +26,14 @@ func main() {
 	flag.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
 	flag.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
 	flag.StringVar(&o.MauticPassword, "mautic-password", envOr("MAUTIC_PASSWORD", "demo-password"), "basic-auth password the Automation simulator accepts")
+	flag.StringVar(&o.WeavyAddr, "weavy-addr", "127.0.0.1:18083", "listen address of the weavy simulator (empty: not started)")
+	flag.IntVar(&o.WeavyFirst, "weavy-first", 5000, "index of the first person seeded on weavy as a contact of a customer")
+	flag.IntVar(&o.WeavyContacts, "weavy-contacts", 1000, "contacts seeded on weavy (with a customer per 5 contacts)")
+	flag.IntVar(&o.WeavyEntrantsFirst, "weavy-entrants-first", 9000, "index of the first person seeded on weavy as an entrant")
+	flag.IntVar(&o.WeavyEntrants, "weavy-entrants", 200, "entrants (marketing leads) seeded on weavy")
+	flag.StringVar(&o.WeavyUsername, "weavy-user", envOr("WEAVY_USERNAME", "weavy-api"), "user the weavy simulator accepts")
+	flag.StringVar(&o.WeavyPassword, "weavy-password", envOr("WEAVY_PASSWORD", "demo-password"), "password the weavy simulator accepts")
+	flag.StringVar(&o.WeavyProject, "weavy-project", "crm", "weavy project code")
 	flag.Parse()
 
 	sb, err := sandbox.Start(o)
@@ -36,6 +44,10 @@ func main() {
 		sb.SellsyURL, sb.SellsyURL, sb.SellsyURL, sb.Sellsy.Count("contacts"), sb.Sellsy.Count("companies"))
 	fmt.Printf("Automation simulator  %s  (API %s/api): %d contacts, %d companies\n",
 		sb.MauticURL, sb.MauticURL, sb.Mautic.Count("contacts"), sb.Mautic.Count("companies"))
+	if sb.Weavy != nil {
+		fmt.Printf("weavy simulator       %s  (API %s/v1, project %s): %d contacts, %d customers, %d entrants\n",
+			sb.WeavyURL, sb.WeavyURL, o.WeavyProject, sb.Weavy.Count("customercontact"), sb.Weavy.Count("customer"), sb.Weavy.Count("marketinginbound"))
+	}
 	fmt.Println("admin: GET /_sim/stats, POST /_sim/stats/reset, GET|POST /_sim/faults, POST /_sim/seed?first=&n=, GET /_sim/dump?object=, POST /_sim/reset")
 
 	stop := make(chan os.Signal, 1)
