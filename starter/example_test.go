@@ -17,10 +17,11 @@ import (
 // TestExamplesValidateLive checks the example connection files against the simulators, as a
 // user would with `crmsync validate --live` before starting anything.
 func TestExamplesValidateLive(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p"})
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p",
+		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "wp", WeavyProject: "crm"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t"} {
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
 		t.Setenv(k, v)
 	}
 	files, err := filepath.Glob("../config/examples/*.yaml")
@@ -30,7 +31,7 @@ func TestExamplesValidateLive(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			data, err := os.ReadFile(f)
 			require.NoError(t, err)
-			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18082", sb.MauticURL).Replace(string(data))
+			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL).Replace(string(data))
 			path := filepath.Join(t.TempDir(), filepath.Base(f))
 			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 			var out bytes.Buffer
@@ -38,4 +39,28 @@ func TestExamplesValidateLive(t *testing.T) {
 			assert.Contains(t, out.String(), "is valid")
 		})
 	}
+}
+
+// validate --live refuses a weavy connection whose API read right is off on a table, naming
+// the table and the right to switch on in the weavy studio.
+func TestValidateLiveChecksWeavyRights(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "id", SellsyClientSecret: "s",
+		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "wp", WeavyProject: "crm"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
+	require.NoError(t, err)
+	text := strings.NewReplacer("http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL).Replace(string(data))
+	path := filepath.Join(t.TempDir(), "weavy.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+
+	sb.Weavy.SetRight("customercontact", "read", false)
+	err = run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path+": a: ")
+	assert.Contains(t, err.Error(), "API lecture")
+	assert.Contains(t, err.Error(), "Client / Contact")
 }
