@@ -120,10 +120,10 @@ type Progress struct {
 	// Deletes counts what became of deletions (webhooks and reconciliations).
 	Deletes         activities.DeleteResult `json:"deletes,omitzero"`
 	LastReconcileAt time.Time               `json:"last_reconcile_at,omitzero"`
-	NextCycleAt time.Time        `json:"next_cycle_at,omitzero"`
-	Quarantined int              `json:"quarantined"`
-	Started     time.Time        `json:"started"`
-	Runs        int              `json:"runs"` // continue-as-new generations
+	NextCycleAt     time.Time               `json:"next_cycle_at,omitzero"`
+	Quarantined     int                     `json:"quarantined"`
+	Started         time.Time               `json:"started"`
+	Runs            int                     `json:"runs"` // continue-as-new generations
 }
 
 func (p *Progress) object(name string) *ObjectProgress {
