@@ -404,7 +404,31 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
 		return c, err
 	}
-	return c, nil
+	return c, p.clearQuarantine(ctx, save, failed)
+}
+
+// clearQuarantine removes the quarantine entries of records that synced fine this time (a
+// value map fixed, a duplicate resolved), so that what quarantine shows is what still fails.
+// It costs one count per page while the connection has nothing in quarantine.
+func (p *pass) clearQuarantine(ctx context.Context, saved []*item, failed map[*item]bool) error {
+	n, err := p.a.Store.CountQuarantine(ctx, p.in.Connection)
+	if err != nil || n == 0 {
+		return err
+	}
+	for _, it := range saved {
+		if failed[it] {
+			continue
+		}
+		if err := p.a.Store.ClearQuarantine(ctx, p.in.Connection, p.in.Object, store.Side(p.side), it.x.ID); err != nil {
+			return err
+		}
+		if it.y != nil && it.y.ID != "" {
+			if err := p.a.Store.ClearQuarantine(ctx, p.in.Connection, p.in.Object, store.Side(p.side.Other()), it.y.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // write sends updates to one side and quarantines the records it refuses.

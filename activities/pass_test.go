@@ -239,3 +239,25 @@ func TestDuplicatesOnTheOtherSideAreReported(t *testing.T) {
 	assert.Len(t, pairs, 1)
 	assert.Contains(t, pairs, kept)
 }
+
+// A record quarantined for a value with no counterpart leaves quarantine once it syncs.
+func TestQuarantineClearsOnceTheRecordSyncs(t *testing.T) {
+	h := newHarness(t, "both")
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"firstname": "Sans", "lastname": "Adresse"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	h.cycle(ModeImport)
+	n, err := h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	// The user gives the contact an e-mail: the next pass syncs it and clears its entry.
+	up, err := h.mautic.Update(h.ctx, connectors.ObjectContact, []connectors.Record{{ID: res[0].ID, Fields: map[string]any{"email": "fixed@example.com"}}})
+	require.NoError(t, err)
+	require.NoError(t, up[0].Err)
+	c := h.pass("contact", "b", ModeImport)
+	assert.Equal(t, 1, c.CreatedA, "%+v", c)
+	n, err = h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
