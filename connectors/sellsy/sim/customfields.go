@@ -174,7 +174,24 @@ func (s *Server) cfByID(id int) *cfDef {
 
 // appliesTo reports whether a definition is usable on companies or contacts.
 func (d *cfDef) appliesTo(company bool) bool {
+	if company {
+		return d.appliesToKind(kindCompanies)
+	}
+	return d.appliesToKind(kindContacts)
+}
+
+// appliesToKind reports whether a definition is usable on a kind of record: companies and
+// individuals take the third-party definitions (client, prospect, supplier), contacts the
+// contact ones, opportunities the opportunity ones.
+func (d *cfDef) appliesToKind(kind string) bool {
+	company := kind == kindCompanies || kind == kindIndividuals
 	for _, r := range d.Related {
+		if kind == kindOpportunities {
+			if r == "opportunity" {
+				return true
+			}
+			continue
+		}
 		if company && (r == "client" || r == "prospect" || r == "supplier") {
 			return true
 		}
@@ -452,11 +469,11 @@ func (d *cfDef) hasItem(id int) bool {
 }
 
 // embedCF builds _embed.custom_fields for the requested definition ids.
-func (s *Server) embedCF(r *record, ids []int, company bool) []map[string]any {
+func (s *Server) embedCF(r *record, ids []int, kind string) []map[string]any {
 	out := []map[string]any{}
 	for _, id := range ids {
 		d := s.cfByID(id)
-		if d == nil || !d.appliesTo(company) {
+		if d == nil || !d.appliesToKind(kind) {
 			continue
 		}
 		m := d.defJSON()

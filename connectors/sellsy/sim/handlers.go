@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,8 +49,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/companies/{id}/contacts", s.api(s.linked(true)))
 	mux.HandleFunc("POST /v2/companies/{companyId}/contacts/{contactId}", s.api(s.link))
 	mux.HandleFunc("DELETE /v2/companies/{companyId}/contacts/{contactId}", s.api(s.unlink))
-	mux.HandleFunc("GET /v2/companies/{id}/custom-fields", s.api(s.getCF(true)))
-	mux.HandleFunc("PUT /v2/companies/{id}/custom-fields", s.api(s.putCF(true)))
+	mux.HandleFunc("GET /v2/companies/{id}/custom-fields", s.api(s.getCF(kindCompanies)))
+	mux.HandleFunc("PUT /v2/companies/{id}/custom-fields", s.api(s.putCF(kindCompanies)))
 
 	mux.HandleFunc("GET /v2/contacts", s.api(s.list(false, false)))
 	mux.HandleFunc("POST /v2/contacts/search", s.api(s.list(false, true)))
@@ -58,12 +59,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /v2/contacts/{id}", s.api(s.update(false)))
 	mux.HandleFunc("DELETE /v2/contacts/{id}", s.api(s.delete(false)))
 	mux.HandleFunc("GET /v2/contacts/{id}/companies", s.api(s.linked(false)))
-	mux.HandleFunc("GET /v2/contacts/{id}/custom-fields", s.api(s.getCF(false)))
-	mux.HandleFunc("PUT /v2/contacts/{id}/custom-fields", s.api(s.putCF(false)))
+	mux.HandleFunc("GET /v2/contacts/{id}/custom-fields", s.api(s.getCF(kindContacts)))
+	mux.HandleFunc("PUT /v2/contacts/{id}/custom-fields", s.api(s.putCF(kindContacts)))
 
 	mux.HandleFunc("GET /v2/custom-fields", s.api(s.listCFDefs))
 	mux.HandleFunc("GET /v2/staffs", s.api(listFixed(Staffs, func(st Staff) int { return st.ID }, staffJSON)))
 	mux.HandleFunc("GET /v2/items", s.api(listFixed(Items, func(it Item) int { return it.ID }, itemJSON)))
+
+	s.crmRoutes(mux)
 
 	mux.HandleFunc("POST /_sim/seed", func(w http.ResponseWriter, r *http.Request) {
 		first, err1 := strconv.Atoi(r.URL.Query().Get("first"))
@@ -138,9 +141,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	s.tokens[tok] = now.Add(s.opt.TokenTTL)
 	s.mu.Unlock()
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{
+	resp := map[string]any{
 		"token_type": "Bearer", "expires_in": int(s.opt.TokenTTL / time.Second), "access_token": tok,
-	})
+	}
+	if len(s.opt.Scopes) > 0 {
+		resp["scope"] = strings.Join(s.opt.Scopes, " ")
+	}
+	simkit.WriteJSON(w, http.StatusOK, resp)
 }
 
 const unlimited = 1_000_000
@@ -209,6 +216,10 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 		s.mu.RUnlock()
 		if !known || s.opt.Now().After(exp) {
 			writeError(w, http.StatusUnauthorized, "Unauthorized: the access token is invalid or expired", nil)
+			return
+		}
+		if need := scopeOf(r); len(s.opt.Scopes) > 0 && need != "" && !slices.Contains(s.opt.Scopes, need) {
+			writeError(w, http.StatusForbidden, "Forbidden: the scope "+need+" is missing", nil)
 			return
 		}
 		h(w, r)
@@ -658,6 +669,7 @@ func (s *Server) create(company bool) http.HandlerFunc {
 			return
 		}
 		s.storeOf(objName(company)).add(rec)
+		s.emit("created", objName(company), rec.ID)
 		simkit.WriteJSON(w, http.StatusCreated, s.shape(rec, company, p.cf))
 	}
 }
@@ -688,6 +700,7 @@ func (s *Server) update(company bool) http.HandlerFunc {
 			return
 		}
 		*rec = *tmp
+		s.emit("updated", objName(company), rec.ID)
 		simkit.WriteJSON(w, http.StatusOK, s.shape(rec, company, p.cf))
 	}
 }
@@ -723,7 +736,13 @@ func (s *Server) delete(company bool) http.HandlerFunc {
 				s.unlinkLocked(other, id)
 			}
 		}
+		if !company {
+			for _, in := range append([]int{}, rec.ILinks...) {
+				s.unlinkIndividualLocked(in, id)
+			}
+		}
 		st.remove(id)
+		s.emit("deleted", objName(company), id)
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -807,15 +826,15 @@ func (s *Server) listCFDefs(w http.ResponseWriter, r *http.Request) {
 	respondPage(w, p, data, total, off)
 }
 
-func (s *Server) cfValues(rec *record, company bool) []map[string]any {
+func (s *Server) cfValues(rec *record, kind string) []map[string]any {
 	var ids []int
 	for _, d := range s.cfDefs {
 		ids = append(ids, d.ID)
 	}
-	return s.embedCF(rec, ids, company)
+	return s.embedCF(rec, ids, kind)
 }
 
-func (s *Server) getCF(company bool) http.HandlerFunc {
+func (s *Server) getCF(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
 		if bad != nil {
@@ -825,19 +844,19 @@ func (s *Server) getCF(company bool) http.HandlerFunc {
 		id, ok := pathID(r, "id")
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		rec := s.storeOf(objName(company)).byID[id]
+		rec := s.storeOf(kind).byID[id]
 		if !ok || rec == nil {
 			notFound(w)
 			return
 		}
-		vals := s.cfValues(rec, company)
+		vals := s.cfValues(rec, kind)
 		respondPage(w, page{limit: p.limit, numeric: true}, vals, len(vals), 0)
 	}
 }
 
 // putCF writes custom-field values: body [{"id":cfId,"value":v}]. A value write bumps the
 // record's update timestamp (whether Sellsy does is unconfirmed; bumping keeps syncs correct).
-func (s *Server) putCF(company bool) http.HandlerFunc {
+func (s *Server) putCF(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		var items []map[string]any
@@ -851,7 +870,7 @@ func (s *Server) putCF(company bool) http.HandlerFunc {
 		id, ok := pathID(r, "id")
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		rec := s.storeOf(objName(company)).byID[id]
+		rec := s.storeOf(kind).byID[id]
 		if !ok || rec == nil {
 			notFound(w)
 			return
@@ -870,7 +889,7 @@ func (s *Server) putCF(company bool) http.HandlerFunc {
 				continue
 			}
 			d := s.cfByID(cid)
-			if d == nil || !d.appliesTo(company) {
+			if d == nil || !d.appliesToKind(kind) {
 				bad[fmt.Sprintf("%d.id", i)] = "Ce champ personnalisé n'existe pas pour cet objet."
 				continue
 			}
@@ -884,7 +903,7 @@ func (s *Server) putCF(company bool) http.HandlerFunc {
 		// A mandatory field left empty by this write is refused too.
 		for i := range s.cfDefs {
 			d := &s.cfDefs[i]
-			if _, written := vals[d.ID]; !d.Mandatory || written || !d.appliesTo(company) || rec.CF[d.ID] != nil {
+			if _, written := vals[d.ID]; !d.Mandatory || written || !d.appliesToKind(kind) || rec.CF[d.ID] != nil {
 				continue
 			}
 			if key := fmt.Sprintf("cf.%d", d.ID); bad[key] == "" {
@@ -902,11 +921,12 @@ func (s *Server) putCF(company bool) http.HandlerFunc {
 		if rec.CF == nil {
 			rec.CF = map[int]any{}
 		}
+		s.emit("updated", kind, rec.ID)
 		for k, v := range vals {
 			rec.CF[k] = v
 		}
 		rec.Updated = s.now()
-		vs := s.cfValues(rec, company)
+		vs := s.cfValues(rec, kind)
 		respondPage(w, page{limit: 100, numeric: true}, vs, len(vs), 0)
 	}
 }

@@ -145,7 +145,7 @@ func (s *Server) companyJSON(r *record, cf []int) any {
 		MarketingCampaigns: []string{},
 	}
 	if cf != nil {
-		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, true)}
+		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindCompanies)}
 	}
 	return out
 }
@@ -162,7 +162,7 @@ func (s *Server) contactJSON(r *record, cf []int) any {
 		out.MarketingCampaigns = []string{}
 	}
 	if cf != nil {
-		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, false)}
+		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindContacts)}
 	}
 	return out
 }

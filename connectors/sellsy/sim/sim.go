@@ -34,7 +34,11 @@ type Options struct {
 	RequestsPerSecond      int           // quota per second window; 0 → 5 (Sellsy default); <0 → unlimited
 	RequestsPerMinute      int           // 0 → unlimited
 	Seed                   uint64        // for fault randomness
-	Now                    func() time.Time
+	// Scopes, when set, are returned space-separated in the token response's "scope" (a
+	// simulator extension: Sellsy does not document one) and enforced: a request whose scope
+	// (<resource>.read for GET and searches, .write otherwise) is missing gets a 403.
+	Scopes []string
+	Now    func() time.Time
 }
 
 // First ids handed out. Companies and contacts use separate sequences, as in Sellsy; the
@@ -50,13 +54,21 @@ type Server struct {
 	kit     *simkit.Kit
 	handler http.Handler
 
-	mu        sync.RWMutex
-	companies store
-	contacts  store
-	cfDefs    []cfDef
-	tokens    map[string]time.Time
-	seededP   map[int]int // person index → contact id
-	seededC   map[int]int // company index → company id
+	mu            sync.RWMutex
+	companies     store
+	contacts      store
+	individuals   store
+	opportunities store
+	cfDefs        []cfDef
+	tokens        map[string]time.Time
+	seededP       map[int]int // person index → contact id
+	seededC       map[int]int // company index → company id
+
+	hookMu   sync.Mutex
+	hookURL  string
+	hookCh   chan hookMsg
+	hookDrop int
+	hookSent int
 
 	qmu    sync.Mutex
 	qSec   int64
@@ -78,7 +90,8 @@ type record struct {
 	Updated  time.Time
 	Archived bool
 	CF       map[int]any // custom-field values in their read shape
-	Links    []int       // contact: company ids; company: contact ids (link order)
+	Links    []int       // contact: company ids; company and individual: contact ids (link order)
+	ILinks   []int       // contact: individual ids (link order)
 	Subs     []string    // contacts: marketing_campaigns_subscriptions (canonical order)
 }
 
@@ -139,6 +152,8 @@ func New(o Options) *Server {
 func (s *Server) resetLocked() {
 	s.companies = newStore(firstCompanyID)
 	s.contacts = newStore(firstContactID)
+	s.individuals = newStore(firstIndividualID)
+	s.opportunities = newStore(firstOpportunityID)
 	s.cfDefs = defaultCustomFields()
 	s.seededP = map[int]int{}
 	s.seededC = map[int]int{}
@@ -173,11 +188,16 @@ func (s *Server) storeOf(object string) *store {
 		return &s.companies
 	case "contacts", "contact":
 		return &s.contacts
+	case kindIndividuals, "individual":
+		return &s.individuals
+	case kindOpportunities, "opportunity":
+		return &s.opportunities
 	}
 	return nil
 }
 
-// Dump returns the read shape of every record of object ("companies" or "contacts"), by id
+// Dump returns the read shape of every record of object ("companies", "contacts",
+// "individuals" or "opportunities"), by id
 // ascending. Each record also carries every custom-field value under
 // _embed.custom_fields, and a "_sim" key with the linked ids ("company_ids" on contacts,
 // "contact_ids" on companies), which the real API does not have.
@@ -189,6 +209,7 @@ func (s *Server) Dump(object string) []map[string]any {
 		return nil
 	}
 	isCompany := st == &s.companies
+	isIndividual, isOpp := st == &s.individuals, st == &s.opportunities
 	out := make([]map[string]any, 0, len(st.ids))
 	for _, id := range st.ids {
 		r := st.byID[id]
@@ -198,7 +219,12 @@ func (s *Server) Dump(object string) []map[string]any {
 			cfIDs = append(cfIDs, cf)
 		}
 		sort.Ints(cfIDs)
-		if isCompany {
+		if isIndividual {
+			m = toMap(s.individualJSON(r, cfIDs))
+			m["_sim"] = map[string]any{"contact_ids": append([]int{}, r.Links...)}
+		} else if isOpp {
+			m = toMap(s.oppJSON(r, cfIDs))
+		} else if isCompany {
 			m = toMap(s.companyJSON(r, cfIDs))
 			m["_sim"] = map[string]any{"contact_ids": append([]int{}, r.Links...)}
 		} else {
