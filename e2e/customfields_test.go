@@ -206,6 +206,7 @@ func TestCustomFieldsDeletesAndPushEndToEnd(t *testing.T) {
 		recs, err := sl.FindByKey(ctx, connectors.ObjectContact, "email", []string{"campaign@example.net"})
 		return err == nil && len(recs) == 1
 	})
+	r.noSecretsInHistories("cf-secret", "cf-password", "whsec-e2e", "push-e2e")
 }
 
 // freeAddr returns a free 127.0.0.1 address for a server of the worker.

@@ -148,6 +148,7 @@ func TestWeavyMauticEndToEnd(t *testing.T) {
 	now, err := r.progress(workflows.SyncWorkflowID(weavyConnection))
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Hour, now.NextCycleAt.Sub(now.LastCycleAt))
+	r.noSecretsInHistories("wv-password", "wm-password")
 }
 
 // bounce records a bounce for an Automation contact (a do-not-contact entry with reason 2), as
