@@ -1,0 +1,347 @@
+// Package altior is the connector for Altior ERP, through the REST contract of API.md. Altior
+// publishes no API: that contract is ours (see API.md), implemented by connectors/altior/sim,
+// and must be confirmed with Altior before a real environment is connected.
+//
+// Objects:
+//   - "company" is a tiers (moral or physical person; client, prospect or supplier). Fields:
+//     kind, relation, name, first_name, last_name, siret, legal_form, civility, phone.<TYPE>,
+//     email.<TYPE>, url.<TYPE> (one value per value-list type code), establishment_id,
+//     owner_user_id and cf.<CODE> for custom fields.
+//   - "contact" is a contact of a tiers: civility, first_name, last_name, role, phone.<TYPE>,
+//     email.<TYPE>; Links["company"] is its tiers id (required on create).
+//   - "affaire": title, establishment_id, cf.<CODE> (PIPE, ETAP, …) and events, the codes of
+//     its events in order ([]string, read-only: use AddEvent); Links["company"] is its tiers.
+//   - Deletes are refused (KindConfig): the contract has none.
+//
+// Auth: POST /api/v1/auth/token with the API key; the bearer token is reused, renewed before
+// its expires_in runs out and once on a 401; one login at a time.
+//
+// Paging: changed_since (updated_at >= Since) with page / page_size; the cursor is the next
+// page number; the answer's total ends the listing.
+//
+// Errors: 401 after one renewal and 403 → KindConfig; 429 → KindRateLimited (Retry-After,
+// else 1s); 5xx and transport failures → KindRetryable; 400/404/409 on a write fail that
+// record only (KindInvalid naming the field). Messages never hold the API key, the token or
+// an e-mail address.
+package altior
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// System is the name of this connector.
+const System = "altior"
+
+// ObjectAffaire is Altior's deal object.
+const ObjectAffaire = "affaire"
+
+// Value list names (GET /api/v1/value-lists/{list}).
+const (
+	ListLegalForms   = "legal_forms"
+	ListCivilities   = "civilities"
+	ListPhoneTypes   = "phone_types"
+	ListEmailTypes   = "email_types"
+	ListURLTypes     = "url_types"
+	ListStaffRoles   = "staff_roles"
+	ListContactRoles = "contact_roles"
+)
+
+// Config configures a Client.
+type Config struct {
+	BaseURL           string  // e.g. https://altior.example.com (the /api/v1 prefix is added)
+	APIKey            string  // exchanged for a bearer token
+	RequestsPerSecond float64 // client-side limiter; 0 → 10
+	HTTPClient        *http.Client
+}
+
+// Client talks to one Altior environment. It implements connectors.Connector.
+type Client struct {
+	http    *resty.Client
+	limiter *rate.Limiter
+	apiKey  string
+	now     func() time.Time
+
+	login chan struct{} // one login at a time
+	tmu   sync.Mutex
+	token string
+	exp   time.Time
+}
+
+var _ connectors.Connector = (*Client)(nil)
+
+// New returns a client for the environment at c.BaseURL.
+func New(c Config) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgErr("config", "base_url must be an http(s) URL")
+	}
+	if strings.TrimSpace(c.APIKey) == "" {
+		return nil, cfgErr("config", "api_key is required")
+	}
+	rps := c.RequestsPerSecond
+	if rps <= 0 {
+		rps = 10
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	rc := resty.NewWithClient(hc).SetBaseURL(base+"/api/v1").SetHeader("Accept", "application/json").SetDisableWarn(true)
+	return &Client{
+		http: rc, limiter: rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
+		apiKey: c.APIKey, now: time.Now, login: make(chan struct{}, 1),
+	}, nil
+}
+
+// System returns "altior".
+func (c *Client) System() string { return System }
+
+func cfgErr(op, msg string) *connectors.Error {
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Message: msg}
+}
+
+func invalidErr(op, field, msg string) *connectors.Error {
+	e := &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: msg}
+	if field != "" {
+		e.Fields = map[string]string{field: msg}
+	}
+	return e
+}
+
+// ---- token ----------------------------------------------------------------------------------
+
+const tokenOp = "POST /auth/token"
+
+func (c *Client) currentToken(ctx context.Context) (string, error) {
+	if t := c.validToken(); t != "" {
+		return t, nil
+	}
+	select {
+	case c.login <- struct{}{}:
+	case <-ctx.Done():
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: ctx.Err().Error()}
+	}
+	defer func() { <-c.login }()
+	if t := c.validToken(); t != "" { // another caller logged in meanwhile
+		return t, nil
+	}
+	return c.authenticate(ctx)
+}
+
+func (c *Client) validToken() string {
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	if c.token != "" && c.now().Before(c.exp) {
+		return c.token
+	}
+	return ""
+}
+
+func (c *Client) dropToken(tok string) {
+	c.tmu.Lock()
+	if c.token == tok {
+		c.token = ""
+	}
+	c.tmu.Unlock()
+}
+
+func (c *Client) authenticate(ctx context.Context) (string, error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: "rate limiter: " + ctxReason(ctx, err)}
+	}
+	start := c.now()
+	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
+		SetBody(map[string]string{"api_key": c.apiKey}).Post("/auth/token")
+	if err != nil {
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: c.scrub(transportReason(ctx, err))}
+	}
+	if st := resp.StatusCode(); st != http.StatusOK {
+		e := c.statusError(tokenOp, st, resp)
+		if st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusBadRequest || st == http.StatusNotFound {
+			e.Kind, e.Fields = connectors.KindConfig, nil
+			e.Message = "altior refused the API key (or base_url is wrong)"
+		}
+		return "", e
+	}
+	var body struct {
+		AccessToken string  `json:"access_token"`
+		ExpiresIn   float64 `json:"expires_in"`
+	}
+	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.AccessToken == "" {
+		return "", cfgErr(tokenOp, "the answer holds no access_token; check base_url")
+	}
+	ttl := time.Duration(body.ExpiresIn * float64(time.Second))
+	if ttl <= 0 {
+		ttl = time.Hour
+	}
+	margin := min(time.Minute, ttl/10) // renew before expiry
+	c.tmu.Lock()
+	c.token, c.exp = body.AccessToken, start.Add(ttl-margin)
+	c.tmu.Unlock()
+	return body.AccessToken, nil
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+// call describes one API request; op is the route without ids or values.
+type call struct {
+	method, path, op string
+	query            url.Values
+	body             any
+}
+
+// do sends one request with the bearer token, renewing the token once on a 401, and returns
+// the body of a 2xx answer or a classified *Error.
+func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.currentToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + ctxReason(ctx, err)}
+		}
+		req := c.http.R().SetContext(ctx).SetAuthToken(tok)
+		if k.query != nil {
+			req.SetQueryParamsFromValues(k.query)
+		}
+		if k.body != nil {
+			req.SetHeader("Content-Type", "application/json").SetBody(k.body)
+		}
+		resp, err := req.Execute(k.method, k.path)
+		if err != nil {
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(transportReason(ctx, err))}
+		}
+		st := resp.StatusCode()
+		switch {
+		case st >= 200 && st < 300:
+			return resp.Body(), nil
+		case st == http.StatusUnauthorized && attempt == 0:
+			c.dropToken(tok)
+			continue
+		case st == http.StatusUnauthorized:
+			e := c.statusError(k.op, st, resp)
+			e.Message = "altior refused a freshly issued token; check the API key's rights"
+			return nil, e
+		case st == http.StatusForbidden:
+			e := c.statusError(k.op, st, resp)
+			e.Message = "altior refused the call (403): " + e.Message + "; check the API key's rights"
+			return nil, e
+		}
+		return nil, c.statusError(k.op, st, resp)
+	}
+}
+
+// apiError is the error body of the contract.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
+}
+
+func (c *Client) statusError(op string, st int, resp *resty.Response) *connectors.Error {
+	e := &connectors.Error{Kind: connectors.ClassifyStatus(st), System: System, Op: op, Status: st}
+	var b apiError
+	_ = json.Unmarshal(resp.Body(), &b)
+	e.Message = c.scrub(b.Error.Message)
+	if e.Message == "" {
+		e.Message = http.StatusText(st)
+	}
+	if b.Error.Field != "" && e.Kind == connectors.KindInvalid {
+		e.Fields = map[string]string{b.Error.Field: e.Message}
+	}
+	if e.Kind == connectors.KindRateLimited {
+		e.RetryAfter = retryAfter(resp.Header().Get("Retry-After"), c.now())
+	}
+	return e
+}
+
+// retryAfter reads Retry-After (seconds or HTTP date), else 1s.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return max(time.Duration(n)*time.Second, time.Second)
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return time.Second
+}
+
+func ctxReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	return err.Error()
+}
+
+// transportReason describes a failed round trip without the URL.
+func transportReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
+
+// scrub removes e-mail addresses, the API key and the token from a message and bounds it.
+func (c *Client) scrub(s string) string {
+	if c.apiKey != "" {
+		s = strings.ReplaceAll(s, c.apiKey, "***")
+	}
+	c.tmu.Lock()
+	tok := c.token
+	c.tmu.Unlock()
+	if tok != "" {
+		s = strings.ReplaceAll(s, tok, "***")
+	}
+	s = emailLike.ReplaceAllString(s, "<email>")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// getJSON GETs path and decodes the answer into out.
+func (c *Client) getJSON(ctx context.Context, path, op string, q url.Values, out any) error {
+	b, err := c.do(ctx, call{method: http.MethodGet, path: path, op: op, query: q})
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unreadable answer: " + c.scrub(err.Error())}
+	}
+	return nil
+}
+
+func isStatus(err error, st int) bool {
+	var e *connectors.Error
+	return errors.As(err, &e) && e.Status == st
+}

@@ -1,0 +1,401 @@
+package altior
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// ValueItem is one entry of a value list; Abbreviation is set for legal forms and civilities.
+type ValueItem struct {
+	Code         string `json:"code"`
+	Label        string `json:"label"`
+	Abbreviation string `json:"abbreviation,omitempty"`
+}
+
+// Establishment is one establishment of the environment.
+type Establishment struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// User is one Altior user. Its e-mail is personal data: never put it in an error.
+type User struct {
+	ID        string `json:"id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	Role      string `json:"role"`
+}
+
+// EventType is one configured affaire event type; Rank orders them.
+type EventType struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+	Rank  int    `json:"rank"`
+}
+
+// CustomField is one custom field of tiers or affaires.
+type CustomField struct {
+	Object string `json:"object"`
+	Code   string `json:"code"`
+	Label  string `json:"label"`
+	Type   string `json:"type"`
+}
+
+// typed is one entry of a typed list.
+type typed struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type event struct {
+	Code  string    `json:"code"`
+	Label string    `json:"label"`
+	At    time.Time `json:"at"`
+}
+
+// apiRecord is the union of the tiers, contact and affaire JSON forms.
+type apiRecord struct {
+	ID              string            `json:"id"`
+	Kind            string            `json:"kind"`
+	Relation        string            `json:"relation"`
+	Name            string            `json:"name"`
+	FirstName       string            `json:"first_name"`
+	LastName        string            `json:"last_name"`
+	SIRET           string            `json:"siret"`
+	LegalForm       string            `json:"legal_form"`
+	Civility        string            `json:"civility"`
+	Role            string            `json:"role"`
+	Title           string            `json:"title"`
+	TiersID         string            `json:"tiers_id"`
+	Phones          []typed           `json:"phones"`
+	Emails          []typed           `json:"emails"`
+	URLs            []typed           `json:"urls"`
+	EstablishmentID string            `json:"establishment_id"`
+	OwnerUserID     string            `json:"owner_user_id"`
+	CustomFields    map[string]string `json:"custom_fields"`
+	Events          []event           `json:"events"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+}
+
+type items[T any] struct {
+	Items    []T `json:"items"`
+	Page     int `json:"page"`
+	PageSize int `json:"page_size"`
+	Total    int `json:"total"`
+}
+
+// ---- parameters -----------------------------------------------------------------------------
+
+// ValueList returns the entries of a value list (ListLegalForms, ListCivilities, …).
+func (c *Client) ValueList(ctx context.Context, name string) ([]ValueItem, error) {
+	var out items[ValueItem]
+	err := c.getJSON(ctx, "/value-lists/"+url.PathEscape(name), "GET /value-lists/"+name, nil, &out)
+	return out.Items, err
+}
+
+// Establishments returns the establishments.
+func (c *Client) Establishments(ctx context.Context) ([]Establishment, error) {
+	var out items[Establishment]
+	err := c.getJSON(ctx, "/establishments", "GET /establishments", nil, &out)
+	return out.Items, err
+}
+
+// Users returns the users, with their e-mails.
+func (c *Client) Users(ctx context.Context) ([]User, error) {
+	var out items[User]
+	err := c.getJSON(ctx, "/users", "GET /users", nil, &out)
+	return out.Items, err
+}
+
+// EventTypes returns the configured affaire event types in rank order.
+func (c *Client) EventTypes(ctx context.Context) ([]EventType, error) {
+	var out items[EventType]
+	err := c.getJSON(ctx, "/affaire-event-types", "GET /affaire-event-types", nil, &out)
+	sort.SliceStable(out.Items, func(i, j int) bool { return out.Items[i].Rank < out.Items[j].Rank })
+	return out.Items, err
+}
+
+// CustomFields returns the custom fields of "tiers" or "affaire".
+func (c *Client) CustomFields(ctx context.Context, object string) ([]CustomField, error) {
+	var out items[CustomField]
+	err := c.getJSON(ctx, "/custom-fields", "GET /custom-fields", url.Values{"object": {object}}, &out)
+	return out.Items, err
+}
+
+// ---- objects --------------------------------------------------------------------------------
+
+// route returns the collection path of an object.
+func route(object string) (string, error) {
+	switch object {
+	case connectors.ObjectCompany:
+		return "/tiers", nil
+	case connectors.ObjectContact:
+		return "/contacts", nil
+	case ObjectAffaire:
+		return "/affaires", nil
+	}
+	return "", cfgErr("object", "unknown object "+strconv.Quote(object)+" (company, contact or affaire)")
+}
+
+func str(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// toRecord flattens an API record into connector fields.
+func toRecord(object string, a apiRecord) connectors.Record {
+	f := map[string]any{}
+	putTyped := func(prefix string, xs []typed) {
+		for _, x := range xs {
+			if _, ok := f[prefix+x.Type]; !ok && x.Type != "" {
+				f[prefix+x.Type] = str(x.Value)
+			}
+		}
+	}
+	r := connectors.Record{ID: a.ID, Fields: f, UpdatedAt: a.UpdatedAt}
+	switch object {
+	case connectors.ObjectCompany:
+		f["kind"], f["relation"], f["name"] = str(a.Kind), str(a.Relation), str(a.Name)
+		f["first_name"], f["last_name"], f["siret"] = str(a.FirstName), str(a.LastName), str(a.SIRET)
+		f["legal_form"], f["civility"] = str(a.LegalForm), str(a.Civility)
+		f["establishment_id"], f["owner_user_id"] = str(a.EstablishmentID), str(a.OwnerUserID)
+		putTyped("phone.", a.Phones)
+		putTyped("email.", a.Emails)
+		putTyped("url.", a.URLs)
+	case connectors.ObjectContact:
+		f["civility"], f["first_name"], f["last_name"], f["role"] = str(a.Civility), str(a.FirstName), str(a.LastName), str(a.Role)
+		putTyped("phone.", a.Phones)
+		putTyped("email.", a.Emails)
+		r.Links = map[string]string{connectors.ObjectCompany: a.TiersID}
+	case ObjectAffaire:
+		f["title"], f["establishment_id"] = str(a.Title), str(a.EstablishmentID)
+		codes := make([]string, 0, len(a.Events))
+		for _, e := range a.Events {
+			codes = append(codes, e.Code)
+		}
+		f["events"] = codes
+		r.Links = map[string]string{connectors.ObjectCompany: a.TiersID}
+	}
+	if object != connectors.ObjectContact {
+		for k, v := range a.CustomFields {
+			f["cf."+k] = str(v)
+		}
+	}
+	return r
+}
+
+// Describe lists the standard fields of an object, one field per value-list type for typed
+// lists, and its custom fields (cf.<CODE>); coded fields carry their value list as options.
+func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Field, error) {
+	if _, err := route(object); err != nil {
+		return nil, err
+	}
+	opts := func(list string) ([]connectors.Option, error) {
+		vs, err := c.ValueList(ctx, list)
+		out := make([]connectors.Option, 0, len(vs))
+		for _, v := range vs {
+			out = append(out, connectors.Option{Value: v.Code, Label: v.Label})
+		}
+		return out, err
+	}
+	var fields []connectors.Field
+	add := func(name, label, typ string, o []connectors.Option) {
+		fields = append(fields, connectors.Field{Name: name, Label: label, Type: typ, Options: o})
+	}
+	typedFields := func(prefix, label, list string) error {
+		vs, err := c.ValueList(ctx, list)
+		for _, v := range vs {
+			add(prefix+v.Code, label+" ("+v.Label+")", "text", nil)
+		}
+		return err
+	}
+	cfObject := "tiers"
+	switch object {
+	case connectors.ObjectCompany:
+		add("kind", "Type de personne", "select", []connectors.Option{{Value: "moral", Label: "Personne morale"}, {Value: "physical", Label: "Personne physique"}})
+		add("relation", "Relation", "select", []connectors.Option{{Value: "client", Label: "Client"}, {Value: "prospect", Label: "Prospect"}, {Value: "supplier", Label: "Fournisseur"}})
+		add("name", "Raison sociale", "text", nil)
+		add("first_name", "Prénom", "text", nil)
+		add("last_name", "Nom", "text", nil)
+		add("siret", "SIRET", "text", nil)
+		for _, l := range []struct{ name, label, list string }{{"legal_form", "Forme juridique", ListLegalForms}, {"civility", "Civilité", ListCivilities}} {
+			o, err := opts(l.list)
+			if err != nil {
+				return nil, err
+			}
+			add(l.name, l.label, "select", o)
+		}
+		for _, l := range []struct{ prefix, label, list string }{{"phone.", "Téléphone", ListPhoneTypes}, {"email.", "E-mail", ListEmailTypes}, {"url.", "URL", ListURLTypes}} {
+			if err := typedFields(l.prefix, l.label, l.list); err != nil {
+				return nil, err
+			}
+		}
+		add("owner_user_id", "Utilisateur", "text", nil)
+	case connectors.ObjectContact:
+		for _, l := range []struct{ name, label, list string }{{"civility", "Civilité", ListCivilities}, {"role", "Rôle", ListContactRoles}} {
+			o, err := opts(l.list)
+			if err != nil {
+				return nil, err
+			}
+			add(l.name, l.label, "select", o)
+		}
+		add("first_name", "Prénom", "text", nil)
+		add("last_name", "Nom", "text", nil)
+		for _, l := range []struct{ prefix, label, list string }{{"phone.", "Téléphone", ListPhoneTypes}, {"email.", "E-mail", ListEmailTypes}} {
+			if err := typedFields(l.prefix, l.label, l.list); err != nil {
+				return nil, err
+			}
+		}
+		return fields, nil
+	case ObjectAffaire:
+		cfObject = "affaire"
+		add("title", "Titre", "text", nil)
+		ets, err := c.EventTypes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o := make([]connectors.Option, 0, len(ets))
+		for _, e := range ets {
+			o = append(o, connectors.Option{Value: e.Code, Label: e.Label})
+		}
+		fields = append(fields, connectors.Field{Name: "events", Label: "Événements", Type: "multiselect", ReadOnly: true, Options: o})
+	}
+	es, err := c.Establishments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eo := make([]connectors.Option, 0, len(es))
+	for _, e := range es {
+		eo = append(eo, connectors.Option{Value: e.ID, Label: e.Name})
+	}
+	add("establishment_id", "Établissement", "select", eo)
+	cfs, err := c.CustomFields(ctx, cfObject)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range cfs {
+		add("cf."+f.Code, f.Label, f.Type, nil)
+	}
+	if object == connectors.ObjectCompany || object == ObjectAffaire {
+		for i := range fields {
+			fields[i].Required = fields[i].Name == "kind" || fields[i].Name == "relation" || fields[i].Name == "title"
+		}
+	}
+	return fields, nil
+}
+
+// List returns one page of records with updated_at >= q.Since. The cursor is the next page.
+func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	path, err := route(object)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page := 1
+	if q.Cursor != "" {
+		if page, err = strconv.Atoi(q.Cursor); err != nil || page < 1 {
+			return connectors.Page{}, cfgErr("GET "+path, "malformed cursor")
+		}
+	}
+	v := url.Values{"page": {strconv.Itoa(page)}}
+	if q.Limit > 0 {
+		v.Set("page_size", strconv.Itoa(min(q.Limit, 1000)))
+	}
+	if !q.Since.IsZero() {
+		v.Set("changed_since", q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	var out items[apiRecord]
+	if err := c.getJSON(ctx, path, "GET "+path, v, &out); err != nil {
+		return connectors.Page{}, err
+	}
+	p := connectors.Page{Records: make([]connectors.Record, 0, len(out.Items))}
+	for _, a := range out.Items {
+		p.Records = append(p.Records, toRecord(object, a))
+	}
+	size := out.PageSize
+	if size <= 0 {
+		size = len(out.Items)
+	}
+	if len(out.Items) > 0 && (page-1)*size+len(out.Items) < out.Total {
+		p.More, p.Cursor = true, strconv.Itoa(page+1)
+	}
+	return p, nil
+}
+
+// Get returns the records with these ids; unknown ids are left out.
+func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	path, err := route(object)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connectors.Record, 0, len(ids))
+	for _, id := range ids {
+		a, err := c.getOne(ctx, path, id)
+		if isStatus(err, http.StatusNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, toRecord(object, a))
+	}
+	return out, nil
+}
+
+func (c *Client) getOne(ctx context.Context, path, id string) (apiRecord, error) {
+	var a apiRecord
+	err := c.getJSON(ctx, path+"/"+url.PathEscape(id), "GET "+path+"/{id}", nil, &a)
+	return a, err
+}
+
+// FindByKey finds companies by "siret" or "name" (case-insensitive) and contacts by "email"
+// (any e-mail type, case-insensitive).
+func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
+	path, err := route(object)
+	if err != nil {
+		return nil, err
+	}
+	param := ""
+	switch {
+	case object == connectors.ObjectCompany && (field == "siret" || field == "name"):
+		param = field
+	case object == connectors.ObjectContact && field == "email":
+		param = "email"
+	default:
+		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret or name; contact: email)")
+	}
+	seen := map[string]bool{}
+	var out []connectors.Record
+	for _, val := range values {
+		if strings.TrimSpace(val) == "" {
+			continue
+		}
+		for page := 1; ; page++ {
+			var res items[apiRecord]
+			q := url.Values{param: {val}, "page": {strconv.Itoa(page)}}
+			if err := c.getJSON(ctx, path, "GET "+path+"?"+param, q, &res); err != nil {
+				return nil, err
+			}
+			for _, a := range res.Items {
+				if !seen[a.ID] {
+					seen[a.ID] = true
+					out = append(out, toRecord(object, a))
+				}
+			}
+			size := max(res.PageSize, 1)
+			if len(res.Items) == 0 || page*size >= res.Total {
+				break
+			}
+		}
+	}
+	return out, nil
+}

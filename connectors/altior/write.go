@@ -1,0 +1,274 @@
+package altior
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// plain lists the writable scalar fields of each object.
+var plain = map[string]map[string]bool{
+	connectors.ObjectCompany: {"kind": true, "relation": true, "name": true, "first_name": true, "last_name": true, "siret": true,
+		"legal_form": true, "civility": true, "establishment_id": true, "owner_user_id": true},
+	connectors.ObjectContact: {"civility": true, "first_name": true, "last_name": true, "role": true},
+	ObjectAffaire:            {"title": true, "establishment_id": true},
+}
+
+// typedLists maps a field prefix to its JSON list, per object.
+var typedLists = map[string]map[string]string{
+	connectors.ObjectCompany: {"phone.": "phones", "email.": "emails", "url.": "urls"},
+	connectors.ObjectContact: {"phone.": "phones", "email.": "emails"},
+	ObjectAffaire:            {},
+}
+
+// valueString converts a connector value to the API's string.
+func valueString(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return strings.TrimSpace(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case int:
+		return strconv.Itoa(x), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// needsCurrent reports whether writing r changes a typed list, which is sent whole and so
+// must be merged with the stored one.
+func needsCurrent(object string, r connectors.Record) bool {
+	for k := range r.Fields {
+		for prefix := range typedLists[object] {
+			if strings.HasPrefix(k, prefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mergeTyped replaces the entries of each changed type; an empty value removes them.
+func mergeTyped(base []typed, changes map[string]string, order []string) []typed {
+	out := []typed{}
+	done := map[string]bool{}
+	for _, x := range base {
+		v, changed := changes[x.Type]
+		switch {
+		case !changed:
+			out = append(out, x)
+		case !done[x.Type]:
+			done[x.Type] = true
+			if v != "" {
+				out = append(out, typed{x.Type, v})
+			}
+		}
+	}
+	for _, t := range order {
+		if !done[t] && changes[t] != "" {
+			out = append(out, typed{t, changes[t]})
+		}
+	}
+	return out
+}
+
+// buildBody turns a record into a POST or PATCH body; current is the stored record (nil on
+// create) whose typed lists are merged.
+func buildBody(object string, r connectors.Record, current *apiRecord, op string) (map[string]any, error) {
+	body := map[string]any{}
+	changes := map[string]map[string]string{} // list → type → value
+	orders := map[string][]string{}
+	cf := map[string]any{}
+	names := make([]string, 0, len(r.Fields))
+	for k := range r.Fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := r.Fields[k]
+		if object == ObjectAffaire && k == "events" {
+			continue // read-only: events are added with AddEvent
+		}
+		s, ok := valueString(v)
+		if !ok {
+			return nil, invalidErr(op, k, k+": altior takes a single text value here")
+		}
+		if plain[object][k] {
+			body[k] = s
+			continue
+		}
+		if code, ok := strings.CutPrefix(k, "cf."); ok && object != connectors.ObjectContact && code != "" {
+			if s == "" {
+				cf[code] = nil
+			} else {
+				cf[code] = s
+			}
+			continue
+		}
+		matched := false
+		for prefix, list := range typedLists[object] {
+			if t, ok := strings.CutPrefix(k, prefix); ok && t != "" {
+				if changes[list] == nil {
+					changes[list] = map[string]string{}
+				}
+				changes[list][t] = s
+				orders[list] = append(orders[list], t)
+				matched = true
+			}
+		}
+		if !matched {
+			return nil, invalidErr(op, k, k+": no such field on the altior "+object)
+		}
+	}
+	for list, ch := range changes {
+		var base []typed
+		if current != nil {
+			switch list {
+			case "phones":
+				base = current.Phones
+			case "emails":
+				base = current.Emails
+			case "urls":
+				base = current.URLs
+			}
+		}
+		body[list] = mergeTyped(base, ch, orders[list])
+	}
+	if len(cf) > 0 {
+		body["custom_fields"] = cf
+	}
+	if object == ObjectAffaire || (object == connectors.ObjectContact && current != nil) {
+		if t := r.Links[connectors.ObjectCompany]; t != "" {
+			body["tiers_id"] = t
+		}
+	}
+	return body, nil
+}
+
+// perRecord reports whether err fails only its record.
+func perRecord(err error) bool { return connectors.KindOf(err) == connectors.KindInvalid }
+
+// Create creates records, one request each. A refused record fails only its own Result.
+func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	path, err := route(object)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connectors.Result, len(records))
+	for i, r := range records {
+		p, op := path, "POST "+path
+		if object == connectors.ObjectContact {
+			t := r.Links[connectors.ObjectCompany]
+			op = "POST /tiers/{id}/contacts"
+			if t == "" {
+				out[i].Err = invalidErr(op, "company", "a contact needs Links[\"company\"], its tiers id")
+				continue
+			}
+			p = "/tiers/" + url.PathEscape(t) + "/contacts"
+		}
+		if object == ObjectAffaire && r.Links[connectors.ObjectCompany] == "" {
+			out[i].Err = invalidErr(op, "company", "an affaire needs Links[\"company\"], its tiers id")
+			continue
+		}
+		body, err := buildBody(object, r, nil, op)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		b, err := c.do(ctx, call{method: http.MethodPost, path: p, op: op, body: body})
+		if err != nil {
+			if perRecord(err) {
+				out[i].Err = err
+				continue
+			}
+			return out, err
+		}
+		var a apiRecord
+		if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
+			return out, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "the answer holds no id"}
+		}
+		out[i] = connectors.Result{ID: a.ID, Created: true}
+	}
+	return out, nil
+}
+
+// Update changes the given fields and links of existing records. A typed field (phone.FIXE)
+// replaces that type's entries and keeps the others, so it reads the record first.
+func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	path, err := route(object)
+	if err != nil {
+		return nil, err
+	}
+	op := "PATCH " + path + "/{id}"
+	out := make([]connectors.Result, len(records))
+	for i, r := range records {
+		out[i].ID = r.ID
+		if r.ID == "" {
+			out[i].Err = invalidErr(op, "id", "the record has no id")
+			continue
+		}
+		var cur *apiRecord
+		if needsCurrent(object, r) {
+			a, err := c.getOne(ctx, path, r.ID)
+			if err != nil {
+				if perRecord(err) {
+					out[i].Err = err
+					continue
+				}
+				return out, err
+			}
+			cur = &a
+		}
+		body, err := buildBody(object, r, cur, op)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		if cur == nil && object == connectors.ObjectContact {
+			if t := r.Links[connectors.ObjectCompany]; t != "" {
+				body["tiers_id"] = t
+			}
+		}
+		if len(body) == 0 {
+			continue
+		}
+		if _, err := c.do(ctx, call{method: http.MethodPatch, path: path + "/" + url.PathEscape(r.ID), op: op, body: body}); err != nil {
+			if perRecord(err) {
+				out[i].Err = err
+				continue
+			}
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Delete is refused: the contract has no deletion.
+func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
+	return nil, cfgErr("DELETE "+object, "altior: deletions are not supported")
+}
+
+// AddEvent appends the event type code to the affaire's events. An event the affaire already
+// has (409) is success, so a retried call cannot add it twice.
+func (c *Client) AddEvent(ctx context.Context, affaireID, code string) error {
+	const op = "POST /affaires/{id}/events"
+	if affaireID == "" || code == "" {
+		return invalidErr(op, "code", "affaire id and event code are required")
+	}
+	_, err := c.do(ctx, call{method: http.MethodPost, path: "/affaires/" + url.PathEscape(affaireID) + "/events", op: op, body: map[string]string{"code": code}})
+	var e *connectors.Error
+	if errors.As(err, &e) && e.Status == http.StatusConflict {
+		return nil
+	}
+	return err
+}
