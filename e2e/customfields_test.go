@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
 	mauticsim "github.com/crmsync/crmsync/connectors/mautic/sim"
@@ -206,6 +207,10 @@ func TestCustomFieldsDeletesAndPushEndToEnd(t *testing.T) {
 		recs, err := sl.FindByKey(ctx, connectors.ObjectContact, "email", []string{"campaign@example.net"})
 		return err == nil && len(recs) == 1
 	})
+	pushID := workflows.PushWorkflowID(activities.PushInput{Connection: cfConnection, Object: "contact", Side: "b", ID: created[0].ID})
+	require.NoError(t, r.tc.GetWorkflow(ctx, pushID, "").Get(ctx, nil))
+	r.recordHistory(pushID, "push-record")
+	r.recordHistory(workflows.SyncWorkflowID(cfConnection), "incremental-sync-deletes")
 	r.noSecretsInHistories("cf-secret", "cf-password", "whsec-e2e", "push-e2e")
 }
 
