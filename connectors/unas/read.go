@@ -1,0 +1,441 @@
+package unas
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// wire types of getOrder; encoding/xml reads CDATA sections as plain text.
+
+type xAddress struct {
+	Name         string `xml:"Name"`
+	ZIP          string `xml:"ZIP"`
+	City         string `xml:"City"`
+	Street       string `xml:"Street"`
+	Country      string `xml:"Country"`
+	CountryCode  string `xml:"CountryCode"`
+	TaxNumber    string `xml:"TaxNumber"`
+	EUTaxNumber  string `xml:"EUTaxNumber"`
+	CustomerType string `xml:"CustomerType"`
+}
+
+type xOrder struct {
+	Key      string `xml:"Key"`
+	ID       string `xml:"Id"`
+	Date     string `xml:"Date"`
+	DateMod  string `xml:"DateMod"`
+	Customer struct {
+		ID      string `xml:"Id"`
+		Email   string `xml:"Email"`
+		Contact struct {
+			Name   string `xml:"Name"`
+			Phone  string `xml:"Phone"`
+			Mobile string `xml:"Mobile"`
+		} `xml:"Contact"`
+		Invoice  xAddress `xml:"Addresses>Invoice"`
+		Shipping xAddress `xml:"Addresses>Shipping"`
+	} `xml:"Customer"`
+	Currency string `xml:"Currency"`
+	Status   string `xml:"Status"`
+	StatusID string `xml:"StatusID"`
+	Payment  struct {
+		Name   string `xml:"Name"`
+		Type   string `xml:"Type"`
+		Status string `xml:"Status"`
+	} `xml:"Payment"`
+	Invoice struct {
+		Status string `xml:"Status"`
+		Number string `xml:"Number"`
+		URL    string `xml:"Url"`
+	} `xml:"Invoice"`
+	SumPriceGross string `xml:"SumPriceGross"`
+	Items         []struct {
+		ID         string `xml:"Id"`
+		Sku        string `xml:"Sku"`
+		Name       string `xml:"Name"`
+		Quantity   string `xml:"Quantity"`
+		Unit       string `xml:"Unit"`
+		PriceGross string `xml:"PriceGross"`
+	} `xml:"Items>Item"`
+}
+
+type xOrders struct {
+	XMLName xml.Name `xml:"Orders"`
+	Orders  []xOrder `xml:"Order"`
+}
+
+// Field names of "order".
+var orderFields = []connectors.Field{
+	{Name: "key", Label: "Order key", Type: "string", ReadOnly: true},
+	{Name: "status", Label: "Status (name)", Type: "string", ReadOnly: true},
+	{Name: "status_id", Label: "Status id", Type: "string", ReadOnly: true},
+	{Name: "date", Label: "Placed (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
+	{Name: "date_mod", Label: "Modified (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
+	{Name: "customer_email", Label: "Customer e-mail", Type: "email", ReadOnly: true},
+	{Name: "customer_name", Label: "Customer name", Type: "string", ReadOnly: true},
+	{Name: "company_name", Label: "Company (invoice name of a company's order)", Type: "string", ReadOnly: true},
+	{Name: "is_company", Label: "Company order", Type: "bool", ReadOnly: true},
+	{Name: "total", Label: "Total gross", Type: "number", ReadOnly: true},
+	{Name: "currency", Label: "Currency", Type: "string", ReadOnly: true},
+	{Name: "invoice_url", Label: "Invoice PDF URL", Type: "url", ReadOnly: true},
+	{Name: "invoice_number", Label: "Invoice number", Type: "string", ReadOnly: true},
+	{Name: "payment_name", Label: "Payment method", Type: "string", ReadOnly: true},
+	{Name: "payment_status", Label: "Payment status", Type: "string", ReadOnly: true},
+	{Name: "items", Label: "Items (\"2 × Name (SKU) @ price\")", Type: "multiselect", ReadOnly: true},
+}
+
+// Field names of "customer".
+var customerFields = []connectors.Field{
+	{Name: "email", Label: "E-mail", Type: "email", ReadOnly: true},
+	{Name: "name", Label: "Name", Type: "string", ReadOnly: true},
+	{Name: "company", Label: "Company (invoice name of a company's order)", Type: "string", ReadOnly: true},
+	{Name: "is_company", Label: "Company customer", Type: "bool", ReadOnly: true},
+	{Name: "tax_number", Label: "Tax number", Type: "string", ReadOnly: true},
+	{Name: "phone", Label: "Phone", Type: "string", ReadOnly: true},
+	{Name: "mobile", Label: "Mobile", Type: "string", ReadOnly: true},
+	{Name: "invoice_address", Label: "Invoice address", Type: "string", ReadOnly: true},
+	{Name: "shipping_address", Label: "Shipping address", Type: "string", ReadOnly: true},
+	{Name: "last_order", Label: "Record id of the newest order", Type: "string", ReadOnly: true},
+}
+
+// Describe lists the fields of "order" or "customer".
+func (c *Client) Describe(_ context.Context, object string) ([]connectors.Field, error) {
+	switch object {
+	case ObjectOrder:
+		return append([]connectors.Field(nil), orderFields...), nil
+	case ObjectCustomer:
+		return append([]connectors.Field(nil), customerFields...), nil
+	}
+	return nil, objectErr("describe", object)
+}
+
+// OrderID is the record id of an order: its key and its placement time, since UNAS reuses
+// the keys of deleted orders.
+func OrderID(key string, placed time.Time) string {
+	return key + "@" + placed.Format("20060102150405")
+}
+
+// SplitOrderID returns the key and placement time (shop time, as digits) of an order id.
+func SplitOrderID(id string) (key, placed string, ok bool) {
+	i := strings.LastIndexByte(id, '@')
+	if i <= 0 || len(id)-i-1 != 14 {
+		return "", "", false
+	}
+	return id[:i], id[i+1:], true
+}
+
+func nilIfEmpty(s string) any {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	return s
+}
+
+func num(s string) any {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+func address(a xAddress) any {
+	var parts []string
+	for _, p := range []string{a.Street, strings.TrimSpace(a.ZIP + " " + a.City), a.Country} {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return nilIfEmpty(strings.Join(parts, ", "))
+}
+
+// orderRecord maps an order; ok is false when its dates cannot be read.
+func (c *Client) orderRecord(o xOrder) (connectors.Record, bool) {
+	placed, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.Date), c.loc)
+	if err != nil {
+		return connectors.Record{}, false
+	}
+	mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), c.loc)
+	if err != nil {
+		mod = placed
+	}
+	email := strings.ToLower(strings.TrimSpace(o.Customer.Email))
+	inv := o.Customer.Invoice
+	isCompany := strings.TrimSpace(inv.CustomerType) == "company"
+	var company any
+	if isCompany {
+		company = nilIfEmpty(inv.Name)
+	}
+	var items []string
+	for _, it := range o.Items {
+		s := fmt.Sprintf("%s × %s", strings.TrimSpace(it.Quantity), strings.TrimSpace(it.Name))
+		if sku := strings.TrimSpace(it.Sku); sku != "" {
+			s += " (" + sku + ")"
+		}
+		if p := strings.TrimSpace(it.PriceGross); p != "" {
+			s += " @ " + p
+		}
+		items = append(items, s)
+	}
+	r := connectors.Record{
+		ID:        OrderID(strings.TrimSpace(o.Key), placed),
+		UpdatedAt: mod.UTC(),
+		Fields: map[string]any{
+			"key":            strings.TrimSpace(o.Key),
+			"status":         nilIfEmpty(o.Status),
+			"status_id":      nilIfEmpty(o.StatusID),
+			"date":           placed.Format(time.DateTime),
+			"date_mod":       mod.Format(time.DateTime),
+			"customer_email": nilIfEmpty(email),
+			"customer_name":  nilIfEmpty(o.Customer.Contact.Name),
+			"company_name":   company,
+			"is_company":     isCompany,
+			"total":          num(o.SumPriceGross),
+			"currency":       nilIfEmpty(o.Currency),
+			"invoice_url":    nilIfEmpty(o.Invoice.URL),
+			"invoice_number": nilIfEmpty(o.Invoice.Number),
+			"payment_name":   nilIfEmpty(o.Payment.Name),
+			"payment_status": nilIfEmpty(o.Payment.Status),
+			"items":          items,
+		},
+	}
+	if len(items) == 0 {
+		r.Fields["items"] = nil
+	}
+	if email != "" {
+		r.Links = map[string]string{ObjectCustomer: email}
+	}
+	return r, true
+}
+
+// customerRecord maps the webshop data of an order's customer.
+func (c *Client) customerRecord(o xOrder, order connectors.Record) (connectors.Record, bool) {
+	email := strings.ToLower(strings.TrimSpace(o.Customer.Email))
+	if email == "" {
+		return connectors.Record{}, false
+	}
+	inv := o.Customer.Invoice
+	isCompany := strings.TrimSpace(inv.CustomerType) == "company"
+	var company, tax any
+	if isCompany {
+		company, tax = nilIfEmpty(inv.Name), nilIfEmpty(inv.TaxNumber)
+	}
+	return connectors.Record{
+		ID:        email,
+		UpdatedAt: order.UpdatedAt,
+		Fields: map[string]any{
+			"email":            email,
+			"name":             nilIfEmpty(o.Customer.Contact.Name),
+			"company":          company,
+			"is_company":       isCompany,
+			"tax_number":       tax,
+			"phone":            nilIfEmpty(o.Customer.Contact.Phone),
+			"mobile":           nilIfEmpty(o.Customer.Contact.Mobile),
+			"invoice_address":  address(inv),
+			"shipping_address": address(o.Customer.Shipping),
+			"last_order":       order.ID,
+		},
+	}, true
+}
+
+// getOrders runs one getOrder call with the given parameters (already XML-escaped values).
+func (c *Client) getOrders(ctx context.Context, params [][2]string) ([]xOrder, error) {
+	var b strings.Builder
+	b.WriteString("<Params>")
+	for _, p := range params {
+		fmt.Fprintf(&b, "<%s>%s</%s>", p[0], escape(p[1]), p[0])
+	}
+	b.WriteString("</Params>")
+	var out xOrders
+	if err := c.call(ctx, "getOrder", b.String(), &out); err != nil {
+		return nil, err
+	}
+	return out.Orders, nil
+}
+
+type cursor struct{ start, from, to int64 }
+
+func (k cursor) String() string { return fmt.Sprintf("%d:%d:%d", k.start, k.from, k.to) }
+
+func parseCursor(s string) (cursor, bool) {
+	p := strings.Split(s, ":")
+	if len(p) != 3 {
+		return cursor{}, false
+	}
+	var k cursor
+	var err [3]error
+	k.start, err[0] = strconv.ParseInt(p[0], 10, 64)
+	k.from, err[1] = strconv.ParseInt(p[1], 10, 64)
+	k.to, err[2] = strconv.ParseInt(p[2], 10, 64)
+	if err[0] != nil || err[1] != nil || err[2] != nil || k.start < 0 {
+		return cursor{}, false
+	}
+	return k, true
+}
+
+// List returns one page of 500 orders (or of the customers of 500 orders) modified since
+// q.Since, oldest modification first. q.Limit is ignored: every page spends one multi-order
+// getOrder call, so it asks for the most.
+func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	if object != ObjectOrder && object != ObjectCustomer {
+		return connectors.Page{}, objectErr("list", object)
+	}
+	k := cursor{from: -1}
+	if q.Cursor != "" {
+		var ok bool
+		if k, ok = parseCursor(q.Cursor); !ok {
+			return connectors.Page{}, cfgErr("list", "unas: unreadable cursor")
+		}
+	} else {
+		if !q.Since.IsZero() {
+			k.from = q.Since.Unix()
+		}
+		k.to = c.now().Unix()
+	}
+	params := [][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.FormatInt(k.start, 10)}}
+	if k.from >= 0 {
+		params = append(params, [2]string{"TimeModStart", strconv.FormatInt(k.from, 10)})
+	}
+	params = append(params, [2]string{"TimeModEnd", strconv.FormatInt(k.to, 10)})
+	orders, err := c.getOrders(ctx, params)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page := connectors.Page{More: len(orders) >= PageSize}
+	if page.More {
+		next := k
+		next.start += int64(len(orders))
+		page.Cursor = next.String()
+	}
+	if object == ObjectOrder {
+		for _, o := range orders {
+			if r, ok := c.orderRecord(o); ok {
+				page.Records = append(page.Records, r)
+			}
+		}
+		return page, nil
+	}
+	page.Records = c.customers(orders)
+	return page, nil
+}
+
+// customers derives one record per e-mail, from the most recently modified order.
+func (c *Client) customers(orders []xOrder) []connectors.Record {
+	byEmail := map[string]connectors.Record{}
+	for _, o := range orders {
+		or, ok := c.orderRecord(o)
+		if !ok {
+			continue
+		}
+		cr, ok := c.customerRecord(o, or)
+		if !ok {
+			continue
+		}
+		if prev, seen := byEmail[cr.ID]; !seen || !cr.UpdatedAt.Before(prev.UpdatedAt) {
+			byEmail[cr.ID] = cr
+		}
+	}
+	out := make([]connectors.Record, 0, len(byEmail))
+	for _, r := range byEmail {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
+			return out[i].UpdatedAt.Before(out[j].UpdatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Get returns orders by record id (one getOrder by Key each, from the single-order budget;
+// an id whose key now holds another order is left out) or customers by e-mail.
+func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	switch object {
+	case ObjectOrder:
+		var out []connectors.Record
+		for _, id := range ids {
+			key, _, ok := SplitOrderID(id)
+			if !ok {
+				key = id // a bare key: whatever order holds it now
+			}
+			rs, err := c.ordersByKey(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				if r.ID == id || !ok {
+					out = append(out, r)
+				}
+			}
+		}
+		return out, nil
+	case ObjectCustomer:
+		return c.FindByKey(ctx, ObjectCustomer, "email", ids)
+	}
+	return nil, objectErr("get", object)
+}
+
+func (c *Client) ordersByKey(ctx context.Context, key string) ([]connectors.Record, error) {
+	orders, err := c.getOrders(ctx, [][2]string{{"Key", key}})
+	if err != nil {
+		return nil, err
+	}
+	var out []connectors.Record
+	for _, o := range orders {
+		if r, ok := c.orderRecord(o); ok && strings.TrimSpace(o.Key) == key {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// FindByKey finds orders by "key" (single-order calls) or "customer_email", and customers by
+// "email"; e-mail lookups are multi-order getOrder calls (Email filter), one per value, and
+// spend the scarce multi-order budget.
+func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
+	switch {
+	case object == ObjectOrder && field == "key":
+		var out []connectors.Record
+		for _, v := range values {
+			rs, err := c.ordersByKey(ctx, strings.TrimSpace(v))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rs...)
+		}
+		return out, nil
+	case (object == ObjectOrder && field == "customer_email") || (object == ObjectCustomer && field == "email"):
+		var out []connectors.Record
+		seen := map[string]bool{}
+		for _, v := range values {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if v == "" || seen[v] {
+				continue
+			}
+			seen[v] = true
+			orders, err := c.getOrders(ctx, [][2]string{{"Email", v}})
+			if err != nil {
+				return nil, err
+			}
+			if object == ObjectCustomer {
+				out = append(out, c.customers(orders)...)
+				continue
+			}
+			for _, o := range orders {
+				if r, ok := c.orderRecord(o); ok {
+					out = append(out, r)
+				}
+			}
+		}
+		return out, nil
+	}
+	return nil, cfgErr("find", fmt.Sprintf("unas: %s cannot be looked up by %q", object, field))
+}

@@ -1,0 +1,438 @@
+// Package unas is the connector for the UNAS webshop API (api.unas.eu/shop/{function}), the
+// source side of the UNAS → MiniCRM pair. It only reads: Create, Update and Delete are refused
+// with a KindConfig error.
+//
+// Objects:
+//   - "order": one UNAS order. Its record id is "<Key>@<Date>", the order's Key and its
+//     placement date-time as YYYYMMDDhhmmss in shop time, because UNAS reuses the keys of
+//     deleted orders: a new order under an old key is a different record and never overwrites
+//     the old one's card. Links["customer"] is the customer's e-mail, lower-cased.
+//   - "customer": the webshop data of a customer, derived from their orders (UNAS has no
+//     customer change feed we use); the id is the lower-cased e-mail. Listing customers lists
+//     orders and keeps the newest order's data per e-mail.
+//
+// Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
+// five minutes before it expires, renewed once on a 401, and never requested twice at once.
+//
+// Paging: List asks getOrder for 500 orders a call (the most UNAS allows, so the scarce
+// multi-order budget — 30 calls an hour on PREMIUM — buys the most orders), LimitStart as the
+// offset, within the window TimeModStart = Since .. TimeModEnd = the time the listing began,
+// fixed for the whole listing so that orders modified meanwhile drop out of it and come with
+// the next listing. The cursor is "<LimitStart>:<TimeModStart>:<TimeModEnd>" (unix seconds).
+// A page shorter than 500 ends the listing. Orders deleted during a listing shift the offsets;
+// an order behind them may then be missed until it changes again (a limit of offset paging).
+//
+// Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
+// without a trailing "!"; the time read in Europe/Budapest, the shop's time, which the
+// documentation does not state) is KindRateLimited with RetryAfter until that time, and the
+// client answers the same without calling UNAS until then; 401 after one renewal, 403, and a
+// refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
+// message is rate limited for a minute.
+package unas
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Budapest everywhere
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// System is the name of this connector.
+const System = "unas"
+
+// Objects of this connector.
+const (
+	ObjectOrder    = "order"
+	ObjectCustomer = "customer"
+)
+
+// PageSize is getOrder's maximum LimitNum.
+const PageSize = 500
+
+// DefaultBaseURL is the UNAS API root.
+const DefaultBaseURL = "https://api.unas.eu/shop"
+
+// TokenTTL is the documented token lifetime, used when Expire cannot be read.
+const TokenTTL = 2 * time.Hour
+
+// renewBefore is how long before its expiry a token is replaced.
+const renewBefore = 5 * time.Minute
+
+const (
+	dateLayout = "2006.01.02 15:04:05"
+	banLayout  = "01.02.2006 15:04:05"
+)
+
+// ErrReadOnly is the message of every write.
+const ErrReadOnly = "unas: the webshop is read-only on this pair"
+
+// Config configures a Client.
+type Config struct {
+	BaseURL    string // default DefaultBaseURL; the simulator serves it at <url>/shop
+	APIKey     string
+	HTTPClient *http.Client
+	Now        func() time.Time
+}
+
+// Status is one order status of the shop.
+type Status struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"` // open_normal, open_prepare, close_ok, close_fault
+}
+
+// Session is what the last login answered.
+type Session struct {
+	ShopID       string
+	Subscription string
+	Permissions  []string
+	Expire       time.Time
+}
+
+// Client reads one UNAS shop. It implements connectors.Connector.
+type Client struct {
+	base   string
+	apiKey string
+	hc     *http.Client
+	now    func() time.Time
+	loc    *time.Location
+
+	login chan struct{} // one login at a time
+	mu    sync.Mutex
+	token string
+	exp   time.Time
+	sess  Session
+	bans  map[string]time.Time // function → banned till
+}
+
+var _ connectors.Connector = (*Client)(nil)
+
+// New returns a client for the shop whose API key is c.APIKey.
+func New(c Config) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgErr("config", "base_url must be an http(s) URL")
+	}
+	if strings.TrimSpace(c.APIKey) == "" {
+		return nil, cfgErr("config", "api_key (UNAS: Beállítások / Külső kapcsolatok / API kapcsolat) is required")
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 120 * time.Second}
+	}
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	loc, err := time.LoadLocation("Europe/Budapest")
+	if err != nil {
+		loc = time.FixedZone("CET", 3600)
+	}
+	return &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
+		login: make(chan struct{}, 1), bans: map[string]time.Time{}}, nil
+}
+
+// System returns "unas".
+func (c *Client) System() string { return System }
+
+func cfgErr(op, msg string) *connectors.Error {
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Message: msg}
+}
+
+// Session returns what the last login answered (zero before the first one).
+func (c *Client) Session() Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sess
+	s.Permissions = append([]string(nil), s.Permissions...)
+	return s
+}
+
+// ---- token ---------------------------------------------------------------------------------
+
+func (c *Client) validToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && c.now().Before(c.exp.Add(-renewBefore)) {
+		return c.token
+	}
+	return ""
+}
+
+func (c *Client) dropToken(tok string) {
+	c.mu.Lock()
+	if c.token == tok {
+		c.token = ""
+	}
+	c.mu.Unlock()
+}
+
+// currentToken returns a valid token, logging in when there is none; logins never overlap.
+func (c *Client) currentToken(ctx context.Context) (string, error) {
+	if t := c.validToken(); t != "" {
+		return t, nil
+	}
+	select {
+	case c.login <- struct{}{}:
+	case <-ctx.Done():
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "POST login", Message: ctx.Err().Error()}
+	}
+	defer func() { <-c.login }()
+	if t := c.validToken(); t != "" { // another caller logged in meanwhile
+		return t, nil
+	}
+	return c.doLogin(ctx)
+}
+
+type loginResp struct {
+	XMLName      xml.Name `xml:"Login"`
+	Token        string   `xml:"Token"`
+	Expire       string   `xml:"Expire"`
+	ShopID       string   `xml:"ShopId"`
+	Subscription string   `xml:"Subscription"`
+	Permissions  []string `xml:"Permissions>Permission"`
+	Status       string   `xml:"Status"`
+}
+
+func (c *Client) doLogin(ctx context.Context) (string, error) {
+	const op = "POST login"
+	if err := c.checkBan("login", op); err != nil {
+		return "", err
+	}
+	body := fmt.Sprintf("<Params><ApiKey>%s</ApiKey></Params>", escape(c.apiKey))
+	status, raw, err := c.post(ctx, "login", "", body)
+	if err != nil {
+		return "", err
+	}
+	if e := c.classify(op, "login", status, raw); e != nil {
+		if e.Kind == connectors.KindInvalid || status == http.StatusUnauthorized || status == http.StatusForbidden {
+			e.Kind = connectors.KindConfig
+			e.Message = "unas: login refused (" + e.Message + "): check the API key and its permissions"
+		}
+		return "", e
+	}
+	var lr loginResp
+	if err := xml.Unmarshal(raw, &lr); err != nil || strings.TrimSpace(lr.Token) == "" {
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "login answer without a token"}
+	}
+	now := c.now()
+	exp := now.Add(TokenTTL)
+	if t, err := time.ParseInLocation(dateLayout, strings.TrimSpace(lr.Expire), c.loc); err == nil && t.After(now) && t.Before(exp) {
+		exp = t
+	}
+	c.mu.Lock()
+	c.token, c.exp = strings.TrimSpace(lr.Token), exp
+	c.sess = Session{ShopID: strings.TrimSpace(lr.ShopID), Subscription: strings.TrimSpace(lr.Subscription), Permissions: lr.Permissions, Expire: exp}
+	c.mu.Unlock()
+	return lr.Token, nil
+}
+
+func escape(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// ---- transport -----------------------------------------------------------------------------
+
+func (c *Client) post(ctx context.Context, function, token, body string) (int, []byte, error) {
+	op := "POST " + function
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/"+function,
+		strings.NewReader(`<?xml version="1.0" encoding="UTF-8" ?>`+body))
+	if err != nil {
+		return 0, nil, cfgErr(op, err.Error())
+	}
+	req.Header.Set("Content-Type", "application/xml")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: err.Error()}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return 0, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: resp.StatusCode, Message: err.Error()}
+	}
+	return resp.StatusCode, raw, nil
+}
+
+// banRe matches the ban message in both spellings.
+var banRe = regexp.MustCompile(`Too much ([A-Za-z\s]+?) query, IP is banned till ([0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*!?`)
+
+// ParseBan reads a ban message: the function and the time it ends (read in Europe/Budapest).
+func ParseBan(msg string, loc *time.Location) (function string, until time.Time, ok bool) {
+	m := banRe.FindStringSubmatch(msg)
+	if m == nil {
+		return "", time.Time{}, false
+	}
+	t, err := time.ParseInLocation(banLayout, m[2], loc)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return strings.TrimSpace(m[1]), t, true
+}
+
+func (c *Client) checkBan(function, op string) error {
+	c.mu.Lock()
+	until, ok := c.bans[function]
+	c.mu.Unlock()
+	if ok {
+		if d := until.Sub(c.now()); d > 0 {
+			return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
+				Message: fmt.Sprintf("unas: %s is banned for this IP until %s", function, until.UTC().Format(time.RFC3339))}
+		}
+	}
+	return nil
+}
+
+// errorText returns the text of an <Error> answer, or "" when raw is not one.
+func errorText(raw []byte) string {
+	var e struct {
+		XMLName xml.Name `xml:"Error"`
+		Text    string   `xml:",chardata"`
+	}
+	if xml.Unmarshal(raw, &e) != nil {
+		return ""
+	}
+	return strings.TrimSpace(e.Text)
+}
+
+// classify turns an answer into nil (success) or a classified error.
+func (c *Client) classify(op, function string, status int, raw []byte) *connectors.Error {
+	msg := errorText(raw)
+	if status == http.StatusOK && msg == "" {
+		return nil
+	}
+	if fn, until, ok := ParseBan(msg, c.loc); ok {
+		if fn == "" {
+			fn = function
+		}
+		c.mu.Lock()
+		c.bans[function] = until
+		c.mu.Unlock()
+		d := until.Sub(c.now())
+		if d < time.Second {
+			d = time.Second
+		}
+		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, Status: status, RetryAfter: d,
+			Message: fmt.Sprintf("unas: too many %s calls, the IP is banned until %s", fn, until.UTC().Format(time.RFC3339))}
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	kind := connectors.ClassifyStatus(status)
+	if status == http.StatusOK { // an <Error> answered 200
+		kind = connectors.KindInvalid
+	}
+	e := &connectors.Error{Kind: kind, System: System, Op: op, Status: status, Message: msg}
+	switch kind {
+	case connectors.KindRateLimited:
+		e.RetryAfter = time.Minute
+	case connectors.KindConfig:
+		if status == http.StatusForbidden {
+			e.Message = fmt.Sprintf("unas: the API key lacks the %s permission (%s)", function, msg)
+		}
+	}
+	return e
+}
+
+// call runs function with the XML params body and decodes the answer into out.
+func (c *Client) call(ctx context.Context, function, params string, out any) error {
+	op := "POST " + function
+	if err := c.checkBan(function, op); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err := c.currentToken(ctx)
+		if err != nil {
+			return err
+		}
+		status, raw, err := c.post(ctx, function, tok, params)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusUnauthorized && attempt == 0 {
+			c.dropToken(tok)
+			continue
+		}
+		if e := c.classify(op, function, status, raw); e != nil {
+			if status == http.StatusUnauthorized {
+				e.Kind, e.Message = connectors.KindConfig, "unas: the token was refused after a fresh login ("+e.Message+")"
+			} else if e.Kind == connectors.KindInvalid {
+				// a refused read is our request's fault or the shop's setup, never a record's
+				e.Kind = connectors.KindConfig
+			}
+			return e
+		}
+		if err := xml.Unmarshal(raw, out); err != nil {
+			return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "unreadable XML answer: " + err.Error()}
+		}
+		return nil
+	}
+}
+
+// Statuses returns the shop's order statuses (getOrderStatus).
+func (c *Client) Statuses(ctx context.Context) ([]Status, error) {
+	var out struct {
+		XMLName  xml.Name `xml:"OrderStatuses"`
+		Statuses []struct {
+			ID   string `xml:"Id"`
+			Name string `xml:"Name"`
+			Type string `xml:"Type"`
+		} `xml:"OrderStatus"`
+	}
+	if err := c.call(ctx, "getOrderStatus", "<Params></Params>", &out); err != nil {
+		return nil, err
+	}
+	res := make([]Status, 0, len(out.Statuses))
+	for _, s := range out.Statuses {
+		id, _ := strconv.Atoi(strings.TrimSpace(s.ID))
+		res = append(res, Status{ID: id, Name: strings.TrimSpace(s.Name), Type: strings.TrimSpace(s.Type)})
+	}
+	return res, nil
+}
+
+// ---- writes --------------------------------------------------------------------------------
+
+func readOnly(op string) error {
+	return cfgErr(op, ErrReadOnly)
+}
+
+// Create is refused: the webshop is read-only on this pair.
+func (c *Client) Create(context.Context, string, []connectors.Record) ([]connectors.Result, error) {
+	return nil, readOnly("create")
+}
+
+// Update is refused: the webshop is read-only on this pair.
+func (c *Client) Update(context.Context, string, []connectors.Record) ([]connectors.Result, error) {
+	return nil, readOnly("update")
+}
+
+// Delete is refused: the webshop is read-only on this pair.
+func (c *Client) Delete(context.Context, string, []string) ([]connectors.Result, error) {
+	return nil, readOnly("delete")
+}
+
+var errUnknownObject = errors.New("unknown object")
+
+func objectErr(op, object string) error {
+	return cfgErr(op, fmt.Sprintf("unas: unknown object %q (order, customer): %v", object, errUnknownObject))
+}

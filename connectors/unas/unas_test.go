@@ -1,0 +1,361 @@
+package unas
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/unas/sim"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+type env struct {
+	s   *sim.Server
+	c   *Client
+	clk *clock
+	ts  *httptest.Server
+}
+
+func start(t *testing.T, o sim.Options) *env {
+	t.Helper()
+	clk := &clock{t: t0}
+	o.APIKey, o.Now = "key-123", clk.now
+	s := sim.New(o)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "key-123", Now: clk.now})
+	require.NoError(t, err)
+	return &env{s: s, c: c, clk: clk, ts: ts}
+}
+
+func (e *env) calls(fn string) int { return e.s.Kit().Counts()["POST /shop/"+fn] }
+
+func TestNewValidates(t *testing.T) {
+	for _, c := range []Config{{BaseURL: "ftp://x", APIKey: "k"}, {BaseURL: "http://x"}} {
+		_, err := New(c)
+		assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	}
+	c, err := New(Config{APIKey: "k"})
+	require.NoError(t, err)
+	assert.Equal(t, DefaultBaseURL, c.base)
+	assert.Equal(t, "unas", c.System())
+}
+
+func TestLoginOnceForConcurrentCalls(t *testing.T) {
+	e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+	e.s.SeedOrders(0, 10, t0.Add(-time.Hour))
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, e.s.Logins(), "8 concurrent calls, one login")
+	assert.Equal(t, 8, e.calls("getOrder"))
+	sess := e.c.Session()
+	assert.Equal(t, "12345", sess.ShopID)
+	assert.Equal(t, "PREMIUM", sess.Subscription)
+	assert.Contains(t, sess.Permissions, "getOrder")
+
+	steps := []struct {
+		advance time.Duration
+		logins  int
+	}{
+		{time.Hour, 1},        // 1h in: the token is reused
+		{50 * time.Minute, 1}, // 1h50
+		{6 * time.Minute, 2},  // 1h56: within 5 minutes of expiry → renewed once
+		{time.Hour, 2},        // the new token is reused
+		{56 * time.Minute, 3}, // and renewed once per lifetime
+	}
+	for _, s := range steps {
+		e.clk.advance(s.advance)
+		_, err := e.c.Statuses(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, s.logins, e.s.Logins(), "after %s", s.advance)
+	}
+}
+
+func TestTokenRefusedRenewsOnce(t *testing.T) {
+	e := start(t, sim.Options{})
+	_, err := e.c.Statuses(context.Background())
+	require.NoError(t, err)
+	e.s.ExpireTokens()
+	_, err = e.c.Statuses(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 2, e.s.Logins())
+}
+
+func TestBadAPIKeyIsConfig(t *testing.T) {
+	e := start(t, sim.Options{})
+	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "wrong", Now: e.clk.now})
+	require.NoError(t, err)
+	_, err = c.Statuses(context.Background())
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	assert.Contains(t, err.Error(), "API key")
+}
+
+func TestListPagesBy500(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 1234, t0.Add(-500*time.Hour))
+	var sizes []int
+	ids := map[string]bool{}
+	var last time.Time
+	q := connectors.ListQuery{Limit: 50}
+	for {
+		p, err := e.c.List(context.Background(), ObjectOrder, q)
+		require.NoError(t, err)
+		sizes = append(sizes, len(p.Records))
+		for _, r := range p.Records {
+			assert.False(t, r.UpdatedAt.Before(last), "ordered by DateMod")
+			last = r.UpdatedAt
+			ids[r.ID] = true
+		}
+		if !p.More {
+			assert.Empty(t, p.Cursor)
+			break
+		}
+		q.Cursor = p.Cursor
+	}
+	assert.Equal(t, []int{500, 500, 234}, sizes)
+	assert.Len(t, ids, 1234)
+	assert.Equal(t, 3, e.calls("getOrder"), "3 multi-order calls of the hourly 30")
+}
+
+func TestListSinceAndWindow(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 20, t0.Add(-20*time.Hour))
+	all := e.s.Dump()
+	since := all[12].Modified
+	want := 0
+	for _, o := range all {
+		if !o.Modified.Before(since) {
+			want++
+		}
+	}
+	p, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: since})
+	require.NoError(t, err)
+	assert.Len(t, p.Records, want)
+	for _, r := range p.Records {
+		assert.False(t, r.UpdatedAt.Before(since))
+	}
+	// a status change after Since comes with the next listing
+	e.clk.advance(time.Minute)
+	e.s.SetStatus(all[0].Key, "Teljesítve")
+	p, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: e.clk.now()})
+	require.NoError(t, err)
+	require.Len(t, p.Records, 1)
+	assert.Equal(t, "Teljesítve", p.Records[0].Fields["status"])
+	assert.Equal(t, "4", p.Records[0].Fields["status_id"])
+}
+
+func TestOrderAndCustomerFields(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 2, t0.Add(-time.Hour))
+	p, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, p.Records, 2)
+	var company connectors.Record
+	for _, r := range p.Records {
+		if r.Fields["is_company"] == true {
+			company = r
+		}
+	}
+	require.NotEmpty(t, company.ID, "person 0 orders as a company")
+	o := e.s.Dump()
+	var so sim.Order
+	for _, x := range o {
+		if x.Customer.Email == "person000000@example.com" {
+			so = x
+		}
+	}
+	f := company.Fields
+	assert.Equal(t, so.Key, f["key"])
+	assert.Equal(t, OrderID(so.Key, so.Created.In(e.s.Location())), company.ID)
+	assert.Equal(t, "person000000@example.com", f["customer_email"])
+	assert.Equal(t, string(so.Customer.Contact.Name), f["customer_name"], "CDATA text")
+	assert.Equal(t, string(so.Customer.Addresses.Invoice.Name), f["company_name"])
+	assert.Equal(t, string(so.Status), f["status"])
+	assert.Equal(t, string(so.Invoice.URL), f["invoice_url"])
+	assert.Equal(t, so.SumGross, f["total"])
+	assert.Equal(t, "HUF", f["currency"])
+	assert.Equal(t, so.Created.In(e.s.Location()).Format(time.DateTime), f["date"])
+	require.IsType(t, []string{}, f["items"])
+	assert.Contains(t, f["items"].([]string)[0], "×")
+	assert.Equal(t, map[string]string{"customer": "person000000@example.com"}, company.Links)
+	assert.True(t, company.UpdatedAt.Equal(so.Modified))
+
+	cs, err := e.c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, cs.Records, 2)
+	got, err := e.c.FindByKey(context.Background(), ObjectCustomer, "email", []string{"PERSON000000@example.com"})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	c := got[0]
+	assert.Equal(t, "person000000@example.com", c.ID)
+	assert.Equal(t, string(so.Customer.Addresses.Invoice.Name), c.Fields["company"])
+	assert.Equal(t, true, c.Fields["is_company"])
+	assert.NotNil(t, c.Fields["tax_number"])
+	assert.NotNil(t, c.Fields["phone"])
+	assert.Contains(t, c.Fields["invoice_address"], "Budapest")
+	assert.Equal(t, company.ID, c.Fields["last_order"])
+}
+
+func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
+	for _, style := range []string{sim.BanPlain, sim.BanBang} {
+		t.Run(style, func(t *testing.T) {
+			e := start(t, sim.Options{Ban: style})
+			e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
+			for range 30 {
+				_, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+				require.NoError(t, err)
+			}
+			e.clk.advance(10 * time.Minute)
+			_, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			require.Error(t, err)
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+			assert.Equal(t, time.Hour, connectors.RetryAfterOf(err), "banned for an hour from the 31st call")
+			assert.Equal(t, 31, e.calls("getOrder"))
+
+			// never retried into the ban: the client answers itself until then
+			e.clk.advance(45 * time.Minute)
+			_, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+			assert.Equal(t, 15*time.Minute, connectors.RetryAfterOf(err))
+			_, err = e.c.Get(context.Background(), ObjectOrder, []string{"250001@20260301100000"})
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+			assert.Equal(t, 31, e.calls("getOrder"))
+			_, err = e.c.Statuses(context.Background())
+			assert.NoError(t, err, "other functions are not banned")
+
+			e.clk.advance(15 * time.Minute)
+			_, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			require.NoError(t, err)
+			assert.Equal(t, 32, e.calls("getOrder"))
+		})
+	}
+}
+
+func TestParseBan(t *testing.T) {
+	bud, err := time.LoadLocation("Europe/Budapest")
+	require.NoError(t, err)
+	cases := []struct {
+		msg   string
+		fn    string
+		until time.Time
+		ok    bool
+	}{
+		{"Too much getOrder query, IP is banned till 02.28.2022 10:00:00", "getOrder", time.Date(2022, 2, 28, 9, 0, 0, 0, time.UTC), true},
+		{"Too much getOrder query, IP is banned till 02.28.2022 10:00:00!", "getOrder", time.Date(2022, 2, 28, 9, 0, 0, 0, time.UTC), true},
+		{"Too much getOrderStatus query, IP is banned till 07.15.2026 14:30:05!", "getOrderStatus", time.Date(2026, 7, 15, 12, 30, 5, 0, time.UTC), true},
+		{"Invalid token", "", time.Time{}, false},
+		{"Too much getOrder query, IP is banned till 28.02.2022 10:00:00", "", time.Time{}, false},
+	}
+	for _, c := range cases {
+		fn, until, ok := ParseBan(c.msg, bud)
+		assert.Equal(t, c.ok, ok, c.msg)
+		assert.Equal(t, c.fn, fn)
+		assert.True(t, c.until.Equal(until), "%s: %s", c.msg, until)
+	}
+}
+
+func TestReusedKeyIsADistinctOrder(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 2, t0.Add(-time.Hour))
+	p, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+	require.NoError(t, err)
+	old := p.Records[0]
+	key := old.Fields["key"].(string)
+	e.s.DeleteOrder(key)
+	e.clk.advance(time.Minute)
+	e.s.ReuseKey(key)
+
+	p, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: e.clk.now()})
+	require.NoError(t, err)
+	require.Len(t, p.Records, 1)
+	reused := p.Records[0]
+	assert.Equal(t, key, reused.Fields["key"])
+	assert.NotEqual(t, old.ID, reused.ID)
+	assert.NotEqual(t, old.Fields["customer_email"], reused.Fields["customer_email"])
+
+	got, err := e.c.Get(context.Background(), ObjectOrder, []string{old.ID, reused.ID})
+	require.NoError(t, err)
+	require.Len(t, got, 1, "the old order is gone; its id does not name the new one")
+	assert.Equal(t, reused.ID, got[0].ID)
+	found, err := e.c.FindByKey(context.Background(), ObjectOrder, "key", []string{key})
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, reused.ID, found[0].ID)
+}
+
+func TestStatuses(t *testing.T) {
+	e := start(t, sim.Options{Statuses: []sim.OrderStatus{{ID: 7, Name: "Új rendelés", Type: "open_normal"}, {ID: 9, Name: "Kész", Type: "close_ok"}}})
+	st, err := e.c.Statuses(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Status{{7, "Új rendelés", "open_normal"}, {9, "Kész", "close_ok"}}, st)
+}
+
+func TestReadOnlyAndErrors(t *testing.T) {
+	e := start(t, sim.Options{Permissions: []string{"getOrderStatus"}})
+	ctx := context.Background()
+	_, err := e.c.Create(ctx, ObjectOrder, []connectors.Record{{}})
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	assert.Contains(t, err.Error(), ErrReadOnly)
+	_, err = e.c.Update(ctx, ObjectCustomer, nil)
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	_, err = e.c.Delete(ctx, ObjectOrder, []string{"x"})
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	_, err = e.c.Describe(ctx, "product")
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	f, err := e.c.Describe(ctx, ObjectOrder)
+	require.NoError(t, err)
+	assert.NotEmpty(t, f)
+
+	_, err = e.c.List(ctx, ObjectOrder, connectors.ListQuery{})
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err), "getOrder permission missing")
+	assert.Contains(t, err.Error(), "getOrder permission")
+
+	e.s.Kit().SetFaults(simkitFaults(1))
+	_, err = e.c.Statuses(ctx)
+	assert.Equal(t, connectors.KindRetryable, connectors.KindOf(err))
+}
+
+func TestServerDown(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	ts.Close()
+	c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k"})
+	require.NoError(t, err)
+	_, err = c.Statuses(context.Background())
+	assert.Equal(t, connectors.KindRetryable, connectors.KindOf(err))
+}
