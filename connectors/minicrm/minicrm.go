@@ -1,0 +1,301 @@
+// Package minicrm is the connector for MiniCRM's R3 REST API: contacts ("person",
+// "business") and cards of a module ("card:Orders", "card:Webshop"), with HTTP basic auth
+// (system id, API key).
+//
+// Listing uses MiniCRM's search: id-keyed Results, 0-based Page of a fixed 100, and
+// UpdatedSince, which MiniCRM reads in Hungarian time (Europe/Budapest), so Since is converted
+// there. Search results carry only a summary, so each listed record is then read with one GET.
+// MiniCRM answers a card's StatusId and UserId as names; the connector maps them back to ids
+// with the module schema (Fields "StatusId", "UserId") and keeps the names in the read-only
+// Fields "Status" and "User". Dropdowns may be written by label or id.
+//
+// MiniCRM silently replaces an unknown owner (UserId) by a random user, so the connector never
+// leaves that to MiniCRM: CheckOwner verifies the connection's owner before any write, and
+// Create/Update refuse a record whose UserId is not a user of the system (KindInvalid).
+//
+// Errors: 400 (plain text) and 404 → per-record KindInvalid with MiniCRM's text (e-mail
+// addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else until the
+// next minute); 5xx and transport failures → KindRetryable. Deletion is not offered (KindConfig).
+package minicrm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Budapest on hosts without zoneinfo
+
+	"golang.org/x/time/rate"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// System is the name of this connector.
+const System = "minicrm"
+
+// Object names. A card object is CardPrefix + the module name ("card:Orders").
+const (
+	ObjectPerson   = "person"
+	ObjectBusiness = "business"
+	CardPrefix     = "card:"
+)
+
+// PageSize is MiniCRM's fixed page size.
+const PageSize = 100
+
+// timeLayout is MiniCRM's date-time format.
+const timeLayout = "2006-01-02 15:04:05"
+
+// Budapest is the time zone MiniCRM reads and writes times in.
+var Budapest = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Budapest")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// cacheTTL bounds how long modules and users are trusted.
+const cacheTTL = 5 * time.Minute
+
+// Config configures a Client.
+type Config struct {
+	BaseURL           string // e.g. https://r3.minicrm.hu (API at BaseURL+"/Api/R3")
+	SystemID, APIKey  string
+	RequestsPerMinute float64 // client-side limiter; 0 → 60
+	HTTPClient        *http.Client
+}
+
+// User is a MiniCRM user, a possible card owner.
+type User struct {
+	ID   string
+	Name string
+}
+
+// Status is a status of a module.
+type Status struct {
+	ID   string
+	Name string
+}
+
+// Module is a MiniCRM module (category) with its statuses and card fields.
+type Module struct {
+	ID       string
+	Name     string
+	Type     string
+	Statuses []Status
+	Fields   []connectors.Field
+	types    map[string]any // field → type string or enum options (id → label)
+}
+
+// Client talks to one MiniCRM system. It implements connectors.Connector.
+type Client struct {
+	hc      *http.Client
+	base    string
+	id, key string
+	limiter *rate.Limiter
+	now     func() time.Time
+
+	mu        sync.Mutex
+	modules   []Module
+	modulesAt time.Time
+	users     []User
+	usersAt   time.Time
+}
+
+var _ connectors.Connector = (*Client)(nil)
+
+// New returns a client for the system at c.BaseURL.
+func New(c Config) (*Client, error) {
+	base := strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgErr("config", "base_url must be an http(s) URL")
+	}
+	if _, err := strconv.Atoi(c.SystemID); err != nil || len(c.SystemID) > 5 {
+		return nil, cfgErr("config", "system_id must be MiniCRM's numeric system id (up to 5 digits)")
+	}
+	if c.APIKey == "" {
+		return nil, cfgErr("config", "api_key is required")
+	}
+	rpm := c.RequestsPerMinute
+	if rpm <= 0 {
+		rpm = 60
+	}
+	hc := c.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey,
+		limiter: rate.NewLimiter(rate.Limit(rpm/60), max(1, int(rpm/60))), now: time.Now}, nil
+}
+
+// System returns "minicrm".
+func (c *Client) System() string { return System }
+
+func cfgErr(op, msg string) *connectors.Error {
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Message: msg}
+}
+
+func invalid(op, msg string) *connectors.Error {
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: msg}
+}
+
+// do sends one request and decodes a 2xx JSON answer into out (numbers as json.Number).
+// op names the route without ids or values ("GET /Project/{id}").
+func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + err.Error()}
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return invalid(op, "encode: "+err.Error())
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return cfgErr(op, "request: "+c.scrub(err.Error()))
+	}
+	req.SetBasicAuth(c.id, c.key)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out == nil {
+			return nil
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: resp.StatusCode, Message: "unreadable answer: " + c.scrub(err.Error())}
+		}
+		return nil
+	}
+	e := &connectors.Error{Kind: connectors.ClassifyStatus(resp.StatusCode), System: System, Op: op, Status: resp.StatusCode}
+	e.Message = c.scrub(strings.TrimSpace(string(raw)))
+	if e.Message == "" || strings.HasPrefix(e.Message, "<") {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	if e.Kind == connectors.KindRateLimited {
+		e.RetryAfter = retryAfter(resp.Header, c.now())
+	}
+	return e
+}
+
+// retryAfter reads Retry-After (seconds or HTTP date); without it MiniCRM's per-minute limit
+// is assumed to free up at the next minute of the server's clock (Date header).
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = d
+	}
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return max(time.Duration(n)*time.Second, time.Second)
+		}
+		if t, err := http.ParseTime(v); err == nil && t.After(now) {
+			return t.Sub(now)
+		}
+	}
+	return max(now.Truncate(time.Minute).Add(time.Minute).Sub(now), time.Second)
+}
+
+func transportReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return ctx.Err().Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+var (
+	emailLike    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
+	invalidValue = regexp.MustCompile(`Invalid value '(.*?)' for the`)
+)
+
+// notFoundText is MiniCRM's own wording for a dropdown value it does not know; it is kept.
+const notFoundText = "Such value cannot be found in CRM"
+
+// scrub removes the API key, e-mail addresses and the record values MiniCRM quotes in
+// "Invalid value '…' for the X field." from a message and bounds its length.
+func (c *Client) scrub(s string) string {
+	if c.key != "" {
+		s = strings.ReplaceAll(s, c.key, "***")
+	}
+	s = invalidValue.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.Contains(m, "'"+notFoundText+"'") {
+			return m
+		}
+		return "Invalid value '<value>' for the"
+	})
+	s = emailLike.ReplaceAllString(s, "<email>")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// str renders a decoded JSON scalar as a string ("" for null).
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// hungarian formats t for UpdatedSince. In the repeated autumn hour the local time is
+// ambiguous; if MiniCRM could read it as a later instant than t, an hour earlier is sent, so
+// the listing never misses a change (it may re-read up to an hour).
+func hungarian(t time.Time) string {
+	t = t.Truncate(time.Second)
+	s := t.In(Budapest).Format(timeLayout)
+	if p, err := time.ParseInLocation(timeLayout, s, Budapest); err == nil && p.After(t) {
+		s = t.Add(-time.Hour).In(Budapest).Format(timeLayout)
+	}
+	return s
+}

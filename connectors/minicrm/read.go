@@ -1,0 +1,521 @@
+package minicrm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// readOnly are card and contact fields MiniCRM sets itself.
+var readOnly = map[string]bool{"Id": true, "Url": true, "Status": true, "User": true, "CategoryId": true,
+	"ContactId": true, "BusinessId": true, "Type": true, "Deleted": true, "CreatedAt": true, "CreatedBy": true,
+	"UpdatedAt": true, "UpdatedBy": true, "StatusUpdatedAt": true, "ProjectHash": true, "ProjectEmail": true, "IsPrivate": true}
+
+// Modules returns the system's modules with their statuses and card fields
+// (GET /Category?Detailed=1, then GET /Schema/Project/{id} per module). Cached for a few minutes.
+func (c *Client) Modules(ctx context.Context) ([]Module, error) {
+	c.mu.Lock()
+	if c.modules != nil && c.now().Sub(c.modulesAt) < cacheTTL {
+		m := c.modules
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
+	var cats map[string]struct {
+		Name string `json:"Name"`
+		Type string `json:"Type"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/Api/R3/Category", "GET /Category", url.Values{"Detailed": {"1"}}, nil, &cats); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(cats))
+	for id := range cats {
+		ids = append(ids, id)
+	}
+	sortIDs(ids)
+	var mods []Module
+	users := map[string]string{}
+	for _, id := range ids {
+		var schema map[string]any
+		if err := c.do(ctx, http.MethodGet, "/Api/R3/Schema/Project/"+url.PathEscape(id), "GET /Schema/Project/{id}", nil, nil, &schema); err != nil {
+			return nil, err
+		}
+		m := Module{ID: id, Name: cats[id].Name, Type: cats[id].Type, types: map[string]any{}}
+		for k, v := range schema {
+			if opts, ok := v.(map[string]any); ok {
+				o := map[string]string{}
+				for oid, label := range opts {
+					o[oid] = str(label)
+				}
+				v = o
+			}
+			switch k {
+			case "StatusId":
+				for _, sid := range sortedKeys(v.(map[string]string)) {
+					m.Statuses = append(m.Statuses, Status{ID: sid, Name: v.(map[string]string)[sid]})
+				}
+			case "UserId":
+				for uid, name := range v.(map[string]string) {
+					users[uid] = name
+				}
+			}
+			m.types[k] = v
+		}
+		m.Fields = describe(m.types, map[string]bool{"Name": true})
+		m.Fields = append(m.Fields,
+			connectors.Field{Name: "Status", Label: "Status", Type: "text", ReadOnly: true},
+			connectors.Field{Name: "User", Label: "Owner", Type: "text", ReadOnly: true})
+		mods = append(mods, m)
+	}
+	var us []User
+	for _, uid := range sortedKeys(users) {
+		us = append(us, User{ID: uid, Name: users[uid]})
+	}
+	c.mu.Lock()
+	c.modules, c.modulesAt = mods, c.now()
+	if len(us) > 0 {
+		c.users, c.usersAt = us, c.now()
+	}
+	c.mu.Unlock()
+	return mods, nil
+}
+
+// Users returns the users of the system, read from the owner (UserId) dropdown of the module
+// schemas: MiniCRM's R3 API has no documented users endpoint. Always asks MiniCRM.
+func (c *Client) Users(ctx context.Context) ([]User, error) {
+	c.mu.Lock()
+	c.modules = nil
+	c.mu.Unlock()
+	if _, err := c.Modules(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]User(nil), c.users...), nil
+}
+
+func sortIDs(ids []string) {
+	sort.Slice(ids, func(i, j int) bool {
+		a, ea := strconv.Atoi(ids[i])
+		b, eb := strconv.Atoi(ids[j])
+		if ea == nil && eb == nil {
+			return a < b
+		}
+		return ids[i] < ids[j]
+	})
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortIDs(out)
+	return out
+}
+
+// describe turns a schema (field → type or options) into Fields.
+func describe(types map[string]any, required map[string]bool) []connectors.Field {
+	names := make([]string, 0, len(types))
+	for k := range types {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []connectors.Field
+	for _, k := range names {
+		f := connectors.Field{Name: k, Label: k, Required: required[k], ReadOnly: readOnly[k]}
+		switch t := types[k].(type) {
+		case map[string]string:
+			f.Type = "select"
+			for _, id := range sortedKeys(t) {
+				f.Options = append(f.Options, connectors.Option{Value: id, Label: t[id]})
+			}
+		case string:
+			f.Type = fieldType(t)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func fieldType(t string) string {
+	base, _, _ := strings.Cut(t, "(")
+	switch base {
+	case "Int", "Float":
+		return "number"
+	case "Boolean":
+		return "boolean"
+	case "DateTime", "Date":
+		return "datetime"
+	case "Url":
+		return "url"
+	case "Email":
+		return "email"
+	case "Phone":
+		return "tel"
+	}
+	return "text"
+}
+
+// target is a resolved object.
+type target struct {
+	object string
+	module *Module // cards only
+	typ    string  // contacts: Person or Business
+}
+
+func (c *Client) resolve(ctx context.Context, object string) (target, error) {
+	switch object {
+	case ObjectPerson:
+		return target{object: object, typ: "Person"}, nil
+	case ObjectBusiness:
+		return target{object: object, typ: "Business"}, nil
+	}
+	name, ok := strings.CutPrefix(object, CardPrefix)
+	if !ok || name == "" {
+		return target{}, cfgErr("object", fmt.Sprintf("unsupported object %q (person, business or card:<module>)", object))
+	}
+	for refreshed := false; ; refreshed = true {
+		mods, err := c.Modules(ctx)
+		if err != nil {
+			return target{}, err
+		}
+		for i := range mods {
+			if mods[i].Name == name {
+				return target{object: object, module: &mods[i]}, nil
+			}
+		}
+		if refreshed {
+			return target{}, cfgErr("object", fmt.Sprintf("MiniCRM has no module %q", name))
+		}
+		c.mu.Lock()
+		c.modules = nil
+		c.mu.Unlock()
+	}
+}
+
+// Describe lists the fields of an object.
+func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Field, error) {
+	t, err := c.resolve(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	if t.module != nil {
+		return t.module.Fields, nil
+	}
+	var schema map[string]any
+	if err := c.do(ctx, http.MethodGet, "/Api/R3/Schema/"+t.typ, "GET /Schema/{type}", nil, nil, &schema); err != nil {
+		return nil, err
+	}
+	types := map[string]any{}
+	for k, v := range schema {
+		if opts, ok := v.(map[string]any); ok {
+			o := map[string]string{}
+			for id, l := range opts {
+				o[id] = str(l)
+			}
+			v = o
+		}
+		types[k] = v
+	}
+	req := map[string]bool{"Name": t.typ == "Business"}
+	return describe(types, req), nil
+}
+
+type searchPage struct {
+	Count   json.Number                `json:"Count"`
+	Results map[string]json.RawMessage `json:"Results"`
+}
+
+// UnmarshalJSON accepts Results as an id-keyed object (documented) or, defensively, as [].
+func (p *searchPage) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Count   json.Number     `json:"Count"`
+		Results json.RawMessage `json:"Results"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	p.Count = raw.Count
+	p.Results = map[string]json.RawMessage{}
+	r := strings.TrimSpace(string(raw.Results))
+	if r == "" || r == "null" || r == "[]" {
+		return nil
+	}
+	return json.Unmarshal(raw.Results, &p.Results)
+}
+
+func (p searchPage) ids() []string {
+	ids := make([]string, 0, len(p.Results))
+	for id := range p.Results {
+		ids = append(ids, id)
+	}
+	sortIDs(ids)
+	return ids
+}
+
+// search runs one search page and returns the ids and the total count.
+func (c *Client) search(ctx context.Context, t target, q url.Values, page int) ([]string, int, error) {
+	q.Set("Page", strconv.Itoa(page))
+	path, op := "/Api/R3/Contact", "GET /Contact"
+	if t.module != nil {
+		path, op = "/Api/R3/Project", "GET /Project"
+		q.Set("CategoryId", t.module.ID)
+	} else {
+		q.Set("Type", t.typ)
+	}
+	var p searchPage
+	if err := c.do(ctx, http.MethodGet, path, op, q, nil, &p); err != nil {
+		return nil, 0, err
+	}
+	n, _ := strconv.Atoi(p.Count.String())
+	return p.ids(), n, nil
+}
+
+// List returns one page (MiniCRM's fixed 100) of records changed at or after q.Since; the
+// cursor is the next 0-based page number. q.Limit is ignored.
+func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	t, err := c.resolve(ctx, object)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page := 0
+	if q.Cursor != "" {
+		if page, err = strconv.Atoi(q.Cursor); err != nil || page < 0 {
+			return connectors.Page{}, invalid("list", "bad cursor")
+		}
+	}
+	v := url.Values{}
+	if !q.Since.IsZero() {
+		v.Set("UpdatedSince", hungarian(q.Since))
+	}
+	ids, total, err := c.search(ctx, t, v, page)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	recs, err := c.get(ctx, t, ids)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	out := connectors.Page{Records: recs}
+	if (page+1)*PageSize < total && len(ids) > 0 {
+		out.Cursor, out.More = strconv.Itoa(page+1), true
+	}
+	return out, nil
+}
+
+// Get reads records by id; missing ids (and records of another module or type) are left out.
+func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	t, err := c.resolve(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	return c.get(ctx, t, ids)
+}
+
+func (c *Client) get(ctx context.Context, t target, ids []string) ([]connectors.Record, error) {
+	var out []connectors.Record
+	for _, id := range ids {
+		if _, err := strconv.Atoi(id); err != nil {
+			continue
+		}
+		var raw map[string]any
+		path, op := "/Api/R3/Contact/"+id, "GET /Contact/{id}"
+		if t.module != nil {
+			path, op = "/Api/R3/Project/"+id, "GET /Project/{id}"
+		}
+		if err := c.do(ctx, http.MethodGet, path, op, nil, nil, &raw); err != nil {
+			var e *connectors.Error
+			if errors.As(err, &e) && e.Status == http.StatusNotFound {
+				continue
+			}
+			return nil, err
+		}
+		if t.module != nil {
+			if str(raw["CategoryId"]) != t.module.ID {
+				continue
+			}
+			out = append(out, c.cardRecord(t.module, raw))
+		} else {
+			if str(raw["Type"]) != t.typ {
+				continue
+			}
+			out = append(out, contactRecord(raw))
+		}
+	}
+	return out, nil
+}
+
+// FindByKey finds records whose field equals one of values: a person or business by "Email"
+// (or any searchable contact field), a card by any of its module's fields (e.g. an external
+// reference field), by "Name" or by "ReferenceId".
+func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
+	t, err := c.resolve(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	if t.module != nil {
+		if _, ok := t.module.types[field]; !ok && field != "ReferenceId" {
+			return nil, cfgErr("find", fmt.Sprintf("module %q has no field %q", t.module.Name, field))
+		}
+	}
+	seen := map[string]bool{}
+	var out []connectors.Record
+	for _, v := range values {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		for page := 0; ; page++ {
+			ids, total, err := c.search(ctx, t, url.Values{field: {v}}, page)
+			if err != nil {
+				return nil, err
+			}
+			var fresh []string
+			for _, id := range ids {
+				if !seen[id] {
+					seen[id] = true
+					fresh = append(fresh, id)
+				}
+			}
+			recs, err := c.get(ctx, t, fresh)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range recs {
+				if matches(r.Fields[field], v, field) {
+					out = append(out, r)
+				}
+			}
+			if (page+1)*PageSize >= total || len(ids) == 0 {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func matches(have any, want, field string) bool {
+	h := fmt.Sprint(have)
+	if s, ok := have.(string); ok {
+		h = s
+	}
+	if f, ok := have.(float64); ok {
+		h = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	if strings.Contains(strings.ToLower(field), "email") {
+		return strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(want))
+	}
+	return h == want
+}
+
+// value normalises a MiniCRM value by schema type.
+func value(v any, typ any) any {
+	if v == nil || str(v) == "" {
+		return nil
+	}
+	switch t := typ.(type) {
+	case map[string]string:
+		if l, ok := t[str(v)]; ok {
+			return l // an id: answer its label
+		}
+		return str(v)
+	case string:
+		switch fieldType(t) {
+		case "number":
+			f, err := strconv.ParseFloat(str(v), 64)
+			if err != nil {
+				return str(v)
+			}
+			return f
+		case "boolean":
+			s := strings.ToLower(str(v))
+			return s == "1" || s == "true"
+		}
+	}
+	return str(v)
+}
+
+func (c *Client) cardRecord(m *Module, raw map[string]any) connectors.Record {
+	r := connectors.Record{ID: str(raw["Id"]), Fields: map[string]any{}, Links: map[string]string{}}
+	for k, t := range m.types {
+		switch k {
+		case "StatusId", "UserId", "ContactId", "BusinessId":
+			continue
+		}
+		r.Fields[k] = value(raw[k], t)
+	}
+	if v := str(raw["ReferenceId"]); v != "" {
+		r.Fields["ReferenceId"] = v
+	}
+	status := str(raw["StatusId"])
+	r.Fields["StatusId"], r.Fields["Status"] = lookup(m.types["StatusId"], status)
+	r.Fields["UserId"], r.Fields["User"] = lookup(m.types["UserId"], str(raw["UserId"]))
+	if v := str(raw["ContactId"]); v != "" && v != "0" {
+		r.Links[ObjectPerson] = v
+	}
+	if v := str(raw["BusinessId"]); v != "" && v != "0" {
+		r.Links[ObjectBusiness] = v
+	}
+	r.UpdatedAt = parseTime(raw["UpdatedAt"])
+	return r
+}
+
+// lookup maps a dropdown value answered as a name or an id to (id, name).
+func lookup(typ any, v any) (any, any) {
+	s := str(v)
+	if s == "" {
+		return nil, nil
+	}
+	opts, _ := typ.(map[string]string)
+	if name, ok := opts[s]; ok {
+		return s, name
+	}
+	for id, name := range opts {
+		if strings.EqualFold(name, s) {
+			return id, name
+		}
+	}
+	return nil, s
+}
+
+func contactRecord(raw map[string]any) connectors.Record {
+	r := connectors.Record{ID: str(raw["Id"]), Fields: map[string]any{}, Links: map[string]string{}}
+	for k, v := range raw {
+		switch k {
+		case "Id", "Url", "Type", "CreatedAt", "CreatedBy", "UpdatedAt", "UpdatedBy", "BusinessId":
+			continue
+		}
+		switch x := v.(type) {
+		case json.Number:
+			f, _ := x.Float64()
+			r.Fields[k] = f
+		case map[string]any, []any:
+			b, _ := json.Marshal(x)
+			r.Fields[k] = string(b)
+		default:
+			r.Fields[k] = value(v, "Text")
+		}
+	}
+	if v := str(raw["BusinessId"]); v != "" && v != "0" {
+		r.Links[ObjectBusiness] = v
+	}
+	r.UpdatedAt = parseTime(raw["UpdatedAt"])
+	return r
+}
+
+func parseTime(v any) time.Time {
+	t, err := time.ParseInLocation(timeLayout, str(v), Budapest)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,261 @@
+package minicrm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// CheckOwner verifies that userID (an id, or a name as shown in MiniCRM) is a user of the
+// system. MiniCRM answers a card written with an unknown owner 200 and gives it a random
+// user, so a pair checks its owner with this before any write. It always asks MiniCRM.
+func (c *Client) CheckOwner(ctx context.Context, userID string) error {
+	users, err := c.Users(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := findUser(users, userID); !ok {
+		return cfgErr("owner", fmt.Sprintf("minicrm: owner user %s does not exist", strings.TrimSpace(userID)))
+	}
+	return nil
+}
+
+func findUser(users []User, v string) (User, bool) {
+	v = strings.TrimSpace(v)
+	for _, u := range users {
+		if u.ID == v || (v != "" && strings.EqualFold(u.Name, v)) {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+// owner resolves a record's UserId against the cached users, refreshing them once per call
+// when the value is not found.
+func (c *Client) owner(ctx context.Context, v string, refreshed *bool) (string, error) {
+	c.mu.Lock()
+	users, fresh := c.users, c.now().Sub(c.usersAt) < cacheTTL
+	c.mu.Unlock()
+	if u, ok := findUser(users, v); ok && fresh {
+		return u.ID, nil
+	}
+	if !*refreshed {
+		*refreshed = true
+		var err error
+		if users, err = c.Users(ctx); err != nil {
+			return "", err
+		}
+		if u, ok := findUser(users, v); ok {
+			return u.ID, nil
+		}
+	}
+	return "", invalid("owner", fmt.Sprintf("minicrm: owner user %s does not exist (MiniCRM would assign a random user)", strings.TrimSpace(v)))
+}
+
+// Create creates records with PUT /Contact or PUT /Project (one call each).
+func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	return c.write(ctx, object, records, true)
+}
+
+// Update changes the given fields (and links) of existing records with PUT …/{id}.
+func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
+	return c.write(ctx, object, records, false)
+}
+
+// Delete is refused: MiniCRM only soft-deletes through the API and this connector never
+// deletes.
+func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
+	return nil, cfgErr("delete", "minicrm: deleting records is not supported")
+}
+
+// write sends one PUT per record. A KindInvalid failure fails only its record; any other
+// failure stops the call: that record and the ones after it carry the error, which is also
+// returned.
+func (c *Client) write(ctx context.Context, object string, records []connectors.Record, create bool) ([]connectors.Result, error) {
+	t, err := c.resolve(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]connectors.Result, len(records))
+	refreshed := false
+	for i, rec := range records {
+		id, err := c.writeOne(ctx, t, rec, create, &refreshed)
+		if err == nil {
+			results[i] = connectors.Result{ID: id, Created: create}
+			continue
+		}
+		if connectors.KindOf(err) == connectors.KindInvalid {
+			results[i] = connectors.Result{ID: rec.ID, Err: err}
+			continue
+		}
+		for j := i; j < len(records); j++ {
+			results[j] = connectors.Result{ID: records[j].ID, Err: err}
+		}
+		return results, err
+	}
+	return results, nil
+}
+
+func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, create bool, refreshed *bool) (string, error) {
+	path, op := "/Api/R3/Contact", "PUT /Contact"
+	if t.module != nil {
+		path, op = "/Api/R3/Project", "PUT /Project"
+	}
+	if !create {
+		if _, err := strconv.Atoi(rec.ID); err != nil {
+			return "", invalid(op+"/{id}", "record id is not a MiniCRM id")
+		}
+		path, op = path+"/"+rec.ID, op+"/{id}"
+	}
+	body := map[string]any{}
+	for k, v := range rec.Fields {
+		if readOnly[k] || (k == "Name" && t.typ == "Person") {
+			continue // a person's Name is FirstName + LastName
+		}
+		body[k] = wire(v)
+	}
+	if t.module != nil {
+		if v, ok := body["UserId"]; ok && str(v) != "" {
+			uid, err := c.owner(ctx, str(v), refreshed)
+			if err != nil {
+				return "", err
+			}
+			body["UserId"] = json.Number(uid)
+		}
+		if create {
+			body["CategoryId"] = json.Number(t.module.ID)
+		}
+		if id, ok := rec.Links[ObjectPerson]; ok {
+			body["ContactId"] = idOrNil(id)
+		}
+		if id, ok := rec.Links[ObjectBusiness]; ok {
+			body["BusinessId"] = idOrNil(id)
+		}
+	} else {
+		if create {
+			body["Type"] = t.typ
+		}
+		if id, ok := rec.Links[ObjectBusiness]; ok && t.typ == "Person" {
+			body["BusinessId"] = idOrNil(id)
+		}
+	}
+	var out struct {
+		ID json.Number `json:"Id"`
+	}
+	if err := c.do(ctx, http.MethodPut, path, op, nil, body, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return rec.ID, nil
+	}
+	return out.ID.String(), nil
+}
+
+func idOrNil(id string) any {
+	if id == "" {
+		return nil
+	}
+	return json.Number(id)
+}
+
+// wire renders a normalised value for MiniCRM: integral numbers without a decimal point,
+// booleans as 1/0, lists joined by ", ".
+func wire(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) {
+			return int64(x)
+		}
+		return x
+	case bool:
+		if x {
+			return 1
+		}
+		return 0
+	case []string:
+		return strings.Join(x, ", ")
+	case time.Time:
+		return x.In(Budapest).Format(timeLayout)
+	}
+	return v
+}
+
+// ---- Order API (/Api/Order) -------------------------------------------------------------------
+
+// Order actions (status moves) of the Order API.
+const (
+	OrderFinalize = "Finalize" // Draft → InProgress
+	OrderComplete = "Complete" // → Completed
+	OrderPaid     = "Paid"     // → Successful
+	OrderStorno   = "Storno"   // → Failed
+)
+
+// ListOrders returns one page (0-based, 100 a page) of orders changed since since (zero: all),
+// optionally of one StatusGroup (Draft, InProgress, Completed, Successful, Failed), ordered by
+// id, and whether more pages follow.
+func (c *Client) ListOrders(ctx context.Context, since time.Time, statusGroup string, page int) ([]map[string]any, bool, error) {
+	q := url.Values{"Page": {strconv.Itoa(page)}}
+	if !since.IsZero() {
+		q.Set("UpdatedSince", hungarian(since))
+	}
+	if statusGroup != "" {
+		q.Set("StatusGroup", statusGroup)
+	}
+	var p searchPage
+	if err := c.do(ctx, http.MethodGet, "/Api/Order/List", "GET /Order/List", q, nil, &p); err != nil {
+		return nil, false, err
+	}
+	var out []map[string]any
+	for _, id := range p.ids() {
+		var m map[string]any
+		if err := json.Unmarshal(p.Results[id], &m); err != nil {
+			return nil, false, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /Order/List", Message: "unreadable order"}
+		}
+		out = append(out, m)
+	}
+	total, _ := strconv.Atoi(p.Count.String())
+	return out, (page+1)*PageSize < total && len(out) > 0, nil
+}
+
+// GetOrder reads one order.
+func (c *Client) GetOrder(ctx context.Context, id string) (map[string]any, error) {
+	var m map[string]any
+	if err := c.do(ctx, http.MethodGet, "/Api/Order/"+url.PathEscape(id), "GET /Order/{id}", nil, nil, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// CreateOrder creates an order (POST /Api/Order) and returns its id. The body holds
+// CustomerId or ReferenceId, CurrencyCode and Items ([{Name, SKU, PriceNet, Quantity, Unit, VAT}]).
+func (c *Client) CreateOrder(ctx context.Context, order map[string]any) (string, error) {
+	var out struct {
+		ID json.Number `json:"Id"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/Api/Order", "POST /Order", nil, order, &out); err != nil {
+		return "", err
+	}
+	return out.ID.String(), nil
+}
+
+// UpdateOrder changes an order; MiniCRM allows it only while the order is a Draft.
+func (c *Client) UpdateOrder(ctx context.Context, id string, order map[string]any) error {
+	return c.do(ctx, http.MethodPost, "/Api/Order/"+url.PathEscape(id), "POST /Order/{id}", nil, order, nil)
+}
+
+// MoveOrder applies a status action (OrderFinalize, OrderComplete, OrderPaid, OrderStorno).
+func (c *Client) MoveOrder(ctx context.Context, id, action string) error {
+	switch action {
+	case OrderFinalize, OrderComplete, OrderPaid, OrderStorno:
+	default:
+		return invalid("order", fmt.Sprintf("unknown order action %q", action))
+	}
+	return c.do(ctx, http.MethodPost, "/Api/Order/"+url.PathEscape(id)+"/"+action, "POST /Order/{id}/"+action, nil, nil, nil)
+}
