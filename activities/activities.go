@@ -37,8 +37,14 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 		Reconcile: c.Schedule.Reconcile.Std(),
 	}
 	for _, name := range info.Objects {
-		if o, _ := c.Object(name); o.Deletes != "" {
+		o, _ := c.Object(name)
+		if o.Deletes != "" {
 			info.ReconcileObjects = append(info.ReconcileObjects, name)
+		}
+		for _, side := range []string{"a", "b"} {
+			if !o.ImportsFrom(side) {
+				info.NoImport = append(info.NoImport, name+"/"+side)
+			}
 		}
 	}
 	return info, nil

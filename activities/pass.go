@@ -45,6 +45,10 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 			}
 		}
 	}
+	if in.Mode == ModeMark {
+		res.Done = true
+		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
+	}
 	stretch := in.Stretch
 	if stretch <= 0 {
 		stretch = DefaultStretch

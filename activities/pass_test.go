@@ -38,6 +38,12 @@ func newHarness(t *testing.T, direction string) *harness {
 // newHarnessWith also sets the contact object's deletes option ("" for none).
 func newHarnessWith(t *testing.T, direction, deletes string) *harness {
 	t.Helper()
+	return newHarnessYAML(t, direction, fmt.Sprintf("deletes: %q", deletes))
+}
+
+// newHarnessYAML adds one line of options to the contact object.
+func newHarnessYAML(t *testing.T, direction, contactOption string) *harness {
+	t.Helper()
 	sb, err := sandbox.Start(sandbox.Options{
 		SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
 		SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
@@ -69,13 +75,13 @@ objects:
   - name: contact
     match: {a: email, b: email}
     links: [company]
-    deletes: %q
+    %s
     fields:
       - {a: email, b: email}
       - {a: first_name, b: firstname}
       - {a: last_name, b: lastname}
       - {a: position, b: position}
-`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, deletes)))
+`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, contactOption)))
 	require.NoError(t, err)
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
 	require.NoError(t, err)
@@ -260,4 +266,27 @@ func TestQuarantineClearsOnceTheRecordSyncs(t *testing.T) {
 	n, err = h.st.CountQuarantine(h.ctx, "t")
 	require.NoError(t, err)
 	assert.Zero(t, n)
+}
+
+// An initialisation choice not to send a side's existing contacts: the import only marks that
+// side's cursor, and the incremental sync sends what changes afterwards.
+func TestImportWithoutExistingRecordsOfOneSide(t *testing.T) {
+	h := newHarnessYAML(t, "both", "initial: {from_b: false}")
+	conn, err := h.acts.Conns.Config("t")
+	require.NoError(t, err)
+	conn.Schedule.Overlap = config.Duration(300 * time.Millisecond) // the people were seeded just now
+	time.Sleep(1100 * time.Millisecond)                             // Automation's times have a resolution of one second
+	c := h.pass("contact", "a", ModeImport)
+	assert.Equal(t, 10, c.CreatedB, "Sellsy people 0–9 sent to Automation")
+	marked := h.pass("contact", "b", ModeMark)
+	assert.Zero(t, marked.Read)
+	assert.Equal(t, 20, h.sb.Sellsy.Count("contacts"), "Automation's people 20–29 are not sent")
+	_, ok, err := h.st.Cursor(h.ctx, "t", "contact", store.SideB)
+	require.NoError(t, err)
+	assert.True(t, ok, "the cursor is set, so the incremental sync starts from now")
+
+	time.Sleep(1100 * time.Millisecond)
+	h.edit(h.mautic, 25, map[string]any{"position": "Nouvelle"})
+	inc := h.pass("contact", "b", ModeIncremental)
+	assert.Equal(t, 1, inc.CreatedA, "a record changed after the import goes across: %+v", inc)
 }

@@ -8,6 +8,10 @@ import (
 const (
 	ModeImport      = "import"      // list every record of the side
 	ModeIncremental = "incremental" // list records changed since the side's cursor
+	// ModeMark reads nothing: the side's existing records are not to be sent (an
+	// initialisation choice), so its cursor is only set to now, and the incremental sync
+	// sends what changes from then on.
+	ModeMark = "mark"
 )
 
 // PassInput asks for one stretch of a pass: a pass reads one object on one side, page after
@@ -77,6 +81,9 @@ type ConnectionInfo struct {
 	// checked against both systems; ReconcileObjects lists those objects.
 	Reconcile        time.Duration
 	ReconcileObjects []string
+	// NoImport lists the "object/side" passes the initial import skips (initialisation
+	// choices: existing records of that side are not sent to the other).
+	NoImport []string
 }
 
 // ResetInput asks to sync objects again from a date (zero: from the beginning).

@@ -77,10 +77,30 @@ type Object struct {
 	// Links names the object pairs this object links to: a contact's "company".
 	Links  []string `yaml:"links"`
 	Fields []Field  `yaml:"fields"`
+	// Initial holds the initialisation choices InitialImport applies.
+	Initial Initial `yaml:"initial"`
 	// Deletes propagates deletions: b_to_a deletes the side-A record when its side-B
 	// counterpart is deleted (Automation → Sellsy), a_to_b the reverse, both either way.
 	// Empty (the default): a deletion is never propagated.
 	Deletes Direction `yaml:"deletes"`
+}
+
+// Initial are the initialisation choices of an object: which existing records the initial
+// import sends to the other side. Both default to yes.
+type Initial struct {
+	// FromA sends the existing records of side A to side B ("import existing Sellsy records
+	// to Altior"); FromB the other way ("export existing Altior tiers to Sellsy").
+	FromA *bool `yaml:"from_a"`
+	FromB *bool `yaml:"from_b"`
+}
+
+// ImportsFrom reports whether the initial import reads the existing records of a side.
+func (o *Object) ImportsFrom(side string) bool {
+	v := o.Initial.FromA
+	if side == "b" {
+		v = o.Initial.FromB
+	}
+	return v == nil || *v
 }
 
 // DeletesFrom reports whether a deletion on side ("a" or "b") is propagated to the other side.

@@ -50,7 +50,11 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	for _, o := range info.Objects {
 		p.object(o)
 	}
-	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk}
+	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
+		skip: map[string]bool{}}
+	for _, s := range info.NoImport {
+		r.skip[s] = true
+	}
 	for {
 		p.Phase, p.PauseReason = PhaseImporting, ""
 		publish(ctx, p)

@@ -110,7 +110,8 @@ type runner struct {
 	progress   *Progress
 	ctl        *control
 	walk       *Walk
-	activities int // started in this run
+	activities int             // started in this run
+	skip       map[string]bool // "object/side" passes not to run (initialisation choices)
 }
 
 // run walks objects in order, each on side a then side b, chaining stretches until every
@@ -123,6 +124,10 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 	for r.walk.ObjectIndex < len(objects) {
 		object := objects[r.walk.ObjectIndex]
 		side := sides[r.walk.SideIndex]
+		passMode := mode
+		if r.skip[object+"/"+side] {
+			passMode = activities.ModeMark
+		}
 		for {
 			if r.ctl.Paused {
 				return errPaused
@@ -132,7 +137,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			}
 			r.progress.Object, r.progress.Side = object, side
 			in := activities.PassInput{
-				Connection: r.connection, Object: object, Side: side, Mode: mode,
+				Connection: r.connection, Object: object, Side: side, Mode: passMode,
 				Position: r.walk.Pass.Position, Since: r.walk.Pass.Since, PassStart: r.walk.Pass.PassStart,
 				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize,
 			}
