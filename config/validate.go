@@ -14,9 +14,12 @@ const minInterval = 10 * time.Second
 
 // Systems lists the connector types a connection may name, with the credentials each needs.
 var knownSystems = map[string][]string{
-	"sellsy": {"client_id", "client_secret"},
-	"mautic": {"username", "password"},
-	"weavy":  {"username", "password"},
+	"sellsy":  {"client_id", "client_secret"},
+	"mautic":  {"username", "password"},
+	"weavy":   {"username", "password"},
+	"altior":  {"api_key"},
+	"unas":    {"api_key"},
+	"minicrm": {"system_id", "api_key"},
 }
 
 var (
@@ -37,7 +40,7 @@ func (c *Connection) Validate() error {
 	for side, s := range map[string]System{"a": c.A, "b": c.B} {
 		need, ok := knownSystems[s.System]
 		if !ok {
-			bad(side+".system", "%q is not a supported system (supported: mautic, sellsy, weavy)", s.System)
+			bad(side+".system", "%q is not a supported system (supported: altior, mautic, minicrm, sellsy, unas, weavy)", s.System)
 			continue
 		}
 		for _, key := range need {

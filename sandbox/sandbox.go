@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"time"
 
+	altiorsim "github.com/crmsync/crmsync/connectors/altior/sim"
 	mauticsim "github.com/crmsync/crmsync/connectors/mautic/sim"
+	minicrmsim "github.com/crmsync/crmsync/connectors/minicrm/sim"
 	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
+	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	weavysim "github.com/crmsync/crmsync/connectors/weavy/sim"
 )
 
@@ -42,18 +45,31 @@ type Options struct {
 	WeavyEntrantsFirst, WeavyEntrants int
 	WeavyUsername, WeavyPassword      string
 	WeavyProject                      string
+
+	// Altior, UNAS and MiniCRM are started when their address is set.
+	AltiorAddr, AltiorAPIKey       string
+	AltiorTiersFirst, AltiorTiers  int // people whose companies become tiers (with a contact each)
+	UNASAddr, UNASAPIKey           string
+	UNASOrdersFirst, UNASOrders    int // orders of these people, spread over the last 30 days
+	MiniCRMAddr                    string
+	MiniCRMSystemID, MiniCRMAPIKey string
 }
 
 // Sandbox is a running set of simulators.
 type Sandbox struct {
-	Sellsy *sellsysim.Server
-	Mautic *mauticsim.Server
-	Weavy  *weavysim.Server // nil unless Options.WeavyAddr is set
+	Sellsy  *sellsysim.Server
+	Mautic  *mauticsim.Server
+	Weavy   *weavysim.Server   // nil unless Options.WeavyAddr is set
+	Altior  *altiorsim.Server  // nil unless Options.AltiorAddr is set
+	UNAS    *unassim.Server    // nil unless Options.UNASAddr is set
+	MiniCRM *minicrmsim.Server // nil unless Options.MiniCRMAddr is set
 	// SellsyURL is the Sellsy root (token endpoint at /oauth2/access-tokens, API at /v2);
 	// MauticURL is the Automation instance root (API at /api).
 	SellsyURL, MauticURL string
 	// WeavyURL is the weavy API root (endpoints under /v1).
 	WeavyURL string
+	// AltiorURL, UNASURL and MiniCRMURL are the roots of those simulators.
+	AltiorURL, UNASURL, MiniCRMURL string
 
 	servers []*http.Server
 }
@@ -98,6 +114,33 @@ func Start(o Options) (*Sandbox, error) {
 		if s.WeavyURL, err = s.serve(o.WeavyAddr, s.Weavy); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("sandbox: weavy: %w", err)
+		}
+	}
+	if o.AltiorAddr != "" {
+		s.Altior = altiorsim.New(altiorsim.Options{APIKey: o.AltiorAPIKey, Seed: 4})
+		if o.AltiorTiers > 0 {
+			s.Altior.SeedTiers(o.AltiorTiersFirst, o.AltiorTiers)
+		}
+		if s.AltiorURL, err = s.serve(o.AltiorAddr, s.Altior); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("sandbox: altior: %w", err)
+		}
+	}
+	if o.UNASAddr != "" {
+		s.UNAS = unassim.New(unassim.Options{APIKey: o.UNASAPIKey, Seed: 5})
+		if o.UNASOrders > 0 {
+			s.UNAS.SeedOrders(o.UNASOrdersFirst, o.UNASOrders, time.Now().AddDate(0, 0, -30))
+		}
+		if s.UNASURL, err = s.serve(o.UNASAddr, s.UNAS); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("sandbox: unas: %w", err)
+		}
+	}
+	if o.MiniCRMAddr != "" {
+		s.MiniCRM = minicrmsim.New(minicrmsim.Options{SystemID: o.MiniCRMSystemID, APIKey: o.MiniCRMAPIKey, Seed: 6})
+		if s.MiniCRMURL, err = s.serve(o.MiniCRMAddr, s.MiniCRM); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("sandbox: minicrm: %w", err)
 		}
 	}
 	return s, nil

@@ -31,3 +31,25 @@ func TestStartSeedsOverlappingPeopleAndServesAdmin(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode, base)
 	}
 }
+
+func TestStartsEverySimulatorAsked(t *testing.T) {
+	sb, err := Start(Options{
+		MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
+		WeavyAddr: "127.0.0.1:0", WeavyContacts: 10, WeavyEntrantsFirst: 100, WeavyEntrants: 3, WeavyUsername: "w", WeavyPassword: "w",
+		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "k", AltiorTiers: 10,
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "k", UNASOrders: 12,
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "1", MiniCRMAPIKey: "k",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	assert.Equal(t, 10, sb.Weavy.Count("customercontact"))
+	assert.Equal(t, 3, sb.Weavy.Count("marketinginbound"))
+	assert.Equal(t, 2, sb.Altior.Count("tiers"))
+	assert.Equal(t, 12, sb.UNAS.Count())
+	for _, base := range []string{sb.WeavyURL, sb.AltiorURL, sb.UNASURL, sb.MiniCRMURL} {
+		resp, err := http.Get(base + "/_sim/stats")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, base)
+	}
+}

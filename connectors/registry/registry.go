@@ -9,8 +9,11 @@ import (
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior"
 	"github.com/crmsync/crmsync/connectors/mautic"
+	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/connectors/unas"
 	"github.com/crmsync/crmsync/connectors/weavy"
 )
 
@@ -79,6 +82,28 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 			RequestsPerSecond: rps,
 			HTTPClient:        httpClient,
 		})
+	case "altior":
+		key, err := sys.Secret("api_key")
+		if err != nil {
+			return nil, at(err)
+		}
+		return altior.New(altior.Config{BaseURL: sys.Settings["base_url"], APIKey: key, RequestsPerSecond: rps, HTTPClient: httpClient})
+	case "unas":
+		key, err := sys.Secret("api_key")
+		if err != nil {
+			return nil, at(err)
+		}
+		return unas.New(unas.Config{BaseURL: sys.Settings["base_url"], APIKey: key, HTTPClient: httpClient})
+	case "minicrm":
+		id, err := sys.Secret("system_id")
+		if err != nil {
+			return nil, at(err)
+		}
+		key, err := sys.Secret("api_key")
+		if err != nil {
+			return nil, at(err)
+		}
+		return minicrm.New(minicrm.Config{BaseURL: sys.Settings["base_url"], SystemID: id, APIKey: key, RequestsPerMinute: rps * 60, HTTPClient: httpClient})
 	}
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
 }

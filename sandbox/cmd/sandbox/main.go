@@ -34,6 +34,17 @@ func main() {
 	flag.StringVar(&o.WeavyUsername, "weavy-user", envOr("WEAVY_USERNAME", "weavy-api"), "user the weavy simulator accepts")
 	flag.StringVar(&o.WeavyPassword, "weavy-password", envOr("WEAVY_PASSWORD", "demo-password"), "password the weavy simulator accepts")
 	flag.StringVar(&o.WeavyProject, "weavy-project", "crm", "weavy project code")
+	flag.StringVar(&o.AltiorAddr, "altior-addr", "127.0.0.1:18084", "listen address of the Altior simulator (empty: not started)")
+	flag.StringVar(&o.AltiorAPIKey, "altior-api-key", envOr("ALTIOR_API_KEY", "altior-sim-key"), "API key the Altior simulator accepts")
+	flag.IntVar(&o.AltiorTiersFirst, "altior-first", 5500, "index of the first person whose company is seeded as an Altior tiers")
+	flag.IntVar(&o.AltiorTiers, "altior-people", 500, "people seeded on Altior (a tiers per 5, a contact each)")
+	flag.StringVar(&o.UNASAddr, "unas-addr", "127.0.0.1:18085", "listen address of the UNAS simulator (empty: not started)")
+	flag.StringVar(&o.UNASAPIKey, "unas-api-key", envOr("UNAS_API_KEY", "unas-demo-key"), "API key the UNAS simulator accepts")
+	flag.IntVar(&o.UNASOrdersFirst, "unas-first", 0, "index of the first person with UNAS orders")
+	flag.IntVar(&o.UNASOrders, "unas-orders", 300, "orders seeded on UNAS, over the last 30 days")
+	flag.StringVar(&o.MiniCRMAddr, "minicrm-addr", "127.0.0.1:18086", "listen address of the MiniCRM simulator (empty: not started)")
+	flag.StringVar(&o.MiniCRMSystemID, "minicrm-system-id", envOr("MINICRM_SYSTEM_ID", "12345"), "system id the MiniCRM simulator accepts")
+	flag.StringVar(&o.MiniCRMAPIKey, "minicrm-api-key", envOr("MINICRM_API_KEY", "minicrm-demo-key"), "API key the MiniCRM simulator accepts")
 	flag.Parse()
 
 	sb, err := sandbox.Start(o)
@@ -47,6 +58,14 @@ func main() {
 	if sb.Weavy != nil {
 		fmt.Printf("weavy simulator       %s  (API %s/v1, project %s): %d contacts, %d customers, %d entrants\n",
 			sb.WeavyURL, sb.WeavyURL, o.WeavyProject, sb.Weavy.Count("customercontact"), sb.Weavy.Count("customer"), sb.Weavy.Count("marketinginbound"))
+	}
+	for _, sim := range []struct {
+		name, url string
+		on        bool
+	}{{"Altior simulator     ", sb.AltiorURL, sb.Altior != nil}, {"UNAS simulator       ", sb.UNASURL, sb.UNAS != nil}, {"MiniCRM simulator    ", sb.MiniCRMURL, sb.MiniCRM != nil}} {
+		if sim.on {
+			fmt.Printf("%s  %s\n", sim.name, sim.url)
+		}
 	}
 	fmt.Println("admin: GET /_sim/stats, POST /_sim/stats/reset, GET|POST /_sim/faults, POST /_sim/seed?first=&n=, GET /_sim/dump?object=, POST /_sim/reset")
 
