@@ -69,11 +69,21 @@ func objectOf(name string) (*object, error) {
 		return companyObj, nil
 	case connectors.ObjectContact:
 		return contactObj, nil
+	case ObjectIndividual:
+		return individualObj, nil
+	case ObjectOpportunity:
+		return opportunityObj, nil
 	}
-	return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("object %q is not supported (company, contact)", name)}
+	return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("object %q is not supported (company, contact, individual, opportunity)", name)}
 }
 
 func (o *object) isCompany() bool { return o == companyObj }
+
+func (o *object) isContact() bool { return o == contactObj }
+
+// isThird reports whether the object is a third party (company or individual): it has a
+// type and takes the client/prospect/supplier custom fields.
+func (o *object) isThird() bool { return o == companyObj || o == individualObj }
 
 func (o *object) has(field string) bool {
 	for _, f := range o.fields {
@@ -111,7 +121,7 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 		}
 		r.Fields[f.name] = normalise(v)
 	}
-	if !o.isCompany() {
+	if o.isContact() {
 		consentFields(m, r.Fields)
 	}
 	if ts, ok := m[o.updated].(string); ok {
@@ -119,6 +129,12 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 			r.UpdatedAt = t
 		}
 	}
+	embedCFs(m, defs, r.Fields)
+	return r
+}
+
+// embedCFs copies the custom-field values of _embed.custom_fields into fields.
+func embedCFs(m map[string]any, defs []cfDef, fields map[string]any) {
 	if emb, ok := m["_embed"].(map[string]any); ok {
 		if cfs, ok := emb["custom_fields"].([]any); ok {
 			for _, x := range cfs {
@@ -131,11 +147,10 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 				if d == nil {
 					continue
 				}
-				r.Fields[d.fieldName()] = d.fromAPI(cm["value"])
+				fields[d.fieldName()] = d.fromAPI(cm["value"])
 			}
 		}
 	}
-	return r
 }
 
 func idString(v any) string {
@@ -210,7 +225,7 @@ func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuer
 	}
 	c.embedQuery(query, defs, o)
 	k := call{method: "GET", path: o.path, op: "GET " + o.path, query: query}
-	if !q.Since.IsZero() {
+	if !q.Since.IsZero() && o.updated != "" { // opportunities have no update timestamp: Since is ignored
 		k = call{method: "POST", path: o.path + "/search", op: "POST " + o.path + "/search", query: query,
 			body: map[string]any{"filters": map[string]any{o.filter: map[string]any{"start": q.Since.Format(time.RFC3339)}}}}
 	}
@@ -220,7 +235,7 @@ func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuer
 	}
 	recs := make([]connectors.Record, len(body.Data))
 	for i, m := range body.Data {
-		recs[i] = c.toRecord(o, m, defs)
+		recs[i] = c.recordOf(o, m, defs)
 	}
 	if err := c.addLinks(ctx, o, recs); err != nil {
 		return connectors.Page{}, err
@@ -234,7 +249,7 @@ func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuer
 
 // addLinks sets Links["company"] on contacts to their first linked company.
 func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Record) error {
-	if o.isCompany() || len(recs) == 0 {
+	if !o.isContact() || len(recs) == 0 {
 		return nil
 	}
 	errs := forEach(ctx, len(recs), func(ctx context.Context, i int) error {
@@ -316,6 +331,9 @@ func (c *Client) Get(ctx context.Context, objName string, ids []string) ([]conne
 		seen[n] = true
 		nums = append(nums, n)
 	}
+	if o == opportunityObj {
+		return c.getOpportunities(ctx, nums)
+	}
 	return c.search(ctx, o, nums, nil)
 }
 
@@ -340,7 +358,7 @@ func (c *Client) search(ctx context.Context, o *object, ids []int, filters map[s
 				return err
 			}
 			for _, m := range body.Data {
-				out = append(out, c.toRecord(o, m, defs))
+				out = append(out, c.recordOf(o, m, defs))
 			}
 			s, _ := body.Pagination.Offset.(string)
 			if len(body.Data) < 100 || s == "" {

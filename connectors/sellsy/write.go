@@ -35,10 +35,13 @@ func (d *cfDef) fieldName() string {
 
 func (d *cfDef) appliesTo(o *object) bool {
 	for _, r := range d.Related {
-		if o.isCompany() && (r == "client" || r == "prospect" || r == "supplier") {
+		if o.isThird() && (r == "client" || r == "prospect" || r == "supplier") {
 			return true
 		}
-		if !o.isCompany() && r == "contact" {
+		if o.isContact() && r == "contact" {
+			return true
+		}
+		if o == opportunityObj && r == "opportunity" {
 			return true
 		}
 	}
@@ -153,7 +156,7 @@ func (c *Client) Describe(ctx context.Context, objName string) ([]connectors.Fie
 	for _, f := range o.fields {
 		out = append(out, connectors.Field{Name: f.name, Label: f.label, Type: f.typ, Required: f.required, Options: f.options})
 	}
-	if !o.isCompany() {
+	if o.isContact() {
 		for _, c := range consentChannels {
 			out = append(out, connectors.Field{Name: c.field, Label: c.label, Type: "boolean"})
 		}
@@ -203,7 +206,7 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 			cfs = append(cfs, map[string]any{"id": d.ID, "value": val})
 			continue
 		}
-		if ch := consentChannel(name); ch != "" && !o.isCompany() {
+		if ch := consentChannel(name); ch != "" && o.isContact() {
 			var b bool
 			switch x := v.(type) {
 			case nil:
@@ -272,7 +275,7 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 			body[name] = s
 		}
 	}
-	if create && o.isCompany() && body["type"] == nil {
+	if create && o.isThird() && body["type"] == nil {
 		body["type"] = c.cfg.CompanyType
 	}
 	if create {
@@ -363,6 +366,9 @@ func finish(results []connectors.Result, errs []error) ([]connectors.Result, err
 }
 
 func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result) error {
+	if o == opportunityObj {
+		return c.writeOpportunity(ctx, r, create, defs, res)
+	}
 	body, cfs, consent, bad := c.writeBody(o, r, create, defs)
 	if bad != nil {
 		return bad
@@ -408,7 +414,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			return renameCFErrors(err, defs)
 		}
 	}
-	if o.isCompany() {
+	if !o.isContact() {
 		return nil
 	}
 	want, has := r.Links[connectors.ObjectCompany]

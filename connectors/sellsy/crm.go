@@ -1,0 +1,616 @@
+package sellsy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Individuals (B2C third parties) and opportunities, with their pipelines and steps.
+//
+// Object "individual" behaves like "company": fields type, civility, first_name, last_name
+// (required), email, website, phone_number, mobile_number, note and the client / prospect /
+// supplier custom fields; UpdatedAt is updated_at; a created individual without a type gets
+// Config.CompanyType. FindByKey searches email and last_name (Sellsy's exact "name" filter).
+//
+// Object "opportunity": fields name, number, pipeline_id, step_id, amount (float64; Sellsy
+// writes it as a string and reads it as {value, currency}), currency (read only),
+// probability, status, due_date (YYYY-MM-DD), note, contact_ids and the opportunity custom
+// fields; Links["company"] or Links["individual"] is the third party it belongs to (one is
+// required on create). Sellsy opportunities have no update timestamp and no update filter,
+// so List ignores ListQuery.Since and lists every opportunity, UpdatedAt is always zero,
+// and changes must be found by comparing (or through webhooks, see ParseWebhook). Get reads
+// the opportunities one by one (the search has no id filter); FindByKey searches name.
+
+// Object names of the objects this connector adds to connectors.ObjectCompany and
+// connectors.ObjectContact.
+const (
+	ObjectIndividual  = "individual"
+	ObjectOpportunity = "opportunity"
+)
+
+var (
+	individualObj = &object{
+		name: ObjectIndividual, path: "/individuals", updated: "updated_at", filter: "updated_at",
+		fields: []stdField{
+			{name: "type", label: "Type", typ: "select", options: companyObj.fields[6].options},
+			{name: "civility", label: "Civility", typ: "select", options: contactObj.fields[0].options},
+			{name: "first_name", label: "First name", typ: "string"},
+			{name: "last_name", label: "Last name", typ: "string", required: true},
+			{name: "email", label: "E-mail", typ: "email"},
+			{name: "website", label: "Website", typ: "url"},
+			{name: "phone_number", label: "Phone", typ: "phone"},
+			{name: "mobile_number", label: "Mobile", typ: "phone"},
+			{name: "note", label: "Note", typ: "text"},
+		},
+		searchable: map[string]string{"email": "email", "last_name": "name"},
+	}
+	opportunityObj = &object{
+		name: ObjectOpportunity, path: "/opportunities",
+		fields: []stdField{
+			{name: "name", label: "Name", typ: "string", required: true},
+			{name: "number", label: "Number", typ: "string"},
+			{name: "pipeline_id", label: "Pipeline", typ: "reference", required: true},
+			{name: "step_id", label: "Step", typ: "reference", required: true},
+			{name: "amount", label: "Amount", typ: "number"},
+			{name: "currency", label: "Currency (read only)", typ: "string"},
+			{name: "probability", label: "Probability", typ: "number"},
+			{name: "status", label: "Status", typ: "select", options: []connectors.Option{
+				{Value: "open", Label: "Open"}, {Value: "won", Label: "Won"}, {Value: "lost", Label: "Lost"},
+				{Value: "cancelled", Label: "Cancelled"}, {Value: "closed", Label: "Closed"}, {Value: "late", Label: "Late"}}},
+			{name: "due_date", label: "Due date", typ: "date"},
+			{name: "note", label: "Note", typ: "text"},
+			{name: "contact_ids", label: "Contacts", typ: "reference"},
+		},
+		searchable: map[string]string{"name": "name"},
+	}
+)
+
+// recordOf normalises one API record of any object.
+func (c *Client) recordOf(o *object, m map[string]any, defs []cfDef) connectors.Record {
+	if o == opportunityObj {
+		return oppRecord(m, defs)
+	}
+	return c.toRecord(o, m, defs)
+}
+
+func oppRecord(m map[string]any, defs []cfDef) connectors.Record {
+	r := connectors.Record{ID: idString(m["id"]), Fields: map[string]any{}}
+	for _, k := range []string{"name", "number", "status", "due_date", "note", "probability", "contact_ids"} {
+		r.Fields[k] = normalise(m[k])
+	}
+	sub := func(k string) map[string]any { v, _ := m[k].(map[string]any); return v }
+	r.Fields["pipeline_id"] = normalise(idString(sub("pipeline")["id"]))
+	r.Fields["step_id"] = normalise(idString(sub("step")["id"]))
+	r.Fields["amount"], r.Fields["currency"] = nil, nil
+	if a := sub("amount"); a != nil {
+		switch v := a["value"].(type) {
+		case string:
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				r.Fields["amount"] = f
+			}
+		case float64:
+			r.Fields["amount"] = v
+		}
+		r.Fields["currency"] = normalise(a["currency"])
+	}
+	for _, k := range []string{"company", "individual"} {
+		if id := idString(m[k+"_id"]); id != "" {
+			if r.Links == nil {
+				r.Links = map[string]string{}
+			}
+			r.Links[k] = id
+		}
+	}
+	embedCFs(m, defs, r.Fields)
+	return r
+}
+
+// getOpportunities reads opportunities one by one; ids that do not exist are left out.
+func (c *Client) getOpportunities(ctx context.Context, ids []int) ([]connectors.Record, error) {
+	defs, err := c.defsFor(ctx, opportunityObj)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*connectors.Record, len(ids))
+	errs := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
+		q := url.Values{}
+		c.embedQuery(q, defs, opportunityObj)
+		var m map[string]any
+		status, err := c.do(ctx, call{method: "GET", path: "/opportunities/" + strconv.Itoa(ids[i]), op: "GET /opportunities/{id}", query: q}, &m)
+		if status == 404 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r := oppRecord(m, defs)
+		recs[i] = &r
+		return nil
+	})
+	var out []connectors.Record
+	for i, r := range recs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out, nil
+}
+
+func asID(v any) (int, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int(x), x == float64(int(x)) && x > 0
+	case int:
+		return x, x > 0
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		return n, err == nil && n > 0
+	}
+	return 0, false
+}
+
+// oppBody maps an opportunity record to OpportunityCreate / OpportunityUpdate.
+func oppBody(r connectors.Record, create bool, defs []cfDef) (map[string]any, []map[string]any, *connectors.Error) {
+	body := map[string]any{}
+	bad := map[string]string{}
+	var cfs []map[string]any
+	given := map[int]bool{}
+	for name, v := range r.Fields {
+		if strings.HasPrefix(name, "cf.") {
+			d := findDefByField(defs, name)
+			if d == nil {
+				bad[name] = "unknown custom field"
+				continue
+			}
+			given[d.ID] = true
+			val, reason := d.toAPI(v)
+			switch {
+			case reason != "":
+				bad[d.fieldName()] = fmt.Sprintf("%s: value does not fit a %s field", reason, d.Type)
+			case val == nil && d.Req:
+				bad[d.fieldName()] = "required (mandatory custom field)"
+			default:
+				cfs = append(cfs, map[string]any{"id": d.ID, "value": val})
+			}
+			continue
+		}
+		str, isStr := v.(string)
+		str = strings.TrimSpace(str)
+		switch name {
+		case "name", "number", "status":
+			if !isStr || str == "" {
+				if v != nil || create || name != "number" {
+					bad[name] = "must be a non-empty string"
+				}
+				continue
+			}
+			body[name] = str
+		case "note":
+			if v != nil && !isStr {
+				bad[name] = "must be a string"
+				continue
+			}
+			body[name] = str
+		case "due_date":
+			if v == nil || (isStr && str == "") {
+				if !create {
+					body[name] = nil
+				}
+				continue
+			}
+			if t, ok := v.(time.Time); ok {
+				str, isStr = t.Format("2006-01-02"), true
+			}
+			if _, err := time.Parse("2006-01-02", str); !isStr || err != nil {
+				bad[name] = "must be a date (YYYY-MM-DD)"
+				continue
+			}
+			body[name] = str
+		case "pipeline_id", "step_id":
+			n, ok := asID(v)
+			if !ok {
+				bad[name] = "not a Sellsy id"
+				continue
+			}
+			body[strings.TrimSuffix(name, "_id")] = n
+		case "amount":
+			var f float64
+			switch x := v.(type) {
+			case nil:
+			case float64:
+				f = x
+			case int:
+				f = float64(x)
+			case string:
+				var err error
+				if f, err = strconv.ParseFloat(strings.ReplaceAll(str, ",", "."), 64); err != nil {
+					bad[name] = "not a number"
+					continue
+				}
+			default:
+				bad[name] = "not a number"
+				continue
+			}
+			body["amount"] = strconv.FormatFloat(f, 'f', 2, 64) // a string on write
+		case "probability":
+			f, ok := v.(float64)
+			if n, isInt := v.(int); isInt {
+				f, ok = float64(n), true
+			}
+			if isStr {
+				var err error
+				f, err = strconv.ParseFloat(str, 64)
+				ok = err == nil
+			}
+			if !ok || f < 0 || f > 100 || f != float64(int(f)) {
+				bad[name] = "must be an integer from 0 to 100"
+				continue
+			}
+			body[name] = int(f)
+		case "contact_ids":
+			var ids []any
+			switch x := v.(type) {
+			case []string:
+				for _, s := range x {
+					ids = append(ids, s)
+				}
+			case []any:
+				ids = x
+			case nil:
+			default:
+				bad[name] = "must be a list of Sellsy ids"
+				continue
+			}
+			out := []int{}
+			for _, s := range ids {
+				n, ok := asID(s)
+				if !ok {
+					bad[name] = "must be a list of Sellsy ids"
+					break
+				}
+				out = append(out, n)
+			}
+			body[name] = out
+		case "currency":
+			// read only: the account's currency
+		default:
+			bad[name] = "unknown field"
+		}
+	}
+	co, hasCo := r.Links[connectors.ObjectCompany]
+	in, hasIn := r.Links[ObjectIndividual]
+	switch {
+	case hasCo && co != "" && hasIn && in != "":
+		bad["links"] = "an opportunity belongs to a company or an individual, not both"
+	case hasCo && co != "":
+		if n, ok := asID(co); ok {
+			body["related"] = []map[string]any{{"id": n, "type": "company"}}
+		} else {
+			bad["links.company"] = "not a Sellsy id"
+		}
+	case hasIn && in != "":
+		if n, ok := asID(in); ok {
+			body["related"] = []map[string]any{{"id": n, "type": "individual"}}
+		} else {
+			bad["links.individual"] = "not a Sellsy id"
+		}
+	case create:
+		bad["links"] = "a company or an individual is required"
+	}
+	if create {
+		for _, f := range []string{"name", "pipeline_id", "step_id"} {
+			if _, ok := r.Fields[f]; !ok {
+				bad[f] = "required"
+			}
+		}
+		for _, d := range defs {
+			if d.Req && !given[d.ID] {
+				bad[d.fieldName()] = "required (mandatory custom field)"
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, nil, invalidErr("write opportunity", bad)
+	}
+	return body, cfs, nil
+}
+
+func findDefByField(defs []cfDef, name string) *cfDef {
+	for i := range defs {
+		if defs[i].fieldName() == name || "cf."+strconv.Itoa(defs[i].ID) == name {
+			return &defs[i]
+		}
+	}
+	return nil
+}
+
+// oppFieldNames maps the API's field paths in opportunity errors to the connector's names.
+func renameOppErrors(err error, defs []cfDef) error {
+	err = renameCFErrors(err, defs)
+	e, ok := err.(*connectors.Error)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	fields := map[string]string{}
+	for f, reason := range e.Fields {
+		switch {
+		case f == "pipeline" || f == "step" || f == "source":
+			f += "_id"
+		case strings.HasPrefix(f, "related"):
+			f = "links"
+		}
+		fields[f] = reason
+	}
+	cp := *e
+	cp.Fields = fields
+	cp.Message = "refused field(s): " + strings.Join(keys(fields), ", ")
+	return &cp
+}
+
+func (c *Client) writeOpportunity(ctx context.Context, r connectors.Record, create bool, defs []cfDef, res *connectors.Result) error {
+	body, cfs, bad := oppBody(r, create, defs)
+	if bad != nil {
+		return bad
+	}
+	id := r.ID
+	if create {
+		var out map[string]any
+		if _, err := c.do(ctx, call{method: "POST", path: "/opportunities", op: "POST /opportunities", body: body}, &out); err != nil {
+			return renameOppErrors(err, defs)
+		}
+		id = idString(out["id"])
+		res.ID, res.Created = id, true
+	} else {
+		if _, ok := asID(id); !ok {
+			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT /opportunities/{id}", Message: "not a Sellsy id"}
+		}
+		res.ID = id
+		if len(body) > 0 {
+			if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id, op: "PUT /opportunities/{id}", body: body}, nil); err != nil {
+				return renameOppErrors(err, defs)
+			}
+		}
+	}
+	if len(cfs) > 0 {
+		if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id + "/custom-fields", op: "PUT /opportunities/{id}/custom-fields", body: cfs}, nil); err != nil {
+			return renameCFErrors(err, defs)
+		}
+	}
+	return nil
+}
+
+// ---- pipelines and steps ----
+
+// Pipeline is a Sellsy opportunity pipeline. Sellsy's pipeline carries no establishment or
+// owner.
+type Pipeline struct {
+	ID        string
+	Name      string
+	IsDefault bool
+	Rank      int
+	Steps     int // number of steps
+}
+
+// Step is a step of a pipeline.
+type Step struct {
+	ID          string
+	Name        string
+	Rank        int
+	Probability int
+}
+
+// listAll walks a numerically paginated list.
+func (c *Client) listAll(ctx context.Context, path, op string, q url.Values) ([]map[string]any, error) {
+	var out []map[string]any
+	for offset := 0; ; offset += 100 {
+		query := url.Values{"limit": {"100"}, "offset": {strconv.Itoa(offset)}}
+		for k, v := range q {
+			query[k] = v
+		}
+		var body listBody
+		if _, err := c.do(ctx, call{method: "GET", path: path, op: op, query: query}, &body); err != nil {
+			return nil, err
+		}
+		out = append(out, body.Data...)
+		if len(body.Data) < 100 {
+			return out, nil
+		}
+	}
+}
+
+func intOf(v any) int { f, _ := v.(float64); return int(f) }
+
+// Pipelines returns the opportunity pipelines in rank order.
+func (c *Client) Pipelines(ctx context.Context) ([]Pipeline, error) {
+	data, err := c.listAll(ctx, "/opportunities/pipelines", "GET /opportunities/pipelines", url.Values{"order": {"rank"}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Pipeline, 0, len(data))
+	for _, m := range data {
+		p := Pipeline{ID: idString(m["id"]), Rank: intOf(m["rank"]), Steps: intOf(m["step"])}
+		p.Name, _ = m["name"].(string)
+		p.IsDefault, _ = m["is_default"].(bool)
+		out = append(out, p)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	return out, nil
+}
+
+// Steps returns the steps of a pipeline in rank order. An unknown pipeline is a KindInvalid
+// error (404).
+func (c *Client) Steps(ctx context.Context, pipelineID string) ([]Step, error) {
+	if _, ok := asID(pipelineID); !ok {
+		return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "GET /opportunities/pipelines/{pipelineId}/steps",
+			Fields: map[string]string{"pipeline_id": "not a Sellsy id"}, Message: "refused field(s): pipeline_id"}
+	}
+	data, err := c.listAll(ctx, "/opportunities/pipelines/"+pipelineID+"/steps", "GET /opportunities/pipelines/{pipelineId}/steps",
+		url.Values{"order": {"rank"}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Step, 0, len(data))
+	for _, m := range data {
+		s := Step{ID: idString(m["id"]), Rank: intOf(m["rank"]), Probability: intOf(m["probability"])}
+		s.Name, _ = m["name"].(string)
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	return out, nil
+}
+
+// MoveStep moves an opportunity to a step of its pipeline (PATCH
+// /opportunities/{id}/step-rank; it goes last in the step). A step that is not in the
+// opportunity's pipeline is a KindInvalid error naming step_id.
+func (c *Client) MoveStep(ctx context.Context, opportunityID, stepID string) error {
+	const op = "PATCH /opportunities/{id}/step-rank"
+	if _, ok := asID(opportunityID); !ok {
+		return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: "not a Sellsy id"}
+	}
+	step, ok := asID(stepID)
+	if !ok {
+		return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op,
+			Fields: map[string]string{"step_id": "not a Sellsy id"}, Message: "refused field(s): step_id"}
+	}
+	_, err := c.do(ctx, call{method: "PATCH", path: "/opportunities/" + opportunityID + "/step-rank", op: op,
+		body: map[string]any{"step": step}}, nil)
+	if err != nil {
+		return renameOppErrors(err, nil)
+	}
+	return nil
+}
+
+// Scopes returns the scopes of the access token, from the token response's "scope". Sellsy
+// does not document that key (its examples carry token_type, expires_in and access_token
+// only): when it is absent, Scopes returns nil and no error, meaning "unknown"; missing
+// rights then show as 403 errors (KindConfig-like messages naming the scopes) on use.
+func (c *Client) Scopes(ctx context.Context) ([]string, error) {
+	if _, err := c.tokens.get(ctx); err != nil {
+		return nil, err
+	}
+	c.tokens.mu.Lock()
+	defer c.tokens.mu.Unlock()
+	if c.tokens.tok == nil {
+		return nil, nil
+	}
+	switch v := c.tokens.tok.Extra("scope").(type) {
+	case string:
+		return strings.Fields(v), nil
+	case []any:
+		var out []string
+		for _, s := range v {
+			if str, ok := s.(string); ok {
+				out = append(out, str)
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// ---- webhooks ----
+
+// WebhookEvent is one Sellsy webhook notification. Type is Sellsy's event verb (created,
+// updated, deleted, …); Object is the connector's object name when the related type is
+// known (client, prospect, supplier and company → "company"; individual; contact and people
+// → "contact"; opportunity), else Sellsy's related type; At is zero when the notification
+// has no timestamp.
+type WebhookEvent struct {
+	Type, Object, ObjectID string
+	At                     time.Time
+}
+
+var webhookObjects = map[string]string{
+	"client": connectors.ObjectCompany, "prospect": connectors.ObjectCompany, "supplier": connectors.ObjectCompany,
+	"company": connectors.ObjectCompany, "third": connectors.ObjectCompany,
+	"individual": ObjectIndividual, "contact": connectors.ObjectContact, "people": connectors.ObjectContact,
+	"opportunity": ObjectOpportunity,
+}
+
+// ParseWebhook decodes a webhook delivery: Sellsy posts it form-encoded with one field
+// "notif" holding a JSON object (event, relatedtype, relatedid, and a timestamp whose key is
+// not documented). A JSON body holding the notif object (or an array of them) is accepted
+// too. An empty body (Sellsy's ping) gives no event. Webhooks are not signed: treat an event
+// as a hint and read the object back through the API.
+func ParseWebhook(body []byte, contentType string) ([]WebhookEvent, error) {
+	bad := func(msg string) error {
+		return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "webhook", Message: msg}
+	}
+	trimmed := strings.TrimSpace(string(body))
+	if trimmed == "" {
+		return nil, nil
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	var notifs []string
+	switch {
+	case mt == "application/json" || (mt == "" && (trimmed[0] == '{' || trimmed[0] == '[')):
+		if trimmed[0] == '[' {
+			var arr []json.RawMessage
+			if err := json.Unmarshal([]byte(trimmed), &arr); err != nil {
+				return nil, bad("undecodable JSON body")
+			}
+			for _, a := range arr {
+				notifs = append(notifs, string(a))
+			}
+		} else {
+			notifs = []string{trimmed}
+		}
+	case mt == "" || mt == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(trimmed)
+		if err != nil {
+			return nil, bad("undecodable form body")
+		}
+		notifs = form["notif"]
+		if len(notifs) == 0 {
+			return nil, bad("no notif field in the form body")
+		}
+	default:
+		return nil, bad(fmt.Sprintf("unsupported content type %q", mt))
+	}
+	out := make([]WebhookEvent, 0, len(notifs))
+	for _, n := range notifs {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(n), &m); err != nil {
+			return nil, bad("notif is not a JSON object")
+		}
+		str := func(k string) string {
+			switch v := m[k].(type) {
+			case string:
+				return strings.TrimSpace(v)
+			case float64:
+				return strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			return ""
+		}
+		ev := WebhookEvent{Type: str("event"), ObjectID: str("relatedid")}
+		rt := strings.ToLower(str("relatedtype"))
+		if ev.Type == "" || rt == "" || ev.ObjectID == "" {
+			return nil, bad("notif lacks event, relatedtype or relatedid")
+		}
+		ev.Object = rt
+		if o, ok := webhookObjects[rt]; ok {
+			ev.Object = o
+		}
+		if ts := str("timestamp"); ts != "" {
+			if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
+				ev.At = time.Unix(n, 0).UTC()
+			} else if t, err := time.Parse(time.RFC3339, ts); err == nil {
+				ev.At = t
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
