@@ -1,5 +1,6 @@
 // Package sellsy is the crmsync connector for Sellsy API V2 (https://api.sellsy.com/v2):
-// companies and contacts, their company⇄contact links and custom fields.
+// companies, contacts, individuals and opportunities, their links and custom fields, the
+// opportunity pipelines and steps, and the parsing of Sellsy webhooks (see crm.go).
 //
 // Auth is OAuth2 client_credentials (a Sellsy "personal" API client). Requests go through a
 // client-side rate limiter (5/s by default, Sellsy's quota) and pause until the next second

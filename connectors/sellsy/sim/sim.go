@@ -1,7 +1,8 @@
 // Package sim is an in-memory simulator of the Sellsy API V2 subset crmsync uses: the OAuth2
-// client_credentials token endpoint, companies, contacts, company⇄contact links, custom-field
-// definitions and values, search with filters, both pagination modes, quota headers and 429s,
-// and the V2 error body. Shapes follow Sellsy's OpenAPI spec (v2.128.0) and real fixtures
+// client_credentials token endpoint, companies, contacts, company⇄contact links, individuals,
+// opportunities with their pipelines, steps and step moves, custom-field definitions and
+// values, search with filters, both pagination modes, quota headers and 429s, webhooks, and
+// the V2 error body (routes of the newer objects: see crm.go and webhook.go). Shapes follow Sellsy's OpenAPI spec (v2.128.0) and real fixtures
 // quoted in /work/shared/reference/sellsy-mautic-apis.md §1.
 //
 // Routes:
