@@ -77,8 +77,6 @@ func objectOf(name string) (*object, error) {
 	return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("object %q is not supported (company, contact, individual, opportunity)", name)}
 }
 
-func (o *object) isCompany() bool { return o == companyObj }
-
 func (o *object) isContact() bool { return o == contactObj }
 
 // isThird reports whether the object is a third party (company or individual): it has a

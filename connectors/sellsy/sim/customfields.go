@@ -172,14 +172,6 @@ func (s *Server) cfByID(id int) *cfDef {
 	return nil
 }
 
-// appliesTo reports whether a definition is usable on companies or contacts.
-func (d *cfDef) appliesTo(company bool) bool {
-	if company {
-		return d.appliesToKind(kindCompanies)
-	}
-	return d.appliesToKind(kindContacts)
-}
-
 // appliesToKind reports whether a definition is usable on a kind of record: companies and
 // individuals take the third-party definitions (client, prospect, supplier), contacts the
 // contact ones, opportunities the opportunity ones.

@@ -659,6 +659,7 @@ func (s *Server) statusFilter(p orderParams) (func(*Order) bool, error) {
 			switch v {
 			case "open_normal", "open_prepare", "close_ok", "close_fault":
 			default:
+				//lint:ignore ST1005 UNAS's own message, reproduced verbatim
 				return nil, fmt.Errorf("Invalid Status: %s", v)
 			}
 			fs = append(fs, func(o *Order) bool { return types[o.StatusID] == v })
@@ -676,6 +677,7 @@ func (s *Server) statusFilter(p orderParams) (func(*Order) bool, error) {
 		for _, n := range strings.Split(v, ",") {
 			id, err := strconv.Atoi(strings.TrimSpace(n))
 			if err != nil {
+				//lint:ignore ST1005 UNAS's own message, reproduced verbatim
 				return nil, fmt.Errorf("Invalid StatusID: %s", v)
 			}
 			ids[id] = true
