@@ -127,6 +127,16 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	return p, nil
 }
 
+// passes reports whether a record holds every value of a filter.
+func passes(r connectors.Record, filter map[string]any) bool {
+	for k, want := range filter {
+		if !engine.Equal(r.Fields[k], want) {
+			return false
+		}
+	}
+	return true
+}
+
 // codecs returns the value codecs of the pass's object.
 func (p *pass) codecs(ctx context.Context) (*fieldCodecs, error) {
 	a, b := p.x, p.y
@@ -202,6 +212,18 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
 
+	// The object's filter on this side (a gate such as SA = yes) keeps records out.
+	if filter := p.obj.Filter.Of(p.in.Side); len(filter) > 0 {
+		kept := records[:0:0]
+		for _, r := range records {
+			if passes(r, filter) {
+				kept = append(kept, r)
+			} else {
+				c.Filtered++
+			}
+		}
+		records = kept
+	}
 	fc, err := p.codecs(ctx)
 	if err != nil {
 		return c, err
@@ -349,9 +371,27 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it)
 		if it.y == nil {
+			// A record created on the other side belongs to the object there: it gets
+			// that side's filter values (SA = yes on records that come up from Altior).
+			for k, v := range p.obj.Filter.Of(string(p.side.Other())) {
+				if theirs == nil {
+					theirs = map[string]any{}
+				}
+				theirs[k] = v
+			}
 			creates = append(creates, connectors.Record{Fields: theirs, Links: linkY})
 			createItems = append(createItems, it)
 			continue
+		}
+		// A record matched on the other side that its filter keeps out (SA = no) joins the
+		// object there: it gets the filter values rather than a duplicate being created.
+		if filterY := p.obj.Filter.Of(string(p.side.Other())); !passes(*it.y, filterY) {
+			if theirs == nil {
+				theirs = map[string]any{}
+			}
+			for k, v := range filterY {
+				theirs[k] = v
+			}
 		}
 		if len(theirs) > 0 || len(linkY) > 0 {
 			updatesY = append(updatesY, connectors.Record{ID: it.y.ID, Fields: theirs, Links: linkY})

@@ -290,3 +290,29 @@ func TestImportWithoutExistingRecordsOfOneSide(t *testing.T) {
 	inc := h.pass("contact", "b", ModeIncremental)
 	assert.Equal(t, 1, inc.CreatedA, "a record changed after the import goes across: %+v", inc)
 }
+
+// A gate on side A (the SA = yes of the Altior pair, here a yes/no custom field): Sellsy
+// records at no stay out; records coming from the other side arrive with yes; a record
+// switched to yes later goes across at the next pass.
+func TestFilterGatesASide(t *testing.T) {
+	h := newHarnessYAML(t, "both", "filter: {a: {cf.cf_bool: true}}")
+	conn, err := h.acts.Conns.Config("t")
+	require.NoError(t, err)
+	conn.Schedule.Overlap = config.Duration(300 * time.Millisecond)
+
+	a := h.pass("contact", "a", ModeImport)
+	assert.Equal(t, 20, a.Filtered, "every Sellsy contact is at no: %+v", a)
+	assert.Zero(t, a.CreatedB)
+	b := h.pass("contact", "b", ModeImport)
+	assert.Equal(t, 10, b.CreatedA, "Automation's people 20–29 come to Sellsy: %+v", b)
+	assert.Equal(t, 30, h.sb.Sellsy.Count("contacts"), "people 10–19 are paired, not duplicated")
+	for _, i := range []int{12, 25} {
+		assert.Equal(t, true, h.person(h.sellsy, i).Fields["cf.cf_bool"], "person %d is at yes on Sellsy", i)
+	}
+
+	time.Sleep(1100 * time.Millisecond)
+	h.edit(h.sellsy, 3, map[string]any{"cf.cf_bool": true})
+	inc := h.pass("contact", "a", ModeIncremental)
+	assert.Equal(t, 1, inc.CreatedB, "person 3, switched to yes, goes across: %+v", inc)
+	assert.Equal(t, 21, h.sb.Mautic.Count("contacts"))
+}

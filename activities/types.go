@@ -52,7 +52,8 @@ type Counts struct {
 	UpdatedB    int `json:"updated_b"`
 	Conflicts   int `json:"conflicts"`
 	Quarantined int `json:"quarantined"`
-	Missing     int `json:"missing"` // paired records deleted on the other side (left alone)
+	Missing     int `json:"missing"`  // paired records deleted on the other side (left alone)
+	Filtered    int `json:"filtered"` // records the object's filter keeps out (a gate set to no)
 }
 
 // Add adds o to c.
@@ -66,6 +67,7 @@ func (c *Counts) Add(o Counts) {
 	c.Conflicts += o.Conflicts
 	c.Quarantined += o.Quarantined
 	c.Missing += o.Missing
+	c.Filtered += o.Filtered
 }
 
 // Written is the number of records written on either side.

@@ -77,12 +77,30 @@ type Object struct {
 	// Links names the object pairs this object links to: a contact's "company".
 	Links  []string `yaml:"links"`
 	Fields []Field  `yaml:"fields"`
+	// Filter keeps, per side, only the records whose fields hold these values: a gate such
+	// as Sellsy's "Synchronisation Altior" = yes, or Altior tiers of kind "moral". Records
+	// that fail it are not sent; records created on a side are given its values.
+	Filter SideValues `yaml:"filter"`
 	// Initial holds the initialisation choices InitialImport applies.
 	Initial Initial `yaml:"initial"`
 	// Deletes propagates deletions: b_to_a deletes the side-A record when its side-B
 	// counterpart is deleted (Automation → Sellsy), a_to_b the reverse, both either way.
 	// Empty (the default): a deletion is never propagated.
 	Deletes Direction `yaml:"deletes"`
+}
+
+// SideValues holds field values for each side, in each system's own field names.
+type SideValues struct {
+	A map[string]any `yaml:"a"`
+	B map[string]any `yaml:"b"`
+}
+
+// Of returns the values of one side ("a" or "b").
+func (v SideValues) Of(side string) map[string]any {
+	if side == "b" {
+		return v.B
+	}
+	return v.A
 }
 
 // Initial are the initialisation choices of an object: which existing records the initial

@@ -69,3 +69,19 @@ func TestFullExampleLoads(t *testing.T) {
 	assert.Equal(t, BToA, o.Fields[len(o.Fields)-1].Direction)
 	assert.Equal(t, DefaultReconcile, c.Schedule.Reconcile.Std())
 }
+
+func TestFilterOption(t *testing.T) {
+	c, err := Parse("conn.yaml", []byte(`name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: altior, credentials: {api_key: ALTIOR_KEY}}
+objects:
+  - name: company
+    match: {a: siret, b: siret}
+    filter: {a: {cf.sa: true}, b: {kind: moral}}
+    fields: [{a: name, b: name}]
+`))
+	require.NoError(t, err)
+	o, _ := c.Object("company")
+	assert.Equal(t, map[string]any{"cf.sa": true}, o.Filter.Of("a"))
+	assert.Equal(t, map[string]any{"kind": "moral"}, o.Filter.Of("b"))
+}

@@ -120,7 +120,8 @@ func floatSetting(s config.System, key string) (float64, error) {
 	return f, nil
 }
 
-// mappedFields lists, per object of one side, the fields the connection maps or matches on.
+// mappedFields lists, per object of one side, the fields the connection maps, matches or
+// filters on.
 func mappedFields(c *config.Connection, side string) map[string][]string {
 	out := map[string][]string{}
 	for _, o := range c.Objects {
@@ -134,6 +135,9 @@ func mappedFields(c *config.Connection, side string) map[string][]string {
 			} else {
 				names = append(names, f.A)
 			}
+		}
+		for k := range o.Filter.Of(side) {
+			names = append(names, k) // a gate is read too
 		}
 		out[object] = append(out[object], names...)
 	}
