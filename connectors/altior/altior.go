@@ -67,6 +67,10 @@ type Config struct {
 	APIKey            string  // exchanged for a bearer token
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
 	HTTPClient        *http.Client
+	// ReferenceUserEmail names the Altior user records are created as (their owner), and
+	// Establishment the establishment id they are created in, when a record names none.
+	ReferenceUserEmail string
+	Establishment      string
 }
 
 // Client talks to one Altior environment. It implements connectors.Connector.
@@ -75,6 +79,7 @@ type Client struct {
 	limiter *rate.Limiter
 	apiKey  string
 	now     func() time.Time
+	cfg     Config
 
 	login chan struct{} // one login at a time
 	tmu   sync.Mutex
@@ -105,7 +110,7 @@ func New(c Config) (*Client, error) {
 	rc := resty.NewWithClient(hc).SetBaseURL(base+"/api/v1").SetHeader("Accept", "application/json").SetDisableWarn(true)
 	return &Client{
 		http: rc, limiter: rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
-		apiKey: c.APIKey, now: time.Now, login: make(chan struct{}, 1),
+		apiKey: c.APIKey, now: time.Now, login: make(chan struct{}, 1), cfg: c,
 	}, nil
 }
 

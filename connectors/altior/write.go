@@ -180,6 +180,13 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 			out[i].Err = invalidErr(op, "company", "an affaire needs Links[\"company\"], its tiers id")
 			continue
 		}
+		if r, err = c.withCreateDefaults(ctx, object, r); err != nil {
+			if perRecord(err) {
+				out[i].Err = err
+				continue
+			}
+			return out, err
+		}
 		body, err := buildBody(object, r, nil, op)
 		if err != nil {
 			out[i].Err = err
@@ -271,4 +278,38 @@ func (c *Client) AddEvent(ctx context.Context, affaireID, code string) error {
 		return nil
 	}
 	return err
+}
+
+// withCreateDefaults gives a record to be created the connection's reference user (found by
+// e-mail) as owner and its establishment, unless the record names its own.
+func (c *Client) withCreateDefaults(ctx context.Context, object string, r connectors.Record) (connectors.Record, error) {
+	if object == connectors.ObjectContact || (c.cfg.ReferenceUserEmail == "" && c.cfg.Establishment == "") {
+		return r, nil
+	}
+	fields := make(map[string]any, len(r.Fields)+2)
+	for k, v := range r.Fields {
+		fields[k] = v
+	}
+	if c.cfg.Establishment != "" && fields["establishment_id"] == nil {
+		fields["establishment_id"] = c.cfg.Establishment
+	}
+	if c.cfg.ReferenceUserEmail != "" && object == connectors.ObjectCompany && fields["owner_user_id"] == nil {
+		users, err := c.Users(ctx)
+		if err != nil {
+			return r, err
+		}
+		id := ""
+		for _, u := range users {
+			if strings.EqualFold(u.Email, c.cfg.ReferenceUserEmail) {
+				id = u.ID
+			}
+		}
+		if id == "" {
+			return r, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "reference user",
+				Message: "no Altior user has the reference user's e-mail: check settings.reference_user_email"}
+		}
+		fields["owner_user_id"] = id
+	}
+	r.Fields = fields
+	return r, nil
 }

@@ -87,7 +87,8 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 		if err != nil {
 			return nil, at(err)
 		}
-		return altior.New(altior.Config{BaseURL: sys.Settings["base_url"], APIKey: key, RequestsPerSecond: rps, HTTPClient: httpClient})
+		return altior.New(altior.Config{BaseURL: sys.Settings["base_url"], APIKey: key, RequestsPerSecond: rps, HTTPClient: httpClient,
+			ReferenceUserEmail: sys.Settings["reference_user_email"], Establishment: sys.Settings["establishment"]})
 	case "unas":
 		key, err := sys.Secret("api_key")
 		if err != nil {

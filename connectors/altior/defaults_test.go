@@ -1,0 +1,54 @@
+package altior
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior/sim"
+)
+
+// Records are created as the reference user the connection names, in its establishment,
+// unless they name their own; an unknown reference user is a configuration error.
+func TestCreateDefaults(t *testing.T) {
+	e := setup(t, sim.Options{})
+	tests := []struct {
+		name          string
+		email, estab  string
+		fields        map[string]any
+		owner, wantEs string
+		kind          connectors.Kind
+	}{
+		{name: "reference user and establishment", email: "REF@example.com", estab: "E2", owner: "U1", wantEs: "E2"},
+		{name: "the record's own establishment wins", email: sim.RefUserEmail, estab: "E2", fields: map[string]any{"establishment_id": "E1"}, owner: "U1", wantEs: "E1"},
+		{name: "unknown reference user", email: "nobody@example.com", estab: "E1", kind: connectors.KindConfig},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: tt.email, Establishment: tt.estab})
+			require.NoError(t, err)
+			c.now = e.clock.now
+			fields := map[string]any{"kind": "moral", "relation": "prospect", "name": "Atelier " + tt.name}
+			for k, v := range tt.fields {
+				fields[k] = v
+			}
+			res, err := c.Create(context.Background(), connectors.ObjectCompany, []connectors.Record{{Fields: fields}})
+			if tt.kind != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.kind, connectors.KindOf(err))
+				assert.NotContains(t, err.Error(), "nobody@example.com")
+				return
+			}
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			got, err := c.Get(context.Background(), connectors.ObjectCompany, []string{res[0].ID})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.owner, got[0].Fields["owner_user_id"])
+			assert.Equal(t, tt.wantEs, got[0].Fields["establishment_id"])
+		})
+	}
+}
