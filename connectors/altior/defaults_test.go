@@ -52,3 +52,23 @@ func TestCreateDefaults(t *testing.T) {
 		})
 	}
 }
+
+// A contact's identity is its main e-mail: read as "email", found by it, and written to the
+// PRINCIPAL address.
+func TestContactEmailIdentity(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedTiers(0, 2)
+	ctx := context.Background()
+	recs, err := e.client.FindByKey(ctx, connectors.ObjectContact, "email", []string{"person000001@example.com"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, "person000001@example.com", recs[0].Fields["email"])
+
+	res, err := e.client.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: recs[0].ID, Fields: map[string]any{"email": "new@example.com"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	got, err := e.client.Get(ctx, connectors.ObjectContact, []string{recs[0].ID})
+	require.NoError(t, err)
+	assert.Equal(t, "new@example.com", got[0].Fields["email.PRINCIPAL"])
+	assert.Equal(t, "new@example.com", got[0].Fields["email"])
+}

@@ -176,6 +176,14 @@ func toRecord(object string, a apiRecord) connectors.Record {
 		f["civility"], f["first_name"], f["last_name"], f["role"] = str(a.Civility), str(a.FirstName), str(a.LastName), str(a.Role)
 		putTyped("phone.", a.Phones)
 		putTyped("email.", a.Emails)
+		// "email" is the contact's identity: its main address (PRINCIPAL, else the first),
+		// the field contacts are matched and found on.
+		f["email"] = nil
+		for _, x := range a.Emails {
+			if f["email"] == nil || x.Type == "PRINCIPAL" {
+				f["email"] = str(x.Value)
+			}
+		}
 		r.Links = map[string]string{connectors.ObjectCompany: a.TiersID}
 	case ObjectAffaire:
 		f["title"], f["establishment_id"] = str(a.Title), str(a.EstablishmentID)
@@ -251,6 +259,7 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 		}
 		add("first_name", "Prénom", "text", nil)
 		add("last_name", "Nom", "text", nil)
+		add("email", "E-mail (principal)", "email", nil)
 		for _, l := range []struct{ prefix, label, list string }{{"phone.", "Téléphone", ListPhoneTypes}, {"email.", "E-mail", ListEmailTypes}} {
 			if err := typedFields(l.prefix, l.label, l.list); err != nil {
 				return nil, err

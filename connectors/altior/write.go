@@ -90,6 +90,18 @@ func buildBody(object string, r connectors.Record, current *apiRecord, op string
 	orders := map[string][]string{}
 	cf := map[string]any{}
 	names := make([]string, 0, len(r.Fields))
+	if v, ok := r.Fields["email"]; ok && object == connectors.ObjectContact {
+		// The identity field writes the main address, unless the record sets it itself.
+		fields := make(map[string]any, len(r.Fields))
+		for k, x := range r.Fields {
+			fields[k] = x
+		}
+		delete(fields, "email")
+		if _, set := fields["email.PRINCIPAL"]; !set {
+			fields["email.PRINCIPAL"] = v
+		}
+		r.Fields = fields
+	}
 	for k := range r.Fields {
 		names = append(names, k)
 	}
