@@ -100,6 +100,9 @@ func DefaultCustomFields() []CustomField {
 		{ID: 118, Name: "Produits", Code: "cf_item", Type: "item"},
 		{ID: 119, Name: "Contacts liés", Code: "cf_people", Type: "contact"},
 		{ID: 120, Name: "Commercial", Code: "cf_staff", Type: "staff"},
+		// The yes/no field of the Altior connector's guide (seed 003): only records at yes
+		// go down to Altior.
+		{ID: 121, Name: "Synchronisation Altior", Code: "SA", Type: "boolean"},
 	}
 }
 

@@ -163,7 +163,7 @@ func TestCustomFieldMandatory(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.sim.SeedPeople(0, 1)
 	id := e.sim.AddCustomField(CustomField{Code: "cf_required", Type: "simple-text", Mandatory: true, Related: []string{"contact"}})
-	assert.Equal(t, 121, id)
+	assert.Equal(t, 122, id)
 	r := e.call("GET", "/v2/custom-fields?limit=100", nil, true)
 	var def map[string]any
 	for _, d := range data(r) {
@@ -205,7 +205,7 @@ func TestCustomFieldMandatory(t *testing.T) {
 	assert.Panics(t, func() { e.sim.AddCustomField(CustomField{Code: "x", Type: "third"}) }, "V1 names are refused")
 	e.sim.Reset()
 	r = e.call("GET", "/v2/custom-fields?limit=100", nil, true)
-	assert.Len(t, data(r), 20, "Reset restores the default definitions")
+	assert.Len(t, data(r), 21, "Reset restores the default definitions")
 }
 
 func TestStaffsAndItems(t *testing.T) {

@@ -395,7 +395,7 @@ func TestCustomFields(t *testing.T) {
 	}
 	assert.Equal(t, []string{"simple-text", "select", "boolean"}, types[:3])
 	assert.ElementsMatch(t, []string{"simple-text", "rich-text", "numeric", "amount", "numeric-with-unit", "select", "radio",
-		"checkbox", "date", "time", "email", "url", "boolean", "company-individual", "item", "contact", "staff"}, types[3:])
+		"checkbox", "date", "time", "email", "url", "boolean", "company-individual", "item", "contact", "staff", "boolean"}, types[3:])
 	coID := int(e.sim.Dump("companies")[0]["id"].(float64))
 	before := e.clock.Now()
 	e.clock.Add(time.Minute)
