@@ -161,6 +161,10 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			} else {
 				mapped[o.Match.B] = true
 			}
+			// A filter's values are written on every record created on its side.
+			for k := range o.Filter.Of([]string{"a", "b"}[s]) {
+				mapped[k] = true
+			}
 			for _, f := range o.Fields {
 				if s == 0 {
 					mapped[f.A] = true
