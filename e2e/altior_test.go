@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/connectors/simkit"
+	"github.com/crmsync/crmsync/internal/testenv"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+const altiorConnection = "sellsy-altior"
+
+// TestSellsyAltiorEndToEnd runs the example Sellsy ⇄ Altior connection through the worker:
+// the SA gate both ways, SIRET matching, records created as the reference user in the
+// establishment, civilities through a value map, and a company switched to SA = yes later.
+func TestSellsyAltiorEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv := testenv.DevServer(t)
+	// Sellsy: people 0–29 (companies 0–5); Altior: people 20–39 (tiers for companies 4–7).
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: 30, SellsyClientID: "sa-id", SellsyClientSecret: "sa-secret", SellsyRequestsPerSecond: -1,
+		MauticUsername: "unused", MauticPassword: "unused",
+		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "altior-e2e-key", AltiorTiersFirst: 20, AltiorTiers: 20,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+
+	example, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
+	require.NoError(t, err)
+	file := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(example)) +
+		"schedule: {interval: 1h, overlap: 3s}\n"
+	dir := t.TempDir()
+	connFile := filepath.Join(dir, "sellsy-altior.yaml")
+	require.NoError(t, os.WriteFile(connFile, []byte(file), 0o600))
+	testenv.StartWorker(t, []string{
+		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
+		"CRMSYNC_CONNECTIONS=" + connFile,
+		"CRMSYNC_DATA_DIR=" + dir,
+		"SELLSY_CLIENT_ID=sa-id", "SELLSY_CLIENT_SECRET=sa-secret", "ALTIOR_API_KEY=altior-e2e-key",
+	})
+
+	sl, err := sellsy.New(sellsy.Config{APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens", ClientID: "sa-id", ClientSecret: "sa-secret", RequestsPerSecond: 500})
+	require.NoError(t, err)
+	al, err := altior.New(altior.Config{BaseURL: sb.AltiorURL, APIKey: "altior-e2e-key", RequestsPerSecond: 500})
+	require.NoError(t, err)
+	r := &run{t: t, ctx: ctx, sb: sb, tc: srv.Client(), sellsy: sl, connection: altiorConnection}
+
+	company := func(c connectors.Connector, i int) connectors.Record {
+		t.Helper()
+		recs, err := c.FindByKey(ctx, connectors.ObjectCompany, "siret", []string{simkit.CompanyAt(i).SIRET})
+		require.NoError(t, err)
+		require.Len(t, recs, 1, "%s company %d", c.System(), i)
+		return recs[0]
+	}
+	setSA := func(object string, id string) {
+		t.Helper()
+		res, err := sl.Update(ctx, object, []connectors.Record{{ID: id, Fields: map[string]any{"cf.SA": true}}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+	}
+	// SA = yes on Sellsy companies 0, 1 and 4, and on the contacts of companies 0 and 4.
+	for _, i := range []int{0, 1, 4} {
+		setSA(connectors.ObjectCompany, company(sl, i).ID)
+	}
+	for _, i := range []int{0, 1, 2, 3, 4, 20, 21, 22, 23, 24} {
+		setSA(connectors.ObjectContact, r.person(sl, i).ID)
+	}
+
+	run, err := r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(altiorConnection), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: altiorConnection})
+	require.NoError(t, err)
+	var p workflows.Progress
+	require.NoError(t, run.Get(ctx, &p))
+	t.Logf("import: %+v", p.Total())
+
+	// Companies: 0 and 1 went down (4 was matched on SIRET); 2 and 3 (SA = no) did not;
+	// tiers 5, 6 and 7 came up — 5 joined Sellsy's company 5 rather than duplicating it.
+	assert.Equal(t, 6, sb.Altior.Count("tiers"))
+	assert.Equal(t, 8, sb.Sellsy.Count("companies"))
+	for _, i := range []int{0, 1} {
+		tiers := company(al, i)
+		assert.Equal(t, "U1", tiers.Fields["owner_user_id"], "created as the reference user")
+		assert.Equal(t, "E1", tiers.Fields["establishment_id"], "in the connection's establishment")
+		assert.Equal(t, "moral", tiers.Fields["kind"])
+	}
+	for _, i := range []int{5, 6, 7} {
+		assert.Equal(t, true, company(sl, i).Fields["cf.SA"], "company %d came up from Altior with SA = yes", i)
+	}
+	for _, i := range []int{2, 3} {
+		recs, err := al.FindByKey(ctx, connectors.ObjectCompany, "siret", []string{simkit.CompanyAt(i).SIRET})
+		require.NoError(t, err)
+		assert.Empty(t, recs, "company %d is at SA = no", i)
+	}
+
+	// Contacts: 0–4 went down under their tiers; Altior's 25–39 came up, with civilities
+	// through the value map; Sellsy's 5–19 (SA = no, no counterpart) stayed.
+	assert.Equal(t, 20+5, sb.Altior.Count("contacts"))
+	assert.Equal(t, 30+10, sb.Sellsy.Count("contacts"))
+	c2 := r.person(al, 2)
+	assert.Equal(t, company(al, 0).ID, c2.Links["company"])
+	for _, i := range []int{30, 31} {
+		want := map[bool]string{true: "mrs", false: "mr"}[i%2 == 0] // Altior seeds MME for even people
+		assert.Equal(t, want, r.person(sl, i).Fields["civility"], "person %d", i)
+	}
+
+	// A company switched to SA = yes later goes down at the next cycle.
+	_, err = r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SyncWorkflowID(altiorConnection), TaskQueue: workflows.TaskQueue},
+		workflows.IncrementalSync, workflows.SyncInput{Connection: altiorConnection})
+	require.NoError(t, err)
+	r.waitCycles(1)
+	time.Sleep(1100 * time.Millisecond)
+	setSA(connectors.ObjectCompany, company(sl, 2).ID)
+	r.cycle()
+	assert.Equal(t, 7, sb.Altior.Count("tiers"))
+	company(al, 2)
+	r.noSecretsInHistories("sa-secret", "altior-e2e-key")
+}
