@@ -65,3 +65,38 @@ func TestValidateLiveChecksWeavyRights(t *testing.T) {
 	assert.Contains(t, err.Error(), "API lecture")
 	assert.Contains(t, err.Error(), "Client / Contact")
 }
+
+// validate --live does the Altior guide's manual checks: the SA field exists on Sellsy and is
+// yes/no, and the reference user and establishment exist in Altior.
+func TestValidateLiveAltiorChecks(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p",
+		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
+	require.NoError(t, err)
+	base := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
+	tests := []struct {
+		name  string
+		edit  *strings.Replacer
+		wants []string
+	}{
+		{"unknown gate field", strings.NewReplacer("a: {cf.SA: true}               # only", "a: {cf.SYNC: true}             # only"), []string{`objects[0].filter.a: sellsy company has no field "cf.SYNC"`}},
+		{"gate not yes/no", strings.NewReplacer("a: {cf.SA: true}               # only", "a: {cf.SA: oui}                # only"), []string{`objects[0].filter.a.cf.SA: sellsy field "cf.SA" is yes/no: write true or false, not oui`}},
+		{"reference user and establishment", strings.NewReplacer("ref@example.com", "gone@example.com", "establishment: E1", "establishment: E7"), []string{"no Altior user has this e-mail", `"E7" is not an Altior establishment`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(tt.edit.Replace(base)), 0o600))
+			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			require.Error(t, err)
+			for _, w := range tt.wants {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}

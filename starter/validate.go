@@ -64,11 +64,23 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
 			}
 		}
+		// Settings that name records of the system (Altior's reference user and
+		// establishment) are looked up.
+		if sc, ok := conns[i].(settingsChecker); ok {
+			if err := sc.CheckSettings(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	return checkFields(ctx, c, conns[0], conns[1])
+}
+
+// settingsChecker is a connector that can check what its settings name, without writing.
+type settingsChecker interface {
+	CheckSettings(ctx context.Context) error
 }
 
 // rightsChecker is a connector that can check its API rights without writing anything.
@@ -117,6 +129,20 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			check("match."+side, pick(o.Match))
 			for j, f := range o.Fields {
 				check(fmt.Sprintf("fields[%d].%s", j, side), pick(config.FieldPair{A: f.A, B: f.B}))
+			}
+			filter := o.Filter.Of(side)
+			keys := make([]string, 0, len(filter))
+			for k := range filter {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				check("filter."+side, k)
+				if f, ok := known[k]; ok && f.Type == "boolean" {
+					if _, isBool := filter[k].(bool); !isBool {
+						fail("objects[%d].filter.%s.%s: %s field %q is yes/no: write true or false, not %v", i, side, k, conns[s].System(), k, filter[k])
+					}
+				}
 			}
 		}
 		if described[0] == nil || described[1] == nil {

@@ -29,6 +29,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -349,4 +350,39 @@ func (c *Client) getJSON(ctx context.Context, path, op string, q url.Values, out
 func isStatus(err error, st int) bool {
 	var e *connectors.Error
 	return errors.As(err, &e) && e.Status == st
+}
+
+// CheckSettings checks, without writing, what the connection's settings name: the reference
+// user (by e-mail) and the establishment records are created in. Each problem is named.
+func (c *Client) CheckSettings(ctx context.Context) error {
+	var errs []error
+	if c.cfg.ReferenceUserEmail != "" {
+		users, err := c.Users(ctx)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, u := range users {
+			found = found || strings.EqualFold(u.Email, c.cfg.ReferenceUserEmail)
+		}
+		if !found {
+			errs = append(errs, cfgErr("settings.reference_user_email", "no Altior user has this e-mail"))
+		}
+	}
+	if c.cfg.Establishment != "" {
+		es, err := c.Establishments(ctx)
+		if err != nil {
+			return err
+		}
+		found := false
+		var ids []string
+		for _, e := range es {
+			found = found || e.ID == c.cfg.Establishment
+			ids = append(ids, e.ID)
+		}
+		if !found {
+			errs = append(errs, cfgErr("settings.establishment", fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", c.cfg.Establishment, strings.Join(ids, ", "))))
+		}
+	}
+	return errors.Join(errs...)
 }

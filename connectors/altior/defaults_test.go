@@ -72,3 +72,31 @@ func TestContactEmailIdentity(t *testing.T) {
 	assert.Equal(t, "new@example.com", got[0].Fields["email.PRINCIPAL"])
 	assert.Equal(t, "new@example.com", got[0].Fields["email"])
 }
+
+func TestCheckSettings(t *testing.T) {
+	e := setup(t, sim.Options{})
+	tests := []struct {
+		name, email, estab string
+		want               []string
+	}{
+		{name: "valid", email: sim.RefUserEmail, estab: "E2"},
+		{name: "unknown user and establishment", email: "nobody@example.com", estab: "E9",
+			want: []string{"settings.reference_user_email: configuration: no Altior user has this e-mail", `"E9" is not an Altior establishment (establishments: E1, E2)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: tt.email, Establishment: tt.estab})
+			require.NoError(t, err)
+			err = c.CheckSettings(context.Background())
+			if tt.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "nobody@example.com")
+		})
+	}
+}
