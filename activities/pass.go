@@ -438,6 +438,15 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			continue
 		}
 		pr := store.Pair{Snapshot: it.decision.Snapshot, SyncedAt: now}
+		if it.pair != nil {
+			// State other activities keep in the snapshot (the stage PipelineSync last
+			// propagated) survives a sync of the fields.
+			for k, v := range it.pair.Snapshot {
+				if _, set := pr.Snapshot[k]; !set && strings.HasPrefix(k, "@") {
+					pr.Snapshot[k] = v
+				}
+			}
+		}
 		if p.side == engine.A {
 			pr.AID, pr.BID = it.x.ID, it.y.ID
 		} else {

@@ -35,6 +35,8 @@ type Connection struct {
 	Schedule  Schedule  `yaml:"schedule"`
 	Objects   []Object  `yaml:"objects"`
 	Direction Direction `yaml:"direction"` // default for fields that name none; "both" when empty
+	// Pipelines propagate stage changes (PipelineSync): one configuration per pipeline.
+	Pipelines []Pipeline `yaml:"pipelines"`
 
 	// File is where the connection was loaded from, for error messages.
 	File string `yaml:"-"`
@@ -87,6 +89,27 @@ type Object struct {
 	// counterpart is deleted (Automation → Sellsy), a_to_b the reverse, both either way.
 	// Empty (the default): a deletion is never propagated.
 	Deletes Direction `yaml:"deletes"`
+}
+
+// Pipeline binds the stages of one side-A pipeline (a Sellsy pipeline's steps) to events of
+// the paired side-B records (Altior affaire events).
+type Pipeline struct {
+	// Object is the object pair whose records move (opportunity ⇄ affaire).
+	Object string `yaml:"object"`
+	// Pipeline is the side-A pipeline's id.
+	Pipeline string `yaml:"pipeline"`
+	// Events binds stage ids to the event each emits, in the pipeline's order; the first
+	// event of side B must be bound.
+	Events map[string]string `yaml:"events"`
+	// PipelineField and StageField name the side-A fields that hold a record's pipeline and
+	// stage (default pipeline_id and step_id); PipelineTarget and StageTarget the side-B fields
+	// that receive the pipeline's and the stage's names (default cf.PIPE and cf.ETAP).
+	PipelineField  string `yaml:"pipeline_field"`
+	StageField     string `yaml:"stage_field"`
+	PipelineTarget string `yaml:"pipeline_target"`
+	StageTarget    string `yaml:"stage_target"`
+	// Establishment, when set, is written on the side-B records of this pipeline.
+	Establishment string `yaml:"establishment"`
 }
 
 // SideValues holds field values for each side, in each system's own field names.
@@ -251,6 +274,21 @@ func LoadAll(paths string) ([]*Connection, error) {
 func (c *Connection) applyDefaults() {
 	if c.Schedule.Interval == 0 {
 		c.Schedule.Interval = Duration(DefaultInterval)
+	}
+	for i := range c.Pipelines {
+		p := &c.Pipelines[i]
+		if p.PipelineField == "" {
+			p.PipelineField = "pipeline_id"
+		}
+		if p.StageField == "" {
+			p.StageField = "step_id"
+		}
+		if p.PipelineTarget == "" {
+			p.PipelineTarget = "cf.PIPE"
+		}
+		if p.StageTarget == "" {
+			p.StageTarget = "cf.ETAP"
+		}
 	}
 	if c.Schedule.Reconcile == 0 {
 		c.Schedule.Reconcile = Duration(DefaultReconcile)

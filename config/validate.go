@@ -109,6 +109,22 @@ func (c *Connection) Validate() error {
 			}
 		}
 	}
+	seenPipeline := map[string]bool{}
+	for i, p := range c.Pipelines {
+		at := fmt.Sprintf("pipelines[%d]", i)
+		if !names[p.Object] {
+			bad(at+".object", "%q is not an object of this connection (objects: %s)", p.Object, strings.Join(keys(names), ", "))
+		}
+		if p.Pipeline == "" {
+			bad(at+".pipeline", "missing: the id of the pipeline")
+		} else if seenPipeline[p.Pipeline] {
+			bad(at+".pipeline", "%q is configured twice: one configuration per pipeline", p.Pipeline)
+		}
+		seenPipeline[p.Pipeline] = true
+		if len(p.Events) == 0 {
+			bad(at+".events", "bind at least the first event to a stage")
+		}
+	}
 	for i, o := range c.Objects {
 		for _, l := range o.Links {
 			if !names[l] {

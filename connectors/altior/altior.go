@@ -386,3 +386,4 @@ func (c *Client) CheckSettings(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+var _ connectors.EventEmitter = (*Client)(nil)

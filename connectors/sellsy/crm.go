@@ -614,3 +614,32 @@ func ParseWebhook(body []byte, contentType string) ([]WebhookEvent, error) {
 	}
 	return out, nil
 }
+
+// Pipeline implements connectors.Staged: a pipeline's name and its steps in rank order.
+func (c *Client) Pipeline(ctx context.Context, pipelineID string) (string, []connectors.Stage, error) {
+	pipelines, err := c.Pipelines(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	name := ""
+	for _, p := range pipelines {
+		if p.ID == pipelineID {
+			name = p.Name
+		}
+	}
+	if name == "" {
+		return "", nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "GET /opportunities/pipelines",
+			Message: "no Sellsy pipeline has id " + pipelineID}
+	}
+	steps, err := c.Steps(ctx, pipelineID)
+	if err != nil {
+		return "", nil, err
+	}
+	out := make([]connectors.Stage, len(steps))
+	for i, s := range steps {
+		out[i] = connectors.Stage{ID: s.ID, Name: s.Name}
+	}
+	return name, out, nil
+}
+
+var _ connectors.Staged = (*Client)(nil)

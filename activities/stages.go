@@ -1,0 +1,290 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/engine"
+	"github.com/crmsync/crmsync/store"
+)
+
+// stageKey is the snapshot key of the stage last propagated for a pair.
+const stageKey = "@stage"
+
+// StageInput asks PropagateStages to look at some side-A records (announced by a webhook),
+// or, with no ids, at a stretch of a scan of every record of the pipelines' objects.
+type StageInput struct {
+	Connection string
+	IDs        []string
+	Position   string // scan: "<object index>:<cursor>"
+	Stretch    time.Duration
+}
+
+// StageResult reports what PropagateStages did.
+type StageResult struct {
+	Position string
+	Done     bool
+	Checked  int // records looked at
+	Moved    int // stage changes propagated (forward or backward)
+	Emitted  int // events emitted on side B
+	Backward int // moves back: the stage recorded, no event
+	Pending  int // records of a pipeline not paired yet (their object's sync creates them)
+}
+
+// Add adds o's counts to r.
+func (r *StageResult) Add(o StageResult) {
+	r.Checked += o.Checked
+	r.Moved += o.Moved
+	r.Emitted += o.Emitted
+	r.Backward += o.Backward
+	r.Pending += o.Pending
+}
+
+// PropagateStages brings the stage changes of side-A records (Sellsy opportunities moving
+// along a pipeline) to their side-B counterparts (Altior affaires): the events bound to the
+// stages passed are emitted once each, in order; a move back records the stage and emits
+// nothing; the side-B record's stage and pipeline fields follow. The stage last propagated
+// lives in the pair's snapshot, and the events already there are read back before emitting,
+// so a retried or repeated run emits nothing twice.
+func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageResult, error) {
+	c, err := a.Conns.Config(in.Connection)
+	if err != nil {
+		return StageResult{}, toTemporal(err)
+	}
+	ca, cb, err := a.Conns.Connectors(in.Connection)
+	if err != nil {
+		return StageResult{}, toTemporal(err)
+	}
+	staged, ok := ca.(connectors.Staged)
+	emitter, ok2 := cb.(connectors.EventEmitter)
+	if !ok || !ok2 {
+		return StageResult{}, toTemporal(configError(fmt.Errorf("%s: pipelines need a side A with pipelines (%s has none) and a side B with events (%s has none)", c.File, ca.System(), cb.System())))
+	}
+	sp := &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}
+	res := StageResult{Position: in.Position}
+	objects := pipelineObjects(c)
+	if len(in.IDs) > 0 {
+		for _, name := range objects {
+			o, _ := c.Object(name)
+			recs, err := ca.Get(ctx, o.AObject, in.IDs)
+			if err != nil {
+				return res, toTemporal(err)
+			}
+			r, err := sp.propagate(ctx, o, recs)
+			res.Add(r)
+			if err != nil {
+				return res, toTemporal(err)
+			}
+		}
+		res.Done = true
+		return res, nil
+	}
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb StageResult
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
+			res = hb
+		}
+	}
+	stretch := in.Stretch
+	if stretch <= 0 {
+		stretch = DefaultStretch
+	}
+	deadline := time.Now().Add(stretch)
+	for !res.Done && time.Now().Before(deadline) {
+		idx, cursor := 0, ""
+		if res.Position != "" {
+			i, cur, _ := strings.Cut(res.Position, ":")
+			idx, _ = strconv.Atoi(i)
+			cursor = cur
+		}
+		if idx >= len(objects) {
+			res.Done = true
+			break
+		}
+		o, _ := c.Object(objects[idx])
+		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Cursor: cursor, Limit: DefaultPageSize})
+		if err != nil {
+			return res, toTemporal(err)
+		}
+		r, err := sp.propagate(ctx, o, page.Records)
+		res.Add(r)
+		if err != nil {
+			return res, toTemporal(err)
+		}
+		if page.More {
+			res.Position = fmt.Sprintf("%d:%s", idx, page.Cursor)
+		} else {
+			res.Position = fmt.Sprintf("%d:", idx+1)
+			res.Done = idx+1 >= len(objects)
+		}
+		activity.RecordHeartbeat(ctx, res)
+	}
+	return res, nil
+}
+
+// pipelineObjects lists the objects the connection's pipelines move, once each, in order.
+func pipelineObjects(c *config.Connection) []string {
+	var out []string
+	for _, p := range c.Pipelines {
+		if !slices.Contains(out, p.Object) {
+			out = append(out, p.Object)
+		}
+	}
+	return out
+}
+
+type pipelineMeta struct {
+	name   string
+	stages []connectors.Stage
+}
+
+type stagePass struct {
+	a       *Activities
+	c       *config.Connection
+	staged  connectors.Staged
+	emitter connectors.EventEmitter
+	x, y    connectors.Connector
+	meta    map[string]pipelineMeta
+}
+
+func (sp *stagePass) pipeline(ctx context.Context, id string) (pipelineMeta, error) {
+	if m, ok := sp.meta[id]; ok {
+		return m, nil
+	}
+	name, stages, err := sp.staged.Pipeline(ctx, id)
+	if err != nil {
+		return pipelineMeta{}, err
+	}
+	m := pipelineMeta{name: name, stages: stages}
+	sp.meta[id] = m
+	return m, nil
+}
+
+func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []connectors.Record) (StageResult, error) {
+	var res StageResult
+	res.Checked = len(records)
+	if len(records) == 0 {
+		return res, nil
+	}
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.ID
+	}
+	pairs, err := sp.a.Store.Pairs(ctx, sp.c.Name, o.Name, store.SideA, ids)
+	if err != nil {
+		return res, err
+	}
+	var save []store.Pair
+	for _, r := range records {
+		cfg := sp.config(o.Name, r)
+		if cfg == nil {
+			continue
+		}
+		pair, paired := pairs[r.ID]
+		if !paired {
+			res.Pending++
+			continue
+		}
+		to := str(r.Fields[cfg.StageField])
+		from, _ := pair.Snapshot[stageKey].(string)
+		if to == "" || to == from {
+			continue
+		}
+		meta, err := sp.pipeline(ctx, cfg.Pipeline)
+		if err != nil {
+			return res, err
+		}
+		order := make([]string, len(meta.stages))
+		stageName := ""
+		for i, s := range meta.stages {
+			order[i] = s.ID
+			if s.ID == to {
+				stageName = s.Name
+			}
+		}
+		counterpart, err := sp.y.Get(ctx, o.BObject, []string{pair.BID})
+		if err != nil {
+			return res, err
+		}
+		if len(counterpart) == 0 {
+			continue // deleted on side B: nothing to move
+		}
+		done, _ := counterpart[0].Fields["events"].([]string)
+		emit, backward, err := engine.StagePlan(order, cfg.Events, from, to, done)
+		if err != nil {
+			if err := sp.quarantine(ctx, o, r, err.Error()); err != nil {
+				return res, err
+			}
+			continue
+		}
+		for _, ev := range emit {
+			if err := sp.emitter.AddEvent(ctx, pair.BID, ev); err != nil {
+				return res, err
+			}
+			res.Emitted++
+		}
+		fields := map[string]any{cfg.StageTarget: stageName, cfg.PipelineTarget: meta.name}
+		if cfg.Establishment != "" {
+			fields["establishment_id"] = cfg.Establishment
+		}
+		results, err := sp.y.Update(ctx, o.BObject, []connectors.Record{{ID: pair.BID, Fields: fields}})
+		if err != nil {
+			return res, err
+		}
+		if results[0].Err != nil {
+			if err := sp.quarantine(ctx, o, r, fmt.Sprintf("stage of %s record %s not written: %v", sp.y.System(), pair.BID, results[0].Err)); err != nil {
+				return res, err
+			}
+			continue
+		}
+		if backward {
+			res.Backward++
+		}
+		res.Moved++
+		snap := make(map[string]any, len(pair.Snapshot)+1)
+		for k, v := range pair.Snapshot {
+			snap[k] = v
+		}
+		snap[stageKey] = to
+		pair.Snapshot, pair.SyncedAt = snap, sp.a.now().UTC()
+		save = append(save, pair)
+	}
+	return res, sp.a.Store.SavePairs(ctx, sp.c.Name, o.Name, save)
+}
+
+// config returns the pipeline configuration a record belongs to, or nil.
+func (sp *stagePass) config(object string, r connectors.Record) *config.Pipeline {
+	for i := range sp.c.Pipelines {
+		p := &sp.c.Pipelines[i]
+		if p.Object == object && str(r.Fields[p.PipelineField]) == p.Pipeline {
+			return p
+		}
+	}
+	return nil
+}
+
+func (sp *stagePass) quarantine(ctx context.Context, o *config.Object, r connectors.Record, reason string) error {
+	p := &pass{a: sp.a, in: PassInput{Connection: sp.c.Name, Object: o.Name}}
+	return p.quarantine(ctx, store.SideA, r, reason)
+}
+
+// str renders a normalised value (an id read as a number, say) as text.
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}

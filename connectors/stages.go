@@ -1,0 +1,22 @@
+package connectors
+
+import "context"
+
+// Stage is one stage of a pipeline (a Sellsy opportunity step, an order status), in the
+// pipeline's order.
+type Stage struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Staged is a system whose records move along pipelines of ordered stages.
+type Staged interface {
+	// Pipeline returns a pipeline's name and its stages in order.
+	Pipeline(ctx context.Context, pipeline string) (name string, stages []Stage, err error)
+}
+
+// EventEmitter is a system whose records receive events in order (Altior affaire events).
+type EventEmitter interface {
+	// AddEvent appends an event to a record; adding one it already has is not an error.
+	AddEvent(ctx context.Context, id, code string) error
+}
