@@ -38,8 +38,8 @@ func connectionArg(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 func start(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "import" && args[0] != "sync") {
-		return errors.New("start: say what to start: `crmsync start import CONNECTION` or `crmsync start sync CONNECTION`")
+	if len(args) == 0 || (args[0] != "import" && args[0] != "sync" && args[0] != "pipelines") {
+		return errors.New("start: say what to start: `crmsync start import|sync|pipelines CONNECTION`")
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
@@ -68,6 +68,10 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		opts.ID = workflows.ImportWorkflowID(name)
 		opts.StaticSummary = "Initial import of connection " + name
 		run, err = c.ExecuteWorkflow(ctx, opts, workflows.InitialImport, workflows.ImportInput{Connection: name})
+	} else if what == "pipelines" {
+		opts.ID = workflows.PipelineWorkflowID(name)
+		opts.StaticSummary = "Pipeline stages of connection " + name
+		run, err = c.ExecuteWorkflow(ctx, opts, workflows.PipelineSync, workflows.PipelineInput{Connection: name})
 	} else {
 		opts.ID = workflows.SyncWorkflowID(name)
 		opts.StaticSummary = "Incremental sync of connection " + name
@@ -117,7 +121,7 @@ func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error
 	}
 	defer c.Close()
 	sent := 0
-	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name)} {
+	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name)} {
 		err := c.SignalWorkflow(ctx, id, "", sig, arg)
 		var notFound *serviceerror.NotFound
 		if errors.As(err, &notFound) {

@@ -31,7 +31,8 @@ const usage = `usage: crmsync COMMAND [ARGS]
 
 commands:
   validate [--live] FILE...            check connection files; --live also reads both systems' fields
-  start import|sync CONNECTION         start the InitialImport or IncrementalSync workflow
+  start import|sync|pipelines CONNECTION
+                                       start InitialImport, IncrementalSync or PipelineSync
   pause CONNECTION [--reason TEXT]     pause the connection's workflows
   resume CONNECTION                    resume them
   resync CONNECTION [--objects LIST] [--since DATE]

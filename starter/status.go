@@ -54,6 +54,18 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 		printProgress(out, p)
 		fmt.Fprintln(out)
 	}
+	if v, err := c.QueryWorkflow(ctx, workflows.PipelineWorkflowID(name), "", workflows.QueryProgress); err == nil {
+		var pp workflows.PipelineProgress
+		if err := v.Get(&pp); err != nil {
+			return err
+		}
+		found++
+		fmt.Fprintf(out, "%s\nPipelineSync: %s, %d scans, %d records announced; %d stage moves (%d back), %d events emitted, %d not paired yet\n",
+			workflows.PipelineWorkflowID(name), pp.Phase, pp.Scans, pp.Announced, pp.Totals.Moved, pp.Totals.Backward, pp.Totals.Emitted, pp.Totals.Pending)
+		if pp.PauseReason != "" {
+			fmt.Fprintf(out, "paused: %s\n", pp.PauseReason)
+		}
+	}
 	if found == 0 {
 		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
+	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -38,6 +39,7 @@ import (
 const (
 	CredWebhookSecret = "webhook_secret" // the secret of Automation's webhook (signature)
 	CredPushToken     = "push_token"     // the token in the push URL
+	CredWebhookToken  = "webhook_token"  // (Sellsy) the token in the webhook URL: Sellsy signs nothing
 )
 
 // maxBody bounds what a delivery may send.
@@ -72,6 +74,7 @@ func (r *Receiver) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhooks/{connection}/mautic", r.mauticWebhook)
 	mux.HandleFunc("POST /push/{connection}/{token}", r.push)
+	mux.HandleFunc("POST /webhooks/{connection}/sellsy/{token}", r.sellsyWebhook)
 	return mux
 }
 
@@ -193,6 +196,61 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	_ = json.NewEncoder(w).Encode(map[string]string{"workflow_id": run.GetID(), "run_id": run.GetRunID()})
+}
+
+// sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
+// token and every event is a hint: PipelineSync reads each announced opportunity back before
+// acting, so a forged or replayed delivery changes nothing.
+func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("connection")
+	c, ok := r.conns[name]
+	var sys config.System
+	switch {
+	case ok && c.A.System == "sellsy":
+		sys = c.A
+	case ok && c.B.System == "sellsy":
+		sys = c.B
+	default:
+		http.Error(w, "no Sellsy connection of this name", http.StatusNotFound)
+		return
+	}
+	token, err := sys.Secret(CredWebhookToken)
+	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(req.PathValue("token"))) != 1 {
+		r.log.Warn("sellsy webhook refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
+		http.Error(w, "unknown webhook URL", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
+	if err != nil {
+		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+		return
+	}
+	events, err := sellsy.ParseWebhook(body, req.Header.Get("Content-Type"))
+	if err != nil {
+		r.log.Warn("sellsy webhook refused: unreadable payload", "connection", name, "error", err)
+		http.Error(w, "unreadable payload", http.StatusBadRequest)
+		return
+	}
+	var ids []string
+	for _, e := range events {
+		if e.Object != sellsy.ObjectOpportunity || e.ObjectID == "" || !r.seen.add("sellsy|"+e.Type+"|"+e.ObjectID+"|"+e.At.String()) {
+			continue
+		}
+		ids = append(ids, e.ObjectID)
+	}
+	if len(ids) > 0 {
+		err := r.temporal.SignalWorkflow(context.WithoutCancel(req.Context()), workflows.PipelineWorkflowID(name), "", workflows.SignalStageChanged, ids)
+		var notFound *serviceerror.NotFound
+		switch {
+		case errors.As(err, &notFound):
+			r.log.Info("opportunity changes received while no pipeline sync runs", "connection", name, "count", len(ids))
+		case err != nil:
+			r.log.Error("opportunity changes not delivered to the workflow", "connection", name, "error", err)
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK) // the ping (an empty body) too
 }
 
 // contactID reads the Automation contact id from the query (?id=), a form field or a JSON

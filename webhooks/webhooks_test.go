@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +29,7 @@ import (
 type fakeTemporal struct {
 	mu      sync.Mutex
 	signals []workflows.DeletedRequest
+	staged  [][]string
 	starts  []activities.PushInput
 	ids     []string
 	noSync  bool
@@ -39,10 +41,14 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 	if f.noSync {
 		return serviceerror.NewNotFound("workflow not found")
 	}
-	if id != "shop/incremental-sync" || name != workflows.SignalDeleted {
+	switch {
+	case id == "shop/incremental-sync" && name == workflows.SignalDeleted:
+		f.signals = append(f.signals, arg.(workflows.DeletedRequest))
+	case id == "shop/pipeline-sync" && name == workflows.SignalStageChanged:
+		f.staged = append(f.staged, arg.([]string))
+	default:
 		panic("unexpected signal " + id + " " + name)
 	}
-	f.signals = append(f.signals, arg.(workflows.DeletedRequest))
 	return nil
 }
 
@@ -57,8 +63,9 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 func newReceiver(t *testing.T, f *fakeTemporal) (*httptest.Server, *bytes.Buffer) {
 	t.Setenv("SHOP_MAUTIC_WEBHOOK_SECRET", "whsec-123")
 	t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
+	t.Setenv("SHOP_SELLSY_TOKEN", "sel-789")
 	conn := &config.Connection{Name: "shop",
-		A: config.System{System: "sellsy"},
+		A: config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
 		B: config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}}}
 	var logs bytes.Buffer
 	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(&logs, nil)))
@@ -182,6 +189,33 @@ func TestPush(t *testing.T) {
 			assert.Equal(t, activities.PushInput{Connection: "shop", Object: "contact", Side: "b", ID: tt.id}, f.starts[0])
 			assert.Equal(t, "shop/push/contact/b-"+tt.id, f.ids[0])
 			assert.Contains(t, answer, `"workflow_id":"shop/push/contact/b-`+tt.id)
+		})
+	}
+}
+
+func TestSellsyWebhook(t *testing.T) {
+	notif := func(event, typ, id string) string {
+		return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`","timestamp":"1764000000"}`)
+	}
+	tests := []struct {
+		name   string
+		path   string
+		body   string
+		status int
+		staged [][]string
+	}{
+		{name: "an opportunity moved", path: "/webhooks/shop/sellsy/sel-789", body: notif("updated", "opportunity", "77"), status: 200, staged: [][]string{{"77"}}},
+		{name: "a company event is not a stage change", path: "/webhooks/shop/sellsy/sel-789", body: notif("updated", "client", "5"), status: 200},
+		{name: "the ping", path: "/webhooks/shop/sellsy/sel-789", body: "", status: 200},
+		{name: "wrong token", path: "/webhooks/shop/sellsy/guess", body: notif("updated", "opportunity", "77"), status: 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			srv, _ := newReceiver(t, f)
+			status, _ := post(t, srv.URL+tt.path, "application/x-www-form-urlencoded", tt.body, nil)
+			assert.Equal(t, tt.status, status)
+			assert.Equal(t, tt.staged, f.staged)
 		})
 	}
 }

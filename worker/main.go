@@ -106,6 +106,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterWorkflow(workflows.InitialImport)
 	w.RegisterWorkflow(workflows.IncrementalSync)
 	w.RegisterWorkflow(workflows.PushRecord)
+	w.RegisterWorkflow(workflows.PipelineSync)
 	w.RegisterActivity(&activities.Activities{Conns: activities.NewConnections(conns), Store: st})
 
 	names := make([]string, len(conns))

@@ -22,6 +22,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(InitialImport)
 			r.RegisterWorkflow(IncrementalSync)
 			r.RegisterWorkflow(PushRecord)
+			r.RegisterWorkflow(PipelineSync)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

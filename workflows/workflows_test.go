@@ -305,3 +305,46 @@ func TestPushRecord(t *testing.T) {
 	require.Error(t, env.GetWorkflowError())
 	assert.Contains(t, env.GetWorkflowError().Error(), "no contact with id 42")
 }
+
+// PipelineSync scans at once and then every interval, handles records announced by a webhook
+// without waiting for the scan, and continues as new with what it was told.
+func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+	var mu sync.Mutex
+	var scans []string
+	var announced [][]string
+	env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(in.IDs) > 0 {
+			announced = append(announced, in.IDs)
+			return activities.StageResult{Checked: len(in.IDs), Emitted: 1, Done: true}, nil
+		}
+		scans = append(scans, in.Position)
+		if in.Position == "" {
+			return activities.StageResult{Position: "0:abc", Checked: 100}, nil
+		}
+		return activities.StageResult{Position: "1:", Done: true, Checked: 20}, nil
+	})
+	var during PipelineProgress
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, []string{"42", "43"}) }, 5*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&during))
+	}, 6*time.Minute)
+	env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo", MaxScansPerRun: 2})
+
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(env.GetWorkflowError(), &can), "%v", env.GetWorkflowError())
+	assert.Equal(t, [][]string{{"42", "43"}}, announced, "announced records handled between scans")
+	assert.Equal(t, []string{"", "0:abc", "", "0:abc"}, scans, "a scan at once, one at 15 minutes, each in two stretches")
+	assert.Equal(t, 1, during.Scans)
+	assert.Equal(t, 2, during.Announced)
+	assert.Equal(t, 1, during.Totals.Emitted)
+	assert.Equal(t, PhaseWaiting, during.Phase)
+}
