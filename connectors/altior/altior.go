@@ -386,4 +386,5 @@ func (c *Client) CheckSettings(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
 var _ connectors.EventEmitter = (*Client)(nil)
