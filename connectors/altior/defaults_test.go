@@ -100,3 +100,20 @@ func TestCheckSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestFindAffaireByTitle(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedTiers(0, 1)
+	ctx := context.Background()
+	tiers, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	res, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{
+		{Fields: map[string]any{"title": "Projet Alpha"}, Links: map[string]string{"company": tiers.Records[0].ID}},
+		{Fields: map[string]any{"title": "Projet Beta"}, Links: map[string]string{"company": tiers.Records[0].ID}},
+	})
+	require.NoError(t, err)
+	found, err := e.client.FindByKey(ctx, ObjectAffaire, "title", []string{"projet alpha"})
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, res[0].ID, found[0].ID)
+}

@@ -379,8 +379,10 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		param = field
 	case object == connectors.ObjectContact && field == "email":
 		param = "email"
+	case object == ObjectAffaire && field == "title":
+		param = "title"
 	default:
-		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret or name; contact: email)")
+		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret or name; contact: email; affaire: title)")
 	}
 	seen := map[string]bool{}
 	var out []connectors.Record

@@ -801,11 +801,12 @@ func (s *Server) listAffaires(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tid := r.URL.Query().Get("tiers_id")
+	title := strings.ToLower(r.URL.Query().Get("title"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var all []listed
 	for _, a := range s.affaires {
-		if a.UpdatedAt.Before(since) || (tid != "" && a.TiersID != tid) {
+		if a.UpdatedAt.Before(since) || (tid != "" && a.TiersID != tid) || (title != "" && strings.ToLower(a.Title) != title) {
 			continue
 		}
 		all = append(all, listed{a.ID, a.UpdatedAt, a})
