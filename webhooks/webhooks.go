@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -231,12 +232,14 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
 	}
+	// No delivery id and a timestamp to the second: two real moves within a second look
+	// like a replay, so deliveries are not deduplicated here. A duplicate costs one read:
+	// the stage it announces is already recorded, so nothing is emitted twice.
 	var ids []string
 	for _, e := range events {
-		if e.Object != sellsy.ObjectOpportunity || e.ObjectID == "" || !r.seen.add("sellsy|"+e.Type+"|"+e.ObjectID+"|"+e.At.String()) {
-			continue
+		if e.Object == sellsy.ObjectOpportunity && e.ObjectID != "" && !slices.Contains(ids, e.ObjectID) {
+			ids = append(ids, e.ObjectID)
 		}
-		ids = append(ids, e.ObjectID)
 	}
 	if len(ids) > 0 {
 		err := r.temporal.SignalWorkflow(context.WithoutCancel(req.Context()), workflows.PipelineWorkflowID(name), "", workflows.SignalStageChanged, ids)
