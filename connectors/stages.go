@@ -20,3 +20,8 @@ type EventEmitter interface {
 	// AddEvent appends an event to a record; adding one it already has is not an error.
 	AddEvent(ctx context.Context, id, code string) error
 }
+
+// EventCatalog is an EventEmitter that lists its events in their order.
+type EventCatalog interface {
+	EventOrder(ctx context.Context) ([]string, error)
+}

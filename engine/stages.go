@@ -74,9 +74,17 @@ func CheckBindings(steps []string, bindings map[string]string, eventOrder []stri
 		}
 		last = ei
 	}
+	unknown := make([]string, 0, len(bindings))
 	for s := range bindings {
 		if !slices.Contains(steps, s) {
-			errs = append(errs, fmt.Errorf("step %q is not a step of the pipeline (steps: %v)", s, steps))
+			unknown = append(unknown, s)
+		}
+	}
+	slices.Sort(unknown)
+	for _, s := range unknown {
+		errs = append(errs, fmt.Errorf("step %q is not a step of the pipeline (steps: %v)", s, steps))
+		if ev := bindings[s]; len(eventOrder) > 0 && !slices.Contains(eventOrder, ev) {
+			errs = append(errs, fmt.Errorf("step %q is bound to event %q, which does not exist (events: %v)", s, ev, eventOrder))
 		}
 	}
 	return errs

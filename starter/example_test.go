@@ -100,3 +100,67 @@ func TestValidateLiveAltiorChecks(t *testing.T) {
 		})
 	}
 }
+
+// validate --live checks each pipeline against Sellsy and Altior: the pipeline and its steps
+// exist, the events exist, the first is bound, and they follow the steps' order.
+func TestValidateLivePipelines(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p",
+		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
+		t.Setenv(k, v)
+	}
+	file := func(pipeline, events string) string {
+		return `name: pl
+a:
+  system: sellsy
+  settings: {api_url: ` + sb.SellsyURL + `/v2, token_url: ` + sb.SellsyURL + `/oauth2/access-tokens}
+  credentials: {client_id: SELLSY_CLIENT_ID, client_secret: SELLSY_CLIENT_SECRET}
+b:
+  system: altior
+  settings: {base_url: ` + sb.AltiorURL + `}
+  credentials: {api_key: ALTIOR_API_KEY}
+direction: a_to_b
+objects:
+  - name: company
+    match: {a: siret, b: siret}
+    filter: {b: {kind: moral}}
+    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
+  - name: opportunity
+    b_object: affaire
+    match: {a: name, b: title}
+    links: [company]
+    fields: [{a: name, b: title}]
+pipelines:
+  - object: opportunity
+    pipeline: "` + pipeline + `"
+    events: ` + events + "\n"
+	}
+	tests := []struct {
+		name           string
+		pipeline, evts string
+		wants          []string
+	}{
+		{name: "valid", pipeline: "1", evts: `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`},
+		{name: "unknown pipeline", pipeline: "9", evts: `{"11": QUALIF}`, wants: []string{"pipelines[0]: ", "no Sellsy pipeline has id 9"}},
+		{name: "out of order, unknown step and event", pipeline: "1", evts: `{"11": QUALIF, "14": GAGNEE, "13": PROPOSITION, "99": SIGNEE}`,
+			wants: []string{`step "13" is bound to event "PROPOSITION", which comes before`, `event "SIGNEE", which does not exist`, `step "99" is not a step of the pipeline`}},
+		{name: "first event unbound", pipeline: "1", evts: `{"13": GAGNEE}`, wants: []string{`the first event "QUALIF" is bound to no step`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "pl.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(file(tt.pipeline, tt.evts)), 0o600))
+			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			if len(tt.wants) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tt.wants {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}

@@ -75,7 +75,47 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	return checkFields(ctx, c, conns[0], conns[1])
+	if err := checkPipelines(ctx, c, conns[0], conns[1]); err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkFields(ctx, c, conns[0], conns[1]); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// checkPipelines checks each pipeline configuration against both systems: the pipeline and
+// its bound steps exist, the events exist, the first event is bound, and events follow the
+// pipeline's step order.
+func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.Connector) error {
+	if len(c.Pipelines) == 0 {
+		return nil
+	}
+	staged, ok := a.(connectors.Staged)
+	catalog, ok2 := b.(connectors.EventCatalog)
+	if !ok || !ok2 {
+		return fmt.Errorf("%s: pipelines: %s has no pipelines or %s no events", c.File, a.System(), b.System())
+	}
+	events, err := catalog.EventOrder(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: pipelines: %w", c.File, err)
+	}
+	var errs []error
+	for i, p := range c.Pipelines {
+		_, stages, err := staged.Pipeline(ctx, p.Pipeline)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
+			continue
+		}
+		ids := make([]string, len(stages))
+		for j, s := range stages {
+			ids[j] = s.ID
+		}
+		for _, e := range engine.CheckBindings(ids, p.Events, events) {
+			errs = append(errs, fmt.Errorf("%s: pipelines[%d] (pipeline %s): %w", c.File, i, p.Pipeline, e))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // settingsChecker is a connector that can check what its settings name, without writing.

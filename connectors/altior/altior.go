@@ -388,3 +388,18 @@ func (c *Client) CheckSettings(ctx context.Context) error {
 }
 
 var _ connectors.EventEmitter = (*Client)(nil)
+
+// EventOrder implements connectors.EventCatalog: the affaire event codes in rank order.
+func (c *Client) EventOrder(ctx context.Context) ([]string, error) {
+	types, err := c.EventTypes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = t.Code
+	}
+	return out, nil
+}
+
+var _ connectors.EventCatalog = (*Client)(nil)
