@@ -29,6 +29,9 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 	if err != nil {
 		return PassResult{}, toTemporal(err)
 	}
+	if err := p.checkStartDate(ctx); err != nil {
+		return PassResult{}, toTemporal(err)
+	}
 	res := PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
 	if activity.HasHeartbeatDetails(ctx) {
 		var hb PassResult
@@ -58,7 +61,11 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 	// Stopping at the deadline leaves a prefetched page unread: cancel its reader.
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
-	pages := p.prefetch(readCtx, res.Position, res.Since)
+	since := res.Since
+	if start := p.conn.Start(); since.Before(start) {
+		since = start // records changed before the start date are never read
+	}
+	pages := p.prefetch(readCtx, res.Position, since)
 	for pg := range pages {
 		if pg.err != nil {
 			return res, toTemporal(pg.err)
@@ -135,6 +142,30 @@ func passes(r connectors.Record, filter map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// startDateKey is where the store keeps the start date a connection first ran with.
+const startDateKey = "_start_date"
+
+// checkStartDate fixes the connection's start date the first time it runs and refuses a
+// later change: records before the old date were never read, and moving it would silently
+// import them or leave a gap.
+func (p *pass) checkStartDate(ctx context.Context) error {
+	got, ok, err := p.a.Store.Cursor(ctx, p.conn.Name, startDateKey, store.SideA)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.a.Store.SetCursor(ctx, p.conn.Name, startDateKey, store.SideA, p.conn.StartDate)
+	}
+	if got != p.conn.StartDate {
+		was := got
+		if was == "" {
+			was = "none"
+		}
+		return configError(fmt.Errorf("%s: start_date: the connection first ran with %s and it cannot change (records before it were never read): put it back, or start a new connection under another name", p.conn.File, was))
+	}
+	return nil
 }
 
 // codecs returns the value codecs of the pass's object.

@@ -35,6 +35,9 @@ type Connection struct {
 	Schedule  Schedule  `yaml:"schedule"`
 	Objects   []Object  `yaml:"objects"`
 	Direction Direction `yaml:"direction"` // default for fields that name none; "both" when empty
+	// StartDate, when set (2026-01-31), is the sync start date: records last changed before
+	// it are never read. It is fixed once the connection has run.
+	StartDate string `yaml:"start_date"`
 	// Pipelines propagate stage changes (PipelineSync): one configuration per pipeline.
 	Pipelines []Pipeline `yaml:"pipelines"`
 
@@ -112,6 +115,12 @@ type Pipeline struct {
 	Establishment string `yaml:"establishment"`
 }
 
+// Start returns the start date (zero when none), at midnight UTC.
+func (c *Connection) Start() time.Time {
+	t, _ := time.Parse(time.DateOnly, c.StartDate)
+	return t
+}
+
 // SideValues holds field values for each side, in each system's own field names.
 type SideValues struct {
 	A map[string]any `yaml:"a"`
@@ -167,7 +176,11 @@ type FieldPair struct {
 type Field struct {
 	A         string    `yaml:"a"`
 	B         string    `yaml:"b"`
-	Direction Direction `yaml:"direction"` // the connection's direction when empty
+	Direction Direction `yaml:"direction"`
+	// StatusMap is a value map in the integration guide's format,
+	// '{"UNAS status": "MiniCRM status", …}' (typographic quotes accepted); it fills Values
+	// and is checked strictly by `crmsync validate --live`.
+	StatusMap string `yaml:"status_map,omitempty"` // the connection's direction when empty
 	// Values maps option values of list fields (select, radio, checkbox, multiselect), A value
 	// → B value, where the two systems spell them differently; values absent from the map
 	// must be spelled the same on both sides. For a field synced both ways, no two A values

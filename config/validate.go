@@ -69,6 +69,11 @@ func (c *Connection) Validate() error {
 	if len(c.Objects) == 0 {
 		bad("objects", "at least one object pair is needed")
 	}
+	if c.StartDate != "" {
+		if _, err := time.Parse(time.DateOnly, c.StartDate); err != nil {
+			bad("start_date", "%q is not a date like 2026-01-31", c.StartDate)
+		}
+	}
 	names := map[string]bool{}
 	for i, o := range c.Objects {
 		at := fmt.Sprintf("objects[%d]", i)
@@ -96,6 +101,17 @@ func (c *Connection) Validate() error {
 			}
 			if !validDirection(f.Direction) {
 				bad(fat+".direction", "%q is not one of both, a_to_b, b_to_a", f.Direction)
+			}
+			if f.StatusMap != "" {
+				m, err := ParseStatusMap(f.StatusMap)
+				switch {
+				case err != nil:
+					bad(fat+".status_map", "%v", err)
+				case len(f.Values) > 0:
+					bad(fat, "give either status_map or values, not both")
+				default:
+					c.Objects[i].Fields[j].Values = m
+				}
 			}
 			if seenA[f.A] {
 				bad(fat+".a", "%q is mapped twice", f.A)

@@ -177,12 +177,18 @@ func show(v any) string {
 func mapOptions(list []string, from, to FieldSpec, values map[string]string) ([]string, error) {
 	out := make([]string, 0, len(list))
 	for _, e := range list {
-		if m, ok := values[e]; ok {
-			out = append(out, m)
+		m, ok := values[e]
+		if !ok {
+			// A value map may name options by their label (a MiniCRM status "New" whose
+			// value is its id 2001).
+			m, ok = values[labelOf(from, e)]
+		}
+		if ok {
+			out = append(out, optionValue(to, m))
 			continue
 		}
 		if len(to.Options) == 0 || hasOption(to, e) {
-			out = append(out, e)
+			out = append(out, optionValue(to, e))
 			continue
 		}
 		opts := make([]string, len(to.Options))
@@ -197,13 +203,40 @@ func mapOptions(list []string, from, to FieldSpec, values map[string]string) ([]
 	return out, nil
 }
 
+// hasOption reports whether v is an option of the field, by value or by label.
 func hasOption(s FieldSpec, v string) bool {
 	for _, o := range s.Options {
-		if o.Value == v {
+		if o.Value == v || (o.Label != "" && o.Label == v) {
 			return true
 		}
 	}
 	return false
+}
+
+// optionValue returns the value of the option whose value or label is v (v itself when the
+// field has no such option), so that values compare the way the system reads them back.
+func optionValue(s FieldSpec, v string) string {
+	for _, o := range s.Options {
+		if o.Value == v {
+			return v
+		}
+	}
+	for _, o := range s.Options {
+		if o.Label != "" && o.Label == v {
+			return o.Value
+		}
+	}
+	return v
+}
+
+// labelOf returns the label of the option whose value is v ("" when none).
+func labelOf(s FieldSpec, v string) string {
+	for _, o := range s.Options {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return ""
 }
 
 func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -19,10 +19,11 @@ import (
 func TestExamplesValidateLive(t *testing.T) {
 	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p",
 		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "wp", WeavyProject: "crm",
-		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
+		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"ALTIOR_API_KEY": "ak", "SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
+	for k, v := range map[string]string{"UNAS_API_KEY": "uk", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "mk", "ALTIOR_API_KEY": "ak", "SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
 		t.Setenv(k, v)
 	}
 	files, err := filepath.Glob("../config/examples/*.yaml")
@@ -32,7 +33,7 @@ func TestExamplesValidateLive(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			data, err := os.ReadFile(f)
 			require.NoError(t, err)
-			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
+			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL, "http://127.0.0.1:18084", sb.AltiorURL, "http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(string(data))
 			path := filepath.Join(t.TempDir(), filepath.Base(f))
 			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 			var out bytes.Buffer

@@ -188,6 +188,23 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 		if described[0] == nil || described[1] == nil {
 			continue
 		}
+		// A status map is checked strictly: every status of side A mapped, each key a status
+		// of side A, each target a status of side B.
+		for j, f := range o.Fields {
+			if f.StatusMap == "" {
+				continue
+			}
+			var source, target []string
+			for _, opt := range described[0][f.A].Options {
+				source = append(source, opt.Value)
+			}
+			for _, opt := range described[1][f.B].Options {
+				target = append(target, opt.Label)
+			}
+			for _, e := range engine.CheckStatusMap(f.Values, source, target) {
+				fail("objects[%d].fields[%d].status_map: %v", i, j, e)
+			}
+		}
 		writesA, writesB := false, false
 		for j, f := range o.Fields {
 			d := f.Direction
@@ -253,9 +270,11 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 	return errors.Join(errs...)
 }
 
+// hasOption reports whether v names an option of the field, by value or by label (MiniCRM
+// statuses are ids named by their labels).
 func hasOption(f connectors.Field, v string) bool {
 	for _, o := range f.Options {
-		if o.Value == v {
+		if o.Value == v || (o.Label != "" && o.Label == v) {
 			return true
 		}
 	}

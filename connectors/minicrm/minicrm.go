@@ -74,6 +74,9 @@ type Config struct {
 	SystemID, APIKey  string
 	RequestsPerMinute float64 // client-side limiter; 0 → 60
 	HTTPClient        *http.Client
+	// Owner is the user id every card gets when it names none. MiniCRM replaces an unknown
+	// owner with a random user without a word, so CheckSettings checks it before any write.
+	Owner string
 }
 
 // User is a MiniCRM user, a possible card owner.
@@ -100,11 +103,12 @@ type Module struct {
 
 // Client talks to one MiniCRM system. It implements connectors.Connector.
 type Client struct {
-	hc      *http.Client
-	base    string
-	id, key string
-	limiter *rate.Limiter
-	now     func() time.Time
+	hc           *http.Client
+	base         string
+	id, key      string
+	limiter      *rate.Limiter
+	now          func() time.Time
+	defaultOwner string
 
 	mu        sync.Mutex
 	modules   []Module
@@ -136,7 +140,7 @@ func New(c Config) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey,
+	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
 		limiter: rate.NewLimiter(rate.Limit(rpm/60), max(1, int(rpm/60))), now: time.Now}, nil
 }
 

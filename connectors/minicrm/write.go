@@ -86,6 +86,14 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 	results := make([]connectors.Result, len(records))
 	refreshed := false
 	for i, rec := range records {
+		if create && c.defaultOwner != "" && t.module != nil && rec.Fields["UserId"] == nil {
+			fields := make(map[string]any, len(rec.Fields)+1)
+			for k, v := range rec.Fields {
+				fields[k] = v
+			}
+			fields["UserId"] = c.defaultOwner // the connection's owner user, checked by CheckSettings
+			rec.Fields = fields
+		}
 		id, err := c.writeOne(ctx, t, rec, create, &refreshed)
 		if err == nil {
 			results[i] = connectors.Result{ID: id, Created: create}
@@ -258,4 +266,12 @@ func (c *Client) MoveOrder(ctx context.Context, id, action string) error {
 		return invalid("order", fmt.Sprintf("unknown order action %q", action))
 	}
 	return c.do(ctx, http.MethodPost, "/Api/Order/"+url.PathEscape(id)+"/"+action, "POST /Order/{id}/"+action, nil, nil, nil)
+}
+
+// CheckSettings checks the connection's owner user exists, before anything is written.
+func (c *Client) CheckSettings(ctx context.Context) error {
+	if c.defaultOwner == "" {
+		return nil
+	}
+	return c.CheckOwner(ctx, c.defaultOwner)
 }

@@ -104,7 +104,8 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 		if err != nil {
 			return nil, at(err)
 		}
-		return minicrm.New(minicrm.Config{BaseURL: sys.Settings["base_url"], SystemID: id, APIKey: key, RequestsPerMinute: rps * 60, HTTPClient: httpClient})
+		return minicrm.New(minicrm.Config{BaseURL: sys.Settings["base_url"], SystemID: id, APIKey: key, RequestsPerMinute: rps * 60, HTTPClient: httpClient,
+			Owner: sys.Settings["owner"]})
 	}
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
 }

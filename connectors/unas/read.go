@@ -75,6 +75,12 @@ type xOrders struct {
 var orderFields = []connectors.Field{
 	{Name: "key", Label: "Order key", Type: "string", ReadOnly: true},
 	{Name: "status", Label: "Status (name)", Type: "string", ReadOnly: true},
+	// order_ref identifies the order for good (its key and placement time): UNAS reuses the
+	// keys of deleted orders, so a card matched on the key alone could be the old order's.
+	{Name: "order_ref", Label: "Order reference (key@placed)", Type: "string", ReadOnly: true},
+	// status_name repeats status, so that one connection can map the status name twice (to a
+	// status field through a status map, and as text).
+	{Name: "status_name", Label: "Status name (text)", Type: "string", ReadOnly: true},
 	{Name: "status_id", Label: "Status id", Type: "string", ReadOnly: true},
 	{Name: "date", Label: "Placed (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
 	{Name: "date_mod", Label: "Modified (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
@@ -106,10 +112,23 @@ var customerFields = []connectors.Field{
 }
 
 // Describe lists the fields of "order" or "customer".
-func (c *Client) Describe(_ context.Context, object string) ([]connectors.Field, error) {
+func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Field, error) {
 	switch object {
 	case ObjectOrder:
-		return append([]connectors.Field(nil), orderFields...), nil
+		fields := append([]connectors.Field(nil), orderFields...)
+		// The status lists the shop's statuses, so that a status map can be checked.
+		statuses, err := c.Statuses(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for i := range fields {
+			if fields[i].Name == "status" {
+				for _, st := range statuses {
+					fields[i].Options = append(fields[i].Options, connectors.Option{Value: st.Name, Label: st.Name})
+				}
+			}
+		}
+		return fields, nil
 	case ObjectCustomer:
 		return append([]connectors.Field(nil), customerFields...), nil
 	}
@@ -189,7 +208,9 @@ func (c *Client) orderRecord(o xOrder) (connectors.Record, bool) {
 		UpdatedAt: mod.UTC(),
 		Fields: map[string]any{
 			"key":            strings.TrimSpace(o.Key),
+			"order_ref":      OrderID(strings.TrimSpace(o.Key), placed),
 			"status":         nilIfEmpty(o.Status),
+			"status_name":    nilIfEmpty(o.Status),
 			"status_id":      nilIfEmpty(o.StatusID),
 			"date":           placed.Format(time.DateTime),
 			"date_mod":       mod.Format(time.DateTime),
@@ -410,6 +431,24 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				return nil, err
 			}
 			out = append(out, rs...)
+		}
+		return out, nil
+	case object == ObjectOrder && field == "order_ref":
+		var out []connectors.Record
+		for _, v := range values {
+			key, _, ok := SplitOrderID(strings.TrimSpace(v))
+			if !ok {
+				continue
+			}
+			rs, err := c.ordersByKey(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				if r.ID == strings.TrimSpace(v) { // a reused key is another order
+					out = append(out, r)
+				}
+			}
 		}
 		return out, nil
 	case (object == ObjectOrder && field == "customer_email") || (object == ObjectCustomer && field == "email"):
