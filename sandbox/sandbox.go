@@ -53,6 +53,8 @@ type Options struct {
 	UNASOrdersFirst, UNASOrders    int // orders of these people, spread over the last 30 days
 	MiniCRMAddr                    string
 	MiniCRMSystemID, MiniCRMAPIKey string
+	// MiniCRMRequestsPerMinute is the simulated limit: 0 keeps MiniCRM\'s 60, negative lifts it.
+	MiniCRMRequestsPerMinute int
 }
 
 // Sandbox is a running set of simulators.
@@ -128,8 +130,10 @@ func Start(o Options) (*Sandbox, error) {
 	}
 	if o.UNASAddr != "" {
 		s.UNAS = unassim.New(unassim.Options{APIKey: o.UNASAPIKey, Seed: 5})
-		if o.UNASOrders > 0 {
-			s.UNAS.SeedOrders(o.UNASOrdersFirst, o.UNASOrders, time.Now().AddDate(0, 0, -30))
+		// Orders spread over the last 30 days, so that a start date splits them.
+		from, step := time.Now().AddDate(0, 0, -30), 30*24*time.Hour/time.Duration(max(o.UNASOrders, 1))
+		for k := 0; k < o.UNASOrders; k++ {
+			s.UNAS.SeedOrders(o.UNASOrdersFirst+k, 1, from.Add(time.Duration(k)*step))
 		}
 		if s.UNASURL, err = s.serve(o.UNASAddr, s.UNAS); err != nil {
 			_ = s.Close()
@@ -137,7 +141,7 @@ func Start(o Options) (*Sandbox, error) {
 		}
 	}
 	if o.MiniCRMAddr != "" {
-		s.MiniCRM = minicrmsim.New(minicrmsim.Options{SystemID: o.MiniCRMSystemID, APIKey: o.MiniCRMAPIKey, Seed: 6})
+		s.MiniCRM = minicrmsim.New(minicrmsim.Options{SystemID: o.MiniCRMSystemID, APIKey: o.MiniCRMAPIKey, RequestsPerMinute: o.MiniCRMRequestsPerMinute, Seed: 6})
 		if s.MiniCRMURL, err = s.serve(o.MiniCRMAddr, s.MiniCRM); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("sandbox: minicrm: %w", err)

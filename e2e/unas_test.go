@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/internal/testenv"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+const unasConnection = "unas-minicrm"
+
+// TestUNASMiniCRMEndToEnd runs the example UNAS → MiniCRM connection through the worker: only
+// orders since the start date, a card per order with the owner, the Link field and the UNAS
+// status name, the status through the guide's status map, a status change, a reused key that
+// leaves the old order's card alone, and a start date that cannot move.
+func TestUNASMiniCRMEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv := testenv.DevServer(t)
+	sb, err := sandbox.Start(sandbox.Options{
+		MauticUsername: "unused", MauticPassword: "unused", SellsyClientID: "unused", SellsyClientSecret: "unused",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "unas-e2e-key", UNASOrders: 40,
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "4242", MiniCRMAPIKey: "minicrm-e2e-key",
+		MiniCRMRequestsPerMinute: -1, // MiniCRM's 60 a minute is tested with the connector
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+
+	start := time.Now().UTC().AddDate(0, 0, -15).Format(time.DateOnly)
+	example, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
+	require.NoError(t, err)
+	file := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL,
+		`start_date: "2026-01-01"`, `start_date: "`+start+`"`, `requests_per_second: "1"`, `requests_per_second: "100"`).Replace(string(example)) +
+		"schedule: {interval: 1h, overlap: 3s}\n"
+	dir := t.TempDir()
+	connFile := filepath.Join(dir, "unas-minicrm.yaml")
+	require.NoError(t, os.WriteFile(connFile, []byte(file), 0o600))
+	testenv.StartWorker(t, []string{
+		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
+		"CRMSYNC_CONNECTIONS=" + connFile,
+		"CRMSYNC_DATA_DIR=" + dir,
+		"UNAS_API_KEY=unas-e2e-key", "MINICRM_SYSTEM_ID=4242", "MINICRM_API_KEY=minicrm-e2e-key",
+	})
+	tc := srv.Client()
+
+	since, err := time.Parse(time.DateOnly, start)
+	require.NoError(t, err)
+	recent := 0
+	var oneKey string
+	for _, o := range sb.UNAS.Dump() {
+		if !o.Modified.Before(since) {
+			recent++
+			oneKey = o.Key
+		}
+	}
+	require.Positive(t, recent)
+	require.Less(t, recent, 40, "some orders are older than the start date")
+
+	imp, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(unasConnection), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: unasConnection})
+	require.NoError(t, err)
+	var p workflows.Progress
+	require.NoError(t, imp.Get(ctx, &p))
+	assert.Equal(t, recent, sb.MiniCRM.Count("Orders"), "a card per order since the start date, and no other")
+
+	card := func(key string) map[string]any {
+		t.Helper()
+		for _, c := range sb.MiniCRM.Dump("Orders") {
+			if ref, _ := c["Text1203"].(string); strings.HasPrefix(ref, key+"@") {
+				return c
+			}
+		}
+		t.Fatalf("no card for order %s", key)
+		return nil
+	}
+	c := card(oneKey)
+	assert.EqualValues(t, "101", toString(c["UserId"]), "the connection's owner")
+	assert.Contains(t, toString(c["Url1201"]), "key="+oneKey, "the Link field holds the order's PDF")
+	var order map[string]any
+	for _, o := range sb.UNAS.Dump() {
+		if o.Key == oneKey {
+			order = map[string]any{"status": string(o.Status)}
+		}
+	}
+	assert.Equal(t, order["status"], c["Text1202"], "the UNAS Status field holds the status name")
+
+	// A status change travels through the status map.
+	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SyncWorkflowID(unasConnection), TaskQueue: workflows.TaskQueue},
+		workflows.IncrementalSync, workflows.SyncInput{Connection: unasConnection})
+	require.NoError(t, err)
+	r := &run{t: t, ctx: ctx, tc: tc, connection: unasConnection}
+	r.waitCycles(1)
+	sb.UNAS.SetStatus(oneKey, "Teljesítve")
+	r.cycle()
+	c = card(oneKey)
+	assert.Equal(t, "Teljesítve", c["Text1202"])
+	assert.EqualValues(t, "2004", toString(c["StatusId"]), "Teljesítve → Closed (2004) through the map")
+
+	// A deleted order's key reused by a new order: a new card; the old one is left alone.
+	before := sb.MiniCRM.Count("Orders")
+	sb.UNAS.DeleteOrder(oneKey)
+	sb.UNAS.ReuseKey(oneKey)
+	r.cycle()
+	assert.Equal(t, before+1, sb.MiniCRM.Count("Orders"))
+
+	// The start date cannot move once the connection has run.
+	moved := strings.Replace(file, `start_date: "`+start+`"`, `start_date: "2020-01-01"`, 1)
+	require.NoError(t, os.WriteFile(connFile, []byte(moved), 0o600))
+	later := time.Now().Add(time.Minute)
+	require.NoError(t, os.Chtimes(connFile, later, later))
+	require.NoError(t, tc.SignalWorkflow(ctx, workflows.SyncWorkflowID(unasConnection), "", workflows.SignalSyncNow, nil))
+	var paused workflows.Progress
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the pause", func() bool {
+		paused, err = r.progress(workflows.SyncWorkflowID(unasConnection))
+		return err == nil && paused.Phase == workflows.PhasePaused
+	})
+	assert.Contains(t, paused.PauseReason, "start_date: the connection first ran with "+start)
+	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
