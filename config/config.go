@@ -38,6 +38,9 @@ type Connection struct {
 	// StartDate, when set (2026-01-31), is the sync start date: records last changed before
 	// it are never read. It is fixed once the connection has run.
 	StartDate string `yaml:"start_date"`
+	// Events route the system's webhooks (Sellsy's) to workflows: start one with the record,
+	// or signal a running one.
+	Events []EventRoute `yaml:"events"`
 	// Pipelines propagate stage changes (PipelineSync): one configuration per pipeline.
 	Pipelines []Pipeline `yaml:"pipelines"`
 
@@ -92,6 +95,30 @@ type Object struct {
 	// counterpart is deleted (Automation → Sellsy), a_to_b the reverse, both either way.
 	// Empty (the default): a deletion is never propagated.
 	Deletes Direction `yaml:"deletes"`
+}
+
+// EventRoute sends the webhook events of one object (and event type) to a workflow.
+type EventRoute struct {
+	// Object is the record's object (company, contact, individual, opportunity); Event the
+	// event type (created, updated, deleted…), any when empty.
+	Object string `yaml:"object"`
+	Event  string `yaml:"event"`
+	// Start starts a workflow with the record (read back through the API) as input.
+	Start *StartRoute `yaml:"start"`
+	// Signal signals a running workflow ("{connection}" in its id is replaced).
+	Signal *SignalRoute `yaml:"signal"`
+}
+
+// StartRoute names the workflow an event starts.
+type StartRoute struct {
+	Workflow  string `yaml:"workflow"`   // workflow type
+	TaskQueue string `yaml:"task_queue"` // default crmsync
+}
+
+// SignalRoute names the workflow and signal an event sends.
+type SignalRoute struct {
+	WorkflowID string `yaml:"workflow_id"`
+	Name       string `yaml:"name"`
 }
 
 // Pipeline binds the stages of one side-A pipeline (a Sellsy pipeline's steps) to events of

@@ -125,6 +125,20 @@ func (c *Connection) Validate() error {
 			}
 		}
 	}
+	for i, e := range c.Events {
+		at := fmt.Sprintf("events[%d]", i)
+		if e.Object == "" {
+			bad(at+".object", "missing: the object whose events are routed (company, contact, individual, opportunity)")
+		}
+		switch {
+		case (e.Start == nil) == (e.Signal == nil):
+			bad(at, "give exactly one of start or signal")
+		case e.Start != nil && e.Start.Workflow == "":
+			bad(at+".start.workflow", "missing: the workflow type to start")
+		case e.Signal != nil && (e.Signal.WorkflowID == "" || e.Signal.Name == ""):
+			bad(at+".signal", "both workflow_id and name are needed")
+		}
+	}
 	seenPipeline := map[string]bool{}
 	for i, p := range c.Pipelines {
 		at := fmt.Sprintf("pipelines[%d]", i)

@@ -59,6 +59,32 @@ type Receiver struct {
 	conns     map[string]*config.Connection
 	log       *slog.Logger
 	seen      *seenSet
+	open      func(connection string) (a, b connectors.Connector, err error)
+}
+
+// WithConnectors lets the receiver read records back through the connections' connectors,
+// which routes that start a workflow with the record need.
+func (r *Receiver) WithConnectors(open func(connection string) (a, b connectors.Connector, err error)) *Receiver {
+	r.open = open
+	return r
+}
+
+// EventInput is what a workflow started by a webhook event receives: the record as read back
+// through the API, never as the webhook announced it.
+type EventInput struct {
+	Connection string            `json:"connection"`
+	Object     string            `json:"object"`
+	Event      string            `json:"event"`
+	ID         string            `json:"id"`
+	Fields     map[string]any    `json:"fields"`
+	Links      map[string]string `json:"links,omitempty"`
+}
+
+// EventSignal is the argument of a signal sent by a webhook event.
+type EventSignal struct {
+	Object string `json:"object"`
+	Event  string `json:"event"`
+	ID     string `json:"id"`
 }
 
 // New returns a receiver for these connections.
@@ -232,6 +258,11 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
 	}
+	if err := r.route(req.Context(), c, events); err != nil {
+		r.log.Error("sellsy events not routed", "connection", name, "error", err)
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	// No delivery id and a timestamp to the second: two real moves within a second look
 	// like a replay, so deliveries are not deduplicated here. A duplicate costs one read:
 	// the stage it announces is already recorded, so nothing is emitted twice.
@@ -254,6 +285,72 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	w.WriteHeader(http.StatusOK) // the ping (an empty body) too
+}
+
+// route applies the connection's event routes. A record is read back before a workflow is
+// started with it (an event is only a hint: a forged one names a record that does not exist,
+// or one that is as it was), and the started workflow's id names the event, so a repeated
+// delivery starts nothing twice.
+func (r *Receiver) route(ctx context.Context, c *config.Connection, events []sellsy.WebhookEvent) error {
+	ctx = context.WithoutCancel(ctx)
+	for _, e := range events {
+		for _, rt := range c.Events {
+			if rt.Object != e.Object || (rt.Event != "" && rt.Event != e.Type) || e.ObjectID == "" {
+				continue
+			}
+			if rt.Signal != nil {
+				id := strings.ReplaceAll(rt.Signal.WorkflowID, "{connection}", c.Name)
+				err := r.temporal.SignalWorkflow(ctx, id, "", rt.Signal.Name, EventSignal{Object: e.Object, Event: e.Type, ID: e.ObjectID})
+				var notFound *serviceerror.NotFound
+				if errors.As(err, &notFound) {
+					r.log.Info("event for a workflow that does not run", "connection", c.Name, "workflow", id)
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if r.open == nil {
+				return errors.New("the receiver cannot read records back")
+			}
+			a, b, err := r.open(c.Name)
+			if err != nil {
+				return err
+			}
+			conn := a
+			if c.B.System == "sellsy" {
+				conn = b
+			}
+			recs, err := conn.Get(ctx, e.Object, []string{e.ObjectID})
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
+				continue
+			}
+			queue := rt.Start.TaskQueue
+			if queue == "" {
+				queue = r.taskQueue
+			}
+			in := EventInput{Connection: c.Name, Object: e.Object, Event: e.Type, ID: e.ObjectID, Fields: recs[0].Fields, Links: recs[0].Links}
+			wid := fmt.Sprintf("%s/sellsy/%s-%s-%s-%d", c.Name, e.Object, e.Type, e.ObjectID, e.At.Unix())
+			_, err = r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: wid, TaskQueue: queue,
+				WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+				WorkflowExecutionErrorWhenAlreadyStarted: true,
+			}, rt.Start.Workflow, in)
+			var started *serviceerror.WorkflowExecutionAlreadyStarted
+			if errors.As(err, &started) {
+				continue // a repeated delivery
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // contactID reads the Automation contact id from the query (?id=), a form field or a JSON

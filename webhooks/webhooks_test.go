@@ -17,11 +17,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -30,6 +32,9 @@ type fakeTemporal struct {
 	mu      sync.Mutex
 	signals []workflows.DeletedRequest
 	staged  [][]string
+	nudged  []EventSignal
+	events  []EventInput
+	types   []any
 	starts  []activities.PushInput
 	ids     []string
 	noSync  bool
@@ -46,16 +51,29 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 		f.signals = append(f.signals, arg.(workflows.DeletedRequest))
 	case id == "shop/pipeline-sync" && name == workflows.SignalStageChanged:
 		f.staged = append(f.staged, arg.([]string))
+	case id == "shop/incremental-sync" && name == workflows.SignalSyncNow:
+		f.nudged = append(f.nudged, arg.(EventSignal))
 	default:
 		panic("unexpected signal " + id + " " + name)
 	}
 	return nil
 }
 
-func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
+func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.starts = append(f.starts, args[0].(activities.PushInput))
+	for _, id := range f.ids {
+		if id == o.ID && o.WorkflowIDReusePolicy == enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE {
+			return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("started", "", "")
+		}
+	}
+	switch in := args[0].(type) {
+	case activities.PushInput:
+		f.starts = append(f.starts, in)
+	case EventInput:
+		f.events = append(f.events, in)
+		f.types = append(f.types, wf)
+	}
 	f.ids = append(f.ids, o.ID)
 	return fakeRun{id: o.ID}, nil
 }
@@ -218,4 +236,57 @@ func TestSellsyWebhook(t *testing.T) {
 			assert.Equal(t, tt.staged, f.staged)
 		})
 	}
+}
+
+// fakeSellsy answers Get with the records it holds.
+type fakeSellsy struct {
+	connectors.Connector
+	recs map[string]connectors.Record
+}
+
+func (f fakeSellsy) Get(_ context.Context, _ string, ids []string) ([]connectors.Record, error) {
+	var out []connectors.Record
+	for _, id := range ids {
+		if r, ok := f.recs[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func TestSellsyEventRoutes(t *testing.T) {
+	t.Setenv("SHOP_MAUTIC_WEBHOOK_SECRET", "whsec-123")
+	t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
+	t.Setenv("SHOP_SELLSY_TOKEN", "sel-789")
+	conn := &config.Connection{Name: "shop",
+		A: config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
+		B: config.System{System: "mautic"},
+		Events: []config.EventRoute{
+			{Object: "opportunity", Event: "created", Start: &config.StartRoute{Workflow: "OnNewDeal", TaskQueue: "sales"}},
+			{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}},
+		}}
+	f := &fakeTemporal{}
+	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
+		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
+			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}}}, nil, nil
+		})
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	notif := func(event, typ, id string) string {
+		return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`","timestamp":"1764000000"}`)
+	}
+	for _, body := range []string{
+		notif("created", "opportunity", "77"),  // starts OnNewDeal with the record read back
+		notif("created", "opportunity", "77"),  // the same delivery again: nothing more
+		notif("created", "opportunity", "666"), // forged: no such record, nothing started
+		notif("updated", "opportunity", "77"),  // no route for updates
+		notif("updated", "client", "5"),        // signals the incremental sync
+	} {
+		status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", body, nil)
+		assert.Equal(t, 200, status)
+	}
+	require.Len(t, f.events, 1)
+	assert.Equal(t, EventInput{Connection: "shop", Object: "opportunity", Event: "created", ID: "77", Fields: map[string]any{"name": "Projet"}}, f.events[0])
+	assert.Equal(t, "OnNewDeal", f.types[0])
+	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, f.nudged)
 }

@@ -96,8 +96,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
 	}
 
+	connections := activities.NewConnections(conns)
 	if s.WebhookAddr != "" {
-		go serveWebhooks(s.WebhookAddr, webhooks.New(c, s.TaskQueue, conns, log), log)
+		receiver := webhooks.New(c, s.TaskQueue, conns, log).WithConnectors(connections.Connectors)
+		go serveWebhooks(s.WebhookAddr, receiver, log)
 	}
 	if s.DebugAddr != "" {
 		go serveDebug(s.DebugAddr, log)
@@ -107,7 +109,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterWorkflow(workflows.IncrementalSync)
 	w.RegisterWorkflow(workflows.PushRecord)
 	w.RegisterWorkflow(workflows.PipelineSync)
-	w.RegisterActivity(&activities.Activities{Conns: activities.NewConnections(conns), Store: st})
+	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st})
 
 	names := make([]string, len(conns))
 	for i, c := range conns {
