@@ -44,6 +44,12 @@ type Config struct {
 	// Fields names, per object ("company", "contact"), the fields a connection maps; custom
 	// fields it does not name are not read. Nil reads every custom field.
 	Fields map[string][]string
+	// API V1 (RPC). V1URL defaults to "https://apifeed.sellsy.com/0/". With the four
+	// OAuth 1.0a tokens set, CallV1 signs with them (PLAINTEXT); without them it sends the
+	// V2 access token (Sellsy accepts it on V1 when the API client has the api-v1 scope).
+	V1URL                             string
+	V1ConsumerToken, V1ConsumerSecret string
+	V1UserToken, V1UserSecret         string
 }
 
 // Client is a Sellsy connector; it implements connectors.Connector.
@@ -75,6 +81,9 @@ func New(c Config) (*Client, error) {
 		c.TokenURL = "https://login.sellsy.com/oauth2/access-tokens"
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
+	if c.V1URL == "" {
+		c.V1URL = "https://apifeed.sellsy.com/0/"
+	}
 	if c.RequestsPerSecond <= 0 {
 		c.RequestsPerSecond = 5
 	}
@@ -184,6 +193,7 @@ type call struct {
 	method, path, op string
 	query            url.Values
 	body             any
+	raw              *[]byte // when set, receives the answer's body (any status)
 }
 
 // apiError is Sellsy's V2 error body.
@@ -256,6 +266,9 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		status := resp.StatusCode()
 		c.noteQuota(resp.Header())
+		if k.raw != nil {
+			*k.raw = resp.Body()
+		}
 		if status == http.StatusUnauthorized && attempt == 0 {
 			c.tokens.drop(tok)
 			continue

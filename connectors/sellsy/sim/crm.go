@@ -160,7 +160,9 @@ func scopeOf(r *http.Request) string {
 	}
 	res, _, _ := strings.Cut(rest, "/")
 	switch res {
-	case "companies", "contacts", "individuals", "opportunities", "custom-fields", "staffs":
+	case "companies", "contacts", "individuals", "opportunities", "custom-fields", "staffs", "tasks", "comments":
+	case "calendar-events":
+		res = "calendar"
 	default:
 		return ""
 	}

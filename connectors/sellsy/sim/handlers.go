@@ -39,6 +39,7 @@ func invalid(w http.ResponseWriter, bad map[string]string) {
 
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth2/access-tokens", s.token)
+	s.agendaRoutes(mux)
 
 	mux.HandleFunc("GET /v2/companies", s.api(s.list(true, false)))
 	mux.HandleFunc("POST /v2/companies/search", s.api(s.list(true, true)))

@@ -40,6 +40,9 @@ type Options struct {
 	// (<resource>.read for GET and searches, .write otherwise) is missing gets a 403.
 	Scopes []string
 	Now    func() time.Time
+	// V1ConsumerToken, V1ConsumerSecret, V1UserToken and V1UserSecret are the API V1
+	// (POST /0/) OAuth 1.0a PLAINTEXT credentials; a V2 bearer token is accepted as well.
+	V1ConsumerToken, V1ConsumerSecret, V1UserToken, V1UserSecret string
 }
 
 // First ids handed out. Companies and contacts use separate sequences, as in Sellsy; the
@@ -61,6 +64,7 @@ type Server struct {
 	individuals   store
 	opportunities store
 	cfDefs        []cfDef
+	agenda        *agenda
 	tokens        map[string]time.Time
 	seededP       map[int]int // person index → contact id
 	seededC       map[int]int // company index → company id
@@ -156,6 +160,7 @@ func (s *Server) resetLocked() {
 	s.individuals = newStore(firstIndividualID)
 	s.opportunities = newStore(firstOpportunityID)
 	s.cfDefs = defaultCustomFields()
+	s.agenda = newAgenda()
 	s.seededP = map[int]int{}
 	s.seededC = map[int]int{}
 }

@@ -1,0 +1,184 @@
+package sellsy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Call performs an arbitrary authorised API V2 request: method and path relative to the API
+// URL ("/companies/12"), an optional query and an optional JSON body. It goes through the
+// same limiter, token refresh and quota pauses as every other call. A 2xx answer returns its
+// status and body with a nil error; any other answer returns its status and body with a
+// classified *connectors.Error (a 4xx body is the V2 error object, without secrets).
+func (c *Client) Call(ctx context.Context, method, path string, query url.Values, body []byte) (int, []byte, error) {
+	method = strings.ToUpper(strings.TrimSpace(method))
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: fmt.Sprintf("method %q is not GET, POST, PUT, PATCH or DELETE", method)}
+	}
+	if !strings.HasPrefix(path, "/") || strings.Contains(path, "://") || strings.Contains(path, "..") {
+		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "path must be relative to the API URL and start with /"}
+	}
+	path, rawQuery, _ := strings.Cut(path, "?")
+	if rawQuery != "" {
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "unparsable query"}
+		}
+		for k, vs := range query {
+			q[k] = append(q[k], vs...)
+		}
+		query = q
+	}
+	if len(body) > 0 && !json.Valid(body) {
+		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "body is not JSON"}
+	}
+	k := call{method: method, path: path, op: method + " " + opPath(path), query: query}
+	if len(body) > 0 {
+		k.body = json.RawMessage(body)
+	}
+	var raw []byte
+	k.raw = &raw
+	status, err := c.do(ctx, k, nil)
+	return status, raw, err
+}
+
+// opPath replaces the numeric segments of a path by {id}, so that errors carry no ids.
+func opPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if _, err := strconv.Atoi(s); err == nil {
+			segs[i] = "{id}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// ---- API V1 ----
+
+// V1Error is an API V1 error envelope's code and message.
+type V1Error struct{ Code, Message string }
+
+// CallV1 calls an API V1 (RPC) method with its params and returns the envelope's
+// "response". Errors are classified like V2's: E_PARAM_*, E_OBJ_* and E_METHOD_DONT_EXIT are
+// KindInvalid; refused credentials, rights and licence are KindConfig; E_LIMIT_REQUEST_REACHED
+// and HTTP 429 are KindRateLimited; the rest is KindRetryable.
+func (c *Client) CallV1(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	op := "V1 " + method
+	if method == "" {
+		return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "V1", Message: "method is required"}
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	doIn, err := json.Marshal(map[string]any{"method": method, "params": params})
+	if err != nil {
+		return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: "params are not JSON-serialisable"}
+	}
+	form := map[string]string{"request": "1", "io_mode": "json", "do_in": string(doIn)}
+	for attempt := 0; ; attempt++ {
+		if err := c.wait(ctx); err != nil {
+			return nil, err
+		}
+		req := c.http.R().SetContext(ctx).SetFormData(form).SetHeader("Accept", "application/json")
+		secret, tok := c.cfg.V1UserSecret, ""
+		if c.cfg.V1ConsumerToken != "" {
+			req.SetHeader("Authorization", c.oauth1Header())
+		} else {
+			tok, err = c.tokens.get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			req.SetAuthToken(tok)
+			secret = c.cfg.ClientSecret
+		}
+		resp, err := req.Post(c.cfg.V1URL)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: scrub(transportReason(err), secret, tok, c.cfg.V1ConsumerSecret)}
+		}
+		status := resp.StatusCode()
+		c.noteQuota(resp.Header())
+		text := string(resp.Body())
+		if strings.Contains(text, "oauth_problem=") {
+			if tok != "" && attempt == 0 {
+				c.tokens.drop(tok)
+				continue
+			}
+			_, problem, _ := strings.Cut(text, "oauth_problem=")
+			problem, _, _ = strings.Cut(problem, "&")
+			return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Status: status,
+				Message: "V1 credentials refused (oauth_problem=" + scrub(strings.TrimSpace(problem), secret, tok) + ")"}
+		}
+		if status < 200 || status >= 300 {
+			return nil, c.httpError(op, resp, tok)
+		}
+		var env struct {
+			Status   string          `json:"status"`
+			Error    json.RawMessage `json:"error"`
+			Response json.RawMessage `json:"response"`
+		}
+		if err := json.Unmarshal(resp.Body(), &env); err != nil {
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "undecodable V1 envelope"}
+		}
+		if env.Status == "success" {
+			return env.Response, nil
+		}
+		var ve struct{ Code, Message string }
+		if json.Unmarshal(env.Error, &ve) != nil {
+			var s string
+			_ = json.Unmarshal(env.Error, &s)
+			ve.Code, ve.Message, _ = strings.Cut(s, " - ")
+		}
+		e := &connectors.Error{Kind: v1Kind(ve.Code), System: System, Op: op, Status: status,
+			Message: strings.TrimSpace(ve.Code + ": " + scrub(ve.Message, secret, tok))}
+		if e.Kind == connectors.KindRateLimited {
+			e.RetryAfter = time.Second
+		}
+		return nil, e
+	}
+}
+
+func v1Kind(code string) connectors.Kind {
+	switch {
+	case code == "E_LIMIT_REQUEST_REACHED":
+		return connectors.KindRateLimited
+	case strings.HasPrefix(code, "E_PARAM"), strings.HasPrefix(code, "E_OBJ_"), strings.HasPrefix(code, "E_LIST_"),
+		code == "E_METHOD_DONT_EXIT", code == "E_DO_IN_PARAM_MISSING", code == "E_DO_IN_WRONG_FORMAT", code == "E_PAGINATION_MAX", code == "E_CUSTOM":
+		return connectors.KindInvalid
+	case code == "E_USER_NOT_LOGGED", code == "E_PRIV_NOT_ALLOWED", code == "E_SUBSCRIBE_HAVETO", code == "E_CORPORATION_BLOCKED",
+		code == "E_FEATURE_DISABLED", code == "E_LICENCE_BLOCKED", code == "E_LICENCE_NO", code == "E_QUOTA_NOT_SUFFICIENT", code == "E_PLUGIN_NOT_LOADED":
+		return connectors.KindConfig
+	}
+	return connectors.KindRetryable
+}
+
+// oauth1Header is the OAuth 1.0a PLAINTEXT Authorization header of API V1.
+func (c *Client) oauth1Header() string {
+	enc := rawURLEncode
+	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
+	parts := []string{
+		`oauth_consumer_key="` + enc(c.cfg.V1ConsumerToken) + `"`,
+		`oauth_token="` + enc(c.cfg.V1UserToken) + `"`,
+		`oauth_nonce="` + nonce + `"`,
+		`oauth_timestamp="` + strconv.FormatInt(time.Now().Unix(), 10) + `"`,
+		`oauth_signature_method="PLAINTEXT"`,
+		`oauth_version="1.0"`,
+		`oauth_signature="` + enc(enc(c.cfg.V1ConsumerSecret)+"&"+enc(c.cfg.V1UserSecret)) + `"`,
+	}
+	return "OAuth " + strings.Join(parts, ", ")
+}
+
+// rawURLEncode is PHP's rawurlencode (RFC 3986), which Sellsy's V1 clients use.
+func rawURLEncode(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }

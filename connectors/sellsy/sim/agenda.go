@@ -1,0 +1,583 @@
+package sim
+
+// Tasks, calendar events, comments and smart tags (API V2), and a small API V1 endpoint.
+//
+//	GET|POST /v2/tasks, POST /v2/tasks/search, GET|PUT /v2/tasks/{id}
+//	GET|POST /v2/calendar-events, POST /v2/calendar-events/search, GET|PUT /v2/calendar-events/{id}
+//	GET|POST /v2/comments, POST /v2/comments/search, GET|PUT /v2/comments/{id}
+//	GET|POST /v2/{companies|contacts|opportunities}/{id}/smart-tags
+//	POST /0/ (API V1: form fields request, io_mode=json, do_in={"method","params"})
+//
+// Each object is linked to records through "related": [{"type": "company", "id": 1}, ...].
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors/simkit"
+)
+
+// Labels are the fixed task and calendar-event labels (label_id).
+var Labels = []int{1, 2, 3}
+
+// docStore keeps JSON objects by id.
+type docStore struct {
+	next int
+	ids  []int
+	byID map[int]map[string]any
+}
+
+func newDocStore(first int) *docStore { return &docStore{next: first, byID: map[int]map[string]any{}} }
+
+func (d *docStore) add(m map[string]any) int {
+	id := d.next
+	d.next++
+	m["id"] = id
+	d.ids = append(d.ids, id)
+	d.byID[id] = m
+	return id
+}
+
+const (
+	firstTaskID    = 5_000_001
+	firstEventID   = 6_000_001
+	firstCommentID = 7_000_001
+)
+
+type agenda struct {
+	tasks, events, comments *docStore
+	tags                    map[string][]string // "contacts/5" → smart tags
+	nextTag                 int
+}
+
+func newAgenda() *agenda {
+	return &agenda{tasks: newDocStore(firstTaskID), events: newDocStore(firstEventID), comments: newDocStore(firstCommentID),
+		tags: map[string][]string{}, nextTag: 1}
+}
+
+func (s *Server) agendaRoutes(mux *http.ServeMux) {
+	for _, obj := range []string{"tasks", "calendar-events", "comments"} {
+		mux.HandleFunc("GET /v2/"+obj, s.api(s.docList(obj, false)))
+		mux.HandleFunc("POST /v2/"+obj+"/search", s.api(s.docList(obj, true)))
+		mux.HandleFunc("POST /v2/"+obj, s.api(s.docWrite(obj, true)))
+		mux.HandleFunc("GET /v2/"+obj+"/{id}", s.api(s.docGet(obj)))
+		mux.HandleFunc("PUT /v2/"+obj+"/{id}", s.api(s.docWrite(obj, false)))
+	}
+	for _, obj := range []string{"companies", "contacts", "opportunities"} {
+		mux.HandleFunc("GET /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
+		mux.HandleFunc("POST /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
+	}
+	mux.HandleFunc("POST /0/", s.v1)
+}
+
+func (s *Server) docStoreOf(obj string) *docStore {
+	switch obj {
+	case "tasks":
+		return s.agenda.tasks
+	case "calendar-events":
+		return s.agenda.events
+	}
+	return s.agenda.comments
+}
+
+// docRelatedTypes are the record types an object can be related to.
+var docRelatedTypes = map[string]string{"company": "companies", "individual": kindIndividuals, "contact": "contacts", "opportunity": kindOpportunities}
+
+func (s *Server) checkRelated(v any, obj string, bad map[string]string) []any {
+	list, ok := v.([]any)
+	if !ok {
+		bad["related"] = "Cette valeur doit être un tableau."
+		return nil
+	}
+	out := []any{}
+	for _, it := range list {
+		m, _ := it.(map[string]any)
+		typ, _ := m["type"].(string)
+		id, isInt := asInt(m["id"])
+		exists := false
+		if st, known := docRelatedTypes[typ]; known && isInt {
+			exists = s.storeOf(st).byID[id] != nil
+		} else if typ == "task" && obj == "comments" && isInt {
+			exists = s.agenda.tasks.byID[id] != nil
+		}
+		if !exists {
+			bad["related"] = "Cet objet lié n'existe pas."
+			return nil
+		}
+		out = append(out, map[string]any{"type": typ, "id": id})
+	}
+	return out
+}
+
+func isTime(v any) (string, bool) {
+	sv, ok := v.(string)
+	if !ok {
+		return "", false
+	}
+	_, err := time.Parse(time.RFC3339, sv)
+	return sv, err == nil
+}
+
+// applyDoc validates body for obj and writes it into m; it returns the refused fields.
+func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[string]string {
+	bad := map[string]string{}
+	required := map[string][]string{"tasks": {"title", "due_date", "label_id"}, "calendar-events": {"title", "start", "end"},
+		"comments": {"description", "related"}}[obj]
+	if create {
+		for _, k := range required {
+			if _, ok := body[k]; !ok {
+				bad[k] = msgMissing
+			}
+		}
+	}
+	for k, v := range body {
+		switch k {
+		case "title", "description", "location":
+			sv, ok := v.(string)
+			if !ok {
+				bad[k] = msgString
+			} else if sv == "" && (k == "title" || (k == "description" && obj == "comments")) {
+				bad[k] = "Cette valeur ne doit pas être vide."
+			} else if obj == "comments" && k != "description" {
+				continue
+			} else {
+				m[k] = sv
+			}
+		case "due_date", "start", "end":
+			if obj == "comments" || (k == "due_date") != (obj == "tasks") {
+				continue
+			}
+			if sv, ok := isTime(v); ok {
+				m[k] = sv
+			} else {
+				bad[k] = "Cette valeur n'est pas une date valide."
+			}
+		case "label_id", "owner_id", "parent_id", "priority":
+			if obj == "comments" && k != "parent_id" || obj != "comments" && k == "parent_id" {
+				continue
+			}
+			if v == nil && k != "label_id" {
+				m[k] = nil
+				continue
+			}
+			n, ok := asInt(v)
+			switch {
+			case !ok:
+				bad[k] = msgInt
+			case k == "label_id" && !containsInt(Labels, n):
+				bad[k] = "Ce libellé n'existe pas."
+			case k == "parent_id" && s.agenda.comments.byID[n] == nil:
+				bad[k] = "Ce commentaire n'existe pas."
+			case k == "priority" && n != 0 && n != 1:
+				bad[k] = "Cette valeur doit être l'un des choix proposés."
+			default:
+				m[k] = n
+			}
+		case "is_private", "all_day":
+			if obj == "comments" || (k == "all_day" && obj != "calendar-events") {
+				continue
+			}
+			if b, ok := v.(bool); ok {
+				m[k] = b
+			} else {
+				bad[k] = "Cette valeur doit être un booléen."
+			}
+		case "status":
+			if obj != "tasks" {
+				continue
+			}
+			if sv, _ := v.(string); sv == "todo" || sv == "done" {
+				m[k] = sv
+			} else {
+				bad[k] = "Cette valeur doit être l'un des choix proposés."
+			}
+		case "assigned_staff_ids", "staff_ids":
+			if obj == "comments" || (k == "staff_ids") != (obj == "calendar-events") {
+				continue
+			}
+			list, ok := v.([]any)
+			ids := []int{}
+			for _, x := range list {
+				n, isInt := asInt(x)
+				if !isInt {
+					ok = false
+				}
+				ids = append(ids, n)
+			}
+			if !ok {
+				bad[k] = "Cette valeur doit être une liste d'entiers."
+			} else {
+				m[k] = ids
+			}
+		case "related":
+			if rel := s.checkRelated(v, obj, bad); rel != nil {
+				if obj == "comments" && len(rel) == 0 {
+					bad[k] = "Cette collection doit contenir au moins un élément."
+				}
+				m[k] = rel
+			}
+		}
+	}
+	if obj == "calendar-events" && bad["start"] == "" && bad["end"] == "" {
+		st, _ := time.Parse(time.RFC3339, str(m["start"]))
+		en, _ := time.Parse(time.RFC3339, str(m["end"]))
+		if en.Before(st) {
+			bad["end"] = "La date de fin doit être après la date de début."
+		}
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	return nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func containsInt(list []int, n int) bool {
+	for _, v := range list {
+		if v == n {
+			return true
+		}
+	}
+	return false
+}
+
+// docShape is the read shape: every key the spec lists, null when unset.
+func docShape(obj string, m map[string]any) map[string]any {
+	keys := map[string][]string{
+		"tasks":           {"id", "title", "description", "due_date", "label_id", "owner_id", "priority", "is_private", "status", "assigned_staff_ids", "related", "created", "updated"},
+		"calendar-events": {"id", "title", "description", "start", "end", "all_day", "is_private", "label_id", "location", "owner_id", "staff_ids", "related", "created", "updated"},
+		"comments":        {"id", "description", "parent_id", "related", "created", "updated"},
+	}[obj]
+	out := map[string]any{}
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	for _, k := range []string{"related", "assigned_staff_ids", "staff_ids"} {
+		if _, ok := out[k]; ok && out[k] == nil {
+			out[k] = []any{}
+		}
+	}
+	return out
+}
+
+func (s *Server) docWrite(obj string, create bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r)
+		if err != nil || body == nil {
+			badJSON(w)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		st := s.docStoreOf(obj)
+		m := map[string]any{}
+		if !create {
+			id, ok := pathID(r, "id")
+			old := st.byID[id]
+			if !ok || old == nil {
+				notFound(w)
+				return
+			}
+			for k, v := range old {
+				m[k] = v
+			}
+		} else if obj == "tasks" {
+			m["status"], m["priority"], m["is_private"] = "todo", 0, false
+		} else if obj == "calendar-events" {
+			m["all_day"], m["is_private"] = false, false
+		}
+		if bad := s.applyDoc(obj, m, body, create); bad != nil {
+			invalid(w, bad)
+			return
+		}
+		if verify(r) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		now := ts(s.now())
+		m["updated"] = now
+		status := http.StatusOK
+		if create {
+			m["created"] = now
+			st.add(m)
+			status = http.StatusCreated
+		} else {
+			st.byID[m["id"].(int)] = m
+		}
+		simkit.WriteJSON(w, status, docShape(obj, m))
+	}
+}
+
+func (s *Server) docGet(obj string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		m := s.docStoreOf(obj).byID[id]
+		if !ok || m == nil {
+			notFound(w)
+			return
+		}
+		simkit.WriteJSON(w, http.StatusOK, docShape(obj, m))
+	}
+}
+
+// docList serves lists and searches. Search filters: related [{type,id}] (any of them),
+// and for tasks status [todo|done].
+func (s *Server) docList(obj string, search bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, bad := parsePage(r.URL.Query())
+		var filters map[string]any
+		if search {
+			body, err := readBody(r)
+			if err != nil {
+				badJSON(w)
+				return
+			}
+			filters, _ = body["filters"].(map[string]any)
+		}
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		st := s.docStoreOf(obj)
+		keep := func(i int) bool {
+			m := st.byID[st.ids[i]]
+			if rel, ok := filters["related"].([]any); ok && len(rel) > 0 {
+				hit := false
+				for _, want := range rel {
+					wm, _ := want.(map[string]any)
+					wid, _ := asInt(wm["id"])
+					for _, have := range m["related"].([]any) {
+						hm := have.(map[string]any)
+						if hm["type"] == wm["type"] && hm["id"] == wid {
+							hit = true
+						}
+					}
+				}
+				if !hit {
+					return false
+				}
+			}
+			if sts, ok := filters["status"].([]any); ok && len(sts) > 0 {
+				hit := false
+				for _, v := range sts {
+					hit = hit || v == m["status"]
+				}
+				if !hit {
+					return false
+				}
+			}
+			return true
+		}
+		ids, total, offset := p.paginate(st.ids, keep)
+		data := make([]map[string]any, 0, len(ids))
+		for _, id := range ids {
+			data = append(data, docShape(obj, st.byID[id]))
+		}
+		respondPage(w, p, data, total, offset)
+	}
+}
+
+// smartTags lists (GET) or links (POST [{"value":"tag"}|{"id":n}]) a record's smart tags.
+func (s *Server) smartTags(obj string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		var body []map[string]any
+		if r.Method == http.MethodPost {
+			if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+				badJSON(w)
+				return
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !ok || s.storeOf(obj).byID[id] == nil {
+			notFound(w)
+			return
+		}
+		key := obj + "/" + r.PathValue("id")
+		for _, t := range body {
+			v, isStr := t["value"].(string)
+			if !isStr || strings.TrimSpace(v) == "" {
+				invalid(w, map[string]string{"value": msgString})
+				return
+			}
+			dup := false
+			for _, have := range s.agenda.tags[key] {
+				dup = dup || strings.EqualFold(have, v)
+			}
+			if !dup {
+				s.agenda.tags[key] = append(s.agenda.tags[key], v)
+			}
+		}
+		data := []map[string]any{}
+		for i, v := range s.agenda.tags[key] {
+			data = append(data, map[string]any{"id": i + 1, "value": v})
+		}
+		p := page{limit: 100}
+		respondPage(w, p, data, len(data), 0)
+	}
+}
+
+// SmartTags returns the smart tags of a record ("contacts", "5").
+func (s *Server) SmartTags(obj, id string) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]string(nil), s.agenda.tags[obj+"/"+id]...)
+}
+
+// DumpDocs returns the read shape of every "tasks", "calendar-events" or "comments" object.
+func (s *Server) DumpDocs(obj string) []map[string]any {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	st := s.docStoreOf(obj)
+	out := []map[string]any{}
+	for _, id := range st.ids {
+		out = append(out, docShape(obj, st.byID[id]))
+	}
+	return out
+}
+
+// ---- API V1 ----
+
+// v1Reply writes the V1 envelope (always HTTP 200, as Sellsy does).
+func v1Reply(w http.ResponseWriter, response any, code, message string) {
+	if code != "" {
+		simkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "error", "response": nil,
+			"error": map[string]any{"code": code, "message": message, "more": ""}})
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "error": "", "response": response})
+}
+
+// v1Auth checks OAuth 1.0a PLAINTEXT (signature consumer_secret&user_secret, raw or
+// url-encoded once more) or a V2 bearer token. It returns the oauth_problem, if any.
+func (s *Server) v1Auth(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+		s.mu.RLock()
+		exp, known := s.tokens[tok]
+		s.mu.RUnlock()
+		if known && !s.opt.Now().After(exp) {
+			return ""
+		}
+		return "token_rejected"
+	}
+	rest, ok := strings.CutPrefix(h, "OAuth ")
+	if !ok {
+		return "parameter_absent"
+	}
+	p := map[string]string{}
+	for _, kv := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		v = strings.Trim(v, `"`)
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		p[k] = v
+	}
+	o := s.opt
+	if o.V1ConsumerToken == "" || p["oauth_consumer_key"] != o.V1ConsumerToken {
+		return "consumer_key_refused"
+	}
+	if p["oauth_token"] != o.V1UserToken || p["oauth_signature_method"] != "PLAINTEXT" {
+		return "token_rejected"
+	}
+	enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+	want := enc(o.V1ConsumerSecret) + "&" + enc(o.V1UserSecret)
+	sig := p["oauth_signature"]
+	if u, err := url.PathUnescape(sig); err == nil && u != sig && sig != want {
+		sig = u
+	}
+	if sig != want && sig != o.V1ConsumerSecret+"&"+o.V1UserSecret {
+		return "signature_invalid"
+	}
+	return ""
+}
+
+// v1 answers Infos.getInfos, Client.getList, Prospects.getList, Supplier.getList and
+// Client.getOne; any other method gets E_METHOD_DONT_EXIT.
+func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
+	if !s.quota(w) {
+		return
+	}
+	if problem := s.v1Auth(r); problem != "" {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte("oauth_problem=" + problem))
+		return
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+		v1Reply(w, nil, "E_DO_IN_WRONG_FORMAT", "unreadable form")
+		return
+	}
+	if r.FormValue("io_mode") != "json" {
+		v1Reply(w, nil, "E_IO_MODE_DONT_EXIST", "io_mode must be json")
+		return
+	}
+	doIn := r.FormValue("do_in")
+	if doIn == "" {
+		v1Reply(w, nil, "E_IO_MODE_DO_IN_MISSING", "do_in is missing")
+		return
+	}
+	var req struct {
+		Method string         `json:"method"`
+		Params map[string]any `json:"params"`
+	}
+	if err := json.Unmarshal([]byte(doIn), &req); err != nil {
+		v1Reply(w, nil, "E_DO_IN_WRONG_FORMAT", "do_in is not JSON")
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch req.Method {
+	case "Infos.getInfos":
+		v1Reply(w, map[string]any{"consumerdatas": map[string]any{"id": 1}, "userdatas": map[string]any{"id": Staffs[0].ID},
+			"corporation": map[string]any{"name": "Sellsy simulator"}}, "", "")
+	case "Client.getList", "Prospects.getList", "Supplier.getList":
+		typ := map[string]string{"Client.getList": "client", "Prospects.getList": "prospect", "Supplier.getList": "supplier"}[req.Method]
+		pg, _ := req.Params["pagination"].(map[string]any)
+		per, _ := asInt(pg["nbperpage"])
+		num, _ := asInt(pg["pagenum"])
+		if per <= 0 {
+			per = 10
+		}
+		if num <= 0 {
+			num = 1
+		}
+		var ids []int
+		for _, id := range s.companies.ids {
+			if t, _ := s.companies.byID[id].F["type"].(string); t == typ {
+				ids = append(ids, id)
+			}
+		}
+		sort.Ints(ids)
+		result := map[string]any{}
+		for i := (num - 1) * per; i < len(ids) && i < num*per; i++ {
+			c := s.companies.byID[ids[i]]
+			result[itoa(c.ID)] = map[string]any{"id": itoa(c.ID), "thirdid": itoa(c.ID), "name": c.F["name"], "fullName": c.F["name"], "email": c.F["email"], "tel": c.F["phone_number"]}
+		}
+		pages := (len(ids) + per - 1) / per
+		v1Reply(w, map[string]any{"infos": map[string]any{"nbperpage": per, "nbpages": pages, "pagenum": num, "nbtotal": len(ids)}, "result": result}, "", "")
+	case "Client.getOne":
+		id, ok := asInt(req.Params["clientid"])
+		c := s.companies.byID[id]
+		if !ok || c == nil {
+			v1Reply(w, nil, "E_OBJ_NOT_LOADABLE", "Object third not loadable")
+			return
+		}
+		v1Reply(w, map[string]any{"client": map[string]any{"id": itoa(c.ID), "name": c.F["name"], "email": c.F["email"]}}, "", "")
+	default:
+		v1Reply(w, nil, "E_METHOD_DONT_EXIT", "Method "+req.Method+" does not exist")
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Tasks, calendar events and comments: create, read, update, list and search, validated
+// against the spec; refused bodies name the field.
+func TestAgendaObjects(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.sim.SeedPeople(0, 1)
+	rel := []map[string]any{{"type": "company", "id": 1}, {"type": "contact", "id": firstContactID}}
+	task := e.call("POST", "/v2/tasks", map[string]any{"title": "Call back", "due_date": "2026-03-05T09:00:00+01:00", "label_id": 1,
+		"priority": 1, "assigned_staff_ids": []int{Staffs[0].ID}, "related": rel}, true)
+	require.Equal(t, 201, task.status, string(task.raw))
+	taskID := int(task.body["id"].(float64))
+	ev := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "start": "2026-03-05T09:00:00Z", "end": "2026-03-05T10:00:00Z",
+		"is_private": true, "related": rel[:1]}, true)
+	require.Equal(t, 201, ev.status, string(ev.raw))
+	com := e.call("POST", "/v2/comments", map[string]any{"description": "Met them", "related": []map[string]any{{"type": "task", "id": taskID}}}, true)
+	require.Equal(t, 201, com.status, string(com.raw))
+	reply := e.call("POST", "/v2/comments", map[string]any{"description": "ok", "parent_id": com.body["id"], "related": rel[:1]}, true)
+	require.Equal(t, 201, reply.status, string(reply.raw))
+
+	up := e.call("PUT", "/v2/tasks/"+itoa(taskID), map[string]any{"status": "done"}, true)
+	require.Equal(t, 200, up.status, string(up.raw))
+	assert.Equal(t, "done", up.body["status"])
+	assert.Equal(t, "Call back", up.body["title"])
+
+	for _, obj := range []string{"tasks", "calendar-events", "comments"} {
+		l := e.call("GET", "/v2/"+obj+"?limit=1", nil, true)
+		require.Equal(t, 200, l.status, obj)
+		assert.Len(t, data(l), 1, obj)
+		s := e.call("POST", "/v2/"+obj+"/search", map[string]any{"filters": map[string]any{"related": []map[string]any{{"type": "company", "id": 1}}}}, true)
+		require.Equal(t, 200, s.status, obj)
+		assert.Len(t, data(s), map[string]int{"tasks": 1, "calendar-events": 1, "comments": 1}[obj], obj)
+	}
+
+	cases := []struct {
+		name, path string
+		body       map[string]any
+		field      string
+	}{
+		{"task without due date", "/v2/tasks", map[string]any{"title": "x", "label_id": 1}, "due_date"},
+		{"task unknown label", "/v2/tasks", map[string]any{"title": "x", "label_id": 9, "due_date": "2026-03-05T09:00:00Z"}, "label_id"},
+		{"task unknown related", "/v2/tasks", map[string]any{"title": "x", "label_id": 1, "due_date": "2026-03-05T09:00:00Z", "related": []map[string]any{{"type": "company", "id": 999}}}, "related"},
+		{"event ends before it starts", "/v2/calendar-events", map[string]any{"title": "x", "start": "2026-03-05T10:00:00Z", "end": "2026-03-05T09:00:00Z"}, "end"},
+		{"comment without related", "/v2/comments", map[string]any{"description": "x"}, "related"},
+		{"comment empty", "/v2/comments", map[string]any{"description": "", "related": rel[:1]}, "description"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.call("POST", c.path, c.body, false)
+			require.Equal(t, 400, r.status, string(r.raw))
+			assert.Contains(t, errDetails(r), c.field)
+		})
+	}
+}
+
+func TestSmartTags(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.sim.SeedPeople(0, 1)
+	r := e.call("POST", "/v2/contacts/"+itoa(firstContactID)+"/smart-tags", []map[string]any{{"value": "vip"}, {"value": "VIP"}, {"value": "fr"}}, true)
+	require.Equal(t, 200, r.status, string(r.raw))
+	assert.Equal(t, []string{"vip", "fr"}, e.sim.SmartTags("contacts", itoa(firstContactID)))
+}
+
+// API V1: the OAuth 1.0a PLAINTEXT header (raw or encoded twice), the envelope, errors as
+// HTTP 200 envelopes, and refused credentials as oauth_problem.
+func TestV1(t *testing.T) {
+	e := newEnv(t, Options{V1ConsumerToken: "ck", V1ConsumerSecret: "c&s", V1UserToken: "ut", V1UserSecret: "us"})
+	e.sim.SeedPeople(0, 3)
+	post := func(auth, doIn string) (int, string) {
+		form := url.Values{"request": {"1"}, "io_mode": {"json"}, "do_in": {doIn}}
+		req, _ := http.NewRequest("POST", e.srv.URL+"/0/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = io_copy(&b, resp)
+		return resp.StatusCode, b.String()
+	}
+	good := `OAuth oauth_consumer_key="ck", oauth_token="ut", oauth_signature_method="PLAINTEXT", oauth_signature="c%2526s%26us"`
+	cases := []struct {
+		name, auth, doIn string
+		status           int
+		want             string
+	}{
+		{"infos", good, `{"method":"Infos.getInfos","params":{}}`, 200, `"status":"success"`},
+		{"prospects page", good, `{"method":"Prospects.getList","params":{"pagination":{"nbperpage":2,"pagenum":1}}}`, 200, `"nbtotal":1`},
+		{"bearer", "Bearer " + e.token, `{"method":"Client.getList","params":{}}`, 200, `"result":{}`},
+		{"unknown method", good, `{"method":"Nope.get","params":{}}`, 200, `E_METHOD_DONT_EXIT`},
+		{"not loadable", good, `{"method":"Client.getOne","params":{"clientid":999}}`, 200, `E_OBJ_NOT_LOADABLE`},
+		{"bad signature", strings.Replace(good, "us\"", "xx\"", 1), `{"method":"Infos.getInfos"}`, 401, "oauth_problem=signature_invalid"},
+		{"bad consumer", strings.Replace(good, `"ck"`, `"zz"`, 1), `{"method":"Infos.getInfos"}`, 401, "oauth_problem=consumer_key_refused"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := post(c.auth, c.doIn)
+			assert.Equal(t, c.status, status, body)
+			assert.Contains(t, body, c.want)
+		})
+	}
+}
+
+func io_copy(b *strings.Builder, resp *http.Response) (int64, error) { return io.Copy(b, resp.Body) }
