@@ -160,6 +160,9 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 			} else {
 				e.Kind = connectors.ClassifyStatus(e.Status)
 				e.Message = "token request failed"
+				if e.Kind == connectors.KindRateLimited {
+					e.RetryAfter = time.Second
+				}
 			}
 		case ctx.Err() != nil:
 			return "", ctx.Err()

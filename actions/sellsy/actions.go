@@ -1,0 +1,310 @@
+// Package sellsyactions exposes Sellsy API V2 (and V1) operations as Temporal activities, so
+// that anyone's workflow — in Go or any other Temporal SDK — can call Sellsy by activity name
+// on crmsync's task queue, with the worker's credentials, quotas, retries and error classes.
+//
+// Every activity takes ONE plain JSON input and returns ONE plain JSON output. Names are
+// stable (see Names). Credentials never travel in inputs: the worker builds the Client from
+// its environment.
+//
+// Errors are Temporal application errors whose Type is one of:
+//
+//	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.
+//	RateLimited         the quota is spent; retried after NextRetryDelay.
+//	ConfigurationError  credentials, rights or plan; not retryable.
+//	Retryable           anything else (network, 5xx); retried with backoff.
+package sellsyactions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+)
+
+// Error types of the application errors the activities return.
+const (
+	ErrTypeInvalidRecord = "InvalidRecord"
+	ErrTypeRateLimited   = "RateLimited"
+	ErrTypeConfiguration = "ConfigurationError"
+	ErrTypeRetryable     = "Retryable"
+)
+
+// Actions holds the Sellsy client the activities use.
+type Actions struct{ Client *sellsy.Client }
+
+// activityNames pairs each stable name with its method.
+func (a *Actions) activities() []struct {
+	name string
+	fn   any
+} {
+	return []struct {
+		name string
+		fn   any
+	}{
+		{"Sellsy.CreateCompany", a.CreateCompany},
+		{"Sellsy.UpdateCompany", a.UpdateCompany},
+		{"Sellsy.SearchCompanies", a.SearchCompanies},
+		{"Sellsy.CreateContact", a.CreateContact},
+		{"Sellsy.UpdateContact", a.UpdateContact},
+		{"Sellsy.SearchContacts", a.SearchContacts},
+		{"Sellsy.CreateOpportunity", a.CreateOpportunity},
+		{"Sellsy.UpdateOpportunity", a.UpdateOpportunity},
+		{"Sellsy.SearchOpportunities", a.SearchOpportunities},
+		{"Sellsy.CreateEvent", a.CreateEvent},
+		{"Sellsy.CreateTask", a.CreateTask},
+		{"Sellsy.CreateComment", a.CreateComment},
+		{"Sellsy.Call", a.Call},
+		{"Sellsy.CallV1", a.CallV1},
+	}
+}
+
+// Names returns the stable activity names Register uses, in registration order.
+func Names() []string {
+	var out []string
+	for _, x := range (&Actions{}).activities() {
+		out = append(out, x.name)
+	}
+	return out
+}
+
+// Register registers every activity of a under its stable name.
+func Register(r worker.ActivityRegistry, a *Actions) {
+	for _, x := range a.activities() {
+		r.RegisterActivityWithOptions(x.fn, activity.RegisterOptions{Name: x.name})
+	}
+}
+
+// toTemporal turns a connector failure into the application error Temporal acts on (the
+// classes of activities/errors.go, with a refused record kept apart as InvalidRecord).
+func toTemporal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return err
+	}
+	switch connectors.KindOf(err) {
+	case connectors.KindInvalid:
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRecord, nil)
+	case connectors.KindConfig:
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConfiguration, nil)
+	case connectors.KindRateLimited:
+		return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTypeRateLimited, temporal.ApplicationErrorOptions{
+			NextRetryDelay: connectors.RetryAfterOf(err),
+		})
+	}
+	return temporal.NewApplicationError(err.Error(), ErrTypeRetryable)
+}
+
+func invalid(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidRecord, nil)
+}
+
+// ---- shared types ----
+
+// Related links an event, a task or a comment to a record. Type is company, individual,
+// contact or opportunity (and task, for comments).
+//
+//	{"type": "company", "id": 12}
+type Related struct {
+	Type string `json:"type"`
+	ID   int    `json:"id"`
+}
+
+// RecordOutput is the record Sellsy answered with, in its V2 read shape.
+//
+//	{"id": 12, "record": {"id": 12, "name": "ACME", "type": "client", ...}}
+type RecordOutput struct {
+	ID     int            `json:"id"`
+	Record map[string]any `json:"record"`
+	// SmartTags are the record's smart tags after the call, when the input set some.
+	SmartTags []string `json:"smart_tags,omitempty"`
+}
+
+// SearchInput is a search page request.
+//
+//	{"type": "client", "filters": {"name": "ACME"}, "order": "id", "direction": "desc", "limit": 25, "cursor": ""}
+//
+// Filters are the V2 filters of the object (CompanyFilters, ContactFilters,
+// OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
+// "companies": [1], "pipeline": [1], "step": [11]). Cursor is NextCursor of the previous page.
+type SearchInput struct {
+	// Type restricts company searches to client, prospect or supplier (ignored elsewhere).
+	Type      string         `json:"type,omitempty"`
+	Filters   map[string]any `json:"filters,omitempty"`
+	Order     string         `json:"order,omitempty"`     // id, name, created_at, updated_at, … (per object)
+	Direction string         `json:"direction,omitempty"` // asc (default) | desc
+	Limit     int            `json:"limit,omitempty"`     // 1..100, default 25
+	Cursor    string         `json:"cursor,omitempty"`
+}
+
+// SearchOutput is one page of records.
+//
+//	{"records": [{"id": 12, "name": "ACME"}], "total": 40, "next_cursor": "WyIxMiJd"}
+type SearchOutput struct {
+	Records    []map[string]any `json:"records"`
+	Total      int              `json:"total"`
+	NextCursor string           `json:"next_cursor,omitempty"` // empty on the last page
+}
+
+// ---- plumbing ----
+
+func (a *Actions) client() (*sellsy.Client, error) {
+	if a == nil || a.Client == nil {
+		return nil, temporal.NewNonRetryableApplicationError("sellsy: no client configured on this worker", ErrTypeConfiguration, nil)
+	}
+	return a.Client, nil
+}
+
+// json calls path with body and decodes the answer into out.
+func (a *Actions) json(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	var raw []byte
+	if body != nil {
+		if raw, err = json.Marshal(body); err != nil {
+			return invalid("input is not JSON-serialisable")
+		}
+	}
+	_, resp, err := c.Call(ctx, method, path, query, raw)
+	if err != nil {
+		return toTemporal(err)
+	}
+	if out != nil && len(resp) > 0 {
+		if err := json.Unmarshal(resp, out); err != nil {
+			return temporal.NewApplicationError("sellsy: undecodable answer", ErrTypeRetryable)
+		}
+	}
+	return nil
+}
+
+func (a *Actions) write(ctx context.Context, method, path string, body map[string]any, tagsObj string, tags []string) (RecordOutput, error) {
+	var rec map[string]any
+	if err := a.json(ctx, method, path, nil, body, &rec); err != nil {
+		return RecordOutput{}, err
+	}
+	out := RecordOutput{Record: rec}
+	if f, ok := rec["id"].(float64); ok {
+		out.ID = int(f)
+	}
+	if len(tags) > 0 && tagsObj != "" {
+		req := make([]map[string]string, 0, len(tags))
+		for _, t := range tags {
+			req = append(req, map[string]string{"value": t})
+		}
+		var resp struct {
+			Data []struct {
+				Value string `json:"value"`
+			} `json:"data"`
+		}
+		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/%s/%d/smart-tags", tagsObj, out.ID), nil, req, &resp); err != nil {
+			return out, err
+		}
+		for _, d := range resp.Data {
+			out.SmartTags = append(out.SmartTags, d.Value)
+		}
+	}
+	return out, nil
+}
+
+func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra map[string]any) (SearchOutput, error) {
+	q := url.Values{}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 25
+	}
+	if limit < 0 || limit > 100 {
+		return SearchOutput{}, invalid("limit must be between 1 and 100")
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	if in.Order != "" {
+		q.Set("order", in.Order)
+	}
+	switch in.Direction {
+	case "", "asc", "desc":
+		if in.Direction != "" {
+			q.Set("direction", in.Direction)
+		}
+	default:
+		return SearchOutput{}, invalid("direction must be asc or desc")
+	}
+	if in.Cursor != "" {
+		q.Set("offset", in.Cursor)
+	}
+	filters := map[string]any{}
+	for k, v := range in.Filters {
+		filters[k] = v
+	}
+	for k, v := range extra {
+		filters[k] = v
+	}
+	var resp struct {
+		Data       []map[string]any `json:"data"`
+		Pagination struct {
+			Count  int `json:"count"`
+			Total  int `json:"total"`
+			Offset any `json:"offset"`
+		} `json:"pagination"`
+	}
+	if err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, map[string]any{"filters": filters}, &resp); err != nil {
+		return SearchOutput{}, err
+	}
+	out := SearchOutput{Records: resp.Data, Total: resp.Pagination.Total}
+	if out.Records == nil {
+		out.Records = []map[string]any{}
+	}
+	if cur, ok := resp.Pagination.Offset.(string); ok && len(resp.Data) == limit && cur != in.Cursor {
+		out.NextCursor = cur
+	}
+	return out, nil
+}
+
+// set adds k=v to m unless v is the zero value.
+func set(m map[string]any, k string, v any) {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return
+		}
+	case int:
+		if x == 0 {
+			return
+		}
+	case *int:
+		if x == nil {
+			return
+		}
+		v = *x
+	case *bool:
+		if x == nil {
+			return
+		}
+		v = *x
+	case []int:
+		if x == nil {
+			return
+		}
+	case []Related:
+		if x == nil {
+			return
+		}
+	case map[string]any:
+		if len(x) == 0 {
+			return
+		}
+	}
+	m[k] = v
+}

@@ -1,0 +1,289 @@
+package sellsyactions
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/connectors/sellsy/sim"
+	"github.com/crmsync/crmsync/connectors/simkit"
+)
+
+const firstContact = 1_000_001
+
+type harness struct {
+	t   *testing.T
+	sim *sim.Server
+	env *testsuite.TestActivityEnvironment
+}
+
+func newHarness(t *testing.T, secret string) *harness {
+	t.Helper()
+	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1,
+		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", V1URL: srv.URL + "/0/",
+		ClientID: "cid", ClientSecret: secret, RequestsPerSecond: 1000,
+		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
+	require.NoError(t, err)
+	s.SeedPeople(0, 1) // company 1 (prospect), contact 1000001
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	Register(env, &Actions{Client: c})
+	return &harness{t: t, sim: s, env: env}
+}
+
+// run executes an activity by its registered name and decodes its output into out.
+func (h *harness) run(name string, in, out any) error {
+	v, err := h.env.ExecuteActivity(name, in)
+	if err != nil {
+		return err
+	}
+	return v.Get(out)
+}
+
+func appErr(t *testing.T, err error) *temporal.ApplicationError {
+	t.Helper()
+	require.Error(t, err)
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(err, &ae), "not an application error: %v", err)
+	return ae
+}
+
+func TestNames(t *testing.T) {
+	assert.Equal(t, []string{
+		"Sellsy.CreateCompany", "Sellsy.UpdateCompany", "Sellsy.SearchCompanies",
+		"Sellsy.CreateContact", "Sellsy.UpdateContact", "Sellsy.SearchContacts",
+		"Sellsy.CreateOpportunity", "Sellsy.UpdateOpportunity", "Sellsy.SearchOpportunities",
+		"Sellsy.CreateEvent", "Sellsy.CreateTask", "Sellsy.CreateComment", "Sellsy.Call", "Sellsy.CallV1",
+	}, Names())
+}
+
+// Every write activity: the happy path (checked in the simulator's data), and an input
+// Sellsy refuses → InvalidRecord, not retryable.
+func TestWriteActivities(t *testing.T) {
+	yes := true
+	prob := 60
+	tests := []struct {
+		name    string
+		good    any
+		check   func(t *testing.T, h *harness, out RecordOutput)
+		bad     any
+		badWord string
+	}{
+		{"Sellsy.CreateCompany", CompanyInput{Type: "client", Name: "ACME", Email: "hi@acme.example", SIRET: "73282932000074", SmartTags: []string{"vip"}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "client", out.Record["type"])
+				assert.Equal(t, []string{"vip"}, out.SmartTags)
+			}, CompanyInput{Type: "client", Email: "not-an-email", Name: "X"}, "email"},
+		{"Sellsy.UpdateCompany", CompanyInput{ID: 1, Website: "https://acme.example", Note: "moved", SmartTags: []string{"t"}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "https://acme.example", out.Record["website"])
+				assert.Equal(t, []string{"t"}, h.sim.SmartTags("companies", "1"))
+				assert.Equal(t, "moved", out.Record["note"])
+			}, CompanyInput{ID: 424242, Name: "X"}, "not found"},
+		{"Sellsy.CreateContact", ContactInput{Civility: "mrs", FirstName: "Ada", LastName: "Lovelace", Position: "CTO", Email: "ada@acme.example",
+			MobileNumber: "+33 6 12 34 56 78", BirthDate: "1815-12-10", Twitter: "@ada", SyncMailchimp: &yes, Note: "fair",
+			MarketingSubscriptions: []string{"email", "sms"}, Unsubscribe: []string{"sms"}, SmartTags: []string{"a", "b"}, CompanyIDs: []int{1}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "mrs", out.Record["civility"])
+				assert.Equal(t, "1815-12-10", out.Record["birth_date"])
+				assert.Equal(t, []any{"email"}, out.Record["marketing_campaigns_subscriptions"])
+				assert.Equal(t, []string{"a", "b"}, out.SmartTags)
+				var linked bool
+				for _, c := range h.sim.Dump("contacts") {
+					id, _ := json.Marshal(c["id"])
+					if string(id) == fmt.Sprint(out.ID) {
+						ids, _ := json.Marshal(c["_sim"].(map[string]any)["company_ids"])
+						linked = string(ids) == "[1]"
+					}
+				}
+				assert.True(t, linked, "contact linked to company 1")
+			}, ContactInput{LastName: "X", Civility: "dr"}, "civility"},
+		{"Sellsy.UpdateContact", ContactInput{ID: firstContact, Position: "CEO", Unsubscribe: []string{"sms", "phone"}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "CEO", out.Record["position"])
+				assert.Equal(t, []any{"email", "postal_mail"}, out.Record["marketing_campaigns_subscriptions"])
+			}, ContactInput{ID: firstContact, Email: "nope"}, "email"},
+		{"Sellsy.CreateOpportunity", OpportunityInput{Name: "Renewal", SourceID: 1, PipelineID: 1, StepID: 11, Amount: "1200.50", Probability: &prob,
+			DueDate: "2026-06-30", AssignedStaffIDs: []int{sim.Staffs[0].ID}, ContactIDs: []int{firstContact}, Related: []Related{{"company", 1}}, Note: "n", SmartTags: []string{"x"}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "Renewal", out.Record["name"])
+				assert.EqualValues(t, 60, out.Record["probability"])
+			}, OpportunityInput{Name: "X", PipelineID: 1, StepID: 99, Related: []Related{{"company", 1}}}, "step"},
+		{"Sellsy.CreateEvent", EventInput{Title: "Demo", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z", StaffIDs: []int{1}, Related: []Related{{"company", 1}, {"contact", firstContact}}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				require.Len(t, h.sim.DumpDocs("calendar-events"), 1)
+				assert.Len(t, out.Record["related"], 2)
+			}, EventInput{Title: "Demo", Start: "2026-03-05T10:00:00Z", End: "2026-03-05T09:00:00Z"}, "end"},
+		{"Sellsy.CreateTask", TaskInput{Title: "Call", DueDate: "2026-03-05T09:00:00Z", LabelID: 1, Priority: 1, Related: []Related{{"company", 1}}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "todo", out.Record["status"])
+			}, TaskInput{Title: "Call", DueDate: "tomorrow", LabelID: 1}, "due_date"},
+		{"Sellsy.CreateComment", CommentInput{Description: "Won", Related: []Related{{"company", 1}}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "Won", out.Record["description"])
+			}, CommentInput{Description: "Won"}, "related"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			var out RecordOutput
+			require.NoError(t, h.run(tc.name, tc.good, &out))
+			assert.NotZero(t, out.ID)
+			tc.check(t, h, out)
+
+			ae := appErr(t, h.run(tc.name, tc.bad, &out))
+			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+			assert.True(t, ae.NonRetryable())
+			assert.Contains(t, ae.Error(), tc.badWord)
+		})
+	}
+}
+
+func TestSearchActivities(t *testing.T) {
+	h := newHarness(t, "secret")
+	for _, n := range []string{"A", "B", "C"} {
+		require.NoError(t, h.run("Sellsy.CreateCompany", CompanyInput{Type: "client", Name: n}, &RecordOutput{}))
+	}
+	require.NoError(t, h.run("Sellsy.CreateCompany", CompanyInput{Type: "supplier", Name: "S"}, &RecordOutput{}))
+
+	var names []any
+	in := SearchInput{Type: "client", Limit: 2, Direction: "desc"}
+	for page := 0; page < 3; page++ {
+		var out SearchOutput
+		require.NoError(t, h.run("Sellsy.SearchCompanies", in, &out))
+		assert.Equal(t, 3, out.Total)
+		for _, r := range out.Records {
+			names = append(names, r["name"])
+		}
+		if out.NextCursor == "" {
+			break
+		}
+		in.Cursor = out.NextCursor
+	}
+	assert.Equal(t, []any{"C", "B", "A"}, names)
+
+	var out SearchOutput
+	require.NoError(t, h.run("Sellsy.SearchContacts", SearchInput{Filters: map[string]any{"companies": []int{1}}}, &out))
+	assert.Len(t, out.Records, 1)
+	require.NoError(t, h.run("Sellsy.SearchOpportunities", SearchInput{}, &out))
+	assert.Empty(t, out.Records)
+
+	ae := appErr(t, h.run("Sellsy.SearchCompanies", SearchInput{Type: "partner"}, &out))
+	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+}
+
+// A spent quota is RateLimited with the delay Sellsy's headers imply; refused credentials
+// are ConfigurationError, not retried.
+func TestErrorClasses(t *testing.T) {
+	inputs := map[string]any{
+		"Sellsy.CreateCompany": CompanyInput{Type: "client", Name: "A"}, "Sellsy.UpdateCompany": CompanyInput{ID: 1, Name: "A"},
+		"Sellsy.SearchCompanies": SearchInput{}, "Sellsy.CreateContact": ContactInput{LastName: "L"},
+		"Sellsy.UpdateContact": ContactInput{ID: firstContact, Note: "n"}, "Sellsy.SearchContacts": SearchInput{},
+		"Sellsy.CreateOpportunity": OpportunityInput{Name: "O", PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}}},
+		"Sellsy.UpdateOpportunity": OpportunityInput{ID: 1, Name: "O"}, "Sellsy.SearchOpportunities": SearchInput{},
+		"Sellsy.CreateEvent":   EventInput{Title: "E", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z"},
+		"Sellsy.CreateTask":    TaskInput{Title: "T", DueDate: "2026-03-05T09:00:00Z", LabelID: 1},
+		"Sellsy.CreateComment": CommentInput{Description: "C", Related: []Related{{"company", 1}}},
+		"Sellsy.Call":          CallInput{Method: "GET", Path: "/staffs"}, "Sellsy.CallV1": CallV1Input{Method: "Infos.getInfos"},
+	}
+	require.Len(t, inputs, len(Names()))
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			require.NoError(t, h.run("Sellsy.Call", CallInput{Method: "GET", Path: "/staffs"}, &CallOutput{})) // token fetched
+			h.sim.Kit().SetFaults(simkit.Faults{RateLimitRate: 1})
+			var out json.RawMessage
+			ae := appErr(t, h.run(name, inputs[name], &out))
+			assert.Equal(t, ErrTypeRateLimited, ae.Type())
+			assert.False(t, ae.NonRetryable())
+			assert.Contains(t, ae.Error(), "retry after 1s") // the delay toTemporal puts in NextRetryDelay
+
+			if name == "Sellsy.CallV1" {
+				return // V1 signs with its own tokens, not the V2 secret
+			}
+			h = newHarness(t, "wrong")
+			ae = appErr(t, h.run(name, inputs[name], &out))
+			assert.Equal(t, ErrTypeConfiguration, ae.Type())
+			assert.True(t, ae.NonRetryable())
+		})
+	}
+}
+
+func TestCall(t *testing.T) {
+	h := newHarness(t, "secret")
+	tests := []struct {
+		name   string
+		in     CallInput
+		status int
+		want   string
+		errTyp string
+	}{
+		{"get", CallInput{Method: "GET", Path: "/companies/1"}, 200, `"id":1`, ""},
+		{"query", CallInput{Method: "GET", Path: "/staffs", Query: url.Values{"limit": {"1"}}}, 200, `"count":1`, ""},
+		{"post json", CallInput{Method: "POST", Path: "/companies/search", Body: json.RawMessage(`{"filters":{"type":"prospect"}}`)}, 200, `"total":1`, ""},
+		{"not found", CallInput{Method: "GET", Path: "/companies/424242"}, 0, "", ErrTypeInvalidRecord},
+		{"bad method", CallInput{Method: "TRACE", Path: "/staffs"}, 0, "", ErrTypeInvalidRecord},
+		{"absolute url", CallInput{Method: "GET", Path: "https://evil.example/x"}, 0, "", ErrTypeInvalidRecord},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out CallOutput
+			err := h.run("Sellsy.Call", tc.in, &out)
+			if tc.errTyp != "" {
+				assert.Equal(t, tc.errTyp, appErr(t, err).Type())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.status, out.Status)
+			assert.Contains(t, string(out.Body), tc.want)
+		})
+	}
+}
+
+func TestCallV1(t *testing.T) {
+	h := newHarness(t, "secret")
+	var out CallV1Output
+	require.NoError(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Prospects.getList", Params: map[string]any{"pagination": map[string]any{"nbperpage": 10, "pagenum": 1}}}, &out))
+	assert.Contains(t, string(out.Response), `"nbtotal":1`)
+	require.NoError(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Infos.getInfos"}, &out))
+	assert.Contains(t, string(out.Response), "corporation")
+
+	ae := appErr(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Client.getOne", Params: map[string]any{"clientid": 999}}, &out))
+	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+	assert.Contains(t, ae.Error(), "E_OBJ_NOT_LOADABLE")
+}
+
+func TestToTemporal(t *testing.T) {
+	tests := []struct {
+		err          error
+		typ          string
+		nonRetryable bool
+		delay        time.Duration
+	}{
+		{&connectors.Error{Kind: connectors.KindInvalid}, ErrTypeInvalidRecord, true, 0},
+		{&connectors.Error{Kind: connectors.KindConfig}, ErrTypeConfiguration, true, 0},
+		{&connectors.Error{Kind: connectors.KindRateLimited, RetryAfter: 3 * time.Second}, ErrTypeRateLimited, false, 3 * time.Second},
+		{&connectors.Error{Kind: connectors.KindRetryable}, ErrTypeRetryable, false, 0},
+		{errors.New("boom"), ErrTypeRetryable, false, 0},
+	}
+	for _, tc := range tests {
+		ae := appErr(t, toTemporal(tc.err))
+		assert.Equal(t, tc.typ, ae.Type())
+		assert.Equal(t, tc.nonRetryable, ae.NonRetryable())
+		assert.Equal(t, tc.delay, ae.NextRetryDelay())
+	}
+}

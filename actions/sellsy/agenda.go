@@ -1,0 +1,164 @@
+package sellsyactions
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// EventInput creates a calendar event. Title, Start and End (RFC 3339) are required.
+//
+//	{"title": "Demo", "description": "product demo", "start": "2026-03-05T09:00:00+01:00",
+//	 "end": "2026-03-05T10:00:00+01:00", "all_day": false, "is_private": false, "label_id": 1,
+//	 "location": "Paris", "staff_ids": [1], "related": [{"type": "company", "id": 12}, {"type": "contact", "id": 1000001}]}
+type EventInput struct {
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	Start       string    `json:"start"`
+	End         string    `json:"end"`
+	AllDay      bool      `json:"all_day,omitempty"`
+	IsPrivate   bool      `json:"is_private,omitempty"`
+	LabelID     int       `json:"label_id,omitempty"`
+	Location    string    `json:"location,omitempty"`
+	OwnerID     int       `json:"owner_id,omitempty"`
+	StaffIDs    []int     `json:"staff_ids,omitempty"`
+	Related     []Related `json:"related,omitempty"`
+}
+
+// CreateEvent creates a calendar event (activity Sellsy.CreateEvent).
+func (a *Actions) CreateEvent(ctx context.Context, in EventInput) (RecordOutput, error) {
+	b := map[string]any{"title": in.Title, "start": in.Start, "end": in.End}
+	set(b, "description", in.Description)
+	if in.AllDay {
+		b["all_day"] = true
+	}
+	if in.IsPrivate {
+		b["is_private"] = true
+	}
+	set(b, "label_id", in.LabelID)
+	set(b, "location", in.Location)
+	set(b, "owner_id", in.OwnerID)
+	set(b, "staff_ids", in.StaffIDs)
+	set(b, "related", in.Related)
+	return a.write(ctx, http.MethodPost, "/calendar-events", b, "", nil)
+}
+
+// TaskInput creates a task. Title, DueDate (RFC 3339) and LabelID are required.
+//
+//	{"title": "Call back", "description": "about the renewal", "due_date": "2026-03-05T09:00:00+01:00",
+//	 "label_id": 1, "priority": 1, "is_private": false, "owner_id": 1, "assigned_staff_ids": [1],
+//	 "related": [{"type": "opportunity", "id": 3}]}
+type TaskInput struct {
+	Title            string    `json:"title"`
+	Description      string    `json:"description,omitempty"`
+	DueDate          string    `json:"due_date"`
+	LabelID          int       `json:"label_id"`
+	Priority         int       `json:"priority,omitempty"` // 0 | 1
+	IsPrivate        bool      `json:"is_private,omitempty"`
+	OwnerID          int       `json:"owner_id,omitempty"`
+	AssignedStaffIDs []int     `json:"assigned_staff_ids,omitempty"`
+	Related          []Related `json:"related,omitempty"`
+}
+
+// CreateTask creates a task (activity Sellsy.CreateTask).
+func (a *Actions) CreateTask(ctx context.Context, in TaskInput) (RecordOutput, error) {
+	b := map[string]any{"title": in.Title, "due_date": in.DueDate, "label_id": in.LabelID}
+	set(b, "description", in.Description)
+	set(b, "priority", in.Priority)
+	if in.IsPrivate {
+		b["is_private"] = true
+	}
+	set(b, "owner_id", in.OwnerID)
+	set(b, "assigned_staff_ids", in.AssignedStaffIDs)
+	set(b, "related", in.Related)
+	return a.write(ctx, http.MethodPost, "/tasks", b, "", nil)
+}
+
+// CommentInput creates a comment on records (company, individual, contact, opportunity or
+// task); ParentID makes it a reply.
+//
+//	{"description": "Won — thanks to the demo", "related": [{"type": "company", "id": 12}], "parent_id": 0}
+type CommentInput struct {
+	Description string    `json:"description"`
+	Related     []Related `json:"related"`
+	ParentID    int       `json:"parent_id,omitempty"`
+}
+
+// CreateComment creates a comment (activity Sellsy.CreateComment).
+func (a *Actions) CreateComment(ctx context.Context, in CommentInput) (RecordOutput, error) {
+	b := map[string]any{"description": in.Description, "related": in.Related}
+	if in.Related == nil {
+		b["related"] = []Related{}
+	}
+	set(b, "parent_id", in.ParentID)
+	return a.write(ctx, http.MethodPost, "/comments", b, "", nil)
+}
+
+// ---- any call ----
+
+// CallInput is an arbitrary API V2 request; Path is relative to the API URL.
+//
+//	{"method": "GET", "path": "/staffs", "query": {"limit": ["10"]}}
+//	{"method": "POST", "path": "/companies/search", "body": {"filters": {"type": "client"}}}
+type CallInput struct {
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Query  url.Values      `json:"query,omitempty"`
+	Body   json.RawMessage `json:"body,omitempty"`
+}
+
+// CallOutput is the answer: its HTTP status and its JSON body (null when empty).
+//
+//	{"status": 200, "body": {"data": [...], "pagination": {...}}}
+type CallOutput struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+// Call performs an arbitrary authorised API V2 call (activity Sellsy.Call). A non-2xx answer
+// is an error of the classes above.
+func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
+	c, err := a.client()
+	if err != nil {
+		return CallOutput{}, err
+	}
+	status, body, err := c.Call(ctx, in.Method, in.Path, in.Query, in.Body)
+	if err != nil {
+		return CallOutput{}, toTemporal(err)
+	}
+	out := CallOutput{Status: status, Body: json.RawMessage("null")}
+	if len(strings.TrimSpace(string(body))) > 0 && json.Valid(body) {
+		out.Body = body
+	}
+	return out, nil
+}
+
+// CallV1Input is an API V1 (RPC) call.
+//
+//	{"method": "Client.getList", "params": {"pagination": {"nbperpage": 10, "pagenum": 1}}}
+type CallV1Input struct {
+	Method string         `json:"method"`
+	Params map[string]any `json:"params,omitempty"`
+}
+
+// CallV1Output is the envelope's "response".
+//
+//	{"response": {"infos": {"nbpages": 1, "pagenum": 1}, "result": {"12": {...}}}}
+type CallV1Output struct {
+	Response json.RawMessage `json:"response"`
+}
+
+// CallV1 performs an API V1 call with the worker's V1 credentials (activity Sellsy.CallV1).
+func (a *Actions) CallV1(ctx context.Context, in CallV1Input) (CallV1Output, error) {
+	c, err := a.client()
+	if err != nil {
+		return CallV1Output{}, err
+	}
+	resp, err := c.CallV1(ctx, in.Method, in.Params)
+	if err != nil {
+		return CallV1Output{}, toTemporal(err)
+	}
+	return CallV1Output{Response: resp}, nil
+}

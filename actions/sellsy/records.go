@@ -1,0 +1,313 @@
+package sellsyactions
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// ---- companies (clients, prospects, suppliers) ----
+
+// CompanyInput creates or updates a company. Type is client, prospect or supplier (required
+// on create; not changeable on update). On update only the fields set are sent; ID is required.
+//
+//	{"type": "client", "name": "ACME", "email": "hello@acme.example", "phone_number": "+33 1 23 45 67 89",
+//	 "website": "https://acme.example", "siret": "12345678900012", "note": "VIP", "smart_tags": ["vip"]}
+type CompanyInput struct {
+	ID            int      `json:"id,omitempty"`
+	Type          string   `json:"type,omitempty"`
+	Name          string   `json:"name,omitempty"`
+	Email         string   `json:"email,omitempty"`
+	Website       string   `json:"website,omitempty"`
+	PhoneNumber   string   `json:"phone_number,omitempty"`
+	MobileNumber  string   `json:"mobile_number,omitempty"`
+	FaxNumber     string   `json:"fax_number,omitempty"`
+	Reference     string   `json:"reference,omitempty"`
+	Capital       string   `json:"capital,omitempty"`
+	AuxiliaryCode string   `json:"auxiliary_code,omitempty"`
+	Note          string   `json:"note,omitempty"`
+	SIRET         string   `json:"siret,omitempty"`
+	SIREN         string   `json:"siren,omitempty"`
+	VAT           string   `json:"vat,omitempty"`
+	APENAFCode    string   `json:"ape_naf_code,omitempty"`
+	CompanyType   string   `json:"company_type,omitempty"` // legal form (SARL, SAS, …)
+	RCS           string   `json:"rcs_immatriculation,omitempty"`
+	OwnerID       int      `json:"owner_id,omitempty"`
+	SmartTags     []string `json:"smart_tags,omitempty"`
+	IsArchived    *bool    `json:"is_archived,omitempty"`
+}
+
+func companyBody(in CompanyInput) map[string]any {
+	b := map[string]any{}
+	set(b, "type", in.Type)
+	set(b, "name", in.Name)
+	set(b, "email", in.Email)
+	set(b, "website", in.Website)
+	set(b, "phone_number", in.PhoneNumber)
+	set(b, "mobile_number", in.MobileNumber)
+	set(b, "fax_number", in.FaxNumber)
+	set(b, "reference", in.Reference)
+	set(b, "capital", in.Capital)
+	set(b, "auxiliary_code", in.AuxiliaryCode)
+	set(b, "note", in.Note)
+	set(b, "owner_id", in.OwnerID)
+	set(b, "is_archived", in.IsArchived)
+	legal := map[string]any{}
+	set(legal, "siret", in.SIRET)
+	set(legal, "siren", in.SIREN)
+	set(legal, "vat", in.VAT)
+	set(legal, "ape_naf_code", in.APENAFCode)
+	set(legal, "company_type", in.CompanyType)
+	set(legal, "rcs_immatriculation", in.RCS)
+	set(b, "legal_france", legal)
+	return b
+}
+
+func checkType(t string, required bool) error {
+	switch t {
+	case "client", "prospect", "supplier":
+		return nil
+	case "":
+		if !required {
+			return nil
+		}
+	}
+	return invalid(fmt.Sprintf("type %q must be client, prospect or supplier", t))
+}
+
+// CreateCompany creates a client, prospect or supplier (activity Sellsy.CreateCompany).
+func (a *Actions) CreateCompany(ctx context.Context, in CompanyInput) (RecordOutput, error) {
+	if err := checkType(in.Type, true); err != nil {
+		return RecordOutput{}, err
+	}
+	return a.write(ctx, http.MethodPost, "/companies", companyBody(in), "companies", in.SmartTags)
+}
+
+// UpdateCompany updates a company by ID (activity Sellsy.UpdateCompany). Type is not sent:
+// Sellsy V2 refuses to change a company's type through PUT /companies/{id}.
+func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOutput, error) {
+	if in.ID <= 0 {
+		return RecordOutput{}, invalid("id is required")
+	}
+	if err := checkType(in.Type, false); err != nil {
+		return RecordOutput{}, err
+	}
+	in.Type = ""
+	return a.write(ctx, http.MethodPut, fmt.Sprintf("/companies/%d", in.ID), companyBody(in), "companies", in.SmartTags)
+}
+
+// SearchCompanies returns one page of companies; Type restricts to client, prospect or
+// supplier (activity Sellsy.SearchCompanies).
+func (a *Actions) SearchCompanies(ctx context.Context, in SearchInput) (SearchOutput, error) {
+	if err := checkType(in.Type, false); err != nil {
+		return SearchOutput{}, err
+	}
+	extra := map[string]any{}
+	if in.Type != "" {
+		extra["type"] = in.Type
+	}
+	return a.search(ctx, "companies", in, extra)
+}
+
+// ---- contacts ----
+
+// ContactInput creates or updates a contact. LastName is required on create; on update only
+// the fields set are sent and ID is required.
+//
+// MarketingSubscriptions is the full list of channels the contact is subscribed to (email,
+// sms, phone, postal_mail, custom); Unsubscribe removes channels from the current list (the
+// seed's "Unsubscribe … Campaigns" switches). CompanyIDs links the contact to companies.
+//
+//	{"civility": "mrs", "first_name": "Ada", "last_name": "Lovelace", "position": "CTO",
+//	 "email": "ada@acme.example", "phone_number": "+33 1 23 45 67 89", "mobile_number": "+33 6 12 34 56 78",
+//	 "birth_date": "1815-12-10", "twitter": "@ada", "linkedin": "https://linkedin.com/in/ada",
+//	 "sync_mailchimp": true, "note": "met at the fair", "smart_tags": ["vip"],
+//	 "marketing_campaigns_subscriptions": ["email", "sms"], "unsubscribe": ["sms"], "company_ids": [12]}
+type ContactInput struct {
+	ID             int    `json:"id,omitempty"`
+	Civility       string `json:"civility,omitempty"` // mr | mrs | ms
+	FirstName      string `json:"first_name,omitempty"`
+	LastName       string `json:"last_name,omitempty"`
+	Position       string `json:"position,omitempty"`
+	Email          string `json:"email,omitempty"`
+	PhoneNumber    string `json:"phone_number,omitempty"`
+	MobileNumber   string `json:"mobile_number,omitempty"`
+	FaxNumber      string `json:"fax_number,omitempty"`
+	Website        string `json:"website,omitempty"`
+	BirthDate      string `json:"birth_date,omitempty"` // YYYY-MM-DD
+	Twitter        string `json:"twitter,omitempty"`
+	Facebook       string `json:"facebook,omitempty"`
+	LinkedIn       string `json:"linkedin,omitempty"`
+	Viadeo         string `json:"viadeo,omitempty"` // the seed's "Video URL"
+	Note           string `json:"note,omitempty"`
+	OwnerID        int    `json:"owner_id,omitempty"`
+	SyncMailchimp  *bool  `json:"sync_mailchimp,omitempty"`
+	SyncMailjet    *bool  `json:"sync_mailjet,omitempty"`
+	SyncSimplemail *bool  `json:"sync_simplemail,omitempty"`
+	// nil leaves the subscriptions as they are (a new contact has none).
+	MarketingSubscriptions []string `json:"marketing_campaigns_subscriptions,omitempty"`
+	Unsubscribe            []string `json:"unsubscribe,omitempty"`
+	SmartTags              []string `json:"smart_tags,omitempty"`
+	CompanyIDs             []int    `json:"company_ids,omitempty"`
+}
+
+// Channels are the marketing channels of a contact.
+var Channels = []string{"email", "sms", "phone", "postal_mail", "custom"}
+
+func (a *Actions) contactBody(ctx context.Context, in ContactInput) (map[string]any, error) {
+	b := map[string]any{}
+	set(b, "civility", in.Civility)
+	set(b, "first_name", in.FirstName)
+	set(b, "last_name", in.LastName)
+	set(b, "position", in.Position)
+	set(b, "email", in.Email)
+	set(b, "phone_number", in.PhoneNumber)
+	set(b, "mobile_number", in.MobileNumber)
+	set(b, "fax_number", in.FaxNumber)
+	set(b, "website", in.Website)
+	set(b, "birth_date", in.BirthDate)
+	set(b, "note", in.Note)
+	set(b, "owner_id", in.OwnerID)
+	social := map[string]any{}
+	set(social, "twitter", in.Twitter)
+	set(social, "facebook", in.Facebook)
+	set(social, "linkedin", in.LinkedIn)
+	set(social, "viadeo", in.Viadeo)
+	set(b, "social", social)
+	sync := map[string]any{}
+	set(sync, "mailchimp", in.SyncMailchimp)
+	set(sync, "mailjet", in.SyncMailjet)
+	set(sync, "simplemail", in.SyncSimplemail)
+	set(b, "sync", sync)
+	for _, ch := range append(slices.Clone(in.MarketingSubscriptions), in.Unsubscribe...) {
+		if !slices.Contains(Channels, ch) {
+			return nil, invalid(fmt.Sprintf("marketing channel %q must be one of %v", ch, Channels))
+		}
+	}
+	subs := in.MarketingSubscriptions
+	if len(in.Unsubscribe) > 0 && subs == nil && in.ID > 0 {
+		var cur struct {
+			Subs []string `json:"marketing_campaigns_subscriptions"`
+		}
+		if err := a.json(ctx, http.MethodGet, fmt.Sprintf("/contacts/%d", in.ID), nil, nil, &cur); err != nil {
+			return nil, err
+		}
+		subs = cur.Subs
+	}
+	if subs != nil || len(in.Unsubscribe) > 0 {
+		out := []string{}
+		for _, ch := range subs {
+			if !slices.Contains(in.Unsubscribe, ch) && !slices.Contains(out, ch) {
+				out = append(out, ch)
+			}
+		}
+		b["marketing_campaigns_subscriptions"] = out
+	}
+	return b, nil
+}
+
+func (a *Actions) writeContact(ctx context.Context, method, path string, in ContactInput) (RecordOutput, error) {
+	body, err := a.contactBody(ctx, in)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	out, err := a.write(ctx, method, path, body, "contacts", in.SmartTags)
+	if err != nil {
+		return out, err
+	}
+	for _, co := range in.CompanyIDs {
+		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/companies/%d/contacts/%d", co, out.ID), nil, map[string]any{}, nil); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// CreateContact creates a contact (activity Sellsy.CreateContact).
+func (a *Actions) CreateContact(ctx context.Context, in ContactInput) (RecordOutput, error) {
+	if in.LastName == "" {
+		return RecordOutput{}, invalid("last_name is required")
+	}
+	in.ID = 0
+	return a.writeContact(ctx, http.MethodPost, "/contacts", in)
+}
+
+// UpdateContact updates a contact by ID (activity Sellsy.UpdateContact).
+func (a *Actions) UpdateContact(ctx context.Context, in ContactInput) (RecordOutput, error) {
+	if in.ID <= 0 {
+		return RecordOutput{}, invalid("id is required")
+	}
+	return a.writeContact(ctx, http.MethodPut, fmt.Sprintf("/contacts/%d", in.ID), in)
+}
+
+// SearchContacts returns one page of contacts (activity Sellsy.SearchContacts).
+func (a *Actions) SearchContacts(ctx context.Context, in SearchInput) (SearchOutput, error) {
+	return a.search(ctx, "contacts", in, nil)
+}
+
+// ---- opportunities ----
+
+// OpportunityInput creates or updates an opportunity. Name, PipelineID, StepID and
+// Related (one company or individual) are required on create.
+//
+//	{"name": "Renewal 2026", "source_id": 1, "pipeline_id": 1, "step_id": 11, "amount": "1200.50",
+//	 "probability": 60, "due_date": "2026-06-30", "assigned_staff_ids": [1], "contact_ids": [1000001],
+//	 "related": [{"type": "company", "id": 12}], "note": "call in May", "smart_tags": ["renewal"]}
+type OpportunityInput struct {
+	ID               int       `json:"id,omitempty"`
+	Name             string    `json:"name,omitempty"`
+	SourceID         int       `json:"source_id,omitempty"`
+	PipelineID       int       `json:"pipeline_id,omitempty"`
+	StepID           int       `json:"step_id,omitempty"`
+	Status           string    `json:"status,omitempty"` // open | won | lost | cancelled | closed | late
+	Amount           string    `json:"amount,omitempty"` // decimal string
+	Probability      *int      `json:"probability,omitempty"`
+	DueDate          string    `json:"due_date,omitempty"` // expected close date, YYYY-MM-DD
+	Number           string    `json:"number,omitempty"`
+	OwnerID          int       `json:"owner_id,omitempty"`
+	AssignedStaffIDs []int     `json:"assigned_staff_ids,omitempty"`
+	ContactIDs       []int     `json:"contact_ids,omitempty"`
+	Related          []Related `json:"related,omitempty"` // the company or individual
+	Note             string    `json:"note,omitempty"`    // the seed's sticky note / brief
+	MainDocID        int       `json:"main_doc_id,omitempty"`
+	SmartTags        []string  `json:"smart_tags,omitempty"`
+}
+
+func oppBody(in OpportunityInput) map[string]any {
+	b := map[string]any{}
+	set(b, "name", in.Name)
+	set(b, "source", in.SourceID)
+	set(b, "pipeline", in.PipelineID)
+	set(b, "step", in.StepID)
+	set(b, "status", in.Status)
+	set(b, "amount", in.Amount)
+	set(b, "probability", in.Probability)
+	set(b, "due_date", in.DueDate)
+	set(b, "number", in.Number)
+	set(b, "owner_id", in.OwnerID)
+	set(b, "assigned_staff_ids", in.AssignedStaffIDs)
+	set(b, "contact_ids", in.ContactIDs)
+	set(b, "related", in.Related)
+	set(b, "note", in.Note)
+	set(b, "main_doc_id", in.MainDocID)
+	return b
+}
+
+// CreateOpportunity creates an opportunity (activity Sellsy.CreateOpportunity).
+func (a *Actions) CreateOpportunity(ctx context.Context, in OpportunityInput) (RecordOutput, error) {
+	return a.write(ctx, http.MethodPost, "/opportunities", oppBody(in), "opportunities", in.SmartTags)
+}
+
+// UpdateOpportunity updates an opportunity by ID (activity Sellsy.UpdateOpportunity).
+func (a *Actions) UpdateOpportunity(ctx context.Context, in OpportunityInput) (RecordOutput, error) {
+	if in.ID <= 0 {
+		return RecordOutput{}, invalid("id is required")
+	}
+	return a.write(ctx, http.MethodPut, fmt.Sprintf("/opportunities/%d", in.ID), oppBody(in), "opportunities", in.SmartTags)
+}
+
+// SearchOpportunities returns one page of opportunities (activity Sellsy.SearchOpportunities).
+func (a *Actions) SearchOpportunities(ctx context.Context, in SearchInput) (SearchOutput, error) {
+	return a.search(ctx, "opportunities", in, nil)
+}
