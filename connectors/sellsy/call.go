@@ -182,3 +182,24 @@ func (c *Client) oauth1Header() string {
 
 // rawURLEncode is PHP's rawurlencode (RFC 3986), which Sellsy's V1 clients use.
 func rawURLEncode(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// V1Credentials are the API V1 OAuth 1.0a tokens (see Config).
+type V1Credentials struct {
+	URL                           string
+	ConsumerToken, ConsumerSecret string
+	UserToken, UserSecret         string
+}
+
+// SetV1 sets the API V1 URL and tokens of a client built elsewhere (the registry); call it
+// before the client is used. Empty fields keep their value.
+func (c *Client) SetV1(v V1Credentials) {
+	if v.URL != "" {
+		c.cfg.V1URL = v.URL
+	}
+	for dst, src := range map[*string]string{&c.cfg.V1ConsumerToken: v.ConsumerToken, &c.cfg.V1ConsumerSecret: v.ConsumerSecret,
+		&c.cfg.V1UserToken: v.UserToken, &c.cfg.V1UserSecret: v.UserSecret} {
+		if src != "" {
+			*dst = src
+		}
+	}
+}

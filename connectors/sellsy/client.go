@@ -44,7 +44,8 @@ type Config struct {
 	// Fields names, per object ("company", "contact"), the fields a connection maps; custom
 	// fields it does not name are not read. Nil reads every custom field.
 	Fields map[string][]string
-	// API V1 (RPC). V1URL defaults to "https://apifeed.sellsy.com/0/". With the four
+	// API V1 (RPC). V1URL defaults to "https://apifeed.sellsy.com/0/" (or, when APIURL is
+	// not Sellsy's, to APIURL without "/v2" plus "/0/"). With the four
 	// OAuth 1.0a tokens set, CallV1 signs with them (PLAINTEXT); without them it sends the
 	// V2 access token (Sellsy accepts it on V1 when the API client has the api-v1 scope).
 	V1URL                             string
@@ -82,7 +83,11 @@ func New(c Config) (*Client, error) {
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
 	if c.V1URL == "" {
+		// Sellsy's V1 lives on its own host; a simulator or proxy serves it next to V2.
 		c.V1URL = "https://apifeed.sellsy.com/0/"
+		if c.APIURL != "https://api.sellsy.com/v2" {
+			c.V1URL = strings.TrimSuffix(c.APIURL, "/v2") + "/0/"
+		}
 	}
 	if c.RequestsPerSecond <= 0 {
 		c.RequestsPerSecond = 5

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+)
+
+const sellsyUsage = `usage: crmsync sellsy call [--connection NAME] METHOD PATH [BODY]
+       crmsync sellsy call [--connection NAME] --v1 METHOD [PARAMS]
+
+Performs an authorised Sellsy call with the credentials of a connection file's Sellsy side
+(CRMSYNC_CONNECTIONS) and prints the HTTP status and the JSON answer.
+  API V2: METHOD is GET, POST, PUT, PATCH or DELETE; PATH is relative to the API URL
+          ("/companies/12", "/staffs?limit=5"); BODY is JSON.
+  API V1: METHOD is an RPC method ("Client.getList"); PARAMS is a JSON object. The V1 tokens
+          come from the side's credentials v1_consumer_token, v1_consumer_secret,
+          v1_user_token and v1_user_secret (settings.v1_url for the endpoint); without them
+          the V2 access token is sent (it needs the api-v1 scope).
+--connection may be left out when only one connection has a Sellsy side.`
+
+// sellsyCommand implements `crmsync sellsy call`.
+func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "call" {
+		return errors.New(sellsyUsage)
+	}
+	fs := flag.NewFlagSet("sellsy call", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("connection", "", "connection name")
+	v1 := fs.Bool("v1", false, "API V1 (RPC) call")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w\n%s", err, sellsyUsage)
+	}
+	pos := fs.Args()
+	if (*v1 && (len(pos) < 1 || len(pos) > 2)) || (!*v1 && (len(pos) < 2 || len(pos) > 3)) {
+		return errors.New(sellsyUsage)
+	}
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	client, err := openSellsy(s, *name)
+	if err != nil {
+		return err
+	}
+	if *v1 {
+		var params any = map[string]any{}
+		if len(pos) == 2 {
+			if err := json.Unmarshal([]byte(pos[1]), &params); err != nil {
+				return fmt.Errorf("sellsy: PARAMS is not JSON: %w", err)
+			}
+		}
+		resp, err := client.CallV1(ctx, pos[0], params)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "status: success")
+		return printJSON(out, resp)
+	}
+	var body []byte
+	if len(pos) == 3 {
+		body = []byte(pos[2])
+		if !json.Valid(body) {
+			return errors.New("sellsy: BODY is not JSON")
+		}
+	}
+	status, resp, err := client.Call(ctx, pos[0], pos[1], nil, body)
+	if status != 0 {
+		fmt.Fprintf(out, "HTTP %d\n", status)
+		if perr := printJSON(out, resp); perr != nil && err == nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func printJSON(out io.Writer, b []byte) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		_, _ = out.Write(append(b, '\n'))
+		return nil
+	}
+	buf.WriteByte('\n')
+	_, err := out.Write(buf.Bytes())
+	return err
+}
+
+// openSellsy opens the Sellsy side of the named connection (or of the only connection with
+// one) and applies its optional V1 credentials.
+func openSellsy(s settings, name string) (*sellsy.Client, error) {
+	conns, err := config.LoadAll(s.Connections)
+	if err != nil {
+		return nil, err
+	}
+	type found struct {
+		c    *config.Connection
+		side string
+	}
+	var hits []found
+	for _, c := range conns {
+		if name != "" && c.Name != name {
+			continue
+		}
+		if c.A.System == sellsy.System {
+			hits = append(hits, found{c, "a"})
+		} else if c.B.System == sellsy.System {
+			hits = append(hits, found{c, "b"})
+		}
+	}
+	switch {
+	case len(hits) == 0 && name != "":
+		return nil, fmt.Errorf("sellsy: no connection named %q with a Sellsy side in %s", name, s.Connections)
+	case len(hits) == 0:
+		return nil, fmt.Errorf("sellsy: no connection with a Sellsy side in %s", s.Connections)
+	case len(hits) > 1:
+		return nil, fmt.Errorf("sellsy: %d connections have a Sellsy side; name one with --connection", len(hits))
+	}
+	h := hits[0]
+	conn, err := registry.Open(h.c, h.side, nil)
+	if err != nil {
+		return nil, err
+	}
+	client, ok := conn.(*sellsy.Client)
+	if !ok {
+		return nil, fmt.Errorf("sellsy: connection %s side %s is not a Sellsy connector", h.c.Name, h.side)
+	}
+	sys := h.c.A
+	if h.side == "b" {
+		sys = h.c.B
+	}
+	v := sellsy.V1Credentials{URL: sys.Settings["v1_url"]}
+	for key, dst := range map[string]*string{"v1_consumer_token": &v.ConsumerToken, "v1_consumer_secret": &v.ConsumerSecret,
+		"v1_user_token": &v.UserToken, "v1_user_secret": &v.UserSecret} {
+		if _, set := sys.Credentials[key]; !set {
+			continue
+		}
+		if *dst, err = sys.Secret(key); err != nil {
+			return nil, err
+		}
+	}
+	client.SetV1(v)
+	return client, nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
+	"github.com/crmsync/crmsync/sandbox"
+)
+
+// writeSellsyConnection writes the sellsy-mautic example pointed at sellsyURL (plus extra
+// lines under the Sellsy side's credentials) into a fresh CRMSYNC_CONNECTIONS directory.
+func writeSellsyConnection(t *testing.T, sellsyURL, mauticURL, settings, creds string) {
+	t.Helper()
+	data, err := os.ReadFile("../config/examples/sellsy-mautic.yaml")
+	require.NoError(t, err)
+	text := strings.NewReplacer("http://127.0.0.1:18081", sellsyURL, "http://127.0.0.1:18082", mauticURL).Replace(string(data))
+	text = strings.Replace(text, "    company_type: prospect\n", "    company_type: prospect\n"+settings, 1)
+	text = strings.Replace(text, "    client_secret: SELLSY_CLIENT_SECRET\n", "    client_secret: SELLSY_CLIENT_SECRET\n"+creds, 1)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sellsy-mautic.yaml"), []byte(text), 0o600))
+	t.Setenv("CRMSYNC_CONNECTIONS", dir)
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "s3cr3t-value", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t"} {
+		t.Setenv(k, v)
+	}
+}
+
+func TestSellsyCallCommand(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "s3cr3t-value", SellsyRequestsPerSecond: -1, SellsyContacts: 2,
+		MauticUsername: "u", MauticPassword: "p"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	writeSellsyConnection(t, sb.SellsyURL, sb.MauticURL, "", "")
+
+	tests := []struct {
+		name    string
+		args    []string
+		want    []string
+		wantErr string
+	}{
+		{"v2 get", []string{"call", "--connection", "sellsy-mautic", "GET", "/companies/1"}, []string{"HTTP 200", `"id": 1`}, ""},
+		{"v2 query in path", []string{"call", "GET", "/staffs?limit=1"}, []string{"HTTP 200", `"count": 1`}, ""},
+		{"v2 post body", []string{"call", "POST", "/tasks", `{"title":"Call","due_date":"2026-03-05T09:00:00Z","label_id":1,"related":[{"type":"company","id":1}]}`}, []string{"HTTP 201", `"status": "todo"`}, ""},
+		{"v2 refused", []string{"call", "POST", "/comments", `{"description":"x"}`}, []string{"HTTP 400", `"related"`}, "invalid_record"},
+		{"v2 not found", []string{"call", "GET", "/companies/424242"}, []string{"HTTP 404"}, "not found"},
+		{"v1 bearer", []string{"call", "--v1", "Prospects.getList", `{"pagination":{"nbperpage":5,"pagenum":1}}`}, []string{"status: success", `"nbtotal": 1`}, ""},
+		{"v1 error", []string{"call", "--v1", "Nope.nope"}, nil, "E_METHOD_DONT_EXIT"},
+		{"unknown connection", []string{"call", "--connection", "nope", "GET", "/staffs"}, nil, `no connection named "nope"`},
+		{"usage", []string{"call", "GET"}, nil, "usage: crmsync sellsy call"},
+		{"bad body", []string{"call", "POST", "/tasks", "{"}, nil, "BODY is not JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := sellsyCommand(context.Background(), tc.args, &out)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			for _, w := range tc.want {
+				assert.Contains(t, out.String(), w)
+			}
+			assert.NotContains(t, out.String()+func() string {
+				if err != nil {
+					return err.Error()
+				}
+				return ""
+			}(), "s3cr3t-value")
+		})
+	}
+}
+
+// --v1 signs with the side's V1 OAuth tokens when the connection file names them.
+func TestSellsyCallV1OAuth(t *testing.T) {
+	sim := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "s3cr3t-value", RequestsPerSecond: -1,
+		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	sim.SeedPeople(0, 1)
+	writeSellsyConnection(t, srv.URL, "http://127.0.0.1:1", "    v1_url: "+srv.URL+"/0/\n",
+		"    v1_consumer_token: V1_CK\n    v1_consumer_secret: V1_CS\n    v1_user_token: V1_UT\n    v1_user_secret: V1_US\n")
+	t.Setenv("V1_CK", "ck")
+	t.Setenv("V1_CS", "cs")
+	t.Setenv("V1_UT", "ut")
+	t.Setenv("V1_US", "us")
+	var out bytes.Buffer
+	require.NoError(t, sellsyCommand(context.Background(), []string{"call", "--v1", "Client.getList"}, &out))
+	assert.Contains(t, out.String(), `"result": {}`)
+
+	t.Setenv("V1_US", "wrong")
+	err := sellsyCommand(context.Background(), []string{"call", "--v1", "Infos.getInfos"}, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "oauth_problem=signature_invalid")
+}
