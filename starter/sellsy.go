@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 
+	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
 	"github.com/crmsync/crmsync/config"
-	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
@@ -97,58 +97,15 @@ func printJSON(out io.Writer, b []byte) error {
 }
 
 // openSellsy opens the Sellsy side of the named connection (or of the only connection with
-// one) and applies its optional V1 credentials.
+// one), with its optional V1 credentials.
 func openSellsy(s settings, name string) (*sellsy.Client, error) {
 	conns, err := config.LoadAll(s.Connections)
 	if err != nil {
 		return nil, err
 	}
-	type found struct {
-		c    *config.Connection
-		side string
-	}
-	var hits []found
-	for _, c := range conns {
-		if name != "" && c.Name != name {
-			continue
-		}
-		if c.A.System == sellsy.System {
-			hits = append(hits, found{c, "a"})
-		} else if c.B.System == sellsy.System {
-			hits = append(hits, found{c, "b"})
-		}
-	}
-	switch {
-	case len(hits) == 0 && name != "":
-		return nil, fmt.Errorf("sellsy: no connection named %q with a Sellsy side in %s", name, s.Connections)
-	case len(hits) == 0:
-		return nil, fmt.Errorf("sellsy: no connection with a Sellsy side in %s", s.Connections)
-	case len(hits) > 1:
-		return nil, fmt.Errorf("sellsy: %d connections have a Sellsy side; name one with --connection", len(hits))
-	}
-	h := hits[0]
-	conn, err := registry.Open(h.c, h.side, nil)
+	c, err := sellsyactions.OpenClient(conns, name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (connections in %s)", err, s.Connections)
 	}
-	client, ok := conn.(*sellsy.Client)
-	if !ok {
-		return nil, fmt.Errorf("sellsy: connection %s side %s is not a Sellsy connector", h.c.Name, h.side)
-	}
-	sys := h.c.A
-	if h.side == "b" {
-		sys = h.c.B
-	}
-	v := sellsy.V1Credentials{URL: sys.Settings["v1_url"]}
-	for key, dst := range map[string]*string{"v1_consumer_token": &v.ConsumerToken, "v1_consumer_secret": &v.ConsumerSecret,
-		"v1_user_token": &v.UserToken, "v1_user_secret": &v.UserSecret} {
-		if _, set := sys.Credentials[key]; !set {
-			continue
-		}
-		if *dst, err = sys.Secret(key); err != nil {
-			return nil, err
-		}
-	}
-	client.SetV1(v)
-	return client, nil
+	return c, nil
 }

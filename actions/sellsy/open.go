@@ -1,0 +1,64 @@
+package sellsyactions
+
+import (
+	"fmt"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+)
+
+// OpenClient opens the Sellsy side of the connection named name (or, when name is empty, of
+// the only connection with a Sellsy side) with the credentials of the environment, as the
+// registry does, and applies the side's optional API V1 tokens: credentials
+// v1_consumer_token, v1_consumer_secret, v1_user_token, v1_user_secret and setting v1_url.
+func OpenClient(conns []*config.Connection, name string) (*sellsy.Client, error) {
+	type found struct {
+		c    *config.Connection
+		side string
+	}
+	var hits []found
+	for _, c := range conns {
+		if name != "" && c.Name != name {
+			continue
+		}
+		if c.A.System == sellsy.System {
+			hits = append(hits, found{c, "a"})
+		} else if c.B.System == sellsy.System {
+			hits = append(hits, found{c, "b"})
+		}
+	}
+	switch {
+	case len(hits) == 0 && name != "":
+		return nil, fmt.Errorf("sellsy: no connection named %q with a Sellsy side", name)
+	case len(hits) == 0:
+		return nil, fmt.Errorf("sellsy: no connection with a Sellsy side")
+	case len(hits) > 1:
+		return nil, fmt.Errorf("sellsy: %d connections have a Sellsy side; name one", len(hits))
+	}
+	h := hits[0]
+	conn, err := registry.Open(h.c, h.side, nil)
+	if err != nil {
+		return nil, err
+	}
+	client, ok := conn.(*sellsy.Client)
+	if !ok {
+		return nil, fmt.Errorf("sellsy: connection %s side %s is not a Sellsy connector", h.c.Name, h.side)
+	}
+	sys := h.c.A
+	if h.side == "b" {
+		sys = h.c.B
+	}
+	v := sellsy.V1Credentials{URL: sys.Settings["v1_url"]}
+	for key, dst := range map[string]*string{"v1_consumer_token": &v.ConsumerToken, "v1_consumer_secret": &v.ConsumerSecret,
+		"v1_user_token": &v.UserToken, "v1_user_secret": &v.UserSecret} {
+		if _, set := sys.Credentials[key]; !set {
+			continue
+		}
+		if *dst, err = sys.Secret(key); err != nil {
+			return nil, fmt.Errorf("%s: %w", h.c.File, err)
+		}
+	}
+	client.SetV1(v)
+	return client, nil
+}

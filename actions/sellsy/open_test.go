@@ -1,0 +1,68 @@
+package sellsyactions
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/sellsy/sim"
+)
+
+func TestOpenClient(t *testing.T) {
+	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "sec", RequestsPerSecond: -1,
+		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	for k, v := range map[string]string{"T_ID": "cid", "T_SEC": "sec", "T_CK": "ck", "T_CS": "cs", "T_UT": "ut", "T_US": "us"} {
+		t.Setenv(k, v)
+	}
+	side := func(v1 bool) config.System {
+		sys := config.System{System: "sellsy", Settings: map[string]string{"api_url": srv.URL + "/v2", "token_url": srv.URL + "/oauth2/access-tokens"},
+			Credentials: map[string]string{"client_id": "T_ID", "client_secret": "T_SEC"}}
+		if v1 {
+			for k, v := range map[string]string{"v1_consumer_token": "T_CK", "v1_consumer_secret": "T_CS", "v1_user_token": "T_UT", "v1_user_secret": "T_US"} {
+				sys.Credentials[k] = v
+			}
+		}
+		return sys
+	}
+	mautic := config.System{System: "mautic"}
+	conns := []*config.Connection{
+		{Name: "one", A: side(true), B: mautic},
+		{Name: "two", A: mautic, B: side(false)},
+		{Name: "none", A: mautic, B: mautic},
+	}
+	tests := []struct {
+		name    string
+		conns   []*config.Connection
+		pick    string
+		wantErr string
+	}{
+		{"named a side, V1 tokens", conns, "one", ""},
+		{"named b side", conns, "two", ""},
+		{"only one", conns[1:], "", ""},
+		{"ambiguous", conns, "", "2 connections"},
+		{"unknown", conns, "zzz", `no connection named "zzz"`},
+		{"no sellsy side", conns, "none", `no connection named "none"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := OpenClient(tc.conns, tc.pick)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			status, _, err := c.Call(context.Background(), "GET", "/staffs", nil, nil)
+			require.NoError(t, err)
+			assert.Equal(t, 200, status)
+			_, err = c.CallV1(context.Background(), "Infos.getInfos", nil) // OAuth1 for "one", V2 bearer otherwise
+			require.NoError(t, err)
+		})
+	}
+}

@@ -1,0 +1,105 @@
+package sellsy
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy/sim"
+	"github.com/crmsync/crmsync/connectors/simkit"
+)
+
+func TestCall(t *testing.T) {
+	f := setup(t, sim.Options{}, true)
+	f.sim.SeedPeople(0, 1)
+	ctx := context.Background()
+	tests := []struct {
+		name         string
+		method, path string
+		query        url.Values
+		body         string
+		status       int
+		want         string
+		kind         connectors.Kind
+	}{
+		{"get", "GET", "/companies/1", nil, "", 200, `"id":1`, ""},
+		{"query merged", "GET", "/staffs?limit=1", url.Values{"direction": {"desc"}}, "", 200, `"count":1`, ""},
+		{"create task", "post", "/tasks", nil, `{"title":"T","due_date":"2026-03-05T09:00:00Z","label_id":1}`, 201, `"title":"T"`, ""},
+		{"refused: body kept", "POST", "/tasks", nil, `{"title":"T"}`, 400, `"due_date"`, connectors.KindInvalid},
+		{"not found", "GET", "/tasks/1", nil, "", 404, "Not Found", connectors.KindInvalid},
+		{"not json", "POST", "/tasks", nil, `{`, 0, "", connectors.KindInvalid},
+		{"absolute", "GET", "http://x/y", nil, "", 0, "", connectors.KindInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, err := f.c.Call(ctx, tc.method, tc.path, tc.query, []byte(tc.body))
+			assert.Equal(t, tc.status, status)
+			assert.Contains(t, string(body), tc.want)
+			if tc.kind == "" {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err)
+				assert.Equal(t, tc.kind, connectors.KindOf(err))
+			}
+		})
+	}
+
+	// An expired token is refreshed once, transparently.
+	f.clock.Add(2 * time.Hour)
+	status, _, err := f.c.Call(ctx, "GET", "/staffs", nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 200, status)
+
+	// A spent quota is rate-limited with a delay.
+	f.setFaults(t, simkit.Faults{RateLimitRate: 1})
+	status, _, err = f.c.Call(ctx, "GET", "/staffs", nil, nil)
+	assert.Equal(t, 429, status)
+	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+	assert.Equal(t, time.Second, connectors.RetryAfterOf(err))
+}
+
+func TestCallV1(t *testing.T) {
+	f := setup(t, sim.Options{V1ConsumerToken: "ck", V1ConsumerSecret: "c s&x", V1UserToken: "ut", V1UserSecret: "us"}, false)
+	f.sim.SeedPeople(0, 1)
+	ctx := context.Background()
+	oauth := f.client(t, testSecret)
+	oauth.SetV1(V1Credentials{ConsumerToken: "ck", ConsumerSecret: "c s&x", UserToken: "ut", UserSecret: "us"})
+	wrong := f.client(t, testSecret)
+	wrong.SetV1(V1Credentials{ConsumerToken: "ck", ConsumerSecret: "nope", UserToken: "ut", UserSecret: "us"})
+	tests := []struct {
+		name   string
+		c      *Client
+		method string
+		params any
+		want   string
+		kind   connectors.Kind
+	}{
+		{"oauth1", oauth, "Prospects.getList", map[string]any{"pagination": map[string]any{"nbperpage": 1, "pagenum": 1}}, `"nbtotal":1`, ""},
+		{"v2 bearer", f.c, "Infos.getInfos", nil, "corporation", ""},
+		{"unknown method", oauth, "No.pe", nil, "", connectors.KindInvalid},
+		{"not loadable", oauth, "Client.getOne", map[string]any{"clientid": 9}, "", connectors.KindInvalid},
+		{"signature refused", wrong, "Infos.getInfos", nil, "", connectors.KindConfig},
+		{"no method", oauth, "", nil, "", connectors.KindInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := tc.c.CallV1(ctx, tc.method, tc.params)
+			if tc.kind != "" {
+				require.Error(t, err)
+				assert.Equal(t, tc.kind, connectors.KindOf(err))
+				assert.NotContains(t, err.Error(), "nope")
+				return
+			}
+			require.NoError(t, err)
+			assert.Contains(t, string(resp), tc.want)
+		})
+	}
+	f.setFaults(t, simkit.Faults{RateLimitRate: 1})
+	_, err := oauth.CallV1(ctx, "Infos.getInfos", nil)
+	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+}
