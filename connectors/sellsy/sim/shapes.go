@@ -156,7 +156,7 @@ func (s *Server) contactJSON(r *record, cf []int) any {
 		Website: r.F["website"], PhoneNumber: r.F["phone_number"], MobileNumber: r.F["mobile_number"], FaxNumber: r.F["fax_number"],
 		Position: r.F["position"], BirthDate: r.F["birth_date"], Note: noteOf(r),
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), Updated: ts(r.Updated), IsArchived: r.Archived,
-		MarketingCampaigns: r.Subs,
+		MarketingCampaigns: r.Subs, Social: r.Social, Sync: r.Sync,
 	}
 	if out.MarketingCampaigns == nil {
 		out.MarketingCampaigns = []string{}
@@ -200,6 +200,8 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 	set := map[string]any{}
 	legal := map[string]any{}
 	var archived *bool
+	var social socialOut
+	var sync syncOut
 	str := func(key string, v any, max int, nullable bool) {
 		if v == nil {
 			if !nullable {
@@ -330,6 +332,7 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 				set[subsKey] = subs
 			}
 		}
+		social, sync = applySocialSync(r, body, bad)
 	}
 	if v, ok := body["is_archived"]; ok {
 		if b, ok := v.(bool); ok {
@@ -346,6 +349,9 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 	}
 	if archived != nil {
 		r.Archived = *archived
+	}
+	if !company {
+		r.Social, r.Sync = social, sync
 	}
 	for k, v := range set {
 		if k == subsKey {
@@ -389,3 +395,55 @@ func firstBad(bad map[string]string) string {
 }
 
 func fold(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+
+// applySocialSync reads a contact's "social" {twitter, facebook, linkedin, viadeo} (strings)
+// and "sync" {mailchimp, mailjet, simplemail} (booleans) over r's current values; keys left
+// out keep their value.
+func applySocialSync(r *record, body map[string]any, bad map[string]string) (socialOut, syncOut) {
+	social, sync := r.Social, r.Sync
+	if v, ok := body["social"]; ok {
+		m, isObj := v.(map[string]any)
+		if !isObj {
+			bad["social"] = "Cette valeur doit être un objet."
+		}
+		for k, x := range m {
+			sv, isStr := x.(string)
+			if x != nil && !isStr {
+				bad["social."+k] = msgString
+				continue
+			}
+			switch k {
+			case "twitter":
+				social.Twitter = sv
+			case "facebook":
+				social.Facebook = sv
+			case "linkedin":
+				social.Linkedin = sv
+			case "viadeo":
+				social.Viadeo = sv
+			}
+		}
+	}
+	if v, ok := body["sync"]; ok {
+		m, isObj := v.(map[string]any)
+		if !isObj {
+			bad["sync"] = "Cette valeur doit être un objet."
+		}
+		for k, x := range m {
+			b, isBool := x.(bool)
+			if !isBool {
+				bad["sync."+k] = "Cette valeur doit être un booléen."
+				continue
+			}
+			switch k {
+			case "mailchimp":
+				sync.Mailchimp = b
+			case "mailjet":
+				sync.Mailjet = b
+			case "simplemail":
+				sync.Simplemail = b
+			}
+		}
+	}
+	return social, sync
+}

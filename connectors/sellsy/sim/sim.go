@@ -98,6 +98,8 @@ type record struct {
 	Links    []int       // contact: company ids; company and individual: contact ids (link order)
 	ILinks   []int       // contact: individual ids (link order)
 	Subs     []string    // contacts: marketing_campaigns_subscriptions (canonical order)
+	Social   socialOut   // contacts: social URLs
+	Sync     syncOut     // contacts: newsletter tool synchronisations
 }
 
 // store keeps records in id order so that seek pagination is a binary search.
