@@ -114,7 +114,7 @@ func invalid(msg string) error {
 // ---- shared types ----
 
 // Related links an event, a task or a comment to a record. Type is company, individual,
-// contact or opportunity (and task, for comments).
+// contact or opportunity.
 //
 //	{"type": "company", "id": 12}
 type Related struct {

@@ -134,10 +134,12 @@ func TestWriteActivities(t *testing.T) {
 			func(t *testing.T, h *harness, out RecordOutput) {
 				assert.Equal(t, "todo", out.Record["status"])
 			}, TaskInput{Title: "Call", DueDate: "tomorrow", LabelID: 1}, "due_date"},
-		{"Sellsy.CreateComment", CommentInput{Description: "Won", Related: []Related{{"company", 1}}},
+		{"Sellsy.CreateComment", CommentInput{Description: "Won", Related: Related{"company", 1}, Created: "2026-03-01T08:00:00+01:00"},
 			func(t *testing.T, h *harness, out RecordOutput) {
 				assert.Equal(t, "Won", out.Record["description"])
-			}, CommentInput{Description: "Won"}, "related"},
+				assert.Equal(t, "2026-03-01T08:00:00+01:00", out.Record["created"])
+				assert.EqualValues(t, 1, out.Record["company_id"])
+			}, CommentInput{Description: "Won", Related: Related{"company", 424242}}, "related"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,7 +201,7 @@ func TestErrorClasses(t *testing.T) {
 		"Sellsy.UpdateOpportunity": OpportunityInput{ID: 1, Name: "O"}, "Sellsy.SearchOpportunities": SearchInput{},
 		"Sellsy.CreateEvent":   EventInput{Title: "E", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z"},
 		"Sellsy.CreateTask":    TaskInput{Title: "T", DueDate: "2026-03-05T09:00:00Z", LabelID: 1},
-		"Sellsy.CreateComment": CommentInput{Description: "C", Related: []Related{{"company", 1}}},
+		"Sellsy.CreateComment": CommentInput{Description: "C", Related: Related{"company", 1}},
 		"Sellsy.Call":          CallInput{Method: "GET", Path: "/staffs"}, "Sellsy.CallV1": CallV1Input{Method: "Infos.getInfos"},
 	}
 	require.Len(t, inputs, len(Names()))

@@ -76,23 +76,29 @@ func (a *Actions) CreateTask(ctx context.Context, in TaskInput) (RecordOutput, e
 	return a.write(ctx, http.MethodPost, "/tasks", b, "", nil)
 }
 
-// CommentInput creates a comment on records (company, individual, contact, opportunity or
-// task); ParentID makes it a reply.
+// CommentInput creates a comment on one record (Related: company, individual, contact or
+// opportunity — Sellsy V2 takes exactly one). ParentID makes it a reply, Created (RFC 3339)
+// back-dates it, MentionedStaffIDs notifies staff.
 //
-//	{"description": "Won — thanks to the demo", "related": [{"type": "company", "id": 12}], "parent_id": 0}
+//	{"description": "Won — thanks to the demo", "related": {"type": "company", "id": 12},
+//	 "created": "2026-03-01T08:00:00+01:00", "parent_id": 0, "mentioned_staff_ids": [1]}
 type CommentInput struct {
-	Description string    `json:"description"`
-	Related     []Related `json:"related"`
-	ParentID    int       `json:"parent_id,omitempty"`
+	Description       string  `json:"description"`
+	Related           Related `json:"related"`
+	ParentID          int     `json:"parent_id,omitempty"`
+	Created           string  `json:"created,omitempty"`
+	MentionedStaffIDs []int   `json:"mentioned_staff_ids,omitempty"`
 }
 
 // CreateComment creates a comment (activity Sellsy.CreateComment).
 func (a *Actions) CreateComment(ctx context.Context, in CommentInput) (RecordOutput, error) {
-	b := map[string]any{"description": in.Description, "related": in.Related}
-	if in.Related == nil {
-		b["related"] = []Related{}
+	if in.Related.Type == "" || in.Related.ID <= 0 {
+		return RecordOutput{}, invalid("related (type and id of the record to comment) is required")
 	}
+	b := map[string]any{"description": in.Description, "related": []Related{in.Related}}
 	set(b, "parent_id", in.ParentID)
+	set(b, "created", in.Created)
+	set(b, "mentioned_staff_ids", in.MentionedStaffIDs)
 	return a.write(ctx, http.MethodPost, "/comments", b, "", nil)
 }
 

@@ -101,8 +101,6 @@ func (s *Server) checkRelated(v any, obj string, bad map[string]string) []any {
 		exists := false
 		if st, known := docRelatedTypes[typ]; known && isInt {
 			exists = s.storeOf(st).byID[id] != nil
-		} else if typ == "task" && obj == "comments" && isInt {
-			exists = s.agenda.tasks.byID[id] != nil
 		}
 		if !exists {
 			bad["related"] = "Cet objet lié n'existe pas."
@@ -157,7 +155,7 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 				bad[k] = "Cette valeur n'est pas une date valide."
 			}
 		case "label_id", "owner_id", "parent_id", "priority":
-			if obj == "comments" && k != "parent_id" || obj != "comments" && k == "parent_id" {
+			if obj == "comments" && (k != "parent_id" || !create) || obj != "comments" && k == "parent_id" {
 				continue
 			}
 			if v == nil && k != "label_id" {
@@ -214,11 +212,39 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 				m[k] = ids
 			}
 		case "related":
+			if obj == "comments" && !create {
+				continue // a comment's description only can change
+			}
 			if rel := s.checkRelated(v, obj, bad); rel != nil {
-				if obj == "comments" && len(rel) == 0 {
-					bad[k] = "Cette collection doit contenir au moins un élément."
+				if obj == "comments" && len(rel) != 1 {
+					bad[k] = "Cette collection doit contenir exactement 1 élément."
 				}
 				m[k] = rel
+			}
+		case "mentioned_staff_ids":
+			if obj != "comments" || !create {
+				continue
+			}
+			list, ok := v.([]any)
+			ids := []int{}
+			for _, x := range list {
+				n, isInt := asInt(x)
+				ok = ok && isInt
+				ids = append(ids, n)
+			}
+			if !ok {
+				bad[k] = "Cette valeur doit être une liste d'entiers."
+			} else {
+				m[k] = ids
+			}
+		case "created":
+			if obj != "comments" || !create {
+				continue
+			}
+			if sv, ok := isTime(v); ok {
+				m[k] = sv
+			} else {
+				bad[k] = "Cette valeur n'est pas une date valide."
 			}
 		}
 	}
@@ -251,11 +277,23 @@ func docShape(obj string, m map[string]any) map[string]any {
 	keys := map[string][]string{
 		"tasks":           {"id", "title", "description", "due_date", "label_id", "owner_id", "priority", "is_private", "status", "assigned_staff_ids", "related", "created", "updated"},
 		"calendar-events": {"id", "title", "description", "start", "end", "all_day", "is_private", "label_id", "location", "owner_id", "staff_ids", "related", "created", "updated"},
-		"comments":        {"id", "description", "parent_id", "related", "created", "updated"},
+		"comments":        {"id", "description", "parent_id", "related", "created", "updated", "timetracking"},
 	}[obj]
 	out := map[string]any{}
 	for _, k := range keys {
 		out[k] = m[k]
+	}
+	if obj == "comments" {
+		out["owner"] = map[string]any{"id": Staffs[0].ID, "type": "staff"}
+		for _, k := range []string{"company_id", "individual_id", "contact_id"} {
+			out[k] = nil
+		}
+		if rel, _ := m["related"].([]any); len(rel) == 1 {
+			r := rel[0].(map[string]any)
+			if k := r["type"].(string) + "_id"; k != "opportunity_id" {
+				out[k] = r["id"]
+			}
+		}
 	}
 	for _, k := range []string{"related", "assigned_staff_ids", "staff_ids"} {
 		if _, ok := out[k]; ok && out[k] == nil {
@@ -303,7 +341,9 @@ func (s *Server) docWrite(obj string, create bool) http.HandlerFunc {
 		m["updated"] = now
 		status := http.StatusOK
 		if create {
-			m["created"] = now
+			if _, given := m["created"]; !given {
+				m["created"] = now
+			}
 			st.add(m)
 			status = http.StatusCreated
 		} else {
@@ -327,8 +367,9 @@ func (s *Server) docGet(obj string) http.HandlerFunc {
 	}
 }
 
-// docList serves lists and searches. Search filters: related [{type,id}] (any of them),
-// and for tasks status [todo|done].
+// docList serves lists and searches. Search filters: related or related_objects
+// [{type,id}], companies, contacts, individuals [ids] (any of them match), parent_id, and for
+// tasks status [todo|done].
 func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
@@ -350,12 +391,26 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 		st := s.docStoreOf(obj)
 		keep := func(i int) bool {
 			m := st.byID[st.ids[i]]
-			if rel, ok := filters["related"].([]any); ok && len(rel) > 0 {
+			rel, _ := filters["related"].([]any)
+			if ro, ok := filters["related_objects"].([]any); ok {
+				rel = append(rel, ro...)
+			}
+			for key, typ := range map[string]string{"companies": "company", "contacts": "contact", "individuals": "individual"} {
+				ids, _ := filters[key].([]any)
+				for _, id := range ids {
+					rel = append(rel, map[string]any{"type": typ, "id": id})
+				}
+			}
+			if pid, ok := asInt(filters["parent_id"]); ok && filters["parent_id"] != nil && m["parent_id"] != pid {
+				return false
+			}
+			if len(rel) > 0 {
 				hit := false
 				for _, want := range rel {
 					wm, _ := want.(map[string]any)
 					wid, _ := asInt(wm["id"])
-					for _, have := range m["related"].([]any) {
+					hv, _ := m["related"].([]any)
+					for _, have := range hv {
 						hm := have.(map[string]any)
 						if hm["type"] == wm["type"] && hm["id"] == wid {
 							hit = true

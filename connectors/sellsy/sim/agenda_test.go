@@ -24,10 +24,20 @@ func TestAgendaObjects(t *testing.T) {
 	ev := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "start": "2026-03-05T09:00:00Z", "end": "2026-03-05T10:00:00Z",
 		"is_private": true, "related": rel[:1]}, true)
 	require.Equal(t, 201, ev.status, string(ev.raw))
-	com := e.call("POST", "/v2/comments", map[string]any{"description": "Met them", "related": []map[string]any{{"type": "task", "id": taskID}}}, true)
+	com := e.call("POST", "/v2/comments", map[string]any{"description": "Met them", "related": rel[1:], "created": "2026-03-01T08:00:00+01:00", "mentioned_staff_ids": []int{Staffs[0].ID}}, true)
 	require.Equal(t, 201, com.status, string(com.raw))
+	assert.Equal(t, "2026-03-01T08:00:00+01:00", com.body["created"])
+	assert.EqualValues(t, firstContactID, com.body["contact_id"])
 	reply := e.call("POST", "/v2/comments", map[string]any{"description": "ok", "parent_id": com.body["id"], "related": rel[:1]}, true)
 	require.Equal(t, 201, reply.status, string(reply.raw))
+	assert.EqualValues(t, 1, reply.body["company_id"])
+	edit := e.call("PUT", "/v2/comments/"+itoa(int(reply.body["id"].(float64))), map[string]any{"description": "ok!"}, true)
+	require.Equal(t, 200, edit.status, string(edit.raw))
+	assert.Equal(t, "ok!", edit.body["description"])
+	byParent := e.call("POST", "/v2/comments/search", map[string]any{"filters": map[string]any{"parent_id": com.body["id"]}}, true)
+	require.Len(t, data(byParent), 1)
+	byContact := e.call("POST", "/v2/comments/search", map[string]any{"filters": map[string]any{"contacts": []int{firstContactID}}}, true)
+	require.Len(t, data(byContact), 1)
 
 	up := e.call("PUT", "/v2/tasks/"+itoa(taskID), map[string]any{"status": "done"}, true)
 	require.Equal(t, 200, up.status, string(up.raw))
@@ -38,7 +48,11 @@ func TestAgendaObjects(t *testing.T) {
 		l := e.call("GET", "/v2/"+obj+"?limit=1", nil, true)
 		require.Equal(t, 200, l.status, obj)
 		assert.Len(t, data(l), 1, obj)
-		s := e.call("POST", "/v2/"+obj+"/search", map[string]any{"filters": map[string]any{"related": []map[string]any{{"type": "company", "id": 1}}}}, true)
+		key := "related"
+		if obj == "comments" {
+			key = "related_objects"
+		}
+		s := e.call("POST", "/v2/"+obj+"/search", map[string]any{"filters": map[string]any{key: []map[string]any{{"type": "company", "id": 1}}}}, true)
 		require.Equal(t, 200, s.status, obj)
 		assert.Len(t, data(s), map[string]int{"tasks": 1, "calendar-events": 1, "comments": 1}[obj], obj)
 	}
@@ -54,6 +68,8 @@ func TestAgendaObjects(t *testing.T) {
 		{"event ends before it starts", "/v2/calendar-events", map[string]any{"title": "x", "start": "2026-03-05T10:00:00Z", "end": "2026-03-05T09:00:00Z"}, "end"},
 		{"comment without related", "/v2/comments", map[string]any{"description": "x"}, "related"},
 		{"comment empty", "/v2/comments", map[string]any{"description": "", "related": rel[:1]}, "description"},
+		{"comment on two records", "/v2/comments", map[string]any{"description": "x", "related": rel}, "related"},
+		{"comment on a task", "/v2/comments", map[string]any{"description": "x", "related": []map[string]any{{"type": "task", "id": taskID}}}, "related"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
