@@ -130,9 +130,11 @@ func TestWriteActivities(t *testing.T) {
 				require.Len(t, h.sim.DumpDocs("calendar-events"), 1)
 				assert.Len(t, out.Record["related"], 2)
 			}, EventInput{Title: "Demo", Start: "2026-03-05T10:00:00Z", End: "2026-03-05T09:00:00Z"}, "end"},
-		{"Sellsy.CreateTask", TaskInput{Title: "Call", DueDate: "2026-03-05T09:00:00Z", LabelID: 1, Priority: 1, Related: []Related{{"company", 1}}},
+		{"Sellsy.CreateTask", TaskInput{Title: "Call", DueDate: "2026-03-05T09:00:00Z", LabelID: 1, Priority: 1, Related: &Related{"contact", firstContact}, AssignedStaffIDs: []int{sim.Staffs[0].ID}},
 			func(t *testing.T, h *harness, out RecordOutput) {
 				assert.Equal(t, "todo", out.Record["status"])
+				assert.EqualValues(t, firstContact, out.Record["contact_id"])
+				assert.EqualValues(t, 1, out.Record["priority"])
 			}, TaskInput{Title: "Call", DueDate: "tomorrow", LabelID: 1}, "due_date"},
 		{"Sellsy.CreateComment", CommentInput{Description: "Won", Related: Related{"company", 1}, Created: "2026-03-01T08:00:00+01:00"},
 			func(t *testing.T, h *harness, out RecordOutput) {

@@ -45,34 +45,42 @@ func (a *Actions) CreateEvent(ctx context.Context, in EventInput) (RecordOutput,
 	return a.write(ctx, http.MethodPost, "/calendar-events", b, "", nil)
 }
 
-// TaskInput creates a task. Title, DueDate (RFC 3339) and LabelID are required.
+// TaskInput creates a task. DueDate (RFC 3339) and LabelID are required; Related is the one
+// record the task is about (optional). Created back-dates it.
 //
 //	{"title": "Call back", "description": "about the renewal", "due_date": "2026-03-05T09:00:00+01:00",
-//	 "label_id": 1, "priority": 1, "is_private": false, "owner_id": 1, "assigned_staff_ids": [1],
-//	 "related": [{"type": "opportunity", "id": 3}]}
+//	 "label_id": 1, "priority": 1, "status": "todo", "is_private": false, "owner_id": 1,
+//	 "assigned_staff_ids": [1], "related": {"type": "opportunity", "id": 3}}
 type TaskInput struct {
-	Title            string    `json:"title"`
-	Description      string    `json:"description,omitempty"`
-	DueDate          string    `json:"due_date"`
-	LabelID          int       `json:"label_id"`
-	Priority         int       `json:"priority,omitempty"` // 0 | 1
-	IsPrivate        bool      `json:"is_private,omitempty"`
-	OwnerID          int       `json:"owner_id,omitempty"`
-	AssignedStaffIDs []int     `json:"assigned_staff_ids,omitempty"`
-	Related          []Related `json:"related,omitempty"`
+	Title            string   `json:"title,omitempty"`
+	Description      string   `json:"description,omitempty"`
+	DueDate          string   `json:"due_date"`
+	LabelID          int      `json:"label_id"`
+	Priority         int      `json:"priority,omitempty"` // 0 | 1
+	Status           string   `json:"status,omitempty"`   // todo (default) | done
+	IsPrivate        bool     `json:"is_private,omitempty"`
+	OwnerID          int      `json:"owner_id,omitempty"`
+	AssignedStaffIDs []int    `json:"assigned_staff_ids,omitempty"`
+	Related          *Related `json:"related,omitempty"`
+	Created          string   `json:"created,omitempty"`
 }
 
 // CreateTask creates a task (activity Sellsy.CreateTask).
 func (a *Actions) CreateTask(ctx context.Context, in TaskInput) (RecordOutput, error) {
-	b := map[string]any{"title": in.Title, "due_date": in.DueDate, "label_id": in.LabelID}
+	b := map[string]any{"due_date": in.DueDate, "label_id": in.LabelID, "related": []Related{}}
+	if in.Related != nil {
+		b["related"] = []Related{*in.Related}
+	}
+	set(b, "title", in.Title)
 	set(b, "description", in.Description)
 	set(b, "priority", in.Priority)
+	set(b, "status", in.Status)
 	if in.IsPrivate {
 		b["is_private"] = true
 	}
 	set(b, "owner_id", in.OwnerID)
 	set(b, "assigned_staff_ids", in.AssignedStaffIDs)
-	set(b, "related", in.Related)
+	set(b, "created", in.Created)
 	return a.write(ctx, http.MethodPost, "/tasks", b, "", nil)
 }
 

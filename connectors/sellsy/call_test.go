@@ -29,7 +29,7 @@ func TestCall(t *testing.T) {
 	}{
 		{"get", "GET", "/companies/1", nil, "", 200, `"id":1`, ""},
 		{"query merged", "GET", "/staffs?limit=1", url.Values{"direction": {"desc"}}, "", 200, `"count":1`, ""},
-		{"create task", "post", "/tasks", nil, `{"title":"T","due_date":"2026-03-05T09:00:00Z","label_id":1}`, 201, `"title":"T"`, ""},
+		{"create task", "post", "/tasks", nil, `{"title":"T","due_date":"2026-03-05T09:00:00Z","label_id":1,"related":[]}`, 201, `"title":"T"`, ""},
 		{"refused: body kept", "POST", "/tasks", nil, `{"title":"T"}`, 400, `"due_date"`, connectors.KindInvalid},
 		{"not found", "GET", "/tasks/1", nil, "", 404, "Not Found", connectors.KindInvalid},
 		{"not json", "POST", "/tasks", nil, `{`, 0, "", connectors.KindInvalid},

@@ -21,8 +21,23 @@ import (
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
+// Label is a task or calendar-event label.
+type Label struct {
+	ID          int
+	Name, Color string
+}
+
 // Labels are the fixed task and calendar-event labels (label_id).
-var Labels = []int{1, 2, 3}
+var Labels = []Label{{1, "Rappel", "#f7dcf5"}, {2, "Appel", "#dcf7e4"}, {3, "Rendez-vous", "#dce6f7"}}
+
+func labelByID(id int) *Label {
+	for i := range Labels {
+		if Labels[i].ID == id {
+			return &Labels[i]
+		}
+	}
+	return nil
+}
 
 // docStore keeps JSON objects by id.
 type docStore struct {
@@ -123,7 +138,7 @@ func isTime(v any) (string, bool) {
 // applyDoc validates body for obj and writes it into m; it returns the refused fields.
 func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[string]string {
 	bad := map[string]string{}
-	required := map[string][]string{"tasks": {"title", "due_date", "label_id"}, "calendar-events": {"title", "start", "end"},
+	required := map[string][]string{"tasks": {"due_date", "label_id", "related"}, "calendar-events": {"title", "start", "end"},
 		"comments": {"description", "related"}}[obj]
 	if create {
 		for _, k := range required {
@@ -138,7 +153,7 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 			sv, ok := v.(string)
 			if !ok {
 				bad[k] = msgString
-			} else if sv == "" && (k == "title" || (k == "description" && obj == "comments")) {
+			} else if sv == "" && ((k == "title" && obj != "tasks") || (k == "description" && obj == "comments")) {
 				bad[k] = "Cette valeur ne doit pas être vide."
 			} else if obj == "comments" && k != "description" {
 				continue
@@ -166,7 +181,7 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 			switch {
 			case !ok:
 				bad[k] = msgInt
-			case k == "label_id" && !containsInt(Labels, n):
+			case k == "label_id" && labelByID(n) == nil:
 				bad[k] = "Ce libellé n'existe pas."
 			case k == "parent_id" && s.agenda.comments.byID[n] == nil:
 				bad[k] = "Ce commentaire n'existe pas."
@@ -219,6 +234,9 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 				if obj == "comments" && len(rel) != 1 {
 					bad[k] = "Cette collection doit contenir exactement 1 élément."
 				}
+				if obj == "tasks" && len(rel) > 1 {
+					bad[k] = "Cette collection doit contenir 1 élément ou moins."
+				}
 				m[k] = rel
 			}
 		case "mentioned_staff_ids":
@@ -238,7 +256,7 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 				m[k] = ids
 			}
 		case "created":
-			if obj != "comments" || !create {
+			if obj == "calendar-events" || !create {
 				continue
 			}
 			if sv, ok := isTime(v); ok {
@@ -263,6 +281,8 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 
 func str(v any) string { s, _ := v.(string); return s }
 
+func asIntOr0(v any) int { n, _ := asInt(v); return n }
+
 func containsInt(list []int, n int) bool {
 	for _, v := range list {
 		if v == n {
@@ -275,7 +295,7 @@ func containsInt(list []int, n int) bool {
 // docShape is the read shape: every key the spec lists, null when unset.
 func docShape(obj string, m map[string]any) map[string]any {
 	keys := map[string][]string{
-		"tasks":           {"id", "title", "description", "due_date", "label_id", "owner_id", "priority", "is_private", "status", "assigned_staff_ids", "related", "created", "updated"},
+		"tasks":           {"id", "title", "description", "due_date", "priority", "is_private", "status", "assigned_staff_ids", "related", "created", "updated"},
 		"calendar-events": {"id", "title", "description", "start", "end", "all_day", "is_private", "label_id", "location", "owner_id", "staff_ids", "related", "created", "updated"},
 		"comments":        {"id", "description", "parent_id", "related", "created", "updated", "timetracking"},
 	}[obj]
@@ -283,8 +303,17 @@ func docShape(obj string, m map[string]any) map[string]any {
 	for _, k := range keys {
 		out[k] = m[k]
 	}
-	if obj == "comments" {
-		out["owner"] = map[string]any{"id": Staffs[0].ID, "type": "staff"}
+	if obj == "tasks" {
+		if l := labelByID(asIntOr0(m["label_id"])); l != nil {
+			out["label"] = map[string]any{"id": l.ID, "name": l.Name, "color": l.Color, "is_active": true, "rank": l.ID}
+		}
+	}
+	if obj == "comments" || obj == "tasks" {
+		owner := Staffs[0].ID
+		if id, ok := m["owner_id"].(int); ok {
+			owner = id
+		}
+		out["owner"] = map[string]any{"id": owner, "type": "staff"}
 		for _, k := range []string{"company_id", "individual_id", "contact_id"} {
 			out[k] = nil
 		}
@@ -368,8 +397,8 @@ func (s *Server) docGet(obj string) http.HandlerFunc {
 }
 
 // docList serves lists and searches. Search filters: related or related_objects
-// [{type,id}], companies, contacts, individuals [ids] (any of them match), parent_id, and for
-// tasks status [todo|done].
+// [{type,id}], companies, contacts, individuals [ids] (any of them match), parent_id,
+// owners, and for tasks statuses [todo|done], labels and assigned_staffs.
 func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
@@ -421,13 +450,33 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 					return false
 				}
 			}
-			if sts, ok := filters["status"].([]any); ok && len(sts) > 0 {
+			if sts, ok := filters["statuses"].([]any); ok && len(sts) > 0 {
 				hit := false
 				for _, v := range sts {
 					hit = hit || v == m["status"]
 				}
 				if !hit {
 					return false
+				}
+			}
+			owner := asIntOr0(m["owner_id"])
+			if owner == 0 {
+				owner = Staffs[0].ID
+			}
+			staffs, _ := m["assigned_staff_ids"].([]int)
+			for key, has := range map[string]func(int) bool{
+				"labels":          func(n int) bool { return asIntOr0(m["label_id"]) == n },
+				"owners":          func(n int) bool { return owner == n },
+				"assigned_staffs": func(n int) bool { return containsInt(staffs, n) },
+			} {
+				if list, ok := filters[key].([]any); ok && len(list) > 0 {
+					hit := false
+					for _, v := range list {
+						hit = hit || has(asIntOr0(v))
+					}
+					if !hit {
+						return false
+					}
 				}
 			}
 			return true

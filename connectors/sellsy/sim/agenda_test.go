@@ -18,7 +18,7 @@ func TestAgendaObjects(t *testing.T) {
 	e.sim.SeedPeople(0, 1)
 	rel := []map[string]any{{"type": "company", "id": 1}, {"type": "contact", "id": firstContactID}}
 	task := e.call("POST", "/v2/tasks", map[string]any{"title": "Call back", "due_date": "2026-03-05T09:00:00+01:00", "label_id": 1,
-		"priority": 1, "assigned_staff_ids": []int{Staffs[0].ID}, "related": rel}, true)
+		"priority": 1, "assigned_staff_ids": []int{Staffs[0].ID}, "related": rel[:1]}, true)
 	require.Equal(t, 201, task.status, string(task.raw))
 	taskID := int(task.body["id"].(float64))
 	ev := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "start": "2026-03-05T09:00:00Z", "end": "2026-03-05T10:00:00Z",
@@ -43,14 +43,21 @@ func TestAgendaObjects(t *testing.T) {
 	require.Equal(t, 200, up.status, string(up.raw))
 	assert.Equal(t, "done", up.body["status"])
 	assert.Equal(t, "Call back", up.body["title"])
+	assert.Equal(t, "Rappel", up.body["label"].(map[string]any)["name"])
+	assert.EqualValues(t, 1, up.body["company_id"])
+	for filters, n := range map[string]int{`{"statuses":["done"]}`: 1, `{"statuses":["todo"]}`: 0, `{"labels":[2]}`: 0, `{"assigned_staffs":[` + itoa(Staffs[0].ID) + `]}`: 1, `{"companies":[1]}`: 1} {
+		r := e.call("POST", "/v2/tasks/search", `{"filters":`+filters+`}`, true)
+		require.Equal(t, 200, r.status, string(r.raw))
+		assert.Len(t, data(r), n, filters)
+	}
 
 	for _, obj := range []string{"tasks", "calendar-events", "comments"} {
 		l := e.call("GET", "/v2/"+obj+"?limit=1", nil, true)
 		require.Equal(t, 200, l.status, obj)
 		assert.Len(t, data(l), 1, obj)
-		key := "related"
-		if obj == "comments" {
-			key = "related_objects"
+		key := "related_objects"
+		if obj == "calendar-events" {
+			key = "related"
 		}
 		s := e.call("POST", "/v2/"+obj+"/search", map[string]any{"filters": map[string]any{key: []map[string]any{{"type": "company", "id": 1}}}}, true)
 		require.Equal(t, 200, s.status, obj)
@@ -62,8 +69,10 @@ func TestAgendaObjects(t *testing.T) {
 		body       map[string]any
 		field      string
 	}{
-		{"task without due date", "/v2/tasks", map[string]any{"title": "x", "label_id": 1}, "due_date"},
-		{"task unknown label", "/v2/tasks", map[string]any{"title": "x", "label_id": 9, "due_date": "2026-03-05T09:00:00Z"}, "label_id"},
+		{"task without due date", "/v2/tasks", map[string]any{"title": "x", "label_id": 1, "related": []any{}}, "due_date"},
+		{"task without related", "/v2/tasks", map[string]any{"label_id": 1, "due_date": "2026-03-05T09:00:00Z"}, "related"},
+		{"task on two records", "/v2/tasks", map[string]any{"label_id": 1, "due_date": "2026-03-05T09:00:00Z", "related": rel}, "related"},
+		{"task unknown label", "/v2/tasks", map[string]any{"title": "x", "label_id": 9, "due_date": "2026-03-05T09:00:00Z", "related": []any{}}, "label_id"},
 		{"task unknown related", "/v2/tasks", map[string]any{"title": "x", "label_id": 1, "due_date": "2026-03-05T09:00:00Z", "related": []map[string]any{{"type": "company", "id": 999}}}, "related"},
 		{"event ends before it starts", "/v2/calendar-events", map[string]any{"title": "x", "start": "2026-03-05T10:00:00Z", "end": "2026-03-05T09:00:00Z"}, "end"},
 		{"comment without related", "/v2/comments", map[string]any{"description": "x"}, "related"},
