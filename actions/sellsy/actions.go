@@ -6,6 +6,23 @@
 // stable (see Names). Credentials never travel in inputs: the worker builds the Client from
 // its environment.
 //
+// Activities (name: input → output; each type's doc comment has a JSON example):
+//
+//	Sellsy.CreateCompany       CompanyInput     → RecordOutput
+//	Sellsy.UpdateCompany       CompanyInput     → RecordOutput
+//	Sellsy.SearchCompanies     SearchInput      → SearchOutput   (type: client|prospect|supplier)
+//	Sellsy.CreateContact       ContactInput     → RecordOutput
+//	Sellsy.UpdateContact       ContactInput     → RecordOutput
+//	Sellsy.SearchContacts      SearchInput      → SearchOutput
+//	Sellsy.CreateOpportunity   OpportunityInput → RecordOutput
+//	Sellsy.UpdateOpportunity   OpportunityInput → RecordOutput
+//	Sellsy.SearchOpportunities SearchInput      → SearchOutput
+//	Sellsy.CreateEvent         EventInput       → RecordOutput
+//	Sellsy.CreateTask          TaskInput        → RecordOutput
+//	Sellsy.CreateComment       CommentInput     → RecordOutput
+//	Sellsy.Call                CallInput        → CallOutput     (any API V2 request)
+//	Sellsy.CallV1              CallV1Input      → CallV1Output   (any API V1 method)
+//
 // Errors are Temporal application errors whose Type is one of:
 //
 //	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.

@@ -120,9 +120,12 @@ func TestWriteActivities(t *testing.T) {
 				assert.Equal(t, []any{"email", "postal_mail"}, out.Record["marketing_campaigns_subscriptions"])
 			}, ContactInput{ID: firstContact, Email: "nope"}, "email"},
 		{"Sellsy.CreateOpportunity", OpportunityInput{Name: "Renewal", SourceID: 1, PipelineID: 1, StepID: 11, Amount: "1200.50", Probability: &prob,
-			DueDate: "2026-06-30", AssignedStaffIDs: []int{sim.Staffs[0].ID}, ContactIDs: []int{firstContact}, Related: []Related{{"company", 1}}, Note: "n", SmartTags: []string{"x"}},
+			DueDate: "2026-06-30", AssignedStaffIDs: []int{sim.Staffs[0].ID}, ContactIDs: []int{firstContact}, Related: []Related{{"company", 1}}, Note: "n", SmartTags: []string{"x"}, Created: "2026-01-15T10:00:00+01:00"},
 			func(t *testing.T, h *harness, out RecordOutput) {
 				assert.Equal(t, "Renewal", out.Record["name"])
+				assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
+				assert.Equal(t, "2026-06-30", out.Record["due_date"])
+				assert.Equal(t, []string{"x"}, out.SmartTags)
 				assert.EqualValues(t, 60, out.Record["probability"])
 			}, OpportunityInput{Name: "X", PipelineID: 1, StepID: 99, Related: []Related{{"company", 1}}}, "step"},
 		{"Sellsy.CreateEvent", EventInput{Title: "Demo", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z", StaffIDs: []int{1}, Related: []Related{{"company", 1}, {"contact", firstContact}}},

@@ -253,7 +253,8 @@ func (a *Actions) SearchContacts(ctx context.Context, in SearchInput) (SearchOut
 //
 //	{"name": "Renewal 2026", "source_id": 1, "pipeline_id": 1, "step_id": 11, "amount": "1200.50",
 //	 "probability": 60, "due_date": "2026-06-30", "assigned_staff_ids": [1], "contact_ids": [1000001],
-//	 "related": [{"type": "company", "id": 12}], "note": "call in May", "smart_tags": ["renewal"]}
+//	 "related": [{"type": "company", "id": 12}], "note": "call in May", "smart_tags": ["renewal"],
+//	 "created": "2026-01-15T10:00:00+01:00"}
 type OpportunityInput struct {
 	ID               int       `json:"id,omitempty"`
 	Name             string    `json:"name,omitempty"`
@@ -271,6 +272,7 @@ type OpportunityInput struct {
 	Related          []Related `json:"related,omitempty"` // the company or individual
 	Note             string    `json:"note,omitempty"`    // the seed's sticky note / brief
 	MainDocID        int       `json:"main_doc_id,omitempty"`
+	Created          string    `json:"created,omitempty"` // creation date (RFC 3339), create only
 	SmartTags        []string  `json:"smart_tags,omitempty"`
 }
 
@@ -296,7 +298,9 @@ func oppBody(in OpportunityInput) map[string]any {
 
 // CreateOpportunity creates an opportunity (activity Sellsy.CreateOpportunity).
 func (a *Actions) CreateOpportunity(ctx context.Context, in OpportunityInput) (RecordOutput, error) {
-	return a.write(ctx, http.MethodPost, "/opportunities", oppBody(in), "opportunities", in.SmartTags)
+	b := oppBody(in)
+	set(b, "created", in.Created)
+	return a.write(ctx, http.MethodPost, "/opportunities", b, "opportunities", in.SmartTags)
 }
 
 // UpdateOpportunity updates an opportunity by ID (activity Sellsy.UpdateOpportunity).
