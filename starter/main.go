@@ -43,6 +43,8 @@ commands:
   quarantine CONNECTION [--limit N]    records refused, with their reasons
   push CONNECTION --id ID|--email E [--object contact] [--side b]
                                        sync one record now (the "send contact to Sellsy" action)
+  sellsy call [--connection NAME] METHOD PATH [BODY] | --v1 METHOD [PARAMS]
+                                       any authorised Sellsy API V2 / V1 call
 
 settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
 CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN / CRMSYNC_DATA_DIR`
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return quarantine(ctx, rest, out)
 	case "push":
 		return push(ctx, rest, out)
+	case "sellsy":
+		return sellsyCommand(ctx, rest, out)
 	case "help", "-h", "--help":
 		fmt.Fprintln(out, usage)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
@@ -38,6 +39,9 @@ type Settings struct {
 	StoreDSN string `envconfig:"STORE_DSN"`
 	// MaxConcurrentActivities bounds the activities this worker runs at once.
 	MaxConcurrentActivities int `envconfig:"MAX_CONCURRENT_ACTIVITIES" default:"8"`
+	// SellsyConnection names the connection whose Sellsy side serves the Sellsy.* activities
+	// (optional when only one connection has a Sellsy side).
+	SellsyConnection string `envconfig:"SELLSY_CONNECTION"`
 	// WebhookAddr, when set (e.g. :8090), serves the webhook receiver: Automation's signed
 	// webhooks and the push URL of "send contact to Sellsy".
 	WebhookAddr string `envconfig:"WEBHOOK_ADDR"`
@@ -110,6 +114,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterWorkflow(workflows.PushRecord)
 	w.RegisterWorkflow(workflows.PipelineSync)
 	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st})
+	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
+	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection); err == nil {
+		sellsyactions.Register(w, &sellsyactions.Actions{Client: sc})
+	} else if s.SellsyConnection != "" {
+		return fmt.Errorf("sellsy actions: %w", err)
+	} else {
+		log.Info("Sellsy activities not registered", "reason", err)
+	}
 
 	names := make([]string, len(conns))
 	for i, c := range conns {
