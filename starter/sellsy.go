@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
 	"github.com/crmsync/crmsync/config"
@@ -16,6 +18,7 @@ import (
 
 const sellsyUsage = `usage: crmsync sellsy call [--connection NAME] METHOD PATH [BODY]
        crmsync sellsy call [--connection NAME] --v1 METHOD [PARAMS]
+       crmsync sellsy webhooks [--connection NAME] list | add URL EVENT... | remove ID
 
 Performs an authorised Sellsy call with the credentials of a connection file's Sellsy side
 (CRMSYNC_CONNECTIONS) and prints the HTTP status and the JSON answer.
@@ -29,6 +32,9 @@ Performs an authorised Sellsy call with the credentials of a connection file's S
 
 // sellsyCommand implements `crmsync sellsy call`.
 func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "webhooks" {
+		return sellsyWebhooks(ctx, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "call" {
 		return errors.New(sellsyUsage)
 	}
@@ -108,4 +114,64 @@ func openSellsy(s settings, name string) (*sellsy.Client, error) {
 		return nil, fmt.Errorf("%w (connections in %s)", err, s.Connections)
 	}
 	return c, nil
+}
+
+// sellsyWebhooks lists, registers and removes the webhooks of a connection's Sellsy account:
+// `add` takes the URL of the worker's receiver (…/webhooks/<connection>/sellsy/<token>) and
+// event ids such as opportunity.updated or client.created.
+func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sellsy webhooks", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("connection", "", "connection name")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w\n%s", err, sellsyUsage)
+	}
+	pos := fs.Args()
+	if len(pos) == 0 {
+		return errors.New(sellsyUsage)
+	}
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	client, err := openSellsy(s, *name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case pos[0] == "list" && len(pos) == 1:
+		hooks, err := client.Webhooks(ctx)
+		if err != nil {
+			return err
+		}
+		if len(hooks) == 0 {
+			fmt.Fprintln(out, "no webhook")
+		}
+		for _, h := range hooks {
+			state := "enabled"
+			if !h.IsEnabled {
+				state = "disabled"
+			}
+			fmt.Fprintf(out, "%d  %s  %s  %s\n", h.ID, state, h.Endpoint, strings.Join(h.Events, ", "))
+		}
+		return nil
+	case pos[0] == "add" && len(pos) >= 3:
+		id, err := client.CreateWebhook(ctx, pos[1], pos[2:])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "webhook %d added\n", id)
+		return nil
+	case pos[0] == "remove" && len(pos) == 2:
+		id, err := strconv.Atoi(pos[1])
+		if err != nil {
+			return fmt.Errorf("sellsy webhooks remove: %q is not a webhook id", pos[1])
+		}
+		if err := client.DeleteWebhook(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "webhook %d removed\n", id)
+		return nil
+	}
+	return errors.New(sellsyUsage)
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,4 +103,48 @@ func TestSellsyCallV1OAuth(t *testing.T) {
 	err := sellsyCommand(context.Background(), []string{"call", "--v1", "Infos.getInfos"}, &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "oauth_problem=signature_invalid")
+}
+
+// crmsync sellsy webhooks registers, lists and removes webhooks on the Sellsy side, and a
+// registered webhook receives the events it lists.
+func TestSellsyWebhooksCommand(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "s3cr3t-value", SellsyRequestsPerSecond: -1, SellsyContacts: 2,
+		MauticUsername: "u", MauticPassword: "p"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	writeSellsyConnection(t, sb.SellsyURL, sb.MauticURL, "", "")
+	received := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			received <- r.FormValue("notif")
+		}
+	}))
+	t.Cleanup(hook.Close)
+
+	cli := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), append([]string{"sellsy", "webhooks"}, args...), &out))
+		return out.String()
+	}
+	assert.Contains(t, cli("list"), "no webhook")
+	assert.Contains(t, cli("add", hook.URL+"/webhooks/c/sellsy/tok", "client.updated", "opportunity.updated"), "webhook 1 added")
+	assert.Contains(t, cli("list"), "1  enabled  "+hook.URL+"/webhooks/c/sellsy/tok  client.updated, opportunity.updated")
+
+	// A company update reaches the registered endpoint.
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"sellsy", "call", "PUT", "/companies/1", `{"name":"Renamed"}`}, &out))
+	select {
+	case n := <-received:
+		assert.Contains(t, n, `"relatedtype":"client"`)
+		assert.Contains(t, n, `"event":"updated"`)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no delivery to the registered webhook")
+	}
+
+	assert.Contains(t, cli("remove", "1"), "webhook 1 removed")
+	assert.Contains(t, cli("list"), "no webhook")
+	err = run(context.Background(), []string{"sellsy", "webhooks", "add", "not a url", "client.updated"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "endpoint")
 }

@@ -643,3 +643,68 @@ func (c *Client) Pipeline(ctx context.Context, pipelineID string) (string, []con
 }
 
 var _ connectors.Staged = (*Client)(nil)
+
+// Webhook is a webhook registered on the Sellsy account.
+type Webhook struct {
+	ID        int      `json:"id"`
+	Endpoint  string   `json:"endpoint"`
+	IsEnabled bool     `json:"is_enabled"`
+	Events    []string `json:"events"` // enabled "<entity>.<event>" ids
+}
+
+// Webhooks lists the account's webhooks (GET /webhooks).
+func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
+	_, body, err := c.Call(ctx, "GET", "/webhooks", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var page struct {
+		Data []struct {
+			ID            int    `json:"id"`
+			Endpoint      string `json:"endpoint"`
+			IsEnabled     bool   `json:"is_enabled"`
+			Configuration []struct {
+				ID        string `json:"id"`
+				IsEnabled bool   `json:"is_enabled"`
+			} `json:"configuration"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /webhooks", Message: "undecodable response body"}
+	}
+	out := make([]Webhook, 0, len(page.Data))
+	for _, d := range page.Data {
+		h := Webhook{ID: d.ID, Endpoint: d.Endpoint, IsEnabled: d.IsEnabled, Events: []string{}}
+		for _, cfg := range d.Configuration {
+			if cfg.IsEnabled {
+				h.Events = append(h.Events, cfg.ID)
+			}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// CreateWebhook registers an http webhook for these events ("client.created", …).
+func (c *Client) CreateWebhook(ctx context.Context, endpoint string, events []string) (int, error) {
+	cfg := make([]map[string]any, len(events))
+	for i, e := range events {
+		cfg[i] = map[string]any{"id": e, "is_enabled": true}
+	}
+	body, _ := json.Marshal(map[string]any{"type": "http", "endpoint": endpoint, "is_enabled": true, "configuration": cfg})
+	_, resp, err := c.Call(ctx, "POST", "/webhooks", nil, body)
+	if err != nil {
+		return 0, err
+	}
+	var created struct {
+		ID int `json:"id"`
+	}
+	_ = json.Unmarshal(resp, &created)
+	return created.ID, nil
+}
+
+// DeleteWebhook removes a webhook.
+func (c *Client) DeleteWebhook(ctx context.Context, id int) error {
+	_, _, err := c.Call(ctx, "DELETE", fmt.Sprintf("/webhooks/%d", id), nil, nil)
+	return err
+}

@@ -68,6 +68,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/items", s.api(listFixed(Items, func(it Item) int { return it.ID }, itemJSON)))
 
 	s.crmRoutes(mux)
+	s.webhookRoutes(mux)
 
 	mux.HandleFunc("POST /_sim/seed", func(w http.ResponseWriter, r *http.Request) {
 		first, err1 := strconv.Atoi(r.URL.Query().Get("first"))

@@ -71,6 +71,8 @@ type Server struct {
 
 	hookMu   sync.Mutex
 	hookURL  string
+	hooks    []registeredHook // registered through the webhook management API
+	hookSeq  int
 	hookCh   chan hookMsg
 	hookDrop int
 	hookSent int

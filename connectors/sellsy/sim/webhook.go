@@ -72,25 +72,31 @@ var relatedTypes = map[string]string{
 func (s *Server) emit(event, kind string, id int) {
 	s.hookMu.Lock()
 	defer s.hookMu.Unlock()
-	if s.hookURL == "" {
+	rt := relatedTypes[kind]
+	if rt == "" {
+		rt = kind
+	}
+	targets := s.registeredTargets(rt + "." + event)
+	if s.hookURL != "" {
+		targets = append(targets, s.hookURL)
+	}
+	if len(targets) == 0 {
 		return
 	}
 	if s.hookDrop > 0 {
 		s.hookDrop--
 		return
 	}
-	rt := relatedTypes[kind]
-	if rt == "" {
-		rt = kind
-	}
 	notif, _ := json.Marshal(map[string]any{
 		"event": event, "relatedtype": rt, "relatedid": strconv.Itoa(id),
 		"timestamp": strconv.FormatInt(s.now().Unix(), 10), "ownertype": "staff", "ownerid": "1",
 	})
-	select {
-	case s.hookCh <- hookMsg{url: s.hookURL, notif: notif}:
-		s.hookSent++
-	default:
+	for _, t := range targets {
+		select {
+		case s.hookCh <- hookMsg{url: t, notif: notif}:
+			s.hookSent++
+		default:
+		}
 	}
 }
 

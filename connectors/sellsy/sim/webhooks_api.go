@@ -1,0 +1,218 @@
+package sim
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/crmsync/crmsync/connectors/simkit"
+)
+
+// Webhook management (reference §1.12): GET|POST /v2/webhooks, GET|PUT|DELETE
+// /v2/webhooks/{id}, GET /v2/webhooks/events. A registered, enabled http webhook receives the
+// events its configuration lists ("client.created", "opportunity.updated", …), in addition to
+// the endpoint SetWebhook sets for tests.
+
+type webhookConfig struct {
+	ID        string `json:"id"`
+	IsEnabled bool   `json:"is_enabled"`
+}
+
+type registeredHook struct {
+	ID            int             `json:"id"`
+	Type          string          `json:"type"`
+	IsEnabled     bool            `json:"is_enabled"`
+	Endpoint      string          `json:"endpoint"`
+	Created       string          `json:"created"`
+	Updated       string          `json:"updated"`
+	LastSucceeded *string         `json:"last_succeeded"`
+	LastFailed    *string         `json:"last_failed"`
+	NbFailures    int             `json:"nb_failures"`
+	Configuration []webhookConfig `json:"configuration"`
+}
+
+// webhookEvents is the catalogue of GET /v2/webhooks/events.
+var webhookEvents = []map[string]any{
+	{"id": "client", "description": "Clients", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
+	{"id": "contact", "description": "Contacts", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
+	{"id": "individual", "description": "Individuals", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
+	{"id": "opportunity", "description": "Opportunities", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
+}
+
+func knownEvent(id string) bool {
+	for _, e := range webhookEvents {
+		for ev := range e["events"].(map[string]string) {
+			if e["id"].(string)+"."+ev == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) webhookRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v2/webhooks", s.api(s.listHooks))
+	mux.HandleFunc("POST /v2/webhooks", s.api(s.createHook))
+	mux.HandleFunc("GET /v2/webhooks/events", s.api(func(w http.ResponseWriter, r *http.Request) {
+		simkit.WriteJSON(w, http.StatusOK, webhookEvents)
+	}))
+	mux.HandleFunc("GET /v2/webhooks/{id}", s.api(s.getHook))
+	mux.HandleFunc("PUT /v2/webhooks/{id}", s.api(s.updateHook))
+	mux.HandleFunc("DELETE /v2/webhooks/{id}", s.api(s.deleteHook))
+}
+
+func (s *Server) listHooks(w http.ResponseWriter, r *http.Request) {
+	s.hookMu.Lock()
+	out := slices.Clone(s.hooks)
+	s.hookMu.Unlock()
+	if out == nil {
+		out = []registeredHook{}
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"data": out,
+		"pagination": map[string]any{"limit": 100, "count": len(out), "total": len(out), "offset": 0}})
+}
+
+type hookIn struct {
+	Type          *string          `json:"type"`
+	Endpoint      *string          `json:"endpoint"`
+	IsEnabled     *bool            `json:"is_enabled"`
+	Configuration *[]webhookConfig `json:"configuration"`
+}
+
+func (in hookIn) check(create bool) map[string]string {
+	bad := map[string]string{}
+	if create && (in.Type == nil || *in.Type != "http") {
+		bad["type"] = "Cette valeur doit être http ou slack (seul http est simulé)."
+	}
+	if in.Endpoint != nil || create {
+		if in.Endpoint == nil {
+			bad["endpoint"] = "Cette valeur ne doit pas être vide."
+		} else if u, err := url.Parse(*in.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad["endpoint"] = "Cette valeur n'est pas une URL valide."
+		}
+	}
+	if in.Configuration != nil {
+		for _, c := range *in.Configuration {
+			if !knownEvent(c.ID) {
+				bad["configuration"] = "Événement inconnu: " + c.ID
+			}
+		}
+	}
+	return bad
+}
+
+func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
+	var in hookIn
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		invalid(w, map[string]string{"body": "JSON invalide"})
+		return
+	}
+	if bad := in.check(true); len(bad) > 0 {
+		invalid(w, bad)
+		return
+	}
+	now := s.now().Format(time.RFC3339)
+	s.hookMu.Lock()
+	s.hookSeq++
+	h := registeredHook{ID: s.hookSeq, Type: "http", IsEnabled: true, Endpoint: *in.Endpoint, Created: now, Updated: now, Configuration: []webhookConfig{}}
+	if in.IsEnabled != nil {
+		h.IsEnabled = *in.IsEnabled
+	}
+	if in.Configuration != nil {
+		h.Configuration = *in.Configuration
+	}
+	s.hooks = append(s.hooks, h)
+	s.ensureDelivery()
+	s.hookMu.Unlock()
+	simkit.WriteJSON(w, http.StatusCreated, h)
+}
+
+func (s *Server) hookIndex(r *http.Request) int {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil {
+		return -1
+	}
+	return slices.IndexFunc(s.hooks, func(h registeredHook) bool { return h.ID == id })
+}
+
+func (s *Server) getHook(w http.ResponseWriter, r *http.Request) {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	i := s.hookIndex(r)
+	if i < 0 {
+		notFound(w)
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, s.hooks[i])
+}
+
+func (s *Server) updateHook(w http.ResponseWriter, r *http.Request) {
+	var in hookIn
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		invalid(w, map[string]string{"body": "JSON invalide"})
+		return
+	}
+	if bad := in.check(false); len(bad) > 0 {
+		invalid(w, bad)
+		return
+	}
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	i := s.hookIndex(r)
+	if i < 0 {
+		notFound(w)
+		return
+	}
+	h := &s.hooks[i]
+	if in.Endpoint != nil {
+		h.Endpoint = *in.Endpoint
+	}
+	if in.IsEnabled != nil {
+		h.IsEnabled = *in.IsEnabled
+	}
+	if in.Configuration != nil {
+		h.Configuration = *in.Configuration
+	}
+	h.Updated = s.now().Format(time.RFC3339)
+	simkit.WriteJSON(w, http.StatusOK, *h)
+}
+
+func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request) {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	i := s.hookIndex(r)
+	if i < 0 {
+		notFound(w)
+		return
+	}
+	s.hooks = slices.Delete(s.hooks, i, i+1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ensureDelivery starts the delivery goroutine; hookMu is held.
+func (s *Server) ensureDelivery() {
+	if s.hookCh == nil {
+		s.hookCh = make(chan hookMsg, 4096)
+		go s.deliver(s.hookCh)
+	}
+}
+
+// registeredTargets returns the endpoints of the enabled webhooks subscribed to an event;
+// hookMu is held.
+func (s *Server) registeredTargets(event string) []string {
+	var out []string
+	for _, h := range s.hooks {
+		if !h.IsEnabled {
+			continue
+		}
+		for _, c := range h.Configuration {
+			if c.ID == event && c.IsEnabled {
+				out = append(out, h.Endpoint)
+			}
+		}
+	}
+	return out
+}
