@@ -28,7 +28,7 @@ Performs an authorised Sellsy call with the credentials of a connection file's S
           come from the side's credentials v1_consumer_token, v1_consumer_secret,
           v1_user_token and v1_user_secret (settings.v1_url for the endpoint); without them
           the V2 access token is sent (it needs the api-v1 scope).
---connection may be left out when only one connection has a Sellsy side.`
+--connection may be left out when only one connection has a Sellsy side`
 
 // sellsyCommand implements `crmsync sellsy call`.
 func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
