@@ -635,12 +635,16 @@ func (p *pass) reportDuplicates(ctx context.Context, c *Counts, x connectors.Rec
 // quarantine keeps a refused record, with its reason, where `crmsync status` and the
 // progress query show it.
 func (p *pass) quarantine(ctx context.Context, side store.Side, r connectors.Record, reason string) error {
+	return p.a.quarantine(ctx, p.in.Connection, p.in.Object, side, r, reason)
+}
+
+func (a *Activities) quarantine(ctx context.Context, connection, object string, side store.Side, r connectors.Record, reason string) error {
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return p.a.Store.Quarantine(ctx, store.QuarantineEntry{
-		Connection: p.in.Connection, Object: p.in.Object, Side: side, RecordID: r.ID,
-		Reason: reason, Record: raw, At: p.a.now().UTC(),
+	return a.Store.Quarantine(ctx, store.QuarantineEntry{
+		Connection: connection, Object: object, Side: side, RecordID: r.ID,
+		Reason: reason, Record: raw, At: a.now().UTC(),
 	})
 }

@@ -272,8 +272,7 @@ func (sp *stagePass) config(object string, r connectors.Record) *config.Pipeline
 }
 
 func (sp *stagePass) quarantine(ctx context.Context, o *config.Object, r connectors.Record, reason string) error {
-	p := &pass{a: sp.a, in: PassInput{Connection: sp.c.Name, Object: o.Name}}
-	return p.quarantine(ctx, store.SideA, r, reason)
+	return sp.a.quarantine(ctx, sp.c.Name, o.Name, store.SideA, r, reason)
 }
 
 // str renders a normalised value (an id read as a number, say) as text.

@@ -402,6 +402,20 @@ func (s System) Secret(key string) (string, error) {
 	return v, nil
 }
 
+// Secrets reads every credential the system's connector needs (see Validate) from the
+// environment, keyed by credential name.
+func (s System) Secrets() (map[string]string, error) {
+	out := make(map[string]string, len(knownSystems[s.System]))
+	for _, key := range knownSystems[s.System] {
+		v, err := s.Secret(key)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
 // yamlMessage turns yaml.v3's decoding error into one line a user can act on.
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")

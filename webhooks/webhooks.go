@@ -105,29 +105,31 @@ func (r *Receiver) Handler() http.Handler {
 	return mux
 }
 
-// mauticSide returns the side ("a" or "b") of the connection that is Automation.
-func mauticSide(c *config.Connection) (string, config.System, bool) {
+// sideOf finds a loaded connection and its side ("a" or "b") that is the given system.
+func (r *Receiver) sideOf(name, system string) (c *config.Connection, side string, sys config.System, ok bool) {
+	c, ok = r.conns[name]
 	switch {
-	case c.B.System == "mautic":
-		return "b", c.B, true
-	case c.A.System == "mautic":
-		return "a", c.A, true
+	case !ok:
+		return nil, "", sys, false
+	case c.B.System == system:
+		return c, "b", c.B, true
+	case c.A.System == system:
+		return c, "a", c.A, true
 	}
-	return "", config.System{}, false
+	return nil, "", sys, false
+}
+
+// tokenMatches reports whether got is the secret the credential key of sys names; an
+// unconfigured credential matches nothing.
+func tokenMatches(sys config.System, key, got string) bool {
+	want, err := sys.Secret(key)
+	return err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
 func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	c, ok := r.conns[name]
-	var (
-		side     string
-		sys      config.System
-		isMautic bool
-	)
-	if ok {
-		side, sys, isMautic = mauticSide(c)
-	}
-	if !isMautic {
+	_, side, sys, ok := r.sideOf(name, "mautic")
+	if !ok {
 		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
 		return
 	}
@@ -184,21 +186,12 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 
 func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	c, ok := r.conns[name]
-	var (
-		side     string
-		sys      config.System
-		isMautic bool
-	)
-	if ok {
-		side, sys, isMautic = mauticSide(c)
-	}
-	if !isMautic {
+	_, side, sys, ok := r.sideOf(name, "mautic")
+	if !ok {
 		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
 		return
 	}
-	token, err := sys.Secret(CredPushToken)
-	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(req.PathValue("token"))) != 1 {
+	if !tokenMatches(sys, CredPushToken, req.PathValue("token")) {
 		r.log.Warn("push refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
 		http.Error(w, "unknown push URL", http.StatusNotFound)
 		return
@@ -230,19 +223,12 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 // acting, so a forged or replayed delivery changes nothing.
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	c, ok := r.conns[name]
-	var sys config.System
-	switch {
-	case ok && c.A.System == "sellsy":
-		sys = c.A
-	case ok && c.B.System == "sellsy":
-		sys = c.B
-	default:
+	c, side, sys, ok := r.sideOf(name, "sellsy")
+	if !ok {
 		http.Error(w, "no Sellsy connection of this name", http.StatusNotFound)
 		return
 	}
-	token, err := sys.Secret(CredWebhookToken)
-	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(req.PathValue("token"))) != 1 {
+	if !tokenMatches(sys, CredWebhookToken, req.PathValue("token")) {
 		r.log.Warn("sellsy webhook refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
 		http.Error(w, "unknown webhook URL", http.StatusNotFound)
 		return
@@ -258,7 +244,7 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
 	}
-	if err := r.route(req.Context(), c, events); err != nil {
+	if err := r.route(req.Context(), c, side, events); err != nil {
 		r.log.Error("sellsy events not routed", "connection", name, "error", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
@@ -291,7 +277,7 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 // started with it (an event is only a hint: a forged one names a record that does not exist,
 // or one that is as it was), and the started workflow's id names the event, so a repeated
 // delivery starts nothing twice.
-func (r *Receiver) route(ctx context.Context, c *config.Connection, events []sellsy.WebhookEvent) error {
+func (r *Receiver) route(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
 	ctx = context.WithoutCancel(ctx)
 	for _, e := range events {
 		for _, rt := range c.Events {
@@ -319,7 +305,7 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, events []sel
 				return err
 			}
 			conn := a
-			if c.B.System == "sellsy" {
+			if side == "b" {
 				conn = b
 			}
 			recs, err := conn.Get(ctx, e.Object, []string{e.ObjectID})

@@ -28,7 +28,6 @@ type PipelineInput struct {
 type PipelineState struct {
 	Progress PipelineProgress `json:"progress"`
 	Control  control          `json:"control"`
-	Changed  []string         `json:"changed,omitempty"`
 }
 
 // PipelineProgress is what the `progress` query of PipelineSync returns.
@@ -60,15 +59,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		return err
 	}
 	ch := st.Control.listen(ctx)
-	changed := workflow.GetSignalChannel(ctx, SignalStageChanged)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var ids []string
-			changed.Receive(ctx, &ids)
-			st.Changed = append(st.Changed, ids...)
-			p.Announced += len(ids)
-		}
-	})
+	ctl := &st.Control
 	maxScans := in.MaxScansPerRun
 	if maxScans <= 0 {
 		maxScans = 100
@@ -77,86 +68,79 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	actx := passActivityOptions(ctx, t)
 	var a *activities.Activities
 	scans, activitiesRun := 0, 0
-	for {
-		info, err := describe(ctx, in.Connection)
-		if err != nil {
-			return err
+	// propagate runs one PropagateStages; a configuration error pauses the connection.
+	propagate := func(si activities.StageInput) (activities.StageResult, error) {
+		var r activities.StageResult
+		err := workflow.ExecuteActivity(actx, a.PropagateStages, si).Get(ctx, &r)
+		activitiesRun++
+		if msg := configurationError(err); msg != "" {
+			ctl.pause(msg)
+			return r, nil
 		}
-		if st.Control.Paused {
-			p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
-			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
+		p.Totals.Add(r)
+		return r, err
+	}
+	info, err := describe(ctx, in.Connection)
+	if err != nil {
+		return err
+	}
+	for {
+		if ctl.Paused {
+			p.Phase, p.PauseReason = PhasePaused, ctl.PauseReason
+			if err := workflow.Await(ctx, func() bool { return !ctl.Paused }); err != nil {
 				return err
 			}
 			p.PauseReason = ""
 		}
 		p.Phase = PhaseSyncing
 		// Announced records first, a hundred at a time.
-		for len(st.Changed) > 0 && !st.Control.Paused {
-			n := min(len(st.Changed), 100)
-			var r activities.StageResult
-			err := workflow.ExecuteActivity(actx, a.PropagateStages, activities.StageInput{Connection: in.Connection, IDs: st.Changed[:n], Stretch: t.Stretch}).Get(ctx, &r)
-			activitiesRun++
-			if err != nil {
-				if msg := configurationError(err); msg != "" {
-					st.Control.pause(msg)
-					break
-				}
+		for len(ctl.Changed) > 0 && !ctl.Paused {
+			n := min(len(ctl.Changed), 100)
+			if _, err := propagate(activities.StageInput{Connection: in.Connection, IDs: ctl.Changed[:n], Stretch: t.Stretch}); err != nil {
 				return err
 			}
-			p.Totals.Add(r)
-			st.Changed = st.Changed[n:]
-		}
-		if st.Control.Paused {
-			continue
+			if !ctl.Paused {
+				p.Announced += n
+				ctl.Changed = ctl.Changed[n:]
+			}
 		}
 		// The confirming scan, when due.
-		if !workflow.Now(ctx).Before(p.NextScanAt) {
-			in := activities.StageInput{Connection: in.Connection, Stretch: t.Stretch}
-			for {
-				var r activities.StageResult
-				err := workflow.ExecuteActivity(actx, a.PropagateStages, in).Get(ctx, &r)
-				activitiesRun++
+		if !ctl.Paused && !workflow.Now(ctx).Before(p.NextScanAt) {
+			si := activities.StageInput{Connection: in.Connection, Stretch: t.Stretch}
+			for !ctl.Paused {
+				r, err := propagate(si)
 				if err != nil {
-					if msg := configurationError(err); msg != "" {
-						st.Control.pause(msg)
-						break
-					}
 					return err
 				}
-				p.Totals.Add(r)
 				if r.Done {
+					scans++
+					p.Scans++
+					p.LastScanAt = workflow.Now(ctx)
+					p.NextScanAt = p.LastScanAt.Add(info.Interval)
 					break
 				}
-				in.Position = r.Position
+				si.Position = r.Position
 			}
-			if st.Control.Paused {
-				continue
-			}
-			scans++
-			p.Scans++
-			p.LastScanAt = workflow.Now(ctx)
-			p.NextScanAt = p.LastScanAt.Add(info.Interval)
+		}
+		if ctl.Paused {
+			continue
 		}
 		if scans >= maxScans || activitiesRun >= t.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			st.Control.drain(ctx, ch)
-			for {
-				var ids []string
-				if !changed.ReceiveAsync(&ids) {
-					break
-				}
-				st.Changed = append(st.Changed, ids...)
-				p.Announced += len(ids)
-			}
+			ctl.drain(ctx, ch)
 			return workflow.NewContinueAsNewError(ctx, PipelineSync, PipelineInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxScansPerRun: in.MaxScansPerRun})
 		}
 		p.Phase = PhaseWaiting
 		if _, err := workflow.AwaitWithTimeout(ctx, p.NextScanAt.Sub(workflow.Now(ctx)), func() bool {
-			return len(st.Changed) > 0 || st.Control.Paused || st.Control.SyncNow
+			return len(ctl.Changed) > 0 || ctl.Paused || ctl.SyncNow
 		}); err != nil {
 			return err
 		}
-		if st.Control.SyncNow {
-			st.Control.SyncNow, p.NextScanAt = false, time.Time{}
+		if ctl.SyncNow {
+			ctl.SyncNow, p.NextScanAt = false, time.Time{}
+		}
+		// Read the file's settings again: a changed interval applies from the next scan.
+		if info, err = describe(ctx, in.Connection); err != nil {
+			return err
 		}
 	}
 }

@@ -17,19 +17,22 @@ type control struct {
 	SyncNow     bool            `json:"sync_now,omitempty"`
 	// Deleted holds deletions announced by webhooks, handled between cycles.
 	Deleted []DeletedRequest `json:"deleted,omitempty"`
+	// Changed holds the ids of records a webhook said changed stage (PipelineSync).
+	Changed []string `json:"changed,omitempty"`
 }
 
 type channels struct {
-	pause, resume, resync, syncNow, deleted workflow.ReceiveChannel
+	pause, resume, resync, syncNow, deleted, stageChanged workflow.ReceiveChannel
 }
 
 func (c *control) listen(ctx workflow.Context) *channels {
 	ch := &channels{
-		pause:   workflow.GetSignalChannel(ctx, SignalPause),
-		resume:  workflow.GetSignalChannel(ctx, SignalResume),
-		resync:  workflow.GetSignalChannel(ctx, SignalResync),
-		syncNow: workflow.GetSignalChannel(ctx, SignalSyncNow),
-		deleted: workflow.GetSignalChannel(ctx, SignalDeleted),
+		pause:        workflow.GetSignalChannel(ctx, SignalPause),
+		resume:       workflow.GetSignalChannel(ctx, SignalResume),
+		resync:       workflow.GetSignalChannel(ctx, SignalResync),
+		syncNow:      workflow.GetSignalChannel(ctx, SignalSyncNow),
+		deleted:      workflow.GetSignalChannel(ctx, SignalDeleted),
+		stageChanged: workflow.GetSignalChannel(ctx, SignalStageChanged),
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
@@ -66,6 +69,11 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 		if len(req.IDs) > 0 {
 			c.Deleted = append(c.Deleted, req)
 		}
+	})
+	sel.AddReceive(ch.stageChanged, func(rc workflow.ReceiveChannel, _ bool) {
+		var ids []string
+		rc.ReceiveAsync(&ids)
+		c.Changed = append(c.Changed, ids...)
 	})
 }
 

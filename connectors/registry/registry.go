@@ -29,83 +29,29 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 	if err != nil {
 		return nil, at(err)
 	}
+	cred, err := sys.Secrets()
+	if err != nil {
+		return nil, at(err)
+	}
+	set := sys.Settings
 	switch sys.System {
 	case "sellsy":
-		id, err := sys.Secret("client_id")
-		if err != nil {
-			return nil, at(err)
-		}
-		secret, err := sys.Secret("client_secret")
-		if err != nil {
-			return nil, at(err)
-		}
-		return sellsy.New(sellsy.Config{
-			APIURL:            sys.Settings["api_url"],
-			TokenURL:          sys.Settings["token_url"],
-			ClientID:          id,
-			ClientSecret:      secret,
-			RequestsPerSecond: rps,
-			CompanyType:       sys.Settings["company_type"],
-			HTTPClient:        httpClient,
-			Fields:            mappedFields(c, side),
-		})
+		return sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
+			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side)})
 	case "mautic":
-		user, err := sys.Secret("username")
-		if err != nil {
-			return nil, at(err)
-		}
-		pass, err := sys.Secret("password")
-		if err != nil {
-			return nil, at(err)
-		}
-		return mautic.New(mautic.Config{
-			BaseURL:           sys.Settings["base_url"],
-			Username:          user,
-			Password:          pass,
-			RequestsPerSecond: rps,
-			HTTPClient:        httpClient,
-		})
+		return mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
+			RequestsPerSecond: rps, HTTPClient: httpClient})
 	case "weavy":
-		user, err := sys.Secret("username")
-		if err != nil {
-			return nil, at(err)
-		}
-		pass, err := sys.Secret("password")
-		if err != nil {
-			return nil, at(err)
-		}
-		return weavy.New(weavy.Config{
-			BaseURL:           sys.Settings["base_url"],
-			Project:           sys.Settings["project"],
-			UserName:          user,
-			Password:          pass,
-			RequestsPerSecond: rps,
-			HTTPClient:        httpClient,
-		})
+		return weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
+			RequestsPerSecond: rps, HTTPClient: httpClient})
 	case "altior":
-		key, err := sys.Secret("api_key")
-		if err != nil {
-			return nil, at(err)
-		}
-		return altior.New(altior.Config{BaseURL: sys.Settings["base_url"], APIKey: key, RequestsPerSecond: rps, HTTPClient: httpClient,
-			ReferenceUserEmail: sys.Settings["reference_user_email"], Establishment: sys.Settings["establishment"]})
+		return altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,
+			ReferenceUserEmail: set["reference_user_email"], Establishment: set["establishment"]})
 	case "unas":
-		key, err := sys.Secret("api_key")
-		if err != nil {
-			return nil, at(err)
-		}
-		return unas.New(unas.Config{BaseURL: sys.Settings["base_url"], APIKey: key, HTTPClient: httpClient})
+		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient})
 	case "minicrm":
-		id, err := sys.Secret("system_id")
-		if err != nil {
-			return nil, at(err)
-		}
-		key, err := sys.Secret("api_key")
-		if err != nil {
-			return nil, at(err)
-		}
-		return minicrm.New(minicrm.Config{BaseURL: sys.Settings["base_url"], SystemID: id, APIKey: key, RequestsPerMinute: rps * 60, HTTPClient: httpClient,
-			Owner: sys.Settings["owner"]})
+		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
+			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"]})
 	}
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
 }
