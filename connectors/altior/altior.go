@@ -30,11 +30,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -169,13 +166,13 @@ func (c *Client) dropToken(tok string) {
 
 func (c *Client) authenticate(ctx context.Context) (string, error) {
 	if err := c.limiter.Wait(ctx); err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: "rate limiter: " + ctxReason(ctx, err)}
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
 	start := c.now()
 	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
 		SetBody(map[string]string{"api_key": c.apiKey}).Post("/auth/token")
 	if err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: c.scrub(transportReason(ctx, err))}
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	if st := resp.StatusCode(); st != http.StatusOK {
 		e := c.statusError(tokenOp, st, resp)
@@ -221,7 +218,7 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 			return nil, err
 		}
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + ctxReason(ctx, err)}
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 		}
 		req := c.http.R().SetContext(ctx).SetAuthToken(tok)
 		if k.query != nil {
@@ -232,7 +229,7 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 		}
 		resp, err := req.Execute(k.method, k.path)
 		if err != nil {
-			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(transportReason(ctx, err))}
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 		}
 		st := resp.StatusCode()
 		switch {
@@ -275,64 +272,17 @@ func (c *Client) statusError(op string, st int, resp *resty.Response) *connector
 		e.Fields = map[string]string{b.Error.Field: e.Message}
 	}
 	if e.Kind == connectors.KindRateLimited {
-		e.RetryAfter = retryAfter(resp.Header().Get("Retry-After"), c.now())
+		e.RetryAfter = retryAfterOr1s(resp.Header().Get("Retry-After"), c.now())
 	}
 	return e
 }
 
-// retryAfter reads Retry-After (seconds or HTTP date), else 1s.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return max(time.Duration(n)*time.Second, time.Second)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return time.Second
-}
-
-func ctxReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	return err.Error()
-}
-
-// transportReason describes a failed round trip without the URL.
-func transportReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timeout"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
-}
-
-var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
-
 // scrub removes e-mail addresses, the API key and the token from a message and bounds it.
 func (c *Client) scrub(s string) string {
-	if c.apiKey != "" {
-		s = strings.ReplaceAll(s, c.apiKey, "***")
-	}
 	c.tmu.Lock()
 	tok := c.token
 	c.tmu.Unlock()
-	if tok != "" {
-		s = strings.ReplaceAll(s, tok, "***")
-	}
-	s = emailLike.ReplaceAllString(s, "<email>")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
+	return connectors.Redact(s, c.apiKey, tok)
 }
 
 // getJSON GETs path and decodes the answer into out.
@@ -403,3 +353,11 @@ func (c *Client) EventOrder(ctx context.Context) ([]string, error) {
 }
 
 var _ connectors.EventCatalog = (*Client)(nil)
+
+// retryAfterOr1s reads Retry-After, else waits a second.
+func retryAfterOr1s(v string, now time.Time) time.Duration {
+	if d, ok := connectors.ParseRetryAfter(v, now); ok {
+		return d
+	}
+	return time.Second
+}

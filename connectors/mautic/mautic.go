@@ -19,9 +19,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -118,7 +116,7 @@ func plural(object string) (string, error) {
 // op names the route without ids or values ("GET /contacts").
 func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body any) ([]byte, error) {
 	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + ctxReason(ctx, err)}
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
 	req := c.http.R().SetContext(ctx)
 	if query != nil {
@@ -129,7 +127,7 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 	}
 	resp, err := req.Execute(method, path)
 	if err != nil {
-		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	status := resp.StatusCode()
 	if status >= 200 && status < 300 {
@@ -154,40 +152,11 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 	return nil, e
 }
 
-func ctxReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	return err.Error()
-}
-
-// transportReason describes a failed round trip without the URL (whose query can hold
-// e-mail addresses).
-func transportReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timeout"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
-}
-
 // retryAfter reads Retry-After (seconds or HTTP date), else X-RateLimit-Reset (unix time),
 // else 1s.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := h.Get("Retry-After"); v != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-			return max(time.Duration(n)*time.Second, time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil && t.After(now) {
-			return t.Sub(now)
-		}
+	if d, ok := connectors.ParseRetryAfter(h.Get("Retry-After"), now); ok {
+		return d
 	}
 	if v := h.Get("X-RateLimit-Reset"); v != "" {
 		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
@@ -258,19 +227,8 @@ func fieldOf(msg string) (field, reason string, ok bool) {
 	return m[1], m[2], true
 }
 
-var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
-
 // scrub removes e-mail addresses and the password from a message and bounds its length.
-func (c *Client) scrub(s string) string {
-	if c.password != "" {
-		s = strings.ReplaceAll(s, c.password, "***")
-	}
-	s = emailLike.ReplaceAllString(s, "<email>")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return connectors.Redact(s, c.password) }
 
 // ---- where[] clauses ----------------------------------------------------------------------
 

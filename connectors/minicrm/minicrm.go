@@ -22,10 +22,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -184,12 +182,12 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if out == nil {
@@ -219,36 +217,13 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		now = d
 	}
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return max(time.Duration(n)*time.Second, time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil && t.After(now) {
-			return t.Sub(now)
-		}
+	if d, ok := connectors.ParseRetryAfter(h.Get("Retry-After"), now); ok {
+		return d
 	}
 	return max(now.Truncate(time.Minute).Add(time.Minute).Sub(now), time.Second)
 }
 
-func transportReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timeout"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
-}
-
-var (
-	emailLike    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
-	invalidValue = regexp.MustCompile(`Invalid value '(.*?)' for the`)
-)
+var invalidValue = regexp.MustCompile(`Invalid value '(.*?)' for the`)
 
 // notFoundText is MiniCRM's own wording for a dropdown value it does not know; it is kept.
 const notFoundText = "Such value cannot be found in CRM"
@@ -256,20 +231,13 @@ const notFoundText = "Such value cannot be found in CRM"
 // scrub removes the API key, e-mail addresses and the record values MiniCRM quotes in
 // "Invalid value '…' for the X field." from a message and bounds its length.
 func (c *Client) scrub(s string) string {
-	if c.key != "" {
-		s = strings.ReplaceAll(s, c.key, "***")
-	}
 	s = invalidValue.ReplaceAllStringFunc(s, func(m string) string {
 		if strings.Contains(m, "'"+notFoundText+"'") {
 			return m
 		}
 		return "Invalid value '<value>' for the"
 	})
-	s = emailLike.ReplaceAllString(s, "<email>")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
+	return connectors.Redact(s, c.key)
 }
 
 // str renders a decoded JSON scalar as a string ("" for null).

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -342,7 +343,7 @@ func (c *Client) httpError(op string, resp *resty.Response, tok string) *connect
 			e.Fields[name] = reason
 			names = append(names, name)
 		}
-		sortStrings(names)
+		slices.Sort(names)
 		e.Message = "refused field(s): " + strings.Join(names, ", ")
 	case status == http.StatusNotFound:
 		e.Message = "not found"
@@ -393,12 +394,4 @@ func transportReason(err error) string {
 		return "connection closed"
 	}
 	return err.Error()
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }

@@ -32,13 +32,9 @@ package weavy
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -198,14 +194,14 @@ func (c *Client) dropToken(tok string) {
 func (c *Client) authenticate(ctx context.Context) (string, error) {
 	const op = "POST /v1/Authenticate"
 	if err := c.limiter.Wait(ctx); err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + ctxReason(ctx, err)}
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
 	start := c.now()
 	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
 		SetBody(map[string]string{"scope": "API", "projectCode": c.project, "userName": c.user, "password": c.password}).
 		Post("/v1/Authenticate")
 	if err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(transportReason(ctx, err))}
+		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	if st := resp.StatusCode(); st != http.StatusOK {
 		e := c.statusError(op, st, resp)
@@ -253,7 +249,7 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, int, error) {
 			return nil, 0, err
 		}
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + ctxReason(ctx, err)}
+			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 		}
 		req := c.http.R().SetContext(ctx).SetAuthToken(tok)
 		if k.body != nil {
@@ -261,7 +257,7 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, int, error) {
 		}
 		resp, err := req.Execute(k.method, k.path)
 		if err != nil {
-			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(transportReason(ctx, err))}
+			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 		}
 		st := resp.StatusCode()
 		switch {
@@ -301,59 +297,16 @@ func (c *Client) statusError(op string, st int, resp *resty.Response) *connector
 		e.Fields = map[string]string{b.FieldName: e.Message}
 	}
 	if e.Kind == connectors.KindRateLimited {
-		e.RetryAfter = retryAfter(resp.Header().Get("Retry-After"), c.now())
+		e.RetryAfter = time.Second
+		if d, ok := connectors.ParseRetryAfter(resp.Header().Get("Retry-After"), c.now()); ok {
+			e.RetryAfter = d
+		}
 	}
 	return e
 }
 
-// retryAfter reads Retry-After (seconds or HTTP date), else 1s.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return max(time.Duration(n)*time.Second, time.Second)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return time.Second
-}
-
-func ctxReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	return err.Error()
-}
-
-// transportReason describes a failed round trip without the URL.
-func transportReason(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
-		return ctx.Err().Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timeout"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
-}
-
-var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
-
 // scrub removes e-mail addresses and the password from a message and bounds its length.
-func (c *Client) scrub(s string) string {
-	if c.password != "" {
-		s = strings.ReplaceAll(s, c.password, "***")
-	}
-	s = emailLike.ReplaceAllString(s, "<email>")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return connectors.Redact(s, c.password) }
 
 func (c *Client) dataPath(parts ...string) string {
 	p := "/v1/Data/" + url.PathEscape(c.project)
