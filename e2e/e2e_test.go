@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -253,6 +254,25 @@ func (r *run) startSync() {
 	}, workflows.IncrementalSync, workflows.SyncInput{Connection: connection, Tuning: tuning})
 	require.NoError(r.t, err)
 	r.waitCycles(1)
+	r.visibleInTheWebUI()
+}
+
+// visibleInTheWebUI checks what the web UI shows without opening anything: the search
+// attributes the workflow list filters on, and the current details of the workflow page.
+func (r *run) visibleInTheWebUI() {
+	t := r.t
+	testenv.Eventually(t, 30*time.Second, 200*time.Millisecond, "the search attributes", func() bool {
+		resp, err := r.tc.ListWorkflow(r.ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("CrmConnection = '%s' AND CrmPhase = 'waiting' AND CrmRecordsRead > 0", connection)})
+		return err == nil && len(resp.Executions) == 1 && resp.Executions[0].Execution.WorkflowId == workflows.SyncWorkflowID(connection)
+	})
+	v, err := r.tc.QueryWorkflow(r.ctx, workflows.SyncWorkflowID(connection), "", "__temporal_workflow_metadata")
+	require.NoError(t, err)
+	var meta sdkpb.WorkflowMetadata
+	require.NoError(t, v.Get(&meta))
+	details := meta.GetCurrentDetails()
+	assert.Contains(t, details, "**waiting** — connection `"+connection+"`")
+	assert.Contains(t, details, "| contact |")
 }
 
 // cycle runs one incremental cycle now and waits for it to end.
