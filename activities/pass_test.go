@@ -275,7 +275,9 @@ func TestImportWithoutExistingRecordsOfOneSide(t *testing.T) {
 	conn, err := h.acts.Conns.Config("t")
 	require.NoError(t, err)
 	conn.Schedule.Overlap = config.Duration(300 * time.Millisecond) // the people were seeded just now
-	time.Sleep(1100 * time.Millisecond)                             // Automation's times have a resolution of one second
+	// Automation's times have a resolution of one second and the connector rounds the since
+	// time down: the mark must come well over a second (plus the overlap) after the seeding.
+	time.Sleep(2500 * time.Millisecond)
 	c := h.pass("contact", "a", ModeImport)
 	assert.Equal(t, 10, c.CreatedB, "Sellsy people 0–9 sent to Automation")
 	marked := h.pass("contact", "b", ModeMark)
