@@ -149,7 +149,7 @@ objects:
 
 // tuning makes activities short so that the import spans several of them and a killed
 // worker's activity is retried within seconds.
-var tuning = workflows.Tuning{Stretch: 3 * time.Second, HeartbeatTimeout: 5 * time.Second, MaxActivitiesPerRun: 6}
+var tuning = workflows.Tuning{Stretch: 3 * time.Second, HeartbeatTimeout: 5 * time.Second, MaxActivitiesPerRun: 3}
 
 // importSurvivesSIGKILL starts the import, kills the worker with SIGKILL in the middle of the
 // contacts, starts a new one and waits for the import to finish.

@@ -37,7 +37,7 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 	switch sys.System {
 	case "sellsy":
 		return sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
-			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side)})
+			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side), ContactLinks: linksContacts(c, side)})
 	case "mautic":
 		return mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
 			RequestsPerSecond: rps, HTTPClient: httpClient})
@@ -66,6 +66,20 @@ func floatSetting(s config.System, key string) (float64, error) {
 		return 0, fmt.Errorf("settings.%s: %q is not a positive number", key, v)
 	}
 	return f, nil
+}
+
+// linksContacts reports whether one side's contacts are synced with a link (to their company).
+func linksContacts(c *config.Connection, side string) bool {
+	for _, o := range c.Objects {
+		object := o.AObject
+		if side == "b" {
+			object = o.BObject
+		}
+		if object == connectors.ObjectContact && len(o.Links) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mappedFields lists, per object of one side, the fields the connection maps, matches or

@@ -45,6 +45,9 @@ type Config struct {
 	// Fields names, per object ("company", "contact"), the fields a connection maps; custom
 	// fields it does not name are not read. Nil reads every custom field.
 	Fields map[string][]string
+	// ContactLinks says contacts are read with their company: a full walk of the companies
+	// then also notes each company's contacts, which spares a lookup per contact.
+	ContactLinks bool
 	// API V1 (RPC). V1URL defaults to "https://apifeed.sellsy.com/0/" (or, when APIURL is
 	// not Sellsy's, to APIURL without "/v2" plus "/0/"). With the four
 	// OAuth 1.0a tokens set, CallV1 signs with them (PLAINTEXT); without them it sends the
@@ -63,6 +66,8 @@ type Client struct {
 
 	pauseMu    sync.Mutex
 	pauseUntil time.Time
+
+	links linkNotes
 
 	cfMu     sync.Mutex
 	cfDefs   []cfDef

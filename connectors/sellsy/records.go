@@ -238,6 +238,13 @@ func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuer
 	if err := c.addLinks(ctx, o, recs); err != nil {
 		return connectors.Page{}, err
 	}
+	if o == companyObj && q.Since.IsZero() && c.cfg.ContactLinks && len(recs) > 0 {
+		ids := make([]string, len(recs))
+		for i, r := range recs {
+			ids[i] = r.ID
+		}
+		c.noteCompanyContacts(ctx, ids)
+	}
 	page := connectors.Page{Records: recs, Cursor: q.Cursor, More: len(body.Data) == limit}
 	if s, ok := body.Pagination.Offset.(string); ok && s != "" {
 		page.Cursor = s
@@ -250,7 +257,16 @@ func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Reco
 	if !o.isContact() || len(recs) == 0 {
 		return nil
 	}
-	errs := forEach(ctx, len(recs), func(ctx context.Context, i int) error {
+	var lookup []int
+	for i := range recs {
+		if company, ok := c.companyFromNote(recs[i].ID); ok {
+			recs[i].Links = map[string]string{connectors.ObjectCompany: company}
+		} else {
+			lookup = append(lookup, i)
+		}
+	}
+	errs := forEach(ctx, len(lookup), func(ctx context.Context, j int) error {
+		i := lookup[j]
 		var body listBody
 		_, err := c.do(ctx, call{method: "GET", path: "/contacts/" + recs[i].ID + "/companies", op: "GET /contacts/{id}/companies",
 			query: url.Values{"limit": {"1"}}}, &body)

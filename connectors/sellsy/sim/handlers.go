@@ -768,12 +768,17 @@ func (s *Server) linked(company bool) http.HandlerFunc {
 		ids := append([]int{}, rec.Links...)
 		sort.Ints(ids)
 		page, total, off := p.paginate(ids, nil)
+		fields := r.URL.Query()["field[]"]
 		data := make([]any, len(page))
 		for i, lid := range page {
+			if len(fields) == 1 && fields[0] == "id" {
+				data[i] = map[string]int{"id": lid} // the common case, without building the shape
+				continue
+			}
 			if company {
-				data[i] = s.contactJSON(s.contacts.byID[lid], p.cf)
+				data[i] = pickFields(s.contactJSON(s.contacts.byID[lid], p.cf), fields)
 			} else {
-				data[i] = s.companyJSON(s.companies.byID[lid], p.cf)
+				data[i] = pickFields(s.companyJSON(s.companies.byID[lid], p.cf), fields)
 			}
 		}
 		respondPage(w, p, data, total, off)

@@ -167,6 +167,22 @@ func (s *Server) contactJSON(r *record, cf []int) any {
 	return out
 }
 
+// pickFields applies the field[] filter: only the named top-level fields (and the id) of a
+// read shape are returned.
+func pickFields(v any, fields []string) any {
+	if len(fields) == 0 {
+		return v
+	}
+	m := toMap(v)
+	out := map[string]any{"id": m["id"]}
+	for _, f := range fields {
+		if x, ok := m[f]; ok {
+			out[f] = x
+		}
+	}
+	return out
+}
+
 // toMap turns a read shape into the map a client decoding the JSON would see.
 func toMap(v any) map[string]any {
 	raw, _ := json.Marshal(v)

@@ -1,0 +1,102 @@
+package sellsy
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// A contact's company is not part of its record: it takes GET /contacts/{id}/companies, one
+// call per contact. A full walk of the companies (the initial import, which reads companies
+// before contacts) instead reads each company's contacts, one call per company, and notes
+// whose they are; the contacts that follow take their link from the note. A contact the note
+// does not know (another worker walked the companies, the note expired, the contact has no
+// company) falls back to its own lookup, so the note only ever saves calls.
+const (
+	linkNoteTTL = 30 * time.Minute // a link older than this may have changed: look it up again
+	linkNoteCap = 200_000          // ~20 MB at most, whatever the account's size
+)
+
+type linkNote struct {
+	company string
+	at      time.Time
+}
+
+// linkNotes maps contact ids to the company a walk of the companies found them in. Each note
+// is used once: the contact's read takes it.
+type linkNotes struct {
+	mu sync.Mutex
+	m  map[string]linkNote
+}
+
+// note records that contact belongs to company unless an earlier (lower-id) company already
+// claimed it: a contact of several companies links to its first, as its own lookup says.
+func (n *linkNotes) note(contact, company string, now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.m == nil {
+		n.m = map[string]linkNote{}
+	}
+	if old, ok := n.m[contact]; ok && now.Sub(old.at) < linkNoteTTL {
+		return
+	}
+	if len(n.m) >= linkNoteCap {
+		n.sweepLocked(now)
+		if len(n.m) >= linkNoteCap {
+			return
+		}
+	}
+	n.m[contact] = linkNote{company: company, at: now}
+}
+
+// take returns and forgets the company noted for contact.
+func (n *linkNotes) take(contact string, now time.Time) (string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	e, ok := n.m[contact]
+	if !ok {
+		return "", false
+	}
+	delete(n.m, contact)
+	return e.company, now.Sub(e.at) < linkNoteTTL
+}
+
+func (n *linkNotes) sweepLocked(now time.Time) {
+	for k, e := range n.m {
+		if now.Sub(e.at) >= linkNoteTTL {
+			delete(n.m, k)
+		}
+	}
+}
+
+// noteCompanyContacts reads the contacts of each company (ids only, 100 a page) and notes
+// their link. Failures are ignored: the contacts then look their company up themselves.
+func (c *Client) noteCompanyContacts(ctx context.Context, companyIDs []string) {
+	forEach(ctx, len(companyIDs), func(ctx context.Context, i int) error {
+		query := url.Values{"limit": {"100"}, "order": {"id"}, "direction": {"asc"}, "field[]": {"id"}}
+		for {
+			var body listBody
+			if _, err := c.do(ctx, call{method: "GET", path: "/companies/" + companyIDs[i] + "/contacts", op: "GET /companies/{id}/contacts", query: query}, &body); err != nil {
+				return nil
+			}
+			now := time.Now()
+			for _, m := range body.Data {
+				c.links.note(idString(m["id"]), companyIDs[i], now)
+			}
+			next, _ := body.Pagination.Offset.(string)
+			if len(body.Data) < 100 || next == "" || next == query.Get("offset") {
+				return nil
+			}
+			query.Set("offset", next)
+		}
+	})
+}
+
+// companyFromNote returns a contact's noted company.
+func (c *Client) companyFromNote(contact string) (string, bool) {
+	if !c.cfg.ContactLinks {
+		return "", false
+	}
+	return c.links.take(contact, time.Now())
+}
