@@ -42,7 +42,7 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 			info.ReconcileObjects = append(info.ReconcileObjects, name)
 		}
 		for _, side := range []string{"a", "b"} {
-			if !o.ImportsFrom(side) {
+			if !o.ImportsFrom(side) || !o.Sends(side) {
 				info.NoImport = append(info.NoImport, name+"/"+side)
 			}
 		}

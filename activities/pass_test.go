@@ -197,7 +197,16 @@ func TestOneWayConnectionNeverWritesItsSource(t *testing.T) {
 	h := newHarness(t, "a_to_b")
 	c := h.cycle(ModeImport)
 	assert.Zero(t, c.CreatedA+c.UpdatedA, "%+v", c)
+	assert.Zero(t, c.Quarantined, "Automation's own contacts are left alone, not refused: %+v", c)
+	assert.Equal(t, 12, c.Filtered, "%+v", c)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	assert.Empty(t, q)
 	assert.Equal(t, 20, h.sb.Sellsy.Count("contacts"))
+	// The initial import does not even read Automation: nothing travels from it.
+	info, err := h.acts.DescribeConnection(h.ctx, "t")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"company/b", "contact/b"}, info.NoImport)
 	assert.Equal(t, 30, h.sb.Mautic.Count("contacts"))
 }
 

@@ -180,6 +180,22 @@ func (o *Object) ImportsFrom(side string) bool {
 	return v == nil || *v
 }
 
+// Sends reports whether any field carries a side's values ("a" or "b") to the other side.
+// A side that sends nothing (every field a_to_b, seen from b) never creates records on the
+// other: its unpaired records are left alone, and the initial import does not read it.
+func (o *Object) Sends(side string) bool {
+	from := AToB
+	if side == "b" {
+		from = BToA
+	}
+	for _, f := range o.Fields {
+		if f.Direction == Both || f.Direction == "" || f.Direction == from {
+			return true
+		}
+	}
+	return false
+}
+
 // DeletesFrom reports whether a deletion on side ("a" or "b") is propagated to the other side.
 func (o *Object) DeletesFrom(side string) bool {
 	switch o.Deletes {

@@ -202,3 +202,27 @@ objects:
 	_, err := Parse("conn.yaml", []byte(head+replace(contact, "    fields:", "    links: [company]\n    fields:")))
 	assert.ErrorContains(t, err, `objects[0].links: "company" is not an object of this connection`, "a contact linking to companies needs the company object")
 }
+
+func TestObjectSends(t *testing.T) {
+	tests := []struct {
+		name         string
+		directions   []Direction
+		wantA, wantB bool
+	}{
+		{"both ways", []Direction{Both}, true, true},
+		{"a to b only", []Direction{AToB, AToB}, true, false},
+		{"b to a only", []Direction{BToA}, false, true},
+		{"mixed", []Direction{AToB, BToA}, true, true},
+		{"no fields", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := Object{}
+			for _, d := range tt.directions {
+				o.Fields = append(o.Fields, Field{A: "x", B: "y", Direction: d})
+			}
+			assert.Equal(t, tt.wantA, o.Sends("a"))
+			assert.Equal(t, tt.wantB, o.Sends("b"))
+		})
+	}
+}
