@@ -50,7 +50,11 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 	}
 	if in.Mode == ModeMark {
 		res.Done = true
-		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
+		mark := res.PassStart.Format(time.RFC3339Nano)
+		if err := a.Store.SetCursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side), mark); err != nil {
+			return res, err
+		}
+		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), mark)
 	}
 	stretch := in.Stretch
 	if stretch <= 0 {
@@ -104,6 +108,21 @@ type pass struct {
 	objX     string
 	objY     string
 	pageSize int
+	// marked is when the initial import marked this side instead of importing it (zero
+	// when it imported it): records created before it stay on their side.
+	marked time.Time
+}
+
+// markKey is where the store keeps when the initial import skipped a side of an object.
+func markKey(object string) string { return object + "@marked" }
+
+// existedBeforeMark reports whether a record without an update timestamp (only such records
+// are read again on every cycle) was created before the initial import skipped its side:
+// "import existing opportunities: no" keeps it out.
+func (p *pass) existedBeforeMark(r connectors.Record) bool {
+	// Creation times have a resolution of a second: a record of the mark's own second counts
+	// as new rather than being left out.
+	return !p.marked.IsZero() && r.UpdatedAt.IsZero() && !r.CreatedAt.IsZero() && r.CreatedAt.Before(p.marked.Truncate(time.Second))
 }
 
 func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
@@ -130,6 +149,11 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 		p.x, p.y, p.objX, p.objY = cb, ca, obj.BObject, obj.AObject
 	default:
 		return nil, configError(fmt.Errorf("side %q is neither a nor b", in.Side))
+	}
+	if v, ok, err := a.Store.Cursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side)); err != nil {
+		return nil, err
+	} else if ok {
+		p.marked, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	return p, nil
 }
@@ -401,6 +425,12 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it)
+		if it.y == nil && (!p.obj.Sends(p.in.Side) || p.existedBeforeMark(it.x)) {
+			// No field travels from this side, or the record existed before the import
+			// skipped its side: it is not created on the other.
+			c.Filtered++
+			continue
+		}
 		if it.y == nil {
 			// A record created on the other side belongs to the object there: it gets
 			// that side's filter values (SA = yes on records that come up from Altior).

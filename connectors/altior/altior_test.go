@@ -255,13 +255,16 @@ func TestTypedRoundTripAndFind(t *testing.T) {
 	assert.Equal(t, "achats@dupont.example.com", found[0].Fields["email.ACHATS"])
 	assert.Equal(t, "COMPTABLE", found[0].Fields["role"])
 
-	for _, key := range []struct{ field, value string }{{"siret", "12345678900017"}, {"name", "menuiserie dupont"}} {
+	for _, key := range []struct{ field, value string }{{"siret", "12345678900017"}, {"name", "menuiserie dupont"}, {"email.COMPTABILITE", "Compta@Dupont.example.com"}} {
 		found, err = e.client.FindByKey(ctx, connectors.ObjectCompany, key.field, []string{key.value})
 		require.NoError(t, err)
 		require.Len(t, found, 1, key.field)
 		assert.Equal(t, tid, found[0].ID)
 	}
-	_, err = e.client.FindByKey(ctx, connectors.ObjectCompany, "email", []string{"x"})
+	found, err = e.client.FindByKey(ctx, connectors.ObjectCompany, "email", []string{"nobody@example.com"})
+	require.NoError(t, err)
+	assert.Empty(t, found)
+	_, err = e.client.FindByKey(ctx, connectors.ObjectCompany, "phone.FIXE", []string{"x"})
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 }
 

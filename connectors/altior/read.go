@@ -377,12 +377,14 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	switch {
 	case object == connectors.ObjectCompany && (field == "siret" || field == "name"):
 		param = field
+	case object == connectors.ObjectCompany && (field == "email" || strings.HasPrefix(field, "email.")):
+		param = "email" // any of the tiers' e-mails: a physical person is found by theirs
 	case object == connectors.ObjectContact && field == "email":
 		param = "email"
 	case object == ObjectAffaire && field == "title":
 		param = "title"
 	default:
-		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret or name; contact: email; affaire: title)")
+		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret, name or email.<TYPE>; contact: email; affaire: title)")
 	}
 	seen := map[string]bool{}
 	var out []connectors.Record

@@ -110,6 +110,11 @@ func oppRecord(m map[string]any, defs []cfDef) connectors.Record {
 			r.Links[k] = id
 		}
 	}
+	if ts, ok := m["created"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, ts); err == nil {
+			r.CreatedAt = t
+		}
+	}
 	embedCFs(m, defs, r.Fields)
 	return r
 }

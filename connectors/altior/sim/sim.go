@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -551,12 +552,15 @@ func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	siret, name := q.Get("siret"), strings.ToLower(q.Get("name"))
+	siret, name, email := q.Get("siret"), strings.ToLower(q.Get("name")), strings.ToLower(q.Get("email"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var all []listed
 	for _, t := range s.tiers {
 		if t.UpdatedAt.Before(since) || (siret != "" && t.SIRET != siret) || (name != "" && strings.ToLower(t.Name) != name) {
+			continue
+		}
+		if email != "" && !slices.ContainsFunc(t.Emails, func(e Typed) bool { return strings.ToLower(e.Value) == email }) {
 			continue
 		}
 		all = append(all, listed{t.ID, t.UpdatedAt, t})
