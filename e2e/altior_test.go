@@ -80,6 +80,20 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 		setSA(connectors.ObjectContact, r.person(sl, i).ID)
 	}
 
+	// Individuals: Alice (SA = yes) and Paul (SA = no) on Sellsy, Chloé a physical tiers on Altior.
+	ind, err := sl.Create(ctx, sellsy.ObjectIndividual, []connectors.Record{
+		{Fields: map[string]any{"type": "client", "civility": "mrs", "first_name": "Alice", "last_name": "Durand", "email": "alice.durand@example.com", "cf.SA": true}},
+		{Fields: map[string]any{"type": "prospect", "civility": "mr", "first_name": "Paul", "last_name": "Martin", "email": "paul.martin@example.com"}},
+	})
+	require.NoError(t, err)
+	for _, res := range ind {
+		require.NoError(t, res.Err)
+	}
+	chloe, err := al.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{
+		"kind": "physical", "relation": "client", "civility": "MME", "first_name": "Chloé", "last_name": "Bernard", "email.PRINCIPAL": "chloe.bernard@example.com"}}})
+	require.NoError(t, err)
+	require.NoError(t, chloe[0].Err)
+
 	run, err := r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(altiorConnection), TaskQueue: workflows.TaskQueue},
 		workflows.InitialImport, workflows.ImportInput{Connection: altiorConnection})
 	require.NoError(t, err)
@@ -89,7 +103,24 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 
 	// Companies: 0 and 1 went down (4 was matched on SIRET); 2 and 3 (SA = no) did not;
 	// tiers 5, 6 and 7 came up — 5 joined Sellsy's company 5 rather than duplicating it.
-	assert.Equal(t, 6, sb.Altior.Count("tiers"))
+	// Individuals: Alice went down as a physical person; Chloé came up; Paul stayed.
+	assert.Equal(t, 6+2, sb.Altior.Count("tiers"))
+	alice, err := al.FindByKey(ctx, connectors.ObjectCompany, "email.PRINCIPAL", []string{"alice.durand@example.com"})
+	require.NoError(t, err)
+	require.Len(t, alice, 1)
+	assert.Equal(t, "physical", alice[0].Fields["kind"])
+	assert.Equal(t, "MME", alice[0].Fields["civility"], "civility through the value map")
+	assert.Equal(t, "Durand", alice[0].Fields["last_name"])
+	assert.Equal(t, "U1", alice[0].Fields["owner_user_id"])
+	paul, err := al.FindByKey(ctx, connectors.ObjectCompany, "email", []string{"paul.martin@example.com"})
+	require.NoError(t, err)
+	assert.Empty(t, paul, "Paul is at SA = no")
+	up, err := sl.FindByKey(ctx, sellsy.ObjectIndividual, "email", []string{"chloe.bernard@example.com"})
+	require.NoError(t, err)
+	require.Len(t, up, 1, "Chloé came up from Altior as an individual")
+	assert.Equal(t, "mrs", up[0].Fields["civility"])
+	assert.Equal(t, true, up[0].Fields["cf.SA"])
+	assert.Equal(t, 3, sb.Sellsy.Count("individuals"))
 	assert.Equal(t, 8, sb.Sellsy.Count("companies"))
 	for _, i := range []int{0, 1} {
 		tiers := company(al, i)
@@ -125,7 +156,7 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	setSA(connectors.ObjectCompany, company(sl, 2).ID)
 	r.cycle()
-	assert.Equal(t, 7, sb.Altior.Count("tiers"))
+	assert.Equal(t, 9, sb.Altior.Count("tiers"))
 	company(al, 2)
 	r.noSecretsInHistories("sa-secret", "altior-e2e-key")
 }

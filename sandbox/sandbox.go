@@ -34,6 +34,8 @@ type Options struct {
 	// SellsyRequestsPerSecond is the simulated quota: 0 keeps Sellsy's default (5 a second),
 	// a negative value lifts it (benchmarks).
 	SellsyRequestsPerSecond int
+	// SellsyScopes, when set, are the only OAuth scopes of the Sellsy API client.
+	SellsyScopes []string
 	SellsyTokenTTL          time.Duration
 
 	MauticUsername, MauticPassword string
@@ -87,7 +89,7 @@ func Start(o Options) (*Sandbox, error) {
 	s := &Sandbox{
 		Sellsy: sellsysim.New(sellsysim.Options{
 			ClientID: o.SellsyClientID, ClientSecret: o.SellsyClientSecret,
-			TokenTTL: o.SellsyTokenTTL, RequestsPerSecond: o.SellsyRequestsPerSecond, Seed: 1,
+			TokenTTL: o.SellsyTokenTTL, RequestsPerSecond: o.SellsyRequestsPerSecond, Seed: 1, Scopes: o.SellsyScopes,
 		}),
 		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Seed: 2}),
 	}

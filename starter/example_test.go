@@ -148,6 +148,8 @@ pipelines:
 		{name: "out of order, unknown step and event", pipeline: "1", evts: `{"11": QUALIF, "14": GAGNEE, "13": PROPOSITION, "99": SIGNEE}`,
 			wants: []string{`step "13" is bound to event "PROPOSITION", which comes before`, `event "SIGNEE", which does not exist`, `step "99" is not a step of the pipeline`}},
 		{name: "first event unbound", pipeline: "1", evts: `{"13": GAGNEE}`, wants: []string{`the first event "QUALIF" is bound to no step`}},
+		{name: "stage field missing on the affaire", pipeline: "1", evts: "{\"11\": QUALIF}\n    stage_target: cf.ETAPE\n    pipeline_field: funnel",
+			wants: []string{`pipelines[0].stage_target: altior affaire has no field "cf.ETAPE"`, `pipelines[0].pipeline_field: sellsy opportunity has no field "funnel"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +157,47 @@ pipelines:
 			require.NoError(t, os.WriteFile(path, []byte(file(tt.pipeline, tt.evts)), 0o600))
 			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
 			if len(tt.wants) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tt.wants {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+// validate --live names every scope the Sellsy API client lacks for the example Sellsy ⇄
+// Altior connection, and passes once they are granted.
+func TestValidateLiveSellsyScopes(t *testing.T) {
+	full := []string{"companies.read", "companies.write", "contacts.read", "contacts.write", "custom-fields.read",
+		"individuals.read", "individuals.write", "opportunities.read"}
+	tests := []struct {
+		name   string
+		scopes []string
+		wants  []string
+	}{
+		{"all granted", full, nil},
+		{"read only", []string{"companies.read", "contacts.read", "individuals.read", "opportunities.read"},
+			[]string{"a: sellsy scopes: configuration: the API client lacks the scope(s) companies.write, contacts.write, custom-fields.read, individuals.write that this connection needs"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, SellsyScopes: tt.scopes,
+				MauticUsername: "u", MauticPassword: "p", AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
+				t.Setenv(k, v)
+			}
+			data, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
+			require.NoError(t, err)
+			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
+			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
+			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+			err = run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			if tt.wants == nil {
 				require.NoError(t, err)
 				return
 			}

@@ -64,6 +64,13 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
 			}
 		}
+		// Credentials with scoped rights (Sellsy's OAuth scopes) must allow what the
+		// connection does on that side.
+		if ac, ok := conns[i].(connectors.AccessChecker); ok {
+			if err := ac.CheckAccess(ctx, accessOf(c, side)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+			}
+		}
 		// Settings that name records of the system (Altior's reference user and
 		// establishment) are looked up.
 		if sc, ok := conns[i].(settingsChecker); ok {
@@ -101,7 +108,44 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 		return fmt.Errorf("%s: pipelines: %w", c.File, err)
 	}
 	var errs []error
+	// The fields that hold and receive a record's pipeline and stage exist (the guide's
+	// "create the Altior custom fields Pipeline (PIPE) and Etape (ETAP)").
+	described := map[string]map[string]bool{}
+	has := func(conn connectors.Connector, object, field string) (bool, error) {
+		key := conn.System() + "/" + object
+		if described[key] == nil {
+			fields, err := conn.Describe(ctx, object)
+			if err != nil {
+				return false, err
+			}
+			described[key] = map[string]bool{}
+			for _, f := range fields {
+				described[key][f.Name] = true
+			}
+		}
+		return described[key][field], nil
+	}
 	for i, p := range c.Pipelines {
+		o, ok := c.Object(p.Object)
+		if !ok {
+			continue // config.Load already refused it
+		}
+		for _, f := range []struct {
+			conn          connectors.Connector
+			object, field string
+			key           string
+		}{
+			{a, o.AObject, p.PipelineField, "pipeline_field"}, {a, o.AObject, p.StageField, "stage_field"},
+			{b, o.BObject, p.PipelineTarget, "pipeline_target"}, {b, o.BObject, p.StageTarget, "stage_target"},
+		} {
+			ok, err := has(f.conn, f.object, f.field)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("%s: pipelines[%d].%s: %w", c.File, i, f.key, err))
+			case !ok:
+				errs = append(errs, fmt.Errorf("%s: pipelines[%d].%s: %s %s has no field %q: create it (a custom field's code follows \"cf.\") or name another", c.File, i, f.key, f.conn.System(), f.object, f.field))
+			}
+		}
 		_, stages, err := staged.Pipeline(ctx, p.Pipeline)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
@@ -116,6 +160,40 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// accessOf lists what a connection does with each object of one side ("a" or "b"): the
+// fields it reads, whether it writes there (fields or deletions travel to that side, or
+// pipelines write their stages there) and whether it follows links.
+func accessOf(c *config.Connection, side string) []connectors.Access {
+	other := "b"
+	if side == "b" {
+		other = "a"
+	}
+	var out []connectors.Access
+	for _, o := range c.Objects {
+		acc := connectors.Access{Object: o.AObject, Write: o.Sends(other) || o.DeletesFrom(other), Linked: len(o.Links) > 0}
+		pick := func(p config.FieldPair) string { return p.A }
+		if side == "b" {
+			acc.Object = o.BObject
+			pick = func(p config.FieldPair) string { return p.B }
+		}
+		acc.Fields = append(acc.Fields, pick(o.Match))
+		for _, f := range o.Fields {
+			acc.Fields = append(acc.Fields, pick(config.FieldPair{A: f.A, B: f.B}))
+		}
+		for k := range o.Filter.Of(side) {
+			acc.Fields = append(acc.Fields, k)
+		}
+		for _, p := range c.Pipelines {
+			if p.Object == o.Name && side == "b" {
+				acc.Write = true // stages and events are written on side B
+				acc.Fields = append(acc.Fields, p.PipelineTarget, p.StageTarget)
+			}
+		}
+		out = append(out, acc)
+	}
+	return out
 }
 
 // settingsChecker is a connector that can check what its settings name, without writing.

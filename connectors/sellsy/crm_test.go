@@ -317,3 +317,33 @@ func TestParseWebhook(t *testing.T) {
 }
 
 func stringsReader(s string) io.Reader { return bytes.NewReader([]byte(s)) }
+
+func TestNeededScopes(t *testing.T) {
+	tests := []struct {
+		name  string
+		needs []connectors.Access
+		want  []string
+	}{
+		{"read companies", []connectors.Access{{Object: connectors.ObjectCompany, Fields: []string{"name"}}}, []string{"companies.read"}},
+		{"write contacts with custom fields and links", []connectors.Access{{Object: connectors.ObjectContact, Write: true, Linked: true, Fields: []string{"email", "cf.SA"}}},
+			[]string{"companies.read", "companies.write", "contacts.read", "contacts.write", "custom-fields.read"}},
+		{"opportunities and individuals", []connectors.Access{{Object: ObjectOpportunity}, {Object: ObjectIndividual, Write: true}},
+			[]string{"individuals.read", "individuals.write", "opportunities.read"}},
+		{"unknown object", []connectors.Access{{Object: "invoice"}}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, NeededScopes(tt.needs))
+		})
+	}
+}
+
+// A token that names no scope cannot be checked: CheckAccess says nothing rather than guess.
+func TestCheckAccessWithoutScopes(t *testing.T) {
+	f := setup(t, sim.Options{}, false)
+	require.NoError(t, f.c.CheckAccess(context.Background(), []connectors.Access{{Object: connectors.ObjectCompany, Write: true}}))
+	g := setup(t, sim.Options{Scopes: []string{"companies.read"}}, false)
+	err := g.c.CheckAccess(context.Background(), []connectors.Access{{Object: connectors.ObjectCompany, Write: true}})
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	assert.Contains(t, err.Error(), "lacks the scope(s) companies.write")
+}
