@@ -35,8 +35,8 @@ type Options struct {
 	// a negative value lifts it (benchmarks).
 	SellsyRequestsPerSecond int
 	// SellsyScopes, when set, are the only OAuth scopes of the Sellsy API client.
-	SellsyScopes []string
-	SellsyTokenTTL          time.Duration
+	SellsyScopes   []string
+	SellsyTokenTTL time.Duration
 
 	MauticUsername, MauticPassword string
 
