@@ -146,6 +146,11 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 				errs = append(errs, fmt.Errorf("%s: pipelines[%d].%s: %s %s has no field %q: create it (a custom field's code follows \"cf.\") or name another", c.File, i, f.key, f.conn.System(), f.object, f.field))
 			}
 		}
+		if ec, ok := b.(establishmentChecker); ok && p.Establishment != "" {
+			if err := ec.CheckEstablishment(ctx, "establishment", p.Establishment); err != nil {
+				errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
+			}
+		}
 		_, stages, err := staged.Pipeline(ctx, p.Pipeline)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
@@ -194,6 +199,11 @@ func accessOf(c *config.Connection, side string) []connectors.Access {
 		out = append(out, acc)
 	}
 	return out
+}
+
+// establishmentChecker is a connector whose records belong to establishments (Altior's).
+type establishmentChecker interface {
+	CheckEstablishment(ctx context.Context, setting, id string) error
 }
 
 // settingsChecker is a connector that can check what its settings name, without writing.

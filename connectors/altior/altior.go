@@ -320,21 +320,28 @@ func (c *Client) CheckSettings(ctx context.Context) error {
 		}
 	}
 	if c.cfg.Establishment != "" {
-		es, err := c.Establishments(ctx)
-		if err != nil {
-			return err
-		}
-		found := false
-		var ids []string
-		for _, e := range es {
-			found = found || e.ID == c.cfg.Establishment
-			ids = append(ids, e.ID)
-		}
-		if !found {
-			errs = append(errs, cfgErr("settings.establishment", fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", c.cfg.Establishment, strings.Join(ids, ", "))))
+		if err := c.CheckEstablishment(ctx, "settings.establishment", c.cfg.Establishment); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckEstablishment checks that id names an establishment; setting names the setting that
+// holds it, for the message.
+func (c *Client) CheckEstablishment(ctx context.Context, setting, id string) error {
+	es, err := c.Establishments(ctx)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, e := range es {
+		if e.ID == id {
+			return nil
+		}
+		ids = append(ids, e.ID)
+	}
+	return cfgErr(setting, fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", id, strings.Join(ids, ", ")))
 }
 
 var _ connectors.EventEmitter = (*Client)(nil)
