@@ -19,9 +19,10 @@ type linkRef struct {
 func (p *pass) resolveLinks(ctx context.Context, records []connectors.Record, xSide store.Side) (map[string]map[string]linkRef, error) {
 	out := map[string]map[string]linkRef{}
 	for _, l := range p.obj.Links {
+		key := p.conn.LinkKey(l, string(p.side))
 		var ids []string
 		for _, r := range records {
-			if id := r.Links[l]; id != "" {
+			if id := r.Links[key]; id != "" {
 				ids = append(ids, id)
 			}
 		}
@@ -33,7 +34,7 @@ func (p *pass) resolveLinks(ctx context.Context, records []connectors.Record, xS
 			return nil, err
 		}
 		for _, r := range records {
-			id := r.Links[l]
+			id := r.Links[key]
 			if id == "" {
 				continue
 			}
@@ -93,13 +94,14 @@ func (p *pass) planLinks(it *item) (linkX, linkY map[string]string) {
 		if want == "" {
 			continue // the linked record is not paired yet; retried at its next change
 		}
-		if it.y != nil && it.y.Links[l] == want {
+		key := p.conn.LinkKey(l, string(p.side.Other()))
+		if it.y != nil && it.y.Links[key] == want {
 			continue
 		}
 		if linkY == nil {
 			linkY = map[string]string{}
 		}
-		linkY[l] = want
+		linkY[key] = want
 	}
 	return nil, linkY
 }

@@ -30,7 +30,7 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 	}
 	var total Counts
 	for _, l := range p.obj.Links {
-		id := recs[0].Links[l]
+		id := recs[0].Links[p.conn.LinkKey(l, in.Side)]
 		if id == "" {
 			continue
 		}

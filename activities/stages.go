@@ -99,18 +99,17 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	}
 	deadline := time.Now().Add(stretch)
 	for !res.Done && time.Now().Before(deadline) {
-		idx, cursor := 0, ""
-		if res.Position != "" {
-			i, cur, _ := strings.Cut(res.Position, ":")
-			idx, _ = strconv.Atoi(i)
-			cursor = cur
-		}
-		if idx >= len(objects) {
+		pos := parseScanPosition(res.Position, a.now().UTC())
+		if pos.object >= len(objects) {
 			res.Done = true
 			break
 		}
-		o, _ := c.Object(objects[idx])
-		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Cursor: cursor, Limit: DefaultPageSize})
+		o, _ := c.Object(objects[pos.object])
+		since, err := a.scanSince(ctx, c, o.Name)
+		if err != nil {
+			return res, toTemporal(err)
+		}
+		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Since: since, Cursor: pos.cursor, Limit: DefaultPageSize})
 		if err != nil {
 			return res, toTemporal(err)
 		}
@@ -120,14 +119,76 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			return res, toTemporal(err)
 		}
 		if page.More {
-			res.Position = fmt.Sprintf("%d:%s", idx, page.Cursor)
+			pos.cursor = page.Cursor
 		} else {
-			res.Position = fmt.Sprintf("%d:", idx+1)
-			res.Done = idx+1 >= len(objects)
+			// The next scan of this object reads what changed since this one began.
+			if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
+				return res, toTemporal(err)
+			}
+			pos.object, pos.cursor = pos.object+1, ""
+			res.Done = pos.object >= len(objects)
 		}
+		res.Position = pos.String()
 		activity.RecordHeartbeat(ctx, res)
 	}
 	return res, nil
+}
+
+// scanPosition is where a scan is: the object it reads, the listing's cursor, and when the
+// scan began (the next scan reads from then).
+type scanPosition struct {
+	object int
+	start  time.Time
+	cursor string
+}
+
+func (p scanPosition) String() string {
+	return fmt.Sprintf("%d|%d|%s", p.object, p.start.UnixNano(), p.cursor)
+}
+
+// parseScanPosition reads a position; "" starts a scan now. The older "<object>:<cursor>"
+// form (a scan under way when the worker was upgraded) starts its clock now.
+func parseScanPosition(s string, now time.Time) scanPosition {
+	p := scanPosition{start: now}
+	if s == "" {
+		return p
+	}
+	if parts := strings.SplitN(s, "|", 3); len(parts) == 3 {
+		p.object, _ = strconv.Atoi(parts[0])
+		if ns, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
+			p.start = time.Unix(0, ns).UTC()
+		}
+		p.cursor = parts[2]
+		return p
+	}
+	i, cur, _ := strings.Cut(s, ":")
+	p.object, _ = strconv.Atoi(i)
+	p.cursor = cur
+	return p
+}
+
+// scannedKey is where the store keeps when the last complete scan of an object began.
+func scannedKey(object string) string { return object + "@scanned" }
+
+// scanSince is where a scan of an object starts reading: the last complete scan's start less
+// the overlap, and never before the start date. Systems with update timestamps (UNAS orders)
+// then spend their quota on changed records only; records without one (Sellsy
+// opportunities) are all read whatever Since says.
+func (a *Activities) scanSince(ctx context.Context, c *config.Connection, object string) (time.Time, error) {
+	var since time.Time
+	v, ok, err := a.Store.Cursor(ctx, c.Name, scannedKey(object), store.SideA)
+	if err != nil {
+		return since, err
+	}
+	if ok {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			since = t.Add(-c.Schedule.Overlap.Std())
+		}
+	}
+	if start := c.Start(); since.Before(start) {
+		since = start
+	}
+	return since, nil
 }
 
 // pipelineObjects lists the objects the connection's pipelines move, once each, in order.
@@ -217,8 +278,14 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		if len(counterpart) == 0 {
 			continue // deleted on side B: nothing to move
 		}
-		done, _ := counterpart[0].Fields["events"].([]string)
-		emit, backward, err := engine.StagePlan(order, cfg.Events, from, to, done)
+		var emit []string
+		var backward bool
+		if cfg.Follow {
+			emit, backward, err = engine.FollowPlan(order, cfg.Events, from, to)
+		} else {
+			done, _ := counterpart[0].Fields["events"].([]string)
+			emit, backward, err = engine.StagePlan(order, cfg.Events, from, to, done)
+		}
 		if err != nil {
 			if err := sp.quarantine(ctx, o, r, err.Error()); err != nil {
 				return res, err
@@ -226,24 +293,32 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 			continue
 		}
 		for _, ev := range emit {
-			if err := sp.emitter.AddEvent(ctx, pair.BID, ev); err != nil {
+			if err := sp.emitter.AddEvent(ctx, o.BObject, pair.BID, ev); err != nil {
 				return res, err
 			}
 			res.Emitted++
 		}
-		fields := map[string]any{cfg.StageTarget: stageName, cfg.PipelineTarget: meta.name}
+		fields := map[string]any{}
+		if cfg.StageTarget != config.NoTarget {
+			fields[cfg.StageTarget] = stageName
+		}
+		if cfg.PipelineTarget != config.NoTarget {
+			fields[cfg.PipelineTarget] = meta.name
+		}
 		if cfg.Establishment != "" {
 			fields["establishment_id"] = cfg.Establishment
 		}
-		results, err := sp.y.Update(ctx, o.BObject, []connectors.Record{{ID: pair.BID, Fields: fields}})
-		if err != nil {
-			return res, err
-		}
-		if results[0].Err != nil {
-			if err := sp.quarantine(ctx, o, r, fmt.Sprintf("stage of %s record %s not written: %v", sp.y.System(), pair.BID, results[0].Err)); err != nil {
+		if len(fields) > 0 {
+			results, err := sp.y.Update(ctx, o.BObject, []connectors.Record{{ID: pair.BID, Fields: fields}})
+			if err != nil {
 				return res, err
 			}
-			continue
+			if results[0].Err != nil {
+				if err := sp.quarantine(ctx, o, r, fmt.Sprintf("stage of %s record %s not written: %v", sp.y.System(), pair.BID, results[0].Err)); err != nil {
+					return res, err
+				}
+				continue
+			}
 		}
 		if backward {
 			res.Backward++

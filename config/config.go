@@ -140,7 +140,18 @@ type Pipeline struct {
 	StageTarget    string `yaml:"stage_target"`
 	// Establishment, when set, is written on the side-B records of this pipeline.
 	Establishment string `yaml:"establishment"`
+	// Follow makes every stage change give the side-B record the event of the stage reached,
+	// forward or back, and nothing else (MiniCRM card statuses following UNAS order statuses:
+	// a status is a state, not a step to replay). Without it, the events of every bound stage
+	// passed are emitted in order and a move back emits nothing (Altior affaire events).
+	Follow bool `yaml:"follow"`
+	// StatusMap binds stages to events in the integration guide's format,
+	// '{"UNAS status": "MiniCRM status", …}' (typographic quotes accepted), instead of Events.
+	StatusMap string `yaml:"status_map"`
 }
+
+// NoTarget, as a pipeline's pipeline_target or stage_target, writes nothing there.
+const NoTarget = "none"
 
 // Start returns the start date (zero when none), at midnight UTC.
 func (c *Connection) Start() time.Time {
@@ -379,6 +390,20 @@ func (c *Connection) Object(name string) (*Object, bool) {
 		}
 	}
 	return nil, false
+}
+
+// LinkKey is the key under which a side's records hold their link to the object pair named
+// pair: the linked pair's object on that side ("company" for a Sellsy contact's company; a
+// UNAS order's "customer" and a MiniCRM card's "person" for the pair joining them).
+func (c *Connection) LinkKey(pair, side string) string {
+	o, ok := c.Object(pair)
+	if !ok {
+		return pair
+	}
+	if side == "b" {
+		return o.BObject
+	}
+	return o.AObject
 }
 
 // ObjectNames lists the object pairs in sync order: an object comes after the objects it

@@ -226,3 +226,57 @@ func TestObjectSends(t *testing.T) {
 		})
 	}
 }
+
+func TestPipelineStatusMapAndTargets(t *testing.T) {
+	base := `name: p
+a: {system: unas, credentials: {api_key: K}}
+b: {system: minicrm, credentials: {system_id: S, api_key: K}}
+objects:
+  - name: customer
+    b_object: person
+    match: {a: email, b: Email}
+    fields: [{a: email, b: Email}]
+  - name: order
+    b_object: "card:Orders"
+    match: {a: order_ref, b: Text1203}
+    links: [customer]
+    fields: [{a: order_ref, b: Text1203}]
+pipelines:
+  - object: order
+    pipeline: orders
+    follow: true
+    pipeline_target: none
+`
+	tests := []struct {
+		name    string
+		extra   string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "status map with typographic quotes", extra: "    status_map: '{“Beérkezett”: “New”, “Törölve”: “Cancelled”}'\n",
+			want: map[string]string{"Beérkezett": "New", "Törölve": "Cancelled"}},
+		{name: "both", extra: "    status_map: '{\"A\": \"B\"}'\n    events: {A: B}\n", wantErr: "pipelines[0]: give either status_map or events, not both"},
+		{name: "neither", wantErr: "pipelines[0].events: bind at least the first event"},
+		{name: "a broken map", extra: "    status_map: '{\"A\" \"B\"}'\n", wantErr: "pipelines[0].status_map:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("p.yaml", []byte(base+tt.extra))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			p := c.Pipelines[0]
+			assert.Equal(t, tt.want, p.Events)
+			assert.True(t, p.Follow)
+			assert.Equal(t, NoTarget, p.PipelineTarget)
+			assert.Equal(t, "cf.ETAP", p.StageTarget, "the default")
+			// Links are held, on each side, under the linked pair's object there.
+			assert.Equal(t, "customer", c.LinkKey("customer", "a"))
+			assert.Equal(t, "person", c.LinkKey("customer", "b"))
+			assert.Equal(t, "other", c.LinkKey("other", "b"), "not a pair: its own name")
+		})
+	}
+}

@@ -151,7 +151,17 @@ func (c *Connection) Validate() error {
 			bad(at+".pipeline", "%q is configured twice: one configuration per pipeline", p.Pipeline)
 		}
 		seenPipeline[p.Pipeline] = true
-		if len(p.Events) == 0 {
+		if p.StatusMap != "" {
+			m, err := ParseStatusMap(p.StatusMap)
+			switch {
+			case err != nil:
+				bad(at+".status_map", "%v", err)
+			case len(p.Events) > 0:
+				bad(at, "give either status_map or events, not both")
+			default:
+				c.Pipelines[i].Events = m
+			}
+		} else if len(p.Events) == 0 {
 			bad(at+".events", "bind at least the first event to a stage")
 		}
 	}

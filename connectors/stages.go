@@ -15,13 +15,14 @@ type Staged interface {
 	Pipeline(ctx context.Context, pipeline string) (name string, stages []Stage, err error)
 }
 
-// EventEmitter is a system whose records receive events in order (Altior affaire events).
+// EventEmitter is a system whose records receive events in order: Altior affaire events,
+// or MiniCRM card statuses (the event is the status the card moves to).
 type EventEmitter interface {
-	// AddEvent appends an event to a record; adding one it already has is not an error.
-	AddEvent(ctx context.Context, id, code string) error
+	// AddEvent gives a record of object an event; giving one it already has is not an error.
+	AddEvent(ctx context.Context, object, id, code string) error
 }
 
-// EventCatalog is an EventEmitter that lists its events in their order.
+// EventCatalog is an EventEmitter that lists an object's events in their order.
 type EventCatalog interface {
-	EventOrder(ctx context.Context) ([]string, error)
+	EventOrder(ctx context.Context, object string) ([]string, error)
 }

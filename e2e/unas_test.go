@@ -59,12 +59,19 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	recent := 0
 	var oneKey string
+	customers, companies := map[string]bool{}, map[string]bool{}
 	for _, o := range sb.UNAS.Dump() {
 		if !o.Modified.Before(since) {
 			recent++
 			oneKey = o.Key
+			email := strings.ToLower(string(o.Customer.Email))
+			customers[email] = true
+			if o.Customer.Addresses.Invoice.CustomerType == "company" {
+				companies[email] = true
+			}
 		}
 	}
+	require.NotEmpty(t, companies, "some recent orders are companies'")
 	require.Positive(t, recent)
 	require.Less(t, recent, 40, "some orders are older than the start date")
 
@@ -88,24 +95,67 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	c := card(oneKey)
 	assert.EqualValues(t, "101", toString(c["UserId"]), "the connection's owner")
 	assert.Contains(t, toString(c["Url1201"]), "key="+oneKey, "the Link field holds the order's PDF")
+
+	// Webshop data: a Person per customer, a Business per company customer, a Webshop card
+	// per customer on their Person; each order card on its customer's Person (and Business).
+	assert.Equal(t, len(customers), sb.MiniCRM.Count("person"))
+	assert.Equal(t, len(companies), sb.MiniCRM.Count("business"))
+	assert.Equal(t, len(customers), sb.MiniCRM.Count("Webshop"))
+	personOf, businessOf := map[string]string{}, map[string]string{}
+	for _, p := range sb.MiniCRM.Dump("person") {
+		email := strings.ToLower(toString(p["Email"]))
+		personOf[email] = toString(p["Id"])
+		if companies[email] {
+			assert.NotEmpty(t, toString(p["BusinessId"]), "the Person of company customer %s is in its Business", email)
+		}
+		businessOf[email] = toString(p["BusinessId"])
+	}
+	for _, w := range sb.MiniCRM.Dump("Webshop") {
+		assert.Equal(t, personOf[toString(w["Text1303"])], toString(w["ContactId"]), "the Webshop card of %s", w["Text1303"])
+		assert.EqualValues(t, "101", toString(w["UserId"]))
+	}
+	for _, o := range sb.UNAS.Dump() {
+		if o.Modified.Before(since) {
+			continue
+		}
+		email := strings.ToLower(string(o.Customer.Email))
+		oc := card(o.Key)
+		assert.Equal(t, personOf[email], toString(oc["ContactId"]), "order %s is on its customer's Person", o.Key)
+		if companies[email] {
+			assert.Equal(t, businessOf[email], toString(oc["BusinessId"]), "company order %s is on its Business", o.Key)
+		}
+	}
+
+	// Statuses travel through PipelineSync: its first scan moves every card to the mapped
+	// status and fills the UNAS Status field; a status change moves the card once.
+	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.PipelineWorkflowID(unasConnection), TaskQueue: workflows.TaskQueue},
+		workflows.PipelineSync, workflows.PipelineInput{Connection: unasConnection})
+	require.NoError(t, err)
+	mapped := map[string]string{"Beérkezett": "2001", "Feldolgozás alatt": "2002", "Szállítás alatt": "2003", "Teljesítve": "2004", "Törölve": "2005"}
 	var order map[string]any
 	for _, o := range sb.UNAS.Dump() {
 		if o.Key == oneKey {
 			order = map[string]any{"status": string(o.Status)}
 		}
 	}
-	assert.Equal(t, order["status"], c["Text1202"], "the UNAS Status field holds the status name")
+	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the first status scan", func() bool {
+		c = card(oneKey)
+		return c["Text1202"] == order["status"]
+	})
+	assert.EqualValues(t, mapped[order["status"].(string)], toString(c["StatusId"]), "%s through the status map", order["status"])
 
-	// A status change travels through the status map.
 	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SyncWorkflowID(unasConnection), TaskQueue: workflows.TaskQueue},
 		workflows.IncrementalSync, workflows.SyncInput{Connection: unasConnection})
 	require.NoError(t, err)
 	r := &run{t: t, ctx: ctx, tc: tc, connection: unasConnection}
 	r.waitCycles(1)
+	time.Sleep(1100 * time.Millisecond) // UNAS's DateMod is to the second
 	sb.UNAS.SetStatus(oneKey, "Teljesítve")
-	r.cycle()
-	c = card(oneKey)
-	assert.Equal(t, "Teljesítve", c["Text1202"])
+	require.NoError(t, tc.SignalWorkflow(ctx, workflows.PipelineWorkflowID(unasConnection), "", workflows.SignalSyncNow, nil))
+	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the status change", func() bool {
+		c = card(oneKey)
+		return c["Text1202"] == "Teljesítve"
+	})
 	assert.EqualValues(t, "2004", toString(c["StatusId"]), "Teljesítve → Closed (2004) through the map")
 
 	// A deleted order's key reused by a new order: a new card; the old one is left alone.

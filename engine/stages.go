@@ -41,6 +41,23 @@ func StagePlan(steps []string, bindings map[string]string, from, to string, done
 	return emit, false, nil
 }
 
+// FollowPlan decides what a stage change emits when the other side follows the stage itself
+// (a MiniCRM card status following a UNAS order status): the event bound to the new stage,
+// forward or back, once. Stages passed between two readings are not replayed — the source
+// keeps no history of them, and replaying would invent some (an order cancelled while new
+// would be shipped and closed first). An unbound or unknown stage is an error naming it.
+func FollowPlan(steps []string, bindings map[string]string, from, to string) (emit []string, backward bool, err error) {
+	ti := slices.Index(steps, to)
+	if ti < 0 {
+		return nil, false, fmt.Errorf("stage %q is not a stage of the pipeline (stages: %v)", to, steps)
+	}
+	ev, bound := bindings[to]
+	if !bound {
+		return nil, false, fmt.Errorf("stage %q is bound to no event: map it", to)
+	}
+	return []string{ev}, slices.Index(steps, from) > ti, nil
+}
+
 // CheckBindings validates a pipeline configuration: every bound step exists, the events are
 // bound in the pipeline's step order (eventOrder is the other side's order of events), and the
 // first event is bound. Each problem is one error.

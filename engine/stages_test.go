@@ -67,3 +67,35 @@ func TestCheckBindings(t *testing.T) {
 		})
 	}
 }
+
+func TestFollowPlan(t *testing.T) {
+	steps := []string{"Beérkezett", "Feldolgozás alatt", "Szállítás alatt", "Teljesítve", "Törölve"}
+	bindings := map[string]string{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}
+	tests := []struct {
+		name         string
+		from, to     string
+		want         []string
+		wantBackward bool
+		wantErr      string
+	}{
+		{name: "first reading", to: "Beérkezett", want: []string{"New"}},
+		{name: "a jump sets only the stage reached", from: "Beérkezett", to: "Törölve", want: []string{"Cancelled"}},
+		{name: "back", from: "Teljesítve", to: "Feldolgozás alatt", want: []string{"In progress"}, wantBackward: true},
+		{name: "unknown stage", from: "Beérkezett", to: "Visszaküldve", wantErr: `stage "Visszaküldve" is not a stage`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, back, err := FollowPlan(steps, bindings, tt.from, tt.to)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.wantBackward, back)
+		})
+	}
+	_, _, err := FollowPlan(steps, map[string]string{"Beérkezett": "New"}, "", "Törölve")
+	assert.ErrorContains(t, err, `stage "Törölve" is bound to no event`)
+}

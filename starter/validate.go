@@ -103,10 +103,6 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 	if !ok || !ok2 {
 		return fmt.Errorf("%s: pipelines: %s has no pipelines or %s no events", c.File, a.System(), b.System())
 	}
-	events, err := catalog.EventOrder(ctx)
-	if err != nil {
-		return fmt.Errorf("%s: pipelines: %w", c.File, err)
-	}
 	var errs []error
 	// The fields that hold and receive a record's pipeline and stage exist (the guide's
 	// "create the Altior custom fields Pipeline (PIPE) and Etape (ETAP)").
@@ -138,6 +134,9 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 			{a, o.AObject, p.PipelineField, "pipeline_field"}, {a, o.AObject, p.StageField, "stage_field"},
 			{b, o.BObject, p.PipelineTarget, "pipeline_target"}, {b, o.BObject, p.StageTarget, "stage_target"},
 		} {
+			if f.field == config.NoTarget {
+				continue
+			}
 			ok, err := has(f.conn, f.object, f.field)
 			switch {
 			case err != nil:
@@ -160,7 +159,17 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 		for j, s := range stages {
 			ids[j] = s.ID
 		}
-		for _, e := range engine.CheckBindings(ids, p.Events, events) {
+		events, err := catalog.EventOrder(ctx, o.BObject)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
+			continue
+		}
+		check := engine.CheckBindings(ids, p.Events, events)
+		if p.Follow {
+			// Every stage must be bound (a status map is strict), in any order.
+			check = engine.CheckStatusMap(p.Events, ids, events)
+		}
+		for _, e := range check {
 			errs = append(errs, fmt.Errorf("%s: pipelines[%d] (pipeline %s): %w", c.File, i, p.Pipeline, e))
 		}
 	}

@@ -347,7 +347,8 @@ func (c *Client) CheckEstablishment(ctx context.Context, setting, id string) err
 var _ connectors.EventEmitter = (*Client)(nil)
 
 // EventOrder implements connectors.EventCatalog: the affaire event codes in rank order.
-func (c *Client) EventOrder(ctx context.Context) ([]string, error) {
+// Every object shares the affaire event types: only affaires take events (AddEvent).
+func (c *Client) EventOrder(ctx context.Context, _ string) ([]string, error) {
 	types, err := c.EventTypes(ctx)
 	if err != nil {
 		return nil, err

@@ -337,9 +337,9 @@ func TestAffaireEventsInOrder(t *testing.T) {
 	id := res[0].ID
 	for _, code := range []string{"QUALIF", "PROPOSITION", "NEGOCIATION", "PROPOSITION", "GAGNEE"} {
 		e.clock.advance(time.Second)
-		require.NoError(t, e.client.AddEvent(ctx, id, code), code) // the repeated PROPOSITION is a no-op
+		require.NoError(t, e.client.AddEvent(ctx, ObjectAffaire, id, code), code) // the repeated PROPOSITION is a no-op
 	}
-	err = e.client.AddEvent(ctx, id, "NOPE")
+	err = e.client.AddEvent(ctx, ObjectAffaire, id, "NOPE")
 	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(err))
 	res, err = e.client.Update(ctx, ObjectAffaire, []connectors.Record{{ID: id, Fields: map[string]any{"cf.ETAP": "Signature"}}})
 	require.NoError(t, err)

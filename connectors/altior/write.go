@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -279,8 +280,12 @@ func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]con
 
 // AddEvent appends the event type code to the affaire's events. An event the affaire already
 // has (409) is success, so a retried call cannot add it twice.
-func (c *Client) AddEvent(ctx context.Context, affaireID, code string) error {
+// Only affaires have events.
+func (c *Client) AddEvent(ctx context.Context, object, affaireID, code string) error {
 	const op = "POST /affaires/{id}/events"
+	if object != ObjectAffaire {
+		return cfgErr(op, fmt.Sprintf("altior: only affaires have events, not %q", object))
+	}
 	if affaireID == "" || code == "" {
 		return invalidErr(op, "code", "affaire id and event code are required")
 	}

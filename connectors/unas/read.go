@@ -74,6 +74,9 @@ type xOrders struct {
 // Field names of "order".
 var orderFields = []connectors.Field{
 	{Name: "key", Label: "Order key", Type: "string", ReadOnly: true},
+	// pipeline is always OrderPipeline: the shop's order statuses are the one pipeline its
+	// orders move along (PipelineSync's stage is "status").
+	{Name: "pipeline", Label: "Pipeline (always \"orders\")", Type: "string", ReadOnly: true},
 	{Name: "status", Label: "Status (name)", Type: "string", ReadOnly: true},
 	// order_ref identifies the order for good (its key and placement time): UNAS reuses the
 	// keys of deleted orders, so a card matched on the key alone could be the old order's.
@@ -208,6 +211,7 @@ func (c *Client) orderRecord(o xOrder) (connectors.Record, bool) {
 		UpdatedAt: mod.UTC(),
 		Fields: map[string]any{
 			"key":            strings.TrimSpace(o.Key),
+			"pipeline":       OrderPipeline,
 			"order_ref":      OrderID(strings.TrimSpace(o.Key), placed),
 			"status":         nilIfEmpty(o.Status),
 			"status_name":    nilIfEmpty(o.Status),
@@ -251,6 +255,10 @@ func (c *Client) customerRecord(o xOrder, order connectors.Record) (connectors.R
 	return connectors.Record{
 		ID:        email,
 		UpdatedAt: order.UpdatedAt,
+		// A customer is both the person and, for a company's orders, the business that
+		// connections pair with MiniCRM contacts: it links to itself under "customer", the
+		// key orders link to it with.
+		Links: map[string]string{ObjectCustomer: email},
 		Fields: map[string]any{
 			"email":            email,
 			"name":             nilIfEmpty(o.Customer.Contact.Name),

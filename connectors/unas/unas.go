@@ -6,10 +6,14 @@
 //   - "order": one UNAS order. Its record id is "<Key>@<Date>", the order's Key and its
 //     placement date-time as YYYYMMDDhhmmss in shop time, because UNAS reuses the keys of
 //     deleted orders: a new order under an old key is a different record and never overwrites
-//     the old one's card. Links["customer"] is the customer's e-mail, lower-cased.
+//     the old one's card. Links["customer"] is the customer's e-mail, lower-cased. Its field
+//     "pipeline" is always "orders": the shop's statuses are the pipeline orders move along
+//     (Pipeline, for PipelineSync), a stage being a status name.
 //   - "customer": the webshop data of a customer, derived from their orders (UNAS has no
 //     customer change feed we use); the id is the lower-cased e-mail. Listing customers lists
-//     orders and keeps the newest order's data per e-mail.
+//     orders and keeps the newest order's data per e-mail. A customer links to itself under
+//     "customer": one UNAS customer is both a person and, for a company's orders, a business,
+//     and a connection pairs it with both.
 //
 // Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
 // five minutes before it expires, renewed once on a 401, and never requested twice at once.
@@ -387,6 +391,28 @@ func (c *Client) call(ctx context.Context, function, params string, out any) err
 		}
 		return nil
 	}
+}
+
+// OrderPipeline is the id of the one pipeline UNAS orders move along: the shop's statuses.
+const OrderPipeline = "orders"
+
+var _ connectors.Staged = (*Client)(nil)
+
+// Pipeline implements connectors.Staged: the shop's order statuses, in getOrderStatus order,
+// each stage named and identified by the status name (the "status" field of an order).
+func (c *Client) Pipeline(ctx context.Context, id string) (string, []connectors.Stage, error) {
+	if id != OrderPipeline {
+		return "", nil, cfgErr("getOrderStatus", fmt.Sprintf("unas has one pipeline, %q, not %q", OrderPipeline, id))
+	}
+	statuses, err := c.Statuses(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	stages := make([]connectors.Stage, len(statuses))
+	for i, s := range statuses {
+		stages[i] = connectors.Stage{ID: s.Name, Name: s.Name}
+	}
+	return "UNAS orders", stages, nil
 }
 
 // Statuses returns the shop's order statuses (getOrderStatus).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -358,4 +359,33 @@ func TestServerDown(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Statuses(context.Background())
 	assert.Equal(t, connectors.KindRetryable, connectors.KindOf(err))
+}
+
+// The shop's statuses are the one pipeline of its orders; each order says which stage it is at.
+func TestOrderPipeline(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
+	name, stages, err := e.c.Pipeline(context.Background(), OrderPipeline)
+	require.NoError(t, err)
+	assert.Equal(t, "UNAS orders", name)
+	require.NotEmpty(t, stages)
+	statuses, err := e.c.Statuses(context.Background())
+	require.NoError(t, err)
+	for i, s := range statuses {
+		assert.Equal(t, connectors.Stage{ID: s.Name, Name: s.Name}, stages[i])
+	}
+	page, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Records)
+	for _, r := range page.Records {
+		assert.Equal(t, OrderPipeline, r.Fields["pipeline"])
+		assert.True(t, slices.ContainsFunc(stages, func(s connectors.Stage) bool { return s.ID == r.Fields["status"] }), "order %s at a stage of the pipeline", r.ID)
+	}
+	customers, err := e.c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
+	require.NoError(t, err)
+	for _, c := range customers.Records {
+		assert.Equal(t, c.ID, c.Links[ObjectCustomer], "a customer links to itself")
+	}
+	_, _, err = e.c.Pipeline(context.Background(), "returns")
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 }

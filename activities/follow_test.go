@@ -1,0 +1,135 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/store"
+)
+
+// UNAS order statuses through PipelineSync in follow mode: the first scan moves every card to
+// its mapped status and writes the status name; the next reads only the orders changed since
+// (UNAS's multi-order quota is scarce); a status change moves its card once, even a jump.
+func TestPropagateStagesFollowsUNASStatuses(t *testing.T) {
+	ctx := context.Background()
+	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: 12,
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("FW_UNAS_KEY", "uk")
+	t.Setenv("FW_MINICRM_ID", "7")
+	t.Setenv("FW_MINICRM_KEY", "mk")
+	conn, err := config.Parse("follow.yaml", []byte(fmt.Sprintf(`name: fw
+a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: FW_UNAS_KEY}}
+b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: FW_MINICRM_ID, api_key: FW_MINICRM_KEY}}
+direction: a_to_b
+schedule: {overlap: 1s}
+objects:
+  - name: order
+    b_object: "card:Orders"
+    match: {a: order_ref, b: Text1203}
+    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
+pipelines:
+  - object: order
+    pipeline: orders
+    pipeline_field: pipeline
+    stage_field: status
+    follow: true
+    stage_target: Text1202
+    pipeline_target: none
+    status_map: '{“Beérkezett”: “New”, “Feldolgozás alatt”: “In progress”, “Szállítás alatt”: “Shipped”, “Teljesítve”: “Closed”, “Törölve”: “Cancelled”}'
+`, sb.UNASURL, sb.MiniCRMURL)))
+	require.NoError(t, err)
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	acts := &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}
+	var env testsuite.WorkflowTestSuite
+	ae := env.NewTestActivityEnvironment()
+	ae.RegisterActivity(acts)
+	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fw", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	require.Equal(t, 12, sb.MiniCRM.Count("Orders"))
+
+	scan := func() StageResult {
+		t.Helper()
+		var total StageResult
+		in := StageInput{Connection: "fw"}
+		for {
+			v, err := ae.ExecuteActivity(acts.PropagateStages, in)
+			require.NoError(t, err)
+			var r StageResult
+			require.NoError(t, v.Get(&r))
+			total.Add(r)
+			if r.Done {
+				return total
+			}
+			in.Position = r.Position
+		}
+	}
+	mapped := map[string]string{"Beérkezett": "2001", "Feldolgozás alatt": "2002", "Szállítás alatt": "2003", "Teljesítve": "2004", "Törölve": "2005"}
+	cardOf := func(key string) map[string]any {
+		t.Helper()
+		for _, c := range sb.MiniCRM.Dump("Orders") {
+			if ref := fmt.Sprint(c["Text1203"]); len(ref) > len(key) && ref[:len(key)+1] == key+"@" {
+				return c
+			}
+		}
+		t.Fatalf("no card for order %s", key)
+		return nil
+	}
+
+	first := scan()
+	assert.Equal(t, 12, first.Checked)
+	assert.Equal(t, 12, first.Moved)
+	assert.Equal(t, 12, first.Emitted, "each card moved to its mapped status once")
+	for _, o := range sb.UNAS.Dump() {
+		c := cardOf(o.Key)
+		assert.Equal(t, string(o.Status), c["Text1202"], "the UNAS Status field")
+		assert.Equal(t, mapped[string(o.Status)], fmt.Sprint(c["StatusId"]), "order %s: %s", o.Key, o.Status)
+	}
+
+	idle := scan()
+	assert.Zero(t, idle.Checked, "nothing changed: no order read")
+
+	time.Sleep(1100 * time.Millisecond) // UNAS's DateMod is to the second
+	key := sb.UNAS.Dump()[0].Key
+	sb.UNAS.SetStatus(key, "Törölve")
+	moved := scan()
+	assert.Equal(t, 1, moved.Checked)
+	assert.Equal(t, 1, moved.Moved)
+	assert.Equal(t, 1, moved.Emitted, "a jump to Törölve sets Cancelled alone")
+	assert.Equal(t, "2005", fmt.Sprint(cardOf(key)["StatusId"]))
+	assert.Equal(t, "Törölve", cardOf(key)["Text1202"])
+}
+
+func TestScanPositionRoundTrip(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 123, time.UTC)
+	tests := []struct {
+		name string
+		in   string
+		want scanPosition
+	}{
+		{"new scan", "", scanPosition{start: now}},
+		{"under way", scanPosition{object: 1, start: now.Add(-time.Hour), cursor: "500:1:2"}.String(), scanPosition{object: 1, start: now.Add(-time.Hour), cursor: "500:1:2"}},
+		{"older form", "2:abc", scanPosition{object: 2, start: now, cursor: "abc"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseScanPosition(tt.in, now)
+			assert.Equal(t, tt.want.object, got.object)
+			assert.Equal(t, tt.want.cursor, got.cursor)
+			assert.True(t, tt.want.start.Equal(got.start), "%v != %v", tt.want.start, got.start)
+		})
+	}
+}
