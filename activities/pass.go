@@ -466,6 +466,15 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 
 	failed := map[*item]bool{}
+	// A write refused for a reason that is not the record's (quota, outage) fails the page
+	// once what did succeed is saved: the retry finds those paired and unchanged, and the
+	// others are written again rather than quarantined.
+	var retry error
+	keep := func(err error) {
+		if retry == nil {
+			retry = err
+		}
+	}
 	if len(creates) > 0 {
 		results, err := p.y.Create(ctx, p.objY, creates)
 		if err != nil {
@@ -473,6 +482,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		}
 		for i, r := range results {
 			it := createItems[i]
+			if r.Err != nil && connectors.KindOf(r.Err) != connectors.KindInvalid {
+				keep(r.Err)
+				continue
+			}
 			if r.Err != nil {
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("create on %s refused: %v", p.y.System(), r.Err)); err != nil {
@@ -485,10 +498,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			save = append(save, it)
 		}
 	}
-	if err := p.write(ctx, p.y, p.objY, updatesY, updYItems, failed, ySide, &c, false); err != nil {
+	if err := p.write(ctx, p.y, p.objY, updatesY, updYItems, failed, keep, &c, false); err != nil {
 		return c, err
 	}
-	if err := p.write(ctx, p.x, p.objX, updatesX, updXItems, failed, xSide, &c, true); err != nil {
+	if err := p.write(ctx, p.x, p.objX, updatesX, updXItems, failed, keep, &c, true); err != nil {
 		return c, err
 	}
 
@@ -518,7 +531,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
 		return c, err
 	}
-	return c, p.clearQuarantine(ctx, save, failed)
+	if err := p.clearQuarantine(ctx, save, failed); err != nil {
+		return c, err
+	}
+	return c, retry
 }
 
 // clearQuarantine removes the quarantine entries of records that synced fine this time (a
@@ -545,17 +561,28 @@ func (p *pass) clearQuarantine(ctx context.Context, saved []*item, failed map[*i
 	return nil
 }
 
-// write sends updates to one side and quarantines the records it refuses.
-func (p *pass) write(ctx context.Context, to connectors.Connector, object string, recs []connectors.Record, items []*item, failed map[*item]bool, side store.Side, c *Counts, own bool) error {
+// write sends updates to one side and quarantines the records it refuses; a failure that is
+// not a record's (the whole call, or a record's quota or outage) leaves them unsaved and is
+// kept for the page to fail with.
+func (p *pass) write(ctx context.Context, to connectors.Connector, object string, recs []connectors.Record, items []*item, failed map[*item]bool, keep func(error), c *Counts, own bool) error {
 	if len(recs) == 0 {
 		return nil
 	}
 	results, err := to.Update(ctx, object, recs)
 	if err != nil {
-		return err
+		for _, it := range items {
+			failed[it] = true
+		}
+		keep(err)
+		return nil
 	}
 	for i, r := range results {
 		it := items[i]
+		if r.Err != nil && connectors.KindOf(r.Err) != connectors.KindInvalid {
+			failed[it] = true
+			keep(r.Err)
+			continue
+		}
 		if r.Err != nil {
 			failed[it] = true
 			c.Quarantined++

@@ -327,3 +327,61 @@ func TestFilterGatesASide(t *testing.T) {
 	assert.Equal(t, 1, inc.CreatedB, "person 3, switched to yes, goes across: %+v", inc)
 	assert.Equal(t, 21, h.sb.Mautic.Count("contacts"))
 }
+
+// quotaOnce refuses, once, all but the first record of a batch of creates with a quota
+// error, as a connector does when the account's quota runs out in the middle of a page.
+type quotaOnce struct {
+	connectors.Connector
+	refused int
+}
+
+func (q *quotaOnce) Create(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	if q.refused > 0 || len(recs) < 2 {
+		return q.Connector.Create(ctx, object, recs)
+	}
+	res, err := q.Connector.Create(ctx, object, recs[:1])
+	if err != nil {
+		return nil, err
+	}
+	for range recs[1:] {
+		res = append(res, connectors.Result{Err: &connectors.Error{Kind: connectors.KindRateLimited, System: "sellsy", Op: "POST /contacts", Message: "request quota exceeded"}})
+	}
+	q.refused += len(recs) - 1
+	return res, nil
+}
+
+// Quota refusals in the middle of a page are not the records' fault: nothing is quarantined
+// for them; the page fails after saving what was written, and its retry writes the rest, each
+// person once.
+func TestRateLimitedWritesAreRetriedNotQuarantined(t *testing.T) {
+	h := newHarness(t, "both")
+	h.pass("company", "a", ModeImport)
+	h.pass("company", "b", ModeImport)
+	h.pass("contact", "a", ModeImport)
+	flaky := &quotaOnce{Connector: h.sellsy}
+	h.acts.Conns.mu.Lock()
+	h.acts.Conns.open["t"] = [2]connectors.Connector{flaky, h.mautic}
+	h.acts.Conns.mu.Unlock()
+
+	var env testsuite.WorkflowTestSuite
+	ae := env.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	in := PassInput{Connection: "t", Object: "contact", Side: "b", Mode: ModeImport, PageSize: 50}
+	_, err := ae.ExecuteActivity(h.acts.SyncPass, in)
+	require.Error(t, err, "the page fails")
+	assert.Contains(t, err.Error(), "request quota exceeded")
+	require.Positive(t, flaky.refused)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	assert.Empty(t, q, "a quota refusal is not a record's fault")
+
+	v, err := ae.ExecuteActivity(h.acts.SyncPass, in) // Temporal's retry
+	require.NoError(t, err)
+	var res PassResult
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, flaky.refused, res.Counts.CreatedA, "the retry creates the refused ones: %+v", res.Counts)
+	assert.Equal(t, 30, h.sb.Sellsy.Count("contacts"))
+	for i := 0; i < 30; i++ {
+		h.person(h.sellsy, i) // exactly once
+	}
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: the Temporal dev server and its UI, the sandbox (simulated Sellsy and Webmecanik
-# Automation with seeded data), the worker, and the example connection's import followed by its
-# incremental sync. Ctrl-C stops everything this script started.
+# make demo: the Temporal dev server and its UI, the sandbox (the simulated systems with seeded
+# data), the worker, and the example connections: Sellsy ⇄ Automation's import followed by its
+# incremental sync, then Sellsy ⇄ Altior and UNAS → MiniCRM with their stage propagation
+# (PipelineSync). Ctrl-C stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,11 @@ rm -f "$DEMO_DIR"/crmsync.db*
 
 export SELLSY_CLIENT_ID=crmsync-demo SELLSY_CLIENT_SECRET=demo-secret
 export MAUTIC_USERNAME=admin MAUTIC_PASSWORD=demo-password
-export CRMSYNC_CONNECTIONS=config/examples/sellsy-mautic.yaml CRMSYNC_DATA_DIR=$DEMO_DIR
+export ALTIOR_API_KEY=altior-sim-key UNAS_API_KEY=unas-demo-key
+export MINICRM_SYSTEM_ID=12345 MINICRM_API_KEY=minicrm-demo-key
+EXAMPLES=(sellsy-altior unas-minicrm)
+export CRMSYNC_CONNECTIONS=config/examples/sellsy-mautic.yaml,config/examples/sellsy-altior.yaml,config/examples/unas-minicrm.yaml
+export CRMSYNC_DATA_DIR=$DEMO_DIR
 
 pids=()
 cleanup() {
@@ -39,12 +44,12 @@ else
     --log-level warn >"$DEMO_DIR/temporal.log" 2>&1 &
   pids+=($!)
 fi
-./bin/sandbox -sellsy-addr 127.0.0.1:18081 -mautic-addr 127.0.0.1:18082 \
+./bin/sandbox -sellsy-addr 127.0.0.1:18081 -mautic-addr 127.0.0.1:18082 -weavy-addr "" \
   -sellsy-contacts 6000 -mautic-first 4000 -mautic-contacts 4000 -sellsy-rps 200 \
   -client-id "$SELLSY_CLIENT_ID" -client-secret "$SELLSY_CLIENT_SECRET" \
   -mautic-user "$MAUTIC_USERNAME" -mautic-password "$MAUTIC_PASSWORD" >"$DEMO_DIR/sandbox.log" 2>&1 &
 pids+=($!)
-wait_port 7233; wait_port 18081; wait_port 18082
+wait_port 7233; wait_port 18081; wait_port 18082; wait_port 18084; wait_port 18085; wait_port 18086
 
 ./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1 &
 pids+=($!)
@@ -56,6 +61,10 @@ crmsync demo is running.
   Temporal web UI   http://localhost:8233   (workflows ${CONN}/initial-import and ${CONN}/incremental-sync)
   Sellsy sandbox    http://127.0.0.1:18081  (GET /_sim/stats, /_sim/dump?object=contacts)
   Automation sandbox http://127.0.0.1:18082 (GET /_sim/stats, /_sim/dump?object=contacts)
+  Altior, UNAS, MiniCRM sandboxes on :18084, :18085, :18086
+  Sellsy ⇄ Altior and UNAS → MiniCRM start after the first import: their imports, syncs and
+  pipeline syncs (sellsy-altior/pipeline-sync, unas-minicrm/pipeline-sync) show in the UI too;
+  MiniCRM allows 60 requests a minute, so its import takes a while — watch it wait.
   logs              $DEMO_DIR/*.log
 
 Try, in another terminal (same environment: export CRMSYNC_DATA_DIR=$DEMO_DIR):
@@ -71,5 +80,10 @@ Importing now…
 MSG
 ./bin/crmsync start import "$CONN" --wait
 ./bin/crmsync start sync "$CONN"
+for c in "${EXAMPLES[@]}"; do
+  (./bin/crmsync start import "$c" --wait && ./bin/crmsync start sync "$c" && ./bin/crmsync start pipelines "$c") \
+    >"$DEMO_DIR/$c.log" 2>&1 &
+  pids+=($!)
+done
 echo; echo "Incremental sync running (every 15 minutes; 'crmsync sync-now $CONN' runs one now). Ctrl-C stops the demo."
 wait
