@@ -18,10 +18,12 @@ import (
 )
 
 // Connections resolves connection names to their files and connectors. Connectors are built
-// once per connection and shared by every activity, so that one rate limiter guards each
-// account.
+// once per connection and shared by every activity, and connectors on one account share one
+// rate limiter, so that the account's quota is kept whatever runs on it.
 type Connections struct {
 	HTTPClient *http.Client
+
+	accounts registry.Accounts
 
 	mu          sync.Mutex
 	conns       map[string]*config.Connection
@@ -86,15 +88,19 @@ func (cs *Connections) Connectors(name string) (a, b connectors.Connector, err e
 	if pair, ok := cs.open[name]; ok {
 		return pair[0], pair[1], nil
 	}
-	if a, err = registry.Open(c, "a", cs.HTTPClient); err != nil {
+	if a, err = registry.OpenShared(c, "a", cs.HTTPClient, &cs.accounts); err != nil {
 		return nil, nil, configError(err)
 	}
-	if b, err = registry.Open(c, "b", cs.HTTPClient); err != nil {
+	if b, err = registry.OpenShared(c, "b", cs.HTTPClient, &cs.accounts); err != nil {
 		return nil, nil, configError(err)
 	}
 	cs.open[name] = [2]connectors.Connector{a, b}
 	return a, b, nil
 }
+
+// Accounts returns the rate limiters shared per account, for other connectors the worker
+// opens on the same accounts (the Sellsy activities).
+func (cs *Connections) Accounts() *registry.Accounts { return &cs.accounts }
 
 // Names lists the loaded connections.
 func (cs *Connections) Names() []string {

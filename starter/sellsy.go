@@ -109,7 +109,7 @@ func openSellsy(s settings, name string) (*sellsy.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := sellsyactions.OpenClient(conns, name)
+	c, err := sellsyactions.OpenClient(conns, name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w (connections in %s)", err, s.Connections)
 	}

@@ -115,7 +115,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterWorkflow(workflows.PipelineSync)
 	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
-	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection); err == nil {
+	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection, connections.Accounts()); err == nil {
 		sellsyactions.Register(w, &sellsyactions.Actions{Client: sc})
 	} else if s.SellsyConnection != "" {
 		return fmt.Errorf("sellsy actions: %w", err)

@@ -12,7 +12,9 @@ import (
 // the only connection with a Sellsy side) with the credentials of the environment, as the
 // registry does, and applies the side's optional API V1 tokens: credentials
 // v1_consumer_token, v1_consumer_secret, v1_user_token, v1_user_secret and setting v1_url.
-func OpenClient(conns []*config.Connection, name string) (*sellsy.Client, error) {
+// accounts (nil: none) shares the rate limiter of the Sellsy account with the worker's
+// connections on it.
+func OpenClient(conns []*config.Connection, name string, accounts *registry.Accounts) (*sellsy.Client, error) {
 	type found struct {
 		c    *config.Connection
 		side string
@@ -37,7 +39,7 @@ func OpenClient(conns []*config.Connection, name string) (*sellsy.Client, error)
 		return nil, fmt.Errorf("sellsy: %d connections have a Sellsy side; name one", len(hits))
 	}
 	h := hits[0]
-	conn, err := registry.Open(h.c, h.side, nil)
+	conn, err := registry.OpenShared(h.c, h.side, nil, accounts)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func TestOpenClient(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := OpenClient(tc.conns, tc.pick)
+			c, err := OpenClient(tc.conns, tc.pick, nil)
 			if tc.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.wantErr)

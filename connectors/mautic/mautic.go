@@ -51,9 +51,14 @@ const (
 type Config struct {
 	BaseURL            string // instance root, e.g. https://automation.example.com (API at BaseURL+"/api")
 	Username, Password string
-	RequestsPerSecond  float64 // client-side limiter; 0 → 20
+	RequestsPerSecond  float64 // client-side limiter; 0 → DefaultRequestsPerSecond
 	HTTPClient         *http.Client
+	// Limiter, when set, replaces the client's own: connectors on one instance share it.
+	Limiter *rate.Limiter
 }
+
+// DefaultRequestsPerSecond is the client-side rate when a connection sets none.
+const DefaultRequestsPerSecond = 20
 
 // Client talks to one Mautic instance. It implements connectors.Connector.
 type Client struct {
@@ -79,7 +84,11 @@ func New(c Config) (*Client, error) {
 	}
 	rps := c.RequestsPerSecond
 	if rps <= 0 {
-		rps = 20
+		rps = DefaultRequestsPerSecond
+	}
+	limiter := c.Limiter
+	if limiter == nil {
+		limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(rps)))
 	}
 	hc := c.HTTPClient
 	if hc == nil {
@@ -92,7 +101,7 @@ func New(c Config) (*Client, error) {
 		SetDisableWarn(true)
 	return &Client{
 		http:     rc,
-		limiter:  rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
+		limiter:  limiter,
 		password: c.Password,
 		types:    map[string]map[string]string{},
 	}, nil

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/time/rate"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
@@ -17,9 +21,42 @@ import (
 	"github.com/crmsync/crmsync/connectors/weavy"
 )
 
-// Open returns the connector for one side of a connection. side ("a" or "b") is used in
-// error messages.
+// Accounts shares one client-side rate limiter per API account among the connectors a
+// process opens: two connections (or a connection and the Sellsy activities) on one Sellsy
+// account split its quota instead of each spending all of it and both being refused. The
+// zero value is ready to use.
+type Accounts struct {
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// Limiter returns the limiter of the account key, made at perSecond (with burst) the first
+// time; an account opened again with a lower rate is slowed to it: the strictest wins.
+func (a *Accounts) Limiter(key string, perSecond float64, burst int) *rate.Limiter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.limiters == nil {
+		a.limiters = map[string]*rate.Limiter{}
+	}
+	l, ok := a.limiters[key]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(perSecond), burst)
+		a.limiters[key] = l
+	} else if rate.Limit(perSecond) < l.Limit() {
+		l.SetLimit(rate.Limit(perSecond))
+	}
+	return l
+}
+
+// Open returns the connector for one side of a connection, with a rate limiter of its own.
+// side ("a" or "b") is used in error messages.
 func Open(c *config.Connection, side string, httpClient *http.Client) (connectors.Connector, error) {
+	return OpenShared(c, side, httpClient, nil)
+}
+
+// OpenShared is Open with the limiters of accounts (nil: none shared): connectors on one
+// Sellsy account or one Automation instance share one.
+func OpenShared(c *config.Connection, side string, httpClient *http.Client, accounts *Accounts) (connectors.Connector, error) {
 	sys := c.A
 	if side == "b" {
 		sys = c.B
@@ -36,11 +73,21 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 	set := sys.Settings
 	switch sys.System {
 	case "sellsy":
+		var limiter *rate.Limiter
+		if accounts != nil {
+			limiter = accounts.Limiter("sellsy "+set["api_url"]+" "+cred["client_id"], orDefault(rps, sellsy.DefaultRequestsPerSecond), 1)
+		}
 		return sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
-			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side), ContactLinks: linksContacts(c, side)})
+			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side), ContactLinks: linksContacts(c, side),
+			Limiter: limiter})
 	case "mautic":
+		var limiter *rate.Limiter
+		if accounts != nil {
+			r := orDefault(rps, mautic.DefaultRequestsPerSecond)
+			limiter = accounts.Limiter("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], r, max(1, int(r)))
+		}
 		return mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
-			RequestsPerSecond: rps, HTTPClient: httpClient})
+			RequestsPerSecond: rps, HTTPClient: httpClient, Limiter: limiter})
 	case "weavy":
 		return weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
 			RequestsPerSecond: rps, HTTPClient: httpClient})
@@ -66,6 +113,13 @@ func floatSetting(s config.System, key string) (float64, error) {
 		return 0, fmt.Errorf("settings.%s: %q is not a positive number", key, v)
 	}
 	return f, nil
+}
+
+func orDefault(v, def float64) float64 {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // linksContacts reports whether one side's contacts are synced with a link (to their company).

@@ -39,9 +39,12 @@ type Config struct {
 	APIURL                 string // default "https://api.sellsy.com/v2"
 	TokenURL               string // default "https://login.sellsy.com/oauth2/access-tokens"
 	ClientID, ClientSecret string
-	RequestsPerSecond      float64      // client-side limiter; 0 → 5
-	CompanyType            string       // type for created companies: prospect (default) | client | supplier
-	HTTPClient             *http.Client // optional base client
+	RequestsPerSecond      float64 // client-side limiter; 0 → DefaultRequestsPerSecond
+	// Limiter, when set, replaces the client's own: connectors on one Sellsy account share
+	// it, so that together they keep to the account's quota.
+	Limiter     *rate.Limiter
+	CompanyType string       // type for created companies: prospect (default) | client | supplier
+	HTTPClient  *http.Client // optional base client
 	// Fields names, per object ("company", "contact"), the fields a connection maps; custom
 	// fields it does not name are not read. Nil reads every custom field.
 	Fields map[string][]string
@@ -76,6 +79,10 @@ type Client struct {
 
 var _ connectors.Connector = (*Client)(nil)
 
+// DefaultRequestsPerSecond is Sellsy's quota per second, the client-side rate when a
+// connection sets none.
+const DefaultRequestsPerSecond = 5
+
 // concurrency bounds the per-record requests in flight for one call (they all share the limiter).
 const concurrency = 8
 
@@ -96,7 +103,7 @@ func New(c Config) (*Client, error) {
 		}
 	}
 	if c.RequestsPerSecond <= 0 {
-		c.RequestsPerSecond = 5
+		c.RequestsPerSecond = DefaultRequestsPerSecond
 	}
 	switch c.CompanyType {
 	case "":
@@ -122,11 +129,14 @@ func New(c Config) (*Client, error) {
 			base.Timeout = 60 * time.Second
 		}
 	}
+	if c.Limiter == nil {
+		c.Limiter = rate.NewLimiter(rate.Limit(c.RequestsPerSecond), 1)
+	}
 	tokenHTTP := *base
 	cl := &Client{
 		cfg:     c,
 		http:    resty.NewWithClient(base).SetBaseURL(c.APIURL).SetLogger(quietLogger{}).SetRetryCount(0),
-		limiter: rate.NewLimiter(rate.Limit(c.RequestsPerSecond), 1),
+		limiter: c.Limiter,
 		tokens: &tokenCache{
 			cc:   &clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 			http: &tokenHTTP,
