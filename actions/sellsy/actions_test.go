@@ -128,11 +128,20 @@ func TestWriteActivities(t *testing.T) {
 				assert.Equal(t, []string{"x"}, out.SmartTags)
 				assert.EqualValues(t, 60, out.Record["probability"])
 			}, OpportunityInput{Name: "X", PipelineID: 1, StepID: 99, Related: []Related{{"company", 1}}}, "step"},
-		{"Sellsy.CreateEvent", EventInput{Title: "Demo", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z", StaffIDs: []int{1}, Related: []Related{{"company", 1}, {"contact", firstContact}}},
+		{"Sellsy.CreateEvent", EventInput{Title: "Demo", Description: "product demo", Start: "2026-03-05T09:00:00+01:00", End: "2026-03-05T10:00:00+01:00",
+			LabelID: 3, Priority: 1, IsPrivate: true, ProviderCalendar: "claire.martin@example.com", Created: "2026-03-01T08:00:00+01:00",
+			Participants: []Participant{{"staff", 1}, {"contact", firstContact}, {"external", "guest@example.org"}}, Related: &Related{"company", 1}},
 			func(t *testing.T, h *harness, out RecordOutput) {
 				require.Len(t, h.sim.DumpDocs("calendar-events"), 1)
-				assert.Len(t, out.Record["related"], 2)
-			}, EventInput{Title: "Demo", Start: "2026-03-05T10:00:00Z", End: "2026-03-05T09:00:00Z"}, "end"},
+				assert.Equal(t, "2026-03-05T09:00:00+01:00", out.Record["datetime_start"])
+				assert.Equal(t, "2026-03-05T10:00:00+01:00", out.Record["datetime_end"])
+				assert.Equal(t, "2026-03-01T08:00:00+01:00", out.Record["created"])
+				assert.Equal(t, "Rendez-vous", out.Record["label"].(map[string]any)["name"])
+				assert.Len(t, out.Record["participants"], 3)
+				assert.EqualValues(t, 1, out.Record["company_id"])
+				assert.EqualValues(t, 1, out.Record["priority"])
+				assert.Equal(t, true, out.Record["is_private"])
+			}, EventInput{Title: "Demo", LabelID: 1, Start: "2026-03-05T10:00:00Z", End: "2026-03-05T09:00:00Z"}, "datetime_end"},
 		{"Sellsy.CreateTask", TaskInput{Title: "Call", DueDate: "2026-03-05T09:00:00Z", LabelID: 1, Priority: 1, Related: &Related{"contact", firstContact}, AssignedStaffIDs: []int{sim.Staffs[0].ID}},
 			func(t *testing.T, h *harness, out RecordOutput) {
 				assert.Equal(t, "todo", out.Record["status"])
@@ -204,7 +213,7 @@ func TestErrorClasses(t *testing.T) {
 		"Sellsy.UpdateContact": ContactInput{ID: firstContact, Note: "n"}, "Sellsy.SearchContacts": SearchInput{},
 		"Sellsy.CreateOpportunity": OpportunityInput{Name: "O", PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}}},
 		"Sellsy.UpdateOpportunity": OpportunityInput{ID: 1, Name: "O"}, "Sellsy.SearchOpportunities": SearchInput{},
-		"Sellsy.CreateEvent":   EventInput{Title: "E", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z"},
+		"Sellsy.CreateEvent":   EventInput{Title: "E", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z", LabelID: 1},
 		"Sellsy.CreateTask":    TaskInput{Title: "T", DueDate: "2026-03-05T09:00:00Z", LabelID: 1},
 		"Sellsy.CreateComment": CommentInput{Description: "C", Related: Related{"company", 1}},
 		"Sellsy.Call":          CallInput{Method: "GET", Path: "/staffs"}, "Sellsy.CallV1": CallV1Input{Method: "Infos.getInfos"},

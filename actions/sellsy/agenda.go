@@ -8,28 +8,44 @@ import (
 	"strings"
 )
 
-// EventInput creates a calendar event. Title, Start and End (RFC 3339) are required.
+// EventInput creates a calendar event (Sellsy's CalendarEventCreateItem). Title, Start and
+// End (RFC 3339, sent as datetime_start / datetime_end) and LabelID are required. Related is
+// the one record the event is about (optional); Participants are staff members, contacts or
+// external e-mail addresses; Created back-dates it.
 //
-//	{"title": "Demo", "description": "product demo", "start": "2026-03-05T09:00:00+01:00",
-//	 "end": "2026-03-05T10:00:00+01:00", "all_day": false, "is_private": false, "label_id": 1,
-//	 "location": "Paris", "staff_ids": [1], "related": [{"type": "company", "id": 12}, {"type": "contact", "id": 1000001}]}
+//	{"title": "Demo", "description": "product demo", "datetime_start": "2026-03-05T09:00:00+01:00",
+//	 "datetime_end": "2026-03-05T10:00:00+01:00", "label_id": 3, "all_day": false, "is_private": false,
+//	 "priority": 1, "provider_calendar": "claire.martin@example.com",
+//	 "participants": [{"type": "staff", "id": 1}, {"type": "contact", "id": 1000001}, {"type": "external", "id": "guest@example.org"}],
+//	 "related": {"type": "company", "id": 12}, "created": "2026-03-01T08:00:00+01:00"}
 type EventInput struct {
-	Title       string    `json:"title"`
-	Description string    `json:"description,omitempty"`
-	Start       string    `json:"start"`
-	End         string    `json:"end"`
-	AllDay      bool      `json:"all_day,omitempty"`
-	IsPrivate   bool      `json:"is_private,omitempty"`
-	LabelID     int       `json:"label_id,omitempty"`
-	Location    string    `json:"location,omitempty"`
-	OwnerID     int       `json:"owner_id,omitempty"`
-	StaffIDs    []int     `json:"staff_ids,omitempty"`
-	Related     []Related `json:"related,omitempty"`
+	Title            string        `json:"title"`
+	Description      string        `json:"description,omitempty"`
+	Start            string        `json:"datetime_start"`
+	End              string        `json:"datetime_end"`
+	LabelID          int           `json:"label_id"`
+	AllDay           bool          `json:"all_day,omitempty"`
+	IsPrivate        bool          `json:"is_private,omitempty"`
+	Priority         int           `json:"priority,omitempty"`          // 0 | 1
+	ProviderCalendar string        `json:"provider_calendar,omitempty"` // the calendar id, e.g. an e-mail address
+	Participants     []Participant `json:"participants,omitempty"`
+	Related          *Related      `json:"related,omitempty"`
+	Created          string        `json:"created,omitempty"`
+}
+
+// Participant is a calendar-event participant: Type staff or contact with an integer ID, or
+// external with an e-mail address as ID.
+//
+//	{"type": "staff", "id": 1}
+//	{"type": "external", "id": "guest@example.org"}
+type Participant struct {
+	Type string `json:"type"`
+	ID   any    `json:"id"`
 }
 
 // CreateEvent creates a calendar event (activity Sellsy.CreateEvent).
 func (a *Actions) CreateEvent(ctx context.Context, in EventInput) (RecordOutput, error) {
-	b := map[string]any{"title": in.Title, "start": in.Start, "end": in.End}
+	b := map[string]any{"title": in.Title, "datetime_start": in.Start, "datetime_end": in.End, "label_id": in.LabelID}
 	set(b, "description", in.Description)
 	if in.AllDay {
 		b["all_day"] = true
@@ -37,11 +53,15 @@ func (a *Actions) CreateEvent(ctx context.Context, in EventInput) (RecordOutput,
 	if in.IsPrivate {
 		b["is_private"] = true
 	}
-	set(b, "label_id", in.LabelID)
-	set(b, "location", in.Location)
-	set(b, "owner_id", in.OwnerID)
-	set(b, "staff_ids", in.StaffIDs)
-	set(b, "related", in.Related)
+	set(b, "priority", in.Priority)
+	set(b, "provider_calendar", in.ProviderCalendar)
+	if len(in.Participants) > 0 {
+		b["participants"] = in.Participants
+	}
+	if in.Related != nil {
+		b["related"] = []Related{*in.Related}
+	}
+	set(b, "created", in.Created)
 	return a.write(ctx, http.MethodPost, "/calendar-events", b, "", nil)
 }
 

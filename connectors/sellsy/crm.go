@@ -657,37 +657,50 @@ type Webhook struct {
 	Events    []string `json:"events"` // enabled "<entity>.<event>" ids
 }
 
-// Webhooks lists the account's webhooks (GET /webhooks).
+// Webhooks lists the account's webhooks (GET /webhooks, WebhooksGetListResponse: every
+// page, 100 at a time, following the seek offset).
 func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
-	_, body, err := c.Call(ctx, "GET", "/webhooks", nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	var page struct {
-		Data []struct {
-			ID            int    `json:"id"`
-			Endpoint      string `json:"endpoint"`
-			IsEnabled     bool   `json:"is_enabled"`
-			Configuration []struct {
-				ID        string `json:"id"`
-				IsEnabled bool   `json:"is_enabled"`
-			} `json:"configuration"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &page); err != nil {
-		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /webhooks", Message: "undecodable response body"}
-	}
-	out := make([]Webhook, 0, len(page.Data))
-	for _, d := range page.Data {
-		h := Webhook{ID: d.ID, Endpoint: d.Endpoint, IsEnabled: d.IsEnabled, Events: []string{}}
-		for _, cfg := range d.Configuration {
-			if cfg.IsEnabled {
-				h.Events = append(h.Events, cfg.ID)
-			}
+	const limit = 100
+	out := []Webhook{}
+	query := url.Values{"limit": {strconv.Itoa(limit)}}
+	for {
+		_, body, err := c.Call(ctx, "GET", "/webhooks", query, nil)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, h)
+		var page struct {
+			Data []struct {
+				ID            int    `json:"id"`
+				Endpoint      string `json:"endpoint"`
+				IsEnabled     bool   `json:"is_enabled"`
+				Configuration []struct {
+					ID        string `json:"id"`
+					IsEnabled bool   `json:"is_enabled"`
+				} `json:"configuration"`
+			} `json:"data"`
+			Pagination struct {
+				Total  int `json:"total"`
+				Offset any `json:"offset"`
+			} `json:"pagination"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /webhooks", Message: "undecodable response body"}
+		}
+		for _, d := range page.Data {
+			h := Webhook{ID: d.ID, Endpoint: d.Endpoint, IsEnabled: d.IsEnabled, Events: []string{}}
+			for _, cfg := range d.Configuration {
+				if cfg.IsEnabled {
+					h.Events = append(h.Events, cfg.ID)
+				}
+			}
+			out = append(out, h)
+		}
+		next, _ := page.Pagination.Offset.(string) // the seek cursor of the last webhook returned
+		if len(page.Data) < limit || len(out) >= page.Pagination.Total || next == "" || next == query.Get("offset") {
+			return out, nil
+		}
+		query.Set("offset", next)
 	}
-	return out, nil
 }
 
 // CreateWebhook registers an http webhook for these events ("client.created", …).

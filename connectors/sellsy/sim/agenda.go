@@ -2,18 +2,29 @@ package sim
 
 // Tasks, calendar events, comments and smart tags (API V2), and a small API V1 endpoint.
 //
-//	GET|POST /v2/tasks, POST /v2/tasks/search, GET|PUT /v2/tasks/{id}
-//	GET|POST /v2/calendar-events, POST /v2/calendar-events/search, GET|PUT /v2/calendar-events/{id}
+//	GET|POST /v2/tasks, POST /v2/tasks/search, GET|PUT /v2/tasks/{id}, GET /v2/tasks/labels
+//	GET|POST /v2/calendar-events, POST /v2/calendar-events/search,
+//	GET|PUT|DELETE /v2/calendar-events/{id}, GET /v2/calendar-events/labels
 //	GET|POST /v2/comments, POST /v2/comments/search, GET|PUT /v2/comments/{id}
 //	GET|POST /v2/{companies|contacts|opportunities}/{id}/smart-tags
 //	POST /0/ (API V1: form fields request, io_mode=json, do_in={"method","params"})
 //
-// Each object is linked to records through "related": [{"type": "company", "id": 1}, ...].
+// Each object is linked to a record through "related": [{"type": "company", "id": 1}].
+//
+// Calendar events follow the spec's CalendarEventCreateItem / CalendarEventUpdateItem /
+// CalendarEventItem (v2.128.0): datetime_start and datetime_end (not start/end), a required
+// label_id, participants [{type: staff|contact|external, id}] (no staff_ids, owner_id or
+// location), at most one related record, priority 0|1, provider_calendar; the read shape adds
+// owner {id, type}, label {id, name, color, is_active, rank} and company_id / individual_id /
+// contact_id. A key the spec does not list is refused (400, the simulator's choice: the spec
+// is silent), so that a client still sending the old keys fails loudly.
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -82,6 +93,9 @@ func (s *Server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /v2/"+obj+"/{id}", s.api(s.docGet(obj)))
 		mux.HandleFunc("PUT /v2/"+obj+"/{id}", s.api(s.docWrite(obj, false)))
 	}
+	mux.HandleFunc("DELETE /v2/calendar-events/{id}", s.api(s.docDelete("calendar-events")))
+	mux.HandleFunc("GET /v2/calendar-events/labels", s.api(labelList))
+	mux.HandleFunc("GET /v2/tasks/labels", s.api(labelList))
 	for _, obj := range []string{"companies", "contacts", "opportunities"} {
 		mux.HandleFunc("GET /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
 		mux.HandleFunc("POST /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
@@ -137,9 +151,11 @@ func isTime(v any) (string, bool) {
 
 // applyDoc validates body for obj and writes it into m; it returns the refused fields.
 func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[string]string {
+	if obj == "calendar-events" {
+		return s.applyEvent(m, body, create)
+	}
 	bad := map[string]string{}
-	required := map[string][]string{"tasks": {"due_date", "label_id", "related"}, "calendar-events": {"title", "start", "end"},
-		"comments": {"description", "related"}}[obj]
+	required := map[string][]string{"tasks": {"due_date", "label_id", "related"}, "comments": {"description", "related"}}[obj]
 	if create {
 		for _, k := range required {
 			if _, ok := body[k]; !ok {
@@ -153,15 +169,15 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 			sv, ok := v.(string)
 			if !ok {
 				bad[k] = msgString
-			} else if sv == "" && ((k == "title" && obj != "tasks") || (k == "description" && obj == "comments")) {
+			} else if sv == "" && k == "description" && obj == "comments" {
 				bad[k] = "Cette valeur ne doit pas être vide."
 			} else if obj == "comments" && k != "description" {
 				continue
 			} else {
 				m[k] = sv
 			}
-		case "due_date", "start", "end":
-			if obj == "comments" || (k == "due_date") != (obj == "tasks") {
+		case "due_date":
+			if obj != "tasks" {
 				continue
 			}
 			if sv, ok := isTime(v); ok {
@@ -190,8 +206,8 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 			default:
 				m[k] = n
 			}
-		case "is_private", "all_day":
-			if obj == "comments" || (k == "all_day" && obj != "calendar-events") {
+		case "is_private":
+			if obj == "comments" {
 				continue
 			}
 			if b, ok := v.(bool); ok {
@@ -208,8 +224,8 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 			} else {
 				bad[k] = "Cette valeur doit être l'un des choix proposés."
 			}
-		case "assigned_staff_ids", "staff_ids":
-			if obj == "comments" || (k == "staff_ids") != (obj == "calendar-events") {
+		case "assigned_staff_ids":
+			if obj != "tasks" {
 				continue
 			}
 			list, ok := v.([]any)
@@ -256,7 +272,7 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 				m[k] = ids
 			}
 		case "created":
-			if obj == "calendar-events" || !create {
+			if !create {
 				continue
 			}
 			if sv, ok := isTime(v); ok {
@@ -266,11 +282,97 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 			}
 		}
 	}
-	if obj == "calendar-events" && bad["start"] == "" && bad["end"] == "" {
-		st, _ := time.Parse(time.RFC3339, str(m["start"]))
-		en, _ := time.Parse(time.RFC3339, str(m["end"]))
+	if len(bad) > 0 {
+		return bad
+	}
+	return nil
+}
+
+// eventKeys are the keys of the spec's CalendarEventCreateItem (created: on create only).
+var eventKeys = []string{"title", "description", "datetime_start", "datetime_end", "is_private", "all_day", "label_id",
+	"provider_calendar", "participants", "related", "created", "priority"}
+
+// applyEvent validates a CalendarEventCreateItem (create) or CalendarEventUpdateItem body and
+// writes it into m; it returns the refused fields.
+func (s *Server) applyEvent(m, body map[string]any, create bool) map[string]string {
+	bad := map[string]string{}
+	if create {
+		for _, k := range []string{"title", "datetime_start", "datetime_end", "label_id"} {
+			if _, ok := body[k]; !ok {
+				bad[k] = msgMissing
+			}
+		}
+	}
+	for k, v := range body {
+		if !slices.Contains(eventKeys, k) || (k == "created" && !create) {
+			bad[k] = "Ce champ n'a pas été prévu."
+			continue
+		}
+		switch k {
+		case "title", "provider_calendar":
+			sv, ok := v.(string)
+			switch {
+			case !ok:
+				bad[k] = msgString
+			case k == "title" && strings.TrimSpace(sv) == "":
+				bad[k] = "Cette valeur ne doit pas être vide."
+			default:
+				m[k] = sv
+			}
+		case "description":
+			if sv, ok := v.(string); ok || v == nil {
+				m[k] = sv // null clears it: the read shape's description is a (non-null) string
+			} else {
+				bad[k] = msgString
+			}
+		case "datetime_start", "datetime_end", "created":
+			if sv, ok := isTime(v); ok && len(sv) <= 29 {
+				m[k] = sv
+			} else {
+				bad[k] = "Cette valeur n'est pas une date valide."
+			}
+		case "is_private", "all_day":
+			if b, ok := v.(bool); ok {
+				m[k] = b
+			} else {
+				bad[k] = "Cette valeur doit être un booléen."
+			}
+		case "label_id":
+			n, ok := asInt(v)
+			switch {
+			case !ok:
+				bad[k] = msgInt
+			case labelByID(n) == nil:
+				bad[k] = "Ce libellé n'existe pas."
+			default:
+				m[k] = n
+			}
+		case "priority":
+			if n, ok := asInt(v); ok && (n == 0 || n == 1) {
+				m[k] = n
+			} else {
+				bad[k] = "Cette valeur doit être l'un des choix proposés."
+			}
+		case "participants":
+			if ps, ok := s.checkParticipants(v); ok {
+				m[k] = ps
+			} else {
+				bad[k] = "Ce participant n'existe pas."
+			}
+		case "related":
+			if rel := s.checkRelated(v, "calendar-events", bad); rel != nil {
+				if len(rel) > 1 {
+					bad[k] = "Cette collection doit contenir 1 élément ou moins."
+				}
+				m[k] = rel
+			}
+		}
+	}
+	if bad["datetime_start"] == "" && bad["datetime_end"] == "" {
+		st, _ := time.Parse(time.RFC3339, str(m["datetime_start"]))
+		en, _ := time.Parse(time.RFC3339, str(m["datetime_end"]))
 		if en.Before(st) {
-			bad["end"] = "La date de fin doit être après la date de début."
+			bad["datetime_end"] = "La date de fin doit être après la date de début."
 		}
 	}
 	if len(bad) > 0 {
@@ -279,7 +381,46 @@ func (s *Server) applyDoc(obj string, m, body map[string]any, create bool) map[s
 	return nil
 }
 
+// checkParticipants validates [{type: staff|contact|external, id}]: a staff or contact id
+// must exist, an external participant is a non-empty string (an e-mail address).
+func (s *Server) checkParticipants(v any) ([]any, bool) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := []any{}
+	for _, it := range list {
+		p, _ := it.(map[string]any)
+		typ, _ := p["type"].(string)
+		switch typ {
+		case "staff", "contact":
+			id, isInt := asInt(p["id"])
+			if !isInt || (typ == "staff" && staffByID(id) == nil) || (typ == "contact" && s.storeOf("contacts").byID[id] == nil) {
+				return nil, false
+			}
+			out = append(out, map[string]any{"type": typ, "id": id})
+		case "external":
+			id, isStr := p["id"].(string)
+			if !isStr || strings.TrimSpace(id) == "" {
+				return nil, false
+			}
+			out = append(out, map[string]any{"type": typ, "id": id})
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
 func str(v any) string { s, _ := v.(string); return s }
+
+// idKey is a participant id as text (an integer id decoded from JSON is a float64).
+func idKey(v any) string {
+	if n, ok := asInt(v); ok {
+		return itoa(n)
+	}
+	return fmt.Sprint(v)
+}
 
 func asIntOr0(v any) int { n, _ := asInt(v); return n }
 
@@ -292,39 +433,59 @@ func containsInt(list []int, n int) bool {
 	return false
 }
 
+func labelShape(l *Label) map[string]any {
+	return map[string]any{"id": l.ID, "name": l.Name, "color": l.Color, "is_active": true, "rank": l.ID}
+}
+
+// labelList serves GET /v2/tasks/labels and /v2/calendar-events/labels ({pagination, data:
+// [Label]}); tasks and calendar events share the simulator's labels.
+func labelList(w http.ResponseWriter, r *http.Request) {
+	data := make([]map[string]any, 0, len(Labels))
+	for i := range Labels {
+		data = append(data, labelShape(&Labels[i]))
+	}
+	respondPage(w, page{limit: 25}, data, len(data), 0)
+}
+
 // docShape is the read shape: every key the spec lists, null when unset.
 func docShape(obj string, m map[string]any) map[string]any {
 	keys := map[string][]string{
-		"tasks":           {"id", "title", "description", "due_date", "priority", "is_private", "status", "assigned_staff_ids", "related", "created", "updated"},
-		"calendar-events": {"id", "title", "description", "start", "end", "all_day", "is_private", "label_id", "location", "owner_id", "staff_ids", "related", "created", "updated"},
-		"comments":        {"id", "description", "parent_id", "related", "created", "updated", "timetracking"},
+		"tasks": {"id", "title", "description", "due_date", "priority", "is_private", "status", "assigned_staff_ids", "related", "created", "updated"},
+		"calendar-events": {"id", "title", "description", "datetime_start", "datetime_end", "all_day", "is_private", "participants", "priority",
+			"related", "created", "updated"},
+		"comments": {"id", "description", "parent_id", "related", "created", "updated", "timetracking"},
 	}[obj]
 	out := map[string]any{}
 	for _, k := range keys {
 		out[k] = m[k]
 	}
-	if obj == "tasks" {
+	if obj == "tasks" || obj == "calendar-events" {
 		if l := labelByID(asIntOr0(m["label_id"])); l != nil {
-			out["label"] = map[string]any{"id": l.ID, "name": l.Name, "color": l.Color, "is_active": true, "rank": l.ID}
+			out["label"] = labelShape(l)
 		}
 	}
-	if obj == "comments" || obj == "tasks" {
-		owner := Staffs[0].ID
-		if id, ok := m["owner_id"].(int); ok {
-			owner = id
-		}
-		out["owner"] = map[string]any{"id": owner, "type": "staff"}
-		for _, k := range []string{"company_id", "individual_id", "contact_id"} {
-			out[k] = nil
-		}
-		if rel, _ := m["related"].([]any); len(rel) == 1 {
-			r := rel[0].(map[string]any)
-			if k := r["type"].(string) + "_id"; k != "opportunity_id" {
-				out[k] = r["id"]
-			}
+	if obj == "calendar-events" {
+		out["description"] = str(m["description"])
+		out["provider_calendar"] = nil
+		if pc := str(m["provider_calendar"]); pc != "" {
+			out["provider_calendar"] = map[string]any{"id": pc, "name": pc}
 		}
 	}
-	for _, k := range []string{"related", "assigned_staff_ids", "staff_ids"} {
+	owner := Staffs[0].ID // the API user, unless the body named another (tasks: owner_id)
+	if id, ok := m["owner_id"].(int); ok {
+		owner = id
+	}
+	out["owner"] = map[string]any{"id": owner, "type": "staff"}
+	for _, k := range []string{"company_id", "individual_id", "contact_id"} {
+		out[k] = nil
+	}
+	if rel, _ := m["related"].([]any); len(rel) == 1 {
+		r := rel[0].(map[string]any)
+		if k := r["type"].(string) + "_id"; k != "opportunity_id" {
+			out[k] = r["id"]
+		}
+	}
+	for _, k := range []string{"related", "assigned_staff_ids", "participants"} {
 		if _, ok := out[k]; ok && out[k] == nil {
 			out[k] = []any{}
 		}
@@ -356,7 +517,7 @@ func (s *Server) docWrite(obj string, create bool) http.HandlerFunc {
 		} else if obj == "tasks" {
 			m["status"], m["priority"], m["is_private"] = "todo", 0, false
 		} else if obj == "calendar-events" {
-			m["all_day"], m["is_private"] = false, false
+			m["all_day"], m["is_private"], m["priority"] = false, false, 0
 		}
 		if bad := s.applyDoc(obj, m, body, create); bad != nil {
 			invalid(w, bad)
@@ -396,9 +557,28 @@ func (s *Server) docGet(obj string) http.HandlerFunc {
 	}
 }
 
+// docDelete serves DELETE (204).
+func (s *Server) docDelete(obj string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		st := s.docStoreOf(obj)
+		if !ok || st.byID[id] == nil {
+			notFound(w)
+			return
+		}
+		delete(st.byID, id)
+		st.ids = slices.DeleteFunc(st.ids, func(n int) bool { return n == id })
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // docList serves lists and searches. Search filters: related or related_objects
 // [{type,id}], companies, contacts, individuals [ids] (any of them match), parent_id,
-// owners, and for tasks statuses [todo|done], labels and assigned_staffs.
+// owners, labels, priority {min,max}, due_date {start,end} (a task's due date, an event's
+// start), for tasks statuses [todo|done] and assigned_staffs, for calendar events
+// participants [{type,id}].
 func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
@@ -444,6 +624,46 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 						if hm["type"] == wm["type"] && hm["id"] == wid {
 							hit = true
 						}
+					}
+				}
+				if !hit {
+					return false
+				}
+			}
+			if dd, ok := filters["due_date"].(map[string]any); ok {
+				when := str(m["due_date"])
+				if obj == "calendar-events" {
+					when = str(m["datetime_start"])
+				}
+				at, err := time.Parse(time.RFC3339, when)
+				for bound, before := range map[string]bool{"start": true, "end": false} {
+					lim, isTime := dd[bound].(string)
+					if !isTime {
+						continue
+					}
+					b, perr := time.Parse(time.RFC3339, lim)
+					if err != nil || perr != nil || (before && at.Before(b)) || (!before && at.After(b)) {
+						return false
+					}
+				}
+			}
+			if pr, ok := filters["priority"].(map[string]any); ok {
+				n := asIntOr0(m["priority"])
+				if lo, isInt := asInt(pr["min"]); isInt && n < lo {
+					return false
+				}
+				if hi, isInt := asInt(pr["max"]); isInt && n > hi {
+					return false
+				}
+			}
+			if ps, ok := filters["participants"].([]any); ok && len(ps) > 0 {
+				have, _ := m["participants"].([]any)
+				hit := false
+				for _, want := range ps {
+					wm, _ := want.(map[string]any)
+					for _, h := range have {
+						hm := h.(map[string]any)
+						hit = hit || (hm["type"] == wm["type"] && idKey(hm["id"]) == idKey(wm["id"]))
 					}
 				}
 				if !hit {

@@ -21,8 +21,8 @@ func TestAgendaObjects(t *testing.T) {
 		"priority": 1, "assigned_staff_ids": []int{Staffs[0].ID}, "related": rel[:1]}, true)
 	require.Equal(t, 201, task.status, string(task.raw))
 	taskID := int(task.body["id"].(float64))
-	ev := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "start": "2026-03-05T09:00:00Z", "end": "2026-03-05T10:00:00Z",
-		"is_private": true, "related": rel[:1]}, true)
+	ev := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "datetime_start": "2026-03-05T09:00:00Z",
+		"datetime_end": "2026-03-05T10:00:00Z", "label_id": 3, "is_private": true, "related": rel[:1]}, true)
 	require.Equal(t, 201, ev.status, string(ev.raw))
 	com := e.call("POST", "/v2/comments", map[string]any{"description": "Met them", "related": rel[1:], "created": "2026-03-01T08:00:00+01:00", "mentioned_staff_ids": []int{Staffs[0].ID}}, true)
 	require.Equal(t, 201, com.status, string(com.raw))
@@ -55,11 +55,7 @@ func TestAgendaObjects(t *testing.T) {
 		l := e.call("GET", "/v2/"+obj+"?limit=1", nil, true)
 		require.Equal(t, 200, l.status, obj)
 		assert.Len(t, data(l), 1, obj)
-		key := "related_objects"
-		if obj == "calendar-events" {
-			key = "related"
-		}
-		s := e.call("POST", "/v2/"+obj+"/search", map[string]any{"filters": map[string]any{key: []map[string]any{{"type": "company", "id": 1}}}}, true)
+		s := e.call("POST", "/v2/"+obj+"/search", map[string]any{"filters": map[string]any{"related_objects": []map[string]any{{"type": "company", "id": 1}}}}, true)
 		require.Equal(t, 200, s.status, obj)
 		assert.Len(t, data(s), map[string]int{"tasks": 1, "calendar-events": 1, "comments": 1}[obj], obj)
 	}
@@ -74,7 +70,6 @@ func TestAgendaObjects(t *testing.T) {
 		{"task on two records", "/v2/tasks", map[string]any{"label_id": 1, "due_date": "2026-03-05T09:00:00Z", "related": rel}, "related"},
 		{"task unknown label", "/v2/tasks", map[string]any{"title": "x", "label_id": 9, "due_date": "2026-03-05T09:00:00Z", "related": []any{}}, "label_id"},
 		{"task unknown related", "/v2/tasks", map[string]any{"title": "x", "label_id": 1, "due_date": "2026-03-05T09:00:00Z", "related": []map[string]any{{"type": "company", "id": 999}}}, "related"},
-		{"event ends before it starts", "/v2/calendar-events", map[string]any{"title": "x", "start": "2026-03-05T10:00:00Z", "end": "2026-03-05T09:00:00Z"}, "end"},
 		{"comment without related", "/v2/comments", map[string]any{"description": "x"}, "related"},
 		{"comment empty", "/v2/comments", map[string]any{"description": "", "related": rel[:1]}, "description"},
 		{"comment on two records", "/v2/comments", map[string]any{"description": "x", "related": rel}, "related"},
@@ -87,6 +82,120 @@ func TestAgendaObjects(t *testing.T) {
 			assert.Contains(t, errDetails(r), c.field)
 		})
 	}
+}
+
+// Calendar events as the spec (v2.128.0) defines them: CalendarEventCreateItem /
+// CalendarEventUpdateItem in, CalendarEventItem out (datetime_start/datetime_end, label,
+// participants, owner, provider_calendar, one related record), list/search/labels/delete; every
+// request and answer is validated against the spec and the answers carry no undeclared key.
+func TestCalendarEvents(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.sim.SeedPeople(0, 1)
+	full := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "description": "product demo",
+		"datetime_start": "2026-03-05T09:00:00+01:00", "datetime_end": "2026-03-05T10:00:00+01:00", "is_private": true, "all_day": false,
+		"label_id": 3, "provider_calendar": "claire.martin@example.com", "priority": 1, "created": "2026-03-01T08:00:00+01:00",
+		"participants": []map[string]any{{"type": "staff", "id": 2}, {"type": "contact", "id": firstContactID}, {"type": "external", "id": "guest@example.org"}},
+		"related":      []map[string]any{{"type": "company", "id": 1}}}, true)
+	require.Equal(t, 201, full.status, string(full.raw))
+	e.onlyDeclared("CalendarEventItem", full.body)
+	id := itoa(int(full.body["id"].(float64)))
+	assert.Equal(t, "2026-03-05T09:00:00+01:00", full.body["datetime_start"])
+	assert.Equal(t, "2026-03-05T10:00:00+01:00", full.body["datetime_end"])
+	assert.Equal(t, "2026-03-01T08:00:00+01:00", full.body["created"])
+	assert.Equal(t, map[string]any{"id": 3.0, "name": "Rendez-vous", "color": "#dce6f7", "is_active": true, "rank": 3.0}, full.body["label"])
+	assert.Equal(t, map[string]any{"id": float64(Staffs[0].ID), "type": "staff"}, full.body["owner"])
+	assert.Equal(t, map[string]any{"id": "claire.martin@example.com", "name": "claire.martin@example.com"}, full.body["provider_calendar"])
+	assert.EqualValues(t, 1, full.body["company_id"])
+	assert.Nil(t, full.body["contact_id"])
+	assert.EqualValues(t, 1, full.body["priority"])
+	assert.Len(t, full.body["participants"], 3)
+
+	minimal := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Call", "datetime_start": "2026-03-06T09:00:00Z",
+		"datetime_end": "2026-03-06T09:30:00Z", "label_id": 2}, true)
+	require.Equal(t, 201, minimal.status, string(minimal.raw))
+	e.onlyDeclared("CalendarEventItem", minimal.body)
+	assert.Equal(t, "", minimal.body["description"])
+	assert.Equal(t, []any{}, minimal.body["related"])
+	assert.Equal(t, []any{}, minimal.body["participants"])
+	assert.Nil(t, minimal.body["provider_calendar"])
+	assert.Equal(t, false, minimal.body["all_day"])
+	assert.EqualValues(t, 0, minimal.body["priority"])
+
+	got := e.call("GET", "/v2/calendar-events/"+id, nil, true)
+	require.Equal(t, 200, got.status)
+	e.onlyDeclared("CalendarEventItem", got.body)
+	assert.Equal(t, full.body, got.body)
+
+	up := e.call("PUT", "/v2/calendar-events/"+id, map[string]any{"title": "Demo 2", "description": nil, "datetime_end": "2026-03-05T11:00:00+01:00",
+		"related": []any{}, "participants": []map[string]any{{"type": "staff", "id": 3}}, "all_day": true}, true)
+	require.Equal(t, 200, up.status, string(up.raw))
+	e.onlyDeclared("CalendarEventItem", up.body)
+	assert.Equal(t, "Demo 2", up.body["title"])
+	assert.Equal(t, "", up.body["description"])
+	assert.Equal(t, "2026-03-05T11:00:00+01:00", up.body["datetime_end"])
+	assert.Equal(t, "2026-03-05T09:00:00+01:00", up.body["datetime_start"])
+	assert.Equal(t, []any{}, up.body["related"])
+	assert.Nil(t, up.body["company_id"])
+	assert.Equal(t, true, up.body["all_day"])
+	assert.Equal(t, []any{map[string]any{"type": "staff", "id": 3.0}}, up.body["participants"])
+	e.call("PUT", "/v2/calendar-events/"+id, map[string]any{"related": []map[string]any{{"type": "contact", "id": firstContactID}}}, true)
+
+	list := e.call("GET", "/v2/calendar-events?limit=1&direction=desc", nil, true)
+	require.Equal(t, 200, list.status)
+	require.Len(t, data(list), 1)
+	assert.EqualValues(t, 2, pag(list)["total"])
+	e.onlyDeclared("CalendarEventItem", data(list)[0])
+	for filters, want := range map[string]int{
+		`{}`: 2,
+		`{"related_objects":[{"type":"contact","id":` + itoa(firstContactID) + `}]}`: 1,
+		`{"contacts":[` + itoa(firstContactID) + `]}`:                                1,
+		`{"companies":[1]}`:                                                          0,
+		`{"labels":[2]}`:                                                             1,
+		`{"owners":[` + itoa(Staffs[0].ID) + `]}`:                                    2,
+		`{"participants":[{"type":"staff","id":3}]}`:                                 1,
+		`{"participants":[{"type":"external","id":"guest@example.org"}]}`:            0,
+		`{"priority":{"min":1}}`:                                                     1,
+		`{"due_date":{"start":"2026-03-06T00:00:00Z","end":"2026-03-07T00:00:00Z"}}`: 1,
+	} {
+		r := e.call("POST", "/v2/calendar-events/search?order=due_date", `{"filters":`+filters+`}`, true)
+		require.Equal(t, 200, r.status, string(r.raw))
+		assert.Len(t, data(r), want, filters)
+	}
+	for _, path := range []string{"/v2/calendar-events/labels", "/v2/tasks/labels"} {
+		l := e.call("GET", path, nil, true)
+		require.Equal(t, 200, l.status, path)
+		assert.Len(t, data(l), len(Labels), path)
+	}
+
+	cases := []struct {
+		name, method, path string
+		body               map[string]any
+		field              string
+	}{
+		{"start/end instead of datetime_start/datetime_end", "POST", "/v2/calendar-events",
+			map[string]any{"title": "x", "label_id": 1, "start": "2026-03-05T09:00:00Z", "end": "2026-03-05T10:00:00Z"}, "datetime_start"},
+		{"without label", "POST", "/v2/calendar-events", map[string]any{"title": "x", "datetime_start": "2026-03-05T09:00:00Z", "datetime_end": "2026-03-05T10:00:00Z"}, "label_id"},
+		{"unknown label", "POST", "/v2/calendar-events", map[string]any{"title": "x", "label_id": 9, "datetime_start": "2026-03-05T09:00:00Z", "datetime_end": "2026-03-05T10:00:00Z"}, "label_id"},
+		{"ends before it starts", "POST", "/v2/calendar-events", map[string]any{"title": "x", "label_id": 1, "datetime_start": "2026-03-05T10:00:00Z", "datetime_end": "2026-03-05T09:00:00Z"}, "datetime_end"},
+		{"location is not a field", "PUT", "/v2/calendar-events/" + id, map[string]any{"location": "Paris"}, "location"},
+		{"staff_ids is not a field", "PUT", "/v2/calendar-events/" + id, map[string]any{"staff_ids": []int{1}}, "staff_ids"},
+		{"created on update", "PUT", "/v2/calendar-events/" + id, map[string]any{"created": "2026-03-01T08:00:00Z"}, "created"},
+		{"two related records", "PUT", "/v2/calendar-events/" + id, map[string]any{"related": []map[string]any{{"type": "company", "id": 1}, {"type": "contact", "id": firstContactID}}}, "related"},
+		{"unknown staff participant", "PUT", "/v2/calendar-events/" + id, map[string]any{"participants": []map[string]any{{"type": "staff", "id": 99}}}, "participants"},
+		{"priority 2", "PUT", "/v2/calendar-events/" + id, map[string]any{"priority": 2}, "priority"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.call(c.method, c.path, c.body, false)
+			require.Equal(t, 400, r.status, string(r.raw))
+			assert.Contains(t, errDetails(r), c.field)
+		})
+	}
+
+	del := e.call("DELETE", "/v2/calendar-events/"+id, nil, true)
+	assert.Equal(t, 204, del.status)
+	assert.Equal(t, 404, e.call("GET", "/v2/calendar-events/"+id, nil, false).status)
+	assert.Len(t, e.sim.DumpDocs("calendar-events"), 1)
 }
 
 func TestSmartTags(t *testing.T) {

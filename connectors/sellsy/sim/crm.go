@@ -160,9 +160,9 @@ func scopeOf(r *http.Request) string {
 	}
 	res, _, _ := strings.Cut(rest, "/")
 	switch res {
-	case "companies", "contacts", "individuals", "opportunities", "custom-fields", "staffs", "tasks", "comments":
+	case "companies", "contacts", "individuals", "opportunities", "custom-fields", "staffs", "tasks", "comments", "webhooks":
 	case "calendar-events":
-		res = "calendar"
+		res = "calendars" // the spec's scopes: calendars.read, calendars.write
 	default:
 		return ""
 	}

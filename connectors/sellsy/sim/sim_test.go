@@ -42,6 +42,7 @@ type env struct {
 	clock  *clock
 	token  string
 	router routers.Router
+	doc    *openapi3.T
 }
 
 func newEnv(t *testing.T, o Options) *env {
@@ -62,6 +63,7 @@ func newEnv(t *testing.T, o Options) *env {
 	require.NoError(t, err)
 	require.NoError(t, doc.Validate(context.Background(), openapi3.DisableExamplesValidation()))
 	doc.Servers = openapi3.Servers{{URL: srv.URL + "/v2"}}
+	e.doc = doc
 	e.router, err = legacy.NewRouter(doc)
 	require.NoError(t, err)
 
@@ -135,6 +137,36 @@ func (e *env) call(method, path string, body any, validate bool) result {
 		require.NoError(e.t, openapi3filter.ValidateResponse(context.Background(), rin), "response %s %s: %s", method, path, out.raw)
 	}
 	return out
+}
+
+// declared adds to keys the property names s declares, through allOf, anyOf and oneOf.
+func declared(s *openapi3.Schema, keys map[string]bool) {
+	if s == nil {
+		return
+	}
+	for k := range s.Properties {
+		keys[k] = true
+	}
+	for _, refs := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, r := range refs {
+			declared(r.Value, keys)
+		}
+	}
+}
+
+// onlyDeclared fails when body has a key the named component schema does not declare: the
+// spec allows extra keys (no additionalProperties: false), so kin-openapi alone would not
+// notice a simulator answering with keys Sellsy does not have (e.g. "start" instead of
+// "datetime_start").
+func (e *env) onlyDeclared(schema string, body map[string]any) {
+	e.t.Helper()
+	ref := e.doc.Components.Schemas[schema]
+	require.NotNil(e.t, ref, "schema %s", schema)
+	keys := map[string]bool{}
+	declared(ref.Value, keys)
+	for k := range body {
+		assert.True(e.t, keys[k], "%s has no key %q", schema, k)
+	}
 }
 
 func data(r result) []map[string]any {
