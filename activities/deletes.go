@@ -112,6 +112,8 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		stretch = DefaultStretch
 	}
 	deadline := time.Now().Add(stretch)
+	alive := startKeepAlive(ctx, res)
+	defer alive.stop()
 	for !res.Done && time.Now().Before(deadline) {
 		pairs, err := a.Store.ListPairs(ctx, in.Connection, in.Object, res.After, reconcilePage)
 		if err != nil {
@@ -134,7 +136,7 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		res.Checked += len(pairs)
 		res.After = pairs[len(pairs)-1].AID
 		res.Done = len(pairs) < reconcilePage
-		activity.RecordHeartbeat(ctx, res)
+		alive.commit(ctx, res)
 	}
 	return res, nil
 }

@@ -61,6 +61,8 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 		stretch = DefaultStretch
 	}
 	deadline := time.Now().Add(stretch)
+	alive := startKeepAlive(ctx, res)
+	defer alive.stop()
 
 	// Stopping at the deadline leaves a prefetched page unread: cancel its reader.
 	readCtx, stopReading := context.WithCancel(ctx)
@@ -89,7 +91,7 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 				return res, err
 			}
 		}
-		activity.RecordHeartbeat(ctx, res)
+		alive.commit(ctx, res)
 		if res.Done || time.Now().After(deadline) {
 			break
 		}

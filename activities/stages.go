@@ -98,6 +98,8 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		stretch = DefaultStretch
 	}
 	deadline := time.Now().Add(stretch)
+	alive := startKeepAlive(ctx, res)
+	defer alive.stop()
 	for !res.Done && time.Now().Before(deadline) {
 		pos := parseScanPosition(res.Position, a.now().UTC())
 		if pos.object >= len(objects) {
@@ -129,7 +131,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			res.Done = pos.object >= len(objects)
 		}
 		res.Position = pos.String()
-		activity.RecordHeartbeat(ctx, res)
+		alive.commit(ctx, res)
 	}
 	return res, nil
 }

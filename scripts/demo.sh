@@ -45,7 +45,7 @@ else
   pids+=($!)
 fi
 ./bin/sandbox -sellsy-addr 127.0.0.1:18081 -mautic-addr 127.0.0.1:18082 -weavy-addr "" \
-  -sellsy-contacts 6000 -mautic-first 4000 -mautic-contacts 4000 -sellsy-rps 200 \
+  -sellsy-contacts 6000 -mautic-first 4000 -mautic-contacts 4000 -sellsy-rps 200 -unas-orders 60 \
   -client-id "$SELLSY_CLIENT_ID" -client-secret "$SELLSY_CLIENT_SECRET" \
   -mautic-user "$MAUTIC_USERNAME" -mautic-password "$MAUTIC_PASSWORD" >"$DEMO_DIR/sandbox.log" 2>&1 &
 pids+=($!)

@@ -138,8 +138,14 @@ func New(c Config) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
+	// MiniCRM counts a sliding minute, which a token bucket at exactly the quota overruns by
+	// its first token: keep one request a minute under it (59 for 60), as known clients do.
+	perSecond := rpm / 60
+	if rpm > 1 {
+		perSecond = (rpm - 1) / 60
+	}
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
-		limiter: rate.NewLimiter(rate.Limit(rpm/60), max(1, int(rpm/60))), now: time.Now}, nil
+		limiter: rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond))), now: time.Now}, nil
 }
 
 // System returns "minicrm".

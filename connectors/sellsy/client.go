@@ -262,9 +262,19 @@ func (c *Client) noteQuota(h http.Header) {
 	c.pauseMu.Unlock()
 }
 
+// Quota refusals that ask for a short wait (the second window, shared with other connectors
+// on the account) are waited out in the call rather than failing a whole page; longer ones go
+// back to the caller, whose retry waits on a durable timer.
+const (
+	shortQuotaWait    = 2 * time.Second
+	shortQuotaRetries = 2
+)
+
 // do runs a call and decodes a 2xx JSON body into out (when not nil). It returns the HTTP
-// status of the answer. On 401 it drops the token and retries once.
+// status of the answer. On 401 it drops the token and retries once; on a 429 asking for a
+// short wait it waits and tries again, twice at most.
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
+	quotaRetries := 0
 	for attempt := 0; ; attempt++ {
 		if err := c.wait(ctx); err != nil {
 			return 0, err
@@ -306,8 +316,24 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			}
 			return status, nil
 		}
-		return status, c.httpError(k.op, resp, tok)
+		e := c.httpError(k.op, resp, tok)
+		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= shortQuotaWait && quotaRetries < shortQuotaRetries {
+			quotaRetries++
+			c.pauseFor(e.RetryAfter)
+			continue
+		}
+		return status, e
 	}
+}
+
+// pauseFor holds every request of this client for d.
+func (c *Client) pauseFor(d time.Duration) {
+	until := time.Now().Add(d)
+	c.pauseMu.Lock()
+	if until.After(c.pauseUntil) {
+		c.pauseUntil = until
+	}
+	c.pauseMu.Unlock()
 }
 
 func (c *Client) httpError(op string, resp *resty.Response, tok string) *connectors.Error {

@@ -453,3 +453,36 @@ func TestConfig(t *testing.T) {
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 	assert.False(t, strings.Contains(err.Error(), "b"+"b"))
 }
+
+// A 429 asking for a short wait (the second window, which another connector on the account
+// may have spent) is waited out inside the call, twice at most; a third is the caller's.
+func TestShortQuotaRefusalsAreWaitedOut(t *testing.T) {
+	tests := []struct {
+		name    string
+		refused int
+		wantErr bool
+	}{
+		{"one refusal", 1, false},
+		{"two refusals", 2, false},
+		{"three refusals", 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, sim.Options{}, false)
+			f.sim.SeedPeople(0, 1)
+			ctx := context.Background()
+			_, err := f.c.Describe(ctx, connectors.ObjectCompany) // token and custom fields first
+			require.NoError(t, err)
+			f.setFaults(t, simkit.Faults{RateLimitNext: tt.refused})
+			start := time.Now()
+			recs, err := f.c.Get(ctx, connectors.ObjectCompany, []string{"1"})
+			if tt.wantErr {
+				assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, recs, 1)
+			assert.GreaterOrEqual(t, time.Since(start), time.Duration(tt.refused)*time.Second, "it waited the second asked each time")
+		})
+	}
+}

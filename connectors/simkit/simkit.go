@@ -17,6 +17,9 @@ type Faults struct {
 	ErrorRate     float64 `json:"error_rate"`      // answer 500 (or the system's server error)
 	RateLimitRate float64 `json:"rate_limit_rate"` // answer 429
 	LatencyMS     int     `json:"latency_ms"`      // added to every API request
+	// RateLimitNext answers the next n API requests 429, whatever the rates: a quota another
+	// client spent, deterministically.
+	RateLimitNext int `json:"rate_limit_next"`
 }
 
 // FaultWriter writes the system's own error body for an injected fault.
@@ -83,6 +86,10 @@ func (k *Kit) Wrap(api http.Handler) http.Handler {
 		k.mu.Lock()
 		f := k.faults
 		roll := k.rng.Float64()
+		if k.faults.RateLimitNext > 0 {
+			k.faults.RateLimitNext--
+			roll = -1 // below any rate: a 429
+		}
 		k.mu.Unlock()
 		if f.LatencyMS > 0 {
 			time.Sleep(time.Duration(f.LatencyMS) * time.Millisecond)

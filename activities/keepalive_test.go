@@ -1,0 +1,47 @@
+package activities
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/connectors/simkit"
+)
+
+// passOnce runs one stretch of a pass with a short heartbeat timeout and no retry.
+func passOnce(ctx workflow.Context, in PassInput) (PassResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, HeartbeatTimeout: time.Second,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	var a *Activities
+	var res PassResult
+	err := workflow.ExecuteActivity(ctx, a.SyncPass, in).Get(ctx, &res)
+	return res, err
+}
+
+// A page that takes longer than the heartbeat timeout on a slow API (here every request takes
+// 0.4 s, MiniCRM's quota makes it a second) keeps its activity alive: it is not mistaken for
+// a lost worker and cut off.
+func TestSlowPagesHeartbeat(t *testing.T) {
+	h := newHarness(t, "both")
+	h.sb.Sellsy.Kit().SetFaults(simkit.Faults{LatencyMS: 400})
+	h.sb.Mautic.Kit().SetFaults(simkit.Faults{LatencyMS: 400})
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterActivity(h.acts)
+	env.RegisterWorkflow(passOnce)
+	start := time.Now()
+	env.ExecuteWorkflow(passOnce, PassInput{Connection: "t", Object: "company", Side: "a", Mode: ModeImport, PageSize: 7, Stretch: time.Second})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res PassResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Positive(t, res.Counts.Read)
+	assert.Greater(t, time.Since(start), 1500*time.Millisecond, "the page did outlast the heartbeat timeout")
+}
