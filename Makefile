@@ -5,8 +5,11 @@ TEMPORAL_VERSION := v1.5.1
 TEMPORAL ?= $(shell command -v temporal 2>/dev/null || echo $(GOBIN)/temporal)
 export TEMPORAL_CLI := $(TEMPORAL)
 DEMO_DIR ?= $(CURDIR)/.demo
+# The Temporal server itself and its SQL tool, for the production pairing on PostgreSQL.
+TEMPORAL_SERVER_VERSION := v1.29.1
+export TEMPORAL_SERVER_DIR ?= $(GOBIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
 
-.PHONY: all build test test-short bench demo lint temporal-cli postgres clean
+.PHONY: all build test test-short bench demo lint temporal-cli temporal-server postgres clean
 
 all: build
 
@@ -22,6 +25,14 @@ $(TEMPORAL):
 	@echo "Installing the Temporal CLI $(TEMPORAL_VERSION) into $(GOBIN) (about 5 minutes)…"
 	GOFLAGS= go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
 
+# The Temporal server (not the dev server) and temporal-sql-tool, which the production-pairing
+# test runs on the local PostgreSQL; about 3 minutes on two cores, on first use.
+temporal-server:
+	@test -x $(TEMPORAL_SERVER_DIR)/server -a -x $(TEMPORAL_SERVER_DIR)/sql || { \
+	  echo "Installing the Temporal server $(TEMPORAL_SERVER_VERSION) into $(TEMPORAL_SERVER_DIR) (about 3 minutes)…"; \
+	  GOFLAGS= GOBIN=$(TEMPORAL_SERVER_DIR) go install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) \
+	    go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION); }
+
 # The store's PostgreSQL tests need the local server (127.0.0.1:5432, trust auth); start it
 # when it is installed but stopped.
 postgres:
@@ -29,7 +40,7 @@ postgres:
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start && sleep 2) || \
 	  echo "warning: no PostgreSQL on 127.0.0.1:5432; the PostgreSQL store tests will fail"
 
-test: temporal-cli postgres
+test: temporal-cli temporal-server postgres
 	go vet ./...
 	go test -count=1 -timeout 40m ./...
 
