@@ -8,11 +8,16 @@
 //	                                     connection's IncrementalSync
 //	POST /push/{connection}/{token}      "send contact to Sellsy": starts PushRecord for the
 //	                                     Automation contact whose id the body or query gives
+//	POST /webhooks/{connection}/unas     UNAS automatism webhooks (VIP), signed with
+//	                                     X-Unas-Hmac; a verified delivery asks the connection's
+//	                                     PipelineSync and IncrementalSync to run now
 package webhooks
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +107,57 @@ func (r *Receiver) Handler() http.Handler {
 	mux.HandleFunc("POST /webhooks/{connection}/mautic", r.mauticWebhook)
 	mux.HandleFunc("POST /push/{connection}/{token}", r.push)
 	mux.HandleFunc("POST /webhooks/{connection}/sellsy/{token}", r.sellsyWebhook)
+	mux.HandleFunc("POST /webhooks/{connection}/unas", r.unasWebhook)
 	return mux
+}
+
+// unasWebhook takes UNAS's automatism deliveries (order_status_modify, order_send, …). UNAS
+// does not document their JSON, so a delivery is only a hint that orders changed: once its
+// signature verifies, the connection's PipelineSync (statuses) and IncrementalSync (orders,
+// customers) are asked to run now, and each reads what changed since it last did. UNAS
+// retries a delivery that is not answered 200 five times, 5 minutes apart.
+func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("connection")
+	_, _, sys, ok := r.sideOf(name, "unas")
+	if !ok {
+		http.Error(w, "no UNAS connection of this name", http.StatusNotFound)
+		return
+	}
+	secret, err := sys.Secret(CredWebhookSecret)
+	if err != nil {
+		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
+		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
+	if err != nil {
+		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+		return
+	}
+	if !connectors.VerifyHMAC(body, req.Header.Get("X-Unas-Hmac"), secret) {
+		r.log.Warn("webhook refused: bad signature", "connection", name, "remote", req.RemoteAddr, "bytes", len(body))
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	sum := sha256.Sum256(body)
+	if !r.seen.add("unas|" + name + "|" + hex.EncodeToString(sum[:])) {
+		w.WriteHeader(http.StatusOK) // a redelivery: the scan it asked for has run
+		return
+	}
+	ctx := context.WithoutCancel(req.Context())
+	for _, id := range []string{workflows.PipelineWorkflowID(name), workflows.SyncWorkflowID(name)} {
+		err := r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalSyncNow, EventSignal{Object: "order", Event: "changed"})
+		var notFound *serviceerror.NotFound
+		switch {
+		case errors.As(err, &notFound):
+			r.log.Info("UNAS change announced while the workflow does not run", "connection", name, "workflow", id)
+		case err != nil:
+			r.log.Error("UNAS change not delivered to the workflow", "connection", name, "workflow", id, "error", err)
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable) // UNAS retries in 5 minutes
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // sideOf finds a loaded connection and its side ("a" or "b") that is the given system.

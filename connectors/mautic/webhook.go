@@ -1,14 +1,12 @@
 package mautic
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // Webhook event types ParseWebhook reports (Mautic's LeadEvents names).
@@ -28,17 +26,7 @@ type WebhookEvent struct {
 // base64(HMAC-SHA256(body, secret)), Mautic's scheme. body must be the raw request body. An
 // empty secret or signature never verifies.
 func VerifyWebhook(body []byte, signature, secret string) bool {
-	signature = strings.TrimSpace(signature)
-	if secret == "" || signature == "" {
-		return false
-	}
-	got, err := base64.StdEncoding.DecodeString(signature)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return connectors.VerifyHMAC(body, signature, secret)
 }
 
 // ParseWebhook reads a delivery {"<event type>":[{"id"?, "contact":{"id",...}, "timestamp"}],
