@@ -42,16 +42,19 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	example, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
 	require.NoError(t, err)
 	file := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL,
+		"    api_key: UNAS_API_KEY\n", "    api_key: UNAS_API_KEY\n    webhook_secret: UNAS_HOOK\n",
 		`start_date: "2026-01-01"`, `start_date: "`+start+`"`, `requests_per_second: "1"`, `requests_per_second: "100"`).Replace(string(example)) +
 		"schedule: {interval: 1h, overlap: 3s}\n"
 	dir := t.TempDir()
 	connFile := filepath.Join(dir, "unas-minicrm.yaml")
 	require.NoError(t, os.WriteFile(connFile, []byte(file), 0o600))
+	hookAddr := freeAddr(t)
 	testenv.StartWorker(t, []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS=" + connFile,
 		"CRMSYNC_DATA_DIR=" + dir,
-		"UNAS_API_KEY=unas-e2e-key", "MINICRM_SYSTEM_ID=4242", "MINICRM_API_KEY=minicrm-e2e-key",
+		"CRMSYNC_WEBHOOK_ADDR=" + hookAddr,
+		"UNAS_API_KEY=unas-e2e-key", "MINICRM_SYSTEM_ID=4242", "MINICRM_API_KEY=minicrm-e2e-key", "UNAS_HOOK=hook-e2e",
 	})
 	tc := srv.Client()
 
@@ -149,14 +152,16 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	r := &run{t: t, ctx: ctx, tc: tc, connection: unasConnection}
 	r.waitCycles(1)
+	// The shop's automatism announces the change (a signed webhook): the scan runs at once.
+	sb.UNAS.SetWebhook("http://"+hookAddr+"/webhooks/"+unasConnection+"/unas", "hook-e2e")
 	time.Sleep(1100 * time.Millisecond) // UNAS's DateMod is to the second
 	sb.UNAS.SetStatus(oneKey, "Teljesítve")
-	require.NoError(t, tc.SignalWorkflow(ctx, workflows.PipelineWorkflowID(unasConnection), "", workflows.SignalSyncNow, nil))
 	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the status change", func() bool {
 		c = card(oneKey)
 		return c["Text1202"] == "Teljesítve"
 	})
 	assert.EqualValues(t, "2004", toString(c["StatusId"]), "Teljesítve → Closed (2004) through the map")
+	assert.Equal(t, 1, sb.UNAS.Deliveries(), "the webhook was answered 200")
 
 	// A deleted order's key reused by a new order: a new card; the old one is left alone.
 	before := sb.MiniCRM.Count("Orders")

@@ -92,16 +92,19 @@ type Server struct {
 	handler http.Handler
 	loc     *time.Location
 
-	mu       sync.Mutex
-	orders   map[string]*Order // live orders by Key
-	seq      int
-	nextKey  int
-	tokens   map[string]time.Time
-	logins   int
-	calls    map[string][]time.Time // per limit name, within the last hour
-	failures map[string]int         // consecutive failures per function
-	bans     map[string]time.Time   // function → banned till
-	banCount int
+	mu     sync.Mutex
+	orders map[string]*Order // live orders by Key
+
+	hookURL, hookSecret string // the automatism's webhook (SetWebhook)
+	delivered           int
+	seq                 int
+	nextKey             int
+	tokens              map[string]time.Time
+	logins              int
+	calls               map[string][]time.Time // per limit name, within the last hour
+	failures            map[string]int         // consecutive failures per function
+	bans                map[string]time.Time   // function → banned till
+	banCount            int
 }
 
 // New returns a simulator with no orders.
@@ -156,6 +159,8 @@ func New(o Options) *Server {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /_sim/ban", s.adminBan)
+	mux.HandleFunc("POST /_sim/webhook", s.adminWebhook)
+	mux.HandleFunc("POST /_sim/status", s.adminStatus)
 	mux.HandleFunc("POST /shop/login", s.login)
 	mux.HandleFunc("POST /shop/getOrder", s.api("getOrder", s.getOrder))
 	mux.HandleFunc("POST /shop/getOrderStatus", s.api("getOrderStatus", s.getOrderStatus))
@@ -238,6 +243,7 @@ func (s *Server) SetStatus(key, status string) {
 		if string(st.Name) == status || strconv.Itoa(st.ID) == status {
 			o.Status, o.StatusID = st.Name, st.ID
 			o.Modified = s.later(o.Modified)
+			s.emitLocked("order_status_modify", o)
 			return
 		}
 	}
