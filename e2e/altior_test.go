@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/altior"
+	altiorsim "github.com/crmsync/crmsync/connectors/altior/sim"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/internal/testenv"
@@ -89,6 +90,16 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 	for _, res := range ind {
 		require.NoError(t, res.Err)
 	}
+	// An opportunity that exists before the import: "import existing opportunities" is no.
+	newOpp := func(name, pipeline, step string, ci int) {
+		t.Helper()
+		res, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": name, "pipeline_id": pipeline, "step_id": step},
+			Links: map[string]string{"company": company(sl, ci).ID}}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+	}
+	newOpp("Affaire ancienne", "1", "11", 0)
+	time.Sleep(1100 * time.Millisecond) // Sellsy's creation times are to the second: it is older than the import
 	chloe, err := al.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{
 		"kind": "physical", "relation": "client", "civility": "MME", "first_name": "Chloé", "last_name": "Bernard", "email.PRINCIPAL": "chloe.bernard@example.com"}}})
 	require.NoError(t, err)
@@ -158,5 +169,39 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 	r.cycle()
 	assert.Equal(t, 9, sb.Altior.Count("tiers"))
 	company(al, 2)
+
+	// The example's two pipelines: opportunities created since the import go down as affaires
+	// (the old one stays), and PipelineSync gives each the events and the establishment of
+	// its pipeline — Ventes (E1) and Grands comptes (E2).
+	newOpp("Affaire Ventes", "1", "14", 0)
+	newOpp("Affaire Grands comptes", "3", "33", 1)
+	r.cycle()
+	assert.Equal(t, 2, sb.Altior.Count(altiorsim.ObjectAffaire), "the two new opportunities, not the old one")
+	_, err = r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.PipelineWorkflowID(altiorConnection), TaskQueue: workflows.TaskQueue},
+		workflows.PipelineSync, workflows.PipelineInput{Connection: altiorConnection})
+	require.NoError(t, err)
+	affaire := func(title string) connectors.Record {
+		t.Helper()
+		recs, err := al.FindByKey(ctx, altior.ObjectAffaire, "title", []string{title})
+		require.NoError(t, err)
+		require.Len(t, recs, 1, title)
+		return recs[0]
+	}
+	for _, tt := range []struct {
+		title, pipeline, etape, establishment string
+		events                                []string
+	}{
+		{"Affaire Ventes", "Ventes", "Proposition", "E1", []string{"QUALIF", "PROPOSITION"}},
+		{"Affaire Grands comptes", "Grands comptes", "Gagné", "E2", []string{"QUALIF", "GAGNEE"}},
+	} {
+		testenv.Eventually(t, time.Minute, 200*time.Millisecond, tt.title+" at its stage", func() bool {
+			return affaire(tt.title).Fields["cf.ETAP"] == tt.etape
+		})
+		a := affaire(tt.title)
+		assert.Equal(t, tt.events, a.Fields["events"], tt.title)
+		assert.Equal(t, tt.pipeline, a.Fields["cf.PIPE"], tt.title)
+		assert.Equal(t, tt.establishment, a.Fields["establishment_id"], tt.title)
+	}
+
 	r.noSecretsInHistories("sa-secret", "altior-e2e-key")
 }
