@@ -49,8 +49,9 @@ test-short:
 
 # Imports 50,000 contacts with their companies from the Sellsy simulator to the Mautic simulator
 # through a real dev server and worker, and prints the figures.
-bench: temporal-cli
+bench: temporal-cli postgres
 	go test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/
+	go test -count=1 -run '^$$' -bench . -benchtime 2s ./store/ ./connectors/mautic/
 
 demo: temporal-cli build
 	DEMO_DIR=$(DEMO_DIR) TEMPORAL=$(TEMPORAL) ./scripts/demo.sh

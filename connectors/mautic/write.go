@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/crmsync/crmsync/connectors"
 )
 
@@ -192,12 +194,14 @@ type batchAnswer struct {
 }
 
 // decodeBatch reads a batch answer for the entities' ids, status codes and errors. A batch of
-// 200 full contacts is a large answer: it is decoded in one pass, skipping every field but
-// the ids, unless the entities come as an object keyed by index (PHP arrays with gaps).
+// 200 full contacts is a large answer (1.5 MB from the simulator, every field with its
+// metadata): it is decoded in one pass with go-json, which skips the fields it is not asked
+// for about eight times faster than encoding/json (BenchmarkDecodeBatch), unless the
+// entities come as an object keyed by index (PHP arrays with gaps).
 func decodeBatch(raw []byte, base string, n int) (batchAnswer, []*entityID, error) {
 	var a batchAnswer
-	err := json.Unmarshal(raw, &a)
-	var typeErr *json.UnmarshalTypeError
+	err := gojson.Unmarshal(raw, &a)
+	var typeErr *gojson.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		var top map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &top); err != nil {
