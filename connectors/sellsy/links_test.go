@@ -81,7 +81,7 @@ func TestCompanyWalkNotesContactLinks(t *testing.T) {
 			if tt.ttl > 0 { // age every note past its life
 				c.links.mu.Lock()
 				for k, e := range c.links.m {
-					e.at = e.at.Add(-tt.ttl)
+					e.at -= int64(tt.ttl / time.Second)
 					c.links.m[k] = e
 				}
 				c.links.mu.Unlock()
@@ -97,17 +97,21 @@ func TestCompanyWalkNotesContactLinks(t *testing.T) {
 	}
 }
 
-// The note never outgrows its cap.
+// The note never outgrows its cap; expired notes make room; ids that are not Sellsy's
+// integers are not noted.
 func TestLinkNotesCapped(t *testing.T) {
 	var n linkNotes
 	now := time.Now()
 	for i := 0; i < linkNoteCap+10; i++ {
 		n.note(fmt.Sprint(i), "1", now)
 	}
-	assert.Len(t, n.m, linkNoteCap)
-	n.note("late", "2", now.Add(linkNoteTTL)) // the old notes have expired: swept
-	assert.Len(t, n.m, 1)
-	co, ok := n.take("late", now.Add(linkNoteTTL))
+	assert.Equal(t, linkNoteCap, len(n.m))
+	n.note("999999999", "2", now.Add(linkNoteTTL)) // the old notes have expired: swept
+	assert.Equal(t, 1, len(n.m))
+	co, ok := n.take("999999999", now.Add(linkNoteTTL))
 	assert.True(t, ok)
 	assert.Equal(t, "2", co)
+	n.note("abc", "1", now)
+	_, ok = n.take("abc", now)
+	assert.False(t, ok)
 }
