@@ -111,6 +111,20 @@ pipelines:
 	assert.Equal(t, 1, moved.Emitted, "a jump to Törölve sets Cancelled alone")
 	assert.Equal(t, "2005", fmt.Sprint(cardOf(key)["StatusId"]))
 	assert.Equal(t, "Törölve", cardOf(key)["Text1202"])
+
+	// A new order scanned before the sync created its card is pending; the scan after the
+	// card exists gives it its status, although the order did not change meanwhile.
+	sb.UNAS.SeedOrders(500, 1, time.Now().Add(-time.Minute))
+	time.Sleep(1100 * time.Millisecond) // past the overlap: only the held cursor reads it again
+	pending := scan()
+	assert.Equal(t, 1, pending.Pending, "%+v", pending)
+	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fw", Object: "order", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	require.Equal(t, 13, sb.MiniCRM.Count("Orders"))
+	caught := scan()
+	assert.Equal(t, 1, caught.Moved, "%+v", caught)
+	newest := sb.UNAS.Dump()[len(sb.UNAS.Dump())-1]
+	assert.Equal(t, string(newest.Status), cardOf(newest.Key)["Text1202"])
 }
 
 func TestScanPositionRoundTrip(t *testing.T) {
@@ -122,6 +136,7 @@ func TestScanPositionRoundTrip(t *testing.T) {
 	}{
 		{"new scan", "", scanPosition{start: now}},
 		{"under way", scanPosition{object: 1, start: now.Add(-time.Hour), cursor: "500:1:2"}.String(), scanPosition{object: 1, start: now.Add(-time.Hour), cursor: "500:1:2"}},
+		{"a record pending", scanPosition{object: 2, start: now, pending: true, cursor: "a|b"}.String(), scanPosition{object: 2, start: now, pending: true, cursor: "a|b"}},
 		{"older form", "2:abc", scanPosition{object: 2, start: now, cursor: "abc"}},
 	}
 	for _, tt := range tests {
@@ -129,6 +144,7 @@ func TestScanPositionRoundTrip(t *testing.T) {
 			got := parseScanPosition(tt.in, now)
 			assert.Equal(t, tt.want.object, got.object)
 			assert.Equal(t, tt.want.cursor, got.cursor)
+			assert.Equal(t, tt.want.pending, got.pending)
 			assert.True(t, tt.want.start.Equal(got.start), "%v != %v", tt.want.start, got.start)
 		})
 	}

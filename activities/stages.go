@@ -120,14 +120,19 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		if err != nil {
 			return res, toTemporal(err)
 		}
+		pos.pending = pos.pending || r.Pending > 0
 		if page.More {
 			pos.cursor = page.Cursor
 		} else {
-			// The next scan of this object reads what changed since this one began.
-			if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
-				return res, toTemporal(err)
+			// The next scan of this object reads what changed since this one began, unless a
+			// record was not paired yet (its object's sync has not created it on side B): the
+			// next scan reads from the same point again, so its stage is not left behind.
+			if !pos.pending {
+				if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
+					return res, toTemporal(err)
+				}
 			}
-			pos.object, pos.cursor = pos.object+1, ""
+			pos.object, pos.cursor, pos.pending = pos.object+1, "", false
 			res.Done = pos.object >= len(objects)
 		}
 		res.Position = pos.String()
@@ -136,16 +141,21 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	return res, nil
 }
 
-// scanPosition is where a scan is: the object it reads, the listing's cursor, and when the
-// scan began (the next scan reads from then).
+// scanPosition is where a scan is: the object it reads, the listing's cursor, when the scan
+// began (the next scan reads from then), and whether a record of the object was pending.
 type scanPosition struct {
-	object int
-	start  time.Time
-	cursor string
+	object  int
+	start   time.Time
+	cursor  string
+	pending bool
 }
 
 func (p scanPosition) String() string {
-	return fmt.Sprintf("%d|%d|%s", p.object, p.start.UnixNano(), p.cursor)
+	pending := 0
+	if p.pending {
+		pending = 1
+	}
+	return fmt.Sprintf("%d|%d|%d|%s", p.object, p.start.UnixNano(), pending, p.cursor)
 }
 
 // parseScanPosition reads a position; "" starts a scan now. The older "<object>:<cursor>"
@@ -155,12 +165,13 @@ func parseScanPosition(s string, now time.Time) scanPosition {
 	if s == "" {
 		return p
 	}
-	if parts := strings.SplitN(s, "|", 3); len(parts) == 3 {
+	if parts := strings.SplitN(s, "|", 4); len(parts) == 4 {
 		p.object, _ = strconv.Atoi(parts[0])
 		if ns, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
 			p.start = time.Unix(0, ns).UTC()
 		}
-		p.cursor = parts[2]
+		p.pending = parts[2] == "1"
+		p.cursor = parts[3]
 		return p
 	}
 	i, cur, _ := strings.Cut(s, ":")
