@@ -45,6 +45,9 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 			if !o.ImportsFrom(side) || !o.Sends(side) {
 				info.NoImport = append(info.NoImport, name+"/"+side)
 			}
+			if !o.Sends(side) {
+				info.NoSync = append(info.NoSync, name+"/"+side)
+			}
 		}
 	}
 	return info, nil

@@ -48,13 +48,17 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 			}
 		}
 	}
-	if in.Mode == ModeMark {
+	switch in.Mode {
+	case ModeMark:
 		res.Done = true
 		mark := res.PassStart.Format(time.RFC3339Nano)
 		if err := a.Store.SetCursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side), mark); err != nil {
 			return res, err
 		}
 		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), mark)
+	case ModeSkip:
+		res.Done = true
+		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
 	}
 	stretch := in.Stretch
 	if stretch <= 0 {

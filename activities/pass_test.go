@@ -207,6 +207,20 @@ func TestOneWayConnectionNeverWritesItsSource(t *testing.T) {
 	info, err := h.acts.DescribeConnection(h.ctx, "t")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"company/b", "contact/b"}, info.NoImport)
+	assert.ElementsMatch(t, []string{"company/b", "contact/b"}, info.NoSync, "nor does the incremental sync")
+
+	// The incremental sync skips Automation: its cursor follows, nothing is read, and an edit
+	// made there stays (Sellsy's record has not changed).
+	h.edit(h.mautic, 12, map[string]any{"firstname": "Édité"})
+	h.sb.Mautic.Kit().ResetCounts()
+	skipped := h.pass("contact", "b", ModeSkip)
+	assert.Zero(t, skipped.Read)
+	assert.Zero(t, h.sb.Mautic.Kit().Total(), "no call to Automation")
+	cur, ok, err := h.st.Cursor(h.ctx, "t", "contact", store.SideB)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.NotEmpty(t, cur)
+	assert.Equal(t, "Édité", h.person(h.mautic, 12).Fields["firstname"])
 	assert.Equal(t, 30, h.sb.Mautic.Count("contacts"))
 }
 

@@ -12,6 +12,9 @@ const (
 	// initialisation choice), so its cursor is only set to now, and the incremental sync
 	// sends what changes from then on.
 	ModeMark = "mark"
+	// ModeSkip reads nothing either, in the incremental sync: no field travels from the side
+	// (a one-way object), so its changes have nowhere to go; its cursor follows.
+	ModeSkip = "skip"
 )
 
 // PassInput asks for one stretch of a pass: a pass reads one object on one side, page after
@@ -86,6 +89,10 @@ type ConnectionInfo struct {
 	// NoImport lists the "object/side" passes the initial import skips (initialisation
 	// choices: existing records of that side are not sent to the other).
 	NoImport []string
+	// NoSync lists the "object/side" passes the incremental sync skips: sides from which no
+	// field travels. Their records are not read (a slow API such as MiniCRM's spends its
+	// quota on writes), so an edit made there stays until the other side's record changes.
+	NoSync []string
 }
 
 // ResetInput asks to sync objects again from a date (zero: from the beginning).

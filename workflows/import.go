@@ -51,9 +51,9 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		p.object(o)
 	}
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
-		skip: map[string]bool{}}
+		skip: map[string]string{}}
 	for _, s := range info.NoImport {
-		r.skip[s] = true
+		r.skip[s] = activities.ModeMark
 	}
 	for {
 		p.Phase, p.PauseReason = PhaseImporting, ""

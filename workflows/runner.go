@@ -118,8 +118,16 @@ type runner struct {
 	progress   *Progress
 	ctl        *control
 	walk       *Walk
-	activities int             // started in this run
-	skip       map[string]bool // "object/side" passes not to run (initialisation choices)
+	activities int               // started in this run
+	skip       map[string]string // "object/side" passes not to read, and the mode they run in instead
+}
+
+// skipSides makes the incremental sync skip the sides from which no field travels.
+func (r *runner) skipSides(noSync []string) {
+	r.skip = map[string]string{}
+	for _, s := range noSync {
+		r.skip[s] = activities.ModeSkip
+	}
 }
 
 // run walks objects in order, each on side a then side b, chaining stretches until every
@@ -133,8 +141,8 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 		object := objects[r.walk.ObjectIndex]
 		side := sides[r.walk.SideIndex]
 		passMode := mode
-		if r.skip[object+"/"+side] {
-			passMode = activities.ModeMark
+		if m, ok := r.skip[object+"/"+side]; ok {
+			passMode = m
 		}
 		for {
 			if r.ctl.Paused {

@@ -63,6 +63,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		p.object(o)
 	}
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk}
+	r.skipSides(info.NoSync)
 	cycles := 0
 	var a *activities.Activities
 	for {
@@ -79,6 +80,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			// Read the file's settings again: a changed interval applies from the next wait.
 			if fresh, err := describe(ctx, in.Connection); err == nil {
 				info = fresh
+				r.skipSides(info.NoSync)
 			}
 		}
 		if st.Control.Paused {

@@ -348,3 +348,47 @@ func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
 	assert.Equal(t, 1, during.Totals.Emitted)
 	assert.Equal(t, PhaseWaiting, during.Phase)
 }
+
+// Sides from which no field travels are marked by the import (their records are not sent)
+// and skipped by the incremental sync (their records are not read).
+func TestOneWaySidesAreMarkedThenSkipped(t *testing.T) {
+	oneWay := info
+	oneWay.NoImport = []string{"company/b", "contact/b"}
+	oneWay.NoSync = []string{"company/b", "contact/b"}
+	tests := []struct {
+		name     string
+		workflow any
+		input    any
+		want     map[string]string // object/side → mode
+	}{
+		{"import", InitialImport, ImportInput{Connection: "demo"},
+			map[string]string{"company/a": activities.ModeImport, "company/b": activities.ModeMark, "contact/a": activities.ModeImport, "contact/b": activities.ModeMark}},
+		{"sync", IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 1},
+			map[string]string{"company/a": activities.ModeIncremental, "company/b": activities.ModeSkip, "contact/a": activities.ModeIncremental, "contact/b": activities.ModeSkip}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(oneWay, nil)
+			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+			var mu sync.Mutex
+			got := map[string]string{}
+			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PassInput) (activities.PassResult, error) {
+				mu.Lock()
+				got[in.Object+"/"+in.Side] = in.Mode
+				mu.Unlock()
+				return activities.PassResult{Done: true}, nil
+			})
+			env.ExecuteWorkflow(tt.workflow, tt.input)
+			require.True(t, env.IsWorkflowCompleted())
+			if err := env.GetWorkflowError(); err != nil {
+				var can *workflow.ContinueAsNewError
+				require.ErrorAs(t, err, &can, "only a continue-as-new ends the sync")
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
