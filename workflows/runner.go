@@ -182,6 +182,11 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			r.progress.object(object).Done = true
 			r.walk.SideIndex = 0
 			r.walk.ObjectIndex++
+			// The import shows each object's pairs as it finishes, not only at the end.
+			if mode == activities.ModeImport && workflow.GetVersion(ctx, "import-stats-per-object", workflow.DefaultVersion, 1) == 1 {
+				refreshStats(ctx, r.progress)
+				publish(ctx, r.progress)
+			}
 		}
 	}
 	return nil

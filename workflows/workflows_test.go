@@ -392,3 +392,27 @@ func TestOneWaySidesAreMarkedThenSkipped(t *testing.T) {
 		})
 	}
 }
+
+// The import reads the store's figures as each object finishes, so that status and the web
+// UI show its pairs during the import, not only at the end.
+func TestInitialImportShowsPairsPerObject(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+	f := &fakePasses{stretches: 1}
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	var mu sync.Mutex
+	var seen []int // company pairs at each reading
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(func(context.Context, string) (activities.StoreStats, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, len(f.calls))
+		return activities.StoreStats{Pairs: map[string]int{"company": 4}}, nil
+	})
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, []int{2, 4, 4}, seen, "after the companies, after the contacts, and at the end")
+}
