@@ -274,8 +274,8 @@ const (
 // status of the answer. On 401 it drops the token and retries once; on a 429 asking for a
 // short wait it waits and tries again, twice at most.
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
-	quotaRetries := 0
-	for attempt := 0; ; attempt++ {
+	quotaRetries, refreshed := 0, false
+	for {
 		if err := c.wait(ctx); err != nil {
 			return 0, err
 		}
@@ -303,7 +303,8 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		if k.raw != nil {
 			*k.raw = resp.Body()
 		}
-		if status == http.StatusUnauthorized && attempt == 0 {
+		if status == http.StatusUnauthorized && !refreshed {
+			refreshed = true
 			c.tokens.drop(tok)
 			continue
 		}
