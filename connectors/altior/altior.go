@@ -59,12 +59,22 @@ const (
 	ListContactRoles = "contact_roles"
 )
 
+// NewLimiter is the client-side limiter of a rate (requests a second; 0 → 10).
+func NewLimiter(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		perSecond = 10
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
+}
+
 // Config configures a Client.
 type Config struct {
 	BaseURL           string  // e.g. https://altior.example.com (the /api/v1 prefix is added)
 	APIKey            string  // exchanged for a bearer token
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
 	HTTPClient        *http.Client
+	// Limiter, when set, replaces the client's own: connectors on one environment share it.
+	Limiter *rate.Limiter
 	// ReferenceUserEmail names the Altior user records are created as (their owner), and
 	// Establishment the establishment id they are created in, when a record names none.
 	ReferenceUserEmail string
@@ -97,9 +107,9 @@ func New(c Config) (*Client, error) {
 	if strings.TrimSpace(c.APIKey) == "" {
 		return nil, cfgErr("config", "api_key is required")
 	}
-	rps := c.RequestsPerSecond
-	if rps <= 0 {
-		rps = 10
+	limiter := c.Limiter
+	if limiter == nil {
+		limiter = NewLimiter(c.RequestsPerSecond)
 	}
 	hc := c.HTTPClient
 	if hc == nil {
@@ -107,7 +117,7 @@ func New(c Config) (*Client, error) {
 	}
 	rc := resty.NewWithClient(hc).SetBaseURL(base+"/api/v1").SetHeader("Accept", "application/json").SetDisableWarn(true)
 	return &Client{
-		http: rc, limiter: rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
+		http: rc, limiter: limiter,
 		apiKey: c.APIKey, now: time.Now, login: make(chan struct{}, 1), cfg: c,
 	}, nil
 }

@@ -60,6 +60,14 @@ type Config struct {
 // DefaultRequestsPerSecond is the client-side rate when a connection sets none.
 const DefaultRequestsPerSecond = 20
 
+// NewLimiter is the client-side limiter of a rate (requests a second; 0 → 20).
+func NewLimiter(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		perSecond = DefaultRequestsPerSecond
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
+}
+
 // Client talks to one Mautic instance. It implements connectors.Connector.
 type Client struct {
 	http     *resty.Client
@@ -82,13 +90,9 @@ func New(c Config) (*Client, error) {
 	if c.Username == "" || c.Password == "" {
 		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config", Message: "username and password are required"}
 	}
-	rps := c.RequestsPerSecond
-	if rps <= 0 {
-		rps = DefaultRequestsPerSecond
-	}
 	limiter := c.Limiter
 	if limiter == nil {
-		limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(rps)))
+		limiter = NewLimiter(c.RequestsPerSecond)
 	}
 	hc := c.HTTPClient
 	if hc == nil {

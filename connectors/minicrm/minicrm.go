@@ -66,12 +66,29 @@ var Budapest = func() *time.Location {
 // cacheTTL bounds how long modules and users are trusted.
 const cacheTTL = 5 * time.Minute
 
+// NewLimiter is the client-side limiter of a quota (requests a minute; 0 → 60). MiniCRM
+// counts a sliding minute, which a token bucket at exactly the quota overruns by its first
+// token: it keeps one request a minute under it (59 for 60), as known clients do.
+func NewLimiter(perMinute float64) *rate.Limiter {
+	if perMinute <= 0 {
+		perMinute = 60
+	}
+	perSecond := perMinute / 60
+	if perMinute > 1 {
+		perSecond = (perMinute - 1) / 60
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
+}
+
 // Config configures a Client.
 type Config struct {
 	BaseURL           string // e.g. https://r3.minicrm.hu (API at BaseURL+"/Api/R3")
 	SystemID, APIKey  string
 	RequestsPerMinute float64 // client-side limiter; 0 → 60
 	HTTPClient        *http.Client
+	// Limiter, when set, replaces the client's own: connectors on one system share it, as
+	// MiniCRM counts its quota per system.
+	Limiter *rate.Limiter
 	// Owner is the user id every card gets when it names none. MiniCRM replaces an unknown
 	// owner with a random user without a word, so CheckSettings checks it before any write.
 	Owner string
@@ -130,22 +147,16 @@ func New(c Config) (*Client, error) {
 	if c.APIKey == "" {
 		return nil, cfgErr("config", "api_key is required")
 	}
-	rpm := c.RequestsPerMinute
-	if rpm <= 0 {
-		rpm = 60
+	limiter := c.Limiter
+	if limiter == nil {
+		limiter = NewLimiter(c.RequestsPerMinute)
 	}
 	hc := c.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
-	// MiniCRM counts a sliding minute, which a token bucket at exactly the quota overruns by
-	// its first token: keep one request a minute under it (59 for 60), as known clients do.
-	perSecond := rpm / 60
-	if rpm > 1 {
-		perSecond = (rpm - 1) / 60
-	}
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
-		limiter: rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond))), now: time.Now}, nil
+		limiter: limiter, now: time.Now}, nil
 }
 
 // System returns "minicrm".

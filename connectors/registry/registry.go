@@ -30,22 +30,26 @@ type Accounts struct {
 	limiters map[string]*rate.Limiter
 }
 
-// Limiter returns the limiter of the account key, made at perSecond (with burst) the first
-// time; an account opened again with a lower rate is slowed to it: the strictest wins.
-func (a *Accounts) Limiter(key string, perSecond float64, burst int) *rate.Limiter {
+// Share returns the limiter of the account key: l the first time, the one already shared
+// afterwards — slowed to l's rate when that is lower (the strictest setting wins).
+func (a *Accounts) Share(key string, l *rate.Limiter) *rate.Limiter {
+	if a == nil {
+		return l
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.limiters == nil {
 		a.limiters = map[string]*rate.Limiter{}
 	}
-	l, ok := a.limiters[key]
+	shared, ok := a.limiters[key]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(perSecond), burst)
 		a.limiters[key] = l
-	} else if rate.Limit(perSecond) < l.Limit() {
-		l.SetLimit(rate.Limit(perSecond))
+		return l
 	}
-	return l
+	if l.Limit() < shared.Limit() {
+		shared.SetLimit(l.Limit())
+	}
+	return shared
 }
 
 // Open returns the connector for one side of a connection, with a rate limiter of its own.
@@ -73,32 +77,27 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 	set := sys.Settings
 	switch sys.System {
 	case "sellsy":
-		var limiter *rate.Limiter
-		if accounts != nil {
-			limiter = accounts.Limiter("sellsy "+set["api_url"]+" "+cred["client_id"], orDefault(rps, sellsy.DefaultRequestsPerSecond), 1)
-		}
 		return sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
 			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side), ContactLinks: linksContacts(c, side),
-			Limiter: limiter})
+			Limiter: accounts.Share("sellsy "+set["api_url"]+" "+cred["client_id"], sellsy.NewLimiter(rps))})
 	case "mautic":
-		var limiter *rate.Limiter
-		if accounts != nil {
-			r := orDefault(rps, mautic.DefaultRequestsPerSecond)
-			limiter = accounts.Limiter("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], r, max(1, int(r)))
-		}
 		return mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
-			RequestsPerSecond: rps, HTTPClient: httpClient, Limiter: limiter})
+			RequestsPerSecond: rps, HTTPClient: httpClient,
+			Limiter: accounts.Share("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], mautic.NewLimiter(rps))})
 	case "weavy":
 		return weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
-			RequestsPerSecond: rps, HTTPClient: httpClient})
+			RequestsPerSecond: rps, HTTPClient: httpClient,
+			Limiter: accounts.Share("weavy "+strings.TrimRight(set["base_url"], "/")+" "+set["project"], weavy.NewLimiter(rps))})
 	case "altior":
 		return altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,
-			ReferenceUserEmail: set["reference_user_email"], Establishment: set["establishment"]})
+			ReferenceUserEmail: set["reference_user_email"], Establishment: set["establishment"],
+			Limiter: accounts.Share("altior "+strings.TrimRight(set["base_url"], "/"), altior.NewLimiter(rps))})
 	case "unas":
 		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient})
 	case "minicrm":
 		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
-			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"]})
+			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
+			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))})
 	}
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
 }
@@ -113,13 +112,6 @@ func floatSetting(s config.System, key string) (float64, error) {
 		return 0, fmt.Errorf("settings.%s: %q is not a positive number", key, v)
 	}
 	return f, nil
-}
-
-func orDefault(v, def float64) float64 {
-	if v <= 0 {
-		return def
-	}
-	return v
 }
 
 // linksContacts reports whether one side's contacts are synced with a link (to their company).

@@ -83,6 +83,15 @@ var _ connectors.Connector = (*Client)(nil)
 // connection sets none.
 const DefaultRequestsPerSecond = 5
 
+// NewLimiter is the client-side limiter of a rate (requests a second; 0 → Sellsy's 5), with
+// no burst: Sellsy counts each second.
+func NewLimiter(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		perSecond = DefaultRequestsPerSecond
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), 1)
+}
+
 // concurrency bounds the per-record requests in flight for one call (they all share the limiter).
 const concurrency = 8
 
@@ -130,7 +139,7 @@ func New(c Config) (*Client, error) {
 		}
 	}
 	if c.Limiter == nil {
-		c.Limiter = rate.NewLimiter(rate.Limit(c.RequestsPerSecond), 1)
+		c.Limiter = NewLimiter(c.RequestsPerSecond)
 	}
 	tokenHTTP := *base
 	cl := &Client{

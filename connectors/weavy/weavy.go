@@ -89,6 +89,16 @@ type Config struct {
 	Password          string
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
 	HTTPClient        *http.Client
+	// Limiter, when set, replaces the client's own: connectors on one project share it.
+	Limiter *rate.Limiter
+}
+
+// NewLimiter is the client-side limiter of a rate (requests a second; 0 → 10).
+func NewLimiter(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		perSecond = 10
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
 }
 
 // Client talks to one weavy project. It implements connectors.Connector.
@@ -124,9 +134,9 @@ func New(c Config) (*Client, error) {
 	if c.UserName == "" || c.Password == "" {
 		return nil, cfgErr("config", "user name and password are required")
 	}
-	rps := c.RequestsPerSecond
-	if rps <= 0 {
-		rps = 10
+	limiter := c.Limiter
+	if limiter == nil {
+		limiter = NewLimiter(c.RequestsPerSecond)
 	}
 	hc := c.HTTPClient
 	if hc == nil {
@@ -134,7 +144,7 @@ func New(c Config) (*Client, error) {
 	}
 	rc := resty.NewWithClient(hc).SetBaseURL(base).SetHeader("Accept", "application/json").SetDisableWarn(true)
 	return &Client{
-		http: rc, limiter: rate.NewLimiter(rate.Limit(rps), max(1, int(rps))),
+		http: rc, limiter: limiter,
 		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, now: time.Now,
 		login: make(chan struct{}, 1), dicts: map[string][]dictField{},
 	}, nil
