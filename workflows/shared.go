@@ -149,7 +149,11 @@ func (p *Progress) Total() activities.Counts {
 // UI shows the attempts and the last failure) and never retries configuration errors.
 func passActivityOptions(ctx workflow.Context, t Tuning) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: t.Stretch + 5*time.Minute,
+		// A stretch stops after its current page; on a slow API (MiniCRM: a request a second,
+		// a page of 100 records several minutes) that page may be long. Pages heartbeat while
+		// they run, so a lost worker is found by the heartbeat timeout; this only bounds a
+		// stuck one.
+		StartToCloseTimeout: t.Stretch + time.Hour,
 		HeartbeatTimeout:    t.HeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
