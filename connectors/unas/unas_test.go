@@ -389,3 +389,29 @@ func TestOrderPipeline(t *testing.T) {
 	_, _, err = e.c.Pipeline(context.Background(), "returns")
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 }
+
+// The API key must allow reading orders and the status list; validate names what is missing.
+func TestCheckAccessNamesMissingPermissions(t *testing.T) {
+	tests := []struct {
+		name    string
+		perms   []string
+		missing string
+	}{
+		{"all", []string{"getOrder", "getOrderStatus", "getCustomer"}, ""},
+		{"no status list", []string{"getOrder"}, "getOrderStatus"},
+		{"nothing to read", []string{"setProduct"}, "getOrder, getOrderStatus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t, sim.Options{Permissions: tt.perms})
+			err := e.c.CheckAccess(context.Background(), []connectors.Access{{Object: ObjectOrder}})
+			if tt.missing == "" {
+				require.NoError(t, err)
+				return
+			}
+			assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+			assert.Contains(t, err.Error(), "lacks the permission(s) "+tt.missing+" ")
+			assert.NotContains(t, err.Error(), "key-123")
+		})
+	}
+}
