@@ -118,25 +118,8 @@ func (r *Receiver) Handler() http.Handler {
 // retries a delivery that is not answered 200 five times, 5 minutes apart.
 func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	_, _, sys, ok := r.sideOf(name, "unas")
+	_, body, ok := r.signedDelivery(w, req, "unas", "UNAS", "X-Unas-Hmac")
 	if !ok {
-		http.Error(w, "no UNAS connection of this name", http.StatusNotFound)
-		return
-	}
-	secret, err := sys.Secret(CredWebhookSecret)
-	if err != nil {
-		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
-		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
-		return
-	}
-	if !connectors.VerifyHMAC(body, req.Header.Get("X-Unas-Hmac"), secret) {
-		r.log.Warn("webhook refused: bad signature", "connection", name, "remote", req.RemoteAddr, "bytes", len(body))
-		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
 	sum := sha256.Sum256(body)
@@ -174,6 +157,38 @@ func (r *Receiver) sideOf(name, system string) (c *config.Connection, side strin
 	return nil, "", sys, false
 }
 
+// signedDelivery reads a delivery for the connection named in the path whose side is system
+// (label names it in answers) and checks its signature, base64(HMAC-SHA256(body, secret)) in
+// header, with the secret the side's webhook_secret credential names: Automation's and
+// UNAS's scheme. It answers the refusals itself (404 for an unknown connection or one without
+// a secret, 400 for an unreadable body, 401 for a bad signature, logged) and reports whether
+// the delivery may be acted on.
+func (r *Receiver) signedDelivery(w http.ResponseWriter, req *http.Request, system, label, header string) (side string, body []byte, ok bool) {
+	name := req.PathValue("connection")
+	_, side, sys, ok := r.sideOf(name, system)
+	if !ok {
+		http.Error(w, "no "+label+" connection of this name", http.StatusNotFound)
+		return "", nil, false
+	}
+	secret, err := sys.Secret(CredWebhookSecret)
+	if err != nil {
+		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
+		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
+		return "", nil, false
+	}
+	body, err = io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
+	if err != nil {
+		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+		return "", nil, false
+	}
+	if !connectors.VerifyHMAC(body, req.Header.Get(header), secret) {
+		r.log.Warn("webhook refused: bad signature", "connection", name, "remote", req.RemoteAddr, "bytes", len(body))
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return "", nil, false
+	}
+	return side, body, true
+}
+
 // tokenMatches reports whether got is the secret the credential key of sys names; an
 // unconfigured credential matches nothing.
 func tokenMatches(sys config.System, key, got string) bool {
@@ -183,25 +198,8 @@ func tokenMatches(sys config.System, key, got string) bool {
 
 func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	_, side, sys, ok := r.sideOf(name, "mautic")
+	side, body, ok := r.signedDelivery(w, req, "mautic", "Automation", "Webhook-Signature")
 	if !ok {
-		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
-		return
-	}
-	secret, err := sys.Secret(CredWebhookSecret)
-	if err != nil {
-		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
-		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
-		return
-	}
-	if !mautic.VerifyWebhook(body, req.Header.Get("Webhook-Signature"), secret) {
-		r.log.Warn("webhook refused: bad signature", "connection", name, "remote", req.RemoteAddr, "bytes", len(body))
-		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
 	events, err := mautic.ParseWebhook(body)

@@ -12,7 +12,7 @@
 // string; number → float64; boolean → bool; date → "YYYY-MM-DD"; multiselect → []string
 // (Mautic's "a|b"). Contacts also carry "dnc.email", "dnc.sms", "dnc.phone" and "dnc.postal"
 // (true: do not contact on that channel), written through the do-not-contact routes.
-// VerifyWebhook and ParseWebhook read Mautic's signed webhook deliveries.
+// ParseWebhook reads Mautic's webhook deliveries, signed as connectors.VerifyHMAC checks.
 package mautic
 
 import (

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"github.com/crmsync/crmsync/connectors"
 )
 
 // Webhook event types ParseWebhook reports (Mautic's LeadEvents names).
@@ -20,13 +18,6 @@ type WebhookEvent struct {
 	Type      string    // EventContactDelete or EventContactUpdate
 	ContactID string    // the contact's id
 	At        time.Time // the event's timestamp (UTC); zero when absent or unreadable
-}
-
-// VerifyWebhook reports whether signature (the Webhook-Signature header) is
-// base64(HMAC-SHA256(body, secret)), Mautic's scheme. body must be the raw request body. An
-// empty secret or signature never verifies.
-func VerifyWebhook(body []byte, signature, secret string) bool {
-	return connectors.VerifyHMAC(body, signature, secret)
 }
 
 // ParseWebhook reads a delivery {"<event type>":[{"id"?, "contact":{"id",...}, "timestamp"}],
