@@ -2,9 +2,6 @@ package mautic
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,12 +15,6 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic/sim"
 )
-
-func signFor(body []byte, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
 
 func TestDescribeCustomFieldsAndDNC(t *testing.T) {
 	e := setup(t, sim.Options{})
