@@ -1,26 +1,20 @@
 package activities
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
-	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/sandbox"
-	"github.com/crmsync/crmsync/store"
 )
 
 // UNAS order statuses through PipelineSync in follow mode: the first scan moves every card to
 // its mapped status and writes the status name; the next reads only the orders changed since
 // (UNAS's multi-order quota is scarce); a status change moves its card once, even a jump.
 func TestPropagateStagesFollowsUNASStatuses(t *testing.T) {
-	ctx := context.Background()
 	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
 		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: 12,
 		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
@@ -29,7 +23,7 @@ func TestPropagateStagesFollowsUNASStatuses(t *testing.T) {
 	t.Setenv("FW_UNAS_KEY", "uk")
 	t.Setenv("FW_MINICRM_ID", "7")
 	t.Setenv("FW_MINICRM_KEY", "mk")
-	conn, err := config.Parse("follow.yaml", []byte(fmt.Sprintf(`name: fw
+	acts, _, ae := activitiesFor(t, fmt.Sprintf(`name: fw
 a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: FW_UNAS_KEY}}
 b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: FW_MINICRM_ID, api_key: FW_MINICRM_KEY}}
 direction: a_to_b
@@ -48,15 +42,7 @@ pipelines:
     stage_target: Text1202
     pipeline_target: none
     status_map: '{“Beérkezett”: “New”, “Feldolgozás alatt”: “In progress”, “Szállítás alatt”: “Shipped”, “Teljesítve”: “Closed”, “Törölve”: “Cancelled”}'
-`, sb.UNASURL, sb.MiniCRMURL)))
-	require.NoError(t, err)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	acts := &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}
-	var env testsuite.WorkflowTestSuite
-	ae := env.NewTestActivityEnvironment()
-	ae.RegisterActivity(acts)
+`, sb.UNASURL, sb.MiniCRMURL))
 	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fw", Object: "order", Side: "a", Mode: ModeImport})
 	require.NoError(t, err)
 	require.Equal(t, 12, sb.MiniCRM.Count("Orders"))

@@ -3,20 +3,15 @@ package activities
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
-	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	altiorsim "github.com/crmsync/crmsync/connectors/altior/sim"
 	"github.com/crmsync/crmsync/connectors/sellsy"
-	"github.com/crmsync/crmsync/sandbox"
-	"github.com/crmsync/crmsync/store"
 )
 
 // Sellsy opportunities have no update timestamp, so every cycle reads them all. With "import
@@ -34,46 +29,16 @@ func TestExistingOpportunitiesStayOutWhenNotImported(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			sb, err := sandbox.Start(sandbox.Options{SellsyContacts: 5, SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
-				MauticUsername: "u", MauticPassword: "p", AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = sb.Close() })
-			t.Setenv("MK_SELLSY_ID", "id")
-			t.Setenv("MK_SELLSY_SECRET", "secret")
-			t.Setenv("MK_ALTIOR_KEY", "ak")
-			conn, err := config.Parse("mark.yaml", []byte(fmt.Sprintf(`name: mk
-a:
-  system: sellsy
-  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "1000"}
-  credentials: {client_id: MK_SELLSY_ID, client_secret: MK_SELLSY_SECRET}
-b:
-  system: altior
-  settings: {base_url: %[2]s, requests_per_second: "1000", reference_user_email: ref@example.com, establishment: E1}
-  credentials: {api_key: MK_ALTIOR_KEY}
-direction: a_to_b
-objects:
-  - name: company
-    match: {a: siret, b: siret}
-    filter: {b: {kind: moral}}
-    fields: [{a: name, b: name}, {a: siret, b: siret}]
-  - name: opportunity
+			acts, _, ae, sb := sellsyAltior(t, "mk", fmt.Sprintf(`  - name: opportunity
     b_object: affaire
     match: {a: name, b: title}
     links: [company]
-    initial: {from_a: %[3]t}
+    initial: {from_a: %t}
     fields: [{a: name, b: title}]
-`, sb.SellsyURL, sb.AltiorURL, tt.fromA)))
-			require.NoError(t, err)
-			st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = st.Close() })
-			acts := &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}
+`, tt.fromA))
 			ca, _, err := acts.Conns.Connectors("mk")
 			require.NoError(t, err)
 			sl := ca.(*sellsy.Client)
-			var env testsuite.WorkflowTestSuite
-			ae := env.NewTestActivityEnvironment()
-			ae.RegisterActivity(acts)
 			pass := func(object, mode string) Counts {
 				t.Helper()
 				v, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "mk", Object: object, Side: "a", Mode: mode})

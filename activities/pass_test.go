@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -55,7 +54,7 @@ func newHarnessYAML(t *testing.T, direction, contactOption string) *harness {
 	t.Setenv("T_SELLSY_SECRET", "secret")
 	t.Setenv("T_MAUTIC_USER", "user")
 	t.Setenv("T_MAUTIC_PASSWORD", "password")
-	conn, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`name: t
+	acts, st, _ := activitiesFor(t, fmt.Sprintf(`name: t
 a:
   system: sellsy
   settings: {api_url: %s/v2, token_url: %s/oauth2/access-tokens, requests_per_second: "1000"}
@@ -81,13 +80,8 @@ objects:
       - {a: first_name, b: firstname}
       - {a: last_name, b: lastname}
       - {a: position, b: position}
-`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, contactOption)))
-	require.NoError(t, err)
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	h := &harness{t: t, ctx: context.Background(), sb: sb, st: st,
-		acts: &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}}
+`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, contactOption))
+	h := &harness{t: t, ctx: context.Background(), sb: sb, st: st, acts: acts}
 	h.sellsy, h.mautic, err = h.acts.Conns.Connectors("t")
 	require.NoError(t, err)
 	return h

@@ -2,19 +2,14 @@ package activities
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
-	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/altior"
 	"github.com/crmsync/crmsync/connectors/sellsy"
-	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -24,29 +19,7 @@ import (
 // back, and the affaire's Etape and Pipeline fields following.
 func TestPropagateStages(t *testing.T) {
 	ctx := context.Background()
-	sb, err := sandbox.Start(sandbox.Options{SellsyContacts: 5, SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
-		MauticUsername: "u", MauticPassword: "p", AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("ST_SELLSY_ID", "id")
-	t.Setenv("ST_SELLSY_SECRET", "secret")
-	t.Setenv("ST_ALTIOR_KEY", "ak")
-	conn, err := config.Parse("stages.yaml", []byte(fmt.Sprintf(`name: st
-a:
-  system: sellsy
-  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "1000"}
-  credentials: {client_id: ST_SELLSY_ID, client_secret: ST_SELLSY_SECRET}
-b:
-  system: altior
-  settings: {base_url: %[2]s, requests_per_second: "1000", reference_user_email: ref@example.com, establishment: E1}
-  credentials: {api_key: ST_ALTIOR_KEY}
-direction: a_to_b
-objects:
-  - name: company
-    match: {a: siret, b: siret}
-    filter: {b: {kind: moral}}
-    fields: [{a: name, b: name}, {a: siret, b: siret}]
-  - name: opportunity
+	acts, st, ae, _ := sellsyAltior(t, "st", `  - name: opportunity
     b_object: affaire
     match: {a: name, b: title}
     links: [company]
@@ -56,19 +29,11 @@ pipelines:
     pipeline: "1"
     establishment: E2
     events: {"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}
-`, sb.SellsyURL, sb.AltiorURL)))
-	require.NoError(t, err)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	acts := &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}
+`)
 	ca, cb, err := acts.Conns.Connectors("st")
 	require.NoError(t, err)
 	sl, al := ca.(*sellsy.Client), cb.(*altior.Client)
 
-	var env testsuite.WorkflowTestSuite
-	ae := env.NewTestActivityEnvironment()
-	ae.RegisterActivity(acts)
 	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "st", Object: "company", Side: "a", Mode: ModeImport})
 	require.NoError(t, err)
 	companies, err := sl.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
