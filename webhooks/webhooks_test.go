@@ -3,9 +3,6 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,6 +21,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -101,11 +99,7 @@ type fakeRun struct {
 func (r fakeRun) GetID() string    { return r.id }
 func (r fakeRun) GetRunID() string { return "run-1" }
 
-func sign(body, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(body))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
+func sign(body, secret string) string { return simkit.SignHMAC([]byte(body), secret) }
 
 func post(t *testing.T, url, contentType, body string, header map[string]string) (int, string) {
 	t.Helper()

@@ -1,9 +1,6 @@
 package sim
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -268,11 +266,7 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func sign(body []byte, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
+func sign(body []byte, secret string) string { return simkit.SignHMAC(body, secret) }
 
 func TestWebhooks(t *testing.T) {
 	rv := &receiver{}

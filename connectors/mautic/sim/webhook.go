@@ -1,10 +1,6 @@
 package sim
 
 import (
-	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -71,32 +67,14 @@ func (s *Server) emit(event string, item map[string]any) {
 		s.whFailed.Add(1)
 		return
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	sig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	s.whWG.Add(1)
-	go func() {
-		defer s.whWG.Done()
-		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			s.whFailed.Add(1)
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Origin-Base-URL", "http://mautic.sim")
-		req.Header.Set("Webhook-Signature", sig)
-		resp, err := webhookClient.Do(req)
-		if err != nil {
-			s.whFailed.Add(1)
-			return
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	headers := map[string]string{"X-Origin-Base-URL": "http://mautic.sim", "Webhook-Signature": simkit.SignHMAC(body, secret)}
+	simkit.PostWebhook(webhookClient, url, body, headers, &s.whWG, func(status int) {
+		if status >= 200 && status < 300 {
 			s.whOK.Add(1)
 		} else {
 			s.whFailed.Add(1)
 		}
-	}()
+	})
 }
 
 var webhookClient = &http.Client{Timeout: 10 * time.Second}

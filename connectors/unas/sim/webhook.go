@@ -1,13 +1,11 @@
 package sim
 
 import (
-	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
 // An automatism (Automata folyamatok, VIP only in UNAS) with a webhook operation: the
@@ -62,25 +60,13 @@ func (s *Server) emitLocked(event string, o *Order) {
 		"event": event, "shop_id": s.opts.ShopID, "time": s.now().In(s.loc).Format(time.DateTime),
 		"order": map[string]any{"key": o.Key, "status": string(o.Status)},
 	})
-	mac := hmac.New(sha256.New, []byte(s.hookSecret))
-	mac.Write(body)
-	url, sig := s.hookURL, base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	go func() {
-		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Unas-Hmac", sig)
-		resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req) // UNAS allows a call 2 minutes
-		if err != nil {
-			return
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
+	headers := map[string]string{"X-Unas-Hmac": simkit.SignHMAC(body, s.hookSecret)}
+	// UNAS allows a call 2 minutes and counts only a 200 as delivered.
+	simkit.PostWebhook(&http.Client{Timeout: 2 * time.Minute}, s.hookURL, body, headers, nil, func(status int) {
+		if status == http.StatusOK {
 			s.mu.Lock()
 			s.delivered++
 			s.mu.Unlock()
 		}
-	}()
+	})
 }
