@@ -82,10 +82,11 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	if err := checkPipelines(ctx, c, conns[0], conns[1]); err != nil {
+	d := &describer{conns: conns}
+	if err := checkPipelines(ctx, c, conns[0], conns[1], d); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkFields(ctx, c, conns[0], conns[1]); err != nil {
+	if err := checkFields(ctx, c, conns[0], conns[1], d); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -94,7 +95,7 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 // checkPipelines checks each pipeline configuration against both systems: the pipeline and
 // its bound steps exist, the events exist, the first event is bound, and events follow the
 // pipeline's step order.
-func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.Connector) error {
+func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.Connector, d *describer) error {
 	if len(c.Pipelines) == 0 {
 		return nil
 	}
@@ -106,20 +107,9 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 	var errs []error
 	// The fields that hold and receive a record's pipeline and stage exist (the guide's
 	// "create the Altior custom fields Pipeline (PIPE) and Etape (ETAP)").
-	described := map[string]map[string]bool{}
-	has := func(conn connectors.Connector, object, field string) (bool, error) {
-		key := conn.System() + "/" + object
-		if described[key] == nil {
-			fields, err := conn.Describe(ctx, object)
-			if err != nil {
-				return false, err
-			}
-			described[key] = map[string]bool{}
-			for _, f := range fields {
-				described[key][f.Name] = true
-			}
-		}
-		return described[key][field], nil
+	has := func(side int, object, field string) (bool, error) {
+		fields, err := d.fields(ctx, side, object)
+		return slices.ContainsFunc(fields, func(f connectors.Field) bool { return f.Name == field }), err
 	}
 	for i, p := range c.Pipelines {
 		o, ok := c.Object(p.Object)
@@ -127,22 +117,23 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 			continue // config.Load already refused it
 		}
 		for _, f := range []struct {
-			conn          connectors.Connector
+			side          int
 			object, field string
 			key           string
 		}{
-			{a, o.AObject, p.PipelineField, "pipeline_field"}, {a, o.AObject, p.StageField, "stage_field"},
-			{b, o.BObject, p.PipelineTarget, "pipeline_target"}, {b, o.BObject, p.StageTarget, "stage_target"},
+			{0, o.AObject, p.PipelineField, "pipeline_field"}, {0, o.AObject, p.StageField, "stage_field"},
+			{1, o.BObject, p.PipelineTarget, "pipeline_target"}, {1, o.BObject, p.StageTarget, "stage_target"},
 		} {
 			if f.field == config.NoTarget {
 				continue
 			}
-			ok, err := has(f.conn, f.object, f.field)
+			conn := d.conns[f.side]
+			ok, err := has(f.side, f.object, f.field)
 			switch {
 			case err != nil:
 				errs = append(errs, fmt.Errorf("%s: pipelines[%d].%s: %w", c.File, i, f.key, err))
 			case !ok:
-				errs = append(errs, fmt.Errorf("%s: pipelines[%d].%s: %s %s has no field %q: create it (a custom field's code follows \"cf.\") or name another", c.File, i, f.key, f.conn.System(), f.object, f.field))
+				errs = append(errs, fmt.Errorf("%s: pipelines[%d].%s: %s %s has no field %q: create it (a custom field's code follows \"cf.\") or name another", c.File, i, f.key, conn.System(), f.object, f.field))
 			}
 		}
 		if ec, ok := b.(establishmentChecker); ok && p.Establishment != "" {
@@ -210,6 +201,29 @@ func accessOf(c *config.Connection, side string) []connectors.Access {
 	return out
 }
 
+// describer reads each object's fields once for all the checks of one validation. Side is
+// 0 for A, 1 for B.
+type describer struct {
+	conns [2]connectors.Connector
+	cache map[string][]connectors.Field
+}
+
+func (d *describer) fields(ctx context.Context, side int, object string) ([]connectors.Field, error) {
+	key := fmt.Sprintf("%d/%s", side, object)
+	if fields, ok := d.cache[key]; ok {
+		return fields, nil
+	}
+	fields, err := d.conns[side].Describe(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	if d.cache == nil {
+		d.cache = map[string][]connectors.Field{}
+	}
+	d.cache[key] = fields
+	return fields, nil
+}
+
 // establishmentChecker is a connector whose records belong to establishments (Altior's).
 type establishmentChecker interface {
 	CheckEstablishment(ctx context.Context, setting, id string) error
@@ -226,7 +240,7 @@ type rightsChecker interface {
 }
 
 // checkFields is checkLive with both connectors open.
-func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Connector) error {
+func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Connector, d *describer) error {
 	var errs []error
 	fail := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", c.File, fmt.Sprintf(format, args...)))
@@ -239,7 +253,7 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			if side == "b" {
 				object = o.BObject
 			}
-			fields, err := conns[s].Describe(ctx, object)
+			fields, err := d.fields(ctx, s, object)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: objects[%d] (%s): %s: %w", c.File, i, o.Name, side, err))
 				continue

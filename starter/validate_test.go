@@ -144,7 +144,7 @@ func TestCheckFieldsLive(t *testing.T) {
 			}
 			conns[i] = withFields{Connector: conn, extra: extra}
 		}
-		return checkFields(ctx, c, conns[0], conns[1])
+		return checkFields(ctx, c, conns[0], conns[1], &describer{conns: conns})
 	}
 	contact := func(fields string) string {
 		return `
