@@ -117,6 +117,9 @@ type pass struct {
 	// marked is when the initial import marked this side instead of importing it (zero
 	// when it imported it): records created before it stay on their side.
 	marked time.Time
+	// sends is false when no field travels from this side: its records are not created on
+	// the other.
+	sends bool
 }
 
 // markKey is where the store keeps when the initial import skipped a side of an object.
@@ -144,7 +147,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize}
+	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, sends: obj.Sends(in.Side)}
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
 	}
@@ -431,7 +434,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it)
-		if it.y == nil && (!p.obj.Sends(p.in.Side) || p.existedBeforeMark(it.x)) {
+		if it.y == nil && (!p.sends || p.existedBeforeMark(it.x)) {
 			// No field travels from this side, or the record existed before the import
 			// skipped its side: it is not created on the other.
 			c.Filtered++
