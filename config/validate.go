@@ -103,14 +103,8 @@ func (c *Connection) Validate() error {
 				bad(fat+".direction", "%q is not one of both, a_to_b, b_to_a", f.Direction)
 			}
 			if f.StatusMap != "" {
-				m, err := ParseStatusMap(f.StatusMap)
-				switch {
-				case err != nil:
-					bad(fat+".status_map", "%v", err)
-				case len(f.Values) > 0:
-					bad(fat, "give either status_map or values, not both")
-				default:
-					c.Objects[i].Fields[j].Values = m
+				if where, problem := statusMapInto(f.StatusMap, &c.Objects[i].Fields[j].Values, "values"); problem != "" {
+					bad(fat+where, "%s", problem)
 				}
 			}
 			if seenA[f.A] {
@@ -152,14 +146,8 @@ func (c *Connection) Validate() error {
 		}
 		seenPipeline[p.Pipeline] = true
 		if p.StatusMap != "" {
-			m, err := ParseStatusMap(p.StatusMap)
-			switch {
-			case err != nil:
-				bad(at+".status_map", "%v", err)
-			case len(p.Events) > 0:
-				bad(at, "give either status_map or events, not both")
-			default:
-				c.Pipelines[i].Events = m
+			if where, problem := statusMapInto(p.StatusMap, &c.Pipelines[i].Events, "events"); problem != "" {
+				bad(at+where, "%s", problem)
 			}
 		} else if len(p.Events) == 0 {
 			bad(at+".events", "bind at least the first event to a stage")
@@ -173,6 +161,21 @@ func (c *Connection) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// statusMapInto parses a status map (the integration guide's format) into *dst, which it
+// stands in for: dst must be empty, alternative names its key. A problem comes with where it
+// is (".status_map", or "" for the pair of keys).
+func statusMapInto(text string, dst *map[string]string, alternative string) (where, problem string) {
+	m, err := ParseStatusMap(text)
+	switch {
+	case err != nil:
+		return ".status_map", err.Error()
+	case len(*dst) > 0:
+		return "", "give either status_map or " + alternative + ", not both"
+	}
+	*dst = m
+	return "", ""
 }
 
 // valueMapProblems checks a field's value map on its own: no empty value, and, for a field
