@@ -70,16 +70,8 @@ func TestValidateLiveChecksWeavyRights(t *testing.T) {
 // validate --live does the Altior guide's manual checks: the SA field exists on Sellsy and is
 // yes/no, and the reference user and establishment exist in Altior.
 func TestValidateLiveAltiorChecks(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p",
-		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
-		t.Setenv(k, v)
-	}
-	data, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
-	require.NoError(t, err)
-	base := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
+	sb := sellsyAltiorSandbox(t, nil)
+	base := sellsyAltiorExample(t, sb)
 	tests := []struct {
 		name  string
 		edit  *strings.Replacer
@@ -105,13 +97,7 @@ func TestValidateLiveAltiorChecks(t *testing.T) {
 // validate --live checks each pipeline against Sellsy and Altior: the pipeline and its steps
 // exist, the events exist, the first is bound, and they follow the steps' order.
 func TestValidateLivePipelines(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, MauticUsername: "u", MauticPassword: "p",
-		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
-		t.Setenv(k, v)
-	}
+	sb := sellsyAltiorSandbox(t, nil)
 	file := func(pipeline, events string) string {
 		return `name: pl
 a:
@@ -186,19 +172,10 @@ func TestValidateLiveSellsyScopes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, SellsyScopes: tt.scopes,
-				MauticUsername: "u", MauticPassword: "p", AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = sb.Close() })
-			for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
-				t.Setenv(k, v)
-			}
-			data, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
-			require.NoError(t, err)
+			sb := sellsyAltiorSandbox(t, tt.scopes)
 			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
-			text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
-			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-			err = run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			require.NoError(t, os.WriteFile(path, []byte(sellsyAltiorExample(t, sb)), 0o600))
+			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
 			if tt.wants == nil {
 				require.NoError(t, err)
 				return
@@ -209,4 +186,26 @@ func TestValidateLiveSellsyScopes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sellsyAltiorSandbox starts the Sellsy (with only these OAuth scopes when set) and Altior
+// simulators, and sets the credentials the example connection names.
+func sellsyAltiorSandbox(t *testing.T, scopes []string) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1, SellsyScopes: scopes,
+		MauticUsername: "u", MauticPassword: "p", AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "secret", "ALTIOR_API_KEY": "ak"} {
+		t.Setenv(k, v)
+	}
+	return sb
+}
+
+// sellsyAltiorExample returns the example Sellsy ⇄ Altior connection pointed at sb.
+func sellsyAltiorExample(t *testing.T, sb *sandbox.Sandbox) string {
+	t.Helper()
+	data, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
+	require.NoError(t, err)
+	return strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
 }
