@@ -263,12 +263,7 @@ func (c *Client) noteQuota(h http.Header) {
 	if h.Get("X-Quota-Remaining-By-Second") != "0" {
 		return
 	}
-	next := time.Now().Truncate(time.Second).Add(time.Second)
-	c.pauseMu.Lock()
-	if next.After(c.pauseUntil) {
-		c.pauseUntil = next
-	}
-	c.pauseMu.Unlock()
+	c.pauseUntilAt(time.Now().Truncate(time.Second).Add(time.Second))
 }
 
 // Quota refusals that ask for a short wait (the second window, shared with other connectors
@@ -329,16 +324,15 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		e := c.httpError(k.op, resp, tok)
 		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= shortQuotaWait && quotaRetries < shortQuotaRetries {
 			quotaRetries++
-			c.pauseFor(e.RetryAfter)
+			c.pauseUntilAt(time.Now().Add(e.RetryAfter))
 			continue
 		}
 		return status, e
 	}
 }
 
-// pauseFor holds every request of this client for d.
-func (c *Client) pauseFor(d time.Duration) {
-	until := time.Now().Add(d)
+// pauseUntilAt holds every request of this client until t (a later pause stands).
+func (c *Client) pauseUntilAt(until time.Time) {
 	c.pauseMu.Lock()
 	if until.After(c.pauseUntil) {
 		c.pauseUntil = until
