@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -45,4 +46,23 @@ func TestCardStatusesAsEvents(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(err))
 	assert.Equal(t, "2002", status(), "a refused status leaves the card where it was")
+}
+
+// MiniCRM counts a sliding minute: the limiter keeps one request a minute under the quota,
+// with no burst beyond a request.
+func TestLimiterStaysUnderTheSlidingMinute(t *testing.T) {
+	tests := []struct {
+		perMinute float64
+		want      rate.Limit
+	}{
+		{0, rate.Limit(59.0 / 60)}, // MiniCRM's 60
+		{60, rate.Limit(59.0 / 60)},
+		{120, rate.Limit(119.0 / 60)},
+		{1, rate.Limit(1.0 / 60)},
+	}
+	for _, tt := range tests {
+		l := NewLimiter(tt.perMinute)
+		assert.InDelta(t, float64(tt.want), float64(l.Limit()), 1e-9, "%v a minute", tt.perMinute)
+		assert.Equal(t, 1, l.Burst(), "%v a minute", tt.perMinute)
+	}
 }

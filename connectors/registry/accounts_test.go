@@ -43,3 +43,30 @@ objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: em
 	assert.Equal(t, rate.Limit(5), accounts.limiters["sellsy http://127.0.0.1:1/v2 client-2"].Limit())
 	assert.Equal(t, rate.Limit(20), accounts.limiters["mautic http://127.0.0.1:2 u"].Limit(), "Automation's default")
 }
+
+// Every system's connectors share their account's limiter: two connections into one MiniCRM
+// system (whose quota is per system) take one limiter, a third system its own.
+func TestMiniCRMSystemsShareALimiter(t *testing.T) {
+	t.Setenv("R_UNAS", "k")
+	t.Setenv("R_SYS", "7")
+	t.Setenv("R_SYS2", "8")
+	t.Setenv("R_KEY", "m")
+	conn := func(name, sysVar string) *config.Connection {
+		c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
+a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop}, credentials: {api_key: R_UNAS}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: `+sysVar+`, api_key: R_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`))
+		require.NoError(t, err)
+		return c
+	}
+	var accounts Accounts
+	for _, c := range []*config.Connection{conn("shop-one", "R_SYS"), conn("shop-two", "R_SYS"), conn("other", "R_SYS2")} {
+		_, err := OpenShared(c, "b", nil, &accounts)
+		require.NoError(t, err)
+	}
+	assert.Len(t, accounts.limiters, 2)
+	assert.Contains(t, accounts.limiters, "minicrm 7")
+	assert.Contains(t, accounts.limiters, "minicrm 8")
+}
