@@ -412,6 +412,8 @@ func TestLinks(t *testing.T) {
 	r = e.call("GET", fmt.Sprintf("/v2/companies/%d/contacts?field[]=id", coID), nil, false) // the field filter
 	require.Len(t, data(r), 1)
 	assert.Equal(t, map[string]any{"id": float64(ctID)}, data(r)[0])
+	r = e.call("GET", fmt.Sprintf("/v2/companies/%d/contacts?field[]=email&field[]=last_name", coID), nil, false)
+	assert.Equal(t, map[string]any{"id": float64(ctID), "email": "jd@example.com", "last_name": "Doe"}, data(r)[0])
 	assert.Equal(t, 204, e.call("DELETE", link, nil, true).status)
 	assert.Equal(t, 404, e.call("DELETE", link, nil, false).status)
 	assert.Equal(t, 404, e.call("POST", fmt.Sprintf("/v2/companies/%d/contacts/%d", coID, 999), nil, false).status)
