@@ -135,3 +135,99 @@ func TestScanPositionRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// The passes and the status scan of one incremental cycle share one multi-order getOrder
+// read (30 an hour on PREMIUM), and a change made after that read is not lost: the cursors
+// restart from where the read went up to, so the next cycle reads it.
+func TestCycleSharesOneUNASRead(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: 6,
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("CS_UNAS_KEY", "uk")
+	t.Setenv("CS_MINICRM_ID", "7")
+	t.Setenv("CS_MINICRM_KEY", "mk")
+	acts, _, ae := activitiesFor(t, fmt.Sprintf(`name: cs
+a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: CS_UNAS_KEY}}
+b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: CS_MINICRM_ID, api_key: CS_MINICRM_KEY}}
+direction: a_to_b
+schedule: {overlap: 1s}
+objects:
+  - name: customer
+    b_object: person
+    match: {a: email, b: Email}
+    fields: [{a: name, b: LastName}, {a: email, b: Email}]
+  - name: order
+    b_object: "card:Orders"
+    match: {a: order_ref, b: Text1203}
+    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
+pipelines:
+  - object: order
+    pipeline: orders
+    pipeline_field: pipeline
+    stage_field: status
+    follow: true
+    stage_target: Text1202
+    pipeline_target: none
+    status_map: '{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}'
+`, sb.UNASURL, sb.MiniCRMURL))
+	lists := func() int { return sb.UNAS.Kit().Counts()["POST /shop/getOrder"] }
+	pass := func(object string, cycle time.Time) Counts {
+		t.Helper()
+		v, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "cs", Object: object, Side: "a", Mode: ModeIncremental, CycleStart: cycle})
+		require.NoError(t, err)
+		var r PassResult
+		require.NoError(t, v.Get(&r))
+		require.True(t, r.Done)
+		return r.Counts
+	}
+	scan := func(start time.Time) StageResult {
+		t.Helper()
+		v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "cs", ScanStart: start})
+		require.NoError(t, err)
+		var r StageResult
+		require.NoError(t, v.Get(&r))
+		require.True(t, r.Done)
+		return r
+	}
+	status := func(key string) string {
+		t.Helper()
+		for _, c := range sb.MiniCRM.Dump("Orders") {
+			if ref := fmt.Sprint(c["Text1203"]); len(ref) > len(key) && ref[:len(key)+1] == key+"@" {
+				return fmt.Sprint(c["StatusId"])
+			}
+		}
+		t.Fatalf("no card for order %s", key)
+		return ""
+	}
+	for _, object := range []string{"customer", "order"} {
+		_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "cs", Object: object, Side: "a", Mode: ModeImport})
+		require.NoError(t, err)
+	}
+	scan(time.Time{})
+	require.Equal(t, 6, sb.MiniCRM.Count("Orders"))
+
+	// Cycle 1: one read for both passes and the scan; a change made after it waits.
+	cycle := time.Now()
+	before := lists()
+	pass("customer", cycle)
+	assert.Equal(t, before+1, lists())
+	key := sb.UNAS.Dump()[0].Key
+	sb.UNAS.SetStatus(key, "Törölve")
+	time.Sleep(2100 * time.Millisecond) // past the overlap (and the second DateMod is rounded to)
+	pass("order", cycle)
+	r := scan(cycle)
+	assert.Equal(t, before+1, lists(), "one multi-order read for the whole cycle")
+	assert.Zero(t, r.Moved, "the change came after the cycle's read")
+	assert.NotEqual(t, "2005", status(key))
+
+	// Cycle 2 reads afresh (once) and finds the change.
+	cycle = time.Now()
+	got := pass("order", cycle)
+	assert.Positive(t, got.Read)
+	r = scan(cycle)
+	assert.Equal(t, before+2, lists())
+	assert.Equal(t, 1, r.Moved, "%+v", r)
+	assert.Equal(t, "2005", status(key))
+}

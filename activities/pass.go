@@ -87,11 +87,19 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 		res.Counts.Add(counts)
 		res.Pages++
 		res.Position = pg.page.Cursor
+		if asOf := pg.page.AsOf; !asOf.IsZero() && (res.AsOf.IsZero() || asOf.Before(res.AsOf)) {
+			res.AsOf = asOf
+		}
 		if !pg.page.More {
 			res.Done = true
-			// The next pass reads from the moment this one started; the overlap window,
+			// The next pass reads from the moment this one started (or from the earlier
+			// moment an answer from an earlier read went up to); the overlap window,
 			// applied when reading, covers clock skew and records changed while it ran.
-			if err := a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano)); err != nil {
+			next := res.PassStart
+			if !res.AsOf.IsZero() && res.AsOf.Before(next) {
+				next = res.AsOf
+			}
+			if err := a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), next.Format(time.RFC3339Nano)); err != nil {
 				return res, err
 			}
 		}
@@ -239,7 +247,11 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 	go func() {
 		defer close(out)
 		for {
-			page, err := p.x.List(ctx, p.objX, connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize})
+			q := connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize}
+			if p.in.Mode == ModeIncremental {
+				q.NotBefore = p.in.CycleStart
+			}
+			page, err := p.x.List(ctx, p.objX, q)
 			select {
 			case out <- fetched{page, err}:
 			case <-ctx.Done():

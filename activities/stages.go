@@ -26,6 +26,9 @@ type StageInput struct {
 	IDs        []string
 	Position   string // scan: "<object index>:<cursor>"
 	Stretch    time.Duration
+	// ScanStart is when the workflow began the scan: a connector may answer from a read it
+	// made since (connectors.ListQuery.NotBefore). Zero: read afresh.
+	ScanStart time.Time `json:",omitzero"`
 }
 
 // StageResult reports what PropagateStages did.
@@ -111,9 +114,12 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		if err != nil {
 			return res, toTemporal(err)
 		}
-		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Since: since, Cursor: pos.cursor, Limit: DefaultPageSize})
+		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Since: since, Cursor: pos.cursor, Limit: DefaultPageSize, NotBefore: in.ScanStart})
 		if err != nil {
 			return res, toTemporal(err)
+		}
+		if !page.AsOf.IsZero() && page.AsOf.Before(pos.start) {
+			pos.start = page.AsOf // the next scan reads from where this answer's read went up to
 		}
 		r, err := sp.propagate(ctx, o, page.Records)
 		res.Add(r)

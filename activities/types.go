@@ -33,6 +33,9 @@ type PassInput struct {
 	// Stretch bounds the activity's running time; PageSize the records per page.
 	Stretch  time.Duration
 	PageSize int
+	// CycleStart is when the incremental cycle the pass belongs to began: a connector may
+	// answer from a read it made since (connectors.ListQuery.NotBefore). Zero: read afresh.
+	CycleStart time.Time `json:",omitzero"`
 }
 
 // PassResult reports a stretch. It holds a cursor and counts, never records.
@@ -40,9 +43,12 @@ type PassResult struct {
 	Position  string
 	Since     time.Time
 	PassStart time.Time
-	Done      bool
-	Pages     int
-	Counts    Counts
+	// AsOf is the earliest moment a page of the pass said its changes go up to
+	// (connectors.Page.AsOf); zero when every page was read during the pass.
+	AsOf   time.Time `json:",omitzero"`
+	Done   bool
+	Pages  int
+	Counts Counts
 }
 
 // Counts are what a pass did. They add up across stretches, passes and cycles.

@@ -58,6 +58,11 @@ type ListQuery struct {
 	Cursor string
 	// Limit is the page size wanted; the connector caps it at what the API allows.
 	Limit int
+	// NotBefore, when set (the start of the caller's cycle), lets a connector whose API
+	// rations reads answer the first page from a read it made at or after this moment instead
+	// of calling again; the page's AsOf then says how far that read went. Zero asks for a
+	// fresh read.
+	NotBefore time.Time
 }
 
 // Page is one page of a listing.
@@ -68,6 +73,10 @@ type Page struct {
 	Cursor string
 	// More is false on the last page.
 	More bool
+	// AsOf, when set, is the moment the listing's changes go up to (an answer from an earlier
+	// read, see ListQuery.NotBefore): the caller's next listing starts from it rather than
+	// from when this one began, so the changes made in between are read then.
+	AsOf time.Time
 }
 
 // Result is the outcome of writing one record. Results are aligned with the input.

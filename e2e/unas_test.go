@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/workflows"
@@ -167,8 +168,13 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	before := sb.MiniCRM.Count("Orders")
 	sb.UNAS.DeleteOrder(oneKey)
 	sb.UNAS.ReuseKey(oneKey)
+	lists, scans := sb.UNAS.Spent(unassim.LimitGetOrder), r.pipelineScans()
 	r.cycle()
 	assert.Equal(t, before+1, sb.MiniCRM.Count("Orders"))
+	// The cycle's four objects (business, customer, webshop, order) share one multi-order
+	// read; a status scan that ran meanwhile may take one more.
+	assert.LessOrEqual(t, sb.UNAS.Spent(unassim.LimitGetOrder)-lists, 1+r.pipelineScans()-scans, "multi-order getOrder calls of one cycle")
+	assert.Zero(t, sb.UNAS.Bans())
 
 	// The start date cannot move once the connection has run.
 	moved := strings.Replace(file, `start_date: "`+start+`"`, `start_date: "2020-01-01"`, 1)
@@ -183,6 +189,16 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	})
 	assert.Contains(t, paused.PauseReason, "start_date: the connection first ran with "+start)
 	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
+}
+
+// pipelineScans is how many scans the connection's PipelineSync has finished.
+func (r *run) pipelineScans() int {
+	r.t.Helper()
+	v, err := r.tc.QueryWorkflow(r.ctx, workflows.PipelineWorkflowID(r.connection), "", workflows.QueryProgress)
+	require.NoError(r.t, err)
+	var p workflows.PipelineProgress
+	require.NoError(r.t, v.Get(&p))
+	return p.Scans
 }
 
 func toString(v any) string {

@@ -106,7 +106,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		}
 		// The confirming scan, when due.
 		if !ctl.Paused && !workflow.Now(ctx).Before(p.NextScanAt) {
-			si := activities.StageInput{Connection: in.Connection, Stretch: t.Stretch}
+			si := activities.StageInput{Connection: in.Connection, Stretch: t.Stretch, ScanStart: workflow.Now(ctx)}
 			for !ctl.Paused {
 				r, err := propagate(si)
 				if err != nil {

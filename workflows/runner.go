@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -102,6 +103,8 @@ type Walk struct {
 	ObjectIndex int                   `json:"object_index"`
 	SideIndex   int                   `json:"side_index"`
 	Pass        activities.PassResult `json:"pass"`
+	// CycleStart is when the incremental cycle began: its passes may share a read made since.
+	CycleStart time.Time `json:"cycle_start,omitzero"`
 }
 
 var sides = []string{"a", "b"}
@@ -155,7 +158,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			in := activities.PassInput{
 				Connection: r.connection, Object: object, Side: side, Mode: passMode,
 				Position: r.walk.Pass.Position, Since: r.walk.Pass.Since, PassStart: r.walk.Pass.PassStart,
-				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize,
+				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize, CycleStart: r.walk.CycleStart,
 			}
 			var res activities.PassResult
 			err := workflow.ExecuteActivity(actx, a.SyncPass, in).Get(ctx, &res)

@@ -104,7 +104,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				}
 				st.Control.Resync = st.Control.Resync[1:]
 			}
-			st.InCycle, st.Walk = true, Walk{}
+			st.InCycle, st.Walk = true, Walk{CycleStart: workflow.Now(ctx)}
 		}
 		p.Phase = PhaseSyncing
 		publish(ctx, p)

@@ -184,6 +184,41 @@ func TestIncrementalSyncCyclesSignals(t *testing.T) {
 	}
 }
 
+// The passes of an incremental cycle carry the cycle's start, so that a connector whose API
+// rations reads (UNAS) may answer them from one read; import passes read afresh.
+func TestIncrementalPassesCarryTheirCycleStart(t *testing.T) {
+	f := &fakePasses{stretches: 2}
+	var mu sync.Mutex
+	starts := map[string][]time.Time{} // mode → CycleStart of each stretch
+	f.fail = func(in activities.PassInput, _ int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		starts[in.Mode] = append(starts[in.Mode], in.CycleStart)
+		return nil
+	}
+	env := newEnv(t, f)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 20*time.Minute)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+	got := starts[activities.ModeIncremental]
+	require.Len(t, got, 2*8, "two cycles of four passes in two stretches")
+	for i, s := range got {
+		assert.Equal(t, got[i/8*8], s, "stretch %d: every pass of a cycle carries its start", i)
+	}
+	assert.False(t, got[0].IsZero())
+	assert.Equal(t, 15*time.Minute, got[8].Sub(got[0]), "the second cycle began at the interval")
+
+	f2 := &fakePasses{stretches: 1}
+	starts = map[string][]time.Time{}
+	f2.fail = f.fail
+	env = newEnv(t, f2)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+	require.NoError(t, env.GetWorkflowError())
+	require.NotEmpty(t, starts[activities.ModeImport])
+	for _, s := range starts[activities.ModeImport] {
+		assert.True(t, s.IsZero(), "the import reads afresh")
+	}
+}
+
 func TestIncrementalSyncContinuesAsNewAfterMaxCycles(t *testing.T) {
 	f := &fakePasses{stretches: 1}
 	env := newEnv(t, f)
@@ -317,6 +352,7 @@ func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
 	var mu sync.Mutex
 	var scans []string
 	var announced [][]string
+	var scanStarts []time.Time
 	env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -325,6 +361,7 @@ func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
 			return activities.StageResult{Checked: len(in.IDs), Emitted: 1, Done: true}, nil
 		}
 		scans = append(scans, in.Position)
+		scanStarts = append(scanStarts, in.ScanStart)
 		if in.Position == "" {
 			return activities.StageResult{Position: "0:abc", Checked: 100}, nil
 		}
@@ -343,6 +380,11 @@ func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
 	require.True(t, errors.As(env.GetWorkflowError(), &can), "%v", env.GetWorkflowError())
 	assert.Equal(t, [][]string{{"42", "43"}}, announced, "announced records handled between scans")
 	assert.Equal(t, []string{"", "0:abc", "", "0:abc"}, scans, "a scan at once, one at 15 minutes, each in two stretches")
+	require.Len(t, scanStarts, 4)
+	assert.False(t, scanStarts[0].IsZero())
+	assert.Equal(t, scanStarts[0], scanStarts[1], "the stretches of a scan share its start")
+	assert.Equal(t, scanStarts[2], scanStarts[3])
+	assert.Equal(t, 15*time.Minute, scanStarts[2].Sub(scanStarts[0]), "each scan starts when it is due")
 	assert.Equal(t, 1, during.Scans)
 	assert.Equal(t, 2, during.Announced)
 	assert.Equal(t, 1, during.Totals.Emitted)

@@ -70,3 +70,34 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 	assert.Contains(t, accounts.limiters, "minicrm 7")
 	assert.Contains(t, accounts.limiters, "minicrm 8")
 }
+
+// Connections reading one UNAS shop share its hourly call budget (breaking a limit bans the
+// IP for everyone), another shop has its own, and order_lists_per_hour is read strictly.
+func TestUNASShopsShareABudget(t *testing.T) {
+	t.Setenv("R_UNAS", "k")
+	t.Setenv("R_UNAS2", "k2")
+	t.Setenv("R_SYS", "7")
+	t.Setenv("R_KEY", "m")
+	conn := func(name, keyVar, lists string) *config.Connection {
+		c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
+a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop, order_lists_per_hour: "`+lists+`"}, credentials: {api_key: `+keyVar+`}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`))
+		require.NoError(t, err)
+		return c
+	}
+	var accounts Accounts
+	for _, c := range []*config.Connection{conn("one", "R_UNAS", "10"), conn("two", "R_UNAS", ""), conn("other", "R_UNAS2", "")} {
+		_, err := OpenShared(c, "a", nil, &accounts)
+		require.NoError(t, err)
+	}
+	assert.Len(t, accounts.budgets, 2, "one budget per shop")
+	for _, bad := range []string{"-1", "ten", "2.5"} {
+		_, err := OpenShared(conn("bad", "R_UNAS", bad), "a", nil, &accounts)
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "settings.order_lists_per_hour")
+		assert.Contains(t, err.Error(), "bad.yaml")
+	}
+}

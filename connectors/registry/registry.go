@@ -28,6 +28,26 @@ import (
 type Accounts struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	budgets  map[string]*unas.Budget
+}
+
+// unasBudget returns the hourly call budget of one UNAS shop, shared by the connections that
+// read it (nil Accounts: a budget of the connector's own).
+func (a *Accounts) unasBudget(key string) *unas.Budget {
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.budgets == nil {
+		a.budgets = map[string]*unas.Budget{}
+	}
+	b, ok := a.budgets[key]
+	if !ok {
+		b = unas.NewBudget()
+		a.budgets[key] = b
+	}
+	return b
 }
 
 // Share returns the limiter of the account key: l the first time, the one already shared
@@ -93,13 +113,30 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 			ReferenceUserEmail: set["reference_user_email"], Establishment: set["establishment"],
 			Limiter: accounts.Share("altior "+strings.TrimRight(set["base_url"], "/"), altior.NewLimiter(rps))})
 	case "unas":
-		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient})
+		lists, err := intSetting(sys, "order_lists_per_hour")
+		if err != nil {
+			return nil, at(err)
+		}
+		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
+			Budget: accounts.unasBudget("unas " + strings.TrimRight(set["base_url"], "/") + " " + cred["api_key"])})
 	case "minicrm":
 		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
 			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))})
 	}
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
+}
+
+func intSetting(s config.System, key string) (int, error) {
+	v, ok := s.Settings[key]
+	if !ok || v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("settings.%s: %q is not a whole number of 0 or more", key, v)
+	}
+	return n, nil
 }
 
 func floatSetting(s config.System, key string) (float64, error) {

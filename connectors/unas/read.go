@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -317,6 +318,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		return connectors.Page{}, objectErr("list", object)
 	}
 	k := cursor{from: -1}
+	began := c.now()
 	if q.Cursor != "" {
 		var ok bool
 		if k, ok = parseCursor(q.Cursor); !ok {
@@ -326,7 +328,14 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if !q.Since.IsZero() {
 			k.from = q.Since.Unix()
 		}
-		k.to = c.now().Unix()
+		k.to = began.Unix()
+	}
+	if q.Cursor == "" && !q.NotBefore.IsZero() {
+		if orders, asOf, ok := c.recent.reuse(k.from, q.NotBefore, c.loc); ok {
+			page := c.page(object, orders)
+			page.AsOf = asOf
+			return page, nil
+		}
 	}
 	params := [][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.FormatInt(k.start, 10)}}
 	if k.from >= 0 {
@@ -337,22 +346,72 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	page := connectors.Page{More: len(orders) >= PageSize}
-	if page.More {
+	more := len(orders) >= PageSize
+	if !more && k.start == 0 {
+		c.recent.keep(k.from, began, orders) // the whole window in one page
+	}
+	page := c.page(object, orders)
+	if page.More = more; more {
 		next := k
 		next.start += int64(len(orders))
 		page.Cursor = next.String()
 	}
-	if object == ObjectOrder {
-		for _, o := range orders {
-			if r, ok := c.orderRecord(o); ok {
-				page.Records = append(page.Records, r)
+	return page, nil
+}
+
+// page holds the orders, or their customers.
+func (c *Client) page(object string, orders []xOrder) connectors.Page {
+	var page connectors.Page
+	if object == ObjectCustomer {
+		page.Records = c.customers(orders)
+		return page
+	}
+	for _, o := range orders {
+		if r, ok := c.orderRecord(o); ok {
+			page.Records = append(page.Records, r)
+		}
+	}
+	return page
+}
+
+// recentRead is the last order listing that fit in one page: every order modified in the
+// window from..to (unix seconds; from -1: since the first). The objects a connection derives
+// from orders (orders, customers as persons, businesses and webshop cards, order statuses)
+// each list them every cycle; answering the later listings of a cycle from the first one's
+// read spends one multi-order call a cycle instead of one an object, of the 30 an hour a
+// PREMIUM shop allows.
+type recentRead struct {
+	mu     sync.Mutex
+	ok     bool
+	from   int64
+	at     time.Time // when the read began: its window went up to then (to the second)
+	orders []xOrder
+}
+
+func (r *recentRead) keep(from int64, at time.Time, orders []xOrder) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ok, r.from, r.at, r.orders = true, from, at, orders
+}
+
+// reuse returns the orders of the last read modified at or after from when that read began
+// at or after notBefore and covered from; asOf is the end of its window: the listing holds
+// changes up to then only.
+func (r *recentRead) reuse(from int64, notBefore time.Time, loc *time.Location) (orders []xOrder, asOf time.Time, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ok || r.at.Before(notBefore) || (r.from >= 0 && from < r.from) {
+		return nil, time.Time{}, false
+	}
+	for _, o := range r.orders {
+		if from >= 0 {
+			if mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), loc); err == nil && mod.Unix() < from {
+				continue
 			}
 		}
-		return page, nil
+		orders = append(orders, o)
 	}
-	page.Records = c.customers(orders)
-	return page, nil
+	return orders, time.Unix(r.at.Unix(), 0).UTC(), true
 }
 
 // customers derives one record per e-mail, from the most recently modified order.

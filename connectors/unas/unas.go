@@ -26,6 +26,14 @@
 // A page shorter than 500 ends the listing. Orders deleted during a listing shift the offsets;
 // an order behind them may then be missed until it changes again (a limit of offset paging).
 //
+// Limits: calls are counted per rolling hour and class (multi-order getOrder, getOrder by
+// Key, getOrderStatus, all calls) against the package's limits (HourlyLimits; PREMIUM until a
+// login names the subscription), in a Budget that connections on one shop share; a spent
+// budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
+// UNAS, so crmsync never earns a ban. A first page asked with ListQuery.NotBefore may be
+// answered from the last one-page listing begun since then (Page.AsOf says how far it went),
+// so the objects derived from orders share one multi-order read per cycle.
+//
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
 // without a trailing "!"; the time read in Europe/Budapest, the shop's time, which the
 // documentation does not state) is KindRateLimited with RetryAfter until that time, and the
@@ -88,6 +96,12 @@ type Config struct {
 	APIKey     string
 	HTTPClient *http.Client
 	Now        func() time.Time
+	// Budget counts the calls made to the shop in the last hour; connections on one shop
+	// share one (nil: a budget of this client's own).
+	Budget *Budget
+	// OrderListsPerHour caps the multi-order getOrder calls an hour below the package's
+	// limit (0: the limit, 30 on PREMIUM, 90 on VIP), for a shop other tools read too.
+	OrderListsPerHour int
 }
 
 // Status is one order status of the shop.
@@ -119,6 +133,10 @@ type Client struct {
 	exp   time.Time
 	sess  Session
 	bans  map[string]time.Time // function → banned till
+
+	budget     *Budget
+	orderLists int
+	recent     recentRead // the last complete order listing, for callers of the same cycle
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -148,8 +166,15 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		loc = time.FixedZone("CET", 3600)
 	}
+	budget := c.Budget
+	if budget == nil {
+		budget = NewBudget()
+	}
+	if c.OrderListsPerHour < 0 {
+		return nil, cfgErr("config", "order_lists_per_hour must not be negative")
+	}
 	return &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
-		login: make(chan struct{}, 1), bans: map[string]time.Time{}}, nil
+		login: make(chan struct{}, 1), bans: map[string]time.Time{}, budget: budget, orderLists: c.OrderListsPerHour}, nil
 }
 
 // System returns "unas".
@@ -367,6 +392,10 @@ func (c *Client) call(ctx context.Context, function, params string, out any) err
 	for attempt := 0; ; attempt++ {
 		tok, err := c.currentToken(ctx)
 		if err != nil {
+			return err
+		}
+		// After the login, which tells the package and so the limits.
+		if err := c.spend(classOf(function, params), op); err != nil {
 			return err
 		}
 		status, raw, err := c.post(ctx, function, tok, params)

@@ -236,9 +236,10 @@ func TestOrderAndCustomerFields(t *testing.T) {
 func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
 	for _, style := range []string{sim.BanPlain, sim.BanBang} {
 		t.Run(style, func(t *testing.T) {
-			e := start(t, sim.Options{Ban: style})
+			// Other tools on the shop's IP spend most of its budget: our 6th call is banned.
+			e := start(t, sim.Options{Ban: style, Limits: map[string]int{sim.LimitGetOrder: 5}})
 			e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
-			for range 30 {
+			for range 5 {
 				_, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 				require.NoError(t, err)
 			}
@@ -246,8 +247,8 @@ func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
 			_, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			require.Error(t, err)
 			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
-			assert.Equal(t, time.Hour, connectors.RetryAfterOf(err), "banned for an hour from the 31st call")
-			assert.Equal(t, 31, e.calls("getOrder"))
+			assert.Equal(t, time.Hour, connectors.RetryAfterOf(err), "banned for an hour from the 6th call")
+			assert.Equal(t, 6, e.calls("getOrder"))
 
 			// never retried into the ban: the client answers itself until then
 			e.clk.advance(45 * time.Minute)
@@ -256,14 +257,14 @@ func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
 			assert.Equal(t, 15*time.Minute, connectors.RetryAfterOf(err))
 			_, err = e.c.Get(context.Background(), ObjectOrder, []string{"250001@20260301100000"})
 			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
-			assert.Equal(t, 31, e.calls("getOrder"))
+			assert.Equal(t, 6, e.calls("getOrder"))
 			_, err = e.c.Statuses(context.Background())
 			assert.NoError(t, err, "other functions are not banned")
 
 			e.clk.advance(15 * time.Minute)
 			_, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			require.NoError(t, err)
-			assert.Equal(t, 32, e.calls("getOrder"))
+			assert.Equal(t, 7, e.calls("getOrder"))
 		})
 	}
 }
@@ -414,4 +415,130 @@ func TestCheckAccessNamesMissingPermissions(t *testing.T) {
 			assert.NotContains(t, err.Error(), "key-123")
 		})
 	}
+}
+
+func TestBudgetKeepsClearOfTheBan(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		pkg   string
+		lists int // Config.OrderListsPerHour
+		want  int // multi-order calls allowed an hour
+	}{
+		{"PREMIUM", "PREMIUM", 0, 30},
+		{"VIP", "VIP", 0, 90},
+		{"lowered by the connection", "PREMIUM", 4, 4},
+		{"never raised above the package", "PREMIUM", 50, 30},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, sim.Options{Package: tc.pkg})
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, OrderListsPerHour: tc.lists})
+			require.NoError(t, err)
+			e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
+			for i := range tc.want {
+				_, err := c.List(ctx, ObjectOrder, connectors.ListQuery{})
+				require.NoError(t, err, "list %d", i+1)
+				e.clk.advance(time.Second)
+			}
+			_, err = c.List(ctx, ObjectCustomer, connectors.ListQuery{})
+			require.Error(t, err)
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+			assert.Contains(t, err.Error(), "hourly budget")
+			// The first call leaves the rolling hour tc.want seconds after it was made.
+			assert.Equal(t, time.Hour-time.Duration(tc.want)*time.Second+time.Second, connectors.RetryAfterOf(err))
+			assert.Equal(t, tc.want, e.calls("getOrder"), "the refused call never reached UNAS")
+			assert.Zero(t, e.s.Bans())
+
+			// Orders by key have a budget of their own.
+			_, err = c.Get(ctx, ObjectOrder, []string{"250001"})
+			require.NoError(t, err)
+
+			e.clk.advance(connectors.RetryAfterOf(err))
+			e.clk.advance(time.Hour - time.Duration(tc.want)*time.Second)
+			_, err = c.List(ctx, ObjectOrder, connectors.ListQuery{})
+			require.NoError(t, err, "the hour has passed")
+			assert.Zero(t, e.s.Bans())
+		})
+	}
+}
+
+func TestBudgetSharedByConnectionsOnOneShop(t *testing.T) {
+	e := start(t, sim.Options{})
+	shared := NewBudget()
+	var clients []*Client
+	for range 2 {
+		c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, Budget: shared})
+		require.NoError(t, err)
+		clients = append(clients, c)
+	}
+	for i := range 30 {
+		_, err := clients[i%2].List(context.Background(), ObjectOrder, connectors.ListQuery{})
+		require.NoError(t, err)
+	}
+	for _, c := range clients {
+		_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+		assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+	}
+	assert.Equal(t, 30, shared.Spent(ClassOrderList, e.clk.now()))
+	assert.Equal(t, 30, e.calls("getOrder"))
+	assert.Zero(t, e.s.Bans())
+}
+
+func TestListReusesTheCycleRead(t *testing.T) {
+	ctx := context.Background()
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 20, t0.Add(-20*time.Hour))
+	all := e.s.Dump()
+	since := all[5].Modified
+
+	_, err := e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since})
+	require.NoError(t, err)
+	require.Equal(t, 1, e.calls("getOrder"))
+	e.clk.advance(time.Minute)
+	cycle := e.clk.now()
+
+	first, err := e.c.List(ctx, ObjectCustomer, connectors.ListQuery{Since: since, NotBefore: cycle})
+	require.NoError(t, err)
+	assert.Equal(t, 2, e.calls("getOrder"), "a read made before the cycle began is not reused")
+	assert.True(t, first.AsOf.IsZero(), "a fresh read")
+	e.clk.advance(time.Minute) // the cycle's other passes come later
+
+	later := all[12].Modified
+	cases := []struct {
+		name   string
+		object string
+		since  time.Time
+	}{
+		{"the same window", ObjectOrder, since},
+		{"customers of it", ObjectCustomer, since},
+		{"a later start", ObjectOrder, later},
+	}
+	direct, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now})
+	require.NoError(t, err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.calls("getOrder")
+			p, err := e.c.List(ctx, tc.object, connectors.ListQuery{Since: tc.since, NotBefore: cycle})
+			require.NoError(t, err)
+			assert.Equal(t, before, e.calls("getOrder"), "answered from the cycle's read")
+			assert.Equal(t, cycle, p.AsOf, "the read went up to when it was made")
+			assert.False(t, p.More)
+			want, err := direct.List(ctx, tc.object, connectors.ListQuery{Since: tc.since})
+			require.NoError(t, err)
+			assert.NotEmpty(t, p.Records)
+			assert.Equal(t, want.Records, p.Records)
+		})
+	}
+	// An earlier start than the read covered, or a cycle begun after it: a fresh read.
+	n := e.calls("getOrder")
+	_, err = e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since.Add(-time.Minute), NotBefore: cycle})
+	require.NoError(t, err)
+	assert.Equal(t, n+1, e.calls("getOrder"))
+	e.clk.advance(time.Minute)
+	e.s.SetStatus(all[0].Key, "Teljesítve")
+	p, err := e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since, NotBefore: e.clk.now()})
+	require.NoError(t, err)
+	assert.Equal(t, n+2, e.calls("getOrder"))
+	assert.True(t, slices.ContainsFunc(p.Records, func(r connectors.Record) bool { return r.Fields["status"] == "Teljesítve" }))
 }

@@ -325,6 +325,26 @@ func (s *Server) render(o *Order) Order {
 	return c
 }
 
+// Spent returns the calls counted against a limit (LimitGetOrder, …) in the last hour.
+func (s *Server) Spent(limit string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now, n := s.now(), 0
+	for _, t := range s.calls[limit] {
+		if now.Sub(t) < time.Hour {
+			n++
+		}
+	}
+	return n
+}
+
+// Bans returns how many bans the shop has handed out.
+func (s *Server) Bans() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.banCount
+}
+
 // Ban bans a function (e.g. "getOrder") for d from now.
 func (s *Server) Ban(function string, d time.Duration) {
 	s.mu.Lock()
