@@ -1,0 +1,51 @@
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Caller is a connector that performs an arbitrary authorised API call — the "any API call"
+// action — through the same authentication, rate limiter and error classes as its other
+// calls. path is relative to the API root the connection names ("/api/contacts/12"); it may
+// carry a query, which query adds to. A 2xx answer returns its status and body with a nil
+// error; any other returns its status and body with a classified *Error.
+type Caller interface {
+	Call(ctx context.Context, method, path string, query url.Values, body []byte) (status int, respBody []byte, err error)
+}
+
+// CallRequest checks and normalises an any-call request for system: the method upper-cased and
+// one of allowed (GET, POST, PUT, PATCH, DELETE when allowed is empty), the path relative to
+// the API root (starting with "/", no scheme, no ".."), its own query merged into query. A
+// refusal is KindInvalid, naming what is wrong.
+func CallRequest(system, method, path string, query url.Values, allowed ...string) (string, string, url.Values, error) {
+	if len(allowed) == 0 {
+		allowed = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	}
+	method = strings.ToUpper(strings.TrimSpace(method))
+	if !slices.Contains(allowed, method) {
+		return "", "", nil, &Error{Kind: KindInvalid, System: system, Op: "call",
+			Message: fmt.Sprintf("method %q is not one of %s", method, strings.Join(allowed, ", "))}
+	}
+	path = strings.TrimSpace(path)
+	if !strings.HasPrefix(path, "/") || strings.Contains(path, "://") || strings.Contains(path, "..") || strings.HasPrefix(path, "//") {
+		return "", "", nil, &Error{Kind: KindInvalid, System: system, Op: "call", Message: fmt.Sprintf("path %q must be relative to the API root and start with /", path)}
+	}
+	path, rawQuery, _ := strings.Cut(path, "?")
+	merged := url.Values{}
+	if rawQuery != "" {
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return "", "", nil, &Error{Kind: KindInvalid, System: system, Op: "call", Message: "the path's query cannot be read: " + err.Error()}
+		}
+		merged = q
+	}
+	for k, vs := range query {
+		merged[k] = append(merged[k], vs...)
+	}
+	return method, path, merged, nil
+}

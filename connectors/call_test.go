@@ -1,0 +1,48 @@
+package connectors
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCallRequest(t *testing.T) {
+	tests := []struct {
+		name      string
+		method    string
+		path      string
+		query     url.Values
+		allowed   []string
+		wantErr   string
+		wantPath  string
+		wantQuery url.Values
+	}{
+		{name: "plain", method: "get", path: "/api/contacts", wantPath: "/api/contacts", wantQuery: url.Values{}},
+		{name: "query in path merged", method: "GET", path: "/api/contacts?limit=5", query: url.Values{"start": {"10"}, "limit": {"6"}},
+			wantPath: "/api/contacts", wantQuery: url.Values{"limit": {"5", "6"}, "start": {"10"}}},
+		{name: "unknown method", method: "TRACE", path: "/x", wantErr: `method "TRACE" is not one of GET, POST, PUT, PATCH, DELETE`},
+		{name: "method outside the allowed", method: "GET", path: "/x", allowed: []string{"POST"}, wantErr: `not one of POST`},
+		{name: "absolute URL", method: "GET", path: "https://evil.example/x", wantErr: "must be relative"},
+		{name: "no slash", method: "GET", path: "api/x", wantErr: "must be relative"},
+		{name: "climbing", method: "GET", path: "/api/../admin", wantErr: "must be relative"},
+		{name: "protocol-relative", method: "GET", path: "//evil.example/x", wantErr: "must be relative"},
+		{name: "bad query", method: "GET", path: "/x?a=%zz", wantErr: "query cannot be read"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, p, q, err := CallRequest("mautic", tc.method, tc.path, tc.query, tc.allowed...)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Equal(t, KindInvalid, KindOf(err))
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantPath, p)
+			assert.Equal(t, tc.wantQuery, q)
+			assert.Equal(t, "GET", m)
+		})
+	}
+}
