@@ -13,7 +13,8 @@ import (
 // action — through the same authentication, rate limiter and error classes as its other
 // calls. path is relative to the API root the connection names ("/api/contacts/12"); it may
 // carry a query, which query adds to. A 2xx answer returns its status and body with a nil
-// error; any other returns its status and body with a classified *Error.
+// error; any other returns a classified *Error carrying the status (Error.Status), with the
+// status and, where the connector keeps it, the body.
 type Caller interface {
 	Call(ctx context.Context, method, path string, query url.Values, body []byte) (status int, respBody []byte, err error)
 }
