@@ -45,6 +45,9 @@ commands:
                                        sync one record now (the "send contact to Sellsy" action)
   sellsy call [--connection NAME] METHOD PATH [BODY] | --v1 METHOD [PARAMS]
                                        any authorised Sellsy API V2 / V1 call
+  call [--connection NAME] SYSTEM METHOD PATH [BODY]
+                                       any authorised call on automation, weavy, altior,
+                                       minicrm or unas
 
 settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
 CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN / CRMSYNC_DATA_DIR`
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return push(ctx, rest, out)
 	case "sellsy":
 		return sellsyCommand(ctx, rest, out)
+	case "call":
+		return callCommand(ctx, rest, out)
 	case "help", "-h", "--help":
 		fmt.Fprintln(out, usage)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	recordactions "github.com/crmsync/crmsync/actions/records"
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
@@ -121,6 +122,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("sellsy actions: %w", err)
 	} else {
 		log.Info("Sellsy activities not registered", "reason", err)
+	}
+	// Every connected system's records and any call as activities (Automation.Create, …).
+	if names := recordactions.Register(w, connections, conns); len(names) > 0 {
+		log.Info("record activities registered", "activities", names)
 	}
 
 	names := make([]string, len(conns))

@@ -34,7 +34,6 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -44,16 +43,16 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/actions"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
-// Error types of the application errors the activities return.
+// Error types of the application errors the activities return (those of package actions).
 const (
-	ErrTypeInvalidRecord = "InvalidRecord"
-	ErrTypeRateLimited   = "RateLimited"
-	ErrTypeConfiguration = "ConfigurationError"
-	ErrTypeRetryable     = "Retryable"
+	ErrTypeInvalidRecord = actions.ErrTypeInvalidRecord
+	ErrTypeRateLimited   = actions.ErrTypeRateLimited
+	ErrTypeConfiguration = actions.ErrTypeConfiguration
+	ErrTypeRetryable     = actions.ErrTypeRetryable
 )
 
 // Actions holds the Sellsy client the activities use.
@@ -101,32 +100,10 @@ func Register(r worker.ActivityRegistry, a *Actions) {
 	}
 }
 
-// toTemporal turns a connector failure into the application error Temporal acts on (the
-// classes of activities/errors.go, with a refused record kept apart as InvalidRecord).
-func toTemporal(err error) error {
-	if err == nil {
-		return nil
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return err
-	}
-	switch connectors.KindOf(err) {
-	case connectors.KindInvalid:
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidRecord, nil)
-	case connectors.KindConfig:
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConfiguration, nil)
-	case connectors.KindRateLimited:
-		return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTypeRateLimited, temporal.ApplicationErrorOptions{
-			NextRetryDelay: connectors.RetryAfterOf(err),
-		})
-	}
-	return temporal.NewApplicationError(err.Error(), ErrTypeRetryable)
-}
+// toTemporal turns a connector failure into the application error Temporal acts on.
+func toTemporal(err error) error { return actions.ToTemporal(err) }
 
-func invalid(msg string) error {
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidRecord, nil)
-}
+func invalid(msg string) error { return actions.Invalid(msg) }
 
 // ---- shared types ----
 

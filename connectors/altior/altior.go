@@ -217,6 +217,8 @@ type call struct {
 	method, path, op string
 	query            url.Values
 	body             any
+	status           *int    // when set, receives the answer's status (Call)
+	raw              *[]byte // when set, receives the answer's body, 2xx or not (Call)
 }
 
 // do sends one request with the bearer token, renewing the token once on a 401, and returns
@@ -242,6 +244,12 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 		}
 		st := resp.StatusCode()
+		if k.status != nil {
+			*k.status = st
+		}
+		if k.raw != nil {
+			*k.raw = resp.Body()
+		}
 		switch {
 		case st >= 200 && st < 300:
 			return resp.Body(), nil

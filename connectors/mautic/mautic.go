@@ -128,8 +128,17 @@ func plural(object string) (string, error) {
 // do sends one API request and returns the body of a 2xx answer, or a classified *Error.
 // op names the route without ids or values ("GET /contacts").
 func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body any) ([]byte, error) {
+	_, b, err := c.send(ctx, method, path, op, query, body)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// send is do that also returns the answer's status, and its body when it is an error.
+func (c *Client) send(ctx context.Context, method, path, op string, query url.Values, body any) (int, []byte, error) {
 	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+		return 0, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
 	req := c.http.R().SetContext(ctx)
 	if query != nil {
@@ -140,11 +149,11 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 	}
 	resp, err := req.Execute(method, path)
 	if err != nil {
-		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
+		return 0, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	status := resp.StatusCode()
 	if status >= 200 && status < 300 {
-		return resp.Body(), nil
+		return status, resp.Body(), nil
 	}
 	e := &connectors.Error{Kind: connectors.ClassifyStatus(status), System: System, Op: op, Status: status}
 	msg, fields := parseErrorBody(resp.Body())
@@ -162,7 +171,7 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 		}
 		e.RetryAfter = retryAfter(resp.Header(), now)
 	}
-	return nil, e
+	return status, resp.Body(), e
 }
 
 // retryAfter reads Retry-After (seconds or HTTP date), else X-RateLimit-Reset (unix time),

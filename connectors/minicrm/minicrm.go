@@ -206,6 +206,10 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 	if err != nil {
 		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
+	if a, ok := out.(*rawAnswer); ok { // Call: the answer as it came, 2xx or not
+		a.status, a.body = resp.StatusCode, raw
+		out = nil
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if out == nil {
 			return nil

@@ -3,8 +3,6 @@ package sellsy
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,30 +17,14 @@ import (
 // status and body with a nil error; any other answer returns its status and body with a
 // classified *connectors.Error (a 4xx body is the V2 error object, without secrets).
 func (c *Client) Call(ctx context.Context, method, path string, query url.Values, body []byte) (int, []byte, error) {
-	method = strings.ToUpper(strings.TrimSpace(method))
-	switch method {
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-	default:
-		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: fmt.Sprintf("method %q is not GET, POST, PUT, PATCH or DELETE", method)}
-	}
-	if !strings.HasPrefix(path, "/") || strings.Contains(path, "://") || strings.Contains(path, "..") {
-		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "path must be relative to the API URL and start with /"}
-	}
-	path, rawQuery, _ := strings.Cut(path, "?")
-	if rawQuery != "" {
-		q, err := url.ParseQuery(rawQuery)
-		if err != nil {
-			return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "unparsable query"}
-		}
-		for k, vs := range query {
-			q[k] = append(q[k], vs...)
-		}
-		query = q
+	method, path, query, err := connectors.CallRequest(System, method, path, query)
+	if err != nil {
+		return 0, nil, err
 	}
 	if len(body) > 0 && !json.Valid(body) {
 		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "body is not JSON"}
 	}
-	k := call{method: method, path: path, op: method + " " + opPath(path), query: query}
+	k := call{method: method, path: path, op: method + " " + connectors.OpPath(path), query: query}
 	if len(body) > 0 {
 		k.body = json.RawMessage(body)
 	}
@@ -50,17 +32,6 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	k.raw = &raw
 	status, err := c.do(ctx, k, nil)
 	return status, raw, err
-}
-
-// opPath replaces the numeric segments of a path by {id}, so that errors carry no ids.
-func opPath(p string) string {
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		if _, err := strconv.Atoi(s); err == nil {
-			segs[i] = "{id}"
-		}
-	}
-	return strings.Join(segs, "/")
 }
 
 // ---- API V1 ----

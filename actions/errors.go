@@ -1,0 +1,65 @@
+// Package actions holds what the action activities of every system share (actions/sellsy,
+// actions/records): the classes of the errors they return to the workflows that call them.
+package actions
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Error types of the application errors action activities return.
+const (
+	ErrTypeInvalidRecord = "InvalidRecord"      // the system refused the input; not retried
+	ErrTypeRateLimited   = "RateLimited"        // the quota is spent; retried after NextRetryDelay
+	ErrTypeConfiguration = "ConfigurationError" // credentials, rights or plan; not retried
+	ErrTypeRetryable     = "Retryable"          // network, 5xx; retried with backoff
+)
+
+// ErrorType is the class of a connector failure, one of the ErrType constants.
+func ErrorType(err error) string {
+	switch connectors.KindOf(err) {
+	case connectors.KindInvalid:
+		return ErrTypeInvalidRecord
+	case connectors.KindConfig:
+		return ErrTypeConfiguration
+	case connectors.KindRateLimited:
+		return ErrTypeRateLimited
+	}
+	return ErrTypeRetryable
+}
+
+// ToTemporal turns a connector failure into the application error Temporal acts on: invalid
+// input and configuration errors are not retried, a rate-limited call is retried after the
+// delay the system asked for, anything else with backoff. Messages come from connectors,
+// which keep values and secrets out of them.
+func ToTemporal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return err
+	}
+	switch t := ErrorType(err); t {
+	case ErrTypeInvalidRecord, ErrTypeConfiguration:
+		return temporal.NewNonRetryableApplicationError(err.Error(), t, nil)
+	case ErrTypeRateLimited:
+		return temporal.NewApplicationErrorWithOptions(err.Error(), t, temporal.ApplicationErrorOptions{
+			NextRetryDelay: connectors.RetryAfterOf(err),
+		})
+	}
+	return temporal.NewApplicationError(err.Error(), ErrTypeRetryable)
+}
+
+// Invalid is the error of an input refused before any call: not retried.
+func Invalid(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidRecord, nil)
+}
+
+// Configuration is the error of a worker that cannot serve the call: not retried.
+func Configuration(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeConfiguration, nil)
+}

@@ -1,0 +1,508 @@
+// Package recordactions exposes the records of every system crmsync connects as Temporal
+// activities, so that anyone's workflow — in Go or any other Temporal SDK — can read and write
+// Webmecanik Automation, Divalto weavy, Altior, MiniCRM, UNAS (and read Sellsy) by activity
+// name on crmsync's task queue, with the worker's credentials, quotas, retries and error
+// classes. Sellsy's own typed operations are in actions/sellsy.
+//
+// Activities, under the prefix of each system a loaded connection uses — Automation, Weavy,
+// Altior, MiniCRM, UNAS, Sellsy (input → output; each type's comment has a JSON example):
+//
+//	<P>.Describe  DescribeInput → DescribeOutput   the object's fields, custom ones included
+//	<P>.List      ListInput     → ListOutput       a page of records changed since a time
+//	<P>.Get       GetInput      → RecordsOutput    records by id
+//	<P>.Find      FindInput     → RecordsOutput    records whose field equals one of values
+//	<P>.Create    WriteInput    → WriteOutput      (not UNAS, read-only; not Sellsy, typed)
+//	<P>.Update    WriteInput    → WriteOutput      (idem)
+//	<P>.Delete    DeleteInput   → WriteOutput      (idem)
+//	<P>.Call      CallInput     → CallOutput       any authorised API call (not Sellsy: Sellsy.Call)
+//
+// Objects and field names are the connectors' own, those of connection files (Automation
+// "contact" and "company" with field aliases; weavy "customer", "customercontact",
+// "marketinginbound"; Altior "tiers", "contact", "affaire"; MiniCRM "person", "business",
+// "card:<module>"; UNAS "order", "customer"). Credentials never travel in inputs: the
+// activities use the side of the connection that is this system, as the worker loaded it.
+//
+// Errors are application errors of the types of package actions: InvalidRecord,
+// RateLimited (retried after NextRetryDelay), ConfigurationError, Retryable. A write refuses
+// records one by one: a record the system refused is reported in its Result (ErrorType
+// InvalidRecord) and the others are written; the activity fails only when the whole call does.
+package recordactions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/crmsync/crmsync/actions"
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Prefixes are the activity name prefixes, per system.
+var Prefixes = map[string]string{
+	"mautic":  "Automation",
+	"weavy":   "Weavy",
+	"altior":  "Altior",
+	"minicrm": "MiniCRM",
+	"unas":    "UNAS",
+	"sellsy":  "Sellsy",
+}
+
+// readOnly are the systems whose writes are not offered here: UNAS is read-only on crmsync's
+// pairs; Sellsy's writes are the typed activities of actions/sellsy.
+var readOnly = map[string]bool{"unas": true, "sellsy": true}
+
+// Connections is what the activities need of the worker's connections.
+type Connections interface {
+	Names() []string
+	Config(name string) (*config.Connection, error)
+	Connectors(name string) (a, b connectors.Connector, err error)
+}
+
+// Actions holds the connections the activities of one system use.
+type Actions struct {
+	System string // "mautic", "weavy", …
+	Conns  Connections
+}
+
+// Record is a record as the activities take and give it: the system's field names, values as
+// strings, numbers, booleans, lists of strings or null; links to records of other objects.
+//
+//	{"id": "12", "fields": {"email": "ana@example.com", "firstname": "Ana"}, "links": {"company": "4"}}
+type Record struct {
+	ID        string            `json:"id,omitempty"`
+	Fields    map[string]any    `json:"fields"`
+	Links     map[string]string `json:"links,omitempty"`
+	UpdatedAt time.Time         `json:"updated_at,omitzero"`
+}
+
+// Target names the connection (optional when one loaded connection has the system) and the
+// object.
+type Target struct {
+	Connection string `json:"connection,omitempty"`
+	Object     string `json:"object"`
+}
+
+// DescribeInput asks for an object's fields.
+//
+//	{"object": "contact"}
+type DescribeInput struct {
+	Target
+}
+
+// DescribeOutput lists the fields.
+//
+//	{"fields": [{"name": "email", "label": "Email", "type": "email", "required": true, "read_only": false}]}
+type DescribeOutput struct {
+	Fields []connectors.Field `json:"fields"`
+}
+
+// ListInput asks for one page of the records changed since a time (zero: all), after cursor.
+//
+//	{"object": "contact", "since": "2026-11-01T00:00:00Z", "limit": 100}
+type ListInput struct {
+	Target
+	Since  time.Time `json:"since,omitzero"`
+	Cursor string    `json:"cursor,omitempty"`
+	Limit  int       `json:"limit,omitempty"`
+}
+
+// ListOutput is the page; pass Cursor back for the next one while More is true.
+//
+//	{"records": [...], "cursor": "2:100", "more": true}
+type ListOutput struct {
+	Records []Record `json:"records"`
+	Cursor  string   `json:"cursor,omitempty"`
+	More    bool     `json:"more"`
+}
+
+// GetInput asks for records by id.
+//
+//	{"object": "contact", "ids": ["12", "13"]}
+type GetInput struct {
+	Target
+	IDs []string `json:"ids"`
+}
+
+// FindInput asks for the records whose field equals one of values (e-mails ignore case).
+//
+//	{"object": "contact", "field": "email", "values": ["ana@example.com"]}
+type FindInput struct {
+	Target
+	Field  string   `json:"field"`
+	Values []string `json:"values"`
+}
+
+// RecordsOutput holds the records found; ids that do not exist are left out.
+//
+//	{"records": [{"id": "12", "fields": {...}}]}
+type RecordsOutput struct {
+	Records []Record `json:"records"`
+}
+
+// WriteInput holds the records to create, or to update (each with its id; only the fields
+// given change).
+//
+//	{"object": "contact", "records": [{"fields": {"email": "ana@example.com", "firstname": "Ana"}}]}
+type WriteInput struct {
+	Target
+	Records []Record `json:"records"`
+}
+
+// DeleteInput holds the ids of the records to delete.
+//
+//	{"object": "contact", "ids": ["12"]}
+type DeleteInput struct {
+	Target
+	IDs []string `json:"ids"`
+}
+
+// Result is the outcome of one record, in input order: its id (the new id of a create), or
+// why it was refused.
+//
+//	{"id": "12", "created": true}
+//	{"error": "mautic: POST /contacts/batch/new: email: invalid", "error_type": "InvalidRecord"}
+type Result struct {
+	ID        string `json:"id,omitempty"`
+	Created   bool   `json:"created,omitempty"`
+	Error     string `json:"error,omitempty"`
+	ErrorType string `json:"error_type,omitempty"`
+}
+
+// WriteOutput holds one Result per record and how many failed.
+//
+//	{"results": [{"id": "12", "created": true}], "failed": 0}
+type WriteOutput struct {
+	Results []Result `json:"results"`
+	Failed  int      `json:"failed"`
+}
+
+// CallInput is any authorised API call: method, path relative to the API root the connection
+// names (with an optional query), and a body — JSON, or XML for UNAS (whose calls are all
+// POST /<function>).
+//
+//	{"method": "GET", "path": "/api/contacts", "query": {"search": ["ana"]}}
+//	{"method": "POST", "path": "/getProduct", "body": "<Params><Sku>A1</Sku></Params>"}  (UNAS)
+type CallInput struct {
+	Connection string          `json:"connection,omitempty"`
+	Method     string          `json:"method"`
+	Path       string          `json:"path"`
+	Query      url.Values      `json:"query,omitempty"`
+	Body       json.RawMessage `json:"body,omitempty"`
+}
+
+// CallOutput is the answer: its status and its body — JSON as it came, or an XML answer as a
+// JSON string.
+//
+//	{"status": 200, "body": {"total": "1", "contacts": {...}}}
+type CallOutput struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+// activities pairs each method name with its function.
+func (a *Actions) activities() []struct {
+	name string
+	fn   any
+} {
+	list := []struct {
+		name string
+		fn   any
+	}{
+		{"Describe", a.Describe},
+		{"List", a.List},
+		{"Get", a.Get},
+		{"Find", a.Find},
+	}
+	if !readOnly[a.System] {
+		list = append(list, []struct {
+			name string
+			fn   any
+		}{{"Create", a.Create}, {"Update", a.Update}, {"Delete", a.Delete}}...)
+	}
+	if a.System != "sellsy" {
+		list = append(list, struct {
+			name string
+			fn   any
+		}{"Call", a.Call})
+	}
+	return list
+}
+
+// Names returns the activity names of system, in registration order.
+func Names(system string) []string {
+	a := &Actions{System: system}
+	var out []string
+	for _, x := range a.activities() {
+		out = append(out, Prefixes[system]+"."+x.name)
+	}
+	return out
+}
+
+// Systems lists the systems the connections use that have activities here, sorted.
+func Systems(conns []*config.Connection) []string {
+	seen := map[string]bool{}
+	for _, c := range conns {
+		for _, s := range []string{c.A.System, c.B.System} {
+			if _, ok := Prefixes[s]; ok {
+				seen[s] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Register registers the activities of every system the connections use.
+func Register(r worker.ActivityRegistry, conns Connections, loaded []*config.Connection) []string {
+	var names []string
+	for _, system := range Systems(loaded) {
+		a := &Actions{System: system, Conns: conns}
+		for _, x := range a.activities() {
+			name := Prefixes[system] + "." + x.name
+			r.RegisterActivityWithOptions(x.fn, activity.RegisterOptions{Name: name})
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// connector returns the side of a connection that is this system: the one named, or the only
+// loaded connection with such a side.
+func (a *Actions) connector(name string) (connectors.Connector, error) {
+	label := Prefixes[a.System]
+	var candidates []string
+	for _, n := range a.Conns.Names() {
+		c, err := a.Conns.Config(n)
+		if err != nil {
+			continue
+		}
+		if c.A.System == a.System || c.B.System == a.System {
+			candidates = append(candidates, n)
+		}
+	}
+	switch {
+	case name == "" && len(candidates) == 1:
+		name = candidates[0]
+	case name == "" && len(candidates) == 0:
+		return nil, actions.Configuration(fmt.Sprintf("%s: the worker has no connection with a %s side", label, a.System))
+	case name == "":
+		return nil, actions.Configuration(fmt.Sprintf("%s: several connections have a %s side (%s): name one in \"connection\"", label, a.System, strings.Join(candidates, ", ")))
+	}
+	c, err := a.Conns.Config(name)
+	if err != nil {
+		return nil, actions.Configuration(fmt.Sprintf("%s: %v", label, err))
+	}
+	ca, cb, err := a.Conns.Connectors(name)
+	if err != nil {
+		return nil, actions.ToTemporal(err)
+	}
+	switch a.System {
+	case c.A.System:
+		return ca, nil
+	case c.B.System:
+		return cb, nil
+	}
+	return nil, actions.Configuration(fmt.Sprintf("%s: connection %q has no %s side (its systems: %s, %s)", label, name, a.System, c.A.System, c.B.System))
+}
+
+func (a *Actions) target(t Target) (connectors.Connector, error) {
+	if strings.TrimSpace(t.Object) == "" {
+		return nil, actions.Invalid(Prefixes[a.System] + ": object is required")
+	}
+	return a.connector(t.Connection)
+}
+
+// Describe lists an object's fields (activity <P>.Describe).
+func (a *Actions) Describe(ctx context.Context, in DescribeInput) (DescribeOutput, error) {
+	c, err := a.target(in.Target)
+	if err != nil {
+		return DescribeOutput{}, err
+	}
+	fields, err := c.Describe(ctx, in.Object)
+	if err != nil {
+		return DescribeOutput{}, actions.ToTemporal(err)
+	}
+	return DescribeOutput{Fields: fields}, nil
+}
+
+// List returns one page of records changed since in.Since (activity <P>.List).
+func (a *Actions) List(ctx context.Context, in ListInput) (ListOutput, error) {
+	c, err := a.target(in.Target)
+	if err != nil {
+		return ListOutput{}, err
+	}
+	if in.Limit < 0 {
+		return ListOutput{}, actions.Invalid(Prefixes[a.System] + ": limit must not be negative")
+	}
+	page, err := c.List(ctx, in.Object, connectors.ListQuery{Since: in.Since, Cursor: in.Cursor, Limit: in.Limit})
+	if err != nil {
+		return ListOutput{}, actions.ToTemporal(err)
+	}
+	return ListOutput{Records: records(page.Records), Cursor: page.Cursor, More: page.More}, nil
+}
+
+// Get returns records by id (activity <P>.Get).
+func (a *Actions) Get(ctx context.Context, in GetInput) (RecordsOutput, error) {
+	c, err := a.target(in.Target)
+	if err != nil {
+		return RecordsOutput{}, err
+	}
+	recs, err := c.Get(ctx, in.Object, in.IDs)
+	if err != nil {
+		return RecordsOutput{}, actions.ToTemporal(err)
+	}
+	return RecordsOutput{Records: records(recs)}, nil
+}
+
+// Find returns the records whose field equals one of the values (activity <P>.Find).
+func (a *Actions) Find(ctx context.Context, in FindInput) (RecordsOutput, error) {
+	c, err := a.target(in.Target)
+	if err != nil {
+		return RecordsOutput{}, err
+	}
+	if strings.TrimSpace(in.Field) == "" {
+		return RecordsOutput{}, actions.Invalid(Prefixes[a.System] + ": field is required")
+	}
+	recs, err := c.FindByKey(ctx, in.Object, in.Field, in.Values)
+	if err != nil {
+		return RecordsOutput{}, actions.ToTemporal(err)
+	}
+	return RecordsOutput{Records: records(recs)}, nil
+}
+
+// Create creates records (activity <P>.Create).
+func (a *Actions) Create(ctx context.Context, in WriteInput) (WriteOutput, error) {
+	return a.write(ctx, in, false)
+}
+
+// Update updates records by id (activity <P>.Update).
+func (a *Actions) Update(ctx context.Context, in WriteInput) (WriteOutput, error) {
+	return a.write(ctx, in, true)
+}
+
+func (a *Actions) write(ctx context.Context, in WriteInput, update bool) (WriteOutput, error) {
+	c, err := a.target(in.Target)
+	if err != nil {
+		return WriteOutput{}, err
+	}
+	recs := make([]connectors.Record, len(in.Records))
+	for i, r := range in.Records {
+		switch {
+		case update && strings.TrimSpace(r.ID) == "":
+			return WriteOutput{}, actions.Invalid(fmt.Sprintf("%s: records[%d]: id is required to update", Prefixes[a.System], i))
+		case !update && r.ID != "":
+			return WriteOutput{}, actions.Invalid(fmt.Sprintf("%s: records[%d]: a record to create has no id (the system gives it)", Prefixes[a.System], i))
+		case len(r.Fields) == 0 && len(r.Links) == 0:
+			return WriteOutput{}, actions.Invalid(fmt.Sprintf("%s: records[%d]: no fields", Prefixes[a.System], i))
+		}
+		recs[i] = connectors.Record{ID: r.ID, Fields: normalise(r.Fields), Links: r.Links}
+	}
+	var results []connectors.Result
+	if update {
+		results, err = c.Update(ctx, in.Object, recs)
+	} else {
+		results, err = c.Create(ctx, in.Object, recs)
+	}
+	if err != nil {
+		return WriteOutput{}, actions.ToTemporal(err)
+	}
+	return outcome(results), nil
+}
+
+// Delete deletes records by id (activity <P>.Delete).
+func (a *Actions) Delete(ctx context.Context, in DeleteInput) (WriteOutput, error) {
+	c, err := a.target(in.Target)
+	if err != nil {
+		return WriteOutput{}, err
+	}
+	results, err := c.Delete(ctx, in.Object, in.IDs)
+	if err != nil {
+		return WriteOutput{}, actions.ToTemporal(err)
+	}
+	return outcome(results), nil
+}
+
+// Call performs any authorised API call (activity <P>.Call). A non-2xx answer is an error of
+// the classes above.
+func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
+	c, err := a.connector(in.Connection)
+	if err != nil {
+		return CallOutput{}, err
+	}
+	caller, ok := c.(connectors.Caller)
+	if !ok {
+		return CallOutput{}, actions.Configuration(Prefixes[a.System] + ": this connector makes no arbitrary calls")
+	}
+	body := []byte(in.Body)
+	if a.System == "unas" && len(body) > 0 {
+		// UNAS takes XML: the input carries it as a JSON string.
+		var s string
+		if err := json.Unmarshal(body, &s); err != nil {
+			return CallOutput{}, actions.Invalid("UNAS: body must be the XML as a JSON string")
+		}
+		body = []byte(s)
+	}
+	status, raw, err := caller.Call(ctx, in.Method, in.Path, in.Query, body)
+	if err != nil {
+		return CallOutput{}, actions.ToTemporal(err)
+	}
+	out := CallOutput{Status: status, Body: json.RawMessage("null")}
+	switch trimmed := strings.TrimSpace(string(raw)); {
+	case trimmed == "":
+	case json.Valid(raw):
+		out.Body = raw
+	default:
+		s, _ := json.Marshal(trimmed) // XML (UNAS) or text: a JSON string
+		out.Body = s
+	}
+	return out, nil
+}
+
+// normalise turns JSON-decoded values into the connectors' value types: numbers stay float64,
+// lists become []string.
+func normalise(fields map[string]any) map[string]any {
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if list, ok := v.([]any); ok {
+			s := make([]string, len(list))
+			for i, x := range list {
+				s[i] = fmt.Sprint(x)
+			}
+			v = s
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func records(in []connectors.Record) []Record {
+	out := make([]Record, len(in))
+	for i, r := range in {
+		out[i] = Record{ID: r.ID, Fields: r.Fields, Links: r.Links, UpdatedAt: r.UpdatedAt}
+	}
+	return out
+}
+
+func outcome(results []connectors.Result) WriteOutput {
+	out := WriteOutput{Results: make([]Result, len(results))}
+	for i, r := range results {
+		out.Results[i] = Result{ID: r.ID, Created: r.Created}
+		if r.Err != nil {
+			out.Results[i] = Result{ID: r.ID, Error: r.Err.Error(), ErrorType: actions.ErrorType(r.Err)}
+			out.Failed++
+		}
+	}
+	return out
+}

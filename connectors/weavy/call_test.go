@@ -1,0 +1,182 @@
+package weavy
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
+	"github.com/crmsync/crmsync/connectors/weavy/sim"
+)
+
+func TestCall(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 2)
+	ctx := context.Background()
+	tests := []struct {
+		name         string
+		method, path string
+		body         string
+		want         string
+	}{
+		{"get", "GET", "/v1/Data/crm/customer/C0000000", "", `"codecustomer":"C0000000"`},
+		{"dictionary", "get", "/v1/Dictionary/crm/customercontact", "", `"entityName":"customercontact"`},
+		{"select", "POST", "/v1/Data/crm/Select", `{"entityName":"customercontact","returnFields":[{"fieldName":"lastName"}]}`, `"customercontact_ID":"CC0000001"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, err := e.client.Call(ctx, tc.method, tc.path, nil, []byte(tc.body))
+			require.NoError(t, err)
+			assert.Equal(t, 200, status)
+			assert.Contains(t, string(body), tc.want)
+		})
+	}
+}
+
+func TestCallWritesAreReadBack(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 1)
+	ctx := context.Background()
+
+	status, _, err := e.client.Call(ctx, "PUT", "/v1/Data/crm/customer/C0000000", nil, []byte(`{"city":"Lyon","workforce":12}`))
+	require.NoError(t, err)
+	assert.Equal(t, 200, status)
+	c := e.sim.Dump(sim.Customer)[0]
+	assert.Equal(t, "Lyon", c["city"])
+	assert.EqualValues(t, 12, c["workforce"])
+
+	status, body, err := e.client.Call(ctx, "POST", "/v1/Data/crm/marketinginbound", nil, []byte(`{"email":"new.entrant@example.com","lastName":"Neuf"}`))
+	require.NoError(t, err)
+	assert.Equal(t, 200, status)
+	assert.Contains(t, string(body), `"lastName":"Neuf"`)
+	require.Equal(t, 1, e.sim.Count(sim.Marketing))
+	assert.Equal(t, "new.entrant@example.com", e.sim.Dump(sim.Marketing)[0]["email"])
+}
+
+func TestCallSendsTheQuery(t *testing.T) {
+	e := setup(t, sim.Options{})
+	var mu sync.Mutex
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/Authenticate" {
+			mu.Lock()
+			got = r.URL.RawQuery
+			mu.Unlock()
+		}
+		e.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{BaseURL: srv.URL, Project: "crm", UserName: user, Password: pass, RequestsPerSecond: 10000})
+	require.NoError(t, err)
+	c.now = e.clock.now
+	_, _, err = c.Call(context.Background(), "GET", "/v1/Dictionary/crm/customer?lang=FR", url.Values{"x": {"1 2"}}, nil)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, url.Values{"lang": {"FR"}, "x": {"1 2"}}, mustQuery(t, got))
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	q, err := url.ParseQuery(raw)
+	require.NoError(t, err)
+	return q
+}
+
+func TestCallRefusedBeforeAnyRequest(t *testing.T) {
+	e := setup(t, sim.Options{})
+	tests := []struct {
+		name, method, path, body, want string
+	}{
+		{"outside the API", "GET", "/swagger/index.html", "", "under /v1/"},
+		{"login", "POST", "/v1/authenticate", `{"userName":"x"}`, "logs in itself"},
+		{"absolute URL", "GET", "https://evil.example/v1/Data/crm/Select", "", "must be relative"},
+		{"method", "OPTIONS", "/v1/Data/crm/Select", "", "not one of"},
+		{"body not JSON", "POST", "/v1/Data/crm/customer", `{"name":`, "body is not JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, err := e.client.Call(context.Background(), tc.method, tc.path, nil, []byte(tc.body))
+			require.Error(t, err)
+			assert.Equal(t, connectors.KindInvalid, connectors.KindOf(err))
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Zero(t, status)
+			assert.Nil(t, body)
+		})
+	}
+	assert.Zero(t, e.sim.Kit().Total(), "no request reached weavy, not even a login")
+}
+
+func TestCallErrors(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		prepare    func(e *env)
+		method     string
+		path, body string
+		kind       connectors.Kind
+		status     int
+		op         string
+	}{
+		{name: "unknown code", method: "GET", path: "/v1/Data/crm/customer/NOPE", kind: connectors.KindInvalid, status: 404,
+			op: "GET /v1/Data/{project}/customer/{code}"},
+		{name: "refused field", method: "PUT", path: "/v1/Data/crm/customer/C0000000", body: `{"nope":"x"}`,
+			kind: connectors.KindInvalid, status: 400, op: "PUT /v1/Data/{project}/customer/{code}"},
+		{name: "right off", prepare: func(e *env) { e.sim.SetRight(sim.Customer, sim.RightUpdate, false) },
+			method: "PUT", path: "/v1/Data/crm/customer/C0000000", body: `{"city":"Lyon"}`,
+			kind: connectors.KindConfig, status: 403, op: "PUT /v1/Data/{project}/customer/{code}"},
+		{name: "rate limited", prepare: func(e *env) { e.sim.Kit().SetFaults(simkit.Faults{RateLimitNext: 1}) },
+			method: "GET", path: "/v1/Dictionary/crm/customer", kind: connectors.KindRateLimited, status: 429,
+			op: "GET /v1/Dictionary/{project}/customer"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{})
+			e.sim.SeedPeople(0, 1)
+			_, err := e.client.currentToken(ctx) // logged in: the fault hits the call
+			require.NoError(t, err)
+			if tc.prepare != nil {
+				tc.prepare(e)
+			}
+			status, _, err := e.client.Call(ctx, tc.method, tc.path, nil, []byte(tc.body))
+			ce := connErr(t, err)
+			assert.Equal(t, tc.kind, ce.Kind, err.Error())
+			assert.Equal(t, tc.status, ce.Status)
+			assert.Equal(t, tc.status, status)
+			assert.Equal(t, tc.op, ce.Op)
+			assert.NotContains(t, err.Error(), pass)
+			if tc.kind == connectors.KindRateLimited {
+				assert.Equal(t, time.Second, connectors.RetryAfterOf(err))
+			}
+		})
+	}
+}
+
+func TestCallRenewsAnExpiredToken(t *testing.T) {
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	_, _, err := e.client.Call(ctx, "GET", "/v1/Dictionary/crm/customer", nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, e.sim.Logins())
+
+	e.sim.ExpireTokens() // refused by the server: one 401, one renewal
+	status, body, err := e.client.Call(ctx, "GET", "/v1/Dictionary/crm/customer", nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 200, status)
+	assert.Contains(t, string(body), `"entityName":"customer"`)
+	assert.Equal(t, 2, e.sim.Logins())
+	assert.Equal(t, 1, e.status(http.StatusUnauthorized))
+
+	e.clock.advance(13 * time.Hour) // past expiresIn: renewed before the call
+	_, _, err = e.client.Call(ctx, "GET", "/v1/Dictionary/crm/customer", nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 3, e.sim.Logins())
+	assert.Equal(t, 1, e.status(http.StatusUnauthorized))
+}
