@@ -15,6 +15,7 @@ import (
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/workflows"
@@ -142,6 +143,21 @@ objects:
 
 	crmsync("resume", "cli")
 	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the resume", func() bool { return progress().Phase != workflows.PhasePaused })
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the resumed cycle", func() bool { return progress().Phase == workflows.PhaseWaiting })
+
+	// Automation answers 429 to everything: status says which activity waits, why, and until when.
+	sb.Mautic.Kit().SetFaults(simkit.Faults{RateLimitRate: 1})
+	crmsync("sync-now", "cli")
+	var retrying string
+	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "a retry shown by status", func() bool {
+		retrying = crmsync("status", "cli")
+		return strings.Contains(retrying, "retrying SyncPass")
+	})
+	assert.Regexp(t, `retrying SyncPass \(attempt \d+\): .*\[RateLimited\]; next attempt at \d\d:\d\d:\d\d`, retrying)
+	sb.Mautic.Kit().SetFaults(simkit.Faults{})
+	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the retry to succeed", func() bool {
+		return progress().Phase == workflows.PhaseWaiting && !strings.Contains(crmsync("status", "cli"), "retrying")
+	})
 
 	// An edit on Automation reaches Sellsy on sync-now.
 	m, err := mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: "cli", Password: "cli-password"})

@@ -52,6 +52,9 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 		found++
 		fmt.Fprintf(out, "%s\n", id)
 		printProgress(out, p)
+		if err := printRetries(ctx, out, c, id); err != nil {
+			return err
+		}
 		fmt.Fprintln(out)
 	}
 	if v, err := c.QueryWorkflow(ctx, workflows.PipelineWorkflowID(name), "", workflows.QueryProgress); err == nil {
@@ -65,9 +68,37 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 		if pp.PauseReason != "" {
 			fmt.Fprintf(out, "paused: %s\n", pp.PauseReason)
 		}
+		if err := printRetries(ctx, out, c, workflows.PipelineWorkflowID(name)); err != nil {
+			return err
+		}
 	}
 	if found == 0 {
 		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
+	}
+	return nil
+}
+
+// printRetries prints the activities of a workflow that failed and wait for their next
+// attempt — a system's quota spent, a ban, a server down — with the failure and when the next
+// attempt is due, so that a connection that seems stuck says why.
+func printRetries(ctx context.Context, out io.Writer, c client.Client, id string) error {
+	d, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return fmt.Errorf("describe %s: %w", id, err)
+	}
+	for _, a := range d.GetPendingActivities() {
+		f := a.GetLastFailure()
+		if f == nil {
+			continue
+		}
+		line := fmt.Sprintf("retrying %s (attempt %d): %s", a.GetActivityType().GetName(), a.GetAttempt(), f.GetMessage())
+		if t := f.GetApplicationFailureInfo().GetType(); t != "" {
+			line += " [" + t + "]"
+		}
+		if next := a.GetNextAttemptScheduleTime(); next != nil {
+			line += "; next attempt at " + next.AsTime().Local().Format(time.TimeOnly)
+		}
+		fmt.Fprintln(out, line)
 	}
 	return nil
 }
