@@ -35,6 +35,7 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 		ASystem:   c.A.System,
 		BSystem:   c.B.System,
 		Reconcile: c.Schedule.Reconcile.Std(),
+		FullRead:  c.Schedule.FullRead.Std(),
 	}
 	for _, name := range info.Objects {
 		o, _ := c.Object(name)

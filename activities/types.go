@@ -99,6 +99,9 @@ type ConnectionInfo struct {
 	// field travels. Their records are not read (a slow API such as MiniCRM's spends its
 	// quota on writes), so an edit made there stays until the other side's record changes.
 	NoSync []string
+	// FullRead is how often a cycle reads every record again whatever the cursors say
+	// (zero: never).
+	FullRead time.Duration
 }
 
 // ResetInput asks to sync objects again from a date (zero: from the beginning).

@@ -70,6 +70,11 @@ type Schedule struct {
 	// a webhook did not announce; 24 hours by default. Only objects that propagate deletes
 	// are reconciled.
 	Reconcile Duration `yaml:"reconcile"`
+	// FullRead, when set, makes a cycle read every record of every object again that often,
+	// whatever the cursors say: changes a system makes without moving its records' update
+	// time (Sellsy does not document whether custom-field edits move it) are then caught
+	// within that time. Off by default.
+	FullRead Duration `yaml:"full_read"`
 }
 
 // Object is one object pair of a connection (companies ⇄ companies, contacts ⇄ contacts).

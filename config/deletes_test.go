@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,4 +85,36 @@ objects:
 	o, _ := c.Object("company")
 	assert.Equal(t, map[string]any{"cf.sa": true}, o.Filter.Of("a"))
 	assert.Equal(t, map[string]any{"kind": "moral"}, o.Filter.Of("b"))
+}
+
+func TestFullReadSchedule(t *testing.T) {
+	base := `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: email}]}]
+`
+	tests := []struct {
+		name     string
+		schedule string
+		want     time.Duration
+		wantErr  string
+	}{
+		{name: "off by default"},
+		{name: "daily", schedule: "schedule: {full_read: 24h}\n", want: 24 * time.Hour},
+		{name: "shorter than the interval", schedule: "schedule: {interval: 1h, full_read: 30m}\n",
+			wantErr: "conn.yaml: schedule.full_read: 30m0s is shorter than schedule.interval (1h0m0s)"},
+		{name: "not a duration", schedule: "schedule: {full_read: daily}\n", wantErr: `conn.yaml: line 5: "daily" is not a duration`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("conn.yaml", []byte(base+tt.schedule))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Schedule.FullRead.Std())
+		})
+	}
 }

@@ -63,6 +63,9 @@ func (c *Connection) Validate() error {
 	if c.Schedule.Reconcile.Std() < minInterval {
 		bad("schedule.reconcile", "%s is too short (at least %s)", c.Schedule.Reconcile.Std(), minInterval)
 	}
+	if fr := c.Schedule.FullRead.Std(); fr != 0 && fr < c.Schedule.Interval.Std() {
+		bad("schedule.full_read", "%s is shorter than schedule.interval (%s): every cycle would read everything; leave it out instead", fr, c.Schedule.Interval.Std())
+	}
 	if c.Schedule.Overlap.Std() < 0 {
 		bad("schedule.overlap", "must not be negative")
 	}

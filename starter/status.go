@@ -109,6 +109,9 @@ func printProgress(out io.Writer, p workflows.Progress) {
 	if p.Cycles > 0 {
 		head += fmt.Sprintf(", %d cycles", p.Cycles)
 	}
+	if p.FullReads > 0 {
+		head += fmt.Sprintf(" (%d reading everything again)", p.FullReads)
+	}
 	if !p.NextCycleAt.IsZero() {
 		head += ", next cycle at " + p.NextCycleAt.Local().Format(time.TimeOnly)
 	}

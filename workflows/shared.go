@@ -120,10 +120,14 @@ type Progress struct {
 	// Deletes counts what became of deletions (webhooks and reconciliations).
 	Deletes         activities.DeleteResult `json:"deletes,omitzero"`
 	LastReconcileAt time.Time               `json:"last_reconcile_at,omitzero"`
-	NextCycleAt     time.Time               `json:"next_cycle_at,omitzero"`
-	Quarantined     int                     `json:"quarantined"`
-	Started         time.Time               `json:"started"`
-	Runs            int                     `json:"runs"` // continue-as-new generations
+	// FullReads counts the cycles that read everything again (schedule.full_read), the last
+	// at LastFullReadAt.
+	FullReads      int       `json:"full_reads,omitempty"`
+	LastFullReadAt time.Time `json:"last_full_read_at,omitzero"`
+	NextCycleAt    time.Time `json:"next_cycle_at,omitzero"`
+	Quarantined    int       `json:"quarantined"`
+	Started        time.Time `json:"started"`
+	Runs           int       `json:"runs"` // continue-as-new generations
 }
 
 func (p *Progress) object(name string) *ObjectProgress {

@@ -92,6 +92,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			p.PauseReason = ""
 		}
 		if !st.InCycle {
+			fullRead(ctx, st, info)
 			for len(st.Control.Resync) > 0 {
 				req := st.Control.Resync[0]
 				reset := activities.ResetInput{Connection: in.Connection, Objects: req.Objects, Since: req.Since}
@@ -138,6 +139,21 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		if cycles >= maxCycles || r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return continueAsNew()
 		}
+	}
+}
+
+// fullRead asks the cycle about to start to read everything again when schedule.full_read is
+// due: the first cycle starts the clock (the import has just read everything).
+func fullRead(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo) {
+	p := &st.Progress
+	switch now := workflow.Now(ctx); {
+	case info.FullRead <= 0:
+	case p.LastFullReadAt.IsZero():
+		p.LastFullReadAt = now
+	case !now.Before(p.LastFullReadAt.Add(info.FullRead)):
+		st.Control.Resync = append(st.Control.Resync, ResyncRequest{})
+		p.LastFullReadAt = now
+		p.FullReads++
 	}
 }
 

@@ -219,6 +219,40 @@ func TestIncrementalPassesCarryTheirCycleStart(t *testing.T) {
 	}
 }
 
+// schedule.full_read: every hour (interval 15 minutes) a cycle reads everything again, through
+// the resync machinery; the first cycle only starts the clock.
+func TestIncrementalSyncReadsEverythingWhenFullReadIsDue(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	withFullRead := info
+	withFullRead.FullRead = time.Hour
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(withFullRead, nil)
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	start := env.Now()
+	var resets []time.Duration
+	env.OnActivity(a.ResetCursors, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ResetInput) error {
+		assert.Nil(t, in.Objects, "every object")
+		assert.True(t, in.Since.IsZero(), "from the beginning")
+		resets = append(resets, env.Now().Sub(start))
+		return nil
+	})
+	var p Progress
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&p))
+		env.CancelWorkflow()
+	}, 2*time.Hour+time.Minute)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+	assert.Equal(t, []time.Duration{time.Hour, 2 * time.Hour}, resets, "cycles at 0, 15m, … 2h: full reads at 1h and 2h")
+	assert.Equal(t, 2, p.FullReads)
+	assert.Equal(t, 9, p.Cycles)
+}
+
 func TestIncrementalSyncContinuesAsNewAfterMaxCycles(t *testing.T) {
 	f := &fakePasses{stretches: 1}
 	env := newEnv(t, f)
