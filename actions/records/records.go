@@ -17,9 +17,11 @@
 //	<P>.Call      CallInput     → CallOutput       any authorised API call (not Sellsy: Sellsy.Call)
 //
 // Objects and field names are the connectors' own, those of connection files (Automation
-// "contact" and "company" with field aliases; weavy "customer", "customercontact",
-// "marketinginbound"; Altior "tiers", "contact", "affaire"; MiniCRM "person", "business",
-// "card:<module>"; UNAS "order", "customer"). Credentials never travel in inputs: the
+// "contact" and "company" with field aliases; weavy "company" — the Client table — and
+// "contact", which unites Client / Contact and Marketing / Entrant; Altior "company" — a
+// tiers —, "contact" and "affaire"; MiniCRM "person", "business", "card:<module>"; UNAS
+// "order" and "customer"). Systems that refuse deletes (weavy, Altior) answer Delete with a
+// ConfigurationError. Credentials never travel in inputs: the
 // activities use the side of the connection that is this system, as the worker loaded it.
 //
 // Errors are application errors of the types of package actions: InvalidRecord,
