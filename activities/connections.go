@@ -15,6 +15,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/store"
 )
 
 // Connections resolves connection names to their files and connectors. Connectors are built
@@ -96,6 +97,15 @@ func (cs *Connections) Connectors(name string) (a, b connectors.Connector, err e
 	}
 	cs.open[name] = [2]connectors.Connector{a, b}
 	return a, b, nil
+}
+
+// ShareQuotas makes the connectors count the calls whose hourly limits ban (UNAS's) in q, the
+// store every worker process shares, rather than each in its own memory. Call it before the
+// first connector opens.
+func (cs *Connections) ShareQuotas(q store.Quotas) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.accounts.Quotas = q
 }
 
 // Accounts returns the rate limiters shared per account, for other connectors the worker

@@ -52,6 +52,13 @@ var pgMigrations = [][]string{
 		)`,
 		`CREATE INDEX quarantine_newest ON quarantine (connection, at DESC)`,
 	},
+	2: {
+		`CREATE TABLE quota_uses (
+			key text COLLATE "C" NOT NULL,
+			at  bigint NOT NULL
+		)`,
+		`CREATE INDEX quota_uses_key ON quota_uses (key, at)`,
+	},
 }
 
 type pgStore struct {
@@ -415,4 +422,43 @@ func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string
 func (s *pgStore) Close() error {
 	s.pool.Close()
 	return nil
+}
+
+func (s *pgStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window time.Duration, now time.Time) (time.Duration, error) {
+	claims, err := checkClaims(claims)
+	if err != nil {
+		return 0, err
+	}
+	var wait time.Duration
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		cutoff := now.Add(-window).UnixMicro()
+		for _, c := range claims {
+			// Workers taking the same key queue here, in key order.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, c.Key); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM quota_uses WHERE key = $1 AND at <= $2`, c.Key, cutoff); err != nil {
+				return err
+			}
+			var used int
+			var oldest int64
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MIN(at), 0) FROM quota_uses WHERE key = $1`, c.Key).Scan(&used, &oldest); err != nil {
+				return err
+			}
+			if w, full := quotaWait(used, c.Limit, time.UnixMicro(oldest), now, window); full {
+				wait = w
+				return nil
+			}
+		}
+		for _, c := range claims {
+			if _, err := tx.Exec(ctx, `INSERT INTO quota_uses (key, at) VALUES ($1, $2)`, c.Key, now.UnixMicro()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, wrap(err, "take quota")
+	}
+	return wait, nil
 }

@@ -47,6 +47,13 @@ var sqliteMigrations = [][]string{
 		)`,
 		`CREATE INDEX quarantine_newest ON quarantine (connection, at DESC)`,
 	},
+	2: {
+		`CREATE TABLE quota_uses (
+			key TEXT NOT NULL,
+			at  INTEGER NOT NULL
+		)`,
+		`CREATE INDEX quota_uses_key ON quota_uses (key, at)`,
+	},
 }
 
 type sqliteStore struct {
@@ -363,3 +370,35 @@ func (s *sqliteStore) ClearQuarantine(ctx context.Context, connection, object st
 }
 
 func (s *sqliteStore) Close() error { return s.db.Close() }
+
+func (s *sqliteStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window time.Duration, now time.Time) (time.Duration, error) {
+	claims, err := checkClaims(claims)
+	if err != nil {
+		return 0, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil) // immediate: one writer at a time, across processes too
+	if err != nil {
+		return 0, wrap(err, "take quota")
+	}
+	defer tx.Rollback()
+	cutoff := now.Add(-window).UnixMicro()
+	for _, c := range claims {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quota_uses WHERE key = ? AND at <= ?`, c.Key, cutoff); err != nil {
+			return 0, wrap(err, "take quota %s", c.Key)
+		}
+		var used int
+		var oldest int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(at), 0) FROM quota_uses WHERE key = ?`, c.Key).Scan(&used, &oldest); err != nil {
+			return 0, wrap(err, "take quota %s", c.Key)
+		}
+		if wait, full := quotaWait(used, c.Limit, time.UnixMicro(oldest), now, window); full {
+			return wait, nil
+		}
+	}
+	for _, c := range claims {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quota_uses (key, at) VALUES (?, ?)`, c.Key, now.UnixMicro()); err != nil {
+			return 0, wrap(err, "take quota %s", c.Key)
+		}
+	}
+	return 0, wrap(tx.Commit(), "take quota")
+}

@@ -102,6 +102,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 
 	connections := activities.NewConnections(conns)
+	// UNAS's hourly limits ban the IP when broken: count its calls in the store, where every
+	// worker sharing it sees them.
+	connections.ShareQuotas(st)
 	if s.WebhookAddr != "" {
 		receiver := webhooks.New(c, s.TaskQueue, conns, log).WithConnectors(connections.Connectors)
 		go serveWebhooks(s.WebhookAddr, receiver, log)

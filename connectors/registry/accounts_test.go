@@ -1,13 +1,20 @@
 package registry
 
 import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
+	"github.com/crmsync/crmsync/store"
 )
 
 // Two connections on one Sellsy account share its limiter; another account has its own; a
@@ -100,4 +107,52 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 		assert.Contains(t, err.Error(), "settings.order_lists_per_hour")
 		assert.Contains(t, err.Error(), "bad.yaml")
 	}
+}
+
+// Two worker processes (two Accounts) on one store share a UNAS shop's hourly budget: 30
+// multi-order calls between them on PREMIUM, then both refuse without calling UNAS.
+func TestUNASBudgetSharedThroughTheStore(t *testing.T) {
+	ctx := context.Background()
+	shop := unassim.New(unassim.Options{APIKey: "shop-k3y"})
+	srv := httptest.NewServer(shop)
+	t.Cleanup(srv.Close)
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	t.Setenv("R_UNAS", "shop-k3y")
+	t.Setenv("R_SYS", "7")
+	t.Setenv("R_KEY", "m")
+	c, err := config.Parse("shop.yaml", []byte(`name: shop
+a: {system: unas, settings: {base_url: `+srv.URL+`/shop}, credentials: {api_key: R_UNAS}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`))
+	require.NoError(t, err)
+	var workers []connectors.Connector
+	for range 2 {
+		accounts := &Accounts{Quotas: st}
+		conn, err := OpenShared(c, "a", nil, accounts)
+		require.NoError(t, err)
+		workers = append(workers, conn)
+	}
+	for i := range 30 {
+		_, err := workers[i%2].List(ctx, "order", connectors.ListQuery{})
+		require.NoError(t, err, "call %d", i+1)
+	}
+	for _, w := range workers {
+		_, err := w.List(ctx, "order", connectors.ListQuery{})
+		require.Error(t, err)
+		assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
+		assert.Greater(t, connectors.RetryAfterOf(err), 50*time.Minute)
+	}
+	assert.Equal(t, 30, shop.Spent(unassim.LimitGetOrder))
+	assert.Zero(t, shop.Bans())
+}
+
+func TestUNASShopNameHoldsNoKey(t *testing.T) {
+	name := unasShop("https://api.unas.eu/shop/", "secret-api-key")
+	assert.NotContains(t, name, "secret-api-key")
+	assert.Equal(t, name, unasShop("https://api.unas.eu/shop", "secret-api-key"))
+	assert.NotEqual(t, name, unasShop("https://api.unas.eu/shop", "another-key"))
 }

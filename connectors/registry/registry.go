@@ -3,11 +3,15 @@
 package registry
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -19,6 +23,7 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/unas"
 	"github.com/crmsync/crmsync/connectors/weavy"
+	"github.com/crmsync/crmsync/store"
 )
 
 // Accounts shares one client-side rate limiter per API account among the connectors a
@@ -26,28 +31,53 @@ import (
 // account split its quota instead of each spending all of it and both being refused. The
 // zero value is ready to use.
 type Accounts struct {
+	// Quotas, when set (the worker's store), counts UNAS's hourly calls where every worker
+	// process sharing the store sees them; otherwise each process counts its own.
+	Quotas store.Quotas
+
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	budgets  map[string]*unas.Budget
 }
 
-// unasBudget returns the hourly call budget of one UNAS shop, shared by the connections that
-// read it (nil Accounts: a budget of the connector's own).
-func (a *Accounts) unasBudget(key string) *unas.Budget {
+// unasLedger returns the hourly call ledger of one UNAS shop, shared by the connections that
+// read it (nil Accounts: a budget of the connector's own). shop never holds a secret.
+func (a *Accounts) unasLedger(shop string) unas.Ledger {
 	if a == nil {
 		return nil
+	}
+	if a.Quotas != nil {
+		return &quotaLedger{quotas: a.Quotas, shop: shop}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.budgets == nil {
 		a.budgets = map[string]*unas.Budget{}
 	}
-	b, ok := a.budgets[key]
+	b, ok := a.budgets[shop]
 	if !ok {
 		b = unas.NewBudget()
-		a.budgets[key] = b
+		a.budgets[shop] = b
 	}
 	return b
+}
+
+// quotaLedger keeps a shop's UNAS calls in the store's quotas, keyed "<shop>/<class>".
+type quotaLedger struct {
+	quotas store.Quotas
+	shop   string
+}
+
+func (l *quotaLedger) Take(ctx context.Context, claims []unas.Claim, now time.Time) (time.Duration, error) {
+	qc := make([]store.QuotaClaim, len(claims))
+	for i, c := range claims {
+		qc[i] = store.QuotaClaim{Key: l.shop + "/" + c.Class, Limit: c.Limit}
+	}
+	wait, err := l.quotas.TakeQuota(ctx, qc, time.Hour, now)
+	if wait > 0 {
+		wait += time.Second // clear of the edge, as the in-process budget
+	}
+	return wait, err
 }
 
 // Share returns the limiter of the account key: l the first time, the one already shared
@@ -118,13 +148,20 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 			return nil, at(err)
 		}
 		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
-			Budget: accounts.unasBudget("unas " + strings.TrimRight(set["base_url"], "/") + " " + cred["api_key"])})
+			Budget: accounts.unasLedger(unasShop(set["base_url"], cred["api_key"]))})
 	case "minicrm":
 		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
 			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))})
 	}
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
+}
+
+// unasShop names a UNAS shop for its call budget: the API URL and a digest of the API key (the
+// name is stored; the key must not be).
+func unasShop(baseURL, apiKey string) string {
+	sum := sha256.Sum256([]byte(apiKey))
+	return "unas " + strings.TrimRight(strings.TrimSpace(baseURL), "/") + " " + hex.EncodeToString(sum[:8])
 }
 
 func intSetting(s config.System, key string) (int, error) {

@@ -1,6 +1,7 @@
 package unas
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -23,36 +24,55 @@ var HourlyLimits = map[string]map[string]int{
 	"VIP":     {ClassTotal: 6000, ClassOrderList: 90, ClassOrderByKey: 3000, ClassOrderStatus: 90},
 }
 
-// Budget counts the calls made to one shop in the last hour, per class, so that crmsync never
+// Claim is one call of a class, against the hourly limit of that class.
+type Claim struct {
+	Class string
+	Limit int
+}
+
+// Ledger counts the calls made to one shop in the last hour, per class, so that crmsync never
 // breaks one of its limits: breaking one bans the IP for an hour, for every tool the shop
-// uses. Connections reading one shop share one Budget (and it outlives a reloaded connection
-// file). The zero value is not ready: use NewBudget.
+// uses. Take records one call of every claim at now, all or none; when a class already had
+// its limit in the hour before now it records nothing and says how long until one more is
+// allowed. Budget keeps the count in the process; a ledger on the store (the worker's) shares
+// it between worker processes.
+type Ledger interface {
+	Take(ctx context.Context, claims []Claim, now time.Time) (wait time.Duration, err error)
+}
+
+// Budget is a Ledger in memory: connections of one process reading one shop share one (and
+// it outlives a reloaded connection file). The zero value is not ready: use NewBudget.
 type Budget struct {
 	mu    sync.Mutex
 	calls map[string][]time.Time
 }
 
+var _ Ledger = (*Budget)(nil)
+
 // NewBudget returns an empty budget.
 func NewBudget() *Budget { return &Budget{calls: map[string][]time.Time{}} }
 
-// take records a call of class at now when fewer than limit were made in the hour before;
-// otherwise it returns how long until one more is allowed.
-func (b *Budget) take(class string, limit int, now time.Time) (wait time.Duration, ok bool) {
+// Take implements Ledger.
+func (b *Budget) Take(_ context.Context, claims []Claim, now time.Time) (time.Duration, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	kept := b.calls[class][:0]
-	for _, t := range b.calls[class] {
-		if now.Sub(t) < time.Hour {
-			kept = append(kept, t)
+	for _, c := range claims {
+		kept := b.calls[c.Class][:0]
+		for _, t := range b.calls[c.Class] {
+			if now.Sub(t) < time.Hour {
+				kept = append(kept, t)
+			}
+		}
+		b.calls[c.Class] = kept
+		if len(kept) >= c.Limit {
+			// The oldest call leaves the window first; a second more keeps clear of the edge.
+			return kept[0].Add(time.Hour).Sub(now) + time.Second, nil
 		}
 	}
-	b.calls[class] = kept
-	if len(kept) >= limit {
-		// The oldest call leaves the window first; a second more keeps clear of the edge.
-		return kept[0].Add(time.Hour).Sub(now) + time.Second, false
+	for _, c := range claims {
+		b.calls[c.Class] = append(b.calls[c.Class], now)
 	}
-	b.calls[class] = append(kept, now)
-	return 0, true
+	return 0, nil
 }
 
 // Spent returns the calls of class made in the hour before now.
@@ -85,23 +105,40 @@ func (c *Client) limit(class string) (limit int, pkg string) {
 	return limit, pkg
 }
 
-// spend takes one call of class (and one of the total) from the budget, or returns a rate
+// spend takes one call of class (and one of the total) from the ledger, or returns a rate
 // limited error saying when the next one is allowed: the workflow then waits on a durable
 // timer instead of calling into a ban.
-func (c *Client) spend(class, op string) error {
+func (c *Client) spend(ctx context.Context, class, op string) error {
 	now := c.now()
+	classes := []string{ClassTotal}
 	if class != ClassTotal {
-		if err := c.take(class, op, now); err != nil {
-			return err
+		classes = []string{class, ClassTotal}
+	}
+	var claims []Claim
+	for _, cl := range classes {
+		if limit, _ := c.limit(cl); limit > 0 {
+			claims = append(claims, Claim{Class: cl, Limit: limit})
 		}
 	}
-	if err := c.take(ClassTotal, op, now); err != nil {
-		if class != ClassTotal {
-			c.budget.refund(class, now)
-		}
-		return err
+	if len(claims) == 0 {
+		return nil
 	}
-	return nil
+	wait, err := c.budget.Take(ctx, claims, now)
+	if err != nil {
+		// Without the count, a call could earn a ban: wait and try again.
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unas: the call budget cannot be read: " + err.Error()}
+	}
+	if wait <= 0 {
+		return nil
+	}
+	_, pkg := c.limit(class)
+	var limits []string
+	for _, cl := range claims {
+		limits = append(limits, fmt.Sprintf("%d %s", cl.Limit, cl.Class))
+	}
+	return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: wait,
+		Message: fmt.Sprintf("unas: crmsync's hourly budget (%s calls, %s) is spent; the next call is allowed at %s",
+			strings.Join(limits, ", "), pkg, now.Add(wait).UTC().Format(time.RFC3339))}
 }
 
 // classOf is the class of a call of function with these params.
@@ -115,31 +152,4 @@ func classOf(function, params string) string {
 		return ClassOrderStatus
 	}
 	return ClassTotal
-}
-
-func (c *Client) take(class, op string, now time.Time) error {
-	limit, pkg := c.limit(class)
-	if limit <= 0 {
-		return nil
-	}
-	wait, ok := c.budget.take(class, limit, now)
-	if ok {
-		return nil
-	}
-	return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: wait,
-		Message: fmt.Sprintf("unas: crmsync's hourly budget of %d %s calls (%s) is spent; the next one is allowed at %s",
-			limit, class, pkg, now.Add(wait).UTC().Format(time.RFC3339))}
-}
-
-// refund gives back the call of class taken at now (a call not made after all).
-func (b *Budget) refund(class string, now time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	calls := b.calls[class]
-	for i := len(calls) - 1; i >= 0; i-- {
-		if calls[i].Equal(now) {
-			b.calls[class] = append(calls[:i], calls[i+1:]...)
-			return
-		}
-	}
 }

@@ -69,7 +69,7 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 			return 0, nil, err
 		}
 		// After the login, which tells the package and so the limits.
-		if err := c.spend(classOf(function, params), op); err != nil {
+		if err := c.spend(ctx, classOf(function, params), op); err != nil {
 			return 0, nil, err
 		}
 		status, raw, err := c.post(ctx, function, tok, params)

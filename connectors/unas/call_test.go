@@ -44,10 +44,10 @@ func TestCall(t *testing.T) {
 		})
 	}
 	now := e.clk.now()
-	assert.Equal(t, 1, e.c.budget.Spent(ClassOrderByKey, now))
-	assert.Equal(t, 1, e.c.budget.Spent(ClassOrderList, now))
-	assert.Equal(t, 2, e.c.budget.Spent(ClassOrderStatus, now), "counted as getOrderStatus whatever its case")
-	assert.Equal(t, 4, e.c.budget.Spent(ClassTotal, now))
+	assert.Equal(t, 1, e.c.budget.(*Budget).Spent(ClassOrderByKey, now))
+	assert.Equal(t, 1, e.c.budget.(*Budget).Spent(ClassOrderList, now))
+	assert.Equal(t, 2, e.c.budget.(*Budget).Spent(ClassOrderStatus, now), "counted as getOrderStatus whatever its case")
+	assert.Equal(t, 4, e.c.budget.(*Budget).Spent(ClassTotal, now))
 	assert.Equal(t, 2, e.calls("getOrder"))
 	assert.Equal(t, 1, e.s.Logins())
 }
@@ -88,7 +88,7 @@ func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	}
 	assert.Zero(t, e.s.Kit().Total(), "no request reached UNAS")
 	assert.Zero(t, e.s.Logins())
-	assert.Zero(t, e.c.budget.Spent(ClassTotal, e.clk.now()))
+	assert.Zero(t, e.c.budget.(*Budget).Spent(ClassTotal, e.clk.now()))
 }
 
 func TestCallErrors(t *testing.T) {
@@ -174,7 +174,7 @@ func TestCallSpentBudgetNeverReachesUNAS(t *testing.T) {
 	assert.Zero(t, status)
 	assert.Nil(t, body)
 	assert.Equal(t, 1, e.calls("getOrder"), "the refused call never reached UNAS")
-	assert.Equal(t, 1, c.budget.Spent(ClassTotal, e.clk.now()), "nor spent the total")
+	assert.Equal(t, 1, c.budget.(*Budget).Spent(ClassTotal, e.clk.now()), "nor spent the total")
 
 	// Orders by key have a budget of their own.
 	_, body, err = c.Call(ctx, "POST", "/getOrder", nil, []byte("<Params><Key>250001</Key></Params>"))

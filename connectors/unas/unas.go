@@ -28,7 +28,8 @@
 //
 // Limits: calls are counted per rolling hour and class (multi-order getOrder, getOrder by
 // Key, getOrderStatus, all calls) against the package's limits (HourlyLimits; PREMIUM until a
-// login names the subscription), in a Budget that connections on one shop share; a spent
+// login names the subscription), in a Ledger that connections on one shop share (a Budget in
+// memory, or the worker's store, which worker processes share); a spent
 // budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
 // UNAS, so crmsync never earns a ban. A first page asked with ListQuery.NotBefore may be
 // answered from the last one-page listing begun since then (Page.AsOf says how far it went),
@@ -97,8 +98,8 @@ type Config struct {
 	HTTPClient *http.Client
 	Now        func() time.Time
 	// Budget counts the calls made to the shop in the last hour; connections on one shop
-	// share one (nil: a budget of this client's own).
-	Budget *Budget
+	// share one, worker processes one on the store (nil: a Budget of this client's own).
+	Budget Ledger
 	// OrderListsPerHour caps the multi-order getOrder calls an hour below the package's
 	// limit (0: the limit, 30 on PREMIUM, 90 on VIP), for a shop other tools read too.
 	OrderListsPerHour int
@@ -134,7 +135,7 @@ type Client struct {
 	sess  Session
 	bans  map[string]time.Time // function → banned till
 
-	budget     *Budget
+	budget     Ledger
 	orderLists int
 	recent     recentRead // the last complete order listing, for callers of the same cycle
 }
@@ -395,7 +396,7 @@ func (c *Client) call(ctx context.Context, function, params string, out any) err
 			return err
 		}
 		// After the login, which tells the package and so the limits.
-		if err := c.spend(classOf(function, params), op); err != nil {
+		if err := c.spend(ctx, classOf(function, params), op); err != nil {
 			return err
 		}
 		status, raw, err := c.post(ctx, function, tok, params)

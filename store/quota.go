@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+)
+
+// QuotaClaim is one use of a rationed resource: Key names it (never a secret: it is stored),
+// Limit is how many uses its window allows.
+type QuotaClaim struct {
+	Key   string
+	Limit int
+}
+
+// Quotas count the uses of rationed resources over a rolling window — the calls a UNAS shop
+// allows an hour, say — in the store, so that every worker process sharing it shares them.
+type Quotas interface {
+	// TakeQuota records one use of every claim's key at now, all or none: when a key already
+	// had its limit of uses in the window before now, nothing is recorded and wait says how
+	// long until that key allows one more.
+	TakeQuota(ctx context.Context, claims []QuotaClaim, window time.Duration, now time.Time) (wait time.Duration, err error)
+}
+
+// checkClaims refuses empty keys and sorts the claims by key, so that transactions lock keys
+// in one order.
+func checkClaims(claims []QuotaClaim) ([]QuotaClaim, error) {
+	out := append([]QuotaClaim(nil), claims...)
+	for _, c := range out {
+		if c.Key == "" {
+			return nil, errors.New("store: quota claim without a key")
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// quotaWait is how long until a key with used uses, the oldest at oldest, allows one more.
+func quotaWait(used, limit int, oldest, now time.Time, window time.Duration) (time.Duration, bool) {
+	if used < limit {
+		return 0, false
+	}
+	return max(oldest.Add(window).Sub(now), time.Microsecond), true
+}
