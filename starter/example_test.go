@@ -209,3 +209,39 @@ func sellsyAltiorExample(t *testing.T, sb *sandbox.Sandbox) string {
 	require.NoError(t, err)
 	return strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
 }
+
+// validate --live refuses a UNAS schedule the shop's hourly budget cannot pay for, and says
+// which interval it can.
+func TestValidateLiveUNASSchedule(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"UNAS_API_KEY": "uk", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "mk"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
+	require.NoError(t, err)
+	tests := []struct {
+		schedule string
+		wantErr  string
+	}{
+		{"", ""},
+		{"schedule: {interval: 4m}\n", ""},
+		{"schedule: {interval: 1m}\n", "unas-minicrm.yaml: a: unas schedule: configuration: schedule.interval 1m0s: every interval spends 2 listings (the incremental cycle and PipelineSync's scan) of the multi-order getOrder calls, 120 an hour, more than the 30 an hour the shop allows crmsync (PREMIUM): set schedule.interval to at least 4m0s"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.schedule, func(t *testing.T) {
+			text := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(string(data)) + tc.schedule
+			path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
@@ -71,6 +72,12 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
 			}
 		}
+		// A system whose reads are rationed by the hour (UNAS) must afford the schedule.
+		if sc, ok := conns[i].(scheduleChecker); ok {
+			if err := sc.CheckSchedule(ctx, listingsPerInterval(c, side), c.Schedule.Interval.Std()); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+			}
+		}
 		// Settings that name records of the system (Altior's reference user and
 		// establishment) are looked up.
 		if sc, ok := conns[i].(settingsChecker); ok {
@@ -90,6 +97,28 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// scheduleChecker is a connector whose reads are rationed by the hour.
+type scheduleChecker interface {
+	CheckSchedule(ctx context.Context, listings int, interval time.Duration) error
+}
+
+// listingsPerInterval is how many listings of one side a schedule interval makes: one for the
+// incremental cycle when an object sends from that side, one for PipelineSync's scan (of side
+// A) when the connection has pipelines.
+func listingsPerInterval(c *config.Connection, side string) int {
+	n := 0
+	for _, name := range c.ObjectNames() {
+		if o, _ := c.Object(name); o.Sends(side) {
+			n = 1
+			break
+		}
+	}
+	if side == "a" && len(c.Pipelines) > 0 {
+		n++
+	}
+	return n
 }
 
 // checkPipelines checks each pipeline configuration against both systems: the pipeline and

@@ -542,3 +542,40 @@ func TestListReusesTheCycleRead(t *testing.T) {
 	assert.Equal(t, n+2, e.calls("getOrder"))
 	assert.True(t, slices.ContainsFunc(p.Records, func(r connectors.Record) bool { return r.Fields["status"] == "Teljesítve" }))
 }
+
+func TestCheckSchedule(t *testing.T) {
+	tests := []struct {
+		name     string
+		pkg      string
+		lists    int // Config.OrderListsPerHour
+		listings int
+		interval time.Duration
+		wantErr  string
+	}{
+		{name: "a cycle every 15 minutes", listings: 1, interval: 15 * time.Minute},
+		{name: "a cycle and a scan every 15 minutes", listings: 2, interval: 15 * time.Minute},
+		{name: "just fits", listings: 2, interval: 4 * time.Minute},
+		{name: "too often with scans", listings: 2, interval: 3 * time.Minute,
+			wantErr: "schedule.interval 3m0s: every interval spends 2 listings (the incremental cycle and PipelineSync's scan) of the multi-order getOrder calls, 40 an hour, more than the 30 an hour the shop allows crmsync (PREMIUM): set schedule.interval to at least 4m0s"},
+		{name: "too often", listings: 1, interval: time.Minute, wantErr: "60 an hour, more than the 30 an hour the shop allows crmsync (PREMIUM): set schedule.interval to at least 2m0s"},
+		{name: "VIP allows more", pkg: "VIP", listings: 2, interval: 2 * time.Minute},
+		{name: "VIP too", pkg: "VIP", listings: 2, interval: time.Minute, wantErr: "more than the 90 an hour the shop allows crmsync (VIP): set schedule.interval to at least 2m0s"},
+		{name: "a share of the budget", lists: 6, listings: 2, interval: 15 * time.Minute, wantErr: "8 an hour, more than the 6 an hour the shop allows crmsync (PREMIUM): set schedule.interval to at least 20m0s"},
+		{name: "nothing read", listings: 0, interval: time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, sim.Options{Package: tc.pkg})
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, OrderListsPerHour: tc.lists})
+			require.NoError(t, err)
+			err = c.CheckSchedule(context.Background(), tc.listings, tc.interval)
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
