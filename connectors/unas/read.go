@@ -2,8 +2,10 @@ package unas
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -290,13 +292,24 @@ func (c *Client) getOrders(ctx context.Context, params [][2]string) ([]xOrder, e
 	return out.Orders, nil
 }
 
-type cursor struct{ start, from, to int64 }
+// A listing's cursor: the window (from .. to, unix seconds; from -1: from the first order),
+// the offset of the next order in it, and the record ids of the last orders read (anchors).
+type cursor struct {
+	start, from, to int64
+	anchors         []string
+}
 
-func (k cursor) String() string { return fmt.Sprintf("%d:%d:%d", k.start, k.from, k.to) }
+func (k cursor) String() string {
+	s := fmt.Sprintf("%d:%d:%d", k.start, k.from, k.to)
+	if len(k.anchors) > 0 {
+		s += ":" + base64.RawURLEncoding.EncodeToString([]byte(strings.Join(k.anchors, "\n")))
+	}
+	return s
+}
 
 func parseCursor(s string) (cursor, bool) {
 	p := strings.Split(s, ":")
-	if len(p) != 3 {
+	if len(p) != 3 && len(p) != 4 {
 		return cursor{}, false
 	}
 	var k cursor
@@ -307,8 +320,26 @@ func parseCursor(s string) (cursor, bool) {
 	if err[0] != nil || err[1] != nil || err[2] != nil || k.start < 0 {
 		return cursor{}, false
 	}
+	if len(p) == 4 {
+		raw, err := base64.RawURLEncoding.DecodeString(p[3])
+		if err != nil {
+			return cursor{}, false
+		}
+		k.anchors = strings.Split(string(raw), "\n")
+	}
 	return k, true
 }
+
+// Paging within a window: an order modified while a listing runs leaves the window (its
+// DateMod passes the window's end) and every order after it moves one place towards the
+// start, so a page read at the plain offset would skip one. Each page after the first asks
+// for pageOverlap orders before the offset and resumes after the last order already read
+// (the cursor's anchors); a shift larger than that reads a whole page earlier. Orders read
+// twice are harmless (the merge finds them unchanged); skipped ones would be lost.
+const (
+	pageOverlap = 50
+	anchorCount = 3
+)
 
 // List returns one page of 500 orders (or of the customers of 500 orders) modified since
 // q.Since, oldest modification first. q.Limit is ignored: every page spends one multi-order
@@ -337,26 +368,77 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			return page, nil
 		}
 	}
-	params := [][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.FormatInt(k.start, 10)}}
-	if k.from >= 0 {
-		params = append(params, [2]string{"TimeModStart", strconv.FormatInt(k.from, 10)})
-	}
-	params = append(params, [2]string{"TimeModEnd", strconv.FormatInt(k.to, 10)})
-	orders, err := c.getOrders(ctx, params)
+	orders, next, more, err := c.windowPage(ctx, k)
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	more := len(orders) >= PageSize
 	if !more && k.start == 0 {
 		c.recent.keep(k.from, began, orders) // the whole window in one page
 	}
 	page := c.page(object, orders)
 	if page.More = more; more {
-		next := k
-		next.start += int64(len(orders))
 		page.Cursor = next.String()
 	}
 	return page, nil
+}
+
+// windowPage reads the page of the window at k: the orders not read yet, the cursor of the
+// next page, and whether there is one.
+func (c *Client) windowPage(ctx context.Context, k cursor) (fresh []xOrder, next cursor, more bool, err error) {
+	read := func(offset int64) ([]xOrder, error) {
+		params := [][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.FormatInt(offset, 10)}}
+		if k.from >= 0 {
+			params = append(params, [2]string{"TimeModStart", strconv.FormatInt(k.from, 10)})
+		}
+		params = append(params, [2]string{"TimeModEnd", strconv.FormatInt(k.to, 10)})
+		return c.getOrders(ctx, params)
+	}
+	offset := k.start
+	if len(k.anchors) > 0 {
+		offset = max(0, k.start-pageOverlap)
+	}
+	orders, err := read(offset)
+	if err != nil {
+		return nil, k, false, err
+	}
+	fresh = orders
+	if len(k.anchors) > 0 {
+		i := lastAnchor(orders, k.anchors, c.loc)
+		if i < 0 && offset > 0 {
+			// Shifted further than the overlap, or the anchors left the window: a page earlier.
+			offset = max(0, k.start-PageSize)
+			if orders, err = read(offset); err != nil {
+				return nil, k, false, err
+			}
+			i = lastAnchor(orders, k.anchors, c.loc)
+		}
+		fresh = orders[i+1:]
+	}
+	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to}
+	for j := max(0, len(orders)-anchorCount); j < len(orders); j++ {
+		next.anchors = append(next.anchors, rawOrderID(orders[j], c.loc))
+	}
+	return fresh, next, len(orders) >= PageSize, nil
+}
+
+// lastAnchor is the index of the last order of orders that is one of anchors, or -1.
+func lastAnchor(orders []xOrder, anchors []string, loc *time.Location) int {
+	for i := len(orders) - 1; i >= 0; i-- {
+		if slices.Contains(anchors, rawOrderID(orders[i], loc)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// rawOrderID is an order's record id, or its bare key when its date cannot be read.
+func rawOrderID(o xOrder, loc *time.Location) string {
+	key := strings.TrimSpace(o.Key)
+	placed, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.Date), loc)
+	if err != nil {
+		return key
+	}
+	return OrderID(key, placed)
 }
 
 // page holds the orders, or their customers.

@@ -149,9 +149,64 @@ func TestListPagesBy500(t *testing.T) {
 		}
 		q.Cursor = p.Cursor
 	}
-	assert.Equal(t, []int{500, 500, 234}, sizes)
+	assert.Equal(t, []int{500, 450, 284}, sizes, "pages after the first read 50 orders again (and skip them)")
 	assert.Len(t, ids, 1234)
 	assert.Equal(t, 3, e.calls("getOrder"), "3 multi-order calls of the hourly 30")
+}
+
+// Orders modified (or deleted) while a listing runs leave its window and move the later ones
+// towards the start: none of those is skipped, however many leave.
+func TestListSkipsNoneWhenOrdersLeaveTheWindow(t *testing.T) {
+	tests := []struct {
+		name   string
+		leave  int // orders of the first page that leave the window before the second page
+		delete bool
+		calls  int
+	}{
+		{"nothing moves", 0, false, 3},
+		{"a few modified", 20, false, 3},
+		{"more than the overlap", 120, false, 5},
+		{"deleted", 30, true, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+			e.s.SeedOrders(0, 1234, t0.Add(-500*time.Hour))
+			seen := map[string]bool{}
+			q := connectors.ListQuery{}
+			first := true
+			for {
+				p, err := e.c.List(context.Background(), ObjectOrder, q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					seen[r.Fields["key"].(string)] = true
+				}
+				if first {
+					first = false
+					e.clk.advance(time.Minute) // changes from now on fall after the window
+					for i, r := range p.Records[:tc.leave] {
+						if key := r.Fields["key"].(string); tc.delete {
+							e.s.DeleteOrder(key)
+						} else {
+							e.s.SetStatus(key, []string{"Teljesítve", "Törölve"}[i%2])
+						}
+					}
+				}
+				if !p.More {
+					break
+				}
+				q.Cursor = p.Cursor
+			}
+			missing := 0
+			for _, o := range e.s.Dump() {
+				if !seen[o.Key] {
+					missing++
+				}
+			}
+			assert.Zero(t, missing, "orders never listed")
+			assert.Equal(t, tc.calls, e.calls("getOrder"))
+		})
+	}
 }
 
 func TestListSinceAndWindow(t *testing.T) {
