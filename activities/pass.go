@@ -247,10 +247,7 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 	go func() {
 		defer close(out)
 		for {
-			q := connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize}
-			if p.in.Mode == ModeIncremental {
-				q.NotBefore = p.in.CycleStart
-			}
+			q := connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize, NotBefore: p.in.CycleStart}
 			page, err := p.x.List(ctx, p.objX, q)
 			select {
 			case out <- fetched{page, err}:

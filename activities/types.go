@@ -33,8 +33,9 @@ type PassInput struct {
 	// Stretch bounds the activity's running time; PageSize the records per page.
 	Stretch  time.Duration
 	PageSize int
-	// CycleStart is when the incremental cycle the pass belongs to began: a connector may
-	// answer from a read it made since (connectors.ListQuery.NotBefore). Zero: read afresh.
+	// CycleStart is when the incremental cycle (or the import) the pass belongs to began: a
+	// connector may answer from a read it made since (connectors.ListQuery.NotBefore). Zero:
+	// read afresh.
 	CycleStart time.Time `json:",omitzero"`
 }
 

@@ -79,12 +79,14 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	require.Positive(t, recent)
 	require.Less(t, recent, 40, "some orders are older than the start date")
 
+	listsBefore := sb.UNAS.Spent(unassim.LimitGetOrder)
 	imp, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(unasConnection), TaskQueue: workflows.TaskQueue},
 		workflows.InitialImport, workflows.ImportInput{Connection: unasConnection})
 	require.NoError(t, err)
 	var p workflows.Progress
 	require.NoError(t, imp.Get(ctx, &p))
 	assert.Equal(t, recent, sb.MiniCRM.Count("Orders"), "a card per order since the start date, and no other")
+	assert.Equal(t, 1, sb.UNAS.Spent(unassim.LimitGetOrder)-listsBefore, "the import's four objects share one multi-order read")
 
 	card := func(key string) map[string]any {
 		t.Helper()

@@ -30,10 +30,11 @@ type ImportState struct {
 func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	st := in.State
 	if st == nil {
+		// Its passes may share reads made since it began (objects derived from one listing).
 		st = &ImportState{Progress: Progress{
 			Connection: in.Connection, Workflow: "InitialImport", Phase: PhaseStarting,
 			Started: workflow.Now(ctx),
-		}}
+		}, Walk: Walk{CycleStart: workflow.Now(ctx)}}
 	} else {
 		st.Progress.Runs++
 	}

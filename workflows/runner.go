@@ -103,7 +103,8 @@ type Walk struct {
 	ObjectIndex int                   `json:"object_index"`
 	SideIndex   int                   `json:"side_index"`
 	Pass        activities.PassResult `json:"pass"`
-	// CycleStart is when the incremental cycle began: its passes may share a read made since.
+	// CycleStart is when the incremental cycle (or the import) began: its passes may share a
+	// read made since.
 	CycleStart time.Time `json:"cycle_start,omitzero"`
 }
 

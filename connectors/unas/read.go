@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -293,35 +294,45 @@ func (c *Client) getOrders(ctx context.Context, params [][2]string) ([]xOrder, e
 }
 
 // A listing's cursor: the window (from .. to, unix seconds; from -1: from the first order),
-// the offset of the next order in it, and the record ids of the last orders read (anchors).
+// the offset of the next order in it, keep (the listing's own Since: a listing that adopted an
+// earlier read's wider window leaves out the orders modified before it) and the record ids of
+// the last orders read (anchors).
 type cursor struct {
-	start, from, to int64
-	anchors         []string
+	start, from, to, keep int64
+	anchors               []string
 }
 
 func (k cursor) String() string {
-	s := fmt.Sprintf("%d:%d:%d", k.start, k.from, k.to)
-	if len(k.anchors) > 0 {
-		s += ":" + base64.RawURLEncoding.EncodeToString([]byte(strings.Join(k.anchors, "\n")))
-	}
-	return s
+	return fmt.Sprintf("%d:%d:%d:%d:%s", k.start, k.from, k.to, k.keep,
+		base64.RawURLEncoding.EncodeToString([]byte(strings.Join(k.anchors, "\n"))))
 }
 
+// parseCursor reads a cursor; the shorter forms of earlier versions ("start:from:to",
+// "start:from:to:anchors") keep what their window says.
 func parseCursor(s string) (cursor, bool) {
 	p := strings.Split(s, ":")
-	if len(p) != 3 && len(p) != 4 {
+	if len(p) < 3 || len(p) > 5 {
 		return cursor{}, false
 	}
 	var k cursor
-	var err [3]error
+	var err [4]error
 	k.start, err[0] = strconv.ParseInt(p[0], 10, 64)
 	k.from, err[1] = strconv.ParseInt(p[1], 10, 64)
 	k.to, err[2] = strconv.ParseInt(p[2], 10, 64)
-	if err[0] != nil || err[1] != nil || err[2] != nil || k.start < 0 {
+	k.keep = k.from
+	anchors := ""
+	switch len(p) {
+	case 4:
+		anchors = p[3]
+	case 5:
+		k.keep, err[3] = strconv.ParseInt(p[3], 10, 64)
+		anchors = p[4]
+	}
+	if errors.Join(err[:]...) != nil || k.start < 0 {
 		return cursor{}, false
 	}
-	if len(p) == 4 {
-		raw, err := base64.RawURLEncoding.DecodeString(p[3])
+	if anchors != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(anchors)
 		if err != nil {
 			return cursor{}, false
 		}
@@ -359,45 +370,56 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if !q.Since.IsZero() {
 			k.from = q.Since.Unix()
 		}
-		k.to = began.Unix()
+		k.to, k.keep = began.Unix(), k.from
 	}
-	if q.Cursor == "" && !q.NotBefore.IsZero() {
-		if orders, asOf, ok := c.recent.reuse(k.from, q.NotBefore, c.loc); ok {
-			page := c.page(object, orders)
-			page.AsOf = asOf
-			return page, nil
+	// A listing begun afresh reads its first page from UNAS, unless it adopts the window of a
+	// read begun since q.NotBefore; its later pages (and an adopter's) may come from the cache.
+	live := q.Cursor == ""
+	if live && !q.NotBefore.IsZero() {
+		if from, to, ok := c.window.adopt(k.from, q.NotBefore); ok {
+			k.from, k.to, live = from, to, false // page through that read's window, from its pages
 		}
 	}
-	orders, next, more, err := c.windowPage(ctx, k)
+	orders, next, more, err := c.windowPage(ctx, k, began, live)
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	if !more && k.start == 0 {
-		c.recent.keep(k.from, began, orders) // the whole window in one page
+	if k.keep > k.from {
+		orders = modifiedSince(orders, k.keep, c.loc)
 	}
 	page := c.page(object, orders)
+	// The listing holds the changes up to its window's end: the next one reads from there.
+	page.AsOf = time.Unix(k.to, 0).UTC()
 	if page.More = more; more {
 		page.Cursor = next.String()
 	}
 	return page, nil
 }
 
-// windowPage reads the page of the window at k: the orders not read yet, the cursor of the
-// next page, and whether there is one.
-func (c *Client) windowPage(ctx context.Context, k cursor) (fresh []xOrder, next cursor, more bool, err error) {
-	read := func(offset int64) ([]xOrder, error) {
+// windowPage reads the page of the window at k (from UNAS when live, else from the cache if
+// it holds it): the orders not read yet, the cursor of the next page, and whether there is
+// one.
+func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live bool) (fresh []xOrder, next cursor, more bool, err error) {
+	read := func(offset int64, live bool) ([]xOrder, error) {
+		if orders, ok := c.window.page(k.from, k.to, offset); ok && !live {
+			return orders, nil
+		}
 		params := [][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.FormatInt(offset, 10)}}
 		if k.from >= 0 {
 			params = append(params, [2]string{"TimeModStart", strconv.FormatInt(k.from, 10)})
 		}
 		params = append(params, [2]string{"TimeModEnd", strconv.FormatInt(k.to, 10)})
-		return c.getOrders(ctx, params)
+		orders, err := c.getOrders(ctx, params)
+		if err == nil {
+			c.window.keep(k.from, k.to, offset, began, orders)
+		}
+		return orders, err
 	}
 	offset := k.start
 	if len(k.anchors) > 0 {
 		offset = max(0, k.start-pageOverlap)
 	}
-	orders, err := read(offset)
+	orders, err := read(offset, live)
 	if err != nil {
 		return nil, k, false, err
 	}
@@ -405,16 +427,17 @@ func (c *Client) windowPage(ctx context.Context, k cursor) (fresh []xOrder, next
 	if len(k.anchors) > 0 {
 		i := lastAnchor(orders, k.anchors, c.loc)
 		if i < 0 && offset > 0 {
-			// Shifted further than the overlap, or the anchors left the window: a page earlier.
+			// Shifted further than the overlap, or the anchors left the window: a page
+			// earlier, as it is now (a kept page shows the window before the shift).
 			offset = max(0, k.start-PageSize)
-			if orders, err = read(offset); err != nil {
+			if orders, err = read(offset, true); err != nil {
 				return nil, k, false, err
 			}
 			i = lastAnchor(orders, k.anchors, c.loc)
 		}
 		fresh = orders[i+1:]
 	}
-	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to}
+	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to, keep: k.keep}
 	for j := max(0, len(orders)-anchorCount); j < len(orders); j++ {
 		next.anchors = append(next.anchors, rawOrderID(orders[j], c.loc))
 	}
@@ -456,44 +479,75 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 	return page
 }
 
-// recentRead is the last order listing that fit in one page: every order modified in the
-// window from..to (unix seconds; from -1: since the first). The objects a connection derives
-// from orders (orders, customers as persons, businesses and webshop cards, order statuses)
-// each list them every cycle; answering the later listings of a cycle from the first one's
-// read spends one multi-order call a cycle instead of one an object, of the 30 an hour a
-// PREMIUM shop allows.
-type recentRead struct {
-	mu     sync.Mutex
-	ok     bool
-	from   int64
-	at     time.Time // when the read began: its window went up to then (to the second)
-	orders []xOrder
+// windowCache holds the pages of the last order listing begun afresh: every order modified in
+// its window from..to (unix seconds; from -1: since the first), by offset. The objects a
+// connection derives from orders (orders, customers as persons, businesses and webshop cards,
+// order statuses) each list them every cycle, and each in the initial import: a listing that
+// begins after this one did, for a Since it covers, adopts its window and reads its pages
+// here, so a cycle spends its multi-order calls (30 an hour on PREMIUM) once rather than once
+// an object. The pages kept are bounded by maxCachedOrders; one beyond is read again.
+type windowCache struct {
+	mu       sync.Mutex
+	ok       bool
+	from, to int64
+	at       time.Time // when the listing began: its window goes up to then (to the second)
+	pages    map[int64][]xOrder
+	n        int
 }
 
-func (r *recentRead) keep(from int64, at time.Time, orders []xOrder) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ok, r.from, r.at, r.orders = true, from, at, orders
-}
+// maxCachedOrders bounds the orders a windowCache keeps (about 16 MB).
+const maxCachedOrders = 10_000
 
-// reuse returns the orders of the last read modified at or after from when that read began
-// at or after notBefore and covered from; asOf is the end of its window: the listing holds
-// changes up to then only.
-func (r *recentRead) reuse(from int64, notBefore time.Time, loc *time.Location) (orders []xOrder, asOf time.Time, ok bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.ok || r.at.Before(notBefore) || (r.from >= 0 && from < r.from) {
-		return nil, time.Time{}, false
-	}
-	for _, o := range r.orders {
-		if from >= 0 {
-			if mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), loc); err == nil && mod.Unix() < from {
-				continue
-			}
+// keep records a page read at offset of window from..to, by a listing begun at began. A first
+// page read afresh starts a new window.
+func (w *windowCache) keep(from, to, offset int64, began time.Time, orders []xOrder) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ok || w.from != from || w.to != to {
+		if offset != 0 || to != began.Unix() {
+			return // a page of another window than a fresh listing's
 		}
-		orders = append(orders, o)
+		w.ok, w.from, w.to, w.at, w.pages, w.n = true, from, to, began, map[int64][]xOrder{}, 0
 	}
-	return orders, time.Unix(r.at.Unix(), 0).UTC(), true
+	if _, had := w.pages[offset]; had || w.n+len(orders) > maxCachedOrders {
+		return
+	}
+	w.pages[offset], w.n = orders, w.n+len(orders)
+}
+
+// page returns the page at offset of window from..to, when it is kept.
+func (w *windowCache) page(from, to, offset int64) ([]xOrder, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ok || w.from != from || w.to != to {
+		return nil, false
+	}
+	orders, ok := w.pages[offset]
+	return orders, ok
+}
+
+// adopt returns the window of the kept listing when it began at or after notBefore and covers
+// from; the caller then leaves out the orders modified before from itself.
+func (w *windowCache) adopt(from int64, notBefore time.Time) (wfrom, wto int64, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, first := w.pages[0]; !w.ok || !first || w.at.Before(notBefore) || (w.from >= 0 && from < w.from) {
+		return 0, 0, false
+	}
+	return w.from, w.to, true
+}
+
+// modifiedSince keeps the orders modified at or after since (unix seconds); an order whose
+// DateMod cannot be read is kept.
+func modifiedSince(orders []xOrder, since int64, loc *time.Location) []xOrder {
+	var out []xOrder
+	for _, o := range orders {
+		if mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), loc); err == nil && mod.Unix() < since {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // customers derives one record per e-mail, from the most recently modified order.

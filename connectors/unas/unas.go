@@ -33,9 +33,10 @@
 // login names the subscription), in a Ledger that connections on one shop share (a Budget in
 // memory, or the worker's store, which worker processes share); a spent
 // budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
-// UNAS, so crmsync never earns a ban. A first page asked with ListQuery.NotBefore may be
-// answered from the last one-page listing begun since then (Page.AsOf says how far it went),
-// so the objects derived from orders share one multi-order read per cycle.
+// UNAS, so crmsync never earns a ban. A listing asked with ListQuery.NotBefore adopts the
+// window of the last listing begun afresh since then and reads its kept pages (up to 10,000
+// orders; Page.AsOf says how far the window went), so the objects derived from orders share
+// one multi-order listing per cycle and per import.
 //
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
 // without a trailing "!"; the time read in Europe/Budapest, the shop's time, which the
@@ -139,7 +140,7 @@ type Client struct {
 
 	budget     Ledger
 	orderLists int
-	recent     recentRead // the last complete order listing, for callers of the same cycle
+	window     windowCache // the last order listing's pages, for the listings of the same cycle
 }
 
 var _ connectors.Connector = (*Client)(nil)

@@ -165,7 +165,7 @@ func TestListSkipsNoneWhenOrdersLeaveTheWindow(t *testing.T) {
 	}{
 		{"nothing moves", 0, false, 3},
 		{"a few modified", 20, false, 3},
-		{"more than the overlap", 120, false, 5},
+		{"more than the overlap", 120, false, 4},
 		{"deleted", 30, true, 3},
 	}
 	for _, tc := range tests {
@@ -556,7 +556,7 @@ func TestListReusesTheCycleRead(t *testing.T) {
 	first, err := e.c.List(ctx, ObjectCustomer, connectors.ListQuery{Since: since, NotBefore: cycle})
 	require.NoError(t, err)
 	assert.Equal(t, 2, e.calls("getOrder"), "a read made before the cycle began is not reused")
-	assert.True(t, first.AsOf.IsZero(), "a fresh read")
+	assert.Equal(t, cycle, first.AsOf, "a fresh read goes up to when it began")
 	e.clk.advance(time.Minute) // the cycle's other passes come later
 
 	later := all[12].Modified
@@ -633,4 +633,63 @@ func TestCheckSchedule(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.wantErr)
 		})
 	}
+}
+
+// The listings of one import (or cycle) share the pages of the first one's window, across
+// several pages and within the cache's bound; each leaves out what its own Since does.
+func TestListingsShareAWindowOfSeveralPages(t *testing.T) {
+	ctx := context.Background()
+	listAll := func(c *Client, object string, q connectors.ListQuery) []connectors.Record {
+		t.Helper()
+		var out []connectors.Record
+		for {
+			p, err := c.List(ctx, object, q)
+			require.NoError(t, err)
+			out = append(out, p.Records...)
+			if !p.More {
+				return out
+			}
+			q.Cursor = p.Cursor
+		}
+	}
+	tests := []struct {
+		name   string
+		orders int
+		calls  int // of the second listing
+	}{
+		{"three pages", 1234, 0},
+		{"beyond the bound", 11_000, 5}, // 20 pages (10,000 orders) kept: the last 5 are read again
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, sim.Options{Package: "VIP"}) // 90 multi-order calls an hour
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now})
+			require.NoError(t, err)
+			e.s.SeedOrders(0, tc.orders, t0.Add(-2000*time.Hour))
+			all := e.s.Dump()
+			importStart := e.clk.now()
+			since := t0.Add(-3000 * time.Hour)
+			listAll(c, ObjectCustomer, connectors.ListQuery{Since: since, NotBefore: importStart})
+			e.clk.advance(time.Minute)
+			later := all[len(all)/3].Modified
+			for _, s := range []time.Time{since, later} {
+				before := e.calls("getOrder")
+				got := listAll(c, ObjectOrder, connectors.ListQuery{Since: s, NotBefore: importStart})
+				assert.Equal(t, tc.calls, e.calls("getOrder")-before, "calls of the listing since %s", s)
+				direct, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now})
+				require.NoError(t, err)
+				want := listAll(direct, ObjectOrder, connectors.ListQuery{Since: s})
+				assert.Less(t, len(want), tc.orders+1)
+				assert.ElementsMatch(t, ids(want), ids(got), "since %s", s)
+			}
+		})
+	}
+}
+
+func ids(rs []connectors.Record) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
 }
