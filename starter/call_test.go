@@ -18,7 +18,9 @@ func TestCallCommand(t *testing.T) {
 	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "s3cr3t-value", SellsyRequestsPerSecond: -1,
 		MauticUsername: "u", MauticPassword: "p", MauticContacts: 2,
 		UNASAddr: "127.0.0.1:0", UNASAPIKey: "unas-k3y", UNASOrders: 3,
-		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "minicrm-k3y", MiniCRMRequestsPerMinute: -1})
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "minicrm-k3y", MiniCRMRequestsPerMinute: -1,
+		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "weavy-pa55", WeavyProject: "crm", WeavyFirst: 0, WeavyContacts: 2,
+		AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "altior-k3y", AltiorTiers: 2})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	writeSellsyConnection(t, sb.SellsyURL, sb.MauticURL, "", "")
@@ -26,9 +28,17 @@ func TestCallCommand(t *testing.T) {
 	require.NoError(t, err)
 	text := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(string(unas))
 	require.NoError(t, os.WriteFile(filepath.Join(os.Getenv("CRMSYNC_CONNECTIONS"), "unas-minicrm.yaml"), []byte(text), 0o600))
-	t.Setenv("UNAS_API_KEY", "unas-k3y")
-	t.Setenv("MINICRM_SYSTEM_ID", "7")
-	t.Setenv("MINICRM_API_KEY", "minicrm-k3y")
+	for _, f := range []string{"weavy-mautic.yaml", "sellsy-altior.yaml"} {
+		data, err := os.ReadFile("../config/examples/" + f)
+		require.NoError(t, err)
+		text := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18082", sb.MauticURL,
+			"http://127.0.0.1:18083", sb.WeavyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(data))
+		require.NoError(t, os.WriteFile(filepath.Join(os.Getenv("CRMSYNC_CONNECTIONS"), f), []byte(text), 0o600))
+	}
+	for k, v := range map[string]string{"UNAS_API_KEY": "unas-k3y", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "minicrm-k3y",
+		"WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "weavy-pa55", "ALTIOR_API_KEY": "altior-k3y"} {
+		t.Setenv(k, v)
+	}
 
 	tests := []struct {
 		name    string
@@ -39,11 +49,14 @@ func TestCallCommand(t *testing.T) {
 		{"usage", []string{"automation", "GET"}, nil, "usage: crmsync call"},
 		{"unknown system", []string{"hubspot", "GET", "/x"}, nil, `unknown system "hubspot" (one of altior, automation, minicrm, unas, weavy)`},
 		{"sellsy has its own", []string{"sellsy", "GET", "/staffs"}, nil, "crmsync sellsy call"},
-		{"no such side", []string{"weavy", "GET", "/v1/x"}, nil, "no connection with a weavy side"},
 		{"wrong connection", []string{"--connection", "sellsy-mautic", "unas", "POST", "/getOrder"}, nil, `no connection named "sellsy-mautic" with a unas side`},
-		{"automation get", []string{"automation", "GET", "/api/contacts?limit=1"}, []string{"HTTP 200", `"total": "2"`}, ""},
-		{"automation refused", []string{"Automation", "POST", "/api/contacts/new", `{"email": "not-an-address"}`}, []string{"HTTP 400"}, "email"},
-		{"automation bad body", []string{"automation", "POST", "/api/contacts/new", "{"}, nil, "not JSON"},
+		{"which automation", []string{"automation", "GET", "/api/contacts"}, nil, "2 connections have a mautic side (sellsy-mautic, weavy-mautic): name one with --connection"},
+		{"automation get", []string{"--connection", "sellsy-mautic", "automation", "GET", "/api/contacts?limit=1"}, []string{"HTTP 200", `"total": "2"`}, ""},
+		{"automation refused", []string{"--connection", "sellsy-mautic", "Automation", "POST", "/api/contacts/new", `{"email": "not-an-address"}`}, []string{"HTTP 400"}, "email"},
+		{"automation bad body", []string{"--connection", "weavy-mautic", "automation", "POST", "/api/contacts/new", "{"}, nil, "not JSON"},
+		{"weavy dictionary", []string{"weavy", "GET", "/v1/Dictionary/crm/customer"}, []string{"HTTP 200", `"fieldName": "customer_ID"`}, ""},
+		{"altior tiers", []string{"altior", "GET", "/api/v1/tiers"}, []string{"HTTP 200", `"id": "T000001"`}, ""},
+		{"altior not found", []string{"altior", "GET", "/api/v1/tiers/999999"}, []string{"HTTP 404", "no such tiers"}, "404"},
 		{"minicrm get", []string{"minicrm", "GET", "/Api/R3/Category"}, []string{"HTTP 200", "Orders"}, ""},
 		{"unas xml", []string{"--connection", "unas-minicrm", "unas", "POST", "/getOrderStatus", "<Params></Params>"}, []string{"HTTP 200", "<OrderStatuses>"}, ""},
 		{"unas post only", []string{"unas", "GET", "/getOrder"}, nil, `method "GET"`},
@@ -65,7 +78,7 @@ func TestCallCommand(t *testing.T) {
 			if err != nil {
 				all += err.Error()
 			}
-			for _, secret := range []string{"s3cr3t-value", "unas-k3y", "minicrm-k3y"} {
+			for _, secret := range []string{"s3cr3t-value", "unas-k3y", "minicrm-k3y", "weavy-pa55", "altior-k3y"} {
 				assert.NotContains(t, all, secret)
 			}
 		})
