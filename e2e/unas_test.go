@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,6 +60,16 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		"UNAS_API_KEY=unas-e2e-key", "MINICRM_SYSTEM_ID=4242", "MINICRM_API_KEY=minicrm-e2e-key", "UNAS_HOOK=hook-e2e",
 	})
 	tc := srv.Client()
+	// The worker's health check answers on the webhook address while it reaches Temporal.
+	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the worker's /healthz", func() bool {
+		resp, err := http.Get("http://" + hookAddr + "/healthz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK && string(body) == "ok\n"
+	})
 
 	since, err := time.Parse(time.DateOnly, start)
 	require.NoError(t, err)

@@ -11,6 +11,7 @@
 //	POST /webhooks/{connection}/unas     UNAS automatism webhooks (VIP), signed with
 //	                                     X-Unas-Hmac; a verified delivery asks the connection's
 //	                                     PipelineSync and IncrementalSync to run now
+//	GET  /healthz                        200 "ok" while the worker reaches Temporal, else 503
 package webhooks
 
 import (
@@ -28,6 +29,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -65,6 +67,28 @@ type Receiver struct {
 	log       *slog.Logger
 	seen      *seenSet
 	open      func(connection string) (a, b connectors.Connector, err error)
+	health    func(ctx context.Context) error
+}
+
+// WithHealth makes GET /healthz answer 503 with the error when check fails (the worker checks
+// that Temporal answers), and 200 otherwise.
+func (r *Receiver) WithHealth(check func(ctx context.Context) error) *Receiver {
+	r.health = check
+	return r
+}
+
+// healthz answers whether the worker can do its work: 200 "ok", or 503 and why not.
+func (r *Receiver) healthz(w http.ResponseWriter, req *http.Request) {
+	if r.health != nil {
+		ctx, cancel := context.WithTimeout(req.Context(), 5*time.Second)
+		defer cancel()
+		if err := r.health(ctx); err != nil {
+			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 // WithConnectors lets the receiver read records back through the connections' connectors,
@@ -108,6 +132,7 @@ func (r *Receiver) Handler() http.Handler {
 	mux.HandleFunc("POST /push/{connection}/{token}", r.push)
 	mux.HandleFunc("POST /webhooks/{connection}/sellsy/{token}", r.sellsyWebhook)
 	mux.HandleFunc("POST /webhooks/{connection}/unas", r.unasWebhook)
+	mux.HandleFunc("GET /healthz", r.healthz)
 	return mux
 }
 

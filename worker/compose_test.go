@@ -114,6 +114,9 @@ func TestComposeServices(t *testing.T) {
 
 	w := c.Services["worker"]
 	assert.Empty(t, w.Image, "the worker is built, not pulled")
+	assert.Equal(t, []any{"CMD", "/usr/local/bin/crmsync-worker", "healthcheck"}, w.Healthcheck["test"],
+		"distroless has no shell: the worker binary asks its own /healthz")
+	assert.NotEmpty(t, w.Environment["CRMSYNC_WEBHOOK_ADDR"], "the health check reaches the worker there")
 	var build string
 	switch w.Build.Kind {
 	case yaml.ScalarNode:

@@ -5,11 +5,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -52,6 +54,14 @@ type Settings struct {
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		// The container's health check (distroless has no curl): asks the running worker.
+		if err := healthcheck(context.Background(), os.Getenv("CRMSYNC_WEBHOOK_ADDR")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), log); err != nil {
 		log.Error("worker stopped", "error", err)
 		os.Exit(1)
@@ -106,7 +116,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 	// worker sharing it sees them.
 	connections.ShareQuotas(st)
 	if s.WebhookAddr != "" {
-		receiver := webhooks.New(c, s.TaskQueue, conns, log).WithConnectors(connections.Connectors)
+		receiver := webhooks.New(c, s.TaskQueue, conns, log).WithConnectors(connections.Connectors).
+			WithHealth(func(ctx context.Context) error {
+				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			})
 		go serveWebhooks(s.WebhookAddr, receiver, log)
 	}
 	if s.DebugAddr != "" {
@@ -137,6 +151,33 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
 	return w.Run(worker.InterruptCh())
+}
+
+// healthcheck asks the worker's receiver at addr (CRMSYNC_WEBHOOK_ADDR, ":8090" style) whether
+// the worker is healthy.
+func healthcheck(ctx context.Context, addr string) error {
+	if addr == "" {
+		return fmt.Errorf("healthcheck: CRMSYNC_WEBHOOK_ADDR is not set: the worker serves /healthz there")
+	}
+	if addr[0] == ':' {
+		addr = "127.0.0.1" + addr
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	return nil
 }
 
 // serveWebhooks runs the webhook receiver; the worker keeps running without it if the
