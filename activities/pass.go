@@ -85,6 +85,7 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 			return res, toTemporal(err)
 		}
 		res.Counts.Add(counts)
+		recordCounts(ctx, in, counts)
 		res.Pages++
 		res.Position = pg.page.Cursor
 		if asOf := pg.page.AsOf; !asOf.IsZero() && (res.AsOf.IsZero() || asOf.Before(res.AsOf)) {

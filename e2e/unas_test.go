@@ -51,8 +51,9 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	connFile := filepath.Join(dir, "unas-minicrm.yaml")
 	require.NoError(t, os.WriteFile(connFile, []byte(file), 0o600))
-	hookAddr := freeAddr(t)
+	hookAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	testenv.StartWorker(t, []string{
+		"CRMSYNC_METRICS_ADDR=" + metricsAddr,
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS=" + connFile,
 		"CRMSYNC_DATA_DIR=" + dir,
@@ -99,6 +100,15 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	require.NoError(t, imp.Get(ctx, &p))
 	assert.Equal(t, recent, sb.MiniCRM.Count("Orders"), "a card per order since the start date, and no other")
 	assert.Equal(t, 1, sb.UNAS.Spent(unassim.LimitGetOrder)-listsBefore, "the import's four objects share one multi-order read")
+
+	// The worker's Prometheus metrics: the SDK's, and the records per connection and outcome.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	metrics, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Regexp(t, `crmsync_records\{[^}]*connection="unas-minicrm"[^}]*object="order"[^}]*outcome="created_b"[^}]*\} `+strconv.Itoa(recent)+`\n`, string(metrics))
+	assert.Contains(t, string(metrics), "temporal_activity_execution_latency")
 
 	card := func(key string) map[string]any {
 		t.Helper()

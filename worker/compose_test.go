@@ -117,6 +117,8 @@ func TestComposeServices(t *testing.T) {
 	assert.Equal(t, []any{"CMD", "/usr/local/bin/crmsync-worker", "healthcheck"}, w.Healthcheck["test"],
 		"distroless has no shell: the worker binary asks its own /healthz")
 	assert.NotEmpty(t, w.Environment["CRMSYNC_WEBHOOK_ADDR"], "the health check reaches the worker there")
+	assert.Equal(t, ":9090", w.Environment["CRMSYNC_METRICS_ADDR"])
+	assert.Contains(t, w.Ports, "9090:9090", "Prometheus scrapes the worker")
 	var build string
 	switch w.Build.Kind {
 	case yaml.ScalarNode:

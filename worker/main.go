@@ -50,6 +50,9 @@ type Settings struct {
 	WebhookAddr string `envconfig:"WEBHOOK_ADDR"`
 	// DebugAddr, when set (e.g. 127.0.0.1:6060), serves Go's profiler under /debug/pprof/.
 	DebugAddr string `envconfig:"DEBUG_ADDR"`
+	// MetricsAddr, when set (e.g. :9090), serves Prometheus metrics under /metrics: the
+	// Temporal SDK's and crmsync's records per connection, object and side.
+	MetricsAddr string `envconfig:"METRICS_ADDR"`
 }
 
 func main() {
@@ -102,7 +105,16 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	defer st.Close()
 
-	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log})
+	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log}
+	if s.MetricsAddr != "" {
+		handler, serve, err := newMetrics()
+		if err != nil {
+			return err
+		}
+		opts.MetricsHandler = handler
+		go serveMetrics(s.MetricsAddr, serve, log)
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("temporal %s: %w", s.TemporalAddress, err)
 	}
