@@ -188,7 +188,12 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	assert.EqualValues(t, "2004", toString(c["StatusId"]), "Teljesítve → Closed (2004) through the map")
 	assert.Equal(t, 1, sb.UNAS.Deliveries(), "the webhook was answered 200")
 
-	// A deleted order's key reused by a new order: a new card; the old one is left alone.
+	// A deleted order's key reused by a new order: a new card; the old one is left alone. The
+	// cycle the webhook asked for finishes first: it read the orders before the change.
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the webhook's cycle", func() bool {
+		p, err := r.progress(workflows.SyncWorkflowID(unasConnection))
+		return err == nil && p.Phase == workflows.PhaseWaiting
+	})
 	before := sb.MiniCRM.Count("Orders")
 	sb.UNAS.DeleteOrder(oneKey)
 	sb.UNAS.ReuseKey(oneKey)
