@@ -2,8 +2,10 @@ package activities
 
 import (
 	"context"
+	"errors"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 )
 
 // MetricRecords is the counter of records a pass handled, tagged with the connection, the
@@ -12,6 +14,23 @@ import (
 // handler keeps counters as up-down counters, which Prometheus types as gauges; it only
 // grows). Tags hold names, never record data.
 const MetricRecords = "crmsync_records"
+
+// MetricPassFailures counts the stretches of passes that failed, tagged with the connection,
+// object, side and the class of the failure (RateLimited, ConfigurationError, Retryable):
+// a connection held back by a system's quota shows here.
+const MetricPassFailures = "crmsync_pass_failures"
+
+// recordFailure counts a failed stretch.
+func recordFailure(ctx context.Context, in PassInput, err error) {
+	class := "Retryable"
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() != "" {
+		class = appErr.Type()
+	}
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{
+		"connection": in.Connection, "object": in.Object, "side": in.Side, "class": class,
+	}).Counter(MetricPassFailures).Inc(1)
+}
 
 // recordCounts adds a page's counts to the worker's metrics.
 func recordCounts(ctx context.Context, in PassInput, c Counts) {
@@ -27,6 +46,23 @@ func recordCounts(ctx context.Context, in PassInput, c Counts) {
 	} {
 		if o.n > 0 {
 			m.WithTags(map[string]string{"outcome": o.outcome}).Counter(MetricRecords).Inc(int64(o.n))
+		}
+	}
+}
+
+// MetricStages counts what PipelineSync did, tagged with the connection and the outcome:
+// checked, moved, emitted, backward, pending (the names of StageResult's counts).
+const MetricStages = "crmsync_stages"
+
+// recordStages adds one propagation's counts to the worker's metrics.
+func recordStages(ctx context.Context, connection string, r StageResult) {
+	m := activity.GetMetricsHandler(ctx).WithTags(map[string]string{"connection": connection})
+	for _, o := range []struct {
+		outcome string
+		n       int
+	}{{"checked", r.Checked}, {"moved", r.Moved}, {"emitted", r.Emitted}, {"backward", r.Backward}, {"pending", r.Pending}} {
+		if o.n > 0 {
+			m.WithTags(map[string]string{"outcome": o.outcome}).Counter(MetricStages).Inc(int64(o.n))
 		}
 	}
 }

@@ -25,6 +25,14 @@ const (
 // record with its counterpart on the other side and writes the result on both, heartbeating
 // the cursor after each page so that a retried stretch resumes from the last page done.
 func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, error) {
+	res, err := a.syncPass(ctx, in)
+	if err != nil {
+		recordFailure(ctx, in, err)
+	}
+	return res, err
+}
+
+func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, error) {
 	p, err := a.newPass(ctx, in)
 	if err != nil {
 		return PassResult{}, toTemporal(err)

@@ -83,6 +83,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			}
 			r, err := sp.propagate(ctx, o, recs)
 			res.Add(r)
+			recordStages(ctx, in.Connection, r)
 			if err != nil {
 				return res, toTemporal(err)
 			}
@@ -123,6 +124,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		}
 		r, err := sp.propagate(ctx, o, page.Records)
 		res.Add(r)
+		recordStages(ctx, in.Connection, r)
 		if err != nil {
 			return res, toTemporal(err)
 		}

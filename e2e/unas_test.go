@@ -217,6 +217,12 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		return err == nil && paused.Phase == workflows.PhasePaused
 	})
 	assert.Contains(t, paused.PauseReason, "start_date: the connection first ran with "+start)
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	metrics, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Regexp(t, `crmsync_stages\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, string(metrics), "PipelineSync's moves")
 	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
 }
 

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,7 +91,12 @@ objects:
     links: [company]
     fields: [{a: email, b: email}, {a: last_name, b: lastname}, {a: position, b: position}]
 `, sb.SellsyURL, sb.MauticURL)), 0o600))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	metricsAddr := ln.Addr().String()
+	require.NoError(t, ln.Close())
 	env := map[string]string{
+		"CRMSYNC_METRICS_ADDR":     metricsAddr,
 		"CRMSYNC_TEMPORAL_ADDRESS": srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS":      connFile,
 		"CRMSYNC_DATA_DIR":         dir,
@@ -154,6 +162,13 @@ objects:
 		return strings.Contains(retrying, "retrying SyncPass")
 	})
 	assert.Regexp(t, `retrying SyncPass \(attempt \d+\): .*\[RateLimited\]; next attempt at \d\d:\d\d:\d\d`, retrying)
+	// and the worker's metrics count the stretches the quota held back.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	metrics, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Regexp(t, `crmsync_pass_failures\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`, string(metrics))
 	sb.Mautic.Kit().SetFaults(simkit.Faults{})
 	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the retry to succeed", func() bool {
 		return progress().Phase == workflows.PhaseWaiting && !strings.Contains(crmsync("status", "cli"), "retrying")
