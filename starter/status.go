@@ -13,6 +13,10 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/unas"
+	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -35,7 +39,7 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, _, err := dial()
+	c, s, err := dial()
 	if err != nil {
 		return err
 	}
@@ -74,6 +78,57 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if found == 0 {
 		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
+	}
+	statusBudget(ctx, out, s, name)
+	return nil
+}
+
+// statusBudget prints the UNAS calls of the last hour when the connection has a UNAS side and
+// its API key is in the environment; it says nothing otherwise (status works without
+// credentials).
+func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
+	conns, err := config.LoadAll(s.Connections)
+	if err != nil {
+		return
+	}
+	for _, c := range conns {
+		if c.Name != name {
+			continue
+		}
+		st, err := store.Open(ctx, s.StoreDSN)
+		if err != nil {
+			return
+		}
+		defer st.Close()
+		_ = printUNASBudget(ctx, out, c, st, time.Now())
+	}
+}
+
+// printUNASBudget prints how many calls of each class crmsync's workers made to the
+// connection's UNAS shop in the last hour, against the limits of its package.
+func printUNASBudget(ctx context.Context, out io.Writer, c *config.Connection, q store.Quotas, now time.Time) error {
+	for _, sys := range []config.System{c.A, c.B} {
+		if sys.System != unas.System {
+			continue
+		}
+		key, err := sys.Secret("api_key")
+		if err != nil {
+			return err
+		}
+		shop := registry.UNASShop(sys.Settings["base_url"], key)
+		used := map[string]int{}
+		for _, class := range []string{unas.ClassOrderList, unas.ClassOrderByKey, unas.ClassOrderStatus, unas.ClassTotal} {
+			if used[class], err = q.QuotaUsed(ctx, shop+"/"+class, time.Hour, now); err != nil {
+				return err
+			}
+		}
+		premium, vip := unas.HourlyLimits["PREMIUM"], unas.HourlyLimits["VIP"]
+		share := ""
+		if n := sys.Settings["order_lists_per_hour"]; n != "" {
+			share = ", at most " + n + " for this connection"
+		}
+		fmt.Fprintf(out, "UNAS calls in the last hour: %d multi-order getOrder (the shop allows %d on PREMIUM, %d on VIP%s), %d getOrder by key, %d getOrderStatus, %d in all\n",
+			used[unas.ClassOrderList], premium[unas.ClassOrderList], vip[unas.ClassOrderList], share, used[unas.ClassOrderByKey], used[unas.ClassOrderStatus], used[unas.ClassTotal])
 	}
 	return nil
 }

@@ -462,3 +462,9 @@ func (s *pgStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window tim
 	}
 	return wait, nil
 }
+
+func (s *pgStore) QuotaUsed(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM quota_uses WHERE key = $1 AND at > $2`, []any{key, now.Add(-window).UnixMicro()}, &n)
+	return n, wrap(err, "quota used %s", key)
+}

@@ -21,6 +21,8 @@ type Quotas interface {
 	// had its limit of uses in the window before now, nothing is recorded and wait says how
 	// long until that key allows one more.
 	TakeQuota(ctx context.Context, claims []QuotaClaim, window time.Duration, now time.Time) (wait time.Duration, err error)
+	// QuotaUsed returns how many uses of key the window before now holds.
+	QuotaUsed(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 }
 
 // checkClaims refuses empty keys and sorts the claims by key, so that transactions lock keys

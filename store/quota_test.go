@@ -39,6 +39,13 @@ func TestTakeQuota(t *testing.T) {
 				require.NoError(t, err, st.name)
 				assert.Equal(t, st.wait, wait, st.name)
 			}
+			used, err := s.QuotaUsed(ctx, "unas shop1/getOrder", time.Hour, t0.Add(time.Hour))
+			require.NoError(t, err)
+			assert.Equal(t, 3, used, "the uses at 1m, 2m and 1h: the one at 0 left the hour")
+			used, err = s.QuotaUsed(ctx, "nothing", time.Hour, t0)
+			require.NoError(t, err)
+			assert.Zero(t, used)
+
 			// All or none: a refused claim records none of the others.
 			only := []QuotaClaim{{Key: "x", Limit: 1}}
 			wait, err := s.TakeQuota(ctx, only, time.Hour, t0)

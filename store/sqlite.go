@@ -402,3 +402,9 @@ func (s *sqliteStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window
 	}
 	return 0, wrap(tx.Commit(), "take quota")
 }
+
+func (s *sqliteStore) QuotaUsed(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quota_uses WHERE key = ? AND at > ?`, key, now.Add(-window).UnixMicro()).Scan(&n)
+	return n, wrap(err, "quota used %s", key)
+}

@@ -151,8 +151,8 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 }
 
 func TestUNASShopNameHoldsNoKey(t *testing.T) {
-	name := unasShop("https://api.unas.eu/shop/", "secret-api-key")
+	name := UNASShop("https://api.unas.eu/shop/", "secret-api-key")
 	assert.NotContains(t, name, "secret-api-key")
-	assert.Equal(t, name, unasShop("https://api.unas.eu/shop", "secret-api-key"))
-	assert.NotEqual(t, name, unasShop("https://api.unas.eu/shop", "another-key"))
+	assert.Equal(t, name, UNASShop("https://api.unas.eu/shop", "secret-api-key"))
+	assert.NotEqual(t, name, UNASShop("https://api.unas.eu/shop", "another-key"))
 }

@@ -148,7 +148,7 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 			return nil, at(err)
 		}
 		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
-			Budget: accounts.unasLedger(unasShop(set["base_url"], cred["api_key"]))})
+			Budget: accounts.unasLedger(UNASShop(set["base_url"], cred["api_key"]))})
 	case "minicrm":
 		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
@@ -157,9 +157,9 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
 }
 
-// unasShop names a UNAS shop for its call budget: the API URL and a digest of the API key (the
+// UNASShop names a UNAS shop for its call budget: the API URL and a digest of the API key (the
 // name is stored; the key must not be).
-func unasShop(baseURL, apiKey string) string {
+func UNASShop(baseURL, apiKey string) string {
 	sum := sha256.Sum256([]byte(apiKey))
 	return "unas " + strings.TrimRight(strings.TrimSpace(baseURL), "/") + " " + hex.EncodeToString(sum[:8])
 }
