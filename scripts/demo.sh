@@ -51,7 +51,8 @@ fi
 pids+=($!)
 wait_port 7233; wait_port 18081; wait_port 18082; wait_port 18084; wait_port 18085; wait_port 18086
 
-./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1 &
+CRMSYNC_WEBHOOK_ADDR=127.0.0.1:18090 CRMSYNC_METRICS_ADDR=127.0.0.1:19090 \
+  ./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1 &
 pids+=($!)
 sleep 2
 
@@ -65,6 +66,7 @@ crmsync demo is running.
   Sellsy ⇄ Altior and UNAS → MiniCRM start after the first import: their imports, syncs and
   pipeline syncs (sellsy-altior/pipeline-sync, unas-minicrm/pipeline-sync) show in the UI too;
   MiniCRM allows 60 requests a minute, so its import takes a while — watch it wait.
+  worker            http://127.0.0.1:18090/healthz, Prometheus metrics http://127.0.0.1:19090/metrics
   logs              $DEMO_DIR/*.log
 
 Try, in another terminal (same environment: export CRMSYNC_DATA_DIR=$DEMO_DIR):
