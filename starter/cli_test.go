@@ -169,6 +169,13 @@ objects:
 	resp.Body.Close()
 	require.NoError(t, err)
 	assert.Regexp(t, `crmsync_pass_failures\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`, string(metrics))
+	// watch says so too.
+	hctx, hcancel := context.WithTimeout(ctx, 700*time.Millisecond)
+	var held bytes.Buffer
+	err = run(hctx, []string{"watch", "cli", "--interval", "200ms"}, &held)
+	hcancel()
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Regexp(t, `waiting to retry \(RateLimited\) until \d\d:\d\d:\d\d`, held.String())
 	sb.Mautic.Kit().SetFaults(simkit.Faults{})
 	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the retry to succeed", func() bool {
 		return progress().Phase == workflows.PhaseWaiting && !strings.Contains(crmsync("status", "cli"), "retrying")

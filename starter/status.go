@@ -137,25 +137,49 @@ func printUNASBudget(ctx context.Context, out io.Writer, c *config.Connection, q
 // attempt — a system's quota spent, a ban, a server down — with the failure and when the next
 // attempt is due, so that a connection that seems stuck says why.
 func printRetries(ctx context.Context, out io.Writer, c client.Client, id string) error {
+	rs, err := retries(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		line := fmt.Sprintf("retrying %s (attempt %d): %s", r.activity, r.attempt, r.message)
+		if r.class != "" {
+			line += " [" + r.class + "]"
+		}
+		if !r.next.IsZero() {
+			line += "; next attempt at " + r.next.Local().Format(time.TimeOnly)
+		}
+		fmt.Fprintln(out, line)
+	}
+	return nil
+}
+
+// retry is an activity of a workflow that failed and waits for its next attempt.
+type retry struct {
+	activity, message, class string
+	attempt                  int32
+	next                     time.Time
+}
+
+// retries lists the activities of a workflow waiting to retry.
+func retries(ctx context.Context, c client.Client, id string) ([]retry, error) {
 	d, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		return fmt.Errorf("describe %s: %w", id, err)
+		return nil, fmt.Errorf("describe %s: %w", id, err)
 	}
+	var out []retry
 	for _, a := range d.GetPendingActivities() {
 		f := a.GetLastFailure()
 		if f == nil {
 			continue
 		}
-		line := fmt.Sprintf("retrying %s (attempt %d): %s", a.GetActivityType().GetName(), a.GetAttempt(), f.GetMessage())
-		if t := f.GetApplicationFailureInfo().GetType(); t != "" {
-			line += " [" + t + "]"
-		}
+		r := retry{activity: a.GetActivityType().GetName(), message: f.GetMessage(), class: f.GetApplicationFailureInfo().GetType(), attempt: a.GetAttempt()}
 		if next := a.GetNextAttemptScheduleTime(); next != nil {
-			line += "; next attempt at " + next.AsTime().Local().Format(time.TimeOnly)
+			r.next = next.AsTime()
 		}
-		fmt.Fprintln(out, line)
+		out = append(out, r)
 	}
-	return nil
+	return out, nil
 }
 
 // printProgress prints a progress as a table, one line per object.
@@ -216,6 +240,17 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		}
 		lastRead, lastAt = read, time.Now()
 		fmt.Fprintf(out, "\r\033[K%s %s %s  %d read, %d written, %d quarantined, %.0f records/s", id, bar(p, 24), p.Phase, read, p.Total().Written(), p.Quarantined, rate)
+		// A connection held back says why: a quota, a ban, a server down.
+		if rs, err := retries(ctx, c, id); err == nil && len(rs) > 0 {
+			w := "waiting to retry"
+			if rs[0].class != "" {
+				w += " (" + rs[0].class + ")"
+			}
+			if !rs[0].next.IsZero() {
+				w += " until " + rs[0].next.Local().Format(time.TimeOnly)
+			}
+			fmt.Fprint(out, ", "+w)
+		}
 		if p.Phase == workflows.PhaseDone {
 			fmt.Fprintln(out)
 			return nil
