@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -49,4 +50,16 @@ func CallRequest(system, method, path string, query url.Values, allowed ...strin
 		merged[k] = append(merged[k], vs...)
 	}
 	return method, path, merged, nil
+}
+
+// JSONBody checks an any-call body for a JSON API: nil when empty, the body as is
+// (json.RawMessage) when it is JSON, and a KindInvalid refusal otherwise.
+func JSONBody(system string, body []byte) (any, error) {
+	if len(body) == 0 {
+		return nil, nil
+	}
+	if !json.Valid(body) {
+		return nil, &Error{Kind: KindInvalid, System: system, Op: "call", Message: "body is not JSON"}
+	}
+	return json.RawMessage(body), nil
 }

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"encoding/json"
 	"net/url"
 	"testing"
 
@@ -43,6 +44,32 @@ func TestCallRequest(t *testing.T) {
 			assert.Equal(t, tc.wantPath, p)
 			assert.Equal(t, tc.wantQuery, q)
 			assert.Equal(t, "GET", m)
+		})
+	}
+}
+
+func TestJSONBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		want    any
+		wantErr bool
+	}{
+		{"empty", "", nil, false},
+		{"JSON", `{"a": 1}`, json.RawMessage(`{"a": 1}`), false},
+		{"not JSON", "{", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := JSONBody("mautic", []byte(tc.body))
+			if tc.wantErr {
+				require.Error(t, err)
+				assert.Equal(t, KindInvalid, KindOf(err))
+				assert.Contains(t, err.Error(), "body is not JSON")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package altior
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -33,16 +32,15 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 		return 0, nil, callErr("path must be under " + apiRoot + "/, the API root")
 	case strings.EqualFold(strings.TrimRight(rel, "/"), "auth/token"):
 		return 0, nil, callErr(apiRoot + "/auth/token is refused: the connector gets its tokens itself")
-	case len(body) > 0 && !json.Valid(body):
-		return 0, nil, callErr("body is not JSON")
+	}
+	b, err := connectors.JSONBody(System, body)
+	if err != nil {
+		return 0, nil, err
 	}
 	var status int
 	var raw []byte
 	// The client's base URL already ends in /api/v1.
-	k := call{method: method, path: "/" + rel, op: method + " " + connectors.OpPath(path), query: query, status: &status, raw: &raw}
-	if len(body) > 0 {
-		k.body = json.RawMessage(body)
-	}
+	k := call{method: method, path: "/" + rel, op: method + " " + connectors.OpPath(path), query: query, body: b, status: &status, raw: &raw}
 	_, err = c.do(ctx, k)
 	return status, raw, err
 }

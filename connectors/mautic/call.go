@@ -2,7 +2,6 @@ package mautic
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -26,12 +25,9 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	if !ok {
 		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "path must be under /api/, the instance's REST API"}
 	}
-	if len(body) > 0 && !json.Valid(body) {
-		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "body is not JSON"}
-	}
-	var b any
-	if len(body) > 0 {
-		b = json.RawMessage(body)
+	b, err := connectors.JSONBody(System, body)
+	if err != nil {
+		return 0, nil, err
 	}
 	// The client's base URL is the instance's /api.
 	return c.send(ctx, method, "/"+rel, method+" "+connectors.OpPath(path), query, b)

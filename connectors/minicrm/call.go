@@ -2,7 +2,6 @@ package minicrm
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -32,12 +31,10 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	switch {
 	case len(path) < len("/Api/") || !strings.EqualFold(path[:len("/Api/")], "/Api/"):
 		return 0, nil, invalid("call", "path must be under /Api/, the API of the system")
-	case len(body) > 0 && !json.Valid(body):
-		return 0, nil, invalid("call", "body is not JSON")
 	}
-	var b any
-	if len(body) > 0 {
-		b = json.RawMessage(body)
+	b, err := connectors.JSONBody(System, body)
+	if err != nil {
+		return 0, nil, err
 	}
 	var a rawAnswer
 	err = c.do(ctx, method, path, method+" "+connectors.OpPath(path), query, b, &a)

@@ -21,13 +21,11 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	if err != nil {
 		return 0, nil, err
 	}
-	if len(body) > 0 && !json.Valid(body) {
-		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "body is not JSON"}
+	b, err := connectors.JSONBody(System, body)
+	if err != nil {
+		return 0, nil, err
 	}
-	k := call{method: method, path: path, op: method + " " + connectors.OpPath(path), query: query}
-	if len(body) > 0 {
-		k.body = json.RawMessage(body)
-	}
+	k := call{method: method, path: path, op: method + " " + connectors.OpPath(path), query: query, body: b}
 	var raw []byte
 	k.raw = &raw
 	status, err := c.do(ctx, k, nil)

@@ -2,7 +2,6 @@ package weavy
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -29,18 +28,17 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 		return 0, nil, callErr("path must be under /v1/, the REST API")
 	case strings.EqualFold(strings.TrimRight(path, "/"), "/v1/Authenticate"):
 		return 0, nil, callErr("/v1/Authenticate is refused: the connector logs in itself")
-	case len(body) > 0 && !json.Valid(body):
-		return 0, nil, callErr("body is not JSON")
 	}
-	k := call{method: method, path: path, op: method + " " + callOpPath(path)}
+	b, err := connectors.JSONBody(System, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	k := call{method: method, path: path, op: method + " " + callOpPath(path), body: b}
 	if len(query) > 0 {
 		k.path += "?" + query.Encode()
 	}
-	if len(body) > 0 {
-		k.body = json.RawMessage(body)
-	}
-	b, status, err := c.do(ctx, k)
-	return status, b, err
+	raw, status, err := c.do(ctx, k)
+	return status, raw, err
 }
 
 func callErr(msg string) *connectors.Error {
