@@ -59,35 +59,7 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 		return 0, nil, callErr(err.Error())
 	}
 
-	op := "POST /" + function
-	if err := c.checkBan(function, op); err != nil {
-		return 0, nil, err
-	}
-	for attempt := 0; ; attempt++ {
-		tok, err := c.currentToken(ctx)
-		if err != nil {
-			return 0, nil, err
-		}
-		// After the login, which tells the package and so the limits.
-		if err := c.spend(ctx, classOf(function, params), op); err != nil {
-			return 0, nil, err
-		}
-		status, raw, err := c.post(ctx, function, tok, params)
-		if err != nil {
-			return status, nil, err
-		}
-		if status == http.StatusUnauthorized && attempt == 0 {
-			c.dropToken(tok)
-			continue
-		}
-		if e := c.classify(op, function, status, raw); e != nil {
-			if status == http.StatusUnauthorized {
-				e.Kind, e.Message = connectors.KindConfig, "unas: the token was refused after a fresh login ("+e.Message+")"
-			}
-			return status, raw, e
-		}
-		return status, raw, nil
-	}
+	return c.exchange(ctx, function, params, "POST /"+function)
 }
 
 func callErr(msg string) *connectors.Error {

@@ -390,21 +390,39 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 // call runs function with the XML params body and decodes the answer into out.
 func (c *Client) call(ctx context.Context, function, params string, out any) error {
 	op := "POST " + function
-	if err := c.checkBan(function, op); err != nil {
+	status, raw, err := c.exchange(ctx, function, params, op)
+	if e := (*connectors.Error)(nil); errors.As(err, &e) && e.Kind == connectors.KindInvalid {
+		// a refused read is our request's fault or the shop's setup, never a record's
+		e.Kind = connectors.KindConfig
+	}
+	if err != nil {
 		return err
+	}
+	if err := xml.Unmarshal(raw, out); err != nil {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "unreadable XML answer: " + err.Error()}
+	}
+	return nil
+}
+
+// exchange posts params to function as every call does: never into a ban, within the hourly
+// budget, with a token renewed once on a 401. It returns the answer's status and body, and a
+// classified error for anything but a 200 answer without <Error>.
+func (c *Client) exchange(ctx context.Context, function, params, op string) (int, []byte, error) {
+	if err := c.checkBan(function, op); err != nil {
+		return 0, nil, err
 	}
 	for attempt := 0; ; attempt++ {
 		tok, err := c.currentToken(ctx)
 		if err != nil {
-			return err
+			return 0, nil, err
 		}
 		// After the login, which tells the package and so the limits.
 		if err := c.spend(ctx, classOf(function, params), op); err != nil {
-			return err
+			return 0, nil, err
 		}
 		status, raw, err := c.post(ctx, function, tok, params)
 		if err != nil {
-			return err
+			return status, nil, err
 		}
 		if status == http.StatusUnauthorized && attempt == 0 {
 			c.dropToken(tok)
@@ -413,16 +431,10 @@ func (c *Client) call(ctx context.Context, function, params string, out any) err
 		if e := c.classify(op, function, status, raw); e != nil {
 			if status == http.StatusUnauthorized {
 				e.Kind, e.Message = connectors.KindConfig, "unas: the token was refused after a fresh login ("+e.Message+")"
-			} else if e.Kind == connectors.KindInvalid {
-				// a refused read is our request's fault or the shop's setup, never a record's
-				e.Kind = connectors.KindConfig
 			}
-			return e
+			return status, raw, e
 		}
-		if err := xml.Unmarshal(raw, out); err != nil {
-			return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "unreadable XML answer: " + err.Error()}
-		}
-		return nil
+		return status, raw, nil
 	}
 }
 
