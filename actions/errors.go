@@ -1,9 +1,12 @@
 // Package actions holds what the action activities of every system share (actions/sellsy,
-// actions/records): the classes of the errors they return to the workflows that call them.
+// actions/records): the classes of the errors they return to the workflows that call them, and
+// the answer of an any-call.
 package actions
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -62,4 +65,26 @@ func Invalid(msg string) error {
 // Configuration is the error of a worker that cannot serve the call: not retried.
 func Configuration(msg string) error {
 	return temporal.NewNonRetryableApplicationError(msg, ErrTypeConfiguration, nil)
+}
+
+// CallOutput is the answer of an any-call activity: its HTTP status and its body — JSON as it
+// came, another answer (UNAS's XML, a text) as a JSON string, null when empty.
+//
+//	{"status": 200, "body": {"data": [...], "pagination": {...}}}
+type CallOutput struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+// Answer is the CallOutput of a call that answered status and raw.
+func Answer(status int, raw []byte) CallOutput {
+	out := CallOutput{Status: status, Body: json.RawMessage("null")}
+	switch trimmed := strings.TrimSpace(string(raw)); {
+	case trimmed == "":
+	case json.Valid(raw):
+		out.Body = raw
+	default:
+		out.Body, _ = json.Marshal(trimmed)
+	}
+	return out
 }

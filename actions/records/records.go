@@ -204,10 +204,7 @@ type CallInput struct {
 // JSON string.
 //
 //	{"status": 200, "body": {"total": "1", "contacts": {...}}}
-type CallOutput struct {
-	Status int             `json:"status"`
-	Body   json.RawMessage `json:"body"`
-}
+type CallOutput = actions.CallOutput
 
 // activities pairs each method name with its function.
 func (a *Actions) activities() []struct {
@@ -460,16 +457,7 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, actions.ToTemporal(err)
 	}
-	out := CallOutput{Status: status, Body: json.RawMessage("null")}
-	switch trimmed := strings.TrimSpace(string(raw)); {
-	case trimmed == "":
-	case json.Valid(raw):
-		out.Body = raw
-	default:
-		s, _ := json.Marshal(trimmed) // XML (UNAS) or text: a JSON string
-		out.Body = s
-	}
-	return out, nil
+	return actions.Answer(status, raw), nil
 }
 
 // normalise turns JSON-decoded values into the connectors' value types: numbers stay float64,

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/crmsync/crmsync/actions"
 )
 
 // EventInput creates a calendar event (Sellsy's CalendarEventCreateItem). Title, Start and
@@ -144,12 +145,7 @@ type CallInput struct {
 }
 
 // CallOutput is the answer: its HTTP status and its JSON body (null when empty).
-//
-//	{"status": 200, "body": {"data": [...], "pagination": {...}}}
-type CallOutput struct {
-	Status int             `json:"status"`
-	Body   json.RawMessage `json:"body"`
-}
+type CallOutput = actions.CallOutput
 
 // Call performs an arbitrary authorised API V2 call (activity Sellsy.Call). A non-2xx answer
 // is an error of the classes above.
@@ -162,11 +158,7 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, toTemporal(err)
 	}
-	out := CallOutput{Status: status, Body: json.RawMessage("null")}
-	if len(strings.TrimSpace(string(body))) > 0 && json.Valid(body) {
-		out.Body = body
-	}
-	return out, nil
+	return actions.Answer(status, body), nil
 }
 
 // CallV1Input is an API V1 (RPC) call.
