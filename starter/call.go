@@ -51,9 +51,13 @@ func callCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, side, err := sideOn(conns, system, *name)
+	c, side, err := config.SideOn(conns, system, *name)
 	if err != nil {
-		return fmt.Errorf("%w (connections in %s)", err, s.Connections)
+		hint := ""
+		if *name == "" {
+			hint = " with --connection"
+		}
+		return fmt.Errorf("%w%s (connections in %s)", err, hint, s.Connections)
 	}
 	conn, err := registry.Open(c, side, nil)
 	if err != nil {
@@ -94,37 +98,4 @@ func systemNamed(arg string) (string, error) {
 	}
 	sort.Strings(known)
 	return "", fmt.Errorf("unknown system %q (one of %s)", arg, strings.Join(known, ", "))
-}
-
-// sideOn finds the side on system of the named connection, or of the only one with such a side.
-func sideOn(conns []*config.Connection, system, name string) (*config.Connection, string, error) {
-	type hit struct {
-		c    *config.Connection
-		side string
-	}
-	var hits []hit
-	var names []string
-	for _, c := range conns {
-		if name != "" && c.Name != name {
-			continue
-		}
-		switch system {
-		case c.A.System:
-			hits = append(hits, hit{c, "a"})
-		case c.B.System:
-			hits = append(hits, hit{c, "b"})
-		default:
-			continue
-		}
-		names = append(names, c.Name)
-	}
-	switch {
-	case len(hits) == 1:
-		return hits[0].c, hits[0].side, nil
-	case len(hits) == 0 && name != "":
-		return nil, "", fmt.Errorf("no connection named %q with a %s side", name, system)
-	case len(hits) == 0:
-		return nil, "", fmt.Errorf("no connection with a %s side", system)
-	}
-	return nil, "", fmt.Errorf("%d connections have a %s side (%s): name one with --connection", len(hits), system, strings.Join(names, ", "))
 }

@@ -49,7 +49,7 @@ func TestCallCommand(t *testing.T) {
 		{"usage", []string{"automation", "GET"}, nil, "usage: crmsync call"},
 		{"unknown system", []string{"hubspot", "GET", "/x"}, nil, `unknown system "hubspot" (one of altior, automation, minicrm, unas, weavy)`},
 		{"sellsy has its own", []string{"sellsy", "GET", "/staffs"}, nil, "crmsync sellsy call"},
-		{"wrong connection", []string{"--connection", "sellsy-mautic", "unas", "POST", "/getOrder"}, nil, `no connection named "sellsy-mautic" with a unas side`},
+		{"wrong connection", []string{"--connection", "sellsy-mautic", "unas", "POST", "/getOrder"}, nil, `connection "sellsy-mautic" has no unas side (its systems: sellsy, mautic)`},
 		{"which automation", []string{"automation", "GET", "/api/contacts"}, nil, "2 connections have a mautic side (sellsy-mautic, weavy-mautic): name one with --connection"},
 		{"automation get", []string{"--connection", "sellsy-mautic", "automation", "GET", "/api/contacts?limit=1"}, []string{"HTTP 200", `"total": "2"`}, ""},
 		{"automation refused", []string{"--connection", "sellsy-mautic", "Automation", "POST", "/api/contacts/new", `{"email": "not-an-address"}`}, []string{"HTTP 400"}, "email"},

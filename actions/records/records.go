@@ -280,40 +280,28 @@ func Register(r worker.ActivityRegistry, conns Connections, loaded []*config.Con
 // connector returns the side of a connection that is this system: the one named, or the only
 // loaded connection with such a side.
 func (a *Actions) connector(name string) (connectors.Connector, error) {
-	label := Prefixes[a.System]
-	var candidates []string
+	var conns []*config.Connection
 	for _, n := range a.Conns.Names() {
-		c, err := a.Conns.Config(n)
-		if err != nil {
-			continue
-		}
-		if c.A.System == a.System || c.B.System == a.System {
-			candidates = append(candidates, n)
+		if c, err := a.Conns.Config(n); err == nil {
+			conns = append(conns, c)
 		}
 	}
-	switch {
-	case name == "" && len(candidates) == 1:
-		name = candidates[0]
-	case name == "" && len(candidates) == 0:
-		return nil, actions.Configuration(fmt.Sprintf("%s: the worker has no connection with a %s side", label, a.System))
-	case name == "":
-		return nil, actions.Configuration(fmt.Sprintf("%s: several connections have a %s side (%s): name one in \"connection\"", label, a.System, strings.Join(candidates, ", ")))
-	}
-	c, err := a.Conns.Config(name)
+	c, side, err := config.SideOn(conns, a.System, name)
 	if err != nil {
-		return nil, actions.Configuration(fmt.Sprintf("%s: %v", label, err))
+		hint := ""
+		if name == "" {
+			hint = ` in "connection"`
+		}
+		return nil, actions.Configuration(fmt.Sprintf("%s: %v%s", Prefixes[a.System], err, hint))
 	}
-	ca, cb, err := a.Conns.Connectors(name)
+	ca, cb, err := a.Conns.Connectors(c.Name)
 	if err != nil {
 		return nil, actions.ToTemporal(err)
 	}
-	switch a.System {
-	case c.A.System:
-		return ca, nil
-	case c.B.System:
+	if side == "b" {
 		return cb, nil
 	}
-	return nil, actions.Configuration(fmt.Sprintf("%s: connection %q has no %s side (its systems: %s, %s)", label, name, a.System, c.A.System, c.B.System))
+	return ca, nil
 }
 
 func (a *Actions) target(t Target) (connectors.Connector, error) {

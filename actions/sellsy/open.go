@@ -15,41 +15,21 @@ import (
 // accounts (nil: none) shares the rate limiter of the Sellsy account with the worker's
 // connections on it.
 func OpenClient(conns []*config.Connection, name string, accounts *registry.Accounts) (*sellsy.Client, error) {
-	type found struct {
-		c    *config.Connection
-		side string
+	c, side, err := config.SideOn(conns, sellsy.System, name)
+	if err != nil {
+		return nil, fmt.Errorf("sellsy: %w", err)
 	}
-	var hits []found
-	for _, c := range conns {
-		if name != "" && c.Name != name {
-			continue
-		}
-		if c.A.System == sellsy.System {
-			hits = append(hits, found{c, "a"})
-		} else if c.B.System == sellsy.System {
-			hits = append(hits, found{c, "b"})
-		}
-	}
-	switch {
-	case len(hits) == 0 && name != "":
-		return nil, fmt.Errorf("sellsy: no connection named %q with a Sellsy side", name)
-	case len(hits) == 0:
-		return nil, fmt.Errorf("sellsy: no connection with a Sellsy side")
-	case len(hits) > 1:
-		return nil, fmt.Errorf("sellsy: %d connections have a Sellsy side; name one", len(hits))
-	}
-	h := hits[0]
-	conn, err := registry.OpenShared(h.c, h.side, nil, accounts)
+	conn, err := registry.OpenShared(c, side, nil, accounts)
 	if err != nil {
 		return nil, err
 	}
 	client, ok := conn.(*sellsy.Client)
 	if !ok {
-		return nil, fmt.Errorf("sellsy: connection %s side %s is not a Sellsy connector", h.c.Name, h.side)
+		return nil, fmt.Errorf("sellsy: connection %s side %s is not a Sellsy connector", c.Name, side)
 	}
-	sys := h.c.A
-	if h.side == "b" {
-		sys = h.c.B
+	sys := c.A
+	if side == "b" {
+		sys = c.B
 	}
 	v := sellsy.V1Credentials{URL: sys.Settings["v1_url"]}
 	for key, dst := range map[string]*string{"v1_consumer_token": &v.ConsumerToken, "v1_consumer_secret": &v.ConsumerSecret,
@@ -58,7 +38,7 @@ func OpenClient(conns []*config.Connection, name string, accounts *registry.Acco
 			continue
 		}
 		if *dst, err = sys.Secret(key); err != nil {
-			return nil, fmt.Errorf("%s: %w", h.c.File, err)
+			return nil, fmt.Errorf("%s: %w", c.File, err)
 		}
 	}
 	client.SetV1(v)

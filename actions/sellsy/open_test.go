@@ -47,7 +47,7 @@ func TestOpenClient(t *testing.T) {
 		{"only one", conns[1:], "", ""},
 		{"ambiguous", conns, "", "2 connections"},
 		{"unknown", conns, "zzz", `no connection named "zzz"`},
-		{"no sellsy side", conns, "none", `no connection named "none"`},
+		{"no sellsy side", conns, "none", `connection "none" has no sellsy side (its systems: mautic, mautic)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
