@@ -2,11 +2,13 @@ package activities
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/sandbox"
 )
@@ -15,20 +17,7 @@ import (
 // its mapped status and writes the status name; the next reads only the orders changed since
 // (UNAS's multi-order quota is scarce); a status change moves its card once, even a jump.
 func TestPropagateStagesFollowsUNASStatuses(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
-		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: 12,
-		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("FW_UNAS_KEY", "uk")
-	t.Setenv("FW_MINICRM_ID", "7")
-	t.Setenv("FW_MINICRM_KEY", "mk")
-	acts, _, ae := activitiesFor(t, fmt.Sprintf(`name: fw
-a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: FW_UNAS_KEY}}
-b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: FW_MINICRM_ID, api_key: FW_MINICRM_KEY}}
-direction: a_to_b
-schedule: {overlap: 1s}
-objects:
+	acts, ae, sb := unasMiniCRM(t, "fw", 12, `objects:
   - name: order
     b_object: "card:Orders"
     match: {a: order_ref, b: Text1203}
@@ -42,8 +31,8 @@ pipelines:
     stage_target: Text1202
     pipeline_target: none
     status_map: '{“Beérkezett”: “New”, “Feldolgozás alatt”: “In progress”, “Szállítás alatt”: “Shipped”, “Teljesítve”: “Closed”, “Törölve”: “Cancelled”}'
-`, sb.UNASURL, sb.MiniCRMURL))
-	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fw", Object: "order", Side: "a", Mode: ModeImport})
+`)
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fw", Object: "order", Side: "a", Mode: ModeImport})
 	require.NoError(t, err)
 	require.Equal(t, 12, sb.MiniCRM.Count("Orders"))
 
@@ -64,16 +53,7 @@ pipelines:
 		}
 	}
 	mapped := map[string]string{"Beérkezett": "2001", "Feldolgozás alatt": "2002", "Szállítás alatt": "2003", "Teljesítve": "2004", "Törölve": "2005"}
-	cardOf := func(key string) map[string]any {
-		t.Helper()
-		for _, c := range sb.MiniCRM.Dump("Orders") {
-			if ref := fmt.Sprint(c["Text1203"]); len(ref) > len(key) && ref[:len(key)+1] == key+"@" {
-				return c
-			}
-		}
-		t.Fatalf("no card for order %s", key)
-		return nil
-	}
+	cardOf := func(key string) map[string]any { return orderCard(t, sb, key) }
 
 	first := scan()
 	assert.Equal(t, 12, first.Checked)
@@ -140,20 +120,7 @@ func TestScanPositionRoundTrip(t *testing.T) {
 // read (30 an hour on PREMIUM), and a change made after that read is not lost: the cursors
 // restart from where the read went up to, so the next cycle reads it.
 func TestCycleSharesOneUNASRead(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
-		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: 6,
-		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("CS_UNAS_KEY", "uk")
-	t.Setenv("CS_MINICRM_ID", "7")
-	t.Setenv("CS_MINICRM_KEY", "mk")
-	acts, _, ae := activitiesFor(t, fmt.Sprintf(`name: cs
-a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: CS_UNAS_KEY}}
-b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: CS_MINICRM_ID, api_key: CS_MINICRM_KEY}}
-direction: a_to_b
-schedule: {overlap: 1s}
-objects:
+	acts, ae, sb := unasMiniCRM(t, "cs", 6, `objects:
   - name: customer
     b_object: person
     match: {a: email, b: Email}
@@ -171,7 +138,7 @@ pipelines:
     stage_target: Text1202
     pipeline_target: none
     status_map: '{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}'
-`, sb.UNASURL, sb.MiniCRMURL))
+`)
 	lists := func() int { return sb.UNAS.Kit().Counts()["POST /shop/getOrder"] }
 	pass := func(object string, cycle time.Time) Counts {
 		t.Helper()
@@ -191,16 +158,7 @@ pipelines:
 		require.True(t, r.Done)
 		return r
 	}
-	status := func(key string) string {
-		t.Helper()
-		for _, c := range sb.MiniCRM.Dump("Orders") {
-			if ref := fmt.Sprint(c["Text1203"]); len(ref) > len(key) && ref[:len(key)+1] == key+"@" {
-				return fmt.Sprint(c["StatusId"])
-			}
-		}
-		t.Fatalf("no card for order %s", key)
-		return ""
-	}
+	status := func(key string) string { return fmt.Sprint(orderCard(t, sb, key)["StatusId"]) }
 	for _, object := range []string{"customer", "order"} {
 		_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "cs", Object: object, Side: "a", Mode: ModeImport})
 		require.NoError(t, err)
@@ -230,4 +188,38 @@ pipelines:
 	assert.Equal(t, before+2, lists())
 	assert.Equal(t, 1, r.Moved, "%+v", r)
 	assert.Equal(t, "2005", status(key))
+}
+
+// unasMiniCRM starts UNAS (with orders of people 0…orders-1) and MiniCRM, and returns the
+// activities of a one-way connection name between them whose objects and pipelines follow
+// in rest (YAML).
+func unasMiniCRM(t *testing.T, name string, orders int, rest string) (*Activities, *testsuite.TestActivityEnvironment, *sandbox.Sandbox) {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: orders,
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("UM_UNAS_KEY", "uk")
+	t.Setenv("UM_MINICRM_ID", "7")
+	t.Setenv("UM_MINICRM_KEY", "mk")
+	acts, _, ae := activitiesFor(t, fmt.Sprintf(`name: %s
+a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: UM_UNAS_KEY}}
+b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: UM_MINICRM_ID, api_key: UM_MINICRM_KEY}}
+direction: a_to_b
+schedule: {overlap: 1s}
+`, name, sb.UNASURL, sb.MiniCRMURL)+rest)
+	return acts, ae, sb
+}
+
+// orderCard returns the MiniCRM Orders card of the UNAS order with this key.
+func orderCard(t *testing.T, sb *sandbox.Sandbox, key string) map[string]any {
+	t.Helper()
+	for _, c := range sb.MiniCRM.Dump("Orders") {
+		if ref := fmt.Sprint(c["Text1203"]); strings.HasPrefix(ref, key+"@") {
+			return c
+		}
+	}
+	t.Fatalf("no card for order %s", key)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -37,17 +38,10 @@ func recordCounts(ctx context.Context, in PassInput, c Counts) {
 	m := activity.GetMetricsHandler(ctx).WithTags(map[string]string{
 		"connection": in.Connection, "object": in.Object, "side": in.Side, "mode": in.Mode,
 	})
-	for _, o := range []struct {
-		outcome string
-		n       int
-	}{
+	addOutcomes(m, MetricRecords, []outcome{
 		{"read", c.Read}, {"unchanged", c.Unchanged}, {"created_a", c.CreatedA}, {"created_b", c.CreatedB},
 		{"updated_a", c.UpdatedA}, {"updated_b", c.UpdatedB}, {"conflicts", c.Conflicts}, {"quarantined", c.Quarantined},
-	} {
-		if o.n > 0 {
-			m.WithTags(map[string]string{"outcome": o.outcome}).Counter(MetricRecords).Inc(int64(o.n))
-		}
-	}
+	})
 }
 
 // MetricStages counts what PipelineSync did, tagged with the connection and the outcome:
@@ -57,12 +51,22 @@ const MetricStages = "crmsync_stages"
 // recordStages adds one propagation's counts to the worker's metrics.
 func recordStages(ctx context.Context, connection string, r StageResult) {
 	m := activity.GetMetricsHandler(ctx).WithTags(map[string]string{"connection": connection})
-	for _, o := range []struct {
-		outcome string
-		n       int
-	}{{"checked", r.Checked}, {"moved", r.Moved}, {"emitted", r.Emitted}, {"backward", r.Backward}, {"pending", r.Pending}} {
+	addOutcomes(m, MetricStages, []outcome{
+		{"checked", r.Checked}, {"moved", r.Moved}, {"emitted", r.Emitted}, {"backward", r.Backward}, {"pending", r.Pending},
+	})
+}
+
+// outcome is one count of a metric, under its outcome tag.
+type outcome struct {
+	name string
+	n    int
+}
+
+// addOutcomes adds each non-zero count to metric, tagged with its outcome.
+func addOutcomes(m client.MetricsHandler, metric string, outcomes []outcome) {
+	for _, o := range outcomes {
 		if o.n > 0 {
-			m.WithTags(map[string]string{"outcome": o.outcome}).Counter(MetricStages).Inc(int64(o.n))
+			m.WithTags(map[string]string{"outcome": o.name}).Counter(metric).Inc(int64(o.n))
 		}
 	}
 }

@@ -1,66 +1,26 @@
 package sellsyactions
 
 import (
-	"bytes"
-	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
+	"github.com/crmsync/crmsync/connectors/sellsy/sim/spectest"
 )
 
 // The bodies Sellsy.CreateEvent, Sellsy.CreateTask and Sellsy.CreateComment send are valid
 // against Sellsy's spec (the simulator's excerpt of it, which transcribes
 // CalendarEventCreateItem, TaskCreateItem and CommentCreateItem), checked with kin-openapi on
-// the way to the simulator.
+// the way to the simulator (and the simulator's answers against it).
 func TestAgendaBodiesMatchSpec(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromFile("../../connectors/sellsy/sim/testdata/openapi.yaml")
-	require.NoError(t, err)
 	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1})
 	s.SeedPeople(0, 1)
-	var mu sync.Mutex
-	var checked, problems []string
-	var router routers.Router // set once the server's URL is known
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/") {
-			raw, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(raw))
-			vreq := r.Clone(r.Context())
-			vreq.Body = io.NopCloser(bytes.NewReader(raw))
-			vreq.URL.Scheme, vreq.URL.Host = "http", r.Host
-			route, params, err := router.FindRoute(vreq)
-			mu.Lock()
-			if err == nil {
-				err = openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params,
-					Route: route, Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}})
-			}
-			checked = append(checked, r.URL.Path)
-			if err != nil {
-				problems = append(problems, r.URL.Path+": "+err.Error())
-			}
-			mu.Unlock()
-		}
-		s.ServeHTTP(w, r)
-	})
-	srv.Start()
-	t.Cleanup(srv.Close)
-	doc.Servers = openapi3.Servers{{URL: srv.URL + "/v2"}}
-	router, err = legacy.NewRouter(doc)
-	require.NoError(t, err)
+	proxy, srv := spectest.Start(t, s)
 	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens",
 		ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: 1000})
 	require.NoError(t, err)
@@ -83,6 +43,12 @@ func TestAgendaBodiesMatchSpec(t *testing.T) {
 		require.NoError(t, v.Get(&out))
 		assert.NotZero(t, out.ID, name)
 	}
-	assert.ElementsMatch(t, []string{"/v2/calendar-events", "/v2/tasks", "/v2/comments"}, checked)
-	assert.Empty(t, problems)
+	var posted []string
+	for _, op := range proxy.Seen() {
+		if strings.HasPrefix(op, "POST ") {
+			posted = append(posted, op)
+		}
+	}
+	assert.ElementsMatch(t, []string{"POST /v2/calendar-events", "POST /v2/tasks", "POST /v2/comments"}, posted)
+	assert.Empty(t, proxy.Problems())
 }
