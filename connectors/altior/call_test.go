@@ -11,6 +11,7 @@ import (
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/altior/sim"
+	"github.com/crmsync/crmsync/connectors/calltest"
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
@@ -68,11 +69,7 @@ func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body, err := e.client.Call(context.Background(), tc.method, tc.path, nil, []byte(tc.body))
-			require.Error(t, err)
-			assert.Equal(t, connectors.KindInvalid, connectors.KindOf(err))
-			assert.Contains(t, err.Error(), tc.want)
-			assert.Zero(t, status)
-			assert.Nil(t, body)
+			calltest.Refused(t, status, body, err, tc.want)
 		})
 	}
 	assert.Zero(t, e.sim.Kit().Total(), "no request reached Altior, not even for a token")

@@ -1,0 +1,22 @@
+// Package calltest holds the checks every connector's tests of connectors.Caller share.
+package calltest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Refused checks the outcome of a call the connector must refuse before sending anything: an
+// invalid-request error naming want, and neither a status nor a body.
+func Refused(t *testing.T, status int, body []byte, err error, want string) {
+	t.Helper()
+	require.Error(t, err)
+	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(err))
+	assert.Contains(t, err.Error(), want)
+	assert.Zero(t, status)
+	assert.Nil(t, body)
+}
