@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -477,64 +476,6 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 		}
 	}
 	return page
-}
-
-// windowCache holds the pages of the last order listing begun afresh: every order modified in
-// its window from..to (unix seconds; from -1: since the first), by offset. The objects a
-// connection derives from orders (orders, customers as persons, businesses and webshop cards,
-// order statuses) each list them every cycle, and each in the initial import: a listing that
-// begins after this one did, for a Since it covers, adopts its window and reads its pages
-// here, so a cycle spends its multi-order calls (30 an hour on PREMIUM) once rather than once
-// an object. The pages kept are bounded by maxCachedOrders; one beyond is read again.
-type windowCache struct {
-	mu       sync.Mutex
-	ok       bool
-	from, to int64
-	at       time.Time // when the listing began: its window goes up to then (to the second)
-	pages    map[int64][]xOrder
-	n        int
-}
-
-// maxCachedOrders bounds the orders a windowCache keeps (10,000 seeded orders: 18 MB of heap).
-const maxCachedOrders = 10_000
-
-// keep records a page read at offset of window from..to, by a listing begun at began. A first
-// page read afresh starts a new window.
-func (w *windowCache) keep(from, to, offset int64, began time.Time, orders []xOrder) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.ok || w.from != from || w.to != to {
-		if offset != 0 || to != began.Unix() {
-			return // a page of another window than a fresh listing's
-		}
-		w.ok, w.from, w.to, w.at, w.pages, w.n = true, from, to, began, map[int64][]xOrder{}, 0
-	}
-	if _, had := w.pages[offset]; had || w.n+len(orders) > maxCachedOrders {
-		return
-	}
-	w.pages[offset], w.n = orders, w.n+len(orders)
-}
-
-// page returns the page at offset of window from..to, when it is kept.
-func (w *windowCache) page(from, to, offset int64) ([]xOrder, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.ok || w.from != from || w.to != to {
-		return nil, false
-	}
-	orders, ok := w.pages[offset]
-	return orders, ok
-}
-
-// adopt returns the window of the kept listing when it began at or after notBefore and covers
-// from; the caller then leaves out the orders modified before from itself.
-func (w *windowCache) adopt(from int64, notBefore time.Time) (wfrom, wto int64, ok bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, first := w.pages[0]; !w.ok || !first || w.at.Before(notBefore) || (w.from >= 0 && from < w.from) {
-		return 0, 0, false
-	}
-	return w.from, w.to, true
 }
 
 // modifiedSince keeps the orders modified at or after since (unix seconds); an order whose

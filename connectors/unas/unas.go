@@ -34,8 +34,8 @@
 // memory, or the worker's store, which worker processes share); a spent
 // budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
 // UNAS, so crmsync never earns a ban. A listing asked with ListQuery.NotBefore adopts the
-// window of the last listing begun afresh since then and reads its kept pages (up to 10,000
-// orders; Page.AsOf says how far the window went), so the objects derived from orders share
+// window of the last listing begun afresh since then and reads its kept pages (10,000
+// orders in memory, up to 500,000 more in a temporary file; Page.AsOf says how far the window went), so the objects derived from orders share
 // one multi-order listing per cycle and per import.
 //
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
@@ -106,6 +106,9 @@ type Config struct {
 	// OrderListsPerHour caps the multi-order getOrder calls an hour below the package's
 	// limit (0: the limit, 30 on PREMIUM, 90 on VIP), for a shop other tools read too.
 	OrderListsPerHour int
+	// CacheDir holds the file where the pages of a large order listing wait for the other
+	// objects of its cycle or import ("": os.TempDir()).
+	CacheDir string
 }
 
 // Status is one order status of the shop.
@@ -178,7 +181,8 @@ func New(c Config) (*Client, error) {
 		return nil, cfgErr("config", "order_lists_per_hour must not be negative")
 	}
 	return &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
-		login: make(chan struct{}, 1), bans: map[string]time.Time{}, budget: budget, orderLists: c.OrderListsPerHour}, nil
+		login: make(chan struct{}, 1), bans: map[string]time.Time{}, budget: budget, orderLists: c.OrderListsPerHour,
+		window: windowCache{dir: c.CacheDir}}, nil
 }
 
 // System returns "unas".

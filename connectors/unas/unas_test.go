@@ -1,6 +1,7 @@
 package unas
 
 import (
+	"os"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -653,18 +654,27 @@ func TestListingsShareAWindowOfSeveralPages(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name   string
-		orders int
-		calls  int // of the second listing
+		name      string
+		orders    int
+		mem, disk int // the cache's bounds (0: the defaults)
+		calls     int // of each later listing
+		inMemory  int // orders kept, counting the pageOverlap orders each page after the first reads again
+		onDisk    int
 	}{
-		{"three pages", 1234, 0},
-		{"beyond the bound", 11_000, 5}, // 20 pages (10,000 orders) kept: the last 5 are read again
+		// pages at offsets 0, 450 and 900: 500 + 500 + 334 orders
+		{"three pages in memory", 1234, 0, 0, 0, 1334, 0},
+		// pages at 0, 450, …, 2700: two in memory, five (2,300 orders) on disk
+		{"pages beyond memory spilled to disk", 3000, 1000, 0, 0, 1000, 2300},
+		// two in memory, two on disk, the last three read again
+		{"pages beyond both bounds read again", 3000, 1000, 1000, 3, 1000, 1000},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, sim.Options{Package: "VIP"}) // 90 multi-order calls an hour
-			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now})
+			dir := t.TempDir()
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, CacheDir: dir})
 			require.NoError(t, err)
+			c.window.memOrders, c.window.diskOrders = tc.mem, tc.disk
 			e.s.SeedOrders(0, tc.orders, t0.Add(-2000*time.Hour))
 			all := e.s.Dump()
 			importStart := e.clk.now()
@@ -687,6 +697,16 @@ func TestListingsShareAWindowOfSeveralPages(t *testing.T) {
 				}
 				assert.ElementsMatch(t, ids(want), ids(got), "since %s", s)
 			}
+			inMemory, onDisk, size := c.window.stats()
+			if onDisk > 0 {
+				t.Logf("spill file: %d bytes for %d orders (%d bytes an order)", size, onDisk, size/int64(onDisk))
+			}
+			assert.Equal(t, tc.inMemory, inMemory, "orders kept in memory")
+			assert.Equal(t, tc.onDisk, onDisk, "orders spilled")
+			assert.Equal(t, tc.onDisk > 0, size > 0, "spill file size %d", size)
+			left, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Empty(t, left, "the spill file is unlinked at once")
 		})
 	}
 }
