@@ -1,10 +1,10 @@
 package unas
 
 import (
-	"os"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"testing"

@@ -19,8 +19,9 @@ import (
 // an object.
 //
 // The first memOrders orders stay in memory; the pages after them go to a temporary file
-// (gob-encoded, about 600 bytes an order of a few items), up to diskOrders, so that the import of a large shop
-// reads each page once whatever its size while the worker's memory stays flat. A page beyond
+// (gob-encoded, about 600 bytes an order of a few items), up to diskOrders, so that the
+// import of a large shop reads each page once whatever its size while the worker's memory
+// stays flat. A page beyond
 // both bounds is read again. The file is unlinked as soon as it is created: the space comes
 // back when the next window starts or the process ends, even after a crash.
 type windowCache struct {
