@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -59,7 +60,9 @@ func callCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return fmt.Errorf("%w%s (connections in %s)", err, hint, s.Connections)
 	}
-	conn, err := registry.Open(c, side, nil)
+	accounts, closeStore := sharedBudget(ctx, s, c, os.Stderr)
+	defer closeStore()
+	conn, err := registry.OpenShared(c, side, nil, accounts)
 	if err != nil {
 		return err
 	}

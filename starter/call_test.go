@@ -3,15 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/unas"
+	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/store"
 )
 
 func TestCallCommand(t *testing.T) {
@@ -81,6 +87,79 @@ func TestCallCommand(t *testing.T) {
 			for _, secret := range []string{"s3cr3t-value", "unas-k3y", "minicrm-k3y", "weavy-pa55", "altior-k3y"} {
 				assert.NotContains(t, all, secret)
 			}
+		})
+	}
+}
+
+// crmsync call on UNAS counts in the budget the workers keep in their store, so that a call
+// by hand never earns the shop a ban the workers then wait out; without a store it counts
+// apart and leaves no store behind.
+func TestCallSpendsTheWorkersUNASBudget(t *testing.T) {
+	ctx := context.Background()
+	shop := unassim.New(unassim.Options{APIKey: "shop-k3y"})
+	srv := httptest.NewServer(shop)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	t.Setenv("CRMSYNC_CONNECTIONS", dir)
+	t.Setenv("CALL_UNAS", "shop-k3y")
+	t.Setenv("CALL_SYS", "7")
+	t.Setenv("CALL_KEY", "m")
+	base := srv.URL + "/shop"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(`name: shop
+a: {system: unas, settings: {base_url: `+base+`}, credentials: {api_key: CALL_UNAS}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`), 0o600))
+	statusKey := registry.UNASShop(base, "shop-k3y") + "/" + unas.ClassOrderStatus
+	args := []string{"unas", "POST", "/getOrderStatus", "<Params></Params>"}
+
+	tests := []struct {
+		name      string
+		store     bool // the workers' store is there
+		spent     int  // getOrderStatus calls the workers made this hour
+		wantErr   string
+		wantCalls int // that reach the shop
+		wantUsed  int // in the store afterwards
+	}{
+		{"no store: counted apart", false, 0, "", 1, 0},
+		{"counted in the store", true, 0, "", 1, 1},
+		{"refused when the workers spent the hour", true, 30, "hourly budget (30 getOrderStatus", 0, 30},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "crmsync.db")
+			t.Setenv("CRMSYNC_STORE_DSN", dsn)
+			var st store.Store
+			if tc.store {
+				var err error
+				st, err = store.Open(ctx, dsn)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = st.Close() })
+				for range tc.spent {
+					_, err := st.TakeQuota(ctx, []store.QuotaClaim{{Key: statusKey, Limit: 30}}, time.Hour, time.Now())
+					require.NoError(t, err)
+				}
+			}
+			before := shop.Spent(unassim.LimitGetOrderStatus)
+			var out bytes.Buffer
+			err := callCommand(ctx, args, &out)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Contains(t, out.String(), "<OrderStatuses>")
+			}
+			assert.Equal(t, tc.wantCalls, shop.Spent(unassim.LimitGetOrderStatus)-before, "getOrderStatus calls that reached the shop")
+			if !tc.store {
+				_, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:"))
+				assert.True(t, os.IsNotExist(err), "the command creates no store")
+				return
+			}
+			used, err := st.QuotaUsed(ctx, statusKey, time.Hour, time.Now())
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantUsed, used)
 		})
 	}
 }

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"path/filepath"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/unas"
+	"github.com/crmsync/crmsync/store"
 
 	"github.com/kelseyhightower/envconfig"
 	"go.temporal.io/sdk/client"
@@ -48,3 +55,20 @@ func (quietLogger) Debug(string, ...any) {}
 func (quietLogger) Info(string, ...any)  {}
 func (quietLogger) Warn(string, ...any)  {}
 func (quietLogger) Error(string, ...any) {}
+
+// sharedBudget returns the Accounts through which the command's calls to connection c's
+// systems count in the hourly budgets the workers keep in their store (UNAS's, whose
+// breaking bans the shop's IP for hours), when c reads such a system and the store is there:
+// the command then waits, or is refused, as a worker would. Without one the command counts
+// its calls apart and says so on stderr. close releases the store.
+func sharedBudget(ctx context.Context, s settings, c *config.Connection, warn io.Writer) (accounts *registry.Accounts, close func()) {
+	if c.A.System != unas.System && c.B.System != unas.System {
+		return nil, func() {}
+	}
+	st, err := store.OpenExisting(ctx, s.StoreDSN)
+	if err != nil {
+		fmt.Fprintf(warn, "crmsync: note: this command's UNAS calls count apart from the workers' hourly budget (%v)\n", err)
+		return nil, func() {}
+	}
+	return &registry.Accounts{Quotas: st}, func() { _ = st.Close() }
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -48,9 +49,15 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 // direction (engine.CheckMapping), that value maps name existing options, and that every
 // required field of a side that receives writes is mapped. Every problem is reported.
 func checkLive(ctx context.Context, c *config.Connection) error {
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	accounts, closeStore := sharedBudget(ctx, s, c, os.Stderr)
+	defer closeStore()
 	var conns [2]connectors.Connector
 	for i, side := range []string{"a", "b"} {
-		conn, err := registry.Open(c, side, nil)
+		conn, err := registry.OpenShared(c, side, nil, accounts)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -92,19 +93,45 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		return nil, errors.New("store: empty DSN (want sqlite:/path/to/file.db or postgres://user@host:5432/db)")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return openPostgres(ctx, dsn)
-	case strings.HasPrefix(dsn, "sqlite://"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite://"))
-	case strings.HasPrefix(dsn, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
-	case strings.HasPrefix(dsn, "file://"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "file://"))
-	case strings.HasPrefix(dsn, "file:"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "file:"))
+	}
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return openSQLite(ctx, path)
+}
+
+// ErrNoStore is OpenExisting's answer when the SQLite file is not there.
+var ErrNoStore = errors.New("store: no store yet")
+
+// OpenExisting is Open for a process that only uses a store a worker made (the CLI): it does
+// not create a SQLite file where there is none.
+func OpenExisting(ctx context.Context, dsn string) (Store, error) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn != "" && !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		path, err := sqlitePath(dsn)
+		if err != nil {
+			return nil, err
+		}
+		file, _, _ := strings.Cut(path, "?")
+		if _, err := os.Stat(file); err != nil {
+			return nil, fmt.Errorf("%w at %s", ErrNoStore, file)
+		}
+	}
+	return Open(ctx, dsn)
+}
+
+// sqlitePath returns the file path (with its query) of a SQLite DSN.
+func sqlitePath(dsn string) (string, error) {
+	for _, prefix := range []string{"sqlite://", "sqlite:", "file://", "file:"} {
+		if rest, ok := strings.CutPrefix(dsn, prefix); ok {
+			return rest, nil
+		}
 	}
 	if i := strings.Index(dsn, "://"); i > 0 {
-		return nil, fmt.Errorf("store: unsupported DSN scheme %q (want sqlite:, file:, postgres:// or postgresql://)", dsn[:i])
+		return "", fmt.Errorf("store: unsupported DSN scheme %q (want sqlite:, file:, postgres:// or postgresql://)", dsn[:i])
 	}
-	return openSQLite(ctx, dsn)
+	return dsn, nil
 }
 
 // redact hides the password of a URL DSN.

@@ -427,6 +427,47 @@ func TestOpenSQLiteForms(t *testing.T) {
 	assert.Equal(t, "wal", strings.ToLower(mode))
 }
 
+// OpenExisting opens what a worker made and never leaves a SQLite file behind.
+func TestOpenExisting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	made := filepath.Join(dir, "made.db")
+	st, err := Open(ctx, "sqlite:"+made)
+	require.NoError(t, err)
+	require.NoError(t, st.SetCursor(ctx, "c", "o", SideA, "v"))
+	require.NoError(t, st.Close())
+	missing := filepath.Join(dir, "missing.db")
+
+	tests := []struct {
+		name, dsn string
+		wantErr   error
+	}{
+		{"a store a worker made", "sqlite:" + made, nil},
+		{"with a query", "sqlite:" + made + "?_pragma=cache_size(-2000)", nil},
+		{"a bare path", made, nil},
+		{"no file yet", "sqlite:" + missing, ErrNoStore},
+		{"no file yet, file: form", "file:" + missing, ErrNoStore},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := OpenExisting(ctx, tc.dsn)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				assert.ErrorContains(t, err, missing)
+				_, statErr := os.Stat(missing)
+				assert.True(t, os.IsNotExist(statErr), "no file is created")
+				return
+			}
+			require.NoError(t, err)
+			defer st.Close()
+			cur, ok, err := st.Cursor(ctx, "c", "o", SideA)
+			require.NoError(t, err)
+			assert.True(t, ok)
+			assert.Equal(t, "v", cur)
+		})
+	}
+}
+
 func TestNormalisePairs(t *testing.T) {
 	got, err := normalisePairs([]Pair{{AID: "a1", BID: "b1"}, {AID: "a2", BID: "b2"}, {AID: "a1", BID: "b2"}, {AID: "a3", BID: "b3"}})
 	require.NoError(t, err)
