@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/registry"
@@ -106,6 +108,15 @@ func (cs *Connections) ShareQuotas(q store.Quotas) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	cs.accounts.Quotas = q
+}
+
+// RecordRequests makes the connectors count and time their requests in m, the worker's
+// metrics (crmsync_api_requests, crmsync_api_request_latency). Call it before the first
+// connector opens.
+func (cs *Connections) RecordRequests(m client.MetricsHandler) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.accounts.Metrics = m
 }
 
 // Accounts returns the rate limiters shared per account, for other connectors the worker

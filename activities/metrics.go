@@ -11,9 +11,8 @@ import (
 
 // MetricRecords is the counter of records a pass handled, tagged with the connection, the
 // object, the side read, the mode and the outcome (read, unchanged, created_a, …, the names of
-// Counts): the worker exports it for Prometheus as crmsync_records (the SDK's OpenTelemetry
-// handler keeps counters as up-down counters, which Prometheus types as gauges; it only
-// grows). Tags hold names, never record data.
+// Counts): the worker exports it for Prometheus as the counter crmsync_records_total. Tags
+// hold names, never record data.
 const MetricRecords = "crmsync_records"
 
 // MetricPassFailures counts the stretches of passes that failed, tagged with the connection,

@@ -107,7 +107,12 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	metrics, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.NoError(t, err)
-	assert.Regexp(t, `crmsync_records\{[^}]*connection="unas-minicrm"[^}]*object="order"[^}]*outcome="created_b"[^}]*\} `+strconv.Itoa(recent)+`\n`, string(metrics))
+	assert.Regexp(t, `crmsync_records_total\{[^}]*connection="unas-minicrm"[^}]*object="order"[^}]*outcome="created_b"[^}]*\} `+strconv.Itoa(recent)+`\n`, string(metrics))
+	assert.Contains(t, string(metrics), "# TYPE crmsync_records_total counter")
+	// every request to each system, by status, and how long they took
+	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="200"[^}]*system="unas"[^}]*\} [1-9]`, string(metrics))
+	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="200"[^}]*system="minicrm"[^}]*\} [1-9]`, string(metrics))
+	assert.Regexp(t, `crmsync_api_request_latency_seconds_bucket\{[^}]*system="minicrm"[^}]*le="0.25"\} [1-9]`, string(metrics), "seconds buckets")
 	assert.Contains(t, string(metrics), "temporal_activity_execution_latency")
 
 	card := func(key string) map[string]any {
@@ -222,7 +227,7 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	metrics, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.NoError(t, err)
-	assert.Regexp(t, `crmsync_stages\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, string(metrics), "PipelineSync's moves")
+	assert.Regexp(t, `crmsync_stages_total\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, string(metrics), "PipelineSync's moves")
 	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
 }
 

@@ -168,7 +168,10 @@ objects:
 	metrics, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.NoError(t, err)
-	assert.Regexp(t, `crmsync_pass_failures\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`, string(metrics))
+	assert.Regexp(t, `crmsync_pass_failures_total\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`, string(metrics))
+	assert.Contains(t, string(metrics), "# TYPE crmsync_pass_failures_total counter")
+	// and the 429s Automation answered, by system and status.
+	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="429"[^}]*system="mautic"[^}]*\} [1-9]`, string(metrics))
 	// watch says so too.
 	hctx, hcancel := context.WithTimeout(ctx, 700*time.Millisecond)
 	var held bytes.Buffer

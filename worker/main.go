@@ -127,6 +127,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 	// UNAS's hourly limits ban the IP when broken: count its calls in the store, where every
 	// worker sharing it sees them.
 	connections.ShareQuotas(st)
+	if opts.MetricsHandler != nil {
+		connections.RecordRequests(opts.MetricsHandler)
+	}
 	if s.WebhookAddr != "" {
 		receiver := webhooks.New(c, s.TaskQueue, conns, log).WithConnectors(connections.Connectors).
 			WithHealth(func(ctx context.Context) error {

@@ -111,10 +111,7 @@ func New(c Config) (*Client, error) {
 	if limiter == nil {
 		limiter = NewLimiter(c.RequestsPerSecond)
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
+	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	rc := resty.NewWithClient(hc).SetBaseURL(base+"/api/v1").SetHeader("Accept", "application/json").SetDisableWarn(true)
 	return &Client{
 		http: rc, limiter: limiter,

@@ -151,10 +151,7 @@ func New(c Config) (*Client, error) {
 	if limiter == nil {
 		limiter = NewLimiter(c.RequestsPerMinute)
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
+	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
 		limiter: limiter, now: time.Now}, nil
 }

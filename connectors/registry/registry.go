@@ -13,11 +13,13 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"golang.org/x/time/rate"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/altior"
+	"github.com/crmsync/crmsync/connectors/apimetrics"
 	"github.com/crmsync/crmsync/connectors/mautic"
 	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/sellsy"
@@ -34,6 +36,9 @@ type Accounts struct {
 	// Quotas, when set (the worker's store), counts UNAS's hourly calls where every worker
 	// process sharing the store sees them; otherwise each process counts its own.
 	Quotas store.Quotas
+	// Metrics, when set (the worker's), counts and times every request the connectors make,
+	// by system and status (package apimetrics).
+	Metrics client.MetricsHandler
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -116,6 +121,9 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 		sys = c.B
 	}
 	at := func(err error) error { return fmt.Errorf("%s: %s: %w", c.File, side, err) }
+	if accounts != nil && accounts.Metrics != nil {
+		httpClient = apimetrics.Client(httpClient, accounts.Metrics, sys.System)
+	}
 	rps, err := floatSetting(sys, "requests_per_second")
 	if err != nil {
 		return nil, at(err)

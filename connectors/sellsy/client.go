@@ -130,14 +130,7 @@ func New(c Config) (*Client, error) {
 			return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "config", Message: fmt.Sprintf("%q is not an absolute URL", u)}
 		}
 	}
-	base := &http.Client{Timeout: 60 * time.Second}
-	if c.HTTPClient != nil {
-		cp := *c.HTTPClient // resty mutates the client it is given
-		base = &cp
-		if base.Timeout == 0 {
-			base.Timeout = 60 * time.Second
-		}
-	}
+	base := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	if c.Limiter == nil {
 		c.Limiter = NewLimiter(c.RequestsPerSecond)
 	}

@@ -161,10 +161,7 @@ func New(c Config) (*Client, error) {
 	if strings.TrimSpace(c.APIKey) == "" {
 		return nil, cfgErr("config", "api_key (UNAS: Beállítások / Külső kapcsolatok / API kapcsolat) is required")
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 120 * time.Second}
-	}
+	hc := connectors.HTTPClient(c.HTTPClient, 120*time.Second)
 	now := c.Now
 	if now == nil {
 		now = time.Now
