@@ -51,7 +51,9 @@ func (r *recorder) Counter(name string) client.MetricsCounter {
 	return counterFunc(func(d int64) { r.mu.Lock(); r.counts[key] += d; r.mu.Unlock() })
 }
 
-func (r *recorder) Gauge(name string) client.MetricsGauge { return client.MetricsNopHandler.Gauge(name) }
+func (r *recorder) Gauge(name string) client.MetricsGauge {
+	return client.MetricsNopHandler.Gauge(name)
+}
 
 func (r *recorder) Timer(name string) client.MetricsTimer {
 	key := r.key(name)
