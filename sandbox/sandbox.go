@@ -47,6 +47,7 @@ type Options struct {
 	WeavyEntrantsFirst, WeavyEntrants int
 	WeavyUsername, WeavyPassword      string
 	WeavyProject                      string
+	WeavySelectOrder                  string // weavysim.OrderInserted (default) or OrderModified
 
 	// Altior, UNAS and MiniCRM are started when their address is set.
 	AltiorAddr, AltiorAPIKey       string
@@ -108,7 +109,11 @@ func Start(o Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("sandbox: mautic: %w", err)
 	}
 	if o.WeavyAddr != "" {
-		s.Weavy = weavysim.New(weavysim.Options{UserName: o.WeavyUsername, Password: o.WeavyPassword, Project: o.WeavyProject, Seed: 3})
+		if o.WeavySelectOrder != "" && o.WeavySelectOrder != weavysim.OrderInserted && o.WeavySelectOrder != weavysim.OrderModified {
+			_ = s.Close()
+			return nil, fmt.Errorf("sandbox: weavy: select order %q is neither %q nor %q", o.WeavySelectOrder, weavysim.OrderInserted, weavysim.OrderModified)
+		}
+		s.Weavy = weavysim.New(weavysim.Options{UserName: o.WeavyUsername, Password: o.WeavyPassword, Project: o.WeavyProject, SelectOrder: o.WeavySelectOrder, Seed: 3})
 		if o.WeavyContacts > 0 {
 			s.Weavy.SeedPeople(o.WeavyFirst, o.WeavyContacts)
 		}

@@ -53,3 +53,10 @@ func TestStartsEverySimulatorAsked(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode, base)
 	}
 }
+
+func TestRefusesAnUnknownWeavySelectOrder(t *testing.T) {
+	_, err := Start(Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
+		WeavyAddr: "127.0.0.1:0", WeavyUsername: "w", WeavyPassword: "w", WeavySelectOrder: "random"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `select order "random" is neither "inserted" nor "modified"`)
+}

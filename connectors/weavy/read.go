@@ -2,10 +2,12 @@ package weavy
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,8 +305,12 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 	}
 }
 
-// cursor is "<entity index>:<offset>:<page size>"; page size 0 means not yet known.
-type cursor struct{ ent, offset, size int }
+// cursor is "<entity index>:<offset>:<page size>[:<anchors>]"; page size 0 means not yet
+// known; anchors (base64url of newline-separated "id@srvDateUTC") are the last records read.
+type cursor struct {
+	ent, offset, size int
+	anchors           []string
+}
 
 func parseCursor(s string, n int) (cursor, error) {
 	if s == "" {
@@ -312,19 +318,81 @@ func parseCursor(s string, n int) (cursor, error) {
 	}
 	var cur cursor
 	parts := strings.Split(s, ":")
-	if len(parts) == 3 {
-		var err1, err2, err3 error
+	if len(parts) == 3 || len(parts) == 4 {
+		var err1, err2, err3, err4 error
 		cur.ent, err1 = strconv.Atoi(parts[0])
 		cur.offset, err2 = strconv.Atoi(parts[1])
 		cur.size, err3 = strconv.Atoi(parts[2])
-		if err1 == nil && err2 == nil && err3 == nil && cur.ent >= 0 && cur.ent < n && cur.offset >= 0 && cur.size >= 0 {
+		if len(parts) == 4 && parts[3] != "" {
+			var raw []byte
+			raw, err4 = base64.RawURLEncoding.DecodeString(parts[3])
+			cur.anchors = strings.Split(string(raw), "\n")
+		}
+		if errors.Join(err1, err2, err3, err4) == nil && cur.ent >= 0 && cur.ent < n && cur.offset >= 0 && cur.size >= 0 {
 			return cur, nil
 		}
 	}
 	return cursor{}, cfgErr("list", "invalid cursor")
 }
 
-func (k cursor) String() string { return fmt.Sprintf("%d:%d:%d", k.ent, k.offset, k.size) }
+func (k cursor) String() string {
+	s := fmt.Sprintf("%d:%d:%d", k.ent, k.offset, k.size)
+	if len(k.anchors) > 0 {
+		s += ":" + base64.RawURLEncoding.EncodeToString([]byte(strings.Join(k.anchors, "\n")))
+	}
+	return s
+}
+
+// Paging: Select pages by offset in an order the API does not document. A record deleted
+// (or, in an order by modification, changed) while a listing runs moves every later one a
+// place towards the start, so a page read at the plain offset would skip one — for good,
+// since the next cycle reads from the time this one began. Each page after the first is
+// read from overlap records before the offset and resumes after the last of the previous
+// page's records found there (its anchors, each an id with its srvDateUTC, so a record
+// changed since does not count); a shift larger than the overlap reads a page earlier.
+// Records read twice are harmless (the merge finds them unchanged).
+const anchorCount = 3
+
+// overlap is how many records before its offset a page is read from: a tenth of the page,
+// at least anchorCount, at most half of it.
+func overlap(size int) int { return min(max(anchorCount, size/10), size/2) }
+
+// anchor identifies a record as read: its id and its srvDateUTC.
+func anchor(entity string, raw map[string]any) string {
+	return fmt.Sprint(raw[entity+"_ID"]) + "@" + fmt.Sprint(raw["srvDateUTC"])
+}
+
+// afterAnchors is the index in recs just after the last of anchors, or 0 when none is there.
+func afterAnchors(entity string, recs []map[string]any, anchors []string) (int, bool) {
+	for i := len(recs) - 1; i >= 0; i-- {
+		if slices.Contains(anchors, anchor(entity, recs[i])) {
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+// pageAt reads the page that follows cur in entity: its records, the index of the first not
+// read yet, and the offset it was read at.
+func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
+	start = cur.offset
+	if len(cur.anchors) > 0 && cur.size > 1 {
+		start = max(0, cur.offset-overlap(cur.size))
+	}
+	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil || start == cur.offset {
+		return recs, 0, start, err
+	}
+	fresh, found := afterAnchors(entity, recs, cur.anchors)
+	if !found && start > 0 {
+		// shifted further than the overlap, or every anchor changed: a page earlier
+		start = max(0, cur.offset-cur.size)
+		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
+			return nil, 0, start, err
+		}
+		fresh, _ = afterAnchors(entity, recs, cur.anchors)
+	}
+	return recs, fresh, start, nil
+}
 
 func sinceFilter(since time.Time) []filter {
 	if since.IsZero() {
@@ -354,19 +422,23 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if err != nil {
 			return connectors.Page{}, err
 		}
-		recs, err := c.selectPage(ctx, ent, cur.offset, sinceFilter(q.Since))
+		recs, fresh, start, err := c.pageAt(ctx, ent, cur, sinceFilter(q.Since))
 		if err != nil {
 			return connectors.Page{}, err
 		}
+		n := len(recs)
 		if cur.size == 0 {
-			cur.size = len(recs)
+			cur.size = n
 		}
 		page := connectors.Page{}
-		for _, raw := range recs {
+		for _, raw := range recs[fresh:] {
 			page.Records = append(page.Records, toRecord(ent, types, raw))
 		}
-		if len(recs) > 0 && len(recs) >= cur.size {
-			cur.offset += len(recs)
+		if n > 0 && n >= cur.size {
+			cur.offset, cur.anchors = start+n, nil
+			for _, raw := range recs[max(0, len(recs)-anchorCount):] {
+				cur.anchors = append(cur.anchors, anchor(ent, raw))
+			}
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
 		}

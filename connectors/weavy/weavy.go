@@ -17,6 +17,9 @@
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the first page's length is taken as the page size and a shorter page (or an empty one) ends
 // the listing. Since becomes a filter srvDateUTC GreaterThan Since-1s (second resolution).
+// The order of Select is not documented either: each page after the first is read from a few
+// records before its offset and resumes after the last records of the previous page, so a
+// record deleted or moved while the listing runs makes none skipped (see pageAt).
 //
 // Values: text, foreign keys and select → string; int and decimal → float64; boolean → bool;
 // datetime → "YYYY-MM-DD HH:MM:SS" as the payloads give them (the "T" form is read too); empty

@@ -218,8 +218,10 @@ func TestListCompaniesPagesUntilShortPage(t *testing.T) {
 	e.sim.SeedPeople(0, 150) // 30 customers
 	recs, pages := listAll(t, e.client, "company", time.Time{})
 	require.Len(t, recs, 30)
-	assert.Equal(t, 5, pages) // 7+7+7+7 then a short page of 2
-	assert.Equal(t, 5, e.sim.Kit().Counts()["POST /v1/Data/{project}/Select"])
+	// 7, then pages read from 3 records before their offset (the overlap): 4 new records
+	// each, the last 3 in a short page of 6
+	assert.Equal(t, 7, pages)
+	assert.Equal(t, 7, e.sim.Kit().Counts()["POST /v1/Data/{project}/Select"])
 	r := recs[0]
 	assert.Equal(t, "C0000000", r.ID)
 	assert.Equal(t, "10000000000010", r.Fields["siretNumber"])
@@ -235,6 +237,69 @@ func TestListCompaniesPagesUntilShortPage(t *testing.T) {
 	recs, pages = listAll(t, e2.client, "company", time.Time{})
 	assert.Len(t, recs, 10)
 	assert.Equal(t, 3, pages)
+}
+
+// Records deleted, or changed in an order by modification, while a listing runs move the
+// later ones towards the start: no record is skipped for that, whatever Select's order.
+func TestListSkipsNoneWhenRecordsMoveMidListing(t *testing.T) {
+	tests := []struct {
+		name    string
+		order   string
+		deleted []int // positions of the first page's records deleted after it is read
+		changed []int // positions changed after it is read
+	}{
+		{"nothing moves", sim.OrderInserted, nil, nil},
+		{"one deleted", sim.OrderInserted, []int{4}, nil},
+		{"the last ones read deleted", sim.OrderInserted, []int{7, 8, 9}, nil},
+		{"more deleted than the overlap", sim.OrderInserted, []int{0, 1, 2, 3, 4, 5}, nil},
+		{"changed, by modification", sim.OrderModified, nil, []int{2}},
+		{"the anchors changed, by modification", sim.OrderModified, nil, []int{7, 8, 9}},
+		{"deleted and changed, by modification", sim.OrderModified, []int{1, 3}, []int{5, 6}},
+		{"changed, in insertion order", sim.OrderInserted, nil, []int{1, 9}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 10, SelectOrder: tc.order})
+			e.sim.SeedPeople(0, 200) // 40 customers
+			ctx := context.Background()
+			first, err := e.client.List(ctx, "company", connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, first.Records, 10)
+			gone := map[string]bool{}
+			for _, i := range tc.deleted {
+				id := first.Records[i].ID
+				require.True(t, e.sim.Delete(sim.Customer, id))
+				gone[id] = true
+			}
+			e.clock.advance(time.Minute)
+			for _, i := range tc.changed {
+				res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: first.Records[i].ID, Fields: map[string]any{"city": "Lyon"}}})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+			}
+			seen := map[string]bool{}
+			for _, r := range first.Records {
+				seen[r.ID] = true
+			}
+			q := connectors.ListQuery{Cursor: first.Cursor}
+			for more := first.More; more; {
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					seen[r.ID] = true
+				}
+				more, q.Cursor = p.More, p.Cursor
+			}
+			var missed []string
+			for _, rec := range e.sim.Dump(sim.Customer) {
+				if id := rec["customer_ID"].(string); !seen[id] && !gone[id] {
+					missed = append(missed, id)
+				}
+			}
+			assert.Empty(t, missed, "records never listed")
+			assert.Equal(t, 40-len(tc.deleted), e.sim.Count(sim.Customer))
+		})
+	}
 }
 
 func TestListVirtualContact(t *testing.T) {

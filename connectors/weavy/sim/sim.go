@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,8 +38,11 @@ type Options struct {
 	Project            string        // project (company) code in the routes; default "crm"
 	TokenTTL           time.Duration // token lifetime; default 12h (expiresIn 43200)
 	PageSize           int           // Select page size; default 100
-	Seed               uint64
-	Now                func() time.Time // default time.Now
+	// SelectOrder is the order Select pages in, which weavy does not document: OrderInserted
+	// (the default) or OrderModified (srvDateUTC, then insertion).
+	SelectOrder string
+	Seed        uint64
+	Now         func() time.Time // default time.Now
 }
 
 type rec struct {
@@ -51,6 +55,12 @@ type table struct {
 	order []*rec          // insertion order: the order of Select
 	seq   int
 }
+
+// Select orders.
+const (
+	OrderInserted = "inserted"
+	OrderModified = "modified"
+)
 
 // Server is the simulated weavy tenant; it implements http.Handler.
 type Server struct {
@@ -253,6 +263,33 @@ func (s *Server) SeedEntrants(first, n int) {
 			"phoneNumber": p.Phone, "companyName": simkit.CompanyAt(p.Company).Name, "npai": false,
 		}, now)
 	}
+}
+
+// selectOrder returns an entity's records in the order Select pages them.
+func (s *Server) selectOrder(entity string) []*rec {
+	order := s.tables[entity].order
+	if s.opts.SelectOrder != OrderModified {
+		return order
+	}
+	sorted := slices.Clone(order)
+	slices.SortStableFunc(sorted, func(a, b *rec) int {
+		return strings.Compare(fmt.Sprint(a.fields["srvDateUTC"]), fmt.Sprint(b.fields["srvDateUTC"]))
+	})
+	return sorted
+}
+
+// Delete removes a record, as a user of the weavy client would (the API deletes nothing).
+func (s *Server) Delete(entity, code string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tb := s.tables[entity]
+	if tb == nil || tb.recs[strings.ToLower(code)] == nil {
+		return false
+	}
+	r := tb.recs[strings.ToLower(code)]
+	delete(tb.recs, strings.ToLower(code))
+	tb.order = slices.DeleteFunc(tb.order, func(x *rec) bool { return x == r })
+	return true
 }
 
 // Count returns the number of records of an entity.
@@ -534,7 +571,7 @@ func (s *Server) selectData(w http.ResponseWriter, r *http.Request, _ string) {
 	out := []map[string]any{}
 	s.mu.RLock()
 	skip := max(b.Offset, 0)
-	for _, rc := range s.tables[entity].order {
+	for _, rc := range s.selectOrder(entity) {
 		if len(out) == s.opts.PageSize {
 			break
 		}

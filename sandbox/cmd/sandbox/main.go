@@ -34,6 +34,7 @@ func main() {
 	flag.StringVar(&o.WeavyUsername, "weavy-user", envOr("WEAVY_USERNAME", "weavy-api"), "user the weavy simulator accepts")
 	flag.StringVar(&o.WeavyPassword, "weavy-password", envOr("WEAVY_PASSWORD", "demo-password"), "password the weavy simulator accepts")
 	flag.StringVar(&o.WeavyProject, "weavy-project", "crm", "weavy project code")
+	flag.StringVar(&o.WeavySelectOrder, "weavy-select-order", "inserted", "order of weavy's Select pages: inserted or modified")
 	flag.StringVar(&o.AltiorAddr, "altior-addr", "127.0.0.1:18084", "listen address of the Altior simulator (empty: not started)")
 	flag.StringVar(&o.AltiorAPIKey, "altior-api-key", envOr("ALTIOR_API_KEY", "altior-sim-key"), "API key the Altior simulator accepts")
 	flag.IntVar(&o.AltiorTiersFirst, "altior-first", 5500, "index of the first person whose company is seeded as an Altior tiers")
