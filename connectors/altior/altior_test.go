@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -204,6 +205,58 @@ func TestListPagingAndChangedSince(t *testing.T) {
 	assert.Equal(t, "supplier", p.Records[0].Fields["relation"])
 	assert.Equal(t, since, p.Records[0].UpdatedAt)
 	assert.False(t, p.More)
+}
+
+// Records written while a listing runs move to its end (the listing is sorted by updated_at):
+// with a keyset cursor none is skipped for that, and the changed ones are read again there.
+func TestListSkipsNoneWhenRecordsChangeMidListing(t *testing.T) {
+	tests := []struct {
+		name    string
+		changed []int // positions in the listing, changed after the first page (0–3) is read
+	}{
+		{"nothing changes", nil},
+		{"one read already", []int{1}},
+		{"every one read already", []int{0, 1, 2, 3}},
+		{"read and not read yet", []int{2, 9}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := setup(t, sim.Options{PageSize: 4})
+			e.sim.SeedTiers(0, 30) // 30 contacts
+			order := []string{}
+			for _, c := range e.sim.Dump(sim.ObjectContact) {
+				order = append(order, c["id"].(string))
+			}
+			slices.Sort(order) // seeded together: the listing is in id order
+			first, err := e.client.List(ctx, connectors.ObjectContact, connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, first.Records, 4)
+			e.clock.advance(time.Minute)
+			for _, i := range tc.changed {
+				res, err := e.client.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: order[i], Fields: map[string]any{"last_name": "Changed"}}})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+			}
+			last := map[string]connectors.Record{}
+			for _, r := range first.Records {
+				last[r.ID] = r
+			}
+			q := connectors.ListQuery{Cursor: first.Cursor}
+			for more := first.More; more; {
+				p, err := e.client.List(ctx, connectors.ObjectContact, q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					last[r.ID] = r
+				}
+				more, q.Cursor = p.More, p.Cursor
+			}
+			assert.Len(t, last, 30, "every contact listed")
+			for _, i := range tc.changed {
+				assert.Equal(t, "Changed", last[order[i]].Fields["last_name"], "%s read again as changed", order[i])
+			}
+		})
+	}
 }
 
 func TestTypedRoundTripAndFind(t *testing.T) {

@@ -303,19 +303,27 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	return fields, nil
 }
 
-// List returns one page of records with updated_at >= q.Since. The cursor is the next page.
+// List returns one page of records with updated_at >= q.Since, in the listing's order
+// (updated_at, id). The cursor is a keyset, "after:<updated_at>,<id>" of the last record
+// read, not a page number: a record written while the listing runs moves to its end (it is
+// read again there) and moves no other one past the cursor, so none is skipped. A page
+// number (an earlier version's cursor) is still read.
 func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
 	path, err := route(object)
 	if err != nil {
 		return connectors.Page{}, err
 	}
+	v := url.Values{}
 	page := 1
-	if q.Cursor != "" {
+	switch after, keyset := strings.CutPrefix(q.Cursor, "after:"); {
+	case keyset:
+		v.Set("after", after)
+	case q.Cursor != "":
 		if page, err = strconv.Atoi(q.Cursor); err != nil || page < 1 {
 			return connectors.Page{}, cfgErr("GET "+path, "malformed cursor")
 		}
 	}
-	v := url.Values{"page": {strconv.Itoa(page)}}
+	v.Set("page", strconv.Itoa(page))
 	if q.Limit > 0 {
 		v.Set("page_size", strconv.Itoa(min(q.Limit, 1000)))
 	}
@@ -334,8 +342,9 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if size <= 0 {
 		size = len(out.Items)
 	}
-	if len(out.Items) > 0 && (page-1)*size+len(out.Items) < out.Total {
-		p.More, p.Cursor = true, strconv.Itoa(page+1)
+	if n := len(out.Items); n > 0 && (page-1)*size+n < out.Total {
+		last := out.Items[n-1]
+		p.More, p.Cursor = true, "after:"+last.UpdatedAt.UTC().Format(time.RFC3339Nano)+","+last.ID
 	}
 	return p, nil
 }

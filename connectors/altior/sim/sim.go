@@ -5,7 +5,8 @@
 //
 // Auth: POST /api/v1/auth/token {"api_key"} → bearer token with expires_in; an expired or
 // unknown token answers 401. Listings take changed_since (RFC 3339, updated_at >= it) and
-// page / page_size, sorted by (updated_at, id), and answer {items, page, page_size, total}.
+// page / page_size, and the keyset after=<updated_at>,<id>, sorted by (updated_at, id), and
+// answer {items, page, page_size, total}.
 // Errors are {"error": {"code", "message", "field"}}. Every write bumps updated_at.
 package sim
 
@@ -346,32 +347,48 @@ func (s *Server) auth(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// page reads changed_since, page and page_size.
-func (s *Server) page(r *http.Request) (since time.Time, page, size int, e *invalid) {
+// listing is what a collection GET asks: changed_since, page, page_size and after.
+type listing struct {
+	since      time.Time
+	page, size int
+	afterAt    time.Time // with afterID: keep what sorts after (afterAt, afterID)
+	afterID    string
+}
+
+// page reads changed_since, page, page_size and after.
+func (s *Server) page(r *http.Request) (l listing, e *invalid) {
 	q := r.URL.Query()
 	if v := q.Get("changed_since"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return since, 0, 0, bad("changed_since", "must be an RFC 3339 date-time")
+			return l, bad("changed_since", "must be an RFC 3339 date-time")
 		}
-		since = t
+		l.since = t
 	}
-	page, size = 1, s.opts.PageSize
+	l.page, l.size = 1, s.opts.PageSize
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return since, 0, 0, bad("page", "must be a positive integer")
+			return l, bad("page", "must be a positive integer")
 		}
-		page = n
+		l.page = n
 	}
 	if v := q.Get("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return since, 0, 0, bad("page_size", "must be a positive integer")
+			return l, bad("page_size", "must be a positive integer")
 		}
-		size = min(n, s.opts.PageSize)
+		l.size = min(n, s.opts.PageSize)
 	}
-	return since, page, size, nil
+	if v := q.Get("after"); v != "" {
+		at, id, ok := strings.Cut(v, ",")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !ok || err != nil || id == "" {
+			return l, bad("after", `must be "<updated_at RFC 3339>,<id>"`)
+		}
+		l.afterAt, l.afterID = t, id
+	}
+	return l, nil
 }
 
 type listed struct {
@@ -380,18 +397,24 @@ type listed struct {
 	v  any
 }
 
-func writePage(w http.ResponseWriter, all []listed, page, size int) {
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].at.Equal(all[j].at) {
-			return all[i].at.Before(all[j].at)
-		}
-		return all[i].id < all[j].id
-	})
+// before reports whether a sorts before b in a listing: by updated_at, then id.
+func before(aAt time.Time, aID string, bAt time.Time, bID string) bool {
+	if !aAt.Equal(bAt) {
+		return aAt.Before(bAt)
+	}
+	return aID < bID
+}
+
+func writePage(w http.ResponseWriter, all []listed, l listing) {
+	if l.afterID != "" {
+		all = slices.DeleteFunc(all, func(x listed) bool { return !before(l.afterAt, l.afterID, x.at, x.id) })
+	}
+	sort.Slice(all, func(i, j int) bool { return before(all[i].at, all[i].id, all[j].at, all[j].id) })
 	items := []any{}
-	for i := (page - 1) * size; i < len(all) && i < page*size; i++ {
+	for i := (l.page - 1) * l.size; i < len(all) && i < l.page*l.size; i++ {
 		items = append(items, all[i].v)
 	}
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "page": page, "page_size": size, "total": len(all)})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "page": l.page, "page_size": l.size, "total": len(all)})
 }
 
 func decode(r *http.Request, v any) *invalid {
@@ -546,7 +569,7 @@ type tiersIn struct {
 }
 
 func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
-	since, page, size, e := s.page(r)
+	l, e := s.page(r)
 	if e != nil {
 		e.write(w)
 		return
@@ -557,7 +580,7 @@ func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.RUnlock()
 	var all []listed
 	for _, t := range s.tiers {
-		if t.UpdatedAt.Before(since) || (siret != "" && t.SIRET != siret) || (name != "" && strings.ToLower(t.Name) != name) {
+		if t.UpdatedAt.Before(l.since) || (siret != "" && t.SIRET != siret) || (name != "" && strings.ToLower(t.Name) != name) {
 			continue
 		}
 		if email != "" && !slices.ContainsFunc(t.Emails, func(e Typed) bool { return strings.ToLower(e.Value) == email }) {
@@ -565,7 +588,7 @@ func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 		}
 		all = append(all, listed{t.ID, t.UpdatedAt, t})
 	}
-	writePage(w, all, page, size)
+	writePage(w, all, l)
 }
 
 func (s *Server) getTiers(w http.ResponseWriter, r *http.Request) {
@@ -683,7 +706,7 @@ type contactIn struct {
 }
 
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
-	since, page, size, e := s.page(r)
+	l, e := s.page(r)
 	if e != nil {
 		e.write(w)
 		return
@@ -698,7 +721,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	var all []listed
 	for _, c := range s.contacts {
-		if c.UpdatedAt.Before(since) || (tid != "" && c.TiersID != tid) {
+		if c.UpdatedAt.Before(l.since) || (tid != "" && c.TiersID != tid) {
 			continue
 		}
 		if email != "" {
@@ -712,7 +735,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 		}
 		all = append(all, listed{c.ID, c.UpdatedAt, c})
 	}
-	writePage(w, all, page, size)
+	writePage(w, all, l)
 }
 
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
@@ -799,7 +822,7 @@ type affaireIn struct {
 }
 
 func (s *Server) listAffaires(w http.ResponseWriter, r *http.Request) {
-	since, page, size, e := s.page(r)
+	l, e := s.page(r)
 	if e != nil {
 		e.write(w)
 		return
@@ -810,12 +833,12 @@ func (s *Server) listAffaires(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.RUnlock()
 	var all []listed
 	for _, a := range s.affaires {
-		if a.UpdatedAt.Before(since) || (tid != "" && a.TiersID != tid) || (title != "" && strings.ToLower(a.Title) != title) {
+		if a.UpdatedAt.Before(l.since) || (tid != "" && a.TiersID != tid) || (title != "" && strings.ToLower(a.Title) != title) {
 			continue
 		}
 		all = append(all, listed{a.ID, a.UpdatedAt, a})
 	}
-	writePage(w, all, page, size)
+	writePage(w, all, l)
 }
 
 func (s *Server) getAffaire(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -137,6 +138,23 @@ func TestPagingAndChangedSince(t *testing.T) {
 	assert.Equal(t, "supplier", p.Items[0]["relation"])
 	assert.Equal(t, since, p.Items[0]["updated_at"])
 	assert.Equal(t, 400, e.call("GET", "/api/v1/tiers?changed_since=yesterday", nil, nil))
+
+	// the keyset: what sorts after (updated_at, id), the tiers just changed last
+	first := e.s.Dump(ObjectTiers)[0]
+	var after page
+	e.call("GET", "/api/v1/tiers?after="+url.QueryEscape(first["updated_at"].(string)+","+first["id"].(string)), nil, &after)
+	assert.Equal(t, 3, after.Total, "the 3 tiers after the first")
+	require.Len(t, after.Items, 3)
+	assert.Equal(t, id, after.Items[2]["id"], "the changed one last")
+	e.call("GET", "/api/v1/tiers?after="+url.QueryEscape(since+","+id), nil, &after)
+	assert.Equal(t, 0, after.Total, "nothing after the last one")
+	var refused struct {
+		Error struct{ Code, Field string }
+	}
+	for _, bad := range []string{"T1", "yesterday,T1", since + ","} {
+		assert.Equal(t, 400, e.call("GET", "/api/v1/tiers?after="+url.QueryEscape(bad), nil, &refused), bad)
+		assert.Equal(t, "after", refused.Error.Field, bad)
+	}
 }
 
 func TestWriteValidation(t *testing.T) {
