@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -103,16 +102,16 @@ func TestCustomFieldsDeletesAndPushEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	connFile := filepath.Join(dir, "cf.yaml")
 	require.NoError(t, os.WriteFile(connFile, []byte(fmt.Sprintf(cfConnectionFile, sb.SellsyURL, sb.MauticURL)), 0o600))
-	hookAddr := freeAddr(t)
-	testenv.StartWorker(t, []string{
+	w := testenv.StartWorker(t, []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS=" + connFile,
 		"CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_WEBHOOK_ADDR=" + hookAddr,
+		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0",
 		"CF_SELLSY_ID=cf-id", "CF_SELLSY_SECRET=cf-secret",
 		"CF_MAUTIC_USER=cf-user", "CF_MAUTIC_PASSWORD=cf-password",
 		"CF_WEBHOOK_SECRET=whsec-e2e", "CF_PUSH_TOKEN=push-e2e",
 	})
+	hookAddr := w.ListenAddr(t, "webhook receiver")
 	sb.Mautic.SetWebhook("http://"+hookAddr+"/webhooks/"+cfConnection+"/mautic", "whsec-e2e")
 
 	sl, err := sellsy.New(sellsy.Config{APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens", ClientID: "cf-id", ClientSecret: "cf-secret", RequestsPerSecond: 500})
@@ -212,14 +211,4 @@ func TestCustomFieldsDeletesAndPushEndToEnd(t *testing.T) {
 	r.recordHistory(pushID, "push-record")
 	r.recordHistory(workflows.SyncWorkflowID(cfConnection), "incremental-sync-deletes")
 	r.noSecretsInHistories("cf-secret", "cf-password", "whsec-e2e", "push-e2e")
-}
-
-// freeAddr returns a free 127.0.0.1 address for a server of the worker.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }

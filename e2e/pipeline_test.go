@@ -70,14 +70,14 @@ func TestPipelineSyncEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	connFile := filepath.Join(dir, "pipelines.yaml")
 	require.NoError(t, os.WriteFile(connFile, []byte(fmt.Sprintf(pipelineConnectionFile, sb.SellsyURL, sb.AltiorURL)), 0o600))
-	hookAddr := freeAddr(t)
-	testenv.StartWorker(t, []string{
+	w := testenv.StartWorker(t, []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS=" + connFile,
 		"CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_WEBHOOK_ADDR=" + hookAddr,
+		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0",
 		"PL_SELLSY_ID=pl-id", "PL_SELLSY_SECRET=pl-secret", "PL_SELLSY_HOOK=hook-token-e2e", "PL_ALTIOR_KEY=pl-altior-key",
 	})
+	hookAddr := w.ListenAddr(t, "webhook receiver")
 	sl, err := sellsy.New(sellsy.Config{APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens", ClientID: "pl-id", ClientSecret: "pl-secret", RequestsPerSecond: 500})
 	require.NoError(t, err)
 	al, err := altior.New(altior.Config{BaseURL: sb.AltiorURL, APIKey: "pl-altior-key", RequestsPerSecond: 500})

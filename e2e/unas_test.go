@@ -51,15 +51,15 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	connFile := filepath.Join(dir, "unas-minicrm.yaml")
 	require.NoError(t, os.WriteFile(connFile, []byte(file), 0o600))
-	hookAddr, metricsAddr := freeAddr(t), freeAddr(t)
-	testenv.StartWorker(t, []string{
-		"CRMSYNC_METRICS_ADDR=" + metricsAddr,
+	w := testenv.StartWorker(t, []string{
+		"CRMSYNC_METRICS_ADDR=127.0.0.1:0",
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS=" + connFile,
 		"CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_WEBHOOK_ADDR=" + hookAddr,
+		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0",
 		"UNAS_API_KEY=unas-e2e-key", "MINICRM_SYSTEM_ID=4242", "MINICRM_API_KEY=minicrm-e2e-key", "UNAS_HOOK=hook-e2e",
 	})
+	hookAddr, metricsAddr := w.ListenAddr(t, "webhook receiver"), w.ListenAddr(t, "metrics")
 	tc := srv.Client()
 	// The worker's health check answers on the webhook address while it reaches Temporal.
 	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the worker's /healthz", func() bool {

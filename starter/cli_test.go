@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -91,12 +90,8 @@ objects:
     links: [company]
     fields: [{a: email, b: email}, {a: last_name, b: lastname}, {a: position, b: position}]
 `, sb.SellsyURL, sb.MauticURL)), 0o600))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	metricsAddr := ln.Addr().String()
-	require.NoError(t, ln.Close())
 	env := map[string]string{
-		"CRMSYNC_METRICS_ADDR":     metricsAddr,
+		"CRMSYNC_METRICS_ADDR":     "127.0.0.1:0",
 		"CRMSYNC_TEMPORAL_ADDRESS": srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS":      connFile,
 		"CRMSYNC_DATA_DIR":         dir,
@@ -108,7 +103,7 @@ objects:
 		t.Setenv(k, v)
 		workerEnv = append(workerEnv, k+"="+v)
 	}
-	testenv.StartWorker(t, workerEnv)
+	metricsAddr := testenv.StartWorker(t, workerEnv).ListenAddr(t, "metrics")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -198,11 +199,7 @@ func healthcheck(ctx context.Context, addr string) error {
 // serveWebhooks runs the webhook receiver; the worker keeps running without it if the
 // address cannot be used, and says so.
 func serveWebhooks(addr string, r *webhooks.Receiver, log *slog.Logger) {
-	srv := &http.Server{Addr: addr, Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	log.Info("webhook receiver listening", "addr", addr)
-	if err := srv.ListenAndServe(); err != nil {
-		log.Error("webhook receiver stopped", "error", err)
-	}
+	serve("webhook receiver", addr, r.Handler(), log)
 }
 
 // serveDebug serves the profiler on its own mux, never on a public address by default.
@@ -211,9 +208,20 @@ func serveDebug(addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("profiler listening", "addr", addr)
-	if err := srv.ListenAndServe(); err != nil {
-		log.Warn("profiler stopped", "error", err)
+	serve("profiler", addr, mux, log)
+}
+
+// serve listens on addr and serves h until the process ends. It logs the address it
+// listens on, the port the system chose included when addr asks for port 0.
+func serve(what, addr string, h http.Handler, log *slog.Logger) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Error(what+" not started", "addr", addr, "error", err)
+		return
+	}
+	log.Info(what+" listening", "addr", ln.Addr().String())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.Serve(ln); err != nil {
+		log.Error(what+" stopped", "error", err)
 	}
 }

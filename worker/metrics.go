@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -43,9 +42,5 @@ var secondBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 // serveMetrics serves the metrics; the worker keeps running without them if the address
 // cannot be used, and says so.
 func serveMetrics(addr string, h http.Handler, log *slog.Logger) {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("metrics listening", "addr", addr)
-	if err := srv.ListenAndServe(); err != nil {
-		log.Error("metrics stopped", "error", err)
-	}
+	serve("metrics", addr, h, log)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -143,6 +144,23 @@ func (w *Worker) Output() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.Log.String()
+}
+
+// ListenAddr waits for the worker to log that one of its servers ("metrics", "webhook
+// receiver") listens, and returns the address — the port the system chose when the worker
+// was given port 0, so that no test races another process for a port it picked free.
+func (w *Worker) ListenAddr(t TB, server string) string {
+	t.Helper()
+	line := regexp.MustCompile(`msg="` + regexp.QuoteMeta(server) + ` listening" addr=(\S+)`)
+	var addr string
+	Eventually(t, 30*time.Second, 20*time.Millisecond, server+" listening", func() bool {
+		if m := line.FindStringSubmatch(w.Output()); m != nil {
+			addr = m[1]
+			return true
+		}
+		return false
+	})
+	return addr
 }
 
 type lockedWriter struct {
