@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/sandbox"
@@ -35,9 +36,17 @@ func BenchmarkImportSellsyToMautic(b *testing.B) {
 	}
 }
 
-func importOnce(b *testing.B, contacts int) {
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
-	defer cancel()
+// benchEnv is a dev server, the sandbox seeded with contacts Sellsy contacts, and the worker
+// serving one Sellsy → Automation connection.
+type benchEnv struct {
+	srv *testsuite.DevServer
+	sb  *sandbox.Sandbox
+	w   *testenv.Worker
+	tc  client.Client
+}
+
+// startBench starts everything; direction and schedule are the connection's.
+func startBench(b *testing.B, contacts int, direction, schedule string) *benchEnv {
 	srv := testenv.DevServer(b)
 	sb, err := sandbox.Start(sandbox.Options{
 		SellsyContacts: contacts, SellsyClientID: "bench", SellsyClientSecret: "bench-secret",
@@ -46,7 +55,7 @@ func importOnce(b *testing.B, contacts int) {
 	if err != nil {
 		b.Fatalf("sandbox: %v", err)
 	}
-	defer sb.Close()
+	b.Cleanup(func() { _ = sb.Close() })
 
 	dir := b.TempDir()
 	connFile := filepath.Join(dir, "bench.yaml")
@@ -59,7 +68,8 @@ b:
   system: mautic
   settings: {base_url: %s, requests_per_second: "100000"}
   credentials: {username: BENCH_MAUTIC_USER, password: BENCH_MAUTIC_PASSWORD}
-direction: a_to_b
+direction: %s
+schedule: %s
 objects:
   - name: company
     match: {a: name, b: companyname}
@@ -76,7 +86,7 @@ objects:
       - {a: last_name, b: lastname}
       - {a: phone_number, b: phone}
       - {a: position, b: position}
-`, connection, sb.SellsyURL, sb.SellsyURL, sb.MauticURL)), 0o600); err != nil {
+`, connection, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, schedule)), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	w := testenv.StartWorker(b, []string{
@@ -87,6 +97,28 @@ objects:
 		"BENCH_MAUTIC_USER=bench", "BENCH_MAUTIC_PASSWORD=bench-password",
 		"CRMSYNC_DEBUG_ADDR=" + os.Getenv("BENCH_WORKER_PPROF"), // e.g. 127.0.0.1:6060 to profile the worker
 	})
+	return &benchEnv{srv: srv, sb: sb, w: w, tc: srv.Client()}
+}
+
+// runImport runs InitialImport to its end.
+func (e *benchEnv) runImport(ctx context.Context, b *testing.B) workflows.Progress {
+	run, err := e.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(connection), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: connection})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var p workflows.Progress
+	if err := run.Get(ctx, &p); err != nil {
+		b.Fatalf("import: %v\nworker:\n%s", err, e.w.Output())
+	}
+	return p
+}
+
+func importOnce(b *testing.B, contacts int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	e := startBench(b, contacts, "a_to_b", "{interval: 15m}")
+	sb, w, tc := e.sb, e.w, e.tc
 	// Peak memory is read from the kernel's high-water mark while the worker still runs.
 	var peakKB atomic.Int64
 	stop := make(chan struct{})
@@ -109,16 +141,7 @@ objects:
 	sb.Mautic.Kit().ResetCounts()
 	b.ResetTimer()
 	start := time.Now()
-	tc := srv.Client()
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(connection), TaskQueue: workflows.TaskQueue},
-		workflows.InitialImport, workflows.ImportInput{Connection: connection})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var p workflows.Progress
-	if err := run.Get(ctx, &p); err != nil {
-		b.Fatalf("import: %v\nworker:\n%s", err, w.Output())
-	}
+	p := e.runImport(ctx, b)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	if kb := vmHWM(w.Cmd.Process.Pid); kb > peakKB.Load() {
