@@ -22,29 +22,17 @@ import (
 
 const apiKey = "ak-very-secret-123"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	sim    *sim.Server
 	srv    *httptest.Server
 	client *Client
-	clock  *clock
+	clock  *simkit.Clock
 }
 
 func setup(t *testing.T, o sim.Options) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	o.APIKey, o.Now = apiKey, clk.now
+	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	o.APIKey, o.Now = apiKey, clk.Now
 	s := sim.New(o)
 	srv := httptest.NewServer(s) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
@@ -56,7 +44,7 @@ func setup(t *testing.T, o sim.Options) *env {
 func (e *env) newClient(t *testing.T, key string) *Client {
 	c, err := New(Config{BaseURL: e.srv.URL, APIKey: key, RequestsPerSecond: 10000})
 	require.NoError(t, err)
-	c.now = e.clock.now
+	c.now = e.clock.Now
 	return c
 }
 
@@ -91,7 +79,7 @@ func TestTokenRenewal(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 1, e.logins(), "one login under 8 concurrent calls")
 
-	e.clock.advance(9*time.Minute + 30*time.Second) // inside the renewal margin
+	e.clock.Advance(9*time.Minute + 30*time.Second) // inside the renewal margin
 	_, err := e.client.Users(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, e.logins(), "renewed before expiry")
@@ -191,8 +179,8 @@ func TestListPagingAndChangedSince(t *testing.T) {
 		})
 	}
 
-	e.clock.advance(time.Minute)
-	since := e.clock.now()
+	e.clock.Advance(time.Minute)
+	since := e.clock.Now()
 	all, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
 	require.NoError(t, err)
 	res, err := e.client.Update(ctx, connectors.ObjectCompany, []connectors.Record{{ID: all.Records[2].ID, Fields: map[string]any{"relation": "supplier"}}})
@@ -232,7 +220,7 @@ func TestListSkipsNoneWhenRecordsChangeMidListing(t *testing.T) {
 			first, err := e.client.List(ctx, connectors.ObjectContact, connectors.ListQuery{})
 			require.NoError(t, err)
 			require.Len(t, first.Records, 4)
-			e.clock.advance(time.Minute)
+			e.clock.Advance(time.Minute)
 			for _, i := range tc.changed {
 				res, err := e.client.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: order[i], Fields: map[string]any{"last_name": "Changed"}}})
 				require.NoError(t, err)
@@ -389,7 +377,7 @@ func TestAffaireEventsInOrder(t *testing.T) {
 	require.NoError(t, res[0].Err)
 	id := res[0].ID
 	for _, code := range []string{"QUALIF", "PROPOSITION", "NEGOCIATION", "PROPOSITION", "GAGNEE"} {
-		e.clock.advance(time.Second)
+		e.clock.Advance(time.Second)
 		require.NoError(t, e.client.AddEvent(ctx, ObjectAffaire, id, code), code) // the repeated PROPOSITION is a no-op
 	}
 	err = e.client.AddEvent(ctx, ObjectAffaire, id, "NOPE")
@@ -404,7 +392,7 @@ func TestAffaireEventsInOrder(t *testing.T) {
 	assert.Equal(t, "Ventes", got[0].Fields["cf.PIPE"])
 	assert.Equal(t, "Signature", got[0].Fields["cf.ETAP"])
 	assert.Equal(t, tid, got[0].Links["company"])
-	p, err := e.client.List(ctx, ObjectAffaire, connectors.ListQuery{Since: e.clock.now()})
+	p, err := e.client.List(ctx, ObjectAffaire, connectors.ListQuery{Since: e.clock.Now()})
 	require.NoError(t, err)
 	assert.Len(t, p.Records, 1)
 }

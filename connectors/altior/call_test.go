@@ -134,7 +134,7 @@ func TestCallRenewsAnExpiredToken(t *testing.T) {
 	assert.Contains(t, string(body), `"id":"T000001"`)
 	assert.Equal(t, 2, e.logins())
 
-	e.clock.advance(11 * time.Minute) // expired: renewed before the call
+	e.clock.Advance(11 * time.Minute) // expired: renewed before the call
 	status, _, err = e.client.Call(ctx, "GET", "/api/v1/tiers/T000001", nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 200, status)

@@ -30,7 +30,7 @@ func TestCreateDefaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: tt.email, Establishment: tt.estab})
 			require.NoError(t, err)
-			c.now = e.clock.now
+			c.now = e.clock.Now
 			fields := map[string]any{"kind": "moral", "relation": "prospect", "name": "Atelier " + tt.name}
 			for k, v := range tt.fields {
 				fields[k] = v

@@ -182,7 +182,7 @@ func TestDNCFields(t *testing.T) {
 	assert.Empty(t, dnc)
 
 	// The reason set is 3 (manual); the change moves UpdatedAt.
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	res, err := e.client.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: "2", Fields: map[string]any{"dnc.email": true}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,34 +22,17 @@ const (
 	pass = "Pa55-w0rd-secret"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	sim    *sim.Server
 	srv    *httptest.Server
 	client *Client
-	clock  *clock
+	clock  *simkit.Clock
 }
 
 func setup(t *testing.T, o sim.Options) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	o.Username, o.Password, o.Now = user, pass, clk.now
+	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	o.Username, o.Password, o.Now = user, pass, clk.Now
 	s := sim.New(o)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
@@ -160,13 +142,13 @@ func TestListSinceIncludesNeverEdited(t *testing.T) {
 	e := setup(t, sim.Options{})
 	ctx := context.Background()
 	e.sim.SeedPeople(0, 10) // ids 1..10 added 10:00, never edited
-	e.clock.advance(time.Hour)
-	since := e.clock.now().Add(500 * time.Millisecond) // 11:00:00.5, sub-second on purpose
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Hour)
+	since := e.clock.Now().Add(500 * time.Millisecond) // 11:00:00.5, sub-second on purpose
+	e.clock.Advance(time.Minute)
 	res, err := e.client.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: "3", Fields: map[string]any{"position": "CEO"}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	e.sim.SeedPeople(10, 3) // ids 11..13 added 11:02, never edited
 
 	paris, _ := time.LoadLocation("Europe/Paris")

@@ -136,7 +136,7 @@ func TestCallQuota(t *testing.T) {
 	d := connectors.RetryAfterOf(err)
 	assert.True(t, d >= time.Second && d <= time.Minute, "until the next minute, got %s", d)
 
-	clk.add(time.Minute) // the window frees up
+	clk.Advance(time.Minute) // the window frees up
 	status, _, err = cl.Call(ctx, "GET", "/Api/R3/Category", nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 200, status)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,16 +16,11 @@ import (
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/minicrm/sim"
+	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
 const apiKey = "s3cret-api-key"
 
-type clock struct{ t atomic.Pointer[time.Time] }
-
-func (c *clock) now() time.Time      { return *c.t.Load() }
-func (c *clock) set(t time.Time)     { c.t.Store(&t) }
-func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
-func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
 func listen(t *testing.T) net.Listener {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -43,13 +37,13 @@ func serve(t *testing.T, h http.Handler) *httptest.Server {
 }
 
 // setup starts a simulator (unlimited unless rpm is set) and a fast client.
-func setup(t *testing.T, rpm int) (*sim.Server, *Client, *clock) {
+func setup(t *testing.T, rpm int) (*sim.Server, *Client, *simkit.Clock) {
 	t.Helper()
-	c := newClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	c := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	if rpm == 0 {
 		rpm = -1
 	}
-	s := sim.New(sim.Options{SystemID: "12345", APIKey: apiKey, RequestsPerMinute: rpm, Seed: 1, Now: c.now})
+	s := sim.New(sim.Options{SystemID: "12345", APIKey: apiKey, RequestsPerMinute: rpm, Seed: 1, Now: c.Now})
 	ts := serve(t, s)
 	cl, err := New(Config{BaseURL: ts.URL, SystemID: "12345", APIKey: apiKey, RequestsPerMinute: 600000})
 	require.NoError(t, err)
@@ -210,9 +204,9 @@ func TestListUpdatedSinceAcrossDST(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, cl, c := setup(t, 0)
-			c.set(tc.before)
+			c.Set(tc.before)
 			old := create(t, cl, "card:Orders", connectors.Record{Fields: map[string]any{"Name": "old"}})[0]
-			c.set(tc.after)
+			c.Set(tc.after)
 			recent := create(t, cl, "card:Orders", connectors.Record{Fields: map[string]any{"Name": "new"}})[0]
 			for _, q := range []struct {
 				since time.Time
@@ -279,14 +273,14 @@ func TestRateLimitAt61(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 60, s.Kit().Total())
-	c.set(time.Date(2026, 3, 1, 10, 0, 20, 0, time.UTC))
+	c.Set(time.Date(2026, 3, 1, 10, 0, 20, 0, time.UTC))
 	_, err = cl.Get(ctx, "person", []string{"1"})
 	require.Error(t, err)
 	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 	assert.Equal(t, 429, err.(*connectors.Error).Status)
 	assert.Positive(t, connectors.RetryAfterOf(err))
 	assert.LessOrEqual(t, connectors.RetryAfterOf(err), time.Minute)
-	c.add(time.Minute)
+	c.Advance(time.Minute)
 	_, err = cl.Get(ctx, "person", []string{"1"})
 	assert.NoError(t, err)
 }
@@ -369,8 +363,8 @@ func TestOrders(t *testing.T) {
 	assert.Equal(t, "Completed", o["Status"])
 	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(cl.MoveOrder(ctx, id, "Teleport")))
 
-	since := c.now().Add(time.Minute)
-	c.add(time.Hour)
+	since := c.Now().Add(time.Minute)
+	c.Advance(time.Hour)
 	_, err = cl.CreateOrder(ctx, map[string]any{"ReferenceId": "UNAS-2"})
 	require.NoError(t, err)
 	list, more, err := cl.ListOrders(ctx, since, "", 0)

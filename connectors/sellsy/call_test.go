@@ -50,7 +50,7 @@ func TestCall(t *testing.T) {
 	}
 
 	// An expired token is refreshed once, transparently.
-	f.clock.Add(2 * time.Hour)
+	f.clock.Advance(2 * time.Hour)
 	status, _, err := f.c.Call(ctx, "GET", "/staffs", nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 200, status)

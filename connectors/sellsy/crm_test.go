@@ -39,7 +39,7 @@ func TestIndividualRoundTripWithBooleanCustomField(t *testing.T) {
 	assert.Equal(t, true, r.Fields["cf.cf_bool"])
 	assert.False(t, r.UpdatedAt.IsZero())
 
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	since := f.clock.Now()
 	res, err = f.c.Update(ctx, ObjectIndividual, []connectors.Record{{ID: id, Fields: map[string]any{"cf.newsletter": false, "phone_number": "+33102030405"}}})
 	require.NoError(t, err)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,22 +23,10 @@ const (
 	testSecret = "very-secret-value-42"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	sim   *sim.Server
 	srv   *httptest.Server
-	clock *clock
+	clock *simkit.Clock
 	c     *Client
 }
 
@@ -53,7 +40,7 @@ func setup(t *testing.T, o sim.Options, fake bool) *fixture {
 		o.RequestsPerSecond = -1
 	}
 	if fake {
-		f.clock = &clock{t: time.Now().Truncate(time.Second)}
+		f.clock = simkit.NewClock(time.Now().Truncate(time.Second))
 		o.Now = f.clock.Now
 	}
 	f.sim = sim.New(o)
@@ -140,7 +127,7 @@ func TestListPaginationAndLinks(t *testing.T) {
 func TestListSince(t *testing.T) {
 	f := setup(t, sim.Options{}, true)
 	f.sim.SeedPeople(0, 150)
-	f.clock.Add(time.Hour)
+	f.clock.Advance(time.Hour)
 	since := f.clock.Now()
 	contacts := dumpIDs(f.sim.Dump("contacts"))
 	companies := dumpIDs(f.sim.Dump("companies"))
@@ -185,7 +172,7 @@ func TestTokenRefreshAfterExpiry(t *testing.T) {
 	f.sim.SeedPeople(0, 3)
 	_, err := f.c.List(ctx, connectors.ObjectContact, connectors.ListQuery{})
 	require.NoError(t, err)
-	f.clock.Add(2 * time.Minute) // the sim now refuses the token: 401, drop, new token, retry
+	f.clock.Advance(2 * time.Minute) // the sim now refuses the token: 401, drop, new token, retry
 	p, err := f.c.List(ctx, connectors.ObjectContact, connectors.ListQuery{})
 	require.NoError(t, err)
 	assert.Len(t, p.Records, 3)

@@ -44,7 +44,7 @@ func TestCall(t *testing.T) {
 			assert.Equal(t, tc.orders, strings.Count(string(body), "<Order>"))
 		})
 	}
-	now := e.clk.now()
+	now := e.clk.Now()
 	assert.Equal(t, 1, e.c.budget.(*Budget).Spent(ClassOrderByKey, now))
 	assert.Equal(t, 1, e.c.budget.(*Budget).Spent(ClassOrderList, now))
 	assert.Equal(t, 2, e.c.budget.(*Budget).Spent(ClassOrderStatus, now), "counted as getOrderStatus whatever its case")
@@ -85,7 +85,7 @@ func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	}
 	assert.Zero(t, e.s.Kit().Total(), "no request reached UNAS")
 	assert.Zero(t, e.s.Logins())
-	assert.Zero(t, e.c.budget.(*Budget).Spent(ClassTotal, e.clk.now()))
+	assert.Zero(t, e.c.budget.(*Budget).Spent(ClassTotal, e.clk.Now()))
 }
 
 func TestCallErrors(t *testing.T) {
@@ -141,7 +141,7 @@ func TestCallHonoursABanWithoutCallingUNAS(t *testing.T) {
 	require.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 	require.Equal(t, 1, e.calls("getOrder"))
 
-	e.clk.advance(20 * time.Minute)
+	e.clk.Advance(20 * time.Minute)
 	status, body, err := e.c.Call(ctx, "POST", "/getOrder", nil, []byte("<Params><Key>1</Key></Params>"))
 	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 	assert.Equal(t, 40*time.Minute, connectors.RetryAfterOf(err))
@@ -156,13 +156,13 @@ func TestCallHonoursABanWithoutCallingUNAS(t *testing.T) {
 func TestCallSpentBudgetNeverReachesUNAS(t *testing.T) {
 	e := start(t, sim.Options{})
 	e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
-	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, OrderListsPerHour: 1})
+	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, OrderListsPerHour: 1})
 	require.NoError(t, err)
 	ctx := context.Background()
 
 	_, _, err = c.Call(ctx, "POST", "/getOrder", nil, []byte("<Params><LimitNum>10</LimitNum></Params>"))
 	require.NoError(t, err)
-	e.clk.advance(time.Minute)
+	e.clk.Advance(time.Minute)
 	status, body, err := c.Call(ctx, "POST", "/getOrder", nil, []byte("<Params><LimitNum>10</LimitNum></Params>"))
 	require.Error(t, err)
 	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
@@ -171,7 +171,7 @@ func TestCallSpentBudgetNeverReachesUNAS(t *testing.T) {
 	assert.Zero(t, status)
 	assert.Nil(t, body)
 	assert.Equal(t, 1, e.calls("getOrder"), "the refused call never reached UNAS")
-	assert.Equal(t, 1, c.budget.(*Budget).Spent(ClassTotal, e.clk.now()), "nor spent the total")
+	assert.Equal(t, 1, c.budget.(*Budget).Spent(ClassTotal, e.clk.Now()), "nor spent the total")
 
 	// Orders by key have a budget of their own.
 	_, body, err = c.Call(ctx, "POST", "/getOrder", nil, []byte("<Params><Key>250001</Key></Params>"))
@@ -195,7 +195,7 @@ func TestCallRenewsAnExpiredToken(t *testing.T) {
 	assert.Equal(t, 2, e.s.Logins())
 	assert.Equal(t, 3, e.calls("getOrderStatus"))
 
-	e.clk.advance(2 * time.Hour) // expired: renewed before the call
+	e.clk.Advance(2 * time.Hour) // expired: renewed before the call
 	_, _, err = e.c.Call(ctx, "POST", "/getOrderStatus", nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, e.s.Logins())

@@ -14,43 +14,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/connectors/unas/sim"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
 type env struct {
 	s   *sim.Server
 	c   *Client
-	clk *clock
+	clk *simkit.Clock
 	ts  *httptest.Server
 }
 
 func start(t *testing.T, o sim.Options) *env {
 	t.Helper()
-	clk := &clock{t: t0}
-	o.APIKey, o.Now = "key-123", clk.now
+	clk := simkit.NewClock(t0)
+	o.APIKey, o.Now = "key-123", clk.Now
 	s := sim.New(o)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "key-123", Now: clk.now})
+	c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "key-123", Now: clk.Now})
 	require.NoError(t, err)
 	return &env{s: s, c: c, clk: clk, ts: ts}
 }
@@ -102,7 +86,7 @@ func TestLoginOnceForConcurrentCalls(t *testing.T) {
 		{56 * time.Minute, 3}, // and renewed once per lifetime
 	}
 	for _, s := range steps {
-		e.clk.advance(s.advance)
+		e.clk.Advance(s.advance)
 		_, err := e.c.Statuses(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, s.logins, e.s.Logins(), "after %s", s.advance)
@@ -121,7 +105,7 @@ func TestTokenRefusedRenewsOnce(t *testing.T) {
 
 func TestBadAPIKeyIsConfig(t *testing.T) {
 	e := start(t, sim.Options{})
-	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "wrong", Now: e.clk.now})
+	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "wrong", Now: e.clk.Now})
 	require.NoError(t, err)
 	_, err = c.Statuses(context.Background())
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
@@ -184,7 +168,7 @@ func TestListSkipsNoneWhenOrdersLeaveTheWindow(t *testing.T) {
 				}
 				if first {
 					first = false
-					e.clk.advance(time.Minute) // changes from now on fall after the window
+					e.clk.Advance(time.Minute) // changes from now on fall after the window
 					for i, r := range p.Records[:tc.leave] {
 						if key := r.Fields["key"].(string); tc.delete {
 							e.s.DeleteOrder(key)
@@ -228,9 +212,9 @@ func TestListSinceAndWindow(t *testing.T) {
 		assert.False(t, r.UpdatedAt.Before(since))
 	}
 	// a status change after Since comes with the next listing
-	e.clk.advance(time.Minute)
+	e.clk.Advance(time.Minute)
 	e.s.SetStatus(all[0].Key, "Teljesítve")
-	p, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: e.clk.now()})
+	p, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: e.clk.Now()})
 	require.NoError(t, err)
 	require.Len(t, p.Records, 1)
 	assert.Equal(t, "Teljesítve", p.Records[0].Fields["status"])
@@ -299,7 +283,7 @@ func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
 				_, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 				require.NoError(t, err)
 			}
-			e.clk.advance(10 * time.Minute)
+			e.clk.Advance(10 * time.Minute)
 			_, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			require.Error(t, err)
 			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
@@ -307,7 +291,7 @@ func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
 			assert.Equal(t, 6, e.calls("getOrder"))
 
 			// never retried into the ban: the client answers itself until then
-			e.clk.advance(45 * time.Minute)
+			e.clk.Advance(45 * time.Minute)
 			_, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 			assert.Equal(t, 15*time.Minute, connectors.RetryAfterOf(err))
@@ -317,7 +301,7 @@ func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
 			_, err = e.c.Statuses(context.Background())
 			assert.NoError(t, err, "other functions are not banned")
 
-			e.clk.advance(15 * time.Minute)
+			e.clk.Advance(15 * time.Minute)
 			_, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			require.NoError(t, err)
 			assert.Equal(t, 7, e.calls("getOrder"))
@@ -356,10 +340,10 @@ func TestReusedKeyIsADistinctOrder(t *testing.T) {
 	old := p.Records[0]
 	key := old.Fields["key"].(string)
 	e.s.DeleteOrder(key)
-	e.clk.advance(time.Minute)
+	e.clk.Advance(time.Minute)
 	e.s.ReuseKey(key)
 
-	p, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: e.clk.now()})
+	p, err = e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: e.clk.Now()})
 	require.NoError(t, err)
 	require.Len(t, p.Records, 1)
 	reused := p.Records[0]
@@ -489,13 +473,13 @@ func TestBudgetKeepsClearOfTheBan(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, sim.Options{Package: tc.pkg})
-			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, OrderListsPerHour: tc.lists})
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, OrderListsPerHour: tc.lists})
 			require.NoError(t, err)
 			e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
 			for i := range tc.want {
 				_, err := c.List(ctx, ObjectOrder, connectors.ListQuery{})
 				require.NoError(t, err, "list %d", i+1)
-				e.clk.advance(time.Second)
+				e.clk.Advance(time.Second)
 			}
 			_, err = c.List(ctx, ObjectCustomer, connectors.ListQuery{})
 			require.Error(t, err)
@@ -510,8 +494,8 @@ func TestBudgetKeepsClearOfTheBan(t *testing.T) {
 			_, err = c.Get(ctx, ObjectOrder, []string{"250001"})
 			require.NoError(t, err)
 
-			e.clk.advance(connectors.RetryAfterOf(err))
-			e.clk.advance(time.Hour - time.Duration(tc.want)*time.Second)
+			e.clk.Advance(connectors.RetryAfterOf(err))
+			e.clk.Advance(time.Hour - time.Duration(tc.want)*time.Second)
 			_, err = c.List(ctx, ObjectOrder, connectors.ListQuery{})
 			require.NoError(t, err, "the hour has passed")
 			assert.Zero(t, e.s.Bans())
@@ -524,7 +508,7 @@ func TestBudgetSharedByConnectionsOnOneShop(t *testing.T) {
 	shared := NewBudget()
 	var clients []*Client
 	for range 2 {
-		c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, Budget: shared})
+		c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, Budget: shared})
 		require.NoError(t, err)
 		clients = append(clients, c)
 	}
@@ -536,7 +520,7 @@ func TestBudgetSharedByConnectionsOnOneShop(t *testing.T) {
 		_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 		assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 	}
-	assert.Equal(t, 30, shared.Spent(ClassOrderList, e.clk.now()))
+	assert.Equal(t, 30, shared.Spent(ClassOrderList, e.clk.Now()))
 	assert.Equal(t, 30, e.calls("getOrder"))
 	assert.Zero(t, e.s.Bans())
 }
@@ -551,14 +535,14 @@ func TestListReusesTheCycleRead(t *testing.T) {
 	_, err := e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since})
 	require.NoError(t, err)
 	require.Equal(t, 1, e.calls("getOrder"))
-	e.clk.advance(time.Minute)
-	cycle := e.clk.now()
+	e.clk.Advance(time.Minute)
+	cycle := e.clk.Now()
 
 	first, err := e.c.List(ctx, ObjectCustomer, connectors.ListQuery{Since: since, NotBefore: cycle})
 	require.NoError(t, err)
 	assert.Equal(t, 2, e.calls("getOrder"), "a read made before the cycle began is not reused")
 	assert.Equal(t, cycle, first.AsOf, "a fresh read goes up to when it began")
-	e.clk.advance(time.Minute) // the cycle's other passes come later
+	e.clk.Advance(time.Minute) // the cycle's other passes come later
 
 	later := all[12].Modified
 	cases := []struct {
@@ -570,7 +554,7 @@ func TestListReusesTheCycleRead(t *testing.T) {
 		{"customers of it", ObjectCustomer, since},
 		{"a later start", ObjectOrder, later},
 	}
-	direct, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now})
+	direct, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now})
 	require.NoError(t, err)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -591,9 +575,9 @@ func TestListReusesTheCycleRead(t *testing.T) {
 	_, err = e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since.Add(-time.Minute), NotBefore: cycle})
 	require.NoError(t, err)
 	assert.Equal(t, n+1, e.calls("getOrder"))
-	e.clk.advance(time.Minute)
+	e.clk.Advance(time.Minute)
 	e.s.SetStatus(all[0].Key, "Teljesítve")
-	p, err := e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since, NotBefore: e.clk.now()})
+	p, err := e.c.List(ctx, ObjectOrder, connectors.ListQuery{Since: since, NotBefore: e.clk.Now()})
 	require.NoError(t, err)
 	assert.Equal(t, n+2, e.calls("getOrder"))
 	assert.True(t, slices.ContainsFunc(p.Records, func(r connectors.Record) bool { return r.Fields["status"] == "Teljesítve" }))
@@ -622,7 +606,7 @@ func TestCheckSchedule(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, sim.Options{Package: tc.pkg})
-			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, OrderListsPerHour: tc.lists})
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, OrderListsPerHour: tc.lists})
 			require.NoError(t, err)
 			err = c.CheckSchedule(context.Background(), tc.listings, tc.interval)
 			if tc.wantErr == "" {
@@ -672,21 +656,21 @@ func TestListingsShareAWindowOfSeveralPages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, sim.Options{Package: "VIP"}) // 90 multi-order calls an hour
 			dir := t.TempDir()
-			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now, CacheDir: dir})
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, CacheDir: dir})
 			require.NoError(t, err)
 			c.window.memOrders, c.window.diskOrders = tc.mem, tc.disk
 			e.s.SeedOrders(0, tc.orders, t0.Add(-2000*time.Hour))
 			all := e.s.Dump()
-			importStart := e.clk.now()
+			importStart := e.clk.Now()
 			since := t0.Add(-3000 * time.Hour)
 			listAll(c, ObjectCustomer, connectors.ListQuery{Since: since, NotBefore: importStart})
-			e.clk.advance(time.Minute)
+			e.clk.Advance(time.Minute)
 			later := all[len(all)/3].Modified
 			for _, s := range []time.Time{since, later} {
 				before := e.calls("getOrder")
 				got := listAll(c, ObjectOrder, connectors.ListQuery{Since: s, NotBefore: importStart})
 				assert.Equal(t, tc.calls, e.calls("getOrder")-before, "calls of the listing since %s", s)
-				direct, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.now})
+				direct, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now})
 				require.NoError(t, err)
 				want := listAll(direct, ObjectOrder, connectors.ListQuery{Since: s})
 				if s.Equal(since) {

@@ -77,7 +77,7 @@ func TestCallSendsTheQuery(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c, err := New(Config{BaseURL: srv.URL, Project: "crm", UserName: user, Password: pass, RequestsPerSecond: 10000})
 	require.NoError(t, err)
-	c.now = e.clock.now
+	c.now = e.clock.Now
 	_, _, err = c.Call(context.Background(), "GET", "/v1/Dictionary/crm/customer?lang=FR", url.Values{"x": {"1 2"}}, nil)
 	require.NoError(t, err)
 	mu.Lock()
@@ -171,7 +171,7 @@ func TestCallRenewsAnExpiredToken(t *testing.T) {
 	assert.Equal(t, 2, e.sim.Logins())
 	assert.Equal(t, 1, e.status(http.StatusUnauthorized))
 
-	e.clock.advance(13 * time.Hour) // past expiresIn: renewed before the call
+	e.clock.Advance(13 * time.Hour) // past expiresIn: renewed before the call
 	_, _, err = e.client.Call(ctx, "GET", "/v1/Dictionary/crm/customer", nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, e.sim.Logins())

@@ -23,28 +23,11 @@ const (
 	pass = "Pa55-w0rd-secret"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	sim    *sim.Server
 	srv    *httptest.Server
 	client *Client
-	clock  *clock
+	clock  *simkit.Clock
 
 	mu       sync.Mutex
 	statuses map[int]int
@@ -52,8 +35,8 @@ type env struct {
 
 func setup(t *testing.T, o sim.Options) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	o.UserName, o.Password, o.Now = user, pass, clk.now
+	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	o.UserName, o.Password, o.Now = user, pass, clk.Now
 	s := sim.New(o)
 	e := &env{sim: s, clock: clk, statuses: map[int]int{}}
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +55,7 @@ func (e *env) newClient(t *testing.T) *Client {
 	t.Helper()
 	c, err := New(Config{BaseURL: e.srv.URL, Project: "crm", UserName: user, Password: pass, RequestsPerSecond: 10000})
 	require.NoError(t, err)
-	c.now = e.clock.now
+	c.now = e.clock.Now
 	return c
 }
 
@@ -196,7 +179,7 @@ func TestTokenRenewal(t *testing.T) {
 	assert.Equal(t, 1, e.sim.Logins())
 
 	// before expiry: renewed without a 401
-	e.clock.advance(57 * time.Minute)
+	e.clock.Advance(57 * time.Minute)
 	get()
 	assert.Equal(t, 2, e.sim.Logins())
 	assert.Equal(t, 0, e.status(401))
@@ -229,7 +212,7 @@ func TestListCompaniesPagesUntilShortPage(t *testing.T) {
 	assert.Nil(t, r.Fields["idcrm"])
 	assert.NotContains(t, r.Fields, "srvDateUTC")
 	assert.NotContains(t, r.Fields, "customer_ID")
-	assert.Equal(t, e.clock.now(), r.UpdatedAt)
+	assert.Equal(t, e.clock.Now(), r.UpdatedAt)
 
 	// a listing that fits in exactly full pages ends on an empty page
 	e2 := setup(t, sim.Options{PageSize: 5})
@@ -271,7 +254,7 @@ func TestListSkipsNoneWhenRecordsMoveMidListing(t *testing.T) {
 				require.True(t, e.sim.Delete(sim.Customer, id))
 				gone[id] = true
 			}
-			e.clock.advance(time.Minute)
+			e.clock.Advance(time.Minute)
 			for _, i := range tc.changed {
 				res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: first.Records[i].ID, Fields: map[string]any{"city": "Lyon"}}})
 				require.NoError(t, err)
@@ -330,8 +313,8 @@ func TestListVirtualContact(t *testing.T) {
 	assert.Equal(t, "person000100@example.com", recs[12].Fields["email"])
 
 	// Since: only what changed at or after it, from both entities
-	e.clock.advance(time.Minute)
-	since := e.clock.now()
+	e.clock.Advance(time.Minute)
+	since := e.clock.Now()
 	res, err := e.client.Update(context.Background(), "contact", []connectors.Record{
 		{ID: "c:CC0000004", Fields: map[string]any{"firstName": "Zoé"}},
 		{ID: "e:E0000102", Fields: map[string]any{"firstName": "Léo"}},
@@ -428,7 +411,7 @@ func TestCreateAndUpdate(t *testing.T) {
 	assert.True(t, strings.HasPrefix(res[0].ID, "CRMSYNC-"))
 	assert.Equal(t, 3, e.sim.Count("customer"))
 
-	e.clock.advance(3 * time.Second)
+	e.clock.Advance(3 * time.Second)
 	res, err = e.client.Update(ctx, "contact", []connectors.Record{
 		// companyName is an entrant field: left out for a contact; the link moves the contact
 		{ID: "c:CC0000001", Fields: map[string]any{"firstName": "Zoé", "companyName": "x", "birthday": "1990-05-04T08:00:00Z", "npai": true}, Links: map[string]string{"company": "C0000001"}},
@@ -452,7 +435,7 @@ func TestCreateAndUpdate(t *testing.T) {
 	assert.Equal(t, "Zoé", got[0].Fields["firstName"])
 	assert.Equal(t, "1990-05-04 08:00:00", got[0].Fields["birthday"])
 	assert.Equal(t, "C0000001", got[0].Links["company"])
-	assert.Equal(t, e.clock.now(), got[0].UpdatedAt, "srvDateUTC bumped")
+	assert.Equal(t, e.clock.Now(), got[0].UpdatedAt, "srvDateUTC bumped")
 
 	// an entrant update goes to marketinginbound
 	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"x": 1}}})

@@ -7,37 +7,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type env struct {
 	t   *testing.T
 	s   *Server
 	url string
-	clk *clock
+	clk *simkit.Clock
 	tok string
 }
 
 func setup(t *testing.T) *env {
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	s := New(Options{APIKey: "k-secret", TokenTTL: time.Hour, PageSize: 3, Now: clk.now})
+	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	s := New(Options{APIKey: "k-secret", TokenTTL: time.Hour, PageSize: 3, Now: clk.Now})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, s: s, url: srv.URL, clk: clk}
@@ -79,7 +67,7 @@ func TestAuth(t *testing.T) {
 	assert.Equal(t, "invalid_api_key", body.Error.Code)
 	assert.NotContains(t, body.Error.Message, "wrong")
 	assert.Equal(t, 200, e.call("GET", "/api/v1/users", nil, nil))
-	e.clk.advance(time.Hour)
+	e.clk.Advance(time.Hour)
 	assert.Equal(t, 401, e.call("GET", "/api/v1/users", nil, nil), "expired token")
 	assert.Equal(t, 401, (&env{t: t, url: e.url}).call("GET", "/api/v1/users", nil, nil), "no token")
 }
@@ -128,8 +116,8 @@ func TestPagingAndChangedSince(t *testing.T) {
 	}
 	assert.Len(t, seen, 20)
 
-	e.clk.advance(time.Minute)
-	since := e.clk.now().Format(time.RFC3339)
+	e.clk.Advance(time.Minute)
+	since := e.clk.Now().Format(time.RFC3339)
 	id := e.s.Dump(ObjectTiers)[1]["id"].(string)
 	assert.Equal(t, 200, e.call("PATCH", "/api/v1/tiers/"+id, map[string]any{"relation": "supplier"}, nil))
 	e.call("GET", "/api/v1/tiers?changed_since="+since, nil, &p)
@@ -221,7 +209,7 @@ func TestContactsAndAffaireEvents(t *testing.T) {
 	require.Equal(t, 201, e.call("POST", "/api/v1/affaires", map[string]any{"tiers_id": tr.ID, "title": "Deal", "establishment_id": "E2",
 		"custom_fields": map[string]string{"PIPE": "Ventes", "ETAP": "Qualif"}}, &a))
 	for _, code := range []string{"QUALIF", "PROPOSITION", "GAGNEE"} {
-		e.clk.advance(time.Second)
+		e.clk.Advance(time.Second)
 		require.Equal(t, 201, e.call("POST", "/api/v1/affaires/"+a.ID+"/events", map[string]string{"code": code}, &a))
 	}
 	assert.Equal(t, 409, e.call("POST", "/api/v1/affaires/"+a.ID+"/events", map[string]string{"code": "QUALIF"}, &b))

@@ -180,7 +180,7 @@ func TestAddFieldAndRequired(t *testing.T) {
 func TestDoNotContact(t *testing.T) {
 	s, ts, clk := start(t, Options{})
 	s.SeedPeople(0, 2)
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 
 	status, out, _ := call(t, ts, "POST", "/api/contacts/1/dnc/email/add", nil)
 	require.Equal(t, 200, status)
@@ -225,7 +225,7 @@ func TestDoNotContact(t *testing.T) {
 	assert.Equal(t, float64(3), byChannel["phone"]["reason"])
 	assert.Equal(t, float64(2), byChannel["postal"]["reason"])
 
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	status, out, _ = call(t, ts, "POST", "/api/contacts/1/dnc/email/remove", nil)
 	require.Equal(t, 200, status)
 	assert.Equal(t, true, out["recordFound"])

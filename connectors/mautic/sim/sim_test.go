@@ -12,19 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time          { return c.t }
-func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func start(t *testing.T, o Options) (*Server, *httptest.Server, *clock) {
+func start(t *testing.T, o Options) (*Server, *httptest.Server, *simkit.Clock) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	o.Username, o.Password, o.Now = "admin", "s3cret", c.now
+	c := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	o.Username, o.Password, o.Now = "admin", "s3cret", c.Now
 	s := New(o)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
@@ -119,12 +115,12 @@ func TestListShapeTotalStringAndOrder(t *testing.T) {
 func TestWhereFilters(t *testing.T) {
 	s, ts, clk := start(t, Options{})
 	s.SeedPeople(0, 20) // ids 1..20, dateAdded 10:00, dateModified null
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	for _, id := range []int{3, 7} {
 		status, _, _ := call(t, ts, "PATCH", fmt.Sprintf("/api/contacts/%d/edit", id), map[string]any{"position": "Boss"})
 		require.Equal(t, 200, status)
 	}
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	status, _, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "new@example.com"})
 	require.Equal(t, 201, status) // id 21, added 12:00
 
@@ -179,7 +175,7 @@ func TestWhereFilters(t *testing.T) {
 func TestNewDedupeAndEdit(t *testing.T) {
 	s, ts, clk := start(t, Options{})
 	s.SeedPeople(0, 5)
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 
 	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "PERSON000001@example.com", "mobile": "+33 6 00", "firstname": ""})
 	assert.Equal(t, 200, status, "an existing e-mail is updated, not duplicated")
@@ -285,7 +281,7 @@ func TestBatch(t *testing.T) {
 func TestCompanyLinks(t *testing.T) {
 	s, ts, clk := start(t, Options{})
 	s.SeedPeople(0, 10) // companies 1 (people 0-4) and 2 (people 5-9)
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 
 	status, out, _ := call(t, ts, "POST", "/api/companies/2/contact/1/add", nil)
 	require.Equal(t, 200, status)
@@ -354,7 +350,7 @@ func TestAuthAndRateLimit(t *testing.T) {
 	status, out, _ := call(t, ts, "GET", "/api/contacts", nil)
 	assert.Equal(t, 429, status)
 	assert.Contains(t, out["errors"].([]any)[0].(map[string]any)["message"], "3 API calls per hour")
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	status, _, _ = call(t, ts, "GET", "/api/contacts", nil)
 	assert.Equal(t, 200, status, "a new hour opens a new window")
 
@@ -404,7 +400,7 @@ func TestLargeListingIsFast(t *testing.T) {
 func TestListShapeMatchesReadShape(t *testing.T) {
 	s, ts, clk := start(t, Options{})
 	s.SeedPeople(0, 6)
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	status, _, _ := call(t, ts, "PATCH", "/api/contacts/2/edit", map[string]any{"interests": []string{"CRM"}, "points": 5, "mobile": "06"})
 	require.Equal(t, 200, status)
 	status, _, _ = call(t, ts, "PATCH", "/api/companies/1/edit", map[string]any{"companyannual_revenue": 12.5, "companyindustry": "Retail"})

@@ -13,19 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time          { return c.t }
-func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func start(t *testing.T, o Options) (*Server, *httptest.Server, *clock) {
+func start(t *testing.T, o Options) (*Server, *httptest.Server, *simkit.Clock) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	o.SystemID, o.APIKey, o.Now = "12345", "k3y", c.now
+	c := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	o.SystemID, o.APIKey, o.Now = "12345", "k3y", c.Now
 	if o.RequestsPerMinute == 0 {
 		o.RequestsPerMinute = -1
 	}
@@ -149,9 +145,9 @@ func TestProjectPagingIsZeroBasedAndIDKeyed(t *testing.T) {
 func TestUpdatedSinceIsHungarianTime(t *testing.T) {
 	_, ts, c := start(t, Options{})
 	// Winter (UTC+1) and summer (UTC+2) cards.
-	c.t = time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) // 01:30 CET
+	c.Set(time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)) // 01:30 CET
 	winter := put(t, ts, "/Api/R3/Project", map[string]any{"CategoryId": 20, "Name": "w"})
-	c.t = time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC) // 03:30 CEST
+	c.Set(time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)) // 03:30 CEST
 	summer := put(t, ts, "/Api/R3/Project", map[string]any{"CategoryId": 20, "Name": "s"})
 	for _, tc := range []struct {
 		since string
@@ -261,12 +257,12 @@ func TestRateLimit(t *testing.T) {
 	for i := range 60 {
 		st, _, _ := call(t, ts, "GET", "/Api/R3/Category", nil)
 		require.Equal(t, 200, st, "request %d", i+1)
-		c.advance(500 * time.Millisecond)
+		c.Advance(500 * time.Millisecond)
 	}
 	st, _, raw := call(t, ts, "GET", "/Api/R3/Category", nil)
 	assert.Equal(t, 429, st)
 	assert.Contains(t, raw, "Too many requests")
-	c.t = time.Date(2026, 3, 1, 10, 1, 0, 0, time.UTC) // the first request leaves the window
+	c.Set(time.Date(2026, 3, 1, 10, 1, 0, 0, time.UTC)) // the first request leaves the window
 	st, _, _ = call(t, ts, "GET", "/Api/R3/Category", nil)
 	assert.Equal(t, 200, st)
 }
@@ -303,7 +299,7 @@ func TestOrders(t *testing.T) {
 	assert.Equal(t, 400, st)
 	assert.Contains(t, raw, "Only a Draft order")
 
-	c.advance(time.Hour)
+	c.Advance(time.Hour)
 	call(t, ts, "POST", "/Api/Order", map[string]any{"ReferenceId": "U-2"})
 	_, out, _ = call(t, ts, "GET", "/Api/Order/List?StatusGroup=Draft&Page=0", nil)
 	assert.EqualValues(t, 1, out["Count"])

@@ -30,7 +30,7 @@ func TestIndividuals(t *testing.T) {
 	created := r.body["updated_at"]
 
 	// Boolean custom field (Newsletter, 103, on third parties) on the individual.
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	r = e.call("PUT", fmt.Sprintf("/v2/individuals/%d/custom-fields", id), []map[string]any{{"id": 103, "value": true}}, false)
 	require.Equal(t, 200, r.status, string(r.raw))
 	r = e.call("GET", fmt.Sprintf("/v2/individuals/%d?embed[]=cf.103", id), nil, true)
@@ -167,7 +167,7 @@ func TestOpportunities(t *testing.T) {
 	}
 
 	// Update: step change sets the probability, status change sets updated_status.
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	r = e.call("PUT", fmt.Sprintf("/v2/opportunities/%d", id), map[string]any{"step": 14, "status": "won", "amount": "10"}, true)
 	require.Equal(t, 200, r.status, string(r.raw))
 	assert.Equal(t, 40.0, r.body["probability"])

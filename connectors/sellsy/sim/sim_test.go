@@ -11,10 +11,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -23,23 +23,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	t      *testing.T
 	sim    *Server
 	srv    *httptest.Server
-	clock  *clock
+	clock  *simkit.Clock
 	token  string
 	router routers.Router
 	doc    *openapi3.T
@@ -47,7 +35,7 @@ type env struct {
 
 func newEnv(t *testing.T, o Options) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	c := simkit.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	o.ClientID, o.ClientSecret = "cid", "s3cr3t"
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond = -1
@@ -222,7 +210,7 @@ func TestToken(t *testing.T) {
 func TestTokenExpiryAndMissingToken(t *testing.T) {
 	e := newEnv(t, Options{TokenTTL: time.Minute})
 	assert.Equal(t, 200, e.call("GET", "/v2/contacts", nil, true).status)
-	e.clock.Add(61 * time.Second)
+	e.clock.Advance(61 * time.Second)
 	r := e.call("GET", "/v2/contacts", nil, false)
 	assert.Equal(t, 401, r.status)
 	assert.EqualValues(t, 401, r.body["error"].(map[string]any)["code"])
@@ -325,7 +313,7 @@ func TestUpdatedFilters(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.sim.SeedPeople(0, 20)
 	t1 := e.clock.Now().Add(time.Hour)
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	contacts := e.sim.Dump("contacts")
 	companies := e.sim.Dump("companies")
 	cid := int(contacts[3]["id"].(float64))
@@ -386,7 +374,7 @@ func TestQuota429(t *testing.T) {
 	assert.Equal(t, "0", r.header.Get("X-Quota-Remaining-By-Second"))
 	assert.EqualValues(t, 429, r.body["error"].(map[string]any)["code"])
 	assert.Empty(t, r.header.Get("Retry-After"), "Sellsy is not known to send Retry-After")
-	e.clock.Add(time.Second)
+	e.clock.Advance(time.Second)
 	r = e.call("GET", "/v2/contacts", nil, false)
 	assert.Equal(t, 200, r.status)
 	assert.Equal(t, "95", r.header.Get("X-Quota-Remaining-By-Minute"), "failed requests count too")
@@ -435,7 +423,7 @@ func TestCustomFields(t *testing.T) {
 		"checkbox", "date", "time", "email", "url", "boolean", "company-individual", "item", "contact", "staff", "boolean"}, types[3:])
 	coID := int(e.sim.Dump("companies")[0]["id"].(float64))
 	before := e.clock.Now()
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	put := fmt.Sprintf("/v2/companies/%d/custom-fields", coID)
 	r = e.call("PUT", put, []map[string]any{{"id": 101, "value": "PME"}, {"id": 102, "value": 1022}, {"id": 103, "value": true}}, false)
 	require.Equal(t, 200, r.status, string(r.raw))

@@ -8,35 +8,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	s   *Server
 	ts  *httptest.Server
-	clk *clock
+	clk *simkit.Clock
 	tok string
 }
 
@@ -44,8 +27,8 @@ var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
 func start(t *testing.T, o Options) *env {
 	t.Helper()
-	clk := &clock{t: t0}
-	o.APIKey, o.Now = "key-123", clk.now
+	clk := simkit.NewClock(t0)
+	o.APIKey, o.Now = "key-123", clk.Now
 	s := New(o)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
@@ -127,7 +110,7 @@ func TestLogin(t *testing.T) {
 	st, _, _ = func() (int, orders, string) { e.tok = "nope"; return e.getOrder(t, "") }()
 	assert.Equal(t, 401, st)
 	e.tok = l.Token
-	e.clk.advance(2 * time.Hour)
+	e.clk.Advance(2 * time.Hour)
 	st, _, _ = e.getOrder(t, "")
 	assert.Equal(t, 401, st, "the token lasts 2 hours")
 }
@@ -243,23 +226,23 @@ func TestHourlyLimitThenBan(t *testing.T) {
 				require.Equal(t, 200, st)
 				st, _, body := e.getOrder(t, "<LimitNum>500</LimitNum>")
 				require.Equal(t, 400, st)
-				till := e.clk.now().Add(time.Hour).In(e.s.Location()).Format("01.02.2006 15:04:05")
+				till := e.clk.Now().Add(time.Hour).In(e.s.Location()).Format("01.02.2006 15:04:05")
 				want := "<Error>Too much getOrder query, IP is banned till " + till
 				if c.bangs[ban] {
 					want += "!"
 				}
 				assert.Contains(t, body, want+"</Error>")
 				// banned until that time, for every getOrder call
-				e.clk.advance(59 * time.Minute)
+				e.clk.Advance(59 * time.Minute)
 				st, _, body = e.getOrder(t, "<Key>250001</Key>")
 				assert.Equal(t, 400, st)
 				assert.Contains(t, body, "IP is banned till "+till)
 				st, _ = e.post(t, "getOrderStatus", e.tok, "<Params/>")
 				assert.Equal(t, 200, st, "the ban is per function")
-				e.clk.advance(time.Minute)
+				e.clk.Advance(time.Minute)
 				st, _, body = e.getOrder(t, "<LimitNum>500</LimitNum>")
 				require.Equal(t, 200, st, body)
-				e.clk.advance(time.Hour) // the hour of calls is over, and the token
+				e.clk.Advance(time.Hour) // the hour of calls is over, and the token
 				st, lb := e.post(t, "login", "", "<Params><ApiKey>key-123</ApiKey></Params>")
 				require.Equal(t, 200, st)
 				var l struct{ Token string }
@@ -279,7 +262,7 @@ func TestDeleteAndReuseKey(t *testing.T) {
 	st, o, _ := e.getOrder(t, "<Key>"+old.Key+"</Key>")
 	require.Equal(t, 200, st)
 	assert.Empty(t, o.Orders)
-	e.clk.advance(time.Minute)
+	e.clk.Advance(time.Minute)
 	e.s.ReuseKey(old.Key)
 	st, o, _ = e.getOrder(t, "<Key>"+old.Key+"</Key>")
 	require.Equal(t, 200, st)
@@ -294,13 +277,13 @@ func TestSetStatusBumpsDateMod(t *testing.T) {
 	e := start(t, Options{})
 	e.s.SeedOrders(0, 1, t0.Add(-time.Hour))
 	o := e.s.Dump()[0]
-	e.clk.advance(time.Minute)
+	e.clk.Advance(time.Minute)
 	e.s.SetStatus(o.Key, "Teljesítve")
 	n := e.s.Dump()[0]
 	assert.Equal(t, Text("Teljesítve"), n.Status)
 	assert.Equal(t, 4, n.StatusID)
 	assert.True(t, n.Modified.After(o.Modified))
-	st, got, _ := e.getOrder(t, fmt.Sprintf("<TimeModStart>%d</TimeModStart>", e.clk.now().Unix()))
+	st, got, _ := e.getOrder(t, fmt.Sprintf("<TimeModStart>%d</TimeModStart>", e.clk.Now().Unix()))
 	require.Equal(t, 200, st)
 	assert.Len(t, got.Orders, 1)
 }

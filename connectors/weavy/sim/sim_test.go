@@ -8,42 +8,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	s   *Server
 	ts  *httptest.Server
-	clk *clock
+	clk *simkit.Clock
 	tok string
 }
 
 func start(t *testing.T, o Options) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	o.UserName, o.Password, o.Now = "api", "s3cret", clk.now
+	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	o.UserName, o.Password, o.Now = "api", "s3cret", clk.Now
 	s := New(o)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
@@ -130,7 +113,7 @@ func TestTokenExpiry(t *testing.T) {
 	assert.Equal(t, 401, st)
 	st, _ = e.call(t, "GET", "/v1/Dictionary/crm/customer", "forged", nil)
 	assert.Equal(t, 401, st)
-	e.clk.advance(time.Hour)
+	e.clk.Advance(time.Hour)
 	st, b := e.call(t, "GET", "/v1/Dictionary/crm/customer", e.tok, nil)
 	assert.Equal(t, 401, st)
 	assert.Contains(t, string(b), "Unauthorized")
@@ -223,7 +206,7 @@ func TestSeedAndSelectPaging(t *testing.T) {
 func TestSelectFilters(t *testing.T) {
 	e := start(t, Options{})
 	e.s.SeedPeople(0, 10)
-	e.clk.advance(90 * time.Second)
+	e.clk.Advance(90 * time.Second)
 	st, b := e.call(t, "PUT", "/v1/Data/crm/customercontact/CC0000003", e.tok, map[string]any{"firstName": "Zed"})
 	require.Equal(t, 200, st, string(b))
 	f := func(field, op string, vals ...string) map[string]any {
@@ -279,7 +262,7 @@ func TestWritesAndSrvDateBump(t *testing.T) {
 	assert.Equal(t, "CUS-000002", got["customer_ID"])
 	assert.Equal(t, "CTC", got["generictype_ID_customerType"])
 
-	e.clk.advance(2500 * time.Millisecond)
+	e.clk.Advance(2500 * time.Millisecond)
 	st, b = e.call(t, "PUT", "/v1/Data/crm/customer/C0000000", e.tok, map[string]any{"customer_ID": "C0000000", "idcrm": "X-1", "workforce": 12})
 	require.Equal(t, 200, st, string(b))
 	require.NoError(t, json.Unmarshal(b, &got))
