@@ -33,7 +33,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -89,10 +88,7 @@ type Client struct {
 	now     func() time.Time
 	cfg     Config
 
-	login chan struct{} // one login at a time
-	tmu   sync.Mutex
-	token string
-	exp   time.Time
+	token connectors.Token
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -113,10 +109,9 @@ func New(c Config) (*Client, error) {
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	rc := resty.NewWithClient(hc).SetBaseURL(base+"/api/v1").SetHeader("Accept", "application/json").SetDisableWarn(true)
-	return &Client{
-		http: rc, limiter: limiter,
-		apiKey: c.APIKey, now: time.Now, login: make(chan struct{}, 1), cfg: c,
-	}, nil
+	cl := &Client{http: rc, limiter: limiter, apiKey: c.APIKey, now: time.Now, cfg: c}
+	cl.token = connectors.Token{System: System, Op: tokenOp, Margin: time.Minute, Now: func() time.Time { return cl.now() }}
+	return cl, nil
 }
 
 // System returns "altior".
@@ -138,48 +133,20 @@ func invalidErr(op, field, msg string) *connectors.Error {
 
 const tokenOp = "POST /auth/token"
 
+// currentToken returns a token valid for a while yet, logging in when there is none.
 func (c *Client) currentToken(ctx context.Context) (string, error) {
-	if t := c.validToken(); t != "" {
-		return t, nil
-	}
-	select {
-	case c.login <- struct{}{}:
-	case <-ctx.Done():
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: ctx.Err().Error()}
-	}
-	defer func() { <-c.login }()
-	if t := c.validToken(); t != "" { // another caller logged in meanwhile
-		return t, nil
-	}
-	return c.authenticate(ctx)
+	return c.token.Get(ctx, c.authenticate)
 }
 
-func (c *Client) validToken() string {
-	c.tmu.Lock()
-	defer c.tmu.Unlock()
-	if c.token != "" && c.now().Before(c.exp) {
-		return c.token
-	}
-	return ""
-}
-
-func (c *Client) dropToken(tok string) {
-	c.tmu.Lock()
-	if c.token == tok {
-		c.token = ""
-	}
-	c.tmu.Unlock()
-}
-
-func (c *Client) authenticate(ctx context.Context) (string, error) {
+func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 	if err := c.limiter.Wait(ctx); err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
 	start := c.now()
 	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
 		SetBody(map[string]string{"api_key": c.apiKey}).Post("/auth/token")
 	if err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: c.scrub(connectors.TransportReason(ctx, err))}
+		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	if st := resp.StatusCode(); st != http.StatusOK {
 		e := c.statusError(tokenOp, st, resp)
@@ -187,24 +154,20 @@ func (c *Client) authenticate(ctx context.Context) (string, error) {
 			e.Kind, e.Fields = connectors.KindConfig, nil
 			e.Message = "altior refused the API key (or base_url is wrong)"
 		}
-		return "", e
+		return "", time.Time{}, e
 	}
 	var body struct {
 		AccessToken string  `json:"access_token"`
 		ExpiresIn   float64 `json:"expires_in"`
 	}
 	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.AccessToken == "" {
-		return "", cfgErr(tokenOp, "the answer holds no access_token; check base_url")
+		return "", time.Time{}, cfgErr(tokenOp, "the answer holds no access_token; check base_url")
 	}
 	ttl := time.Duration(body.ExpiresIn * float64(time.Second))
 	if ttl <= 0 {
 		ttl = time.Hour
 	}
-	margin := min(time.Minute, ttl/10) // renew before expiry
-	c.tmu.Lock()
-	c.token, c.exp = body.AccessToken, start.Add(ttl-margin)
-	c.tmu.Unlock()
-	return body.AccessToken, nil
+	return body.AccessToken, start.Add(ttl), nil
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -251,7 +214,7 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 		case st >= 200 && st < 300:
 			return resp.Body(), nil
 		case st == http.StatusUnauthorized && attempt == 0:
-			c.dropToken(tok)
+			c.token.Drop(tok)
 			continue
 		case st == http.StatusUnauthorized:
 			e := c.statusError(k.op, st, resp)
@@ -294,10 +257,7 @@ func (c *Client) statusError(op string, st int, resp *resty.Response) *connector
 
 // scrub removes e-mail addresses, the API key and the token from a message and bounds it.
 func (c *Client) scrub(s string) string {
-	c.tmu.Lock()
-	tok := c.token
-	c.tmu.Unlock()
-	return connectors.Redact(s, c.apiKey, tok)
+	return connectors.Redact(s, c.apiKey, c.token.Current())
 }
 
 // getJSON GETs path and decodes the answer into out.

@@ -134,10 +134,8 @@ type Client struct {
 	now    func() time.Time
 	loc    *time.Location
 
-	login chan struct{} // one login at a time
+	token connectors.Token
 	mu    sync.Mutex
-	token string
-	exp   time.Time
 	sess  Session
 	bans  map[string]time.Time // function → banned till
 
@@ -177,9 +175,11 @@ func New(c Config) (*Client, error) {
 	if c.OrderListsPerHour < 0 {
 		return nil, cfgErr("config", "order_lists_per_hour must not be negative")
 	}
-	return &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
-		login: make(chan struct{}, 1), bans: map[string]time.Time{}, budget: budget, orderLists: c.OrderListsPerHour,
-		window: windowCache{dir: c.CacheDir}}, nil
+	cl := &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
+		bans: map[string]time.Time{}, budget: budget, orderLists: c.OrderListsPerHour,
+		window: windowCache{dir: c.CacheDir}}
+	cl.token = connectors.Token{System: System, Op: "POST login", Margin: renewBefore, Now: func() time.Time { return cl.now() }}
+	return cl, nil
 }
 
 // System returns "unas".
@@ -200,38 +200,9 @@ func (c *Client) Session() Session {
 
 // ---- token ---------------------------------------------------------------------------------
 
-func (c *Client) validToken() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.exp.Add(-renewBefore)) {
-		return c.token
-	}
-	return ""
-}
-
-func (c *Client) dropToken(tok string) {
-	c.mu.Lock()
-	if c.token == tok {
-		c.token = ""
-	}
-	c.mu.Unlock()
-}
-
 // currentToken returns a valid token, logging in when there is none; logins never overlap.
 func (c *Client) currentToken(ctx context.Context) (string, error) {
-	if t := c.validToken(); t != "" {
-		return t, nil
-	}
-	select {
-	case c.login <- struct{}{}:
-	case <-ctx.Done():
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "POST login", Message: ctx.Err().Error()}
-	}
-	defer func() { <-c.login }()
-	if t := c.validToken(); t != "" { // another caller logged in meanwhile
-		return t, nil
-	}
-	return c.doLogin(ctx)
+	return c.token.Get(ctx, c.doLogin)
 }
 
 type loginResp struct {
@@ -244,26 +215,26 @@ type loginResp struct {
 	Status       string   `xml:"Status"`
 }
 
-func (c *Client) doLogin(ctx context.Context) (string, error) {
+func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 	const op = "POST login"
 	if err := c.checkBan("login", op); err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	body := fmt.Sprintf("<Params><ApiKey>%s</ApiKey></Params>", escape(c.apiKey))
 	status, raw, err := c.post(ctx, "login", "", body)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	if e := c.classify(op, "login", status, raw); e != nil {
 		if e.Kind == connectors.KindInvalid || status == http.StatusUnauthorized || status == http.StatusForbidden {
 			e.Kind = connectors.KindConfig
 			e.Message = "unas: login refused (" + e.Message + "): check the API key and its permissions"
 		}
-		return "", e
+		return "", time.Time{}, e
 	}
 	var lr loginResp
 	if err := xml.Unmarshal(raw, &lr); err != nil || strings.TrimSpace(lr.Token) == "" {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "login answer without a token"}
+		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "login answer without a token"}
 	}
 	now := c.now()
 	exp := now.Add(TokenTTL)
@@ -271,10 +242,9 @@ func (c *Client) doLogin(ctx context.Context) (string, error) {
 		exp = t
 	}
 	c.mu.Lock()
-	c.token, c.exp = strings.TrimSpace(lr.Token), exp
 	c.sess = Session{ShopID: strings.TrimSpace(lr.ShopID), Subscription: strings.TrimSpace(lr.Subscription), Permissions: lr.Permissions, Expire: exp}
 	c.mu.Unlock()
-	return lr.Token, nil
+	return strings.TrimSpace(lr.Token), exp, nil
 }
 
 func escape(s string) string {
@@ -426,7 +396,7 @@ func (c *Client) exchange(ctx context.Context, function, params, op string) (int
 			return status, nil, err
 		}
 		if status == http.StatusUnauthorized && attempt == 0 {
-			c.dropToken(tok)
+			c.token.Drop(tok)
 			continue
 		}
 		if e := c.classify(op, function, status, raw); e != nil {

@@ -113,10 +113,7 @@ type Client struct {
 	password string
 	now      func() time.Time
 
-	login chan struct{} // one login at a time
-	tmu   sync.Mutex
-	token string
-	exp   time.Time
+	token connectors.Token
 
 	dmu   sync.Mutex
 	dicts map[string][]dictField
@@ -143,11 +140,13 @@ func New(c Config) (*Client, error) {
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	rc := resty.NewWithClient(hc).SetBaseURL(base).SetHeader("Accept", "application/json").SetDisableWarn(true)
-	return &Client{
+	cl := &Client{
 		http: rc, limiter: limiter,
 		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, now: time.Now,
-		login: make(chan struct{}, 1), dicts: map[string][]dictField{},
-	}, nil
+		dicts: map[string][]dictField{},
+	}
+	cl.token = connectors.Token{System: System, Op: "POST /v1/Authenticate", Margin: 5 * time.Minute, Now: func() time.Time { return cl.now() }}
+	return cl, nil
 }
 
 // System returns "weavy".
@@ -168,50 +167,20 @@ func rightsError(op, entity, right string, status int) *connectors.Error {
 
 // currentToken returns a token valid for a while yet, logging in when there is none.
 func (c *Client) currentToken(ctx context.Context) (string, error) {
-	if t := c.validToken(); t != "" {
-		return t, nil
-	}
-	select {
-	case c.login <- struct{}{}:
-	case <-ctx.Done():
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "POST /v1/Authenticate", Message: ctx.Err().Error()}
-	}
-	defer func() { <-c.login }()
-	if t := c.validToken(); t != "" { // another caller logged in meanwhile
-		return t, nil
-	}
-	return c.authenticate(ctx)
+	return c.token.Get(ctx, c.authenticate)
 }
 
-func (c *Client) validToken() string {
-	c.tmu.Lock()
-	defer c.tmu.Unlock()
-	if c.token != "" && c.now().Before(c.exp) {
-		return c.token
-	}
-	return ""
-}
-
-// dropToken forgets tok if it is still the current token (after a 401).
-func (c *Client) dropToken(tok string) {
-	c.tmu.Lock()
-	if c.token == tok {
-		c.token = ""
-	}
-	c.tmu.Unlock()
-}
-
-func (c *Client) authenticate(ctx context.Context) (string, error) {
+func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 	const op = "POST /v1/Authenticate"
 	if err := c.limiter.Wait(ctx); err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
 	start := c.now()
 	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
 		SetBody(map[string]string{"scope": "API", "projectCode": c.project, "userName": c.user, "password": c.password}).
 		Post("/v1/Authenticate")
 	if err != nil {
-		return "", &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
+		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 	}
 	if st := resp.StatusCode(); st != http.StatusOK {
 		e := c.statusError(op, st, resp)
@@ -219,24 +188,20 @@ func (c *Client) authenticate(ctx context.Context) (string, error) {
 			e.Kind = connectors.KindConfig
 			e.Message = "weavy refused the user name, password or project code"
 		}
-		return "", e
+		return "", time.Time{}, e
 	}
 	var body struct {
 		AuthToken string  `json:"authToken"`
 		ExpiresIn float64 `json:"expiresIn"`
 	}
 	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.AuthToken == "" {
-		return "", cfgErr(op, "the answer holds no authToken; check base_url")
+		return "", time.Time{}, cfgErr(op, "the answer holds no authToken; check base_url")
 	}
 	ttl := time.Duration(body.ExpiresIn * float64(time.Second))
 	if ttl <= 0 {
 		ttl = 12 * time.Hour // the documented lifetime
 	}
-	margin := min(5*time.Minute, ttl/10) // renew before expiry
-	c.tmu.Lock()
-	c.token, c.exp = body.AuthToken, start.Add(ttl-margin)
-	c.tmu.Unlock()
-	return body.AuthToken, nil
+	return body.AuthToken, start.Add(ttl), nil
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -274,7 +239,7 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, int, error) {
 		case st >= 200 && st < 300:
 			return resp.Body(), st, nil
 		case st == http.StatusUnauthorized && attempt == 0:
-			c.dropToken(tok)
+			c.token.Drop(tok)
 			continue
 		case st == http.StatusUnauthorized:
 			e := c.statusError(k.op, st, resp)

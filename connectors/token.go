@@ -1,0 +1,85 @@
+package connectors
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Token keeps the bearer token of a system whose login answers one with a lifetime (weavy,
+// Altior, UNAS). Get returns it while it is valid and logs in when there is none or it is
+// about to expire — once, however many callers wait, since a burst of logins can lock an
+// account — and Drop forgets a token the system refused. The zero value is ready to use.
+type Token struct {
+	System, Op string        // name the error of a caller whose context ends while it waits
+	Margin     time.Duration // renew this long before expiry, or a tenth of the lifetime if less
+	Now        func() time.Time
+
+	once  sync.Once
+	login chan struct{} // one login at a time
+	mu    sync.Mutex
+	value string
+	renew time.Time
+}
+
+// Login obtains a new token and the time it expires.
+type Login func(ctx context.Context) (value string, expires time.Time, err error)
+
+// Get returns a valid token, calling login when there is none.
+func (t *Token) Get(ctx context.Context, login Login) (string, error) {
+	if v := t.valid(); v != "" {
+		return v, nil
+	}
+	t.once.Do(func() { t.login = make(chan struct{}, 1) })
+	select {
+	case t.login <- struct{}{}:
+	case <-ctx.Done():
+		return "", &Error{Kind: KindRetryable, System: t.System, Op: t.Op, Message: ctx.Err().Error()}
+	}
+	defer func() { <-t.login }()
+	if v := t.valid(); v != "" { // another caller logged in meanwhile
+		return v, nil
+	}
+	start := t.now()
+	v, expires, err := login(ctx)
+	if err != nil {
+		return "", err
+	}
+	margin := min(t.Margin, expires.Sub(start)/10)
+	t.mu.Lock()
+	t.value, t.renew = v, expires.Add(-margin)
+	t.mu.Unlock()
+	return v, nil
+}
+
+// Drop forgets v if it is still the current token (after a 401).
+func (t *Token) Drop(v string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.value == v {
+		t.value = ""
+	}
+}
+
+// Current returns the current token, valid or not ("" when none), for scrubbing messages.
+func (t *Token) Current() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.value
+}
+
+func (t *Token) valid() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.value != "" && t.now().Before(t.renew) {
+		return t.value
+	}
+	return ""
+}
+
+func (t *Token) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}

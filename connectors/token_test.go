@@ -1,0 +1,110 @@
+package connectors
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTokenLogsInOnceForManyCallers(t *testing.T) {
+	var logins atomic.Int32
+	tok := &Token{System: "x", Op: "POST /login"}
+	login := func(ctx context.Context) (string, time.Time, error) {
+		n := logins.Add(1)
+		time.Sleep(20 * time.Millisecond) // the others queue meanwhile
+		return "t" + strconv.Itoa(int(n)), time.Now().Add(time.Hour), nil
+	}
+	var wg sync.WaitGroup
+	got := make([]string, 16)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := tok.Get(context.Background(), login)
+			assert.NoError(t, err)
+			got[i] = v
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), logins.Load())
+	for _, v := range got {
+		assert.Equal(t, "t1", v)
+	}
+}
+
+func TestTokenRenewal(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		margin    time.Duration
+		lifetime  time.Duration
+		after     time.Duration // since the login
+		drop      bool
+		wantLogin bool
+	}{
+		{"valid", 5 * time.Minute, 2 * time.Hour, time.Hour, false, false},
+		{"within the margin", 5 * time.Minute, 2 * time.Hour, 2*time.Hour - 4*time.Minute, false, true},
+		{"expired", 5 * time.Minute, 2 * time.Hour, 3 * time.Hour, false, true},
+		{"short-lived: a tenth as margin", 5 * time.Minute, 10 * time.Minute, 8 * time.Minute, false, false},
+		{"short-lived, past its tenth", 5 * time.Minute, 10 * time.Minute, 9*time.Minute + time.Second, false, true},
+		{"dropped after a 401", 5 * time.Minute, 2 * time.Hour, time.Minute, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0
+			logins := 0
+			tok := &Token{Margin: tc.margin, Now: func() time.Time { return now }}
+			login := func(context.Context) (string, time.Time, error) {
+				logins++
+				return "t" + strconv.Itoa(logins), now.Add(tc.lifetime), nil
+			}
+			first, err := tok.Get(context.Background(), login)
+			require.NoError(t, err)
+			now = now.Add(tc.after)
+			if tc.drop {
+				tok.Drop("other") // not the current one: kept
+				assert.Equal(t, first, tok.Current())
+				tok.Drop(first)
+			}
+			second, err := tok.Get(context.Background(), login)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantLogin, second != first, "logged in again")
+			assert.Equal(t, map[bool]int{false: 1, true: 2}[tc.wantLogin], logins)
+		})
+	}
+}
+
+func TestTokenLoginErrorsAndCancellation(t *testing.T) {
+	tok := &Token{System: "x", Op: "POST /login"}
+	refused := &Error{Kind: KindConfig, System: "x", Op: "POST /login", Message: "bad key"}
+	_, err := tok.Get(context.Background(), func(context.Context) (string, time.Time, error) { return "", time.Time{}, refused })
+	assert.Same(t, refused, err, "the login's own error")
+
+	// A caller whose context ends while another logs in gives up with a retryable error.
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go func() {
+		_, _ = tok.Get(context.Background(), func(context.Context) (string, time.Time, error) {
+			close(started)
+			<-release
+			return "t", time.Now().Add(time.Hour), nil
+		})
+	}()
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = tok.Get(ctx, func(context.Context) (string, time.Time, error) {
+		t.Fatal("a second login")
+		return "", time.Time{}, nil
+	})
+	close(release)
+	require.Error(t, err)
+	assert.Equal(t, KindRetryable, KindOf(err))
+	assert.Contains(t, err.Error(), "POST /login")
+}
