@@ -335,6 +335,17 @@ func sourceJSON(x Source) map[string]any {
 
 // ---- generic handlers ----
 
+// filterOf builds the search filter of kind from a search body's filters.
+func (s *Server) filterOf(kind string, fm map[string]any) (func(*record) bool, map[string]string) {
+	switch kind {
+	case kindCompanies, kindContacts:
+		return s.buildFilter(fm, kind == kindCompanies)
+	case kindOpportunities:
+		return oppFilter(fm)
+	}
+	return individualFilter(fm)
+}
+
 func (s *Server) listKind(kind string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
@@ -357,18 +368,14 @@ func (s *Server) listKind(kind string, search bool) http.HandlerFunc {
 			}
 			fm, ok := fv.(map[string]any)
 			if !ok {
-				if arr, isArr := fv.([]any); isArr && len(arr) == 0 {
+				if arr, isArr := fv.([]any); isArr && len(arr) == 0 { // PHP clients send [] for {}
 					fm = map[string]any{}
 				} else {
 					invalid(w, map[string]string{"filters": "Cette valeur doit être un objet."})
 					return
 				}
 			}
-			if kind == kindOpportunities {
-				keep, bad = oppFilter(fm)
-			} else {
-				keep, bad = individualFilter(fm)
-			}
+			keep, bad = s.filterOf(kind, fm)
 			if bad != nil {
 				invalid(w, bad)
 				return

@@ -41,10 +41,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth2/access-tokens", s.token)
 	s.agendaRoutes(mux)
 
-	mux.HandleFunc("GET /v2/companies", s.api(s.list(true, false)))
-	mux.HandleFunc("POST /v2/companies/search", s.api(s.list(true, true)))
+	mux.HandleFunc("GET /v2/companies", s.api(s.listKind(kindCompanies, false)))
+	mux.HandleFunc("POST /v2/companies/search", s.api(s.listKind(kindCompanies, true)))
 	mux.HandleFunc("POST /v2/companies", s.api(s.create(true)))
-	mux.HandleFunc("GET /v2/companies/{id}", s.api(s.get(true)))
+	mux.HandleFunc("GET /v2/companies/{id}", s.api(s.getKind(kindCompanies)))
 	mux.HandleFunc("PUT /v2/companies/{id}", s.api(s.update(true)))
 	mux.HandleFunc("DELETE /v2/companies/{id}", s.api(s.delete(true)))
 	mux.HandleFunc("GET /v2/companies/{id}/contacts", s.api(s.linked(true)))
@@ -53,10 +53,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/companies/{id}/custom-fields", s.api(s.getCF(kindCompanies)))
 	mux.HandleFunc("PUT /v2/companies/{id}/custom-fields", s.api(s.putCF(kindCompanies)))
 
-	mux.HandleFunc("GET /v2/contacts", s.api(s.list(false, false)))
-	mux.HandleFunc("POST /v2/contacts/search", s.api(s.list(false, true)))
+	mux.HandleFunc("GET /v2/contacts", s.api(s.listKind(kindContacts, false)))
+	mux.HandleFunc("POST /v2/contacts/search", s.api(s.listKind(kindContacts, true)))
 	mux.HandleFunc("POST /v2/contacts", s.api(s.create(false)))
-	mux.HandleFunc("GET /v2/contacts/{id}", s.api(s.get(false)))
+	mux.HandleFunc("GET /v2/contacts/{id}", s.api(s.getKind(kindContacts)))
 	mux.HandleFunc("PUT /v2/contacts/{id}", s.api(s.update(false)))
 	mux.HandleFunc("DELETE /v2/contacts/{id}", s.api(s.delete(false)))
 	mux.HandleFunc("GET /v2/contacts/{id}/companies", s.api(s.linked(false)))
@@ -557,60 +557,6 @@ func badJSON(w http.ResponseWriter) {
 
 // ---- handlers ----
 
-func (s *Server) list(company, search bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, bad := parsePage(r.URL.Query())
-		if bad != nil {
-			invalid(w, bad)
-			return
-		}
-		var keep func(*record) bool
-		if search {
-			body, err := readBody(r)
-			if err != nil {
-				badJSON(w)
-				return
-			}
-			fv, ok := body["filters"]
-			if !ok {
-				writeError(w, http.StatusBadRequest, "Le contenu de la requête est invalide: le champ 'filters' est manquant.",
-					map[string]string{"filters": msgMissing})
-				return
-			}
-			fm, ok := fv.(map[string]any)
-			if !ok {
-				if arr, isArr := fv.([]any); isArr && len(arr) == 0 { // PHP clients send [] for {}
-					fm = map[string]any{}
-				} else {
-					invalid(w, map[string]string{"filters": "Cette valeur doit être un objet."})
-					return
-				}
-			}
-			keep, bad = s.buildFilter(fm, company)
-			if bad != nil {
-				invalid(w, bad)
-				return
-			}
-		}
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		st := &s.contacts
-		if company {
-			st = &s.companies
-		}
-		var keepID func(int) bool
-		if keep != nil {
-			keepID = func(i int) bool { return keep(st.recs[i]) }
-		}
-		ids, total, off := p.paginate(st.ids, keepID)
-		data := make([]any, len(ids))
-		for i, id := range ids {
-			data[i] = s.shape(st.byID[id], company, p.cf)
-		}
-		respondPage(w, p, data, total, off)
-	}
-}
-
 func (s *Server) shape(r *record, company bool, cf []int) any {
 	if company {
 		return s.companyJSON(r, cf)
@@ -621,25 +567,6 @@ func (s *Server) shape(r *record, company bool, cf []int) any {
 func pathID(r *http.Request, name string) (int, bool) {
 	n, err := strconv.Atoi(r.PathValue(name))
 	return n, err == nil && n > 0
-}
-
-func (s *Server) get(company bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, bad := parsePage(r.URL.Query())
-		if bad != nil {
-			invalid(w, bad)
-			return
-		}
-		id, ok := pathID(r, "id")
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		rec := s.storeOf(objName(company)).byID[id]
-		if !ok || rec == nil {
-			notFound(w)
-			return
-		}
-		simkit.WriteJSON(w, http.StatusOK, s.shape(rec, company, p.cf))
-	}
 }
 
 func objName(company bool) string {
