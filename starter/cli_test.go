@@ -221,6 +221,26 @@ objects:
 
 	assert.Contains(t, crmsync("quarantine", "cli"), "no record of cli is in quarantine")
 
+	// A contact without e-mail is refused; once it has one, quarantine --retry syncs it
+	// without waiting for it to change again.
+	bad, err := m.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"lastname": "Sans-Adresse"}}})
+	require.NoError(t, err)
+	require.NoError(t, bad[0].Err)
+	before = progress().Cycles
+	crmsync("sync-now", "cli")
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the cycle that refuses it", func() bool {
+		p := progress()
+		return p.Cycles > before && p.Phase == workflows.PhaseWaiting
+	})
+	assert.Regexp(t, `contact side b record `+bad[0].ID+`: .*has no email`, crmsync("quarantine", "cli"))
+	_, err = m.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: bad[0].ID, Fields: map[string]any{"email": "fixed@example.com"}}})
+	require.NoError(t, err)
+	sellsyBefore := sb.Sellsy.Count("contacts")
+	retried := crmsync("quarantine", "cli", "--retry")
+	assert.Contains(t, retried, "retried 1 records of cli: 1 synced and out of quarantine, 0 refused again, 0 no longer on their system")
+	assert.Contains(t, retried, "no record of cli is in quarantine")
+	assert.Equal(t, sellsyBefore+1, sb.Sellsy.Count("contacts"))
+
 	// push sends one new Automation contact to Sellsy now, found by e-mail or by id.
 	res, err := m.Create(ctx, connectors.ObjectContact, []connectors.Record{
 		{Fields: map[string]any{"email": "pushed@example.com", "lastname": "Poussé"}},
@@ -228,7 +248,7 @@ objects:
 	})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
-	sellsyBefore := sb.Sellsy.Count("contacts")
+	sellsyBefore = sb.Sellsy.Count("contacts")
 	assert.Contains(t, crmsync("push", "cli", "--email", "pushed@example.com"), "created 1")
 	assert.Contains(t, crmsync("push", "cli", "--id", res[1].ID), "created 1")
 	assert.Equal(t, sellsyBefore+2, sb.Sellsy.Count("contacts"))

@@ -7,7 +7,7 @@
 //	crmsync sync-now CONNECTION            run an incremental cycle at once
 //	crmsync status CONNECTION              a table of progress per object
 //	crmsync watch CONNECTION               a live progress display
-//	crmsync quarantine CONNECTION          records refused, with their reasons
+//	crmsync quarantine CONNECTION [--retry] records refused, with their reasons; --retry runs them again
 //	crmsync push CONNECTION --id ID        sync one record now (PushRecord)
 //
 // Every command has a plain Temporal CLI equivalent; see the README.
@@ -40,7 +40,9 @@ commands:
   sync-now CONNECTION                  run an incremental cycle now
   status CONNECTION                    progress per object
   watch CONNECTION [--interval 1s]     live progress until interrupted
-  quarantine CONNECTION [--limit N]    records refused, with their reasons
+  quarantine CONNECTION [--limit N] [--retry]
+                                       records refused, with their reasons; --retry first runs
+                                       them through the sync again (RetryQuarantine)
   push CONNECTION --id ID|--email E [--object contact] [--side b]
                                        sync one record now (the "send contact to Sellsy" action)
   sellsy call [--connection NAME] METHOD PATH [BODY] | --v1 METHOD [PARAMS]

@@ -17,7 +17,6 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/engine"
-	"github.com/crmsync/crmsync/store"
 )
 
 func validate(ctx context.Context, args []string, out io.Writer) error {
@@ -434,34 +433,4 @@ func optionList(f connectors.Field) string {
 		values[i] = o.Value
 	}
 	return strings.Join(values, ", ")
-}
-
-func quarantine(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("quarantine", flag.ContinueOnError)
-	limit := fs.Int("limit", 50, "entries to show")
-	name, err := connectionArg(fs, args)
-	if err != nil {
-		return err
-	}
-	s, err := loadSettings()
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, s.StoreDSN)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	defer st.Close()
-	entries, err := st.ListQuarantine(ctx, name, *limit)
-	if err != nil {
-		return err
-	}
-	if len(entries) == 0 {
-		fmt.Fprintf(out, "no record of %s is in quarantine\n", name)
-		return nil
-	}
-	for _, e := range entries {
-		fmt.Fprintf(out, "%s  %s side %s record %s: %s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Object, e.Side, e.RecordID, e.Reason)
-	}
-	return nil
 }

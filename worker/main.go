@@ -147,6 +147,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterWorkflow(workflows.IncrementalSync)
 	w.RegisterWorkflow(workflows.PushRecord)
 	w.RegisterWorkflow(workflows.PipelineSync)
+	w.RegisterWorkflow(workflows.RetryQuarantine)
 	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
 	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection, connections.Accounts()); err == nil {

@@ -23,6 +23,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(IncrementalSync)
 			r.RegisterWorkflow(PushRecord)
 			r.RegisterWorkflow(PipelineSync)
+			r.RegisterWorkflow(RetryQuarantine)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

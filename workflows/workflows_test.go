@@ -377,6 +377,51 @@ func TestPushRecord(t *testing.T) {
 	assert.Contains(t, env.GetWorkflowError().Error(), "no contact with id 42")
 }
 
+// RetryQuarantine runs the activity once and returns its counts; a configuration error is
+// not retried.
+func TestRetryQuarantine(t *testing.T) {
+	var a *activities.Activities
+	in := activities.RetryInput{Connection: "demo"}
+	tests := []struct {
+		name    string
+		result  activities.RetryResult
+		err     error
+		calls   int
+		wantErr string
+	}{
+		{"counts", activities.RetryResult{Retried: 3, Resolved: 2, Quarantined: 1}, nil, 1, ""},
+		{"retried after an outage", activities.RetryResult{Retried: 1, Resolved: 1}, temporal.NewApplicationError("sellsy down", "Retryable"), 2, ""},
+		{"configuration error", activities.RetryResult{}, temporal.NewNonRetryableApplicationError("no connection file", activities.ErrTypeConfiguration, nil), 1, "no connection file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			env.RegisterActivity(a)
+			calls := 0
+			env.OnActivity(a.RetryQuarantined, mock.Anything, in).Return(func(context.Context, activities.RetryInput) (activities.RetryResult, error) {
+				calls++
+				if calls == 1 && tc.err != nil {
+					return activities.RetryResult{}, tc.err
+				}
+				return tc.result, nil
+			})
+			env.ExecuteWorkflow(RetryQuarantine, in)
+			assert.Equal(t, tc.calls, calls)
+			if tc.wantErr != "" {
+				require.Error(t, env.GetWorkflowError())
+				assert.Contains(t, env.GetWorkflowError().Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, env.GetWorkflowError())
+			var got activities.RetryResult
+			require.NoError(t, env.GetWorkflowResult(&got))
+			assert.Equal(t, tc.result, got)
+		})
+	}
+	assert.Equal(t, "demo/retry-quarantine", RetryQuarantineWorkflowID("demo"))
+}
+
 // PipelineSync scans at once and then every interval, handles records announced by a webhook
 // without waiting for the scan, and continues as new with what it was told.
 func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {

@@ -1,0 +1,106 @@
+package activities
+
+import (
+	"context"
+	"slices"
+
+	"github.com/crmsync/crmsync/store"
+)
+
+// RetryInput names the connection whose quarantined records RetryQuarantined runs again.
+type RetryInput struct {
+	Connection string `json:"connection"`
+	// Limit bounds the entries taken, newest first (0: store.DefaultLimit).
+	Limit int `json:"limit,omitempty"`
+}
+
+// RetryResult says what became of the quarantined records.
+type RetryResult struct {
+	Retried     int    `json:"retried"`     // read again and run through the sync
+	Resolved    int    `json:"resolved"`    // synced this time: out of quarantine
+	Quarantined int    `json:"quarantined"` // refused again, with the reason of this time
+	Gone        int    `json:"gone"`        // no longer on their system: out of quarantine
+	Counts      Counts `json:"counts"`
+}
+
+// retryChunk is how many records of one object and side are read back in one call.
+const retryChunk = 100
+
+// RetryQuarantined runs the records in a connection's quarantine through the sync again,
+// after the cause was fixed — a value map or a mapping in the connection file, a field on
+// either system — which a cycle would not do by itself, since the records did not change.
+// Each is read again from its system by id and synced as PushOne syncs one record: matched
+// (or created) on the other side and merged field by field. A record that passes leaves the
+// quarantine; one refused again stays with this time's reason; one no longer on its system
+// leaves it. Objects go in the connection's order, companies before their contacts.
+func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (RetryResult, error) {
+	var res RetryResult
+	c, err := a.Conns.Config(in.Connection)
+	if err != nil {
+		return res, toTemporal(err)
+	}
+	entries, err := a.Store.ListQuarantine(ctx, in.Connection, in.Limit)
+	if err != nil {
+		return res, err
+	}
+	type group struct {
+		object string
+		side   store.Side
+	}
+	ids := map[group][]string{}
+	for _, e := range entries {
+		g := group{e.Object, e.Side}
+		if !slices.Contains(ids[g], e.RecordID) {
+			ids[g] = append(ids[g], e.RecordID)
+		}
+	}
+	ka := startKeepAlive(ctx, res)
+	defer ka.stop()
+	for _, object := range c.ObjectNames() {
+		for _, side := range []store.Side{store.SideA, store.SideB} {
+			g := group{object, side}
+			for chunk := range slices.Chunk(ids[g], retryChunk) {
+				if err := a.retryChunk(ctx, in.Connection, g.object, g.side, chunk, &res); err != nil {
+					return res, toTemporal(err)
+				}
+				ka.commit(ctx, res)
+			}
+			delete(ids, g)
+		}
+	}
+	// Entries of objects the connection no longer has are left for the user to see.
+	return res, nil
+}
+
+// retryChunk runs some quarantined records of one object and side again.
+func (a *Activities) retryChunk(ctx context.Context, connection, object string, side store.Side, ids []string, res *RetryResult) error {
+	p, err := a.newPass(ctx, PassInput{Connection: connection, Object: object, Side: string(side), Mode: ModeImport})
+	if err != nil {
+		return err
+	}
+	recs, err := p.x.Get(ctx, p.objX, ids)
+	if err != nil {
+		return err
+	}
+	found := map[string]bool{}
+	for _, r := range recs {
+		found[r.ID] = true
+	}
+	for _, id := range ids {
+		if !found[id] {
+			if err := a.Store.ClearQuarantine(ctx, connection, object, side, id); err != nil {
+				return err
+			}
+			res.Gone++
+		}
+	}
+	c, err := p.processPage(ctx, recs)
+	if err != nil {
+		return err
+	}
+	res.Counts.Add(c)
+	res.Retried += len(recs)
+	res.Quarantined += c.Quarantined
+	res.Resolved += len(recs) - c.Quarantined
+	return nil
+}

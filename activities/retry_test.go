@@ -1,0 +1,63 @@
+package activities
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Quarantined records run again on demand: one fixed since passes and leaves, one still
+// wrong stays with its reason, one deleted since leaves.
+func TestRetryQuarantined(t *testing.T) {
+	h := newHarness(t, "both")
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"firstname": "Fixed", "lastname": "Later"}},
+		{Fields: map[string]any{"firstname": "Still", "lastname": "Wrong"}},
+		{Fields: map[string]any{"firstname": "Deleted", "lastname": "Since"}},
+	})
+	require.NoError(t, err)
+	for _, r := range res {
+		require.NoError(t, r.Err)
+	}
+	h.cycle(ModeImport)
+	n, err := h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "no e-mail: quarantined")
+
+	fixed, still, deleted := res[0].ID, res[1].ID, res[2].ID
+	up, err := h.mautic.Update(h.ctx, connectors.ObjectContact, []connectors.Record{{ID: fixed, Fields: map[string]any{"email": "fixed.later@example.com"}}})
+	require.NoError(t, err)
+	require.NoError(t, up[0].Err)
+	del, err := h.mautic.Delete(h.ctx, connectors.ObjectContact, []string{deleted})
+	require.NoError(t, err)
+	require.NoError(t, del[0].Err)
+	sellsyBefore := h.sb.Sellsy.Count("contacts")
+
+	var env testsuite.WorkflowTestSuite
+	ae := env.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	v, err := ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "t"})
+	require.NoError(t, err)
+	var got RetryResult
+	require.NoError(t, v.Get(&got))
+	assert.Equal(t, 2, got.Retried)
+	assert.Equal(t, 1, got.Resolved)
+	assert.Equal(t, 1, got.Quarantined)
+	assert.Equal(t, 1, got.Gone)
+	assert.Equal(t, 1, got.Counts.CreatedA, "%+v", got.Counts)
+
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1, "only the one still wrong")
+	assert.Equal(t, still, q[0].RecordID)
+	assert.Contains(t, q[0].Reason, "has no email")
+	assert.Equal(t, sellsyBefore+1, h.sb.Sellsy.Count("contacts"), "the fixed contact reached Sellsy")
+
+	_, err = ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "nope"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `no connection file of this worker is named "nope"`)
+}

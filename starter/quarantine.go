@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/store"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// quarantine lists a connection's refused records with their reasons; with --retry it first
+// runs them through the sync again (the RetryQuarantine workflow), once their cause is fixed.
+func quarantine(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("quarantine", flag.ContinueOnError)
+	limit := fs.Int("limit", 50, "entries to show")
+	retry := fs.Bool("retry", false, "run the quarantined records through the sync again first")
+	name, err := connectionArg(fs, args)
+	if err != nil {
+		return err
+	}
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	if *retry {
+		if err := retryQuarantine(ctx, name, out); err != nil {
+			return err
+		}
+	}
+	st, err := store.Open(ctx, s.StoreDSN)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer st.Close()
+	entries, err := st.ListQuarantine(ctx, name, *limit)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(out, "no record of %s is in quarantine\n", name)
+		return nil
+	}
+	for _, e := range entries {
+		fmt.Fprintf(out, "%s  %s side %s record %s: %s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Object, e.Side, e.RecordID, e.Reason)
+	}
+	return nil
+}
+
+// retryQuarantine runs RetryQuarantine for a connection (or joins the one running) and
+// prints what became of the records.
+func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
+	c, s, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.RetryQuarantineWorkflowID(name),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflows.RetryQuarantine, activities.RetryInput{Connection: name})
+	if err != nil {
+		return fmt.Errorf("quarantine --retry: %w", err)
+	}
+	var res activities.RetryResult
+	if err := run.Get(ctx, &res); err != nil {
+		return fmt.Errorf("quarantine --retry %s: %w", run.GetID(), err)
+	}
+	fmt.Fprintf(out, "retried %d records of %s: %d synced and out of quarantine, %d refused again, %d no longer on their system\n",
+		res.Retried, name, res.Resolved, res.Quarantined, res.Gone)
+	return nil
+}
