@@ -435,15 +435,28 @@ func (c *Connection) ObjectNames() []string {
 	return order
 }
 
-// Secret returns the value of a credential from the environment.
+// Secret returns the value of a credential from the environment: the variable the
+// connection file names, or else the file that variable with _FILE appended names (Docker and
+// Kubernetes secrets are mounted as files), its content trimmed of surrounding white space.
 func (s System) Secret(key string) (string, error) {
 	env, ok := s.Credentials[key]
 	if !ok {
 		return "", fmt.Errorf("credentials.%s is not set for %s", key, s.System)
 	}
-	v := os.Getenv(env)
+	if v := os.Getenv(env); v != "" {
+		return v, nil
+	}
+	path := os.Getenv(env + "_FILE")
+	if path == "" {
+		return "", fmt.Errorf("environment variable %s (credentials.%s of %s) is empty, and %s_FILE names no file", env, key, s.System, env)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE (credentials.%s of %s): %w", env, key, s.System, err)
+	}
+	v := strings.TrimSpace(string(data))
 	if v == "" {
-		return "", fmt.Errorf("environment variable %s (credentials.%s of %s) is empty", env, key, s.System)
+		return "", fmt.Errorf("%s_FILE (credentials.%s of %s): %s is empty", env, key, s.System, path)
 	}
 	return v, nil
 }

@@ -85,13 +85,38 @@ func TestLoadAllReportsEveryFileAndDuplicates(t *testing.T) {
 }
 
 func TestSecretFromEnvironment(t *testing.T) {
-	s := System{System: "mautic", Credentials: map[string]string{"password": "CRMSYNC_TEST_PW"}}
-	_, err := s.Secret("password")
-	assert.ErrorContains(t, err, "environment variable CRMSYNC_TEST_PW (credentials.password of mautic) is empty")
-	t.Setenv("CRMSYNC_TEST_PW", "pw")
-	v, err := s.Secret("password")
-	require.NoError(t, err)
-	assert.Equal(t, "pw", v)
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	tests := []struct {
+		name          string
+		value, inFile string // the variable, and the path its _FILE names ("" for none)
+		want, wantErr string
+	}{
+		{"from the variable", "pw", "", "pw", ""},
+		{"from a mounted file, trimmed", "", file("pw", "s3cret\n"), "s3cret", ""},
+		{"the variable wins over the file", "pw", file("other", "other"), "pw", ""},
+		{"neither", "", "", "", "environment variable CRMSYNC_TEST_PW (credentials.password of mautic) is empty, and CRMSYNC_TEST_PW_FILE names no file"},
+		{"a missing file", "", filepath.Join(dir, "missing"), "", "CRMSYNC_TEST_PW_FILE (credentials.password of mautic): open " + filepath.Join(dir, "missing")},
+		{"an empty file", "", file("empty", " \n"), "", "CRMSYNC_TEST_PW_FILE (credentials.password of mautic): " + filepath.Join(dir, "empty") + " is empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CRMSYNC_TEST_PW", tc.value)
+			t.Setenv("CRMSYNC_TEST_PW_FILE", tc.inFile)
+			s := System{System: "mautic", Credentials: map[string]string{"password": "CRMSYNC_TEST_PW"}}
+			v, err := s.Secret("password")
+			if tc.wantErr != "" {
+				assert.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, v)
+		})
+	}
 }
 
 func replace(s, old, new string) string {
