@@ -143,6 +143,8 @@ objects:
 	assert.Contains(t, status, "IncrementalSync: paused")
 	assert.Contains(t, status, "paused: month-end closing")
 	assert.Regexp(t, `contact\s+\d+`, status)
+	// status without a name: a line per connection, with what needs attention.
+	assert.Regexp(t, `(?m)^cli\s+done\s+paused\s+1\s+\d\d:\d\d:\d\d\s+—\s+—\s+0\s+paused: month-end closing$`, crmsync("status"))
 
 	crmsync("resume", "cli")
 	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the resume", func() bool { return progress().Phase != workflows.PhasePaused })
@@ -157,6 +159,7 @@ objects:
 		return strings.Contains(retrying, "retrying SyncPass")
 	})
 	assert.Regexp(t, `retrying SyncPass \(attempt \d+\): .*\[RateLimited\]; next attempt at \d\d:\d\d:\d\d`, retrying)
+	assert.Regexp(t, `(?m)^cli\s+done\s+syncing\s+.*retrying SyncPass \(RateLimited\) until \d\d:\d\d:\d\d$`, crmsync("status"))
 	// and the worker's metrics count the stretches the quota held back.
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	require.NoError(t, err)

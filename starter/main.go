@@ -5,7 +5,7 @@
 //	crmsync pause|resume CONNECTION        pause or resume the connection's workflows
 //	crmsync resync CONNECTION [--objects contact,company] [--since 2026-01-31]
 //	crmsync sync-now CONNECTION            run an incremental cycle at once
-//	crmsync status CONNECTION              a table of progress per object
+//	crmsync status [CONNECTION]            every connection at a glance, or one's progress per object
 //	crmsync watch CONNECTION               a live progress display
 //	crmsync quarantine CONNECTION [--retry] records refused, with their reasons; --retry runs them again
 //	crmsync push CONNECTION --id ID        sync one record now (PushRecord)
@@ -38,7 +38,7 @@ commands:
   resync CONNECTION [--objects LIST] [--since DATE]
                                        read objects again (all, or since DATE) at the next cycle
   sync-now CONNECTION                  run an incremental cycle now
-  status CONNECTION                    progress per object
+  status [CONNECTION]                  every connection at a glance, or one's progress per object
   watch CONNECTION [--interval 1s]     live progress until interrupted
   quarantine CONNECTION [--limit N] [--retry]
                                        records refused, with their reasons; --retry first runs

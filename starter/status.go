@@ -35,6 +35,9 @@ func progressOf(ctx context.Context, c client.Client, id string) (workflows.Prog
 }
 
 func status(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return overview(ctx, out)
+	}
 	name, err := connectionArg(flag.NewFlagSet("status", flag.ContinueOnError), args)
 	if err != nil {
 		return err
