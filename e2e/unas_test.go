@@ -228,6 +228,10 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	require.NoError(t, err)
 	assert.Regexp(t, `crmsync_stages_total\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, string(metrics), "PipelineSync's moves")
+	// the gauges alerts watch: the sync paused, the pipelines not
+	assert.Regexp(t, `crmsync_paused\{[^}]*connection="unas-minicrm"[^}]*workflow="IncrementalSync"[^}]*\} 1\n`, string(metrics))
+	assert.Regexp(t, `crmsync_paused\{[^}]*connection="unas-minicrm"[^}]*workflow="PipelineSync"[^}]*\} 0\n`, string(metrics))
+	assert.Regexp(t, `crmsync_last_cycle_timestamp_seconds\{[^}]*connection="unas-minicrm"[^}]*\} \d`, string(metrics))
 	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
 }
 

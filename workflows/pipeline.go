@@ -84,13 +84,16 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	if err != nil {
 		return err
 	}
+	recordHealth(ctx, in.Connection, "PipelineSync", ctl.Paused)
 	for {
 		if ctl.Paused {
 			p.Phase, p.PauseReason = PhasePaused, ctl.PauseReason
+			recordHealth(ctx, in.Connection, "PipelineSync", true)
 			if err := workflow.Await(ctx, func() bool { return !ctl.Paused }); err != nil {
 				return err
 			}
 			p.PauseReason = ""
+			recordHealth(ctx, in.Connection, "PipelineSync", false)
 		}
 		p.Phase = PhaseSyncing
 		// Announced records first, a hundred at a time.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -201,6 +202,34 @@ func publish(ctx workflow.Context, p *Progress) {
 	// details formats with fmt.Fprintf into a strings.Builder: deterministic, whatever
 	// workflowcheck assumes of fmt.
 	workflow.SetCurrentDetails(ctx, details(p)) //workflowcheck:ignore
+	m := recordHealth(ctx, p.Connection, p.Workflow, p.Phase == PhasePaused)
+	m.Gauge(MetricQuarantined).Update(float64(p.Quarantined))
+	if !p.LastCycleAt.IsZero() {
+		m.Gauge(MetricLastCycle).Update(float64(p.LastCycleAt.Unix()))
+	}
+}
+
+// Gauges the worker exports for alerting (the SDK leaves them out while a workflow replays).
+const (
+	// MetricPaused is 1 while a connection's workflow is paused (by a user, or by an error a
+	// person must fix: a revoked credential, a right switched off), else 0.
+	MetricPaused = "crmsync_paused"
+	// MetricQuarantined is the number of a connection's records in quarantine.
+	MetricQuarantined = "crmsync_quarantined"
+	// MetricLastCycle is when IncrementalSync last finished a cycle (unix seconds): alert when
+	// it falls behind the interval.
+	MetricLastCycle = "crmsync_last_cycle_timestamp_seconds"
+)
+
+// recordHealth sets a workflow's MetricPaused and returns the handler of its tags.
+func recordHealth(ctx workflow.Context, connection, workflowName string, paused bool) client.MetricsHandler {
+	m := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"connection": connection, "workflow": workflowName})
+	v := 0.0
+	if paused {
+		v = 1
+	}
+	m.Gauge(MetricPaused).Update(v)
+	return m
 }
 
 func details(p *Progress) string {

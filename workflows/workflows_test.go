@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 var info = activities.ConnectionInfo{Objects: []string{"company", "contact"}, Interval: 15 * time.Minute, ASystem: "sellsy", BSystem: "mautic"}
@@ -42,7 +43,11 @@ func (f *fakePasses) pass(_ context.Context, in activities.PassInput) (activitie
 }
 
 func newEnv(t *testing.T, f *fakePasses) *testsuite.TestWorkflowEnvironment {
-	var s testsuite.WorkflowTestSuite
+	return newEnvIn(&testsuite.WorkflowTestSuite{}, f)
+}
+
+// newEnvIn is newEnv in a suite of the caller's (one with a metrics handler, say).
+func newEnvIn(s *testsuite.WorkflowTestSuite, f *fakePasses) *testsuite.TestWorkflowEnvironment {
 	env := s.NewTestWorkflowEnvironment()
 	var a *activities.Activities
 	env.RegisterActivity(a)
@@ -184,6 +189,38 @@ func TestIncrementalSyncCyclesSignals(t *testing.T) {
 	for _, c := range f.calls {
 		assert.Contains(t, []string{"company/a/", "company/b/", "contact/a/", "contact/b/"}, c)
 	}
+}
+
+// The worker's gauges say when a connection is paused, how much is in quarantine and when
+// its last cycle ended, for alerts.
+func TestHealthGauges(t *testing.T) {
+	m := testenv.NewMetrics()
+	var s testsuite.WorkflowTestSuite
+	s.SetMetricsHandler(m)
+	env := newEnvIn(&s, &fakePasses{stretches: 1})
+	tags := map[string]string{"connection": "demo", "workflow": "IncrementalSync"}
+	gauge := func(name string) float64 {
+		v, ok := m.GaugeValue(name, tags)
+		require.True(t, ok, "%s set", name)
+		return v
+	}
+	var running, paused float64
+	var lastCycle float64
+	env.RegisterDelayedCallback(func() {
+		running, lastCycle = gauge(MetricPaused), gauge(MetricLastCycle)
+		assert.Equal(t, 1.0, gauge(MetricQuarantined))
+		env.SignalWorkflow(SignalPause, "month-end closing")
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() { paused = gauge(MetricPaused); env.SignalWorkflow(SignalResume, nil) }, time.Hour)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+	start := env.Now()
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+
+	assert.Equal(t, 0.0, running)
+	assert.Equal(t, 1.0, paused)
+	assert.Equal(t, 0.0, gauge(MetricPaused), "resumed")
+	assert.InDelta(t, float64(start.Unix()), lastCycle, 60, "the first cycle ended at the start")
+	assert.Greater(t, gauge(MetricLastCycle), lastCycle, "cycles ran after the resume")
 }
 
 // The passes of an incremental cycle carry the cycle's start, so that a connector whose API
