@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
@@ -65,7 +66,9 @@ func sharedBudget(ctx context.Context, s settings, c *config.Connection, warn io
 	if c.A.System != unas.System && c.B.System != unas.System {
 		return nil, func() {}
 	}
-	st, err := store.OpenExisting(ctx, s.StoreDSN)
+	octx, cancel := context.WithTimeout(ctx, 5*time.Second) // an unreachable database is no reason to hang
+	defer cancel()
+	st, err := store.OpenExisting(octx, s.StoreDSN)
 	if err != nil {
 		fmt.Fprintf(warn, "crmsync: note: this command's UNAS calls count apart from the workers' hourly budget (%v)\n", err)
 		return nil, func() {}
