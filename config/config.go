@@ -299,9 +299,9 @@ func Parse(path string, data []byte) (*Connection, error) {
 	return &c, nil
 }
 
-// LoadAll loads every *.yaml / *.yml file of the comma-separated list of files and folders.
-// Every file is validated; all problems are reported together.
-func LoadAll(paths string) ([]*Connection, error) {
+// Files lists the connection files of paths: comma-separated files and folders, a folder
+// standing for its *.yaml and *.yml files; sorted.
+func Files(paths string) ([]string, error) {
 	var files []string
 	for _, p := range strings.Split(paths, ",") {
 		p = strings.TrimSpace(p)
@@ -322,6 +322,16 @@ func LoadAll(paths string) ([]*Connection, error) {
 		}
 	}
 	sort.Strings(files)
+	return files, nil
+}
+
+// LoadAll loads every *.yaml / *.yml file of the comma-separated list of files and folders.
+// Every file is validated; all problems are reported together.
+func LoadAll(paths string) ([]*Connection, error) {
+	files, err := Files(paths)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		conns []*Connection
 		errs  []error

@@ -33,10 +33,11 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"start"}, "say what to start"},
 		{[]string{"start", "import"}, "one connection name expected, got 0"},
 		{[]string{"pause", "a", "b"}, "one connection name expected, got 2"},
-		{[]string{"validate"}, "name at least one connection file"},
+		{[]string{"validate"}, "validate: CRMSYNC_CONNECTIONS: stat ./nowhere"}, // CRMSYNC_CONNECTIONS=./nowhere below
 		{[]string{"validate", "testdata/missing.yaml"}, "testdata/missing.yaml"},
 		{[]string{"resync", "c", "--since", "yesterday"}, "yesterday"},
 	}
+	t.Setenv("CRMSYNC_CONNECTIONS", "./nowhere")
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			err := run(context.Background(), tt.args, &bytes.Buffer{})
@@ -55,6 +56,24 @@ func TestValidateNamesFileFieldAndReason(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, out.String(), `connection "sellsy-mautic" is valid`)
 	assert.Contains(t, err.Error(), bad+": direction")
+
+	// Without files: the worker's connections (CRMSYNC_CONNECTIONS), names unique among them.
+	dup := filepath.Join(dir, "dup.yaml")
+	good, err := os.ReadFile("../config/examples/sellsy-mautic.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(dup, good, 0o600))
+	t.Setenv("CRMSYNC_CONNECTIONS", "../config/examples/sellsy-mautic.yaml,"+dir)
+	out.Reset()
+	err = run(context.Background(), []string{"validate"}, &out)
+	require.Error(t, err)
+	assert.Contains(t, out.String(), `../config/examples/sellsy-mautic.yaml: connection "sellsy-mautic" is valid`)
+	assert.Contains(t, err.Error(), bad+": direction")
+	assert.Contains(t, err.Error(), dup+`: name: "sellsy-mautic" is already used by ../config/examples/sellsy-mautic.yaml`)
+
+	t.Setenv("CRMSYNC_CONNECTIONS", t.TempDir())
+	err = run(context.Background(), []string{"validate"}, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no connection file in")
 }
 
 // TestCommandsAgainstAServer drives a connection with the CLI alone: validate --live, start

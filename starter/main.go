@@ -1,6 +1,6 @@
 // Command crmsync starts, watches and steers crmsync's workflows:
 //
-//	crmsync validate [--live] FILE...      check connection files (and, live, both systems' fields)
+//	crmsync validate [--live] [FILE...]    check connection files (default: the worker's), and live, both systems' fields
 //	crmsync start import|sync CONNECTION   start InitialImport or IncrementalSync
 //	crmsync pause|resume CONNECTION        pause or resume the connection's workflows
 //	crmsync resync CONNECTION [--objects contact,company] [--since 2026-01-31]
@@ -30,7 +30,8 @@ func main() {
 const usage = `usage: crmsync COMMAND [ARGS]
 
 commands:
-  validate [--live] FILE...            check connection files; --live also reads both systems' fields
+  validate [--live] [FILE...]          check connection files (none named: CRMSYNC_CONNECTIONS);
+                                       --live also reads both systems' fields
   start import|sync|pipelines CONNECTION
                                        start InitialImport, IncrementalSync or PipelineSync
   pause CONNECTION [--reason TEXT]     pause the connection's workflows

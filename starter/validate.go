@@ -25,12 +25,30 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return errors.New("validate: name at least one connection file")
+	files := fs.Args()
+	if len(files) == 0 { // the worker's connections
+		s, err := loadSettings()
+		if err != nil {
+			return err
+		}
+		if files, err = config.Files(s.Connections); err != nil {
+			return fmt.Errorf("validate: CRMSYNC_CONNECTIONS: %w", err)
+		}
+		if len(files) == 0 {
+			return fmt.Errorf("validate: no connection file in %s (CRMSYNC_CONNECTIONS); name the files to check", s.Connections)
+		}
 	}
 	var errs []error
-	for _, f := range fs.Args() {
+	seen := map[string]string{}
+	for _, f := range files {
 		c, err := config.Load(f)
+		if err == nil {
+			if prev, dup := seen[c.Name]; dup {
+				err = fmt.Errorf("%s: name: %q is already used by %s", f, c.Name, prev)
+			} else {
+				seen[c.Name] = f
+			}
+		}
 		if err == nil && *live {
 			err = checkLive(ctx, c)
 		}
