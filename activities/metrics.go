@@ -34,8 +34,12 @@ func recordFailure(ctx context.Context, in PassInput, err error) {
 
 // recordCounts adds a page's counts to the worker's metrics.
 func recordCounts(ctx context.Context, in PassInput, c Counts) {
+	mode := in.Mode
+	if in.Plan {
+		mode = "plan" // a dry run wrote none of it
+	}
 	m := activity.GetMetricsHandler(ctx).WithTags(map[string]string{
-		"connection": in.Connection, "object": in.Object, "side": in.Side, "mode": in.Mode,
+		"connection": in.Connection, "object": in.Object, "side": in.Side, "mode": mode,
 	})
 	addOutcomes(m, MetricRecords, []outcome{
 		{"read", c.Read}, {"unchanged", c.Unchanged}, {"created_a", c.CreatedA}, {"created_b", c.CreatedB},

@@ -37,7 +37,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 	if err != nil {
 		return PassResult{}, toTemporal(err)
 	}
-	if err := p.checkStartDate(ctx); err != nil {
+	if err := p.checkStartDate(ctx, !in.Plan); err != nil {
 		return PassResult{}, toTemporal(err)
 	}
 	res := PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
@@ -56,15 +56,18 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 			}
 		}
 	}
-	switch in.Mode {
-	case ModeMark:
+	switch {
+	case in.Plan && (in.Mode == ModeMark || in.Mode == ModeSkip):
+		res.Done = true // nothing to plan, and no cursor to set
+		return res, nil
+	case in.Mode == ModeMark:
 		res.Done = true
 		mark := res.PassStart.Format(time.RFC3339Nano)
 		if err := a.Store.SetCursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side), mark); err != nil {
 			return res, err
 		}
 		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), mark)
-	case ModeSkip:
+	case in.Mode == ModeSkip:
 		res.Done = true
 		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
 	}
@@ -99,7 +102,9 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		if asOf := pg.page.AsOf; !asOf.IsZero() && (res.AsOf.IsZero() || asOf.Before(res.AsOf)) {
 			res.AsOf = asOf
 		}
-		if !pg.page.More {
+		if !pg.page.More && in.Plan {
+			res.Done = true
+		} else if !pg.page.More {
 			res.Done = true
 			// The next pass reads from the moment this one started (or from the earlier
 			// moment an answer from an earlier read went up to); the overlap window,
@@ -197,13 +202,16 @@ func passes(r connectors.Record, filter map[string]any) bool {
 // startDateKey is where the store keeps the start date a connection first ran with.
 const startDateKey = "_start_date"
 
-// checkStartDate fixes the connection's start date the first time it runs and refuses a
-// later change: records before the old date were never read, and moving it would silently
+// checkStartDate fixes the connection's start date the first time it runs (unless !fix) and
+// refuses a later change: records before the old date were never read, and moving it would silently
 // import them or leave a gap.
-func (p *pass) checkStartDate(ctx context.Context) error {
+func (p *pass) checkStartDate(ctx context.Context, fix bool) error {
 	got, ok, err := p.a.Store.Cursor(ctx, p.conn.Name, startDateKey, store.SideA)
 	if err != nil {
 		return err
+	}
+	if !ok && !fix {
+		return nil // a dry run fixes nothing
 	}
 	if !ok {
 		return p.a.Store.SetCursor(ctx, p.conn.Name, startDateKey, store.SideA, p.conn.StartDate)
@@ -402,6 +410,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		default:
 			key := engine.MatchKey(it.x.Fields[p.side.MatchField(p.obj.Match)])
 			if y, ok := byKey[key]; ok {
+				if p.in.Plan && p.in.PlanMatchedByOther {
+					c.Unchanged++
+					continue
+				}
 				if taken, dup := takenY[y.ID]; dup || claimed[y.ID] {
 					other := "another record of this page"
 					if dup {
@@ -490,6 +502,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			updXItems = append(updXItems, it)
 		}
 		save = append(save, it)
+	}
+
+	if p.in.Plan {
+		p.countPlan(&c, len(creates), updYItems, updXItems)
+		return c, nil
 	}
 
 	failed := map[*item]bool{}
@@ -717,9 +734,29 @@ func (p *pass) reportDuplicates(ctx context.Context, c *Counts, x connectors.Rec
 }
 
 // quarantine keeps a refused record, with its reason, where `crmsync status` and the
-// progress query show it.
+// progress query show it. A dry run logs it instead.
 func (p *pass) quarantine(ctx context.Context, side store.Side, r connectors.Record, reason string) error {
+	if p.in.Plan {
+		if activity.IsActivity(ctx) {
+			activity.GetLogger(ctx).Info("dry run: would quarantine", "connection", p.in.Connection, "object", p.in.Object, "side", string(side), "record", r.ID, "reason", reason)
+		}
+		return nil
+	}
 	return p.a.quarantine(ctx, p.in.Connection, p.in.Object, side, r, reason)
+}
+
+// countPlan counts what a dry run would write: the creates on the other side and the
+// updates of each.
+func (p *pass) countPlan(c *Counts, creates int, updY, updX []*item) {
+	for range creates {
+		p.count(c, false, true)
+	}
+	for range updY {
+		p.count(c, false, false)
+	}
+	for range updX {
+		p.count(c, true, false)
+	}
 }
 
 func (a *Activities) quarantine(ctx context.Context, connection, object string, side store.Side, r connectors.Record, reason string) error {

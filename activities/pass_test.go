@@ -90,10 +90,15 @@ objects:
 // pass runs a whole pass of one object on one side, stretch after stretch.
 func (h *harness) pass(object, side, mode string) Counts {
 	h.t.Helper()
+	return h.passWith(PassInput{Connection: "t", Object: object, Side: side, Mode: mode, PageSize: 7})
+}
+
+// passWith runs a pass to its end, stretch after stretch.
+func (h *harness) passWith(in PassInput) Counts {
+	h.t.Helper()
 	var env testsuite.WorkflowTestSuite
 	ae := env.NewTestActivityEnvironment()
 	ae.RegisterActivity(h.acts)
-	in := PassInput{Connection: "t", Object: object, Side: side, Mode: mode, PageSize: 7}
 	var total Counts
 	for {
 		v, err := ae.ExecuteActivity(h.acts.SyncPass, in)

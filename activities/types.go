@@ -37,6 +37,14 @@ type PassInput struct {
 	// connector may answer from a read it made since (connectors.ListQuery.NotBefore). Zero:
 	// read afresh.
 	CycleStart time.Time `json:",omitzero"`
+	// Plan makes the pass a dry run: it reads, matches and merges as it would, counts what it
+	// would create, update and refuse, and writes nothing — to the systems, to the id map, to
+	// the quarantine or to the cursors.
+	Plan bool `json:",omitempty"`
+	// PlanMatchedByOther tells a dry-run pass that the other side's pass of the object ran
+	// before it and planned the records both sides hold: in a real import they would be
+	// paired by then, so this pass counts them unchanged rather than twice.
+	PlanMatchedByOther bool `json:",omitempty"`
 }
 
 // PassResult reports a stretch. It holds a cursor and counts, never records.

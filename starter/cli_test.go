@@ -135,6 +135,18 @@ objects:
 
 	assert.Contains(t, crmsync("validate", "--live", connFile), `connection "cli" is valid`)
 
+	// A dry run first: what the import would do, and nothing written.
+	plan := crmsync("start", "import", "cli", "--dry-run")
+	assert.Contains(t, plan, "started cli/import-dry-run")
+	assert.Contains(t, plan, "InitialImport (dry run): nothing was written; the import would:")
+	assert.Regexp(t, `(?m)^\s*company\s+\d+\s+\d+\s+4\s+16\s+0\s+0\s+0\s+0\s*$`, plan, "companies 0–15 to Automation, 20–23 to Sellsy")
+	assert.Regexp(t, `(?m)^\s*contact\s+\d+\s+20\s+20\s+80\s+0\s+0\s+0\s+0\s*$`, plan, "people 80–99 matched, 0–79 to Automation, 100–119 to Sellsy")
+	assert.Equal(t, 40, sb.Mautic.Count("contacts"), "nothing written")
+	assert.Equal(t, 100, sb.Sellsy.Count("contacts"), "nothing written")
+	err = run(ctx, []string{"start", "sync", "cli", "--dry-run"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--dry-run is for the import only")
+
 	out := crmsync("start", "import", "cli", "--wait")
 	assert.Contains(t, out, "started cli/initial-import")
 	assert.Contains(t, out, "InitialImport: done")

@@ -44,9 +44,13 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	what := args[0]
 	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
 	wait := fs.Bool("wait", false, "wait for the import to finish")
+	dryRun := fs.Bool("dry-run", false, "import: count what the import would do, write nothing (waits for the result)")
 	name, err := connectionArg(fs, args[1:])
 	if err != nil {
 		return err
+	}
+	if *dryRun && what != "import" {
+		return fmt.Errorf("start %s: --dry-run is for the import only", what)
 	}
 	c, s, err := dial()
 	if err != nil {
@@ -64,7 +68,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
 	}
 	var run client.WorkflowRun
-	if what == "import" {
+	if what == "import" && *dryRun {
+		opts.ID = workflows.ImportDryRunWorkflowID(name)
+		opts.StaticSummary = "Dry run of the initial import of connection " + name
+		run, err = c.ExecuteWorkflow(ctx, opts, workflows.InitialImport, workflows.ImportInput{Connection: name, DryRun: true})
+	} else if what == "import" {
 		opts.ID = workflows.ImportWorkflowID(name)
 		opts.StaticSummary = "Initial import of connection " + name
 		run, err = c.ExecuteWorkflow(ctx, opts, workflows.InitialImport, workflows.ImportInput{Connection: name})
@@ -85,6 +93,14 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("start %s: %w", what, err)
 	}
 	fmt.Fprintf(out, "started %s (run %s)\n", run.GetID(), run.GetRunID())
+	if *dryRun {
+		var p workflows.Progress
+		if err := run.Get(ctx, &p); err != nil {
+			return fmt.Errorf("%s: %w", run.GetID(), err)
+		}
+		printPlan(out, p)
+		return nil
+	}
 	if *wait {
 		var p workflows.Progress
 		if err := run.Get(ctx, &p); err != nil {

@@ -1,7 +1,7 @@
 // Command crmsync starts, watches and steers crmsync's workflows:
 //
 //	crmsync validate [--live] [FILE...]    check connection files (default: the worker's), and live, both systems' fields
-//	crmsync start import|sync CONNECTION   start InitialImport or IncrementalSync
+//	crmsync start import|sync CONNECTION   start InitialImport (or its --dry-run) or IncrementalSync
 //	crmsync pause|resume CONNECTION        pause or resume the connection's workflows
 //	crmsync resync CONNECTION [--objects contact,company] [--since 2026-01-31]
 //	crmsync sync-now CONNECTION            run an incremental cycle at once
@@ -32,8 +32,9 @@ const usage = `usage: crmsync COMMAND [ARGS]
 commands:
   validate [--live] [FILE...]          check connection files (none named: CRMSYNC_CONNECTIONS);
                                        --live also reads both systems' fields
-  start import|sync|pipelines CONNECTION
-                                       start InitialImport, IncrementalSync or PipelineSync
+  start import|sync|pipelines CONNECTION [--wait] [--dry-run]
+                                       start InitialImport, IncrementalSync or PipelineSync;
+                                       import --dry-run prints what the import would do, writing nothing
   pause CONNECTION [--reason TEXT]     pause the connection's workflows
   resume CONNECTION                    resume them
   resync CONNECTION [--objects LIST] [--since DATE]

@@ -216,6 +216,21 @@ func printProgress(out io.Writer, p workflows.Progress) {
 	}
 }
 
+// printPlan prints what a dry run of the import found, one line per object.
+func printPlan(out io.Writer, p workflows.Progress) {
+	fmt.Fprintf(out, "%s: nothing was written; the import would:\n", p.Workflow)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "OBJECT\tREAD\tMATCHED OR UNCHANGED\tCREATE ON A\tCREATE ON B\tUPDATE ON A\tUPDATE ON B\tREFUSE\tLEAVE OUT\t")
+	for _, o := range p.Objects {
+		c := o.Counts
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", o.Object, c.Read, c.Unchanged, c.CreatedA, c.CreatedB, c.UpdatedA, c.UpdatedB, c.Quarantined, c.Filtered)
+	}
+	_ = tw.Flush()
+	if q := p.Total().Quarantined; q > 0 {
+		fmt.Fprintf(out, "%d records would be refused: the worker's log gives each reason (\"dry run: would quarantine\")\n", q)
+	}
+}
+
 func watch(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
 	every := fs.Duration("interval", time.Second, "refresh interval")

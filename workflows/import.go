@@ -10,10 +10,17 @@ import (
 
 // ImportInput starts InitialImport. State is set only by continue-as-new.
 type ImportInput struct {
-	Connection string       `json:"connection"`
-	Tuning     Tuning       `json:"tuning,omitzero"`
-	State      *ImportState `json:"state,omitempty"`
+	Connection string `json:"connection"`
+	// DryRun reads, matches and merges everything as the import would, counts what it would
+	// create, update and refuse, and writes nothing (`crmsync start import --dry-run`). Run
+	// it under ImportDryRunWorkflowID.
+	DryRun bool         `json:"dry_run,omitempty"`
+	Tuning Tuning       `json:"tuning,omitzero"`
+	State  *ImportState `json:"state,omitempty"`
 }
+
+// ImportDryRunWorkflowID names a connection's dry run of its import.
+func ImportDryRunWorkflowID(connection string) string { return connection + "/import-dry-run" }
 
 // ImportState is carried from one run to the next.
 type ImportState struct {
@@ -31,8 +38,12 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	st := in.State
 	if st == nil {
 		// Its passes may share reads made since it began (objects derived from one listing).
+		name := "InitialImport"
+		if in.DryRun {
+			name = "InitialImport (dry run)"
+		}
 		st = &ImportState{Progress: Progress{
-			Connection: in.Connection, Workflow: "InitialImport", Phase: PhaseStarting,
+			Connection: in.Connection, Workflow: name, Phase: PhaseStarting,
 			Started: workflow.Now(ctx),
 		}, Walk: Walk{CycleStart: workflow.Now(ctx)}}
 	} else {
@@ -52,7 +63,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		p.object(o)
 	}
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
-		skip: map[string]string{}}
+		skip: map[string]string{}, plan: in.DryRun}
 	for _, s := range info.NoImport {
 		r.skip[s] = activities.ModeMark
 	}
@@ -63,7 +74,9 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		switch {
 		case err == nil:
 			p.Phase, p.Object, p.Side = PhaseDone, "", ""
-			refreshStats(ctx, p)
+			if !in.DryRun {
+				refreshStats(ctx, p)
+			}
 			publish(ctx, p)
 			return *p, nil
 		case errors.Is(err, errPaused):
@@ -74,7 +87,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 			}
 		case errors.Is(err, errContinueAsNew):
 			st.Control.drain(ctx, ch)
-			return *p, workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, Tuning: in.Tuning, State: st})
+			return *p, workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, DryRun: in.DryRun, Tuning: in.Tuning, State: st})
 		default:
 			return *p, err
 		}

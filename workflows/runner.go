@@ -124,6 +124,7 @@ type runner struct {
 	walk       *Walk
 	activities int               // started in this run
 	skip       map[string]string // "object/side" passes not to read, and the mode they run in instead
+	plan       bool              // a dry run: passes write nothing
 }
 
 // skipSides makes the incremental sync skip the sides from which no field travels.
@@ -159,7 +160,10 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			in := activities.PassInput{
 				Connection: r.connection, Object: object, Side: side, Mode: passMode,
 				Position: r.walk.Pass.Position, Since: r.walk.Pass.Since, PassStart: r.walk.Pass.PassStart,
-				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize, CycleStart: r.walk.CycleStart,
+				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize, CycleStart: r.walk.CycleStart, Plan: r.plan,
+			}
+			if _, skipped := r.skip[object+"/"+sides[0]]; r.plan && r.walk.SideIndex > 0 && !skipped {
+				in.PlanMatchedByOther = true
 			}
 			var res activities.PassResult
 			err := workflow.ExecuteActivity(actx, a.SyncPass, in).Get(ctx, &res)
@@ -187,7 +191,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			r.walk.SideIndex = 0
 			r.walk.ObjectIndex++
 			// The import shows each object's pairs as it finishes, not only at the end.
-			if mode == activities.ModeImport && workflow.GetVersion(ctx, "import-stats-per-object", workflow.DefaultVersion, 1) == 1 {
+			if mode == activities.ModeImport && !r.plan && workflow.GetVersion(ctx, "import-stats-per-object", workflow.DefaultVersion, 1) == 1 {
 				refreshStats(ctx, r.progress)
 				publish(ctx, r.progress)
 			}

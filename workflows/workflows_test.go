@@ -25,6 +25,7 @@ type fakePasses struct {
 	mu        sync.Mutex
 	stretches int
 	calls     []string // object/side/position
+	inputs    []activities.PassInput
 	fail      func(in activities.PassInput, n int) error
 }
 
@@ -32,6 +33,7 @@ func (f *fakePasses) pass(_ context.Context, in activities.PassInput) (activitie
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, in.Object+"/"+in.Side+"/"+in.Position)
+	f.inputs = append(f.inputs, in)
 	if f.fail != nil {
 		if err := f.fail(in, len(f.calls)); err != nil {
 			return activities.PassResult{}, err
@@ -79,6 +81,28 @@ func TestInitialImportWalksObjectsInOrderWithStretches(t *testing.T) {
 	assert.True(t, p.Objects[1].Done)
 	assert.Equal(t, 9, p.Objects[1].Pairs)
 	assert.Equal(t, 1, p.Quarantined)
+}
+
+// A dry run walks the same passes as the import, marked as a plan (and, for the second side of
+// an object, as following the first), and reads no pair counts: nothing was written.
+func TestInitialImportDryRun(t *testing.T) {
+	f := &fakePasses{stretches: 2}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo", DryRun: true})
+	require.NoError(t, env.GetWorkflowError())
+	var p Progress
+	require.NoError(t, env.GetWorkflowResult(&p))
+	assert.Equal(t, "InitialImport (dry run)", p.Workflow)
+	assert.Equal(t, PhaseDone, p.Phase)
+	require.Len(t, f.inputs, 8)
+	for _, in := range f.inputs {
+		assert.True(t, in.Plan, "%s/%s", in.Object, in.Side)
+		assert.Equal(t, in.Side == "b", in.PlanMatchedByOther, "%s/%s", in.Object, in.Side)
+	}
+	assert.Equal(t, 40, p.Objects[1].Counts.Read)
+	assert.Zero(t, p.Objects[1].Pairs, "no pairs read from the store")
+	assert.Zero(t, p.Quarantined)
+	assert.Equal(t, "demo/import-dry-run", ImportDryRunWorkflowID("demo"))
 }
 
 func TestInitialImportPauseAndResume(t *testing.T) {
