@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +9,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -110,4 +112,37 @@ func TestPushOneSendsAContactAndItsCompany(t *testing.T) {
 	_, err = ae.ExecuteActivity(h.acts.PushOne, PushInput{Connection: "t", Object: "contact", Side: "b", ID: "424242"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "mautic has no contact with id 424242")
+}
+
+// Two writers meeting on one new record — a push and a pass, two pushes — create it once:
+// the second waits for the first to save the pair, then finds it paired.
+func TestConcurrentPushesCreateOnce(t *testing.T) {
+	h := newHarness(t, "both")
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"email": "twice@example.com", "lastname": "Deux-Fois"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	before := h.sb.Sellsy.Count("contacts")
+	h.sb.Sellsy.Kit().SetFaults(simkit.Faults{LatencyMS: 40}) // every lookup and write takes a while: the two overlap
+	var env testsuite.WorkflowTestSuite
+	var wg sync.WaitGroup
+	counts := make([]Counts, 4)
+	for i := range counts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ae := env.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			v, err := ae.ExecuteActivity(h.acts.PushOne, PushInput{Connection: "t", Object: "contact", Side: "b", ID: res[0].ID})
+			if assert.NoError(t, err) {
+				assert.NoError(t, v.Get(&counts[i]))
+			}
+		}()
+	}
+	wg.Wait()
+	var total Counts
+	for _, c := range counts {
+		total.Add(c)
+	}
+	assert.Equal(t, before+1, h.sb.Sellsy.Count("contacts"), "created once")
+	assert.Equal(t, 1, total.CreatedA, "%+v", total)
 }

@@ -301,6 +301,16 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
+	if !p.in.Plan {
+		// From matching to saving the pairs, one writer per object of a connection: a push or
+		// a retry of the quarantine meeting a pass on the same new record would otherwise
+		// both find it unpaired and both create it.
+		unlock, err := p.a.Store.Lock(ctx, conn+"/"+object)
+		if err != nil {
+			return c, err
+		}
+		defer unlock()
+	}
 
 	// The object's filter on this side (a gate such as SA = yes) keeps records out.
 	if filter := p.obj.Filter.Of(p.in.Side); len(filter) > 0 {

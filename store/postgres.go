@@ -17,6 +17,10 @@ import (
 // defaultPGConns is the connection bound of a PostgreSQL store unless the DSN sets pool_max_conns.
 const defaultPGConns = 8
 
+// maxLockConns bounds the connections advisory locks hold at once (held and awaited), per
+// worker process: past it, a lock waits for a connection as it would for the lock.
+const maxLockConns = 64
+
 // pgMigrationLock is the advisory lock key serialising migrations of workers starting together.
 const pgMigrationLock = 0x63726d73796e63 // "crmsync"
 
@@ -63,6 +67,12 @@ var pgMigrations = [][]string{
 
 type pgStore struct {
 	pool *pgxpool.Pool
+	// locks holds the connections of advisory locks (see Lock), apart from pool: a holder
+	// needs pool connections for its work, and waiters holding those would starve it.
+	cfg      *pgxpool.Config
+	lockOnce sync.Once
+	locks    *pgxpool.Pool
+	lockErr  error
 
 	// A fresh pairs table has no statistics until autovacuum analyses it (a minute or more):
 	// the planner then takes (connection, object) for a single row and may scan every pair of
@@ -87,7 +97,7 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
 	}
-	s := &pgStore{pool: pool, analyseAfter: 1000}
+	s := &pgStore{pool: pool, cfg: cfg, analyseAfter: 1000}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: migrate postgres %s: %w", name, err)
@@ -421,6 +431,9 @@ func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string
 
 func (s *pgStore) Close() error {
 	s.pool.Close()
+	if s.locks != nil {
+		s.locks.Close()
+	}
 	return nil
 }
 
@@ -467,4 +480,40 @@ func (s *pgStore) QuotaUsed(ctx context.Context, key string, window time.Duratio
 	var n int
 	err := s.queryRow(ctx, `SELECT COUNT(*) FROM quota_uses WHERE key = $1 AND at > $2`, []any{key, now.Add(-window).UnixMicro()}, &n)
 	return n, wrap(err, "quota used %s", key)
+}
+
+// Lock takes the advisory lock of key on a connection of its own, held until unlock. A lock
+// whose taking or freeing fails ends that connection's session, which frees it in any case.
+func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
+	s.lockOnce.Do(func() {
+		cfg := s.cfg.Copy()
+		cfg.MaxConns, cfg.MinConns = maxLockConns, 0
+		s.locks, s.lockErr = pgxpool.NewWithConfig(context.Background(), cfg)
+	})
+	if s.lockErr != nil {
+		return nil, wrap(s.lockErr, "lock %s", key)
+	}
+	conn, err := s.locks.Acquire(ctx)
+	if err != nil {
+		return nil, wrap(err, "lock %s", key)
+	}
+	id := advisoryKey(key)
+	drop := func() {
+		_ = conn.Conn().Close(context.Background())
+		conn.Release()
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", id); err != nil {
+		drop() // a cancelled wait may have taken it nonetheless
+		return nil, wrap(err, "lock %s", key)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", id); err != nil {
+				drop()
+				return
+			}
+			conn.Release()
+		})
+	}, nil
 }

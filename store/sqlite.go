@@ -59,6 +59,7 @@ var sqliteMigrations = [][]string{
 type sqliteStore struct {
 	db   *sql.DB
 	path string
+	keyedLocks
 }
 
 // openSQLite opens the database file at path (a query string after '?' is passed to the driver).
