@@ -26,9 +26,12 @@ func overview(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	conns, err := config.LoadAll(s.Connections)
-	if err != nil {
-		return err
+	conns, loadErr := config.LoadAll(s.Connections)
+	if len(conns) == 0 {
+		if loadErr != nil {
+			return loadErr
+		}
+		return fmt.Errorf("status: no connection file in %s (CRMSYNC_CONNECTIONS)", s.Connections)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONNECTION\tIMPORT\tSYNC\tCYCLES\tLAST CYCLE\tNEXT CYCLE\tPIPELINES\tQUARANTINED\tATTENTION")
@@ -39,7 +42,11 @@ func overview(ctx context.Context, out io.Writer) error {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The connections that load are shown; a file that does not is an error of its own.
+	return loadErr
 }
 
 // overviewLine is the overview of one connection.
