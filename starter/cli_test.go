@@ -176,6 +176,16 @@ objects:
 	assert.Regexp(t, `contact\s+\d+`, status)
 	// status without a name: a line per connection, with what needs attention.
 	assert.Regexp(t, `(?m)^cli\s+done\s+paused\s+1\s+\d\d:\d\d:\d\d\s+—\s+—\s+0\s+paused: month-end closing$`, crmsync("status"))
+	// A file that no longer loads is reported; the others are shown all the same.
+	broken := filepath.Join(dir, "broken.yaml")
+	require.NoError(t, os.WriteFile(broken, []byte("name: [broken"), 0o600))
+	t.Setenv("CRMSYNC_CONNECTIONS", connFile+","+broken)
+	var partial bytes.Buffer
+	err = run(ctx, []string{"status"}, &partial)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "broken.yaml")
+	assert.Regexp(t, `(?m)^cli\s+done\s+paused`, partial.String())
+	t.Setenv("CRMSYNC_CONNECTIONS", connFile)
 
 	crmsync("resume", "cli")
 	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the resume", func() bool { return progress().Phase != workflows.PhasePaused })
