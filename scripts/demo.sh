@@ -69,12 +69,16 @@ crmsync demo is running.
   worker            http://127.0.0.1:18090/healthz, Prometheus metrics http://127.0.0.1:19090/metrics
   logs              $DEMO_DIR/*.log
 
-Try, in another terminal (same environment: export CRMSYNC_DATA_DIR=$DEMO_DIR):
+Try, in another terminal (same environment:
+  export CRMSYNC_DATA_DIR=$DEMO_DIR CRMSYNC_CONNECTIONS=$CRMSYNC_CONNECTIONS):
+  ./bin/crmsync status
   ./bin/crmsync status $CONN
   ./bin/crmsync watch $CONN
   ./bin/crmsync pause $CONN --reason "lunch"; ./bin/crmsync resume $CONN
   ./bin/crmsync resync $CONN --objects contact
   ./bin/crmsync sync-now $CONN
+  ./bin/crmsync start import $CONN --dry-run      (what an import would do now: all matched)
+  ./bin/crmsync quarantine $CONN
   temporal workflow query --workflow-id $CONN/incremental-sync --type progress
   temporal workflow signal --workflow-id $CONN/incremental-sync --name pause
 
