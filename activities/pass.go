@@ -511,6 +511,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			updatesX = append(updatesX, connectors.Record{ID: it.x.ID, Fields: own, Links: linkX})
 			updXItems = append(updXItems, it)
 		}
+		if len(theirs) == 0 && len(linkY) == 0 && len(own) == 0 && len(linkX) == 0 {
+			c.Unchanged++ // matched as it is, or changed in a way that needs no write
+		}
 		save = append(save, it)
 	}
 

@@ -102,11 +102,26 @@ func Unchanged(fields []config.Field, side Side, r connectors.Record, snapshot m
 	}
 	for _, f := range fields {
 		sv, ok := snapshot[f.Key()]
+		if ok && IsEmpty(sv) && f.Direction != config.Both && side.Field(f) != side.sourceField(f) {
+			// The target of a one-way field whose source is empty was left alone (Merge
+			// writes no empty value over it): whatever it holds is not ours to track, and a
+			// change of it has nothing to propagate.
+			continue
+		}
 		if !ok || !Equal(r.Fields[side.Field(f)], sv) {
 			return false
 		}
 	}
 	return true
+}
+
+// sourceField is the name, on this side, of a one-way field's source ("" when this side is
+// its target).
+func (s Side) sourceField(f config.Field) string {
+	if (f.Direction == config.AToB) == (s == A) {
+		return s.Field(f)
+	}
+	return ""
 }
 
 // Side is one side of a connection.

@@ -149,6 +149,32 @@ func TestUnchanged(t *testing.T) {
 	assert.False(t, Unchanged(fields, A, rec(t0, "first_name", "Anne", "phone_number", "1", "amount", "10", "score", 5.0), s))
 	assert.True(t, Unchanged(fields, B, rec(t0, "firstname", "Ann", "phone", "1", "amount", 10.0, "points", 5.0), s))
 	assert.False(t, Unchanged(fields, B, rec(t0), nil), "never synced")
+
+	// A one-way field whose source is empty leaves its target alone: what the target holds
+	// is not a change to propagate, however often the record is read. Its source is watched.
+	tests := []struct {
+		name string
+		side Side
+		r    connectors.Record
+		snap map[string]any
+		want bool
+	}{
+		{"target of a_to_b, source empty", B, rec(t0, "firstname", "Ann", "phone", "1", "amount", 99.0, "points", 5.0),
+			snap("first_name>firstname", "Ann", "phone_number>phone", "1", "amount>amount", nil, "score>points", 5.0), true},
+		{"target of a_to_b, source set: a change there is reverted", B, rec(t0, "firstname", "Ann", "phone", "1", "amount", 99.0, "points", 5.0),
+			s, false},
+		{"source of a_to_b, set since", A, rec(t0, "first_name", "Ann", "phone_number", "1", "amount", "10", "score", 5.0),
+			snap("first_name>firstname", "Ann", "phone_number>phone", "1", "amount>amount", nil, "score>points", 5.0), false},
+		{"target of b_to_a, source empty", A, rec(t0, "first_name", "Ann", "phone_number", "1", "amount", "10", "score", 7.0),
+			snap("first_name>firstname", "Ann", "phone_number>phone", "1", "amount>amount", "10", "score>points", nil), true},
+		{"a two-way field is always watched", B, rec(t0, "firstname", "Ann", "phone", "2", "amount", 10.0, "points", 5.0),
+			snap("first_name>firstname", "Ann", "phone_number>phone", nil, "amount>amount", "10", "score>points", 5.0), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, Unchanged(fields, tc.side, tc.r, tc.snap))
+		})
+	}
 }
 
 func TestEqualAndCanon(t *testing.T) {

@@ -10,7 +10,8 @@ DEMO_DIR=${DEMO_DIR:-$PWD/.demo}
 TEMPORAL=${TEMPORAL:-temporal}
 CONN=sellsy-mautic
 mkdir -p "$DEMO_DIR"
-rm -f "$DEMO_DIR"/crmsync.db*
+# The simulators start empty each time: so do the store and the dev server's history.
+rm -f "$DEMO_DIR"/crmsync.db* "$DEMO_DIR"/temporal.db*
 
 export SELLSY_CLIENT_ID=crmsync-demo SELLSY_CLIENT_SECRET=demo-secret
 export MAUTIC_USERNAME=admin MAUTIC_PASSWORD=demo-password
@@ -84,9 +85,18 @@ Try, in another terminal (same environment:
 
 Importing now…
 MSG
+# A Temporal server kept from elsewhere may still run these connections' workflows, for
+# systems that no longer exist: end them before starting afresh.
+fresh() {
+  for wf in initial-import incremental-sync pipeline-sync; do
+    "$TEMPORAL" workflow terminate --workflow-id "$1/$wf" --reason "make demo starts afresh" >/dev/null 2>&1 || true
+  done
+}
+fresh "$CONN"
 ./bin/crmsync start import "$CONN" --wait
 ./bin/crmsync start sync "$CONN"
 for c in "${EXAMPLES[@]}"; do
+  fresh "$c"
   (./bin/crmsync start import "$c" --wait && ./bin/crmsync start sync "$c" && ./bin/crmsync start pipelines "$c") \
     >"$DEMO_DIR/$c.log" 2>&1 &
   pids+=($!)

@@ -220,7 +220,7 @@ func printProgress(out io.Writer, p workflows.Progress) {
 func printPlan(out io.Writer, p workflows.Progress) {
 	fmt.Fprintf(out, "%s: nothing was written; the import would:\n", p.Workflow)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "OBJECT\tREAD\tMATCHED OR UNCHANGED\tCREATE ON A\tCREATE ON B\tUPDATE ON A\tUPDATE ON B\tREFUSE\tLEAVE OUT\t")
+	fmt.Fprintln(tw, "OBJECT\tREAD\tUNCHANGED\tCREATE ON A\tCREATE ON B\tUPDATE ON A\tUPDATE ON B\tREFUSE\tLEAVE OUT\t")
 	for _, o := range p.Objects {
 		c := o.Counts
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", o.Object, c.Read, c.Unchanged, c.CreatedA, c.CreatedB, c.UpdatedA, c.UpdatedB, c.Quarantined, c.Filtered)
