@@ -102,10 +102,10 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		if asOf := pg.page.AsOf; !asOf.IsZero() && (res.AsOf.IsZero() || asOf.Before(res.AsOf)) {
 			res.AsOf = asOf
 		}
-		if !pg.page.More && in.Plan {
+		if !pg.page.More {
 			res.Done = true
-		} else if !pg.page.More {
-			res.Done = true
+		}
+		if res.Done && !in.Plan { // a dry run moves no cursor
 			// The next pass reads from the moment this one started (or from the earlier
 			// moment an answer from an earlier read went up to); the overlap window,
 			// applied when reading, covers clock skew and records changed while it ran.
@@ -202,9 +202,9 @@ func passes(r connectors.Record, filter map[string]any) bool {
 // startDateKey is where the store keeps the start date a connection first ran with.
 const startDateKey = "_start_date"
 
-// checkStartDate fixes the connection's start date the first time it runs (unless !fix) and
-// refuses a later change: records before the old date were never read, and moving it would silently
-// import them or leave a gap.
+// checkStartDate fixes the connection's start date the first time it runs (a dry run, !fix,
+// does not) and refuses a later change: records before the old date were never read, and
+// moving it would silently import them or leave a gap.
 func (p *pass) checkStartDate(ctx context.Context, fix bool) error {
 	got, ok, err := p.a.Store.Cursor(ctx, p.conn.Name, startDateKey, store.SideA)
 	if err != nil {
