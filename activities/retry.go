@@ -47,28 +47,25 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 		object string
 		side   store.Side
 	}
-	ids := map[group][]string{}
+	ids := map[group][]string{} // an entry is unique per object, side and record
 	for _, e := range entries {
 		g := group{e.Object, e.Side}
-		if !slices.Contains(ids[g], e.RecordID) {
-			ids[g] = append(ids[g], e.RecordID)
-		}
+		ids[g] = append(ids[g], e.RecordID)
 	}
 	ka := startKeepAlive(ctx, res)
 	defer ka.stop()
+	// In the connection's order; entries of objects it no longer has are left for the user
+	// to see.
 	for _, object := range c.ObjectNames() {
 		for _, side := range []store.Side{store.SideA, store.SideB} {
-			g := group{object, side}
-			for chunk := range slices.Chunk(ids[g], retryChunk) {
-				if err := a.retryChunk(ctx, in.Connection, g.object, g.side, chunk, &res); err != nil {
+			for chunk := range slices.Chunk(ids[group{object, side}], retryChunk) {
+				if err := a.retryChunk(ctx, in.Connection, object, side, chunk, &res); err != nil {
 					return res, toTemporal(err)
 				}
 				ka.commit(ctx, res)
 			}
-			delete(ids, g)
 		}
 	}
-	// Entries of objects the connection no longer has are left for the user to see.
 	return res, nil
 }
 

@@ -65,20 +65,16 @@ func overviewLine(ctx context.Context, c client.Client, name string) (string, er
 		return "", err
 	}
 	cycles, last, next, quarantined := "—", "—", "—", "—"
-	for _, st := range []workflowState{sync, imp} { // the sync's counts, else the import's
-		if !st.queried {
-			continue
+	shown := imp // the counts and pause of the sync, or of the import before there is one
+	if sync.queried {
+		shown = sync
+		cycles, last, next = fmt.Sprint(sync.progress.Cycles), clock(sync.progress.LastCycleAt), clock(sync.progress.NextCycleAt)
+	}
+	if shown.queried {
+		quarantined = fmt.Sprint(shown.progress.Quarantined)
+		if shown.progress.PauseReason != "" {
+			attention = append(attention, "paused: "+shown.progress.PauseReason)
 		}
-		p := st.progress
-		quarantined = fmt.Sprint(p.Quarantined)
-		if st.id == workflows.SyncWorkflowID(name) {
-			cycles = fmt.Sprint(p.Cycles)
-			last, next = clock(p.LastCycleAt), clock(p.NextCycleAt)
-		}
-		if p.PauseReason != "" {
-			attention = append(attention, "paused: "+p.PauseReason)
-		}
-		break
 	}
 	if len(attention) == 0 {
 		attention = []string{"—"}
@@ -88,7 +84,6 @@ func overviewLine(ctx context.Context, c client.Client, name string) (string, er
 
 // workflowState is where one workflow of a connection is.
 type workflowState struct {
-	id       string
 	phase    string // its progress's phase while it runs, its status once closed, "—" if none
 	queried  bool
 	progress workflows.Progress
@@ -97,7 +92,7 @@ type workflowState struct {
 // stateOf describes a workflow and queries its progress (a PipelineSync's when pipeline)
 // while it runs; the activities it waits to retry are added to attention.
 func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, attention *[]string) (workflowState, error) {
-	st := workflowState{id: id, phase: "—"}
+	st := workflowState{phase: "—"}
 	d, err := c.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
@@ -114,27 +109,19 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 		}
 		return st, nil
 	}
-	for _, a := range d.GetPendingActivities() {
-		f := a.GetLastFailure()
-		if f == nil {
-			continue
+	for _, r := range retriesIn(d) {
+		note := "retrying " + r.activity
+		if r.class != "" {
+			note += " (" + r.class + ")"
 		}
-		note := fmt.Sprintf("retrying %s", a.GetActivityType().GetName())
-		if class := f.GetApplicationFailureInfo().GetType(); class != "" {
-			note += " (" + class + ")"
-		}
-		if next := a.GetNextAttemptScheduleTime(); next != nil {
-			note += " until " + next.AsTime().Local().Format(time.TimeOnly)
+		if !r.next.IsZero() {
+			note += " until " + clock(r.next)
 		}
 		*attention = append(*attention, note)
 	}
 	if pipeline {
-		v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryProgress)
-		if err != nil {
-			return st, fmt.Errorf("query %s: %w", id, err)
-		}
-		var pp workflows.PipelineProgress
-		if err := v.Get(&pp); err != nil {
+		pp, ok, err := pipelineProgressOf(ctx, c, id)
+		if err != nil || !ok {
 			return st, err
 		}
 		st.phase = pp.Phase

@@ -33,9 +33,9 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	st, err := store.Open(ctx, s.StoreDSN)
+	st, err := store.OpenExisting(ctx, s.StoreDSN) // the workers' store: never a new, empty one
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	defer st.Close()
 	entries, err := st.ListQuarantine(ctx, name, *limit)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crmsync/crmsync/config"
@@ -32,6 +33,20 @@ func progressOf(ctx context.Context, c client.Client, id string) (workflows.Prog
 		return p, false, fmt.Errorf("query %s: %w", id, err)
 	}
 	return p, true, v.Get(&p)
+}
+
+// pipelineProgressOf queries a PipelineSync's progress; ok is false when it does not exist.
+func pipelineProgressOf(ctx context.Context, c client.Client, id string) (workflows.PipelineProgress, bool, error) {
+	var pp workflows.PipelineProgress
+	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryProgress)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return pp, false, nil
+	}
+	if err != nil {
+		return pp, false, fmt.Errorf("query %s: %w", id, err)
+	}
+	return pp, true, v.Get(&pp)
 }
 
 func status(ctx context.Context, args []string, out io.Writer) error {
@@ -64,11 +79,9 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintln(out)
 	}
-	if v, err := c.QueryWorkflow(ctx, workflows.PipelineWorkflowID(name), "", workflows.QueryProgress); err == nil {
-		var pp workflows.PipelineProgress
-		if err := v.Get(&pp); err != nil {
-			return err
-		}
+	if pp, ok, err := pipelineProgressOf(ctx, c, workflows.PipelineWorkflowID(name)); err != nil {
+		return err
+	} else if ok {
 		found++
 		fmt.Fprintf(out, "%s\nPipelineSync: %s, %d scans, %d records announced; %d stage moves (%d back), %d events emitted, %d not paired yet\n",
 			workflows.PipelineWorkflowID(name), pp.Phase, pp.Scans, pp.Announced, pp.Totals.Moved, pp.Totals.Backward, pp.Totals.Emitted, pp.Totals.Pending)
@@ -98,7 +111,7 @@ func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
 		if c.Name != name {
 			continue
 		}
-		st, err := store.Open(ctx, s.StoreDSN)
+		st, err := store.OpenExisting(ctx, s.StoreDSN)
 		if err != nil {
 			return
 		}
@@ -170,6 +183,11 @@ func retries(ctx context.Context, c client.Client, id string) ([]retry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("describe %s: %w", id, err)
 	}
+	return retriesIn(d), nil
+}
+
+// retriesIn lists the activities waiting to retry in a workflow's description.
+func retriesIn(d *workflowservice.DescribeWorkflowExecutionResponse) []retry {
 	var out []retry
 	for _, a := range d.GetPendingActivities() {
 		f := a.GetLastFailure()
@@ -182,7 +200,7 @@ func retries(ctx context.Context, c client.Client, id string) ([]retry, error) {
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 // printProgress prints a progress as a table, one line per object.

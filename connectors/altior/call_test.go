@@ -56,22 +56,14 @@ func TestCallWriteIsReadBack(t *testing.T) {
 
 func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	e := setup(t, sim.Options{})
-	tests := []struct {
-		name, method, path, body, want string
-	}{
-		{"outside the API", "GET", "/tiers/T000001", "", "under /api/v1/"},
-		{"other version", "GET", "/api/v2/tiers", "", "under /api/v1/"},
-		{"token", "POST", "/api/v1/auth/token", `{"api_key":"x"}`, "gets its tokens itself"},
-		{"absolute URL", "GET", "https://evil.example/api/v1/tiers", "", "must be relative"},
-		{"method", "HEAD", "/api/v1/tiers", "", "not one of"},
-		{"body not JSON", "PATCH", "/api/v1/tiers/T000001", `name=x`, "body is not JSON"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body, err := e.client.Call(context.Background(), tc.method, tc.path, nil, []byte(tc.body))
-			calltest.Refused(t, status, body, err, tc.want)
-		})
-	}
+	calltest.RefusedAll(t, e.client, []calltest.Case{
+		{Name: "outside the API", Method: "GET", Path: "/tiers/T000001", Want: "under /api/v1/"},
+		{Name: "other version", Method: "GET", Path: "/api/v2/tiers", Want: "under /api/v1/"},
+		{Name: "token", Method: "POST", Path: "/api/v1/auth/token", Body: `{"api_key":"x"}`, Want: "gets its tokens itself"},
+		{Name: "absolute URL", Method: "GET", Path: "https://evil.example/api/v1/tiers", Want: "must be relative"},
+		{Name: "method", Method: "HEAD", Path: "/api/v1/tiers", Want: "not one of"},
+		{Name: "body not JSON", Method: "PATCH", Path: "/api/v1/tiers/T000001", Body: `name=x`, Want: "body is not JSON"},
+	})
 	assert.Zero(t, e.sim.Kit().Total(), "no request reached Altior, not even for a token")
 }
 

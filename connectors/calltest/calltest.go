@@ -2,6 +2,7 @@
 package calltest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,4 +20,20 @@ func Refused(t *testing.T, status int, body []byte, err error, want string) {
 	assert.Contains(t, err.Error(), want)
 	assert.Zero(t, status)
 	assert.Nil(t, body)
+}
+
+// Case is a call a connector must refuse before sending anything, and what its error says.
+type Case struct {
+	Name, Method, Path, Body, Want string
+}
+
+// RefusedAll makes each call of cases and checks it with Refused.
+func RefusedAll(t *testing.T, c connectors.Caller, cases []Case) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			status, body, err := c.Call(context.Background(), tc.Method, tc.Path, nil, []byte(tc.Body))
+			Refused(t, status, body, err, tc.Want)
+		})
+	}
 }

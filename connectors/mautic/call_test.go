@@ -56,21 +56,13 @@ func TestCallWriteIsReadBack(t *testing.T) {
 
 func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	e := setup(t, sim.Options{})
-	tests := []struct {
-		name, method, path, body, want string
-	}{
-		{"outside the API", "GET", "/s/contacts", "", "under /api/"},
-		{"absolute URL", "GET", "https://evil.example/api/contacts", "", "must be relative"},
-		{"climbing", "GET", "/api/../s/config", "", "must be relative"},
-		{"method", "TRACE", "/api/contacts", "", "not one of"},
-		{"body not JSON", "POST", "/api/contacts/new", `{"firstname":`, "body is not JSON"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body, err := e.client.Call(context.Background(), tc.method, tc.path, nil, []byte(tc.body))
-			calltest.Refused(t, status, body, err, tc.want)
-		})
-	}
+	calltest.RefusedAll(t, e.client, []calltest.Case{
+		{Name: "outside the API", Method: "GET", Path: "/s/contacts", Want: "under /api/"},
+		{Name: "absolute URL", Method: "GET", Path: "https://evil.example/api/contacts", Want: "must be relative"},
+		{Name: "climbing", Method: "GET", Path: "/api/../s/config", Want: "must be relative"},
+		{Name: "method", Method: "TRACE", Path: "/api/contacts", Want: "not one of"},
+		{Name: "body not JSON", Method: "POST", Path: "/api/contacts/new", Body: `{"firstname":`, Want: "body is not JSON"},
+	})
 	assert.Zero(t, e.sim.Kit().Total(), "no request reached Mautic")
 }
 

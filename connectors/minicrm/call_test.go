@@ -60,21 +60,13 @@ func TestCallWritesAreReadBack(t *testing.T) {
 
 func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	s, cl, _ := setup(t, 0)
-	tests := []struct {
-		name, method, path, body, want string
-	}{
-		{"outside the API", "GET", "/R3/Contact/1", "", "under /Api/"},
-		{"absolute URL", "GET", "https://evil.example/Api/R3/Contact", "", "must be relative"},
-		{"climbing", "GET", "/Api/../admin", "", "must be relative"},
-		{"method", "CONNECT", "/Api/R3/Contact", "", "not one of"},
-		{"body not JSON", "PUT", "/Api/R3/Contact", `{"Type":"Business",}`, "body is not JSON"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body, err := cl.Call(context.Background(), tc.method, tc.path, nil, []byte(tc.body))
-			calltest.Refused(t, status, body, err, tc.want)
-		})
-	}
+	calltest.RefusedAll(t, cl, []calltest.Case{
+		{Name: "outside the API", Method: "GET", Path: "/R3/Contact/1", Want: "under /Api/"},
+		{Name: "absolute URL", Method: "GET", Path: "https://evil.example/Api/R3/Contact", Want: "must be relative"},
+		{Name: "climbing", Method: "GET", Path: "/Api/../admin", Want: "must be relative"},
+		{Name: "method", Method: "CONNECT", Path: "/Api/R3/Contact", Want: "not one of"},
+		{Name: "body not JSON", Method: "PUT", Path: "/Api/R3/Contact", Body: `{"Type":"Business",}`, Want: "body is not JSON"},
+	})
 	assert.Zero(t, s.Kit().Total(), "no request reached MiniCRM")
 }
 

@@ -2,11 +2,9 @@ package unas
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -302,8 +300,7 @@ type cursor struct {
 }
 
 func (k cursor) String() string {
-	return fmt.Sprintf("%d:%d:%d:%d:%s", k.start, k.from, k.to, k.keep,
-		base64.RawURLEncoding.EncodeToString([]byte(strings.Join(k.anchors, "\n"))))
+	return fmt.Sprintf("%d:%d:%d:%d:%s", k.start, k.from, k.to, k.keep, connectors.EncodeAnchors(k.anchors))
 }
 
 // parseCursor reads a cursor; the shorter forms of earlier versions ("start:from:to",
@@ -327,15 +324,10 @@ func parseCursor(s string) (cursor, bool) {
 		k.keep, err[3] = strconv.ParseInt(p[3], 10, 64)
 		anchors = p[4]
 	}
-	if errors.Join(err[:]...) != nil || k.start < 0 {
+	var aerr error
+	k.anchors, aerr = connectors.DecodeAnchors(anchors)
+	if errors.Join(append(err[:], aerr)...) != nil || k.start < 0 {
 		return cursor{}, false
-	}
-	if anchors != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(anchors)
-		if err != nil {
-			return cursor{}, false
-		}
-		k.anchors = strings.Split(string(raw), "\n")
 	}
 	return k, true
 }
@@ -422,35 +414,24 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 	if err != nil {
 		return nil, k, false, err
 	}
+	id := func(o xOrder) string { return rawOrderID(o, c.loc) }
 	fresh = orders
 	if len(k.anchors) > 0 {
-		i := lastAnchor(orders, k.anchors, c.loc)
-		if i < 0 && offset > 0 {
+		i, found := connectors.ResumeAfter(orders, k.anchors, id)
+		if !found && offset > 0 {
 			// Shifted further than the overlap, or the anchors left the window: a page
 			// earlier, as it is now (a kept page shows the window before the shift).
 			offset = max(0, k.start-PageSize)
 			if orders, err = read(offset, true); err != nil {
 				return nil, k, false, err
 			}
-			i = lastAnchor(orders, k.anchors, c.loc)
+			i, _ = connectors.ResumeAfter(orders, k.anchors, id)
 		}
-		fresh = orders[i+1:]
+		fresh = orders[i:]
 	}
-	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to, keep: k.keep}
-	for j := max(0, len(orders)-anchorCount); j < len(orders); j++ {
-		next.anchors = append(next.anchors, rawOrderID(orders[j], c.loc))
-	}
+	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to, keep: k.keep,
+		anchors: connectors.LastIDs(orders, anchorCount, id)}
 	return fresh, next, len(orders) >= PageSize, nil
-}
-
-// lastAnchor is the index of the last order of orders that is one of anchors, or -1.
-func lastAnchor(orders []xOrder, anchors []string, loc *time.Location) int {
-	for i := len(orders) - 1; i >= 0; i-- {
-		if slices.Contains(anchors, rawOrderID(orders[i], loc)) {
-			return i
-		}
-	}
-	return -1
 }
 
 // rawOrderID is an order's record id, or its bare key when its date cannot be read.

@@ -93,21 +93,13 @@ func mustQuery(t *testing.T, raw string) url.Values {
 
 func TestCallRefusedBeforeAnyRequest(t *testing.T) {
 	e := setup(t, sim.Options{})
-	tests := []struct {
-		name, method, path, body, want string
-	}{
-		{"outside the API", "GET", "/swagger/index.html", "", "under /v1/"},
-		{"login", "POST", "/v1/authenticate", `{"userName":"x"}`, "logs in itself"},
-		{"absolute URL", "GET", "https://evil.example/v1/Data/crm/Select", "", "must be relative"},
-		{"method", "OPTIONS", "/v1/Data/crm/Select", "", "not one of"},
-		{"body not JSON", "POST", "/v1/Data/crm/customer", `{"name":`, "body is not JSON"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body, err := e.client.Call(context.Background(), tc.method, tc.path, nil, []byte(tc.body))
-			calltest.Refused(t, status, body, err, tc.want)
-		})
-	}
+	calltest.RefusedAll(t, e.client, []calltest.Case{
+		{Name: "outside the API", Method: "GET", Path: "/swagger/index.html", Want: "under /v1/"},
+		{Name: "login", Method: "POST", Path: "/v1/authenticate", Body: `{"userName":"x"}`, Want: "logs in itself"},
+		{Name: "absolute URL", Method: "GET", Path: "https://evil.example/v1/Data/crm/Select", Want: "must be relative"},
+		{Name: "method", Method: "OPTIONS", Path: "/v1/Data/crm/Select", Want: "not one of"},
+		{Name: "body not JSON", Method: "POST", Path: "/v1/Data/crm/customer", Body: `{"name":`, Want: "body is not JSON"},
+	})
 	assert.Zero(t, e.sim.Kit().Total(), "no request reached weavy, not even a login")
 }
 

@@ -2,12 +2,10 @@ package weavy
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,10 +321,8 @@ func parseCursor(s string, n int) (cursor, error) {
 		cur.ent, err1 = strconv.Atoi(parts[0])
 		cur.offset, err2 = strconv.Atoi(parts[1])
 		cur.size, err3 = strconv.Atoi(parts[2])
-		if len(parts) == 4 && parts[3] != "" {
-			var raw []byte
-			raw, err4 = base64.RawURLEncoding.DecodeString(parts[3])
-			cur.anchors = strings.Split(string(raw), "\n")
+		if len(parts) == 4 {
+			cur.anchors, err4 = connectors.DecodeAnchors(parts[3])
 		}
 		if errors.Join(err1, err2, err3, err4) == nil && cur.ent >= 0 && cur.ent < n && cur.offset >= 0 && cur.size >= 0 {
 			return cur, nil
@@ -338,7 +334,7 @@ func parseCursor(s string, n int) (cursor, error) {
 func (k cursor) String() string {
 	s := fmt.Sprintf("%d:%d:%d", k.ent, k.offset, k.size)
 	if len(k.anchors) > 0 {
-		s += ":" + base64.RawURLEncoding.EncodeToString([]byte(strings.Join(k.anchors, "\n")))
+		s += ":" + connectors.EncodeAnchors(k.anchors)
 	}
 	return s
 }
@@ -357,19 +353,12 @@ const anchorCount = 3
 // at least anchorCount, at most half of it.
 func overlap(size int) int { return min(max(anchorCount, size/10), size/2) }
 
-// anchor identifies a record as read: its id and its srvDateUTC.
-func anchor(entity string, raw map[string]any) string {
-	return fmt.Sprint(raw[entity+"_ID"]) + "@" + fmt.Sprint(raw["srvDateUTC"])
-}
-
-// afterAnchors is the index in recs just after the last of anchors, or 0 when none is there.
-func afterAnchors(entity string, recs []map[string]any, anchors []string) (int, bool) {
-	for i := len(recs) - 1; i >= 0; i-- {
-		if slices.Contains(anchors, anchor(entity, recs[i])) {
-			return i + 1, true
-		}
+// anchor identifies a record of entity as read: its id and its srvDateUTC, so that a record
+// changed since does not count.
+func anchor(entity string) func(map[string]any) string {
+	return func(raw map[string]any) string {
+		return fmt.Sprint(raw[entity+"_ID"]) + "@" + fmt.Sprint(raw["srvDateUTC"])
 	}
-	return 0, false
 }
 
 // pageAt reads the page that follows cur in entity: its records, the index of the first not
@@ -382,14 +371,14 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil || start == cur.offset {
 		return recs, 0, start, err
 	}
-	fresh, found := afterAnchors(entity, recs, cur.anchors)
+	fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 	if !found && start > 0 {
 		// shifted further than the overlap, or every anchor changed: a page earlier
 		start = max(0, cur.offset-cur.size)
 		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 			return nil, 0, start, err
 		}
-		fresh, _ = afterAnchors(entity, recs, cur.anchors)
+		fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 	}
 	return recs, fresh, start, nil
 }
@@ -435,10 +424,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			page.Records = append(page.Records, toRecord(ent, types, raw))
 		}
 		if n > 0 && n >= cur.size {
-			cur.offset, cur.anchors = start+n, nil
-			for _, raw := range recs[max(0, len(recs)-anchorCount):] {
-				cur.anchors = append(cur.anchors, anchor(ent, raw))
-			}
+			cur.offset, cur.anchors = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent))
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
 		}
