@@ -44,6 +44,7 @@ func recordCounts(ctx context.Context, in PassInput, c Counts) {
 	addOutcomes(m, MetricRecords, []outcome{
 		{"read", c.Read}, {"unchanged", c.Unchanged}, {"created_a", c.CreatedA}, {"created_b", c.CreatedB},
 		{"updated_a", c.UpdatedA}, {"updated_b", c.UpdatedB}, {"conflicts", c.Conflicts}, {"quarantined", c.Quarantined},
+		{"missing", c.Missing}, {"filtered", c.Filtered},
 	})
 }
 

@@ -30,19 +30,18 @@ func CallRequest(system, method, path string, query url.Values, allowed ...strin
 	}
 	method = strings.ToUpper(strings.TrimSpace(method))
 	if !slices.Contains(allowed, method) {
-		return "", "", nil, &Error{Kind: KindInvalid, System: system, Op: "call",
-			Message: fmt.Sprintf("method %q is not one of %s", method, strings.Join(allowed, ", "))}
+		return "", "", nil, CallRefused(system, fmt.Sprintf("method %q is not one of %s", method, strings.Join(allowed, ", ")))
 	}
 	path = strings.TrimSpace(path)
 	if !strings.HasPrefix(path, "/") || strings.Contains(path, "://") || strings.Contains(path, "..") || strings.HasPrefix(path, "//") {
-		return "", "", nil, &Error{Kind: KindInvalid, System: system, Op: "call", Message: fmt.Sprintf("path %q must be relative to the API root and start with /", path)}
+		return "", "", nil, CallRefused(system, fmt.Sprintf("path %q must be relative to the API root and start with /", path))
 	}
 	path, rawQuery, _ := strings.Cut(path, "?")
 	merged := url.Values{}
 	if rawQuery != "" {
 		q, err := url.ParseQuery(rawQuery)
 		if err != nil {
-			return "", "", nil, &Error{Kind: KindInvalid, System: system, Op: "call", Message: "the path's query cannot be read: " + err.Error()}
+			return "", "", nil, CallRefused(system, "the path's query cannot be read: "+err.Error())
 		}
 		merged = q
 	}
@@ -52,6 +51,11 @@ func CallRequest(system, method, path string, query url.Values, allowed ...strin
 	return method, path, merged, nil
 }
 
+// CallRefused is the KindInvalid error of an any-call refused before anything is sent.
+func CallRefused(system, msg string) *Error {
+	return &Error{Kind: KindInvalid, System: system, Op: "call", Message: msg}
+}
+
 // JSONBody checks an any-call body for a JSON API: nil when empty, the body as is
 // (json.RawMessage) when it is JSON, and a KindInvalid refusal otherwise.
 func JSONBody(system string, body []byte) (any, error) {
@@ -59,7 +63,7 @@ func JSONBody(system string, body []byte) (any, error) {
 		return nil, nil
 	}
 	if !json.Valid(body) {
-		return nil, &Error{Kind: KindInvalid, System: system, Op: "call", Message: "body is not JSON"}
+		return nil, CallRefused(system, "body is not JSON")
 	}
 	return json.RawMessage(body), nil
 }

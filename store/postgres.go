@@ -447,7 +447,7 @@ func (s *pgStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window tim
 		cutoff := now.Add(-window).UnixMicro()
 		for _, c := range claims {
 			// Workers taking the same key queue here, in key order.
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, c.Key); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey("quota/"+c.Key)); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM quota_uses WHERE key = $1 AND at <= $2`, c.Key, cutoff); err != nil {

@@ -92,7 +92,7 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	switch {
 	case dsn == "":
 		return nil, errors.New("store: empty DSN (want sqlite:/path/to/file.db or postgres://user@host:5432/db)")
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgresDSN(dsn):
 		return openPostgres(ctx, dsn)
 	}
 	path, err := sqlitePath(dsn)
@@ -109,7 +109,7 @@ var ErrNoStore = errors.New("store: no store yet")
 // not create a SQLite file where there is none.
 func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 	dsn = strings.TrimSpace(dsn)
-	if dsn != "" && !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+	if dsn != "" && !isPostgresDSN(dsn) {
 		path, err := sqlitePath(dsn)
 		if err != nil {
 			return nil, err
@@ -120,6 +120,11 @@ func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 		}
 	}
 	return Open(ctx, dsn)
+}
+
+// isPostgresDSN reports whether dsn names a PostgreSQL database.
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // sqlitePath returns the file path (with its query) of a SQLite DSN.

@@ -108,12 +108,12 @@ func run(ctx context.Context, log *slog.Logger) error {
 
 	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log}
 	if s.MetricsAddr != "" {
-		handler, serve, err := newMetrics()
+		handler, metrics, err := newMetrics()
 		if err != nil {
 			return err
 		}
 		opts.MetricsHandler = handler
-		go serveMetrics(s.MetricsAddr, serve, log)
+		go serve("metrics", s.MetricsAddr, metrics, log)
 	}
 	c, err := client.Dial(opts)
 	if err != nil {
@@ -137,10 +137,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
 			})
-		go serveWebhooks(s.WebhookAddr, receiver, log)
+		go serve("webhook receiver", s.WebhookAddr, receiver.Handler(), log)
 	}
 	if s.DebugAddr != "" {
-		go serveDebug(s.DebugAddr, log)
+		go serve("profiler", s.DebugAddr, debugMux(), log)
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities})
 	w.RegisterWorkflow(workflows.InitialImport)
@@ -197,23 +197,19 @@ func healthcheck(ctx context.Context, addr string) error {
 	return nil
 }
 
-// serveWebhooks runs the webhook receiver; the worker keeps running without it if the
-// address cannot be used, and says so.
-func serveWebhooks(addr string, r *webhooks.Receiver, log *slog.Logger) {
-	serve("webhook receiver", addr, r.Handler(), log)
-}
-
-// serveDebug serves the profiler on its own mux, never on a public address by default.
-func serveDebug(addr string, log *slog.Logger) {
+// debugMux serves the profiler on a mux of its own, never on a public address by default.
+func debugMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	serve("profiler", addr, mux, log)
+	return mux
 }
 
-// serve listens on addr and serves h until the process ends. It logs the address it
-// listens on, the port the system chose included when addr asks for port 0.
+// serve listens on addr and serves h until the process ends: the webhook receiver, the
+// metrics, the profiler. The worker keeps running without one whose address cannot be used,
+// and says so. It logs the address it listens on, the port the system chose included when
+// addr asks for port 0.
 func serve(what, addr string, h http.Handler, log *slog.Logger) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

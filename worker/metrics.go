@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
@@ -38,9 +37,3 @@ func newMetrics() (client.MetricsHandler, http.Handler, error) {
 
 // secondBuckets spans a fast API answer (5 ms) to a slow page or a long activity (2 min).
 var secondBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
-
-// serveMetrics serves the metrics; the worker keeps running without them if the address
-// cannot be used, and says so.
-func serveMetrics(addr string, h http.Handler, log *slog.Logger) {
-	serve("metrics", addr, h, log)
-}

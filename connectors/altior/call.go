@@ -29,9 +29,9 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	rel, ok := strings.CutPrefix(path, apiRoot+"/")
 	switch {
 	case !ok:
-		return 0, nil, callErr("path must be under " + apiRoot + "/, the API root")
+		return 0, nil, connectors.CallRefused(System, "path must be under "+apiRoot+"/, the API root")
 	case strings.EqualFold(strings.TrimRight(rel, "/"), "auth/token"):
-		return 0, nil, callErr(apiRoot + "/auth/token is refused: the connector gets its tokens itself")
+		return 0, nil, connectors.CallRefused(System, apiRoot+"/auth/token is refused: the connector gets its tokens itself")
 	}
 	b, err := connectors.JSONBody(System, body)
 	if err != nil {
@@ -43,8 +43,4 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	k := call{method: method, path: "/" + rel, op: method + " " + connectors.OpPath(path), query: query, body: b, status: &status, raw: &raw}
 	_, err = c.do(ctx, k)
 	return status, raw, err
-}
-
-func callErr(msg string) *connectors.Error {
-	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: msg}
 }

@@ -23,7 +23,7 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	}
 	rel, ok := strings.CutPrefix(path, "/api/")
 	if !ok {
-		return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: "path must be under /api/, the instance's REST API"}
+		return 0, nil, connectors.CallRefused(System, "path must be under /api/, the instance's REST API")
 	}
 	b, err := connectors.JSONBody(System, body)
 	if err != nil {

@@ -48,22 +48,18 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	}
 	switch {
 	case !functionName.MatchString(function):
-		return 0, nil, callErr("path must be /<function>, one UNAS function such as /getOrder")
+		return 0, nil, connectors.CallRefused(System, "path must be /<function>, one UNAS function such as /getOrder")
 	case strings.EqualFold(function, "login"):
-		return 0, nil, callErr("/login is refused: the connector logs in itself")
+		return 0, nil, connectors.CallRefused(System, "/login is refused: the connector logs in itself")
 	case len(query) > 0:
-		return 0, nil, callErr("UNAS takes no query: parameters go in the XML body")
+		return 0, nil, connectors.CallRefused(System, "UNAS takes no query: parameters go in the XML body")
 	}
 	params, err := xmlParams(body)
 	if err != nil {
-		return 0, nil, callErr(err.Error())
+		return 0, nil, connectors.CallRefused(System, err.Error())
 	}
 
 	return c.exchange(ctx, function, params, "POST /"+function)
-}
-
-func callErr(msg string) *connectors.Error {
-	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: msg}
 }
 
 // xmlParams checks that body is one well-formed XML element (comments and processing

@@ -25,9 +25,9 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	}
 	switch {
 	case !strings.HasPrefix(path, "/v1/"):
-		return 0, nil, callErr("path must be under /v1/, the REST API")
+		return 0, nil, connectors.CallRefused(System, "path must be under /v1/, the REST API")
 	case strings.EqualFold(strings.TrimRight(path, "/"), "/v1/Authenticate"):
-		return 0, nil, callErr("/v1/Authenticate is refused: the connector logs in itself")
+		return 0, nil, connectors.CallRefused(System, "/v1/Authenticate is refused: the connector logs in itself")
 	}
 	b, err := connectors.JSONBody(System, body)
 	if err != nil {
@@ -39,10 +39,6 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	}
 	raw, status, err := c.do(ctx, k)
 	return status, raw, err
-}
-
-func callErr(msg string) *connectors.Error {
-	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "call", Message: msg}
 }
 
 // callOpPath is connectors.OpPath with the project code of /v1/Data and /v1/Dictionary routes
