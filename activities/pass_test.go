@@ -43,29 +43,7 @@ func newHarnessWith(t *testing.T, direction, deletes string) *harness {
 // newHarnessYAML adds one line of options to the contact object.
 func newHarnessYAML(t *testing.T, direction, contactOption string) *harness {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{
-		SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
-		SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
-		MauticUsername: "user", MauticPassword: "password",
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("T_SELLSY_ID", "id")
-	t.Setenv("T_SELLSY_SECRET", "secret")
-	t.Setenv("T_MAUTIC_USER", "user")
-	t.Setenv("T_MAUTIC_PASSWORD", "password")
-	acts, st, _ := activitiesFor(t, fmt.Sprintf(`name: t
-a:
-  system: sellsy
-  settings: {api_url: %s/v2, token_url: %s/oauth2/access-tokens, requests_per_second: "1000"}
-  credentials: {client_id: T_SELLSY_ID, client_secret: T_SELLSY_SECRET}
-b:
-  system: mautic
-  settings: {base_url: %s, requests_per_second: "1000"}
-  credentials: {username: T_MAUTIC_USER, password: T_MAUTIC_PASSWORD}
-direction: %s
-schedule: {overlap: 1m}
-objects:
+	return newHarnessObjects(t, direction, fmt.Sprintf(`
   - name: company
     match: {a: name, b: companyname}
     fields:
@@ -80,7 +58,37 @@ objects:
       - {a: first_name, b: firstname}
       - {a: last_name, b: lastname}
       - {a: position, b: position}
-`, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, contactOption))
+`, contactOption))
+}
+
+// newHarnessObjects starts Sellsy (people 0–19, companies 0–3) and Automation (people 10–29,
+// companies 2–5) with the connection "t" between them syncing objects (the YAML list under
+// objects:).
+func newHarnessObjects(t *testing.T, direction, objects string) *harness {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
+		SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
+		MauticUsername: "user", MauticPassword: "password",
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("T_SELLSY_ID", "id")
+	t.Setenv("T_SELLSY_SECRET", "secret")
+	t.Setenv("T_MAUTIC_USER", "user")
+	t.Setenv("T_MAUTIC_PASSWORD", "password")
+	acts, st, _ := activitiesFor(t, fmt.Sprintf(`name: t
+a:
+  system: sellsy
+  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "1000"}
+  credentials: {client_id: T_SELLSY_ID, client_secret: T_SELLSY_SECRET}
+b:
+  system: mautic
+  settings: {base_url: %[2]s, requests_per_second: "1000"}
+  credentials: {username: T_MAUTIC_USER, password: T_MAUTIC_PASSWORD}
+direction: %[3]s
+schedule: {overlap: 1m}
+objects:%[4]s`, sb.SellsyURL, sb.MauticURL, direction, objects))
 	h := &harness{t: t, ctx: context.Background(), sb: sb, st: st, acts: acts}
 	h.sellsy, h.mautic, err = h.acts.Conns.Connectors("t")
 	require.NoError(t, err)

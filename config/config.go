@@ -407,6 +407,14 @@ func (c *Connection) Object(name string) (*Object, bool) {
 	return nil, false
 }
 
+// Side returns the system of side "a" or "b".
+func (c *Connection) Side(side string) System {
+	if side == "b" {
+		return c.B
+	}
+	return c.A
+}
+
 // LinkKey is the key under which a side's records hold their link to the object pair named
 // pair: the linked pair's object on that side ("company" for a Sellsy contact's company; a
 // UNAS order's "customer" and a MiniCRM card's "person" for the pair joining them).

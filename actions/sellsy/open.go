@@ -27,10 +27,7 @@ func OpenClient(conns []*config.Connection, name string, accounts *registry.Acco
 	if !ok {
 		return nil, fmt.Errorf("sellsy: connection %s side %s is not a Sellsy connector", c.Name, side)
 	}
-	sys := c.A
-	if side == "b" {
-		sys = c.B
-	}
+	sys := c.Side(side)
 	v := sellsy.V1Credentials{URL: sys.Settings["v1_url"]}
 	for key, dst := range map[string]*string{"v1_consumer_token": &v.ConsumerToken, "v1_consumer_secret": &v.ConsumerSecret,
 		"v1_user_token": &v.UserToken, "v1_user_secret": &v.UserSecret} {

@@ -116,10 +116,7 @@ func Open(c *config.Connection, side string, httpClient *http.Client) (connector
 // OpenShared is Open with the limiters of accounts (nil: none shared): connectors on one
 // Sellsy account or one Automation instance share one.
 func OpenShared(c *config.Connection, side string, httpClient *http.Client, accounts *Accounts) (connectors.Connector, error) {
-	sys := c.A
-	if side == "b" {
-		sys = c.B
-	}
+	sys := c.Side(side)
 	at := func(err error) error { return fmt.Errorf("%s: %s: %w", c.File, side, err) }
 	if accounts != nil && accounts.Metrics != nil {
 		httpClient = apimetrics.Client(httpClient, accounts.Metrics, sys.System)
