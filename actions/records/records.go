@@ -206,31 +206,20 @@ type CallInput struct {
 //	{"status": 200, "body": {"total": "1", "contacts": {...}}}
 type CallOutput = actions.CallOutput
 
-// activities pairs each method name with its function.
-func (a *Actions) activities() []struct {
+// method is one activity of a system: its name after the prefix, and its function.
+type method struct {
 	name string
 	fn   any
-} {
-	list := []struct {
-		name string
-		fn   any
-	}{
-		{"Describe", a.Describe},
-		{"List", a.List},
-		{"Get", a.Get},
-		{"Find", a.Find},
-	}
+}
+
+// activities lists the system's activities.
+func (a *Actions) activities() []method {
+	list := []method{{"Describe", a.Describe}, {"List", a.List}, {"Get", a.Get}, {"Find", a.Find}}
 	if !readOnly[a.System] {
-		list = append(list, []struct {
-			name string
-			fn   any
-		}{{"Create", a.Create}, {"Update", a.Update}, {"Delete", a.Delete}}...)
+		list = append(list, method{"Create", a.Create}, method{"Update", a.Update}, method{"Delete", a.Delete})
 	}
 	if a.System != "sellsy" {
-		list = append(list, struct {
-			name string
-			fn   any
-		}{"Call", a.Call})
+		list = append(list, method{"Call", a.Call})
 	}
 	return list
 }

@@ -2,7 +2,6 @@ package recordactions
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,10 +10,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/actions"
+	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/simkit"
@@ -70,22 +69,8 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text12
 
 func named(file, suffix string) string { return strings.ReplaceAll(file, "%[5]s", suffix) }
 
-func (h *harness) run(name string, in, out any) error {
-	h.t.Helper()
-	v, err := h.env.ExecuteActivity(name, in)
-	if err != nil {
-		return err
-	}
-	return v.Get(out)
-}
-
-func appErr(t *testing.T, err error) *temporal.ApplicationError {
-	t.Helper()
-	require.Error(t, err)
-	var ae *temporal.ApplicationError
-	require.True(t, errors.As(err, &ae), "not an application error: %v", err)
-	return ae
-}
+// run executes an activity by its registered name and decodes its output into out.
+func (h *harness) run(name string, in, out any) error { return actiontest.Run(h.env, name, in, out) }
 
 func TestNames(t *testing.T) {
 	tests := []struct {
@@ -194,7 +179,7 @@ func TestErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out any
-			ae := appErr(t, h.run(tc.activity, tc.in, &out))
+			ae := actiontest.AppErr(t, h.run(tc.activity, tc.in, &out))
 			assert.Equal(t, tc.wantType, ae.Type())
 			assert.Contains(t, ae.Error(), tc.wantMsg)
 			assert.True(t, ae.NonRetryable())
@@ -205,7 +190,7 @@ func TestErrors(t *testing.T) {
 		h.sb.Mautic.Kit().SetFaults(simkit.Faults{RateLimitNext: 1})
 		defer h.sb.Mautic.Kit().SetFaults(simkit.Faults{})
 		var out RecordsOutput
-		ae := appErr(t, h.run("Automation.Get", GetInput{Target: Target{Object: "contact"}, IDs: []string{"1"}}, &out))
+		ae := actiontest.AppErr(t, h.run("Automation.Get", GetInput{Target: Target{Object: "contact"}, IDs: []string{"1"}}, &out))
 		assert.Equal(t, actions.ErrTypeRateLimited, ae.Type())
 		assert.Positive(t, ae.NextRetryDelay())
 	})
@@ -215,7 +200,7 @@ func TestErrors(t *testing.T) {
 func TestSeveralConnectionsMustBeNamed(t *testing.T) {
 	h := newHarness(t, named(sellsyMautic, "1"), named(sellsyMautic, "2"))
 	var out RecordsOutput
-	ae := appErr(t, h.run("Automation.Find", FindInput{Target: Target{Object: "contact"}, Field: "email", Values: []string{"x@example.com"}}, &out))
+	ae := actiontest.AppErr(t, h.run("Automation.Find", FindInput{Target: Target{Object: "contact"}, Field: "email", Values: []string{"x@example.com"}}, &out))
 	assert.Equal(t, actions.ErrTypeConfiguration, ae.Type())
 	assert.Contains(t, ae.Error(), "sm1, sm2")
 	require.NoError(t, h.run("Automation.Find", FindInput{Target: Target{Connection: "sm2", Object: "contact"}, Field: "email", Values: []string{"x@example.com"}}, &out))
@@ -241,7 +226,7 @@ func TestUNASReadsAndCalls(t *testing.T) {
 	assert.Contains(t, xml, "<OrderStatuses>")
 
 	var out any
-	ae := appErr(t, h.run("UNAS.Call", CallInput{Method: "POST", Path: "/getOrderStatus", Body: json.RawMessage(`{"not": "a string"}`)}, &out))
+	ae := actiontest.AppErr(t, h.run("UNAS.Call", CallInput{Method: "POST", Path: "/getOrderStatus", Body: json.RawMessage(`{"not": "a string"}`)}, &out))
 	assert.Equal(t, actions.ErrTypeInvalidRecord, ae.Type())
 }
 

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
@@ -46,21 +46,7 @@ func newHarness(t *testing.T, secret string) *harness {
 }
 
 // run executes an activity by its registered name and decodes its output into out.
-func (h *harness) run(name string, in, out any) error {
-	v, err := h.env.ExecuteActivity(name, in)
-	if err != nil {
-		return err
-	}
-	return v.Get(out)
-}
-
-func appErr(t *testing.T, err error) *temporal.ApplicationError {
-	t.Helper()
-	require.Error(t, err)
-	var ae *temporal.ApplicationError
-	require.True(t, errors.As(err, &ae), "not an application error: %v", err)
-	return ae
-}
+func (h *harness) run(name string, in, out any) error { return actiontest.Run(h.env, name, in, out) }
 
 func TestNames(t *testing.T) {
 	assert.Equal(t, []string{
@@ -163,7 +149,7 @@ func TestWriteActivities(t *testing.T) {
 			assert.NotZero(t, out.ID)
 			tc.check(t, h, out)
 
-			ae := appErr(t, h.run(tc.name, tc.bad, &out))
+			ae := actiontest.AppErr(t, h.run(tc.name, tc.bad, &out))
 			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 			assert.True(t, ae.NonRetryable())
 			assert.Contains(t, ae.Error(), tc.badWord)
@@ -200,7 +186,7 @@ func TestSearchActivities(t *testing.T) {
 	require.NoError(t, h.run("Sellsy.SearchOpportunities", SearchInput{}, &out))
 	assert.Empty(t, out.Records)
 
-	ae := appErr(t, h.run("Sellsy.SearchCompanies", SearchInput{Type: "partner"}, &out))
+	ae := actiontest.AppErr(t, h.run("Sellsy.SearchCompanies", SearchInput{Type: "partner"}, &out))
 	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 }
 
@@ -225,7 +211,7 @@ func TestErrorClasses(t *testing.T) {
 			require.NoError(t, h.run("Sellsy.Call", CallInput{Method: "GET", Path: "/staffs"}, &CallOutput{})) // token fetched
 			h.sim.Kit().SetFaults(simkit.Faults{RateLimitRate: 1})
 			var out json.RawMessage
-			ae := appErr(t, h.run(name, inputs[name], &out))
+			ae := actiontest.AppErr(t, h.run(name, inputs[name], &out))
 			assert.Equal(t, ErrTypeRateLimited, ae.Type())
 			assert.False(t, ae.NonRetryable())
 			assert.Contains(t, ae.Error(), "retry after 1s") // the delay toTemporal puts in NextRetryDelay
@@ -234,7 +220,7 @@ func TestErrorClasses(t *testing.T) {
 				return // V1 signs with its own tokens, not the V2 secret
 			}
 			h = newHarness(t, "wrong")
-			ae = appErr(t, h.run(name, inputs[name], &out))
+			ae = actiontest.AppErr(t, h.run(name, inputs[name], &out))
 			assert.Equal(t, ErrTypeConfiguration, ae.Type())
 			assert.True(t, ae.NonRetryable())
 		})
@@ -262,7 +248,7 @@ func TestCall(t *testing.T) {
 			var out CallOutput
 			err := h.run("Sellsy.Call", tc.in, &out)
 			if tc.errTyp != "" {
-				assert.Equal(t, tc.errTyp, appErr(t, err).Type())
+				assert.Equal(t, tc.errTyp, actiontest.AppErr(t, err).Type())
 				return
 			}
 			require.NoError(t, err)
@@ -280,7 +266,7 @@ func TestCallV1(t *testing.T) {
 	require.NoError(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Infos.getInfos"}, &out))
 	assert.Contains(t, string(out.Response), "corporation")
 
-	ae := appErr(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Client.getOne", Params: map[string]any{"clientid": 999}}, &out))
+	ae := actiontest.AppErr(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Client.getOne", Params: map[string]any{"clientid": 999}}, &out))
 	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 	assert.Contains(t, ae.Error(), "E_OBJ_NOT_LOADABLE")
 }
@@ -299,7 +285,7 @@ func TestToTemporal(t *testing.T) {
 		{errors.New("boom"), ErrTypeRetryable, false, 0},
 	}
 	for _, tc := range tests {
-		ae := appErr(t, toTemporal(tc.err))
+		ae := actiontest.AppErr(t, toTemporal(tc.err))
 		assert.Equal(t, tc.typ, ae.Type())
 		assert.Equal(t, tc.nonRetryable, ae.NonRetryable())
 		assert.Equal(t, tc.delay, ae.NextRetryDelay())
