@@ -34,9 +34,10 @@
 // memory, or the worker's store, which worker processes share); a spent
 // budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
 // UNAS, so crmsync never earns a ban. A listing asked with ListQuery.NotBefore adopts the
-// window of the last listing begun afresh since then and reads its kept pages (10,000
-// orders in memory, up to 500,000 more in a temporary file; Page.AsOf says how far the window went), so the objects derived from orders share
-// one multi-order listing per cycle and per import.
+// window of the last listing begun afresh since then and reads its kept pages (10,000 orders
+// in memory, up to 500,000 more in a temporary file; Page.AsOf says how far the window
+// went), so the objects derived from orders share one multi-order listing per cycle and per
+// import.
 //
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
 // without a trailing "!"; the time read in Europe/Budapest, the shop's time, which the
