@@ -149,6 +149,6 @@ func TestPipelineSyncEndToEnd(t *testing.T) {
 	assert.Equal(t, 1, p.Totals.Backward)
 	assert.GreaterOrEqual(t, p.Announced, 2)
 	r := &run{t: t, ctx: ctx, tc: tc}
-	r.recordHistory(workflows.PipelineWorkflowID(pipelineConnection), "pipeline-sync")
+	r.recordHistory(workflows.PipelineWorkflowID(pipelineConnection), "pipeline-sync-phase") // pipeline-sync.json: before the phase attribute (version 1)
 	r.noSecretsInHistories("pl-secret", "hook-token-e2e", "pl-altior-key")
 }

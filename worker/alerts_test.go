@@ -39,8 +39,8 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 		activities.MetricStages + "_total":       true,
 		apimetrics.Requests + "_total":           true,
 		apimetrics.Latency + "_seconds":          true,
-		workflows.MetricPaused:                   true,
-		workflows.MetricQuarantined:              true,
+		MetricPaused:                             true,
+		MetricQuarantined:                        true,
 		workflows.MetricLastCycle:                true,
 	}
 	name := regexp.MustCompile(`crmsync_[a-z_]+`)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	promclient "github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -106,20 +107,27 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	defer st.Close()
 
+	names := make([]string, len(conns))
+	for i, c := range conns {
+		names[i] = c.Name
+	}
 	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log}
+	var registry *promclient.Registry
+	var metrics http.Handler
 	if s.MetricsAddr != "" {
-		handler, metrics, err := newMetrics()
-		if err != nil {
+		if opts.MetricsHandler, registry, metrics, err = newMetrics(); err != nil {
 			return err
 		}
-		opts.MetricsHandler = handler
-		go serve("metrics", s.MetricsAddr, metrics, log)
 	}
 	c, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("temporal %s: %w", s.TemporalAddress, err)
 	}
 	defer c.Close()
+	if registry != nil {
+		registry.MustRegister(newConnectionGauges(c, s.Namespace, s.TaskQueue, st, names, log))
+		go serve("metrics", s.MetricsAddr, metrics, log)
+	}
 	if err := searchattr.Ensure(ctx, c, s.Namespace); err != nil {
 		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
 	}
@@ -162,10 +170,6 @@ func run(ctx context.Context, log *slog.Logger) error {
 		log.Info("record activities registered", "activities", names)
 	}
 
-	names := make([]string, len(conns))
-	for i, c := range conns {
-		names[i] = c.Name
-	}
 	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
 	return w.Run(worker.InterruptCh())
 }

@@ -14,12 +14,13 @@ import (
 
 // newMetrics returns the Temporal SDK's metrics handler (its own metrics — activity and
 // workflow task latencies, failures, polls — and crmsync's, recorded by the activities)
-// exported for Prometheus, and the handler that serves them under /metrics.
-func newMetrics() (client.MetricsHandler, http.Handler, error) {
+// exported for Prometheus, the registry they are gathered from, and the handler that serves
+// them under /metrics.
+func newMetrics() (client.MetricsHandler, *promclient.Registry, http.Handler, error) {
 	registry := promclient.NewRegistry()
 	exporter, err := prometheus.New(prometheus.WithRegisterer(registry))
 	if err != nil {
-		return nil, nil, fmt.Errorf("metrics: %w", err)
+		return nil, nil, nil, fmt.Errorf("metrics: %w", err)
 	}
 	// The SDK's and crmsync's timers are histograms in seconds; OpenTelemetry's default
 	// buckets (0, 5, 10, 25, … 10000) suit milliseconds and would put every request and task
@@ -32,7 +33,7 @@ func newMetrics() (client.MetricsHandler, http.Handler, error) {
 	handler := opentelemetry.NewMetricsHandler(opentelemetry.MetricsHandlerOptions{Meter: provider.Meter("crmsync"), UseMonotonicCounters: true})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
-	return handler, mux, nil
+	return handler, registry, mux, nil
 }
 
 // secondBuckets spans a fast API answer (5 ms) to a slow page or a long activity (2 min).

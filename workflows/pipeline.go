@@ -58,6 +58,18 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (PipelineProgress, error) { return *p, nil }); err != nil {
 		return err
 	}
+	// Histories begun before version 1 replay without the phase attribute; from version 1
+	// the phase is a search attribute, as for the other workflows, so that the web UI lists
+	// it and the workers' crmsync_paused gauge reads it.
+	phaseAttribute := workflow.GetVersion(ctx, "pipeline-phase-attribute", workflow.DefaultVersion, 1) == 1
+	published := ""
+	setPhase := func(phase string) {
+		p.Phase = phase
+		if phaseAttribute && phase != published {
+			_ = workflow.UpsertTypedSearchAttributes(ctx, AttrConnection.ValueSet(in.Connection), AttrPhase.ValueSet(phase))
+			published = phase
+		}
+	}
 	ch := st.Control.listen(ctx)
 	ctl := &st.Control
 	maxScans := in.MaxScansPerRun
@@ -84,18 +96,16 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	if err != nil {
 		return err
 	}
-	recordHealth(ctx, in.Connection, "PipelineSync", ctl.Paused)
 	for {
 		if ctl.Paused {
-			p.Phase, p.PauseReason = PhasePaused, ctl.PauseReason
-			recordHealth(ctx, in.Connection, "PipelineSync", true)
+			p.PauseReason = ctl.PauseReason
+			setPhase(PhasePaused)
 			if err := workflow.Await(ctx, func() bool { return !ctl.Paused }); err != nil {
 				return err
 			}
 			p.PauseReason = ""
-			recordHealth(ctx, in.Connection, "PipelineSync", false)
 		}
-		p.Phase = PhaseSyncing
+		setPhase(PhaseSyncing)
 		// Announced records first, a hundred at a time.
 		for len(ctl.Changed) > 0 && !ctl.Paused {
 			n := min(len(ctl.Changed), 100)
@@ -132,7 +142,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			ctl.drain(ctx, ch)
 			return workflow.NewContinueAsNewError(ctx, PipelineSync, PipelineInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxScansPerRun: in.MaxScansPerRun})
 		}
-		p.Phase = PhaseWaiting
+		setPhase(PhaseWaiting)
 		if _, err := workflow.AwaitWithTimeout(ctx, p.NextScanAt.Sub(workflow.Now(ctx)), func() bool {
 			return len(ctl.Changed) > 0 || ctl.Paused || ctl.SyncNow
 		}); err != nil {

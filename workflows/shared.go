@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -202,35 +201,18 @@ func publish(ctx workflow.Context, p *Progress) {
 	// details formats with fmt.Fprintf into a strings.Builder: deterministic, whatever
 	// workflowcheck assumes of fmt.
 	workflow.SetCurrentDetails(ctx, details(p)) //workflowcheck:ignore
-	m := recordHealth(ctx, p.Connection, p.Workflow, p.Phase == PhasePaused)
-	m.Gauge(MetricQuarantined).Update(float64(p.Quarantined))
 	if !p.LastCycleAt.IsZero() {
-		m.Gauge(MetricLastCycle).Update(float64(p.LastCycleAt.Unix()))
+		workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"connection": p.Connection, "workflow": p.Workflow}).
+			Gauge(MetricLastCycle).Update(float64(p.LastCycleAt.Unix()))
 	}
 }
 
-// Gauges the worker exports for alerting (the SDK leaves them out while a workflow replays).
-const (
-	// MetricPaused is 1 while a connection's workflow is paused (by a user, or by an error a
-	// person must fix: a revoked credential, a right switched off), else 0.
-	MetricPaused = "crmsync_paused"
-	// MetricQuarantined is the number of a connection's records in quarantine.
-	MetricQuarantined = "crmsync_quarantined"
-	// MetricLastCycle is when IncrementalSync last finished a cycle (unix seconds): alert when
-	// it falls behind the interval.
-	MetricLastCycle = "crmsync_last_cycle_timestamp_seconds"
-)
-
-// recordHealth sets a workflow's MetricPaused and returns the handler of its tags.
-func recordHealth(ctx workflow.Context, connection, workflowName string, paused bool) client.MetricsHandler {
-	m := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"connection": connection, "workflow": workflowName})
-	v := 0.0
-	if paused {
-		v = 1
-	}
-	m.Gauge(MetricPaused).Update(v)
-	return m
-}
+// MetricLastCycle is when IncrementalSync last finished a cycle (unix seconds): alert when it
+// falls behind the interval. The SDK leaves it out while a workflow replays; a worker the
+// workflow moved away from keeps an older value, which max() by connection passes over.
+// Whether a connection is paused and its quarantine are read by the worker from visibility
+// and the store (worker/gauges.go), true on every worker.
+const MetricLastCycle = "crmsync_last_cycle_timestamp_seconds"
 
 func details(p *Progress) string {
 	var b strings.Builder

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -217,34 +218,67 @@ func TestIncrementalSyncCyclesSignals(t *testing.T) {
 
 // The worker's gauges say when a connection is paused, how much is in quarantine and when
 // its last cycle ended, for alerts.
-func TestHealthGauges(t *testing.T) {
+// IncrementalSync exports when it last finished a cycle, for the alert on a connection that
+// falls behind.
+func TestLastCycleGauge(t *testing.T) {
 	m := testenv.NewMetrics()
 	var s testsuite.WorkflowTestSuite
 	s.SetMetricsHandler(m)
 	env := newEnvIn(&s, &fakePasses{stretches: 1})
 	tags := map[string]string{"connection": "demo", "workflow": "IncrementalSync"}
-	gauge := func(name string) float64 {
-		v, ok := m.GaugeValue(name, tags)
-		require.True(t, ok, "%s set", name)
+	lastCycle := func() float64 {
+		v, ok := m.GaugeValue(MetricLastCycle, tags)
+		require.True(t, ok, "%s set", MetricLastCycle)
 		return v
 	}
-	var running, paused float64
-	var lastCycle float64
-	env.RegisterDelayedCallback(func() {
-		running, lastCycle = gauge(MetricPaused), gauge(MetricLastCycle)
-		assert.Equal(t, 1.0, gauge(MetricQuarantined))
-		env.SignalWorkflow(SignalPause, "month-end closing")
-	}, time.Minute)
-	env.RegisterDelayedCallback(func() { paused = gauge(MetricPaused); env.SignalWorkflow(SignalResume, nil) }, time.Hour)
-	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+	var first float64
+	env.RegisterDelayedCallback(func() { first = lastCycle() }, time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, time.Hour)
 	start := env.Now()
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
 
-	assert.Equal(t, 0.0, running)
-	assert.Equal(t, 1.0, paused)
-	assert.Equal(t, 0.0, gauge(MetricPaused), "resumed")
-	assert.InDelta(t, float64(start.Unix()), lastCycle, 60, "the first cycle ended at the start")
-	assert.Greater(t, gauge(MetricLastCycle), lastCycle, "cycles ran after the resume")
+	assert.InDelta(t, float64(start.Unix()), first, 60, "the first cycle ended at the start")
+	assert.Greater(t, lastCycle(), first, "later cycles moved it on")
+}
+
+// The long-running workflows publish their phase as a search attribute: the web UI lists it,
+// and every worker's crmsync_paused gauge reads it from visibility (worker/gauges.go).
+func TestLongRunningWorkflowsPublishTheirPhase(t *testing.T) {
+	tests := []struct {
+		name  string
+		start func(env *testsuite.TestWorkflowEnvironment)
+	}{
+		{"IncrementalSync", func(env *testsuite.TestWorkflowEnvironment) {
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+		}},
+		{"PipelineSync", func(env *testsuite.TestWorkflowEnvironment) {
+			var a *activities.Activities
+			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true}, nil)
+			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, &fakePasses{stretches: 30})
+			var phases []string
+			env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+				if phase, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(AttrPhase); ok {
+					if len(phases) == 0 || phases[len(phases)-1] != phase {
+						phases = append(phases, phase)
+					}
+				}
+			}).Return(nil)
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "month-end closing") }, 10*time.Second)
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, time.Hour)
+			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+			tt.start(env)
+
+			i := slices.Index(phases, PhasePaused)
+			require.GreaterOrEqual(t, i, 1, "paused after running: %v", phases)
+			require.Greater(t, len(phases), i+1, "running again after the resume: %v", phases)
+			assert.NotEqual(t, PhasePaused, phases[i+1])
+		})
+	}
 }
 
 // The passes of an incremental cycle carry the cycle's start, so that a connector whose API

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	promclient "github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/crmsync/crmsync/store"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// Gauges of the connections' health, for alerting.
+const (
+	// MetricPaused is 1 while a connection's workflow is paused (by a user, or by an error a
+	// person must fix: a revoked credential, a right switched off), else 0.
+	MetricPaused = "crmsync_paused"
+	// MetricQuarantined is the number of a connection's records in quarantine.
+	MetricQuarantined = "crmsync_quarantined"
+)
+
+// workflowLister is the part of the Temporal client the gauges read.
+type workflowLister interface {
+	ListWorkflow(context.Context, *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+}
+
+// connectionGauges reports, at each scrape, whether each connection's running workflows are
+// paused (from Temporal's visibility: the CrmPhase search attribute) and how many of its
+// records are in quarantine (from the store). Every worker reports the same truth, whichever
+// one ran a workflow last: a gauge set by the workflow itself would stay, stale, on a worker
+// the workflow has moved away from. Figures are read at most once per ttl, whatever the
+// number of scrapers.
+type connectionGauges struct {
+	temporal    workflowLister
+	namespace   string
+	taskQueue   string
+	store       store.Store
+	connections []string
+	ttl         time.Duration
+	log         *slog.Logger
+
+	paused, quarantined *promclient.Desc
+
+	mu      sync.Mutex
+	readAt  time.Time
+	metrics []promclient.Metric
+}
+
+func newConnectionGauges(temporal workflowLister, namespace, taskQueue string, st store.Store, connections []string, log *slog.Logger) *connectionGauges {
+	return &connectionGauges{
+		temporal: temporal, namespace: namespace, taskQueue: taskQueue, store: st, connections: connections,
+		ttl: 15 * time.Second, log: log,
+		paused: promclient.NewDesc(MetricPaused,
+			"1 while the connection's workflow is paused (by a user or by an error a person must fix), else 0.",
+			[]string{"connection", "workflow"}, nil),
+		quarantined: promclient.NewDesc(MetricQuarantined,
+			"Records of the connection in quarantine.", []string{"connection"}, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (g *connectionGauges) Describe(ch chan<- *promclient.Desc) {
+	ch <- g.paused
+	ch <- g.quarantined
+}
+
+// Collect implements prometheus.Collector. What cannot be read now is left out rather than
+// reported stale; the error is logged.
+func (g *connectionGauges) Collect(ch chan<- promclient.Metric) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if time.Since(g.readAt) >= g.ttl {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		g.metrics = g.read(ctx)
+		cancel()
+		g.readAt = time.Now()
+	}
+	for _, m := range g.metrics {
+		ch <- m
+	}
+}
+
+func (g *connectionGauges) read(ctx context.Context) []promclient.Metric {
+	var out []promclient.Metric
+	paused, err := g.pausedWorkflows(ctx)
+	if err != nil {
+		g.log.Warn("metrics: crmsync_paused left out", "error", err)
+	}
+	// One series per connection and workflow type: an import and its dry run are both
+	// InitialImport, and either paused is the connection's import paused.
+	byWorkflow := map[[2]string]float64{}
+	for _, p := range paused {
+		k := [2]string{p.connection, p.workflow}
+		if p.paused {
+			byWorkflow[k] = 1
+		} else if _, ok := byWorkflow[k]; !ok {
+			byWorkflow[k] = 0
+		}
+	}
+	for k, v := range byWorkflow {
+		out = append(out, promclient.MustNewConstMetric(g.paused, promclient.GaugeValue, v, k[0], k[1]))
+	}
+	for _, name := range g.connections {
+		n, err := g.store.CountQuarantine(ctx, name)
+		if err != nil {
+			g.log.Warn("metrics: crmsync_quarantined left out", "connection", name, "error", err)
+			continue
+		}
+		out = append(out, promclient.MustNewConstMetric(g.quarantined, promclient.GaugeValue, float64(n), name))
+	}
+	return out
+}
+
+type workflowPhase struct {
+	connection, workflow string
+	paused               bool
+}
+
+// pausedWorkflows lists the running workflows of the task queue with whether each is paused.
+func (g *connectionGauges) pausedWorkflows(ctx context.Context) ([]workflowPhase, error) {
+	req := &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: g.namespace,
+		PageSize:  1000,
+		Query:     fmt.Sprintf("TaskQueue = %q AND ExecutionStatus = 'Running'", g.taskQueue),
+	}
+	dc := converter.GetDefaultDataConverter()
+	var out []workflowPhase
+	for {
+		resp, err := g.temporal.ListWorkflow(ctx, req)
+		if err != nil {
+			return out, fmt.Errorf("list the running workflows of %s: %w", g.taskQueue, err)
+		}
+		for _, e := range resp.GetExecutions() {
+			attrs := e.GetSearchAttributes().GetIndexedFields()
+			var connection, phase string
+			if p, ok := attrs[workflows.AttrConnection.GetName()]; ok {
+				_ = dc.FromPayload(p, &connection)
+			}
+			if connection == "" {
+				// Started without the attribute (by hand, with the plain Temporal CLI): the
+				// workflow id begins with the connection's name.
+				connection, _, _ = strings.Cut(e.GetExecution().GetWorkflowId(), "/")
+			}
+			if p, ok := attrs[workflows.AttrPhase.GetName()]; ok {
+				_ = dc.FromPayload(p, &phase)
+			}
+			out = append(out, workflowPhase{connection: connection, workflow: e.GetType().GetName(), paused: phase == workflows.PhasePaused})
+		}
+		if len(resp.GetNextPageToken()) == 0 {
+			return out, nil
+		}
+		req.NextPageToken = resp.GetNextPageToken()
+	}
+}
