@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -51,7 +52,7 @@ func ParseStatusMap(text string) (map[string]string, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, fmt.Errorf("the status map is not valid at its end: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("the status map has text after its closing brace")
 	}
 	return out, nil

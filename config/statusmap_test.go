@@ -22,6 +22,7 @@ func TestParseStatusMap(t *testing.T) {
 		{name: "empty", text: "  ", err: "the status map is empty"},
 		{name: "broken", text: `{"A": "X",`, err: "not valid"},
 		{name: "trailing text", text: `{"A": "X"} {}`, err: "text after its closing brace"},
+		{name: "a stray closing brace", text: `{"A": "X"}}`, err: "text after its closing brace"},
 		{name: "empty name", text: `{"A": ""}`, err: "names cannot be empty"},
 	}
 	for _, tt := range tests {
