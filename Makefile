@@ -9,7 +9,7 @@ DEMO_DIR ?= $(CURDIR)/.demo
 TEMPORAL_SERVER_VERSION := v1.29.1
 export TEMPORAL_SERVER_DIR ?= $(GOBIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
 
-.PHONY: all build test test-short bench demo lint temporal-cli temporal-server postgres clean
+.PHONY: all build test test-short bench demo lint fuzz temporal-cli temporal-server postgres clean
 
 all: build
 
@@ -52,6 +52,16 @@ test-short:
 bench: temporal-cli postgres
 	go test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/
 	go test -count=1 -run '^$$' -bench . -benchtime 2s ./store/ ./connectors/mautic/
+
+# Runs each fuzz target for FUZZTIME (their seeds and the inputs they once failed on, kept in
+# testdata/fuzz, run with every `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$pkg/*_test.go | cut -d' ' -f2); do \
+	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 demo: temporal-cli build
 	DEMO_DIR=$(DEMO_DIR) TEMPORAL=$(TEMPORAL) ./scripts/demo.sh

@@ -26,6 +26,9 @@ func DecodeAnchors(field string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(raw) == 0 { // the decoder skips line breaks: "\r" holds nothing
+		return nil, nil
+	}
 	return strings.Split(string(raw), "\n"), nil
 }
 

@@ -99,6 +99,11 @@ type fakeRun struct {
 func (r fakeRun) GetID() string    { return r.id }
 func (r fakeRun) GetRunID() string { return "run-1" }
 
+// notif is a Sellsy webhook delivery: the form field notif holding the event's JSON.
+func notif(event, typ, id string) string {
+	return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`","timestamp":"1764000000"}`)
+}
+
 func sign(body, secret string) string { return simkit.SignHMAC([]byte(body), secret) }
 
 func post(t *testing.T, url, contentType, body string, header map[string]string) (int, string) {
@@ -206,9 +211,6 @@ func TestPush(t *testing.T) {
 }
 
 func TestSellsyWebhook(t *testing.T) {
-	notif := func(event, typ, id string) string {
-		return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`","timestamp":"1764000000"}`)
-	}
 	tests := []struct {
 		name   string
 		path   string
@@ -266,9 +268,6 @@ func TestSellsyEventRoutes(t *testing.T) {
 		})
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
-	notif := func(event, typ, id string) string {
-		return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`","timestamp":"1764000000"}`)
-	}
 	for _, body := range []string{
 		notif("created", "opportunity", "77"),  // starts OnNewDeal with the record read back
 		notif("created", "opportunity", "77"),  // the same delivery again: nothing more
