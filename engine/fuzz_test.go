@@ -56,7 +56,7 @@ func FuzzCodecRoundTripIsStable(f *testing.F) {
 				}
 				c := NewCodec(a, m, nil)
 				for _, way := range []struct {
-					name      string
+					name        string
 					there, back func(any) (any, error)
 				}{{"A→B", c.AToB, c.BToA}, {"B→A", c.BToA, c.AToB}} {
 					w, err := way.there(v)
