@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	gojson "github.com/goccy/go-json"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 	"golang.org/x/time/rate"
@@ -307,7 +308,9 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		if status >= 200 && status < 300 {
 			if out != nil && len(resp.Body()) > 0 {
-				if err := json.Unmarshal(resp.Body(), out); err != nil {
+				// go-json: list pages are most of what an import reads, and it decodes them
+				// several times faster than encoding/json (see connectors/mautic).
+				if err := gojson.Unmarshal(resp.Body(), out); err != nil {
 					return status, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Status: status,
 						Message: "undecodable response body"}
 				}
