@@ -22,13 +22,8 @@ func FuzzDeliveries(f *testing.F) {
 	f.Add(`{"contact_id": 12}`, "application/json")
 	f.Add(`contact_id=12`, "application/x-www-form-urlencoded")
 	f.Add(`{"mautic.lead_post_delete":[{"id":"17"}]}`, "application/json")
+	conn := shopConnection(f)
 	f.Fuzz(func(t *testing.T, body, contentType string) {
-		t.Setenv("SHOP_MAUTIC_WEBHOOK_SECRET", "whsec-123")
-		t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
-		t.Setenv("SHOP_SELLSY_TOKEN", "sel-789")
-		conn := &config.Connection{Name: "shop",
-			A: config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
-			B: config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}}}
 		h := New(&fakeTemporal{}, "crmsync", []*config.Connection{conn}, slog.New(slog.DiscardHandler)).Handler()
 		for _, d := range []struct {
 			path   string

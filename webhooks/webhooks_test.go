@@ -76,15 +76,20 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 	return fakeRun{id: o.ID}, nil
 }
 
-func newReceiver(t *testing.T, f *fakeTemporal) (*httptest.Server, *bytes.Buffer) {
+// shopConnection is the Sellsy ⇄ Automation connection the receiver tests deliver to, its
+// webhook secret, push token and Sellsy token set in the environment.
+func shopConnection(t testing.TB) *config.Connection {
 	t.Setenv("SHOP_MAUTIC_WEBHOOK_SECRET", "whsec-123")
 	t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
 	t.Setenv("SHOP_SELLSY_TOKEN", "sel-789")
-	conn := &config.Connection{Name: "shop",
+	return &config.Connection{Name: "shop",
 		A: config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
 		B: config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}}}
+}
+
+func newReceiver(t *testing.T, f *fakeTemporal) (*httptest.Server, *bytes.Buffer) {
 	var logs bytes.Buffer
-	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(&logs, nil)))
+	r := New(f, "crmsync", []*config.Connection{shopConnection(t)}, slog.New(slog.NewTextHandler(&logs, nil)))
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
 	return srv, &logs
@@ -251,16 +256,11 @@ func (f fakeSellsy) Get(_ context.Context, _ string, ids []string) ([]connectors
 }
 
 func TestSellsyEventRoutes(t *testing.T) {
-	t.Setenv("SHOP_MAUTIC_WEBHOOK_SECRET", "whsec-123")
-	t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
-	t.Setenv("SHOP_SELLSY_TOKEN", "sel-789")
-	conn := &config.Connection{Name: "shop",
-		A: config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
-		B: config.System{System: "mautic"},
-		Events: []config.EventRoute{
-			{Object: "opportunity", Event: "created", Start: &config.StartRoute{Workflow: "OnNewDeal", TaskQueue: "sales"}},
-			{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}},
-		}}
+	conn := shopConnection(t)
+	conn.Events = []config.EventRoute{
+		{Object: "opportunity", Event: "created", Start: &config.StartRoute{Workflow: "OnNewDeal", TaskQueue: "sales"}},
+		{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}},
+	}
 	f := &fakeTemporal{}
 	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
