@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,18 +103,14 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	assert.Equal(t, 1, sb.UNAS.Spent(unassim.LimitGetOrder)-listsBefore, "the import's four objects share one multi-order read")
 
 	// The worker's Prometheus metrics: the SDK's, and the records per connection and outcome.
-	resp, err := http.Get("http://" + metricsAddr + "/metrics")
-	require.NoError(t, err)
-	metrics, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	assert.Regexp(t, `crmsync_records_total\{[^}]*connection="unas-minicrm"[^}]*object="order"[^}]*outcome="created_b"[^}]*\} `+strconv.Itoa(recent)+`\n`, string(metrics))
-	assert.Contains(t, string(metrics), "# TYPE crmsync_records_total counter")
+	metrics := testenv.Scrape(t, metricsAddr)
+	assert.Regexp(t, `crmsync_records_total\{[^}]*connection="unas-minicrm"[^}]*object="order"[^}]*outcome="created_b"[^}]*\} `+strconv.Itoa(recent)+`\n`, metrics)
+	assert.Contains(t, metrics, "# TYPE crmsync_records_total counter")
 	// every request to each system, by status, and how long they took
-	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="200"[^}]*system="unas"[^}]*\} [1-9]`, string(metrics))
-	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="200"[^}]*system="minicrm"[^}]*\} [1-9]`, string(metrics))
-	assert.Regexp(t, `crmsync_api_request_latency_seconds_bucket\{[^}]*system="minicrm"[^}]*le="0.25"\} [1-9]`, string(metrics), "seconds buckets")
-	assert.Contains(t, string(metrics), "temporal_activity_execution_latency")
+	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="200"[^}]*system="unas"[^}]*\} [1-9]`, metrics)
+	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="200"[^}]*system="minicrm"[^}]*\} [1-9]`, metrics)
+	assert.Regexp(t, `crmsync_api_request_latency_seconds_bucket\{[^}]*system="minicrm"[^}]*le="0.25"\} [1-9]`, metrics, "seconds buckets")
+	assert.Contains(t, metrics, "temporal_activity_execution_latency")
 
 	card := func(key string) map[string]any {
 		t.Helper()
@@ -222,16 +219,16 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		return err == nil && paused.Phase == workflows.PhasePaused
 	})
 	assert.Contains(t, paused.PauseReason, "start_date: the connection first ran with "+start)
-	resp, err = http.Get("http://" + metricsAddr + "/metrics")
-	require.NoError(t, err)
-	metrics, err = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	assert.Regexp(t, `crmsync_stages_total\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, string(metrics), "PipelineSync's moves")
-	// the gauges alerts watch: the sync paused, the pipelines not
-	assert.Regexp(t, `crmsync_paused\{[^}]*connection="unas-minicrm"[^}]*workflow="IncrementalSync"[^}]*\} 1\n`, string(metrics))
-	assert.Regexp(t, `crmsync_paused\{[^}]*connection="unas-minicrm"[^}]*workflow="PipelineSync"[^}]*\} 0\n`, string(metrics))
-	assert.Regexp(t, `crmsync_last_cycle_timestamp_seconds\{[^}]*connection="unas-minicrm"[^}]*\} \d`, string(metrics))
+	// the gauges alerts watch: the sync paused, the pipelines not (read from visibility, at
+	// most every 15 seconds)
+	syncPaused := regexp.MustCompile(`crmsync_paused\{connection="unas-minicrm",workflow="IncrementalSync"\} 1\n`)
+	testenv.Eventually(t, 30*time.Second, 500*time.Millisecond, "crmsync_paused", func() bool {
+		metrics = testenv.Scrape(t, metricsAddr)
+		return syncPaused.MatchString(metrics)
+	})
+	assert.Contains(t, metrics, `crmsync_paused{connection="unas-minicrm",workflow="PipelineSync"} 0`+"\n")
+	assert.Regexp(t, `crmsync_stages_total\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, metrics, "PipelineSync's moves")
+	assert.Regexp(t, `crmsync_last_cycle_timestamp_seconds\{[^}]*connection="unas-minicrm"[^}]*\} \d`, metrics)
 	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
 }
 

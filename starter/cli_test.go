@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,7 +174,7 @@ objects:
 	assert.Regexp(t, `contact\s+\d+`, status)
 	// and the worker's gauge, read from visibility, says so.
 	testenv.Eventually(t, 30*time.Second, 500*time.Millisecond, "crmsync_paused", func() bool {
-		return strings.Contains(scrape(t, metricsAddr), `crmsync_paused{connection="cli",workflow="IncrementalSync"} 1`)
+		return strings.Contains(testenv.Scrape(t, metricsAddr), `crmsync_paused{connection="cli",workflow="IncrementalSync"} 1`)
 	})
 	// status without a name: a line per connection, with what needs attention.
 	assert.Regexp(t, `(?m)^cli\s+done\s+paused\s+1\s+\d\d:\d\d:\d\d\s+—\s+—\s+0\s+paused: month-end closing$`, crmsync("status"))
@@ -206,7 +204,7 @@ objects:
 	assert.Regexp(t, `retrying SyncPass \(attempt \d+\): .*\[RateLimited\]; next attempt at \d\d:\d\d:\d\d`, retrying)
 	assert.Regexp(t, `(?m)^cli\s+done\s+syncing\s+.*retrying SyncPass \(RateLimited\) until \d\d:\d\d:\d\d$`, crmsync("status"))
 	// and the worker's metrics count the stretches the quota held back.
-	metrics := scrape(t, metricsAddr)
+	metrics := testenv.Scrape(t, metricsAddr)
 	assert.Regexp(t, `crmsync_pass_failures_total\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`, metrics)
 	assert.Contains(t, metrics, "# TYPE crmsync_pass_failures_total counter")
 	// and the 429s Automation answered, by system and status.
@@ -299,15 +297,4 @@ objects:
 	err = run(ctx, []string{"push", "cli", "--email", "nobody@example.com"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "mautic has no contact with this e-mail")
-}
-
-// scrape returns what the worker's metrics endpoint at addr serves.
-func scrape(t *testing.T, addr string) string {
-	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return string(body)
 }

@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,3 +189,18 @@ func Eventually(t TB, timeout, interval time.Duration, what string, cond func() 
 }
 
 var _ testing.TB = (*testing.T)(nil)
+
+// Scrape returns what the worker's metrics endpoint at addr serves.
+func Scrape(t TB, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	return string(body)
+}
