@@ -30,27 +30,11 @@ var orderMoves = map[string]struct {
 	"Storno":   {[]string{OrderDraft, OrderInProgress, OrderCompleted}, OrderFailed},
 }
 
-func (s *Server) orderShape(m map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		out[k] = fmtTime(v)
-	}
-	return out
-}
-
 func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	page, ok := pageOf(q)
+	page, since, ok := searchParams(w, q, "Order")
 	if !ok {
-		plain(w, http.StatusBadRequest, "Order: Invalid value for the Page parameter.")
 		return
-	}
-	var since time.Time
-	if v := q.Get("UpdatedSince"); v != "" {
-		if since, ok = parseSince(v); !ok {
-			plain(w, http.StatusBadRequest, fmt.Sprintf("Order: Invalid value '%s' for the UpdatedSince parameter.", v))
-			return
-		}
 	}
 	group := q.Get("StatusGroup")
 	if group != "" && group != OrderDraft && group != OrderInProgress && group != OrderCompleted && group != OrderSuccessful && group != OrderFailed {
@@ -66,7 +50,7 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	results(w, ids, page, func(id int) map[string]any { return s.orderShape(s.orders[id]) })
+	results(w, ids, page, func(id int) map[string]any { return shape(s.orders[id]) })
 }
 
 func (s *Server) orderGet(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +62,7 @@ func (s *Server) orderGet(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusNotFound, fmt.Sprintf("Order: no order with id '%s'.", r.PathValue("id")))
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, s.orderShape(m))
+	simkit.WriteJSON(w, http.StatusOK, shape(m))
 }
 
 // orderPost creates (POST /Api/Order) or updates (POST /Api/Order/{id}, Draft only) an order.

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -70,26 +71,41 @@ func (s *Server) schemaContact(w http.ResponseWriter, r *http.Request) {
 // ---- Contact ----------------------------------------------------------------------------------
 
 func (s *Server) contactShape(id int, m map[string]any) map[string]any {
-	out := map[string]any{"Url": fmt.Sprintf("https://r3.minicrm.hu/Api/R3/Contact/%d", id)}
+	out := shape(m)
+	out["Url"] = fmt.Sprintf("https://r3.minicrm.hu/Api/R3/Contact/%d", id)
+	return out
+}
+
+// shape is a record as the API writes it: times in MiniCRM's format.
+func shape(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+1)
 	for k, v := range m {
 		out[k] = fmtTime(v)
 	}
 	return out
 }
 
-func (s *Server) contactSearch(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	page, ok := pageOf(q)
-	if !ok {
-		plain(w, http.StatusBadRequest, "Contact: Invalid value for the Page parameter.")
-		return
+// searchParams reads the Page and UpdatedSince parameters of a search of entity, answering
+// MiniCRM's 400 when one is not valid.
+func searchParams(w http.ResponseWriter, q url.Values, entity string) (page int, since time.Time, ok bool) {
+	if page, ok = pageOf(q); !ok {
+		plain(w, http.StatusBadRequest, entity+": Invalid value for the Page parameter.")
+		return 0, time.Time{}, false
 	}
-	var since time.Time
 	if v := q.Get("UpdatedSince"); v != "" {
 		if since, ok = parseSince(v); !ok {
-			plain(w, http.StatusBadRequest, fmt.Sprintf("Contact: Invalid value '%s' for the UpdatedSince parameter.", v))
-			return
+			plain(w, http.StatusBadRequest, fmt.Sprintf("%s: Invalid value '%s' for the UpdatedSince parameter.", entity, v))
+			return 0, time.Time{}, false
 		}
+	}
+	return page, since, true
+}
+
+func (s *Server) contactSearch(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, since, ok := searchParams(w, q, "Contact")
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -295,17 +311,9 @@ func (s *Server) convert(op, field string, typ any, v any) (any, string) {
 
 func (s *Server) projectSearch(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	page, ok := pageOf(q)
+	page, since, ok := searchParams(w, q, "Project")
 	if !ok {
-		plain(w, http.StatusBadRequest, "Project: Invalid value for the Page parameter.")
 		return
-	}
-	var since time.Time
-	if v := q.Get("UpdatedSince"); v != "" {
-		if since, ok = parseSince(v); !ok {
-			plain(w, http.StatusBadRequest, fmt.Sprintf("Project: Invalid value '%s' for the UpdatedSince parameter.", v))
-			return
-		}
 	}
 	deleted := "0"
 	if q.Get("Deleted") == "1" {

@@ -329,3 +329,26 @@ func TestAdminDumpAndReset(t *testing.T) {
 	assert.Equal(t, 0, s.Count("project"))
 	assert.Positive(t, s.Kit().Total())
 }
+
+// A search with a Page or an UpdatedSince MiniCRM cannot read is answered 400, in plain text
+// naming the entity, the value and the parameter.
+func TestSearchParametersRefused(t *testing.T) {
+	_, ts, _ := start(t, Options{})
+	tests := []struct {
+		path, want string
+	}{
+		{"/Api/R3/Contact?Page=x", "Contact: Invalid value for the Page parameter."},
+		{"/Api/R3/Contact?UpdatedSince=yesterday", "Contact: Invalid value 'yesterday' for the UpdatedSince parameter."},
+		{"/Api/R3/Project?Page=-1", "Project: Invalid value for the Page parameter."},
+		{"/Api/R3/Project?UpdatedSince=2026-13-01", "Project: Invalid value '2026-13-01' for the UpdatedSince parameter."},
+		{"/Api/Order/List?Page=one", "Order: Invalid value for the Page parameter."},
+		{"/Api/Order/List?UpdatedSince=soon", "Order: Invalid value 'soon' for the UpdatedSince parameter."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			status, _, body := call(t, ts, http.MethodGet, tt.path, nil)
+			assert.Equal(t, http.StatusBadRequest, status)
+			assert.Equal(t, tt.want, body)
+		})
+	}
+}
