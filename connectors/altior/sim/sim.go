@@ -129,16 +129,16 @@ func New(o Options) *Server {
 	})
 	api("GET /api/v1/custom-fields", s.customFields)
 	api("GET /api/v1/tiers", s.listTiers)
-	api("GET /api/v1/tiers/{id}", s.getTiers)
+	api("GET /api/v1/tiers/{id}", getOne(s, func() map[string]*Tiers { return s.tiers }, "tiers"))
 	api("POST /api/v1/tiers", s.writeTiers)
 	api("PATCH /api/v1/tiers/{id}", s.writeTiers)
 	api("GET /api/v1/tiers/{id}/contacts", s.listContacts)
 	api("POST /api/v1/tiers/{id}/contacts", s.writeContact)
 	api("GET /api/v1/contacts", s.listContacts)
-	api("GET /api/v1/contacts/{id}", s.getContact)
+	api("GET /api/v1/contacts/{id}", getOne(s, func() map[string]*Contact { return s.contacts }, "contact"))
 	api("PATCH /api/v1/contacts/{id}", s.writeContact)
 	api("GET /api/v1/affaires", s.listAffaires)
-	api("GET /api/v1/affaires/{id}", s.getAffaire)
+	api("GET /api/v1/affaires/{id}", getOne(s, func() map[string]*Affaire { return s.affaires }, "affaire"))
 	api("POST /api/v1/affaires", s.writeAffaire)
 	api("PATCH /api/v1/affaires/{id}", s.writeAffaire)
 	api("POST /api/v1/affaires/{id}/events", s.addEvent)
@@ -568,6 +568,21 @@ type tiersIn struct {
 	CustomFields    map[string]*string `json:"custom_fields"`
 }
 
+// getOne serves GET …/{id} of one kind of record; records gives the current map (Reset
+// replaces it).
+func getOne[T any](s *Server, records func() map[string]*T, what string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		rec, ok := records()[r.PathValue("id")]
+		if !ok {
+			writeError(w, http.StatusNotFound, "not_found", "no such "+what, "")
+			return
+		}
+		simkit.WriteJSON(w, http.StatusOK, rec)
+	}
+}
+
 func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 	l, e := s.page(r)
 	if e != nil {
@@ -589,17 +604,6 @@ func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 		all = append(all, listed{t.ID, t.UpdatedAt, t})
 	}
 	writePage(w, all, l)
-}
-
-func (s *Server) getTiers(w http.ResponseWriter, r *http.Request) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t, ok := s.tiers[r.PathValue("id")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no such tiers", "")
-		return
-	}
-	simkit.WriteJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) writeTiers(w http.ResponseWriter, r *http.Request) {
@@ -738,17 +742,6 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 	writePage(w, all, l)
 }
 
-func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, ok := s.contacts[r.PathValue("id")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no such contact", "")
-		return
-	}
-	simkit.WriteJSON(w, http.StatusOK, c)
-}
-
 func (s *Server) writeContact(w http.ResponseWriter, r *http.Request) {
 	var in contactIn
 	if e := decode(r, &in); e != nil {
@@ -839,17 +832,6 @@ func (s *Server) listAffaires(w http.ResponseWriter, r *http.Request) {
 		all = append(all, listed{a.ID, a.UpdatedAt, a})
 	}
 	writePage(w, all, l)
-}
-
-func (s *Server) getAffaire(w http.ResponseWriter, r *http.Request) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	a, ok := s.affaires[r.PathValue("id")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no such affaire", "")
-		return
-	}
-	simkit.WriteJSON(w, http.StatusOK, a)
 }
 
 func (s *Server) writeAffaire(w http.ResponseWriter, r *http.Request) {

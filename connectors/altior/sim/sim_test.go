@@ -239,3 +239,34 @@ func TestAdmin(t *testing.T) {
 	e.call("GET", "/_sim/stats", nil, &st)
 	assert.Equal(t, 1, st.Total, "the login only")
 }
+
+// Each record is read back by id; an unknown id is a 404 with the error body naming the kind.
+func TestGetByID(t *testing.T) {
+	e := setup(t)
+	var tr Tiers
+	require.Equal(t, 201, e.call("POST", "/api/v1/tiers", map[string]any{"kind": "moral", "relation": "client", "name": "ACME"}, &tr))
+	var c Contact
+	require.Equal(t, 201, e.call("POST", "/api/v1/tiers/"+tr.ID+"/contacts", map[string]any{"last_name": "Durand"}, &c))
+	var a Affaire
+	require.Equal(t, 201, e.call("POST", "/api/v1/affaires", map[string]any{"tiers_id": tr.ID, "title": "Deal", "establishment_id": "E2"}, &a))
+	tests := []struct {
+		path, id, missing string
+	}{
+		{"/api/v1/tiers/", tr.ID, "no such tiers"},
+		{"/api/v1/contacts/", c.ID, "no such contact"},
+		{"/api/v1/affaires/", a.ID, "no such affaire"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			var got struct {
+				ID string `json:"id"`
+			}
+			require.Equal(t, 200, e.call("GET", tt.path+tt.id, nil, &got))
+			assert.Equal(t, tt.id, got.ID)
+			var b ErrorBody
+			assert.Equal(t, 404, e.call("GET", tt.path+"X404", nil, &b))
+			assert.Equal(t, "not_found", b.Error.Code)
+			assert.Equal(t, tt.missing, b.Error.Message)
+		})
+	}
+}
