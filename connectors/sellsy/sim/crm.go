@@ -397,7 +397,9 @@ func (s *Server) listKind(kind string, search bool) http.HandlerFunc {
 	}
 }
 
-func (s *Server) getKind(kind string) http.HandlerFunc {
+// readRecord serves a GET on one record of kind ({id} in the path): it answers a bad page
+// parameter (400) and an unknown id (404) itself, and else calls serve under the read lock.
+func (s *Server) readRecord(kind string, serve func(w http.ResponseWriter, r *http.Request, p page, rec *record)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
 		if bad != nil {
@@ -412,8 +414,14 @@ func (s *Server) getKind(kind string) http.HandlerFunc {
 			notFound(w)
 			return
 		}
-		simkit.WriteJSON(w, http.StatusOK, s.shapeKind(rec, kind, p.cf))
+		serve(w, r, p, rec)
 	}
+}
+
+func (s *Server) getKind(kind string) http.HandlerFunc {
+	return s.readRecord(kind, func(w http.ResponseWriter, _ *http.Request, p page, rec *record) {
+		simkit.WriteJSON(w, http.StatusOK, s.shapeKind(rec, kind, p.cf))
+	})
 }
 
 func (s *Server) deleteKind(kind string) http.HandlerFunc {

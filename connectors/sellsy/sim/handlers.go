@@ -678,20 +678,7 @@ func (s *Server) delete(company bool) http.HandlerFunc {
 
 // linked serves GET /companies/{id}/contacts and GET /contacts/{id}/companies.
 func (s *Server) linked(company bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, bad := parsePage(r.URL.Query())
-		if bad != nil {
-			invalid(w, bad)
-			return
-		}
-		id, ok := pathID(r, "id")
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		rec := s.storeOf(objName(company)).byID[id]
-		if !ok || rec == nil {
-			notFound(w)
-			return
-		}
+	return s.readRecord(objName(company), func(w http.ResponseWriter, r *http.Request, p page, rec *record) {
 		ids := append([]int{}, rec.Links...)
 		sort.Ints(ids)
 		page, total, off := p.paginate(ids, nil)
@@ -709,7 +696,7 @@ func (s *Server) linked(company bool) http.HandlerFunc {
 			}
 		}
 		respondPage(w, p, data, total, off)
-	}
+	})
 }
 
 func (s *Server) link(w http.ResponseWriter, r *http.Request) {
@@ -769,23 +756,10 @@ func (s *Server) cfValues(rec *record, kind string) []map[string]any {
 }
 
 func (s *Server) getCF(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, bad := parsePage(r.URL.Query())
-		if bad != nil {
-			invalid(w, bad)
-			return
-		}
-		id, ok := pathID(r, "id")
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		rec := s.storeOf(kind).byID[id]
-		if !ok || rec == nil {
-			notFound(w)
-			return
-		}
+	return s.readRecord(kind, func(w http.ResponseWriter, _ *http.Request, p page, rec *record) {
 		vals := s.cfValues(rec, kind)
 		respondPage(w, page{limit: p.limit, numeric: true}, vals, len(vals), 0)
-	}
+	})
 }
 
 // putCF writes custom-field values: body [{"id":cfId,"value":v}]. A value write bumps the

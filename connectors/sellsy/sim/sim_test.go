@@ -466,6 +466,11 @@ func TestWriteValidationAndNotFound(t *testing.T) {
 		{"company ok", "POST", "/v2/companies", map[string]any{"type": "supplier", "name": "X", "email": "a@b.fr"}, 201, ""},
 		{"verify only", "POST", "/v2/contacts?verify=true", map[string]any{"last_name": "Jo"}, 204, ""},
 		{"unknown contact", "GET", "/v2/contacts/424242", nil, 404, ""},
+		{"unknown company", "GET", "/v2/companies/424242", nil, 404, ""},
+		{"contacts of an unknown company", "GET", "/v2/companies/424242/contacts", nil, 404, ""},
+		{"companies of an unknown contact", "GET", "/v2/contacts/424242/companies", nil, 404, ""},
+		{"custom fields of an unknown contact", "GET", "/v2/contacts/424242/custom-fields", nil, 404, ""},
+		{"a bad limit on a record", "GET", "/v2/companies/424242/contacts?limit=101", nil, 400, "limit"},
 		{"unknown company put", "PUT", "/v2/companies/424242", map[string]any{"name": "Y"}, 404, ""},
 		{"unknown company delete", "DELETE", "/v2/companies/424242", nil, 404, ""},
 	}
