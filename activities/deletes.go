@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -107,14 +106,10 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 			res = hb
 		}
 	}
-	stretch := in.Stretch
-	if stretch <= 0 {
-		stretch = DefaultStretch
-	}
-	deadline := time.Now().Add(stretch)
+	limit := newStretchLimit(ctx, in.Stretch)
 	alive := startKeepAlive(ctx, res)
 	defer alive.stop()
-	for !res.Done && time.Now().Before(deadline) {
+	for !res.Done && !limit.reached() {
 		pairs, err := a.Store.ListPairs(ctx, in.Connection, in.Object, res.After, reconcilePage)
 		if err != nil {
 			return res, err

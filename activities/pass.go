@@ -71,15 +71,11 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		res.Done = true
 		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
 	}
-	stretch := in.Stretch
-	if stretch <= 0 {
-		stretch = DefaultStretch
-	}
-	deadline := time.Now().Add(stretch)
+	limit := newStretchLimit(ctx, in.Stretch)
 	alive := startKeepAlive(ctx, res)
 	defer alive.stop()
 
-	// Stopping at the deadline leaves a prefetched page unread: cancel its reader.
+	// Stopping at the limit leaves a prefetched page unread: cancel its reader.
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
 	since := res.Since
@@ -118,7 +114,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 			}
 		}
 		alive.commit(ctx, res)
-		if res.Done || time.Now().After(deadline) {
+		if res.Done || limit.reached() {
 			break
 		}
 	}

@@ -172,6 +172,32 @@ func TestImportPairsMatchesAndCreates(t *testing.T) {
 	assert.Equal(t, simkit.CompanyAt(5).Name, companies[0].Fields["name"])
 }
 
+// A worker shutting down ends the stretch after the page in hand: the activity returns its
+// place as at the end of any stretch, and the next stretch (on another worker) goes on from
+// there, each record read once.
+func TestStretchEndsAfterThePageWhenTheWorkerStops(t *testing.T) {
+	h := newHarness(t, "both")
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	stopping := make(chan struct{})
+	close(stopping)
+	ae.SetWorkerStopChannel(stopping)
+	in := PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeImport, PageSize: 7, Stretch: time.Hour}
+	v, err := ae.ExecuteActivity(h.acts.SyncPass, in)
+	require.NoError(t, err)
+	var first PassResult
+	require.NoError(t, v.Get(&first))
+	assert.Equal(t, 1, first.Pages, "one page, though the stretch had an hour")
+	assert.False(t, first.Done)
+	assert.Equal(t, 7, first.Counts.Read)
+
+	in.Position, in.Since, in.PassStart = first.Position, first.Since, first.PassStart
+	rest := h.passWith(in)
+	assert.Equal(t, 20, first.Counts.Read+rest.Read, "Sellsy's 20 people, each read once")
+	assert.Equal(t, 10, first.Counts.CreatedB+rest.CreatedB, "people 0–9 created on Automation")
+}
+
 func TestIncrementalMergesConflictsAndRecognisesEchoes(t *testing.T) {
 	h := newHarness(t, "both")
 	h.cycle(ModeImport)

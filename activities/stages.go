@@ -97,14 +97,10 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			res = hb
 		}
 	}
-	stretch := in.Stretch
-	if stretch <= 0 {
-		stretch = DefaultStretch
-	}
-	deadline := time.Now().Add(stretch)
+	limit := newStretchLimit(ctx, in.Stretch)
 	alive := startKeepAlive(ctx, res)
 	defer alive.stop()
-	for !res.Done && time.Now().Before(deadline) {
+	for !res.Done && !limit.reached() {
 		pos := parseScanPosition(res.Position, a.now().UTC())
 		if pos.object >= len(objects) {
 			res.Done = true

@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -24,6 +26,7 @@ type composeService struct {
 	Volumes     []string          `yaml:"volumes"`
 	DependsOn   yaml.Node         `yaml:"depends_on"`
 	Healthcheck map[string]any    `yaml:"healthcheck"`
+	StopGrace   string            `yaml:"stop_grace_period"`
 }
 
 type composeFile struct {
@@ -119,6 +122,11 @@ func TestComposeServices(t *testing.T) {
 	assert.NotEmpty(t, w.Environment["CRMSYNC_WEBHOOK_ADDR"], "the health check reaches the worker there")
 	assert.Equal(t, ":9090", w.Environment["CRMSYNC_METRICS_ADDR"])
 	assert.Contains(t, w.Ports, "9090:9090", "Prometheus scrapes the worker")
+	grace, err := time.ParseDuration(w.StopGrace)
+	require.NoError(t, err, "stop_grace_period")
+	var settings Settings
+	require.NoError(t, envconfig.Process("crmsync_compose_test", &settings))
+	assert.Greater(t, grace, settings.StopTimeout, "docker waits for the activities to hand their place on before it kills the worker")
 	var build string
 	switch w.Build.Kind {
 	case yaml.ScalarNode:

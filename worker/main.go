@@ -44,6 +44,9 @@ type Settings struct {
 	StoreDSN string `envconfig:"STORE_DSN"`
 	// MaxConcurrentActivities bounds the activities this worker runs at once.
 	MaxConcurrentActivities int `envconfig:"MAX_CONCURRENT_ACTIVITIES" default:"8"`
+	// StopTimeout is how long a stopping worker (SIGTERM, SIGINT) lets its activities finish
+	// the page in hand and return their place before it cancels them.
+	StopTimeout time.Duration `envconfig:"STOP_TIMEOUT" default:"20s"`
 	// SellsyConnection names the connection whose Sellsy side serves the Sellsy.* activities
 	// (optional when only one connection has a Sellsy side).
 	SellsyConnection string `envconfig:"SELLSY_CONNECTION"`
@@ -150,7 +153,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if s.DebugAddr != "" {
 		go serve("profiler", s.DebugAddr, debugMux(), log)
 	}
-	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities})
+	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities, WorkerStopTimeout: s.StopTimeout})
 	w.RegisterWorkflow(workflows.InitialImport)
 	w.RegisterWorkflow(workflows.IncrementalSync)
 	w.RegisterWorkflow(workflows.PushRecord)
