@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -139,6 +140,18 @@ func (w *Worker) Kill() {
 		_ = w.Cmd.Process.Kill()
 		_ = w.Cmd.Wait()
 	}
+}
+
+// Stop asks the worker to stop (SIGTERM), as a deploy or `docker compose stop` does, waits
+// for it to exit and returns how long that took.
+func (w *Worker) Stop(t TB) time.Duration {
+	t.Helper()
+	began := time.Now()
+	if err := w.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("stop worker: %v", err)
+	}
+	_ = w.Cmd.Wait()
+	return time.Since(began)
 }
 
 // Output returns what the worker has logged so far.

@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmsync/crmsync/connectors/mautic"
+	"github.com/crmsync/crmsync/internal/testenv"
+	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// A worker stopped in the middle of an import (SIGTERM: a deploy, a scale-down) ends its
+// stretch at the page in hand and returns its place: it exits in a moment, no activity
+// fails or times out, and the next worker goes on from there with every person once.
+func TestStoppedWorkerHandsItsStretchOn(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv := testenv.DevServer(t)
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: sellsyPeople, MauticFirst: mauticFirst, MauticContacts: mauticPeople,
+		SellsyClientID: sellsyClientID, SellsyClientSecret: sellsyClientSecret, SellsyRequestsPerSecond: -1,
+		MauticUsername: mauticUser, MauticPassword: mauticPassword,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	dir := t.TempDir()
+	connFile := filepath.Join(dir, "connection.yaml")
+	require.NoError(t, os.WriteFile(connFile, []byte(connectionFile(sb)), 0o600))
+	r := &run{t: t, ctx: ctx, sb: sb, tc: srv.Client(), env: []string{
+		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
+		"CRMSYNC_CONNECTIONS=" + connFile,
+		"CRMSYNC_DATA_DIR=" + dir,
+		"CRMSYNC_STOP_TIMEOUT=20s",
+		"E2E_SELLSY_ID=" + sellsyClientID, "E2E_SELLSY_SECRET=" + sellsyClientSecret,
+		"E2E_MAUTIC_USER=" + mauticUser, "E2E_MAUTIC_PASSWORD=" + mauticPassword,
+	}}
+	r.mautic, err = mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: mauticUser, Password: mauticPassword, RequestsPerSecond: 200})
+	require.NoError(t, err)
+
+	w := testenv.StartWorker(t, r.env)
+	// Stretches of a minute: the one running when the worker stops has most of it ahead.
+	run, err := r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(connection), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: connection, Tuning: workflows.Tuning{Stretch: time.Minute, HeartbeatTimeout: 30 * time.Second}})
+	require.NoError(t, err)
+	testenv.Eventually(t, 3*time.Minute, 100*time.Millisecond, "the import to reach the contacts", func() bool {
+		p, err := r.progress(workflows.ImportWorkflowID(connection))
+		if err != nil {
+			return false
+		}
+		for _, o := range p.Objects {
+			if o.Object == "contact" && o.Counts.Read >= 500 {
+				return true
+			}
+		}
+		return false
+	})
+	took := w.Stop(t)
+	t.Logf("worker stopped in %s; its last lines:\n%s", took, tail(w.Output(), 3))
+	assert.Less(t, took, 10*time.Second, "the stretch ended at the page in hand, not at its minute")
+	// No stretch is left running on the stopped worker, for the server to notice only when
+	// its heartbeat times out: the stretch returned its place, and the next one waits for a
+	// worker.
+	d, err := r.tc.DescribeWorkflowExecution(ctx, workflows.ImportWorkflowID(connection), "")
+	require.NoError(t, err)
+	for _, a := range d.PendingActivities {
+		assert.NotEqual(t, enums.PENDING_ACTIVITY_STATE_STARTED, a.State, "%s left running on the stopped worker", a.ActivityType.GetName())
+	}
+
+	testenv.StartWorker(t, r.env)
+	var p workflows.Progress
+	require.NoError(t, run.Get(ctx, &p))
+	assert.Equal(t, workflows.PhaseDone, p.Phase)
+	r.everyoneOnceWithCompany(r.mautic, "mautic")
+}
