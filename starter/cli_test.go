@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,21 @@ func TestArgumentErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
+	}
+}
+
+// Every command the README's table documents is in the usage the command prints.
+func TestUsageListsTheREADMECommands(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	rows := regexp.MustCompile("(?m)^\\| `crmsync ([a-z-]+)(?: ([a-z-]+))?").FindAllStringSubmatch(string(readme), -1)
+	require.GreaterOrEqual(t, len(rows), 15, "the README's command table")
+	for _, m := range rows {
+		command := m[1]
+		if command == "sellsy" {
+			command += " " + m[2]
+		}
+		assert.Contains(t, usage, "\n  "+command+" ", "crmsync %s", command)
 	}
 }
 

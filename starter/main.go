@@ -49,6 +49,8 @@ commands:
                                        sync one record now (the "send contact to Sellsy" action)
   sellsy call [--connection NAME] METHOD PATH [BODY] | --v1 METHOD [PARAMS]
                                        any authorised Sellsy API V2 / V1 call
+  sellsy webhooks [--connection NAME] list | add URL EVENT... | remove ID
+                                       the webhooks of the Sellsy account
   call [--connection NAME] SYSTEM METHOD PATH [BODY]
                                        any authorised call on automation, weavy, altior,
                                        minicrm or unas
