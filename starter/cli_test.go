@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -194,6 +195,22 @@ objects:
 	})
 	// status without a name: a line per connection, with what needs attention.
 	assert.Regexp(t, `(?m)^cli\s+done\s+paused\s+1\s+\d\d:\d\d:\d\d\s+—\s+—\s+0\s+paused: month-end closing$`, crmsync("status"))
+	// and the same for scripts.
+	var overview []connectionOverview
+	require.NoError(t, json.Unmarshal([]byte(crmsync("status", "--json")), &overview))
+	require.Len(t, overview, 1)
+	o := overview[0]
+	assert.Equal(t, "cli", o.Connection)
+	assert.Equal(t, workflows.PhaseDone, o.Import)
+	assert.Equal(t, workflows.PhasePaused, o.Sync)
+	assert.Empty(t, o.Pipelines, "no PipelineSync")
+	require.NotNil(t, o.Cycles)
+	assert.Equal(t, 1, *o.Cycles)
+	assert.False(t, o.LastCycleAt.IsZero())
+	assert.True(t, o.NextCycleAt.IsZero(), "none while paused")
+	require.NotNil(t, o.Quarantined)
+	assert.Zero(t, *o.Quarantined)
+	assert.Equal(t, []string{"paused: month-end closing"}, o.Attention)
 	// A file that no longer loads is reported; the others are shown all the same.
 	broken := filepath.Join(dir, "broken.yaml")
 	require.NoError(t, os.WriteFile(broken, []byte("name: [broken"), 0o600))

@@ -40,7 +40,8 @@ commands:
   resync CONNECTION [--objects LIST] [--since DATE]
                                        read objects again (all, or since DATE) at the next cycle
   sync-now CONNECTION                  run an incremental cycle now
-  status [CONNECTION]                  every connection at a glance, or one's progress per object
+  status [--json | CONNECTION]         every connection at a glance (--json: as JSON), or one's
+                                       progress per object
   watch CONNECTION [--interval 1s]     live progress until interrupted
   quarantine CONNECTION [--limit N] [--retry]
                                        records refused, with their reasons; --retry first runs

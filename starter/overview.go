@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,8 +20,9 @@ import (
 
 // overview prints one line per connection of CRMSYNC_CONNECTIONS (`crmsync status` without
 // a name): where its import, sync and pipeline sync are, its cycles, its quarantine and what
-// needs attention — a pause and its reason, an activity waiting to retry and why.
-func overview(ctx context.Context, out io.Writer) error {
+// needs attention — a pause and its reason, an activity waiting to retry and why. asJSON
+// prints the same as a JSON array, for scripts and monitoring.
+func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 	c, s, err := dial()
 	if err != nil {
 		return err
@@ -33,58 +35,97 @@ func overview(ctx context.Context, out io.Writer) error {
 		}
 		return fmt.Errorf("status: no connection file in %s (CRMSYNC_CONNECTIONS)", s.Connections)
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONNECTION\tIMPORT\tSYNC\tCYCLES\tLAST CYCLE\tNEXT CYCLE\tPIPELINES\tQUARANTINED\tATTENTION")
+	all := make([]connectionOverview, 0, len(conns))
 	for _, conn := range conns {
-		line, err := overviewLine(ctx, c, conn.Name)
+		o, err := overviewOf(ctx, c, conn.Name)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(tw, line)
+		all = append(all, o)
 	}
-	if err := tw.Flush(); err != nil {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(all); err != nil {
+			return err
+		}
+	} else if err := printOverview(out, all); err != nil {
 		return err
 	}
 	// The connections that load are shown; a file that does not is an error of its own.
 	return loadErr
 }
 
-// overviewLine is the overview of one connection.
-func overviewLine(ctx context.Context, c client.Client, name string) (string, error) {
-	var attention []string
-	imp, err := stateOf(ctx, c, workflows.ImportWorkflowID(name), false, &attention)
-	if err != nil {
-		return "", err
+// connectionOverview is one connection at a glance: a line of `crmsync status`, an object of
+// `crmsync status --json`. A workflow's state is its phase while it runs, its status once
+// closed (done, failed, terminated, …), "" when there is none.
+type connectionOverview struct {
+	Connection  string    `json:"connection"`
+	Import      string    `json:"import"`
+	Sync        string    `json:"sync"`
+	Pipelines   string    `json:"pipelines"`
+	Cycles      *int      `json:"cycles,omitempty"`
+	LastCycleAt time.Time `json:"last_cycle_at,omitzero"`
+	NextCycleAt time.Time `json:"next_cycle_at,omitzero"`
+	Quarantined *int      `json:"quarantined,omitempty"`
+	Attention   []string  `json:"attention"`
+}
+
+func printOverview(out io.Writer, all []connectionOverview) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONNECTION\tIMPORT\tSYNC\tCYCLES\tLAST CYCLE\tNEXT CYCLE\tPIPELINES\tQUARANTINED\tATTENTION")
+	dash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return s
 	}
-	sync, err := stateOf(ctx, c, workflows.SyncWorkflowID(name), false, &attention)
-	if err != nil {
-		return "", err
+	number := func(n *int) string {
+		if n == nil {
+			return "—"
+		}
+		return fmt.Sprint(*n)
 	}
-	pipes, err := stateOf(ctx, c, workflows.PipelineWorkflowID(name), true, &attention)
-	if err != nil {
-		return "", err
+	for _, o := range all {
+		fmt.Fprintln(tw, strings.Join([]string{o.Connection, dash(o.Import), dash(o.Sync), number(o.Cycles),
+			clock(o.LastCycleAt), clock(o.NextCycleAt), dash(o.Pipelines), number(o.Quarantined), dash(strings.Join(o.Attention, "; "))}, "\t"))
 	}
-	cycles, last, next, quarantined := "—", "—", "—", "—"
+	return tw.Flush()
+}
+
+// overviewOf is the overview of one connection.
+func overviewOf(ctx context.Context, c client.Client, name string) (connectionOverview, error) {
+	o := connectionOverview{Connection: name, Attention: []string{}}
+	imp, err := stateOf(ctx, c, workflows.ImportWorkflowID(name), false, &o.Attention)
+	if err != nil {
+		return o, err
+	}
+	sync, err := stateOf(ctx, c, workflows.SyncWorkflowID(name), false, &o.Attention)
+	if err != nil {
+		return o, err
+	}
+	pipes, err := stateOf(ctx, c, workflows.PipelineWorkflowID(name), true, &o.Attention)
+	if err != nil {
+		return o, err
+	}
+	o.Import, o.Sync, o.Pipelines = imp.phase, sync.phase, pipes.phase
 	shown := imp // the counts and pause of the sync, or of the import before there is one
 	if sync.queried {
 		shown = sync
-		cycles, last, next = fmt.Sprint(sync.progress.Cycles), clock(sync.progress.LastCycleAt), clock(sync.progress.NextCycleAt)
+		o.Cycles, o.LastCycleAt, o.NextCycleAt = &sync.progress.Cycles, sync.progress.LastCycleAt, sync.progress.NextCycleAt
 	}
 	if shown.queried {
-		quarantined = fmt.Sprint(shown.progress.Quarantined)
+		o.Quarantined = &shown.progress.Quarantined
 		if shown.progress.PauseReason != "" {
-			attention = append(attention, "paused: "+shown.progress.PauseReason)
+			o.Attention = append(o.Attention, "paused: "+shown.progress.PauseReason)
 		}
 	}
-	if len(attention) == 0 {
-		attention = []string{"—"}
-	}
-	return strings.Join([]string{name, imp.phase, sync.phase, cycles, last, next, pipes.phase, quarantined, strings.Join(attention, "; ")}, "\t"), nil
+	return o, nil
 }
 
 // workflowState is where one workflow of a connection is.
 type workflowState struct {
-	phase    string // its progress's phase while it runs, its status once closed, "—" if none
+	phase    string // its progress's phase while it runs, its status once closed, "" if none
 	queried  bool
 	progress workflows.Progress
 }
@@ -92,7 +133,7 @@ type workflowState struct {
 // stateOf describes a workflow and queries its progress (a PipelineSync's when pipeline)
 // while it runs; the activities it waits to retry are added to attention.
 func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, attention *[]string) (workflowState, error) {
-	st := workflowState{phase: "—"}
+	var st workflowState
 	d, err := c.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {

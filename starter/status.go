@@ -50,8 +50,8 @@ func pipelineProgressOf(ctx context.Context, c client.Client, id string) (workfl
 }
 
 func status(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return overview(ctx, out)
+	if len(args) == 0 || (len(args) == 1 && (args[0] == "--json" || args[0] == "-json")) {
+		return overview(ctx, out, len(args) == 1)
 	}
 	name, err := connectionArg(flag.NewFlagSet("status", flag.ContinueOnError), args)
 	if err != nil {
