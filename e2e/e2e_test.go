@@ -17,6 +17,7 @@ import (
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
@@ -68,36 +69,12 @@ func TestSellsyMauticEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 
-	srv := testenv.DevServer(t)
-	sb, err := sandbox.Start(sandbox.Options{
-		SellsyContacts: sellsyPeople, MauticFirst: mauticFirst, MauticContacts: mauticPeople,
-		SellsyClientID: sellsyClientID, SellsyClientSecret: sellsyClientSecret,
-		// The real quota (5 a second) is exercised by the connector tests; here it would only
-		// make the test slow.
-		SellsyRequestsPerSecond: -1,
-		MauticUsername:          mauticUser, MauticPassword: mauticPassword,
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-
-	dir := t.TempDir()
-	connFile := filepath.Join(dir, "connection.yaml")
-	require.NoError(t, os.WriteFile(connFile, []byte(connectionFile(sb)), 0o600))
-
-	r := &run{t: t, ctx: ctx, sb: sb, tc: srv.Client(), env: []string{
-		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
-		"CRMSYNC_CONNECTIONS=" + connFile,
-		"CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_MAX_CONCURRENT_ACTIVITIES=4",
-		"E2E_SELLSY_ID=" + sellsyClientID, "E2E_SELLSY_SECRET=" + sellsyClientSecret,
-		"E2E_MAUTIC_USER=" + mauticUser, "E2E_MAUTIC_PASSWORD=" + mauticPassword,
-	}}
+	r := newSellsyMauticRun(t, ctx, testenv.DevServer(t), "CRMSYNC_MAX_CONCURRENT_ACTIVITIES=4")
+	var err error
 	r.sellsy, err = sellsy.New(sellsy.Config{
-		APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens",
+		APIURL: r.sb.SellsyURL + "/v2", TokenURL: r.sb.SellsyURL + "/oauth2/access-tokens",
 		ClientID: sellsyClientID, ClientSecret: sellsyClientSecret, RequestsPerSecond: 200,
 	})
-	require.NoError(t, err)
-	r.mautic, err = mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: mauticUser, Password: mauticPassword, RequestsPerSecond: 200})
 	require.NoError(t, err)
 
 	r.importSurvivesSIGKILL()
@@ -110,6 +87,35 @@ func TestSellsyMauticEndToEnd(t *testing.T) {
 	r.idleCycleOnlyLists()
 	r.noSecretsInHistories(sellsyClientID, sellsyClientSecret, mauticUser, mauticPassword)
 	r.recordHistory(workflows.SyncWorkflowID(connection), "incremental-sync")
+}
+
+// newSellsyMauticRun starts the sandbox with the seeded people, writes the connection file
+// and returns the run's environment for workers (env added), with an Automation client.
+func newSellsyMauticRun(t *testing.T, ctx context.Context, srv *testsuite.DevServer, env ...string) *run {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{
+		SellsyContacts: sellsyPeople, MauticFirst: mauticFirst, MauticContacts: mauticPeople,
+		SellsyClientID: sellsyClientID, SellsyClientSecret: sellsyClientSecret,
+		// The real quota (5 a second) is exercised by the connector tests; here it would only
+		// make the test slow.
+		SellsyRequestsPerSecond: -1,
+		MauticUsername:          mauticUser, MauticPassword: mauticPassword,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	dir := t.TempDir()
+	connFile := filepath.Join(dir, "connection.yaml")
+	require.NoError(t, os.WriteFile(connFile, []byte(connectionFile(sb)), 0o600))
+	r := &run{t: t, ctx: ctx, sb: sb, tc: srv.Client(), env: append([]string{
+		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
+		"CRMSYNC_CONNECTIONS=" + connFile,
+		"CRMSYNC_DATA_DIR=" + dir,
+		"E2E_SELLSY_ID=" + sellsyClientID, "E2E_SELLSY_SECRET=" + sellsyClientSecret,
+		"E2E_MAUTIC_USER=" + mauticUser, "E2E_MAUTIC_PASSWORD=" + mauticPassword,
+	}, env...)}
+	r.mautic, err = mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: mauticUser, Password: mauticPassword, RequestsPerSecond: 200})
+	require.NoError(t, err)
+	return r
 }
 
 func connectionFile(sb *sandbox.Sandbox) string {

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,9 +10,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/crmsync/crmsync/connectors/mautic"
 	"github.com/crmsync/crmsync/internal/testenv"
-	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -24,27 +20,7 @@ import (
 func TestStoppedWorkerHandsItsStretchOn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	srv := testenv.DevServer(t)
-	sb, err := sandbox.Start(sandbox.Options{
-		SellsyContacts: sellsyPeople, MauticFirst: mauticFirst, MauticContacts: mauticPeople,
-		SellsyClientID: sellsyClientID, SellsyClientSecret: sellsyClientSecret, SellsyRequestsPerSecond: -1,
-		MauticUsername: mauticUser, MauticPassword: mauticPassword,
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	dir := t.TempDir()
-	connFile := filepath.Join(dir, "connection.yaml")
-	require.NoError(t, os.WriteFile(connFile, []byte(connectionFile(sb)), 0o600))
-	r := &run{t: t, ctx: ctx, sb: sb, tc: srv.Client(), env: []string{
-		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
-		"CRMSYNC_CONNECTIONS=" + connFile,
-		"CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_STOP_TIMEOUT=20s",
-		"E2E_SELLSY_ID=" + sellsyClientID, "E2E_SELLSY_SECRET=" + sellsyClientSecret,
-		"E2E_MAUTIC_USER=" + mauticUser, "E2E_MAUTIC_PASSWORD=" + mauticPassword,
-	}}
-	r.mautic, err = mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: mauticUser, Password: mauticPassword, RequestsPerSecond: 200})
-	require.NoError(t, err)
+	r := newSellsyMauticRun(t, ctx, testenv.DevServer(t), "CRMSYNC_STOP_TIMEOUT=20s")
 
 	w := testenv.StartWorker(t, r.env)
 	// Stretches of a minute: the one running when the worker stops has most of it ahead.
