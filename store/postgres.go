@@ -171,21 +171,12 @@ func (s *pgStore) migrate(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 			return err
 		}
-		latest := len(pgMigrations) - 1
-		if current > latest {
-			return fmt.Errorf("database schema version %d is newer than this crmsync knows (%d)", current, latest)
-		}
-		for v := current + 1; v <= latest; v++ {
-			for _, stmt := range pgMigrations[v] {
-				if _, err := tx.Exec(ctx, stmt); err != nil {
-					return fmt.Errorf("version %d: %w", v, err)
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v); err != nil {
+		return applyMigrations(current, pgMigrations,
+			func(stmt string) error { _, err := tx.Exec(ctx, stmt); return err },
+			func(v int) error {
+				_, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v)
 				return err
-			}
-		}
-		return nil
+			})
 	})
 }
 

@@ -118,19 +118,14 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		return err
 	}
-	latest := len(sqliteMigrations) - 1
-	if current > latest {
-		return fmt.Errorf("database schema version %d is newer than this crmsync knows (%d)", current, latest)
-	}
-	for v := current + 1; v <= latest; v++ {
-		for _, stmt := range sqliteMigrations[v] {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("version %d: %w", v, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, v, time.Now().UnixMicro()); err != nil {
+	err = applyMigrations(current, sqliteMigrations,
+		func(stmt string) error { _, err := tx.ExecContext(ctx, stmt); return err },
+		func(v int) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, v, time.Now().UnixMicro())
 			return err
-		}
+		})
+	if err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -257,3 +257,24 @@ func decodeRecord(b []byte) json.RawMessage {
 
 // ts normalises a time to what both backends keep: UTC, microseconds.
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// applyMigrations runs, in the caller's transaction, the migrations after version current
+// (migrations[v] holds the statements of version v; index 0 is unused) and records each
+// version applied. A database newer than this crmsync is refused rather than used.
+func applyMigrations(current int, migrations [][]string, exec func(stmt string) error, record func(version int) error) error {
+	latest := len(migrations) - 1
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this crmsync knows (%d)", current, latest)
+	}
+	for v := current + 1; v <= latest; v++ {
+		for _, stmt := range migrations[v] {
+			if err := exec(stmt); err != nil {
+				return fmt.Errorf("version %d: %w", v, err)
+			}
+		}
+		if err := record(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
