@@ -196,10 +196,12 @@ objects:
 	// status without a name: a line per connection, with what needs attention.
 	assert.Regexp(t, `(?m)^cli\s+done\s+paused\s+1\s+\d\d:\d\d:\d\d\s+—\s+—\s+0\s+paused: month-end closing$`, crmsync("status"))
 	// and the same for scripts.
-	var overview []connectionOverview
+	var overview overviewJSON
 	require.NoError(t, json.Unmarshal([]byte(crmsync("status", "--json")), &overview))
-	require.Len(t, overview, 1)
-	o := overview[0]
+	assert.Equal(t, "crmsync", overview.TaskQueue)
+	assert.Equal(t, 1, overview.Workers)
+	require.Len(t, overview.Connections, 1)
+	o := overview.Connections[0]
 	assert.Equal(t, "cli", o.Connection)
 	assert.Equal(t, workflows.PhaseDone, o.Import)
 	assert.Equal(t, workflows.PhasePaused, o.Sync)
@@ -211,6 +213,11 @@ objects:
 	require.NotNil(t, o.Quarantined)
 	assert.Zero(t, *o.Quarantined)
 	assert.Equal(t, []string{"paused: month-end closing"}, o.Attention)
+	assert.NotContains(t, crmsync("status"), "No worker", "the worker polls")
+	// A task queue no worker polls is said plainly: nothing would run.
+	t.Setenv("CRMSYNC_TASK_QUEUE", "nobody-polls")
+	assert.Contains(t, crmsync("status"), `No worker has polled the task queue "nobody-polls" for 2m0s: nothing runs until one does.`)
+	t.Setenv("CRMSYNC_TASK_QUEUE", "crmsync")
 	// A file that no longer loads is reported; the others are shown all the same.
 	broken := filepath.Join(dir, "broken.yaml")
 	require.NoError(t, os.WriteFile(broken, []byte("name: [broken"), 0o600))

@@ -43,17 +43,53 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 		}
 		all = append(all, o)
 	}
+	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(all); err != nil {
+		if err := enc.Encode(overviewJSON{TaskQueue: s.TaskQueue, Workers: workers, Connections: all}); err != nil {
 			return err
 		}
 	} else if err := printOverview(out, all); err != nil {
 		return err
 	}
+	if workers == 0 && !asJSON {
+		fmt.Fprintf(out, "\nNo worker has polled the task queue %q for %s: nothing runs until one does. Start crmsync-worker (with CRMSYNC_TASK_QUEUE=%s) and look at its log.\n",
+			s.TaskQueue, pollerSilence, s.TaskQueue)
+	}
 	// The connections that load are shown; a file that does not is an error of its own.
 	return loadErr
+}
+
+// overviewJSON is what `crmsync status --json` prints.
+type overviewJSON struct {
+	TaskQueue string `json:"task_queue"`
+	// Workers is how many workers poll the task queue: 0 means nothing runs.
+	Workers     int                  `json:"workers"`
+	Connections []connectionOverview `json:"connections"`
+}
+
+// pollerSilence is how long a worker may go without polling before it counts as gone: an
+// idle worker's long polls last about a minute.
+const pollerSilence = 2 * time.Minute
+
+// workersPolling counts the workers that polled the task queue for workflow tasks within
+// pollerSilence of now.
+func workersPolling(ctx context.Context, c client.Client, queue string, now time.Time) (int, error) {
+	resp, err := c.DescribeTaskQueue(ctx, queue, enums.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return 0, fmt.Errorf("describe task queue %s: %w", queue, err)
+	}
+	n := 0
+	for _, p := range resp.GetPollers() {
+		if now.Sub(p.GetLastAccessTime().AsTime()) < pollerSilence {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // connectionOverview is one connection at a glance: a line of `crmsync status`, an object of
