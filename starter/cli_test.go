@@ -217,6 +217,7 @@ objects:
 	// A task queue no worker polls is said plainly: nothing would run.
 	t.Setenv("CRMSYNC_TASK_QUEUE", "nobody-polls")
 	assert.Contains(t, crmsync("status"), `No worker has polled the task queue "nobody-polls" for 2m0s: nothing runs until one does.`)
+	assert.Contains(t, crmsync("status", "cli"), `No worker has polled the task queue "nobody-polls"`)
 	t.Setenv("CRMSYNC_TASK_QUEUE", "crmsync")
 	// A file that no longer loads is reported; the others are shown all the same.
 	broken := filepath.Join(dir, "broken.yaml")

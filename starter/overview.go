@@ -56,9 +56,8 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 	} else if err := printOverview(out, all); err != nil {
 		return err
 	}
-	if workers == 0 && !asJSON {
-		fmt.Fprintf(out, "\nNo worker has polled the task queue %q for %s: nothing runs until one does. Start crmsync-worker (with CRMSYNC_TASK_QUEUE=%s) and look at its log.\n",
-			s.TaskQueue, pollerSilence, s.TaskQueue)
+	if !asJSON {
+		warnNoWorker(out, workers, s.TaskQueue)
 	}
 	// The connections that load are shown; a file that does not is an error of its own.
 	return loadErr
@@ -90,6 +89,15 @@ func workersPolling(ctx context.Context, c client.Client, queue string, now time
 		}
 	}
 	return n, nil
+}
+
+// warnNoWorker says so when no worker polls the task queue: every workflow shows where it
+// stopped, and nothing runs.
+func warnNoWorker(out io.Writer, workers int, queue string) {
+	if workers == 0 {
+		fmt.Fprintf(out, "\nNo worker has polled the task queue %q for %s: nothing runs until one does. Start crmsync-worker (with CRMSYNC_TASK_QUEUE=%s) and look at its log.\n",
+			queue, pollerSilence, queue)
+	}
 }
 
 // connectionOverview is one connection at a glance: a line of `crmsync status`, an object of

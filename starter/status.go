@@ -96,6 +96,11 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
 	}
 	statusBudget(ctx, out, s, name)
+	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
+	if err != nil {
+		return err
+	}
+	warnNoWorker(out, workers, s.TaskQueue)
 	return nil
 }
 
