@@ -32,10 +32,26 @@ func phases(ctx workflow.Context, connection string) error {
 }
 
 // The gauges come from visibility and the store, not from the worker that ran the workflow:
-// the collector here has run none of them, and reports each one's phase as it changes.
+// the collector here has run none of them, and reports each one's phase as it changes. On the
+// dev server, and on the Temporal server with its visibility in PostgreSQL, as in production.
 func TestConnectionGaugesReadVisibilityAndTheStore(t *testing.T) {
-	srv := testenv.DevServer(t)
-	c := srv.Client()
+	servers := []struct {
+		name   string
+		client func(t *testing.T) client.Client
+	}{
+		{"dev server", func(t *testing.T) client.Client { return testenv.DevServer(t).Client() }},
+		{"server on PostgreSQL", func(t *testing.T) client.Client {
+			c := testenv.StartProductionServer(t, "postgres://postgres@127.0.0.1:5432/test").Client()
+			t.Cleanup(c.Close)
+			return c
+		}},
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) { gaugesFollowTheWorkflows(t, srv.client(t)) })
+	}
+}
+
+func gaugesFollowTheWorkflows(t *testing.T, c client.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	require.NoError(t, searchattr.Ensure(ctx, c, "default"))
