@@ -20,8 +20,9 @@ import (
 
 // overview prints one line per connection of CRMSYNC_CONNECTIONS (`crmsync status` without
 // a name): where its import, sync and pipeline sync are, its cycles, its quarantine and what
-// needs attention — a pause and its reason, an activity waiting to retry and why. asJSON
-// prints the same as a JSON array, for scripts and monitoring.
+// needs attention — a pause and its reason, an activity waiting to retry and why — and a
+// warning when no worker polls the task queue. asJSON prints the same as JSON, for scripts
+// and monitoring.
 func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 	c, s, err := dial()
 	if err != nil {
@@ -53,10 +54,10 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 		if err := enc.Encode(overviewJSON{TaskQueue: s.TaskQueue, Workers: workers, Connections: all}); err != nil {
 			return err
 		}
-	} else if err := printOverview(out, all); err != nil {
-		return err
-	}
-	if !asJSON {
+	} else {
+		if err := printOverview(out, all); err != nil {
+			return err
+		}
 		warnNoWorker(out, workers, s.TaskQueue)
 	}
 	// The connections that load are shown; a file that does not is an error of its own.
