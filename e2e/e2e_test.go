@@ -167,18 +167,7 @@ func (r *run) importSurvivesSIGKILL() {
 	}, workflows.InitialImport, workflows.ImportInput{Connection: connection, Tuning: tuning})
 	require.NoError(t, err)
 
-	testenv.Eventually(t, 3*time.Minute, 200*time.Millisecond, "the import to reach the contacts", func() bool {
-		p, err := r.progress(workflows.ImportWorkflowID(connection))
-		if err != nil {
-			return false
-		}
-		for _, o := range p.Objects {
-			if o.Object == "contact" && o.Counts.Read >= 1000 {
-				return true
-			}
-		}
-		return false
-	})
+	r.importReadContacts(1000)
 	w.Kill()
 	t.Logf("worker killed with SIGKILL mid-import; output so far:\n%s", tail(w.Output(), 5))
 	testenv.StartWorker(t, r.env)
@@ -191,6 +180,23 @@ func (r *run) importSurvivesSIGKILL() {
 	assert.GreaterOrEqual(t, total.CreatedA+total.CreatedB, 5000, "at least 5,000 records imported")
 	t.Logf("import: %+v", total)
 	r.recordHistory(workflows.ImportWorkflowID(connection), "initial-import")
+}
+
+// importReadContacts waits until the import has read n contacts.
+func (r *run) importReadContacts(n int) {
+	r.t.Helper()
+	testenv.Eventually(r.t, 3*time.Minute, 100*time.Millisecond, fmt.Sprintf("the import to read %d contacts", n), func() bool {
+		p, err := r.progress(workflows.ImportWorkflowID(connection))
+		if err != nil {
+			return false
+		}
+		for _, o := range p.Objects {
+			if o.Object == "contact" && o.Counts.Read >= n {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // everyoneOnceWithCompany checks that every seeded person is on the system exactly once,
