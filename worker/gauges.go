@@ -76,7 +76,9 @@ func (g *connectionGauges) Collect(ch chan<- promclient.Metric) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if time.Since(g.readAt) >= g.ttl {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Well within Prometheus's 10 s scrape timeout: with Temporal or the store down, the
+		// scrape still brings the other metrics.
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 		g.metrics = g.read(ctx)
 		cancel()
 		g.readAt = time.Now()
