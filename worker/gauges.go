@@ -43,6 +43,7 @@ type connectionGauges struct {
 	store       store.Store
 	connections []string
 	ttl         time.Duration
+	timeout     time.Duration
 	log         *slog.Logger
 
 	paused, quarantined *promclient.Desc
@@ -55,7 +56,9 @@ type connectionGauges struct {
 func newConnectionGauges(temporal workflowLister, namespace, taskQueue string, st store.Store, connections []string, log *slog.Logger) *connectionGauges {
 	return &connectionGauges{
 		temporal: temporal, namespace: namespace, taskQueue: taskQueue, store: st, connections: connections,
-		ttl: 15 * time.Second, log: log,
+		// Two reads give up well within Prometheus's 10 s scrape timeout: with Temporal or
+		// the store down, the scrape still brings the other metrics.
+		ttl: 15 * time.Second, timeout: 4 * time.Second, log: log,
 		paused: promclient.NewDesc(MetricPaused,
 			"1 while the connection's workflow is paused (by a user or by an error a person must fix), else 0.",
 			[]string{"connection", "workflow"}, nil),
@@ -76,11 +79,7 @@ func (g *connectionGauges) Collect(ch chan<- promclient.Metric) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if time.Since(g.readAt) >= g.ttl {
-		// Well within Prometheus's 10 s scrape timeout: with Temporal or the store down, the
-		// scrape still brings the other metrics.
-		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
-		g.metrics = g.read(ctx)
-		cancel()
+		g.metrics = g.read()
 		g.readAt = time.Now()
 	}
 	for _, m := range g.metrics {
@@ -88,9 +87,13 @@ func (g *connectionGauges) Collect(ch chan<- promclient.Metric) {
 	}
 }
 
-func (g *connectionGauges) read(ctx context.Context) []promclient.Metric {
+// read reads the figures, Temporal's and the store's each within the timeout, so that one
+// down leaves the other's in.
+func (g *connectionGauges) read() []promclient.Metric {
 	var out []promclient.Metric
+	ctx, cancel := context.WithTimeout(context.Background(), g.timeout)
 	paused, err := g.pausedWorkflows(ctx)
+	cancel()
 	if err != nil {
 		g.log.Warn("metrics: crmsync_paused left out", "error", err)
 	}
@@ -108,6 +111,8 @@ func (g *connectionGauges) read(ctx context.Context) []promclient.Metric {
 	for k, v := range byWorkflow {
 		out = append(out, promclient.MustNewConstMetric(g.paused, promclient.GaugeValue, v, k[0], k[1]))
 	}
+	ctx, cancel = context.WithTimeout(context.Background(), g.timeout)
+	defer cancel()
 	for _, name := range g.connections {
 		n, err := g.store.CountQuarantine(ctx, name)
 		if err != nil {

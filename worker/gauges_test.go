@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
@@ -8,7 +9,9 @@ import (
 	"time"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -141,4 +144,36 @@ func equalGauges(got, want map[string]float64) bool {
 		}
 	}
 	return true
+}
+
+// stuckTemporal answers no list until the caller gives up.
+type stuckTemporal struct{}
+
+func (stuckTemporal) ListWorkflow(ctx context.Context, _ *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// With Temporal unreachable, a scrape still answers in time: the paused gauges are left out
+// (never reported stale) and the rest is there.
+func TestConnectionGaugesWhenTemporalDoesNotAnswer(t *testing.T) {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	var logs bytes.Buffer
+	gauges := newConnectionGauges(stuckTemporal{}, "default", "crmsync", st, []string{"shop"}, slog.New(slog.NewTextHandler(&logs, nil)))
+	gauges.timeout = 100 * time.Millisecond
+	registry := promclient.NewRegistry()
+	registry.MustRegister(gauges)
+	began := time.Now()
+	families, err := registry.Gather()
+	require.NoError(t, err)
+	assert.Less(t, time.Since(began), 2*time.Second)
+	var names []string
+	for _, f := range families {
+		names = append(names, f.GetName())
+	}
+	assert.Equal(t, []string{MetricQuarantined}, names)
+	assert.Contains(t, logs.String(), "metrics: crmsync_paused left out")
+	assert.Contains(t, logs.String(), "context deadline exceeded")
 }
