@@ -117,9 +117,9 @@ func sourceByID(id int) *Source {
 func (s *Server) crmRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/individuals", s.api(s.listKind(kindIndividuals, false)))
 	mux.HandleFunc("POST /v2/individuals/search", s.api(s.listKind(kindIndividuals, true)))
-	mux.HandleFunc("POST /v2/individuals", s.api(s.createIndividual))
+	mux.HandleFunc("POST /v2/individuals", s.api(s.writeRecord(recordWriter{kind: kindIndividuals, clone: cloneRecord, apply: s.applyIndividual}, true)))
 	mux.HandleFunc("GET /v2/individuals/{id}", s.api(s.getKind(kindIndividuals)))
-	mux.HandleFunc("PUT /v2/individuals/{id}", s.api(s.updateIndividual))
+	mux.HandleFunc("PUT /v2/individuals/{id}", s.api(s.writeRecord(recordWriter{kind: kindIndividuals, clone: cloneRecord, apply: s.applyIndividual}, false)))
 	mux.HandleFunc("DELETE /v2/individuals/{id}", s.api(s.deleteKind(kindIndividuals)))
 	mux.HandleFunc("GET /v2/individuals/{id}/contacts", s.api(s.individualContacts))
 	mux.HandleFunc("POST /v2/individuals/{individualId}/contacts/{contactId}", s.api(s.linkIndividual(true)))
@@ -132,9 +132,9 @@ func (s *Server) crmRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/opportunities/sources", s.api(listFixed(Sources, func(x Source) int { return x.ID }, sourceJSON)))
 	mux.HandleFunc("GET /v2/opportunities", s.api(s.listKind(kindOpportunities, false)))
 	mux.HandleFunc("POST /v2/opportunities/search", s.api(s.listKind(kindOpportunities, true)))
-	mux.HandleFunc("POST /v2/opportunities", s.api(s.writeOpp(true)))
+	mux.HandleFunc("POST /v2/opportunities", s.api(s.writeRecord(s.opportunityWriter(), true)))
 	mux.HandleFunc("GET /v2/opportunities/{id}", s.api(s.getKind(kindOpportunities)))
-	mux.HandleFunc("PUT /v2/opportunities/{id}", s.api(s.writeOpp(false)))
+	mux.HandleFunc("PUT /v2/opportunities/{id}", s.api(s.writeRecord(s.opportunityWriter(), false)))
 	mux.HandleFunc("DELETE /v2/opportunities/{id}", s.api(s.deleteKind(kindOpportunities)))
 	mux.HandleFunc("PATCH /v2/opportunities/{id}/step-rank", s.api(s.stepRank))
 	mux.HandleFunc("GET /v2/opportunities/{id}/custom-fields", s.api(s.getCF(kindOpportunities)))
@@ -500,58 +500,6 @@ func (s *Server) applyIndividual(rec *record, body map[string]any, create bool) 
 		rec.F[k] = v
 	}
 	return nil
-}
-
-func (s *Server) createIndividual(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil || body == nil {
-		badJSON(w)
-		return
-	}
-	p, _ := parsePage(r.URL.Query())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := &record{}
-	if bad := s.applyIndividual(rec, body, true); bad != nil {
-		invalid(w, bad)
-		return
-	}
-	if verify(r) {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	s.individuals.add(rec)
-	s.emit("created", kindIndividuals, rec.ID)
-	simkit.WriteJSON(w, http.StatusCreated, s.individualJSON(rec, p.cf))
-}
-
-func (s *Server) updateIndividual(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil || body == nil {
-		badJSON(w)
-		return
-	}
-	p, _ := parsePage(r.URL.Query())
-	id, ok := pathID(r, "id")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.individuals.byID[id]
-	if !ok || rec == nil {
-		notFound(w)
-		return
-	}
-	tmp := cloneRecord(rec)
-	if bad := s.applyIndividual(tmp, body, false); bad != nil {
-		invalid(w, bad)
-		return
-	}
-	if verify(r) {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	*rec = *tmp
-	s.emit("updated", kindIndividuals, rec.ID)
-	simkit.WriteJSON(w, http.StatusOK, s.individualJSON(rec, p.cf))
 }
 
 func individualFilter(filters map[string]any) (func(*record) bool, map[string]string) {
@@ -1030,48 +978,14 @@ func cloneOpp(r *record) *record {
 	return c
 }
 
-func (s *Server) writeOpp(create bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(r)
-		if err != nil || body == nil {
-			badJSON(w)
-			return
-		}
-		p, _ := parsePage(r.URL.Query())
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		rec := &record{}
-		if !create {
-			id, ok := pathID(r, "id")
-			cur := s.opportunities.byID[id]
-			if !ok || cur == nil {
-				notFound(w)
-				return
-			}
-			rec = cloneOpp(cur)
-		}
-		if bad := s.applyOpp(rec, body, create); bad != nil {
-			invalid(w, bad)
-			return
-		}
-		if verify(r) {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		if create {
-			s.opportunities.add(rec)
+// opportunityWriter writes opportunities; a created one is numbered as Sellsy does.
+func (s *Server) opportunityWriter() recordWriter {
+	return recordWriter{kind: kindOpportunities, clone: cloneOpp, apply: s.applyOpp,
+		added: func(rec *record) {
 			if rec.F["number"] == nil {
 				rec.F["number"] = fmt.Sprintf("OPP-%d", rec.ID-firstOpportunityID+1)
 			}
-			s.emit("created", kindOpportunities, rec.ID)
-			simkit.WriteJSON(w, http.StatusCreated, s.oppJSON(rec, p.cf))
-			return
-		}
-		cur := s.opportunities.byID[rec.ID]
-		*cur = *rec
-		s.emit("updated", kindOpportunities, rec.ID)
-		simkit.WriteJSON(w, http.StatusOK, s.oppJSON(cur, p.cf))
-	}
+		}}
 }
 
 // stepRank serves PATCH /opportunities/{id}/step-rank {step, before_sibling}: moves the

@@ -356,3 +356,46 @@ func TestSeedOpportunities(t *testing.T) {
 }
 
 func stringsReader(s string) io.Reader { return bytes.NewReader([]byte(s)) }
+
+// Every kind of record is created (201), verified without being stored (204), updated
+// (200), refused without a change (400), and not found (404) the same way.
+func TestWritesOfEveryKind(t *testing.T) {
+	e := newEnv(t, Options{})
+	co := idOf(e.call("POST", "/v2/companies", map[string]any{"type": "prospect", "name": "ACME"}, false).body)
+	tests := []struct {
+		kind           string
+		create, update map[string]any
+		field          string // one the update sets, read back
+		refused        map[string]any
+	}{
+		{kindCompanies, map[string]any{"type": "client", "name": "Globex"}, map[string]any{"name": "Globex SA"}, "name", map[string]any{"type": "nope"}},
+		{kindContacts, map[string]any{"last_name": "Durand"}, map[string]any{"last_name": "Martin"}, "last_name", map[string]any{"email": "not-an-email"}},
+		{kindIndividuals, map[string]any{"type": "client", "last_name": "Petit"}, map[string]any{"last_name": "Grand"}, "last_name", map[string]any{"type": "supplier"}},
+		{kindOpportunities, map[string]any{"name": "Refonte", "pipeline": 1, "step": 11, "related": []map[string]any{{"id": co, "type": "company"}}},
+			map[string]any{"name": "Refonte 2"}, "name", map[string]any{"step": 999}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			before := e.sim.Count(tt.kind)
+			assert.Equal(t, 204, e.call("POST", "/v2/"+tt.kind+"?verify=true", tt.create, false).status)
+			assert.Equal(t, before, e.sim.Count(tt.kind), "verify=true stores nothing")
+
+			r := e.call("POST", "/v2/"+tt.kind, tt.create, false)
+			require.Equal(t, 201, r.status, string(r.raw))
+			id := idOf(r.body)
+			assert.Equal(t, before+1, e.sim.Count(tt.kind))
+			path := fmt.Sprintf("/v2/%s/%d", tt.kind, id)
+
+			r = e.call("PUT", path, tt.update, false)
+			require.Equal(t, 200, r.status, string(r.raw))
+			assert.Equal(t, tt.update[tt.field], r.body[tt.field])
+			r = e.call("PUT", path, tt.refused, false)
+			require.Equal(t, 400, r.status, string(r.raw))
+			assert.Equal(t, tt.update[tt.field], e.call("GET", path, nil, false).body[tt.field], "a refused write changes nothing")
+			assert.Equal(t, 404, e.call("PUT", fmt.Sprintf("/v2/%s/424242", tt.kind), tt.update, false).status)
+			if tt.kind == kindOpportunities {
+				assert.Regexp(t, `^OPP-\d+$`, e.call("GET", path, nil, false).body["number"], "numbered as Sellsy does")
+			}
+		})
+	}
+}

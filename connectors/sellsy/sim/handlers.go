@@ -43,9 +43,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /v2/companies", s.api(s.listKind(kindCompanies, false)))
 	mux.HandleFunc("POST /v2/companies/search", s.api(s.listKind(kindCompanies, true)))
-	mux.HandleFunc("POST /v2/companies", s.api(s.create(true)))
+	mux.HandleFunc("POST /v2/companies", s.api(s.writeRecord(s.companyOrContact(true), true)))
 	mux.HandleFunc("GET /v2/companies/{id}", s.api(s.getKind(kindCompanies)))
-	mux.HandleFunc("PUT /v2/companies/{id}", s.api(s.update(true)))
+	mux.HandleFunc("PUT /v2/companies/{id}", s.api(s.writeRecord(s.companyOrContact(true), false)))
 	mux.HandleFunc("DELETE /v2/companies/{id}", s.api(s.delete(true)))
 	mux.HandleFunc("GET /v2/companies/{id}/contacts", s.api(s.linked(true)))
 	mux.HandleFunc("POST /v2/companies/{companyId}/contacts/{contactId}", s.api(s.link))
@@ -55,9 +55,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /v2/contacts", s.api(s.listKind(kindContacts, false)))
 	mux.HandleFunc("POST /v2/contacts/search", s.api(s.listKind(kindContacts, true)))
-	mux.HandleFunc("POST /v2/contacts", s.api(s.create(false)))
+	mux.HandleFunc("POST /v2/contacts", s.api(s.writeRecord(s.companyOrContact(false), true)))
 	mux.HandleFunc("GET /v2/contacts/{id}", s.api(s.getKind(kindContacts)))
-	mux.HandleFunc("PUT /v2/contacts/{id}", s.api(s.update(false)))
+	mux.HandleFunc("PUT /v2/contacts/{id}", s.api(s.writeRecord(s.companyOrContact(false), false)))
 	mux.HandleFunc("DELETE /v2/contacts/{id}", s.api(s.delete(false)))
 	mux.HandleFunc("GET /v2/contacts/{id}/companies", s.api(s.linked(false)))
 	mux.HandleFunc("GET /v2/contacts/{id}/custom-fields", s.api(s.getCF(kindContacts)))
@@ -557,13 +557,6 @@ func badJSON(w http.ResponseWriter) {
 
 // ---- handlers ----
 
-func (s *Server) shape(r *record, company bool, cf []int) any {
-	if company {
-		return s.companyJSON(r, cf)
-	}
-	return s.contactJSON(r, cf)
-}
-
 func pathID(r *http.Request, name string) (int, bool) {
 	n, err := strconv.Atoi(r.PathValue(name))
 	return n, err == nil && n > 0
@@ -578,7 +571,23 @@ func objName(company bool) string {
 
 func verify(r *http.Request) bool { return r.URL.Query().Get("verify") == "true" }
 
-func (s *Server) create(company bool) http.HandlerFunc {
+// recordWriter says how one kind of record is written by writeRecord.
+type recordWriter struct {
+	kind string
+	// clone copies a stored record for an update to be applied to, so that a refused write
+	// changes nothing.
+	clone func(*record) *record
+	// apply validates body onto rec: nil, or the refused fields with their reasons.
+	apply func(rec *record, body map[string]any, create bool) map[string]string
+	// added, when set, completes a created record once it has its id.
+	added func(*record)
+}
+
+// writeRecord serves a creation (POST) or an update (PUT …/{id}) of one kind of record: a
+// body that is not JSON (400), an unknown id (404), refused fields (400), verify=true (204,
+// nothing stored); else the record is stored, its change announced to the webhooks, and
+// answered in its read shape.
+func (s *Server) writeRecord(wr recordWriter, create bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(r)
 		if err != nil || body == nil {
@@ -588,8 +597,18 @@ func (s *Server) create(company bool) http.HandlerFunc {
 		p, _ := parsePage(r.URL.Query())
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		st := s.storeOf(wr.kind)
 		rec := &record{}
-		if bad := applyWrite(rec, body, company, true, s.now()); bad != nil {
+		if !create {
+			id, ok := pathID(r, "id")
+			cur := st.byID[id]
+			if !ok || cur == nil {
+				notFound(w)
+				return
+			}
+			rec = wr.clone(cur)
+		}
+		if bad := wr.apply(rec, body, create); bad != nil {
 			invalid(w, bad)
 			return
 		}
@@ -597,41 +616,27 @@ func (s *Server) create(company bool) http.HandlerFunc {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		s.storeOf(objName(company)).add(rec)
-		s.emit("created", objName(company), rec.ID)
-		simkit.WriteJSON(w, http.StatusCreated, s.shape(rec, company, p.cf))
+		status, event := http.StatusOK, "updated"
+		if create {
+			st.add(rec)
+			if wr.added != nil {
+				wr.added(rec)
+			}
+			status, event = http.StatusCreated, "created"
+		} else {
+			*st.byID[rec.ID] = *rec
+		}
+		s.emit(event, wr.kind, rec.ID)
+		simkit.WriteJSON(w, status, s.shapeKind(st.byID[rec.ID], wr.kind, p.cf))
 	}
 }
 
-func (s *Server) update(company bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(r)
-		if err != nil || body == nil {
-			badJSON(w)
-			return
-		}
-		p, _ := parsePage(r.URL.Query())
-		id, ok := pathID(r, "id")
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		rec := s.storeOf(objName(company)).byID[id]
-		if !ok || rec == nil {
-			notFound(w)
-			return
-		}
-		tmp := cloneRecord(rec)
-		if bad := applyWrite(tmp, body, company, false, s.now()); bad != nil {
-			invalid(w, bad)
-			return
-		}
-		if verify(r) {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		*rec = *tmp
-		s.emit("updated", objName(company), rec.ID)
-		simkit.WriteJSON(w, http.StatusOK, s.shape(rec, company, p.cf))
-	}
+// companyOrContact writes companies or contacts.
+func (s *Server) companyOrContact(company bool) recordWriter {
+	return recordWriter{kind: objName(company), clone: cloneRecord,
+		apply: func(rec *record, body map[string]any, create bool) map[string]string {
+			return applyWrite(rec, body, company, create, s.now())
+		}}
 }
 
 func cloneRecord(r *record) *record {
