@@ -137,7 +137,8 @@ objects:
 		t.Setenv(k, v)
 		workerEnv = append(workerEnv, k+"="+v)
 	}
-	metricsAddr := testenv.StartWorker(t, workerEnv).ListenAddr(t, "metrics")
+	worker := testenv.StartWorker(t, workerEnv)
+	metricsAddr := worker.ListenAddr(t, "metrics")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -338,4 +339,13 @@ objects:
 	err = run(ctx, []string{"push", "cli", "--email", "nobody@example.com"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "mautic has no contact with this e-mail")
+
+	// With no worker left, status answers all the same, from what the workflows last
+	// published, and says why it knows no more.
+	worker.Kill()
+	began := time.Now()
+	after := crmsync("status")
+	assert.Less(t, time.Since(began), 20*time.Second)
+	assert.Regexp(t, `(?m)^cli\s+done\s+waiting\s+—\s+—\s+—\s+—\s+—\s+no worker answered \(is crmsync-worker running, on the same task queue\?\)$`, after)
+	assert.Contains(t, crmsync("status", "cli"), "cli/incremental-sync\nquery cli/incremental-sync: no worker answered")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/workflows"
@@ -205,10 +207,29 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 		}
 		*attention = append(*attention, note)
 	}
+	// With no worker to answer the query, the phase the workflow last published.
+	unanswered := func(err error) (workflowState, error) {
+		if !errors.Is(err, errNoAnswer) {
+			return st, err
+		}
+		st.phase = "running"
+		var phase string
+		if p, ok := d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.AttrPhase.GetName()]; ok &&
+			converter.GetDefaultDataConverter().FromPayload(p, &phase) == nil && phase != "" {
+			st.phase = phase
+		}
+		if !slices.Contains(*attention, errNoAnswer.Error()) {
+			*attention = append(*attention, errNoAnswer.Error())
+		}
+		return st, nil
+	}
 	if pipeline {
 		pp, ok, err := pipelineProgressOf(ctx, c, id)
-		if err != nil || !ok {
-			return st, err
+		if err != nil {
+			return unanswered(err)
+		}
+		if !ok {
+			return st, nil
 		}
 		st.phase = pp.Phase
 		if pp.PauseReason != "" {
@@ -217,8 +238,11 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 		return st, nil
 	}
 	p, ok, err := progressOf(ctx, c, id)
-	if err != nil || !ok {
-		return st, err
+	if err != nil {
+		return unanswered(err)
+	}
+	if !ok {
+		return st, nil
 	}
 	st.phase, st.queried, st.progress = p.Phase, true, p
 	return st, nil

@@ -21,32 +21,43 @@ import (
 	"github.com/crmsync/crmsync/workflows"
 )
 
-// progressOf queries a workflow's progress; ok is false when the workflow does not exist.
+// errNoAnswer is a progress query no worker answered: only a worker answers queries, and none
+// runs, or none serves the task queue.
+var errNoAnswer = errors.New("no worker answered (is crmsync-worker running, on the same task queue?)")
+
+// queryTimeout bounds a progress query, so that with no worker the command says so instead
+// of waiting for the server's own timeout on each workflow.
+const queryTimeout = 5 * time.Second
+
+// progressOf queries an import's or a sync's progress; ok is false when it does not exist.
 func progressOf(ctx context.Context, c client.Client, id string) (workflows.Progress, bool, error) {
 	var p workflows.Progress
-	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryProgress)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return p, false, nil
-	}
-	if err != nil {
-		return p, false, fmt.Errorf("query %s: %w", id, err)
-	}
-	return p, true, v.Get(&p)
+	ok, err := queryProgress(ctx, c, id, &p)
+	return p, ok, err
 }
 
 // pipelineProgressOf queries a PipelineSync's progress; ok is false when it does not exist.
 func pipelineProgressOf(ctx context.Context, c client.Client, id string) (workflows.PipelineProgress, bool, error) {
 	var pp workflows.PipelineProgress
-	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryProgress)
+	ok, err := queryProgress(ctx, c, id, &pp)
+	return pp, ok, err
+}
+
+func queryProgress(ctx context.Context, c client.Client, id string, into any) (bool, error) {
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	v, err := c.QueryWorkflow(qctx, id, "", workflows.QueryProgress)
 	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return pp, false, nil
+	var deadline *serviceerror.DeadlineExceeded
+	switch {
+	case errors.As(err, &notFound):
+		return false, nil
+	case err != nil && ctx.Err() == nil && (errors.As(err, &deadline) || qctx.Err() != nil):
+		return false, fmt.Errorf("query %s: %w", id, errNoAnswer)
+	case err != nil:
+		return false, fmt.Errorf("query %s: %w", id, err)
 	}
-	if err != nil {
-		return pp, false, fmt.Errorf("query %s: %w", id, err)
-	}
-	return pp, true, v.Get(&pp)
+	return true, v.Get(into)
 }
 
 func status(ctx context.Context, args []string, out io.Writer) error {
@@ -65,6 +76,11 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 	found := 0
 	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name)} {
 		p, ok, err := progressOf(ctx, c, id)
+		if errors.Is(err, errNoAnswer) {
+			found++
+			fmt.Fprintf(out, "%s\n%v\n\n", id, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -79,7 +95,10 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintln(out)
 	}
-	if pp, ok, err := pipelineProgressOf(ctx, c, workflows.PipelineWorkflowID(name)); err != nil {
+	if pp, ok, err := pipelineProgressOf(ctx, c, workflows.PipelineWorkflowID(name)); errors.Is(err, errNoAnswer) {
+		found++
+		fmt.Fprintf(out, "%s\n%v\n", workflows.PipelineWorkflowID(name), err)
+	} else if err != nil {
 		return err
 	} else if ok {
 		found++
