@@ -14,9 +14,9 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -212,11 +212,9 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 		if !errors.Is(err, errNoAnswer) {
 			return st, err
 		}
-		st.phase = "running"
-		var phase string
-		if p, ok := d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.AttrPhase.GetName()]; ok &&
-			converter.GetDefaultDataConverter().FromPayload(p, &phase) == nil && phase != "" {
-			st.phase = phase
+		st.phase = searchattr.Keyword(d.GetWorkflowExecutionInfo().GetSearchAttributes(), workflows.AttrPhase)
+		if st.phase == "" {
+			st.phase = "running"
 		}
 		if !slices.Contains(*attention, errNoAnswer.Error()) {
 			*attention = append(*attention, errNoAnswer.Error())

@@ -10,8 +10,8 @@ import (
 
 	promclient "github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/converter"
 
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -136,7 +136,6 @@ func (g *connectionGauges) pausedWorkflows(ctx context.Context) ([]workflowPhase
 		PageSize:  1000,
 		Query:     fmt.Sprintf("TaskQueue = %q AND ExecutionStatus = 'Running'", g.taskQueue),
 	}
-	dc := converter.GetDefaultDataConverter()
 	var out []workflowPhase
 	for {
 		resp, err := g.temporal.ListWorkflow(ctx, req)
@@ -144,20 +143,14 @@ func (g *connectionGauges) pausedWorkflows(ctx context.Context) ([]workflowPhase
 			return out, fmt.Errorf("list the running workflows of %s: %w", g.taskQueue, err)
 		}
 		for _, e := range resp.GetExecutions() {
-			attrs := e.GetSearchAttributes().GetIndexedFields()
-			var connection, phase string
-			if p, ok := attrs[workflows.AttrConnection.GetName()]; ok {
-				_ = dc.FromPayload(p, &connection)
-			}
+			connection := searchattr.Keyword(e.GetSearchAttributes(), workflows.AttrConnection)
 			if connection == "" {
 				// Started without the attribute (by hand, with the plain Temporal CLI): the
 				// workflow id begins with the connection's name.
 				connection, _, _ = strings.Cut(e.GetExecution().GetWorkflowId(), "/")
 			}
-			if p, ok := attrs[workflows.AttrPhase.GetName()]; ok {
-				_ = dc.FromPayload(p, &phase)
-			}
-			out = append(out, workflowPhase{connection: connection, workflow: e.GetType().GetName(), paused: phase == workflows.PhasePaused})
+			paused := searchattr.Keyword(e.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused
+			out = append(out, workflowPhase{connection: connection, workflow: e.GetType().GetName(), paused: paused})
 		}
 		if len(resp.GetNextPageToken()) == 0 {
 			return out, nil

@@ -1,5 +1,6 @@
-// Package searchattr registers crmsync's search attributes on a namespace. The worker and the
-// CLI both call it, so that whichever reaches a fresh server first prepares it.
+// Package searchattr registers crmsync's search attributes on a namespace, and reads them back
+// from a workflow's description. The worker and the CLI both call it, so that whichever
+// reaches a fresh server first prepares it.
 package searchattr
 
 import (
@@ -7,10 +8,13 @@ import (
 	"errors"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -60,4 +64,14 @@ func Ensure(ctx context.Context, c client.Client, namespace string) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// Keyword reads a keyword search attribute as a list or a description of a workflow gives it:
+// "" when the workflow has none (it never published it, or was started without it).
+func Keyword(attrs *commonpb.SearchAttributes, key temporal.SearchAttributeKeyKeyword) string {
+	var v string
+	if p, ok := attrs.GetIndexedFields()[key.GetName()]; ok {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &v)
+	}
+	return v
 }
