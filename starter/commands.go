@@ -211,3 +211,22 @@ func syncNow(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "sync-now sent to %s\n", workflows.SyncWorkflowID(name))
 	return nil
 }
+
+// runToEnd starts workflow with input under id, or joins the run already going under that
+// id, and waits for its result: one push or one retry of the quarantine at a time, whoever
+// asks for it.
+func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, input, result any) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                queue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflow, input)
+	if err != nil {
+		return nil, err
+	}
+	if err := run.Get(ctx, result); err != nil {
+		return run, fmt.Errorf("%s: %w", run.GetID(), err)
+	}
+	return run, nil
+}

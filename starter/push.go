@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
@@ -45,18 +42,10 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	in := activities.PushInput{Connection: name, Object: *object, Side: *side, ID: *id}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.PushWorkflowID(in),
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, workflows.PushRecord, in)
+	var counts activities.Counts
+	run, err := runToEnd(ctx, c, s.TaskQueue, workflows.PushWorkflowID(in), workflows.PushRecord, in, &counts)
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
-	}
-	var counts activities.Counts
-	if err := run.Get(ctx, &counts); err != nil {
-		return fmt.Errorf("push %s: %w", run.GetID(), err)
 	}
 	fmt.Fprintf(out, "pushed %s %s from side %s (%s): created %d, updated %d, quarantined %d\n",
 		*object, *id, *side, run.GetID(), counts.CreatedA+counts.CreatedB, counts.UpdatedA+counts.UpdatedB, counts.Quarantined)

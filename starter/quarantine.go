@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
@@ -60,18 +57,9 @@ func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.RetryQuarantineWorkflowID(name),
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, workflows.RetryQuarantine, activities.RetryInput{Connection: name})
-	if err != nil {
-		return fmt.Errorf("quarantine --retry: %w", err)
-	}
 	var res activities.RetryResult
-	if err := run.Get(ctx, &res); err != nil {
-		return fmt.Errorf("quarantine --retry %s: %w", run.GetID(), err)
+	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res); err != nil {
+		return fmt.Errorf("quarantine --retry: %w", err)
 	}
 	fmt.Fprintf(out, "retried %d records of %s: %d synced and out of quarantine, %d refused again, %d no longer on their system\n",
 		res.Retried, name, res.Resolved, res.Quarantined, res.Gone)
