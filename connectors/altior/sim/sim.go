@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -196,6 +197,19 @@ func (s *Server) now() time.Time { return s.opts.Now().UTC() }
 func (s *Server) nextID(prefix string) string {
 	s.seq++
 	return fmt.Sprintf("%s%06d", prefix, s.seq)
+}
+
+// stampWrite marks a record being written: a new one (empty id) takes an id with the prefix,
+// and every write takes the next sequence and the current time, which changed-since listings
+// page on. It returns the status to answer: 201 for a creation, 200 for an update.
+func (s *Server) stampWrite(id *string, seq *int, at *time.Time, prefix string) int {
+	status := http.StatusOK
+	if *id == "" {
+		*id, status = s.nextID(prefix), http.StatusCreated
+	}
+	s.seq++
+	*seq, *at = s.seq, s.now()
+	return status
 }
 
 // SeedTiers adds a moral tiers (client, with SIRET) for the company of each of people
@@ -541,6 +555,11 @@ func applyCustom(dst map[string]string, cf map[string]*string) map[string]string
 	return dst
 }
 
+// hasEmail reports whether one of the e-mails is the given one (lower case).
+func hasEmail(emails []Typed, email string) bool {
+	return slices.ContainsFunc(emails, func(e Typed) bool { return strings.ToLower(e.Value) == email })
+}
+
 func set[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
@@ -598,7 +617,7 @@ func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 		if t.UpdatedAt.Before(l.since) || (siret != "" && t.SIRET != siret) || (name != "" && strings.ToLower(t.Name) != name) {
 			continue
 		}
-		if email != "" && !slices.ContainsFunc(t.Emails, func(e Typed) bool { return strings.ToLower(e.Value) == email }) {
+		if email != "" && !hasEmail(t.Emails, email) {
 			continue
 		}
 		all = append(all, listed{t.ID, t.UpdatedAt, t})
@@ -623,10 +642,7 @@ func (s *Server) writeTiers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		t = *old
-		t.CustomFields = applyCustom(nil, nil)
-		for k, v := range old.CustomFields {
-			t.CustomFields[k] = v
-		}
+		t.CustomFields = maps.Clone(old.CustomFields)
 	} else {
 		t = Tiers{Kind: "moral", Relation: "prospect"}
 	}
@@ -648,13 +664,7 @@ func (s *Server) writeTiers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.CustomFields = applyCustom(t.CustomFields, in.CustomFields)
-	status := http.StatusOK
-	if id == "" {
-		t.ID = s.nextID("T")
-		status = http.StatusCreated
-	}
-	s.seq++
-	t.seq, t.UpdatedAt = s.seq, s.now()
+	status := s.stampWrite(&t.ID, &t.seq, &t.UpdatedAt, "T")
 	s.tiers[t.ID] = &t
 	simkit.WriteJSON(w, status, &t)
 }
@@ -728,14 +738,8 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 		if c.UpdatedAt.Before(l.since) || (tid != "" && c.TiersID != tid) {
 			continue
 		}
-		if email != "" {
-			hit := false
-			for _, m := range c.Emails {
-				hit = hit || strings.ToLower(m.Value) == email
-			}
-			if !hit {
-				continue
-			}
+		if email != "" && !hasEmail(c.Emails, email) {
+			continue
 		}
 		all = append(all, listed{c.ID, c.UpdatedAt, c})
 	}
@@ -793,13 +797,7 @@ func (s *Server) writeContact(w http.ResponseWriter, r *http.Request) {
 		e.write(w)
 		return
 	}
-	status := http.StatusOK
-	if creating {
-		c.ID = s.nextID("C")
-		status = http.StatusCreated
-	}
-	s.seq++
-	c.seq, c.UpdatedAt = s.seq, s.now()
+	status := s.stampWrite(&c.ID, &c.seq, &c.UpdatedAt, "C")
 	s.contacts[c.ID] = &c
 	simkit.WriteJSON(w, status, &c)
 }
@@ -851,10 +849,7 @@ func (s *Server) writeAffaire(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a = *old
-		a.CustomFields = applyCustom(nil, nil)
-		for k, v := range old.CustomFields {
-			a.CustomFields[k] = v
-		}
+		a.CustomFields = maps.Clone(old.CustomFields)
 	}
 	set(&a.TiersID, in.TiersID)
 	set(&a.Title, in.Title)
@@ -878,14 +873,10 @@ func (s *Server) writeAffaire(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.CustomFields = applyCustom(a.CustomFields, in.CustomFields)
-	status := http.StatusOK
-	if id == "" {
-		a.ID = s.nextID("A")
+	if a.Events == nil {
 		a.Events = []Event{}
-		status = http.StatusCreated
 	}
-	s.seq++
-	a.seq, a.UpdatedAt = s.seq, s.now()
+	status := s.stampWrite(&a.ID, &a.seq, &a.UpdatedAt, "A")
 	s.affaires[a.ID] = &a
 	simkit.WriteJSON(w, status, &a)
 }
