@@ -185,7 +185,29 @@ type Initial struct {
 	// to Altior"); FromB the other way ("export existing Altior tiers to Sellsy").
 	FromA *bool `yaml:"from_a"`
 	FromB *bool `yaml:"from_b"`
+	// Match is the choice "match on the key so that two records sharing it become one pair"
+	// (the Altior guide's "rapprochement sur le SIRET"). Unset, every record needs a match key
+	// and one without it is quarantined (a contact matched on its e-mail). true: a record with
+	// a key pairs on it and one without a key is created on the other side (a prospect with no
+	// SIRET). false: nothing is matched: records pair only through the id map, each created
+	// on the other side. It applies to every pass, not only the initial import, so that a
+	// record created later follows the same rule.
+	Match *bool `yaml:"match"`
 }
+
+// MatchesOnKey reports whether unpaired records are looked up on the other side by their
+// match key (initial.match is not false).
+func (o *Object) MatchesOnKey() bool { return o.Initial.Match == nil || *o.Initial.Match }
+
+// KeyRequired reports whether a record without a match key is quarantined rather than
+// created (initial.match unset).
+func (o *Object) KeyRequired() bool { return o.Initial.Match == nil }
+
+// RecordID, as a field name (in match or fields), stands for the record's own id on that
+// side: `{a: id, b: cf.SLSY, direction: a_to_b}` writes the Sellsy id into an Altior custom
+// field, and `match: {a: id, b: cf.SLSY}` pairs on it. It is read-only: it can only be the
+// source of a one-way field.
+const RecordID = "id"
 
 // ImportsFrom reports whether the initial import reads the existing records of a side.
 func (o *Object) ImportsFrom(side string) bool {

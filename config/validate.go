@@ -105,6 +105,15 @@ func (c *Connection) Validate() error {
 			if !validDirection(f.Direction) {
 				bad(fat+".direction", "%q is not one of both, a_to_b, b_to_a", f.Direction)
 			}
+			// The record's id can be read, never written.
+			switch {
+			case f.A == RecordID && f.B == RecordID:
+				bad(fat, "id on both sides: one record's id cannot be written into the other's")
+			case f.A == RecordID && f.Direction != AToB:
+				bad(fat+".direction", "a is the record's id, which cannot be written: use a_to_b")
+			case f.B == RecordID && f.Direction != BToA:
+				bad(fat+".direction", "b is the record's id, which cannot be written: use b_to_a")
+			}
 			if f.StatusMap != "" {
 				if where, problem := statusMapInto(f.StatusMap, &c.Objects[i].Fields[j].Values, "values"); problem != "" {
 					bad(fat+where, "%s", problem)
