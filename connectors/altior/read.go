@@ -82,6 +82,7 @@ type apiRecord struct {
 	OwnerUserID     string            `json:"owner_user_id"`
 	CustomFields    map[string]string `json:"custom_fields"`
 	Events          []event           `json:"events"`
+	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 }
 
@@ -162,7 +163,9 @@ func toRecord(object string, a apiRecord) connectors.Record {
 			}
 		}
 	}
-	r := connectors.Record{ID: a.ID, Fields: f, UpdatedAt: a.UpdatedAt}
+	// CreatedAt tells the records that existed before an initial import skipped this side
+	// (initial.from_b: false) from those created since, even once they are edited.
+	r := connectors.Record{ID: a.ID, Fields: f, UpdatedAt: a.UpdatedAt, CreatedAt: a.CreatedAt}
 	switch object {
 	case connectors.ObjectCompany:
 		f["kind"], f["relation"], f["name"] = str(a.Kind), str(a.Relation), str(a.Name)
@@ -375,8 +378,9 @@ func (c *Client) getOne(ctx context.Context, path, id string) (apiRecord, error)
 	return a, err
 }
 
-// FindByKey finds companies by "siret" or "name" (case-insensitive) and contacts by "email"
-// (any e-mail type, case-insensitive).
+// FindByKey finds companies by "siret" or "name" (case-insensitive), contacts by "email"
+// (any e-mail type, case-insensitive), affaires by "title", and companies and affaires by a
+// custom field, "cf.<CODE>" (exact): an affaire by the Sellsy opportunity id in cf.SLSY.
 func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
 	path, err := route(object)
 	if err != nil {
@@ -392,8 +396,10 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		param = "email"
 	case object == ObjectAffaire && field == "title":
 		param = "title"
+	case object != connectors.ObjectContact && strings.HasPrefix(field, "cf.") && len(field) > len("cf."):
+		param = field
 	default:
-		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret, name or email.<TYPE>; contact: email; affaire: title)")
+		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret, name, email.<TYPE> or cf.<CODE>; contact: email; affaire: title or cf.<CODE>)")
 	}
 	seen := map[string]bool{}
 	var out []connectors.Record
@@ -405,6 +411,11 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			var res items[apiRecord]
 			q := url.Values{param: {val}, "page": {strconv.Itoa(page)}}
 			if err := c.getJSON(ctx, path, "GET "+path+"?"+param, q, &res); err != nil {
+				if isStatus(err, http.StatusBadRequest) {
+					// A search refused (a custom field that does not exist) is the connection
+					// file's fault, not one record's: no record can be matched until it is fixed.
+					return nil, cfgErr("GET "+path+"?"+param, "altior refused the search by "+strconv.Quote(field)+": "+err.Error())
+				}
 				return nil, err
 			}
 			for _, a := range res.Items {

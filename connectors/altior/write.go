@@ -168,6 +168,16 @@ func buildBody(object string, r connectors.Record, current *apiRecord, op string
 	return body, nil
 }
 
+// RequiredLinks names the links a record of object must have to be created: a contact and an
+// affaire belong to a tiers. A sync holds such a record back, rather than have it refused,
+// while the record it links to is not paired yet.
+func (c *Client) RequiredLinks(object string) []string {
+	if object == connectors.ObjectContact || object == ObjectAffaire {
+		return []string{connectors.ObjectCompany}
+	}
+	return nil
+}
+
 // perRecord reports whether err fails only its record.
 func perRecord(err error) bool { return connectors.KindOf(err) == connectors.KindInvalid }
 

@@ -63,6 +63,7 @@ type Tiers struct {
 	EstablishmentID string            `json:"establishment_id"`
 	OwnerUserID     string            `json:"owner_user_id"`
 	CustomFields    map[string]string `json:"custom_fields"`
+	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 	seq             int
 }
@@ -77,6 +78,7 @@ type Contact struct {
 	Role      string    `json:"role"` // contact_roles code
 	Phones    []Typed   `json:"phones"`
 	Emails    []Typed   `json:"emails"`
+	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	seq       int
 }
@@ -96,6 +98,7 @@ type Affaire struct {
 	EstablishmentID string            `json:"establishment_id"`
 	CustomFields    map[string]string `json:"custom_fields"`
 	Events          []Event           `json:"events"`
+	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 	seq             int
 }
@@ -178,5 +181,8 @@ func seedCustomFields() []CustomField {
 		{"tiers", "SECT", "Secteur", "text"},
 		{"affaire", "PIPE", "Pipeline", "text"},
 		{"affaire", "ETAP", "Etape", "text"},
+		// The id of the Sellsy opportunity an affaire was created from: affaires are paired
+		// with opportunities on it, since opportunity names are not unique.
+		{"affaire", "SLSY", "Opportunité Sellsy", "text"},
 	}
 }

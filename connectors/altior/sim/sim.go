@@ -199,13 +199,15 @@ func (s *Server) nextID(prefix string) string {
 	return fmt.Sprintf("%s%06d", prefix, s.seq)
 }
 
-// stampWrite marks a record being written: a new one (empty id) takes an id with the prefix,
-// and every write takes the next sequence and the current time, which changed-since listings
-// page on. It returns the status to answer: 201 for a creation, 200 for an update.
-func (s *Server) stampWrite(id *string, seq *int, at *time.Time, prefix string) int {
+// stampWrite marks a record being written: a new one (empty id) takes an id with the prefix
+// and its creation time, and every write takes the next sequence and the current time, which
+// changed-since listings page on. It returns the status to answer: 201 for a creation, 200
+// for an update.
+func (s *Server) stampWrite(id *string, seq *int, created, at *time.Time, prefix string) int {
 	status := http.StatusOK
 	if *id == "" {
 		*id, status = s.nextID(prefix), http.StatusCreated
+		*created = s.now()
 	}
 	s.seq++
 	*seq, *at = s.seq, s.now()
@@ -232,7 +234,7 @@ func (s *Server) SeedTiers(first, n int) {
 				ID: tid, Kind: "moral", Relation: "client", Name: c.Name, SIRET: c.SIRET,
 				LegalForm: forms[p.Company%len(forms)], Phones: []Typed{{"PRINCIPALE", c.Phone}},
 				Emails: []Typed{{"PRINCIPAL", c.Email}}, URLs: []Typed{{"WEB", fmt.Sprintf("https://company%05d.example.com", p.Company)}},
-				EstablishmentID: "E1", OwnerUserID: "U1", CustomFields: map[string]string{"SECT": c.City}, UpdatedAt: now, seq: s.seq,
+				EstablishmentID: "E1", OwnerUserID: "U1", CustomFields: map[string]string{"SECT": c.City}, CreatedAt: now, UpdatedAt: now, seq: s.seq,
 			}
 		}
 		s.seq++
@@ -243,7 +245,7 @@ func (s *Server) SeedTiers(first, n int) {
 		}
 		s.contacts[cid] = &Contact{
 			ID: cid, TiersID: tid, Civility: civ, FirstName: p.FirstName, LastName: p.LastName, Role: roles[p.Position],
-			Phones: []Typed{{"FIXE", p.Phone}}, Emails: []Typed{{"PRINCIPAL", p.Email}}, UpdatedAt: now, seq: s.seq,
+			Phones: []Typed{{"FIXE", p.Phone}}, Emails: []Typed{{"PRINCIPAL", p.Email}}, CreatedAt: now, UpdatedAt: now, seq: s.seq,
 		}
 	}
 }
@@ -541,6 +543,39 @@ func (s *Server) checkCustom(object string, cf map[string]*string) *invalid {
 	return nil
 }
 
+// cfFilter is the custom-field conditions of a listing: code → value, each exact.
+type cfFilter map[string]string
+
+// customFilter reads the cf.<CODE>=value parameters of a listing; a code that is no custom
+// field of the object is refused, so a typo does not silently match nothing. Callers hold s.mu.
+func (s *Server) customFilter(object string, q map[string][]string) (cfFilter, *invalid) {
+	var out cfFilter
+	for k, vs := range q {
+		code, ok := strings.CutPrefix(k, "cf.")
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		if e := s.checkCustom(object, map[string]*string{code: nil}); e != nil {
+			return nil, bad(k, "no custom field with this code on %s", object)
+		}
+		if out == nil {
+			out = cfFilter{}
+		}
+		out[code] = vs[0]
+	}
+	return out, nil
+}
+
+// holds reports whether custom fields hold every value of the filter.
+func (f cfFilter) holds(cf map[string]string) bool {
+	for k, v := range f {
+		if cf[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
 func applyCustom(dst map[string]string, cf map[string]*string) map[string]string {
 	if dst == nil {
 		dst = map[string]string{}
@@ -612,9 +647,14 @@ func (s *Server) listTiers(w http.ResponseWriter, r *http.Request) {
 	siret, name, email := q.Get("siret"), strings.ToLower(q.Get("name")), strings.ToLower(q.Get("email"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	cf, e := s.customFilter("tiers", q)
+	if e != nil {
+		e.write(w)
+		return
+	}
 	var all []listed
 	for _, t := range s.tiers {
-		if t.UpdatedAt.Before(l.since) || (siret != "" && t.SIRET != siret) || (name != "" && strings.ToLower(t.Name) != name) {
+		if t.UpdatedAt.Before(l.since) || (siret != "" && t.SIRET != siret) || (name != "" && strings.ToLower(t.Name) != name) || !cf.holds(t.CustomFields) {
 			continue
 		}
 		if email != "" && !hasEmail(t.Emails, email) {
@@ -664,7 +704,7 @@ func (s *Server) writeTiers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.CustomFields = applyCustom(t.CustomFields, in.CustomFields)
-	status := s.stampWrite(&t.ID, &t.seq, &t.UpdatedAt, "T")
+	status := s.stampWrite(&t.ID, &t.seq, &t.CreatedAt, &t.UpdatedAt, "T")
 	s.tiers[t.ID] = &t
 	simkit.WriteJSON(w, status, &t)
 }
@@ -797,7 +837,7 @@ func (s *Server) writeContact(w http.ResponseWriter, r *http.Request) {
 		e.write(w)
 		return
 	}
-	status := s.stampWrite(&c.ID, &c.seq, &c.UpdatedAt, "C")
+	status := s.stampWrite(&c.ID, &c.seq, &c.CreatedAt, &c.UpdatedAt, "C")
 	s.contacts[c.ID] = &c
 	simkit.WriteJSON(w, status, &c)
 }
@@ -822,9 +862,14 @@ func (s *Server) listAffaires(w http.ResponseWriter, r *http.Request) {
 	title := strings.ToLower(r.URL.Query().Get("title"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	cf, e := s.customFilter("affaire", r.URL.Query())
+	if e != nil {
+		e.write(w)
+		return
+	}
 	var all []listed
 	for _, a := range s.affaires {
-		if a.UpdatedAt.Before(l.since) || (tid != "" && a.TiersID != tid) || (title != "" && strings.ToLower(a.Title) != title) {
+		if a.UpdatedAt.Before(l.since) || (tid != "" && a.TiersID != tid) || (title != "" && strings.ToLower(a.Title) != title) || !cf.holds(a.CustomFields) {
 			continue
 		}
 		all = append(all, listed{a.ID, a.UpdatedAt, a})
@@ -876,7 +921,7 @@ func (s *Server) writeAffaire(w http.ResponseWriter, r *http.Request) {
 	if a.Events == nil {
 		a.Events = []Event{}
 	}
-	status := s.stampWrite(&a.ID, &a.seq, &a.UpdatedAt, "A")
+	status := s.stampWrite(&a.ID, &a.seq, &a.CreatedAt, &a.UpdatedAt, "A")
 	s.affaires[a.ID] = &a
 	simkit.WriteJSON(w, status, &a)
 }

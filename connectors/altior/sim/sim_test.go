@@ -88,7 +88,7 @@ func TestSeededParameters(t *testing.T) {
 	assert.Equal(t, RefUserEmail, us.Items[0].Email)
 	var cf struct{ Items []CustomField }
 	e.call("GET", "/api/v1/custom-fields?object=affaire", nil, &cf)
-	assert.Equal(t, []string{"PIPE", "ETAP"}, []string{cf.Items[0].Code, cf.Items[1].Code})
+	assert.Equal(t, []string{"PIPE", "ETAP", "SLSY"}, []string{cf.Items[0].Code, cf.Items[1].Code, cf.Items[2].Code})
 	var et struct{ Items []EventType }
 	e.call("GET", "/api/v1/affaire-event-types", nil, &et)
 	assert.Equal(t, "QUALIF", et.Items[0].Code)

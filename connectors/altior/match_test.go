@@ -1,0 +1,104 @@
+package altior
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior/sim"
+)
+
+// Affaires are found by the Sellsy opportunity id in their SLSY custom field, not by title:
+// two affaires with one title, and one made by hand, are told apart.
+func TestFindByCustomField(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedTiers(0, 1)
+	ctx := context.Background()
+	tiers, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	tid := tiers.Records[0].ID
+	res, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{
+		{Fields: map[string]any{"title": "Rénovation", "cf.SLSY": "101"}, Links: map[string]string{"company": tid}},
+		{Fields: map[string]any{"title": "Rénovation", "cf.SLSY": "102"}, Links: map[string]string{"company": tid}},
+		{Fields: map[string]any{"title": "Rénovation"}, Links: map[string]string{"company": tid}},
+	})
+	require.NoError(t, err)
+	tests := []struct {
+		name, object, field string
+		values              []string
+		want                []string
+		kind                connectors.Kind
+	}{
+		{name: "one id", object: ObjectAffaire, field: "cf.SLSY", values: []string{"102"}, want: []string{res[1].ID}},
+		{name: "several ids", object: ObjectAffaire, field: "cf.SLSY", values: []string{"101", "102", "103"}, want: []string{res[0].ID, res[1].ID}},
+		{name: "tiers by custom field", object: connectors.ObjectCompany, field: "cf.SECT", values: []string{tiers.Records[0].Fields["cf.SECT"].(string)}, want: []string{tid}},
+		{name: "no code", object: ObjectAffaire, field: "cf.", values: []string{"1"}, kind: connectors.KindConfig},
+		{name: "contacts have no custom fields", object: connectors.ObjectContact, field: "cf.SLSY", values: []string{"1"}, kind: connectors.KindConfig},
+		{name: "unknown code", object: ObjectAffaire, field: "cf.NOPE", values: []string{"1"}, kind: connectors.KindConfig},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			found, err := e.client.FindByKey(ctx, tt.object, tt.field, tt.values)
+			if tt.kind != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.kind, connectors.KindOf(err))
+				return
+			}
+			require.NoError(t, err)
+			var ids []string
+			for _, r := range found {
+				ids = append(ids, r.ID)
+			}
+			assert.ElementsMatch(t, tt.want, ids)
+		})
+	}
+}
+
+// Every record reads its creation time, which stays when the record is edited.
+func TestCreatedAtIsRead(t *testing.T) {
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	created := e.clock.Now()
+	tiers, err := e.client.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Dupont"}}})
+	require.NoError(t, err)
+	tid := tiers[0].ID
+	contact, err := e.client.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"last_name": "Dupont"}, Links: map[string]string{"company": tid}}})
+	require.NoError(t, err)
+	aff, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "X"}, Links: map[string]string{"company": tid}}})
+	require.NoError(t, err)
+	e.clock.Advance(time.Minute)
+	tests := []struct {
+		object, id string
+		edit       map[string]any
+	}{
+		{connectors.ObjectCompany, tid, map[string]any{"name": "Martin"}},
+		{connectors.ObjectContact, contact[0].ID, map[string]any{"last_name": "Martin"}},
+		{ObjectAffaire, aff[0].ID, map[string]any{"title": "Y"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.object, func(t *testing.T) {
+			_, err := e.client.Update(ctx, tt.object, []connectors.Record{{ID: tt.id, Fields: tt.edit}})
+			require.NoError(t, err)
+			got, err := e.client.Get(ctx, tt.object, []string{tt.id})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			assert.True(t, got[0].CreatedAt.Equal(created), "created %v", got[0].CreatedAt)
+			assert.True(t, got[0].UpdatedAt.After(created), "updated %v", got[0].UpdatedAt)
+		})
+	}
+}
+
+func TestRequiredLinks(t *testing.T) {
+	e := setup(t, sim.Options{})
+	for object, want := range map[string][]string{
+		connectors.ObjectCompany: nil,
+		connectors.ObjectContact: {"company"},
+		ObjectAffaire:            {"company"},
+	} {
+		assert.Equal(t, want, e.client.RequiredLinks(object), object)
+	}
+}
