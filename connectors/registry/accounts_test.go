@@ -156,3 +156,96 @@ func TestUNASShopNameHoldsNoKey(t *testing.T) {
 	assert.Equal(t, name, UNASShop("https://api.unas.eu/shop", "secret-api-key"))
 	assert.NotEqual(t, name, UNASShop("https://api.unas.eu/shop", "another-key"))
 }
+
+// Connections on one UNAS shop, and a connection whose connectors are built again (its file
+// changed), share the shop's login token and bans: one login for all of them, and a ban one
+// was told about keeps the others from calling. Another shop logs in for itself.
+func TestUNASShopsShareTokenAndBans(t *testing.T) {
+	ctx := context.Background()
+	shop := unassim.New(unassim.Options{APIKey: "shop-k3y", Limits: map[string]int{unassim.LimitGetOrder: 2}})
+	srv := httptest.NewServer(shop)
+	t.Cleanup(srv.Close)
+	other := unassim.New(unassim.Options{APIKey: "shop-k3y"})
+	otherSrv := httptest.NewServer(other)
+	t.Cleanup(otherSrv.Close)
+	t.Setenv("R_UNAS", "shop-k3y")
+	t.Setenv("R_SYS", "7")
+	t.Setenv("R_KEY", "m")
+	conn := func(name, url string) *config.Connection {
+		c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
+a: {system: unas, settings: {base_url: `+url+`/shop}, credentials: {api_key: R_UNAS}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`))
+		require.NoError(t, err)
+		return c
+	}
+	var accounts Accounts
+	open := func(c *config.Connection) connectors.Connector {
+		t.Helper()
+		x, err := OpenShared(c, "a", nil, &accounts)
+		require.NoError(t, err)
+		return x
+	}
+	steps := []struct {
+		name          string
+		conn          connectors.Connector
+		wantKind      connectors.Kind // of a listing
+		logins, lists int             // on the first shop, after the step
+	}{
+		{"first connection", open(conn("one", srv.URL)), "", 1, 1},
+		{"second connection on the shop", open(conn("two", srv.URL)), "", 1, 2},
+		{"the first built again after a reload: banned by UNAS", open(conn("one", srv.URL)), connectors.KindRateLimited, 1, 3},
+		{"the second knows of the ban", open(conn("two", srv.URL)), connectors.KindRateLimited, 1, 3},
+		{"another shop", open(conn("three", otherSrv.URL)), "", 1, 3},
+	}
+	for _, s := range steps {
+		_, err := s.conn.List(ctx, "order", connectors.ListQuery{})
+		if s.wantKind == "" {
+			require.NoError(t, err, s.name)
+		} else {
+			assert.Equal(t, s.wantKind, connectors.KindOf(err), "%s: %v", s.name, err)
+		}
+		assert.Equal(t, s.logins, shop.Logins(), "%s: logins", s.name)
+		assert.Equal(t, s.lists, shop.Kit().Counts()["POST /shop/getOrder"], "%s: getOrder requests", s.name)
+	}
+	assert.Equal(t, 1, other.Logins())
+	assert.Equal(t, 1, shop.Bans())
+}
+
+// The UNAS side's time_zone and the connection's start_date reach the connector; a bad one
+// names the file, the side and the setting.
+func TestUNASTimeZoneSetting(t *testing.T) {
+	t.Setenv("R_UNAS", "k")
+	t.Setenv("R_SYS", "7")
+	t.Setenv("R_KEY", "m")
+	tests := []struct {
+		name, settings string
+		wantErr        string
+	}{
+		{name: "default", settings: ""},
+		{name: "named", settings: ", time_zone: Europe/Bucharest"},
+		{name: "unknown", settings: ", time_zone: Mars/Olympus", wantErr: `tz.yaml: a: unas config: configuration: time_zone "Mars/Olympus" is not an IANA time zone`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse("tz.yaml", []byte(`name: tz
+a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop`+tt.settings+`}, credentials: {api_key: R_UNAS}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
+direction: a_to_b
+start_date: "2026-01-31"
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`))
+			require.NoError(t, err)
+			_, err = Open(c, "a", nil)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+		})
+	}
+}

@@ -43,6 +43,28 @@ type Accounts struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	budgets  map[string]*unas.Budget
+	shops    map[string]*unas.Shop
+}
+
+// unasShop returns the login token and bans of one UNAS shop, shared by the connections that
+// read it and kept when a connection's connectors are built again (nil Accounts: the
+// connector's own). They stay in the process even when the budget is on the store: a token
+// is not to be stored, and each process learns of a ban from its own calls.
+func (a *Accounts) unasShop(shop string) *unas.Shop {
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.shops == nil {
+		a.shops = map[string]*unas.Shop{}
+	}
+	s, ok := a.shops[shop]
+	if !ok {
+		s = unas.NewShop()
+		a.shops[shop] = s
+	}
+	return s
 }
 
 // unasLedger returns the hourly call ledger of one UNAS shop, shared by the connections that
@@ -152,8 +174,14 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 		if err != nil {
 			return nil, at(err)
 		}
-		return unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
-			Budget: accounts.unasLedger(UNASShop(set["base_url"], cred["api_key"]))})
+		shop := UNASShop(set["base_url"], cred["api_key"])
+		conn, err := unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
+			TimeZone: set["time_zone"], StartDate: c.StartDate,
+			Budget: accounts.unasLedger(shop), Shop: accounts.unasShop(shop)})
+		if err != nil {
+			return nil, at(err)
+		}
+		return conn, nil
 	case "minicrm":
 		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],

@@ -91,9 +91,7 @@ func (b *Budget) Spent(class string, now time.Time) int {
 // limit is what the client may spend an hour on class: the package's limit (PREMIUM's, the
 // lower, until a login says which), or the connection's own lower setting for order lists.
 func (c *Client) limit(class string) (limit int, pkg string) {
-	c.mu.Lock()
-	pkg = strings.ToUpper(c.sess.Subscription)
-	c.mu.Unlock()
+	pkg = strings.ToUpper(c.shop.session().Subscription)
 	limits, ok := HourlyLimits[pkg]
 	if !ok {
 		pkg, limits = "PREMIUM", HourlyLimits["PREMIUM"]

@@ -361,6 +361,9 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if !q.Since.IsZero() {
 			k.from = q.Since.Unix()
 		}
+		if from, ok := c.startFrom(q.Since); ok {
+			k.from = from
+		}
 		k.to, k.keep = began.Unix(), k.from
 	}
 	// A listing begun afresh reads its first page from UNAS, unless it adopts the window of a
@@ -378,7 +381,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if k.keep > k.from {
 		orders = modifiedSince(orders, k.keep, c.loc)
 	}
-	page := c.page(object, orders)
+	page := c.page(object, c.sinceStart(orders))
 	// The listing holds the changes up to its window's end: the next one reads from there.
 	page.AsOf = time.Unix(k.to, 0).UTC()
 	if page.More = more; more {
@@ -432,6 +435,40 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to, keep: k.keep,
 		anchors: connectors.LastIDs(orders, anchorCount, id)}
 	return fresh, next, len(orders) >= PageSize, nil
+}
+
+// startFrom is where a listing asked from since begins when the connection has a start date:
+// at the start date's midnight in shop time, when since is before it or no later than the
+// same date's midnight UTC (what callers that know only the date ask from, an hour or two
+// after the shop's midnight in Budapest: the changes of those hours would be lost).
+func (c *Client) startFrom(since time.Time) (int64, bool) {
+	if c.start.IsZero() {
+		return 0, false
+	}
+	y, m, d := c.start.Date()
+	utc := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if since.IsZero() || !since.After(utc) || since.Before(c.start) {
+		return c.start.Unix(), true
+	}
+	return 0, false
+}
+
+// sinceStart leaves out the orders placed before the start date (in shop time): the start
+// date is when the connection's orders begin, and an old order modified since is not one of
+// them. An order whose date cannot be read is kept (orderRecord drops it).
+func (c *Client) sinceStart(orders []xOrder) []xOrder {
+	if c.start.IsZero() {
+		return orders
+	}
+	out := orders[:0:0]
+	for _, o := range orders {
+		placed, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.Date), c.loc)
+		if err == nil && placed.Before(c.start) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // rawOrderID is an order's record id, or its bare key when its date cannot be read.
@@ -535,7 +572,7 @@ func (c *Client) ordersByKey(ctx context.Context, key string) ([]connectors.Reco
 		return nil, err
 	}
 	var out []connectors.Record
-	for _, o := range orders {
+	for _, o := range c.sinceStart(orders) {
 		if r, ok := c.orderRecord(o); ok && strings.TrimSpace(o.Key) == key {
 			out = append(out, r)
 		}
@@ -589,6 +626,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			if err != nil {
 				return nil, err
 			}
+			orders = c.sinceStart(orders)
 			if object == ObjectCustomer {
 				out = append(out, c.customers(orders)...)
 				continue

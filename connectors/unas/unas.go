@@ -17,6 +17,12 @@
 //
 // Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
 // five minutes before it expires, renewed once on a 401, and never requested twice at once.
+// The token and the bans live in a Shop that the clients of one shop share (connections on it,
+// and a connection's client built again after its file changed), next to the call budget.
+//
+// Start date: with Config.StartDate, orders placed before its midnight in the shop's time zone
+// (Europe/Budapest unless the connection names another) are left out of every answer, however
+// recently they were modified, and a listing never reads from before that midnight.
 //
 // Paging: List asks getOrder for 500 orders a call (the most UNAS allows, so the scarce
 // multi-order budget — 30 calls an hour on PREMIUM — buys the most orders), LimitStart as the
@@ -40,8 +46,8 @@
 // import.
 //
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
-// without a trailing "!"; the time read in Europe/Budapest, the shop's time, which the
-// documentation does not state) is KindRateLimited with RetryAfter until that time, and the
+// without a trailing "!"; the time read in the shop's time zone, which the documentation
+// does not state) is KindRateLimited with RetryAfter until that time, and the
 // client answers the same without calling UNAS until then; 401 after one renewal, 403, and a
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
 // message is rate limited for a minute.
@@ -59,7 +65,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Budapest everywhere
 
@@ -110,6 +115,14 @@ type Config struct {
 	// CacheDir holds the file where the pages of a large order listing wait for the other
 	// objects of its cycle or import ("": os.TempDir()).
 	CacheDir string
+	// Shop holds the login token and the bans; the clients of one shop share one, next to
+	// its Budget (nil: a Shop of this client's own).
+	Shop *Shop
+	// TimeZone is the shop's time zone, in which UNAS writes its dates ("": Europe/Budapest).
+	TimeZone string
+	// StartDate (YYYY-MM-DD), when set, is the sync start date: orders placed before its
+	// midnight in shop time are never read, whenever they were modified.
+	StartDate string
 }
 
 // Status is one order status of the shop.
@@ -135,10 +148,8 @@ type Client struct {
 	now    func() time.Time
 	loc    *time.Location
 
-	token connectors.Token
-	mu    sync.Mutex
-	sess  Session
-	bans  map[string]time.Time // function → banned till
+	shop  *Shop
+	start time.Time // the start date's midnight in shop time; zero: none
 
 	budget     Ledger
 	orderLists int
@@ -165,9 +176,15 @@ func New(c Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	loc, err := time.LoadLocation("Europe/Budapest")
+	loc, err := shopZone(c.TimeZone)
 	if err != nil {
-		loc = time.FixedZone("CET", 3600)
+		return nil, err
+	}
+	var start time.Time
+	if d := strings.TrimSpace(c.StartDate); d != "" {
+		if start, err = time.ParseInLocation(time.DateOnly, d, loc); err != nil {
+			return nil, cfgErr("config", fmt.Sprintf("start_date %q is not a date like 2026-01-31", d))
+		}
 	}
 	budget := c.Budget
 	if budget == nil {
@@ -176,11 +193,33 @@ func New(c Config) (*Client, error) {
 	if c.OrderListsPerHour < 0 {
 		return nil, cfgErr("config", "order_lists_per_hour must not be negative")
 	}
+	shop := c.Shop
+	if shop == nil {
+		shop = NewShop()
+	}
 	cl := &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
-		bans: map[string]time.Time{}, budget: budget, orderLists: c.OrderListsPerHour,
+		shop: shop, start: start, budget: budget, orderLists: c.OrderListsPerHour,
 		window: windowCache{dir: c.CacheDir}}
-	cl.token = connectors.Token{System: System, Op: "POST login", Margin: renewBefore, Now: func() time.Time { return cl.now() }}
+	if err := shop.attach(cl); err != nil {
+		return nil, err
+	}
 	return cl, nil
+}
+
+// DefaultTimeZone is the zone of a UNAS shop's dates unless its connection names another.
+const DefaultTimeZone = "Europe/Budapest"
+
+// shopZone loads the shop's time zone (name "": DefaultTimeZone).
+func shopZone(name string) (*time.Location, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, cfgErr("config", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/Budapest", name))
+	}
+	return loc, nil
 }
 
 // System returns "unas".
@@ -192,9 +231,7 @@ func cfgErr(op, msg string) *connectors.Error {
 
 // Session returns what the last login answered (zero before the first one).
 func (c *Client) Session() Session {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.sess
+	s := c.shop.session()
 	s.Permissions = append([]string(nil), s.Permissions...)
 	return s
 }
@@ -203,7 +240,7 @@ func (c *Client) Session() Session {
 
 // currentToken returns a valid token, logging in when there is none; logins never overlap.
 func (c *Client) currentToken(ctx context.Context) (string, error) {
-	return c.token.Get(ctx, c.doLogin)
+	return c.shop.token.Get(ctx, c.doLogin)
 }
 
 type loginResp struct {
@@ -242,9 +279,7 @@ func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 	if t, err := time.ParseInLocation(dateLayout, strings.TrimSpace(lr.Expire), c.loc); err == nil && t.After(now) && t.Before(exp) {
 		exp = t
 	}
-	c.mu.Lock()
-	c.sess = Session{ShopID: strings.TrimSpace(lr.ShopID), Subscription: strings.TrimSpace(lr.Subscription), Permissions: lr.Permissions, Expire: exp}
-	c.mu.Unlock()
+	c.shop.setSession(Session{ShopID: strings.TrimSpace(lr.ShopID), Subscription: strings.TrimSpace(lr.Subscription), Permissions: lr.Permissions, Expire: exp})
 	return strings.TrimSpace(lr.Token), exp, nil
 }
 
@@ -296,10 +331,7 @@ func ParseBan(msg string, loc *time.Location) (function string, until time.Time,
 }
 
 func (c *Client) checkBan(function, op string) error {
-	c.mu.Lock()
-	until, ok := c.bans[function]
-	c.mu.Unlock()
-	if ok {
+	if until := c.shop.bannedUntil(function); !until.IsZero() {
 		if d := until.Sub(c.now()); d > 0 {
 			return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
 				Message: fmt.Sprintf("unas: %s is banned for this IP until %s", function, until.UTC().Format(time.RFC3339))}
@@ -330,9 +362,7 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		if fn == "" {
 			fn = function
 		}
-		c.mu.Lock()
-		c.bans[function] = until
-		c.mu.Unlock()
+		c.shop.ban(function, until)
 		d := until.Sub(c.now())
 		if d < time.Second {
 			d = time.Second
@@ -397,7 +427,7 @@ func (c *Client) exchange(ctx context.Context, function, params, op string) (int
 			return status, nil, err
 		}
 		if status == http.StatusUnauthorized && attempt == 0 {
-			c.token.Drop(tok)
+			c.shop.token.Drop(tok)
 			continue
 		}
 		if e := c.classify(op, function, status, raw); e != nil {
