@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/crmsync/crmsync/config"
 )
 
 const repoRoot = ".."
@@ -143,15 +145,28 @@ func TestComposeServices(t *testing.T) {
 	deps := dependsOn(t, w.DependsOn)
 	assert.Contains(t, deps, "temporal")
 	assert.Equal(t, "service_healthy", deps["postgresql"])
-	assert.Contains(t, w.Volumes, "./config/examples:/etc/crmsync/connections:ro")
+	assert.Contains(t, w.Volumes, "${CRMSYNC_CONNECTIONS_DIR:-./deploy/connections}:/etc/crmsync/connections:ro")
 	for _, v := range w.Volumes {
 		assertHostPathExists(t, v)
 	}
 }
 
+// withDefaults reads a compose value as compose does with nothing set in the environment:
+// ${VAR:-default} and ${VAR-default} become the default, any other ${…} becomes empty.
+func withDefaults(v string) string {
+	return envRef.ReplaceAllStringFunc(v, func(ref string) string {
+		if m := envDefault.FindStringSubmatch(ref); m != nil {
+			return m[1]
+		}
+		return ""
+	})
+}
+
+var envDefault = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}$`)
+
 func assertHostPathExists(t *testing.T, volume string) {
 	t.Helper()
-	host := strings.Split(volume, ":")[0]
+	host := strings.Split(withDefaults(volume), ":")[0]
 	if strings.HasPrefix(host, "./") {
 		_, err := os.Stat(filepath.Join(repoRoot, host))
 		assert.NoError(t, err, "volume %s", volume)
@@ -192,6 +207,37 @@ func TestWorkerEnvironment(t *testing.T) {
 			assert.Regexp(t, `^\$\{`+name+`(:?[-?][^}]*)?\}$`, v, name)
 		}
 	}
+}
+
+// TestComposeMountedConnections checks the connections docker-compose.yml mounts by default:
+// they load, they point at the real systems rather than at the sandbox, and compose refuses to
+// start without every credential they name instead of starting a worker that exits at once.
+func TestComposeMountedConnections(t *testing.T) {
+	w := loadCompose(t).Services["worker"]
+	var dir string
+	for _, v := range w.Volumes {
+		if host, target, _ := strings.Cut(withDefaults(v), ":"); strings.HasPrefix(target, w.Environment["CRMSYNC_CONNECTIONS"]) {
+			dir = host
+		}
+	}
+	require.NotEmpty(t, dir, "the worker mounts its connections folder")
+	files, err := config.Files(filepath.Join(repoRoot, dir))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "%s holds at least one connection", dir)
+	for _, f := range files {
+		c, err := config.Load(f)
+		require.NoError(t, err)
+		for _, side := range []config.System{c.A, c.B} {
+			for key, value := range side.Settings {
+				assert.NotRegexp(t, `(?i)127\.0\.0\.1|localhost`, value, "%s: %s setting %s points at this machine, the worker's own container", f, side.System, key)
+			}
+			for _, name := range side.Credentials {
+				assert.Regexp(t, `^\$\{`+name+`:\?[^}]+\}$`, w.Environment[name], "%s names %s: compose must require it", f, name)
+			}
+		}
+	}
+	assert.Equal(t, "./deploy/connections", withDefaults("${CRMSYNC_CONNECTIONS_DIR:-./deploy/connections}"))
+	assert.Equal(t, "/x", withDefaults("${UNSET}/x"))
 }
 
 // exampleCredentialVars lists the environment variables the example connection files name.
