@@ -10,8 +10,10 @@
 // Fields "Status" and "User". Dropdowns may be written by label or id.
 //
 // MiniCRM silently replaces an unknown owner (UserId) by a random user, so the connector never
-// leaves that to MiniCRM: CheckOwner verifies the connection's owner before any write, and
-// Create/Update refuse a record whose UserId is not a user of the system (KindInvalid).
+// leaves that to MiniCRM: the connection's owner (Config.Owner) is checked before the client's
+// first write, and an unknown one refuses every write as a configuration error (KindConfig:
+// the connection pauses, naming it); Create/Update refuse a record whose own UserId is not a
+// user of the system (KindInvalid, that record only).
 //
 // Errors: 400 (plain text) and 404 → per-record KindInvalid with MiniCRM's text (e-mail
 // addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else until the
@@ -90,7 +92,8 @@ type Config struct {
 	// MiniCRM counts its quota per system.
 	Limiter *rate.Limiter
 	// Owner is the user id every card gets when it names none. MiniCRM replaces an unknown
-	// owner with a random user without a word, so CheckSettings checks it before any write.
+	// owner with a random user without a word, so it is checked before the first write (and
+	// by CheckSettings, for validate --live).
 	Owner string
 }
 
@@ -130,6 +133,7 @@ type Client struct {
 	modulesAt time.Time
 	users     []User
 	usersAt   time.Time
+	ownerOK   bool // the connection's owner was found among the users (checkDefaultOwner)
 }
 
 var _ connectors.Connector = (*Client)(nil)

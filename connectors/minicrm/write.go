@@ -22,8 +22,39 @@ func (c *Client) CheckOwner(ctx context.Context, userID string) error {
 		return err
 	}
 	if _, ok := findUser(users, userID); !ok {
-		return cfgErr("owner", fmt.Sprintf("minicrm: owner user %s does not exist", strings.TrimSpace(userID)))
+		ids := make([]string, len(users))
+		for i, u := range users {
+			ids[i] = u.ID
+		}
+		if len(ids) == 0 {
+			ids = []string{"none"}
+		}
+		return cfgErr("owner", fmt.Sprintf("minicrm: owner user %s does not exist (settings.owner; the system's user ids: %s): MiniCRM would give every card to a random user, so nothing is written until it names one of them",
+			strings.TrimSpace(userID), strings.Join(ids, ", ")))
 	}
+	return nil
+}
+
+// checkDefaultOwner checks the connection's owner user once in the client's life (a changed
+// connection file builds a new client), before its first write: an unknown owner is the
+// connection's mistake, not a card's, so it is a configuration error that stops the write
+// (and pauses the connection) instead of failing every card one by one.
+func (c *Client) checkDefaultOwner(ctx context.Context) error {
+	if c.defaultOwner == "" {
+		return nil
+	}
+	c.mu.Lock()
+	ok := c.ownerOK
+	c.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if err := c.CheckOwner(ctx, c.defaultOwner); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.ownerOK = true
+	c.mu.Unlock()
 	return nil
 }
 
@@ -83,6 +114,9 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkDefaultOwner(ctx); err != nil {
+		return nil, err
+	}
 	results := make([]connectors.Result, len(records))
 	refreshed := false
 	for i, rec := range records {
@@ -91,7 +125,7 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 			for k, v := range rec.Fields {
 				fields[k] = v
 			}
-			fields["UserId"] = c.defaultOwner // the connection's owner user, checked by CheckSettings
+			fields["UserId"] = c.defaultOwner // the connection's owner user, checked above
 			rec.Fields = fields
 		}
 		id, err := c.writeOne(ctx, t, rec, create, &refreshed)
