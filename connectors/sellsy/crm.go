@@ -2,6 +2,8 @@ package sellsy
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -530,18 +532,81 @@ func (c *Client) Scopes(ctx context.Context) ([]string, error) {
 // WebhookEvent is one Sellsy webhook notification. Type is Sellsy's event verb (created,
 // updated, deleted, …); Object is the connector's object name when the related type is
 // known (client, prospect, supplier and company → "company"; individual; contact and people
-// → "contact"; opportunity), else Sellsy's related type; At is zero when the notification
-// has no timestamp.
+// → "contact"; opportunity; task; calendar-event; comment), else Sellsy's related type; At
+// is zero when the notification has no timestamp (the reference does not confirm the key).
 type WebhookEvent struct {
 	Type, Object, ObjectID string
 	At                     time.Time
+	// Digest is the hex SHA-256 of the notification as delivered: with no timestamp, the
+	// only thing that tells one event apart from another.
+	Digest string
 }
+
+// The agenda objects webhooks announce besides records: the reference lists the "task"
+// entity (task.created, task.deleted); "calendar-event" and "comment" are our simulator's
+// names for the other two, which the reference does not list.
+const (
+	ObjectTask          = "task"
+	ObjectCalendarEvent = "calendar-event"
+	ObjectComment       = "comment"
+)
+
+// agendaPaths are the API paths the agenda objects are read back from.
+var agendaPaths = map[string]string{ObjectTask: "/tasks", ObjectCalendarEvent: "/calendar-events", ObjectComment: "/comments"}
 
 var webhookObjects = map[string]string{
 	"client": connectors.ObjectCompany, "prospect": connectors.ObjectCompany, "supplier": connectors.ObjectCompany,
 	"company": connectors.ObjectCompany, "third": connectors.ObjectCompany,
 	"individual": ObjectIndividual, "contact": connectors.ObjectContact, "people": connectors.ObjectContact,
 	"opportunity": ObjectOpportunity,
+	"task":        ObjectTask, "calendar-event": ObjectCalendarEvent, "calendarevent": ObjectCalendarEvent,
+	"comment": ObjectComment, "annotation": ObjectComment, // Annotations: API V1's name for comments
+}
+
+// WebhookObjects lists, sorted, the objects whose webhook events the connector can read back,
+// the names a connection file's events[].object may use.
+func WebhookObjects() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, o := range webhookObjects {
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReadBack reads the record a webhook event names through the API, since an event is only a
+// hint: nil (and no error) when it does not exist — a 404, or an id a search leaves out —
+// which is how a forged event is told apart, and how a deletion is confirmed. Records come
+// as Get gives them; tasks, calendar events and comments as the API's read shape.
+func (c *Client) ReadBack(ctx context.Context, object, id string) (*connectors.Record, error) {
+	path, agenda := agendaPaths[object]
+	if !agenda {
+		recs, err := c.Get(ctx, object, []string{id})
+		if err != nil || len(recs) == 0 {
+			return nil, err
+		}
+		return &recs[0], nil
+	}
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return nil, nil // not a Sellsy id: no such object
+	}
+	status, body, err := c.Call(ctx, "GET", path+"/"+strconv.Itoa(n), nil, nil)
+	if status == 404 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET " + path + "/{id}", Message: "undecodable response body"}
+	}
+	return &connectors.Record{ID: strconv.Itoa(n), Fields: m}, nil
 }
 
 // ParseWebhook decodes a webhook delivery: Sellsy posts it form-encoded with one field
@@ -599,7 +664,8 @@ func ParseWebhook(body []byte, contentType string) ([]WebhookEvent, error) {
 			}
 			return ""
 		}
-		ev := WebhookEvent{Type: str("event"), ObjectID: str("relatedid")}
+		sum := sha256.Sum256([]byte(n))
+		ev := WebhookEvent{Type: str("event"), ObjectID: str("relatedid"), Digest: hex.EncodeToString(sum[:])}
 		rt := strings.ToLower(str("relatedtype"))
 		if ev.Type == "" || rt == "" || ev.ObjectID == "" {
 			return nil, bad("notif lacks event, relatedtype or relatedid")

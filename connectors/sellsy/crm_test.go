@@ -291,10 +291,12 @@ func TestParseWebhook(t *testing.T) {
 		errKey bool
 	}{
 		{"form", form(`{"event":"updated","relatedtype":"opportunity","relatedid":"42","timestamp":"1700000000"}`),
-			"application/x-www-form-urlencoded", []WebhookEvent{{"updated", ObjectOpportunity, "42", time.Unix(1700000000, 0).UTC()}}, false},
+			"application/x-www-form-urlencoded", []WebhookEvent{{Type: "updated", Object: ObjectOpportunity, ObjectID: "42", At: time.Unix(1700000000, 0).UTC()}}, false},
 		{"client is a company, numeric id, no timestamp", form(`{"event":"created","relatedtype":"client","relatedid":7}`),
 			"application/x-www-form-urlencoded; charset=UTF-8", []WebhookEvent{{Type: "created", Object: "company", ObjectID: "7"}}, false},
-		{"unknown type kept", form(`{"event":"deleted","relatedtype":"task","relatedid":"9"}`), "", []WebhookEvent{{Type: "deleted", Object: "task", ObjectID: "9"}}, false},
+		{"task", form(`{"event":"deleted","relatedtype":"task","relatedid":"9"}`), "", []WebhookEvent{{Type: "deleted", Object: ObjectTask, ObjectID: "9"}}, false},
+		{"V1's annotation is a comment", form(`{"event":"created","relatedtype":"annotation","relatedid":"4"}`), "", []WebhookEvent{{Type: "created", Object: ObjectComment, ObjectID: "4"}}, false},
+		{"unknown type kept", form(`{"event":"created","relatedtype":"estimate","relatedid":"9"}`), "", []WebhookEvent{{Type: "created", Object: "estimate", ObjectID: "9"}}, false},
 		{"json body", []byte(`{"event":"updated","relatedtype":"people","relatedid":"3"}`), "application/json", []WebhookEvent{{Type: "updated", Object: "contact", ObjectID: "3"}}, false},
 		{"ping", nil, "", nil, false},
 		{"no notif", []byte("a=b"), "application/x-www-form-urlencoded", nil, true},
@@ -311,6 +313,10 @@ func TestParseWebhook(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			for i := range got {
+				assert.Len(t, got[i].Digest, 64, "the SHA-256 of the notification")
+				got[i].Digest = ""
+			}
 			assert.Equal(t, c.want, got)
 		})
 	}

@@ -11,6 +11,12 @@ package sim
 //
 // Each object is linked to a record through "related": [{"type": "company", "id": 1}].
 //
+// Writes are announced to the webhooks (webhook.go): a POST as "created", a PUT as "updated",
+// a DELETE as "deleted", with relatedtype task, calendar-event or comment. The reference
+// lists the task entity's created and deleted events (no task or comment can be deleted
+// through V2); the calendar-event and comment entities, and the updated events, are the
+// simulator's choice, following the record entities' created / updated / deleted.
+//
 // Calendar events follow the spec's CalendarEventCreateItem / CalendarEventUpdateItem /
 // CalendarEventItem (v2.128.0): datetime_start and datetime_end (not start/end), a required
 // label_id, participants [{type: staff|contact|external, id}] (no staff_ids, owner_id or
@@ -101,6 +107,15 @@ func (s *Server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
 	}
 	mux.HandleFunc("POST /0/", s.v1)
+}
+
+// The agenda entities join the catalogue of GET /v2/webhooks/events, so that a registered
+// webhook can subscribe to them.
+func init() {
+	for _, e := range []struct{ id, description string }{{"task", "Tasks"}, {"calendar-event", "Calendar events"}, {"comment", "Comments"}} {
+		webhookEvents = append(webhookEvents, map[string]any{"id": e.id, "description": e.description,
+			"events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil})
+	}
 }
 
 func (s *Server) docStoreOf(obj string) *docStore {
@@ -539,6 +554,11 @@ func (s *Server) docWrite(obj string, create bool) http.HandlerFunc {
 		} else {
 			st.byID[m["id"].(int)] = m
 		}
+		event := "updated"
+		if create {
+			event = "created"
+		}
+		s.emit(event, obj, m["id"].(int))
 		simkit.WriteJSON(w, status, docShape(obj, m))
 	}
 }
@@ -570,6 +590,7 @@ func (s *Server) docDelete(obj string) http.HandlerFunc {
 		}
 		delete(st.byID, id)
 		st.ids = slices.DeleteFunc(st.ids, func(n int) bool { return n == id })
+		s.emit("deleted", obj, id)
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

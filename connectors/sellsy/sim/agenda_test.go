@@ -263,3 +263,47 @@ func TestContactSocialSync(t *testing.T) {
 	bad := e.call("POST", "/v2/contacts", map[string]any{"last_name": "L", "sync": map[string]any{"mailchimp": "yes"}}, false)
 	assert.Equal(t, 400, bad.status)
 }
+
+// Writes to tasks, calendar events and comments are announced to the webhooks, like records'
+// writes; a refused write or a verify-only call announces nothing. A registered webhook
+// subscribes to them by the ids the events catalogue lists.
+func TestAgendaWebhooks(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.sim.SeedPeople(0, 1)
+	h, hs := newHookRecorder(t)
+	require.Equal(t, 200, e.callAdmin("POST", "/_sim/webhook", `{"url":"`+hs.URL+`"}`))
+	h.wait(t, 1) // the ping
+	reg := e.call("POST", "/v2/webhooks", map[string]any{"type": "http", "endpoint": hs.URL + "/registered", "is_enabled": true,
+		"configuration": []map[string]any{{"id": "comment.created", "is_enabled": true}}}, true)
+	require.Equal(t, 201, reg.status, string(reg.raw))
+	rel := []map[string]any{{"type": "company", "id": 1}}
+	id := func(r result) string { return itoa(int(r.body["id"].(float64))) }
+
+	task := e.call("POST", "/v2/tasks", map[string]any{"title": "Call", "due_date": "2026-03-05T09:00:00Z", "label_id": 1, "related": rel}, true)
+	require.Equal(t, 201, task.status, string(task.raw))
+	require.Equal(t, 200, e.call("PUT", "/v2/tasks/"+id(task), map[string]any{"status": "done"}, true).status)
+	require.Equal(t, 400, e.call("PUT", "/v2/tasks/"+id(task), map[string]any{"status": "maybe"}, false).status) // refused: no event
+	ev := e.call("POST", "/v2/calendar-events", map[string]any{"title": "Demo", "datetime_start": "2026-03-05T09:00:00Z",
+		"datetime_end": "2026-03-05T10:00:00Z", "label_id": 3}, true)
+	require.Equal(t, 201, ev.status, string(ev.raw))
+	require.Equal(t, 204, e.call("DELETE", "/v2/calendar-events/"+id(ev), nil, false).status)
+	com := e.call("POST", "/v2/comments", map[string]any{"description": "Met them", "related": rel}, true)
+	require.Equal(t, 201, com.status, string(com.raw))
+	h.wait(t, 6) // five events, and the comment's creation once more for the registered webhook
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var got [][3]string
+	for _, p := range h.posts {
+		got = append(got, [3]string{p["event"], p["relatedtype"], p["relatedid"]})
+	}
+	assert.ElementsMatch(t, [][3]string{
+		{"created", "task", id(task)}, {"updated", "task", id(task)},
+		{"created", "calendar-event", id(ev)}, {"deleted", "calendar-event", id(ev)},
+		{"created", "comment", id(com)}, {"created", "comment", id(com)},
+	}, got)
+	catalogue := e.call("GET", "/v2/webhooks/events", nil, true)
+	for _, entity := range []string{"task", "calendar-event", "comment"} {
+		assert.Contains(t, string(catalogue.raw), `"id":"`+entity+`"`)
+	}
+}

@@ -17,8 +17,9 @@ import (
 // are the simulator's choice for the keys the reference marks UNCONFIRMED.
 //
 // relatedtype is "client" for companies (the event ids seen in practice are client.*),
-// "contact", "individual" and "opportunity". A step move (PATCH …/step-rank or a PUT that
-// changes the step) is an "updated" event of the opportunity.
+// "contact", "individual" and "opportunity"; "task", "calendar-event" and "comment" for the
+// agenda (agenda.go). A step move (PATCH …/step-rank or a PUT that changes the step) is an
+// "updated" event of the opportunity.
 
 type hookMsg struct {
 	url   string
@@ -66,6 +67,7 @@ func (s *Server) WebhooksSent() int {
 
 var relatedTypes = map[string]string{
 	kindCompanies: "client", kindContacts: "contact", kindIndividuals: "individual", kindOpportunities: "opportunity",
+	"tasks": "task", "calendar-events": "calendar-event", "comments": "comment",
 }
 
 // emit queues an event; it never blocks (a full queue loses the event).
