@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -71,7 +72,15 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	if !ok || !ok2 {
 		return StageResult{}, toTemporal(configError(fmt.Errorf("%s: pipelines need a side A with pipelines (%s has none) and a side B with events (%s has none)", c.File, ca.System(), cb.System())))
 	}
+	// The start date binds the scan as it binds the sync: a changed one is refused here too,
+	// or the scan would go on reading from the new date.
+	if err := (&pass{a: a, conn: c}).checkStartDate(ctx, true); err != nil {
+		return StageResult{}, toTemporal(err)
+	}
 	sp := &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}
+	if err := sp.checkStatusMaps(ctx, a.now()); err != nil {
+		return StageResult{}, toTemporal(err)
+	}
 	res := StageResult{Position: in.Position}
 	objects := pipelineObjects(c)
 	if len(in.IDs) > 0 {
@@ -217,6 +226,73 @@ func pipelineObjects(c *config.Connection) []string {
 		}
 	}
 	return out
+}
+
+// statusMapRecheck is how long a status map found complete is trusted: a status added to the
+// shop since is unmapped, and the connection pauses within that time rather than quarantine
+// each order that reaches it.
+const statusMapRecheck = time.Hour
+
+// statusMapsChecked remembers, per connection, the side-B connector whose statuses the
+// connection's status maps were last found complete against, and when: the check runs again
+// once the worker builds the connectors again (the file changed) or statusMapRecheck passes.
+var statusMapsChecked sync.Map // connection name → statusMapCheck
+
+type statusMapCheck struct {
+	conn connectors.Connector
+	at   time.Time
+}
+
+// checkStatusMaps checks every pipeline given a status_map strictly, as validate --live does,
+// before the activity writes anything: every status of side A's pipeline is mapped, every key
+// is one of them and every target a status of side B. The mistakes, each named, make one
+// configuration error: the connection pauses instead of moving some cards and quarantining
+// the others.
+func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
+	catalog, ok := sp.y.(connectors.EventCatalog)
+	if !ok {
+		return nil
+	}
+	if v, ok := statusMapsChecked.Load(sp.c.Name); ok {
+		if done := v.(statusMapCheck); done.conn == sp.y && now.Sub(done.at) < statusMapRecheck {
+			return nil
+		}
+	}
+	var errs []error
+	checked := false
+	for i, p := range sp.c.Pipelines {
+		o, ok := sp.c.Object(p.Object)
+		if p.StatusMap == "" || !ok {
+			continue
+		}
+		checked = true
+		meta, err := sp.pipeline(ctx, p.Pipeline)
+		if err != nil {
+			return err
+		}
+		stages := make([]string, len(meta.stages))
+		for j, st := range meta.stages {
+			stages[j] = st.ID
+		}
+		events, err := catalog.EventOrder(ctx, o.BObject)
+		if err != nil {
+			return err
+		}
+		for _, e := range engine.CheckStatusMap(p.Events, stages, events) {
+			errs = append(errs, fmt.Errorf("pipelines[%d] (pipeline %s).status_map: %w", i, p.Pipeline, e))
+		}
+	}
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return configError(fmt.Errorf("%s: %s", sp.c.File, strings.Join(msgs, "; ")))
+	}
+	if checked {
+		statusMapsChecked.Store(sp.c.Name, statusMapCheck{conn: sp.y, at: now})
+	}
+	return nil
 }
 
 type pipelineMeta struct {
