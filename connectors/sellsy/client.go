@@ -3,8 +3,10 @@
 // opportunity pipelines and steps, and the parsing of Sellsy webhooks (see crm.go).
 //
 // Auth is OAuth2 client_credentials (a Sellsy "personal" API client). Requests go through a
-// client-side rate limiter (5/s by default, Sellsy's quota) and pause until the next second
-// when Sellsy reports X-Quota-Remaining-By-Second: 0. Errors are *connectors.Error; their
+// client-side rate limiter (5/s by default, Sellsy's quota) and, when an answer's
+// X-Quota-Remaining-By-{Second,Minute,Day,Month} header reads 0, pause until that window's
+// end: a second or minute is waited out in the call, a day or month is a RateLimited error
+// carrying the delay. Errors are *connectors.Error; their
 // messages name fields and reasons but never carry record values or credentials.
 package sellsy
 
@@ -68,8 +70,10 @@ type Client struct {
 	limiter *rate.Limiter
 	tokens  *tokenCache
 
-	pauseMu    sync.Mutex
-	pauseUntil time.Time
+	clock       clock
+	pauseMu     sync.Mutex
+	pauseUntil  time.Time
+	pauseWindow string // the spent window pauseUntil waits out
 
 	links linkNotes
 
@@ -140,6 +144,7 @@ func New(c Config) (*Client, error) {
 		cfg:     c,
 		http:    resty.NewWithClient(base).SetBaseURL(c.APIURL).SetLogger(quietLogger{}).SetRetryCount(0),
 		limiter: c.Limiter,
+		clock:   realClock{},
 		tokens: &tokenCache{
 			cc:   &clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 			http: &tokenHTTP,
@@ -232,41 +237,106 @@ type apiError struct {
 	} `json:"error"`
 }
 
-// wait blocks for the limiter and for a quota pause.
-func (c *Client) wait(ctx context.Context) error {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return err
+// clock is the client's time source for quota pauses; tests give it the simulator's fake
+// clock so that a minute window is waited out without a real minute passing.
+type clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
+}
+
+// maxQuotaWait is the longest quota pause waited out inside a call: a spent second or minute
+// window (at most a minute; pages heartbeat meanwhile). A spent day or month window goes
+// back to the caller as a RateLimited error with the delay, whose retry waits on a durable
+// timer instead of holding a worker slot for hours.
+const maxQuotaWait = time.Minute + time.Second
+
+// wait blocks for a quota pause and for the limiter. op names the request in the error.
+func (c *Client) wait(ctx context.Context) error { return c.waitFor(ctx, "quota") }
+
+func (c *Client) waitFor(ctx context.Context, op string) error {
 	c.pauseMu.Lock()
-	until := c.pauseUntil
+	until, window := c.pauseUntil, c.pauseWindow
 	c.pauseMu.Unlock()
-	if d := time.Until(until); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+	if d := until.Sub(c.clock.Now()); d > 0 {
+		dl, hasDL := ctx.Deadline()
+		if d > maxQuotaWait || (hasDL && dl.Before(time.Now().Add(d))) {
+			return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
+				Message: fmt.Sprintf("request quota exceeded: Sellsy's %s window is spent until %s", window, until.UTC().Format(time.RFC3339))}
+		}
+		if err := c.clock.Sleep(ctx, d); err != nil {
+			return err
 		}
 	}
-	return nil
+	return c.limiter.Wait(ctx)
 }
 
-// noteQuota pauses every request until the next second when the second window is spent.
-func (c *Client) noteQuota(h http.Header) {
-	if h.Get("X-Quota-Remaining-By-Second") != "0" {
-		return
+// quotaWindows are Sellsy's quota headers, shortest window first.
+var quotaWindows = []struct{ header, name string }{
+	{"X-Quota-Remaining-By-Second", "second"},
+	{"X-Quota-Remaining-By-Minute", "minute"},
+	{"X-Quota-Remaining-By-Day", "day"},
+	{"X-Quota-Remaining-By-Month", "month"},
+}
+
+// windowEnd is when the window (second, minute, day, month) holding now ends. Sellsy does
+// not say where its days and months start: UTC is assumed (the simulator does the same); a
+// window still spent after it is noticed on the next answer, which pauses again.
+func windowEnd(window string, now time.Time) time.Time {
+	now = now.UTC()
+	switch window {
+	case "second":
+		return now.Truncate(time.Second).Add(time.Second)
+	case "minute":
+		return now.Truncate(time.Minute).Add(time.Minute)
+	case "day":
+		return time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	case "month":
+		return time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	c.pauseUntilAt(time.Now().Truncate(time.Second).Add(time.Second))
+	return now
 }
 
-// Quota refusals that ask for a short wait (the second window, shared with other connectors
-// on the account) are waited out in the call rather than failing a whole page; longer ones go
-// back to the caller, whose retry waits on a durable timer.
-const (
-	shortQuotaWait    = 2 * time.Second
-	shortQuotaRetries = 2
-)
+// spentUntil reads the quota headers: when a window reads 0, the end of the longest such
+// window and its name; else the zero time.
+func spentUntil(h http.Header, now time.Time) (time.Time, string) {
+	var until time.Time
+	var name string
+	for _, w := range quotaWindows {
+		if v := strings.TrimSpace(h.Get(w.header)); v == "0" {
+			until, name = windowEnd(w.name, now), w.name // later windows end later
+		}
+	}
+	return until, name
+}
+
+// noteQuota pauses every request of this client until the end of the longest window the
+// answer's headers report spent, so that the next request is not refused with a 429.
+func (c *Client) noteQuota(h http.Header) {
+	if until, window := spentUntil(h, c.clock.Now()); !until.IsZero() {
+		c.pauseUntilAt(until, window)
+	}
+}
+
+// Quota refusals that ask for a wait the call may block for (a second or minute window,
+// spent by another connector on the account) are waited out in the call rather than failing
+// a whole page, twice at most; longer ones go back to the caller, whose retry waits on a
+// durable timer.
+const shortQuotaRetries = 2
 
 // do runs a call and decodes a 2xx JSON body into out (when not nil). It returns the HTTP
 // status of the answer. On 401 it drops the token and retries once; on a 429 asking for a
@@ -274,7 +344,7 @@ const (
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	quotaRetries, refreshed := 0, false
 	for {
-		if err := c.wait(ctx); err != nil {
+		if err := c.waitFor(ctx, k.op); err != nil {
 			return 0, err
 		}
 		tok, err := c.tokens.get(ctx)
@@ -318,20 +388,21 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			return status, nil
 		}
 		e := c.httpError(k.op, resp, tok)
-		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= shortQuotaWait && quotaRetries < shortQuotaRetries {
+		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= maxQuotaWait && quotaRetries < shortQuotaRetries {
 			quotaRetries++
-			c.pauseUntilAt(time.Now().Add(e.RetryAfter))
+			c.pauseUntilAt(c.clock.Now().Add(e.RetryAfter), "current")
 			continue
 		}
 		return status, e
 	}
 }
 
-// pauseUntilAt holds every request of this client until t (a later pause stands).
-func (c *Client) pauseUntilAt(until time.Time) {
+// pauseUntilAt holds every request of this client until t (a later pause stands); window
+// names the spent quota in the error of a caller that cannot wait that long.
+func (c *Client) pauseUntilAt(until time.Time, window string) {
 	c.pauseMu.Lock()
 	if until.After(c.pauseUntil) {
-		c.pauseUntil = until
+		c.pauseUntil, c.pauseWindow = until, window
 	}
 	c.pauseMu.Unlock()
 }
@@ -353,14 +424,12 @@ func (c *Client) httpError(op string, resp *resty.Response, tok string) *connect
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		// Sellsy is not known to send Retry-After; the quota headers say which window is spent.
+		// Sellsy is not known to send Retry-After; the quota headers say which window is
+		// spent, and it refills at that window's end.
 		e.RetryAfter = time.Second
-		now := time.Now()
-		switch {
-		case resp.Header().Get("X-Quota-Remaining-By-Day") == "0":
-			e.RetryAfter = now.Truncate(time.Hour).Add(time.Hour).Sub(now)
-		case resp.Header().Get("X-Quota-Remaining-By-Minute") == "0":
-			e.RetryAfter = now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+		now := c.clock.Now()
+		if until, window := spentUntil(resp.Header(), now); !until.IsZero() && window != "second" {
+			e.RetryAfter = until.Sub(now)
 		}
 		if ra := resp.Header().Get("Retry-After"); ra != "" {
 			if n, err := strconv.Atoi(ra); err == nil && n > 0 {

@@ -155,10 +155,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 const unlimited = 1_000_000
 
 // quota counts the request in every window and writes the X-Quota-Remaining-* headers; it
-// reports false (after writing the 429) when the second or minute window is spent.
-// Requests are counted even when they fail, as Sellsy documents.
+// reports false (after writing the 429 with Sellsy's error body) when any window is spent, as
+// Sellsy documents. Requests are counted even when they fail. Windows are UTC seconds,
+// minutes, days and calendar months.
 func (s *Server) quota(w http.ResponseWriter) bool {
-	now := s.opt.Now()
+	now := s.opt.Now().UTC()
 	s.qmu.Lock()
 	sec, min, day, month := now.Unix(), now.Unix()/60, now.Unix()/86400, int64(now.Year())*12+int64(now.Month())
 	if s.qSec != sec {
@@ -177,17 +178,20 @@ func (s *Server) quota(w http.ResponseWriter) bool {
 	s.qMinN++
 	s.qDayN++
 	s.qMonN++
+	over := false
 	remain := func(limit, used int) int {
 		if limit <= 0 {
 			return unlimited
+		}
+		if used > limit {
+			over = true
 		}
 		return max(limit-used, 0)
 	}
 	rs := remain(s.opt.RequestsPerSecond, s.qSecN)
 	rm := remain(s.opt.RequestsPerMinute, s.qMinN)
-	over := (s.opt.RequestsPerSecond > 0 && s.qSecN > s.opt.RequestsPerSecond) ||
-		(s.opt.RequestsPerMinute > 0 && s.qMinN > s.opt.RequestsPerMinute)
-	rd, rmo := remain(432000, s.qDayN), remain(432000*31, s.qMonN)
+	rd := remain(s.opt.RequestsPerDay, s.qDayN)
+	rmo := remain(s.opt.RequestsPerMonth, s.qMonN)
 	s.qmu.Unlock()
 	h := w.Header()
 	h.Set("X-Quota-Remaining-By-Second", strconv.Itoa(rs))

@@ -33,8 +33,13 @@ type Options struct {
 	ClientID, ClientSecret string
 	TokenTTL               time.Duration // default 1h
 	RequestsPerSecond      int           // quota per second window; 0 → 5 (Sellsy default); <0 → unlimited
-	RequestsPerMinute      int           // 0 → unlimited
-	Seed                   uint64        // for fault randomness
+	RequestsPerMinute      int           // 0 → unlimited (Sellsy was observed at about 149)
+	// RequestsPerDay and RequestsPerMonth are the day and month windows (UTC days and
+	// months: Sellsy does not say where its windows start). 0 → 432,000 a day (V1's
+	// documented quota) and 31 times that a month, or unlimited when RequestsPerSecond is
+	// negative (benchmarks); <0 → unlimited.
+	RequestsPerDay, RequestsPerMonth int
+	Seed                             uint64 // for fault randomness
 	// Scopes, when set, are returned space-separated in the token response's "scope" (a
 	// simulator extension: Sellsy does not document one) and enforced: a request whose scope
 	// (<resource>.read for GET and searches, .write otherwise) is missing gets a 403.
@@ -44,6 +49,10 @@ type Options struct {
 	// (POST /0/) OAuth 1.0a PLAINTEXT credentials; a V2 bearer token is accepted as well.
 	V1ConsumerToken, V1ConsumerSecret, V1UserToken, V1UserSecret string
 }
+
+// DefaultRequestsPerDay is the day window when Options sets none: the 432,000 requests a day
+// Sellsy documents for API V1 (reference §1.4).
+const DefaultRequestsPerDay = 432_000
 
 // First ids handed out. Companies and contacts use separate sequences, as in Sellsy; the
 // contact sequence starts far away so that an id used on the wrong object is caught.
@@ -138,6 +147,12 @@ func New(o Options) *Server {
 	}
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond = 5
+	}
+	if o.RequestsPerDay == 0 && o.RequestsPerSecond > 0 {
+		o.RequestsPerDay = DefaultRequestsPerDay
+	}
+	if o.RequestsPerMonth == 0 && o.RequestsPerSecond > 0 {
+		o.RequestsPerMonth = 31 * DefaultRequestsPerDay
 	}
 	if o.Now == nil {
 		o.Now = time.Now
