@@ -23,6 +23,10 @@
 //	Sellsy.Call                CallInput        → CallOutput     (any API V2 request)
 //	Sellsy.CallV1              CallV1Input      → CallV1Output   (any API V1 method)
 //
+// A search returns up to its limit (at most MaxSearchLimit) records in all, reading Sellsy's
+// pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
+// HeartbeatTimeout a retried attempt resumes after the last page read.
+//
 // Errors are Temporal application errors whose Type is one of:
 //
 //	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.
@@ -37,7 +41,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -56,7 +59,13 @@ const (
 )
 
 // Actions holds the Sellsy client the activities use.
-type Actions struct{ Client *sellsy.Client }
+type Actions struct {
+	Client *sellsy.Client
+	// MaxResultBytes bounds the records one search returns, in bytes of JSON, so that its
+	// result (and its heartbeats) stay well under Temporal's 2 MB payload limit; 0 means
+	// DefaultMaxResultBytes.
+	MaxResultBytes int
+}
 
 // activityNames pairs each stable name with its method.
 func (a *Actions) activities() []struct {
@@ -126,32 +135,6 @@ type RecordOutput struct {
 	SmartTags []string `json:"smart_tags,omitempty"`
 }
 
-// SearchInput is a search page request.
-//
-//	{"type": "client", "filters": {"name": "ACME"}, "order": "id", "direction": "desc", "limit": 25, "cursor": ""}
-//
-// Filters are the V2 filters of the object (CompanyFilters, ContactFilters,
-// OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
-// "companies": [1], "pipeline": [1], "step": [11]). Cursor is NextCursor of the previous page.
-type SearchInput struct {
-	// Type restricts company searches to client, prospect or supplier (ignored elsewhere).
-	Type      string         `json:"type,omitempty"`
-	Filters   map[string]any `json:"filters,omitempty"`
-	Order     string         `json:"order,omitempty"`     // id, name, created_at, updated_at, … (per object)
-	Direction string         `json:"direction,omitempty"` // asc (default) | desc
-	Limit     int            `json:"limit,omitempty"`     // 1..100, default 25
-	Cursor    string         `json:"cursor,omitempty"`
-}
-
-// SearchOutput is one page of records.
-//
-//	{"records": [{"id": 12, "name": "ACME"}], "total": 40, "next_cursor": "WyIxMiJd"}
-type SearchOutput struct {
-	Records    []map[string]any `json:"records"`
-	Total      int              `json:"total"`
-	NextCursor string           `json:"next_cursor,omitempty"` // empty on the last page
-}
-
 // ---- plumbing ----
 
 func (a *Actions) client() (*sellsy.Client, error) {
@@ -210,58 +193,6 @@ func (a *Actions) write(ctx context.Context, method, path string, body map[strin
 		for _, d := range resp.Data {
 			out.SmartTags = append(out.SmartTags, d.Value)
 		}
-	}
-	return out, nil
-}
-
-func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra map[string]any) (SearchOutput, error) {
-	q := url.Values{}
-	limit := in.Limit
-	if limit == 0 {
-		limit = 25
-	}
-	if limit < 0 || limit > 100 {
-		return SearchOutput{}, invalid("limit must be between 1 and 100")
-	}
-	q.Set("limit", strconv.Itoa(limit))
-	if in.Order != "" {
-		q.Set("order", in.Order)
-	}
-	switch in.Direction {
-	case "", "asc", "desc":
-		if in.Direction != "" {
-			q.Set("direction", in.Direction)
-		}
-	default:
-		return SearchOutput{}, invalid("direction must be asc or desc")
-	}
-	if in.Cursor != "" {
-		q.Set("offset", in.Cursor)
-	}
-	filters := map[string]any{}
-	for k, v := range in.Filters {
-		filters[k] = v
-	}
-	for k, v := range extra {
-		filters[k] = v
-	}
-	var resp struct {
-		Data       []map[string]any `json:"data"`
-		Pagination struct {
-			Count  int `json:"count"`
-			Total  int `json:"total"`
-			Offset any `json:"offset"`
-		} `json:"pagination"`
-	}
-	if err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, map[string]any{"filters": filters}, &resp); err != nil {
-		return SearchOutput{}, err
-	}
-	out := SearchOutput{Records: resp.Data, Total: resp.Pagination.Total}
-	if out.Records == nil {
-		out.Records = []map[string]any{}
-	}
-	if cur, ok := resp.Pagination.Offset.(string); ok && len(resp.Data) == limit && cur != in.Cursor {
-		out.NextCursor = cur
 	}
 	return out, nil
 }

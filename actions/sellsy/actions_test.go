@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,29 +24,61 @@ import (
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
-const firstContact = 1_000_001
+const (
+	firstContact     = 1_000_001
+	firstOpportunity = 3_000_001 // the simulator's first opportunity id
+)
 
 type harness struct {
 	t   *testing.T
 	sim *sim.Server
 	env *testsuite.TestActivityEnvironment
+	// searches counts the search requests the simulator got; failAt (1-based, 0: never)
+	// is the first of them answered 503, to stop a search in the middle.
+	searches atomic.Int64
+	failAt   atomic.Int64
 }
 
+// harnessOptions are the worker's credentials — its V2 secret, its V1 consumer token, user
+// token and user secret (the simulator expects secret, ck, ut, us) — and the byte bound of
+// searches (0: the default).
+type harnessOptions struct {
+	secret, v1Consumer, v1Token, v1Secret string
+	maxResultBytes                        int
+}
+
+var goodCredentials = harnessOptions{secret: "secret", v1Consumer: "ck", v1Token: "ut", v1Secret: "us"}
+
 func newHarness(t *testing.T, secret string) *harness {
+	o := goodCredentials
+	o.secret = secret
+	return newHarnessWith(t, o)
+}
+
+func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
 	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1,
 		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
-	srv := httptest.NewServer(s)
+	h := &harness{t: t, sim: s}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/search") {
+			if n, at := h.searches.Add(1), h.failAt.Load(); at > 0 && n >= at {
+				http.Error(w, "unavailable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		s.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", V1URL: srv.URL + "/0/",
-		ClientID: "cid", ClientSecret: secret, RequestsPerSecond: 1000,
-		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
+		ClientID: "cid", ClientSecret: o.secret, RequestsPerSecond: 1000,
+		V1ConsumerToken: o.v1Consumer, V1ConsumerSecret: "cs", V1UserToken: o.v1Token, V1UserSecret: o.v1Secret})
 	require.NoError(t, err)
 	s.SeedPeople(0, 1) // company 1 (prospect), contact 1000001
 	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	Register(env, &Actions{Client: c})
-	return &harness{t: t, sim: s, env: env}
+	h.env = suite.NewTestActivityEnvironment()
+	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes})
+	return h
 }
 
 // run executes an activity by its registered name and decodes its output into out.
@@ -114,6 +150,19 @@ func TestWriteActivities(t *testing.T) {
 				assert.Equal(t, []string{"x"}, out.SmartTags)
 				assert.EqualValues(t, 60, out.Record["probability"])
 			}, OpportunityInput{Name: "X", PipelineID: 1, StepID: 99, Related: []Related{{"company", 1}}}, "step"},
+		{"Sellsy.UpdateOpportunity", OpportunityInput{ID: firstOpportunity, StepID: 12, Status: "won", Amount: "2500.00", Probability: &prob,
+			DueDate: "2026-09-30", Note: "signed", ContactIDs: []int{firstContact}, SmartTags: []string{"won"}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.EqualValues(t, firstOpportunity, out.ID)
+				assert.Equal(t, "won", out.Record["status"])
+				assert.Equal(t, "signed", out.Record["note"])
+				assert.Equal(t, "2026-09-30", out.Record["due_date"])
+				assert.EqualValues(t, 60, out.Record["probability"])
+				assert.Equal(t, "2500.00", out.Record["amount"].(map[string]any)["value"]) // an object on read, a string on write
+				assert.EqualValues(t, 12, out.Record["step"].(map[string]any)["id"])
+				assert.Equal(t, []any{float64(firstContact)}, out.Record["contact_ids"])
+				assert.Equal(t, []string{"won"}, h.sim.SmartTags("opportunities", strconv.Itoa(firstOpportunity)))
+			}, OpportunityInput{ID: firstOpportunity, Amount: "a lot"}, "amount"},
 		{"Sellsy.CreateEvent", EventInput{Title: "Demo", Description: "product demo", Start: "2026-03-05T09:00:00+01:00", End: "2026-03-05T10:00:00+01:00",
 			LabelID: 3, Priority: 1, IsPrivate: true, ProviderCalendar: "claire.martin@example.com", Created: "2026-03-01T08:00:00+01:00",
 			Participants: []Participant{{"staff", 1}, {"contact", firstContact}, {"external", "guest@example.org"}}, Related: &Related{"company", 1}},
@@ -144,6 +193,7 @@ func TestWriteActivities(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
+			h.sim.SeedOpportunities(1) // opportunity 3000001, on company 1
 			var out RecordOutput
 			require.NoError(t, h.run(tc.name, tc.good, &out))
 			assert.NotZero(t, out.ID)
@@ -182,12 +232,68 @@ func TestSearchActivities(t *testing.T) {
 
 	var out SearchOutput
 	require.NoError(t, h.run("Sellsy.SearchContacts", SearchInput{Filters: map[string]any{"companies": []int{1}}}, &out))
-	assert.Len(t, out.Records, 1)
-	require.NoError(t, h.run("Sellsy.SearchOpportunities", SearchInput{}, &out))
-	assert.Empty(t, out.Records)
+	require.Len(t, out.Records, 1)
+	assert.EqualValues(t, firstContact, out.Records[0]["id"])
+	assert.Empty(t, out.NextCursor)
 
-	ae := actiontest.AppErr(t, h.run("Sellsy.SearchCompanies", SearchInput{Type: "partner"}, &out))
-	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+	// Opportunities 3000001..3000004 go round robin over pipelines 1, 2, 3, 1 (steps 11, 21,
+	// 31, then 14: pipeline 1's second step) and companies 1, 2, 3, 4.
+	h.sim.SeedOpportunities(4)
+	opps := []struct {
+		name string
+		in   SearchInput
+		ids  []int
+	}{
+		{"all", SearchInput{}, []int{firstOpportunity, firstOpportunity + 1, firstOpportunity + 2, firstOpportunity + 3}},
+		{"pipeline, newest first", SearchInput{Filters: map[string]any{"pipeline": []int{1}}, Direction: "desc"}, []int{firstOpportunity + 3, firstOpportunity}},
+		{"step", SearchInput{Filters: map[string]any{"step": []int{14}}}, []int{firstOpportunity + 3}},
+	}
+	for _, tc := range opps {
+		t.Run("opportunities "+tc.name, func(t *testing.T) {
+			var out SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchOpportunities", tc.in, &out))
+			var ids []int
+			for _, r := range out.Records {
+				id := int(r["id"].(float64))
+				ids = append(ids, id)
+				assert.EqualValues(t, id-firstOpportunity+1, r["company_id"])
+			}
+			assert.Equal(t, tc.ids, ids)
+			assert.Equal(t, len(tc.ids), out.Total)
+		})
+	}
+}
+
+// Searches refuse a bad limit, direction or cursor before any call, and Sellsy refuses an
+// unknown or ill-typed filter: InvalidRecord, not retried, naming the field.
+func TestSearchInvalidInput(t *testing.T) {
+	h := newHarness(t, "secret")
+	tests := []struct {
+		name, activity string
+		in             SearchInput
+		want           string
+	}{
+		{"company type", "Sellsy.SearchCompanies", SearchInput{Type: "partner"}, `type "partner"`},
+		{"contacts limit too big", "Sellsy.SearchContacts", SearchInput{Limit: 10_001}, "limit 10001 is above 10000"},
+		{"contacts negative limit", "Sellsy.SearchContacts", SearchInput{Limit: -5}, "limit -5 must be between 1 and 10000"},
+		{"contacts direction", "Sellsy.SearchContacts", SearchInput{Direction: "up"}, `direction "up"`},
+		{"contacts numeric cursor", "Sellsy.SearchContacts", SearchInput{Cursor: "40"}, `cursor "40"`},
+		{"contacts unknown cursor", "Sellsy.SearchContacts", SearchInput{Cursor: "not-a-cursor"}, "offset"},
+		{"contacts unknown filter", "Sellsy.SearchContacts", SearchInput{Filters: map[string]any{"shoe_size": 42}}, "filters.shoe_size"},
+		{"contacts filter type", "Sellsy.SearchContacts", SearchInput{Filters: map[string]any{"email": 42}}, "filters.email"},
+		{"opportunities limit too big", "Sellsy.SearchOpportunities", SearchInput{Limit: 20_000}, "limit 20000 is above 10000"},
+		{"opportunities direction", "Sellsy.SearchOpportunities", SearchInput{Direction: "sideways"}, `direction "sideways"`},
+		{"opportunities unknown filter", "Sellsy.SearchOpportunities", SearchInput{Filters: map[string]any{"colour": "red"}}, "filters.colour"},
+		{"opportunities filter type", "Sellsy.SearchOpportunities", SearchInput{Filters: map[string]any{"step": "eleven"}}, "filters.step"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ae := actiontest.AppErr(t, h.run(tc.activity, tc.in, &SearchOutput{}))
+			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+			assert.True(t, ae.NonRetryable())
+			assert.Contains(t, ae.Error(), tc.want)
+		})
+	}
 }
 
 // A spent quota is RateLimited with the delay Sellsy's headers imply; refused credentials
@@ -216,13 +322,19 @@ func TestErrorClasses(t *testing.T) {
 			assert.False(t, ae.NonRetryable())
 			assert.Contains(t, ae.Error(), "retry after 1s") // the delay toTemporal puts in NextRetryDelay
 
+			// V1 signs with its own tokens (reference §2.1), so only a wrong V1 secret
+			// refuses it: oauth_problem=signature_invalid.
+			bad := goodCredentials
+			bad.secret = "wrong"
 			if name == "Sellsy.CallV1" {
-				return // V1 signs with its own tokens, not the V2 secret
+				bad = goodCredentials
+				bad.v1Secret = "wrong"
 			}
-			h = newHarness(t, "wrong")
+			h = newHarnessWith(t, bad)
 			ae = actiontest.AppErr(t, h.run(name, inputs[name], &out))
 			assert.Equal(t, ErrTypeConfiguration, ae.Type())
 			assert.True(t, ae.NonRetryable())
+			assert.NotContains(t, ae.Error(), "wrong", "the secret stays out of the message")
 		})
 	}
 }
@@ -269,6 +381,34 @@ func TestCallV1(t *testing.T) {
 	ae := actiontest.AppErr(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Client.getOne", Params: map[string]any{"clientid": 999}}, &out))
 	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 	assert.Contains(t, ae.Error(), "E_OBJ_NOT_LOADABLE")
+}
+
+// API V1 refuses bad OAuth 1.0a credentials with a plain-text oauth_problem (reference §2.1);
+// a worker without V1 tokens calls it with a V2 token, which a refused V2 secret never gets:
+// ConfigurationError, not retried, naming the problem and never the secret.
+func TestCallV1Unauthorised(t *testing.T) {
+	tests := []struct {
+		name    string
+		creds   func(o *harnessOptions)
+		problem string
+	}{
+		{"wrong user secret", func(o *harnessOptions) { o.v1Secret = "wrong" }, "signature_invalid"},
+		{"wrong consumer token", func(o *harnessOptions) { o.v1Consumer = "wrong" }, "consumer_key_refused"},
+		{"wrong user token", func(o *harnessOptions) { o.v1Token = "wrong" }, "token_rejected"},
+		{"no V1 tokens, V2 secret refused", func(o *harnessOptions) { o.v1Consumer, o.v1Token, o.v1Secret, o.secret = "", "", "", "wrong" }, "invalid_client"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := goodCredentials
+			tc.creds(&o)
+			h := newHarnessWith(t, o)
+			ae := actiontest.AppErr(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Infos.getInfos"}, &CallV1Output{}))
+			assert.Equal(t, ErrTypeConfiguration, ae.Type())
+			assert.True(t, ae.NonRetryable())
+			assert.Contains(t, ae.Error(), tc.problem)
+			assert.NotContains(t, ae.Error(), "wrong")
+		})
+	}
 }
 
 func TestToTemporal(t *testing.T) {

@@ -97,8 +97,8 @@ func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	return a.write(ctx, http.MethodPut, fmt.Sprintf("/companies/%d", in.ID), companyBody(in), "companies", in.SmartTags)
 }
 
-// SearchCompanies returns one page of companies; Type restricts to client, prospect or
-// supplier (activity Sellsy.SearchCompanies).
+// SearchCompanies returns up to Limit companies, reading the pages that takes; Type restricts
+// to client, prospect or supplier (activity Sellsy.SearchCompanies).
 func (a *Actions) SearchCompanies(ctx context.Context, in SearchInput) (SearchOutput, error) {
 	if err := checkType(in.Type, false); err != nil {
 		return SearchOutput{}, err
@@ -241,7 +241,8 @@ func (a *Actions) UpdateContact(ctx context.Context, in ContactInput) (RecordOut
 	return a.writeContact(ctx, http.MethodPut, fmt.Sprintf("/contacts/%d", in.ID), in)
 }
 
-// SearchContacts returns one page of contacts (activity Sellsy.SearchContacts).
+// SearchContacts returns up to Limit contacts, reading the pages that takes (activity
+// Sellsy.SearchContacts).
 func (a *Actions) SearchContacts(ctx context.Context, in SearchInput) (SearchOutput, error) {
 	return a.search(ctx, "contacts", in, nil)
 }
@@ -311,7 +312,8 @@ func (a *Actions) UpdateOpportunity(ctx context.Context, in OpportunityInput) (R
 	return a.write(ctx, http.MethodPut, fmt.Sprintf("/opportunities/%d", in.ID), oppBody(in), "opportunities", in.SmartTags)
 }
 
-// SearchOpportunities returns one page of opportunities (activity Sellsy.SearchOpportunities).
+// SearchOpportunities returns up to Limit opportunities, reading the pages that takes
+// (activity Sellsy.SearchOpportunities).
 func (a *Actions) SearchOpportunities(ctx context.Context, in SearchInput) (SearchOutput, error) {
 	return a.search(ctx, "opportunities", in, nil)
 }

@@ -1,0 +1,187 @@
+package sellsyactions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+)
+
+const (
+	// MaxSearchLimit is the most records one search activity returns. Beyond it, page with
+	// the returned next_cursor.
+	MaxSearchLimit = 10_000
+	// DefaultSearchLimit is the limit of a search that sets none (Sellsy's own default).
+	DefaultSearchLimit = 25
+	// DefaultMaxResultBytes bounds the JSON of the records one search returns (1 MiB).
+	DefaultMaxResultBytes = 1 << 20
+	// searchPageSize is Sellsy's largest page (query parameter limit ≤ 100).
+	searchPageSize = 100
+)
+
+// SearchInput is a search request. Limit is the total number of records the activity returns
+// (the seed's "maximum number … during one execution cycle"): the activity reads as many
+// pages of at most 100 as that takes, and returns them all with the cursor to continue.
+//
+//	{"type": "client", "filters": {"name": "ACME"}, "order": "id", "direction": "desc", "limit": 250, "cursor": ""}
+//
+// Filters are the V2 filters of the object (CompanyFilters, ContactFilters,
+// OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
+// "companies": [1], "pipeline": [1], "step": [11]). Cursor is NextCursor of a previous search.
+//
+// A big limit makes a big result, kept whole in the calling workflow's history: rather than
+// one search of thousands, call it with a few hundred at a time and the returned next_cursor.
+type SearchInput struct {
+	// Type restricts company searches to client, prospect or supplier (ignored elsewhere).
+	Type      string         `json:"type,omitempty"`
+	Filters   map[string]any `json:"filters,omitempty"`
+	Order     string         `json:"order,omitempty"`     // id, name, created_at, updated_at, … (per object)
+	Direction string         `json:"direction,omitempty"` // asc (default) | desc
+	Limit     int            `json:"limit,omitempty"`     // 1..10000 records in all, default 25
+	Cursor    string         `json:"cursor,omitempty"`
+}
+
+// SearchOutput is the records found, at most Limit, in order.
+//
+//	{"records": [{"id": 12, "name": "ACME"}], "total": 400, "next_cursor": "WyIxMiJd"}
+//
+// NextCursor is empty when the last record was read; otherwise pass it as the next search's
+// cursor. Truncated says the search stopped before Limit because the records reached the
+// worker's byte bound (about 1 MB); NextCursor then continues where it stopped.
+type SearchOutput struct {
+	Records    []map[string]any `json:"records"`
+	Total      int              `json:"total"`                 // records matching the filters, all pages
+	NextCursor string           `json:"next_cursor,omitempty"` // empty after the last record
+	Truncated  bool             `json:"truncated,omitempty"`
+}
+
+// searchProgress is what a search heartbeats after each page, so that a retried attempt
+// resumes after the last page read instead of reading everything again.
+type searchProgress struct {
+	Records []map[string]any `json:"records"`
+	Bytes   int              `json:"bytes"`
+	Total   int              `json:"total"`
+	Cursor  string           `json:"cursor"` // Sellsy's seek offset after the last page read
+	More    bool             `json:"more"`   // false: the last page (or the byte bound) was reached
+	Cut     bool             `json:"cut"`    // the byte bound stopped it
+}
+
+func (a *Actions) maxResultBytes() int {
+	if a.MaxResultBytes > 0 {
+		return a.MaxResultBytes
+	}
+	return DefaultMaxResultBytes
+}
+
+// checkSearch refuses what Sellsy would refuse, before any call, naming the field.
+func checkSearch(in SearchInput) (limit int, err error) {
+	limit = in.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultSearchLimit
+	case limit < 0:
+		return 0, invalid(fmt.Sprintf("limit %d must be between 1 and %d", in.Limit, MaxSearchLimit))
+	case limit > MaxSearchLimit:
+		return 0, invalid(fmt.Sprintf("limit %d is above %d, the most one search returns: search with a smaller limit and continue with the returned next_cursor", in.Limit, MaxSearchLimit))
+	}
+	switch in.Direction {
+	case "", "asc", "desc":
+	default:
+		return 0, invalid(fmt.Sprintf("direction %q must be asc or desc", in.Direction))
+	}
+	// A number would switch Sellsy to its numeric pagination, which this paging cannot follow.
+	if _, err := strconv.Atoi(in.Cursor); err == nil {
+		return 0, invalid(fmt.Sprintf("cursor %q must be the next_cursor of a previous search, not a number", in.Cursor))
+	}
+	return limit, nil
+}
+
+// search reads pages of obj's search, 100 at most each, until limit records, the last page or
+// the byte bound, heartbeating its progress after each page.
+func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra map[string]any) (SearchOutput, error) {
+	limit, err := checkSearch(in)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	filters := map[string]any{}
+	for k, v := range in.Filters {
+		filters[k] = v
+	}
+	for k, v := range extra {
+		filters[k] = v
+	}
+	body := map[string]any{"filters": filters}
+
+	p := searchProgress{Records: []map[string]any{}, Cursor: in.Cursor, More: true}
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb searchProgress
+		// Undecodable details (another version's) only cost reading again from the start.
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && hb.Records != nil {
+			p = hb
+		}
+	}
+	budget := a.maxResultBytes()
+	for p.More && len(p.Records) < limit {
+		q := url.Values{}
+		size := min(searchPageSize, limit-len(p.Records))
+		q.Set("limit", strconv.Itoa(size))
+		if in.Order != "" {
+			q.Set("order", in.Order)
+		}
+		if in.Direction != "" {
+			q.Set("direction", in.Direction)
+		}
+		if p.Cursor != "" {
+			q.Set("offset", p.Cursor)
+		}
+		var resp struct {
+			Data       []json.RawMessage `json:"data"`
+			Pagination struct {
+				Total  int `json:"total"`
+				Offset any `json:"offset"`
+			} `json:"pagination"`
+		}
+		if err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp); err != nil {
+			return SearchOutput{}, err
+		}
+		bytes := 0
+		for _, raw := range resp.Data {
+			bytes += len(raw)
+		}
+		// A page that would cross the bound is left for the next search, unless it is the
+		// first: a single page is always returned.
+		if len(p.Records) > 0 && p.Bytes+bytes > budget {
+			p.More, p.Cut = false, true
+			break
+		}
+		for i, raw := range resp.Data {
+			var rec map[string]any
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return SearchOutput{}, temporal.NewApplicationError(fmt.Sprintf("sellsy: %s search: record %d of the page is not a JSON object", obj, i), ErrTypeRetryable)
+			}
+			p.Records = append(p.Records, rec)
+		}
+		p.Bytes += bytes
+		p.Total = resp.Pagination.Total
+		cur, _ := resp.Pagination.Offset.(string)
+		// Sellsy's stop rule: a short page is the last; a cursor that does not move is too.
+		p.More = len(resp.Data) == size && cur != "" && cur != p.Cursor
+		if p.More {
+			p.Cursor = cur
+		}
+		if p.Bytes >= budget && p.More && len(p.Records) < limit {
+			p.More, p.Cut = false, true
+		}
+		activity.RecordHeartbeat(ctx, p)
+	}
+	out := SearchOutput{Records: p.Records, Total: p.Total, Truncated: p.Cut}
+	if p.More || p.Cut {
+		out.NextCursor = p.Cursor
+	}
+	return out, nil
+}

@@ -1,0 +1,147 @@
+package sellsyactions
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/crmsync/crmsync/actions/actiontest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+)
+
+const seededContacts = 250 // contacts 1000001..1000250
+
+func contactIDs(recs []map[string]any) []int {
+	ids := make([]int, 0, len(recs))
+	for _, r := range recs {
+		ids = append(ids, int(r["id"].(float64)))
+	}
+	return ids
+}
+
+func idRange(from, n, step int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = from + i*step
+	}
+	return out
+}
+
+// Limit is the total: the activity reads as many pages of 100 as it takes, and returns
+// them in order with the cursor that continues after them.
+func TestSearchPagesForTheCaller(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         SearchInput
+		maxBytes   int
+		ids        []int
+		pages      int // search requests made
+		more       bool
+		truncated  bool
+		restIDs    []int // what a search of the rest, from NextCursor, returns
+		restCalled int
+	}{
+		{"default limit", SearchInput{}, 0, idRange(firstContact, 25, 1), 1, true, false, nil, 0},
+		{"three pages, a short last", SearchInput{Limit: 300}, 0, idRange(firstContact, seededContacts, 1), 3, false, false, nil, 0},
+		{"two pages and a part, desc", SearchInput{Limit: 230, Direction: "desc"}, 0, idRange(firstContact+seededContacts-1, 230, -1), 3, true, false,
+			idRange(firstContact+19, 20, -1), 1},
+		{"exactly all", SearchInput{Limit: seededContacts}, 0, idRange(firstContact, seededContacts, 1), 3, true, false, []int{}, 1},
+		// A page of 100 simulated contacts is about 74 kB of JSON.
+		{"byte bound: two pages, not the third", SearchInput{Limit: 1000}, 160_000, idRange(firstContact, 200, 1), 3, true, true, nil, 0},
+		{"byte bound: one page, not the second", SearchInput{Limit: 1000}, 100_000, idRange(firstContact, 100, 1), 2, true, true, nil, 0},
+		{"byte bound reached by the first page", SearchInput{Limit: 1000}, 1, idRange(firstContact, 100, 1), 1, true, true, nil, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := goodCredentials
+			o.maxResultBytes = tc.maxBytes
+			h := newHarnessWith(t, o)
+			h.sim.SeedPeople(1, seededContacts-1)
+			var out SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchContacts", tc.in, &out))
+			assert.Equal(t, seededContacts, out.Total)
+			assert.Equal(t, tc.more, out.NextCursor != "")
+			assert.Equal(t, tc.truncated, out.Truncated)
+			assert.Equal(t, tc.ids, contactIDs(out.Records))
+			assert.EqualValues(t, tc.pages, h.searches.Load())
+			if tc.truncated {
+				// Within the bound (a first page is always returned), and the rest follows
+				// from the cursor.
+				if len(out.Records) > searchPageSize {
+					raw, err := json.Marshal(out.Records)
+					require.NoError(t, err)
+					assert.LessOrEqual(t, len(raw), tc.maxBytes)
+				}
+				got := contactIDs(out.Records)
+				in := tc.in
+				for out.NextCursor != "" {
+					in.Cursor = out.NextCursor
+					out = SearchOutput{}
+					require.NoError(t, h.run("Sellsy.SearchContacts", in, &out))
+					got = append(got, contactIDs(out.Records)...)
+				}
+				assert.Equal(t, idRange(firstContact, seededContacts, 1), got)
+				return
+			}
+			if tc.restIDs == nil {
+				return
+			}
+			in := tc.in
+			in.Cursor = out.NextCursor
+			var rest SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchContacts", in, &rest))
+			assert.Equal(t, tc.restIDs, contactIDs(rest.Records))
+			assert.Empty(t, rest.NextCursor)
+			assert.EqualValues(t, tc.pages+tc.restCalled, h.searches.Load())
+		})
+	}
+}
+
+// A search that fails in the middle heartbeats the pages it read; the retried attempt gets
+// them back as heartbeat details and reads only the pages after them.
+func TestSearchResumesFromHeartbeat(t *testing.T) {
+	all := idRange(firstContact, seededContacts, 1)
+	tests := []struct {
+		name   string
+		failAt int64 // the search request answered 503 in the first attempt (0: no first attempt)
+		given  any   // heartbeat details set by hand instead
+		pages  int64 // search requests of the retried attempt
+		ids    []int
+	}{
+		{"third page failed", 3, nil, 1, all},
+		{"second page failed", 2, nil, 2, all},
+		{"every page read, the answer lost", 0, searchProgress{Records: []map[string]any{{"id": 7.0}}, Total: 1}, 0, []int{7}},
+		{"another version's details start again", 0, "not a progress", 3, all},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			h.sim.SeedPeople(1, seededContacts-1)
+			in := SearchInput{Limit: 300}
+			details := tc.given
+			if tc.failAt > 0 {
+				h.failAt.Store(tc.failAt)
+				var last searchProgress
+				h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+					require.NoError(t, d.Get(&last))
+				})
+				ae := h.run("Sellsy.SearchContacts", in, &SearchOutput{})
+				require.Error(t, ae)
+				assert.Equal(t, ErrTypeRetryable, actiontest.AppErr(t, ae).Type())
+				require.Len(t, last.Records, int(tc.failAt-1)*searchPageSize, "every page read before the failure is heartbeated")
+				assert.NotEmpty(t, last.Cursor)
+				details = last
+				h.failAt.Store(0)
+			}
+			h.env.SetHeartbeatDetails(details)
+			h.searches.Store(0)
+			var out SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchContacts", in, &out))
+			assert.Equal(t, tc.ids, contactIDs(out.Records))
+			assert.Empty(t, out.NextCursor)
+			assert.Equal(t, tc.pages, h.searches.Load())
+		})
+	}
+}
