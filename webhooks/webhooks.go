@@ -8,6 +8,12 @@
 //	                                     connection's IncrementalSync
 //	POST /push/{connection}/{token}      "send contact to Sellsy": starts PushRecord for the
 //	                                     Automation contact whose id the body or query gives
+//	POST /webhooks/{connection}/sellsy/{token}
+//	                                     Sellsy webhooks (form field notif), the token being
+//	                                     the URL's secret: the connection's events: routes,
+//	                                     and opportunity changes to its PipelineSync
+//	GET  /webhooks/{connection}/sellsy/{token}
+//	                                     Sellsy's ping: 200 when the token is right
 //	POST /webhooks/{connection}/unas     UNAS automatism webhooks (VIP), signed with
 //	                                     X-Unas-Hmac; a verified delivery asks the connection's
 //	                                     PipelineSync and IncrementalSync to run now
@@ -27,6 +33,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +59,11 @@ const (
 
 // maxBody bounds what a delivery may send.
 const maxBody = 8 << 20
+
+// DedupWindow is how long a delivery is remembered, to ignore it when it comes again. A sender
+// redelivers within seconds or minutes of the first attempt; a longer window would also drop a
+// later event that happens to read the same (Sellsy's notifications may carry no timestamp).
+const DedupWindow = 5 * time.Minute
 
 // Temporal is what the receiver needs of a Temporal client.
 type Temporal interface {
@@ -122,7 +134,7 @@ func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Log
 	for _, c := range conns {
 		m[c.Name] = c
 	}
-	return &Receiver{temporal: t, taskQueue: taskQueue, conns: m, log: log, seen: newSeenSet(10000)}
+	return &Receiver{temporal: t, taskQueue: taskQueue, conns: m, log: log, seen: newSeenSet(10000, DedupWindow, time.Now)}
 }
 
 // Handler serves the receiver's routes.
@@ -131,6 +143,7 @@ func (r *Receiver) Handler() http.Handler {
 	mux.HandleFunc("POST /webhooks/{connection}/mautic", r.mauticWebhook)
 	mux.HandleFunc("POST /push/{connection}/{token}", r.push)
 	mux.HandleFunc("POST /webhooks/{connection}/sellsy/{token}", r.sellsyWebhook)
+	mux.HandleFunc("GET /webhooks/{connection}/sellsy/{token}", r.sellsyPing)
 	mux.HandleFunc("POST /webhooks/{connection}/unas", r.unasWebhook)
 	mux.HandleFunc("GET /healthz", r.healthz)
 	return mux
@@ -296,19 +309,40 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"workflow_id": run.GetID(), "run_id": run.GetRunID()})
 }
 
-// sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
-// token and every event is a hint: PipelineSync reads each announced opportunity back before
-// acting, so a forged or replayed delivery changes nothing.
-func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
+// sellsyConnection finds the Sellsy connection the path names and checks the URL's token;
+// it answers the refusals itself (404, logged: a bad token looks like an unknown URL).
+func (r *Receiver) sellsyConnection(w http.ResponseWriter, req *http.Request) (c *config.Connection, side string, ok bool) {
 	name := req.PathValue("connection")
 	c, side, sys, ok := r.sideOf(name, "sellsy")
 	if !ok {
 		http.Error(w, "no Sellsy connection of this name", http.StatusNotFound)
-		return
+		return nil, "", false
 	}
 	if !tokenMatches(sys, CredWebhookToken, req.PathValue("token")) {
 		r.log.Warn("sellsy webhook refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
 		http.Error(w, "unknown webhook URL", http.StatusNotFound)
+		return nil, "", false
+	}
+	return c, side, true
+}
+
+// sellsyPing answers the GET with which Sellsy checks a webhook's URL.
+func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
+	if _, _, ok := r.sellsyConnection(w, req); ok {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	}
+}
+
+// sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
+// token and every event is a hint: records are read back before anything acts on them, so a
+// forged or replayed delivery changes nothing. A delivery seen within DedupWindow (the same
+// body) is ignored: the reference does not confirm that a notification carries a timestamp,
+// so nothing else tells a redelivery apart.
+func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("connection")
+	c, side, ok := r.sellsyConnection(w, req)
+	if !ok {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
@@ -322,39 +356,70 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
 	}
-	if err := r.route(req.Context(), c, side, events); err != nil {
+	if len(events) == 0 {
+		w.WriteHeader(http.StatusOK) // a ping by POST: nothing to do
+		return
+	}
+	sum := sha256.Sum256(body)
+	key := "sellsy|" + name + "|" + hex.EncodeToString(sum[:])
+	if !r.seen.add(key) {
+		r.log.Info("sellsy delivery seen before: ignored", "connection", name, "events", len(events))
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := r.sellsyEvents(req.Context(), c, side, events); err != nil {
+		r.seen.forget(key) // not handled: Sellsy's next attempt must be acted on
 		r.log.Error("sellsy events not routed", "connection", name, "error", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	// No delivery id and a timestamp to the second: two real moves within a second look
-	// like a replay, so deliveries are not deduplicated here. A duplicate costs one read:
-	// the stage it announces is already recorded, so nothing is emitted twice.
+	w.WriteHeader(http.StatusOK)
+}
+
+// sellsyEvents routes a delivery's events, then tells the PipelineSync which opportunities
+// changed (it reads each one back and emits only what moved).
+func (r *Receiver) sellsyEvents(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
+	if err := r.route(ctx, c, side, events); err != nil {
+		return err
+	}
 	var ids []string
 	for _, e := range events {
 		if e.Object == sellsy.ObjectOpportunity && e.ObjectID != "" && !slices.Contains(ids, e.ObjectID) {
 			ids = append(ids, e.ObjectID)
 		}
 	}
-	if len(ids) > 0 {
-		err := r.temporal.SignalWorkflow(context.WithoutCancel(req.Context()), workflows.PipelineWorkflowID(name), "", workflows.SignalStageChanged, ids)
-		var notFound *serviceerror.NotFound
-		switch {
-		case errors.As(err, &notFound):
-			r.log.Info("opportunity changes received while no pipeline sync runs", "connection", name, "count", len(ids))
-		case err != nil:
-			r.log.Error("opportunity changes not delivered to the workflow", "connection", name, "error", err)
-			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-			return
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	w.WriteHeader(http.StatusOK) // the ping (an empty body) too
+	err := r.temporal.SignalWorkflow(context.WithoutCancel(ctx), workflows.PipelineWorkflowID(c.Name), "", workflows.SignalStageChanged, ids)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		r.log.Info("opportunity changes received while no pipeline sync runs", "connection", c.Name, "count", len(ids))
+		return nil
+	}
+	return err
+}
+
+// readBack reads the record an event names through the connector: nil when it does not
+// exist.
+func readBack(ctx context.Context, conn connectors.Connector, object, id string) (*connectors.Record, error) {
+	if rb, ok := conn.(interface {
+		ReadBack(ctx context.Context, object, id string) (*connectors.Record, error)
+	}); ok {
+		return rb.ReadBack(ctx, object, id)
+	}
+	recs, err := conn.Get(ctx, object, []string{id})
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	return &recs[0], nil
 }
 
 // route applies the connection's event routes. A record is read back before a workflow is
 // started with it (an event is only a hint: a forged one names a record that does not exist,
-// or one that is as it was), and the started workflow's id names the event, so a repeated
-// delivery starts nothing twice.
+// or one that is as it was); a deletion is acted on only once the record is confirmed gone.
+// The started workflow's id names the event (eventWorkflowID), so that a repeated delivery
+// starts nothing twice, even on another worker or after a restart.
 func (r *Receiver) route(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
 	ctx = context.WithoutCancel(ctx)
 	for _, e := range events {
@@ -386,22 +451,29 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 			if side == "b" {
 				conn = b
 			}
-			recs, err := conn.Get(ctx, e.Object, []string{e.ObjectID})
+			rec, err := readBack(ctx, conn, e.Object, e.ObjectID)
 			if err != nil {
 				return err
 			}
-			if len(recs) == 0 {
+			in := EventInput{Connection: c.Name, Object: e.Object, Event: e.Type, ID: e.ObjectID}
+			switch {
+			case e.Type == "deleted" && rec != nil:
+				r.log.Info("deletion announced for a record that exists (forged): ignored", "connection", c.Name, "object", e.Object)
+				continue
+			case e.Type == "deleted":
+				// Confirmed gone: the workflow gets the id and the object, all there is left.
+			case rec == nil:
 				r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
 				continue
+			default:
+				in.Fields, in.Links = rec.Fields, rec.Links
 			}
 			queue := rt.Start.TaskQueue
 			if queue == "" {
 				queue = r.taskQueue
 			}
-			in := EventInput{Connection: c.Name, Object: e.Object, Event: e.Type, ID: e.ObjectID, Fields: recs[0].Fields, Links: recs[0].Links}
-			wid := fmt.Sprintf("%s/sellsy/%s-%s-%s-%d", c.Name, e.Object, e.Type, e.ObjectID, e.At.Unix())
 			_, err = r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID: wid, TaskQueue: queue,
+				ID: eventWorkflowID(c.Name, e, rec), TaskQueue: queue,
 				WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 				WorkflowExecutionErrorWhenAlreadyStarted: true,
 			}, rt.Start.Workflow, in)
@@ -415,6 +487,31 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		}
 	}
 	return nil
+}
+
+// eventWorkflowID names the workflow an event starts: <connection>/sellsy/<object>-<event>-
+// <id>-<tag>. The tag is the notification's timestamp when it has one; otherwise a digest of
+// the notification and of the record as read back, so that a redelivery (same notification,
+// record unchanged) gets the same id and is rejected, while a later event on the record,
+// which changed it, gets another. Never a zero time: every later event would look like the
+// first.
+func eventWorkflowID(connection string, e sellsy.WebhookEvent, rec *connectors.Record) string {
+	tag := ""
+	if !e.At.IsZero() {
+		tag = strconv.FormatInt(e.At.Unix(), 10)
+	} else {
+		h := sha256.New()
+		h.Write([]byte(e.Digest))
+		if rec != nil {
+			content, _ := json.Marshal(struct {
+				F map[string]any
+				L map[string]string
+			}{rec.Fields, rec.Links}) // map keys are sorted: the same record gives the same bytes
+			h.Write(content)
+		}
+		tag = "h" + hex.EncodeToString(h.Sum(nil))[:16]
+	}
+	return fmt.Sprintf("%s/sellsy/%s-%s-%s-%s", connection, e.Object, e.Type, e.ObjectID, tag)
 }
 
 // contactID reads the Automation contact id from the query (?id=), a form field or a JSON
@@ -467,28 +564,46 @@ func validID(v string) (string, error) {
 	return v, nil
 }
 
-// seenSet remembers the last n deliveries, to ignore duplicates.
+// seenSet remembers deliveries for a while (ttl), at most n of them, to ignore duplicates.
 type seenSet struct {
 	mu    sync.Mutex
 	n     int
+	ttl   time.Duration
+	now   func() time.Time
 	order []string
-	keys  map[string]bool
+	keys  map[string]time.Time // key → when it was recorded
 }
 
-func newSeenSet(n int) *seenSet { return &seenSet{n: n, keys: map[string]bool{}} }
+func newSeenSet(n int, ttl time.Duration, now func() time.Time) *seenSet {
+	return &seenSet{n: n, ttl: ttl, now: now, keys: map[string]time.Time{}}
+}
 
-// add records key and reports whether it is new.
+// add records key and reports whether it is new (unseen, or seen longer than ttl ago).
 func (s *seenSet) add(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.keys[key] {
+	now := s.now()
+	// Expired keys leave from the front: the order is the order they were recorded in.
+	for len(s.order) > 0 && now.Sub(s.keys[s.order[0]]) >= s.ttl {
+		delete(s.keys, s.order[0])
+		s.order = s.order[1:]
+	}
+	if at, ok := s.keys[key]; ok && now.Sub(at) < s.ttl {
 		return false
 	}
-	s.keys[key] = true
+	s.keys[key] = now
 	s.order = append(s.order, key)
 	if len(s.order) > s.n {
 		delete(s.keys, s.order[0])
 		s.order = s.order[1:]
 	}
 	return true
+}
+
+// forget drops key, so that the same delivery is acted on when it comes again.
+func (s *seenSet) forget(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.keys, key)
+	s.order = slices.DeleteFunc(s.order, func(k string) bool { return k == key })
 }

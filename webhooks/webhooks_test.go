@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,6 +23,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -36,6 +39,7 @@ type fakeTemporal struct {
 	starts  []activities.PushInput
 	ids     []string
 	noSync  bool
+	fail    error // every signal and start fails with it
 }
 
 func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
@@ -43,6 +47,9 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 	defer f.mu.Unlock()
 	if f.noSync {
 		return serviceerror.NewNotFound("workflow not found")
+	}
+	if f.fail != nil {
+		return f.fail
 	}
 	switch {
 	case id == "shop/incremental-sync" && name == workflows.SignalDeleted:
@@ -60,6 +67,9 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return nil, f.fail
+	}
 	for _, id := range f.ids {
 		if id == o.ID && o.WorkflowIDReusePolicy == enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE {
 			return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("started", "", "")
@@ -107,6 +117,11 @@ func (r fakeRun) GetRunID() string { return "run-1" }
 // notif is a Sellsy webhook delivery: the form field notif holding the event's JSON.
 func notif(event, typ, id string) string {
 	return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`","timestamp":"1764000000"}`)
+}
+
+// bareNotif is a delivery with only the keys the reference confirms: no timestamp.
+func bareNotif(event, typ, id string) string {
+	return "notif=" + url.QueryEscape(`{"event":"`+event+`","relatedtype":"`+typ+`","relatedid":"`+id+`"}`)
 }
 
 func sign(body, secret string) string { return simkit.SignHMAC([]byte(body), secret) }
@@ -282,4 +297,167 @@ func TestSellsyEventRoutes(t *testing.T) {
 	assert.Equal(t, EventInput{Connection: "shop", Object: "opportunity", Event: "created", ID: "77", Fields: map[string]any{"name": "Projet"}}, f.events[0])
 	assert.Equal(t, "OnNewDeal", f.types[0])
 	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, f.nudged)
+}
+
+// Sellsy pings a webhook's URL with GET: the right token answers 200, anything else 404.
+func TestSellsyPing(t *testing.T) {
+	tests := []struct {
+		name, path string
+		status     int
+	}{
+		{"right token", "/webhooks/shop/sellsy/sel-789", 200},
+		{"wrong token", "/webhooks/shop/sellsy/guess", 404},
+		{"unknown connection", "/webhooks/other/sellsy/sel-789", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := newReceiver(t, &fakeTemporal{})
+			resp, err := http.Get(srv.URL + tt.path)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tt.status, resp.StatusCode)
+		})
+	}
+}
+
+// sellsyRoutes returns a receiver for the shop connection with these routes, reading back
+// recs, its duplicates remembered on clock.
+func sellsyRoutes(t *testing.T, f *fakeTemporal, recs map[string]connectors.Record, clock *simkit.Clock, routes ...config.EventRoute) string {
+	conn := shopConnection(t)
+	conn.Events = routes
+	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
+		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
+			return fakeSellsy{recs: recs}, nil, nil
+		})
+	r.seen = newSeenSet(100, DedupWindow, clock.Now)
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL + "/webhooks/shop/sellsy/sel-789"
+}
+
+// Without a timestamp in the notifications, a redelivery is ignored (the same body within
+// DedupWindow, or the same event on an unchanged record later), while a different event on the
+// same record, or the same event once the record changed, is acted on. Signal routes ignore
+// redeliveries too.
+func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
+	type step struct {
+		body    string
+		advance time.Duration // the clock moves first
+		name    string        // the opportunity's name in Sellsy from then on
+		status  int
+	}
+	deal := config.EventRoute{Object: "opportunity", Start: &config.StartRoute{Workflow: "OnDeal"}}
+	nudge := config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}
+	tests := []struct {
+		name    string
+		steps   []step
+		started []string // the events started, as event/name
+		nudged  int
+	}{
+		{name: "delivered twice", steps: []step{{body: bareNotif("updated", "opportunity", "77")}, {body: bareNotif("updated", "opportunity", "77")}},
+			started: []string{"updated/Projet"}},
+		{name: "then another event on the record", steps: []step{{body: bareNotif("updated", "opportunity", "77")}, {body: bareNotif("updated", "opportunity", "77")},
+			{body: bareNotif("created", "opportunity", "77")}}, started: []string{"updated/Projet", "created/Projet"}},
+		{name: "the same event later, the record changed", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
+			{body: bareNotif("updated", "opportunity", "77"), advance: DedupWindow, name: "Projet signé"}}, started: []string{"updated/Projet", "updated/Projet signé"}},
+		{name: "redelivered later, the record unchanged", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
+			{body: bareNotif("updated", "opportunity", "77"), advance: DedupWindow}}, started: []string{"updated/Projet"}},
+		{name: "the same change changed again within the window", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
+			{body: bareNotif("updated", "opportunity", "77"), advance: time.Minute, name: "Projet signé"}}, started: []string{"updated/Projet"}},
+		{name: "signal route redelivered", steps: []step{{body: bareNotif("updated", "client", "5")}, {body: bareNotif("updated", "client", "5")}}, nudged: 1},
+		{name: "signal route after the window", steps: []step{{body: bareNotif("updated", "client", "5")}, {body: bareNotif("updated", "client", "5"), advance: DedupWindow}}, nudged: 2},
+		{name: "timestamped signal redelivered", steps: []step{{body: notif("updated", "client", "5")}, {body: notif("updated", "client", "5")}}, nudged: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			clock := simkit.NewClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
+			recs := map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}}
+			url := sellsyRoutes(t, f, recs, clock, deal, nudge)
+			for _, s := range tt.steps {
+				clock.Advance(s.advance)
+				if s.name != "" {
+					recs["77"] = connectors.Record{ID: "77", Fields: map[string]any{"name": s.name}}
+				}
+				status, _ := post(t, url, "application/x-www-form-urlencoded", s.body, nil)
+				assert.Equal(t, 200, status)
+			}
+			var started []string
+			for _, e := range f.events {
+				started = append(started, e.Event+"/"+e.Fields["name"].(string))
+			}
+			assert.Equal(t, tt.started, started)
+			assert.Len(t, f.nudged, tt.nudged)
+			for _, id := range f.ids {
+				assert.NotContains(t, id, "-0", "no id from a zero time")
+				assert.NotContains(t, id, "-"+strconv.FormatInt(time.Time{}.Unix(), 10))
+			}
+		})
+	}
+}
+
+// A delivery that could not be handed to Temporal is not remembered: Sellsy's next attempt
+// is acted on.
+func TestSellsyDeliveryRetriedAfterFailure(t *testing.T) {
+	f := &fakeTemporal{fail: serviceerror.NewUnavailable("frontend down")}
+	clock := simkit.NewClock(time.Now())
+	url := sellsyRoutes(t, f, nil, clock, config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+	status, _ := post(t, url, "application/x-www-form-urlencoded", bareNotif("updated", "client", "5"), nil)
+	assert.Equal(t, 503, status)
+	f.fail = nil
+	status, _ = post(t, url, "application/x-www-form-urlencoded", bareNotif("updated", "client", "5"), nil)
+	assert.Equal(t, 200, status)
+	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, f.nudged)
+}
+
+// A deletion starts its workflow with the id and the object once the record is confirmed
+// gone; a deletion announced for a record that exists is forged and starts nothing.
+func TestSellsyDeletedEvent(t *testing.T) {
+	tests := []struct {
+		name  string
+		id    string
+		start []EventInput
+	}{
+		{name: "gone", id: "666", start: []EventInput{{Connection: "shop", Object: "opportunity", Event: "deleted", ID: "666"}}},
+		{name: "still there: forged", id: "77"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			url := sellsyRoutes(t, f, map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}}, simkit.NewClock(time.Now()),
+				config.EventRoute{Object: "opportunity", Event: "deleted", Start: &config.StartRoute{Workflow: "OnDealDeleted"}})
+			status, _ := post(t, url, "application/x-www-form-urlencoded", bareNotif("deleted", "opportunity", tt.id), nil)
+			assert.Equal(t, 200, status)
+			assert.Equal(t, tt.start, f.events)
+		})
+	}
+}
+
+func TestEventWorkflowID(t *testing.T) {
+	rec := &connectors.Record{ID: "77", Fields: map[string]any{"name": "Projet", "amount": 10.0}}
+	same := &connectors.Record{ID: "77", Fields: map[string]any{"amount": 10.0, "name": "Projet"}}
+	changed := &connectors.Record{ID: "77", Fields: map[string]any{"name": "Projet", "amount": 20.0}}
+	ev := sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d1"}
+	timed := ev
+	timed.At = time.Unix(1764000000, 0)
+	tests := []struct {
+		name   string
+		a, b   string
+		sameID bool
+	}{
+		{"timestamped", eventWorkflowID("shop", timed, rec), "shop/sellsy/opportunity-updated-77-1764000000", true},
+		{"no timestamp, record unchanged", eventWorkflowID("shop", ev, rec), eventWorkflowID("shop", ev, same), true},
+		{"no timestamp, record changed", eventWorkflowID("shop", ev, rec), eventWorkflowID("shop", ev, changed), false},
+		{"no timestamp, another notification", eventWorkflowID("shop", ev, nil), eventWorkflowID("shop", sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d2"}, nil), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.True(t, strings.HasPrefix(tt.a, "shop/sellsy/opportunity-updated-77-"), tt.a)
+			if tt.sameID {
+				assert.Equal(t, tt.b, tt.a)
+			} else {
+				assert.NotEqual(t, tt.b, tt.a)
+			}
+		})
+	}
 }
