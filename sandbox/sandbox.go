@@ -34,6 +34,11 @@ type Options struct {
 	// SellsyRequestsPerSecond is the simulated quota: 0 keeps Sellsy's default (5 a second),
 	// a negative value lifts it (benchmarks).
 	SellsyRequestsPerSecond int
+	// SellsyRequestsPerMinute and SellsyRequestsPerDay are the simulated minute and day
+	// windows: 0 leaves the minute unlimited (Sellsy was observed at about 149) and the day
+	// at Sellsy's documented 432,000 (unlimited too when the second window is lifted); a
+	// negative value lifts them.
+	SellsyRequestsPerMinute, SellsyRequestsPerDay int
 	// SellsyScopes, when set, are the only OAuth scopes of the Sellsy API client.
 	SellsyScopes   []string
 	SellsyTokenTTL time.Duration
@@ -90,7 +95,8 @@ func Start(o Options) (*Sandbox, error) {
 	s := &Sandbox{
 		Sellsy: sellsysim.New(sellsysim.Options{
 			ClientID: o.SellsyClientID, ClientSecret: o.SellsyClientSecret,
-			TokenTTL: o.SellsyTokenTTL, RequestsPerSecond: o.SellsyRequestsPerSecond, Seed: 1, Scopes: o.SellsyScopes,
+			TokenTTL: o.SellsyTokenTTL, RequestsPerSecond: o.SellsyRequestsPerSecond,
+			RequestsPerMinute: o.SellsyRequestsPerMinute, RequestsPerDay: o.SellsyRequestsPerDay, Seed: 1, Scopes: o.SellsyScopes,
 		}),
 		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Seed: 2}),
 	}

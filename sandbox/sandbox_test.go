@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -59,4 +60,42 @@ func TestRefusesAnUnknownWeavySelectOrder(t *testing.T) {
 		WeavyAddr: "127.0.0.1:0", WeavyUsername: "w", WeavyPassword: "w", WeavySelectOrder: "random"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `select order "random" is neither "inserted" nor "modified"`)
+}
+
+// The Sellsy quota options reach the simulator: its first answer reports the windows set.
+func TestSellsyQuotaOptions(t *testing.T) {
+	tests := []struct {
+		name                string
+		rps, rpm, rpd       int
+		second, minute, day string
+	}{
+		{"defaults", 0, 0, 0, "4", "1000000", "431999"},
+		{"minute and day set", 0, 150, 1000, "4", "149", "999"},
+		{"all lifted", -1, 0, 0, "1000000", "1000000", "1000000"},
+		{"day lifted", 5, 150, -1, "4", "149", "1000000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb, err := Start(Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
+				SellsyRequestsPerSecond: tt.rps, SellsyRequestsPerMinute: tt.rpm, SellsyRequestsPerDay: tt.rpd})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			resp, err := http.PostForm(sb.SellsyURL+"/oauth2/access-tokens", url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}})
+			require.NoError(t, err)
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+			resp.Body.Close()
+			req, _ := http.NewRequest("GET", sb.SellsyURL+"/v2/contacts?limit=1", nil)
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			resp, err = http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Equal(t, tt.second, resp.Header.Get("X-Quota-Remaining-By-Second"))
+			assert.Equal(t, tt.minute, resp.Header.Get("X-Quota-Remaining-By-Minute"))
+			assert.Equal(t, tt.day, resp.Header.Get("X-Quota-Remaining-By-Day"))
+		})
+	}
 }

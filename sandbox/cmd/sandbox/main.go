@@ -22,6 +22,8 @@ func main() {
 	flag.IntVar(&o.MauticFirst, "mautic-first", 4000, "index of the first seeded person on Automation; people with the same index share an e-mail")
 	flag.IntVar(&o.MauticContacts, "mautic-contacts", 4000, "contacts seeded on Automation (with a company per 5 contacts)")
 	flag.IntVar(&o.SellsyRequestsPerSecond, "sellsy-rps", 0, "Sellsy quota per second (0: Sellsy's default of 5; negative: unlimited)")
+	flag.IntVar(&o.SellsyRequestsPerMinute, "sellsy-rpm", 0, "Sellsy quota per minute (0 or negative: unlimited; Sellsy was observed at 149)")
+	flag.IntVar(&o.SellsyRequestsPerDay, "sellsy-rpd", 0, "Sellsy quota per day (0: Sellsy's documented 432000, unlimited when -sellsy-rps is negative; negative: unlimited)")
 	flag.StringVar(&o.SellsyClientID, "client-id", envOr("SELLSY_CLIENT_ID", "crmsync-demo"), "OAuth2 client id the Sellsy simulator accepts")
 	flag.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
 	flag.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
