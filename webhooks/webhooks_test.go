@@ -24,6 +24,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -460,4 +461,34 @@ func TestEventWorkflowID(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The simulator pings the URL it is given with GET, as Sellsy does: the receiver answers 200
+// (it answered 405 when only POST was routed).
+func TestSellsySimulatorPing(t *testing.T) {
+	h := New(&fakeTemporal{}, "crmsync", []*config.Connection{shopConnection(t)}, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	type answer struct {
+		method string
+		status int
+	}
+	answers := make(chan answer, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		answers <- answer{req.Method, rec.Code}
+		w.WriteHeader(rec.Code)
+	}))
+	t.Cleanup(srv.Close)
+	sl := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "secret"})
+	sl.SetWebhook(srv.URL + "/webhooks/shop/sellsy/sel-789")
+	next := func() answer {
+		select {
+		case a := <-answers:
+			return a
+		case <-time.After(5 * time.Second):
+			t.Fatal("nothing delivered")
+			return answer{}
+		}
+	}
+	assert.Equal(t, answer{http.MethodGet, 200}, next())
 }
