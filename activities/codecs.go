@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/config"
@@ -39,15 +40,22 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 	if err != nil {
 		return nil, err
 	}
+	// The file may have been edited since `crmsync validate --live` (the worker reads it again):
+	// the mapping is checked here too, before anything is written. A field neither system
+	// describes, a type the table refuses, a one-way field mapped the other way or a required
+	// field left out pauses the connection with the file's place and the reason.
+	da, db := engine.Describe(a.System(), obj.AObject, fa), engine.Describe(b.System(), obj.BObject, fb)
+	if problems := engine.CheckObject(c, objectIndex(c, obj), da, db); len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = c.File + ": " + p.Error()
+		}
+		return nil, configError(fmt.Errorf("%s (fix the mapping, check it with `crmsync validate --live`, then resume)", strings.Join(msgs, "; ")))
+	}
 	specA, specB := index(a.System(), fa), index(b.System(), fb)
 	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), at: now}
 	for _, f := range obj.Fields {
-		sa, okA := specA[f.A]
-		sb, okB := specB[f.B]
-		if !okA || !okB {
-			continue // not described: values pass unchanged (`crmsync validate --live` reports it)
-		}
-		fc.byA[f.A] = engine.NewCodec(sa, sb, f.Values)
+		fc.byA[f.A] = engine.NewCodec(specA[f.A], specB[f.B], f.Values)
 	}
 	cs.mu.Lock()
 	if cs.fieldCodecs == nil {
@@ -56,6 +64,16 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 	cs.fieldCodecs[key] = fc
 	cs.mu.Unlock()
 	return fc, nil
+}
+
+// objectIndex is obj's place in c.Objects, for messages that name it in the file.
+func objectIndex(c *config.Connection, obj *config.Object) int {
+	for i := range c.Objects {
+		if c.Objects[i].Name == obj.Name {
+			return i
+		}
+	}
+	return 0
 }
 
 func index(system string, fields []connectors.Field) map[string]engine.FieldSpec {

@@ -56,7 +56,7 @@ objects:
   - name: company
     match: {a: siret, b: siret}
     filter: {b: {kind: moral}}
-    fields: [{a: name, b: name}, {a: siret, b: siret}]
+    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
 `, sb.SellsyURL, sb.AltiorURL, name)+objects)
 	return acts, st, ae, sb
 }

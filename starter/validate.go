@@ -9,7 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -301,6 +301,7 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 	conns := [2]connectors.Connector{a, b}
 	for i, o := range c.Objects {
 		var described [2]map[string]connectors.Field
+		var desc [2]engine.Described
 		for s, side := range []string{"a", "b"} {
 			object := o.AObject
 			if side == "b" {
@@ -311,41 +312,28 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 				errs = append(errs, fmt.Errorf("%s: objects[%d] (%s): %s: %w", c.File, i, o.Name, side, err))
 				continue
 			}
-			known := map[string]connectors.Field{}
-			var names []string
-			for _, f := range fields {
-				known[f.Name] = f
-				names = append(names, f.Name)
-			}
-			sort.Strings(names)
+			desc[s] = engine.Describe(conns[s].System(), object, fields)
+			known := desc[s].Fields
 			described[s] = known
-			check := func(at, name string) {
-				if _, ok := known[name]; !ok {
-					fail("objects[%d].%s: %s %s has no field %q (fields: %s)", i, at, conns[s].System(), object, name, strings.Join(names, ", "))
-				}
-			}
 			pick := func(p config.FieldPair) string {
 				if side == "a" {
 					return p.A
 				}
 				return p.B
 			}
-			check("match."+side, pick(o.Match))
-			for j, f := range o.Fields {
-				check(fmt.Sprintf("fields[%d].%s", j, side), pick(config.FieldPair{A: f.A, B: f.B}))
+			// Mapped fields are checked with their types below (engine.CheckObject).
+			if m := pick(o.Match); known[m].Name == "" {
+				fail("objects[%d].match.%s: %s", i, side, desc[s].Missing(m))
 			}
 			filter := o.Filter.Of(side)
-			keys := make([]string, 0, len(filter))
-			for k := range filter {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				check("filter."+side, k)
-				if f, ok := known[k]; ok && f.Type == "boolean" {
-					if _, isBool := filter[k].(bool); !isBool {
-						fail("objects[%d].filter.%s.%s: %s field %q is yes/no: write true or false, not %v", i, side, k, conns[s].System(), k, filter[k])
-					}
+			for _, k := range slices.Sorted(maps.Keys(filter)) {
+				f, ok := known[k]
+				if !ok {
+					fail("objects[%d].filter.%s: %s%s", i, side, desc[s].Missing(k), d.elsewhere(ctx, c, s, object, k))
+					continue
+				}
+				if msg := checkGate(f, filter[k]); msg != "" {
+					fail("objects[%d].filter.%s.%s: %s field %q %s", i, side, k, conns[s].System(), k, msg)
 				}
 			}
 		}
@@ -369,69 +357,149 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 				fail("objects[%d].fields[%d].status_map: %v", i, j, e)
 			}
 		}
-		writesA, writesB := false, false
+		// The checks the worker also makes before it writes: fields exist, types fit their
+		// direction, required fields are mapped.
+		for _, e := range engine.CheckObject(c, i, desc[0], desc[1]) {
+			fail("%v", e)
+		}
 		for j, f := range o.Fields {
-			d := f.Direction
-			if d == "" {
-				d = c.Direction
-			}
-			writesA = writesA || d != config.AToB
-			writesB = writesB || d != config.BToA
 			fa, okA := described[0][f.A]
 			fb, okB := described[1][f.B]
-			if !okA || !okB {
+			if !okA || !okB || f.StatusMap != "" { // a status map is checked strictly above
 				continue
 			}
-			sa, sb := engine.SpecOf(a.System(), fa), engine.SpecOf(b.System(), fb)
-			if err := engine.CheckMapping(sa, sb, d); err != nil {
-				fail("objects[%d].fields[%d]: %v", i, j, err)
+			dir := f.Direction
+			if dir == "" {
+				dir = c.Direction
 			}
-			if len(fa.Options) == 0 || len(fb.Options) == 0 {
-				continue
-			}
-			for _, k := range slices.Sorted(maps.Keys(f.Values)) {
-				if !hasOption(fa, k) {
-					fail("objects[%d].fields[%d].values: %q is not an option of %s field %s (options: %s)", i, j, k, a.System(), fa.Name, optionList(fa))
-				}
-				if v := f.Values[k]; !hasOption(fb, v) {
-					fail("objects[%d].fields[%d].values: %q (for %q) is not an option of %s field %s (options: %s)", i, j, v, k, b.System(), fb.Name, optionList(fb))
-				}
-			}
-		}
-		for s, writes := range []bool{writesA, writesB} {
-			if !writes {
-				continue
-			}
-			mapped := map[string]bool{}
-			if s == 0 {
-				mapped[o.Match.A] = true
-			} else {
-				mapped[o.Match.B] = true
-			}
-			// A filter's values are written on every record created on its side.
-			for k := range o.Filter.Of([]string{"a", "b"}[s]) {
-				mapped[k] = true
-			}
-			for _, f := range o.Fields {
-				if s == 0 {
-					mapped[f.A] = true
-				} else {
-					mapped[f.B] = true
-				}
-			}
-			var missing []string
-			for name, f := range described[s] {
-				if f.Required && !f.ReadOnly && !mapped[name] {
-					missing = append(missing, name)
-				}
-			}
-			if len(missing) > 0 {
-				sort.Strings(missing)
-				fail("%s: %s requires fields that are not mapped: %s", o.Name, conns[s].System(), strings.Join(missing, ", "))
+			for _, msg := range checkValues(a.System(), fa, b.System(), fb, f.Values, dir) {
+				fail("objects[%d].fields[%d].values: %s", i, j, msg)
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkValues checks a list field's value map against the options each side describes
+// (Altior's value lists, Automation's select options…): every key is an option of side A,
+// every value one of side B, each checked as soon as that side has options; and every option
+// of side A has a counterpart on side B (an entry of the map, or the same option there),
+// else its records would be quarantined at run time; so has every option of side B when
+// values travel to side A.
+func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Field, values map[string]string, dir config.Direction) []string {
+	var msgs []string
+	keys := slices.Sorted(maps.Keys(values))
+	if len(fa.Options) > 0 {
+		for _, k := range keys {
+			if !hasOption(fa, k) {
+				msgs = append(msgs, fmt.Sprintf("%q is not in the value list of %s (values: %s)", k, listName(sysA, fa), optionList(fa)))
+			}
+		}
+	}
+	if len(fb.Options) > 0 {
+		for _, k := range keys {
+			if v := values[k]; !hasOption(fb, v) {
+				msgs = append(msgs, fmt.Sprintf("%q (for %q) is not in the value list of %s (values: %s)", v, k, listName(sysB, fb), optionList(fb)))
+			}
+		}
+	}
+	// counterpartless lists the options of from that neither the map (by value or label)
+	// nor an equal option of to carries over, as the codec does.
+	counterpartless := func(from, to connectors.Field, m map[string]string) []string {
+		if len(from.Options) == 0 || len(to.Options) == 0 {
+			return nil
+		}
+		var out []string
+		for _, o := range from.Options {
+			_, byValue := m[o.Value]
+			_, byLabel := m[o.Label]
+			if !byValue && !(o.Label != "" && byLabel) && !hasOption(to, o.Value) && !(o.Label != "" && hasOption(to, o.Label)) {
+				out = append(out, o.Value)
+			}
+		}
+		return out
+	}
+	// Side-A values are always converted to side B's (the merge works in B's values).
+	if miss := counterpartless(fa, fb, values); len(miss) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values: (values of %s: %s)",
+			quoteList(miss, listName(sysA, fa)), listName(sysB, fb), plural(len(miss), "it", "them"), fb.Name, optionList(fb)))
+	}
+	if dir != config.AToB {
+		reversed := make(map[string]string, len(values))
+		for k, v := range values {
+			reversed[v] = k
+		}
+		if miss := counterpartless(fb, fa, reversed); len(miss) > 0 {
+			msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values:, or set direction: a_to_b (values of %s: %s)",
+				quoteList(miss, listName(sysB, fb)), listName(sysA, fa), plural(len(miss), "it", "them"), fa.Name, optionList(fa)))
+		}
+	}
+	return msgs
+}
+
+// listName names a list field and, when it has one, the value list it shows
+// (`altior field role "Rôle"`).
+func listName(system string, f connectors.Field) string {
+	if f.Label != "" && f.Label != f.Name {
+		return fmt.Sprintf("%s field %s (value list %q)", system, f.Name, f.Label)
+	}
+	return fmt.Sprintf("%s field %s", system, f.Name)
+}
+
+func quoteList(values []string, of string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = strconv.Quote(v)
+	}
+	return plural(len(values), "value ", "values ") + strings.Join(q, ", ") + " of " + of
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// checkGate checks a filter value against its field: a yes/no field takes true or false, and
+// true or false needs a yes/no field (a gate such as Sellsy's "Synchronisation Altior" made
+// a text field would keep every record out, and nothing would ever sync). It returns the
+// reason, or "".
+func checkGate(f connectors.Field, v any) string {
+	_, isBool := v.(bool)
+	// Sellsy says boolean (V1 yesno), UNAS bool, the others boolean.
+	yesNo := engine.SellsyKind(f.Type) == "boolean" || strings.EqualFold(f.Type, "bool")
+	switch {
+	case yesNo && !isBool:
+		return fmt.Sprintf("is yes/no: write true or false, not %v", v)
+	case !yesNo && isBool:
+		return fmt.Sprintf("is of type %s, not yes/no: a gate written %v needs a yes/no (boolean) field: change the field's type, or name a yes/no field", f.Type, v)
+	}
+	return ""
+}
+
+// elsewhere says, for a field an object lacks, which other objects of the connection on the
+// same side have it: a custom field that applies to companies but not to contacts (Sellsy's
+// related objects) must be made to apply to this one too.
+func (d *describer) elsewhere(ctx context.Context, c *config.Connection, side int, object, name string) string {
+	var has []string
+	for _, o := range c.Objects {
+		other := o.AObject
+		if side == 1 {
+			other = o.BObject
+		}
+		if other == object || slices.Contains(has, other) {
+			continue
+		}
+		fields, err := d.fields(ctx, side, other)
+		if err == nil && slices.ContainsFunc(fields, func(f connectors.Field) bool { return f.Name == name }) {
+			has = append(has, other)
+		}
+	}
+	if len(has) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(": %s exists on %s but does not apply to %s: add %s to the field's related objects in %s", name, strings.Join(has, ", "), object, object, d.conns[side].System())
 }
 
 // hasOption reports whether v names an option of the field, by value or by label (MiniCRM

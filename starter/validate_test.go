@@ -32,9 +32,12 @@ var (
 	sellsyExtra = map[string][]connectors.Field{connectors.ObjectContact: {
 		{Name: "cf.zz_budget", Type: "amount"},
 		{Name: "cf.zz_level", Type: "select", Options: []connectors.Option{{Value: "Gold"}, {Value: "Silver"}}},
+	}, connectors.ObjectCompany: { // a gate that applies to companies only
+		{Name: "cf.zz_sa", Type: "boolean"},
+		{Name: "cf.zz_sa_text", Type: "simple-text"},
 	}}
 	mauticExtra = map[string][]connectors.Field{connectors.ObjectContact: {
-		{Name: "zz_level", Type: "select", Options: []connectors.Option{{Value: "gold"}, {Value: "silver"}}},
+		{Name: "zz_level", Label: "Level", Type: "select", Options: []connectors.Option{{Value: "gold"}, {Value: "silver"}}},
 	}}
 )
 
@@ -164,12 +167,22 @@ func TestCheckFieldsLive(t *testing.T) {
       - {a: lastname, b: last_name}
 ` + fields
 	}
+	company := func(filter string) string {
+		return `
+  - name: company
+    match: {a: name, b: companyname}` + filter + `
+    fields:
+      - {a: name, b: companyname}
+`
+	}
 	tests := []struct {
 		name    string
 		swapped bool
 		objects string
 		want    []string // whole messages after "<file>: "
 		unknown int      // unknown-field messages expected besides want
+		// gateElsewhere: the unknown-field message says the gate exists on companies.
+		gateElsewhere bool
 	}{
 		{name: "standard and custom fields that fit", objects: contact(`
       - {a: cf.zz_budget, b: points, direction: a_to_b}
@@ -202,9 +215,37 @@ func TestCheckFieldsLive(t *testing.T) {
 		{name: "value map naming options that do not exist", objects: contact(`
       - {a: cf.zz_level, b: zz_level, values: {Gold: gold, Platinum: platinum}}
 `), want: []string{
-			`objects[0].fields[2].values: "Platinum" is not an option of sellsy field cf.zz_level (options: Gold, Silver)`,
-			`objects[0].fields[2].values: "platinum" (for "Platinum") is not an option of mautic field zz_level (options: gold, silver)`,
+			`objects[0].fields[2].values: "Platinum" is not in the value list of sellsy field cf.zz_level (values: Gold, Silver)`,
+			`objects[0].fields[2].values: "platinum" (for "Platinum") is not in the value list of mautic field zz_level (value list "Level") (values: gold, silver)`,
+			`objects[0].fields[2].values: value "Silver" of sellsy field cf.zz_level has no counterpart in mautic field zz_level (value list "Level"): map it under values: (values of zz_level: gold, silver)`,
+			`objects[0].fields[2].values: value "silver" of mautic field zz_level (value list "Level") has no counterpart in sellsy field cf.zz_level: map it under values:, or set direction: a_to_b (values of cf.zz_level: Gold, Silver)`,
 		}},
+		{name: "a value map that leaves an option out", objects: contact(`
+      - {a: cf.zz_level, b: zz_level, values: {Gold: gold}, direction: a_to_b}
+`), want: []string{
+			`objects[0].fields[2].values: value "Silver" of sellsy field cf.zz_level has no counterpart in mautic field zz_level (value list "Level"): map it under values: (values of zz_level: gold, silver)`,
+		}},
+		{name: "a gate on a yes/no field", objects: company(`
+    filter: {a: {cf.zz_sa: true}}
+`)},
+		{name: "a gate on a text field", objects: company(`
+    filter: {a: {cf.zz_sa_text: true}}
+`), want: []string{
+			`objects[0].filter.a.cf.zz_sa_text: sellsy field "cf.zz_sa_text" is of type simple-text, not yes/no: a gate written true needs a yes/no (boolean) field: change the field's type, or name a yes/no field`,
+		}},
+		{name: "a yes/no gate given a text value", objects: company(`
+    filter: {a: {cf.zz_sa: "oui"}}
+`), want: []string{
+			`objects[0].filter.a.cf.zz_sa: sellsy field "cf.zz_sa" is yes/no: write true or false, not oui`,
+		}},
+		{name: "a gate that does not apply to contacts", objects: company("") + `
+  - name: contact
+    match: {a: email, b: email}
+    filter: {a: {cf.zz_sa: true}}
+    fields:
+      - {a: email, b: email}
+      - {a: last_name, b: lastname}
+`, unknown: 1, want: []string{}, gateElsewhere: true},
 		{name: "missing required fields on both sides", objects: `
   - name: company
     match: {a: siret, b: siret}
@@ -216,9 +257,9 @@ func TestCheckFieldsLive(t *testing.T) {
     fields:
       - {a: email, b: email}
 `, want: []string{
-			"company: sellsy requires fields that are not mapped: name",
-			"company: mautic requires fields that are not mapped: companyname",
-			"contact: sellsy requires fields that are not mapped: last_name",
+			"objects[0] (company): sellsy company requires fields that are not mapped: name",
+			"objects[0] (company): mautic company requires fields that are not mapped: companyname",
+			"objects[1] (contact): sellsy contact requires fields that are not mapped: last_name",
 		}},
 		{name: "a side that is never written needs no required field", objects: `
   - name: contact
@@ -244,19 +285,88 @@ func TestCheckFieldsLive(t *testing.T) {
 				return
 			}
 			require.Error(t, err)
-			var got []string
+			got := []string{}
 			unknown := 0
 			for _, line := range strings.Split(err.Error(), "\n") {
 				require.True(t, strings.HasPrefix(line, c.File+": "), "every message names the file: %s", line)
 				line = strings.TrimPrefix(line, c.File+": ")
 				if strings.Contains(line, "has no field") {
 					unknown++
+					if tt.gateElsewhere {
+						assert.True(t, strings.HasPrefix(line, `objects[1].filter.a: sellsy contact has no field "cf.zz_sa" (fields: `), line)
+						assert.True(t, strings.HasSuffix(line, `: cf.zz_sa exists on company but does not apply to contact: add contact to the field's related objects in sellsy`), line)
+					}
 					continue // the unknown-field message, with the whole field list, is checked above
 				}
 				got = append(got, line)
 			}
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.unknown, unknown, "unknown-field messages")
+		})
+	}
+}
+
+// Value maps are checked against whichever side has a value list, and every option of a
+// list that is sent must have a counterpart.
+func TestCheckValues(t *testing.T) {
+	roles := connectors.Field{Name: "role", Label: "Rôle", Type: "select", Options: []connectors.Option{{Value: "DIR", Label: "Directeur"}, {Value: "COM", Label: "Commercial"}}}
+	position := connectors.Field{Name: "position", Type: "string"}
+	civility := connectors.Field{Name: "civility", Label: "Civility", Type: "select", Options: []connectors.Option{{Value: "mr", Label: "Mr"}, {Value: "mrs", Label: "Mrs"}, {Value: "ms", Label: "Ms"}}}
+	civilities := connectors.Field{Name: "civility", Label: "Civilité", Type: "select", Options: []connectors.Option{{Value: "M", Label: "Monsieur"}, {Value: "MME", Label: "Madame"}}}
+	tests := []struct {
+		name   string
+		fa, fb connectors.Field
+		values map[string]string
+		dir    config.Direction
+		want   []string
+	}{
+		{name: "side A without a list: values checked against side B's", fa: position, fb: roles, dir: config.AToB,
+			values: map[string]string{"Director": "DIR", "Sales": "VENTE"}, want: []string{
+				`"VENTE" (for "Sales") is not in the value list of altior field role (value list "Rôle") (values: DIR, COM)`,
+			}},
+		{name: "every value of both lists mapped", fa: civility, fb: civilities, values: map[string]string{"mr": "M", "mrs": "MME", "ms": "MME"}, dir: config.AToB},
+		{name: "a side-A option left out", fa: civility, fb: civilities, values: map[string]string{"mr": "M", "mrs": "MME"}, dir: config.AToB, want: []string{
+			`value "ms" of sellsy field civility (value list "Civility") has no counterpart in altior field civility (value list "Civilité"): map it under values: (values of civility: M, MME)`,
+		}},
+		{name: "a key that is not a side-A option", fa: civility, fb: civilities, values: map[string]string{"mr": "M", "mrs": "MME", "ms": "MME", "dr": "M"}, dir: config.AToB, want: []string{
+			`"dr" is not in the value list of sellsy field civility (value list "Civility") (values: mr, mrs, ms)`,
+		}},
+		{name: "options mapped by label", fa: civility, fb: civilities, values: map[string]string{"Mr": "Monsieur", "Mrs": "Madame", "Ms": "Madame"}, dir: config.AToB},
+		{name: "side-B options need a counterpart when they travel back", fa: civilities, fb: civility, values: map[string]string{"M": "mr", "MME": "mrs"}, dir: config.Both, want: []string{
+			`value "ms" of sellsy field civility (value list "Civility") has no counterpart in altior field civility (value list "Civilité"): map it under values:, or set direction: a_to_b (values of civility: M, MME)`,
+		}},
+		{name: "side-B options that never travel back", fa: civilities, fb: civility, values: map[string]string{"M": "mr", "MME": "mrs"}, dir: config.AToB},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sysA, sysB := "sellsy", "altior"
+			if tt.fa.Name == "role" || tt.fa.Label == "Civilité" {
+				sysA, sysB = "altior", "sellsy"
+			}
+			got := checkValues(sysA, tt.fa, sysB, tt.fb, tt.values, tt.dir)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestCheckGate(t *testing.T) {
+	tests := []struct {
+		name string
+		typ  string
+		v    any
+		want string
+	}{
+		{"Sellsy V2 yes/no", "boolean", true, ""},
+		{"Sellsy V1 yes/no", "yesno", false, ""},
+		{"UNAS bool", "bool", true, ""},
+		{"text value on a text field", "simple-text", "oui", ""},
+		{"true on a text field", "simple-text", true, "is of type simple-text, not yes/no: a gate written true needs a yes/no (boolean) field: change the field's type, or name a yes/no field"},
+		{"false on a select", "select", false, "is of type select, not yes/no: a gate written false needs a yes/no (boolean) field: change the field's type, or name a yes/no field"},
+		{"text on a yes/no field", "boolean", "yes", "is yes/no: write true or false, not yes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, checkGate(connectors.Field{Name: "cf.SA", Type: tt.typ}, tt.v))
 		})
 	}
 }
