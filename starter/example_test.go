@@ -245,3 +245,52 @@ func TestValidateLiveUNASSchedule(t *testing.T) {
 		})
 	}
 }
+
+// validate --live names each mistake of a UNAS → MiniCRM connection that would otherwise
+// surface only once it runs: an owner MiniCRM does not know (it would give the cards to a
+// random user), a status map that leaves a status of the shop out or names a status the module
+// lacks (strictly, with follow or without), a time zone that is not one.
+func TestValidateLiveUNASMiniCRM(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"UNAS_API_KEY": "uk", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "mk"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		edit  *strings.Replacer
+		wants []string
+	}{
+		{name: "the example", edit: strings.NewReplacer()},
+		{name: "unknown owner", edit: strings.NewReplacer(`owner: "101"`, `owner: "4242"`),
+			wants: []string{"unas-minicrm.yaml: b: ", "owner user 4242 does not exist (settings.owner; the system's user ids: 101, 102, 103)"}},
+		{name: "a status of the shop unmapped, without follow", edit: strings.NewReplacer("follow: true ", "follow: false", `, “Törölve”: “Cancelled”`, ""),
+			wants: []string{`unas-minicrm.yaml: pipelines[0] (pipeline orders): status "Törölve" of the shop is not mapped`}},
+		{name: "a status the module lacks", edit: strings.NewReplacer(`“Closed”`, `“Done”`),
+			wants: []string{`status "Teljesítve" maps to "Done", which is not a status of the module (statuses: New, In progress, Shipped, Closed, Cancelled)`}},
+		{name: "an unknown time zone", edit: strings.NewReplacer("    base_url: http://127.0.0.1:18085/shop\n", "    base_url: http://127.0.0.1:18085/shop\n    time_zone: Mars/Olympus\n"),
+			wants: []string{`unas-minicrm.yaml: a: unas config: configuration: time_zone "Mars/Olympus" is not an IANA time zone`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			edited := tt.edit.Replace(string(data))
+			require.NotEqual(t, tt.name != "the example", edited == string(data), "the edit applies")
+			text := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(edited)
+			path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			if len(tt.wants) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tt.wants {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
