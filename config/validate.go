@@ -4,10 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/connectors/sellsy"
 )
+
+// noDeletes are the systems on which no deletion is ever propagated, and why.
+var noDeletes = map[string]string{
+	"weavy":  "never takes part in deletions: the integration propagates none on weavy",
+	"altior": "has no delete in its API (connectors/altior/API.md)",
+}
 
 // minInterval keeps a misconfigured connection from hammering the APIs.
 const minInterval = 10 * time.Second
@@ -94,6 +103,12 @@ func (c *Connection) Validate() error {
 		}
 		if o.Deletes != "" && !validDirection(o.Deletes) {
 			bad(at+".deletes", "%q is not one of both, a_to_b, b_to_a (leave it out to never propagate deletions)", o.Deletes)
+		} else if o.Deletes != "" {
+			for _, side := range []string{"a", "b"} {
+				if why, ok := noDeletes[c.Side(side).System]; ok {
+					bad(at+".deletes", "not possible on this connection: %s (side %s) %s; leave deletes out", c.Side(side).System, side, why)
+				}
+			}
 		}
 		seenA, seenB := map[string]bool{}, map[string]bool{}
 		for j, f := range o.Fields {
@@ -131,10 +146,16 @@ func (c *Connection) Validate() error {
 			}
 		}
 	}
+	if len(c.Events) > 0 && c.A.System != "sellsy" && c.B.System != "sellsy" {
+		bad("events", "routes Sellsy's webhooks, but neither side of this connection is sellsy")
+	}
 	for i, e := range c.Events {
 		at := fmt.Sprintf("events[%d]", i)
+		objects := strings.Join(sellsy.WebhookObjects(), ", ")
 		if e.Object == "" {
-			bad(at+".object", "missing: the object whose events are routed (company, contact, individual, opportunity)")
+			bad(at+".object", "missing: the object whose events are routed (%s)", objects)
+		} else if !slices.Contains(sellsy.WebhookObjects(), e.Object) {
+			bad(at+".object", "%q is not an object whose Sellsy events can be read back (%s)", e.Object, objects)
 		}
 		switch {
 		case (e.Start == nil) == (e.Signal == nil):

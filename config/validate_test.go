@@ -1,0 +1,98 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// events[].object names an object whose Sellsy events the connector reads back, on a
+// connection with a Sellsy side; a wrong one is refused naming the file, the field and why.
+func TestValidateEventObjects(t *testing.T) {
+	conn := func(b, object string) string {
+		return `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: ` + b + `
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+events:
+  - object: ` + object + `
+    start: {workflow: OnEvent}
+`
+	}
+	mautic := "{system: mautic, credentials: {username: M_USER, password: M_PASS}}"
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{name: "opportunity", yaml: conn(mautic, "opportunity")},
+		{name: "task", yaml: conn(mautic, "task")},
+		{name: "calendar event", yaml: conn(mautic, "calendar-event")},
+		{name: "comment", yaml: conn(mautic, "comment")},
+		{name: "Sellsy's relatedtype instead of the object", yaml: conn(mautic, "client"),
+			wantErr: `conn.yaml: events[0].object: "client" is not an object whose Sellsy events can be read back (calendar-event, comment, company, contact, individual, opportunity, task)`},
+		{name: "a plural", yaml: conn(mautic, "opportunities"), wantErr: `conn.yaml: events[0].object: "opportunities" is not an object`},
+		{name: "missing", yaml: conn(mautic, `""`), wantErr: "conn.yaml: events[0].object: missing: the object whose events are routed (calendar-event, comment"},
+		{name: "no Sellsy side", yaml: replace(conn(mautic, "contact"), "a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}",
+			"a: {system: weavy, credentials: {username: W_USER, password: W_PASS}}"), wantErr: "conn.yaml: events: routes Sellsy's webhooks, but neither side of this connection is sellsy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("conn.yaml", []byte(tt.yaml))
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+}
+
+// deletes: is refused when either side is weavy (no deletion is ever propagated there) or
+// altior (its API deletes nothing), naming the file, the field and why.
+func TestValidateDeletesBySystem(t *testing.T) {
+	systems := map[string]string{
+		"sellsy": "{system: sellsy, credentials: {client_id: S_ID, client_secret: S_SECRET}}",
+		"mautic": "{system: mautic, credentials: {username: M_USER, password: M_PASS}}",
+		"weavy":  "{system: weavy, credentials: {username: W_USER, password: W_PASS}}",
+		"altior": "{system: altior, credentials: {api_key: ALTIOR_KEY}}",
+	}
+	tests := []struct {
+		name, a, b, deletes string
+		wantErr             []string
+	}{
+		{name: "sellsy and mautic", a: "sellsy", b: "mautic", deletes: "b_to_a"},
+		{name: "weavy, no deletes", a: "weavy", b: "mautic"},
+		{name: "weavy as a", a: "weavy", b: "mautic", deletes: "b_to_a",
+			wantErr: []string{"conn.yaml: objects[0].deletes: not possible on this connection: weavy (side a) never takes part in deletions"}},
+		{name: "altior as b, either way", a: "sellsy", b: "altior", deletes: "a_to_b",
+			wantErr: []string{"conn.yaml: objects[0].deletes: not possible on this connection: altior (side b) has no delete in its API"}},
+		{name: "both sides refused", a: "weavy", b: "altior", deletes: "both",
+			wantErr: []string{"weavy (side a)", "altior (side b)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			y := "name: demo\na: " + systems[tt.a] + "\nb: " + systems[tt.b] + `
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+`
+			if tt.deletes != "" {
+				y += "    deletes: " + tt.deletes + "\n"
+			}
+			_, err := Parse("conn.yaml", []byte(y))
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
