@@ -2,7 +2,10 @@ package sellsy
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -48,24 +51,101 @@ func NeededScopes(needs []connectors.Access) []string {
 	return out
 }
 
-// CheckAccess compares the scopes the connection needs with the access token's. A token
-// response that names no scope (Sellsy documents none) cannot be checked: missing rights then
-// show as 403 errors on use, so CheckAccess says nothing rather than guessing.
+// probeBodies are minimal valid creations, sent with verify=true (Sellsy validates them and
+// persists nothing, 204) to learn whether the API client may write a resource. A resource
+// without one is sent {}: a 400 refusing the body still shows the scope was granted.
+var probeBodies = map[string]map[string]any{
+	"companies":   {"type": "prospect", "name": "crmsync access check"},
+	"contacts":    {"last_name": "crmsync access check"},
+	"individuals": {"type": "prospect", "last_name": "crmsync access check"},
+}
+
+// CheckAccess checks that the API client has every scope the connection needs. A token
+// response that names its scopes (Sellsy's does not; the simulator can) is compared and
+// costs nothing more. Otherwise each scope is probed: GET /{resource}?limit=1 for
+// <resource>.read, POST /{resource}?verify=true (validate only, nothing persisted) for
+// <resource>.write; Sellsy answers 403 for a scope the API client lacks. Other failures
+// (credentials refused, quota, Sellsy down) are returned as they are.
 func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) error {
+	needed := NeededScopes(needs)
+	if len(needed) == 0 {
+		return nil
+	}
 	have, err := c.Scopes(ctx)
-	if err != nil || have == nil {
+	if err != nil {
 		return err
 	}
-	var missing []string
-	for _, s := range NeededScopes(needs) {
-		if !slices.Contains(have, s) {
-			missing = append(missing, s)
+	if have != nil {
+		var missing []string
+		for _, s := range needed {
+			if !slices.Contains(have, s) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
+			Message: fmt.Sprintf("the API client lacks the scope(s) %s that this connection needs (it has %s): %s",
+				strings.Join(missing, ", "), strings.Join(have, ", "), enableHint)}
+	}
+	var missing, refused []string
+	for _, scope := range needed {
+		forbidden, probe, err := c.probeScope(ctx, scope)
+		if err != nil {
+			return err
+		}
+		if forbidden {
+			missing = append(missing, scope)
+			refused = append(refused, probe)
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
-		Message: fmt.Sprintf("the API client lacks the scope(s) %s that this connection needs (it has %s): grant them to the API access in Sellsy's developer portal",
-			strings.Join(missing, ", "), strings.Join(have, ", "))}
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes", Status: http.StatusForbidden,
+		Message: fmt.Sprintf("the API client lacks the scope(s) %s that this connection needs (Sellsy answered 403 to %s): %s",
+			strings.Join(missing, ", "), strings.Join(refused, ", "), enableHint)}
+}
+
+// enableHint says where scopes are granted.
+const enableHint = "enable them in the scopes of this API client in Sellsy's API access settings, then validate again"
+
+// probeScope asks Sellsy whether the API client has scope (<resource>.read or .write); it
+// reports a 403 with the request that met it.
+func (c *Client) probeScope(ctx context.Context, scope string) (forbidden bool, probe string, err error) {
+	res, access, ok := strings.Cut(scope, ".")
+	if !ok || res == "" {
+		return false, "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
+			Message: fmt.Sprintf("scope %q is not <resource>.read or <resource>.write", scope)}
+	}
+	k := call{path: "/" + res, query: url.Values{}}
+	switch access {
+	case "read":
+		k.method = http.MethodGet
+		k.query.Set("limit", "1")
+	case "write":
+		k.method = http.MethodPost
+		k.query.Set("verify", "true")
+		k.body = probeBodies[res]
+		if k.body == nil {
+			k.body = map[string]any{}
+		}
+	default:
+		return false, "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
+			Message: fmt.Sprintf("scope %q is not <resource>.read or <resource>.write", scope)}
+	}
+	probe = k.method + " /" + res + "?" + k.query.Encode()
+	k.op = probe
+	_, err = c.do(ctx, k, nil)
+	var e *connectors.Error
+	switch {
+	case err == nil:
+		return false, probe, nil
+	case errors.As(err, &e) && e.Status == http.StatusForbidden:
+		return true, probe, nil
+	case errors.As(err, &e) && e.Status == http.StatusBadRequest && access == "write":
+		return false, probe, nil // the body was judged, so the scope let it through
+	}
+	return false, probe, err
 }

@@ -146,7 +146,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	resp := map[string]any{
 		"token_type": "Bearer", "expires_in": int(s.opt.TokenTTL / time.Second), "access_token": tok,
 	}
-	if len(s.opt.Scopes) > 0 {
+	if len(s.opt.Scopes) > 0 && !s.opt.ScopesNotInToken {
 		resp["scope"] = strings.Join(s.opt.Scopes, " ")
 	}
 	simkit.WriteJSON(w, http.StatusOK, resp)

@@ -40,11 +40,14 @@ type Options struct {
 	// negative (benchmarks); <0 → unlimited.
 	RequestsPerDay, RequestsPerMonth int
 	Seed                             uint64 // for fault randomness
-	// Scopes, when set, are returned space-separated in the token response's "scope" (a
-	// simulator extension: Sellsy does not document one) and enforced: a request whose scope
-	// (<resource>.read for GET and searches, .write otherwise) is missing gets a 403.
-	Scopes []string
-	Now    func() time.Time
+	// Scopes, when set, are the API client's only scopes, enforced: a request whose scope
+	// (<resource>.read for GET and searches, .write otherwise, verify=true included) is
+	// missing gets a 403. They are also returned space-separated in the token response's
+	// "scope" (a simulator extension: Sellsy's token response names none) unless
+	// ScopesNotInToken is set, which is how Sellsy behaves.
+	Scopes           []string
+	ScopesNotInToken bool
+	Now              func() time.Time
 	// V1ConsumerToken, V1ConsumerSecret, V1UserToken and V1UserSecret are the API V1
 	// (POST /0/) OAuth 1.0a PLAINTEXT credentials; a V2 bearer token is accepted as well.
 	V1ConsumerToken, V1ConsumerSecret, V1UserToken, V1UserSecret string
