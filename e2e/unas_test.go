@@ -26,9 +26,11 @@ import (
 const unasConnection = "unas-minicrm"
 
 // TestUNASMiniCRMEndToEnd runs the example UNAS → MiniCRM connection through the worker: only
-// orders since the start date, a card per order with the owner, the Link field and the UNAS
+// orders placed since the start date (in shop time; an older order changed since is left
+// out), a card per order with the owner, the Link field and the UNAS
 // status name, the status through the guide's status map, a status change, a reused key that
-// leaves the old order's card alone, and a start date that cannot move.
+// leaves the old order's card alone, and a start date that cannot move (the sync and PipelineSync
+// both pause).
 func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -73,13 +75,23 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		return resp.StatusCode == http.StatusOK && string(body) == "ok\n"
 	})
 
-	since, err := time.Parse(time.DateOnly, start)
+	// The start date begins at midnight in the shop's time (Budapest), and what counts is when
+	// an order was placed: an older order whose status changed since is not imported.
+	since, err := time.ParseInLocation(time.DateOnly, start, sb.UNAS.Location())
 	require.NoError(t, err)
+	var oldKey string
+	for _, o := range sb.UNAS.Dump() {
+		if o.Created.Before(since) {
+			oldKey = o.Key
+		}
+	}
+	require.NotEmpty(t, oldKey, "some orders are older than the start date")
+	sb.UNAS.SetStatus(oldKey, "Törölve")
 	recent := 0
 	var oneKey string
 	customers, companies := map[string]bool{}, map[string]bool{}
 	for _, o := range sb.UNAS.Dump() {
-		if !o.Modified.Before(since) {
+		if !o.Created.Before(since) {
 			recent++
 			oneKey = o.Key
 			email := strings.ToLower(string(o.Customer.Email))
@@ -112,16 +124,23 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 	assert.Regexp(t, `crmsync_api_request_latency_seconds_bucket\{[^}]*system="minicrm"[^}]*le="0.25"\} [1-9]`, metrics, "seconds buckets")
 	assert.Contains(t, metrics, "temporal_activity_execution_latency")
 
-	card := func(key string) map[string]any {
-		t.Helper()
+	findCard := func(key string) map[string]any {
 		for _, c := range sb.MiniCRM.Dump("Orders") {
 			if ref, _ := c["Text1203"].(string); strings.HasPrefix(ref, key+"@") {
 				return c
 			}
 		}
-		t.Fatalf("no card for order %s", key)
 		return nil
 	}
+	card := func(key string) map[string]any {
+		t.Helper()
+		c := findCard(key)
+		if c == nil {
+			t.Fatalf("no card for order %s", key)
+		}
+		return c
+	}
+	assert.Nil(t, findCard(oldKey), "order %s was placed before the start date: changed since, still not read", oldKey)
 	c := card(oneKey)
 	assert.EqualValues(t, "101", toString(c["UserId"]), "the connection's owner")
 	assert.Contains(t, toString(c["Url1201"]), "key="+oneKey, "the Link field holds the order's PDF")
@@ -145,7 +164,7 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		assert.EqualValues(t, "101", toString(w["UserId"]))
 	}
 	for _, o := range sb.UNAS.Dump() {
-		if o.Modified.Before(since) {
+		if o.Created.Before(since) {
 			continue
 		}
 		email := strings.ToLower(string(o.Customer.Email))
@@ -219,14 +238,22 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		return err == nil && paused.Phase == workflows.PhasePaused
 	})
 	assert.Contains(t, paused.PauseReason, "start_date: the connection first ran with "+start)
-	// the gauges alerts watch: the sync paused, the pipelines not (read from visibility, at
+	// PipelineSync refuses it too: its next scan would read from the new date.
+	require.NoError(t, tc.SignalWorkflow(ctx, workflows.PipelineWorkflowID(unasConnection), "", workflows.SignalSyncNow, nil))
+	var pipelinePaused workflows.PipelineProgress
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "PipelineSync's pause", func() bool {
+		v, err := tc.QueryWorkflow(ctx, workflows.PipelineWorkflowID(unasConnection), "", workflows.QueryProgress)
+		return err == nil && v.Get(&pipelinePaused) == nil && pipelinePaused.Phase == workflows.PhasePaused
+	})
+	assert.Contains(t, pipelinePaused.PauseReason, "start_date: the connection first ran with "+start)
+	// the gauges alerts watch: the sync and the pipelines paused (read from visibility, at
 	// most every 15 seconds)
 	syncPaused := regexp.MustCompile(`crmsync_paused\{connection="unas-minicrm",workflow="IncrementalSync"\} 1\n`)
+	pipelinesPaused := regexp.MustCompile(`crmsync_paused\{connection="unas-minicrm",workflow="PipelineSync"\} 1\n`)
 	testenv.Eventually(t, 30*time.Second, 500*time.Millisecond, "crmsync_paused", func() bool {
 		metrics = testenv.Scrape(t, metricsAddr)
-		return syncPaused.MatchString(metrics)
+		return syncPaused.MatchString(metrics) && pipelinesPaused.MatchString(metrics)
 	})
-	assert.Contains(t, metrics, `crmsync_paused{connection="unas-minicrm",workflow="PipelineSync"} 0`+"\n")
 	assert.Regexp(t, `crmsync_stages_total\{[^}]*connection="unas-minicrm"[^}]*outcome="moved"[^}]*\} [1-9]`, metrics, "PipelineSync's moves")
 	assert.Regexp(t, `crmsync_last_cycle_timestamp_seconds\{[^}]*connection="unas-minicrm"[^}]*\} \d`, metrics)
 	r.noSecretsInHistories("unas-e2e-key", "minicrm-e2e-key")
