@@ -1,6 +1,7 @@
 // Command wondeal is an example of a user's own workflow built only from crmsync's Sellsy
 // activities: when an opportunity is won, it creates a follow-up task for the opportunity's
-// owner and comments on its company.
+// owner and comments on its company — once per opportunity, however often the won deal is
+// edited afterwards.
 //
 // It runs its own worker on task queue "examples" and calls Sellsy.Call, Sellsy.CreateTask and
 // Sellsy.CreateComment by name on crmsync's task queue, so it needs neither Sellsy's
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -39,15 +41,54 @@ type Result struct {
 	CommentID int    `json:"comment_id,omitempty"`
 }
 
+// Skipped reasons.
+const (
+	NotAnOpportunity = "not an opportunity"
+	NotWon           = "not won"
+	AlreadyDone      = "already followed up"
+)
+
+// FollowUpID is the id of the one follow-up of an opportunity.
+func FollowUpID(connection, opportunityID string) string {
+	return connection + "/wondeal/opportunity-" + opportunityID
+}
+
 // OnOpportunityWon follows up a won opportunity. Its input is what crmsync's webhook receiver
-// starts it with: the opportunity as read back through the API.
+// starts it with: the opportunity as read back through the API. Every "updated" event of a
+// won opportunity starts it, so the follow-up itself is the child workflow
+// FollowUpWonOpportunity, whose id names the opportunity: the server refuses to start it again
+// once it has completed (or while it runs), and the event is then skipped. A follow-up that
+// failed may run again. (The server forgets a closed workflow after the namespace's retention
+// period: an edit after that follows up once more.)
 func OnOpportunityWon(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
 	if in.Object != "opportunity" {
-		return Result{Skipped: "not an opportunity"}, nil
+		return Result{Skipped: NotAnOpportunity}, nil
 	}
 	if in.Fields["status"] != "won" {
-		return Result{Skipped: "not won"}, nil
+		return Result{Skipped: NotWon}, nil
 	}
+	if _, err := strconv.Atoi(in.ID); err != nil {
+		return Result{}, temporal.NewNonRetryableApplicationError("opportunity id "+in.ID+" is not a number", "BadInput", nil)
+	}
+	// Runs started before the follow-up became a child followed up every event themselves.
+	if workflow.GetVersion(ctx, "once-per-opportunity", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return FollowUpWonOpportunity(ctx, in)
+	}
+	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            FollowUpID(in.Connection, in.ID),
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+	})
+	var res Result
+	err := workflow.ExecuteChildWorkflow(ctx, FollowUpWonOpportunity, in).Get(ctx, &res)
+	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return Result{Skipped: AlreadyDone}, nil
+	}
+	return res, err
+}
+
+// FollowUpWonOpportunity creates the task for the opportunity's owner and the comment on its
+// company.
+func FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
 	id, err := strconv.Atoi(in.ID)
 	if err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("opportunity id "+in.ID+" is not a number", "BadInput", nil)
@@ -122,6 +163,7 @@ func main() {
 	defer c.Close()
 	w := worker.New(c, TaskQueue, worker.Options{})
 	w.RegisterWorkflow(OnOpportunityWon)
+	w.RegisterWorkflow(FollowUpWonOpportunity)
 	if err := w.Run(worker.InterruptCh()); err != nil {
 		log.Fatal(err)
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -17,12 +19,14 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/sandbox"
-	"github.com/crmsync/crmsync/webhooks"
 )
 
-// TestOnOpportunityWonEndToEnd runs the example against a dev server, the Sellsy simulator and
-// crmsync's worker process (which serves the Sellsy.* activities): a won opportunity gets a
-// task for its owner and a comment on its company; an open one gets nothing.
+// TestOnOpportunityWonEndToEnd runs the example the way it is deployed, against a dev server,
+// the Sellsy simulator and crmsync's worker process: the simulator's webhooks reach the
+// worker's receiver, whose events: route starts OnOpportunityWon with the opportunity read
+// back; the worker also serves the Sellsy.* activities. An open opportunity gets nothing; once
+// won it gets a task for its owner and a comment on its company; edited again while won, it
+// gets nothing more.
 func TestOnOpportunityWonEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -37,7 +41,7 @@ func TestOnOpportunityWonEndToEnd(t *testing.T) {
 a:
   system: sellsy
   settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "100"}
-  credentials: {client_id: EX_SELLSY_ID, client_secret: EX_SELLSY_SECRET}
+  credentials: {client_id: EX_SELLSY_ID, client_secret: EX_SELLSY_SECRET, webhook_token: EX_SELLSY_HOOK}
 b:
   system: mautic
   settings: {base_url: %[2]s}
@@ -46,15 +50,23 @@ objects:
   - name: contact
     match: {a: email, b: email}
     fields: [{a: email, b: email}]
-`, sb.SellsyURL, sb.MauticURL)), 0o600))
-	testenv.StartWorker(t, []string{
+events:
+  - object: opportunity
+    event: updated
+    start: {workflow: OnOpportunityWon, task_queue: %[3]s}
+`, sb.SellsyURL, sb.MauticURL, TaskQueue)), 0o600))
+	crmsync := testenv.StartWorker(t, []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(), "CRMSYNC_CONNECTIONS=" + connFile, "CRMSYNC_DATA_DIR=" + dir,
+		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0", "EX_SELLSY_HOOK=ex-hook-token",
 		"EX_SELLSY_ID=ex-id", "EX_SELLSY_SECRET=ex-secret", "EX_MAUTIC_USER=ex-user", "EX_MAUTIC_PASSWORD=ex-password",
 	})
+	hookAddr := crmsync.ListenAddr(t, "webhook receiver")
 	w := worker.New(srv.Client(), TaskQueue, worker.Options{})
 	w.RegisterWorkflow(OnOpportunityWon)
+	w.RegisterWorkflow(FollowUpWonOpportunity)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
+	sb.Sellsy.SetWebhook("http://" + hookAddr + "/webhooks/ex/sellsy/ex-hook-token")
 
 	sl, err := sellsy.New(sellsy.Config{APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens", ClientID: "ex-id", ClientSecret: "ex-secret", RequestsPerSecond: 100})
 	require.NoError(t, err)
@@ -67,26 +79,38 @@ objects:
 	require.NoError(t, created[0].Err)
 	id := created[0].ID
 
-	start := func(status string) Result {
+	// edit changes the opportunity in Sellsy, whose webhook starts OnOpportunityWon, and returns
+	// what that run did. Each edit waits for the next second: the simulator's notifications
+	// are timestamped to the second, and the receiver takes the same notification twice as one.
+	var done []string
+	edit := func(fields map[string]any) Result {
 		t.Helper()
-		res, err := sl.Update(ctx, sellsy.ObjectOpportunity, []connectors.Record{{ID: id, Fields: map[string]any{"status": status}}})
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		res, err := sl.Update(ctx, sellsy.ObjectOpportunity, []connectors.Record{{ID: id, Fields: fields}})
 		require.NoError(t, err)
 		require.NoError(t, res[0].Err)
-		recs, err := sl.Get(ctx, sellsy.ObjectOpportunity, []string{id}) // as the webhook receiver reads it back
-		require.NoError(t, err)
-		require.Len(t, recs, 1)
-		in := webhooks.EventInput{Connection: "ex", Object: "opportunity", Event: "updated", ID: id, Fields: recs[0].Fields, Links: recs[0].Links}
-		run, err := srv.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "won-" + status, TaskQueue: TaskQueue}, OnOpportunityWon, in)
-		require.NoError(t, err)
+		var run client.WorkflowRun
+		testenv.Eventually(t, time.Minute, 100*time.Millisecond, "a run started by the webhook", func() bool {
+			list, err := srv.Client().ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'OnOpportunityWon'"})
+			require.NoError(t, err)
+			for _, e := range list.Executions {
+				if !slices.Contains(done, e.Execution.RunId) {
+					done = append(done, e.Execution.RunId)
+					run = srv.Client().GetWorkflow(ctx, e.Execution.WorkflowId, e.Execution.RunId)
+					return true
+				}
+			}
+			return false
+		})
 		var r Result
 		require.NoError(t, run.Get(ctx, &r))
 		return r
 	}
 
-	assert.Equal(t, Result{Skipped: "not won"}, start("open"))
+	assert.Equal(t, Result{Skipped: NotWon}, edit(map[string]any{"status": "open"}))
 	assert.Empty(t, sb.Sellsy.DumpDocs("tasks"))
 
-	r := start("won")
+	r := edit(map[string]any{"status": "won"})
 	assert.Positive(t, r.TaskID)
 	assert.Positive(t, r.CommentID)
 	tasks := sb.Sellsy.DumpDocs("tasks")
@@ -95,4 +119,8 @@ objects:
 	comments := sb.Sellsy.DumpDocs("comments")
 	require.Len(t, comments, 1)
 	assert.Contains(t, fmt.Sprint(comments[0]["related"]), company)
+
+	assert.Equal(t, Result{Skipped: AlreadyDone}, edit(map[string]any{"note": "Signed on paper too"}))
+	assert.Len(t, sb.Sellsy.DumpDocs("tasks"), 1, "no second task")
+	assert.Len(t, sb.Sellsy.DumpDocs("comments"), 1, "no second comment")
 }
