@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,18 +140,110 @@ type pass struct {
 	// sends is false when no field travels from this side: its records are not created on
 	// the other.
 	sends bool
+	// idOn says, per side, whether the object maps or matches the record's id there
+	// (config.RecordID): its records then carry it as a field.
+	idOn map[engine.Side]bool
 }
 
 // markKey is where the store keeps when the initial import skipped a side of an object.
 func markKey(object string) string { return object + "@marked" }
 
-// existedBeforeMark reports whether a record without an update timestamp (only such records
-// are read again on every cycle) was created before the initial import skipped its side:
-// "import existing opportunities: no" keeps it out.
+// existedBeforeMark reports whether a record was created before the initial import skipped
+// its side: "import existing opportunities: no" and "export existing Altior tiers: no" keep
+// it out, even once it is edited (an edit moves it past the cursor, not its creation time).
+// Records of systems that do not say when they were created cannot be told apart: those go
+// across once edited.
 func (p *pass) existedBeforeMark(r connectors.Record) bool {
 	// Creation times have a resolution of a second: a record of the mark's own second counts
 	// as new rather than being left out.
-	return !p.marked.IsZero() && r.UpdatedAt.IsZero() && !r.CreatedAt.IsZero() && r.CreatedAt.Before(p.marked.Truncate(time.Second))
+	return !p.marked.IsZero() && !r.CreatedAt.IsZero() && r.CreatedAt.Before(p.marked.Truncate(time.Second))
+}
+
+// withRecordID gives the records of side s their id as the field config.RecordID when the
+// object maps or matches it there, so that the engine reads, compares and copies it like any
+// other field (the Sellsy opportunity id written into the Altior affaire's cf.SLSY).
+func (p *pass) withRecordID(s engine.Side, recs []connectors.Record) {
+	if !p.idOn[s] {
+		return
+	}
+	for i := range recs {
+		if recs[i].Fields == nil {
+			recs[i].Fields = map[string]any{}
+		}
+		recs[i].Fields[config.RecordID] = recs[i].ID
+	}
+}
+
+// withIDKey adds to the fields written on side y, when the object pairs on the id of side x's
+// records (match: {a: id, b: cf.SLSY}), that id in y's match field: on a create, so that a
+// retried create finds the record it made instead of making another; on a paired record
+// written for another reason that does not hold it yet (paired before the connection matched
+// on ids).
+func (p *pass) withIDKey(it *item, theirs map[string]any) map[string]any {
+	if p.side.MatchField(p.obj.Match) != config.RecordID {
+		return theirs
+	}
+	field := p.side.Other().MatchField(p.obj.Match)
+	if it.y != nil && engine.MatchKey(it.y.Fields[field]) == engine.MatchKey(it.x.ID) {
+		return theirs
+	}
+	if theirs == nil {
+		theirs = map[string]any{}
+	}
+	theirs[field] = it.x.ID
+	return theirs
+}
+
+// namesRecordID reports, per side, whether an object's match or fields name the record id.
+func namesRecordID(o *config.Object) map[engine.Side]bool {
+	out := map[engine.Side]bool{
+		engine.A: o.Match.A == config.RecordID,
+		engine.B: o.Match.B == config.RecordID,
+	}
+	for _, f := range o.Fields {
+		out[engine.A] = out[engine.A] || f.A == config.RecordID
+		out[engine.B] = out[engine.B] || f.B == config.RecordID
+	}
+	return out
+}
+
+// matchKey returns the key an unpaired record is looked up by on the other side: "" when it
+// has none, or when the object matches nothing (initial.match: false).
+func (p *pass) matchKey(r connectors.Record) string {
+	if !p.obj.MatchesOnKey() {
+		return ""
+	}
+	return engine.MatchKey(r.Fields[p.side.MatchField(p.obj.Match)])
+}
+
+// linkRequirer is a connector whose objects need some links to be created (an Altior affaire
+// its tiers).
+type linkRequirer interface {
+	RequiredLinks(object string) []string
+}
+
+// waitsForLink reports whether a record about to be created on side y would miss a link y
+// requires because the record it links to is not paired yet (a company at SA = no, an
+// individual not synced yet). It is held back rather than refused, and goes across once that
+// record is paired: a record read again on every cycle (a Sellsy opportunity) then, another
+// at its next change. A record that links to nothing at all is not held: its create is
+// refused and quarantined with the reason.
+func (p *pass) waitsForLink(it *item, linkY map[string]string) bool {
+	lr, ok := p.y.(linkRequirer)
+	if !ok {
+		return false
+	}
+	for _, key := range lr.RequiredLinks(p.objY) {
+		if linkY[key] != "" {
+			continue
+		}
+		for _, l := range p.obj.Links {
+			if _, links := it.links[l]; links && p.conn.LinkKey(l, string(p.side.Other())) == key {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
@@ -165,7 +259,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, sends: obj.Sends(in.Side)}
+	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, sends: obj.Sends(in.Side), idOn: namesRecordID(obj)}
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
 	}
@@ -308,6 +402,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		defer unlock()
 	}
 
+	p.withRecordID(p.side, records)
 	// The object's filter on this side (a gate such as SA = yes) keeps records out.
 	if filter := p.obj.Filter.Of(p.in.Side); len(filter) > 0 {
 		kept := records[:0:0]
@@ -365,15 +460,19 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			}
 			fetchIDs = append(fetchIDs, p.otherID(pr))
 		} else {
-			key := engine.MatchKey(r.Fields[p.side.MatchField(p.obj.Match)])
-			if key == "" {
+			key := p.matchKey(r)
+			switch {
+			case key != "":
+				keys = append(keys, key)
+			case p.obj.KeyRequired():
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
 					return c, err
 				}
 				continue
 			}
-			keys = append(keys, key)
+			// Without a key (initial.match true or false), the record is created on the
+			// other side: see unkeyed.
 		}
 		items = append(items, it)
 	}
@@ -414,8 +513,8 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			}
 			it.y = &y
 		default:
-			key := engine.MatchKey(it.x.Fields[p.side.MatchField(p.obj.Match)])
-			if y, ok := byKey[key]; ok {
+			key := p.matchKey(it.x)
+			if y, ok := byKey[key]; ok && key != "" {
 				if p.in.Plan && p.in.PlanMatchedByOther {
 					c.Unchanged++
 					continue
@@ -470,9 +569,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it)
-		if it.y == nil && (!p.sends || p.existedBeforeMark(it.x)) {
-			// No field travels from this side, or the record existed before the import
-			// skipped its side: it is not created on the other.
+		if it.y == nil && (!p.sends || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY)) {
+			// No field travels from this side, the record existed before the import
+			// skipped its side, or the record it must link to on the other side is not
+			// paired yet: it is not created on the other (not now, for the last).
 			c.Filtered++
 			continue
 		}
@@ -485,6 +585,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 				}
 				theirs[k] = v
 			}
+			theirs = p.withIDKey(it, theirs)
 			creates = append(creates, connectors.Record{Fields: theirs, Links: linkY})
 			createItems = append(createItems, it)
 			continue
@@ -499,6 +600,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 				theirs[k] = v
 			}
 		}
+		theirs = p.withIDKey(it, theirs)
 		if len(theirs) > 0 || len(linkY) > 0 {
 			updatesY = append(updatesY, connectors.Record{ID: it.y.ID, Fields: theirs, Links: linkY})
 			updYItems = append(updYItems, it)
@@ -528,13 +630,26 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			retry = err
 		}
 	}
+	creates, createItems, inflight, err := p.holdInterrupted(ctx, &c, creates, createItems)
+	if err != nil {
+		return c, err
+	}
 	if len(creates) > 0 {
 		results, err := p.y.Create(ctx, p.objY, creates)
 		if err != nil {
-			return c, err
+			// Some may have been created before the call failed: their pairs are saved
+			// below, and the page fails with err after that.
+			keep(err)
 		}
 		for i, r := range results {
+			if i >= len(createItems) {
+				break
+			}
 			it := createItems[i]
+			if r.ID == "" && r.Err == nil {
+				continue // not attempted, or no answer: it stays in flight (see holdInterrupted)
+			}
+			delete(inflight, it.x.ID) // created or refused: either way, known
 			if r.Err != nil && connectors.KindOf(r.Err) != connectors.KindInvalid {
 				keep(r.Err)
 				continue
@@ -584,10 +699,99 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
 		return c, err
 	}
+	// Only now that the pairs are saved may their records leave the in-flight list.
+	if err := p.setInflight(ctx, inflight); err != nil {
+		return c, err
+	}
 	if err := p.clearQuarantine(ctx, save, failed); err != nil {
 		return c, err
 	}
 	return c, retry
+}
+
+// inflightKey is where the store keeps the ids of the side's records whose create on the
+// other side was sent and whose pair is not saved yet.
+func inflightKey(object string) string { return object + "@creating" }
+
+// holdInterrupted guards the creates of records without a match key. A record with a key is
+// found again by it if the worker dies between its create and the saving of its pair, so a
+// retry pairs it instead of creating it twice; one without a key (a prospect with no SIRET
+// under initial.match: true, any record under false) cannot be found again. So its id is
+// written to the store before the create, and taken out once the create is answered and the
+// pairs are saved. A record found there when it is about to be created again was written by
+// an interrupted attempt that may have created it: it is not created twice but quarantined,
+// for someone to look on the other side. It leaves the list then, so that
+// `crmsync quarantine --retry` creates it once that is checked.
+//
+// It returns the creates to send, and the in-flight list to save once the pairs are.
+func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connectors.Record, items []*item) ([]connectors.Record, []*item, map[string]bool, error) {
+	var unkeyed []*item
+	for _, it := range items {
+		if p.matchKey(it.x) == "" {
+			unkeyed = append(unkeyed, it)
+		}
+	}
+	if len(unkeyed) == 0 {
+		return creates, items, nil, nil
+	}
+	inflight, err := p.inflight(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	keptRecs, keptItems := creates[:0:0], items[:0:0]
+	for i, it := range items {
+		if inflight[it.x.ID] && p.matchKey(it.x) == "" {
+			delete(inflight, it.x.ID)
+			c.Quarantined++
+			reason := fmt.Sprintf("an earlier attempt to create it on %s was interrupted before its pair was saved, and it has no %s to be found by: look for it on %s; if it is there, pair or delete that copy; then retry it from the quarantine, which creates it",
+				p.y.System(), p.side.MatchField(p.obj.Match), p.y.System())
+			if err := p.quarantine(ctx, store.Side(p.side), it.x, reason); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		}
+		keptRecs, keptItems = append(keptRecs, creates[i]), append(keptItems, it)
+	}
+	for _, it := range keptItems {
+		if p.matchKey(it.x) == "" {
+			inflight[it.x.ID] = true
+		}
+	}
+	return keptRecs, keptItems, inflight, p.setInflight(ctx, inflight)
+}
+
+// inflight reads the ids of the records whose create is in flight.
+func (p *pass) inflight(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	v, ok, err := p.a.Store.Cursor(ctx, p.in.Connection, inflightKey(p.in.Object), store.Side(p.side))
+	if err != nil || !ok || v == "" {
+		return out, err
+	}
+	var ids []string
+	if err := json.Unmarshal([]byte(v), &ids); err != nil {
+		return nil, fmt.Errorf("store: the in-flight creates of %s/%s side %s are not a JSON list: %w", p.in.Connection, p.in.Object, p.side, err)
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// setInflight saves the in-flight list (nil: there was none to change).
+func (p *pass) setInflight(ctx context.Context, ids map[string]bool) error {
+	if ids == nil {
+		return nil
+	}
+	v := ""
+	if len(ids) > 0 {
+		list := slices.Sorted(maps.Keys(ids))
+		b, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		v = string(b)
+	}
+	return p.a.Store.SetCursor(ctx, p.in.Connection, inflightKey(p.in.Object), store.Side(p.side), v)
 }
 
 // clearQuarantine removes the quarantine entries of records that synced fine this time (a
@@ -687,6 +891,7 @@ func (p *pass) getByID(ctx context.Context, ids []string) (map[string]connectors
 	if err != nil {
 		return nil, err
 	}
+	p.withRecordID(p.side.Other(), recs)
 	for _, r := range recs {
 		out[r.ID] = r
 	}
@@ -706,6 +911,7 @@ func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connect
 	if err != nil {
 		return nil, nil, err
 	}
+	p.withRecordID(p.side.Other(), recs)
 	for _, r := range recs {
 		k := engine.MatchKey(r.Fields[field])
 		if k == "" {
