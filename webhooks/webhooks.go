@@ -336,9 +336,9 @@ func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
 
 // sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
 // token and every event is a hint: records are read back before anything acts on them, so a
-// forged or replayed delivery changes nothing. A delivery seen within DedupWindow (the same
-// body) is ignored: the reference does not confirm that a notification carries a timestamp,
-// so nothing else tells a redelivery apart.
+// forged or replayed delivery changes nothing. The events: routes of a delivery seen within
+// DedupWindow (the same body) are not run again: the reference does not confirm that a
+// notification carries a timestamp, so nothing else tells a redelivery apart.
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
 	c, side, ok := r.sellsyConnection(w, req)
@@ -360,15 +360,22 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusOK) // a ping by POST: nothing to do
 		return
 	}
+	// PipelineSync hears of every delivery: it reads each opportunity back and emits only what
+	// moved, and two real moves within the second the simulator's timestamps have would read
+	// as one delivery.
+	err = r.stageChanged(req.Context(), name, events)
 	sum := sha256.Sum256(body)
 	key := "sellsy|" + name + "|" + hex.EncodeToString(sum[:])
-	if !r.seen.add(key) {
-		r.log.Info("sellsy delivery seen before: ignored", "connection", name, "events", len(events))
-		w.WriteHeader(http.StatusOK)
-		return
+	switch {
+	case err != nil:
+	case !r.seen.add(key):
+		r.log.Info("sellsy delivery seen before: its routes are not run again", "connection", name, "events", len(events))
+	default:
+		if err = r.route(req.Context(), c, side, events); err != nil {
+			r.seen.forget(key) // not handled: Sellsy's next attempt must be acted on
+		}
 	}
-	if err := r.sellsyEvents(req.Context(), c, side, events); err != nil {
-		r.seen.forget(key) // not handled: Sellsy's next attempt must be acted on
+	if err != nil {
 		r.log.Error("sellsy events not routed", "connection", name, "error", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
@@ -376,12 +383,8 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// sellsyEvents routes a delivery's events, then tells the PipelineSync which opportunities
-// changed (it reads each one back and emits only what moved).
-func (r *Receiver) sellsyEvents(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
-	if err := r.route(ctx, c, side, events); err != nil {
-		return err
-	}
+// stageChanged tells the connection's PipelineSync which opportunities the events name.
+func (r *Receiver) stageChanged(ctx context.Context, name string, events []sellsy.WebhookEvent) error {
 	var ids []string
 	for _, e := range events {
 		if e.Object == sellsy.ObjectOpportunity && e.ObjectID != "" && !slices.Contains(ids, e.ObjectID) {
@@ -391,10 +394,10 @@ func (r *Receiver) sellsyEvents(ctx context.Context, c *config.Connection, side 
 	if len(ids) == 0 {
 		return nil
 	}
-	err := r.temporal.SignalWorkflow(context.WithoutCancel(ctx), workflows.PipelineWorkflowID(c.Name), "", workflows.SignalStageChanged, ids)
+	err := r.temporal.SignalWorkflow(context.WithoutCancel(ctx), workflows.PipelineWorkflowID(name), "", workflows.SignalStageChanged, ids)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		r.log.Info("opportunity changes received while no pipeline sync runs", "connection", c.Name, "count", len(ids))
+		r.log.Info("opportunity changes received while no pipeline sync runs", "connection", name, "count", len(ids))
 		return nil
 	}
 	return err

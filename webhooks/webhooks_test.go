@@ -354,11 +354,12 @@ func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
 		steps   []step
 		started []string // the events started, as event/name
 		nudged  int
+		staged  int // signals to PipelineSync, which hears of every delivery (it reads back and emits only moves)
 	}{
 		{name: "delivered twice", steps: []step{{body: bareNotif("updated", "opportunity", "77")}, {body: bareNotif("updated", "opportunity", "77")}},
-			started: []string{"updated/Projet"}},
+			started: []string{"updated/Projet"}, staged: 2},
 		{name: "then another event on the record", steps: []step{{body: bareNotif("updated", "opportunity", "77")}, {body: bareNotif("updated", "opportunity", "77")},
-			{body: bareNotif("created", "opportunity", "77")}}, started: []string{"updated/Projet", "created/Projet"}},
+			{body: bareNotif("created", "opportunity", "77")}}, started: []string{"updated/Projet", "created/Projet"}, staged: 3},
 		{name: "the same event later, the record changed", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
 			{body: bareNotif("updated", "opportunity", "77"), advance: DedupWindow, name: "Projet signé"}}, started: []string{"updated/Projet", "updated/Projet signé"}},
 		{name: "redelivered later, the record unchanged", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
@@ -389,6 +390,9 @@ func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
 			}
 			assert.Equal(t, tt.started, started)
 			assert.Len(t, f.nudged, tt.nudged)
+			if tt.staged > 0 {
+				assert.Len(t, f.staged, tt.staged)
+			}
 			for _, id := range f.ids {
 				assert.NotContains(t, id, "-0", "no id from a zero time")
 				assert.NotContains(t, id, "-"+strconv.FormatInt(time.Time{}.Unix(), 10))
