@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
+	"github.com/crmsync/crmsync/webhooks"
+)
+
+// OnOpportunityWon skips what is not a won opportunity, and hands a won one to the follow-up
+// child named after it, with a reuse policy that starts it once.
+func TestOnOpportunityWon(t *testing.T) {
+	won := map[string]any{"status": "won"}
+	tests := []struct {
+		name    string
+		in      webhooks.EventInput
+		want    Result
+		wantErr string
+		child   bool
+		legacy  bool // a run started before the follow-up became a child
+	}{
+		{name: "not an opportunity", in: webhooks.EventInput{Object: "company", ID: "5", Fields: won}, want: Result{Skipped: NotAnOpportunity}},
+		{name: "open", in: webhooks.EventInput{Object: "opportunity", ID: "7", Fields: map[string]any{"status": "open"}}, want: Result{Skipped: NotWon}},
+		{name: "deleted: nothing read back", in: webhooks.EventInput{Object: "opportunity", Event: "deleted", ID: "7"}, want: Result{Skipped: NotWon}},
+		{name: "bad id", in: webhooks.EventInput{Object: "opportunity", ID: "x7", Fields: won}, wantErr: "is not a number"},
+		{name: "won", in: webhooks.EventInput{Connection: "ex", Object: "opportunity", ID: "7", Fields: won}, want: Result{TaskID: 11, CommentID: 12}, child: true},
+		{name: "won, an older run", in: webhooks.EventInput{Connection: "ex", Object: "opportunity", ID: "7", Fields: won}, want: Result{TaskID: 11, CommentID: 12}, legacy: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			env.RegisterWorkflow(OnOpportunityWon)
+			env.RegisterWorkflow(FollowUpWonOpportunity)
+			for _, name := range []string{"Sellsy.Call", "Sellsy.CreateTask", "Sellsy.CreateComment"} {
+				env.RegisterActivityWithOptions(func(context.Context, any) (any, error) { return nil, nil }, activity.RegisterOptions{Name: name})
+			}
+			env.OnActivity("Sellsy.Call", mock.Anything, mock.Anything).Return(sellsyactions.CallOutput{Status: 200,
+				Body: []byte(`{"name":"Contrat","owner":{"id":3},"company_id":40}`)}, nil)
+			env.OnActivity("Sellsy.CreateTask", mock.Anything, mock.Anything).Return(sellsyactions.RecordOutput{ID: 11}, nil)
+			env.OnActivity("Sellsy.CreateComment", mock.Anything, mock.Anything).Return(sellsyactions.RecordOutput{ID: 12}, nil)
+			var childID string
+			env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+				childID = info.WorkflowExecution.ID
+			})
+
+			if tt.legacy {
+				env.OnGetVersion("once-per-opportunity", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+			}
+			env.ExecuteWorkflow(OnOpportunityWon, tt.in)
+			require.True(t, env.IsWorkflowCompleted())
+			if tt.wantErr != "" {
+				require.Error(t, env.GetWorkflowError())
+				assert.Contains(t, env.GetWorkflowError().Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, env.GetWorkflowError())
+			var got Result
+			require.NoError(t, env.GetWorkflowResult(&got))
+			assert.Equal(t, tt.want, got)
+			if tt.child {
+				assert.Equal(t, "ex/wondeal/opportunity-7", childID)
+			} else {
+				assert.Empty(t, childID)
+			}
+		})
+	}
+}
