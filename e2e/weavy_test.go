@@ -83,7 +83,9 @@ func TestWeavyMauticEndToEnd(t *testing.T) {
 	assert.Equal(t, 10+1+10, sb.Weavy.Count("marketinginbound"), "people 50–59 of Automation became entrants")
 	w42 := r.person(wv, 42)
 	assert.True(t, strings.HasPrefix(w42.ID, weavy.PrefixContact), "person 42 is a weavy contact, updated in place")
-	assert.Equal(t, true, w42.Fields["npai"], "the bounce in Automation reached the weavy contact")
+	bouncedAt, err := time.Parse(time.RFC3339, fmt.Sprint(r.person(mt, 42).Fields[mautic.FieldBouncedAt]))
+	require.NoError(t, err, "Automation dates the bounce")
+	assert.Equal(t, bouncedAt.UTC().Format("2006-01-02 15:04:05"), w42.Fields["bouncedEmailDetected"], "the date of the bounce in Automation reached the weavy contact (NPAI)")
 	w55 := r.person(wv, 55)
 	assert.True(t, strings.HasPrefix(w55.ID, weavy.PrefixEntrant), "an Automation-only person becomes an entrant")
 

@@ -135,6 +135,13 @@ func convert(v any, from, to FieldSpec, values map[string]string) (any, error) {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
 			return t.UTC().Format(time.RFC3339), nil
 		}
+		// weavy's date-times carry no zone ("2026-03-01 10:00:00", read and written in UTC):
+		// their time of day must survive, not fall to midnight as a date would.
+		for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.Format(time.RFC3339), nil
+			}
+		}
 		d, ok := parseDate(s)
 		if !ok {
 			return fail("not a date-time (RFC 3339)")

@@ -43,6 +43,10 @@ func TestCodec(t *testing.T) {
 		{"empty string is nil", NewCodec(sellsyF("n", "string"), mauticF("n", "text"), nil), true, " ", nil, ""},
 		{"text identity", NewCodec(sellsyF("cf.seg", "simple-text"), mauticF("seg", "text"), nil), true, " PME ", "PME", ""},
 		{"text back", NewCodec(sellsyF("cf.seg", "simple-text"), mauticF("seg", "text"), nil), false, "PME", "PME", ""},
+		{"date-time without a zone keeps its time", NewCodec(FieldSpec{System: "weavy", Name: "bouncedEmailDetected", Type: "datetime"}, mauticF("bounced_at", "datetime"), nil), true, "2026-03-01 10:30:05", "2026-03-01T10:30:05Z", ""},
+		{"date-time with T and no zone", NewCodec(FieldSpec{System: "weavy", Name: "d", Type: "datetime"}, mauticF("d", "datetime"), nil), true, "2026-03-01T10:30:05", "2026-03-01T10:30:05Z", ""},
+		{"date-time in RFC 3339 to UTC", NewCodec(mauticF("bounced_at", "datetime"), FieldSpec{System: "weavy", Name: "d", Type: "datetime"}, nil), true, "2026-03-01T11:30:05+01:00", "2026-03-01T10:30:05Z", ""},
+		{"a date as a date-time", NewCodec(FieldSpec{System: "weavy", Name: "d", Type: "datetime"}, mauticF("d", "datetime"), nil), true, "2026-03-01", "2026-03-01T00:00:00Z", ""},
 
 		{"select by equal value", NewCodec(withOpts(sellsyF("cf.l", "select"), "gold"), mlevel, nil), true, "gold", "gold", ""},
 		{"select through the value map", NewCodec(level, mlevel, levelMap), true, "Gold", "gold", ""},

@@ -80,17 +80,11 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 		}
 		conns[i] = conn
 	}
-	// A system whose API rights can be switched off (weavy's "API lecture / ajout / MAJ")
-	// is asked first: nothing runs on a table the connection may not read or write.
 	var errs []error
 	for i, side := range []string{"a", "b"} {
-		if rc, ok := conns[i].(rightsChecker); ok {
-			if err := rc.CheckRights(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
-			}
-		}
-		// Credentials with scoped rights (Sellsy's OAuth scopes) must allow what the
-		// connection does on that side.
+		// Credentials with scoped rights (Sellsy's OAuth scopes, weavy's per-table "API
+		// lecture / ajout / MAJ") must allow what the connection does on that side: nothing
+		// runs on a table the connection may not read or write.
 		if ac, ok := conns[i].(connectors.AccessChecker); ok {
 			if err := ac.CheckAccess(ctx, accessOf(c, side)); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
@@ -286,11 +280,6 @@ type establishmentChecker interface {
 // settingsChecker is a connector that can check what its settings name, without writing.
 type settingsChecker interface {
 	CheckSettings(ctx context.Context) error
-}
-
-// rightsChecker is a connector that can check its API rights without writing anything.
-type rightsChecker interface {
-	CheckRights(ctx context.Context) error
 }
 
 // checkFields is checkLive with both connectors open.

@@ -370,3 +370,54 @@ func TestCheckGate(t *testing.T) {
 		})
 	}
 }
+
+// validate --live checks weavy's insert and update rights (API ajout, API MAJ) on the tables
+// the connection writes, not only the read right, and changes nothing doing so.
+func TestValidateLiveWeavyWriteRights(t *testing.T) {
+	tests := []struct {
+		table, right string
+		want         string // "": the right is not needed
+	}{
+		{"customer", "insert", "the API ajout right is off for the table Client: switch it on in the weavy studio"},
+		{"customer", "update", "the API MAJ right is off for the table Client: switch it on in the weavy studio"},
+		{"customercontact", "update", "the API MAJ right is off for the table Client / Contact: switch it on in the weavy studio"},
+		{"customercontact", "insert", ""}, // Automation never creates weavy contacts: new ones are entrants
+		{"marketinginbound", "insert", "the API ajout right is off for the table Marketing / Entrant: switch it on in the weavy studio"},
+		{"marketinginbound", "update", "the API MAJ right is off for the table Marketing / Entrant: switch it on in the weavy studio"},
+	}
+	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "id", SellsyClientSecret: "s",
+		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "wp", WeavyProject: "crm", WeavyContacts: 3, WeavyEntrantsFirst: 100, WeavyEntrants: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
+	require.NoError(t, err)
+	text := strings.NewReplacer("http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL).Replace(string(data))
+	path := filepath.Join(t.TempDir(), "weavy.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	c, err := config.Load(path)
+	require.NoError(t, err)
+	before := map[string]int{}
+	for _, e := range []string{"customer", "customercontact", "marketinginbound"} {
+		before[e] = sb.Weavy.Count(e)
+	}
+	for _, tt := range tests {
+		t.Run(tt.table+"/"+tt.right, func(t *testing.T) {
+			sb.Weavy.SetRight(tt.table, tt.right, false)
+			defer sb.Weavy.SetRight(tt.table, tt.right, true)
+			err := checkLive(context.Background(), c)
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), path+": a: weavy "), err.Error())
+			assert.True(t, strings.HasSuffix(err.Error(), ": configuration (HTTP 403): weavy: "+tt.want), err.Error())
+		})
+	}
+	for e, n := range before {
+		assert.Equal(t, n, sb.Weavy.Count(e), "%s: the probes create nothing", e)
+	}
+}

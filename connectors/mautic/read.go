@@ -27,10 +27,16 @@ type entity struct {
 		All map[string]any `json:"all"`
 	} `json:"fields"`
 	DoNotContact []struct {
-		Channel string `json:"channel"`
-		Reason  any    `json:"reason"`
+		Channel   string  `json:"channel"`
+		Reason    any     `json:"reason"`
+		DateAdded *string `json:"dateAdded"`
 	} `json:"doNotContact"`
 }
+
+// FieldBouncedAt is when Automation recorded the bounce (the do-not-contact entry's
+// dateAdded, RFC 3339), empty when the e-mail did not bounce: the date weavy keeps in
+// bouncedEmailDetected. Read-only.
+const FieldBouncedAt = "bounced_at"
 
 // flexID accepts an id as a JSON number or string.
 type flexID string
@@ -173,7 +179,8 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 		for _, ch := range DNCChannels {
 			out = append(out, connectors.Field{Name: DNCPrefix + ch, Label: "Do not contact (" + ch + ")", Type: "boolean"})
 		}
-		out = append(out, connectors.Field{Name: FieldBounced, Label: "E-mail bounced (NPAI)", Type: "boolean", ReadOnly: true})
+		out = append(out, connectors.Field{Name: FieldBounced, Label: "E-mail bounced (NPAI)", Type: "boolean", ReadOnly: true},
+			connectors.Field{Name: FieldBouncedAt, Label: "E-mail bounced on (NPAI)", Type: "datetime", ReadOnly: true})
 	}
 	return out, nil
 }
@@ -378,13 +385,16 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 			for _, ch := range DNCChannels {
 				r.Fields[DNCPrefix+ch] = false
 			}
-			r.Fields[FieldBounced] = false
+			r.Fields[FieldBounced], r.Fields[FieldBouncedAt] = false, nil
 			for _, d := range e.DoNotContact {
 				if _, known := r.Fields[DNCPrefix+d.Channel]; known && fmt.Sprint(d.Reason) != "0" {
 					r.Fields[DNCPrefix+d.Channel] = true
 				}
 				if d.Channel == "email" && fmt.Sprint(d.Reason) == fmt.Sprint(reasonBounced) {
 					r.Fields[FieldBounced] = true
+					if t := parseDate(d.DateAdded); !t.IsZero() {
+						r.Fields[FieldBouncedAt] = t.Format(time.RFC3339)
+					}
 				}
 			}
 			if name, _ := e.Fields.All["company"].(string); strings.TrimSpace(name) != "" {

@@ -382,7 +382,7 @@ func TestCreateAndUpdate(t *testing.T) {
 	ctx := context.Background()
 
 	res, err := e.client.Create(ctx, "contact", []connectors.Record{
-		{Fields: map[string]any{"email": "new@example.com", "lastName": "Neuf", "npai": true, "cf_segment": "PME", "companyName": "ACME"}, Links: map[string]string{"company": "C0000000"}},
+		{Fields: map[string]any{"email": "new@example.com", "lastName": "Neuf", "cf_segment": "PME", "companyName": "ACME", "bouncedEmailDetected": "2026-02-01T09:00:00Z"}, Links: map[string]string{"company": "C0000000"}},
 		{Fields: map[string]any{"email": "bad@example.com", "cf_segment": "XXL"}},
 		{Fields: map[string]any{"lastName": "Sans e-mail"}},
 	})
@@ -401,7 +401,7 @@ func TestCreateAndUpdate(t *testing.T) {
 	got, err := e.client.Get(ctx, "contact", []string{res[0].ID})
 	require.NoError(t, err)
 	require.Len(t, got, 1)
-	assert.Equal(t, true, got[0].Fields["npai"])
+	assert.NotContains(t, got[0].Fields, "bouncedEmailDetected", "entrants have no bounce date: left out")
 	assert.Equal(t, "ACME", got[0].Fields["companyName"])
 	assert.Empty(t, got[0].Links)
 
@@ -414,10 +414,10 @@ func TestCreateAndUpdate(t *testing.T) {
 	e.clock.Advance(3 * time.Second)
 	res, err = e.client.Update(ctx, "contact", []connectors.Record{
 		// companyName is an entrant field: left out for a contact; the link moves the contact
-		{ID: "c:CC0000001", Fields: map[string]any{"firstName": "Zoé", "companyName": "x", "birthday": "1990-05-04T08:00:00Z", "npai": true}, Links: map[string]string{"company": "C0000001"}},
+		{ID: "c:CC0000001", Fields: map[string]any{"firstName": "Zoé", "companyName": "x", "birthday": "1990-05-04T08:00:00Z", "bouncedEmailDetected": "2026-02-01T09:00:00Z"}, Links: map[string]string{"company": "C0000001"}},
 		{ID: "c:NOPE", Fields: map[string]any{"firstName": "x"}},
 		{ID: "x:1", Fields: map[string]any{"firstName": "x"}},
-		{ID: "c:CC0000002", Fields: map[string]any{"npai": "oui"}},
+		{ID: "c:CC0000002", Fields: map[string]any{"bouncedEmailDetected": "hier"}},
 		{ID: "C0000000", Fields: nil}, // a company id is not a contact id
 	})
 	require.NoError(t, err)
@@ -428,12 +428,13 @@ func TestCreateAndUpdate(t *testing.T) {
 		assert.Equal(t, connectors.KindInvalid, connErr(t, res[i].Err).Kind, i)
 	}
 	assert.Equal(t, "record not found", connErr(t, res[1].Err).Message)
-	assert.Contains(t, connErr(t, res[3].Err).Fields, "npai")
+	assert.Contains(t, connErr(t, res[3].Err).Fields, "bouncedEmailDetected")
 
 	got, err = e.client.Get(ctx, "contact", []string{"c:CC0000001"})
 	require.NoError(t, err)
 	assert.Equal(t, "Zoé", got[0].Fields["firstName"])
 	assert.Equal(t, "1990-05-04 08:00:00", got[0].Fields["birthday"])
+	assert.Equal(t, "2026-02-01 09:00:00", got[0].Fields["bouncedEmailDetected"], "the bounce date (NPAI)")
 	assert.Equal(t, "C0000001", got[0].Links["company"])
 	assert.Equal(t, e.clock.Now(), got[0].UpdatedAt, "srvDateUTC bumped")
 
@@ -505,24 +506,62 @@ func TestRightsErrors(t *testing.T) {
 	assert.Equal(t, "weavy: the API MAJ right is off for the table Client / Contact: switch it on in the weavy studio", connErr(t, err).Message)
 }
 
-func TestCheckRights(t *testing.T) {
-	e := setup(t, sim.Options{})
-	ctx := context.Background()
-	require.NoError(t, e.client.CheckRights(ctx))
-	e.sim.SetRight("customer", "update", false) // not detectable without writing
-	require.NoError(t, e.client.CheckRights(ctx))
-
-	e.sim.SetRight("marketinginbound", "read", false)
-	err := e.client.CheckRights(ctx)
-	assert.Equal(t, "weavy: the API lecture right is off for the table Marketing / Entrant: switch it on in the weavy studio", connErr(t, err).Message)
-
-	e.sim.SetRight("customer", "read", false)
-	err = e.client.CheckRights(ctx)
-	ce := connErr(t, err)
-	assert.Equal(t, connectors.KindConfig, ce.Kind)
-	assert.Contains(t, ce.Message, "for the table Client:")
-	assert.Contains(t, ce.Message, "for the table Marketing / Entrant:")
-	assert.NotContains(t, ce.Message, "Client / Contact")
+// CheckAccess probes every right a connection needs, and changes nothing: no record is
+// created, none is modified (srvDate stays), whichever rights are on or off.
+func TestCheckAccess(t *testing.T) {
+	read := []connectors.Access{{Object: "company"}, {Object: "contact"}}
+	write := []connectors.Access{{Object: "company", Write: true}, {Object: "contact", Write: true}}
+	off := func(table, right string) string {
+		return "weavy: the " + right + " right is off for the table " + table + ": switch it on in the weavy studio"
+	}
+	tests := []struct {
+		name  string
+		off   [][2]string // table, right
+		needs []connectors.Access
+		empty bool // no record in any table
+		want  []string
+	}{
+		{name: "every right on", needs: write},
+		{name: "read right off", off: [][2]string{{"marketinginbound", "read"}}, needs: read, want: []string{off("Marketing / Entrant", "API lecture")}},
+		{name: "update off on a table only read", off: [][2]string{{"customer", "update"}}, needs: read},
+		{name: "update off on companies written", off: [][2]string{{"customer", "update"}}, needs: write, want: []string{off("Client", "API MAJ")}},
+		{name: "insert off on companies written", off: [][2]string{{"customer", "insert"}}, needs: write, want: []string{off("Client", "API ajout")}},
+		{name: "insert off on contacts: contacts are never created", off: [][2]string{{"customercontact", "insert"}}, needs: write},
+		{name: "update off on contacts", off: [][2]string{{"customercontact", "update"}}, needs: write, want: []string{off("Client / Contact", "API MAJ")}},
+		{name: "insert off on entrants", off: [][2]string{{"marketinginbound", "insert"}}, needs: write, want: []string{off("Marketing / Entrant", "API ajout")}},
+		{name: "every problem at once", off: [][2]string{{"customer", "read"}, {"customercontact", "update"}, {"marketinginbound", "insert"}, {"marketinginbound", "update"}}, needs: write, want: []string{
+			off("Client", "API lecture"), off("Client / Contact", "API MAJ"), off("Marketing / Entrant", "API MAJ"), off("Marketing / Entrant", "API ajout"),
+		}},
+		{name: "empty tables: write rights cannot be probed without writing", off: [][2]string{{"customer", "insert"}}, needs: write, empty: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, sim.Options{})
+			if !tt.empty {
+				e.sim.SeedPeople(0, 2)
+				e.sim.SeedEntrants(100, 1)
+			}
+			before := map[string][]map[string]any{}
+			for _, ent := range sim.Entities {
+				before[ent] = e.sim.Dump(ent)
+			}
+			for _, o := range tt.off {
+				e.sim.SetRight(o[0], o[1], false)
+			}
+			e.clock.Advance(time.Hour) // a write would move srvDate
+			err := e.client.CheckAccess(context.Background(), tt.needs)
+			for _, ent := range sim.Entities {
+				assert.Equal(t, before[ent], e.sim.Dump(ent), "%s: nothing created or changed", ent)
+			}
+			if tt.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			ce := connErr(t, err)
+			assert.Equal(t, connectors.KindConfig, ce.Kind)
+			assert.Equal(t, strings.Join(tt.want, "; "), ce.Message)
+		})
+	}
 }
 
 func TestDescribe(t *testing.T) {
@@ -556,7 +595,7 @@ func TestDescribe(t *testing.T) {
 		{ct, "email", "text", true, false},
 		{ct, "lastName", "text", false, false},
 		{ct, "cf_segment", "select", false, false},
-		{ct, "npai", "boolean", false, false},
+		{ct, "bouncedEmailDetected", "datetime", false, false},
 		{ct, "birthday", "datetime", false, false},
 		{ct, "companyName", "text", false, false},         // entrant only
 		{ct, "codecustomercontact", "text", false, false}, // contact only

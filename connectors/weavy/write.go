@@ -163,25 +163,47 @@ func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]con
 	return nil, cfgErr("delete", "weavy: deletions are never propagated on this pair")
 }
 
-// CheckRights probes the "API lecture" (read) right of the tables Client, Client / Contact
-// and Marketing / Entrant with a dictionary read and a Select that matches nothing, and
-// returns a KindConfig error naming every table whose read right is off. "API ajout" and
-// "API MAJ" cannot be probed without writing (a PUT may create a record), so they are
-// reported by the first create or update that needs them, with the same message shape.
-func (c *Client) CheckRights(ctx context.Context) error {
+// CheckAccess checks, without changing any record, the studio rights a connection needs on
+// each table ("API lecture", "API ajout", "API MAJ") and returns a KindConfig error naming
+// every table and right that is off. Read rights are probed on every table an object reads
+// (a dictionary read and a Select that matches nothing). A written company needs ajout and
+// MAJ on Client; a written contact needs MAJ on Client / Contact (an existing contact is
+// updated) and ajout and MAJ on Marketing / Entrant (a new one becomes an entrant).
+//
+// Write rights are probed on an existing record of the table, as the Data API allows
+// without writing: a PUT carrying only the record's code changes nothing (a PUT sends "the
+// changed fields only"), and a POST carrying only an existing record's code creates nothing
+// (the code is taken). A right switched off answers 403 before anything else is looked at;
+// any other answer means the right is on. A table with no record yet cannot be probed without
+// writing: its first write reports a right that is off, with the same message.
+func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) error {
+	type want struct{ read, insert, update bool }
+	wants := map[string]*want{}
+	var order []string
+	need := func(ent string) *want {
+		if wants[ent] == nil {
+			wants[ent] = &want{}
+			order = append(order, ent)
+		}
+		return wants[ent]
+	}
+	for _, n := range needs {
+		ents, err := entitiesOf(n.Object)
+		if err != nil {
+			return err
+		}
+		for _, ent := range ents {
+			w := need(ent)
+			w.read = true
+			if n.Write {
+				w.update = true
+				w.insert = w.insert || ent != EntityCustomerContact // contact creates make entrants
+			}
+		}
+	}
 	var msgs []string
 	var first *connectors.Error
-	for _, ent := range []string{EntityCustomer, EntityCustomerContact, EntityEntrant} {
-		c.dmu.Lock()
-		delete(c.dicts, ent)
-		c.dmu.Unlock()
-		_, err := c.dictionary(ctx, ent)
-		if err == nil {
-			_, err = c.selectPage(ctx, ent, 0, []filter{{FilterKey: "probe", FieldName: ent + "_ID", Operator: "equal", FilterValues: []string{"crmsync-rights-probe"}}})
-		}
-		if err == nil {
-			continue
-		}
+	refused := func(err error) error {
 		var e *connectors.Error
 		if !errors.As(err, &e) || e.Status != http.StatusForbidden {
 			return err
@@ -190,6 +212,46 @@ func (c *Client) CheckRights(ctx context.Context) error {
 			first = e
 		}
 		msgs = append(msgs, e.Message)
+		return nil
+	}
+	for _, ent := range order {
+		w := wants[ent]
+		c.dmu.Lock()
+		delete(c.dicts, ent)
+		c.dmu.Unlock()
+		_, err := c.dictionary(ctx, ent)
+		if err == nil {
+			_, err = c.selectPage(ctx, ent, 0, []filter{{FilterKey: "probe", FieldName: ent + "_ID", Operator: "equal", FilterValues: []string{"crmsync-rights-probe"}}})
+		}
+		if err != nil {
+			if err := refused(err); err != nil {
+				return err
+			}
+			continue // without reading, no record to probe the write rights on
+		}
+		if !w.insert && !w.update {
+			continue
+		}
+		code, err := c.anyCode(ctx, ent)
+		if err != nil || code == "" {
+			if err := refused(err); err != nil {
+				return err
+			}
+			continue
+		}
+		body := map[string]any{ent + "_ID": code}
+		if w.update {
+			_, _, err := c.do(ctx, call{method: http.MethodPut, path: c.dataPath(ent, code), op: "PUT /v1/Data/" + ent + " (rights probe)", entity: ent, right: rightUpdate, body: body})
+			if err := refused(probeAnswer(err)); err != nil {
+				return err
+			}
+		}
+		if w.insert {
+			_, _, err := c.do(ctx, call{method: http.MethodPost, path: c.dataPath(ent), op: "POST /v1/Data/" + ent + " (rights probe)", entity: ent, right: rightInsert, body: body})
+			if err := refused(probeAnswer(err)); err != nil {
+				return err
+			}
+		}
 	}
 	if first == nil {
 		return nil
@@ -198,4 +260,28 @@ func (c *Client) CheckRights(ctx context.Context) error {
 		return first
 	}
 	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "rights", Status: http.StatusForbidden, Message: strings.Join(msgs, "; ")}
+}
+
+// probeAnswer keeps, of a rights probe's answer, only a right switched off (403): a refusal
+// of the record itself (the code taken, a mandatory field missing) means the right is on.
+func probeAnswer(err error) error {
+	var e *connectors.Error
+	if errors.As(err, &e) && e.Kind == connectors.KindInvalid {
+		return nil
+	}
+	return err
+}
+
+// anyCode returns the code of one record of an entity ("" when the table is empty).
+func (c *Client) anyCode(ctx context.Context, ent string) (string, error) {
+	recs, err := c.selectPage(ctx, ent, 0, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range recs {
+		if s, ok := r[ent+"_ID"].(string); ok && s != "" {
+			return s, nil
+		}
+	}
+	return "", nil
 }

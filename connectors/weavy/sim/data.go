@@ -90,7 +90,9 @@ func tail() []fieldDef {
 	return []fieldDef{readOnly(f("srvDate", "Date serveur", TDate)), readOnly(f("srvDateUTC", "Date serveur UTC", TDate))}
 }
 
-// dictionaries are the fields of each entity, custom fields (cf_segment, npai, idcrm) included.
+// dictionaries are the fields of each entity, custom fields (cf_segment, idcrm) included. A
+// bounced e-mail (NPAI) is customercontact's bouncedEmailDetected, a date-time (DIV-API's
+// entity page); the entrant's field list is not public, so it has none.
 var dictionaries = map[string][]fieldDef{
 	Customer: append(append(common(Customer),
 		f("codecustomer", "Code client", TText),
@@ -114,7 +116,7 @@ var dictionaries = map[string][]fieldDef{
 		f("address1", "Adresse 1", TText), f("postalCode", "Code postal", TText), f("city", "Ville", TText),
 		f("description", "Fonction", TText), f("birthday", "Date de naissance", TDate),
 		f("mainContact", "Contact principal", TText), f("bouncedEmailDetected", "E-mail en erreur", TDate),
-		selectOf("cf_segment", "Segment", segments), f("npai", "NPAI", TBool),
+		selectOf("cf_segment", "Segment", segments),
 	), tail()...),
 	Marketing: append(append(common(Marketing),
 		f("codemarketinginbound", "Code entrant", TText),
@@ -122,7 +124,7 @@ var dictionaries = map[string][]fieldDef{
 		mandatory(f("email", "E-mail", TText)), f("phoneNumber", "Téléphone", TText),
 		f("companyName", "Société", TText), f("postalCode", "Code postal", TText), f("city", "Ville", TText),
 		f("description", "Description", TText),
-		selectOf("cf_segment", "Segment", segments), f("npai", "NPAI", TBool),
+		selectOf("cf_segment", "Segment", segments),
 	), tail()...),
 }
 

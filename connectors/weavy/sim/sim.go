@@ -14,7 +14,10 @@
 // date-times are written "YYYY-MM-DD HH:MM:SS" and read in that form or "YYYY-MM-DDTHH:MM:SS";
 // text comparisons ignore case (SQL Server's default collation); an equal filter with several
 // filterValues matches any of them; a create answers 200 with the stored record (its
-// {entity}_ID is the caller's code, or the server's numbering when none is given).
+// {entity}_ID is the caller's code, or the server's numbering when none is given); a POST
+// of a code that exists is refused (400 DuplicateKey) and creates nothing; a PUT carrying no
+// field but the code writes nothing and leaves srvDate as it was; a right switched off is
+// answered (403) before the body is looked at.
 package sim
 
 import (
@@ -241,7 +244,7 @@ func (s *Server) SeedPeople(first, n int) {
 			"codecustomercontact": pc, "customer_ID": cc, "lastName": p.LastName, "firstName": p.FirstName,
 			"email": p.Email, "phoneNumber": p.Phone, "description": p.Position, "city": c.City,
 			"mainContact": map[bool]string{true: "1", false: "0"}[i%simkit.PeoplePerCompany == 0],
-			"cf_segment":  segments[p.Company%len(segments)], "npai": false,
+			"cf_segment":  segments[p.Company%len(segments)], "bouncedEmailDetected": nil,
 		}, now)
 	}
 }
@@ -260,7 +263,7 @@ func (s *Server) SeedEntrants(first, n int) {
 		}
 		s.insert(Marketing, code, map[string]any{
 			"codemarketinginbound": code, "lastName": p.LastName, "firstName": p.FirstName, "email": p.Email,
-			"phoneNumber": p.Phone, "companyName": simkit.CompanyAt(p.Company).Name, "npai": false,
+			"phoneNumber": p.Phone, "companyName": simkit.CompanyAt(p.Company).Name,
 		}, now)
 	}
 }
@@ -695,6 +698,10 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, entity string) {
 		return
 	}
 	if !s.checkLinks(w, entity, fields) {
+		return
+	}
+	if len(fields) == 0 { // only the code: nothing is written, the stamps stay
+		simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc, nil))
 		return
 	}
 	for k, v := range fields {

@@ -133,10 +133,9 @@ func TestDictionaryCustomFields(t *testing.T) {
 		{"customer", "workforce", "int"},
 		{"customer", "srvDateUTC", "datetime"},
 		{"customercontact", "cf_segment", "select"},
-		{"customercontact", "npai", "boolean"},
+		{"customercontact", "bouncedEmailDetected", "datetime"},
 		{"customercontact", "customer_ID", "text(foreignkey)"},
 		{"marketinginbound", "cf_segment", "select"},
-		{"marketinginbound", "npai", "boolean"},
 		{"marketinginbound", "email", "text"},
 	}
 	for _, tt := range tests {
@@ -249,12 +248,12 @@ func TestWritesAndSrvDateBump(t *testing.T) {
 	e := start(t, Options{})
 	e.s.SeedPeople(0, 5)
 	// create with the caller's code
-	st, b := e.call(t, "POST", "/v1/Data/crm/marketinginbound", e.tok, map[string]any{"marketinginbound_ID": "ext-1", "email": "new@example.com", "lastName": "Neuf", "npai": true, "cf_segment": "PME"})
+	st, b := e.call(t, "POST", "/v1/Data/crm/marketinginbound", e.tok, map[string]any{"marketinginbound_ID": "ext-1", "email": "new@example.com", "lastName": "Neuf", "cf_segment": "PME"})
 	require.Equal(t, 200, st, string(b))
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(b, &got))
 	assert.Equal(t, "ext-1", got["marketinginbound_ID"])
-	assert.Equal(t, true, got["npai"])
+	assert.Equal(t, "PME", got["cf_segment"])
 	// create without a code: the server numbers it
 	st, b = e.call(t, "POST", "/v1/Data/crm/customer", e.tok, map[string]any{"name": "ACME"})
 	require.Equal(t, 200, st, string(b))
@@ -281,7 +280,8 @@ func TestWritesAndSrvDateBump(t *testing.T) {
 		field              string
 	}{
 		{"unknown field", "PUT", "/v1/Data/crm/customercontact/CC0000001", map[string]any{"companyName": "x"}, 400, "companyName"},
-		{"bad boolean", "PUT", "/v1/Data/crm/customercontact/CC0000001", map[string]any{"npai": "oui"}, 400, "npai"},
+		{"bad boolean", "PUT", "/v1/Data/crm/customer/C0000000", map[string]any{"blocked": "oui"}, 400, "blocked"},
+		{"bad bounce date", "PUT", "/v1/Data/crm/customercontact/CC0000001", map[string]any{"bouncedEmailDetected": true}, 400, "bouncedEmailDetected"},
 		{"bad select", "PUT", "/v1/Data/crm/customercontact/CC0000001", map[string]any{"cf_segment": "XXL"}, 400, "cf_segment"},
 		{"bad int", "PUT", "/v1/Data/crm/customer/C0000000", map[string]any{"workforce": 1.5}, 400, "workforce"},
 		{"bad date", "PUT", "/v1/Data/crm/customercontact/CC0000001", map[string]any{"birthday": "demain"}, 400, "birthday"},
@@ -355,6 +355,50 @@ func TestRights(t *testing.T) {
 	assert.Equal(t, 403, st)
 	st, _ = e.call(t, "POST", "/_sim/rights", "", map[string]any{"table": "deal", "right": "update", "on": false})
 	assert.Equal(t, 400, st)
+}
+
+// The writes a rights probe makes change nothing: a PUT of the code alone leaves the record and
+// its srvDate, a POST of a taken code creates nothing; a right switched off answers first.
+func TestRightsProbesWriteNothing(t *testing.T) {
+	tests := []struct {
+		name, method, path string
+		body               map[string]any
+		off                string // right switched off
+		status             int
+		code               string // errorCode expected
+	}{
+		{"PUT of the code alone", "PUT", "/v1/Data/crm/customercontact/CC0000000", map[string]any{"customercontact_ID": "CC0000000"}, "", 200, ""},
+		{"PUT with MAJ off", "PUT", "/v1/Data/crm/customercontact/CC0000000", map[string]any{"customercontact_ID": "CC0000000"}, "update", 403, "ApiAccessDenied"},
+		{"POST of a taken code", "POST", "/v1/Data/crm/marketinginbound", map[string]any{"marketinginbound_ID": "E0000000", "email": "x@example.com"}, "", 400, "DuplicateKey"},
+		{"POST of a taken code, mandatory field missing", "POST", "/v1/Data/crm/customer", map[string]any{"customer_ID": "C0000000"}, "", 400, "MandatoryField"},
+		{"POST with ajout off", "POST", "/v1/Data/crm/customer", map[string]any{"customer_ID": "C0000000"}, "insert", 403, "ApiAccessDenied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t, Options{})
+			e.s.SeedPeople(0, 1)
+			e.s.SeedEntrants(0, 1)
+			before := map[string][]map[string]any{}
+			for _, ent := range Entities {
+				before[ent] = e.s.Dump(ent)
+			}
+			if tt.off != "" {
+				table := strings.Split(tt.path, "/")[4]
+				e.s.SetRight(table, tt.off, false)
+			}
+			e.clk.Advance(time.Hour)
+			st, b := e.call(t, tt.method, tt.path, e.tok, tt.body)
+			require.Equal(t, tt.status, st, string(b))
+			if tt.code != "" {
+				var eb ErrorBody
+				require.NoError(t, json.Unmarshal(b, &eb))
+				assert.Equal(t, tt.code, eb.ErrorCode)
+			}
+			for _, ent := range Entities {
+				assert.Equal(t, before[ent], e.s.Dump(ent), ent)
+			}
+		})
+	}
 }
 
 func TestAdminAndFaults(t *testing.T) {
