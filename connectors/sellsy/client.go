@@ -471,6 +471,8 @@ func fieldName(f string) string {
 	switch {
 	case f == "legal_france.siret":
 		return "siret"
+	case f == "legal_france.company_type":
+		return "legal_form"
 	case strings.HasPrefix(f, "cf."):
 		return f
 	}

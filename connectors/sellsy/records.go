@@ -42,6 +42,9 @@ var (
 			{name: "type", label: "Type", typ: "select", options: []connectors.Option{
 				{Value: "prospect", Label: "Prospect"}, {Value: "client", Label: "Client"}, {Value: "supplier", Label: "Supplier"}}},
 			{name: "note", label: "Note", typ: "text"},
+			// legal_france.company_type, free text ("SAS", "SARL"…): the legal form, mapped
+			// to value lists such as Altior's legal forms. Last: crm.go reuses fields[6].
+			{name: "legal_form", label: "Legal form", typ: "string"},
 		},
 		// Sellsy's company filters are exact matches on name, email and siret.
 		searchable: map[string]string{"name": "name", "siret": "siret", "email": "email"},
@@ -62,6 +65,10 @@ var (
 		searchable: map[string]string{"email": "email", "last_name": "last_name", "phone_number": "phone_number", "mobile_number": "mobile_number"},
 	}
 )
+
+// legalFrance maps the company fields that live in Sellsy's legal_france object to their key
+// there.
+var legalFrance = map[string]string{"siret": "siret", "legal_form": "company_type"}
 
 func objectOf(name string) (*object, error) {
 	switch name {
@@ -110,9 +117,9 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 	r := connectors.Record{ID: idString(m["id"]), Fields: map[string]any{}}
 	for _, f := range o.fields {
 		var v any
-		if f.name == "siret" {
+		if key := legalFrance[f.name]; key != "" {
 			if lf, ok := m["legal_france"].(map[string]any); ok {
-				v = lf["siret"]
+				v = lf[key]
 			}
 		} else {
 			v = m[f.name]

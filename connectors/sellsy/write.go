@@ -252,8 +252,8 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 			s = fmt.Sprint(x)
 		}
 		switch {
-		case name == "siret":
-			if sv, ok := s.(string); ok {
+		case legalFrance[name] != "":
+			if sv, ok := s.(string); ok && name == "siret" {
 				s = strings.ReplaceAll(sv, " ", "")
 			}
 			lf, _ := body["legal_france"].(map[string]any)
@@ -262,7 +262,7 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 				body["legal_france"] = lf
 			}
 			if s != nil || !create {
-				lf["siret"] = s
+				lf[legalFrance[name]] = s
 			}
 		case name == "type":
 			if create && s != nil {
