@@ -213,7 +213,7 @@ func (s *Server) individualJSON(r *record, cf []int) any {
 		Email: r.F["email"], Website: r.F["website"], PhoneNumber: r.F["phone_number"], MobileNumber: r.F["mobile_number"],
 		FaxNumber: r.F["fax_number"], Reference: r.F["reference"], Note: noteOf(r), AuxiliaryCode: r.F["auxiliary_code"],
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), UpdatedAt: ts(r.Updated), IsArchived: r.Archived,
-		MarketingCampaigns: r.Subs,
+		MarketingCampaigns: r.Subs, InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r),
 	}
 	if len(r.Links) > 0 {
 		out.MainContactID = r.Links[0]
@@ -335,15 +335,38 @@ func sourceJSON(x Source) map[string]any {
 
 // ---- generic handlers ----
 
-// filterOf builds the search filter of kind from a search body's filters.
+// filterOf builds the search filter of kind from a search body's filters. favourite_filter,
+// which every kind has, applies a saved favourite filter (see AddFavouriteFilter) on top of
+// the other filters.
 func (s *Server) filterOf(kind string, fm map[string]any) (func(*record) bool, map[string]string) {
+	fav, hasFav := fm["favourite_filter"]
+	if hasFav {
+		rest := make(map[string]any, len(fm))
+		for k, v := range fm {
+			if k != "favourite_filter" {
+				rest[k] = v
+			}
+		}
+		fm = rest
+	}
+	var keep func(*record) bool
+	var bad map[string]string
 	switch kind {
 	case kindCompanies, kindContacts:
-		return s.buildFilter(fm, kind == kindCompanies)
+		keep, bad = s.buildFilter(fm, kind == kindCompanies)
 	case kindOpportunities:
-		return oppFilter(fm)
+		keep, bad = oppFilter(fm)
+	default:
+		keep, bad = individualFilter(fm)
 	}
-	return individualFilter(fm)
+	if !hasFav {
+		return keep, bad
+	}
+	if bad == nil {
+		bad = map[string]string{}
+	}
+	saved := s.favouritePred(kind, fav, bad)
+	return andPreds([]func(*record) bool{keep, saved}, bad)
 }
 
 func (s *Server) listKind(kind string, search bool) http.HandlerFunc {

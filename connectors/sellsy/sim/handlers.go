@@ -88,6 +88,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		}
 		simkit.WriteJSON(w, http.StatusOK, s.Dump(obj))
 	})
+	mux.HandleFunc("POST /_sim/favourite-filters", s.favouriteAdmin)
 	mux.HandleFunc("POST /_sim/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
@@ -437,8 +438,11 @@ func intList(v any, key string, bad map[string]string) map[int]bool {
 	return set
 }
 
-// buildFilter compiles the search filters of companies or contacts. Unknown filter names are
-// refused. Text filters are exact matches that ignore case (Sellsy's MySQL collation).
+// buildFilter compiles the search filters of companies or contacts (every filter of the spec's
+// CompaniesSearchCompaniesRequest and ContactFilters; favourite_filter is applied by
+// filterOf). Unknown filter names are refused. Text filters are exact matches that ignore
+// case (Sellsy's MySQL collation); country_code and postal_code match the record's address
+// (see SetAddress), birth_date a contact's birth date, both ends included.
 func (s *Server) buildFilter(filters map[string]any, company bool) (func(*record) bool, map[string]string) {
 	bad := map[string]string{}
 	var preds []func(*record) bool
@@ -515,7 +519,16 @@ func (s *Server) buildFilter(filters map[string]any, company bool) (func(*record
 				bad["filters."+key] = "Cette valeur doit être un booléen."
 				continue
 			}
-			preds = append(preds, func(x *record) bool { return (len(x.Links) > 0) == b })
+			// "linked to a company or an individual" (spec)
+			preds = append(preds, func(x *record) bool { return (len(x.Links)+len(x.ILinks) > 0) == b })
+		case !company && key == "individuals":
+			preds = append(preds, linkedPred(v, key, func(x *record) []int { return x.ILinks }, bad))
+		case !company && key == "birth_date":
+			preds = append(preds, birthDatePred(v, bad))
+		case key == "country_code":
+			preds = append(preds, countryPred(v, bad))
+		case key == "postal_code":
+			preds = append(preds, postalPred(v, bad))
 		default:
 			bad["filters."+key] = "Ce champ n'est pas autorisé."
 		}

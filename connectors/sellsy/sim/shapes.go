@@ -142,7 +142,7 @@ func (s *Server) companyJSON(r *record, cf []int) any {
 			CompanyType: r.Legal["company_type"], RcsImmatriculation: r.Legal["rcs_immatriculation"]},
 		Capital: r.F["capital"], Reference: r.F["reference"], Note: noteOf(r), AuxiliaryCode: r.F["auxiliary_code"],
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), UpdatedAt: ts(r.Updated), IsArchived: r.Archived,
-		MarketingCampaigns: []string{},
+		MarketingCampaigns: []string{}, InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r),
 	}
 	if cf != nil {
 		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindCompanies)}
@@ -157,6 +157,7 @@ func (s *Server) contactJSON(r *record, cf []int) any {
 		Position: r.F["position"], BirthDate: r.F["birth_date"], Note: noteOf(r),
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), Updated: ts(r.Updated), IsArchived: r.Archived,
 		MarketingCampaigns: r.Subs, Social: r.Social, Sync: r.Sync,
+		InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r),
 	}
 	if out.MarketingCampaigns == nil {
 		out.MarketingCampaigns = []string{}

@@ -15,6 +15,16 @@
 //	GET /v2/custom-fields, GET|PUT /v2/{companies|contacts}/{id}/custom-fields
 //	GET /v2/staffs, GET /v2/items (fixed lists: targets of staff and item custom fields)
 //	/_sim/stats, /_sim/faults (simkit), POST /_sim/seed?first=&n=, GET /_sim/dump?object=, POST /_sim/reset
+//	POST /_sim/favourite-filters {"object","name","filters"} → {"id"}
+//
+// Searches accept every filter the spec documents for their object. Addresses: each company,
+// contact or individual keeps one address (seeded people and companies get one in their
+// company's city; SetAddress sets others), which the country_code and postal_code filters
+// match. Favourite filters ("filtres favoris") are saved searches made in Sellsy's web app,
+// which the API can only name: the simulator keeps them as saved filter sets of one object,
+// defined with AddFavouriteFilter or POST /_sim/favourite-filters, and a search with
+// {"favourite_filter": id} applies that set together with its own filters; an id unknown, or
+// saved for another object, is refused with 400 on filters.favourite_filter.
 package sim
 
 import (
@@ -80,6 +90,9 @@ type Server struct {
 	tokens        map[string]time.Time
 	seededP       map[int]int // person index → contact id
 	seededC       map[int]int // company index → company id
+	nextAddr      int         // next address id (0: firstAddressID)
+	favourites    map[int]favourite
+	nextFav       int // next favourite filter id (0: firstFavouriteID)
 
 	hookMu   sync.Mutex
 	hookURL  string
@@ -112,6 +125,7 @@ type record struct {
 	Links    []int       // contact: company ids; company and individual: contact ids (link order)
 	ILinks   []int       // contact: individual ids (link order)
 	Subs     []string    // contacts: marketing_campaigns_subscriptions (canonical order)
+	Addr     *address    // companies, contacts, individuals: see SetAddress
 	Social   socialOut   // contacts: social URLs
 	Sync     syncOut     // contacts: newsletter tool synchronisations
 }
@@ -185,6 +199,7 @@ func (s *Server) resetLocked() {
 	s.agenda = newAgenda()
 	s.seededP = map[int]int{}
 	s.seededC = map[int]int{}
+	s.nextAddr, s.favourites, s.nextFav = 0, map[int]favourite{}, 0
 }
 
 // ServeHTTP implements http.Handler.
@@ -271,7 +286,8 @@ var seededSubscriptions = []string{"email", "sms", "phone", "postal_mail"}
 
 // SeedPeople creates people first..first+n-1 (simkit.PersonAt) as contacts (subscribed to
 // e-mail, SMS, phone and postal campaigns), their companies (simkit.CompanyAt(CompanyOf(i)),
-// created once, type prospect) and the contact⇄company link.
+// created once, type prospect) and the contact⇄company link. Each gets an address in FR,
+// in its company's city (postal codes: cityPostalCodes).
 // A person or company already seeded is not created again.
 func (s *Server) SeedPeople(first, n int) {
 	s.mu.Lock()
@@ -292,6 +308,7 @@ func (s *Server) SeedPeople(first, n int) {
 				Legal:   map[string]any{"siret": c.SIRET, "siren": c.SIRET[:9]},
 				Created: now, Updated: now,
 			}
+			s.seedAddress(r, p.Company)
 			s.companies.add(r)
 			cid = r.ID
 			s.seededC[p.Company] = cid
@@ -304,6 +321,7 @@ func (s *Server) SeedPeople(first, n int) {
 			Subs:    seededSubscriptions,
 			Created: now, Updated: now,
 		}
+		s.seedAddress(r, p.Company)
 		s.contacts.add(r)
 		s.seededP[i] = r.ID
 		s.linkLocked(cid, r.ID)
