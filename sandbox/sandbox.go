@@ -39,9 +39,12 @@ type Options struct {
 	// at Sellsy's documented 432,000 (unlimited too when the second window is lifted); a
 	// negative value lifts them.
 	SellsyRequestsPerMinute, SellsyRequestsPerDay int
-	// SellsyScopes, when set, are the only OAuth scopes of the Sellsy API client.
-	SellsyScopes   []string
-	SellsyTokenTTL time.Duration
+	// SellsyScopes, when set, are the only OAuth scopes of the Sellsy API client. The token
+	// response names them (a simulator extension) unless SellsyScopesNotInToken is set, as
+	// with the real Sellsy, where only probing tells what is granted.
+	SellsyScopes           []string
+	SellsyScopesNotInToken bool
+	SellsyTokenTTL         time.Duration
 
 	MauticUsername, MauticPassword string
 
@@ -97,6 +100,7 @@ func Start(o Options) (*Sandbox, error) {
 			ClientID: o.SellsyClientID, ClientSecret: o.SellsyClientSecret,
 			TokenTTL: o.SellsyTokenTTL, RequestsPerSecond: o.SellsyRequestsPerSecond,
 			RequestsPerMinute: o.SellsyRequestsPerMinute, RequestsPerDay: o.SellsyRequestsPerDay, Seed: 1, Scopes: o.SellsyScopes,
+			ScopesNotInToken: o.SellsyScopesNotInToken,
 		}),
 		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Seed: 2}),
 	}

@@ -99,3 +99,37 @@ func TestSellsyQuotaOptions(t *testing.T) {
 		})
 	}
 }
+
+// SellsyScopesNotInToken makes the token response name no scope, as Sellsy's, while the
+// scopes stay enforced.
+func TestSellsyScopesNotInToken(t *testing.T) {
+	tests := []struct {
+		name      string
+		notInTok  bool
+		wantScope bool
+	}{
+		{"announced", false, true},
+		{"as Sellsy", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb, err := Start(Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
+				SellsyScopes: []string{"contacts.read"}, SellsyScopesNotInToken: tt.notInTok})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			resp, err := http.PostForm(sb.SellsyURL+"/oauth2/access-tokens", url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}})
+			require.NoError(t, err)
+			var tok map[string]any
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+			resp.Body.Close()
+			_, has := tok["scope"]
+			assert.Equal(t, tt.wantScope, has)
+			req, _ := http.NewRequest("GET", sb.SellsyURL+"/v2/companies?limit=1", nil)
+			req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+			resp, err = http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode, "companies.read is not granted")
+		})
+	}
+}
