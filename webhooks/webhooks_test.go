@@ -345,7 +345,6 @@ func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
 		body    string
 		advance time.Duration // the clock moves first
 		name    string        // the opportunity's name in Sellsy from then on
-		status  int
 	}
 	deal := config.EventRoute{Object: "opportunity", Start: &config.StartRoute{Workflow: "OnDeal"}}
 	nudge := config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}
