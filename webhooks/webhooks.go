@@ -360,9 +360,9 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusOK) // a ping by POST: nothing to do
 		return
 	}
-	// PipelineSync hears of every delivery: it reads each opportunity back and emits only what
-	// moved, and two real moves within the second the simulator's timestamps have would read
-	// as one delivery.
+	// PipelineSync hears of every delivery, even one seen before: it reads each opportunity
+	// back and emits only what moved, and two moves within one second give the same body
+	// (timestamps, when there are any, are to the second).
 	err = r.stageChanged(req.Context(), name, events)
 	sum := sha256.Sum256(body)
 	key := "sellsy|" + name + "|" + hex.EncodeToString(sum[:])
