@@ -288,10 +288,12 @@ func TestRetriedCreateWithoutKeyIsNotDuplicated(t *testing.T) {
 	tests := []struct {
 		name            string
 		lose            bool
+		addSIRET        bool // the prospect is given a SIRET before the retry
 		wantQuarantined int
 	}{
 		{name: "answer received", wantQuarantined: 0},
 		{name: "answer lost", lose: true, wantQuarantined: 1},
+		{name: "answer lost, then a SIRET given", lose: true, addSIRET: true, wantQuarantined: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,7 +302,7 @@ func TestRetriedCreateWithoutKeyIsNotDuplicated(t *testing.T) {
 			h.acts.Conns.mu.Lock()
 			h.acts.Conns.open["sa"] = [2]connectors.Connector{h.sellsy, flaky}
 			h.acts.Conns.mu.Unlock()
-			h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": "Prospect sans SIRET", "type": "prospect"}})
+			prospect := h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": "Prospect sans SIRET", "type": "prospect"}})
 			companies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 100})
 			require.NoError(t, err)
 			n := len(companies.Records)
@@ -311,6 +313,14 @@ func TestRetriedCreateWithoutKeyIsNotDuplicated(t *testing.T) {
 				assert.Contains(t, err.Error(), "connection reset")
 			} else {
 				require.NoError(t, err)
+			}
+			if tt.addSIRET {
+				res, err := h.sellsy.Update(h.ctx, connectors.ObjectCompany, []connectors.Record{{ID: prospect, Fields: map[string]any{"siret": "55555555500012"}}})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+				got, err := h.sellsy.Get(h.ctx, connectors.ObjectCompany, []string{prospect})
+				require.NoError(t, err)
+				require.Equal(t, "55555555500012", got[0].Fields["siret"])
 			}
 			retry := h.pass("company", "a", ModeImport) // Temporal's retry, or the next cycle
 			assert.Zero(t, retry.CreatedB, "%+v", retry)

@@ -725,37 +725,36 @@ func inflightKey(object string) string { return object + "@creating" }
 //
 // It returns the creates to send, and the in-flight list to save once the pairs are.
 func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connectors.Record, items []*item) ([]connectors.Record, []*item, map[string]bool, error) {
-	var unkeyed []*item
-	for _, it := range items {
-		if p.matchKey(it.x) == "" {
-			unkeyed = append(unkeyed, it)
-		}
-	}
-	if len(unkeyed) == 0 {
+	if len(items) == 0 {
 		return creates, items, nil, nil
 	}
 	inflight, err := p.inflight(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	changed := false
 	keptRecs, keptItems := creates[:0:0], items[:0:0]
 	for i, it := range items {
-		if inflight[it.x.ID] && p.matchKey(it.x) == "" {
+		// A record given a key since its interrupted create is held too: the copy that
+		// create may have made does not have the key, so the lookup did not find it.
+		if inflight[it.x.ID] {
 			delete(inflight, it.x.ID)
+			changed = true
 			c.Quarantined++
-			reason := fmt.Sprintf("an earlier attempt to create it on %s was interrupted before its pair was saved, and it has no %s to be found by: look for it on %s; if it is there, pair or delete that copy; then retry it from the quarantine, which creates it",
+			reason := fmt.Sprintf("an earlier attempt to create it on %s was interrupted before its pair was saved, and it had no %s to be found by: look for it on %s; if it is there, pair or delete that copy; then retry it from the quarantine, which creates it",
 				p.y.System(), p.side.MatchField(p.obj.Match), p.y.System())
 			if err := p.quarantine(ctx, store.Side(p.side), it.x, reason); err != nil {
 				return nil, nil, nil, err
 			}
 			continue
 		}
+		if p.matchKey(it.x) == "" {
+			inflight[it.x.ID], changed = true, true
+		}
 		keptRecs, keptItems = append(keptRecs, creates[i]), append(keptItems, it)
 	}
-	for _, it := range keptItems {
-		if p.matchKey(it.x) == "" {
-			inflight[it.x.ID] = true
-		}
+	if !changed {
+		return keptRecs, keptItems, nil, nil // nothing to note, nor to clear later
 	}
 	return keptRecs, keptItems, inflight, p.setInflight(ctx, inflight)
 }
