@@ -91,12 +91,17 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 		require.NoError(t, res.Err)
 	}
 	// An opportunity that exists before the import: "import existing opportunities" is no.
-	newOpp := func(name, pipeline, step string, ci int) {
+	oppOf := func(name, pipeline, step string, links map[string]string) string {
 		t.Helper()
 		res, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": name, "pipeline_id": pipeline, "step_id": step},
-			Links: map[string]string{"company": company(sl, ci).ID}}})
+			Links: links}})
 		require.NoError(t, err)
 		require.NoError(t, res[0].Err)
+		return res[0].ID
+	}
+	newOpp := func(name, pipeline, step string, ci int) string {
+		t.Helper()
+		return oppOf(name, pipeline, step, map[string]string{"company": company(sl, ci).ID})
 	}
 	newOpp("Affaire ancienne", "1", "11", 0)
 	time.Sleep(1100 * time.Millisecond) // Sellsy's creation times are to the second: it is older than the import
@@ -171,37 +176,73 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 	company(al, 2)
 
 	// The example's two pipelines: opportunities created since the import go down as affaires
-	// (the old one stays), and PipelineSync gives each the events and the establishment of
-	// its pipeline — Ventes (E1) and Grands comptes (E2).
-	newOpp("Affaire Ventes", "1", "14", 0)
-	newOpp("Affaire Grands comptes", "3", "33", 1)
+	// (the old one stays), paired on their Sellsy id (cf.SLSY), not their name: a second
+	// "Affaire Ventes" gets its own affaire, and one made by hand in Altior is left alone. An
+	// individual's opportunity goes to that individual's tiers; one of a company at SA = no
+	// waits, unquarantined, until the company is switched to yes. PipelineSync gives each the
+	// events and the establishment of its pipeline — Ventes (E1) and Grands comptes (E2).
+	handMade, err := al.Create(ctx, altior.ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "Affaire Ventes"}, Links: map[string]string{"company": company(al, 0).ID}}})
+	require.NoError(t, err)
+	require.NoError(t, handMade[0].Err)
+	ventes := newOpp("Affaire Ventes", "1", "14", 0)
+	grands := newOpp("Affaire Grands comptes", "3", "33", 1)
+	twin := newOpp("Affaire Ventes", "1", "11", 1)
+	ofAlice := oppOf("Affaire Alice", "1", "11", map[string]string{"individual": ind[0].ID})
+	waiting := newOpp("Affaire en attente", "1", "11", 3) // company 3 is at SA = no
 	r.cycle()
-	assert.Equal(t, 2, sb.Altior.Count(altiorsim.ObjectAffaire), "the two new opportunities, not the old one")
+	assert.Equal(t, 1+4, sb.Altior.Count(altiorsim.ObjectAffaire), "the hand-made one and four new opportunities, not the old one nor the waiting one")
+	affaire := func(opp string) connectors.Record {
+		t.Helper()
+		recs, err := al.FindByKey(ctx, altior.ObjectAffaire, "cf.SLSY", []string{opp})
+		require.NoError(t, err)
+		require.Len(t, recs, 1, opp)
+		return recs[0]
+	}
+	assert.NotEqual(t, affaire(ventes).ID, affaire(twin).ID)
+	assert.Equal(t, alice[0].ID, affaire(ofAlice).Links["company"], "an individual's opportunity goes to the individual's tiers")
+	kept, err := al.Get(ctx, altior.ObjectAffaire, []string{handMade[0].ID})
+	require.NoError(t, err)
+	assert.Nil(t, kept[0].Fields["cf.SLSY"], "the hand-made affaire is left alone")
+	recs, err := al.FindByKey(ctx, altior.ObjectAffaire, "cf.SLSY", []string{waiting})
+	require.NoError(t, err)
+	assert.Empty(t, recs, "company 3 is at SA = no: its opportunity waits")
+	q, err := r.tc.QueryWorkflow(ctx, workflows.SyncWorkflowID(altiorConnection), "", workflows.QueryProgress)
+	require.NoError(t, err)
+	var sp workflows.Progress
+	require.NoError(t, q.Get(&sp))
+	for _, o := range sp.Objects {
+		if o.Object == "opportunity" {
+			assert.Zero(t, o.Counts.Quarantined, "the waiting opportunity is not quarantined: %+v", o.Counts)
+			assert.Positive(t, o.Counts.Filtered, "it is counted as held back: %+v", o.Counts)
+		}
+	}
+	setSA(connectors.ObjectCompany, company(sl, 3).ID)
+	r.cycle()
+	assert.Equal(t, company(al, 3).ID, affaire(waiting).Links["company"], "it goes down once its company is paired")
+
 	_, err = r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.PipelineWorkflowID(altiorConnection), TaskQueue: workflows.TaskQueue},
 		workflows.PipelineSync, workflows.PipelineInput{Connection: altiorConnection})
 	require.NoError(t, err)
-	affaire := func(title string) connectors.Record {
-		t.Helper()
-		recs, err := al.FindByKey(ctx, altior.ObjectAffaire, "title", []string{title})
-		require.NoError(t, err)
-		require.Len(t, recs, 1, title)
-		return recs[0]
-	}
 	for _, tt := range []struct {
-		title, pipeline, etape, establishment string
-		events                                []string
+		opp, title, pipeline, etape, establishment string
+		events                                     []string
 	}{
-		{"Affaire Ventes", "Ventes", "Proposition", "E1", []string{"QUALIF", "PROPOSITION"}},
-		{"Affaire Grands comptes", "Grands comptes", "Gagné", "E2", []string{"QUALIF", "GAGNEE"}},
+		{ventes, "Affaire Ventes", "Ventes", "Proposition", "E1", []string{"QUALIF", "PROPOSITION"}},
+		{grands, "Affaire Grands comptes", "Grands comptes", "Gagné", "E2", []string{"QUALIF", "GAGNEE"}},
+		{twin, "Affaire Ventes", "Ventes", "Découverte", "E1", []string{"QUALIF"}},
 	} {
 		testenv.Eventually(t, time.Minute, 200*time.Millisecond, tt.title+" at its stage", func() bool {
-			return affaire(tt.title).Fields["cf.ETAP"] == tt.etape
+			return affaire(tt.opp).Fields["cf.ETAP"] == tt.etape
 		})
-		a := affaire(tt.title)
+		a := affaire(tt.opp)
+		assert.Equal(t, tt.title, a.Fields["title"])
 		assert.Equal(t, tt.events, a.Fields["events"], tt.title)
 		assert.Equal(t, tt.pipeline, a.Fields["cf.PIPE"], tt.title)
 		assert.Equal(t, tt.establishment, a.Fields["establishment_id"], tt.title)
 	}
+	kept, err = al.Get(ctx, altior.ObjectAffaire, []string{handMade[0].ID})
+	require.NoError(t, err)
+	assert.Empty(t, kept[0].Fields["events"], "no event reaches the hand-made affaire")
 
 	r.noSecretsInHistories("sa-secret", "altior-e2e-key")
 }

@@ -40,10 +40,10 @@ objects:
   - name: company
     match: {a: siret, b: siret}
     filter: {b: {kind: moral}}
-    fields: [{a: name, b: name}, {a: siret, b: siret}]
+    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
   - name: opportunity
     b_object: affaire
-    match: {a: name, b: title}
+    match: {a: id, b: cf.SLSY}
     links: [company]
     fields: [{a: name, b: title}]
 pipelines:
@@ -96,7 +96,7 @@ func TestPipelineSyncEndToEnd(t *testing.T) {
 		workflows.InitialImport, workflows.ImportInput{Connection: pipelineConnection})
 	require.NoError(t, err)
 	require.NoError(t, imp.Get(ctx, nil))
-	affaires, err := al.FindByKey(ctx, altior.ObjectAffaire, "title", []string{"Projet Atlas"})
+	affaires, err := al.FindByKey(ctx, altior.ObjectAffaire, "cf.SLSY", []string{opp[0].ID})
 	require.NoError(t, err)
 	require.Len(t, affaires, 1)
 	affaireID := affaires[0].ID
