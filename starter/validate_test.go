@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -419,5 +420,41 @@ func TestValidateLiveWeavyWriteRights(t *testing.T) {
 	}
 	for e, n := range before {
 		assert.Equal(t, n, sb.Weavy.Count(e), "%s: the probes create nothing", e)
+	}
+}
+
+// Sellsy companies' legal form (legal_france.company_type) maps to Altior's legal forms; its
+// values are checked against Altior's list "Forme juridique".
+func TestValidateLiveLegalForms(t *testing.T) {
+	sb := sellsyAltiorSandbox(t, nil)
+	// Sellsy's "ms" has no Altior civility of its own: it goes down as MME, one way.
+	base := strings.ReplaceAll(sellsyAltiorExample(t, sb), "values: {mr: M, mrs: MME}", "values: {mr: M, mrs: MME, ms: MME}, direction: a_to_b")
+	tests := []struct {
+		name, mapping string
+		want          string
+	}{
+		{"equal spellings pass as they are", "{a: legal_form, b: legal_form}", ""},
+		{"other spellings through values", `{a: legal_form, b: legal_form, values: {"S.A.S.": SAS, "S.A.R.L.": SARL}}`, ""},
+		{"a value not in Altior's list", `{a: legal_form, b: legal_form, values: {"S.A.S.U.": SASU}}`,
+			`"SASU" (for "S.A.S.U.") is not in the value list of altior field legal_form (value list "Forme juridique") (values: AS, CTC, EI, AH, EPLE, SARL, SAS)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := base
+			if !strings.Contains(file, "a: legal_form") {
+				file = strings.Replace(file, "      - {a: siret, b: siret}\n", "      - {a: siret, b: siret}\n      - "+tt.mapping+"\n", 1)
+			} else {
+				t.Skip("the example maps legal_form itself")
+			}
+			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(file), 0o600))
+			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
 	}
 }
