@@ -111,7 +111,8 @@ func (r *Receiver) WithConnectors(open func(connection string) (a, b connectors.
 }
 
 // EventInput is what a workflow started by a webhook event receives: the record as read back
-// through the API, never as the webhook announced it.
+// through the API, never as the webhook announced it; for a "deleted" event (the record
+// confirmed gone) no fields nor links.
 type EventInput struct {
 	Connection string            `json:"connection"`
 	Object     string            `json:"object"`
