@@ -9,8 +9,11 @@
 //     owner_user_id and cf.<CODE> for custom fields.
 //   - "contact" is a contact of a tiers: civility, first_name, last_name, role, phone.<TYPE>,
 //     email.<TYPE>; Links["company"] is its tiers id (required on create).
-//   - "affaire": title, establishment_id, cf.<CODE> (PIPE, ETAP, …) and events, the codes of
-//     its events in order ([]string, read-only: use AddEvent); Links["company"] is its tiers.
+//   - "affaire": title, establishment_id, cf.<CODE> (PIPE, ETAP, SLSY, …) and events, the
+//     codes of its events in order ([]string, read-only: use AddEvent); Links["company"] is
+//     its tiers. FindByKey finds it by cf.SLSY, the Sellsy opportunity id it was made from.
+//   - Every record's CreatedAt is its created_at. RequiredLinks says that contacts and
+//     affaires need their tiers to be created.
 //   - Deletes are refused (KindConfig): the contract has none.
 //
 // Auth: POST /api/v1/auth/token with the API key; the bearer token is reused, renewed before
