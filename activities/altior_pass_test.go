@@ -421,3 +421,57 @@ func TestExistingTiersStayInAltiorOnceEdited(t *testing.T) {
 		})
 	}
 }
+
+// stopsAtSecond creates the first record of a batch, creates the second but loses its answer
+// (a 5xx after the write), and does not send the rest: the Results a connector gives when a
+// call stops on an error that is not one record's (see altior.Client.Create).
+type stopsAtSecond struct {
+	connectors.Connector
+	done bool
+}
+
+func (s *stopsAtSecond) Create(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	if s.done || len(recs) < 3 {
+		return s.Connector.Create(ctx, object, recs)
+	}
+	s.done = true
+	res, err := s.Connector.Create(ctx, object, recs[:2])
+	if err != nil {
+		return nil, err
+	}
+	res[1] = connectors.Result{}
+	for range recs[2:] {
+		res = append(res, connectors.Result{Err: &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "create", Message: "not sent"}})
+	}
+	return res, &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "POST /tiers", Message: "503 Service Unavailable"}
+}
+
+// When a call stops in the middle of a page, only the record whose fate is unknown is held
+// for a check; those created are paired and those not sent are created by the retry.
+func TestOnlyTheUnknownCreateIsHeld(t *testing.T) {
+	h := newAltiorPair(t, companiesOnSIRET("false")) // nothing matched: every create is key-less
+	flaky := &stopsAtSecond{Connector: h.altior}
+	h.acts.Conns.mu.Lock()
+	h.acts.Conns.open["sa"] = [2]connectors.Connector{h.sellsy, flaky}
+	h.acts.Conns.mu.Unlock()
+	for _, name := range []string{"Prospect A", "Prospect B", "Prospect C"} {
+		h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": name, "type": "prospect"}})
+	}
+	companies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 100})
+	require.NoError(t, err)
+	n := len(companies.Records)
+
+	_, err = h.tryPass("company", "a", ModeImport)
+	require.Error(t, err)
+	assert.Equal(t, 2, h.sb.Altior.Count(altiorsim.ObjectTiers))
+	retry := h.pass("company", "a", ModeImport)
+	assert.Equal(t, n-2, retry.CreatedB, "the ones not sent: %+v", retry)
+	assert.Equal(t, 1, retry.Quarantined, "the one whose answer was lost: %+v", retry)
+	assert.Equal(t, n, h.sb.Altior.Count(altiorsim.ObjectTiers), "each company once")
+	q := h.quarantine()
+	require.Len(t, q, 1)
+	assert.Contains(t, q[0].Reason, "interrupted")
+	pairs, err := h.st.CountPairs(h.ctx, "sa", "company")
+	require.NoError(t, err)
+	assert.Equal(t, n-1, pairs)
+}

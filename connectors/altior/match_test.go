@@ -2,6 +2,8 @@ package altior
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -100,5 +102,57 @@ func TestRequiredLinks(t *testing.T) {
 		ObjectAffaire:            {"company"},
 	} {
 		assert.Equal(t, want, e.client.RequiredLinks(object), object)
+	}
+}
+
+// A Create that stops on an error that is not one record's says which records were not sent:
+// those after the one it stopped at, and that one too when the answer shows nothing was
+// written (429, 403); after a 5xx that one is left unknown, for the caller to treat as such.
+func TestCreateSaysWhatWasNotSent(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		wantSecond connectors.Kind // "" : no Result, unknown
+	}{
+		{name: "server error: unknown", status: http.StatusServiceUnavailable},
+		{name: "rate limited: not written", status: http.StatusTooManyRequests, wantSecond: connectors.KindRateLimited},
+		{name: "forbidden: not written", status: http.StatusForbidden, wantSecond: connectors.KindConfig},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := sim.New(sim.Options{APIKey: apiKey})
+			posts := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && r.URL.Path == "/api/v1/tiers" {
+					if posts++; posts == 2 {
+						w.Header().Set("Retry-After", "1")
+						w.WriteHeader(tt.status)
+						_, _ = w.Write([]byte(`{"error": {"code": "x", "message": "refused"}}`))
+						return
+					}
+				}
+				s.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := New(Config{BaseURL: srv.URL, APIKey: apiKey, RequestsPerSecond: 10000})
+			require.NoError(t, err)
+			recs := []connectors.Record{}
+			for _, name := range []string{"Un", "Deux", "Trois"} {
+				recs = append(recs, connectors.Record{Fields: map[string]any{"name": name}})
+			}
+			res, err := c.Create(context.Background(), connectors.ObjectCompany, recs)
+			require.Error(t, err)
+			require.Len(t, res, 3)
+			assert.NotEmpty(t, res[0].ID)
+			assert.NoError(t, res[0].Err)
+			assert.Empty(t, res[1].ID)
+			if tt.wantSecond == "" {
+				assert.NoError(t, res[1].Err, "unknown: no Result")
+			} else {
+				assert.Equal(t, tt.wantSecond, connectors.KindOf(res[1].Err))
+			}
+			assert.Equal(t, connectors.KindRetryable, connectors.KindOf(res[2].Err))
+			assert.Contains(t, res[2].Err.Error(), "not sent")
+		})
 	}
 }

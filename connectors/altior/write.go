@@ -208,7 +208,8 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 				out[i].Err = err
 				continue
 			}
-			return out, err
+			out[i].Err = err
+			return notSent(out, i+1), err
 		}
 		body, err := buildBody(object, r, nil, op)
 		if err != nil {
@@ -221,15 +222,32 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 				out[i].Err = err
 				continue
 			}
-			return out, err
+			if k := connectors.KindOf(err); k == connectors.KindRateLimited || k == connectors.KindConfig {
+				out[i].Err = err // refused before anything was written
+			}
+			return notSent(out, i+1), err // after a 5xx or no answer, record i may exist
 		}
 		var a apiRecord
 		if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
-			return out, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "the answer holds no id"}
+			err := &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "the answer holds no id"}
+			return notSent(out, i+1), err
 		}
 		out[i] = connectors.Result{ID: a.ID, Created: true}
 	}
 	return out, nil
+}
+
+// notSent marks the Results of the records from index from on, which a Create that stopped on
+// an error that is not one record's did not send, with a retryable "not sent". The record it
+// stopped at keeps no Result when it may have been created (a 5xx, a lost answer): a caller
+// that cannot find it again by a key must treat that one, and only that one, as unknown.
+func notSent(out []connectors.Result, from int) []connectors.Result {
+	for j := from; j < len(out); j++ {
+		if out[j].ID == "" && out[j].Err == nil {
+			out[j].Err = &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "create", Message: "not sent: the call stopped at an earlier record"}
+		}
+	}
+	return out
 }
 
 // Update changes the given fields and links of existing records. A typed field (phone.FIXE)
