@@ -473,11 +473,14 @@ func checkGate(f connectors.Field, v any) string {
 // related objects) must be made to apply to this one too.
 func (d *describer) elsewhere(ctx context.Context, c *config.Connection, side int, object, name string) string {
 	var has []string
+	// The connection's objects on that side, then companies and contacts, which every
+	// connector knows (a connection of contacts alone gated by a company-only field).
+	var others []string
 	for _, o := range c.Objects {
-		other := o.AObject
-		if side == 1 {
-			other = o.BObject
-		}
+		others = append(others, []string{o.AObject, o.BObject}[side])
+	}
+	others = append(others, connectors.ObjectCompany, connectors.ObjectContact)
+	for _, other := range others {
 		if other == object || slices.Contains(has, other) {
 			continue
 		}

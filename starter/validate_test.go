@@ -182,8 +182,9 @@ func TestCheckFieldsLive(t *testing.T) {
 		objects string
 		want    []string // whole messages after "<file>: "
 		unknown int      // unknown-field messages expected besides want
-		// gateElsewhere: the unknown-field message says the gate exists on companies.
-		gateElsewhere bool
+		// gateAt: the unknown-field message is that of a gate (at this object) that exists on
+		// companies only.
+		gateAt string
 	}{
 		{name: "standard and custom fields that fit", objects: contact(`
       - {a: cf.zz_budget, b: points, direction: a_to_b}
@@ -246,7 +247,15 @@ func TestCheckFieldsLive(t *testing.T) {
     fields:
       - {a: email, b: email}
       - {a: last_name, b: lastname}
-`, unknown: 1, want: []string{}, gateElsewhere: true},
+`, unknown: 1, want: []string{}, gateAt: "objects[1]"},
+		{name: "a contact-only connection gated by a company field", objects: `
+  - name: contact
+    match: {a: email, b: email}
+    filter: {a: {cf.zz_sa: true}}
+    fields:
+      - {a: email, b: email}
+      - {a: last_name, b: lastname}
+`, unknown: 1, want: []string{}, gateAt: "objects[0]"},
 		{name: "missing required fields on both sides", objects: `
   - name: company
     match: {a: siret, b: siret}
@@ -293,8 +302,8 @@ func TestCheckFieldsLive(t *testing.T) {
 				line = strings.TrimPrefix(line, c.File+": ")
 				if strings.Contains(line, "has no field") {
 					unknown++
-					if tt.gateElsewhere {
-						assert.True(t, strings.HasPrefix(line, `objects[1].filter.a: sellsy contact has no field "cf.zz_sa" (fields: `), line)
+					if tt.gateAt != "" {
+						assert.True(t, strings.HasPrefix(line, tt.gateAt+`.filter.a: sellsy contact has no field "cf.zz_sa" (fields: `), line)
 						assert.True(t, strings.HasSuffix(line, `: cf.zz_sa exists on company but does not apply to contact: add contact to the field's related objects in sellsy`), line)
 					}
 					continue // the unknown-field message, with the whole field list, is checked above
