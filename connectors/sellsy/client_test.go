@@ -37,16 +37,6 @@ func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-func (f *fakeClock) total() time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var t time.Duration
-	for _, d := range f.slept {
-		t += d
-	}
-	return t
-}
-
 // quotaFixture is a simulator with quota o behind a server that counts the 429s it answers,
 // and a client sharing its fake clock.
 type quotaFixture struct {
