@@ -312,7 +312,8 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 				return p.B
 			}
 			// Mapped fields are checked with their types below (engine.CheckObject).
-			if m := pick(o.Match); known[m].Name == "" {
+			// config.RecordID is the record's own id, which no system describes as a field.
+			if m := pick(o.Match); m != config.RecordID && known[m].Name == "" {
 				fail("objects[%d].match.%s: %s", i, side, desc[s].Missing(m))
 			}
 			filter := o.Filter.Of(side)
