@@ -55,6 +55,14 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 		writes[1] = writes[1] || d != config.BToA
 		fa, okA := a.Fields[f.A]
 		fb, okB := b.Fields[f.B]
+		// The record's own id (config.RecordID), which no system describes, reads as
+		// read-only text: it can be the source of a one-way field, never receive one.
+		if !okA && f.A == config.RecordID {
+			fa, okA = connectors.Field{Name: f.A, Type: "text", ReadOnly: true}, true
+		}
+		if !okB && f.B == config.RecordID {
+			fb, okB = connectors.Field{Name: f.B, Type: "text", ReadOnly: true}, true
+		}
 		if !okA {
 			errs = append(errs, fmt.Errorf("objects[%d].fields[%d].a: %s", i, j, a.Missing(f.A)))
 		}
