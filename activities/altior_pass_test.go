@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,16 +136,22 @@ func TestOpportunitiesPairOnTheSellsyID(t *testing.T) {
 		opportunities []string
 		handMade      bool // an affaire with the same title, made in Altior
 		interrupted   bool // the first opportunity's affaire exists already, with its SLSY
+		idField       bool // the id is also mapped as a field: {a: id, b: cf.SLSY, direction: a_to_b}
 		wantCreated   int
 		wantAffaires  int
 	}{
 		{name: "two opportunities with one name", opportunities: []string{"Rénovation", "Rénovation"}, wantCreated: 2, wantAffaires: 2},
 		{name: "a hand-made affaire with the same title", opportunities: []string{"Rénovation"}, handMade: true, wantCreated: 1, wantAffaires: 2},
 		{name: "an affaire created by an interrupted pass", opportunities: []string{"Rénovation", "Extension"}, interrupted: true, wantCreated: 1, wantAffaires: 2},
+		{name: "the id mapped as a field too", opportunities: []string{"Rénovation", "Rénovation"}, idField: true, wantCreated: 2, wantAffaires: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newAltiorPair(t, companyToTiers+opportunityToAffaire)
+			objects := opportunityToAffaire
+			if tt.idField {
+				objects = strings.Replace(objects, "fields: [{a: name, b: title, direction: a_to_b}]", "fields: [{a: name, b: title, direction: a_to_b}, {a: id, b: cf.SLSY, direction: a_to_b}]", 1)
+			}
+			h := newAltiorPair(t, companyToTiers+objects)
 			h.pass("company", "a", ModeImport)
 			company := h.firstCompany()
 			pr, err := h.st.Pairs(h.ctx, "sa", "company", store.SideA, []string{company})
