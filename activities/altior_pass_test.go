@@ -341,6 +341,20 @@ func TestRetriedCreateWithoutKeyIsNotDuplicated(t *testing.T) {
 			n2, err := h.st.CountPairs(h.ctx, "sa", "company")
 			require.NoError(t, err)
 			assert.Equal(t, n-tt.wantQuarantined, n2, "the companies with a SIRET are paired")
+			if tt.wantQuarantined == 0 {
+				return
+			}
+			// Once someone has looked (here, they keep both), the retry from the quarantine
+			// creates it, once.
+			v, err := h.ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "sa"})
+			require.NoError(t, err)
+			var rr RetryResult
+			require.NoError(t, v.Get(&rr))
+			assert.Equal(t, 1, rr.Resolved, "%+v", rr)
+			assert.Equal(t, n+1, h.sb.Altior.Count(altiorsim.ObjectTiers))
+			assert.Empty(t, h.quarantine())
+			again := h.pass("company", "a", ModeImport)
+			assert.Zero(t, again.CreatedB+again.Quarantined, "%+v", again)
 		})
 	}
 }
