@@ -109,15 +109,6 @@ func (s *Server) agendaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /0/", s.v1)
 }
 
-// The agenda entities join the catalogue of GET /v2/webhooks/events, so that a registered
-// webhook can subscribe to them.
-func init() {
-	for _, e := range []struct{ id, description string }{{"task", "Tasks"}, {"calendar-event", "Calendar events"}, {"comment", "Comments"}} {
-		webhookEvents = append(webhookEvents, map[string]any{"id": e.id, "description": e.description,
-			"events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil})
-	}
-}
-
 func (s *Server) docStoreOf(obj string) *docStore {
 	switch obj {
 	case "tasks":

@@ -40,13 +40,20 @@ type registeredHook struct {
 	Configuration  []webhookConfig `json:"configuration"`
 }
 
-// webhookEvents is the catalogue of GET /v2/webhooks/events.
-var webhookEvents = []map[string]any{
-	{"id": "client", "description": "Clients", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
-	{"id": "contact", "description": "Contacts", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
-	{"id": "individual", "description": "Individuals", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
-	{"id": "opportunity", "description": "Opportunities", "events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil},
-}
+// webhookEvents is the catalogue of GET /v2/webhooks/events. The reference lists
+// task.created and task.deleted; the calendar-event and comment entities, and updated on the
+// agenda objects, are the simulator's own names for what its agenda handlers emit.
+var webhookEvents = func() []map[string]any {
+	var out []map[string]any
+	for _, e := range []struct{ id, description string }{
+		{"client", "Clients"}, {"contact", "Contacts"}, {"individual", "Individuals"}, {"opportunity", "Opportunities"},
+		{"task", "Tasks"}, {"calendar-event", "Calendar events"}, {"comment", "Comments"},
+	} {
+		out = append(out, map[string]any{"id": e.id, "description": e.description,
+			"events": map[string]string{"created": "Creation", "updated": "Update", "deleted": "Deletion"}, "parent": nil})
+	}
+	return out
+}()
 
 func knownEvent(id string) bool {
 	for _, e := range webhookEvents {
