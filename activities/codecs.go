@@ -55,7 +55,7 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 	specA, specB := index(a.System(), fa), index(b.System(), fb)
 	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), at: now}
 	for _, f := range obj.Fields {
-		fc.byA[f.A] = engine.NewCodec(specA[f.A], specB[f.B], f.Values)
+		fc.byA[f.A] = engine.NewCodec(specA[f.A], specB[f.B], f.Values).WithBack(f.Reversed())
 	}
 	cs.mu.Lock()
 	if cs.fieldCodecs == nil {

@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -265,8 +267,28 @@ type Field struct {
 	// Values maps option values of list fields (select, radio, checkbox, multiselect), A value
 	// → B value, where the two systems spell them differently; values absent from the map
 	// must be spelled the same on both sides. For a field synced both ways, no two A values
-	// may map to one B value.
+	// may map to one B value unless ValuesBack says which of them comes back.
 	Values map[string]string `yaml:"values,omitempty"`
+	// ValuesBack maps B values to A values for the way back where it differs from Values
+	// reversed: when several A values map to one B value (Sellsy's mr, mrs and ms to
+	// Altior's M and MME), it names the one a B value becomes.
+	ValuesBack map[string]string `yaml:"values_back,omitempty"`
+}
+
+// Reversed returns the value map of the way back, B value → A value: Values reversed, with
+// ValuesBack's entries taking precedence.
+func (f Field) Reversed() map[string]string {
+	if len(f.Values) == 0 && len(f.ValuesBack) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(f.Values)+len(f.ValuesBack))
+	for _, a := range slices.Sorted(maps.Keys(f.Values)) { // sorted: ties resolve the same way every time
+		if _, taken := out[f.Values[a]]; !taken {
+			out[f.Values[a]] = a
+		}
+	}
+	maps.Copy(out, f.ValuesBack)
+	return out
 }
 
 // Key identifies the field mapping in snapshots.

@@ -153,7 +153,14 @@ objects:
 		{"empty b value", replace(base, "Silver: silver", `Silver: ""`), []string{
 			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: "Silver" maps to an empty value: name the b value`}},
 		{"two values to one, both ways", replace(base, "Silver: silver", "Silver: gold, Bronze: gold"), []string{
-			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: "Bronze", "Gold", "Silver" all map to "gold": with direction both, the way back would be ambiguous (map each value once, or use direction a_to_b)`}},
+			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: "Bronze", "Gold", "Silver" all map to "gold": with direction both, the way back would be ambiguous (name the one "gold" comes back as under values_back:, map each value once, or use direction a_to_b)`}},
+		{"two values to one, values_back names the way back", replace(base, "Silver: silver}", "Silver: gold}\n        values_back: {gold: Gold}"), nil},
+		{"two values to one, values_back names another value", replace(base, "Silver: silver}", "Silver: gold}\n        values_back: {gold: Bronze}"), []string{
+			`"Gold", "Silver" all map to "gold": with direction both, the way back would be ambiguous (name the one "gold" comes back as under values_back:`}},
+		{"values_back on a one-way field", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: Gold}\n        direction: a_to_b"), []string{
+			`values_back is the way back, but the field goes a_to_b only`}},
+		{"values_back with an empty value", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: \"\"}"), []string{
+			`values_back: "gold" → "": name both the b value and the a value`}},
 		{"two values to one, one way", replace(base, "Silver: silver}", "Silver: gold}\n        direction: a_to_b"), nil},
 		{"two values to one, connection one way", replace(replace(base, "objects:", "direction: a_to_b\nobjects:"), "Silver: silver", "Silver: gold"), nil},
 		{"two values to one, connection one way but field both", replace(replace(base, "objects:", "direction: a_to_b\nobjects:"), "Silver: silver}", "Silver: gold}\n        direction: both"), []string{
@@ -178,6 +185,25 @@ objects:
 	require.NoError(t, err)
 	o, _ := c.Object("contact")
 	assert.Equal(t, map[string]string{"Gold": "gold", "Silver": "silver"}, o.Fields[1].Values)
+}
+
+func TestFieldReversed(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Field
+		want map[string]string
+	}{
+		{"no map", Field{}, nil},
+		{"one to one", Field{Values: map[string]string{"mr": "M", "mrs": "MME"}}, map[string]string{"M": "mr", "MME": "mrs"}},
+		{"values_back decides", Field{Values: map[string]string{"mr": "M", "mrs": "MME", "ms": "MME"}, ValuesBack: map[string]string{"MME": "mrs"}},
+			map[string]string{"M": "mr", "MME": "mrs"}},
+		{"values_back decides the other way", Field{Values: map[string]string{"mr": "M", "mrs": "MME", "ms": "MME"}, ValuesBack: map[string]string{"MME": "ms"}},
+			map[string]string{"M": "mr", "MME": "ms"}},
+		{"values_back alone", Field{ValuesBack: map[string]string{"X": "x"}}, map[string]string{"X": "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { assert.Equal(t, tt.want, tt.f.Reversed()) })
+	}
 }
 
 func TestConnectionDirectionIsTheFieldsDefault(t *testing.T) {

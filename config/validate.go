@@ -212,7 +212,8 @@ func statusMapInto(text string, dst *map[string]string, alternative string) (whe
 }
 
 // valueMapProblems checks a field's value map on its own: no empty value, and, for a field
-// synced both ways, no two A values mapping to one B value (the way back would be ambiguous).
+// synced both ways, no two A values mapping to one B value (the way back would be ambiguous)
+// unless values_back names the one that comes back.
 func valueMapProblems(f Field) []string {
 	var out []string
 	byB := map[string][]string{}
@@ -228,10 +229,18 @@ func valueMapProblems(f Field) []string {
 		}
 		byB[b] = append(byB[b], a)
 	}
+	for _, b := range sortedKeys(f.ValuesBack) {
+		if a := f.ValuesBack[b]; strings.TrimSpace(b) == "" || strings.TrimSpace(a) == "" {
+			out = append(out, fmt.Sprintf("values_back: %q → %q: name both the b value and the a value", b, a))
+		}
+	}
+	if len(f.ValuesBack) > 0 && f.Direction == AToB {
+		out = append(out, "values_back is the way back, but the field goes a_to_b only: remove it or set direction: both")
+	}
 	if f.Direction == Both || f.Direction == "" {
 		for _, b := range sortedKeys(byB) {
-			if as := byB[b]; len(as) > 1 {
-				out = append(out, fmt.Sprintf("%s all map to %q: with direction both, the way back would be ambiguous (map each value once, or use direction a_to_b)", quoteAll(as), b))
+			if as := byB[b]; len(as) > 1 && !slices.Contains(as, f.ValuesBack[b]) {
+				out = append(out, fmt.Sprintf("%s all map to %q: with direction both, the way back would be ambiguous (name the one %q comes back as under values_back:, map each value once, or use direction a_to_b)", quoteAll(as), b, b))
 			}
 		}
 	}

@@ -32,6 +32,15 @@ func NewCodec(a, b FieldSpec, values map[string]string) Codec {
 	return c
 }
 
+// WithBack returns the codec with the value map of the way back, B value → A value, when it
+// is not simply values reversed (config.Field.Reversed: several A values to one B value).
+func (c Codec) WithBack(back map[string]string) Codec {
+	if len(back) > 0 {
+		c.toA = back
+	}
+	return c
+}
+
 // AToB converts a value read on side A to side B's representation.
 func (c Codec) AToB(v any) (any, error) { return convert(v, c.a, c.b, c.toB) }
 

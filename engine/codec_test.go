@@ -126,3 +126,33 @@ func TestCodec(t *testing.T) {
 		})
 	}
 }
+
+// Several A values to one B value, both ways: WithBack says which one comes back.
+func TestCodecWithBack(t *testing.T) {
+	sellsy := withOpts(FieldSpec{System: "sellsy", Name: "civility", Type: "select"}, "mr", "mrs", "ms")
+	altior := withOpts(FieldSpec{System: "altior", Name: "civility", Type: "select"}, "M", "MME")
+	values := map[string]string{"mr": "M", "mrs": "MME", "ms": "MME"}
+	tests := []struct {
+		name string
+		back map[string]string
+		from string
+		want string
+	}{
+		{"mrs comes back", map[string]string{"M": "mr", "MME": "mrs"}, "MME", "mrs"},
+		{"ms comes back", map[string]string{"M": "mr", "MME": "ms"}, "MME", "ms"},
+		{"the other value unchanged", map[string]string{"M": "mr", "MME": "ms"}, "M", "mr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCodec(sellsy, altior, values).WithBack(tt.back)
+			for range 20 { // the same answer every time, whatever the map order
+				got, err := c.BToA(tt.from)
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got)
+			}
+			got, err := c.AToB("ms")
+			require.NoError(t, err)
+			assert.Equal(t, "MME", got, "the way there is unchanged")
+		})
+	}
+}

@@ -363,7 +363,7 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			if dir == "" {
 				dir = c.Direction
 			}
-			for _, msg := range checkValues(a.System(), fa, b.System(), fb, f.Values, dir) {
+			for _, msg := range checkValues(a.System(), fa, b.System(), fb, f.Values, f.Reversed(), dir) {
 				fail("objects[%d].fields[%d].values: %s", i, j, msg)
 			}
 		}
@@ -377,7 +377,7 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 // of side A has a counterpart on side B (an entry of the map, or the same option there),
 // else its records would be quarantined at run time; so has every option of side B when
 // values travel to side A.
-func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Field, values map[string]string, dir config.Direction) []string {
+func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Field, values, back map[string]string, dir config.Direction) []string {
 	var msgs []string
 	keys := slices.Sorted(maps.Keys(values))
 	if len(fa.Options) > 0 {
@@ -416,11 +416,20 @@ func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Fi
 			quoteList(miss, listName(sysA, fa)), listName(sysB, fb), plural(len(miss), "it", "them"), fb.Name, optionList(fb)))
 	}
 	if dir != config.AToB {
-		reversed := make(map[string]string, len(values))
-		for k, v := range values {
-			reversed[v] = k
+		// back is values reversed, or what values_back says where several A values share a
+		// B value; its entries must name options of both sides too.
+		for _, k := range slices.Sorted(maps.Keys(back)) {
+			if values[back[k]] == k {
+				continue // an entry of values, checked above
+			}
+			if len(fb.Options) > 0 && !hasOption(fb, k) {
+				msgs = append(msgs, fmt.Sprintf("values_back: %q is not in the value list of %s (values: %s)", k, listName(sysB, fb), optionList(fb)))
+			}
+			if v := back[k]; len(fa.Options) > 0 && !hasOption(fa, v) {
+				msgs = append(msgs, fmt.Sprintf("values_back: %q (for %q) is not in the value list of %s (values: %s)", v, k, listName(sysA, fa), optionList(fa)))
+			}
 		}
-		if miss := counterpartless(fb, fa, reversed); len(miss) > 0 {
+		if miss := counterpartless(fb, fa, back); len(miss) > 0 {
 			msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values:, or set direction: a_to_b (values of %s: %s)",
 				quoteList(miss, listName(sysB, fb)), listName(sysA, fa), plural(len(miss), "it", "them"), fa.Name, optionList(fa)))
 		}

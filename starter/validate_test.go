@@ -327,6 +327,7 @@ func TestCheckValues(t *testing.T) {
 		name   string
 		fa, fb connectors.Field
 		values map[string]string
+		back   map[string]string // values_back
 		dir    config.Direction
 		want   []string
 	}{
@@ -345,6 +346,13 @@ func TestCheckValues(t *testing.T) {
 		{name: "side-B options need a counterpart when they travel back", fa: civilities, fb: civility, values: map[string]string{"M": "mr", "MME": "mrs"}, dir: config.Both, want: []string{
 			`value "ms" of sellsy field civility (value list "Civility") has no counterpart in altior field civility (value list "Civilité"): map it under values:, or set direction: a_to_b (values of civility: M, MME)`,
 		}},
+		{name: "several side-A options to one, values_back names the way back", fa: civility, fb: civilities, dir: config.Both,
+			values: map[string]string{"mr": "M", "mrs": "MME", "ms": "MME"}, back: map[string]string{"MME": "mrs"}},
+		{name: "values_back naming options that do not exist", fa: civility, fb: civilities, dir: config.Both,
+			values: map[string]string{"mr": "M", "mrs": "MME", "ms": "MME"}, back: map[string]string{"MME": "dr", "MLLE": "ms"}, want: []string{
+				`values_back: "MLLE" is not in the value list of altior field civility (value list "Civilité") (values: M, MME)`,
+				`values_back: "dr" (for "MME") is not in the value list of sellsy field civility (value list "Civility") (values: mr, mrs, ms)`,
+			}},
 		{name: "side-B options that never travel back", fa: civilities, fb: civility, values: map[string]string{"M": "mr", "MME": "mrs"}, dir: config.AToB},
 	}
 	for _, tt := range tests {
@@ -353,7 +361,8 @@ func TestCheckValues(t *testing.T) {
 			if tt.fa.Name == "role" || tt.fa.Label == "Civilité" {
 				sysA, sysB = "altior", "sellsy"
 			}
-			got := checkValues(sysA, tt.fa, sysB, tt.fb, tt.values, tt.dir)
+			f := config.Field{Values: tt.values, ValuesBack: tt.back}
+			got := checkValues(sysA, tt.fa, sysB, tt.fb, tt.values, f.Reversed(), tt.dir)
 			assert.Equal(t, tt.want, got)
 		})
 	}
