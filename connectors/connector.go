@@ -25,9 +25,9 @@ type Record struct {
 	ID        string         `json:"id"`
 	Fields    map[string]any `json:"fields"`
 	UpdatedAt time.Time      `json:"updated_at"`
-	// CreatedAt is when the record was created, where the system says so and has no update
-	// timestamp (Sellsy opportunities): it tells records that existed before a connection
-	// started from new ones. Zero when unknown.
+	// CreatedAt is when the record was created, where the system says so (Sellsy, Altior): it
+	// tells records that existed before a connection's initial import from new ones, even
+	// once they are edited. Zero when unknown.
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// Links holds references to records of other objects in the same system, keyed by object
 	// name: Links["company"] is the id of the contact's company in this system.

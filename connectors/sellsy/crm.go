@@ -112,11 +112,7 @@ func oppRecord(m map[string]any, defs []cfDef) connectors.Record {
 			r.Links[k] = id
 		}
 	}
-	if ts, ok := m["created"].(string); ok {
-		if t, err := time.Parse(time.RFC3339, ts); err == nil {
-			r.CreatedAt = t
-		}
-	}
+	r.CreatedAt = timestamp(m["created"])
 	embedCFs(m, defs, r.Fields)
 	return r
 }

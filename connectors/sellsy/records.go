@@ -129,13 +129,22 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 	if o.isContact() {
 		consentFields(m, r.Fields)
 	}
-	if ts, ok := m[o.updated].(string); ok {
-		if t, err := time.Parse(time.RFC3339, ts); err == nil {
-			r.UpdatedAt = t
-		}
-	}
+	r.UpdatedAt = timestamp(m[o.updated])
+	// Every object says when it was created: with initial from_a: false, a record that existed
+	// before the import stays out even once it is edited.
+	r.CreatedAt = timestamp(m["created"])
 	embedCFs(m, defs, r.Fields)
 	return r
+}
+
+// timestamp reads one of Sellsy's RFC 3339 date-times; zero when absent or unreadable.
+func timestamp(v any) time.Time {
+	if s, ok := v.(string); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // embedCFs copies the custom-field values of _embed.custom_fields into fields.

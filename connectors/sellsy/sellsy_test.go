@@ -98,6 +98,8 @@ func TestListPaginationAndLinks(t *testing.T) {
 				for _, r := range p.Records {
 					got = append(got, r.ID)
 					assert.False(t, r.UpdatedAt.IsZero())
+					assert.False(t, r.CreatedAt.IsZero(), "created read, so from_a: false keeps older records out")
+					assert.False(t, r.CreatedAt.After(r.UpdatedAt), "%s %s created after its last update", c.object, r.ID)
 					if c.object == connectors.ObjectContact {
 						assert.Equal(t, companyOf[r.ID], r.Links["company"], "contact %s", r.ID)
 					}
