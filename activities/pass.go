@@ -93,6 +93,8 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		if err != nil {
 			return res, toTemporal(err)
 		}
+		counts.Read += pg.page.Filtered
+		counts.Filtered += pg.page.Filtered
 		res.Counts.Add(counts)
 		recordCounts(ctx, in, counts)
 		res.Pages++

@@ -73,6 +73,9 @@ type Page struct {
 	Cursor string
 	// More is false on the last page.
 	More bool
+	// Filtered counts the records the listing read but left out by the connection's own
+	// rules (UNAS orders placed before the start date): they are reported as filtered.
+	Filtered int
 	// AsOf, when set, is the moment the listing's changes go up to (an answer from an earlier
 	// read, see ListQuery.NotBefore): the caller's next listing starts from it rather than
 	// from when this one began, so the changes made in between are read then.

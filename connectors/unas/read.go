@@ -381,7 +381,11 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if k.keep > k.from {
 		orders = modifiedSince(orders, k.keep, c.loc)
 	}
-	page := c.page(object, c.sinceStart(orders))
+	kept := c.sinceStart(orders)
+	page := c.page(object, kept)
+	if object == ObjectOrder {
+		page.Filtered = len(orders) - len(kept)
+	}
 	// The listing holds the changes up to its window's end: the next one reads from there.
 	page.AsOf = time.Unix(k.to, 0).UTC()
 	if page.More = more; more {

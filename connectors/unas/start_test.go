@@ -87,11 +87,12 @@ func TestStartDateInShopTime(t *testing.T) {
 		since     time.Time
 		object    string
 		want      []string
+		filtered  int // orders read but placed before the start date
 	}{
 		{name: "no start date reads every order", object: ObjectOrder, want: []string{"eve", "first", "later", "old"}},
-		{name: "from the start date as midnight UTC", startDate: "2026-02-20", since: utcMidnight, object: ObjectOrder, want: []string{"first", "later"}},
-		{name: "from the beginning", startDate: "2026-02-20", object: ObjectOrder, want: []string{"first", "later"}},
-		{name: "a later cursor", startDate: "2026-02-20", since: time.Date(2026, 2, 24, 0, 0, 0, 0, time.UTC), object: ObjectOrder, want: []string{"later"}},
+		{name: "from the start date as midnight UTC", startDate: "2026-02-20", since: utcMidnight, object: ObjectOrder, want: []string{"first", "later"}, filtered: 2},
+		{name: "from the beginning", startDate: "2026-02-20", object: ObjectOrder, want: []string{"first", "later"}, filtered: 2},
+		{name: "a later cursor", startDate: "2026-02-20", since: time.Date(2026, 2, 24, 0, 0, 0, 0, time.UTC), object: ObjectOrder, want: []string{"later"}, filtered: 2},
 		{name: "customers of the orders since the start date", startDate: "2026-02-20", since: utcMidnight, object: ObjectCustomer, want: []string{"first", "later"}},
 		{name: "without a start date the midnight UTC is where it reads from", since: utcMidnight, object: ObjectOrder, want: []string{"eve", "later", "old"}},
 	}
@@ -101,6 +102,7 @@ func TestStartDateInShopTime(t *testing.T) {
 			p, err := s.c.List(context.Background(), tt.object, connectors.ListQuery{Since: tt.since})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, s.names(p.Records))
+			assert.Equal(t, tt.filtered, p.Filtered, "old orders are reported as filtered, not silently dropped")
 		})
 	}
 }
