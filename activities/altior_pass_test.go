@@ -344,6 +344,13 @@ func TestRetriedCreateWithoutKeyIsNotDuplicated(t *testing.T) {
 			if tt.wantQuarantined == 0 {
 				return
 			}
+			// Until someone has looked, a pass that reads it again (the next cycle's overlap
+			// window, a resync, an edit) holds it still rather than create it.
+			held := h.pass("company", "a", ModeImport)
+			assert.Zero(t, held.CreatedB, "%+v", held)
+			assert.Equal(t, 1, held.Quarantined, "%+v", held)
+			assert.Equal(t, n, h.sb.Altior.Count(altiorsim.ObjectTiers), "still each company once")
+			require.Len(t, h.quarantine(), 1)
 			// Once someone has looked (here, they keep both), the retry from the quarantine
 			// creates it, once.
 			v, err := h.ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "sa"})

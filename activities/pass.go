@@ -145,6 +145,9 @@ type pass struct {
 	// idOn says, per side, whether the object maps or matches the record's id there
 	// (config.RecordID): its records then carry it as a field.
 	idOn map[engine.Side]bool
+	// release is set by RetryQuarantined: a record held after an interrupted create (see
+	// holdInterrupted) has been looked at, and is created.
+	release bool
 }
 
 // markKey is where the store keeps when the initial import skipped a side of an object.
@@ -651,7 +654,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			if r.ID == "" && r.Err == nil {
 				continue // not attempted, or no answer: it stays in flight (see holdInterrupted)
 			}
-			delete(inflight, it.x.ID) // created or refused: either way, known
+			if inflight != nil {
+				delete(inflight.creating, it.x.ID) // created or refused: either way, known
+			}
 			if r.Err != nil && connectors.KindOf(r.Err) != connectors.KindInvalid {
 				keep(r.Err)
 				continue
@@ -711,9 +716,19 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	return c, retry
 }
 
-// inflightKey is where the store keeps the ids of the side's records whose create on the
-// other side was sent and whose pair is not saved yet.
+// inflightKey is where the store keeps, per side, the create guard of an object: the ids of
+// the records whose create on the other side was sent and whose pair is not saved yet, and
+// of those held after such a create was interrupted (see holdInterrupted).
 func inflightKey(object string) string { return object + "@creating" }
+
+// createGuard is what inflightKey holds. Both lists live in one value, so that a record moves
+// from one to the other in a single write.
+type createGuard struct {
+	Creating []string `json:"creating,omitempty"`
+	Held     []string `json:"held,omitempty"`
+
+	creating, held map[string]bool
+}
 
 // holdInterrupted guards the creates of records without a match key. A record with a key is
 // found again by it if the worker dies between its create and the saving of its pair, so a
@@ -722,26 +737,34 @@ func inflightKey(object string) string { return object + "@creating" }
 // written to the store before the create, and taken out once the create is answered and the
 // pairs are saved. A record found there when it is about to be created again was written by
 // an interrupted attempt that may have created it: it is not created twice but quarantined,
-// for someone to look on the other side. It leaves the list then, so that
-// `crmsync quarantine --retry` creates it once that is checked.
+// for someone to look on the other side, and held: every pass that reads it again (the next
+// cycle's overlap, a resync, an edit) quarantines it again rather than create it, until
+// `crmsync quarantine --retry` (RetryQuarantined, p.release) creates it once that is checked.
 //
-// It returns the creates to send, and the in-flight list to save once the pairs are.
-func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connectors.Record, items []*item) ([]connectors.Record, []*item, map[string]bool, error) {
+// It returns the creates to send, and the guard to save once the pairs are.
+func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connectors.Record, items []*item) ([]connectors.Record, []*item, *createGuard, error) {
 	if len(items) == 0 {
 		return creates, items, nil, nil
 	}
-	inflight, err := p.inflight(ctx)
+	g, err := p.inflight(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	changed := false
 	keptRecs, keptItems := creates[:0:0], items[:0:0]
 	for i, it := range items {
+		id := it.x.ID
+		if g.held[id] && p.release {
+			delete(g.held, id) // looked at: created below like any other
+			changed = true
+		}
 		// A record given a key since its interrupted create is held too: the copy that
 		// create may have made does not have the key, so the lookup did not find it.
-		if inflight[it.x.ID] {
-			delete(inflight, it.x.ID)
-			changed = true
+		if g.creating[id] || g.held[id] {
+			if g.creating[id] {
+				delete(g.creating, id)
+				g.held[id], changed = true, true
+			}
 			c.Quarantined++
 			reason := fmt.Sprintf("an earlier attempt to create it on %s was interrupted before its pair was saved, and it had no %s to be found by: look for it on %s; if it is there, pair or delete that copy; then retry it from the quarantine, which creates it",
 				p.y.System(), p.side.MatchField(p.obj.Match), p.y.System())
@@ -751,42 +774,44 @@ func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connect
 			continue
 		}
 		if p.matchKey(it.x) == "" {
-			inflight[it.x.ID], changed = true, true
+			g.creating[id], changed = true, true
 		}
 		keptRecs, keptItems = append(keptRecs, creates[i]), append(keptItems, it)
 	}
 	if !changed {
 		return keptRecs, keptItems, nil, nil // nothing to note, nor to clear later
 	}
-	return keptRecs, keptItems, inflight, p.setInflight(ctx, inflight)
+	return keptRecs, keptItems, g, p.setInflight(ctx, g)
 }
 
-// inflight reads the ids of the records whose create is in flight.
-func (p *pass) inflight(ctx context.Context) (map[string]bool, error) {
-	out := map[string]bool{}
+// inflight reads the create guard of the pass's object and side.
+func (p *pass) inflight(ctx context.Context) (*createGuard, error) {
+	g := &createGuard{creating: map[string]bool{}, held: map[string]bool{}}
 	v, ok, err := p.a.Store.Cursor(ctx, p.in.Connection, inflightKey(p.in.Object), store.Side(p.side))
 	if err != nil || !ok || v == "" {
-		return out, err
+		return g, err
 	}
-	var ids []string
-	if err := json.Unmarshal([]byte(v), &ids); err != nil {
-		return nil, fmt.Errorf("store: the in-flight creates of %s/%s side %s are not a JSON list: %w", p.in.Connection, p.in.Object, p.side, err)
+	if err := json.Unmarshal([]byte(v), g); err != nil {
+		return nil, fmt.Errorf("store: the in-flight creates of %s/%s side %s are not a JSON object: %w", p.in.Connection, p.in.Object, p.side, err)
 	}
-	for _, id := range ids {
-		out[id] = true
+	for _, id := range g.Creating {
+		g.creating[id] = true
 	}
-	return out, nil
+	for _, id := range g.Held {
+		g.held[id] = true
+	}
+	return g, nil
 }
 
-// setInflight saves the in-flight list (nil: there was none to change).
-func (p *pass) setInflight(ctx context.Context, ids map[string]bool) error {
-	if ids == nil {
+// setInflight saves the create guard (nil: there was nothing to change).
+func (p *pass) setInflight(ctx context.Context, g *createGuard) error {
+	if g == nil {
 		return nil
 	}
 	v := ""
-	if len(ids) > 0 {
-		list := slices.Sorted(maps.Keys(ids))
-		b, err := json.Marshal(list)
+	if len(g.creating) > 0 || len(g.held) > 0 {
+		g.Creating, g.Held = slices.Sorted(maps.Keys(g.creating)), slices.Sorted(maps.Keys(g.held))
+		b, err := json.Marshal(g)
 		if err != nil {
 			return err
 		}

@@ -75,6 +75,7 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 	if err != nil {
 		return err
 	}
+	p.release = true // someone has looked at the records held after an interrupted create
 	recs, err := p.x.Get(ctx, p.objX, ids)
 	if err != nil {
 		return err
