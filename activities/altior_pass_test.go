@@ -503,3 +503,24 @@ func TestOnlyTheUnknownCreateIsHeld(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, n-1, pairs)
 }
+
+// An object paired on the Sellsy id with a field that travels back (title → name) is also
+// read from Altior: an affaire not paired yet that holds an opportunity's id in cf.SLSY is
+// found by that id on Sellsy (which has no search by id) and paired, not refused.
+func TestAffaireFindsItsOpportunityByID(t *testing.T) {
+	objects := strings.Replace(opportunityToAffaire, "fields: [{a: name, b: title, direction: a_to_b}]", "fields: [{a: name, b: title, direction: both}, {a: pipeline_id, b: cf.PIPE, direction: a_to_b}, {a: step_id, b: cf.ETAP, direction: a_to_b}]", 1)
+	h := newAltiorPair(t, companyToTiers+objects)
+	h.pass("company", "a", ModeImport)
+	company := h.firstCompany()
+	pr, err := h.st.Pairs(h.ctx, "sa", "company", store.SideA, []string{company})
+	require.NoError(t, err)
+	opp := h.create(h.sellsy, sellsy.ObjectOpportunity, connectors.Record{
+		Fields: map[string]any{"name": "Rénovation", "pipeline_id": "1", "step_id": "11"}, Links: map[string]string{"company": company}})
+	aff := h.create(h.altior, altior.ObjectAffaire, connectors.Record{Fields: map[string]any{"title": "Rénovation", "cf.SLSY": opp}, Links: map[string]string{"company": pr[company].BID}})
+
+	c := h.pass("opportunity", "b", ModeImport)
+	assert.Zero(t, c.CreatedA+c.Quarantined, "%+v", c)
+	pairs, err := h.st.Pairs(h.ctx, "sa", "opportunity", store.SideB, []string{aff})
+	require.NoError(t, err)
+	assert.Equal(t, opp, pairs[aff].AID)
+}

@@ -467,6 +467,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		} else {
 			key := p.matchKey(r)
 			switch {
+			case key != "" && p.side.Other().MatchField(p.obj.Match) == config.RecordID:
+				// Looked up by the other side's record id, as it is (an id may be
+				// case-sensitive): see findByKey.
+				keys = append(keys, strings.TrimSpace(fmt.Sprint(r.Fields[p.side.MatchField(p.obj.Match)])))
 			case key != "":
 				keys = append(keys, key)
 			case p.obj.KeyRequired():
@@ -933,7 +937,16 @@ func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connect
 		return out, dups, nil
 	}
 	field := p.side.Other().MatchField(p.obj.Match)
-	recs, err := p.y.FindByKey(ctx, p.objY, field, keys)
+	var recs []connectors.Record
+	var err error
+	if field == config.RecordID {
+		// Side y matches on its records' own id (an affaire's cf.SLSY holds its Sellsy
+		// opportunity's id): they are read by id, which every system can, rather than
+		// searched (Sellsy has no search by id). An id no longer there is not returned.
+		recs, err = p.y.Get(ctx, p.objY, keys)
+	} else {
+		recs, err = p.y.FindByKey(ctx, p.objY, field, keys)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
