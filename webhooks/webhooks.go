@@ -162,7 +162,8 @@ func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	sum := sha256.Sum256(body)
-	if !r.seen.add("unas|" + name + "|" + hex.EncodeToString(sum[:])) {
+	key := "unas|" + name + "|" + hex.EncodeToString(sum[:])
+	if !r.seen.add(key) {
 		w.WriteHeader(http.StatusOK) // a redelivery: the scan it asked for has run
 		return
 	}
@@ -175,6 +176,8 @@ func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 			r.log.Info("UNAS change announced while the workflow does not run", "connection", name, "workflow", id)
 		case err != nil:
 			r.log.Error("UNAS change not delivered to the workflow", "connection", name, "workflow", id, "error", err)
+			// Not handled: UNAS's next attempt must be acted on.
+			r.seen.forget(key)
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable) // UNAS retries in 5 minutes
 			return
 		}
@@ -247,15 +250,17 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
 	}
-	var deleted []string
+	var deleted, keys []string
 	for _, e := range events {
 		if e.Type != mautic.EventContactDelete || e.ContactID == "" {
 			continue
 		}
-		if !r.seen.add(e.Type + "|" + e.ContactID + "|" + e.At.String()) {
+		key := e.Type + "|" + e.ContactID + "|" + e.At.String()
+		if !r.seen.add(key) {
 			continue // a delivery seen before
 		}
 		deleted = append(deleted, e.ContactID)
+		keys = append(keys, key)
 	}
 	if len(deleted) > 0 {
 		sig := workflows.DeletedRequest{Object: connectors.ObjectContact, Side: side, IDs: deleted}
@@ -267,6 +272,9 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 			r.log.Info("deletions received while no incremental sync runs", "connection", name, "count", len(deleted))
 		case err != nil:
 			r.log.Error("deletions not delivered to the workflow", "connection", name, "error", err)
+			for _, k := range keys {
+				r.seen.forget(k) // not handled: the next attempt must be acted on
+			}
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		default:
