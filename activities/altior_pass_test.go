@@ -15,6 +15,7 @@ import (
 	"github.com/crmsync/crmsync/connectors/altior"
 	altiorsim "github.com/crmsync/crmsync/connectors/altior/sim"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
@@ -523,4 +524,29 @@ func TestAffaireFindsItsOpportunityByID(t *testing.T) {
 	pairs, err := h.st.Pairs(h.ctx, "sa", "opportunity", store.SideB, []string{aff})
 	require.NoError(t, err)
 	assert.Equal(t, opp, pairs[aff].AID)
+}
+
+// Altior's custom-field search is exact and case-sensitive (API.md): a company matched on a
+// custom field whose value has capitals finds its tiers by the value as written, not lowered,
+// and is paired rather than created a second time.
+func TestMatchOnACustomFieldKeepsItsCase(t *testing.T) {
+	h := newAltiorPair(t, `  - name: company
+    match: {a: cf.CODE, b: cf.SECT}
+    filter: {b: {kind: moral}}
+    initial: {match: true}
+    fields: [{a: name, b: name, direction: a_to_b}, {a: cf.CODE, b: cf.SECT, direction: a_to_b}, {a: type, b: relation, direction: a_to_b}]
+`)
+	h.sb.Sellsy.AddCustomField(sellsysim.CustomField{Code: "CODE", Type: "simple-text", Related: []string{"client", "prospect"}})
+	company := h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": "Casse SARL", "type": "prospect", "cf.CODE": "AbC-42"}})
+	tiers := h.create(h.altior, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"kind": "moral", "relation": "prospect", "name": "Casse SARL", "cf.SECT": "AbC-42"}})
+
+	_, err := h.acts.Conns.Config("sa") // the custom field is described from now on
+	require.NoError(t, err)
+	h.pass("company", "a", ModeImport)
+	pairs, err := h.st.Pairs(h.ctx, "sa", "company", store.SideA, []string{company})
+	require.NoError(t, err)
+	assert.Equal(t, tiers, pairs[company].BID, "paired with the tiers of the same code")
+	same, err := h.altior.FindByKey(h.ctx, connectors.ObjectCompany, "cf.SECT", []string{"AbC-42"})
+	require.NoError(t, err)
+	assert.Len(t, same, 1, "no second tiers with that code")
 }

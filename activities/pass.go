@@ -221,6 +221,23 @@ func (p *pass) matchKey(r connectors.Record) string {
 	return engine.MatchKey(r.Fields[p.side.MatchField(p.obj.Match)])
 }
 
+// lookupValue is the value an unpaired record of side x is looked up by on side y, given its
+// key. The key (lower case, spaces collapsed) serves the fields connectors search whatever
+// their case (e-mails, names, SIRET); a record id and a custom field ("cf.<CODE>"), which
+// systems compare exactly (Altior's cf.<CODE> search is case-sensitive), are looked up as
+// written, spaces collapsed. Either way the answers are indexed by their key (findByKey).
+func (p *pass) lookupValue(r connectors.Record, key string) string {
+	field := p.side.Other().MatchField(p.obj.Match)
+	if field != config.RecordID && !strings.HasPrefix(field, "cf.") {
+		return key
+	}
+	s, ok := engine.Canon(r.Fields[p.side.MatchField(p.obj.Match)]).(string)
+	if !ok {
+		return key // a number: its key is how it is written
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // linkRequirer is a connector whose objects need some links to be created (an Altior affaire
 // its tiers).
 type linkRequirer interface {
@@ -467,12 +484,8 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		} else {
 			key := p.matchKey(r)
 			switch {
-			case key != "" && p.side.Other().MatchField(p.obj.Match) == config.RecordID:
-				// Looked up by the other side's record id, as it is (an id may be
-				// case-sensitive): see findByKey.
-				keys = append(keys, strings.TrimSpace(fmt.Sprint(r.Fields[p.side.MatchField(p.obj.Match)])))
 			case key != "":
-				keys = append(keys, key)
+				keys = append(keys, p.lookupValue(r, key))
 			case p.obj.KeyRequired():
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
