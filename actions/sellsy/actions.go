@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -65,6 +66,10 @@ type Actions struct {
 	// result (and its heartbeats) stay well under Temporal's 2 MB payload limit; 0 means
 	// DefaultMaxResultBytes.
 	MaxResultBytes int
+	// heartbeatEvery is how often a search heartbeats while a page is being read (0:
+	// searchHeartbeat), and heartbeat how (nil: activity.RecordHeartbeat); tests set them.
+	heartbeatEvery time.Duration
+	heartbeat      func(ctx context.Context, details ...any)
 }
 
 // activityNames pairs each stable name with its method.

@@ -1,6 +1,7 @@
 package sellsyactions
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,8 @@ type harness struct {
 	// is the first of them answered 503, to stop a search in the middle.
 	searches atomic.Int64
 	failAt   atomic.Int64
+	// delay holds each search answer back this long (nanoseconds), as a quota pause would.
+	delay atomic.Int64
 }
 
 // harnessOptions are the worker's credentials — its V2 secret, its V1 consumer token, user
@@ -45,6 +48,8 @@ type harness struct {
 type harnessOptions struct {
 	secret, v1Consumer, v1Token, v1Secret string
 	maxResultBytes                        int
+	heartbeatEvery                        time.Duration
+	heartbeat                             func(context.Context, ...any)
 }
 
 var goodCredentials = harnessOptions{secret: "secret", v1Consumer: "ck", v1Token: "ut", v1Secret: "us"}
@@ -66,6 +71,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 				http.Error(w, "unavailable", http.StatusServiceUnavailable)
 				return
 			}
+			time.Sleep(time.Duration(h.delay.Load()))
 		}
 		s.ServeHTTP(w, r)
 	}))
@@ -77,7 +83,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	s.SeedPeople(0, 1) // company 1 (prospect), contact 1000001
 	var suite testsuite.WorkflowTestSuite
 	h.env = suite.NewTestActivityEnvironment()
-	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes})
+	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes, heartbeatEvery: o.heartbeatEvery, heartbeat: o.heartbeat})
 	return h
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -22,6 +24,10 @@ const (
 	DefaultMaxResultBytes = 1 << 20
 	// searchPageSize is Sellsy's largest page (query parameter limit ≤ 100).
 	searchPageSize = 100
+	// searchHeartbeat is how often a search heartbeats while it waits for a page: a page
+	// may wait out a spent Sellsy minute window (up to a minute) inside its call, longer
+	// than the 30 s HeartbeatTimeout the README advises.
+	searchHeartbeat = 10 * time.Second
 )
 
 // SearchInput is a search request. Limit is the total number of records the activity returns
@@ -146,7 +152,10 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 				Offset any `json:"offset"`
 			} `json:"pagination"`
 		}
-		if err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp); err != nil {
+		stop := a.keepAlive(ctx, p)
+		err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp)
+		stop()
+		if err != nil {
 			return SearchOutput{}, err
 		}
 		bytes := 0
@@ -184,4 +193,39 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 		out.NextCursor = p.Cursor
 	}
 	return out, nil
+}
+
+// keepAlive heartbeats details every heartbeatEvery until stop is called, so that a page
+// whose call waits out a quota pause does not time the activity out; details is the progress
+// as it was before the page (a retry resumes from it).
+func (a *Actions) keepAlive(ctx context.Context, details searchProgress) (stop func()) {
+	every, beat := a.heartbeatEvery, a.heartbeat
+	if every <= 0 {
+		every = searchHeartbeat
+	}
+	if beat == nil {
+		beat = activity.RecordHeartbeat
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				beat(ctx, details)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }

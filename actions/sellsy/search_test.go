@@ -1,8 +1,11 @@
 package sellsyactions
 
 import (
+	"context"
 	"encoding/json"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/stretchr/testify/assert"
@@ -144,4 +147,33 @@ func TestSearchResumesFromHeartbeat(t *testing.T) {
 			assert.Equal(t, tc.pages, h.searches.Load())
 		})
 	}
+}
+
+// A search keeps heartbeating while a page is slow to come (a spent minute window is waited
+// out inside the call, up to a minute), so a HeartbeatTimeout shorter than that pause does not
+// time the activity out; the details are the progress before the page. It used to heartbeat
+// only after each page.
+func TestSearchHeartbeatsWhileAPageIsSlow(t *testing.T) {
+	var mu sync.Mutex
+	var beats []int // records in each heartbeat made while a page was read
+	o := goodCredentials
+	o.heartbeatEvery = 20 * time.Millisecond
+	o.heartbeat = func(_ context.Context, details ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		beats = append(beats, len(details[0].(searchProgress).Records))
+	}
+	h := newHarnessWith(t, o)
+	h.sim.SeedPeople(1, seededContacts-1)
+	h.delay.Store(int64(300 * time.Millisecond))
+	var out SearchOutput
+	require.NoError(t, h.run("Sellsy.SearchContacts", SearchInput{Limit: 200}, &out))
+	assert.Len(t, out.Records, 200)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Greater(t, len(beats), 4, "heartbeats during the two slow pages: %v", beats)
+	if assert.NotEmpty(t, beats) {
+		assert.Equal(t, 0, beats[0], "while the first page is read, the progress before it")
+	}
+	assert.Contains(t, beats, 100, "while the second page is read, the first page's records")
 }
