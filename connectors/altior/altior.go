@@ -182,6 +182,10 @@ type call struct {
 	body             any
 	status           *int    // when set, receives the answer's status (Call)
 	raw              *[]byte // when set, receives the answer's body, 2xx or not (Call)
+	// sent, when set, says whether a request that may have written left: false when the call
+	// failed before (no token, the rate limiter's wait refused or cancelled) or was answered
+	// 401, which writes nothing (Create).
+	sent *bool
 }
 
 // do sends one request with the bearer token, renewing the token once on a 401, and returns
@@ -202,6 +206,9 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 		if k.body != nil {
 			req.SetHeader("Content-Type", "application/json").SetBody(k.body)
 		}
+		if k.sent != nil {
+			*k.sent = true
+		}
 		resp, err := req.Execute(k.method, k.path)
 		if err != nil {
 			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(connectors.TransportReason(ctx, err))}
@@ -217,6 +224,9 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 		case st >= 200 && st < 300:
 			return resp.Body(), nil
 		case st == http.StatusUnauthorized && attempt == 0:
+			if k.sent != nil {
+				*k.sent = false // refused: nothing written
+			}
 			c.token.Drop(tok)
 			continue
 		case st == http.StatusUnauthorized:

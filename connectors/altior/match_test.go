@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/altior/sim"
@@ -154,5 +155,41 @@ func TestCreateSaysWhatWasNotSent(t *testing.T) {
 			assert.Equal(t, connectors.KindRetryable, connectors.KindOf(res[2].Err))
 			assert.Contains(t, res[2].Err.Error(), "not sent")
 		})
+	}
+}
+
+// A Create stopped before the second request left (the rate limiter's wait refused, as when
+// the activity's context ends while it waits) says that record was not sent, rather than
+// leave it unknown: nothing was written, so a caller need not hold it for a check.
+func TestCreateStoppedBeforeSendingSaysNotSent(t *testing.T) {
+	s := sim.New(sim.Options{APIKey: apiKey})
+	lim := rate.NewLimiter(rate.Inf, 1)
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/tiers" {
+			if posts++; posts == 1 {
+				lim.SetLimit(rate.Every(time.Hour)) // the next wait cannot be served
+				lim.SetBurst(0)
+			}
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{BaseURL: srv.URL, APIKey: apiKey, Limiter: lim})
+	require.NoError(t, err)
+	recs := []connectors.Record{}
+	for _, name := range []string{"Un", "Deux", "Trois"} {
+		recs = append(recs, connectors.Record{Fields: map[string]any{"name": name}})
+	}
+	res, err := c.Create(context.Background(), connectors.ObjectCompany, recs)
+	require.Error(t, err)
+	require.Len(t, res, 3)
+	assert.NotEmpty(t, res[0].ID)
+	assert.Equal(t, 1, posts, "the second request never left")
+	for _, r := range res[1:] {
+		assert.Empty(t, r.ID)
+		if assert.Error(t, r.Err, "not sent, so known") {
+			assert.Equal(t, connectors.KindRetryable, connectors.KindOf(r.Err))
+		}
 	}
 }

@@ -216,14 +216,15 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 			out[i].Err = err
 			continue
 		}
-		b, err := c.do(ctx, call{method: http.MethodPost, path: p, op: op, body: body})
+		sent := false
+		b, err := c.do(ctx, call{method: http.MethodPost, path: p, op: op, body: body, sent: &sent})
 		if err != nil {
 			if perRecord(err) {
 				out[i].Err = err
 				continue
 			}
-			if k := connectors.KindOf(err); k == connectors.KindRateLimited || k == connectors.KindConfig {
-				out[i].Err = err // refused before anything was written
+			if k := connectors.KindOf(err); !sent || k == connectors.KindRateLimited || k == connectors.KindConfig {
+				out[i].Err = err // refused, or stopped, before anything was written
 			}
 			return notSent(out, i+1), err // after a 5xx or no answer, record i may exist
 		}
