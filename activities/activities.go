@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/crmsync/crmsync/store"
@@ -13,6 +14,10 @@ type Activities struct {
 	Store store.Store
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// statusMaps remembers, per connection, the side-B connector whose statuses the
+	// connection's status maps were last found complete against, and when (statusMapCheck).
+	statusMaps sync.Map
 }
 
 func (a *Activities) now() time.Time {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -233,11 +232,9 @@ func pipelineObjects(c *config.Connection) []string {
 // each order that reaches it.
 const statusMapRecheck = time.Hour
 
-// statusMapsChecked remembers, per connection, the side-B connector whose statuses the
-// connection's status maps were last found complete against, and when: the check runs again
-// once the worker builds the connectors again (the file changed) or statusMapRecheck passes.
-var statusMapsChecked sync.Map // connection name → statusMapCheck
-
+// statusMapCheck is what Activities.statusMaps keeps of a connection's last complete check:
+// it runs again once the worker builds the connectors again (the file changed) or
+// statusMapRecheck passes.
 type statusMapCheck struct {
 	conn connectors.Connector
 	at   time.Time
@@ -253,7 +250,7 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 	if !ok {
 		return nil
 	}
-	if v, ok := statusMapsChecked.Load(sp.c.Name); ok {
+	if v, ok := sp.a.statusMaps.Load(sp.c.Name); ok {
 		if done := v.(statusMapCheck); done.conn == sp.y && now.Sub(done.at) < statusMapRecheck {
 			return nil
 		}
@@ -290,7 +287,7 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 		return configError(fmt.Errorf("%s: %s", sp.c.File, strings.Join(msgs, "; ")))
 	}
 	if checked {
-		statusMapsChecked.Store(sp.c.Name, statusMapCheck{conn: sp.y, at: now})
+		sp.a.statusMaps.Store(sp.c.Name, statusMapCheck{conn: sp.y, at: now})
 	}
 	return nil
 }
