@@ -51,7 +51,7 @@ test-short:
 # through a real dev server and worker, and prints the figures.
 bench: temporal-cli postgres
 	go test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/
-	go test -count=1 -run '^$$' -bench . -benchtime 2s ./store/ ./connectors/mautic/
+	go test -count=1 -run '^$$' -bench . -benchtime 2s ./store/ ./connectors/mautic/ ./connectors/sellsy/sim/
 
 # Runs each fuzz target for FUZZTIME (their seeds and the inputs they once failed on, kept in
 # testdata/fuzz, run with every `make test`).
