@@ -164,17 +164,21 @@ func TestValidateLiveSellsyScopes(t *testing.T) {
 	tests := []struct {
 		name   string
 		scopes []string
+		events string // appended to the example
 		wants  []string
 	}{
-		{"all granted", full, nil},
-		{"read only", []string{"companies.read", "contacts.read", "individuals.read", "opportunities.read"},
+		{"all granted", full, "", nil},
+		{"read only", []string{"companies.read", "contacts.read", "individuals.read", "opportunities.read"}, "",
 			[]string{"a: sellsy scopes: configuration: the API client lacks the scope(s) companies.write, contacts.write, custom-fields.read, individuals.write that this connection needs"}},
+		{"events on tasks, read back without tasks.read", full, taskEvents,
+			[]string{"a: sellsy scopes: configuration: the API client lacks the scope(s) tasks.read that this connection needs"}},
+		{"events on tasks with tasks.read", append(full, "tasks.read"), taskEvents, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sb := sellsyAltiorSandbox(t, tt.scopes)
 			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
-			require.NoError(t, os.WriteFile(path, []byte(sellsyAltiorExample(t, sb)), 0o600))
+			require.NoError(t, os.WriteFile(path, []byte(sellsyAltiorExample(t, sb)+tt.events), 0o600))
 			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
 			if tt.wants == nil {
 				require.NoError(t, err)
@@ -187,6 +191,12 @@ func TestValidateLiveSellsyScopes(t *testing.T) {
 		})
 	}
 }
+
+// taskEvents routes Sellsy's task events: each is read back before it starts anything.
+const taskEvents = `
+events:
+  - {object: task, event: created, start: {workflow: FollowUpTask}}
+`
 
 // sellsyAltiorSandbox starts the Sellsy (with only these OAuth scopes when set) and Altior
 // simulators, and sets the credentials the example connection names.

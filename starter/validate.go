@@ -16,6 +16,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/engine"
 )
 
@@ -245,6 +246,13 @@ func accessOf(c *config.Connection, side string) []connectors.Access {
 			}
 		}
 		out = append(out, acc)
+	}
+	// Webhook events are read back through the API of the side that sends them (Sellsy's)
+	// before anything acts on them: that needs the event object's read scope.
+	if c.Side(side).System == sellsy.System {
+		for _, r := range c.Events {
+			out = append(out, connectors.Access{Object: r.Object})
+		}
 	}
 	return out
 }

@@ -15,11 +15,16 @@ import (
 var _ connectors.AccessChecker = (*Client)(nil)
 
 // resources are the scope names of the objects: an object's records need <resource>.read to
-// be read and <resource>.write to be created or updated.
+// be read and <resource>.write to be created or updated. The agenda objects are read back
+// when their webhook events are routed.
 var resources = map[string]string{
 	connectors.ObjectCompany: "companies", connectors.ObjectContact: "contacts",
 	ObjectIndividual: "individuals", ObjectOpportunity: "opportunities",
+	ObjectTask: "tasks", ObjectComment: "comments", ObjectCalendarEvent: "calendars",
 }
+
+// probePaths are the paths that probe a scope whose resource is not its path.
+var probePaths = map[string]string{"calendars": "/calendar-events"}
 
 // NeededScopes lists the OAuth scopes a connection's use of Sellsy needs, sorted.
 func NeededScopes(needs []connectors.Access) []string {
@@ -119,7 +124,11 @@ func (c *Client) probeScope(ctx context.Context, scope string) (forbidden bool, 
 		return false, "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
 			Message: fmt.Sprintf("scope %q is not <resource>.read or <resource>.write", scope)}
 	}
-	k := call{path: "/" + res, query: url.Values{}}
+	path := "/" + res
+	if p, ok := probePaths[res]; ok {
+		path = p
+	}
+	k := call{path: path, query: url.Values{}}
 	switch access {
 	case "read":
 		k.method = http.MethodGet
@@ -135,7 +144,7 @@ func (c *Client) probeScope(ctx context.Context, scope string) (forbidden bool, 
 		return false, "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
 			Message: fmt.Sprintf("scope %q is not <resource>.read or <resource>.write", scope)}
 	}
-	probe = k.method + " /" + res + "?" + k.query.Encode()
+	probe = k.method + " " + path + "?" + k.query.Encode()
 	k.op = probe
 	_, err = c.do(ctx, k, nil)
 	var e *connectors.Error

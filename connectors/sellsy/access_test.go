@@ -15,7 +15,7 @@ import (
 )
 
 var allScopes = []string{"companies.read", "companies.write", "contacts.read", "contacts.write", "custom-fields.read",
-	"individuals.read", "individuals.write", "opportunities.read", "opportunities.write"}
+	"individuals.read", "individuals.write", "opportunities.read", "opportunities.write", "tasks.read", "calendars.read", "comments.read"}
 
 func without(all []string, drop ...string) []string {
 	var out []string
@@ -63,6 +63,11 @@ func TestCheckAccessProbesScopes(t *testing.T) {
 		{"opportunities write refused", without(allScopes, "opportunities.write"),
 			[]connectors.Access{{Object: ObjectOpportunity, Write: true}},
 			"opportunities.write", "POST /opportunities?verify=true"},
+		{"webhook events read back: agenda objects", without(allScopes, "tasks.read", "calendars.read"),
+			[]connectors.Access{{Object: ObjectTask}, {Object: ObjectCalendarEvent}, {Object: ObjectComment}},
+			"calendars.read, tasks.read", "GET /calendar-events?limit=1, GET /tasks?limit=1"},
+		{"webhook events read back: all granted", allScopes,
+			[]connectors.Access{{Object: ObjectTask}, {Object: ObjectCalendarEvent}, {Object: ObjectComment}}, "", ""},
 		{"read only, several objects", []string{"companies.read"},
 			[]connectors.Access{{Object: connectors.ObjectCompany}, {Object: ObjectOpportunity}},
 			"opportunities.read", "GET /opportunities?limit=1"},
