@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"go.temporal.io/sdk/activity"
 
@@ -10,18 +12,49 @@ import (
 	"github.com/crmsync/crmsync/store"
 )
 
+// deleteChunk is how many reported ids PropagateDeletes handles between two heartbeats of its
+// progress: a retry redoes at most this many.
+const deleteChunk = 100
+
+// deleteProgress is what PropagateDeletes heartbeats: how many of its ids are handled, and
+// what became of them.
+type deleteProgress struct {
+	Done   int
+	Result DeleteResult
+}
+
 // PropagateDeletes handles records reported deleted on one side. A report is a hint, never
 // trusted: each record is looked up first, and only one that is really gone counts. Its
 // counterpart is then deleted when the connection propagates deletions from that side, and
 // the pair forgotten; otherwise the pair stays, so that the record is not created again
-// on the side it was deleted from.
+// on the side it was deleted from. The ids are handled a chunk at a time and the number
+// done heartbeated, so a long batch (a read and a delete per id, at the systems' quotas)
+// stays alive and a retry resumes after the last chunk done.
 func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (DeleteResult, error) {
+	var prog deleteProgress
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &prog); err != nil || prog.Done < 0 || prog.Done > len(in.IDs) {
+			prog = deleteProgress{} // not this input's progress: start over (each step is idempotent)
+		}
+	}
+	alive := startKeepAlive(ctx, prog)
+	defer alive.stop()
 	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side})
 	if err != nil {
-		return DeleteResult{}, toTemporal(err)
+		return prog.Result, toTemporal(err)
 	}
-	res, err := p.propagateDeletes(ctx, in.IDs)
-	return res, toTemporal(err)
+	for prog.Done < len(in.IDs) {
+		end := min(prog.Done+deleteChunk, len(in.IDs))
+		d, err := p.propagateDeletes(ctx, in.IDs[prog.Done:end])
+		if err != nil {
+			d.Add(prog.Result)
+			return d, toTemporal(err)
+		}
+		prog.Result.Add(d)
+		prog.Done = end
+		alive.commit(ctx, prog)
+	}
+	return prog.Result, nil
 }
 
 func (p *pass) propagateDeletes(ctx context.Context, ids []string) (DeleteResult, error) {
@@ -75,17 +108,41 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string) (DeleteResult
 		return res, err
 	}
 	var done []string
+	// A delete refused for a reason that is not the record's (a spent quota, an outage, a
+	// revoked token: Sellsy reports them per record when another delete succeeded) fails the
+	// call once the pairs of what was deleted are forgotten: the workflow waits, retries or
+	// pauses the connection, and nothing is quarantined for it.
+	var retry error
 	for i, r := range results {
-		if r.Err != nil {
+		if i >= len(gone) {
+			break
+		}
+		if r.Err != nil && !notFound(r.Err) {
+			if connectors.KindOf(r.Err) != connectors.KindInvalid {
+				if retry == nil {
+					retry = r.Err
+				}
+				continue
+			}
 			if err := p.quarantine(ctx, xSide, connectors.Record{ID: gone[i]}, fmt.Sprintf("deleted on %s, but deleting %s record %s was refused: %v", p.x.System(), p.y.System(), others[i], r.Err)); err != nil {
 				return res, err
 			}
 			continue
 		}
-		done = append(done, gone[i])
+		done = append(done, gone[i]) // deleted, or already gone (404): either way the pair is over
 		res.Propagated++
 	}
-	return res, p.a.Store.DeletePairs(ctx, p.in.Connection, p.in.Object, xSide, done)
+	if err := p.a.Store.DeletePairs(ctx, p.in.Connection, p.in.Object, xSide, done); err != nil {
+		return res, err
+	}
+	return res, retry
+}
+
+// notFound reports whether a delete failed because the record was not there: it is gone, as
+// the delete wanted.
+func notFound(err error) bool {
+	var e *connectors.Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
 
 // reconcilePage is how many pairs a reconciliation reads at a time.

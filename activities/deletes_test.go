@@ -1,11 +1,16 @@
 package activities
 
 import (
+	"context"
+	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -145,4 +150,182 @@ func TestConcurrentPushesCreateOnce(t *testing.T) {
 	}
 	assert.Equal(t, before+1, h.sb.Sellsy.Count("contacts"), "created once")
 	assert.Equal(t, 1, total.CreatedA, "%+v", total)
+}
+
+// refuseOthers deletes the first id of a call and answers err for the others, as Sellsy's
+// write finish reports a spent quota, an outage or a revoked token once another delete of the
+// batch succeeded.
+type refuseOthers struct {
+	connectors.Connector
+	err error
+}
+
+func (r *refuseOthers) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
+	if r.err == nil || len(ids) < 2 {
+		return r.Connector.Delete(ctx, object, ids)
+	}
+	res, err := r.Connector.Delete(ctx, object, ids[:1])
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids[1:] {
+		res = append(res, connectors.Result{ID: id, Err: r.err})
+	}
+	return res, nil
+}
+
+// Only a delete refused for the record itself is quarantined; a missing record is a delete
+// done; a spent quota, an outage or a revoked token fails the activity (the workflow waits,
+// retries or pauses) once the pair of what was deleted is forgotten, and the retry deletes
+// the rest.
+func TestPropagateDeletesQuarantinesOnlyInvalidRecords(t *testing.T) {
+	refused := func(kind connectors.Kind, status int) error {
+		return &connectors.Error{Kind: kind, System: "sellsy", Op: "DELETE /contacts/{id}", Status: status, Message: "refused"}
+	}
+	tests := []struct {
+		name        string
+		err         error
+		wantType    string // the application error's type; "": the activity succeeds
+		quarantined int
+		want        DeleteResult
+		pairsLeft   int
+	}{
+		{name: "invalid: quarantined", err: refused(connectors.KindInvalid, 400), quarantined: 1, want: DeleteResult{Propagated: 1}, pairsLeft: 1},
+		{name: "not found: already deleted", err: refused(connectors.KindInvalid, 404), want: DeleteResult{Propagated: 2}},
+		{name: "quota spent: retried after the delay", err: refused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited, pairsLeft: 1},
+		{name: "outage: retried", err: refused(connectors.KindRetryable, 503), wantType: "Retryable", pairsLeft: 1},
+		{name: "token revoked: the connection pauses", err: refused(connectors.KindConfig, 401), wantType: ErrTypeConfiguration, pairsLeft: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, "both", "b_to_a")
+			h.cycle(ModeImport)
+			a1, a2 := h.person(h.sellsy, 15).ID, h.person(h.sellsy, 16).ID
+			ids := []string{h.deleteOn(h.mautic, 15), h.deleteOn(h.mautic, 16)}
+			flaky := &refuseOthers{Connector: h.sellsy, err: tt.err}
+			h.acts.Conns.mu.Lock()
+			h.acts.Conns.open["t"] = [2]connectors.Connector{flaky, h.mautic}
+			h.acts.Conns.mu.Unlock()
+			var env testsuite.WorkflowTestSuite
+			ae := env.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			in := DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: ids}
+
+			v, err := ae.ExecuteActivity(h.acts.PropagateDeletes, in)
+			q, qerr := h.st.ListQuarantine(h.ctx, "t", 10)
+			require.NoError(t, qerr)
+			assert.Len(t, q, tt.quarantined)
+			pairs, perr := h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{a1, a2})
+			require.NoError(t, perr)
+			assert.Len(t, pairs, tt.pairsLeft, "the pair of what was deleted is forgotten")
+			assert.Equal(t, 29, h.sb.Sellsy.Count("contacts"))
+			if tt.wantType == "" {
+				require.NoError(t, err)
+				var res DeleteResult
+				require.NoError(t, v.Get(&res))
+				assert.Equal(t, tt.want, res)
+				return
+			}
+			var appErr *temporal.ApplicationError
+			require.ErrorAs(t, err, &appErr)
+			assert.Equal(t, tt.wantType, appErr.Type())
+
+			flaky.err = nil // Temporal's retry, or the resume, once the cause is gone
+			v, err = ae.ExecuteActivity(h.acts.PropagateDeletes, in)
+			require.NoError(t, err)
+			var res DeleteResult
+			require.NoError(t, v.Get(&res))
+			assert.Equal(t, DeleteResult{Propagated: 1, Unknown: 1}, res)
+			assert.Equal(t, 28, h.sb.Sellsy.Count("contacts"))
+			q, err = h.st.ListQuarantine(h.ctx, "t", 10)
+			require.NoError(t, err)
+			assert.Empty(t, q)
+		})
+	}
+}
+
+// failDeleteCall fails the nth call of Delete (counting from 1) as a whole with a spent quota.
+type failDeleteCall struct {
+	connectors.Connector
+	n, calls int
+}
+
+func (f *failDeleteCall) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
+	f.calls++
+	if f.calls == f.n {
+		return nil, &connectors.Error{Kind: connectors.KindRateLimited, System: "sellsy", Op: "DELETE /contacts/{id}", Status: 429, Message: "request quota exceeded"}
+	}
+	return f.Connector.Delete(ctx, object, ids)
+}
+
+// PropagateDeletes heartbeats the ids it has handled after each chunk, and a retry resumes
+// from its heartbeat: the chunks done are not read or counted again.
+func TestPropagateDeletesResumesFromItsHeartbeat(t *testing.T) {
+	tests := []struct {
+		name   string
+		start  *deleteProgress // heartbeat details the attempt starts from; nil: none
+		failAt int             // Delete call that fails the first attempt; 0: none
+		want   DeleteResult
+		sellsy int
+	}{
+		{name: "from the start", want: DeleteResult{Propagated: 3, Unknown: 99}, sellsy: 27},
+		{name: "after the first chunk", start: &deleteProgress{Done: deleteChunk, Result: DeleteResult{Propagated: 1, Unknown: 99}},
+			want: DeleteResult{Propagated: 3, Unknown: 99}, sellsy: 28},
+		{name: "all done", start: &deleteProgress{Done: deleteChunk + 2, Result: DeleteResult{Propagated: 3, Unknown: 99}},
+			want: DeleteResult{Propagated: 3, Unknown: 99}, sellsy: 30},
+		{name: "not this input's progress: starts over", start: &deleteProgress{Done: 500},
+			want: DeleteResult{Propagated: 3, Unknown: 99}, sellsy: 27},
+		{name: "the second chunk fails, the retry resumes from the heartbeat", failAt: 2,
+			want: DeleteResult{Propagated: 3, Unknown: 99}, sellsy: 27},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, "both", "b_to_a")
+			h.cycle(ModeImport)
+			// One deleted contact and 99 unknown ids fill the first chunk; two deleted
+			// contacts make the second.
+			ids := []string{h.deleteOn(h.mautic, 15)}
+			for i := range deleteChunk - 1 {
+				ids = append(ids, fmt.Sprint(900000+i))
+			}
+			ids = append(ids, h.deleteOn(h.mautic, 16), h.deleteOn(h.mautic, 17))
+			flaky := &failDeleteCall{Connector: h.sellsy, n: tt.failAt}
+			h.acts.Conns.mu.Lock()
+			h.acts.Conns.open["t"] = [2]connectors.Connector{flaky, h.mautic}
+			h.acts.Conns.mu.Unlock()
+			var env testsuite.WorkflowTestSuite
+			ae := env.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			var mu sync.Mutex
+			var last *deleteProgress
+			ae.SetOnActivityHeartbeatListener(func(_ *activity.Info, details converter.EncodedValues) {
+				var p deleteProgress
+				if details.HasValues() && details.Get(&p) == nil {
+					mu.Lock()
+					last = &p
+					mu.Unlock()
+				}
+			})
+			if tt.start != nil {
+				ae.SetHeartbeatDetails(*tt.start)
+			}
+			in := DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: ids}
+			v, err := ae.ExecuteActivity(h.acts.PropagateDeletes, in)
+			if tt.failAt > 0 {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "request quota exceeded")
+				mu.Lock()
+				require.NotNil(t, last, "the first chunk was heartbeated")
+				assert.Equal(t, deleteChunk, last.Done)
+				ae.SetHeartbeatDetails(*last) // what Temporal hands the retry
+				mu.Unlock()
+				v, err = ae.ExecuteActivity(h.acts.PropagateDeletes, in)
+			}
+			require.NoError(t, err)
+			var res DeleteResult
+			require.NoError(t, v.Get(&res))
+			assert.Equal(t, tt.want, res, "the chunks done before are not counted again")
+			assert.Equal(t, tt.sellsy, h.sb.Sellsy.Count("contacts"))
+		})
+	}
 }
