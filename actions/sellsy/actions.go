@@ -174,6 +174,36 @@ func (a *Actions) json(ctx context.Context, method, path string, query url.Value
 }
 
 func (a *Actions) write(ctx context.Context, method, path string, body map[string]any, tagsObj string, tags []string) (RecordOutput, error) {
+	out, err := a.send(ctx, method, path, body, tagsObj, len(tags) > 0)
+	if err != nil {
+		return out, err
+	}
+	return out, a.tag(ctx, &out, tagsObj, tags)
+}
+
+// created is what a create that has follow-up calls heartbeats once Sellsy answered: the new
+// record's id. A follow-up that fails as Retryable or RateLimited fails the attempt, and the
+// retry resumes from this id instead of creating the record a second time (DESIGN rule 2).
+type created struct {
+	ID int `json:"id"`
+}
+
+// send writes the record: POST creates, PUT updates. A create with followUps (smart tags,
+// company links) heartbeats the new id, and, on a retry that finds it, reads the record
+// back instead of creating it again. obj is the record's collection ("contacts").
+func (a *Actions) send(ctx context.Context, method, path string, body map[string]any, obj string, followUps bool) (RecordOutput, error) {
+	resumable := method == http.MethodPost && followUps && obj != ""
+	if resumable && activity.HasHeartbeatDetails(ctx) {
+		var hb created
+		// Undecodable details (another version's) cannot name the record: it is created.
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && hb.ID > 0 {
+			var rec map[string]any
+			if err := a.json(ctx, http.MethodGet, fmt.Sprintf("/%s/%d", obj, hb.ID), nil, nil, &rec); err != nil {
+				return RecordOutput{}, err
+			}
+			return RecordOutput{ID: hb.ID, Record: rec}, nil
+		}
+	}
 	var rec map[string]any
 	if err := a.json(ctx, method, path, nil, body, &rec); err != nil {
 		return RecordOutput{}, err
@@ -182,24 +212,36 @@ func (a *Actions) write(ctx context.Context, method, path string, body map[strin
 	if f, ok := rec["id"].(float64); ok {
 		out.ID = int(f)
 	}
-	if len(tags) > 0 && tagsObj != "" {
-		req := make([]map[string]string, 0, len(tags))
-		for _, t := range tags {
-			req = append(req, map[string]string{"value": t})
-		}
-		var resp struct {
-			Data []struct {
-				Value string `json:"value"`
-			} `json:"data"`
-		}
-		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/%s/%d/smart-tags", tagsObj, out.ID), nil, req, &resp); err != nil {
-			return out, err
-		}
-		for _, d := range resp.Data {
-			out.SmartTags = append(out.SmartTags, d.Value)
-		}
+	if resumable && out.ID > 0 {
+		// The first heartbeat of an attempt is sent at once, and one still buffered is
+		// sent before a failure is reported: the server has the id whatever follows.
+		activity.RecordHeartbeat(ctx, created{ID: out.ID})
 	}
 	return out, nil
+}
+
+// tag links the smart tags to the record out names. Sellsy ignores a tag the record already
+// has, so a retry that sends them again adds none twice.
+func (a *Actions) tag(ctx context.Context, out *RecordOutput, tagsObj string, tags []string) error {
+	if len(tags) == 0 || tagsObj == "" {
+		return nil
+	}
+	req := make([]map[string]string, 0, len(tags))
+	for _, t := range tags {
+		req = append(req, map[string]string{"value": t})
+	}
+	var resp struct {
+		Data []struct {
+			Value string `json:"value"`
+		} `json:"data"`
+	}
+	if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/%s/%d/smart-tags", tagsObj, out.ID), nil, req, &resp); err != nil {
+		return err
+	}
+	for _, d := range resp.Data {
+		out.SmartTags = append(out.SmartTags, d.Value)
+	}
+	return nil
 }
 
 // set adds k=v to m unless v is the zero value.

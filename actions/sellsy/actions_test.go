@@ -40,6 +40,10 @@ type harness struct {
 	failAt   atomic.Int64
 	// delay holds each search answer back this long (nanoseconds), as a quota pause would.
 	delay atomic.Int64
+	// failPath, when set, fails every request whose path contains it with failStatus (a
+	// 429 asks for an hour's wait, so that the client hands it back as RateLimited).
+	failPath   atomic.Pointer[string]
+	failStatus atomic.Int64
 }
 
 // harnessOptions are the worker's credentials — its V2 secret, its V1 consumer token, user
@@ -66,6 +70,13 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
 	h := &harness{t: t, sim: s}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := h.failPath.Load(); p != nil && strings.Contains(r.URL.Path, *p) {
+			if h.failStatus.Load() == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "3600")
+			}
+			http.Error(w, "refused", int(h.failStatus.Load()))
+			return
+		}
 		if strings.HasSuffix(r.URL.Path, "/search") {
 			if n, at := h.searches.Add(1), h.failAt.Load(); at > 0 && n >= at {
 				http.Error(w, "unavailable", http.StatusServiceUnavailable)

@@ -212,10 +212,15 @@ func (a *Actions) writeContact(ctx context.Context, method, path string, in Cont
 	if err != nil {
 		return RecordOutput{}, err
 	}
-	out, err := a.write(ctx, method, path, body, "contacts", in.SmartTags)
+	out, err := a.send(ctx, method, path, body, "contacts", len(in.SmartTags) > 0 || len(in.CompanyIDs) > 0)
 	if err != nil {
 		return out, err
 	}
+	if err := a.tag(ctx, &out, "contacts", in.SmartTags); err != nil {
+		return out, err
+	}
+	// Linking a contact to a company it is already linked to changes nothing, so a retry
+	// that resumes here links again the ones the failed attempt did.
 	for _, co := range in.CompanyIDs {
 		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/companies/%d/contacts/%d", co, out.ID), nil, map[string]any{}, nil); err != nil {
 			return out, err
