@@ -58,6 +58,18 @@ func (r *StageResult) Add(o StageResult) {
 // lives in the pair's snapshot, and the events already there are read back before emitting,
 // so a retried or repeated run emits nothing twice.
 func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageResult, error) {
+	res := StageResult{Position: in.Position}
+	if len(in.IDs) == 0 && activity.HasHeartbeatDetails(ctx) {
+		var hb StageResult
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
+			res = hb
+		}
+	}
+	// Heartbeat from the start: the checks below and the announced ids (a webhook batch, each
+	// record a read and a few writes at side B's quota, 10 requests a second on Altior) can
+	// take longer than the heartbeat timeout, and a timed-out batch would be retried forever.
+	alive := startKeepAlive(ctx, res)
+	defer alive.stop()
 	c, err := a.Conns.Config(in.Connection)
 	if err != nil {
 		return StageResult{}, toTemporal(err)
@@ -80,7 +92,6 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	if err := sp.checkStatusMaps(ctx, a.now()); err != nil {
 		return StageResult{}, toTemporal(err)
 	}
-	res := StageResult{Position: in.Position}
 	objects := pipelineObjects(c)
 	if len(in.IDs) > 0 {
 		for _, name := range objects {
@@ -99,15 +110,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		res.Done = true
 		return res, nil
 	}
-	if activity.HasHeartbeatDetails(ctx) {
-		var hb StageResult
-		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
-			res = hb
-		}
-	}
 	limit := newStretchLimit(ctx, in.Stretch)
-	alive := startKeepAlive(ctx, res)
-	defer alive.stop()
 	for !res.Done && !limit.reached() {
 		pos := parseScanPosition(res.Position, a.now().UTC())
 		if pos.object >= len(objects) {
@@ -382,11 +385,25 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 			}
 			continue
 		}
+		refused := false
 		for _, ev := range emit {
 			if err := sp.emitter.AddEvent(ctx, o.BObject, pair.BID, ev); err != nil {
-				return res, err
+				// An event refused for this record (Altior 400/404/422) is the record's
+				// problem: quarantined, as a refused update is, so the connection does not
+				// pause on it again after every resume. Anything else fails the activity.
+				if connectors.KindOf(err) != connectors.KindInvalid {
+					return res, err
+				}
+				if err := sp.quarantine(ctx, o, r, fmt.Sprintf("event %s not added to %s record %s: %v", ev, sp.y.System(), pair.BID, err)); err != nil {
+					return res, err
+				}
+				refused = true
+				break
 			}
 			res.Emitted++
+		}
+		if refused {
+			continue
 		}
 		fields := map[string]any{}
 		if cfg.StageTarget != config.NoTarget {

@@ -14,11 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/altior"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
@@ -315,6 +317,163 @@ func TestPropagateStagesRefusesAChangedStartDate(t *testing.T) {
 				return
 			}
 			requireConfigError(t, err, s.wantErr)
+		})
+	}
+}
+
+// stagedOpportunity starts Sellsy and Altior with connection name syncing companies and
+// opportunities of pipeline "1" (events: the pipeline's events map, YAML flow style), and
+// pairs a new opportunity at step 13 (Signature) with a new affaire that has no event yet.
+// It returns the activities, their store, the sandbox and the two records' ids.
+func stagedOpportunity(t *testing.T, name, events string) (*Activities, store.Store, *sandbox.Sandbox, string, string) {
+	t.Helper()
+	ctx := context.Background()
+	acts, st, ae, sb := sellsyAltior(t, name, `  - name: opportunity
+    b_object: affaire
+    match: {a: name, b: title}
+    links: [company]
+    fields: [{a: name, b: title}]
+pipelines:
+  - object: opportunity
+    pipeline: "1"
+    events: `+events+"\n")
+	ca, cb, err := acts.Conns.Connectors(name)
+	require.NoError(t, err)
+	sl, al := ca.(*sellsy.Client), cb.(*altior.Client)
+	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: name, Object: "company", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	companies, err := sl.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	companyPair, err := st.Pairs(ctx, name, "company", store.SideA, []string{companies.Records[0].ID})
+	require.NoError(t, err)
+	require.Len(t, companyPair, 1)
+	opp, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": "Projet Y", "pipeline_id": "1", "step_id": "13"},
+		Links: map[string]string{"company": companies.Records[0].ID}}})
+	require.NoError(t, err)
+	require.NoError(t, opp[0].Err)
+	aff, err := al.Create(ctx, altior.ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "Projet Y"},
+		Links: map[string]string{"company": companyPair[companies.Records[0].ID].BID}}})
+	require.NoError(t, err)
+	require.NoError(t, aff[0].Err)
+	require.NoError(t, st.SavePairs(ctx, name, "opportunity", []store.Pair{{AID: opp[0].ID, BID: aff[0].ID, Snapshot: map[string]any{}}}))
+	return acts, st, sb, opp[0].ID, aff[0].ID
+}
+
+// stagesOnce runs PropagateStages once with a short heartbeat timeout and no retry.
+func stagesOnce(ctx workflow.Context, in StageInput) (StageResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, HeartbeatTimeout: time.Second,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	var a *Activities
+	var res StageResult
+	err := workflow.ExecuteActivity(ctx, a.PropagateStages, in).Get(ctx, &res)
+	return res, err
+}
+
+// PropagateStages heartbeats from its start: records announced by a webhook, each a read and
+// several writes on a slow side B (every Altior request takes 0.4 s here; its quota is 10 a
+// second), outlast the heartbeat timeout without the activity being cut off, as a scan does.
+func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
+	tests := []struct {
+		name      string
+		announced bool
+	}{
+		{name: "announced by a webhook", announced: true},
+		{name: "found by a scan"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := fmt.Sprintf("hb%d", i)
+			acts, _, sb, opp, _ := stagedOpportunity(t, name, `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`)
+			sb.Altior.Kit().SetFaults(simkit.Faults{LatencyMS: 400})
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterActivity(acts)
+			env.RegisterWorkflow(stagesOnce)
+			in := StageInput{Connection: name}
+			if tt.announced {
+				in.IDs = []string{opp}
+			}
+			start := time.Now()
+			env.ExecuteWorkflow(stagesOnce, in)
+			require.True(t, env.IsWorkflowCompleted())
+			require.NoError(t, env.GetWorkflowError())
+			var res StageResult
+			require.NoError(t, env.GetWorkflowResult(&res))
+			assert.Equal(t, 3, res.Emitted, "%+v", res)
+			assert.Equal(t, 1, res.Moved, "%+v", res)
+			assert.Greater(t, time.Since(start), 1500*time.Millisecond, "the activity did outlast the heartbeat timeout")
+		})
+	}
+}
+
+// refuseEvents is Altior answering every event added with err.
+type refuseEvents struct {
+	*altior.Client
+	err error
+}
+
+func (r *refuseEvents) AddEvent(context.Context, string, string, string) error { return r.err }
+
+// An event side B refuses for the record (Altior 400/404/422) quarantines the record with the
+// reason, as a refused stage update does, and the activity goes on: the connection is not
+// paused on it after every resume. A spent quota, an outage or a revoked token still fails
+// the activity, and nothing is quarantined.
+func TestPropagateStagesQuarantinesARefusedEvent(t *testing.T) {
+	refused := func(kind connectors.Kind, status int) error {
+		return &connectors.Error{Kind: kind, System: "altior", Op: "POST /affaires/{id}/events", Status: status, Message: "refused"}
+	}
+	tests := []struct {
+		name     string
+		events   string
+		err      error  // what AddEvent answers; nil: the simulator answers
+		wantType string // the application error's type; "": the activity succeeds
+		reason   string // the quarantine reason; "": nothing quarantined
+	}{
+		{name: "an event code Altior does not know (400)", events: `{"11": QUALIF, "13": NOPE}`,
+			reason: "event NOPE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 400): code: \"NOPE\" is not a configured affaire event type"},
+		{name: "the affaire is gone (404)", events: `{"13": GAGNEE}`, err: refused(connectors.KindInvalid, 404),
+			reason: "event GAGNEE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 404): refused"},
+		{name: "quota spent", events: `{"13": GAGNEE}`, err: refused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited},
+		{name: "outage", events: `{"13": GAGNEE}`, err: refused(connectors.KindRetryable, 503), wantType: "Retryable"},
+		{name: "token revoked", events: `{"13": GAGNEE}`, err: refused(connectors.KindConfig, 401), wantType: ErrTypeConfiguration},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			name := fmt.Sprintf("ev%d", i)
+			acts, st, _, opp, aff := stagedOpportunity(t, name, tt.events)
+			if tt.err != nil {
+				ca, cb, err := acts.Conns.Connectors(name)
+				require.NoError(t, err)
+				acts.Conns.mu.Lock()
+				acts.Conns.open[name] = [2]connectors.Connector{ca, &refuseEvents{Client: cb.(*altior.Client), err: tt.err}}
+				acts.Conns.mu.Unlock()
+			}
+			var suite testsuite.WorkflowTestSuite
+			ae := suite.NewTestActivityEnvironment()
+			ae.RegisterActivity(acts)
+			v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: name, IDs: []string{opp}})
+			q, qerr := st.ListQuarantine(ctx, name, 10)
+			require.NoError(t, qerr)
+			pairs, perr := st.Pairs(ctx, name, "opportunity", store.SideA, []string{opp})
+			require.NoError(t, perr)
+			assert.Nil(t, pairs[opp].Snapshot[stageKey], "the stage is not recorded as propagated")
+			if tt.wantType != "" {
+				var appErr *temporal.ApplicationError
+				require.ErrorAs(t, err, &appErr)
+				assert.Equal(t, tt.wantType, appErr.Type())
+				assert.Empty(t, q, "not the record's fault")
+				return
+			}
+			require.NoError(t, err)
+			var res StageResult
+			require.NoError(t, v.Get(&res))
+			assert.Zero(t, res.Moved, "%+v", res)
+			require.Len(t, q, 1)
+			assert.Equal(t, opp, q[0].RecordID)
+			assert.Equal(t, fmt.Sprintf(tt.reason, aff), q[0].Reason)
 		})
 	}
 }
