@@ -55,15 +55,20 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	}
 	ch := st.Control.listen(ctx)
 
-	info, err := describe(ctx, in.Connection)
+	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
+		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
+	// A bad file pauses the import until it is fixed and resumed.
+	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) {
+		p.Phase, p.PauseReason = PhasePaused, reason
+		publish(ctx, p)
+	}, func() { p.PauseReason = "" })
 	if err != nil {
 		return *p, err
 	}
+	r.count()
 	for _, o := range info.Objects {
 		p.object(o)
 	}
-	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
-		skip: map[string]string{}, plan: in.DryRun}
 	for _, s := range info.NoImport {
 		r.skip[s] = activities.ModeMark
 	}
@@ -76,6 +81,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 			p.Phase, p.Object, p.Side = PhaseDone, "", ""
 			if !in.DryRun {
 				refreshStats(ctx, p)
+				r.count()
 			}
 			publish(ctx, p)
 			return *p, nil

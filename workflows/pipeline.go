@@ -79,7 +79,30 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	t := in.Tuning.withDefaults()
 	actx := passActivityOptions(ctx, t)
 	var a *activities.Activities
+	fx := getFixes(ctx)
 	scans, activitiesRun := 0, 0
+	continueAsNew := func() error {
+		ctl.drain(ctx, ch)
+		return workflow.NewContinueAsNewError(ctx, PipelineSync, PipelineInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxScansPerRun: in.MaxScansPerRun})
+	}
+	// A bad file pauses the connection until it is fixed and resumed.
+	phase := ""
+	paused := func(reason string) {
+		phase = p.Phase
+		p.PauseReason = reason
+		setPhase(PhasePaused)
+	}
+	resumed := func() {
+		p.PauseReason = ""
+		setPhase(phase)
+	}
+	describeFile := func() (activities.ConnectionInfo, error) {
+		info, err := describeOrPause(ctx, in.Connection, fx, ctl, paused, resumed)
+		if fx.bounded {
+			activitiesRun++
+		}
+		return info, err
+	}
 	// propagate runs one PropagateStages; a configuration error pauses the connection.
 	propagate := func(si activities.StageInput) (activities.StageResult, error) {
 		var r activities.StageResult
@@ -92,7 +115,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		p.Totals.Add(r)
 		return r, err
 	}
-	info, err := describe(ctx, in.Connection)
+	info, err := describeFile()
 	if err != nil {
 		return err
 	}
@@ -108,6 +131,11 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		setPhase(PhaseSyncing)
 		// Announced records first, a hundred at a time.
 		for len(ctl.Changed) > 0 && !ctl.Paused {
+			// A stream of announcements must not grow one run's history without end: the
+			// ids not yet handled go on in the next run.
+			if fx.bounded && (activitiesRun >= t.MaxActivitiesPerRun || ctl.signals >= maxSignalsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+				return continueAsNew()
+			}
 			n := min(len(ctl.Changed), 100)
 			if _, err := propagate(activities.StageInput{Connection: in.Connection, IDs: ctl.Changed[:n], Stretch: t.Stretch}); err != nil {
 				return err
@@ -138,9 +166,9 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		if ctl.Paused {
 			continue
 		}
-		if scans >= maxScans || activitiesRun >= t.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			ctl.drain(ctx, ch)
-			return workflow.NewContinueAsNewError(ctx, PipelineSync, PipelineInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxScansPerRun: in.MaxScansPerRun})
+		if scans >= maxScans || activitiesRun >= t.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
+			(fx.bounded && ctl.signals >= maxSignalsPerRun) {
+			return continueAsNew()
 		}
 		setPhase(PhaseWaiting)
 		if _, err := workflow.AwaitWithTimeout(ctx, p.NextScanAt.Sub(workflow.Now(ctx)), func() bool {
@@ -152,7 +180,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			ctl.SyncNow, p.NextScanAt = false, time.Time{}
 		}
 		// Read the file's settings again: a changed interval applies from the next scan.
-		if info, err = describe(ctx, in.Connection); err != nil {
+		if info, err = describeFile(); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -20,6 +21,8 @@ type control struct {
 	Deleted []DeletedRequest `json:"deleted,omitempty"`
 	// Changed holds the ids of records a webhook said changed stage (PipelineSync).
 	Changed []string `json:"changed,omitempty"`
+	// signals counts the deletion and stage-change signals of this run (not carried over).
+	signals int
 }
 
 type channels struct {
@@ -67,6 +70,7 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	sel.AddReceive(ch.deleted, func(rc workflow.ReceiveChannel, _ bool) {
 		var req DeletedRequest
 		rc.ReceiveAsync(&req)
+		c.signals++
 		if len(req.IDs) > 0 {
 			c.Deleted = append(c.Deleted, req)
 		}
@@ -74,6 +78,7 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	sel.AddReceive(ch.stageChanged, func(rc workflow.ReceiveChannel, _ bool) {
 		var ids []string
 		rc.ReceiveAsync(&ids)
+		c.signals++
 		c.Changed = append(c.Changed, ids...)
 	})
 }
@@ -100,9 +105,12 @@ func (c *control) drain(ctx workflow.Context, ch *channels) {
 // Walk is where a workflow is in its walk over objects and sides; it survives
 // continue-as-new and pauses.
 type Walk struct {
-	ObjectIndex int                   `json:"object_index"`
-	SideIndex   int                   `json:"side_index"`
-	Pass        activities.PassResult `json:"pass"`
+	ObjectIndex int `json:"object_index"`
+	// Object names the object at ObjectIndex: a file reloaded across continue-as-new may have
+	// added, removed or reordered objects, and one object's cursor must never go to another.
+	Object    string                `json:"object,omitempty"`
+	SideIndex int                   `json:"side_index"`
+	Pass      activities.PassResult `json:"pass"`
 	// CycleStart is when the incremental cycle (or the import) began: its passes may share a
 	// read made since.
 	CycleStart time.Time `json:"cycle_start,omitzero"`
@@ -125,6 +133,60 @@ type runner struct {
 	activities int               // started in this run
 	skip       map[string]string // "object/side" passes not to read, and the mode they run in instead
 	plan       bool              // a dry run: passes write nothing
+	fixes      fixes
+}
+
+// fixes are behaviours added after histories were recorded: each run decides them once, at its
+// start, with workflow.GetVersion, so that a history recorded before them replays unchanged.
+type fixes struct {
+	// pauseOnBadFile: a configuration error from describe (a bad connection file) pauses the
+	// connection with its message instead of failing the run.
+	pauseOnBadFile bool
+	// bounded: every activity counts toward MaxActivitiesPerRun, the loops that handle
+	// signals check for continue-as-new, and deletions are merged and chunked.
+	bounded bool
+	// walkByName: the walk finds its object by name in a reloaded file.
+	walkByName bool
+}
+
+func getFixes(ctx workflow.Context) fixes {
+	return fixes{
+		pauseOnBadFile: workflow.GetVersion(ctx, "describe-pauses-on-bad-file", workflow.DefaultVersion, 1) == 1,
+		bounded:        workflow.GetVersion(ctx, "bounded-signal-loops", workflow.DefaultVersion, 1) == 1,
+		walkByName:     workflow.GetVersion(ctx, "walk-object-by-name", workflow.DefaultVersion, 1) == 1,
+	}
+}
+
+// count counts an activity other than SyncPass toward the cap (runs before the fix did not).
+func (r *runner) count() {
+	if r.fixes.bounded {
+		r.activities++
+	}
+}
+
+// budgetSpent says whether this run should continue as new: its activities or the signals it
+// received reached the cap, or the server suggests it (history size or length).
+func (r *runner) budgetSpent(ctx workflow.Context) bool {
+	return r.activities >= r.tuning.MaxActivitiesPerRun || r.ctl.signals >= maxSignalsPerRun ||
+		workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// maxSignalsPerRun keeps a run well under the server's limit of signals per execution (10,000
+// by default) when webhooks announce a mass deletion or stage change.
+const maxSignalsPerRun = 2000
+
+// findObject puts the walk back on its object after the file was reloaded: at its index if it
+// is still there, else where it moved; an object gone from the file loses its pass, and the
+// object now at that index starts from the beginning.
+func (w *Walk) findObject(objects []string) {
+	if w.Object == "" || (w.ObjectIndex < len(objects) && objects[w.ObjectIndex] == w.Object) {
+		return
+	}
+	if i := slices.Index(objects, w.Object); i >= 0 {
+		w.ObjectIndex = i
+		return
+	}
+	w.SideIndex, w.Pass, w.Object = 0, activities.PassResult{}, ""
 }
 
 // skipSides makes the incremental sync skip the sides from which no field travels.
@@ -142,8 +204,14 @@ func (r *runner) skipSides(noSync []string) {
 func (r *runner) run(ctx workflow.Context, objects []string, mode string) error {
 	actx := passActivityOptions(ctx, r.tuning)
 	var a *activities.Activities
+	if r.fixes.walkByName {
+		r.walk.findObject(objects)
+	}
 	for r.walk.ObjectIndex < len(objects) {
 		object := objects[r.walk.ObjectIndex]
+		if r.fixes.walkByName {
+			r.walk.Object = object
+		}
 		side := sides[r.walk.SideIndex]
 		passMode := mode
 		if m, ok := r.skip[object+"/"+side]; ok {
@@ -153,7 +221,8 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			if r.ctl.Paused {
 				return errPaused
 			}
-			if r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
+				(r.fixes.bounded && r.budgetSpent(ctx)) {
 				return errContinueAsNew
 			}
 			r.progress.Object, r.progress.Side = object, side
@@ -190,9 +259,11 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			r.progress.object(object).Done = true
 			r.walk.SideIndex = 0
 			r.walk.ObjectIndex++
+			r.walk.Object = ""
 			// The import shows each object's pairs as it finishes, not only at the end.
 			if mode == activities.ModeImport && !r.plan && workflow.GetVersion(ctx, "import-stats-per-object", workflow.DefaultVersion, 1) == 1 {
 				refreshStats(ctx, r.progress)
+				r.count()
 				publish(ctx, r.progress)
 			}
 		}
@@ -212,6 +283,25 @@ func refreshStats(ctx workflow.Context, p *Progress) {
 		p.object(name).Pairs = st.Pairs[name]
 	}
 	p.Quarantined = st.Quarantined
+}
+
+// describeOrPause is describe for a workflow that must not end on a bad connection file: a
+// configuration error pauses the connection with its message (shown by paused), waits for the
+// resume signal and reads the file again. Runs before the fix return the error.
+func describeOrPause(ctx workflow.Context, connection string, f fixes, ctl *control, paused func(reason string), resumed func()) (activities.ConnectionInfo, error) {
+	for {
+		info, err := describe(ctx, connection)
+		msg := configurationError(err)
+		if msg == "" || !f.pauseOnBadFile {
+			return info, err
+		}
+		ctl.pause(msg)
+		paused(ctl.PauseReason)
+		if err := workflow.Await(ctx, func() bool { return !ctl.Paused }); err != nil {
+			return info, err
+		}
+		resumed()
+	}
 }
 
 // describe reads the connection's objects and schedule.

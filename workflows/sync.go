@@ -2,8 +2,10 @@ package workflows
 
 import (
 	"errors"
+	"slices"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/activities"
@@ -55,14 +57,27 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		return workflow.NewContinueAsNewError(ctx, IncrementalSync, SyncInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxCyclesPerRun: in.MaxCyclesPerRun})
 	}
 
-	info, err := describe(ctx, in.Connection)
+	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
+		fixes: getFixes(ctx)}
+	// A bad file pauses the connection until it is fixed and resumed.
+	phase := ""
+	paused := func(reason string) {
+		phase = p.Phase
+		p.Phase, p.PauseReason = PhasePaused, reason
+		publish(ctx, p)
+	}
+	resumed := func() {
+		p.Phase, p.PauseReason = phase, ""
+		publish(ctx, p)
+	}
+	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed)
 	if err != nil {
 		return err
 	}
+	r.count()
 	for _, o := range info.Objects {
 		p.object(o)
 	}
-	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk}
 	r.skipSides(info.NoSync)
 	cycles := 0
 	var a *activities.Activities
@@ -71,14 +86,29 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			if err := wait(ctx, st, info); err != nil {
 				return err
 			}
-			if err := propagateDeletes(ctx, in.Connection, st); err != nil {
+			if err := r.propagateDeletes(ctx, st); errors.Is(err, errContinueAsNew) {
+				return continueAsNew() // still waiting: the next run handles the rest first
+			} else if err != nil {
 				return err
 			}
 			if st.Waiting { // woken by deletions only: the cycle is not due yet
+				// Deletion signals alone can fill a run's history: check it here too.
+				if r.fixes.bounded && r.budgetSpent(ctx) {
+					return continueAsNew()
+				}
 				continue
 			}
 			// Read the file's settings again: a changed interval applies from the next wait.
-			if fresh, err := describe(ctx, in.Connection); err == nil {
+			if r.fixes.pauseOnBadFile {
+				fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed)
+				r.count()
+				if err == nil {
+					info = fresh
+					r.skipSides(info.NoSync)
+				} else if temporal.IsCanceledError(err) {
+					return err
+				}
+			} else if fresh, err := describe(ctx, in.Connection); err == nil {
 				info = fresh
 				r.skipSides(info.NoSync)
 			}
@@ -96,7 +126,9 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			for len(st.Control.Resync) > 0 {
 				req := st.Control.Resync[0]
 				reset := activities.ResetInput{Connection: in.Connection, Objects: req.Objects, Since: req.Since}
-				if err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.ResetCursors, reset).Get(ctx, nil); err != nil {
+				err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.ResetCursors, reset).Get(ctx, nil)
+				r.count()
+				if err != nil {
 					if msg := configurationError(err); msg != "" {
 						workflow.GetLogger(ctx).Error("resync refused", "reason", msg)
 					} else {
@@ -123,20 +155,29 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		cycles++
 		p.LastCycleAt = workflow.Now(ctx)
 		p.Object, p.Side = "", ""
-		if err := propagateDeletes(ctx, in.Connection, st); err != nil {
+		toWait := func() {
+			p.Phase = PhaseWaiting
+			p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
+			st.Waiting = true
+			publish(ctx, p)
+		}
+		if err := r.propagateDeletes(ctx, st); errors.Is(err, errContinueAsNew) {
+			// The cycle is done: the next run waits, handling the deletions left first.
+			toWait()
+			return continueAsNew()
+		} else if err != nil {
 			return err
 		}
 		if len(info.ReconcileObjects) > 0 && !workflow.Now(ctx).Before(p.LastReconcileAt.Add(info.Reconcile)) {
-			if err := reconcile(ctx, in.Connection, r.tuning, info.ReconcileObjects, p); err != nil {
+			if err := reconcile(ctx, r, info.ReconcileObjects); err != nil {
 				return err
 			}
 		}
 		refreshStats(ctx, p)
-		p.Phase = PhaseWaiting
-		p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
-		st.Waiting = true
-		publish(ctx, p)
-		if cycles >= maxCycles || r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		r.count()
+		toWait()
+		if cycles >= maxCycles || r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
+			(r.fixes.bounded && r.budgetSpent(ctx)) {
 			return continueAsNew()
 		}
 	}
@@ -180,9 +221,78 @@ func wait(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo) e
 	return nil
 }
 
+// deleteChunk bounds the ids of one PropagateDeletes: it reads and deletes them one by one.
+const deleteChunk = 200
+
 // propagateDeletes hands the deletions webhooks announced to an activity, which checks each
-// one and deletes counterparts where the connection says so.
-func propagateDeletes(ctx workflow.Context, connection string, st *SyncState) error {
+// one and deletes counterparts where the connection says so. Deletions queued for one object
+// and side go in one call, a chunk at a time; it returns errContinueAsNew when the run's
+// budget is spent, the ids not yet handled staying in the state.
+func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState) error {
+	if len(st.Control.Deleted) == 0 {
+		return nil
+	}
+	if !r.fixes.bounded {
+		return propagateDeletesV0(ctx, r.connection, st)
+	}
+	var a *activities.Activities
+	// A chunk reads and deletes record by record: heartbeats, not a one-minute limit, tell
+	// a lost worker from a long batch.
+	actx := passActivityOptions(ctx, r.tuning)
+	for {
+		// Signals received while the last chunk ran join their object's queue.
+		st.Control.Deleted = mergeDeleted(st.Control.Deleted)
+		if len(st.Control.Deleted) == 0 {
+			return nil
+		}
+		if r.budgetSpent(ctx) {
+			return errContinueAsNew
+		}
+		req := st.Control.Deleted[0]
+		n := min(len(req.IDs), deleteChunk)
+		in := activities.DeleteInput{Connection: r.connection, Object: req.Object, Side: req.Side, IDs: req.IDs[:n]}
+		var res activities.DeleteResult
+		err := workflow.ExecuteActivity(actx, a.PropagateDeletes, in).Get(ctx, &res)
+		r.activities++
+		if err != nil {
+			if msg := configurationError(err); msg != "" {
+				workflow.GetLogger(ctx).Error("deletion report refused", "reason", msg)
+			} else {
+				return err
+			}
+		}
+		st.Progress.Deletes.Add(res)
+		// Index again: the signal handler may have appended (and moved) the queue meanwhile.
+		st.Control.Deleted[0].IDs = st.Control.Deleted[0].IDs[n:]
+		if len(st.Control.Deleted[0].IDs) == 0 {
+			st.Control.Deleted = st.Control.Deleted[1:]
+		}
+	}
+}
+
+// mergeDeleted joins the requests for the same object and side, in the order they first came,
+// without repeating an id (a webhook delivered twice).
+func mergeDeleted(reqs []DeletedRequest) []DeletedRequest {
+	var out []DeletedRequest
+	seen := map[string]bool{}
+	for _, req := range reqs {
+		i := slices.IndexFunc(out, func(o DeletedRequest) bool { return o.Object == req.Object && o.Side == req.Side })
+		if i < 0 {
+			out = append(out, DeletedRequest{Object: req.Object, Side: req.Side})
+			i = len(out) - 1
+		}
+		for _, id := range req.IDs {
+			if key := req.Object + "\x00" + req.Side + "\x00" + id; !seen[key] {
+				seen[key] = true
+				out[i].IDs = append(out[i].IDs, id)
+			}
+		}
+	}
+	return out
+}
+
+// propagateDeletesV0 is propagateDeletes for runs begun before deletions were merged.
+func propagateDeletesV0(ctx workflow.Context, connection string, st *SyncState) error {
 	var a *activities.Activities
 	for len(st.Control.Deleted) > 0 {
 		req := st.Control.Deleted[0]
@@ -203,7 +313,8 @@ func propagateDeletes(ctx workflow.Context, connection string, st *SyncState) er
 
 // reconcile checks the id maps of the objects that propagate deletions against both sides,
 // for deletions no webhook announced.
-func reconcile(ctx workflow.Context, connection string, t Tuning, objects []string, p *Progress) error {
+func reconcile(ctx workflow.Context, r *runner, objects []string) error {
+	connection, t, p := r.connection, r.tuning, r.progress
 	var a *activities.Activities
 	actx := passActivityOptions(ctx, t)
 	for _, o := range objects {
@@ -211,7 +322,9 @@ func reconcile(ctx workflow.Context, connection string, t Tuning, objects []stri
 			in := activities.ReconcileInput{Connection: connection, Object: o, Side: side, Stretch: t.Stretch}
 			for {
 				var res activities.ReconcileResult
-				if err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res); err != nil {
+				err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
+				r.count()
+				if err != nil {
 					if msg := configurationError(err); msg != "" {
 						workflow.GetLogger(ctx).Error("reconciliation refused", "reason", msg)
 						break

@@ -162,7 +162,8 @@ func TestRetryableFailuresAreRetried(t *testing.T) {
 func TestInitialImportContinuesAsNewWithItsPlace(t *testing.T) {
 	f := &fakePasses{stretches: 3}
 	env := newEnv(t, f)
-	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: 4}})
+	// Five activities: the describe and four stretches.
+	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: 5}})
 	err := env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(err, &can), "got %v", err)
@@ -172,7 +173,7 @@ func TestInitialImportContinuesAsNewWithItsPlace(t *testing.T) {
 	require.NotNil(t, next.State)
 	assert.False(t, next.State.Walk.CycleStart.IsZero(), "the import's start goes on")
 	next.State.Walk.CycleStart = time.Time{}
-	assert.Equal(t, Walk{ObjectIndex: 0, SideIndex: 1, Pass: activities.PassResult{Position: "x"}}, next.State.Walk)
+	assert.Equal(t, Walk{ObjectIndex: 0, Object: "company", SideIndex: 1, Pass: activities.PassResult{Position: "x"}}, next.State.Walk)
 	assert.Equal(t, 40, next.State.Progress.Objects[0].Counts.Read)
 }
 

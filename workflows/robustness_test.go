@@ -1,0 +1,330 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// A connection file that no longer loads pauses the long-running workflows (and the import)
+// with its message, wherever they read it; after the resume they read it again and go on.
+func TestBadConnectionFilePausesUntilResumed(t *testing.T) {
+	const message = "demo.yaml: objects[1].fields[3].direction: must be both, a_to_b or b_to_a"
+	tests := []struct {
+		name     string
+		failCall int // the describe call that fails
+		start    func(env *testsuite.TestWorkflowEnvironment)
+		endsBy   time.Duration // cancelled then, unless it completes
+	}{
+		{"IncrementalSync at start", 1, func(env *testsuite.TestWorkflowEnvironment) {
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+		}, 2 * time.Hour},
+		{"IncrementalSync after a wait", 2, func(env *testsuite.TestWorkflowEnvironment) {
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+		}, 2 * time.Hour},
+		{"PipelineSync at start", 1, func(env *testsuite.TestWorkflowEnvironment) {
+			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
+		}, 2 * time.Hour},
+		{"PipelineSync after a wait", 2, func(env *testsuite.TestWorkflowEnvironment) {
+			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
+		}, 2 * time.Hour},
+		{"InitialImport at start", 1, func(env *testsuite.TestWorkflowEnvironment) {
+			env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			var mu sync.Mutex
+			describes := 0
+			var worked []time.Duration // when passes or scans ran
+			start := env.Now()
+			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(func(context.Context, string) (activities.ConnectionInfo, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				describes++
+				if describes == tt.failCall {
+					return activities.ConnectionInfo{}, temporal.NewNonRetryableApplicationError(message, activities.ErrTypeConfiguration, nil)
+				}
+				return info, nil
+			})
+			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(func(context.Context, activities.PassInput) (activities.PassResult, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				worked = append(worked, env.Now().Sub(start))
+				return activities.PassResult{Done: true}, nil
+			})
+			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(context.Context, activities.StageInput) (activities.StageResult, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				worked = append(worked, env.Now().Sub(start))
+				return activities.StageResult{Done: true}, nil
+			})
+			var phases []string
+			env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+				if phase, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(AttrPhase); ok {
+					phases = append(phases, phase)
+				}
+			}).Return(nil)
+			var during struct {
+				Phase       string `json:"phase"`
+				PauseReason string `json:"pause_reason"`
+			}
+			env.RegisterDelayedCallback(func() {
+				v, err := env.QueryWorkflow(QueryProgress)
+				require.NoError(t, err)
+				require.NoError(t, v.Get(&during))
+				env.SignalWorkflow(SignalResume, nil)
+			}, 30*time.Minute)
+			if tt.endsBy > 0 {
+				env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, tt.endsBy)
+			}
+			tt.start(env)
+
+			require.True(t, env.IsWorkflowCompleted())
+			if err := env.GetWorkflowError(); err != nil {
+				require.True(t, temporal.IsCanceledError(err), "the bad file must not end the run: %v", err)
+			}
+			assert.Equal(t, PhasePaused, during.Phase)
+			assert.Equal(t, message, during.PauseReason)
+			assert.Contains(t, phases, PhasePaused, "the web UI lists it as paused")
+			assert.Greater(t, describes, tt.failCall, "the file is read again after the resume")
+			require.NotEmpty(t, worked)
+			assert.GreaterOrEqual(t, worked[len(worked)-1], 30*time.Minute, "work goes on after the resume")
+		})
+	}
+}
+
+// Deletions announced while the sync waits go to PropagateDeletes merged by object and side,
+// in chunks, and count toward the run's cap: a flood of them continues as new before the next
+// cycle, the ids not yet handled carried in the new run's input.
+func TestIncrementalSyncBoundsDeletions(t *testing.T) {
+	ids := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return out
+	}
+	type signal struct {
+		at  time.Duration
+		req DeletedRequest
+	}
+	var flood []signal
+	for i := range 30 {
+		flood = append(flood, signal{time.Minute + time.Duration(i)*10*time.Second, DeletedRequest{Object: "contact", Side: "b", IDs: ids(fmt.Sprintf("s%d-", i), 2)}})
+	}
+	var burst []signal // during the first cycle, for ten objects
+	for i := range 30 {
+		burst = append(burst, signal{0, DeletedRequest{Object: fmt.Sprintf("o%d", i%10), Side: "a", IDs: ids(fmt.Sprintf("s%d-", i), 2)}})
+	}
+	tests := []struct {
+		name        string
+		max         int
+		signals     []signal
+		wantCalls   []string // object/side/ids (or their number), when given
+		wantCAN     bool
+		wantCarried bool
+		wantDeletes int // deletion activities before continue-as-new
+	}{
+		{"signals received meanwhile are merged into one call per object and side", 0, []signal{
+			{0, DeletedRequest{Object: "contact", Side: "b", IDs: []string{"1", "2"}}},
+			{0, DeletedRequest{Object: "company", Side: "a", IDs: []string{"9"}}},
+			{0, DeletedRequest{Object: "contact", Side: "b", IDs: []string{"2", "3"}}},
+		}, []string{"contact/b/1,2,3", "company/a/9"}, false, false, 0},
+		{"a large batch is split into chunks", 0, []signal{
+			{time.Minute, DeletedRequest{Object: "contact", Side: "a", IDs: ids("", 450)}},
+		}, []string{"contact/a/200", "contact/a/200", "contact/a/50"}, false, false, 0},
+		// describe, four passes and Stats make six activities; four deletions reach ten.
+		{"a flood during a wait continues as new before the next cycle", 10, flood, nil, true, false, 4},
+		// describe and four passes make five; five of the ten objects' deletions reach ten.
+		{"deletions beyond the cap are carried to the next run", 10, burst, nil, true, true, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakePasses{stretches: 1}
+			env := newEnv(t, f)
+			var a *activities.Activities
+			var mu sync.Mutex
+			var calls []string
+			handled := map[string]int{}
+			env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				// A chunk deletes record by record: a heartbeat timeout, not a one-minute limit.
+				assert.Equal(t, 20*time.Second, activity.GetInfo(ctx).HeartbeatTimeout)
+				desc := fmt.Sprint(len(in.IDs)) // a count for a large batch, the ids for a small one
+				if len(in.IDs) < 10 {
+					desc = strings.Join(in.IDs, ",")
+				}
+				calls = append(calls, in.Object+"/"+in.Side+"/"+desc)
+				for _, id := range in.IDs {
+					handled[in.Object+"/"+in.Side+"/"+id]++
+				}
+				return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+			})
+			var sent []string
+			for _, sg := range tt.signals {
+				env.RegisterDelayedCallback(func() {
+					for _, id := range sg.req.IDs {
+						sent = append(sent, sg.req.Object+"/"+sg.req.Side+"/"+id)
+					}
+					env.SignalWorkflow(SignalDeleted, sg.req)
+				}, sg.at)
+			}
+			if !tt.wantCAN {
+				env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 10*time.Minute)
+			}
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: tt.max}})
+
+			require.True(t, env.IsWorkflowCompleted())
+			assert.Len(t, f.calls, 4, "one cycle: deletions do not run one")
+			if tt.wantCalls != nil {
+				assert.Equal(t, tt.wantCalls, calls)
+			}
+			if !tt.wantCAN {
+				return
+			}
+			var can *workflow.ContinueAsNewError
+			require.ErrorAs(t, env.GetWorkflowError(), &can)
+			var next SyncInput
+			require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+			require.NotNil(t, next.State)
+			assert.True(t, next.State.Waiting, "the next run waits for the cycle")
+			assert.Len(t, calls, tt.wantDeletes, "deletion activities up to the cap of ten")
+			carried := map[string]int{}
+			for _, req := range next.State.Control.Deleted {
+				for _, id := range req.IDs {
+					carried[req.Object+"/"+req.Side+"/"+id]++
+				}
+			}
+			if tt.wantCarried {
+				require.NotEmpty(t, carried, "ids announced but not handled go to the next run")
+			}
+			for _, id := range sent {
+				assert.Equal(t, 1, handled[id]+carried[id], "%s handled or carried, once", id)
+			}
+			assert.Equal(t, len(sent), len(handled)+len(carried), "nothing but what was sent")
+		})
+	}
+}
+
+// A sync that continued as new within a cycle finds its object by name in a file reloaded
+// meanwhile: one object's listing cursor never goes to another object's pass.
+func TestWalkFindsItsObjectByName(t *testing.T) {
+	at := Walk{ObjectIndex: 1, Object: "contact", SideIndex: 1, Pass: activities.PassResult{Position: "xx"}}
+	legacy := at
+	legacy.Object = ""
+	tests := []struct {
+		name    string
+		objects []string
+		walk    Walk
+		want    []string
+	}{
+		{"unchanged", []string{"company", "contact"}, at,
+			[]string{"contact/b/xx"}},
+		{"moved", []string{"contact", "deal", "company"}, at,
+			[]string{"contact/b/xx", "deal/a/", "deal/a/x", "deal/a/xx", "deal/b/", "deal/b/x", "deal/b/xx", "company/a/", "company/a/x", "company/a/xx", "company/b/", "company/b/x", "company/b/xx"}},
+		{"removed: the object now at its place starts afresh", []string{"company", "deal"}, at,
+			[]string{"deal/a/", "deal/a/x", "deal/a/xx", "deal/b/", "deal/b/x", "deal/b/xx"}},
+		{"state from before names were kept", []string{"company", "contact"}, legacy,
+			[]string{"contact/b/xx"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakePasses{stretches: 3}
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			changed := info
+			changed.Objects = tt.objects
+			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(changed, nil)
+			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+			st := &SyncState{Progress: Progress{Connection: "demo", Workflow: "IncrementalSync"}, InCycle: true, Walk: tt.walk}
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", State: st, MaxCyclesPerRun: 1})
+
+			var can *workflow.ContinueAsNewError
+			require.ErrorAs(t, env.GetWorkflowError(), &can)
+			assert.Equal(t, tt.want, f.calls)
+		})
+	}
+}
+
+// PipelineSync handles a long stream of announced changes a hundred at a time and continues as
+// new when its budget is spent, the ids not yet handled carried in the new run's input.
+func TestPipelineSyncBoundsAnnouncedChanges(t *testing.T) {
+	tests := []struct {
+		name        string
+		announced   int
+		max         int
+		wantHandled int
+	}{
+		// describe, the first scan and the describe after the wait make three activities;
+		// one batch reaches four.
+		{"a flood continues as new", 1000, 4, 100},
+		{"a few are handled at once", 150, 0, 150},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+			var mu sync.Mutex
+			handled := map[string]int{}
+			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, id := range in.IDs {
+					handled[id]++
+				}
+				return activities.StageResult{Done: true}, nil
+			})
+			sent := make([]string, tt.announced)
+			for i := range sent {
+				sent[i] = fmt.Sprint(i)
+			}
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, sent) }, 5*time.Minute)
+			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 10*time.Minute)
+			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: tt.max}})
+
+			require.True(t, env.IsWorkflowCompleted())
+			assert.Len(t, handled, tt.wantHandled)
+			carried := map[string]int{}
+			var can *workflow.ContinueAsNewError
+			if tt.wantHandled < tt.announced {
+				require.ErrorAs(t, env.GetWorkflowError(), &can)
+				var next PipelineInput
+				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+				require.NotNil(t, next.State)
+				for _, id := range next.State.Control.Changed {
+					carried[id]++
+				}
+				assert.Equal(t, tt.wantHandled, next.State.Progress.Announced)
+			}
+			for _, id := range sent {
+				assert.Equal(t, 1, handled[id]+carried[id], "%s handled or carried, once", id)
+			}
+		})
+	}
+}
