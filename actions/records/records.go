@@ -167,7 +167,8 @@ type DeleteInput struct {
 }
 
 // Result is the outcome of one record, in input order: its id (the new id of a create), or
-// why it was refused.
+// why it was refused; both for a record written whose follow-up call failed (an Automation
+// do-not-contact entry).
 //
 //	{"id": "12", "created": true}
 //	{"error": "mautic: POST /contacts/batch/new: email: invalid", "error_type": "InvalidRecord"}
@@ -385,16 +386,95 @@ func (a *Actions) write(ctx context.Context, in WriteInput, update bool) (WriteO
 		}
 		recs[i] = connectors.Record{ID: r.ID, Fields: normalise(r.Fields), Links: r.Links}
 	}
-	var results []connectors.Result
-	if update {
-		results, err = c.Update(ctx, in.Object, recs)
-	} else {
-		results, err = c.Create(ctx, in.Object, recs)
+	if !update {
+		return create(ctx, c, in.Object, recs)
 	}
+	results, err := c.Update(ctx, in.Object, recs)
 	if err != nil {
 		return WriteOutput{}, actions.ToTemporal(err)
 	}
 	return outcome(results), nil
+}
+
+// createChunk is how many records one Create call of the connector gets (Automation's batch
+// size): the activity heartbeats its results after each, so that a worker lost in the middle
+// of a long create loses at most the chunk in hand. A variable, for tests.
+var createChunk = 200
+
+// createProgress is what Create heartbeats: one Result per input record, the zero Result
+// for a record not written yet. A retried attempt creates only those; a record created whose
+// follow-up call failed (Automation's do-not-contact entries) is updated with the same
+// fields instead, which redoes the follow-ups and creates nothing.
+type createProgress struct {
+	Results []Result `json:"results"`
+}
+
+// create creates recs, resuming from the results an earlier attempt heartbeated: a retry
+// never creates a record that attempt created (DESIGN rule 2).
+func create(ctx context.Context, c connectors.Connector, object string, recs []connectors.Record) (WriteOutput, error) {
+	p := createProgress{Results: make([]Result, len(recs))}
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb createProgress
+		// Details of another input's length (another version's) name no record: ignored.
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && len(hb.Results) == len(recs) {
+			p = hb
+		}
+	}
+	var todo, resume []int
+	for i, r := range p.Results {
+		switch {
+		case r.ID != "" && r.Error != "" && r.ErrorType != actions.ErrTypeInvalidRecord:
+			resume = append(resume, i)
+		case r.ID != "" || r.ErrorType == actions.ErrTypeInvalidRecord:
+			// created, or refused: done
+		default:
+			todo = append(todo, i) // not sent, refused for a passing reason, or no answer
+		}
+	}
+	// step writes the records at idx with write, merges their results and heartbeats them
+	// all, before any error is returned: the server keeps the details for the next attempt.
+	step := func(idx []int, write func(context.Context, string, []connectors.Record) ([]connectors.Result, error), updated bool) error {
+		batch := make([]connectors.Record, len(idx))
+		for k, i := range idx {
+			batch[k] = recs[i]
+			if updated {
+				batch[k].ID = p.Results[i].ID
+			}
+		}
+		results, err := write(ctx, object, batch)
+		for k, r := range results {
+			if k >= len(idx) {
+				break
+			}
+			res := result(r)
+			if updated {
+				// Still the record this activity created (or merged into, Created false).
+				res.ID, res.Created = p.Results[idx[k]].ID, p.Results[idx[k]].Created
+			}
+			p.Results[idx[k]] = res
+		}
+		activity.RecordHeartbeat(ctx, p)
+		return err
+	}
+	if len(resume) > 0 {
+		if err := step(resume, c.Update, true); err != nil {
+			return WriteOutput{}, actions.ToTemporal(err)
+		}
+	}
+	for len(todo) > 0 {
+		n := min(createChunk, len(todo))
+		if err := step(todo[:n], c.Create, false); err != nil {
+			return WriteOutput{}, actions.ToTemporal(err)
+		}
+		todo = todo[n:]
+	}
+	out := WriteOutput{Results: p.Results}
+	for _, r := range out.Results {
+		if r.Error != "" {
+			out.Failed++
+		}
+	}
+	return out, nil
 }
 
 // Delete deletes records by id (activity <P>.Delete).
@@ -465,11 +545,20 @@ func records(in []connectors.Record) []Record {
 func outcome(results []connectors.Result) WriteOutput {
 	out := WriteOutput{Results: make([]Result, len(results))}
 	for i, r := range results {
-		out.Results[i] = Result{ID: r.ID, Created: r.Created}
+		out.Results[i] = result(r)
 		if r.Err != nil {
-			out.Results[i] = Result{ID: r.ID, Error: r.Err.Error(), ErrorType: actions.ErrorType(r.Err)}
 			out.Failed++
 		}
+	}
+	return out
+}
+
+// result is r as the activities give it. A record created whose follow-up call failed keeps
+// its id and Created next to the error.
+func result(r connectors.Result) Result {
+	out := Result{ID: r.ID, Created: r.Created}
+	if r.Err != nil {
+		out.Error, out.ErrorType = r.Err.Error(), actions.ErrorType(r.Err)
 	}
 	return out
 }

@@ -3,8 +3,13 @@ package recordactions
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +30,9 @@ type harness struct {
 	sb    *sandbox.Sandbox
 	env   *testsuite.TestActivityEnvironment
 	names []string
+	// gate, when set, sees every Automation request on its way to the simulator and answers
+	// it with the status it returns instead (0: passes it on).
+	gate atomic.Pointer[func(*http.Request) int]
 }
 
 // newHarness starts the sandbox (Sellsy, Automation, UNAS, MiniCRM) and registers the
@@ -42,16 +50,30 @@ func newHarness(t *testing.T, files ...string) *harness {
 		"RA_UNAS": "uk", "RA_MINICRM_ID": "7", "RA_MINICRM_KEY": "mk"} {
 		t.Setenv(k, v)
 	}
+	h := &harness{t: t, sb: sb}
+	target, err := url.Parse(sb.MauticURL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	mautic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g := h.gate.Load(); g != nil {
+			if status := (*g)(r); status != 0 {
+				http.Error(w, `{"errors":[{"message":"refused","code":`+fmt.Sprint(status)+`}]}`, status)
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(mautic.Close)
 	var conns []*config.Connection
 	for i, f := range files {
-		c, err := config.Parse(filepath.Join(t.TempDir(), fmt.Sprintf("c%d.yaml", i)), []byte(fmt.Sprintf(f, sb.SellsyURL, sb.MauticURL, sb.UNASURL, sb.MiniCRMURL)))
+		c, err := config.Parse(filepath.Join(t.TempDir(), fmt.Sprintf("c%d.yaml", i)), []byte(fmt.Sprintf(f, sb.SellsyURL, mautic.URL, sb.UNASURL, sb.MiniCRMURL)))
 		require.NoError(t, err)
 		conns = append(conns, c)
 	}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	names := Register(env, activities.NewConnections(conns), conns)
-	return &harness{t: t, sb: sb, env: env, names: names}
+	h.env, h.names = env, Register(env, activities.NewConnections(conns), conns)
+	return h
 }
 
 const sellsyMautic = `name: sm%[5]s
