@@ -61,7 +61,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) {
 		p.Phase, p.PauseReason = PhasePaused, reason
 		publish(ctx, p)
-	}, func() { p.PauseReason = "" })
+	}, func() { p.PauseReason = "" }, nil)
 	if err != nil {
 		return *p, err
 	}

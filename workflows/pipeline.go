@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -96,8 +97,12 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		p.PauseReason = ""
 		setPhase(phase)
 	}
+	// spent says the run's budget is used up: signals, activities or the server's suggestion.
+	spent := func() bool {
+		return activitiesRun >= t.MaxActivitiesPerRun || ctl.signals >= t.MaxSignalsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	}
 	describeFile := func() (activities.ConnectionInfo, error) {
-		info, err := describeOrPause(ctx, in.Connection, fx, ctl, paused, resumed)
+		info, err := describeOrPause(ctx, in.Connection, fx, ctl, paused, resumed, spent)
 		if fx.bounded {
 			activitiesRun++
 		}
@@ -116,15 +121,21 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		return r, err
 	}
 	info, err := describeFile()
-	if err != nil {
+	if errors.Is(err, errContinueAsNew) {
+		return continueAsNew() // still paused: so is the next run
+	} else if err != nil {
 		return err
 	}
 	for {
 		if ctl.Paused {
 			p.PauseReason = ctl.PauseReason
 			setPhase(PhasePaused)
-			if err := workflow.Await(ctx, func() bool { return !ctl.Paused }); err != nil {
+			// Announcements received during a long pause must not fill the run either.
+			if err := workflow.Await(ctx, func() bool { return !ctl.Paused || (fx.bounded && spent()) }); err != nil {
 				return err
+			}
+			if ctl.Paused {
+				return continueAsNew()
 			}
 			p.PauseReason = ""
 		}
@@ -133,7 +144,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		for len(ctl.Changed) > 0 && !ctl.Paused {
 			// A stream of announcements must not grow one run's history without end: the
 			// ids not yet handled go on in the next run.
-			if fx.bounded && (activitiesRun >= t.MaxActivitiesPerRun || ctl.signals >= maxSignalsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+			if fx.bounded && spent() {
 				return continueAsNew()
 			}
 			n := min(len(ctl.Changed), 100)
@@ -167,7 +178,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			continue
 		}
 		if scans >= maxScans || activitiesRun >= t.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
-			(fx.bounded && ctl.signals >= maxSignalsPerRun) {
+			(fx.bounded && ctl.signals >= t.MaxSignalsPerRun) {
 			return continueAsNew()
 		}
 		setPhase(PhaseWaiting)
@@ -180,7 +191,9 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			ctl.SyncNow, p.NextScanAt = false, time.Time{}
 		}
 		// Read the file's settings again: a changed interval applies from the next scan.
-		if info, err = describeFile(); err != nil {
+		if info, err = describeFile(); errors.Is(err, errContinueAsNew) {
+			return continueAsNew()
+		} else if err != nil {
 			return err
 		}
 	}

@@ -328,3 +328,98 @@ func TestPipelineSyncBoundsAnnouncedChanges(t *testing.T) {
 		})
 	}
 }
+
+// Signals received during a long pause (a user's, or a bad file's) count toward the run's
+// budget too: past it the run continues as new, still paused, with what it was told.
+func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
+	badFile := temporal.NewNonRetryableApplicationError("demo.yaml: interval: not a duration", activities.ErrTypeConfiguration, nil)
+	tests := []struct {
+		name        string
+		workflow    any
+		input       any
+		badFile     bool
+		signal      func(env *testsuite.TestWorkflowEnvironment, i int)
+		wantCarried func(t *testing.T, can *workflow.ContinueAsNewError) int
+	}{
+		{"IncrementalSync paused by a user", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, false,
+			func(env *testsuite.TestWorkflowEnvironment, i int) {
+				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i)}})
+			},
+			func(t *testing.T, can *workflow.ContinueAsNewError) int {
+				var next SyncInput
+				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+				assert.True(t, next.State.Control.Paused)
+				n := 0
+				for _, req := range next.State.Control.Deleted {
+					n += len(req.IDs)
+				}
+				return n
+			}},
+		{"IncrementalSync paused by a bad file", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, true,
+			func(env *testsuite.TestWorkflowEnvironment, i int) {
+				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i)}})
+			},
+			func(t *testing.T, can *workflow.ContinueAsNewError) int {
+				var next SyncInput
+				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+				assert.True(t, next.State.Control.Paused)
+				assert.Equal(t, "demo.yaml: interval: not a duration", next.State.Control.PauseReason)
+				n := 0
+				for _, req := range next.State.Control.Deleted {
+					n += len(req.IDs)
+				}
+				return n
+			}},
+		{"PipelineSync paused by a user", PipelineSync, PipelineInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, false,
+			func(env *testsuite.TestWorkflowEnvironment, i int) {
+				env.SignalWorkflow(SignalStageChanged, []string{fmt.Sprint(i)})
+			},
+			func(t *testing.T, can *workflow.ContinueAsNewError) int {
+				var next PipelineInput
+				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+				assert.True(t, next.State.Control.Paused)
+				return len(next.State.Control.Changed)
+			}},
+		{"PipelineSync paused by a bad file", PipelineSync, PipelineInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, true,
+			func(env *testsuite.TestWorkflowEnvironment, i int) {
+				env.SignalWorkflow(SignalStageChanged, []string{fmt.Sprint(i)})
+			},
+			func(t *testing.T, can *workflow.ContinueAsNewError) int {
+				var next PipelineInput
+				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+				assert.True(t, next.State.Control.Paused)
+				return len(next.State.Control.Changed)
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			if tt.badFile {
+				env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(activities.ConnectionInfo{}, badFile)
+			} else {
+				env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+				env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "month-end closing") }, 0)
+			}
+			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(activities.PassResult{Done: true}, nil)
+			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true}, nil)
+			env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeleteInput) (activities.DeleteResult, error) {
+				t.Error("nothing is handled while paused")
+				return activities.DeleteResult{}, nil
+			})
+			sent := 0
+			for i := range 20 {
+				env.RegisterDelayedCallback(func() { sent++; tt.signal(env, i) }, time.Hour+time.Duration(i)*time.Minute)
+			}
+			env.ExecuteWorkflow(tt.workflow, tt.input)
+
+			var can *workflow.ContinueAsNewError
+			require.ErrorAs(t, env.GetWorkflowError(), &can, "still paused, in a new run")
+			assert.Equal(t, 5, sent, "continued as new at the fifth signal")
+			assert.Equal(t, sent, tt.wantCarried(t, can), "every id announced is carried")
+		})
+	}
+}

@@ -167,13 +167,9 @@ func (r *runner) count() {
 // budgetSpent says whether this run should continue as new: its activities or the signals it
 // received reached the cap, or the server suggests it (history size or length).
 func (r *runner) budgetSpent(ctx workflow.Context) bool {
-	return r.activities >= r.tuning.MaxActivitiesPerRun || r.ctl.signals >= maxSignalsPerRun ||
+	return r.activities >= r.tuning.MaxActivitiesPerRun || r.ctl.signals >= r.tuning.MaxSignalsPerRun ||
 		workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
-
-// maxSignalsPerRun keeps a run well under the server's limit of signals per execution (10,000
-// by default) when webhooks announce a mass deletion or stage change.
-const maxSignalsPerRun = 2000
 
 // findObject puts the walk back on its object after the file was reloaded: at its index if it
 // is still there, else where it moved; an object gone from the file loses its pass, and the
@@ -287,8 +283,9 @@ func refreshStats(ctx workflow.Context, p *Progress) {
 
 // describeOrPause is describe for a workflow that must not end on a bad connection file: a
 // configuration error pauses the connection with its message (shown by paused), waits for the
-// resume signal and reads the file again. Runs before the fix return the error.
-func describeOrPause(ctx workflow.Context, connection string, f fixes, ctl *control, paused func(reason string), resumed func()) (activities.ConnectionInfo, error) {
+// resume signal and reads the file again. Runs before the fix return the error. While paused,
+// spent (nil: never) says when signals have filled the run: it returns errContinueAsNew.
+func describeOrPause(ctx workflow.Context, connection string, f fixes, ctl *control, paused func(reason string), resumed func(), spent func() bool) (activities.ConnectionInfo, error) {
 	for {
 		info, err := describe(ctx, connection)
 		msg := configurationError(err)
@@ -297,8 +294,11 @@ func describeOrPause(ctx workflow.Context, connection string, f fixes, ctl *cont
 		}
 		ctl.pause(msg)
 		paused(ctl.PauseReason)
-		if err := workflow.Await(ctx, func() bool { return !ctl.Paused }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return !ctl.Paused || (spent != nil && spent()) }); err != nil {
 			return info, err
+		}
+		if ctl.Paused {
+			return info, errContinueAsNew
 		}
 		resumed()
 	}

@@ -80,6 +80,9 @@ type Tuning struct {
 	MaxActivitiesPerRun int
 	// HeartbeatTimeout detects a lost worker; its activity is retried from the last page.
 	HeartbeatTimeout time.Duration
+	// MaxSignalsPerRun keeps a run well under the server's limit of signals per execution
+	// (10,000 by default) when webhooks announce a mass deletion or stage change.
+	MaxSignalsPerRun int `json:",omitempty"`
 }
 
 func (t Tuning) withDefaults() Tuning {
@@ -94,6 +97,9 @@ func (t Tuning) withDefaults() Tuning {
 	}
 	if t.HeartbeatTimeout <= 0 {
 		t.HeartbeatTimeout = 20 * time.Second
+	}
+	if t.MaxSignalsPerRun <= 0 {
+		t.MaxSignalsPerRun = 2000
 	}
 	return t
 }

@@ -70,8 +70,11 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		p.Phase, p.PauseReason = phase, ""
 		publish(ctx, p)
 	}
-	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed)
-	if err != nil {
+	spent := func() bool { return r.budgetSpent(ctx) }
+	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
+	if errors.Is(err, errContinueAsNew) {
+		return continueAsNew() // still paused: so is the next run
+	} else if err != nil {
 		return err
 	}
 	r.count()
@@ -100,12 +103,15 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			}
 			// Read the file's settings again: a changed interval applies from the next wait.
 			if r.fixes.pauseOnBadFile {
-				fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed)
+				fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
 				r.count()
-				if err == nil {
+				switch {
+				case err == nil:
 					info = fresh
 					r.skipSides(info.NoSync)
-				} else if temporal.IsCanceledError(err) {
+				case errors.Is(err, errContinueAsNew):
+					return continueAsNew()
+				case temporal.IsCanceledError(err):
 					return err
 				}
 			} else if fresh, err := describe(ctx, in.Connection); err == nil {
@@ -116,8 +122,12 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		if st.Control.Paused {
 			p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
 			publish(ctx, p)
-			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
+			// Signals (deletions) received during a long pause must not fill the run either.
+			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused || (r.fixes.bounded && r.budgetSpent(ctx)) }); err != nil {
 				return err
+			}
+			if st.Control.Paused {
+				return continueAsNew()
 			}
 			p.PauseReason = ""
 		}
