@@ -337,6 +337,10 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		return res, err
 	}
 	var save []store.Pair
+	// A failure (a spent quota, an outage) still saves the stages of the records done before
+	// it, so the retry does not read and write them again.
+	var failed error
+records:
 	for _, r := range records {
 		cfg := sp.config(o.Name, r)
 		if cfg == nil {
@@ -354,7 +358,8 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		}
 		meta, err := sp.pipeline(ctx, cfg.Pipeline)
 		if err != nil {
-			return res, err
+			failed = err
+			break records
 		}
 		order := make([]string, len(meta.stages))
 		stageName := ""
@@ -366,7 +371,8 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		}
 		counterpart, err := sp.y.Get(ctx, o.BObject, []string{pair.BID})
 		if err != nil {
-			return res, err
+			failed = err
+			break records
 		}
 		if len(counterpart) == 0 {
 			continue // deleted on side B: nothing to move
@@ -381,7 +387,8 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		}
 		if err != nil {
 			if err := sp.quarantine(ctx, o, r, err.Error()); err != nil {
-				return res, err
+				failed = err
+				break records
 			}
 			continue
 		}
@@ -392,10 +399,12 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 				// problem: quarantined, as a refused update is, so the connection does not
 				// pause on it again after every resume. Anything else fails the activity.
 				if connectors.KindOf(err) != connectors.KindInvalid {
-					return res, err
+					failed = err
+					break records
 				}
 				if err := sp.quarantine(ctx, o, r, fmt.Sprintf("event %s not added to %s record %s: %v", ev, sp.y.System(), pair.BID, err)); err != nil {
-					return res, err
+					failed = err
+					break records
 				}
 				refused = true
 				break
@@ -418,11 +427,17 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		if len(fields) > 0 {
 			results, err := sp.y.Update(ctx, o.BObject, []connectors.Record{{ID: pair.BID, Fields: fields}})
 			if err != nil {
-				return res, err
+				failed = err
+				break records
+			}
+			if err := results[0].Err; err != nil && connectors.KindOf(err) != connectors.KindInvalid {
+				failed = err // not the record's fault (a quota, an outage, a token): no quarantine
+				break records
 			}
 			if results[0].Err != nil {
 				if err := sp.quarantine(ctx, o, r, fmt.Sprintf("stage of %s record %s not written: %v", sp.y.System(), pair.BID, results[0].Err)); err != nil {
-					return res, err
+					failed = err
+					break records
 				}
 				continue
 			}
@@ -439,7 +454,10 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		pair.Snapshot, pair.SyncedAt = snap, sp.a.now().UTC()
 		save = append(save, pair)
 	}
-	return res, sp.a.Store.SavePairs(ctx, sp.c.Name, o.Name, save)
+	if err := sp.a.Store.SavePairs(ctx, sp.c.Name, o.Name, save); err != nil {
+		return res, err
+	}
+	return res, failed
 }
 
 // config returns the pipeline configuration a record belongs to, or nil.

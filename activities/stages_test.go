@@ -323,9 +323,9 @@ func TestPropagateStagesRefusesAChangedStartDate(t *testing.T) {
 
 // stagedOpportunity starts Sellsy and Altior with connection name syncing companies and
 // opportunities of pipeline "1" (events: the pipeline's events map, YAML flow style), and
-// pairs a new opportunity at step 13 (Signature) with a new affaire that has no event yet.
-// It returns the activities, their store, the sandbox and the two records' ids.
-func stagedOpportunity(t *testing.T, name, events string) (*Activities, store.Store, *sandbox.Sandbox, string, string) {
+// pairs n new opportunities at step 13 (Signature) with as many new affaires that have no
+// event yet. It returns the activities, their store, the sandbox and the records' ids.
+func stagedOpportunity(t *testing.T, name, events string, n int) (acts *Activities, st store.Store, sb *sandbox.Sandbox, opps, affs []string) {
 	t.Helper()
 	ctx := context.Background()
 	acts, st, ae, sb := sellsyAltior(t, name, `  - name: opportunity
@@ -347,16 +347,20 @@ pipelines:
 	companyPair, err := st.Pairs(ctx, name, "company", store.SideA, []string{companies.Records[0].ID})
 	require.NoError(t, err)
 	require.Len(t, companyPair, 1)
-	opp, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": "Projet Y", "pipeline_id": "1", "step_id": "13"},
-		Links: map[string]string{"company": companies.Records[0].ID}}})
-	require.NoError(t, err)
-	require.NoError(t, opp[0].Err)
-	aff, err := al.Create(ctx, altior.ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "Projet Y"},
-		Links: map[string]string{"company": companyPair[companies.Records[0].ID].BID}}})
-	require.NoError(t, err)
-	require.NoError(t, aff[0].Err)
-	require.NoError(t, st.SavePairs(ctx, name, "opportunity", []store.Pair{{AID: opp[0].ID, BID: aff[0].ID, Snapshot: map[string]any{}}}))
-	return acts, st, sb, opp[0].ID, aff[0].ID
+	for i := range n {
+		title := fmt.Sprintf("Projet %d", i)
+		opp, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": title, "pipeline_id": "1", "step_id": "13"},
+			Links: map[string]string{"company": companies.Records[0].ID}}})
+		require.NoError(t, err)
+		require.NoError(t, opp[0].Err)
+		aff, err := al.Create(ctx, altior.ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": title},
+			Links: map[string]string{"company": companyPair[companies.Records[0].ID].BID}}})
+		require.NoError(t, err)
+		require.NoError(t, aff[0].Err)
+		require.NoError(t, st.SavePairs(ctx, name, "opportunity", []store.Pair{{AID: opp[0].ID, BID: aff[0].ID, Snapshot: map[string]any{}}}))
+		opps, affs = append(opps, opp[0].ID), append(affs, aff[0].ID)
+	}
+	return acts, st, sb, opps, affs
 }
 
 // stagesOnce runs PropagateStages once with a short heartbeat timeout and no retry.
@@ -385,7 +389,7 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("hb%d", i)
-			acts, _, sb, opp, _ := stagedOpportunity(t, name, `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`)
+			acts, _, sb, opps, _ := stagedOpportunity(t, name, `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`, 1)
 			sb.Altior.Kit().SetFaults(simkit.Faults{LatencyMS: 400})
 			var suite testsuite.WorkflowTestSuite
 			env := suite.NewTestWorkflowEnvironment()
@@ -393,7 +397,7 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 			env.RegisterWorkflow(stagesOnce)
 			in := StageInput{Connection: name}
 			if tt.announced {
-				in.IDs = []string{opp}
+				in.IDs = opps
 			}
 			start := time.Now()
 			env.ExecuteWorkflow(stagesOnce, in)
@@ -408,58 +412,90 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 	}
 }
 
-// refuseEvents is Altior answering every event added with err.
+// refuseEvents is Altior answering addErr to every event added to affaire on (any affaire
+// when on is ""), and updateErr in the result of every update.
 type refuseEvents struct {
 	*altior.Client
-	err error
+	on                string
+	addErr, updateErr error
 }
 
-func (r *refuseEvents) AddEvent(context.Context, string, string, string) error { return r.err }
+func (r *refuseEvents) AddEvent(ctx context.Context, object, id, code string) error {
+	if r.addErr != nil && (r.on == "" || r.on == id) {
+		return r.addErr
+	}
+	return r.Client.AddEvent(ctx, object, id, code)
+}
 
-// An event side B refuses for the record (Altior 400/404/422) quarantines the record with the
-// reason, as a refused stage update does, and the activity goes on: the connection is not
-// paused on it after every resume. A spent quota, an outage or a revoked token still fails
-// the activity, and nothing is quarantined.
+func (r *refuseEvents) Update(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	if r.updateErr == nil {
+		return r.Client.Update(ctx, object, recs)
+	}
+	res := make([]connectors.Result, len(recs))
+	for i, rec := range recs {
+		res[i] = connectors.Result{ID: rec.ID, Err: r.updateErr}
+	}
+	return res, nil
+}
+
+// useSideB puts b in place of the connection's side B.
+func useSideB(t *testing.T, acts *Activities, name string, b func(*altior.Client) connectors.Connector) {
+	t.Helper()
+	ca, cb, err := acts.Conns.Connectors(name)
+	require.NoError(t, err)
+	acts.Conns.mu.Lock()
+	acts.Conns.open[name] = [2]connectors.Connector{ca, b(cb.(*altior.Client))}
+	acts.Conns.mu.Unlock()
+}
+
+// An event or a stage side B refuses for the record (Altior 400/404/422) quarantines the
+// record with the reason, and the activity goes on: the connection is not paused on it after
+// every resume. A spent quota, an outage or a revoked token still fails the activity, and
+// nothing is quarantined.
 func TestPropagateStagesQuarantinesARefusedEvent(t *testing.T) {
 	refused := func(kind connectors.Kind, status int) error {
 		return &connectors.Error{Kind: kind, System: "altior", Op: "POST /affaires/{id}/events", Status: status, Message: "refused"}
 	}
+	updateRefused := func(kind connectors.Kind, status int) error {
+		return &connectors.Error{Kind: kind, System: "altior", Op: "PATCH /affaires/{id}", Status: status, Message: "refused"}
+	}
 	tests := []struct {
-		name     string
-		events   string
-		err      error  // what AddEvent answers; nil: the simulator answers
-		wantType string // the application error's type; "": the activity succeeds
-		reason   string // the quarantine reason; "": nothing quarantined
+		name              string
+		events            string
+		addErr, updateErr error  // what side B answers; nil: the simulator answers
+		wantType          string // the application error's type; "": the activity succeeds
+		reason            string // the quarantine reason; "": nothing quarantined
 	}{
 		{name: "an event code Altior does not know (400)", events: `{"11": QUALIF, "13": NOPE}`,
 			reason: "event NOPE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 400): code: \"NOPE\" is not a configured affaire event type"},
-		{name: "the affaire is gone (404)", events: `{"13": GAGNEE}`, err: refused(connectors.KindInvalid, 404),
+		{name: "the affaire is gone (404)", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindInvalid, 404),
 			reason: "event GAGNEE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 404): refused"},
-		{name: "quota spent", events: `{"13": GAGNEE}`, err: refused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited},
-		{name: "outage", events: `{"13": GAGNEE}`, err: refused(connectors.KindRetryable, 503), wantType: "Retryable"},
-		{name: "token revoked", events: `{"13": GAGNEE}`, err: refused(connectors.KindConfig, 401), wantType: ErrTypeConfiguration},
+		{name: "quota spent", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited},
+		{name: "outage", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindRetryable, 503), wantType: "Retryable"},
+		{name: "token revoked", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindConfig, 401), wantType: ErrTypeConfiguration},
+		{name: "stage refused (422)", events: `{"13": GAGNEE}`, updateErr: updateRefused(connectors.KindInvalid, 422),
+			reason: "stage of altior record %s not written: altior PATCH /affaires/{id}: invalid_record (HTTP 422): refused"},
+		{name: "stage refused for quota, in its result", events: `{"13": GAGNEE}`, updateErr: updateRefused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			name := fmt.Sprintf("ev%d", i)
-			acts, st, _, opp, aff := stagedOpportunity(t, name, tt.events)
-			if tt.err != nil {
-				ca, cb, err := acts.Conns.Connectors(name)
-				require.NoError(t, err)
-				acts.Conns.mu.Lock()
-				acts.Conns.open[name] = [2]connectors.Connector{ca, &refuseEvents{Client: cb.(*altior.Client), err: tt.err}}
-				acts.Conns.mu.Unlock()
+			acts, st, _, opps, affs := stagedOpportunity(t, name, tt.events, 1)
+			if tt.addErr != nil || tt.updateErr != nil {
+				useSideB(t, acts, name, func(c *altior.Client) connectors.Connector {
+					return &refuseEvents{Client: c, addErr: tt.addErr, updateErr: tt.updateErr}
+				})
 			}
 			var suite testsuite.WorkflowTestSuite
 			ae := suite.NewTestActivityEnvironment()
 			ae.RegisterActivity(acts)
-			v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: name, IDs: []string{opp}})
+			v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: name, IDs: opps})
 			q, qerr := st.ListQuarantine(ctx, name, 10)
 			require.NoError(t, qerr)
-			pairs, perr := st.Pairs(ctx, name, "opportunity", store.SideA, []string{opp})
+			pairs, perr := st.Pairs(ctx, name, "opportunity", store.SideA, opps)
 			require.NoError(t, perr)
-			assert.Nil(t, pairs[opp].Snapshot[stageKey], "the stage is not recorded as propagated")
+			assert.Nil(t, pairs[opps[0]].Snapshot[stageKey], "the stage is not recorded as propagated")
 			if tt.wantType != "" {
 				var appErr *temporal.ApplicationError
 				require.ErrorAs(t, err, &appErr)
@@ -472,8 +508,52 @@ func TestPropagateStagesQuarantinesARefusedEvent(t *testing.T) {
 			require.NoError(t, v.Get(&res))
 			assert.Zero(t, res.Moved, "%+v", res)
 			require.Len(t, q, 1)
-			assert.Equal(t, opp, q[0].RecordID)
-			assert.Equal(t, fmt.Sprintf(tt.reason, aff), q[0].Reason)
+			assert.Equal(t, opps[0], q[0].RecordID)
+			assert.Equal(t, fmt.Sprintf(tt.reason, affs[0]), q[0].Reason)
+		})
+	}
+}
+
+// A failure that is not a record's (here a spent quota on the second affaire) fails the
+// activity after saving the stages moved before it: the retry moves only what is left.
+func TestPropagateStagesSavesWhatMovedBeforeAFailure(t *testing.T) {
+	tests := []struct {
+		name      string
+		failOn    int // the affaire whose events are refused
+		wantSaved []bool
+		retried   int // stages the retry moves
+	}{
+		{name: "the second fails: the first is saved", failOn: 1, wantSaved: []bool{true, false}, retried: 1},
+		{name: "the first fails: nothing is", failOn: 0, wantSaved: []bool{false, false}, retried: 2},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			name := fmt.Sprintf("sv%d", i)
+			acts, st, _, opps, affs := stagedOpportunity(t, name, `{"11": QUALIF, "13": GAGNEE}`, 2)
+			flaky := &refuseEvents{on: affs[tt.failOn], addErr: &connectors.Error{Kind: connectors.KindRateLimited, System: "altior", Op: "POST /affaires/{id}/events", Status: 429}}
+			useSideB(t, acts, name, func(c *altior.Client) connectors.Connector {
+				flaky.Client = c
+				return flaky
+			})
+			var suite testsuite.WorkflowTestSuite
+			ae := suite.NewTestActivityEnvironment()
+			ae.RegisterActivity(acts)
+			_, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: name, IDs: opps})
+			require.Error(t, err)
+			pairs, err := st.Pairs(ctx, name, "opportunity", store.SideA, opps)
+			require.NoError(t, err)
+			for j, want := range tt.wantSaved {
+				_, saved := pairs[opps[j]].Snapshot[stageKey]
+				assert.Equal(t, want, saved, "opportunity %d", j)
+			}
+
+			flaky.addErr = nil // Temporal's retry, once the quota is back
+			v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: name, IDs: opps})
+			require.NoError(t, err)
+			var res StageResult
+			require.NoError(t, v.Get(&res))
+			assert.Equal(t, tt.retried, res.Moved, "%+v", res)
 		})
 	}
 }
