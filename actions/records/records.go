@@ -28,6 +28,8 @@
 // RateLimited (retried after NextRetryDelay), ConfigurationError, Retryable. A write refuses
 // records one by one: a record the system refused is reported in its Result (ErrorType
 // InvalidRecord) and the others are written; the activity fails only when the whole call does.
+// Create heartbeats its per-record results as it goes, so that the retry of a Create that
+// failed part way creates only the records not created yet.
 package recordactions
 
 import (

@@ -27,6 +27,11 @@
 // pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
 // HeartbeatTimeout a retried attempt resumes after the last page read.
 //
+// A create with follow-up calls (smart tags, company links) heartbeats the new record's id
+// once Sellsy answers; a retry after a failed follow-up resumes from that record and creates
+// nothing more. Temporal hands an attempt's last heartbeat to the next one with or without a
+// HeartbeatTimeout.
+//
 // Errors are Temporal application errors whose Type is one of:
 //
 //	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.
