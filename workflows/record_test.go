@@ -1,0 +1,149 @@
+package workflows
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/internal/testenv"
+)
+
+// TestRecordVersionedHistories records, on a dev server with stand-in activities, histories
+// that take the paths added behind GetVersion (a bad file's pause, merged deletions, the walk
+// by name), so that TestReplayRecordedHistories guards them as it guards the older ones.
+// Run it with CRMSYNC_RECORD_WORKFLOW_HISTORY=1 and TEMPORAL_CLI; it writes new files only.
+func TestRecordVersionedHistories(t *testing.T) {
+	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "1" {
+		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=1 (and TEMPORAL_CLI) to record")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: os.Getenv("TEMPORAL_CLI"),
+		ExtraArgs: []string{
+			"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+			"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+			"--search-attribute", "CrmConnection=Keyword", "--search-attribute", "CrmPhase=Keyword",
+			"--search-attribute", "CrmRecordsRead=Int", "--search-attribute", "CrmQuarantined=Int",
+		},
+	})
+	require.NoError(t, err)
+	defer func() { _ = srv.Stop() }()
+	c := srv.Client()
+
+	// Each connection's file is bad on its first reading, then fixed.
+	var mu sync.Mutex
+	described := map[string]int{}
+	describe := func(_ context.Context, conn string) (activities.ConnectionInfo, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		described[conn]++
+		if described[conn] == 1 {
+			return activities.ConnectionInfo{}, temporal.NewNonRetryableApplicationError(conn+".yaml: objects[0].fields[2].direction: must be both, a_to_b or b_to_a", activities.ErrTypeConfiguration, nil)
+		}
+		return activities.ConnectionInfo{Objects: []string{"company", "contact"}, Interval: 2 * time.Second, ASystem: "sellsy", BSystem: "mautic"}, nil
+	}
+	w := worker.New(c, "record", worker.Options{})
+	w.RegisterWorkflow(InitialImport)
+	w.RegisterWorkflow(IncrementalSync)
+	w.RegisterWorkflow(PipelineSync)
+	for name, fn := range map[string]any{
+		"DescribeConnection": describe,
+		"SyncPass": func(_ context.Context, in activities.PassInput) (activities.PassResult, error) {
+			return activities.PassResult{Done: in.Position != "", Position: "1", Counts: activities.Counts{Read: 1}}, nil
+		},
+		"Stats": func(context.Context, string) (activities.StoreStats, error) { return activities.StoreStats{}, nil },
+		"PropagateDeletes": func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+			return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+		},
+		"PropagateStages": func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
+			return activities.StageResult{Checked: len(in.IDs), Done: true}, nil
+		},
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	require.NoError(t, w.Start())
+	defer w.Stop()
+
+	phase := func(id string) string {
+		v, err := c.QueryWorkflow(ctx, id, "", QueryProgress)
+		if err != nil {
+			return ""
+		}
+		var p struct {
+			Phase string `json:"phase"`
+		}
+		if v.Get(&p) != nil {
+			return ""
+		}
+		return p.Phase
+	}
+	waitPhase := func(id, want string) {
+		require.Eventually(t, func() bool { return phase(id) == want }, time.Minute, 100*time.Millisecond, "%s: %s", id, want)
+	}
+	status := func(id, runID string) enums.WorkflowExecutionStatus {
+		d, err := c.DescribeWorkflowExecution(ctx, id, runID)
+		if err != nil {
+			return enums.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED
+		}
+		return d.WorkflowExecutionInfo.Status
+	}
+	write := func(id, runID, name string) {
+		path := filepath.Join("testdata", name+".json")
+		require.NoError(t, testenv.WriteHistory(ctx, c, id, runID, path))
+		t.Logf("recorded %s", path)
+	}
+	opts := func(id string) client.StartWorkflowOptions {
+		return client.StartWorkflowOptions{ID: id, TaskQueue: "record"}
+	}
+
+	// IncrementalSync: paused by the bad file, resumed; a cycle in two stretches per pass;
+	// deletions announced while waiting; a second cycle, then continue-as-new.
+	run, err := c.ExecuteWorkflow(ctx, opts("demo/incremental-sync"), IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 2})
+	require.NoError(t, err)
+	waitPhase(run.GetID(), PhasePaused)
+	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))
+	waitPhase(run.GetID(), PhaseWaiting)
+	for _, ids := range [][]string{{"7", "9"}, {"9", "11"}} {
+		require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: ids}))
+	}
+	require.Eventually(t, func() bool {
+		return status(run.GetID(), run.GetRunID()) == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	}, time.Minute, 100*time.Millisecond)
+	write(run.GetID(), run.GetRunID(), "incremental-sync-bad-file-deletes")
+	require.NoError(t, c.TerminateWorkflow(ctx, run.GetID(), "", "recorded"))
+
+	// PipelineSync: paused by the bad file, resumed; a scan; an announced change; a second
+	// scan, then continue-as-new.
+	run, err = c.ExecuteWorkflow(ctx, opts("pipe/pipeline-sync"), PipelineSync, PipelineInput{Connection: "pipe", MaxScansPerRun: 2})
+	require.NoError(t, err)
+	waitPhase(run.GetID(), PhasePaused)
+	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))
+	waitPhase(run.GetID(), PhaseWaiting)
+	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalStageChanged, []string{"42", "43"}))
+	require.Eventually(t, func() bool {
+		return status(run.GetID(), run.GetRunID()) == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	}, time.Minute, 100*time.Millisecond)
+	write(run.GetID(), run.GetRunID(), "pipeline-sync-bad-file")
+	require.NoError(t, c.TerminateWorkflow(ctx, run.GetID(), "", "recorded"))
+
+	// InitialImport: paused by the bad file, resumed, then done.
+	run, err = c.ExecuteWorkflow(ctx, opts("imp/initial-import"), InitialImport, ImportInput{Connection: "imp"})
+	require.NoError(t, err)
+	waitPhase(run.GetID(), PhasePaused)
+	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))
+	require.NoError(t, run.Get(ctx, nil))
+	write(run.GetID(), run.GetRunID(), "initial-import-bad-file")
+}
