@@ -1,8 +1,10 @@
 package weavy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,6 +33,8 @@ type env struct {
 
 	mu       sync.Mutex
 	statuses map[int]int
+	// failWith, when set, answers a request with the status it returns (0: served).
+	failWith func(r *http.Request, body []byte) int
 }
 
 func setup(t *testing.T, o sim.Options) *env {
@@ -41,6 +45,20 @@ func setup(t *testing.T, o sim.Options) *env {
 	e := &env{sim: s, clock: clk, statuses: map[int]int{}}
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusWriter{ResponseWriter: w, status: 200}
+		e.mu.Lock()
+		failWith := e.failWith
+		e.mu.Unlock()
+		if failWith != nil {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if status := failWith(r, body); status != 0 {
+				rec.WriteHeader(status)
+				e.mu.Lock()
+				e.statuses[status]++
+				e.mu.Unlock()
+				return
+			}
+		}
 		s.ServeHTTP(rec, r)
 		e.mu.Lock()
 		e.statuses[rec.status]++
@@ -447,6 +465,35 @@ func TestCreateAndUpdate(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
 	assert.Equal(t, "Beta", e.sim.Dump("marketinginbound")[1]["companyName"])
+}
+
+// A create call that fails on an error that is not one record's (an outage) still returns
+// the results of the records it created, so the retry pairs them rather than creating them
+// twice; the record it stopped at has no result.
+func TestCreateKeepsWhatItCreatedWhenTheCallFails(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.failWith = func(r *http.Request, body []byte) int {
+		if r.Method == http.MethodPost && bytes.Contains(body, []byte("Beta")) {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	before := e.sim.Count("customer")
+	res, err := e.client.Create(context.Background(), "company", []connectors.Record{
+		{Fields: map[string]any{"name": "Alpha"}},
+		{Fields: map[string]any{"name": "Beta"}},
+		{Fields: map[string]any{"name": "Gamma"}},
+	})
+	require.Error(t, err)
+	assert.Equal(t, connectors.KindRetryable, connectors.KindOf(err))
+	require.Len(t, res, 3)
+	for _, i := range []int{0, 2} {
+		assert.NoError(t, res[i].Err)
+		assert.True(t, res[i].Created)
+		assert.NotEmpty(t, res[i].ID)
+	}
+	assert.Equal(t, connectors.Result{}, res[1], "the record the outage stopped is unknown, not refused")
+	assert.Equal(t, before+2, e.sim.Count("customer"))
 }
 
 func TestDeleteRefused(t *testing.T) {

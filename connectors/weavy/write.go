@@ -138,9 +138,12 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 			results[i].ID = PrefixEntrant + code
 		}
 	})
+	// An error that is not one record's fails the call, but the records created before it
+	// keep their results, so the caller pairs them instead of creating them again; a record
+	// the error stopped has no result (not sent, or no answer: it may exist).
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return results, err
 		}
 	}
 	return results, nil
