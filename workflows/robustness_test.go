@@ -131,9 +131,10 @@ func TestIncrementalSyncBoundsDeletions(t *testing.T) {
 	for i := range 30 {
 		flood = append(flood, signal{time.Minute + time.Duration(i)*10*time.Second, DeletedRequest{Object: "contact", Side: "b", IDs: ids(fmt.Sprintf("s%d-", i), 2)}})
 	}
-	var burst []signal // during the first cycle, for ten objects
+	var burst []signal // during the first cycle: four queues of about 300 ids, two chunks each
 	for i := range 30 {
-		burst = append(burst, signal{0, DeletedRequest{Object: fmt.Sprintf("o%d", i%10), Side: "a", IDs: ids(fmt.Sprintf("s%d-", i), 2)}})
+		object, side := []string{"company", "contact"}[i%2], sides[i/2%2]
+		burst = append(burst, signal{0, DeletedRequest{Object: object, Side: side, IDs: ids(fmt.Sprintf("s%d-", i), 40)}})
 	}
 	tests := []struct {
 		name        string
@@ -154,7 +155,7 @@ func TestIncrementalSyncBoundsDeletions(t *testing.T) {
 		}, []string{"contact/a/200", "contact/a/200", "contact/a/50"}, false, false, 0},
 		// describe, four passes and Stats make six activities; four deletions reach ten.
 		{"a flood during a wait continues as new before the next cycle", 10, flood, nil, true, false, 4},
-		// describe and four passes make five; five of the ten objects' deletions reach ten.
+		// describe and four passes make five; five of the eight chunks reach ten.
 		{"deletions beyond the cap are carried to the next run", 10, burst, nil, true, true, 5},
 	}
 	for _, tt := range tests {
@@ -420,6 +421,66 @@ func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 			require.ErrorAs(t, env.GetWorkflowError(), &can, "still paused, in a new run")
 			assert.Equal(t, 5, sent, "continued as new at the fifth signal")
 			assert.Equal(t, sent, tt.wantCarried(t, can), "every id announced is carried")
+		})
+	}
+}
+
+// A deletion refused for the connection's configuration (a revoked credential) pauses the
+// connection with its message and keeps the ids, which go again after the resume; a report
+// for an object the connection does not sync is dropped (a pause could never be fixed).
+func TestIncrementalSyncRefusedDeletions(t *testing.T) {
+	revoked := temporal.NewNonRetryableApplicationError("sellsy POST /oauth2/access-tokens: configuration (HTTP 401): invalid_client", activities.ErrTypeConfiguration, nil)
+	tests := []struct {
+		name       string
+		req        DeletedRequest
+		fail       int // calls that fail with the configuration error
+		wantPaused bool
+		wantCalls  []string
+		wantDone   int
+	}{
+		{"a revoked credential pauses, the ids go again after the resume",
+			DeletedRequest{Object: "contact", Side: "b", IDs: []string{"7", "9"}}, 1, true, []string{"contact/b/7,9", "contact/b/7,9"}, 2},
+		{"an object the connection does not sync is dropped",
+			DeletedRequest{Object: "invoice", Side: "b", IDs: []string{"7"}}, 0, false, nil, 0},
+		{"a side that is neither a nor b is dropped",
+			DeletedRequest{Object: "contact", Side: "c", IDs: []string{"7"}}, 0, false, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakePasses{stretches: 1}
+			env := newEnv(t, f)
+			var a *activities.Activities
+			var calls []string
+			env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+				calls = append(calls, in.Object+"/"+in.Side+"/"+strings.Join(in.IDs, ","))
+				if len(calls) <= tt.fail {
+					return activities.DeleteResult{}, revoked
+				}
+				return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+			})
+			var during, after Progress
+			query := func(into *Progress) {
+				v, err := env.QueryWorkflow(QueryProgress)
+				require.NoError(t, err)
+				require.NoError(t, v.Get(into))
+			}
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalDeleted, tt.req) }, 5*time.Minute)
+			env.RegisterDelayedCallback(func() { query(&during) }, 10*time.Minute)
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, time.Hour)
+			env.RegisterDelayedCallback(func() { query(&after) }, time.Hour+time.Minute)
+			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+
+			require.True(t, env.IsWorkflowCompleted())
+			require.True(t, temporal.IsCanceledError(env.GetWorkflowError()), "%v", env.GetWorkflowError())
+			if tt.wantPaused {
+				assert.Equal(t, PhasePaused, during.Phase)
+				assert.Contains(t, during.PauseReason, "invalid_client")
+			} else {
+				assert.NotEqual(t, PhasePaused, during.Phase)
+			}
+			assert.Equal(t, tt.wantCalls, calls)
+			assert.Equal(t, tt.wantDone, after.Deletes.Propagated)
 		})
 	}
 }

@@ -147,13 +147,17 @@ type fixes struct {
 	bounded bool
 	// walkByName: the walk finds its object by name in a reloaded file.
 	walkByName bool
+	// pauseOnRefusedDeletes: a configuration error from PropagateDeletes (a revoked
+	// credential) pauses the connection and keeps the ids, instead of dropping them.
+	pauseOnRefusedDeletes bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
 	return fixes{
-		pauseOnBadFile: workflow.GetVersion(ctx, "describe-pauses-on-bad-file", workflow.DefaultVersion, 1) == 1,
-		bounded:        workflow.GetVersion(ctx, "bounded-signal-loops", workflow.DefaultVersion, 1) == 1,
-		walkByName:     workflow.GetVersion(ctx, "walk-object-by-name", workflow.DefaultVersion, 1) == 1,
+		pauseOnBadFile:        workflow.GetVersion(ctx, "describe-pauses-on-bad-file", workflow.DefaultVersion, 1) == 1,
+		bounded:               workflow.GetVersion(ctx, "bounded-signal-loops", workflow.DefaultVersion, 1) == 1,
+		walkByName:            workflow.GetVersion(ctx, "walk-object-by-name", workflow.DefaultVersion, 1) == 1,
+		pauseOnRefusedDeletes: workflow.GetVersion(ctx, "deletes-pause-on-configuration-error", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -89,7 +89,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			if err := wait(ctx, st, info); err != nil {
 				return err
 			}
-			if err := r.propagateDeletes(ctx, st); errors.Is(err, errContinueAsNew) {
+			if err := r.propagateDeletes(ctx, st, info.Objects); errors.Is(err, errContinueAsNew) {
 				return continueAsNew() // still waiting: the next run handles the rest first
 			} else if err != nil {
 				return err
@@ -171,7 +171,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			st.Waiting = true
 			publish(ctx, p)
 		}
-		if err := r.propagateDeletes(ctx, st); errors.Is(err, errContinueAsNew) {
+		if err := r.propagateDeletes(ctx, st, info.Objects); errors.Is(err, errContinueAsNew) {
 			// The cycle is done: the next run waits, handling the deletions left first.
 			toWait()
 			return continueAsNew()
@@ -238,9 +238,9 @@ const deleteChunk = 200
 // one and deletes counterparts where the connection says so. Deletions queued for one object
 // and side go in one call, a chunk at a time; it returns errContinueAsNew when the run's
 // budget is spent, the ids not yet handled staying in the state.
-func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState) error {
-	if len(st.Control.Deleted) == 0 {
-		return nil
+func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects []string) error {
+	if len(st.Control.Deleted) == 0 || (r.fixes.pauseOnRefusedDeletes && st.Control.Paused) {
+		return nil // paused: the ids wait for the resume
 	}
 	if !r.fixes.bounded {
 		return propagateDeletesV0(ctx, r.connection, st)
@@ -259,16 +259,29 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState) error {
 			return errContinueAsNew
 		}
 		req := st.Control.Deleted[0]
+		if r.fixes.pauseOnRefusedDeletes && (!slices.Contains(objects, req.Object) || !slices.Contains(sides, req.Side)) {
+			// Not this connection's (a misrouted webhook): a pause could never be fixed.
+			workflow.GetLogger(ctx).Error("deletion report for an object the connection does not sync dropped", "object", req.Object, "side", req.Side, "ids", len(req.IDs))
+			st.Control.Deleted = st.Control.Deleted[1:]
+			continue
+		}
 		n := min(len(req.IDs), deleteChunk)
 		in := activities.DeleteInput{Connection: r.connection, Object: req.Object, Side: req.Side, IDs: req.IDs[:n]}
 		var res activities.DeleteResult
 		err := workflow.ExecuteActivity(actx, a.PropagateDeletes, in).Get(ctx, &res)
 		r.activities++
 		if err != nil {
-			if msg := configurationError(err); msg != "" {
-				workflow.GetLogger(ctx).Error("deletion report refused", "reason", msg)
-			} else {
+			msg := configurationError(err)
+			switch {
+			case msg == "":
 				return err
+			case r.fixes.pauseOnRefusedDeletes:
+				// A revoked credential or a broken file: pause with the message; the ids
+				// stay queued and go again after the resume.
+				r.ctl.pause(msg)
+				return nil
+			default:
+				workflow.GetLogger(ctx).Error("deletion report refused", "reason", msg)
 			}
 		}
 		st.Progress.Deletes.Add(res)
