@@ -87,6 +87,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		return workflow.NewContinueAsNewError(ctx, PipelineSync, PipelineInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxScansPerRun: in.MaxScansPerRun})
 	}
 	// A bad file pauses the connection until it is fixed and resumed.
+	// resumed shows the phase before the pause again; the loop sets the next one at once.
 	phase := ""
 	paused := func(reason string) {
 		phase = p.Phase

@@ -484,3 +484,42 @@ func TestIncrementalSyncRefusedDeletions(t *testing.T) {
 		})
 	}
 }
+
+// A run that begins paused by a bad file (carried over by continue-as-new while it waited)
+// shows the wait again once resumed, not the pause.
+func TestIncrementalSyncShowsItsWaitAfterABadFileIsFixed(t *testing.T) {
+	const message = "demo.yaml: schedule.interval: not a duration"
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	describes := 0
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(func(context.Context, string) (activities.ConnectionInfo, error) {
+		describes++
+		if describes == 1 {
+			return activities.ConnectionInfo{}, temporal.NewNonRetryableApplicationError(message, activities.ErrTypeConfiguration, nil)
+		}
+		return info, nil
+	})
+	var during, after Progress
+	query := func(into *Progress) {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(into))
+	}
+	env.RegisterDelayedCallback(func() { query(&during) }, 10*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, 30*time.Minute)
+	env.RegisterDelayedCallback(func() { query(&after) }, 31*time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 40*time.Minute)
+	st := &SyncState{
+		Progress: Progress{Connection: "demo", Workflow: "IncrementalSync", Phase: PhasePaused, PauseReason: message, Cycles: 3},
+		Waiting:  true,
+		Control:  control{Paused: true, PauseReason: message},
+	}
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", State: st})
+
+	assert.Equal(t, PhasePaused, during.Phase)
+	assert.Equal(t, message, during.PauseReason)
+	assert.Equal(t, PhaseWaiting, after.Phase)
+	assert.Empty(t, after.PauseReason)
+}

@@ -60,14 +60,16 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		fixes: getFixes(ctx)}
 	// A bad file pauses the connection until it is fixed and resumed.
-	phase := ""
 	paused := func(reason string) {
-		phase = p.Phase
 		p.Phase, p.PauseReason = PhasePaused, reason
 		publish(ctx, p)
 	}
 	resumed := func() {
-		p.Phase, p.PauseReason = phase, ""
+		// Not the phase before the pause: a run may begin paused (carried over).
+		p.Phase, p.PauseReason = PhaseSyncing, ""
+		if st.Waiting {
+			p.Phase = PhaseWaiting
+		}
 		publish(ctx, p)
 	}
 	spent := func() bool { return r.budgetSpent(ctx) }
