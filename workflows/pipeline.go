@@ -29,6 +29,14 @@ type PipelineInput struct {
 type PipelineState struct {
 	Progress PipelineProgress `json:"progress"`
 	Control  control          `json:"control"`
+	// Scan is the place of a scan interrupted by continue-as-new or a pause, resumed there.
+	Scan *ScanPlace `json:"scan,omitempty"`
+}
+
+// ScanPlace is where a confirming scan stands: its position and when it began.
+type ScanPlace struct {
+	Position string    `json:"position"`
+	Start    time.Time `json:"start"`
 }
 
 // PipelineProgress is what the `progress` query of PipelineSync returns.
@@ -110,11 +118,14 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		return info, err
 	}
 	// propagate runs one PropagateStages; a configuration error pauses the connection.
+	refused := false // the last propagate met a configuration error
 	propagate := func(si activities.StageInput) (activities.StageResult, error) {
 		var r activities.StageResult
 		err := workflow.ExecuteActivity(actx, a.PropagateStages, si).Get(ctx, &r)
 		activitiesRun++
-		if msg := configurationError(err); msg != "" {
+		msg := configurationError(err)
+		refused = msg != ""
+		if refused {
 			ctl.pause(msg)
 			return r, nil
 		}
@@ -158,14 +169,29 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			}
 		}
 		// The confirming scan, when due.
-		if !ctl.Paused && !workflow.Now(ctx).Before(p.NextScanAt) {
+		if !ctl.Paused && (st.Scan != nil || !workflow.Now(ctx).Before(p.NextScanAt)) {
 			si := activities.StageInput{Connection: in.Connection, Stretch: t.Stretch, ScanStart: workflow.Now(ctx)}
+			if st.Scan != nil {
+				si.Position, si.ScanStart = st.Scan.Position, st.Scan.Start
+			}
 			for !ctl.Paused {
+				// A scan of many stretches must not grow one run's history without end,
+				// nor start again from the beginning after a pause.
+				if fx.bounded {
+					st.Scan = &ScanPlace{Position: si.Position, Start: si.ScanStart}
+					if spent() {
+						return continueAsNew()
+					}
+				}
 				r, err := propagate(si)
 				if err != nil {
 					return err
 				}
+				if fx.bounded && refused {
+					break // this stretch goes again after the resume
+				}
 				if r.Done {
+					st.Scan = nil
 					scans++
 					p.Scans++
 					p.LastScanAt = workflow.Now(ctx)
@@ -173,6 +199,9 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 					break
 				}
 				si.Position = r.Position
+				if fx.bounded {
+					st.Scan.Position = si.Position
+				}
 			}
 		}
 		if ctl.Paused {

@@ -523,3 +523,77 @@ func TestIncrementalSyncShowsItsWaitAfterABadFileIsFixed(t *testing.T) {
 	assert.Equal(t, PhaseWaiting, after.Phase)
 	assert.Empty(t, after.PauseReason)
 }
+
+// A confirming scan of many stretches keeps its place across continue-as-new and across a
+// pause for a configuration error, instead of starting again from the beginning.
+func TestPipelineSyncScanKeepsItsPlace(t *testing.T) {
+	refused := temporal.NewNonRetryableApplicationError("altior POST /affaires/events: configuration (HTTP 403): rights", activities.ErrTypeConfiguration, nil)
+	tests := []struct {
+		name      string
+		max       int
+		refuseAt  string // the position refused once
+		wantRun1  []string
+		wantPlace *ScanPlace // carried to the next run (Start checked apart)
+		wantRun2  []string
+	}{
+		// describe and three stretches reach four activities.
+		{"continue-as-new mid-scan", 4, "none", []string{"", "1", "2"}, &ScanPlace{Position: "3"}, []string{"3", "4", "5"}},
+		{"paused mid-scan", 0, "2", []string{"", "1", "2", "2", "3", "4", "5"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var scanStart time.Time
+			limit := len(tt.wantRun1)
+			run := func(in PipelineInput) ([]string, error) {
+				var s testsuite.WorkflowTestSuite
+				env := s.NewTestWorkflowEnvironment()
+				var a *activities.Activities
+				env.RegisterActivity(a)
+				env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+				var positions []string
+				refusedOnce := false
+				env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, si activities.StageInput) (activities.StageResult, error) {
+					positions = append(positions, si.Position)
+					if scanStart.IsZero() {
+						scanStart = si.ScanStart
+					}
+					if len(positions) <= limit { // not a later scan's
+						assert.True(t, scanStart.Equal(si.ScanStart), "the stretches of a scan share its start")
+					}
+					if si.Position == tt.refuseAt && !refusedOnce {
+						refusedOnce = true
+						return activities.StageResult{}, refused
+					}
+					n := 0
+					if si.Position != "" {
+						_, _ = fmt.Sscan(si.Position, &n)
+					}
+					return activities.StageResult{Position: fmt.Sprint(n + 1), Done: n+1 == 6, Checked: 10}, nil
+				})
+				env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, time.Hour)
+				env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+				env.ExecuteWorkflow(PipelineSync, in)
+				return positions, env.GetWorkflowError()
+			}
+			got, err := run(PipelineInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: tt.max}})
+			if len(got) > len(tt.wantRun1) {
+				got = got[:len(tt.wantRun1)] // later scans, at the interval
+			}
+			assert.Equal(t, tt.wantRun1, got)
+			if tt.wantPlace == nil {
+				return
+			}
+			var can *workflow.ContinueAsNewError
+			require.ErrorAs(t, err, &can)
+			var next PipelineInput
+			require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+			require.NotNil(t, next.State.Scan)
+			assert.Equal(t, tt.wantPlace.Position, next.State.Scan.Position)
+			assert.True(t, scanStart.Equal(next.State.Scan.Start))
+			next.Tuning = Tuning{}
+			limit = len(tt.wantRun2)
+			got, _ = run(next)
+			assert.Equal(t, tt.wantRun2, got[:len(tt.wantRun2)])
+		})
+	}
+}
