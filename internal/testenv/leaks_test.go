@@ -1,8 +1,11 @@
 package testenv
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -10,10 +13,16 @@ import (
 	"go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	updatepb "go.temporal.io/api/update/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 )
 
 const (
@@ -254,4 +263,97 @@ func TestFindLeaksRefusesWhatItCannotDecode(t *testing.T) {
 	_, err := FindLeaks(h)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `event 3 ActivityTaskCompleted, activity_task_completed_event_attributes.result.payloads[0]: payload encoding "binary/encrypted" cannot be decoded`)
+}
+
+// leakyWorkflow carries the planted e-mail and secret everywhere a real workflow could: input,
+// memo (set by the starter), search attribute, signal, activity input and result, heartbeat
+// details of a timed-out activity, details of a failed one, a side-effect marker, its result.
+func leakyWorkflow(ctx workflow.Context, in planted) (planted, error) {
+	key := temporal.NewSearchAttributeKeyKeyword(leakyAttribute)
+	if err := workflow.UpsertTypedSearchAttributes(ctx, key.ValueSet(in.Email)); err != nil {
+		return planted{}, err
+	}
+	var signal string
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, &signal)
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 3 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	var out planted
+	if err := workflow.ExecuteActivity(ctx, "Leaky", in, "ok").Get(ctx, &out); err != nil {
+		return planted{}, err
+	}
+	for _, mode := range []string{"fail", "timeout"} {
+		if err := workflow.ExecuteActivity(ctx, "Leaky", in, mode).Get(ctx, nil); err == nil {
+			return planted{}, errors.New("the activity did not " + mode)
+		}
+	}
+	var side string
+	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return signal }).Get(&side); err != nil {
+		return planted{}, err
+	}
+	return out, nil
+}
+
+const leakyAttribute = "LeakyKeyword"
+
+func leakyActivity(ctx context.Context, in planted, mode string) (planted, error) {
+	switch mode {
+	case "fail":
+		return planted{}, temporal.NewNonRetryableApplicationError("invalid record", "InvalidRecord", nil, in)
+	case "timeout":
+		activity.RecordHeartbeat(ctx, in)
+		<-ctx.Done()
+		return planted{}, ctx.Err()
+	}
+	return in, nil
+}
+
+func TestFindLeaksInARecordedHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal dev server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := DevServer(t).Client()
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: "default", SearchAttributes: map[string]enums.IndexedValueType{leakyAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD},
+	})
+	require.NoError(t, err)
+	w := worker.New(c, "leaks", worker.Options{})
+	w.RegisterWorkflowWithOptions(leakyWorkflow, workflow.RegisterOptions{Name: "Leaky"})
+	w.RegisterActivityWithOptions(leakyActivity, activity.RegisterOptions{Name: "Leaky"})
+	require.NoError(t, w.Start())
+	defer w.Stop()
+
+	leak := planted{Connection: "acme", Email: plantedEmail, Token: plantedSecret}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "leaky", TaskQueue: "leaks",
+		Memo: map[string]any{"owner": plantedEmail}}, "Leaky", leak)
+	require.NoError(t, err)
+	require.NoError(t, c.SignalWorkflow(ctx, "leaky", "", "go", plantedSecret))
+	require.NoError(t, run.Get(ctx, nil))
+	h, err := History(ctx, c, "leaky", "")
+	require.NoError(t, err)
+
+	assert.False(t, oldCheck(t, h, plantedSecret), "the old protojson search sees nothing")
+	leaks, err := FindLeaks(h, plantedSecret)
+	require.NoError(t, err)
+	found := map[string]bool{}
+	for _, l := range leaks {
+		found[l.EventType.String()+" "+strings.SplitN(l.Path, ".", 2)[1]] = true
+	}
+	for _, want := range []string{
+		"WorkflowExecutionStarted input.payloads[0].Email",
+		"WorkflowExecutionStarted memo.fields[owner]",
+		"UpsertWorkflowSearchAttributes search_attributes.indexed_fields[" + leakyAttribute + "]",
+		"WorkflowExecutionSignaled input.payloads[0]",
+		"ActivityTaskScheduled input.payloads[0].Token",
+		"ActivityTaskCompleted result.payloads[0].Email",
+		"ActivityTaskFailed failure.application_failure_info.details.payloads[0].Email",
+		"ActivityTaskTimedOut failure.timeout_failure_info.last_heartbeat_details.payloads[0].Token",
+		"MarkerRecorded details[data].payloads[0]",
+		"WorkflowExecutionCompleted result.payloads[0].Email",
+	} {
+		assert.True(t, found[want], "%s not found in %v", want, leaks)
+	}
 }
