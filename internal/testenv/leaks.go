@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -99,10 +101,14 @@ func findLeaks(texts []Text, secrets []string) []Leak {
 			leaks = append(leaks, Leak{Text: t, Match: m})
 		}
 	}
-	// A payload's raw JSON and its decoded fields hold the same match: report the field only.
+	// A payload's raw JSON and its decoded fields hold the same match: report the field only,
+	// and once.
 	out := leaks[:0]
+	seen := map[Leak]bool{}
 	for _, l := range leaks {
-		if !hasDeeper(leaks, l) {
+		key := Leak{Text: Text{EventID: l.EventID, Path: l.Path}, Match: l.Match}
+		if !seen[key] && !hasDeeper(leaks, l) {
+			seen[key] = true
 			out = append(out, l)
 		}
 	}
@@ -167,12 +173,17 @@ func (w *walker) message(m protoreflect.Message, path string) {
 				w.value(fd, l.Get(i), fmt.Sprintf("%s[%d]", name, i))
 			}
 		case fd.IsMap():
-			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				key := k.String()
-				w.text(name+" key", key)
-				w.value(fd.MapValue(), mv, fmt.Sprintf("%s[%s]", name, key))
+			m := v.Map()
+			var keys []protoreflect.MapKey
+			m.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+				keys = append(keys, k)
 				return true
 			})
+			slices.SortFunc(keys, func(a, b protoreflect.MapKey) int { return strings.Compare(a.String(), b.String()) })
+			for _, k := range keys {
+				w.text(name+" key", k.String())
+				w.value(fd.MapValue(), m.Get(k), fmt.Sprintf("%s[%s]", name, k.String()))
+			}
 		default:
 			w.value(fd, v, name)
 		}
@@ -193,8 +204,8 @@ func (w *walker) value(fd protoreflect.FieldDescriptor, v protoreflect.Value, pa
 
 // payload decodes one payload the way the SDK's default data converter encodes it.
 func (w *walker) payload(p *commonpb.Payload, path string) {
-	for k, v := range p.GetMetadata() {
-		w.text(path+".metadata["+k+"]", string(v))
+	for _, k := range slices.Sorted(maps.Keys(p.GetMetadata())) {
+		w.text(path+".metadata["+k+"]", string(p.GetMetadata()[k]))
 	}
 	data := p.GetData()
 	if len(p.GetMetadata()) == 0 && len(data) == 0 {
@@ -247,9 +258,9 @@ func (w *walker) jsonValue(v any, path string) {
 			w.jsonValue(e, fmt.Sprintf("%s[%d]", path, i))
 		}
 	case map[string]any:
-		for k, e := range v {
+		for _, k := range slices.Sorted(maps.Keys(v)) { // sorted: reports in a stable order
 			w.text(path+" key", k)
-			w.jsonValue(e, path+"."+k)
+			w.jsonValue(v[k], path+"."+k)
 		}
 	}
 }

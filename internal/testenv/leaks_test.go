@@ -86,7 +86,7 @@ func TestFindLeaksDecodesEveryPayload(t *testing.T) {
 			name: "upserted search attribute",
 			event: &historypb.HistoryEvent{EventType: enums.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
 				Attributes: &historypb.HistoryEvent_UpsertWorkflowSearchAttributesEventAttributes{UpsertWorkflowSearchAttributesEventAttributes: &historypb.UpsertWorkflowSearchAttributesEventAttributes{
-					SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{"CrmsyncPhase": payload(t, leak)}}}}},
+					SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{"CrmsyncPhase": payload(t, plantedEmail+" "+plantedSecret)}}}}},
 			path: "upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields[CrmsyncPhase]",
 		},
 		{
@@ -212,6 +212,11 @@ func TestFindLeaksDecodesEveryPayload(t *testing.T) {
 			}
 			assert.Positive(t, emails, "the e-mail address is found: %v", leaks)
 			assert.Positive(t, secrets, "the secret is found: %v", leaks)
+			seen := map[string]bool{}
+			for _, l := range leaks {
+				assert.False(t, seen[l.String()], "reported twice: %s", l)
+				seen[l.String()] = true
+			}
 		})
 	}
 }
