@@ -14,9 +14,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
+	querypb "go.temporal.io/api/query/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -275,7 +279,8 @@ func (r *run) visibleInTheWebUI() {
 	t := r.t
 	testenv.Eventually(t, 30*time.Second, 200*time.Millisecond, "the search attributes", func() bool {
 		resp, err := r.tc.ListWorkflow(r.ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: fmt.Sprintf("CrmConnection = '%s' AND CrmPhase = 'waiting' AND CrmRecordsRead > 0", connection)})
+			// The running run: runs closed by continue-as-new keep the phase they published.
+			Query: fmt.Sprintf("CrmConnection = '%s' AND CrmPhase = 'waiting' AND CrmRecordsRead > 0 AND ExecutionStatus = 'Running'", connection)})
 		return err == nil && len(resp.Executions) == 1 && resp.Executions[0].Execution.WorkflowId == workflows.SyncWorkflowID(connection)
 	})
 	v, err := r.tc.QueryWorkflow(r.ctx, workflows.SyncWorkflowID(connection), "", "__temporal_workflow_metadata")
@@ -427,6 +432,9 @@ func (r *run) noSecretsInHistories(secrets ...string) {
 			descLeaks, err := testenv.FindLeaksIn(desc, secrets...)
 			require.NoError(t, err, "description of %s run %s", id, runID)
 			leaks = append(leaks, descLeaks...)
+			if e.Status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				leaks = append(leaks, r.queryLeaks(id, runID, secrets)...)
+			}
 			for i, l := range leaks {
 				if i == 5 {
 					t.Errorf("… and %d more in %s run %s", len(leaks)-i, id, runID)
@@ -441,6 +449,34 @@ func (r *run) noSecretsInHistories(secrets ...string) {
 		}
 	}
 	require.Positive(t, checked, "no workflow to check")
+}
+
+// queryLeaks runs a running workflow's queries, which no history holds yet: the SDK's metadata
+// query (the web UI's current details) and each query the workflow defines (progress).
+func (r *run) queryLeaks(id, runID string, secrets []string) []testenv.Leak {
+	t := r.t
+	query := func(name string) *workflowservice.QueryWorkflowResponse {
+		resp, err := r.tc.WorkflowService().QueryWorkflow(r.ctx, &workflowservice.QueryWorkflowRequest{
+			Namespace: "default", Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: runID},
+			Query: &querypb.WorkflowQuery{QueryType: name},
+		})
+		require.NoError(t, err, "query %s of %s run %s", name, id, runID)
+		return resp
+	}
+	meta := query("__temporal_workflow_metadata")
+	leaks, err := testenv.FindLeaksIn(meta, secrets...)
+	require.NoError(t, err, "metadata of %s run %s", id, runID)
+	var m sdkpb.WorkflowMetadata
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(meta.QueryResult, &m))
+	for _, q := range m.GetDefinition().GetQueryDefinitions() {
+		if strings.HasPrefix(q.GetName(), "__") {
+			continue // the SDK's own: the stack trace holds code, not data
+		}
+		l, err := testenv.FindLeaksIn(query(q.GetName()), secrets...)
+		require.NoError(t, err, "query %s of %s run %s", q.GetName(), id, runID)
+		leaks = append(leaks, l...)
+	}
+	return leaks
 }
 
 // recordHistory saves a workflow's latest run for the replay test when

@@ -53,6 +53,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return *p, nil }); err != nil {
 		return *p, err
 	}
+	showDetails(ctx, p)
 	ch := st.Control.listen(ctx)
 
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,

@@ -194,6 +194,16 @@ func configurationError(err error) string {
 	return ""
 }
 
+// showDetails sets the workflow page's current details from the progress. It makes no
+// command, so a run may call it anywhere: a run continued as new starts with no details (the
+// search attributes are carried over, not they), and it may wait an interval before it
+// publishes.
+func showDetails(ctx workflow.Context, p *Progress) {
+	// details formats with fmt.Fprintf into a strings.Builder: deterministic, whatever
+	// workflowcheck assumes of fmt.
+	workflow.SetCurrentDetails(ctx, details(p)) //workflowcheck:ignore
+}
+
 // publish shows the progress in the web UI: search attributes for the list, current details
 // for the workflow page.
 func publish(ctx workflow.Context, p *Progress) {
@@ -204,9 +214,7 @@ func publish(ctx workflow.Context, p *Progress) {
 		AttrRecords.ValueSet(int64(t.Read)),
 		AttrQuarantined.ValueSet(int64(p.Quarantined)),
 	)
-	// details formats with fmt.Fprintf into a strings.Builder: deterministic, whatever
-	// workflowcheck assumes of fmt.
-	workflow.SetCurrentDetails(ctx, details(p)) //workflowcheck:ignore
+	showDetails(ctx, p)
 	if !p.LastCycleAt.IsZero() {
 		workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"connection": p.Connection, "workflow": p.Workflow}).
 			Gauge(MetricLastCycle).Update(float64(p.LastCycleAt.Unix()))

@@ -51,6 +51,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return *p, nil }); err != nil {
 		return err
 	}
+	showDetails(ctx, p)
 	ch := st.Control.listen(ctx)
 	continueAsNew := func() error {
 		st.Control.drain(ctx, ch)
