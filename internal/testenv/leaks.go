@@ -89,6 +89,12 @@ func FindLeaksIn(m proto.Message, secrets ...string) ([]Leak, error) {
 	return findLeaks(texts, secrets), err
 }
 
+// isIdentity reports whether a path is a worker or client identity field, which Temporal
+// fills with "pid@host@" and crmsync never writes to.
+func isIdentity(path string) bool {
+	return path == "identity" || strings.HasSuffix(path, ".identity") || strings.HasSuffix(path, "_identity")
+}
+
 func findLeaks(texts []Text, secrets []string) []Leak {
 	var leaks []Leak
 	for _, t := range texts {
@@ -96,6 +102,9 @@ func findLeaks(texts []Text, secrets []string) []Leak {
 			if s != "" && strings.Contains(t.Text, s) {
 				leaks = append(leaks, Leak{Text: t, Match: s})
 			}
+		}
+		if isIdentity(t.Path) {
+			continue // "pid@host@": a host name with dots reads as an address, and is none
 		}
 		for _, m := range EmailAddress.FindAllString(t.Text, -1) {
 			leaks = append(leaks, Leak{Text: t, Match: m})

@@ -246,13 +246,19 @@ func TestFindLeaksCleanHistory(t *testing.T) {
 		{EventId: 1, EventType: enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
 			Attributes: &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{
 				Input:    payloads(t, planted{Connection: "acme"}, nil, []byte("binary")),
-				Identity: "1234@vm@",
+				Identity: "1234@runner-7.ci.example.com@", // a host name with dots is no address
 				Memo:     &commonpb.Memo{Fields: map[string]*commonpb.Payload{"empty": {}}},
 			}}},
 	}}
 	leaks, err := FindLeaks(h, plantedSecret, "")
 	require.NoError(t, err)
 	assert.Empty(t, leaks)
+	// A secret is still looked for in an identity.
+	h.Events[0].GetWorkflowExecutionStartedEventAttributes().Identity = "1234@" + plantedSecret + "@"
+	leaks, err = FindLeaks(h, plantedSecret)
+	require.NoError(t, err)
+	require.Len(t, leaks, 1)
+	assert.Equal(t, "identity", leaks[0].Path[len(leaks[0].Path)-len("identity"):])
 }
 
 func TestFindLeaksRefusesWhatItCannotDecode(t *testing.T) {
