@@ -100,7 +100,7 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 		_, err := OpenShared(c, "a", nil, &accounts)
 		require.NoError(t, err)
 	}
-	assert.Len(t, accounts.budgets, 2, "one budget per shop")
+	assert.Len(t, accounts.unasShops, 2, "one budget per shop")
 	for _, bad := range []string{"-1", "ten", "2.5"} {
 		_, err := OpenShared(conn("bad", "R_UNAS", bad), "a", nil, &accounts)
 		require.Error(t, err, bad)

@@ -40,31 +40,42 @@ type Accounts struct {
 	// by system and status (package apimetrics).
 	Metrics client.MetricsHandler
 
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
-	budgets  map[string]*unas.Budget
-	shops    map[string]*unas.Shop
+	mu        sync.Mutex
+	limiters  map[string]*rate.Limiter
+	unasShops map[string]*unasShop
 }
 
-// unasShop returns the login token and bans of one UNAS shop, shared by the connections that
+// unasShop is what the connections reading one UNAS shop share in the process: its hourly
+// call budget (unless it is on the store) and its login token and bans.
+type unasShop struct {
+	budget *unas.Budget
+	state  *unas.Shop
+}
+
+// unas returns the shared state of one UNAS shop, made the first time it is asked for.
+func (a *Accounts) unas(shop string) *unasShop {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.unasShops == nil {
+		a.unasShops = map[string]*unasShop{}
+	}
+	s, ok := a.unasShops[shop]
+	if !ok {
+		s = &unasShop{budget: unas.NewBudget(), state: unas.NewShop()}
+		a.unasShops[shop] = s
+	}
+	return s
+}
+
+// unasState returns the login token and bans of one UNAS shop, shared by the connections that
 // read it and kept when a connection's connectors are built again (nil Accounts: the
 // connector's own). They stay in the process even when the budget is on the store: a token
 // is not to be stored, and each process learns of a ban from its own calls.
-func (a *Accounts) unasShop(shop string) *unas.Shop {
+func (a *Accounts) unasState(shop string) *unas.Shop {
 	if a == nil {
 		return nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.shops == nil {
-		a.shops = map[string]*unas.Shop{}
-	}
-	s, ok := a.shops[shop]
-	if !ok {
-		s = unas.NewShop()
-		a.shops[shop] = s
-	}
-	return s
+	return a.unas(shop).state
 }
 
 // unasLedger returns the hourly call ledger of one UNAS shop, shared by the connections that
@@ -76,17 +87,7 @@ func (a *Accounts) unasLedger(shop string) unas.Ledger {
 	if a.Quotas != nil {
 		return &quotaLedger{quotas: a.Quotas, shop: shop}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.budgets == nil {
-		a.budgets = map[string]*unas.Budget{}
-	}
-	b, ok := a.budgets[shop]
-	if !ok {
-		b = unas.NewBudget()
-		a.budgets[shop] = b
-	}
-	return b
+	return a.unas(shop).budget
 }
 
 // quotaLedger keeps a shop's UNAS calls in the store's quotas, keyed "<shop>/<class>".
@@ -177,7 +178,7 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 		shop := UNASShop(set["base_url"], cred["api_key"])
 		conn, err := unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
 			TimeZone: set["time_zone"], StartDate: c.StartDate,
-			Budget: accounts.unasLedger(shop), Shop: accounts.unasShop(shop)})
+			Budget: accounts.unasLedger(shop), Shop: accounts.unasState(shop)})
 		if err != nil {
 			return nil, at(err)
 		}
