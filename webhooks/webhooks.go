@@ -161,8 +161,7 @@ func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	sum := sha256.Sum256(body)
-	key := "unas|" + name + "|" + hex.EncodeToString(sum[:])
+	key := deliveryKey("unas", name, body)
 	if !r.seen.add(key) {
 		w.WriteHeader(http.StatusOK) // a redelivery: the scan it asked for has run
 		return
@@ -373,8 +372,7 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	// back and emits only what moved, and two moves within one second give the same body
 	// (timestamps, when there are any, are to the second).
 	err = r.stageChanged(req.Context(), name, events)
-	sum := sha256.Sum256(body)
-	key := "sellsy|" + name + "|" + hex.EncodeToString(sum[:])
+	key := deliveryKey("sellsy", name, body)
 	switch {
 	case err != nil:
 	case !r.seen.add(key):
@@ -574,6 +572,13 @@ func validID(v string) (string, error) {
 		return "", fmt.Errorf("contact id %q is not a number", v)
 	}
 	return v, nil
+}
+
+// deliveryKey names a delivery in the seen set by its body, for a sender whose deliveries
+// carry no id.
+func deliveryKey(system, connection string, body []byte) string {
+	sum := sha256.Sum256(body)
+	return system + "|" + connection + "|" + hex.EncodeToString(sum[:])
 }
 
 // seenSet remembers deliveries for a while (ttl), at most n of them, to ignore duplicates.
