@@ -243,14 +243,17 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 			continue
 		}
 		body := map[string]any{ent + "_ID": code}
-		if w.update {
-			_, _, err := c.do(ctx, call{method: http.MethodPut, path: c.dataPath(ent, code), op: "PUT /v1/Data/" + ent + " (rights probe)", entity: ent, right: rightUpdate, body: body})
-			if err := refused(probeAnswer(err)); err != nil {
-				return err
+		for _, p := range []struct {
+			on                  bool
+			method, path, right string
+		}{
+			{w.update, http.MethodPut, c.dataPath(ent, code), rightUpdate},
+			{w.insert, http.MethodPost, c.dataPath(ent), rightInsert},
+		} {
+			if !p.on {
+				continue
 			}
-		}
-		if w.insert {
-			_, _, err := c.do(ctx, call{method: http.MethodPost, path: c.dataPath(ent), op: "POST /v1/Data/" + ent + " (rights probe)", entity: ent, right: rightInsert, body: body})
+			_, _, err := c.do(ctx, call{method: p.method, path: p.path, op: p.method + " /v1/Data/" + ent + " (rights probe)", entity: ent, right: p.right, body: body})
 			if err := refused(probeAnswer(err)); err != nil {
 				return err
 			}
