@@ -119,8 +119,8 @@ const enableHint = "enable them in the scopes of this API client in Sellsy's API
 // probeScope asks Sellsy whether the API client has scope (<resource>.read or .write); it
 // reports a 403 with the request that met it.
 func (c *Client) probeScope(ctx context.Context, scope string) (forbidden bool, probe string, err error) {
-	res, access, ok := strings.Cut(scope, ".")
-	if !ok || res == "" {
+	res, access, _ := strings.Cut(scope, ".")
+	if res == "" || (access != "read" && access != "write") {
 		return false, "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
 			Message: fmt.Sprintf("scope %q is not <resource>.read or <resource>.write", scope)}
 	}
@@ -129,20 +129,16 @@ func (c *Client) probeScope(ctx context.Context, scope string) (forbidden bool, 
 		path = p
 	}
 	k := call{path: path, query: url.Values{}}
-	switch access {
-	case "read":
+	if access == "read" {
 		k.method = http.MethodGet
 		k.query.Set("limit", "1")
-	case "write":
+	} else {
 		k.method = http.MethodPost
 		k.query.Set("verify", "true")
 		k.body = probeBodies[res]
 		if k.body == nil {
 			k.body = map[string]any{}
 		}
-	default:
-		return false, "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
-			Message: fmt.Sprintf("scope %q is not <resource>.read or <resource>.write", scope)}
 	}
 	probe = k.method + " " + path + "?" + k.query.Encode()
 	k.op = probe

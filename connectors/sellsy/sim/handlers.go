@@ -161,50 +161,36 @@ const unlimited = 1_000_000
 // minutes, days and calendar months.
 func (s *Server) quota(w http.ResponseWriter) bool {
 	now := s.opt.Now().UTC()
-	s.qmu.Lock()
-	sec, min, day, month := now.Unix(), now.Unix()/60, now.Unix()/86400, int64(now.Year())*12+int64(now.Month())
-	if s.qSec != sec {
-		s.qSec, s.qSecN = sec, 0
-	}
-	if s.qMin != min {
-		s.qMin, s.qMinN = min, 0
-	}
-	if s.qDay != day {
-		s.qDay, s.qDayN = day, 0
-	}
-	if s.qMonth != month {
-		s.qMonth, s.qMonN = month, 0
-	}
-	s.qSecN++
-	s.qMinN++
-	s.qDayN++
-	s.qMonN++
+	windows := [len(quotaHeaders)]int64{now.Unix(), now.Unix() / 60, now.Unix() / 86400, int64(now.Year())*12 + int64(now.Month())}
+	limits := [len(quotaHeaders)]int{s.opt.RequestsPerSecond, s.opt.RequestsPerMinute, s.opt.RequestsPerDay, s.opt.RequestsPerMonth}
+	var remain [len(quotaHeaders)]int
 	over := false
-	remain := func(limit, used int) int {
-		if limit <= 0 {
-			return unlimited
+	s.qmu.Lock()
+	for i := range s.qWin {
+		q := &s.qWin[i]
+		if q.at != windows[i] {
+			q.at, q.n = windows[i], 0
 		}
-		if used > limit {
-			over = true
+		q.n++
+		remain[i] = unlimited
+		if limits[i] > 0 {
+			remain[i] = max(limits[i]-q.n, 0)
+			over = over || q.n > limits[i]
 		}
-		return max(limit-used, 0)
 	}
-	rs := remain(s.opt.RequestsPerSecond, s.qSecN)
-	rm := remain(s.opt.RequestsPerMinute, s.qMinN)
-	rd := remain(s.opt.RequestsPerDay, s.qDayN)
-	rmo := remain(s.opt.RequestsPerMonth, s.qMonN)
 	s.qmu.Unlock()
-	h := w.Header()
-	h.Set("X-Quota-Remaining-By-Second", strconv.Itoa(rs))
-	h.Set("X-Quota-Remaining-By-Minute", strconv.Itoa(rm))
-	h.Set("X-Quota-Remaining-By-Day", strconv.Itoa(rd))
-	h.Set("X-Quota-Remaining-By-Month", strconv.Itoa(rmo))
+	for i, name := range quotaHeaders {
+		w.Header().Set(name, strconv.Itoa(remain[i]))
+	}
 	if over {
 		writeError(w, http.StatusTooManyRequests, "Too Many Requests: request quota exceeded", nil)
 		return false
 	}
 	return true
 }
+
+// quotaHeaders are the quota windows' headers, in the order of Server.qWin.
+var quotaHeaders = [...]string{"X-Quota-Remaining-By-Second", "X-Quota-Remaining-By-Minute", "X-Quota-Remaining-By-Day", "X-Quota-Remaining-By-Month"}
 
 // api wraps an API handler with the quota and the bearer-token check.
 func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {

@@ -102,15 +102,14 @@ type Server struct {
 	hookDrop int
 	hookSent int
 
-	qmu    sync.Mutex
-	qSec   int64
-	qSecN  int
-	qMin   int64
-	qMinN  int
-	qDay   int64
-	qDayN  int
-	qMonth int64
-	qMonN  int
+	qmu  sync.Mutex
+	qWin [len(quotaHeaders)]quotaCount // second, minute, day, month
+}
+
+// quotaCount counts the requests of one quota window: n requests in window number at.
+type quotaCount struct {
+	at int64
+	n  int
 }
 
 // record is one company or contact. Scalar fields live in F (nil or absent = null).
