@@ -121,27 +121,18 @@ func TestCreateSaysWhatWasNotSent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := sim.New(sim.Options{APIKey: apiKey})
-			posts := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method == http.MethodPost && r.URL.Path == "/api/v1/tiers" {
-					if posts++; posts == 2 {
-						w.Header().Set("Retry-After", "1")
-						w.WriteHeader(tt.status)
-						_, _ = w.Write([]byte(`{"error": {"code": "x", "message": "refused"}}`))
-						return
-					}
+			url, _ := simOnTiersPost(t, func(n int, w http.ResponseWriter) bool {
+				if n != 2 {
+					return false
 				}
-				s.ServeHTTP(w, r)
-			}))
-			t.Cleanup(srv.Close)
-			c, err := New(Config{BaseURL: srv.URL, APIKey: apiKey, RequestsPerSecond: 10000})
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(`{"error": {"code": "x", "message": "refused"}}`))
+				return true
+			})
+			c, err := New(Config{BaseURL: url, APIKey: apiKey, RequestsPerSecond: 10000})
 			require.NoError(t, err)
-			recs := []connectors.Record{}
-			for _, name := range []string{"Un", "Deux", "Trois"} {
-				recs = append(recs, connectors.Record{Fields: map[string]any{"name": name}})
-			}
-			res, err := c.Create(context.Background(), connectors.ObjectCompany, recs)
+			res, err := c.Create(context.Background(), connectors.ObjectCompany, threeTiers())
 			require.Error(t, err)
 			require.Len(t, res, 3)
 			assert.NotEmpty(t, res[0].ID)
@@ -162,34 +153,52 @@ func TestCreateSaysWhatWasNotSent(t *testing.T) {
 // the activity's context ends while it waits) says that record was not sent, rather than
 // leave it unknown: nothing was written, so a caller need not hold it for a check.
 func TestCreateStoppedBeforeSendingSaysNotSent(t *testing.T) {
-	s := sim.New(sim.Options{APIKey: apiKey})
 	lim := rate.NewLimiter(rate.Inf, 1)
-	posts := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/tiers" {
-			if posts++; posts == 1 {
-				lim.SetLimit(rate.Every(time.Hour)) // the next wait cannot be served
-				lim.SetBurst(0)
-			}
+	url, posts := simOnTiersPost(t, func(n int, _ http.ResponseWriter) bool {
+		if n == 1 {
+			lim.SetLimit(rate.Every(time.Hour)) // the next wait cannot be served
+			lim.SetBurst(0)
 		}
-		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := New(Config{BaseURL: srv.URL, APIKey: apiKey, Limiter: lim})
+		return false
+	})
+	c, err := New(Config{BaseURL: url, APIKey: apiKey, Limiter: lim})
 	require.NoError(t, err)
-	recs := []connectors.Record{}
-	for _, name := range []string{"Un", "Deux", "Trois"} {
-		recs = append(recs, connectors.Record{Fields: map[string]any{"name": name}})
-	}
-	res, err := c.Create(context.Background(), connectors.ObjectCompany, recs)
+	res, err := c.Create(context.Background(), connectors.ObjectCompany, threeTiers())
 	require.Error(t, err)
 	require.Len(t, res, 3)
 	assert.NotEmpty(t, res[0].ID)
-	assert.Equal(t, 1, posts, "the second request never left")
+	assert.Equal(t, 1, *posts, "the second request never left")
 	for _, r := range res[1:] {
 		assert.Empty(t, r.ID)
 		if assert.Error(t, r.Err, "not sent, so known") {
 			assert.Equal(t, connectors.KindRetryable, connectors.KindOf(r.Err))
 		}
 	}
+}
+
+// simOnTiersPost serves the simulator behind a hook called on the nth POST of a tiers (from
+// 1), which answers it itself when it returns true; posts counts those POSTs.
+func simOnTiersPost(t *testing.T, hook func(n int, w http.ResponseWriter) bool) (url string, posts *int) {
+	s := sim.New(sim.Options{APIKey: apiKey})
+	posts = new(int)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/tiers" {
+			*posts++
+			if hook(*posts, w) {
+				return
+			}
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, posts
+}
+
+// threeTiers is three companies to create.
+func threeTiers() []connectors.Record {
+	var recs []connectors.Record
+	for _, name := range []string{"Un", "Deux", "Trois"} {
+		recs = append(recs, connectors.Record{Fields: map[string]any{"name": name}})
+	}
+	return recs
 }
