@@ -97,18 +97,7 @@ func (g *connectionGauges) read() []promclient.Metric {
 	if err != nil {
 		g.log.Warn("metrics: crmsync_paused left out", "error", err)
 	}
-	// One series per connection and workflow type: an import and its dry run are both
-	// InitialImport, and either paused is the connection's import paused.
-	byWorkflow := map[[2]string]float64{}
-	for _, p := range paused {
-		k := [2]string{p.connection, p.workflow}
-		if p.paused {
-			byWorkflow[k] = 1
-		} else if _, ok := byWorkflow[k]; !ok {
-			byWorkflow[k] = 0
-		}
-	}
-	for k, v := range byWorkflow {
+	for k, v := range paused {
 		out = append(out, promclient.MustNewConstMetric(g.paused, promclient.GaugeValue, v, k[0], k[1]))
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), g.timeout)
@@ -124,19 +113,17 @@ func (g *connectionGauges) read() []promclient.Metric {
 	return out
 }
 
-type workflowPhase struct {
-	connection, workflow string
-	paused               bool
-}
-
-// pausedWorkflows lists the running workflows of the task queue with whether each is paused.
-func (g *connectionGauges) pausedWorkflows(ctx context.Context) ([]workflowPhase, error) {
+// pausedWorkflows tells, for each connection and workflow type of the task queue's running
+// workflows, 1 when one is paused, else 0: one series per connection and workflow type, as an
+// import and its dry run are both InitialImport, and either paused is the connection's import
+// paused. After an error it holds what was read before.
+func (g *connectionGauges) pausedWorkflows(ctx context.Context) (map[[2]string]float64, error) {
 	req := &workflowservice.ListWorkflowExecutionsRequest{
 		Namespace: g.namespace,
 		PageSize:  1000,
 		Query:     fmt.Sprintf("TaskQueue = %q AND ExecutionStatus = 'Running'", g.taskQueue),
 	}
-	var out []workflowPhase
+	out := map[[2]string]float64{}
 	for {
 		resp, err := g.temporal.ListWorkflow(ctx, req)
 		if err != nil {
@@ -149,8 +136,12 @@ func (g *connectionGauges) pausedWorkflows(ctx context.Context) ([]workflowPhase
 				// workflow id begins with the connection's name.
 				connection, _, _ = strings.Cut(e.GetExecution().GetWorkflowId(), "/")
 			}
-			paused := searchattr.Keyword(e.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused
-			out = append(out, workflowPhase{connection: connection, workflow: e.GetType().GetName(), paused: paused})
+			k := [2]string{connection, e.GetType().GetName()}
+			if searchattr.Keyword(e.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused {
+				out[k] = 1
+			} else if _, ok := out[k]; !ok {
+				out[k] = 0
+			}
 		}
 		if len(resp.GetNextPageToken()) == 0 {
 			return out, nil
