@@ -59,10 +59,7 @@ func HistoryTexts(h *historypb.History) ([]Text, error) {
 		w.eventID, w.eventType = e.GetEventId(), e.GetEventType()
 		w.message(e.ProtoReflect(), "")
 	}
-	if len(w.errs) > 0 {
-		return w.out, fmt.Errorf("history cannot be fully searched: %s", strings.Join(w.errs, "; "))
-	}
-	return w.out, nil
+	return w.result("history")
 }
 
 // MessageTexts is HistoryTexts for any message, e.g. a DescribeWorkflowExecution response,
@@ -70,10 +67,7 @@ func HistoryTexts(h *historypb.History) ([]Text, error) {
 func MessageTexts(m proto.Message) ([]Text, error) {
 	w := &walker{}
 	w.message(m.ProtoReflect(), "")
-	if len(w.errs) > 0 {
-		return w.out, fmt.Errorf("message cannot be fully searched: %s", strings.Join(w.errs, "; "))
-	}
-	return w.out, nil
+	return w.result("message")
 }
 
 // FindLeaks returns every occurrence of a secret and every e-mail address in a history's texts,
@@ -138,6 +132,15 @@ type walker struct {
 	eventType enums.EventType
 	out       []Text
 	errs      []string
+}
+
+// result is what the walk found, and an error naming what, a history or a message, could
+// not be fully searched.
+func (w *walker) result(what string) ([]Text, error) {
+	if len(w.errs) > 0 {
+		return w.out, fmt.Errorf("%s cannot be fully searched: %s", what, strings.Join(w.errs, "; "))
+	}
+	return w.out, nil
 }
 
 func (w *walker) text(path, s string) {
