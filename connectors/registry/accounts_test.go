@@ -59,14 +59,7 @@ func TestMiniCRMSystemsShareALimiter(t *testing.T) {
 	t.Setenv("R_SYS2", "8")
 	t.Setenv("R_KEY", "m")
 	conn := func(name, sysVar string) *config.Connection {
-		c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
-a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop}, credentials: {api_key: R_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: `+sysVar+`, api_key: R_KEY}}
-direction: a_to_b
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`))
-		require.NoError(t, err)
-		return c
+		return unasToMiniCRM(t, name, "http://127.0.0.1:1/shop", "R_UNAS", sysVar, "")
 	}
 	var accounts Accounts
 	for _, c := range []*config.Connection{conn("shop-one", "R_SYS"), conn("shop-two", "R_SYS"), conn("other", "R_SYS2")} {
@@ -86,14 +79,7 @@ func TestUNASShopsShareABudget(t *testing.T) {
 	t.Setenv("R_SYS", "7")
 	t.Setenv("R_KEY", "m")
 	conn := func(name, keyVar, lists string) *config.Connection {
-		c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
-a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop, order_lists_per_hour: "`+lists+`"}, credentials: {api_key: `+keyVar+`}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
-direction: a_to_b
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`))
-		require.NoError(t, err)
-		return c
+		return unasToMiniCRM(t, name, `http://127.0.0.1:1/shop, order_lists_per_hour: "`+lists+`"`, keyVar, "R_SYS", "")
 	}
 	var accounts Accounts
 	for _, c := range []*config.Connection{conn("one", "R_UNAS", "10"), conn("two", "R_UNAS", ""), conn("other", "R_UNAS2", "")} {
@@ -122,13 +108,7 @@ func TestUNASBudgetSharedThroughTheStore(t *testing.T) {
 	t.Setenv("R_UNAS", "shop-k3y")
 	t.Setenv("R_SYS", "7")
 	t.Setenv("R_KEY", "m")
-	c, err := config.Parse("shop.yaml", []byte(`name: shop
-a: {system: unas, settings: {base_url: `+srv.URL+`/shop}, credentials: {api_key: R_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
-direction: a_to_b
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`))
-	require.NoError(t, err)
+	c := unasToMiniCRM(t, "shop", srv.URL+"/shop", "R_UNAS", "R_SYS", "")
 	var workers []connectors.Connector
 	for range 2 {
 		accounts := &Accounts{Quotas: st}
@@ -172,14 +152,7 @@ func TestUNASShopsShareTokenAndBans(t *testing.T) {
 	t.Setenv("R_SYS", "7")
 	t.Setenv("R_KEY", "m")
 	conn := func(name, url string) *config.Connection {
-		c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
-a: {system: unas, settings: {base_url: `+url+`/shop}, credentials: {api_key: R_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
-direction: a_to_b
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`))
-		require.NoError(t, err)
-		return c
+		return unasToMiniCRM(t, name, url+"/shop", "R_UNAS", "R_SYS", "")
 	}
 	var accounts Accounts
 	open := func(c *config.Connection) connectors.Connector {
@@ -230,15 +203,8 @@ func TestUNASTimeZoneSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := config.Parse("tz.yaml", []byte(`name: tz
-a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop`+tt.settings+`}, credentials: {api_key: R_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: R_SYS, api_key: R_KEY}}
-direction: a_to_b
-start_date: "2026-01-31"
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`))
-			require.NoError(t, err)
-			_, err = Open(c, "a", nil)
+			c := unasToMiniCRM(t, "tz", "http://127.0.0.1:1/shop"+tt.settings, "R_UNAS", "R_SYS", `start_date: "2026-01-31"`+"\n")
+			_, err := Open(c, "a", nil)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				return
@@ -248,4 +214,19 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 			assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 		})
 	}
+}
+
+// unasToMiniCRM parses a connection from UNAS (settings: its base_url and the settings after
+// it; keyVar: its api_key variable) to MiniCRM (sysVar: its system_id variable); extra holds
+// more top-level lines.
+func unasToMiniCRM(t *testing.T, name, settings, keyVar, sysVar, extra string) *config.Connection {
+	t.Helper()
+	c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
+a: {system: unas, settings: {base_url: `+settings+`}, credentials: {api_key: `+keyVar+`}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: `+sysVar+`, api_key: R_KEY}}
+direction: a_to_b
+`+extra+`objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`))
+	require.NoError(t, err)
+	return c
 }
