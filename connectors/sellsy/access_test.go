@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,20 +21,11 @@ var allScopes = []string{"companies.read", "companies.write", "contacts.read", "
 func without(all []string, drop ...string) []string {
 	var out []string
 	for _, s := range all {
-		if !containsStr(drop, s) {
+		if !slices.Contains(drop, s) {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Sellsy's token response names no scope: CheckAccess probes each scope the connection needs

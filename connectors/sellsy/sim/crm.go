@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -870,7 +871,7 @@ func (s *Server) applyOpp(rec *record, body map[string]any, create bool) map[str
 				bad[k] = "Cette valeur doit être une liste d'entiers."
 				return nil, false
 			}
-			if !slicesContains(out, n) {
+			if !slices.Contains(out, n) {
 				out = append(out, n)
 			}
 		}
@@ -930,7 +931,7 @@ func (s *Server) applyOpp(rec *record, body map[string]any, create bool) map[str
 			}
 			if rc != nil {
 				for _, c := range rc {
-					if !slicesContains(contacts, c) {
+					if !slices.Contains(contacts, c) {
 						contacts = append(contacts, c)
 					}
 				}
@@ -946,7 +947,7 @@ func (s *Server) applyOpp(rec *record, body map[string]any, create bool) map[str
 		switch {
 		case ct == nil:
 			bad["contact_ids"] = "Ce contact n'existe pas."
-		case company != 0 && !slicesContains(ct.Links, company), individual != 0 && !slicesContains(ct.ILinks, individual):
+		case company != 0 && !slices.Contains(ct.Links, company), individual != 0 && !slices.Contains(ct.ILinks, individual):
 			bad["contact_ids"] = "Le contact doit être lié à la société ou au particulier de l'opportunité."
 		}
 	}
@@ -984,15 +985,6 @@ func (s *Server) applyOpp(rec *record, body map[string]any, create bool) map[str
 		}
 	}
 	return nil
-}
-
-func slicesContains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func cloneOpp(r *record) *record {
