@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,24 +35,7 @@ type altiorPair struct {
 // newAltiorPair starts the simulators and the connection whose objects are given as YAML.
 func newAltiorPair(t *testing.T, objects string) *altiorPair {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{SellsyContacts: 5, SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
-		MauticUsername: "u", MauticPassword: "p", AltiorAddr: "127.0.0.1:0", AltiorAPIKey: "ak"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("SA_SELLSY_ID", "id")
-	t.Setenv("SA_SELLSY_SECRET", "secret")
-	t.Setenv("SA_ALTIOR_KEY", "ak")
-	acts, st, ae := activitiesFor(t, fmt.Sprintf(`name: sa
-a:
-  system: sellsy
-  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "1000"}
-  credentials: {client_id: SA_SELLSY_ID, client_secret: SA_SELLSY_SECRET}
-b:
-  system: altior
-  settings: {base_url: %[2]s, requests_per_second: "1000", reference_user_email: ref@example.com, establishment: E1}
-  credentials: {api_key: SA_ALTIOR_KEY}
-objects:
-`, sb.SellsyURL, sb.AltiorURL)+objects)
+	acts, st, ae, sb := sellsyAltiorConnection(t, "sa", "objects:\n"+objects)
 	ca, cb, err := acts.Conns.Connectors("sa")
 	require.NoError(t, err)
 	return &altiorPair{t: t, ctx: context.Background(), acts: acts, st: st, ae: ae, sb: sb, sellsy: ca.(*sellsy.Client), altior: cb.(*altior.Client)}
@@ -307,9 +289,7 @@ func TestRetriedCreateWithoutKeyIsNotDuplicated(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newAltiorPair(t, companiesOnSIRET("true"))
 			flaky := &lostAnswer{Connector: h.altior, lose: tt.lose}
-			h.acts.Conns.mu.Lock()
-			h.acts.Conns.open["sa"] = [2]connectors.Connector{h.sellsy, flaky}
-			h.acts.Conns.mu.Unlock()
+			h.acts.Conns.use("sa", h.sellsy, flaky)
 			prospect := h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": "Prospect sans SIRET", "type": "prospect"}})
 			companies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 100})
 			require.NoError(t, err)
@@ -480,9 +460,7 @@ func (s *stopsAtSecond) Create(ctx context.Context, object string, recs []connec
 func TestOnlyTheUnknownCreateIsHeld(t *testing.T) {
 	h := newAltiorPair(t, companiesOnSIRET("false")) // nothing matched: every create is key-less
 	flaky := &stopsAtSecond{Connector: h.altior}
-	h.acts.Conns.mu.Lock()
-	h.acts.Conns.open["sa"] = [2]connectors.Connector{h.sellsy, flaky}
-	h.acts.Conns.mu.Unlock()
+	h.acts.Conns.use("sa", h.sellsy, flaky)
 	for _, name := range []string{"Prospect A", "Prospect B", "Prospect C"} {
 		h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": name, "type": "prospect"}})
 	}

@@ -203,9 +203,7 @@ func TestPropagateDeletesQuarantinesOnlyInvalidRecords(t *testing.T) {
 			a1, a2 := h.person(h.sellsy, 15).ID, h.person(h.sellsy, 16).ID
 			ids := []string{h.deleteOn(h.mautic, 15), h.deleteOn(h.mautic, 16)}
 			flaky := &refuseOthers{Connector: h.sellsy, err: tt.err}
-			h.acts.Conns.mu.Lock()
-			h.acts.Conns.open["t"] = [2]connectors.Connector{flaky, h.mautic}
-			h.acts.Conns.mu.Unlock()
+			h.acts.Conns.use("t", flaky, h.mautic)
 			var env testsuite.WorkflowTestSuite
 			ae := env.NewTestActivityEnvironment()
 			ae.RegisterActivity(h.acts)
@@ -290,9 +288,7 @@ func TestPropagateDeletesResumesFromItsHeartbeat(t *testing.T) {
 			}
 			ids = append(ids, h.deleteOn(h.mautic, 16), h.deleteOn(h.mautic, 17))
 			flaky := &failDeleteCall{Connector: h.sellsy, n: tt.failAt}
-			h.acts.Conns.mu.Lock()
-			h.acts.Conns.open["t"] = [2]connectors.Connector{flaky, h.mautic}
-			h.acts.Conns.mu.Unlock()
+			h.acts.Conns.use("t", flaky, h.mautic)
 			var env testsuite.WorkflowTestSuite
 			ae := env.NewTestActivityEnvironment()
 			ae.RegisterActivity(h.acts)

@@ -195,14 +195,7 @@ pipelines:
 // in rest (YAML).
 func unasMiniCRM(t *testing.T, name string, orders int, rest string) (*Activities, *testsuite.TestActivityEnvironment, *sandbox.Sandbox) {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
-		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: orders,
-		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("UM_UNAS_KEY", "uk")
-	t.Setenv("UM_MINICRM_ID", "7")
-	t.Setenv("UM_MINICRM_KEY", "mk")
+	sb := startUNASMiniCRM(t, orders)
 	acts, _, ae := activitiesFor(t, fmt.Sprintf(`name: %s
 a: {system: unas, settings: {base_url: %s/shop}, credentials: {api_key: UM_UNAS_KEY}}
 b: {system: minicrm, settings: {base_url: %s, owner: "101", requests_per_second: "1000"}, credentials: {system_id: UM_MINICRM_ID, api_key: UM_MINICRM_KEY}}
@@ -222,4 +215,19 @@ func orderCard(t *testing.T, sb *sandbox.Sandbox, key string) map[string]any {
 	}
 	t.Fatalf("no card for order %s", key)
 	return nil
+}
+
+// startUNASMiniCRM starts UNAS (with orders of people 0…orders-1) and MiniCRM, and sets the
+// credentials their connection files name (UM_UNAS_KEY, UM_MINICRM_ID, UM_MINICRM_KEY).
+func startUNASMiniCRM(t *testing.T, orders int) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: orders,
+		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	t.Setenv("UM_UNAS_KEY", "uk")
+	t.Setenv("UM_MINICRM_ID", "7")
+	t.Setenv("UM_MINICRM_KEY", "mk")
+	return sb
 }

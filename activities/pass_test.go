@@ -406,9 +406,7 @@ func TestRateLimitedWritesAreRetriedNotQuarantined(t *testing.T) {
 	h.pass("company", "b", ModeImport)
 	h.pass("contact", "a", ModeImport)
 	flaky := &quotaOnce{Connector: h.sellsy}
-	h.acts.Conns.mu.Lock()
-	h.acts.Conns.open["t"] = [2]connectors.Connector{flaky, h.mautic}
-	h.acts.Conns.mu.Unlock()
+	h.acts.Conns.use("t", flaky, h.mautic)
 
 	var env testsuite.WorkflowTestSuite
 	ae := env.NewTestActivityEnvironment()

@@ -392,7 +392,6 @@ records:
 			}
 			continue
 		}
-		refused := false
 		for _, ev := range emit {
 			if err := sp.emitter.AddEvent(ctx, o.BObject, pair.BID, ev); err != nil {
 				// An event refused for this record (Altior 400/404/422) is the record's
@@ -406,13 +405,9 @@ records:
 					failed = err
 					break records
 				}
-				refused = true
-				break
+				continue records
 			}
 			res.Emitted++
-		}
-		if refused {
-			continue
 		}
 		fields := map[string]any{}
 		if cfg.StageTarget != config.NoTarget {

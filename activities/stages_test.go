@@ -129,14 +129,7 @@ pipelines:
 // start_date ("": none) and objects and pipelines in rest (YAML), and the file's path.
 func unasMiniCRMFile(t *testing.T, name, owner, startDate string, orders int, rest string) (*Activities, store.Store, *testsuite.TestActivityEnvironment, *sandbox.Sandbox, string) {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "i", SellsyClientSecret: "s",
-		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", UNASOrders: orders,
-		MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk", MiniCRMRequestsPerMinute: -1})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	t.Setenv("UM_UNAS_KEY", "uk")
-	t.Setenv("UM_MINICRM_ID", "7")
-	t.Setenv("UM_MINICRM_KEY", "mk")
+	sb := startUNASMiniCRM(t, orders)
 	start := ""
 	if startDate != "" {
 		start = fmt.Sprintf("start_date: %q\n", startDate)
@@ -150,13 +143,7 @@ schedule: {overlap: 1s}
 `, name, sb.UNASURL, sb.MiniCRMURL, owner)+start+rest), 0o600))
 	conn, err := config.Load(path)
 	require.NoError(t, err)
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	acts := &Activities{Conns: NewConnections([]*config.Connection{conn}), Store: st}
-	var suite testsuite.WorkflowTestSuite
-	ae := suite.NewTestActivityEnvironment()
-	ae.RegisterActivity(acts)
+	acts, st, ae := activitiesOf(t, conn)
 	return acts, st, ae, sb, path
 }
 
@@ -443,9 +430,7 @@ func useSideB(t *testing.T, acts *Activities, name string, b func(*altior.Client
 	t.Helper()
 	ca, cb, err := acts.Conns.Connectors(name)
 	require.NoError(t, err)
-	acts.Conns.mu.Lock()
-	acts.Conns.open[name] = [2]connectors.Connector{ca, b(cb.(*altior.Client))}
-	acts.Conns.mu.Unlock()
+	acts.Conns.use(name, ca, b(cb.(*altior.Client)))
 }
 
 // An event or a stage side B refuses for the record (Altior 400/404/422) quarantines the
