@@ -2,8 +2,6 @@ package mautic
 
 import (
 	"context"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,14 +30,7 @@ func TestBouncedAt(t *testing.T) {
 			e.sim.SeedPeople(0, 1)
 			e.clock.Advance(30 * time.Minute)
 			if tt.reason != "" {
-				req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/api/contacts/1/dnc/email/add", strings.NewReader(`{"reason":`+tt.reason+`}`))
-				require.NoError(t, err)
-				req.SetBasicAuth(user, pass)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
-				require.NoError(t, err)
-				resp.Body.Close()
-				require.Equal(t, http.StatusOK, resp.StatusCode)
+				addEmailDNC(t, e, tt.reason)
 			}
 			e.clock.Advance(time.Hour)
 			recs, err := e.client.Get(context.Background(), connectors.ObjectContact, []string{"1"})

@@ -27,14 +27,7 @@ func TestBouncedFlag(t *testing.T) {
 		t.Run("reason "+tt.reason, func(t *testing.T) {
 			e := setup(t, sim.Options{})
 			e.sim.SeedPeople(0, 2)
-			req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/api/contacts/1/dnc/email/add", strings.NewReader(`{"reason":`+tt.reason+`}`))
-			require.NoError(t, err)
-			req.SetBasicAuth(user, pass)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			resp.Body.Close()
-			require.Equal(t, http.StatusOK, resp.StatusCode)
+			addEmailDNC(t, e, tt.reason)
 
 			recs, err := e.client.Get(context.Background(), connectors.ObjectContact, []string{"1", "2"})
 			require.NoError(t, err)
@@ -63,4 +56,17 @@ func TestBouncedFlag(t *testing.T) {
 			assert.True(t, found)
 		})
 	}
+}
+
+// addEmailDNC puts contact 1 on the e-mail do-not-contact list with the reason (2: bounced).
+func addEmailDNC(t *testing.T, e *env, reason string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/api/contacts/1/dnc/email/add", strings.NewReader(`{"reason":`+reason+`}`))
+	require.NoError(t, err)
+	req.SetBasicAuth(user, pass)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
