@@ -106,9 +106,10 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		p.PauseReason = ""
 		setPhase(phase)
 	}
-	// spent says the run's budget is used up: signals, activities or the server's suggestion.
+	// spent says the run's budget is used up: activities, signals (from the bounded fix) or the
+	// server's suggestion.
 	spent := func() bool {
-		return activitiesRun >= t.MaxActivitiesPerRun || ctl.signals >= t.MaxSignalsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		return activitiesRun >= t.MaxActivitiesPerRun || (fx.bounded && ctl.signals >= t.MaxSignalsPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 	}
 	describeFile := func() (activities.ConnectionInfo, error) {
 		info, err := describeOrPause(ctx, in.Connection, fx, ctl, paused, resumed, spent)
@@ -207,8 +208,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		if ctl.Paused {
 			continue
 		}
-		if scans >= maxScans || activitiesRun >= t.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
-			(fx.bounded && ctl.signals >= t.MaxSignalsPerRun) {
+		if scans >= maxScans || spent() {
 			return continueAsNew()
 		}
 		setPhase(PhaseWaiting)

@@ -251,15 +251,9 @@ func TestWalkFindsItsObjectByName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakePasses{stretches: 3}
-			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
-			var a *activities.Activities
-			env.RegisterActivity(a)
 			changed := info
 			changed.Objects = tt.objects
-			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(changed, nil)
-			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
-			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+			env := newEnvWith(changed, f)
 			st := &SyncState{Progress: Progress{Connection: "demo", Workflow: "IncrementalSync"}, InCycle: true, Walk: tt.walk}
 			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", State: st, MaxCyclesPerRun: 1})
 
@@ -334,6 +328,36 @@ func TestPipelineSyncBoundsAnnouncedChanges(t *testing.T) {
 // budget too: past it the run continues as new, still paused, with what it was told.
 func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 	badFile := temporal.NewNonRetryableApplicationError("demo.yaml: interval: not a duration", activities.ErrTypeConfiguration, nil)
+	signalDeleted := func(env *testsuite.TestWorkflowEnvironment, i int) {
+		env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i)}})
+	}
+	signalChanged := func(env *testsuite.TestWorkflowEnvironment, i int) {
+		env.SignalWorkflow(SignalStageChanged, []string{fmt.Sprint(i)})
+	}
+	// carriedDeletes checks that the next run is still paused (with wantReason, unless empty)
+	// and counts the deleted ids it carries.
+	carriedDeletes := func(wantReason string) func(t *testing.T, can *workflow.ContinueAsNewError) int {
+		return func(t *testing.T, can *workflow.ContinueAsNewError) int {
+			var next SyncInput
+			require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+			assert.True(t, next.State.Control.Paused)
+			if wantReason != "" {
+				assert.Equal(t, wantReason, next.State.Control.PauseReason)
+			}
+			n := 0
+			for _, req := range next.State.Control.Deleted {
+				n += len(req.IDs)
+			}
+			return n
+		}
+	}
+	// carriedChanges checks that the next run is still paused and counts the changed ids it carries.
+	carriedChanges := func(t *testing.T, can *workflow.ContinueAsNewError) int {
+		var next PipelineInput
+		require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+		assert.True(t, next.State.Control.Paused)
+		return len(next.State.Control.Changed)
+	}
 	tests := []struct {
 		name        string
 		workflow    any
@@ -343,54 +367,13 @@ func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 		wantCarried func(t *testing.T, can *workflow.ContinueAsNewError) int
 	}{
 		{"IncrementalSync paused by a user", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, false,
-			func(env *testsuite.TestWorkflowEnvironment, i int) {
-				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i)}})
-			},
-			func(t *testing.T, can *workflow.ContinueAsNewError) int {
-				var next SyncInput
-				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
-				assert.True(t, next.State.Control.Paused)
-				n := 0
-				for _, req := range next.State.Control.Deleted {
-					n += len(req.IDs)
-				}
-				return n
-			}},
+			signalDeleted, carriedDeletes("")},
 		{"IncrementalSync paused by a bad file", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, true,
-			func(env *testsuite.TestWorkflowEnvironment, i int) {
-				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i)}})
-			},
-			func(t *testing.T, can *workflow.ContinueAsNewError) int {
-				var next SyncInput
-				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
-				assert.True(t, next.State.Control.Paused)
-				assert.Equal(t, "demo.yaml: interval: not a duration", next.State.Control.PauseReason)
-				n := 0
-				for _, req := range next.State.Control.Deleted {
-					n += len(req.IDs)
-				}
-				return n
-			}},
+			signalDeleted, carriedDeletes("demo.yaml: interval: not a duration")},
 		{"PipelineSync paused by a user", PipelineSync, PipelineInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, false,
-			func(env *testsuite.TestWorkflowEnvironment, i int) {
-				env.SignalWorkflow(SignalStageChanged, []string{fmt.Sprint(i)})
-			},
-			func(t *testing.T, can *workflow.ContinueAsNewError) int {
-				var next PipelineInput
-				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
-				assert.True(t, next.State.Control.Paused)
-				return len(next.State.Control.Changed)
-			}},
+			signalChanged, carriedChanges},
 		{"PipelineSync paused by a bad file", PipelineSync, PipelineInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, true,
-			func(env *testsuite.TestWorkflowEnvironment, i int) {
-				env.SignalWorkflow(SignalStageChanged, []string{fmt.Sprint(i)})
-			},
-			func(t *testing.T, can *workflow.ContinueAsNewError) int {
-				var next PipelineInput
-				require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
-				assert.True(t, next.State.Control.Paused)
-				return len(next.State.Control.Changed)
-			}},
+			signalChanged, carriedChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -168,10 +168,11 @@ func (r *runner) count() {
 	}
 }
 
-// budgetSpent says whether this run should continue as new: its activities or the signals it
-// received reached the cap, or the server suggests it (history size or length).
+// budgetSpent says whether this run should continue as new: its activities or (from the
+// bounded fix) the signals it received reached the cap, or the server suggests it (history
+// size or length).
 func (r *runner) budgetSpent(ctx workflow.Context) bool {
-	return r.activities >= r.tuning.MaxActivitiesPerRun || r.ctl.signals >= r.tuning.MaxSignalsPerRun ||
+	return r.activities >= r.tuning.MaxActivitiesPerRun || (r.fixes.bounded && r.ctl.signals >= r.tuning.MaxSignalsPerRun) ||
 		workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
@@ -221,8 +222,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			if r.ctl.Paused {
 				return errPaused
 			}
-			if r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
-				(r.fixes.bounded && r.budgetSpent(ctx)) {
+			if r.budgetSpent(ctx) {
 				return errContinueAsNew
 			}
 			r.progress.Object, r.progress.Side = object, side

@@ -189,8 +189,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		refreshStats(ctx, p)
 		r.count()
 		toWait()
-		if cycles >= maxCycles || r.activities >= r.tuning.MaxActivitiesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
-			(r.fixes.bounded && r.budgetSpent(ctx)) {
+		if cycles >= maxCycles || r.budgetSpent(ctx) {
 			return continueAsNew()
 		}
 	}

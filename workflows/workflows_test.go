@@ -49,6 +49,18 @@ func newEnv(t *testing.T, f *fakePasses) *testsuite.TestWorkflowEnvironment {
 	return newEnvIn(&testsuite.WorkflowTestSuite{}, f)
 }
 
+// newEnvWith is an environment whose connection file reads ci, with empty stats and f's passes.
+func newEnvWith(ci activities.ConnectionInfo, f *fakePasses) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(ci, nil)
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	return env
+}
+
 // newEnvIn is newEnv in a suite of the caller's (one with a metrics handler, say).
 func newEnvIn(s *testsuite.WorkflowTestSuite, f *fakePasses) *testsuite.TestWorkflowEnvironment {
 	env := s.NewTestWorkflowEnvironment()
@@ -321,15 +333,10 @@ func TestIncrementalPassesCarryTheirCycleStart(t *testing.T) {
 // the resync machinery; the first cycle only starts the clock.
 func TestIncrementalSyncReadsEverythingWhenFullReadIsDue(t *testing.T) {
 	f := &fakePasses{stretches: 1}
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	var a *activities.Activities
-	env.RegisterActivity(a)
 	withFullRead := info
 	withFullRead.FullRead = time.Hour
-	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(withFullRead, nil)
-	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
-	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	env := newEnvWith(withFullRead, f)
+	var a *activities.Activities
 	start := env.Now()
 	var resets []time.Duration
 	env.OnActivity(a.ResetCursors, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ResetInput) error {
@@ -427,16 +434,11 @@ func TestIncrementalSyncHandlesDeletionsWhileWaiting(t *testing.T) {
 // stretch after stretch.
 func TestIncrementalSyncReconcilesWhenDue(t *testing.T) {
 	f := &fakePasses{stretches: 1}
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	var a *activities.Activities
-	env.RegisterActivity(a)
 	withDeletes := info
 	withDeletes.Reconcile = time.Hour
 	withDeletes.ReconcileObjects = []string{"contact"}
-	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(withDeletes, nil)
-	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
-	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+	env := newEnvWith(withDeletes, f)
+	var a *activities.Activities
 	var reconciled []string
 	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
 		reconciled = append(reconciled, in.Object+"/"+in.Side+"/"+in.After)
