@@ -80,16 +80,10 @@ func TestSellsyQuotaOptions(t *testing.T) {
 				SellsyRequestsPerSecond: tt.rps, SellsyRequestsPerMinute: tt.rpm, SellsyRequestsPerDay: tt.rpd})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = sb.Close() })
-			resp, err := http.PostForm(sb.SellsyURL+"/oauth2/access-tokens", url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}})
-			require.NoError(t, err)
-			var tok struct {
-				AccessToken string `json:"access_token"`
-			}
-			require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
-			resp.Body.Close()
+			tok := sellsyToken(t, sb.SellsyURL)
 			req, _ := http.NewRequest("GET", sb.SellsyURL+"/v2/contacts?limit=1", nil)
-			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-			resp, err = http.DefaultClient.Do(req)
+			req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -117,19 +111,26 @@ func TestSellsyScopesNotInToken(t *testing.T) {
 				SellsyScopes: []string{"contacts.read"}, SellsyScopesNotInToken: tt.notInTok})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = sb.Close() })
-			resp, err := http.PostForm(sb.SellsyURL+"/oauth2/access-tokens", url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}})
-			require.NoError(t, err)
-			var tok map[string]any
-			require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
-			resp.Body.Close()
+			tok := sellsyToken(t, sb.SellsyURL)
 			_, has := tok["scope"]
 			assert.Equal(t, tt.wantScope, has)
 			req, _ := http.NewRequest("GET", sb.SellsyURL+"/v2/companies?limit=1", nil)
 			req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
-			resp, err = http.DefaultClient.Do(req)
+			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			resp.Body.Close()
 			assert.Equal(t, http.StatusForbidden, resp.StatusCode, "companies.read is not granted")
 		})
 	}
+}
+
+// sellsyToken is the token response of the sandbox's Sellsy for client "id".
+func sellsyToken(t *testing.T, base string) map[string]any {
+	t.Helper()
+	resp, err := http.PostForm(base+"/oauth2/access-tokens", url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}})
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var tok map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	return tok
 }
