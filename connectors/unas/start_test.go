@@ -2,7 +2,6 @@ package unas
 
 import (
 	"context"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/connectors"
-	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/connectors/unas/sim"
 )
 
@@ -29,11 +27,8 @@ type startShop struct {
 
 func newStartShop(t *testing.T, startDate string) *startShop {
 	t.Helper()
-	clk := simkit.NewClock(t0)
-	s := sim.New(sim.Options{APIKey: "key-123", Now: clk.Now})
-	e := &env{s: s, clk: clk}
-	e.ts = httptest.NewServer(s)
-	t.Cleanup(e.ts.Close)
+	e := start(t, sim.Options{})
+	s := e.s
 	placed := map[string]time.Time{
 		"old":   time.Date(2020, 5, 1, 9, 0, 0, 0, time.UTC),
 		"eve":   time.Date(2026, 2, 19, 22, 30, 0, 0, time.UTC),
@@ -51,7 +46,7 @@ func newStartShop(t *testing.T, startDate string) *startShop {
 	}
 	s.SetStatus(keys["old"], "Teljesítve")
 	s.SetStatus(keys["eve"], "Teljesítve")
-	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: clk.Now, StartDate: startDate})
+	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, StartDate: startDate})
 	require.NoError(t, err)
 	e.c = c
 	return &startShop{env: e, keys: keys}
