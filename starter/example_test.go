@@ -46,21 +46,10 @@ func TestExamplesValidateLive(t *testing.T) {
 // validate --live refuses a weavy connection whose API read right is off on a table, naming
 // the table and the right to switch on in the weavy studio.
 func TestValidateLiveChecksWeavyRights(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "id", SellsyClientSecret: "s",
-		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "wp", WeavyProject: "crm"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
-		t.Setenv(k, v)
-	}
-	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
-	require.NoError(t, err)
-	text := strings.NewReplacer("http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL).Replace(string(data))
-	path := filepath.Join(t.TempDir(), "weavy.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	sb, path := weavyMauticExample(t, sandbox.Options{})
 
 	sb.Weavy.SetRight("customercontact", "read", false)
-	err = run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+	err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path+": a: ")
 	assert.Contains(t, err.Error(), "API lecture")
@@ -223,15 +212,7 @@ func sellsyAltiorExample(t *testing.T, sb *sandbox.Sandbox) string {
 // validate --live refuses a UNAS schedule the shop's hourly budget cannot pay for, and says
 // which interval it can.
 func TestValidateLiveUNASSchedule(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
-		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"UNAS_API_KEY": "uk", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "mk"} {
-		t.Setenv(k, v)
-	}
-	data, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
-	require.NoError(t, err)
+	sb, data := unasMiniCRMExample(t)
 	tests := []struct {
 		schedule string
 		wantErr  string
@@ -242,7 +223,7 @@ func TestValidateLiveUNASSchedule(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.schedule, func(t *testing.T) {
-			text := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(string(data)) + tc.schedule
+			text := unasMiniCRMURLs(sb, data) + tc.schedule
 			path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
 			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
@@ -261,15 +242,7 @@ func TestValidateLiveUNASSchedule(t *testing.T) {
 // random user), a status map that leaves a status of the shop out or names a status the module
 // lacks (strictly, with follow or without), a time zone that is not one.
 func TestValidateLiveUNASMiniCRM(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
-		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"UNAS_API_KEY": "uk", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "mk"} {
-		t.Setenv(k, v)
-	}
-	data, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
-	require.NoError(t, err)
+	sb, data := unasMiniCRMExample(t)
 	tests := []struct {
 		name  string
 		edit  *strings.Replacer
@@ -287,9 +260,9 @@ func TestValidateLiveUNASMiniCRM(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			edited := tt.edit.Replace(string(data))
-			require.NotEqual(t, tt.name != "the example", edited == string(data), "the edit applies")
-			text := strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(edited)
+			edited := tt.edit.Replace(data)
+			require.NotEqual(t, tt.name != "the example", edited == data, "the edit applies")
+			text := unasMiniCRMURLs(sb, edited)
 			path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
 			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
@@ -303,4 +276,47 @@ func TestValidateLiveUNASMiniCRM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// weavyMauticExample starts the Mautic and weavy simulators (opts adds to their settings),
+// sets the credentials the example connection names, and writes the example Weavy ⇄ Mautic
+// connection pointed at them; it returns the sandbox and the file's path.
+func weavyMauticExample(t *testing.T, opts sandbox.Options) (*sandbox.Sandbox, string) {
+	t.Helper()
+	opts.MauticUsername, opts.MauticPassword, opts.SellsyClientID, opts.SellsyClientSecret = "u", "p", "id", "s"
+	opts.WeavyAddr, opts.WeavyUsername, opts.WeavyPassword, opts.WeavyProject = "127.0.0.1:0", "wu", "wp", "crm"
+	sb, err := sandbox.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
+	require.NoError(t, err)
+	text := strings.NewReplacer("http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL).Replace(string(data))
+	path := filepath.Join(t.TempDir(), "weavy.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return sb, path
+}
+
+// unasMiniCRMExample starts the UNAS and MiniCRM simulators, sets the credentials the
+// example connection names, and returns the sandbox and the example UNAS → MiniCRM
+// connection as written (its URLs still the example's: see unasMiniCRMURLs).
+func unasMiniCRMExample(t *testing.T) (*sandbox.Sandbox, string) {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
+		UNASAddr: "127.0.0.1:0", UNASAPIKey: "uk", MiniCRMAddr: "127.0.0.1:0", MiniCRMSystemID: "7", MiniCRMAPIKey: "mk"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	for k, v := range map[string]string{"UNAS_API_KEY": "uk", "MINICRM_SYSTEM_ID": "7", "MINICRM_API_KEY": "mk"} {
+		t.Setenv(k, v)
+	}
+	data, err := os.ReadFile("../config/examples/unas-minicrm.yaml")
+	require.NoError(t, err)
+	return sb, string(data)
+}
+
+// unasMiniCRMURLs points a UNAS → MiniCRM connection's URLs at sb.
+func unasMiniCRMURLs(sb *sandbox.Sandbox, text string) string {
+	return strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(text)
 }

@@ -298,7 +298,6 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 	}
 	conns := [2]connectors.Connector{a, b}
 	for i, o := range c.Objects {
-		var described [2]map[string]connectors.Field
 		var desc [2]engine.Described
 		for s, side := range []string{"a", "b"} {
 			object := o.AObject
@@ -312,7 +311,6 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			}
 			desc[s] = engine.Describe(conns[s].System(), object, fields)
 			known := desc[s].Fields
-			described[s] = known
 			pick := func(p config.FieldPair) string {
 				if side == "a" {
 					return p.A
@@ -336,7 +334,7 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 				}
 			}
 		}
-		if described[0] == nil || described[1] == nil {
+		if desc[0].Fields == nil || desc[1].Fields == nil {
 			continue
 		}
 		// A status map is checked strictly: every status of side A mapped, each key a status
@@ -346,10 +344,10 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 				continue
 			}
 			var source, target []string
-			for _, opt := range described[0][f.A].Options {
+			for _, opt := range desc[0].Fields[f.A].Options {
 				source = append(source, opt.Value)
 			}
-			for _, opt := range described[1][f.B].Options {
+			for _, opt := range desc[1].Fields[f.B].Options {
 				target = append(target, opt.Label)
 			}
 			for _, e := range engine.CheckStatusMap(f.Values, source, target) {
@@ -362,8 +360,8 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			fail("%v", e)
 		}
 		for j, f := range o.Fields {
-			fa, okA := described[0][f.A]
-			fb, okB := described[1][f.B]
+			fa, okA := desc[0].Fields[f.A]
+			fb, okB := desc[1].Fields[f.B]
 			if !okA || !okB || f.StatusMap != "" { // a status map is checked strictly above
 				continue
 			}

@@ -404,18 +404,7 @@ func TestValidateLiveWeavyWriteRights(t *testing.T) {
 		{"marketinginbound", "insert", "the API ajout right is off for the table Marketing / Entrant: switch it on in the weavy studio"},
 		{"marketinginbound", "update", "the API MAJ right is off for the table Marketing / Entrant: switch it on in the weavy studio"},
 	}
-	sb, err := sandbox.Start(sandbox.Options{MauticUsername: "u", MauticPassword: "p", SellsyClientID: "id", SellsyClientSecret: "s",
-		WeavyAddr: "127.0.0.1:0", WeavyUsername: "wu", WeavyPassword: "wp", WeavyProject: "crm", WeavyContacts: 3, WeavyEntrantsFirst: 100, WeavyEntrants: 2})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	for k, v := range map[string]string{"MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "WEAVY_USERNAME": "wu", "WEAVY_PASSWORD": "wp"} {
-		t.Setenv(k, v)
-	}
-	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
-	require.NoError(t, err)
-	text := strings.NewReplacer("http://127.0.0.1:18082", sb.MauticURL, "http://127.0.0.1:18083", sb.WeavyURL).Replace(string(data))
-	path := filepath.Join(t.TempDir(), "weavy.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	sb, path := weavyMauticExample(t, sandbox.Options{WeavyContacts: 3, WeavyEntrantsFirst: 100, WeavyEntrants: 2})
 	c, err := config.Load(path)
 	require.NoError(t, err)
 	before := map[string]int{}
