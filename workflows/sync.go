@@ -105,21 +105,17 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				continue
 			}
 			// Read the file's settings again: a changed interval applies from the next wait.
-			if r.fixes.pauseOnBadFile {
-				fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
-				r.count()
-				switch {
-				case err == nil:
-					info = fresh
-					r.skipSides(info.NoSync)
-				case errors.Is(err, errContinueAsNew):
-					return continueAsNew()
-				case temporal.IsCanceledError(err):
-					return err
-				}
-			} else if fresh, err := describe(ctx, in.Connection); err == nil {
+			fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
+			r.count()
+			switch {
+			case err == nil:
 				info = fresh
 				r.skipSides(info.NoSync)
+			case !r.fixes.pauseOnBadFile: // runs before the fix keep the last file on any error
+			case errors.Is(err, errContinueAsNew):
+				return continueAsNew()
+			case temporal.IsCanceledError(err):
+				return err
 			}
 		}
 		if st.Control.Paused {
