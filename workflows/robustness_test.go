@@ -26,24 +26,15 @@ func TestBadConnectionFilePausesUntilResumed(t *testing.T) {
 	tests := []struct {
 		name     string
 		failCall int // the describe call that fails
-		start    func(env *testsuite.TestWorkflowEnvironment)
+		workflow any
+		input    any
 		endsBy   time.Duration // cancelled then, unless it completes
 	}{
-		{"IncrementalSync at start", 1, func(env *testsuite.TestWorkflowEnvironment) {
-			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
-		}, 2 * time.Hour},
-		{"IncrementalSync after a wait", 2, func(env *testsuite.TestWorkflowEnvironment) {
-			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
-		}, 2 * time.Hour},
-		{"PipelineSync at start", 1, func(env *testsuite.TestWorkflowEnvironment) {
-			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
-		}, 2 * time.Hour},
-		{"PipelineSync after a wait", 2, func(env *testsuite.TestWorkflowEnvironment) {
-			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
-		}, 2 * time.Hour},
-		{"InitialImport at start", 1, func(env *testsuite.TestWorkflowEnvironment) {
-			env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
-		}, 0},
+		{"IncrementalSync at start", 1, IncrementalSync, SyncInput{Connection: "demo"}, 2 * time.Hour},
+		{"IncrementalSync after a wait", 2, IncrementalSync, SyncInput{Connection: "demo"}, 2 * time.Hour},
+		{"PipelineSync at start", 1, PipelineSync, PipelineInput{Connection: "demo"}, 2 * time.Hour},
+		{"PipelineSync after a wait", 2, PipelineSync, PipelineInput{Connection: "demo"}, 2 * time.Hour},
+		{"InitialImport at start", 1, InitialImport, ImportInput{Connection: "demo"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +87,7 @@ func TestBadConnectionFilePausesUntilResumed(t *testing.T) {
 			if tt.endsBy > 0 {
 				env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, tt.endsBy)
 			}
-			tt.start(env)
+			env.ExecuteWorkflow(tt.workflow, tt.input)
 
 			require.True(t, env.IsWorkflowCompleted())
 			if err := env.GetWorkflowError(); err != nil {
