@@ -55,7 +55,11 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 	specA, specB := index(a.System(), fa), index(b.System(), fb)
 	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), at: now}
 	for _, f := range obj.Fields {
-		fc.byA[f.A] = engine.NewCodec(specA[f.A], specB[f.B], f.Values).WithBack(f.Reversed())
+		codec := engine.NewCodec(specA[f.A], specB[f.B], f.Values)
+		if len(f.ValuesBack) > 0 { // several A values share a B value: the way back is named
+			codec = codec.WithBack(f.Reversed())
+		}
+		fc.byA[f.A] = codec
 	}
 	cs.mu.Lock()
 	if cs.fieldCodecs == nil {

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -37,8 +38,8 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (Dele
 			prog = deleteProgress{} // not this input's progress: start over (each step is idempotent)
 		}
 	}
-	alive := startKeepAlive(ctx, prog)
-	defer alive.stop()
+	alive := heartbeat.Start(ctx, prog, heartbeat.Options{})
+	defer alive.Stop()
 	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side})
 	if err != nil {
 		return prog.Result, toTemporal(err)
@@ -52,7 +53,7 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (Dele
 		}
 		prog.Result.Add(d)
 		prog.Done = end
-		alive.commit(ctx, prog)
+		alive.Commit(ctx, prog)
 	}
 	return prog.Result, nil
 }
@@ -164,8 +165,8 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		}
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
-	alive := startKeepAlive(ctx, res)
-	defer alive.stop()
+	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
+	defer alive.Stop()
 	for !res.Done && !limit.reached() {
 		pairs, err := a.Store.ListPairs(ctx, in.Connection, in.Object, res.After, reconcilePage)
 		if err != nil {
@@ -188,7 +189,7 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		res.Checked += len(pairs)
 		res.After = pairs[len(pairs)-1].AID
 		res.Done = len(pairs) < reconcilePage
-		alive.commit(ctx, res)
+		alive.Commit(ctx, res)
 	}
 	return res, nil
 }

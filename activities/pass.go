@@ -14,6 +14,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/engine"
+	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -74,8 +75,8 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
-	alive := startKeepAlive(ctx, res)
-	defer alive.stop()
+	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
+	defer alive.Stop()
 
 	// Stopping at the limit leaves a prefetched page unread: cancel its reader.
 	readCtx, stopReading := context.WithCancel(ctx)
@@ -117,7 +118,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 				return res, err
 			}
 		}
-		alive.commit(ctx, res)
+		alive.Commit(ctx, res)
 		if res.Done || limit.reached() {
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -52,8 +53,8 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 		g := group{e.Object, e.Side}
 		ids[g] = append(ids[g], e.RecordID)
 	}
-	ka := startKeepAlive(ctx, res)
-	defer ka.stop()
+	ka := heartbeat.Start(ctx, res, heartbeat.Options{})
+	defer ka.Stop()
 	// In the connection's order; entries of objects it no longer has are left for the user
 	// to see.
 	for _, object := range c.ObjectNames() {
@@ -62,7 +63,7 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 				if err := a.retryChunk(ctx, in.Connection, object, side, chunk, &res); err != nil {
 					return res, toTemporal(err)
 				}
-				ka.commit(ctx, res)
+				ka.Commit(ctx, res)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/engine"
+	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -68,8 +69,8 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	// Heartbeat from the start: the checks below and the announced ids (a webhook batch, each
 	// record a read and a few writes at side B's quota, 10 requests a second on Altior) can
 	// take longer than the heartbeat timeout, and a timed-out batch would be retried forever.
-	alive := startKeepAlive(ctx, res)
-	defer alive.stop()
+	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
+	defer alive.Stop()
 	c, err := a.Conns.Config(in.Connection)
 	if err != nil {
 		return StageResult{}, toTemporal(err)
@@ -151,7 +152,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			res.Done = pos.object >= len(objects)
 		}
 		res.Position = pos.String()
-		alive.commit(ctx, res)
+		alive.Commit(ctx, res)
 	}
 	return res, nil
 }

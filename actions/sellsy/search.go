@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
+	"github.com/crmsync/crmsync/internal/heartbeat"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
@@ -152,9 +152,10 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 				Offset any `json:"offset"`
 			} `json:"pagination"`
 		}
-		stop := a.keepAlive(ctx, p)
+		// A page may wait out a quota pause: heartbeat the progress from before it meanwhile.
+		alive := heartbeat.Start(ctx, p, a.searchHeartbeat())
 		err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp)
-		stop()
+		alive.Stop()
 		if err != nil {
 			return SearchOutput{}, err
 		}
@@ -195,37 +196,12 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 	return out, nil
 }
 
-// keepAlive heartbeats details every heartbeatEvery until stop is called, so that a page
-// whose call waits out a quota pause does not time the activity out; details is the progress
-// as it was before the page (a retry resumes from it).
-func (a *Actions) keepAlive(ctx context.Context, details searchProgress) (stop func()) {
-	every, beat := a.heartbeatEvery, a.heartbeat
-	if every <= 0 {
-		every = searchHeartbeat
+// searchHeartbeat says how a search heartbeats while a page is read: every heartbeatEvery
+// (searchHeartbeat by default), through heartbeat when a test sets it.
+func (a *Actions) searchHeartbeat() heartbeat.Options {
+	o := heartbeat.Options{Every: a.heartbeatEvery, Beat: a.heartbeat}
+	if o.Every <= 0 {
+		o.Every = searchHeartbeat
 	}
-	if beat == nil {
-		beat = activity.RecordHeartbeat
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				beat(ctx, details)
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-	}
+	return o
 }
