@@ -528,3 +528,53 @@ func TestMatchOnACustomFieldKeepsItsCase(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, same, 1, "no second tiers with that code")
 }
+
+// Sellsy sets a company's type at creation only (its update body has no type). A company
+// matched on SIRET with an Altior tiers of another relation therefore keeps its type, and the
+// tiers takes it, in the pass that pairs them, whichever side is read: nothing is written
+// that Sellsy would ignore, so the next full reads of both sides find every pair unchanged.
+// A tiers that is created on Sellsy still gives it its relation.
+func TestCreateOnlyTypeTravelsFromSellsyOnceMatched(t *testing.T) {
+	for _, side := range []string{"a", "b"} {
+		t.Run("read from "+side, func(t *testing.T) {
+			h := newAltiorPair(t, `  - name: company
+    match: {a: siret, b: siret}
+    filter: {b: {kind: moral}}
+    initial: {match: true}
+    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
+`)
+			h.sb.Altior.SeedTiers(0, 5) // the Sellsy companies' SIRETs, as clients
+			h.create(h.altior, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{
+				"kind": "moral", "relation": "supplier", "name": "Fournisseur Altior", "siret": "99999999999999"}})
+			sellsyCompanies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 100})
+			require.NoError(t, err)
+			require.NotEmpty(t, sellsyCompanies.Records)
+			for _, r := range sellsyCompanies.Records {
+				require.Equal(t, "prospect", r.Fields["type"], "the sandbox's companies are prospects")
+			}
+
+			first := h.pass("company", side, ModeImport)
+			other := map[string]string{"a": "b", "b": "a"}[side]
+			h.pass("company", other, ModeImport)
+			if side == "a" {
+				assert.Equal(t, len(sellsyCompanies.Records), first.UpdatedB, "every tiers takes its company's type: %+v", first)
+			}
+
+			for _, r := range sellsyCompanies.Records {
+				tiers, err := h.altior.FindByKey(h.ctx, connectors.ObjectCompany, "siret", []string{r.Fields["siret"].(string)})
+				require.NoError(t, err)
+				require.Len(t, tiers, 1)
+				assert.Equal(t, "prospect", tiers[0].Fields["relation"], "tiers %s", tiers[0].ID)
+			}
+			supplier, err := h.sellsy.FindByKey(h.ctx, connectors.ObjectCompany, "siret", []string{"99999999999999"})
+			require.NoError(t, err)
+			require.Len(t, supplier, 1)
+			assert.Equal(t, "supplier", supplier[0].Fields["type"], "a create sets the type")
+
+			for _, s := range []string{"a", "b"} {
+				c := h.pass("company", s, ModeImport)
+				assert.Equal(t, c.Read, c.Unchanged, "full read of side %s: %+v", s, c)
+			}
+		})
+	}
+}

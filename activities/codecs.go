@@ -20,7 +20,10 @@ const codecTTL = 15 * time.Minute
 // way out (BToA); side-B values pass as they are.
 type fieldCodecs struct {
 	byA map[string]engine.Codec // keyed by the A field name
-	at  time.Time
+	// pair holds the mappings as they apply once both records exist (engine.PairFields):
+	// a field one side sets only at creation travels from that side.
+	pair []config.Field
+	at   time.Time
 }
 
 // codecs returns the codecs of an object, from both systems' field descriptions (cached).
@@ -53,7 +56,7 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 		return nil, configError(fmt.Errorf("%s (fix the mapping, check it with `crmsync validate --live`, then resume)", strings.Join(msgs, "; ")))
 	}
 	specA, specB := index(a.System(), fa), index(b.System(), fb)
-	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), at: now}
+	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), pair: engine.PairFields(obj.Fields, specA, specB), at: now}
 	for _, f := range obj.Fields {
 		codec := engine.NewCodec(specA[f.A], specB[f.B], f.Values)
 		if len(f.ValuesBack) > 0 { // several A values share a B value: the way back is named

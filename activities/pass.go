@@ -477,7 +477,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		it := &item{x: r, links: links[r.ID]}
 		if pr, ok := pairs[r.ID]; ok {
 			it.pair = &pr
-			if engine.Unchanged(p.obj.Fields, p.side, r, pr.Snapshot) && p.linksUnchanged(it) {
+			if engine.Unchanged(fc.pair, p.side, r, pr.Snapshot) && p.linksUnchanged(it) {
 				c.Unchanged++
 				continue
 			}
@@ -580,7 +580,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			}
 		}
 		a, b := engine.Orient(p.side, it.x, other)
-		it.decision = engine.Merge(p.obj.Fields, a, b, snapshot)
+		fields := p.obj.Fields // a create sets every field…
+		if it.y != nil {
+			fields = fc.pair // …an update only those the target's API changes
+		}
+		it.decision = engine.Merge(fields, a, b, snapshot)
 		if it.decision.UpdateA, err = fc.toSideA(it.decision.UpdateA); err != nil {
 			c.Quarantined++
 			if err := p.quarantine(ctx, xSide, it.x, err.Error()); err != nil {

@@ -36,12 +36,15 @@ type Record struct {
 
 // Field describes one field of an object, as the system's API describes it.
 type Field struct {
-	Name     string   `json:"name"`
-	Label    string   `json:"label"`
-	Type     string   `json:"type"`
-	Required bool     `json:"required"`
-	ReadOnly bool     `json:"read_only"`
-	Options  []Option `json:"options,omitempty"`
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+	ReadOnly bool   `json:"read_only"`
+	// CreateOnly marks a field the API sets when the record is created and never changes
+	// afterwards (Sellsy's company type): once a pair exists it can only be a source.
+	CreateOnly bool     `json:"create_only,omitempty"`
+	Options    []Option `json:"options,omitempty"`
 }
 
 // Option is one allowed value of a list field (select, multiselect).

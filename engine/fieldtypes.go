@@ -13,11 +13,12 @@ type FieldSpec struct {
 	System, Name, Type string
 	Options            []connectors.Option
 	Required, ReadOnly bool
+	CreateOnly         bool // set at creation only: the update API leaves it as it is
 }
 
 // SpecOf returns the FieldSpec of a described field of a system.
 func SpecOf(system string, f connectors.Field) FieldSpec {
-	return FieldSpec{System: system, Name: f.Name, Type: f.Type, Options: f.Options, Required: f.Required, ReadOnly: f.ReadOnly}
+	return FieldSpec{System: system, Name: f.Name, Type: f.Type, Options: f.Options, Required: f.Required, ReadOnly: f.ReadOnly, CreateOnly: f.CreateOnly}
 }
 
 func (s FieldSpec) String() string { return fmt.Sprintf("%s field %s (%s)", s.System, s.Name, s.Type) }

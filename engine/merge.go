@@ -173,3 +173,29 @@ func (d Decision) Updates(s Side) (own, other map[string]any) {
 	}
 	return d.UpdateB, d.UpdateA
 }
+
+// PairFields returns the mappings as they apply to a pair whose records both exist, given
+// the fields each side can only set at creation (specs by field name): such a field cannot
+// take the other side's value, so a two-way field becomes one-way from that side, and a
+// one-way field whose target it is (or one create-only on both sides) is left out — it
+// applied when the record was created. Without this, the merge would write a value the
+// API ignores, record it in the snapshot as written, and send the untouched value back at
+// the next read.
+func PairFields(fields []config.Field, specA, specB map[string]FieldSpec) []config.Field {
+	out := make([]config.Field, 0, len(fields))
+	for _, f := range fields {
+		fixedA, fixedB := specA[f.A].CreateOnly, specB[f.B].CreateOnly
+		switch {
+		case fixedA && fixedB,
+			fixedA && f.Direction == config.BToA,
+			fixedB && f.Direction == config.AToB:
+			continue
+		case fixedA:
+			f.Direction = config.AToB
+		case fixedB:
+			f.Direction = config.BToA
+		}
+		out = append(out, f)
+	}
+	return out
+}

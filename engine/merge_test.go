@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
@@ -198,4 +199,35 @@ func TestEqualAndCanon(t *testing.T) {
 	assert.Equal(t, "jane.doe@example.com", MatchKey(" Jane.Doe@Example.COM "))
 	assert.Equal(t, "", MatchKey(nil))
 	assert.Equal(t, "acme sarl", MatchKey("ACME   SARL"))
+}
+
+// A field that one side sets only at creation is a source once the pair exists: two-way
+// becomes one-way from it, and a one-way field that targets it drops out.
+func TestPairFields(t *testing.T) {
+	fixed := map[string]FieldSpec{"type": {Name: "type", CreateOnly: true}, "relation": {Name: "relation", CreateOnly: true}}
+	tests := []struct {
+		name  string
+		field config.Field
+		want  config.Direction // "" when the field is left out
+	}{
+		{name: "plain two-way", field: config.Field{A: "name", B: "name", Direction: config.Both}, want: config.Both},
+		{name: "two-way, create-only on A", field: config.Field{A: "type", B: "kind", Direction: config.Both}, want: config.AToB},
+		{name: "two-way, create-only on B", field: config.Field{A: "name", B: "relation", Direction: config.Both}, want: config.BToA},
+		{name: "from create-only A", field: config.Field{A: "type", B: "kind", Direction: config.AToB}, want: config.AToB},
+		{name: "to create-only A", field: config.Field{A: "type", B: "kind", Direction: config.BToA}},
+		{name: "to create-only B", field: config.Field{A: "name", B: "relation", Direction: config.AToB}},
+		{name: "create-only on both", field: config.Field{A: "type", B: "relation", Direction: config.Both}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PairFields([]config.Field{tt.field}, fixed, fixed)
+			if tt.want == "" {
+				assert.Empty(t, got)
+				return
+			}
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.want, got[0].Direction)
+			assert.Equal(t, tt.field.A, got[0].A)
+		})
+	}
 }

@@ -43,7 +43,7 @@ var (
 	individualObj = &object{
 		name: ObjectIndividual, path: "/individuals", updated: "updated_at", filter: "updated_at",
 		fields: []stdField{
-			{name: "type", label: "Type", typ: "select", options: companyObj.fields[6].options},
+			{name: "type", label: "Type", typ: "select", createOnly: true, options: companyObj.fields[6].options},
 			{name: "civility", label: "Civility", typ: "select", options: contactObj.fields[0].options},
 			{name: "first_name", label: "First name", typ: "string"},
 			{name: "last_name", label: "Last name", typ: "string", required: true},

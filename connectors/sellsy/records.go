@@ -24,9 +24,9 @@ type object struct {
 }
 
 type stdField struct {
-	name, label, typ string
-	required         bool
-	options          []connectors.Option
+	name, label, typ     string
+	required, createOnly bool // createOnly: the update body has no such field
+	options              []connectors.Option
 }
 
 var (
@@ -39,7 +39,7 @@ var (
 			{name: "phone_number", label: "Phone", typ: "phone"},
 			{name: "mobile_number", label: "Mobile", typ: "phone"},
 			{name: "siret", label: "SIRET", typ: "string"},
-			{name: "type", label: "Type", typ: "select", options: []connectors.Option{
+			{name: "type", label: "Type", typ: "select", createOnly: true, options: []connectors.Option{
 				{Value: "prospect", Label: "Prospect"}, {Value: "client", Label: "Client"}, {Value: "supplier", Label: "Supplier"}}},
 			{name: "note", label: "Note", typ: "text"},
 			// legal_france.company_type, free text ("SAS", "SARL"…): the legal form, mapped

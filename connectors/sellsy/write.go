@@ -154,7 +154,7 @@ func (c *Client) Describe(ctx context.Context, objName string) ([]connectors.Fie
 	}
 	var out []connectors.Field
 	for _, f := range o.fields {
-		out = append(out, connectors.Field{Name: f.name, Label: f.label, Type: f.typ, Required: f.required, Options: f.options})
+		out = append(out, connectors.Field{Name: f.name, Label: f.label, Type: f.typ, Required: f.required, CreateOnly: f.createOnly, Options: f.options})
 	}
 	if o.isContact() {
 		for _, c := range consentChannels {
