@@ -59,10 +59,8 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
 	// A bad file pauses the import until it is fixed and resumed.
-	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) {
-		p.Phase, p.PauseReason = PhasePaused, reason
-		publish(ctx, p)
-	}, func() { p.PauseReason = "" }, nil)
+	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) { publishPaused(ctx, p, reason) },
+		func() { p.PauseReason = "" }, nil)
 	if err != nil {
 		return *p, err
 	}
@@ -87,8 +85,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 			publish(ctx, p)
 			return *p, nil
 		case errors.Is(err, errPaused):
-			p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
-			publish(ctx, p)
+			publishPaused(ctx, p, st.Control.PauseReason)
 			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
 				return *p, err
 			}

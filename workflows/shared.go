@@ -204,6 +204,12 @@ func showDetails(ctx workflow.Context, p *Progress) {
 	workflow.SetCurrentDetails(ctx, details(p)) //workflowcheck:ignore
 }
 
+// publishPaused shows the workflow paused, with the reason, in its progress and the UI.
+func publishPaused(ctx workflow.Context, p *Progress, reason string) {
+	p.Phase, p.PauseReason = PhasePaused, reason
+	publish(ctx, p)
+}
+
 // publish shows the progress in the web UI: search attributes for the list, current details
 // for the workflow page.
 func publish(ctx workflow.Context, p *Progress) {

@@ -61,10 +61,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		fixes: getFixes(ctx)}
 	// A bad file pauses the connection until it is fixed and resumed.
-	paused := func(reason string) {
-		p.Phase, p.PauseReason = PhasePaused, reason
-		publish(ctx, p)
-	}
+	paused := func(reason string) { publishPaused(ctx, p, reason) }
 	resumed := func() {
 		// Not the phase before the pause: a run may begin paused (carried over).
 		p.Phase, p.PauseReason = PhaseSyncing, ""
@@ -119,8 +116,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			}
 		}
 		if st.Control.Paused {
-			p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
-			publish(ctx, p)
+			publishPaused(ctx, p, st.Control.PauseReason)
 			// Signals (deletions) received during a long pause must not fill the run either.
 			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused || (r.fixes.bounded && r.budgetSpent(ctx)) }); err != nil {
 				return err
