@@ -166,7 +166,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	} else if s.SellsyConnection != "" {
 		return fmt.Errorf("sellsy actions: %w", err)
 	} else {
-		log.Info("Sellsy activities not registered", "reason", err)
+		log.Info("Sellsy activities not registered (CRMSYNC_SELLSY_CONNECTION names the connection whose account serves them)", "reason", err)
 	}
 	// Every connected system's records and any call as activities (Automation.Create, …).
 	if names := recordactions.Register(w, connections, conns); len(names) > 0 {

@@ -14,7 +14,14 @@ import (
 // v1_consumer_token, v1_consumer_secret, v1_user_token, v1_user_secret and setting v1_url.
 // accounts (nil: none) shares the rate limiter of the Sellsy account with the worker's
 // connections on it.
+//
+// With no name, several connections on one Sellsy account (the same URLs and the same
+// credentials, as `make demo`'s two pairs) are one choice, not an ambiguity: the first by name
+// serves it.
 func OpenClient(conns []*config.Connection, name string, accounts *registry.Accounts) (*sellsy.Client, error) {
+	if name == "" {
+		name = oneAccount(conns)
+	}
 	c, side, err := config.SideOn(conns, sellsy.System, name)
 	if err != nil {
 		return nil, fmt.Errorf("sellsy: %w", err)
@@ -40,4 +47,46 @@ func OpenClient(conns []*config.Connection, name string, accounts *registry.Acco
 	}
 	client.SetV1(v)
 	return client, nil
+}
+
+// accountSettings and accountCredentials say which Sellsy account a side uses; the other
+// settings (rate, company type) and credentials (webhook token) may differ on one account.
+var (
+	accountSettings    = []string{"api_url", "token_url", "v1_url"}
+	accountCredentials = []string{"client_id", "client_secret", "v1_consumer_token", "v1_consumer_secret", "v1_user_token", "v1_user_secret"}
+)
+
+func sameAccount(x, y config.System) bool {
+	for _, k := range accountSettings {
+		if x.Settings[k] != y.Settings[k] {
+			return false
+		}
+	}
+	for _, k := range accountCredentials {
+		if x.Credentials[k] != y.Credentials[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// oneAccount returns the first name of the connections with a Sellsy side when there are
+// several and their sides are one account, and "" otherwise.
+func oneAccount(conns []*config.Connection) string {
+	var first string
+	var account *config.System
+	for _, c := range conns {
+		for _, sys := range []config.System{c.A, c.B} {
+			switch {
+			case sys.System != sellsy.System:
+			case account == nil:
+				first, account = c.Name, &sys
+			case !sameAccount(sys, *account):
+				return ""
+			case c.Name < first:
+				first = c.Name
+			}
+		}
+	}
+	return first
 }

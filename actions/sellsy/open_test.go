@@ -30,6 +30,11 @@ func TestOpenClient(t *testing.T) {
 		}
 		return sys
 	}
+	// other is the same account with the settings one connection may choose for itself.
+	other := func(sys config.System) config.System {
+		sys.Settings["requests_per_second"], sys.Settings["company_type"], sys.Credentials["webhook_token"] = "200", "client", "T_HOOK"
+		return sys
+	}
 	mautic := config.System{System: "mautic"}
 	conns := []*config.Connection{
 		{Name: "one", A: side(true), B: mautic},
@@ -45,7 +50,8 @@ func TestOpenClient(t *testing.T) {
 		{"named a side, V1 tokens", conns, "one", ""},
 		{"named b side", conns, "two", ""},
 		{"only one", conns[1:], "", ""},
-		{"ambiguous", conns, "", "2 connections"},
+		{"ambiguous: the accounts differ (V1 tokens)", conns, "", "2 connections"},
+		{"one account on two connections", []*config.Connection{{Name: "two", A: side(false), B: mautic}, {Name: "three", A: mautic, B: other(side(false))}}, "", ""},
 		{"unknown", conns, "zzz", `no connection named "zzz"`},
 		{"no sellsy side", conns, "none", `connection "none" has no sellsy side (its systems: mautic, mautic)`},
 	}
