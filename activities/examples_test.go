@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
@@ -131,21 +131,34 @@ func TestExamplesSettleAfterTheImport(t *testing.T) {
 }
 
 // After the import of each two-way example, edits on either side of a field mapped both ways
-// reach the other side in one incremental round — an edit made on both sides of one pair
-// settles on the most recent — and the next round writes nothing.
+// reach the other side in one incremental round, converted where the systems spell values
+// differently — an edit made on both sides of one pair settles on the most recent — and the
+// next round writes nothing.
 func TestExamplesCarryEditsAndSettle(t *testing.T) {
+	text := func(side string) [2]any { return [2]any{"Edited " + side + "1", "Edited " + side + "2"} }
 	tests := []struct {
 		example, object, a, b string
+		onA, seenOnB          [2]any // two values written on A, and what B then holds
+		onB, seenOnA          [2]any // two values written on B, and what A then holds
 	}{
-		{"sellsy-mautic", "contact", "last_name", "lastname"},
-		{"sellsy-mautic", "company", "phone_number", "companyphone"},
-		{"weavy-mautic", "contact", "lastName", "lastname"},
-		{"weavy-mautic", "company", "phoneNumber", "companyphone"},
-		{"sellsy-altior", "contact", "last_name", "last_name"},
-		{"sellsy-altior", "company", "name", "name"},
+		{"sellsy-mautic", "contact", "last_name", "lastname", text("A"), text("A"), text("B"), text("B")},
+		{"sellsy-mautic", "company", "phone_number", "companyphone", [2]any{"+33 1 11", "+33 1 12"}, [2]any{"+33 1 11", "+33 1 12"},
+			[2]any{"+33 1 21", "+33 1 22"}, [2]any{"+33 1 21", "+33 1 22"}},
+		{"sellsy-mautic-full", "contact", "cf.cf_select", "cf_select", [2]any{"Or", "Argent"}, [2]any{"gold", "silver"},
+			[2]any{"bronze", "gold"}, [2]any{"Bronze", "Or"}},
+		{"sellsy-mautic-full", "contact", "cf.cf_checkbox", "cf_multiselect", [2]any{[]any{"Web", "Salon"}, []any{"Partenaire"}},
+			[2]any{[]any{"a", "b"}, []any{"c"}}, [2]any{[]any{"c", "a"}, []any{"b"}}, [2]any{[]any{"Partenaire", "Web"}, []any{"Salon"}}},
+		{"sellsy-mautic-full", "contact", "cf.cf_date", "cf_date", [2]any{"2026-03-05", "2026-03-06"}, [2]any{"2026-03-05", "2026-03-06"},
+			[2]any{"2026-04-01", "2026-04-02"}, [2]any{"2026-04-01", "2026-04-02"}},
+		{"sellsy-mautic-full", "contact", "unsubscribed.email", "dnc.email", [2]any{true, true}, [2]any{true, true}, [2]any{true, true}, [2]any{true, true}},
+		{"weavy-mautic", "contact", "lastName", "lastname", text("A"), text("A"), text("B"), text("B")},
+		{"weavy-mautic", "company", "phoneNumber", "companyphone", [2]any{"0101", "0102"}, [2]any{"0101", "0102"}, [2]any{"0201", "0202"}, [2]any{"0201", "0202"}},
+		{"sellsy-altior", "contact", "last_name", "last_name", text("A"), text("A"), text("B"), text("B")},
+		{"sellsy-altior", "contact", "civility", "civility", [2]any{"mr", "ms"}, [2]any{"M", "MME"}, [2]any{"MME", "M"}, [2]any{"mrs", "mr"}},
+		{"sellsy-altior", "company", "name", "name", text("A"), text("A"), text("B"), text("B")},
 	}
 	for _, tt := range tests {
-		t.Run(tt.example+"/"+tt.object, func(t *testing.T) {
+		t.Run(tt.example+"/"+tt.object+"/"+tt.a, func(t *testing.T) {
 			r := startExample(t, tt.example)
 			r.round(ModeImport, nil)
 			ctx := context.Background()
@@ -155,39 +168,39 @@ func TestExamplesCarryEditsAndSettle(t *testing.T) {
 			ca, cb, err := r.acts.Conns.Connectors(r.name)
 			require.NoError(t, err)
 			obj := r.objectOf(tt.object)
-			edit := func(c connectors.Connector, object, id, field, value string) {
+			edit := func(c connectors.Connector, object, id, field string, value any) {
 				t.Helper()
 				res, err := c.Update(ctx, object, []connectors.Record{{ID: id, Fields: map[string]any{field: value}}})
 				require.NoError(t, err)
 				require.NoError(t, res[0].Err)
 			}
 			// Pairs 0 and 1 edited on A, 2 and 3 on B, 4 on both (B last: B wins).
-			want := make([]string, len(pairs))
+			wantA, wantB := make([]any, len(pairs)), make([]any, len(pairs))
 			for i, p := range pairs {
-				want[i] = fmt.Sprintf("Edited %c%d", 'A'+i%2, i)
 				switch {
 				case i < 2:
-					edit(ca, obj.AObject, p.AID, tt.a, want[i])
+					edit(ca, obj.AObject, p.AID, tt.a, tt.onA[i])
+					wantA[i], wantB[i] = tt.onA[i], tt.seenOnB[i]
 				case i < 4:
-					edit(cb, obj.BObject, p.BID, tt.b, want[i])
+					edit(cb, obj.BObject, p.BID, tt.b, tt.onB[i-2])
+					wantA[i], wantB[i] = tt.seenOnA[i-2], tt.onB[i-2]
 				default:
-					edit(ca, obj.AObject, p.AID, tt.a, "Edited first on A")
+					edit(ca, obj.AObject, p.AID, tt.a, tt.onA[0])
 					time.Sleep(1100 * time.Millisecond) // Sellsy's and Automation's times are to the second
-					edit(cb, obj.BObject, p.BID, tt.b, want[i])
+					edit(cb, obj.BObject, p.BID, tt.b, tt.onB[1])
+					wantA[i], wantB[i] = tt.seenOnA[1], tt.onB[1]
 				}
 			}
-			changed := r.round(ModeIncremental, nil)
-			assert.Equal(t, 2, changed.UpdatedB, "%+v", changed)
-			assert.Equal(t, 3, changed.UpdatedA, "%+v", changed)
+			r.round(ModeIncremental, nil)
 			for i, p := range pairs {
 				got, err := ca.Get(ctx, obj.AObject, []string{p.AID})
 				require.NoError(t, err)
 				require.Len(t, got, 1)
-				assert.Equal(t, want[i], got[0].Fields[tt.a], "pair %d on A", i)
+				assert.True(t, engine.Equal(wantA[i], got[0].Fields[tt.a]), "pair %d on A: want %v, got %v", i, wantA[i], got[0].Fields[tt.a])
 				got, err = cb.Get(ctx, obj.BObject, []string{p.BID})
 				require.NoError(t, err)
 				require.Len(t, got, 1)
-				assert.Equal(t, want[i], got[0].Fields[tt.b], "pair %d on B", i)
+				assert.True(t, engine.Equal(wantB[i], got[0].Fields[tt.b]), "pair %d on B: want %v, got %v", i, wantB[i], got[0].Fields[tt.b])
 			}
 			r.settled(ModeIncremental, "after the edits")
 		})
