@@ -20,6 +20,8 @@ type Faults struct {
 	// RateLimitNext answers the next n API requests 429, whatever the rates: a quota another
 	// client spent, deterministically.
 	RateLimitNext int `json:"rate_limit_next"`
+	// ErrorNext answers the next n API requests with a server error (after RateLimitNext).
+	ErrorNext int `json:"error_next"`
 }
 
 // FaultWriter writes the system's own error body for an injected fault.
@@ -30,8 +32,10 @@ type Kit struct {
 	mu     sync.Mutex
 	counts map[string]int
 	faults Faults
-	rng    *rand.Rand
-	write  FaultWriter
+	// faulted counts the requests answered with an injected fault.
+	faulted int
+	rng     *rand.Rand
+	write   FaultWriter
 }
 
 // New returns a Kit whose injected faults are written by write.
@@ -75,6 +79,13 @@ func (k *Kit) Total() int {
 	return n
 }
 
+// Faulted returns how many requests were answered with an injected fault.
+func (k *Kit) Faulted() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.faulted
+}
+
 // Wrap counts every request to api by its route pattern and applies the faults. Requests
 // under /_sim/ are neither counted nor faulted.
 func (k *Kit) Wrap(api http.Handler) http.Handler {
@@ -89,6 +100,12 @@ func (k *Kit) Wrap(api http.Handler) http.Handler {
 		if k.faults.RateLimitNext > 0 {
 			k.faults.RateLimitNext--
 			roll = -1 // below any rate: a 429
+		} else if k.faults.ErrorNext > 0 {
+			k.faults.ErrorNext--
+			f.RateLimitRate, f.ErrorRate, roll = 0, 1, 0 // a server error
+		}
+		if roll < f.RateLimitRate+f.ErrorRate {
+			k.faulted++
 		}
 		k.mu.Unlock()
 		if f.LatencyMS > 0 {

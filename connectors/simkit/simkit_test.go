@@ -25,6 +25,7 @@ func TestKitCountsAndFaults(t *testing.T) {
 		assert.Equal(t, 200, resp.StatusCode)
 	}
 	assert.Equal(t, 3, kit.Counts()["GET /v2/contacts/{id}"])
+	assert.Zero(t, kit.Faulted())
 
 	resp, err := http.Post(srv.URL+"/_sim/faults", "application/json", strings.NewReader(`{"rate_limit_rate":1}`))
 	require.NoError(t, err)
@@ -34,6 +35,7 @@ func TestKitCountsAndFaults(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 429, resp.StatusCode)
 	assert.Equal(t, 4, kit.Total(), "admin requests are not counted, faulted ones are")
+	assert.Equal(t, 1, kit.Faulted())
 }
 
 func TestFakeDataDeterministic(t *testing.T) {

@@ -33,6 +33,7 @@ type TB interface {
 	Logf(format string, args ...any)
 	Cleanup(func())
 	TempDir() string
+	Failed() bool
 }
 
 // TemporalCLI finds the Temporal CLI: $TEMPORAL_CLI, then PATH, then $(go env GOPATH)/bin.
@@ -130,8 +131,19 @@ func StartWorker(t TB, env []string) *Worker {
 	if err := w.Cmd.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
-	t.Cleanup(func() { w.Kill() })
+	t.Cleanup(func() {
+		w.Kill()
+		if t.Failed() { // what the worker saw is what explains a failure
+			t.Logf("worker output (last 40 lines):\n%s", lastLines(w.Output(), 40))
+		}
+	})
 	return w
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // Kill stops the worker at once (SIGKILL), as a crash would.
