@@ -209,7 +209,8 @@ func TestErrors(t *testing.T) {
 	}
 
 	t.Run("rate limited", func(t *testing.T) {
-		h.sb.Mautic.Kit().SetFaults(simkit.Faults{RateLimitNext: 1})
+		// Refused three times: a short wait is taken twice within the call (connectors.Retry).
+		h.sb.Mautic.Kit().SetFaults(simkit.Faults{RateLimitNext: 3})
 		defer h.sb.Mautic.Kit().SetFaults(simkit.Faults{})
 		var out RecordsOutput
 		ae := actiontest.AppErr(t, h.run("Automation.Get", GetInput{Target: Target{Object: "contact"}, IDs: []string{"1"}}, &out))

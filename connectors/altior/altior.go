@@ -189,8 +189,20 @@ type call struct {
 }
 
 // do sends one request with the bearer token, renewing the token once on a 401, and returns
-// the body of a 2xx answer or a classified *Error.
+// the body of a 2xx answer or a classified *Error. A short quota wait, and a server error or
+// a lost answer of a call that reads or writes the same values again, are tried again within
+// it (connectors.Retry).
 func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
+	var again connectors.Retry
+	for {
+		b, err := c.doOnce(ctx, k)
+		if err == nil || !again.Again(ctx, connectors.SafeToRepeat(k.method), err) {
+			return b, err
+		}
+	}
+}
+
+func (c *Client) doOnce(ctx context.Context, k call) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.currentToken(ctx)
 		if err != nil {

@@ -84,7 +84,8 @@ func TestCallErrors(t *testing.T) {
 			kind: connectors.KindInvalid, status: 400, op: "PATCH /api/v1/tiers/{id}", want: `"field":"legal_form"`},
 		{name: "no write right", prepare: func(e *env) { e.sim.SetReadOnly(true) }, method: "PATCH", path: "/api/v1/tiers/T000001",
 			body: `{"name":"x"}`, kind: connectors.KindConfig, status: 403, op: "PATCH /api/v1/tiers/{id}", want: "no write right"},
-		{name: "rate limited", prepare: func(e *env) { e.sim.Kit().SetFaults(simkit.Faults{RateLimitNext: 1}) },
+		// Refused three times: a short wait is taken twice within the call (connectors.Retry).
+		{name: "rate limited", prepare: func(e *env) { e.sim.Kit().SetFaults(simkit.Faults{RateLimitNext: 3}) },
 			method: "GET", path: "/api/v1/tiers/T000001", kind: connectors.KindRateLimited, status: 429, op: "GET /api/v1/tiers/{id}", want: "too many requests"},
 	}
 	for _, tc := range tests {

@@ -85,7 +85,8 @@ func TestCallErrors(t *testing.T) {
 			kind: connectors.KindInvalid, status: 400, op: "PATCH /api/contacts/{id}/edit", want: `"errors"`},
 		{name: "wrong password", password: pass + "x", method: "GET", path: "/api/contacts", kind: connectors.KindConfig,
 			status: 401, op: "GET /api/contacts", want: "API authorization denied."},
-		{name: "rate limited", faults: simkit.Faults{RateLimitNext: 1}, method: "GET", path: "/api/contacts/1",
+		// Refused three times: a short wait is taken twice within the call (connectors.Retry).
+		{name: "rate limited", faults: simkit.Faults{RateLimitNext: 3}, method: "GET", path: "/api/contacts/1",
 			kind: connectors.KindRateLimited, status: 429, op: "GET /api/contacts/{id}", want: "rate limit"},
 	}
 	for _, tc := range tests {
@@ -109,6 +110,7 @@ func TestCallErrors(t *testing.T) {
 			assert.NotContains(t, err.Error(), pass)
 			if tc.kind == connectors.KindRateLimited {
 				assert.Equal(t, time.Second, connectors.RetryAfterOf(err))
+				assert.Equal(t, 3, e.sim.Kit().Total(), "tried three times")
 			}
 		})
 	}

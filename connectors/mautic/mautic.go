@@ -132,8 +132,20 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 	return b, nil
 }
 
-// send is do that also returns the answer's status, and its body when it is an error.
+// send is do that also returns the answer's status, and its body when it is an error. A
+// short quota wait, and a server error or a lost answer of a call that reads or writes the
+// same values again, are tried again within it (connectors.Retry).
 func (c *Client) send(ctx context.Context, method, path, op string, query url.Values, body any) (int, []byte, error) {
+	var again connectors.Retry
+	for {
+		status, b, err := c.sendOnce(ctx, method, path, op, query, body)
+		if err == nil || !again.Again(ctx, connectors.SafeToRepeat(method), err) {
+			return status, b, err
+		}
+	}
+}
+
+func (c *Client) sendOnce(ctx context.Context, method, path, op string, query url.Values, body any) (int, []byte, error) {
 	if err := c.limiter.Wait(ctx); err != nil {
 		return 0, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}

@@ -88,7 +88,8 @@ func TestCallErrors(t *testing.T) {
 			kind: connectors.KindInvalid, status: 400, op: "PUT /Api/R3/Contact", want: "Unknown field 'Nope'"},
 		{name: "wrong API key", key: "wrong-key", method: "GET", path: "/Api/R3/Category", kind: connectors.KindConfig,
 			status: 401, op: "GET /Api/R3/Category", want: "Unauthorized"},
-		{name: "rate limited", faults: simkit.Faults{RateLimitNext: 1}, method: "GET", path: "/Api/R3/Category",
+		// Refused three times: a short wait is taken twice within the call (connectors.Retry).
+		{name: "rate limited", faults: simkit.Faults{RateLimitNext: 3}, method: "GET", path: "/Api/R3/Category",
 			kind: connectors.KindRateLimited, status: 429, op: "GET /Api/R3/Category", want: "Too Many Requests"},
 	}
 	for _, tc := range tests {

@@ -172,8 +172,21 @@ func invalid(op, msg string) *connectors.Error {
 }
 
 // do sends one request and decodes a 2xx JSON answer into out (numbers as json.Number).
-// op names the route without ids or values ("GET /Project/{id}").
+// op names the route without ids or values ("GET /Project/{id}"). A short quota wait, and a
+// server error or a lost answer of a read or an update, are tried again within it
+// (connectors.Retry); a PUT without an id creates, and is not.
 func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
+	var again connectors.Retry
+	safe := method == http.MethodGet || (method == http.MethodPut && strings.HasSuffix(op, "/{id}"))
+	for {
+		err := c.doOnce(ctx, method, path, op, query, body, out)
+		if err == nil || !again.Again(ctx, safe, err) {
+			return err
+		}
+	}
+}
+
+func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
 	if err := c.limiter.Wait(ctx); err != nil {
 		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + err.Error()}
 	}

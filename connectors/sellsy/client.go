@@ -345,6 +345,10 @@ const shortQuotaRetries = 2
 // short wait it waits and tries again, twice at most.
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	quotaRetries, refreshed := 0, false
+	// A server error or a lost answer is tried again for calls that read or write the same
+	// values again (searches are POSTs that read); see connectors.Retry.
+	var again connectors.Retry
+	safe := connectors.SafeToRepeat(k.method) || strings.HasSuffix(k.path, "/search")
 	for {
 		if err := c.waitFor(ctx, k.op); err != nil {
 			return 0, err
@@ -365,8 +369,12 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
-			return 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op,
+			e := &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op,
 				Message: scrub(transportReason(err), c.cfg.ClientSecret, tok)}
+			if again.Again(ctx, safe, e) {
+				continue
+			}
+			return 0, e
 		}
 		status := resp.StatusCode()
 		c.noteQuota(resp.Header())
@@ -393,6 +401,9 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= maxQuotaWait && quotaRetries < shortQuotaRetries {
 			quotaRetries++
 			c.pauseUntilAt(c.clock.Now().Add(e.RetryAfter), "current")
+			continue
+		}
+		if e.Kind == connectors.KindRetryable && again.Again(ctx, safe, e) {
 			continue
 		}
 		return status, e

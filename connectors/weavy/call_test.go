@@ -121,7 +121,8 @@ func TestCallErrors(t *testing.T) {
 		{name: "right off", prepare: func(e *env) { e.sim.SetRight(sim.Customer, sim.RightUpdate, false) },
 			method: "PUT", path: "/v1/Data/crm/customer/C0000000", body: `{"city":"Lyon"}`,
 			kind: connectors.KindConfig, status: 403, op: "PUT /v1/Data/{project}/customer/{code}"},
-		{name: "rate limited", prepare: func(e *env) { e.sim.Kit().SetFaults(simkit.Faults{RateLimitNext: 1}) },
+		// Refused three times: a short wait is taken twice within the call (connectors.Retry).
+		{name: "rate limited", prepare: func(e *env) { e.sim.Kit().SetFaults(simkit.Faults{RateLimitNext: 3}) },
 			method: "GET", path: "/v1/Dictionary/crm/customer", kind: connectors.KindRateLimited, status: 429,
 			op: "GET /v1/Dictionary/{project}/customer"},
 	}

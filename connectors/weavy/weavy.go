@@ -216,8 +216,22 @@ type call struct {
 }
 
 // do sends one request with the bearer token, renewing the token once on a 401, and returns
-// the body of a 2xx answer or a classified *Error (rights → KindConfig naming the table).
+// the body of a 2xx answer or a classified *Error (rights → KindConfig naming the table). A
+// short quota wait, and a server error or a lost answer of a call that reads (a Select is a
+// POST that reads) or writes the same values again, are tried again within it
+// (connectors.Retry).
 func (c *Client) do(ctx context.Context, k call) ([]byte, int, error) {
+	var again connectors.Retry
+	safe := connectors.SafeToRepeat(k.method) || strings.HasSuffix(k.path, "/Select")
+	for {
+		b, st, err := c.doOnce(ctx, k)
+		if err == nil || !again.Again(ctx, safe, err) {
+			return b, st, err
+		}
+	}
+}
+
+func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.currentToken(ctx)
 		if err != nil {
