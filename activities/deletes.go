@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -167,8 +168,10 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 	limit := newStretchLimit(ctx, in.Stretch)
 	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
 	defer alive.Stop()
+	checked := res.Checked // before this attempt
+	pageSize := cmp.Or(in.PageSize, reconcilePage)
 	for !res.Done && !limit.reached() {
-		pairs, err := a.Store.ListPairs(ctx, in.Connection, in.Object, res.After, reconcilePage)
+		pairs, err := a.Store.ListPairs(ctx, in.Connection, in.Object, res.After, pageSize)
 		if err != nil {
 			return res, err
 		}
@@ -182,13 +185,16 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		}
 		d, err := p.propagateDeletes(ctx, ids)
 		if err != nil {
+			if passingFailure(ctx, err, res.Checked > checked) {
+				return res, nil
+			}
 			return res, toTemporal(err)
 		}
 		d.NotDeleted = 0 // records still there are the normal case here, not stale reports
 		res.Deletes.Add(d)
 		res.Checked += len(pairs)
 		res.After = pairs[len(pairs)-1].AID
-		res.Done = len(pairs) < reconcilePage
+		res.Done = len(pairs) < pageSize
 		alive.Commit(ctx, res)
 	}
 	return res, nil

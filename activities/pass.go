@@ -86,12 +86,18 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		since = start // records changed before the start date are never read
 	}
 	pages := p.prefetch(readCtx, res.Position, since)
+	committed := res.Pages // pages committed before this attempt
 	for pg := range pages {
-		if pg.err != nil {
-			return res, toTemporal(pg.err)
+		err := pg.err
+		var counts Counts
+		if err == nil {
+			counts, err = p.processPage(ctx, pg.page.Records)
 		}
-		counts, err := p.processPage(ctx, pg.page.Records)
 		if err != nil {
+			if passingFailure(ctx, err, res.Pages > committed) {
+				recordFailure(ctx, in, err)
+				return res, nil
+			}
 			return res, toTemporal(err)
 		}
 		counts.Read += pg.page.Filtered

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -30,6 +31,7 @@ type StageInput struct {
 	// ScanStart is when the workflow began the scan: a connector may answer from a read it
 	// made since (connectors.ListQuery.NotBefore). Zero: read afresh.
 	ScanStart time.Time `json:",omitzero"`
+	PageSize  int       `json:",omitempty"` // records a scan page (0: DefaultPageSize)
 }
 
 // StageResult reports what PropagateStages did.
@@ -112,7 +114,16 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		return res, nil
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
+	start := res // before this attempt
 	for !res.Done && !limit.reached() {
+		committed := res
+		// A passing failure after pages were committed ends the stretch with them.
+		cut := func(err error) (StageResult, error) {
+			if passingFailure(ctx, err, committed.Position != start.Position) {
+				return committed, nil
+			}
+			return res, toTemporal(err)
+		}
 		pos := parseScanPosition(res.Position, a.now().UTC())
 		if pos.object >= len(objects) {
 			res.Done = true
@@ -121,11 +132,11 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		o, _ := c.Object(objects[pos.object])
 		since, err := a.scanSince(ctx, c, o.Name)
 		if err != nil {
-			return res, toTemporal(err)
+			return cut(err)
 		}
-		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Since: since, Cursor: pos.cursor, Limit: DefaultPageSize, NotBefore: in.ScanStart})
+		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Since: since, Cursor: pos.cursor, Limit: cmp.Or(in.PageSize, DefaultPageSize), NotBefore: in.ScanStart})
 		if err != nil {
-			return res, toTemporal(err)
+			return cut(err)
 		}
 		if !page.AsOf.IsZero() && page.AsOf.Before(pos.start) {
 			pos.start = page.AsOf // the next scan reads from where this answer's read went up to
@@ -134,7 +145,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		res.Add(r)
 		recordStages(ctx, in.Connection, r)
 		if err != nil {
-			return res, toTemporal(err)
+			return cut(err)
 		}
 		pos.pending = pos.pending || r.Pending > 0
 		if page.More {
@@ -145,7 +156,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			// next scan reads from the same point again, so its stage is not left behind.
 			if !pos.pending {
 				if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
-					return res, toTemporal(err)
+					return cut(err)
 				}
 			}
 			pos.object, pos.cursor, pos.pending = pos.object+1, "", false

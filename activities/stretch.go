@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // stretchLimit bounds the pages one activity runs: about a minute of them (so that a
@@ -36,4 +38,20 @@ func (l stretchLimit) reached() bool {
 	default:
 		return !time.Now().Before(l.deadline)
 	}
+}
+
+// passingFailure reports whether a stretch that failed with err, having committed pages
+// before it (progressed), ends as though its time were up instead, with what it committed.
+// A server error or a dropped connection is then a passing failure: the workflow starts the
+// next stretch at once where this one stopped. Returned as an error, it would be retried with
+// the activity's backoff, which grows with every failure of the same activity — on an API
+// that fails one request in fifty, a long import would soon wait two minutes between pages.
+// A stretch that failed before committing anything returns its error, and backs off as it
+// should when a system is down. Quotas, bans and refusals keep their own handling.
+func passingFailure(ctx context.Context, err error, progressed bool) bool {
+	if !progressed || connectors.KindOf(err) != connectors.KindRetryable || ctx.Err() != nil {
+		return false
+	}
+	activity.GetLogger(ctx).Warn("stretch cut short by a passing failure: the next one resumes where it stopped", "error", err)
+	return true
 }

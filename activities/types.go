@@ -158,6 +158,7 @@ type ReconcileInput struct {
 	Side       string // the side whose deletions are looked for
 	After      string // resume after this side-A id ("" starts)
 	Stretch    time.Duration
+	PageSize   int `json:",omitempty"` // pairs checked a page (0: 200)
 }
 
 // ReconcileResult reports a stretch of a reconciliation.

@@ -1,0 +1,193 @@
+package activities
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+)
+
+// listFailsOnce fails one List call, the failAt-th, with err.
+type listFailsOnce struct {
+	connectors.Connector
+	failAt, calls int
+	err           error
+}
+
+func (f *listFailsOnce) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	f.calls++
+	if f.calls == f.failAt {
+		return connectors.Page{}, f.err
+	}
+	return f.Connector.List(ctx, object, q)
+}
+
+// A server error after a stretch committed pages ends the stretch with them, without an
+// error: the workflow starts the next one at once instead of retrying this one with a backoff
+// that grows with each failure. Before any page, or for a quota, the error stands.
+func TestPassingFailureEndsTheStretch(t *testing.T) {
+	serverError := &connectors.Error{Kind: connectors.KindRetryable, System: "sellsy", Op: "GET /contacts", Status: 502, Message: "bad gateway"}
+	quota := &connectors.Error{Kind: connectors.KindRateLimited, System: "sellsy", Op: "GET /contacts", Status: 429, Message: "request quota exceeded"}
+	tests := []struct {
+		name      string
+		failAt    int
+		err       error
+		wantErr   string
+		wantPages int
+	}{
+		{name: "server error after a page", failAt: 2, err: serverError, wantPages: 1},
+		{name: "server error after two pages", failAt: 3, err: serverError, wantPages: 2},
+		{name: "server error before any page", failAt: 1, err: serverError, wantErr: "bad gateway"},
+		{name: "quota after a page", failAt: 2, err: quota, wantErr: "request quota exceeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "both")
+			h.pass("company", "a", ModeImport)
+			flaky := &listFailsOnce{Connector: h.sellsy, failAt: tt.failAt, err: tt.err}
+			h.acts.Conns.use("t", flaky, h.mautic)
+			var env testsuite.WorkflowTestSuite
+			ae := env.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			in := PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeImport, PageSize: 7}
+
+			v, err := ae.ExecuteActivity(h.acts.SyncPass, in)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			var res PassResult
+			require.NoError(t, v.Get(&res))
+			assert.False(t, res.Done)
+			assert.Equal(t, tt.wantPages, res.Pages)
+			assert.Equal(t, 7*tt.wantPages, res.Counts.Read, "%+v", res.Counts)
+			require.NotEmpty(t, res.Position)
+
+			// The next stretch goes on from there: everyone reaches Automation once.
+			in.Position, in.Since, in.PassStart = res.Position, res.Since, res.PassStart
+			h.passWith(in)
+			for i := 0; i < 30; i++ {
+				h.person(h.mautic, i)
+			}
+		})
+	}
+}
+
+// getFailsOnce fails one Get call, the failAt-th, with err.
+type getFailsOnce struct {
+	connectors.Connector
+	failAt, calls int
+	err           error
+}
+
+func (f *getFailsOnce) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	f.calls++
+	if f.calls == f.failAt {
+		return nil, f.err
+	}
+	return f.Connector.Get(ctx, object, ids)
+}
+
+// A reconciliation stretch ends the same way on a passing failure after checked pages, and
+// the next one finds the deletions that were left.
+func TestPassingFailureEndsAReconcileStretch(t *testing.T) {
+	serverError := &connectors.Error{Kind: connectors.KindRetryable, System: "mautic", Op: "GET /contacts", Status: 503, Message: "unavailable"}
+	tests := []struct {
+		name        string
+		failAt      int
+		wantErr     bool
+		wantChecked int
+	}{
+		{name: "after a page", failAt: 2, wantChecked: 10},
+		{name: "before any page", failAt: 1, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, "both", "b_to_a")
+			h.cycle(ModeImport)
+			h.deleteOn(h.mautic, 3)
+			h.deleteOn(h.mautic, 25)
+			h.acts.Conns.use("t", h.sellsy, &getFailsOnce{Connector: h.mautic, failAt: tt.failAt, err: serverError})
+			var env testsuite.WorkflowTestSuite
+			ae := env.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			in := ReconcileInput{Connection: "t", Object: "contact", Side: "b", PageSize: 10}
+
+			v, err := ae.ExecuteActivity(h.acts.Reconcile, in)
+			if tt.wantErr {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "unavailable")
+				return
+			}
+			require.NoError(t, err)
+			var res ReconcileResult
+			require.NoError(t, v.Get(&res))
+			assert.False(t, res.Done)
+			assert.Equal(t, tt.wantChecked, res.Checked)
+			deletes := res.Deletes
+			for !res.Done {
+				in.After = res.After
+				v, err = ae.ExecuteActivity(h.acts.Reconcile, in)
+				require.NoError(t, err)
+				require.NoError(t, v.Get(&res))
+				deletes.Add(res.Deletes)
+			}
+			assert.Equal(t, DeleteResult{Propagated: 2}, deletes)
+			assert.Equal(t, 28, h.sb.Sellsy.Count("contacts"))
+		})
+	}
+}
+
+// sellsyListFailsOnce is the Sellsy connector (with its pipelines) failing one List call,
+// the failAt-th.
+type sellsyListFailsOnce struct {
+	*sellsy.Client
+	failAt, calls int
+	err           error
+}
+
+func (f *sellsyListFailsOnce) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	f.calls++
+	if f.calls == f.failAt {
+		return connectors.Page{}, f.err
+	}
+	return f.Client.List(ctx, object, q)
+}
+
+// A stage scan ends the same way on a passing failure after pages, and the next stretch
+// moves the rest, each once.
+func TestPassingFailureEndsAScanStretch(t *testing.T) {
+	serverError := &connectors.Error{Kind: connectors.KindRetryable, System: "sellsy", Op: "POST /opportunities/search", Status: 500, Message: "internal error"}
+	acts, _, _, opps, _ := stagedOpportunity(t, "sc", `{"11": QUALIF, "13": GAGNEE}`, 3)
+	ca, cb, err := acts.Conns.Connectors("sc")
+	require.NoError(t, err)
+	acts.Conns.use("sc", &sellsyListFailsOnce{Client: ca.(*sellsy.Client), failAt: 2, err: serverError}, cb)
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(acts)
+	in := StageInput{Connection: "sc", PageSize: 1}
+
+	v, err := ae.ExecuteActivity(acts.PropagateStages, in)
+	require.NoError(t, err)
+	var res StageResult
+	require.NoError(t, v.Get(&res))
+	assert.False(t, res.Done)
+	assert.Equal(t, 1, res.Checked, "%+v", res)
+	total := res
+	for !res.Done {
+		in.Position = res.Position
+		v, err = ae.ExecuteActivity(acts.PropagateStages, in)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&res))
+		total.Add(res)
+	}
+	assert.Equal(t, len(opps), total.Checked, "%+v", total)
+	assert.Equal(t, len(opps), total.Moved, "each opportunity's stage moved once: %+v", total)
+}
