@@ -94,6 +94,13 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 			counts, err = p.processPage(ctx, pg.page.Records)
 		}
 		if err != nil {
+			// What the page wrote before it failed is saved: count it now, in the heartbeat
+			// a retry resumes from too.
+			if w := counts.writes(); w != (Counts{}) {
+				res.Counts.Add(w)
+				recordCounts(ctx, in, w)
+				alive.Commit(ctx, res)
+			}
 			if passingFailure(ctx, err, res.Pages > committed) {
 				recordFailure(ctx, in, err)
 				return res, nil

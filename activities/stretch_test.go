@@ -191,3 +191,41 @@ func TestPassingFailureEndsAScanStretch(t *testing.T) {
 	assert.Equal(t, len(opps), total.Checked, "%+v", total)
 	assert.Equal(t, len(opps), total.Moved, "each opportunity's stage moved once: %+v", total)
 }
+
+// createFailsOnce makes the failAt-th Create call write its first record only and refuse the
+// others with a server error, as when the system falls over in the middle of a batch.
+type createFailsOnce struct {
+	connectors.Connector
+	failAt, calls int
+}
+
+func (f *createFailsOnce) Create(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	f.calls++
+	if f.calls != f.failAt || len(recs) < 2 {
+		return f.Connector.Create(ctx, object, recs)
+	}
+	res, err := f.Connector.Create(ctx, object, recs[:1])
+	if err != nil {
+		return nil, err
+	}
+	for range recs[1:] {
+		res = append(res, connectors.Result{Err: &connectors.Error{Kind: connectors.KindRetryable, System: "sellsy", Op: "POST /contacts", Status: 500, Message: "internal error"}})
+	}
+	return res, nil
+}
+
+// The records a page created before it failed are counted once, when they were created: the
+// page read again finds them paired and unchanged.
+func TestWritesBeforeAFailureAreCounted(t *testing.T) {
+	h := newHarness(t, "both")
+	h.pass("company", "a", ModeImport)
+	h.pass("company", "b", ModeImport)
+	h.pass("contact", "a", ModeImport)
+	flaky := &createFailsOnce{Connector: h.sellsy, failAt: 2}
+	h.acts.Conns.use("t", flaky, h.mautic)
+
+	total := h.pass("contact", "b", ModeImport)
+	require.GreaterOrEqual(t, flaky.calls, 2, "a create call failed")
+	assert.Equal(t, 10, total.CreatedA, "Automation's people 20–29, each counted once: %+v", total)
+	assert.Equal(t, 30, h.sb.Sellsy.Count("contacts"))
+}

@@ -88,6 +88,13 @@ func (c *Counts) Add(o Counts) {
 	c.Filtered += o.Filtered
 }
 
+// writes keeps the records a page wrote (and the conflicts it settled) before it failed:
+// they are saved, and when the page is read again they are found unchanged, so these counts
+// would otherwise be lost. What it read, and quarantined, counts when it is read again.
+func (c Counts) writes() Counts {
+	return Counts{CreatedA: c.CreatedA, CreatedB: c.CreatedB, UpdatedA: c.UpdatedA, UpdatedB: c.UpdatedB, Conflicts: c.Conflicts}
+}
+
 // Written is the number of records written on either side.
 func (c Counts) Written() int { return c.CreatedA + c.CreatedB + c.UpdatedA + c.UpdatedB }
 
