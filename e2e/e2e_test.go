@@ -162,9 +162,17 @@ objects:
 var tuning = workflows.Tuning{Stretch: 3 * time.Second, HeartbeatTimeout: 5 * time.Second, MaxActivitiesPerRun: 3}
 
 // importSurvivesSIGKILL starts the import, kills the worker with SIGKILL in the middle of the
-// contacts, starts a new one and waits for the import to finish.
+// contacts, starts a new one and waits for the import to finish. Both APIs fail meanwhile as
+// real ones do now and then: 1% of the requests answered with a server error, 1% with 429.
 func (r *run) importSurvivesSIGKILL() {
 	t := r.t
+	flaky := simkit.Faults{ErrorRate: 0.01, RateLimitRate: 0.01}
+	r.sb.Sellsy.Kit().SetFaults(flaky)
+	r.sb.Mautic.Kit().SetFaults(flaky)
+	defer func() {
+		r.sb.Sellsy.Kit().SetFaults(simkit.Faults{})
+		r.sb.Mautic.Kit().SetFaults(simkit.Faults{})
+	}()
 	w := testenv.StartWorker(t, r.env)
 	run, err := r.tc.ExecuteWorkflow(r.ctx, client.StartWorkflowOptions{
 		ID: workflows.ImportWorkflowID(connection), TaskQueue: workflows.TaskQueue,
@@ -182,7 +190,7 @@ func (r *run) importSurvivesSIGKILL() {
 	assert.GreaterOrEqual(t, p.Runs, 1, "the import continues as new to keep its history bounded")
 	total := p.Total()
 	assert.GreaterOrEqual(t, total.CreatedA+total.CreatedB, 5000, "at least 5,000 records imported")
-	t.Logf("import: %+v", total)
+	t.Logf("import: %+v; requests answered with a fault: Sellsy %d, Automation %d", total, r.sb.Sellsy.Kit().Faulted(), r.sb.Mautic.Kit().Faulted())
 	r.recordHistory(workflows.ImportWorkflowID(connection), "initial-import")
 }
 
