@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/workflows"
@@ -32,7 +33,20 @@ func BenchmarkImportSellsyToMautic(b *testing.B) {
 		contacts = v
 	}
 	for i := 0; i < b.N; i++ {
-		importOnce(b, contacts)
+		importOnce(b, contacts, simkit.Faults{})
+	}
+}
+
+// BenchmarkImportSellsyToMauticFlaky is the same import with both APIs answering 1% of the
+// requests with a server error and 1% with a 429, as an API under load does: what in-call
+// retries and passing failures keep of the speed.
+func BenchmarkImportSellsyToMauticFlaky(b *testing.B) {
+	contacts := 50000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_CONTACTS")); err == nil && v > 0 {
+		contacts = v
+	}
+	for i := 0; i < b.N; i++ {
+		importOnce(b, contacts, simkit.Faults{ErrorRate: 0.01, RateLimitRate: 0.01})
 	}
 }
 
@@ -114,7 +128,7 @@ func (e *benchEnv) runImport(ctx context.Context, b *testing.B) workflows.Progre
 	return p
 }
 
-func importOnce(b *testing.B, contacts int) {
+func importOnce(b *testing.B, contacts int, faults simkit.Faults) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	e := startBench(b, contacts, "a_to_b", "{interval: 15m}")
@@ -139,6 +153,8 @@ func importOnce(b *testing.B, contacts int) {
 
 	sb.Sellsy.Kit().ResetCounts()
 	sb.Mautic.Kit().ResetCounts()
+	sb.Sellsy.Kit().SetFaults(faults)
+	sb.Mautic.Kit().SetFaults(faults)
 	b.ResetTimer()
 	start := time.Now()
 	p := e.runImport(ctx, b)
@@ -163,9 +179,12 @@ func importOnce(b *testing.B, contacts int) {
 	b.ReportMetric(float64(calls)/float64(written), "calls/record")
 	b.ReportMetric(float64(peakKB.Load())/1024, "peak-MB")
 	b.ReportMetric(float64(events)/(float64(written)/1000), "events/1k-records")
-	fmt.Printf("\nimport of %d contacts and %d companies: %s, %.0f records/s; %d API calls (Sellsy %d, Automation %d) for %d records written; worker peak RSS %.1f MB; %d history events (%.1f per 1,000 records)\n",
+	fmt.Printf("\nimport of %d contacts and %d companies: %s, %.0f records/s; %d API calls (Sellsy %d, Automation %d; %d answered with an injected fault) for %d records written; worker peak RSS %.1f MB; %d history events (%.1f per 1,000 records)\n",
 		contacts, sb.Sellsy.Count("companies"), elapsed.Round(time.Millisecond), records/elapsed.Seconds(),
-		calls, sb.Sellsy.Kit().Total(), sb.Mautic.Kit().Total(), written, float64(peakKB.Load())/1024, events, float64(events)/(float64(written)/1000))
+		calls, sb.Sellsy.Kit().Total(), sb.Mautic.Kit().Total(), sb.Sellsy.Kit().Faulted()+sb.Mautic.Kit().Faulted(), written, float64(peakKB.Load())/1024, events, float64(events)/(float64(written)/1000))
+	if faults != (simkit.Faults{}) && (sb.Mautic.Count("contacts") != contacts || sb.Mautic.Count("companies") != sb.Sellsy.Count("companies")) {
+		b.Fatalf("under faults, Automation holds %d contacts and %d companies for Sellsy's %d and %d", sb.Mautic.Count("contacts"), sb.Mautic.Count("companies"), contacts, sb.Sellsy.Count("companies"))
+	}
 }
 
 // vmHWM returns the peak resident set size of a process, in KiB.
