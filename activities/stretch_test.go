@@ -12,17 +12,29 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
-// listFailsOnce fails one List call, the failAt-th, with err.
-type listFailsOnce struct {
-	connectors.Connector
+// failOnce fails one call of a kind, the failAt-th, with err.
+type failOnce struct {
 	failAt, calls int
 	err           error
 }
 
-func (f *listFailsOnce) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+func (f *failOnce) next() error {
 	f.calls++
 	if f.calls == f.failAt {
-		return connectors.Page{}, f.err
+		return f.err
+	}
+	return nil
+}
+
+// listFailsOnce fails one List call.
+type listFailsOnce struct {
+	connectors.Connector
+	failOnce
+}
+
+func (f *listFailsOnce) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	if err := f.next(); err != nil {
+		return connectors.Page{}, err
 	}
 	return f.Connector.List(ctx, object, q)
 }
@@ -49,7 +61,7 @@ func TestPassingFailureEndsTheStretch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, "both")
 			h.pass("company", "a", ModeImport)
-			flaky := &listFailsOnce{Connector: h.sellsy, failAt: tt.failAt, err: tt.err}
+			flaky := &listFailsOnce{Connector: h.sellsy, failOnce: failOnce{failAt: tt.failAt, err: tt.err}}
 			h.acts.Conns.use("t", flaky, h.mautic)
 			var env testsuite.WorkflowTestSuite
 			ae := env.NewTestActivityEnvironment()
@@ -80,17 +92,15 @@ func TestPassingFailureEndsTheStretch(t *testing.T) {
 	}
 }
 
-// getFailsOnce fails one Get call, the failAt-th, with err.
+// getFailsOnce fails one Get call.
 type getFailsOnce struct {
 	connectors.Connector
-	failAt, calls int
-	err           error
+	failOnce
 }
 
 func (f *getFailsOnce) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
-	f.calls++
-	if f.calls == f.failAt {
-		return nil, f.err
+	if err := f.next(); err != nil {
+		return nil, err
 	}
 	return f.Connector.Get(ctx, object, ids)
 }
@@ -114,7 +124,7 @@ func TestPassingFailureEndsAReconcileStretch(t *testing.T) {
 			h.cycle(ModeImport)
 			h.deleteOn(h.mautic, 3)
 			h.deleteOn(h.mautic, 25)
-			h.acts.Conns.use("t", h.sellsy, &getFailsOnce{Connector: h.mautic, failAt: tt.failAt, err: serverError})
+			h.acts.Conns.use("t", h.sellsy, &getFailsOnce{Connector: h.mautic, failOnce: failOnce{failAt: tt.failAt, err: serverError}})
 			var env testsuite.WorkflowTestSuite
 			ae := env.NewTestActivityEnvironment()
 			ae.RegisterActivity(h.acts)
@@ -145,18 +155,15 @@ func TestPassingFailureEndsAReconcileStretch(t *testing.T) {
 	}
 }
 
-// sellsyListFailsOnce is the Sellsy connector (with its pipelines) failing one List call,
-// the failAt-th.
+// sellsyListFailsOnce is the Sellsy connector (with its pipelines) failing one List call.
 type sellsyListFailsOnce struct {
 	*sellsy.Client
-	failAt, calls int
-	err           error
+	failOnce
 }
 
 func (f *sellsyListFailsOnce) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
-	f.calls++
-	if f.calls == f.failAt {
-		return connectors.Page{}, f.err
+	if err := f.next(); err != nil {
+		return connectors.Page{}, err
 	}
 	return f.Client.List(ctx, object, q)
 }
@@ -168,7 +175,7 @@ func TestPassingFailureEndsAScanStretch(t *testing.T) {
 	acts, _, _, opps, _ := stagedOpportunity(t, "sc", `{"11": QUALIF, "13": GAGNEE}`, 3)
 	ca, cb, err := acts.Conns.Connectors("sc")
 	require.NoError(t, err)
-	acts.Conns.use("sc", &sellsyListFailsOnce{Client: ca.(*sellsy.Client), failAt: 2, err: serverError}, cb)
+	acts.Conns.use("sc", &sellsyListFailsOnce{Client: ca.(*sellsy.Client), failOnce: failOnce{failAt: 2, err: serverError}}, cb)
 	var suite testsuite.WorkflowTestSuite
 	ae := suite.NewTestActivityEnvironment()
 	ae.RegisterActivity(acts)
