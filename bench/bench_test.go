@@ -38,15 +38,16 @@ func BenchmarkImportSellsyToMautic(b *testing.B) {
 }
 
 // BenchmarkImportSellsyToMauticFlaky is the same import with both APIs answering 1% of the
-// requests with a server error and 1% with a 429, as an API under load does: what in-call
-// retries and passing failures keep of the speed.
+// requests with a server error, as an API under load does: what in-call retries and passing
+// failures keep of the speed. (429s are left out: each costs the wait the quota asks, a
+// second for Sellsy's per-second window, whatever the engine; the e2e test adds them.)
 func BenchmarkImportSellsyToMauticFlaky(b *testing.B) {
 	contacts := 50000
 	if v, err := strconv.Atoi(os.Getenv("BENCH_CONTACTS")); err == nil && v > 0 {
 		contacts = v
 	}
 	for i := 0; i < b.N; i++ {
-		importOnce(b, contacts, simkit.Faults{ErrorRate: 0.01, RateLimitRate: 0.01})
+		importOnce(b, contacts, simkit.Faults{ErrorRate: 0.01})
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 // Longer quota waits and lasting failures go back to the activity as before.
 
 // transientWaits are the pauses before each new try of a safe call that failed transiently.
-var transientWaits = [...]time.Duration{200 * time.Millisecond, time.Second}
+var transientWaits = [...]time.Duration{50 * time.Millisecond, 500 * time.Millisecond}
 
 const (
 	// MaxShortQuotaWait bounds the quota wait a call takes itself; a longer one goes back to

@@ -178,7 +178,10 @@ func New(o Options) *Server {
 	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
 		msg := "Internal Server Error"
 		if status == http.StatusTooManyRequests {
+			// As Sellsy answers when another client spent the account's second: the
+			// headers say which window, and it refills at that second's end.
 			msg = "Too Many Requests"
+			w.Header().Set(quotaHeaders[0], "0")
 		}
 		writeError(w, status, msg, nil)
 	})
