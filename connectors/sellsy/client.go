@@ -355,6 +355,9 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		tok, err := c.tokens.get(ctx)
 		if err != nil {
+			if again.Again(ctx, true, err) { // asking for a token changes nothing
+				continue
+			}
 			return 0, err
 		}
 		req := c.http.R().SetContext(ctx).SetAuthToken(tok).SetHeader("Accept", "application/json")

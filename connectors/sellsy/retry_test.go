@@ -65,3 +65,16 @@ func TestServerErrorsTriedAgainWhenSafe(t *testing.T) {
 		})
 	}
 }
+
+// Asking for a token changes nothing: a server error on it is tried again too, whatever the
+// call it is for.
+func TestTokenServerErrorTriedAgain(t *testing.T) {
+	f := setup(t, sim.Options{}, false)
+	f.sim.SeedPeople(0, 1)
+	f.sim.Kit().SetFaults(simkit.Faults{ErrorNext: 1})
+	res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "New"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, 2, f.sim.Kit().Counts()["POST /oauth2/access-tokens"], "%v", f.sim.Kit().Counts())
+	assert.Equal(t, 1, f.sim.Kit().Faulted())
+}
