@@ -530,10 +530,10 @@ func TestMatchOnACustomFieldKeepsItsCase(t *testing.T) {
 }
 
 // Sellsy sets a company's type at creation only (its update body has no type). A company
-// matched on SIRET with an Altior tiers of another relation therefore keeps its type, and the
-// tiers takes it, in the pass that pairs them, whichever side is read: nothing is written
-// that Sellsy would ignore, so the next full reads of both sides find every pair unchanged.
-// A tiers that is created on Sellsy still gives it its relation.
+// matched on SIRET with an Altior tiers of another relation leaves the tiers its relation
+// (the ERP's client stays a client), whichever side is read, and nothing is written that
+// Sellsy would ignore: the next full reads of both sides find every pair unchanged. An edit
+// of the relation in Altior stays there too. A tiers created on Sellsy gives it its relation.
 func TestCreateOnlyTypeTravelsFromSellsyOnceMatched(t *testing.T) {
 	for _, side := range []string{"a", "b"} {
 		t.Run("read from "+side, func(t *testing.T) {
@@ -556,15 +556,17 @@ func TestCreateOnlyTypeTravelsFromSellsyOnceMatched(t *testing.T) {
 			first := h.pass("company", side, ModeImport)
 			other := map[string]string{"a": "b", "b": "a"}[side]
 			h.pass("company", other, ModeImport)
-			if side == "a" {
-				assert.Equal(t, len(sellsyCompanies.Records), first.UpdatedB, "every tiers takes its company's type: %+v", first)
-			}
+			assert.Zero(t, first.UpdatedA+first.UpdatedB, "matched as they are: %+v", first)
 
-			for _, r := range sellsyCompanies.Records {
-				tiers, err := h.altior.FindByKey(h.ctx, connectors.ObjectCompany, "siret", []string{r.Fields["siret"].(string)})
+			tiers := func(siret string) connectors.Record {
+				t.Helper()
+				got, err := h.altior.FindByKey(h.ctx, connectors.ObjectCompany, "siret", []string{siret})
 				require.NoError(t, err)
-				require.Len(t, tiers, 1)
-				assert.Equal(t, "prospect", tiers[0].Fields["relation"], "tiers %s", tiers[0].ID)
+				require.Len(t, got, 1)
+				return got[0]
+			}
+			for _, r := range sellsyCompanies.Records {
+				assert.Equal(t, "client", tiers(r.Fields["siret"].(string)).Fields["relation"], "the ERP keeps its relation")
 			}
 			supplier, err := h.sellsy.FindByKey(h.ctx, connectors.ObjectCompany, "siret", []string{"99999999999999"})
 			require.NoError(t, err)
@@ -574,6 +576,20 @@ func TestCreateOnlyTypeTravelsFromSellsyOnceMatched(t *testing.T) {
 			for _, s := range []string{"a", "b"} {
 				c := h.pass("company", s, ModeImport)
 				assert.Equal(t, c.Read, c.Unchanged, "full read of side %s: %+v", s, c)
+			}
+
+			// A prospect made a supplier in Altior stays one; the name edited with it travels.
+			edited := tiers(sellsyCompanies.Records[0].Fields["siret"].(string))
+			res, err := h.altior.Update(h.ctx, connectors.ObjectCompany, []connectors.Record{{ID: edited.ID, Fields: map[string]any{"relation": "supplier", "name": "Renamed"}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			c := h.pass("company", "b", ModeImport)
+			assert.Equal(t, 1, c.UpdatedA, "%+v", c)
+			assert.Zero(t, c.UpdatedB, "%+v", c)
+			assert.Equal(t, "supplier", tiers(sellsyCompanies.Records[0].Fields["siret"].(string)).Fields["relation"])
+			for _, s := range []string{"a", "b"} {
+				c := h.pass("company", s, ModeImport)
+				assert.Equal(t, c.Read, c.Unchanged, "full read of side %s after the edit: %+v", s, c)
 			}
 		})
 	}

@@ -273,6 +273,9 @@ type Field struct {
 	// reversed: when several A values map to one B value (Sellsy's mr, mrs and ms to
 	// Altior's M and MME), it names the one a B value becomes.
 	ValuesBack map[string]string `yaml:"values_back,omitempty"`
+	// Fixed names the side ("a" or "b") whose API sets the field only when a record is
+	// created, for a field synced both ways (engine.PairFields sets it; never in the file).
+	Fixed string `yaml:"-"`
 }
 
 // Reversed returns the value map of the way back, B value → A value: Values reversed, with

@@ -37,6 +37,10 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 	for _, f := range fields {
 		av, bv := a.Fields[f.A], b.Fields[f.B]
 		sv, synced := snapshot[f.Key()]
+		if f.Fixed != "" {
+			d.mergeFixed(f, av, bv, sv, synced)
+			continue
+		}
 		final, write := av, true
 		switch {
 		case Equal(av, bv):
@@ -94,6 +98,27 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 	return d
 }
 
+// mergeFixed merges a two-way field that one side (f.Fixed) sets only at creation. That
+// side's changes travel; the other side's value is otherwise left as it is — the fixed side
+// cannot take it, and writing the fixed side's old value over it would undo an edit made
+// there (an ERP's prospect turned client). On a first sync the other side keeps a value of
+// its own. The snapshot follows the fixed side.
+func (d *Decision) mergeFixed(f config.Field, av, bv, sv any, synced bool) {
+	fixed, other, otherField, update := av, bv, f.B, &d.UpdateB
+	if f.Fixed == string(B) {
+		fixed, other, otherField, update = bv, av, f.A, &d.UpdateA
+	}
+	d.Snapshot[f.Key()] = Canon(fixed)
+	changed := synced && !Equal(fixed, sv)
+	if Equal(fixed, other) || !(changed || IsEmpty(other)) || IsEmpty(fixed) && !changed {
+		return
+	}
+	if *update == nil {
+		*update = map[string]any{}
+	}
+	(*update)[otherField] = fixed
+}
+
 // Unchanged reports whether every mapped field of a record read on one side still equals the
 // snapshot: such a record has nothing to propagate, so its counterpart need not be read.
 func Unchanged(fields []config.Field, side Side, r connectors.Record, snapshot map[string]any) bool {
@@ -101,6 +126,10 @@ func Unchanged(fields []config.Field, side Side, r connectors.Record, snapshot m
 		return false
 	}
 	for _, f := range fields {
+		if f.Fixed != "" && f.Fixed != string(side) {
+			// Set at creation only on the other side: a change here has nothing to carry.
+			continue
+		}
 		sv, ok := snapshot[f.Key()]
 		if ok && IsEmpty(sv) && f.Direction != config.Both && side.Field(f) != side.sourceField(f) {
 			// The target of a one-way field whose source is empty was left alone (Merge
@@ -175,12 +204,13 @@ func (d Decision) Updates(s Side) (own, other map[string]any) {
 }
 
 // PairFields returns the mappings as they apply to a pair whose records both exist, given
-// the fields each side can only set at creation (specs by field name): such a field cannot
-// take the other side's value, so a two-way field becomes one-way from that side, and a
-// one-way field whose target it is (or one create-only on both sides) is left out — it
-// applied when the record was created. Without this, the merge would write a value the
-// API ignores, record it in the snapshot as written, and send the untouched value back at
-// the next read.
+// the fields each side can only set at creation (specs by field name). Such a field cannot
+// take the other side's value: a two-way one is marked Fixed on that side (its changes
+// travel, the other side's stay where they are: see mergeFixed), and a one-way field whose
+// target it is (or one create-only on both sides) is left out — it applied when the record
+// was created. Without this, the merge would write a value the API ignores, record it in the
+// snapshot as written, and send the untouched value back over the other side's at the next
+// read.
 func PairFields(fields []config.Field, specA, specB map[string]FieldSpec) []config.Field {
 	out := make([]config.Field, 0, len(fields))
 	for _, f := range fields {
@@ -190,10 +220,10 @@ func PairFields(fields []config.Field, specA, specB map[string]FieldSpec) []conf
 			fixedA && f.Direction == config.BToA,
 			fixedB && f.Direction == config.AToB:
 			continue
-		case fixedA:
-			f.Direction = config.AToB
-		case fixedB:
-			f.Direction = config.BToA
+		case fixedA && f.Direction == config.Both:
+			f.Fixed = string(A)
+		case fixedB && f.Direction == config.Both:
+			f.Fixed = string(B)
 		}
 		out = append(out, f)
 	}

@@ -201,33 +201,71 @@ func TestEqualAndCanon(t *testing.T) {
 	assert.Equal(t, "acme sarl", MatchKey("ACME   SARL"))
 }
 
-// A field that one side sets only at creation is a source once the pair exists: two-way
-// becomes one-way from it, and a one-way field that targets it drops out.
+// A field that one side sets only at creation is marked Fixed on that side once the pair
+// exists when it is two-way, and a one-way field that targets it drops out.
 func TestPairFields(t *testing.T) {
 	fixed := map[string]FieldSpec{"type": {Name: "type", CreateOnly: true}, "relation": {Name: "relation", CreateOnly: true}}
 	tests := []struct {
-		name  string
-		field config.Field
-		want  config.Direction // "" when the field is left out
+		name      string
+		field     config.Field
+		gone      bool
+		wantFixed string
 	}{
-		{name: "plain two-way", field: config.Field{A: "name", B: "name", Direction: config.Both}, want: config.Both},
-		{name: "two-way, create-only on A", field: config.Field{A: "type", B: "kind", Direction: config.Both}, want: config.AToB},
-		{name: "two-way, create-only on B", field: config.Field{A: "name", B: "relation", Direction: config.Both}, want: config.BToA},
-		{name: "from create-only A", field: config.Field{A: "type", B: "kind", Direction: config.AToB}, want: config.AToB},
-		{name: "to create-only A", field: config.Field{A: "type", B: "kind", Direction: config.BToA}},
-		{name: "to create-only B", field: config.Field{A: "name", B: "relation", Direction: config.AToB}},
-		{name: "create-only on both", field: config.Field{A: "type", B: "relation", Direction: config.Both}},
+		{name: "plain two-way", field: config.Field{A: "name", B: "name", Direction: config.Both}},
+		{name: "two-way, create-only on A", field: config.Field{A: "type", B: "kind", Direction: config.Both}, wantFixed: "a"},
+		{name: "two-way, create-only on B", field: config.Field{A: "name", B: "relation", Direction: config.Both}, wantFixed: "b"},
+		{name: "from create-only A", field: config.Field{A: "type", B: "kind", Direction: config.AToB}},
+		{name: "to create-only A", field: config.Field{A: "type", B: "kind", Direction: config.BToA}, gone: true},
+		{name: "to create-only B", field: config.Field{A: "name", B: "relation", Direction: config.AToB}, gone: true},
+		{name: "create-only on both", field: config.Field{A: "type", B: "relation", Direction: config.Both}, gone: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := PairFields([]config.Field{tt.field}, fixed, fixed)
-			if tt.want == "" {
+			if tt.gone {
 				assert.Empty(t, got)
 				return
 			}
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, got[0].Direction)
-			assert.Equal(t, tt.field.A, got[0].A)
+			assert.Equal(t, tt.field.Direction, got[0].Direction)
+			assert.Equal(t, tt.wantFixed, got[0].Fixed)
+		})
+	}
+}
+
+// A two-way field side A sets only at creation (Sellsy's type ⇄ Altior's relation): A's
+// changes reach B; B's value is left as it is otherwise, on a first sync too; an empty B is
+// filled. A is never written, and the snapshot follows A: read again, neither side has
+// anything to carry.
+func TestMergeFixed(t *testing.T) {
+	f := config.Field{A: "type", B: "relation", Direction: config.Both, Fixed: "a"}
+	tests := []struct {
+		name     string
+		a, b     any
+		snapshot map[string]any // nil: never synced
+		wantB    any            // nil: B not written
+	}{
+		{name: "first sync, B has its own value: kept", a: "prospect", b: "client", wantB: nil},
+		{name: "first sync, B empty: filled", a: "prospect", b: nil, wantB: "prospect"},
+		{name: "A changed: B takes it", a: "client", b: "prospect", snapshot: map[string]any{"type>relation": "prospect"}, wantB: "client"},
+		{name: "B edited, A unchanged: B's edit stays", a: "prospect", b: "client", snapshot: map[string]any{"type>relation": "prospect"}},
+		{name: "both changed: A's reaches B", a: "supplier", b: "client", snapshot: map[string]any{"type>relation": "prospect"}, wantB: "supplier"},
+		{name: "equal", a: "client", b: "client", snapshot: map[string]any{"type>relation": "prospect"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Merge([]config.Field{f}, connectors.Record{Fields: map[string]any{"type": tt.a}, UpdatedAt: t0},
+				connectors.Record{Fields: map[string]any{"relation": tt.b}, UpdatedAt: t0.Add(time.Hour)}, tt.snapshot)
+			assert.Nil(t, d.UpdateA, "A is never written")
+			if tt.wantB == nil {
+				assert.Nil(t, d.UpdateB)
+			} else {
+				assert.Equal(t, map[string]any{"relation": tt.wantB}, d.UpdateB)
+			}
+			assert.Equal(t, tt.a, d.Snapshot["type>relation"], "the snapshot follows A")
+			assert.True(t, Unchanged([]config.Field{f}, A, connectors.Record{Fields: map[string]any{"type": tt.a}}, d.Snapshot), "A read again")
+			assert.True(t, Unchanged([]config.Field{f}, B, connectors.Record{Fields: map[string]any{"relation": "anything"}}, d.Snapshot),
+				"B's value carries nothing")
 		})
 	}
 }
