@@ -95,8 +95,8 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		}
 		if err != nil {
 			// What the page wrote before it failed is saved: count it now, in the heartbeat
-			// a retry resumes from too.
-			if w := counts.writes(); w != (Counts{}) {
+			// a retry resumes from too. (A dry run wrote nothing: its page plans it again.)
+			if w := counts.writes(); w != (Counts{}) && !in.Plan {
 				res.Counts.Add(w)
 				recordCounts(ctx, in, w)
 				alive.Commit(ctx, res)
