@@ -365,11 +365,7 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 			if !okA || !okB || f.StatusMap != "" { // a status map is checked strictly above
 				continue
 			}
-			dir := f.Direction
-			if dir == "" {
-				dir = c.Direction
-			}
-			for _, msg := range checkValues(a.System(), fa, b.System(), fb, f.Values, f.Reversed(), dir) {
+			for _, msg := range checkValues(a.System(), fa, b.System(), fb, f.Values, f.Reversed(), f.Direction) {
 				fail("objects[%d].fields[%d].values: %s", i, j, msg)
 			}
 		}
@@ -400,24 +396,23 @@ func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Fi
 			}
 		}
 	}
-	// counterpartless lists the options of from that neither the map (by value or label)
-	// nor an equal option of to carries over, as the codec does.
-	counterpartless := func(from, to connectors.Field, m map[string]string) []string {
+	// counterpartless lists the options of from that the worker's codec cannot convert to a
+	// value of to: their records would be quarantined at run time.
+	codec := engine.NewCodec(engine.SpecOf(sysA, fa), engine.SpecOf(sysB, fb), values).WithBack(back)
+	counterpartless := func(from, to connectors.Field, convert func(any) (any, error)) []string {
 		if len(from.Options) == 0 || len(to.Options) == 0 {
 			return nil
 		}
 		var out []string
 		for _, o := range from.Options {
-			_, byValue := m[o.Value]
-			_, byLabel := m[o.Label]
-			if !byValue && !(o.Label != "" && byLabel) && !hasOption(to, o.Value) && !(o.Label != "" && hasOption(to, o.Label)) {
+			if _, err := convert(o.Value); err != nil {
 				out = append(out, o.Value)
 			}
 		}
 		return out
 	}
 	// Side-A values are always converted to side B's (the merge works in B's values).
-	if miss := counterpartless(fa, fb, values); len(miss) > 0 {
+	if miss := counterpartless(fa, fb, codec.AToB); len(miss) > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values: (values of %s: %s)",
 			quoteList(miss, listName(sysA, fa)), listName(sysB, fb), plural(len(miss), "it", "them"), fb.Name, optionList(fb)))
 	}
@@ -435,7 +430,7 @@ func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Fi
 				msgs = append(msgs, fmt.Sprintf("values_back: %q (for %q) is not in the value list of %s (values: %s)", v, k, listName(sysA, fa), optionList(fa)))
 			}
 		}
-		if miss := counterpartless(fb, fa, back); len(miss) > 0 {
+		if miss := counterpartless(fb, fa, codec.BToA); len(miss) > 0 {
 			msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values:, or set direction: a_to_b (values of %s: %s)",
 				quoteList(miss, listName(sysB, fb)), listName(sysA, fa), plural(len(miss), "it", "them"), fa.Name, optionList(fa)))
 		}
