@@ -13,16 +13,22 @@ import (
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
-// passOnce runs one stretch of a pass with a short heartbeat timeout and no retry.
-func passOnce(ctx workflow.Context, in PassInput) (PassResult, error) {
+// runOnce runs an activity once, with a short heartbeat timeout and no retry: an activity
+// that does not heartbeat through a slow call is cut off.
+func runOnce[I, R any](ctx workflow.Context, activity any, in I) (R, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute, HeartbeatTimeout: time.Second,
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
-	var a *Activities
-	var res PassResult
-	err := workflow.ExecuteActivity(ctx, a.SyncPass, in).Get(ctx, &res)
+	var res R
+	err := workflow.ExecuteActivity(ctx, activity, in).Get(ctx, &res)
 	return res, err
+}
+
+// passOnce runs one stretch of a pass once.
+func passOnce(ctx workflow.Context, in PassInput) (PassResult, error) {
+	var a *Activities
+	return runOnce[PassInput, PassResult](ctx, a.SyncPass, in)
 }
 
 // A page that takes longer than the heartbeat timeout on a slow API (here every request takes

@@ -350,16 +350,10 @@ pipelines:
 	return acts, st, sb, opps, affs
 }
 
-// stagesOnce runs PropagateStages once with a short heartbeat timeout and no retry.
+// stagesOnce runs PropagateStages once (runOnce).
 func stagesOnce(ctx workflow.Context, in StageInput) (StageResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute, HeartbeatTimeout: time.Second,
-		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
-	})
 	var a *Activities
-	var res StageResult
-	err := workflow.ExecuteActivity(ctx, a.PropagateStages, in).Get(ctx, &res)
-	return res, err
+	return runOnce[StageInput, StageResult](ctx, a.PropagateStages, in)
 }
 
 // PropagateStages heartbeats from its start: records announced by a webhook, each a read and
