@@ -23,10 +23,11 @@ import (
 var transientWaits = [...]time.Duration{50 * time.Millisecond, 500 * time.Millisecond}
 
 const (
-	// MaxShortQuotaWait bounds the quota wait a call takes itself; a longer one goes back to
+	// maxShortQuotaWait bounds the quota wait a call takes itself; a longer one goes back to
 	// the workflow, which waits on a durable timer.
-	MaxShortQuotaWait = 2 * time.Second
-	shortQuotaRetries = 2
+	maxShortQuotaWait = 2 * time.Second
+	// ShortQuotaRetries is how many short quota waits one call takes.
+	ShortQuotaRetries = 2
 )
 
 // Retry counts one call's tries. The zero value is ready to use.
@@ -40,7 +41,7 @@ func (r *Retry) Again(ctx context.Context, safe bool, err error) bool {
 	switch KindOf(err) {
 	case KindRateLimited:
 		wait = RetryAfterOf(err)
-		if wait > MaxShortQuotaWait || r.quota >= shortQuotaRetries {
+		if wait > maxShortQuotaWait || r.quota >= ShortQuotaRetries {
 			return false
 		}
 		r.quota++
@@ -63,6 +64,17 @@ func (r *Retry) Again(ctx context.Context, safe bool, err error) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// Do runs once, and again as long as Again allows after each failure; it returns the last
+// error (nil once a try succeeds).
+func Do(ctx context.Context, safe bool, once func() error) error {
+	var r Retry
+	for {
+		if err := once(); err == nil || !r.Again(ctx, safe, err) {
+			return err
+		}
 	}
 }
 

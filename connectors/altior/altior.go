@@ -192,14 +192,12 @@ type call struct {
 // the body of a 2xx answer or a classified *Error. A short quota wait, and a server error or
 // a lost answer of a call that reads or writes the same values again, are tried again within
 // it (connectors.Retry).
-func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
-	var again connectors.Retry
-	for {
-		b, err := c.doOnce(ctx, k)
-		if err == nil || !again.Again(ctx, connectors.SafeToRepeat(k.method), err) {
-			return b, err
-		}
-	}
+func (c *Client) do(ctx context.Context, k call) (b []byte, err error) {
+	err = connectors.Do(ctx, connectors.SafeToRepeat(k.method), func() error {
+		b, err = c.doOnce(ctx, k)
+		return err
+	})
+	return b, err
 }
 
 func (c *Client) doOnce(ctx context.Context, k call) ([]byte, error) {

@@ -135,14 +135,12 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 // send is do that also returns the answer's status, and its body when it is an error. A
 // short quota wait, and a server error or a lost answer of a call that reads or writes the
 // same values again, are tried again within it (connectors.Retry).
-func (c *Client) send(ctx context.Context, method, path, op string, query url.Values, body any) (int, []byte, error) {
-	var again connectors.Retry
-	for {
-		status, b, err := c.sendOnce(ctx, method, path, op, query, body)
-		if err == nil || !again.Again(ctx, connectors.SafeToRepeat(method), err) {
-			return status, b, err
-		}
-	}
+func (c *Client) send(ctx context.Context, method, path, op string, query url.Values, body any) (status int, b []byte, err error) {
+	err = connectors.Do(ctx, connectors.SafeToRepeat(method), func() error {
+		status, b, err = c.sendOnce(ctx, method, path, op, query, body)
+		return err
+	})
+	return status, b, err
 }
 
 func (c *Client) sendOnce(ctx context.Context, method, path, op string, query url.Values, body any) (int, []byte, error) {

@@ -176,14 +176,8 @@ func invalid(op, msg string) *connectors.Error {
 // server error or a lost answer of a read or an update, are tried again within it
 // (connectors.Retry); a PUT without an id creates, and is not.
 func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
-	var again connectors.Retry
 	safe := method == http.MethodGet || (method == http.MethodPut && strings.HasSuffix(op, "/{id}"))
-	for {
-		err := c.doOnce(ctx, method, path, op, query, body, out)
-		if err == nil || !again.Again(ctx, safe, err) {
-			return err
-		}
-	}
+	return connectors.Do(ctx, safe, func() error { return c.doOnce(ctx, method, path, op, query, body, out) })
 }
 
 func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.Values, body, out any) error {

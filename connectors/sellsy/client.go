@@ -334,12 +334,6 @@ func (c *Client) noteQuota(h http.Header) {
 	}
 }
 
-// Quota refusals that ask for a wait the call may block for (a second or minute window,
-// spent by another connector on the account) are waited out in the call rather than failing
-// a whole page, twice at most; longer ones go back to the caller, whose retry waits on a
-// durable timer.
-const shortQuotaRetries = 2
-
 // do runs a call and decodes a 2xx JSON body into out (when not nil). It returns the HTTP
 // status of the answer. On 401 it drops the token and retries once; on a 429 asking for a
 // short wait it waits and tries again, twice at most.
@@ -401,7 +395,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			return status, nil
 		}
 		e := c.httpError(k.op, resp, tok)
-		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= maxQuotaWait && quotaRetries < shortQuotaRetries {
+		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= maxQuotaWait && quotaRetries < connectors.ShortQuotaRetries {
 			quotaRetries++
 			c.pauseUntilAt(c.clock.Now().Add(e.RetryAfter), "current")
 			continue

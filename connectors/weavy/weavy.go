@@ -220,15 +220,13 @@ type call struct {
 // short quota wait, and a server error or a lost answer of a call that reads (a Select is a
 // POST that reads) or writes the same values again, are tried again within it
 // (connectors.Retry).
-func (c *Client) do(ctx context.Context, k call) ([]byte, int, error) {
-	var again connectors.Retry
+func (c *Client) do(ctx context.Context, k call) (b []byte, st int, err error) {
 	safe := connectors.SafeToRepeat(k.method) || strings.HasSuffix(k.path, "/Select")
-	for {
-		b, st, err := c.doOnce(ctx, k)
-		if err == nil || !again.Again(ctx, safe, err) {
-			return b, st, err
-		}
-	}
+	err = connectors.Do(ctx, safe, func() error {
+		b, st, err = c.doOnce(ctx, k)
+		return err
+	})
+	return b, st, err
 }
 
 func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
