@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -43,8 +44,8 @@ var (
 	individualObj = &object{
 		name: ObjectIndividual, path: "/individuals", updated: "updated_at", filter: "updated_at",
 		fields: []stdField{
-			{name: "type", label: "Type", typ: "select", createOnly: true, options: companyObj.fields[6].options},
-			{name: "civility", label: "Civility", typ: "select", options: contactObj.fields[0].options},
+			{name: "type", label: "Type", typ: "select", createOnly: true, options: thirdTypes},
+			{name: "civility", label: "Civility", typ: "select", options: civilities},
 			{name: "first_name", label: "First name", typ: "string"},
 			{name: "last_name", label: "Last name", typ: "string", required: true},
 			{name: "email", label: "E-mail", typ: "email"},
@@ -591,16 +592,13 @@ func (c *Client) ReadBack(ctx context.Context, object, id string) (*connectors.R
 	if err != nil || n <= 0 {
 		return nil, nil // not a Sellsy id: no such object
 	}
-	status, body, err := c.Call(ctx, "GET", path+"/"+strconv.Itoa(n), nil, nil)
-	if status == 404 {
+	var m map[string]any
+	status, err := c.do(ctx, call{method: http.MethodGet, path: path + "/" + strconv.Itoa(n), op: "GET " + path + "/{id}"}, &m)
+	if status == http.StatusNotFound {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET " + path + "/{id}", Message: "undecodable response body"}
 	}
 	return &connectors.Record{ID: strconv.Itoa(n), Fields: m}, nil
 }

@@ -30,6 +30,10 @@ type stdField struct {
 }
 
 var (
+	// thirdTypes are the types of companies and individuals; civilities those of people.
+	thirdTypes = []connectors.Option{{Value: "prospect", Label: "Prospect"}, {Value: "client", Label: "Client"}, {Value: "supplier", Label: "Supplier"}}
+	civilities = []connectors.Option{{Value: "mr", Label: "Mr"}, {Value: "mrs", Label: "Mrs"}, {Value: "ms", Label: "Ms"}}
+
 	companyObj = &object{
 		name: connectors.ObjectCompany, path: "/companies", updated: "updated_at", filter: "updated_at",
 		fields: []stdField{
@@ -39,11 +43,10 @@ var (
 			{name: "phone_number", label: "Phone", typ: "phone"},
 			{name: "mobile_number", label: "Mobile", typ: "phone"},
 			{name: "siret", label: "SIRET", typ: "string"},
-			{name: "type", label: "Type", typ: "select", createOnly: true, options: []connectors.Option{
-				{Value: "prospect", Label: "Prospect"}, {Value: "client", Label: "Client"}, {Value: "supplier", Label: "Supplier"}}},
+			{name: "type", label: "Type", typ: "select", createOnly: true, options: thirdTypes},
 			{name: "note", label: "Note", typ: "text"},
 			// legal_france.company_type, free text ("SAS", "SARL"…): the legal form, mapped
-			// to value lists such as Altior's legal forms. Last: crm.go reuses fields[6].
+			// to value lists such as Altior's legal forms.
 			{name: "legal_form", label: "Legal form", typ: "string"},
 		},
 		// Sellsy's company filters are exact matches on name, email and siret.
@@ -52,8 +55,7 @@ var (
 	contactObj = &object{
 		name: connectors.ObjectContact, path: "/contacts", updated: "updated", filter: "updated",
 		fields: []stdField{
-			{name: "civility", label: "Civility", typ: "select", options: []connectors.Option{
-				{Value: "mr", Label: "Mr"}, {Value: "mrs", Label: "Mrs"}, {Value: "ms", Label: "Ms"}}},
+			{name: "civility", label: "Civility", typ: "select", options: civilities},
 			{name: "first_name", label: "First name", typ: "string"},
 			{name: "last_name", label: "Last name", typ: "string", required: true},
 			{name: "email", label: "E-mail", typ: "email"},
@@ -91,12 +93,24 @@ func (o *object) isContact() bool { return o == contactObj }
 func (o *object) isThird() bool { return o == companyObj || o == individualObj }
 
 func (o *object) has(field string) bool {
+	_, ok := o.field(field)
+	return ok
+}
+
+// createOnly reports whether a standard field is set at creation only.
+func (o *object) createOnly(name string) bool {
+	f, _ := o.field(name)
+	return f.createOnly
+}
+
+// field returns the standard field of that name.
+func (o *object) field(name string) (stdField, bool) {
 	for _, f := range o.fields {
-		if f.name == field {
-			return true
+		if f.name == name {
+			return f, true
 		}
 	}
-	return false
+	return stdField{}, false
 }
 
 // listBody is the list/search envelope.

@@ -216,7 +216,7 @@ func TestErrorsAreClassified(t *testing.T) {
 		assert.Equal(t, 429, e.Status)
 		assert.Equal(t, time.Second, e.RetryAfter)
 	})
-	t.Run("minute window spent → wait for the next minute, no 429", func(t *testing.T) {
+	t.Run("minute window spent → wait for the next minute (TestMinuteQuotaIsWaitedOut counts the 429s)", func(t *testing.T) {
 		f := setup(t, sim.Options{RequestsPerMinute: 2}, true)
 		clk := &fakeClock{Clock: f.clock} // the client's pauses move the simulator's clock
 		f.c.clock = clk

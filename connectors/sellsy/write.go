@@ -264,10 +264,10 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 			if s != nil || !create {
 				lf[legalFrance[name]] = s
 			}
-		case name == "type":
+		case o.createOnly(name):
 			if create && s != nil {
-				body["type"] = s
-			} // Sellsy's update body has no type: it is left unchanged.
+				body[name] = s
+			} // Sellsy's update body has no such field (type): it is left unchanged.
 		case name == "note" && s == nil:
 			body["note"] = "" // note is not nullable
 		case s == nil && create:

@@ -144,6 +144,7 @@ func TestCallErrors(t *testing.T) {
 			assert.NotContains(t, err.Error(), pass)
 			if tc.kind == connectors.KindRateLimited {
 				assert.Equal(t, time.Second, connectors.RetryAfterOf(err))
+				assert.Equal(t, 3, e.sim.Kit().Faulted(), "refused three times: two short waits within the call")
 			}
 		})
 	}

@@ -430,15 +430,6 @@ func idKey(v any) string {
 
 func asIntOr0(v any) int { n, _ := asInt(v); return n }
 
-func containsInt(list []int, n int) bool {
-	for _, v := range list {
-		if v == n {
-			return true
-		}
-	}
-	return false
-}
-
 func labelShape(l *Label) map[string]any {
 	return map[string]any{"id": l.ID, "name": l.Name, "color": l.Color, "is_active": true, "rank": l.ID}
 }
@@ -699,7 +690,7 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 			for key, has := range map[string]func(int) bool{
 				"labels":          func(n int) bool { return asIntOr0(m["label_id"]) == n },
 				"owners":          func(n int) bool { return owner == n },
-				"assigned_staffs": func(n int) bool { return containsInt(staffs, n) },
+				"assigned_staffs": func(n int) bool { return slices.Contains(staffs, n) },
 			} {
 				if list, ok := filters[key].([]any); ok && len(list) > 0 {
 					hit := false

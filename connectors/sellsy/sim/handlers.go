@@ -490,15 +490,7 @@ func (s *Server) buildFilter(filters map[string]any, company bool) (func(*record
 			}
 			preds = append(preds, func(x *record) bool { return x.Archived == b })
 		case (company && key == "contacts") || (!company && key == "companies"):
-			set := intList(v, key, bad)
-			preds = append(preds, func(x *record) bool {
-				for _, l := range x.Links {
-					if set[l] {
-						return true
-					}
-				}
-				return false
-			})
+			preds = append(preds, linkedPred(v, key, func(x *record) []int { return x.Links }, bad))
 		case !company && key == "is_linked":
 			b, ok := v.(bool)
 			if !ok {
@@ -519,23 +511,7 @@ func (s *Server) buildFilter(filters map[string]any, company bool) (func(*record
 			bad["filters."+key] = "Ce champ n'est pas autorisé."
 		}
 	}
-	if len(bad) > 0 {
-		return nil, bad
-	}
-	switch len(preds) {
-	case 0:
-		return func(*record) bool { return true }, nil
-	case 1:
-		return preds[0], nil
-	}
-	return func(x *record) bool {
-		for _, p := range preds {
-			if !p(x) {
-				return false
-			}
-		}
-		return true
-	}, nil
+	return andPreds(preds, bad)
 }
 
 // readBody decodes a JSON object body; nil body → nil map.
