@@ -242,16 +242,15 @@ func TestPropagateDeletesQuarantinesOnlyInvalidRecords(t *testing.T) {
 	}
 }
 
-// failDeleteCall fails the nth call of Delete (counting from 1) as a whole with a spent quota.
+// failDeleteCall fails one call of Delete as a whole (failOnce).
 type failDeleteCall struct {
 	connectors.Connector
-	n, calls int
+	failOnce
 }
 
 func (f *failDeleteCall) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
-	f.calls++
-	if f.calls == f.n {
-		return nil, &connectors.Error{Kind: connectors.KindRateLimited, System: "sellsy", Op: "DELETE /contacts/{id}", Status: 429, Message: "request quota exceeded"}
+	if err := f.next(); err != nil {
+		return nil, err
 	}
 	return f.Connector.Delete(ctx, object, ids)
 }
@@ -287,7 +286,8 @@ func TestPropagateDeletesResumesFromItsHeartbeat(t *testing.T) {
 				ids = append(ids, fmt.Sprint(900000+i))
 			}
 			ids = append(ids, h.deleteOn(h.mautic, 16), h.deleteOn(h.mautic, 17))
-			flaky := &failDeleteCall{Connector: h.sellsy, n: tt.failAt}
+			flaky := &failDeleteCall{Connector: h.sellsy, failOnce: failOnce{failAt: tt.failAt,
+				err: &connectors.Error{Kind: connectors.KindRateLimited, System: "sellsy", Op: "DELETE /contacts/{id}", Status: 429, Message: "request quota exceeded"}}}
 			h.acts.Conns.use("t", flaky, h.mautic)
 			var env testsuite.WorkflowTestSuite
 			ae := env.NewTestActivityEnvironment()

@@ -67,19 +67,7 @@ func startExample(t *testing.T, example string) *exampleRun {
 // pass runs a whole pass, stretch after stretch.
 func (r *exampleRun) pass(object, side, mode string) Counts {
 	r.t.Helper()
-	in := PassInput{Connection: r.name, Object: object, Side: side, Mode: mode}
-	var total Counts
-	for {
-		v, err := r.ae.ExecuteActivity(r.acts.SyncPass, in)
-		require.NoError(r.t, err, "%s side %s", object, side)
-		var res PassResult
-		require.NoError(r.t, v.Get(&res))
-		total.Add(res.Counts)
-		if res.Done {
-			return total
-		}
-		in.Position, in.Since, in.PassStart = res.Position, res.Since, res.PassStart
-	}
+	return passToEnd(r.t, r.ae, r.acts, PassInput{Connection: r.name, Object: object, Side: side, Mode: mode})
 }
 
 // round runs every object's passes from both sides, as a workflow does; the import skips the
@@ -167,7 +155,10 @@ func TestExamplesCarryEditsAndSettle(t *testing.T) {
 			require.Len(t, pairs, 5, "the import paired records")
 			ca, cb, err := r.acts.Conns.Connectors(r.name)
 			require.NoError(t, err)
-			obj := r.objectOf(tt.object)
+			c, err := r.acts.Conns.Config(r.name)
+			require.NoError(t, err)
+			obj, ok := c.Object(tt.object)
+			require.True(t, ok, tt.object)
 			edit := func(c connectors.Connector, object, id, field string, value any) {
 				t.Helper()
 				res, err := c.Update(ctx, object, []connectors.Record{{ID: id, Fields: map[string]any{field: value}}})
@@ -205,17 +196,4 @@ func TestExamplesCarryEditsAndSettle(t *testing.T) {
 			r.settled(ModeIncremental, "after the edits")
 		})
 	}
-}
-
-func (r *exampleRun) objectOf(name string) *config.Object {
-	r.t.Helper()
-	c, err := r.acts.Conns.Config(r.name)
-	require.NoError(r.t, err)
-	for i := range c.Objects {
-		if c.Objects[i].Name == name {
-			return &c.Objects[i]
-		}
-	}
-	r.t.Fatalf("no object %s in %s", name, r.name)
-	return nil
 }

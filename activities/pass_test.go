@@ -107,12 +107,18 @@ func (h *harness) passWith(in PassInput) Counts {
 	var env testsuite.WorkflowTestSuite
 	ae := env.NewTestActivityEnvironment()
 	ae.RegisterActivity(h.acts)
+	return passToEnd(h.t, ae, h.acts, in)
+}
+
+// passToEnd runs SyncPass stretch after stretch until the pass is done, and adds up its counts.
+func passToEnd(t *testing.T, ae *testsuite.TestActivityEnvironment, acts *Activities, in PassInput) Counts {
+	t.Helper()
 	var total Counts
 	for {
-		v, err := ae.ExecuteActivity(h.acts.SyncPass, in)
-		require.NoError(h.t, err)
+		v, err := ae.ExecuteActivity(acts.SyncPass, in)
+		require.NoError(t, err, "%s side %s", in.Object, in.Side)
 		var res PassResult
-		require.NoError(h.t, v.Get(&res))
+		require.NoError(t, v.Get(&res))
 		total.Add(res.Counts)
 		if res.Done {
 			return total

@@ -114,16 +114,16 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		return res, nil
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
-	start := res // before this attempt
-	for !res.Done && !limit.reached() {
-		committed := res
-		// A passing failure after pages were committed ends the stretch with them.
-		cut := func(err error) (StageResult, error) {
-			if passingFailure(ctx, err, committed.Position != start.Position) {
-				return committed, nil
-			}
-			return res, toTemporal(err)
+	// A passing failure after pages were committed ends the stretch with them; res holds
+	// only committed pages wherever cut is called.
+	start := res.Position
+	cut := func(err error) (StageResult, error) {
+		if passingFailure(ctx, err, res.Position != start) {
+			return res, nil
 		}
+		return res, toTemporal(err)
+	}
+	for !res.Done && !limit.reached() {
 		pos := parseScanPosition(res.Position, a.now().UTC())
 		if pos.object >= len(objects) {
 			res.Done = true
@@ -142,7 +142,6 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			pos.start = page.AsOf // the next scan reads from where this answer's read went up to
 		}
 		r, err := sp.propagate(ctx, o, page.Records)
-		res.Add(r)
 		recordStages(ctx, in.Connection, r)
 		if err != nil {
 			return cut(err)
@@ -162,6 +161,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			pos.object, pos.cursor, pos.pending = pos.object+1, "", false
 			res.Done = pos.object >= len(objects)
 		}
+		res.Add(r)
 		res.Position = pos.String()
 		alive.Commit(ctx, res)
 	}
@@ -274,7 +274,7 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 	checked := false
 	for i, p := range sp.c.Pipelines {
 		o, ok := sp.c.Object(p.Object)
-		if p.StatusMap == "" || !ok {
+		if !p.Strict() || !ok {
 			continue
 		}
 		checked = true

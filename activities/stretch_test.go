@@ -26,19 +26,6 @@ func (f *failOnce) next() error {
 	return nil
 }
 
-// listFailsOnce fails one List call.
-type listFailsOnce struct {
-	connectors.Connector
-	failOnce
-}
-
-func (f *listFailsOnce) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
-	if err := f.next(); err != nil {
-		return connectors.Page{}, err
-	}
-	return f.Connector.List(ctx, object, q)
-}
-
 // A server error after a stretch committed pages ends the stretch with them, without an
 // error: the workflow starts the next one at once instead of retrying this one with a backoff
 // that grows with each failure. Before any page, or for a quota, the error stands.
@@ -61,7 +48,7 @@ func TestPassingFailureEndsTheStretch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, "both")
 			h.pass("company", "a", ModeImport)
-			flaky := &listFailsOnce{Connector: h.sellsy, failOnce: failOnce{failAt: tt.failAt, err: tt.err}}
+			flaky := &sellsyListFailsOnce{Client: h.sellsy.(*sellsy.Client), failOnce: failOnce{failAt: tt.failAt, err: tt.err}}
 			h.acts.Conns.use("t", flaky, h.mautic)
 			var env testsuite.WorkflowTestSuite
 			ae := env.NewTestActivityEnvironment()
@@ -155,7 +142,8 @@ func TestPassingFailureEndsAReconcileStretch(t *testing.T) {
 	}
 }
 
-// sellsyListFailsOnce is the Sellsy connector (with its pipelines) failing one List call.
+// sellsyListFailsOnce is the Sellsy connector (with its pipelines, for the stage scans)
+// failing one List call.
 type sellsyListFailsOnce struct {
 	*sellsy.Client
 	failOnce

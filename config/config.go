@@ -157,6 +157,11 @@ type Pipeline struct {
 	StatusMap string `yaml:"status_map"`
 }
 
+// Strict reports whether every stage of the pipeline must be bound to an event of side B
+// (a status map, or follow: the record takes the event of whatever stage it reaches).
+// `crmsync validate --live` and PipelineSync both check it so.
+func (p Pipeline) Strict() bool { return p.Follow || p.StatusMap != "" }
+
 // NoTarget, as a pipeline's pipeline_target or stage_target, writes nothing there.
 const NoTarget = "none"
 

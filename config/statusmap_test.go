@@ -38,3 +38,17 @@ func TestParseStatusMap(t *testing.T) {
 		})
 	}
 }
+
+// A status map or follow binds every stage; plain events bind the stages they name.
+func TestPipelineStrict(t *testing.T) {
+	for _, tt := range []struct {
+		p    Pipeline
+		want bool
+	}{
+		{Pipeline{Events: map[string]string{"11": "QUALIF"}}, false},
+		{Pipeline{Follow: true}, true},
+		{Pipeline{StatusMap: `{"A": "B"}`}, true},
+	} {
+		assert.Equal(t, tt.want, tt.p.Strict(), "%+v", tt.p)
+	}
+}

@@ -204,9 +204,7 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 			continue
 		}
 		check := engine.CheckBindings(ids, p.Events, events)
-		if p.Follow || p.StatusMap != "" {
-			// A status map is strict, with follow or without (as PipelineSync checks it before
-			// writing): every stage bound, in any order.
+		if p.Strict() { // every stage bound, in any order
 			check = engine.CheckStatusMap(p.Events, ids, events)
 		}
 		for _, e := range check {
