@@ -146,15 +146,16 @@ func (c *Connection) Validate() error {
 			}
 		}
 	}
-	if len(c.Events) > 0 && c.A.System != "sellsy" && c.B.System != "sellsy" {
+	if len(c.Events) > 0 && c.A.System != sellsy.System && c.B.System != sellsy.System {
 		bad("events", "routes Sellsy's webhooks, but neither side of this connection is sellsy")
 	}
+	webhookObjects := sellsy.WebhookObjects()
+	objects := strings.Join(webhookObjects, ", ")
 	for i, e := range c.Events {
 		at := fmt.Sprintf("events[%d]", i)
-		objects := strings.Join(sellsy.WebhookObjects(), ", ")
 		if e.Object == "" {
 			bad(at+".object", "missing: the object whose events are routed (%s)", objects)
-		} else if !slices.Contains(sellsy.WebhookObjects(), e.Object) {
+		} else if !slices.Contains(webhookObjects, e.Object) {
 			bad(at+".object", "%q is not an object whose Sellsy events can be read back (%s)", e.Object, objects)
 		}
 		switch {

@@ -110,7 +110,9 @@ func (d *Decision) mergeFixed(f config.Field, av, bv, sv any, synced bool) {
 	}
 	d.Snapshot[f.Key()] = Canon(fixed)
 	changed := synced && !Equal(fixed, sv)
-	if Equal(fixed, other) || !(changed || IsEmpty(other)) || IsEmpty(fixed) && !changed {
+	// Written when the values differ and the fixed side changed, or has a value the other
+	// side lacks.
+	if Equal(fixed, other) || !changed && (!IsEmpty(other) || IsEmpty(fixed)) {
 		return
 	}
 	if *update == nil {

@@ -605,7 +605,7 @@ func (s *seenSet) add(key string) bool {
 		delete(s.keys, s.order[0])
 		s.order = s.order[1:]
 	}
-	if at, ok := s.keys[key]; ok && now.Sub(at) < s.ttl {
+	if _, ok := s.keys[key]; ok { // the expired ones just left
 		return false
 	}
 	s.keys[key] = now
