@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"go.temporal.io/sdk/activity"
@@ -24,10 +23,6 @@ const (
 	DefaultMaxResultBytes = 1 << 20
 	// searchPageSize is Sellsy's largest page (query parameter limit ≤ 100).
 	searchPageSize = 100
-	// searchHeartbeat is how often a search heartbeats while it waits for a page: a page
-	// may wait out a spent Sellsy minute window (up to a minute) inside its call, longer
-	// than the 30 s HeartbeatTimeout the README advises.
-	searchHeartbeat = 10 * time.Second
 )
 
 // SearchInput is a search request. Limit is the total number of records the activity returns
@@ -132,6 +127,10 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 		}
 	}
 	budget := a.maxResultBytes()
+	// A page may wait out a spent Sellsy minute window inside its call, longer than the
+	// heartbeat timeout: the keep-alive heartbeats the progress committed before it meanwhile.
+	alive := heartbeat.Start(ctx, p, heartbeat.Options{Every: a.heartbeatEvery, Beat: a.heartbeat})
+	defer alive.Stop()
 	for p.More && len(p.Records) < limit {
 		q := url.Values{}
 		size := min(searchPageSize, limit-len(p.Records))
@@ -152,11 +151,7 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 				Offset any `json:"offset"`
 			} `json:"pagination"`
 		}
-		// A page may wait out a quota pause: heartbeat the progress from before it meanwhile.
-		alive := heartbeat.Start(ctx, p, a.searchHeartbeat())
-		err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp)
-		alive.Stop()
-		if err != nil {
+		if err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp); err != nil {
 			return SearchOutput{}, err
 		}
 		bytes := 0
@@ -187,21 +182,11 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 		if p.Bytes >= budget && p.More && len(p.Records) < limit {
 			p.More, p.Cut = false, true
 		}
-		activity.RecordHeartbeat(ctx, p)
+		alive.Commit(ctx, p)
 	}
 	out := SearchOutput{Records: p.Records, Total: p.Total, Truncated: p.Cut}
 	if p.More || p.Cut {
 		out.NextCursor = p.Cursor
 	}
 	return out, nil
-}
-
-// searchHeartbeat says how a search heartbeats while a page is read: every heartbeatEvery
-// (searchHeartbeat by default), through heartbeat when a test sets it.
-func (a *Actions) searchHeartbeat() heartbeat.Options {
-	o := heartbeat.Options{Every: a.heartbeatEvery, Beat: a.heartbeat}
-	if o.Every <= 0 {
-		o.Every = searchHeartbeat
-	}
-	return o
 }

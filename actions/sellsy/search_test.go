@@ -175,5 +175,11 @@ func TestSearchHeartbeatsWhileAPageIsSlow(t *testing.T) {
 	if assert.NotEmpty(t, beats) {
 		assert.Equal(t, 0, beats[0], "while the first page is read, the progress before it")
 	}
-	assert.Contains(t, beats, 100, "while the second page is read, the first page's records")
+	n100 := 0
+	for _, b := range beats {
+		if b == 100 {
+			n100++
+		}
+	}
+	assert.Greater(t, n100, 1, "while the second page is read, the first page's records, beyond the page's own commit: %v", beats)
 }
