@@ -57,6 +57,15 @@ func KindOf(err error) Kind {
 	return KindRetryable
 }
 
+// StatusOf returns the HTTP status of a classified error, or 0.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
 // RetryAfterOf returns the delay a rate-limited error asks for, or zero.
 func RetryAfterOf(err error) time.Duration {
 	var e *Error

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -37,4 +38,9 @@ func TestKindOfWrapped(t *testing.T) {
 	assert.Equal(t, 2*time.Second, RetryAfterOf(err))
 	assert.Equal(t, KindRetryable, KindOf(fmt.Errorf("plain")))
 	assert.Contains(t, err.Error(), "sellsy GET /contacts: rate_limited (HTTP 429)")
+}
+
+func TestStatusOf(t *testing.T) {
+	assert.Equal(t, 404, StatusOf(fmt.Errorf("wrapped: %w", &Error{Kind: KindInvalid, Status: 404})))
+	assert.Zero(t, StatusOf(errors.New("no answer")))
 }

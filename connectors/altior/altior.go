@@ -295,11 +295,6 @@ func (c *Client) getJSON(ctx context.Context, path, op string, q url.Values, out
 	return nil
 }
 
-func isStatus(err error, st int) bool {
-	var e *connectors.Error
-	return errors.As(err, &e) && e.Status == st
-}
-
 // CheckSettings checks, without writing, what the connection's settings name: the reference
 // user (by e-mail) and the establishment records are created in. Each problem is named.
 func (c *Client) CheckSettings(ctx context.Context) error {

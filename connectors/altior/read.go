@@ -361,7 +361,7 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 	out := make([]connectors.Record, 0, len(ids))
 	for _, id := range ids {
 		a, err := c.getOne(ctx, path, id)
-		if isStatus(err, http.StatusNotFound) {
+		if connectors.StatusOf(err) == http.StatusNotFound {
 			continue
 		}
 		if err != nil {
@@ -411,7 +411,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			var res items[apiRecord]
 			q := url.Values{param: {val}, "page": {strconv.Itoa(page)}}
 			if err := c.getJSON(ctx, path, "GET "+path+"?"+param, q, &res); err != nil {
-				if isStatus(err, http.StatusBadRequest) {
+				if connectors.StatusOf(err) == http.StatusBadRequest {
 					// A search refused (a custom field that does not exist) is the connection
 					// file's fault, not one record's: no record can be matched until it is fixed.
 					return nil, cfgErr("GET "+path+"?"+param, "altior refused the search by "+strconv.Quote(field)+": "+err.Error())

@@ -2,7 +2,6 @@ package sellsy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -143,13 +142,12 @@ func (c *Client) probeScope(ctx context.Context, scope string) (forbidden bool, 
 	probe = k.method + " " + path + "?" + k.query.Encode()
 	k.op = probe
 	_, err = c.do(ctx, k, nil)
-	var e *connectors.Error
 	switch {
 	case err == nil:
 		return false, probe, nil
-	case errors.As(err, &e) && e.Status == http.StatusForbidden:
+	case connectors.StatusOf(err) == http.StatusForbidden:
 		return true, probe, nil
-	case errors.As(err, &e) && e.Status == http.StatusBadRequest && access == "write":
+	case connectors.StatusOf(err) == http.StatusBadRequest && access == "write":
 		return false, probe, nil // the body was judged, so the scope let it through
 	}
 	return false, probe, err

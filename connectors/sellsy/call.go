@@ -55,7 +55,7 @@ func (c *Client) CallV1(ctx context.Context, method string, params any) (json.Ra
 	}
 	form := map[string]string{"request": "1", "io_mode": "json", "do_in": string(doIn)}
 	for attempt := 0; ; attempt++ {
-		if err := c.wait(ctx); err != nil {
+		if err := c.waitFor(ctx, op); err != nil {
 			return nil, err
 		}
 		req := c.http.R().SetContext(ctx).SetFormData(form).SetHeader("Accept", "application/json")

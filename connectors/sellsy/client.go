@@ -265,9 +265,6 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 // timer instead of holding a worker slot for hours.
 const maxQuotaWait = time.Minute + time.Second
 
-// wait blocks for a quota pause and for the limiter (API V1 calls).
-func (c *Client) wait(ctx context.Context) error { return c.waitFor(ctx, "quota") }
-
 // waitFor blocks for a quota pause and for the limiter; a pause longer than maxQuotaWait, or
 // than the caller's deadline allows, is a RateLimited error for op carrying the delay.
 func (c *Client) waitFor(ctx context.Context, op string) error {
