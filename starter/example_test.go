@@ -72,13 +72,8 @@ func TestValidateLiveAltiorChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
-			require.NoError(t, os.WriteFile(path, []byte(tt.edit.Replace(base)), 0o600))
-			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
-			require.Error(t, err)
-			for _, w := range tt.wants {
-				assert.Contains(t, err.Error(), w)
-			}
+			require.NotEmpty(t, tt.wants, "every case is a mistake")
+			validateLive(t, "sellsy-altior.yaml", tt.edit.Replace(base), tt.wants...)
 		})
 	}
 }
@@ -130,17 +125,7 @@ pipelines:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "pl.yaml")
-			require.NoError(t, os.WriteFile(path, []byte(file(tt.pipeline, tt.evts)), 0o600))
-			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
-			if len(tt.wants) == 0 {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			for _, w := range tt.wants {
-				assert.Contains(t, err.Error(), w)
-			}
+			validateLive(t, "pl.yaml", file(tt.pipeline, tt.evts), tt.wants...)
 		})
 	}
 }
@@ -166,17 +151,7 @@ func TestValidateLiveSellsyScopes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sb := sellsyAltiorSandbox(t, tt.scopes)
-			path := filepath.Join(t.TempDir(), "sellsy-altior.yaml")
-			require.NoError(t, os.WriteFile(path, []byte(sellsyAltiorExample(t, sb)+tt.events), 0o600))
-			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
-			if tt.wants == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			for _, w := range tt.wants {
-				assert.Contains(t, err.Error(), w)
-			}
+			validateLive(t, "sellsy-altior.yaml", sellsyAltiorExample(t, sb)+tt.events, tt.wants...)
 		})
 	}
 }
@@ -223,16 +198,11 @@ func TestValidateLiveUNASSchedule(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.schedule, func(t *testing.T) {
-			text := unasMiniCRMURLs(sb, data) + tc.schedule
-			path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
-			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
-			if tc.wantErr == "" {
-				require.NoError(t, err)
-				return
+			var wants []string
+			if tc.wantErr != "" {
+				wants = append(wants, tc.wantErr)
 			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.wantErr)
+			validateLive(t, "unas-minicrm.yaml", unasMiniCRMURLs(sb, data)+tc.schedule, wants...)
 		})
 	}
 }
@@ -262,18 +232,7 @@ func TestValidateLiveUNASMiniCRM(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			edited := tt.edit.Replace(data)
 			require.NotEqual(t, tt.name != "the example", edited == data, "the edit applies")
-			text := unasMiniCRMURLs(sb, edited)
-			path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
-			require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-			err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
-			if len(tt.wants) == 0 {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			for _, w := range tt.wants {
-				assert.Contains(t, err.Error(), w)
-			}
+			validateLive(t, "unas-minicrm.yaml", unasMiniCRMURLs(sb, edited), tt.wants...)
 		})
 	}
 }
@@ -319,4 +278,21 @@ func unasMiniCRMExample(t *testing.T) (*sandbox.Sandbox, string) {
 // unasMiniCRMURLs points a UNAS → MiniCRM connection's URLs at sb.
 func unasMiniCRMURLs(sb *sandbox.Sandbox, text string) string {
 	return strings.NewReplacer("http://127.0.0.1:18085", sb.UNASURL, "http://127.0.0.1:18086", sb.MiniCRMURL).Replace(text)
+}
+
+// validateLive writes text to a file named name and runs `crmsync validate --live` on it: no
+// error when wants is empty, else an error containing each of wants.
+func validateLive(t *testing.T, name, text string, wants ...string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+	if len(wants) == 0 {
+		require.NoError(t, err)
+		return
+	}
+	require.Error(t, err)
+	for _, w := range wants {
+		assert.Contains(t, err.Error(), w)
+	}
 }
