@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,7 +49,7 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 	// describes, a type the table refuses, a one-way field mapped the other way or a required
 	// field left out pauses the connection with the file's place and the reason.
 	da, db := engine.Describe(a.System(), obj.AObject, fa), engine.Describe(b.System(), obj.BObject, fb)
-	if problems := engine.CheckObject(c, objectIndex(c, obj), da, db); len(problems) > 0 {
+	if problems := engine.CheckObject(c, slices.IndexFunc(c.Objects, func(o config.Object) bool { return o.Name == obj.Name }), da, db); len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, p := range problems {
 			msgs[i] = c.File + ": " + p.Error()
@@ -71,16 +72,6 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 	cs.fieldCodecs[key] = fc
 	cs.mu.Unlock()
 	return fc, nil
-}
-
-// objectIndex is obj's place in c.Objects, for messages that name it in the file.
-func objectIndex(c *config.Connection, obj *config.Object) int {
-	for i := range c.Objects {
-		if c.Objects[i].Name == obj.Name {
-			return i
-		}
-	}
-	return 0
 }
 
 func index(system string, fields []connectors.Field) map[string]engine.FieldSpec {

@@ -67,8 +67,8 @@ func OnOpportunityWon(ctx workflow.Context, in webhooks.EventInput) (Result, err
 	if in.Fields["status"] != "won" {
 		return Result{Skipped: NotWon}, nil
 	}
-	if _, err := strconv.Atoi(in.ID); err != nil {
-		return Result{}, temporal.NewNonRetryableApplicationError("opportunity id "+in.ID+" is not a number", "BadInput", nil)
+	if _, err := opportunityID(in); err != nil {
+		return Result{}, err
 	}
 	// Runs started before the follow-up became a child followed up every event themselves.
 	if workflow.GetVersion(ctx, "once-per-opportunity", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
@@ -86,12 +86,21 @@ func OnOpportunityWon(ctx workflow.Context, in webhooks.EventInput) (Result, err
 	return res, err
 }
 
+// opportunityID reads the event's Sellsy id; a bad one is not retried.
+func opportunityID(in webhooks.EventInput) (int, error) {
+	id, err := strconv.Atoi(in.ID)
+	if err != nil {
+		return 0, temporal.NewNonRetryableApplicationError("opportunity id "+in.ID+" is not a number", "BadInput", nil)
+	}
+	return id, nil
+}
+
 // FollowUpWonOpportunity creates the task for the opportunity's owner and the comment on its
 // company.
 func FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
-	id, err := strconv.Atoi(in.ID)
+	id, err := opportunityID(in)
 	if err != nil {
-		return Result{}, temporal.NewNonRetryableApplicationError("opportunity id "+in.ID+" is not a number", "BadInput", nil)
+		return Result{}, err
 	}
 	// crmsync's activities run on crmsync's task queue; invalid input and configuration
 	// errors are not retried, rate limits wait as long as Sellsy asks.

@@ -17,7 +17,7 @@ import (
 )
 
 // OnOpportunityWon skips what is not a won opportunity, and hands a won one to the follow-up
-// child named after it, with a reuse policy that starts it once.
+// child named after it (that a second event starts nothing is the end-to-end test's).
 func TestOnOpportunityWon(t *testing.T) {
 	won := map[string]any{"status": "won"}
 	tests := []struct {
