@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -14,19 +13,6 @@ import (
 	"github.com/crmsync/crmsync/workflows"
 )
 
-// failingRecorder is a signalRecorder whose signals fail while fail is set.
-type failingRecorder struct {
-	signalRecorder
-	fail bool
-}
-
-func (f *failingRecorder) SignalWorkflow(ctx context.Context, id, run, name string, arg any) error {
-	if f.fail {
-		return serviceerror.NewUnavailable("frontend down")
-	}
-	return f.signalRecorder.SignalWorkflow(ctx, id, run, name, arg)
-}
-
 // A UNAS delivery answered 503 (the signal could not be delivered) is not remembered: UNAS's
 // next attempt, five minutes later, asks the workflows to run. It used to be answered 200 as
 // a redelivery and dropped.
@@ -35,13 +21,13 @@ func TestUNASDeliveryRetriedAfterFailure(t *testing.T) {
 	webshop := &config.Connection{Name: "webshop",
 		A: config.System{System: "unas", Credentials: map[string]string{CredWebhookSecret: "WEBSHOP_UNAS_HOOK"}},
 		B: config.System{System: "minicrm"}}
-	rec := &failingRecorder{signalRecorder: signalRecorder{running: map[string]bool{"webshop/pipeline-sync": true, "webshop/incremental-sync": true}}, fail: true}
+	rec := &signalRecorder{running: map[string]bool{"webshop/pipeline-sync": true, "webshop/incremental-sync": true}, fail: serviceerror.NewUnavailable("frontend down")}
 	srv := httptest.NewServer(New(rec, "crmsync", []*config.Connection{webshop}, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	defer srv.Close()
 	hdr := map[string]string{"X-Unas-Hmac": sign(unasDelivery, "unas-secret")}
 	status, _ := post(t, srv.URL+"/webhooks/webshop/unas", "application/json", unasDelivery, hdr)
 	assert.Equal(t, 503, status)
-	rec.fail = false
+	rec.fail = nil
 	status, _ = post(t, srv.URL+"/webhooks/webshop/unas", "application/json", unasDelivery, hdr)
 	assert.Equal(t, 200, status)
 	assert.Equal(t, []string{workflows.PipelineWorkflowID("webshop") + " sync-now", workflows.SyncWorkflowID("webshop") + " sync-now"}, rec.got)

@@ -21,11 +21,15 @@ type signalRecorder struct {
 	mu      sync.Mutex
 	running map[string]bool
 	got     []string // "<workflow id> <signal>"
+	fail    error    // every signal's answer while set
 }
 
 func (s *signalRecorder) SignalWorkflow(_ context.Context, id, _, name string, _ any) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
 	if !s.running[id] {
 		return serviceerror.NewNotFound("workflow not found")
 	}
