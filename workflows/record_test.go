@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/crmsync/crmsync/activities"
@@ -30,18 +29,11 @@ func TestRecordVersionedHistories(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath: os.Getenv("TEMPORAL_CLI"),
-		ExtraArgs: []string{
-			"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-			"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
-			"--search-attribute", "CrmConnection=Keyword", "--search-attribute", "CrmPhase=Keyword",
-			"--search-attribute", "CrmRecordsRead=Int", "--search-attribute", "CrmQuarantined=Int",
-		},
-	})
-	require.NoError(t, err)
-	defer func() { _ = srv.Stop() }()
-	c := srv.Client()
+	var attrs []string
+	for name, typ := range SearchAttributeTypes() {
+		attrs = append(attrs, "--search-attribute", name+"="+typ)
+	}
+	c := testenv.DevServer(t, attrs...).Client()
 
 	// Each connection's file is bad on its first reading, then fixed.
 	var mu sync.Mutex
@@ -111,7 +103,7 @@ func TestRecordVersionedHistories(t *testing.T) {
 
 	// IncrementalSync: paused by the bad file, resumed; a cycle in two stretches per pass;
 	// deletions announced while waiting; a second cycle, then continue-as-new.
-	run, err := c.ExecuteWorkflow(ctx, opts("demo/incremental-sync"), IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 2})
+	run, err := c.ExecuteWorkflow(ctx, opts(SyncWorkflowID("demo")), IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 2})
 	require.NoError(t, err)
 	waitPhase(run.GetID(), PhasePaused)
 	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))
@@ -127,7 +119,7 @@ func TestRecordVersionedHistories(t *testing.T) {
 
 	// PipelineSync: paused by the bad file, resumed; a scan; an announced change; a second
 	// scan, then continue-as-new.
-	run, err = c.ExecuteWorkflow(ctx, opts("pipe/pipeline-sync"), PipelineSync, PipelineInput{Connection: "pipe", MaxScansPerRun: 2})
+	run, err = c.ExecuteWorkflow(ctx, opts(PipelineWorkflowID("pipe")), PipelineSync, PipelineInput{Connection: "pipe", MaxScansPerRun: 2})
 	require.NoError(t, err)
 	waitPhase(run.GetID(), PhasePaused)
 	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))
@@ -140,7 +132,7 @@ func TestRecordVersionedHistories(t *testing.T) {
 	require.NoError(t, c.TerminateWorkflow(ctx, run.GetID(), "", "recorded"))
 
 	// InitialImport: paused by the bad file, resumed, then done.
-	run, err = c.ExecuteWorkflow(ctx, opts("imp/initial-import"), InitialImport, ImportInput{Connection: "imp"})
+	run, err = c.ExecuteWorkflow(ctx, opts(ImportWorkflowID("imp")), InitialImport, ImportInput{Connection: "imp"})
 	require.NoError(t, err)
 	waitPhase(run.GetID(), PhasePaused)
 	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))

@@ -60,8 +60,8 @@ func TemporalCLI(t TB) string {
 }
 
 // DevServer starts a Temporal dev server on a free port with one task-queue partition (see
-// DESIGN.md, "Running it") and stops it when the test ends.
-func DevServer(t TB) *testsuite.DevServer {
+// DESIGN.md, "Running it"), and extraArgs, and stops it when the test ends.
+func DevServer(t TB, extraArgs ...string) *testsuite.DevServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -69,10 +69,10 @@ func DevServer(t TB) *testsuite.DevServer {
 		ExistingPath:  TemporalCLI(t),
 		ClientOptions: &client.Options{Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler))},
 		LogLevel:      "error",
-		ExtraArgs: []string{
+		ExtraArgs: append([]string{
 			"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 			"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
-		},
+		}, extraArgs...),
 		Stdout: os.Stderr,
 		Stderr: os.Stderr,
 	})
