@@ -22,7 +22,8 @@ import (
 // TestRecordVersionedHistories records, on a dev server with stand-in activities, histories
 // that take the paths added behind GetVersion (a bad file's pause, merged deletions, the walk
 // by name), so that TestReplayRecordedHistories guards them as it guards the older ones.
-// Run it with CRMSYNC_RECORD_WORKFLOW_HISTORY=1 and TEMPORAL_CLI; it writes new files only.
+// Run it with CRMSYNC_RECORD_WORKFLOW_HISTORY=1 and TEMPORAL_CLI; it overwrites those three
+// files, so run it when a workflow change is meant to change them.
 func TestRecordVersionedHistories(t *testing.T) {
 	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "1" {
 		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=1 (and TEMPORAL_CLI) to record")
