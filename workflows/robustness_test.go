@@ -344,11 +344,11 @@ func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 		return n
 	}
 	tests := []struct {
-		name        string
-		workflow    any
-		input       any
-		badFile     bool
-		signal      func(env *testsuite.TestWorkflowEnvironment, i int)
+		name     string
+		workflow any
+		input    any
+		badFile  bool
+		signal   func(env *testsuite.TestWorkflowEnvironment, i int)
 	}{
 		{"IncrementalSync paused by a user", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, false, signalDeleted},
 		{"IncrementalSync paused by a bad file", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}}, true, signalDeleted},
