@@ -88,8 +88,10 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	t := in.Tuning.withDefaults()
 	actx := passActivityOptions(ctx, t)
 	var a *activities.Activities
-	fx := getFixes(ctx)
-	scans, activitiesRun := 0, 0
+	// The runner's budget: its activities and signals bound this run too.
+	r := &runner{connection: in.Connection, tuning: t, ctl: ctl, fixes: getFixes(ctx)}
+	fx := r.fixes
+	scans := 0
 	continueAsNew := func() error {
 		ctl.drain(ctx, ch)
 		return workflow.NewContinueAsNewError(ctx, PipelineSync, PipelineInput{Connection: in.Connection, Tuning: in.Tuning, State: st, MaxScansPerRun: in.MaxScansPerRun})
@@ -106,32 +108,26 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		p.PauseReason = ""
 		setPhase(phase)
 	}
-	// spent says the run's budget is used up: activities, signals (from the bounded fix) or the
-	// server's suggestion.
-	spent := func() bool {
-		return activitiesRun >= t.MaxActivitiesPerRun || (fx.bounded && ctl.signals >= t.MaxSignalsPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
-	}
+	spent := func() bool { return r.budgetSpent(ctx) }
 	describeFile := func() (activities.ConnectionInfo, error) {
 		info, err := describeOrPause(ctx, in.Connection, fx, ctl, paused, resumed, spent)
-		if fx.bounded {
-			activitiesRun++
-		}
+		r.count()
 		return info, err
 	}
 	// propagate runs one PropagateStages; a configuration error pauses the connection.
 	refused := false // the last propagate met a configuration error
 	propagate := func(si activities.StageInput) (activities.StageResult, error) {
-		var r activities.StageResult
-		err := workflow.ExecuteActivity(actx, a.PropagateStages, si).Get(ctx, &r)
-		activitiesRun++
+		var res activities.StageResult
+		err := workflow.ExecuteActivity(actx, a.PropagateStages, si).Get(ctx, &res)
+		r.activities++
 		msg := configurationError(err)
 		refused = msg != ""
 		if refused {
 			ctl.pause(msg)
-			return r, nil
+			return res, nil
 		}
-		p.Totals.Add(r)
-		return r, err
+		p.Totals.Add(res)
+		return res, err
 	}
 	info, err := describeFile()
 	if errors.Is(err, errContinueAsNew) {
