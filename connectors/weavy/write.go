@@ -222,25 +222,22 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 		c.dmu.Lock()
 		delete(c.dicts, ent)
 		c.dmu.Unlock()
+		// The read right: a Select of nothing, or, when the write rights are probed too, the
+		// Select that finds the record to probe them on.
+		var code string
 		_, err := c.dictionary(ctx, ent)
-		if err == nil {
+		switch {
+		case err != nil:
+		case w.insert || w.update:
+			code, err = c.anyCode(ctx, ent)
+		default:
 			_, err = c.selectPage(ctx, ent, 0, []filter{{FilterKey: "probe", FieldName: ent + "_ID", Operator: "equal", FilterValues: []string{"crmsync-rights-probe"}}})
 		}
-		if err != nil {
-			if err := refused(err); err != nil {
-				return err
-			}
-			continue // without reading, no record to probe the write rights on
-		}
-		if !w.insert && !w.update {
-			continue
-		}
-		code, err := c.anyCode(ctx, ent)
 		if err != nil || code == "" {
 			if err := refused(err); err != nil {
 				return err
 			}
-			continue
+			continue // without reading, or a record, no write right can be probed
 		}
 		body := map[string]any{ent + "_ID": code}
 		for _, p := range []struct {
