@@ -259,23 +259,25 @@ func accessOf(c *config.Connection, side string) []connectors.Access {
 // 0 for A, 1 for B.
 type describer struct {
 	conns [2]connectors.Connector
-	cache map[string][]connectors.Field
+	cache map[string]described // a failure too: an object asked about again is not described again
+}
+
+type described struct {
+	fields []connectors.Field
+	err    error
 }
 
 func (d *describer) fields(ctx context.Context, side int, object string) ([]connectors.Field, error) {
 	key := fmt.Sprintf("%d/%s", side, object)
-	if fields, ok := d.cache[key]; ok {
-		return fields, nil
+	if got, ok := d.cache[key]; ok {
+		return got.fields, got.err
 	}
 	fields, err := d.conns[side].Describe(ctx, object)
-	if err != nil {
-		return nil, err
-	}
 	if d.cache == nil {
-		d.cache = map[string][]connectors.Field{}
+		d.cache = map[string]described{}
 	}
-	d.cache[key] = fields
-	return fields, nil
+	d.cache[key] = described{fields, err}
+	return fields, err
 }
 
 // establishmentChecker is a connector whose records belong to establishments (Altior's).

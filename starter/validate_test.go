@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -454,4 +455,30 @@ func TestValidateLiveLegalForms(t *testing.T) {
 			validateLive(t, "sellsy-altior.yaml", file, wants...)
 		})
 	}
+}
+
+// describeCounter answers Describe with err and counts the calls.
+type describeCounter struct {
+	connectors.Connector
+	calls int
+	err   error
+}
+
+func (d *describeCounter) Describe(context.Context, string) ([]connectors.Field, error) {
+	d.calls++
+	return nil, d.err
+}
+
+// The checks of one validation describe an object once, even when that fails.
+func TestDescriberAsksOnce(t *testing.T) {
+	refused := errors.New("no such object")
+	c := &describeCounter{err: refused}
+	d := &describer{conns: [2]connectors.Connector{c, c}}
+	for range 3 {
+		_, err := d.fields(context.Background(), 0, "company")
+		assert.ErrorIs(t, err, refused)
+	}
+	_, err := d.fields(context.Background(), 1, "company")
+	assert.ErrorIs(t, err, refused)
+	assert.Equal(t, 2, c.calls, "once per side and object")
 }
