@@ -27,16 +27,20 @@
 // pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
 // HeartbeatTimeout a retried attempt resumes after the last page read.
 //
-// A create with follow-up calls (smart tags, company links) heartbeats the new record's id
-// once Sellsy answers; a retry after a failed follow-up resumes from that record and creates
-// nothing more. Temporal hands an attempt's last heartbeat to the next one with or without a
-// HeartbeatTimeout.
+// A create heartbeats just before it sends its POST, and, when follow-up calls (smart tags,
+// company links) come next, the new record's id once Sellsy answers. A retry after a failed
+// follow-up resumes from that record; a retry after a lost answer (a timeout, a 5xx, a worker
+// gone) first looks for a record like the input created since the activity was scheduled and
+// returns it when there is one, so a create never makes the record twice. When several look
+// alike it creates none and fails as UncertainCreate. Temporal hands an attempt's last
+// heartbeat to the next one with or without a HeartbeatTimeout.
 //
 // Errors are Temporal application errors whose Type is one of:
 //
 //	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.
 //	RateLimited         the quota is spent; retried after NextRetryDelay.
 //	ConfigurationError  credentials, rights or plan; not retryable.
+//	UncertainCreate     a retried create found several records it may have made; not retryable.
 //	Retryable           anything else (network, 5xx); retried with backoff.
 package sellsyactions
 
@@ -46,6 +50,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -179,36 +184,63 @@ func (a *Actions) json(ctx context.Context, method, path string, query url.Value
 }
 
 func (a *Actions) write(ctx context.Context, method, path string, body map[string]any, tagsObj string, tags []string) (RecordOutput, error) {
-	out, err := a.send(ctx, method, path, body, tagsObj, len(tags) > 0)
+	out, err := a.send(ctx, method, path, body, len(tags) > 0)
 	if err != nil {
 		return out, err
 	}
 	return out, a.tag(ctx, &out, tagsObj, tags)
 }
 
-// created is what a create that has follow-up calls heartbeats once Sellsy answered: the new
-// record's id. A follow-up that fails as Retryable or RateLimited fails the attempt, and the
-// retry resumes from this id instead of creating the record a second time (DESIGN rule 2).
+// created is what a create heartbeats: Sent just before its POST, so that a retry knows the
+// record may exist although no answer said so (a timeout, a 5xx after the write, a worker
+// gone), and the new record's ID once Sellsy answered, when follow-up calls come next. A
+// retry that finds the ID resumes from that record; one that finds only Sent looks for the
+// record first (findEarlier). Either way the record is not created twice (DESIGN rule 2).
 type created struct {
-	ID int `json:"id"`
+	ID   int  `json:"id"`
+	Sent bool `json:"sent,omitempty"`
 }
 
-// send writes the record: POST creates, PUT updates. A create with followUps (smart tags,
-// company links) heartbeats the new id, and, on a retry that finds it, reads the record
-// back instead of creating it again. obj is the record's collection ("contacts").
-func (a *Actions) send(ctx context.Context, method, path string, body map[string]any, obj string, followUps bool) (RecordOutput, error) {
-	resumable := method == http.MethodPost && followUps && obj != ""
-	if resumable && activity.HasHeartbeatDetails(ctx) {
-		var hb created
+// send writes the record: POST creates, PUT updates. A create heartbeats (created) so that a
+// retried attempt finds the record an earlier one made instead of creating it again;
+// followUps says whether calls on the new record (smart tags, links) come after it.
+func (a *Actions) send(ctx context.Context, method, path string, body map[string]any, followUps bool) (RecordOutput, error) {
+	if method != http.MethodPost {
+		return a.record(ctx, method, path, body)
+	}
+	var hb created
+	if activity.HasHeartbeatDetails(ctx) {
 		// Undecodable details (another version's) cannot name the record: it is created.
-		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && hb.ID > 0 {
-			var rec map[string]any
-			if err := a.json(ctx, http.MethodGet, fmt.Sprintf("/%s/%d", obj, hb.ID), nil, nil, &rec); err != nil {
-				return RecordOutput{}, err
+		_ = activity.GetHeartbeatDetails(ctx, &hb)
+	}
+	switch {
+	case hb.ID > 0:
+		var rec map[string]any
+		if err := a.json(ctx, http.MethodGet, fmt.Sprintf("%s/%d", path, hb.ID), nil, nil, &rec); err != nil {
+			return RecordOutput{}, err
+		}
+		return RecordOutput{ID: hb.ID, Record: rec}, nil
+	case hb.Sent:
+		out, found, err := a.findEarlier(ctx, strings.TrimPrefix(path, "/"), body)
+		if err != nil || found {
+			if found && followUps {
+				activity.RecordHeartbeat(ctx, created{ID: out.ID})
 			}
-			return RecordOutput{ID: hb.ID, Record: rec}, nil
+			return out, err
 		}
 	}
+	// The first heartbeat of an attempt is sent at once, and one still buffered is sent
+	// before a failure is reported: the server knows what this attempt did whatever follows.
+	activity.RecordHeartbeat(ctx, created{Sent: true})
+	out, err := a.record(ctx, method, path, body)
+	if err == nil && followUps && out.ID > 0 {
+		activity.RecordHeartbeat(ctx, created{ID: out.ID})
+	}
+	return out, err
+}
+
+// record sends body and returns the record Sellsy answers with.
+func (a *Actions) record(ctx context.Context, method, path string, body map[string]any) (RecordOutput, error) {
 	var rec map[string]any
 	if err := a.json(ctx, method, path, nil, body, &rec); err != nil {
 		return RecordOutput{}, err
@@ -216,11 +248,6 @@ func (a *Actions) send(ctx context.Context, method, path string, body map[string
 	out := RecordOutput{Record: rec}
 	if f, ok := rec["id"].(float64); ok {
 		out.ID = int(f)
-	}
-	if resumable && out.ID > 0 {
-		// The first heartbeat of an attempt is sent at once, and one still buffered is
-		// sent before a failure is reported: the server has the id whatever follows.
-		activity.RecordHeartbeat(ctx, created{ID: out.ID})
 	}
 	return out, nil
 }

@@ -44,6 +44,9 @@ type harness struct {
 	// 429 asks for an hour's wait, so that the client hands it back as RateLimited).
 	failPath   atomic.Pointer[string]
 	failStatus atomic.Int64
+	// loseAnswer, when set, is a path whose POSTs Sellsy carries out but whose answers are
+	// lost: the client gets a 502 as from a proxy that timed out.
+	loseAnswer atomic.Pointer[string]
 }
 
 // harnessOptions are the worker's credentials — its V2 secret, its V1 consumer token, user
@@ -54,6 +57,8 @@ type harnessOptions struct {
 	maxResultBytes                        int
 	heartbeatEvery                        time.Duration
 	heartbeat                             func(context.Context, ...any)
+	// simNow is the simulator's clock (nil: time.Now).
+	simNow func() time.Time
 }
 
 var goodCredentials = harnessOptions{secret: "secret", v1Consumer: "ck", v1Token: "ut", v1Secret: "us"}
@@ -66,7 +71,7 @@ func newHarness(t *testing.T, secret string) *harness {
 
 func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
-	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1,
+	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1, Now: o.simNow,
 		V1ConsumerToken: "ck", V1ConsumerSecret: "cs", V1UserToken: "ut", V1UserSecret: "us"})
 	h := &harness{t: t, sim: s}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +80,11 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 				w.Header().Set("Retry-After", "3600")
 			}
 			http.Error(w, "refused", int(h.failStatus.Load()))
+			return
+		}
+		if p := h.loseAnswer.Load(); p != nil && r.Method == http.MethodPost && r.URL.Path == *p {
+			s.ServeHTTP(httptest.NewRecorder(), r)
+			http.Error(w, "upstream timed out", http.StatusBadGateway)
 			return
 		}
 		if strings.HasSuffix(r.URL.Path, "/search") {

@@ -212,7 +212,7 @@ func (a *Actions) writeContact(ctx context.Context, method, path string, in Cont
 	if err != nil {
 		return RecordOutput{}, err
 	}
-	out, err := a.send(ctx, method, path, body, "contacts", len(in.SmartTags) > 0 || len(in.CompanyIDs) > 0)
+	out, err := a.send(ctx, method, path, body, len(in.SmartTags) > 0 || len(in.CompanyIDs) > 0)
 	if err != nil {
 		return out, err
 	}
