@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -307,6 +308,9 @@ type Duration time.Duration
 
 // UnmarshalYAML parses a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a duration is one value (examples: 90s, 15m, 1h), not a list or a mapping", n.Line)
+	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
 		return fmt.Errorf("line %d: %q is not a duration (examples: 90s, 15m, 1h)", n.Line, n.Value)
@@ -545,13 +549,46 @@ func (s System) Secrets() (map[string]string, error) {
 	return out, nil
 }
 
-// yamlMessage turns yaml.v3's decoding error into one line a user can act on.
+// yamlMessage turns yaml.v3's decoding error into one line a user can act on, without the
+// Go type names it speaks of.
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	for _, t := range []string{" in type config.Connection", " in type config.System", " in type config.Object", " in type config.Field", " in type config.Schedule", " in type config.FieldPair"} {
-		msg = strings.ReplaceAll(msg, t, "")
-	}
-	return msg
+	msg = unknownKeyRE.ReplaceAllString(msg, `unknown key "$1" (a typo?)`)
+	msg = wrongKindRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := wrongKindRE.FindStringSubmatch(m)
+		return fmt.Sprintf("%s where %s is expected", kindOf(yamlKinds, sub[1]), kindOf(goKinds, sub[2]))
+	})
+	return goTypeRE.ReplaceAllString(msg, "")
 }
+
+// yamlKinds and goKinds name, for a user, what yaml.v3's "cannot unmarshal !!seq into
+// string" speaks of.
+var (
+	yamlKinds = map[string]string{"seq": "list", "map": "mapping", "str": "text", "int": "number", "float": "number", "bool": "true or false", "null": "nothing"}
+	goKinds   = map[string]string{"string": "text", "int": "whole number", "float64": "number", "bool": "true or false", "config.Direction": "text"}
+)
+
+// kindOf names the kind k of names for a user: "a list", "true or false".
+func kindOf(names map[string]string, k string) string {
+	n, ok := names[k]
+	switch {
+	case !ok && strings.HasPrefix(k, "[]"):
+		n = "list"
+	case !ok && (strings.HasPrefix(k, "map[") || strings.HasPrefix(k, "config.")):
+		n = "mapping" // the file's sections
+	case !ok:
+		return k
+	}
+	if n == "true or false" || n == "nothing" {
+		return n
+	}
+	return "a " + n
+}
+
+var (
+	unknownKeyRE = regexp.MustCompile(`field (\S+) not found in type [\w.\[\]*]+`)
+	wrongKindRE  = regexp.MustCompile(`cannot unmarshal !!(\w+) (?:` + "`" + `[^` + "`" + `]*` + "`" + ` )?into (\S+)`)
+	goTypeRE     = regexp.MustCompile(` (in|into) (type )?[\w.\[\]*]*config\.\w+`)
+)

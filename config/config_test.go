@@ -51,7 +51,12 @@ objects:
 		{"bad direction", replace(base, "{a: email, b: email}]", "{a: email, b: email, direction: left}]"), []string{"objects[0].fields[0].direction: \"left\" is not one of both, a_to_b, b_to_a"}},
 		{"no match", replace(base, "    match: {a: email, b: email}\n", ""), []string{"objects[0].match: both a and b are needed"}},
 		{"unknown link", replace(base, "    fields:", "    links: [company]\n    fields:"), []string{"objects[0].links: \"company\" is not an object of this connection"}},
-		{"unknown key", replace(base, "name: demo", "name: demo\nintervall: 5m"), []string{"conn.yaml: line 2: field intervall not found"}},
+		{"unknown key", replace(base, "name: demo", "name: demo\nintervall: 5m"), []string{"conn.yaml: line 2: unknown key \"intervall\" (a typo?)"}},
+		{"unknown key of a field", replace(base, "{a: email, b: email}]", "{a: email, b: email, c: 1}]"), []string{"unknown key \"c\" (a typo?)"}},
+		{"list for a text", replace(base, "name: demo", "name: [demo]"), []string{"line 1: a list where a text is expected"}},
+		{"text for a list", replace(base, "{a: email, b: email}]", "{a: email, b: email}]\n    links: company"), []string{"a text where a list is expected"}},
+		{"number for a section", replace(base, "match: {a: email, b: email}", "match: 7"), []string{"a number where a mapping is expected"}},
+		{"list for a duration", base + "schedule: {interval: [15m]}\n", []string{"a duration is one value"}},
 		{"bad duration", base + "schedule: {interval: soon}\n", []string{"\"soon\" is not a duration"}},
 		{"too short interval", base + "schedule: {interval: 1s}\n", []string{"schedule.interval: 1s is too short"}},
 	}
