@@ -680,28 +680,30 @@ func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request) ([]map[stri
 // code, and errors keyed by item index. The entities are written from their cached JSON:
 // marshalling 200 shapes costs the simulator more than the writes themselves.
 func writeBatchResponse(w http.ResponseWriter, status int, st *store, recs []*rec, codes []int, errs map[string]any) {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, `{"%s":[`, st.object)
+	buf := shapeBuffers.Get().(*[]byte)
+	defer shapeBuffers.Put(buf)
+	b := fmt.Appendf((*buf)[:0], `{"%s":[`, st.object)
 	for i, rc := range recs {
 		if i > 0 {
-			buf.WriteByte(',')
+			b = append(b, ',')
 		}
 		if rc == nil {
-			buf.WriteString("null")
+			b = append(b, "null"...)
 		} else {
-			buf.Write(st.shapeJSON(rc))
+			b = st.appendShape(b, rc)
 		}
 	}
-	buf.WriteString(`],"statusCodes":`)
+	b = append(b, `],"statusCodes":`...)
 	c, _ := json.Marshal(codes)
-	buf.Write(c)
-	buf.WriteString(`,"errors":`)
+	b = append(b, c...)
+	b = append(b, `,"errors":`...)
 	e, _ := json.Marshal(errs)
-	buf.Write(e)
-	buf.WriteString("}\n")
+	b = append(b, e...)
+	b = append(b, "}\n"...)
+	*buf = b
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(b)
 }
 
 func batchItemError(ie *itemError) map[string]any {

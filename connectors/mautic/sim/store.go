@@ -385,8 +385,22 @@ func (s *store) shapeJSON(r *rec) []byte {
 	if c := r.json.Load(); c != nil {
 		return *c
 	}
+	scratch := shapeBuffers.Get().(*[]byte)
+	defer shapeBuffers.Put(scratch)
+	*scratch = s.appendShape((*scratch)[:0], r)
+	// The cache keeps an exact copy: hundreds of thousands of records may stay cached.
+	out := slices.Clone(*scratch)
+	r.json.Store(&out)
+	return out
+}
+
+// appendShape appends r's read shape to b: shapeJSON without the cache, for an answer that
+// shows a record once (a write's).
+func (s *store) appendShape(b []byte, r *rec) []byte {
+	if c := r.json.Load(); c != nil {
+		return append(b, *c...)
+	}
 	s.fragOnce.Do(s.buildFragments)
-	b := make([]byte, 0, 6144)
 	vals := make([][]byte, len(s.fields))
 	for i, f := range s.fields {
 		vals[i], _ = json.Marshal(readValue(f, r.fields[f.Alias]))
@@ -463,10 +477,12 @@ func (s *store) shapeJSON(r *rec) []byte {
 		b = append(b, `":`...)
 		b = append(b, vals[i]...)
 	}
-	b = append(b, "}}}"...)
-	r.json.Store(&b)
-	return b
+	return append(b, "}}}"...)
 }
+
+// shapeBuffers holds the buffers records' JSON is built in: an answer of 200 records is a
+// megabyte, which a fresh allocation would page in and clear each time.
+var shapeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b }}
 
 // buildFragments prepares, per field, the group entry up to its value.
 func (s *store) buildFragments() {
