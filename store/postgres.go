@@ -63,6 +63,17 @@ var pgMigrations = [][]string{
 		)`,
 		`CREATE INDEX quota_uses_key ON quota_uses (key, at)`,
 	},
+	3: {
+		`CREATE TABLE link_waits (
+			connection  text COLLATE "C" NOT NULL,
+			object      text COLLATE "C" NOT NULL,
+			side        text NOT NULL CHECK (side IN ('a', 'b')),
+			record_id   text COLLATE "C" NOT NULL,
+			link_object text COLLATE "C" NOT NULL,
+			link_id     text COLLATE "C" NOT NULL,
+			PRIMARY KEY (connection, object, side, record_id, link_object)
+		)`,
+	},
 }
 
 type pgStore struct {
@@ -507,4 +518,56 @@ func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
 			conn.Release()
 		})
 	}, nil
+}
+
+func (s *pgStore) SetWaits(ctx context.Context, connection, object string, side Side, ids []string, waits []Wait) error {
+	if err := checkSide(side); err != nil {
+		return wrap(err, "set waits for %s/%s", connection, object)
+	}
+	if err := checkWaits(ids, waits); err != nil {
+		return wrap(err, "set waits for %s/%s", connection, object)
+	}
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	recs, objs, links := make([]string, len(waits)), make([]string, len(waits)), make([]string, len(waits))
+	for i, w := range waits {
+		recs[i], objs[i], links[i] = w.RecordID, w.LinkObject, w.LinkID
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM link_waits WHERE connection = $1 AND object = $2 AND side = $3 AND record_id = ANY($4)`,
+			connection, object, string(side), ids); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO link_waits (connection, object, side, record_id, link_object, link_id)
+			SELECT $1, $2, $3, i.record_id, i.link_object, i.link_id
+			FROM unnest($4::text[], $5::text[], $6::text[]) AS i(record_id, link_object, link_id)
+			ON CONFLICT (connection, object, side, record_id, link_object) DO UPDATE SET link_id = excluded.link_id`,
+			connection, object, string(side), recs, objs, links)
+		return err
+	})
+	return wrap(err, "set waits for %s/%s", connection, object)
+}
+
+func (s *pgStore) ReadyWaits(ctx context.Context, connection, object string, side Side, limit int) ([]string, error) {
+	if err := checkSide(side); err != nil {
+		return nil, wrap(err, "ready waits for %s/%s", connection, object)
+	}
+	var out []string
+	err := s.query(ctx, `SELECT DISTINCT w.record_id FROM link_waits w JOIN pairs p
+		ON p.connection = w.connection AND p.object = w.link_object AND p.`+idColumn(side)+` = w.link_id
+		WHERE w.connection = $1 AND w.object = $2 AND w.side = $3 ORDER BY w.record_id LIMIT $4`,
+		[]any{connection, object, string(side), limitOrDefault(limit)},
+		func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				out = append(out, id)
+			}
+			return nil
+		})
+	return out, wrap(err, "ready waits for %s/%s", connection, object)
 }

@@ -54,6 +54,17 @@ var sqliteMigrations = [][]string{
 		)`,
 		`CREATE INDEX quota_uses_key ON quota_uses (key, at)`,
 	},
+	3: {
+		`CREATE TABLE link_waits (
+			connection  TEXT NOT NULL,
+			object      TEXT NOT NULL,
+			side        TEXT NOT NULL CHECK (side IN ('a', 'b')),
+			record_id   TEXT NOT NULL,
+			link_object TEXT NOT NULL,
+			link_id     TEXT NOT NULL,
+			PRIMARY KEY (connection, object, side, record_id, link_object)
+		)`,
+	},
 }
 
 type sqliteStore struct {
@@ -403,4 +414,64 @@ func (s *sqliteStore) QuotaUsed(ctx context.Context, key string, window time.Dur
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quota_uses WHERE key = ? AND at > ?`, key, now.Add(-window).UnixMicro()).Scan(&n)
 	return n, wrap(err, "quota used %s", key)
+}
+
+func (s *sqliteStore) SetWaits(ctx context.Context, connection, object string, side Side, ids []string, waits []Wait) error {
+	if err := checkSide(side); err != nil {
+		return wrap(err, "set waits for %s/%s", connection, object)
+	}
+	if err := checkWaits(ids, waits); err != nil {
+		return wrap(err, "set waits for %s/%s", connection, object)
+	}
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err, "set waits for %s/%s", connection, object)
+	}
+	defer tx.Rollback()
+	for start := 0; start < len(ids); start += sqliteChunk {
+		chunk := ids[start:min(start+sqliteChunk, len(ids))]
+		args := make([]any, 0, len(chunk)+3)
+		args = append(args, connection, object, string(side))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_waits WHERE connection = ? AND object = ? AND side = ?
+			AND record_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			return wrap(err, "set waits for %s/%s", connection, object)
+		}
+	}
+	for _, w := range waits {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO link_waits (connection, object, side, record_id, link_object, link_id)
+			VALUES (?, ?, ?, ?, ?, ?)`, connection, object, string(side), w.RecordID, w.LinkObject, w.LinkID); err != nil {
+			return wrap(err, "set waits for %s/%s", connection, object)
+		}
+	}
+	return wrap(tx.Commit(), "set waits for %s/%s", connection, object)
+}
+
+func (s *sqliteStore) ReadyWaits(ctx context.Context, connection, object string, side Side, limit int) ([]string, error) {
+	if err := checkSide(side); err != nil {
+		return nil, wrap(err, "ready waits for %s/%s", connection, object)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT w.record_id FROM link_waits w JOIN pairs p
+		ON p.connection = w.connection AND p.object = w.link_object AND p.`+idColumn(side)+` = w.link_id
+		WHERE w.connection = ? AND w.object = ? AND w.side = ? ORDER BY w.record_id LIMIT ?`,
+		connection, object, string(side), limitOrDefault(limit))
+	if err != nil {
+		return nil, wrap(err, "ready waits for %s/%s", connection, object)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "ready waits for %s/%s", connection, object)
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err(), "ready waits for %s/%s", connection, object)
 }

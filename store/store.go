@@ -76,6 +76,7 @@ type Store interface {
 	CountQuarantine(ctx context.Context, connection string) (int, error)
 	// ClearQuarantine removes one record's entry once it synced fine.
 	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
+	Waits
 	Quotas
 	Locker
 	Close() error

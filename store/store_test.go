@@ -364,6 +364,40 @@ func TestStore(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 1, n)
 		}},
+		{"records waiting for a link", func(t *testing.T, st Store, _ string) {
+			ctx := context.Background()
+			ready := func(side Side) []string {
+				got, err := st.ReadyWaits(ctx, conn, obj, side, 0)
+				require.NoError(t, err)
+				return got
+			}
+			// Contacts c1 and c2 of side a wait for companies k1 and k2; c3 for k1 and a deal.
+			require.NoError(t, st.SetWaits(ctx, conn, obj, SideA, []string{"c1", "c2", "c3", "c4"}, []Wait{
+				{RecordID: "c1", LinkObject: "company", LinkID: "k1"},
+				{RecordID: "c2", LinkObject: "company", LinkID: "k2"},
+				{RecordID: "c3", LinkObject: "company", LinkID: "k1"},
+				{RecordID: "c3", LinkObject: "deal", LinkID: "d1"},
+			}))
+			assert.Empty(t, ready(SideA), "nothing they wait for is paired")
+			require.NoError(t, st.SavePairs(ctx, conn, "company", []Pair{{AID: "k1", BID: "x1", SyncedAt: t0}}))
+			assert.Equal(t, []string{"c1", "c3"}, ready(SideA), "k1 is paired on side a")
+			assert.Empty(t, ready(SideB), "side b has its own waits")
+			got, err := st.ReadyWaits(ctx, conn, obj, SideA, 1)
+			require.NoError(t, err)
+			assert.Equal(t, []string{"c1"}, got, "the limit holds")
+
+			// c1 went across; c3 now waits only for the deal.
+			require.NoError(t, st.SetWaits(ctx, conn, obj, SideA, []string{"c1", "c3"}, []Wait{{RecordID: "c3", LinkObject: "deal", LinkID: "d1"}}))
+			assert.Empty(t, ready(SideA))
+			require.NoError(t, st.SavePairs(ctx, conn, "company", []Pair{{AID: "k2", BID: "x2", SyncedAt: t0}}))
+			assert.Equal(t, []string{"c2"}, ready(SideA))
+			// The same record set again replaces its waits instead of adding to them.
+			require.NoError(t, st.SetWaits(ctx, conn, obj, SideA, []string{"c2"}, []Wait{{RecordID: "c2", LinkObject: "company", LinkID: "k9"}}))
+			assert.Empty(t, ready(SideA))
+
+			err = st.SetWaits(ctx, conn, obj, SideA, []string{"c1"}, []Wait{{RecordID: "c2", LinkObject: "company", LinkID: "k1"}})
+			require.ErrorContains(t, err, `wait of record "c2", which is not among the records set`)
+		}},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
