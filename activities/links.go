@@ -92,7 +92,7 @@ func (p *pass) planLinks(it *item) (linkX, linkY map[string]string) {
 			want = ref.AID
 		}
 		if want == "" {
-			continue // the linked record is not paired yet; retried at its next change
+			continue // the linked record is not paired yet: it goes once it is (releaseWaits)
 		}
 		key := p.conn.LinkKey(l, string(p.side.Other()))
 		if it.y != nil && it.y.Links[key] == want {

@@ -77,6 +77,17 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 	limit := newStretchLimit(ctx, in.Stretch)
 	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
 	defer alive.Stop()
+	if in.Mode == ModeIncremental && res.Pages == 0 && res.Position == "" {
+		// Records held back for a link paired since go first (see releaseWaits). A retry
+		// finds only those still waiting.
+		c, err := p.releaseWaits(ctx)
+		res.Counts.Add(c)
+		recordCounts(ctx, in, c)
+		if err != nil {
+			return res, toTemporal(err)
+		}
+		alive.Commit(ctx, res)
+	}
 
 	// Stopping at the limit leaves a prefetched page unread: cancel its reader.
 	readCtx, stopReading := context.WithCancel(ctx)
@@ -260,10 +271,9 @@ type linkRequirer interface {
 
 // waitsForLink reports whether a record about to be created on side y would miss a link y
 // requires because the record it links to is not paired yet (a company at SA = no, an
-// individual not synced yet). It is held back rather than refused, and goes across once that
-// record is paired: a record read again on every cycle (a Sellsy opportunity) then, another
-// at its next change. A record that links to nothing at all is not held: its create is
-// refused and quarantined with the reason.
+// individual not synced yet). It is held back rather than refused, and goes across at the
+// first pass after that record is paired (noteWaits, releaseWaits). A record that links to
+// nothing at all is not held: its create is refused and quarantined with the reason.
 func (p *pass) waitsForLink(it *item, linkY map[string]string) bool {
 	lr, ok := p.y.(linkRequirer)
 	if !ok {
@@ -427,6 +437,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
+	readIDs := make([]string, len(records))
+	for i, r := range records {
+		readIDs[i] = r.ID
+	}
 	if !p.in.Plan {
 		// From matching to saving the pairs, one writer per object of a connection: a push or
 		// a retry of the quarantine meeting a pass on the same new record would otherwise
@@ -481,6 +495,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 	links, err := p.resolveLinks(ctx, records, xSide)
 	if err != nil {
+		return c, err
+	}
+	if err := p.noteWaits(ctx, readIDs, links); err != nil {
 		return c, err
 	}
 
