@@ -164,8 +164,60 @@ func TestListPagingZeroBased(t *testing.T) {
 	assert.Equal(t, 3, pages)
 	assert.Len(t, seen, 230)
 	counts := s.Kit().Counts()
-	assert.Equal(t, 3, counts["GET /Api/R3/Project"])
-	assert.Equal(t, 230, counts["GET /Api/R3/Project/{id}"])
+	assert.Equal(t, 5, counts["GET /Api/R3/Project"], "a search per page, and the page before each but the first again")
+	assert.Equal(t, 230, counts["GET /Api/R3/Project/{id}"], "each card read once")
+}
+
+// A card that leaves the listing between two pages (deleted, here) moves every later one a
+// place back: the card that moves from page 1 onto page 0 is read all the same.
+func TestListLosesNoCardWhenOneLeavesBetweenPages(t *testing.T) {
+	for _, gone := range []int{0, 57, 99} {
+		t.Run(fmt.Sprint("card ", gone, " of page 0"), func(t *testing.T) {
+			_, cl, _ := setup(t, 0)
+			var recs []connectors.Record
+			for i := range 230 {
+				recs = append(recs, connectors.Record{Fields: map[string]any{"Name": fmt.Sprint("Customer ", i)}})
+			}
+			ids := create(t, cl, "card:Webshop", recs...)
+			ctx := context.Background()
+			first, err := cl.List(ctx, "card:Webshop", connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, first.Records, 100)
+			status, body, err := cl.Call(ctx, "PUT", "/Api/R3/Project/"+first.Records[gone].ID, nil, []byte(`{"Deleted": 1}`))
+			require.NoError(t, err, "%d %s", status, body)
+
+			seen := map[string]bool{}
+			for _, r := range first.Records {
+				seen[r.ID] = true
+			}
+			for p := first; p.More; {
+				p, err = cl.List(ctx, "card:Webshop", connectors.ListQuery{Cursor: p.Cursor})
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					assert.False(t, seen[r.ID], "card %s read twice", r.ID)
+					seen[r.ID] = true
+				}
+			}
+			for _, id := range ids {
+				assert.True(t, seen[id], "card %s was never read", id)
+			}
+		})
+	}
+}
+
+func TestListReadsACursorSavedBeforeTheAnchors(t *testing.T) {
+	_, cl, _ := setup(t, 0)
+	var recs []connectors.Record
+	for i := range 150 {
+		recs = append(recs, connectors.Record{Fields: map[string]any{"Name": fmt.Sprint("Customer ", i)}})
+	}
+	ids := create(t, cl, "card:Webshop", recs...)
+	p, err := cl.List(context.Background(), "card:Webshop", connectors.ListQuery{Cursor: "1"})
+	require.NoError(t, err)
+	require.Len(t, p.Records, 50)
+	assert.Equal(t, ids[100], p.Records[0].ID)
+	_, err = cl.List(context.Background(), "card:Webshop", connectors.ListQuery{Cursor: "x:1"})
+	require.ErrorContains(t, err, "bad cursor")
 }
 
 func TestHungarianTime(t *testing.T) {

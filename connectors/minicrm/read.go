@@ -281,18 +281,19 @@ func (c *Client) search(ctx context.Context, t target, q url.Values, page int) (
 	return p.ids(), n, nil
 }
 
-// List returns one page (MiniCRM's fixed 100) of records changed at or after q.Since; the
-// cursor is the next 0-based page number. q.Limit is ignored.
+// List returns one page (MiniCRM's fixed 100) of records changed at or after q.Since; q.Limit
+// is ignored. MiniCRM pages by number, so a record that leaves the listing between two pages
+// (deleted, moved to another module) moves every later one a place back: the cursor holds the
+// next page's number and the ids of this page (connectors.EncodeAnchors), and the next page
+// reads the page before it again and keeps the ids it has not returned yet.
 func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
 	t, err := c.resolve(ctx, object)
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	page := 0
-	if q.Cursor != "" {
-		if page, err = strconv.Atoi(q.Cursor); err != nil || page < 0 {
-			return connectors.Page{}, invalid("list", "bad cursor")
-		}
+	page, seen, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return connectors.Page{}, invalid("list", "bad cursor")
 	}
 	v := url.Values{}
 	if !q.Since.IsZero() {
@@ -302,15 +303,54 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	recs, err := c.get(ctx, t, ids)
+	read := ids
+	if page > 0 && len(seen) > 0 {
+		before, _, err := c.search(ctx, t, v, page-1)
+		if err != nil {
+			return connectors.Page{}, err
+		}
+		read = unseen(append(before, ids...), seen)
+	}
+	recs, err := c.get(ctx, t, read)
 	if err != nil {
 		return connectors.Page{}, err
 	}
 	out := connectors.Page{Records: recs}
 	if (page+1)*PageSize < total && len(ids) > 0 {
-		out.Cursor, out.More = strconv.Itoa(page+1), true
+		out.Cursor, out.More = strconv.Itoa(page+1)+":"+connectors.EncodeAnchors(ids), true
 	}
 	return out, nil
+}
+
+// decodeCursor reads a List cursor: "page:anchors", or a bare page number (a cursor saved
+// before the anchors).
+func decodeCursor(cursor string) (page int, seen []string, err error) {
+	if cursor == "" {
+		return 0, nil, nil
+	}
+	num, anchors, _ := strings.Cut(cursor, ":")
+	if page, err = strconv.Atoi(num); err != nil || page < 0 {
+		return 0, nil, fmt.Errorf("bad cursor %q", cursor)
+	}
+	seen, err = connectors.DecodeAnchors(anchors)
+	return page, seen, err
+}
+
+// unseen returns ids without those of seen and without repeats, in id order.
+func unseen(ids, seen []string) []string {
+	skip := make(map[string]bool, len(seen)+len(ids))
+	for _, id := range seen {
+		skip[id] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if !skip[id] {
+			skip[id] = true
+			out = append(out, id)
+		}
+	}
+	sortIDs(out)
+	return out
 }
 
 // Get reads records by id; missing ids (and records of another module or type) are left out.
