@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,22 @@ func TestExampleLoads(t *testing.T) {
 	assert.Equal(t, Both, contact.Fields[0].Direction, "fields inherit the connection direction")
 	company, _ := c.Object("company")
 	assert.Equal(t, AToB, company.Fields[4].Direction)
+}
+
+// A wrong connection direction is reported once, not again for every field that takes it.
+func TestBadConnectionDirectionIsReportedOnce(t *testing.T) {
+	_, err := Parse("conn.yaml", []byte(`name: demo
+direction: sideways
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}, {a: last_name, b: lastname, direction: up}]
+`))
+	require.Error(t, err)
+	assert.Equal(t, 1, strings.Count(err.Error(), `"sideways" is not one of`), err.Error())
+	assert.Contains(t, err.Error(), `objects[0].fields[1].direction: "up" is not one of`, "a field's own mistake is still named")
 }
 
 func TestObjectOrderFollowsLinks(t *testing.T) {
@@ -48,6 +65,7 @@ objects:
 		{"unknown system", replace(base, "system: mautic", "system: hubspot"), []string{"b.system: \"hubspot\" is not a supported system"}},
 		{"secret value instead of env name", replace(base, "client_secret: SELLSY_SECRET", "client_secret: s3cr3t-value"), []string{"a.credentials.client_secret: must be the NAME of an environment variable"}},
 		{"missing credential", replace(base, ", password: M_PASS", ""), []string{"b.credentials.password: missing"}},
+		{"bad connection direction", replace(base, "name: demo", "name: demo\ndirection: sideways"), []string{"conn.yaml: direction: \"sideways\" is not one of both, a_to_b, b_to_a"}},
 		{"bad direction", replace(base, "{a: email, b: email}]", "{a: email, b: email, direction: left}]"), []string{"objects[0].fields[0].direction: \"left\" is not one of both, a_to_b, b_to_a"}},
 		{"no match", replace(base, "    match: {a: email, b: email}\n", ""), []string{"objects[0].match: both a and b are needed"}},
 		{"unknown link", replace(base, "    fields:", "    links: [company]\n    fields:"), []string{"objects[0].links: \"company\" is not an object of this connection"}},

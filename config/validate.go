@@ -117,7 +117,8 @@ func (c *Connection) Validate() error {
 				bad(fat, "both a and b are needed")
 				continue
 			}
-			if !validDirection(f.Direction) {
+			// A field that took the connection's direction was reported with it.
+			if !validDirection(f.Direction) && (f.Direction != c.Direction || validDirection(c.Direction)) {
 				bad(fat+".direction", "%q is not one of both, a_to_b, b_to_a", f.Direction)
 			}
 			// The record's id can be read, never written.
