@@ -3,6 +3,7 @@ package activities
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -348,6 +349,10 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 	if err != nil {
 		return res, err
 	}
+	reached, err := sp.reached(ctx, o.Name)
+	if err != nil {
+		return res, err
+	}
 	var save []store.Pair
 	// A failure (a spent quota, an outage) still saves the stages of the records done before
 	// it, so the retry does not read and write them again.
@@ -358,14 +363,24 @@ records:
 		if cfg == nil {
 			continue
 		}
+		to := str(r.Fields[cfg.StageField])
 		pair, paired := pairs[r.ID]
 		if !paired {
 			res.Pending++
+			if !cfg.Follow && to != "" {
+				// Its side-B record does not exist yet: the furthest step it reaches
+				// meanwhile is kept, so that the events passed go once it does, even if
+				// the record has moved back by then.
+				if err := reached.note(ctx, sp, cfg, r.ID, to); err != nil {
+					failed = err
+					break records
+				}
+			}
 			continue
 		}
-		to := str(r.Fields[cfg.StageField])
 		from, _ := pair.Snapshot[stageKey].(string)
-		if to == "" || to == from {
+		furthest := reached.steps[r.ID]
+		if to == "" || (to == from && furthest == "") {
 			continue
 		}
 		meta, err := sp.pipeline(ctx, cfg.Pipeline)
@@ -381,6 +396,15 @@ records:
 				stageName = s.Name
 			}
 		}
+		if !slices.Contains(order, from) {
+			// Moved from another pipeline (or never propagated): every bound step up to
+			// here counts as passed; the events already on the record are not sent again.
+			from = ""
+		}
+		limit := to
+		if slices.Index(order, furthest) > slices.Index(order, to) {
+			limit = furthest
+		}
 		counterpart, err := sp.y.Get(ctx, o.BObject, []string{pair.BID})
 		if err != nil {
 			failed = err
@@ -395,7 +419,7 @@ records:
 			emit, backward, err = engine.FollowPlan(order, cfg.Events, from, to)
 		} else {
 			done, _ := counterpart[0].Fields["events"].([]string)
-			emit, backward, err = engine.StagePlan(order, cfg.Events, from, to, done)
+			emit, backward, err = engine.StagePlan(order, cfg.Events, from, limit, done)
 		}
 		if err != nil {
 			if err := sp.quarantine(ctx, o, r, err.Error()); err != nil {
@@ -453,18 +477,119 @@ records:
 			res.Backward++
 		}
 		res.Moved++
-		snap := make(map[string]any, len(pair.Snapshot)+1)
-		for k, v := range pair.Snapshot {
-			snap[k] = v
-		}
-		snap[stageKey] = to
-		pair.Snapshot, pair.SyncedAt = snap, sp.a.now().UTC()
+		pair.Snapshot = map[string]any{stageKey: to}
 		save = append(save, pair)
+		reached.done(r.ID)
 	}
-	if err := sp.a.Store.SavePairs(ctx, sp.c.Name, o.Name, save); err != nil {
+	if err := sp.saveStages(ctx, o.Name, save); err != nil {
+		return res, err
+	}
+	if err := reached.save(ctx, sp); err != nil {
 		return res, err
 	}
 	return res, failed
+}
+
+// saveStages records the stage each pair of moved now has (its snapshot holds only stageKey).
+// A sync pass of the object may be between reading these pairs and saving them: under its
+// lock, the pairs are read again and only their stage changes, so that neither writer puts
+// back what the other replaced.
+func (sp *stagePass) saveStages(ctx context.Context, object string, moved []store.Pair) error {
+	if len(moved) == 0 {
+		return nil
+	}
+	unlock, err := sp.a.Store.Lock(ctx, sp.c.Name+"/"+object)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ids := make([]string, len(moved))
+	for i, p := range moved {
+		ids[i] = p.AID
+	}
+	current, err := sp.a.Store.Pairs(ctx, sp.c.Name, object, store.SideA, ids)
+	if err != nil {
+		return err
+	}
+	var save []store.Pair
+	for _, m := range moved {
+		p, ok := current[m.AID]
+		if !ok || p.BID != m.BID {
+			continue // unpaired or paired again meanwhile: its next change moves it
+		}
+		snap := make(map[string]any, len(p.Snapshot)+1)
+		for k, v := range p.Snapshot {
+			snap[k] = v
+		}
+		snap[stageKey] = m.Snapshot[stageKey]
+		p.Snapshot, p.SyncedAt = snap, sp.a.now().UTC()
+		save = append(save, p)
+	}
+	return sp.a.Store.SavePairs(ctx, sp.c.Name, object, save)
+}
+
+// reachedKey is where the store keeps, per object, the furthest step records not paired yet
+// have reached (record id → step id).
+func reachedKey(object string) string { return object + "@reached" }
+
+// reachedSteps is reachedKey's value while a page is propagated.
+type reachedSteps struct {
+	object  string
+	steps   map[string]string
+	changed bool
+}
+
+func (sp *stagePass) reached(ctx context.Context, object string) (*reachedSteps, error) {
+	r := &reachedSteps{object: object, steps: map[string]string{}}
+	v, ok, err := sp.a.Store.Cursor(ctx, sp.c.Name, reachedKey(object), store.SideA)
+	if err != nil || !ok || v == "" {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(v), &r.steps); err != nil {
+		return nil, fmt.Errorf("store: the steps reached by %s/%s records not paired yet are not a JSON object: %w", sp.c.Name, object, err)
+	}
+	return r, nil
+}
+
+// note keeps step for record id when it is further along cfg's pipeline than the one kept.
+func (r *reachedSteps) note(ctx context.Context, sp *stagePass, cfg *config.Pipeline, id, step string) error {
+	meta, err := sp.pipeline(ctx, cfg.Pipeline)
+	if err != nil {
+		return err
+	}
+	order := make([]string, len(meta.stages))
+	for i, s := range meta.stages {
+		order[i] = s.ID
+	}
+	at := slices.Index(order, step)
+	if at < 0 || at <= slices.Index(order, r.steps[id]) {
+		return nil
+	}
+	r.steps[id], r.changed = step, true
+	return nil
+}
+
+// done forgets the step of a record whose events went.
+func (r *reachedSteps) done(id string) {
+	if _, ok := r.steps[id]; ok {
+		delete(r.steps, id)
+		r.changed = true
+	}
+}
+
+func (r *reachedSteps) save(ctx context.Context, sp *stagePass) error {
+	if !r.changed {
+		return nil
+	}
+	v := ""
+	if len(r.steps) > 0 {
+		b, err := json.Marshal(r.steps)
+		if err != nil {
+			return err
+		}
+		v = string(b)
+	}
+	return sp.a.Store.SetCursor(ctx, sp.c.Name, reachedKey(r.object), store.SideA, v)
 }
 
 // config returns the pipeline configuration a record belongs to, or nil.

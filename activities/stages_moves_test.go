@@ -1,0 +1,220 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior"
+	"github.com/crmsync/crmsync/connectors/minicrm"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/store"
+)
+
+// twoPipelines binds pipeline 1 (Ventes: steps 11, 14, 12, 13 in order) and pipeline 3
+// (Grands comptes: 31, 32, 33) of the Sellsy simulator to Altior's affaire events.
+const twoPipelines = `  - name: opportunity
+    b_object: affaire
+    match: {a: name, b: title}
+    links: [company]
+    fields: [{a: name, b: title}]
+pipelines:
+  - object: opportunity
+    pipeline: "1"
+    establishment: E1
+    events: {"11": QUALIF, "14": PROPOSITION, "12": NEGOCIATION, "13": GAGNEE}
+  - object: opportunity
+    pipeline: "3"
+    establishment: E2
+    events: {"31": QUALIF, "33": GAGNEE}
+`
+
+// stageHarness is a Sellsy ⇄ Altior connection with its companies paired.
+type stageHarness struct {
+	t       *testing.T
+	ctx     context.Context
+	acts    *Activities
+	st      store.Store
+	ae      *testsuite.TestActivityEnvironment
+	sellsy  *sellsy.Client
+	altior  *altior.Client
+	company string // a Sellsy company, paired
+}
+
+func newStageHarness(t *testing.T, objects string) *stageHarness {
+	t.Helper()
+	acts, st, ae, _ := sellsyAltior(t, "st", objects)
+	ca, cb, err := acts.Conns.Connectors("st")
+	require.NoError(t, err)
+	h := &stageHarness{t: t, ctx: context.Background(), acts: acts, st: st, ae: ae, sellsy: ca.(*sellsy.Client), altior: cb.(*altior.Client)}
+	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "st", Object: "company", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	companies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	h.company = companies.Records[0].ID
+	return h
+}
+
+// opportunity creates a Sellsy opportunity of the company at a step.
+func (h *stageHarness) opportunity(name, pipeline, step string) string {
+	h.t.Helper()
+	res, err := h.sellsy.Create(h.ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": name, "pipeline_id": pipeline, "step_id": step},
+		Links: map[string]string{"company": h.company}}})
+	require.NoError(h.t, err)
+	require.NoError(h.t, res[0].Err)
+	return res[0].ID
+}
+
+// propagate runs PropagateStages for the opportunities a webhook announced.
+func (h *stageHarness) propagate(ids ...string) StageResult {
+	h.t.Helper()
+	v, err := h.ae.ExecuteActivity(h.acts.PropagateStages, StageInput{Connection: "st", IDs: ids})
+	require.NoError(h.t, err)
+	var r StageResult
+	require.NoError(h.t, v.Get(&r))
+	return r
+}
+
+// affaire returns the affaire paired with an opportunity.
+func (h *stageHarness) affaire(opp string) connectors.Record {
+	h.t.Helper()
+	p, err := h.st.Pairs(h.ctx, "st", "opportunity", store.SideA, []string{opp})
+	require.NoError(h.t, err)
+	require.Contains(h.t, p, opp, "opportunity %s is paired", opp)
+	got, err := h.altior.Get(h.ctx, altior.ObjectAffaire, []string{p[opp].BID})
+	require.NoError(h.t, err)
+	require.Len(h.t, got, 1)
+	return got[0]
+}
+
+// An opportunity moved to another pipeline goes on from where it is there: the events of the
+// new pipeline's steps it has reached go, those already on the affaire do not go again, and
+// the affaire takes the new pipeline's name and establishment.
+func TestAnOpportunityMovedToAnotherPipelineGoesOn(t *testing.T) {
+	h := newStageHarness(t, twoPipelines)
+	opp := h.opportunity("Projet", "1", "14")
+	_, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	r := h.propagate(opp)
+	require.Equal(t, 2, r.Emitted, "%+v", r)
+	assert.Equal(t, []string{"QUALIF", "PROPOSITION"}, h.affaire(opp).Fields["events"])
+
+	res, err := h.sellsy.Update(h.ctx, sellsy.ObjectOpportunity, []connectors.Record{{ID: opp, Fields: map[string]any{"pipeline_id": "3", "step_id": "33"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	r = h.propagate(opp)
+	assert.Equal(t, StageResult{Done: true, Checked: 1, Moved: 1, Emitted: 1}, r)
+	a := h.affaire(opp)
+	assert.Equal(t, []string{"QUALIF", "PROPOSITION", "GAGNEE"}, a.Fields["events"])
+	assert.Equal(t, "E2", a.Fields["establishment_id"])
+	q, err := h.st.ListQuarantine(h.ctx, "st", 10)
+	require.NoError(t, err)
+	assert.Empty(t, q)
+	assert.Equal(t, StageResult{Done: true, Checked: 1}, h.propagate(opp), "nothing more to do")
+}
+
+// A bound step an opportunity reaches before its affaire exists is not lost when it moves
+// back before the affaire is created: the affaire gets every event up to the furthest step.
+func TestAStepReachedBeforeTheAffaireExistsGoesOnceItDoes(t *testing.T) {
+	h := newStageHarness(t, twoPipelines)
+	opp := h.opportunity("Projet", "1", "11")
+	require.NoError(t, h.sellsy.MoveStep(h.ctx, opp, "12")) // Négociation, announced by a webhook
+	assert.Equal(t, 1, h.propagate(opp).Pending)
+	require.NoError(t, h.sellsy.MoveStep(h.ctx, opp, "14")) // back to Proposition
+	assert.Equal(t, 1, h.propagate(opp).Pending)
+
+	_, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	r := h.propagate(opp)
+	assert.Equal(t, 3, r.Emitted, "%+v", r)
+	a := h.affaire(opp)
+	assert.Equal(t, []string{"QUALIF", "PROPOSITION", "NEGOCIATION"}, a.Fields["events"])
+	assert.Equal(t, "Proposition", a.Fields["cf.ETAP"], "the affaire shows the step the opportunity is at")
+	v, _, err := h.st.Cursor(h.ctx, "st", reachedKey("opportunity"), store.SideA)
+	require.NoError(t, err)
+	assert.Empty(t, v, "the step reached is forgotten once its events went")
+	assert.Zero(t, h.propagate(opp).Emitted)
+}
+
+// scanDuring runs scan, once, while the sync pass writes its first card (not a status).
+type scanDuring struct {
+	*minicrm.Client
+	scan func()
+	done bool
+}
+
+func (s *scanDuring) Update(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	if _, status := recs[0].Fields["StatusId"]; !s.done && !status {
+		s.done = true
+		s.scan()
+	}
+	return s.Client.Update(ctx, object, recs)
+}
+
+// PipelineSync's scan and IncrementalSync's pass may meet on one order (one UNAS webhook
+// wakes both). The pass saves the pair it read before the scan moved the card; the stage
+// the scan records is not put back to the old one by it, so when the order later returns to
+// that status, the card follows.
+func TestAStageMovedDuringASyncPassIsNotPutBack(t *testing.T) {
+	acts, ae, sb := unasMiniCRM(t, "rc", 3, `objects:
+  - name: order
+    b_object: "card:Orders"
+    match: {a: order_ref, b: Text1203}
+    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}, {a: status_name, b: Text1202}]
+pipelines:
+  - object: order
+    pipeline: orders
+    pipeline_field: pipeline
+    stage_field: status
+    follow: true
+    stage_target: Text1202
+    pipeline_target: none
+    status_map: '{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}'
+`)
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "rc", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	scan := func(env *testsuite.TestActivityEnvironment) {
+		_, err := env.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "rc"})
+		require.NoError(t, err)
+	}
+	scan(ae)
+	o := sb.UNAS.Dump()[0]
+	was := string(o.Status)
+	status := func() string { return fmt.Sprint(orderCard(t, sb, o.Key)["StatusId"]) }
+	before := status()
+
+	ca, cb, err := acts.Conns.Connectors("rc")
+	require.NoError(t, err)
+	var suite testsuite.WorkflowTestSuite
+	ae2 := suite.NewTestActivityEnvironment()
+	ae2.RegisterActivity(acts)
+	scanned := make(chan struct{})
+	hook := &scanDuring{Client: cb.(*minicrm.Client), scan: func() {
+		go func() { defer close(scanned); scan(ae2) }()
+		// Let the scan move the card and wait for the pass to save its pairs.
+		require.Eventually(t, func() bool { return status() != before }, 10*time.Second, 10*time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
+	}}
+	acts.Conns.use("rc", ca, hook)
+
+	time.Sleep(1100 * time.Millisecond) // UNAS times are to the second
+	sb.UNAS.SetStatus(o.Key, "Törölve")
+	time.Sleep(1100 * time.Millisecond)
+	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "rc", Object: "order", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	<-scanned
+	cancelled := status()
+	require.NotEqual(t, before, cancelled)
+
+	time.Sleep(1100 * time.Millisecond)
+	sb.UNAS.SetStatus(o.Key, was) // the cancellation is undone
+	time.Sleep(1100 * time.Millisecond)
+	scan(ae)
+	assert.Equal(t, before, status(), "the card went back with the order")
+}
