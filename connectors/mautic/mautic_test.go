@@ -484,6 +484,14 @@ func TestDecodeCollections(t *testing.T) {
 	assert.Empty(t, ents)
 	_, err = streamEntities([]byte(`[]`), "contacts")
 	assert.Error(t, err)
+	ents, err = streamEntities([]byte(`{"total":"0","contacts":{}}`), "contacts")
+	require.NoError(t, err, "Mautic's empty result")
+	assert.Empty(t, ents)
+	// No collection is not an empty one: a lookup must not take it for "none of these".
+	_, err = streamEntities([]byte(`{}`), "contacts")
+	assert.ErrorContains(t, err, `the answer holds no "contacts"`)
+	_, err = streamEntities([]byte(`{"total":"30","contacts":null}`), "contacts")
+	assert.ErrorContains(t, err, `"contacts" is <nil>, not a collection`)
 
 	// Batch answers: an aligned array with nulls, or an index-keyed object when PHP keeps gaps.
 	al, err := alignedEntities([]byte(`[{"id":1},null,{"id":3}]`), 3)

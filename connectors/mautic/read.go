@@ -87,13 +87,17 @@ func (c *Client) listing(ctx context.Context, base string, q url.Values) ([]*ent
 // streamEntities decodes the collection under key from a list answer in one pass (lists of
 // Mautic contacts are large: every field comes with its metadata). The collection is an
 // id-keyed object (or an array); the result is ordered by id. go-json does it several times
-// faster than encoding/json (see decodeBatch).
+// faster than encoding/json (see decodeBatch). An answer without the collection, or with a
+// null one, is an error: Mautic answers an empty result with {}, and a lookup that took a
+// proxy's or a broken plugin's answer for "no records" would have the sync delete their
+// counterparts.
 func streamEntities(b []byte, key string) ([]*entity, error) {
 	dec := gojson.NewDecoder(bytes.NewReader(b))
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
 	}
 	var ents []*entity
+	found := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -112,8 +116,9 @@ func streamEntities(b []byte, key string) ([]*entity, error) {
 		}
 		switch open {
 		case gojson.Delim('{'), gojson.Delim('['):
+			found = true
 		default:
-			continue // null
+			return nil, fmt.Errorf("%q is %v, not a collection", key, open)
 		}
 		for dec.More() {
 			if open == gojson.Delim('{') {
@@ -132,6 +137,9 @@ func streamEntities(b []byte, key string) ([]*entity, error) {
 		if _, err := dec.Token(); err != nil {
 			return nil, err
 		}
+	}
+	if !found {
+		return nil, fmt.Errorf("the answer holds no %q", key)
 	}
 	sort.Slice(ents, func(i, j int) bool { return idNum(string(ents[i].ID)) < idNum(string(ents[j].ID)) })
 	return ents, nil

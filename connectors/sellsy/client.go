@@ -381,6 +381,10 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			continue
 		}
 		if status >= 200 && status < 300 {
+			if _, list := out.(*listBody); list && len(resp.Body()) == 0 {
+				return status, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Status: status,
+					Message: "empty answer where a list was expected"}
+			}
 			if out != nil && len(resp.Body()) > 0 {
 				// go-json: list pages are most of what an import reads, and it decodes them
 				// several times faster than encoding/json (see connectors/mautic).

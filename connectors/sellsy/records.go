@@ -2,6 +2,7 @@ package sellsy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/connectors"
+	gojson "github.com/goccy/go-json"
 )
 
 // object describes one Sellsy object as the connector sees it.
@@ -122,6 +124,23 @@ type listBody struct {
 		Total  int `json:"total"`
 		Offset any `json:"offset"`
 	} `json:"pagination"`
+}
+
+// UnmarshalJSON refuses an envelope without its data list, or with a null one: Sellsy answers
+// an empty result with "data": [], and a read that took another answer (a proxy's, an
+// error page's JSON) for "no records" would move a cursor past changes, or have the sync
+// delete the counterparts of the records it asked for.
+func (b *listBody) UnmarshalJSON(raw []byte) error {
+	type envelope listBody // without this method
+	var e envelope
+	if err := gojson.Unmarshal(raw, &e); err != nil {
+		return err
+	}
+	if e.Data == nil {
+		return errors.New(`the answer holds no "data" list`)
+	}
+	*b = listBody(e)
+	return nil
 }
 
 // ---- reading ----
