@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
@@ -26,7 +30,9 @@ type deleteProgress struct {
 }
 
 // PropagateDeletes handles records reported deleted on one side. A report is a hint, never
-// trusted: each record is looked up first, and only one that is really gone counts. Its
+// trusted: each record is looked up first, and only one that is really gone counts — asked
+// for at its own address where the system allows (confirmGone), and not merged into another
+// (mergedInto). Its
 // counterpart is then deleted when the connection propagates deletions from that side, and
 // the pair forgotten; otherwise the pair stays, so that the record is not created again
 // on the side it was deleted from. The ids are handled a chunk at a time and the number
@@ -105,6 +111,12 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string) (DeleteResult
 		res.Kept += len(gone)
 		return res, nil
 	}
+	if gone, others, err = p.confirmGone(ctx, gone, others, &res); err != nil || len(gone) == 0 {
+		return res, err
+	}
+	if gone, others, err = p.mergedInto(ctx, gone, others, &res); err != nil || len(gone) == 0 {
+		return res, err
+	}
 	results, err := p.y.Delete(ctx, p.objY, others)
 	if err != nil {
 		return res, err
@@ -138,6 +150,98 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string) (DeleteResult
 		return res, err
 	}
 	return res, retry
+}
+
+// confirmGone keeps, of the records a lookup left out, those side x confirms deleted one by
+// one (connectors.GoneConfirmer), with their counterparts: a lookup answered wrongly, or a
+// role that hides records, must not delete their counterparts. The others count as left
+// out. A record the credentials may not see fails the call as a configuration error: the
+// connection pauses with the message.
+func (p *pass) confirmGone(ctx context.Context, gone, others []string, res *DeleteResult) ([]string, []string, error) {
+	gc, ok := p.x.(connectors.GoneConfirmer)
+	if !ok {
+		return gone, others, nil
+	}
+	confirmed, err := gc.Gone(ctx, p.objX, gone)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keptGone, keptOthers []string
+	for i, id := range gone {
+		if slices.Contains(confirmed, id) {
+			keptGone, keptOthers = append(keptGone, id), append(keptOthers, others[i])
+			continue
+		}
+		res.LeftOut++
+		activity.GetLogger(ctx).Warn("a lookup left out a record that exists: its counterpart is not deleted",
+			"connection", p.in.Connection, "object", p.in.Object, "side", p.in.Side, "record", id)
+	}
+	return keptGone, keptOthers, nil
+}
+
+// mergedInto hands the counterpart of a record merged away on side x to the record it was
+// merged into: Automation and Sellsy delete the losing record of a merge, and the person
+// lives on in a record of side x that has the counterpart's match key. If that survivor is
+// not paired, the counterpart is paired with it (an empty snapshot: the next change of either
+// merges them as a first match does) instead of being deleted. A survivor already paired —
+// both records of the merge had been synced — leaves the deletion to go as configured. It
+// returns the records whose counterparts are still to delete.
+func (p *pass) mergedInto(ctx context.Context, gone, others []string, res *DeleteResult) ([]string, []string, error) {
+	xField, yField := p.side.MatchField(p.obj.Match), p.side.Other().MatchField(p.obj.Match)
+	if !p.obj.MatchesOnKey() || xField == config.RecordID || yField == config.RecordID ||
+		strings.HasPrefix(xField, "cf.") || strings.HasPrefix(yField, "cf.") {
+		return gone, others, nil // keys compared exactly, or ids: not found again by a search
+	}
+	ys, err := p.y.Get(ctx, p.objY, others)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyOf := map[string]string{} // counterpart id → its match key
+	var keys []string
+	for _, y := range ys {
+		if k := engine.MatchKey(y.Fields[yField]); k != "" {
+			keyOf[y.ID] = k
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return gone, others, nil
+	}
+	xs, err := p.x.FindByKey(ctx, p.objX, xField, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	survivor, holders := map[string]string{}, map[string]int{}
+	var survivors []string
+	for _, x := range xs {
+		k := engine.MatchKey(x.Fields[xField])
+		holders[k]++
+		survivor[k] = x.ID
+		survivors = append(survivors, x.ID)
+	}
+	taken, err := p.a.Store.Pairs(ctx, p.in.Connection, p.in.Object, store.Side(p.side), survivors)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keepGone, keepOthers []string
+	var moved []store.Pair
+	for i, id := range gone {
+		k := keyOf[others[i]]
+		s, one := survivor[k], holders[k] == 1
+		if _, paired := taken[s]; k == "" || !one || paired {
+			keepGone, keepOthers = append(keepGone, id), append(keepOthers, others[i])
+			continue
+		}
+		pair := store.Pair{AID: s, BID: others[i], SyncedAt: p.a.now().UTC()}
+		if p.side == engine.B {
+			pair.AID, pair.BID = others[i], s
+		}
+		moved = append(moved, pair) // replaces the pair of the record merged away
+		res.Merged++
+		activity.GetLogger(ctx).Info("a record merged into another: its counterpart goes with the survivor",
+			"connection", p.in.Connection, "object", p.in.Object, "side", p.in.Side, "record", id, "survivor", s, "counterpart", others[i])
+	}
+	return keepGone, keepOthers, p.a.Store.SavePairs(ctx, p.in.Connection, p.in.Object, moved)
 }
 
 // notFound reports whether a delete failed because the record was not there: it is gone, as

@@ -147,6 +147,12 @@ type DeleteResult struct {
 	Kept       int // counterparts kept: the connection does not propagate this deletion
 	NotDeleted int // the record still exists: the report was stale or forged
 	Unknown    int // no pair: nothing was synced for this record
+	// LeftOut counts records a lookup left out that the system says exist when asked for
+	// one by one (a role that hides them, a lookup answered wrongly): nothing was deleted.
+	LeftOut int `json:",omitempty"`
+	// Merged counts records merged into another of their side (Automation and Sellsy delete
+	// the losing record of a merge): the counterpart was paired with the survivor, not deleted.
+	Merged int `json:",omitempty"`
 }
 
 // Add adds o to r.
@@ -155,6 +161,8 @@ func (r *DeleteResult) Add(o DeleteResult) {
 	r.Kept += o.Kept
 	r.NotDeleted += o.NotDeleted
 	r.Unknown += o.Unknown
+	r.LeftOut += o.LeftOut
+	r.Merged += o.Merged
 }
 
 // ReconcileInput asks for one stretch of a reconciliation: the id map of one object is read

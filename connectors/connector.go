@@ -113,3 +113,12 @@ type Connector interface {
 	// Delete deletes records by id.
 	Delete(ctx context.Context, object string, ids []string) ([]Result, error)
 }
+
+// GoneConfirmer is a connector that tells a deleted record from one its lookups leave out for
+// another reason (a role that hides it, a lookup answered wrongly): Gone asks for each record
+// at its own address and returns the ids the system answers do not exist (404). A record the
+// credentials may not see is a configuration error naming it, never a deletion. Deletions are
+// propagated only for the ids it returns.
+type GoneConfirmer interface {
+	Gone(ctx context.Context, object string, ids []string) ([]string, error)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -589,4 +590,34 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		out = append(out, recs...)
 	}
 	return out, nil
+}
+
+// Gone implements connectors.GoneConfirmer with GET /{base}/{id}: Mautic answers 404 for a
+// deleted record and 403 for one the API user's role does not let it see.
+func (c *Client) Gone(ctx context.Context, object string, ids []string) ([]string, error) {
+	base, err := plural(object)
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, id := range ids {
+		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if err != nil || n <= 0 {
+			gone = append(gone, id) // not a Mautic id: no such record
+			continue
+		}
+		_, err = c.do(ctx, http.MethodGet, "/"+base+"/"+strconv.FormatInt(n, 10), "GET /"+base+"/{id}", nil, nil)
+		var e *connectors.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &e) && e.Status == http.StatusNotFound:
+			gone = append(gone, id)
+		case errors.As(err, &e) && e.Status == http.StatusForbidden:
+			return gone, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: e.Op, Status: e.Status,
+				Message: fmt.Sprintf("the API user may not see %s %s, which a lookup left out: give its role the right to view others' %s, or nothing it cannot see is told from a deletion", object, id, base)}
+		default:
+			return gone, err
+		}
+	}
+	return gone, nil
 }

@@ -44,3 +44,34 @@ func TestALookupAnsweredWithoutDataIsAnError(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, recs)
 }
+
+// Gone asks for each record at its own address: a 404 is a deletion, a record that answers is
+// not, and one the credentials may not see (403) is a configuration error.
+func TestGoneConfirmsEachDeletion(t *testing.T) {
+	f := setup(t, sim.Options{}, false)
+	f.sim.SeedPeople(0, 3)
+	res, err := f.c.Delete(ctx, connectors.ObjectContact, []string{"1000002"})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	gone, err := f.c.Gone(ctx, connectors.ObjectContact, []string{"1000001", "1000002", "1000003", "not-an-id"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1000002", "not-an-id"}, gone)
+
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/contacts/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"code":403,"message":"Forbidden","details":[],"context":null}}`))
+			return
+		}
+		f.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	c, err := New(Config{APIURL: proxy.URL + "/v2", TokenURL: proxy.URL + "/oauth2/access-tokens",
+		ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
+	require.NoError(t, err)
+	_, err = c.Gone(ctx, connectors.ObjectContact, []string{"1000001"})
+	require.Error(t, err)
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+	assert.Contains(t, err.Error(), "may not see contact 1000001")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -508,4 +509,33 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Gone implements connectors.GoneConfirmer with GET /{object}/{id}: 404 for a deleted record,
+// 403 for one the credentials may not see.
+func (c *Client) Gone(ctx context.Context, objName string, ids []string) ([]string, error) {
+	o, err := objectOf(objName)
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, id := range ids {
+		n, err := strconv.Atoi(strings.TrimSpace(id))
+		if err != nil || n <= 0 {
+			gone = append(gone, id) // not a Sellsy id: no such record
+			continue
+		}
+		status, err := c.do(ctx, call{method: "GET", path: o.path + "/" + strconv.Itoa(n), op: "GET " + o.path + "/{id}"}, nil)
+		switch {
+		case err == nil:
+		case status == http.StatusNotFound:
+			gone = append(gone, id)
+		case status == http.StatusForbidden:
+			return gone, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "GET " + o.path + "/{id}", Status: status,
+				Message: fmt.Sprintf("the credentials may not see %s %s, which a lookup left out: grant them its read right, or nothing they cannot see is told from a deletion", objName, id)}
+		default:
+			return gone, err
+		}
+	}
+	return gone, nil
 }
