@@ -524,7 +524,8 @@ func (s *pgStore) SetWaits(ctx context.Context, connection, object string, side 
 	if err := checkSide(side); err != nil {
 		return wrap(err, "set waits for %s/%s", connection, object)
 	}
-	if err := checkWaits(ids, waits); err != nil {
+	waits, err := checkWaits(ids, waits)
+	if err != nil {
 		return wrap(err, "set waits for %s/%s", connection, object)
 	}
 	ids = uniqueIDs(ids)
@@ -535,7 +536,7 @@ func (s *pgStore) SetWaits(ctx context.Context, connection, object string, side 
 	for i, w := range waits {
 		recs[i], objs[i], links[i] = w.RecordID, w.LinkObject, w.LinkID
 	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM link_waits WHERE connection = $1 AND object = $2 AND side = $3 AND record_id = ANY($4)`,
 			connection, object, string(side), ids); err != nil {
 			return err

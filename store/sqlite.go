@@ -420,7 +420,8 @@ func (s *sqliteStore) SetWaits(ctx context.Context, connection, object string, s
 	if err := checkSide(side); err != nil {
 		return wrap(err, "set waits for %s/%s", connection, object)
 	}
-	if err := checkWaits(ids, waits); err != nil {
+	waits, err := checkWaits(ids, waits)
+	if err != nil {
 		return wrap(err, "set waits for %s/%s", connection, object)
 	}
 	ids = uniqueIDs(ids)

@@ -395,6 +395,13 @@ func TestStore(t *testing.T) {
 			require.NoError(t, st.SetWaits(ctx, conn, obj, SideA, []string{"c2"}, []Wait{{RecordID: "c2", LinkObject: "company", LinkID: "k9"}}))
 			assert.Empty(t, ready(SideA))
 
+			// A record listed twice keeps its later wait per object.
+			require.NoError(t, st.SetWaits(ctx, conn, obj, SideA, []string{"c4", "c4"}, []Wait{
+				{RecordID: "c4", LinkObject: "company", LinkID: "k9"},
+				{RecordID: "c4", LinkObject: "company", LinkID: "k1"},
+			}))
+			assert.Equal(t, []string{"c4"}, ready(SideA))
+
 			err = st.SetWaits(ctx, conn, obj, SideA, []string{"c1"}, []Wait{{RecordID: "c2", LinkObject: "company", LinkID: "k1"}})
 			require.ErrorContains(t, err, `wait of record "c2", which is not among the records set`)
 		}},

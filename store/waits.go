@@ -22,16 +22,28 @@ type Waits interface {
 	ReadyWaits(ctx context.Context, connection, object string, side Side, limit int) ([]string, error)
 }
 
-// checkWaits checks that waits name only records of ids.
-func checkWaits(ids []string, waits []Wait) error {
+// checkWaits checks that waits name only records of ids, and returns them without repeats
+// (a record listed twice waits for one record of each object): PostgreSQL refuses to upsert
+// one row twice in a statement.
+func checkWaits(ids []string, waits []Wait) ([]Wait, error) {
 	in := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		in[id] = true
 	}
+	type key struct{ record, object string }
+	at := map[key]int{}
+	var out []Wait
 	for _, w := range waits {
 		if !in[w.RecordID] {
-			return fmt.Errorf("wait of record %q, which is not among the records set", w.RecordID)
+			return nil, fmt.Errorf("wait of record %q, which is not among the records set", w.RecordID)
 		}
+		k := key{w.RecordID, w.LinkObject}
+		if i, dup := at[k]; dup {
+			out[i] = w // the later one wins, as a second upsert would
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, w)
 	}
-	return nil
+	return out, nil
 }
