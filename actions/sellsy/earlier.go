@@ -40,7 +40,7 @@ func lookupOf(collection string, body map[string]any) lookup {
 	l := lookup{filters: map[string]any{}}
 	related := func() {
 		if rel, ok := body["related"].([]Related); ok && len(rel) > 0 {
-			l.filters["related"] = rel
+			l.filters["related_objects"] = rel
 			l.related = true
 		}
 	}
