@@ -582,6 +582,14 @@ func (s *Server) docDelete(obj string) http.HandlerFunc {
 // owners, labels, priority {min,max}, due_date {start,end} (a task's due date, an event's
 // start), for tasks statuses [todo|done] and assigned_staffs, for calendar events
 // participants [{type,id}].
+// docFilters are the search filters of the spec's TaskFilters, CalendarEventFilters and
+// CommentFilters; Sellsy refuses any other.
+var docFilters = map[string][]string{
+	"tasks":           {"assigned_staffs", "companies", "contacts", "created", "due_date", "individuals", "labels", "owners", "priority", "related_objects", "statuses"},
+	"calendar-events": {"companies", "contacts", "due_date", "individuals", "labels", "owners", "participants", "priority", "related_objects"},
+	"comments":        {"companies", "contacts", "individuals", "owners", "parent_id", "related_objects"},
+}
+
 func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
@@ -593,6 +601,14 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 				return
 			}
 			filters, _ = body["filters"].(map[string]any)
+			for k := range filters {
+				if !slices.Contains(docFilters[obj], k) {
+					if bad == nil {
+						bad = map[string]string{}
+					}
+					bad["filters."+k] = "Ce champ n'est pas autorisé."
+				}
+			}
 		}
 		if bad != nil {
 			invalid(w, bad)
@@ -603,10 +619,7 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 		st := s.docStoreOf(obj)
 		keep := func(i int) bool {
 			m := st.byID[st.ids[i]]
-			rel, _ := filters["related"].([]any)
-			if ro, ok := filters["related_objects"].([]any); ok {
-				rel = append(rel, ro...)
-			}
+			rel, _ := filters["related_objects"].([]any)
 			for key, typ := range map[string]string{"companies": "company", "contacts": "contact", "individuals": "individual"} {
 				ids, _ := filters[key].([]any)
 				for _, id := range ids {

@@ -38,6 +38,10 @@ func TestAgendaObjects(t *testing.T) {
 	require.Len(t, data(byParent), 1)
 	byContact := e.call("POST", "/v2/comments/search", map[string]any{"filters": map[string]any{"contacts": []int{firstContactID}}}, true)
 	require.Len(t, data(byContact), 1)
+	// Sellsy refuses a filter its spec does not list ("related" is a write field, not a filter).
+	wrong := e.call("POST", "/v2/comments/search", map[string]any{"filters": map[string]any{"related": rel[:1]}}, true)
+	require.Equal(t, 400, wrong.status, string(wrong.raw))
+	assert.Contains(t, string(wrong.raw), "filters.related")
 
 	up := e.call("PUT", "/v2/tasks/"+itoa(taskID), map[string]any{"status": "done"}, true)
 	require.Equal(t, 200, up.status, string(up.raw))
