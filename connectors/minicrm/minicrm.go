@@ -289,14 +289,6 @@ func str(v any) string {
 	return fmt.Sprint(v)
 }
 
-// hungarian formats t for UpdatedSince. In the repeated autumn hour the local time is
-// ambiguous; if MiniCRM could read it as a later instant than t, an hour earlier is sent, so
-// the listing never misses a change (it may re-read up to an hour).
-func hungarian(t time.Time) string {
-	t = t.Truncate(time.Second)
-	s := t.In(Budapest).Format(timeLayout)
-	if p, err := time.ParseInLocation(timeLayout, s, Budapest); err == nil && p.After(t) {
-		s = t.Add(-time.Hour).In(Budapest).Format(timeLayout)
-	}
-	return s
-}
+// hungarian formats t for UpdatedSince, Hungarian wall time: around the autumn change it
+// reads from an hour earlier, so the listing never misses a change (connectors.LocalSince).
+func hungarian(t time.Time) string { return connectors.LocalSince(t, Budapest, timeLayout) }

@@ -164,7 +164,7 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 			Limiter: accounts.Share("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], mautic.NewLimiter(rps))})
 	case "weavy":
 		return weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
-			RequestsPerSecond: rps, HTTPClient: httpClient,
+			RequestsPerSecond: rps, ServerTimezone: set["time_zone"], HTTPClient: httpClient,
 			Limiter: accounts.Share("weavy "+strings.TrimRight(set["base_url"], "/")+" "+set["project"], weavy.NewLimiter(rps))})
 	case "altior":
 		return altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,

@@ -383,14 +383,14 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 	return recs, fresh, start, nil
 }
 
-func sinceFilter(since time.Time) []filter {
+func (c *Client) sinceFilter(since time.Time) []filter {
 	if since.IsZero() {
 		return nil
 	}
-	// GreaterThan is strict and srvDateUTC has second resolution: one second earlier keeps
-	// every record changed at or after since.
-	v := since.UTC().Truncate(time.Second).Add(-time.Second).Format(dateLayout)
-	return []filter{{FilterKey: "srvDateUTCKey", FieldName: "srvDateUTC", Operator: "GreaterThan", FilterValues: []string{v}}}
+	// GreaterThan is strict and srvDate has second resolution: one second earlier keeps
+	// every record changed at or after since. srvDate is the server's wall time.
+	v := connectors.LocalSince(since.Add(-time.Second), c.zone, dateLayout)
+	return []filter{{FilterKey: "srvDateKey", FieldName: "srvDate", Operator: "GreaterThan", FilterValues: []string{v}}}
 }
 
 // List returns one Select page of records changed since q.Since. For "contact" it pages
@@ -411,7 +411,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if err != nil {
 			return connectors.Page{}, err
 		}
-		recs, fresh, start, err := c.pageAt(ctx, ent, cur, sinceFilter(q.Since))
+		recs, fresh, start, err := c.pageAt(ctx, ent, cur, c.sinceFilter(q.Since))
 		if err != nil {
 			return connectors.Page{}, err
 		}

@@ -16,7 +16,9 @@
 //
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the first page's length is taken as the page size and a shorter page (or an empty one) ends
-// the listing. Since becomes a filter srvDateUTC GreaterThan Since-1s (second resolution).
+// the listing. Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in the
+// server's time zone (Config.ServerTimezone): srvDate is the stamp the Divalto plugin filters
+// on; whether srvDateUTC can be filtered on is not documented.
 // The order of Select is not documented either: each page after the first is read from a few
 // records before its offset and resumes after the last records of the previous page, so a
 // record deleted or moved while the listing runs makes none skipped (see pageAt).
@@ -33,6 +35,7 @@
 package weavy
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -91,10 +94,16 @@ type Config struct {
 	UserName          string
 	Password          string
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
-	HTTPClient        *http.Client
+	// ServerTimezone is the zone of the server's srvDate stamps (IANA name; "" → Europe/Paris,
+	// where Divalto hosts weavy).
+	ServerTimezone string
+	HTTPClient     *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one project share it.
 	Limiter *rate.Limiter
 }
+
+// DefaultServerTimezone is the zone of srvDate when the connection names none.
+const DefaultServerTimezone = "Europe/Paris"
 
 // NewLimiter is the client-side limiter of a rate (requests a second; 0 → 10).
 func NewLimiter(perSecond float64) *rate.Limiter {
@@ -111,6 +120,7 @@ type Client struct {
 	project  string
 	user     string
 	password string
+	zone     *time.Location // of srvDate
 	now      func() time.Time
 
 	token connectors.Token
@@ -134,6 +144,10 @@ func New(c Config) (*Client, error) {
 	if c.UserName == "" || c.Password == "" {
 		return nil, cfgErr("config", "user name and password are required")
 	}
+	zone, err := time.LoadLocation(cmp.Or(strings.TrimSpace(c.ServerTimezone), DefaultServerTimezone))
+	if err != nil {
+		return nil, cfgErr("config", fmt.Sprintf("time_zone %q is not a time zone (an IANA name such as Europe/Paris)", c.ServerTimezone))
+	}
 	limiter := c.Limiter
 	if limiter == nil {
 		limiter = NewLimiter(c.RequestsPerSecond)
@@ -142,7 +156,7 @@ func New(c Config) (*Client, error) {
 	rc := resty.NewWithClient(hc).SetBaseURL(base).SetHeader("Accept", "application/json").SetDisableWarn(true)
 	cl := &Client{
 		http: rc, limiter: limiter,
-		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, now: time.Now,
+		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, zone: zone, now: time.Now,
 		dicts: map[string][]dictField{},
 	}
 	cl.token = connectors.Token{System: System, Op: "POST /v1/Authenticate", Margin: 5 * time.Minute, Now: func() time.Time { return cl.now() }}

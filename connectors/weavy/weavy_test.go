@@ -723,3 +723,17 @@ func TestErrorClassification(t *testing.T) {
 	_, err = down.List(ctx, "company", connectors.ListQuery{})
 	assert.Equal(t, connectors.KindRetryable, connErr(t, err).Kind)
 }
+
+// srvDate is the server's wall time: the Since filter is written in its zone, Europe/Paris
+// unless the connection names another, and a zone that does not exist is refused.
+func TestSinceFilterIsInTheServersZone(t *testing.T) {
+	c, err := New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass})
+	require.NoError(t, err)
+	summer := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
+	assert.Equal(t, []filter{{FilterKey: "srvDateKey", FieldName: "srvDate", Operator: "GreaterThan", FilterValues: []string{"2026-07-15 10:59:59"}}}, c.sinceFilter(summer))
+	c, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, ServerTimezone: "America/Cayenne"})
+	require.NoError(t, err)
+	assert.Equal(t, "2026-07-15 05:59:59", c.sinceFilter(summer)[0].FilterValues[0])
+	_, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, ServerTimezone: "Paris"})
+	require.ErrorContains(t, err, `time_zone "Paris" is not a time zone`)
+}
