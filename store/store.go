@@ -141,11 +141,23 @@ func sqlitePath(dsn string) (string, error) {
 	return dsn, nil
 }
 
-// redact hides the password of a URL DSN.
+// redact hides the password of a URL DSN, in its user part or its query string (pgx takes
+// ?password= and ?sslpassword= too).
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(unparsable DSN)"
+	}
+	q := u.Query()
+	hidden := false
+	for k := range q {
+		if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+			q.Set(k, "xxxxx")
+			hidden = true
+		}
+	}
+	if hidden {
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

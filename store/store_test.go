@@ -430,6 +430,8 @@ func TestOpenBadDSN(t *testing.T) {
 		{"sqlite:" + filepath.Join(t.TempDir(), "x.db") + "?%zz", "bad query"},
 		{"postgres://crmsync:s3cret-pw@127.0.0.1:1/crmsync?connect_timeout=2", "store: open postgres postgres://crmsync:xxxxx@127.0.0.1:1/crmsync"},
 		{"postgres://u@127.0.0.1:1/x?pool_max_conns=zero", `invalid pool_max_conns "zero"`},
+		{"postgres://crmsync@127.0.0.1:1/crmsync?password=s3cret-pw&connect_timeout=2", "password=xxxxx"},
+		{"postgres://crmsync@127.0.0.1:1/crmsync?sslpassword=s3cret-pw&connect_timeout=2", "sslpassword=xxxxx"},
 	}
 	for _, c := range cases {
 		st, err := Open(ctx, c.dsn)

@@ -254,7 +254,9 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 		if e.Type != mautic.EventContactDelete || e.ContactID == "" {
 			continue
 		}
-		key := e.Type + "|" + e.ContactID + "|" + e.At.String()
+		// Per connection: two connections on one Automation get the same event, and each
+		// must hear of it.
+		key := "mautic|" + name + "|" + e.Type + "|" + e.ContactID + "|" + e.At.String()
 		if !r.seen.add(key) {
 			continue // a delivery seen before
 		}

@@ -41,6 +41,8 @@ type fakeTemporal struct {
 	ids     []string
 	noSync  bool
 	fail    error // every signal and start fails with it
+	// deletedTo are the workflows the deletion signals went to.
+	deletedTo []string
 }
 
 func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
@@ -53,8 +55,9 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 		return f.fail
 	}
 	switch {
-	case id == "shop/incremental-sync" && name == workflows.SignalDeleted:
+	case strings.HasSuffix(id, "/incremental-sync") && name == workflows.SignalDeleted:
 		f.signals = append(f.signals, arg.(workflows.DeletedRequest))
+		f.deletedTo = append(f.deletedTo, id)
 	case id == "shop/pipeline-sync" && name == workflows.SignalStageChanged:
 		f.staged = append(f.staged, arg.([]string))
 	case id == "shop/incremental-sync" && name == workflows.SignalSyncNow:
@@ -183,6 +186,23 @@ func TestMauticWebhookIgnoresRedeliveries(t *testing.T) {
 		assert.Equal(t, 200, status)
 	}
 	assert.Len(t, f.signals, 1)
+}
+
+// Two connections on one Automation instance each get its deliveries: one delivery does not
+// hide the other's as a duplicate.
+func TestMauticWebhookReachesEveryConnection(t *testing.T) {
+	f := &fakeTemporal{}
+	shop := shopConnection(t)
+	other := *shop
+	other.Name = "shop2"
+	var logs bytes.Buffer
+	srv := httptest.NewServer(New(f, "crmsync", []*config.Connection{shop, &other}, slog.New(slog.NewTextHandler(&logs, nil))).Handler())
+	t.Cleanup(srv.Close)
+	for _, name := range []string{"shop", "shop2", "shop2"} {
+		status, _ := post(t, srv.URL+"/webhooks/"+name+"/mautic", "application/json", deleteDelivery, map[string]string{"Webhook-Signature": sign(deleteDelivery, "whsec-123")})
+		assert.Equal(t, 200, status)
+	}
+	assert.Equal(t, []string{"shop/incremental-sync", "shop2/incremental-sync"}, f.deletedTo, "each connection once")
 }
 
 func TestMauticWebhookWithoutRunningSync(t *testing.T) {

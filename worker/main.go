@@ -224,8 +224,15 @@ func serve(what, addr string, h http.Handler, log *slog.Logger) {
 		return
 	}
 	log.Info(what+" listening", "addr", ln.Addr().String())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	if err := srv.Serve(ln); err != nil {
+	if err := newHTTPServer(h).Serve(ln); err != nil {
 		log.Error(what+" stopped", "error", err)
 	}
+}
+
+// newHTTPServer bounds how long a client may take to send its request, so that senders too
+// slow to finish (the receiver reads a body before it can check its signature) cannot hold
+// connections and memory, and how long an idle connection is kept. Answers are not bounded:
+// a profile takes as long as it was asked to.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 }
