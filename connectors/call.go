@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	pathpkg "path"
 	"slices"
 	"strings"
 )
@@ -37,6 +38,14 @@ func CallRequest(system, method, path string, query url.Values, allowed ...strin
 		return "", "", nil, CallRefused(system, fmt.Sprintf("path %q must be relative to the API root and start with /", path))
 	}
 	path, rawQuery, _ := strings.Cut(path, "?")
+	// What the server routes is the decoded, cleaned path: %2e%2e, "." segments, a
+	// backslash or an escaped slash could lead it out of the API root (or to the token
+	// endpoint a connector refuses by name) while the text above looked fine.
+	decoded, err := url.PathUnescape(path)
+	if err != nil || strings.ContainsAny(decoded, "\\") || strings.Contains(strings.ToLower(path), "%2f") ||
+		pathpkg.Clean(decoded) != strings.TrimSuffix(decoded, "/") && pathpkg.Clean(decoded) != decoded {
+		return "", "", nil, CallRefused(system, fmt.Sprintf("path %q must be a plain path under the API root (no . or .. segments, escaped dots or slashes, or backslashes)", path))
+	}
 	merged := url.Values{}
 	if rawQuery != "" {
 		q, err := url.ParseQuery(rawQuery)

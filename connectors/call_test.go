@@ -30,6 +30,14 @@ func TestCallRequest(t *testing.T) {
 		{name: "climbing", method: "GET", path: "/api/../admin", wantErr: "must be relative"},
 		{name: "protocol-relative", method: "GET", path: "//evil.example/x", wantErr: "must be relative"},
 		{name: "bad query", method: "GET", path: "/x?a=%zz", wantErr: "query cannot be read"},
+		{name: "escaped climbing", method: "GET", path: "/api/v1/x/%2e%2e/auth/token", wantErr: "plain path"},
+		{name: "escaped climbing, upper case", method: "GET", path: "/api/v1/%2E%2E/%2E%2E/admin", wantErr: "plain path"},
+		{name: "dot segment", method: "GET", path: "/api/v1/auth/token/.", wantErr: "plain path"},
+		{name: "escaped slash", method: "GET", path: "/api/v1%2fauth", wantErr: "plain path"},
+		{name: "backslash", method: "GET", path: `/api\admin`, wantErr: "plain path"},
+		{name: "double slash inside", method: "GET", path: "/api//contacts", wantErr: "plain path"},
+		{name: "trailing slash", method: "GET", path: "/api/contacts/", wantPath: "/api/contacts/", wantQuery: url.Values{}},
+		{name: "escaped space", method: "GET", path: "/api/a%20b", wantPath: "/api/a%20b", wantQuery: url.Values{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
