@@ -6,6 +6,7 @@ package actions
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -76,8 +77,12 @@ type CallOutput struct {
 	Body   json.RawMessage `json:"body"`
 }
 
-// Answer is the CallOutput of a call that answered status and raw.
-func Answer(status int, raw []byte) CallOutput {
+// Answer is the CallOutput of a call that answered status and raw, with every value of hide
+// replaced by "[redacted]" (as written, JSON-escaped or URL-escaped): an any-call's answer
+// lands in the caller's workflow history, and some answers echo the connections' own secrets
+// (Sellsy's webhooks list their URL and its token, Automation's hooks their secret).
+func Answer(status int, raw []byte, hide ...string) CallOutput {
+	raw = hideSecrets(raw, hide)
 	out := CallOutput{Status: status, Body: json.RawMessage("null")}
 	switch trimmed := strings.TrimSpace(string(raw)); {
 	case trimmed == "":
@@ -87,4 +92,25 @@ func Answer(status int, raw []byte) CallOutput {
 		out.Body, _ = json.Marshal(trimmed)
 	}
 	return out
+}
+
+// minHidden is the length under which a value is not hidden: replacing "1" or "abc" in an
+// answer would garble it, and such values are no secrets.
+const minHidden = 6
+
+func hideSecrets(raw []byte, hide []string) []byte {
+	s := string(raw)
+	for _, h := range hide {
+		if len(h) < minHidden {
+			continue
+		}
+		forms := []string{h, strings.ReplaceAll(h, "/", `\/`), url.QueryEscape(h), url.PathEscape(h)}
+		if j, err := json.Marshal(h); err == nil {
+			forms = append(forms, strings.Trim(string(j), `"`))
+		}
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, "[redacted]")
+		}
+	}
+	return []byte(s)
 }

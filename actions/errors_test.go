@@ -1,7 +1,9 @@
 package actions
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +31,21 @@ func TestAnswer(t *testing.T) {
 			assert.Equal(t, tc.want, string(out.Body))
 		})
 	}
+}
+
+// An answer that echoes a connection's secret (a webhook URL with its token, a hook's secret)
+// does not carry it into the caller's workflow history, whichever way the API wrote it.
+func TestAnswerHidesSecrets(t *testing.T) {
+	const token = "tok/sec+ret 123"
+	raw := `{"data":[{"endpoint":"https://w.example/webhooks/shop/sellsy/tok/sec+ret 123"},` +
+		`{"endpoint":"https:\/\/w.example\/hooks\/tok\/sec+ret 123"},` +
+		`{"endpoint":"https://w.example/?t=tok%2Fsec%2Bret+123"},{"endpoint":"https://w.example/tok%2Fsec+ret%20123"}],"id":"123"}`
+	out := Answer(200, []byte(raw), token, "123")
+	assert.NotContains(t, string(out.Body), "sec+ret")
+	assert.NotContains(t, string(out.Body), "sec%2Bret")
+	assert.Equal(t, 4, strings.Count(string(out.Body), "[redacted]"), string(out.Body))
+	assert.Contains(t, string(out.Body), `"id":"123"`, "a value too short to be a secret is left alone")
+	assert.True(t, json.Valid(out.Body))
 }
 
 func TestToTemporal(t *testing.T) {

@@ -535,6 +535,20 @@ func (s System) Secret(key string) (string, error) {
 	return v, nil
 }
 
+// SecretValues returns the values of every credential of both sides that can be read (the
+// connector's, webhook secrets and tokens alike): what must never be shown.
+func (c *Connection) SecretValues() []string {
+	var out []string
+	for _, sys := range []System{c.A, c.B} {
+		for key := range sys.Credentials {
+			if v, err := sys.Secret(key); err == nil && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 // Secrets reads every credential the system's connector needs (see Validate) from the
 // environment, keyed by credential name.
 func (s System) Secrets() (map[string]string, error) {

@@ -516,7 +516,18 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, actions.ToTemporal(err)
 	}
-	return actions.Answer(status, raw), nil
+	return actions.Answer(status, raw, a.secrets()...), nil
+}
+
+// secrets are the credential values of every loaded connection, hidden from any-call answers.
+func (a *Actions) secrets() []string {
+	var out []string
+	for _, n := range a.Conns.Names() {
+		if c, err := a.Conns.Config(n); err == nil {
+			out = append(out, c.SecretValues()...)
+		}
+	}
+	return out
 }
 
 // normalise turns JSON-decoded values into the connectors' value types: numbers stay float64,

@@ -59,6 +59,8 @@ type harnessOptions struct {
 	heartbeat                             func(context.Context, ...any)
 	// simNow is the simulator's clock (nil: time.Now).
 	simNow func() time.Time
+	// secrets are the values Sellsy.Call hides.
+	secrets []string
 }
 
 var goodCredentials = harnessOptions{secret: "secret", v1Consumer: "ck", v1Token: "ut", v1Secret: "us"}
@@ -104,7 +106,8 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	s.SeedPeople(0, 1) // company 1 (prospect), contact 1000001
 	var suite testsuite.WorkflowTestSuite
 	h.env = suite.NewTestActivityEnvironment()
-	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes, heartbeatEvery: o.heartbeatEvery, heartbeat: o.heartbeat})
+	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes, heartbeatEvery: o.heartbeatEvery, heartbeat: o.heartbeat,
+		Secrets: func() []string { return o.secrets }})
 	return h
 }
 
@@ -364,6 +367,21 @@ func TestErrorClasses(t *testing.T) {
 			assert.NotContains(t, ae.Error(), "wrong", "the secret stays out of the message")
 		})
 	}
+}
+
+// Sellsy lists its webhooks with their URLs, which carry the receiver's token: Sellsy.Call
+// hides the worker's secrets from its answer, which lands in the caller's history.
+func TestCallHidesTheWorkersSecrets(t *testing.T) {
+	const token = "sel-token-789"
+	o := goodCredentials
+	o.secrets = []string{token, "secret"}
+	h := newHarnessWith(t, o)
+	var out CallOutput
+	require.NoError(t, h.run("Sellsy.Call", CallInput{Method: "POST", Path: "/webhooks",
+		Body: json.RawMessage(`{"type":"http","endpoint":"https://worker.example/webhooks/shop/sellsy/` + token + `","is_enabled":true,"configuration":[{"id":"opportunity.updated","is_enabled":true}]}`)}, &out))
+	require.NoError(t, h.run("Sellsy.Call", CallInput{Method: "GET", Path: "/webhooks"}, &out))
+	assert.Contains(t, string(out.Body), "https://worker.example/webhooks/shop/sellsy/[redacted]")
+	assert.NotContains(t, string(out.Body), token)
 }
 
 func TestCall(t *testing.T) {

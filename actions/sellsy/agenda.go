@@ -158,7 +158,11 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, toTemporal(err)
 	}
-	return actions.Answer(status, body), nil
+	var hide []string
+	if a.Secrets != nil {
+		hide = a.Secrets()
+	}
+	return actions.Answer(status, body, hide...), nil
 }
 
 // CallV1Input is an API V1 (RPC) call.
