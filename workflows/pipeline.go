@@ -90,6 +90,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	var a *activities.Activities
 	// The runner's budget: its activities and signals bound this run too.
 	r := &runner{connection: in.Connection, tuning: t, ctl: ctl, fixes: getFixes(ctx)}
+	ctl.queue(r.fixes.boundedQueues, t.MaxQueuedIDs)
 	fx := r.fixes
 	scans := 0
 	continueAsNew := func() error {

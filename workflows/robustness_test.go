@@ -564,3 +564,94 @@ func TestPipelineSyncScanKeepsItsPlace(t *testing.T) {
 		})
 	}
 }
+
+// While a connection is paused, webhooks may announce a mass deletion or a flood of stage
+// changes. The queues keep each id once and at most Tuning.MaxQueuedIDs of them, so the state
+// carried into the next run stays small: the deletions past the bound are left to a
+// reconciliation the next cycle runs, the stage changes to the next scan.
+func TestPausedQueuesStayBounded(t *testing.T) {
+	tests := []struct {
+		name     string
+		workflow any
+		input    any
+		signal   func(env *testsuite.TestWorkflowEnvironment, i int)
+		check    func(t *testing.T, ctl control)
+	}{
+		{"IncrementalSync", IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 40, MaxQueuedIDs: 10}},
+			func(env *testsuite.TestWorkflowEnvironment, i int) {
+				// Each id is announced twice (a redelivery), two ids a signal.
+				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i / 2), fmt.Sprint(100 + i/2)}})
+			},
+			func(t *testing.T, ctl control) {
+				var ids []string
+				for _, req := range ctl.Deleted {
+					ids = append(ids, req.IDs...)
+				}
+				assert.Len(t, ids, 10)
+				assert.Equal(t, []string{"0", "100", "1", "101", "2", "102", "3", "103", "4", "104"}, ids, "in the order announced, once each")
+				assert.True(t, ctl.Overflow, "the next cycle reconciles")
+			}},
+		{"PipelineSync", PipelineSync, PipelineInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 40, MaxQueuedIDs: 10}},
+			func(env *testsuite.TestWorkflowEnvironment, i int) {
+				env.SignalWorkflow(SignalStageChanged, []string{fmt.Sprint(i / 2), fmt.Sprint(100 + i/2)})
+			},
+			func(t *testing.T, ctl control) {
+				assert.Equal(t, []string{"0", "100", "1", "101", "2", "102", "3", "103", "4", "104"}, ctl.Changed)
+				assert.True(t, ctl.SyncNow, "the next scan confirms every record")
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "month-end closing") }, 0)
+			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(activities.PassResult{Done: true}, nil)
+			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true}, nil)
+			for i := range 40 {
+				env.RegisterDelayedCallback(func() { tt.signal(env, i) }, time.Hour+time.Duration(i)*time.Minute)
+			}
+			env.ExecuteWorkflow(tt.workflow, tt.input)
+			var can *workflow.ContinueAsNewError
+			require.ErrorAs(t, env.GetWorkflowError(), &can)
+			var next struct {
+				State struct {
+					Control control `json:"control"`
+				} `json:"state"`
+			}
+			require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+			assert.True(t, next.State.Control.Paused)
+			tt.check(t, next.State.Control)
+		})
+	}
+}
+
+// Deletions dropped from a full queue are found by a reconciliation at the next cycle, though
+// the last one was minutes ago.
+func TestAnOverflowingQueueReconcilesAtTheNextCycle(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	withDeletes := info
+	withDeletes.Reconcile = 24 * time.Hour
+	withDeletes.ReconcileObjects = []string{"contact"}
+	env := newEnvWith(withDeletes, f)
+	var a *activities.Activities
+	reconciled := 0
+	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(context.Context, activities.ReconcileInput) (activities.ReconcileResult, error) {
+		reconciled++
+		return activities.ReconcileResult{Done: true}, nil
+	})
+	env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+		return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+	})
+	env.RegisterDelayedCallback(func() {
+		for i := range 3 {
+			env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i, "a"), fmt.Sprint(i, "b")}})
+		}
+	}, 5*time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 20*time.Minute)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxQueuedIDs: 4}})
+	assert.Equal(t, 4, reconciled, "both sides at the first cycle, and again at 15 minutes for the overflow (not due for a day)")
+}

@@ -21,8 +21,22 @@ type control struct {
 	Deleted []DeletedRequest `json:"deleted,omitempty"`
 	// Changed holds the ids of records a webhook said changed stage (PipelineSync).
 	Changed []string `json:"changed,omitempty"`
+	// Overflow says deletions were dropped from a full queue: the next cycle reconciles,
+	// which finds them.
+	Overflow bool `json:"overflow,omitempty"`
 	// signals counts the deletion and stage-change signals of this run (not carried over).
 	signals int
+	// maxQueued, when not 0, bounds the ids Deleted and Changed hold, without repeats
+	// (fixes.boundedQueues): a paused connection keeps what webhooks announce, and its state
+	// must stay under Temporal's payload limit through a mass deletion.
+	maxQueued int
+}
+
+// queue applies the boundedQueues fix with its bound.
+func (c *control) queue(on bool, max int) {
+	if on {
+		c.maxQueued = max
+	}
 }
 
 type channels struct {
@@ -71,16 +85,57 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 		var req DeletedRequest
 		rc.ReceiveAsync(&req)
 		c.signals++
-		if len(req.IDs) > 0 {
+		switch {
+		case len(req.IDs) == 0:
+		case c.maxQueued == 0:
 			c.Deleted = append(c.Deleted, req)
+		default:
+			c.Deleted = mergeDeleted(append(c.Deleted, req))
+			if keepDeleted(c.Deleted, c.maxQueued) {
+				c.Overflow = true
+			}
 		}
 	})
 	sel.AddReceive(ch.stageChanged, func(rc workflow.ReceiveChannel, _ bool) {
 		var ids []string
 		rc.ReceiveAsync(&ids)
 		c.signals++
-		c.Changed = append(c.Changed, ids...)
+		if c.maxQueued == 0 {
+			c.Changed = append(c.Changed, ids...)
+			return
+		}
+		queued := make(map[string]bool, len(c.Changed))
+		for _, id := range c.Changed {
+			queued[id] = true
+		}
+		for _, id := range ids {
+			switch {
+			case queued[id]:
+			case len(c.Changed) >= c.maxQueued:
+				c.SyncNow = true // the scan confirms every record's stage
+			default:
+				queued[id] = true
+				c.Changed = append(c.Changed, id)
+			}
+		}
 	})
+}
+
+// keepDeleted keeps the first max ids of the queue (in place) and reports whether it dropped
+// any.
+func keepDeleted(reqs []DeletedRequest, max int) bool {
+	left := max
+	for i := range reqs {
+		if len(reqs[i].IDs) > left {
+			reqs[i].IDs = reqs[i].IDs[:left]
+			for j := i + 1; j < len(reqs); j++ {
+				reqs[j].IDs = nil
+			}
+			return true
+		}
+		left -= len(reqs[i].IDs)
+	}
+	return false
 }
 
 func (c *control) pause(reason string) {
@@ -150,6 +205,9 @@ type fixes struct {
 	// pauseOnRefusedDeletes: a configuration error from PropagateDeletes (a revoked
 	// credential) pauses the connection and keeps the ids, instead of dropping them.
 	pauseOnRefusedDeletes bool
+	// boundedQueues: the deletions and stage changes webhooks announce are queued without
+	// repeats, up to Tuning.MaxQueuedIDs (control.maxQueued).
+	boundedQueues bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -158,6 +216,7 @@ func getFixes(ctx workflow.Context) fixes {
 		bounded:               workflow.GetVersion(ctx, "bounded-signal-loops", workflow.DefaultVersion, 1) == 1,
 		walkByName:            workflow.GetVersion(ctx, "walk-object-by-name", workflow.DefaultVersion, 1) == 1,
 		pauseOnRefusedDeletes: workflow.GetVersion(ctx, "deletes-pause-on-configuration-error", workflow.DefaultVersion, 1) == 1,
+		boundedQueues:         workflow.GetVersion(ctx, "bounded-signal-queues", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -83,6 +83,10 @@ type Tuning struct {
 	// MaxSignalsPerRun keeps a run well under the server's limit of signals per execution
 	// (10,000 by default) when webhooks announce a mass deletion or stage change.
 	MaxSignalsPerRun int `json:",omitempty"`
+	// MaxQueuedIDs bounds the ids of announced deletions (and of stage changes) a workflow
+	// keeps while it is paused or busy: past it, deletions are left to the next
+	// reconciliation and stage changes to the next scan.
+	MaxQueuedIDs int `json:",omitempty"`
 }
 
 func (t Tuning) withDefaults() Tuning {
@@ -100,6 +104,9 @@ func (t Tuning) withDefaults() Tuning {
 	}
 	if t.MaxSignalsPerRun <= 0 {
 		t.MaxSignalsPerRun = 2000
+	}
+	if t.MaxQueuedIDs <= 0 {
+		t.MaxQueuedIDs = 10000
 	}
 	return t
 }

@@ -60,6 +60,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		fixes: getFixes(ctx)}
+	st.Control.queue(r.fixes.boundedQueues, r.tuning.MaxQueuedIDs)
 	// A bad file pauses the connection until it is fixed and resumed.
 	paused := func(reason string) { publishPaused(ctx, p, reason) }
 	resumed := func() {
@@ -173,7 +174,11 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		} else if err != nil {
 			return err
 		}
-		if len(info.ReconcileObjects) > 0 && !workflow.Now(ctx).Before(p.LastReconcileAt.Add(info.Reconcile)) {
+		// Deletions dropped from a full queue are found by reconciling now; a queue that
+		// fills again meanwhile asks for the next cycle's.
+		overflow := st.Control.Overflow
+		st.Control.Overflow = false
+		if len(info.ReconcileObjects) > 0 && (overflow || !workflow.Now(ctx).Before(p.LastReconcileAt.Add(info.Reconcile))) {
 			if err := reconcile(ctx, r, info.ReconcileObjects); err != nil {
 				return err
 			}
