@@ -3,7 +3,6 @@ package activities
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -349,7 +348,7 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 	if err != nil {
 		return res, err
 	}
-	reached, err := sp.reached(ctx, o.Name)
+	reached, err := sp.reached(ctx, o.Name, ids)
 	if err != nil {
 		return res, err
 	}
@@ -528,27 +527,24 @@ func (sp *stagePass) saveStages(ctx context.Context, object string, moved []stor
 	return sp.a.Store.SavePairs(ctx, sp.c.Name, object, save)
 }
 
-// reachedKey is where the store keeps, per object, the furthest step records not paired yet
-// have reached (record id → step id).
-func reachedKey(object string) string { return object + "@reached" }
+// reachedNote is the kind of store note that keeps, per record not paired yet, the furthest
+// step it reached.
+const reachedNote = "reached"
 
-// reachedSteps is reachedKey's value while a page is propagated.
+// reachedSteps holds the reached steps of a page's records while it is propagated.
 type reachedSteps struct {
 	object  string
-	steps   map[string]string
-	changed bool
+	steps   map[string]string // read from the store
+	changed map[string]string // to write ("" removes)
 }
 
-func (sp *stagePass) reached(ctx context.Context, object string) (*reachedSteps, error) {
-	r := &reachedSteps{object: object, steps: map[string]string{}}
-	v, ok, err := sp.a.Store.Cursor(ctx, sp.c.Name, reachedKey(object), store.SideA)
-	if err != nil || !ok || v == "" {
-		return r, err
+// reached reads the steps noted for the records of a page.
+func (sp *stagePass) reached(ctx context.Context, object string, ids []string) (*reachedSteps, error) {
+	steps, err := sp.a.Store.Notes(ctx, sp.c.Name, object, reachedNote, ids)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal([]byte(v), &r.steps); err != nil {
-		return nil, fmt.Errorf("store: the steps reached by %s/%s records not paired yet are not a JSON object: %w", sp.c.Name, object, err)
-	}
-	return r, nil
+	return &reachedSteps{object: object, steps: steps, changed: map[string]string{}}, nil
 }
 
 // note keeps step for record id when it is further along cfg's pipeline than the one kept.
@@ -565,7 +561,7 @@ func (r *reachedSteps) note(ctx context.Context, sp *stagePass, cfg *config.Pipe
 	if at < 0 || at <= slices.Index(order, r.steps[id]) {
 		return nil
 	}
-	r.steps[id], r.changed = step, true
+	r.steps[id], r.changed[id] = step, step
 	return nil
 }
 
@@ -573,23 +569,12 @@ func (r *reachedSteps) note(ctx context.Context, sp *stagePass, cfg *config.Pipe
 func (r *reachedSteps) done(id string) {
 	if _, ok := r.steps[id]; ok {
 		delete(r.steps, id)
-		r.changed = true
+		r.changed[id] = ""
 	}
 }
 
 func (r *reachedSteps) save(ctx context.Context, sp *stagePass) error {
-	if !r.changed {
-		return nil
-	}
-	v := ""
-	if len(r.steps) > 0 {
-		b, err := json.Marshal(r.steps)
-		if err != nil {
-			return err
-		}
-		v = string(b)
-	}
-	return sp.a.Store.SetCursor(ctx, sp.c.Name, reachedKey(r.object), store.SideA, v)
+	return sp.a.Store.SetNotes(ctx, sp.c.Name, r.object, reachedNote, r.changed)
 }
 
 // config returns the pipeline configuration a record belongs to, or nil.

@@ -136,9 +136,9 @@ func TestAStepReachedBeforeTheAffaireExistsGoesOnceItDoes(t *testing.T) {
 	a := h.affaire(opp)
 	assert.Equal(t, []string{"QUALIF", "PROPOSITION", "NEGOCIATION"}, a.Fields["events"])
 	assert.Equal(t, "Proposition", a.Fields["cf.ETAP"], "the affaire shows the step the opportunity is at")
-	v, _, err := h.st.Cursor(h.ctx, "st", reachedKey("opportunity"), store.SideA)
+	notes, err := h.st.Notes(h.ctx, "st", "opportunity", reachedNote, []string{opp})
 	require.NoError(t, err)
-	assert.Empty(t, v, "the step reached is forgotten once its events went")
+	assert.Empty(t, notes, "the step reached is forgotten once its events went")
 	assert.Zero(t, h.propagate(opp).Emitted)
 }
 

@@ -74,6 +74,16 @@ var pgMigrations = [][]string{
 			PRIMARY KEY (connection, object, side, record_id, link_object)
 		)`,
 	},
+	4: {
+		`CREATE TABLE record_notes (
+			connection text COLLATE "C" NOT NULL,
+			object     text COLLATE "C" NOT NULL,
+			kind       text COLLATE "C" NOT NULL,
+			record_id  text COLLATE "C" NOT NULL,
+			value      text NOT NULL,
+			PRIMARY KEY (connection, object, kind, record_id)
+		)`,
+	},
 }
 
 type pgStore struct {
@@ -571,4 +581,47 @@ func (s *pgStore) ReadyWaits(ctx context.Context, connection, object string, sid
 			return nil
 		})
 	return out, wrap(err, "ready waits for %s/%s", connection, object)
+}
+
+func (s *pgStore) Notes(ctx context.Context, connection, object, kind string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.query(ctx, `SELECT record_id, value FROM record_notes WHERE connection = $1 AND object = $2 AND kind = $3 AND record_id = ANY($4)`,
+		[]any{connection, object, kind, uniqueIDs(ids)},
+		func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id, v string
+				if err := rows.Scan(&id, &v); err != nil {
+					return err
+				}
+				out[id] = v
+			}
+			return nil
+		})
+	return out, wrap(err, "notes %s of %s/%s", kind, connection, object)
+}
+
+func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string, values map[string]string) error {
+	if len(values) == 0 {
+		return nil
+	}
+	var gone, ids, vals []string
+	for id, v := range values {
+		if v == "" {
+			gone = append(gone, id)
+		} else {
+			ids, vals = append(ids, id), append(vals, v)
+		}
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM record_notes WHERE connection = $1 AND object = $2 AND kind = $3 AND record_id = ANY($4)`,
+			connection, object, kind, gone); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO record_notes (connection, object, kind, record_id, value)
+			SELECT $1, $2, $3, i.record_id, i.value FROM unnest($4::text[], $5::text[]) AS i(record_id, value)
+			ON CONFLICT (connection, object, kind, record_id) DO UPDATE SET value = excluded.value`,
+			connection, object, kind, ids, vals)
+		return err
+	})
+	return wrap(err, "set notes %s of %s/%s", kind, connection, object)
 }

@@ -65,6 +65,16 @@ var sqliteMigrations = [][]string{
 			PRIMARY KEY (connection, object, side, record_id, link_object)
 		)`,
 	},
+	4: {
+		`CREATE TABLE record_notes (
+			connection TEXT NOT NULL,
+			object     TEXT NOT NULL,
+			kind       TEXT NOT NULL,
+			record_id  TEXT NOT NULL,
+			value      TEXT NOT NULL,
+			PRIMARY KEY (connection, object, kind, record_id)
+		)`,
+	},
 }
 
 type sqliteStore struct {
@@ -475,4 +485,57 @@ func (s *sqliteStore) ReadyWaits(ctx context.Context, connection, object string,
 		out = append(out, id)
 	}
 	return out, wrap(rows.Err(), "ready waits for %s/%s", connection, object)
+}
+
+func (s *sqliteStore) Notes(ctx context.Context, connection, object, kind string, ids []string) (map[string]string, error) {
+	ids = uniqueIDs(ids)
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += sqliteChunk {
+		chunk := ids[start:min(start+sqliteChunk, len(ids))]
+		args := []any{connection, object, kind}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT record_id, value FROM record_notes
+			WHERE connection = ? AND object = ? AND kind = ? AND record_id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, wrap(err, "notes %s of %s/%s", kind, connection, object)
+		}
+		for rows.Next() {
+			var id, v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, wrap(err, "notes %s of %s/%s", kind, connection, object)
+			}
+			out[id] = v
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap(err, "notes %s of %s/%s", kind, connection, object)
+		}
+	}
+	return out, nil
+}
+
+func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind string, values map[string]string) error {
+	if len(values) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err, "set notes %s of %s/%s", kind, connection, object)
+	}
+	defer tx.Rollback()
+	for id, v := range values {
+		if v == "" {
+			_, err = tx.ExecContext(ctx, `DELETE FROM record_notes WHERE connection = ? AND object = ? AND kind = ? AND record_id = ?`, connection, object, kind, id)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO record_notes (connection, object, kind, record_id, value) VALUES (?, ?, ?, ?, ?)`, connection, object, kind, id, v)
+		}
+		if err != nil {
+			return wrap(err, "set notes %s of %s/%s", kind, connection, object)
+		}
+	}
+	return wrap(tx.Commit(), "set notes %s of %s/%s", kind, connection, object)
 }

@@ -77,6 +77,7 @@ type Store interface {
 	// ClearQuarantine removes one record's entry once it synced fine.
 	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
 	Waits
+	Notes
 	Quotas
 	Locker
 	Close() error

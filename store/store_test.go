@@ -364,6 +364,21 @@ func TestStore(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 1, n)
 		}},
+		{"notes per record", func(t *testing.T, st Store, _ string) {
+			ctx := context.Background()
+			require.NoError(t, st.SetNotes(ctx, conn, obj, "reached", map[string]string{"o1": "12", "o2": "14"}))
+			require.NoError(t, st.SetNotes(ctx, conn, obj, "other", map[string]string{"o1": "x"}))
+			got, err := st.Notes(ctx, conn, obj, "reached", []string{"o1", "o2", "o3", "o1"})
+			require.NoError(t, err)
+			assert.Equal(t, map[string]string{"o1": "12", "o2": "14"}, got)
+			require.NoError(t, st.SetNotes(ctx, conn, obj, "reached", map[string]string{"o1": "", "o2": "13"}))
+			got, err = st.Notes(ctx, conn, obj, "reached", []string{"o1", "o2"})
+			require.NoError(t, err)
+			assert.Equal(t, map[string]string{"o2": "13"}, got, "an empty value removes the note")
+			got, err = st.Notes(ctx, conn, obj, "other", []string{"o1"})
+			require.NoError(t, err)
+			assert.Equal(t, map[string]string{"o1": "x"}, got, "kinds are apart")
+		}},
 		{"records waiting for a link", func(t *testing.T, st Store, _ string) {
 			ctx := context.Background()
 			ready := func(side Side) []string {
