@@ -134,6 +134,15 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		if err != nil {
 			return cut(err)
 		}
+		var released StageResult
+		if pos.cursor == "" {
+			// Records that were not paired when a scan read them, and are now, first: the
+			// listing below reads only what changed since the last scan.
+			if released, err = sp.releasePending(ctx, o); err != nil {
+				return cut(err)
+			}
+			recordStages(ctx, in.Connection, released)
+		}
 		page, err := ca.List(ctx, o.AObject, connectors.ListQuery{Since: since, Cursor: pos.cursor, Limit: cmp.Or(in.PageSize, DefaultPageSize), NotBefore: in.ScanStart})
 		if err != nil {
 			return cut(err)
@@ -146,17 +155,15 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		if err != nil {
 			return cut(err)
 		}
-		pos.pending = pos.pending || r.Pending > 0
+		r.Add(released)
 		if page.More {
 			pos.cursor = page.Cursor
 		} else {
-			// The next scan of this object reads what changed since this one began, unless a
-			// record was not paired yet (its object's sync has not created it on side B): the
-			// next scan reads from the same point again, so its stage is not left behind.
-			if !pos.pending {
-				if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
-					return cut(err)
-				}
+			// The next scan of this object reads what changed since this one began; a record
+			// not paired yet (its object's sync has not created it on side B) is noted, and
+			// goes at the first scan after it is (releasePending).
+			if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
+				return cut(err)
 			}
 			pos.object, pos.cursor, pos.pending = pos.object+1, "", false
 			res.Done = pos.object >= len(objects)
@@ -352,6 +359,17 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 	if err != nil {
 		return res, err
 	}
+	// What waits for its pair is noted before anything is written: a failure below leaves
+	// the notes of records already handled to the retry, which notes them again.
+	var waits []store.Wait
+	for _, r := range records {
+		if _, paired := pairs[r.ID]; !paired && sp.config(o.Name, r) != nil {
+			waits = append(waits, store.Wait{RecordID: r.ID, LinkObject: o.Name, LinkID: r.ID})
+		}
+	}
+	if err := sp.a.Store.SetWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, ids, waits); err != nil {
+		return res, err
+	}
 	var save []store.Pair
 	// A failure (a spent quota, an outage) still saves the stages of the records done before
 	// it, so the retry does not read and write them again.
@@ -525,6 +543,30 @@ func (sp *stagePass) saveStages(ctx context.Context, object string, moved []stor
 		save = append(save, p)
 	}
 	return sp.a.Store.SavePairs(ctx, sp.c.Name, object, save)
+}
+
+// pendingKey is the object under which the store keeps, as link waits on the record itself,
+// the records a scan read before they were paired (store.Waits).
+func pendingKey(object string) string { return object + "@stage" }
+
+// releasePending propagates the stages of records a scan read before they were paired and
+// that are paired now; they may not change again, so no listing since the last scan would
+// read them. A record the system no longer has waits for nothing.
+func (sp *stagePass) releasePending(ctx context.Context, o *config.Object) (StageResult, error) {
+	ids, err := sp.a.Store.ReadyWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, maxReleasedPerPass)
+	if err != nil || len(ids) == 0 {
+		return StageResult{}, err
+	}
+	recs, err := sp.x.Get(ctx, o.AObject, ids)
+	if err != nil {
+		return StageResult{}, err
+	}
+	if gone := missingIDs(ids, recs); len(gone) > 0 {
+		if err := sp.a.Store.SetWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, gone, nil); err != nil {
+			return StageResult{}, err
+		}
+	}
+	return sp.propagate(ctx, o, recs)
 }
 
 // reachedNote is the kind of store note that keeps, per record not paired yet, the furthest
