@@ -42,8 +42,9 @@ func TestSellsyAltiorEndToEnd(t *testing.T) {
 
 	example, err := os.ReadFile("../config/examples/sellsy-altior.yaml")
 	require.NoError(t, err)
-	file := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL).Replace(string(example)) +
-		"schedule: {interval: 1h, overlap: 3s}\n"
+	require.Contains(t, string(example), "\n  full_read: 24h\n", "the example's schedule, which the test extends")
+	file := strings.NewReplacer("http://127.0.0.1:18081", sb.SellsyURL, "http://127.0.0.1:18084", sb.AltiorURL,
+		"\n  full_read: 24h\n", "\n  full_read: 24h\n  interval: 1h\n  overlap: 3s\n").Replace(string(example))
 	dir := t.TempDir()
 	connFile := filepath.Join(dir, "sellsy-altior.yaml")
 	require.NoError(t, os.WriteFile(connFile, []byte(file), 0o600))

@@ -118,7 +118,12 @@ type Worker struct {
 	Cmd *exec.Cmd
 	Log *bytes.Buffer
 	mu  sync.Mutex
+	// exited is closed once the process has exited (and Cmd.Wait returned).
+	exited chan struct{}
 }
+
+// workerStarted is what the worker logs once it serves its task queue.
+const workerStarted = "crmsync worker started"
 
 // StartWorker runs the worker binary with env added to this process's environment.
 func StartWorker(t TB, env []string) *Worker {
@@ -131,12 +136,26 @@ func StartWorker(t TB, env []string) *Worker {
 	if err := w.Cmd.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
+	w.exited = make(chan struct{})
+	go func() { _ = w.Cmd.Wait(); close(w.exited) }()
 	t.Cleanup(func() {
 		w.Kill()
 		if t.Failed() { // what the worker saw is what explains a failure
 			t.Logf("worker output (last 40 lines):\n%s", lastLines(w.Output(), 40))
 		}
 	})
+	// A worker that stops at once (a connection file it refuses) fails the test now, not
+	// after the test has waited minutes for work nobody does.
+	deadline := time.After(2 * time.Minute)
+	for !strings.Contains(w.Output(), workerStarted) {
+		select {
+		case <-w.exited:
+			t.Fatalf("the worker exited as it started:\n%s", lastLines(w.Output(), 40))
+		case <-deadline:
+			t.Fatalf("the worker did not start within 2 minutes:\n%s", lastLines(w.Output(), 40))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	return w
 }
 
@@ -148,9 +167,11 @@ func lastLines(s string, n int) string {
 
 // Kill stops the worker at once (SIGKILL), as a crash would.
 func (w *Worker) Kill() {
-	if w.Cmd.Process != nil && w.Cmd.ProcessState == nil {
+	select {
+	case <-w.exited:
+	default:
 		_ = w.Cmd.Process.Kill()
-		_ = w.Cmd.Wait()
+		<-w.exited
 	}
 }
 
@@ -162,7 +183,7 @@ func (w *Worker) Stop(t TB) time.Duration {
 	if err := w.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("stop worker: %v", err)
 	}
-	_ = w.Cmd.Wait()
+	<-w.exited
 	return time.Since(began)
 }
 
