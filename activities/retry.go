@@ -3,15 +3,17 @@ package activities
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
+	"go.temporal.io/sdk/activity"
 )
 
 // RetryInput names the connection whose quarantined records RetryQuarantined runs again.
 type RetryInput struct {
 	Connection string `json:"connection"`
-	// Limit bounds the entries taken, newest first (0: store.DefaultLimit).
+	// Limit bounds the entries taken (0: all of them).
 	Limit int `json:"limit,omitempty"`
 }
 
@@ -35,39 +37,67 @@ const retryChunk = 100
 // quarantine; one refused again stays with this time's reason; one no longer on its system
 // leaves it. Objects go in the connection's order, companies before their contacts.
 func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (RetryResult, error) {
-	var res RetryResult
 	c, err := a.Conns.Config(in.Connection)
 	if err != nil {
-		return res, toTemporal(err)
+		return RetryResult{}, toTemporal(err)
 	}
-	entries, err := a.Store.ListQuarantine(ctx, in.Connection, in.Limit)
-	if err != nil {
-		return res, err
-	}
-	type group struct {
-		object string
-		side   store.Side
-	}
-	ids := map[group][]string{} // an entry is unique per object, side and record
-	for _, e := range entries {
-		g := group{e.Object, e.Side}
-		ids[g] = append(ids[g], e.RecordID)
-	}
-	ka := heartbeat.Start(ctx, res, heartbeat.Options{})
-	defer ka.Stop()
-	// In the connection's order; entries of objects it no longer has are left for the user
-	// to see.
-	for _, object := range c.ObjectNames() {
-		for _, side := range []store.Side{store.SideA, store.SideB} {
-			for chunk := range slices.Chunk(ids[group{object, side}], retryChunk) {
-				if err := a.retryChunk(ctx, in.Connection, object, side, chunk, &res); err != nil {
-					return res, toTemporal(err)
-				}
-				ka.Commit(ctx, res)
-			}
+	// The entries quarantined before the retry began, a page at a time in key order: one
+	// refused again is quarantined anew, after that time, and is not taken twice; each page
+	// is committed to the heartbeat, so a retried attempt goes on after it.
+	prog := retryProgress{Started: a.now().UTC()}
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb retryProgress
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && !hb.Started.IsZero() {
+			prog = hb
 		}
 	}
-	return res, nil
+	ka := heartbeat.Start(ctx, prog, heartbeat.Options{})
+	defer ka.Stop()
+	for in.Limit <= 0 || prog.Taken < in.Limit {
+		size := retryPage
+		if in.Limit > 0 {
+			size = min(size, in.Limit-prog.Taken)
+		}
+		keys, err := a.Store.QuarantinedBefore(ctx, in.Connection, prog.Started, prog.After, size)
+		if err != nil || len(keys) == 0 {
+			return prog.Result, err
+		}
+		type group struct {
+			object string
+			side   store.Side
+		}
+		ids := map[group][]string{} // an entry is unique per object, side and record
+		for _, k := range keys {
+			g := group{k.Object, k.Side}
+			ids[g] = append(ids[g], k.RecordID)
+		}
+		// In the connection's order; entries of objects it no longer has are left for the
+		// user to see.
+		res := prog.Result
+		for _, object := range c.ObjectNames() {
+			for _, side := range []store.Side{store.SideA, store.SideB} {
+				for chunk := range slices.Chunk(ids[group{object, side}], retryChunk) {
+					if err := a.retryChunk(ctx, in.Connection, object, side, chunk, &res); err != nil {
+						return prog.Result, toTemporal(err)
+					}
+				}
+			}
+		}
+		prog.Result, prog.After, prog.Taken = res, keys[len(keys)-1], prog.Taken+len(keys)
+		ka.Commit(ctx, prog)
+	}
+	return prog.Result, nil
+}
+
+// retryPage is how many quarantine entries RetryQuarantined takes at a time.
+var retryPage = 1000
+
+// retryProgress is what RetryQuarantined heartbeats after each page of entries.
+type retryProgress struct {
+	Started time.Time           `json:"started"`
+	After   store.QuarantineKey `json:"after"`
+	Taken   int                 `json:"taken"`
+	Result  RetryResult         `json:"result"`
 }
 
 // retryChunk runs some quarantined records of one object and side again.

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,4 +61,38 @@ func TestRetryQuarantined(t *testing.T) {
 	_, err = ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "nope"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `no connection file of this worker is named "nope"`)
+}
+
+// A retry takes every entry quarantined before it began, a page at a time, once each: one
+// refused again is quarantined anew and not taken a second time, and entries past the first
+// page are reached (the newest thousand were retried over and over before).
+func TestRetryReachesEveryEntryOnce(t *testing.T) {
+	page := retryPage
+	retryPage = 2
+	t.Cleanup(func() { retryPage = page })
+	h := newHarness(t, "both")
+	for i := range 5 {
+		res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"firstname": fmt.Sprint("Sans ", i), "lastname": "Adresse"}}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+	}
+	h.cycle(ModeImport)
+	n, err := h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	require.Equal(t, 5, n)
+
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	v, err := ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "t"})
+	require.NoError(t, err)
+	var res RetryResult
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, 5, res.Retried, "%+v", res)
+	assert.Equal(t, 5, res.Quarantined, "still without an e-mail: %+v", res)
+
+	v, err = ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "t", Limit: 3})
+	require.NoError(t, err)
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, 3, res.Retried, "the limit holds across pages: %+v", res)
 }

@@ -625,3 +625,24 @@ func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string,
 	})
 	return wrap(err, "set notes %s of %s/%s", kind, connection, object)
 }
+
+func (s *pgStore) QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error) {
+	var out []QuarantineKey
+	err := s.query(ctx, `SELECT object, side, record_id FROM quarantine
+		WHERE connection = $1 AND at < $2 AND (object, side, record_id) > ($3, $4, $5)
+		ORDER BY object, side, record_id LIMIT $6`,
+		[]any{connection, before, after.Object, string(after.Side), after.RecordID, limitOrDefault(limit)},
+		func(rows pgx.Rows) error {
+			for rows.Next() {
+				var k QuarantineKey
+				var side string
+				if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
+					return err
+				}
+				k.Side = Side(side)
+				out = append(out, k)
+			}
+			return nil
+		})
+	return out, wrap(err, "list quarantine for %s", connection)
+}

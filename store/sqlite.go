@@ -539,3 +539,25 @@ func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind str
 	}
 	return wrap(tx.Commit(), "set notes %s of %s/%s", kind, connection, object)
 }
+
+func (s *sqliteStore) QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT object, side, record_id FROM quarantine
+		WHERE connection = ? AND at < ? AND (object, side, record_id) > (?, ?, ?)
+		ORDER BY object, side, record_id LIMIT ?`,
+		connection, before.UnixMicro(), after.Object, string(after.Side), after.RecordID, limitOrDefault(limit))
+	if err != nil {
+		return nil, wrap(err, "list quarantine for %s", connection)
+	}
+	defer rows.Close()
+	var out []QuarantineKey
+	for rows.Next() {
+		var k QuarantineKey
+		var side string
+		if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
+			return nil, wrap(err, "list quarantine for %s", connection)
+		}
+		k.Side = Side(side)
+		out = append(out, k)
+	}
+	return out, wrap(rows.Err(), "list quarantine for %s", connection)
+}

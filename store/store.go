@@ -50,6 +50,13 @@ type QuarantineEntry struct {
 	At                 time.Time
 }
 
+// QuarantineKey names a quarantine entry.
+type QuarantineKey struct {
+	Object   string `json:"object"`
+	Side     Side   `json:"side"`
+	RecordID string `json:"record_id"`
+}
+
 // Store is the persistence used by activities. All methods are safe for concurrent use.
 type Store interface {
 	// Pairs returns the pairs whose id on `side` is in ids, keyed by that side's id. Missing ids are absent.
@@ -74,6 +81,11 @@ type Store interface {
 	// ListQuarantine returns the entries of a connection, newest first. A limit <= 0 means DefaultLimit.
 	ListQuarantine(ctx context.Context, connection string, limit int) ([]QuarantineEntry, error)
 	CountQuarantine(ctx context.Context, connection string) (int, error)
+	// QuarantinedBefore pages through the entries of a connection quarantined before a time,
+	// in key order after the key given (the zero key to start), limit at a time (<= 0:
+	// DefaultLimit). An entry quarantined again since that time is left out: a retry visits
+	// each entry once.
+	QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error)
 	// ClearQuarantine removes one record's entry once it synced fine.
 	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
 	Waits

@@ -293,6 +293,19 @@ func TestStore(t *testing.T) {
 			require.NoError(t, err)
 			assert.Len(t, list, 2)
 
+			// Paged by key, entries quarantined before a time: r1 of side b came again later.
+			var keys []QuarantineKey
+			for after := (QuarantineKey{}); ; {
+				page, err := st.QuarantinedBefore(ctx, conn, t0.Add(150*time.Second), after, 2)
+				require.NoError(t, err)
+				if len(page) == 0 {
+					break
+				}
+				keys = append(keys, page...)
+				after = page[len(page)-1]
+			}
+			assert.Equal(t, []QuarantineKey{{obj, SideA, "r1"}, {obj, SideB, "r2"}, {obj, SideB, "r3"}}, keys)
+
 			require.NoError(t, st.ClearQuarantine(ctx, conn, obj, SideB, "r1"))
 			require.NoError(t, st.ClearQuarantine(ctx, conn, obj, SideB, "never-there"))
 			n, _ = st.CountQuarantine(ctx, conn)
