@@ -655,3 +655,57 @@ func TestAnOverflowingQueueReconcilesAtTheNextCycle(t *testing.T) {
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxQueuedIDs: 4}})
 	assert.Equal(t, 4, reconciled, "both sides at the first cycle, and again at 15 minutes for the overflow (not due for a day)")
 }
+
+// A reconciliation may delete records: a pause stops it between two stretches, and one
+// refused for the connection's configuration (an API user that may not see the records it
+// checks) pauses the connection with the message. Either way it runs again, whole, after the
+// resume.
+func TestReconcileYieldsToPause(t *testing.T) {
+	hidden := temporal.NewNonRetryableApplicationError("mautic GET /contacts/{id}: configuration (HTTP 403): the API user may not see contact 21", activities.ErrTypeConfiguration, nil)
+	tests := []struct {
+		name       string
+		fail       bool // the first stretch is refused (else a user pauses during it)
+		wantReason string
+	}{
+		{"paused by a user", false, "month-end closing"},
+		{"refused for the configuration", true, "may not see contact 21"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakePasses{stretches: 1}
+			withDeletes := info
+			withDeletes.Reconcile = 24 * time.Hour
+			withDeletes.ReconcileObjects = []string{"contact"}
+			env := newEnvWith(withDeletes, f)
+			var a *activities.Activities
+			var stretches []string
+			env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+				stretches = append(stretches, in.Side+"/"+in.After)
+				if len(stretches) == 1 {
+					if tt.fail {
+						return activities.ReconcileResult{}, hidden
+					}
+					env.SignalWorkflow(SignalPause, "month-end closing")
+				}
+				if in.After == "" {
+					return activities.ReconcileResult{After: "200"}, nil
+				}
+				return activities.ReconcileResult{Done: true}, nil
+			})
+			var reason string
+			env.RegisterDelayedCallback(func() {
+				v, err := env.QueryWorkflow(QueryProgress)
+				require.NoError(t, err)
+				var p Progress
+				require.NoError(t, v.Get(&p))
+				reason = p.PauseReason
+				assert.Len(t, stretches, 1, "nothing more while paused")
+				env.SignalWorkflow(SignalResume, nil)
+			}, 2*time.Hour)
+			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour+10*time.Minute)
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+			assert.Contains(t, reason, tt.wantReason)
+			assert.Equal(t, []string{"a/", "a/", "a/200", "b/", "b/200"}, stretches, "whole again after the resume")
+		})
+	}
+}

@@ -208,6 +208,9 @@ type fixes struct {
 	// boundedQueues: the deletions and stage changes webhooks announce are queued without
 	// repeats, up to Tuning.MaxQueuedIDs (control.maxQueued).
 	boundedQueues bool
+	// reconcileYields: a reconciliation stops between two stretches when the connection is
+	// paused (no deletion is propagated while paused) and is run again whole after the resume.
+	reconcileYields bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -217,6 +220,7 @@ func getFixes(ctx workflow.Context) fixes {
 		walkByName:            workflow.GetVersion(ctx, "walk-object-by-name", workflow.DefaultVersion, 1) == 1,
 		pauseOnRefusedDeletes: workflow.GetVersion(ctx, "deletes-pause-on-configuration-error", workflow.DefaultVersion, 1) == 1,
 		boundedQueues:         workflow.GetVersion(ctx, "bounded-signal-queues", workflow.DefaultVersion, 1) == 1,
+		reconcileYields:       workflow.GetVersion(ctx, "reconcile-yields-to-pause", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -334,7 +334,9 @@ func propagateDeletesV0(ctx workflow.Context, connection string, st *SyncState) 
 }
 
 // reconcile checks the id maps of the objects that propagate deletions against both sides,
-// for deletions no webhook announced.
+// for deletions no webhook announced. A pause stops it between two stretches, and a
+// configuration error pauses the connection (reconcileYields): it is then not done, and runs
+// again after the resume.
 func reconcile(ctx workflow.Context, r *runner, objects []string) error {
 	connection, t, p := r.connection, r.tuning, r.progress
 	var a *activities.Activities
@@ -343,15 +345,27 @@ func reconcile(ctx workflow.Context, r *runner, objects []string) error {
 		for _, side := range sides {
 			in := activities.ReconcileInput{Connection: connection, Object: o, Side: side, Stretch: t.Stretch}
 			for {
+				if r.fixes.reconcileYields && r.ctl.Paused {
+					// Not done: it runs again, whole, at the end of the first cycle after
+					// the resume.
+					return nil
+				}
 				var res activities.ReconcileResult
 				err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
 				r.count()
 				if err != nil {
-					if msg := configurationError(err); msg != "" {
-						workflow.GetLogger(ctx).Error("reconciliation refused", "reason", msg)
-						break
+					msg := configurationError(err)
+					switch {
+					case msg == "":
+						return err
+					case r.fixes.reconcileYields:
+						// A credential that may not see what it must (a role that hides
+						// records): pause with the message, reconcile again after the resume.
+						r.ctl.pause(msg)
+						return nil
 					}
-					return err
+					workflow.GetLogger(ctx).Error("reconciliation refused", "reason", msg)
+					break
 				}
 				p.Deletes.Add(res.Deletes)
 				if res.Done {
