@@ -21,6 +21,11 @@ import (
 // stageKey is the snapshot key of the stage last propagated for a pair.
 const stageKey = "@stage"
 
+// stageWritingKey is the snapshot key of a stage whose writes on side B began and were not
+// all recorded: a pair holding one is moved again, even if its record went back to the stage
+// recorded before (its side-B record may already show the new one).
+const stageWritingKey = "@stage_writing"
+
 // StageInput asks PropagateStages to look at some side-A records (announced by a webhook),
 // or, with no ids, at a stretch of a scan of every record of the pipelines' objects.
 type StageInput struct {
@@ -396,8 +401,9 @@ records:
 			continue
 		}
 		from, _ := pair.Snapshot[stageKey].(string)
+		writing, _ := pair.Snapshot[stageWritingKey].(string)
 		furthest := reached.steps[r.ID]
-		if to == "" || (to == from && furthest == "") {
+		if to == "" || (to == from && furthest == "" && writing == "") {
 			continue
 		}
 		meta, err := sp.pipeline(ctx, cfg.Pipeline)
@@ -444,6 +450,10 @@ records:
 				break records
 			}
 			continue
+		}
+		if err := sp.saveStages(ctx, o.Name, []store.Pair{{AID: pair.AID, BID: pair.BID, Snapshot: map[string]any{stageWritingKey: to}}}); err != nil {
+			failed = err
+			break records
 		}
 		for _, ev := range emit {
 			if err := sp.emitter.AddEvent(ctx, o.BObject, pair.BID, ev); err != nil {
@@ -494,7 +504,7 @@ records:
 			res.Backward++
 		}
 		res.Moved++
-		pair.Snapshot = map[string]any{stageKey: to}
+		pair.Snapshot = map[string]any{stageKey: to, stageWritingKey: nil}
 		save = append(save, pair)
 		reached.done(r.ID)
 	}
@@ -507,10 +517,10 @@ records:
 	return res, failed
 }
 
-// saveStages records the stage each pair of moved now has (its snapshot holds only stageKey).
-// A sync pass of the object may be between reading these pairs and saving them: under its
-// lock, the pairs are read again and only their stage changes, so that neither writer puts
-// back what the other replaced.
+// saveStages records in the pairs of moved the keys their snapshots hold (stageKey,
+// stageWritingKey; a nil value removes the key). A sync pass of the object may be between
+// reading these pairs and saving them: under its lock, the pairs are read again and only
+// these keys change, so that neither writer puts back what the other replaced.
 func (sp *stagePass) saveStages(ctx context.Context, object string, moved []store.Pair) error {
 	if len(moved) == 0 {
 		return nil
@@ -538,7 +548,13 @@ func (sp *stagePass) saveStages(ctx context.Context, object string, moved []stor
 		for k, v := range p.Snapshot {
 			snap[k] = v
 		}
-		snap[stageKey] = m.Snapshot[stageKey]
+		for k, v := range m.Snapshot {
+			if v == nil {
+				delete(snap, k)
+			} else {
+				snap[k] = v
+			}
+		}
 		p.Snapshot, p.SyncedAt = snap, sp.a.now().UTC()
 		save = append(save, p)
 	}

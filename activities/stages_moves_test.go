@@ -196,10 +196,10 @@ pipelines:
 	ae2.RegisterActivity(acts)
 	scanned := make(chan struct{})
 	hook := &scanDuring{Client: cb.(*minicrm.Client), scan: func() {
+		// The scan reads the pair now, while the pass holds it; it records its stage once
+		// the pass has saved the pair it read before.
 		go func() { defer close(scanned); scan(ae2) }()
-		// Let the scan move the card and wait for the pass to save its pairs.
-		require.Eventually(t, func() bool { return status() != before }, 10*time.Second, 10*time.Millisecond)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}}
 	acts.Conns.use("rc", ca, hook)
 
@@ -217,4 +217,68 @@ pipelines:
 	time.Sleep(1100 * time.Millisecond)
 	scan(ae)
 	assert.Equal(t, before, status(), "the card went back with the order")
+}
+
+// failFieldWrite fails, once, the write that follows a card's status (its UNAS Status field),
+// as an outage between two PUTs would.
+type failFieldWrite struct {
+	*minicrm.Client
+	fail bool
+}
+
+func (f *failFieldWrite) Update(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	if _, status := recs[0].Fields["StatusId"]; f.fail && !status {
+		f.fail = false
+		return nil, &connectors.Error{Kind: connectors.KindRetryable, System: "minicrm", Op: "PUT /Project/{id}", Status: 503, Message: "unavailable"}
+	}
+	return f.Client.Update(ctx, object, recs)
+}
+
+// A card moved to a new status whose other writes then failed, and whose order went back
+// before the retry, is moved back: the stage whose writes began is recorded first, so the
+// retry knows the card may show it.
+func TestACardMovedBeforeAFailureFollowsTheOrderBack(t *testing.T) {
+	acts, ae, sb := unasMiniCRM(t, "fp", 3, `objects:
+  - name: order
+    b_object: "card:Orders"
+    match: {a: order_ref, b: Text1203}
+    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
+pipelines:
+  - object: order
+    pipeline: orders
+    pipeline_field: pipeline
+    stage_field: status
+    follow: true
+    stage_target: Text1202
+    pipeline_target: none
+    status_map: '{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}'
+`)
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fp", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	scan := func() error {
+		_, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "fp"})
+		return err
+	}
+	require.NoError(t, scan())
+	o := sb.UNAS.Dump()[0]
+	was := string(o.Status)
+	status := func() string { return fmt.Sprint(orderCard(t, sb, o.Key)["StatusId"]) }
+	before := status()
+	ca, cb, err := acts.Conns.Connectors("fp")
+	require.NoError(t, err)
+	f := &failFieldWrite{Client: cb.(*minicrm.Client)}
+	acts.Conns.use("fp", ca, f)
+
+	time.Sleep(1100 * time.Millisecond)
+	sb.UNAS.SetStatus(o.Key, "Törölve")
+	time.Sleep(1100 * time.Millisecond)
+	f.fail = true
+	require.Error(t, scan(), "the field write failed after the status moved")
+	require.NotEqual(t, before, status(), "the card shows Cancelled")
+
+	sb.UNAS.SetStatus(o.Key, was) // the cancellation is undone before the retry
+	time.Sleep(1100 * time.Millisecond)
+	require.NoError(t, scan())
+	assert.Equal(t, before, status(), "the card went back with the order")
+	assert.Equal(t, was, orderCard(t, sb, o.Key)["Text1202"])
 }
