@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +15,6 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
-	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -36,56 +34,35 @@ func TestReconcileDeletesOnlyWhatTheSystemConfirmsGone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb, err := sandbox.Start(sandbox.Options{
-				SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
-				SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
-				MauticUsername: "user", MauticPassword: "password",
-			})
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = sb.Close() })
-			target, err := url.Parse(sb.MauticURL)
-			require.NoError(t, err)
-			upstream := httputil.NewSingleHostReverseProxy(target)
 			var blind atomic.Bool
-			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if blind.Load() && r.Method == http.MethodGet {
-					switch {
-					case r.URL.Path == "/api/contacts" && r.URL.Query().Get("where[0][expr]") == "in":
-						w.Header().Set("Content-Type", "application/json")
-						fmt.Fprint(w, `{"total":"0","contacts":{}}`)
-						return
-					case strings.HasPrefix(r.URL.Path, "/api/contacts/") && tt.single != 0:
-						w.Header().Set("Content-Type", "application/json")
-						w.WriteHeader(tt.single)
-						fmt.Fprint(w, `{"errors":[{"code":403,"message":"You do not have access to the requested area/action.","details":[]}]}`)
-						return
-					}
-				}
-				upstream.ServeHTTP(w, r)
-			}))
-			t.Cleanup(proxy.Close)
-			t.Setenv("T_SELLSY_ID", "id")
-			t.Setenv("T_SELLSY_SECRET", "secret")
-			t.Setenv("T_MAUTIC_USER", "user")
-			t.Setenv("T_MAUTIC_PASSWORD", "password")
-			acts, st, _ := activitiesFor(t, fmt.Sprintf(`name: t
-a:
-  system: sellsy
-  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "1000"}
-  credentials: {client_id: T_SELLSY_ID, client_secret: T_SELLSY_SECRET}
-b:
-  system: mautic
-  settings: {base_url: %[2]s, requests_per_second: "1000"}
-  credentials: {username: T_MAUTIC_USER, password: T_MAUTIC_PASSWORD}
-objects:
+			h := newHarnessVia(t, "both", `
   - name: contact
     match: {a: email, b: email}
     deletes: b_to_a
-    fields: [{a: email, b: email}, {a: last_name, b: lastname}]
-`, sb.SellsyURL, proxy.URL))
-			h := &harness{t: t, ctx: context.Background(), sb: sb, st: st, acts: acts}
-			h.sellsy, h.mautic, err = acts.Conns.Connectors("t")
-			require.NoError(t, err)
+    fields: [{a: email, b: email}, {a: last_name, b: lastname}]`, func(mauticURL string) string {
+				target, err := url.Parse(mauticURL)
+				require.NoError(t, err)
+				upstream := httputil.NewSingleHostReverseProxy(target)
+				proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if blind.Load() && r.Method == http.MethodGet {
+						switch {
+						case r.URL.Path == "/api/contacts" && r.URL.Query().Get("where[0][expr]") == "in":
+							w.Header().Set("Content-Type", "application/json")
+							fmt.Fprint(w, `{"total":"0","contacts":{}}`)
+							return
+						case strings.HasPrefix(r.URL.Path, "/api/contacts/") && tt.single != 0:
+							w.Header().Set("Content-Type", "application/json")
+							w.WriteHeader(tt.single)
+							fmt.Fprint(w, `{"errors":[{"code":403,"message":"You do not have access to the requested area/action.","details":[]}]}`)
+							return
+						}
+					}
+					upstream.ServeHTTP(w, r)
+				}))
+				t.Cleanup(proxy.Close)
+				return proxy.URL
+			})
+			sb, st, acts := h.sb, h.st, h.acts
 			h.pass("contact", "a", ModeImport)
 			h.pass("contact", "b", ModeImport)
 			paired, err := st.CountPairs(h.ctx, "t", "contact")

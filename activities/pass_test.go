@@ -66,6 +66,13 @@ func newHarnessYAML(t *testing.T, direction, contactOption string) *harness {
 // objects:).
 func newHarnessObjects(t *testing.T, direction, objects string) *harness {
 	t.Helper()
+	return newHarnessVia(t, direction, objects, func(mauticURL string) string { return mauticURL })
+}
+
+// newHarnessVia is newHarnessObjects with Automation reached at the URL via returns for its
+// own (a proxy in front of it, say).
+func newHarnessVia(t *testing.T, direction, objects string, via func(mauticURL string) string) *harness {
+	t.Helper()
 	sb, err := sandbox.Start(sandbox.Options{
 		SellsyContacts: 20, MauticFirst: 10, MauticContacts: 20,
 		SellsyClientID: "id", SellsyClientSecret: "secret", SellsyRequestsPerSecond: -1,
@@ -88,7 +95,7 @@ b:
   credentials: {username: T_MAUTIC_USER, password: T_MAUTIC_PASSWORD}
 direction: %[3]s
 schedule: {overlap: 1m}
-objects:%[4]s`, sb.SellsyURL, sb.MauticURL, direction, objects))
+objects:%[4]s`, sb.SellsyURL, via(sb.MauticURL), direction, objects))
 	h := &harness{t: t, ctx: context.Background(), sb: sb, st: st, acts: acts}
 	h.sellsy, h.mautic, err = h.acts.Conns.Connectors("t")
 	require.NoError(t, err)

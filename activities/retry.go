@@ -5,9 +5,10 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
-	"go.temporal.io/sdk/activity"
 )
 
 // RetryInput names the connection whose quarantined records RetryQuarantined runs again.
@@ -111,17 +112,11 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 	if err != nil {
 		return err
 	}
-	found := map[string]bool{}
-	for _, r := range recs {
-		found[r.ID] = true
-	}
-	for _, id := range ids {
-		if !found[id] {
-			if err := a.Store.ClearQuarantine(ctx, connection, object, side, id); err != nil {
-				return err
-			}
-			res.Gone++
+	for _, id := range missingIDs(ids, recs) {
+		if err := a.Store.ClearQuarantine(ctx, connection, object, side, id); err != nil {
+			return err
 		}
+		res.Gone++
 	}
 	c, err := p.processPage(ctx, recs)
 	if err != nil {

@@ -170,7 +170,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 			if err := a.Store.SetCursor(ctx, c.Name, scannedKey(o.Name), store.SideA, pos.start.Format(time.RFC3339Nano)); err != nil {
 				return cut(err)
 			}
-			pos.object, pos.cursor, pos.pending = pos.object+1, "", false
+			pos.object, pos.cursor = pos.object+1, ""
 			res.Done = pos.object >= len(objects)
 		}
 		res.Add(r)
@@ -180,21 +180,18 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	return res, nil
 }
 
-// scanPosition is where a scan is: the object it reads, the listing's cursor, when the scan
-// began (the next scan reads from then), and whether a record of the object was pending.
+// scanPosition is where a scan is: the object it reads, the listing's cursor and when the
+// scan began (the next scan reads from then).
 type scanPosition struct {
-	object  int
-	start   time.Time
-	cursor  string
-	pending bool
+	object int
+	start  time.Time
+	cursor string
 }
 
+// String writes the position. Its third field once said whether a record was pending (a
+// scan then held its start back); it stays, always 0, so that positions parse both ways.
 func (p scanPosition) String() string {
-	pending := 0
-	if p.pending {
-		pending = 1
-	}
-	return fmt.Sprintf("%d|%d|%d|%s", p.object, p.start.UnixNano(), pending, p.cursor)
+	return fmt.Sprintf("%d|%d|0|%s", p.object, p.start.UnixNano(), p.cursor)
 }
 
 // parseScanPosition reads a position; "" starts a scan now. The older "<object>:<cursor>"
@@ -209,7 +206,6 @@ func parseScanPosition(s string, now time.Time) scanPosition {
 		if ns, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
 			p.start = time.Unix(0, ns).UTC()
 		}
-		p.pending = parts[2] == "1"
 		p.cursor = parts[3]
 		return p
 	}
@@ -294,15 +290,11 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		stages := make([]string, len(meta.stages))
-		for j, st := range meta.stages {
-			stages[j] = st.ID
-		}
 		events, err := catalog.EventOrder(ctx, o.BObject)
 		if err != nil {
 			return err
 		}
-		for _, e := range engine.CheckStatusMap(p.Events, stages, events) {
+		for _, e := range engine.CheckStatusMap(p.Events, meta.order, events) {
 			errs = append(errs, fmt.Errorf("pipelines[%d] (pipeline %s).status_map: %w", i, p.Pipeline, e))
 		}
 	}
@@ -322,6 +314,7 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 type pipelineMeta struct {
 	name   string
 	stages []connectors.Stage
+	order  []string // the stages' ids, in order
 }
 
 type stagePass struct {
@@ -342,6 +335,9 @@ func (sp *stagePass) pipeline(ctx context.Context, id string) (pipelineMeta, err
 		return pipelineMeta{}, err
 	}
 	m := pipelineMeta{name: name, stages: stages}
+	for _, st := range stages {
+		m.order = append(m.order, st.ID)
+	}
 	sp.meta[id] = m
 	return m, nil
 }
@@ -411,13 +407,10 @@ records:
 			failed = err
 			break records
 		}
-		order := make([]string, len(meta.stages))
+		order := meta.order
 		stageName := ""
-		for i, s := range meta.stages {
-			order[i] = s.ID
-			if s.ID == to {
-				stageName = s.Name
-			}
+		if i := slices.Index(order, to); i >= 0 {
+			stageName = meta.stages[i].Name
 		}
 		if !slices.Contains(order, from) {
 			// Moved from another pipeline (or never propagated): every bound step up to
@@ -567,20 +560,11 @@ func pendingKey(object string) string { return object + "@stage" }
 
 // releasePending propagates the stages of records a scan read before they were paired and
 // that are paired now; they may not change again, so no listing since the last scan would
-// read them. A record the system no longer has waits for nothing.
+// read them.
 func (sp *stagePass) releasePending(ctx context.Context, o *config.Object) (StageResult, error) {
-	ids, err := sp.a.Store.ReadyWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, maxReleasedPerPass)
-	if err != nil || len(ids) == 0 {
+	recs, err := sp.a.readyRecords(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, sp.x, o.AObject)
+	if err != nil || len(recs) == 0 {
 		return StageResult{}, err
-	}
-	recs, err := sp.x.Get(ctx, o.AObject, ids)
-	if err != nil {
-		return StageResult{}, err
-	}
-	if gone := missingIDs(ids, recs); len(gone) > 0 {
-		if err := sp.a.Store.SetWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, gone, nil); err != nil {
-			return StageResult{}, err
-		}
 	}
 	return sp.propagate(ctx, o, recs)
 }
@@ -611,12 +595,8 @@ func (r *reachedSteps) note(ctx context.Context, sp *stagePass, cfg *config.Pipe
 	if err != nil {
 		return err
 	}
-	order := make([]string, len(meta.stages))
-	for i, s := range meta.stages {
-		order[i] = s.ID
-	}
-	at := slices.Index(order, step)
-	if at < 0 || at <= slices.Index(order, r.steps[id]) {
+	at := slices.Index(meta.order, step)
+	if at < 0 || at <= slices.Index(meta.order, r.steps[id]) {
 		return nil
 	}
 	r.steps[id], r.changed[id] = step, step

@@ -14,6 +14,7 @@ import (
 	"github.com/crmsync/crmsync/connectors/altior"
 	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -157,16 +158,25 @@ func (s *scanDuring) Update(ctx context.Context, object string, recs []connector
 	return s.Client.Update(ctx, object, recs)
 }
 
-// PipelineSync's scan and IncrementalSync's pass may meet on one order (one UNAS webhook
-// wakes both). The pass saves the pair it read before the scan moved the card; the stage
-// the scan records is not put back to the old one by it, so when the order later returns to
-// that status, the card follows.
-func TestAStageMovedDuringASyncPassIsNotPutBack(t *testing.T) {
-	acts, ae, sb := unasMiniCRM(t, "rc", 3, `objects:
+// followedOrder is a UNAS → MiniCRM connection whose cards follow their order's status,
+// imported and scanned once, and the first order of the shop with the status it had.
+type followedOrder struct {
+	t    *testing.T
+	name string
+	acts *Activities
+	ae   *testsuite.TestActivityEnvironment
+	sb   *sandbox.Sandbox
+	key  string // the order
+	was  string // its first status
+}
+
+// newFollowedOrder maps an order's fields (YAML flow mappings) besides order_ref.
+func newFollowedOrder(t *testing.T, name, fields string) *followedOrder {
+	acts, ae, sb := unasMiniCRM(t, name, 3, `objects:
   - name: order
     b_object: "card:Orders"
     match: {a: order_ref, b: Text1203}
-    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}, {a: status_name, b: Text1202}]
+    fields: [{a: order_ref, b: Text1203}, `+fields+`]
 pipelines:
   - object: order
     pipeline: orders
@@ -177,46 +187,68 @@ pipelines:
     pipeline_target: none
     status_map: '{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}'
 `)
-	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "rc", Object: "order", Side: "a", Mode: ModeImport})
+	h := &followedOrder{t: t, name: name, acts: acts, ae: ae, sb: sb}
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: name, Object: "order", Side: "a", Mode: ModeImport})
 	require.NoError(t, err)
-	scan := func(env *testsuite.TestActivityEnvironment) {
-		_, err := env.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "rc"})
-		require.NoError(t, err)
-	}
-	scan(ae)
+	require.NoError(t, h.scan(ae))
 	o := sb.UNAS.Dump()[0]
-	was := string(o.Status)
-	status := func() string { return fmt.Sprint(orderCard(t, sb, o.Key)["StatusId"]) }
-	before := status()
+	h.key, h.was = o.Key, string(o.Status)
+	return h
+}
 
-	ca, cb, err := acts.Conns.Connectors("rc")
-	require.NoError(t, err)
+// scan runs a PipelineSync scan in env.
+func (h *followedOrder) scan(env *testsuite.TestActivityEnvironment) error {
+	_, err := env.ExecuteActivity(h.acts.PropagateStages, StageInput{Connection: h.name})
+	return err
+}
+
+// status is the MiniCRM status of the order's card.
+func (h *followedOrder) status() string { return fmt.Sprint(orderCard(h.t, h.sb, h.key)["StatusId"]) }
+
+// setStatus changes the order's status a second after anything before (UNAS times are to the
+// second), and waits a second more so that a read after it tells it apart.
+func (h *followedOrder) setStatus(status string) {
+	time.Sleep(1100 * time.Millisecond)
+	h.sb.UNAS.SetStatus(h.key, status)
+	time.Sleep(1100 * time.Millisecond)
+}
+
+// useCards makes the connection write the cards through wrap's connector.
+func (h *followedOrder) useCards(wrap func(*minicrm.Client) connectors.Connector) {
+	ca, cb, err := h.acts.Conns.Connectors(h.name)
+	require.NoError(h.t, err)
+	h.acts.Conns.use(h.name, ca, wrap(cb.(*minicrm.Client)))
+}
+
+// PipelineSync's scan and IncrementalSync's pass may meet on one order (one UNAS webhook
+// wakes both). The pass saves the pair it read before the scan moved the card; the stage
+// the scan records is not put back to the old one by it, so when the order later returns to
+// that status, the card follows.
+func TestAStageMovedDuringASyncPassIsNotPutBack(t *testing.T) {
+	h := newFollowedOrder(t, "rc", "{a: invoice_number, b: Name}, {a: status_name, b: Text1202}")
+	before := h.status()
 	var suite testsuite.WorkflowTestSuite
 	ae2 := suite.NewTestActivityEnvironment()
-	ae2.RegisterActivity(acts)
+	ae2.RegisterActivity(h.acts)
 	scanned := make(chan struct{})
-	hook := &scanDuring{Client: cb.(*minicrm.Client), scan: func() {
-		// The scan reads the pair now, while the pass holds it; it records its stage once
-		// the pass has saved the pair it read before.
-		go func() { defer close(scanned); scan(ae2) }()
-		time.Sleep(200 * time.Millisecond)
-	}}
-	acts.Conns.use("rc", ca, hook)
+	h.useCards(func(c *minicrm.Client) connectors.Connector {
+		return &scanDuring{Client: c, scan: func() {
+			// The scan reads the pair now, while the pass holds it; it records its stage
+			// once the pass has saved the pair it read before.
+			go func() { defer close(scanned); assert.NoError(t, h.scan(ae2)) }()
+			time.Sleep(200 * time.Millisecond)
+		}}
+	})
 
-	time.Sleep(1100 * time.Millisecond) // UNAS times are to the second
-	sb.UNAS.SetStatus(o.Key, "Törölve")
-	time.Sleep(1100 * time.Millisecond)
-	_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "rc", Object: "order", Side: "a", Mode: ModeIncremental})
+	h.setStatus("Törölve")
+	_, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "rc", Object: "order", Side: "a", Mode: ModeIncremental})
 	require.NoError(t, err)
 	<-scanned
-	cancelled := status()
-	require.NotEqual(t, before, cancelled)
+	require.NotEqual(t, before, h.status())
 
-	time.Sleep(1100 * time.Millisecond)
-	sb.UNAS.SetStatus(o.Key, was) // the cancellation is undone
-	time.Sleep(1100 * time.Millisecond)
-	scan(ae)
-	assert.Equal(t, before, status(), "the card went back with the order")
+	h.setStatus(h.was) // the cancellation is undone
+	require.NoError(t, h.scan(h.ae))
+	assert.Equal(t, before, h.status(), "the card went back with the order")
 }
 
 // failFieldWrite fails, once, the write that follows a card's status (its UNAS Status field),
@@ -238,47 +270,18 @@ func (f *failFieldWrite) Update(ctx context.Context, object string, recs []conne
 // before the retry, is moved back: the stage whose writes began is recorded first, so the
 // retry knows the card may show it.
 func TestACardMovedBeforeAFailureFollowsTheOrderBack(t *testing.T) {
-	acts, ae, sb := unasMiniCRM(t, "fp", 3, `objects:
-  - name: order
-    b_object: "card:Orders"
-    match: {a: order_ref, b: Text1203}
-    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
-pipelines:
-  - object: order
-    pipeline: orders
-    pipeline_field: pipeline
-    stage_field: status
-    follow: true
-    stage_target: Text1202
-    pipeline_target: none
-    status_map: '{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}'
-`)
-	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "fp", Object: "order", Side: "a", Mode: ModeImport})
-	require.NoError(t, err)
-	scan := func() error {
-		_, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "fp"})
-		return err
-	}
-	require.NoError(t, scan())
-	o := sb.UNAS.Dump()[0]
-	was := string(o.Status)
-	status := func() string { return fmt.Sprint(orderCard(t, sb, o.Key)["StatusId"]) }
-	before := status()
-	ca, cb, err := acts.Conns.Connectors("fp")
-	require.NoError(t, err)
-	f := &failFieldWrite{Client: cb.(*minicrm.Client)}
-	acts.Conns.use("fp", ca, f)
+	h := newFollowedOrder(t, "fp", "{a: invoice_number, b: Name}")
+	before := h.status()
+	f := &failFieldWrite{}
+	h.useCards(func(c *minicrm.Client) connectors.Connector { f.Client = c; return f })
 
-	time.Sleep(1100 * time.Millisecond)
-	sb.UNAS.SetStatus(o.Key, "Törölve")
-	time.Sleep(1100 * time.Millisecond)
+	h.setStatus("Törölve")
 	f.fail = true
-	require.Error(t, scan(), "the field write failed after the status moved")
-	require.NotEqual(t, before, status(), "the card shows Cancelled")
+	require.Error(t, h.scan(h.ae), "the field write failed after the status moved")
+	require.NotEqual(t, before, h.status(), "the card shows Cancelled")
 
-	sb.UNAS.SetStatus(o.Key, was) // the cancellation is undone before the retry
-	time.Sleep(1100 * time.Millisecond)
-	require.NoError(t, scan())
-	assert.Equal(t, before, status(), "the card went back with the order")
-	assert.Equal(t, was, orderCard(t, sb, o.Key)["Text1202"])
+	h.setStatus(h.was) // the cancellation is undone before the retry
+	require.NoError(t, h.scan(h.ae))
+	assert.Equal(t, before, h.status(), "the card went back with the order")
+	assert.Equal(t, h.was, orderCard(t, h.sb, h.key)["Text1202"])
 }

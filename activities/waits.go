@@ -43,34 +43,44 @@ func (p *pass) noteWaits(ctx context.Context, ids []string, links map[string]map
 }
 
 // releaseWaits reads again and syncs the records of this side that wait for a record paired
-// since (noteWaits), a page at a time. A record the system no longer has waits for nothing.
+// since (noteWaits), a page at a time.
 func (p *pass) releaseWaits(ctx context.Context) (Counts, error) {
 	var total Counts
 	if p.in.Plan || len(p.obj.Links) == 0 {
 		return total, nil
 	}
-	side := store.Side(p.side)
-	ids, err := p.a.Store.ReadyWaits(ctx, p.in.Connection, p.in.Object, side, maxReleasedPerPass)
+	recs, err := p.a.readyRecords(ctx, p.in.Connection, p.in.Object, store.Side(p.side), p.x, p.objX)
 	if err != nil {
 		return total, err
 	}
-	for chunk := range slices.Chunk(ids, p.pageSize) {
-		recs, err := p.x.Get(ctx, p.objX, chunk)
-		if err != nil {
-			return total, err
-		}
-		if gone := missingIDs(chunk, recs); len(gone) > 0 {
-			if err := p.a.Store.SetWaits(ctx, p.in.Connection, p.in.Object, side, gone, nil); err != nil {
-				return total, err
-			}
-		}
-		c, err := p.processPage(ctx, recs)
+	for page := range slices.Chunk(recs, p.pageSize) {
+		c, err := p.processPage(ctx, page)
 		total.Add(c)
 		if err != nil {
 			return total, err
 		}
 	}
 	return total, nil
+}
+
+// readyRecords reads again, from x, the records that waited under key (an object of the
+// store's waits) for a record now paired, at most maxReleasedPerPass of them. A record x no
+// longer has waits for nothing.
+func (a *Activities) readyRecords(ctx context.Context, connection, key string, side store.Side, x connectors.Connector, objX string) ([]connectors.Record, error) {
+	ids, err := a.Store.ReadyWaits(ctx, connection, key, side, maxReleasedPerPass)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	recs, err := x.Get(ctx, objX, ids)
+	if err != nil {
+		return nil, err
+	}
+	if gone := missingIDs(ids, recs); len(gone) > 0 {
+		if err := a.Store.SetWaits(ctx, connection, key, side, gone, nil); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
 }
 
 // missingIDs returns the ids of want that recs do not hold.

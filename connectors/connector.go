@@ -7,6 +7,7 @@ package connectors
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -121,4 +122,28 @@ type Connector interface {
 // propagated only for the ids it returns.
 type GoneConfirmer interface {
 	Gone(ctx context.Context, object string, ids []string) ([]string, error)
+}
+
+// ConfirmGone implements GoneConfirmer's rule over get, which asks for one record at its own
+// address (nil error: it exists): a 404 is a deletion, a 403 the configuration error hidden
+// describes, and any other failure stops the check. Ids that are not the system's
+// (notID) have no record: gone.
+func ConfirmGone(ids []string, notID func(id string) bool, get func(id string) error, hidden func(id string) error) ([]string, error) {
+	var gone []string
+	for _, id := range ids {
+		if notID(id) {
+			gone = append(gone, id)
+			continue
+		}
+		switch err := get(id); {
+		case err == nil:
+		case StatusOf(err) == http.StatusNotFound:
+			gone = append(gone, id)
+		case StatusOf(err) == http.StatusForbidden:
+			return gone, hidden(id)
+		default:
+			return gone, err
+		}
+	}
+	return gone, nil
 }

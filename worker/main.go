@@ -162,13 +162,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
 	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection, connections.Accounts()); err == nil {
-		secrets := func() []string {
-			var out []string
-			for _, c := range conns {
-				out = append(out, c.SecretValues()...)
-			}
-			return out
-		}
+		secrets := func() []string { return recordactions.Secrets(connections) }
 		sellsyactions.Register(w, &sellsyactions.Actions{Client: sc, Secrets: secrets})
 	} else if s.SellsyConnection != "" {
 		return fmt.Errorf("sellsy actions: %w", err)

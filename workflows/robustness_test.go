@@ -328,13 +328,7 @@ func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 	// carried checks that the next run is still paused with the reason it was given, and
 	// counts the ids it carries (deletions of IncrementalSync, stage changes of PipelineSync).
 	carried := func(t *testing.T, can *workflow.ContinueAsNewError, wantReason string) int {
-		var next struct {
-			State struct {
-				Control control `json:"control"`
-			} `json:"state"`
-		}
-		require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
-		ctl := next.State.Control
+		ctl := carriedControl(t, can)
 		assert.True(t, ctl.Paused)
 		assert.Equal(t, wantReason, ctl.PauseReason)
 		n := len(ctl.Changed)
@@ -357,19 +351,11 @@ func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
-			var a *activities.Activities
-			env.RegisterActivity(a)
+			var fileErr error
 			if tt.badFile {
-				env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(activities.ConnectionInfo{}, badFile)
-			} else {
-				env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
-				env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "month-end closing") }, 0)
+				fileErr = badFile
 			}
-			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
-			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(activities.PassResult{Done: true}, nil)
-			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true}, nil)
+			env, a := pausedEnv(fileErr)
 			env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeleteInput) (activities.DeleteResult, error) {
 				t.Error("nothing is handled while paused")
 				return activities.DeleteResult{}, nil
@@ -602,29 +588,16 @@ func TestPausedQueuesStayBounded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
-			var a *activities.Activities
-			env.RegisterActivity(a)
-			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
-			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "month-end closing") }, 0)
-			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
-			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(activities.PassResult{Done: true}, nil)
-			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true}, nil)
+			env, _ := pausedEnv(nil)
 			for i := range 40 {
 				env.RegisterDelayedCallback(func() { tt.signal(env, i) }, time.Hour+time.Duration(i)*time.Minute)
 			}
 			env.ExecuteWorkflow(tt.workflow, tt.input)
 			var can *workflow.ContinueAsNewError
 			require.ErrorAs(t, env.GetWorkflowError(), &can)
-			var next struct {
-				State struct {
-					Control control `json:"control"`
-				} `json:"state"`
-			}
-			require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
-			assert.True(t, next.State.Control.Paused)
-			tt.check(t, next.State.Control)
+			ctl := carriedControl(t, can)
+			assert.True(t, ctl.Paused)
+			tt.check(t, ctl)
 		})
 	}
 }
@@ -632,11 +605,7 @@ func TestPausedQueuesStayBounded(t *testing.T) {
 // Deletions dropped from a full queue are found by a reconciliation at the next cycle, though
 // the last one was minutes ago.
 func TestAnOverflowingQueueReconcilesAtTheNextCycle(t *testing.T) {
-	f := &fakePasses{stretches: 1}
-	withDeletes := info
-	withDeletes.Reconcile = 24 * time.Hour
-	withDeletes.ReconcileObjects = []string{"contact"}
-	env := newEnvWith(withDeletes, f)
+	env := newEnvWith(infoWithDeletes(24*time.Hour), &fakePasses{stretches: 1})
 	var a *activities.Activities
 	reconciled := 0
 	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(context.Context, activities.ReconcileInput) (activities.ReconcileResult, error) {
@@ -672,11 +641,7 @@ func TestReconcileYieldsToPause(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakePasses{stretches: 1}
-			withDeletes := info
-			withDeletes.Reconcile = 24 * time.Hour
-			withDeletes.ReconcileObjects = []string{"contact"}
-			env := newEnvWith(withDeletes, f)
+			env := newEnvWith(infoWithDeletes(24*time.Hour), &fakePasses{stretches: 1})
 			var a *activities.Activities
 			var stretches []string
 			env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
@@ -708,4 +673,69 @@ func TestReconcileYieldsToPause(t *testing.T) {
 			assert.Equal(t, []string{"a/", "a/", "a/200", "b/", "b/200"}, stretches, "whole again after the resume")
 		})
 	}
+}
+
+// keepDeleted keeps the first ids up to the bound, in order, and no request left empty.
+func TestKeepDeleted(t *testing.T) {
+	req := func(side string, ids ...string) DeletedRequest {
+		return DeletedRequest{Object: "contact", Side: side, IDs: ids}
+	}
+	tests := []struct {
+		name    string
+		in      []DeletedRequest
+		max     int
+		want    []DeletedRequest
+		dropped bool
+	}{
+		{"under", []DeletedRequest{req("a", "1"), req("b", "2")}, 3, []DeletedRequest{req("a", "1"), req("b", "2")}, false},
+		{"exactly", []DeletedRequest{req("a", "1"), req("b", "2")}, 2, []DeletedRequest{req("a", "1"), req("b", "2")}, false},
+		{"cut inside a request", []DeletedRequest{req("a", "1", "2", "3"), req("b", "4")}, 2, []DeletedRequest{req("a", "1", "2")}, true},
+		{"cut between requests", []DeletedRequest{req("a", "1", "2"), req("b", "3")}, 2, []DeletedRequest{req("a", "1", "2")}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, dropped := keepDeleted(tt.in, tt.max)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.dropped, dropped)
+		})
+	}
+}
+
+// carriedControl decodes the control state a run carried into its continue-as-new.
+func carriedControl(t *testing.T, can *workflow.ContinueAsNewError) control {
+	t.Helper()
+	var next struct {
+		State struct {
+			Control control `json:"control"`
+		} `json:"state"`
+	}
+	require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+	return next.State.Control
+}
+
+// pausedEnv is an environment for IncrementalSync or PipelineSync on "demo" whose passes and
+// scans do nothing: a user pauses it at once, or, with badFile, its file does not validate.
+func pausedEnv(badFile error) (*testsuite.TestWorkflowEnvironment, *activities.Activities) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	if badFile != nil {
+		env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(activities.ConnectionInfo{}, badFile)
+	} else {
+		env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "month-end closing") }, 0)
+	}
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(activities.PassResult{Done: true}, nil)
+	env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true}, nil)
+	return env, a
+}
+
+// infoWithDeletes is info with contacts propagating deletions, reconciled every so often.
+func infoWithDeletes(every time.Duration) activities.ConnectionInfo {
+	ci := info
+	ci.Reconcile = every
+	ci.ReconcileObjects = []string{"contact"}
+	return ci
 }

@@ -90,8 +90,8 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 		case c.maxQueued == 0:
 			c.Deleted = append(c.Deleted, req)
 		default:
-			c.Deleted = mergeDeleted(append(c.Deleted, req))
-			if keepDeleted(c.Deleted, c.maxQueued) {
+			var dropped bool
+			if c.Deleted, dropped = keepDeleted(mergeDeleted(append(c.Deleted, req)), c.maxQueued); dropped {
 				c.Overflow = true
 			}
 		}
@@ -121,21 +121,21 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	})
 }
 
-// keepDeleted keeps the first max ids of the queue (in place) and reports whether it dropped
-// any.
-func keepDeleted(reqs []DeletedRequest, max int) bool {
+// keepDeleted keeps the first max ids of the queue, and reports whether it dropped any.
+func keepDeleted(reqs []DeletedRequest, max int) ([]DeletedRequest, bool) {
 	left := max
 	for i := range reqs {
-		if len(reqs[i].IDs) > left {
+		if len(reqs[i].IDs) >= left {
+			dropped := len(reqs[i].IDs) > left || i < len(reqs)-1
 			reqs[i].IDs = reqs[i].IDs[:left]
-			for j := i + 1; j < len(reqs); j++ {
-				reqs[j].IDs = nil
+			if left == 0 {
+				return reqs[:i], dropped
 			}
-			return true
+			return reqs[:i+1], dropped
 		}
 		left -= len(reqs[i].IDs)
 	}
-	return false
+	return reqs, false
 }
 
 func (c *control) pause(reason string) {

@@ -433,11 +433,7 @@ func TestIncrementalSyncHandlesDeletionsWhileWaiting(t *testing.T) {
 // Objects that propagate deletions are reconciled when the reconcile interval has passed,
 // stretch after stretch.
 func TestIncrementalSyncReconcilesWhenDue(t *testing.T) {
-	f := &fakePasses{stretches: 1}
-	withDeletes := info
-	withDeletes.Reconcile = time.Hour
-	withDeletes.ReconcileObjects = []string{"contact"}
-	env := newEnvWith(withDeletes, f)
+	env := newEnvWith(infoWithDeletes(time.Hour), &fakePasses{stretches: 1})
 	var a *activities.Activities
 	var reconciled []string
 	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {

@@ -520,10 +520,14 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 }
 
 // secrets are the credential values of every loaded connection, hidden from any-call answers.
-func (a *Actions) secrets() []string {
+func (a *Actions) secrets() []string { return Secrets(a.Conns) }
+
+// Secrets returns the credential values of every connection conns has loaded (as its files
+// are now): what any-call answers hide (Sellsy.Call's too).
+func Secrets(conns Connections) []string {
 	var out []string
-	for _, n := range a.Conns.Names() {
-		if c, err := a.Conns.Config(n); err == nil {
+	for _, n := range conns.Names() {
+		if c, err := conns.Config(n); err == nil {
 			out = append(out, c.SecretValues()...)
 		}
 	}

@@ -32,6 +32,9 @@ type lookup struct {
 	same    []string
 	// related says whether the candidates must be linked to the body's related records.
 	related bool
+	// created says whether the search filters on the creation time (the CRM objects do; the
+	// agenda's are checked on the answer).
+	created bool
 }
 
 // lookupOf returns the lookup of a create of collection (the POST path without its slash)
@@ -51,9 +54,11 @@ func lookupOf(collection string, body map[string]any) lookup {
 	}
 	switch collection {
 	case "companies":
+		l.created = true
 		l.filters["name"] = body["name"]
 		l.same = []string{"name", "type", "email"}
 	case "contacts":
+		l.created = true
 		if email, ok := body["email"].(string); ok && email != "" {
 			l.filters["email"] = email
 		} else {
@@ -61,6 +66,7 @@ func lookupOf(collection string, body map[string]any) lookup {
 		}
 		l.same = []string{"last_name", "first_name", "email"}
 	case "opportunities":
+		l.created = true
 		l.filters["name"] = body["name"]
 		l.same = []string{"name"}
 	case "tasks":
@@ -87,8 +93,7 @@ func (a *Actions) findEarlier(ctx context.Context, collection string, body map[s
 	l := lookupOf(collection, body)
 	since := activity.GetInfo(ctx).ScheduledTime.Add(-clockSkew)
 	at, backdated := parseTime(body["created"])
-	if !backdated && collection != "tasks" && collection != "calendar-events" && collection != "comments" {
-		// The CRM objects filter on their creation time; the agenda's are checked below.
+	if l.created && !backdated {
 		l.filters["created"] = map[string]any{"start": since.UTC().Format(time.RFC3339)}
 	}
 	q := url.Values{"limit": {strconv.Itoa(searchPageSize)}}

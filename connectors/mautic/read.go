@@ -599,25 +599,18 @@ func (c *Client) Gone(ctx context.Context, object string, ids []string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	var gone []string
-	for _, id := range ids {
+	op := "GET /" + base + "/{id}"
+	notID := func(id string) bool {
 		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-		if err != nil || n <= 0 {
-			gone = append(gone, id) // not a Mautic id: no such record
-			continue
-		}
-		_, err = c.do(ctx, http.MethodGet, "/"+base+"/"+strconv.FormatInt(n, 10), "GET /"+base+"/{id}", nil, nil)
-		var e *connectors.Error
-		switch {
-		case err == nil:
-		case errors.As(err, &e) && e.Status == http.StatusNotFound:
-			gone = append(gone, id)
-		case errors.As(err, &e) && e.Status == http.StatusForbidden:
-			return gone, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: e.Op, Status: e.Status,
-				Message: fmt.Sprintf("the API user may not see %s %s, which a lookup left out: give its role the right to view others' %s, or nothing it cannot see is told from a deletion", object, id, base)}
-		default:
-			return gone, err
-		}
+		return err != nil || n <= 0
 	}
-	return gone, nil
+	get := func(id string) error {
+		_, err := c.do(ctx, http.MethodGet, "/"+base+"/"+strings.TrimSpace(id), op, nil, nil)
+		return err
+	}
+	hidden := func(id string) error {
+		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Status: http.StatusForbidden,
+			Message: fmt.Sprintf("the API user may not see %s %s, which a lookup left out: give its role the right to view others' %s, or nothing it cannot see is told from a deletion", object, id, base)}
+	}
+	return connectors.ConfirmGone(ids, notID, get, hidden)
 }

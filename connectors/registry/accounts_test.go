@@ -216,6 +216,37 @@ func TestUNASTimeZoneSetting(t *testing.T) {
 	}
 }
 
+// The weavy side's time_zone reaches the connector: a zone that does not exist is refused,
+// naming the file, the side and the setting.
+func TestWeavyTimeZoneSetting(t *testing.T) {
+	t.Setenv("R_WUSER", "u")
+	t.Setenv("R_WPASS", "p")
+	t.Setenv("R_MUSER", "u")
+	t.Setenv("R_MPASS", "p")
+	for _, tt := range []struct{ name, settings, wantErr string }{
+		{"default", "", ""},
+		{"named", ", time_zone: America/Cayenne", ""},
+		{"unknown", ", time_zone: Paris", `wz.yaml: a: weavy config: configuration: time_zone "Paris" is not an IANA time zone`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse("wz.yaml", []byte(`name: wz
+a: {system: weavy, settings: {base_url: http://127.0.0.1:1, project: crm`+tt.settings+`}, credentials: {username: R_WUSER, password: R_WPASS}}
+b: {system: mautic, settings: {base_url: http://127.0.0.1:2}, credentials: {username: R_MUSER, password: R_MPASS}}
+objects: [{name: company, match: {a: name, b: companyname}, fields: [{a: name, b: companyname}]}]
+`))
+			require.NoError(t, err)
+			_, err = Open(c, "a", nil)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
+		})
+	}
+}
+
 // unasToMiniCRM parses a connection from UNAS (settings: its base_url and the settings after
 // it; keyVar: its api_key variable) to MiniCRM (sysVar: its system_id variable); extra holds
 // more top-level lines.

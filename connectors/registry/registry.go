@@ -153,42 +153,53 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 		return nil, at(err)
 	}
 	set := sys.Settings
+	var conn connectors.Connector
 	switch sys.System {
 	case "sellsy":
-		return sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
+		conn, err = connector(sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
 			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side), ContactLinks: linksContacts(c, side),
-			Limiter: accounts.Share("sellsy "+set["api_url"]+" "+cred["client_id"], sellsy.NewLimiter(rps))})
+			Limiter: accounts.Share("sellsy "+set["api_url"]+" "+cred["client_id"], sellsy.NewLimiter(rps))}))
 	case "mautic":
-		return mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
+		conn, err = connector(mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
 			RequestsPerSecond: rps, HTTPClient: httpClient,
-			Limiter: accounts.Share("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], mautic.NewLimiter(rps))})
+			Limiter: accounts.Share("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], mautic.NewLimiter(rps))}))
 	case "weavy":
-		return weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
-			RequestsPerSecond: rps, ServerTimezone: set["time_zone"], HTTPClient: httpClient,
-			Limiter: accounts.Share("weavy "+strings.TrimRight(set["base_url"], "/")+" "+set["project"], weavy.NewLimiter(rps))})
+		conn, err = connector(weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
+			RequestsPerSecond: rps, TimeZone: set["time_zone"], HTTPClient: httpClient,
+			Limiter: accounts.Share("weavy "+strings.TrimRight(set["base_url"], "/")+" "+set["project"], weavy.NewLimiter(rps))}))
 	case "altior":
-		return altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,
+		conn, err = connector(altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,
 			ReferenceUserEmail: set["reference_user_email"], Establishment: set["establishment"],
-			Limiter: accounts.Share("altior "+strings.TrimRight(set["base_url"], "/"), altior.NewLimiter(rps))})
+			Limiter: accounts.Share("altior "+strings.TrimRight(set["base_url"], "/"), altior.NewLimiter(rps))}))
 	case "unas":
-		lists, err := intSetting(sys, "order_lists_per_hour")
-		if err != nil {
-			return nil, at(err)
+		lists, lerr := intSetting(sys, "order_lists_per_hour")
+		if lerr != nil {
+			return nil, at(lerr)
 		}
 		shop := UNASShop(set["base_url"], cred["api_key"])
-		conn, err := unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
+		conn, err = connector(unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
 			TimeZone: set["time_zone"], StartDate: c.StartDate,
-			Budget: accounts.unasLedger(shop), Shop: accounts.unasState(shop)})
-		if err != nil {
-			return nil, at(err)
-		}
-		return conn, nil
+			Budget: accounts.unasLedger(shop), Shop: accounts.unasState(shop)}))
 	case "minicrm":
-		return minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
+		conn, err = connector(minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
-			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))})
+			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))}))
+	default:
+		err = fmt.Errorf("system %q is not supported", sys.System)
 	}
-	return nil, at(fmt.Errorf("system %q is not supported", sys.System))
+	if err != nil {
+		return nil, at(err) // every system's refusal names the file and the side
+	}
+	return conn, nil
+}
+
+// connector turns a connector constructor's answer into a Connector, nil on an error (not a
+// typed nil).
+func connector[C connectors.Connector](c C, err error) (connectors.Connector, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // UNASShop names a UNAS shop for its call budget: the API URL and a digest of the API key (the

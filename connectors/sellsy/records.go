@@ -518,24 +518,15 @@ func (c *Client) Gone(ctx context.Context, objName string, ids []string) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	var gone []string
-	for _, id := range ids {
-		n, err := strconv.Atoi(strings.TrimSpace(id))
-		if err != nil || n <= 0 {
-			gone = append(gone, id) // not a Sellsy id: no such record
-			continue
-		}
-		status, err := c.do(ctx, call{method: "GET", path: o.path + "/" + strconv.Itoa(n), op: "GET " + o.path + "/{id}"}, nil)
-		switch {
-		case err == nil:
-		case status == http.StatusNotFound:
-			gone = append(gone, id)
-		case status == http.StatusForbidden:
-			return gone, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "GET " + o.path + "/{id}", Status: status,
-				Message: fmt.Sprintf("the credentials may not see %s %s, which a lookup left out: grant them its read right, or nothing they cannot see is told from a deletion", objName, id)}
-		default:
-			return gone, err
-		}
+	op := "GET " + o.path + "/{id}"
+	notID := func(id string) bool { n, err := strconv.Atoi(strings.TrimSpace(id)); return err != nil || n <= 0 }
+	get := func(id string) error {
+		_, err := c.do(ctx, call{method: "GET", path: o.path + "/" + strings.TrimSpace(id), op: op}, nil)
+		return err
 	}
-	return gone, nil
+	hidden := func(id string) error {
+		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Status: http.StatusForbidden,
+			Message: fmt.Sprintf("the credentials may not see %s %s, which a lookup left out: grant them its read right, or nothing they cannot see is told from a deletion", objName, id)}
+	}
+	return connectors.ConfirmGone(ids, notID, get, hidden)
 }

@@ -17,7 +17,7 @@
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the first page's length is taken as the page size and a shorter page (or an empty one) ends
 // the listing. Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in the
-// server's time zone (Config.ServerTimezone): srvDate is the stamp the Divalto plugin filters
+// server's time zone (Config.TimeZone): srvDate is the stamp the Divalto plugin filters
 // on; whether srvDateUTC can be filtered on is not documented.
 // The order of Select is not documented either: each page after the first is read from a few
 // records before its offset and resumes after the last records of the previous page, so a
@@ -94,16 +94,16 @@ type Config struct {
 	UserName          string
 	Password          string
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
-	// ServerTimezone is the zone of the server's srvDate stamps (IANA name; "" → Europe/Paris,
+	// TimeZone is the zone of the server's srvDate stamps (IANA name; "" → Europe/Paris,
 	// where Divalto hosts weavy).
-	ServerTimezone string
-	HTTPClient     *http.Client
+	TimeZone   string
+	HTTPClient *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one project share it.
 	Limiter *rate.Limiter
 }
 
-// DefaultServerTimezone is the zone of srvDate when the connection names none.
-const DefaultServerTimezone = "Europe/Paris"
+// DefaultTimeZone is the zone of srvDate unless the connection names another.
+const DefaultTimeZone = "Europe/Paris"
 
 // NewLimiter is the client-side limiter of a rate (requests a second; 0 → 10).
 func NewLimiter(perSecond float64) *rate.Limiter {
@@ -144,9 +144,9 @@ func New(c Config) (*Client, error) {
 	if c.UserName == "" || c.Password == "" {
 		return nil, cfgErr("config", "user name and password are required")
 	}
-	zone, err := time.LoadLocation(cmp.Or(strings.TrimSpace(c.ServerTimezone), DefaultServerTimezone))
+	zone, err := time.LoadLocation(cmp.Or(strings.TrimSpace(c.TimeZone), DefaultTimeZone))
 	if err != nil {
-		return nil, cfgErr("config", fmt.Sprintf("time_zone %q is not a time zone (an IANA name such as Europe/Paris)", c.ServerTimezone))
+		return nil, cfgErr("config", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/Paris", c.TimeZone))
 	}
 	limiter := c.Limiter
 	if limiter == nil {

@@ -731,9 +731,9 @@ func TestSinceFilterIsInTheServersZone(t *testing.T) {
 	require.NoError(t, err)
 	summer := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
 	assert.Equal(t, []filter{{FilterKey: "srvDateKey", FieldName: "srvDate", Operator: "GreaterThan", FilterValues: []string{"2026-07-15 10:59:59"}}}, c.sinceFilter(summer))
-	c, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, ServerTimezone: "America/Cayenne"})
+	c, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, TimeZone: "America/Cayenne"})
 	require.NoError(t, err)
 	assert.Equal(t, "2026-07-15 05:59:59", c.sinceFilter(summer)[0].FilterValues[0])
-	_, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, ServerTimezone: "Paris"})
-	require.ErrorContains(t, err, `time_zone "Paris" is not a time zone`)
+	_, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, TimeZone: "Paris"})
+	require.ErrorContains(t, err, `time_zone "Paris" is not an IANA time zone`)
 }
