@@ -627,17 +627,18 @@ func TestAnOverflowingQueueReconcilesAtTheNextCycle(t *testing.T) {
 
 // A reconciliation may delete records: a pause stops it between two stretches, and one
 // refused for the connection's configuration (an API user that may not see the records it
-// checks) pauses the connection with the message. Either way it runs again, whole, after the
-// resume.
+// checks) pauses the connection with the message. Either way it carries on from its place
+// after the resume.
 func TestReconcileYieldsToPause(t *testing.T) {
 	hidden := temporal.NewNonRetryableApplicationError("mautic GET /contacts/{id}: configuration (HTTP 403): the API user may not see contact 21", activities.ErrTypeConfiguration, nil)
 	tests := []struct {
 		name       string
 		fail       bool // the first stretch is refused (else a user pauses during it)
 		wantReason string
+		want       []string
 	}{
-		{"paused by a user", false, "month-end closing"},
-		{"refused for the configuration", true, "may not see contact 21"},
+		{"paused by a user", false, "month-end closing", []string{"a/", "a/200", "b/", "b/200"}},
+		{"refused for the configuration", true, "may not see contact 21", []string{"a/", "a/", "a/200", "b/", "b/200"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -670,9 +671,73 @@ func TestReconcileYieldsToPause(t *testing.T) {
 			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour+10*time.Minute)
 			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
 			assert.Contains(t, reason, tt.wantReason)
-			assert.Equal(t, []string{"a/", "a/", "a/200", "b/", "b/200"}, stretches, "whole again after the resume")
+			assert.Equal(t, tt.want, stretches, "from its place after the resume")
 		})
 	}
+}
+
+// A large id map is reconciled a few stretches a cycle, its place carried from cycle to cycle
+// and through continue-as-new, so that the cycles keep their pace; deletions dropped from a
+// full queue meanwhile ask for another reconciliation as soon as this one ends.
+func TestReconcileRunsInSlices(t *testing.T) {
+	var a *activities.Activities
+	reconcile := func(stretches *[]string) func(context.Context, activities.ReconcileInput) (activities.ReconcileResult, error) {
+		return func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+			*stretches = append(*stretches, in.Side+"/"+in.After)
+			after := len(in.After) + 1 // three stretches a side: "", "1", "11"
+			return activities.ReconcileResult{After: strings.Repeat("1", after), Done: after == 3, Checked: 200}, nil
+		}
+	}
+	t.Run("across cycles", func(t *testing.T) {
+		f := &fakePasses{stretches: 1}
+		env := newEnvWith(infoWithDeletes(24*time.Hour), f)
+		var stretches []string
+		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(reconcile(&stretches))
+		var perCycle []int
+		env.RegisterDelayedCallback(func() { perCycle = append(perCycle, len(stretches)) }, 10*time.Minute)
+		env.RegisterDelayedCallback(func() { perCycle = append(perCycle, len(stretches)) }, 25*time.Minute)
+		env.RegisterDelayedCallback(func() { perCycle = append(perCycle, len(stretches)) }, 40*time.Minute)
+		env.RegisterDelayedCallback(func() { perCycle = append(perCycle, len(stretches)) }, 55*time.Minute)
+		env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 70*time.Minute)
+		env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{ReconcileStretches: 2}})
+		assert.Equal(t, []string{"a/", "a/1", "a/11", "b/", "b/1", "b/11"}, stretches, "each stretch once, in order")
+		assert.Equal(t, []int{2, 4, 6, 6}, perCycle, "two stretches a cycle, then none until due again")
+	})
+	t.Run("through continue-as-new", func(t *testing.T) {
+		env := newEnvWith(infoWithDeletes(24*time.Hour), &fakePasses{stretches: 1})
+		var stretches []string
+		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(reconcile(&stretches))
+		env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", MaxCyclesPerRun: 1, Tuning: Tuning{ReconcileStretches: 4}})
+		var can *workflow.ContinueAsNewError
+		require.ErrorAs(t, env.GetWorkflowError(), &can)
+		var next SyncInput
+		require.NoError(t, converterFromEnv().FromPayloads(can.Input, &next))
+		require.NotNil(t, next.State.Reconcile)
+		assert.Equal(t, ReconcilePosition{Object: "contact", Side: "b", After: "1"}, *next.State.Reconcile)
+
+		env = newEnvWith(infoWithDeletes(24*time.Hour), &fakePasses{stretches: 1})
+		stretches = nil
+		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(reconcile(&stretches))
+		env.ExecuteWorkflow(IncrementalSync, next)
+		assert.Equal(t, []string{"b/1", "b/11"}, stretches, "the next run carries on from its place")
+	})
+	t.Run("again after an overflow", func(t *testing.T) {
+		env := newEnvWith(infoWithDeletes(24*time.Hour), &fakePasses{stretches: 1})
+		var stretches []string
+		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(reconcile(&stretches))
+		env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+			return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+		})
+		env.RegisterDelayedCallback(func() {
+			for i := range 3 {
+				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i, "a"), fmt.Sprint(i, "b")}})
+			}
+		}, 5*time.Minute)
+		env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 50*time.Minute)
+		env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{ReconcileStretches: 4, MaxQueuedIDs: 4}})
+		assert.Equal(t, []string{"a/", "a/1", "a/11", "b/", "b/1", "b/11", "a/", "a/1", "a/11", "b/", "b/1", "b/11"}, stretches,
+			"the overflow at 5 minutes asks for a second, whole reconciliation after the first")
+	})
 }
 
 // keepDeleted keeps the first ids up to the bound, in order, and no request left empty.

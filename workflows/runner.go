@@ -211,6 +211,10 @@ type fixes struct {
 	// reconcileYields: a reconciliation stops between two stretches when the connection is
 	// paused (no deletion is propagated while paused) and is run again whole after the resume.
 	reconcileYields bool
+	// reconcileSlices: a reconciliation runs at most Tuning.ReconcileStretches stretches a
+	// cycle and carries on from its place (SyncState.Reconcile) at the next, across
+	// continue-as-new and pauses.
+	reconcileSlices bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -221,6 +225,7 @@ func getFixes(ctx workflow.Context) fixes {
 		pauseOnRefusedDeletes: workflow.GetVersion(ctx, "deletes-pause-on-configuration-error", workflow.DefaultVersion, 1) == 1,
 		boundedQueues:         workflow.GetVersion(ctx, "bounded-signal-queues", workflow.DefaultVersion, 1) == 1,
 		reconcileYields:       workflow.GetVersion(ctx, "reconcile-yields-to-pause", workflow.DefaultVersion, 1) == 1,
+		reconcileSlices:       workflow.GetVersion(ctx, "reconcile-in-slices", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -87,6 +87,9 @@ type Tuning struct {
 	// keeps while it is paused or busy: past it, deletions are left to the next
 	// reconciliation and stage changes to the next scan.
 	MaxQueuedIDs int `json:",omitempty"`
+	// ReconcileStretches bounds the stretches a reconciliation runs in one cycle (default
+	// 5, a few minutes): the rest of a large id map is checked at the next cycles.
+	ReconcileStretches int `json:",omitempty"`
 }
 
 func (t Tuning) withDefaults() Tuning {
@@ -107,6 +110,9 @@ func (t Tuning) withDefaults() Tuning {
 	}
 	if t.MaxQueuedIDs <= 0 {
 		t.MaxQueuedIDs = 10000
+	}
+	if t.ReconcileStretches <= 0 {
+		t.ReconcileStretches = 5
 	}
 	return t
 }

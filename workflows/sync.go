@@ -28,6 +28,19 @@ type SyncState struct {
 	// Waiting: the last run ended after a cycle, so this one starts with the wait.
 	Waiting bool    `json:"waiting,omitempty"`
 	Control control `json:"control"`
+	// Reconcile is the place of a reconciliation under way (fixes.reconcileSlices): it runs
+	// a few stretches a cycle, so that a large id map does not hold the cycles for an hour.
+	Reconcile *ReconcilePosition `json:"reconcile,omitempty"`
+}
+
+// ReconcilePosition is where a reconciliation carries on: the object and side it checks, and
+// the last side-A id checked. Again asks for another, whole, once this one ends: deletions
+// were dropped from a full queue while it ran, maybe behind its place.
+type ReconcilePosition struct {
+	Object string `json:"object"`
+	Side   string `json:"side"`
+	After  string `json:"after,omitempty"`
+	Again  bool   `json:"again,omitempty"`
 }
 
 // IncrementalSync keeps a connection in step: every interval it reads what changed on both
@@ -178,7 +191,20 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		// fills again meanwhile asks for the next cycle's.
 		overflow := st.Control.Overflow
 		st.Control.Overflow = false
-		if len(info.ReconcileObjects) > 0 && (overflow || !workflow.Now(ctx).Before(p.LastReconcileAt.Add(info.Reconcile))) {
+		due := len(info.ReconcileObjects) > 0 && (overflow || !workflow.Now(ctx).Before(p.LastReconcileAt.Add(info.Reconcile)))
+		if r.fixes.reconcileSlices {
+			switch {
+			case st.Reconcile == nil && due:
+				st.Reconcile = &ReconcilePosition{}
+			case st.Reconcile != nil && overflow:
+				st.Reconcile.Again = true
+			}
+			if st.Reconcile != nil {
+				if err := reconcileSlice(ctx, r, st, info.ReconcileObjects); err != nil {
+					return err
+				}
+			}
+		} else if due {
 			if err := reconcile(ctx, r, info.ReconcileObjects); err != nil {
 				return err
 			}
@@ -376,5 +402,58 @@ func reconcile(ctx workflow.Context, r *runner, objects []string) error {
 		}
 	}
 	p.LastReconcileAt = workflow.Now(ctx)
+	return nil
+}
+
+// reconcileSlice carries a reconciliation on from its place for at most
+// Tuning.ReconcileStretches stretches, so that the next cycle is not held back: a large id
+// map is checked over several cycles (and runs), the place kept in the state. A pause stops
+// it between two stretches and a configuration error pauses the connection; either way it
+// carries on from its place after the resume. When the last side of the last object is
+// checked it is done, and starts again when due (or at once when Again asks).
+func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []string) error {
+	pos, t, p := st.Reconcile, r.tuning, r.progress
+	oi := slices.Index(objects, pos.Object)
+	si := slices.Index(sides, pos.Side)
+	if oi < 0 || si < 0 { // just begun, or its object left the file: from the start
+		oi, si, pos.After = 0, 0, ""
+	}
+	var a *activities.Activities
+	actx := passActivityOptions(ctx, t)
+	for n := 0; oi < len(objects); {
+		pos.Object, pos.Side = objects[oi], sides[si]
+		if n >= t.ReconcileStretches || r.ctl.Paused || r.budgetSpent(ctx) {
+			return nil // the rest at the next cycle
+		}
+		in := activities.ReconcileInput{Connection: r.connection, Object: pos.Object, Side: pos.Side, After: pos.After, Stretch: t.Stretch}
+		var res activities.ReconcileResult
+		err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
+		r.count()
+		n++
+		if err != nil {
+			msg := configurationError(err)
+			if msg == "" {
+				return err
+			}
+			// A credential that may not see what it must (a role that hides records):
+			// pause with the message, carry on from here after the resume.
+			r.ctl.pause(msg)
+			return nil
+		}
+		p.Deletes.Add(res.Deletes)
+		pos.After = res.After
+		if !res.Done {
+			continue
+		}
+		pos.After = ""
+		if si++; si == len(sides) {
+			oi, si = oi+1, 0
+		}
+	}
+	p.LastReconcileAt = workflow.Now(ctx)
+	st.Reconcile = nil
+	if pos.Again {
+		st.Reconcile = &ReconcilePosition{}
+	}
 	return nil
 }
