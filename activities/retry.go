@@ -7,6 +7,9 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
@@ -54,8 +57,12 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 	}
 	ka := heartbeat.Start(ctx, prog, heartbeat.Options{})
 	defer ka.Stop()
+	page, err := a.retryPageSize(c)
+	if err != nil {
+		return RetryResult{}, toTemporal(err)
+	}
 	for in.Limit <= 0 || prog.Taken < in.Limit {
-		size := retryPage
+		size := page
 		if in.Limit > 0 {
 			size = min(size, in.Limit-prog.Taken)
 		}
@@ -93,6 +100,22 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 // retryPage is how many quarantine entries RetryQuarantined takes at a time.
 var retryPage = 1000
 
+// retryPageSize is retryPage, or less where a system of the connection reads back by id from
+// a scarce budget (connectors.GetLimit): each page is committed, so a retry stopped by that
+// budget goes on after the pages done instead of spending it on the same page every time.
+func (a *Activities) retryPageSize(c *config.Connection) (int, error) {
+	ca, cb, err := a.Conns.Connectors(c.Name)
+	if err != nil {
+		return 0, err
+	}
+	size := retryPage
+	for _, o := range c.Objects {
+		size = connectors.GetLimit(ca, o.AObject, size)
+		size = connectors.GetLimit(cb, o.BObject, size)
+	}
+	return size, nil
+}
+
 // retryProgress is what RetryQuarantined heartbeats after each page of entries.
 type retryProgress struct {
 	Started time.Time           `json:"started"`
@@ -122,9 +145,28 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 	if err != nil {
 		return err
 	}
+	// A record of a pipeline may have been quarantined for its stage (an event refused):
+	// its fields did not change, so only propagating its stage again settles it.
+	staged, err := a.retryStages(ctx, p, recs)
+	if err != nil {
+		return err
+	}
 	res.Counts.Add(c)
 	res.Retried += len(recs)
-	res.Quarantined += c.Quarantined
-	res.Resolved += len(recs) - c.Quarantined
+	refused := min(c.Quarantined+staged.Quarantined, len(recs))
+	res.Quarantined += refused
+	res.Resolved += len(recs) - refused
 	return nil
+}
+
+// retryStages propagates again the stages of side-A records of an object that has pipelines.
+func (a *Activities) retryStages(ctx context.Context, p *pass, recs []connectors.Record) (StageResult, error) {
+	if p.side != engine.A || len(recs) == 0 || !slices.Contains(pipelineObjects(p.conn), p.in.Object) {
+		return StageResult{}, nil
+	}
+	sp, err := a.newStagePass(ctx, p.in.Connection)
+	if err != nil {
+		return StageResult{}, err
+	}
+	return sp.propagate(ctx, p.obj, recs)
 }

@@ -48,6 +48,8 @@ type StageResult struct {
 	Emitted  int // events emitted on side B
 	Backward int // moves back: the stage recorded, no event
 	Pending  int // records of a pipeline not paired yet (their object's sync creates them)
+	// Quarantined: stage changes refused for the record (an event or a stage field refused).
+	Quarantined int `json:",omitempty"`
 }
 
 // Add adds o's counts to r.
@@ -57,6 +59,7 @@ func (r *StageResult) Add(o StageResult) {
 	r.Emitted += o.Emitted
 	r.Backward += o.Backward
 	r.Pending += o.Pending
+	r.Quarantined += o.Quarantined
 }
 
 // PropagateStages brings the stage changes of side-A records (Sellsy opportunities moving
@@ -78,28 +81,11 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 	// take longer than the heartbeat timeout, and a timed-out batch would be retried forever.
 	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
 	defer alive.Stop()
-	c, err := a.Conns.Config(in.Connection)
+	sp, err := a.newStagePass(ctx, in.Connection)
 	if err != nil {
 		return StageResult{}, toTemporal(err)
 	}
-	ca, cb, err := a.Conns.Connectors(in.Connection)
-	if err != nil {
-		return StageResult{}, toTemporal(err)
-	}
-	staged, ok := ca.(connectors.Staged)
-	emitter, ok2 := cb.(connectors.EventEmitter)
-	if !ok || !ok2 {
-		return StageResult{}, toTemporal(configError(fmt.Errorf("%s: pipelines need a side A with pipelines (%s has none) and a side B with events (%s has none)", c.File, ca.System(), cb.System())))
-	}
-	// The start date binds the scan as it binds the sync: a changed one is refused here too,
-	// or the scan would go on reading from the new date.
-	if err := (&pass{a: a, conn: c}).checkStartDate(ctx, true); err != nil {
-		return StageResult{}, toTemporal(err)
-	}
-	sp := &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}
-	if err := sp.checkStatusMaps(ctx, a.now()); err != nil {
-		return StageResult{}, toTemporal(err)
-	}
+	c, ca := sp.c, sp.x
 	objects := pipelineObjects(c)
 	if len(in.IDs) > 0 {
 		for _, name := range objects {
@@ -311,6 +297,35 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// newStagePass prepares the propagation of a connection's stages, after the checks that must
+// pass before anything is written: both sides able to, the start date unchanged, the status
+// maps complete.
+func (a *Activities) newStagePass(ctx context.Context, connection string) (*stagePass, error) {
+	c, err := a.Conns.Config(connection)
+	if err != nil {
+		return nil, err
+	}
+	ca, cb, err := a.Conns.Connectors(connection)
+	if err != nil {
+		return nil, err
+	}
+	staged, ok := ca.(connectors.Staged)
+	emitter, ok2 := cb.(connectors.EventEmitter)
+	if !ok || !ok2 {
+		return nil, configError(fmt.Errorf("%s: pipelines need a side A with pipelines (%s has none) and a side B with events (%s has none)", c.File, ca.System(), cb.System()))
+	}
+	// The start date binds the scan as it binds the sync: a changed one is refused here too,
+	// or the scan would go on reading from the new date.
+	if err := (&pass{a: a, conn: c}).checkStartDate(ctx, true); err != nil {
+		return nil, err
+	}
+	sp := &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}
+	if err := sp.checkStatusMaps(ctx, a.now()); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
 type pipelineMeta struct {
 	name   string
 	stages []connectors.Stage
@@ -438,10 +453,20 @@ records:
 			emit, backward, err = engine.StagePlan(order, cfg.Events, from, limit, done)
 		}
 		if err != nil {
+			if cfg.Strict() {
+				// A stage the strict map does not bind (a status added to the shop since
+				// the last check): the map is wrong, not the record. Quarantined, the
+				// order would be passed by the scan and never moved; the connection
+				// pauses instead, the scan keeps its place, and the map is checked again.
+				sp.a.statusMaps.Delete(sp.c.Name)
+				failed = configError(fmt.Errorf("%s: pipeline %s: %s record %s: %w", sp.c.File, cfg.Pipeline, sp.x.System(), r.ID, err))
+				break records
+			}
 			if err := sp.quarantine(ctx, o, r, err.Error()); err != nil {
 				failed = err
 				break records
 			}
+			res.Quarantined++
 			continue
 		}
 		if err := sp.saveStages(ctx, o.Name, []store.Pair{{AID: pair.AID, BID: pair.BID, Snapshot: map[string]any{stageWritingKey: to}}}); err != nil {
@@ -461,6 +486,7 @@ records:
 					failed = err
 					break records
 				}
+				res.Quarantined++
 				continue records
 			}
 			res.Emitted++
@@ -490,6 +516,7 @@ records:
 					failed = err
 					break records
 				}
+				res.Quarantined++
 				continue
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/crmsync/crmsync/connectors/altior"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/simkit"
+	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	"github.com/crmsync/crmsync/sandbox"
 	"github.com/crmsync/crmsync/store"
 )
@@ -535,4 +536,101 @@ func TestPropagateStagesSavesWhatMovedBeforeAFailure(t *testing.T) {
 			assert.Equal(t, tt.retried, res.Moved, "%+v", res)
 		})
 	}
+}
+
+// A status added to the shop after the map was checked, and reached by an order before the
+// next check, pauses the connection with the status named — the map is wrong, not the order —
+// and the order is neither quarantined nor passed by the scan: once the map is fixed, the
+// next scan moves its card.
+func TestAStatusAddedToTheShopPausesUntilMapped(t *testing.T) {
+	const full = `{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"`
+	acts, st, ae, sb, path := unasMiniCRMFile(t, "added", "101", "", 4, unasOrderObject+unasPipeline(true, full+"}"))
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "added", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	_, err = ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "added"})
+	require.NoError(t, err)
+
+	time.Sleep(1100 * time.Millisecond) // UNAS's DateMod is to the second
+	sb.UNAS.AddStatus(unassim.OrderStatus{ID: 6, Name: "Visszaküldve", Type: "close_fault"})
+	key := sb.UNAS.Dump()[0].Key
+	sb.UNAS.SetStatus(key, "Visszaküldve")
+	_, err = ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "added"})
+	requireConfigError(t, err, path, `"Visszaküldve"`)
+	quarantined, err := st.CountQuarantine(context.Background(), "added")
+	require.NoError(t, err)
+	assert.Zero(t, quarantined, "the map's mistake, not the order's")
+	assert.NotEqual(t, "Visszaküldve", orderCard(t, sb, key)["Text1202"])
+
+	// The user maps the new status and resumes.
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	fixed := strings.Replace(string(raw), full+"}", full+`, "Visszaküldve": "Cancelled"}`, 1)
+	require.NoError(t, os.WriteFile(path, []byte(fixed), 0o600))
+	later := time.Now().Add(time.Minute)
+	require.NoError(t, os.Chtimes(path, later, later))
+	v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "added"})
+	require.NoError(t, err)
+	var r StageResult
+	require.NoError(t, v.Get(&r))
+	assert.Equal(t, 1, r.Moved, "%+v", r)
+	assert.Equal(t, "Visszaküldve", orderCard(t, sb, key)["Text1202"])
+	assert.Equal(t, "2005", fmt.Sprint(orderCard(t, sb, key)["StatusId"]))
+}
+
+// Orders a scan read before their cards existed are read back by key once the cards do, each
+// a call from UNAS's 1,000 an hour: a tenth of that a scan (connectors.GetLimit), so that
+// the read-back never spends the hour alone and fails whole, again and again.
+func TestPendingOrdersAreReadBackWithinTheBudget(t *testing.T) {
+	const full = `{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}`
+	acts, _, ae, sb, _ := unasMiniCRMFile(t, "budget", "101", "", 130, unasOrderObject+unasPipeline(true, full))
+	scan := func() StageResult {
+		t.Helper()
+		v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "budget"})
+		require.NoError(t, err)
+		var r StageResult
+		require.NoError(t, v.Get(&r))
+		return r
+	}
+	assert.Equal(t, 130, scan().Pending, "no card yet")
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "budget", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+
+	byKey := func() int { return sb.UNAS.Spent(unassim.LimitGetOrderSingle) }
+	before := byKey()
+	assert.Equal(t, 100, scan().Moved, "a tenth of the hour's reads by key")
+	assert.Equal(t, 100, byKey()-before)
+	assert.Equal(t, 30, scan().Moved, "the rest at the next scan")
+}
+
+// A record quarantined for its stage (an event side B refused) did not change: a quarantine
+// retry runs its stage again, not only its fields, so that the fix moves it.
+func TestRetryQuarantinedMovesAStageRefusedBefore(t *testing.T) {
+	ctx := context.Background()
+	acts, st, _, opps, affs := stagedOpportunity(t, "rq", `{"13": GAGNEE}`, 1)
+	ca, cb, err := acts.Conns.Connectors("rq")
+	require.NoError(t, err)
+	plain := cb.(*altior.Client)
+	acts.Conns.use("rq", ca, &refuseEvents{Client: plain, addErr: &connectors.Error{Kind: connectors.KindInvalid, System: "altior", Op: "POST /affaires/{id}/events", Status: 422, Message: "event type closed"}})
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(acts)
+	_, err = ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "rq", IDs: opps})
+	require.NoError(t, err)
+	n, err := st.CountQuarantine(ctx, "rq")
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	acts.Conns.use("rq", ca, plain) // the event type is opened again in Altior
+	v, err := ae.ExecuteActivity(acts.RetryQuarantined, RetryInput{Connection: "rq"})
+	require.NoError(t, err)
+	var res RetryResult
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, 1, res.Resolved, "%+v", res)
+	pairs, err := st.Pairs(ctx, "rq", "opportunity", store.SideA, opps)
+	require.NoError(t, err)
+	assert.Equal(t, "13", pairs[opps[0]].Snapshot[stageKey], "the stage is propagated")
+	got, err := plain.Get(ctx, altior.ObjectAffaire, affs)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0].Fields["events"], "GAGNEE")
 }

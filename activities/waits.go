@@ -64,10 +64,11 @@ func (p *pass) releaseWaits(ctx context.Context) (Counts, error) {
 }
 
 // readyRecords reads again, from x, the records that waited under key (an object of the
-// store's waits) for a record now paired, at most maxReleasedPerPass of them. A record x no
-// longer has waits for nothing.
+// store's waits) for a record now paired, at most maxReleasedPerPass of them (fewer where x
+// reads back by id from a scarce budget: connectors.GetLimit). A record x no longer has
+// waits for nothing.
 func (a *Activities) readyRecords(ctx context.Context, connection, key string, side store.Side, x connectors.Connector, objX string) ([]connectors.Record, error) {
-	ids, err := a.Store.ReadyWaits(ctx, connection, key, side, maxReleasedPerPass)
+	ids, err := a.Store.ReadyWaits(ctx, connection, key, side, connectors.GetLimit(x, objX, maxReleasedPerPass))
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}

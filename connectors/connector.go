@@ -124,6 +124,26 @@ type GoneConfirmer interface {
 	Gone(ctx context.Context, object string, ids []string) ([]string, error)
 }
 
+// GetLimiter is a connector whose Get spends a scarce budget (UNAS: a call per order out of
+// 1,000 an hour, a multi-order call per customer out of 30): GetLimit says how many ids of
+// object are worth reading back by id at a time, so that records set aside and read back
+// later (link waits, pending stages, quarantine retries) go a few at a time, each batch done,
+// instead of one batch too big for the budget failing whole, again and again.
+type GetLimiter interface {
+	GetLimit(object string) int
+}
+
+// GetLimit returns the most ids of object c reads back by id at a time: want, or less where c
+// is a GetLimiter.
+func GetLimit(c Connector, object string, want int) int {
+	if l, ok := c.(GetLimiter); ok {
+		if n := l.GetLimit(object); n > 0 && n < want {
+			return n
+		}
+	}
+	return want
+}
+
 // ConfirmGone implements GoneConfirmer's rule over get, which asks for one record at its own
 // address (nil error: it exists): a 404 is a deletion, a 403 the configuration error hidden
 // describes, and any other failure stops the check. Ids that are not the system's

@@ -1,0 +1,19 @@
+package unas
+
+// getShare is the share of an hourly limit one batch of records read back by id may spend:
+// the rest stays for the listings and scans of the same hour.
+const getShare = 10
+
+var _ interface{ GetLimit(string) int } = (*Client)(nil)
+
+// GetLimit implements connectors.GetLimiter: an order read back by id is a getOrder by Key
+// (1,000 an hour on PREMIUM), a customer a multi-order getOrder by e-mail (30 an hour), so a
+// batch takes a tenth of the class's limit — at least one record.
+func (c *Client) GetLimit(object string) int {
+	class := ClassOrderByKey
+	if object == ObjectCustomer {
+		class = ClassOrderList
+	}
+	limit, _ := c.limit(class)
+	return max(1, limit/getShare)
+}
