@@ -58,18 +58,28 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
+	st.Control.strict = r.fixes.pauseHolds
 	// A bad file pauses the import until it is fixed and resumed.
-	info, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) { publishPaused(ctx, p, reason) },
-		func() { p.PauseReason = "" }, nil)
-	if err != nil {
+	var info activities.ConnectionInfo
+	readFile := func() error {
+		var err error
+		info, err = describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) { publishPaused(ctx, p, reason) },
+			func() { p.PauseReason = "" }, nil)
+		if err != nil {
+			return err
+		}
+		r.count()
+		for _, o := range info.Objects {
+			p.object(o)
+		}
+		r.skip = map[string]string{}
+		for _, s := range info.NoImport {
+			r.skip[s] = activities.ModeMark
+		}
+		return nil
+	}
+	if err := readFile(); err != nil {
 		return *p, err
-	}
-	r.count()
-	for _, o := range info.Objects {
-		p.object(o)
-	}
-	for _, s := range info.NoImport {
-		r.skip[s] = activities.ModeMark
 	}
 	for {
 		p.Phase, p.PauseReason = PhaseImporting, ""
@@ -88,6 +98,12 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 			publishPaused(ctx, p, st.Control.PauseReason)
 			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
 				return *p, err
+			}
+			if r.fixes.pauseHolds {
+				// The fix the pause asked for may be in the file: read it again.
+				if err := readFile(); err != nil {
+					return *p, err
+				}
 			}
 		case errors.Is(err, errContinueAsNew):
 			st.Control.drain(ctx, ch)

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -738,6 +739,118 @@ func TestReconcileRunsInSlices(t *testing.T) {
 		assert.Equal(t, []string{"a/", "a/1", "a/11", "b/", "b/1", "b/11", "a/", "a/1", "a/11", "b/", "b/1", "b/11"}, stretches,
 			"the overflow at 5 minutes asks for a second, whole reconciliation after the first")
 	})
+}
+
+// A pause stops a mass deletion between two chunks: what is left waits for the resume, and
+// goes then.
+func TestPauseHoldsAnnouncedDeletions(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	env := newEnv(t, f)
+	var a *activities.Activities
+	var chunks []int
+	env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+		chunks = append(chunks, len(in.IDs))
+		if len(chunks) == 1 {
+			env.SignalWorkflow(SignalPause, "is this mass deletion intended?")
+		}
+		return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+	})
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i)
+	}
+	var whilePaused []int
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: ids}) }, 5*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		whilePaused = slices.Clone(chunks)
+		env.SignalWorkflow(SignalResume, nil)
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+	assert.Equal(t, []int{200}, whilePaused, "the chunk under way ends, no other begins")
+	assert.Equal(t, []int{200, 200, 200, 200, 200}, chunks, "the rest after the resume")
+}
+
+// A resume reads the connection file again: the fix the pause asked for may be in it (here
+// the object whose rights cannot be granted is taken out), and the cycle goes on with it
+// instead of pausing again on the same refusal at every resume.
+func TestResumeReadsTheFixedFile(t *testing.T) {
+	refused := temporal.NewNonRetryableApplicationError("weavy: the API user may not read table Marketing / Entrant", activities.ErrTypeConfiguration, nil)
+	for _, workflowName := range []string{"IncrementalSync", "InitialImport"} {
+		t.Run(workflowName, func(t *testing.T) {
+			f := &fakePasses{stretches: 1, fail: func(in activities.PassInput, _ int) error {
+				if in.Object == "contact" {
+					return refused
+				}
+				return nil
+			}}
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			var a *activities.Activities
+			env.RegisterActivity(a)
+			fixed := false
+			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(func(context.Context, string) (activities.ConnectionInfo, error) {
+				if fixed {
+					ci := info
+					ci.Objects = []string{"company"}
+					return ci, nil
+				}
+				return info, nil
+			})
+			env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+			env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(f.pass)
+			var phase string
+			env.RegisterDelayedCallback(func() {
+				fixed = true
+				env.SignalWorkflow(SignalResume, nil)
+			}, time.Hour)
+			env.RegisterDelayedCallback(func() {
+				v, err := env.QueryWorkflow(QueryProgress)
+				require.NoError(t, err)
+				var p Progress
+				require.NoError(t, v.Get(&p))
+				phase = p.Phase
+			}, time.Hour+time.Minute)
+			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+			if workflowName == "InitialImport" {
+				env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+				var p Progress
+				require.NoError(t, env.GetWorkflowResult(&p))
+				assert.Equal(t, PhaseDone, p.Phase)
+			} else {
+				env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+				assert.Equal(t, PhaseWaiting, phase)
+			}
+			refusedPasses := 0
+			for _, c := range f.calls {
+				if strings.HasPrefix(c, "contact/") {
+					refusedPasses++
+				}
+			}
+			assert.Equal(t, 1, refusedPasses, "the contact pass is not tried again after the resume: %v", f.calls)
+		})
+	}
+}
+
+// A resync whose input does not decode (a date without its time, typed by hand) is dropped
+// with the SDK's log line; it used to become a resync of every object from the beginning.
+func TestAResyncThatDoesNotDecodeIsDropped(t *testing.T) {
+	f := &fakePasses{stretches: 1}
+	env := newEnv(t, f)
+	var a *activities.Activities
+	var resets []activities.ResetInput
+	env.OnActivity(a.ResetCursors, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ResetInput) error {
+		resets = append(resets, in)
+		return nil
+	})
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalResync, map[string]any{"objects": []string{"contact"}, "since": "2026-01-31"})
+	}, 5*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResync, ResyncRequest{Objects: []string{"company"}}) }, 20*time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, time.Hour)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+	require.Len(t, resets, 1, "only the resync that decoded: %+v", resets)
+	assert.Equal(t, []string{"company"}, resets[0].Objects)
 }
 
 // keepDeleted keeps the first ids up to the bound, in order, and no request left empty.

@@ -30,6 +30,9 @@ type control struct {
 	// (fixes.boundedQueues): a paused connection keeps what webhooks announce, and its state
 	// must stay under Temporal's payload limit through a mass deletion.
 	maxQueued int
+	// strict drops a resync whose input does not decode (fixes.pauseHolds): the SDK logs it
+	// and leaves the request empty, which would read every object again from the start.
+	strict bool
 }
 
 // queue applies the boundedQueues fix with its bound.
@@ -74,7 +77,9 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	})
 	sel.AddReceive(ch.resync, func(rc workflow.ReceiveChannel, _ bool) {
 		var req ResyncRequest
-		rc.ReceiveAsync(&req)
+		if !rc.ReceiveAsync(&req) && c.strict {
+			return // not decoded: the SDK logged it with the error
+		}
 		c.Resync = append(c.Resync, req)
 	})
 	sel.AddReceive(ch.syncNow, func(rc workflow.ReceiveChannel, _ bool) {
@@ -215,6 +220,10 @@ type fixes struct {
 	// cycle and carries on from its place (SyncState.Reconcile) at the next, across
 	// continue-as-new and pauses.
 	reconcileSlices bool
+	// pauseHolds: a pause stops announced deletions between two chunks, a resume reads the
+	// connection file again (the fix the pause asked for may be in it), and a signal whose
+	// input does not decode is dropped (a resync that did not decode was a full resync).
+	pauseHolds bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -226,6 +235,7 @@ func getFixes(ctx workflow.Context) fixes {
 		boundedQueues:         workflow.GetVersion(ctx, "bounded-signal-queues", workflow.DefaultVersion, 1) == 1,
 		reconcileYields:       workflow.GetVersion(ctx, "reconcile-yields-to-pause", workflow.DefaultVersion, 1) == 1,
 		reconcileSlices:       workflow.GetVersion(ctx, "reconcile-in-slices", workflow.DefaultVersion, 1) == 1,
+		pauseHolds:            workflow.GetVersion(ctx, "pause-holds-deletes-resume-reads-file", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

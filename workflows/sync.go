@@ -74,6 +74,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		fixes: getFixes(ctx)}
 	st.Control.queue(r.fixes.boundedQueues, r.tuning.MaxQueuedIDs)
+	st.Control.strict = r.fixes.pauseHolds
 	// A bad file pauses the connection until it is fixed and resumed.
 	paused := func(reason string) { publishPaused(ctx, p, reason) }
 	resumed := func() {
@@ -139,6 +140,23 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				return continueAsNew()
 			}
 			p.PauseReason = ""
+			if r.fixes.pauseHolds {
+				// The fix the pause asked for may be in the file (an object taken out, a
+				// right that cannot be granted): read it again before going on.
+				fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
+				r.count()
+				switch {
+				case errors.Is(err, errContinueAsNew):
+					return continueAsNew()
+				case err != nil:
+					return err
+				}
+				info = fresh
+				r.skipSides(info.NoSync)
+				for _, o := range info.Objects {
+					p.object(o)
+				}
+			}
 		}
 		if !st.InCycle {
 			fullRead(ctx, st, info)
@@ -157,6 +175,9 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				st.Control.Resync = st.Control.Resync[1:]
 			}
 			st.InCycle, st.Walk = true, Walk{CycleStart: workflow.Now(ctx)}
+			for i := range p.Objects {
+				p.Objects[i].Done = false // done in this cycle, not in an earlier one
+			}
 		}
 		p.Phase = PhaseSyncing
 		publish(ctx, p)
@@ -282,6 +303,9 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 		}
 		if r.budgetSpent(ctx) {
 			return errContinueAsNew
+		}
+		if r.fixes.pauseHolds && st.Control.Paused {
+			return nil // paused meanwhile: the ids left wait for the resume
 		}
 		req := st.Control.Deleted[0]
 		if r.fixes.pauseOnRefusedDeletes && (!slices.Contains(objects, req.Object) || !slices.Contains(sides, req.Side)) {
