@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -139,4 +140,93 @@ func TestRecordVersionedHistories(t *testing.T) {
 	require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), "", SignalResume, nil))
 	require.NoError(t, run.Get(ctx, nil))
 	write(run.GetID(), run.GetRunID(), "initial-import-bad-file")
+}
+
+// TestRecordPauseAndSliceHistory records an IncrementalSync that takes the paths of the later
+// versions (bounded-signal-queues, reconcile-in-slices, pause-holds-deletes-resume-reads-file):
+// a queue that overflows, a reconciliation a stretch a cycle carried through continue-as-new,
+// a pause during a mass deletion, a resync, one that does not decode, and a resume. Run it
+// with CRMSYNC_RECORD_WORKFLOW_HISTORY=pause-slices and TEMPORAL_CLI; it overwrites
+// testdata/incremental-sync-pause-slices.json.
+func TestRecordPauseAndSliceHistory(t *testing.T) {
+	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "pause-slices" {
+		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=pause-slices (and TEMPORAL_CLI) to record")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var attrs []string
+	for name, typ := range SearchAttributeTypes() {
+		attrs = append(attrs, "--search-attribute", name+"="+typ)
+	}
+	c := testenv.DevServer(t, attrs...).Client()
+	id := SyncWorkflowID("slices")
+	var mu sync.Mutex
+	deleteCalls := 0
+	w := worker.New(c, "record", worker.Options{})
+	w.RegisterWorkflow(IncrementalSync)
+	for name, fn := range map[string]any{
+		"DescribeConnection": func(context.Context, string) (activities.ConnectionInfo, error) {
+			return activities.ConnectionInfo{Objects: []string{"company", "contact"}, Interval: 2 * time.Second, ASystem: "sellsy", BSystem: "mautic",
+				Reconcile: time.Hour, ReconcileObjects: []string{"contact"}}, nil
+		},
+		"SyncPass": func(_ context.Context, in activities.PassInput) (activities.PassResult, error) {
+			return activities.PassResult{Done: true, Counts: activities.Counts{Read: 1}}, nil
+		},
+		"Stats":        func(context.Context, string) (activities.StoreStats, error) { return activities.StoreStats{}, nil },
+		"ResetCursors": func(context.Context, activities.ResetInput) error { return nil },
+		"Reconcile": func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+			return activities.ReconcileResult{After: in.After + "1", Done: in.After != "", Checked: 1}, nil
+		},
+		"PropagateDeletes": func(ctx context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+			mu.Lock()
+			deleteCalls++
+			first := deleteCalls == 1
+			mu.Unlock()
+			if first { // an operator pauses during the first chunk
+				if err := c.SignalWorkflow(ctx, id, "", SignalPause, "is this mass deletion intended?"); err != nil {
+					return activities.DeleteResult{}, err
+				}
+			}
+			return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+		},
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	require.NoError(t, w.Start())
+	defer w.Stop()
+
+	phase := func() string {
+		v, err := c.QueryWorkflow(ctx, id, "", QueryProgress)
+		if err != nil {
+			return ""
+		}
+		var p struct {
+			Phase string `json:"phase"`
+		}
+		if v.Get(&p) != nil {
+			return ""
+		}
+		return p.Phase
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "record"}, IncrementalSync,
+		SyncInput{Connection: "slices", MaxCyclesPerRun: 4, Tuning: Tuning{MaxQueuedIDs: 300, ReconcileStretches: 1}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return phase() == PhaseWaiting }, time.Minute, 50*time.Millisecond)
+	ids := make([]string, 450)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+	}
+	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: ids}))
+	require.Eventually(t, func() bool { return phase() == PhasePaused }, time.Minute, 50*time.Millisecond)
+	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResync, map[string]any{"objects": []string{"contact"}, "since": "2026-01-31"}))
+	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResync, ResyncRequest{Objects: []string{"company"}}))
+	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResume, nil))
+	require.Eventually(t, func() bool {
+		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
+		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	}, 2*time.Minute, 100*time.Millisecond)
+	path := filepath.Join("testdata", "incremental-sync-pause-slices.json")
+	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
+	t.Logf("recorded %s", path)
+	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
 }
