@@ -556,6 +556,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		save                        []*item
 	)
 	claimed := map[string]bool{}
+	creating := map[string]string{} // match key → the record of side x created with it
 	for _, it := range items {
 		switch {
 		case it.pair != nil:
@@ -571,6 +572,20 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 				if p.in.Plan && p.in.PlanMatchedByOther {
 					c.Unchanged++
 					continue
+				}
+				if taken, dup := takenY[y.ID]; dup && !claimed[y.ID] {
+					// Paired with a record of x deleted since (where deletions do not
+					// travel, the pair stays): the record with its key takes its place.
+					stale, err := p.stalePair(ctx, taken)
+					if err != nil {
+						return c, err
+					}
+					if stale {
+						if err := p.a.Store.DeletePairs(ctx, conn, object, xSide, []string{p.xID(taken)}); err != nil {
+							return c, err
+						}
+						delete(takenY, y.ID)
+					}
 				}
 				if taken, dup := takenY[y.ID]; dup || claimed[y.ID] {
 					other := "another record of this page"
@@ -634,6 +649,20 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			continue
 		}
 		if it.y == nil {
+			// Two records of this page with one key and no counterpart yet (two weavy
+			// contacts sharing an e-mail Automation lacks): one is created, the other
+			// reported. Both would go in one batch, and a system that matches on the key
+			// (Automation on e-mail) would answer both with one record, one pair lost.
+			if key := p.matchKey(it.x); key != "" {
+				if first, dup := creating[key]; dup {
+					c.Quarantined++
+					if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("duplicate %s: %s record %s of the same page has it too, and only that one is created on %s", p.side.MatchField(p.obj.Match), p.x.System(), first, p.y.System())); err != nil {
+						return c, err
+					}
+					continue
+				}
+				creating[key] = it.x.ID
+			}
 			// A record created on the other side belongs to the object there: it gets
 			// that side's filter values (SA = yes on records that come up from Altior).
 			for k, v := range p.obj.Filter.Of(string(p.side.Other())) {
@@ -1070,4 +1099,20 @@ func (a *Activities) quarantine(ctx context.Context, connection, object string, 
 		Connection: connection, Object: object, Side: side, RecordID: r.ID,
 		Reason: reason, Record: raw, At: a.now().UTC(),
 	})
+}
+
+// stalePair reports whether the side-x record of a pair is gone: not returned by a lookup,
+// and confirmed deleted at its own address where the system allows (connectors.GoneConfirmer),
+// so that a lookup answered wrongly never unpairs a record.
+func (p *pass) stalePair(ctx context.Context, pr store.Pair) (bool, error) {
+	id := p.xID(pr)
+	got, err := p.x.Get(ctx, p.objX, []string{id})
+	if err != nil || len(got) > 0 {
+		return false, err
+	}
+	if gc, ok := p.x.(connectors.GoneConfirmer); ok {
+		gone, err := gc.Gone(ctx, p.objX, []string{id})
+		return len(gone) == 1, err
+	}
+	return true, nil
 }

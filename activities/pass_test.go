@@ -315,6 +315,65 @@ func TestDuplicatesOnTheOtherSideAreReported(t *testing.T) {
 	assert.Contains(t, pairs, kept)
 }
 
+// Two records of one page share an e-mail the other side lacks: one is created there, and
+// the other is reported — not sent in the same batch, where Automation, matching on e-mail,
+// would answer both with one contact and one pair would be lost without a word.
+func TestTwoNewRecordsWithOneKeyCreateOnce(t *testing.T) {
+	h := newHarness(t, "both")
+	h.cycle(ModeImport)
+	const email = "jumeaux@example.fr" // on neither side yet
+	res, err := h.sellsy.Create(h.ctx, connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"email": email, "last_name": "Premier"}},
+		{Fields: map[string]any{"email": email, "last_name": "Second"}},
+	})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.NoError(t, res[1].Err)
+	contacts := h.sb.Mautic.Count("contacts")
+
+	c := h.pass("contact", "a", ModeImport)
+	assert.Equal(t, 1, c.CreatedB, "%+v", c)
+	assert.Equal(t, 1, c.Quarantined, "%+v", c)
+	assert.Equal(t, contacts+1, h.sb.Mautic.Count("contacts"))
+	pairs, err := h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{res[0].ID, res[1].ID})
+	require.NoError(t, err)
+	require.Len(t, pairs, 1)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	_, firstPaired := pairs[res[0].ID]
+	created, reported := res[0].ID, res[1].ID
+	if !firstPaired {
+		created, reported = reported, created
+	}
+	assert.Equal(t, reported, q[0].RecordID)
+	assert.Equal(t, "duplicate email: sellsy record "+created+" of the same page has it too, and only that one is created on mautic", q[0].Reason)
+}
+
+// A contact deleted in Automation and added again (a list imported again), where deletions
+// do not travel: the pair of the deleted one stays, but the new contact with its e-mail takes
+// its place instead of being quarantined for good as a duplicate of a record that is gone.
+func TestARecordAddedAgainTakesThePairOfTheDeletedOne(t *testing.T) {
+	h := newHarness(t, "both")
+	h.cycle(ModeImport)
+	person := h.person(h.sellsy, 12) // on both sides, paired
+	old := h.deleteOn(h.mautic, 12)
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"email": person.Fields["email"], "lastname": "Revenu"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.NotEqual(t, old, res[0].ID)
+
+	c := h.pass("contact", "b", ModeIncremental)
+	assert.Zero(t, c.Quarantined, "%+v", c)
+	pairs, err := h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{person.ID})
+	require.NoError(t, err)
+	require.Contains(t, pairs, person.ID)
+	assert.Equal(t, res[0].ID, pairs[person.ID].BID, "paired with the contact added again")
+	gone, err := h.st.Pairs(h.ctx, "t", "contact", store.SideB, []string{old})
+	require.NoError(t, err)
+	assert.Empty(t, gone, "the deleted contact's pair is over")
+}
+
 // A record quarantined for a value with no counterpart leaves quarantine once it syncs.
 func TestQuarantineClearsOnceTheRecordSyncs(t *testing.T) {
 	h := newHarness(t, "both")
