@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
@@ -348,4 +349,23 @@ objects:
 	assert.Less(t, time.Since(began), 20*time.Second)
 	assert.Regexp(t, `(?m)^cli\s+done\s+waiting\s+—\s+—\s+—\s+—\s+—\s+no worker answered \(is crmsync-worker running, on the same task queue\?\)$`, after)
 	assert.Contains(t, crmsync("status", "cli"), "cli/incremental-sync\nquery cli/incremental-sync: no worker answered")
+
+	// sync-now reaches the pipeline scan too (a run that no worker serves here: the signal is
+	// in its history all the same).
+	tc, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort()})
+	require.NoError(t, err)
+	defer tc.Close()
+	pipe, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.PipelineWorkflowID("cli"), TaskQueue: "no-worker"}, "PipelineSync", workflows.PipelineInput{Connection: "cli"})
+	require.NoError(t, err)
+	assert.Contains(t, crmsync("sync-now", "cli"), "sync-now sent to "+workflows.PipelineWorkflowID("cli"))
+	signalled := false
+	for it := tc.GetWorkflowHistory(ctx, pipe.GetID(), pipe.GetRunID(), false, 0); it.HasNext(); {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil && a.GetSignalName() == workflows.SignalSyncNow {
+			signalled = true
+		}
+	}
+	assert.True(t, signalled, "the pipeline workflow received sync-now")
+	require.NoError(t, tc.TerminateWorkflow(ctx, pipe.GetID(), "", "tested"))
 }

@@ -131,13 +131,18 @@ func signalBoth(ctx context.Context, args []string, out io.Writer, sig string) e
 
 // signal sends a signal to every running workflow of the connection.
 func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error {
+	return signalTo(ctx, out, name, sig, arg, workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name))
+}
+
+// signalTo sends a signal to those of the connection's workflows ids that run.
+func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids ...string) error {
 	c, _, err := dial()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	sent := 0
-	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name)} {
+	for _, id := range ids {
 		err := c.SignalWorkflow(ctx, id, "", sig, arg)
 		var notFound *serviceerror.NotFound
 		if errors.As(err, &notFound) {
@@ -200,16 +205,8 @@ func syncNow(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, _, err := dial()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.SignalWorkflow(ctx, workflows.SyncWorkflowID(name), "", workflows.SignalSyncNow, nil); err != nil {
-		return fmt.Errorf("sync-now %s: %w", workflows.SyncWorkflowID(name), err)
-	}
-	fmt.Fprintf(out, "sync-now sent to %s\n", workflows.SyncWorkflowID(name))
-	return nil
+	// The sync's cycle and the pipeline scan, not the import (which runs already).
+	return signalTo(ctx, out, name, workflows.SignalSyncNow, nil, workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name))
 }
 
 // runToEnd starts workflow with input under id, or joins the run already going under that
