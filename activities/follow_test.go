@@ -21,7 +21,7 @@ func TestPropagateStagesFollowsUNASStatuses(t *testing.T) {
   - name: order
     b_object: "card:Orders"
     match: {a: order_ref, b: Text1203}
-    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
+    fields: [{a: order_ref, b: Text1203}, {a: key, b: Name}]
 pipelines:
   - object: order
     pipeline: orders
@@ -136,7 +136,7 @@ func TestCycleSharesOneUNASRead(t *testing.T) {
   - name: order
     b_object: "card:Orders"
     match: {a: order_ref, b: Text1203}
-    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
+    fields: [{a: order_ref, b: Text1203}, {a: key, b: Name}]
 pipelines:
   - object: order
     pipeline: orders

@@ -225,7 +225,7 @@ func (h *followedOrder) useCards(wrap func(*minicrm.Client) connectors.Connector
 // the scan records is not put back to the old one by it, so when the order later returns to
 // that status, the card follows.
 func TestAStageMovedDuringASyncPassIsNotPutBack(t *testing.T) {
-	h := newFollowedOrder(t, "rc", "{a: invoice_number, b: Name}, {a: status_name, b: Text1202}")
+	h := newFollowedOrder(t, "rc", "{a: key, b: Name}, {a: status_name, b: Text1202}")
 	before := h.status()
 	var suite testsuite.WorkflowTestSuite
 	ae2 := suite.NewTestActivityEnvironment()
@@ -270,7 +270,7 @@ func (f *failFieldWrite) Update(ctx context.Context, object string, recs []conne
 // before the retry, is moved back: the stage whose writes began is recorded first, so the
 // retry knows the card may show it.
 func TestACardMovedBeforeAFailureFollowsTheOrderBack(t *testing.T) {
-	h := newFollowedOrder(t, "fp", "{a: invoice_number, b: Name}")
+	h := newFollowedOrder(t, "fp", "{a: key, b: Name}")
 	before := h.status()
 	f := &failFieldWrite{}
 	h.useCards(func(c *minicrm.Client) connectors.Connector { f.Client = c; return f })

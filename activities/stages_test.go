@@ -165,7 +165,7 @@ const unasOrderObject = `objects:
   - name: order
     b_object: "card:Orders"
     match: {a: order_ref, b: Text1203}
-    fields: [{a: order_ref, b: Text1203}, {a: invoice_number, b: Name}]
+    fields: [{a: order_ref, b: Text1203}, {a: key, b: Name}]
 `
 
 func unasPipeline(follow bool, statusMap string) string {

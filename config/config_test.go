@@ -309,7 +309,7 @@ func TestObjectSends(t *testing.T) {
 func TestPipelineStatusMapAndTargets(t *testing.T) {
 	base := `name: p
 a: {system: unas, credentials: {api_key: K}}
-b: {system: minicrm, credentials: {system_id: S, api_key: K}}
+b: {system: minicrm, settings: {owner: "101"}, credentials: {system_id: S, api_key: K}}
 objects:
   - name: customer
     b_object: person

@@ -188,6 +188,11 @@ func (c *Connection) Validate() error {
 			bad(at+".events", "bind at least the first event to a stage")
 		}
 	}
+	for _, side := range []string{"a", "b"} {
+		if at, object, ok := c.cardsWithoutOwner(side); ok {
+			bad(side+".settings.owner", "missing: %s writes MiniCRM cards (%s), and MiniCRM gives a card without an owner to a user of its own choosing; name the user id that owns them", at, object)
+		}
+	}
 	for i, o := range c.Objects {
 		for _, l := range o.Links {
 			if !names[l] {
@@ -196,6 +201,26 @@ func (c *Connection) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// cardsWithoutOwner names the first object (objects[i], and its object there) that writes
+// MiniCRM cards on side when that side names no owner user.
+func (c *Connection) cardsWithoutOwner(side string) (at, object string, ok bool) {
+	sys := c.Side(side)
+	if sys.System != "minicrm" || strings.TrimSpace(sys.Settings["owner"]) != "" {
+		return "", "", false
+	}
+	other := map[string]string{"a": "b", "b": "a"}[side]
+	for i, o := range c.Objects {
+		object := o.AObject
+		if side == "b" {
+			object = o.BObject
+		}
+		if strings.HasPrefix(object, "card:") && o.Sends(other) {
+			return fmt.Sprintf("objects[%d]", i), object, true
+		}
+	}
+	return "", "", false
 }
 
 // statusMapInto parses a status map (the integration guide's format) into *dst, which it

@@ -96,3 +96,50 @@ objects:
 		})
 	}
 }
+
+// A connection that writes MiniCRM cards names their owner user: MiniCRM gives a card
+// without one to a user of its own choosing. Contacts have no owner, and cards only read need
+// none.
+func TestValidateMiniCRMOwner(t *testing.T) {
+	conn := func(settings, object, direction string) string {
+		return `name: demo
+a: {system: unas, credentials: {api_key: UNAS_KEY}}
+b: {system: minicrm, ` + settings + `credentials: {system_id: M_ID, api_key: M_KEY}}
+direction: ` + direction + `
+objects:
+  - name: customer
+    a_object: customer
+    b_object: person
+    match: {a: email, b: Email}
+    fields: [{a: email, b: Email}]
+  - name: order
+    b_object: "` + object + `"
+    match: {a: order_ref, b: Text1203}
+    fields: [{a: order_ref, b: Text1203}]
+`
+	}
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{name: "cards with an owner", yaml: conn(`settings: {owner: "101"}, `, "card:Orders", "a_to_b")},
+		{name: "cards without an owner", yaml: conn("", "card:Orders", "a_to_b"),
+			wantErr: "conn.yaml: b.settings.owner: missing: objects[1] writes MiniCRM cards (card:Orders), and MiniCRM gives a card without an owner to a user of its own choosing"},
+		{name: "a blank owner", yaml: conn(`settings: {owner: " "}, `, "card:Webshop", "both"),
+			wantErr: "conn.yaml: b.settings.owner: missing: objects[1] writes MiniCRM cards (card:Webshop)"},
+		{name: "contacts only", yaml: conn("", "business", "a_to_b")},
+		{name: "cards only read", yaml: conn("", "card:Orders", "b_to_a")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("conn.yaml", []byte(tt.yaml))
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+	_, err := Load("examples/unas-minicrm.yaml")
+	require.NoError(t, err, "the example names its owner")
+}

@@ -107,7 +107,7 @@ func TestCallSpendsTheWorkersUNASBudget(t *testing.T) {
 	base := srv.URL + "/shop"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(`name: shop
 a: {system: unas, settings: {base_url: `+base+`}, credentials: {api_key: CALL_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2, owner: "101"}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
 direction: a_to_b
 objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
 `), 0o600))

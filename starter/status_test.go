@@ -32,7 +32,7 @@ func TestStatusPrintsTheUNASBudget(t *testing.T) {
 	t.Setenv("ST_KEY", "m")
 	c, err := config.Parse("shop.yaml", []byte(`name: shop
 a: {system: unas, settings: {base_url: `+srv.URL+`/shop, order_lists_per_hour: "15"}, credentials: {api_key: ST_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: ST_SYS, api_key: ST_KEY}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2, owner: "101"}, credentials: {system_id: ST_SYS, api_key: ST_KEY}}
 direction: a_to_b
 objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
 `))

@@ -9,11 +9,13 @@
 // with the module schema (Fields "StatusId", "UserId") and keeps the names in the read-only
 // Fields "Status" and "User". Dropdowns may be written by label or id.
 //
-// MiniCRM silently replaces an unknown owner (UserId) by a random user, so the connector never
-// leaves that to MiniCRM: the connection's owner (Config.Owner) is checked before the client's
-// first write, and an unknown one refuses every write as a configuration error (KindConfig:
-// the connection pauses, naming it); Create/Update refuse a record whose own UserId is not a
-// user of the system (KindInvalid, that record only).
+// MiniCRM silently replaces an unknown owner (UserId), or one without access to the module, by
+// another user, so the connector never leaves that to MiniCRM: the connection's owner
+// (Config.Owner) is checked against the users of the module written to (its UserId options)
+// before the first write to it, and again after an hour; an unfit one refuses every write to
+// the module as a configuration error (KindConfig: the connection pauses, naming it).
+// Create/Update refuse a card whose own UserId is not a user of its module (KindInvalid, that
+// record only).
 //
 // Errors: 400 (plain text) and 404 → per-record KindInvalid with MiniCRM's text (e-mail
 // addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else until the
@@ -92,8 +94,9 @@ type Config struct {
 	// MiniCRM counts its quota per system.
 	Limiter *rate.Limiter
 	// Owner is the user id every card gets when it names none. MiniCRM replaces an unknown
-	// owner with a random user without a word, so it is checked before the first write (and
-	// by CheckSettings, for validate --live).
+	// owner, or one without access to the module, with another user without a word, so it is
+	// checked against each module before the first write to it and hourly after (and against
+	// the system's users by CheckSettings, for validate --live).
 	Owner string
 }
 
@@ -109,12 +112,14 @@ type Status struct {
 	Name string
 }
 
-// Module is a MiniCRM module (category) with its statuses and card fields.
+// Module is a MiniCRM module (category) with its statuses, the users who may own its cards
+// (its UserId options: a user without access to the module is not one) and its card fields.
 type Module struct {
 	ID       string
 	Name     string
 	Type     string
 	Statuses []Status
+	Users    []User
 	Fields   []connectors.Field
 	types    map[string]any // field → type string or enum options (id → label)
 }
@@ -128,12 +133,11 @@ type Client struct {
 	now          func() time.Time
 	defaultOwner string
 
-	mu        sync.Mutex
-	modules   []Module
-	modulesAt time.Time
-	users     []User
-	usersAt   time.Time
-	ownerOK   bool // the connection's owner was found among the users (checkDefaultOwner)
+	mu           sync.Mutex
+	modules      []Module
+	modulesAt    time.Time
+	users        []User
+	ownerChecked map[string]time.Time // module id ("": contacts) → when the owner was found fit (checkDefaultOwner)
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -157,7 +161,7 @@ func New(c Config) (*Client, error) {
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
-		limiter: limiter, now: time.Now}, nil
+		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}}, nil
 }
 
 // System returns "minicrm".

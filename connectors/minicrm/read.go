@@ -49,31 +49,10 @@ func (c *Client) Modules(ctx context.Context) ([]Module, error) {
 		if err := c.do(ctx, http.MethodGet, "/Api/R3/Schema/Project/"+url.PathEscape(id), "GET /Schema/Project/{id}", nil, nil, &schema); err != nil {
 			return nil, err
 		}
-		m := Module{ID: id, Name: cats[id].Name, Type: cats[id].Type, types: map[string]any{}}
-		for k, v := range schema {
-			if opts, ok := v.(map[string]any); ok {
-				o := map[string]string{}
-				for oid, label := range opts {
-					o[oid] = str(label)
-				}
-				v = o
-			}
-			switch k {
-			case "StatusId":
-				for _, sid := range sortedKeys(v.(map[string]string)) {
-					m.Statuses = append(m.Statuses, Status{ID: sid, Name: v.(map[string]string)[sid]})
-				}
-			case "UserId":
-				for uid, name := range v.(map[string]string) {
-					users[uid] = name
-				}
-			}
-			m.types[k] = v
+		m := moduleOf(id, cats[id].Name, cats[id].Type, schemaTypes(schema))
+		for _, u := range m.Users {
+			users[u.ID] = u.Name
 		}
-		m.Fields = describe(m.types, map[string]bool{"Name": true})
-		m.Fields = append(m.Fields,
-			connectors.Field{Name: "Status", Label: "Status", Type: "text", ReadOnly: true},
-			connectors.Field{Name: "User", Label: "Owner", Type: "text", ReadOnly: true})
 		mods = append(mods, m)
 	}
 	var us []User
@@ -83,10 +62,54 @@ func (c *Client) Modules(ctx context.Context) ([]Module, error) {
 	c.mu.Lock()
 	c.modules, c.modulesAt = mods, c.now()
 	if len(us) > 0 {
-		c.users, c.usersAt = us, c.now()
+		c.users = us
 	}
 	c.mu.Unlock()
 	return mods, nil
+}
+
+// moduleOf builds a module from its schema: its statuses and owners are the options of
+// StatusId and UserId, none when the schema gives none.
+func moduleOf(id, name, typ string, types map[string]any) Module {
+	m := Module{ID: id, Name: name, Type: typ, types: types}
+	statuses, _ := types["StatusId"].(map[string]string)
+	for _, sid := range sortedKeys(statuses) {
+		m.Statuses = append(m.Statuses, Status{ID: sid, Name: statuses[sid]})
+	}
+	owners, _ := types["UserId"].(map[string]string)
+	for _, uid := range sortedKeys(owners) {
+		m.Users = append(m.Users, User{ID: uid, Name: owners[uid]})
+	}
+	m.Fields = describe(types, map[string]bool{"Name": true})
+	m.Fields = append(m.Fields,
+		connectors.Field{Name: "Status", Label: "Status", Type: "text", ReadOnly: true},
+		connectors.Field{Name: "User", Label: "Owner", Type: "text", ReadOnly: true})
+	return m
+}
+
+// schemaTypes reads a schema answer: field → type ("Text(512)"), or field → options (id →
+// label). MiniCRM is PHP, whose json_encode writes an empty array as [] and one keyed 0..n-1
+// as a list: a list is options too, by position, and an empty one means none.
+func schemaTypes(schema map[string]any) map[string]any {
+	types := make(map[string]any, len(schema))
+	for k, v := range schema {
+		switch x := v.(type) {
+		case map[string]any:
+			o := make(map[string]string, len(x))
+			for id, label := range x {
+				o[id] = str(label)
+			}
+			v = o
+		case []any:
+			o := make(map[string]string, len(x))
+			for i, label := range x {
+				o[strconv.Itoa(i)] = str(label)
+			}
+			v = o
+		}
+		types[k] = v
+	}
+	return types
 }
 
 // Users returns the users of the system, read from the owner (UserId) dropdown of the module
@@ -216,19 +239,8 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	if err := c.do(ctx, http.MethodGet, "/Api/R3/Schema/"+t.typ, "GET /Schema/{type}", nil, nil, &schema); err != nil {
 		return nil, err
 	}
-	types := map[string]any{}
-	for k, v := range schema {
-		if opts, ok := v.(map[string]any); ok {
-			o := map[string]string{}
-			for id, l := range opts {
-				o[id] = str(l)
-			}
-			v = o
-		}
-		types[k] = v
-	}
 	req := map[string]bool{"Name": t.typ == "Business"}
-	return describe(types, req), nil
+	return describe(schemaTypes(schema), req), nil
 }
 
 type searchPage struct {
@@ -431,7 +443,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				return nil, err
 			}
 			for _, r := range recs {
-				if matches(r.Fields[field], v, field) {
+				if matches(r.Fields[field], v) {
 					out = append(out, r)
 				}
 			}
@@ -443,7 +455,10 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	return out, nil
 }
 
-func matches(have any, want, field string) bool {
+// matches reports whether a found record's value is the one looked up. Case is ignored, as
+// MiniCRM's search ignores it and lookups ask in lower case: a card whose order key has
+// capitals would otherwise never be found, and a retried create would make it twice.
+func matches(have any, want string) bool {
 	h := fmt.Sprint(have)
 	if s, ok := have.(string); ok {
 		h = s
@@ -451,10 +466,7 @@ func matches(have any, want, field string) bool {
 	if f, ok := have.(float64); ok {
 		h = strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	if strings.Contains(strings.ToLower(field), "email") {
-		return strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(want))
-	}
-	return h == want
+	return strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(want))
 }
 
 // value normalises a MiniCRM value by schema type.

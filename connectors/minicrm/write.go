@@ -22,40 +22,92 @@ func (c *Client) CheckOwner(ctx context.Context, userID string) error {
 		return err
 	}
 	if _, ok := findUser(users, userID); !ok {
-		ids := make([]string, len(users))
-		for i, u := range users {
-			ids[i] = u.ID
-		}
-		if len(ids) == 0 {
-			ids = []string{"none"}
-		}
 		return cfgErr("owner", fmt.Sprintf("minicrm: owner user %s does not exist (settings.owner; the system's user ids: %s): MiniCRM would give every card to a random user, so nothing is written until it names one of them",
-			strings.TrimSpace(userID), strings.Join(ids, ", ")))
+			strings.TrimSpace(userID), userIDs(users)))
 	}
 	return nil
 }
 
-// checkDefaultOwner checks the connection's owner user once in the client's life (a changed
-// connection file builds a new client), before its first write: an unknown owner is the
-// connection's mistake, not a card's, so it is a configuration error that stops the write
-// (and pauses the connection) instead of failing every card one by one.
-func (c *Client) checkDefaultOwner(ctx context.Context) error {
+// ownerRecheck is how long the connection's owner found fit for a module is trusted: a user
+// removed from the module since would otherwise get every new card handed to someone else
+// without a word.
+const ownerRecheck = time.Hour
+
+// checkDefaultOwner checks the connection's owner user before the first write to a module,
+// and again once ownerRecheck has passed (a changed connection file builds a new client): a
+// card's owner must be one of the module's own users (its UserId options), since MiniCRM
+// gives the card of a user without access to the module to another one. An unfit owner is
+// the connection's mistake, not a card's, so it is a configuration error that stops the
+// write (and pauses the connection) instead of failing every card one by one. Contacts have
+// no owner: for them the owner need only be a user of the system.
+func (c *Client) checkDefaultOwner(ctx context.Context, t target) error {
 	if c.defaultOwner == "" {
 		return nil
 	}
+	key := ""
+	if t.module != nil {
+		key = t.module.ID
+	}
 	c.mu.Lock()
-	ok := c.ownerOK
+	at, ok := c.ownerChecked[key]
 	c.mu.Unlock()
-	if ok {
+	if ok && c.now().Sub(at) < ownerRecheck {
 		return nil
 	}
-	if err := c.CheckOwner(ctx, c.defaultOwner); err != nil {
+	if err := c.checkOwnerOf(ctx, key, c.defaultOwner); err != nil {
 		return err
 	}
 	c.mu.Lock()
-	c.ownerOK = true
+	c.ownerChecked[key] = c.now()
 	c.mu.Unlock()
 	return nil
+}
+
+// checkOwnerOf checks userID against the users of the system and, given a module id, that
+// module's own users. It always asks MiniCRM.
+func (c *Client) checkOwnerOf(ctx context.Context, moduleID, userID string) error {
+	if err := c.CheckOwner(ctx, userID); err != nil || moduleID == "" {
+		return err
+	}
+	m, err := c.module(ctx, moduleID)
+	if err != nil {
+		return err
+	}
+	if _, ok := findUser(m.Users, userID); !ok {
+		return noAccess(m, userID)
+	}
+	return nil
+}
+
+// noAccess is the configuration error of the connection's owner missing from module m.
+func noAccess(m Module, userID string) error {
+	return cfgErr("owner", fmt.Sprintf("minicrm: owner user %s has no access to module %s (settings.owner; its user ids: %s): MiniCRM would give every card to another user, so nothing is written to it until it names one of them",
+		strings.TrimSpace(userID), m.Name, userIDs(m.Users)))
+}
+
+// module returns the module with this id from the modules last read.
+func (c *Client) module(ctx context.Context, id string) (Module, error) {
+	mods, err := c.Modules(ctx)
+	if err != nil {
+		return Module{}, err
+	}
+	for _, m := range mods {
+		if m.ID == id {
+			return m, nil
+		}
+	}
+	return Module{}, cfgErr("object", fmt.Sprintf("MiniCRM has no module %s any more", id))
+}
+
+func userIDs(users []User) string {
+	if len(users) == 0 {
+		return "none"
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 func findUser(users []User, v string) (User, bool) {
@@ -68,26 +120,47 @@ func findUser(users []User, v string) (User, bool) {
 	return User{}, false
 }
 
-// owner resolves a record's UserId against the cached users, refreshing them once per call
-// when the value is not found.
-func (c *Client) owner(ctx context.Context, v string, refreshed *bool) (string, error) {
-	c.mu.Lock()
-	users, fresh := c.users, c.now().Sub(c.usersAt) < cacheTTL
-	c.mu.Unlock()
-	if u, ok := findUser(users, v); ok && fresh {
-		return u.ID, nil
-	}
-	if !*refreshed {
+// owner resolves a card's UserId against its module's users (the modules read at most
+// cacheTTL ago), reading the modules again once per call when the value is not found.
+func (c *Client) owner(ctx context.Context, m *Module, v string, refreshed *bool) (string, error) {
+	users := m.Users
+	if _, ok := findUser(users, v); !ok && !*refreshed {
 		*refreshed = true
-		var err error
-		if users, err = c.Users(ctx); err != nil {
+		if _, err := c.Users(ctx); err != nil {
 			return "", err
 		}
-		if u, ok := findUser(users, v); ok {
-			return u.ID, nil
+		fresh, err := c.module(ctx, m.ID)
+		if err != nil {
+			return "", err
+		}
+		users = fresh.Users
+	}
+	if u, ok := findUser(users, v); ok {
+		return u.ID, nil
+	}
+	return "", c.unfitOwner(ctx, m, v)
+}
+
+// unfitOwner is the error of a card whose owner v is not one of module m's users. The
+// connection's own owner (lost its access since it was checked) is the connection's mistake:
+// a configuration error that pauses it, and it is checked afresh before the next write.
+// Another is that card's own: it alone fails.
+func (c *Client) unfitOwner(ctx context.Context, m *Module, v string) error {
+	if c.defaultOwner != "" && strings.TrimSpace(v) == strings.TrimSpace(c.defaultOwner) {
+		c.mu.Lock()
+		delete(c.ownerChecked, m.ID)
+		c.mu.Unlock()
+		if err := c.checkOwnerOf(ctx, m.ID, v); err != nil {
+			return err
 		}
 	}
-	return "", invalid("owner", fmt.Sprintf("minicrm: owner user %s does not exist (MiniCRM would assign a random user)", strings.TrimSpace(v)))
+	c.mu.Lock()
+	_, exists := findUser(c.users, v)
+	c.mu.Unlock()
+	if exists {
+		return invalid("owner", fmt.Sprintf("minicrm: owner user %s has no access to module %s (MiniCRM would assign another user)", strings.TrimSpace(v), m.Name))
+	}
+	return invalid("owner", fmt.Sprintf("minicrm: owner user %s does not exist (MiniCRM would assign a random user)", strings.TrimSpace(v)))
 }
 
 // Create creates records with PUT /Contact or PUT /Project (one call each).
@@ -114,7 +187,7 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkDefaultOwner(ctx); err != nil {
+	if err := c.checkDefaultOwner(ctx, t); err != nil {
 		return nil, err
 	}
 	results := make([]connectors.Result, len(records))
@@ -125,7 +198,7 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 			for k, v := range rec.Fields {
 				fields[k] = v
 			}
-			fields["UserId"] = c.defaultOwner // the connection's owner user, checked above
+			fields["UserId"] = c.defaultOwner // the connection's owner user, checked above for this module
 			rec.Fields = fields
 		}
 		id, err := c.writeOne(ctx, t, rec, create, &refreshed)
@@ -165,7 +238,7 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 	}
 	if t.module != nil {
 		if v, ok := body["UserId"]; ok && str(v) != "" {
-			uid, err := c.owner(ctx, str(v), refreshed)
+			uid, err := c.owner(ctx, t.module, str(v), refreshed)
 			if err != nil {
 				return "", err
 			}

@@ -254,7 +254,7 @@ func unasToMiniCRM(t *testing.T, name, settings, keyVar, sysVar, extra string) *
 	t.Helper()
 	c, err := config.Parse(name+".yaml", []byte(`name: `+name+`
 a: {system: unas, settings: {base_url: `+settings+`}, credentials: {api_key: `+keyVar+`}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2}, credentials: {system_id: `+sysVar+`, api_key: R_KEY}}
+b: {system: minicrm, settings: {base_url: http://127.0.0.1:2, owner: "101"}, credentials: {system_id: `+sysVar+`, api_key: R_KEY}}
 direction: a_to_b
 `+extra+`objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
 `))

@@ -179,41 +179,47 @@ func address(a xAddress) any {
 	return nilIfEmpty(strings.Join(parts, ", "))
 }
 
-// orderRecord maps an order; ok is false when its dates cannot be read.
-func (c *Client) orderRecord(o xOrder) (connectors.Record, bool) {
-	placed, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.Date), c.loc)
-	if err != nil {
-		return connectors.Record{}, false
+// placed reads when an order was placed (zero, with the error, when its Date cannot be read).
+func (c *Client) placed(o xOrder) (time.Time, error) {
+	return time.ParseInLocation(dateLayout, strings.TrimSpace(o.Date), c.loc)
+}
+
+// modified reads when an order last changed: its DateMod, else its Date, else zero.
+func (c *Client) modified(o xOrder) time.Time {
+	if mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), c.loc); err == nil {
+		return mod
 	}
-	mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), c.loc)
+	placed, _ := c.placed(o)
+	return placed
+}
+
+// orderRecord maps an order. One whose Date cannot be read is still returned, with what can
+// be read: its id is its bare key and it has no order_ref or date, so that a connection
+// matching orders on order_ref quarantines it ("has no order_ref") rather than lose it; a
+// record carries no error of its own, so the date is also logged with the key.
+func (c *Client) orderRecord(o xOrder) connectors.Record {
+	key := strings.TrimSpace(o.Key)
+	placed, err := c.placed(o)
 	if err != nil {
-		mod = placed
+		c.log.Warn("unas: an order's placement date cannot be read: it has no order_ref, and a connection matching orders on it quarantines it",
+			"order_key", key, "date", o.Date)
 	}
-	email := strings.ToLower(strings.TrimSpace(o.Customer.Email))
+	mod := c.modified(o)
+	email := customerEmail(o)
 	inv := o.Customer.Invoice
 	isCompany := strings.TrimSpace(inv.CustomerType) == "company"
 	var company any
 	if isCompany {
 		company = nilIfEmpty(inv.Name)
 	}
-	var items []string
-	for _, it := range o.Items {
-		s := fmt.Sprintf("%s × %s", strings.TrimSpace(it.Quantity), strings.TrimSpace(it.Name))
-		if sku := strings.TrimSpace(it.Sku); sku != "" {
-			s += " (" + sku + ")"
-		}
-		if p := strings.TrimSpace(it.PriceGross); p != "" {
-			s += " @ " + p
-		}
-		items = append(items, s)
-	}
+	items := itemLines(o)
 	r := connectors.Record{
-		ID:        OrderID(strings.TrimSpace(o.Key), placed),
+		ID:        rawOrderID(o, c.loc),
 		UpdatedAt: mod.UTC(),
 		Fields: map[string]any{
-			"key":            strings.TrimSpace(o.Key),
+			"key":            key,
 			"pipeline":       OrderPipeline,
-			"order_ref":      OrderID(strings.TrimSpace(o.Key), placed),
+			"order_ref":      OrderID(key, placed),
 			"status":         nilIfEmpty(o.Status),
 			"status_name":    nilIfEmpty(o.Status),
 			"status_id":      nilIfEmpty(o.StatusID),
@@ -235,18 +241,37 @@ func (c *Client) orderRecord(o xOrder) (connectors.Record, bool) {
 	if len(items) == 0 {
 		r.Fields["items"] = nil
 	}
+	if err != nil {
+		r.Fields["order_ref"], r.Fields["date"] = nil, nil
+		if mod.IsZero() {
+			r.Fields["date_mod"] = nil
+		}
+	}
 	if email != "" {
 		r.Links = map[string]string{ObjectCustomer: email}
 	}
-	return r, true
+	return r
 }
 
-// customerRecord maps the webshop data of an order's customer.
-func (c *Client) customerRecord(o xOrder, order connectors.Record) (connectors.Record, bool) {
-	email := strings.ToLower(strings.TrimSpace(o.Customer.Email))
-	if email == "" {
-		return connectors.Record{}, false
+// itemLines renders an order's items as "2 × Name (SKU) @ price".
+func itemLines(o xOrder) []string {
+	var items []string
+	for _, it := range o.Items {
+		s := fmt.Sprintf("%s × %s", strings.TrimSpace(it.Quantity), strings.TrimSpace(it.Name))
+		if sku := strings.TrimSpace(it.Sku); sku != "" {
+			s += " (" + sku + ")"
+		}
+		if p := strings.TrimSpace(it.PriceGross); p != "" {
+			s += " @ " + p
+		}
+		items = append(items, s)
 	}
+	return items
+}
+
+// customerRecord maps the webshop data of an order's customer (its e-mail is not empty).
+func (c *Client) customerRecord(o xOrder) connectors.Record {
+	email := customerEmail(o)
 	inv := o.Customer.Invoice
 	isCompany := strings.TrimSpace(inv.CustomerType) == "company"
 	var company, tax any
@@ -255,7 +280,7 @@ func (c *Client) customerRecord(o xOrder, order connectors.Record) (connectors.R
 	}
 	return connectors.Record{
 		ID:        email,
-		UpdatedAt: order.UpdatedAt,
+		UpdatedAt: c.modified(o).UTC(),
 		// A customer is both the person and, for a company's orders, the business that
 		// connections pair with MiniCRM contacts: it links to itself under "customer", the
 		// key orders link to it with.
@@ -270,9 +295,9 @@ func (c *Client) customerRecord(o xOrder, order connectors.Record) (connectors.R
 			"mobile":           nilIfEmpty(o.Customer.Contact.Mobile),
 			"invoice_address":  address(inv),
 			"shipping_address": address(o.Customer.Shipping),
-			"last_order":       order.ID,
+			"last_order":       rawOrderID(o, c.loc),
 		},
-	}, true
+	}
 }
 
 // getOrders runs one getOrder call with the given parameters (already XML-escaped values).
@@ -459,7 +484,7 @@ func (c *Client) startFrom(since time.Time) (int64, bool) {
 
 // sinceStart leaves out the orders placed before the start date (in shop time): the start
 // date is when the connection's orders begin, and an old order modified since is not one of
-// them. An order whose date cannot be read is kept (orderRecord drops it).
+// them. An order whose date cannot be read is kept (orderRecord says so).
 func (c *Client) sinceStart(orders []xOrder) []xOrder {
 	if c.start.IsZero() {
 		return orders
@@ -493,9 +518,7 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 		return page
 	}
 	for _, o := range orders {
-		if r, ok := c.orderRecord(o); ok {
-			page.Records = append(page.Records, r)
-		}
+		page.Records = append(page.Records, c.orderRecord(o))
 	}
 	return page
 }
@@ -513,24 +536,28 @@ func modifiedSince(orders []xOrder, since int64, loc *time.Location) []xOrder {
 	return out
 }
 
-// customers derives one record per e-mail, from the most recently modified order.
+// customers derives one record per e-mail from the order placed last among those read (ties:
+// the higher id), not the one modified last: a status change of an older order must not
+// bring back the name, phone and address of then. Its UpdatedAt is the latest change of any.
 func (c *Client) customers(orders []xOrder) []connectors.Record {
-	byEmail := map[string]connectors.Record{}
+	newest := map[string]xOrder{}
+	changed := map[string]time.Time{}
 	for _, o := range orders {
-		or, ok := c.orderRecord(o)
-		if !ok {
+		email := customerEmail(o)
+		if email == "" {
 			continue
 		}
-		cr, ok := c.customerRecord(o, or)
-		if !ok {
-			continue
+		if mod := c.modified(o).UTC(); mod.After(changed[email]) {
+			changed[email] = mod
 		}
-		if prev, seen := byEmail[cr.ID]; !seen || !cr.UpdatedAt.Before(prev.UpdatedAt) {
-			byEmail[cr.ID] = cr
+		if prev, seen := newest[email]; !seen || c.placedAfter(o, prev) {
+			newest[email] = o
 		}
 	}
-	out := make([]connectors.Record, 0, len(byEmail))
-	for _, r := range byEmail {
+	out := make([]connectors.Record, 0, len(newest))
+	for email, o := range newest {
+		r := c.customerRecord(o)
+		r.UpdatedAt = changed[email]
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -540,6 +567,32 @@ func (c *Client) customers(orders []xOrder) []connectors.Record {
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+func customerEmail(o xOrder) string { return strings.ToLower(strings.TrimSpace(o.Customer.Email)) }
+
+// placedAfter reports whether order a was placed after b: by Date (an unreadable one is the
+// earliest), then by the higher id, then by the higher key.
+func (c *Client) placedAfter(a, b xOrder) bool {
+	pa, _ := c.placed(a)
+	pb, _ := c.placed(b)
+	if !pa.Equal(pb) {
+		return pa.After(pb)
+	}
+	if ia, ib := strings.TrimSpace(a.ID), strings.TrimSpace(b.ID); ia != ib {
+		return higher(ia, ib)
+	}
+	return higher(strings.TrimSpace(a.Key), strings.TrimSpace(b.Key))
+}
+
+// higher compares two ids as numbers when both are, else as text.
+func higher(a, b string) bool {
+	na, ea := strconv.ParseInt(a, 10, 64)
+	nb, eb := strconv.ParseInt(b, 10, 64)
+	if ea == nil && eb == nil {
+		return na > nb
+	}
+	return a > b
 }
 
 // Get returns orders by record id (one getOrder by Key each, from the single-order budget;
@@ -577,8 +630,8 @@ func (c *Client) ordersByKey(ctx context.Context, key string) ([]connectors.Reco
 	}
 	var out []connectors.Record
 	for _, o := range c.sinceStart(orders) {
-		if r, ok := c.orderRecord(o); ok && strings.TrimSpace(o.Key) == key {
-			out = append(out, r)
+		if strings.TrimSpace(o.Key) == key {
+			out = append(out, c.orderRecord(o))
 		}
 	}
 	return out, nil
@@ -636,9 +689,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				continue
 			}
 			for _, o := range orders {
-				if r, ok := c.orderRecord(o); ok {
-					out = append(out, r)
-				}
+				out = append(out, c.orderRecord(o))
 			}
 		}
 		return out, nil

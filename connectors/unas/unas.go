@@ -11,9 +11,13 @@
 //     (Pipeline, for PipelineSync), a stage being a status name.
 //   - "customer": the webshop data of a customer, derived from their orders (UNAS has no
 //     customer change feed we use); the id is the lower-cased e-mail. Listing customers lists
-//     orders and keeps the newest order's data per e-mail. A customer links to itself under
-//     "customer": one UNAS customer is both a person and, for a company's orders, a business,
-//     and a connection pairs it with both.
+//     orders and keeps, per e-mail, the data of the order placed last among those read (not
+//     the one modified last: an older order's status change must not bring back the address
+//     of then). A customer links to itself under "customer": one UNAS customer is both a
+//     person and, for a company's orders, a business, and a connection pairs it with both.
+//   - An order whose Date cannot be read comes under its bare key, without order_ref or date
+//     (a connection matching orders on order_ref quarantines it), and is logged with its key
+//     (Config.Logger): a record carries no error of its own.
 //
 // Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
 // five minutes before it expires, renewed once on a 401, and never requested twice at once.
@@ -50,16 +54,20 @@
 // does not state) is KindRateLimited with RetryAfter until that time, and the
 // client answers the same without calling UNAS until then; 401 after one renewal, 403, and a
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
-// message is rate limited for a minute.
+// message is rate limited for a minute. Characters XML 1.0 does not allow, which UNAS writes as
+// they are inside CDATA, are dropped before an answer is decoded (one would make the whole page
+// unreadable).
 package unas
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -67,6 +75,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Budapest everywhere
+	"unicode/utf8"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -123,6 +132,9 @@ type Config struct {
 	// StartDate (YYYY-MM-DD), when set, is the sync start date: orders placed before its
 	// midnight in shop time are never read, whenever they were modified.
 	StartDate string
+	// Logger receives what the records cannot say (an order whose date cannot be read); nil:
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Status is one order status of the shop.
@@ -147,6 +159,7 @@ type Client struct {
 	hc     *http.Client
 	now    func() time.Time
 	loc    *time.Location
+	log    *slog.Logger
 
 	shop  *Shop
 	start time.Time // the start date's midnight in shop time; zero: none
@@ -197,7 +210,7 @@ func New(c Config) (*Client, error) {
 	if shop == nil {
 		shop = NewShop()
 	}
-	cl := &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc,
+	cl := &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc, log: cmp.Or(c.Logger, slog.Default()),
 		shop: shop, start: start, budget: budget, orderLists: c.OrderListsPerHour,
 		window: windowCache{dir: c.CacheDir}}
 	if err := shop.attach(cl); err != nil {
@@ -271,7 +284,7 @@ func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 		return "", time.Time{}, e
 	}
 	var lr loginResp
-	if err := xml.Unmarshal(raw, &lr); err != nil || strings.TrimSpace(lr.Token) == "" {
+	if err := decodeXML(raw, &lr); err != nil || strings.TrimSpace(lr.Token) == "" {
 		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "login answer without a token"}
 	}
 	now := c.now()
@@ -346,7 +359,7 @@ func errorText(raw []byte) string {
 		XMLName xml.Name `xml:"Error"`
 		Text    string   `xml:",chardata"`
 	}
-	if xml.Unmarshal(raw, &e) != nil {
+	if decodeXML(raw, &e) != nil {
 		return ""
 	}
 	return strings.TrimSpace(e.Text)
@@ -400,10 +413,52 @@ func (c *Client) call(ctx context.Context, function, params string, out any) err
 	if err != nil {
 		return err
 	}
-	if err := xml.Unmarshal(raw, out); err != nil {
+	if err := decodeXML(raw, out); err != nil {
 		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "unreadable XML answer: " + err.Error()}
 	}
 	return nil
+}
+
+// decodeXML decodes an answer once the characters XML 1.0 does not allow are out of it.
+func decodeXML(raw []byte, out any) error {
+	return xml.Unmarshal(xmlChars(raw), out)
+}
+
+// xmlChars drops the characters XML 1.0 does not allow (a U+000B pasted into a customer's
+// name, which UNAS writes as is inside CDATA) and turns invalid UTF-8 into U+FFFD:
+// encoding/xml refuses the whole answer for one of them, and a page that can never be read
+// would be retried forever.
+func xmlChars(raw []byte) []byte {
+	if xmlClean(raw) {
+		return raw
+	}
+	out := make([]byte, 0, len(raw))
+	for len(raw) > 0 {
+		r, n := utf8.DecodeRune(raw)
+		if xmlChar(r) {
+			out = utf8.AppendRune(out, r) // an invalid byte comes out as U+FFFD
+		}
+		raw = raw[n:]
+	}
+	return out
+}
+
+// xmlClean reports whether raw is valid UTF-8 made of XML 1.0 characters only.
+func xmlClean(raw []byte) bool {
+	for len(raw) > 0 {
+		r, n := utf8.DecodeRune(raw)
+		if (r == utf8.RuneError && n == 1) || !xmlChar(r) {
+			return false
+		}
+		raw = raw[n:]
+	}
+	return true
+}
+
+// xmlChar is XML 1.0's Char production.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 // exchange posts params to function as every call does: never into a ban, within the hourly

@@ -248,7 +248,8 @@ func TestOrderAndCustomerFields(t *testing.T) {
 	assert.Equal(t, string(so.Customer.Contact.Name), f["customer_name"], "CDATA text")
 	assert.Equal(t, string(so.Customer.Addresses.Invoice.Name), f["company_name"])
 	assert.Equal(t, string(so.Status), f["status"])
-	assert.Equal(t, string(so.Invoice.URL), f["invoice_url"])
+	assert.Equal(t, nilIfEmpty(string(so.Invoice.URL)), f["invoice_url"], "none until invoiced")
+	assert.Equal(t, nilIfEmpty(string(so.Invoice.Number)), f["invoice_number"])
 	assert.Equal(t, so.SumGross, f["total"])
 	assert.Equal(t, "HUF", f["currency"])
 	assert.Equal(t, so.Created.In(e.s.Location()).Format(time.DateTime), f["date"])
@@ -701,4 +702,47 @@ func ids(rs []connectors.Record) []string {
 		out[i] = r.ID
 	}
 	return out
+}
+
+// A character XML 1.0 does not allow, which UNAS writes as is inside CDATA (a U+000B pasted
+// into a name), is dropped before decoding: encoding/xml would refuse the whole page, which
+// would then be retried forever.
+func TestCharactersXMLRefusesAreDropped(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
+	key := e.s.Dump()[0].Key
+	e.s.EditOrder(key, func(o *sim.Order) {
+		o.Customer.Contact.Name = "Kovács\vJános\x00"
+		o.Customer.Addresses.Invoice.City = "Buda\x1fpest\uFFFE"
+	})
+	page, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 3)
+	got := page.Records[2]
+	assert.Equal(t, key, got.Fields["key"])
+	assert.Equal(t, "KovácsJános", got.Fields["customer_name"])
+	cs, err := e.c.FindByKey(context.Background(), ObjectCustomer, "email", []string{got.Fields["customer_email"].(string)})
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	assert.Contains(t, cs[0].Fields["invoice_address"], "Budapest")
+}
+
+func TestXMLChars(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "clean", in: "<a>Kovács János\t\r\n😀</a>", want: "<a>Kovács János\t\r\n😀</a>"},
+		{name: "C0 controls", in: "<a>\x00a\vb\x1f</a>", want: "<a>ab</a>"},
+		{name: "non-characters", in: "<a>a\uFFFEb\uFFFF</a>", want: "<a>ab</a>"},
+		{name: "invalid UTF-8", in: "<a>a\xffb</a>", want: "<a>a\uFFFDb</a>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, string(xmlChars([]byte(tt.in))))
+			var v struct {
+				A string `xml:",chardata"`
+			}
+			assert.NoError(t, decodeXML([]byte(tt.in), &v))
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,16 +34,20 @@ func (s *Server) schemaProject(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusNotFound, fmt.Sprintf("Schema: unknown category '%s'.", r.PathValue("id")))
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, s.projectSchema(c))
+	s.mu.Lock()
+	schema := s.projectSchema(c)
+	s.mu.Unlock()
+	simkit.WriteJSON(w, http.StatusOK, schema)
 }
 
+// projectSchema is the schema of c's cards (mu held: access may change).
 func (s *Server) projectSchema(c *Category) map[string]any {
 	st := map[string]string{}
 	for _, x := range c.Statuses {
 		st[strconv.Itoa(x.ID)] = x.Name
 	}
 	us := map[string]string{}
-	for _, u := range s.users {
+	for _, u := range s.owners(c) {
 		us[strconv.Itoa(u.ID)] = u.Name
 	}
 	out := map[string]any{"Name": "Text(512)", "StatusId": st, "UserId": us, "ContactId": "Int", "BusinessId": "Int"}
@@ -333,8 +338,10 @@ func (s *Server) projectSearch(w http.ResponseWriter, r *http.Request) {
 			v := vs[0]
 			switch k {
 			case "Page", "Deleted", "UpdatedSince":
-			case "CategoryId", "ContactId", "BusinessId", "ReferenceId", "Name":
+			case "CategoryId", "ContactId", "BusinessId":
 				match = str(m[k]) == v
+			case "ReferenceId", "Name":
+				match = strings.EqualFold(str(m[k]), v)
 			case "MainContactId":
 				match = str(m["ContactId"]) == v
 			case "UpdatedAt":
@@ -355,7 +362,7 @@ func (s *Server) projectSearch(w http.ResponseWriter, r *http.Request) {
 				if opts, ok := t.(map[string]string); ok {
 					match = str(m[k]) == v || strings.EqualFold(opts[str(m[k])], v)
 				} else {
-					match = str(m[k]) == v
+					match = strings.EqualFold(str(m[k]), v)
 				}
 			}
 		}
@@ -378,6 +385,20 @@ func (s *Server) statusName(c *Category, v any) string {
 		}
 	}
 	return ""
+}
+
+// owners are the users who may own cards of c: those with access to it.
+func (s *Server) owners(c *Category) []User {
+	if c.Users == nil {
+		return s.users
+	}
+	var out []User
+	for _, u := range s.users {
+		if slices.Contains(c.Users, u.ID) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func (s *Server) userName(v any) string {
@@ -458,8 +479,10 @@ func (s *Server) projectPut(w http.ResponseWriter, r *http.Request) {
 		case "UserId":
 			val, msg := s.convert(op, k, sc[k], v)
 			if msg != "" || val == nil {
-				// MiniCRM quirk: an unknown owner is accepted and a random user is assigned.
-				val = s.users[s.rng.IntN(len(s.users))].ID
+				// MiniCRM quirk: an unknown owner, or a user without access to the module, is
+				// accepted and a random user who has access is assigned.
+				owners := s.owners(c)
+				val = owners[s.rng.IntN(len(owners))].ID
 			}
 			upd[k] = val
 			continue

@@ -9,7 +9,11 @@
 //
 // Choices where the public documentation is silent (see the reference, section 4):
 //   - Statuses and users are exposed in Schema/Project/{id} as enums "StatusId" and "UserId"
-//     ({id: label}); the R3 docs list no users endpoint.
+//     ({id: label}); the R3 docs list no users endpoint. A module's UserId lists only the
+//     users with access to it (Category.Users: 103 has no access to Webshop); a card given
+//     another owner gets a random one of them, as MiniCRM does.
+//   - Searches compare text (Name, ReferenceId, custom fields) without case, as MiniCRM's
+//     database does (an assumption: the documentation does not say).
 //   - Project search results carry Id, Name, Url, CategoryId, ContactId, BusinessId, StatusId,
 //     UserId (ids), Deleted and UpdatedAt; custom fields only on Project/{id}, where StatusId
 //     and UserId are returned as names (as documented).
@@ -82,6 +86,9 @@ type Category struct {
 	// Fields maps a custom field to its type ("Text(255)", "Url", "Int", "DateTime",
 	// "Boolean") or, for an Enum field, to its options (id → label).
 	Fields map[string]any
+	// Users are the ids of the users with access to the module (nil: every user); only they
+	// are its UserId options.
+	Users []int
 }
 
 // Seeded modules and ids.
@@ -112,6 +119,7 @@ func seedCategories() []*Category {
 			}},
 		{ID: WebshopID, Name: "Webshop", Type: "Generic",
 			Statuses: []Status{{2101, "Registered"}, {2102, "Buyer"}, {2103, "Returning buyer"}, {2104, "Inactive"}},
+			Users:    []int{101, 102}, // Ioana Ionescu (103) handles orders only
 			Fields: map[string]any{
 				"Url1301":                 "Url",
 				"Text1302":                "Text(255)",
@@ -206,6 +214,16 @@ func (s *Server) Categories() []Category {
 		out = append(out, *c)
 	}
 	return out
+}
+
+// SetAccess gives access to a module to these users only (none: every user), as an admin does
+// in MiniCRM's settings.
+func (s *Server) SetAccess(module string, userIDs ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.catByName(module); c != nil {
+		c.Users = userIDs
+	}
 }
 
 // Reset drops every contact, card and order and the rate-limit window; users and modules stay.

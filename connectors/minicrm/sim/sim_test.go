@@ -352,3 +352,52 @@ func TestSearchParametersRefused(t *testing.T) {
 		})
 	}
 }
+
+// A module's UserId options are the users with access to it; a card given a user without
+// access gets a random one who has, as MiniCRM does, with a 200.
+func TestModuleAccess(t *testing.T) {
+	s, ts, _ := start(t, Options{Seed: 3})
+	tests := []struct {
+		module    int
+		owner     any
+		wantUsers []string
+		wantOwner []string // any of these
+	}{
+		{module: OrdersID, owner: 103, wantUsers: []string{"101", "102", "103"}, wantOwner: []string{"Ioana Ionescu"}},
+		{module: WebshopID, owner: 103, wantUsers: []string{"101", "102"}, wantOwner: []string{"Ana Popescu", "Bence Kovács"}},
+		{module: WebshopID, owner: "Ioana Ionescu", wantUsers: []string{"101", "102"}, wantOwner: []string{"Ana Popescu", "Bence Kovács"}},
+		{module: WebshopID, owner: 102, wantUsers: []string{"101", "102"}, wantOwner: []string{"Bence Kovács"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %v", tt.module, tt.owner), func(t *testing.T) {
+			_, schema, _ := call(t, ts, "GET", fmt.Sprintf("/Api/R3/Schema/Project/%d", tt.module), nil)
+			var users []string
+			for id := range schema["UserId"].(map[string]any) {
+				users = append(users, id)
+			}
+			assert.ElementsMatch(t, tt.wantUsers, users)
+			id := put(t, ts, "/Api/R3/Project", map[string]any{"CategoryId": tt.module, "Name": "x", "UserId": tt.owner})
+			_, card, _ := call(t, ts, "GET", fmt.Sprintf("/Api/R3/Project/%d", id), nil)
+			assert.Contains(t, tt.wantOwner, card["UserId"])
+		})
+	}
+	s.SetAccess("Webshop", 102)
+	_, schema, _ := call(t, ts, "GET", fmt.Sprintf("/Api/R3/Schema/Project/%d", WebshopID), nil)
+	assert.Equal(t, map[string]any{"102": "Bence Kovács"}, schema["UserId"])
+	s.SetAccess("Webshop")
+	_, schema, _ = call(t, ts, "GET", fmt.Sprintf("/Api/R3/Schema/Project/%d", WebshopID), nil)
+	assert.Len(t, schema["UserId"], 3, "every user")
+}
+
+// Searches compare text without case: a card whose reference has capitals is found by it in
+// lower case.
+func TestProjectSearchIgnoresCase(t *testing.T) {
+	_, ts, _ := start(t, Options{})
+	put(t, ts, "/Api/R3/Project", map[string]any{"CategoryId": OrdersID, "Name": "EMAG-7", "Text1203": "EMAG-7@20260301100000", "ReferenceId": "Ref-A"})
+	for _, q := range []string{"Text1203=EMAG-7@20260301100000", "Text1203=emag-7@20260301100000", "Name=emag-7", "ReferenceId=REF-A"} {
+		_, out, raw := call(t, ts, "GET", "/Api/R3/Project?"+q, nil)
+		assert.EqualValues(t, 1, out["Count"], "%s: %s", q, raw)
+	}
+	_, out, _ := call(t, ts, "GET", "/Api/R3/Project?Text1203=emag-8@20260301100000", nil)
+	assert.EqualValues(t, 0, out["Count"])
+}

@@ -8,7 +8,9 @@ import (
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
-// Text is a string written as CDATA, the way UNAS writes text values.
+// Text is a string written as CDATA, the way UNAS writes text values. Its characters go out
+// as they are, as UNAS's do: one XML 1.0 does not allow (a U+000B pasted into a name, see
+// Server.EditOrder) makes the answer ill-formed.
 type Text string
 
 // MarshalXML writes t as <Name><![CDATA[t]]></Name>.
@@ -23,15 +25,27 @@ type OrderStatus struct {
 	ID   int    `xml:"Id" json:"id"`
 	Name Text   `xml:"Name" json:"name"`
 	Type string `xml:"Type" json:"type"` // open_normal, open_prepare, close_ok, close_fault
+	// InvoiceStatus is what reaching the status makes of the order's invoice: billed (it is
+	// invoiced), billable, not_billable or default ("": billed when Type is close_ok).
+	InvoiceStatus string `xml:"InvoiceStatus,omitempty" json:"invoice_status,omitempty"`
 }
 
-// DefaultStatuses are the statuses of a simulated shop unless Options.Statuses says otherwise.
+// DefaultStatuses are the statuses of a simulated shop unless Options.Statuses says otherwise:
+// an order is invoiced when it ships, so the first two hold orders without an invoice yet.
 var DefaultStatuses = []OrderStatus{
-	{1, "Beérkezett", "open_normal"},
-	{2, "Feldolgozás alatt", "open_normal"},
-	{3, "Szállítás alatt", "open_normal"},
-	{4, "Teljesítve", "close_ok"},
-	{5, "Törölve", "close_fault"},
+	{ID: 1, Name: "Beérkezett", Type: "open_normal", InvoiceStatus: "billable"},
+	{ID: 2, Name: "Feldolgozás alatt", Type: "open_normal", InvoiceStatus: "billable"},
+	{ID: 3, Name: "Szállítás alatt", Type: "open_normal", InvoiceStatus: "billed"},
+	{ID: 4, Name: "Teljesítve", Type: "close_ok", InvoiceStatus: "billed"},
+	{ID: 5, Name: "Törölve", Type: "close_fault", InvoiceStatus: "not_billable"},
+}
+
+// billed reports whether an order reaching st is invoiced.
+func (st OrderStatus) billed() bool {
+	if st.InvoiceStatus == "" || st.InvoiceStatus == "default" {
+		return st.Type == "close_ok"
+	}
+	return st.InvoiceStatus == "billed"
 }
 
 // Order is one stored order, in the shape getOrder answers (dates as time.Time here; they are
@@ -98,7 +112,8 @@ type Payment struct {
 	Status string `xml:"Status" json:"status"` // unpaid, paid, partly paid, overpaid
 }
 
-// Invoice is the invoice block; Url is the PDF.
+// Invoice is the invoice block; Url is the PDF. An order has no Number or Url until it is
+// invoiced (Status 2).
 type Invoice struct {
 	Status     int  `xml:"Status" json:"status"`
 	StatusText Text `xml:"StatusText" json:"status_text"`
@@ -152,9 +167,9 @@ func (s *Server) newOrder(key string, i int, created time.Time) *Order {
 			Addresses: Addresses{Invoice: inv, Shipping: ship}},
 		Status: st.Name, StatusID: st.ID,
 		Payment: Payment{ID: 1, Name: "Átutalás", Type: "transfer", Status: []string{"unpaid", "paid"}[i%2]},
-		Invoice: Invoice{Status: 2, StatusText: "számlázva", Number: Text(fmt.Sprintf("SZ-%d-%06d", created.Year(), s.seq)),
-			URL: Text(fmt.Sprintf("https://shop.example.hu/shop_order_invoice.php?key=%s&n=%d", key, s.seq))},
+		Invoice: Invoice{Status: 1, StatusText: "számlázható"},
 	}
+	s.invoice(o, st, created)
 	for j := 0; j <= i%3; j++ {
 		pr := products[(i+j)%len(products)]
 		q := float64(1 + (i+j)%2)
@@ -165,6 +180,22 @@ func (s *Server) newOrder(key string, i int, created time.Time) *Order {
 	o.Items = append(o.Items, Item{ID: "shipping-cost", Sku: "shipping-cost", Name: "Szállítási költség", Unit: "db", Quantity: 1, PriceGross: 1490, PriceNet: round2(1490 / 1.27), Vat: "27%"})
 	o.SumGross += 1490
 	return o
+}
+
+// invoice invoices o when it reaches st, a status that bills it, at t; an invoice once issued
+// stays (a cancellation brings a storno, not simulated).
+func (s *Server) invoice(o *Order, st OrderStatus, t time.Time) {
+	switch {
+	case o.Invoice.Number != "":
+	case st.billed():
+		s.invoices++
+		o.Invoice = Invoice{Status: 2, StatusText: "számlázva", Number: Text(fmt.Sprintf("SZ-%d-%06d", t.Year(), s.invoices)),
+			URL: Text(fmt.Sprintf("https://shop.example.hu/shop_order_invoice.php?key=%s&n=%d", o.Key, s.invoices))}
+	case st.InvoiceStatus == "not_billable":
+		o.Invoice = Invoice{Status: 0, StatusText: "nem számlázható"}
+	default:
+		o.Invoice = Invoice{Status: 1, StatusText: "számlázható"}
+	}
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

@@ -18,9 +18,10 @@
 // a function missing from the key's permissions is 403; date-times (Date, DateMod, Expire, the
 // ban time) are in shop time, Europe/Budapest; TimeModStart and TimeModEnd are inclusive;
 // getOrder answers orders ascending by DateMod then Id, <Orders/> when none match; LimitStart
-// without LimitNum is refused; a ban is per function (the simulator stands for one shop and
-// one IP). The "no response for 2 hours" ban of unidentifiable shops is not simulated; five
-// failed logins an hour ban login.
+// without LimitNum is refused; an order has no invoice Number or Url until it reaches a status
+// that bills it (OrderStatus.InvoiceStatus "billed": Szállítás alatt and Teljesítve by default);
+// a ban is per function (the simulator stands for one shop and one IP). The "no response for 2
+// hours" ban of unidentifiable shops is not simulated; five failed logins an hour ban login.
 package sim
 
 import (
@@ -98,6 +99,7 @@ type Server struct {
 	hookURL, hookSecret string // the automatism's webhook (SetWebhook)
 	delivered           int
 	seq                 int
+	invoices            int // invoice numbers issued
 	nextKey             int
 	tokens              map[string]time.Time
 	logins              int
@@ -199,7 +201,7 @@ func (s *Server) Reset() {
 
 func (s *Server) reset() {
 	s.orders = map[string]*Order{}
-	s.seq, s.nextKey, s.logins, s.banCount = 0, 250000, 0, 0
+	s.seq, s.invoices, s.nextKey, s.logins, s.banCount = 0, 0, 250000, 0, 0
 	s.tokens = map[string]time.Time{}
 	s.calls = map[string][]time.Time{}
 	s.failures = map[string]int{}
@@ -243,10 +245,25 @@ func (s *Server) SetStatus(key, status string) {
 		if string(st.Name) == status || strconv.Itoa(st.ID) == status {
 			o.Status, o.StatusID = st.Name, st.ID
 			o.Modified = s.later(o.Modified)
+			s.invoice(o, st, o.Modified)
 			s.emitLocked("order_status_modify", o)
 			return
 		}
 	}
+}
+
+// EditOrder changes an order as the shop's back office does (an address corrected, a name
+// retyped); DateMod becomes now. A Date set here is written as is instead of the placement
+// time, like a shop whose date cannot be read. No webhook is called.
+func (s *Server) EditOrder(key string, edit func(o *Order)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orders[key]
+	if o == nil {
+		return
+	}
+	edit(o)
+	o.Modified = s.later(o.Modified)
 }
 
 // later returns now, or one second after prev when now is not after it (DateMod always moves).
@@ -320,7 +337,9 @@ const BanLayout = "01.02.2006 15:04:05"
 func (s *Server) render(o *Order) Order {
 	c := *o
 	c.Items = append([]Item(nil), o.Items...)
-	c.Date = o.Created.In(s.loc).Format(DateLayout)
+	if c.Date == "" {
+		c.Date = o.Created.In(s.loc).Format(DateLayout)
+	}
 	c.DateMod = o.Modified.In(s.loc).Format(DateLayout)
 	return c
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,6 +287,78 @@ func TestSetStatusBumpsDateMod(t *testing.T) {
 	st, got, _ := e.getOrder(t, fmt.Sprintf("<TimeModStart>%d</TimeModStart>", e.clk.Now().Unix()))
 	require.Equal(t, 200, st)
 	assert.Len(t, got.Orders, 1)
+}
+
+// An order has no invoice number or PDF until a status that bills it (Szállítás alatt,
+// Teljesítve): seeded orders in the first statuses have none, and moving one to a billing
+// status issues its invoice, which a cancellation keeps.
+func TestInvoicedOnlyOnceBilled(t *testing.T) {
+	e := start(t, Options{})
+	e.s.SeedOrders(0, 10, t0.Add(-time.Hour))
+	invoiced := 0
+	for _, o := range e.s.Dump() {
+		billed := o.StatusID == 3 || o.StatusID == 4
+		assert.Equal(t, billed, o.Invoice.Number != "", "order %s in %s: invoice number %q", o.Key, o.Status, o.Invoice.Number)
+		assert.Equal(t, billed, o.Invoice.URL != "", "order %s in %s: invoice URL %q", o.Key, o.Status, o.Invoice.URL)
+		wantStatus := 1 // billable
+		switch {
+		case billed:
+			wantStatus = 2
+		case o.StatusID == 5:
+			wantStatus = 0 // a cancelled order is not billable
+		}
+		assert.Equal(t, wantStatus, o.Invoice.Status, "order %s", o.Key)
+		if billed {
+			invoiced++
+		}
+	}
+	assert.Equal(t, 4, invoiced, "two statuses of five bill an order")
+
+	tests := []struct {
+		name       string
+		moves      []string
+		wantNumber bool
+	}{
+		{name: "received", moves: []string{"Beérkezett"}},
+		{name: "shipped", moves: []string{"Beérkezett", "Szállítás alatt"}, wantNumber: true},
+		{name: "cancelled after shipping keeps the invoice", moves: []string{"Beérkezett", "Teljesítve", "Törölve"}, wantNumber: true},
+		{name: "cancelled before", moves: []string{"Beérkezett", "Törölve"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.s.SeedOrders(0, 1, t0)
+			key := strconv.Itoa(e.s.nextKey)
+			for _, st := range tt.moves {
+				e.s.SetStatus(key, st)
+			}
+			_, o, body := e.getOrder(t, "<Key>"+key+"</Key>")
+			require.Len(t, o.Orders, 1, body)
+			assert.Equal(t, tt.wantNumber, o.Orders[0].URL != "", body)
+			assert.Equal(t, tt.wantNumber, strings.Contains(body, "<Number><![CDATA[SZ-"), body)
+		})
+	}
+}
+
+// EditOrder changes an order as the back office does and moves DateMod; a Date set on it is
+// answered as is, and text goes out as it is, characters XML 1.0 refuses included.
+func TestEditOrder(t *testing.T) {
+	e := start(t, Options{})
+	e.s.SeedOrders(0, 1, t0.Add(-time.Hour))
+	before := e.s.Dump()[0]
+	e.clk.Advance(time.Minute)
+	e.s.EditOrder(before.Key, func(o *Order) {
+		o.Customer.Contact.Name = "Kovács\vJános"
+		o.Date = "2026.02.30 25:61:00"
+	})
+	after := e.s.Dump()[0]
+	assert.True(t, after.Modified.After(before.Modified))
+	assert.Equal(t, "2026.02.30 25:61:00", after.Date)
+	st, body := e.post(t, "getOrder", e.tok, "<Params></Params>")
+	require.Equal(t, 200, st)
+	assert.Contains(t, body, "<Name><![CDATA[Kovács\vJános]]></Name>")
+	assert.Contains(t, body, "<Date>2026.02.30 25:61:00</Date>")
+	var o orders
+	assert.ErrorContains(t, xml.Unmarshal([]byte(body), &o), "illegal character code U+000B")
 }
 
 func TestGetOrderStatus(t *testing.T) {

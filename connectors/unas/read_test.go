@@ -1,0 +1,103 @@
+package unas
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/unas/sim"
+)
+
+// A repeat buyer's customer record comes from the order they placed last, not the one
+// modified last: a status change or an edit of an older order must not bring back the name
+// and phone of then. Same placement time: the higher id. The record's UpdatedAt is the latest
+// change of any of their orders.
+func TestCustomerFromTheOrderPlacedLast(t *testing.T) {
+	tests := []struct {
+		name       string
+		placed     [2]time.Duration // before t0: the older order, the newer
+		edit       int              // which order the back office edits last (0: the older)
+		wantFrom   int              // which order the customer comes from
+		wantEdited bool
+	}{
+		{name: "the older order edited last", placed: [2]time.Duration{48 * time.Hour, 24 * time.Hour}, edit: 0, wantFrom: 1},
+		{name: "the newer order edited last", placed: [2]time.Duration{48 * time.Hour, 24 * time.Hour}, edit: 1, wantFrom: 1, wantEdited: true},
+		{name: "placed at once: the higher id", placed: [2]time.Duration{time.Hour, time.Hour}, edit: 0, wantFrom: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+			var keys [2]string
+			for i, ago := range tt.placed {
+				e.s.SeedOrders(7, 1, t0.Add(-ago)) // person 7 orders twice
+				keys[i] = e.s.Dump()[i].Key
+			}
+			e.clk.Advance(time.Minute)
+			e.s.EditOrder(keys[tt.edit], func(o *sim.Order) {
+				o.Customer.Contact.Name, o.Customer.Contact.Phone = "Régi Név", "+36 1 000 0000"
+			})
+			var from sim.Order
+			for _, o := range e.s.Dump() {
+				if o.Key == keys[tt.wantFrom] {
+					from = o
+				}
+			}
+			wantName := string(from.Customer.Contact.Name)
+			if tt.wantEdited {
+				assert.Equal(t, "Régi Név", wantName)
+			}
+			wantID := OrderID(from.Key, from.Created.In(e.s.Location()))
+
+			listed, err := e.c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
+			require.NoError(t, err)
+			found, err := e.c.FindByKey(context.Background(), ObjectCustomer, "email", []string{string(from.Customer.Email)})
+			require.NoError(t, err)
+			for how, recs := range map[string][]connectors.Record{"listed": listed.Records, "looked up": found} {
+				require.Len(t, recs, 1, how)
+				c := recs[0]
+				assert.Equal(t, wantName, c.Fields["name"], how)
+				assert.Equal(t, string(from.Customer.Contact.Phone), c.Fields["phone"], how)
+				assert.Equal(t, wantID, c.Fields["last_order"], how)
+				assert.True(t, c.UpdatedAt.Equal(e.clk.Now()), "%s: UpdatedAt %s is the edit's time", how, c.UpdatedAt)
+			}
+		})
+	}
+}
+
+// An order whose placement date cannot be read is not dropped: it comes with what can be read,
+// under its bare key and without order_ref (so a connection matching on it quarantines it),
+// and the client logs its key.
+func TestOrderWithAnUnreadableDate(t *testing.T) {
+	e := start(t, sim.Options{})
+	e.s.SeedOrders(0, 3, t0.Add(-time.Hour))
+	bad := e.s.Dump()[1]
+	e.s.EditOrder(bad.Key, func(o *sim.Order) { o.Date = "2026.02.30 25:61:00" })
+	var logs bytes.Buffer
+	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+
+	page, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 3, "no order is dropped")
+	byKey, err := c.FindByKey(context.Background(), ObjectOrder, "key", []string{bad.Key})
+	require.NoError(t, err)
+	require.Len(t, byKey, 1)
+	for _, r := range []connectors.Record{page.Records[2], byKey[0]} {
+		assert.Equal(t, bad.Key, r.ID)
+		assert.Equal(t, bad.Key, r.Fields["key"])
+		assert.Nil(t, r.Fields["order_ref"], "nothing to match it on")
+		assert.Nil(t, r.Fields["date"])
+		assert.Equal(t, string(bad.Status), r.Fields["status"])
+		assert.Equal(t, string(bad.Customer.Email), r.Fields["customer_email"])
+		assert.True(t, r.UpdatedAt.Equal(e.clk.Now()), "DateMod is read")
+	}
+	assert.Contains(t, logs.String(), "order_key="+bad.Key)
+	assert.Contains(t, logs.String(), `date="2026.02.30 25:61:00"`)
+}
