@@ -11,6 +11,7 @@ import (
 // and come back after a restart.
 func FuzzCursorRoundTrip(f *testing.F) {
 	f.Add("1:200:100:" + cursor{anchors: []string{"C0042@2026-11-25T10:00:00Z"}}.String()[len("0:0:0:"):])
+	f.Add("0:10:10::20260301101959")
 	f.Add("0:0:0")
 	f.Add("2:0:0")
 	f.Add("0:-1:0")

@@ -1,6 +1,7 @@
 package weavy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,13 +42,19 @@ func entitiesOf(object string) ([]string, error) {
 	return nil, cfgErr("object", fmt.Sprintf("unsupported object %q", object))
 }
 
-// dictionary returns (and caches) the fields of an entity.
+// dictEntry is an entity's dictionary and when it was read.
+type dictEntry struct {
+	fields []dictField
+	at     time.Time
+}
+
+// dictionary returns the fields of an entity, cached for dictTTL.
 func (c *Client) dictionary(ctx context.Context, entity string) ([]dictField, error) {
 	c.dmu.Lock()
 	d, ok := c.dicts[entity]
 	c.dmu.Unlock()
-	if ok {
-		return d, nil
+	if ok && c.now().Sub(d.at) < dictTTL {
+		return d.fields, nil
 	}
 	op := "GET /v1/Dictionary/" + entity
 	b, _, err := c.do(ctx, call{method: http.MethodGet, path: "/v1/Dictionary/" + c.project + "/" + entity, op: op, entity: entity, right: rightRead})
@@ -61,9 +68,21 @@ func (c *Client) dictionary(ctx context.Context, entity string) ([]dictField, er
 		return nil, decodeErr(op, err)
 	}
 	c.dmu.Lock()
-	c.dicts[entity] = body.Fields
+	c.dicts[entity] = dictEntry{fields: body.Fields, at: c.now()}
 	c.dmu.Unlock()
 	return body.Fields, nil
+}
+
+// decodeJSON decodes an answer keeping numbers as json.Number, so that a numeric code keeps
+// its digits (a float64 would make 1234567 "1.234567e+06"). An answer that is not JSON gives
+// json.Unmarshal's error, which decodeErr reads.
+func decodeJSON(b []byte, v any) error {
+	if !json.Valid(b) {
+		return json.Unmarshal(b, v)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
 }
 
 func decodeErr(op string, err error) error {
@@ -74,24 +93,69 @@ func decodeErr(op string, err error) error {
 	return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unexpected response: " + err.Error()}
 }
 
-// types returns field name → weavy type for an entity.
-func (c *Client) types(ctx context.Context, entity string) (map[string]string, error) {
+// schema is an entity's dictionary as records are read and written: field name → weavy type,
+// and each name by its lower case, since a payload need not spell a name as the dictionary
+// does (DIV-API's dictionary example has "CodeCustomer", payloads "codecustomer").
+type schema struct {
+	types map[string]string
+	lower map[string]string
+}
+
+// name returns the dictionary's spelling of a field name, matched without case.
+func (s schema) name(k string) (string, bool) {
+	if _, ok := s.types[k]; ok {
+		return k, true
+	}
+	n, ok := s.lower[strings.ToLower(k)]
+	return n, ok
+}
+
+// schema returns an entity's schema.
+func (c *Client) schema(ctx context.Context, entity string) (schema, error) {
 	d, err := c.dictionary(ctx, entity)
 	if err != nil {
-		return nil, err
+		return schema{}, err
 	}
-	out := make(map[string]string, len(d))
+	s := schema{types: make(map[string]string, len(d)), lower: make(map[string]string, len(d))}
 	for _, f := range d {
-		out[f.FieldName] = strings.ToLower(f.FieldType)
+		s.types[f.FieldName] = strings.ToLower(f.FieldType)
+		s.lower[strings.ToLower(f.FieldName)] = f.FieldName
 	}
-	return out, nil
+	return s, nil
 }
 
 // hidden fields are the record's code, its change stamps and the contact's customer (a link).
 func hidden(entity, name string) bool {
-	return strings.EqualFold(name, entity+"_ID") || name == "srvDate" || name == "srvDateUTC" ||
-		(entity == EntityCustomerContact && name == "customer_ID")
+	return strings.EqualFold(name, entity+"_ID") || strings.EqualFold(name, "srvDate") || strings.EqualFold(name, "srvDateUTC") ||
+		(entity == EntityCustomerContact && strings.EqualFold(name, "customer_ID"))
 }
+
+// get returns a raw record's field, its name matched without case when not exactly.
+func get(raw map[string]any, name string) any {
+	if v, ok := raw[name]; ok {
+		return v
+	}
+	for k, v := range raw {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// idText is a code as sent: a string, or a number's digits; "" for anything else.
+func idText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
+// codeOf returns a raw record's {entity}_ID, "" when it has none.
+func codeOf(entity string, raw map[string]any) string { return idText(get(raw, entity+"_ID")) }
 
 // fieldType maps a weavy field type to the connectors' type vocabulary.
 func fieldType(t string) (typ string, readOnly bool) {
@@ -197,6 +261,17 @@ func normalise(typ string, v any) any {
 			}
 		}
 		return x
+	case json.Number:
+		switch t, _ := fieldType(typ); t {
+		case "boolean":
+			n, _ := x.Float64()
+			return n != 0
+		case "number":
+			if n, err := x.Float64(); err == nil {
+				return n
+			}
+		}
+		return x.String() // text keeps the digits as sent
 	case float64:
 		if t, _ := fieldType(typ); t == "boolean" {
 			return x != 0
@@ -222,9 +297,9 @@ func normalise(typ string, v any) any {
 	return fmt.Sprint(v)
 }
 
-// toRecord turns a flat API record of an entity into a connector record.
-func toRecord(entity string, types map[string]string, raw map[string]any) connectors.Record {
-	code := fmt.Sprint(raw[entity+"_ID"])
+// toRecord turns a flat API record of an entity, whose code is code, into a connector record
+// whose fields bear the dictionary's names.
+func toRecord(entity string, s schema, code string, raw map[string]any) connectors.Record {
 	r := connectors.Record{ID: code, Fields: map[string]any{}}
 	switch entity {
 	case EntityCustomerContact:
@@ -232,24 +307,60 @@ func toRecord(entity string, types map[string]string, raw map[string]any) connec
 	case EntityEntrant:
 		r.ID = PrefixEntrant + code
 	}
-	if s, ok := raw["srvDateUTC"].(string); ok {
-		if t, ok := parseDate(s); ok {
-			r.UpdatedAt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-		}
+	if t, ok := stamp(raw, "srvDateUTC"); ok {
+		r.UpdatedAt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	}
 	for k, v := range raw {
-		if entity == EntityCustomerContact && k == "customer_ID" {
-			if s, ok := v.(string); ok && s != "" {
-				r.Links = map[string]string{connectors.ObjectCompany: s}
+		name, ok := s.name(k)
+		if !ok {
+			name = k
+		}
+		if entity == EntityCustomerContact && strings.EqualFold(name, "customer_ID") {
+			if id := idText(v); id != "" {
+				r.Links = map[string]string{connectors.ObjectCompany: id}
 			}
 			continue
 		}
-		if hidden(entity, k) {
+		if hidden(entity, name) {
 			continue
 		}
-		r.Fields[k] = normalise(types[k], v)
+		r.Fields[name] = normalise(s.types[name], v)
 	}
 	return r
+}
+
+// record converts a raw record read, measuring srvDate's zone on it. One without a code is
+// skipped (false) with a warning: an id made up for it would be shared by every such record.
+func (c *Client) record(entity string, s schema, raw map[string]any) (connectors.Record, bool) {
+	c.srv.observe(raw)
+	code := codeOf(entity, raw)
+	if code == "" {
+		c.warnNoCode(entity, raw)
+		return connectors.Record{}, false
+	}
+	return toRecord(entity, s, code, raw), true
+}
+
+// records converts the raw records of a page, skipping those without a code.
+func (c *Client) records(entity string, s schema, raws []map[string]any) []connectors.Record {
+	var out []connectors.Record
+	for _, raw := range raws {
+		if r, ok := c.record(entity, s, raw); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// warnNoCode logs a record skipped for want of a code, with the fields that identify it.
+func (c *Client) warnNoCode(entity string, raw map[string]any) {
+	args := []any{"entity", entity}
+	for _, k := range []string{"code" + entity, "name", "lastName", "firstName", "srvDateUTC"} {
+		if v := get(raw, k); v != nil && fmt.Sprint(v) != "" {
+			args = append(args, k, c.scrub(fmt.Sprint(v)))
+		}
+	}
+	c.log.Warn(fmt.Sprintf("weavy: a %s record has no %s_ID: skipped", entity, entity), args...)
 }
 
 // ---- Select ---------------------------------------------------------------------------------
@@ -261,9 +372,37 @@ type filter struct {
 	FilterValues []string `json:"filterValues"`
 }
 
+type returnField struct {
+	FieldName string `json:"fieldName"`
+}
+
+// returnFields asks for every field of the dictionary, custom fields included, and for
+// srvDate and srvDateUTC (they measure srvDate's zone): Select answers the code, srvDateUTC
+// and only the fields asked for.
+func returnFields(d []dictField) []returnField {
+	out := make([]returnField, 0, len(d)+2)
+	seen := map[string]bool{}
+	add := func(name string) {
+		if !seen[strings.ToLower(name)] {
+			seen[strings.ToLower(name)] = true
+			out = append(out, returnField{name})
+		}
+	}
+	for _, f := range d {
+		add(f.FieldName)
+	}
+	add("srvDate")
+	add("srvDateUTC")
+	return out
+}
+
 // selectPage runs one Select and returns its flat records.
 func (c *Client) selectPage(ctx context.Context, entity string, offset int, filters []filter) ([]map[string]any, error) {
-	body := map[string]any{"entityName": entity, "offset": offset}
+	d, err := c.dictionary(ctx, entity)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{"entityName": entity, "offset": offset, "returnFields": returnFields(d)}
 	if len(filters) > 0 {
 		body["filterFields"] = filters
 	}
@@ -277,38 +416,69 @@ func (c *Client) selectPage(ctx context.Context, entity string, offset int, filt
 		return nil, err
 	}
 	var recs []map[string]any
-	if err := json.Unmarshal(b, &recs); err != nil {
+	if err := decodeJSON(b, &recs); err != nil {
 		return nil, decodeErr(op, err)
 	}
 	return recs, nil
 }
 
-// selectAll pages a Select until a short (or empty) page.
+// maxSelectPages bounds a selectAll: a server that keeps answering full pages of new records
+// is not paging as it should.
+const maxSelectPages = 1000
+
+// selectAll pages a Select until a short (or empty) page. A full page of records already read
+// means the server ignores offset: an error, not an endless loop.
 func (c *Client) selectAll(ctx context.Context, entity string, filters []filter) ([]map[string]any, error) {
 	var out []map[string]any
+	seen := map[string]bool{}
 	size := 0
-	for offset := 0; ; {
+	for offset, pages := 0, 0; ; pages++ {
+		if pages == maxSelectPages {
+			return nil, cfgErr("POST /v1/Data/Select "+entity, fmt.Sprintf("weavy Select of %s did not end after %d pages", entity, maxSelectPages))
+		}
 		recs, err := c.selectPage(ctx, entity, offset, filters)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, recs...)
 		if size == 0 {
 			size = len(recs)
 		}
+		fresh := 0
+		for _, r := range recs {
+			if id := codeOf(entity, r); !seen[id] {
+				seen[id], fresh = true, fresh+1
+			}
+		}
+		out = append(out, recs...)
 		if len(recs) == 0 || len(recs) < size {
 			return out, nil
+		}
+		if offset > 0 && fresh == 0 {
+			return nil, ignoresOffset(entity, offset)
 		}
 		offset += len(recs)
 	}
 }
 
-// cursor is "<entity index>:<offset>:<page size>[:<anchors>]"; page size 0 means not yet
-// known; anchors (base64url of newline-separated "id@srvDateUTC") are the last records read.
+// ignoresOffset is the error of a full page at offset that brought only records already read.
+func ignoresOffset(entity string, offset int) error {
+	return cfgErr("POST /v1/Data/Select "+entity, fmt.Sprintf(
+		"weavy Select ignores offset for %s: the page at offset %d brought only records already read", entity, offset))
+}
+
+// cursor is "<entity index>:<offset>:<page size>[:<anchors>[:<since>]]"; page size 0 means
+// not yet known; anchors (base64url of newline-separated "id@srvDateUTC") are the last
+// records read; since is the srvDate filter of the listing's first page (wall time
+// "20060102150405"), kept for its later pages: a filter that changed in between (srvDate's
+// zone measured on the first page) would shift the offsets.
 type cursor struct {
 	ent, offset, size int
 	anchors           []string
+	since             string
 }
+
+// sinceLayout writes a cursor's since without the ":" that separates its parts.
+const sinceLayout = "20060102150405"
 
 func parseCursor(s string, n int) (cursor, error) {
 	if s == "" {
@@ -316,25 +486,40 @@ func parseCursor(s string, n int) (cursor, error) {
 	}
 	var cur cursor
 	parts := strings.Split(s, ":")
-	if len(parts) == 3 || len(parts) == 4 {
-		var err1, err2, err3, err4 error
+	if len(parts) >= 3 && len(parts) <= 5 {
+		var err1, err2, err3, err4, err5 error
 		cur.ent, err1 = strconv.Atoi(parts[0])
 		cur.offset, err2 = strconv.Atoi(parts[1])
 		cur.size, err3 = strconv.Atoi(parts[2])
-		if len(parts) == 4 {
+		if len(parts) >= 4 {
 			cur.anchors, err4 = connectors.DecodeAnchors(parts[3])
 		}
-		if errors.Join(err1, err2, err3, err4) == nil && cur.ent >= 0 && cur.ent < n && cur.offset >= 0 && cur.size >= 0 {
+		if len(parts) == 5 && parts[4] != "" {
+			cur.since, err5 = parseSince(parts[4])
+		}
+		if errors.Join(err1, err2, err3, err4, err5) == nil && cur.ent >= 0 && cur.ent < n && cur.offset >= 0 && cur.size >= 0 {
 			return cur, nil
 		}
 	}
 	return cursor{}, cfgErr("list", "invalid cursor")
 }
 
+// parseSince reads a cursor's since back into dateLayout.
+func parseSince(s string) (string, error) {
+	t, err := time.Parse(sinceLayout, s)
+	if err != nil || t.Format(sinceLayout) != s {
+		return "", errors.New("invalid since")
+	}
+	return t.Format(dateLayout), nil
+}
+
 func (k cursor) String() string {
 	s := fmt.Sprintf("%d:%d:%d", k.ent, k.offset, k.size)
-	if len(k.anchors) > 0 {
+	if len(k.anchors) > 0 || k.since != "" {
 		s += ":" + connectors.EncodeAnchors(k.anchors)
+	}
+	if t, err := time.Parse(dateLayout, k.since); err == nil {
+		s += ":" + t.Format(sinceLayout)
 	}
 	return s
 }
@@ -357,7 +542,7 @@ func overlap(size int) int { return min(max(anchorCount, size/10), size/2) }
 // changed since does not count.
 func anchor(entity string) func(map[string]any) string {
 	return func(raw map[string]any) string {
-		return fmt.Sprint(raw[entity+"_ID"]) + "@" + fmt.Sprint(raw["srvDateUTC"])
+		return codeOf(entity, raw) + "@" + fmt.Sprint(get(raw, "srvDateUTC"))
 	}
 }
 
@@ -383,14 +568,38 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 	return recs, fresh, start, nil
 }
 
-func (c *Client) sinceFilter(since time.Time) []filter {
-	if since.IsZero() {
-		return nil
+// nothingNew reports whether a full page after the first brought only records the listing
+// read already (those up to its anchors, and the anchors' ids): the server ignores offset,
+// and paging on would never end.
+func nothingNew(entity string, cur cursor, recs []map[string]any, fresh int) bool {
+	if len(cur.anchors) == 0 || len(recs) == 0 || len(recs) < cur.size {
+		return false
 	}
-	// GreaterThan is strict and srvDate has second resolution: one second earlier keeps
-	// every record changed at or after since. srvDate is the server's wall time.
-	v := connectors.LocalSince(since.Add(-time.Second), c.zone, dateLayout)
-	return []filter{{FilterKey: "srvDateKey", FieldName: "srvDate", Operator: "GreaterThan", FilterValues: []string{v}}}
+	read := map[string]bool{}
+	for _, a := range cur.anchors {
+		id, _, _ := strings.Cut(a, "@")
+		read[id] = true
+	}
+	for _, r := range recs[fresh:] {
+		if !read[codeOf(entity, r)] {
+			return false
+		}
+	}
+	return true
+}
+
+// sinceFilter is the srvDate filter of a listing: wall is srvDate's wall time of since (kept
+// from the listing's first page, see cursor), "" to compute it.
+func (c *Client) sinceFilter(since time.Time, wall string) ([]filter, string) {
+	if since.IsZero() {
+		return nil, ""
+	}
+	if wall == "" {
+		// GreaterThan is strict and srvDate has second resolution: one second earlier keeps
+		// every record changed at or after since.
+		wall = c.sinceWall(since.Add(-time.Second))
+	}
+	return []filter{{FilterKey: "srvDateKey", FieldName: "srvDate", Operator: "GreaterThan", FilterValues: []string{wall}}}, wall
 }
 
 // List returns one Select page of records changed since q.Since. For "contact" it pages
@@ -407,24 +616,25 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	}
 	for {
 		ent := ents[cur.ent]
-		types, err := c.types(ctx, ent)
+		s, err := c.schema(ctx, ent)
 		if err != nil {
 			return connectors.Page{}, err
 		}
-		recs, fresh, start, err := c.pageAt(ctx, ent, cur, c.sinceFilter(q.Since))
+		filters, since := c.sinceFilter(q.Since, cur.since)
+		recs, fresh, start, err := c.pageAt(ctx, ent, cur, filters)
 		if err != nil {
 			return connectors.Page{}, err
+		}
+		if nothingNew(ent, cur, recs, fresh) {
+			return connectors.Page{}, ignoresOffset(ent, start)
 		}
 		n := len(recs)
 		if cur.size == 0 {
 			cur.size = n
 		}
-		page := connectors.Page{}
-		for _, raw := range recs[fresh:] {
-			page.Records = append(page.Records, toRecord(ent, types, raw))
-		}
+		page := connectors.Page{Records: c.records(ent, s, recs[fresh:])}
 		if n > 0 && n >= cur.size {
-			cur.offset, cur.anchors = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent))
+			cur.offset, cur.anchors, cur.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
 		}
@@ -432,7 +642,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if cur.ent+1 >= len(ents) {
 			return page, nil
 		}
-		cur = cursor{ent: cur.ent + 1}
+		cur = cursor{ent: cur.ent + 1} // the next entity computes its own since filter
 		if len(page.Records) > 0 {
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
@@ -472,8 +682,11 @@ func (c *Client) getOne(ctx context.Context, entity, code string) (map[string]an
 		return nil, err
 	}
 	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
+	if err := decodeJSON(b, &raw); err != nil {
 		return nil, decodeErr(op, err)
+	}
+	if raw != nil && codeOf(entity, raw) == "" {
+		raw[entity+"_ID"] = code // the code asked for is the record's: nothing is made up
 	}
 	return raw, nil
 }
@@ -490,7 +703,7 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 		if err != nil {
 			return // not an id of this object: it does not exist
 		}
-		types, err := c.types(ctx, ent)
+		s, err := c.schema(ctx, ent)
 		if err != nil {
 			errs[i] = err
 			return
@@ -500,8 +713,9 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 			errs[i] = err
 			return
 		}
-		r := toRecord(ent, types, raw)
-		recs[i] = &r
+		if r, ok := c.record(ent, s, raw); ok {
+			recs[i] = &r
+		}
 	})
 	var out []connectors.Record
 	for i := range ids {
@@ -530,50 +744,37 @@ func (c *Client) parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// FindByKey returns the records whose field equals one of values, with Select equal filters
-// (FindChunk values each). For "contact", customercontacts come first, then entrants; every
-// match is returned so that duplicates show. E-mails compare without case.
+// FindByKey returns the records whose field equals one of values, with one Select equal
+// filter per value (Concurrency at a time): that several values in one filter are ORed is
+// not documented, and a server that kept only the first would leave the others unfound and
+// their records created again. For "contact", customercontacts come first, then entrants;
+// every match is returned so that duplicates show. E-mails compare without case.
 func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
 	ents, err := entitiesOf(object)
 	if err != nil {
 		return nil, err
 	}
-	var vals []string
-	want := map[string]bool{}
-	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if v != "" && !want[strings.ToLower(v)] {
-			want[strings.ToLower(v)] = true
-			vals = append(vals, v)
-		}
-	}
+	vals := distinct(values)
 	if len(vals) == 0 {
 		return nil, nil
 	}
 	var out []connectors.Record
 	known := false
 	for _, ent := range ents {
-		types, err := c.types(ctx, ent)
+		s, err := c.schema(ctx, ent)
 		if err != nil {
 			return nil, err
 		}
-		name, ok := fieldName(types, field)
+		name, ok := s.name(field)
 		if !ok {
 			continue
 		}
 		known = true
-		for _, chunk := range chunks(vals, FindChunk) {
-			recs, err := c.selectAll(ctx, ent, []filter{{FilterKey: "key", FieldName: name, Operator: "equal", FilterValues: chunk}})
-			if err != nil {
-				return nil, err
-			}
-			for _, raw := range recs {
-				if !want[strings.ToLower(strings.TrimSpace(fmt.Sprint(raw[name])))] {
-					continue // the server's comparison was looser than ours
-				}
-				out = append(out, toRecord(ent, types, raw))
-			}
+		recs, err := c.findEach(ctx, ent, s, name, vals)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, recs...)
 	}
 	if !known {
 		return nil, cfgErr("find", fmt.Sprintf("the %s object has no field %q in the weavy dictionary", object, field))
@@ -581,23 +782,56 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	return out, nil
 }
 
-func fieldName(types map[string]string, field string) (string, bool) {
-	for name := range types {
-		if strings.EqualFold(name, field) {
-			return name, true
+// distinct returns the non-empty values, trimmed, each once whatever its case.
+func distinct(values []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if v != "" && !seen[strings.ToLower(v)] {
+			seen[strings.ToLower(v)] = true
+			out = append(out, v)
 		}
 	}
-	return "", false
+	return out
 }
 
-func chunks[T any](s []T, n int) [][]T {
-	var out [][]T
-	for len(s) > n {
-		out = append(out, s[:n])
-		s = s[n:]
+// findEach runs one Select per value of the field name of entity and returns the matches in
+// the order of vals.
+func (c *Client) findEach(ctx context.Context, entity string, s schema, name string, vals []string) ([]connectors.Record, error) {
+	found := make([][]connectors.Record, len(vals))
+	errs := make([]error, len(vals))
+	c.parallel(len(vals), func(i int) {
+		recs, err := c.selectAll(ctx, entity, []filter{{FilterKey: "key", FieldName: name, Operator: "equal", FilterValues: []string{vals[i]}}})
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		for _, raw := range recs {
+			if !strings.EqualFold(strings.TrimSpace(fmt.Sprint(get(raw, name))), vals[i]) {
+				continue // the server's comparison was looser than ours
+			}
+			if r, ok := c.record(entity, s, raw); ok {
+				found[i] = append(found[i], r)
+			}
+		}
+	})
+	if err := firstErr(errs); err != nil {
+		return nil, err
 	}
-	if len(s) > 0 {
-		out = append(out, s)
+	var out []connectors.Record
+	for _, recs := range found {
+		out = append(out, recs...)
 	}
-	return out
+	return out, nil
+}
+
+// firstErr returns the first error of errs, nil when there is none.
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

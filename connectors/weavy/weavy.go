@@ -12,16 +12,26 @@
 //   - Deletes are refused: the pair never propagates them.
 //
 // Auth: POST /v1/Authenticate once, the bearer token is reused and renewed before its
-// expiresIn runs out (and once on a 401); one login at a time.
+// expiresIn runs out (and once on a 401 with a token weavy accepted before); one login at a
+// time. weavy may answer a right switched off with 401 rather than 403: a 401 to a token it
+// never accepted (just issued, so not expired) is that table's right, and the table is then
+// refused with that token without logging in again.
 //
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the first page's length is taken as the page size and a shorter page (or an empty one) ends
-// the listing. Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in the
-// server's time zone (Config.TimeZone): srvDate is the stamp the Divalto plugin filters
-// on; whether srvDateUTC can be filtered on is not documented.
+// the listing; a full page of records already read means weavy ignores offset (KindConfig).
+// Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
+// time: srvDate is the stamp the Divalto plugin filters on (whether srvDateUTC can be filtered
+// on is not documented), but its zone is not documented either, so it is measured on the
+// records read (srvDate − srvDateUTC; see srvZone), and until then the earlier of UTC and
+// Config.TimeZone is sent. Select asks for every dictionary field (returnFields): weavy
+// answers only the fields asked for.
 // The order of Select is not documented either: each page after the first is read from a few
 // records before its offset and resumes after the last records of the previous page, so a
 // record deleted or moved while the listing runs makes none skipped (see pageAt).
+//
+// FindByKey sends one value per equal filter: whether several values are ORed is not
+// documented.
 //
 // Values: text, foreign keys and select → string; int and decimal → float64; boolean → bool;
 // datetime → "YYYY-MM-DD HH:MM:SS" as the payloads give them (the "T" form is read too); empty
@@ -39,6 +49,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,11 +78,13 @@ const (
 	PrefixEntrant = "e:"
 )
 
-// Concurrency bounds parallel single-record calls (Get, Create, Update).
+// Concurrency bounds parallel single-record calls (Get, Create, Update) and the Selects of
+// FindByKey.
 const Concurrency = 8
 
-// FindChunk is how many values one equal filter carries.
-const FindChunk = 50
+// dictTTL bounds how long a dictionary is trusted: custom fields and select options added in
+// the studio are seen within it (as the engine's codecs do).
+const dictTTL = 15 * time.Minute
 
 // tableLabel is the table name the weavy studio shows.
 var tableLabel = map[string]string{
@@ -100,9 +113,12 @@ type Config struct {
 	HTTPClient *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one project share it.
 	Limiter *rate.Limiter
+	// Logger receives warnings (a record read without its code); nil → slog.Default().
+	Logger *slog.Logger
 }
 
-// DefaultTimeZone is the zone of srvDate unless the connection names another.
+// DefaultTimeZone is the zone of srvDate unless the connection names another (a hint only:
+// the zone is measured on the records read).
 const DefaultTimeZone = "Europe/Paris"
 
 // NewLimiter is the client-side limiter of a rate (requests a second; 0 → 10).
@@ -120,13 +136,16 @@ type Client struct {
 	project  string
 	user     string
 	password string
-	zone     *time.Location // of srvDate
+	zone     *time.Location // of srvDate, as configured: a hint until srv has measured it
 	now      func() time.Time
+	log      *slog.Logger
 
 	token connectors.Token
+	auth  authState
+	srv   srvZone
 
 	dmu   sync.Mutex
-	dicts map[string][]dictField
+	dicts map[string]dictEntry
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -157,9 +176,9 @@ func New(c Config) (*Client, error) {
 	cl := &Client{
 		http: rc, limiter: limiter,
 		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, zone: zone, now: time.Now,
-		dicts: map[string][]dictField{},
+		log: cmp.Or(c.Logger, slog.Default()), dicts: map[string]dictEntry{},
 	}
-	cl.token = connectors.Token{System: System, Op: "POST /v1/Authenticate", Margin: 5 * time.Minute, Now: func() time.Time { return cl.now() }}
+	cl.token = connectors.Token{System: System, Op: authOp, Margin: 5 * time.Minute, Now: func() time.Time { return cl.now() }}
 	return cl, nil
 }
 
@@ -184,8 +203,11 @@ func (c *Client) currentToken(ctx context.Context) (string, error) {
 	return c.token.Get(ctx, c.authenticate)
 }
 
+// authOp names the login in errors.
+const authOp = "POST /v1/Authenticate"
+
 func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
-	const op = "POST /v1/Authenticate"
+	const op = authOp
 	if err := c.limiter.Wait(ctx); err != nil {
 		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
 	}
@@ -229,7 +251,8 @@ type call struct {
 	body         any
 }
 
-// do sends one request with the bearer token, renewing the token once on a 401, and returns
+// do sends one request with the bearer token, renewing the token once on a 401 (see
+// authState), and returns
 // the body of a 2xx answer or a classified *Error (rights → KindConfig naming the table). A
 // short quota wait, and a server error or a lost answer of a call that reads (a Select is a
 // POST that reads) or writes the same values again, are tried again within it
@@ -261,15 +284,21 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: c.scrub(connectors.TransportReason(ctx, err))}
 		}
 		st := resp.StatusCode()
+		if st != http.StatusUnauthorized {
+			c.auth.accept(tok)
+		}
 		switch {
 		case st >= 200 && st < 300:
 			return resp.Body(), st, nil
-		case st == http.StatusUnauthorized && attempt == 0:
+		case st == http.StatusUnauthorized && attempt == 0 && c.auth.mayRenew(tok, k.entity+"/"+k.right):
 			c.token.Drop(tok)
 			continue
+		case st == http.StatusUnauthorized && k.entity != "":
+			c.auth.refuse(tok, k.entity+"/"+k.right)
+			return nil, st, rightsError(k.op, k.entity, k.right, st)
 		case st == http.StatusUnauthorized:
 			e := c.statusError(k.op, st, resp)
-			e.Message = "weavy refused a freshly renewed token; check the API user's rights"
+			e.Message = "weavy refused a freshly issued token; check the API user's rights"
 			return nil, st, e
 		case st == http.StatusForbidden && k.entity != "":
 			return nil, st, rightsError(k.op, k.entity, k.right, st)
@@ -315,4 +344,45 @@ func (c *Client) dataPath(parts ...string) string {
 		p += "/" + url.PathEscape(s)
 	}
 	return p
+}
+
+// authState tells a 401 that means "token expired" from one that means "right off" (which
+// weavy may answer instead of 403). A token weavy has accepted may have expired: it is
+// renewed once. A token it never accepted was just issued: a 401 to it is the table's right,
+// and that table stays refused with that token, so a refused call does not log in each time.
+type authState struct {
+	mu       sync.Mutex
+	accepted map[string]bool   // tokens weavy answered with anything but 401
+	refused  map[string]string // "entity/right" → the token it was refused with
+}
+
+// maxTokens bounds the accepted set: one token lives 12 hours, only the current one matters.
+const maxTokens = 8
+
+func (a *authState) accept(tok string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.accepted[tok] {
+		return
+	}
+	if a.accepted == nil || len(a.accepted) >= maxTokens {
+		a.accepted = map[string]bool{}
+	}
+	a.accepted[tok] = true
+}
+
+// mayRenew reports whether a 401 to tok on table/right is worth a new login.
+func (a *authState) mayRenew(tok, table string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.accepted[tok] && a.refused[table] != tok
+}
+
+func (a *authState) refuse(tok, table string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.refused == nil {
+		a.refused = map[string]string{}
+	}
+	a.refused[table] = tok
 }

@@ -554,7 +554,8 @@ func TestRightsErrors(t *testing.T) {
 }
 
 // CheckAccess probes every right a connection needs, and changes nothing: no record is
-// created, none is modified (srvDate stays), whichever rights are on or off.
+// created, none is modified (srvDate stays), whichever rights are on or off, whether weavy
+// refuses with 403 or 401.
 func TestCheckAccess(t *testing.T) {
 	read := []connectors.Access{{Object: "company"}, {Object: "contact"}}
 	write := []connectors.Access{{Object: "company", Write: true}, {Object: "contact", Write: true}}
@@ -582,33 +583,42 @@ func TestCheckAccess(t *testing.T) {
 		{name: "empty tables: write rights cannot be probed without writing", off: [][2]string{{"customer", "insert"}}, needs: write, empty: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := setup(t, sim.Options{})
-			if !tt.empty {
-				e.sim.SeedPeople(0, 2)
-				e.sim.SeedEntrants(100, 1)
-			}
-			before := map[string][]map[string]any{}
-			for _, ent := range sim.Entities {
-				before[ent] = e.sim.Dump(ent)
-			}
-			for _, o := range tt.off {
-				e.sim.SetRight(o[0], o[1], false)
-			}
-			e.clock.Advance(time.Hour) // a write would move srvDate
-			err := e.client.CheckAccess(context.Background(), tt.needs)
-			for _, ent := range sim.Entities {
-				assert.Equal(t, before[ent], e.sim.Dump(ent), "%s: nothing created or changed", ent)
-			}
-			if tt.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			ce := connErr(t, err)
-			assert.Equal(t, connectors.KindConfig, ce.Kind)
-			assert.Equal(t, strings.Join(tt.want, "; "), ce.Message)
-		})
+		for _, status := range []int{http.StatusForbidden, http.StatusUnauthorized} {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, status), func(t *testing.T) {
+				checkAccess(t, sim.Options{DeniedStatus: status}, tt.off, tt.needs, tt.empty, tt.want)
+			})
+		}
 	}
+}
+
+// checkAccess runs CheckAccess with the rights off switched off and checks that it changed
+// nothing and reported want (nil: no error).
+func checkAccess(t *testing.T, o sim.Options, off [][2]string, needs []connectors.Access, empty bool, want []string) {
+	t.Helper()
+	e := setup(t, o)
+	if !empty {
+		e.sim.SeedPeople(0, 2)
+		e.sim.SeedEntrants(100, 1)
+	}
+	before := map[string][]map[string]any{}
+	for _, ent := range sim.Entities {
+		before[ent] = e.sim.Dump(ent)
+	}
+	for _, o := range off {
+		e.sim.SetRight(o[0], o[1], false)
+	}
+	e.clock.Advance(time.Hour) // a write would move srvDate
+	err := e.client.CheckAccess(context.Background(), needs)
+	for _, ent := range sim.Entities {
+		assert.Equal(t, before[ent], e.sim.Dump(ent), "%s: nothing created or changed", ent)
+	}
+	if want == nil {
+		require.NoError(t, err)
+		return
+	}
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindConfig, ce.Kind)
+	assert.Equal(t, strings.Join(want, "; "), ce.Message)
 }
 
 func TestDescribe(t *testing.T) {
@@ -724,16 +734,45 @@ func TestErrorClassification(t *testing.T) {
 	assert.Equal(t, connectors.KindRetryable, connErr(t, err).Kind)
 }
 
-// srvDate is the server's wall time: the Since filter is written in its zone, Europe/Paris
-// unless the connection names another, and a zone that does not exist is refused.
-func TestSinceFilterIsInTheServersZone(t *testing.T) {
-	c, err := New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass})
-	require.NoError(t, err)
-	summer := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
-	assert.Equal(t, []filter{{FilterKey: "srvDateKey", FieldName: "srvDate", Operator: "GreaterThan", FilterValues: []string{"2026-07-15 10:59:59"}}}, c.sinceFilter(summer))
-	c, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, TimeZone: "America/Cayenne"})
-	require.NoError(t, err)
-	assert.Equal(t, "2026-07-15 05:59:59", c.sinceFilter(summer)[0].FilterValues[0])
-	_, err = New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, TimeZone: "Paris"})
+// A zone that does not exist is refused.
+func TestTimeZoneMustExist(t *testing.T) {
+	_, err := New(Config{BaseURL: "http://127.0.0.1:1", Project: "crm", UserName: user, Password: pass, TimeZone: "Paris"})
 	require.ErrorContains(t, err, `time_zone "Paris" is not an IANA time zone`)
+}
+
+// weavy may answer a right switched off with 401 rather than 403. A 401 to a token just
+// issued is reported as that right, naming the table, and the refused table does not make
+// every call log in again.
+func TestRightOffAnswered401(t *testing.T) {
+	tests := []struct {
+		name   string
+		before bool // a call weavy accepted came first: the token may have expired
+		logins int
+	}{
+		{"first call", false, 1},
+		{"after an accepted call: renewed once", true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, sim.Options{DeniedStatus: http.StatusUnauthorized})
+			e.sim.SeedPeople(0, 5)
+			ctx := context.Background()
+			if tt.before {
+				_, err := e.client.Get(ctx, "contact", []string{"c:CC0000000"})
+				require.NoError(t, err)
+			}
+			e.sim.SetRight("customer", "read", false)
+			for range 3 {
+				_, err := e.client.List(ctx, "company", connectors.ListQuery{})
+				ce := connErr(t, err)
+				assert.Equal(t, connectors.KindConfig, ce.Kind)
+				assert.Equal(t, 401, ce.Status)
+				assert.Equal(t, "weavy: the API lecture right is off for the table Client: switch it on in the weavy studio", ce.Message)
+				// the other tables still work, with the same token
+				_, err = e.client.Get(ctx, "contact", []string{"c:CC0000001"})
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.logins, e.sim.Logins())
+		})
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -46,10 +45,10 @@ func writeValue(typ string, v any) any {
 // writeBody builds the body of a POST or PUT. For the virtual "contact" object, fields the
 // target entity does not have (an entrant's companyName on a contact, say) are left out;
 // for "company" they are sent and the API refuses them by name.
-func writeBody(object, entity, code string, types map[string]string, r connectors.Record) map[string]any {
+func writeBody(object, entity, code string, s schema, r connectors.Record) map[string]any {
 	body := map[string]any{entity + "_ID": code}
 	for k, v := range r.Fields {
-		name, ok := fieldName(types, k)
+		name, ok := s.name(k)
 		if !ok {
 			if object == connectors.ObjectContact {
 				continue
@@ -59,7 +58,7 @@ func writeBody(object, entity, code string, types map[string]string, r connector
 		if hidden(entity, name) {
 			continue
 		}
-		body[name] = writeValue(types[name], v)
+		body[name] = writeValue(s.types[name], v)
 	}
 	if entity == EntityCustomerContact {
 		if id := r.Links[connectors.ObjectCompany]; id != "" {
@@ -105,13 +104,13 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 				return
 			}
 		}
-		types, err := c.types(ctx, ent)
+		s, err := c.schema(ctx, ent)
 		if err != nil {
 			errs[i] = err
 			return
 		}
 		k := call{method: http.MethodPut, path: c.dataPath(ent, code), op: "PUT /v1/Data/" + ent, entity: ent, right: rightUpdate,
-			body: writeBody(object, ent, code, types, r)}
+			body: writeBody(object, ent, code, s, r)}
 		if create {
 			k.method, k.path, k.op, k.right = http.MethodPost, c.dataPath(ent), "POST /v1/Data/"+ent, rightInsert
 		}
@@ -125,8 +124,8 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 			return
 		}
 		var raw map[string]any
-		if json.Unmarshal(b, &raw) == nil {
-			if s, ok := raw[ent+"_ID"].(string); ok && s != "" {
+		if decodeJSON(b, &raw) == nil {
+			if s := codeOf(ent, raw); s != "" {
 				code = s
 			}
 		}
@@ -208,7 +207,7 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 	var first *connectors.Error
 	refused := func(err error) error {
 		var e *connectors.Error
-		if !errors.As(err, &e) || e.Status != http.StatusForbidden {
+		if !errors.As(err, &e) || !rightOff(e) {
 			return err
 		}
 		if first == nil {
@@ -265,6 +264,12 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "rights", Status: http.StatusForbidden, Message: strings.Join(msgs, "; ")}
 }
 
+// rightOff reports whether e is a right switched off: a 403, or a 401 other than the login's
+// (do reports a right weavy answers with 401 as such).
+func rightOff(e *connectors.Error) bool {
+	return e.Status == http.StatusForbidden || (e.Status == http.StatusUnauthorized && e.Op != authOp)
+}
+
 // probeAnswer keeps, of a rights probe's answer, only a right switched off (403): a refusal
 // of the record itself (the code taken, a mandatory field missing) means the right is on.
 func probeAnswer(err error) error {
@@ -282,7 +287,7 @@ func (c *Client) anyCode(ctx context.Context, ent string) (string, error) {
 		return "", err
 	}
 	for _, r := range recs {
-		if s, ok := r[ent+"_ID"].(string); ok && s != "" {
+		if s := codeOf(ent, r); s != "" {
 			return s, nil
 		}
 	}

@@ -58,6 +58,8 @@ type fieldDef struct {
 	Mandatory bool
 	ReadOnly  bool // the server sets it (code, srvDate*)
 	Values    []string
+	// Spelled is the name the dictionary gives when its case differs from the records' (Name).
+	Spelled string
 }
 
 func f(name, label, typ string) fieldDef {
@@ -70,6 +72,18 @@ func f(name, label, typ string) fieldDef {
 
 func mandatory(d fieldDef) fieldDef { d.Mandatory = true; return d }
 func readOnly(d fieldDef) fieldDef  { d.ReadOnly = true; return d }
+
+// spelled makes the dictionary spell a field as DIV-API's example does ("CodeCustomer"),
+// unlike the payloads ("codecustomer").
+func spelled(d fieldDef, name string) fieldDef { d.Spelled = name; return d }
+
+// dictName is the name the dictionary gives a field.
+func (d fieldDef) dictName() string {
+	if d.Spelled != "" {
+		return d.Spelled
+	}
+	return d.Name
+}
 
 var segments = []string{"PME", "ETI", "GE", "PARTICULIER"}
 
@@ -95,7 +109,7 @@ func tail() []fieldDef {
 // entity page); the entrant's field list is not public, so it has none.
 var dictionaries = map[string][]fieldDef{
 	Customer: append(append(common(Customer),
-		f("codecustomer", "Code client", TText),
+		spelled(f("codecustomer", "Code client", TText), "CodeCustomer"),
 		mandatory(f("name", "Raison sociale", TText)),
 		f("address1", "Adresse 1", TText), f("address2", "Adresse 2", TText), f("address3", "Adresse 3", TText),
 		f("postalCode", "Code postal", TText), f("city", "Ville", TText),

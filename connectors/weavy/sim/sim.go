@@ -3,17 +3,22 @@
 // POST /v1/Authenticate (userName or username; bearer token with expiresIn), the field
 // dictionary (GET /v1/Dictionary/{project}/{entity}, custom fields included), POST
 // /v1/Data/{project}/Select (filterFields GreaterThan / LessThan / equal, offset paging with a
-// fixed page size: a short page ends the listing), GET / POST / PUT of one record, the
-// server change stamps srvDate (server-local, Europe/Paris) and srvDateUTC (second
-// resolution, bumped on every write) and the studio's per-table rights "API lecture" (read),
-// "API ajout" (insert) and "API MAJ" (update).
+// fixed page size: a short page ends the listing; returnFields: only the fields asked for,
+// with {entity}_ID, srvDate and srvDateUTC), GET / POST / PUT of one record, the server change
+// stamps srvDate (server-local: Europe/Paris, or the zone of Options.SrvDateZone, since the
+// real one is not documented) and srvDateUTC (second resolution, bumped on every write) and
+// the studio's per-table rights "API lecture" (read), "API ajout" (insert) and "API MAJ"
+// (update).
 //
 // What the public documentation leaves open is chosen here and configurable where it matters
 // (see Options): page size 100; error bodies {"errorCode","message",...}; a right switched off
-// answers 403 naming the table and the right; an expired or unknown token answers 401;
-// date-times are written "YYYY-MM-DD HH:MM:SS" and read in that form or "YYYY-MM-DDTHH:MM:SS";
-// text comparisons ignore case (SQL Server's default collation); an equal filter with several
-// filterValues matches any of them; a create answers 200 with the stored record (its
+// answers 403 (or Options.DeniedStatus: the reference allows 401) naming the table and the
+// right; an expired or unknown token answers 401; date-times are written "YYYY-MM-DD
+// HH:MM:SS" and read in that form or "YYYY-MM-DDTHH:MM:SS"; text comparisons ignore case
+// (SQL Server's default collation); a filter with several filterValues is refused (400
+// InvalidFilter: that they are ORed is not documented, so a client must not count on it);
+// the dictionary spells the customer's code "CodeCustomer" as DIV-API's example does, while
+// records carry "codecustomer"; a create answers 200 with the stored record (its
 // {entity}_ID is the caller's code, or the server's numbering when none is given); a POST
 // of a code that exists is refused (400 DuplicateKey) and creates nothing; a PUT carrying no
 // field but the code writes nothing and leaves srvDate as it was; a right switched off is
@@ -44,8 +49,16 @@ type Options struct {
 	// SelectOrder is the order Select pages in, which weavy does not document: OrderInserted
 	// (the default) or OrderModified (srvDateUTC, then insertion).
 	SelectOrder string
-	Seed        uint64
-	Now         func() time.Time // default time.Now
+	// SrvDateZone is the IANA zone srvDate is stamped in, which weavy does not document: ""
+	// → Europe/Paris; "UTC" for a server that stamps both in UTC.
+	SrvDateZone string
+	// IgnoreOffset makes Select answer from the first record whatever its offset, as a server
+	// that pages otherwise (or not at all) would.
+	IgnoreOffset bool
+	// DeniedStatus is the status of a right switched off: 403 (the default) or 401.
+	DeniedStatus int
+	Seed         uint64
+	Now          func() time.Time // default time.Now
 }
 
 type rec struct {
@@ -70,7 +83,7 @@ type Server struct {
 	opts    Options
 	kit     *simkit.Kit
 	handler http.Handler
-	paris   *time.Location
+	zone    *time.Location // of srvDate
 
 	mu     sync.RWMutex
 	tables map[string]*table
@@ -93,12 +106,10 @@ func New(o Options) *Server {
 	if o.PageSize <= 0 {
 		o.PageSize = 100
 	}
-	s := &Server{opts: o, tokens: map[string]time.Time{}}
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		s.paris = loc
-	} else {
-		s.paris = time.FixedZone("CET", 3600)
+	if o.DeniedStatus == 0 {
+		o.DeniedStatus = http.StatusForbidden
 	}
+	s := &Server{opts: o, tokens: map[string]time.Time{}, zone: loadZone(o.SrvDateZone)}
 	s.reset()
 	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
 		if status == http.StatusTooManyRequests {
@@ -201,9 +212,21 @@ func (s *Server) ExpireTokens() {
 
 func (s *Server) now() time.Time { return s.opts.Now().UTC().Truncate(time.Second) }
 
+// loadZone returns the zone named ("" → Europe/Paris; a fixed CET when the zone database is
+// missing).
+func loadZone(name string) *time.Location {
+	if name == "" {
+		name = "Europe/Paris"
+	}
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.FixedZone("CET", 3600)
+}
+
 // stamp sets srvDate (server-local) and srvDateUTC.
 func (s *Server) stamp(fields map[string]any, t time.Time) {
-	fields["srvDate"] = t.In(s.paris).Format(DateLayout)
+	fields["srvDate"] = t.In(s.zone).Format(DateLayout)
 	fields["srvDateUTC"] = t.UTC().Format(DateLayout)
 }
 
@@ -315,21 +338,24 @@ func (s *Server) Dump(entity string) []map[string]any {
 	}
 	out := make([]map[string]any, 0, len(tb.order))
 	for _, r := range tb.order {
-		out = append(out, s.shape(entity, r, nil))
+		out = append(out, s.shape(entity, r))
 	}
 	return out
 }
 
-// shape returns the read form of a record: every dictionary field (or the asked ones), with
-// {entity}_ID, srvDate and srvDateUTC always.
-func (s *Server) shape(entity string, r *rec, only []string) map[string]any {
+// shape returns the read form of a record: every dictionary field.
+func (s *Server) shape(entity string, r *rec) map[string]any {
 	out := map[string]any{}
-	if len(only) == 0 {
-		for _, d := range dictionaries[entity] {
-			out[d.Name] = r.fields[d.Name]
-		}
-		return out
+	for _, d := range dictionaries[entity] {
+		out[d.Name] = r.fields[d.Name]
 	}
+	return out
+}
+
+// selected returns the form a Select answers: the fields asked for (returnFields; unknown
+// names are ignored), with {entity}_ID, srvDate and srvDateUTC always.
+func selected(entity string, r *rec, only []string) map[string]any {
+	out := map[string]any{}
 	for _, name := range only {
 		if d, ok := fieldOf(entity, name); ok {
 			out[d.Name] = r.fields[d.Name]
@@ -451,7 +477,7 @@ func (s *Server) denied(w http.ResponseWriter, entity, right string) bool {
 	if !off {
 		return false
 	}
-	writeError(w, http.StatusForbidden, "ApiAccessDenied",
+	writeError(w, s.opts.DeniedStatus, "ApiAccessDenied",
 		fmt.Sprintf("API access denied: the %q right is off for the table %q (%s).", RightLabel[right], TableLabel[entity], entity),
 		&ErrorBody{EntityName: entity, Right: RightLabel[right]})
 	return true
@@ -482,7 +508,7 @@ type listValue struct {
 func (s *Server) dictionary(w http.ResponseWriter, r *http.Request, entity string) {
 	var fields []dictField
 	for _, d := range dictionaries[entity] {
-		df := dictField{FieldName: d.Name, Translations: []translation{{"FR", d.Label}}, FieldType: d.Type,
+		df := dictField{FieldName: d.dictName(), Translations: []translation{{"FR", d.Label}}, FieldType: d.Type,
 			FieldLength: d.Length, Mandatory: d.Mandatory, ReadOnly: d.ReadOnly}
 		for _, v := range d.Values {
 			df.Values = append(df.Values, listValue{Code: v, Label: v})
@@ -545,6 +571,9 @@ func (s *Server) selectData(w http.ResponseWriter, r *http.Request, _ string) {
 		case len(ff.FilterValues) == 0:
 			writeError(w, http.StatusBadRequest, "MissingFilterValue", "A filter has no value.", &ErrorBody{EntityName: entity, FieldName: ff.FieldName})
 			return
+		case len(ff.FilterValues) > 1:
+			writeError(w, http.StatusBadRequest, "InvalidFilter", "A filter takes a single value.", &ErrorBody{EntityName: entity, FieldName: ff.FieldName})
+			return
 		}
 		conds = append(conds, cond{d, op, ff.FilterValues})
 	}
@@ -574,6 +603,9 @@ func (s *Server) selectData(w http.ResponseWriter, r *http.Request, _ string) {
 	out := []map[string]any{}
 	s.mu.RLock()
 	skip := max(b.Offset, 0)
+	if s.opts.IgnoreOffset {
+		skip = 0
+	}
 	for _, rc := range s.selectOrder(entity) {
 		if len(out) == s.opts.PageSize {
 			break
@@ -585,7 +617,7 @@ func (s *Server) selectData(w http.ResponseWriter, r *http.Request, _ string) {
 			skip--
 			continue
 		}
-		out = append(out, s.shape(entity, rc, only))
+		out = append(out, selected(entity, rc, only))
 	}
 	s.mu.RUnlock()
 	simkit.WriteJSON(w, http.StatusOK, out)
@@ -599,7 +631,7 @@ func (s *Server) getOne(w http.ResponseWriter, r *http.Request, entity string) {
 		writeError(w, http.StatusNotFound, "NotFound", "No record with this code.", &ErrorBody{EntityName: entity})
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc, nil))
+	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc))
 }
 
 // readBody decodes a write body and checks each field against the dictionary; it writes the
@@ -682,7 +714,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, entity string) {
 		fields[c] = code
 	}
 	rc := s.insert(entity, code, fields, s.now())
-	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc, nil))
+	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc))
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, entity string) {
@@ -701,12 +733,12 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, entity string) {
 		return
 	}
 	if len(fields) == 0 { // only the code: nothing is written, the stamps stay
-		simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc, nil))
+		simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc))
 		return
 	}
 	for k, v := range fields {
 		rc.fields[k] = v
 	}
 	s.stamp(rc.fields, s.now())
-	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc, nil))
+	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc))
 }

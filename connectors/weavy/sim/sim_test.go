@@ -173,10 +173,11 @@ func TestSeedAndSelectPaging(t *testing.T) {
 	e.s.SeedPeople(0, 250) // idempotent
 	assert.Equal(t, 250, e.s.Count("customercontact"))
 
+	every := []map[string]string{{"fieldName": "customer_ID"}, {"fieldName": "email"}}
 	var all []map[string]any
 	pages := 0
 	for off := 0; ; {
-		page := e.sel(t, map[string]any{"entityName": "customercontact", "offset": off})
+		page := e.sel(t, map[string]any{"entityName": "customercontact", "offset": off, "returnFields": every})
 		pages++
 		all = append(all, page...)
 		if len(page) < 100 {
@@ -202,6 +203,75 @@ func TestSeedAndSelectPaging(t *testing.T) {
 	assert.Equal(t, "E0001000", page[0]["marketinginbound_ID"])
 }
 
+// Select answers the code, srvDate, srvDateUTC and only the fields asked for (DIV-API), in
+// the records' spelling whatever the case asked.
+func TestSelectReturnsOnlyTheFieldsAsked(t *testing.T) {
+	e := start(t, Options{})
+	e.s.SeedPeople(0, 1)
+	tests := []struct {
+		name   string
+		fields []map[string]string
+		want   []string
+	}{
+		{"none asked", nil, []string{"customer_ID", "srvDate", "srvDateUTC"}},
+		{"two, one unknown", []map[string]string{{"fieldName": "name"}, {"fieldName": "nope"}}, []string{"customer_ID", "name", "srvDate", "srvDateUTC"}},
+		{"the dictionary's spelling", []map[string]string{{"fieldName": "CodeCustomer"}}, []string{"codecustomer", "customer_ID", "srvDate", "srvDateUTC"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := e.sel(t, map[string]any{"entityName": "customer", "returnFields": tt.fields})
+			require.Len(t, page, 1)
+			assert.ElementsMatch(t, tt.want, keys(page[0]))
+		})
+	}
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// The options for what weavy leaves undocumented: srvDate's zone, a server that ignores
+// offset, 401 for a right switched off.
+func TestUndocumentedBehaviourOptions(t *testing.T) {
+	t.Run("srvDate in UTC", func(t *testing.T) {
+		e := start(t, Options{SrvDateZone: "UTC"})
+		e.s.SeedPeople(0, 1)
+		rec := e.s.Dump(Customer)[0]
+		assert.Equal(t, "2026-03-01 10:00:00", rec["srvDate"])
+		assert.Equal(t, "2026-03-01 10:00:00", rec["srvDateUTC"])
+	})
+	t.Run("srvDate in Paris, summer", func(t *testing.T) {
+		e := start(t, Options{})
+		e.clk.Advance(120 * 24 * time.Hour)
+		e.s.SeedPeople(0, 1)
+		assert.Equal(t, "2026-06-29 12:00:00", e.s.Dump(Customer)[0]["srvDate"])
+	})
+	t.Run("offset ignored", func(t *testing.T) {
+		e := start(t, Options{PageSize: 2, IgnoreOffset: true})
+		e.s.SeedPeople(0, 5)
+		first := e.sel(t, map[string]any{"entityName": "customercontact", "offset": 0})
+		again := e.sel(t, map[string]any{"entityName": "customercontact", "offset": 2})
+		assert.Equal(t, first, again)
+	})
+	t.Run("401 for a right off", func(t *testing.T) {
+		e := start(t, Options{DeniedStatus: http.StatusUnauthorized})
+		e.s.SetRight(Customer, RightRead, false)
+		st, b := e.call(t, "GET", "/v1/Dictionary/crm/customer", e.tok, nil)
+		assert.Equal(t, 401, st)
+		assert.Contains(t, string(b), `"right":"API lecture"`)
+	})
+	t.Run("dictionary spelling", func(t *testing.T) {
+		e := start(t, Options{})
+		_, b := e.call(t, "GET", "/v1/Dictionary/crm/customer", e.tok, nil)
+		assert.Contains(t, string(b), `"fieldName":"CodeCustomer"`)
+		assert.NotContains(t, string(b), `"fieldName":"codecustomer"`)
+	})
+}
+
 func TestSelectFilters(t *testing.T) {
 	e := start(t, Options{})
 	e.s.SeedPeople(0, 10)
@@ -221,7 +291,6 @@ func TestSelectFilters(t *testing.T) {
 		{"srvDateUTC LessThan", []map[string]any{f("srvDateUTC", "LessThan", "2026-03-01 10:00:01")}, []string{"CC0000000", "CC0000001", "CC0000002", "CC0000004", "CC0000005", "CC0000006", "CC0000007", "CC0000008", "CC0000009"}},
 		{"between", []map[string]any{f("srvDateUTC", "GreaterThan", "2026-03-01 09:00:00"), f("srvDateUTC", "LessThan", "2026-03-01 10:01:00")}, []string{"CC0000000", "CC0000001", "CC0000002", "CC0000004", "CC0000005", "CC0000006", "CC0000007", "CC0000008", "CC0000009"}},
 		{"email equal ignores case", []map[string]any{f("email", "equal", "PERSON000007@example.com")}, []string{"CC0000007"}},
-		{"email equal several", []map[string]any{f("email", "equal", "person000001@example.com", "person000008@example.com", "nobody@example.com")}, []string{"CC0000001", "CC0000008"}},
 		{"customer_ID equal", []map[string]any{f("customer_ID", "equal", "C0000001")}, []string{"CC0000005", "CC0000006", "CC0000007", "CC0000008", "CC0000009"}},
 		{"operator case", []map[string]any{f("email", "Equal", "person000002@example.com")}, []string{"CC0000002"}},
 	}
@@ -240,6 +309,12 @@ func TestSelectFilters(t *testing.T) {
 	assert.Contains(t, string(b), `"fieldName":"nope"`)
 	st, _ = e.call(t, "POST", "/v1/Data/crm/Select", e.tok, map[string]any{"entityName": "customercontact", "filterFields": []map[string]any{f("email", "Like", "x")}})
 	assert.Equal(t, 400, st)
+	// several values in one filter: that they are ORed is not documented, so it is refused
+	st, b = e.call(t, "POST", "/v1/Data/crm/Select", e.tok, map[string]any{"entityName": "customercontact", "filterFields": []map[string]any{f("email", "equal", "person000001@example.com", "person000008@example.com")}})
+	assert.Equal(t, 400, st)
+	var eb ErrorBody
+	require.NoError(t, json.Unmarshal(b, &eb))
+	assert.Equal(t, ErrorBody{ErrorCode: "InvalidFilter", Message: "A filter takes a single value.", EntityName: "customercontact", FieldName: "email"}, eb)
 	st, _ = e.call(t, "POST", "/v1/Data/crm/Select", e.tok, map[string]any{"entityName": "opportunity"})
 	assert.Equal(t, 400, st)
 }
@@ -450,11 +525,10 @@ func TestTenThousand(t *testing.T) {
 		off += len(page)
 	}
 	assert.Equal(t, 10000, n)
-	var vals []string
 	for i := 0; i < 50; i++ {
-		vals = append(vals, fmt.Sprintf("person%06d@example.com", i*200))
+		email := fmt.Sprintf("person%06d@example.com", i*200)
+		page := e.sel(t, map[string]any{"entityName": "customercontact", "filterFields": []map[string]any{{"fieldName": "email", "operator": "equal", "filterValues": []string{email}}}})
+		require.Len(t, page, 1)
+		assert.True(t, strings.HasPrefix(page[0]["customercontact_ID"].(string), "CC"))
 	}
-	page := e.sel(t, map[string]any{"entityName": "customercontact", "filterFields": []map[string]any{{"fieldName": "email", "operator": "equal", "filterValues": vals}}})
-	assert.Len(t, page, 50)
-	assert.True(t, strings.HasPrefix(page[0]["customercontact_ID"].(string), "CC"))
 }
