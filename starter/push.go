@@ -10,6 +10,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -40,6 +41,12 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 		if *id, err = findByEmail(ctx, s, name, *object, *side, *email); err != nil {
 			return err
 		}
+	}
+	// A pause holds every write, a push's too.
+	if paused, err := searchattr.Paused(ctx, c, name); err != nil {
+		return fmt.Errorf("push: %w", err)
+	} else if paused {
+		return fmt.Errorf("push: connection %s is paused (`crmsync status %s` says why): resume it first", name, name)
 	}
 	in := activities.PushInput{Connection: name, Object: *object, Side: *side, ID: *id}
 	var counts activities.Counts

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -74,4 +75,26 @@ func Keyword(attrs *commonpb.SearchAttributes, key temporal.SearchAttributeKeyKe
 		_ = converter.GetDefaultDataConverter().FromPayload(p, &v)
 	}
 	return v
+}
+
+// Describer is the part of a Temporal client Paused uses.
+type Describer interface {
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+}
+
+// Paused reports whether a connection's incremental sync runs and last published the paused
+// phase: what writes outside the workflows (a push, a quarantine retry) asks before writing,
+// since a pause must hold every write. No running sync is not a pause.
+func Paused(ctx context.Context, c Describer, connection string) (bool, error) {
+	d, err := c.DescribeWorkflowExecution(ctx, workflows.SyncWorkflowID(connection), "")
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	info := d.GetWorkflowExecutionInfo()
+	return info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
+		Keyword(info.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused, nil
 }
