@@ -191,6 +191,12 @@ objects:
 	assert.Contains(t, status, "IncrementalSync: paused")
 	assert.Contains(t, status, "paused: month-end closing")
 	assert.Regexp(t, `contact\s+\d+`, status)
+	// A pause holds pushes and quarantine retries too.
+	for _, args := range [][]string{{"push", "cli", "--id", "1"}, {"quarantine", "cli", "--retry"}} {
+		err := run(ctx, args, &bytes.Buffer{})
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), "connection cli is paused")
+	}
 	// and the worker's gauge, read from visibility, says so.
 	testenv.Eventually(t, 30*time.Second, 500*time.Millisecond, "crmsync_paused", func() bool {
 		return strings.Contains(testenv.Scrape(t, metricsAddr), `crmsync_paused{connection="cli",workflow="IncrementalSync"} 1`)

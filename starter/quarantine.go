@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -57,6 +58,12 @@ func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
+	// A pause holds every write, a retry's too.
+	if paused, err := searchattr.Paused(ctx, c, name); err != nil {
+		return fmt.Errorf("quarantine --retry: %w", err)
+	} else if paused {
+		return fmt.Errorf("quarantine --retry: connection %s is paused (`crmsync status %s` says why): resume it first", name, name)
+	}
 	var res activities.RetryResult
 	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res); err != nil {
 		return fmt.Errorf("quarantine --retry: %w", err)
