@@ -21,10 +21,14 @@ func PushWorkflowID(in activities.PushInput) string {
 func PushRecord(ctx workflow.Context, in activities.PushInput) (activities.Counts, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
+		// Whoever asked has had their answer (a webhook's 202): an outage of a few hours
+		// must not lose the push, since an unchanged record waits for its next change.
+		ScheduleToCloseTimeout: 12 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			MaximumInterval:        time.Minute,
-			MaximumAttempts:        10,
+			InitialInterval: time.Second,
+			MaximumInterval: time.Minute,
+			// The 12 hours bound it (about 720 attempts a minute apart), not a count.
+			MaximumAttempts:        1000,
 			NonRetryableErrorTypes: []string{activities.ErrTypeConfiguration, activities.ErrTypeNotFound},
 		},
 	})

@@ -469,6 +469,21 @@ func TestPushRecord(t *testing.T) {
 	env.ExecuteWorkflow(PushRecord, in)
 	require.Error(t, env.GetWorkflowError())
 	assert.Contains(t, env.GetWorkflowError().Error(), "no contact with id 42")
+
+	// An outage of an hour (a failure a minute, sixty in a row) does not lose the push: the
+	// webhook answered 202 long ago, and an unchanged record would wait for its next change.
+	env = s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	attempts := 0
+	env.OnActivity(a.PushOne, mock.Anything, in).Return(func(context.Context, activities.PushInput) (activities.Counts, error) {
+		if attempts++; attempts <= 60 {
+			return activities.Counts{}, temporal.NewApplicationError("sellsy: 503", "Retryable")
+		}
+		return activities.Counts{Read: 1, UpdatedA: 1}, nil
+	})
+	env.ExecuteWorkflow(PushRecord, in)
+	require.NoError(t, env.GetWorkflowError(), "after %d attempts", attempts)
+	assert.Equal(t, 61, attempts)
 }
 
 // RetryQuarantine runs the activity once and returns its counts; a configuration error is
