@@ -35,12 +35,13 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 		return ConnectionInfo{}, toTemporal(err)
 	}
 	info := ConnectionInfo{
-		Objects:   c.ObjectNames(),
-		Interval:  c.Schedule.Interval.Std(),
-		ASystem:   c.A.System,
-		BSystem:   c.B.System,
-		Reconcile: c.Schedule.Reconcile.Std(),
-		FullRead:  c.Schedule.FullRead.Std(),
+		Objects:    c.ObjectNames(),
+		Interval:   c.Schedule.Interval.Std(),
+		ASystem:    c.A.System,
+		BSystem:    c.B.System,
+		Reconcile:  c.Schedule.Reconcile.Std(),
+		FullRead:   c.Schedule.FullRead.Std(),
+		MaxDeletes: c.Schedule.DeleteLimit(),
 	}
 	for _, name := range info.Objects {
 		o, _ := c.Object(name)

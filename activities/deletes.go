@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -53,7 +54,7 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (Dele
 	}
 	for prog.Done < len(in.IDs) {
 		end := min(prog.Done+deleteChunk, len(in.IDs))
-		d, err := p.propagateDeletes(ctx, in.IDs[prog.Done:end])
+		d, err := p.propagateDeletes(ctx, in.IDs[prog.Done:end], in.Guard.left(prog.Result.Propagated))
 		if err != nil {
 			d.Add(prog.Result)
 			return d, toTemporal(err)
@@ -65,7 +66,17 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (Dele
 	return prog.Result, nil
 }
 
-func (p *pass) propagateDeletes(ctx context.Context, ids []string) (DeleteResult, error) {
+// left is what the guard allows once done more deletions are made (-1: no limit).
+func (g DeleteGuard) left(done int) int {
+	if !g.Limited {
+		return -1
+	}
+	return g.Allowance - done
+}
+
+// propagateDeletes handles ids reported deleted; allowance (-1: no limit) bounds the
+// counterparts it may delete.
+func (p *pass) propagateDeletes(ctx context.Context, ids []string, allowance int) (DeleteResult, error) {
 	var res DeleteResult
 	if len(ids) == 0 {
 		return res, nil
@@ -116,6 +127,13 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string) (DeleteResult
 	}
 	if gone, others, err = p.mergedInto(ctx, gone, others, &res); err != nil || len(gone) == 0 {
 		return res, err
+	}
+	if allowance >= 0 && len(gone) > allowance {
+		// A mass deletion (a list emptied by mistake, a sync gone wrong on the other
+		// side) must not travel whole: past schedule.max_deletes, nothing more is deleted
+		// until someone has looked. The ids stay queued for after the resume.
+		return res, configError(fmt.Errorf("%s: %d more %s records deleted on %s would go past schedule.max_deletes for this cycle (%d left of %s): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
+			p.conn.File, len(gone), p.in.Object, p.x.System(), allowance, maxDeletesText(p.conn), p.y.System(), p.conn.Name, p.x.System()))
 	}
 	results, err := p.y.Delete(ctx, p.objY, others)
 	if err != nil {
@@ -287,7 +305,7 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		for i, pr := range pairs {
 			ids[i] = p.xID(pr)
 		}
-		d, err := p.propagateDeletes(ctx, ids)
+		d, err := p.propagateDeletes(ctx, ids, in.Guard.left(res.Deletes.Propagated))
 		if err != nil {
 			if passingFailure(ctx, err, res.Checked > checked) {
 				return res, nil
@@ -302,4 +320,9 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		alive.Commit(ctx, res)
 	}
 	return res, nil
+}
+
+// maxDeletesText writes a connection's schedule.max_deletes.
+func maxDeletesText(c *config.Connection) string {
+	return strconv.Itoa(c.Schedule.DeleteLimit())
 }

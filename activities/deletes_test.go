@@ -96,6 +96,48 @@ func TestReconcileFindsDeletionsNoWebhookAnnounced(t *testing.T) {
 	assert.Equal(t, 28, n)
 }
 
+// schedule.max_deletes: a batch of deletions that would delete more than the cycle has left
+// deletes nothing and fails as a configuration error (the connection pauses for a check);
+// within it, or with no limit, it deletes. Reconciliation is held the same way.
+func TestDeleteGuardHoldsAMassDeletion(t *testing.T) {
+	tests := []struct {
+		name      string
+		guard     DeleteGuard
+		reconcile bool
+		wantErr   string
+		sellsy    int
+	}{
+		{name: "past what is left", guard: DeleteGuard{Limited: true, Allowance: 2}, sellsy: 30,
+			wantErr: "3 more contact records deleted on mautic would go past schedule.max_deletes for this cycle (2 left of 100): none of them is deleted on sellsy. If the deletions were meant, `crmsync resume t --allow-deletes`"},
+		{name: "past what is left, found by reconciling", guard: DeleteGuard{Limited: true, Allowance: 2}, reconcile: true, sellsy: 30,
+			wantErr: "past schedule.max_deletes for this cycle (2 left of 100)"},
+		{name: "within it", guard: DeleteGuard{Limited: true, Allowance: 3}, sellsy: 27},
+		{name: "no limit", sellsy: 27},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, "both", "b_to_a")
+			h.cycle(ModeImport)
+			ids := []string{h.deleteOn(h.mautic, 3), h.deleteOn(h.mautic, 14), h.deleteOn(h.mautic, 25)}
+			var suite testsuite.WorkflowTestSuite
+			ae := suite.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			var err error
+			if tt.reconcile {
+				_, err = ae.ExecuteActivity(h.acts.Reconcile, ReconcileInput{Connection: "t", Object: "contact", Side: "b", Guard: tt.guard})
+			} else {
+				_, err = ae.ExecuteActivity(h.acts.PropagateDeletes, DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: ids, Guard: tt.guard})
+			}
+			if tt.wantErr != "" {
+				requireConfigError(t, err, tt.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.sellsy, h.sb.Sellsy.Count("contacts"))
+		})
+	}
+}
+
 func TestPushOneSendsAContactAndItsCompany(t *testing.T) {
 	h := newHarness(t, "both")
 	// Nothing synced yet: person 25 exists only on Automation, with company 5.

@@ -118,6 +118,8 @@ type ConnectionInfo struct {
 	// FullRead is how often a cycle reads every record again whatever the cursors say
 	// (zero: never).
 	FullRead time.Duration
+	// MaxDeletes is the most records the deletions of one cycle may delete (0: no limit).
+	MaxDeletes int `json:",omitempty"`
 }
 
 // ResetInput asks to sync objects again from a date (zero: from the beginning).
@@ -137,8 +139,18 @@ type StoreStats struct {
 type DeleteInput struct {
 	Connection string
 	Object     string
-	Side       string   // where the records were deleted: "a" or "b"
-	IDs        []string // their ids on that side
+	Side       string      // where the records were deleted: "a" or "b"
+	IDs        []string    // their ids on that side
+	Guard      DeleteGuard `json:",omitzero"`
+}
+
+// DeleteGuard bounds what deletions may delete (schedule.max_deletes): when Limited, the
+// counterparts of at most Allowance records are deleted, and a batch that would go past it
+// deletes nothing and fails as a configuration error — the connection pauses for someone to
+// check the deletions.
+type DeleteGuard struct {
+	Limited   bool
+	Allowance int // what the cycle has left
 }
 
 // DeleteResult says what became of reported deletions.
@@ -170,8 +182,9 @@ func (r *DeleteResult) Add(o DeleteResult) {
 type ReconcileInput struct {
 	Connection string
 	Object     string
-	Side       string // the side whose deletions are looked for
-	After      string // resume after this side-A id ("" starts)
+	Side       string      // the side whose deletions are looked for
+	After      string      // resume after this side-A id ("" starts)
+	Guard      DeleteGuard `json:",omitzero"`
 	Stretch    time.Duration
 	PageSize   int `json:",omitempty"` // pairs checked a page (0: 200)
 }

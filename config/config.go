@@ -53,7 +53,7 @@ type Connection struct {
 
 // System is one side of a connection.
 type System struct {
-	// System is the connector type: sellsy, mautic.
+	// System is the connector type: sellsy, mautic, weavy, altior, unas or minicrm.
 	System string `yaml:"system"`
 	// Settings are the connector's non-secret settings (URLs, quotas).
 	Settings map[string]string `yaml:"settings"`
@@ -78,11 +78,27 @@ type Schedule struct {
 	// time (Sellsy does not document whether custom-field edits move it) are then caught
 	// within that time. Off by default.
 	FullRead Duration `yaml:"full_read"`
+	// MaxDeletes is the most records the propagated deletions of one cycle (from a cycle's
+	// start to the next's: webhooks and reconciliation together) may delete; past it the
+	// connection pauses, nothing more deleted, until someone checks them and resumes with
+	// --allow-deletes. 100 by default; -1 for no limit.
+	MaxDeletes int `yaml:"max_deletes"`
+}
+
+// DeleteLimit returns the most deletions a cycle may propagate, or 0 for no limit.
+func (s Schedule) DeleteLimit() int {
+	switch {
+	case s.MaxDeletes < 0:
+		return 0
+	case s.MaxDeletes == 0:
+		return DefaultMaxDeletes
+	}
+	return s.MaxDeletes
 }
 
 // Object is one object pair of a connection (companies ⇄ companies, contacts ⇄ contacts).
 type Object struct {
-	// Name of the object pair, also the engine's object name: company, contact.
+	// Name of the object pair, also the engine's object name: company, contact, opportunity, order…
 	Name string `yaml:"name"`
 	// AObject and BObject name the object on each side; both default to Name.
 	AObject string `yaml:"a_object"`
@@ -328,6 +344,9 @@ const (
 	DefaultOverlap  = 2 * time.Minute
 	// DefaultReconcile is how often deletions are looked for in the id map.
 	DefaultReconcile = 24 * time.Hour
+	// DefaultMaxDeletes is how many records a cycle's propagated deletions may delete before
+	// the connection pauses for someone to check them (schedule.max_deletes).
+	DefaultMaxDeletes = 100
 )
 
 // Load reads and validates one connection file.

@@ -118,3 +118,35 @@ objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: em
 		})
 	}
 }
+
+func TestMaxDeletesSchedule(t *testing.T) {
+	base := `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+objects: [{name: contact, match: {a: email, b: email}, deletes: b_to_a, fields: [{a: email, b: email}]}]
+`
+	tests := []struct {
+		name     string
+		schedule string
+		want     int // DeleteLimit: 0 is none
+		wantErr  string
+	}{
+		{name: "a hundred by default", want: 100},
+		{name: "set", schedule: "schedule: {max_deletes: 20}\n", want: 20},
+		{name: "no limit", schedule: "schedule: {max_deletes: -1}\n", want: 0},
+		{name: "below -1", schedule: "schedule: {max_deletes: -5}\n",
+			wantErr: "conn.yaml: schedule.max_deletes: -5: give the most records a cycle's deletions may delete (100 when left out), or -1 for no limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("conn.yaml", []byte(base+tt.schedule))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Schedule.DeleteLimit())
+		})
+	}
+}

@@ -72,6 +72,9 @@ func (c *Connection) Validate() error {
 	if c.Schedule.Reconcile.Std() < minInterval {
 		bad("schedule.reconcile", "%s is too short (at least %s)", c.Schedule.Reconcile.Std(), minInterval)
 	}
+	if c.Schedule.MaxDeletes < -1 {
+		bad("schedule.max_deletes", "%d: give the most records a cycle's deletions may delete (100 when left out), or -1 for no limit", c.Schedule.MaxDeletes)
+	}
 	if fr := c.Schedule.FullRead.Std(); fr != 0 && fr < c.Schedule.Interval.Std() {
 		bad("schedule.full_read", "%s is shorter than schedule.interval (%s): every cycle would read everything; leave it out instead", fr, c.Schedule.Interval.Std())
 	}

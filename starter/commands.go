@@ -43,7 +43,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
-	wait := fs.Bool("wait", false, "wait for the import to finish")
+	wait := fs.Bool("wait", false, "wait for the workflow to end (an import ends; a sync or pipelines run until cancelled)")
 	dryRun := fs.Bool("dry-run", false, "import: count what the import would do, write nothing (waits for the result)")
 	name, err := connectionArg(fs, args[1:])
 	if err != nil {
@@ -127,6 +127,23 @@ func signalBoth(ctx context.Context, args []string, out io.Writer, sig string) e
 		return err
 	}
 	return signal(ctx, out, name, sig, nil)
+}
+
+// resume resumes the connection's workflows; with --allow-deletes, the incremental sync
+// first hears that the deletions schedule.max_deletes held may go.
+func resume(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("resume", flag.ContinueOnError)
+	allow := fs.Bool("allow-deletes", false, "let the deletions held by schedule.max_deletes go")
+	name, err := connectionArg(fs, args)
+	if err != nil {
+		return err
+	}
+	if *allow {
+		if err := signalTo(ctx, out, name, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name)); err != nil {
+			return err
+		}
+	}
+	return signal(ctx, out, name, workflows.SignalResume, nil)
 }
 
 // signal sends a signal to every running workflow of the connection.

@@ -1,10 +1,11 @@
 // Command crmsync starts, watches and steers crmsync's workflows:
 //
 //	crmsync validate [--live] [FILE...]    check connection files (default: the worker's), and live, both systems' fields
-//	crmsync start import|sync CONNECTION   start InitialImport (or its --dry-run) or IncrementalSync
-//	crmsync pause|resume CONNECTION        pause or resume the connection's workflows
+//	crmsync start import|sync|pipelines CONNECTION
+//	                                       start InitialImport (or its --dry-run), IncrementalSync or PipelineSync
+//	crmsync pause|resume CONNECTION        pause or resume the connection's workflows (resume --allow-deletes)
 //	crmsync resync CONNECTION [--objects contact,company] [--since 2026-01-31]
-//	crmsync sync-now CONNECTION            run an incremental cycle at once
+//	crmsync sync-now CONNECTION            run an incremental cycle and a pipeline scan at once
 //	crmsync status [CONNECTION]            every connection at a glance, or one's progress per object
 //	crmsync watch CONNECTION               a live progress display
 //	crmsync quarantine CONNECTION [--retry] records refused, with their reasons; --retry runs them again
@@ -36,10 +37,11 @@ commands:
                                        start InitialImport, IncrementalSync or PipelineSync;
                                        import --dry-run prints what the import would do, writing nothing
   pause CONNECTION [--reason TEXT]     pause the connection's workflows
-  resume CONNECTION                    resume them
+  resume CONNECTION [--allow-deletes]  resume them; --allow-deletes lets the deletions held
+                                       by schedule.max_deletes go
   resync CONNECTION [--objects LIST] [--since DATE]
                                        read objects again (all, or since DATE) at the next cycle
-  sync-now CONNECTION                  run an incremental cycle now
+  sync-now CONNECTION                  run an incremental cycle and a pipeline scan now
   status [--json | CONNECTION]         every connection at a glance (--json: as JSON), or one's
                                        progress per object
   watch CONNECTION [--interval 1s]     live progress until interrupted
@@ -72,7 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "pause":
 		return pause(ctx, rest, out)
 	case "resume":
-		return signalBoth(ctx, rest, out, "resume")
+		return resume(ctx, rest, out)
 	case "resync":
 		return resync(ctx, rest, out)
 	case "sync-now":

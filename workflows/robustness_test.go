@@ -853,6 +853,52 @@ func TestAResyncThatDoesNotDecodeIsDropped(t *testing.T) {
 	assert.Equal(t, []string{"company"}, resets[0].Objects)
 }
 
+// schedule.max_deletes: the deletions of one cycle delete at most so many records; a batch
+// past it pauses the connection with the activity's message, the ids kept; resumed with
+// allow-deletes, they go, and the limit holds again from the next cycle on.
+func TestDeleteGuardPausesAMassDeletion(t *testing.T) {
+	ci := info
+	ci.MaxDeletes = 3
+	f := &fakePasses{stretches: 1}
+	env := newEnvWith(ci, f)
+	var a *activities.Activities
+	var guards []activities.DeleteGuard
+	env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+		guards = append(guards, in.Guard)
+		if in.Guard.Limited && len(in.IDs) > in.Guard.Allowance {
+			return activities.DeleteResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("demo.yaml: %d more contact records deleted on mautic would go past schedule.max_deletes", len(in.IDs)), activities.ErrTypeConfiguration, nil)
+		}
+		return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+	})
+	deleted := func(ids ...string) {
+		env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: ids})
+	}
+	var held Progress
+	env.RegisterDelayedCallback(func() { deleted("1", "2") }, 2*time.Minute)
+	env.RegisterDelayedCallback(func() { deleted("3", "4", "5", "6", "7") }, 4*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&held))
+		env.SignalWorkflow(SignalAllowDeletes, nil)
+		env.SignalWorkflow(SignalResume, nil)
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() { deleted("8", "9", "10", "11") }, 2*time.Hour)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 3*time.Hour)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+
+	assert.Equal(t, PhasePaused, held.Phase)
+	assert.Contains(t, held.PauseReason, "5 more contact records deleted on mautic would go past schedule.max_deletes")
+	assert.Equal(t, 2, held.Deletes.Propagated)
+	require.Len(t, guards, 4, "%+v", guards)
+	assert.Equal(t, []activities.DeleteGuard{
+		{Limited: true, Allowance: 3}, // the first two
+		{Limited: true, Allowance: 1}, // five more: held
+		{},                            // allowed after the check
+		{Limited: true, Allowance: 3}, // a later cycle: the limit holds again
+	}, guards)
+}
+
 // keepDeleted keeps the first ids up to the bound, in order, and no request left empty.
 func TestKeepDeleted(t *testing.T) {
 	req := func(side string, ids ...string) DeletedRequest {

@@ -24,6 +24,8 @@ type control struct {
 	// Overflow says deletions were dropped from a full queue: the next cycle reconciles,
 	// which finds them.
 	Overflow bool `json:"overflow,omitempty"`
+	// AllowDeletes lifts schedule.max_deletes until the held deletions are done.
+	AllowDeletes bool `json:"allow_deletes,omitempty"`
 	// signals counts the deletion and stage-change signals of this run (not carried over).
 	signals int
 	// maxQueued, when not 0, bounds the ids Deleted and Changed hold, without repeats
@@ -43,7 +45,7 @@ func (c *control) queue(on bool, max int) {
 }
 
 type channels struct {
-	pause, resume, resync, syncNow, deleted, stageChanged workflow.ReceiveChannel
+	pause, resume, resync, syncNow, deleted, stageChanged, allowDeletes workflow.ReceiveChannel
 }
 
 func (c *control) listen(ctx workflow.Context) *channels {
@@ -54,6 +56,7 @@ func (c *control) listen(ctx workflow.Context) *channels {
 		syncNow:      workflow.GetSignalChannel(ctx, SignalSyncNow),
 		deleted:      workflow.GetSignalChannel(ctx, SignalDeleted),
 		stageChanged: workflow.GetSignalChannel(ctx, SignalStageChanged),
+		allowDeletes: workflow.GetSignalChannel(ctx, SignalAllowDeletes),
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
@@ -81,6 +84,10 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 			return // not decoded: the SDK logged it with the error
 		}
 		c.Resync = append(c.Resync, req)
+	})
+	sel.AddReceive(ch.allowDeletes, func(rc workflow.ReceiveChannel, _ bool) {
+		rc.ReceiveAsync(nil)
+		c.AllowDeletes = true
 	})
 	sel.AddReceive(ch.syncNow, func(rc workflow.ReceiveChannel, _ bool) {
 		rc.ReceiveAsync(nil)
@@ -194,6 +201,15 @@ type runner struct {
 	skip       map[string]string // "object/side" passes not to read, and the mode they run in instead
 	plan       bool              // a dry run: passes write nothing
 	fixes      fixes
+	maxDeletes int // ConnectionInfo.MaxDeletes of the file last read
+}
+
+// deleteGuard is what the deletions of the cycle, done already, leave to the next batch.
+func (r *runner) deleteGuard(done int) activities.DeleteGuard {
+	if !r.fixes.deletesGuard || r.maxDeletes <= 0 || r.ctl.AllowDeletes {
+		return activities.DeleteGuard{}
+	}
+	return activities.DeleteGuard{Limited: true, Allowance: max(0, r.maxDeletes-done)}
 }
 
 // fixes are behaviours added after histories were recorded: each run decides them once, at its
@@ -224,6 +240,10 @@ type fixes struct {
 	// connection file again (the fix the pause asked for may be in it), and a signal whose
 	// input does not decode is dropped (a resync that did not decode was a full resync).
 	pauseHolds bool
+	// deletesGuard: the deletions of one cycle delete at most ConnectionInfo.MaxDeletes
+	// records (schedule.max_deletes); past it the connection pauses until resumed with
+	// allow-deletes.
+	deletesGuard bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -236,6 +256,7 @@ func getFixes(ctx workflow.Context) fixes {
 		reconcileYields:       workflow.GetVersion(ctx, "reconcile-yields-to-pause", workflow.DefaultVersion, 1) == 1,
 		reconcileSlices:       workflow.GetVersion(ctx, "reconcile-in-slices", workflow.DefaultVersion, 1) == 1,
 		pauseHolds:            workflow.GetVersion(ctx, "pause-holds-deletes-resume-reads-file", workflow.DefaultVersion, 1) == 1,
+		deletesGuard:          workflow.GetVersion(ctx, "deletes-guard", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -25,7 +25,10 @@ const (
 	SignalResync  = "resync"
 	SignalSyncNow = "sync-now"
 	SignalDeleted = "deleted"
-	QueryProgress = "progress"
+	// SignalAllowDeletes lets the deletions held by schedule.max_deletes go, with the resume
+	// that follows it (`crmsync resume --allow-deletes`), until the queue is empty.
+	SignalAllowDeletes = "allow-deletes"
+	QueryProgress      = "progress"
 )
 
 // Phases shown in the progress query, search attributes and the web UI.

@@ -31,6 +31,9 @@ type SyncState struct {
 	// Reconcile is the place of a reconciliation under way (fixes.reconcileSlices): it runs
 	// a few stretches a cycle, so that a large id map does not hold the cycles for an hour.
 	Reconcile *ReconcilePosition `json:"reconcile,omitempty"`
+	// CycleDeletes counts the records deletions deleted since the current cycle began
+	// (fixes.deletesGuard), against schedule.max_deletes.
+	CycleDeletes int `json:"cycle_deletes,omitempty"`
 }
 
 // ReconcilePosition is where a reconciliation carries on: the object and side it checks, and
@@ -97,6 +100,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		p.object(o)
 	}
 	r.skipSides(info.NoSync)
+	r.maxDeletes = info.MaxDeletes
 	cycles := 0
 	var a *activities.Activities
 	for {
@@ -123,6 +127,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			case err == nil:
 				info = fresh
 				r.skipSides(info.NoSync)
+				r.maxDeletes = info.MaxDeletes
 			case !r.fixes.pauseOnBadFile: // runs before the fix keep the last file on any error
 			case errors.Is(err, errContinueAsNew):
 				return continueAsNew()
@@ -153,6 +158,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				}
 				info = fresh
 				r.skipSides(info.NoSync)
+				r.maxDeletes = info.MaxDeletes
 				for _, o := range info.Objects {
 					p.object(o)
 				}
@@ -174,7 +180,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				}
 				st.Control.Resync = st.Control.Resync[1:]
 			}
-			st.InCycle, st.Walk = true, Walk{CycleStart: workflow.Now(ctx)}
+			st.InCycle, st.Walk, st.CycleDeletes = true, Walk{CycleStart: workflow.Now(ctx)}, 0
 			for i := range p.Objects {
 				p.Objects[i].Done = false // done in this cycle, not in an earlier one
 			}
@@ -229,6 +235,9 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			if err := reconcile(ctx, r, info.ReconcileObjects); err != nil {
 				return err
 			}
+		}
+		if len(st.Control.Deleted) == 0 && st.Reconcile == nil {
+			st.Control.AllowDeletes = false // what it let go is done: the limit holds again
 		}
 		refreshStats(ctx, p)
 		r.count()
@@ -315,7 +324,7 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 			continue
 		}
 		n := min(len(req.IDs), deleteChunk)
-		in := activities.DeleteInput{Connection: r.connection, Object: req.Object, Side: req.Side, IDs: req.IDs[:n]}
+		in := activities.DeleteInput{Connection: r.connection, Object: req.Object, Side: req.Side, IDs: req.IDs[:n], Guard: r.deleteGuard(st.CycleDeletes)}
 		var res activities.DeleteResult
 		err := workflow.ExecuteActivity(actx, a.PropagateDeletes, in).Get(ctx, &res)
 		r.activities++
@@ -334,6 +343,7 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 			}
 		}
 		st.Progress.Deletes.Add(res)
+		st.CycleDeletes += res.Propagated
 		// Index again: the signal handler may have appended (and moved) the queue meanwhile.
 		st.Control.Deleted[0].IDs = st.Control.Deleted[0].IDs[n:]
 		if len(st.Control.Deleted[0].IDs) == 0 {
@@ -449,7 +459,8 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 		if n >= t.ReconcileStretches || r.ctl.Paused || r.budgetSpent(ctx) {
 			return nil // the rest at the next cycle
 		}
-		in := activities.ReconcileInput{Connection: r.connection, Object: pos.Object, Side: pos.Side, After: pos.After, Stretch: t.Stretch}
+		in := activities.ReconcileInput{Connection: r.connection, Object: pos.Object, Side: pos.Side, After: pos.After, Stretch: t.Stretch,
+			Guard: r.deleteGuard(st.CycleDeletes)}
 		var res activities.ReconcileResult
 		err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
 		r.count()
@@ -465,6 +476,7 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 			return nil
 		}
 		p.Deletes.Add(res.Deletes)
+		st.CycleDeletes += res.Deletes.Propagated
 		pos.After = res.After
 		if !res.Done {
 			continue
