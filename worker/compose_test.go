@@ -207,6 +207,21 @@ func TestWorkerEnvironment(t *testing.T) {
 			assert.Regexp(t, `^\$\{`+name+`(:?[-?][^}]*)?\}$`, v, name)
 		}
 	}
+
+	// The variables the README names for the other documented features are passed through
+	// empty when unset, so that compose still starts without them, and the README lists each
+	// one among the worker's pass-throughs.
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	for _, name := range []string{
+		"SELLSY_WEBHOOK_TOKEN", // credentials.webhook_token of a Sellsy side
+		"SELLSY_V1_CONSUMER_TOKEN", "SELLSY_V1_CONSUMER_SECRET", "SELLSY_V1_USER_TOKEN", "SELLSY_V1_USER_SECRET",
+		"UNAS_WEBHOOK_SECRET",       // credentials.webhook_secret of a UNAS side
+		"CRMSYNC_SELLSY_CONNECTION", // the Sellsy.* activities' account
+	} {
+		assert.Equal(t, "${"+name+":-}", env[name], "%s is passed through, empty when unset", name)
+		assert.Contains(t, string(readme), "`"+name+"`", "the README names %s", name)
+	}
 }
 
 // TestComposeMountedConnections checks the connections docker-compose.yml mounts by default:

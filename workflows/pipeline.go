@@ -55,7 +55,8 @@ type PipelineProgress struct {
 // PipelineSync propagates stage changes of a connection's pipelines (Sellsy opportunity steps
 // → Altior affaire events). Webhooks announce changes, which are handled at once; a scan
 // every interval confirms every record's stage against the one recorded, so a lost webhook
-// delays an event but never drops it. Signals: stage-changed, pause, resume; query progress.
+// delays an event but never drops it. Signals: stage-changed, pause, resume, sync-now; query
+// progress.
 func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	st := in.State
 	if st == nil {

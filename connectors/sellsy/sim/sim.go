@@ -3,7 +3,7 @@
 // opportunities with their pipelines, steps and step moves, custom-field definitions and
 // values, search with filters, both pagination modes, quota headers and 429s, webhooks, and
 // the V2 error body (routes of the newer objects: see crm.go and webhook.go). Shapes follow Sellsy's OpenAPI spec (v2.128.0) and real fixtures
-// quoted in /work/shared/reference/sellsy-mautic-apis.md §1.
+// quoted from Sellsy's API documentation.
 //
 // Routes:
 //
