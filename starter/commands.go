@@ -121,14 +121,6 @@ func pause(ctx context.Context, args []string, out io.Writer) error {
 	return signal(ctx, out, name, workflows.SignalPause, *reason)
 }
 
-func signalBoth(ctx context.Context, args []string, out io.Writer, sig string) error {
-	name, err := connectionArg(flag.NewFlagSet(sig, flag.ContinueOnError), args)
-	if err != nil {
-		return err
-	}
-	return signal(ctx, out, name, sig, nil)
-}
-
 // resume resumes the connection's workflows; with --allow-deletes, the incremental sync
 // first hears that the deletions schedule.max_deletes held may go.
 func resume(ctx context.Context, args []string, out io.Writer) error {
