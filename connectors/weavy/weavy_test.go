@@ -457,10 +457,18 @@ func TestCreateAndUpdate(t *testing.T) {
 	assert.Equal(t, e.clock.Now(), got[0].UpdatedAt, "srvDateUTC bumped")
 
 	// an entrant update goes to marketinginbound
-	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"x": 1}}})
+	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"companyName": "Alpha"}}})
 	require.NoError(t, err)
 	assert.Equal(t, connectors.KindInvalid, connErr(t, res[0].Err).Kind)
 	e.sim.SeedEntrants(1, 1)
+	// A bounce date (NPAI) for an entrant, which has no such field: nothing to write, no PUT
+	// (it would move srvDate and come back as a change at every cycle).
+	puts := e.sim.Kit().Counts()["PUT /v1/Data/{project}/{entity}/{code}"]
+	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"bouncedEmailDetected": "2026-02-01T09:00:00Z"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, "e:E0000001", res[0].ID)
+	assert.Equal(t, puts, e.sim.Kit().Counts()["PUT /v1/Data/{project}/{entity}/{code}"], "no PUT of the code alone")
 	res, err = e.client.Update(ctx, "contact", []connectors.Record{{ID: "e:E0000001", Fields: map[string]any{"companyName": "Beta", "cf_segment": "ETI"}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)

@@ -109,10 +109,17 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 			errs[i] = err
 			return
 		}
-		k := call{method: http.MethodPut, path: c.dataPath(ent, code), op: "PUT /v1/Data/" + ent, entity: ent, right: rightUpdate,
-			body: writeBody(object, ent, code, s, r)}
+		body := writeBody(object, ent, code, s, r)
+		k := call{method: http.MethodPut, path: c.dataPath(ent, code), op: "PUT /v1/Data/" + ent, entity: ent, right: rightUpdate, body: body}
 		if create {
 			k.method, k.path, k.op, k.right = http.MethodPost, c.dataPath(ent), "POST /v1/Data/"+ent, rightInsert
+		}
+		if !create && len(body) == 1 {
+			// Nothing this entity has (a bounce date for an entrant, which has no such
+			// field): a PUT of the code alone would change nothing but its srvDate, and come
+			// back as a change at the next cycle.
+			results[i].ID = r.ID
+			return
 		}
 		b, st, err := c.do(ctx, k)
 		if err != nil {
