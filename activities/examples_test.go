@@ -27,6 +27,7 @@ type exampleRun struct {
 	st   store.Store
 	ae   *testsuite.TestActivityEnvironment
 	info ConnectionInfo
+	sb   *sandbox.Sandbox
 }
 
 func startExample(t *testing.T, example string) *exampleRun {
@@ -56,7 +57,7 @@ func startExample(t *testing.T, example string) *exampleRun {
 	require.NoError(t, err)
 	conn, err := config.Parse(example+".yaml", []byte(urls.Replace(string(data))))
 	require.NoError(t, err)
-	r := &exampleRun{t: t, name: example}
+	r := &exampleRun{t: t, name: example, sb: sb}
 	r.acts, r.st, r.ae = activitiesOf(t, conn)
 	v, err := r.ae.ExecuteActivity(r.acts.DescribeConnection, example)
 	require.NoError(t, err)

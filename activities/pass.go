@@ -580,11 +580,23 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 					if err != nil {
 						return c, err
 					}
-					if stale {
+					// A weavy contact with the e-mail of an entrant paired before it
+					// existed: the contact is what the rule updates, the entrant is
+					// reported.
+					sup, ok := p.x.(connectors.Superseder)
+					superseded := !stale && ok && sup.Supersedes(p.objX, it.x.ID, p.xID(taken))
+					if stale || superseded {
 						if err := p.a.Store.DeletePairs(ctx, conn, object, xSide, []string{p.xID(taken)}); err != nil {
 							return c, err
 						}
 						delete(takenY, y.ID)
+					}
+					if superseded {
+						c.Quarantined++
+						if err := p.quarantine(ctx, xSide, connectors.Record{ID: p.xID(taken)}, fmt.Sprintf("superseded: %s record %s has its %s and now holds the pair with %s record %s; this one is no longer synced (merge or delete it in %s)",
+							p.x.System(), it.x.ID, p.side.MatchField(p.obj.Match), p.y.System(), y.ID, p.x.System())); err != nil {
+							return c, err
+						}
 					}
 				}
 				if taken, dup := takenY[y.ID]; dup || claimed[y.ID] {

@@ -124,6 +124,14 @@ type GoneConfirmer interface {
 	Gone(ctx context.Context, object string, ids []string) ([]string, error)
 }
 
+// Superseder is a connector with two kinds of record for one object, one preferred to the
+// other when both hold the same person (weavy: a contact over an entrant, which its rule
+// creates only when no contact has the e-mail). Supersedes says whether record newID takes the
+// pair of record oldID: the pair moves to it, and the old one is reported.
+type Superseder interface {
+	Supersedes(object, newID, oldID string) bool
+}
+
 // GetLimiter is a connector whose Get spends a scarce budget (UNAS: a call per order out of
 // 1,000 an hour, a multi-order call per customer out of 30): GetLimit says how many ids of
 // object are worth reading back by id at a time, so that records set aside and read back

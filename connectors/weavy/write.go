@@ -300,3 +300,10 @@ func (c *Client) anyCode(ctx context.Context, ent string) (string, error) {
 	}
 	return "", nil
 }
+
+// Supersedes implements connectors.Superseder: a contact (Client / Contact) takes the pair of
+// an entrant with its e-mail — the seed's rule updates the contact when there is one, and an
+// entrant is created only when there is none.
+func (c *Client) Supersedes(object, newID, oldID string) bool {
+	return object == connectors.ObjectContact && strings.HasPrefix(newID, PrefixContact) && strings.HasPrefix(oldID, PrefixEntrant)
+}
