@@ -352,10 +352,15 @@ func (c *Client) records(entity string, s schema, raws []map[string]any) []conne
 	return out
 }
 
-// warnNoCode logs a record skipped for want of a code, with the fields that identify it.
+// warnNoCode logs a record skipped for want of a code, with the fields that find it again in
+// weavy — none that names a person (a tiers' name is a company's).
 func (c *Client) warnNoCode(entity string, raw map[string]any) {
 	args := []any{"entity", entity}
-	for _, k := range []string{"code" + entity, "name", "lastName", "firstName", "srvDateUTC"} {
+	keys := []string{"code" + entity, "srvDateUTC"}
+	if entity == EntityCustomer {
+		keys = []string{"code" + entity, "name", "srvDateUTC"}
+	}
+	for _, k := range keys {
 		if v := get(raw, k); v != nil && fmt.Sprint(v) != "" {
 			args = append(args, k, c.scrub(fmt.Sprint(v)))
 		}
