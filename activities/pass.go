@@ -586,8 +586,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 					sup, ok := p.x.(connectors.Superseder)
 					superseded := !stale && ok && sup.Supersedes(p.objX, it.x.ID, p.xID(taken))
 					if stale || superseded {
-						if err := p.a.Store.DeletePairs(ctx, conn, object, xSide, []string{p.xID(taken)}); err != nil {
-							return c, err
+						if !p.in.Plan { // a dry run changes nothing, the id map neither
+							if err := p.a.Store.DeletePairs(ctx, conn, object, xSide, []string{p.xID(taken)}); err != nil {
+								return c, err
+							}
 						}
 						delete(takenY, y.ID)
 					}

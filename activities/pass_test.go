@@ -363,9 +363,16 @@ func TestARecordAddedAgainTakesThePairOfTheDeletedOne(t *testing.T) {
 	require.NoError(t, res[0].Err)
 	require.NotEqual(t, old, res[0].ID)
 
+	// A dry run says what it would do and leaves the id map as it was.
+	planned := h.passWith(PassInput{Connection: "t", Object: "contact", Side: "b", Mode: ModeIncremental, Plan: true})
+	assert.Zero(t, planned.Quarantined, "%+v", planned)
+	pairs, err := h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{person.ID})
+	require.NoError(t, err)
+	assert.Equal(t, old, pairs[person.ID].BID, "the dry run unpaired nothing")
+
 	c := h.pass("contact", "b", ModeIncremental)
 	assert.Zero(t, c.Quarantined, "%+v", c)
-	pairs, err := h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{person.ID})
+	pairs, err = h.st.Pairs(h.ctx, "t", "contact", store.SideA, []string{person.ID})
 	require.NoError(t, err)
 	require.Contains(t, pairs, person.ID)
 	assert.Equal(t, res[0].ID, pairs[person.ID].BID, "paired with the contact added again")
