@@ -132,7 +132,7 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string, allowance int
 		// A mass deletion (a list emptied by mistake, a sync gone wrong on the other
 		// side) must not travel whole: past schedule.max_deletes, nothing more is deleted
 		// until someone has looked. The ids stay queued for after the resume.
-		return res, configError(fmt.Errorf("%s: %d more %s records deleted on %s would go past schedule.max_deletes for this cycle (%d left of %s): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
+		return res, configError(fmt.Errorf("%s: %d more %s records deleted on %s would go past schedule.max_deletes (%d left of %s): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
 			p.conn.File, len(gone), p.in.Object, p.x.System(), allowance, maxDeletesText(p.conn), p.y.System(), p.conn.Name, p.x.System()))
 	}
 	results, err := p.y.Delete(ctx, p.objY, others)

@@ -108,9 +108,9 @@ func TestDeleteGuardHoldsAMassDeletion(t *testing.T) {
 		sellsy    int
 	}{
 		{name: "past what is left", guard: DeleteGuard{Limited: true, Allowance: 2}, sellsy: 30,
-			wantErr: "3 more contact records deleted on mautic would go past schedule.max_deletes for this cycle (2 left of 100): none of them is deleted on sellsy. If the deletions were meant, `crmsync resume t --allow-deletes`"},
+			wantErr: "3 more contact records deleted on mautic would go past schedule.max_deletes (2 left of 100): none of them is deleted on sellsy. If the deletions were meant, `crmsync resume t --allow-deletes`"},
 		{name: "past what is left, found by reconciling", guard: DeleteGuard{Limited: true, Allowance: 2}, reconcile: true, sellsy: 30,
-			wantErr: "past schedule.max_deletes for this cycle (2 left of 100)"},
+			wantErr: "past schedule.max_deletes (2 left of 100)"},
 		{name: "within it", guard: DeleteGuard{Limited: true, Allowance: 3}, sellsy: 27},
 		{name: "no limit", sellsy: 27},
 	}

@@ -899,6 +899,37 @@ func TestDeleteGuardPausesAMassDeletion(t *testing.T) {
 	}, guards)
 }
 
+// A reconciliation spanning cycles is bounded whole by schedule.max_deletes: each slice does
+// not get a fresh allowance (a large map emptied on one side would otherwise go a few at a
+// time, without a pause).
+func TestDeleteGuardBoundsAReconciliationAcrossCycles(t *testing.T) {
+	ci := infoWithDeletes(24 * time.Hour)
+	ci.MaxDeletes = 5
+	env := newEnvWith(ci, &fakePasses{stretches: 1})
+	var a *activities.Activities
+	var guards []activities.DeleteGuard
+	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+		guards = append(guards, in.Guard)
+		if in.Guard.Limited && 3 > in.Guard.Allowance {
+			return activities.ReconcileResult{}, temporal.NewNonRetryableApplicationError("demo.yaml: 3 more contact records deleted on mautic would go past schedule.max_deletes", activities.ErrTypeConfiguration, nil)
+		}
+		return activities.ReconcileResult{After: in.After + "1", Checked: 200, Deletes: activities.DeleteResult{Propagated: 3}}, nil // never done
+	})
+	var phase string
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryProgress)
+		require.NoError(t, err)
+		var p Progress
+		require.NoError(t, v.Get(&p))
+		phase = p.Phase
+	}, 50*time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, time.Hour)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{ReconcileStretches: 1}})
+	assert.Equal(t, []activities.DeleteGuard{{Limited: true, Allowance: 5}, {Limited: true, Allowance: 2}}, guards,
+		"the second cycle's slice has what the first left")
+	assert.Equal(t, PhasePaused, phase)
+}
+
 // keepDeleted keeps the first ids up to the bound, in order, and no request left empty.
 func TestKeepDeleted(t *testing.T) {
 	req := func(side string, ids ...string) DeletedRequest {

@@ -31,8 +31,8 @@ type SyncState struct {
 	// Reconcile is the place of a reconciliation under way (fixes.reconcileSlices): it runs
 	// a few stretches a cycle, so that a large id map does not hold the cycles for an hour.
 	Reconcile *ReconcilePosition `json:"reconcile,omitempty"`
-	// CycleDeletes counts the records deletions deleted since the current cycle began
-	// (fixes.deletesGuard), against schedule.max_deletes.
+	// CycleDeletes counts the records the deletions webhooks announced deleted since the
+	// current cycle began (fixes.deletesGuard), against schedule.max_deletes.
 	CycleDeletes int `json:"cycle_deletes,omitempty"`
 }
 
@@ -44,6 +44,9 @@ type ReconcilePosition struct {
 	Side   string `json:"side"`
 	After  string `json:"after,omitempty"`
 	Again  bool   `json:"again,omitempty"`
+	// Deleted counts the records this reconciliation deleted (fixes.deletesGuard): it spans
+	// cycles, and schedule.max_deletes bounds it whole, as it bounds a cycle's webhooks.
+	Deleted int `json:"deleted,omitempty"`
 }
 
 // IncrementalSync keeps a connection in step: every interval it reads what changed on both
@@ -236,8 +239,13 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				return err
 			}
 		}
-		if len(st.Control.Deleted) == 0 && st.Reconcile == nil {
-			st.Control.AllowDeletes = false // what it let go is done: the limit holds again
+		if st.Control.AllowDeletes {
+			// The held deletions went with this cycle: the limit holds again, counted
+			// afresh from here.
+			st.Control.AllowDeletes, st.CycleDeletes = false, 0
+			if st.Reconcile != nil {
+				st.Reconcile.Deleted = 0
+			}
 		}
 		refreshStats(ctx, p)
 		r.count()
@@ -460,7 +468,7 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 			return nil // the rest at the next cycle
 		}
 		in := activities.ReconcileInput{Connection: r.connection, Object: pos.Object, Side: pos.Side, After: pos.After, Stretch: t.Stretch,
-			Guard: r.deleteGuard(st.CycleDeletes)}
+			Guard: r.deleteGuard(pos.Deleted)}
 		var res activities.ReconcileResult
 		err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
 		r.count()
@@ -476,7 +484,7 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 			return nil
 		}
 		p.Deletes.Add(res.Deletes)
-		st.CycleDeletes += res.Deletes.Propagated
+		pos.Deleted += res.Deletes.Propagated
 		pos.After = res.After
 		if !res.Done {
 			continue
