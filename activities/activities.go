@@ -14,6 +14,9 @@ type Activities struct {
 	Store store.Store
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Paused says whether a connection is paused (the worker asks Temporal for its sync's
+	// phase): a push waits for the resume, since a pause holds every write. Nil: never.
+	Paused func(ctx context.Context, connection string) (bool, error)
 
 	// statusMaps remembers, per connection, the side-B connector whose statuses the
 	// connection's status maps were last found complete against, and when (statusMapCheck).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -366,4 +367,33 @@ func TestPropagateDeletesResumesFromItsHeartbeat(t *testing.T) {
 			assert.Equal(t, tt.sellsy, h.sb.Sellsy.Count("contacts"))
 		})
 	}
+}
+
+// A push to a paused connection waits: PushOne answers a retryable Paused error, a minute
+// before the next attempt, and writes nothing; once resumed, the push goes.
+func TestPushOneWaitsWhilePaused(t *testing.T) {
+	h := newHarness(t, "both")
+	h.cycle(ModeImport)
+	paused := true
+	h.acts.Paused = func(_ context.Context, connection string) (bool, error) { return paused && connection == "t", nil }
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"email": "attente@example.com", "lastname": "Attente"}}})
+	require.NoError(t, err)
+	in := PushInput{Connection: "t", Object: "contact", Side: "b", ID: res[0].ID}
+	sellsy := h.sb.Sellsy.Count("contacts")
+
+	_, err = ae.ExecuteActivity(h.acts.PushOne, in)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, ErrTypePaused, appErr.Type())
+	assert.False(t, appErr.NonRetryable())
+	assert.Equal(t, time.Minute, appErr.NextRetryDelay())
+	assert.Equal(t, sellsy, h.sb.Sellsy.Count("contacts"), "nothing written while paused")
+
+	paused = false
+	_, err = ae.ExecuteActivity(h.acts.PushOne, in)
+	require.NoError(t, err)
+	assert.Equal(t, sellsy+1, h.sb.Sellsy.Count("contacts"))
 }

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -12,10 +13,25 @@ import (
 // ErrTypeNotFound is the error type of a push whose record does not exist.
 const ErrTypeNotFound = "NotFound"
 
+// ErrTypePaused is the error type of a push held while its connection is paused (retried).
+const ErrTypePaused = "Paused"
+
 // PushOne syncs one record now, as a pass would: it is matched with (or created on) the other
 // side and merged field by field. A record it links to (a contact's company) that was never
 // synced is pushed first, so that the link can be written.
 func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) {
+	if a.Paused != nil {
+		paused, err := a.Paused(ctx, in.Connection)
+		if err != nil {
+			return Counts{}, err // retried: Temporal did not answer
+		}
+		if paused {
+			// A pause holds every write: the push waits (retried a minute apart, for up to
+			// the workflow's 12 hours), visible in the web UI as this attempt's failure.
+			return Counts{}, temporal.NewApplicationErrorWithOptions(fmt.Sprintf("connection %s is paused: the push waits for the resume", in.Connection), ErrTypePaused,
+				temporal.ApplicationErrorOptions{NextRetryDelay: time.Minute})
+		}
+	}
 	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side, Mode: ModeImport})
 	if err != nil {
 		return Counts{}, toTemporal(err)

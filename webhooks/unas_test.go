@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crmsync/crmsync/config"
@@ -40,10 +39,6 @@ func (s *signalRecorder) SignalWorkflow(_ context.Context, id, _, name string, _
 
 func (s *signalRecorder) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
 	panic("a UNAS delivery starts nothing")
-}
-
-func (s *signalRecorder) DescribeWorkflowExecution(context.Context, string, string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
-	panic("a UNAS delivery pushes nothing")
 }
 
 const unasDelivery = `{"event":"order_status_modify","order":{"key":"1001-A"},"time":"2026-12-06 10:00:00"}`

@@ -47,7 +47,6 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic"
 	"github.com/crmsync/crmsync/connectors/sellsy"
-	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -70,7 +69,6 @@ const DedupWindow = 5 * time.Minute
 type Temporal interface {
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
-	searchattr.Describer // a push asks whether the connection is paused
 }
 
 // Receiver routes webhook deliveries to workflows.
@@ -302,19 +300,6 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	id, err := contactID(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	// A pause holds every write: the contact goes with the first cycle after the resume
-	// (the sync's cursors do not move while paused).
-	paused, err := searchattr.Paused(req.Context(), r.temporal, name)
-	if err != nil {
-		r.log.Error("push not started: the connection's state is unknown", "connection", name, "error", err)
-		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if paused {
-		r.log.Info("push refused: the connection is paused", "connection", name, "contact", id)
-		http.Error(w, "connection "+name+" is paused: the contact is synced by the first cycle after the resume", http.StatusConflict)
 		return
 	}
 	in := activities.PushInput{Connection: name, Object: connectors.ObjectContact, Side: side, ID: id}

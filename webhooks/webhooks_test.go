@@ -16,13 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	workflowpb "go.temporal.io/api/workflow/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
@@ -47,24 +43,6 @@ type fakeTemporal struct {
 	fail    error // every signal and start fails with it
 	// deletedTo are the workflows the deletion signals went to.
 	deletedTo []string
-	// phase is what the connections' incremental syncs last published ("": none runs).
-	phase string
-}
-
-func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.phase == "" {
-		return nil, serviceerror.NewNotFound("workflow not found")
-	}
-	v, err := converter.GetDefaultDataConverter().ToPayload(f.phase)
-	if err != nil {
-		return nil, err
-	}
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
-		Status:           enums.WORKFLOW_EXECUTION_STATUS_RUNNING,
-		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{workflows.AttrPhase.GetName(): v}},
-	}}, nil
 }
 
 func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
@@ -244,12 +222,9 @@ func TestPush(t *testing.T) {
 		status int
 		id     string
 		answer string
-		phase  string // the sync's published phase
 	}{
 		{name: "query id", path: "/push/shop/tok-456?id=42", ctype: "text/plain", status: 202, id: "42"},
-		{name: "the sync waits", path: "/push/shop/tok-456?id=42", ctype: "text/plain", status: 202, id: "42", phase: workflows.PhaseWaiting},
-		{name: "the connection is paused", path: "/push/shop/tok-456?id=42", ctype: "text/plain", status: 409, phase: workflows.PhasePaused,
-			answer: "connection shop is paused: the contact is synced by the first cycle after the resume"},
+
 		{name: "form contact[id]", path: "/push/shop/tok-456", ctype: "application/x-www-form-urlencoded", body: "contact%5Bid%5D=43&email=x%40example.com", status: 202, id: "43"},
 		{name: "json contact.id", path: "/push/shop/tok-456", ctype: "application/json", body: `{"contact":{"id":44}}`, status: 202, id: "44"},
 		{name: "json id", path: "/push/shop/tok-456", ctype: "application/json", body: `{"id":"45"}`, status: 202, id: "45"},
@@ -260,7 +235,7 @@ func TestPush(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeTemporal{phase: tt.phase}
+			f := &fakeTemporal{}
 			srv, _ := newReceiver(t, f)
 			status, answer := post(t, srv.URL+tt.path, tt.ctype, tt.body, nil)
 			assert.Equal(t, tt.status, status)

@@ -159,7 +159,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterWorkflow(workflows.PushRecord)
 	w.RegisterWorkflow(workflows.PipelineSync)
 	w.RegisterWorkflow(workflows.RetryQuarantine)
-	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st})
+	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st,
+		Paused: func(ctx context.Context, connection string) (bool, error) {
+			return searchattr.Paused(ctx, c, connection)
+		}})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
 	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection, connections.Accounts()); err == nil {
 		secrets := func() []string { return recordactions.Secrets(connections) }
