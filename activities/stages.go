@@ -453,11 +453,13 @@ records:
 			emit, backward, err = engine.StagePlan(order, cfg.Events, from, limit, done)
 		}
 		if err != nil {
-			if cfg.Strict() {
-				// A stage the strict map does not bind (a status added to the shop since
-				// the last check): the map is wrong, not the record. Quarantined, the
-				// order would be passed by the scan and never moved; the connection
-				// pauses instead, the scan keeps its place, and the map is checked again.
+			if cfg.Strict() && slices.Contains(order, to) {
+				// A stage of the pipeline the strict map does not bind (a status added to
+				// the shop since the last check): the map is wrong, not the record.
+				// Quarantined, the order would be passed by the scan and never moved; the
+				// connection pauses instead, the scan keeps its place, and the map is
+				// checked again. A stage the pipeline does not have (a status deleted while
+				// orders still hold it) cannot be mapped: that record is quarantined.
 				sp.a.statusMaps.Delete(sp.c.Name)
 				failed = configError(fmt.Errorf("%s: pipeline %s: %s record %s: %w", sp.c.File, cfg.Pipeline, sp.x.System(), r.ID, err))
 				break records

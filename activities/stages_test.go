@@ -634,3 +634,33 @@ func TestRetryQuarantinedMovesAStageRefusedBefore(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Contains(t, got[0].Fields["events"], "GAGNEE")
 }
+
+// An order holding a status the shop no longer has (deleted while orders held it) cannot be
+// mapped: it is quarantined with the reason, and the connection goes on, rather than pausing
+// again after every resume.
+func TestAnOrderAtADeletedStatusIsQuarantined(t *testing.T) {
+	const rest = `"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed"`
+	acts, st, ae, sb, _ := unasMiniCRMFile(t, "gone", "101", "", 4, unasOrderObject+unasPipeline(true, "{"+rest+"}"))
+	sb.UNAS.RemoveStatus("Törölve") // before anything runs: the map need not name it
+	for _, o := range sb.UNAS.Dump() {
+		if o.Status == "Törölve" {
+			t.Fatalf("order %s is at the deleted status before the test moves one there", o.Key)
+		}
+	}
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "gone", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	_, err = ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "gone"})
+	require.NoError(t, err)
+
+	time.Sleep(1100 * time.Millisecond) // UNAS's DateMod is to the second
+	key := sb.UNAS.Dump()[0].Key
+	sb.UNAS.AddStatus(unassim.OrderStatus{ID: 5, Name: "Törölve", Type: "close_fault"})
+	sb.UNAS.SetStatus(key, "Törölve")
+	sb.UNAS.RemoveStatus("Törölve")
+	_, err = ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "gone"})
+	require.NoError(t, err, "no pause: the status cannot be mapped")
+	q, err := st.ListQuarantine(context.Background(), "gone", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Contains(t, q[0].Reason, `stage "Törölve" is not a stage of the pipeline`)
+}

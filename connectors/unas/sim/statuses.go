@@ -9,3 +9,10 @@ func (s *Server) AddStatus(st OrderStatus) {
 	defer s.mu.Unlock()
 	s.opts.Statuses = append(slices.Clone(s.opts.Statuses), st)
 }
+
+// RemoveStatus deletes a status of the shop; orders that hold it keep it.
+func (s *Server) RemoveStatus(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Statuses = slices.DeleteFunc(slices.Clone(s.opts.Statuses), func(st OrderStatus) bool { return string(st.Name) == name })
+}
