@@ -586,11 +586,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 					sup, ok := p.x.(connectors.Superseder)
 					superseded := !stale && ok && sup.Supersedes(p.objX, it.x.ID, p.xID(taken))
 					if stale || superseded {
-						if !p.in.Plan { // a dry run changes nothing, the id map neither
-							if err := p.a.Store.DeletePairs(ctx, conn, object, xSide, []string{p.xID(taken)}); err != nil {
-								return c, err
-							}
-						}
+						// Free for this record: saving its pair replaces the old one (a
+						// pair's ids are unique on both sides), so a write that fails
+						// below leaves the old pair, not none, and a dry run changes nothing.
 						delete(takenY, y.ID)
 					}
 					if superseded {
