@@ -750,6 +750,27 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			if inflight != nil {
 				delete(inflight.creating, it.x.ID) // created or refused: either way, known
 			}
+			if r.ID != "" && r.Err != nil {
+				// Created, then a second call failed (Sellsy's custom fields, SA = yes among
+				// them, go in a PUT after the POST): the record exists, so its pair is
+				// saved — a retry must not create it again — and the failure is reported;
+				// the next pass writes what is missing.
+				it.y = &connectors.Record{ID: r.ID}
+				// No snapshot: the record is not in step yet, so the next pass merges it
+				// whole instead of finding it unchanged.
+				it.decision.Snapshot = map[string]any{}
+				p.count(&c, false, true)
+				save = append(save, it)
+				if connectors.KindOf(r.Err) != connectors.KindInvalid {
+					keep(r.Err)
+					continue
+				}
+				c.Quarantined++
+				if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("created on %s as %s, but not whole: %v", p.y.System(), r.ID, r.Err)); err != nil {
+					return c, err
+				}
+				continue
+			}
 			if r.Err != nil && connectors.KindOf(r.Err) != connectors.KindInvalid {
 				keep(r.Err)
 				continue
