@@ -63,3 +63,27 @@ func TestACreateHalfDoneIsNotCreatedAgain(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, found[0].ID, pairs[tiers].AID)
 }
+
+// A Sellsy individual whose e-mail is a company tiers' in Altior is not paired with it (the
+// pair would turn the company into a physical person): it is reported, and the tiers stays
+// a company.
+func TestAnIndividualIsNotPairedWithACompanyTiers(t *testing.T) {
+	h := newAltiorPair(t, `  - name: individual
+    b_object: company
+    match: {a: email, b: email.PRINCIPAL}
+    filter: {a: {cf.SA: true}, b: {kind: physical}}
+    fields: [{a: last_name, b: last_name}, {a: first_name, b: first_name}, {a: email, b: email.PRINCIPAL}, {a: type, b: relation}]
+`)
+	tiers := h.create(h.altior, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"kind": "moral", "name": "Martin Plomberie", "relation": "client", "email.PRINCIPAL": "jean.martin@example.com"}})
+	person := h.create(h.sellsy, sellsy.ObjectIndividual, connectors.Record{Fields: map[string]any{"last_name": "Martin", "first_name": "Jean", "email": "jean.martin@example.com", "type": "client", "cf.SA": true}})
+	c := h.pass("individual", "a", ModeImport)
+	assert.Equal(t, 1, c.Quarantined, "%+v", c)
+	got, err := h.altior.Get(h.ctx, connectors.ObjectCompany, []string{tiers})
+	require.NoError(t, err)
+	assert.Equal(t, "moral", got[0].Fields["kind"], "a company tiers does not become a physical person")
+	q, err := h.st.ListQuarantine(h.ctx, "sa", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, person, q[0].RecordID)
+	assert.Equal(t, "its email matches altior record "+tiers+", whose kind is moral, not physical as this object's: not paired with it", q[0].Reason)
+}

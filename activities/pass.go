@@ -326,6 +326,23 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 }
 
 // passes reports whether a record holds every value of a filter.
+// otherKind reports the first field of side y's filter that a record found by key holds with
+// another value, when that value says what kind of record it is (a text: Altior's kind,
+// moral or physical) rather than whether it syncs (a yes/no gate, which a match joins).
+func (p *pass) otherKind(y connectors.Record) (field string, has, want any) {
+	filter := p.obj.Filter.Of(string(p.side.Other()))
+	for _, k := range slices.Sorted(maps.Keys(filter)) {
+		want := filter[k]
+		if _, gate := want.(bool); gate {
+			continue
+		}
+		if v := y.Fields[k]; v != nil && !engine.Equal(v, want) {
+			return k, v, want
+		}
+	}
+	return "", nil, nil
+}
+
 func passes(r connectors.Record, filter map[string]any) bool {
 	for k, want := range filter {
 		if !engine.Equal(r.Fields[k], want) {
@@ -571,6 +588,17 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 			if y, ok := byKey[key]; ok && key != "" {
 				if p.in.Plan && p.in.PlanMatchedByOther {
 					c.Unchanged++
+					continue
+				}
+				if field, has, want := p.otherKind(y); field != "" {
+					// Found by key, but a record of another kind (an Altior company tiers
+					// with the e-mail of a Sellsy individual): pairing would turn it into
+					// this object's kind. A gate (SA = no) is joined; a kind is not.
+					c.Quarantined++
+					if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("its %s matches %s record %s, whose %s is %v, not %v as this object's: not paired with it",
+						p.side.MatchField(p.obj.Match), p.y.System(), y.ID, field, has, want)); err != nil {
+						return c, err
+					}
 					continue
 				}
 				if taken, dup := takenY[y.ID]; dup && !claimed[y.ID] {
