@@ -326,6 +326,27 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 }
 
 // passes reports whether a record holds every value of a filter.
+// outsidePipelines reports whether a side-A record of an object with pipelines configured is
+// in none of them (a Sellsy opportunity of a pipeline the connection does not bind): it gets
+// no counterpart, as the guide's "one configuration per pipeline you need" means. It goes
+// once its pipeline is configured and it is read again (schedule.full_read) or changes.
+func (p *pass) outsidePipelines(r connectors.Record) bool {
+	if p.side != engine.A {
+		return false
+	}
+	configured := false
+	for _, pl := range p.conn.Pipelines {
+		if pl.Object != p.in.Object {
+			continue
+		}
+		configured = true
+		if str(r.Fields[pl.PipelineField]) == pl.Pipeline {
+			return false
+		}
+	}
+	return configured
+}
+
 // otherKind reports the first field of side y's filter that a record found by key holds with
 // another value, when that value says what kind of record it is (a text: Altior's kind,
 // moral or physical) rather than whether it syncs (a yes/no gate, which a match joins).
@@ -681,7 +702,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it)
-		if it.y == nil && (!p.sends || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY)) {
+		if it.y == nil && (!p.sends || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY) || p.outsidePipelines(it.x)) {
 			// No field travels from this side, the record existed before the import
 			// skipped its side, or the record it must link to on the other side is not
 			// paired yet: it is not created on the other (not now, for the last).

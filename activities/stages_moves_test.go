@@ -285,3 +285,22 @@ func TestACardMovedBeforeAFailureFollowsTheOrderBack(t *testing.T) {
 	assert.Equal(t, before, h.status(), "the card went back with the order")
 	assert.Equal(t, h.was, orderCard(t, h.sb, h.key)["Text1202"])
 }
+
+// An opportunity of a pipeline the connection binds to nothing (Sellsy's "Partenariats",
+// pipeline 2, here) gets no affaire: the guide's configurations are for the pipelines a user
+// needs. Those of bound pipelines do.
+func TestAnOpportunityOfAnUnboundPipelineMakesNoAffaire(t *testing.T) {
+	h := newStageHarness(t, twoPipelines)
+	unbound := h.opportunity("Partenariat X", "2", "21")
+	bound := h.opportunity("Projet Y", "1", "11")
+	v, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	var r PassResult
+	require.NoError(t, v.Get(&r))
+	assert.Equal(t, 1, r.Counts.CreatedB, "%+v", r.Counts)
+	assert.Equal(t, 1, r.Counts.Filtered, "%+v", r.Counts)
+	pairs, err := h.st.Pairs(h.ctx, "st", "opportunity", store.SideA, []string{unbound, bound})
+	require.NoError(t, err)
+	assert.NotContains(t, pairs, unbound)
+	assert.Contains(t, pairs, bound)
+}
