@@ -195,6 +195,13 @@ func (c *Connection) Validate() error {
 		if at, object, ok := c.cardsWithoutOwner(side); ok {
 			bad(side+".settings.owner", "missing: %s writes MiniCRM cards (%s), and MiniCRM gives a card without an owner to a user of its own choosing; name the user id that owns them", at, object)
 		}
+		if at, object, ok := c.writesTo(side, "altior"); ok {
+			for _, key := range []string{"reference_user_email", "establishment"} {
+				if strings.TrimSpace(c.Side(side).Settings[key]) == "" {
+					bad(side+".settings."+key, "missing: %s writes Altior records (%s), which are created as the connection's reference user (by e-mail) in its establishment; name both", at, object)
+				}
+			}
+		}
 	}
 	for i, o := range c.Objects {
 		for _, l := range o.Links {
@@ -220,6 +227,25 @@ func (c *Connection) cardsWithoutOwner(side string) (at, object string, ok bool)
 			object = o.BObject
 		}
 		if strings.HasPrefix(object, "card:") && o.Sends(other) {
+			return fmt.Sprintf("objects[%d]", i), object, true
+		}
+	}
+	return "", "", false
+}
+
+// writesTo names the first object (objects[i], and its object there) that writes records on
+// side when that side is system.
+func (c *Connection) writesTo(side, system string) (at, object string, ok bool) {
+	if c.Side(side).System != system {
+		return "", "", false
+	}
+	other := map[string]string{"a": "b", "b": "a"}[side]
+	for i, o := range c.Objects {
+		if o.Sends(other) {
+			object := o.AObject
+			if side == "b" {
+				object = o.BObject
+			}
 			return fmt.Sprintf("objects[%d]", i), object, true
 		}
 	}

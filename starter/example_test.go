@@ -90,7 +90,7 @@ a:
   credentials: {client_id: SELLSY_CLIENT_ID, client_secret: SELLSY_CLIENT_SECRET}
 b:
   system: altior
-  settings: {base_url: ` + sb.AltiorURL + `}
+  settings: {base_url: ` + sb.AltiorURL + `, reference_user_email: ref@example.com, establishment: E1}
   credentials: {api_key: ALTIOR_API_KEY}
 direction: a_to_b
 objects:
