@@ -74,7 +74,7 @@ func TestFullExampleLoads(t *testing.T) {
 func TestFilterOption(t *testing.T) {
 	c, err := Parse("conn.yaml", []byte(`name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: altior, credentials: {api_key: ALTIOR_KEY}}
+b: {system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
 objects:
   - name: company
     match: {a: siret, b: siret}

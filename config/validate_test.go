@@ -58,7 +58,7 @@ func TestValidateDeletesBySystem(t *testing.T) {
 		"sellsy": "{system: sellsy, credentials: {client_id: S_ID, client_secret: S_SECRET}}",
 		"mautic": "{system: mautic, credentials: {username: M_USER, password: M_PASS}}",
 		"weavy":  "{system: weavy, credentials: {username: W_USER, password: W_PASS}}",
-		"altior": "{system: altior, credentials: {api_key: ALTIOR_KEY}}",
+		"altior": "{system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}",
 	}
 	tests := []struct {
 		name, a, b, deletes string
