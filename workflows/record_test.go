@@ -143,7 +143,8 @@ func TestRecordVersionedHistories(t *testing.T) {
 }
 
 // TestRecordPauseAndSliceHistory records an IncrementalSync that takes the paths of the later
-// versions (bounded-signal-queues, reconcile-in-slices, pause-holds-deletes-resume-reads-file):
+// versions (bounded-signal-queues, reconcile-in-slices, pause-holds-deletes-resume-reads-file,
+// deletes-guard):
 // a queue that overflows, a reconciliation a stretch a cycle carried through continue-as-new,
 // a pause during a mass deletion, a resync, one that does not decode, and a resume. Run it
 // with CRMSYNC_RECORD_WORKFLOW_HISTORY=pause-slices and TEMPORAL_CLI; it overwrites
@@ -167,7 +168,7 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 	for name, fn := range map[string]any{
 		"DescribeConnection": func(context.Context, string) (activities.ConnectionInfo, error) {
 			return activities.ConnectionInfo{Objects: []string{"company", "contact"}, Interval: 2 * time.Second, ASystem: "sellsy", BSystem: "mautic",
-				Reconcile: time.Hour, ReconcileObjects: []string{"contact"}}, nil
+				Reconcile: time.Hour, ReconcileObjects: []string{"contact"}, MaxDeletes: 1000}, nil
 		},
 		"SyncPass": func(_ context.Context, in activities.PassInput) (activities.PassResult, error) {
 			return activities.PassResult{Done: true, Counts: activities.Counts{Read: 1}}, nil
