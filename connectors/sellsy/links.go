@@ -31,6 +31,11 @@ type linkNote struct {
 type linkNotes struct {
 	mu sync.Mutex
 	m  map[int64]linkNote
+	// swept is when a full note last looked for expired notes (unix seconds): at most once a
+	// minute, since a sweep reads every note and, on an account of more contacts than the cap,
+	// one per note would make the walk quadratic.
+	swept  int64
+	sweeps int // how many sweeps ran (tests)
 }
 
 // note records that contact belongs to company unless an earlier (lower-id) company already
@@ -51,6 +56,10 @@ func (n *linkNotes) note(contact, company string, now time.Time) {
 		return
 	}
 	if len(n.m) >= linkNoteCap {
+		if now.Unix()-n.swept < 60 {
+			return // full: this contact looks its company up itself
+		}
+		n.swept = now.Unix()
 		n.sweepLocked(now)
 		if len(n.m) >= linkNoteCap {
 			return
@@ -80,6 +89,7 @@ func fresh(e linkNote, now time.Time) bool {
 }
 
 func (n *linkNotes) sweepLocked(now time.Time) {
+	n.sweeps++
 	for k, e := range n.m {
 		if !fresh(e, now) {
 			delete(n.m, k)

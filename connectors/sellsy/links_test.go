@@ -106,6 +106,13 @@ func TestLinkNotesCapped(t *testing.T) {
 		n.note(fmt.Sprint(i), "1", now)
 	}
 	assert.Equal(t, linkNoteCap, len(n.m))
+	// Full, on an account with more contacts than the cap: a note past it costs no sweep of
+	// the others (one each would make the walk quadratic), at most one a minute does.
+	for i := 0; i < 50_000; i++ {
+		n.note(fmt.Sprint(linkNoteCap+100+i), "1", now.Add(time.Second))
+	}
+	assert.Equal(t, 1, n.sweeps, "50,000 notes past the cap, one sweep")
+	assert.Equal(t, linkNoteCap, len(n.m))
 	n.note("999999999", "2", now.Add(linkNoteTTL)) // the old notes have expired: swept
 	assert.Equal(t, 1, len(n.m))
 	co, ok := n.take("999999999", now.Add(linkNoteTTL))
