@@ -49,6 +49,11 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
 			res = hb
 		}
+		if res.Done {
+			// The last attempt finished (its cursor set) and its answer was lost: reading
+			// the pass again from its last page, or from the start, would add nothing.
+			return res, nil
+		}
 	}
 	if res.PassStart.IsZero() {
 		res.PassStart = a.now().UTC()

@@ -509,3 +509,22 @@ func TestRateLimitedWritesAreRetriedNotQuarantined(t *testing.T) {
 		h.person(h.sellsy, i) // exactly once
 	}
 }
+
+// A pass whose last attempt heartbeated Done (its cursor set) and whose answer was lost is
+// not read again by the retry: it answers the heartbeated result at once.
+func TestAPassHeartbeatedDoneIsNotReadAgain(t *testing.T) {
+	h := newHarness(t, "both")
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	done := PassResult{Done: true, Position: "", PassStart: time.Now().UTC(), Counts: Counts{Read: 30, CreatedB: 20}}
+	ae.SetHeartbeatDetails(done)
+	h.sb.Sellsy.Kit().ResetCounts()
+	v, err := ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	var got PassResult
+	require.NoError(t, v.Get(&got))
+	assert.True(t, got.Done)
+	assert.Equal(t, 30, got.Counts.Read, "the heartbeated result")
+	assert.Zero(t, h.sb.Sellsy.Kit().Total(), "nothing read again")
+}
