@@ -402,6 +402,36 @@ func (p *pass) checkStartDate(ctx context.Context, fix bool) error {
 		}
 		return configError(fmt.Errorf("%s: start_date: the connection first ran with %s and it cannot change (records before it were never read): put it back, or start a new connection under another name", p.conn.File, was))
 	}
+	return p.checkStartZone(ctx, fix)
+}
+
+// startZoneKey is where the store keeps the side-A time zone a start date was first applied in.
+const startZoneKey = "_start_zone"
+
+// checkStartZone binds side A's time_zone setting as the start date is bound: the start date's
+// midnight is in that zone, so a changed zone would move it by hours, reading orders that were
+// never read or leaving some out. A connection without a start date is free to change it;
+// one that ran before the zone was kept has it kept now.
+func (p *pass) checkStartZone(ctx context.Context, fix bool) error {
+	if p.conn.StartDate == "" {
+		return nil
+	}
+	zone := strings.TrimSpace(p.conn.A.Settings["time_zone"])
+	got, ok, err := p.a.Store.Cursor(ctx, p.conn.Name, startZoneKey, store.SideA)
+	switch {
+	case err != nil:
+		return err
+	case !ok && !fix:
+		return nil
+	case !ok:
+		return p.a.Store.SetCursor(ctx, p.conn.Name, startZoneKey, store.SideA, zone)
+	case got != zone:
+		was := got
+		if was == "" {
+			was = "none (the system's default)"
+		}
+		return configError(fmt.Errorf("%s: a.settings.time_zone: the start date was first applied in %s and it cannot change (the start date's midnight would move, and orders before it were never read): put it back, or start a new connection under another name", p.conn.File, was))
+	}
 	return nil
 }
 

@@ -282,6 +282,7 @@ func TestPropagateStagesRefusesAChangedStartDate(t *testing.T) {
 	steps := []struct {
 		name      string
 		startDate string // "": none
+		zone      string // side A's time_zone ("": none)
 		wantErr   string
 	}{
 		{name: "the first run fixes it", startDate: first},
@@ -289,12 +290,18 @@ func TestPropagateStagesRefusesAChangedStartDate(t *testing.T) {
 		{name: "moved earlier", startDate: "2020-01-01", wantErr: path + ": start_date: the connection first ran with " + first + " and it cannot change"},
 		{name: "removed", startDate: "", wantErr: "start_date: the connection first ran with " + first},
 		{name: "put back", startDate: first},
+		{name: "the shop's time zone changed", startDate: first, zone: "Europe/Bucharest",
+			wantErr: path + ": a.settings.time_zone: the start date was first applied in none (the system's default) and it cannot change"},
+		{name: "the zone put back", startDate: first},
 	}
 	for i, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			edited := strings.Replace(string(text), `start_date: "`+first+`"`, `start_date: "`+s.startDate+`"`, 1)
 			if s.startDate == "" {
 				edited = strings.Replace(string(text), `start_date: "`+first+`"`+"\n", "", 1)
+			}
+			if s.zone != "" {
+				edited = strings.Replace(edited, "settings: {base_url: ", "settings: {time_zone: "+s.zone+", base_url: ", 1)
 			}
 			require.NoError(t, os.WriteFile(path, []byte(edited), 0o600))
 			mod := time.Now().Add(time.Duration(i+1) * time.Minute) // a change the worker sees
