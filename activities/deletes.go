@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -132,8 +131,8 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string, allowance int
 		// A mass deletion (a list emptied by mistake, a sync gone wrong on the other
 		// side) must not travel whole: past schedule.max_deletes, nothing more is deleted
 		// until someone has looked. The ids stay queued for after the resume.
-		return res, configError(fmt.Errorf("%s: %d more %s records deleted on %s would go past schedule.max_deletes (%d left of %s): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
-			p.conn.File, len(gone), p.in.Object, p.x.System(), allowance, maxDeletesText(p.conn), p.y.System(), p.conn.Name, p.x.System()))
+		return res, configError(fmt.Errorf("%s: %d more %s records deleted on %s would go past schedule.max_deletes (%d left of %d): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
+			p.conn.File, len(gone), p.in.Object, p.x.System(), allowance, p.conn.Schedule.DeleteLimit(), p.y.System(), p.conn.Name, p.x.System()))
 	}
 	results, err := p.y.Delete(ctx, p.objY, others)
 	if err != nil {
@@ -176,11 +175,7 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string, allowance int
 // out. A record the credentials may not see fails the call as a configuration error: the
 // connection pauses with the message.
 func (p *pass) confirmGone(ctx context.Context, gone, others []string, res *DeleteResult) ([]string, []string, error) {
-	gc, ok := p.x.(connectors.GoneConfirmer)
-	if !ok {
-		return gone, others, nil
-	}
-	confirmed, err := gc.Gone(ctx, p.objX, gone)
+	confirmed, err := p.confirmedGone(ctx, gone)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -195,6 +190,17 @@ func (p *pass) confirmGone(ctx context.Context, gone, others []string, res *Dele
 			"connection", p.in.Connection, "object", p.in.Object, "side", p.in.Side, "record", id)
 	}
 	return keptGone, keptOthers, nil
+}
+
+// confirmedGone returns those of ids, left out by a lookup of side x, that side x confirms
+// deleted at their own address (connectors.GoneConfirmer); a system that cannot confirm is
+// taken at its lookup's word.
+func (p *pass) confirmedGone(ctx context.Context, ids []string) ([]string, error) {
+	gc, ok := p.x.(connectors.GoneConfirmer)
+	if !ok {
+		return ids, nil
+	}
+	return gc.Gone(ctx, p.objX, ids)
 }
 
 // mergedInto hands the counterpart of a record merged away on side x to the record it was
@@ -320,9 +326,4 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		alive.Commit(ctx, res)
 	}
 	return res, nil
-}
-
-// maxDeletesText writes a connection's schedule.max_deletes.
-func maxDeletesText(c *config.Connection) string {
-	return strconv.Itoa(c.Schedule.DeleteLimit())
 }

@@ -330,7 +330,6 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	return p, nil
 }
 
-// passes reports whether a record holds every value of a filter.
 // outsidePipelines reports whether a side-A record of an object with pipelines configured is
 // in none of them (a Sellsy opportunity of a pipeline the connection does not bind): it gets
 // no counterpart, as the guide's "one configuration per pipeline you need" means. It goes
@@ -369,6 +368,7 @@ func (p *pass) otherKind(y connectors.Record) (field string, has, want any) {
 	return "", nil, nil
 }
 
+// passes reports whether a record holds every value of a filter.
 func passes(r connectors.Record, filter map[string]any) bool {
 	for k, want := range filter {
 		if !engine.Equal(r.Fields[k], want) {
@@ -1227,9 +1227,6 @@ func (p *pass) stalePair(ctx context.Context, pr store.Pair) (bool, error) {
 	if err != nil || len(got) > 0 {
 		return false, err
 	}
-	if gc, ok := p.x.(connectors.GoneConfirmer); ok {
-		gone, err := gc.Gone(ctx, p.objX, []string{id})
-		return len(gone) == 1, err
-	}
-	return true, nil
+	gone, err := p.confirmedGone(ctx, []string{id})
+	return len(gone) == 1, err
 }

@@ -38,13 +38,10 @@ objects:
 			if tt.deletes != "" {
 				y = replace(y, "    fields:", "    deletes: "+tt.deletes+"\n    fields:")
 			}
-			c, err := Parse("conn.yaml", []byte(y))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.wantErr)
+			c := parseWant(t, y, tt.wantErr)
+			if c == nil {
 				return
 			}
-			require.NoError(t, err)
 			o, _ := c.Object("contact")
 			assert.Equal(t, tt.fromA, o.DeletesFrom("a"))
 			assert.Equal(t, tt.fromB, o.DeletesFrom("b"))
@@ -107,13 +104,10 @@ objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: em
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("conn.yaml", []byte(base+tt.schedule))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.wantErr)
+			c := parseWant(t, base+tt.schedule, tt.wantErr)
+			if c == nil {
 				return
 			}
-			require.NoError(t, err)
 			assert.Equal(t, tt.want, c.Schedule.FullRead.Std())
 		})
 	}
@@ -139,13 +133,10 @@ objects: [{name: contact, match: {a: email, b: email}, deletes: b_to_a, fields: 
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("conn.yaml", []byte(base+tt.schedule))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.wantErr)
+			c := parseWant(t, base+tt.schedule, tt.wantErr)
+			if c == nil {
 				return
 			}
-			require.NoError(t, err)
 			assert.Equal(t, tt.want, c.Schedule.DeleteLimit())
 		})
 	}

@@ -195,7 +195,7 @@ func (c *Connection) Validate() error {
 		if at, object, ok := c.cardsWithoutOwner(side); ok {
 			bad(side+".settings.owner", "missing: %s writes MiniCRM cards (%s), and MiniCRM gives a card without an owner to a user of its own choosing; name the user id that owns them", at, object)
 		}
-		if at, object, ok := c.writesTo(side, "altior"); ok {
+		if at, object, ok := c.writesTo(side, "altior", nil); ok {
 			for _, key := range []string{"reference_user_email", "establishment"} {
 				if strings.TrimSpace(c.Side(side).Settings[key]) == "" {
 					bad(side+".settings."+key, "missing: %s writes Altior records (%s), which are created as the connection's reference user (by e-mail) in its establishment; name both", at, object)
@@ -216,8 +216,16 @@ func (c *Connection) Validate() error {
 // cardsWithoutOwner names the first object (objects[i], and its object there) that writes
 // MiniCRM cards on side when that side names no owner user.
 func (c *Connection) cardsWithoutOwner(side string) (at, object string, ok bool) {
-	sys := c.Side(side)
-	if sys.System != "minicrm" || strings.TrimSpace(sys.Settings["owner"]) != "" {
+	if strings.TrimSpace(c.Side(side).Settings["owner"]) != "" {
+		return "", "", false
+	}
+	return c.writesTo(side, "minicrm", func(object string) bool { return strings.HasPrefix(object, "card:") })
+}
+
+// writesTo names the first object (objects[i], and its object there) that writes records on
+// side when that side is system, of those whose object there is kept by only (nil: all).
+func (c *Connection) writesTo(side, system string, only func(object string) bool) (at, object string, ok bool) {
+	if c.Side(side).System != system {
 		return "", "", false
 	}
 	other := map[string]string{"a": "b", "b": "a"}[side]
@@ -226,26 +234,7 @@ func (c *Connection) cardsWithoutOwner(side string) (at, object string, ok bool)
 		if side == "b" {
 			object = o.BObject
 		}
-		if strings.HasPrefix(object, "card:") && o.Sends(other) {
-			return fmt.Sprintf("objects[%d]", i), object, true
-		}
-	}
-	return "", "", false
-}
-
-// writesTo names the first object (objects[i], and its object there) that writes records on
-// side when that side is system.
-func (c *Connection) writesTo(side, system string) (at, object string, ok bool) {
-	if c.Side(side).System != system {
-		return "", "", false
-	}
-	other := map[string]string{"a": "b", "b": "a"}[side]
-	for i, o := range c.Objects {
-		if o.Sends(other) {
-			object := o.AObject
-			if side == "b" {
-				object = o.BObject
-			}
+		if o.Sends(other) && (only == nil || only(object)) {
 			return fmt.Sprintf("objects[%d]", i), object, true
 		}
 	}

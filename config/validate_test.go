@@ -40,13 +40,7 @@ events:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("conn.yaml", []byte(tt.yaml))
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
+			parseWant(t, tt.yaml, tt.wantErr)
 		})
 	}
 }
@@ -131,15 +125,23 @@ objects:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("conn.yaml", []byte(tt.yaml))
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
+			parseWant(t, tt.yaml, tt.wantErr)
 		})
 	}
 	_, err := Load("examples/unas-minicrm.yaml")
 	require.NoError(t, err, "the example names its owner")
+}
+
+// parseWant parses yaml as conn.yaml: with wantErr "" it must parse (the connection is
+// returned); otherwise it must fail with a message that says wantErr (nil is returned).
+func parseWant(t *testing.T, yaml, wantErr string) *Connection {
+	t.Helper()
+	c, err := Parse("conn.yaml", []byte(yaml))
+	if wantErr == "" {
+		require.NoError(t, err)
+		return c
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), wantErr)
+	return nil
 }

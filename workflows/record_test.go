@@ -31,11 +31,7 @@ func TestRecordVersionedHistories(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var attrs []string
-	for name, typ := range SearchAttributeTypes() {
-		attrs = append(attrs, "--search-attribute", name+"="+typ)
-	}
-	c := testenv.DevServer(t, attrs...).Client()
+	c := recordingServer(t)
 
 	// Each connection's file is bad on its first reading, then fixed.
 	var mu sync.Mutex
@@ -71,19 +67,7 @@ func TestRecordVersionedHistories(t *testing.T) {
 	require.NoError(t, w.Start())
 	defer w.Stop()
 
-	phase := func(id string) string {
-		v, err := c.QueryWorkflow(ctx, id, "", QueryProgress)
-		if err != nil {
-			return ""
-		}
-		var p struct {
-			Phase string `json:"phase"`
-		}
-		if v.Get(&p) != nil {
-			return ""
-		}
-		return p.Phase
-	}
+	phase := func(id string) string { return publishedPhase(ctx, c, id) }
 	waitPhase := func(id, want string) {
 		require.Eventually(t, func() bool { return phase(id) == want }, time.Minute, 100*time.Millisecond, "%s: %s", id, want)
 	}
@@ -155,11 +139,7 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var attrs []string
-	for name, typ := range SearchAttributeTypes() {
-		attrs = append(attrs, "--search-attribute", name+"="+typ)
-	}
-	c := testenv.DevServer(t, attrs...).Client()
+	c := recordingServer(t)
 	id := SyncWorkflowID("slices")
 	var mu sync.Mutex
 	deleteCalls := 0
@@ -196,19 +176,7 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 	require.NoError(t, w.Start())
 	defer w.Stop()
 
-	phase := func() string {
-		v, err := c.QueryWorkflow(ctx, id, "", QueryProgress)
-		if err != nil {
-			return ""
-		}
-		var p struct {
-			Phase string `json:"phase"`
-		}
-		if v.Get(&p) != nil {
-			return ""
-		}
-		return p.Phase
-	}
+	phase := func() string { return publishedPhase(ctx, c, id) }
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "record"}, IncrementalSync,
 		SyncInput{Connection: "slices", MaxCyclesPerRun: 4, Tuning: Tuning{MaxQueuedIDs: 300, ReconcileStretches: 1}})
 	require.NoError(t, err)
@@ -230,4 +198,28 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
 	t.Logf("recorded %s", path)
 	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
+}
+
+// recordingServer starts a dev server with crmsync's search attributes and returns its client.
+func recordingServer(t *testing.T) client.Client {
+	var attrs []string
+	for name, typ := range SearchAttributeTypes() {
+		attrs = append(attrs, "--search-attribute", name+"="+typ)
+	}
+	return testenv.DevServer(t, attrs...).Client()
+}
+
+// publishedPhase is the phase a workflow's progress query answers ("" while it cannot answer).
+func publishedPhase(ctx context.Context, c client.Client, id string) string {
+	v, err := c.QueryWorkflow(ctx, id, "", QueryProgress)
+	if err != nil {
+		return ""
+	}
+	var p struct {
+		Phase string `json:"phase"`
+	}
+	if v.Get(&p) != nil {
+		return ""
+	}
+	return p.Phase
 }

@@ -80,9 +80,7 @@ func TestBadConnectionFilePausesUntilResumed(t *testing.T) {
 				PauseReason string `json:"pause_reason"`
 			}
 			env.RegisterDelayedCallback(func() {
-				v, err := env.QueryWorkflow(QueryProgress)
-				require.NoError(t, err)
-				require.NoError(t, v.Get(&during))
+				queryProgress(t, env, &during)
 				env.SignalWorkflow(SignalResume, nil)
 			}, 30*time.Minute)
 			if tt.endsBy > 0 {
@@ -413,15 +411,10 @@ func TestIncrementalSyncRefusedDeletions(t *testing.T) {
 				return activities.DeleteResult{Propagated: len(in.IDs)}, nil
 			})
 			var during, after Progress
-			query := func(into *Progress) {
-				v, err := env.QueryWorkflow(QueryProgress)
-				require.NoError(t, err)
-				require.NoError(t, v.Get(into))
-			}
 			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalDeleted, tt.req) }, 5*time.Minute)
-			env.RegisterDelayedCallback(func() { query(&during) }, 10*time.Minute)
+			env.RegisterDelayedCallback(func() { queryProgress(t, env, &during) }, 10*time.Minute)
 			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, time.Hour)
-			env.RegisterDelayedCallback(func() { query(&after) }, time.Hour+time.Minute)
+			env.RegisterDelayedCallback(func() { queryProgress(t, env, &after) }, time.Hour+time.Minute)
 			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
 			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
 
@@ -456,14 +449,9 @@ func TestIncrementalSyncShowsItsWaitAfterABadFileIsFixed(t *testing.T) {
 		return info, nil
 	})
 	var during, after Progress
-	query := func(into *Progress) {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(into))
-	}
-	env.RegisterDelayedCallback(func() { query(&during) }, 10*time.Minute)
+	env.RegisterDelayedCallback(func() { queryProgress(t, env, &during) }, 10*time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, 30*time.Minute)
-	env.RegisterDelayedCallback(func() { query(&after) }, 31*time.Minute)
+	env.RegisterDelayedCallback(func() { queryProgress(t, env, &after) }, 31*time.Minute)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 40*time.Minute)
 	st := &SyncState{
 		Progress: Progress{Connection: "demo", Workflow: "IncrementalSync", Phase: PhasePaused, PauseReason: message, Cycles: 3},
@@ -613,14 +601,8 @@ func TestAnOverflowingQueueReconcilesAtTheNextCycle(t *testing.T) {
 		reconciled++
 		return activities.ReconcileResult{Done: true}, nil
 	})
-	env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
-		return activities.DeleteResult{Propagated: len(in.IDs)}, nil
-	})
-	env.RegisterDelayedCallback(func() {
-		for i := range 3 {
-			env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i, "a"), fmt.Sprint(i, "b")}})
-		}
-	}, 5*time.Minute)
+	env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(propagateAll)
+	overflowDeletions(env, 5*time.Minute)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 20*time.Minute)
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxQueuedIDs: 4}})
 	assert.Equal(t, 4, reconciled, "both sides at the first cycle, and again at 15 minutes for the overflow (not due for a day)")
@@ -661,10 +643,8 @@ func TestReconcileYieldsToPause(t *testing.T) {
 			})
 			var reason string
 			env.RegisterDelayedCallback(func() {
-				v, err := env.QueryWorkflow(QueryProgress)
-				require.NoError(t, err)
 				var p Progress
-				require.NoError(t, v.Get(&p))
+				queryProgress(t, env, &p)
 				reason = p.PauseReason
 				assert.Len(t, stretches, 1, "nothing more while paused")
 				env.SignalWorkflow(SignalResume, nil)
@@ -726,14 +706,8 @@ func TestReconcileRunsInSlices(t *testing.T) {
 		env := newEnvWith(infoWithDeletes(24*time.Hour), &fakePasses{stretches: 1})
 		var stretches []string
 		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(reconcile(&stretches))
-		env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
-			return activities.DeleteResult{Propagated: len(in.IDs)}, nil
-		})
-		env.RegisterDelayedCallback(func() {
-			for i := range 3 {
-				env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{fmt.Sprint(i, "a"), fmt.Sprint(i, "b")}})
-			}
-		}, 5*time.Minute)
+		env.OnActivity(a.PropagateDeletes, mock.Anything, mock.Anything).Return(propagateAll)
+		overflowDeletions(env, 5*time.Minute)
 		env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 50*time.Minute)
 		env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{ReconcileStretches: 4, MaxQueuedIDs: 4}})
 		assert.Equal(t, []string{"a/", "a/1", "a/11", "b/", "b/1", "b/11", "a/", "a/1", "a/11", "b/", "b/1", "b/11"}, stretches,
@@ -805,10 +779,8 @@ func TestResumeReadsTheFixedFile(t *testing.T) {
 				env.SignalWorkflow(SignalResume, nil)
 			}, time.Hour)
 			env.RegisterDelayedCallback(func() {
-				v, err := env.QueryWorkflow(QueryProgress)
-				require.NoError(t, err)
 				var p Progress
-				require.NoError(t, v.Get(&p))
+				queryProgress(t, env, &p)
 				phase = p.Phase
 			}, time.Hour+time.Minute)
 			env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
@@ -837,20 +809,15 @@ func TestResumeReadsTheFixedFile(t *testing.T) {
 func TestAResyncThatDoesNotDecodeIsDropped(t *testing.T) {
 	f := &fakePasses{stretches: 1}
 	env := newEnv(t, f)
-	var a *activities.Activities
-	var resets []activities.ResetInput
-	env.OnActivity(a.ResetCursors, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ResetInput) error {
-		resets = append(resets, in)
-		return nil
-	})
+	resets := recordResets(env)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(SignalResync, map[string]any{"objects": []string{"contact"}, "since": "2026-01-31"})
 	}, 5*time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResync, ResyncRequest{Objects: []string{"company"}}) }, 20*time.Minute)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, time.Hour)
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
-	require.Len(t, resets, 1, "only the resync that decoded: %+v", resets)
-	assert.Equal(t, []string{"company"}, resets[0].Objects)
+	require.Len(t, *resets, 1, "only the resync that decoded: %+v", *resets)
+	assert.Equal(t, []string{"company"}, (*resets)[0].Objects)
 }
 
 // schedule.max_deletes: the deletions of one cycle delete at most so many records; a batch
@@ -877,9 +844,7 @@ func TestDeleteGuardPausesAMassDeletion(t *testing.T) {
 	env.RegisterDelayedCallback(func() { deleted("1", "2") }, 2*time.Minute)
 	env.RegisterDelayedCallback(func() { deleted("3", "4", "5", "6", "7") }, 4*time.Minute)
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&held))
+		queryProgress(t, env, &held)
 		env.SignalWorkflow(SignalAllowDeletes, nil)
 		env.SignalWorkflow(SignalResume, nil)
 	}, time.Hour)
@@ -917,10 +882,8 @@ func TestDeleteGuardBoundsAReconciliationAcrossCycles(t *testing.T) {
 	})
 	var phase string
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
 		var p Progress
-		require.NoError(t, v.Get(&p))
+		queryProgress(t, env, &p)
 		phase = p.Phase
 	}, 50*time.Minute)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, time.Hour)

@@ -124,9 +124,7 @@ func TestInitialImportPauseAndResume(t *testing.T) {
 	var during Progress
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "maintenance") }, 0)
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&during))
+		queryProgress(t, env, &during)
 		env.SignalWorkflow(SignalResume, nil)
 	}, time.Hour)
 	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
@@ -146,9 +144,7 @@ func TestConfigurationErrorPausesWithItsMessage(t *testing.T) {
 	env := newEnv(t, f)
 	var during Progress
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&during))
+		queryProgress(t, env, &during)
 		env.SignalWorkflow(SignalResume, nil)
 	}, time.Hour)
 	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
@@ -192,27 +188,17 @@ func TestInitialImportContinuesAsNewWithItsPlace(t *testing.T) {
 func TestIncrementalSyncCyclesSignals(t *testing.T) {
 	f := &fakePasses{stretches: 1}
 	env := newEnv(t, f)
-	var a *activities.Activities
-	var resets []activities.ResetInput
-	env.OnActivity(a.ResetCursors, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ResetInput) error {
-		resets = append(resets, in)
-		return nil
-	})
+	resets := recordResets(env)
 	var waiting, paused Progress
-	query := func(into *Progress) {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(into))
-	}
 	// Cycle 1 at t=0, cycle 2 at 15m (timer), cycle 3 at 20m (sync-now), then a resync
 	// request runs cycle 4 at 25m, then a pause holds cycle 5 until resumed at 2h.
-	env.RegisterDelayedCallback(func() { query(&waiting) }, time.Minute)
+	env.RegisterDelayedCallback(func() { queryProgress(t, env, &waiting) }, time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalSyncNow, nil) }, 20*time.Minute)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(SignalResync, ResyncRequest{Objects: []string{"contact"}, Since: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)})
 	}, 25*time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "") }, 30*time.Minute)
-	env.RegisterDelayedCallback(func() { query(&paused) }, time.Hour)
+	env.RegisterDelayedCallback(func() { queryProgress(t, env, &paused) }, time.Hour)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, 2*time.Hour)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour+time.Minute)
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
@@ -221,8 +207,8 @@ func TestIncrementalSyncCyclesSignals(t *testing.T) {
 	assert.Equal(t, 1, waiting.Cycles)
 	assert.Equal(t, PhasePaused, paused.Phase)
 	assert.Equal(t, 4, paused.Cycles, "cycles at 0, 15m (interval), 20m (sync-now), 25m (resync)")
-	require.Len(t, resets, 1)
-	assert.Equal(t, []string{"contact"}, resets[0].Objects)
+	require.Len(t, *resets, 1)
+	assert.Equal(t, []string{"contact"}, (*resets)[0].Objects)
 	assert.Equal(t, 5*4, len(f.calls), "a fifth cycle ran after resume")
 	for _, c := range f.calls {
 		assert.Contains(t, []string{"company/a/", "company/b/", "contact/a/", "contact/b/"}, c)
@@ -347,9 +333,7 @@ func TestIncrementalSyncReadsEverythingWhenFullReadIsDue(t *testing.T) {
 	})
 	var p Progress
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&p))
+		queryProgress(t, env, &p)
 		env.CancelWorkflow()
 	}, 2*time.Hour+time.Minute)
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
@@ -415,9 +399,7 @@ func TestIncrementalSyncHandlesDeletionsWhileWaiting(t *testing.T) {
 		env.SignalWorkflow(SignalDeleted, DeletedRequest{Object: "contact", Side: "b", IDs: []string{"7", "9"}})
 	}, 5*time.Minute)
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&after))
+		queryProgress(t, env, &after)
 	}, 6*time.Minute)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 20*time.Minute)
 	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
@@ -560,9 +542,7 @@ func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
 	var during PipelineProgress
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, []string{"42", "43"}) }, 5*time.Minute)
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(QueryProgress)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&during))
+		queryProgress(t, env, &during)
 	}, 6*time.Minute)
 	env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo", MaxScansPerRun: 2})
 

@@ -1,10 +1,12 @@
 package unas
 
+import "github.com/crmsync/crmsync/connectors"
+
 // getShare is the share of an hourly limit one batch of records read back by id may spend:
 // the rest stays for the listings and scans of the same hour.
 const getShare = 10
 
-var _ interface{ GetLimit(string) int } = (*Client)(nil)
+var _ connectors.GetLimiter = (*Client)(nil)
 
 // GetLimit implements connectors.GetLimiter: an order read back by id is a getOrder by Key
 // (1,000 an hour on PREMIUM), a customer a multi-order getOrder by e-mail (30 an hour), so a
