@@ -82,19 +82,26 @@ type Describer interface {
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
 }
 
-// Paused reports whether a connection's incremental sync runs and last published the paused
-// phase: what writes outside the workflows (a push, a quarantine retry) asks before writing,
-// since a pause must hold every write. No running sync is not a pause.
+// Paused reports whether a connection's initial import or incremental sync runs and last
+// published the paused phase: what writes outside the workflows (a push, a quarantine retry)
+// asks before writing, since a pause must hold every write. No running workflow is not a
+// pause; neither is a paused PipelineSync alone (its pause is about stages, which a push of
+// a record does not move).
 func Paused(ctx context.Context, c Describer, connection string) (bool, error) {
-	d, err := c.DescribeWorkflowExecution(ctx, workflows.SyncWorkflowID(connection), "")
-	var notFound *serviceerror.NotFound
-	switch {
-	case errors.As(err, &notFound):
-		return false, nil
-	case err != nil:
-		return false, err
+	for _, id := range []string{workflows.ImportWorkflowID(connection), workflows.SyncWorkflowID(connection)} {
+		d, err := c.DescribeWorkflowExecution(ctx, id, "")
+		var notFound *serviceerror.NotFound
+		switch {
+		case errors.As(err, &notFound):
+			continue
+		case err != nil:
+			return false, err
+		}
+		info := d.GetWorkflowExecutionInfo()
+		if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
+			Keyword(info.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused {
+			return true, nil
+		}
 	}
-	info := d.GetWorkflowExecutionInfo()
-	return info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
-		Keyword(info.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused, nil
+	return false, nil
 }
