@@ -82,8 +82,12 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 		// In the connection's order; entries of objects it no longer has are left for the
 		// user to see.
 		res := prog.Result
+		var taken []store.QuarantineKey
 		for _, object := range c.ObjectNames() {
 			for _, side := range []store.Side{store.SideA, store.SideB} {
+				for _, id := range ids[group{object, side}] {
+					taken = append(taken, store.QuarantineKey{Object: object, Side: side, RecordID: id})
+				}
 				for chunk := range slices.Chunk(ids[group{object, side}], retryChunk) {
 					if err := a.retryChunk(ctx, in.Connection, object, side, chunk, &res); err != nil {
 						return prog.Result, toTemporal(err)
@@ -91,6 +95,15 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 				}
 			}
 		}
+		// What is left of the page's entries is what was refused again (or held back): the
+		// rest synced, or its record is gone. Counted from the store rather than from the
+		// passes' counts, which see a record refused by the sync and by its stage twice.
+		left, err := a.Store.StillQuarantined(ctx, in.Connection, taken)
+		if err != nil {
+			return prog.Result, toTemporal(err)
+		}
+		res.Quarantined += len(left)
+		res.Resolved += len(taken) - len(left) - (res.Gone - prog.Result.Gone)
 		prog.Result, prog.After, prog.Taken = res, keys[len(keys)-1], prog.Taken+len(keys)
 		ka.Commit(ctx, prog)
 	}
@@ -152,10 +165,8 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 		return err
 	}
 	res.Counts.Add(c)
+	res.Counts.Quarantined += staged.Quarantined
 	res.Retried += len(recs)
-	refused := min(c.Quarantined+staged.Quarantined, len(recs))
-	res.Quarantined += refused
-	res.Resolved += len(recs) - refused
 	return nil
 }
 

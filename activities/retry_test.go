@@ -96,3 +96,47 @@ func TestRetryReachesEveryEntryOnce(t *testing.T) {
 	require.NoError(t, v.Get(&res))
 	assert.Equal(t, 3, res.Retried, "the limit holds across pages: %+v", res)
 }
+
+// The retry's counts are what the quarantine holds afterwards: a record the sync now leaves
+// out (filtered) is not synced, so its entry stays and it counts as still quarantined, not
+// as resolved.
+func TestRetryCountsWhatTheQuarantineHolds(t *testing.T) {
+	h := newHarnessYAML(t, "both", "filter: {b: {position: Buyer}}")
+	h.cycle(ModeImport)
+	before, err := h.st.CountQuarantine(h.ctx, "t") // Sellsy's contacts without the position
+	require.NoError(t, err)
+	res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"firstname": "Fixed", "lastname": "Later", "position": "Buyer"}},
+		{Fields: map[string]any{"firstname": "Left", "lastname": "Out", "position": "Buyer"}},
+	})
+	require.NoError(t, err)
+	for _, r := range res {
+		require.NoError(t, r.Err)
+	}
+	h.cycle(ModeIncremental)
+	n, err := h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	require.Equal(t, before+2, n, "no e-mail: quarantined")
+
+	up, err := h.mautic.Update(h.ctx, connectors.ObjectContact, []connectors.Record{
+		{ID: res[0].ID, Fields: map[string]any{"email": "fixed.later@example.com"}},
+		{ID: res[1].ID, Fields: map[string]any{"position": "Seller"}},
+	})
+	require.NoError(t, err)
+	for _, r := range up {
+		require.NoError(t, r.Err)
+	}
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	v, err := ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "t"})
+	require.NoError(t, err)
+	var got RetryResult
+	require.NoError(t, v.Get(&got))
+	n, err = h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	assert.Equal(t, before+1, n, "the one left out keeps its entry")
+	assert.Equal(t, before+2, got.Retried, "%+v", got)
+	assert.Equal(t, n, got.Quarantined, "%+v", got)
+	assert.Equal(t, 1, got.Resolved, "%+v", got)
+}

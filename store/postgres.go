@@ -626,6 +626,32 @@ func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string,
 	return wrap(err, "set notes %s of %s/%s", kind, connection, object)
 }
 
+func (s *pgStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
+	objects, sides, ids := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		objects[i], sides[i], ids[i] = k.Object, string(k.Side), k.RecordID
+	}
+	var out []QuarantineKey
+	err := s.query(ctx, `SELECT q.object, q.side, q.record_id FROM quarantine q
+		JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(object, side, record_id)
+		ON q.object = k.object AND q.side = k.side AND q.record_id = k.record_id
+		WHERE q.connection = $1`,
+		[]any{connection, objects, sides, ids},
+		func(rows pgx.Rows) error {
+			for rows.Next() {
+				var k QuarantineKey
+				var side string
+				if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
+					return err
+				}
+				k.Side = Side(side)
+				out = append(out, k)
+			}
+			return nil
+		})
+	return out, wrap(err, "look up quarantine of %s", connection)
+}
+
 func (s *pgStore) QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error) {
 	var out []QuarantineKey
 	err := s.query(ctx, `SELECT object, side, record_id FROM quarantine

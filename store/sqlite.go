@@ -540,6 +540,28 @@ func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind str
 	return wrap(tx.Commit(), "set notes %s of %s/%s", kind, connection, object)
 }
 
+func (s *sqliteStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, wrap(err, "look up quarantine of %s", connection)
+	}
+	defer tx.Rollback()
+	var out []QuarantineKey
+	for _, k := range keys {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM quarantine WHERE connection = ? AND object = ? AND side = ? AND record_id = ?`,
+			connection, k.Object, string(k.Side), k.RecordID).Scan(&one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, wrap(err, "look up quarantine of %s", connection)
+		default:
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
 func (s *sqliteStore) QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT object, side, record_id FROM quarantine
 		WHERE connection = ? AND at < ? AND (object, side, record_id) > (?, ?, ?)

@@ -86,6 +86,8 @@ type Store interface {
 	// DefaultLimit). An entry quarantined again since that time is left out: a retry visits
 	// each entry once.
 	QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error)
+	// StillQuarantined returns those of keys that have an entry, in no particular order.
+	StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error)
 	// ClearQuarantine removes one record's entry once it synced fine.
 	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
 	Waits

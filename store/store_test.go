@@ -308,6 +308,12 @@ func TestStore(t *testing.T) {
 
 			require.NoError(t, st.ClearQuarantine(ctx, conn, obj, SideB, "r1"))
 			require.NoError(t, st.ClearQuarantine(ctx, conn, obj, SideB, "never-there"))
+			still, err := st.StillQuarantined(ctx, conn, []QuarantineKey{{obj, SideB, "r1"}, {obj, SideA, "r1"}, {obj, SideB, "r3"}, {"company", SideA, "r1"}})
+			require.NoError(t, err)
+			assert.ElementsMatch(t, []QuarantineKey{{obj, SideA, "r1"}, {obj, SideB, "r3"}}, still)
+			still, err = st.StillQuarantined(ctx, "another", []QuarantineKey{{obj, SideA, "r1"}})
+			require.NoError(t, err)
+			assert.Empty(t, still)
 			n, _ = st.CountQuarantine(ctx, conn)
 			assert.Equal(t, 3, n)
 			_, ok := func() (bool, bool) {
