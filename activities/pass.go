@@ -803,6 +803,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 
 	failed := map[*item]bool{}
+	unsettled := map[*item]bool{} // created but not whole: saved, yet not in step
 	// A write refused for a reason that is not the record's (quota, outage) fails the page
 	// once what did succeed is saved: the retry finds those paired and unchanged, and the
 	// others are written again rather than quarantined.
@@ -845,6 +846,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 				it.decision.Snapshot = map[string]any{}
 				p.count(&c, false, true)
 				save = append(save, it)
+				unsettled[it] = true // its quarantine entry, if any, stays
 				if connectors.KindOf(r.Err) != connectors.KindInvalid {
 					keep(r.Err)
 					continue
@@ -908,7 +910,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	if err := p.setInflight(ctx, inflight); err != nil {
 		return c, err
 	}
-	if err := p.clearQuarantine(ctx, save, failed); err != nil {
+	if err := p.clearQuarantine(ctx, save, failed, unsettled); err != nil {
 		return c, err
 	}
 	return c, retry
@@ -1021,13 +1023,13 @@ func (p *pass) setInflight(ctx context.Context, g *createGuard) error {
 // clearQuarantine removes the quarantine entries of records that synced fine this time (a
 // value map fixed, a duplicate resolved), so that what quarantine shows is what still fails.
 // It costs one count per page while the connection has nothing in quarantine.
-func (p *pass) clearQuarantine(ctx context.Context, saved []*item, failed map[*item]bool) error {
+func (p *pass) clearQuarantine(ctx context.Context, saved []*item, failed, unsettled map[*item]bool) error {
 	n, err := p.a.Store.CountQuarantine(ctx, p.in.Connection)
 	if err != nil || n == 0 {
 		return err
 	}
 	for _, it := range saved {
-		if failed[it] {
+		if failed[it] || unsettled[it] {
 			continue
 		}
 		if err := p.a.Store.ClearQuarantine(ctx, p.in.Connection, p.in.Object, store.Side(p.side), it.x.ID); err != nil {

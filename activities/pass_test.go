@@ -528,3 +528,34 @@ func TestAPassHeartbeatedDoneIsNotReadAgain(t *testing.T) {
 	assert.Equal(t, 30, got.Counts.Read, "the heartbeated result")
 	assert.Zero(t, h.sb.Sellsy.Kit().Total(), "nothing read again")
 }
+
+// createdNotWhole creates records, then answers each as created but not whole (a second call
+// refused), as Sellsy does when the PUT of the custom fields after the POST fails.
+type createdNotWhole struct{ connectors.Connector }
+
+func (c *createdNotWhole) Create(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	res, err := c.Connector.Create(ctx, object, recs)
+	for i := range res {
+		if res[i].ID != "" && res[i].Err == nil {
+			res[i].Err = &connectors.Error{Kind: connectors.KindInvalid, System: "mautic", Message: "custom field refused"}
+		}
+	}
+	return res, err
+}
+
+// A record created but not whole is paired and quarantined: the entry stays in the store
+// (the end of the page cleared it with those that synced fine), so it is seen and retried.
+func TestCreatedNotWholeStaysQuarantined(t *testing.T) {
+	h := newHarness(t, "both")
+	h.pass("company", "a", ModeImport)
+	h.pass("company", "b", ModeImport)
+	h.acts.Conns.use("t", h.sellsy, &createdNotWhole{h.mautic})
+	c := h.pass("contact", "a", ModeImport)
+	require.Positive(t, c.Quarantined)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 100)
+	require.NoError(t, err)
+	assert.Len(t, q, c.Quarantined)
+	for _, e := range q {
+		assert.Contains(t, e.Reason, "but not whole")
+	}
+}
