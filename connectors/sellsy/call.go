@@ -38,8 +38,8 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 type V1Error struct{ Code, Message string }
 
 // CallV1 calls an API V1 (RPC) method with its params and returns the envelope's
-// "response". Errors are classified like V2's: E_PARAM_*, E_OBJ_* and E_METHOD_DONT_EXIT are
-// KindInvalid; refused credentials, rights and licence are KindConfig; E_LIMIT_REQUEST_REACHED
+// "response". Errors are classified like V2's: E_PARAM_*, E_OBJ_*, E_LIST_*, E_METHOD_DONT_EXIT
+// and the malformed-request codes (E_IO_MODE_*, E_DO_IN_*) are KindInvalid; refused credentials, rights and licence are KindConfig; E_LIMIT_REQUEST_REACHED
 // and HTTP 429 are KindRateLimited; the rest is KindRetryable.
 func (c *Client) CallV1(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	op := "V1 " + method
@@ -124,7 +124,10 @@ func v1Kind(code string) connectors.Kind {
 	case code == "E_LIMIT_REQUEST_REACHED":
 		return connectors.KindRateLimited
 	case strings.HasPrefix(code, "E_PARAM"), strings.HasPrefix(code, "E_OBJ_"), strings.HasPrefix(code, "E_LIST_"),
-		code == "E_METHOD_DONT_EXIT", code == "E_DO_IN_PARAM_MISSING", code == "E_DO_IN_WRONG_FORMAT", code == "E_PAGINATION_MAX", code == "E_CUSTOM":
+		code == "E_METHOD_DONT_EXIT", code == "E_DO_IN_PARAM_MISSING", code == "E_DO_IN_WRONG_FORMAT", code == "E_PAGINATION_MAX", code == "E_CUSTOM",
+		// A request without io_mode or do_in, or with an unknown io_mode, is ours: malformed,
+		// and refused again however often it is sent.
+		code == "E_IO_MODE_DONT_EXIST", code == "E_IO_MODE_DO_IN_MISSING":
 		return connectors.KindInvalid
 	case code == "E_USER_NOT_LOGGED", code == "E_PRIV_NOT_ALLOWED", code == "E_SUBSCRIBE_HAVETO", code == "E_CORPORATION_BLOCKED",
 		code == "E_FEATURE_DISABLED", code == "E_LICENCE_BLOCKED", code == "E_LICENCE_NO", code == "E_QUOTA_NOT_SUFFICIENT", code == "E_PLUGIN_NOT_LOADED":

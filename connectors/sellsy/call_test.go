@@ -103,3 +103,45 @@ func TestCallV1(t *testing.T) {
 	_, err := oauth.CallV1(ctx, "Infos.getInfos", nil)
 	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 }
+
+// Every API V1 error code of the reference (§2.2) has its class: the caller's request or
+// data (invalid, never retried), the account (configuration), the quota, or Sellsy's side.
+func TestV1Kind(t *testing.T) {
+	tests := []struct {
+		code string
+		kind connectors.Kind
+	}{
+		{"E_IO_MODE_DONT_EXIST", connectors.KindInvalid},
+		{"E_IO_MODE_DO_IN_MISSING", connectors.KindInvalid},
+		{"E_DO_IN_WRONG_FORMAT", connectors.KindInvalid},
+		{"E_DO_IN_PARAM_MISSING", connectors.KindInvalid},
+		{"E_METHOD_DONT_EXIT", connectors.KindInvalid},
+		{"E_PARAM_MISSING", connectors.KindInvalid},
+		{"E_PARAM_INVALID", connectors.KindInvalid},
+		{"E_PARAM_REQUIRED", connectors.KindInvalid},
+		{"E_OBJ_NOT_LOADABLE", connectors.KindInvalid},
+		{"E_OBJ_NOT_EDITABLE", connectors.KindInvalid},
+		{"E_OBJ_NOT_LOADED", connectors.KindInvalid},
+		{"E_LIST_DONT_EXIST", connectors.KindInvalid},
+		{"E_LIST_VALUE_DONT_EXIST", connectors.KindInvalid},
+		{"E_PAGINATION_MAX", connectors.KindInvalid},
+		{"E_CUSTOM", connectors.KindInvalid},
+		{"E_USER_NOT_LOGGED", connectors.KindConfig},
+		{"E_PRIV_NOT_ALLOWED", connectors.KindConfig},
+		{"E_SUBSCRIBE_HAVETO", connectors.KindConfig},
+		{"E_CORPORATION_BLOCKED", connectors.KindConfig},
+		{"E_PLUGIN_NOT_LOADED", connectors.KindConfig},
+		{"E_QUOTA_NOT_SUFFICIENT", connectors.KindConfig},
+		{"E_FEATURE_DISABLED", connectors.KindConfig},
+		{"E_LICENCE_BLOCKED", connectors.KindConfig},
+		{"E_LICENCE_NO", connectors.KindConfig},
+		{"E_LIMIT_REQUEST_REACHED", connectors.KindRateLimited},
+		{"E_UNKNOW", connectors.KindRetryable},
+		{"E_SERVICE_UNVAILABLE", connectors.KindRetryable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.code, func(t *testing.T) {
+			assert.Equal(t, tc.kind, v1Kind(tc.code))
+		})
+	}
+}
