@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -46,4 +48,38 @@ func TestApplyMigrations(t *testing.T) {
 			assert.Equal(t, tt.recorded, recorded)
 		})
 	}
+}
+
+// A database a crmsync of schema version 4 wrote (snapshots and quarantined records as
+// jsonb) opens: its pairs and entries are kept, and a NUL can be stored from then on.
+func TestPostgresFromVersion4(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgresDSN(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+	require.NoError(t, err)
+	for v := 1; v <= 4; v++ {
+		for _, stmt := range pgMigrations[v] {
+			_, err := conn.Exec(ctx, stmt)
+			require.NoError(t, err, "version %d", v)
+		}
+		_, err = conn.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v)
+		require.NoError(t, err)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO pairs VALUES ('c', 'contact', 'a1', 'b1', '{"email": "a@example.com", "n": 1.50}', now())`)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO quarantine VALUES ('c', 'contact', 'a', 'a2', 'why', '{"id": "a2"}', now())`)
+	require.NoError(t, err)
+
+	st := open(t, dsn)
+	got, err := st.Pairs(ctx, "c", "contact", SideA, []string{"a1"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"email": "a@example.com", "n": 1.5}, got["a1"].Snapshot)
+	q, err := st.ListQuarantine(ctx, "c", 0)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.JSONEq(t, `{"id": "a2"}`, string(q[0].Record))
+	require.NoError(t, st.SavePairs(ctx, "c", "contact", []Pair{{AID: "a1", BID: "b1", Snapshot: map[string]any{"note": "x\x00y"}, SyncedAt: t0}}))
 }

@@ -346,7 +346,7 @@ func (s *sqliteStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
 		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO quarantine (connection, object, side, record_id, reason, record, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Connection, e.Object, string(e.Side), e.RecordID, e.Reason, string(rec), ts(e.At).UnixMicro())
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Connection, e.Object, string(e.Side), e.RecordID, plainText(e.Reason), string(rec), ts(e.At).UnixMicro())
 	return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
 }
 

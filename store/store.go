@@ -273,7 +273,14 @@ func checkRecord(r json.RawMessage) ([]byte, error) {
 	if !json.Valid(r) {
 		return nil, errors.New("record is not valid JSON")
 	}
-	return r, nil
+	return []byte(plainText(string(r))), nil
+}
+
+// plainText makes a reason storable as text by both backends: a NUL or bytes that are not
+// UTF-8 (a system's answer quoted in an error) become U+FFFD, where PostgreSQL would refuse
+// the entry and the record would stay out of the quarantine.
+func plainText(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\uFFFD"), "\uFFFD")
 }
 
 func decodeRecord(b []byte) json.RawMessage {

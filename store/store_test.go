@@ -331,6 +331,28 @@ func TestStore(t *testing.T) {
 			bad.Record = json.RawMessage(`{not json`)
 			assert.ErrorContains(t, st.Quarantine(ctx, bad), "store: quarantine sellsy-mautic/contact record r9: record is not valid JSON")
 		}},
+		{"values PostgreSQL's jsonb and text refuse", func(t *testing.T, st Store, conn string) {
+			ctx := context.Background()
+			// A NUL in a field (a pasted export), bytes that are not UTF-8 in a refusal.
+			snap := map[string]any{"note": "x\x00y"}
+			require.NoError(t, st.SavePairs(ctx, conn, "contact", []Pair{{AID: "a1", BID: "b1", Snapshot: snap, SyncedAt: t0}}))
+			got, err := st.Pairs(ctx, conn, "contact", SideA, []string{"a1"})
+			require.NoError(t, err)
+			assert.Equal(t, snap, got["a1"].Snapshot, "kept as it is: the merge compares it with the record")
+
+			rec, err := json.Marshal(map[string]any{"note": "x\x00y"})
+			require.NoError(t, err)
+			require.NoError(t, st.Quarantine(ctx, QuarantineEntry{Connection: conn, Object: "contact", Side: SideA, RecordID: "a1",
+				Reason: "refused: \"x\x00y\" \xff", Record: json.RawMessage("{\"note\": \"x\xffy\"}"), At: t0}))
+			require.NoError(t, st.Quarantine(ctx, QuarantineEntry{Connection: conn, Object: "contact", Side: SideA, RecordID: "a2", Reason: "r", Record: rec, At: t0}))
+			list, err := st.ListQuarantine(ctx, conn, 0)
+			require.NoError(t, err)
+			require.Len(t, list, 2)
+			byID := map[string]QuarantineEntry{list[0].RecordID: list[0], list[1].RecordID: list[1]}
+			assert.Equal(t, "refused: \"x\uFFFDy\" \uFFFD", byID["a1"].Reason)
+			assert.JSONEq(t, `{"note": "x\uFFFDy"}`, string(byID["a1"].Record))
+			assert.JSONEq(t, string(rec), string(byID["a2"].Record))
+		}},
 		{"concurrent SavePairs", func(t *testing.T, st Store, _ string) {
 			ctx := context.Background()
 			var wg sync.WaitGroup
