@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -30,45 +31,51 @@ import (
 	"github.com/crmsync/crmsync/workflows"
 )
 
-// Settings are read from CRMSYNC_* environment variables. Credentials of the systems are
-// read from the variables each connection file names.
+// Settings are read from the CRMSYNC_* environment variables, and from no other: each tag
+// is the variable's whole name, and Process is given no prefix, so that envconfig has no
+// unprefixed name to fall back on (with a prefix it reads NAMESPACE when CRMSYNC_NAMESPACE is
+// unset). Credentials of the systems are read from the variables each connection file names.
 type Settings struct {
-	TemporalAddress string `envconfig:"TEMPORAL_ADDRESS" default:"localhost:7233"`
-	Namespace       string `envconfig:"NAMESPACE" default:"default"`
-	TaskQueue       string `envconfig:"TASK_QUEUE" default:"crmsync"`
+	TemporalAddress string `envconfig:"CRMSYNC_TEMPORAL_ADDRESS" default:"localhost:7233" desc:"Temporal frontend host:port"`
+	Namespace       string `envconfig:"CRMSYNC_NAMESPACE" default:"default" desc:"Temporal namespace"`
+	TaskQueue       string `envconfig:"CRMSYNC_TASK_QUEUE" default:"crmsync" desc:"task queue the worker serves"`
 	// Connections is a comma-separated list of connection files and folders.
-	Connections string `envconfig:"CONNECTIONS" default:"./connections"`
-	DataDir     string `envconfig:"DATA_DIR" default:"./data"`
+	Connections string `envconfig:"CRMSYNC_CONNECTIONS" default:"./connections" desc:"comma-separated connection files and folders"`
+	DataDir     string `envconfig:"CRMSYNC_DATA_DIR" default:"./data" desc:"folder of the default SQLite store"`
 	// StoreDSN selects the store: sqlite:/path/file.db or postgres://…; default a SQLite
 	// file in DataDir.
-	StoreDSN string `envconfig:"STORE_DSN"`
+	StoreDSN string `envconfig:"CRMSYNC_STORE_DSN" desc:"sqlite:/path/file.db or postgres://… (default: SQLite in CRMSYNC_DATA_DIR)"`
 	// MaxConcurrentActivities bounds the activities this worker runs at once.
-	MaxConcurrentActivities int `envconfig:"MAX_CONCURRENT_ACTIVITIES" default:"8"`
+	MaxConcurrentActivities int `envconfig:"CRMSYNC_MAX_CONCURRENT_ACTIVITIES" default:"8" desc:"activities run at once"`
 	// StopTimeout is how long a stopping worker (SIGTERM, SIGINT) lets its activities finish
 	// the page in hand and return their place before it cancels them.
-	StopTimeout time.Duration `envconfig:"STOP_TIMEOUT" default:"20s"`
+	StopTimeout time.Duration `envconfig:"CRMSYNC_STOP_TIMEOUT" default:"20s" desc:"how long a stopping worker lets its activities finish"`
 	// SellsyConnection names the connection whose Sellsy side serves the Sellsy.* activities
 	// (optional when only one connection has a Sellsy side).
-	SellsyConnection string `envconfig:"SELLSY_CONNECTION"`
+	SellsyConnection string `envconfig:"CRMSYNC_SELLSY_CONNECTION" desc:"connection whose Sellsy side serves the Sellsy.* activities"`
 	// WebhookAddr, when set (e.g. :8090), serves the webhook receiver: Automation's signed
 	// webhooks and the push URL of "send contact to Sellsy".
-	WebhookAddr string `envconfig:"WEBHOOK_ADDR"`
+	WebhookAddr string `envconfig:"CRMSYNC_WEBHOOK_ADDR" desc:"address of the webhook receiver and /healthz, e.g. :8090"`
 	// DebugAddr, when set (e.g. 127.0.0.1:6060), serves Go's profiler under /debug/pprof/.
-	DebugAddr string `envconfig:"DEBUG_ADDR"`
+	DebugAddr string `envconfig:"CRMSYNC_DEBUG_ADDR" desc:"address of Go's profiler, e.g. 127.0.0.1:6060"`
 	// MetricsAddr, when set (e.g. :9090), serves Prometheus metrics under /metrics: the
 	// Temporal SDK's and crmsync's records per connection, object and side.
-	MetricsAddr string `envconfig:"METRICS_ADDR"`
+	MetricsAddr string `envconfig:"CRMSYNC_METRICS_ADDR" desc:"address of the Prometheus metrics, e.g. :9090"`
+}
+
+// loadSettings reads the Settings from the CRMSYNC_* variables only (see Settings).
+func loadSettings() (Settings, error) {
+	var s Settings
+	if err := envconfig.Process("", &s); err != nil {
+		return s, fmt.Errorf("settings: %w", err)
+	}
+	return s, nil
 }
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		// The container's health check (distroless has no curl): asks the running worker.
-		if err := healthcheck(context.Background(), os.Getenv("CRMSYNC_WEBHOOK_ADDR")); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		return
+	if code, done := command(context.Background(), os.Args[1:], os.Stdout, os.Stderr); done {
+		os.Exit(code)
 	}
 	if err := run(context.Background(), log); err != nil {
 		log.Error("worker stopped", "error", err)
@@ -76,14 +83,69 @@ func main() {
 	}
 }
 
+const usageHead = `usage: crmsync-worker              run the worker (settings from the environment, below)
+       crmsync-worker healthcheck  ask the running worker's /healthz (at CRMSYNC_WEBHOOK_ADDR)
+       crmsync-worker -h           print this help
+
+settings (environment):
+`
+
+// usageRows lists every setting the worker reads, its default and what it is.
+const usageRows = `{{range .}}  {{usage_key .}}{{"\t"}}{{with usage_default .}}({{.}}){{end}}{{"\t"}}{{usage_description .}}
+{{end}}`
+
+// usage prints how to run the worker and the variables it reads.
+func usage(w io.Writer) error {
+	if _, err := io.WriteString(w, usageHead); err != nil {
+		return err
+	}
+	tabs := tabwriter.NewWriter(w, 1, 0, 2, ' ', 0)
+	if err := envconfig.Usagef("", &Settings{}, tabs, usageRows); err != nil {
+		return err
+	}
+	if err := tabs.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\nThe systems' credentials are read from the variables each connection file names.\n")
+	return err
+}
+
+// command handles the worker's arguments: healthcheck and -h answer and end the process
+// (done, with its exit code); without arguments the worker runs (not done). Any other
+// argument is refused rather than ignored: the worker takes its settings from the
+// environment, and a mistyped flag must not start it with the defaults.
+func command(ctx context.Context, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	switch args[0] {
+	case "healthcheck":
+		// The container's health check (distroless has no curl): asks the running worker.
+		if err := healthcheck(ctx, os.Getenv("CRMSYNC_WEBHOOK_ADDR")); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1, true
+		}
+		return 0, true
+	case "-h", "-help", "--help", "help":
+		if err := usage(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1, true
+		}
+		return 0, true
+	}
+	fmt.Fprintf(stderr, "crmsync-worker: unknown argument %q\n", args[0])
+	_ = usage(stderr)
+	return 2, true
+}
+
 func run(ctx context.Context, log *slog.Logger) error {
-	var s Settings
-	if err := envconfig.Process("crmsync", &s); err != nil {
-		return fmt.Errorf("settings: %w", err)
+	s, err := loadSettings()
+	if err != nil {
+		return err
 	}
 	conns, err := config.LoadAll(s.Connections)
 	if err != nil {
-		return fmt.Errorf("connection files: %w", err)
+		return fmt.Errorf("connection files (CRMSYNC_CONNECTIONS=%s): %w", s.Connections, err)
 	}
 	if len(conns) == 0 {
 		return fmt.Errorf("connection files: none found in %s (CRMSYNC_CONNECTIONS)", s.Connections)
