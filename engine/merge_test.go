@@ -189,6 +189,9 @@ func TestEqualAndCanon(t *testing.T) {
 		{"15.5", 15.0, false},
 		{[]string{"b", "a"}, []any{"a", "b"}, true},
 		{[]string{}, nil, true},
+		{[]string{"Y", "Y"}, []string{"Y"}, true}, // a many-to-one value map
+		{[]any{"a", "b", "a"}, []string{"b", "a"}, true},
+		{[]string{"a", "b"}, []string{"a"}, false},
 		{true, "true", false},
 		{true, true, true},
 		{"abc", 1.0, false},
@@ -196,9 +199,23 @@ func TestEqualAndCanon(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, Equal(tt.a, tt.b), "%#v vs %#v", tt.a, tt.b)
 	}
-	assert.Equal(t, "jane.doe@example.com", MatchKey(" Jane.Doe@Example.COM "))
-	assert.Equal(t, "", MatchKey(nil))
-	assert.Equal(t, "acme sarl", MatchKey("ACME   SARL"))
+	keys := []struct {
+		v    any
+		want string
+	}{
+		{" Jane.Doe@Example.COM ", "jane.doe@example.com"},
+		{nil, ""},
+		{"ACME   SARL", "acme sarl"},
+		{"123 456 789 00012", "12345678900012"}, // a SIRET as people type it
+		{"12345678900012", "12345678900012"},
+		{"06 12 34 56 78", "0612345678"},
+		{"Garage 2000", "garage 2000"},
+		{"2024-01", "2024-01"},
+		{42.0, "42"},
+	}
+	for _, tt := range keys {
+		assert.Equal(t, tt.want, MatchKey(tt.v), "%#v", tt.v)
+	}
 }
 
 // A field that one side sets only at creation is marked Fixed on that side once the pair

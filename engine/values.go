@@ -6,6 +6,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,7 +63,9 @@ func canonList(in []string) any {
 		return nil
 	}
 	sort.Strings(out)
-	return out
+	// A value twice is the value once: a many-to-one value map gives ["Y", "Y"] where the
+	// other side keeps one "Y", which would look like a change there at every pass.
+	return slices.Compact(out)
 }
 
 // Equal reports whether two values are the same once canonical. A number and a string
@@ -115,7 +118,8 @@ func sameNumber(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 func IsEmpty(v any) bool { return Canon(v) == nil }
 
 // MatchKey returns the normalised identity key of a value: e-mails and names compare without
-// case and surrounding space; SIRET numbers without spaces. "" means the record has no key.
+// case and surrounding space; numbers written in groups (a SIRET "123 456 789 00012", a
+// phone) without the spaces. "" means the record has no key.
 func MatchKey(v any) string {
 	s, ok := Canon(v).(string)
 	if !ok {
@@ -124,5 +128,18 @@ func MatchKey(v any) string {
 		}
 		return ""
 	}
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	words := strings.Fields(s)
+	if digits := strings.Join(words, ""); allDigits(digits) {
+		return digits
+	}
+	return strings.ToLower(strings.Join(words, " "))
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
