@@ -16,25 +16,37 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// settings are the CRMSYNC_* variables the CLI shares with the worker.
+// settings are the CRMSYNC_* variables the CLI shares with the worker. Each tag is the
+// variable's whole name and Process is given no prefix: with a prefix, envconfig falls back
+// to the unprefixed name (NAMESPACE, CONNECTIONS) when the CRMSYNC_ one is unset.
 type settings struct {
-	TemporalAddress string `envconfig:"TEMPORAL_ADDRESS" default:"localhost:7233"`
-	Namespace       string `envconfig:"NAMESPACE" default:"default"`
-	TaskQueue       string `envconfig:"TASK_QUEUE" default:"crmsync"`
-	Connections     string `envconfig:"CONNECTIONS" default:"./connections"`
-	DataDir         string `envconfig:"DATA_DIR" default:"./data"`
-	StoreDSN        string `envconfig:"STORE_DSN"`
+	TemporalAddress string `envconfig:"CRMSYNC_TEMPORAL_ADDRESS" default:"localhost:7233"`
+	Namespace       string `envconfig:"CRMSYNC_NAMESPACE" default:"default"`
+	TaskQueue       string `envconfig:"CRMSYNC_TASK_QUEUE" default:"crmsync"`
+	Connections     string `envconfig:"CRMSYNC_CONNECTIONS" default:"./connections"`
+	DataDir         string `envconfig:"CRMSYNC_DATA_DIR" default:"./data"`
+	StoreDSN        string `envconfig:"CRMSYNC_STORE_DSN"`
 }
 
 func loadSettings() (settings, error) {
 	var s settings
-	if err := envconfig.Process("crmsync", &s); err != nil {
+	if err := envconfig.Process("", &s); err != nil {
 		return s, fmt.Errorf("settings: %w", err)
 	}
 	if s.StoreDSN == "" {
 		s.StoreDSN = "sqlite:" + filepath.Join(s.DataDir, "crmsync.db")
 	}
 	return s, nil
+}
+
+// loadConnections loads the worker's connection files (CRMSYNC_CONNECTIONS); its errors say
+// where the files were looked for.
+func loadConnections(s settings) ([]*config.Connection, error) {
+	conns, err := config.LoadAll(s.Connections)
+	if err != nil {
+		return conns, fmt.Errorf("connection files (CRMSYNC_CONNECTIONS=%s): %w", s.Connections, err)
+	}
+	return conns, nil
 }
 
 func dial() (client.Client, settings, error) {
