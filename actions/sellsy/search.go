@@ -174,8 +174,12 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 		p.Bytes += bytes
 		p.Total = resp.Pagination.Total
 		cur, _ := resp.Pagination.Offset.(string)
-		// Sellsy's stop rule: a short page is the last; a cursor that does not move is too.
-		p.More = len(resp.Data) == size && cur != "" && cur != p.Cursor
+		// Sellsy's stop rule: a short page is the last; a cursor that does not move or is
+		// empty is too. A search that started from the first record has read them all when
+		// it holds the total: the cursor Sellsy still gives then leads to an empty page. (A
+		// total of 0 beside records is no total: the cursor is followed then.)
+		p.More = len(resp.Data) == size && cur != "" && cur != p.Cursor &&
+			(in.Cursor != "" || p.Total == 0 || len(p.Records) < p.Total)
 		if p.More {
 			p.Cursor = cur
 		}

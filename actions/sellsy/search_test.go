@@ -50,7 +50,7 @@ func TestSearchPagesForTheCaller(t *testing.T) {
 		{"three pages, a short last", SearchInput{Limit: 300}, 0, idRange(firstContact, seededContacts, 1), 3, false, false, nil, 0},
 		{"two pages and a part, desc", SearchInput{Limit: 230, Direction: "desc"}, 0, idRange(firstContact+seededContacts-1, 230, -1), 3, true, false,
 			idRange(firstContact+19, 20, -1), 1},
-		{"exactly all", SearchInput{Limit: seededContacts}, 0, idRange(firstContact, seededContacts, 1), 3, true, false, []int{}, 1},
+		{"exactly all", SearchInput{Limit: seededContacts}, 0, idRange(firstContact, seededContacts, 1), 3, false, false, nil, 0},
 		// A page of 100 simulated contacts is about 74 kB of JSON.
 		{"byte bound: two pages, not the third", SearchInput{Limit: 1000}, 160_000, idRange(firstContact, 200, 1), 3, true, true, nil, 0},
 		{"byte bound: one page, not the second", SearchInput{Limit: 1000}, 100_000, idRange(firstContact, 100, 1), 2, true, true, nil, 0},
@@ -182,4 +182,49 @@ func TestSearchHeartbeatsWhileAPageIsSlow(t *testing.T) {
 		}
 	}
 	assert.Greater(t, n100, 1, "while the second page is read, the first page's records, beyond the page's own commit: %v", beats)
+}
+
+// A search that reads the last record stops there and returns no cursor, even when the
+// last page is full (the limit, or the page size, falls on the last record): the cursor
+// after it used to be returned, for a search that found nothing more. From a cursor the
+// total counts the records before it too, so only Sellsy's own stop rule applies.
+func TestSearchEndsOnItsLastRecord(t *testing.T) {
+	tests := []struct {
+		name     string
+		contacts int
+		in       SearchInput
+		fromPrev int // the search continues a first one of this limit (0: none)
+		ids      []int
+		more     bool
+		pages    int64
+	}{
+		{"limit on the last of 3", 3, SearchInput{Limit: 3}, 0, idRange(firstContact, 3, 1), false, 1},
+		{"limit before the last", 3, SearchInput{Limit: 2}, 0, idRange(firstContact, 2, 1), true, 1},
+		{"limit beyond the last", 3, SearchInput{Limit: 10}, 0, idRange(firstContact, 3, 1), false, 1},
+		{"desc, limit on the last", 3, SearchInput{Limit: 3, Direction: "desc"}, 0, idRange(firstContact+2, 3, -1), false, 1},
+		{"a full last page of 100", 200, SearchInput{Limit: 500}, 0, idRange(firstContact, 200, 1), false, 2},
+		{"two full pages, the limit on the last", 200, SearchInput{Limit: 200}, 0, idRange(firstContact, 200, 1), false, 2},
+		{"filtered: the one match", 3, SearchInput{Limit: 1, Filters: map[string]any{"id": []int{firstContact + 1}}}, 0, []int{firstContact + 1}, false, 1},
+		{"from a cursor, the rest", 3, SearchInput{Limit: 10}, 1, idRange(firstContact+1, 2, 1), false, 1},
+		{"from a cursor, a full page on the last", 3, SearchInput{Limit: 2}, 1, idRange(firstContact+1, 2, 1), true, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			h.sim.SeedPeople(1, tc.contacts-1)
+			in := tc.in
+			if tc.fromPrev > 0 {
+				var first SearchOutput
+				require.NoError(t, h.run("Sellsy.SearchContacts", SearchInput{Limit: tc.fromPrev, Direction: in.Direction}, &first))
+				require.NotEmpty(t, first.NextCursor)
+				in.Cursor = first.NextCursor
+				h.searches.Store(0)
+			}
+			var out SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchContacts", in, &out))
+			assert.Equal(t, tc.ids, contactIDs(out.Records))
+			assert.Equal(t, tc.more, out.NextCursor != "", "next_cursor %q", out.NextCursor)
+			assert.Equal(t, tc.pages, h.searches.Load())
+		})
+	}
 }
