@@ -48,7 +48,7 @@ func callCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	conns, err := config.LoadAll(s.Connections)
+	conns, err := loadConnections(s)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,12 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"validate"}, "validate: CRMSYNC_CONNECTIONS: stat ./nowhere"}, // CRMSYNC_CONNECTIONS=./nowhere below
 		{[]string{"validate", "testdata/missing.yaml"}, "testdata/missing.yaml"},
 		{[]string{"resync", "c", "--since", "yesterday"}, "yesterday"},
+		// A load error names where the files were looked for.
+		{[]string{"call", "automation", "GET", "/api/contacts"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
+		{[]string{"sellsy", "call", "GET", "/companies"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
+		{[]string{"resync", "c", "--objects", "contact"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
+		// Flags after the files, as in the other commands.
+		{[]string{"validate", "testdata/missing.yaml", "--live", "--frob"}, "validate: flag provided but not defined: -frob"},
 	}
 	t.Setenv("CRMSYNC_CONNECTIONS", "./nowhere")
 	for _, tt := range tests {
@@ -44,6 +50,73 @@ func TestArgumentErrors(t *testing.T) {
 			err := run(context.Background(), tt.args, &bytes.Buffer{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+// resync --objects is checked against the connection file before anything is sent: the
+// worker's refusal of an unknown object was only in its log.
+func TestResyncChecksObjects(t *testing.T) {
+	t.Setenv("CRMSYNC_CONNECTIONS", "../config/examples/sellsy-mautic.yaml")
+	t.Setenv("CRMSYNC_TEMPORAL_ADDRESS", "127.0.0.1:1") // nothing may be sent
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"resync", "sellsy-mautic", "--objects", "contcat"}, `--objects: "contcat" is not an object of connection sellsy-mautic (../config/examples/sellsy-mautic.yaml): its objects are company, contact`},
+		{[]string{"resync", "--objects", "company,contcat", "sellsy-mautic"}, `"contcat" is not an object`},
+		{[]string{"resync", "sellsy-mautic", "--objects", " , "}, "--objects names no object: give some of company, contact"},
+		{[]string{"resync", "sellsy-mautc", "--objects", "contact"}, `no connection named "sellsy-mautc" in CRMSYNC_CONNECTIONS=../config/examples/sellsy-mautic.yaml (connections: sellsy-mautic)`},
+		// Known objects pass the check and go on to the server (unreachable here).
+		{[]string{"resync", "sellsy-mautic", "--objects", "contact, company"}, "127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			err := run(context.Background(), tt.args, &bytes.Buffer{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	objects, err := resyncObjects(settings{Connections: "../config/examples/sellsy-mautic.yaml"}, "sellsy-mautic", " contact,company,contact")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"contact", "company"}, objects)
+}
+
+// -h asks for the usage: it is printed and the command succeeds; validate reads its flags
+// after the files too.
+func TestHelpAndFlagsAnywhere(t *testing.T) {
+	t.Setenv("CRMSYNC_CONNECTIONS", "./nowhere")
+	for _, v := range []string{"SELLSY_CLIENT_ID", "SELLSY_CLIENT_ID_FILE"} {
+		t.Setenv(v, "")
+	}
+	tests := []struct {
+		args    []string
+		wantOut string
+		wantErr string
+	}{
+		{[]string{"validate", "-h"}, "usage: crmsync validate [--live] [FILE...]", ""},
+		{[]string{"validate", "--help"}, "Flags may come before or after the files.", ""},
+		{[]string{"call", "-h"}, "usage: crmsync call", ""},
+		{[]string{"sellsy", "call", "-h"}, "usage: crmsync sellsy call", ""},
+		{[]string{"pause", "-h"}, "", ""},
+		{[]string{"help"}, "usage: crmsync COMMAND", ""},
+		// --live after the file is a flag, not a file: the live check runs (and needs the
+		// credentials).
+		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--live"}, "", "environment variable SELLSY_CLIENT_ID (credentials.client_id of sellsy) is empty"},
+		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--", "--live"}, "", "open --live: no such file"},
+		{[]string{"validate", "../config/examples/sellsy-mautic.yaml"}, `connection "sellsy-mautic" is valid`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+			}
+			assert.Contains(t, out.String(), tt.wantOut)
 		})
 	}
 }

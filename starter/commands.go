@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,27 +15,42 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
 )
 
 // connectionArg parses "CONNECTION [flags]" (flags may also come first).
 func connectionArg(fs *flag.FlagSet, args []string) (string, error) {
-	var positional []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return "", err
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			positional = append(positional, args[0])
-			args = args[1:]
-		}
+	positional, err := parseAnywhere(fs, args)
+	if err != nil {
+		return "", err
 	}
 	if len(positional) != 1 {
 		return "", fmt.Errorf("%s: one connection name expected, got %d", fs.Name(), len(positional))
 	}
 	return positional[0], nil
+}
+
+// parseAnywhere parses fs's flags wherever they stand among args, before, between or after
+// the positional arguments, which it returns in order. "--" ends the flags.
+func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) > 0 {
+			positional = append(positional, rest[0])
+			rest = rest[1:]
+		}
+		args = rest
+	}
+	return positional, nil
 }
 
 func start(ctx context.Context, args []string, out io.Writer) error {
@@ -178,12 +194,18 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	var req workflows.ResyncRequest
-	if *objects != "" {
-		req.Objects = strings.Split(*objects, ",")
-	}
 	if *since != "" {
 		if req.Since, err = parseDate(*since); err != nil {
 			return fmt.Errorf("resync: --since: %w", err)
+		}
+	}
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	if *objects != "" {
+		if req.Objects, err = resyncObjects(s, name, *objects); err != nil {
+			return err
 		}
 	}
 	c, _, err := dial()
@@ -196,6 +218,48 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "resync sent to %s\n", workflows.SyncWorkflowID(name))
 	return nil
+}
+
+// resyncObjects checks the objects of --objects against the connection's file
+// (CRMSYNC_CONNECTIONS) and returns them: the worker refuses an unknown one only in its log,
+// after the command has said "sent".
+func resyncObjects(s settings, name, list string) ([]string, error) {
+	conns, loadErr := loadConnections(s)
+	var conn *config.Connection
+	for _, c := range conns {
+		if c.Name == name {
+			conn = c
+		}
+	}
+	if conn == nil {
+		if loadErr != nil {
+			return nil, fmt.Errorf("resync: --objects is checked against the connection file, which did not load: %w", loadErr)
+		}
+		names := "none"
+		for i, c := range conns {
+			if i == 0 {
+				names = c.Name
+			} else {
+				names += ", " + c.Name
+			}
+		}
+		return nil, fmt.Errorf("resync: no connection named %q in CRMSYNC_CONNECTIONS=%s (connections: %s)", name, s.Connections, names)
+	}
+	var objects []string
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" || slices.Contains(objects, o) {
+			continue
+		}
+		if _, ok := conn.Object(o); !ok {
+			return nil, fmt.Errorf("resync: --objects: %q is not an object of connection %s (%s): its objects are %s", o, name, conn.File, strings.Join(conn.ObjectNames(), ", "))
+		}
+		objects = append(objects, o)
+	}
+	if len(objects) == 0 {
+		return nil, fmt.Errorf("resync: --objects names no object: give some of %s, or leave it out for all", strings.Join(conn.ObjectNames(), ", "))
+	}
+	return objects, nil
 }
 
 func parseDate(s string) (time.Time, error) {

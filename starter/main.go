@@ -16,9 +16,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -62,6 +65,23 @@ settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMES
 CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN / CRMSYNC_DATA_DIR`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
+	err := command(ctx, args, out)
+	if errors.Is(err, flag.ErrHelp) {
+		// -h is a question, not a mistake: the usage the command attached goes to out (a
+		// flag set of its own printed its flags already), and the exit code is 0.
+		msg := strings.TrimSpace(err.Error())
+		if i := strings.Index(msg, flag.ErrHelp.Error()); i >= 0 {
+			msg = strings.TrimSpace(msg[i+len(flag.ErrHelp.Error()):])
+		}
+		if msg != "" {
+			fmt.Fprintln(out, msg)
+		}
+		return nil
+	}
+	return err
+}
+
+func command(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s", usage)
 	}

@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -31,7 +30,7 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 		return err
 	}
 	defer c.Close()
-	conns, loadErr := config.LoadAll(s.Connections)
+	conns, loadErr := loadConnections(s)
 	if len(conns) == 0 {
 		if loadErr != nil {
 			return loadErr

@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/crmsync/crmsync/activities"
-	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
@@ -60,7 +59,7 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func findByEmail(ctx context.Context, s settings, name, object, side, email string) (string, error) {
-	conns, err := config.LoadAll(s.Connections)
+	conns, err := loadConnections(s)
 	if err != nil {
 		return "", err
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
-	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
@@ -105,7 +104,7 @@ func printJSON(out io.Writer, b []byte) error {
 // openSellsy opens the Sellsy side of the named connection (or of the only connection with
 // one), with its optional V1 credentials.
 func openSellsy(s settings, name string) (*sellsy.Client, error) {
-	conns, err := config.LoadAll(s.Connections)
+	conns, err := loadConnections(s)
 	if err != nil {
 		return nil, err
 	}

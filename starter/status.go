@@ -127,7 +127,7 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 // its API key is in the environment; it says nothing otherwise (status works without
 // credentials).
 func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
-	conns, err := config.LoadAll(s.Connections)
+	conns, err := loadConnections(s)
 	if err != nil {
 		return
 	}

@@ -20,13 +20,20 @@ import (
 	"github.com/crmsync/crmsync/engine"
 )
 
+const validateUsage = `usage: crmsync validate [--live] [FILE...]
+
+Checks connection files: the named ones, or else the worker's (CRMSYNC_CONNECTIONS).
+  --live  also connect to both systems: credentials, rights, settings, and every mapped field
+Flags may come before or after the files.`
+
 func validate(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	live := fs.Bool("live", false, "also connect to both systems and check every mapped field exists")
-	if err := fs.Parse(args); err != nil {
-		return err
+	files, err := parseAnywhere(fs, args)
+	if err != nil {
+		return fmt.Errorf("validate: %w\n%s", err, validateUsage)
 	}
-	files := fs.Args()
 	if len(files) == 0 { // the worker's connections
 		s, err := loadSettings()
 		if err != nil {
