@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"reflect"
 	"strings"
@@ -98,5 +99,25 @@ func TestWorkerArguments(t *testing.T) {
 		var out strings.Builder
 		require.NoError(t, usage(&out))
 		assert.Contains(t, out.String(), f.Tag.Get("envconfig"))
+	}
+}
+
+// A connection file that cannot be loaded is reported with the variable that named it.
+func TestWorkerLoadErrorNamesCRMSYNCConnections(t *testing.T) {
+	tests := []struct {
+		connections string
+		want        string
+	}{
+		{"./nowhere", "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
+		{t.TempDir(), "connection files: none found in"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.connections, func(t *testing.T) {
+			t.Setenv("CRMSYNC_CONNECTIONS", tt.connections)
+			err := run(t.Context(), slog.New(slog.DiscardHandler))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Contains(t, err.Error(), "CRMSYNC_CONNECTIONS")
+		})
 	}
 }
