@@ -370,9 +370,74 @@ func (s *Server) filterOf(kind string, fm map[string]any) (func(*record) bool, m
 	return andPreds([]func(*record) bool{keep, saved}, bad)
 }
 
+// listOrders are the orders the spec allows on the list and search of each kind
+// (Companies_getList/searchCompanies, contactOrders, Individuals_getList/searchResults,
+// opportunityOrder); id is every kind's default.
+var listOrders = map[string][]string{
+	kindCompanies:     {"name", "id", "created_at", "updated_at"},
+	kindContacts:      {"id", "name", "created_at"},
+	kindIndividuals:   {"name", "id", "created_at", "updated_at"},
+	kindOpportunities: {"id", "created", "step_rank", "due_date"},
+}
+
+// ListOrders returns the orders the list and search of object (companies, contacts,
+// individuals or opportunities) accept, as the spec has them.
+func ListOrders(object string) []string { return slices.Clone(listOrders[object]) }
+
+// sortTime is a time as a sort key: fixed width, so that keys compare as the times do.
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000") }
+
+// orderKey returns the sort key of a list of kind in order (nil: id order, the stores' own),
+// or the refused query parameters. Names sort without regard to case (Sellsy's MySQL
+// collation), a contact's or an individual's by last then first name; a missing due date
+// sorts first (MySQL's NULL); step_rank is the rank of the opportunity's step in its
+// pipeline (the simulator keeps no rank inside a step: ties go by id).
+func orderKey(kind string, p page) (func(*record) string, map[string]string) {
+	if p.order != "" && !slices.Contains(listOrders[kind], p.order) {
+		return nil, map[string]string{"order": msgChoice}
+	}
+	name := func(r *record) string {
+		last, _ := r.F["last_name"].(string)
+		first, _ := r.F["first_name"].(string)
+		return strings.ToLower(last) + "\x00" + strings.ToLower(first)
+	}
+	if kind == kindCompanies {
+		name = func(r *record) string { n, _ := r.F["name"].(string); return strings.ToLower(n) }
+	}
+	var key func(*record) string
+	switch p.order {
+	case "name":
+		key = name
+	case "created_at", "created":
+		key = func(r *record) string { return sortTime(r.Created) }
+	case "updated_at":
+		key = func(r *record) string { return sortTime(r.Updated) }
+	case "due_date":
+		key = func(r *record) string { d, _ := r.F["due_date"].(string); return d }
+	case "step_rank":
+		key = func(r *record) string {
+			rank := 0
+			if st := stepIn(pipelineByID(fInt(r, "pipeline")), fInt(r, "step")); st != nil {
+				rank = st.Rank
+			}
+			return fmt.Sprintf("%06d", rank)
+		}
+	}
+	// A cursor carries the key of the order it was made in: one of another order is refused.
+	if p.cursor != "" && !p.numeric && p.keyed != (key != nil) {
+		return nil, map[string]string{"offset": msgBadCursor}
+	}
+	return key, nil
+}
+
 func (s *Server) listKind(kind string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
+		if bad != nil {
+			invalid(w, bad)
+			return
+		}
+		key, bad := orderKey(kind, p)
 		if bad != nil {
 			invalid(w, bad)
 			return
@@ -408,11 +473,18 @@ func (s *Server) listKind(kind string, search bool) http.HandlerFunc {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		st := s.storeOf(kind)
-		var keepID func(int) bool
-		if keep != nil {
-			keepID = func(i int) bool { return keep(st.recs[i]) }
+		var ids []int
+		var total int
+		var off any
+		if key != nil {
+			ids, total, off = p.orderedPage(st.recs, key, keep)
+		} else {
+			var keepID func(int) bool
+			if keep != nil {
+				keepID = func(i int) bool { return keep(st.recs[i]) }
+			}
+			ids, total, off = p.paginate(st.ids, keepID)
 		}
-		ids, total, off := p.paginate(st.ids, keepID)
 		data := make([]any, len(ids))
 		for i, id := range ids {
 			data[i] = s.shapeKind(st.byID[id], kind, p.cf)

@@ -227,12 +227,24 @@ type page struct {
 	offset  int // numeric mode: rows to skip
 	after   int // seek mode: last id returned (0: start)
 	cursor  string
-	desc    bool
-	cf      []int
+	// afterKey is, in seek mode, the sort key of the last record returned, when the cursor
+	// carries one (keyed: a list in another order than id's).
+	afterKey string
+	keyed    bool
+	desc     bool
+	order    string // the order query parameter, as given ("": the endpoint's default)
+	cf       []int
 }
 
 func encodeCursor(id int) string {
 	b, _ := json.Marshal([]string{strconv.Itoa(id)})
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// encodeKeyedCursor is the seek cursor of a list in another order than id's: the sort key
+// and the id of the last record returned, as Sellsy's ("WzIwMTQtMDEtMDEsNTk4XQ==").
+func encodeKeyedCursor(key string, id int) string {
+	b, _ := json.Marshal([]string{key, strconv.Itoa(id)})
 	return base64.StdEncoding.EncodeToString(b)
 }
 
@@ -265,13 +277,18 @@ func parsePage(q url.Values) (page, map[string]string) {
 				err = json.Unmarshal(raw, &keys)
 			}
 			var id int
-			if err == nil && len(keys) == 1 {
+			switch {
+			case err != nil:
+			case len(keys) == 1:
 				id, err = strconv.Atoi(keys[0])
-			} else if err == nil {
+			case len(keys) == 2:
+				id, err = strconv.Atoi(keys[1])
+				p.afterKey, p.keyed = keys[0], true
+			default:
 				err = fmt.Errorf("bad cursor")
 			}
 			if err != nil {
-				bad["offset"] = "Cette valeur n'est pas un curseur de pagination valide."
+				bad["offset"] = msgBadCursor
 			}
 			p.after, p.cursor = id, v
 		}
@@ -283,11 +300,8 @@ func parsePage(q url.Values) (page, map[string]string) {
 	default:
 		bad["direction"] = "Cette valeur doit être l'un des choix proposés."
 	}
-	switch q.Get("order") {
-	case "", "id":
-	default:
-		// Only id order is simulated; other orders are accepted and served in id order.
-	}
+	// Each endpoint checks its own orders (see orderKey for the CRM lists).
+	p.order = q.Get("order")
 	for _, e := range append(q["embed[]"], q["embed"]...) {
 		if id, ok := strings.CutPrefix(e, "cf."); ok {
 			n, err := strconv.Atoi(id)
@@ -359,6 +373,56 @@ func (p page) paginate(ids []int, keep func(idx int) bool) (out []int, total int
 	}
 	if len(out) > 0 {
 		return out, total, encodeCursor(out[len(out)-1])
+	}
+	return out, total, p.cursor
+}
+
+// orderedPage selects one page of recs, those keep accepts (nil: all), sorted on key then
+// id — both reversed with direction=desc — and seeks after the cursor's key and id, so that a
+// record whose key changes between pages is neither read twice nor skipped unless it moves
+// across the cursor.
+func (p page) orderedPage(recs []*record, key func(*record) string, keep func(*record) bool) (out []int, total int, offset any) {
+	type entry struct {
+		key string
+		id  int
+	}
+	cmpAsc := func(a, b entry) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.id - b.id
+	}
+	order := func(a, b entry) int {
+		if p.desc {
+			return cmpAsc(b, a)
+		}
+		return cmpAsc(a, b)
+	}
+	es := make([]entry, 0, len(recs))
+	for _, r := range recs {
+		if keep == nil || keep(r) {
+			es = append(es, entry{key(r), r.ID})
+		}
+	}
+	slices.SortFunc(es, order)
+	total = len(es)
+	start := 0
+	switch {
+	case p.numeric:
+		start = min(p.offset, total)
+	case p.cursor != "":
+		after := entry{p.afterKey, p.after}
+		start = sort.Search(total, func(i int) bool { return order(es[i], after) > 0 })
+	}
+	for i := start; i < total && len(out) < p.limit; i++ {
+		out = append(out, es[i].id)
+	}
+	switch {
+	case p.numeric:
+		return out, total, p.offset
+	case len(out) > 0:
+		last := es[start+len(out)-1]
+		return out, total, encodeKeyedCursor(last.key, last.id)
 	}
 	return out, total, p.cursor
 }

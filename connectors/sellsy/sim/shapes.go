@@ -203,6 +203,9 @@ const (
 	msgEmail   = "Cette valeur n'est pas une adresse email valide."
 	msgString  = "Cette valeur doit être de type string."
 	msgNull    = "Cette valeur ne doit pas être nulle."
+	msgChoice  = "Cette valeur doit être l'un des choix proposés."
+	// msgBadCursor refuses an offset that is neither a number nor a cursor of this list.
+	msgBadCursor = "Cette valeur n'est pas un curseur de pagination valide."
 )
 
 // applyWrite validates body against the write shape of companies or contacts and, when valid,
