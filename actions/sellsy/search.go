@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"go.temporal.io/sdk/activity"
@@ -31,6 +33,10 @@ const (
 //
 //	{"type": "client", "filters": {"name": "ACME"}, "order": "id", "direction": "desc", "limit": 250, "cursor": ""}
 //
+// Order is one Sellsy allows for the object, else the search is refused as InvalidRecord
+// naming order: companies and individuals name, id, created_at or updated_at; contacts id,
+// name or created_at; opportunities id, created, step_rank or due_date. "" is id.
+//
 // Filters are the V2 filters of the object (CompanyFilters, ContactFilters,
 // OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
 // "companies": [1], "pipeline": [1], "step": [11]). Cursor is NextCursor of a previous search.
@@ -41,7 +47,7 @@ type SearchInput struct {
 	// Type restricts company searches to client, prospect or supplier (ignored elsewhere).
 	Type      string         `json:"type,omitempty"`
 	Filters   map[string]any `json:"filters,omitempty"`
-	Order     string         `json:"order,omitempty"`     // id, name, created_at, updated_at, … (per object)
+	Order     string         `json:"order,omitempty"`     // per object, see below
 	Direction string         `json:"direction,omitempty"` // asc (default) | desc
 	Limit     int            `json:"limit,omitempty"`     // 1..10000 records in all, default 25
 	Cursor    string         `json:"cursor,omitempty"`
@@ -79,8 +85,17 @@ func (a *Actions) maxResultBytes() int {
 	return DefaultMaxResultBytes
 }
 
+// searchOrders are the orders Sellsy's spec allows on each object's search (its order
+// query parameter's enum); "" is Sellsy's default, id.
+var searchOrders = map[string][]string{
+	"companies":     {"name", "id", "created_at", "updated_at"},
+	"contacts":      {"id", "name", "created_at"},
+	"individuals":   {"name", "id", "created_at", "updated_at"},
+	"opportunities": {"id", "created", "step_rank", "due_date"},
+}
+
 // checkSearch refuses what Sellsy would refuse, before any call, naming the field.
-func checkSearch(in SearchInput) (limit int, err error) {
+func checkSearch(obj string, in SearchInput) (limit int, err error) {
 	limit = in.Limit
 	switch {
 	case limit == 0:
@@ -89,6 +104,9 @@ func checkSearch(in SearchInput) (limit int, err error) {
 		return 0, invalid(fmt.Sprintf("limit %d must be between 1 and %d", in.Limit, MaxSearchLimit))
 	case limit > MaxSearchLimit:
 		return 0, invalid(fmt.Sprintf("limit %d is above %d, the most one search returns: search with a smaller limit and continue with the returned next_cursor", in.Limit, MaxSearchLimit))
+	}
+	if orders := searchOrders[obj]; in.Order != "" && !slices.Contains(orders, in.Order) {
+		return 0, invalid(fmt.Sprintf("order %q must be one of %s (the orders Sellsy allows on %s)", in.Order, strings.Join(orders, ", "), obj))
 	}
 	switch in.Direction {
 	case "", "asc", "desc":
@@ -105,7 +123,7 @@ func checkSearch(in SearchInput) (limit int, err error) {
 // search reads pages of obj's search, 100 at most each, until limit records, the last page or
 // the byte bound, heartbeating its progress after each page.
 func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra map[string]any) (SearchOutput, error) {
-	limit, err := checkSearch(in)
+	limit, err := checkSearch(obj, in)
 	if err != nil {
 		return SearchOutput{}, err
 	}
