@@ -59,6 +59,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
 	st.Control.strict = r.fixes.pauseHolds
+	st.Control.settles = r.fixes.settleSignals
 	// A bad file pauses the import until it is fixed and resumed.
 	var info activities.ConnectionInfo
 	readFile := func() error {

@@ -92,6 +92,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	// The runner's budget: its activities and signals bound this run too.
 	r := &runner{connection: in.Connection, tuning: t, ctl: ctl, fixes: getFixes(ctx)}
 	ctl.queue(r.fixes.boundedQueues, t.MaxQueuedIDs)
+	ctl.settles = r.fixes.settleSignals
 	fx := r.fixes
 	scans := 0
 	continueAsNew := func() error {
@@ -121,6 +122,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	propagate := func(si activities.StageInput) (activities.StageResult, error) {
 		var res activities.StageResult
 		err := workflow.ExecuteActivity(actx, a.PropagateStages, si).Get(ctx, &res)
+		ctl.settle(ctx)
 		r.activities++
 		msg := configurationError(err)
 		refused = msg != ""

@@ -35,6 +35,9 @@ type control struct {
 	// strict drops a resync whose input does not decode (fixes.pauseHolds): the SDK logs it
 	// and leaves the request empty, which would read every object again from the start.
 	strict bool
+	// settles lets the listener apply the signals of a workflow task before the workflow
+	// acts on the state (fixes.settleSignals; see settle).
+	settles bool
 }
 
 // queue applies the boundedQueues fix with its bound.
@@ -157,8 +160,25 @@ func (c *control) pause(reason string) {
 	c.Paused, c.PauseReason = true, reason
 }
 
+// settle lets the listener apply the signals that came in the same workflow task as what
+// woke the workflow (an activity's completion and a pause together). The SDK hands such a
+// signal to the listener's waiting selector, out of the channel, but runs the workflow's own
+// coroutine first: without this, the workflow started one more write after a pause it had
+// received, and continue-as-new carried the state over without the signal (a pause, a
+// resume, announced deletions lost). Yielding to a coroutine started now lets every older
+// one, the listener, run first; it records no command.
+func (c *control) settle(ctx workflow.Context) {
+	if !c.settles {
+		return
+	}
+	yielded := false
+	workflow.Go(ctx, func(workflow.Context) { yielded = true })
+	_ = workflow.Await(ctx, func() bool { return yielded })
+}
+
 // drain applies the signals received but not yet handled, before continue-as-new.
 func (c *control) drain(ctx workflow.Context, ch *channels) {
+	c.settle(ctx)
 	for {
 		sel := workflow.NewSelector(ctx)
 		c.addHandlers(sel, ch)
@@ -244,6 +264,9 @@ type fixes struct {
 	// records (schedule.max_deletes); past it the connection pauses until resumed with
 	// allow-deletes.
 	deletesGuard bool
+	// settleSignals: the signals of a workflow task are applied before the workflow looks at
+	// its state after an activity, and before continue-as-new (control.settle).
+	settleSignals bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -257,6 +280,7 @@ func getFixes(ctx workflow.Context) fixes {
 		reconcileSlices:       workflow.GetVersion(ctx, "reconcile-in-slices", workflow.DefaultVersion, 1) == 1,
 		pauseHolds:            workflow.GetVersion(ctx, "pause-holds-deletes-resume-reads-file", workflow.DefaultVersion, 1) == 1,
 		deletesGuard:          workflow.GetVersion(ctx, "deletes-guard", workflow.DefaultVersion, 1) == 1,
+		settleSignals:         workflow.GetVersion(ctx, "settle-signals", workflow.DefaultVersion, 1) == 1,
 	}
 }
 
@@ -335,6 +359,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			}
 			var res activities.PassResult
 			err := workflow.ExecuteActivity(actx, a.SyncPass, in).Get(ctx, &res)
+			r.ctl.settle(ctx)
 			r.activities++
 			if err != nil {
 				if msg := configurationError(err); msg != "" {

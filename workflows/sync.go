@@ -81,6 +81,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		fixes: getFixes(ctx)}
 	st.Control.queue(r.fixes.boundedQueues, r.tuning.MaxQueuedIDs)
 	st.Control.strict = r.fixes.pauseHolds
+	st.Control.settles = r.fixes.settleSignals
 	// A bad file pauses the connection until it is fixed and resumed.
 	paused := func(reason string) { publishPaused(ctx, p, reason) }
 	resumed := func() {
@@ -335,6 +336,7 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 		in := activities.DeleteInput{Connection: r.connection, Object: req.Object, Side: req.Side, IDs: req.IDs[:n], Guard: r.deleteGuard(st.CycleDeletes)}
 		var res activities.DeleteResult
 		err := workflow.ExecuteActivity(actx, a.PropagateDeletes, in).Get(ctx, &res)
+		r.ctl.settle(ctx)
 		r.activities++
 		if err != nil {
 			msg := configurationError(err)
@@ -420,6 +422,7 @@ func reconcile(ctx workflow.Context, r *runner, objects []string) error {
 				}
 				var res activities.ReconcileResult
 				err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
+				r.ctl.settle(ctx)
 				r.count()
 				if err != nil {
 					msg := configurationError(err)
@@ -471,6 +474,7 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 			Guard: r.deleteGuard(pos.Deleted)}
 		var res activities.ReconcileResult
 		err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
+		r.ctl.settle(ctx)
 		r.count()
 		n++
 		if err != nil {
