@@ -1,0 +1,99 @@
+package workflows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmsync/crmsync/activities"
+)
+
+// A signal that comes in the same workflow task as an activity's completion is applied before
+// the workflow acts: the SDK hands it to the listener's selector but runs the workflow's own
+// coroutine first, so a pause let one more stretch start, and continue-as-new carried the
+// state over without the signal (a pause, announced deletions lost).
+func TestSignalsWithACompletionAreApplied(t *testing.T) {
+	tests := []struct {
+		name   string
+		at     int // the SyncPass call during which the signal comes
+		signal string
+		arg    any
+		run    func(env *testsuite.TestWorkflowEnvironment)
+		check  func(t *testing.T, env *testsuite.TestWorkflowEnvironment, f *fakePasses)
+	}{
+		{
+			name: "a pause stops the next stretch", at: 1, signal: SignalPause, arg: "stop writing",
+			run: func(env *testsuite.TestWorkflowEnvironment) {
+				env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+				env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+			},
+			check: func(t *testing.T, _ *testsuite.TestWorkflowEnvironment, f *fakePasses) {
+				assert.Len(t, f.calls, 1, "no stretch after the pause: %v", f.calls)
+			},
+		},
+		{
+			name: "a pause with the run's last activity holds", at: 4, signal: SignalPause, arg: "stop writing",
+			run: func(env *testsuite.TestWorkflowEnvironment) {
+				// Describe and four stretches spend the run: it continued as new, unpaused.
+				var p Progress
+				env.RegisterDelayedCallback(func() {
+					v, err := env.QueryWorkflow(QueryProgress)
+					if err == nil && v.Get(&p) == nil && p.Phase == PhasePaused {
+						env.CancelWorkflow()
+					}
+				}, time.Hour)
+				env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: 5}})
+			},
+			check: func(t *testing.T, env *testsuite.TestWorkflowEnvironment, f *fakePasses) {
+				assert.Len(t, f.calls, 4, "%v", f.calls)
+				var can *workflow.ContinueAsNewError
+				if errors.As(env.GetWorkflowError(), &can) { // paused runs may continue as new too
+					var next ImportInput
+					continuedWith(t, env, &next)
+					assert.True(t, next.State.Control.Paused)
+					return
+				}
+				assert.ErrorContains(t, env.GetWorkflowError(), "canceled", "paused, then cancelled")
+			},
+		},
+		{
+			name: "announced deletions reach the next run", at: 2, signal: SignalDeleted,
+			arg: DeletedRequest{Object: "contact", Side: "b", IDs: []string{"42"}},
+			run: func(env *testsuite.TestWorkflowEnvironment) {
+				env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{MaxActivitiesPerRun: 3}})
+			},
+			check: func(t *testing.T, env *testsuite.TestWorkflowEnvironment, _ *fakePasses) {
+				var next SyncInput
+				continuedWith(t, env, &next)
+				assert.Equal(t, []DeletedRequest{{Object: "contact", Side: "b", IDs: []string{"42"}}}, next.State.Control.Deleted)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakePasses{stretches: 3}
+			env := newEnv(t, f)
+			f.fail = func(_ activities.PassInput, n int) error {
+				if n == tt.at {
+					env.SignalWorkflowSkippingWorkflowTask(tt.signal, tt.arg)
+				}
+				return nil
+			}
+			tt.run(env)
+			tt.check(t, env, f)
+		})
+	}
+}
+
+// continuedWith decodes the input the workflow continued as new with.
+func continuedWith(t *testing.T, env *testsuite.TestWorkflowEnvironment, next any) {
+	t.Helper()
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(env.GetWorkflowError(), &can), "got %v", env.GetWorkflowError())
+	require.NoError(t, converterFromEnv().FromPayloads(can.Input, next))
+}
