@@ -6,7 +6,7 @@ package sim
 //	GET|POST /v2/calendar-events, POST /v2/calendar-events/search,
 //	GET|PUT|DELETE /v2/calendar-events/{id}, GET /v2/calendar-events/labels
 //	GET|POST /v2/comments, POST /v2/comments/search, GET|PUT /v2/comments/{id}
-//	GET|POST /v2/{companies|contacts|opportunities}/{id}/smart-tags
+//	GET|POST /v2/{companies|contacts|individuals|opportunities}/{id}/smart-tags
 //	POST /0/ (API V1: form fields request, io_mode=json, do_in={"method","params"})
 //
 // Each object is linked to a record through "related": [{"type": "company", "id": 1}].
@@ -102,7 +102,7 @@ func (s *Server) agendaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v2/calendar-events/{id}", s.api(s.docDelete("calendar-events")))
 	mux.HandleFunc("GET /v2/calendar-events/labels", s.api(labelList))
 	mux.HandleFunc("GET /v2/tasks/labels", s.api(labelList))
-	for _, obj := range []string{"companies", "contacts", "opportunities"} {
+	for _, obj := range []string{"companies", "contacts", "individuals", "opportunities"} {
 		mux.HandleFunc("GET /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
 		mux.HandleFunc("POST /v2/"+obj+"/{id}/smart-tags", s.api(s.smartTags(obj)))
 	}

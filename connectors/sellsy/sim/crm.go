@@ -214,7 +214,8 @@ func (s *Server) individualJSON(r *record, cf []int) any {
 		Email: r.F["email"], Website: r.F["website"], PhoneNumber: r.F["phone_number"], MobileNumber: r.F["mobile_number"],
 		FaxNumber: r.F["fax_number"], Reference: r.F["reference"], Note: noteOf(r), AuxiliaryCode: r.F["auxiliary_code"],
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), UpdatedAt: ts(r.Updated), IsArchived: r.Archived,
-		MarketingCampaigns: r.Subs, InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r),
+		MarketingCampaigns: r.Subs, InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r), Social: r.Social, Sync: r.Sync,
+		RateCategoryID: r.F["rate_category_id"], AccountingCodeID: r.F["accounting_code_id"], AccountingPurchaseCodeID: r.F["accounting_purchase_code_id"],
 	}
 	if len(r.Links) > 0 {
 		out.MainContactID = r.Links[0]
@@ -579,6 +580,10 @@ func (s *Server) applyIndividual(rec *record, body map[string]any, create bool) 
 		if _, ok := cp[k]; ok {
 			bad[k] = "Ce champ n'est pas autorisé."
 		}
+	}
+	applyIDs(cp, individualIDFields, extra, bad)
+	for _, k := range individualIDFields {
+		delete(cp, k)
 	}
 	if len(bad) > 0 {
 		return bad

@@ -22,6 +22,49 @@ func asInt(v any) (int, bool) {
 
 var companyStringFields = []string{"name", "email", "website", "phone_number", "mobile_number", "fax_number", "capital", "reference", "note", "auxiliary_code"}
 var legalFields = []string{"siret", "siren", "vat", "ape_naf_code", "company_type", "rcs_immatriculation"}
+// companyIDFields are a company's nullable integer ids on write (business_segment and
+// number_of_employees are {id, label} objects on read).
+var companyIDFields = []string{"rate_category_id", "accounting_code_id", "accounting_purchase_code_id", "business_segment", "number_of_employees"}
+
+// individualIDFields are an individual's nullable integer ids.
+var individualIDFields = []string{"rate_category_id", "accounting_code_id", "accounting_purchase_code_id"}
+
+// applyIDs reads the nullable integer ids keys of body into set: an integer of 1 or more, or
+// null to clear it.
+func applyIDs(body map[string]any, keys []string, set map[string]any, bad map[string]string) {
+	for _, k := range keys {
+		v, ok := body[k]
+		if !ok {
+			continue
+		}
+		if v == nil {
+			set[k] = nil
+			continue
+		}
+		if n, isInt := asInt(v); isInt && n >= 1 {
+			set[k] = n
+		} else {
+			bad[k] = msgInt
+		}
+	}
+}
+
+// Labels of the business segments and numbers of employees the simulator names on read
+// (the spec's examples); other ids read with an empty label.
+var (
+	businessSegments  = map[int]string{3: "Software publisher / Digital services company"}
+	numberOfEmployees = map[int]string{1: "From 1 to 5"}
+)
+
+// idLabel is the read shape of an id written as an integer: {id, label}, or null.
+func idLabel(v any, labels map[int]string) any {
+	n, ok := v.(int)
+	if !ok {
+		return nil
+	}
+	return map[string]any{"id": n, "label": labels[n]}
+}
+
 var contactStringFields = []string{"civility", "first_name", "last_name", "email", "website", "phone_number", "mobile_number", "fax_number", "position", "birth_date", "note"}
 
 type ownerOut struct {
@@ -142,7 +185,12 @@ func (s *Server) companyJSON(r *record, cf []int) any {
 			CompanyType: r.Legal["company_type"], RcsImmatriculation: r.Legal["rcs_immatriculation"]},
 		Capital: r.F["capital"], Reference: r.F["reference"], Note: noteOf(r), AuxiliaryCode: r.F["auxiliary_code"],
 		Owner: ownerOut{1, "staff"}, Created: ts(r.Created), UpdatedAt: ts(r.Updated), IsArchived: r.Archived,
-		MarketingCampaigns: []string{}, InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r),
+		MarketingCampaigns: r.Subs, InvoicingAddressID: addressID(r), DeliveryAddressID: addressID(r), Social: r.Social,
+		RateCategoryID: r.F["rate_category_id"], AccountingCodeID: r.F["accounting_code_id"], AccountingPurchaseCodeID: r.F["accounting_purchase_code_id"],
+		BusinessSegment: idLabel(r.F["business_segment"], businessSegments), NumberOfEmployees: idLabel(r.F["number_of_employees"], numberOfEmployees),
+	}
+	if out.MarketingCampaigns == nil {
+		out.MarketingCampaigns = []string{}
 	}
 	if cf != nil {
 		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindCompanies)}
@@ -345,14 +393,20 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 		if _, ok := body["last_name"]; !ok && create {
 			bad["last_name"] = msgMissing
 		}
-		if v, ok := body["marketing_campaigns_subscriptions"]; ok {
-			if subs, reason := checkSubscriptions(v); reason != "" {
-				bad["marketing_campaigns_subscriptions"] = reason
-			} else {
-				set[subsKey] = subs
-			}
+	}
+	if v, ok := body["marketing_campaigns_subscriptions"]; ok {
+		if subs, reason := checkSubscriptions(v); reason != "" {
+			bad["marketing_campaigns_subscriptions"] = reason
+		} else {
+			set[subsKey] = subs
 		}
-		social, sync = applySocialSync(r, body, bad)
+	}
+	social, sync = applySocialSync(r, body, bad)
+	if _, ok := body["sync"]; ok && company {
+		bad["sync"] = "Ce champ n'est pas autorisé."
+	}
+	if company {
+		applyIDs(body, companyIDFields, set, bad)
 	}
 	if v, ok := body["is_archived"]; ok {
 		if b, ok := v.(bool); ok {
@@ -370,9 +424,7 @@ func applyWrite(r *record, body map[string]any, company, create bool, now time.T
 	if archived != nil {
 		r.Archived = *archived
 	}
-	if !company {
-		r.Social, r.Sync = social, sync
-	}
+	r.Social, r.Sync = social, sync
 	for k, v := range set {
 		if k == subsKey {
 			r.Subs = v.([]string)
