@@ -22,6 +22,7 @@ func asInt(v any) (int, bool) {
 
 var companyStringFields = []string{"name", "email", "website", "phone_number", "mobile_number", "fax_number", "capital", "reference", "note", "auxiliary_code"}
 var legalFields = []string{"siret", "siren", "vat", "ape_naf_code", "company_type", "rcs_immatriculation"}
+
 // companyIDFields are a company's nullable integer ids on write (business_segment and
 // number_of_employees are {id, label} objects on read).
 var companyIDFields = []string{"rate_category_id", "accounting_code_id", "accounting_purchase_code_id", "business_segment", "number_of_employees"}
