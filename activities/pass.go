@@ -107,7 +107,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		err := pg.err
 		var counts Counts
 		if err == nil {
-			counts, err = p.processPage(ctx, pg.page.Records)
+			counts, err = p.processPage(ctx, pg.page.Records, pg.readAt)
 		}
 		if err != nil {
 			// What the page wrote before it failed is saved: count it now, in the heartbeat
@@ -178,6 +178,10 @@ type pass struct {
 	// release is set by RetryQuarantined: a record held after an interrupted create (see
 	// holdInterrupted) has been looked at, and is created.
 	release bool
+	// lastSaved holds the side-x ids of the records whose pairs the previous page saved:
+	// the next page, read while that one was written, may hold them again, read after them
+	// (see freshen).
+	lastSaved map[string]bool
 }
 
 // markKey is where the store keeps when the initial import skipped a side of an object.
@@ -462,8 +466,9 @@ func (p *pass) since(ctx context.Context) (time.Time, error) {
 }
 
 type fetched struct {
-	page connectors.Page
-	err  error
+	page   connectors.Page
+	readAt time.Time // when the read of the page began
+	err    error
 }
 
 // prefetch lists pages in the background, one page ahead of the writer, so that reading
@@ -474,9 +479,10 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 		defer close(out)
 		for {
 			q := connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize, NotBefore: p.in.CycleStart}
+			readAt := p.a.now()
 			page, err := p.x.List(ctx, p.objX, q)
 			select {
-			case out <- fetched{page, err}:
+			case out <- fetched{page, readAt, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -487,6 +493,47 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 		}
 	}()
 	return out
+}
+
+// freshen reads again the records whose pair was saved after their read began (a push, a
+// quarantine retry or a pass of another worker got the object's lock first and synced them):
+// merged against that newer snapshot, the older read would look like a change and write the
+// record's earlier values back over what was just synced. The pass's own previous page is
+// not such a writer: it read its records before this page did. A record no longer there is
+// left out, for the reconciliation to see.
+func (p *pass) freshen(ctx context.Context, records []connectors.Record, pairs map[string]store.Pair, readAt time.Time) ([]connectors.Record, error) {
+	var stale []string
+	isStale := map[string]bool{}
+	for _, r := range records {
+		if pr, ok := pairs[r.ID]; ok && pr.SyncedAt.After(readAt) && !p.lastSaved[r.ID] {
+			stale = append(stale, r.ID)
+			isStale[r.ID] = true
+		}
+	}
+	if len(stale) == 0 {
+		return records, nil
+	}
+	again, err := p.x.Get(ctx, p.objX, stale)
+	if err != nil {
+		return nil, err
+	}
+	p.withRecordID(p.side, again)
+	byID := make(map[string]connectors.Record, len(again))
+	for _, r := range again {
+		byID[r.ID] = r
+	}
+	out := make([]connectors.Record, 0, len(records))
+	for _, r := range records {
+		if isStale[r.ID] {
+			fresh, ok := byID[r.ID]
+			if !ok {
+				continue
+			}
+			r = fresh
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // linkKey is the snapshot key of a link, holding the side-A id of the linked record.
@@ -501,8 +548,9 @@ type item struct {
 	decision engine.Decision
 }
 
-// processPage merges and writes one page of records read on side x.
-func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Counts, error) {
+// processPage merges and writes one page of records read on side x, whose read began at
+// readAt.
+func (p *pass) processPage(ctx context.Context, records []connectors.Record, readAt time.Time) (Counts, error) {
 	var c Counts
 	c.Read = len(records)
 	if len(records) == 0 {
@@ -526,6 +574,15 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 
 	p.withRecordID(p.side, records)
+	// The pairs of the records read; those of records filtered out or quarantined below are
+	// not used.
+	pairs, err := p.a.Store.Pairs(ctx, conn, object, xSide, readIDs)
+	if err != nil {
+		return c, err
+	}
+	if records, err = p.freshen(ctx, records, pairs, readAt); err != nil {
+		return c, err
+	}
 	// The object's filter on this side (a gate such as SA = yes) keeps records out.
 	if filter := p.obj.Filter.Of(p.in.Side); len(filter) > 0 {
 		kept := records[:0:0]
@@ -558,14 +615,6 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 	records = converted
 
-	ids := make([]string, len(records))
-	for i, r := range records {
-		ids[i] = r.ID
-	}
-	pairs, err := p.a.Store.Pairs(ctx, conn, object, xSide, ids)
-	if err != nil {
-		return c, err
-	}
 	links, err := p.resolveLinks(ctx, records, xSide)
 	if err != nil {
 		return c, err
@@ -905,6 +954,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record) (Co
 	}
 	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
 		return c, err
+	}
+	p.lastSaved = make(map[string]bool, len(save))
+	for _, it := range save {
+		p.lastSaved[it.x.ID] = true
 	}
 	// Only now that the pairs are saved may their records leave the in-flight list.
 	if err := p.setInflight(ctx, inflight); err != nil {

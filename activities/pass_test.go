@@ -559,3 +559,25 @@ func TestCreatedNotWholeStaysQuarantined(t *testing.T) {
 		assert.Contains(t, e.Reason, "but not whole")
 	}
 }
+
+// A page read before another writer synced one of its records (a push got the object's lock
+// first) is read again for that record: merged against the newer snapshot, the older read
+// looked like a change and wrote the record's earlier value back over the push.
+func TestAPageReadBeforeAPushDoesNotRevertIt(t *testing.T) {
+	h := newHarness(t, "both")
+	h.cycle(ModeImport)
+	readAt := h.acts.now()
+	stale := h.person(h.mautic, 12) // on a page of the pass on side b
+	h.edit(h.sellsy, 12, map[string]any{"first_name": "Renamed"})
+	_, err := h.acts.PushOne(h.ctx, PushInput{Connection: "t", Object: "contact", Side: "a", ID: h.person(h.sellsy, 12).ID})
+	require.NoError(t, err)
+	require.Equal(t, "Renamed", h.person(h.mautic, 12).Fields["firstname"], "pushed")
+
+	p, err := h.acts.newPass(h.ctx, PassInput{Connection: "t", Object: "contact", Side: "b", Mode: ModeIncremental})
+	require.NoError(t, err)
+	c, err := p.processPage(h.ctx, []connectors.Record{stale}, readAt)
+	require.NoError(t, err)
+	assert.Equal(t, "Renamed", h.person(h.sellsy, 12).Fields["first_name"])
+	assert.Equal(t, "Renamed", h.person(h.mautic, 12).Fields["firstname"])
+	assert.Equal(t, 1, c.Unchanged, "%+v", c)
+}

@@ -36,6 +36,7 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 	if err != nil {
 		return Counts{}, toTemporal(err)
 	}
+	readAt := a.now()
 	recs, err := p.x.Get(ctx, p.objX, []string{in.ID})
 	if err != nil {
 		return Counts{}, toTemporal(err)
@@ -61,17 +62,18 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 		if err != nil {
 			return total, toTemporal(err)
 		}
+		linkedAt := a.now()
 		linked, err := lp.x.Get(ctx, lp.objX, []string{id})
 		if err != nil {
 			return total, toTemporal(err)
 		}
-		c, err := lp.processPage(ctx, linked)
+		c, err := lp.processPage(ctx, linked, linkedAt)
 		if err != nil {
 			return total, toTemporal(err)
 		}
 		total.Add(c)
 	}
-	c, err := p.processPage(ctx, recs)
+	c, err := p.processPage(ctx, recs, readAt)
 	total.Add(c)
 	return total, toTemporal(err)
 }

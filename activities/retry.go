@@ -144,6 +144,7 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 		return err
 	}
 	p.release = true // someone has looked at the records held after an interrupted create
+	readAt := a.now()
 	recs, err := p.x.Get(ctx, p.objX, ids)
 	if err != nil {
 		return err
@@ -154,7 +155,7 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 		}
 		res.Gone++
 	}
-	c, err := p.processPage(ctx, recs)
+	c, err := p.processPage(ctx, recs, readAt)
 	if err != nil {
 		return err
 	}

@@ -49,12 +49,13 @@ func (p *pass) releaseWaits(ctx context.Context) (Counts, error) {
 	if p.in.Plan || len(p.obj.Links) == 0 {
 		return total, nil
 	}
+	readAt := p.a.now()
 	recs, err := p.a.readyRecords(ctx, p.in.Connection, p.in.Object, store.Side(p.side), p.x, p.objX)
 	if err != nil {
 		return total, err
 	}
 	for page := range slices.Chunk(recs, p.pageSize) {
-		c, err := p.processPage(ctx, page)
+		c, err := p.processPage(ctx, page, readAt)
 		total.Add(c)
 		if err != nil {
 			return total, err
