@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
@@ -20,7 +21,7 @@ import (
 
 // deleteChunk is how many reported ids PropagateDeletes handles between two heartbeats of its
 // progress: a retry redoes at most this many.
-const deleteChunk = 100
+var deleteChunk = 100 // a variable for the tests
 
 // deleteProgress is what PropagateDeletes heartbeats: how many of its ids are handled, and
 // what became of them.
@@ -56,6 +57,10 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (Dele
 		d, err := p.propagateDeletes(ctx, in.IDs[prog.Done:end], in.Guard.left(prog.Result.Propagated))
 		if err != nil {
 			d.Add(prog.Result)
+			var held *guardHeld
+			if errors.As(err, &held) { // none of this chunk was deleted
+				return d, held.temporal(HeldDeletes{Handled: prog.Done, Result: prog.Result})
+			}
 			return d, toTemporal(err)
 		}
 		prog.Result.Add(d)
@@ -63,6 +68,17 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (Dele
 		alive.Commit(ctx, prog)
 	}
 	return prog.Result, nil
+}
+
+// guardHeld is schedule.max_deletes holding deletions back: the activity ends with a
+// configuration error (the connection pauses for a check) whose details say what it did
+// before.
+type guardHeld struct{ msg string }
+
+func (g *guardHeld) Error() string { return g.msg }
+
+func (g *guardHeld) temporal(done any) error {
+	return temporal.NewNonRetryableApplicationError(g.msg, ErrTypeConfiguration, nil, done)
 }
 
 // left is what the guard allows once done more deletions are made (-1: no limit).
@@ -131,8 +147,8 @@ func (p *pass) propagateDeletes(ctx context.Context, ids []string, allowance int
 		// A mass deletion (a list emptied by mistake, a sync gone wrong on the other
 		// side) must not travel whole: past schedule.max_deletes, nothing more is deleted
 		// until someone has looked. The ids stay queued for after the resume.
-		return res, configError(fmt.Errorf("%s: %d more %s records deleted on %s would go past schedule.max_deletes (%d left of %d): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
-			p.conn.File, len(gone), p.in.Object, p.x.System(), allowance, p.conn.Schedule.DeleteLimit(), p.y.System(), p.conn.Name, p.x.System()))
+		return res, &guardHeld{fmt.Sprintf("%s: %d more %s records deleted on %s would go past schedule.max_deletes (%d left of %d): none of them is deleted on %s. If the deletions were meant, `crmsync resume %s --allow-deletes`; if not, restore them on %s and resume",
+			p.conn.File, len(gone), p.in.Object, p.x.System(), allowance, p.conn.Schedule.DeleteLimit(), p.y.System(), p.conn.Name, p.x.System())}
 	}
 	results, err := p.y.Delete(ctx, p.objY, others)
 	if err != nil {
@@ -313,6 +329,10 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		}
 		d, err := p.propagateDeletes(ctx, ids, in.Guard.left(res.Deletes.Propagated))
 		if err != nil {
+			var held *guardHeld
+			if errors.As(err, &held) { // this page deleted nothing: it is checked again
+				return res, held.temporal(res)
+			}
 			if passingFailure(ctx, err, res.Checked > checked) {
 				return res, nil
 			}

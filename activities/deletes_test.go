@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -137,6 +138,65 @@ func TestDeleteGuardHoldsAMassDeletion(t *testing.T) {
 			assert.Equal(t, tt.sellsy, h.sb.Sellsy.Count("contacts"))
 		})
 	}
+}
+
+// Held back by schedule.max_deletes after some deletions, an activity says in its error what
+// it deleted before (and, reconciling, where it is): those count against the limit after a
+// plain resume, instead of the rest getting a fresh allowance.
+func TestDeleteGuardSaysWhatWasDeletedBefore(t *testing.T) {
+	tests := []struct {
+		name      string
+		reconcile bool
+	}{
+		{name: "announced deletions"},
+		{name: "reconciling", reconcile: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, "both", "b_to_a")
+			h.cycle(ModeImport)
+			before := h.sb.Sellsy.Count("contacts")
+			var ids []string
+			for _, i := range []int{10, 11, 12, 13, 14} {
+				ids = append(ids, h.deleteOn(h.mautic, i))
+			}
+			var suite testsuite.WorkflowTestSuite
+			ae := suite.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			guard := DeleteGuard{Limited: true, Allowance: 3}
+			var err error
+			var propagated int
+			if tt.reconcile {
+				_, err = ae.ExecuteActivity(h.acts.Reconcile, ReconcileInput{Connection: "t", Object: "contact", Side: "b", Guard: guard, PageSize: 1})
+				requireConfigError(t, err, "past schedule.max_deletes")
+				var held ReconcileResult
+				requireDetails(t, err, &held)
+				propagated = held.Deletes.Propagated
+				assert.NotEmpty(t, held.After, "its place: the page held back is checked again")
+			} else {
+				chunk := deleteChunk
+				deleteChunk = 2
+				t.Cleanup(func() { deleteChunk = chunk })
+				_, err = ae.ExecuteActivity(h.acts.PropagateDeletes, DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: ids, Guard: guard})
+				requireConfigError(t, err, "past schedule.max_deletes")
+				var held HeldDeletes
+				requireDetails(t, err, &held)
+				propagated = held.Result.Propagated
+				assert.Equal(t, 2, held.Handled, "the first chunk went, the second was held")
+			}
+			assert.Positive(t, propagated)
+			assert.LessOrEqual(t, propagated, 3)
+			assert.Equal(t, before-propagated, h.sb.Sellsy.Count("contacts"), "what it says it deleted")
+		})
+	}
+}
+
+// requireDetails decodes the details of an activity's error.
+func requireDetails(t *testing.T, err error, v any) {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "%v", err)
+	require.NoError(t, appErr.Details(v))
 }
 
 func TestPushOneSendsAContactAndItsCompany(t *testing.T) {

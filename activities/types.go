@@ -197,6 +197,14 @@ type ReconcileResult struct {
 	Deletes DeleteResult
 }
 
+// HeldDeletes is what PropagateDeletes did before schedule.max_deletes held the rest back: the
+// details of its configuration error, so that the deletions made count against the limit
+// after the resume (a plain resume gave a fresh allowance to what was left).
+type HeldDeletes struct {
+	Handled int // the input's ids handled, from the first
+	Result  DeleteResult
+}
+
 // PushInput asks to sync one record now, whatever the schedule: the "send contact to
 // Sellsy" action.
 type PushInput struct {

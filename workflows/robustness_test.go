@@ -893,6 +893,38 @@ func TestDeleteGuardBoundsAReconciliationAcrossCycles(t *testing.T) {
 	assert.Equal(t, PhasePaused, phase)
 }
 
+// Deletions made before schedule.max_deletes held the rest back count after a plain resume:
+// the reconciliation carries on from its place with what the limit has left, and announced
+// deletions leave the queue once done (a plain resume gave the rest a fresh allowance).
+func TestDeleteGuardCountsWhatWentBeforeTheHold(t *testing.T) {
+	ci := infoWithDeletes(24 * time.Hour)
+	ci.MaxDeletes = 5
+	env := newEnvWith(ci, &fakePasses{stretches: 1})
+	var a *activities.Activities
+	var reconciles []activities.ReconcileInput
+	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+		reconciles = append(reconciles, in)
+		if len(reconciles) == 1 { // four deleted, then a page past the limit
+			return activities.ReconcileResult{}, temporal.NewNonRetryableApplicationError("demo.yaml: 3 more contact records deleted on mautic would go past schedule.max_deletes",
+				activities.ErrTypeConfiguration, nil, activities.ReconcileResult{After: "p4", Checked: 800, Deletes: activities.DeleteResult{Propagated: 4}})
+		}
+		return activities.ReconcileResult{After: in.After, Done: true}, nil
+	})
+	var held Progress
+	env.RegisterDelayedCallback(func() {
+		queryProgress(t, env, &held)
+		env.SignalWorkflow(SignalResume, nil)
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 2*time.Hour)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo", Tuning: Tuning{ReconcileStretches: 1}})
+
+	assert.Equal(t, PhasePaused, held.Phase)
+	assert.Equal(t, 4, held.Deletes.Propagated, "counted while paused")
+	require.GreaterOrEqual(t, len(reconciles), 2)
+	assert.Equal(t, "p4", reconciles[1].After, "from its place")
+	assert.Equal(t, activities.DeleteGuard{Limited: true, Allowance: 1}, reconciles[1].Guard, "what the limit has left")
+}
+
 // keepDeleted keeps the first ids up to the bound, in order, and no request left empty.
 func TestKeepDeleted(t *testing.T) {
 	req := func(side string, ids ...string) DeletedRequest {

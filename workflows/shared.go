@@ -210,6 +210,13 @@ func configurationError(err error) string {
 	return ""
 }
 
+// heldDetails decodes into v what an activity did before it failed with a configuration
+// error that carries it (schedule.max_deletes holding deletions back).
+func heldDetails(err error, v any) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(v) == nil
+}
+
 // showDetails sets the workflow page's current details from the progress. It makes no
 // command, so a run may call it anywhere: a run continued as new starts with no details (the
 // search attributes are carried over, not they), and it may wait an interval before it

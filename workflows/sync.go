@@ -345,7 +345,17 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 				return err
 			case r.fixes.pauseOnRefusedDeletes:
 				// A revoked credential or a broken file: pause with the message; the ids
-				// stay queued and go again after the resume.
+				// stay queued and go again after the resume. Past schedule.max_deletes, what
+				// the chunk deleted before counts, and its ids leave the queue.
+				var held activities.HeldDeletes
+				if heldDetails(err, &held) {
+					st.Progress.Deletes.Add(held.Result)
+					st.CycleDeletes += held.Result.Propagated
+					st.Control.Deleted[0].IDs = st.Control.Deleted[0].IDs[min(held.Handled, n):]
+					if len(st.Control.Deleted[0].IDs) == 0 {
+						st.Control.Deleted = st.Control.Deleted[1:]
+					}
+				}
 				r.ctl.pause(msg)
 				return nil
 			default:
@@ -483,7 +493,14 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 				return err
 			}
 			// A credential that may not see what it must (a role that hides records):
-			// pause with the message, carry on from here after the resume.
+			// pause with the message, carry on from here after the resume. Past
+			// schedule.max_deletes, the stretch's deletions count and its place is kept.
+			var held activities.ReconcileResult
+			if heldDetails(err, &held) {
+				p.Deletes.Add(held.Deletes)
+				pos.Deleted += held.Deletes.Propagated
+				pos.After = held.After
+			}
 			r.ctl.pause(msg)
 			return nil
 		}
