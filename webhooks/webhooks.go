@@ -60,9 +60,10 @@ const (
 // maxBody bounds what a delivery may send.
 const maxBody = 8 << 20
 
-// DedupWindow is how long a delivery is remembered, to ignore it when it comes again. A sender
-// redelivers within seconds or minutes of the first attempt; a longer window would also drop a
-// later event that happens to read the same (Sellsy's notifications may carry no timestamp).
+// DedupWindow is how long a delivery (Automation's, UNAS's) or a signal sent for a Sellsy event
+// is remembered, to ignore it when it comes again: a sender redelivers within seconds or
+// minutes of the first attempt. Sellsy's start routes need no window: the workflow id says
+// whether an event was acted on (eventWorkflowID).
 const DedupWindow = 5 * time.Minute
 
 // Temporal is what the receiver needs of a Temporal client.
@@ -122,12 +123,24 @@ type EventInput struct {
 	Links      map[string]string `json:"links,omitempty"`
 }
 
-// EventSignal is the argument of a signal sent by a webhook event.
+// EventSignal is the argument of a signal sent by a webhook event. For a Sellsy event it says
+// what reading the record back found: State, and the Digest of the record read (the same
+// digest, the same record). Not the record's values: signals usually go to crmsync's own
+// syncs, whose histories hold no record values; a workflow that wants them takes a start
+// route, or reads the record.
 type EventSignal struct {
 	Object string `json:"object"`
 	Event  string `json:"event"`
 	ID     string `json:"id"`
+	State  string `json:"state,omitempty"`
+	Digest string `json:"digest,omitempty"`
 }
+
+// What reading back the record of a Sellsy event found (EventSignal.State).
+const (
+	StateExists = "exists" // the record is there
+	StateGone   = "gone"   // a deletion confirmed: the record cannot be read
+)
 
 // New returns a receiver for these connections.
 func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Logger) *Receiver {
@@ -346,9 +359,9 @@ func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
 
 // sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
 // token and every event is a hint: records are read back before anything acts on them, so a
-// forged or replayed delivery changes nothing. The events: routes of a delivery seen within
-// DedupWindow (the same body) are not run again: the reference does not confirm that a
-// notification carries a timestamp, so nothing else tells a redelivery apart.
+// forged or replayed delivery changes nothing. The body is not what tells a redelivery apart:
+// the reference only confirms event, relatedtype and relatedid, so two real changes of a
+// record can arrive as the same body; the record as read back does (route).
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
 	c, side, ok := r.sellsyConnection(w, req)
@@ -371,20 +384,12 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	// PipelineSync hears of every delivery, even one seen before: it reads each opportunity
-	// back and emits only what moved, and two moves within one second give the same body
-	// (timestamps, when there are any, are to the second).
+	// back and emits only what moved.
 	err = r.stageChanged(req.Context(), name, events)
-	key := deliveryKey("sellsy", name, body)
-	switch {
-	case err != nil:
-	case !r.seen.add(key):
-		r.log.Info("sellsy delivery seen before: its routes are not run again", "connection", name, "events", len(events))
-	default:
-		if err = r.route(req.Context(), c, side, events); err != nil {
-			r.seen.forget(key) // not handled: Sellsy's next attempt must be acted on
-		}
+	if err == nil {
+		err = r.route(req.Context(), c, side, events)
 	}
-	if err != nil {
+	if err != nil { // not handled: Sellsy's next attempt must be acted on
 		r.log.Error("sellsy events not routed", "connection", name, "error", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
@@ -427,71 +432,31 @@ func readBack(ctx context.Context, conn connectors.Connector, object, id string)
 	return &recs[0], nil
 }
 
-// route applies the connection's event routes. A record is read back before a workflow is
-// started with it (an event is only a hint: a forged one names a record that does not exist,
-// or one that is as it was); a deletion is acted on only once the record is confirmed gone.
-// The started workflow's id names the event (eventWorkflowID), so that a repeated delivery
-// starts nothing twice, even on another worker or after a restart.
+// route applies the connection's event routes. An event is only a hint: its record is read
+// back first, and a route runs only when the read agrees with the event (verify). A repeated
+// event is recognised by the record as read back, not by the delivery's body: a start's
+// workflow id names the record's state (eventWorkflowID), so a redelivery that finds the
+// record as it was starts nothing, even on another worker or after a restart, while a change
+// — however soon after the last — starts again.
 func (r *Receiver) route(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
 	ctx = context.WithoutCancel(ctx)
 	for _, e := range events {
-		for _, rt := range c.Events {
-			if rt.Object != e.Object || (rt.Event != "" && rt.Event != e.Type) || e.ObjectID == "" {
-				continue
-			}
+		routes := matchingRoutes(c.Events, e)
+		if len(routes) == 0 {
+			continue
+		}
+		rec, ok, err := r.verify(ctx, c, side, e)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		for _, rt := range routes {
 			if rt.Signal != nil {
-				id := strings.ReplaceAll(rt.Signal.WorkflowID, "{connection}", c.Name)
-				err := r.temporal.SignalWorkflow(ctx, id, "", rt.Signal.Name, EventSignal{Object: e.Object, Event: e.Type, ID: e.ObjectID})
-				var notFound *serviceerror.NotFound
-				if errors.As(err, &notFound) {
-					r.log.Info("event for a workflow that does not run", "connection", c.Name, "workflow", id)
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			if r.open == nil {
-				return errors.New("the receiver cannot read records back")
-			}
-			a, b, err := r.open(c.Name)
-			if err != nil {
-				return err
-			}
-			conn := a
-			if side == "b" {
-				conn = b
-			}
-			rec, err := readBack(ctx, conn, e.Object, e.ObjectID)
-			if err != nil {
-				return err
-			}
-			in := EventInput{Connection: c.Name, Object: e.Object, Event: e.Type, ID: e.ObjectID}
-			switch {
-			case e.Type == "deleted" && rec != nil:
-				r.log.Info("deletion announced for a record that exists (forged): ignored", "connection", c.Name, "object", e.Object)
-				continue
-			case e.Type == "deleted":
-				// Confirmed gone: the workflow gets the id and the object, all there is left.
-			case rec == nil:
-				r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
-				continue
-			default:
-				in.Fields, in.Links = rec.Fields, rec.Links
-			}
-			queue := rt.Start.TaskQueue
-			if queue == "" {
-				queue = r.taskQueue
-			}
-			_, err = r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID: eventWorkflowID(c.Name, e, rec), TaskQueue: queue,
-				WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-				WorkflowExecutionErrorWhenAlreadyStarted: true,
-			}, rt.Start.Workflow, in)
-			var started *serviceerror.WorkflowExecutionAlreadyStarted
-			if errors.As(err, &started) {
-				continue // a repeated delivery
+				err = r.signal(ctx, c.Name, rt.Signal, e, rec)
+			} else {
+				err = r.start(ctx, c.Name, rt.Start, e, rec)
 			}
 			if err != nil {
 				return err
@@ -501,29 +466,136 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 	return nil
 }
 
-// eventWorkflowID names the workflow an event starts: <connection>/sellsy/<object>-<event>-
-// <id>-<tag>. The tag is the notification's timestamp when it has one; otherwise a digest of
-// the notification and of the record as read back, so that a redelivery (same notification,
-// record unchanged) gets the same id and is rejected, while a later event on the record,
-// which changed it, gets another. Never a zero time: every later event would look like the
-// first.
-func eventWorkflowID(connection string, e sellsy.WebhookEvent, rec *connectors.Record) string {
-	tag := ""
-	if !e.At.IsZero() {
-		tag = strconv.FormatInt(e.At.Unix(), 10)
-	} else {
-		h := sha256.New()
-		h.Write([]byte(e.Digest))
-		if rec != nil {
-			content, _ := json.Marshal(struct {
-				F map[string]any
-				L map[string]string
-			}{rec.Fields, rec.Links}) // map keys are sorted: the same record gives the same bytes
-			h.Write(content)
+// matchingRoutes are the routes an event takes.
+func matchingRoutes(routes []config.EventRoute, e sellsy.WebhookEvent) []config.EventRoute {
+	var out []config.EventRoute
+	for _, rt := range routes {
+		if rt.Object == e.Object && (rt.Event == "" || rt.Event == e.Type) && e.ObjectID != "" {
+			out = append(out, rt)
 		}
-		tag = "h" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
-	return fmt.Sprintf("%s/sellsy/%s-%s-%s-%s", connection, e.Object, e.Type, e.ObjectID, tag)
+	return out
+}
+
+// verify reads back the record an event names and reports whether the event may be acted
+// on: any event on a record that exists, a deletion on one that cannot be read. A deletion
+// of a record that exists is forged; another event on a record that does not exist is
+// forged, or the record was deleted since (its deleted event follows). Sellsy answers an id
+// that never existed as it answers a deleted one (404), and the receiver has nothing else to
+// tell them apart, so a forged deletion of an unknown id goes through: the workflow then
+// gets only that id, which names nothing to act on.
+func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string, e sellsy.WebhookEvent) (rec *connectors.Record, ok bool, err error) {
+	if r.open == nil {
+		return nil, false, errors.New("the receiver cannot read records back")
+	}
+	a, b, err := r.open(c.Name)
+	if err != nil {
+		return nil, false, err
+	}
+	conn := a
+	if side == "b" {
+		conn = b
+	}
+	if rec, err = readBack(ctx, conn, e.Object, e.ObjectID); err != nil {
+		return nil, false, err
+	}
+	switch {
+	case e.Type == "deleted" && rec != nil:
+		r.log.Info("deletion announced for a record that exists (forged): ignored", "connection", c.Name, "object", e.Object)
+		return nil, false, nil
+	case e.Type != "deleted" && rec == nil:
+		r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
+		return nil, false, nil
+	}
+	return rec, true, nil
+}
+
+// signal sends a signal route's signal with what the read back found. The signals sent are
+// remembered for DedupWindow, in memory (bounded), by the record's state: a redelivery
+// finding the record as it was is not signalled again, a change is. One that gets past it
+// (later, on another worker, after a restart) is harmless: it repeats a signal about the same
+// record state, and a second sync-now only runs a pass that finds nothing new.
+func (r *Receiver) signal(ctx context.Context, connection string, to *config.SignalRoute, e sellsy.WebhookEvent, rec *connectors.Record) error {
+	id := strings.ReplaceAll(to.WorkflowID, "{connection}", connection)
+	key := "sellsy|" + id + "|" + to.Name + "|" + eventName(e, rec)
+	if !r.seen.add(key) {
+		return nil
+	}
+	sig := EventSignal{Object: e.Object, Event: e.Type, ID: e.ObjectID, State: StateGone}
+	if rec != nil {
+		sig.State, sig.Digest = StateExists, recordDigest(rec)
+	}
+	err := r.temporal.SignalWorkflow(ctx, id, "", to.Name, sig)
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		r.log.Info("event for a workflow that does not run", "connection", connection, "workflow", id)
+	case err != nil:
+		r.seen.forget(key) // not sent: Sellsy's next attempt must send it
+		return err
+	}
+	return nil
+}
+
+// start starts a start route's workflow with the record as read back (for a confirmed
+// deletion, the id and the object: all there is left).
+func (r *Receiver) start(ctx context.Context, connection string, to *config.StartRoute, e sellsy.WebhookEvent, rec *connectors.Record) error {
+	in := EventInput{Connection: connection, Object: e.Object, Event: e.Type, ID: e.ObjectID}
+	if rec != nil {
+		in.Fields, in.Links = rec.Fields, rec.Links
+	}
+	queue := to.TaskQueue
+	if queue == "" {
+		queue = r.taskQueue
+	}
+	_, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: eventWorkflowID(connection, to.Workflow, e, rec), TaskQueue: queue,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, to.Workflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // a repeated event: the record is as that run got it
+	}
+	return err
+}
+
+// eventWorkflowID names the workflow an event starts:
+// <connection>/sellsy/<workflow>/<object>-<event>-<id>-<tag> (the workflow type in it, so that
+// two routes on one event each start theirs). See eventName.
+func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, rec *connectors.Record) string {
+	return fmt.Sprintf("%s/sellsy/%s/%s", connection, workflow, eventName(e, rec))
+}
+
+// eventName names an event as the record was read back: <object>-<event>-<id>-<tag>, the tag
+// being h and a digest of the notification and of the record read, after the notification's
+// timestamp when it has one. A redelivery (the same notification, the record unchanged) gets
+// the same name, while a later change gets another, even within the timestamp's second — or,
+// without timestamps, with the same notification. A change that leaves the record as an
+// earlier event found it is taken for that event's redelivery (a record whose read shape
+// carries its update time never is). Never a zero time: every later event would look like the
+// first.
+func eventName(e sellsy.WebhookEvent, rec *connectors.Record) string {
+	h := sha256.New()
+	h.Write([]byte(e.Digest))
+	if rec != nil {
+		h.Write([]byte(recordDigest(rec)))
+	}
+	tag := "h" + hex.EncodeToString(h.Sum(nil))[:16]
+	if !e.At.IsZero() {
+		tag = strconv.FormatInt(e.At.Unix(), 10) + "-" + tag
+	}
+	return fmt.Sprintf("%s-%s-%s-%s", e.Object, e.Type, e.ObjectID, tag)
+}
+
+// recordDigest names a record's state as read back: its fields and links.
+func recordDigest(rec *connectors.Record) string {
+	content, _ := json.Marshal(struct {
+		F map[string]any
+		L map[string]string
+	}{rec.Fields, rec.Links}) // map keys are sorted: the same record gives the same bytes
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
 }
 
 // contactID reads the Automation contact id from the query (?id=), a form field or a JSON

@@ -301,7 +301,7 @@ func TestSellsyEventRoutes(t *testing.T) {
 	f := &fakeTemporal{}
 	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
-			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}}}, nil, nil
+			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}}, nil, nil
 		})
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
@@ -318,7 +318,7 @@ func TestSellsyEventRoutes(t *testing.T) {
 	require.Len(t, f.events, 1)
 	assert.Equal(t, EventInput{Connection: "shop", Object: "opportunity", Event: "created", ID: "77", Fields: map[string]any{"name": "Projet"}}, f.events[0])
 	assert.Equal(t, "OnNewDeal", f.types[0])
-	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, f.nudged)
+	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&connectors.Record{ID: "5", Fields: map[string]any{"name": "ACME"}})}}, f.nudged)
 }
 
 // Sellsy pings a webhook's URL with GET: the right token answers 200, anything else 404.
@@ -357,18 +357,21 @@ func sellsyRoutes(t *testing.T, f *fakeTemporal, recs map[string]connectors.Reco
 	return srv.URL + "/webhooks/shop/sellsy/sel-789"
 }
 
-// Without a timestamp in the notifications, a redelivery is ignored (the same body within
-// DedupWindow, or the same event on an unchanged record later), while a different event on the
-// same record, or the same event once the record changed, is acted on. Signal routes ignore
-// redeliveries too.
-func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
+// A redelivery is ignored — the same notification finding the record as an earlier one did
+// (the start's workflow id, the signal's remembered key) — while every change is acted on: a
+// different event on the record, or the same event once the record changed, however soon
+// after (it used to be dropped for 5 minutes when its body was the same), and with timestamps
+// even within one second (it used to collide on the second).
+func TestSellsyDeliveries(t *testing.T) {
 	type step struct {
 		body    string
-		advance time.Duration // the clock moves first
-		name    string        // the opportunity's name in Sellsy from then on
+		advance time.Duration     // the clock moves first
+		names   map[string]string // record id → its name in Sellsy from then on
 	}
 	deal := config.EventRoute{Object: "opportunity", Start: &config.StartRoute{Workflow: "OnDeal"}}
 	nudge := config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}
+	upd, cli := bareNotif("updated", "opportunity", "77"), bareNotif("updated", "client", "5")
+	signed := map[string]string{"77": "Projet signé"}
 	tests := []struct {
 		name    string
 		steps   []step
@@ -376,30 +379,35 @@ func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
 		nudged  int
 		staged  int // signals to PipelineSync, which hears of every delivery (it reads back and emits only moves)
 	}{
-		{name: "delivered twice", steps: []step{{body: bareNotif("updated", "opportunity", "77")}, {body: bareNotif("updated", "opportunity", "77")}},
-			started: []string{"updated/Projet"}, staged: 2},
-		{name: "then another event on the record", steps: []step{{body: bareNotif("updated", "opportunity", "77")}, {body: bareNotif("updated", "opportunity", "77")},
-			{body: bareNotif("created", "opportunity", "77")}}, started: []string{"updated/Projet", "created/Projet"}, staged: 3},
-		{name: "the same event later, the record changed", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
-			{body: bareNotif("updated", "opportunity", "77"), advance: DedupWindow, name: "Projet signé"}}, started: []string{"updated/Projet", "updated/Projet signé"}},
-		{name: "redelivered later, the record unchanged", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
-			{body: bareNotif("updated", "opportunity", "77"), advance: DedupWindow}}, started: []string{"updated/Projet"}},
-		{name: "the same change changed again within the window", steps: []step{{body: bareNotif("updated", "opportunity", "77")},
-			{body: bareNotif("updated", "opportunity", "77"), advance: time.Minute, name: "Projet signé"}}, started: []string{"updated/Projet"}},
-		{name: "signal route redelivered", steps: []step{{body: bareNotif("updated", "client", "5")}, {body: bareNotif("updated", "client", "5")}}, nudged: 1},
-		{name: "signal route after the window", steps: []step{{body: bareNotif("updated", "client", "5")}, {body: bareNotif("updated", "client", "5"), advance: DedupWindow}}, nudged: 2},
+		{name: "delivered twice", steps: []step{{body: upd}, {body: upd}}, started: []string{"updated/Projet"}, staged: 2},
+		{name: "then another event on the record", steps: []step{{body: upd}, {body: upd}, {body: bareNotif("created", "opportunity", "77")}},
+			started: []string{"updated/Projet", "created/Projet"}, staged: 3},
+		{name: "the same event later, the record changed", steps: []step{{body: upd}, {body: upd, advance: DedupWindow, names: signed}},
+			started: []string{"updated/Projet", "updated/Projet signé"}},
+		{name: "redelivered later, the record unchanged", steps: []step{{body: upd}, {body: upd, advance: DedupWindow}}, started: []string{"updated/Projet"}},
+		{name: "the record changed again within the window", steps: []step{{body: upd}, {body: upd, advance: time.Minute, names: signed}},
+			started: []string{"updated/Projet", "updated/Projet signé"}},
+		{name: "the record changed again at once", steps: []step{{body: upd}, {body: upd, names: signed}},
+			started: []string{"updated/Projet", "updated/Projet signé"}},
+		{name: "timestamped, redelivered", steps: []step{{body: notif("updated", "opportunity", "77")}, {body: notif("updated", "opportunity", "77")}},
+			started: []string{"updated/Projet"}},
+		{name: "timestamped, changed twice in one second", steps: []step{{body: notif("updated", "opportunity", "77")}, {body: notif("updated", "opportunity", "77"), names: signed}},
+			started: []string{"updated/Projet", "updated/Projet signé"}},
+		{name: "signal route redelivered", steps: []step{{body: cli}, {body: cli}}, nudged: 1},
+		{name: "signal route after the window", steps: []step{{body: cli}, {body: cli, advance: DedupWindow}}, nudged: 2},
+		{name: "signal route, the record changed within the window", steps: []step{{body: cli}, {body: cli, advance: time.Minute, names: map[string]string{"5": "ACME SA"}}}, nudged: 2},
 		{name: "timestamped signal redelivered", steps: []step{{body: notif("updated", "client", "5")}, {body: notif("updated", "client", "5")}}, nudged: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeTemporal{}
 			clock := simkit.NewClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
-			recs := map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}}
+			recs := map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}
 			url := sellsyRoutes(t, f, recs, clock, deal, nudge)
 			for _, s := range tt.steps {
 				clock.Advance(s.advance)
-				if s.name != "" {
-					recs["77"] = connectors.Record{ID: "77", Fields: map[string]any{"name": s.name}}
+				for id, name := range s.names {
+					recs[id] = connectors.Record{ID: id, Fields: map[string]any{"name": name}}
 				}
 				status, _ := post(t, url, "application/x-www-form-urlencoded", s.body, nil)
 				assert.Equal(t, 200, status)
@@ -421,29 +429,91 @@ func TestSellsyDeliveriesWithoutTimestamp(t *testing.T) {
 	}
 }
 
+// A signal route reads the record back as a start route does: an event on a record that does
+// not exist, or a deletion announced for one that does, signals nothing (both were signalled
+// as announced), and the signal carries what the read found.
+func TestSellsySignalRoutesReadBack(t *testing.T) {
+	acme := connectors.Record{ID: "5", Fields: map[string]any{"name": "ACME"}}
+	tests := []struct {
+		name   string
+		body   string
+		nudged []EventSignal
+	}{
+		{name: "the record exists", body: bareNotif("updated", "client", "5"),
+			nudged: []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&acme)}}},
+		{name: "no such record: forged", body: bareNotif("updated", "client", "666")},
+		{name: "deletion of a record that exists: forged", body: bareNotif("deleted", "client", "5")},
+		{name: "deletion confirmed", body: bareNotif("deleted", "client", "9"),
+			nudged: []EventSignal{{Object: "company", Event: "deleted", ID: "9", State: StateGone}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			url := sellsyRoutes(t, f, map[string]connectors.Record{"5": acme}, simkit.NewClock(time.Now()),
+				config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+			status, _ := post(t, url, "application/x-www-form-urlencoded", tt.body, nil)
+			assert.Equal(t, 200, status)
+			assert.Equal(t, tt.nudged, f.nudged)
+		})
+	}
+}
+
+// Every start route an event matches starts its workflow: two routes on one event used to
+// share the workflow id, and the second was rejected as a duplicate.
+func TestSellsyEventStartsEveryRoute(t *testing.T) {
+	tests := []struct {
+		name      string
+		workflows []string
+	}{
+		{name: "one route", workflows: []string{"OnDeal"}},
+		{name: "two workflows on one event", workflows: []string{"OnDeal", "NotifySales"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var routes []config.EventRoute
+			for _, wf := range tt.workflows {
+				routes = append(routes, config.EventRoute{Object: "opportunity", Start: &config.StartRoute{Workflow: wf}})
+			}
+			f := &fakeTemporal{}
+			url := sellsyRoutes(t, f, map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}}, simkit.NewClock(time.Now()), routes...)
+			status, _ := post(t, url, "application/x-www-form-urlencoded", bareNotif("updated", "opportunity", "77"), nil)
+			assert.Equal(t, 200, status)
+			var types []string
+			for _, wf := range f.types {
+				types = append(types, wf.(string))
+			}
+			assert.Equal(t, tt.workflows, types)
+		})
+	}
+}
+
 // A delivery that could not be handed to Temporal is not remembered: Sellsy's next attempt
 // is acted on.
 func TestSellsyDeliveryRetriedAfterFailure(t *testing.T) {
 	f := &fakeTemporal{fail: serviceerror.NewUnavailable("frontend down")}
 	clock := simkit.NewClock(time.Now())
-	url := sellsyRoutes(t, f, nil, clock, config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+	acme := map[string]connectors.Record{"5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}
+	url := sellsyRoutes(t, f, acme, clock, config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
 	status, _ := post(t, url, "application/x-www-form-urlencoded", bareNotif("updated", "client", "5"), nil)
 	assert.Equal(t, 503, status)
 	f.fail = nil
 	status, _ = post(t, url, "application/x-www-form-urlencoded", bareNotif("updated", "client", "5"), nil)
 	assert.Equal(t, 200, status)
-	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, f.nudged)
+	require.Len(t, f.nudged, 1)
+	assert.Equal(t, "5", f.nudged[0].ID)
 }
 
 // A deletion starts its workflow with the id and the object once the record is confirmed
-// gone; a deletion announced for a record that exists is forged and starts nothing.
+// gone; a deletion announced for a record that exists is forged and starts nothing. Sellsy
+// answers an id that never existed as it answers a deleted one (404), so the receiver takes
+// both as gone: the workflow gets only the id, nothing it could act on wrongly.
 func TestSellsyDeletedEvent(t *testing.T) {
 	tests := []struct {
 		name  string
 		id    string
 		start []EventInput
 	}{
-		{name: "gone", id: "666", start: []EventInput{{Connection: "shop", Object: "opportunity", Event: "deleted", ID: "666"}}},
+		{name: "gone (or never existed: Sellsy cannot tell)", id: "666", start: []EventInput{{Connection: "shop", Object: "opportunity", Event: "deleted", ID: "666"}}},
 		{name: "still there: forged", id: "77"},
 	}
 	for _, tt := range tests {
@@ -465,19 +535,24 @@ func TestEventWorkflowID(t *testing.T) {
 	ev := sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d1"}
 	timed := ev
 	timed.At = time.Unix(1764000000, 0)
+	id := func(e sellsy.WebhookEvent, r *connectors.Record) string {
+		return eventWorkflowID("shop", "OnDeal", e, r)
+	}
 	tests := []struct {
 		name   string
 		a, b   string
 		sameID bool
 	}{
-		{"timestamped", eventWorkflowID("shop", timed, rec), "shop/sellsy/opportunity-updated-77-1764000000", true},
-		{"no timestamp, record unchanged", eventWorkflowID("shop", ev, rec), eventWorkflowID("shop", ev, same), true},
-		{"no timestamp, record changed", eventWorkflowID("shop", ev, rec), eventWorkflowID("shop", ev, changed), false},
-		{"no timestamp, another notification", eventWorkflowID("shop", ev, nil), eventWorkflowID("shop", sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d2"}, nil), false},
+		{"timestamped, redelivered", id(timed, rec), id(timed, same), true},
+		{"timestamped, record changed within the second", id(timed, rec), id(timed, changed), false},
+		{"no timestamp, record unchanged", id(ev, rec), id(ev, same), true},
+		{"no timestamp, record changed", id(ev, rec), id(ev, changed), false},
+		{"no timestamp, another notification", id(ev, nil), id(sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d2"}, nil), false},
+		{"another workflow", id(ev, rec), eventWorkflowID("shop", "NotifySales", ev, rec), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.True(t, strings.HasPrefix(tt.a, "shop/sellsy/opportunity-updated-77-"), tt.a)
+			assert.Regexp(t, `^shop/sellsy/(OnDeal|NotifySales)/opportunity-updated-77-(1764000000-)?h[0-9a-f]{16}$`, tt.a)
 			if tt.sameID {
 				assert.Equal(t, tt.b, tt.a)
 			} else {
