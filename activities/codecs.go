@@ -82,16 +82,25 @@ func index(system string, fields []connectors.Field) map[string]engine.FieldSpec
 	return m
 }
 
-// toMergeSpace returns a side-A record with its mapped values in side B's representation.
-// Side-B records are returned as they are.
+// toMergeSpace returns a side-A record with its mapped values in side B's representation,
+// and a side-B record with its dates and times in the form side-A values take there
+// (engine.Codec.NormalB).
 func (fc *fieldCodecs) toMergeSpace(obj *config.Object, side engine.Side, r connectors.Record) (connectors.Record, error) {
-	if side != engine.A || len(fc.byA) == 0 {
+	if len(fc.byA) == 0 {
 		return r, nil
 	}
 	out := r
 	out.Fields = make(map[string]any, len(r.Fields))
 	for k, v := range r.Fields {
 		out.Fields[k] = v
+	}
+	if side == engine.B {
+		for _, f := range obj.Fields {
+			if v, present := r.Fields[f.B]; present {
+				out.Fields[f.B] = fc.byA[f.A].NormalB(v)
+			}
+		}
+		return out, nil
 	}
 	for _, f := range obj.Fields {
 		codec, ok := fc.byA[f.A]

@@ -47,6 +47,22 @@ func (c Codec) AToB(v any) (any, error) { return convert(v, c.a, c.b, c.toB) }
 // BToA converts a value read on side B to side A's representation.
 func (c Codec) BToA(v any) (any, error) { return convert(v, c.b, c.a, c.toA) }
 
+// NormalB returns a value read on side B in the form a side-A value converted to B takes
+// (AToB), for the classes whose form a system may change on its way back: a date-time
+// written "2026-03-01T10:00:00Z" that Automation gives back "2026-03-01 10:00:00", a time
+// "10:00:00" for "10:00". Compared as read, it never equalled the snapshot: each pass took it
+// for a change on B, and an edit on A lost to it. Other values, and values that do not parse,
+// are returned as they are.
+func (c Codec) NormalB(v any) any {
+	switch classOf(c.b) {
+	case classDate, classDateTime, classTime:
+		if n, err := convert(v, c.b, c.b, nil); err == nil {
+			return n
+		}
+	}
+	return v
+}
+
 // Value classes: the Go shape a field's values take.
 const (
 	classAny      = iota // unknown type: values pass unchanged

@@ -286,3 +286,39 @@ func TestMergeFixed(t *testing.T) {
 		})
 	}
 }
+
+// A date-time side B gives back in another form than the one written ("2026-03-01 10:00:00"
+// for "2026-03-01T10:00:00Z", Automation's datetime fields) is the value written: no change on
+// B, so an edit on A travels instead of losing to it.
+func TestDateTimeReadBackInAnotherForm(t *testing.T) {
+	c := NewCodec(FieldSpec{System: "weavy", Name: "seen", Type: "datetime"}, FieldSpec{System: "mautic", Name: "seen", Type: "datetime"}, nil)
+	fs := []config.Field{{A: "seen", B: "seen", Direction: config.Both}}
+	av, err := c.AToB("2026-03-01 10:00:00")
+	require.NoError(t, err)
+	d := Merge(fs, rec(t0, "seen", av), rec(t0, "seen", nil), nil)
+	require.Equal(t, map[string]any{"seen": "2026-03-01T10:00:00Z"}, d.UpdateB)
+
+	av2, err := c.AToB("2026-04-01 09:00:00")
+	require.NoError(t, err)
+	bv := c.NormalB("2026-03-01 10:00:00")
+	d2 := Merge(fs, rec(t0.Add(time.Hour), "seen", av2), rec(t0.Add(2*time.Hour), "seen", bv), d.Snapshot)
+	assert.Zero(t, d2.Conflicts)
+	assert.Equal(t, map[string]any{"seen": "2026-04-01T09:00:00Z"}, d2.UpdateB)
+	assert.Nil(t, d2.UpdateA)
+
+	tests := []struct {
+		spec FieldSpec
+		in   any
+		want any
+	}{
+		{FieldSpec{System: "mautic", Type: "datetime"}, "2026-03-01 10:00:00", "2026-03-01T10:00:00Z"},
+		{FieldSpec{System: "mautic", Type: "date"}, "2026-03-01", "2026-03-01"},
+		{FieldSpec{System: "mautic", Type: "time"}, "10:00:00", "10:00"},
+		{FieldSpec{System: "mautic", Type: "datetime"}, "not a date", "not a date"}, // left for the merge to report
+		{FieldSpec{System: "mautic", Type: "text"}, " as is ", " as is "},
+		{FieldSpec{System: "mautic", Type: "number"}, "12", "12"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, NewCodec(FieldSpec{}, tt.spec, nil).NormalB(tt.in), "%s %v", tt.spec.Type, tt.in)
+	}
+}
