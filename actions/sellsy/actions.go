@@ -11,6 +11,9 @@
 //	Sellsy.CreateCompany       CompanyInput     → RecordOutput
 //	Sellsy.UpdateCompany       CompanyInput     → RecordOutput
 //	Sellsy.SearchCompanies     SearchInput      → SearchOutput   (type: client|prospect|supplier)
+//	Sellsy.CreateIndividual    IndividualInput  → RecordOutput   (a person as client, prospect or supplier)
+//	Sellsy.UpdateIndividual    IndividualInput  → RecordOutput
+//	Sellsy.SearchIndividuals   SearchInput      → SearchOutput   (type: client|prospect|supplier)
 //	Sellsy.CreateContact       ContactInput     → RecordOutput
 //	Sellsy.UpdateContact       ContactInput     → RecordOutput
 //	Sellsy.SearchContacts      SearchInput      → SearchOutput
@@ -98,6 +101,9 @@ func (a *Actions) activities() []struct {
 		{"Sellsy.CreateCompany", a.CreateCompany},
 		{"Sellsy.UpdateCompany", a.UpdateCompany},
 		{"Sellsy.SearchCompanies", a.SearchCompanies},
+		{"Sellsy.CreateIndividual", a.CreateIndividual},
+		{"Sellsy.UpdateIndividual", a.UpdateIndividual},
+		{"Sellsy.SearchIndividuals", a.SearchIndividuals},
 		{"Sellsy.CreateContact", a.CreateContact},
 		{"Sellsy.UpdateContact", a.UpdateContact},
 		{"Sellsy.SearchContacts", a.SearchContacts},

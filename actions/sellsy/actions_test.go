@@ -28,6 +28,7 @@ import (
 const (
 	firstContact     = 1_000_001
 	firstOpportunity = 3_000_001 // the simulator's first opportunity id
+	firstIndividual  = 2_000_001 // the simulator's first individual id
 )
 
 type harness struct {
@@ -117,6 +118,7 @@ func (h *harness) run(name string, in, out any) error { return actiontest.Run(h.
 func TestNames(t *testing.T) {
 	assert.Equal(t, []string{
 		"Sellsy.CreateCompany", "Sellsy.UpdateCompany", "Sellsy.SearchCompanies",
+		"Sellsy.CreateIndividual", "Sellsy.UpdateIndividual", "Sellsy.SearchIndividuals",
 		"Sellsy.CreateContact", "Sellsy.UpdateContact", "Sellsy.SearchContacts",
 		"Sellsy.CreateOpportunity", "Sellsy.UpdateOpportunity", "Sellsy.SearchOpportunities",
 		"Sellsy.CreateEvent", "Sellsy.CreateTask", "Sellsy.CreateComment", "Sellsy.Call", "Sellsy.CallV1",
@@ -146,6 +148,26 @@ func TestWriteActivities(t *testing.T) {
 				assert.Equal(t, []string{"t"}, h.sim.SmartTags("companies", "1"))
 				assert.Equal(t, "moved", out.Record["note"])
 			}, CompanyInput{ID: 424242, Name: "X"}, "not found"},
+		{"Sellsy.CreateIndividual", IndividualInput{Type: "client", Civility: "mrs", FirstName: "Léa", LastName: "Durand", Email: "lea@example.com",
+			LinkedIn: "https://linkedin.com/in/lea", SyncMailjet: &yes, RateCategoryID: 7, MarketingSubscriptions: []string{"sms", "email"},
+			SmartTags: []string{"vip"}, Created: "2026-01-15T10:00:00+01:00"},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "client", out.Record["type"])
+				assert.Equal(t, "Durand", out.Record["last_name"])
+				assert.Equal(t, "https://linkedin.com/in/lea", out.Record["social"].(map[string]any)["linkedin"])
+				assert.Equal(t, true, out.Record["sync"].(map[string]any)["mailjet"])
+				assert.EqualValues(t, 7, out.Record["rate_category_id"])
+				assert.Equal(t, []any{"email", "sms"}, out.Record["marketing_campaigns_subscriptions"])
+				assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
+				assert.Equal(t, []string{"vip"}, out.SmartTags)
+			}, IndividualInput{Type: "client", LastName: "X", Email: "nope"}, "email"},
+		{"Sellsy.UpdateIndividual", IndividualInput{ID: firstIndividual, PhoneNumber: "+33 1 00 00 00 00", Note: "moved", SmartTags: []string{"t"}},
+			func(t *testing.T, h *harness, out RecordOutput) {
+				assert.Equal(t, "+33 1 00 00 00 00", out.Record["phone_number"])
+				assert.Equal(t, "moved", out.Record["note"])
+				assert.Equal(t, "Martin", out.Record["last_name"], "a field not given is left as it is")
+				assert.Equal(t, []string{"t"}, h.sim.SmartTags("individuals", strconv.Itoa(firstIndividual)))
+			}, IndividualInput{ID: 424242, Note: "x"}, "not found"},
 		{"Sellsy.CreateContact", ContactInput{Civility: "mrs", FirstName: "Ada", LastName: "Lovelace", Position: "CTO", Email: "ada@acme.example",
 			MobileNumber: "+33 6 12 34 56 78", BirthDate: "1815-12-10", Twitter: "@ada", SyncMailchimp: &yes, Note: "fair",
 			MarketingSubscriptions: []string{"email", "sms"}, Unsubscribe: []string{"sms"}, SmartTags: []string{"a", "b"}, CompanyIDs: []int{1}},
@@ -224,6 +246,8 @@ func TestWriteActivities(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
 			h.sim.SeedOpportunities(1) // opportunity 3000001, on company 1
+			// individual 2000001 (firstIndividual)
+			require.NoError(t, h.run("Sellsy.CreateIndividual", IndividualInput{Type: "prospect", LastName: "Martin"}, &RecordOutput{}))
 			var out RecordOutput
 			require.NoError(t, h.run(tc.name, tc.good, &out))
 			assert.NotZero(t, out.ID)
@@ -332,7 +356,9 @@ func TestErrorClasses(t *testing.T) {
 	inputs := map[string]any{
 		"Sellsy.CreateCompany": CompanyInput{Type: "client", Name: "A"}, "Sellsy.UpdateCompany": CompanyInput{ID: 1, Name: "A"},
 		"Sellsy.SearchCompanies": SearchInput{}, "Sellsy.CreateContact": ContactInput{LastName: "L"},
-		"Sellsy.UpdateContact": ContactInput{ID: firstContact, Note: "n"}, "Sellsy.SearchContacts": SearchInput{},
+		"Sellsy.CreateIndividual": IndividualInput{Type: "client", LastName: "L"}, "Sellsy.UpdateIndividual": IndividualInput{ID: 1, Note: "n"},
+		"Sellsy.SearchIndividuals": SearchInput{},
+		"Sellsy.UpdateContact":     ContactInput{ID: firstContact, Note: "n"}, "Sellsy.SearchContacts": SearchInput{},
 		"Sellsy.CreateOpportunity": OpportunityInput{Name: "O", PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}}},
 		"Sellsy.UpdateOpportunity": OpportunityInput{ID: 1, Name: "O"}, "Sellsy.SearchOpportunities": SearchInput{},
 		"Sellsy.CreateEvent":   EventInput{Title: "E", Start: "2026-03-05T09:00:00Z", End: "2026-03-05T10:00:00Z", LabelID: 1},

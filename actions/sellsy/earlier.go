@@ -57,6 +57,10 @@ func lookupOf(collection string, body map[string]any) lookup {
 		l.created = true
 		l.filters["name"] = body["name"]
 		l.same = []string{"name", "type", "email"}
+	case "individuals":
+		l.created = true
+		l.filters["name"] = body["last_name"] // an individual's name is its last name
+		l.same = []string{"last_name", "first_name", "type", "email"}
 	case "contacts":
 		l.created = true
 		if email, ok := body["email"].(string); ok && email != "" {

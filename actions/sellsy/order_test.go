@@ -14,7 +14,8 @@ import (
 )
 
 // seedOrdered creates, through the activities, clients beta, Alpha, gamma and alpha (their
-// ids in that order), contacts Martin Zoé, Bernard and martin Anne, and opportunities on
+// ids in that order), contacts Martin Zoé, Bernard and martin Anne, individuals Petit,
+// Durand and Roux, and opportunities on
 // company 1 due 2026-05-01 (step 12, rank 3), with none (step 11, rank 1), 2026-04-01
 // (step 13, rank 4), 2026-06-01 (step 14, rank 2). It returns their ids by name.
 func seedOrdered(t *testing.T, h *harness) map[string]int {
@@ -29,6 +30,11 @@ func seedOrdered(t *testing.T, h *harness) map[string]int {
 		var out RecordOutput
 		require.NoError(t, h.run("Sellsy.CreateContact", c, &out))
 		ids[c.LastName+c.FirstName] = out.ID
+	}
+	for _, n := range []string{"Petit", "Durand", "Roux"} {
+		var out RecordOutput
+		require.NoError(t, h.run("Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: n}, &out))
+		ids[n] = out.ID
 	}
 	for _, o := range []OpportunityInput{{Name: "may", StepID: 12, DueDate: "2026-05-01"}, {Name: "none", StepID: 11},
 		{Name: "april", StepID: 13, DueDate: "2026-04-01"}, {Name: "june", StepID: 14, DueDate: "2026-06-01"}} {
@@ -58,6 +64,9 @@ func TestSearchOrder(t *testing.T) {
 		{"companies by creation", "Sellsy.SearchCompanies", SearchInput{Type: "client", Order: "created_at"}, []string{"beta", "Alpha", "gamma", "alpha"}},
 		{"contacts by name", "Sellsy.SearchContacts", SearchInput{Filters: contacts, Order: "name"}, []string{"Bernard", "martinAnne", "MartinZoé"}},
 		{"contacts by name, desc", "Sellsy.SearchContacts", SearchInput{Filters: contacts, Order: "name", Direction: "desc"}, []string{"MartinZoé", "martinAnne", "Bernard"}},
+		{"individuals by name", "Sellsy.SearchIndividuals", SearchInput{Type: "client", Order: "name"}, []string{"Durand", "Petit", "Roux"}},
+		{"individuals by name, desc", "Sellsy.SearchIndividuals", SearchInput{Order: "name", Direction: "desc"}, []string{"Roux", "Petit", "Durand"}},
+		{"individuals by id, desc", "Sellsy.SearchIndividuals", SearchInput{Order: "id", Direction: "desc"}, []string{"Roux", "Durand", "Petit"}},
 		{"opportunities by due date", "Sellsy.SearchOpportunities", SearchInput{Order: "due_date"}, []string{"none", "april", "may", "june"}},
 		{"opportunities by due date, desc", "Sellsy.SearchOpportunities", SearchInput{Order: "due_date", Direction: "desc"}, []string{"june", "may", "april", "none"}},
 		{"opportunities by step rank", "Sellsy.SearchOpportunities", SearchInput{Order: "step_rank"}, []string{"none", "june", "may", "april"}},
@@ -108,6 +117,8 @@ func TestSearchOrderRefused(t *testing.T) {
 		{"Sellsy.SearchCompanies", "email", "name, id, created_at, updated_at"},
 		{"Sellsy.SearchContacts", "updated_at", "id, name, created_at"},
 		{"Sellsy.SearchContacts", "last_name", "id, name, created_at"},
+		{"Sellsy.SearchIndividuals", "step_rank", "name, id, created_at, updated_at"},
+		{"Sellsy.SearchIndividuals", "last_name", "name, id, created_at, updated_at"},
 		{"Sellsy.SearchOpportunities", "name", "id, created, step_rank, due_date"},
 		{"Sellsy.SearchOpportunities", "created_at", "id, created, step_rank, due_date"},
 	}
@@ -137,12 +148,12 @@ func TestSearchOrdersMatchSpec(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	Register(env, &Actions{Client: c})
-	activities := map[string]string{"companies": "Sellsy.SearchCompanies", "contacts": "Sellsy.SearchContacts", "opportunities": "Sellsy.SearchOpportunities"}
+	require.NoError(t, actiontest.Run(env, "Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "Durand"}, &RecordOutput{}))
+	activities := map[string]string{"companies": "Sellsy.SearchCompanies", "contacts": "Sellsy.SearchContacts",
+		"individuals": "Sellsy.SearchIndividuals", "opportunities": "Sellsy.SearchOpportunities"}
+	require.Len(t, searchOrders, len(activities))
 	for obj, orders := range searchOrders {
-		name, ok := activities[obj]
-		if !ok {
-			continue
-		}
+		name := activities[obj]
 		for _, o := range orders {
 			var out SearchOutput
 			require.NoError(t, actiontest.Run(env, name, SearchInput{Order: o, Direction: "desc", Limit: 2}, &out), "%s %s", name, o)

@@ -11,34 +11,54 @@ import (
 
 // CompanyInput creates or updates a company. Type is client, prospect or supplier (required
 // on create; not changeable on update). On update only the fields set are sent; ID is required.
+// A person rather than a company (the seed's "Type of Client": person) is an individual: see
+// IndividualInput.
+//
+// Twitter, Facebook, LinkedIn and Viadeo are the company's social URLs (Sellsy's social
+// object). RateCategoryID, AccountingCodeID, AccountingPurchaseCodeID, BusinessSegment and
+// NumberOfEmployees are ids (Sellsy reads the last two back as {id, label} objects).
+// MarketingSubscriptions is the full list of channels the company is subscribed to (email,
+// sms, phone, postal_mail, custom); nil leaves it as it is.
 //
 //	{"type": "client", "name": "ACME", "email": "hello@acme.example", "phone_number": "+33 1 23 45 67 89",
-//	 "website": "https://acme.example", "siret": "12345678900012", "note": "VIP", "smart_tags": ["vip"]}
+//	 "website": "https://acme.example", "siret": "12345678900012", "note": "VIP", "smart_tags": ["vip"],
+//	 "linkedin": "https://linkedin.com/company/acme", "business_segment": 3, "number_of_employees": 1,
+//	 "rate_category_id": 9956, "marketing_campaigns_subscriptions": ["email"]}
 type CompanyInput struct {
-	ID            int      `json:"id,omitempty"`
-	Type          string   `json:"type,omitempty"`
-	Name          string   `json:"name,omitempty"`
-	Email         string   `json:"email,omitempty"`
-	Website       string   `json:"website,omitempty"`
-	PhoneNumber   string   `json:"phone_number,omitempty"`
-	MobileNumber  string   `json:"mobile_number,omitempty"`
-	FaxNumber     string   `json:"fax_number,omitempty"`
-	Reference     string   `json:"reference,omitempty"`
-	Capital       string   `json:"capital,omitempty"`
-	AuxiliaryCode string   `json:"auxiliary_code,omitempty"`
-	Note          string   `json:"note,omitempty"`
-	SIRET         string   `json:"siret,omitempty"`
-	SIREN         string   `json:"siren,omitempty"`
-	VAT           string   `json:"vat,omitempty"`
-	APENAFCode    string   `json:"ape_naf_code,omitempty"`
-	CompanyType   string   `json:"company_type,omitempty"` // legal form (SARL, SAS, …)
-	RCS           string   `json:"rcs_immatriculation,omitempty"`
-	OwnerID       int      `json:"owner_id,omitempty"`
-	SmartTags     []string `json:"smart_tags,omitempty"`
-	IsArchived    *bool    `json:"is_archived,omitempty"`
+	ID                       int      `json:"id,omitempty"`
+	Type                     string   `json:"type,omitempty"`
+	Name                     string   `json:"name,omitempty"`
+	Email                    string   `json:"email,omitempty"`
+	Website                  string   `json:"website,omitempty"`
+	PhoneNumber              string   `json:"phone_number,omitempty"`
+	MobileNumber             string   `json:"mobile_number,omitempty"`
+	FaxNumber                string   `json:"fax_number,omitempty"`
+	Reference                string   `json:"reference,omitempty"`
+	Capital                  string   `json:"capital,omitempty"`
+	AuxiliaryCode            string   `json:"auxiliary_code,omitempty"`
+	Note                     string   `json:"note,omitempty"`
+	SIRET                    string   `json:"siret,omitempty"`
+	SIREN                    string   `json:"siren,omitempty"`
+	VAT                      string   `json:"vat,omitempty"`
+	APENAFCode               string   `json:"ape_naf_code,omitempty"`
+	CompanyType              string   `json:"company_type,omitempty"` // legal form (SARL, SAS, …)
+	RCS                      string   `json:"rcs_immatriculation,omitempty"`
+	Twitter                  string   `json:"twitter,omitempty"`
+	Facebook                 string   `json:"facebook,omitempty"`
+	LinkedIn                 string   `json:"linkedin,omitempty"`
+	Viadeo                   string   `json:"viadeo,omitempty"`
+	RateCategoryID           int      `json:"rate_category_id,omitempty"`
+	AccountingCodeID         int      `json:"accounting_code_id,omitempty"`
+	AccountingPurchaseCodeID int      `json:"accounting_purchase_code_id,omitempty"`
+	BusinessSegment          int      `json:"business_segment,omitempty"`
+	NumberOfEmployees        int      `json:"number_of_employees,omitempty"`
+	OwnerID                  int      `json:"owner_id,omitempty"`
+	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions,omitempty"`
+	SmartTags                []string `json:"smart_tags,omitempty"`
+	IsArchived               *bool    `json:"is_archived,omitempty"`
 }
 
-func companyBody(in CompanyInput) map[string]any {
+func companyBody(in CompanyInput) (map[string]any, error) {
 	b := map[string]any{}
 	set(b, "type", in.Type)
 	set(b, "name", in.Name)
@@ -61,7 +81,45 @@ func companyBody(in CompanyInput) map[string]any {
 	set(legal, "company_type", in.CompanyType)
 	set(legal, "rcs_immatriculation", in.RCS)
 	set(b, "legal_france", legal)
-	return b
+	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
+	set(b, "rate_category_id", in.RateCategoryID)
+	set(b, "accounting_code_id", in.AccountingCodeID)
+	set(b, "accounting_purchase_code_id", in.AccountingPurchaseCodeID)
+	set(b, "business_segment", in.BusinessSegment)
+	set(b, "number_of_employees", in.NumberOfEmployees)
+	if err := setSubscriptions(b, in.MarketingSubscriptions); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// socialBody is Sellsy's social object of the URLs given.
+func socialBody(twitter, facebook, linkedin, viadeo string) map[string]any {
+	social := map[string]any{}
+	set(social, "twitter", twitter)
+	set(social, "facebook", facebook)
+	set(social, "linkedin", linkedin)
+	set(social, "viadeo", viadeo)
+	return social
+}
+
+// setSubscriptions sends subs as marketing_campaigns_subscriptions, the whole list (nil: the
+// list is left as it is), refusing an unknown channel.
+func setSubscriptions(b map[string]any, subs []string) error {
+	if subs == nil {
+		return nil
+	}
+	out := []string{}
+	for _, ch := range subs {
+		if !slices.Contains(Channels, ch) {
+			return invalid(fmt.Sprintf("marketing channel %q must be one of %v", ch, Channels))
+		}
+		if !slices.Contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	b["marketing_campaigns_subscriptions"] = out
+	return nil
 }
 
 func checkType(t string, required bool) error {
@@ -81,7 +139,11 @@ func (a *Actions) CreateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	if err := checkType(in.Type, true); err != nil {
 		return RecordOutput{}, err
 	}
-	return a.write(ctx, http.MethodPost, "/companies", companyBody(in), "companies", in.SmartTags)
+	body, err := companyBody(in)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	return a.write(ctx, http.MethodPost, "/companies", body, "companies", in.SmartTags)
 }
 
 // UpdateCompany updates a company by ID (activity Sellsy.UpdateCompany). Type is not sent:
@@ -94,7 +156,11 @@ func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOut
 		return RecordOutput{}, err
 	}
 	in.Type = ""
-	return a.write(ctx, http.MethodPut, fmt.Sprintf("/companies/%d", in.ID), companyBody(in), "companies", in.SmartTags)
+	body, err := companyBody(in)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	return a.write(ctx, http.MethodPut, fmt.Sprintf("/companies/%d", in.ID), body, "companies", in.SmartTags)
 }
 
 // SearchCompanies returns up to Limit companies, reading the pages that takes; Type restricts
@@ -169,12 +235,7 @@ func (a *Actions) contactBody(ctx context.Context, in ContactInput) (map[string]
 	set(b, "birth_date", in.BirthDate)
 	set(b, "note", in.Note)
 	set(b, "owner_id", in.OwnerID)
-	social := map[string]any{}
-	set(social, "twitter", in.Twitter)
-	set(social, "facebook", in.Facebook)
-	set(social, "linkedin", in.LinkedIn)
-	set(social, "viadeo", in.Viadeo)
-	set(b, "social", social)
+	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
 	sync := map[string]any{}
 	set(sync, "mailchimp", in.SyncMailchimp)
 	set(sync, "mailjet", in.SyncMailjet)

@@ -37,14 +37,15 @@ const (
 // naming order: companies and individuals name, id, created_at or updated_at; contacts id,
 // name or created_at; opportunities id, created, step_rank or due_date. "" is id.
 //
-// Filters are the V2 filters of the object (CompanyFilters, ContactFilters,
-// OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
+// Filters are the V2 filters of the object (CompanyFilters, IndividualFilters,
+// ContactFilters, OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
 // "companies": [1], "pipeline": [1], "step": [11]). Cursor is NextCursor of a previous search.
 //
 // A big limit makes a big result, kept whole in the calling workflow's history: rather than
 // one search of thousands, call it with a few hundred at a time and the returned next_cursor.
 type SearchInput struct {
-	// Type restricts company searches to client, prospect or supplier (ignored elsewhere).
+	// Type restricts company and individual searches to client, prospect or supplier
+	// (ignored elsewhere).
 	Type      string         `json:"type,omitempty"`
 	Filters   map[string]any `json:"filters,omitempty"`
 	Order     string         `json:"order,omitempty"`     // per object, see below

@@ -1,0 +1,133 @@
+package sellsyactions
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// ---- individuals (persons that are clients, prospects or suppliers) ----
+
+// IndividualInput creates or updates an individual: a person who is a client, prospect or
+// supplier in their own name (the seed's "Type of Client": person; a company is a
+// CompanyInput). Type is client, prospect or supplier and LastName the person's name, both
+// required on create; Type is not changeable on update. On update only the fields set are
+// sent; ID is required. The fields are those of Sellsy's IndividualsCreateNewIndividualRequest:
+// Twitter, Facebook, LinkedIn and Viadeo are its social URLs, the Sync* switches its
+// newsletter tools, RateCategoryID, AccountingCodeID and AccountingPurchaseCodeID ids, and
+// MarketingSubscriptions the full list of channels it is subscribed to (nil leaves it as it
+// is). Created back-dates a new individual (RFC 3339).
+//
+//	{"type": "client", "civility": "mrs", "first_name": "Léa", "last_name": "Durand",
+//	 "email": "lea.durand@example.com", "mobile_number": "+33 6 12 34 56 78", "note": "met at the fair",
+//	 "linkedin": "https://linkedin.com/in/lea", "sync_mailchimp": true, "marketing_campaigns_subscriptions": ["email"],
+//	 "smart_tags": ["vip"]}
+type IndividualInput struct {
+	ID                       int      `json:"id,omitempty"`
+	Type                     string   `json:"type,omitempty"`
+	Civility                 string   `json:"civility,omitempty"` // mr | mrs | ms
+	FirstName                string   `json:"first_name,omitempty"`
+	LastName                 string   `json:"last_name,omitempty"`
+	Email                    string   `json:"email,omitempty"`
+	Website                  string   `json:"website,omitempty"`
+	PhoneNumber              string   `json:"phone_number,omitempty"`
+	MobileNumber             string   `json:"mobile_number,omitempty"`
+	FaxNumber                string   `json:"fax_number,omitempty"`
+	Reference                string   `json:"reference,omitempty"`
+	AuxiliaryCode            string   `json:"auxiliary_code,omitempty"`
+	Note                     string   `json:"note,omitempty"`
+	Twitter                  string   `json:"twitter,omitempty"`
+	Facebook                 string   `json:"facebook,omitempty"`
+	LinkedIn                 string   `json:"linkedin,omitempty"`
+	Viadeo                   string   `json:"viadeo,omitempty"`
+	SyncMailchimp            *bool    `json:"sync_mailchimp,omitempty"`
+	SyncMailjet              *bool    `json:"sync_mailjet,omitempty"`
+	SyncSimplemail           *bool    `json:"sync_simplemail,omitempty"`
+	RateCategoryID           int      `json:"rate_category_id,omitempty"`
+	AccountingCodeID         int      `json:"accounting_code_id,omitempty"`
+	AccountingPurchaseCodeID int      `json:"accounting_purchase_code_id,omitempty"`
+	OwnerID                  int      `json:"owner_id,omitempty"`
+	IsArchived               *bool    `json:"is_archived,omitempty"`
+	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions,omitempty"`
+	SmartTags                []string `json:"smart_tags,omitempty"`
+	Created                  string   `json:"created,omitempty"` // create only
+}
+
+func individualBody(in IndividualInput) (map[string]any, error) {
+	b := map[string]any{}
+	set(b, "type", in.Type)
+	set(b, "civility", in.Civility)
+	set(b, "first_name", in.FirstName)
+	set(b, "last_name", in.LastName)
+	set(b, "email", in.Email)
+	set(b, "website", in.Website)
+	set(b, "phone_number", in.PhoneNumber)
+	set(b, "mobile_number", in.MobileNumber)
+	set(b, "fax_number", in.FaxNumber)
+	set(b, "reference", in.Reference)
+	set(b, "auxiliary_code", in.AuxiliaryCode)
+	set(b, "note", in.Note)
+	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
+	sync := map[string]any{}
+	set(sync, "mailchimp", in.SyncMailchimp)
+	set(sync, "mailjet", in.SyncMailjet)
+	set(sync, "simplemail", in.SyncSimplemail)
+	set(b, "sync", sync)
+	set(b, "rate_category_id", in.RateCategoryID)
+	set(b, "accounting_code_id", in.AccountingCodeID)
+	set(b, "accounting_purchase_code_id", in.AccountingPurchaseCodeID)
+	set(b, "owner_id", in.OwnerID)
+	set(b, "is_archived", in.IsArchived)
+	if err := setSubscriptions(b, in.MarketingSubscriptions); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// CreateIndividual creates an individual (activity Sellsy.CreateIndividual).
+func (a *Actions) CreateIndividual(ctx context.Context, in IndividualInput) (RecordOutput, error) {
+	if err := checkType(in.Type, true); err != nil {
+		return RecordOutput{}, err
+	}
+	if in.LastName == "" {
+		return RecordOutput{}, invalid("last_name is required")
+	}
+	body, err := individualBody(in)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	set(body, "created", in.Created)
+	return a.write(ctx, http.MethodPost, "/individuals", body, "individuals", in.SmartTags)
+}
+
+// UpdateIndividual updates an individual by ID (activity Sellsy.UpdateIndividual).
+func (a *Actions) UpdateIndividual(ctx context.Context, in IndividualInput) (RecordOutput, error) {
+	if in.ID <= 0 {
+		return RecordOutput{}, invalid("id is required")
+	}
+	if err := checkType(in.Type, false); err != nil {
+		return RecordOutput{}, err
+	}
+	if in.Created != "" {
+		return RecordOutput{}, invalid("created is set on create only")
+	}
+	in.Type = ""
+	body, err := individualBody(in)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	return a.write(ctx, http.MethodPut, fmt.Sprintf("/individuals/%d", in.ID), body, "individuals", in.SmartTags)
+}
+
+// SearchIndividuals returns up to Limit individuals, reading the pages that takes; Type
+// restricts to client, prospect or supplier (activity Sellsy.SearchIndividuals).
+func (a *Actions) SearchIndividuals(ctx context.Context, in SearchInput) (SearchOutput, error) {
+	if err := checkType(in.Type, false); err != nil {
+		return SearchOutput{}, err
+	}
+	extra := map[string]any{}
+	if in.Type != "" {
+		extra["type"] = in.Type
+	}
+	return a.search(ctx, "individuals", in, extra)
+}
