@@ -26,6 +26,15 @@
 //	Sellsy.Call                CallInput        → CallOutput     (any API V2 request)
 //	Sellsy.CallV1              CallV1Input      → CallV1Output   (any API V1 method)
 //
+// An update sends only the fields its input sets: an empty text or a zero id leaves the
+// field as it is. To empty fields, an update names them, by their JSON names, in the input's
+// clear list — {"id": 12, "clear": ["phone_number", "due_date"]} — and they are sent as Sellsy
+// takes "none": null where its spec has the field nullable, "" for a note, [] for the
+// marketing subscriptions. A name the input cannot clear (a required field, an unknown one),
+// one the input also sets, or a clear list on a create is refused as InvalidRecord. A type
+// other than the record's on UpdateCompany or UpdateIndividual is refused too: Sellsy's
+// update bodies have no type, so the change would be dropped without a word.
+//
 // A search returns up to its limit (at most MaxSearchLimit) records in all, reading Sellsy's
 // pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
 // HeartbeatTimeout a retried attempt resumes after the last page read.

@@ -11,7 +11,7 @@ import (
 // IndividualInput creates or updates an individual: a person who is a client, prospect or
 // supplier in their own name (the seed's "Type of Client": person; a company is a
 // CompanyInput). Type is client, prospect or supplier and LastName the person's name, both
-// required on create; Type is not changeable on update. On update only the fields set are
+// required on create; Type is not changeable on update (another type is refused). On update only the fields set are
 // sent; ID is required. The fields are those of Sellsy's IndividualsCreateNewIndividualRequest:
 // Twitter, Facebook, LinkedIn and Viadeo are its social URLs, the Sync* switches its
 // newsletter tools, RateCategoryID, AccountingCodeID and AccountingPurchaseCodeID ids, and
@@ -51,6 +51,8 @@ type IndividualInput struct {
 	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions,omitempty"`
 	SmartTags                []string `json:"smart_tags,omitempty"`
 	Created                  string   `json:"created,omitempty"` // create only
+	// Clear lists the fields an update empties (update only): see the package doc.
+	Clear []string `json:"clear,omitempty"`
 }
 
 func individualBody(in IndividualInput) (map[string]any, error) {
@@ -92,6 +94,9 @@ func (a *Actions) CreateIndividual(ctx context.Context, in IndividualInput) (Rec
 	if in.LastName == "" {
 		return RecordOutput{}, invalid("last_name is required")
 	}
+	if err := noClearOnCreate(in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
 	body, err := individualBody(in)
 	if err != nil {
 		return RecordOutput{}, err
@@ -100,7 +105,8 @@ func (a *Actions) CreateIndividual(ctx context.Context, in IndividualInput) (Rec
 	return a.write(ctx, http.MethodPost, "/individuals", body, "individuals", in.SmartTags)
 }
 
-// UpdateIndividual updates an individual by ID (activity Sellsy.UpdateIndividual).
+// UpdateIndividual updates an individual by ID (activity Sellsy.UpdateIndividual); Clear
+// empties fields. A type other than the individual's is refused, as for companies.
 func (a *Actions) UpdateIndividual(ctx context.Context, in IndividualInput) (RecordOutput, error) {
 	if in.ID <= 0 {
 		return RecordOutput{}, invalid("id is required")
@@ -111,9 +117,16 @@ func (a *Actions) UpdateIndividual(ctx context.Context, in IndividualInput) (Rec
 	if in.Created != "" {
 		return RecordOutput{}, invalid("created is set on create only")
 	}
+	typ := in.Type
 	in.Type = ""
 	body, err := individualBody(in)
 	if err != nil {
+		return RecordOutput{}, err
+	}
+	if err := applyClear(body, individualClear, in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
+	if err := a.checkTypeKept(ctx, "individuals", in.ID, typ); err != nil {
 		return RecordOutput{}, err
 	}
 	return a.write(ctx, http.MethodPut, fmt.Sprintf("/individuals/%d", in.ID), body, "individuals", in.SmartTags)

@@ -10,7 +10,8 @@ import (
 // ---- companies (clients, prospects, suppliers) ----
 
 // CompanyInput creates or updates a company. Type is client, prospect or supplier (required
-// on create; not changeable on update). On update only the fields set are sent; ID is required.
+// on create; on update, another type than the company's is refused: Sellsy cannot change it).
+// On update only the fields set are sent, Clear names those to empty; ID is required.
 // A person rather than a company (the seed's "Type of Client": person) is an individual: see
 // IndividualInput.
 //
@@ -56,6 +57,8 @@ type CompanyInput struct {
 	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions,omitempty"`
 	SmartTags                []string `json:"smart_tags,omitempty"`
 	IsArchived               *bool    `json:"is_archived,omitempty"`
+	// Clear lists the fields an update empties (update only): see the package doc.
+	Clear []string `json:"clear,omitempty"`
 }
 
 func companyBody(in CompanyInput) (map[string]any, error) {
@@ -139,6 +142,9 @@ func (a *Actions) CreateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	if err := checkType(in.Type, true); err != nil {
 		return RecordOutput{}, err
 	}
+	if err := noClearOnCreate(in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
 	body, err := companyBody(in)
 	if err != nil {
 		return RecordOutput{}, err
@@ -146,8 +152,9 @@ func (a *Actions) CreateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	return a.write(ctx, http.MethodPost, "/companies", body, "companies", in.SmartTags)
 }
 
-// UpdateCompany updates a company by ID (activity Sellsy.UpdateCompany). Type is not sent:
-// Sellsy V2 refuses to change a company's type through PUT /companies/{id}.
+// UpdateCompany updates a company by ID (activity Sellsy.UpdateCompany); Clear empties
+// fields. Type is not sent: Sellsy's update of a company has no type, so a type other than
+// the company's is refused as InvalidRecord.
 func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOutput, error) {
 	if in.ID <= 0 {
 		return RecordOutput{}, invalid("id is required")
@@ -155,9 +162,16 @@ func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	if err := checkType(in.Type, false); err != nil {
 		return RecordOutput{}, err
 	}
+	typ := in.Type
 	in.Type = ""
 	body, err := companyBody(in)
 	if err != nil {
+		return RecordOutput{}, err
+	}
+	if err := applyClear(body, companyClear, in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
+	if err := a.checkTypeKept(ctx, "companies", in.ID, typ); err != nil {
 		return RecordOutput{}, err
 	}
 	return a.write(ctx, http.MethodPut, fmt.Sprintf("/companies/%d", in.ID), body, "companies", in.SmartTags)
@@ -216,6 +230,8 @@ type ContactInput struct {
 	Unsubscribe            []string `json:"unsubscribe,omitempty"`
 	SmartTags              []string `json:"smart_tags,omitempty"`
 	CompanyIDs             []int    `json:"company_ids,omitempty"`
+	// Clear lists the fields an update empties (update only): see the package doc.
+	Clear []string `json:"clear,omitempty"`
 }
 
 // Channels are the marketing channels of a contact.
@@ -265,6 +281,9 @@ func (a *Actions) contactBody(ctx context.Context, in ContactInput) (map[string]
 		}
 		b["marketing_campaigns_subscriptions"] = out
 	}
+	if err := applyClear(b, contactClear, in.Clear); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -295,11 +314,15 @@ func (a *Actions) CreateContact(ctx context.Context, in ContactInput) (RecordOut
 	if in.LastName == "" {
 		return RecordOutput{}, invalid("last_name is required")
 	}
+	if err := noClearOnCreate(in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
 	in.ID = 0
 	return a.writeContact(ctx, http.MethodPost, "/contacts", in)
 }
 
-// UpdateContact updates a contact by ID (activity Sellsy.UpdateContact).
+// UpdateContact updates a contact by ID (activity Sellsy.UpdateContact); Clear empties
+// fields.
 func (a *Actions) UpdateContact(ctx context.Context, in ContactInput) (RecordOutput, error) {
 	if in.ID <= 0 {
 		return RecordOutput{}, invalid("id is required")
@@ -341,6 +364,8 @@ type OpportunityInput struct {
 	MainDocID        int       `json:"main_doc_id,omitempty"`
 	Created          string    `json:"created,omitempty"` // creation date (RFC 3339), create only
 	SmartTags        []string  `json:"smart_tags,omitempty"`
+	// Clear lists the fields an update empties (update only): see the package doc.
+	Clear []string `json:"clear,omitempty"`
 }
 
 func oppBody(in OpportunityInput) map[string]any {
@@ -365,17 +390,25 @@ func oppBody(in OpportunityInput) map[string]any {
 
 // CreateOpportunity creates an opportunity (activity Sellsy.CreateOpportunity).
 func (a *Actions) CreateOpportunity(ctx context.Context, in OpportunityInput) (RecordOutput, error) {
+	if err := noClearOnCreate(in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
 	b := oppBody(in)
 	set(b, "created", in.Created)
 	return a.write(ctx, http.MethodPost, "/opportunities", b, "opportunities", in.SmartTags)
 }
 
-// UpdateOpportunity updates an opportunity by ID (activity Sellsy.UpdateOpportunity).
+// UpdateOpportunity updates an opportunity by ID (activity Sellsy.UpdateOpportunity); Clear
+// empties fields (due_date, note, …).
 func (a *Actions) UpdateOpportunity(ctx context.Context, in OpportunityInput) (RecordOutput, error) {
 	if in.ID <= 0 {
 		return RecordOutput{}, invalid("id is required")
 	}
-	return a.write(ctx, http.MethodPut, fmt.Sprintf("/opportunities/%d", in.ID), oppBody(in), "opportunities", in.SmartTags)
+	b := oppBody(in)
+	if err := applyClear(b, opportunityClear, in.Clear); err != nil {
+		return RecordOutput{}, err
+	}
+	return a.write(ctx, http.MethodPut, fmt.Sprintf("/opportunities/%d", in.ID), b, "opportunities", in.SmartTags)
 }
 
 // SearchOpportunities returns up to Limit opportunities, reading the pages that takes
