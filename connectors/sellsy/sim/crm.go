@@ -381,10 +381,6 @@ var listOrders = map[string][]string{
 	kindOpportunities: {"id", "created", "step_rank", "due_date"},
 }
 
-// ListOrders returns the orders the list and search of object (companies, contacts,
-// individuals or opportunities) accept, as the spec has them.
-func ListOrders(object string) []string { return slices.Clone(listOrders[object]) }
-
 // sortTime is a time as a sort key: fixed width, so that keys compare as the times do.
 func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000") }
 
