@@ -189,7 +189,7 @@ func TestWorkerEnvironment(t *testing.T) {
 	st := reflect.TypeOf(Settings{})
 	for i := range st.NumField() {
 		if tag := st.Field(i).Tag.Get("envconfig"); tag != "" {
-			known["CRMSYNC_"+tag] = true
+			known[tag] = true // the whole variable name (worker/main.go: no prefix, no fallback)
 		}
 	}
 	for k := range env {
