@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -136,7 +137,7 @@ type EventRoute struct {
 // StartRoute names the workflow an event starts.
 type StartRoute struct {
 	Workflow  string `yaml:"workflow"`   // workflow type
-	TaskQueue string `yaml:"task_queue"` // default crmsync
+	TaskQueue string `yaml:"task_queue"` // default the worker's task queue (CRMSYNC_TASK_QUEUE)
 }
 
 // SignalRoute names the workflow and signal an event sends.
@@ -360,6 +361,23 @@ func Load(path string) (*Connection, error) {
 
 // Parse decodes and validates a connection file's content; path is used in messages.
 func Parse(path string, data []byte) (*Connection, error) {
+	root, err := parseDocument(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// Every value that does not fit is reported, each with its line and field; the decoder
+	// stops at the first and names no field.
+	if problems := shapeProblems(root); len(problems) > 0 {
+		var errs []error
+		for i, p := range problems {
+			if i == maxProblems {
+				errs = append(errs, fmt.Errorf("%s: and %d more", path, len(problems)-i))
+				break
+			}
+			errs = append(errs, fmt.Errorf("%s: %s", path, p))
+		}
+		return nil, errors.Join(errs...)
+	}
 	var c Connection
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -373,6 +391,40 @@ func Parse(path string, data []byte) (*Connection, error) {
 	}
 	return &c, nil
 }
+
+// parseDocument reads a connection file's one YAML document and returns its root node: an
+// empty file, a syntax error and a second document are refused.
+func parseDocument(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		return nil, errEmptyFile
+	}
+	if err != nil {
+		return nil, errors.New(yamlMessage(err))
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, fmt.Errorf("line %d: a second document (after ---): a connection file holds one connection; put each in a file of its own", max(next.Line, 1))
+	case !errors.Is(err, io.EOF):
+		return nil, errors.New(yamlMessage(err))
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.DocumentNode || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+		return nil, errEmptyFile
+	}
+	return root, nil
+}
+
+// maxProblems is the most YAML-level problems of a file reported one by one.
+const maxProblems = 50
+
+var errEmptyFile = errors.New("the file is empty: a connection file names at least name, a, b and objects (see config/examples)")
 
 // Files lists the connection files of paths: comma-separated files and folders, a folder
 // standing for its *.yaml and *.yml files; sorted.
@@ -536,6 +588,10 @@ func (s System) Secret(key string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("credentials.%s is not set for %s", key, s.System)
 	}
+	if !envVarPattern.MatchString(env) {
+		// Not a name: perhaps the credential itself, which must not be repeated.
+		return "", fmt.Errorf("credentials.%s of %s must be the NAME of an environment variable, not the credential itself (not shown here)", key, s.System)
+	}
 	if v := os.Getenv(env); v != "" {
 		return v, nil
 	}
@@ -587,13 +643,13 @@ func (s System) Secrets() (map[string]string, error) {
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = strings.ReplaceAll(msg, "\n  ", "\n")
 	msg = unknownKeyRE.ReplaceAllString(msg, `unknown key "$1" (a typo?)`)
 	msg = wrongKindRE.ReplaceAllStringFunc(msg, func(m string) string {
 		sub := wrongKindRE.FindStringSubmatch(m)
 		return fmt.Sprintf("%s where %s is expected", kindOf(yamlKinds, sub[1]), kindOf(goKinds, sub[2]))
 	})
-	return goTypeRE.ReplaceAllString(msg, "")
+	return strings.ReplaceAll(goTypeRE.ReplaceAllString(msg, ""), "\n", "; ")
 }
 
 // yamlKinds and goKinds name, for a user, what yaml.v3's "cannot unmarshal !!seq into

@@ -30,7 +30,7 @@ func TestBadConnectionDirectionIsReportedOnce(t *testing.T) {
 	_, err := Parse("conn.yaml", []byte(`name: demo
 direction: sideways
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects:
   - name: contact
     match: {a: email, b: email}
@@ -49,7 +49,7 @@ func TestObjectOrderFollowsLinks(t *testing.T) {
 func TestValidationMessages(t *testing.T) {
 	base := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects:
   - name: contact
     match: {a: email, b: email}
@@ -69,13 +69,13 @@ objects:
 		{"bad direction", replace(base, "{a: email, b: email}]", "{a: email, b: email, direction: left}]"), []string{"objects[0].fields[0].direction: \"left\" is not one of both, a_to_b, b_to_a"}},
 		{"no match", replace(base, "    match: {a: email, b: email}\n", ""), []string{"objects[0].match: both a and b are needed"}},
 		{"unknown link", replace(base, "    fields:", "    links: [company]\n    fields:"), []string{"objects[0].links: \"company\" is not an object of this connection"}},
-		{"unknown key", replace(base, "name: demo", "name: demo\nintervall: 5m"), []string{"conn.yaml: line 2: unknown key \"intervall\" (a typo?)"}},
-		{"unknown key of a field", replace(base, "{a: email, b: email}]", "{a: email, b: email, c: 1}]"), []string{"unknown key \"c\" (a typo?)"}},
-		{"list for a text", replace(base, "name: demo", "name: [demo]"), []string{"line 1: a list where a text is expected"}},
-		{"text for a list", replace(base, "{a: email, b: email}]", "{a: email, b: email}]\n    links: company"), []string{"a text where a list is expected"}},
-		{"number for a section", replace(base, "match: {a: email, b: email}", "match: 7"), []string{"a number where a mapping is expected"}},
-		{"list for a duration", base + "schedule: {interval: [15m]}\n", []string{"a duration is one value"}},
-		{"bad duration", base + "schedule: {interval: soon}\n", []string{"\"soon\" is not a duration"}},
+		{"unknown key", replace(base, "name: demo", "name: demo\nintervall: 5m"), []string{"conn.yaml: line 2: intervall: unknown key (did you mean schedule.interval? it goes under schedule); the keys of a connection file: a, b, direction,"}},
+		{"unknown key of a field", replace(base, "{a: email, b: email}]", "{a: email, b: email, c: 1}]"), []string{"conn.yaml: line 7: objects[0].fields[0].c: unknown key; the keys of objects[0].fields[0]: a, b, direction, status_map, values, values_back"}},
+		{"list for a text", replace(base, "name: demo", "name: [demo]"), []string{"conn.yaml: line 1: name: a list where a text is expected"}},
+		{"text for a list", replace(base, "{a: email, b: email}]", "{a: email, b: email}]\n    links: company"), []string{"conn.yaml: line 8: objects[0].links: a text where a list is expected"}},
+		{"number for a section", replace(base, "match: {a: email, b: email}", "match: 7"), []string{"conn.yaml: line 6: objects[0].match: a number where a mapping (key: value) is expected"}},
+		{"list for a duration", base + "schedule: {interval: [15m]}\n", []string{"conn.yaml: line 8: schedule.interval: a list where a duration is expected (examples: 90s, 15m, 1h)"}},
+		{"bad duration", base + "schedule: {interval: soon}\n", []string{"conn.yaml: line 8: schedule.interval: \"soon\" is not a duration (examples: 90s, 15m, 1h)"}},
 		{"too short interval", base + "schedule: {interval: 1s}\n", []string{"schedule.interval: 1s is too short"}},
 	}
 	for _, tt := range tests {
@@ -155,7 +155,7 @@ func replace(s, old, new string) string {
 func TestValueMaps(t *testing.T) {
 	base := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects:
   - name: contact
     match: {a: email, b: email}
@@ -237,7 +237,7 @@ func TestFieldReversed(t *testing.T) {
 func TestConnectionDirectionIsTheFieldsDefault(t *testing.T) {
 	doc := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 direction: b_to_a
 objects:
   - name: contact
@@ -261,7 +261,7 @@ objects:
 func TestObjectsCanBeChosen(t *testing.T) {
 	head := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects:
 `
 	contact := `  - name: contact
@@ -309,7 +309,7 @@ func TestObjectSends(t *testing.T) {
 func TestPipelineStatusMapAndTargets(t *testing.T) {
 	base := `name: p
 a: {system: unas, credentials: {api_key: K}}
-b: {system: minicrm, settings: {owner: "101"}, credentials: {system_id: S, api_key: K}}
+b: {system: minicrm, settings: {base_url: https://r3.example, owner: "101"}, credentials: {system_id: S, api_key: K}}
 objects:
   - name: customer
     b_object: person

@@ -11,7 +11,7 @@ import (
 func TestDeletesOption(t *testing.T) {
 	base := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects:
   - name: contact
     match: {a: email, b: email}
@@ -71,7 +71,7 @@ func TestFullExampleLoads(t *testing.T) {
 func TestFilterOption(t *testing.T) {
 	c, err := Parse("conn.yaml", []byte(`name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
+b: {system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
 objects:
   - name: company
     match: {a: siret, b: siret}
@@ -87,7 +87,7 @@ objects:
 func TestFullReadSchedule(t *testing.T) {
 	base := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: email}]}]
 `
 	tests := []struct {
@@ -100,7 +100,7 @@ objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: em
 		{name: "daily", schedule: "schedule: {full_read: 24h}\n", want: 24 * time.Hour},
 		{name: "shorter than the interval", schedule: "schedule: {interval: 1h, full_read: 30m}\n",
 			wantErr: "conn.yaml: schedule.full_read: 30m0s is shorter than schedule.interval (1h0m0s)"},
-		{name: "not a duration", schedule: "schedule: {full_read: daily}\n", wantErr: `conn.yaml: line 5: "daily" is not a duration`},
+		{name: "not a duration", schedule: "schedule: {full_read: daily}\n", wantErr: `conn.yaml: line 5: schedule.full_read: "daily" is not a duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +116,7 @@ objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: em
 func TestMaxDeletesSchedule(t *testing.T) {
 	base := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, credentials: {username: M_USER, password: M_PASS}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects: [{name: contact, match: {a: email, b: email}, deletes: b_to_a, fields: [{a: email, b: email}]}]
 `
 	tests := []struct {

@@ -26,7 +26,7 @@ func TestRecordIDField(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			y := `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
+b: {system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
 objects:
   - name: opportunity
     b_object: affaire
@@ -59,7 +59,7 @@ func TestInitialMatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Parse("conn.yaml", []byte(`name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
+b: {system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
 objects:
   - name: company
     match: {a: siret, b: siret}
@@ -74,7 +74,7 @@ objects:
 	}
 	_, err := Parse("conn.yaml", []byte(`name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
+b: {system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}
 objects:
   - name: company
     match: {a: siret, b: siret}

@@ -21,7 +21,8 @@ var noDeletes = map[string]string{
 // minInterval keeps a misconfigured connection from hammering the APIs.
 const minInterval = 10 * time.Second
 
-// Systems lists the connector types a connection may name, with the credentials each needs.
+// knownSystems lists the connector types a connection may name, with the credentials each
+// needs (optionalCredentials lists the others it may name, knownSettings its settings).
 var knownSystems = map[string][]string{
 	"sellsy":  {"client_id", "client_secret"},
 	"mautic":  {"username", "password"},
@@ -46,21 +47,17 @@ func (c *Connection) Validate() error {
 	if !namePattern.MatchString(c.Name) {
 		bad("name", "%q must be lower-case letters, digits and dashes (it becomes part of workflow ids)", c.Name)
 	}
-	for side, s := range map[string]System{"a": c.A, "b": c.B} {
-		need, ok := knownSystems[s.System]
-		if !ok {
-			bad(side+".system", "%q is not a supported system (supported: altior, mautic, minicrm, sellsy, unas, weavy)", s.System)
+	for _, side := range []string{"a", "b"} {
+		s := c.Side(side)
+		if _, ok := knownSystems[s.System]; !ok {
+			bad(side+".system", "%q is not a supported system (supported: %s)%s", s.System, strings.Join(sortedKeys(knownSystems), ", "), didYouMean(s.System, sortedKeys(knownSystems)))
 			continue
 		}
-		for _, key := range need {
-			env, ok := s.Credentials[key]
-			if !ok {
-				bad(side+".credentials."+key, "missing: name the environment variable that holds it")
-				continue
-			}
-			if !envVarPattern.MatchString(env) {
-				bad(side+".credentials."+key, "must be the NAME of an environment variable (like SELLSY_CLIENT_SECRET), not a value")
-			}
+		for _, p := range credentialProblems(s) {
+			bad(side+".credentials."+p.key, "%s", p.reason)
+		}
+		for _, p := range settingsProblems(s) {
+			bad(side+".settings."+p.key, "%s", p.reason)
 		}
 	}
 	if !validDirection(c.Direction) {

@@ -23,7 +23,7 @@ events:
     start: {workflow: OnEvent}
 `
 	}
-	mautic := "{system: mautic, credentials: {username: M_USER, password: M_PASS}}"
+	mautic := "{system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}"
 	tests := []struct {
 		name, yaml, wantErr string
 	}{
@@ -36,7 +36,7 @@ events:
 		{name: "a plural", yaml: conn(mautic, "opportunities"), wantErr: `conn.yaml: events[0].object: "opportunities" is not an object`},
 		{name: "missing", yaml: conn(mautic, `""`), wantErr: "conn.yaml: events[0].object: missing: the object whose events are routed (calendar-event, comment"},
 		{name: "no Sellsy side", yaml: replace(conn(mautic, "contact"), "a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}",
-			"a: {system: weavy, credentials: {username: W_USER, password: W_PASS}}"), wantErr: "conn.yaml: events: routes Sellsy's webhooks, but neither side of this connection is sellsy"},
+			"a: {system: weavy, settings: {base_url: https://w.example, project: P}, credentials: {username: W_USER, password: W_PASS}}"), wantErr: "conn.yaml: events: routes Sellsy's webhooks, but neither side of this connection is sellsy"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,9 +50,9 @@ events:
 func TestValidateDeletesBySystem(t *testing.T) {
 	systems := map[string]string{
 		"sellsy": "{system: sellsy, credentials: {client_id: S_ID, client_secret: S_SECRET}}",
-		"mautic": "{system: mautic, credentials: {username: M_USER, password: M_PASS}}",
-		"weavy":  "{system: weavy, credentials: {username: W_USER, password: W_PASS}}",
-		"altior": "{system: altior, settings: {reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}",
+		"mautic": "{system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}",
+		"weavy":  "{system: weavy, settings: {base_url: https://w.example, project: P}, credentials: {username: W_USER, password: W_PASS}}",
+		"altior": "{system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}",
 	}
 	tests := []struct {
 		name, a, b, deletes string
@@ -98,7 +98,7 @@ func TestValidateMiniCRMOwner(t *testing.T) {
 	conn := func(settings, object, direction string) string {
 		return `name: demo
 a: {system: unas, credentials: {api_key: UNAS_KEY}}
-b: {system: minicrm, ` + settings + `credentials: {system_id: M_ID, api_key: M_KEY}}
+b: {system: minicrm, settings: {base_url: https://r3.example` + settings + `}, credentials: {system_id: M_ID, api_key: M_KEY}}
 direction: ` + direction + `
 objects:
   - name: customer
@@ -115,10 +115,10 @@ objects:
 	tests := []struct {
 		name, yaml, wantErr string
 	}{
-		{name: "cards with an owner", yaml: conn(`settings: {owner: "101"}, `, "card:Orders", "a_to_b")},
+		{name: "cards with an owner", yaml: conn(`, owner: "101"`, "card:Orders", "a_to_b")},
 		{name: "cards without an owner", yaml: conn("", "card:Orders", "a_to_b"),
 			wantErr: "conn.yaml: b.settings.owner: missing: objects[1] writes MiniCRM cards (card:Orders), and MiniCRM gives a card without an owner to a user of its own choosing"},
-		{name: "a blank owner", yaml: conn(`settings: {owner: " "}, `, "card:Webshop", "both"),
+		{name: "a blank owner", yaml: conn(`, owner: " "`, "card:Webshop", "both"),
 			wantErr: "conn.yaml: b.settings.owner: missing: objects[1] writes MiniCRM cards (card:Webshop)"},
 		{name: "contacts only", yaml: conn("", "business", "a_to_b")},
 		{name: "cards only read", yaml: conn("", "card:Orders", "b_to_a")},
