@@ -63,7 +63,7 @@ func TestResyncChecksObjects(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"resync", "sellsy-mautic", "--objects", "contcat"}, `--objects: "contcat" is not an object of connection sellsy-mautic (../config/examples/sellsy-mautic.yaml): its objects are company, contact`},
+		{[]string{"resync", "sellsy-mautic", "--objects", "contcat"}, `--objects: "contcat" is not an object of connection sellsy-mautic (../config/examples/sellsy-mautic.yaml) (did you mean contact?): its objects are company, contact`},
 		{[]string{"resync", "--objects", "company,contcat", "sellsy-mautic"}, `"contcat" is not an object`},
 		{[]string{"resync", "sellsy-mautic", "--objects", " , "}, "--objects names no object: give some of company, contact"},
 		{[]string{"resync", "sellsy-mautc", "--objects", "contact"}, `no connection named "sellsy-mautc" in CRMSYNC_CONNECTIONS=../config/examples/sellsy-mautic.yaml (connections: sellsy-mautic)`},

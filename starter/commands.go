@@ -252,7 +252,11 @@ func resyncObjects(s settings, name, list string) ([]string, error) {
 			continue
 		}
 		if _, ok := conn.Object(o); !ok {
-			return nil, fmt.Errorf("resync: --objects: %q is not an object of connection %s (%s): its objects are %s", o, name, conn.File, strings.Join(conn.ObjectNames(), ", "))
+			hint := ""
+			if n := config.Nearest(o, conn.ObjectNames()); n != "" {
+				hint = " (did you mean " + n + "?)"
+			}
+			return nil, fmt.Errorf("resync: --objects: %q is not an object of connection %s (%s)%s: its objects are %s", o, name, conn.File, hint, strings.Join(conn.ObjectNames(), ", "))
 		}
 		objects = append(objects, o)
 	}
