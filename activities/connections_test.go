@@ -21,7 +21,7 @@ func TestConnectionFileChangesApply(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "live.yaml")
 	base := `name: live
 a: {system: sellsy, credentials: {client_id: L_ID, client_secret: L_SECRET}}
-b: {system: mautic, credentials: {username: L_USER, password: L_PASS}}
+b: {system: mautic, settings: {base_url: "http://127.0.0.1:1"}, credentials: {username: L_USER, password: L_PASS}}
 schedule: {interval: 15m}
 objects:
   - name: contact
@@ -46,7 +46,7 @@ objects:
 	}{
 		{name: "as loaded", interval: 15 * time.Minute},
 		{name: "interval changed", text: strings.Replace(base, "15m", "5m", 1), interval: 5 * time.Minute},
-		{name: "broken file", text: strings.Replace(base, "15m", "soon", 1), wantErr: `live.yaml: line 4: "soon" is not a duration`},
+		{name: "broken file", text: strings.Replace(base, "15m", "soon", 1), wantErr: `live.yaml: line 4: schedule.interval: "soon" is not a duration`},
 		{name: "renamed", text: strings.Replace(base, "name: live", "name: other", 1), wantErr: `name changed from "live" to "other"`},
 		{name: "fixed", text: strings.Replace(base, "15m", "30m", 1), interval: 30 * time.Minute},
 	}

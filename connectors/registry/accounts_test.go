@@ -88,7 +88,10 @@ func TestUNASShopsShareABudget(t *testing.T) {
 	}
 	assert.Len(t, accounts.unasShops, 2, "one budget per shop")
 	for _, bad := range []string{"-1", "ten", "2.5"} {
-		_, err := OpenShared(conn("bad", "R_UNAS", bad), "a", nil, &accounts)
+		// config.Parse refuses it first; the registry holds on its own too.
+		c := conn("bad", "R_UNAS", "")
+		c.A.Settings["order_lists_per_hour"] = bad
+		_, err := OpenShared(c, "a", nil, &accounts)
 		require.Error(t, err, bad)
 		assert.Contains(t, err.Error(), "settings.order_lists_per_hour")
 		assert.Contains(t, err.Error(), "bad.yaml")
@@ -199,11 +202,19 @@ func TestUNASTimeZoneSetting(t *testing.T) {
 	}{
 		{name: "default", settings: ""},
 		{name: "named", settings: ", time_zone: Europe/Bucharest"},
-		{name: "unknown", settings: ", time_zone: Mars/Olympus", wantErr: `tz.yaml: a: unas config: configuration: time_zone "Mars/Olympus" is not an IANA time zone`},
+		// config.Parse refuses it first; the registry holds on its own too.
+		{name: "unknown", settings: "Mars/Olympus", wantErr: `tz.yaml: a: unas config: configuration: time_zone "Mars/Olympus" is not an IANA time zone`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := unasToMiniCRM(t, "tz", "http://127.0.0.1:1/shop"+tt.settings, "R_UNAS", "R_SYS", `start_date: "2026-01-31"`+"\n")
+			named := ""
+			if tt.wantErr == "" {
+				named = tt.settings
+			}
+			c := unasToMiniCRM(t, "tz", "http://127.0.0.1:1/shop"+named, "R_UNAS", "R_SYS", `start_date: "2026-01-31"`+"\n")
+			if tt.wantErr != "" {
+				c.A.Settings["time_zone"] = tt.settings
+			}
 			_, err := Open(c, "a", nil)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
@@ -226,15 +237,23 @@ func TestWeavyTimeZoneSetting(t *testing.T) {
 	for _, tt := range []struct{ name, settings, wantErr string }{
 		{"default", "", ""},
 		{"named", ", time_zone: America/Cayenne", ""},
-		{"unknown", ", time_zone: Paris", `wz.yaml: a: weavy config: configuration: time_zone "Paris" is not an IANA time zone`},
+		// config.Parse refuses it first; the registry holds on its own too.
+		{"unknown", "Paris", `wz.yaml: a: weavy config: configuration: time_zone "Paris" is not an IANA time zone`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			named := ""
+			if tt.wantErr == "" {
+				named = tt.settings
+			}
 			c, err := config.Parse("wz.yaml", []byte(`name: wz
-a: {system: weavy, settings: {base_url: http://127.0.0.1:1, project: crm`+tt.settings+`}, credentials: {username: R_WUSER, password: R_WPASS}}
+a: {system: weavy, settings: {base_url: http://127.0.0.1:1, project: crm`+named+`}, credentials: {username: R_WUSER, password: R_WPASS}}
 b: {system: mautic, settings: {base_url: http://127.0.0.1:2}, credentials: {username: R_MUSER, password: R_MPASS}}
 objects: [{name: company, match: {a: name, b: companyname}, fields: [{a: name, b: companyname}]}]
 `))
 			require.NoError(t, err)
+			if tt.wantErr != "" {
+				c.A.Settings["time_zone"] = tt.settings
+			}
 			_, err = Open(c, "a", nil)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
