@@ -17,6 +17,9 @@ type Activities struct {
 	// Paused says whether a connection is paused (the worker asks Temporal for its sync's
 	// phase): a push waits for the resume, since a pause holds every write. Nil: never.
 	Paused func(ctx context.Context, connection string) (bool, error)
+	// WorkflowPaused says whether a workflow was paused: a pass asks for its own between two
+	// pages, at most every pauseCheckEvery, and ends its stretch there. Nil: never.
+	WorkflowPaused func(ctx context.Context, workflowID string) (bool, error)
 
 	// statusMaps remembers, per connection, the side-B connector whose statuses the
 	// connection's status maps were last found complete against, and when (statusMapCheck).

@@ -344,6 +344,9 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		res.After = pairs[len(pairs)-1].AID
 		res.Done = len(pairs) < pageSize
 		alive.Commit(ctx, res)
+		if p.pausedMeanwhile(ctx) {
+			break // a pause holds deletions: the rest after the resume, from here
+		}
 	}
 	return res, nil
 }

@@ -148,11 +148,27 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 			}
 		}
 		alive.Commit(ctx, res)
-		if res.Done || limit.reached() {
+		if res.Done || limit.reached() || p.pausedMeanwhile(ctx) {
 			break
 		}
 	}
 	return res, ctx.Err()
+}
+
+// pauseCheckEvery is how often a pass asks whether its workflow was paused meanwhile.
+var pauseCheckEvery = 5 * time.Second
+
+// pausedMeanwhile reports whether the pass's workflow was paused since the stretch began
+// (asked after the first page, then at most every pauseCheckEvery): the stretch then ends
+// after its page, so that a pause holds the writes at once rather than after a minute more of
+// them. A failed check is no pause: the stretch goes on, and the workflow pauses after it.
+func (p *pass) pausedMeanwhile(ctx context.Context) bool {
+	if p.a.WorkflowPaused == nil || p.in.Plan || (!p.pauseChecked.IsZero() && time.Since(p.pauseChecked) < pauseCheckEvery) {
+		return false
+	}
+	p.pauseChecked = time.Now()
+	paused, err := p.a.WorkflowPaused(ctx, activity.GetInfo(ctx).WorkflowExecution.ID)
+	return err == nil && paused
 }
 
 // pass is the state of one stretch.
@@ -178,6 +194,8 @@ type pass struct {
 	// release is set by RetryQuarantined: a record held after an interrupted create (see
 	// holdInterrupted) has been looked at, and is created.
 	release bool
+	// pauseChecked is when the pass last asked whether its workflow was paused.
+	pauseChecked time.Time
 	// lastSaved holds the side-x ids of the records whose pairs the previous page saved:
 	// the next page, read while that one was written, may hold them again, read after them
 	// (see freshen).

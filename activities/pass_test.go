@@ -581,3 +581,42 @@ func TestAPageReadBeforeAPushDoesNotRevertIt(t *testing.T) {
 	assert.Equal(t, "Renamed", h.person(h.mautic, 12).Fields["firstname"])
 	assert.Equal(t, 1, c.Unchanged, "%+v", c)
 }
+
+// A pass asks between two pages whether its workflow was paused meanwhile (after the first
+// page, then at most every pauseCheckEvery), and ends its stretch there: a pause holds the
+// writes at once, not after a minute more of them.
+func TestAPassStopsAtThePageAPauseFinds(t *testing.T) {
+	tests := []struct {
+		name      string
+		paused    bool
+		err       error
+		wantPages int
+		wantDone  bool
+	}{
+		{name: "paused", paused: true, wantPages: 1},
+		{name: "running", wantPages: 3, wantDone: true},
+		{name: "the check fails", err: fmt.Errorf("temporal unreachable"), wantPages: 3, wantDone: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "both")
+			var asked []string
+			h.acts.WorkflowPaused = func(_ context.Context, id string) (bool, error) {
+				asked = append(asked, id)
+				return tt.paused, tt.err
+			}
+			var suite testsuite.WorkflowTestSuite
+			ae := suite.NewTestActivityEnvironment()
+			ae.RegisterActivity(h.acts)
+			v, err := ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeImport, PageSize: 7, Stretch: time.Hour})
+			require.NoError(t, err)
+			var res PassResult
+			require.NoError(t, v.Get(&res))
+			assert.Equal(t, tt.wantPages, res.Pages, "Sellsy's 20 contacts, 7 a page")
+			assert.Equal(t, tt.wantDone, res.Done)
+			require.NotEmpty(t, asked)
+			assert.Equal(t, "default-test-workflow-id", asked[0], "its own workflow")
+			assert.Len(t, asked, 1, "at most every %s", pauseCheckEvery)
+		})
+	}
+}

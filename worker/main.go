@@ -224,6 +224,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st,
 		Paused: func(ctx context.Context, connection string) (bool, error) {
 			return searchattr.Paused(ctx, c, connection)
+		},
+		WorkflowPaused: func(ctx context.Context, workflowID string) (bool, error) {
+			return searchattr.WorkflowPaused(ctx, c, workflowID)
 		}})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
 	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection, connections.Accounts()); err == nil {

@@ -60,6 +60,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
 	st.Control.strict = r.fixes.pauseHolds
 	st.Control.settles = r.fixes.settleSignals
+	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
 	// A bad file pauses the import until it is fixed and resumed.
 	var info activities.ConnectionInfo
 	readFile := func() error {

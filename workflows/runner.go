@@ -38,6 +38,11 @@ type control struct {
 	// settles lets the listener apply the signals of a workflow task before the workflow
 	// acts on the state (fixes.settleSignals; see settle).
 	settles bool
+	// onPause and onResume, when set (fixes.publishPauseAtOnce), show a pause or a resume
+	// as the signal comes, not once the running activity ends: what checks for a pause from
+	// outside (a push, the pass itself between two pages) sees it at once.
+	onPause  func(reason string)
+	onResume func()
 }
 
 // queue applies the boundedQueues fix with its bound.
@@ -76,10 +81,17 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 		var reason string
 		rc.ReceiveAsync(&reason)
 		c.pause(reason)
+		if c.onPause != nil {
+			c.onPause(c.PauseReason)
+		}
 	})
 	sel.AddReceive(ch.resume, func(rc workflow.ReceiveChannel, _ bool) {
 		rc.ReceiveAsync(nil)
+		was := c.Paused
 		c.Paused, c.PauseReason = false, ""
+		if was && c.onResume != nil {
+			c.onResume()
+		}
 	})
 	sel.AddReceive(ch.resync, func(rc workflow.ReceiveChannel, _ bool) {
 		var req ResyncRequest
@@ -176,6 +188,17 @@ func (c *control) settle(ctx workflow.Context) {
 	_ = workflow.Await(ctx, func() bool { return yielded })
 }
 
+// publishAtOnce sets onPause and onResume to show the phase of p in the workflow list as the
+// signals come: paused, then p's own phase again (the workflow publishes the rest once it
+// acts on them).
+func (c *control) publishAtOnce(ctx workflow.Context, on bool, p *Progress) {
+	if !on {
+		return
+	}
+	c.onPause = func(string) { _ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(PhasePaused)) }
+	c.onResume = func() { _ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(p.Phase)) }
+}
+
 // drain applies the signals received but not yet handled, before continue-as-new.
 func (c *control) drain(ctx workflow.Context, ch *channels) {
 	c.settle(ctx)
@@ -267,6 +290,9 @@ type fixes struct {
 	// settleSignals: the signals of a workflow task are applied before the workflow looks at
 	// its state after an activity, and before continue-as-new (control.settle).
 	settleSignals bool
+	// publishPauseAtOnce: the import and the sync publish the paused phase as the pause
+	// signal comes (control.onPause), and their passes stop at the next page.
+	publishPauseAtOnce bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -281,6 +307,7 @@ func getFixes(ctx workflow.Context) fixes {
 		pauseHolds:            workflow.GetVersion(ctx, "pause-holds-deletes-resume-reads-file", workflow.DefaultVersion, 1) == 1,
 		deletesGuard:          workflow.GetVersion(ctx, "deletes-guard", workflow.DefaultVersion, 1) == 1,
 		settleSignals:         workflow.GetVersion(ctx, "settle-signals", workflow.DefaultVersion, 1) == 1,
+		publishPauseAtOnce:    workflow.GetVersion(ctx, "publish-pause-at-once", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -2,11 +2,15 @@ package workflows
 
 import (
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -96,4 +100,60 @@ func continuedWith(t *testing.T, env *testsuite.TestWorkflowEnvironment, next an
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(env.GetWorkflowError(), &can), "got %v", env.GetWorkflowError())
 	require.NoError(t, converterFromEnv().FromPayloads(can.Input, next))
+}
+
+// The import and the sync show a pause in the workflow list as the signal comes, while an
+// activity still runs (what a push and the pass itself ask before writing sees it at once),
+// and their own phase again on a resume that comes before they acted on the pause.
+func TestPauseIsPublishedAtOnce(t *testing.T) {
+	tests := []struct {
+		name   string
+		resume bool
+		want   []string
+	}{
+		{name: "pause", want: []string{PhasePaused}},
+		{name: "pause and resume", resume: true, want: []string{PhasePaused, PhaseImporting}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakePasses{stretches: 3}
+			env := newEnv(t, f)
+			var mu sync.Mutex
+			var phases []string
+			env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+				if phase, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(AttrPhase); ok {
+					mu.Lock()
+					phases = append(phases, phase)
+					mu.Unlock()
+				}
+			}).Return(nil)
+			var during []string
+			f.fail = func(_ activities.PassInput, n int) error {
+				if n != 1 {
+					return nil
+				}
+				mu.Lock()
+				before := len(phases)
+				mu.Unlock()
+				env.SignalWorkflow(SignalPause, "look first")
+				if tt.resume {
+					env.SignalWorkflow(SignalResume, nil)
+				}
+				// The signals are handled while this activity runs.
+				for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					mu.Lock()
+					if len(phases) >= before+len(tt.want) {
+						during = slices.Clone(phases[before:])
+						mu.Unlock()
+						return nil
+					}
+					mu.Unlock()
+				}
+				return nil
+			}
+			env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+			env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
+			assert.Equal(t, tt.want, during)
+		})
+	}
 }

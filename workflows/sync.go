@@ -82,6 +82,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	st.Control.queue(r.fixes.boundedQueues, r.tuning.MaxQueuedIDs)
 	st.Control.strict = r.fixes.pauseHolds
 	st.Control.settles = r.fixes.settleSignals
+	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
 	// A bad file pauses the connection until it is fixed and resumed.
 	paused := func(reason string) { publishPaused(ctx, p, reason) }
 	resumed := func() {

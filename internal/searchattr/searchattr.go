@@ -89,19 +89,26 @@ type Describer interface {
 // a record does not move).
 func Paused(ctx context.Context, c Describer, connection string) (bool, error) {
 	for _, id := range []string{workflows.ImportWorkflowID(connection), workflows.SyncWorkflowID(connection)} {
-		d, err := c.DescribeWorkflowExecution(ctx, id, "")
-		var notFound *serviceerror.NotFound
-		switch {
-		case errors.As(err, &notFound):
-			continue
-		case err != nil:
-			return false, err
-		}
-		info := d.GetWorkflowExecutionInfo()
-		if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
-			Keyword(info.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused {
-			return true, nil
+		if paused, err := WorkflowPaused(ctx, c, id); paused || err != nil {
+			return paused, err
 		}
 	}
 	return false, nil
+}
+
+// WorkflowPaused reports whether a workflow runs and last published the paused phase: what a
+// pass asks between two pages, to stop at once when its own workflow was paused. No such
+// workflow is not a pause.
+func WorkflowPaused(ctx context.Context, c Describer, workflowID string) (bool, error) {
+	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	info := d.GetWorkflowExecutionInfo()
+	return info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
+		Keyword(info.GetSearchAttributes(), workflows.AttrPhase) == workflows.PhasePaused, nil
 }
