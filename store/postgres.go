@@ -644,19 +644,24 @@ func (s *pgStore) StillQuarantined(ctx context.Context, connection string, keys 
 		ON q.object = k.object AND q.side = k.side AND q.record_id = k.record_id
 		WHERE q.connection = $1`,
 		[]any{connection, objects, sides, ids},
-		func(rows pgx.Rows) error {
-			for rows.Next() {
-				var k QuarantineKey
-				var side string
-				if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
-					return err
-				}
-				k.Side = Side(side)
-				out = append(out, k)
-			}
-			return nil
-		})
+		scanQuarantineKeys(&out))
 	return out, wrap(err, "look up quarantine of %s", connection)
+}
+
+// scanQuarantineKeys reads rows of (object, side, record_id) into out.
+func scanQuarantineKeys(out *[]QuarantineKey) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k QuarantineKey
+			var side string
+			if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
+				return err
+			}
+			k.Side = Side(side)
+			*out = append(*out, k)
+		}
+		return nil
+	}
 }
 
 func (s *pgStore) QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error) {
@@ -665,17 +670,6 @@ func (s *pgStore) QuarantinedBefore(ctx context.Context, connection string, befo
 		WHERE connection = $1 AND at < $2 AND (object, side, record_id) > ($3, $4, $5)
 		ORDER BY object, side, record_id LIMIT $6`,
 		[]any{connection, before, after.Object, string(after.Side), after.RecordID, limitOrDefault(limit)},
-		func(rows pgx.Rows) error {
-			for rows.Next() {
-				var k QuarantineKey
-				var side string
-				if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
-					return err
-				}
-				k.Side = Side(side)
-				out = append(out, k)
-			}
-			return nil
-		})
+		scanQuarantineKeys(&out))
 	return out, wrap(err, "list quarantine for %s", connection)
 }

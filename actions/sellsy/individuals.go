@@ -2,7 +2,6 @@ package sellsyactions
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 )
 
@@ -123,24 +122,11 @@ func (a *Actions) UpdateIndividual(ctx context.Context, in IndividualInput) (Rec
 	if err != nil {
 		return RecordOutput{}, err
 	}
-	if err := applyClear(body, individualClear, in.Clear); err != nil {
-		return RecordOutput{}, err
-	}
-	if err := a.checkTypeKept(ctx, "individuals", in.ID, typ); err != nil {
-		return RecordOutput{}, err
-	}
-	return a.write(ctx, http.MethodPut, fmt.Sprintf("/individuals/%d", in.ID), body, "individuals", in.SmartTags)
+	return a.updateTyped(ctx, "individuals", in.ID, typ, body, individualClear, in.Clear, in.SmartTags)
 }
 
 // SearchIndividuals returns up to Limit individuals, reading the pages that takes; Type
 // restricts to client, prospect or supplier (activity Sellsy.SearchIndividuals).
 func (a *Actions) SearchIndividuals(ctx context.Context, in SearchInput) (SearchOutput, error) {
-	if err := checkType(in.Type, false); err != nil {
-		return SearchOutput{}, err
-	}
-	extra := map[string]any{}
-	if in.Type != "" {
-		extra["type"] = in.Type
-	}
-	return a.search(ctx, "individuals", in, extra)
+	return a.searchTyped(ctx, "individuals", in)
 }

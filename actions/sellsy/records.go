@@ -168,18 +168,29 @@ func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	if err != nil {
 		return RecordOutput{}, err
 	}
-	if err := applyClear(body, companyClear, in.Clear); err != nil {
+	return a.updateTyped(ctx, "companies", in.ID, typ, body, companyClear, in.Clear, in.SmartTags)
+}
+
+// updateTyped writes the update body of a company or an individual (obj) once its clear
+// list is applied and its type, which the update cannot change, is checked.
+func (a *Actions) updateTyped(ctx context.Context, obj string, id int, typ string, body map[string]any, clearable map[string]emptyValue, clear, tags []string) (RecordOutput, error) {
+	if err := applyClear(body, clearable, clear); err != nil {
 		return RecordOutput{}, err
 	}
-	if err := a.checkTypeKept(ctx, "companies", in.ID, typ); err != nil {
+	if err := a.checkTypeKept(ctx, obj, id, typ); err != nil {
 		return RecordOutput{}, err
 	}
-	return a.write(ctx, http.MethodPut, fmt.Sprintf("/companies/%d", in.ID), body, "companies", in.SmartTags)
+	return a.write(ctx, http.MethodPut, fmt.Sprintf("/%s/%d", obj, id), body, obj, tags)
 }
 
 // SearchCompanies returns up to Limit companies, reading the pages that takes; Type restricts
 // to client, prospect or supplier (activity Sellsy.SearchCompanies).
 func (a *Actions) SearchCompanies(ctx context.Context, in SearchInput) (SearchOutput, error) {
+	return a.searchTyped(ctx, "companies", in)
+}
+
+// searchTyped searches companies or individuals (obj), restricted to a type when in has one.
+func (a *Actions) searchTyped(ctx context.Context, obj string, in SearchInput) (SearchOutput, error) {
 	if err := checkType(in.Type, false); err != nil {
 		return SearchOutput{}, err
 	}
@@ -187,7 +198,7 @@ func (a *Actions) SearchCompanies(ctx context.Context, in SearchInput) (SearchOu
 	if in.Type != "" {
 		extra["type"] = in.Type
 	}
-	return a.search(ctx, "companies", in, extra)
+	return a.search(ctx, obj, in, extra)
 }
 
 // ---- contacts ----
