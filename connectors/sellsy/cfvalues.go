@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // Custom-field values. Read shapes (reference §1.9, spec CompaniesGetCustomFieldsListResponse)
@@ -177,7 +179,7 @@ func (d *cfDef) toAPI(v any) (out any, reason string) {
 		case []any:
 			out := make([]string, 0, len(x))
 			for _, e := range x {
-				out = append(out, strings.TrimSpace(fmt.Sprint(e)))
+				out = append(out, strings.TrimSpace(connectors.Text(e)))
 			}
 			return out, true
 		case string:
@@ -186,7 +188,7 @@ func (d *cfDef) toAPI(v any) (out any, reason string) {
 			}
 			return []string{x}, true
 		case float64, int, int64:
-			return []string{fmt.Sprint(x)}, true
+			return []string{connectors.Text(x)}, true
 		}
 		return nil, false
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -352,4 +353,29 @@ func TestCheckAccessWithoutScopes(t *testing.T) {
 	err := g.c.CheckAccess(context.Background(), []connectors.Access{{Object: connectors.ObjectCompany, Write: true}})
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 	assert.Contains(t, err.Error(), "lacks the scope(s) companies.write")
+}
+
+// Sellsy's ids run to eight digits and more: an opportunity's contact_ids are read whole
+// (they were 3.8476512e+07) and can be written back as read.
+func TestOpportunityIDListsKeepTheirDigits(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want []string
+	}{
+		{"eight digits", `{"id":9001,"contact_ids":[38476512,1234567]}`, []string{"38476512", "1234567"}},
+		{"small", `{"id":9002,"contact_ids":[7]}`, []string{"7"}},
+		{"null among them", `{"id":9003,"contact_ids":[12345678,null]}`, []string{"12345678"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body listBody
+			require.NoError(t, gojson.Unmarshal([]byte(`{"pagination":{"limit":1,"count":1,"total":1,"offset":"x"},"data":[`+tt.data+`]}`), &body))
+			r := oppRecord(body.Data[0], nil)
+			assert.Equal(t, tt.want, r.Fields["contact_ids"])
+			r.Fields = map[string]any{"contact_ids": r.Fields["contact_ids"]}
+			_, _, err := oppBody(r, false, nil)
+			assert.Nil(t, err, "the ids read are written back")
+		})
+	}
 }

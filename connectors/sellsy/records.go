@@ -230,7 +230,7 @@ func normalise(v any) any {
 		out := make([]string, 0, len(x))
 		for _, e := range x {
 			if e != nil {
-				out = append(out, fmt.Sprint(e))
+				out = append(out, connectors.Text(e)) // an id: 38476512, not 3.8476512e+07
 			}
 		}
 		return out

@@ -286,7 +286,7 @@ func normalise(typ string, v any) any {
 		out := make([]string, 0, len(x))
 		for _, e := range x {
 			if e != nil {
-				out = append(out, fmt.Sprint(e))
+				out = append(out, connectors.Text(e))
 			}
 		}
 		if len(out) == 0 {

@@ -1,0 +1,27 @@
+package connectors
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestText(t *testing.T) {
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{38476512.0, "38476512"},
+		{1234567.0, "1234567"},
+		{12.5, "12.5"},
+		{float32(2.5), "2.5"},
+		{"007", "007"},
+		{json.Number("00123"), "00123"},
+		{true, "true"},
+		{int64(9007199254740993), "9007199254740993"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Text(tt.in), "%#v", tt.in)
+	}
+}
