@@ -433,8 +433,13 @@ records:
 			from = ""
 		}
 		limit := to
-		if slices.Index(order, furthest) > slices.Index(order, to) {
+		if slices.Index(order, furthest) > slices.Index(order, limit) {
 			limit = furthest
+		}
+		if !cfg.Follow && slices.Index(order, writing) > slices.Index(order, limit) {
+			// A step being written when an attempt failed was reached: its events are
+			// owed even if the record moved back before the retry.
+			limit = writing
 		}
 		counterpart, err := sp.y.Get(ctx, o.BObject, []string{pair.BID})
 		if err != nil {

@@ -304,3 +304,38 @@ func TestAnOpportunityOfAnUnboundPipelineMakesNoAffaire(t *testing.T) {
 	assert.NotContains(t, pairs, unbound)
 	assert.Contains(t, pairs, bound)
 }
+
+// failOnEvent is Altior answering 503 to one event code while fail is set.
+type failOnEvent struct {
+	*altior.Client
+	code string
+	fail bool
+}
+
+func (f *failOnEvent) AddEvent(ctx context.Context, object, id, code string) error {
+	if f.fail && code == f.code {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "POST /affaires/{id}/events", Status: 503}
+	}
+	return f.Client.AddEvent(ctx, object, id, code)
+}
+
+// A jump forward that failed half-way (Altior down on an event) owes the rest of its events
+// even when the opportunity moved back before the retry: the step being written was reached.
+func TestEventsOwedByAFailedJumpGoAfterAMoveBack(t *testing.T) {
+	h := newStageHarness(t, twoPipelines)
+	opp := h.opportunity("Projet", "1", "11")
+	_, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	require.Equal(t, 1, h.propagate(opp).Emitted)
+
+	f := &failOnEvent{code: "NEGOCIATION", fail: true}
+	useSideB(t, h.acts, "st", func(c *altior.Client) connectors.Connector { f.Client = c; return f })
+	require.NoError(t, h.sellsy.MoveStep(h.ctx, opp, "12")) // 11 → 14 → 12: PROPOSITION, NEGOCIATION
+	_, err = h.ae.ExecuteActivity(h.acts.PropagateStages, StageInput{Connection: "st", IDs: []string{opp}})
+	require.Error(t, err, "Altior down on NEGOCIATION")
+	require.NoError(t, h.sellsy.MoveStep(h.ctx, opp, "14")) // moved back before the retry
+	f.fail = false
+	h.propagate(opp)
+	assert.Equal(t, []string{"QUALIF", "PROPOSITION", "NEGOCIATION"}, h.affaire(opp).Fields["events"])
+	assert.Equal(t, "Proposition", h.affaire(opp).Fields["cf.ETAP"], "the step it is at")
+}
