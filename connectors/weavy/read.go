@@ -257,7 +257,8 @@ func normalise(typ string, v any) any {
 			}
 		case "datetime":
 			if d, ok := parseDate(x); ok && len(x) >= 19 {
-				return d.Format(dateLayout)
+				// weavy's date-times are UTC; one given with an offset keeps its instant.
+				return d.UTC().Format(dateLayout)
 			}
 		}
 		return x
