@@ -7,7 +7,10 @@
 // there. Search results carry only a summary, so each listed record is then read with one GET.
 // MiniCRM answers a card's StatusId and UserId as names; the connector maps them back to ids
 // with the module schema (Fields "StatusId", "UserId") and keeps the names in the read-only
-// Fields "Status" and "User". Dropdowns may be written by label or id.
+// Fields "Status" and "User". Dropdowns may be written by label or id. Contact values are
+// read by Schema/Person and Schema/Business (cached as long as the module schemas) as card
+// values are: enums as labels, Booleans as true/false, text as text; Tags (Tags[]) is a
+// []string, nil when empty, and is written as a JSON list.
 //
 // MiniCRM silently replaces an unknown owner (UserId), or one without access to the module, by
 // another user, so the connector never leaves that to MiniCRM: the connection's owner
@@ -67,7 +70,7 @@ var Budapest = func() *time.Location {
 	return l
 }()
 
-// cacheTTL bounds how long modules and users are trusted.
+// cacheTTL bounds how long modules, users and contact schemas are trusted.
 const cacheTTL = 5 * time.Minute
 
 // NewLimiter is the client-side limiter of a quota (requests a minute; 0 → 60). MiniCRM
@@ -98,6 +101,12 @@ type Config struct {
 	// checked against each module before the first write to it and hourly after (and against
 	// the system's users by CheckSettings, for validate --live).
 	Owner string
+}
+
+// schemaAt is a contact schema (field → type or options) and when it was read.
+type schemaAt struct {
+	types map[string]any
+	at    time.Time
 }
 
 // User is a MiniCRM user, a possible card owner.
@@ -137,6 +146,7 @@ type Client struct {
 	modules      []Module
 	modulesAt    time.Time
 	users        []User
+	contactTypes map[string]schemaAt  // "Person", "Business" → schema (Schema/{type})
 	ownerChecked map[string]time.Time // module id ("": contacts) → when the owner was found fit (checkDefaultOwner)
 }
 
@@ -161,7 +171,7 @@ func New(c Config) (*Client, error) {
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
-		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}}, nil
+		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}, contactTypes: map[string]schemaAt{}}, nil
 }
 
 // System returns "minicrm".

@@ -165,9 +165,20 @@ func describe(types map[string]any, required map[string]bool) []connectors.Field
 		case string:
 			f.Type = fieldType(t)
 		}
+		if isList(k, types[k]) {
+			f.Type = "multiselect"
+		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// isList reports whether a field holds a list: Tags (Tags[] on a contact, §4.4) or a field
+// whose schema type is Array.
+func isList(field string, typ any) bool {
+	t, _ := typ.(string)
+	base, _, _ := strings.Cut(t, "(")
+	return field == "Tags" || strings.EqualFold(base, "Array")
 }
 
 func fieldType(t string) string {
@@ -235,12 +246,32 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	if t.module != nil {
 		return t.module.Fields, nil
 	}
-	var schema map[string]any
-	if err := c.do(ctx, http.MethodGet, "/Api/R3/Schema/"+t.typ, "GET /Schema/{type}", nil, nil, &schema); err != nil {
+	types, err := c.contactSchema(ctx, t.typ)
+	if err != nil {
 		return nil, err
 	}
 	req := map[string]bool{"Name": t.typ == "Business"}
-	return describe(schemaTypes(schema), req), nil
+	return describe(types, req), nil
+}
+
+// contactSchema returns the schema of a contact type, Person or Business (GET /Schema/{type}),
+// cached for cacheTTL like the module schemas.
+func (c *Client) contactSchema(ctx context.Context, typ string) (map[string]any, error) {
+	c.mu.Lock()
+	s, ok := c.contactTypes[typ]
+	c.mu.Unlock()
+	if ok && c.now().Sub(s.at) < cacheTTL {
+		return s.types, nil
+	}
+	var schema map[string]any
+	if err := c.do(ctx, http.MethodGet, "/Api/R3/Schema/"+url.PathEscape(typ), "GET /Schema/{type}", nil, nil, &schema); err != nil {
+		return nil, err
+	}
+	types := schemaTypes(schema)
+	c.mu.Lock()
+	c.contactTypes[typ] = schemaAt{types: types, at: c.now()}
+	c.mu.Unlock()
+	return types, nil
 }
 
 type searchPage struct {
@@ -401,7 +432,11 @@ func (c *Client) get(ctx context.Context, t target, ids []string) ([]connectors.
 			if str(raw["Type"]) != t.typ {
 				continue
 			}
-			out = append(out, contactRecord(raw))
+			types, err := c.contactSchema(ctx, t.typ) // read once a contact is, cached
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, contactRecord(types, raw))
 		}
 	}
 	return out, nil
@@ -539,22 +574,37 @@ func lookup(typ any, v any) (any, any) {
 	return nil, s
 }
 
-func contactRecord(raw map[string]any) connectors.Record {
+// contactRecord reads a contact (GET /Contact/{id}) as cards are read: each field by its type
+// in the contact schema (enum ids → labels, Boolean 1/0 → true/false, numbers of text fields
+// as text). A list (Tags[]) is a []string, each entry by the field's options when it has
+// some; an empty one is nil. A field the schema does not name keeps its JSON number as a
+// float64, and an object its JSON text.
+func contactRecord(types map[string]any, raw map[string]any) connectors.Record {
 	r := connectors.Record{ID: str(raw["Id"]), Fields: map[string]any{}, Links: map[string]string{}}
 	for k, v := range raw {
 		switch k {
 		case "Id", "Url", "Type", "CreatedAt", "CreatedBy", "UpdatedAt", "UpdatedBy", "BusinessId":
 			continue
 		}
+		typ, known := types[k]
 		switch x := v.(type) {
-		case json.Number:
-			f, _ := x.Float64()
-			r.Fields[k] = f
-		case map[string]any, []any:
+		case []any:
+			r.Fields[k] = listValue(x, typ)
+		case map[string]any:
 			b, _ := json.Marshal(x)
 			r.Fields[k] = string(b)
+		case json.Number:
+			if known {
+				r.Fields[k] = value(v, typ)
+			} else {
+				f, _ := x.Float64()
+				r.Fields[k] = f
+			}
 		default:
-			r.Fields[k] = value(v, "Text")
+			if !known {
+				typ = "Text"
+			}
+			r.Fields[k] = value(v, typ)
 		}
 	}
 	if v := str(raw["BusinessId"]); v != "" && v != "0" {
@@ -562,6 +612,26 @@ func contactRecord(raw map[string]any) connectors.Record {
 	}
 	r.UpdatedAt = parseTime(raw["UpdatedAt"])
 	return r
+}
+
+// listValue reads a list value (Tags[]): its entries as text, an id among the field's
+// options as its label, without empty entries; nil when none is left.
+func listValue(list []any, typ any) any {
+	opts, _ := typ.(map[string]string)
+	var out []string
+	for _, e := range list {
+		s := strings.TrimSpace(str(e))
+		if l, ok := opts[s]; ok {
+			s = l
+		}
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func parseTime(v any) time.Time {

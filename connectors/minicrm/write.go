@@ -234,6 +234,14 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 		if readOnly[k] || (k == "Name" && t.typ == "Person") {
 			continue // a person's Name is FirstName + LastName
 		}
+		var typ any
+		if t.module != nil {
+			typ = t.module.types[k]
+		}
+		if isList(k, typ) {
+			body[k] = wireList(v)
+			continue
+		}
 		body[k] = wire(v)
 	}
 	if t.module != nil {
@@ -300,6 +308,32 @@ func wire(v any) any {
 		return x.In(Budapest).Format(timeLayout)
 	}
 	return v
+}
+
+// wireList renders a list field (Tags) as the JSON list MiniCRM answers it as, by label: a
+// list as it is, a text as its comma-separated entries, nothing as [] (no tags).
+func wireList(v any) []string {
+	var in []string
+	switch x := v.(type) {
+	case nil:
+	case []string:
+		in = x
+	case []any:
+		for _, e := range x {
+			in = append(in, str(e))
+		}
+	case string:
+		in = strings.Split(x, ",")
+	default:
+		in = []string{str(wire(v))}
+	}
+	out := []string{}
+	for _, e := range in {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // ---- Order API (/Api/Order) -------------------------------------------------------------------

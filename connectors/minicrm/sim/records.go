@@ -57,11 +57,17 @@ func (s *Server) projectSchema(c *Category) map[string]any {
 	return out
 }
 
+// contactSchemas are Schema/Person and Schema/Business: documented fields (§4.4) and, on
+// persons, two custom fields shaped as the documented card schema shows them (a Boolean, and
+// an Enum as {id: label}). Tags (Tags[] on both, §4.4) is typed "Array": the documentation
+// does not show its schema type.
 var contactSchemas = map[string]map[string]any{
 	"Person": {"FirstName": "Text(255)", "LastName": "Text(255)", "Email": "Email", "Phone": "Phone",
-		"Position": "Text(255)", "BusinessId": "Int", "Description": "Text(1024)"},
+		"Position": "Text(255)", "BusinessId": "Int", "Description": "Text(1024)", "Tags": "Array",
+		"Newsletter": "Boolean", "Enum1221": map[string]string{"2673": "Facebook", "2675": "SEO", "2677": "Google Ads", "2774": "LinkedIn"}},
 	"Business": {"Name": "Text(512)", "Email": "Email", "Phone": "Phone", "VatNumber": "Text(64)",
-		"RegistrationNumber": "Text(64)", "Description": "Text(1024)", "Url": "Url"},
+		"RegistrationNumber": "Text(64)", "Description": "Text(1024)", "Url": "Url", "Tags": "Array",
+		"Industry": "Text(255)", "Employees": "Int", "EUVatNumber": "Text(64)"},
 }
 
 func (s *Server) schemaContact(w http.ResponseWriter, r *http.Request) {
@@ -75,8 +81,20 @@ func (s *Server) schemaContact(w http.ResponseWriter, r *http.Request) {
 
 // ---- Contact ----------------------------------------------------------------------------------
 
+// contactShape is a contact as GET /Contact/{id} answers it: enums by label (as cards'),
+// Tags as a list of labels, [] when none.
 func (s *Server) contactShape(id int, m map[string]any) map[string]any {
 	out := shape(m)
+	sc := contactSchemas[str(m["Type"])]
+	for k, v := range m {
+		if opts, ok := sc[k].(map[string]string); ok && v != nil {
+			out[k] = opts[str(v)]
+		}
+	}
+	if _, ok := sc["Tags"]; ok {
+		tags, _ := m["Tags"].([]string)
+		out["Tags"] = append([]string{}, tags...)
+	}
 	out["Url"] = fmt.Sprintf("https://r3.minicrm.hu/Api/R3/Contact/%d", id)
 	return out
 }
@@ -135,7 +153,8 @@ func (s *Server) contactSearch(w http.ResponseWriter, r *http.Request) {
 				l := strings.ToLower(v)
 				match = match && (strings.Contains(strings.ToLower(str(m["Name"])), l) || strings.Contains(strings.ToLower(str(m["Email"])), l))
 			default:
-				match = match && str(m[k]) == v
+				opts, _ := contactSchemas[str(m["Type"])][k].(map[string]string)
+				match = match && (str(m[k]) == v || (m[k] != nil && strings.EqualFold(opts[str(m[k])], v)))
 			}
 		}
 		if match && !since.IsZero() && m["UpdatedAt"].(time.Time).Before(since) {
@@ -236,6 +255,7 @@ func (s *Server) contactPut(w http.ResponseWriter, r *http.Request) {
 		for k := range sc {
 			rec[k] = nil
 		}
+		rec["Tags"] = []string{}
 		s.contacts[id] = rec
 	}
 	for k, v := range upd {
@@ -252,6 +272,28 @@ func (s *Server) contactPut(w http.ResponseWriter, r *http.Request) {
 // plain-text 400 message.
 func (s *Server) convert(op, field string, typ any, v any) (any, string) {
 	bad := fmt.Sprintf("%s: Invalid value '%s' for the %s field.", op, str(v), field)
+	if typ == "Array" {
+		// A list, as GET answers it (Tags[]); null or [] is none. Entries are free text
+		// (new tags are created, an assumption).
+		if v == nil {
+			return []string{}, ""
+		}
+		list, ok := v.([]any)
+		if !ok {
+			return nil, bad
+		}
+		out := []string{}
+		for _, e := range list {
+			t, ok := e.(string)
+			if !ok {
+				return nil, bad
+			}
+			if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+		return out, ""
+	}
 	if v == nil || str(v) == "" {
 		return nil, ""
 	}

@@ -17,6 +17,10 @@
 //   - Project search results carry Id, Name, Url, CategoryId, ContactId, BusinessId, StatusId,
 //     UserId (ids), Deleted and UpdatedAt; custom fields only on Project/{id}, where StatusId
 //     and UserId are returned as names (as documented).
+//   - Schema/Person and Schema/Business type Tags "Array" (the docs show only Tags[] on
+//     GET /Contact/{id}); PUT /Contact takes Tags as that list (null or [] clears it; any
+//     other value is a 400) and creates new tags. Contact/{id} answers enums by label, as
+//     Project/{id} does, Booleans as 1/0 and Tags as a list ([] when none).
 //   - 429 carries no Retry-After header; rejected requests do not count in the window.
 //   - Order List answers {"Count","Results":{id:order}} like R3 searches; order status actions
 //     are accepted on GET and POST.

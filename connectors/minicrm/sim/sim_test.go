@@ -401,3 +401,53 @@ func TestProjectSearchIgnoresCase(t *testing.T) {
 	_, out, _ := call(t, ts, "GET", "/Api/R3/Project?Text1203=emag-8@20260301100000", nil)
 	assert.EqualValues(t, 0, out["Count"])
 }
+
+// Schema/Person and Schema/Business type their fields (Tags "Array", a Boolean, an Enum as
+// {id: label}); PUT /Contact takes Tags as a list and dropdowns by label or id; Contact/{id}
+// answers enums by label, Booleans as 1/0 and Tags as a list, [] when none.
+func TestContactSchemaAndValues(t *testing.T) {
+	_, ts, _ := start(t, Options{})
+	st, schema, _ := call(t, ts, "GET", "/Api/R3/Schema/Person", nil)
+	require.Equal(t, 200, st)
+	assert.Equal(t, "Array", schema["Tags"])
+	assert.Equal(t, "Boolean", schema["Newsletter"])
+	assert.Equal(t, map[string]any{"2673": "Facebook", "2675": "SEO", "2677": "Google Ads", "2774": "LinkedIn"}, schema["Enum1221"])
+	st, schema, _ = call(t, ts, "GET", "/Api/R3/Schema/Business", nil)
+	require.Equal(t, 200, st)
+	assert.Equal(t, "Array", schema["Tags"])
+
+	tests := []struct {
+		name   string
+		body   map[string]any
+		status int
+		want   map[string]any // fields of GET /Contact/{id}
+	}{
+		{name: "tags", body: map[string]any{"Type": "Business", "Name": "Acme", "Tags": []string{"VIP", " Partner", "VIP", ""}},
+			status: 200, want: map[string]any{"Tags": []any{"VIP", "Partner"}}},
+		{name: "no tags", body: map[string]any{"Type": "Business", "Name": "Beta"}, status: 200, want: map[string]any{"Tags": []any{}}},
+		{name: "null tags", body: map[string]any{"Type": "Business", "Name": "Gamma", "Tags": nil}, status: 200, want: map[string]any{"Tags": []any{}}},
+		{name: "tags as text", body: map[string]any{"Type": "Business", "Name": "Delta", "Tags": "VIP, Partner"}, status: 400},
+		{name: "enum by label, boolean", body: map[string]any{"Type": "Person", "FirstName": "Anna", "Enum1221": "seo", "Newsletter": true},
+			status: 200, want: map[string]any{"Enum1221": "SEO", "Newsletter": float64(1)}},
+		{name: "enum by id", body: map[string]any{"Type": "Person", "FirstName": "Béla", "Enum1221": 2673, "Newsletter": "0"},
+			status: 200, want: map[string]any{"Enum1221": "Facebook", "Newsletter": float64(0)}},
+		{name: "unknown enum", body: map[string]any{"Type": "Person", "FirstName": "Cili", "Enum1221": "TikTok"}, status: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, out, raw := call(t, ts, http.MethodPut, "/Api/R3/Contact", tt.body)
+			require.Equal(t, tt.status, st, raw)
+			if st != 200 {
+				return
+			}
+			st, got, raw := call(t, ts, "GET", fmt.Sprintf("/Api/R3/Contact/%v", out["Id"]), nil)
+			require.Equal(t, 200, st, raw)
+			for k, v := range tt.want {
+				assert.Equal(t, v, got[k], k)
+			}
+		})
+	}
+	st, found, _ := call(t, ts, "GET", "/Api/R3/Contact?Enum1221=Facebook", nil)
+	require.Equal(t, 200, st)
+	assert.EqualValues(t, 1, found["Count"], "a contact enum is searched by label too")
+}
