@@ -55,3 +55,45 @@ func BenchmarkDecodeBatch(b *testing.B) {
 		})
 	}
 }
+
+// listAnswerOf200 returns the simulator's answer to a list of 200 contacts.
+func listAnswerOf200(b *testing.B) []byte {
+	b.Helper()
+	s := sim.New(sim.Options{Username: user, Password: pass})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	items := make([]map[string]any, 200)
+	for i := range items {
+		items[i] = map[string]any{"email": fmt.Sprintf("p%d@example.com", i), "firstname": "Anna", "lastname": "Kiss"}
+	}
+	body, _ := json.Marshal(items)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/contacts/batch/new", bytes.NewReader(body))
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/api/contacts?limit=200&orderBy=id", nil)
+	req.SetBasicAuth(user, pass)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return raw
+}
+
+// BenchmarkDecodeBatchList decodes a list answer of 200 contacts the way List reads it
+// (streamEntities).
+func BenchmarkDecodeBatchList(b *testing.B) {
+	raw := listAnswerOf200(b)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		ents, err := streamEntities(raw, "contacts")
+		if err != nil || len(ents) != 200 {
+			b.Fatalf("%v, %d contacts", err, len(ents))
+		}
+	}
+}

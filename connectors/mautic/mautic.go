@@ -13,13 +13,20 @@
 // (Mautic's "a|b"). Contacts also carry "dnc.email", "dnc.sms", "dnc.phone" and "dnc.postal"
 // (true: do not contact on that channel), written through the do-not-contact routes.
 // ParseWebhook reads Mautic's webhook deliveries, signed as connectors.VerifyHMAC checks.
+//
+// PHP's shapes of arrays are read as the API means them ([] for an empty group, an object
+// keyed by index for a list with gaps). A record of an answer that still cannot be read is
+// skipped and logged (Config.Logger) with its id and why, values left out; the others of its
+// page are read, and the listing goes on past it.
 package mautic
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -55,6 +62,9 @@ type Config struct {
 	HTTPClient         *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one instance share it.
 	Limiter *rate.Limiter
+	// Logger receives what the records cannot say (a contact the answer holds but that
+	// cannot be read, skipped); nil: slog.Default().
+	Logger *slog.Logger
 }
 
 // DefaultRequestsPerSecond is the client-side rate when a connection sets none.
@@ -73,6 +83,7 @@ type Client struct {
 	http     *resty.Client
 	limiter  *rate.Limiter
 	password string
+	log      *slog.Logger
 
 	mu    sync.Mutex
 	types map[string]map[string]string // object → alias → Mautic field type
@@ -104,6 +115,7 @@ func New(c Config) (*Client, error) {
 		http:     rc,
 		limiter:  limiter,
 		password: c.Password,
+		log:      cmp.Or(c.Logger, slog.Default()),
 		types:    map[string]map[string]string{},
 	}, nil
 }
@@ -238,9 +250,23 @@ func detailText(v any) string {
 	case []any:
 		var parts []string
 		for _, p := range x {
-			parts = append(parts, fmt.Sprint(p))
+			parts = append(parts, text(p))
 		}
 		return strings.Join(parts, " ")
+	}
+	return text(v)
+}
+
+// text writes a value decoded from JSON as text; a number is written whole (1234567, not
+// fmt's 1.234567e+06).
+func text(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
 	}
 	return fmt.Sprint(v)
 }

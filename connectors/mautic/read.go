@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -21,17 +22,234 @@ import (
 
 // entity is the part of a contact or company read shape the connector uses.
 type entity struct {
-	ID           flexID  `json:"id"`
-	DateAdded    *string `json:"dateAdded"`
-	DateModified *string `json:"dateModified"`
-	Fields       struct {
-		All map[string]any `json:"all"`
-	} `json:"fields"`
-	DoNotContact []struct {
-		Channel   string  `json:"channel"`
-		Reason    any     `json:"reason"`
-		DateAdded *string `json:"dateAdded"`
-	} `json:"doNotContact"`
+	ID           flexID       `json:"id"`
+	DateAdded    *string      `json:"dateAdded"`
+	DateModified *string      `json:"dateModified"`
+	Fields       entityFields `json:"fields"`
+	DoNotContact []dncEntry   `json:"doNotContact"`
+	// unreadable, when set, says why the entity cannot be read (readPHPShapes): it holds
+	// nothing else but its id, if that could be read, and is not delivered.
+	unreadable string
+	// at is the entity's position in its answer (1 for the first), which names it when it
+	// has no id.
+	at int
+}
+
+type entityFields struct {
+	All map[string]any `json:"all"`
+}
+
+type dncEntry struct {
+	Channel   string  `json:"channel"`
+	Reason    any     `json:"reason"`
+	DateAdded *string `json:"dateAdded"`
+}
+
+// name names the entity in a message: "contact 8", or by its place in the answer.
+func (e *entity) name(object string) string {
+	if e.ID != "" {
+		return object + " " + string(e.ID)
+	}
+	return fmt.Sprintf("%s at position %d of the answer", object, e.at)
+}
+
+// checkEntity marks unreadable an entity without a proper id, and names an unreadable one by
+// its key in an id-keyed collection ("" in an array) when it has no readable id. An
+// unreadable entity keeps nothing but its id.
+func checkEntity(e *entity, key string) *entity {
+	if e == nil {
+		return nil
+	}
+	if e.unreadable == "" {
+		switch id := strings.TrimSpace(string(e.ID)); {
+		case id == "":
+			e.unreadable = "it has no id"
+		case idNum(id) <= 0:
+			e.unreadable = "its id is not a positive whole number"
+		}
+	}
+	if e.unreadable != "" {
+		if n := idNum(key); n > 0 && idNum(string(e.ID)) <= 0 {
+			e.ID = flexID(strconv.FormatInt(n, 10))
+		}
+		e.Fields, e.DoNotContact, e.DateAdded, e.DateModified = entityFields{}, nil, nil, nil
+	}
+	return e
+}
+
+// readPHPShapes reads, part by part, an entity the plain decoding refused; null is none. The
+// shapes PHP gives an array are read as the API means them: [] is an empty object (fields.all
+// of a contact without values), and an object keyed by index (an array with gaps:
+// doNotContact) is the list of its values in key order. An entity that still cannot be read
+// comes back with unreadable saying why — the JSON kinds found and wanted, never its values:
+// it is named and skipped, and the others of its page are read.
+func readPHPShapes(raw []byte) *entity {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	var parts struct {
+		ID           gojson.RawMessage `json:"id"`
+		DateAdded    gojson.RawMessage `json:"dateAdded"`
+		DateModified gojson.RawMessage `json:"dateModified"`
+		Fields       gojson.RawMessage `json:"fields"`
+		DoNotContact gojson.RawMessage `json:"doNotContact"`
+	}
+	e := &entity{}
+	if err := gojson.Unmarshal(raw, &parts); err != nil {
+		e.unreadable = "it is " + jsonKind(raw) + ", not an object"
+		return e
+	}
+	if len(parts.ID) > 0 {
+		if err := json.Unmarshal(parts.ID, &e.ID); err != nil {
+			e.unreadable = "its id is " + jsonKind(parts.ID) + ", not a number"
+			return e
+		}
+	}
+	var fields struct {
+		All gojson.RawMessage `json:"all"`
+	}
+	for _, p := range []struct {
+		name string
+		raw  []byte
+		into any
+	}{
+		{"dateAdded", parts.DateAdded, &e.DateAdded},
+		{"dateModified", parts.DateModified, &e.DateModified},
+		{"fields", parts.Fields, &fields},
+	} {
+		if err := phpDecode(p.raw, p.into); err != nil {
+			e.unreadable = unreadable(p.name, p.raw, err)
+			return e
+		}
+	}
+	if err := phpDecode(fields.All, &e.Fields.All); err != nil {
+		e.unreadable = unreadable("fields.all", fields.All, err)
+		return e
+	}
+	if err := phpList(parts.DoNotContact, &e.DoNotContact); err != nil {
+		e.unreadable = unreadable("doNotContact", parts.DoNotContact, err)
+		return e
+	}
+	return e
+}
+
+// isEmptyArray reports whether b is [], PHP's JSON for any empty array, list or map.
+func isEmptyArray(b []byte) bool {
+	t := bytes.TrimSpace(b)
+	return len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0
+}
+
+// phpDecode decodes b into v, taking [] for an empty object and leaving v zero.
+func phpDecode(b []byte, v any) error {
+	if len(b) == 0 || isEmptyArray(b) {
+		return nil
+	}
+	return gojson.Unmarshal(b, v)
+}
+
+// phpList decodes into *l an array, or an object keyed by index (a PHP array with gaps) as
+// the list of its values in key order.
+func phpList[T any](b []byte, l *[]T) error {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 || t[0] != '{' {
+		return phpDecode(t, l)
+	}
+	var m map[string]gojson.RawMessage
+	if err := gojson.Unmarshal(t, &m); err != nil {
+		return err
+	}
+	keys := sortedKeys(m)
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, errA := strconv.Atoi(keys[i])
+		b, errB := strconv.Atoi(keys[j])
+		if errA != nil || errB != nil {
+			return errA == nil && errB != nil
+		}
+		return a < b
+	})
+	out := make([]T, 0, len(keys))
+	for _, k := range keys {
+		var v T
+		if err := gojson.Unmarshal(m[k], &v); err != nil {
+			var te *gojson.UnmarshalTypeError
+			if errors.As(err, &te) {
+				te.Field = strings.Trim(k+"."+te.Field, ".")
+			}
+			return err
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}
+
+// unreadable says why the part named of an entity cannot be read, naming the JSON kinds
+// found and wanted, never the value.
+func unreadable(part string, raw []byte, err error) string {
+	var te *gojson.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return part + " cannot be read"
+	}
+	if te.Field != "" {
+		part += "." + te.Field
+	}
+	want := "another kind"
+	if te.Type != nil {
+		switch te.Type.Kind() {
+		case reflect.Map, reflect.Struct:
+			want = "an object"
+		case reflect.Slice, reflect.Array:
+			want = "an array"
+		case reflect.String:
+			want = "a string"
+		case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int64:
+			want = "a number"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.Pointer:
+			if te.Type.Elem().Kind() == reflect.String {
+				want = "a string"
+			}
+		}
+	}
+	found := te.Value
+	if found == "" {
+		found = jsonKind(raw)
+	} else {
+		found = article(found)
+	}
+	return fmt.Sprintf("%s is %s, not %s", part, found, want)
+}
+
+// jsonKind names the kind of a JSON value: "an object", "a string"…
+func jsonKind(b []byte) string {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return "empty"
+	}
+	switch t[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+func article(kind string) string {
+	switch kind {
+	case "object", "array":
+		return "an " + kind
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
 }
 
 // FieldBouncedAt is when Automation recorded the bounce (the do-not-contact entry's
@@ -121,17 +339,30 @@ func streamEntities(b []byte, key string) ([]*entity, error) {
 		default:
 			return nil, fmt.Errorf("%q is %v, not a collection", key, open)
 		}
-		for dec.More() {
+		for at := 1; dec.More(); at++ {
+			var key string
 			if open == gojson.Delim('{') {
-				if _, err := dec.Token(); err != nil {
+				tok, err := dec.Token()
+				if err != nil {
 					return nil, err
 				}
+				key, _ = tok.(string)
 			}
+			// An entity the plain decoding refuses (decoding goes on after it, as with
+			// encoding/json) is read again from its own text, so that one of an odd shape is
+			// read, or named and skipped, rather than make the whole page unreadable. Its text
+			// must be one JSON value, or the answer is broken and so is the page.
+			start := dec.InputOffset()
 			var e *entity
 			if err := dec.Decode(&e); err != nil {
-				return nil, err
+				raw := bytes.TrimLeft(b[min(start, int64(len(b))):min(dec.InputOffset(), int64(len(b)))], " \t\r\n,:")
+				if !gojson.Valid(raw) {
+					return nil, err
+				}
+				e = readPHPShapes(raw)
 			}
-			if e != nil {
+			if e = checkEntity(e, key); e != nil {
+				e.at = at
 				ents = append(ents, e)
 			}
 		}
@@ -247,7 +478,7 @@ func listOptions(props json.RawMessage) []connectors.Option {
 	if json.Unmarshal(p.List, &objs) == nil {
 		var out []connectors.Option
 		for _, o := range objs {
-			out = append(out, connectors.Option{Value: fmt.Sprint(o.Value), Label: fmt.Sprint(o.Label)})
+			out = append(out, connectors.Option{Value: text(o.Value), Label: text(o.Label)})
 		}
 		return out
 	}
@@ -349,11 +580,11 @@ func normalise(typ string, v any) any {
 		}
 		out := make([]string, len(x))
 		for i, e := range x {
-			out[i] = fmt.Sprint(e)
+			out[i] = text(e)
 		}
 		return out
 	}
-	return fmt.Sprint(v)
+	return text(v)
 }
 
 func parseDate(s *string) time.Time {
@@ -376,10 +607,16 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 	}
 	recs := make([]connectors.Record, 0, len(ents))
 	var names []string
+	kept := ents[:0:0]
 	for _, e := range ents {
 		if e == nil {
 			continue
 		}
+		if e.unreadable != "" {
+			c.warnUnreadable(object, e)
+			continue
+		}
+		kept = append(kept, e)
 		r := connectors.Record{ID: string(e.ID), Fields: map[string]any{}, UpdatedAt: parseDate(e.DateModified)}
 		if r.UpdatedAt.IsZero() {
 			r.UpdatedAt = parseDate(e.DateAdded)
@@ -396,10 +633,10 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 			}
 			r.Fields[FieldBounced], r.Fields[FieldBouncedAt] = false, nil
 			for _, d := range e.DoNotContact {
-				if _, known := r.Fields[DNCPrefix+d.Channel]; known && fmt.Sprint(d.Reason) != "0" {
+				if _, known := r.Fields[DNCPrefix+d.Channel]; known && text(d.Reason) != "0" {
 					r.Fields[DNCPrefix+d.Channel] = true
 				}
-				if d.Channel == "email" && fmt.Sprint(d.Reason) == fmt.Sprint(reasonBounced) {
+				if d.Channel == "email" && text(d.Reason) == strconv.Itoa(reasonBounced) {
 					r.Fields[FieldBounced] = true
 					if t := parseDate(d.DateAdded); !t.IsZero() {
 						r.Fields[FieldBouncedAt] = t.Format(time.RFC3339)
@@ -419,19 +656,23 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 	if err != nil {
 		return nil, err
 	}
-	j := 0
-	for _, e := range ents {
-		if e == nil {
-			continue
-		}
+	for j, e := range kept {
 		if name, _ := e.Fields.All["company"].(string); name != "" {
 			if id, ok := ids[strings.ToLower(strings.TrimSpace(name))]; ok {
 				recs[j].Links = map[string]string{connectors.ObjectCompany: id}
 			}
 		}
-		j++
 	}
 	return recs, nil
+}
+
+// warnUnreadable logs a record the answer holds but that cannot be read, with its id and why:
+// it is skipped (its values are unknown, and a record delivered without them would empty its
+// counterpart's), and the others of its page are read. It is read again once it is fixed in
+// Automation and edited, or by a resync.
+func (c *Client) warnUnreadable(object string, e *entity) {
+	c.log.Warn(fmt.Sprintf("mautic: %s cannot be read: %s: skipped", e.name(object), e.unreadable),
+		"object", object, "id", string(e.ID), "reason", e.unreadable)
 }
 
 // companyIDsByName resolves company names (lower-cased) to the oldest company with that name,
@@ -454,6 +695,10 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 	}
 	out := map[string]string{}
 	for _, e := range ents {
+		if e.unreadable != "" {
+			c.warnUnreadable(connectors.ObjectCompany, e)
+			continue
+		}
 		name, _ := e.Fields.All["companyname"].(string)
 		k := strings.ToLower(strings.TrimSpace(name))
 		if _, dup := out[k]; !dup && seen[k] {
@@ -507,9 +752,17 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if err != nil {
 		return connectors.Page{}, err
 	}
+	// The cursor moves past the records skipped as unreadable too (ents is ordered by id).
 	page := connectors.Page{Records: recs, Cursor: q.Cursor, More: len(ents) >= limit}
-	if len(ents) > 0 {
-		page.Cursor = string(ents[len(ents)-1].ID)
+	for i := len(ents) - 1; i >= 0; i-- {
+		if n := idNum(string(ents[i].ID)); n > last {
+			page.Cursor = strconv.FormatInt(n, 10)
+			break
+		}
+	}
+	if page.More && page.Cursor == q.Cursor {
+		return connectors.Page{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /" + base,
+			Message: fmt.Sprintf("unexpected response: a full page of %s with no id after %d", base, last)}
 	}
 	return page, nil
 }
@@ -554,13 +807,25 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "GET /" + base, Message: fmt.Sprintf("invalid key field %q", field)}
 	}
 	want := map[string]bool{}
+	wantNum := map[float64]bool{} // the values that are numbers, for a number field
 	var uniq []string
 	for _, v := range values {
 		v = strings.TrimSpace(v)
 		if k := strings.ToLower(v); v != "" && !want[k] {
 			want[k] = true
 			uniq = append(uniq, v)
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				wantNum[f] = true
+			}
 		}
+	}
+	// fields.all holds a number field's value as a number (Mautic casts it to int, or float
+	// with a scale): it is compared as one.
+	match := func(v any) bool {
+		if f, ok := v.(float64); ok {
+			return wantNum[f]
+		}
+		return want[strings.ToLower(strings.TrimSpace(text(v)))]
 	}
 	var out []connectors.Record
 	for _, chunk := range chunks(uniq, 100) {
@@ -579,7 +844,8 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		}
 		var keep []*entity
 		for _, e := range ents {
-			if want[strings.ToLower(strings.TrimSpace(fmt.Sprint(e.Fields.All[field])))] {
+			// An unreadable one is kept for toRecords to name it and skip it.
+			if e.unreadable != "" || match(e.Fields.All[field]) {
 				keep = append(keep, e)
 			}
 		}
