@@ -109,6 +109,9 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		if err == nil {
 			counts, err = p.processPage(ctx, pg.page.Records, pg.readAt)
 		}
+		if err == nil {
+			err = p.quarantineUnreadable(ctx, pg.page.Unreadable, &counts)
+		}
 		if err != nil {
 			// What the page wrote before it failed is saved: count it now, in the heartbeat
 			// a retry resumes from too. (A dry run wrote nothing: its page plans it again.)
@@ -153,6 +156,22 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		}
 	}
 	return res, ctx.Err()
+}
+
+// quarantineUnreadable quarantines the records a page could not read, by their id, with
+// the reason the connector gave (a dry run counts them).
+func (p *pass) quarantineUnreadable(ctx context.Context, recs []connectors.Unreadable, c *Counts) error {
+	for _, u := range recs {
+		c.Read++
+		c.Quarantined++
+		if p.in.Plan {
+			continue
+		}
+		if err := p.quarantine(ctx, store.Side(p.side), connectors.Record{ID: u.ID}, fmt.Sprintf("%s %s cannot be read: %s", p.x.System(), p.objX, u.Reason)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pauseCheckEvery is how often a pass asks whether its workflow was paused meanwhile.

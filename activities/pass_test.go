@@ -1,8 +1,16 @@
 package activities
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -619,4 +627,66 @@ func TestAPassStopsAtThePageAPauseFinds(t *testing.T) {
 			assert.Len(t, asked, 1, "at most every %s", pauseCheckEvery)
 		})
 	}
+}
+
+// A contact Automation answers in a shape that cannot be read is quarantined by its id with
+// the reason, and the others of its page sync: it is not missed without a trace.
+func TestAnUnreadableRecordIsQuarantined(t *testing.T) {
+	var spoil atomic.Value // the id of the contact whose answer is spoiled
+	spoil.Store("")
+	h := newHarnessVia(t, "both", `
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}, {a: last_name, b: lastname}]`, func(mauticURL string) string {
+		target, err := url.Parse(mauticURL)
+		require.NoError(t, err)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.ModifyResponse = func(r *http.Response) error {
+			id, _ := spoil.Load().(string)
+			if id == "" || r.Request.Method != http.MethodGet || r.Request.URL.Path != "/api/contacts" {
+				return nil
+			}
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return err
+			}
+			var list map[string]any
+			if err := json.Unmarshal(body, &list); err != nil {
+				return err
+			}
+			if contacts, ok := list["contacts"].(map[string]any); ok {
+				if c, ok := contacts[id].(map[string]any); ok {
+					c["fields"] = "not an object"
+				}
+			}
+			body, err = json.Marshal(list)
+			if err != nil {
+				return err
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.Header.Del("Content-Length")
+			return nil
+		}
+		srv := httptest.NewServer(proxy)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	})
+	bad := h.person(h.mautic, 25) // only in Automation
+	spoil.Store(bad.ID)
+	c := h.pass("contact", "b", ModeImport)
+	assert.Equal(t, 1, c.Quarantined, "%+v", c)
+	q, err := h.st.ListQuarantine(h.ctx, "t", 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, bad.ID, q[0].RecordID)
+	assert.Contains(t, q[0].Reason, "mautic contact cannot be read: fields")
+	assert.Positive(t, c.CreatedA, "the others of the page synced")
+
+	spoil.Store("") // fixed in Automation, edited: read again, synced, out of the quarantine
+	h.edit(h.mautic, 25, map[string]any{"lastname": "Fixed"})
+	h.pass("contact", "b", ModeIncremental)
+	n, err := h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }

@@ -84,6 +84,16 @@ type Page struct {
 	// read, see ListQuery.NotBefore): the caller's next listing starts from it rather than
 	// from when this one began, so the changes made in between are read then.
 	AsOf time.Time
+	// Unreadable lists the records of the page the system answered in a shape that cannot be
+	// read (their values unknown): the sync quarantines each by its id with the reason, so
+	// that none is missed without a trace, and the others of the page go on.
+	Unreadable []Unreadable
+}
+
+// Unreadable names a record a listing could not read, and why (never its values).
+type Unreadable struct {
+	ID     string
+	Reason string
 }
 
 // Result is the outcome of writing one record. Results are aligned with the input.

@@ -16,8 +16,9 @@
 //
 // PHP's shapes of arrays are read as the API means them ([] for an empty group, an object
 // keyed by index for a list with gaps). A record of an answer that still cannot be read is
-// skipped and logged (Config.Logger) with its id and why, values left out; the others of its
-// page are read, and the listing goes on past it.
+// skipped and logged (Config.Logger) with its id and why, values left out, and a listing
+// names it in Page.Unreadable (the sync quarantines it); the others of its page are read, and
+// the listing goes on past it.
 package mautic
 
 import (

@@ -752,8 +752,14 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	// The cursor moves past the records skipped as unreadable too (ents is ordered by id).
+	// The cursor moves past the records skipped as unreadable too (ents is ordered by id):
+	// they go to the quarantine, named.
 	page := connectors.Page{Records: recs, Cursor: q.Cursor, More: len(ents) >= limit}
+	for _, e := range ents {
+		if e != nil && e.unreadable != "" && e.ID != "" {
+			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: string(e.ID), Reason: e.unreadable})
+		}
+	}
 	for i := len(ents) - 1; i >= 0; i-- {
 		if n := idNum(string(ents[i].ID)); n > last {
 			page.Cursor = strconv.FormatInt(n, 10)
