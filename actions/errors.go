@@ -20,6 +20,9 @@ const (
 	ErrTypeRateLimited   = "RateLimited"        // the quota is spent; retried after NextRetryDelay
 	ErrTypeConfiguration = "ConfigurationError" // credentials, rights or plan; not retried
 	ErrTypeRetryable     = "Retryable"          // network, 5xx; retried with backoff
+	// ErrTypeUnconfirmed is a record whose create was sent with no answer and that cannot be
+	// looked up: it may exist, so it is not created again (a record's result, not an error).
+	ErrTypeUnconfirmed = "Unconfirmed"
 )
 
 // ErrorType is the class of a connector failure, one of the ErrType constants.

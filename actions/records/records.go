@@ -35,8 +35,11 @@ package recordactions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -409,6 +412,64 @@ var createChunk = 200
 // fields instead, which redoes the follow-ups and creates nothing.
 type createProgress struct {
 	Results []Result `json:"results"`
+	// Sent holds the records whose create was sent and not answered (a timeout, a 5xx, a
+	// worker lost in the call): they may exist. A retry looks each up by its e-mail when it
+	// has one, and otherwise does not send it again (ErrTypeUnconfirmed).
+	Sent []int `json:"sent,omitempty"`
+}
+
+// settleSent decides, before a retry, about the records an earlier attempt sent without an
+// answer: one with an e-mail is looked up by it (found: that is the record, not created
+// again; not found: it is created), one without is reported unconfirmed rather than sent
+// again — the caller looks for it — since a create that may have gone must not go twice.
+func settleSent(ctx context.Context, c connectors.Connector, object string, recs []connectors.Record, p *createProgress) error {
+	if len(p.Sent) == 0 {
+		return nil
+	}
+	for _, i := range p.Sent {
+		if i < 0 || i >= len(recs) || p.Results[i] != (Result{}) {
+			continue
+		}
+		field, email := emailOf(recs[i])
+		if email == "" {
+			p.Results[i] = Result{ErrorType: actions.ErrTypeUnconfirmed,
+				Error: fmt.Sprintf("records[%d]: its create was sent and no answer came: it may exist, so it is not sent again; look for it, and create it if it is missing", i)}
+			continue
+		}
+		found, err := c.FindByKey(ctx, object, field, []string{email})
+		if err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			p.Results[i] = Result{ID: found[0].ID}
+		}
+	}
+	p.Sent = nil
+	activity.RecordHeartbeat(ctx, *p)
+	return nil
+}
+
+// refusedWhole reports whether a call's error is an answer that refused it before anything
+// was written: a 4xx, a 429, a 503. No answer (a timeout, a lost connection), a 500 or a
+// gateway's 502 or 504 may come after the system wrote.
+func refusedWhole(err error) bool {
+	var e *connectors.Error
+	if err == nil || !errors.As(err, &e) {
+		return false
+	}
+	return (e.Status >= 400 && e.Status < 500) || e.Status == http.StatusServiceUnavailable
+}
+
+// emailOf returns a record's e-mail field (named email, whatever its case) and its value.
+func emailOf(r connectors.Record) (string, string) {
+	for k, v := range r.Fields {
+		if strings.EqualFold(k, "email") {
+			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
+				return k, strings.TrimSpace(s)
+			}
+		}
+	}
+	return "", ""
 }
 
 // create creates recs, resuming from the results an earlier attempt heartbeated: a retry
@@ -422,15 +483,18 @@ func create(ctx context.Context, c connectors.Connector, object string, recs []c
 			p = hb
 		}
 	}
+	if err := settleSent(ctx, c, object, recs, &p); err != nil {
+		return WriteOutput{}, actions.ToTemporal(err)
+	}
 	var todo, resume []int
 	for i, r := range p.Results {
 		switch {
 		case r.ID != "" && r.Error != "" && r.ErrorType != actions.ErrTypeInvalidRecord:
 			resume = append(resume, i)
-		case r.ID != "" || r.ErrorType == actions.ErrTypeInvalidRecord:
-			// created, or refused: done
+		case r.ID != "" || r.ErrorType == actions.ErrTypeInvalidRecord || r.ErrorType == actions.ErrTypeUnconfirmed:
+			// created, refused, or perhaps created: done
 		default:
-			todo = append(todo, i) // not sent, refused for a passing reason, or no answer
+			todo = append(todo, i) // not sent, or refused for a passing reason
 		}
 	}
 	// step writes the records at idx with write, merges their results and heartbeats them
@@ -443,7 +507,22 @@ func create(ctx context.Context, c connectors.Connector, object string, recs []c
 				batch[k].ID = p.Results[i].ID
 			}
 		}
+		if !updated {
+			// Known sent before it goes: an attempt that gets no answer may have created them.
+			p.Sent = slices.Clone(idx)
+			activity.RecordHeartbeat(ctx, p)
+		}
 		results, err := write(ctx, object, batch)
+		if !updated {
+			p.Sent = nil
+			for k, i := range idx {
+				// A record with no result, or an empty one, had no answer, unless the
+				// call was refused before anything was written.
+				if (k >= len(results) || (results[k].ID == "" && results[k].Err == nil)) && !refusedWhole(err) {
+					p.Sent = append(p.Sent, i)
+				}
+			}
+		}
 		for k, r := range results {
 			if k >= len(idx) {
 				break

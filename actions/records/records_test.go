@@ -31,7 +31,8 @@ type harness struct {
 	env   *testsuite.TestActivityEnvironment
 	names []string
 	// gate, when set, sees every Automation request on its way to the simulator and answers
-	// it with the status it returns instead (0: passes it on).
+	// it with the status it returns instead (0: passes it on; a negative status: passes it on,
+	// then answers with that status, the answer lost).
 	gate atomic.Pointer[func(*http.Request) int]
 }
 
@@ -57,6 +58,10 @@ func newHarness(t *testing.T, files ...string) *harness {
 	mautic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if g := h.gate.Load(); g != nil {
 			if status := (*g)(r); status != 0 {
+				if status < 0 {
+					status = -status
+					proxy.ServeHTTP(httptest.NewRecorder(), r)
+				}
 				http.Error(w, `{"errors":[{"message":"refused","code":`+fmt.Sprint(status)+`}]}`, status)
 				return
 			}

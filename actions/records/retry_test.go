@@ -124,3 +124,66 @@ func TestCreateRetriedAfterAPartialBatchCreatesOnce(t *testing.T) {
 		})
 	}
 }
+
+// A create whose answer is lost (Automation wrote, the worker saw a 502) is not sent again
+// by the retry: a record with an e-mail is looked up by it and found; one without is reported
+// unconfirmed, for the caller to look for, rather than perhaps created twice.
+func TestCreateWhoseAnswerWasLostIsNotSentAgain(t *testing.T) {
+	tests := []struct {
+		name    string
+		object  string
+		records []Record
+		check   func(t *testing.T, out WriteOutput)
+	}{
+		{"contacts: found by e-mail", "contact",
+			[]Record{{Fields: map[string]any{"email": "ines@example.com", "firstname": "Ines"}}, {Fields: map[string]any{"email": "oscar@example.com"}}},
+			func(t *testing.T, out WriteOutput) {
+				assert.Zero(t, out.Failed, "%+v", out.Results)
+				for _, r := range out.Results {
+					assert.NotEmpty(t, r.ID)
+				}
+			}},
+		{"companies: unconfirmed", "company",
+			[]Record{{Fields: map[string]any{"companyname": "Acme"}}},
+			func(t *testing.T, out WriteOutput) {
+				require.Len(t, out.Results, 1)
+				assert.Equal(t, 1, out.Failed)
+				assert.Equal(t, actions.ErrTypeUnconfirmed, out.Results[0].ErrorType)
+				assert.Contains(t, out.Results[0].Error, "no answer came: it may exist")
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, named(sellsyMautic, ""))
+			var beat *createProgress
+			h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+				var p createProgress
+				if d.Get(&p) == nil {
+					beat = &p
+				}
+			})
+			lost := func(r *http.Request) int {
+				if strings.HasSuffix(r.URL.Path, "/batch/new") {
+					return -http.StatusBadGateway
+				}
+				return 0
+			}
+			h.gate.Store(&lost)
+			before := h.sb.Mautic.Count(tc.object)
+			in := WriteInput{Target: Target{Object: tc.object}, Records: tc.records}
+			var out WriteOutput
+			ae := actiontest.AppErr(t, h.run("Automation.Create", in, &out))
+			assert.Equal(t, actions.ErrTypeRetryable, ae.Type())
+			require.Equal(t, before+len(tc.records), h.sb.Mautic.Count(tc.object), "written, the answer lost")
+			require.NotNil(t, beat)
+			assert.Len(t, beat.Sent, len(tc.records), "known sent")
+
+			pass := func(*http.Request) int { return 0 }
+			h.gate.Store(&pass)
+			h.env.SetHeartbeatDetails(*beat)
+			require.NoError(t, h.run("Automation.Create", in, &out))
+			assert.Equal(t, before+len(tc.records), h.sb.Mautic.Count(tc.object), "not created twice")
+			tc.check(t, out)
+		})
+	}
+}
