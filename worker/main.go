@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	promclient "github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -193,8 +195,8 @@ func run(ctx context.Context, log *slog.Logger) error {
 		registry.MustRegister(newConnectionGauges(c, s.Namespace, s.TaskQueue, st, names, log))
 		go serve("metrics", s.MetricsAddr, metrics, log)
 	}
-	if err := searchattr.Ensure(ctx, c, s.Namespace); err != nil {
-		log.Warn("search attributes not registered; progress columns will be missing in the web UI", "error", err)
+	if err := ensureSearchAttributes(ctx, c, s.Namespace, log); err != nil {
+		return err
 	}
 
 	connections := activities.NewConnections(conns)
@@ -304,4 +306,22 @@ func serve(what, addr string, h http.Handler, log *slog.Logger) {
 // a profile takes as long as it was asked to.
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+}
+
+// ensureSearchAttributes registers crmsync's search attributes. A workflow upserts them as it
+// starts, and the server fails (and retries forever) a workflow task that upserts one it does
+// not know: without them every workflow would stall, so the worker does not start. A role
+// that may not list or add them (Temporal Cloud) is let through with the commands an operator
+// runs, since they may well exist.
+func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, log *slog.Logger) error {
+	err := searchattr.Ensure(ctx, c, namespace)
+	var denied *serviceerror.PermissionDenied
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &denied):
+		log.Warn("this worker may not register crmsync's search attributes; if they are missing, every workflow stalls: register them once with "+strings.Join(searchattr.Commands(namespace), "; "), "error", err)
+		return nil
+	}
+	return fmt.Errorf("search attributes: %w (register them with: %s)", err, strings.Join(searchattr.Commands(namespace), "; "))
 }

@@ -2,16 +2,21 @@ package searchattr
 
 import (
 	"context"
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/grpc"
 
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -81,4 +86,74 @@ func TestPaused(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// operator answers the operator service's search-attribute calls: it lists what it holds, and
+// what it is asked to add once listed (never, when stuck).
+type operator struct {
+	operatorservice.OperatorServiceClient
+	held    map[string]enums.IndexedValueType
+	stuck   bool
+	listErr error
+	added   []string
+}
+
+func (o *operator) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest, ...grpc.CallOption) (*operatorservice.ListSearchAttributesResponse, error) {
+	if o.listErr != nil {
+		return nil, o.listErr
+	}
+	return &operatorservice.ListSearchAttributesResponse{CustomAttributes: maps.Clone(o.held)}, nil
+}
+
+func (o *operator) AddSearchAttributes(_ context.Context, in *operatorservice.AddSearchAttributesRequest, _ ...grpc.CallOption) (*operatorservice.AddSearchAttributesResponse, error) {
+	for name, typ := range in.GetSearchAttributes() {
+		o.added = append(o.added, name)
+		if !o.stuck {
+			o.held[name] = typ
+		}
+	}
+	return &operatorservice.AddSearchAttributesResponse{}, nil
+}
+
+// operatorClient is a Temporal client whose operator service is o.
+type operatorClient struct {
+	client.Client
+	o *operator
+}
+
+func (c operatorClient) OperatorService() operatorservice.OperatorServiceClient { return c.o }
+
+// Ensure adds what is missing and waits until the server lists it; one that never lists
+// it is an error (every workflow would stall on its first upsert), as is a refusal.
+func TestEnsure(t *testing.T) {
+	wait := ensureWait
+	ensureWait = 300 * time.Millisecond
+	t.Cleanup(func() { ensureWait = wait })
+	all := map[string]enums.IndexedValueType{}
+	for name := range workflows.SearchAttributeTypes() {
+		all[name] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	}
+	tests := []struct {
+		name    string
+		o       *operator
+		added   int
+		wantErr string
+	}{
+		{name: "all there", o: &operator{held: maps.Clone(all)}},
+		{name: "added", o: &operator{held: map[string]enums.IndexedValueType{}}, added: len(all)},
+		{name: "never listed", o: &operator{held: map[string]enums.IndexedValueType{}, stuck: true}, added: len(all), wantErr: "does not list the search attributes added (CrmConnection"},
+		{name: "denied", o: &operator{listErr: serviceerror.NewPermissionDenied("no", "")}, wantErr: "no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Ensure(context.Background(), operatorClient{o: tt.o}, "default")
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+			} else {
+				assert.NoError(t, err)
+			}
+			assert.Len(t, tt.o.added, tt.added)
+		})
+	}
+	assert.Contains(t, Commands("prod"), "temporal operator search-attribute create --namespace prod --name CrmConnection --type Keyword")
 }

@@ -6,6 +6,10 @@ package searchattr
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -48,7 +52,7 @@ func Ensure(ctx context.Context, c client.Client, namespace string) error {
 	if err != nil && !errors.As(err, &exists) { // AlreadyExists: another process added them first
 		return err
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(ensureWait)
 	for {
 		got, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 		if err != nil {
@@ -60,11 +64,28 @@ func Ensure(ctx context.Context, c client.Client, namespace string) error {
 				all = false
 			}
 		}
-		if all || time.Now().After(deadline) {
+		if all {
 			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("namespace %s: the server does not list the search attributes added (%s) after %s: workflows would fail to publish their progress", namespace, strings.Join(slices.Sorted(maps.Keys(missing)), ", "), ensureWait)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// ensureWait is how long Ensure waits for the server to list the attributes it added.
+var ensureWait = 15 * time.Second
+
+// Commands returns the Temporal CLI commands that register crmsync's search attributes, for
+// an operator to run where the worker may not (Temporal Cloud, a restricted role).
+func Commands(namespace string) []string {
+	types := workflows.SearchAttributeTypes()
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(types)) {
+		out = append(out, fmt.Sprintf("temporal operator search-attribute create --namespace %s --name %s --type %s", namespace, name, types[name]))
+	}
+	return out
 }
 
 // Keyword reads a keyword search attribute as a list or a description of a workflow gives it:
