@@ -302,6 +302,35 @@ func (p *pass) lookupValue(r connectors.Record, key string) string {
 	if field != config.RecordID && !strings.HasPrefix(field, "cf.") {
 		return key
 	}
+	return p.written(r, key)
+}
+
+// lookupValues is lookupValue, and for a number written in groups (a SIRET "123 456 789
+// 00012", whose key is its digits) the value as written too, and for a SIRET or a SIREN the
+// way French registers write it ("123 456 789 00012"): a system that compares exactly
+// (weavy's equal) finds it only as the other side stores it, whole or in groups.
+func (p *pass) lookupValues(r connectors.Record, key string) []string {
+	out := []string{p.lookupValue(r, key)}
+	if w := p.written(r, key); strings.ReplaceAll(w, " ", "") == key && !slices.Contains(out, w) {
+		out = append(out, w)
+	}
+	if g := inGroups(key); g != "" && !slices.Contains(out, g) {
+		out = append(out, g)
+	}
+	return out
+}
+
+// inGroups writes a SIRET (14 digits) or a SIREN (9) in its usual groups of three, "" for
+// another key.
+func inGroups(key string) string {
+	if (len(key) != 14 && len(key) != 9) || strings.Trim(key, "0123456789") != "" {
+		return ""
+	}
+	return strings.TrimSpace(key[0:3] + " " + key[3:6] + " " + key[6:9] + " " + key[9:])
+}
+
+// written is the match field of r as written, spaces collapsed; key when it is a number.
+func (p *pass) written(r connectors.Record, key string) string {
 	s, ok := engine.Canon(r.Fields[p.side.MatchField(p.obj.Match)]).(string)
 	if !ok {
 		return key // a number: its key is how it is written
@@ -675,7 +704,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			key := p.matchKey(r)
 			switch {
 			case key != "":
-				keys = append(keys, p.lookupValue(r, key))
+				keys = append(keys, p.lookupValues(r, key)...)
 			case p.obj.KeyRequired():
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
@@ -1237,11 +1266,13 @@ func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connect
 		return nil, nil, err
 	}
 	p.withRecordID(p.side.Other(), recs)
+	found := make(map[string]bool, len(recs))
 	for _, r := range recs {
 		k := engine.MatchKey(r.Fields[field])
-		if k == "" {
+		if k == "" || found[r.ID] { // found by two spellings of its key
 			continue
 		}
+		found[r.ID] = true
 		if _, seen := out[k]; seen {
 			if dups == nil {
 				dups = map[string][]connectors.Record{}

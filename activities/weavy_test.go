@@ -2,12 +2,14 @@ package activities
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/store"
@@ -56,5 +58,55 @@ func TestAWeavyContactTakesThePairOfItsEntrant(t *testing.T) {
 		if rec["codecustomercontact"] == "CC0000070" {
 			assert.Equal(t, "Contact", rec["lastName"])
 		}
+	}
+}
+
+// A SIRET written in groups on both sides ("123 456 789 00012") pairs: it is looked up as
+// written too, since weavy compares exactly, and its digits match whatever the spelling
+// (before, the lookup by its digits alone found nothing and a second tiers was created).
+func TestASIRETInGroupsPairs(t *testing.T) {
+	tests := []struct {
+		name, inWeavy, inAutomation string
+	}{
+		{"the same spelling", "123 456 789 00012", "123 456 789 00012"},
+		{"whole in weavy", "12345678900012", "123 456 789 00012"},
+		{"whole in Automation", "123 456 789 00012", "12345678900012"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
+			require.NoError(t, err)
+			r := startExample(t, "weavy-mautic")
+			yaml := strings.Replace(string(data), "match: {a: name, b: companyname}", "match: {a: siretNumber, b: siret}", 1)
+			yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18083", r.sb.WeavyURL)
+			yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18082", r.sb.MauticURL)
+			conn, err := config.Parse("weavy-mautic.yaml", []byte(yaml))
+			require.NoError(t, err)
+			r.acts, r.st, r.ae = activitiesOf(t, conn)
+
+			ctx := context.Background()
+			weavy, automation, err := r.acts.Conns.Connectors(r.name)
+			require.NoError(t, err)
+			co := simkit.CompanyAt(simkit.PersonAt(45).Company)
+			ws, err := weavy.FindByKey(ctx, connectors.ObjectCompany, "name", []string{co.Name})
+			require.NoError(t, err)
+			require.Len(t, ws, 1)
+			_, err = weavy.Update(ctx, connectors.ObjectCompany, []connectors.Record{{ID: ws[0].ID, Fields: map[string]any{"siretNumber": tt.inWeavy}}})
+			require.NoError(t, err)
+			ms, err := automation.FindByKey(ctx, connectors.ObjectCompany, "companyname", []string{co.Name})
+			require.NoError(t, err)
+			require.Len(t, ms, 1)
+			_, err = automation.Update(ctx, connectors.ObjectCompany, []connectors.Record{{ID: ms[0].ID, Fields: map[string]any{"siret": tt.inAutomation}}})
+			require.NoError(t, err)
+
+			r.pass("company", "b", ModeImport) // Automation's companies looked up in weavy by SIRET
+			n := 0
+			for _, rec := range r.sb.Weavy.Dump("customer") {
+				if s, _ := rec["siretNumber"].(string); strings.ReplaceAll(s, " ", "") == "12345678900012" {
+					n++
+				}
+			}
+			assert.Equal(t, 1, n, "one weavy tiers with that SIRET, not a second one created")
+		})
 	}
 }
