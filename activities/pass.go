@@ -743,7 +743,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		updXItems                   []*item
 		save                        []*item
 	)
-	claimed := map[string]bool{}
+	claimed := map[string]string{}  // id of side y → the record of side x of this page paired with it
 	creating := map[string]string{} // match key → the record of side x created with it
 	for _, it := range items {
 		switch {
@@ -772,7 +772,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 					}
 					continue
 				}
-				if taken, dup := takenY[y.ID]; dup && !claimed[y.ID] {
+				if taken, dup := takenY[y.ID]; dup && claimed[y.ID] == "" {
 					// Paired with a record of x deleted since (where deletions do not
 					// travel, the pair stays): the record with its key takes its place.
 					stale, err := p.stalePair(ctx, taken)
@@ -798,8 +798,8 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 						}
 					}
 				}
-				if taken, dup := takenY[y.ID]; dup || claimed[y.ID] {
-					other := "another record of this page"
+				if taken, dup := takenY[y.ID]; dup || claimed[y.ID] != "" {
+					other := p.x.System() + " record " + claimed[y.ID] + " (read with it)"
 					if dup {
 						other = p.x.System() + " record " + p.xID(taken)
 					}
@@ -809,7 +809,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 					}
 					continue
 				}
-				claimed[y.ID] = true
+				claimed[y.ID] = it.x.ID
 				it.y = &y
 				if dups := dupsByKey[key]; len(dups) > 0 {
 					if err := p.reportDuplicates(ctx, &c, it.x, y, dups); err != nil {

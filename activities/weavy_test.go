@@ -1,7 +1,11 @@
 package activities
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -109,4 +113,47 @@ func TestASIRETInGroupsPairs(t *testing.T) {
 			assert.Equal(t, 1, n, "one weavy tiers with that SIRET, not a second one created")
 		})
 	}
+}
+
+// Two weavy contacts with one e-mail read on one page: the one not kept is quarantined with
+// a reason that names the contact holding the pair (it said "another record of this page").
+func TestADuplicateOfOnePageIsNamed(t *testing.T) {
+	r := startExample(t, "weavy-mautic")
+	p := simkit.PersonAt(45) // a weavy contact (CC0000045) and an Automation contact
+	weavyPost(t, r.sb.WeavyURL, "customercontact", map[string]any{
+		"customercontact_ID": "DUP45", "customer_ID": fmt.Sprintf("C%07d", p.Company),
+		"lastName": p.LastName, "firstName": p.FirstName, "email": p.Email,
+	})
+	r.round(ModeImport, nil)
+	q, err := r.st.ListQuarantine(context.Background(), r.name, 50)
+	require.NoError(t, err)
+	reasons := map[string]string{}
+	for _, e := range q {
+		reasons[e.RecordID] = e.Reason
+	}
+	reason := reasons["c:DUP45"] + reasons["c:CC0000045"]
+	require.NotEmpty(t, reason, "one of the two is reported")
+	assert.Regexp(t, `c:(CC0000045|DUP45)`, reason, "naming the other")
+}
+
+// weavyPost creates a record of entity in the weavy simulator, as a weavy user would.
+func weavyPost(t *testing.T, base, entity string, body map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"scope": "API", "projectCode": "crm", "userName": "wu", "password": "wp"})
+	require.NoError(t, err)
+	resp, err := http.Post(base+"/v1/Authenticate", "application/json", bytes.NewReader(b))
+	require.NoError(t, err)
+	var tok struct{ AuthToken string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	b, err = json.Marshal(body)
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/Data/crm/"+entity, bytes.NewReader(b))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AuthToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
