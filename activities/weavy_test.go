@@ -157,3 +157,41 @@ func weavyPost(t *testing.T, base, entity string, body map[string]any) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
+
+// The guide's IDCRM: the weavy tiers' code kept in an Automation company field. Matched on
+// the name first, the mapping {a: id, b: idcrm} fills it on every pair; made the key, it then
+// pairs every company again, without creating one (companydescription stands in for idcrm).
+func TestIDCRMAsTheCompanyKey(t *testing.T) {
+	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
+	require.NoError(t, err)
+	r := startExample(t, "weavy-mautic")
+	withIDCRM := strings.Replace(string(data), "      - {a: name, b: companyname}\n", "      - {a: name, b: companyname}\n      - {a: id, b: companydescription, direction: a_to_b}\n", 1)
+	use := func(yaml string) {
+		yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18083", r.sb.WeavyURL)
+		yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18082", r.sb.MauticURL)
+		conn, err := config.Parse("weavy-mautic.yaml", []byte(yaml))
+		require.NoError(t, err)
+		r.acts, r.st, r.ae = activitiesOf(t, conn) // a store of its own: nothing paired
+	}
+	use(withIDCRM)
+	for _, mode := range []string{ModeImport, ModeIncremental} {
+		r.pass("company", "a", mode)
+		r.pass("company", "b", mode)
+	}
+	companies := r.sb.Mautic.Count("company")
+	codes := map[any]bool{}
+	for _, c := range r.sb.Weavy.Dump("customer") {
+		codes[c["customer_ID"]] = true
+	}
+	for _, c := range r.sb.Mautic.Dump("companies") {
+		fields, _ := c["fields"].(map[string]any)
+		all, _ := fields["all"].(map[string]any)
+		assert.True(t, codes[all["companydescription"]], "IDCRM of %v is a weavy tiers' code: %v", all["companyname"], all["companydescription"])
+	}
+
+	use(strings.Replace(withIDCRM, "match: {a: name, b: companyname}", "match: {a: id, b: companydescription}", 1))
+	ca := r.pass("company", "a", ModeImport)
+	cb := r.pass("company", "b", ModeImport)
+	assert.Zero(t, ca.CreatedB+cb.CreatedA+ca.Quarantined+cb.Quarantined, "all paired on IDCRM: %+v %+v", ca, cb)
+	assert.Equal(t, companies, r.sb.Mautic.Count("company"))
+}
