@@ -293,6 +293,9 @@ type fixes struct {
 	// publishPauseAtOnce: the import and the sync publish the paused phase as the pause
 	// signal comes (control.onPause), and their passes stop at the next page.
 	publishPauseAtOnce bool
+	// recheckInterval: a wait longer than fileRecheck reads the connection file again every
+	// fileRecheck, and a changed interval moves the next cycle at once.
+	recheckInterval bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -308,6 +311,7 @@ func getFixes(ctx workflow.Context) fixes {
 		deletesGuard:          workflow.GetVersion(ctx, "deletes-guard", workflow.DefaultVersion, 1) == 1,
 		settleSignals:         workflow.GetVersion(ctx, "settle-signals", workflow.DefaultVersion, 1) == 1,
 		publishPauseAtOnce:    workflow.GetVersion(ctx, "publish-pause-at-once", workflow.DefaultVersion, 1) == 1,
+		recheckInterval:       workflow.GetVersion(ctx, "recheck-interval", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -156,4 +157,41 @@ func TestPauseIsPublishedAtOnce(t *testing.T) {
 			assert.Equal(t, tt.want, during)
 		})
 	}
+}
+
+// An interval changed on a running connection applies at once: a long wait reads the file
+// again every fileRecheck, and the next cycle moves to the last one plus the new interval
+// (it waited out the old interval before).
+func TestAChangedIntervalAppliesAtOnce(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	start := env.Now()
+	long, short := info, info
+	long.Interval, short.Interval = 6*time.Hour, 15*time.Minute
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(func(context.Context, string) (activities.ConnectionInfo, error) {
+		if env.Now().Sub(start) < time.Hour {
+			return long, nil
+		}
+		return short, nil // the file edited an hour in
+	})
+	env.OnActivity(a.Stats, mock.Anything, "demo").Return(activities.StoreStats{}, nil)
+	var mu sync.Mutex
+	var cycles []time.Duration // when each cycle's first pass ran, from the start
+	f := &fakePasses{stretches: 1}
+	env.OnActivity(a.SyncPass, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.PassInput) (activities.PassResult, error) {
+		if in.Object == "company" && in.Side == "a" {
+			mu.Lock()
+			cycles = append(cycles, env.Now().Sub(start).Round(time.Minute))
+			mu.Unlock()
+		}
+		return f.pass(ctx, in)
+	})
+	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Hour)
+	env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+	require.GreaterOrEqual(t, len(cycles), 3, "%v", cycles)
+	assert.Equal(t, time.Duration(0), cycles[0])
+	assert.LessOrEqual(t, cycles[1], time.Hour+fileRecheck, "the second cycle soon after the edit, not 6 hours on: %v", cycles)
+	assert.Equal(t, 15*time.Minute, cycles[2]-cycles[1], "then every 15 minutes: %v", cycles)
 }

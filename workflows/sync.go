@@ -108,9 +108,30 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	r.maxDeletes = info.MaxDeletes
 	cycles := 0
 	var a *activities.Activities
+	// reread reads the file's settings again; a bad file pauses the connection until fixed.
+	fileReadAt := workflow.Now(ctx)
+	reread := func() error {
+		fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
+		r.count()
+		fileReadAt = workflow.Now(ctx)
+		switch {
+		case err == nil:
+			info = fresh
+			r.skipSides(info.NoSync)
+			r.maxDeletes = info.MaxDeletes
+		case !r.fixes.pauseOnBadFile: // runs before the fix keep the last file on any error
+		case errors.Is(err, errContinueAsNew), temporal.IsCanceledError(err):
+			return err
+		}
+		return nil
+	}
 	for {
 		if st.Waiting {
-			if err := wait(ctx, st, info); err != nil {
+			recheck := time.Duration(0)
+			if r.fixes.recheckInterval {
+				recheck = fileRecheck
+			}
+			if err := wait(ctx, st, info, recheck); err != nil {
 				return err
 			}
 			if err := r.propagateDeletes(ctx, st, info.Objects); errors.Is(err, errContinueAsNew) {
@@ -118,25 +139,31 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 			} else if err != nil {
 				return err
 			}
-			if st.Waiting { // woken by deletions only: the cycle is not due yet
+			if st.Waiting { // woken by deletions, or to read the file: the cycle is not due yet
 				// Deletion signals alone can fill a run's history: check it here too.
 				if r.fixes.bounded && r.budgetSpent(ctx) {
 					return continueAsNew()
 				}
+				if r.fixes.recheckInterval && !workflow.Now(ctx).Before(fileReadAt.Add(fileRecheck)) {
+					// A long wait reads the file again now and then: an interval changed
+					// on the running connection applies now, not after the old one.
+					before := info.Interval
+					if err := reread(); errors.Is(err, errContinueAsNew) {
+						return continueAsNew()
+					} else if err != nil {
+						return err
+					}
+					if info.Interval != before && !p.LastCycleAt.IsZero() {
+						p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
+						publish(ctx, p)
+					}
+				}
 				continue
 			}
 			// Read the file's settings again: a changed interval applies from the next wait.
-			fresh, err := describeOrPause(ctx, in.Connection, r.fixes, &st.Control, paused, resumed, spent)
-			r.count()
-			switch {
-			case err == nil:
-				info = fresh
-				r.skipSides(info.NoSync)
-				r.maxDeletes = info.MaxDeletes
-			case !r.fixes.pauseOnBadFile: // runs before the fix keep the last file on any error
-			case errors.Is(err, errContinueAsNew):
+			if err := reread(); errors.Is(err, errContinueAsNew) {
 				return continueAsNew()
-			case temporal.IsCanceledError(err):
+			} else if err != nil {
 				return err
 			}
 		}
@@ -275,12 +302,15 @@ func fullRead(ctx workflow.Context, st *SyncState, info activities.ConnectionInf
 
 // wait sleeps until the next cycle is due, or until a signal asks for one sooner (sync-now,
 // resync) or for a pause.
-func wait(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo) error {
+func wait(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo, recheck time.Duration) error {
 	p := &st.Progress
 	if p.NextCycleAt.IsZero() {
 		p.NextCycleAt = workflow.Now(ctx).Add(info.Interval)
 	}
 	if d := p.NextCycleAt.Sub(workflow.Now(ctx)); d > 0 {
+		if recheck > 0 && d > recheck {
+			d = recheck // wakes to read the file again (fixes.recheckInterval)
+		}
 		if _, err := workflow.AwaitWithTimeout(ctx, d, func() bool {
 			return st.Control.SyncNow || st.Control.Paused || len(st.Control.Resync) > 0 || len(st.Control.Deleted) > 0
 		}); err != nil {
@@ -295,6 +325,9 @@ func wait(ctx workflow.Context, st *SyncState, info activities.ConnectionInfo) e
 	p.NextCycleAt = time.Time{}
 	return nil
 }
+
+// fileRecheck is how often a long wait reads the connection file again.
+const fileRecheck = 15 * time.Minute
 
 // deleteChunk bounds the ids of one PropagateDeletes: it reads and deletes them one by one.
 const deleteChunk = 200
