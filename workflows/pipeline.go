@@ -2,8 +2,11 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/activities"
@@ -52,6 +55,22 @@ type PipelineProgress struct {
 	Runs        int                    `json:"runs"`
 }
 
+// pipelineDetails is what the web UI shows at the top of a PipelineSync's page.
+func pipelineDetails(p *PipelineProgress) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** — connection `%s`, pipeline sync", p.Phase, p.Connection)
+	if p.PauseReason != "" {
+		fmt.Fprintf(&b, "\n\nPaused: %s\n\nFix it, then send the `resume` signal.", p.PauseReason)
+	}
+	t := p.Totals
+	fmt.Fprintf(&b, "\n\n| scans | announced | checked | moved | events | back | pending | quarantined |\n|---|---|---|---|---|---|---|---|\n| %d | %d | %d | %d | %d | %d | %d | %d |\n",
+		p.Scans, p.Announced, t.Checked, t.Moved, t.Emitted, t.Backward, t.Pending, t.Quarantined)
+	if !p.NextScanAt.IsZero() && p.Phase == PhaseWaiting {
+		fmt.Fprintf(&b, "\nNext scan at %s (send `sync-now` to run it at once).", p.NextScanAt.Format(time.RFC3339))
+	}
+	return b.String()
+}
+
 // PipelineSync propagates stage changes of a connection's pipelines (Sellsy opportunity steps
 // → Altior affaire events). Webhooks announce changes, which are handled at once; a scan
 // every interval confirms every record's stage against the one recorded, so a lost webhook
@@ -72,12 +91,22 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	// the phase is a search attribute, as for the other workflows, so that the web UI lists
 	// it and the workers' crmsync_paused gauge reads it.
 	phaseAttribute := workflow.GetVersion(ctx, "pipeline-phase-attribute", workflow.DefaultVersion, 1) == 1
+	// From version 1 of pipeline-counts the list shows its counts too, and the workflow's
+	// page its details (the pause reason among them), as for the other workflows.
+	counts := workflow.GetVersion(ctx, "pipeline-counts", workflow.DefaultVersion, 1) == 1
 	published := ""
 	setPhase := func(phase string) {
 		p.Phase = phase
 		if phaseAttribute && phase != published {
-			_ = workflow.UpsertTypedSearchAttributes(ctx, AttrConnection.ValueSet(in.Connection), AttrPhase.ValueSet(phase))
+			attrs := []temporal.SearchAttributeUpdate{AttrConnection.ValueSet(in.Connection), AttrPhase.ValueSet(phase)}
+			if counts {
+				attrs = append(attrs, AttrRecords.ValueSet(int64(p.Totals.Checked)), AttrQuarantined.ValueSet(int64(p.Totals.Quarantined)))
+			}
+			_ = workflow.UpsertTypedSearchAttributes(ctx, attrs...)
 			published = phase
+		}
+		if counts {
+			workflow.SetCurrentDetails(ctx, pipelineDetails(p)) //workflowcheck:ignore
 		}
 	}
 	ch := st.Control.listen(ctx)
@@ -131,6 +160,9 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			return res, nil
 		}
 		p.Totals.Add(res)
+		if counts {
+			workflow.SetCurrentDetails(ctx, pipelineDetails(p)) //workflowcheck:ignore
+		}
 		return res, err
 	}
 	info, err := describeFile()

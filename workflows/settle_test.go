@@ -195,3 +195,32 @@ func TestAChangedIntervalAppliesAtOnce(t *testing.T) {
 	assert.LessOrEqual(t, cycles[1], time.Hour+fileRecheck, "the second cycle soon after the edit, not 6 hours on: %v", cycles)
 	assert.Equal(t, 15*time.Minute, cycles[2]-cycles[1], "then every 15 minutes: %v", cycles)
 }
+
+// PipelineSync shows its counts in the workflow list and its details (a pause's reason among
+// them) at the top of its page, as the other workflows do.
+func TestPipelineSyncPublishesItsCounts(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+	env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(activities.StageResult{Done: true, Checked: 120, Moved: 3, Emitted: 2, Quarantined: 1}, nil)
+	var mu sync.Mutex
+	checked := map[int64]bool{}
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if n, ok := args.Get(0).(temporal.SearchAttributes).GetInt64(AttrRecords); ok {
+			mu.Lock()
+			checked[n] = true
+			mu.Unlock()
+		}
+	}).Return(nil)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 20*time.Minute)
+	env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
+	assert.True(t, checked[120], "the records checked by the first scan: %v", checked)
+
+	d := pipelineDetails(&PipelineProgress{Connection: "shop", Phase: PhasePaused, PauseReason: "altior: 401", Scans: 2,
+		Totals: activities.StageResult{Checked: 120, Moved: 3, Emitted: 2, Quarantined: 1}})
+	assert.Contains(t, d, "**paused** — connection `shop`")
+	assert.Contains(t, d, "Paused: altior: 401")
+	assert.Contains(t, d, "| 2 | 0 | 120 | 3 | 2 | 0 | 0 | 1 |")
+}
