@@ -561,6 +561,16 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 	return out
 }
 
+// versionKey is where a pair's snapshot keeps the Version of the side's record last synced.
+func versionKey(side engine.Side) string { return "@version/" + string(side) }
+
+// older reports whether r, paired by pr, carries a Version older than the one last synced
+// from its side.
+func older(r connectors.Record, pr store.Pair, side engine.Side) bool {
+	last, _ := pr.Snapshot[versionKey(side)].(string)
+	return r.Version != "" && last != "" && r.Version < last
+}
+
 // freshen reads again the records whose pair was saved after their read began (a push, a
 // quarantine retry or a pass of another worker got the object's lock first and synced them):
 // merged against that newer snapshot, the older read would look like a change and write the
@@ -695,6 +705,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		it := &item{x: r, links: links[r.ID]}
 		if pr, ok := pairs[r.ID]; ok {
 			it.pair = &pr
+			if older(r, pr, p.side) {
+				c.Unchanged++ // read from an older source than the one last synced
+				continue
+			}
 			if engine.Unchanged(fc.pair, p.side, r, pr.Snapshot) && p.linksUnchanged(it) {
 				c.Unchanged++
 				continue
@@ -1002,6 +1016,14 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			continue
 		}
 		pr := store.Pair{Snapshot: it.decision.Snapshot, SyncedAt: now}
+		for side, r := range map[engine.Side]*connectors.Record{p.side: &it.x, p.side.Other(): it.y} {
+			if r != nil && r.Version != "" {
+				if pr.Snapshot == nil {
+					pr.Snapshot = map[string]any{}
+				}
+				pr.Snapshot[versionKey(side)] = r.Version
+			}
+		}
 		if it.pair != nil {
 			// State other activities keep in the snapshot (the stage PipelineSync last
 			// propagated) survives a sync of the fields.

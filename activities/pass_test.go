@@ -690,3 +690,62 @@ func TestAnUnreadableRecordIsQuarantined(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
+
+// versioned stamps every record it reads with version.
+type versioned struct {
+	connectors.Connector
+	version string
+}
+
+func (v *versioned) stamp(recs []connectors.Record) []connectors.Record {
+	for i := range recs {
+		recs[i].Version = v.version
+	}
+	return recs
+}
+
+func (v *versioned) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
+	p, err := v.Connector.List(ctx, object, q)
+	p.Records = v.stamp(p.Records)
+	return p, err
+}
+
+func (v *versioned) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	recs, err := v.Connector.Get(ctx, object, ids)
+	return v.stamp(recs), err
+}
+
+func (v *versioned) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
+	recs, err := v.Connector.FindByKey(ctx, object, field, values)
+	return v.stamp(recs), err
+}
+
+// A record read from an older source than the one last synced (a UNAS customer rebuilt from
+// an older order whose status changed) is not merged: it would bring back the data of then.
+func TestARecordOfAnOlderVersionIsNotMerged(t *testing.T) {
+	tests := []struct {
+		name, first, then string
+		wantMerged        bool
+	}{
+		{"older", "2026-03-01T10:00:00Z#2", "2026-01-01T10:00:00Z#1", false},
+		{"newer", "2026-01-01T10:00:00Z#1", "2026-03-01T10:00:00Z#2", true},
+		{"none", "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "both")
+			v := &versioned{Connector: h.mautic, version: tt.first}
+			h.acts.Conns.use("t", h.sellsy, v)
+			h.cycle(ModeImport)
+			h.edit(h.mautic, 12, map[string]any{"firstname": "Then"})
+			v.version = tt.then
+			h.pass("contact", "b", ModeIncremental)
+			got := h.person(h.sellsy, 12).Fields["first_name"]
+			if tt.wantMerged {
+				assert.Equal(t, "Then", got)
+			} else {
+				assert.NotEqual(t, "Then", got, "the older read left out")
+			}
+		})
+	}
+}

@@ -33,6 +33,11 @@ type Record struct {
 	// Links holds references to records of other objects in the same system, keyed by object
 	// name: Links["company"] is the id of the contact's company in this system.
 	Links map[string]string `json:"links,omitempty"`
+	// Version, when set, says how recent the record's content is, comparable as text: a record
+	// a system derives from other records (a UNAS customer, from the order placed last among
+	// those read) may be read again from an older source, and a read older than the one last
+	// synced is not merged (it would bring back the data of then).
+	Version string `json:"version,omitempty"`
 }
 
 // Field describes one field of an object, as the system's API describes it.
