@@ -239,3 +239,30 @@ func startUNASMiniCRM(t *testing.T, orders int) *sandbox.Sandbox {
 	t.Setenv("UM_MINICRM_KEY", "mk")
 	return sb
 }
+
+// A card is created at its order's status, not in the module's first (whose automations
+// would run for every card, an import of old orders included); the first scan writes the same
+// status, which moves nothing, and the status name.
+func TestACardIsCreatedAtItsOrdersStatus(t *testing.T) {
+	acts, ae, sb := unasMiniCRM(t, "cs", 6, unasOrderObject+unasPipeline(true,
+		`{“Beérkezett”: “New”, “Feldolgozás alatt”: “In progress”, “Szállítás alatt”: “Shipped”, “Teljesítve”: “Closed”, “Törölve”: “Cancelled”}`))
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "cs", Object: "order", Side: "a", Mode: ModeImport})
+	require.NoError(t, err)
+	mapped := map[string]string{"Beérkezett": "2001", "Feldolgozás alatt": "2002", "Szállítás alatt": "2003", "Teljesítve": "2004", "Törölve": "2005"}
+	statuses := map[string]bool{}
+	for _, o := range sb.UNAS.Dump() {
+		statuses[string(o.Status)] = true
+		assert.Equal(t, mapped[string(o.Status)], fmt.Sprint(orderCard(t, sb, o.Key)["StatusId"]), "order %s (%s)", o.Key, o.Status)
+	}
+	require.Greater(t, len(statuses), 1, "orders at several statuses")
+
+	v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "cs"})
+	require.NoError(t, err)
+	var r StageResult
+	require.NoError(t, v.Get(&r))
+	for _, o := range sb.UNAS.Dump() {
+		c := orderCard(t, sb, o.Key)
+		assert.Equal(t, mapped[string(o.Status)], fmt.Sprint(c["StatusId"]), "still at its status")
+		assert.Equal(t, string(o.Status), fmt.Sprint(c["Text1202"]), "the UNAS Status field")
+	}
+}

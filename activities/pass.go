@@ -561,6 +561,47 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 	return out
 }
 
+// atItsStage adds to the fields of a record about to be created on side y the event of its
+// stage, when the object follows a pipeline (follow: true) and side y holds a record's event
+// in a field (connectors.EventField: a MiniCRM card's StatusId): the card is created at its
+// order's status, not in the module's first, whose automations would run for it (an import
+// of old orders would mail every customer). PipelineSync's first scan of it writes the same
+// status again, which moves nothing, and the stage's name. A status side y does not have (a
+// mistake in the status map) is left out: the card is created, and PipelineSync's strict check
+// of the map pauses the connection naming it.
+func (p *pass) atItsStage(ctx context.Context, x connectors.Record, fields map[string]any) (map[string]any, error) {
+	ef, isField := p.y.(connectors.EventField)
+	catalog, listed := p.y.(connectors.EventCatalog)
+	if p.side != engine.A || !isField || !listed {
+		return fields, nil
+	}
+	field := ef.EventField(p.objY)
+	if field == "" {
+		return fields, nil
+	}
+	for _, cfg := range p.conn.Pipelines {
+		if cfg.Object != p.in.Object || !cfg.Follow || str(x.Fields[cfg.PipelineField]) != cfg.Pipeline {
+			continue
+		}
+		ev, ok := cfg.Events[str(x.Fields[cfg.StageField])]
+		if !ok {
+			break
+		}
+		events, err := catalog.EventOrder(ctx, p.objY)
+		if err != nil {
+			return fields, err
+		}
+		if slices.Contains(events, ev) {
+			if fields == nil {
+				fields = map[string]any{}
+			}
+			fields[field] = ev
+		}
+		break
+	}
+	return fields, nil
+}
+
 // versionKey is where a pair's snapshot keeps the Version of the side's record last synced.
 func versionKey(side engine.Side) string { return "@version/" + string(side) }
 
@@ -897,6 +938,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				theirs[k] = v
 			}
 			theirs = p.withIDKey(it, theirs)
+			if theirs, err = p.atItsStage(ctx, it.x, theirs); err != nil {
+				return c, err
+			}
 			creates = append(creates, connectors.Record{Fields: theirs, Links: linkY})
 			createItems = append(createItems, it)
 			continue

@@ -26,3 +26,10 @@ type EventEmitter interface {
 type EventCatalog interface {
 	EventOrder(ctx context.Context, object string) ([]string, error)
 }
+
+// EventField is an EventEmitter whose records hold their event in a field (a MiniCRM card's
+// status, StatusId): a record can be created at its event rather than moved there after.
+type EventField interface {
+	// EventField names the field of object that holds its records' event ("" for none).
+	EventField(object string) string
+}

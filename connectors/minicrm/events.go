@@ -2,6 +2,7 @@ package minicrm
 
 import (
 	"context"
+	"strings"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -35,4 +36,13 @@ func (c *Client) EventOrder(ctx context.Context, object string) ([]string, error
 		}
 	}
 	return out, nil
+}
+
+// EventField implements connectors.EventField: a card's status is its StatusId, written by
+// label or id; contacts have none.
+func (c *Client) EventField(object string) string {
+	if strings.HasPrefix(object, CardPrefix) {
+		return "StatusId"
+	}
+	return ""
 }
