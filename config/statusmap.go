@@ -7,19 +7,33 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// typographicQuotes are the quotes a status map pasted from a guide or a word processor
-// arrives with; they mean plain double quotes.
-var typographicQuotes = strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "‟", `"`, "«", `"`, "»", `"`, "″", `"`)
+// typographicQuotes turns what a status map pasted from a guide, a web page or a word
+// processor arrives with into what it means: typographic quotes into plain double quotes,
+// and the Unicode spaces (the non-breaking U+00A0 and U+202F of web pages, the seed page's
+// among them, and the other space separators) into plain spaces, between the names and
+// inside them. Each is one character for one, so that a position in the text it returns is
+// the same position in the user's text.
+var typographicQuotes = strings.NewReplacer(
+	"“", `"`, "”", `"`, "„", `"`, "‟", `"`, "«", `"`, "»", `"`, "″", `"`,
+	"\u00a0", " ", "\u202f", " ", "\u1680", " ", "\u2000", " ", "\u2001", " ", "\u2002", " ",
+	"\u2003", " ", "\u2004", " ", "\u2005", " ", "\u2006", " ", "\u2007", " ", "\u2008", " ",
+	"\u2009", " ", "\u200a", " ", "\u205f", " ", "\u3000", " ")
 
 // ParseStatusMap reads a status map in the integration guide's format,
-// {"Unas-Status1": "MiniCRM-Status1", …}, typographic quotes accepted. A status mapped twice
-// is an error naming it (JSON would silently keep the last).
+// {"Unas-Status1": "MiniCRM-Status1", …}, typographic quotes and non-breaking spaces
+// accepted. A status mapped twice is an error naming it (JSON would silently keep the last);
+// text that cannot be read is named by its character and its line and character number.
 func ParseStatusMap(text string) (map[string]string, error) {
-	plain := typographicQuotes.Replace(strings.TrimSpace(text))
-	if plain == "" {
+	plain := typographicQuotes.Replace(text)
+	if strings.TrimSpace(plain) == "" {
 		return nil, errors.New("the status map is empty: write it as {\"UNAS status\": \"MiniCRM status\", …}")
+	}
+	if err := checkSyntax(text, plain); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(plain)))
 	tok, err := dec.Token()
@@ -30,7 +44,7 @@ func ParseStatusMap(text string) (map[string]string, error) {
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("the status map is not valid at offset %d: %v", dec.InputOffset(), err)
+			return nil, fmt.Errorf("the status map is not valid: %v", err)
 		}
 		key := kt.(string)
 		var val any
@@ -56,4 +70,141 @@ func ParseStatusMap(text string) (map[string]string, error) {
 		return nil, errors.New("the status map has text after its closing brace")
 	}
 	return out, nil
+}
+
+// checkSyntax reads plain (text with its quotes and spaces made plain) as one JSON object and
+// names what cannot be read in the user's text: the character and its place.
+func checkSyntax(text, plain string) error {
+	dec := json.NewDecoder(strings.NewReader(plain))
+	tok, err := dec.Token()
+	if err == nil && tok != json.Delim('{') {
+		return errors.New(`the status map must be an object: {"UNAS status": "MiniCRM status", …}`)
+	}
+	for depth := 1; err == nil && depth > 0; {
+		if tok, err = dec.Token(); err == nil {
+			switch tok {
+			case json.Delim('{'), json.Delim('['):
+				depth++
+			case json.Delim('}'), json.Delim(']'):
+				depth--
+			}
+		}
+	}
+	if err != nil {
+		at, why, ok := syntaxError(plain)
+		if !ok {
+			return errors.New("the status map is not valid: it ends before its closing brace (a quote, a name or the brace is missing)")
+		}
+		return fmt.Errorf("the status map is not valid: %s, %s", where(text, at), why)
+	}
+	end := int(dec.InputOffset())
+	if rest := strings.TrimLeft(plain[end:], " \t\r\n"); rest != "" {
+		return fmt.Errorf("the status map has text after its closing brace: %s", where(text, len(plain)-len(rest)))
+	}
+	return nil
+}
+
+// syntaxError finds where plain stops being the beginning of a JSON text: the byte offset of
+// the first character that cannot follow what comes before it, and what was expected there
+// in words. ok is false when plain is only cut short. (encoding/json's offsets point before
+// or after the character depending on where it failed, so the place is found here.)
+func syntaxError(plain string) (at int, why string, ok bool) {
+	prefixErr := func(n int) error { // the syntax error of plain[:n], nil if none
+		dec := json.NewDecoder(strings.NewReader(plain[:n]))
+		for {
+			_, err := dec.Token()
+			if err == nil {
+				continue
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return err // a *json.SyntaxError, or the decoder's "expected colon after object key"
+		}
+	}
+	whole := prefixErr(len(plain))
+	if whole == nil {
+		return 0, "", false
+	}
+	// The shortest prefix that is wrong ends with the character at fault: a prefix of a
+	// wrong text is wrong once it holds that character, and never before.
+	lo, hi := 0, len(plain) // plain[:lo] is fine, plain[:hi] is wrong
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if prefixErr(mid) != nil {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	at = lo
+	for at > 0 && !utf8.RuneStart(plain[at]) {
+		at--
+	}
+	return at, expected(prefixErr(hi), whole), true
+}
+
+// expected says what should have been where a syntax error is, from encoding/json's words.
+func expected(errs ...error) string {
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		msg := e.Error()
+		switch {
+		case strings.Contains(msg, "after object key:value pair"):
+			return "where a comma or the closing brace should be"
+		case strings.Contains(msg, "colon"), strings.Contains(msg, "after object key"):
+			return "where a colon should follow the status name"
+		case strings.Contains(msg, "beginning of object key string"):
+			return "where a status name in quotes should begin"
+		case strings.Contains(msg, "beginning of value"):
+			return "where a status name in quotes should be"
+		case strings.Contains(msg, "in string literal"):
+			return "inside a name, where it cannot be"
+		}
+	}
+	return "where it cannot be"
+}
+
+// where names the character of text at byte offset at (an offset of the text with its quotes
+// and spaces made plain, which holds the same characters at the same places) and its place:
+// `"x" at character 12`, or `… at line 2, character 5` in a text of several lines.
+func where(text string, at int) string {
+	plain := typographicQuotes.Replace(text)
+	n := utf8.RuneCountInString(plain[:at]) // characters before it
+	r := []rune(text)[n]
+	line, col := 1, 1
+	for _, c := range []rune(text)[:n] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	place := fmt.Sprintf("at character %d", col)
+	if strings.Contains(text, "\n") {
+		place = fmt.Sprintf("at line %d, character %d", line, col)
+	}
+	return fmt.Sprintf("%s %s", charName(r), place)
+}
+
+// charName names a character as a user can find it: "x" when it can be seen, else what it
+// is and its code.
+func charName(r rune) string {
+	switch {
+	case r == '\t':
+		return "a tab"
+	case r == '\n' || r == '\r':
+		return "a line break"
+	case strings.ContainsRune(`"“”„‟«»″`, r):
+		return fmt.Sprintf("a quote (%c)", r)
+	case r == utf8.RuneError:
+		return "a character that is not valid UTF-8"
+	case unicode.IsPrint(r):
+		return fmt.Sprintf("%q", string(r))
+	case unicode.IsSpace(r):
+		return fmt.Sprintf("a space character (U+%04X)", r)
+	}
+	return fmt.Sprintf("an invisible character (U+%04X)", r)
 }

@@ -52,3 +52,65 @@ func TestPipelineStrict(t *testing.T) {
 		assert.Equal(t, tt.want, tt.p.Strict(), "%+v", tt.p)
 	}
 }
+
+// A status map copied from a web page (the seed page itself) arrives with non-breaking spaces
+// between its tokens and inside names; they are plain spaces. What still cannot be read is
+// named by its character and where it is, in lines and characters, never as a byte offset or
+// as the first byte of a UTF-8 sequence ("invalid character 'Â'").
+func TestParseStatusMapPastedText(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want map[string]string
+		err  []string // all of them in the error
+		not  []string // none of them in the error
+	}{
+		{name: "non-breaking spaces between tokens", text: "{”Beérkezett”:\u00a0”New”,\u00a0”Teljesítve”:\u00a0”Closed”}",
+			want: map[string]string{"Beérkezett": "New", "Teljesítve": "Closed"}},
+		{name: "narrow non-breaking spaces", text: "{\u202f“Beérkezett”\u202f:\u202f“New”\u202f}",
+			want: map[string]string{"Beérkezett": "New"}},
+		{name: "a non-breaking space inside a name is a space", text: "{\"Szállítás\u00a0alatt\": \"In\u202fprogress\"}",
+			want: map[string]string{"Szállítás alatt": "In progress"}},
+		{name: "leading and trailing non-breaking spaces", text: "\u00a0{\"A\": \"X\"}\u00a0\n",
+			want: map[string]string{"A": "X"}},
+		{name: "an invisible character named with its position", text: "{\"A\": \"X\",\ufeff\"B\": \"Y\"}",
+			err: []string{"character 11", "U+FEFF"}, not: []string{"Ã", "ï", "offset"}},
+		{name: "a missing colon", text: `{"A" "X"}`,
+			err: []string{`a quote (") at character 6`, "colon"}},
+		{name: "a missing comma", text: `{“A”: “X” “B”: “Y”}`,
+			err: []string{"a quote (“) at character 11", "comma"}},
+		{name: "a missing comma, plain quotes", text: `{"A": "X" "B": "Y"}`,
+			err: []string{"character 11", "comma"}},
+		{name: "an unquoted name", text: `{"A": "X", B: "Y"}`,
+			err: []string{"character 12", `"B"`, "quotes"}},
+		{name: "an unquoted target with an accent", text: `{"A": Új}`,
+			err: []string{"character 7", `"Ú"`}, not: []string{"Ã"}},
+		{name: "a tab inside a name", text: "{\"A\tB\": \"X\"}",
+			err: []string{"character 4", "a tab"}},
+		{name: "on the second line", text: "{\"A\": \"X\",\n \"B\": Y}",
+			err: []string{"line 2, character 7,", `"Y"`}},
+		{name: "a trailing comma", text: `{"A": "X",}`,
+			err: []string{"character 11", `"}"`}},
+		{name: "cut short", text: `{"A": "X",`, err: []string{"not valid", "ends before its closing brace"}},
+		{name: "text after the closing brace", text: `{"A": "X"} x`,
+			err: []string{"text after its closing brace", "character 12", `"x"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseStatusMap(tt.text)
+			if tt.want != nil {
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got)
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, got)
+			for _, s := range tt.err {
+				assert.Contains(t, err.Error(), s)
+			}
+			for _, s := range tt.not {
+				assert.NotContains(t, err.Error(), s)
+			}
+		})
+	}
+}
