@@ -90,8 +90,8 @@ var orderFields = []connectors.Field{
 	{Name: "date_mod", Label: "Modified (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
 	{Name: "customer_email", Label: "Customer e-mail", Type: "email", ReadOnly: true},
 	{Name: "customer_name", Label: "Customer name", Type: "string", ReadOnly: true},
-	{Name: "company_name", Label: "Company (invoice name of a company's order)", Type: "string", ReadOnly: true},
-	{Name: "is_company", Label: "Company order", Type: "bool", ReadOnly: true},
+	{Name: "company_name", Label: "Company (invoice name of a company's or an organisation's order)", Type: "string", ReadOnly: true},
+	{Name: "is_company", Label: "Company order (a company or an organisation without a tax number)", Type: "bool", ReadOnly: true},
 	{Name: "total", Label: "Total gross", Type: "number", ReadOnly: true},
 	{Name: "currency", Label: "Currency", Type: "string", ReadOnly: true},
 	{Name: "invoice_url", Label: "Invoice PDF URL", Type: "url", ReadOnly: true},
@@ -105,8 +105,8 @@ var orderFields = []connectors.Field{
 var customerFields = []connectors.Field{
 	{Name: "email", Label: "E-mail", Type: "email", ReadOnly: true},
 	{Name: "name", Label: "Name", Type: "string", ReadOnly: true},
-	{Name: "company", Label: "Company (invoice name of a company's order)", Type: "string", ReadOnly: true},
-	{Name: "is_company", Label: "Company customer", Type: "bool", ReadOnly: true},
+	{Name: "company", Label: "Company (invoice name of a company's or an organisation's order)", Type: "string", ReadOnly: true},
+	{Name: "is_company", Label: "Company customer (a company or an organisation without a tax number)", Type: "bool", ReadOnly: true},
 	{Name: "tax_number", Label: "Tax number", Type: "string", ReadOnly: true},
 	{Name: "phone", Label: "Phone", Type: "string", ReadOnly: true},
 	{Name: "mobile", Label: "Mobile", Type: "string", ReadOnly: true},
@@ -207,7 +207,7 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 	mod := c.modified(o)
 	email := customerEmail(o)
 	inv := o.Customer.Invoice
-	isCompany := strings.TrimSpace(inv.CustomerType) == "company"
+	isCompany := organisation(inv)
 	var company any
 	if isCompany {
 		company = nilIfEmpty(inv.Name)
@@ -253,6 +253,18 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 	return r
 }
 
+// organisation reports whether an invoice address is an organisation's: of UNAS's three
+// customer types, a company and an organisation without a tax number (a condominium, an
+// association: other_customer_without_tax_number), not a private person. Either is a
+// company's order, with a Business; the tax number is empty for the second.
+func organisation(inv xAddress) bool {
+	switch strings.TrimSpace(inv.CustomerType) {
+	case "company", "other_customer_without_tax_number":
+		return true
+	}
+	return false
+}
+
 // itemLines renders an order's items as "2 × Name (SKU) @ price".
 func itemLines(o xOrder) []string {
 	var items []string
@@ -273,7 +285,7 @@ func itemLines(o xOrder) []string {
 func (c *Client) customerRecord(o xOrder) connectors.Record {
 	email := customerEmail(o)
 	inv := o.Customer.Invoice
-	isCompany := strings.TrimSpace(inv.CustomerType) == "company"
+	isCompany := organisation(inv)
 	var company, tax any
 	if isCompany {
 		company, tax = nilIfEmpty(inv.Name), nilIfEmpty(inv.TaxNumber)
@@ -317,26 +329,29 @@ func (c *Client) getOrders(ctx context.Context, params [][2]string) ([]xOrder, e
 
 // A listing's cursor: the window (from .. to, unix seconds; from -1: from the first order),
 // the offset of the next order in it, keep (the listing's own Since: a listing that adopted an
-// earlier read's wider window leaves out the orders modified before it) and the record ids of
-// the last orders read (anchors).
+// earlier read's wider window leaves out the orders modified before it), the record ids of
+// the last orders read (anchors), and placed, the TimeStart its pages ask for (-1: none).
 type cursor struct {
 	start, from, to, keep int64
 	anchors               []string
+	placed                int64
 }
 
 func (k cursor) String() string {
-	return fmt.Sprintf("%d:%d:%d:%d:%s", k.start, k.from, k.to, k.keep, connectors.EncodeAnchors(k.anchors))
+	return fmt.Sprintf("%d:%d:%d:%d:%s:%d", k.start, k.from, k.to, k.keep, connectors.EncodeAnchors(k.anchors), k.placed)
 }
 
 // parseCursor reads a cursor; the shorter forms of earlier versions ("start:from:to",
-// "start:from:to:anchors") keep what their window says.
+// "start:from:to:anchors", "start:from:to:keep:anchors") keep what their window says, and
+// their pages ask for no TimeStart, as their first ones did (their offsets count the orders
+// placed before the start date).
 func parseCursor(s string) (cursor, bool) {
 	p := strings.Split(s, ":")
-	if len(p) < 3 || len(p) > 5 {
+	if len(p) < 3 || len(p) > 6 {
 		return cursor{}, false
 	}
-	var k cursor
-	var err [4]error
+	k := cursor{placed: -1}
+	var err [5]error
 	k.start, err[0] = strconv.ParseInt(p[0], 10, 64)
 	k.from, err[1] = strconv.ParseInt(p[1], 10, 64)
 	k.to, err[2] = strconv.ParseInt(p[2], 10, 64)
@@ -345,13 +360,16 @@ func parseCursor(s string) (cursor, bool) {
 	switch len(p) {
 	case 4:
 		anchors = p[3]
-	case 5:
+	case 5, 6:
 		k.keep, err[3] = strconv.ParseInt(p[3], 10, 64)
 		anchors = p[4]
 	}
+	if len(p) == 6 {
+		k.placed, err[4] = strconv.ParseInt(p[5], 10, 64)
+	}
 	var aerr error
 	k.anchors, aerr = connectors.DecodeAnchors(anchors)
-	if errors.Join(append(err[:], aerr)...) != nil || k.start < 0 {
+	if errors.Join(append(err[:], aerr)...) != nil || k.start < 0 || k.placed < -1 {
 		return cursor{}, false
 	}
 	return k, true
@@ -375,7 +393,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if object != ObjectOrder && object != ObjectCustomer {
 		return connectors.Page{}, objectErr("list", object)
 	}
-	k := cursor{from: -1}
+	k := cursor{from: -1, placed: c.placedFrom()}
 	began := c.now()
 	if q.Cursor != "" {
 		var ok bool
@@ -423,17 +441,24 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 // it holds it): the orders not read yet, the cursor of the next page, and whether there is
 // one.
 func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live bool) (fresh []xOrder, next cursor, more bool, err error) {
+	// The kept pages are those of listings asking for this client's TimeStart: a listing
+	// begun before the start date was sent (its cursor asks for none) neither reads them nor
+	// keeps its own, whose offsets count other orders.
+	cached := k.placed == c.placedFrom()
 	read := func(offset int64, live bool) ([]xOrder, error) {
-		if orders, ok := c.window.page(k.from, k.to, offset); ok && !live {
+		if orders, ok := c.window.page(k.from, k.to, offset); ok && !live && cached {
 			return orders, nil
 		}
 		params := [][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.FormatInt(offset, 10)}}
+		if k.placed >= 0 {
+			params = append(params, [2]string{"TimeStart", strconv.FormatInt(k.placed, 10)})
+		}
 		if k.from >= 0 {
 			params = append(params, [2]string{"TimeModStart", strconv.FormatInt(k.from, 10)})
 		}
 		params = append(params, [2]string{"TimeModEnd", strconv.FormatInt(k.to, 10)})
 		orders, err := c.getOrders(ctx, params)
-		if err == nil {
+		if err == nil && cached {
 			c.window.keep(k.from, k.to, offset, began, orders)
 		}
 		return orders, err
@@ -462,7 +487,7 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 		fresh = orders[i:]
 	}
 	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to, keep: k.keep,
-		anchors: connectors.LastIDs(orders, anchorCount, id)}
+		anchors: connectors.LastIDs(orders, anchorCount, id), placed: k.placed}
 	return fresh, next, len(orders) >= PageSize, nil
 }
 
@@ -482,9 +507,23 @@ func (c *Client) startFrom(since time.Time) (int64, bool) {
 	return 0, false
 }
 
+// placedFrom is the TimeStart of the multi-order getOrder calls (unix seconds; -1: none): the
+// start date's midnight in shop time, so that UNAS leaves out the orders placed before it
+// rather than spend the hourly budget on them. A second earlier, since the documentation says
+// "placed after" without saying whether an order placed at midnight itself is: one placed in
+// that second is left out by sinceStart.
+func (c *Client) placedFrom() int64 {
+	if c.start.IsZero() {
+		return -1
+	}
+	return c.start.Unix() - 1
+}
+
 // sinceStart leaves out the orders placed before the start date (in shop time): the start
 // date is when the connection's orders begin, and an old order modified since is not one of
-// them. An order whose date cannot be read is kept (orderRecord says so).
+// them. getOrder's TimeStart leaves them out of the multi-order calls already; this keeps
+// them out of the calls by Key, and of the pages of a listing begun before TimeStart was
+// sent. An order whose date cannot be read is kept (orderRecord says so).
 func (c *Client) sinceStart(orders []xOrder) []xOrder {
 	if c.start.IsZero() {
 		return orders
@@ -510,7 +549,8 @@ func rawOrderID(o xOrder, loc *time.Location) string {
 	return OrderID(key, placed)
 }
 
-// page holds the orders, or their customers.
+// page holds the orders, or their customers. An order without a customer e-mail is named in
+// Unreadable instead (see withoutEmail); its customer is no record.
 func (c *Client) page(object string, orders []xOrder) connectors.Page {
 	var page connectors.Page
 	if object == ObjectCustomer {
@@ -518,9 +558,34 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 		return page
 	}
 	for _, o := range orders {
+		if reason, ok := c.withoutEmail(o); ok {
+			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: rawOrderID(o, c.loc), Reason: reason})
+			continue
+		}
 		page.Records = append(page.Records, c.orderRecord(o))
 	}
 	return page
+}
+
+// withoutEmail reports an order that has no customer e-mail, with the reason a listing gives
+// for it, and logs it with its key. The customer is matched on e-mail: such an order would
+// be a card without a contact, so a listing names it in Page.Unreadable, which the sync
+// quarantines by the order's record id with the reason, rather than deliver it; once the
+// e-mail is added in UNAS, the order's change brings it to the next listing. Read by key (Get,
+// FindByKey) it comes as it is, logged: leaving it out would make it look deleted.
+func (c *Client) withoutEmail(o xOrder) (string, bool) {
+	if customerEmail(o) != "" {
+		return "", false
+	}
+	key := strings.TrimSpace(o.Key)
+	c.log.Warn("unas: an order has no customer e-mail, and customers are matched on e-mail: a listing has it quarantined",
+		"order_key", key, "date", o.Date)
+	name := "order " + key
+	if placed, err := c.placed(o); err == nil {
+		name += " placed " + placed.Format(time.DateTime)
+	}
+	return name + " has no customer e-mail, and customers are matched on e-mail (its card would have no contact): " +
+		"add the e-mail to the order in UNAS, and the order comes with that change", true
 }
 
 // modifiedSince keeps the orders modified at or after since (unix seconds); an order whose
@@ -631,6 +696,7 @@ func (c *Client) ordersByKey(ctx context.Context, key string) ([]connectors.Reco
 	var out []connectors.Record
 	for _, o := range c.sinceStart(orders) {
 		if strings.TrimSpace(o.Key) == key {
+			c.withoutEmail(o) // logged; a lookup must not make it look deleted
 			out = append(out, c.orderRecord(o))
 		}
 	}
@@ -679,7 +745,11 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				continue
 			}
 			seen[v] = true
-			orders, err := c.getOrders(ctx, [][2]string{{"Email", v}})
+			params := [][2]string{{"Email", v}}
+			if from := c.placedFrom(); from >= 0 {
+				params = append(params, [2]string{"TimeStart", strconv.FormatInt(from, 10)})
+			}
+			orders, err := c.getOrders(ctx, params)
 			if err != nil {
 				return nil, err
 			}

@@ -101,3 +101,103 @@ func TestOrderWithAnUnreadableDate(t *testing.T) {
 	assert.Contains(t, logs.String(), "order_key="+bad.Key)
 	assert.Contains(t, logs.String(), `date="2026.02.30 25:61:00"`)
 }
+
+// UNAS has three customer types: a private person, a company, and an organisation without a
+// tax number (a condominium, an association). Both organisations' orders are a company's:
+// the order and its customer carry the invoice name as the company, and the tax number when
+// there is one.
+func TestCustomerTypes(t *testing.T) {
+	tests := []struct {
+		customerType string
+		taxNumber    string
+		wantCompany  bool
+		wantTax      any
+	}{
+		{customerType: "private", wantCompany: false},
+		{customerType: "company", taxNumber: "12345678-2-42", wantCompany: true, wantTax: "12345678-2-42"},
+		{customerType: "other_customer_without_tax_number", wantCompany: true},
+		{customerType: " other_customer_without_tax_number ", wantCompany: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.customerType, func(t *testing.T) {
+			e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+			e.s.SeedOrders(1, 1, t0.Add(-time.Hour))
+			key := e.s.Dump()[0].Key
+			const org = "Petőfi utca 3. Társasház"
+			e.s.EditOrder(key, func(o *sim.Order) {
+				o.Customer.Addresses.Invoice.CustomerType = sim.Text(tt.customerType)
+				o.Customer.Addresses.Invoice.Name = org
+				o.Customer.Addresses.Invoice.TaxNumber = sim.Text(tt.taxNumber)
+			})
+			var wantName any
+			if tt.wantCompany {
+				wantName = org
+			}
+			orders, err := e.c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, orders.Records, 1)
+			assert.Equal(t, tt.wantCompany, orders.Records[0].Fields["is_company"], "order")
+			assert.Equal(t, wantName, orders.Records[0].Fields["company_name"], "order")
+
+			customers, err := e.c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, customers.Records, 1)
+			f := customers.Records[0].Fields
+			assert.Equal(t, tt.wantCompany, f["is_company"], "customer")
+			assert.Equal(t, wantName, f["company"], "customer")
+			assert.Equal(t, tt.wantTax, f["tax_number"], "customer")
+		})
+	}
+}
+
+// The customer is matched on e-mail: an order without one would be a card without a contact.
+// A listing leaves it out of its records and names it in Page.Unreadable, by its record id,
+// with a reason that names the order and what to do (the sync quarantines it); its customer
+// is no record. Read by key, it comes as it is (a lookup must not make it look deleted), and
+// the client logs it.
+func TestOrderWithoutEmail(t *testing.T) {
+	tests := []struct {
+		name  string
+		email string
+	}{
+		{name: "no e-mail", email: ""},
+		{name: "only spaces", email: "  "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+			e.s.SeedOrders(1, 3, t0.Add(-time.Hour))
+			bad := e.s.Dump()[1]
+			e.s.EditOrder(bad.Key, func(o *sim.Order) { o.Customer.Email, o.Customer.Username = sim.Text(tt.email), "" })
+			var logs bytes.Buffer
+			c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			require.NoError(t, err)
+			id := OrderID(bad.Key, bad.Created.In(e.s.Location()))
+
+			orders, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			require.NoError(t, err)
+			assert.Len(t, orders.Records, 2, "the others are read")
+			for _, r := range orders.Records {
+				assert.NotEqual(t, id, r.ID, "an order without e-mail among the records")
+			}
+			require.Len(t, orders.Unreadable, 1)
+			assert.Equal(t, id, orders.Unreadable[0].ID)
+			assert.Contains(t, orders.Unreadable[0].Reason, "order "+bad.Key)
+			assert.Contains(t, orders.Unreadable[0].Reason, "no customer e-mail")
+			assert.Zero(t, orders.Filtered)
+
+			customers, err := c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
+			require.NoError(t, err)
+			assert.Len(t, customers.Records, 2)
+			assert.Empty(t, customers.Unreadable, "the order is named once, as an order")
+
+			got, err := c.Get(context.Background(), ObjectOrder, []string{id})
+			require.NoError(t, err)
+			require.Len(t, got, 1, "not gone")
+			assert.Nil(t, got[0].Fields["customer_email"])
+			assert.Empty(t, got[0].Links)
+			assert.Contains(t, logs.String(), "order_key="+bad.Key)
+		})
+	}
+}

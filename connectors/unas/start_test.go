@@ -1,8 +1,15 @@
 package unas
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +59,16 @@ func newStartShop(t *testing.T, startDate string) *startShop {
 	return &startShop{env: e, keys: keys}
 }
 
+// email is the customer e-mail of the named order.
+func (s *startShop) email(name string) string {
+	for _, o := range s.s.Dump() {
+		if o.Key == s.keys[name] {
+			return string(o.Customer.Email)
+		}
+	}
+	return ""
+}
+
 func (s *startShop) names(recs []connectors.Record) []string {
 	var out []string
 	for _, r := range recs {
@@ -82,12 +99,12 @@ func TestStartDateInShopTime(t *testing.T) {
 		since     time.Time
 		object    string
 		want      []string
-		filtered  int // orders read but placed before the start date
+		filtered  int // orders read but placed before the start date: none, UNAS leaves them out
 	}{
 		{name: "no start date reads every order", object: ObjectOrder, want: []string{"eve", "first", "later", "old"}},
-		{name: "from the start date as midnight UTC", startDate: "2026-02-20", since: utcMidnight, object: ObjectOrder, want: []string{"first", "later"}, filtered: 2},
-		{name: "from the beginning", startDate: "2026-02-20", object: ObjectOrder, want: []string{"first", "later"}, filtered: 2},
-		{name: "a later cursor", startDate: "2026-02-20", since: time.Date(2026, 2, 24, 0, 0, 0, 0, time.UTC), object: ObjectOrder, want: []string{"later"}, filtered: 2},
+		{name: "from the start date as midnight UTC", startDate: "2026-02-20", since: utcMidnight, object: ObjectOrder, want: []string{"first", "later"}},
+		{name: "from the beginning", startDate: "2026-02-20", object: ObjectOrder, want: []string{"first", "later"}},
+		{name: "a later cursor", startDate: "2026-02-20", since: time.Date(2026, 2, 24, 0, 0, 0, 0, time.UTC), object: ObjectOrder, want: []string{"later"}},
 		{name: "customers of the orders since the start date", startDate: "2026-02-20", since: utcMidnight, object: ObjectCustomer, want: []string{"first", "later"}},
 		{name: "without a start date the midnight UTC is where it reads from", since: utcMidnight, object: ObjectOrder, want: []string{"eve", "later", "old"}},
 	}
@@ -97,7 +114,7 @@ func TestStartDateInShopTime(t *testing.T) {
 			p, err := s.c.List(context.Background(), tt.object, connectors.ListQuery{Since: tt.since})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, s.names(p.Records))
-			assert.Equal(t, tt.filtered, p.Filtered, "old orders are reported as filtered, not silently dropped")
+			assert.Equal(t, tt.filtered, p.Filtered, "orders placed before the start date were read from UNAS")
 		})
 	}
 }
@@ -161,5 +178,103 @@ func TestStartDateAndTimeZoneSettings(t *testing.T) {
 			require.NoError(t, err)
 			assert.True(t, tt.wantStart.Equal(c.start), "start %s, want %s", c.start, tt.wantStart)
 		})
+	}
+}
+
+// Orders placed before the start date are never read: every multi-order getOrder call (the
+// listing's pages and the e-mail lookups, 30 an hour on PREMIUM, 500 orders each) asks UNAS
+// for the orders placed since the start date's midnight in shop time (TimeStart, a unix
+// time, a second before it in case UNAS reads "after" strictly), rather than reading the
+// old orders modified since and dropping them.
+func TestStartDateSentAsTimeStart(t *testing.T) {
+	midnight := time.Date(2026, 2, 19, 23, 0, 0, 0, time.UTC) // 2026-02-20 in Budapest
+	timeStart := fmt.Sprintf("<TimeStart>%d</TimeStart>", midnight.Unix()-1)
+	tests := []struct {
+		name      string
+		startDate string
+		read      func(c *Client, s *startShop) error
+		want      string // in every getOrder call; "" for none
+	}{
+		{name: "order listing", startDate: "2026-02-20", want: timeStart, read: func(c *Client, _ *startShop) error {
+			_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			return err
+		}},
+		{name: "order listing from a later cursor", startDate: "2026-02-20", want: timeStart, read: func(c *Client, _ *startShop) error {
+			_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: time.Date(2026, 2, 24, 0, 0, 0, 0, time.UTC)})
+			return err
+		}},
+		{name: "customer listing", startDate: "2026-02-20", want: timeStart, read: func(c *Client, _ *startShop) error {
+			_, err := c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
+			return err
+		}},
+		{name: "customer by e-mail", startDate: "2026-02-20", want: timeStart, read: func(c *Client, s *startShop) error {
+			_, err := c.FindByKey(context.Background(), ObjectCustomer, "email", []string{s.email("old")})
+			return err
+		}},
+		{name: "orders by customer e-mail", startDate: "2026-02-20", want: timeStart, read: func(c *Client, s *startShop) error {
+			_, err := c.FindByKey(context.Background(), ObjectOrder, "customer_email", []string{s.email("eve")})
+			return err
+		}},
+		{name: "the cursor of a listing begun before TimeStart was sent", startDate: "2026-02-20", read: func(c *Client, s *startShop) error {
+			// its offsets count the old orders: its pages ask as its first one did
+			k := fmt.Sprintf("500:%d:%d:%d:", midnight.Unix(), s.clk.Now().Unix(), midnight.Unix())
+			_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{Cursor: k})
+			return err
+		}},
+		{name: "without a start date", read: func(c *Client, _ *startShop) error {
+			_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStartShop(t, tt.startDate)
+			var mu sync.Mutex
+			var bodies []string
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if strings.HasSuffix(r.URL.Path, "/getOrder") {
+					mu.Lock()
+					bodies = append(bodies, string(b))
+					mu.Unlock()
+				}
+				r.Body = io.NopCloser(bytes.NewReader(b))
+				s.s.ServeHTTP(w, r)
+			}))
+			defer ts.Close()
+			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "key-123", Now: s.clk.Now, StartDate: tt.startDate})
+			require.NoError(t, err)
+			require.NoError(t, tt.read(c, s))
+			mu.Lock()
+			defer mu.Unlock()
+			require.NotEmpty(t, bodies)
+			for _, b := range bodies {
+				if tt.want == "" {
+					assert.NotContains(t, b, "<TimeStart>")
+				} else {
+					assert.Contains(t, b, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// The orders of a month before the start date, closed by the back office since, cost no
+// multi-order call: UNAS leaves them out, and none is read only to be dropped.
+func TestOldOrdersModifiedSinceTheStartDateAreNotRead(t *testing.T) {
+	e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+	e.s.SeedOrders(0, 20, t0.Add(-30*24*time.Hour))
+	c, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now, StartDate: "2026-02-25"})
+	require.NoError(t, err)
+	e.clk.Advance(time.Minute)
+	for _, o := range e.s.Dump() {
+		e.s.SetStatus(o.Key, "Teljesítve")
+	}
+	e.clk.Advance(time.Minute)
+	for _, object := range []string{ObjectOrder, ObjectCustomer} {
+		page, err := c.List(context.Background(), object, connectors.ListQuery{Since: t0})
+		require.NoError(t, err)
+		assert.Empty(t, page.Records, object)
+		assert.Zero(t, page.Filtered, "%s: orders placed before the start date were read and dropped", object)
 	}
 }

@@ -15,9 +15,15 @@
 //     the one modified last: an older order's status change must not bring back the address
 //     of then). A customer links to itself under "customer": one UNAS customer is both a
 //     person and, for a company's orders, a business, and a connection pairs it with both.
+//     A company's order is one whose invoice address has the customer type "company" or
+//     "other_customer_without_tax_number" (an organisation without a tax number, whose
+//     tax_number is empty); "private" is a person's.
 //   - An order whose Date cannot be read comes under its bare key, without order_ref or date
 //     (a connection matching orders on order_ref quarantines it), and is logged with its key
 //     (Config.Logger): a record carries no error of its own.
+//   - An order without a customer e-mail (customers are matched on it) is named in a
+//     listing's Page.Unreadable with a reason naming it, which the sync quarantines, rather
+//     than become a card without a contact; read by key it comes as it is; both are logged.
 //
 // Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
 // five minutes before it expires, renewed once on a 401, and never requested twice at once.
@@ -26,7 +32,10 @@
 //
 // Start date: with Config.StartDate, orders placed before its midnight in the shop's time zone
 // (Europe/Budapest unless the connection names another) are left out of every answer, however
-// recently they were modified, and a listing never reads from before that midnight.
+// recently they were modified, and a listing never reads from before that midnight. The
+// multi-order calls (listings, e-mail lookups) ask UNAS for them with TimeStart (a second
+// before that midnight, UNAS's "placed after" being unclear about the second itself), so
+// that none is read only to be dropped; the rest are left out here.
 //
 // Paging: List asks getOrder for 500 orders a call (the most UNAS allows, so the scarce
 // multi-order budget — 30 calls an hour on PREMIUM — buys the most orders), LimitStart as the
@@ -36,7 +45,8 @@
 // start, so each page after the first reads 50 orders before its offset again and resumes
 // after the last orders already read (a larger shift reads a page earlier): none is skipped,
 // for 10% more calls on long listings. The cursor is "<LimitStart>:<TimeModStart>:
-// <TimeModEnd>[:<last record ids>]" (unix seconds). A page shorter than 500 ends the listing.
+// <TimeModEnd>:<keep>:<last record ids>:<TimeStart>" (unix seconds; -1: none). A page shorter
+// than 500 ends the listing.
 //
 // Limits: calls are counted per rolling hour and class (multi-order getOrder, getOrder by
 // Key, getOrderStatus, all calls) against the package's limits (HourlyLimits; PREMIUM until a
@@ -51,8 +61,10 @@
 //
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
 // without a trailing "!"; the time read in the shop's time zone, which the documentation
-// does not state) is KindRateLimited with RetryAfter until that time, and the
-// client answers the same without calling UNAS until then; 401 after one renewal, 403, and a
+// does not state) is KindRateLimited with RetryAfter until that time, and the client
+// answers the same without calling UNAS until then, for the function the message names
+// and for the one it answered (they differ when a getOrderStatus call is answered with
+// getOrder's ban); 401 after one renewal, 403, and a
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
 // message is rate limited for a minute. Characters XML 1.0 does not allow, which UNAS writes as
 // they are inside CDATA, are dropped before an answer is decoded (one would make the whole page
@@ -375,6 +387,11 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		if fn == "" {
 			fn = function
 		}
+		// The message names the function banned, which need not be the one called (the
+		// IP's getOrder ban may answer a getOrderStatus call): both wait for the ban's end,
+		// the one named so that it is not called straight into the ban, the one called
+		// since UNAS has just refused it.
+		c.shop.ban(fn, until)
 		c.shop.ban(function, until)
 		d := until.Sub(c.now())
 		if d < time.Second {

@@ -101,7 +101,7 @@ type Address struct {
 	Country      Text `xml:"Country" json:"country"`
 	CountryCode  Text `xml:"CountryCode" json:"country_code"`
 	TaxNumber    Text `xml:"TaxNumber,omitempty" json:"tax_number,omitempty"`
-	CustomerType Text `xml:"CustomerType,omitempty" json:"customer_type,omitempty"` // private, company
+	CustomerType Text `xml:"CustomerType,omitempty" json:"customer_type,omitempty"` // private, company, other_customer_without_tax_number
 }
 
 // Payment is the payment block.

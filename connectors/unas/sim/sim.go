@@ -16,7 +16,8 @@
 // Choices where the reference is unconfirmed: errors are HTTP 400 (Options.ErrorStatus may make
 // it 429) with <Error>text</Error>; a missing, unknown or expired token is 401 "Invalid token";
 // a function missing from the key's permissions is 403; date-times (Date, DateMod, Expire, the
-// ban time) are in shop time, Europe/Budapest; TimeModStart and TimeModEnd are inclusive;
+// ban time) are in shop time, Europe/Budapest; TimeStart and TimeEnd (when the order was
+// placed) and TimeModStart and TimeModEnd (when it was last modified) are inclusive;
 // getOrder answers orders ascending by DateMod then Id, <Orders/> when none match; LimitStart
 // without LimitNum is refused; an order has no invoice Number or Url until it reaches a status
 // that bills it (OrderStatus.InvoiceStatus "billed": Szállítás alatt and Teljesítve by default);

@@ -128,6 +128,20 @@ func TestGetOrderFilters(t *testing.T) {
 			wantMod++
 		}
 	}
+	placed := all[300].Created
+	wantPlaced, wantBefore, wantBoth := 0, 0, 0
+	for _, o := range all {
+		if !o.Created.Before(placed) {
+			wantPlaced++
+		}
+		if !o.Created.After(placed) {
+			wantBefore++
+		}
+		if !o.Created.Before(mid) && !o.Modified.Before(mid) && !o.Modified.After(mid.Add(10*time.Hour)) {
+			wantBoth++
+		}
+	}
+	require.Less(t, wantBoth, wantMod, "some orders modified in the window were placed before it")
 	closeOK := 0
 	for _, o := range all {
 		if o.StatusID == 4 {
@@ -150,6 +164,9 @@ func TestGetOrderFilters(t *testing.T) {
 		{"Key", "<Key>" + all[5].Key + "</Key>", 200, 1, ""},
 		{"unknown Key", "<Key>1</Key>", 200, 0, ""},
 		{"TimeMod window", fmt.Sprintf("<TimeModStart>%d</TimeModStart><TimeModEnd>%d</TimeModEnd>", mid.Unix(), mid.Add(10*time.Hour).Unix()), 200, wantMod, ""},
+		{"TimeStart: placed then or later", fmt.Sprintf("<LimitNum>500</LimitNum><LimitStart>500</LimitStart><TimeStart>%d</TimeStart>", placed.Unix()), 200, wantPlaced - 500, ""},
+		{"TimeEnd: placed then or earlier", fmt.Sprintf("<TimeEnd>%d</TimeEnd>", placed.Unix()), 200, wantBefore, ""},
+		{"TimeStart with the TimeMod window", fmt.Sprintf("<TimeStart>%d</TimeStart><TimeModStart>%d</TimeModStart><TimeModEnd>%d</TimeModEnd>", mid.Unix(), mid.Unix(), mid.Add(10*time.Hour).Unix()), 200, wantBoth, ""},
 		{"StatusID", "<StatusID>4</StatusID>", 200, closeOK, ""},
 		{"StatusName", "<StatusName>Teljesítve</StatusName>", 200, closeOK, ""},
 		{"Status type", "<Status>close_ok</Status>", 200, closeOK, ""},
