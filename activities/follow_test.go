@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
+	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	"github.com/crmsync/crmsync/sandbox"
 )
 
@@ -265,4 +266,53 @@ func TestACardIsCreatedAtItsOrdersStatus(t *testing.T) {
 		assert.Equal(t, mapped[string(o.Status)], fmt.Sprint(c["StatusId"]), "still at its status")
 		assert.Equal(t, string(o.Status), fmt.Sprint(c["Text1202"]), "the UNAS Status field")
 	}
+}
+
+// webshopObjects pairs UNAS customers with MiniCRM Businesses and Persons and orders with
+// Orders cards, as the example does.
+const webshopObjects = `objects:
+  - name: business
+    a_object: customer
+    b_object: business
+    match: {a: email, b: Email}
+    filter: {a: {is_company: true}}
+    initial: {from_b: false}
+    fields: [{a: company, b: Name}, {a: email, b: Email}, {a: tax_number, b: VatNumber}]
+  - name: customer
+    b_object: person
+    match: {a: email, b: Email}
+    links: [business]
+    initial: {from_b: false}
+    fields: [{a: name, b: LastName}, {a: email, b: Email}, {a: phone, b: Phone}]
+  - name: order
+    b_object: "card:Orders"
+    match: {a: order_ref, b: Text1203}
+    links: [customer, business]
+    initial: {from_b: false}
+    fields: [{a: order_ref, b: Text1203}, {a: key, b: Name}, {a: invoice_url, b: Url1201}]
+`
+
+// A status change of a customer's older order does not bring back their data of then: the
+// customer rebuilt from that order alone is older than the one synced (Record.Version).
+func TestAnOlderOrdersChangeKeepsTheCustomersNewerData(t *testing.T) {
+	acts, ae, sb := unasMiniCRM(t, "rp", 0, webshopObjects)
+	sb.UNAS.SeedOrders(7, 1, time.Now().Add(-48*time.Hour))
+	sb.UNAS.SeedOrders(7, 1, time.Now().Add(-24*time.Hour))
+	older, newer := sb.UNAS.Dump()[0].Key, sb.UNAS.Dump()[1].Key
+	sb.UNAS.EditOrder(newer, func(o *unassim.Order) { o.Customer.Contact.Phone = "+36 30 111 2222" })
+	time.Sleep(2100 * time.Millisecond)
+	run := func(mode string) {
+		for _, o := range []string{"business", "customer", "order"} {
+			_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "rp", Object: o, Side: "a", Mode: mode})
+			require.NoError(t, err)
+		}
+	}
+	run(ModeImport)
+	phone := func() any { return sb.MiniCRM.Dump("person")[0]["Phone"] }
+	require.Equal(t, "+36 30 111 2222", phone())
+	time.Sleep(2100 * time.Millisecond)
+	sb.UNAS.SetStatus(older, "Teljesítve")
+	time.Sleep(1100 * time.Millisecond)
+	run(ModeIncremental)
+	assert.Equal(t, "+36 30 111 2222", phone(), "the older order's phone is not written back")
 }

@@ -184,6 +184,13 @@ func (c *Client) placed(o xOrder) (time.Time, error) {
 	return time.ParseInLocation(dateLayout, strings.TrimSpace(o.Date), c.loc)
 }
 
+// placedVersion orders orders by when they were placed, then by id, as text (Record.Version):
+// an unreadable date is the earliest.
+func (c *Client) placedVersion(o xOrder) string {
+	placed, _ := c.placed(o)
+	return placed.UTC().Format("2006-01-02T15:04:05Z") + "#" + fmt.Sprintf("%020s", strings.TrimSpace(o.ID))
+}
+
 // modified reads when an order last changed: its DateMod, else its Date, else zero.
 func (c *Client) modified(o xOrder) time.Time {
 	if mod, err := time.ParseInLocation(dateLayout, strings.TrimSpace(o.DateMod), c.loc); err == nil {
@@ -293,6 +300,9 @@ func (c *Client) customerRecord(o xOrder) connectors.Record {
 	return connectors.Record{
 		ID:        email,
 		UpdatedAt: c.modified(o).UTC(),
+		// Built from the order placed last among those read: a later read holding only an
+		// older order (its status changed) is older content, and the sync leaves it out.
+		Version: c.placedVersion(o),
 		// A customer is both the person and, for a company's orders, the business that
 		// connections pair with MiniCRM contacts: it links to itself under "customer", the
 		// key orders link to it with.
