@@ -272,10 +272,9 @@ func TestACardIsCreatedAtItsOrdersStatus(t *testing.T) {
 // Orders cards, as the example does.
 const webshopObjects = `objects:
   - name: business
-    a_object: customer
+    a_object: company
     b_object: business
     match: {a: email, b: Email}
-    filter: {a: {is_company: true}}
     initial: {from_b: false}
     fields: [{a: company, b: Name}, {a: email, b: Email}, {a: tax_number, b: VatNumber}]
   - name: customer
@@ -315,4 +314,33 @@ func TestAnOlderOrdersChangeKeepsTheCustomersNewerData(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	run(ModeIncremental)
 	assert.Equal(t, "+36 30 111 2222", phone(), "the older order's phone is not written back")
+}
+
+// An order sits on its customer's Business only when it is a company's: a private order of
+// someone who once ordered for their company does not.
+func TestAPrivateOrderGetsNoBusiness(t *testing.T) {
+	acts, ae, sb := unasMiniCRM(t, "rb", 0, webshopObjects)
+	sb.UNAS.SeedOrders(0, 1, time.Now().Add(-2*time.Hour)) // person 0: a company's order
+	run := func(mode string) {
+		for _, o := range []string{"business", "customer", "order"} {
+			_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "rb", Object: o, Side: "a", Mode: mode})
+			require.NoError(t, err)
+		}
+	}
+	run(ModeImport)
+	require.Equal(t, 1, sb.MiniCRM.Count("business"))
+	companyOrder := sb.UNAS.Dump()[0]
+	assert.NotNil(t, orderCard(t, sb, companyOrder.Key)["BusinessId"], "the company's order is on its Business")
+	time.Sleep(1100 * time.Millisecond)
+	sb.UNAS.SeedOrders(0, 1, time.Now().Add(-time.Minute)) // the same person orders again...
+	private := sb.UNAS.Dump()[1]
+	sb.UNAS.EditOrder(private.Key, func(o *unassim.Order) { // ...privately
+		o.Customer.Addresses.Invoice.CustomerType = "private"
+		o.Customer.Addresses.Invoice.TaxNumber = ""
+		o.Customer.Addresses.Invoice.Name = o.Customer.Contact.Name
+	})
+	time.Sleep(1100 * time.Millisecond)
+	run(ModeIncremental)
+	assert.Nil(t, orderCard(t, sb, private.Key)["BusinessId"], "the private order is on no Business")
+	assert.NotNil(t, orderCard(t, sb, companyOrder.Key)["BusinessId"], "the company's order stays on it")
 }

@@ -13,7 +13,7 @@ var _ connectors.GetLimiter = (*Client)(nil)
 // batch takes a tenth of the class's limit — at least one record.
 func (c *Client) GetLimit(object string) int {
 	class := ClassOrderByKey
-	if object == ObjectCustomer {
+	if customerKind(object) {
 		class = ClassOrderList
 	}
 	limit, _ := c.limit(class)

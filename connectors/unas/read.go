@@ -133,7 +133,7 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 			}
 		}
 		return fields, nil
-	case ObjectCustomer:
+	case ObjectCustomer, ObjectCompany:
 		return append([]connectors.Field(nil), customerFields...), nil
 	}
 	return nil, objectErr("describe", object)
@@ -256,6 +256,9 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 	}
 	if email != "" {
 		r.Links = map[string]string{ObjectCustomer: email}
+		if organisation(o.Customer.Invoice) {
+			r.Links[ObjectCompany] = email // a company's order: on its Business
+		}
 	}
 	return r
 }
@@ -306,7 +309,7 @@ func (c *Client) customerRecord(o xOrder) connectors.Record {
 		// A customer is both the person and, for a company's orders, the business that
 		// connections pair with MiniCRM contacts: it links to itself under "customer", the
 		// key orders link to it with.
-		Links: map[string]string{ObjectCustomer: email},
+		Links: customerLinks(email, isCompany),
 		Fields: map[string]any{
 			"email":            email,
 			"name":             nilIfEmpty(o.Customer.Contact.Name),
@@ -400,7 +403,7 @@ const (
 // q.Since, oldest modification first. q.Limit is ignored: every page spends one multi-order
 // getOrder call, so it asks for the most.
 func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
-	if object != ObjectOrder && object != ObjectCustomer {
+	if object != ObjectOrder && !customerKind(object) {
 		return connectors.Page{}, objectErr("list", object)
 	}
 	k := cursor{from: -1, placed: c.placedFrom()}
@@ -563,8 +566,8 @@ func rawOrderID(o xOrder, loc *time.Location) string {
 // Unreadable instead (see withoutEmail); its customer is no record.
 func (c *Client) page(object string, orders []xOrder) connectors.Page {
 	var page connectors.Page
-	if object == ObjectCustomer {
-		page.Records = c.customers(orders)
+	if customerKind(object) {
+		page.Records = c.customersOf(object, orders)
 		return page
 	}
 	for _, o := range orders {
@@ -607,6 +610,31 @@ func modifiedSince(orders []xOrder, since int64, loc *time.Location) []xOrder {
 			continue
 		}
 		out = append(out, o)
+	}
+	return out
+}
+
+// customerLinks links a customer to itself under customer, and under company when it orders
+// as one (its Person's Business).
+func customerLinks(email string, isCompany bool) map[string]string {
+	links := map[string]string{ObjectCustomer: email}
+	if isCompany {
+		links[ObjectCompany] = email
+	}
+	return links
+}
+
+// customersOf is customers, or for ObjectCompany those who order as a company.
+func (c *Client) customersOf(object string, orders []xOrder) []connectors.Record {
+	recs := c.customers(orders)
+	if object != ObjectCompany {
+		return recs
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		if r.Fields["is_company"] == true {
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -692,8 +720,8 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 			}
 		}
 		return out, nil
-	case ObjectCustomer:
-		return c.FindByKey(ctx, ObjectCustomer, "email", ids)
+	case ObjectCustomer, ObjectCompany:
+		return c.FindByKey(ctx, object, "email", ids)
 	}
 	return nil, objectErr("get", object)
 }
@@ -746,7 +774,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			}
 		}
 		return out, nil
-	case (object == ObjectOrder && field == "customer_email") || (object == ObjectCustomer && field == "email"):
+	case (object == ObjectOrder && field == "customer_email") || (customerKind(object) && field == "email"):
 		var out []connectors.Record
 		seen := map[string]bool{}
 		for _, v := range values {
@@ -764,8 +792,8 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				return nil, err
 			}
 			orders = c.sinceStart(orders)
-			if object == ObjectCustomer {
-				out = append(out, c.customers(orders)...)
+			if customerKind(object) {
+				out = append(out, c.customersOf(object, orders)...)
 				continue
 			}
 			for _, o := range orders {

@@ -99,7 +99,14 @@ const System = "unas"
 const (
 	ObjectOrder    = "order"
 	ObjectCustomer = "customer"
+	// ObjectCompany is the customers who order as a company (or an organisation), from their
+	// latest order: the Business a connection pairs them with. An order of such a company
+	// links to it, a private one does not.
+	ObjectCompany = "company"
 )
+
+// customerKind reports whether object is derived from customers (customer or company).
+func customerKind(object string) bool { return object == ObjectCustomer || object == ObjectCompany }
 
 // PageSize is getOrder's maximum LimitNum.
 const PageSize = 500

@@ -255,7 +255,7 @@ func TestOrderAndCustomerFields(t *testing.T) {
 	assert.Equal(t, so.Created.In(e.s.Location()).Format(time.DateTime), f["date"])
 	require.IsType(t, []string{}, f["items"])
 	assert.Contains(t, f["items"].([]string)[0], "×")
-	assert.Equal(t, map[string]string{"customer": "person000000@example.com"}, company.Links)
+	assert.Equal(t, map[string]string{"customer": "person000000@example.com", "company": "person000000@example.com"}, company.Links, "a company's order: on its Business")
 	assert.True(t, company.UpdatedAt.Equal(so.Modified))
 
 	cs, err := e.c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
@@ -272,6 +272,18 @@ func TestOrderAndCustomerFields(t *testing.T) {
 	assert.NotNil(t, c.Fields["phone"])
 	assert.Contains(t, c.Fields["invoice_address"], "Budapest")
 	assert.Equal(t, company.ID, c.Fields["last_order"])
+	assert.Equal(t, map[string]string{"customer": c.ID, "company": c.ID}, c.Links)
+
+	// The companies are the customers who order as one: the other customer (private) is not.
+	cos, err := e.c.List(context.Background(), ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, cos.Records, 1)
+	assert.Equal(t, c.ID, cos.Records[0].ID)
+	for _, r := range cs.Records {
+		if r.ID != c.ID {
+			assert.Equal(t, map[string]string{"customer": r.ID}, r.Links, "a private customer: no Business")
+		}
+	}
 }
 
 func TestBanIsRateLimitedUntilTheGivenTime(t *testing.T) {
