@@ -78,15 +78,10 @@ func TestASIRETInGroupsPairs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
-			require.NoError(t, err)
 			r := startExample(t, "weavy-mautic")
-			yaml := strings.Replace(string(data), "match: {a: name, b: companyname}", "match: {a: siretNumber, b: siret}", 1)
-			yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18083", r.sb.WeavyURL)
-			yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18082", r.sb.MauticURL)
-			conn, err := config.Parse("weavy-mautic.yaml", []byte(yaml))
-			require.NoError(t, err)
-			r.acts, r.st, r.ae = activitiesOf(t, conn)
+			r.useWeavyExample(func(yaml string) string {
+				return strings.Replace(yaml, "match: {a: name, b: companyname}", "match: {a: siretNumber, b: siret}", 1)
+			})
 
 			ctx := context.Background()
 			weavy, automation, err := r.acts.Conns.Connectors(r.name)
@@ -162,18 +157,11 @@ func weavyPost(t *testing.T, base, entity string, body map[string]any) {
 // the name first, the mapping {a: id, b: idcrm} fills it on every pair; made the key, it then
 // pairs every company again, without creating one (companydescription stands in for idcrm).
 func TestIDCRMAsTheCompanyKey(t *testing.T) {
-	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
-	require.NoError(t, err)
 	r := startExample(t, "weavy-mautic")
-	withIDCRM := strings.Replace(string(data), "      - {a: name, b: companyname}\n", "      - {a: name, b: companyname}\n      - {a: id, b: companydescription, direction: a_to_b}\n", 1)
-	use := func(yaml string) {
-		yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18083", r.sb.WeavyURL)
-		yaml = strings.ReplaceAll(yaml, "http://127.0.0.1:18082", r.sb.MauticURL)
-		conn, err := config.Parse("weavy-mautic.yaml", []byte(yaml))
-		require.NoError(t, err)
-		r.acts, r.st, r.ae = activitiesOf(t, conn) // a store of its own: nothing paired
+	withIDCRM := func(yaml string) string {
+		return strings.Replace(yaml, "      - {a: name, b: companyname}\n", "      - {a: name, b: companyname}\n      - {a: id, b: companydescription, direction: a_to_b}\n", 1)
 	}
-	use(withIDCRM)
+	r.useWeavyExample(withIDCRM) // each use a store of its own: nothing paired
 	for _, mode := range []string{ModeImport, ModeIncremental} {
 		r.pass("company", "a", mode)
 		r.pass("company", "b", mode)
@@ -189,9 +177,23 @@ func TestIDCRMAsTheCompanyKey(t *testing.T) {
 		assert.True(t, codes[all["companydescription"]], "IDCRM of %v is a weavy tiers' code: %v", all["companyname"], all["companydescription"])
 	}
 
-	use(strings.Replace(withIDCRM, "match: {a: name, b: companyname}", "match: {a: id, b: companydescription}", 1))
+	r.useWeavyExample(func(yaml string) string {
+		return strings.Replace(withIDCRM(yaml), "match: {a: name, b: companyname}", "match: {a: id, b: companydescription}", 1)
+	})
 	ca := r.pass("company", "a", ModeImport)
 	cb := r.pass("company", "b", ModeImport)
 	assert.Zero(t, ca.CreatedB+cb.CreatedA+ca.Quarantined+cb.Quarantined, "all paired on IDCRM: %+v %+v", ca, cb)
 	assert.Equal(t, companies, r.sb.Mautic.Count("company"))
+}
+
+// useWeavyExample runs r on the weavy ⇄ Automation example as edit changes it, against r's
+// sandbox, with a store of its own.
+func (r *exampleRun) useWeavyExample(edit func(string) string) {
+	r.t.Helper()
+	data, err := os.ReadFile("../config/examples/weavy-mautic.yaml")
+	require.NoError(r.t, err)
+	yaml := strings.NewReplacer("http://127.0.0.1:18083", r.sb.WeavyURL, "http://127.0.0.1:18082", r.sb.MauticURL).Replace(edit(string(data)))
+	conn, err := config.Parse("weavy-mautic.yaml", []byte(yaml))
+	require.NoError(r.t, err)
+	r.acts, r.st, r.ae = activitiesOf(r.t, conn)
 }
