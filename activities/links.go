@@ -22,7 +22,7 @@ func (p *pass) resolveLinks(ctx context.Context, records []connectors.Record, xS
 		key := p.conn.LinkKey(l, string(p.side))
 		var ids []string
 		for _, r := range records {
-			if id := linkOf(r, l, key); id != "" {
+			if id := r.Links[key]; id != "" {
 				ids = append(ids, id)
 			}
 		}
@@ -34,7 +34,7 @@ func (p *pass) resolveLinks(ctx context.Context, records []connectors.Record, xS
 			return nil, err
 		}
 		for _, r := range records {
-			id := linkOf(r, l, key)
+			id := r.Links[key]
 			if id == "" {
 				continue
 			}
@@ -58,17 +58,6 @@ func (p *pass) resolveLinks(ctx context.Context, records []connectors.Record, xS
 		}
 	}
 	return out, nil
-}
-
-// linkOf is the id of the record r links to for the object pair l, found under key (the
-// pair's object on r's side). A record may name its link under the pair itself, which wins,
-// "" for none: a UNAS order links to its customer's Business only when it is a company's
-// order, though the Business pair's object there is the customer.
-func linkOf(r connectors.Record, l, key string) string {
-	if id, named := r.Links[l]; named && l != key {
-		return id
-	}
-	return r.Links[key]
 }
 
 // linksUnchanged reports whether the record's links are the ones last synced.

@@ -405,20 +405,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 // no counterpart, as the guide's "one configuration per pipeline you need" means. It goes
 // once its pipeline is configured and it is read again (schedule.full_read) or changes.
 func (p *pass) outsidePipelines(r connectors.Record) bool {
-	if p.side != engine.A {
-		return false
-	}
-	configured := false
-	for _, pl := range p.conn.Pipelines {
-		if pl.Object != p.in.Object {
-			continue
-		}
-		configured = true
-		if str(r.Fields[pl.PipelineField]) == pl.Pipeline {
-			return false
-		}
-	}
-	return configured
+	return p.side == engine.A && slices.Contains(pipelineObjects(p.conn), p.in.Object) && pipelineOf(p.conn, p.in.Object, r) == nil
 }
 
 // otherKind reports the first field of side y's filter that a record found by key holds with
@@ -579,26 +566,22 @@ func (p *pass) atItsStage(ctx context.Context, x connectors.Record, fields map[s
 	if field == "" {
 		return fields, nil
 	}
-	for _, cfg := range p.conn.Pipelines {
-		if cfg.Object != p.in.Object || !cfg.Follow || str(x.Fields[cfg.PipelineField]) != cfg.Pipeline {
-			continue
-		}
-		ev, ok := cfg.Events[str(x.Fields[cfg.StageField])]
-		if !ok {
-			break
-		}
-		events, err := catalog.EventOrder(ctx, p.objY)
-		if err != nil {
-			return fields, err
-		}
-		if slices.Contains(events, ev) {
-			if fields == nil {
-				fields = map[string]any{}
-			}
-			fields[field] = ev
-		}
-		break
+	cfg := pipelineOf(p.conn, p.in.Object, x)
+	if cfg == nil || !cfg.Follow {
+		return fields, nil
 	}
+	ev, ok := cfg.Events[str(x.Fields[cfg.StageField])]
+	if !ok {
+		return fields, nil
+	}
+	events, err := catalog.EventOrder(ctx, p.objY)
+	if err != nil || !slices.Contains(events, ev) {
+		return fields, err
+	}
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields[field] = ev
 	return fields, nil
 }
 

@@ -47,7 +47,7 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 	}
 	var total Counts
 	for _, l := range p.obj.Links {
-		id := linkOf(recs[0], l, p.conn.LinkKey(l, in.Side))
+		id := recs[0].Links[p.conn.LinkKey(l, in.Side)]
 		if id == "" {
 			continue
 		}

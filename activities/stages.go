@@ -651,8 +651,14 @@ func (r *reachedSteps) save(ctx context.Context, sp *stagePass) error {
 
 // config returns the pipeline configuration a record belongs to, or nil.
 func (sp *stagePass) config(object string, r connectors.Record) *config.Pipeline {
-	for i := range sp.c.Pipelines {
-		p := &sp.c.Pipelines[i]
+	return pipelineOf(sp.c, object, r)
+}
+
+// pipelineOf returns the configuration of the pipeline a side-A record of object is in, nil
+// when the connection binds none of it.
+func pipelineOf(c *config.Connection, object string, r connectors.Record) *config.Pipeline {
+	for i := range c.Pipelines {
+		p := &c.Pipelines[i]
 		if p.Object == object && str(r.Fields[p.PipelineField]) == p.Pipeline {
 			return p
 		}

@@ -101,11 +101,16 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		return err
 	}
 	r.count()
+	// use takes the settings of the file as read.
+	use := func(fresh activities.ConnectionInfo) {
+		info = fresh
+		r.skipSides(info.NoSync)
+		r.maxDeletes = info.MaxDeletes
+	}
 	for _, o := range info.Objects {
 		p.object(o)
 	}
-	r.skipSides(info.NoSync)
-	r.maxDeletes = info.MaxDeletes
+	use(info)
 	cycles := 0
 	var a *activities.Activities
 	// reread reads the file's settings again; a bad file pauses the connection until fixed.
@@ -116,9 +121,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		fileReadAt = workflow.Now(ctx)
 		switch {
 		case err == nil:
-			info = fresh
-			r.skipSides(info.NoSync)
-			r.maxDeletes = info.MaxDeletes
+			use(fresh)
 		case !r.fixes.pauseOnBadFile: // runs before the fix keep the last file on any error
 		case errors.Is(err, errContinueAsNew), temporal.IsCanceledError(err):
 			return err
@@ -188,9 +191,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				case err != nil:
 					return err
 				}
-				info = fresh
-				r.skipSides(info.NoSync)
-				r.maxDeletes = info.MaxDeletes
+				use(fresh)
 				for _, o := range info.Objects {
 					p.object(o)
 				}
