@@ -35,8 +35,8 @@ package recordactions
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -426,6 +426,8 @@ func settleSent(ctx context.Context, c connectors.Connector, object string, recs
 	if len(p.Sent) == 0 {
 		return nil
 	}
+	// One lookup per e-mail field for the whole batch, not one per record.
+	byField := map[string]map[string][]int{} // field → lower-case e-mail → records
 	for _, i := range p.Sent {
 		if i < 0 || i >= len(recs) || p.Results[i] != (Result{}) {
 			continue
@@ -436,12 +438,23 @@ func settleSent(ctx context.Context, c connectors.Connector, object string, recs
 				Error: fmt.Sprintf("records[%d]: its create was sent and no answer came: it may exist, so it is not sent again; look for it, and create it if it is missing", i)}
 			continue
 		}
-		found, err := c.FindByKey(ctx, object, field, []string{email})
+		if byField[field] == nil {
+			byField[field] = map[string][]int{}
+		}
+		byField[field][strings.ToLower(email)] = append(byField[field][strings.ToLower(email)], i)
+	}
+	for _, field := range slices.Sorted(maps.Keys(byField)) {
+		found, err := c.FindByKey(ctx, object, field, slices.Sorted(maps.Keys(byField[field])))
 		if err != nil {
 			return err
 		}
-		if len(found) > 0 {
-			p.Results[i] = Result{ID: found[0].ID}
+		for _, r := range found {
+			email, _ := r.Fields[field].(string)
+			for _, i := range byField[field][strings.ToLower(strings.TrimSpace(email))] {
+				if p.Results[i] == (Result{}) {
+					p.Results[i] = Result{ID: r.ID}
+				}
+			}
 		}
 	}
 	p.Sent = nil
@@ -453,11 +466,8 @@ func settleSent(ctx context.Context, c connectors.Connector, object string, recs
 // was written: a 4xx, a 429, a 503. No answer (a timeout, a lost connection), a 500 or a
 // gateway's 502 or 504 may come after the system wrote.
 func refusedWhole(err error) bool {
-	var e *connectors.Error
-	if err == nil || !errors.As(err, &e) {
-		return false
-	}
-	return (e.Status >= 400 && e.Status < 500) || e.Status == http.StatusServiceUnavailable
+	s := connectors.StatusOf(err)
+	return (s >= 400 && s < 500) || s == http.StatusServiceUnavailable
 }
 
 // emailOf returns a record's e-mail field (named email, whatever its case) and its value.
