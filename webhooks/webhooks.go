@@ -452,11 +452,12 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		if !ok {
 			continue
 		}
+		digest := recordDigest(rec) // once per event: every route names the same state
 		for _, rt := range routes {
 			if rt.Signal != nil {
-				err = r.signal(ctx, c.Name, rt.Signal, e, rec)
+				err = r.signal(ctx, c.Name, rt.Signal, e, rec, digest)
 			} else {
-				err = r.start(ctx, c.Name, rt.Start, e, rec)
+				err = r.start(ctx, c.Name, rt.Start, e, rec, digest)
 			}
 			if err != nil {
 				return err
@@ -514,16 +515,17 @@ func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string
 // remembered for DedupWindow, in memory (bounded), by the record's state: a redelivery
 // finding the record as it was is not signalled again, a change is. One that gets past it
 // (later, on another worker, after a restart) is harmless: it repeats a signal about the same
-// record state, and a second sync-now only runs a pass that finds nothing new.
-func (r *Receiver) signal(ctx context.Context, connection string, to *config.SignalRoute, e sellsy.WebhookEvent, rec *connectors.Record) error {
+// record state, and a second sync-now only runs a pass that finds nothing new. digest is
+// recordDigest(rec).
+func (r *Receiver) signal(ctx context.Context, connection string, to *config.SignalRoute, e sellsy.WebhookEvent, rec *connectors.Record, digest string) error {
 	id := strings.ReplaceAll(to.WorkflowID, "{connection}", connection)
-	key := "sellsy|" + id + "|" + to.Name + "|" + eventName(e, rec)
+	key := "sellsy|" + id + "|" + to.Name + "|" + eventName(e, digest)
 	if !r.seen.add(key) {
 		return nil
 	}
 	sig := EventSignal{Object: e.Object, Event: e.Type, ID: e.ObjectID, State: StateGone}
 	if rec != nil {
-		sig.State, sig.Digest = StateExists, recordDigest(rec)
+		sig.State, sig.Digest = StateExists, digest
 	}
 	err := r.temporal.SignalWorkflow(ctx, id, "", to.Name, sig)
 	var notFound *serviceerror.NotFound
@@ -538,8 +540,8 @@ func (r *Receiver) signal(ctx context.Context, connection string, to *config.Sig
 }
 
 // start starts a start route's workflow with the record as read back (for a confirmed
-// deletion, the id and the object: all there is left).
-func (r *Receiver) start(ctx context.Context, connection string, to *config.StartRoute, e sellsy.WebhookEvent, rec *connectors.Record) error {
+// deletion, the id and the object: all there is left). digest is recordDigest(rec).
+func (r *Receiver) start(ctx context.Context, connection string, to *config.StartRoute, e sellsy.WebhookEvent, rec *connectors.Record, digest string) error {
 	in := EventInput{Connection: connection, Object: e.Object, Event: e.Type, ID: e.ObjectID}
 	if rec != nil {
 		in.Fields, in.Links = rec.Fields, rec.Links
@@ -549,7 +551,7 @@ func (r *Receiver) start(ctx context.Context, connection string, to *config.Star
 		queue = r.taskQueue
 	}
 	_, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: eventWorkflowID(connection, to.Workflow, e, rec), TaskQueue: queue,
+		ID: eventWorkflowID(connection, to.Workflow, e, digest), TaskQueue: queue,
 		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, to.Workflow, in)
@@ -563,8 +565,8 @@ func (r *Receiver) start(ctx context.Context, connection string, to *config.Star
 // eventWorkflowID names the workflow an event starts:
 // <connection>/sellsy/<workflow>/<object>-<event>-<id>-<tag> (the workflow type in it, so that
 // two routes on one event each start theirs). See eventName.
-func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, rec *connectors.Record) string {
-	return fmt.Sprintf("%s/sellsy/%s/%s", connection, workflow, eventName(e, rec))
+func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, digest string) string {
+	return fmt.Sprintf("%s/sellsy/%s/%s", connection, workflow, eventName(e, digest))
 }
 
 // eventName names an event as the record was read back: <object>-<event>-<id>-<tag>, the tag
@@ -574,13 +576,11 @@ func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, rec *co
 // without timestamps, with the same notification. A change that leaves the record as an
 // earlier event found it is taken for that event's redelivery (a record whose read shape
 // carries its update time never is). Never a zero time: every later event would look like the
-// first.
-func eventName(e sellsy.WebhookEvent, rec *connectors.Record) string {
+// first. digest is recordDigest of the record read ("" when there is none).
+func eventName(e sellsy.WebhookEvent, digest string) string {
 	h := sha256.New()
 	h.Write([]byte(e.Digest))
-	if rec != nil {
-		h.Write([]byte(recordDigest(rec)))
-	}
+	h.Write([]byte(digest))
 	tag := "h" + hex.EncodeToString(h.Sum(nil))[:16]
 	if !e.At.IsZero() {
 		tag = strconv.FormatInt(e.At.Unix(), 10) + "-" + tag
@@ -588,8 +588,11 @@ func eventName(e sellsy.WebhookEvent, rec *connectors.Record) string {
 	return fmt.Sprintf("%s-%s-%s-%s", e.Object, e.Type, e.ObjectID, tag)
 }
 
-// recordDigest names a record's state as read back: its fields and links.
+// recordDigest names a record's state as read back: its fields and links ("" for no record).
 func recordDigest(rec *connectors.Record) string {
+	if rec == nil {
+		return ""
+	}
 	content, _ := json.Marshal(struct {
 		F map[string]any
 		L map[string]string

@@ -536,7 +536,7 @@ func TestEventWorkflowID(t *testing.T) {
 	timed := ev
 	timed.At = time.Unix(1764000000, 0)
 	id := func(e sellsy.WebhookEvent, r *connectors.Record) string {
-		return eventWorkflowID("shop", "OnDeal", e, r)
+		return eventWorkflowID("shop", "OnDeal", e, recordDigest(r))
 	}
 	tests := []struct {
 		name   string
@@ -548,7 +548,7 @@ func TestEventWorkflowID(t *testing.T) {
 		{"no timestamp, record unchanged", id(ev, rec), id(ev, same), true},
 		{"no timestamp, record changed", id(ev, rec), id(ev, changed), false},
 		{"no timestamp, another notification", id(ev, nil), id(sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d2"}, nil), false},
-		{"another workflow", id(ev, rec), eventWorkflowID("shop", "NotifySales", ev, rec), false},
+		{"another workflow", id(ev, rec), eventWorkflowID("shop", "NotifySales", ev, recordDigest(rec)), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
