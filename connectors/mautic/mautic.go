@@ -251,25 +251,11 @@ func detailText(v any) string {
 	case []any:
 		var parts []string
 		for _, p := range x {
-			parts = append(parts, text(p))
+			parts = append(parts, connectors.Text(p))
 		}
 		return strings.Join(parts, " ")
 	}
-	return text(v)
-}
-
-// text writes a value decoded from JSON as text; a number is written whole (1234567, not
-// fmt's 1.234567e+06).
-func text(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
-	}
-	return fmt.Sprint(v)
+	return connectors.Text(v)
 }
 
 var fieldPrefix = regexp.MustCompile(`^([a-z][a-z0-9_]*): (.+)$`)

@@ -478,7 +478,7 @@ func listOptions(props json.RawMessage) []connectors.Option {
 	if json.Unmarshal(p.List, &objs) == nil {
 		var out []connectors.Option
 		for _, o := range objs {
-			out = append(out, connectors.Option{Value: text(o.Value), Label: text(o.Label)})
+			out = append(out, connectors.Option{Value: connectors.Text(o.Value), Label: connectors.Text(o.Label)})
 		}
 		return out
 	}
@@ -580,11 +580,11 @@ func normalise(typ string, v any) any {
 		}
 		out := make([]string, len(x))
 		for i, e := range x {
-			out[i] = text(e)
+			out[i] = connectors.Text(e)
 		}
 		return out
 	}
-	return text(v)
+	return connectors.Text(v)
 }
 
 func parseDate(s *string) time.Time {
@@ -633,10 +633,10 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 			}
 			r.Fields[FieldBounced], r.Fields[FieldBouncedAt] = false, nil
 			for _, d := range e.DoNotContact {
-				if _, known := r.Fields[DNCPrefix+d.Channel]; known && text(d.Reason) != "0" {
+				if _, known := r.Fields[DNCPrefix+d.Channel]; known && connectors.Text(d.Reason) != "0" {
 					r.Fields[DNCPrefix+d.Channel] = true
 				}
-				if d.Channel == "email" && text(d.Reason) == strconv.Itoa(reasonBounced) {
+				if d.Channel == "email" && connectors.Text(d.Reason) == strconv.Itoa(reasonBounced) {
 					r.Fields[FieldBounced] = true
 					if t := parseDate(d.DateAdded); !t.IsZero() {
 						r.Fields[FieldBouncedAt] = t.Format(time.RFC3339)
@@ -831,7 +831,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		if f, ok := v.(float64); ok {
 			return wantNum[f]
 		}
-		return want[strings.ToLower(strings.TrimSpace(text(v)))]
+		return want[strings.ToLower(strings.TrimSpace(connectors.Text(v)))]
 	}
 	var out []connectors.Record
 	for _, chunk := range chunks(uniq, 100) {

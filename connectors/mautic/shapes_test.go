@@ -180,7 +180,7 @@ func TestNumbersAsText(t *testing.T) {
 		{"multiselect given as a list", normalise("multiselect", []any{1234567.0, "a"}), []string{"1234567", "a"}},
 		{"error details", detailText([]any{"max", 1000000.0}), "max 1000000"},
 		{"error detail", detailText(12345678.0), "12345678"},
-		{"do-not-contact reason", text(2.0), "2"},
+		{"do-not-contact reason", connectors.Text(2.0), "2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
