@@ -12,7 +12,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -378,10 +377,9 @@ func Parse(path string, data []byte) (*Connection, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
+	// The document read once: its shape was checked above, unknown keys included.
 	var c Connection
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
+	if err := root.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, yamlMessage(err))
 	}
 	c.File = path
@@ -638,46 +636,10 @@ func (s System) Secrets() (map[string]string, error) {
 	return out, nil
 }
 
-// yamlMessage turns yaml.v3's decoding error into one line a user can act on, without the
-// Go type names it speaks of.
+// yamlMessage turns yaml.v3's error (a syntax error: the shape walk reports every value that
+// does not fit, with its field, before anything is decoded) into one line.
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-	msg = strings.ReplaceAll(msg, "\n  ", "\n")
-	msg = unknownKeyRE.ReplaceAllString(msg, `unknown key "$1" (a typo?)`)
-	msg = wrongKindRE.ReplaceAllStringFunc(msg, func(m string) string {
-		sub := wrongKindRE.FindStringSubmatch(m)
-		return fmt.Sprintf("%s where %s is expected", kindOf(yamlKinds, sub[1]), kindOf(goKinds, sub[2]))
-	})
-	return strings.ReplaceAll(goTypeRE.ReplaceAllString(msg, ""), "\n", "; ")
+	return strings.ReplaceAll(strings.ReplaceAll(msg, "\n  ", "\n"), "\n", "; ")
 }
-
-// yamlKinds and goKinds name, for a user, what yaml.v3's "cannot unmarshal !!seq into
-// string" speaks of.
-var (
-	yamlKinds = map[string]string{"seq": "list", "map": "mapping", "str": "text", "int": "number", "float": "number", "bool": "true or false", "null": "nothing"}
-	goKinds   = map[string]string{"string": "text", "int": "whole number", "float64": "number", "bool": "true or false", "config.Direction": "text"}
-)
-
-// kindOf names the kind k of names for a user: "a list", "true or false".
-func kindOf(names map[string]string, k string) string {
-	n, ok := names[k]
-	switch {
-	case !ok && strings.HasPrefix(k, "[]"):
-		n = "list"
-	case !ok && (strings.HasPrefix(k, "map[") || strings.HasPrefix(k, "config.")):
-		n = "mapping" // the file's sections
-	case !ok:
-		return k
-	}
-	if n == "true or false" || n == "nothing" {
-		return n
-	}
-	return "a " + n
-}
-
-var (
-	unknownKeyRE = regexp.MustCompile(`field (\S+) not found in type [\w.\[\]*]+`)
-	wrongKindRE  = regexp.MustCompile(`cannot unmarshal !!(\w+) (?:` + "`" + `[^` + "`" + `]*` + "`" + ` )?into (\S+)`)
-	goTypeRE     = regexp.MustCompile(` (in|into) (type )?[\w.\[\]*]*config\.\w+`)
-)

@@ -141,8 +141,9 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 // yaml11Bools are the texts the decoder takes for true or false in a boolean field.
 var yaml11Bools = []string{"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"}
 
-// checkStruct checks a mapping against a section's keys; merged mappings (<<: *base) count as
-// the section's own keys.
+// checkStruct checks a mapping against a section's keys; the keys of merged mappings
+// (<<: *base) are checked as the section's, and a key of the mapping's own overrides one of
+// theirs (it is not given twice).
 func (sc *shapeChecker) checkStruct(n *yaml.Node, t reflect.Type, path string, seen map[string]int) {
 	fields := yamlFields(t)
 	sc.pairs(n, func(key, value *yaml.Node) {
@@ -160,7 +161,7 @@ func (sc *shapeChecker) checkStruct(n *yaml.Node, t reflect.Type, path string, s
 				}
 				if sc.steps++; m.Kind == yaml.MappingNode && sc.steps < maxShapeSteps && !sc.active[m] {
 					sc.active[m] = true
-					sc.checkStruct(m, t, path, seen)
+					sc.checkStruct(m, t, path, map[string]int{})
 					delete(sc.active, m)
 				}
 			}
