@@ -407,6 +407,8 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 
 func (c *Client) get(ctx context.Context, t target, ids []string) ([]connectors.Record, error) {
 	var out []connectors.Record
+	var types map[string]any // the contact schema, fetched once a contact is read
+	typesRead := false
 	for _, id := range ids {
 		if _, err := strconv.Atoi(id); err != nil {
 			continue
@@ -432,9 +434,12 @@ func (c *Client) get(ctx context.Context, t target, ids []string) ([]connectors.
 			if str(raw["Type"]) != t.typ {
 				continue
 			}
-			types, err := c.contactSchema(ctx, t.typ) // read once a contact is, cached
-			if err != nil {
-				return nil, err
+			if !typesRead {
+				var err error
+				if types, err = c.contactSchema(ctx, t.typ); err != nil {
+					return nil, err
+				}
+				typesRead = true
 			}
 			out = append(out, contactRecord(types, raw))
 		}
@@ -494,14 +499,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 // MiniCRM's search ignores it and lookups ask in lower case: a card whose order key has
 // capitals would otherwise never be found, and a retried create would make it twice.
 func matches(have any, want string) bool {
-	h := fmt.Sprint(have)
-	if s, ok := have.(string); ok {
-		h = s
-	}
-	if f, ok := have.(float64); ok {
-		h = strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(want))
+	return strings.EqualFold(strings.TrimSpace(connectors.Text(have)), strings.TrimSpace(want))
 }
 
 // value normalises a MiniCRM value by schema type.
