@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -541,22 +542,33 @@ func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind str
 }
 
 func (s *sqliteStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, wrap(err, "look up quarantine of %s", connection)
-	}
-	defer tx.Rollback()
 	var out []QuarantineKey
-	for _, k := range keys {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM quarantine WHERE connection = ? AND object = ? AND side = ? AND record_id = ?`,
-			connection, k.Object, string(k.Side), k.RecordID).Scan(&one)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
+	for chunk := range slices.Chunk(keys, sqliteChunk/3) {
+		args := make([]any, 0, 1+3*len(chunk))
+		args = append(args, connection)
+		for _, k := range chunk {
+			args = append(args, k.Object, string(k.Side), k.RecordID)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT object, side, record_id FROM quarantine
+			WHERE connection = ? AND (object, side, record_id) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", len(chunk)), ",")+`)`, args...)
+		if err != nil {
 			return nil, wrap(err, "look up quarantine of %s", connection)
-		default:
+		}
+		for rows.Next() {
+			var k QuarantineKey
+			var side string
+			if err := rows.Scan(&k.Object, &side, &k.RecordID); err != nil {
+				rows.Close()
+				return nil, wrap(err, "look up quarantine of %s", connection)
+			}
+			k.Side = Side(side)
 			out = append(out, k)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, wrap(err, "look up quarantine of %s", connection)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, wrap(err, "look up quarantine of %s", connection)
 		}
 	}
 	return out, nil

@@ -314,6 +314,14 @@ func TestStore(t *testing.T) {
 			still, err = st.StillQuarantined(ctx, "another", []QuarantineKey{{obj, SideA, "r1"}})
 			require.NoError(t, err)
 			assert.Empty(t, still)
+			many := []QuarantineKey{{obj, SideA, "r1"}} // past one statement's placeholders
+			for i := range 400 {
+				many = append(many, QuarantineKey{obj, SideB, fmt.Sprint("none-", i)})
+			}
+			many = append(many, QuarantineKey{obj, SideB, "r3"})
+			still, err = st.StillQuarantined(ctx, conn, many)
+			require.NoError(t, err)
+			assert.ElementsMatch(t, []QuarantineKey{{obj, SideA, "r1"}, {obj, SideB, "r3"}}, still)
 			n, _ = st.CountQuarantine(ctx, conn)
 			assert.Equal(t, 3, n)
 			_, ok := func() (bool, bool) {
