@@ -255,10 +255,7 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 		}
 	}
 	if email != "" {
-		r.Links = map[string]string{ObjectCustomer: email}
-		if organisation(o.Customer.Invoice) {
-			r.Links[ObjectCompany] = email // a company's order: on its Business
-		}
+		r.Links = customerLinks(email, isCompany) // a company's order: on its Business too
 	}
 	return r
 }
@@ -291,8 +288,9 @@ func itemLines(o xOrder) []string {
 	return items
 }
 
-// customerRecord maps the webshop data of an order's customer (its e-mail is not empty).
-func (c *Client) customerRecord(o xOrder) connectors.Record {
+// customerRecord maps the webshop data of an order's customer (its e-mail is not empty);
+// updated is the latest change of any of the customer's orders.
+func (c *Client) customerRecord(o xOrder, updated time.Time) connectors.Record {
 	email := customerEmail(o)
 	inv := o.Customer.Invoice
 	isCompany := organisation(inv)
@@ -302,7 +300,7 @@ func (c *Client) customerRecord(o xOrder) connectors.Record {
 	}
 	return connectors.Record{
 		ID:        email,
-		UpdatedAt: c.modified(o).UTC(),
+		UpdatedAt: updated,
 		// Built from the order placed last among those read: a later read holding only an
 		// older order (its status changed) is older content, and the sync leaves it out.
 		Version: c.placedVersion(o),
@@ -659,9 +657,7 @@ func (c *Client) customers(orders []xOrder) []connectors.Record {
 	}
 	out := make([]connectors.Record, 0, len(newest))
 	for email, o := range newest {
-		r := c.customerRecord(o)
-		r.UpdatedAt = changed[email]
-		out = append(out, r)
+		out = append(out, c.customerRecord(o, changed[email]))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
