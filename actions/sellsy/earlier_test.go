@@ -19,7 +19,7 @@ import (
 // stored counts the simulator's records of a collection.
 func stored(h *harness, collection string) int {
 	switch collection {
-	case "companies", "contacts", "opportunities":
+	case "companies", "contacts", "individuals", "opportunities":
 		return len(h.sim.Dump(collection))
 	}
 	return len(h.sim.DumpDocs(collection))
@@ -45,6 +45,7 @@ var lostCreates = []struct {
 	in                         any
 }{
 	{"company", "Sellsy.CreateCompany", "companies", CompanyInput{Type: "client", Name: "Lost & Found", Email: "hello@lost.example"}},
+	{"individual", "Sellsy.CreateIndividual", "individuals", IndividualInput{Type: "client", FirstName: "Léa", LastName: "Durand", Email: "lea@lost.example"}},
 	{"contact by e-mail", "Sellsy.CreateContact", "contacts", ContactInput{FirstName: "Ada", LastName: "Lovelace", Email: "ada@lost.example"}},
 	{"contact by name, with follow-ups", "Sellsy.CreateContact", "contacts", ContactInput{FirstName: "Grace", LastName: "Hopper", SmartTags: []string{"navy"}, CompanyIDs: []int{1}}},
 	{"opportunity", "Sellsy.CreateOpportunity", "opportunities", OpportunityInput{Name: "Renewal", SourceID: 1, PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}}}},
