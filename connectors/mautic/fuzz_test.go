@@ -39,7 +39,7 @@ func FuzzStreamEntities(f *testing.F) {
 				assert.Positive(t, idNum(string(e.ID)), "a readable entity has an id")
 				got[e.ID]++
 			} else {
-				assert.NotEmpty(t, e.name("contact"))
+				assert.True(t, e.ID != "" || e.at > 0, "an unreadable entity is named by its id or its position")
 			}
 		}
 		if json.Unmarshal(b, &whole) != nil {

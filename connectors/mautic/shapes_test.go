@@ -161,6 +161,13 @@ func TestListUnreadableContact(t *testing.T) {
 			}
 			assert.Contains(t, log.String(), "level=WARN")
 			assert.Contains(t, log.String(), tt.named+" cannot be read: "+tt.reason)
+			// Named by its id with the reason, for the sync to quarantine; one without an id
+			// cannot be quarantined by it, and is only logged.
+			if id, ok := strings.CutPrefix(tt.named, "contact "); ok && !strings.Contains(id, " ") {
+				assert.Equal(t, []connectors.Unreadable{{ID: id, Reason: tt.reason}}, page.Unreadable)
+			} else {
+				assert.Empty(t, page.Unreadable)
+			}
 
 			got, err := c.Get(ctx, connectors.ObjectContact, []string{"7", "8", "9", "10"})
 			require.NoError(t, err)
