@@ -399,7 +399,9 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		// the one named so that it is not called straight into the ban, the one called
 		// since UNAS has just refused it.
 		c.shop.ban(fn, until)
-		c.shop.ban(function, until)
+		if function != fn {
+			c.shop.ban(function, until)
+		}
 		d := until.Sub(c.now())
 		if d < time.Second {
 			d = time.Second
