@@ -94,37 +94,37 @@ func field(rec map[string]any, path string) any {
 // the update cannot clear or also sets, or comes with a create.
 func TestClearRefused(t *testing.T) {
 	tests := []struct {
-		name, activity string
-		in             any
-		want           string
+		name, activity, collection string
+		in                         any
+		want                       string
 	}{
-		{"company name is required", "Sellsy.UpdateCompany", CompanyInput{ID: 1, Clear: []string{"name"}}, `clear: "name" is not a field this update can clear; it clears accounting_code_id,`},
-		{"company type", "Sellsy.UpdateCompany", CompanyInput{ID: 1, Clear: []string{"type"}}, `clear: "type"`},
-		{"an unknown field", "Sellsy.UpdateContact", ContactInput{ID: firstContact, Clear: []string{"shoe_size"}}, `clear: "shoe_size"`},
-		{"contact last name", "Sellsy.UpdateContact", ContactInput{ID: firstContact, Clear: []string{"last_name"}}, `clear: "last_name"`},
-		{"opportunity name", "Sellsy.UpdateOpportunity", OpportunityInput{ID: firstOpportunity, Clear: []string{"name"}}, `clear: "name"`},
-		{"opportunity related", "Sellsy.UpdateOpportunity", OpportunityInput{ID: firstOpportunity, Clear: []string{"related"}}, `clear: "related"`},
-		{"individual last name", "Sellsy.UpdateIndividual", IndividualInput{ID: firstIndividual, Clear: []string{"last_name"}}, `clear: "last_name"`},
-		{"set and cleared", "Sellsy.UpdateContact", ContactInput{ID: firstContact, PhoneNumber: "+33 1", Clear: []string{"phone_number"}}, `"phone_number" is given a value too`},
-		{"a social URL set and cleared", "Sellsy.UpdateCompany", CompanyInput{ID: 1, Twitter: "https://t.example", Clear: []string{"twitter"}}, `"twitter" is given a value too`},
-		{"subscriptions set and cleared", "Sellsy.UpdateContact", ContactInput{ID: firstContact, Unsubscribe: []string{"sms"}, Clear: []string{"marketing_campaigns_subscriptions"}}, "given a value too"},
-		{"due date set and cleared", "Sellsy.UpdateOpportunity", OpportunityInput{ID: firstOpportunity, DueDate: "2026-01-01", Clear: []string{"due_date"}}, "given a value too"},
-		{"create company", "Sellsy.CreateCompany", CompanyInput{Type: "client", Name: "X", Clear: []string{"email"}}, "clear is for updates"},
-		{"create contact", "Sellsy.CreateContact", ContactInput{LastName: "X", Clear: []string{"email"}}, "clear is for updates"},
-		{"create opportunity", "Sellsy.CreateOpportunity", OpportunityInput{Name: "X", PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}}, Clear: []string{"note"}}, "clear is for updates"},
-		{"create individual", "Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "X", Clear: []string{"email"}}, "clear is for updates"},
+		{"company name is required", "Sellsy.UpdateCompany", "companies", CompanyInput{ID: 1, Clear: []string{"name"}}, `clear: "name" is not a field this update can clear; it clears accounting_code_id,`},
+		{"company type", "Sellsy.UpdateCompany", "companies", CompanyInput{ID: 1, Clear: []string{"type"}}, `clear: "type"`},
+		{"an unknown field", "Sellsy.UpdateContact", "contacts", ContactInput{ID: firstContact, Clear: []string{"shoe_size"}}, `clear: "shoe_size"`},
+		{"contact last name", "Sellsy.UpdateContact", "contacts", ContactInput{ID: firstContact, Clear: []string{"last_name"}}, `clear: "last_name"`},
+		{"opportunity name", "Sellsy.UpdateOpportunity", "opportunities", OpportunityInput{ID: firstOpportunity, Clear: []string{"name"}}, `clear: "name"`},
+		{"opportunity related", "Sellsy.UpdateOpportunity", "opportunities", OpportunityInput{ID: firstOpportunity, Clear: []string{"related"}}, `clear: "related"`},
+		{"individual last name", "Sellsy.UpdateIndividual", "individuals", IndividualInput{ID: firstIndividual, Clear: []string{"last_name"}}, `clear: "last_name"`},
+		{"set and cleared", "Sellsy.UpdateContact", "contacts", ContactInput{ID: firstContact, PhoneNumber: "+33 1", Clear: []string{"phone_number"}}, `"phone_number" is given a value too`},
+		{"a social URL set and cleared", "Sellsy.UpdateCompany", "companies", CompanyInput{ID: 1, Twitter: "https://t.example", Clear: []string{"twitter"}}, `"twitter" is given a value too`},
+		{"subscriptions set and cleared", "Sellsy.UpdateContact", "contacts", ContactInput{ID: firstContact, Unsubscribe: []string{"sms"}, Clear: []string{"marketing_campaigns_subscriptions"}}, "given a value too"},
+		{"due date set and cleared", "Sellsy.UpdateOpportunity", "opportunities", OpportunityInput{ID: firstOpportunity, DueDate: "2026-01-01", Clear: []string{"due_date"}}, "given a value too"},
+		{"create company", "Sellsy.CreateCompany", "companies", CompanyInput{Type: "client", Name: "X", Clear: []string{"email"}}, "clear is for updates"},
+		{"create contact", "Sellsy.CreateContact", "contacts", ContactInput{LastName: "X", Clear: []string{"email"}}, "clear is for updates"},
+		{"create opportunity", "Sellsy.CreateOpportunity", "opportunities", OpportunityInput{Name: "X", PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}}, Clear: []string{"note"}}, "clear is for updates"},
+		{"create individual", "Sellsy.CreateIndividual", "individuals", IndividualInput{Type: "client", LastName: "X", Clear: []string{"email"}}, "clear is for updates"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
 			h.sim.SeedOpportunities(1)
 			require.NoError(t, h.run("Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "Durand"}, &RecordOutput{}))
-			before := h.sim.Dump("companies")
+			before := h.sim.Dump(tc.collection)
 			ae := actiontest.AppErr(t, h.run(tc.activity, tc.in, &RecordOutput{}))
 			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 			assert.True(t, ae.NonRetryable())
 			assert.Contains(t, ae.Error(), tc.want)
-			assert.Equal(t, before, h.sim.Dump("companies"), "nothing written")
+			assert.Equal(t, before, h.sim.Dump(tc.collection), "nothing written")
 		})
 	}
 }
