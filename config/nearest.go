@@ -21,8 +21,8 @@ func Nearest(word string, candidates []string) string {
 	return best
 }
 
-// didYouMean is " (did you mean X?)" for the candidate nearest word, or "".
-func didYouMean(word string, candidates []string) string {
+// DidYouMean is " (did you mean X?)" for the candidate nearest word, or "".
+func DidYouMean(word string, candidates []string) string {
 	if n := Nearest(word, candidates); n != "" && n != word {
 		return " (did you mean " + n + "?)"
 	}

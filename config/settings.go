@@ -89,7 +89,7 @@ func settingsProblems(s System) (problems []keyProblem) {
 	for _, key := range sortedKeys(s.Settings) {
 		spec, ok := known[key]
 		if !ok {
-			problems = append(problems, keyProblem{key, fmt.Sprintf("not a setting of %s%s; its settings: %s", s.System, didYouMean(key, names), strings.Join(names, ", "))})
+			problems = append(problems, keyProblem{key, fmt.Sprintf("not a setting of %s%s; its settings: %s", s.System, DidYouMean(key, names), strings.Join(names, ", "))})
 			continue
 		}
 		if msg := spec.problem(strings.TrimSpace(s.Settings[key])); msg != "" {
@@ -136,7 +136,7 @@ func (s setting) problem(v string) string {
 		}
 	}
 	if len(s.oneOf) > 0 && !slices.Contains(s.oneOf, v) {
-		return fmt.Sprintf("%q is not one of %s%s", v, strings.Join(s.oneOf, ", "), didYouMean(v, s.oneOf))
+		return fmt.Sprintf("%q is not one of %s%s", v, strings.Join(s.oneOf, ", "), DidYouMean(v, s.oneOf))
 	}
 	return ""
 }
@@ -152,7 +152,7 @@ func credentialProblems(s System) (problems []keyProblem) {
 	slices.Sort(allowed)
 	for _, key := range sortedKeys(s.Credentials) {
 		if !slices.Contains(allowed, key) {
-			problems = append(problems, keyProblem{key, fmt.Sprintf("not a credential of %s%s; its credentials: %s", s.System, didYouMean(key, allowed), strings.Join(allowed, ", "))})
+			problems = append(problems, keyProblem{key, fmt.Sprintf("not a credential of %s%s; its credentials: %s", s.System, DidYouMean(key, allowed), strings.Join(allowed, ", "))})
 			continue
 		}
 		if !envVarPattern.MatchString(s.Credentials[key]) {

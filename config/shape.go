@@ -175,7 +175,7 @@ func (sc *shapeChecker) checkStruct(n *yaml.Node, t reflect.Type, path string, s
 		f, ok := fields[key.Value]
 		if !ok {
 			names := sortedKeys(fields)
-			hint := didYouMean(key.Value, names)
+			hint := DidYouMean(key.Value, names)
 			if hint == "" {
 				hint = nestedKey(key.Value, fields)
 			}

@@ -50,7 +50,7 @@ func (c *Connection) Validate() error {
 	for _, side := range []string{"a", "b"} {
 		s := c.Side(side)
 		if _, ok := knownSystems[s.System]; !ok {
-			bad(side+".system", "%q is not a supported system (supported: %s)%s", s.System, strings.Join(sortedKeys(knownSystems), ", "), didYouMean(s.System, sortedKeys(knownSystems)))
+			bad(side+".system", "%q is not a supported system (supported: %s)%s", s.System, strings.Join(sortedKeys(knownSystems), ", "), DidYouMean(s.System, sortedKeys(knownSystems)))
 			continue
 		}
 		for _, p := range credentialProblems(s) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -199,11 +200,11 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("resync: --since: %w", err)
 		}
 	}
-	s, err := loadSettings()
-	if err != nil {
-		return err
-	}
 	if *objects != "" {
+		s, err := loadSettings()
+		if err != nil {
+			return err
+		}
 		if req.Objects, err = resyncObjects(s, name, *objects); err != nil {
 			return err
 		}
@@ -235,15 +236,11 @@ func resyncObjects(s settings, name, list string) ([]string, error) {
 		if loadErr != nil {
 			return nil, fmt.Errorf("resync: --objects is checked against the connection file, which did not load: %w", loadErr)
 		}
-		names := "none"
-		for i, c := range conns {
-			if i == 0 {
-				names = c.Name
-			} else {
-				names += ", " + c.Name
-			}
+		var names []string
+		for _, c := range conns {
+			names = append(names, c.Name)
 		}
-		return nil, fmt.Errorf("resync: no connection named %q in CRMSYNC_CONNECTIONS=%s (connections: %s)", name, s.Connections, names)
+		return nil, fmt.Errorf("resync: no connection named %q in CRMSYNC_CONNECTIONS=%s (connections: %s)", name, s.Connections, cmp.Or(strings.Join(names, ", "), "none"))
 	}
 	var objects []string
 	for _, o := range strings.Split(list, ",") {
@@ -252,11 +249,7 @@ func resyncObjects(s settings, name, list string) ([]string, error) {
 			continue
 		}
 		if _, ok := conn.Object(o); !ok {
-			hint := ""
-			if n := config.Nearest(o, conn.ObjectNames()); n != "" {
-				hint = " (did you mean " + n + "?)"
-			}
-			return nil, fmt.Errorf("resync: --objects: %q is not an object of connection %s (%s)%s: its objects are %s", o, name, conn.File, hint, strings.Join(conn.ObjectNames(), ", "))
+			return nil, fmt.Errorf("resync: --objects: %q is not an object of connection %s (%s)%s: its objects are %s", o, name, conn.File, config.DidYouMean(o, conn.ObjectNames()), strings.Join(conn.ObjectNames(), ", "))
 		}
 		objects = append(objects, o)
 	}

@@ -41,11 +41,8 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	// A pause holds every write, a push's too.
-	if paused, err := searchattr.Paused(ctx, c, name); err != nil {
-		return fmt.Errorf("push: %w", err)
-	} else if paused {
-		return fmt.Errorf("push: connection %s is paused (`crmsync status %s` says why): resume it first", name, name)
+	if err := refuseIfPaused(ctx, c, "push", name); err != nil {
+		return err
 	}
 	in := activities.PushInput{Connection: name, Object: *object, Side: *side, ID: *id}
 	var counts activities.Counts
@@ -92,4 +89,15 @@ func findByEmail(ctx context.Context, s settings, name, object, side, email stri
 		return "", fmt.Errorf("push: %d %s records of %s share this e-mail; push one with --id", len(recs), objName, conn.System())
 	}
 	return "", fmt.Errorf("push: no connection file named %q in %s", name, s.Connections)
+}
+
+// refuseIfPaused refuses command on a paused connection: a pause holds every write, those of
+// a push and of a quarantine retry too.
+func refuseIfPaused(ctx context.Context, c searchattr.Describer, command, name string) error {
+	if paused, err := searchattr.Paused(ctx, c, name); err != nil {
+		return fmt.Errorf("%s: %w", command, err)
+	} else if paused {
+		return fmt.Errorf("%s: connection %s is paused (`crmsync status %s` says why): resume it first", command, name, name)
+	}
+	return nil
 }

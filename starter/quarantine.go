@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/crmsync/crmsync/activities"
-	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -58,11 +57,8 @@ func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	// A pause holds every write, a retry's too.
-	if paused, err := searchattr.Paused(ctx, c, name); err != nil {
-		return fmt.Errorf("quarantine --retry: %w", err)
-	} else if paused {
-		return fmt.Errorf("quarantine --retry: connection %s is paused (`crmsync status %s` says why): resume it first", name, name)
+	if err := refuseIfPaused(ctx, c, "quarantine --retry", name); err != nil {
+		return err
 	}
 	var res activities.RetryResult
 	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res); err != nil {
