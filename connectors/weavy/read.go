@@ -42,35 +42,45 @@ func entitiesOf(object string) ([]string, error) {
 	return nil, cfgErr("object", fmt.Sprintf("unsupported object %q", object))
 }
 
-// dictEntry is an entity's dictionary and when it was read.
+// dictEntry is an entity's dictionary and when it was read, with what is built from it once:
+// its schema and the returnFields of a Select. Neither is changed once built.
 type dictEntry struct {
-	fields []dictField
-	at     time.Time
+	fields  []dictField
+	schema  schema
+	returns []returnField
+	at      time.Time
 }
 
 // dictionary returns the fields of an entity, cached for dictTTL.
 func (c *Client) dictionary(ctx context.Context, entity string) ([]dictField, error) {
+	d, err := c.dictEntry(ctx, entity)
+	return d.fields, err
+}
+
+// dictEntry returns an entity's cached dictionary entry, read again after dictTTL.
+func (c *Client) dictEntry(ctx context.Context, entity string) (dictEntry, error) {
 	c.dmu.Lock()
 	d, ok := c.dicts[entity]
 	c.dmu.Unlock()
 	if ok && c.now().Sub(d.at) < dictTTL {
-		return d.fields, nil
+		return d, nil
 	}
 	op := "GET /v1/Dictionary/" + entity
 	b, _, err := c.do(ctx, call{method: http.MethodGet, path: "/v1/Dictionary/" + c.project + "/" + entity, op: op, entity: entity, right: rightRead})
 	if err != nil {
-		return nil, err
+		return dictEntry{}, err
 	}
 	var body struct {
 		Fields []dictField `json:"fields"`
 	}
 	if err := json.Unmarshal(b, &body); err != nil {
-		return nil, decodeErr(op, err)
+		return dictEntry{}, decodeErr(op, err)
 	}
+	d = dictEntry{fields: body.Fields, schema: schemaOf(body.Fields), returns: returnFields(body.Fields), at: c.now()}
 	c.dmu.Lock()
-	c.dicts[entity] = dictEntry{fields: body.Fields, at: c.now()}
+	c.dicts[entity] = d
 	c.dmu.Unlock()
-	return body.Fields, nil
+	return d, nil
 }
 
 // decodeJSON decodes an answer keeping numbers as json.Number, so that a numeric code keeps
@@ -110,18 +120,23 @@ func (s schema) name(k string) (string, bool) {
 	return n, ok
 }
 
-// schema returns an entity's schema.
+// schema returns an entity's schema, built once per reading of its dictionary.
 func (c *Client) schema(ctx context.Context, entity string) (schema, error) {
-	d, err := c.dictionary(ctx, entity)
+	d, err := c.dictEntry(ctx, entity)
 	if err != nil {
 		return schema{}, err
 	}
+	return d.schema, nil
+}
+
+// schemaOf builds the schema of a dictionary.
+func schemaOf(d []dictField) schema {
 	s := schema{types: make(map[string]string, len(d)), lower: make(map[string]string, len(d))}
 	for _, f := range d {
 		s.types[f.FieldName] = strings.ToLower(f.FieldType)
 		s.lower[strings.ToLower(f.FieldName)] = f.FieldName
 	}
-	return s, nil
+	return s
 }
 
 // hidden fields are the record's code, its change stamps and the contact's customer (a link).
@@ -404,11 +419,11 @@ func returnFields(d []dictField) []returnField {
 
 // selectPage runs one Select and returns its flat records.
 func (c *Client) selectPage(ctx context.Context, entity string, offset int, filters []filter) ([]map[string]any, error) {
-	d, err := c.dictionary(ctx, entity)
+	d, err := c.dictEntry(ctx, entity)
 	if err != nil {
 		return nil, err
 	}
-	body := map[string]any{"entityName": entity, "offset": offset, "returnFields": returnFields(d)}
+	body := map[string]any{"entityName": entity, "offset": offset, "returnFields": d.returns}
 	if len(filters) > 0 {
 		body["filterFields"] = filters
 	}
