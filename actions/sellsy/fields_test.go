@@ -2,7 +2,6 @@ package sellsyactions
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,14 +36,6 @@ func TestCompanyFields(t *testing.T) {
 		{"business segment: an id on write, an object on read", CompanyInput{BusinessSegment: 3}, "business_segment.id", 3.0},
 		{"number of employees", CompanyInput{NumberOfEmployees: 1}, "number_of_employees.id", 1.0},
 	}
-	get := func(rec map[string]any, path string) any {
-		var v any = rec
-		for _, k := range strings.Split(path, ".") {
-			m, _ := v.(map[string]any)
-			v = m[k]
-		}
-		return v
-	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
@@ -52,12 +43,12 @@ func TestCompanyFields(t *testing.T) {
 			in.Type, in.Name = "client", "ACME"
 			var out RecordOutput
 			require.NoError(t, h.run("Sellsy.CreateCompany", in, &out))
-			assert.Equal(t, tc.want, get(out.Record, tc.field), "create")
+			assert.Equal(t, tc.want, field(out.Record, tc.field), "create")
 
 			in = tc.in
 			in.ID = 1 // the seeded prospect
 			require.NoError(t, h.run("Sellsy.UpdateCompany", in, &out))
-			assert.Equal(t, tc.want, get(out.Record, tc.field), "update")
+			assert.Equal(t, tc.want, field(out.Record, tc.field), "update")
 		})
 	}
 	h := newHarness(t, "secret")
