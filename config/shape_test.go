@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -105,4 +106,17 @@ func TestYAMLMessage(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, yamlMessage(tt.err))
 	}
+}
+
+// Past maxProblems a file's problems are counted, not listed one by one.
+func TestYAMLProblemsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: demo\n")
+	for i := range maxProblems + 5 {
+		fmt.Fprintf(&b, "unknown%d: 1\n", i)
+	}
+	_, err := Parse("conn.yaml", []byte(b.String()))
+	require.Error(t, err)
+	assert.Equal(t, maxProblems+1, strings.Count(err.Error(), "conn.yaml:"), "fifty problems and a count")
+	assert.Contains(t, err.Error(), "conn.yaml: and 5 more")
 }

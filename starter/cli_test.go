@@ -311,8 +311,21 @@ objects:
 	assert.Regexp(t, `(?m)^cli\s+done\s+paused`, partial.String())
 	t.Setenv("CRMSYNC_CONNECTIONS", connFile)
 
-	crmsync("resume", "cli")
+	// --allow-deletes tells the sync first that the held deletions may go, then resumes.
+	assert.Contains(t, crmsync("resume", "cli", "--allow-deletes"), "allow-deletes sent to "+workflows.SyncWorkflowID("cli"))
 	testenv.Eventually(t, 30*time.Second, 100*time.Millisecond, "the resume", func() bool { return progress().Phase != workflows.PhasePaused })
+	hc, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort()})
+	require.NoError(t, err)
+	var signals []string
+	for it := hc.GetWorkflowHistory(ctx, workflows.SyncWorkflowID("cli"), "", false, 0); it.HasNext(); {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil {
+			signals = append(signals, a.GetSignalName())
+		}
+	}
+	hc.Close()
+	assert.Equal(t, []string{workflows.SignalPause, workflows.SignalAllowDeletes, workflows.SignalResume}, signals[len(signals)-3:], "allow-deletes before the resume: %v", signals)
 	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the resumed cycle", func() bool { return progress().Phase == workflows.PhaseWaiting })
 
 	// Automation answers 429 to everything: status says which activity waits, why, and until when.
