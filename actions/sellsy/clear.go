@@ -35,35 +35,34 @@ var socialClear = map[string]emptyValue{
 	"linkedin": nullAt("social", "linkedin"), "viadeo": nullAt("social", "viadeo"),
 }
 
+// partyClear clears what companies, individuals and contacts share: the social URLs, the
+// note ("") and the subscriptions ([]).
+var partyClear = merge(socialClear, map[string]emptyValue{
+	"note":                              {[]string{"note"}, ""},
+	"marketing_campaigns_subscriptions": {[]string{"marketing_campaigns_subscriptions"}, []string{}},
+})
+
 var (
 	// companyClear: the nullable fields of CompaniesUpdateInformationRequest, the note ("")
 	// and the subscriptions ([]). Not the name (required), the type or is_archived.
-	companyClear = clearables(merge(socialClear, map[string]emptyValue{
-		"note":                              {[]string{"note"}, ""},
-		"marketing_campaigns_subscriptions": {[]string{"marketing_campaigns_subscriptions"}, []string{}},
-		"siret":                             nullAt("legal_france", "siret"),
-		"siren":                             nullAt("legal_france", "siren"),
-		"vat":                               nullAt("legal_france", "vat"),
-		"ape_naf_code":                      nullAt("legal_france", "ape_naf_code"),
-		"company_type":                      nullAt("legal_france", "company_type"),
-		"rcs_immatriculation":               nullAt("legal_france", "rcs_immatriculation"),
+	companyClear = clearables(merge(partyClear, map[string]emptyValue{
+		"siret":               nullAt("legal_france", "siret"),
+		"siren":               nullAt("legal_france", "siren"),
+		"vat":                 nullAt("legal_france", "vat"),
+		"ape_naf_code":        nullAt("legal_france", "ape_naf_code"),
+		"company_type":        nullAt("legal_france", "company_type"),
+		"rcs_immatriculation": nullAt("legal_france", "rcs_immatriculation"),
 	}), "email", "website", "phone_number", "mobile_number", "fax_number", "reference", "capital", "auxiliary_code",
 		"rate_category_id", "accounting_code_id", "accounting_purchase_code_id", "business_segment", "number_of_employees", "owner_id")
 
 	// individualClear: the nullable fields of IndividualsUpdateInformationRequest, the note
 	// and the subscriptions. Not the last name (required) or the type.
-	individualClear = clearables(merge(socialClear, map[string]emptyValue{
-		"note":                              {[]string{"note"}, ""},
-		"marketing_campaigns_subscriptions": {[]string{"marketing_campaigns_subscriptions"}, []string{}},
-	}), "civility", "first_name", "email", "website", "phone_number", "mobile_number", "fax_number", "reference", "auxiliary_code",
+	individualClear = clearables(partyClear, "civility", "first_name", "email", "website", "phone_number", "mobile_number", "fax_number", "reference", "auxiliary_code",
 		"rate_category_id", "accounting_code_id", "accounting_purchase_code_id", "owner_id")
 
 	// contactClear: the nullable fields of ContactUpdateItem, the note and the
 	// subscriptions. Not the last name (required) or the sync switches (set them false).
-	contactClear = clearables(merge(socialClear, map[string]emptyValue{
-		"note":                              {[]string{"note"}, ""},
-		"marketing_campaigns_subscriptions": {[]string{"marketing_campaigns_subscriptions"}, []string{}},
-	}), "civility", "first_name", "position", "email", "phone_number", "mobile_number", "fax_number", "website", "birth_date", "owner_id")
+	contactClear = clearables(partyClear, "civility", "first_name", "position", "email", "phone_number", "mobile_number", "fax_number", "website", "birth_date", "owner_id")
 
 	// opportunityClear: the nullable fields of OpportunityUpdate and the note. Not the name,
 	// status, pipeline, step, source, amount or probability, which an opportunity always has,

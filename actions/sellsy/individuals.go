@@ -69,11 +69,7 @@ func individualBody(in IndividualInput) (map[string]any, error) {
 	set(b, "auxiliary_code", in.AuxiliaryCode)
 	set(b, "note", in.Note)
 	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
-	sync := map[string]any{}
-	set(sync, "mailchimp", in.SyncMailchimp)
-	set(sync, "mailjet", in.SyncMailjet)
-	set(sync, "simplemail", in.SyncSimplemail)
-	set(b, "sync", sync)
+	set(b, "sync", syncBody(in.SyncMailchimp, in.SyncMailjet, in.SyncSimplemail))
 	set(b, "rate_category_id", in.RateCategoryID)
 	set(b, "accounting_code_id", in.AccountingCodeID)
 	set(b, "accounting_purchase_code_id", in.AccountingPurchaseCodeID)

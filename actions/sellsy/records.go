@@ -106,6 +106,15 @@ func socialBody(twitter, facebook, linkedin, viadeo string) map[string]any {
 	return social
 }
 
+// syncBody is Sellsy's sync object of the mailing-tool flags given (nil: left out).
+func syncBody(mailchimp, mailjet, simplemail *bool) map[string]any {
+	sync := map[string]any{}
+	set(sync, "mailchimp", mailchimp)
+	set(sync, "mailjet", mailjet)
+	set(sync, "simplemail", simplemail)
+	return sync
+}
+
 // setSubscriptions sends subs as marketing_campaigns_subscriptions, the whole list (nil: the
 // list is left as it is), refusing an unknown channel.
 func setSubscriptions(b map[string]any, subs []string) error {
@@ -263,11 +272,7 @@ func (a *Actions) contactBody(ctx context.Context, in ContactInput) (map[string]
 	set(b, "note", in.Note)
 	set(b, "owner_id", in.OwnerID)
 	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
-	sync := map[string]any{}
-	set(sync, "mailchimp", in.SyncMailchimp)
-	set(sync, "mailjet", in.SyncMailjet)
-	set(sync, "simplemail", in.SyncSimplemail)
-	set(b, "sync", sync)
+	set(b, "sync", syncBody(in.SyncMailchimp, in.SyncMailjet, in.SyncSimplemail))
 	for _, ch := range append(slices.Clone(in.MarketingSubscriptions), in.Unsubscribe...) {
 		if !slices.Contains(Channels, ch) {
 			return nil, invalid(fmt.Sprintf("marketing channel %q must be one of %v", ch, Channels))
