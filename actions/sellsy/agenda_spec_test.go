@@ -13,13 +13,12 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy/sim/spectest"
 )
 
-// The bodies Sellsy.CreateEvent, Sellsy.CreateTask and Sellsy.CreateComment send are valid
-// against Sellsy's spec (the simulator's excerpt of it, which transcribes
-// CalendarEventCreateItem, TaskCreateItem and CommentCreateItem), checked with kin-openapi on
-// the way to the simulator (and the simulator's answers against it).
-func TestAgendaBodiesMatchSpec(t *testing.T) {
+// specEnv is an activity environment whose actions call the simulator, seeded by seed,
+// through a proxy that checks requests and answers against Sellsy's spec.
+func specEnv(t *testing.T, seed func(*sim.Server)) (*spectest.Proxy, *testsuite.TestActivityEnvironment) {
+	t.Helper()
 	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1})
-	s.SeedPeople(0, 1)
+	seed(s)
 	proxy, srv := spectest.Start(t, s)
 	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens",
 		ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: 1000})
@@ -27,6 +26,15 @@ func TestAgendaBodiesMatchSpec(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	Register(env, &Actions{Client: c})
+	return proxy, env
+}
+
+// The bodies Sellsy.CreateEvent, Sellsy.CreateTask and Sellsy.CreateComment send are valid
+// against Sellsy's spec (the simulator's excerpt of it, which transcribes
+// CalendarEventCreateItem, TaskCreateItem and CommentCreateItem), checked with kin-openapi on
+// the way to the simulator (and the simulator's answers against it).
+func TestAgendaBodiesMatchSpec(t *testing.T) {
+	proxy, env := specEnv(t, func(s *sim.Server) { s.SeedPeople(0, 1) })
 
 	inputs := map[string]any{
 		"Sellsy.CreateEvent": EventInput{Title: "Demo", Description: "d", Start: "2026-03-05T09:00:00+01:00", End: "2026-03-05T10:00:00+01:00",

@@ -6,12 +6,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/actions/actiontest"
-	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
-	"github.com/crmsync/crmsync/connectors/sellsy/sim/spectest"
 )
 
 // The company fields of Sellsy's create and update schemas beyond the basics — social URLs,
@@ -62,15 +59,7 @@ func TestCompanyFields(t *testing.T) {
 // CompaniesUpdateInformationRequest, IndividualsCreateNewIndividualRequest,
 // IndividualsUpdateInformationRequest), and so are the simulator's answers.
 func TestRecordBodiesMatchSpec(t *testing.T) {
-	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1})
-	s.SeedPeople(0, 1)
-	proxy, srv := spectest.Start(t, s)
-	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens",
-		ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: 1000})
-	require.NoError(t, err)
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	Register(env, &Actions{Client: c})
+	proxy, env := specEnv(t, func(s *sim.Server) { s.SeedPeople(0, 1) })
 	yes := true
 	company := CompanyInput{Name: "ACME", Email: "hello@acme.example", Website: "https://acme.example", PhoneNumber: "+33100000000",
 		MobileNumber: "+33600000000", FaxNumber: "+33100000001", Reference: "CLI-1", Capital: "4000", AuxiliaryCode: "0EX11C", Note: "n",

@@ -5,12 +5,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/actions/actiontest"
-	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
-	"github.com/crmsync/crmsync/connectors/sellsy/sim/spectest"
 )
 
 // seedOrdered creates, through the activities, clients beta, Alpha, gamma and alpha (their
@@ -138,16 +135,10 @@ func TestSearchOrderRefused(t *testing.T) {
 // Every order a search accepts is one Sellsy's spec has for that search (checked with
 // kin-openapi on the way to the simulator).
 func TestSearchOrdersMatchSpec(t *testing.T) {
-	s := sim.New(sim.Options{ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: -1})
-	s.SeedPeople(0, 3)
-	s.SeedOpportunities(3)
-	proxy, srv := spectest.Start(t, s)
-	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens",
-		ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: 1000})
-	require.NoError(t, err)
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	Register(env, &Actions{Client: c})
+	proxy, env := specEnv(t, func(s *sim.Server) {
+		s.SeedPeople(0, 3)
+		s.SeedOpportunities(3)
+	})
 	require.NoError(t, actiontest.Run(env, "Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "Durand"}, &RecordOutput{}))
 	activities := map[string]string{"companies": "Sellsy.SearchCompanies", "contacts": "Sellsy.SearchContacts",
 		"individuals": "Sellsy.SearchIndividuals", "opportunities": "Sellsy.SearchOpportunities"}
