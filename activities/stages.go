@@ -105,6 +105,8 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		return res, nil
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
+	// A pause ends the scan's stretch after its page: no event is emitted while paused.
+	watch := pauseWatch{paused: a.WorkflowPaused}
 	// A passing failure after pages were committed ends the stretch with them; res holds
 	// only committed pages wherever cut is called.
 	start := res.Position
@@ -162,6 +164,9 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageR
 		res.Add(r)
 		res.Position = pos.String()
 		alive.Commit(ctx, res)
+		if !res.Done && watch.pausedNow(ctx) {
+			break // the rest of the scan after the resume, from here
+		}
 	}
 	return res, nil
 }

@@ -1,0 +1,27 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+)
+
+// pauseWatch asks, between two pages of a long activity, whether the activity's workflow was
+// paused meanwhile: the activity then ends after its page, so that a pause holds the writes
+// at once rather than after a minute more of them. It asks after the first page, then at most
+// every pauseCheckEvery; a failed check is no pause (the workflow pauses after the activity).
+type pauseWatch struct {
+	paused func(ctx context.Context, workflowID string) (bool, error)
+	last   time.Time
+}
+
+// pausedNow reports whether the workflow of the running activity was paused.
+func (w *pauseWatch) pausedNow(ctx context.Context) bool {
+	if w.paused == nil || (!w.last.IsZero() && time.Since(w.last) < pauseCheckEvery) {
+		return false
+	}
+	w.last = time.Now()
+	paused, err := w.paused(ctx, activity.GetInfo(ctx).WorkflowExecution.ID)
+	return err == nil && paused
+}
