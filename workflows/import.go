@@ -60,6 +60,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
 	st.Control.strict = r.fixes.pauseHolds
 	st.Control.settles = r.fixes.settleSignals
+	st.Control.settlesAll = r.fixes.settleAll
 	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
 	// A bad file pauses the import until it is fixed and resumed.
 	var info activities.ConnectionInfo
@@ -91,7 +92,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		case err == nil:
 			p.Phase, p.Object, p.Side = PhaseDone, "", ""
 			if !in.DryRun {
-				refreshStats(ctx, p)
+				refreshStats(ctx, p, &st.Control)
 				r.count()
 			}
 			publish(ctx, p)

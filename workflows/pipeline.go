@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -109,8 +110,26 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			workflow.SetCurrentDetails(ctx, pipelineDetails(p)) //workflowcheck:ignore
 		}
 	}
+	// From version 1 of pipeline-pause-at-once a pause shows as it comes, so that the scan
+	// running then stops at its next page (PropagateStages asks), and an announced batch
+	// that ran to its end leaves the queue even when a pause came meanwhile.
+	pauseAtOnce := workflow.GetVersion(ctx, "pipeline-pause-at-once", workflow.DefaultVersion, 1) == 1
 	ch := st.Control.listen(ctx)
 	ctl := &st.Control
+	if pauseAtOnce {
+		before := ""
+		ctl.onPause = func(reason string) {
+			if p.Phase != PhasePaused {
+				before = p.Phase
+			}
+			p.PauseReason = reason
+			setPhase(PhasePaused)
+		}
+		ctl.onResume = func() {
+			p.PauseReason = ""
+			setPhase(cmp.Or(before, PhaseSyncing))
+		}
+	}
 	maxScans := in.MaxScansPerRun
 	if maxScans <= 0 {
 		maxScans = 100
@@ -122,6 +141,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	r := &runner{connection: in.Connection, tuning: t, ctl: ctl, fixes: getFixes(ctx)}
 	ctl.queue(r.fixes.boundedQueues, t.MaxQueuedIDs)
 	ctl.settles = r.fixes.settleSignals
+	ctl.settlesAll = r.fixes.settleAll
 	fx := r.fixes
 	scans := 0
 	continueAsNew := func() error {
@@ -196,7 +216,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			if _, err := propagate(activities.StageInput{Connection: in.Connection, IDs: ctl.Changed[:n], Stretch: t.Stretch}); err != nil {
 				return err
 			}
-			if !ctl.Paused {
+			if !ctl.Paused || (pauseAtOnce && !refused) {
 				p.Announced += n
 				ctl.Changed = ctl.Changed[n:]
 			}

@@ -38,6 +38,10 @@ type control struct {
 	// settles lets the listener apply the signals of a workflow task before the workflow
 	// acts on the state (fixes.settleSignals; see settle).
 	settles bool
+	// settlesAll settles after every activity, not only after the passes, deletions,
+	// reconciliations and stage propagations (fixes.settleAll): a pause that came with the
+	// answer of a describe, a cursor reset or a statistics read holds the next write too.
+	settlesAll bool
 	// onPause and onResume, when set (fixes.publishPauseAtOnce), show a pause or a resume
 	// as the signal comes, not once the running activity ends: what checks for a pause from
 	// outside (a push, the pass itself between two pages) sees it at once.
@@ -183,6 +187,20 @@ func (c *control) settle(ctx workflow.Context) {
 	if !c.settles {
 		return
 	}
+	yieldToListener(ctx)
+}
+
+// settleAfter is settle after the other activities (describe, cursor resets, statistics),
+// for the runs that settle after every activity (fixes.settleAll).
+func (c *control) settleAfter(ctx workflow.Context) {
+	if !c.settlesAll {
+		return
+	}
+	yieldToListener(ctx)
+}
+
+// yieldToListener lets every older coroutine, the signal listener among them, run first.
+func yieldToListener(ctx workflow.Context) {
 	yielded := false
 	workflow.Go(ctx, func(workflow.Context) { yielded = true })
 	_ = workflow.Await(ctx, func() bool { return yielded })
@@ -296,6 +314,12 @@ type fixes struct {
 	// recheckInterval: a wait longer than fileRecheck reads the connection file again every
 	// fileRecheck, and a changed interval moves the next cycle at once.
 	recheckInterval bool
+	// settleAll: the signals of a workflow task are applied after every activity
+	// (control.settleAfter), not only after those settleSignals covers.
+	settleAll bool
+	// allowUntilDone: allow-deletes lasts until the held deletions are done: a cycle that a
+	// pause cut short does not spend it.
+	allowUntilDone bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -312,6 +336,8 @@ func getFixes(ctx workflow.Context) fixes {
 		settleSignals:         workflow.GetVersion(ctx, "settle-signals", workflow.DefaultVersion, 1) == 1,
 		publishPauseAtOnce:    workflow.GetVersion(ctx, "publish-pause-at-once", workflow.DefaultVersion, 1) == 1,
 		recheckInterval:       workflow.GetVersion(ctx, "recheck-interval", workflow.DefaultVersion, 1) == 1,
+		settleAll:             workflow.GetVersion(ctx, "settle-after-every-activity", workflow.DefaultVersion, 1) == 1,
+		allowUntilDone:        workflow.GetVersion(ctx, "allow-deletes-until-done", workflow.DefaultVersion, 1) == 1,
 	}
 }
 
@@ -417,7 +443,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			r.walk.Object = ""
 			// The import shows each object's pairs as it finishes, not only at the end.
 			if mode == activities.ModeImport && !r.plan && workflow.GetVersion(ctx, "import-stats-per-object", workflow.DefaultVersion, 1) == 1 {
-				refreshStats(ctx, r.progress)
+				refreshStats(ctx, r.progress, r.ctl)
 				r.count()
 				publish(ctx, r.progress)
 			}
@@ -427,10 +453,12 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 }
 
 // refreshStats reads pairs and quarantine counts from the store into the progress.
-func refreshStats(ctx workflow.Context, p *Progress) {
+func refreshStats(ctx workflow.Context, p *Progress, ctl *control) {
 	var a *activities.Activities
 	var st activities.StoreStats
-	if err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.Stats, p.Connection).Get(ctx, &st); err != nil {
+	err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.Stats, p.Connection).Get(ctx, &st)
+	ctl.settleAfter(ctx)
+	if err != nil {
 		workflow.GetLogger(ctx).Warn("store statistics unavailable", "error", err)
 		return
 	}
@@ -447,6 +475,7 @@ func refreshStats(ctx workflow.Context, p *Progress) {
 func describeOrPause(ctx workflow.Context, connection string, f fixes, ctl *control, paused func(reason string), resumed func(), spent func() bool) (activities.ConnectionInfo, error) {
 	for {
 		info, err := describe(ctx, connection)
+		ctl.settleAfter(ctx)
 		msg := configurationError(err)
 		if msg == "" || !f.pauseOnBadFile {
 			return info, err

@@ -82,6 +82,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 	st.Control.queue(r.fixes.boundedQueues, r.tuning.MaxQueuedIDs)
 	st.Control.strict = r.fixes.pauseHolds
 	st.Control.settles = r.fixes.settleSignals
+	st.Control.settlesAll = r.fixes.settleAll
 	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
 	// A bad file pauses the connection until it is fixed and resumed.
 	paused := func(reason string) { publishPaused(ctx, p, reason) }
@@ -203,6 +204,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				req := st.Control.Resync[0]
 				reset := activities.ResetInput{Connection: in.Connection, Objects: req.Objects, Since: req.Since}
 				err := workflow.ExecuteActivity(shortActivityOptions(ctx), a.ResetCursors, reset).Get(ctx, nil)
+				st.Control.settleAfter(ctx)
 				r.count()
 				if err != nil {
 					if msg := configurationError(err); msg != "" {
@@ -269,15 +271,16 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				return err
 			}
 		}
-		if st.Control.AllowDeletes {
+		if st.Control.AllowDeletes && !(r.fixes.allowUntilDone && (st.Control.Paused || len(st.Control.Deleted) > 0)) {
 			// The held deletions went with this cycle: the limit holds again, counted
-			// afresh from here.
+			// afresh from here. A cycle that a pause cut short (or that left deletions
+			// queued) keeps it: the rest go after the resume, as allowed.
 			st.Control.AllowDeletes, st.CycleDeletes = false, 0
 			if st.Reconcile != nil {
 				st.Reconcile.Deleted = 0
 			}
 		}
-		refreshStats(ctx, p)
+		refreshStats(ctx, p, &st.Control)
 		r.count()
 		toWait()
 		if cycles >= maxCycles || r.budgetSpent(ctx) {
