@@ -26,17 +26,18 @@ prints the HTTP status and the answer.
   PATH    relative to the API root the connection names ("/api/contacts?limit=5",
           "/v1/Dictionary/PROJ/customer", "/Api/R3/Category", UNAS "/getProduct")
   BODY    JSON (UNAS: XML, "<Params>…</Params>")
---connection may be left out when only one connection has a side on that system`
+--connection may be left out when only one connection has a side on that system. Flags may
+come before or after the arguments; "--" ends them (for a BODY that starts with '-').`
 
 // callCommand implements `crmsync call`.
 func callCommand(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("call", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	name := fs.String("connection", "", "connection name")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
 		return fmt.Errorf("%w\n%s", err, callUsage)
 	}
-	pos := fs.Args()
 	if len(pos) < 3 || len(pos) > 4 {
 		return errors.New(callUsage)
 	}

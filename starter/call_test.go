@@ -58,6 +58,8 @@ func TestCallCommand(t *testing.T) {
 		{"wrong connection", []string{"--connection", "sellsy-mautic", "unas", "POST", "/getOrder"}, nil, `connection "sellsy-mautic" has no unas side (its systems: sellsy, mautic)`},
 		{"which automation", []string{"automation", "GET", "/api/contacts"}, nil, "2 connections have a mautic side (sellsy-mautic, weavy-mautic): name one with --connection"},
 		{"automation get", []string{"--connection", "sellsy-mautic", "automation", "GET", "/api/contacts?limit=1"}, []string{"HTTP 200", `"total": "2"`}, ""},
+		{"flag after the arguments", []string{"automation", "GET", "/api/contacts?limit=1", "--connection", "weavy-mautic"}, []string{"HTTP 200"}, ""},
+		{"flag between the arguments", []string{"automation", "--connection=sellsy-mautic", "GET", "/api/contacts?limit=1"}, []string{"HTTP 200", `"total": "2"`}, ""},
 		{"automation refused", []string{"--connection", "sellsy-mautic", "Automation", "POST", "/api/contacts/new", `{"email": "not-an-address"}`}, []string{"HTTP 400"}, "email"},
 		{"automation bad body", []string{"--connection", "weavy-mautic", "automation", "POST", "/api/contacts/new", "{"}, nil, "not JSON"},
 		{"weavy dictionary", []string{"weavy", "GET", "/v1/Dictionary/crm/customer"}, []string{"HTTP 200", `"fieldName": "customer_ID"`}, ""},

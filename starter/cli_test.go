@@ -85,7 +85,9 @@ func TestResyncChecksObjects(t *testing.T) {
 // -h asks for the usage: it is printed and the command succeeds; validate reads its flags
 // after the files too.
 func TestHelpAndFlagsAnywhere(t *testing.T) {
-	t.Setenv("CRMSYNC_CONNECTIONS", "./nowhere")
+	t.Setenv("CRMSYNC_CONNECTIONS", "../config/examples/sellsy-mautic.yaml")
+	t.Setenv("CRMSYNC_TEMPORAL_ADDRESS", "127.0.0.1:1") // nothing may be sent
+	t.Setenv("CRMSYNC_SELLSY_CONNECTION", "")
 	for _, v := range []string{"SELLSY_CLIENT_ID", "SELLSY_CLIENT_ID_FILE"} {
 		t.Setenv(v, "")
 	}
@@ -97,9 +99,31 @@ func TestHelpAndFlagsAnywhere(t *testing.T) {
 		{[]string{"validate", "-h"}, "usage: crmsync validate [--live] [FILE...]", ""},
 		{[]string{"validate", "--help"}, "Flags may come before or after the files.", ""},
 		{[]string{"call", "-h"}, "usage: crmsync call", ""},
+		{[]string{"call", "automation", "GET", "/api/contacts", "--help"}, `"--" ends them`, ""},
 		{[]string{"sellsy", "call", "-h"}, "usage: crmsync sellsy call", ""},
-		{[]string{"pause", "-h"}, "", ""},
+		{[]string{"sellsy", "-h"}, "crmsync sellsy webhooks [--connection NAME]", ""},
+		{[]string{"sellsy", "webhooks", "list", "-h"}, "usage: crmsync sellsy call", ""},
+		{[]string{"start", "-h"}, "usage: crmsync start import|sync|pipelines CONNECTION [--wait] [--dry-run]", ""},
+		{[]string{"start", "import", "c", "-h"}, "--dry-run  import only", ""},
+		{[]string{"status", "-h"}, "--json  the at-a-glance line(s) as JSON", ""},
+		{[]string{"status", "c", "--help"}, "usage: crmsync status [CONNECTION] [--json]", ""},
+		{[]string{"pause", "-h"}, "usage: crmsync pause CONNECTION [flags]\n  -reason string", ""},
+		{[]string{"sync-now", "-h"}, "usage: crmsync sync-now CONNECTION", ""},
 		{[]string{"help"}, "usage: crmsync COMMAND", ""},
+		// A mistaken flag comes with the usage.
+		{[]string{"pause", "c", "--frob"}, "", "pause: flag provided but not defined: -frob\nusage: crmsync pause CONNECTION"},
+		{[]string{"status", "c", "--frob"}, "", "status: flag provided but not defined: -frob\nusage: crmsync status"},
+		{[]string{"status", "a", "b"}, "", "status: one connection name expected, got 2"},
+		// Flags after the arguments reach the command: here it looks for the named connection.
+		{[]string{"call", "automation", "GET", "/api/contacts", "--connection", "weavy-mautic"}, "", `no connection named "weavy-mautic"`},
+		{[]string{"sellsy", "call", "GET", "/staffs", "--connection", "nope"}, "", `no connection named "nope"`},
+		{[]string{"sellsy", "webhooks", "list", "--connection", "nope"}, "", `no connection named "nope"`},
+		// "--" ends the flags: a BODY may then start with '-'; without it, it is a flag.
+		{[]string{"call", "automation", "POST", "/api/x", "-1"}, "", "flag provided but not defined: -1"},
+		{[]string{"call", "--connection", "nope", "--", "automation", "POST", "/api/x", "-1"}, "", `no connection named "nope"`},
+		// status reads --json after the name too: it goes on to the server (unreachable here).
+		{[]string{"status", "c", "--json"}, "", "temporal at 127.0.0.1:1"},
+		{[]string{"status", "--json", "c"}, "", "temporal at 127.0.0.1:1"},
 		// --live after the file is a flag, not a file: the live check runs (and needs the
 		// credentials).
 		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--live"}, "", "environment variable SELLSY_CLIENT_ID (credentials.client_id of sellsy) is empty"},
@@ -294,6 +318,15 @@ objects:
 	require.NotNil(t, o.Quarantined)
 	assert.Zero(t, *o.Quarantined)
 	assert.Equal(t, []string{"paused: month-end closing"}, o.Attention)
+	// and for one connection, that object alone, --json before or after the name.
+	for _, args := range [][]string{{"status", "cli", "--json"}, {"status", "--json", "cli"}} {
+		var one overviewJSON
+		require.NoError(t, json.Unmarshal([]byte(crmsync(args...)), &one), "%v", args)
+		assert.Equal(t, overviewJSON{TaskQueue: "crmsync", Workers: 1, Connections: []connectionOverview{o}}, one, "%v", args)
+	}
+	err = run(ctx, []string{"status", "nope", "--json"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `status: no workflow for connection "nope"`)
 	assert.NotContains(t, crmsync("status"), "No worker", "the worker polls")
 	// A task queue no worker polls is said plainly: nothing would run.
 	t.Setenv("CRMSYNC_TASK_QUEUE", "nobody-polls")

@@ -21,16 +21,37 @@ import (
 	"github.com/crmsync/crmsync/workflows"
 )
 
-// connectionArg parses "CONNECTION [flags]" (flags may also come first).
+// connectionArg parses "CONNECTION [flags]" (flags may also come first). A mistake in the
+// flags, and -h, come with the command's usage.
 func connectionArg(fs *flag.FlagSet, args []string) (string, error) {
+	fs.SetOutput(io.Discard) // the usage goes with the error, to run's out for -h
 	positional, err := parseAnywhere(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return "", fmt.Errorf("%w\n%s", err, flagUsage(fs, "CONNECTION"))
+	}
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: %w\n%s", fs.Name(), err, flagUsage(fs, "CONNECTION"))
 	}
 	if len(positional) != 1 {
 		return "", fmt.Errorf("%s: one connection name expected, got %d", fs.Name(), len(positional))
 	}
 	return positional[0], nil
+}
+
+// flagUsage is a command's usage made from its flag set: "usage: crmsync NAME ARGS [flags]"
+// and the flags with their defaults.
+func flagUsage(fs *flag.FlagSet, args string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: crmsync %s %s", fs.Name(), args)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		b.WriteString(" [flags]\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // parseAnywhere parses fs's flags wherever they stand among args, before, between or after
@@ -54,15 +75,31 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
+const startUsage = `usage: crmsync start import|sync|pipelines CONNECTION [--wait] [--dry-run]
+
+Starts the connection's InitialImport (import), IncrementalSync (sync) or PipelineSync
+(pipelines) on CRMSYNC_TASK_QUEUE.
+  --wait     wait for the workflow to end and print its counts (an import ends; a sync or
+             pipelines run until stopped)
+  --dry-run  import only: print what the import would create, update and refuse on each side,
+             writing nothing`
+
 func start(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
+	}
 	if len(args) == 0 || (args[0] != "import" && args[0] != "sync" && args[0] != "pipelines") {
 		return errors.New("start: say what to start: `crmsync start import|sync|pipelines CONNECTION`")
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	wait := fs.Bool("wait", false, "wait for the workflow to end (an import ends; a sync or pipelines run until cancelled)")
 	dryRun := fs.Bool("dry-run", false, "import: count what the import would do, write nothing (waits for the result)")
 	name, err := connectionArg(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
+	}
 	if err != nil {
 		return err
 	}

@@ -45,8 +45,8 @@ commands:
   resync CONNECTION [--objects LIST] [--since DATE]
                                        read objects again (all, or since DATE) at the next cycle
   sync-now CONNECTION                  run an incremental cycle and a pipeline scan now
-  status [--json | CONNECTION]         every connection at a glance (--json: as JSON), or one's
-                                       progress per object
+  status [CONNECTION] [--json]         every connection at a glance, or one's progress per
+                                       object; --json: the at-a-glance line(s) as JSON
   watch CONNECTION [--interval 1s]     live progress until interrupted
   quarantine CONNECTION [--limit N] [--retry]
                                        records refused, with their reasons; --retry first runs
@@ -61,8 +61,12 @@ commands:
                                        any authorised call on automation, weavy, altior,
                                        minicrm or unas
 
+Flags may come before or after the arguments; COMMAND -h prints a command's usage.
+
 settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
-CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN / CRMSYNC_DATA_DIR`
+CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN /
+CRMSYNC_DATA_DIR (./data), CRMSYNC_SELLSY_CONNECTION (sellsy's default --connection); validate,
+call, sellsy and push --email also read the credential variables the connection files name`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	err := command(ctx, args, out)
@@ -111,9 +115,14 @@ func command(ctx context.Context, args []string, out io.Writer) error {
 		return sellsyCommand(ctx, rest, out)
 	case "call":
 		return callCommand(ctx, rest, out)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(out, usage)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// isHelp tells an argument that asks for a command's usage.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }

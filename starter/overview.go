@@ -50,9 +50,7 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(overviewJSON{TaskQueue: s.TaskQueue, Workers: workers, Connections: all}); err != nil {
+		if err := printOverviewJSON(out, overviewJSON{TaskQueue: s.TaskQueue, Workers: workers, Connections: all}); err != nil {
 			return err
 		}
 	} else {
@@ -63,6 +61,34 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 	}
 	// The connections that load are shown; a file that does not is an error of its own.
 	return loadErr
+}
+
+// overviewOne prints `crmsync status CONN --json`: the JSON of `status --json` with that
+// connection alone. The name need not be in the CLI's connection files, as for `status CONN`.
+func overviewOne(ctx context.Context, out io.Writer, name string) error {
+	c, s, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	o, err := overviewOf(ctx, c, name)
+	if err != nil {
+		return err
+	}
+	if o.Import == "" && o.Sync == "" && o.Pipelines == "" {
+		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
+	}
+	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
+	if err != nil {
+		return err
+	}
+	return printOverviewJSON(out, overviewJSON{TaskQueue: s.TaskQueue, Workers: workers, Connections: []connectionOverview{o}})
+}
+
+func printOverviewJSON(out io.Writer, v overviewJSON) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // overviewJSON is what `crmsync status --json` prints.

@@ -27,30 +27,35 @@ Performs an authorised Sellsy call with the credentials of a connection file's S
           come from the side's credentials v1_consumer_token, v1_consumer_secret,
           v1_user_token and v1_user_secret (settings.v1_url for the endpoint); without them
           the V2 access token is sent (it needs the api-v1 scope).
---connection may be left out when only one connection has a Sellsy side`
+--connection defaults to CRMSYNC_SELLSY_CONNECTION, the connection whose account the worker's
+Sellsy.* activities use, and may be left out when only one connection has a Sellsy side. Flags
+may come before or after the arguments; "--" ends them (for a BODY that starts with '-').`
 
-// sellsyCommand implements `crmsync sellsy call`.
+// sellsyCommand implements `crmsync sellsy call` and `crmsync sellsy webhooks`.
 func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && args[0] == "webhooks" {
 		return sellsyWebhooks(ctx, args[1:], out)
 	}
+	if len(args) > 0 && isHelp(args[0]) {
+		return fmt.Errorf("%w\n%s", flag.ErrHelp, sellsyUsage)
+	}
 	if len(args) == 0 || args[0] != "call" {
-		return errors.New(sellsyUsage)
-	}
-	fs := flag.NewFlagSet("sellsy call", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	name := fs.String("connection", "", "connection name")
-	v1 := fs.Bool("v1", false, "API V1 (RPC) call")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("%w\n%s", err, sellsyUsage)
-	}
-	pos := fs.Args()
-	if (*v1 && (len(pos) < 1 || len(pos) > 2)) || (!*v1 && (len(pos) < 2 || len(pos) > 3)) {
 		return errors.New(sellsyUsage)
 	}
 	s, err := loadSettings()
 	if err != nil {
 		return err
+	}
+	fs := flag.NewFlagSet("sellsy call", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("connection", s.SellsyConnection, "connection name")
+	v1 := fs.Bool("v1", false, "API V1 (RPC) call")
+	pos, err := parseAnywhere(fs, args[1:])
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, sellsyUsage)
+	}
+	if (*v1 && (len(pos) < 1 || len(pos) > 2)) || (!*v1 && (len(pos) < 2 || len(pos) > 3)) {
+		return errors.New(sellsyUsage)
 	}
 	client, err := openSellsy(s, *name)
 	if err != nil {
@@ -110,7 +115,11 @@ func openSellsy(s settings, name string) (*sellsy.Client, error) {
 	}
 	c, err := sellsyactions.OpenClient(conns, name, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w (connections in %s)", err, s.Connections)
+		from := ""
+		if name != "" && name == s.SellsyConnection {
+			from = ", connection named by CRMSYNC_SELLSY_CONNECTION"
+		}
+		return nil, fmt.Errorf("%w (connections in %s%s)", err, s.Connections, from)
 	}
 	return c, nil
 }
@@ -119,19 +128,19 @@ func openSellsy(s settings, name string) (*sellsy.Client, error) {
 // `add` takes the URL of the worker's receiver (…/webhooks/<connection>/sellsy/<token>) and
 // event ids such as opportunity.updated or client.created.
 func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("sellsy webhooks", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	name := fs.String("connection", "", "connection name")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w\n%s", err, sellsyUsage)
-	}
-	pos := fs.Args()
-	if len(pos) == 0 {
-		return errors.New(sellsyUsage)
-	}
 	s, err := loadSettings()
 	if err != nil {
 		return err
+	}
+	fs := flag.NewFlagSet("sellsy webhooks", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("connection", s.SellsyConnection, "connection name")
+	pos, err := parseAnywhere(fs, args)
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, sellsyUsage)
+	}
+	if len(pos) == 0 {
+		return errors.New(sellsyUsage)
 	}
 	client, err := openSellsy(s, *name)
 	if err != nil {

@@ -30,6 +30,7 @@ func writeSellsyConnection(t *testing.T, sellsyURL, mauticURL, settings, creds s
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "sellsy-mautic.yaml"), []byte(text), 0o600))
 	t.Setenv("CRMSYNC_CONNECTIONS", dir)
+	t.Setenv("CRMSYNC_SELLSY_CONNECTION", "")
 	for k, v := range map[string]string{"SELLSY_CLIENT_ID": "id", "SELLSY_CLIENT_SECRET": "s3cr3t-value", "MAUTIC_USERNAME": "u", "MAUTIC_PASSWORD": "p", "MAUTIC_WEBHOOK_SECRET": "w", "MAUTIC_PUSH_TOKEN": "t"} {
 		t.Setenv(k, v)
 	}
@@ -50,6 +51,8 @@ func TestSellsyCallCommand(t *testing.T) {
 	}{
 		{"v2 get", []string{"call", "--connection", "sellsy-mautic", "GET", "/companies/1"}, []string{"HTTP 200", `"id": 1`}, ""},
 		{"v2 query in path", []string{"call", "GET", "/staffs?limit=1"}, []string{"HTTP 200", `"count": 1`}, ""},
+		{"flag after the arguments", []string{"call", "GET", "/companies/1", "--connection", "sellsy-mautic"}, []string{"HTTP 200", `"id": 1`}, ""},
+		{"v1 flag after the method", []string{"call", "Prospects.getList", "--v1"}, []string{"status: success"}, ""},
 		{"v2 post body", []string{"call", "POST", "/tasks", `{"title":"Call","due_date":"2026-03-05T09:00:00Z","label_id":1,"related":[{"type":"company","id":1}]}`}, []string{"HTTP 201", `"status": "todo"`}, ""},
 		{"v2 refused", []string{"call", "POST", "/comments", `{"description":"x"}`}, []string{"HTTP 400", `"related"`}, "invalid_record"},
 		{"v2 not found", []string{"call", "GET", "/companies/424242"}, []string{"HTTP 404"}, "not found"},
@@ -128,6 +131,7 @@ func TestSellsyWebhooksCommand(t *testing.T) {
 		return out.String()
 	}
 	assert.Contains(t, cli("list"), "no webhook")
+	assert.Contains(t, cli("list", "--connection", "sellsy-mautic"), "no webhook", "a flag after the arguments")
 	assert.Contains(t, cli("add", hook.URL+"/webhooks/c/sellsy/tok", "client.updated", "opportunity.updated"), "webhook 1 added")
 	assert.Contains(t, cli("list"), "1  enabled  "+hook.URL+"/webhooks/c/sellsy/tok  client.updated, opportunity.updated")
 
@@ -147,4 +151,51 @@ func TestSellsyWebhooksCommand(t *testing.T) {
 	err = run(context.Background(), []string{"sellsy", "webhooks", "add", "not a url", "client.updated"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "endpoint")
+}
+
+// With several Sellsy accounts, crmsync sellsy takes the account of CRMSYNC_SELLSY_CONNECTION,
+// as the worker's Sellsy.* activities do; --connection still names another.
+func TestSellsyConnectionSetting(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "s3cr3t-value", SellsyRequestsPerSecond: -1, SellsyContacts: 2,
+		MauticUsername: "u", MauticPassword: "p"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	writeSellsyConnection(t, sb.SellsyURL, sb.MauticURL, "", "")
+	// A second account, unreachable: a call that goes there fails.
+	data, err := os.ReadFile("../config/examples/sellsy-mautic.yaml")
+	require.NoError(t, err)
+	other := strings.NewReplacer("name: sellsy-mautic", "name: other", "http://127.0.0.1:18081", "http://127.0.0.1:1",
+		"SELLSY_CLIENT_ID", "OTHER_SELLSY_ID").Replace(string(data))
+	require.NoError(t, os.WriteFile(filepath.Join(os.Getenv("CRMSYNC_CONNECTIONS"), "other.yaml"), []byte(other), 0o600))
+	t.Setenv("OTHER_SELLSY_ID", "other-id")
+
+	tests := []struct {
+		name    string
+		setting string // CRMSYNC_SELLSY_CONNECTION
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{"neither setting nor flag", "", []string{"call", "GET", "/staffs"}, "", "2 connections have a sellsy side (other, sellsy-mautic): name one"},
+		{"the setting", "sellsy-mautic", []string{"call", "GET", "/staffs?limit=1"}, "HTTP 200", ""},
+		{"the setting, V1", "sellsy-mautic", []string{"call", "--v1", "Prospects.getList"}, "status: success", ""},
+		{"the setting, webhooks", "sellsy-mautic", []string{"webhooks", "list"}, "no webhook", ""},
+		{"the flag over the setting", "other", []string{"call", "GET", "/staffs?limit=1", "--connection", "sellsy-mautic"}, "HTTP 200", ""},
+		{"a setting naming no connection", "nope", []string{"call", "GET", "/staffs"}, "", `no connection named "nope" (connections in`},
+		{"said to come from the setting", "nope", []string{"webhooks", "list"}, "", "connection named by CRMSYNC_SELLSY_CONNECTION"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CRMSYNC_SELLSY_CONNECTION", tc.setting)
+			var out bytes.Buffer
+			err := sellsyCommand(context.Background(), tc.args, &out)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Contains(t, out.String(), tc.want)
+		})
+	}
 }

@@ -16,9 +16,10 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// settings are the CRMSYNC_* variables the CLI shares with the worker. Each tag is the
-// variable's whole name and Process is given no prefix: with a prefix, envconfig falls back
-// to the unprefixed name (NAMESPACE, CONNECTIONS) when the CRMSYNC_ one is unset.
+// settings are the CRMSYNC_* variables the CLI shares with the worker: seven of the worker's,
+// listed in the README. Each tag is the variable's whole name and Process is given no prefix:
+// with a prefix, envconfig falls back to the unprefixed name (NAMESPACE, CONNECTIONS) when the
+// CRMSYNC_ one is unset.
 type settings struct {
 	TemporalAddress string `envconfig:"CRMSYNC_TEMPORAL_ADDRESS" default:"localhost:7233"`
 	Namespace       string `envconfig:"CRMSYNC_NAMESPACE" default:"default"`
@@ -26,6 +27,9 @@ type settings struct {
 	Connections     string `envconfig:"CRMSYNC_CONNECTIONS" default:"./connections"`
 	DataDir         string `envconfig:"CRMSYNC_DATA_DIR" default:"./data"`
 	StoreDSN        string `envconfig:"CRMSYNC_STORE_DSN"`
+	// SellsyConnection is the worker's choice of Sellsy account for its Sellsy.* activities,
+	// and the default of `crmsync sellsy`'s --connection: the same account by hand.
+	SellsyConnection string `envconfig:"CRMSYNC_SELLSY_CONNECTION"`
 }
 
 func loadSettings() (settings, error) {

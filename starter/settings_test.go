@@ -22,11 +22,13 @@ func TestSettingsReadOnlyCRMSYNCVariables(t *testing.T) {
 		want settings
 	}{
 		{"unprefixed variables are ignored", map[string]string{"TEMPORAL_ADDRESS": "stray:7233", "NAMESPACE": "stray",
-			"TASK_QUEUE": "stray", "CONNECTIONS": "/stray", "DATA_DIR": "/stray", "STORE_DSN": "sqlite:/stray.db"}, defaults},
+			"TASK_QUEUE": "stray", "CONNECTIONS": "/stray", "DATA_DIR": "/stray", "STORE_DSN": "sqlite:/stray.db",
+			"SELLSY_CONNECTION": "stray"}, defaults},
 		{"CRMSYNC_ variables are read", map[string]string{"CRMSYNC_NAMESPACE": "prod", "CRMSYNC_CONNECTIONS": "/etc/crmsync",
-			"CRMSYNC_STORE_DSN": "postgres://db/crmsync", "NAMESPACE": "stray", "STORE_DSN": "sqlite:/stray.db"},
+			"CRMSYNC_STORE_DSN": "postgres://db/crmsync", "CRMSYNC_SELLSY_CONNECTION": "acme", "NAMESPACE": "stray",
+			"STORE_DSN": "sqlite:/stray.db", "SELLSY_CONNECTION": "stray"},
 			settings{TemporalAddress: "localhost:7233", Namespace: "prod", TaskQueue: "crmsync", Connections: "/etc/crmsync",
-				DataDir: "./data", StoreDSN: "postgres://db/crmsync"}},
+				DataDir: "./data", StoreDSN: "postgres://db/crmsync", SellsyConnection: "acme"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

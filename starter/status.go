@@ -60,14 +60,37 @@ func queryProgress(ctx context.Context, c client.Client, id string, into any) (b
 	return true, v.Get(into)
 }
 
+const statusUsage = `usage: crmsync status [CONNECTION] [--json]
+
+Without a name: one line per connection of CRMSYNC_CONNECTIONS (its import, sync and pipeline
+sync, cycles, quarantine, and what needs attention). With one: its progress per object, the
+activities waiting to retry, and for a UNAS shop the calls of the last hour (read from the
+workers' store, CRMSYNC_STORE_DSN or CRMSYNC_DATA_DIR, when it is there).
+  --json  the at-a-glance line(s) as JSON, for scripts: every connection, or the one named
+Flags may come before or after the name.`
+
 func status(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (len(args) == 1 && (args[0] == "--json" || args[0] == "-json")) {
-		return overview(ctx, out, len(args) == 1)
-	}
-	name, err := connectionArg(flag.NewFlagSet("status", flag.ContinueOnError), args)
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print as JSON")
+	names, err := parseAnywhere(fs, args)
 	if err != nil {
-		return err
+		return fmt.Errorf("status: %w\n%s", err, statusUsage)
 	}
+	switch {
+	case len(names) == 0:
+		return overview(ctx, out, *asJSON)
+	case len(names) > 1:
+		return fmt.Errorf("status: one connection name expected, got %d", len(names))
+	case *asJSON:
+		return overviewOne(ctx, out, names[0])
+	}
+	return progressStatus(ctx, out, names[0])
+}
+
+// progressStatus prints one connection's progress per object, what waits to retry, and its
+// UNAS budget.
+func progressStatus(ctx context.Context, out io.Writer, name string) error {
 	c, s, err := dial()
 	if err != nil {
 		return err
