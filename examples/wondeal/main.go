@@ -3,9 +3,11 @@
 // owner and comments on its company — once per opportunity, however often the won deal is
 // edited afterwards.
 //
-// It runs its own worker on task queue "examples" and calls Sellsy.Call, Sellsy.CreateTask and
-// Sellsy.CreateComment by name on crmsync's task queue, so it needs neither Sellsy's
-// credentials nor crmsync's code. A connection file routes Sellsy's webhook to it:
+// It runs its own worker on task queue WONDEAL_TASK_QUEUE ("examples") and calls Sellsy.Call,
+// Sellsy.CreateTask and Sellsy.CreateComment by name on crmsync's worker's task queue
+// (CRMSYNC_TASK_QUEUE, "crmsync"), so it needs neither Sellsy's credentials nor crmsync's
+// code. It reaches Temporal as crmsync does (CRMSYNC_TEMPORAL_ADDRESS, CRMSYNC_NAMESPACE). A
+// connection file routes Sellsy's webhook to it:
 //
 //	events:
 //	  - object: opportunity
@@ -16,10 +18,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"strconv"
+	"text/tabwriter"
 	"time"
+
+	"github.com/kelseyhightower/envconfig"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -31,8 +37,27 @@ import (
 	"github.com/crmsync/crmsync/webhooks"
 )
 
-// TaskQueue is where this example's workflow runs.
+// TaskQueue is where this example's workflows run by default (WONDEAL_TASK_QUEUE).
 const TaskQueue = "examples"
+
+// Workflow names, as the connection file's events: route and the child workflow call name them.
+const (
+	OnOpportunityWonName       = "OnOpportunityWon"
+	FollowUpWonOpportunityName = "FollowUpWonOpportunity"
+)
+
+// Workflows are this example's workflows. ActivityQueue is the task queue of crmsync's worker,
+// which serves the Sellsy.* activities: a setting of the process, the same on every worker of
+// the example, so that a replay schedules the activities where the first run did.
+type Workflows struct {
+	ActivityQueue string
+}
+
+// Register registers the workflows under their names.
+func (wf *Workflows) Register(r worker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(wf.OnOpportunityWon, workflow.RegisterOptions{Name: OnOpportunityWonName})
+	r.RegisterWorkflowWithOptions(wf.FollowUpWonOpportunity, workflow.RegisterOptions{Name: FollowUpWonOpportunityName})
+}
 
 // Result says what the workflow did.
 type Result struct {
@@ -60,7 +85,7 @@ func FollowUpID(connection, opportunityID string) string {
 // once it has completed (or while it runs), and the event is then skipped. A follow-up that
 // failed may run again. (The server forgets a closed workflow after the namespace's retention
 // period: an edit after that follows up once more.)
-func OnOpportunityWon(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
+func (wf *Workflows) OnOpportunityWon(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
 	if in.Object != "opportunity" {
 		return Result{Skipped: NotAnOpportunity}, nil
 	}
@@ -72,14 +97,14 @@ func OnOpportunityWon(ctx workflow.Context, in webhooks.EventInput) (Result, err
 	}
 	// Runs started before the follow-up became a child followed up every event themselves.
 	if workflow.GetVersion(ctx, "once-per-opportunity", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return FollowUpWonOpportunity(ctx, in)
+		return wf.FollowUpWonOpportunity(ctx, in)
 	}
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            FollowUpID(in.Connection, in.ID),
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 	})
 	var res Result
-	err := workflow.ExecuteChildWorkflow(ctx, FollowUpWonOpportunity, in).Get(ctx, &res)
+	err := workflow.ExecuteChildWorkflow(ctx, FollowUpWonOpportunityName, in).Get(ctx, &res)
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return Result{Skipped: AlreadyDone}, nil
 	}
@@ -97,7 +122,7 @@ func opportunityID(in webhooks.EventInput) (int, error) {
 
 // FollowUpWonOpportunity creates the task for the opportunity's owner and the comment on its
 // company.
-func FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
+func (wf *Workflows) FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
 	id, err := opportunityID(in)
 	if err != nil {
 		return Result{}, err
@@ -105,7 +130,7 @@ func FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Resul
 	// crmsync's activities run on crmsync's task queue; invalid input and configuration
 	// errors are not retried, rate limits wait as long as Sellsy asks.
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           "crmsync",
+		TaskQueue:           wf.ActivityQueue,
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{NonRetryableErrorTypes: []string{"InvalidRecord", "ConfigurationError"}},
 	})
@@ -160,19 +185,66 @@ func FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Resul
 	return res, nil
 }
 
-func main() {
-	address := os.Getenv("TEMPORAL_ADDRESS")
-	if address == "" {
-		address = "localhost:7233"
+// Settings are read from the environment: crmsync's own variables for Temporal and for the
+// task queue of crmsync's worker, and WONDEAL_TASK_QUEUE for this example's. Each tag is the
+// variable's whole name (no prefix: envconfig would fall back to unprefixed names).
+type Settings struct {
+	TemporalAddress string `envconfig:"CRMSYNC_TEMPORAL_ADDRESS" default:"localhost:7233" desc:"Temporal frontend host:port"`
+	Namespace       string `envconfig:"CRMSYNC_NAMESPACE" default:"default" desc:"Temporal namespace"`
+	ActivityQueue   string `envconfig:"CRMSYNC_TASK_QUEUE" default:"crmsync" desc:"task queue of crmsync's worker, which runs the Sellsy.* activities"`
+	TaskQueue       string `envconfig:"WONDEAL_TASK_QUEUE" default:"examples" desc:"task queue this example serves: the events: route's task_queue"`
+}
+
+func loadSettings() (Settings, error) {
+	var s Settings
+	if err := envconfig.Process("", &s); err != nil {
+		return s, fmt.Errorf("settings: %w", err)
 	}
-	c, err := client.Dial(client.Options{HostPort: address})
+	return s, nil
+}
+
+// usage prints how to run the example and the variables it reads.
+func usage(w io.Writer) error {
+	if _, err := io.WriteString(w, "usage: wondeal   run the example's worker (settings from the environment, below)\n\nsettings (environment):\n"); err != nil {
+		return err
+	}
+	tabs := tabwriter.NewWriter(w, 1, 0, 2, ' ', 0)
+	if err := envconfig.Usagef("", &Settings{}, tabs, `{{range .}}  {{usage_key .}}{{"\t"}}({{usage_default .}}){{"\t"}}{{usage_description .}}
+{{end}}`); err != nil {
+		return err
+	}
+	if err := tabs.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\nRoute Sellsy's webhook to it in a connection file, task_queue being WONDEAL_TASK_QUEUE:\n"+
+		"  events: [{object: opportunity, event: updated, start: {workflow: OnOpportunityWon, task_queue: examples}}]\n")
+	return err
+}
+
+func main() {
+	// Settings come from the environment: -h prints them, and any other argument is refused
+	// rather than ignored.
+	if len(os.Args) > 1 {
+		if a := os.Args[1]; a == "-h" || a == "-help" || a == "--help" {
+			_ = usage(os.Stdout)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "wondeal: unexpected argument %q\n", os.Args[1])
+		_ = usage(os.Stderr)
+		os.Exit(2)
+	}
+	s, err := loadSettings()
 	if err != nil {
-		log.Fatalf("temporal at %s: %v", address, err)
+		log.Fatal(err)
+	}
+	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace})
+	if err != nil {
+		log.Fatalf("temporal at %s: %v", s.TemporalAddress, err)
 	}
 	defer c.Close()
-	w := worker.New(c, TaskQueue, worker.Options{})
-	w.RegisterWorkflow(OnOpportunityWon)
-	w.RegisterWorkflow(FollowUpWonOpportunity)
+	w := worker.New(c, s.TaskQueue, worker.Options{})
+	(&Workflows{ActivityQueue: s.ActivityQueue}).Register(w)
+	log.Printf("wondeal: serving task queue %q; Sellsy.* activities on %q (namespace %s at %s)", s.TaskQueue, s.ActivityQueue, s.Namespace, s.TemporalAddress)
 	if err := w.Run(worker.InterruptCh()); err != nil {
 		log.Fatal(err)
 	}

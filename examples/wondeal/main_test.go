@@ -58,12 +58,12 @@ events:
 	crmsync := testenv.StartWorker(t, []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(), "CRMSYNC_CONNECTIONS=" + connFile, "CRMSYNC_DATA_DIR=" + dir,
 		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0", "EX_SELLSY_HOOK=ex-hook-token",
+		"CRMSYNC_TASK_QUEUE=ex-crmsync", // not the default: the example calls the activities where they are served
 		"EX_SELLSY_ID=ex-id", "EX_SELLSY_SECRET=ex-secret", "EX_MAUTIC_USER=ex-user", "EX_MAUTIC_PASSWORD=ex-password",
 	})
 	hookAddr := crmsync.ListenAddr(t, "webhook receiver")
 	w := worker.New(srv.Client(), TaskQueue, worker.Options{})
-	w.RegisterWorkflow(OnOpportunityWon)
-	w.RegisterWorkflow(FollowUpWonOpportunity)
+	(&Workflows{ActivityQueue: "ex-crmsync"}).Register(w)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	sb.Sellsy.SetWebhook("http://" + hookAddr + "/webhooks/ex/sellsy/ex-hook-token")

@@ -39,8 +39,7 @@ func TestOnOpportunityWon(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
 			env := s.NewTestWorkflowEnvironment()
-			env.RegisterWorkflow(OnOpportunityWon)
-			env.RegisterWorkflow(FollowUpWonOpportunity)
+			(&Workflows{ActivityQueue: "crmsync-prod"}).Register(env)
 			for _, name := range []string{"Sellsy.Call", "Sellsy.CreateTask", "Sellsy.CreateComment"} {
 				env.RegisterActivityWithOptions(func(context.Context, any) (any, error) { return nil, nil }, activity.RegisterOptions{Name: name})
 			}
@@ -48,6 +47,10 @@ func TestOnOpportunityWon(t *testing.T) {
 				Body: []byte(`{"name":"Contrat","owner":{"id":3},"company_id":40}`)}, nil)
 			env.OnActivity("Sellsy.CreateTask", mock.Anything, mock.Anything).Return(sellsyactions.RecordOutput{ID: 11}, nil)
 			env.OnActivity("Sellsy.CreateComment", mock.Anything, mock.Anything).Return(sellsyactions.RecordOutput{ID: 12}, nil)
+			queues := map[string]bool{} // where the Sellsy.* activities were scheduled
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				queues[info.TaskQueue] = true
+			})
 			var childID string
 			env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
 				childID = info.WorkflowExecution.ID
@@ -56,7 +59,7 @@ func TestOnOpportunityWon(t *testing.T) {
 			if tt.legacy {
 				env.OnGetVersion("once-per-opportunity", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 			}
-			env.ExecuteWorkflow(OnOpportunityWon, tt.in)
+			env.ExecuteWorkflow(OnOpportunityWonName, tt.in)
 			require.True(t, env.IsWorkflowCompleted())
 			if tt.wantErr != "" {
 				require.Error(t, env.GetWorkflowError())
@@ -71,6 +74,9 @@ func TestOnOpportunityWon(t *testing.T) {
 				assert.Equal(t, "ex/wondeal/opportunity-7", childID)
 			} else {
 				assert.Empty(t, childID)
+			}
+			if got.TaskID != 0 {
+				assert.Equal(t, map[string]bool{"crmsync-prod": true}, queues, "the activities go to crmsync's worker's queue")
 			}
 		})
 	}

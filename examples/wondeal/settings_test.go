@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The example reaches Temporal and crmsync's worker as crmsync's programs do, from the
+// CRMSYNC_* variables (not the Temporal CLI's TEMPORAL_ADDRESS), and serves its own queue.
+func TestSettings(t *testing.T) {
+	defaults := Settings{TemporalAddress: "localhost:7233", Namespace: "default", ActivityQueue: "crmsync", TaskQueue: "examples"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want Settings
+	}{
+		{"defaults", nil, defaults},
+		{"unprefixed variables are ignored", map[string]string{"TEMPORAL_ADDRESS": "stray:7233", "NAMESPACE": "stray", "TASK_QUEUE": "stray"}, defaults},
+		{"crmsync's variables and the example's queue", map[string]string{"CRMSYNC_TEMPORAL_ADDRESS": "temporal:7233", "CRMSYNC_NAMESPACE": "prod",
+			"CRMSYNC_TASK_QUEUE": "crmsync-prod", "WONDEAL_TASK_QUEUE": "sales"},
+			Settings{TemporalAddress: "temporal:7233", Namespace: "prod", ActivityQueue: "crmsync-prod", TaskQueue: "sales"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
+				name := f.Tag.Get("envconfig")
+				for _, v := range []string{name, strings.TrimPrefix(name, "CRMSYNC_"), "TEMPORAL_ADDRESS"} {
+					t.Setenv(v, "")
+					require.NoError(t, os.Unsetenv(v))
+				}
+			}
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			s, err := loadSettings()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, s)
+		})
+	}
+
+	var out bytes.Buffer
+	require.NoError(t, usage(&out))
+	for _, v := range []string{"CRMSYNC_TEMPORAL_ADDRESS", "CRMSYNC_NAMESPACE", "CRMSYNC_TASK_QUEUE", "WONDEAL_TASK_QUEUE", "start: {workflow: OnOpportunityWon"} {
+		assert.Contains(t, out.String(), v)
+	}
+}
