@@ -71,7 +71,11 @@ crmsync demo is running.
   logs              $DEMO_DIR/*.log
 
 Try, in another terminal (same environment:
-  export CRMSYNC_DATA_DIR=$DEMO_DIR CRMSYNC_CONNECTIONS=$CRMSYNC_CONNECTIONS):
+  export CRMSYNC_DATA_DIR=$DEMO_DIR CRMSYNC_CONNECTIONS=$CRMSYNC_CONNECTIONS
+and, for validate --live, call, sellsy and the UNAS line of status unas-minicrm, the sandbox's credentials:
+  export SELLSY_CLIENT_ID=$SELLSY_CLIENT_ID SELLSY_CLIENT_SECRET=$SELLSY_CLIENT_SECRET MAUTIC_USERNAME=$MAUTIC_USERNAME \\
+    MAUTIC_PASSWORD=$MAUTIC_PASSWORD ALTIOR_API_KEY=$ALTIOR_API_KEY UNAS_API_KEY=$UNAS_API_KEY \\
+    MINICRM_SYSTEM_ID=$MINICRM_SYSTEM_ID MINICRM_API_KEY=$MINICRM_API_KEY):
   ./bin/crmsync status
   ./bin/crmsync status $CONN
   ./bin/crmsync watch $CONN
@@ -79,7 +83,8 @@ Try, in another terminal (same environment:
   ./bin/crmsync resync $CONN --objects contact
   ./bin/crmsync sync-now $CONN
   ./bin/crmsync start import $CONN --dry-run      (what an import would do now: all matched)
-  ./bin/crmsync quarantine $CONN
+  ./bin/crmsync quarantine $CONN                   (reads the store in \$CRMSYNC_DATA_DIR)
+  ./bin/crmsync call unas POST /getOrderStatus '<Params></Params>'
   temporal workflow query --workflow-id $CONN/incremental-sync --type progress
   temporal workflow signal --workflow-id $CONN/incremental-sync --name pause
 
