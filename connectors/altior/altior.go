@@ -7,8 +7,9 @@
 //     kind, relation, name, first_name, last_name, siret, legal_form, civility, phone.<TYPE>,
 //     email.<TYPE>, url.<TYPE> (one value per value-list type code), establishment_id,
 //     owner_user_id and cf.<CODE> for custom fields.
-//   - "contact" is a contact of a tiers: civility, first_name, last_name, role, phone.<TYPE>,
-//     email.<TYPE>; Links["company"] is its tiers id (required on create).
+//   - "contact" is a contact of a tiers: civility, first_name, last_name, role, email (its
+//     main address, written as email.PRINCIPAL), phone.<TYPE>, email.<TYPE>; Links["company"]
+//     is its tiers id (required on create). Writing a typed field keeps the other types.
 //   - "affaire": title, establishment_id, cf.<CODE> (PIPE, ETAP, SLSY, …) and events, the
 //     codes of its events in order ([]string, read-only: use AddEvent); Links["company"] is
 //     its tiers. FindByKey finds it by cf.SLSY, the Sellsy opportunity id it was made from.
@@ -24,8 +25,9 @@
 //
 // Errors: 401 after one renewal and 403 → KindConfig; 429 → KindRateLimited (Retry-After,
 // else 1s); 5xx and transport failures → KindRetryable; 400/404/409 on a write fail that
-// record only (KindInvalid naming the field). Messages never hold the API key, the token or
-// an e-mail address.
+// record only (KindInvalid naming the field), except a 400 on an establishment_id that names
+// no establishment, and no user for the reference user's e-mail → KindConfig naming the
+// setting. Messages never hold the API key, the token or an e-mail address.
 package altior
 
 import (

@@ -329,7 +329,6 @@ func TestValueListValidation(t *testing.T) {
 		{"phone type", connectors.ObjectCompany, base("phone.BIP", "1"), "phones.type", ListPhoneTypes},
 		{"email type", connectors.ObjectCompany, base("email.PERSO", "a@b.example.com"), "emails.type", ListEmailTypes},
 		{"url type", connectors.ObjectCompany, base("url.BLOG", "https://b"), "urls.type", ListURLTypes},
-		{"establishment", connectors.ObjectCompany, base("establishment_id", "E7"), "establishment_id", ""},
 		{"user", connectors.ObjectCompany, base("owner_user_id", "U7"), "owner_user_id", ""},
 		{"unknown field", connectors.ObjectCompany, base("fax", "1"), "fax", ""},
 		{"list value", connectors.ObjectCompany, base("name", []string{"a"}), "name", ""},

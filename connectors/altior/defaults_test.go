@@ -2,6 +2,7 @@ package altior
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +117,100 @@ func TestFindAffaireByTitle(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, found, 1)
 	assert.Equal(t, res[0].ID, found[0].ID)
+}
+
+// An establishment that does not exist comes from the connection's settings (or a
+// pipeline's), not from one record: every write would be refused alike, so the connection
+// pauses (KindConfig naming the establishment and the setting) rather than quarantine the
+// records one by one, as with an unknown reference user. A refusal of an establishment that
+// does exist stays the record's.
+func TestUnknownEstablishmentIsConfig(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedTiers(0, 1)
+	ctx := context.Background()
+	tiers, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	tid := tiers.Records[0].ID
+	aff, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "Projet"}, Links: map[string]string{"company": tid}}})
+	require.NoError(t, err)
+	require.NoError(t, aff[0].Err)
+	tiersRec := func(fields map[string]any) connectors.Record {
+		f := map[string]any{"kind": "moral", "relation": "prospect", "name": "Atelier"}
+		for k, v := range fields {
+			f[k] = v
+		}
+		return connectors.Record{Fields: f}
+	}
+	affaire := connectors.Record{Fields: map[string]any{"title": "Projet neuf"}, Links: map[string]string{"company": tid}}
+
+	tests := []struct {
+		name    string
+		estab   string // the connection's settings.establishment
+		object  string
+		update  bool
+		records []connectors.Record
+		kind    connectors.Kind
+		want    []string // in the error
+	}{
+		{name: "tiers created in the connection's establishment", estab: "E9", object: connectors.ObjectCompany,
+			records: []connectors.Record{tiersRec(nil), tiersRec(nil)}, kind: connectors.KindConfig,
+			want: []string{`"E9" is not an Altior establishment (establishments: E1, E2)`, "settings.establishment"}},
+		{name: "affaire created in the connection's establishment", estab: "E9", object: ObjectAffaire,
+			records: []connectors.Record{affaire}, kind: connectors.KindConfig,
+			want: []string{`"E9"`, "settings.establishment"}},
+		{name: "tiers naming its own establishment", estab: "E1", object: connectors.ObjectCompany,
+			records: []connectors.Record{tiersRec(map[string]any{"establishment_id": "E7"})}, kind: connectors.KindConfig,
+			want: []string{`"E7" is not an Altior establishment`, "pipelines[].establishment"}},
+		{name: "affaire moved to a pipeline's establishment", estab: "E1", object: ObjectAffaire, update: true,
+			records: []connectors.Record{{ID: aff[0].ID, Fields: map[string]any{"establishment_id": "E7"}}}, kind: connectors.KindConfig,
+			want: []string{`"E7" is not an Altior establishment`, "pipelines[].establishment"}},
+		{name: "another refused field stays the record's", estab: "E1", object: connectors.ObjectCompany,
+			records: []connectors.Record{tiersRec(map[string]any{"legal_form": "GMBH"})}, kind: connectors.KindInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: tt.estab})
+			require.NoError(t, err)
+			c.now = e.clock.Now
+			write := c.Create
+			if tt.update {
+				write = c.Update
+			}
+			res, err := write(ctx, tt.object, tt.records)
+			require.Len(t, res, len(tt.records))
+			if tt.kind == connectors.KindInvalid {
+				require.NoError(t, err)
+				assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tt.kind, connectors.KindOf(err))
+			if tt.update {
+				assert.NotEqual(t, connectors.KindInvalid, connectors.KindOf(res[0].Err), "the record is not blamed")
+			} else {
+				assert.Equal(t, tt.kind, connectors.KindOf(res[0].Err), "refused before anything was written")
+			}
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			for _, r := range res[1:] {
+				assert.Contains(t, r.Err.Error(), "not sent")
+			}
+		})
+	}
+}
+
+// A 400 on establishment_id naming an establishment that exists is the record's: only an
+// establishment that is gone pauses the connection.
+func TestEstablishmentRefusedButExisting(t *testing.T) {
+	url, _ := simOnTiersPost(t, func(_ int, w http.ResponseWriter) bool {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error": {"code": "invalid", "field": "establishment_id", "message": "establishment_id: closed to new tiers"}}`))
+		return true
+	})
+	c, err := New(Config{BaseURL: url, APIKey: apiKey, RequestsPerSecond: 10000, Establishment: "E1"})
+	require.NoError(t, err)
+	res, err := c.Create(context.Background(), connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Un"}}})
+	require.NoError(t, err)
+	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
 }

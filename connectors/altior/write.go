@@ -47,16 +47,44 @@ func valueString(v any) (string, bool) {
 }
 
 // needsCurrent reports whether writing r changes a typed list, which is sent whole and so
-// must be merged with the stored one.
+// must be merged with the stored one. It looks at the fields as buildBody sends them: an
+// alias ("email" on a contact) writes a typed list too.
 func needsCurrent(object string, r connectors.Record) bool {
-	for k := range r.Fields {
-		for prefix := range typedLists[object] {
-			if strings.HasPrefix(k, prefix) {
-				return true
-			}
+	for k := range withAliases(object, r).Fields {
+		if _, _, ok := typedField(object, k); ok {
+			return true
 		}
 	}
 	return false
+}
+
+// typedField returns the list and the type a typed field (phone.FIXE) writes.
+func typedField(object, k string) (list, typ string, ok bool) {
+	for prefix, l := range typedLists[object] {
+		if t, found := strings.CutPrefix(k, prefix); found && t != "" {
+			return l, t, true
+		}
+	}
+	return "", "", false
+}
+
+// withAliases rewrites the fields that stand for a typed field: a contact's "email" (its
+// identity) is its PRINCIPAL address, unless the record sets that itself.
+func withAliases(object string, r connectors.Record) connectors.Record {
+	v, ok := r.Fields["email"]
+	if !ok || object != connectors.ObjectContact {
+		return r
+	}
+	fields := make(map[string]any, len(r.Fields))
+	for k, x := range r.Fields {
+		fields[k] = x
+	}
+	delete(fields, "email")
+	if _, set := fields["email.PRINCIPAL"]; !set {
+		fields["email.PRINCIPAL"] = v
+	}
+	r.Fields = fields
+	return r
 }
 
 // mergeTyped replaces the entries of each changed type; an empty value removes them.
@@ -91,18 +119,7 @@ func buildBody(object string, r connectors.Record, current *apiRecord, op string
 	orders := map[string][]string{}
 	cf := map[string]any{}
 	names := make([]string, 0, len(r.Fields))
-	if v, ok := r.Fields["email"]; ok && object == connectors.ObjectContact {
-		// The identity field writes the main address, unless the record sets it itself.
-		fields := make(map[string]any, len(r.Fields))
-		for k, x := range r.Fields {
-			fields[k] = x
-		}
-		delete(fields, "email")
-		if _, set := fields["email.PRINCIPAL"]; !set {
-			fields["email.PRINCIPAL"] = v
-		}
-		r.Fields = fields
-	}
+	r = withAliases(object, r)
 	for k := range r.Fields {
 		names = append(names, k)
 	}
@@ -128,20 +145,15 @@ func buildBody(object string, r connectors.Record, current *apiRecord, op string
 			}
 			continue
 		}
-		matched := false
-		for prefix, list := range typedLists[object] {
-			if t, ok := strings.CutPrefix(k, prefix); ok && t != "" {
-				if changes[list] == nil {
-					changes[list] = map[string]string{}
-				}
-				changes[list][t] = s
-				orders[list] = append(orders[list], t)
-				matched = true
-			}
-		}
-		if !matched {
+		list, t, ok := typedField(object, k)
+		if !ok {
 			return nil, invalidErr(op, k, k+": no such field on the altior "+object)
 		}
+		if changes[list] == nil {
+			changes[list] = map[string]string{}
+		}
+		changes[list][t] = s
+		orders[list] = append(orders[list], t)
 	}
 	for list, ch := range changes {
 		var base []typed
@@ -219,11 +231,13 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 		sent := false
 		b, err := c.do(ctx, call{method: http.MethodPost, path: p, op: op, body: body, sent: &sent})
 		if err != nil {
+			refused := connectors.StatusOf(err) == http.StatusBadRequest
+			err = c.establishmentErr(ctx, body, err)
 			if perRecord(err) {
 				out[i].Err = err
 				continue
 			}
-			if k := connectors.KindOf(err); !sent || k == connectors.KindRateLimited || k == connectors.KindConfig {
+			if k := connectors.KindOf(err); !sent || refused || k == connectors.KindRateLimited || k == connectors.KindConfig {
 				out[i].Err = err // refused, or stopped, before anything was written
 			}
 			return notSent(out, i+1), err // after a 5xx or no answer, record i may exist
@@ -292,6 +306,7 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 			continue
 		}
 		if _, err := c.do(ctx, call{method: http.MethodPatch, path: path + "/" + url.PathEscape(r.ID), op: op, body: body}); err != nil {
+			err = c.establishmentErr(ctx, body, err)
 			if perRecord(err) {
 				out[i].Err = err
 				continue
@@ -300,6 +315,40 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 		}
 	}
 	return out, nil
+}
+
+// establishmentErr turns a 400 on establishment_id naming an establishment that does not
+// exist into a configuration error: the value comes from the connection's settings or a
+// pipeline's, so every record would be refused alike, and the connection pauses (as for an
+// unknown reference user) instead of quarantining them one by one. The establishments are
+// read to tell that case from a refusal of one that exists, which stays the record's.
+func (c *Client) establishmentErr(ctx context.Context, body map[string]any, err error) error {
+	var e *connectors.Error
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
+		return err
+	}
+	id, _ := body["establishment_id"].(string)
+	if _, named := e.Fields["establishment_id"]; !named || id == "" {
+		return err
+	}
+	es, lerr := c.Establishments(ctx)
+	if lerr != nil {
+		return lerr // cannot tell yet: better to stop and retry than to quarantine the record
+	}
+	ids := make([]string, 0, len(es))
+	for _, x := range es {
+		if x.ID == id {
+			return err
+		}
+		ids = append(ids, x.ID)
+	}
+	setting := "settings.establishment"
+	if id != c.cfg.Establishment {
+		// A record names its own establishment only when a pipeline (or a mapping) gives it.
+		setting = "the establishment of the connection's pipelines (pipelines[].establishment) or the field mapped to establishment_id"
+	}
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "establishment", Status: e.Status,
+		Message: fmt.Sprintf("%q is not an Altior establishment (establishments: %s): check %s", id, strings.Join(ids, ", "), setting)}
 }
 
 // Delete is refused: the contract has no deletion.
