@@ -192,12 +192,17 @@ func (d *cfDef) toAPI(v any) (out any, reason string) {
 		}
 		return nil, false
 	}
+	// choice finds a choice by label, as read and as the engine writes it back, and only when
+	// no label matches by id (a caller that holds ids): choice ids are small integers, so a
+	// label such as "10" may also be another choice's id.
 	choice := func(x string) (int, bool) {
 		s := strings.TrimSpace(x)
-		for _, it := range d.Items {
-			if strings.EqualFold(it.Label, s) || it.Value == s {
-				n, err := strconv.Atoi(it.Value)
-				return n, err == nil
+		for _, byLabel := range []bool{true, false} {
+			for _, it := range d.Items {
+				if (byLabel && strings.EqualFold(it.Label, s)) || (!byLabel && it.Value == s) {
+					n, err := strconv.Atoi(it.Value)
+					return n, err == nil
+				}
 			}
 		}
 		return 0, false

@@ -1,0 +1,47 @@
+package sellsy
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Choices are written by label (what the connector reads and the engine passes back). Choice
+// ids are small integers, so a label that is also another choice's id must name its own
+// choice; an id is taken only when no label matches.
+func TestChoiceLabelBeforeID(t *testing.T) {
+	items := []connectors.Option{{Value: "10", Label: "5"}, {Value: "11", Label: "10"}, {Value: "12", Label: "20"}, {Value: "13", Label: "Grand"}}
+	sel := &cfDef{ID: 1, Code: "band", Type: "select", Items: items}
+	box := &cfDef{ID: 2, Code: "bands", Type: "checkbox", Items: items}
+	tests := []struct {
+		name string
+		def  *cfDef
+		in   any
+		want any
+		why  string
+	}{
+		{name: "a label that is another choice's id", def: sel, in: "10", want: 11},
+		{name: "a label", def: sel, in: "5", want: 10},
+		{name: "a label, ignoring case and spaces", def: sel, in: " grand ", want: 13},
+		{name: "a number read as its label", def: sel, in: float64(10), want: 11},
+		{name: "an id no label matches", def: sel, in: "12", want: 12},
+		{name: "neither label nor id", def: sel, in: "99", why: "not one of the choices"},
+		{name: "checkbox labels that are ids", def: box, in: []string{"10", "20"}, want: []int{11, 12}},
+		{name: "checkbox mixing a label and an id", def: box, in: []any{"5", "13"}, want: []int{10, 13}},
+		{name: "checkbox with an unknown choice", def: box, in: []string{"10", "nope"}, why: "not one of the choices"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, why := tt.def.toAPI(tt.in)
+			assert.Equal(t, tt.why, why)
+			if tt.why == "" {
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+	// The label written is the label read back.
+	got, _ := sel.toAPI("10")
+	assert.Equal(t, "10", sel.fromAPI(float64(got.(int))))
+}
