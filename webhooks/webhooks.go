@@ -21,6 +21,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -30,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -615,18 +617,25 @@ func contactID(req *http.Request) (string, error) {
 		return "", errors.New("body too large or unreadable")
 	}
 	if strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
+		// Numbers are kept as written: as float64, an id of a million or more would print as
+		// 1.234567e+06, and one past 2^53 would lose digits.
 		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return "", errors.New("body is not valid JSON")
+		}
+		if _, err := dec.Token(); err != io.EOF {
 			return "", errors.New("body is not valid JSON")
 		}
 		if contact, ok := m["contact"].(map[string]any); ok {
 			if v, ok := contact["id"]; ok {
-				return validID(fmt.Sprint(v))
+				return validID(jsonID(v))
 			}
 		}
 		for _, k := range []string{"id", "contact_id"} {
 			if v, ok := m[k]; ok {
-				return validID(fmt.Sprint(v))
+				return validID(jsonID(v))
 			}
 		}
 		return "", errors.New("no contact id in the body (id, contact_id or contact.id)")
@@ -641,6 +650,24 @@ func contactID(req *http.Request) (string, error) {
 		}
 	}
 	return "", errors.New("no contact id in the request (id, contact_id or contact[id])")
+}
+
+// jsonID writes a JSON id (decoded with UseNumber) as digits: a number as written, or, when
+// written with a fraction or an exponent (1.234567e6), as the whole number it is. Anything
+// else is left for validID to refuse.
+func jsonID(v any) string {
+	n, ok := v.(json.Number)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	s := n.String()
+	if strings.Trim(s, "0123456789") == "" {
+		return s
+	}
+	if f, err := n.Float64(); err == nil && f >= 0 && f == math.Trunc(f) && f < 1<<53 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return s
 }
 
 func validID(v string) (string, error) {
