@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -70,7 +71,10 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		return res, nil
 	case in.Mode == ModeMark:
 		res.Done = true
-		mark := res.PassStart.Format(time.RFC3339Nano)
+		// The mark is when the import began, not when this pass runs: records created on
+		// this side while earlier objects were importing (hours, at Altior's pace) are new
+		// and must go. An earlier cursor only reads more.
+		mark := cmp.Or(in.CycleStart, res.PassStart).UTC().Format(time.RFC3339Nano)
 		if err := a.Store.SetCursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side), mark); err != nil {
 			return res, err
 		}
@@ -585,6 +589,28 @@ func (p *pass) atItsStage(ctx context.Context, x connectors.Record, fields map[s
 	return fields, nil
 }
 
+// establishmentField is the side-B field a pipeline's establishment is written to, as
+// PipelineSync does.
+const establishmentField = "establishment_id"
+
+// inItsEstablishment gives a record about to be created on side B the establishment of its
+// pipeline (an affaire of "Grands comptes" in E2): created in the connection's own, it would
+// sit in the wrong one until PipelineSync moved it. A value the record sets itself is kept.
+func (p *pass) inItsEstablishment(x connectors.Record, fields map[string]any) map[string]any {
+	if p.side != engine.A {
+		return fields
+	}
+	cfg := pipelineOf(p.conn, p.in.Object, x)
+	if cfg == nil || cfg.Establishment == "" || fields[establishmentField] != nil {
+		return fields
+	}
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields[establishmentField] = cfg.Establishment
+	return fields
+}
+
 // versionKey is where a pair's snapshot keeps the Version of the side's record last synced.
 func versionKey(side engine.Side) string { return "@version/" + string(side) }
 
@@ -634,6 +660,20 @@ func (p *pass) freshen(ctx context.Context, records []connectors.Record, pairs m
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// synced reports whether a pair was ever synced whole: one saved after a create that was not
+// whole has no field in its snapshot (see processPage), its record still being made.
+func (p *pass) synced(pr *store.Pair) bool {
+	if pr == nil {
+		return false
+	}
+	for _, f := range p.obj.Fields {
+		if _, ok := pr.Snapshot[f.Key()]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // linkKey is the snapshot key of a link, holding the side-A id of the linked record.
@@ -760,10 +800,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	if err != nil {
 		return c, err
 	}
-	byKey, dupsByKey, err := p.findByKey(ctx, keys)
+	hits, err := p.findByKey(ctx, keys)
 	if err != nil {
 		return c, err
 	}
+	byKey := hits.byKey
 	// A record found by key may already be paired with another record of side x (two
 	// records of x share one e-mail): pairing it again would merge two people into one.
 	var foundIDs []string
@@ -849,7 +890,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				}
 				claimed[y.ID] = it.x.ID
 				it.y = &y
-				if dups := dupsByKey[key]; len(dups) > 0 {
+				if dups := hits.dups[key]; len(dups) > 0 {
 					if err := p.reportDuplicates(ctx, &c, it.x, y, dups); err != nil {
 						return c, err
 					}
@@ -903,6 +944,17 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			// reported. Both would go in one batch, and a system that matches on the key
 			// (Automation on e-mail) would answer both with one record, one pair lost.
 			if key := p.matchKey(it.x); key != "" {
+				if h, ok := hits.elsewhere[key]; ok {
+					// Found by its key, though not in the match field: creating it would
+					// make a second of what may be the same person; pairing with it may
+					// merge two (an accounting address several share). Someone decides.
+					c.Quarantined++
+					if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("its %[1]s is %[2]s record %[3]s's %[4]s, not its %[5]s: neither paired with it nor created as a second one; if they are the same, make it %[3]s's %[5]s (or give this record that one); if not, take it off %[3]s's %[4]s",
+						p.side.MatchField(p.obj.Match), p.y.System(), h.rec.ID, h.field, p.side.Other().MatchField(p.obj.Match))); err != nil {
+						return c, err
+					}
+					continue
+				}
 				if first, dup := creating[key]; dup {
 					c.Quarantined++
 					if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("duplicate %s: %s record %s of the same page has it too, and only that one is created on %s", p.side.MatchField(p.obj.Match), p.x.System(), first, p.y.System())); err != nil {
@@ -924,13 +976,16 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			if theirs, err = p.atItsStage(ctx, it.x, theirs); err != nil {
 				return c, err
 			}
+			theirs = p.inItsEstablishment(it.x, theirs)
 			creates = append(creates, connectors.Record{Fields: theirs, Links: linkY})
 			createItems = append(createItems, it)
 			continue
 		}
 		// A record matched on the other side that its filter keeps out (SA = no) joins the
-		// object there: it gets the filter values rather than a duplicate being created.
-		if filterY := p.obj.Filter.Of(string(p.side.Other())); !passes(*it.y, filterY) {
+		// object there: it gets the filter values rather than a duplicate being created, as
+		// does one whose create was not whole. A record paired and synced is left as it is:
+		// SA = no there is the user's opting out, not a missing value.
+		if filterY := p.obj.Filter.Of(string(p.side.Other())); !p.synced(it.pair) && !passes(*it.y, filterY) {
 			if theirs == nil {
 				theirs = map[string]any{}
 			}
@@ -980,6 +1035,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			// below, and the page fails with err after that.
 			keep(err)
 		}
+		taken, err := p.answeredTaken(ctx, results, createItems, save)
+		if err != nil {
+			return c, err
+		}
 		for i, r := range results {
 			if i >= len(createItems) {
 				break
@@ -990,6 +1049,19 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			}
 			if inflight != nil {
 				delete(inflight.creating, it.x.ID) // created or refused: either way, known
+			}
+			if t, ok := taken[i]; ok {
+				// Its pair is not saved: it would replace the owner's, and that record
+				// would never sync again.
+				reason, err := p.giveBack(ctx, fc, t, creates[i], &c, keep)
+				if err != nil {
+					return c, err
+				}
+				c.Quarantined++
+				if err := p.quarantine(ctx, xSide, it.x, reason); err != nil {
+					return c, err
+				}
+				continue
 			}
 			if r.ID != "" && r.Err != nil {
 				// Created, then a second call failed (Sellsy's custom fields, SA = yes among
@@ -1082,6 +1154,115 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		return c, err
 	}
 	return c, retry
+}
+
+// takenAnswer is a create answered with a record that belongs to another record of side x.
+type takenAnswer struct {
+	yID   string
+	owner string // id of the record of side x it belongs to
+	// snapshot holds the values the owner's pair holds (or is about to), which the record
+	// should have.
+	snapshot map[string]any
+	samePage bool // the owner is on this page, not paired before
+}
+
+// answeredTaken finds, by result, the creates answered with a record that is not theirs to
+// pair with: one already paired with another record of side x, or given to another record of
+// this page. A system that merges a create into an existing record does that (Automation a
+// company into the one of the same name, a contact into the one of the same e-mail), and
+// says so with Created false; a pair of a record no longer there is free, as when matching.
+func (p *pass) answeredTaken(ctx context.Context, results []connectors.Result, items, saved []*item) (map[int]takenAnswer, error) {
+	owners := map[string]*item{} // id of side y → the item of this page paired with it
+	for _, it := range saved {
+		if it.y != nil {
+			owners[it.y.ID] = it
+		}
+	}
+	var ids []string
+	for i, r := range results {
+		if i < len(items) && r.ID != "" {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pairs, err := p.a.Store.Pairs(ctx, p.in.Connection, p.in.Object, store.Side(p.side.Other()), ids)
+	if err != nil {
+		return nil, err
+	}
+	var out map[int]takenAnswer
+	for i, r := range results {
+		if i >= len(items) || r.ID == "" {
+			continue
+		}
+		it := items[i]
+		t := takenAnswer{yID: r.ID}
+		if o, ok := owners[r.ID]; ok && o != it {
+			t.owner, t.snapshot, t.samePage = o.x.ID, o.decision.Snapshot, true
+		} else if pr, ok := pairs[r.ID]; ok && p.xID(pr) != it.x.ID {
+			// The creates are made: a failed check leaves the pair to its owner rather
+			// than failing the page before their pairs are saved.
+			if stale, err := p.stalePair(ctx, pr); err != nil || !stale {
+				t.owner, t.snapshot = p.xID(pr), pr.Snapshot
+			}
+		}
+		if t.owner == "" {
+			owners[r.ID] = it
+			continue
+		}
+		if out == nil {
+			out = map[int]takenAnswer{}
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+// giveBack writes back on the record a create was merged into the values of its owner's
+// pair, for the fields the create sent: left with the merged record's values, it would look
+// changed at the next pass and carry them over the owner (the first establishment taking the
+// second's SIRET). It returns the reason the merged record is quarantined with.
+func (p *pass) giveBack(ctx context.Context, fc *fieldCodecs, t takenAnswer, sent connectors.Record, c *Counts, keep func(error)) (string, error) {
+	owner := fmt.Sprintf("already paired with %s record %s", p.x.System(), t.owner)
+	if t.samePage {
+		owner = fmt.Sprintf("given to %s record %s of the same page", p.x.System(), t.owner)
+	}
+	reason := fmt.Sprintf("%[1]s answered its create with its existing record %[2]s (merged into it), %[3]s: not paired with it, which would take that pair; to sync it, make it differ from the other in what %[1]s merges on (a name, an e-mail), or create its counterpart on %[1]s by hand, then retry it from the quarantine",
+		p.y.System(), t.yID, owner)
+	fields := map[string]any{}
+	for _, f := range p.obj.Fields {
+		name := f.B
+		if p.side == engine.B {
+			name = f.A
+		}
+		v, synced := t.snapshot[f.Key()]
+		if _, ok := sent.Fields[name]; ok && synced {
+			fields[name] = v
+		}
+	}
+	if len(fields) == 0 {
+		return reason, nil
+	}
+	var err error
+	if p.side == engine.B {
+		if fields, err = fc.toSideA(fields); err != nil {
+			return reason + fmt.Sprintf("; its values were not written back on %s record %s: %v", p.y.System(), t.yID, err), nil
+		}
+	}
+	res, err := p.y.Update(ctx, p.objY, []connectors.Record{{ID: t.yID, Fields: fields}})
+	if err == nil && len(res) > 0 {
+		err = res[0].Err
+	}
+	switch {
+	case err == nil:
+		p.count(c, false, false)
+		return reason, nil
+	case connectors.KindOf(err) != connectors.KindInvalid:
+		keep(err) // the page fails and its retry merges and writes back again
+		return reason, nil
+	}
+	return reason + fmt.Sprintf("; its values were not written back on %s record %s, check it: %v", p.y.System(), t.yID, err), nil
 }
 
 // inflightKey is where the store keeps, per side, the create guard of an object: the ids of
@@ -1292,13 +1473,30 @@ func (p *pass) getByID(ctx context.Context, ids []string) (map[string]connectors
 	return out, nil
 }
 
+// keyHits is what findByKey found on side y.
+type keyHits struct {
+	// byKey holds, by the key of its match field, the record kept for that key; dups the
+	// other records sharing the key.
+	byKey map[string]connectors.Record
+	dups  map[string][]connectors.Record
+	// elsewhere holds, by a key looked up that no record holds in its match field, a record
+	// found by it that holds it in another field (an Altior contact found by its accounting
+	// e-mail, its main one being another).
+	elsewhere map[string]heldIn
+}
+
+// heldIn is a record found by a value it holds in another field than the match field.
+type heldIn struct {
+	rec   connectors.Record
+	field string
+}
+
 // findByKey looks the unpaired records up on side y by their match key. When several records
 // of y share a key, the oldest (lowest id order as returned first) is kept.
-func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connectors.Record, map[string][]connectors.Record, error) {
-	out := make(map[string]connectors.Record, len(keys))
-	var dups map[string][]connectors.Record
+func (p *pass) findByKey(ctx context.Context, keys []string) (keyHits, error) {
+	hits := keyHits{byKey: make(map[string]connectors.Record, len(keys))}
 	if len(keys) == 0 {
-		return out, dups, nil
+		return hits, nil
 	}
 	field := p.side.Other().MatchField(p.obj.Match)
 	var recs []connectors.Record
@@ -1312,7 +1510,7 @@ func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connect
 		recs, err = p.y.FindByKey(ctx, p.objY, field, keys)
 	}
 	if err != nil {
-		return nil, nil, err
+		return keyHits{}, err
 	}
 	p.withRecordID(p.side.Other(), recs)
 	found := make(map[string]bool, len(recs))
@@ -1322,16 +1520,50 @@ func (p *pass) findByKey(ctx context.Context, keys []string) (map[string]connect
 			continue
 		}
 		found[r.ID] = true
-		if _, seen := out[k]; seen {
-			if dups == nil {
-				dups = map[string][]connectors.Record{}
+		if _, seen := hits.byKey[k]; seen {
+			if hits.dups == nil {
+				hits.dups = map[string][]connectors.Record{}
 			}
-			dups[k] = append(dups[k], r)
+			hits.dups[k] = append(hits.dups[k], r)
 			continue
 		}
-		out[k] = r
+		hits.byKey[k] = r
 	}
-	return out, dups, nil
+	hits.elsewhere = p.heldElsewhere(recs, keys, hits.byKey)
+	return hits, nil
+}
+
+// heldElsewhere finds, for each key looked up that no record holds in its match field, a
+// record returned that holds it in another field: a system may search more than the match
+// field (Altior finds a contact by any of its e-mails). Such a record is neither the key's
+// counterpart nor proof that it has none, so the record looked up is not created (see
+// processPage).
+func (p *pass) heldElsewhere(recs []connectors.Record, keys []string, byKey map[string]connectors.Record) map[string]heldIn {
+	field := p.side.Other().MatchField(p.obj.Match)
+	wanted := map[string]bool{}
+	for _, v := range keys {
+		if k := engine.MatchKey(v); k != "" && byKey[k].ID == "" {
+			wanted[k] = true
+		}
+	}
+	var out map[string]heldIn
+	for _, r := range recs {
+		for _, f := range slices.Sorted(maps.Keys(r.Fields)) {
+			s, ok := r.Fields[f].(string)
+			if f == field || f == config.RecordID || !ok {
+				continue
+			}
+			k := engine.MatchKey(s)
+			if _, seen := out[k]; !wanted[k] || seen {
+				continue
+			}
+			if out == nil {
+				out = map[string]heldIn{}
+			}
+			out[k] = heldIn{rec: r, field: f}
+		}
+	}
+	return out
 }
 
 // reportDuplicates quarantines, with a reason naming them all, the records of side y that
