@@ -1,8 +1,10 @@
 package unas
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -103,6 +105,95 @@ func TestBanRecordedUnderTheFunctionItNames(t *testing.T) {
 			for _, fn := range tt.refused {
 				assert.NoError(t, calls[fn](c), "%s after the ban", fn)
 			}
+		})
+	}
+}
+
+// A ban whose end, read in time_zone, is not at least a minute ahead of the worker's clock (the
+// worker's clock ahead of UNAS's, or UNAS writing ban times in another zone than time_zone)
+// must not be retried a second later: each retry would go back into the ban, past UNAS's
+// failed-call limits. The client waits the documented ban length (an hour) instead, and says
+// why; a ban whose end is ahead is waited as UNAS says.
+func TestBanEndNotAheadWaitsTheDocumentedHour(t *testing.T) {
+	budapest, err := time.LoadLocation("Europe/Budapest")
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		end  time.Duration // the ban's end UNAS writes (Budapest time), from the worker's now
+		zone string        // the connection's time_zone
+		want time.Duration
+		log  string // what the log must say ("": nothing)
+	}{
+		{name: "end in the past: worker clock ahead", end: -2 * time.Minute, want: time.Hour, log: "clock"},
+		{name: "end now", end: 0, want: time.Hour, log: "clock"},
+		{name: "end 30 s ahead", end: 30 * time.Second, want: time.Hour, log: "clock"},
+		// 20 minutes ahead in Budapest (UTC+1) is 40 minutes past in Bucharest (UTC+2)
+		{name: "time_zone ahead of the zone UNAS writes in", end: 20 * time.Minute, zone: "Europe/Bucharest", want: time.Hour, log: "time_zone"},
+		// and 80 minutes ahead in London: waited, since it is UNAS's word, and said
+		{name: "time_zone behind the zone UNAS writes in", end: 20 * time.Minute, zone: "Europe/London", want: 80 * time.Minute, log: "further"},
+		{name: "end ahead: waited as UNAS says", end: 20 * time.Minute, want: 20 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := 0
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/shop/login" {
+					fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Login><Token>t</Token><Subscription>PREMIUM</Subscription><Status>ok</Status></Login>`)
+					return
+				}
+				mu.Lock()
+				calls++
+				first := calls == 1
+				mu.Unlock()
+				if !first {
+					fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Orders></Orders>`)
+					return
+				}
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error>Too much getOrder query, IP is banned till %s</Error>`,
+					t0.Add(tt.end).In(budapest).Format("01.02.2006 15:04:05"))
+			}))
+			defer ts.Close()
+			count := func() int {
+				mu.Lock()
+				defer mu.Unlock()
+				return calls
+			}
+			var logs bytes.Buffer
+			now := t0
+			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", TimeZone: tt.zone, Now: func() time.Time { return now },
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			require.NoError(t, err)
+			list := func() error {
+				_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+				return err
+			}
+
+			err = list()
+			require.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "%v", err)
+			assert.Equal(t, tt.want, connectors.RetryAfterOf(err))
+			if tt.log != "" {
+				assert.Contains(t, logs.String(), tt.log)
+			} else {
+				assert.Empty(t, logs.String())
+			}
+			if tt.want == time.Hour {
+				assert.Contains(t, err.Error(), "documented")
+			}
+
+			// Retried as asked for, and sooner: no call goes into the ban.
+			for _, at := range []time.Duration{time.Second, time.Minute, tt.want - time.Second} {
+				now = t0.Add(at)
+				err := list()
+				assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "after %s: %v", at, err)
+				assert.Equal(t, tt.want-at, connectors.RetryAfterOf(err), "after %s", at)
+			}
+			assert.Equal(t, 1, count(), "getOrder was called into the ban")
+
+			now = t0.Add(tt.want)
+			require.NoError(t, list())
+			assert.Equal(t, 2, count())
 		})
 	}
 }

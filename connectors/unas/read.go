@@ -86,8 +86,11 @@ var orderFields = []connectors.Field{
 	// status field through a status map, and as text).
 	{Name: "status_name", Label: "Status name (text)", Type: "string", ReadOnly: true},
 	{Name: "status_id", Label: "Status id", Type: "string", ReadOnly: true},
-	{Name: "date", Label: "Placed (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
-	{Name: "date_mod", Label: "Modified (YYYY-MM-DD HH:MM:SS, shop time)", Type: "datetime", ReadOnly: true},
+	// UNAS writes its date-times without a zone, in shop time (time_zone): they are given in
+	// RFC 3339 with the shop's offset, so that whoever reads them knows the instant (read
+	// without a zone, they would be taken for UTC, an hour or two off).
+	{Name: "date", Label: "Placed (RFC 3339, shop time with its UTC offset)", Type: "datetime", ReadOnly: true},
+	{Name: "date_mod", Label: "Modified (RFC 3339, shop time with its UTC offset)", Type: "datetime", ReadOnly: true},
 	{Name: "customer_email", Label: "Customer e-mail", Type: "email", ReadOnly: true},
 	{Name: "customer_name", Label: "Customer name", Type: "string", ReadOnly: true},
 	{Name: "company_name", Label: "Company (invoice name of a company's or an organisation's order)", Type: "string", ReadOnly: true},
@@ -230,8 +233,8 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 			"status":         nilIfEmpty(o.Status),
 			"status_name":    nilIfEmpty(o.Status),
 			"status_id":      nilIfEmpty(o.StatusID),
-			"date":           placed.Format(time.DateTime),
-			"date_mod":       mod.Format(time.DateTime),
+			"date":           placed.In(c.loc).Format(time.RFC3339),
+			"date_mod":       mod.In(c.loc).Format(time.RFC3339),
 			"customer_email": nilIfEmpty(email),
 			"customer_name":  nilIfEmpty(o.Customer.Contact.Name),
 			"company_name":   company,
@@ -332,10 +335,32 @@ func (c *Client) getOrders(ctx context.Context, params [][2]string) ([]xOrder, e
 	}
 	b.WriteString("</Params>")
 	var out xOrders
-	if err := c.call(ctx, "getOrder", b.String(), &out); err != nil {
+	if err := c.call(ctx, "getOrder", b.String(), asked(params), &out); err != nil {
 		return nil, err
 	}
 	return out.Orders, nil
+}
+
+// asked describes getOrder's parameters for an error message: the window (unix seconds, and
+// UTC) and offset of a listing, an order's key; never an e-mail address.
+func asked(params [][2]string) string {
+	var parts []string
+	for _, p := range params {
+		v := p[1]
+		switch p[0] {
+		case "Email":
+			v = "(an address)"
+		case "TimeStart", "TimeEnd", "TimeModStart", "TimeModEnd":
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				v += " = " + time.Unix(n, 0).UTC().Format(time.RFC3339)
+			}
+		}
+		parts = append(parts, p[0]+" "+v)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // A listing's cursor: the window (from .. to, unix seconds; from -1: from the first order),
@@ -582,8 +607,9 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 // for it, and logs it with its key. The customer is matched on e-mail: such an order would
 // be a card without a contact, so a listing names it in Page.Unreadable, which the sync
 // quarantines by the order's record id with the reason, rather than deliver it; once the
-// e-mail is added in UNAS, the order's change brings it to the next listing. Read by key (Get,
-// FindByKey) it comes as it is, logged: leaving it out would make it look deleted.
+// e-mail is added in UNAS, the order's change brings it to the next listing. Read by id (Get)
+// it is an invalid-record error with the same reason; found by key (FindByKey) it comes as it
+// is, logged.
 func (c *Client) withoutEmail(o xOrder) (string, bool) {
 	if customerEmail(o) != "" {
 		return "", false
@@ -696,6 +722,12 @@ func higher(a, b string) bool {
 
 // Get returns orders by record id (one getOrder by Key each, from the single-order budget;
 // an id whose key now holds another order is left out) or customers by e-mail.
+//
+// An order without a customer e-mail is refused as a listing refuses it, not delivered: Get
+// has no Page.Unreadable, so it is a KindInvalid error whose message is the listing's reason
+// (naming the order's key). Delivered, a quarantine retry or a push would make it a card
+// without a contact and clear its quarantine; left out, it would look deleted. The ids after
+// it are not read (their records would go unused, and the single-order budget is scarce).
 func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
 	switch object {
 	case ObjectOrder:
@@ -705,14 +737,19 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 			if !ok {
 				key = id // a bare key: whatever order holds it now
 			}
-			rs, err := c.ordersByKey(ctx, key)
+			orders, err := c.ordersByKey(ctx, key)
 			if err != nil {
 				return nil, err
 			}
-			for _, r := range rs {
-				if r.ID == id || !ok {
-					out = append(out, r)
+			for _, o := range orders {
+				if rawOrderID(o, c.loc) != id && ok {
+					continue
 				}
+				if reason, none := c.withoutEmail(o); none {
+					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder",
+						Message: reason, Fields: map[string]string{"customer_email": "empty"}}
+				}
+				out = append(out, c.orderRecord(o))
 			}
 		}
 		return out, nil
@@ -722,17 +759,34 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 	return nil, objectErr("get", object)
 }
 
-func (c *Client) ordersByKey(ctx context.Context, key string) ([]connectors.Record, error) {
+// ordersByKey reads the order under key (a getOrder by Key), unless placed before the start
+// date.
+func (c *Client) ordersByKey(ctx context.Context, key string) ([]xOrder, error) {
 	orders, err := c.getOrders(ctx, [][2]string{{"Key", key}})
 	if err != nil {
 		return nil, err
 	}
-	var out []connectors.Record
+	var out []xOrder
 	for _, o := range c.sinceStart(orders) {
 		if strings.TrimSpace(o.Key) == key {
-			c.withoutEmail(o) // logged; a lookup must not make it look deleted
-			out = append(out, c.orderRecord(o))
+			out = append(out, o)
 		}
+	}
+	return out, nil
+}
+
+// orderRecordsByKey is ordersByKey's orders as records, for FindByKey. An order without a
+// customer e-mail comes as it is, logged: a lookup matches the other side's records to
+// orders, and leaving it out would make its card look unmatched.
+func (c *Client) orderRecordsByKey(ctx context.Context, key string) ([]connectors.Record, error) {
+	orders, err := c.ordersByKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connectors.Record, 0, len(orders))
+	for _, o := range orders {
+		c.withoutEmail(o)
+		out = append(out, c.orderRecord(o))
 	}
 	return out, nil
 }
@@ -745,7 +799,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	case object == ObjectOrder && field == "key":
 		var out []connectors.Record
 		for _, v := range values {
-			rs, err := c.ordersByKey(ctx, strings.TrimSpace(v))
+			rs, err := c.orderRecordsByKey(ctx, strings.TrimSpace(v))
 			if err != nil {
 				return nil, err
 			}
@@ -759,7 +813,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			if !ok {
 				continue
 			}
-			rs, err := c.ordersByKey(ctx, key)
+			rs, err := c.orderRecordsByKey(ctx, key)
 			if err != nil {
 				return nil, err
 			}

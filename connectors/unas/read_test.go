@@ -153,8 +153,10 @@ func TestCustomerTypes(t *testing.T) {
 // The customer is matched on e-mail: an order without one would be a card without a contact.
 // A listing leaves it out of its records and names it in Page.Unreadable, by its record id,
 // with a reason that names the order and what to do (the sync quarantines it); its customer
-// is no record. Read by key, it comes as it is (a lookup must not make it look deleted), and
-// the client logs it.
+// is no record. Read by id (Get: a quarantine retry, a push) it is refused the same way, as an
+// invalid-record error with the listing's reason, neither delivered (a card without a contact,
+// and its quarantine cleared) nor left out (it would look deleted). Found by key it comes as
+// it is, for matching; the client logs it.
 func TestOrderWithoutEmail(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -192,11 +194,24 @@ func TestOrderWithoutEmail(t *testing.T) {
 			assert.Len(t, customers.Records, 2)
 			assert.Empty(t, customers.Unreadable, "the order is named once, as an order")
 
-			got, err := c.Get(context.Background(), ObjectOrder, []string{id})
+			good := e.s.Dump()[0]
+			for name, ids := range map[string][]string{
+				"by record id":        {id},
+				"by bare key":         {bad.Key},
+				"after a good order":  {OrderID(good.Key, good.Created.In(e.s.Location())), id},
+				"before a good order": {id, OrderID(good.Key, good.Created.In(e.s.Location()))},
+			} {
+				got, err := c.Get(context.Background(), ObjectOrder, ids)
+				assert.Equal(t, connectors.KindInvalid, connectors.KindOf(err), "%s: %v", name, err)
+				assert.ErrorContains(t, err, orders.Unreadable[0].Reason, name)
+				assert.Empty(t, got, name)
+			}
+
+			found, err := c.FindByKey(context.Background(), ObjectOrder, "key", []string{bad.Key})
 			require.NoError(t, err)
-			require.Len(t, got, 1, "not gone")
-			assert.Nil(t, got[0].Fields["customer_email"])
-			assert.Empty(t, got[0].Links)
+			require.Len(t, found, 1, "found by key for matching")
+			assert.Nil(t, found[0].Fields["customer_email"])
+			assert.Empty(t, found[0].Links)
 			assert.Contains(t, logs.String(), "order_key="+bad.Key)
 		})
 	}

@@ -23,7 +23,9 @@
 //     (Config.Logger): a record carries no error of its own.
 //   - An order without a customer e-mail (customers are matched on it) is named in a
 //     listing's Page.Unreadable with a reason naming it, which the sync quarantines, rather
-//     than become a card without a contact; read by key it comes as it is; both are logged.
+//     than become a card without a contact; read by id (Get: a quarantine retry, a push) it
+//     is a KindInvalid error with the same reason; found by key (FindByKey) it comes as it
+//     is; all are logged.
 //
 // Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
 // five minutes before it expires, renewed once on a 401, and never requested twice at once.
@@ -61,14 +63,18 @@
 //
 // Errors: the ban "Too much <function> query, IP is banned till MM.DD.YYYY HH:MM:SS" (with or
 // without a trailing "!"; the time read in the shop's time zone, which the documentation
-// does not state) is KindRateLimited with RetryAfter until that time, and the client
+// does not state) is KindRateLimited with RetryAfter until that time (or for the documented
+// hour when that time is not at least a minute ahead of the worker's clock: the clocks or the
+// zones differ, and a retry at that time would go back into the ban; logged), and the client
 // answers the same without calling UNAS until then, for the function the message names
 // and for the one it answered (they differ when a getOrderStatus call is answered with
 // getOrder's ban); 401 after one renewal, 403, and a
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
 // message is rate limited for a minute. Characters XML 1.0 does not allow, which UNAS writes as
 // they are inside CDATA, are dropped before an answer is decoded (one would make the whole page
-// unreadable).
+// unreadable), and answers are decoded leniently (a raw "&" outside CDATA is kept, HTML
+// entities read); an answer that still cannot be read is KindConfig naming the call and what
+// it asked (a listing's window and offset), since it would read the same at every retry.
 package unas
 
 import (
@@ -372,6 +378,33 @@ func (c *Client) checkBan(function, op string) error {
 	return nil
 }
 
+// banLength is how long UNAS bans an IP that broke a limit (documented: an hour).
+const banLength = time.Hour
+
+// banEnd is when to call fn again after UNAS banned it till until (read in time_zone): until,
+// unless it is not at least a minute ahead of now. Such an end is the two clocks disagreeing
+// (the worker's ahead of UNAS's), or UNAS writing its ban times in a zone ahead of time_zone;
+// retried at that end, each call would go back into the ban, fail, and count towards UNAS's
+// failed-call limits, so the documented ban length from now is waited instead. An end further
+// ahead than that length is waited as UNAS says (a wait too long costs time, not a ban), and
+// said.
+func (c *Client) banEnd(fn string, until, now time.Time) time.Time {
+	ahead := until.Sub(now)
+	switch {
+	case ahead < time.Minute:
+		end := now.Add(banLength)
+		c.log.Warn("unas: UNAS announced a ban that ends in the past or within a minute by this worker's clock: the worker's clock is ahead of UNAS's, or UNAS writes ban times in another zone than time_zone; waiting UNAS's documented ban of an hour instead of calling into the ban",
+			"function", fn, "banned_till", until.Format(banLayout), "time_zone", c.loc.String(),
+			"worker_now", now.UTC().Format(time.RFC3339), "ahead", ahead, "waiting_until", end.UTC().Format(time.RFC3339))
+		return end
+	case ahead > banLength+5*time.Minute:
+		c.log.Warn("unas: UNAS announced a ban that ends further ahead than its documented hour by this worker's clock: the clocks differ, or UNAS writes ban times in another zone than time_zone; waiting as UNAS says",
+			"function", fn, "banned_till", until.Format(banLayout), "time_zone", c.loc.String(),
+			"worker_now", now.UTC().Format(time.RFC3339), "ahead", ahead)
+	}
+	return until
+}
+
 // errorText returns the text of an <Error> answer, or "" when raw is not one.
 func errorText(raw []byte) string {
 	var e struct {
@@ -394,6 +427,9 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		if fn == "" {
 			fn = function
 		}
+		now := c.now()
+		said := until
+		until = c.banEnd(fn, until, now)
 		// The message names the function banned, which need not be the one called (the
 		// IP's getOrder ban may answer a getOrderStatus call): both wait for the ban's end,
 		// the one named so that it is not called straight into the ban, the one called
@@ -402,12 +438,12 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		if function != fn {
 			c.shop.ban(function, until)
 		}
-		d := until.Sub(c.now())
-		if d < time.Second {
-			d = time.Second
+		msg := fmt.Sprintf("unas: too many %s calls, the IP is banned until %s", fn, until.UTC().Format(time.RFC3339))
+		if !until.Equal(said) {
+			msg = fmt.Sprintf("unas: too many %s calls, the IP is banned till %s in %s, which is not ahead of this worker's clock (the clocks differ, or UNAS writes ban times in another zone than time_zone): waiting UNAS's documented ban of an hour, until %s",
+				fn, said.Format(banLayout), c.loc, until.UTC().Format(time.RFC3339))
 		}
-		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, Status: status, RetryAfter: d,
-			Message: fmt.Sprintf("unas: too many %s calls, the IP is banned until %s", fn, until.UTC().Format(time.RFC3339))}
+		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, Status: status, RetryAfter: until.Sub(now), Message: msg}
 	}
 	if msg == "" {
 		msg = http.StatusText(status)
@@ -428,8 +464,10 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 	return e
 }
 
-// call runs function with the XML params body and decodes the answer into out.
-func (c *Client) call(ctx context.Context, function, params string, out any) error {
+// call runs function with the XML params body and decodes the answer into out; asked says
+// what was asked (the window and offset of a listing, the key of an order) for the message of
+// an answer that cannot be read.
+func (c *Client) call(ctx context.Context, function, params, asked string, out any) error {
 	op := "POST " + function
 	status, raw, err := c.exchange(ctx, function, params, op)
 	if e := (*connectors.Error)(nil); errors.As(err, &e) && e.Kind == connectors.KindInvalid {
@@ -440,14 +478,30 @@ func (c *Client) call(ctx context.Context, function, params string, out any) err
 		return err
 	}
 	if err := decodeXML(raw, out); err != nil {
-		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "unreadable XML answer: " + err.Error()}
+		// The whole answer was received: it reads the same every time, and retried it would
+		// spend the scarce budget (30 multi-order calls an hour) on it forever and hold the
+		// sync behind it. The connection pauses, naming it, for someone to look.
+		reason := err.Error()
+		if len(bytes.TrimSpace(raw)) == 0 {
+			reason = "the answer is empty"
+		}
+		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Status: status,
+			Message: fmt.Sprintf("unas: UNAS's answer to %s%s cannot be read, even leniently (%s): an order in it is likely malformed in UNAS; correct it there (or ask UNAS support), then resume the connection", function, asked, reason)}
 	}
 	return nil
 }
 
-// decodeXML decodes an answer once the characters XML 1.0 does not allow are out of it.
+// decodeXML decodes an answer once the characters XML 1.0 does not allow are out of it, as
+// leniently as encoding/xml allows: UNAS writes some texts without CDATA, where a raw "&" (an
+// invoice URL's query, "?id=1&h=2") or an HTML entity ("&nbsp;") would make the whole page
+// unreadable in strict mode; non-strict keeps the "&" as it is. No AutoClose: its HTML list
+// is matched ignoring case, and UNAS's <Param> would close at once, losing the rest of the
+// order without an error.
 func decodeXML(raw []byte, out any) error {
-	return xml.Unmarshal(xmlChars(raw), out)
+	d := xml.NewDecoder(bytes.NewReader(xmlChars(raw)))
+	d.Strict = false
+	d.Entity = xml.HTMLEntity
+	return d.Decode(out)
 }
 
 // xmlChars drops the characters XML 1.0 does not allow (a U+000B pasted into a customer's
@@ -553,7 +607,7 @@ func (c *Client) Statuses(ctx context.Context) ([]Status, error) {
 			Type string `xml:"Type"`
 		} `xml:"OrderStatus"`
 	}
-	if err := c.call(ctx, "getOrderStatus", "<Params></Params>", &out); err != nil {
+	if err := c.call(ctx, "getOrderStatus", "<Params></Params>", "", &out); err != nil {
 		return nil, err
 	}
 	res := make([]Status, 0, len(out.Statuses))

@@ -252,7 +252,7 @@ func TestOrderAndCustomerFields(t *testing.T) {
 	assert.Equal(t, nilIfEmpty(string(so.Invoice.Number)), f["invoice_number"])
 	assert.Equal(t, so.SumGross, f["total"])
 	assert.Equal(t, "HUF", f["currency"])
-	assert.Equal(t, so.Created.In(e.s.Location()).Format(time.DateTime), f["date"])
+	assert.Equal(t, so.Created.In(e.s.Location()).Format(time.RFC3339), f["date"])
 	require.IsType(t, []string{}, f["items"])
 	assert.Contains(t, f["items"].([]string)[0], "×")
 	assert.Equal(t, map[string]string{"customer": "person000000@example.com", "company": "person000000@example.com"}, company.Links, "a company's order: on its Business")
@@ -755,6 +755,151 @@ func TestXMLChars(t *testing.T) {
 				A string `xml:",chardata"`
 			}
 			assert.NoError(t, decodeXML([]byte(tt.in), &v))
+		})
+	}
+}
+
+// rawShop answers getOrder (by Key and multi-order alike) and getOrderStatus with the raw XML
+// given, after a plain login.
+func rawShop(t *testing.T, orders, statuses string) *Client {
+	t.Helper()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/shop/login":
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Login><Token>t</Token><Subscription>PREMIUM</Subscription><Status>ok</Status></Login>`))
+		case "/shop/getOrder":
+			_, _ = w.Write([]byte(orders))
+		case "/shop/getOrderStatus":
+			_, _ = w.Write([]byte(statuses))
+		}
+	}))
+	t.Cleanup(ts.Close)
+	c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: func() time.Time { return t0 }})
+	require.NoError(t, err)
+	return c
+}
+
+// rawOrder is one order as UNAS writes it, with the invoice URL, customer name and params
+// given as they stand in the XML (outside CDATA).
+func rawOrder(key, url, name, params string) string {
+	return `<Order><Key>` + key + `</Key><Id>` + key + `</Id><Date>2026.03.01 09:00:00</Date><DateMod>2026.03.01 09:30:00</DateMod>` +
+		`<Customer><Email><![CDATA[p` + key + `@example.com]]></Email><Contact><Name>` + name + `</Name></Contact></Customer>` +
+		`<Status><![CDATA[Beérkezett]]></Status>` + params + `<Invoice><Status>2</Status><Url>` + url + `</Url></Invoice>` +
+		`<SumPriceGross>100</SumPriceGross></Order>`
+}
+
+// UNAS writes some texts without CDATA: a raw "&" in an invoice URL's query, or an HTML entity,
+// would make strict encoding/xml refuse the whole page, retried forever at one of the 30
+// multi-order calls an hour. Such pages are read leniently; one that still cannot be read is
+// a configuration error naming the call and what it asked (the sync pauses, for someone to
+// look), not a retry.
+func TestLenientXML(t *testing.T) {
+	const head = `<?xml version="1.0" encoding="UTF-8" ?>`
+	statuses := head + `<OrderStatuses><OrderStatus><Id>1</Id><Name>Beérkezett</Name><Type>open_normal</Type></OrderStatus></OrderStatuses>`
+	params := `<Params><Param><Id>1</Id><Name>Note</Name><Value>x</Value></Param></Params>`
+	readable := []struct {
+		name, order       string
+		wantURL, wantName string
+	}{
+		{name: "raw & in a URL", order: rawOrder("1", "https://shop.hu/inv?id=1&h=2", "Kovács", ""),
+			wantURL: "https://shop.hu/inv?id=1&h=2", wantName: "Kovács"},
+		{name: "HTML entities", order: rawOrder("1", "https://shop.hu/inv?id=1&amp;h=2", "Kov&aacute;cs&nbsp;J&aacute;nos", ""),
+			wantURL: "https://shop.hu/inv?id=1&h=2", wantName: "Kovács\u00a0János"},
+		// HTML's AutoClose list holds "param": UNAS's <Param> must not close at once
+		{name: "order params", order: rawOrder("1", "https://shop.hu/inv?id=1&h=2", "Kovács", params),
+			wantURL: "https://shop.hu/inv?id=1&h=2", wantName: "Kovács"},
+	}
+	for _, tt := range readable {
+		t.Run(tt.name, func(t *testing.T) {
+			c := rawShop(t, head+`<Orders>`+tt.order+rawOrder("2", "https://shop.hu/b", "Second", "")+`</Orders>`, statuses)
+			page, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, page.Records, 2, "the whole page is read")
+			f := page.Records[0].Fields
+			assert.Equal(t, tt.wantURL, f["invoice_url"])
+			assert.Equal(t, tt.wantName, f["customer_name"])
+			assert.Equal(t, "Beérkezett", f["status"])
+			assert.Equal(t, 100.0, f["total"], "read past the order's params")
+			assert.Equal(t, "2", page.Records[1].Fields["key"])
+		})
+	}
+
+	unreadable := []struct {
+		name, orders, statuses string
+		read                   func(c *Client) error
+		want                   []string
+	}{
+		{name: "listing cut short", orders: head + `<Orders>` + rawOrder("1", "u", "n", "") + `<Order><Key>2</Key>`,
+			read: func(c *Client) error {
+				_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: t0.Add(-time.Hour)})
+				return err
+			},
+			want: []string{"POST getOrder", "LimitStart 0", "TimeModStart 1772355600 = 2026-03-01T09:00:00Z", "TimeModEnd 1772359200 = 2026-03-01T10:00:00Z", "unexpected EOF"}},
+		{name: "order by key, empty answer", orders: "",
+			read: func(c *Client) error {
+				_, err := c.Get(context.Background(), ObjectOrder, []string{"1@20260301090000"})
+				return err
+			},
+			want: []string{"POST getOrder", "(Key 1)", "empty"}},
+		{name: "e-mail lookup, not the address", orders: head + `<Orders><Order>`,
+			read: func(c *Client) error {
+				_, err := c.FindByKey(context.Background(), ObjectCustomer, "email", []string{"p1@example.com"})
+				return err
+			},
+			want: []string{"POST getOrder", "Email (an address)"}},
+		{name: "statuses", statuses: head + `<OrderStatuses><OrderStatus>`,
+			read: func(c *Client) error {
+				_, err := c.Statuses(context.Background())
+				return err
+			},
+			want: []string{"POST getOrderStatus", "unexpected EOF"}},
+	}
+	for _, tt := range unreadable {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.read(rawShop(t, tt.orders, tt.statuses))
+			require.Equal(t, connectors.KindConfig, connectors.KindOf(err), "%v", err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "p1@example.com")
+		})
+	}
+}
+
+// UNAS writes Date and DateMod without a zone, in shop time (time_zone): they are given in
+// RFC 3339 with the shop's offset then, the instants they stand for. Given without a zone,
+// they were taken for UTC, an hour or two off, and refused by MiniCRM's DateTime fields.
+func TestOrderDatesCarryTheShopOffset(t *testing.T) {
+	tests := []struct {
+		name        string
+		placed      time.Time // UTC
+		wantDate    string
+		wantDateMod string
+	}{
+		{name: "winter", placed: time.Date(2026, 1, 14, 23, 9, 18, 0, time.UTC),
+			wantDate: "2026-01-15T00:09:18+01:00", wantDateMod: "2026-01-15T00:10:18+01:00"},
+		{name: "summer", placed: time.Date(2026, 7, 14, 22, 9, 18, 0, time.UTC),
+			wantDate: "2026-07-15T00:09:18+02:00", wantDateMod: "2026-07-15T00:10:18+02:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := simkit.NewClock(tt.placed.Add(time.Hour))
+			s := sim.New(sim.Options{APIKey: "k", Now: clk.Now})
+			s.SeedOrders(0, 1, tt.placed)
+			ts := httptest.NewServer(s)
+			defer ts.Close()
+			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: clk.Now})
+			require.NoError(t, err)
+			page, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			require.NoError(t, err)
+			require.Len(t, page.Records, 1)
+			f := page.Records[0].Fields
+			assert.Equal(t, tt.wantDate, f["date"])
+			assert.Equal(t, tt.wantDateMod, f["date_mod"])
+			placed, err := time.Parse(time.RFC3339, f["date"].(string))
+			require.NoError(t, err)
+			assert.True(t, placed.Equal(tt.placed), "the instant UNAS means: %s", placed)
+			assert.True(t, page.Records[0].UpdatedAt.Equal(tt.placed.Add(time.Minute)))
 		})
 	}
 }
