@@ -181,15 +181,23 @@ func isList(field string, typ any) bool {
 	return field == "Tags" || strings.EqualFold(base, "Array")
 }
 
-func fieldType(t string) string {
+// schemaBase is a schema type without its size ("Text(512)" → "Text"); "" for options.
+func schemaBase(typ any) string {
+	t, _ := typ.(string)
 	base, _, _ := strings.Cut(t, "(")
-	switch base {
+	return base
+}
+
+func fieldType(t string) string {
+	switch schemaBase(t) {
 	case "Int", "Float":
 		return "number"
 	case "Boolean":
 		return "boolean"
-	case "DateTime", "Date":
+	case "DateTime":
 		return "datetime"
+	case "Date":
+		return "date" // a day: a date-time written to it is the day it falls on in Hungary
 	case "Url":
 		return "url"
 	case "Email":
@@ -524,9 +532,25 @@ func value(v any, typ any) any {
 		case "boolean":
 			s := strings.ToLower(str(v))
 			return s == "1" || s == "true"
+		case "datetime":
+			return dateTimeValue(str(v))
 		}
 	}
 	return str(v)
+}
+
+// dateTimeValue reads a DateTime value, Hungarian wall time without a zone, as RFC 3339 with
+// Budapest's offset then: read without a zone, it would be taken for UTC, and a date-time
+// written from another system would come back an hour or two off (a change on every pass).
+// A value in another form is left as it is.
+func dateTimeValue(s string) any {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{timeLayout, dateLayout} {
+		if t, err := time.ParseInLocation(layout, s, Budapest); err == nil {
+			return t.Format(time.RFC3339)
+		}
+	}
+	return s
 }
 
 func (c *Client) cardRecord(m *Module, raw map[string]any) connectors.Record {

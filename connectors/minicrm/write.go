@@ -229,17 +229,22 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 		}
 		path, op = path+"/"+rec.ID, op+"/{id}"
 	}
+	types, err := c.writeTypes(ctx, t, rec.Fields)
+	if err != nil {
+		return "", err
+	}
 	body := map[string]any{}
 	for k, v := range rec.Fields {
 		if readOnly[k] || (k == "Name" && t.typ == "Person") {
 			continue // a person's Name is FirstName + LastName
 		}
-		var typ any
-		if t.module != nil {
-			typ = t.module.types[k]
-		}
+		typ := types[k]
 		if isList(k, typ) {
 			body[k] = wireList(v)
+			continue
+		}
+		if w, ok := wireTime(v, typ); ok {
+			body[k] = w
 			continue
 		}
 		body[k] = wire(v)
@@ -279,6 +284,59 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 		return rec.ID, nil
 	}
 	return out.ID.String(), nil
+}
+
+// writeTypes returns the schema types of the fields written to t: its module's for a card;
+// for a contact, its schema (cached as the module schemas are), read only when a value could
+// be a date-time, so that the others cost no call.
+func (c *Client) writeTypes(ctx context.Context, t target, fields map[string]any) (map[string]any, error) {
+	if t.module != nil {
+		return t.module.types, nil
+	}
+	for _, v := range fields {
+		if _, ok := instant(v); ok {
+			return c.contactSchema(ctx, t.typ)
+		}
+	}
+	return nil, nil
+}
+
+// dateLayout is the form of MiniCRM's Date fields.
+const dateLayout = "2006-01-02"
+
+// wireTime renders a value for a DateTime field as MiniCRM takes it, Hungarian wall time
+// "2006-01-02 15:04:05", and for a Date field as "2006-01-02" (the day in Hungary), whatever
+// form the instant comes in: a time.Time or an RFC 3339 text (the engine's form of
+// date-times, in UTC: as it is, MiniCRM refuses it, and its wall time would be an hour or two
+// off). ok is false for another field, or a value that is not such an instant (a text already
+// in MiniCRM's form goes as it is).
+func wireTime(v any, typ any) (any, bool) {
+	var layout string
+	switch schemaBase(typ) {
+	case "DateTime":
+		layout = timeLayout
+	case "Date":
+		layout = dateLayout
+	default:
+		return nil, false
+	}
+	t, ok := instant(v)
+	if !ok {
+		return nil, false
+	}
+	return t.In(Budapest).Format(layout), true
+}
+
+// instant reads a time.Time, or a text in RFC 3339 (with a zone: one without is no instant).
+func instant(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, !x.IsZero()
+	case string:
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(x))
+		return t, err == nil
+	}
+	return time.Time{}, false
 }
 
 func idOrNil(id string) any {

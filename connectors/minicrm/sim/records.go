@@ -338,10 +338,19 @@ func (s *Server) convert(op, field string, typ any, v any) (any, string) {
 		}
 		return e, ""
 	case t == "DateTime":
-		if _, ok := parseSince(str(v)); !ok {
+		// Hungarian wall time, "2006-01-02 15:04:05" or a day; stored (and answered) in the
+		// first form, as a DATETIME column holds it (an assumption). RFC 3339 is refused.
+		at, ok := parseSince(str(v))
+		if !ok {
 			return nil, bad
 		}
-		return str(v), ""
+		return at.Format(TimeLayout), ""
+	case t == "Date":
+		d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(str(v)), Budapest)
+		if err != nil {
+			return nil, bad
+		}
+		return d.Format("2006-01-02"), ""
 	case t == "Boolean":
 		switch strings.ToLower(str(v)) {
 		case "1", "true":

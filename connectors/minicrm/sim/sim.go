@@ -21,6 +21,9 @@
 //     GET /Contact/{id}); PUT /Contact takes Tags as that list (null or [] clears it; any
 //     other value is a 400) and creates new tags. Contact/{id} answers enums by label, as
 //     Project/{id} does, Booleans as 1/0 and Tags as a list ([] when none).
+//   - A DateTime field takes Hungarian wall time, "2006-01-02 15:04:05" or a day, and answers
+//     it in the first form; a Date field (a type the documentation does not show) takes and
+//     answers "2006-01-02". Anything else, RFC 3339 included, is a 400 "Invalid value".
 //   - 429 carries no Retry-After header; rejected requests do not count in the window.
 //   - Order List answers {"Count","Results":{id:order}} like R3 searches; order status actions
 //     are accepted on GET and POST.
@@ -118,8 +121,9 @@ func seedCategories() []*Category {
 				"Text1202":     "Text(255)", // UNAS Status
 				"Text1203":     "Text(64)",  // UNAS order key (external reference)
 				"Enum1204":     map[string]string{"3001": "Card", "3002": "Bank transfer", "3003": "Cash on delivery"},
-				"Int1205":      "Int", // order total
-				"DateTime1206": "DateTime",
+				"Int1205":      "Int",      // order total
+				"DateTime1206": "DateTime", // e.g. when the order was placed
+				"Date1207":     "Date",     // e.g. the day it is due
 			}},
 		{ID: WebshopID, Name: "Webshop", Type: "Generic",
 			Statuses: []Status{{2101, "Registered"}, {2102, "Buyer"}, {2103, "Returning buyer"}, {2104, "Inactive"}},

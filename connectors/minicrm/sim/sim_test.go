@@ -216,6 +216,10 @@ func TestProjectPlainText400(t *testing.T) {
 		"unknown":  {map[string]any{"CategoryId": 21, "Name": "x", "Url1201": "http://x"}, "Project (PUT): Unknown field 'Url1201'."},
 		"int":      {map[string]any{"CategoryId": 20, "Name": "x", "Int1205": "lots"}, "Project (PUT): Invalid value 'lots' for the Int1205 field."},
 		"contact":  {map[string]any{"CategoryId": 20, "Name": "x", "ContactId": 1}, "Project (PUT): Invalid value '1' for the ContactId field."},
+		"date-time in RFC 3339": {map[string]any{"CategoryId": 20, "Name": "x", "DateTime1206": "2026-03-01T09:00:00Z"},
+			"Project (PUT): Invalid value '2026-03-01T09:00:00Z' for the DateTime1206 field."},
+		"date with a time": {map[string]any{"CategoryId": 20, "Name": "x", "Date1207": "2026-03-01 10:00:00"},
+			"Project (PUT): Invalid value '2026-03-01 10:00:00' for the Date1207 field."},
 	} {
 		t.Run(name, func(t *testing.T) {
 			req, _ := http.NewRequest("PUT", ts.URL+"/Api/R3/Project", bytes.NewReader(must(json.Marshal(tc.body))))
@@ -227,6 +231,27 @@ func TestProjectPlainText400(t *testing.T) {
 			assert.Equal(t, 400, resp.StatusCode)
 			assert.Contains(t, resp.Header.Get("Content-Type"), "text/plain")
 			assert.Equal(t, tc.want, string(raw))
+		})
+	}
+}
+
+// DateTime fields take Hungarian wall time, or a day, and answer it as "2006-01-02 15:04:05";
+// Date fields take and answer a day.
+func TestProjectDateFields(t *testing.T) {
+	_, ts, _ := start(t, Options{})
+	tests := []struct {
+		field, in, want string
+	}{
+		{field: "DateTime1206", in: "2026-03-01 10:09:18", want: "2026-03-01 10:09:18"},
+		{field: "DateTime1206", in: "2026-03-01", want: "2026-03-01 00:00:00"},
+		{field: "Date1207", in: "2026-03-01", want: "2026-03-01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field+" "+tt.in, func(t *testing.T) {
+			st, out, raw := call(t, ts, "PUT", "/Api/R3/Project", map[string]any{"CategoryId": 20, "Name": "x", tt.field: tt.in})
+			require.Equal(t, 200, st, raw)
+			_, got, _ := call(t, ts, "GET", fmt.Sprintf("/Api/R3/Project/%v", out["Id"]), nil)
+			assert.Equal(t, tt.want, got[tt.field])
 		})
 	}
 }
