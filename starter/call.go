@@ -27,7 +27,7 @@ prints the HTTP status and the answer.
           "/v1/Dictionary/PROJ/customer", "/Api/R3/Category", UNAS "/getProduct")
   BODY    JSON (UNAS: XML, "<Params>…</Params>")
 --connection may be left out when only one connection has a side on that system. Flags may
-come before or after the arguments; "--" ends them (for a BODY that starts with '-').`
+come before or after the arguments; "--" ends them (for a BODY that starts with '-')`
 
 // callCommand implements `crmsync call`.
 func callCommand(ctx context.Context, args []string, out io.Writer) error {

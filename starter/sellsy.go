@@ -29,7 +29,7 @@ Performs an authorised Sellsy call with the credentials of a connection file's S
           the V2 access token is sent (it needs the api-v1 scope).
 --connection defaults to CRMSYNC_SELLSY_CONNECTION, the connection whose account the worker's
 Sellsy.* activities use, and may be left out when only one connection has a Sellsy side. Flags
-may come before or after the arguments; "--" ends them (for a BODY that starts with '-').`
+may come before or after the arguments; "--" ends them (for a BODY that starts with '-')`
 
 // sellsyCommand implements `crmsync sellsy call` and `crmsync sellsy webhooks`.
 func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
