@@ -145,11 +145,18 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 	}
 	p.release = true // someone has looked at the records held after an interrupted create
 	readAt := a.now()
-	recs, err := p.x.Get(ctx, p.objX, ids)
+	recs, bad, err := getReadable(ctx, p.x, p.objX, ids)
 	if err != nil {
 		return err
 	}
+	unreadable := map[string]bool{}
+	for _, u := range bad {
+		unreadable[u.ID] = true
+	}
 	for _, id := range missingIDs(ids, recs) {
+		if unreadable[id] {
+			continue // there, but still not in a shape to sync: it stays in quarantine
+		}
 		if err := a.Store.ClearQuarantine(ctx, connection, object, side, id); err != nil {
 			return err
 		}
@@ -157,6 +164,9 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 	}
 	c, err := p.processPage(ctx, recs, readAt)
 	if err != nil {
+		return err
+	}
+	if err := p.quarantineUnreadable(ctx, bad, &c); err != nil {
 		return err
 	}
 	// A record of a pipeline may have been quarantined for its stage (an event refused):
