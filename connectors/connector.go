@@ -51,6 +51,10 @@ type Field struct {
 	// afterwards (Sellsy's company type): once a pair exists it can only be a source.
 	CreateOnly bool     `json:"create_only,omitempty"`
 	Options    []Option `json:"options,omitempty"`
+	// Scale, when set, is how many decimals a number field keeps: the system reads its values
+	// back at that precision (Automation casts a number field without a scale to a whole
+	// number), so values are compared and written at it. nil: no known precision.
+	Scale *int `json:"scale,omitempty"`
 }
 
 // Option is one allowed value of a list field (select, multiselect).

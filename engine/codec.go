@@ -51,16 +51,45 @@ func (c Codec) BToA(v any) (any, error) { return convert(v, c.b, c.a, c.toA) }
 // (AToB), for the classes whose form a system may change on its way back: a date-time
 // written "2026-03-01T10:00:00Z" that Automation gives back "2026-03-01 10:00:00", a time
 // "10:00:00" for "10:00". Compared as read, it never equalled the snapshot: each pass took it
-// for a change on B, and an edit on A lost to it. Other values, and values that do not parse,
-// are returned as they are.
+// for a change on B, and an edit on A lost to it. A number is also taken to side A's scale,
+// the precision A reads it back at (B's 15.5 is 15 once in a whole-number Automation field on
+// side A). Other values, and values that do not parse, are returned as they are.
 func (c Codec) NormalB(v any) any {
 	switch classOf(c.b) {
 	case classDate, classDateTime, classTime:
 		if n, err := convert(v, c.b, c.b, nil); err == nil {
 			return n
 		}
+	case classNumber:
+		if f, ok := asNumber(v); ok && c.a.Scale != nil && classOf(c.a) == classNumber {
+			return roundScale(f, c.a.Scale)
+		}
 	}
 	return v
+}
+
+// roundScale returns f at the precision of a number field that keeps scale decimals, as the
+// field reads it back: Automation reads a field without a scale (0) as a whole number,
+// dropping the decimals as PHP's (int) does (15.9 → 15, -2.7 → -2); with a scale, f is
+// rounded half away from zero (the value is written so rounded, so the field's own rounding
+// mode never applies). nil keeps f as it is. Comparing and writing values at that precision
+// keeps a value the field cannot hold from looking changed on every pass.
+func roundScale(f float64, scale *int) float64 {
+	if scale == nil || *scale < 0 || *scale > 15 {
+		return f
+	}
+	if *scale == 0 {
+		f = math.Trunc(f)
+	} else {
+		p := math.Pow10(*scale)
+		if r := math.Round(f*p) / p; !math.IsInf(r, 0) {
+			f = r
+		}
+	}
+	if f == 0 {
+		return 0 // not -0
+	}
+	return f
 }
 
 // Value classes: the Go shape a field's values take.
@@ -135,7 +164,7 @@ func convert(v any, from, to FieldSpec, values map[string]string) (any, error) {
 		if !ok {
 			return fail("not a number")
 		}
-		return f, nil
+		return roundScale(f, to.Scale), nil
 	case classBool:
 		b, ok := asBool(v)
 		if !ok {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,6 +152,60 @@ func TestCodecWithBack(t *testing.T) {
 			got, err = c.AToB("ms")
 			require.NoError(t, err)
 			assert.Equal(t, "MME", got, "the way there is unchanged")
+		})
+	}
+}
+
+func scaled(s FieldSpec, n int) FieldSpec { s.Scale = &n; return s }
+
+// A number field with a scale reads back at that precision (Automation: a whole number
+// without one): values are converted and compared at it, so Sellsy's 15.5 and the 15 read
+// back from Automation are one value, not a change to copy back on every pass.
+func TestCodecNumberScale(t *testing.T) {
+	num := sellsyF("cf.n", "numeric")
+	whole := scaled(mauticF("n", "number"), 0)
+	cents := scaled(mauticF("n", "number"), 2)
+	tests := []struct {
+		name string
+		c    Codec
+		way  string // "a→b", "b→a" or "normal b"
+		in   any
+		want any
+	}{
+		{"to a whole-number field: decimals dropped", NewCodec(num, whole, nil), "a→b", 15.5, 15.0},
+		{"as PHP's (int): toward zero", NewCodec(num, whole, nil), "a→b", 15.99, 15.0},
+		{"negative toward zero", NewCodec(num, whole, nil), "a→b", -2.7, -2.0},
+		{"no negative zero", NewCodec(num, whole, nil), "a→b", -0.4, 0.0},
+		{"from a string", NewCodec(num, whole, nil), "a→b", "1234,56", 1234.0},
+		{"to a field with a scale: rounded", NewCodec(num, cents, nil), "a→b", 12.345, 12.35},
+		{"rounded half away from zero", NewCodec(num, cents, nil), "a→b", -0.125, -0.13},
+		{"within the scale: unchanged", NewCodec(num, cents, nil), "a→b", 12.5, 12.5},
+		{"no scale known: unchanged", NewCodec(num, mauticF("n", "number"), nil), "a→b", 15.5, 15.5},
+		{"to text: unchanged", NewCodec(num, scaled(mauticF("n", "text"), 0), nil), "a→b", 15.5, "15.5"},
+		{"back to a field without a scale: unchanged", NewCodec(num, whole, nil), "b→a", 15.0, 15.0},
+		{"back to a whole-number field on side A", NewCodec(whole, num, nil), "b→a", 15.5, 15.0},
+		{"B read at side A's scale", NewCodec(whole, num, nil), "normal b", 15.5, 15.0},
+		{"B read at side A's scale, from a string", NewCodec(whole, num, nil), "normal b", "15.5", 15.0},
+		{"B kept when side A has no scale", NewCodec(num, whole, nil), "normal b", 15.0, 15.0},
+		{"B not a number: as read", NewCodec(whole, num, nil), "normal b", "lots", "lots"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got any
+			var err error
+			switch tt.way {
+			case "a→b":
+				got, err = tt.c.AToB(tt.in)
+			case "b→a":
+				got, err = tt.c.BToA(tt.in)
+			default:
+				got = tt.c.NormalB(tt.in)
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			if f, ok := got.(float64); ok && f == 0 {
+				assert.False(t, math.Signbit(f), "-0 would be written as -0")
+			}
 		})
 	}
 }

@@ -14,11 +14,13 @@ type FieldSpec struct {
 	Options            []connectors.Option
 	Required, ReadOnly bool
 	CreateOnly         bool // set at creation only: the update API leaves it as it is
+	// Scale is how many decimals a number field keeps (connectors.Field.Scale); nil: any.
+	Scale *int
 }
 
 // SpecOf returns the FieldSpec of a described field of a system.
 func SpecOf(system string, f connectors.Field) FieldSpec {
-	return FieldSpec{System: system, Name: f.Name, Type: f.Type, Options: f.Options, Required: f.Required, ReadOnly: f.ReadOnly, CreateOnly: f.CreateOnly}
+	return FieldSpec{System: system, Name: f.Name, Type: f.Type, Options: f.Options, Required: f.Required, ReadOnly: f.ReadOnly, CreateOnly: f.CreateOnly, Scale: f.Scale}
 }
 
 func (s FieldSpec) String() string { return fmt.Sprintf("%s field %s (%s)", s.System, s.Name, s.Type) }

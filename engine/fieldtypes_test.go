@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
 )
 
 func sellsyF(name, typ string) FieldSpec { return FieldSpec{System: "sellsy", Name: name, Type: typ} }
@@ -112,4 +113,23 @@ func TestCheckMappingMessages(t *testing.T) {
 	}
 	assert.NoError(t, CheckMapping(FieldSpec{System: "hubspot", Type: "x"}, FieldSpec{System: "mautic", Type: "y"}, config.Both), "no table for other pairs")
 	assert.Error(t, CheckMapping(sellsyF("cf.budget", "amount"), mauticF("budget", "number"), ""), "empty direction is both")
+}
+
+// The scale a connector describes reaches the codec: without it a value the field cannot
+// hold is copied back on every pass.
+func TestSpecOfKeepsScale(t *testing.T) {
+	two := 2
+	tests := []struct {
+		name string
+		in   connectors.Field
+		want *int
+	}{
+		{"with a scale", connectors.Field{Name: "n", Type: "number", Scale: &two}, &two},
+		{"without", connectors.Field{Name: "n", Type: "number"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, SpecOf("mautic", tt.in).Scale)
+		})
+	}
 }
