@@ -11,7 +11,13 @@
 // Field values are normalised by Mautic type: text, textarea, email, url, tel and select →
 // string; number → float64; boolean → bool; date → "YYYY-MM-DD"; multiselect → []string
 // (Mautic's "a|b"). Contacts also carry "dnc.email", "dnc.sms", "dnc.phone" and "dnc.postal"
-// (true: do not contact on that channel), written through the do-not-contact routes.
+// (true: do not contact on that channel), written through the do-not-contact routes. A
+// number field's scale is described (Field.Scale; none: whole numbers, as the API reads it).
+//
+// Mautic's own ways are worked around: anonymous contacts (website visitors) are left out of
+// every contacts query; a company is never created into another of the same name (Mautic
+// merges them: see createCompanies); a value Mautic ignores on create and edit (0, or any
+// number between -1 and 1) fails its record's Result by name (see zeroDropped).
 // ParseWebhook reads Mautic's webhook deliveries, signed as connectors.VerifyHMAC checks.
 //
 // PHP's shapes of arrays are read as the API means them ([] for an empty group, an object
@@ -86,8 +92,10 @@ type Client struct {
 	password string
 	log      *slog.Logger
 
-	mu    sync.Mutex
-	types map[string]map[string]string // object → alias → Mautic field type
+	mu     sync.Mutex
+	types  map[string]map[string]string // object → alias → Mautic field type
+	scales map[string]map[string]int    // object → alias of a number field → its scale (0: whole numbers)
+	absent map[string]time.Time         // company name key → when a lookup found none (see takeAbsent)
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -118,6 +126,8 @@ func New(c Config) (*Client, error) {
 		password: c.Password,
 		log:      cmp.Or(c.Logger, slog.Default()),
 		types:    map[string]map[string]string{},
+		scales:   map[string]map[string]int{},
+		absent:   map[string]time.Time{},
 	}, nil
 }
 

@@ -412,7 +412,7 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 		}
 		out = append(out, connectors.Field{
 			Name: f.Alias, Label: f.Label, Type: f.Type, Required: f.IsRequired,
-			Options: listOptions(f.Properties),
+			Options: listOptions(f.Properties), Scale: numberScale(f.Type, f.Properties),
 		})
 	}
 	if object == connectors.ObjectContact {
@@ -453,14 +453,40 @@ func (c *Client) fields(ctx context.Context, object string) ([]apiField, error) 
 	} else if err := json.Unmarshal(t, &list); err != nil {
 		return nil, decodeErr(op, err)
 	}
-	types := map[string]string{}
+	types, scales := map[string]string{}, map[string]int{}
 	for _, f := range list {
 		types[f.Alias] = f.Type
+		if n := numberScale(f.Type, f.Properties); n != nil {
+			scales[f.Alias] = *n
+		}
 	}
 	c.mu.Lock()
-	c.types[object] = types
+	c.types[object], c.scales[object] = types, scales
 	c.mu.Unlock()
 	return list, nil
+}
+
+// numberScale reads a number field's properties.scale, the decimals Automation keeps. Mautic
+// takes an empty or zero scale for none and then reads the field back as a whole number (its
+// API casts the value to int): that is scale 0. nil for other types.
+func numberScale(typ string, props json.RawMessage) *int {
+	if typ != "number" {
+		return nil
+	}
+	var p struct {
+		Scale any `json:"scale"`
+	}
+	n := 0
+	if json.Unmarshal(props, &p) == nil {
+		switch x := p.Scale.(type) {
+		case float64:
+			n = int(x)
+		case string:
+			n, _ = strconv.Atoi(strings.TrimSpace(x))
+		}
+	}
+	n = max(n, 0)
+	return &n
 }
 
 // listOptions reads properties.list: [{label,value}], ["a","b"], {"value":"label"} or "a|b".
@@ -532,6 +558,16 @@ func (c *Client) fieldTypes(ctx context.Context, object string) (map[string]stri
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.types[object], nil
+}
+
+// fieldScales returns alias → scale of object's number fields, loading the fields API once.
+func (c *Client) fieldScales(ctx context.Context, object string) (map[string]int, error) {
+	if _, err := c.fieldTypes(ctx, object); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.scales[object], nil
 }
 
 // ---- records ------------------------------------------------------------------------------
@@ -712,9 +748,22 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 
 var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
+// identifiedOnly leaves the anonymous contacts out of a contacts query: the website visitors
+// Automation's tracking records (no name, company or e-mail; dateIdentified null), which the
+// API lists by default. None can be matched or synced: read, each would be quarantined for
+// its missing key on every pass. Once a visitor gives a name or an e-mail it is identified,
+// changed, and read like any other contact. Lookups by id leave them out too, so that an
+// anonymous contact is nowhere in the sync (its quarantine entries, from before, are cleared
+// as gone by a retry); Gone, which asks for each record at its own address, still sees it.
+func identifiedOnly(v url.Values, object string) {
+	if object == connectors.ObjectContact {
+		v.Set("search", "!is:anonymous")
+	}
+}
+
 // List returns one page ordered by id; the cursor is the last id returned. With Since, it
 // keeps records whose date_modified is at or after Since, or that were never edited and were
-// added at or after Since.
+// added at or after Since. Anonymous contacts are left out (identifiedOnly).
 func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
 	base, err := plural(object)
 	if err != nil {
@@ -744,6 +793,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	}
 	v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(limit)}}
 	encodeWhere(v, "where", conds)
+	identifiedOnly(v, object)
 	ents, err := c.listing(ctx, base, v)
 	if err != nil {
 		return connectors.Page{}, err
@@ -789,6 +839,7 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 	for _, chunk := range chunks(clean, PageLimit) {
 		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(len(chunk))}}
 		encodeWhere(v, "where", []cond{{col: "id", expr: "in", val: strings.Join(chunk, ",")}})
+		identifiedOnly(v, object)
 		ents, err := c.listing(ctx, base, v)
 		if err != nil {
 			return nil, err
@@ -839,6 +890,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		for start := 0; ; start += PageLimit {
 			v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(PageLimit)}}
 			encodeWhere(v, "where", []cond{{col: field, expr: "in", val: csvList(chunk)}})
+			identifiedOnly(v, object)
 			page, err := c.listing(ctx, base, v)
 			if err != nil {
 				return nil, err
@@ -847,6 +899,9 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			if len(page) < PageLimit {
 				break
 			}
+		}
+		if object == connectors.ObjectCompany && field == "companyname" {
+			c.noteAbsent(chunk, ents) // spares createCompanies a second lookup
 		}
 		var keep []*entity
 		for _, e := range ents {

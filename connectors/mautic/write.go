@@ -101,18 +101,25 @@ func (c *Client) itemError(op string, e batchItemErr) *connectors.Error {
 }
 
 // batch sends up to BatchSize bodies to a batch route and returns aligned results. Items that
-// were not sendable (prepErr) get their error and are left out of the call.
-func (c *Client) batch(ctx context.Context, method, base, route string, records []connectors.Record, withID bool, object string) ([]connectors.Result, error) {
+// were not sendable (prepErr) get their error and are left out of the call. dropped holds, by
+// record index, the error of a record written but for a value Mautic ignored (zeroDropped):
+// the caller adds it once the record's other writes are done.
+func (c *Client) batch(ctx context.Context, method, base, route string, records []connectors.Record, withID bool, object string) (results []connectors.Result, dropped map[int]error, err error) {
 	op := method + " /" + base + route
-	results := make([]connectors.Result, len(records))
+	results = make([]connectors.Result, len(records))
+	dropped = map[int]error{}
 	for _, chunk := range chunks(indexes(len(records)), BatchSize) {
 		var bodies []map[string]any
 		var sent []int
+		zeros := map[int]map[string]any{} // by place in the call: the values Mautic may drop
 		for _, i := range chunk {
 			b, err := writeBody(object, records[i], withID)
 			if err != nil {
 				results[i].Err = err
 				continue
+			}
+			if z := zeroValues(records[i]); len(z) > 0 {
+				zeros[len(sent)] = z
 			}
 			bodies = append(bodies, b)
 			sent = append(sent, i)
@@ -122,11 +129,11 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		}
 		raw, err := c.do(ctx, method, "/"+base+route, op, nil, bodies)
 		if err != nil {
-			return results, err
+			return results, dropped, err
 		}
 		resp, ents, err := decodeBatch(raw, base, len(sent))
 		if err != nil {
-			return results, decodeErr(op, err)
+			return results, dropped, decodeErr(op, err)
 		}
 		errs := map[int]batchItemErr{}
 		if t := bytes.TrimSpace(resp.Errors); len(t) > 0 && t[0] == '{' {
@@ -173,8 +180,20 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			}
 			results[i].Created = code == http.StatusCreated
 		}
+		if len(zeros) > 0 {
+			// Read again, for the values only when some may have been dropped: the usual
+			// answer is decoded for ids alone (decodeBatch).
+			echoes := echoedValues(raw, base, false, len(sent))
+			for k, z := range zeros {
+				if i := sent[k]; results[i].Err == nil {
+					if err := c.zeroDropped(ctx, op, object, z, echoes[k]); err != nil {
+						dropped[i] = err
+					}
+				}
+			}
+		}
 	}
-	return results, nil
+	return results, dropped, nil
 }
 
 func indexes(n int) []int {
@@ -259,29 +278,50 @@ func alignedEntities(raw json.RawMessage, n int) ([]*entityID, error) {
 
 // Create creates records with POST /{base}/batch/new, 200 per call. Mautic dedupes contacts
 // on e-mail: a contact that already existed is updated and its Result has Created false.
+// Companies are never merged into one of the same name (createCompanies).
+//
+// A value Mautic ignores (0, or any number between -1 and 1: see zeroDropped) fails its
+// record's Result, which keeps the id of the record created without it.
 func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
 	base, err := plural(object)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
-	if err != nil || object != connectors.ObjectContact {
-		return res, err
+	var res []connectors.Result
+	var dropped map[int]error
+	if object == connectors.ObjectCompany {
+		res, dropped, err = c.createCompanies(ctx, records)
+	} else {
+		res, dropped, err = c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
 	}
-	return res, c.applyDNC(ctx, records, res, true)
+	return c.settle(ctx, object, records, res, dropped, true, err)
 }
 
-// Update changes the given fields (and the company link) with PATCH /{base}/batch/edit.
+// Update changes the given fields (and the company link) with PATCH /{base}/batch/edit. A
+// value Mautic ignores fails its record's Result, as on Create.
 func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
 	base, err := plural(object)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
-	if err != nil || object != connectors.ObjectContact {
-		return res, err
+	res, dropped, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+	return c.settle(ctx, object, records, res, dropped, false, err)
+}
+
+// settle ends a write: the do-not-contact changes of the contacts written, then the errors of
+// the values Mautic dropped. A record written without one of its values is still written:
+// its do-not-contact state goes with it, or the next pass would take the record as it is
+// then for the truth.
+func (c *Client) settle(ctx context.Context, object string, records []connectors.Record, res []connectors.Result, dropped map[int]error, create bool, err error) ([]connectors.Result, error) {
+	if err == nil && object == connectors.ObjectContact {
+		err = c.applyDNC(ctx, records, res, create)
 	}
-	return res, c.applyDNC(ctx, records, res, false)
+	for i, d := range dropped {
+		if res[i].Err == nil {
+			res[i].Err = d
+		}
+	}
+	return res, err
 }
 
 // DNCPrefix starts the contact's do-not-contact fields: "dnc.email", "dnc.sms", "dnc.phone",

@@ -1,9 +1,12 @@
 // Package sim simulates the Mautic 5 REST API (as served by Webmecanik Automation) for
-// contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters,
-// upserting /new, batch routes, company links, the hourly rate limit and Mautic's error bodies,
-// custom fields of every type (AddField, POST /api/fields/{object}/new), do-not-contact
-// (POST /api/contacts/{id}/dnc/{channel}/add|remove) and signed contact webhooks
-// (mautic.lead_post_delete, mautic.lead_post_save_update; SetWebhook, /_sim/webhook).
+// contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters and
+// a few search commands (is:anonymous for website visitors: AddVisitors), upserting /new and
+// batch/new (contacts on email, companies on their name unless a single /new has force),
+// POST and PATCH dropping the values that read as a number between -1 and 1 (Mautic's
+// setCustomFieldValues), batch routes, company links, the hourly rate limit and Mautic's
+// error bodies, custom fields of every type (AddField, POST /api/fields/{object}/new),
+// do-not-contact (POST /api/contacts/{id}/dnc/{channel}/add|remove) and signed contact
+// webhooks (mautic.lead_post_delete, mautic.lead_post_save_update; SetWebhook, /_sim/webhook).
 // It keeps everything in memory and stays fast at tens of thousands of records.
 package sim
 
@@ -154,6 +157,19 @@ func (s *Server) SeedPeople(first, n int) {
 			"phone": p.Phone, "position": p.Position, "company": c.Name,
 		}, now).company = comp.id
 	}
+}
+
+// AddVisitors adds n anonymous contacts, as the tracking script makes of website visitors:
+// no name, company or e-mail, dateIdentified null. It returns their ids.
+func (s *Server) AddVisitors(n int) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = s.contacts.insert(map[string]any{"city": "Lyon"}, now).id
+	}
+	return ids
 }
 
 func (s *Server) store(object string) *store {
@@ -413,10 +429,17 @@ func cmpAny(a, b any) int {
 }
 
 // searchFilter implements a small part of Mautic's search: "ids:1,2,3", "email:x", "name:x",
-// "company:x" and free text matched against the main text fields.
+// "company:x", "is:anonymous" (contacts never identified: dateIdentified null), free text
+// matched against the main text fields, and "!" before any of them to exclude.
 func (s *Server) searchFilter(st *store, search string) func(*rec) bool {
 	search = strings.TrimSpace(search)
 	if search == "" {
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(search, "!"); ok {
+		if f := s.searchFilter(st, rest); f != nil {
+			return func(r *rec) bool { return !f(r) }
+		}
 		return nil
 	}
 	cmd, arg, hasCmd := strings.Cut(search, ":")
@@ -426,6 +449,10 @@ func (s *Server) searchFilter(st *store, search string) func(*rec) bool {
 	}
 	if hasCmd {
 		switch cmd {
+		case "is":
+			if arg == "anonymous" && st == s.contacts {
+				return func(r *rec) bool { return r.identified == nil }
+			}
 		case "ids":
 			set := map[int]bool{}
 			for _, p := range strings.Split(arg, ",") {
@@ -475,10 +502,12 @@ type itemError struct {
 	err    error
 }
 
-// create runs POST /new for one body. Contacts dedupe on email; companies on companyname
-// unless force (single /new only, as Mautic's CompanyApiController does).
-func (s *Server) create(st *store, body map[string]any, dedupe bool) (*rec, int, *itemError) {
-	vals, err := st.prepare(body, modeCreate)
+// create runs POST /new (mode modeCreate) or a PUT of a missing id (modePut) for one body.
+// With dedupe, contacts merge into the one with their email and companies into the one with
+// their companyname (CompanyApiController::newEntityAction without force, and every item of
+// a batch/new, whose getNewEntity looks the company up with no force check).
+func (s *Server) create(st *store, body map[string]any, dedupe bool, mode writeMode) (*rec, int, *itemError) {
+	vals, err := st.prepare(body, mode)
 	if err != nil {
 		return nil, 0, &itemError{http.StatusBadRequest, err}
 	}
@@ -516,6 +545,7 @@ func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writ
 	s.applyLinks(st, rc, links)
 	s.applyInlineDNC(st, rc, body)
 	now := s.now()
+	st.identify(rc, now)
 	rc.modified = &now
 	rc.json.Store(nil)
 	s.emitUpdate(st, rc)
@@ -575,8 +605,7 @@ func (s *Server) newOne(st *store, w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	force := r.URL.Query().Get("force") == "1" || body["force"] == true || body["force"] == "1"
-	rc, status, ie := s.create(st, body, !force)
+	rc, status, ie := s.create(st, body, !forced(r, body), modeCreate)
 	if ie != nil {
 		writeValidation(w, ie.err)
 		return
@@ -585,6 +614,24 @@ func (s *Server) newOne(st *store, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", fmt.Sprintf("/api/%s/%d", st.object, rc.id))
 	}
 	simkit.WriteJSON(w, status, map[string]any{st.single: st.shape(rc)})
+}
+
+// forced reports whether a /new asks to create even when the record exists: force in the
+// body (Mautic reads it there), a non-empty value PHP does not take for false; the query is
+// accepted too.
+func forced(r *http.Request, body map[string]any) bool {
+	if r.URL.Query().Get("force") == "1" {
+		return true
+	}
+	switch x := body["force"].(type) {
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case string:
+		return x != "" && x != "0"
+	}
+	return false
 }
 
 // edit runs PATCH/PUT /{id}/edit for one body: PATCH 404s on a missing id, PUT creates it.
@@ -599,7 +646,7 @@ func (s *Server) edit(st *store, id int, body map[string]any, put bool) (*rec, i
 			//lint:ignore ST1005 Mautic's own message, reproduced verbatim
 			return nil, 0, &itemError{http.StatusNotFound, errors.New("Item was not found.")}
 		}
-		rc, status, ie := s.create(st, body, false)
+		rc, status, ie := s.create(st, body, false, modePut)
 		return rc, status, ie
 	}
 	vals, err := st.prepare(body, mode)
@@ -719,9 +766,9 @@ func (s *Server) batchNew(st *store, w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	recs, codes, errs := make([]*rec, len(items)), make([]int, len(items)), map[string]any{}
 	for i, body := range items {
-		// Contacts dedupe per item (LeadApiController::getNewEntity); the batch route of
-		// companies does not go through CompanyApiController::newEntityAction, so no dedupe.
-		rc, status, ie := s.create(st, body, st == s.contacts)
+		// Every item dedupes (getNewEntity: contacts on email, companies on their name);
+		// force is not read here.
+		rc, status, ie := s.create(st, body, true, modeCreate)
 		if ie != nil {
 			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
 			continue

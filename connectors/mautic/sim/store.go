@@ -3,7 +3,9 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/mail"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,10 +20,13 @@ type rec struct {
 	id       int
 	fields   map[string]any // alias → string, float64 (number) or nil
 	added    time.Time
-	modified *time.Time             // nil until the first edit, as in Mautic
-	company  int                    // contacts: primary company id, 0 for none
-	dnc      []dncEntry             // contacts: do-not-contact entries, one per channel
-	json     atomic.Pointer[[]byte] // cached read shape; nil after any change
+	modified *time.Time // nil until the first edit, as in Mautic
+	// identified is when a contact first had a name, a company or an e-mail (dateIdentified);
+	// nil for an anonymous visitor. Companies: when added.
+	identified *time.Time
+	company    int                    // contacts: primary company id, 0 for none
+	dnc        []dncEntry             // contacts: do-not-contact entries, one per channel
+	json       atomic.Pointer[[]byte] // cached read shape; nil after any change
 }
 
 // store holds one object's records with an index by id and by lower-cased unique key.
@@ -125,11 +130,32 @@ func (s *store) insert(fields map[string]any, now time.Time) *rec {
 			r.fields[f.Alias] = f.Default
 		}
 	}
+	s.identify(r, now)
 	s.recs[r.id] = r
 	s.ids = append(s.ids, r.id) // ids only grow, so the slice stays sorted
 	s.sorted = append(s.sorted, r)
 	s.index(r)
 	return r
+}
+
+// identify sets when r was identified, once it has what makes a contact known
+// (Lead::isAnonymous: a name, a company or an e-mail). A company is identified when added.
+func (s *store) identify(r *rec, now time.Time) {
+	if r.identified != nil {
+		return
+	}
+	if s.object == "contacts" {
+		known := false
+		for _, k := range []string{"firstname", "lastname", "company", "email"} {
+			if v, _ := r.fields[k].(string); strings.TrimSpace(v) != "" {
+				known = true
+			}
+		}
+		if !known {
+			return
+		}
+	}
+	r.identified = &now
 }
 
 func (s *store) remove(id int) {
@@ -181,12 +207,38 @@ func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, er
 		if v == nil && !overwriteBlank {
 			continue
 		}
-		if f.Type == "number" && v == float64(0) && mode != modePut {
+		if mode != modePut && dropsAsZero(f, v) {
 			continue // "assume 0 was not meant to overwrite"
 		}
 		out[alias] = v
 	}
 	return out, nil
+}
+
+// phpNumeric matches the strings PHP 8's is_numeric accepts (whitespace around, a sign,
+// decimals, an exponent; no hex).
+var phpNumeric = regexp.MustCompile(`^[ \t\n\r\v\f]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r\v\f]*$`)
+
+// dropsAsZero reports whether POST and PATCH drop a field's value:
+// CustomFieldsApiControllerTrait::setCustomFieldValues filters out every form value that
+// is_numeric and whose (int) is 0 — 0, "0", 0.5, "-0.3" — of numbers and texts alike (#15030,
+// #16590). A multiselect's value is an array and a boolean's is handled outside the form:
+// they are kept.
+func dropsAsZero(f fieldDef, v any) bool {
+	if f.Type == "boolean" || f.Type == "multiselect" {
+		return false
+	}
+	switch x := v.(type) {
+	case float64:
+		return math.Abs(x) < 1
+	case string:
+		if !phpNumeric.MatchString(x) {
+			return false
+		}
+		n, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return err == nil && math.Abs(n) < 1
+	}
+	return false
 }
 
 func normaliseInput(f fieldDef, raw any) (any, error) {
@@ -426,7 +478,7 @@ func (s *store) appendShape(b []byte, r *rec) []byte {
 		b = append(b, `,"owner":null,"points":`...)
 		b = append(b, vals[s.fieldIndex["points"]]...)
 		b = append(b, `,"color":null,"lastActive":null,"dateIdentified":`...)
-		j, _ := json.Marshal(fmtDate(&added))
+		j, _ := json.Marshal(fmtDate(r.identified))
 		b = append(b, j...)
 		b = append(b, `,"ipAddresses":[],"tags":[],"utmtags":[],"stage":null,"preferredProfileImage":"gravatar","doNotContact":`...)
 		j, _ = json.Marshal(dncShape(r.dnc))
@@ -552,7 +604,7 @@ func (s *store) shape(r *rec) map[string]any {
 		out["points"] = readValue(s.fieldByAlias["points"], r.fields["points"])
 		out["color"] = nil
 		out["lastActive"] = nil
-		out["dateIdentified"] = fmtDate(&added)
+		out["dateIdentified"] = fmtDate(r.identified)
 		out["ipAddresses"] = []any{}
 		out["tags"] = []any{}
 		out["utmtags"] = []any{}

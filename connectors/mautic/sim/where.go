@@ -232,8 +232,13 @@ func (s *store) colValue(r *rec, col string) any {
 	switch col {
 	case "id":
 		return float64(r.id)
-	case "date_added", "date_identified":
+	case "date_added":
 		return r.added
+	case "date_identified":
+		if r.identified == nil {
+			return nil
+		}
+		return *r.identified
 	case "date_modified":
 		if r.modified == nil {
 			return nil

@@ -1,0 +1,196 @@
+package sim
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// POST and PATCH drop every value that is numeric and whose (int) is 0, single and batch, of
+// number and text fields alike (setCustomFieldValues); PUT keeps them.
+func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
+	values := []struct {
+		field string
+		in    any
+		kept  any // what PUT stores, read back
+	}{
+		{"cf_number", 0, float64(0)},
+		{"cf_number", "0", float64(0)},
+		{"cf_number", 0.5, 0.5},
+		{"cf_number", "-0.3", -0.3},
+		{"cf_text", "0", "0"},
+		{"cf_text", " 0.0 ", "0.0"},
+		{"cf_select", "gold", "gold"}, // not numeric: never dropped
+	}
+	routes := []struct {
+		name    string
+		method  string
+		path    string
+		batch   bool
+		dropped bool
+	}{
+		{"POST new", "POST", "/api/contacts/new", false, true},
+		{"PATCH edit", "PATCH", "/api/contacts/1/edit", false, true},
+		{"POST batch/new", "POST", "/api/contacts/batch/new", true, true},
+		{"PATCH batch/edit", "PATCH", "/api/contacts/batch/edit", true, true},
+		{"PUT edit", "PUT", "/api/contacts/1/edit", false, false},
+		{"PUT batch/edit", "PUT", "/api/contacts/batch/edit", true, false},
+	}
+	for _, r := range routes {
+		for _, v := range values {
+			t.Run(fmt.Sprintf("%s %s=%v", r.name, v.field, v.in), func(t *testing.T) {
+				s, ts, _ := start(t, Options{})
+				s.SeedPeople(0, 1)
+				// Person 0 holds 5 and "x": a dropped value leaves them.
+				status, _, _ := call(t, ts, "PATCH", "/api/contacts/1/edit", map[string]any{"cf_number": 5, "cf_text": "x"})
+				require.Equal(t, 200, status)
+				body := map[string]any{"email": "person000000@example.com", v.field: v.in}
+				var sent any = body
+				if r.batch {
+					body["id"] = 1
+					sent = []map[string]any{body}
+				}
+				status, out, _ := call(t, ts, r.method, r.path, sent)
+				require.Less(t, status, 300)
+				c := out["contact"]
+				if r.batch {
+					c = out["contacts"].([]any)[0]
+				}
+				got := c.(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)[v.field]
+				want := v.kept
+				if r.dropped && v.field != "cf_select" {
+					want = map[string]any{"cf_number": float64(5), "cf_text": "x"}[v.field]
+				}
+				assert.Equal(t, want, got, "as the write answers")
+				_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
+				assert.Equal(t, want, allOf(t, out)[v.field], "read back")
+			})
+		}
+	}
+
+	// A new contact's 0 is dropped too: the field stays empty.
+	_, ts, _ := start(t, Options{})
+	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "zero@example.com", "cf_number": 0, "cf_bool": false})
+	require.Equal(t, 201, status)
+	assert.Nil(t, allOf(t, out)["cf_number"])
+	assert.Equal(t, float64(0), allOf(t, out)["cf_bool"], "booleans are bound outside the filter")
+}
+
+// Companies are merged into the one of the same name by /companies/new without force, and
+// by every item of batch/new, force or not.
+func TestCompanyCreatesDedupeOnName(t *testing.T) {
+	tests := []struct {
+		name   string
+		path   string
+		body   map[string]any
+		batch  bool
+		status int
+	}{
+		{"new without force", "/api/companies/new", map[string]any{}, false, 200},
+		{"new with force 1", "/api/companies/new", map[string]any{"force": 1}, false, 201},
+		{"new with force true", "/api/companies/new", map[string]any{"force": true}, false, 201},
+		{"new with force \"1\"", "/api/companies/new", map[string]any{"force": "1"}, false, 201},
+		{"new with force 0", "/api/companies/new", map[string]any{"force": 0}, false, 200},
+		{"new with force in the query", "/api/companies/new?force=1", map[string]any{}, false, 201},
+		{"batch/new", "/api/companies/batch/new", map[string]any{}, true, 200},
+		{"batch/new ignores force", "/api/companies/batch/new", map[string]any{"force": 1}, true, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ts, _ := start(t, Options{})
+			s.SeedPeople(0, 1) // company 1, "Conseil Paris 00000"
+			tt.body["companyname"], tt.body["siret"] = "CONSEIL PARIS 00000 ", "99999999900099"
+			var sent any = tt.body
+			if tt.batch {
+				sent = []map[string]any{tt.body}
+			}
+			status, out, _ := call(t, ts, "POST", tt.path, sent)
+			c := out["company"]
+			if tt.batch {
+				require.Equal(t, 201, status)
+				status = int(out["statusCodes"].([]any)[0].(float64))
+				c = out["companies"].([]any)[0]
+			}
+			assert.Equal(t, tt.status, status)
+			if tt.status == 200 {
+				assert.EqualValues(t, 1, c.(map[string]any)["id"], "merged into the company of that name")
+				assert.Equal(t, 1, s.Count("companies"))
+			} else {
+				assert.EqualValues(t, 2, c.(map[string]any)["id"])
+				assert.Equal(t, 2, s.Count("companies"))
+			}
+		})
+	}
+
+	// Within one batch, the second of a name is merged into the first.
+	s, ts, _ := start(t, Options{})
+	status, out, _ := call(t, ts, "POST", "/api/companies/batch/new", []map[string]any{{"companyname": "Dupont SA", "siret": "1"}, {"companyname": "Dupont SA", "siret": "2"}})
+	require.Equal(t, 201, status)
+	assert.Equal(t, []any{201.0, 200.0}, out["statusCodes"])
+	assert.Equal(t, 1, s.Count("companies"))
+}
+
+// A number field without a scale is read back as a whole number (the API casts it to int),
+// whatever it was given; one with a scale keeps its decimals.
+func TestNumberWithoutScaleReadWhole(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	s.SeedPeople(0, 1)
+	status, out, _ := call(t, ts, "PATCH", "/api/companies/1/edit", map[string]any{"companynumber_of_employees": 15.5, "companyannual_revenue": 1234.56})
+	require.Equal(t, 200, status)
+	all := out["company"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)
+	assert.Equal(t, float64(15), all["companynumber_of_employees"])
+	assert.Equal(t, 1234.56, all["companyannual_revenue"])
+	_, out, _ = call(t, ts, "GET", "/api/fields/company", nil)
+	for _, f := range out["fields"].([]any) {
+		f := f.(map[string]any)
+		switch f["alias"] {
+		case "companynumber_of_employees":
+			assert.EqualValues(t, 0, f["properties"].(map[string]any)["scale"])
+		case "companyannual_revenue":
+			assert.EqualValues(t, 2, f["properties"].(map[string]any)["scale"])
+		}
+	}
+}
+
+// Website visitors are anonymous contacts (dateIdentified null): listed by default, left out
+// by search=!is:anonymous, until they are identified.
+func TestAnonymousVisitors(t *testing.T) {
+	s, ts, clk := start(t, Options{})
+	s.SeedPeople(0, 2)
+	visitors := s.AddVisitors(3)
+	require.Equal(t, []int{3, 4, 5}, visitors)
+	list := func(search string) []string {
+		t.Helper()
+		q := url.Values{}
+		if search != "" {
+			q.Set("search", search)
+		}
+		status, _, raw := call(t, ts, "GET", "/api/contacts?"+q.Encode(), nil)
+		require.Equal(t, 200, status)
+		return keysInOrder(t, raw, "contacts")
+	}
+	assert.Equal(t, []string{"1", "2", "3", "4", "5"}, list(""), "the API lists visitors by default")
+	assert.Equal(t, []string{"1", "2"}, list("!is:anonymous"))
+	assert.Equal(t, []string{"3", "4", "5"}, list("is:anonymous"))
+	_, out, _ := call(t, ts, "GET", "/api/contacts/3", nil)
+	assert.Nil(t, out["contact"].(map[string]any)["dateIdentified"])
+	_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
+	assert.NotNil(t, out["contact"].(map[string]any)["dateIdentified"])
+
+	clk.Advance(time.Minute)
+	status, out, _ := call(t, ts, "PATCH", "/api/contacts/4/edit", map[string]any{"email": "known@example.com"})
+	require.Equal(t, 200, status)
+	assert.Equal(t, "2026-03-01T10:01:00+00:00", out["contact"].(map[string]any)["dateIdentified"])
+	assert.Equal(t, []string{"1", "2", "4"}, list("!is:anonymous"), "identified once it has an e-mail")
+
+	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"city": "Paris"})
+	require.Equal(t, 201, status)
+	assert.Nil(t, out["contact"].(map[string]any)["dateIdentified"], "created with nothing that identifies it")
+	status, _, raw := call(t, ts, "GET", "/api/companies?search="+url.QueryEscape("!is:anonymous"), nil)
+	require.Equal(t, 200, status)
+	assert.Equal(t, []string{"1"}, keysInOrder(t, raw, "companies"), "companies have no anonymous ones")
+}
