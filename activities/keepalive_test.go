@@ -40,6 +40,9 @@ func TestSlowPagesHeartbeat(t *testing.T) {
 	h.sb.Mautic.Kit().SetFaults(simkit.Faults{LatencyMS: 400})
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	// The page takes seconds by design (400 ms a call): the suite's 3 s default would cut
+	// it off on a busy machine, which is not what this test is about.
+	env.SetTestTimeout(time.Minute)
 	env.RegisterActivity(h.acts)
 	env.RegisterWorkflow(passOnce)
 	start := time.Now()
