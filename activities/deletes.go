@@ -344,7 +344,7 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		res.After = pairs[len(pairs)-1].AID
 		res.Done = len(pairs) < pageSize
 		alive.Commit(ctx, res)
-		if p.pausedMeanwhile(ctx) {
+		if p.pauses.pausedNow(ctx) {
 			break // a pause holds deletions: the rest after the resume, from here
 		}
 	}

@@ -14,9 +14,10 @@ import (
 	"github.com/crmsync/crmsync/sandbox"
 )
 
-// UNAS order statuses through PipelineSync in follow mode: the first scan moves every card to
-// its mapped status and writes the status name; the next reads only the orders changed since
-// (UNAS's multi-order quota is scarce); a status change moves its card once, even a jump.
+// UNAS order statuses through PipelineSync in follow mode: the cards were created at their
+// mapped statuses with the status names, so the first scan finds them in step and writes
+// nothing; the next reads only the orders changed since (UNAS's multi-order quota is scarce);
+// a status change moves its card once, even a jump.
 func TestPropagateStagesFollowsUNASStatuses(t *testing.T) {
 	acts, ae, sb := unasMiniCRM(t, "fw", 12, `objects:
   - name: order
@@ -56,10 +57,13 @@ pipelines:
 	mapped := map[string]string{"Beérkezett": "2001", "Feldolgozás alatt": "2002", "Szállítás alatt": "2003", "Teljesítve": "2004", "Törölve": "2005"}
 	cardOf := func(key string) map[string]any { return orderCard(t, sb, key) }
 
+	puts := func() int { return sb.MiniCRM.Kit().Counts()["PUT /Api/R3/Project/{id}"] }
+	before := puts()
 	first := scan()
 	assert.Equal(t, 12, first.Checked)
-	assert.Equal(t, 12, first.Moved)
-	assert.Equal(t, 12, first.Emitted, "each card moved to its mapped status once")
+	assert.Zero(t, first.Moved, "each card created at its mapped status")
+	assert.Zero(t, first.Emitted, "no status sent again")
+	assert.Equal(t, before, puts(), "no card written")
 	for _, o := range sb.UNAS.Dump() {
 		c := cardOf(o.Key)
 		assert.Equal(t, string(o.Status), c["Text1202"], "the UNAS Status field")
@@ -80,7 +84,8 @@ pipelines:
 	assert.Equal(t, "Törölve", cardOf(key)["Text1202"])
 
 	// A new order scanned before the sync created its card is pending; the first scan after
-	// the card exists gives it its status, although the order did not change meanwhile.
+	// the card exists reads it back, although the order did not change meanwhile, and finds
+	// its card created at its status.
 	sb.UNAS.SeedOrders(500, 1, time.Now().Add(-time.Minute))
 	time.Sleep(1100 * time.Millisecond) // past the overlap: only the held cursor reads it again
 	pending := scan()
@@ -97,9 +102,11 @@ pipelines:
 	require.NoError(t, err)
 	require.Equal(t, 13, sb.MiniCRM.Count("Orders"))
 	caught := scan()
-	assert.Equal(t, 1, caught.Moved, "%+v", caught)
+	assert.Equal(t, 1, caught.Checked, "%+v", caught)
+	assert.Zero(t, caught.Moved, "%+v", caught)
 	newest := sb.UNAS.Dump()[len(sb.UNAS.Dump())-1]
 	assert.Equal(t, string(newest.Status), cardOf(newest.Key)["Text1202"])
+	assert.Equal(t, mapped[string(newest.Status)], fmt.Sprint(cardOf(newest.Key)["StatusId"]))
 }
 
 func TestScanPositionRoundTrip(t *testing.T) {
@@ -242,8 +249,8 @@ func startUNASMiniCRM(t *testing.T, orders int) *sandbox.Sandbox {
 }
 
 // A card is created at its order's status, not in the module's first (whose automations
-// would run for every card, an import of old orders included); the first scan writes the same
-// status, which moves nothing, and the status name.
+// would run for every card, an import of old orders included), with the status name; the
+// first scan leaves it there.
 func TestACardIsCreatedAtItsOrdersStatus(t *testing.T) {
 	acts, ae, sb := unasMiniCRM(t, "cs", 6, unasOrderObject+unasPipeline(true,
 		`{“Beérkezett”: “New”, “Feldolgozás alatt”: “In progress”, “Szállítás alatt”: “Shipped”, “Teljesítve”: “Closed”, “Törölve”: “Cancelled”}`))

@@ -155,7 +155,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 			}
 		}
 		alive.Commit(ctx, res)
-		if res.Done || limit.reached() || p.pausedMeanwhile(ctx) {
+		if res.Done || limit.reached() || p.pauses.pausedNow(ctx) {
 			break
 		}
 	}
@@ -176,22 +176,6 @@ func (p *pass) quarantineUnreadable(ctx context.Context, recs []connectors.Unrea
 		}
 	}
 	return nil
-}
-
-// pauseCheckEvery is how often a pass asks whether its workflow was paused meanwhile.
-var pauseCheckEvery = 5 * time.Second
-
-// pausedMeanwhile reports whether the pass's workflow was paused since the stretch began
-// (asked after the first page, then at most every pauseCheckEvery): the stretch then ends
-// after its page, so that a pause holds the writes at once rather than after a minute more of
-// them. A failed check is no pause: the stretch goes on, and the workflow pauses after it.
-func (p *pass) pausedMeanwhile(ctx context.Context) bool {
-	if p.a.WorkflowPaused == nil || p.in.Plan || (!p.pauseChecked.IsZero() && time.Since(p.pauseChecked) < pauseCheckEvery) {
-		return false
-	}
-	p.pauseChecked = time.Now()
-	paused, err := p.a.WorkflowPaused(ctx, activity.GetInfo(ctx).WorkflowExecution.ID)
-	return err == nil && paused
 }
 
 // pass is the state of one stretch.
@@ -217,8 +201,12 @@ type pass struct {
 	// release is set by RetryQuarantined: a record held after an interrupted create (see
 	// holdInterrupted) has been looked at, and is created.
 	release bool
-	// pauseChecked is when the pass last asked whether its workflow was paused.
-	pauseChecked time.Time
+	// pauses asks between two pages whether the pass's workflow was paused meanwhile (a dry
+	// run writes nothing, and never asks).
+	pauses pauseWatch
+	// stages is the connection's pipelines, once the strict check of the status maps passed
+	// for a pass of an object one moves (checkStages).
+	stages *stagePass
 	// lastSaved holds the side-x ids of the records whose pairs the previous page saved:
 	// the next page, read while that one was written, may hold them again, read after them
 	// (see freshen).
@@ -388,6 +376,9 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
 	}
+	if !in.Plan {
+		p.pauses.paused = a.WorkflowPaused
+	}
 	switch p.side {
 	case engine.A:
 		p.x, p.y, p.objX, p.objY = ca, cb, obj.AObject, obj.BObject
@@ -552,41 +543,111 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 	return out
 }
 
-// atItsStage adds to the fields of a record about to be created on side y the event of its
-// stage, when the object follows a pipeline (follow: true) and side y holds a record's event
-// in a field (connectors.EventField: a MiniCRM card's StatusId): the card is created at its
-// order's status, not in the module's first, whose automations would run for it (an import
-// of old orders would mail every customer). PipelineSync's first scan of it writes the same
-// status again, which moves nothing, and the stage's name. A status side y does not have (a
-// mistake in the status map) is left out: the card is created, and PipelineSync's strict check
-// of the map pauses the connection naming it.
-func (p *pass) atItsStage(ctx context.Context, x connectors.Record, fields map[string]any) (map[string]any, error) {
+// checkStages runs, before a pass of an object a strict pipeline moves (a status_map, or
+// follow) writes anything, the strict check of the status maps PipelineSync runs: an order at
+// an unmapped status, or mapped to a status the module does not have, would otherwise be
+// created in the module's first status, whose automations run for every card. The check is
+// PipelineSync's, cached with it (statusMapRecheck): a stretch reads the shop's statuses and
+// the module's schema only when no complete check is recent. Systems without pipelines are
+// left to PipelineSync, which names that mistake.
+func (p *pass) checkStages(ctx context.Context) error {
+	if p.stages != nil || !slices.ContainsFunc(p.conn.Pipelines, func(pl config.Pipeline) bool { return pl.Object == p.in.Object && pl.Strict() }) {
+		return nil
+	}
+	ca, cb := p.x, p.y
+	if p.side == engine.B {
+		ca, cb = p.y, p.x
+	}
+	staged, ok := ca.(connectors.Staged)
+	emitter, ok2 := cb.(connectors.EventEmitter)
+	if !ok || !ok2 {
+		return nil
+	}
+	sp := &stagePass{a: p.a, c: p.conn, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}, reuseMeta: true}
+	if err := sp.checkStatusMaps(ctx, p.a.now()); err != nil {
+		return err
+	}
+	p.stages = sp
+	return nil
+}
+
+// atItsStage returns, for a record about to be created on side y, the fields that put it at
+// its stage, when the object follows a pipeline (follow: true) and side y holds a record's
+// event in a field (connectors.EventField: a MiniCRM card's StatusId): the card is created at
+// its order's status, not in the module's first, whose automations would run for it (an import
+// of old orders would mail every customer), with the stage's and pipeline's names
+// PipelineSync writes. It returns the stage too, recorded in the new pair as propagated so
+// that PipelineSync's first scan finds the card in step and writes nothing.
+//
+// A record whose stage has no mapped status of side y is not created (it would go to the
+// first status): the map is checked again, and a mistake in it (a status added to the shop
+// since the last check) fails the pass with a configuration error; a stage that cannot be
+// mapped (a status deleted from the shop while orders hold it) quarantines the record with
+// the reason returned, and is remembered with the check, so that the next stretches do not
+// check again for it.
+func (p *pass) atItsStage(ctx context.Context, x connectors.Record) (fields map[string]any, stage, reason string, err error) {
 	ef, isField := p.y.(connectors.EventField)
 	catalog, listed := p.y.(connectors.EventCatalog)
-	if p.side != engine.A || !isField || !listed {
-		return fields, nil
+	if p.side != engine.A || !isField || !listed || p.stages == nil {
+		return nil, "", "", nil
 	}
 	field := ef.EventField(p.objY)
 	if field == "" {
-		return fields, nil
+		return nil, "", "", nil
 	}
 	cfg := pipelineOf(p.conn, p.in.Object, x)
 	if cfg == nil || !cfg.Follow {
-		return fields, nil
+		return nil, "", "", nil
 	}
-	ev, ok := cfg.Events[str(x.Fields[cfg.StageField])]
-	if !ok {
-		return fields, nil
+	to := str(x.Fields[cfg.StageField])
+	for {
+		meta, err := p.stages.pipeline(ctx, cfg.Pipeline)
+		if err != nil {
+			return nil, "", "", err
+		}
+		events, err := catalog.EventOrder(ctx, p.objY)
+		if err != nil {
+			return nil, "", "", err
+		}
+		ev, mapped := cfg.Events[to]
+		at := slices.Index(meta.order, to)
+		switch {
+		case to == "":
+			reason = fmt.Sprintf("%s record has no %s: not created on %s, where it would start in the module's first status", p.x.System(), cfg.StageField, p.y.System())
+		case !mapped:
+			reason = fmt.Sprintf("%s status %q is not in pipeline %s's status map: not created on %s, where it would start in the module's first status; map it, then retry it", p.x.System(), to, cfg.Pipeline, p.y.System())
+		case !slices.Contains(events, ev):
+			reason = fmt.Sprintf("%s status %q maps to %q, which is not a status of %s %s: not created there, where it would start in the module's first status; map it to one, then retry it", p.x.System(), to, ev, p.y.System(), p.objY)
+		case at < 0:
+			reason = fmt.Sprintf("%s status %q is not a status of pipeline %s: not created on %s, where it would start in the module's first status", p.x.System(), to, cfg.Pipeline, p.y.System())
+		}
+		if reason != "" && !p.stages.fresh && !p.a.unmappable(p.conn.Name, p.y, to) {
+			// Checked from the cache: the map may have gone wrong since (a status added to
+			// the shop). Checked afresh, its mistake pauses the connection before this page
+			// writes anything; a complete map leaves the record at fault.
+			p.a.statusMaps.Delete(p.conn.Name)
+			p.stages = nil
+			if err := p.checkStages(ctx); err != nil || p.stages == nil {
+				return nil, "", "", err
+			}
+			reason = ""
+			continue
+		}
+		if reason != "" {
+			if p.stages.fresh {
+				p.a.noteUnmappable(p.conn.Name, p.y, to) // the next stretches need not check again
+			}
+			return nil, "", reason, nil
+		}
+		fields = map[string]any{field: ev}
+		if cfg.StageTarget != config.NoTarget {
+			fields[cfg.StageTarget] = meta.stages[at].Name
+		}
+		if cfg.PipelineTarget != config.NoTarget {
+			fields[cfg.PipelineTarget] = meta.name
+		}
+		return fields, to, "", nil
 	}
-	events, err := catalog.EventOrder(ctx, p.objY)
-	if err != nil || !slices.Contains(events, ev) {
-		return fields, err
-	}
-	if fields == nil {
-		fields = map[string]any{}
-	}
-	fields[field] = ev
-	return fields, nil
 }
 
 // establishmentField is the side-B field a pipeline's establishment is written to, as
@@ -686,6 +747,9 @@ type item struct {
 	y        *connectors.Record
 	links    map[string]linkRef // linked object → ids of the linked record, from x
 	decision engine.Decision
+	// stage is the stage a record is created at on side y (atItsStage), recorded in its pair
+	// as propagated.
+	stage string
 }
 
 // processPage merges and writes one page of records read on side x, whose read began at
@@ -695,6 +759,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	c.Read = len(records)
 	if len(records) == 0 {
 		return c, nil
+	}
+	// Before the object's lock is taken and anything is written: the check reads both systems.
+	if err := p.checkStages(ctx); err != nil {
+		return c, err
 	}
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
@@ -939,6 +1007,18 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			continue
 		}
 		if it.y == nil {
+			// Its stage first: a record that cannot be created at it is not created.
+			at, stage, reason, err := p.atItsStage(ctx, it.x)
+			if err != nil {
+				return c, err
+			}
+			if reason != "" {
+				c.Quarantined++
+				if err := p.quarantine(ctx, xSide, it.x, reason); err != nil {
+					return c, err
+				}
+				continue
+			}
 			// Two records of this page with one key and no counterpart yet (two weavy
 			// contacts sharing an e-mail Automation lacks): one is created, the other
 			// reported. Both would go in one batch, and a system that matches on the key
@@ -973,8 +1053,12 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				theirs[k] = v
 			}
 			theirs = p.withIDKey(it, theirs)
-			if theirs, err = p.atItsStage(ctx, it.x, theirs); err != nil {
-				return c, err
+			if len(at) > 0 {
+				if theirs == nil {
+					theirs = map[string]any{}
+				}
+				maps.Copy(theirs, at)
+				it.stage = stage
 			}
 			theirs = p.inItsEstablishment(it.x, theirs)
 			creates = append(creates, connectors.Record{Fields: theirs, Links: linkY})
@@ -1122,6 +1206,14 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				}
 				pr.Snapshot[versionKey(side)] = r.Version
 			}
+		}
+		if it.stage != "" && !unsettled[it] {
+			// Created at its stage: PipelineSync's first scan finds it in step and writes
+			// nothing. A create not whole may lack it: the scan writes it.
+			if pr.Snapshot == nil {
+				pr.Snapshot = map[string]any{}
+			}
+			pr.Snapshot[stageKey] = it.stage
 		}
 		if it.pair != nil {
 			// State other activities keep in the snapshot (the stage PipelineSync last

@@ -7,6 +7,9 @@ import (
 	"go.temporal.io/sdk/activity"
 )
 
+// pauseCheckEvery is how often a long activity asks whether its workflow was paused meanwhile.
+var pauseCheckEvery = 5 * time.Second
+
 // pauseWatch asks, between two pages of a long activity, whether the activity's workflow was
 // paused meanwhile: the activity then ends after its page, so that a pause holds the writes
 // at once rather than after a minute more of them. It asks after the first page, then at most

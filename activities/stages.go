@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -252,6 +253,37 @@ const statusMapRecheck = time.Hour
 type statusMapCheck struct {
 	conn connectors.Connector
 	at   time.Time
+	// meta holds the pipelines read for the check: a sync pass names the stage a card is
+	// created at from them rather than read the shop's statuses at every stretch. PipelineSync
+	// reads its own (a status added since must be seen there).
+	meta map[string]pipelineMeta
+	// unmappable holds the stages of records a sync pass met that this check leaves unmapped
+	// (a status deleted from the shop while orders hold it): the pass quarantines those
+	// without checking the map again for each stretch, against the shop's hourly budget of
+	// 30 getOrderStatus calls.
+	unmappable []string
+}
+
+// unmappable reports whether the last complete check of a connection's status maps, against
+// side B's connector y, found a stage unmappable.
+func (a *Activities) unmappable(connection string, y connectors.Connector, stage string) bool {
+	v, ok := a.statusMaps.Load(connection)
+	return ok && v.(statusMapCheck).conn == y && slices.Contains(v.(statusMapCheck).unmappable, stage)
+}
+
+// noteUnmappable notes in the last complete check of a connection's status maps that a stage
+// is unmappable. Notes lost to a concurrent check only cost a check more.
+func (a *Activities) noteUnmappable(connection string, y connectors.Connector, stage string) {
+	v, ok := a.statusMaps.Load(connection)
+	if !ok || v.(statusMapCheck).conn != y {
+		return
+	}
+	done := v.(statusMapCheck)
+	if slices.Contains(done.unmappable, stage) {
+		return
+	}
+	done.unmappable = append(slices.Clone(done.unmappable), stage)
+	a.statusMaps.Store(connection, done)
 }
 
 // checkStatusMaps checks every pipeline given a status_map strictly, as validate --live does,
@@ -266,9 +298,17 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 	}
 	if v, ok := sp.a.statusMaps.Load(sp.c.Name); ok {
 		if done := v.(statusMapCheck); done.conn == sp.y && now.Sub(done.at) < statusMapRecheck {
+			if sp.reuseMeta {
+				for id, m := range done.meta {
+					if _, ok := sp.meta[id]; !ok {
+						sp.meta[id] = m
+					}
+				}
+			}
 			return nil
 		}
 	}
+	sp.fresh = true
 	var errs []error
 	checked := false
 	for i, p := range sp.c.Pipelines {
@@ -297,7 +337,7 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 		return configError(fmt.Errorf("%s: %s", sp.c.File, strings.Join(msgs, "; ")))
 	}
 	if checked {
-		sp.a.statusMaps.Store(sp.c.Name, statusMapCheck{conn: sp.y, at: now})
+		sp.a.statusMaps.Store(sp.c.Name, statusMapCheck{conn: sp.y, at: now, meta: maps.Clone(sp.meta)})
 	}
 	return nil
 }
@@ -344,6 +384,9 @@ type stagePass struct {
 	emitter connectors.EventEmitter
 	x, y    connectors.Connector
 	meta    map[string]pipelineMeta
+	// reuseMeta takes meta from the last complete check of the status maps (a sync pass);
+	// fresh says the check was made by this pass, not taken from that one.
+	reuseMeta, fresh bool
 }
 
 func (sp *stagePass) pipeline(ctx context.Context, id string) (pipelineMeta, error) {

@@ -183,7 +183,8 @@ func unasPipeline(follow bool, statusMap string) string {
 
 // A status map is checked strictly before PipelineSync writes anything, with follow or
 // without: every status of the shop mapped, every key a status of the shop, every target a
-// status of the module. Its mistakes, each named, pause the connection and no card moves; a
+// status of the module. Its mistakes (here made in the file after an import with a complete
+// map; a sync pass checks it too), each named, pause the connection and no card moves; a
 // complete map is checked once, not before every scan.
 func TestPropagateStagesChecksTheStatusMapFirst(t *testing.T) {
 	const full = `{"Beérkezett": "New", "Feldolgozás alatt": "In progress", "Szállítás alatt": "Shipped", "Teljesítve": "Closed", "Törölve": "Cancelled"}`
@@ -207,27 +208,31 @@ func TestPropagateStagesChecksTheStatusMapFirst(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("sm%d", i)
-			acts, _, ae, sb, path := unasMiniCRMFile(t, name, "101", "", 6, unasOrderObject+unasPipeline(tt.follow, tt.statusMap))
+			acts, _, ae, sb, path := unasMiniCRMFile(t, name, "101", "", 6, unasOrderObject+unasPipeline(tt.follow, full))
 			_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: name, Object: "order", Side: "a", Mode: ModeImport})
 			require.NoError(t, err)
 			require.Equal(t, 6, sb.MiniCRM.Count("Orders"))
+			raw, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), full, tt.statusMap, 1)), 0o600))
+			later := time.Now().Add(time.Minute) // a change the worker sees
+			require.NoError(t, os.Chtimes(path, later, later))
 			puts := func() int { return sb.MiniCRM.Kit().Counts()["PUT /Api/R3/Project/{id}"] }
-			before := puts()
+			before, cards := puts(), sb.MiniCRM.Dump("Orders")
 
 			v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: name})
 			if len(tt.wants) > 0 {
 				requireConfigError(t, err, tt.wants...)
 				assert.Contains(t, err.Error(), path)
 				assert.Equal(t, before, puts(), "no card moved")
-				for _, c := range sb.MiniCRM.Dump("Orders") {
-					assert.Empty(t, c["Text1202"], "no UNAS Status written")
-				}
+				assert.Equal(t, cards, sb.MiniCRM.Dump("Orders"), "no card written")
 				return
 			}
 			require.NoError(t, err)
 			var r StageResult
 			require.NoError(t, v.Get(&r))
-			assert.Equal(t, 6, r.Moved, "%+v", r)
+			assert.Equal(t, 6, r.Checked, "%+v", r)
+			assert.Zero(t, r.Moved, "created at their statuses: %+v", r)
 
 			// Checked once: an idle scan asks the shop for its statuses no more.
 			statuses := sb.UNAS.Kit().Counts()["POST /shop/getOrderStatus"]
@@ -604,9 +609,11 @@ func TestPendingOrdersAreReadBackWithinTheBudget(t *testing.T) {
 
 	byKey := func() int { return sb.UNAS.Spent(unassim.LimitGetOrderSingle) }
 	before := byKey()
-	assert.Equal(t, 100, scan().Moved, "a tenth of the hour's reads by key")
+	r := scan()
+	assert.Equal(t, 100, r.Checked, "a tenth of the hour's reads by key")
+	assert.Zero(t, r.Moved, "created at their status: in step")
 	assert.Equal(t, 100, byKey()-before)
-	assert.Equal(t, 30, scan().Moved, "the rest at the next scan")
+	assert.Equal(t, 30, scan().Checked, "the rest at the next scan")
 }
 
 // A record quarantined for its stage (an event side B refused) did not change: a quarantine
