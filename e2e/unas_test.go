@@ -180,8 +180,9 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 		}
 	}
 
-	// Statuses travel through PipelineSync: its first scan moves every card to the mapped
-	// status and fills the UNAS Status field; a status change moves the card once.
+	// Statuses travel through PipelineSync: cards were created at their mapped status with
+	// the UNAS Status field filled, so its first scan finds them in step; a status change
+	// moves the card once.
 	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.PipelineWorkflowID(unasConnection), TaskQueue: workflows.TaskQueue},
 		workflows.PipelineSync, workflows.PipelineInput{Connection: unasConnection})
 	require.NoError(t, err)
@@ -192,7 +193,7 @@ func TestUNASMiniCRMEndToEnd(t *testing.T) {
 			order = map[string]any{"status": string(o.Status)}
 		}
 	}
-	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the first status scan", func() bool {
+	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the card at its status", func() bool {
 		c = card(oneKey)
 		return c["Text1202"] == order["status"]
 	})
