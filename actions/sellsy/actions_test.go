@@ -48,6 +48,10 @@ type harness struct {
 	// loseAnswer, when set, is a path whose POSTs Sellsy carries out but whose answers are
 	// lost: the client gets a 502 as from a proxy that timed out.
 	loseAnswer atomic.Pointer[string]
+	// onSearch, when set, runs before the nth search request (1-based) is served.
+	onSearch atomic.Pointer[func(n int64)]
+	// url is the simulator's address behind the harness's faults.
+	url string
 }
 
 // harnessOptions are the worker's credentials — its V2 secret, its V1 consumer token, user
@@ -91,7 +95,11 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 			return
 		}
 		if strings.HasSuffix(r.URL.Path, "/search") {
-			if n, at := h.searches.Add(1), h.failAt.Load(); at > 0 && n >= at {
+			n, at := h.searches.Add(1), h.failAt.Load()
+			if f := h.onSearch.Load(); f != nil {
+				(*f)(n)
+			}
+			if at > 0 && n >= at {
 				http.Error(w, "unavailable", http.StatusServiceUnavailable)
 				return
 			}
@@ -100,6 +108,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 		s.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	h.url = srv.URL
 	c, err := sellsy.New(sellsy.Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", V1URL: srv.URL + "/0/",
 		ClientID: "cid", ClientSecret: o.secret, RequestsPerSecond: 1000,
 		V1ConsumerToken: o.v1Consumer, V1ConsumerSecret: "cs", V1UserToken: o.v1Token, V1UserSecret: o.v1Secret})
@@ -110,6 +119,15 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes, heartbeatEvery: o.heartbeatEvery, heartbeat: o.heartbeat,
 		Secrets: func() []string { return o.secrets }})
 	return h
+}
+
+// admin is a client of the harness's Sellsy of its own, for what someone else does in
+// Sellsy meanwhile.
+func (h *harness) admin() *sellsy.Client {
+	c, err := sellsy.New(sellsy.Config{APIURL: h.url + "/v2", TokenURL: h.url + "/oauth2/access-tokens",
+		ClientID: "cid", ClientSecret: "secret", RequestsPerSecond: 1000})
+	require.NoError(h.t, err)
+	return c
 }
 
 // run executes an activity by its registered name and decodes its output into out.

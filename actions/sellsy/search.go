@@ -121,6 +121,33 @@ func checkSearch(obj string, in SearchInput) (limit int, err error) {
 	return limit, nil
 }
 
+// searchAnswer is a page of a V2 search.
+type searchAnswer struct {
+	Data       []json.RawMessage `json:"data"`
+	Pagination struct {
+		Total  int `json:"total"`
+		Offset any `json:"offset"`
+	} `json:"pagination"`
+}
+
+// searchPage reads up to size records of obj's search after cursor ("": from the first).
+func (a *Actions) searchPage(ctx context.Context, obj string, in SearchInput, body map[string]any, cursor string, size int) (searchAnswer, error) {
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(size))
+	if in.Order != "" {
+		q.Set("order", in.Order)
+	}
+	if in.Direction != "" {
+		q.Set("direction", in.Direction)
+	}
+	if cursor != "" {
+		q.Set("offset", cursor)
+	}
+	var resp searchAnswer
+	err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp)
+	return resp, err
+}
+
 // search reads pages of obj's search, 100 at most each, until limit records, the last page or
 // the byte bound, heartbeating its progress after each page.
 func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra map[string]any) (SearchOutput, error) {
@@ -151,26 +178,9 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 	alive := heartbeat.Start(ctx, p, heartbeat.Options{Every: a.heartbeatEvery, Beat: a.heartbeat})
 	defer alive.Stop()
 	for p.More && len(p.Records) < limit {
-		q := url.Values{}
 		size := min(searchPageSize, limit-len(p.Records))
-		q.Set("limit", strconv.Itoa(size))
-		if in.Order != "" {
-			q.Set("order", in.Order)
-		}
-		if in.Direction != "" {
-			q.Set("direction", in.Direction)
-		}
-		if p.Cursor != "" {
-			q.Set("offset", p.Cursor)
-		}
-		var resp struct {
-			Data       []json.RawMessage `json:"data"`
-			Pagination struct {
-				Total  int `json:"total"`
-				Offset any `json:"offset"`
-			} `json:"pagination"`
-		}
-		if err := a.json(ctx, http.MethodPost, "/"+obj+"/search", q, body, &resp); err != nil {
+		resp, err := a.searchPage(ctx, obj, in, body, p.Cursor, size)
+		if err != nil {
 			return SearchOutput{}, err
 		}
 		bytes := 0
@@ -193,14 +203,22 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 		p.Bytes += bytes
 		p.Total = resp.Pagination.Total
 		cur, _ := resp.Pagination.Offset.(string)
-		// Sellsy's stop rule: a short page is the last; a cursor that does not move or is
-		// empty is too. A search that started from the first record has read them all when
-		// it holds the total: the cursor Sellsy still gives then leads to an empty page. (A
-		// total of 0 beside records is no total: the cursor is followed then.)
-		p.More = len(resp.Data) == size && cur != "" && cur != p.Cursor &&
-			(in.Cursor != "" || p.Total == 0 || len(p.Records) < p.Total)
+		// Sellsy's stop rule only: a short page is the last, and so is a cursor that does not
+		// move or is empty. The total is no end: records already read that leave the result
+		// while the search pages (deleted, converted) lower it, and records still to come
+		// would be lost; a full last page costs one empty page instead.
+		p.More = len(resp.Data) == size && cur != "" && cur != p.Cursor
 		if p.More {
 			p.Cursor = cur
+		}
+		if p.More && len(p.Records) >= limit && in.Cursor == "" && p.Total > 0 && len(p.Records) >= p.Total {
+			// The limit falls where the total says the records end: one record more, asked
+			// for, tells whether next_cursor leads anywhere (it usually does not).
+			peek, err := a.searchPage(ctx, obj, in, body, p.Cursor, 1)
+			if err != nil {
+				return SearchOutput{}, err
+			}
+			p.More = len(peek.Data) > 0
 		}
 		if p.Bytes >= budget && p.More && len(p.Records) < limit {
 			p.More, p.Cut = false, true

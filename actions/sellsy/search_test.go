@@ -3,6 +3,7 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestSearchPagesForTheCaller(t *testing.T) {
 		{"three pages, a short last", SearchInput{Limit: 300}, 0, idRange(firstContact, seededContacts, 1), 3, false, false, nil, 0},
 		{"two pages and a part, desc", SearchInput{Limit: 230, Direction: "desc"}, 0, idRange(firstContact+seededContacts-1, 230, -1), 3, true, false,
 			idRange(firstContact+19, 20, -1), 1},
-		{"exactly all", SearchInput{Limit: seededContacts}, 0, idRange(firstContact, seededContacts, 1), 3, false, false, nil, 0},
+		{"exactly all (the total confirmed by an empty page)", SearchInput{Limit: seededContacts}, 0, idRange(firstContact, seededContacts, 1), 4, false, false, nil, 0},
 		// A page of 100 simulated contacts is about 74 kB of JSON.
 		{"byte bound: two pages, not the third", SearchInput{Limit: 1000}, 160_000, idRange(firstContact, 200, 1), 3, true, true, nil, 0},
 		{"byte bound: one page, not the second", SearchInput{Limit: 1000}, 100_000, idRange(firstContact, 100, 1), 2, true, true, nil, 0},
@@ -184,10 +185,12 @@ func TestSearchHeartbeatsWhileAPageIsSlow(t *testing.T) {
 	assert.Greater(t, n100, 1, "while the second page is read, the first page's records, beyond the page's own commit: %v", beats)
 }
 
-// A search that reads the last record stops there and returns no cursor, even when the
-// last page is full (the limit, or the page size, falls on the last record): the cursor
-// after it used to be returned, for a search that found nothing more. From a cursor the
-// total counts the records before it too, so only Sellsy's own stop rule applies.
+// A search that reads the last record returns no cursor, even when the last page is full
+// (the limit, or the page size, falls on the last record): the cursor after it used to be
+// returned, for a search that found nothing more. Sellsy's total is no proof of the end
+// (records read may have left the result meanwhile), so a full last page is confirmed by
+// one more, empty, page: one record asked for when the limit is reached. From a cursor the
+// total counts the records before it too, so no such check is made.
 func TestSearchEndsOnItsLastRecord(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -198,13 +201,13 @@ func TestSearchEndsOnItsLastRecord(t *testing.T) {
 		more     bool
 		pages    int64
 	}{
-		{"limit on the last of 3", 3, SearchInput{Limit: 3}, 0, idRange(firstContact, 3, 1), false, 1},
+		{"limit on the last of 3", 3, SearchInput{Limit: 3}, 0, idRange(firstContact, 3, 1), false, 2},
 		{"limit before the last", 3, SearchInput{Limit: 2}, 0, idRange(firstContact, 2, 1), true, 1},
 		{"limit beyond the last", 3, SearchInput{Limit: 10}, 0, idRange(firstContact, 3, 1), false, 1},
-		{"desc, limit on the last", 3, SearchInput{Limit: 3, Direction: "desc"}, 0, idRange(firstContact+2, 3, -1), false, 1},
-		{"a full last page of 100", 200, SearchInput{Limit: 500}, 0, idRange(firstContact, 200, 1), false, 2},
-		{"two full pages, the limit on the last", 200, SearchInput{Limit: 200}, 0, idRange(firstContact, 200, 1), false, 2},
-		{"filtered: the one match", 3, SearchInput{Limit: 1, Filters: map[string]any{"id": []int{firstContact + 1}}}, 0, []int{firstContact + 1}, false, 1},
+		{"desc, limit on the last", 3, SearchInput{Limit: 3, Direction: "desc"}, 0, idRange(firstContact+2, 3, -1), false, 2},
+		{"a full last page of 100", 200, SearchInput{Limit: 500}, 0, idRange(firstContact, 200, 1), false, 3},
+		{"two full pages, the limit on the last", 200, SearchInput{Limit: 200}, 0, idRange(firstContact, 200, 1), false, 3},
+		{"filtered: the one match", 3, SearchInput{Limit: 1, Filters: map[string]any{"id": []int{firstContact + 1}}}, 0, []int{firstContact + 1}, false, 2},
 		{"from a cursor, the rest", 3, SearchInput{Limit: 10}, 1, idRange(firstContact+1, 2, 1), false, 1},
 		{"from a cursor, a full page on the last", 3, SearchInput{Limit: 2}, 1, idRange(firstContact+1, 2, 1), true, 1},
 	}
@@ -227,4 +230,79 @@ func TestSearchEndsOnItsLastRecord(t *testing.T) {
 			assert.Equal(t, tc.pages, h.searches.Load())
 		})
 	}
+}
+
+// Records already read that leave the result while a search pages (deleted, converted)
+// lower Sellsy's total below the records read. The search goes on to Sellsy's own end (a
+// short page), so the records after them are returned, or reachable through next_cursor.
+// It used to take "records read ≥ total" for the end and lose them.
+func TestSearchGoesOnWhenTheTotalShrinks(t *testing.T) {
+	tests := []struct {
+		name    string
+		limit   int
+		retried bool // the deletions come between a failed attempt and its retry
+		ids     []int
+		rest    []int // what a search from next_cursor returns (nil: no next_cursor)
+	}{
+		{"deleted while it pages", 1000, false, idRange(firstContact, seededContacts, 1), nil},
+		{"deleted before a retry resumes", 1000, true, idRange(firstContact, seededContacts, 1), nil},
+		{"the limit where the shrunk total says the end", 200, false, idRange(firstContact, 200, 1), idRange(firstContact+200, 50, 1)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			h.sim.SeedPeople(1, seededContacts-1)
+			admin := h.admin()
+			// 60 contacts of the first page are deleted in Sellsy.
+			deleteFirst := func() {
+				for id := firstContact; id < firstContact+60; id++ {
+					_, _, err := admin.Call(context.Background(), "DELETE", "/contacts/"+strconv.Itoa(id), nil, nil)
+					require.NoError(t, err)
+				}
+			}
+			in := SearchInput{Limit: tc.limit}
+			if tc.retried {
+				h.failAt.Store(2)
+				beats := searchBeats(h)
+				require.Error(t, h.run("Sellsy.SearchContacts", in, &SearchOutput{}))
+				h.failAt.Store(0)
+				deleteFirst()
+				h.env.SetHeartbeatDetails(beats())
+			} else {
+				hook := func(n int64) {
+					if n == 2 {
+						deleteFirst()
+					}
+				}
+				h.onSearch.Store(&hook)
+			}
+			var out SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchContacts", in, &out))
+			assert.Equal(t, tc.ids, contactIDs(out.Records))
+			assert.Equal(t, seededContacts-60, out.Total)
+			if tc.rest == nil {
+				assert.Empty(t, out.NextCursor)
+				return
+			}
+			require.NotEmpty(t, out.NextCursor, "the records after the limit are reachable")
+			var rest SearchOutput
+			require.NoError(t, h.run("Sellsy.SearchContacts", SearchInput{Limit: tc.limit, Cursor: out.NextCursor}, &rest))
+			assert.Equal(t, tc.rest, contactIDs(rest.Records))
+		})
+	}
+}
+
+// searchBeats records the last progress the harness's searches heartbeated.
+func searchBeats(h *harness) func() searchProgress {
+	var mu sync.Mutex
+	var last searchProgress
+	h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		var p searchProgress
+		if d.Get(&p) == nil {
+			mu.Lock()
+			last = p
+			mu.Unlock()
+		}
+	})
+	return func() searchProgress { mu.Lock(); defer mu.Unlock(); return last }
 }

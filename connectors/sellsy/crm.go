@@ -718,7 +718,7 @@ type Webhook struct {
 }
 
 // Webhooks lists the account's webhooks (GET /webhooks, WebhooksGetListResponse: every
-// page, 100 at a time, following the seek offset).
+// page, 100 at a time, following the seek offset to a short page).
 func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
 	const limit = 100
 	out := []Webhook{}
@@ -739,7 +739,6 @@ func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
 				} `json:"configuration"`
 			} `json:"data"`
 			Pagination struct {
-				Total  int `json:"total"`
 				Offset any `json:"offset"`
 			} `json:"pagination"`
 		}
@@ -756,7 +755,9 @@ func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
 			out = append(out, h)
 		}
 		next, _ := page.Pagination.Offset.(string) // the seek cursor of the last webhook returned
-		if len(page.Data) < limit || len(out) >= page.Pagination.Total || next == "" || next == query.Get("offset") {
+		// Sellsy's stop rule only: the total drops when webhooks already listed are deleted
+		// meanwhile, and taking it for the end would leave the next ones out.
+		if len(page.Data) < limit || next == "" || next == query.Get("offset") {
 			return out, nil
 		}
 		query.Set("offset", next)
