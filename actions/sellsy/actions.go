@@ -41,24 +41,29 @@
 //
 // A create heartbeats just before it sends its POST, and, when follow-up calls (smart tags,
 // company links) come next, the new record's id once Sellsy answers. A retry after a failed
-// follow-up resumes from that record; a retry after a lost answer (a timeout, a 5xx, a worker
-// gone) first looks for a record like the input created since the activity was scheduled and
-// returns it when there is one, so a create never makes the record twice. When several look
-// alike it creates none and fails as UncertainCreate. Temporal hands an attempt's last
-// heartbeat to the next one with or without a HeartbeatTimeout.
+// follow-up resumes from that record; a retry after a lost answer (a timeout, a 500, a 502 or
+// 504, a worker gone) first looks for a record like the input created since the activity was
+// scheduled and returns it when there is one, so a create never makes the record twice. It
+// reads the candidates newest first, down to the records older than the activity (1,000 at
+// most); when several look alike, or more than that match, it creates none and fails as
+// UncertainCreate. A POST Sellsy refused (a 4xx, a 429, a 503) wrote nothing: its retry
+// creates the record without looking. Temporal hands an attempt's last heartbeat to the next
+// one with or without a HeartbeatTimeout.
 //
 // Errors are Temporal application errors whose Type is one of:
 //
 //	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.
 //	RateLimited         the quota is spent; retried after NextRetryDelay.
 //	ConfigurationError  credentials, rights or plan; not retryable.
-//	UncertainCreate     a retried create found several records it may have made; not retryable.
+//	UncertainCreate     a retried create found several records it may have made, or too many
+//	                    to read; not retryable.
 //	Retryable           anything else (network, 5xx); retried with backoff.
 package sellsyactions
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -70,6 +75,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/crmsync/crmsync/actions"
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
@@ -180,6 +186,11 @@ func (a *Actions) client() (*sellsy.Client, error) {
 
 // json calls path with body and decodes the answer into out.
 func (a *Actions) json(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return toTemporal(a.call(ctx, method, path, query, body, out))
+}
+
+// call is json with the connector's own error, for a caller that reads its status.
+func (a *Actions) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	c, err := a.client()
 	if err != nil {
 		return err
@@ -192,7 +203,7 @@ func (a *Actions) json(ctx context.Context, method, path string, query url.Value
 	}
 	_, resp, err := c.Call(ctx, method, path, query, raw)
 	if err != nil {
-		return toTemporal(err)
+		return err
 	}
 	if out != nil && len(resp) > 0 {
 		if err := json.Unmarshal(resp, out); err != nil {
@@ -215,6 +226,8 @@ func (a *Actions) write(ctx context.Context, method, path string, body map[strin
 // gone), and the new record's ID once Sellsy answered, when follow-up calls come next. A
 // retry that finds the ID resumes from that record; one that finds only Sent looks for the
 // record first (findEarlier). Either way the record is not created twice (DESIGN rule 2).
+// A POST Sellsy refused (a 4xx, a 429, a 503) made nothing: the zero value is heartbeated
+// then, and the retry creates the record without looking for it.
 type created struct {
 	ID   int  `json:"id"`
 	Sent bool `json:"sent,omitempty"`
@@ -225,7 +238,8 @@ type created struct {
 // followUps says whether calls on the new record (smart tags, links) come after it.
 func (a *Actions) send(ctx context.Context, method, path string, body map[string]any, followUps bool) (RecordOutput, error) {
 	if method != http.MethodPost {
-		return a.record(ctx, method, path, body)
+		out, err := a.record(ctx, method, path, body)
+		return out, toTemporal(err)
 	}
 	var hb created
 	if activity.HasHeartbeatDetails(ctx) {
@@ -252,16 +266,37 @@ func (a *Actions) send(ctx context.Context, method, path string, body map[string
 	// before a failure is reported: the server knows what this attempt did whatever follows.
 	activity.RecordHeartbeat(ctx, created{Sent: true})
 	out, err := a.record(ctx, method, path, body)
-	if err == nil && followUps && out.ID > 0 {
+	switch {
+	case err != nil && refused(err):
+		// Nothing was written: a retry (after a rate limit, say) need not look for the
+		// record, a lookup that may fail as UncertainCreate on a busy record.
+		activity.RecordHeartbeat(ctx, created{})
+	case err == nil && followUps && out.ID > 0:
 		activity.RecordHeartbeat(ctx, created{ID: out.ID})
 	}
-	return out, err
+	return out, toTemporal(err)
 }
 
-// record sends body and returns the record Sellsy answers with.
+// refused reports whether a call failed before anything was written: Sellsy answered a 4xx,
+// a 429 or a 503, or the client held the request back (a quota spent for longer than a call
+// waits, an input it would not send). No answer, a 500, a gateway's 502 or 504 may come
+// after the write.
+func refused(err error) bool {
+	var e *connectors.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	if e.Status == 0 {
+		return e.Kind == connectors.KindRateLimited || e.Kind == connectors.KindInvalid || e.Kind == connectors.KindConfig
+	}
+	return (e.Status >= 400 && e.Status < 500) || e.Status == http.StatusServiceUnavailable
+}
+
+// record sends body and returns the record Sellsy answers with; the error is the
+// connector's.
 func (a *Actions) record(ctx context.Context, method, path string, body map[string]any) (RecordOutput, error) {
 	var rec map[string]any
-	if err := a.json(ctx, method, path, nil, body, &rec); err != nil {
+	if err := a.call(ctx, method, path, nil, body, &rec); err != nil {
 		return RecordOutput{}, err
 	}
 	out := RecordOutput{Record: rec}

@@ -88,11 +88,20 @@ func lookupOf(collection string, body map[string]any) lookup {
 	return l
 }
 
+// lookupPages bounds the pages of 100 a retried create reads looking for its record. A
+// variable, for tests.
+var lookupPages = 10
+
 // findEarlier looks for the record an earlier attempt of this create may have made: one
 // created since the activity was scheduled (at the time the body gives, when it back-dates
 // the record) that carries the body's identifying values. It returns the record when there is
 // exactly one, found false when there is none, and an UncertainCreate error when there are
-// several.
+// several, or when lookupPages pages did not reach the records older than the activity.
+//
+// The candidates are read newest first (highest id first: Sellsy's ids grow with creation,
+// and its seek cursors, ["11"] for /comments, show id as the default order) until one was
+// last written before the activity was scheduled: every record after it is older still. A
+// comment's search has no creation filter, and a busy record has more than a page of them.
 func (a *Actions) findEarlier(ctx context.Context, collection string, body map[string]any) (out RecordOutput, found bool, err error) {
 	l := lookupOf(collection, body)
 	since := activity.GetInfo(ctx).ScheduledTime.Add(-clockSkew)
@@ -100,36 +109,49 @@ func (a *Actions) findEarlier(ctx context.Context, collection string, body map[s
 	if l.created && !backdated {
 		l.filters["created"] = map[string]any{"start": since.UTC().Format(time.RFC3339)}
 	}
-	q := url.Values{"limit": {strconv.Itoa(searchPageSize)}}
-	var resp struct {
-		Data       []map[string]any `json:"data"`
-		Pagination struct {
-			Total int `json:"total"`
-		} `json:"pagination"`
-	}
-	if err := a.json(ctx, http.MethodPost, "/"+collection+"/search", q, map[string]any{"filters": l.filters}, &resp); err != nil {
-		return RecordOutput{}, false, err
+	q := url.Values{"limit": {strconv.Itoa(searchPageSize)}, "direction": {"desc"}}
+	if slices.Contains(searchOrders[collection], "id") {
+		q.Set("order", "id")
 	}
 	var hits []map[string]any
-	for _, rec := range resp.Data {
-		created, ok := parseTime(rec["created"])
-		switch {
-		case !ok:
-			continue
-		case backdated && !created.Equal(at):
-			continue
-		case !backdated && created.Before(since):
-			continue
+	read, done := 0, false
+	for page := 0; page < lookupPages && !done; page++ {
+		var resp struct {
+			Data       []map[string]any `json:"data"`
+			Pagination struct {
+				Offset any `json:"offset"`
+			} `json:"pagination"`
 		}
-		if l.matches(body, rec) {
-			hits = append(hits, rec)
+		if err := a.json(ctx, http.MethodPost, "/"+collection+"/search", q, map[string]any{"filters": l.filters}, &resp); err != nil {
+			return RecordOutput{}, false, err
 		}
+		read += len(resp.Data)
+		for _, rec := range resp.Data {
+			created, ok := parseTime(rec["created"])
+			switch {
+			case !ok:
+			case backdated && !created.Equal(at):
+			case !backdated && created.Before(since):
+			case l.matches(body, rec):
+				hits = append(hits, rec)
+			}
+			// Checked after the match: a back-dated record may read as written long ago.
+			if writtenBefore(rec, since) {
+				done = true
+				break
+			}
+		}
+		cur, _ := resp.Pagination.Offset.(string)
+		if len(resp.Data) < searchPageSize || cur == "" || cur == q.Get("offset") {
+			done = true
+		}
+		q.Set("offset", cur)
 	}
 	switch {
-	case len(hits) == 1 && resp.Pagination.Total <= len(resp.Data):
+	case done && len(hits) == 1:
 		id, _ := hits[0]["id"].(float64)
 		return RecordOutput{ID: int(id), Record: hits[0]}, true, nil
-	case len(hits) == 0 && resp.Pagination.Total <= len(resp.Data):
+	case done && len(hits) == 0:
 		return RecordOutput{}, false, nil
 	}
 	var ids []string
@@ -138,11 +160,24 @@ func (a *Actions) findEarlier(ctx context.Context, collection string, body map[s
 	}
 	msg := fmt.Sprintf("sellsy: an earlier attempt of this create got no answer, and %d %s like it were created since %s (ids %s): one may be it, so none was created; check them, and call the create again if none is",
 		len(hits), collection, since.UTC().Format(time.RFC3339), strings.Join(ids, ", "))
-	if len(hits) == 0 {
+	if len(hits) < 2 {
 		msg = fmt.Sprintf("sellsy: an earlier attempt of this create got no answer, and more than %d %s match its search: none was created; check them, and call the create again if none is yours",
-			len(resp.Data), collection)
+			read, collection)
 	}
 	return RecordOutput{}, false, temporal.NewNonRetryableApplicationError(msg, ErrTypeUncertainCreate, nil)
+}
+
+// writtenBefore reports whether rec was last written before t, by the latest of the times
+// Sellsy reads back (created, updated, updated_at): a record created before t was. Its
+// creation time alone may be a back-dated one.
+func writtenBefore(rec map[string]any, t time.Time) bool {
+	var last time.Time
+	for _, k := range []string{"created", "updated", "updated_at"} {
+		if v, ok := parseTime(rec[k]); ok && v.After(last) {
+			last = v
+		}
+	}
+	return !last.IsZero() && last.Before(t)
 }
 
 // matches reports whether rec carries the values body gave to the lookup's fields.

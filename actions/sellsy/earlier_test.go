@@ -1,6 +1,7 @@
 package sellsyactions
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -162,4 +163,111 @@ func newest(h *harness, collection string) int {
 		top = max(top, id)
 	}
 	return top
+}
+
+// A comment on a busy record (more than a page of comments), whose first attempt failed. A
+// create Sellsy refused (a 429, a 503: nothing written) takes back its "sent" heartbeat, so
+// the retry creates the comment without a lookup; it used to look, read one page of 100 and
+// fail as UncertainCreate: a rate-limited comment was never made. A create whose answer may
+// have been lost is looked for newest first, page after page, down to the comments older
+// than the activity.
+func TestRetriedCommentOnABusyRecord(t *testing.T) {
+	const (
+		refuse = iota // the POST answered failStatus, nothing written
+		lose          // Sellsy wrote the comment, its answer was lost (a proxy's 502)
+	)
+	tests := []struct {
+		name         string
+		how          int
+		status       int
+		older, newer int     // comments on the record made an hour before, and just before the create
+		since        int     // comments made by someone else between the attempts
+		errType      string  // the first attempt's
+		beat         created // the first attempt's last heartbeat
+		searches     int64   // search requests of the retry
+	}{
+		{"rate limited: created without a lookup", refuse, http.StatusTooManyRequests, 0, 101, 0, ErrTypeRateLimited, created{}, 0},
+		{"unavailable: created without a lookup", refuse, http.StatusServiceUnavailable, 0, 101, 0, ErrTypeRetryable, created{}, 0},
+		{"a proxy's 502, nothing written: every recent comment read, then created", refuse, http.StatusBadGateway, 0, 150, 0, ErrTypeRetryable, created{Sent: true}, 2},
+		{"answer lost, 150 comments since: found on the second page", lose, 0, 0, 0, 150, ErrTypeRetryable, created{Sent: true}, 2},
+		{"answer lost, 250 older comments: the first page reaches them", lose, 0, 250, 0, 0, ErrTypeRetryable, created{Sent: true}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			clock := time.Now().Add(-time.Hour)
+			o := goodCredentials
+			o.simNow = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+			h := newHarnessWith(t, o)
+			beat := lastBeat(h)
+			admin := h.admin()
+			comment := func(n int) {
+				for i := 0; i < n; i++ {
+					body := fmt.Sprintf(`{"description":"note %d","related":[{"type":"company","id":1}]}`, i)
+					_, _, err := admin.Call(context.Background(), "POST", "/comments", nil, []byte(body))
+					require.NoError(t, err)
+				}
+			}
+			comment(tc.older)
+			mu.Lock()
+			clock = time.Now()
+			mu.Unlock()
+			comment(tc.newer)
+			before := stored(h, "comments")
+
+			path := "/v2/comments"
+			if tc.how == lose {
+				h.loseAnswer.Store(&path)
+			} else {
+				h.failPath.Store(&path)
+				h.failStatus.Store(int64(tc.status))
+			}
+			in := CommentInput{Description: "Won — thanks to the demo", Related: Related{"company", 1}}
+			ae := actiontest.AppErr(t, h.run("Sellsy.CreateComment", in, &RecordOutput{}))
+			assert.Equal(t, tc.errType, ae.Type())
+			require.NotNil(t, beat())
+			assert.Equal(t, tc.beat, *beat())
+			h.loseAnswer.Store(nil)
+			h.failPath.Store(nil)
+			comment(tc.since)
+
+			// Temporal's retry, handed the attempt's last heartbeat.
+			h.env.SetHeartbeatDetails(*beat())
+			h.searches.Store(0)
+			var out RecordOutput
+			require.NoError(t, h.run("Sellsy.CreateComment", in, &out))
+			assert.Equal(t, before+tc.since+1, stored(h, "comments"), "the comment exists, once")
+			assert.Equal(t, in.Description, out.Record["description"])
+			assert.Equal(t, tc.searches, h.searches.Load())
+		})
+	}
+}
+
+// A lookup that reads its pages without reaching the records older than the activity
+// cannot tell: it creates nothing and fails as UncertainCreate.
+func TestRetriedCreateGivesUpAfterItsPages(t *testing.T) {
+	defer func(n int) { lookupPages = n }(lookupPages)
+	lookupPages = 1
+	h := newHarness(t, "secret")
+	beat := lastBeat(h)
+	admin := h.admin()
+	for i := 0; i < 150; i++ {
+		body := fmt.Sprintf(`{"description":"note %d","related":[{"type":"company","id":1}]}`, i)
+		_, _, err := admin.Call(context.Background(), "POST", "/comments", nil, []byte(body))
+		require.NoError(t, err)
+	}
+	path := "/v2/comments"
+	h.failPath.Store(&path)
+	h.failStatus.Store(http.StatusBadGateway)
+	in := CommentInput{Description: "Won", Related: Related{"company", 1}}
+	actiontest.AppErr(t, h.run("Sellsy.CreateComment", in, &RecordOutput{}))
+	h.failPath.Store(nil)
+	before := stored(h, "comments")
+
+	h.env.SetHeartbeatDetails(*beat())
+	ae := actiontest.AppErr(t, h.run("Sellsy.CreateComment", in, &RecordOutput{}))
+	assert.Equal(t, ErrTypeUncertainCreate, ae.Type())
+	assert.True(t, ae.NonRetryable())
+	assert.Contains(t, ae.Error(), "more than 100 comments match its search")
+	assert.Equal(t, before, stored(h, "comments"))
 }
