@@ -74,15 +74,40 @@ type Temporal interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 }
 
+// brokenRetry is how long a connection whose file does not validate is refused before its
+// file is read again: a sender's retries, or a flood, do not parse it on every request.
+const brokenRetry = 2 * time.Second
+
 // Receiver routes webhook deliveries to workflows.
 type Receiver struct {
 	temporal  Temporal
 	taskQueue string
-	conns     map[string]*config.Connection
+	config    func(name string) (*config.Connection, error)
 	log       *slog.Logger
 	seen      *seenSet
 	open      func(connection string) (a, b connectors.Connector, err error)
 	health    func(ctx context.Context) error
+	now       func() time.Time
+
+	mu     sync.Mutex
+	files  map[string]string     // connection → its file, for every connection known
+	broken map[string]brokenFile // connections refused until their file is read again
+}
+
+// brokenFile is why a connection's file was refused, and until when.
+type brokenFile struct {
+	err   error
+	until time.Time
+}
+
+// WithConfig makes the receiver read each delivery's connection through load: the worker
+// gives its activities.Connections' Config, so that the receiver and the activities read a
+// changed file alike (routes, sides and credentials apply to the next delivery). A connection
+// load returns an error for is refused with 503 when the receiver knows it (its file no
+// longer validates), and is unknown (404) otherwise.
+func (r *Receiver) WithConfig(load func(name string) (*config.Connection, error)) *Receiver {
+	r.config = load
+	return r
 }
 
 // WithHealth makes GET /healthz answer 503 with the error when check fails (the worker checks
@@ -144,13 +169,43 @@ const (
 	StateGone   = "gone"   // a deletion confirmed: the record cannot be read
 )
 
-// New returns a receiver for these connections.
+// New returns a receiver for these connections. Their files are read again when they change,
+// as the activities read them (activities.Connections); WithConfig shares the worker's.
 func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Logger) *Receiver {
-	m := make(map[string]*config.Connection, len(conns))
+	files := make(map[string]string, len(conns))
 	for _, c := range conns {
-		m[c.Name] = c
+		files[c.Name] = c.File
 	}
-	return &Receiver{temporal: t, taskQueue: taskQueue, conns: m, log: log, seen: newSeenSet(10000, DedupWindow, time.Now)}
+	return &Receiver{temporal: t, taskQueue: taskQueue, config: activities.NewConnections(conns).Config, log: log,
+		seen: newSeenSet(10000, DedupWindow, time.Now), now: time.Now, files: files, broken: map[string]brokenFile{}}
+}
+
+// connection returns the named connection as its file reads now: nil for a name the receiver
+// does not know, an error (with its file) for a known one whose file does not validate.
+func (r *Receiver) connection(name string) (c *config.Connection, file string, err error) {
+	r.mu.Lock()
+	if b, ok := r.broken[name]; ok && r.now().Before(b.until) {
+		file = r.files[name]
+		r.mu.Unlock()
+		return nil, file, b.err
+	}
+	r.mu.Unlock()
+	c, err = r.config(name) // a stat per call; the file is parsed only when it changed
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	file, known := r.files[name]
+	switch {
+	case err == nil && c != nil:
+		r.files[name] = c.File
+		delete(r.broken, name)
+		return c, c.File, nil
+	case !known:
+		return nil, "", nil
+	case err == nil:
+		err = errors.New("no configuration") // config found nothing for a connection it had
+	}
+	r.broken[name] = brokenFile{err: err, until: r.now().Add(brokenRetry)}
+	return nil, file, err
 }
 
 // Handler serves the receiver's routes.
@@ -199,31 +254,39 @@ func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// sideOf finds a loaded connection and its side ("a" or "b") that is the given system.
-func (r *Receiver) sideOf(name, system string) (c *config.Connection, side string, sys config.System, ok bool) {
-	c, ok = r.conns[name]
+// sideOf finds the connection the path names, as its file reads now, and its side ("a" or
+// "b") that is system (label names it in answers). It answers the refusals itself: 404 for no
+// such connection or side, 503 (logged with the file and the reason) while the connection's
+// file does not validate: the sender retries, and no delivery is checked against a file that
+// is not the one on disk.
+func (r *Receiver) sideOf(w http.ResponseWriter, req *http.Request, system, label string) (c *config.Connection, side string, sys config.System, ok bool) {
+	name := req.PathValue("connection")
+	c, file, err := r.connection(name)
 	switch {
-	case !ok:
+	case err != nil:
+		r.log.Error("delivery refused: the connection's file does not validate", "connection", name, "file", file, "error", err)
+		http.Error(w, "this connection's file does not validate: see the worker's log", http.StatusServiceUnavailable)
 		return nil, "", sys, false
+	case c == nil:
 	case c.B.System == system:
 		return c, "b", c.B, true
 	case c.A.System == system:
 		return c, "a", c.A, true
 	}
+	http.Error(w, "no "+label+" connection of this name", http.StatusNotFound)
 	return nil, "", sys, false
 }
 
 // signedDelivery reads a delivery for the connection named in the path whose side is system
 // (label names it in answers) and checks its signature, base64(HMAC-SHA256(body, secret)) in
 // header, with the secret the side's webhook_secret credential names: Automation's and
-// UNAS's scheme. It answers the refusals itself (404 for an unknown connection or one without
-// a secret, 400 for an unreadable body, 401 for a bad signature, logged) and reports whether
+// UNAS's scheme. It answers the refusals itself (sideOf's, 404 for a connection without a
+// secret, 400 for an unreadable body, 401 for a bad signature, logged) and reports whether
 // the delivery may be acted on.
 func (r *Receiver) signedDelivery(w http.ResponseWriter, req *http.Request, system, label, header string) (side string, body []byte, ok bool) {
 	name := req.PathValue("connection")
-	_, side, sys, ok := r.sideOf(name, system)
+	_, side, sys, ok := r.sideOf(w, req, system, label)
 	if !ok {
-		http.Error(w, "no "+label+" connection of this name", http.StatusNotFound)
 		return "", nil, false
 	}
 	secret, err := sys.Secret(CredWebhookSecret)
@@ -302,9 +365,8 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 
 func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	_, side, sys, ok := r.sideOf(name, "mautic")
+	_, side, sys, ok := r.sideOf(w, req, "mautic", "Automation")
 	if !ok {
-		http.Error(w, "no Automation connection of this name", http.StatusNotFound)
 		return
 	}
 	if !tokenMatches(sys, CredPushToken, req.PathValue("token")) {
@@ -335,12 +397,12 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 }
 
 // sellsyConnection finds the Sellsy connection the path names and checks the URL's token;
-// it answers the refusals itself (404, logged: a bad token looks like an unknown URL).
+// it answers the refusals itself (sideOf's, and 404, logged, for a bad token: it looks like
+// an unknown URL).
 func (r *Receiver) sellsyConnection(w http.ResponseWriter, req *http.Request) (c *config.Connection, side string, ok bool) {
 	name := req.PathValue("connection")
-	c, side, sys, ok := r.sideOf(name, "sellsy")
+	c, side, sys, ok := r.sideOf(w, req, "sellsy", "Sellsy")
 	if !ok {
-		http.Error(w, "no Sellsy connection of this name", http.StatusNotFound)
 		return nil, "", false
 	}
 	if !tokenMatches(sys, CredWebhookToken, req.PathValue("token")) {
