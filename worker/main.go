@@ -207,7 +207,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		connections.RecordRequests(opts.MetricsHandler)
 	}
 	if s.WebhookAddr != "" {
-		receiver := webhooks.New(c, s.TaskQueue, conns, log).WithConnectors(connections.Connectors).
+		receiver := newReceiver(c, s.TaskQueue, conns, connections, log).
 			WithHealth(func(ctx context.Context) error {
 				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -246,6 +246,13 @@ func run(ctx context.Context, log *slog.Logger) error {
 
 	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
 	return w.Run(worker.InterruptCh())
+}
+
+// newReceiver is the worker's webhook receiver. It reads the connections through the
+// activities' Connections: a changed file applies to the next delivery as to the next sync
+// (routes, credentials), and is parsed once for both.
+func newReceiver(t webhooks.Temporal, taskQueue string, conns []*config.Connection, connections *activities.Connections, log *slog.Logger) *webhooks.Receiver {
+	return webhooks.New(t, taskQueue, conns, log).WithConfig(connections.Config).WithConnectors(connections.Connectors)
 }
 
 // healthcheck asks the worker's receiver at addr (CRMSYNC_WEBHOOK_ADDR, ":8090" style) whether
