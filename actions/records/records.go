@@ -24,8 +24,9 @@
 // ConfigurationError. Credentials never travel in inputs: the
 // activities use the side of the connection that is this system, as the worker loaded it.
 //
-// Errors are application errors of the types of package actions: InvalidRecord,
-// RateLimited (retried after NextRetryDelay), ConfigurationError, Retryable. A write refuses
+// Errors are application errors of the types of package actions: InvalidRecord (an input
+// that does not decode into its type too, naming the field), RateLimited (retried after
+// NextRetryDelay), ConfigurationError, Retryable. A write refuses
 // records one by one: a record the system refused is reported in its Result (ErrorType
 // InvalidRecord) and the others are written; the activity fails only when the whole call does.
 // Create heartbeats its per-record results as it goes, so that the retry of a Create that
@@ -212,20 +213,25 @@ type CallInput struct {
 //	{"status": 200, "body": {"total": "1", "contacts": {...}}}
 type CallOutput = actions.CallOutput
 
-// method is one activity of a system: its name after the prefix, and its function.
+// method is one activity of a system: its name after the prefix, and the function
+// registered, which decodes its own JSON input (actions.Decoded).
 type method struct {
 	name string
 	fn   any
 }
 
+func def[In, Out any](name string, fn func(context.Context, In) (Out, error)) method {
+	return method{name: name, fn: actions.Decoded(fn)}
+}
+
 // activities lists the system's activities.
 func (a *Actions) activities() []method {
-	list := []method{{"Describe", a.Describe}, {"List", a.List}, {"Get", a.Get}, {"Find", a.Find}}
+	list := []method{def("Describe", a.Describe), def("List", a.List), def("Get", a.Get), def("Find", a.Find)}
 	if !readOnly[a.System] {
-		list = append(list, method{"Create", a.Create}, method{"Update", a.Update}, method{"Delete", a.Delete})
+		list = append(list, def("Create", a.Create), def("Update", a.Update), def("Delete", a.Delete))
 	}
 	if a.System != "sellsy" {
-		list = append(list, method{"Call", a.Call})
+		list = append(list, def("Call", a.Call))
 	}
 	return list
 }
@@ -258,7 +264,8 @@ func Systems(conns []*config.Connection) []string {
 	return out
 }
 
-// Register registers the activities of every system the connections use.
+// Register registers the activities of every system the connections use. Each decodes its
+// own JSON input, so that one that does not fit the type fails as InvalidRecord, not retried.
 func Register(r worker.ActivityRegistry, conns Connections, loaded []*config.Connection) []string {
 	var names []string
 	for _, system := range Systems(loaded) {

@@ -4,7 +4,8 @@
 //
 // Every activity takes ONE plain JSON input and returns ONE plain JSON output. Names are
 // stable (see Names). Credentials never travel in inputs: the worker builds the Client from
-// its environment.
+// its environment. An input that does not decode into its type (an id sent as "12") fails
+// as InvalidRecord naming the field, not retried.
 //
 // Activities (name: input → output; each type's doc comment has a JSON example):
 //
@@ -52,7 +53,8 @@
 //
 // Errors are Temporal application errors whose Type is one of:
 //
-//	InvalidRecord       Sellsy refused the input (a 400/404, a refused field); not retryable.
+//	InvalidRecord       Sellsy refused the input (a 400/404, a refused field), or it does not
+//	                    decode into its type; not retryable.
 //	RateLimited         the quota is spent; retried after NextRetryDelay.
 //	ConfigurationError  credentials, rights or plan; not retryable.
 //	UncertainCreate     a retried create found several records it may have made, or too many
@@ -104,32 +106,37 @@ type Actions struct {
 	heartbeat      func(ctx context.Context, details ...any)
 }
 
-// activityNames pairs each stable name with its method.
-func (a *Actions) activities() []struct {
+// activityDef is one activity: its stable name, its method, and what Register registers.
+type activityDef struct {
 	name string
-	fn   any
-} {
-	return []struct {
-		name string
-		fn   any
-	}{
-		{"Sellsy.CreateCompany", a.CreateCompany},
-		{"Sellsy.UpdateCompany", a.UpdateCompany},
-		{"Sellsy.SearchCompanies", a.SearchCompanies},
-		{"Sellsy.CreateIndividual", a.CreateIndividual},
-		{"Sellsy.UpdateIndividual", a.UpdateIndividual},
-		{"Sellsy.SearchIndividuals", a.SearchIndividuals},
-		{"Sellsy.CreateContact", a.CreateContact},
-		{"Sellsy.UpdateContact", a.UpdateContact},
-		{"Sellsy.SearchContacts", a.SearchContacts},
-		{"Sellsy.CreateOpportunity", a.CreateOpportunity},
-		{"Sellsy.UpdateOpportunity", a.UpdateOpportunity},
-		{"Sellsy.SearchOpportunities", a.SearchOpportunities},
-		{"Sellsy.CreateEvent", a.CreateEvent},
-		{"Sellsy.CreateTask", a.CreateTask},
-		{"Sellsy.CreateComment", a.CreateComment},
-		{"Sellsy.Call", a.Call},
-		{"Sellsy.CallV1", a.CallV1},
+	fn   any // the method: func(context.Context, In) (Out, error)
+	run  any // the method decoding its own JSON input (actions.Decoded)
+}
+
+func def[In, Out any](name string, fn func(context.Context, In) (Out, error)) activityDef {
+	return activityDef{name: name, fn: fn, run: actions.Decoded(fn)}
+}
+
+// activities pairs each stable name with its method.
+func (a *Actions) activities() []activityDef {
+	return []activityDef{
+		def("Sellsy.CreateCompany", a.CreateCompany),
+		def("Sellsy.UpdateCompany", a.UpdateCompany),
+		def("Sellsy.SearchCompanies", a.SearchCompanies),
+		def("Sellsy.CreateIndividual", a.CreateIndividual),
+		def("Sellsy.UpdateIndividual", a.UpdateIndividual),
+		def("Sellsy.SearchIndividuals", a.SearchIndividuals),
+		def("Sellsy.CreateContact", a.CreateContact),
+		def("Sellsy.UpdateContact", a.UpdateContact),
+		def("Sellsy.SearchContacts", a.SearchContacts),
+		def("Sellsy.CreateOpportunity", a.CreateOpportunity),
+		def("Sellsy.UpdateOpportunity", a.UpdateOpportunity),
+		def("Sellsy.SearchOpportunities", a.SearchOpportunities),
+		def("Sellsy.CreateEvent", a.CreateEvent),
+		def("Sellsy.CreateTask", a.CreateTask),
+		def("Sellsy.CreateComment", a.CreateComment),
+		def("Sellsy.Call", a.Call),
+		def("Sellsy.CallV1", a.CallV1),
 	}
 }
 
@@ -142,10 +149,11 @@ func Names() []string {
 	return out
 }
 
-// Register registers every activity of a under its stable name.
+// Register registers every activity of a under its stable name. Each decodes its own JSON
+// input, so that one that does not fit the type fails as InvalidRecord, not retried.
 func Register(r worker.ActivityRegistry, a *Actions) {
 	for _, x := range a.activities() {
-		r.RegisterActivityWithOptions(x.fn, activity.RegisterOptions{Name: x.name})
+		r.RegisterActivityWithOptions(x.run, activity.RegisterOptions{Name: x.name})
 	}
 }
 
