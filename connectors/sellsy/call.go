@@ -40,7 +40,10 @@ type V1Error struct{ Code, Message string }
 // CallV1 calls an API V1 (RPC) method with its params and returns the envelope's
 // "response". Errors are classified like V2's: E_PARAM_*, E_OBJ_*, E_LIST_*, E_METHOD_DONT_EXIT
 // and the malformed-request codes (E_IO_MODE_*, E_DO_IN_*) are KindInvalid; refused credentials, rights and licence are KindConfig; E_LIMIT_REQUEST_REACHED
-// and HTTP 429 are KindRateLimited; the rest is KindRetryable.
+// and HTTP 429 are KindRateLimited; the rest is KindRetryable. A refusal asking for a short
+// wait is waited out in the call, twice at most, holding the client's other requests
+// meanwhile, as Call does; E_LIMIT_REQUEST_REACHED holds them for a second even when the call
+// gives up.
 func (c *Client) CallV1(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	op := "V1 " + method
 	if method == "" {
@@ -54,7 +57,8 @@ func (c *Client) CallV1(ctx context.Context, method string, params any) (json.Ra
 		return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: "params are not JSON-serialisable"}
 	}
 	form := map[string]string{"request": "1", "io_mode": "json", "do_in": string(doIn)}
-	for attempt := 0; ; attempt++ {
+	quotaRetries, refreshed := 0, false
+	for {
 		if err := c.waitFor(ctx, op); err != nil {
 			return nil, err
 		}
@@ -81,7 +85,8 @@ func (c *Client) CallV1(ctx context.Context, method string, params any) (json.Ra
 		c.noteQuota(resp.Header())
 		text := string(resp.Body())
 		if strings.Contains(text, "oauth_problem=") {
-			if tok != "" && attempt == 0 {
+			if tok != "" && !refreshed {
+				refreshed = true
 				c.tokens.drop(tok)
 				continue
 			}
@@ -90,30 +95,45 @@ func (c *Client) CallV1(ctx context.Context, method string, params any) (json.Ra
 			return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: op, Status: status,
 				Message: "V1 credentials refused (oauth_problem=" + scrub(strings.TrimSpace(problem), secret, tok) + ")"}
 		}
+		var e *connectors.Error
 		if status < 200 || status >= 300 {
-			return nil, c.httpError(op, resp, tok)
+			e = c.httpError(op, resp, tok)
+		} else {
+			var env struct {
+				Status   string          `json:"status"`
+				Error    json.RawMessage `json:"error"`
+				Response json.RawMessage `json:"response"`
+			}
+			if err := json.Unmarshal(resp.Body(), &env); err != nil {
+				return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "undecodable V1 envelope"}
+			}
+			if env.Status == "success" {
+				return env.Response, nil
+			}
+			var ve struct{ Code, Message string }
+			if json.Unmarshal(env.Error, &ve) != nil {
+				var s string
+				_ = json.Unmarshal(env.Error, &s)
+				ve.Code, ve.Message, _ = strings.Cut(s, " - ")
+			}
+			e = &connectors.Error{Kind: v1Kind(ve.Code), System: System, Op: op, Status: status,
+				Message: strings.TrimSpace(ve.Code + ": " + scrub(ve.Message, secret, tok))}
+			if e.Kind == connectors.KindRateLimited {
+				e.RetryAfter = time.Second // V1 says nothing of its window: a second, as a V2 429
+			}
 		}
-		var env struct {
-			Status   string          `json:"status"`
-			Error    json.RawMessage `json:"error"`
-			Response json.RawMessage `json:"response"`
-		}
-		if err := json.Unmarshal(resp.Body(), &env); err != nil {
-			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "undecodable V1 envelope"}
-		}
-		if env.Status == "success" {
-			return env.Response, nil
-		}
-		var ve struct{ Code, Message string }
-		if json.Unmarshal(env.Error, &ve) != nil {
-			var s string
-			_ = json.Unmarshal(env.Error, &s)
-			ve.Code, ve.Message, _ = strings.Cut(s, " - ")
-		}
-		e := &connectors.Error{Kind: v1Kind(ve.Code), System: System, Op: op, Status: status,
-			Message: strings.TrimSpace(ve.Code + ": " + scrub(ve.Message, secret, tok))}
 		if e.Kind == connectors.KindRateLimited {
-			e.RetryAfter = time.Second
+			// As in do, a short wait is waited out here (a refused call wrote nothing), and
+			// holds every request of this client meanwhile, V2 ones too. V1's own refusal
+			// comes without quota headers: it holds them even when the call gives up.
+			short := e.RetryAfter <= maxQuotaWait && quotaRetries < connectors.ShortQuotaRetries
+			if short || status < 300 {
+				c.pauseUntilAt(c.clock.Now().Add(e.RetryAfter), "current")
+			}
+			if short {
+				quotaRetries++
+				continue
+			}
 		}
 		return nil, e
 	}
