@@ -20,6 +20,10 @@
 // Create/Update refuse a card whose own UserId is not a user of its module (KindInvalid, that
 // record only).
 //
+// A card's Person (Links["person"], ContactId) is required to create it (RequiredLinks):
+// MiniCRM takes a card without a contact, which would then sit on no one. Its Business
+// (Links["business"]) is optional.
+//
 // Errors: 400 (plain text) and 404 → per-record KindInvalid with MiniCRM's text (e-mail
 // addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else until the
 // next minute); 5xx and transport failures → KindRetryable. Deletion is not offered (KindConfig).

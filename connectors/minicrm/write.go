@@ -173,6 +173,18 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 	return c.write(ctx, object, records, false)
 }
 
+// RequiredLinks names the links a record of object must have to be created: a card needs its
+// contact, the Person (ContactId). MiniCRM would take the card without one, and it would sit
+// on no one, so a sync holds a card back while its Person is not paired (a customer refused,
+// quarantined) and creates it once it is. Its Business is optional: a private order has
+// none.
+func (c *Client) RequiredLinks(object string) []string {
+	if strings.HasPrefix(object, CardPrefix) {
+		return []string{ObjectPerson}
+	}
+	return nil
+}
+
 // Delete is refused: MiniCRM only soft-deletes through the API and this connector never
 // deletes.
 func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]connectors.Result, error) {
