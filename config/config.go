@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -353,9 +354,32 @@ const (
 func Load(path string) (*Connection, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, readError(path, err)
 	}
 	return Parse(path, data)
+}
+
+// readError says which file or folder could not be read, and why, in words: os's "open
+// conns/.#a.yaml: no such file or directory" does not say the file is a dangling link.
+func readError(path string, err error) error {
+	if info, lerr := os.Lstat(path); lerr == nil && info.Mode()&os.ModeSymlink != 0 && errors.Is(err, fs.ErrNotExist) {
+		target, _ := os.Readlink(path)
+		return fmt.Errorf("%s: cannot be read: it is a link to %s, which does not exist", path, target)
+	}
+	var reason error = err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		reason = pe.Err // the path is said once, first
+	}
+	switch info, serr := os.Stat(path); {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no such file or folder", path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: cannot be read: permission denied", path)
+	case serr == nil && info.IsDir():
+		return fmt.Errorf("%s: is a folder, not a connection file", path)
+	}
+	return fmt.Errorf("%s: cannot be read: %w", path, reason)
 }
 
 // Parse decodes and validates a connection file's content; path is used in messages.
@@ -425,7 +449,9 @@ const maxProblems = 50
 var errEmptyFile = errors.New("the file is empty: a connection file names at least name, a, b and objects (see config/examples)")
 
 // Files lists the connection files of paths: comma-separated files and folders, a folder
-// standing for its *.yaml and *.yml files; sorted.
+// standing for its *.yaml and *.yml files; sorted. A folder's hidden files (.name: editors'
+// lock files and copies, such as Emacs's .#a.yaml, a link to nowhere) and backups (name~)
+// are left out; a file named is read whatever its name.
 func Files(paths string) ([]string, error) {
 	var files []string
 	for _, p := range strings.Split(paths, ",") {
@@ -435,15 +461,24 @@ func Files(paths string) ([]string, error) {
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, readError(p, err)
 		}
 		if !info.IsDir() {
 			files = append(files, p)
 			continue
 		}
-		for _, pattern := range []string{"*.yaml", "*.yml"} {
-			m, _ := filepath.Glob(filepath.Join(p, pattern))
-			files = append(files, m...)
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, readError(p, err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
+				continue
+			}
+			if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
+				files = append(files, filepath.Join(p, name))
+			}
 		}
 	}
 	sort.Strings(files)
@@ -580,7 +615,8 @@ func (c *Connection) ObjectNames() []string {
 
 // Secret returns the value of a credential from the environment: the variable the
 // connection file names, or else the file that variable with _FILE appended names (Docker and
-// Kubernetes secrets are mounted as files), its content trimmed of surrounding white space.
+// Kubernetes secrets are mounted as files). Both are trimmed of surrounding white space (a
+// CRLF .env file leaves a \r); a value of white space only counts as empty.
 func (s System) Secret(key string) (string, error) {
 	env, ok := s.Credentials[key]
 	if !ok {
@@ -590,12 +626,17 @@ func (s System) Secret(key string) (string, error) {
 		// Not a name: perhaps the credential itself, which must not be repeated.
 		return "", fmt.Errorf("credentials.%s of %s must be the NAME of an environment variable, not the credential itself (not shown here)", key, s.System)
 	}
-	if v := os.Getenv(env); v != "" {
+	raw := os.Getenv(env)
+	if v := strings.TrimSpace(raw); v != "" {
 		return v, nil
 	}
-	path := os.Getenv(env + "_FILE")
+	path := strings.TrimSpace(os.Getenv(env + "_FILE"))
 	if path == "" {
-		return "", fmt.Errorf("environment variable %s (credentials.%s of %s) is empty, and %s_FILE names no file", env, key, s.System, env)
+		empty := "is empty"
+		if raw != "" {
+			empty = "holds only white space"
+		}
+		return "", fmt.Errorf("environment variable %s (credentials.%s of %s) %s, and %s_FILE names no file", env, key, s.System, empty, env)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -606,6 +647,24 @@ func (s System) Secret(key string) (string, error) {
 		return "", fmt.Errorf("%s_FILE (credentials.%s of %s): %s is empty", env, key, s.System, path)
 	}
 	return v, nil
+}
+
+// CheckSecrets reads every credential the connections name and reports every one that
+// cannot be read, each with its file, connection, field and variable: all at once, so that
+// one restart is enough to see them fixed.
+func CheckSecrets(conns ...*Connection) error {
+	var errs []error
+	for _, c := range conns {
+		for _, side := range []string{"a", "b"} {
+			sys := c.Side(side)
+			for _, key := range slices.Sorted(maps.Keys(sys.Credentials)) {
+				if _, err := sys.Secret(key); err != nil {
+					errs = append(errs, fmt.Errorf("%s: connection %q: %s.credentials.%s: %w", c.File, c.Name, side, key, err))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // SecretValues returns the values of every credential of both sides that can be read (the
@@ -626,15 +685,34 @@ func (c *Connection) SecretValues() []string {
 // environment, keyed by credential name.
 func (s System) Secrets() (map[string]string, error) {
 	out := make(map[string]string, len(knownSystems[s.System]))
+	var errs secretErrors
 	for _, key := range knownSystems[s.System] {
 		v, err := s.Secret(key)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		out[key] = v
 	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
 	return out, nil
 }
+
+// secretErrors are every credential of a system that cannot be read, on one line: callers
+// put the file and side before it.
+type secretErrors []error
+
+func (e secretErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e secretErrors) Unwrap() []error { return e }
 
 // yamlMessage turns yaml.v3's error (a syntax error: the shape walk reports every value that
 // does not fit, with its field, before anything is decoded) into one line.

@@ -125,6 +125,12 @@ func TestSecretFromEnvironment(t *testing.T) {
 		{"neither", "", "", "", "environment variable CRMSYNC_TEST_PW (credentials.password of mautic) is empty, and CRMSYNC_TEST_PW_FILE names no file"},
 		{"a missing file", "", filepath.Join(dir, "missing"), "", "CRMSYNC_TEST_PW_FILE (credentials.password of mautic): open " + filepath.Join(dir, "missing")},
 		{"an empty file", "", file("empty", " \n"), "", "CRMSYNC_TEST_PW_FILE (credentials.password of mautic): " + filepath.Join(dir, "empty") + " is empty"},
+		// A CRLF .env file leaves a \r: trimmed, as a mounted file's content is.
+		{"a trailing CR", "demo-password\r", "", "demo-password", ""},
+		{"surrounding spaces", "  pw \t", "", "pw", ""},
+		{"white space only", " \r\n", "", "", "environment variable CRMSYNC_TEST_PW (credentials.password of mautic) holds only white space, and CRMSYNC_TEST_PW_FILE names no file"},
+		{"white space only, then the file", " ", file("pw2", "s3cret\r\n"), "s3cret", ""},
+		{"a _FILE path with a trailing CR", "", file("pw3", "s3cret") + "\r", "s3cret", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,6 +144,113 @@ func TestSecretFromEnvironment(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, v)
+		})
+	}
+}
+
+// Every credential variable that cannot be read is named at once, with its file, connection,
+// field and variable: one restart fixes them all.
+func TestSecretsNameEveryMissingVariable(t *testing.T) {
+	c, err := Parse("conns/demo.yaml", []byte(`name: demo
+a: {system: sellsy, credentials: {client_id: CRMSYNC_TEST_ID, client_secret: CRMSYNC_TEST_SECRET}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: CRMSYNC_TEST_USER, password: CRMSYNC_TEST_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+`))
+	require.NoError(t, err)
+	for _, v := range []string{"CRMSYNC_TEST_ID", "CRMSYNC_TEST_SECRET", "CRMSYNC_TEST_USER", "CRMSYNC_TEST_PASS"} {
+		t.Setenv(v, "")
+		t.Setenv(v+"_FILE", "")
+	}
+	t.Setenv("CRMSYNC_TEST_SECRET", "set")
+	t.Setenv("CRMSYNC_TEST_PASS", " \r")
+
+	tests := []struct {
+		name string
+		err  func() error
+		want []string
+	}{
+		{"every connection's variables", func() error { return CheckSecrets(c) }, []string{
+			`conns/demo.yaml: connection "demo": a.credentials.client_id: environment variable CRMSYNC_TEST_ID (credentials.client_id of sellsy) is empty, and CRMSYNC_TEST_ID_FILE names no file`,
+			`conns/demo.yaml: connection "demo": b.credentials.password: environment variable CRMSYNC_TEST_PASS (credentials.password of mautic) holds only white space, and CRMSYNC_TEST_PASS_FILE names no file`,
+			`conns/demo.yaml: connection "demo": b.credentials.username: environment variable CRMSYNC_TEST_USER (credentials.username of mautic) is empty, and CRMSYNC_TEST_USER_FILE names no file`,
+		}},
+		{"a system's variables, on one line", func() error { _, err := c.B.Secrets(); return err }, []string{
+			"environment variable CRMSYNC_TEST_USER (credentials.username of mautic) is empty, and CRMSYNC_TEST_USER_FILE names no file; " +
+				"environment variable CRMSYNC_TEST_PASS (credentials.password of mautic) holds only white space, and CRMSYNC_TEST_PASS_FILE names no file",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err()
+			require.Error(t, err)
+			assert.Equal(t, strings.Join(tt.want, "\n"), err.Error())
+		})
+	}
+	assert.NoError(t, CheckSecrets(), "no connection, nothing to read")
+}
+
+// A folder's hidden files (editors' lock files and copies) and backups are not connection
+// files; an entry that cannot be read is named with the reason.
+func TestFilesOfAFolder(t *testing.T) {
+	good, err := os.ReadFile("examples/sellsy-mautic.yaml")
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir string)
+		paths   func(dir string) string // CRMSYNC_CONNECTIONS; the folder when nil
+		want    []string                // the files loaded, relative to the folder
+		wantErr string
+	}{
+		{name: "an Emacs lock file (a link to nowhere)", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.Symlink("me@host.1234:1700000000", filepath.Join(dir, ".#a.yaml")))
+		}, want: []string{"a.yaml"}},
+		{name: "a hidden copy", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, ".#a.yaml"), good, 0o600))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, ".hidden.yml"), good, 0o600))
+		}, want: []string{"a.yaml"}},
+		{name: "a backup", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml~"), good, 0o600))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml~"), good, 0o600))
+		}, want: []string{"a.yaml"}},
+		{name: "a hidden file named is read", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, "a.yaml")))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, ".hidden.yaml"), good, 0o600))
+		}, paths: func(dir string) string { return filepath.Join(dir, ".hidden.yaml") }, want: []string{".hidden.yaml"}},
+		{name: "a link to nowhere", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.Symlink("gone.yaml", filepath.Join(dir, "b.yaml")))
+		}, wantErr: "b.yaml: cannot be read: it is a link to gone.yaml, which does not exist"},
+		{name: "a folder", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "old.yaml"), 0o700))
+		}, wantErr: "old.yaml: is a folder, not a connection file"},
+		{name: "a path that is not there", paths: func(dir string) string { return filepath.Join(dir, "nope") },
+			wantErr: "nope: no such file or folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), good, 0o600))
+			if tt.setup != nil {
+				tt.setup(t, dir)
+			}
+			paths := dir
+			if tt.paths != nil {
+				paths = tt.paths(dir)
+			}
+			conns, err := LoadAll(paths)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), filepath.Join(dir, tt.wantErr))
+				return
+			}
+			require.NoError(t, err)
+			var got []string
+			for _, c := range conns {
+				got = append(got, filepath.Base(c.File))
+			}
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }

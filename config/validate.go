@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
@@ -33,9 +34,14 @@ var knownSystems = map[string][]string{
 }
 
 var (
-	namePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	namePattern   = regexp.MustCompile(`^[a-z0-9-]*$`)
 	envVarPattern = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 )
+
+// maxNameLen is a DNS label's length (RFC 1035), which the connection name is shaped like:
+// nothing in crmsync needs fewer characters (Temporal takes workflow ids of 1000), but a name
+// that fits a label fits wherever it is used beside the ids (webhook URLs, metric labels).
+const maxNameLen = 63
 
 // Validate checks the connection and returns every problem found, each naming the file, the
 // field and the reason.
@@ -44,8 +50,16 @@ func (c *Connection) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", c.File, field, fmt.Sprintf(format, args...)))
 	}
-	if !namePattern.MatchString(c.Name) {
+	switch {
+	case c.Name == "":
+		bad("name", "missing: the connection's name, lower-case letters, digits and dashes (it becomes part of workflow ids)")
+	case !namePattern.MatchString(c.Name):
 		bad("name", "%q must be lower-case letters, digits and dashes (it becomes part of workflow ids)", c.Name)
+	case c.Name[0] == '-':
+		bad("name", "%q must start with a letter or a digit", c.Name)
+	}
+	if n := utf8.RuneCountInString(c.Name); n > maxNameLen {
+		bad("name", "%q is %d characters long: at most %d, a DNS label's length (the name becomes part of workflow ids, webhook URLs and metric labels)", c.Name, n, maxNameLen)
 	}
 	for _, side := range []string{"a", "b"} {
 		s := c.Side(side)

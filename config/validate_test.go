@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -134,6 +135,42 @@ objects:
 
 // parseWant parses yaml as conn.yaml: with wantErr "" it must parse (the connection is
 // returned); otherwise it must fail with a message that says wantErr (nil is returned).
+// A connection's name is refused with the reason it is wrong: the characters, the first one,
+// or the length (63, a DNS label's), never one for another.
+func TestValidateName(t *testing.T) {
+	conn := func(name string) string {
+		return `name: ` + name + `
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+`
+	}
+	long := strings.Repeat("a", 60) + "-b1c"
+	tests := []struct {
+		name, conn, wantErr, notWant string
+	}{
+		{name: "63 characters", conn: strings.Repeat("a", 63)},
+		{name: "64 characters", conn: long,
+			wantErr: `conn.yaml: name: "` + long + `" is 64 characters long: at most 63, a DNS label's length (the name becomes part of workflow ids`,
+			notWant: "lower-case"},
+		{name: "upper case", conn: "Demo", wantErr: `conn.yaml: name: "Demo" must be lower-case letters, digits and dashes`},
+		{name: "a leading dash", conn: "-demo", wantErr: `conn.yaml: name: "-demo" must start with a letter or a digit`, notWant: "lower-case"},
+		{name: "missing", conn: `""`, wantErr: "conn.yaml: name: missing: the connection's name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, conn(tt.conn), tt.wantErr)
+			if tt.notWant != "" {
+				_, err := Parse("conn.yaml", []byte(conn(tt.conn)))
+				assert.NotContains(t, err.Error(), tt.notWant)
+			}
+		})
+	}
+}
+
 func parseWant(t *testing.T, yaml, wantErr string) *Connection {
 	t.Helper()
 	c, err := Parse("conn.yaml", []byte(yaml))
