@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +114,7 @@ type pgStore struct {
 }
 
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
-	name := redact(dsn)
+	name := pgName(dsn)
 	cfg, err := pgPoolConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
@@ -133,28 +135,119 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	return s, nil
 }
 
-// pgPoolConfig parses a postgres:// DSN for pgxpool. The pool_max_conns query parameter bounds
-// the pool (defaultPGConns when absent); pgxpool's other pool_* parameters apply too.
-func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return nil, errors.New("invalid DSN")
-	}
-	v, sized := u.Query()["pool_max_conns"]
-	if sized {
-		if n, err := strconv.ParseInt(v[0], 10, 32); err != nil || n < 1 {
-			return nil, fmt.Errorf("invalid pool_max_conns %q", v[0])
+// pgName is the DSN as errors show it: redact's, or, for a DSN Go's URL parser refuses (pgx
+// takes some, "?" in a password) or whose query it cannot read (redact would miss a password
+// there), the DSN with everything before its last "@" and its query hidden, which still
+// names the host and database.
+func pgName(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil {
+		if _, err := url.ParseQuery(u.RawQuery); err == nil {
+			return redact(dsn)
 		}
+	}
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = "xxxxx@" + rest[i+1:]
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	return scheme + "://" + rest
+}
+
+// pgEncodeHint is what a DSN whose user or password is not URL-encoded needs.
+const pgEncodeHint = "the user and password must be URL-encoded (%40 for @, %25 for %, %2F for /, %20 for a space)"
+
+// pgPoolConfig parses a postgres:// DSN for pgxpool. The pool_max_conns query parameter bounds
+// the pool (defaultPGConns when absent); pgxpool's other pool_* parameters apply too. A DSN
+// that does not parse gets the reason, never the password.
+func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
+	// pgx, like libpq, ends the user part at the first "@": a second one before the path
+	// would put the rest of the password in the host name, and in errors.
+	_, rest, _ := strings.Cut(dsn, "://")
+	authority, _, _ := strings.Cut(rest, "/")
+	if strings.Count(authority, "@") > 1 {
+		return nil, errors.New("invalid DSN: more than one @ before the host: " + pgEncodeHint)
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		// pgx parse errors keep the DSN with its password (pgconn.ParseConfigError): say no more.
-		return nil, errors.New("invalid DSN")
+		return nil, errors.New("invalid DSN: " + pgParseReason(dsn, err))
 	}
-	if !sized {
+	// pgxpool checked pool_max_conns and dropped it from the parameters; pgconn keeps it.
+	if cc, err := pgconn.ParseConfig(dsn); err != nil || cc.RuntimeParams["pool_max_conns"] == "" {
 		cfg.MaxConns = defaultPGConns
 	}
 	return cfg, nil
+}
+
+// quotedRE matches the quoted values of pgx's parse errors.
+var quotedRE = regexp.MustCompile(`"[^"]*"`)
+
+// pgParseReason is the reason of pgx's parse error without the DSN it quotes (pgx masks the
+// password there on a best-effort basis only) and without a quoted value from where a password
+// may be: before the DSN's last "@" (an unencoded "/" in a password leaves its end in the
+// host, port or database name pgx quotes).
+func pgParseReason(dsn string, err error) string {
+	msg := err.Error()
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		// "cannot parse `<DSN>`: <reason>[ (<cause>)]"
+		if i := strings.LastIndex(msg, "`: "); i >= 0 {
+			msg = msg[i+3:]
+		}
+		var num *strconv.NumError
+		if cause := pe.Unwrap(); cause != nil && errors.As(cause, &num) {
+			what := "is not a whole number"
+			if errors.Is(num.Err, strconv.ErrRange) {
+				what = "is out of range"
+			}
+			msg = strings.TrimSuffix(msg, " ("+cause.Error()+")") + fmt.Sprintf(": %q %s", num.Num, what)
+		}
+	}
+	credEnd := strings.LastIndexByte(dsn, '@')
+	hidden := false
+	msg = quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		v := q[1 : len(q)-1]
+		if i := strings.Index(dsn, v); v != "" && i >= 0 && i < credEnd {
+			hidden = true
+			return "(a value hidden: it may hold the password)"
+		}
+		return q
+	})
+	for _, pw := range pgPasswords(dsn) {
+		if len(pw) >= 3 && strings.Contains(msg, pw) {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+			hidden = true
+		}
+	}
+	// An "@" past the first "/" did not end the user part: a "/" in the user or password.
+	_, rest, _ := strings.Cut(dsn, "://")
+	_, path, slash := strings.Cut(rest, "/")
+	if hidden || (slash && strings.Contains(path, "@")) || strings.Contains(msg, "password") {
+		msg += "; " + pgEncodeHint
+	}
+	return msg
+}
+
+// pgPasswords are the raw texts a DSN's password may be: up to the first "@" (pgx's reading)
+// or the last (Go's), and the password and sslpassword query values.
+func pgPasswords(dsn string) []string {
+	var out []string
+	_, rest, _ := strings.Cut(dsn, "://")
+	for _, end := range []int{strings.IndexAny(rest, "@/"), strings.LastIndexByte(rest, '@')} {
+		if end >= 0 && rest[end] == '@' {
+			if _, pw, ok := strings.Cut(rest[:end], ":"); ok && pw != "" {
+				out = append(out, pw)
+			}
+		}
+	}
+	if _, query, ok := strings.Cut(rest, "?"); ok {
+		for _, kv := range strings.Split(query, "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			if (strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword")) && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // tx runs f in a transaction on a pooled connection.

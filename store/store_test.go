@@ -493,7 +493,7 @@ func TestOpenBadDSN(t *testing.T) {
 		{"sqlite:" + filepath.Join(t.TempDir(), "no", "such", "dir", "x.db"), "store: open sqlite "},
 		{"sqlite:" + filepath.Join(t.TempDir(), "x.db") + "?%zz", "bad query"},
 		{"postgres://crmsync:s3cret-pw@127.0.0.1:1/crmsync?connect_timeout=2", "store: open postgres postgres://crmsync:xxxxx@127.0.0.1:1/crmsync"},
-		{"postgres://u@127.0.0.1:1/x?pool_max_conns=zero", `invalid pool_max_conns "zero"`},
+		{"postgres://u@127.0.0.1:1/x?pool_max_conns=zero", `pool_max_conns: "zero" is not a whole number`},
 		{"postgres://crmsync@127.0.0.1:1/crmsync?password=s3cret-pw&connect_timeout=2", "password=xxxxx"},
 		{"postgres://crmsync@127.0.0.1:1/crmsync?sslpassword=s3cret-pw&connect_timeout=2", "sslpassword=xxxxx"},
 	}
