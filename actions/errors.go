@@ -20,8 +20,10 @@ const (
 	ErrTypeRateLimited   = "RateLimited"        // the quota is spent; retried after NextRetryDelay
 	ErrTypeConfiguration = "ConfigurationError" // credentials, rights or plan; not retried
 	ErrTypeRetryable     = "Retryable"          // network, 5xx; retried with backoff
-	// ErrTypeUnconfirmed is a record whose create was sent with no answer and that cannot be
-	// looked up: it may exist, so it is not created again (a record's result, not an error).
+	// ErrTypeUnconfirmed is a write sent with no answer saying whether it was applied: it is
+	// not sent again. A record's result in a <P>.Create (a create that cannot be looked up),
+	// the error of an any-call that writes (Sellsy.Call's POST, Sellsy.CallV1's methods
+	// other than get…); not retried.
 	ErrTypeUnconfirmed = "Unconfirmed"
 )
 
@@ -64,6 +66,12 @@ func ToTemporal(err error) error {
 // Invalid is the error of an input refused before any call: not retried.
 func Invalid(msg string) error {
 	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidRecord, nil)
+}
+
+// Unconfirmed is the error of a write that may or may not have been applied: not retried,
+// since sending it again could apply it twice.
+func Unconfirmed(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeUnconfirmed, nil)
 }
 
 // Configuration is the error of a worker that cannot serve the call: not retried.

@@ -59,7 +59,13 @@
 //	ConfigurationError  credentials, rights or plan; not retryable.
 //	UncertainCreate     a retried create found several records it may have made, or too many
 //	                    to read; not retryable.
-//	Retryable           anything else (network, 5xx); retried with backoff.
+//	Unconfirmed         a Sellsy.Call POST (not a search) or a Sellsy.CallV1 method other than
+//	                    get… got no answer saying whether it was applied (a timeout, a 500,
+//	                    502 or 504), or an earlier attempt sent it and never reported; not
+//	                    retryable: check, and call again if it was not applied.
+//	Retryable           anything else (network, 5xx; a lost answer to a call that may be
+//	                    sent again: a read, a search, a PUT, PATCH or DELETE); retried with
+//	                    backoff.
 package sellsyactions
 
 import (

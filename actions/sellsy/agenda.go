@@ -3,10 +3,15 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/crmsync/crmsync/actions"
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // EventInput creates a calendar event (Sellsy's CalendarEventCreateItem). Title, Start and
@@ -147,16 +152,80 @@ type CallInput struct {
 // CallOutput is the answer: its HTTP status and its JSON body (null when empty).
 type CallOutput = actions.CallOutput
 
+// ErrTypeUnconfirmed is the error of an any-call that writes (a POST other than a search, a
+// V1 method other than get…) and got no answer saying whether it was applied (a timeout, a
+// lost connection, a 500, a gateway's 502 or 504), or whose earlier attempt never reported:
+// not retried, since sending it again could apply it twice. Check, and call again if it was
+// not applied.
+const ErrTypeUnconfirmed = actions.ErrTypeUnconfirmed
+
+// callSent is what an any-call that writes heartbeats just before it is sent, so that the
+// retry of an attempt that never reported (a worker gone, a timeout) does not send it again;
+// the zero value once Sellsy refused it (nothing written). Its JSON name is its own: a
+// create's details do not read as one.
+type callSent struct {
+	Sent bool `json:"call_sent,omitempty"`
+}
+
+// repeatable reports whether an API V2 call may be sent again after a lost answer: it reads,
+// or writes the same values again (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE, as the
+// client's own retries), or it is a search, a POST that reads.
+func repeatable(method, path string) bool {
+	p, _, _ := strings.Cut(strings.TrimSpace(path), "?")
+	return connectors.SafeToRepeat(strings.ToUpper(strings.TrimSpace(method))) ||
+		strings.HasSuffix(strings.TrimRight(p, "/"), "/search")
+}
+
+// v1Reads reports whether an API V1 method only reads: Sellsy names those get… (getList,
+// getOne, getInfos).
+func v1Reads(method string) bool {
+	_, m, _ := strings.Cut(method, ".")
+	return strings.HasPrefix(m, "get")
+}
+
+// sendOnce guards an any-call that writes, named what: it fails as Unconfirmed when an
+// earlier attempt sent it without reporting, and heartbeats that this one sends it.
+func sendOnce(ctx context.Context, what string) error {
+	var hb callSent
+	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &hb) == nil && hb.Sent {
+		return actions.Unconfirmed(fmt.Sprintf("sellsy: %s: an earlier attempt sent it and never reported (a worker lost, a timeout): it may or may not have been applied, so it is not sent again; check, and call it again if it was not", what))
+	}
+	// Sent at once, as an attempt's first heartbeat is: the next attempt knows.
+	activity.RecordHeartbeat(ctx, callSent{Sent: true})
+	return nil
+}
+
+// callError is the error of a failed any-call, named what. One that writes (once) fails as
+// Unconfirmed when no answer said it was refused; refused, it takes back its heartbeat.
+func callError(ctx context.Context, once bool, what string, err error) error {
+	if once && refused(err) {
+		activity.RecordHeartbeat(ctx, callSent{})
+	} else if once && connectors.KindOf(err) == connectors.KindRetryable {
+		return actions.Unconfirmed(fmt.Sprintf("sellsy: %s got no answer saying whether it was applied (%v): it may or may not have been, so it is not sent again; check, and call it again if it was not", what, err))
+	}
+	return toTemporal(err)
+}
+
 // Call performs an arbitrary authorised API V2 call (activity Sellsy.Call). A non-2xx answer
-// is an error of the classes above.
+// is an error of the classes above. A POST other than a search that gets no answer saying
+// whether Sellsy applied it fails as Unconfirmed, not retried: Temporal's retry could create
+// its record twice.
 func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	c, err := a.client()
 	if err != nil {
 		return CallOutput{}, err
 	}
+	once := !repeatable(in.Method, in.Path)
+	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
+	what := strings.ToUpper(strings.TrimSpace(in.Method)) + " " + p
+	if once {
+		if err := sendOnce(ctx, what); err != nil {
+			return CallOutput{}, err
+		}
+	}
 	status, body, err := c.Call(ctx, in.Method, in.Path, in.Query, in.Body)
 	if err != nil {
-		return CallOutput{}, toTemporal(err)
+		return CallOutput{}, callError(ctx, once, what, err)
 	}
 	var hide []string
 	if a.Secrets != nil {
@@ -180,15 +249,24 @@ type CallV1Output struct {
 	Response json.RawMessage `json:"response"`
 }
 
-// CallV1 performs an API V1 call with the worker's V1 credentials (activity Sellsy.CallV1).
+// CallV1 performs an API V1 call with the worker's V1 credentials (activity Sellsy.CallV1). A
+// method other than get… that gets no answer saying whether Sellsy applied it fails as
+// Unconfirmed, not retried, as Call's POSTs do.
 func (a *Actions) CallV1(ctx context.Context, in CallV1Input) (CallV1Output, error) {
 	c, err := a.client()
 	if err != nil {
 		return CallV1Output{}, err
 	}
+	once := !v1Reads(in.Method)
+	what := "V1 " + in.Method
+	if once {
+		if err := sendOnce(ctx, what); err != nil {
+			return CallV1Output{}, err
+		}
+	}
 	resp, err := c.CallV1(ctx, in.Method, in.Params)
 	if err != nil {
-		return CallV1Output{}, toTemporal(err)
+		return CallV1Output{}, callError(ctx, once, what, err)
 	}
 	return CallV1Output{Response: resp}, nil
 }
