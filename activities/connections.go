@@ -30,7 +30,8 @@ type Connections struct {
 
 	mu          sync.Mutex
 	conns       map[string]*config.Connection
-	modTimes    map[string]time.Time // of each connection's file when it was loaded
+	modTimes    map[string]time.Time // of each connection's file when it was last read
+	broken      map[string]error     // the error of a file that did not load, until it changes
 	open        map[string][2]connectors.Connector
 	fieldCodecs map[string]*fieldCodecs
 }
@@ -45,32 +46,43 @@ func NewConnections(conns []*config.Connection) *Connections {
 			mod[c.Name] = fi.ModTime()
 		}
 	}
-	return &Connections{conns: m, modTimes: mod, open: map[string][2]connectors.Connector{}}
+	return &Connections{conns: m, modTimes: mod, broken: map[string]error{}, open: map[string][2]connectors.Connector{}}
 }
 
 // Config returns a connection's file. A file changed on disk is loaded again (a new
 // interval, a new mapping apply to a running connection); a file that no longer validates is
-// a configuration error, which pauses the connection with the message.
+// a configuration error, which pauses the connection with the message. A broken file is read
+// once per change: its error is kept and returned until the file changes again, since every
+// activity and webhook delivery of the connection asks.
 func (cs *Connections) Config(name string) (*config.Connection, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	c, ok := cs.conns[name]
 	if !ok {
+		// CRMSYNC_CONNECTIONS is read at start only: say so, or a file added since looks ignored.
 		return nil, &connectors.Error{Kind: connectors.KindConfig, System: "crmsync", Op: "connection " + name,
-			Message: fmt.Sprintf("no connection file of this worker is named %q (loaded: %s)", name, strings.Join(cs.namesLocked(), ", "))}
+			Message: fmt.Sprintf("no connection file of this worker is named %q (loaded: %s); a connection file added after the worker started takes a restart of the worker, which reads CRMSYNC_CONNECTIONS at start",
+				name, strings.Join(cs.namesLocked(), ", "))}
 	}
 	fi, err := os.Stat(c.File)
 	if err != nil || fi.ModTime().Equal(cs.modTimes[name]) {
-		return c, nil // unchanged (or gone: keep what was loaded)
+		// Unchanged (or gone: keep what was read, a broken file's error included).
+		if err := cs.broken[name]; err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
+	cs.modTimes[name] = fi.ModTime()
 	fresh, err := config.Load(c.File)
+	if err == nil && fresh.Name != name {
+		err = fmt.Errorf("%s: name changed from %q to %q: a connection cannot be renamed while its workflows run", c.File, name, fresh.Name)
+	}
 	if err != nil {
-		return nil, configError(err)
+		cs.broken[name] = configError(err)
+		return nil, cs.broken[name]
 	}
-	if fresh.Name != name {
-		return nil, configError(fmt.Errorf("%s: name changed from %q to %q: a connection cannot be renamed while its workflows run", c.File, name, fresh.Name))
-	}
-	cs.conns[name], cs.modTimes[name] = fresh, fi.ModTime()
+	delete(cs.broken, name)
+	cs.conns[name] = fresh
 	delete(cs.open, name) // settings may have changed: connectors are built again
 	for key := range cs.fieldCodecs {
 		if strings.HasPrefix(key, name+"/") {
