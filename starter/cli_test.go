@@ -34,13 +34,13 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"start"}, "say what to start"},
 		{[]string{"start", "import"}, "one connection name expected, got 0"},
 		{[]string{"pause", "a", "b"}, "one connection name expected, got 2"},
-		{[]string{"validate"}, "validate: CRMSYNC_CONNECTIONS: stat ./nowhere"}, // CRMSYNC_CONNECTIONS=./nowhere below
+		{[]string{"validate"}, "validate: CRMSYNC_CONNECTIONS: "}, // CRMSYNC_CONNECTIONS=./nowhere below
 		{[]string{"validate", "testdata/missing.yaml"}, "testdata/missing.yaml"},
 		{[]string{"resync", "c", "--since", "yesterday"}, "yesterday"},
 		// A load error names where the files were looked for.
-		{[]string{"call", "automation", "GET", "/api/contacts"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
-		{[]string{"sellsy", "call", "GET", "/companies"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
-		{[]string{"resync", "c", "--objects", "contact"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): stat ./nowhere"},
+		{[]string{"call", "automation", "GET", "/api/contacts"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): "},
+		{[]string{"sellsy", "call", "GET", "/companies"}, "connection files (CRMSYNC_CONNECTIONS=./nowhere): "},
+		{[]string{"resync", "c", "--objects", "contact"}, "resync: --objects is checked against the connection file: no connection file read here (CRMSYNC_CONNECTIONS=./nowhere: "},
 		// Flags after the files, as in the other commands.
 		{[]string{"validate", "testdata/missing.yaml", "--live", "--frob"}, "validate: flag provided but not defined: -frob"},
 	}
@@ -66,7 +66,7 @@ func TestResyncChecksObjects(t *testing.T) {
 		{[]string{"resync", "sellsy-mautic", "--objects", "contcat"}, `--objects: "contcat" is not an object of connection sellsy-mautic (../config/examples/sellsy-mautic.yaml) (did you mean contact?): its objects are company, contact`},
 		{[]string{"resync", "--objects", "company,contcat", "sellsy-mautic"}, `"contcat" is not an object`},
 		{[]string{"resync", "sellsy-mautic", "--objects", " , "}, "--objects names no object: give some of company, contact"},
-		{[]string{"resync", "sellsy-mautc", "--objects", "contact"}, `no connection named "sellsy-mautc" in CRMSYNC_CONNECTIONS=../config/examples/sellsy-mautic.yaml (connections: sellsy-mautic)`},
+		{[]string{"resync", "sellsy-mautc", "--objects", "contact"}, `resync: no connection named "sellsy-mautc" in CRMSYNC_CONNECTIONS=../config/examples/sellsy-mautic.yaml (did you mean sellsy-mautic?) (connections: sellsy-mautic)`},
 		// Known objects pass the check and go on to the server (unreachable here).
 		{[]string{"resync", "sellsy-mautic", "--objects", "contact, company"}, "127.0.0.1:1"},
 	}
@@ -127,7 +127,7 @@ func TestHelpAndFlagsAnywhere(t *testing.T) {
 		// --live after the file is a flag, not a file: the live check runs (and needs the
 		// credentials).
 		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--live"}, "", "environment variable SELLSY_CLIENT_ID (credentials.client_id of sellsy) is empty"},
-		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--", "--live"}, "", "open --live: no such file"},
+		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--", "--live"}, "", "--live: no such file"},
 		{[]string{"validate", "../config/examples/sellsy-mautic.yaml"}, `connection "sellsy-mautic" is valid`, ""},
 	}
 	for _, tt := range tests {
@@ -327,6 +327,14 @@ objects:
 	err = run(ctx, []string{"status", "nope", "--json"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `status: no workflow for connection "nope"`)
+	// A misspelt name finds no workflow: the error names the connections of the files.
+	for _, args := range [][]string{{"pause", "clii"}, {"resume", "clii"}, {"sync-now", "clii"}, {"resync", "clii"},
+		{"status", "clii"}, {"status", "clii", "--json"}, {"watch", "clii"}, {"quarantine", "clii"}} {
+		err := run(ctx, args, &bytes.Buffer{})
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), `no connection named "clii" in CRMSYNC_CONNECTIONS=`+connFile+` (did you mean cli?) (connections: cli)`, "%v", args)
+		assert.NotContains(t, err.Error(), "start one", "%v", args)
+	}
 	assert.NotContains(t, crmsync("status"), "No worker", "the worker polls")
 	// A task queue no worker polls is said plainly: nothing would run.
 	t.Setenv("CRMSYNC_TASK_QUEUE", "nobody-polls")

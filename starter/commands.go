@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -78,7 +77,8 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 const startUsage = `usage: crmsync start import|sync|pipelines CONNECTION [--wait] [--dry-run]
 
 Starts the connection's InitialImport (import), IncrementalSync (sync) or PipelineSync
-(pipelines) on CRMSYNC_TASK_QUEUE.
+(pipelines) on CRMSYNC_TASK_QUEUE. A CONNECTION the files of CRMSYNC_CONNECTIONS do not have is
+refused; with no file to read here, it goes unchecked (a note on stderr says so).
   --wait     wait for the workflow to end and print its counts (an import ends; a sync or
              pipelines run until stopped)
   --dry-run  import only: print what the import would create, update and refuse on each side,
@@ -105,6 +105,13 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *dryRun && what != "import" {
 		return fmt.Errorf("start %s: --dry-run is for the import only", what)
+	}
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	if _, err := checkConnection(s, "start "+what, name); err != nil {
+		return err
 	}
 	c, s, err := dial()
 	if err != nil {
@@ -199,7 +206,7 @@ func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error
 
 // signalTo sends a signal to those of the connection's workflows ids that run.
 func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids ...string) error {
-	c, _, err := dial()
+	c, s, err := dial()
 	if err != nil {
 		return err
 	}
@@ -218,7 +225,7 @@ func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids
 		sent++
 	}
 	if sent == 0 {
-		return fmt.Errorf("%s: no running workflow for connection %q (start one with `crmsync start sync %s`)", sig, name, name)
+		return fmt.Errorf("%s: no running workflow for connection %q%s", sig, name, noWorkflowHint(s, name, "start sync"))
 	}
 	return nil
 }
@@ -230,6 +237,12 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 	name, err := connectionArg(fs, args)
 	if err != nil {
 		return err
+	}
+	// An empty --objects (an empty shell variable) is a mistake, not a request for every object.
+	objectsGiven := false
+	fs.Visit(func(f *flag.Flag) { objectsGiven = objectsGiven || f.Name == "objects" })
+	if objectsGiven && *objects == "" {
+		return errors.New("resync: --objects is empty: leave it out to resync every object")
 	}
 	var req workflows.ResyncRequest
 	if *since != "" {
@@ -246,12 +259,17 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	c, _, err := dial()
+	c, s, err := dial()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.SignalWorkflow(ctx, workflows.SyncWorkflowID(name), "", workflows.SignalResync, req); err != nil {
+	err = c.SignalWorkflow(ctx, workflows.SyncWorkflowID(name), "", workflows.SignalResync, req)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("resync: no running %s (the sync of connection %q)%s", workflows.SyncWorkflowID(name), name, noWorkflowHint(s, name, "start sync"))
+	}
+	if err != nil {
 		return fmt.Errorf("resync %s: %w", workflows.SyncWorkflowID(name), err)
 	}
 	fmt.Fprintf(out, "resync sent to %s\n", workflows.SyncWorkflowID(name))
@@ -262,22 +280,12 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 // (CRMSYNC_CONNECTIONS) and returns them: the worker refuses an unknown one only in its log,
 // after the command has said "sent".
 func resyncObjects(s settings, name, list string) ([]string, error) {
-	conns, loadErr := loadConnections(s)
-	var conn *config.Connection
-	for _, c := range conns {
-		if c.Name == name {
-			conn = c
-		}
+	conn, err := findConnection(s, name)
+	if errors.As(err, new(*uncheckedError)) {
+		return nil, fmt.Errorf("resync: --objects is checked against the connection file: %w", err)
 	}
-	if conn == nil {
-		if loadErr != nil {
-			return nil, fmt.Errorf("resync: --objects is checked against the connection file, which did not load: %w", loadErr)
-		}
-		var names []string
-		for _, c := range conns {
-			names = append(names, c.Name)
-		}
-		return nil, fmt.Errorf("resync: no connection named %q in CRMSYNC_CONNECTIONS=%s (connections: %s)", name, s.Connections, cmp.Or(strings.Join(names, ", "), "none"))
+	if err != nil {
+		return nil, fmt.Errorf("resync: %w", err)
 	}
 	var objects []string
 	for _, o := range strings.Split(list, ",") {

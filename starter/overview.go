@@ -76,7 +76,7 @@ func overviewOne(ctx context.Context, out io.Writer, name string) error {
 		return err
 	}
 	if o.Import == "" && o.Sync == "" && o.Pipelines == "" {
-		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
+		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
 	}
 	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
 	if err != nil {

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
@@ -31,13 +33,33 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 	if *side != "a" && *side != "b" {
 		return fmt.Errorf("push: --side %q is neither a nor b", *side)
 	}
+	s, err := loadSettings()
+	if err != nil {
+		return err
+	}
+	// The connection and --object are checked here: the workflow's failure would bury the
+	// reason in Temporal's wrapping. --email needs the file; --id goes on without one.
+	conn, err := findConnection(s, name)
+	switch {
+	case errors.As(err, new(*uncheckedError)) && *email == "":
+		fmt.Fprintf(stderr, "crmsync: note: push: connection %q and --object %q not checked: %v\n", name, *object, err)
+	case errors.As(err, new(*uncheckedError)):
+		return fmt.Errorf("push: --email looks the record up through the connection file: %w", err)
+	case err != nil:
+		return fmt.Errorf("push: %w", err)
+	default:
+		if _, ok := conn.Object(*object); !ok {
+			return fmt.Errorf("push: --object %q is not an object of connection %s (%s)%s: its objects are %s",
+				*object, name, conn.File, config.DidYouMean(*object, conn.ObjectNames()), strings.Join(conn.ObjectNames(), ", "))
+		}
+	}
 	c, s, err := dial()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	if *email != "" {
-		if *id, err = findByEmail(ctx, s, name, *object, *side, *email); err != nil {
+		if *id, err = findByEmail(ctx, conn, *object, *side, *email); err != nil {
 			return err
 		}
 	}
@@ -55,40 +77,29 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func findByEmail(ctx context.Context, s settings, name, object, side, email string) (string, error) {
-	conns, err := loadConnections(s)
+// findByEmail returns the id of the record of object on side of connection c whose match
+// field holds email.
+func findByEmail(ctx context.Context, c *config.Connection, object, side, email string) (string, error) {
+	o, _ := c.Object(object) // checked by push
+	conn, err := registry.Open(c, side, nil)
 	if err != nil {
 		return "", err
 	}
-	for _, c := range conns {
-		if c.Name != name {
-			continue
-		}
-		o, ok := c.Object(object)
-		if !ok {
-			return "", fmt.Errorf("push: connection %s has no object %q", name, object)
-		}
-		conn, err := registry.Open(c, side, nil)
-		if err != nil {
-			return "", err
-		}
-		field, objName := o.Match.A, o.AObject
-		if side == "b" {
-			field, objName = o.Match.B, o.BObject
-		}
-		recs, err := conn.FindByKey(ctx, objName, field, []string{email})
-		if err != nil {
-			return "", fmt.Errorf("push: looking the record up: %w", err)
-		}
-		switch len(recs) {
-		case 0:
-			return "", fmt.Errorf("push: %s has no %s with this e-mail", conn.System(), objName)
-		case 1:
-			return recs[0].ID, nil
-		}
-		return "", fmt.Errorf("push: %d %s records of %s share this e-mail; push one with --id", len(recs), objName, conn.System())
+	field, objName := o.Match.A, o.AObject
+	if side == "b" {
+		field, objName = o.Match.B, o.BObject
 	}
-	return "", fmt.Errorf("push: no connection file named %q in %s", name, s.Connections)
+	recs, err := conn.FindByKey(ctx, objName, field, []string{email})
+	if err != nil {
+		return "", fmt.Errorf("push: looking the record up: %w", err)
+	}
+	switch len(recs) {
+	case 0:
+		return "", fmt.Errorf("push: %s has no %s with this e-mail", conn.System(), objName)
+	case 1:
+		return recs[0].ID, nil
+	}
+	return "", fmt.Errorf("push: %d %s records of %s share this e-mail; push one with --id", len(recs), objName, conn.System())
 }
 
 // refuseIfPaused refuses command on a paused connection: a pause holds every write, those of

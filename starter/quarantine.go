@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *retry {
+		if _, err := checkConnection(s, "quarantine --retry", name); err != nil {
+			return err
+		}
 		if err := retryQuarantine(ctx, name, out); err != nil {
 			return err
 		}
@@ -40,6 +44,10 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if len(entries) == 0 {
+		// A misspelt name has nothing in quarantine either: not the all-clear it would read as.
+		if _, err := findConnection(s, name); err != nil && !errors.As(err, new(*uncheckedError)) {
+			return fmt.Errorf("quarantine: %w", err)
+		}
 		fmt.Fprintf(out, "no record of %s is in quarantine\n", name)
 		return nil
 	}

@@ -135,7 +135,7 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		}
 	}
 	if found == 0 {
-		return fmt.Errorf("status: no workflow for connection %q (start one with `crmsync start import %s`)", name, name)
+		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
 	}
 	statusBudget(ctx, out, s, name)
 	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
@@ -303,7 +303,10 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, _, err := dial()
+	if *every <= 0 {
+		return fmt.Errorf("watch: --interval %v: give a positive refresh interval, such as 1s", *every)
+	}
+	c, s, err := dial()
 	if err != nil {
 		return err
 	}
@@ -313,6 +316,9 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 	defer tick.Stop()
 	for {
 		p, id, err := current(ctx, c, name)
+		if errors.Is(err, errNoWorkflow) {
+			return fmt.Errorf("watch: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
+		}
 		if err != nil {
 			return err
 		}
@@ -364,8 +370,11 @@ func current(ctx context.Context, c client.Client, name string) (workflows.Progr
 	if ok {
 		return p, id, nil
 	}
-	return p, id, fmt.Errorf("watch: no workflow for connection %q", name)
+	return p, id, errNoWorkflow
 }
+
+// errNoWorkflow is a connection with neither import nor sync.
+var errNoWorkflow = errors.New("no workflow")
 
 // bar draws the share of passes done (each object is read on both sides).
 func bar(p workflows.Progress, width int) string {
