@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -458,14 +457,10 @@ func (c *Client) httpError(op string, resp *resty.Response, tok string) *connect
 		e.Message = "plan quota reached"
 	case len(details) > 0:
 		e.Fields = map[string]string{}
-		names := make([]string, 0, len(details))
 		for f, reason := range details {
-			name := fieldName(f)
-			e.Fields[name] = reason
-			names = append(names, name)
+			e.Fields[fieldName(f)] = reason
 		}
-		slices.Sort(names)
-		e.Message = "refused field(s): " + strings.Join(names, ", ")
+		e.Message = refusedMessage(e.Fields)
 	case status == http.StatusNotFound:
 		e.Message = "not found"
 	default:

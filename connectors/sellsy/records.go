@@ -511,6 +511,22 @@ func keys(m map[string]string) []string {
 	return out
 }
 
+// refusedMessage names each refused field with Sellsy's reason (or the connector's), so that a
+// quarantine entry says why ("last_name: Cette chaîne est trop longue…"), not only which;
+// reasons are redacted (no e-mail address, bounded) since a whole call's refusal reaches
+// workflow histories.
+func refusedMessage(fields map[string]string) string {
+	parts := make([]string, 0, len(fields))
+	for _, f := range keys(fields) {
+		if reason := strings.TrimSpace(fields[f]); reason != "" {
+			parts = append(parts, f+": "+connectors.Redact(reason))
+		} else {
+			parts = append(parts, f)
+		}
+	}
+	return "refused field(s): " + strings.Join(parts, "; ")
+}
+
 // Gone implements connectors.GoneConfirmer with GET /{object}/{id}: 404 for a deleted record,
 // 403 for one the credentials may not see.
 func (c *Client) Gone(ctx context.Context, objName string, ids []string) ([]string, error) {

@@ -261,6 +261,9 @@ func TestErrorsAreClassified(t *testing.T) {
 			assert.Equal(t, connectors.KindInvalid, e.Kind)
 			assert.Contains(t, e.Fields, field)
 			assert.Contains(t, e.Error(), field)
+			// The reason travels with the field's name: a quarantine entry says why.
+			require.NotEmpty(t, e.Fields[field], "result %d", i)
+			assert.Contains(t, e.Error(), field+": "+connectors.Redact(e.Fields[field]), "result %d", i)
 			assert.NotContains(t, e.Error(), "secret.person")
 			all = append(all, res[i].Err)
 		}

@@ -308,14 +308,13 @@ func renameCFErrors(err error, defs []cfDef) error {
 	}
 	cp := *e
 	cp.Fields = fields
-	cp.Message = "refused field(s): " + strings.Join(keys(fields), ", ")
+	cp.Message = refusedMessage(fields)
 	return &cp
 }
 
 func invalidErr(op string, bad map[string]string) *connectors.Error {
-	names := keys(bad)
 	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Fields: bad,
-		Message: "refused field(s): " + strings.Join(names, ", ")}
+		Message: refusedMessage(bad)}
 }
 
 // Create implements connectors.Connector: one POST per record (Sellsy has no batch create),
@@ -435,7 +434,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	if want != "" && (len(current) == 0 || current[0] != want) {
 		if _, err := strconv.Atoi(want); err != nil {
 			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST /companies/{companyId}/contacts/{contactId}",
-				Fields: map[string]string{"links.company": "not a Sellsy id"}, Message: "refused field(s): links.company"}
+				Fields: map[string]string{"links.company": "not a Sellsy id"}, Message: "refused field(s): links.company: not a Sellsy id"}
 		}
 		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
 			op: "POST /companies/{companyId}/contacts/{contactId}"}, nil); err != nil {
