@@ -48,10 +48,10 @@ type Settings struct {
 	// file in DataDir.
 	StoreDSN string `envconfig:"CRMSYNC_STORE_DSN" desc:"sqlite:/path/file.db or postgres://… (default: SQLite in CRMSYNC_DATA_DIR)"`
 	// MaxConcurrentActivities bounds the activities this worker runs at once.
-	MaxConcurrentActivities int `envconfig:"CRMSYNC_MAX_CONCURRENT_ACTIVITIES" default:"8" desc:"activities run at once"`
+	MaxConcurrentActivities int `envconfig:"CRMSYNC_MAX_CONCURRENT_ACTIVITIES" default:"8" desc:"activities run at once (1 or more)"`
 	// StopTimeout is how long a stopping worker (SIGTERM, SIGINT) lets its activities finish
 	// the page in hand and return their place before it cancels them.
-	StopTimeout time.Duration `envconfig:"CRMSYNC_STOP_TIMEOUT" default:"20s" desc:"how long a stopping worker lets its activities finish"`
+	StopTimeout time.Duration `envconfig:"CRMSYNC_STOP_TIMEOUT" default:"20s" desc:"how long a stopping worker lets its activities finish (with its unit, e.g. 20s; 0s cancels them at once)"`
 	// SellsyConnection names the connection whose Sellsy side serves the Sellsy.* activities
 	// (optional when only one connection has a Sellsy side).
 	SellsyConnection string `envconfig:"CRMSYNC_SELLSY_CONNECTION" desc:"connection whose Sellsy side serves the Sellsy.* activities"`
@@ -63,15 +63,6 @@ type Settings struct {
 	// MetricsAddr, when set (e.g. :9090), serves Prometheus metrics under /metrics: the
 	// Temporal SDK's and crmsync's records per connection, object and side.
 	MetricsAddr string `envconfig:"CRMSYNC_METRICS_ADDR" desc:"address of the Prometheus metrics, e.g. :9090"`
-}
-
-// loadSettings reads the Settings from the CRMSYNC_* variables only (see Settings).
-func loadSettings() (Settings, error) {
-	var s Settings
-	if err := envconfig.Process("", &s); err != nil {
-		return s, fmt.Errorf("settings: %w", err)
-	}
-	return s, nil
 }
 
 func main() {
@@ -145,6 +136,15 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	listeners, err := listen(s)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, ln := range listeners {
+			_ = ln.Close() // a served one is closed already: its server's Close closes it
+		}
+	}()
 	conns, err := config.LoadAll(s.Connections)
 	if err != nil {
 		return fmt.Errorf("connection files (CRMSYNC_CONNECTIONS=%s): %w", s.Connections, err)
@@ -164,13 +164,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	if s.StoreDSN == "" {
 		if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
-			return fmt.Errorf("data directory: %w", err)
+			return fmt.Errorf("CRMSYNC_DATA_DIR=%q: %w", s.DataDir, err)
 		}
 		s.StoreDSN = "sqlite:" + filepath.Join(s.DataDir, "crmsync.db")
 	}
 	st, err := store.Open(ctx, s.StoreDSN)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		// Not the DSN itself: it may hold a password (store's errors redact it).
+		return fmt.Errorf("CRMSYNC_STORE_DSN: %w", err)
 	}
 	defer st.Close()
 
@@ -188,14 +189,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	c, err := client.Dial(opts)
 	if err != nil {
-		return fmt.Errorf("temporal %s: %w", s.TemporalAddress, err)
+		return fmt.Errorf("temporal at %s (CRMSYNC_TEMPORAL_ADDRESS): %w", s.TemporalAddress, err)
 	}
 	defer c.Close()
 	if registry != nil {
 		registry.MustRegister(newConnectionGauges(c, s.Namespace, s.TaskQueue, st, names, log))
-		go serve("metrics", s.MetricsAddr, metrics, log)
+		defer serve("metrics", listeners["CRMSYNC_METRICS_ADDR"], metrics, log).Close()
 	}
-	if err := ensureSearchAttributes(ctx, c, s.Namespace, log); err != nil {
+	if err := ensureSearchAttributes(ctx, c, s.TemporalAddress, s.Namespace, log); err != nil {
 		return err
 	}
 
@@ -212,10 +213,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
 			})
-		go serve("webhook receiver", s.WebhookAddr, receiver.Handler(), log)
+		defer serve("webhook receiver", listeners["CRMSYNC_WEBHOOK_ADDR"], receiver.Handler(), log).Close()
 	}
 	if s.DebugAddr != "" {
-		go serve("profiler", s.DebugAddr, debugMux(), log)
+		defer serve("profiler", listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log).Close()
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities, WorkerStopTimeout: s.StopTimeout})
 	w.RegisterWorkflow(workflows.InitialImport)
@@ -235,7 +236,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		secrets := func() []string { return recordactions.Secrets(connections) }
 		sellsyactions.Register(w, &sellsyactions.Actions{Client: sc, Secrets: secrets})
 	} else if s.SellsyConnection != "" {
-		return fmt.Errorf("sellsy actions: %w", err)
+		return fmt.Errorf("CRMSYNC_SELLSY_CONNECTION=%q: %w", s.SellsyConnection, err)
 	} else {
 		log.Info("Sellsy activities not registered (CRMSYNC_SELLSY_CONNECTION names the connection whose account serves them)", "reason", err)
 	}
@@ -291,20 +292,18 @@ func debugMux() http.Handler {
 	return mux
 }
 
-// serve listens on addr and serves h until the process ends: the webhook receiver, the
-// metrics, the profiler. The worker keeps running without one whose address cannot be used,
-// and says so. It logs the address it listens on, the port the system chose included when
-// addr asks for port 0.
-func serve(what, addr string, h http.Handler, log *slog.Logger) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Error(what+" not started", "addr", addr, "error", err)
-		return
-	}
+// serve serves h on ln (opened at start, see listen) until the server is closed: the webhook
+// receiver, the metrics, the profiler. It logs the address it listens on, the port the system
+// chose included when the address asks for port 0.
+func serve(what string, ln net.Listener, h http.Handler, log *slog.Logger) *http.Server {
+	srv := newHTTPServer(h)
 	log.Info(what+" listening", "addr", ln.Addr().String())
-	if err := newHTTPServer(h).Serve(ln); err != nil {
-		log.Error(what+" stopped", "error", err)
-	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error(what+" stopped", "error", err)
+		}
+	}()
+	return srv
 }
 
 // newHTTPServer bounds how long a client may take to send its request, so that senders too
@@ -319,16 +318,26 @@ func newHTTPServer(h http.Handler) *http.Server {
 // starts, and the server fails (and retries forever) a workflow task that upserts one it does
 // not know: without them every workflow would stall, so the worker does not start. A role
 // that may not list or add them (Temporal Cloud) is let through with the commands an operator
-// runs, since they may well exist.
-func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, log *slog.Logger) error {
+// runs, since they may well exist. A namespace that does not exist is said so, with the
+// command that creates it: its search attributes are not what is wrong.
+func ensureSearchAttributes(ctx context.Context, c client.Client, address, namespace string, log *slog.Logger) error {
 	err := searchattr.Ensure(ctx, c, namespace)
 	var denied *serviceerror.PermissionDenied
+	var noNamespace *serviceerror.NamespaceNotFound
+	var notFound *serviceerror.NotFound // the only thing ListSearchAttributes may not find
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &denied):
 		log.Warn("this worker may not register crmsync's search attributes; if they are missing, every workflow stalls: register them once with "+strings.Join(searchattr.Commands(namespace), "; "), "error", err)
 		return nil
+	case errors.As(err, &noNamespace), errors.As(err, &notFound):
+		create := "temporal operator namespace create --namespace " + namespace
+		if address != client.DefaultHostPort {
+			create += " --address " + address // the CLI's default is the worker's
+		}
+		return fmt.Errorf("CRMSYNC_NAMESPACE=%q: namespace %s does not exist on the Temporal server at %s: create it with: %s (or set CRMSYNC_NAMESPACE to an existing one)",
+			namespace, namespace, address, create)
 	}
 	return fmt.Errorf("search attributes: %w (register them with: %s)", err, strings.Join(searchattr.Commands(namespace), "; "))
 }

@@ -48,19 +48,95 @@ func TestSettingsReadOnlyCRMSYNCVariables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
-				name := f.Tag.Get("envconfig")
-				t.Setenv(name, "")
-				os.Unsetenv(name)
-				t.Setenv(strings.TrimPrefix(name, "CRMSYNC_"), "")
-				os.Unsetenv(strings.TrimPrefix(name, "CRMSYNC_"))
-			}
+			clearSettings(t)
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
 			s, err := loadSettings()
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, s)
+		})
+	}
+}
+
+// clearSettings unsets every variable the worker reads, with and without its CRMSYNC_ prefix,
+// for the test.
+func clearSettings(t *testing.T) {
+	t.Helper()
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
+		name := f.Tag.Get("envconfig")
+		for _, v := range []string{name, strings.TrimPrefix(name, "CRMSYNC_")} {
+			t.Setenv(v, "")
+			os.Unsetenv(v)
+		}
+	}
+}
+
+// A value the worker cannot use is refused at start with its variable, the value and the
+// reason, instead of a library's words, a default silently taken (0 activities is the SDK's
+// 1,000), or an address found unusable once the worker runs. Every problem is named at once,
+// but envconfig stops at the first value of the wrong type.
+func TestSettingsRefuseBadValues(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // nil: accepted
+	}{
+		{"defaults", nil, nil},
+		{"a word for a number", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": "lots"},
+			[]string{`settings: CRMSYNC_MAX_CONCURRENT_ACTIVITIES="lots": not a whole number (allowed: 1 or more, e.g. 8)`}},
+		{"no activity at once", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": "0"},
+			[]string{`CRMSYNC_MAX_CONCURRENT_ACTIVITIES="0": out of range (allowed: 1 or more, e.g. 8)`}},
+		{"fewer than none", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": "-3"}, []string{`CRMSYNC_MAX_CONCURRENT_ACTIVITIES="-3": out of range`}},
+		{"a number too large", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": "99999999999999999999"},
+			[]string{`CRMSYNC_MAX_CONCURRENT_ACTIVITIES="99999999999999999999": out of range (allowed: 1 or more, e.g. 8)`}},
+		{"one activity", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": "1"}, nil},
+		{"a duration without its unit", map[string]string{"CRMSYNC_STOP_TIMEOUT": "20"},
+			[]string{`settings: CRMSYNC_STOP_TIMEOUT="20": not a duration (write it with a unit, e.g. 20s)`}},
+		{"a word for a duration", map[string]string{"CRMSYNC_STOP_TIMEOUT": "soon"}, []string{`CRMSYNC_STOP_TIMEOUT="soon": not a duration (write it with a unit, e.g. 20s)`}},
+		{"a negative duration", map[string]string{"CRMSYNC_STOP_TIMEOUT": "-5s"},
+			[]string{`CRMSYNC_STOP_TIMEOUT="-5s": out of range (allowed: 0s or more, e.g. 20s; 0s cancels the activities at once)`}},
+		{"no time to stop", map[string]string{"CRMSYNC_STOP_TIMEOUT": "0s"}, nil},
+		{"a port without its colon", map[string]string{"CRMSYNC_WEBHOOK_ADDR": "8090"},
+			[]string{`CRMSYNC_WEBHOOK_ADDR="8090": not a host:port address (missing port in address), e.g. :8090`}},
+		{"a port out of range", map[string]string{"CRMSYNC_WEBHOOK_ADDR": ":99999"},
+			[]string{`CRMSYNC_WEBHOOK_ADDR=":99999": port 99999 is out of range (allowed: 0 to 65535; 0 lets the system choose)`}},
+		{"no address", map[string]string{"CRMSYNC_METRICS_ADDR": "garbage"},
+			[]string{`CRMSYNC_METRICS_ADDR="garbage": not a host:port address (missing port in address), e.g. :9090`}},
+		{"a port name", map[string]string{"CRMSYNC_DEBUG_ADDR": "127.0.0.1:pprof"}, []string{`CRMSYNC_DEBUG_ADDR="127.0.0.1:pprof": port "pprof" is not a number (allowed: 0 to 65535`}},
+		{"addresses", map[string]string{"CRMSYNC_WEBHOOK_ADDR": ":8090", "CRMSYNC_METRICS_ADDR": "127.0.0.1:0", "CRMSYNC_DEBUG_ADDR": "[::1]:6060"}, nil},
+		{"Temporal without its port", map[string]string{"CRMSYNC_TEMPORAL_ADDRESS": "temporal.internal"},
+			[]string{`CRMSYNC_TEMPORAL_ADDRESS="temporal.internal": not a host:port address (missing port in address), e.g. localhost:7233`}},
+		{"Temporal on port 0", map[string]string{"CRMSYNC_TEMPORAL_ADDRESS": "temporal.internal:0"}, []string{`port 0 is out of range (allowed: 1 to 65535)`}},
+		{"Temporal by a gRPC target", map[string]string{"CRMSYNC_TEMPORAL_ADDRESS": "dns:///temporal.internal:7233"}, nil},
+		{"an empty namespace", map[string]string{"CRMSYNC_NAMESPACE": ""}, []string{`CRMSYNC_NAMESPACE="": empty (leave it unset for the default)`}},
+		{"a task queue with a stray blank", map[string]string{"CRMSYNC_TASK_QUEUE": "crmsync "}, []string{`CRMSYNC_TASK_QUEUE="crmsync ": has spaces around it`}},
+		{"an empty data folder", map[string]string{"CRMSYNC_DATA_DIR": " "}, []string{`CRMSYNC_DATA_DIR=" ": empty`}},
+		{"an empty data folder beside a DSN", map[string]string{"CRMSYNC_DATA_DIR": "", "CRMSYNC_STORE_DSN": "sqlite:/tmp/x.db"}, nil},
+		{"an empty Sellsy connection, as docker-compose.yml passes it", map[string]string{"CRMSYNC_SELLSY_CONNECTION": ""}, nil},
+		{"a Sellsy connection with a stray blank", map[string]string{"CRMSYNC_SELLSY_CONNECTION": " shop"}, []string{`CRMSYNC_SELLSY_CONNECTION=" shop": has spaces around it`}},
+		{"an empty duration", map[string]string{"CRMSYNC_STOP_TIMEOUT": ""}, []string{`CRMSYNC_STOP_TIMEOUT="": not a duration (write it with a unit, e.g. 20s)`}},
+		{"an empty number", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": ""}, []string{`CRMSYNC_MAX_CONCURRENT_ACTIVITIES="": not a whole number`}},
+		{"several at once", map[string]string{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES": "0", "CRMSYNC_STOP_TIMEOUT": "-1s", "CRMSYNC_WEBHOOK_ADDR": "8090"},
+			[]string{`CRMSYNC_MAX_CONCURRENT_ACTIVITIES="0": out of range`, `; CRMSYNC_STOP_TIMEOUT="-1s": out of range`, `; CRMSYNC_WEBHOOK_ADDR="8090": not a host:port`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearSettings(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			_, err := loadSettings()
+			if tt.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.want {
+				assert.Contains(t, err.Error(), want)
+			}
+			assert.NotContains(t, err.Error(), "strconv")
+			assert.NotContains(t, err.Error(), "envconfig")
 		})
 	}
 }
@@ -121,4 +197,19 @@ func TestWorkerLoadErrorNamesCRMSYNCConnections(t *testing.T) {
 			assert.Contains(t, err.Error(), "CRMSYNC_CONNECTIONS")
 		})
 	}
+}
+
+// The settings docker-compose.yml gives the worker pass its checks as compose passes them
+// with nothing set on the host (CRMSYNC_SELLSY_CONNECTION set, but empty).
+func TestComposeSettingsAreAccepted(t *testing.T) {
+	clearSettings(t)
+	for k, v := range loadCompose(t).Services["worker"].Environment {
+		if strings.HasPrefix(k, "CRMSYNC_") {
+			t.Setenv(k, withDefaults(v))
+		}
+	}
+	_, set := os.LookupEnv("CRMSYNC_SELLSY_CONNECTION")
+	require.True(t, set)
+	_, err := loadSettings()
+	require.NoError(t, err)
 }
