@@ -152,15 +152,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if len(conns) == 0 {
 		return fmt.Errorf("connection files: none found in %s (CRMSYNC_CONNECTIONS)", s.Connections)
 	}
-	// A missing credential is reported now, not at the first activity.
-	for _, c := range conns {
-		for _, sys := range []config.System{c.A, c.B} {
-			for key := range sys.Credentials {
-				if _, err := sys.Secret(key); err != nil {
-					return fmt.Errorf("%s: %w", c.File, err)
-				}
-			}
-		}
+	// Missing credentials are reported now, not at the first activity, and all of them at
+	// once: one restart, not one a variable.
+	if err := config.CheckSecrets(conns...); err != nil {
+		return fmt.Errorf("credentials:\n%w", err)
 	}
 	if s.StoreDSN == "" {
 		if err := os.MkdirAll(s.DataDir, 0o750); err != nil {

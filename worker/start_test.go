@@ -132,3 +132,19 @@ func TestWorkerStartErrorsNameTheirVariable(t *testing.T) {
 		})
 	}
 }
+
+// Every credential variable that is empty is named at once, each with its file, connection
+// and field: one restart fixes them all, not one a variable.
+func TestWorkerNamesEveryMissingCredential(t *testing.T) {
+	startable(t)
+	t.Setenv("SELLSY_CLIENT_SECRET", "")
+	t.Setenv("MAUTIC_PASSWORD", " \r")
+	err := run(t.Context(), slog.New(slog.DiscardHandler))
+	require.Error(t, err)
+	msg := err.Error()
+	assert.True(t, strings.HasPrefix(msg, "credentials:\n"), msg)
+	for _, want := range []string{"a.credentials.client_secret: environment variable SELLSY_CLIENT_SECRET", "b.credentials.password: environment variable MAUTIC_PASSWORD"} {
+		assert.Contains(t, msg, want)
+	}
+	assert.Contains(t, msg, "sellsy-mautic.yaml")
+}
