@@ -18,7 +18,8 @@ const codecTTL = 15 * time.Minute
 
 // fieldCodecs converts one object's mapped values between the two sides. The engine merges
 // in side B's representation: side-A values are converted on the way in (AToB) and on the
-// way out (BToA); side-B values pass as they are.
+// way out (BToA); side-B values that travel to A are taken as A would hold them (MergeA,
+// MergeB).
 type fieldCodecs struct {
 	byA map[string]engine.Codec // keyed by the A field name
 	// pair holds the mappings as they apply once both records exist (engine.PairFields):
@@ -82,9 +83,10 @@ func index(system string, fields []connectors.Field) map[string]engine.FieldSpec
 	return m
 }
 
-// toMergeSpace returns a side-A record with its mapped values in side B's representation,
-// and a side-B record with its dates and times in the form side-A values take there
-// (engine.Codec.NormalB).
+// toMergeSpace returns a record's mapped values in merge space, side B's representation:
+// side A's converted (engine.Codec.MergeA), side B's as side A would hold them for the fields
+// that travel from B to A, in the form side-A values take there for the others
+// (engine.Codec.MergeB).
 func (fc *fieldCodecs) toMergeSpace(obj *config.Object, side engine.Side, r connectors.Record) (connectors.Record, error) {
 	if len(fc.byA) == 0 {
 		return r, nil
@@ -97,7 +99,7 @@ func (fc *fieldCodecs) toMergeSpace(obj *config.Object, side engine.Side, r conn
 	if side == engine.B {
 		for _, f := range obj.Fields {
 			if v, present := r.Fields[f.B]; present {
-				out.Fields[f.B] = fc.byA[f.A].NormalB(v)
+				out.Fields[f.B] = fc.byA[f.A].MergeB(v, f.Direction)
 			}
 		}
 		return out, nil
@@ -108,7 +110,7 @@ func (fc *fieldCodecs) toMergeSpace(obj *config.Object, side engine.Side, r conn
 		if !ok || !present {
 			continue
 		}
-		conv, err := codec.AToB(v)
+		conv, err := codec.MergeA(v, f.Direction)
 		if err != nil {
 			return r, err
 		}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/config"
 )
 
 // Codec converts one mapped field's values between the two sides' representations.
@@ -46,6 +48,44 @@ func (c Codec) AToB(v any) (any, error) { return convert(v, c.a, c.b, c.toB) }
 
 // BToA converts a value read on side B to side A's representation.
 func (c Codec) BToA(v any) (any, error) { return convert(v, c.b, c.a, c.toA) }
+
+// MergeA returns a value read on side A in merge space, side B's representation (AToB), for
+// a field mapped in direction d; it is also the value side B is written with. When B's values
+// travel to A (both, b_to_a), the value is first taken to the form A's class is converted to,
+// the form B's values reach A in (MergeB): a weavy date-time read "2026-03-01 10:00:00" and
+// an Automation text that gives it, "2026-03-01T10:00:00Z", are one value, which, the first
+// converted to text as read, would never compare equal.
+func (c Codec) MergeA(v any, d config.Direction) (any, error) {
+	if d != config.AToB {
+		if n, err := convert(v, c.a, c.a, nil); err == nil {
+			v = n
+		}
+	}
+	return c.AToB(v)
+}
+
+// MergeB returns a value read on side B in merge space, the form the merge compares it in
+// with side A's value (MergeA) and with the snapshot, for a field mapped in direction d. A
+// field whose B values travel to A (both, b_to_a) takes B's value as A would store it and
+// give it back: AToB(BToA(v)). Compared as read, a value A keeps in another form (text "9:05"
+// in a time field, "09:05"; "oui" in a yes/no field; "1 200" in a number field) never
+// equalled A's and A was written again at every pass; a date-time kept in a date field lost
+// its time of day to A's midnight. Differences A cannot hold (a time of day, decimals beyond
+// its scale) are no change to carry: B keeps them until A's value changes, which is written
+// to B as A has it (a new day on A, a date-time at midnight). A value A cannot take is
+// returned as NormalB gives it: its write to A fails and reports why. A field that only
+// receives B values (a_to_b) keeps B's value as read, in B's form (NormalB): it is
+// overwritten when it differs from A's.
+func (c Codec) MergeB(v any, d config.Direction) any {
+	if d != config.AToB {
+		if back, err := c.BToA(v); err == nil {
+			if n, err := c.AToB(back); err == nil {
+				return n
+			}
+		}
+	}
+	return c.NormalB(v)
+}
 
 // NormalB returns a value read on side B in the form a side-A value converted to B takes
 // (AToB), for the classes whose form a system may change on its way back: a date-time

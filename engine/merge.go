@@ -29,6 +29,10 @@ type Decision struct {
 //   - on a first sync (no snapshot) a non-empty value beats an empty one, then the most recent
 //     record wins.
 //
+// Both records hold their values in merge space, side B's representation: side A's values
+// converted (Codec.MergeA), side B's as Codec.MergeB gives them, so that a value that reaches
+// A in another form is no difference.
+//
 // Because the snapshot holds exactly what was written, a record that comes back holding our
 // own write is unchanged against it and produces no update: nothing echoes.
 func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]any) Decision {

@@ -1,0 +1,125 @@
+package activities
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
+	"github.com/crmsync/crmsync/engine"
+)
+
+// An Automation text that reaches a typed field on side A is written there once, in A's form,
+// then left alone: Automation's value compares as A holds it. Compared as read, "9:05" never
+// equalled Sellsy's "09:05" (nor "1980-03-01" weavy's date-time) and every read of side A
+// wrote the record again.
+func TestMergeSpaceTextToATypedField(t *testing.T) {
+	const person = 45 // in Sellsy (0–59), weavy (30–49) and Automation (40–79)
+	tests := []struct {
+		name    string
+		example string
+		setup   func(r *exampleRun)
+		field   string // side A's
+		text    string // written to Automation's cf field
+		bField  string
+		mode    string // of the reads of side A
+		wantA   any
+		wantRaw any // Automation's, left as it was
+	}{
+		{
+			name:    "Sellsy time from Automation's text, to Sellsy only",
+			example: "sellsy-mautic-full",
+			setup: func(r *exampleRun) {
+				data, err := os.ReadFile("../config/examples/sellsy-mautic-full.yaml")
+				require.NoError(t, err)
+				yaml := strings.NewReplacer("http://127.0.0.1:18081", r.sb.SellsyURL, "http://127.0.0.1:18082", r.sb.MauticURL,
+					`requests_per_second: "5"`, `requests_per_second: "1000"`,
+					"direction: both               #", "direction: b_to_a              #").Replace(string(data))
+				require.Contains(t, yaml, "direction: b_to_a ")
+				conn, err := config.Parse("sellsy-mautic-full.yaml", []byte(yaml))
+				require.NoError(t, err)
+				r.acts, r.st, r.ae = activitiesOf(t, conn)
+			},
+			field: "cf.cf_time", bField: "cf_time_text", text: "9:05", mode: ModeIncremental,
+			wantA: "09:05", wantRaw: "9:05",
+		},
+		{
+			name:    "weavy date-time from Automation's textarea",
+			example: "weavy-mautic",
+			setup: func(r *exampleRun) {
+				r.useWeavyExample(func(yaml string) string {
+					return strings.Replace(yaml, "      - {a: description, b: position, direction: b_to_a}",
+						"      - {a: description, b: position, direction: b_to_a}\n      - {a: birthday, b: cf_textarea, direction: b_to_a}", 1)
+				})
+			},
+			field: "birthday", bField: "cf_textarea", text: "1980-03-01", mode: ModeImport,
+			wantA: "1980-03-01 00:00:00", wantRaw: "1980-03-01", // weavy reads its date-times so
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startExample(t, tt.example)
+			tt.setup(r)
+			ctx := context.Background()
+			a, automation, err := r.acts.Conns.Connectors(r.name)
+			require.NoError(t, err)
+			email := simkit.PersonAt(person).Email
+			found, err := automation.FindByKey(ctx, connectors.ObjectContact, "email", []string{email})
+			require.NoError(t, err)
+			require.Len(t, found, 1)
+			_, err = automation.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: found[0].ID, Fields: map[string]any{tt.bField: tt.text}}})
+			require.NoError(t, err)
+
+			r.round(ModeImport, nil)
+			for i := 0; i < 3; i++ {
+				c := r.pass("contact", "a", tt.mode)
+				assert.Zero(t, c.UpdatedA+c.UpdatedB, "read %d of side A: nothing changed, nothing written: %+v", i+1, c)
+			}
+			got, err := a.FindByKey(ctx, connectors.ObjectContact, "email", []string{email})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.wantA, got[0].Fields[tt.field], "written to side A in its form")
+			back, err := automation.FindByKey(ctx, connectors.ObjectContact, "email", []string{email})
+			require.NoError(t, err)
+			require.Len(t, back, 1)
+			assert.Equal(t, tt.wantRaw, back[0].Fields[tt.bField], "Automation's text is not rewritten in A's form")
+		})
+	}
+}
+
+// A side-B value is taken as side A would hold it when it travels to A, as read when B only
+// receives; side-A values are taken to the form A stores them in when B's values reach A.
+func TestToMergeSpaceFollowsTheDirection(t *testing.T) {
+	timeA, text := engine.FieldSpec{System: "sellsy", Name: "cf.t", Type: "time"}, engine.FieldSpec{System: "mautic", Name: "t", Type: "text"}
+	dateTimeA := engine.FieldSpec{System: "weavy", Name: "d", Type: "datetime"}
+	tests := []struct {
+		name string
+		a, b engine.FieldSpec
+		dir  config.Direction
+		side engine.Side
+		in   any
+		want any
+	}{
+		{"B's text as A's time, two-way", timeA, text, config.Both, engine.B, "9:05", "09:05"},
+		{"B's text as A's time, to A only", timeA, text, config.BToA, engine.B, "9:05", "09:05"},
+		{"B's text as read, to B only", timeA, text, config.AToB, engine.B, "9:05", "9:05"},
+		{"A's date-time as A stores it, two-way", dateTimeA, text, config.Both, engine.A, "2026-03-01 10:00:00", "2026-03-01T10:00:00Z"},
+		{"A's date-time as read, to B only", dateTimeA, text, config.AToB, engine.A, "2026-03-01 10:00:00", "2026-03-01 10:00:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := &config.Object{Fields: []config.Field{{A: "x", B: "y", Direction: tt.dir}}}
+			fc := &fieldCodecs{byA: map[string]engine.Codec{"x": engine.NewCodec(tt.a, tt.b, nil)}}
+			name := tt.side.Field(obj.Fields[0])
+			got, err := fc.toMergeSpace(obj, tt.side, connectors.Record{ID: "1", Fields: map[string]any{name: tt.in}})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.Fields[name])
+		})
+	}
+}
