@@ -36,21 +36,16 @@ func (d Described) Missing(name string) string {
 // descriptions, which the worker does before it writes anything and `crmsync validate --live`
 // before anything runs: every mapped field is described on its side (an undescribed field
 // would be written unchecked), each pair passes CheckMapping in its direction (the type
-// table, the one-way rule, read-only fields), and a side that receives writes has every
-// required field mapped (its match key, filter values and pipeline targets count: they are
-// written too). Each problem names its place in the file (objects[i]…), not the file.
+// table, the one-way rule, read-only fields), a side that receives writes has every
+// required field mapped (filter values, pipeline targets and its match key when a create
+// writes it count: they are written too), and the records created on a side get its match
+// field (CheckMatch). Each problem names its place in the file (objects[i]…), not the file.
 func CheckObject(c *config.Connection, i int, a, b Described) []error {
 	o := &c.Objects[i]
 	var errs []error
 	writes := [2]bool{}
 	for j, f := range o.Fields {
-		d := f.Direction
-		if d == "" {
-			d = c.Direction
-		}
-		if d == "" {
-			d = config.Both
-		}
+		d := direction(c, f)
 		writes[0] = writes[0] || d != config.AToB
 		writes[1] = writes[1] || d != config.BToA
 		fa, okA := a.Fields[f.A]
@@ -84,7 +79,12 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 		if s == 1 {
 			desc, match = b, o.Match.B
 		}
-		mapped := map[string]bool{match: true}
+		// The match key counts only when a create writes it: counted regardless, it hid
+		// a required key that nothing writes.
+		mapped := map[string]bool{}
+		if CreateWritesKey(c, o, Side(side)) {
+			mapped[match] = true
+		}
 		for k := range o.Filter.Of(side) {
 			mapped[k] = true
 		}
@@ -108,6 +108,108 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 			sort.Strings(missing)
 			errs = append(errs, fmt.Errorf("objects[%d] (%s): %s %s requires fields that are not mapped: %s", i, o.Name, desc.System, desc.Object, strings.Join(missing, ", ")))
 		}
+	}
+	return append(errs, CheckMatch(c, i)...)
+}
+
+// direction is the direction field f syncs in: its own, else the connection's, both when
+// neither is set (config.Parse fills them in; a Connection built in code may not).
+func direction(c *config.Connection, f config.Field) config.Direction {
+	switch {
+	case f.Direction != "":
+		return f.Direction
+	case c.Direction != "":
+		return c.Direction
+	}
+	return config.Both
+}
+
+// towards reports whether direction d carries values onto side to.
+func towards(d config.Direction, to Side) bool {
+	if to == A {
+		return d != config.AToB
+	}
+	return d != config.BToA
+}
+
+// CreateWritesKey reports whether a record object o creates on side to gets its match field
+// there: a field travelling towards to maps it, or the other side matches on its own record
+// id, which the sync writes into to's match field on every create. Only then does a retried
+// create whose answer was lost find the record by its key rather than create it again, and
+// only then can the records of the other side find it. A match on to's own record id is never
+// written: the system gives the id.
+func CreateWritesKey(c *config.Connection, o *config.Object, to Side) bool {
+	key := to.MatchField(o.Match)
+	if key == config.RecordID {
+		return false
+	}
+	if to.Other().MatchField(o.Match) == config.RecordID {
+		return true
+	}
+	for _, f := range o.Fields {
+		if to.Field(f) == key && towards(direction(c, f), to) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckMatch refuses an object matched on a key (initial.match not false) whose records are
+// created on a side without its match field: a field travels there from the other side and
+// the connection's direction goes there, but no field carries the match key there. Such a
+// record cannot be found by its key again: a create whose answer is lost is made twice, and
+// a system that hides records without it (Automation's anonymous contacts) reports it
+// missing at every pass. The connection's direction says where records go (the plugin's
+// "both ways or one way"); fields with a direction of their own only carry values between
+// paired records, so a one-way connection whose key does not travel back (to Sellsy only,
+// with an amount going to Automation) is not refused: the sync does not create records on the
+// side the key does not reach. A match on a side's record id is not checked there (the IDCRM
+// of the README): nothing can map a record id.
+func CheckMatch(c *config.Connection, i int) []error {
+	o := &c.Objects[i]
+	if !o.MatchesOnKey() {
+		return nil
+	}
+	conn := c.Direction
+	if conn == "" {
+		conn = config.Both
+	}
+	var errs []error
+	for _, to := range []Side{A, B} {
+		from := to.Other()
+		key := to.MatchField(o.Match)
+		if key == config.RecordID || !towards(conn, to) || CreateWritesKey(c, o, to) {
+			continue
+		}
+		sends := false
+		for _, f := range o.Fields {
+			sends = sends || towards(direction(c, f), to)
+		}
+		if !sends {
+			continue // nothing travels there: no record is created there
+		}
+		sysFrom, sysTo := c.Side(string(from)).System, c.Side(string(to)).System
+		how := "no field maps it"
+		for j, f := range o.Fields {
+			if to.Field(f) == key {
+				how = fmt.Sprintf("fields[%d] maps it %s only", j, direction(c, f))
+				break
+			}
+		}
+		oneWay := config.BToA // the connection's direction that creates on from only
+		if from == B {
+			oneWay = config.AToB
+		}
+		todo := fmt.Sprintf("map it, {a: %s, b: %s} in direction both or %s", o.Match.A, o.Match.B, map[Side]config.Direction{A: config.BToA, B: config.AToB}[to])
+		if conn == config.Both {
+			todo += fmt.Sprintf(", or set the connection's direction to %s so that %s records are not created on %s (fields can keep direction: both of their own)", oneWay, sysFrom, sysTo)
+		}
+		objTo := o.AObject
+		if to == B {
+			objTo = o.BObject
+		}
+		errs = append(errs, fmt.Errorf("objects[%d] (%s): the %s %s records created from %s would lack the match field %s (%s): none could be found by its key again, and a create whose answer is lost would be made twice; %s",
+			i, o.Name, sysTo, objTo, sysFrom, key, how, todo))
 	}
 	return errs
 }
