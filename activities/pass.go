@@ -192,9 +192,12 @@ type pass struct {
 	// marked is when the initial import marked this side instead of importing it (zero
 	// when it imported it): records created before it stay on their side.
 	marked time.Time
-	// sends is false when no field travels from this side: its records are not created on
-	// the other.
-	sends bool
+	// creates is false when this side's records are not created on the other: no field
+	// travels from it, or the object matches on a key that no field carries there (a
+	// connection to Sellsy only, whose amounts go to Automation). A record created without
+	// its key could never be found by it again: a lost create answer would be made twice,
+	// and Automation hides a contact without an e-mail as anonymous.
+	creates bool
 	// idOn says, per side, whether the object maps or matches the record's id there
 	// (config.RecordID): its records then carry it as a field.
 	idOn map[engine.Side]bool
@@ -372,7 +375,8 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, sends: obj.Sends(in.Side), idOn: namesRecordID(obj)}
+	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, idOn: namesRecordID(obj)}
+	p.creates = obj.Sends(in.Side) && (!obj.MatchesOnKey() || engine.CreateWritesKey(c, obj, p.side.Other()))
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
 	}
@@ -851,6 +855,10 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			switch {
 			case key != "":
 				keys = append(keys, p.lookupValues(r, key)...)
+			case !p.creates:
+				// Neither paired by a key nor created: not this connection's business.
+				c.Filtered++
+				continue
 			case p.obj.KeyRequired():
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
@@ -999,10 +1007,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it)
-		if it.y == nil && (!p.sends || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY) || p.outsidePipelines(it.x)) {
-			// No field travels from this side, the record existed before the import
-			// skipped its side, or the record it must link to on the other side is not
-			// paired yet: it is not created on the other (not now, for the last).
+		if it.y == nil && (!p.creates || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY) || p.outsidePipelines(it.x)) {
+			// This side's records are not created on the other (see creates), the record
+			// existed before the import skipped its side, or the record it must link to
+			// on the other side is not paired yet: it is not created on the other (not
+			// now, for the last).
 			c.Filtered++
 			continue
 		}
