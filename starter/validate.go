@@ -59,6 +59,16 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 		}
 		if err == nil && *live {
 			err = checkLive(ctx, c)
+		} else if err == nil {
+			// Where records would be created without their match key needs no field
+			// description: said offline too (--live says it with the rest).
+			var bad []error
+			for i := range c.Objects {
+				for _, e := range engine.CheckMatch(c, i) {
+					bad = append(bad, fmt.Errorf("%s: %w", f, e))
+				}
+			}
+			err = errors.Join(bad...)
 		}
 		if err != nil {
 			errs = append(errs, err)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -481,4 +483,36 @@ func TestDescriberAsksOnce(t *testing.T) {
 	_, err := d.fields(context.Background(), 1, "company")
 	assert.ErrorIs(t, err, refused)
 	assert.Equal(t, 2, c.calls, "once per side and object")
+}
+
+// Offline, validate says where records would be created without their match key: that needs
+// no field description (with --live it comes with the other checks).
+func TestValidateOfflineChecksWhereKeysGo(t *testing.T) {
+	example, err := os.ReadFile("../config/examples/sellsy-mautic.yaml")
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		match string
+		want  string // "" for valid
+	}{
+		{name: "name both ways", match: "{a: name, b: companyname}"},
+		{name: "siret mapped a_to_b only", match: "{a: siret, b: siret}",
+			want: "objects[0] (company): the sellsy company records created from mautic would lack the match field siret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := regexp.MustCompile(`match: \{a: name, b: companyname\}[^\n]*`).ReplaceAllString(string(example), "match: "+tt.match)
+			file := filepath.Join(t.TempDir(), "conn.yaml")
+			require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
+			var out bytes.Buffer
+			err := validate(t.Context(), []string{file}, &out)
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Contains(t, out.String(), "is valid")
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), file+": "+tt.want)
+		})
+	}
 }
