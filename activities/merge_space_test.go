@@ -98,6 +98,8 @@ func TestMergeSpaceTextToATypedField(t *testing.T) {
 func TestToMergeSpaceFollowsTheDirection(t *testing.T) {
 	timeA, text := engine.FieldSpec{System: "sellsy", Name: "cf.t", Type: "time"}, engine.FieldSpec{System: "mautic", Name: "t", Type: "text"}
 	dateTimeA := engine.FieldSpec{System: "weavy", Name: "d", Type: "datetime"}
+	zero := 0
+	whole, numeric := engine.FieldSpec{System: "mautic", Name: "n", Type: "number", Scale: &zero}, engine.FieldSpec{System: "sellsy", Name: "cf.n", Type: "numeric"}
 	tests := []struct {
 		name string
 		a, b engine.FieldSpec
@@ -111,6 +113,8 @@ func TestToMergeSpaceFollowsTheDirection(t *testing.T) {
 		{"B's text as read, to B only", timeA, text, config.AToB, engine.B, "9:05", "9:05"},
 		{"A's date-time as A stores it, two-way", dateTimeA, text, config.Both, engine.A, "2026-03-01 10:00:00", "2026-03-01T10:00:00Z"},
 		{"A's date-time as read, to B only", dateTimeA, text, config.AToB, engine.A, "2026-03-01 10:00:00", "2026-03-01 10:00:00"},
+		{"B's number at A's scale, two-way", whole, numeric, config.Both, engine.B, 15.9, 15.0},
+		{"B's number at its own, to B only", whole, numeric, config.AToB, engine.B, 15.9, 15.9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

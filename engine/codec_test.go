@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 )
 
@@ -168,7 +169,7 @@ func TestCodecNumberScale(t *testing.T) {
 	tests := []struct {
 		name string
 		c    Codec
-		way  string // "a→b", "b→a" or "normal b"
+		way  string // "a→b", "b→a", or the direction of MergeB
 		in   any
 		want any
 	}{
@@ -184,10 +185,11 @@ func TestCodecNumberScale(t *testing.T) {
 		{"to text: unchanged", NewCodec(num, scaled(mauticF("n", "text"), 0), nil), "a→b", 15.5, "15.5"},
 		{"back to a field without a scale: unchanged", NewCodec(num, whole, nil), "b→a", 15.0, 15.0},
 		{"back to a whole-number field on side A", NewCodec(whole, num, nil), "b→a", 15.5, 15.0},
-		{"B read at side A's scale", NewCodec(whole, num, nil), "normal b", 15.5, 15.0},
-		{"B read at side A's scale, from a string", NewCodec(whole, num, nil), "normal b", "15.5", 15.0},
-		{"B kept when side A has no scale", NewCodec(num, whole, nil), "normal b", 15.0, 15.0},
-		{"B not a number: as read", NewCodec(whole, num, nil), "normal b", "lots", "lots"},
+		{"B read at side A's scale", NewCodec(whole, num, nil), "both", 15.5, 15.0},
+		{"B read at side A's scale, from a string", NewCodec(whole, num, nil), "b_to_a", "15.5", 15.0},
+		{"B kept when side A has no scale", NewCodec(num, whole, nil), "both", 15.0, 15.0},
+		{"B not a number: as read", NewCodec(whole, num, nil), "both", "lots", "lots"},
+		{"B only a target: at its own precision", NewCodec(whole, num, nil), "a_to_b", 15.9, 15.9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,7 +201,7 @@ func TestCodecNumberScale(t *testing.T) {
 			case "b→a":
 				got, err = tt.c.BToA(tt.in)
 			default:
-				got = tt.c.NormalB(tt.in)
+				got = tt.c.MergeB(tt.in, config.Direction(tt.way))
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)

@@ -216,3 +216,36 @@ func TestMergeSpaceDateAndDateTime(t *testing.T) {
 		assert.Equal(t, st.wantB, b.v, st.name)
 	}
 }
+
+// The target of a one-way field takes its source's value at the target's own precision: A's
+// whole number 15 is written over B's 15.9, and an edit of B is undone. Read at A's scale, B's
+// 15.9 equalled 15 and stayed.
+func TestMergeSpaceOneWayTargetAtItsOwnPrecision(t *testing.T) {
+	aSpec, bSpec := scaled(mauticF("n", "number"), 0), sellsyF("cf.n", "numeric")
+	f := config.Field{A: "n", B: "cf.n", Direction: config.AToB}
+	c := NewCodec(aSpec, bSpec, nil)
+	a := &simSide{spec: aSpec, v: 15.0, at: t0}
+	b := &simSide{spec: bSpec, v: 15.9, at: t0}
+	steps := []struct {
+		name   string
+		edit   func()
+		writes int
+		wantB  any
+	}{
+		{"first sync", nil, 1, 15.0},
+		{"no edit", nil, 0, 15.0},
+		{"B edited within A's precision", func() { b.v, b.at = 15.4, t0.Add(time.Hour) }, 1, 15.0},
+		{"no edit after it", nil, 0, 15.0},
+	}
+	var snap map[string]any
+	for _, st := range steps {
+		if st.edit != nil {
+			st.edit()
+		}
+		var writes int
+		snap, writes = simCycle(t, f, c, a, b, snap)
+		assert.Equal(t, st.writes, writes, st.name)
+		assert.Equal(t, 15.0, a.v, st.name)
+		assert.Equal(t, st.wantB, b.v, st.name)
+	}
+}
