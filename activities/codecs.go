@@ -26,15 +26,21 @@ type fieldCodecs struct {
 	// a field one side sets only at creation travels from that side.
 	pair []config.Field
 	at   time.Time
+	// obj is the object of the connection file they were built from: codecs serve only that
+	// object, never the object as a file read since has it (other fields, directions).
+	obj *config.Object
 }
 
 // codecs returns the codecs of an object, from both systems' field descriptions (cached).
+// They are cached only when built for the connection file as last read (Config): a stretch
+// that began before its file was read again builds its own, which would otherwise serve the
+// passes on the new file until codecTTL.
 func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *config.Object, a, b connectors.Connector, now time.Time) (*fieldCodecs, error) {
 	key := c.Name + "/" + obj.Name
 	cs.mu.Lock()
 	fc, ok := cs.fieldCodecs[key]
 	cs.mu.Unlock()
-	if ok && now.Sub(fc.at) < codecTTL {
+	if ok && fc.obj == obj && now.Sub(fc.at) < codecTTL {
 		return fc, nil
 	}
 	fa, err := a.Describe(ctx, obj.AObject)
@@ -58,7 +64,7 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 		return nil, configError(fmt.Errorf("%s (fix the mapping, check it with `crmsync validate --live`, then resume)", strings.Join(msgs, "; ")))
 	}
 	specA, specB := index(a.System(), fa), index(b.System(), fb)
-	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), pair: engine.PairFields(obj.Fields, specA, specB), at: now}
+	fc = &fieldCodecs{byA: make(map[string]engine.Codec, len(obj.Fields)), pair: engine.PairFields(obj.Fields, specA, specB), at: now, obj: obj}
 	for _, f := range obj.Fields {
 		codec := engine.NewCodec(specA[f.A], specB[f.B], f.Values)
 		if len(f.ValuesBack) > 0 { // several A values share a B value: the way back is named
@@ -67,11 +73,14 @@ func (cs *Connections) codecs(ctx context.Context, c *config.Connection, obj *co
 		fc.byA[f.A] = codec
 	}
 	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.conns[c.Name] != c {
+		return fc, nil // the file was read again meanwhile: these are for this stretch only
+	}
 	if cs.fieldCodecs == nil {
 		cs.fieldCodecs = map[string]*fieldCodecs{}
 	}
 	cs.fieldCodecs[key] = fc
-	cs.mu.Unlock()
 	return fc, nil
 }
 
