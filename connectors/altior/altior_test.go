@@ -41,6 +41,15 @@ func setup(t *testing.T, o sim.Options) *env {
 	return e
 }
 
+// seedTier seeds one tiers and returns its id, as the connector lists it.
+func (e *env) seedTier(t *testing.T) string {
+	t.Helper()
+	e.sim.SeedTiers(0, 1)
+	tiers, err := e.client.List(context.Background(), connectors.ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	return tiers.Records[0].ID
+}
+
 func (e *env) newClient(t *testing.T, key string) *Client {
 	c, err := New(Config{BaseURL: e.srv.URL, APIKey: key, RequestsPerSecond: 10000})
 	require.NoError(t, err)

@@ -104,13 +104,11 @@ func TestCheckSettings(t *testing.T) {
 
 func TestFindAffaireByTitle(t *testing.T) {
 	e := setup(t, sim.Options{})
-	e.sim.SeedTiers(0, 1)
+	tid := e.seedTier(t)
 	ctx := context.Background()
-	tiers, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
-	require.NoError(t, err)
 	res, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{
-		{Fields: map[string]any{"title": "Projet Alpha"}, Links: map[string]string{"company": tiers.Records[0].ID}},
-		{Fields: map[string]any{"title": "Projet Beta"}, Links: map[string]string{"company": tiers.Records[0].ID}},
+		{Fields: map[string]any{"title": "Projet Alpha"}, Links: map[string]string{"company": tid}},
+		{Fields: map[string]any{"title": "Projet Beta"}, Links: map[string]string{"company": tid}},
 	})
 	require.NoError(t, err)
 	found, err := e.client.FindByKey(ctx, ObjectAffaire, "title", []string{"projet alpha"})
@@ -126,11 +124,8 @@ func TestFindAffaireByTitle(t *testing.T) {
 // does exist stays the record's.
 func TestUnknownEstablishmentIsConfig(t *testing.T) {
 	e := setup(t, sim.Options{})
-	e.sim.SeedTiers(0, 1)
+	tid := e.seedTier(t)
 	ctx := context.Background()
-	tiers, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
-	require.NoError(t, err)
-	tid := tiers.Records[0].ID
 	aff, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "Projet"}, Links: map[string]string{"company": tid}}})
 	require.NoError(t, err)
 	require.NoError(t, aff[0].Err)

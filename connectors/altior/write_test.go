@@ -15,11 +15,8 @@ import (
 // through the contact's "email" alias, keeps the entries of the other types.
 func TestUpdateKeepsOtherTypedEntries(t *testing.T) {
 	e := setup(t, sim.Options{})
-	e.sim.SeedTiers(0, 1)
+	tid := e.seedTier(t)
 	ctx := context.Background()
-	tiers, err := e.client.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
-	require.NoError(t, err)
-	tid := tiers.Records[0].ID
 	contact := map[string]any{"last_name": "Dupont", "email.PRINCIPAL": "lea@x.example", "email.COMPTABILITE": "compta@x.example",
 		"email.ACHATS": "achats@x.example", "phone.PORTABLE": "+33 6", "phone.FIXE": "+33 1"}
 	company := map[string]any{"kind": "moral", "relation": "client", "name": "Atelier", "email.PRINCIPAL": "info@x.example",
