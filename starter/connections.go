@@ -71,8 +71,18 @@ func checkConnection(s settings, command, name string) (*config.Connection, erro
 // command's files when they have none of that name (a typo, the likelier cause), else the
 // command that starts one.
 func noWorkflowHint(s settings, name, start string) string {
-	if _, err := findConnection(s, name); err != nil && !errors.As(err, new(*uncheckedError)) {
+	if err := missingConnection(s, name); err != nil {
 		return ": " + err.Error()
 	}
 	return fmt.Sprintf(" (start one with `crmsync %s %s`)", start, name)
+}
+
+// missingConnection is findConnection's error when the command's connection files were read
+// and name is not in them; nil when it is, or when there is no file to read.
+func missingConnection(s settings, name string) error {
+	_, err := findConnection(s, name)
+	if errors.As(err, new(*uncheckedError)) {
+		return nil
+	}
+	return err
 }

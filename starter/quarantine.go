@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,7 +44,7 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(entries) == 0 {
 		// A misspelt name has nothing in quarantine either: not the all-clear it would read as.
-		if _, err := findConnection(s, name); err != nil && !errors.As(err, new(*uncheckedError)) {
+		if err := missingConnection(s, name); err != nil {
 			return fmt.Errorf("quarantine: %w", err)
 		}
 		fmt.Fprintf(out, "no record of %s is in quarantine\n", name)
