@@ -1333,10 +1333,7 @@ func (p *pass) giveBack(ctx context.Context, fc *fieldCodecs, t takenAnswer, sen
 		p.y.System(), t.yID, owner)
 	fields := map[string]any{}
 	for _, f := range p.obj.Fields {
-		name := f.B
-		if p.side == engine.B {
-			name = f.A
-		}
+		name := p.side.Other().Field(f)
 		v, synced := t.snapshot[f.Key()]
 		if _, ok := sent.Fields[name]; ok && synced {
 			fields[name] = v

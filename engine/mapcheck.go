@@ -132,6 +132,14 @@ func towards(d config.Direction, to Side) bool {
 	return d != config.BToA
 }
 
+// onlyTowards is the one-way direction that carries values onto side to.
+func onlyTowards(to Side) config.Direction {
+	if to == A {
+		return config.BToA
+	}
+	return config.AToB
+}
+
 // CreateWritesKey reports whether a record object o creates on side to gets its match field
 // there: a field travelling towards to maps it, or the other side matches on its own record
 // id, which the sync writes into to's match field on every create. Only then does a retried
@@ -170,10 +178,7 @@ func CheckMatch(c *config.Connection, i int) []error {
 	if !o.MatchesOnKey() {
 		return nil
 	}
-	conn := c.Direction
-	if conn == "" {
-		conn = config.Both
-	}
+	conn := direction(c, config.Field{}) // the connection's own
 	var errs []error
 	for _, to := range []Side{A, B} {
 		from := to.Other()
@@ -196,13 +201,9 @@ func CheckMatch(c *config.Connection, i int) []error {
 				break
 			}
 		}
-		oneWay := config.BToA // the connection's direction that creates on from only
-		if from == B {
-			oneWay = config.AToB
-		}
-		todo := fmt.Sprintf("map it, {a: %s, b: %s} in direction both or %s", o.Match.A, o.Match.B, map[Side]config.Direction{A: config.BToA, B: config.AToB}[to])
+		todo := fmt.Sprintf("map it, {a: %s, b: %s} in direction both or %s", o.Match.A, o.Match.B, onlyTowards(to))
 		if conn == config.Both {
-			todo += fmt.Sprintf(", or set the connection's direction to %s so that %s records are not created on %s (fields can keep direction: both of their own)", oneWay, sysFrom, sysTo)
+			todo += fmt.Sprintf(", or set the connection's direction to %s so that %s records are not created on %s (fields can keep direction: both of their own)", onlyTowards(from), sysFrom, sysTo)
 		}
 		objTo := o.AObject
 		if to == B {
