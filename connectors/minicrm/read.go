@@ -176,9 +176,7 @@ func describe(types map[string]any, required map[string]bool) []connectors.Field
 // isList reports whether a field holds a list: Tags (Tags[] on a contact, §4.4) or a field
 // whose schema type is Array.
 func isList(field string, typ any) bool {
-	t, _ := typ.(string)
-	base, _, _ := strings.Cut(t, "(")
-	return field == "Tags" || strings.EqualFold(base, "Array")
+	return field == "Tags" || strings.EqualFold(schemaBase(typ), "Array")
 }
 
 // schemaBase is a schema type without its size ("Text(512)" → "Text"); "" for options.
