@@ -95,11 +95,11 @@ func checkSyntax(text, plain string) error {
 		if !ok {
 			return errors.New("the status map is not valid: it ends before its closing brace (a quote, a name or the brace is missing)")
 		}
-		return fmt.Errorf("the status map is not valid: %s, %s", where(text, at), why)
+		return fmt.Errorf("the status map is not valid: %s, %s", where(text, plain, at), why)
 	}
 	end := int(dec.InputOffset())
 	if rest := strings.TrimLeft(plain[end:], " \t\r\n"); rest != "" {
-		return fmt.Errorf("the status map has text after its closing brace: %s", where(text, len(plain)-len(rest)))
+		return fmt.Errorf("the status map has text after its closing brace: %s", where(text, plain, len(plain)-len(rest)))
 	}
 	return nil
 }
@@ -167,15 +167,15 @@ func expected(errs ...error) string {
 	return "where it cannot be"
 }
 
-// where names the character of text at byte offset at (an offset of the text with its quotes
-// and spaces made plain, which holds the same characters at the same places) and its place:
+// where names the character of text at byte offset at of plain (text with its quotes and
+// spaces made plain, which holds the same characters at the same places) and its place:
 // `"x" at character 12`, or `… at line 2, character 5` in a text of several lines.
-func where(text string, at int) string {
-	plain := typographicQuotes.Replace(text)
+func where(text, plain string, at int) string {
 	n := utf8.RuneCountInString(plain[:at]) // characters before it
-	r := []rune(text)[n]
+	runes := []rune(text)
+	r := runes[n]
 	line, col := 1, 1
-	for _, c := range []rune(text)[:n] {
+	for _, c := range runes[:n] {
 		if c == '\n' {
 			line, col = line+1, 1
 		} else {
