@@ -554,7 +554,7 @@ records:
 			fields[cfg.PipelineTarget] = meta.name
 		}
 		if cfg.Establishment != "" {
-			fields["establishment_id"] = cfg.Establishment
+			fields[establishmentField] = cfg.Establishment
 		}
 		if len(fields) > 0 {
 			results, err := sp.y.Update(ctx, o.BObject, []connectors.Record{{ID: pair.BID, Fields: fields}})
