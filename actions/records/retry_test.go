@@ -3,14 +3,11 @@ package recordactions
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/crmsync/crmsync/actions"
 	"github.com/crmsync/crmsync/actions/actiontest"
@@ -67,7 +64,7 @@ func TestCreateRetriedAfterAPartialBatchCreatesOnce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, named(sellsyMautic, ""))
-			beat := lastBeat(h)
+			beat := actiontest.LastBeat[*createProgress](h.env)
 			var seen, creates atomic.Int64
 			gate := func(r *http.Request) int {
 				if strings.HasSuffix(r.URL.Path, "/batch/new") {
@@ -150,7 +147,7 @@ func TestCreateWhoseAnswerWasLostIsNotSentAgain(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, named(sellsyMautic, ""))
-			beat := lastBeat(h)
+			beat := actiontest.LastBeat[*createProgress](h.env)
 			lost := func(r *http.Request) int {
 				if strings.HasSuffix(r.URL.Path, "/batch/new") {
 					return -http.StatusBadGateway
@@ -182,24 +179,5 @@ func TestCreateWhoseAnswerWasLostIsNotSentAgain(t *testing.T) {
 			assert.Zero(t, creates.Load(), "the retry sent no create")
 			tc.check(t, out)
 		})
-	}
-}
-
-// lastBeat returns the last createProgress the activities of h heartbeated (nil before any).
-func lastBeat(h *harness) func() *createProgress {
-	var mu sync.Mutex
-	var beat *createProgress
-	h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		var p createProgress
-		if d.Get(&p) == nil {
-			mu.Lock()
-			beat = &p
-			mu.Unlock()
-		}
-	})
-	return func() *createProgress {
-		mu.Lock()
-		defer mu.Unlock()
-		return beat
 	}
 }

@@ -2,13 +2,10 @@ package sellsyactions
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/crmsync/crmsync/actions/actiontest"
 )
@@ -51,7 +48,7 @@ func TestCallThatWritesIsNotRetriedAfterALostAnswer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
-			beat := callBeats(h)
+			beat := actiontest.LastBeat[callSent](h.env)
 			before := stored(h, "companies")
 			path := tc.path
 			if tc.how == lose {
@@ -103,19 +100,4 @@ func TestCallRetriedAfterAnAttemptThatNeverReported(t *testing.T) {
 			assert.Equal(t, before, stored(h, "companies"), "nothing sent")
 		})
 	}
-}
-
-// callBeats records the last any-call heartbeat of the harness's activities.
-func callBeats(h *harness) func() callSent {
-	var mu sync.Mutex
-	var last callSent
-	h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		var c callSent
-		if d.Get(&c) == nil {
-			mu.Lock()
-			last = c
-			mu.Unlock()
-		}
-	})
-	return func() callSent { mu.Lock(); defer mu.Unlock(); return last }
 }

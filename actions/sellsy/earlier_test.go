@@ -11,8 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/crmsync/crmsync/actions/actiontest"
 )
@@ -24,21 +22,6 @@ func stored(h *harness, collection string) int {
 		return len(h.sim.Dump(collection))
 	}
 	return len(h.sim.DumpDocs(collection))
-}
-
-// lastBeat records the last heartbeat of the harness's activities.
-func lastBeat(h *harness) func() *created {
-	var mu sync.Mutex
-	var beat *created
-	h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		var c created
-		if d.Get(&c) == nil {
-			mu.Lock()
-			beat = &c
-			mu.Unlock()
-		}
-	})
-	return func() *created { mu.Lock(); defer mu.Unlock(); return beat }
 }
 
 var lostCreates = []struct {
@@ -63,7 +46,7 @@ func TestCreateRetriedAfterALostAnswerCreatesOnce(t *testing.T) {
 	for _, tc := range lostCreates {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
-			beat := lastBeat(h)
+			beat := actiontest.LastBeat[*created](h.env)
 			before := stored(h, tc.collection)
 
 			path := "/v2/" + tc.collection
@@ -95,7 +78,7 @@ func TestCreateRetriedAfterARefusedRequestCreatesIt(t *testing.T) {
 	for _, tc := range lostCreates {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "secret")
-			beat := lastBeat(h)
+			beat := actiontest.LastBeat[*created](h.env)
 			before := stored(h, tc.collection)
 
 			path := "/v2/" + tc.collection
@@ -120,7 +103,7 @@ func TestRetriedCreateLooksOnlyAtRecentLookAlikes(t *testing.T) {
 	o := goodCredentials
 	o.simNow = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	h := newHarnessWith(t, o)
-	beat := lastBeat(h)
+	beat := actiontest.LastBeat[*created](h.env)
 	in := CompanyInput{Type: "client", Name: "Twin"}
 
 	// A company of the same name made an hour ago is not the one a lost answer hid.
@@ -199,7 +182,7 @@ func TestRetriedCommentOnABusyRecord(t *testing.T) {
 			o := goodCredentials
 			o.simNow = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 			h := newHarnessWith(t, o)
-			beat := lastBeat(h)
+			beat := actiontest.LastBeat[*created](h.env)
 			admin := h.admin()
 			comment := func(n int) {
 				for i := 0; i < n; i++ {
@@ -249,7 +232,7 @@ func TestRetriedCreateGivesUpAfterItsPages(t *testing.T) {
 	defer func(n int) { lookupPages = n }(lookupPages)
 	lookupPages = 1
 	h := newHarness(t, "secret")
-	beat := lastBeat(h)
+	beat := actiontest.LastBeat[*created](h.env)
 	admin := h.admin()
 	for i := 0; i < 150; i++ {
 		body := fmt.Sprintf(`{"description":"note %d","related":[{"type":"company","id":1}]}`, i)

@@ -263,7 +263,7 @@ func TestSearchGoesOnWhenTheTotalShrinks(t *testing.T) {
 			in := SearchInput{Limit: tc.limit}
 			if tc.retried {
 				h.failAt.Store(2)
-				beats := searchBeats(h)
+				beats := actiontest.LastBeat[searchProgress](h.env)
 				require.Error(t, h.run("Sellsy.SearchContacts", in, &SearchOutput{}))
 				h.failAt.Store(0)
 				deleteFirst()
@@ -290,19 +290,4 @@ func TestSearchGoesOnWhenTheTotalShrinks(t *testing.T) {
 			assert.Equal(t, tc.rest, contactIDs(rest.Records))
 		})
 	}
-}
-
-// searchBeats records the last progress the harness's searches heartbeated.
-func searchBeats(h *harness) func() searchProgress {
-	var mu sync.Mutex
-	var last searchProgress
-	h.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		var p searchProgress
-		if d.Get(&p) == nil {
-			mu.Lock()
-			last = p
-			mu.Unlock()
-		}
-	})
-	return func() searchProgress { mu.Lock(); defer mu.Unlock(); return last }
 }
