@@ -17,15 +17,26 @@ import (
 // batchAnswerOf200 creates 200 contacts on a simulator and returns its raw answer.
 func batchAnswerOf200(b *testing.B) []byte {
 	b.Helper()
-	s := sim.New(sim.Options{Username: user, Password: pass})
-	srv := httptest.NewServer(s)
+	srv := httptest.NewServer(sim.New(sim.Options{Username: user, Password: pass}))
 	defer srv.Close()
+	return create200(b, srv.URL)
+}
+
+// create200 creates 200 contacts on the simulator at base and returns its raw answer.
+func create200(b *testing.B, base string) []byte {
+	b.Helper()
 	items := make([]map[string]any, 200)
 	for i := range items {
 		items[i] = map[string]any{"email": fmt.Sprintf("p%d@example.com", i), "firstname": "Anna", "lastname": "Kiss"}
 	}
 	body, _ := json.Marshal(items)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/contacts/batch/new", bytes.NewReader(body))
+	return benchRequest(b, http.MethodPost, base+"/api/contacts/batch/new", bytes.NewReader(body))
+}
+
+// benchRequest makes an authenticated request and returns the raw answer.
+func benchRequest(b *testing.B, method, url string, body io.Reader) []byte {
+	b.Helper()
+	req, _ := http.NewRequest(method, url, body)
 	req.SetBasicAuth(user, pass)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -59,30 +70,10 @@ func BenchmarkDecodeBatch(b *testing.B) {
 // listAnswerOf200 returns the simulator's answer to a list of 200 contacts.
 func listAnswerOf200(b *testing.B) []byte {
 	b.Helper()
-	s := sim.New(sim.Options{Username: user, Password: pass})
-	srv := httptest.NewServer(s)
+	srv := httptest.NewServer(sim.New(sim.Options{Username: user, Password: pass}))
 	defer srv.Close()
-	items := make([]map[string]any, 200)
-	for i := range items {
-		items[i] = map[string]any{"email": fmt.Sprintf("p%d@example.com", i), "firstname": "Anna", "lastname": "Kiss"}
-	}
-	body, _ := json.Marshal(items)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/contacts/batch/new", bytes.NewReader(body))
-	req.SetBasicAuth(user, pass)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resp.Body.Close()
-	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/api/contacts?limit=200&orderBy=id", nil)
-	req.SetBasicAuth(user, pass)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return raw
+	create200(b, srv.URL)
+	return benchRequest(b, http.MethodGet, srv.URL+"/api/contacts?limit=200&orderBy=id", nil)
 }
 
 // BenchmarkDecodeBatchList decodes a list answer of 200 contacts the way List reads it

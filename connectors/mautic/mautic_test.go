@@ -494,11 +494,11 @@ func TestDecodeCollections(t *testing.T) {
 	assert.ErrorContains(t, err, `"contacts" is <nil>, not a collection`)
 
 	// Batch answers: an aligned array with nulls, or an index-keyed object when PHP keeps gaps.
-	al, err := alignedEntities([]byte(`[{"id":1},null,{"id":3}]`), 3)
+	al, err := aligned[*entityID]([]byte(`[{"id":1},null,{"id":3}]`), 3)
 	require.NoError(t, err)
 	assert.Nil(t, al[1])
 	assert.Equal(t, flexID("3"), al[2].ID)
-	al, err = alignedEntities([]byte(`{"0":{"id":1},"2":{"id":3}}`), 3)
+	al, err = aligned[*entityID]([]byte(`{"0":{"id":1},"2":{"id":3}}`), 3)
 	require.NoError(t, err)
 	assert.Nil(t, al[1])
 	assert.Equal(t, flexID("3"), al[2].ID)

@@ -228,7 +228,7 @@ func decodeBatch(raw []byte, base string, n int) (batchAnswer, []*entityID, erro
 		}
 		a = batchAnswer{Errors: top["errors"]}
 		_ = json.Unmarshal(top["statusCodes"], &a.StatusCodes)
-		ents, err := alignedEntities(top[base], n)
+		ents, err := aligned[*entityID](top[base], n)
 		return a, ents, err
 	}
 	if err != nil {
@@ -248,23 +248,23 @@ type entityID struct {
 	ID flexID `json:"id"`
 }
 
-// alignedEntities reads a batch answer's entity collection: an array aligned with the request
+// aligned reads a batch answer's entity collection: an array aligned with the request
 // (null for failed items), or an object keyed by request index (PHP arrays with gaps).
-func alignedEntities(raw json.RawMessage, n int) ([]*entityID, error) {
-	out := make([]*entityID, n)
+func aligned[T any](raw json.RawMessage, n int) ([]T, error) {
+	out := make([]T, n)
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || string(t) == "null" {
 		return out, nil
 	}
 	if t[0] == '[' {
-		var l []*entityID
+		var l []T
 		if err := json.Unmarshal(t, &l); err != nil {
 			return nil, err
 		}
 		copy(out, l)
 		return out, nil
 	}
-	var m map[string]*entityID
+	var m map[string]T
 	if err := json.Unmarshal(t, &m); err != nil {
 		return nil, err
 	}

@@ -1,13 +1,11 @@
 package mautic
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -83,33 +81,16 @@ func echoedValues(raw []byte, key string, single bool, n int) []map[string]any {
 	if json.Unmarshal(raw, &top) != nil {
 		return out
 	}
-	items := map[int]json.RawMessage{}
-	t := bytes.TrimSpace(top[key])
-	switch {
-	case single:
-		items[0] = t
-	case len(t) > 0 && t[0] == '[':
-		var l []json.RawMessage
-		if json.Unmarshal(t, &l) == nil {
-			for i, e := range l {
-				items[i] = e
-			}
-		}
-	case len(t) > 0 && t[0] == '{':
-		var m map[string]json.RawMessage
-		if json.Unmarshal(t, &m) == nil {
-			for k, e := range m {
-				if i, err := strconv.Atoi(k); err == nil {
-					items[i] = e
-				}
-			}
-		}
+	var items []json.RawMessage
+	if single {
+		items = []json.RawMessage{top[key]}
+	} else if l, err := aligned[json.RawMessage](top[key], n); err == nil {
+		items = l
 	}
 	for i, e := range items {
-		if i < 0 || i >= n {
-			continue
+		if len(e) > 0 {
+			out[i] = entityValues(e)
 		}
-		out[i] = entityValues(e)
 	}
 	return out
 }
@@ -154,12 +135,7 @@ func (c *Client) zeroDropped(ctx context.Context, op, object string, sent, echoe
 	scales, _ := c.fieldScales(ctx, object) // unknown scales: compared exactly
 	fields := map[string]string{}
 	var msgs []string
-	aliases := make([]string, 0, len(sent))
-	for k := range sent {
-		aliases = append(aliases, k)
-	}
-	sort.Strings(aliases)
-	for _, alias := range aliases {
+	for _, alias := range sortedKeys(sent) {
 		got, shown := echoed[alias]
 		if !shown {
 			continue
