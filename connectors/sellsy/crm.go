@@ -457,8 +457,7 @@ func (c *Client) Pipelines(ctx context.Context) ([]Pipeline, error) {
 // error (404).
 func (c *Client) Steps(ctx context.Context, pipelineID string) ([]Step, error) {
 	if _, ok := asID(pipelineID); !ok {
-		return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "GET /opportunities/pipelines/{pipelineId}/steps",
-			Fields: map[string]string{"pipeline_id": "not a Sellsy id"}, Message: "refused field(s): pipeline_id: not a Sellsy id"}
+		return nil, invalidErr("GET /opportunities/pipelines/{pipelineId}/steps", map[string]string{"pipeline_id": "not a Sellsy id"})
 	}
 	data, err := c.listAll(ctx, "/opportunities/pipelines/"+pipelineID+"/steps", "GET /opportunities/pipelines/{pipelineId}/steps",
 		url.Values{"order": {"rank"}})
@@ -485,8 +484,7 @@ func (c *Client) MoveStep(ctx context.Context, opportunityID, stepID string) err
 	}
 	step, ok := asID(stepID)
 	if !ok {
-		return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op,
-			Fields: map[string]string{"step_id": "not a Sellsy id"}, Message: "refused field(s): step_id: not a Sellsy id"}
+		return invalidErr(op, map[string]string{"step_id": "not a Sellsy id"})
 	}
 	_, err := c.do(ctx, call{method: "PATCH", path: "/opportunities/" + opportunityID + "/step-rank", op: op,
 		body: map[string]any{"step": step}}, nil)

@@ -433,8 +433,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	}
 	if want != "" && (len(current) == 0 || current[0] != want) {
 		if _, err := strconv.Atoi(want); err != nil {
-			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST /companies/{companyId}/contacts/{contactId}",
-				Fields: map[string]string{"links.company": "not a Sellsy id"}, Message: "refused field(s): links.company: not a Sellsy id"}
+			return invalidErr("POST /companies/{companyId}/contacts/{contactId}", map[string]string{"links.company": "not a Sellsy id"})
 		}
 		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
 			op: "POST /companies/{companyId}/contacts/{contactId}"}, nil); err != nil {
