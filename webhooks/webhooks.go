@@ -74,10 +74,6 @@ type Temporal interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 }
 
-// brokenRetry is how long a connection whose file does not validate is refused before its
-// file is read again: a sender's retries, or a flood, do not parse it on every request.
-const brokenRetry = 2 * time.Second
-
 // Receiver routes webhook deliveries to workflows.
 type Receiver struct {
 	temporal  Temporal
@@ -87,17 +83,9 @@ type Receiver struct {
 	seen      *seenSet
 	open      func(connection string) (a, b connectors.Connector, err error)
 	health    func(ctx context.Context) error
-	now       func() time.Time
 
-	mu     sync.Mutex
-	files  map[string]string     // connection → its file, for every connection known
-	broken map[string]brokenFile // connections refused until their file is read again
-}
-
-// brokenFile is why a connection's file was refused, and until when.
-type brokenFile struct {
-	err   error
-	until time.Time
+	mu    sync.Mutex
+	files map[string]string // connection → its file, for every connection known
 }
 
 // WithConfig makes the receiver read each delivery's connection through load: the worker
@@ -177,34 +165,27 @@ func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Log
 		files[c.Name] = c.File
 	}
 	return &Receiver{temporal: t, taskQueue: taskQueue, config: activities.NewConnections(conns).Config, log: log,
-		seen: newSeenSet(10000, DedupWindow, time.Now), now: time.Now, files: files, broken: map[string]brokenFile{}}
+		seen: newSeenSet(10000, DedupWindow, time.Now), files: files}
 }
 
 // connection returns the named connection as its file reads now: nil for a name the receiver
 // does not know, an error (with its file) for a known one whose file does not validate.
 func (r *Receiver) connection(name string) (c *config.Connection, file string, err error) {
-	r.mu.Lock()
-	if b, ok := r.broken[name]; ok && r.now().Before(b.until) {
-		file = r.files[name]
-		r.mu.Unlock()
-		return nil, file, b.err
-	}
-	r.mu.Unlock()
-	c, err = r.config(name) // a stat per call; the file is parsed only when it changed
+	// A stat per call: the file is parsed only when it changed, and a broken file's error is
+	// kept until it changes (activities.Connections), so a flood of retries parses nothing.
+	c, err = r.config(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	file, known := r.files[name]
 	switch {
 	case err == nil && c != nil:
 		r.files[name] = c.File
-		delete(r.broken, name)
 		return c, c.File, nil
 	case !known:
 		return nil, "", nil
 	case err == nil:
 		err = errors.New("no configuration") // config found nothing for a connection it had
 	}
-	r.broken[name] = brokenFile{err: err, until: r.now().Add(brokenRetry)}
 	return nil, file, err
 }
 
