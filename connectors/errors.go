@@ -66,6 +66,22 @@ func StatusOf(err error) int {
 	return 0
 }
 
+// NothingWritten reports whether a call failed before the system wrote anything: it answered
+// a 4xx, a 429 or a 503, or the client held the request back (a quota spent for longer than a
+// call waits, an input it would not send, a token it could not get). No answer (a timeout, a
+// lost connection), a 500 or a gateway's 502 or 504 may come after the write: a create that
+// failed so may exist.
+func NothingWritten(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	if e.Status == 0 {
+		return e.Kind == KindRateLimited || e.Kind == KindInvalid || e.Kind == KindConfig
+	}
+	return (e.Status >= 400 && e.Status < 500) || e.Status == 503
+}
+
 // RetryAfterOf returns the delay a rate-limited error asks for, or zero.
 func RetryAfterOf(err error) time.Duration {
 	var e *Error

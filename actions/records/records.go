@@ -38,7 +38,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -469,14 +468,6 @@ func settleSent(ctx context.Context, c connectors.Connector, object string, recs
 	return nil
 }
 
-// refusedWhole reports whether a call's error is an answer that refused it before anything
-// was written: a 4xx, a 429, a 503. No answer (a timeout, a lost connection), a 500 or a
-// gateway's 502 or 504 may come after the system wrote.
-func refusedWhole(err error) bool {
-	s := connectors.StatusOf(err)
-	return (s >= 400 && s < 500) || s == http.StatusServiceUnavailable
-}
-
 // emailOf returns a record's e-mail field (named email, whatever its case) and its value.
 func emailOf(r connectors.Record) (string, string) {
 	for k, v := range r.Fields {
@@ -535,7 +526,7 @@ func create(ctx context.Context, c connectors.Connector, object string, recs []c
 			for k, i := range idx {
 				// A record with no result, or an empty one, had no answer, unless the
 				// call was refused before anything was written.
-				if (k >= len(results) || (results[k].ID == "" && results[k].Err == nil)) && !refusedWhole(err) {
+				if (k >= len(results) || (results[k].ID == "" && results[k].Err == nil)) && !connectors.NothingWritten(err) {
 					p.Sent = append(p.Sent, i)
 				}
 			}

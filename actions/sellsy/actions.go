@@ -71,7 +71,6 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -281,7 +280,7 @@ func (a *Actions) send(ctx context.Context, method, path string, body map[string
 	activity.RecordHeartbeat(ctx, created{Sent: true})
 	out, err := a.record(ctx, method, path, body)
 	switch {
-	case err != nil && refused(err):
+	case err != nil && connectors.NothingWritten(err):
 		// Nothing was written: a retry (after a rate limit, say) need not look for the
 		// record, a lookup that may fail as UncertainCreate on a busy record.
 		activity.RecordHeartbeat(ctx, created{})
@@ -289,21 +288,6 @@ func (a *Actions) send(ctx context.Context, method, path string, body map[string
 		activity.RecordHeartbeat(ctx, created{ID: out.ID})
 	}
 	return out, toTemporal(err)
-}
-
-// refused reports whether a call failed before anything was written: Sellsy answered a 4xx,
-// a 429 or a 503, or the client held the request back (a quota spent for longer than a call
-// waits, an input it would not send). No answer, a 500, a gateway's 502 or 504 may come
-// after the write.
-func refused(err error) bool {
-	var e *connectors.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	if e.Status == 0 {
-		return e.Kind == connectors.KindRateLimited || e.Kind == connectors.KindInvalid || e.Kind == connectors.KindConfig
-	}
-	return (e.Status >= 400 && e.Status < 500) || e.Status == http.StatusServiceUnavailable
 }
 
 // record sends body and returns the record Sellsy answers with; the error is the

@@ -198,7 +198,7 @@ func sendOnce(ctx context.Context, what string) error {
 // callError is the error of a failed any-call, named what. One that writes (once) fails as
 // Unconfirmed when no answer said it was refused; refused, it takes back its heartbeat.
 func callError(ctx context.Context, once bool, what string, err error) error {
-	if once && refused(err) {
+	if once && connectors.NothingWritten(err) {
 		activity.RecordHeartbeat(ctx, callSent{})
 	} else if once && connectors.KindOf(err) == connectors.KindRetryable {
 		return actions.Unconfirmed(fmt.Sprintf("sellsy: %s got no answer saying whether it was applied (%v): it may or may not have been, so it is not sent again; check, and call it again if it was not", what, err))
