@@ -128,6 +128,30 @@ func (fc *fieldCodecs) toMergeSpace(obj *config.Object, side engine.Side, r conn
 	return out, nil
 }
 
+// snapshotInMergeSpace returns a pair's snapshot with the values of the mapped fields taken
+// to merge space as side B's are (engine.Codec.MergeB), which leaves a value already there as
+// it is. A snapshot saved by a version whose merge space differed (a text "9:05" that the
+// merge now takes as Sellsy's time "09:05") would otherwise make the unchanged side look
+// changed at the first pass after an upgrade, and a pending edit on the other side could
+// lose the conflict to it.
+func (fc *fieldCodecs) snapshotInMergeSpace(obj *config.Object, snap map[string]any) map[string]any {
+	if snap == nil || len(fc.byA) == 0 {
+		return snap
+	}
+	out := make(map[string]any, len(snap))
+	for k, v := range snap {
+		out[k] = v
+	}
+	for _, f := range obj.Fields {
+		codec, ok := fc.byA[f.A]
+		v, synced := snap[f.Key()]
+		if ok && synced && f.Fixed == "" && !engine.IsEmpty(v) {
+			out[f.Key()] = codec.MergeB(v, f.Direction)
+		}
+	}
+	return out
+}
+
 // toSideA converts values decided in merge space back to side A's representation.
 func (fc *fieldCodecs) toSideA(update map[string]any) (map[string]any, error) {
 	if len(update) == 0 || len(fc.byA) == 0 {

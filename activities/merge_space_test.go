@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,6 +125,42 @@ func TestToMergeSpaceFollowsTheDirection(t *testing.T) {
 			got, err := fc.toMergeSpace(obj, tt.side, connectors.Record{ID: "1", Fields: map[string]any{name: tt.in}})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got.Fields[name])
+		})
+	}
+}
+
+// A snapshot saved in an older form of merge space (Automation's text as read, "9:05") is
+// taken as side B's values are now ("09:05"): at the first pass after an upgrade, the
+// unchanged Automation value is no change, and an edit waiting on Sellsy wins without a
+// conflict, even when Automation's record is the newer.
+func TestSnapshotInMergeSpaceKeepsAPendingEdit(t *testing.T) {
+	timeA, text := engine.FieldSpec{System: "sellsy", Name: "cf.t", Type: "time"}, engine.FieldSpec{System: "mautic", Name: "t", Type: "text"}
+	field := config.Field{A: "cf.t", B: "t", Direction: config.Both}
+	obj := &config.Object{Fields: []config.Field{field}}
+	fc := &fieldCodecs{byA: map[string]engine.Codec{"cf.t": engine.NewCodec(timeA, text, nil)}}
+	tests := []struct {
+		name     string
+		snapshot any
+	}{
+		{"old form, text as read", "9:05"},
+		{"merge space already", "09:05"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap := map[string]any{field.Key(): tt.snapshot, "@stage": "won"}
+			now := time.Now()
+			a, err := fc.toMergeSpace(obj, engine.A, connectors.Record{ID: "1", UpdatedAt: now.Add(-time.Hour), Fields: map[string]any{"cf.t": "09:30"}})
+			require.NoError(t, err)
+			b, err := fc.toMergeSpace(obj, engine.B, connectors.Record{ID: "2", UpdatedAt: now, Fields: map[string]any{"t": "9:05"}})
+			require.NoError(t, err)
+			got := fc.snapshotInMergeSpace(obj, snap)
+			assert.Equal(t, "09:05", got[field.Key()])
+			assert.Equal(t, "won", got["@stage"], "other state is kept")
+			assert.Equal(t, tt.snapshot, snap[field.Key()], "the stored snapshot is not changed in place")
+			d := engine.Merge(obj.Fields, a, b, got)
+			assert.Zero(t, d.Conflicts)
+			assert.Equal(t, map[string]any{"t": "09:30"}, d.UpdateB, "Sellsy's edit reaches Automation")
+			assert.Empty(t, d.UpdateA)
 		})
 	}
 }

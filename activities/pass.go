@@ -975,7 +975,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		}
 		var snapshot map[string]any
 		if it.pair != nil {
-			snapshot = it.pair.Snapshot
+			snapshot = fc.snapshotInMergeSpace(p.obj, it.pair.Snapshot)
 		}
 		other := connectors.Record{Fields: map[string]any{}}
 		if it.y != nil {
