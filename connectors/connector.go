@@ -31,7 +31,10 @@ type Record struct {
 	// once they are edited. Zero when unknown.
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// Links holds references to records of other objects in the same system, keyed by object
-	// name: Links["company"] is the id of the contact's company in this system.
+	// name: Links["company"] is the id of the contact's company in this system. A key present
+	// with "" says the read knows the record has no such link (Sellsy and Automation contacts
+	// without a company); an absent key says nothing (not read, or not resolved), and is never
+	// taken as none.
 	Links map[string]string `json:"links,omitempty"`
 	// Version, when set, says how recent the record's content is, comparable as text: a record
 	// a system derives from other records (a UNAS customer, from the order placed last among
@@ -141,6 +144,14 @@ type Connector interface {
 // propagated only for the ids it returns.
 type GoneConfirmer interface {
 	Gone(ctx context.Context, object string, ids []string) ([]string, error)
+}
+
+// Unlinker is a connector that can take a link off a record: an Update whose Links holds
+// link = "" (present, empty) removes the link of object's record to link's (Sellsy and
+// Automation contacts: their company). CanUnlink says for which. A removal read on the other
+// side is propagated only to a system that says it can; elsewhere the link is left as it is.
+type Unlinker interface {
+	CanUnlink(object, link string) bool
 }
 
 // Superseder is a connector with two kinds of record for one object, one preferred to the

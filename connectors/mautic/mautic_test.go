@@ -273,7 +273,7 @@ func TestUpdateLinksAndDelete(t *testing.T) {
 	assert.Nil(t, got[0].Fields["position"], "nil clears the field")
 	assert.Equal(t, "+33 6 11", got[0].Fields["mobile"])
 	assert.Equal(t, map[string]string{"company": "3"}, got[0].Links)
-	assert.Nil(t, got[1].Links)
+	assert.Equal(t, map[string]string{"company": ""}, got[1].Links, "unlinked: known none")
 	assert.Equal(t, map[string]string{"company": "2"}, got[2].Links)
 	assert.Equal(t, 1, e.sim.Kit().Counts()["GET /api/companies"], "one companies query for the Get")
 

@@ -679,8 +679,11 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 					}
 				}
 			}
-			if name, _ := e.Fields.All["company"].(string); strings.TrimSpace(name) != "" {
-				names = append(names, strings.TrimSpace(name))
+			switch name, known := companyName(e.Fields.All); {
+			case name != "":
+				names = append(names, name)
+			case known:
+				r.Links = map[string]string{connectors.ObjectCompany: ""}
 			}
 		}
 		recs = append(recs, r)
@@ -693,13 +696,28 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 		return nil, err
 	}
 	for j, e := range kept {
-		if name, _ := e.Fields.All["company"].(string); name != "" {
-			if id, ok := ids[strings.ToLower(strings.TrimSpace(name))]; ok {
+		if name, _ := companyName(e.Fields.All); name != "" {
+			// A name no company has leaves the link unknown (no key), never none.
+			if id, ok := ids[strings.ToLower(name)]; ok {
 				recs[j].Links = map[string]string{connectors.ObjectCompany: id}
 			}
 		}
 	}
 	return recs, nil
+}
+
+// companyName reads a contact's company field (its primary company's name), trimmed. known
+// is false when the answer does not say: the field is missing, or not text.
+func companyName(all map[string]any) (name string, known bool) {
+	v, ok := all["company"]
+	if !ok {
+		return "", false
+	}
+	if v == nil {
+		return "", true
+	}
+	s, ok := v.(string)
+	return strings.TrimSpace(s), ok
 }
 
 // warnUnreadable logs a record the answer holds but that cannot be read, with its id and why:

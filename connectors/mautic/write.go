@@ -17,9 +17,15 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 )
 
+// CanUnlink implements connectors.Unlinker: an update with Links["company"] = "" sends
+// "companies": [], which takes the contact out of its companies.
+func (c *Client) CanUnlink(object, link string) bool {
+	return object == connectors.ObjectContact && link == connectors.ObjectCompany
+}
+
 // writeBody turns a record into a Mautic write body: field aliases, blanks sent as "" with
 // overwriteWithBlank (POST/PATCH ignore blanks otherwise), and the contact's company link as
-// "companies": [id] ([] unlinks).
+// "companies": [id] ([] unlinks, on an update).
 func writeBody(object string, r connectors.Record, withID bool) (map[string]any, error) {
 	body := map[string]any{}
 	blank := false
@@ -58,7 +64,11 @@ func writeBody(object string, r connectors.Record, withID bool) (map[string]any,
 	if object == connectors.ObjectContact {
 		if id, ok := r.Links[connectors.ObjectCompany]; ok {
 			if id == "" {
-				body["companies"] = []int64{}
+				// Only an update unlinks: a create may be merged into a contact with its
+				// e-mail, whose company [] would take away.
+				if withID {
+					body["companies"] = []int64{}
+				}
 			} else {
 				n, err := strconv.ParseInt(id, 10, 64)
 				if err != nil || n <= 0 {

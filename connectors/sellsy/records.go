@@ -302,14 +302,16 @@ func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuer
 	return page, nil
 }
 
-// addLinks sets Links["company"] on contacts to their first linked company.
+// addLinks sets Links["company"] on contacts to their first linked company, or to "" when
+// their own lookup answers they have none (known none, see connectors.Record.Links). The note
+// of a walk only ever gives a company: a contact it leaves out is looked up.
 func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Record) error {
 	if !o.isContact() || len(recs) == 0 {
 		return nil
 	}
 	var lookup []int
 	for i := range recs {
-		if company, ok := c.companyFromNote(recs[i].ID); ok {
+		if company, ok := c.companyFromNote(recs[i].ID); ok && company != "" {
 			recs[i].Links = map[string]string{connectors.ObjectCompany: company}
 		} else {
 			lookup = append(lookup, i)
@@ -323,9 +325,13 @@ func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Reco
 		if err != nil {
 			return err
 		}
+		company := "" // answered with no company: it has none
 		if len(body.Data) > 0 {
-			recs[i].Links = map[string]string{connectors.ObjectCompany: idString(body.Data[0]["id"])}
+			if company = idString(body.Data[0]["id"]); company == "" {
+				return nil // a company the answer does not name: unknown, not none
+			}
 		}
+		recs[i].Links = map[string]string{connectors.ObjectCompany: company}
 		return nil
 	})
 	for _, err := range errs {

@@ -451,6 +451,12 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	return nil
 }
 
+// CanUnlink implements connectors.Unlinker: a contact's company link is removed by an Update
+// with Links["company"] = "" (its first company is unlinked).
+func (c *Client) CanUnlink(object, link string) bool {
+	return object == connectors.ObjectContact && link == connectors.ObjectCompany
+}
+
 // Delete implements connectors.Connector; an id that is already gone counts as deleted.
 func (c *Client) Delete(ctx context.Context, objName string, ids []string) ([]connectors.Result, error) {
 	o, err := objectOf(objName)
