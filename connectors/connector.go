@@ -41,6 +41,11 @@ type Record struct {
 	// those read) may be read again from an older source, and a read older than the one last
 	// synced is not merged (it would bring back the data of then).
 	Version string `json:"version,omitempty"`
+	// Absent names the fields of the object that this record cannot hold: an object a system
+	// keeps in two tables (weavy's contacts and entrants) describes the fields of both, and a
+	// record of one lacks the other's. Their value is unknown, never empty: the merge leaves
+	// them alone on both sides, and a write to them is dropped.
+	Absent []string `json:"absent,omitempty"`
 }
 
 // Field describes one field of an object, as the system's API describes it.
