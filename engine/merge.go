@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -40,6 +42,15 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 	aNewer := !b.UpdatedAt.After(a.UpdatedAt) // ties go to side A
 	for _, f := range fields {
 		av, bv := a.Fields[f.A], b.Fields[f.B]
+		// A field a record cannot hold (Record.Absent) has no value of its own: it is taken
+		// to hold the other side's, so that neither is written. Read as empty, it would
+		// clear the other side's value at the first change of either record.
+		switch {
+		case slices.Contains(a.Absent, f.A):
+			av = bv
+		case slices.Contains(b.Absent, f.B):
+			bv = av
+		}
 		sv, synced := snapshot[f.Key()]
 		if f.Fixed != "" {
 			d.mergeFixed(f, av, bv, sv, synced)
@@ -135,6 +146,9 @@ func Unchanged(fields []config.Field, side Side, r connectors.Record, snapshot m
 		if f.Fixed != "" && f.Fixed != string(side) {
 			// Set at creation only on the other side: a change here has nothing to carry.
 			continue
+		}
+		if slices.Contains(r.Absent, side.Field(f)) {
+			continue // a field the record cannot hold has not changed on it
 		}
 		sv, ok := snapshot[f.Key()]
 		if ok && IsEmpty(sv) && f.Direction != config.Both && side.Field(f) != side.sourceField(f) {

@@ -322,3 +322,40 @@ func TestDateTimeReadBackInAnotherForm(t *testing.T) {
 		assert.Equal(t, tt.want, NewCodec(FieldSpec{}, tt.spec, nil).NormalB(tt.in), "%s %v", tt.spec.Type, tt.in)
 	}
 }
+
+// A field a record cannot hold (a weavy entrant's mobile, a contact's company name) is
+// unknown, not empty: whatever changed, on either side, neither record is written for it,
+// and the snapshot keeps the other side's value.
+func TestMergeAbsentField(t *testing.T) {
+	both := []config.Field{{A: "mobile", B: "mobile", Direction: config.Both}, {A: "first_name", B: "firstname", Direction: config.Both}}
+	absentA := func(r connectors.Record) connectors.Record { r.Absent = []string{"mobile"}; return r }
+	absentB := func(r connectors.Record) connectors.Record { r.Absent = []string{"mobile"}; return r }
+	tests := []struct {
+		name         string
+		a, b         connectors.Record
+		snapshot     map[string]any
+		wantA, wantB map[string]any
+		wantSnap     any
+	}{
+		{"absent on A, B's value kept though A is newer", absentA(rec(t0.Add(time.Hour), "first_name", "Anne")), rec(t0, "mobile", "06", "firstname", "Ann"),
+			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, map[string]any{"firstname": "Anne"}, "06"},
+		{"absent on B, A's value kept though B is newer", rec(t0, "mobile", "06", "first_name", "Ann"), absentB(rec(t0.Add(time.Hour), "firstname", "Ann")),
+			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "06"},
+		{"absent on B, A's change is no write to B", rec(t0, "mobile", "07", "first_name", "Ann"), absentB(rec(t0.Add(time.Hour), "firstname", "Ann")),
+			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "07"},
+		{"absent on A, first sync: B's value stays", absentA(rec(t0, "first_name", "Ann")), rec(t0, "mobile", "06", "firstname", "Ann"),
+			nil, nil, nil, "06"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Merge(both, tc.a, tc.b, tc.snapshot)
+			assert.Equal(t, tc.wantA, d.UpdateA)
+			assert.Equal(t, tc.wantB, d.UpdateB)
+			assert.Equal(t, tc.wantSnap, d.Snapshot["mobile>mobile"])
+			assert.Zero(t, d.Conflicts)
+		})
+	}
+	s := snap("mobile>mobile", "06", "first_name>firstname", "Ann")
+	assert.True(t, Unchanged(both, A, absentA(rec(t0, "first_name", "Ann")), s), "an absent field is no change")
+	assert.False(t, Unchanged(both, A, rec(t0, "first_name", "Ann"), s), "an emptied field is one")
+}
