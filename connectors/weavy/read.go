@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -313,10 +314,61 @@ func normalise(typ string, v any) any {
 	return fmt.Sprint(v)
 }
 
-// toRecord turns a flat API record of an entity, whose code is code, into a connector record
-// whose fields bear the dictionary's names.
-func toRecord(entity string, s schema, code string, raw map[string]any) connectors.Record {
-	r := connectors.Record{ID: code, Fields: map[string]any{}}
+// view is how the records of an entity are read: its schema, and the fields of the object
+// that its table lacks (Record.Absent).
+type view struct {
+	entity string
+	s      schema
+	absent []string
+}
+
+// view returns how an entity's records are read. "contact" is two tables whose fields
+// Describe lists together: a contact lacks the entrant's own fields and an entrant the
+// contact's, named as Describe names them; a customer lacks none.
+func (c *Client) view(ctx context.Context, entity string) (view, error) {
+	s, err := c.schema(ctx, entity)
+	if err != nil {
+		return view{}, err
+	}
+	v := view{entity: entity, s: s}
+	other := ""
+	switch entity {
+	case EntityCustomerContact:
+		other = EntityEntrant
+	case EntityEntrant:
+		other = EntityCustomerContact
+	default:
+		return v, nil
+	}
+	d, err := c.dictionary(ctx, other)
+	if err != nil {
+		return view{}, err
+	}
+	v.absent = absentOf(s, other, d)
+	return v, nil
+}
+
+// absentOf returns, sorted, the fields Describe takes from the dictionary d of the entity
+// other that the schema s lacks (matched without case, as payloads are).
+func absentOf(s schema, other string, d []dictField) []string {
+	var out []string
+	for _, f := range d {
+		if hidden(other, f.FieldName) {
+			continue
+		}
+		if _, ok := s.name(f.FieldName); !ok {
+			out = append(out, f.FieldName)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// toRecord turns a flat API record read through v, whose code is code, into a connector
+// record whose fields bear the dictionary's names.
+func toRecord(v view, code string, raw map[string]any) connectors.Record {
+	entity, s := v.entity, v.s
+	r := connectors.Record{ID: code, Fields: map[string]any{}, Absent: slices.Clone(v.absent)}
 	switch entity {
 	case EntityCustomerContact:
 		r.ID = PrefixContact + code
@@ -326,13 +378,13 @@ func toRecord(entity string, s schema, code string, raw map[string]any) connecto
 	if t, ok := stamp(raw, "srvDateUTC"); ok {
 		r.UpdatedAt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	}
-	for k, v := range raw {
+	for k, x := range raw {
 		name, ok := s.name(k)
 		if !ok {
 			name = k
 		}
 		if entity == EntityCustomerContact && strings.EqualFold(name, "customer_ID") {
-			if id := idText(v); id != "" {
+			if id := idText(x); id != "" {
 				r.Links = map[string]string{connectors.ObjectCompany: id}
 			}
 			continue
@@ -340,28 +392,28 @@ func toRecord(entity string, s schema, code string, raw map[string]any) connecto
 		if hidden(entity, name) {
 			continue
 		}
-		r.Fields[name] = normalise(s.types[name], v)
+		r.Fields[name] = normalise(s.types[name], x)
 	}
 	return r
 }
 
 // record converts a raw record read, measuring srvDate's zone on it. One without a code is
 // skipped (false) with a warning: an id made up for it would be shared by every such record.
-func (c *Client) record(entity string, s schema, raw map[string]any) (connectors.Record, bool) {
+func (c *Client) record(v view, raw map[string]any) (connectors.Record, bool) {
 	c.srv.observe(raw)
-	code := codeOf(entity, raw)
+	code := codeOf(v.entity, raw)
 	if code == "" {
-		c.warnNoCode(entity, raw)
+		c.warnNoCode(v.entity, raw)
 		return connectors.Record{}, false
 	}
-	return toRecord(entity, s, code, raw), true
+	return toRecord(v, code, raw), true
 }
 
 // records converts the raw records of a page, skipping those without a code.
-func (c *Client) records(entity string, s schema, raws []map[string]any) []connectors.Record {
+func (c *Client) records(v view, raws []map[string]any) []connectors.Record {
 	var out []connectors.Record
 	for _, raw := range raws {
-		if r, ok := c.record(entity, s, raw); ok {
+		if r, ok := c.record(v, raw); ok {
 			out = append(out, r)
 		}
 	}
@@ -637,7 +689,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	}
 	for {
 		ent := ents[cur.ent]
-		s, err := c.schema(ctx, ent)
+		v, err := c.view(ctx, ent)
 		if err != nil {
 			return connectors.Page{}, err
 		}
@@ -653,7 +705,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if cur.size == 0 {
 			cur.size = n
 		}
-		page := connectors.Page{Records: c.records(ent, s, recs[fresh:])}
+		page := connectors.Page{Records: c.records(v, recs[fresh:])}
 		if n > 0 && n >= cur.size {
 			cur.offset, cur.anchors, cur.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
 			page.Cursor, page.More = cur.String(), true
@@ -724,7 +776,7 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 		if err != nil {
 			return // not an id of this object: it does not exist
 		}
-		s, err := c.schema(ctx, ent)
+		v, err := c.view(ctx, ent)
 		if err != nil {
 			errs[i] = err
 			return
@@ -734,7 +786,7 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 			errs[i] = err
 			return
 		}
-		if r, ok := c.record(ent, s, raw); ok {
+		if r, ok := c.record(v, raw); ok {
 			recs[i] = &r
 		}
 	})
@@ -782,16 +834,16 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	var out []connectors.Record
 	known := false
 	for _, ent := range ents {
-		s, err := c.schema(ctx, ent)
+		v, err := c.view(ctx, ent)
 		if err != nil {
 			return nil, err
 		}
-		name, ok := s.name(field)
+		name, ok := v.s.name(field)
 		if !ok {
 			continue
 		}
 		known = true
-		recs, err := c.findEach(ctx, ent, s, name, vals)
+		recs, err := c.findEach(ctx, v, name, vals)
 		if err != nil {
 			return nil, err
 		}
@@ -817,9 +869,10 @@ func distinct(values []string) []string {
 	return out
 }
 
-// findEach runs one Select per value of the field name of entity and returns the matches in
-// the order of vals.
-func (c *Client) findEach(ctx context.Context, entity string, s schema, name string, vals []string) ([]connectors.Record, error) {
+// findEach runs one Select per value of the field name of v's entity and returns the matches
+// in the order of vals.
+func (c *Client) findEach(ctx context.Context, v view, name string, vals []string) ([]connectors.Record, error) {
+	entity := v.entity
 	found := make([][]connectors.Record, len(vals))
 	errs := make([]error, len(vals))
 	c.parallel(len(vals), func(i int) {
@@ -832,7 +885,7 @@ func (c *Client) findEach(ctx context.Context, entity string, s schema, name str
 			if !strings.EqualFold(strings.TrimSpace(fmt.Sprint(get(raw, name))), vals[i]) {
 				continue // the server's comparison was looser than ours
 			}
-			if r, ok := c.record(entity, s, raw); ok {
+			if r, ok := c.record(v, raw); ok {
 				found[i] = append(found[i], r)
 			}
 		}

@@ -59,7 +59,7 @@ func TestToRecordMatchesNamesWithoutCase(t *testing.T) {
 		lower: map[string]string{"codecustomer": "CodeCustomer", "workforce": "Workforce", "blocked": "blocked"}}
 	raw := map[string]any{"Customer_ID": "C1", "codecustomer": "C1", "workforce": jsonNumber("12"), "BLOCKED": jsonNumber("1"),
 		"SrvDateUTC": "2026-03-01 10:00:00", "extra": "x"}
-	r := toRecord(EntityCustomer, s, "C1", raw)
+	r := toRecord(view{entity: EntityCustomer, s: s}, "C1", raw)
 	assert.Equal(t, map[string]any{"CodeCustomer": "C1", "Workforce": 12.0, "blocked": true, "extra": "x"}, r.Fields)
 	assert.Equal(t, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), r.UpdatedAt)
 }

@@ -9,6 +9,8 @@
 //     Listings page through customercontact then marketinginbound; FindByKey returns contacts
 //     before entrants; Create makes entrants; Get and Update route by the id's prefix.
 //     Contacts carry Links["company"] = their customer code (customer_ID); entrants have none.
+//     Describe lists the fields of both tables; each record's Absent names those its own
+//     table lacks (an entrant's mobilePhoneNumber, a contact's companyName): unknown, not empty.
 //   - Deletes are refused: the pair never propagates them.
 //
 // Auth: POST /v1/Authenticate once, the bearer token is reused and renewed before its
