@@ -475,7 +475,13 @@ func (c *Client) selectPage(ctx context.Context, entity string, offset int, filt
 	if err != nil {
 		return nil, err
 	}
-	body := map[string]any{"entityName": entity, "offset": offset, "returnFields": d.returns}
+	return c.selectFields(ctx, entity, offset, filters, d.returns)
+}
+
+// selectFields runs one Select asking for the fields returns, and learns from the length of
+// its page (see pageSize).
+func (c *Client) selectFields(ctx context.Context, entity string, offset int, filters []filter, returns []returnField) ([]map[string]any, error) {
+	body := map[string]any{"entityName": entity, "offset": offset, "returnFields": returns}
 	if len(filters) > 0 {
 		body["filterFields"] = filters
 	}
@@ -492,19 +498,59 @@ func (c *Client) selectPage(ctx context.Context, entity string, offset int, filt
 	if err := decodeJSON(b, &recs); err != nil {
 		return nil, decodeErr(op, err)
 	}
+	c.pages.see(len(recs))
 	return recs, nil
+}
+
+// pageSize is what the client has learned of Select's page size, which the API neither
+// takes nor announces: the longest page any Select answered. A page is never longer than the
+// server's page size, so a page shorter than the longest seen is a short page, the last of
+// its query, whatever the query (a server whose page size shrank would break this; none is
+// known to change it). 0: nothing learned yet.
+type pageSize struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (p *pageSize) see(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n = max(p.n, n)
+}
+
+func (p *pageSize) get() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+// probe reads the first page of entity with no filter, asking only for its code and its
+// stamps (the lightest page the API allows: it has no page size parameter): it learns the
+// page size and measures srvDate's zone before a filtered Select depends on them.
+func (c *Client) probe(ctx context.Context, entity string) error {
+	recs, err := c.selectFields(ctx, entity, 0, nil, []returnField{{entity + "_ID"}, {"srvDate"}, {"srvDateUTC"}})
+	for _, r := range recs {
+		c.srv.observe(r)
+	}
+	return err
 }
 
 // maxSelectPages bounds a selectAll: a server that keeps answering full pages of new records
 // is not paging as it should.
 const maxSelectPages = 1000
 
-// selectAll pages a Select until a short (or empty) page. A full page of records already read
-// means the server ignores offset: an error, not an endless loop.
+// selectAll pages a Select until a short (or empty) page: shorter than the longest page the
+// client has seen (pageSize; when it has seen none, it probes the table first, and when the
+// table is empty too, the first page's length is taken). A full page of records already
+// read means the server ignores offset: an error, not an endless loop.
 func (c *Client) selectAll(ctx context.Context, entity string, filters []filter) ([]map[string]any, error) {
 	var out []map[string]any
 	seen := map[string]bool{}
-	size := 0
+	if c.pages.get() == 0 {
+		if err := c.probe(ctx, entity); err != nil {
+			return nil, err
+		}
+	}
 	for offset, pages := 0, 0; ; pages++ {
 		if pages == maxSelectPages {
 			return nil, cfgErr("POST /v1/Data/Select "+entity, fmt.Sprintf("weavy Select of %s did not end after %d pages", entity, maxSelectPages))
@@ -513,9 +559,7 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 		if err != nil {
 			return nil, err
 		}
-		if size == 0 {
-			size = len(recs)
-		}
+		size := c.pages.get() // this page's length at least
 		fresh := 0
 		for _, r := range recs {
 			if id := codeOf(entity, r); !seen[id] {
@@ -703,7 +747,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		}
 		n := len(recs)
 		if cur.size == 0 {
-			cur.size = n
+			cur.size = max(n, c.pages.get()) // a page shorter than one seen before is short
 		}
 		page := connectors.Page{Records: c.records(v, recs[fresh:])}
 		if n > 0 && n >= cur.size {

@@ -20,8 +20,11 @@
 // refused with that token without logging in again.
 //
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
-// the first page's length is taken as the page size and a shorter page (or an empty one) ends
-// the listing; a full page of records already read means weavy ignores offset (KindConfig).
+// the client learns it: the longest page any Select answered (a table is probed with one
+// light unfiltered Select when nothing is known yet). A page shorter than that (or an empty
+// one) ends a listing or a lookup, so a lookup with one match costs one Select; before
+// anything is learned, the first page's length is taken. A full page of records already read
+// means weavy ignores offset (KindConfig).
 // Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
 // time: srvDate is the stamp the Divalto plugin filters on (whether srvDateUTC can be filtered
 // on is not documented), but its zone is not documented either, so it is measured on the
@@ -145,6 +148,7 @@ type Client struct {
 	token connectors.Token
 	auth  authState
 	srv   srvZone
+	pages pageSize
 
 	dmu   sync.Mutex
 	dicts map[string]dictEntry
