@@ -370,7 +370,7 @@ func stagesOnce(ctx workflow.Context, in StageInput) (StageResult, error) {
 }
 
 // PropagateStages heartbeats from its start: records announced by a webhook, each a read and
-// several writes on a slow side B (every Altior request takes 0.4 s here; its quota is 10 a
+// several writes on a slow side B (every Altior request takes 1.2 s here; its quota is 10 a
 // second), outlast the heartbeat timeout without the activity being cut off, as a scan does.
 func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 	tests := []struct {
@@ -384,9 +384,12 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("hb%d", i)
 			acts, _, sb, opps, _ := stagedOpportunity(t, name, `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`, 1)
-			sb.Altior.Kit().SetFaults(simkit.Faults{LatencyMS: 400})
+			sb.Altior.Kit().SetFaults(simkit.Faults{LatencyMS: 1200})
 			var suite testsuite.WorkflowTestSuite
 			env := suite.NewTestWorkflowEnvironment()
+			// The run takes seconds by design (1.2 s a request): the suite's 3 s default would
+			// cut it off, which is not what this test is about.
+			env.SetTestTimeout(2 * time.Minute)
 			env.RegisterActivity(acts)
 			env.RegisterWorkflow(stagesOnce)
 			in := StageInput{Connection: name}
@@ -401,7 +404,7 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 			require.NoError(t, env.GetWorkflowResult(&res))
 			assert.Equal(t, 3, res.Emitted, "%+v", res)
 			assert.Equal(t, 1, res.Moved, "%+v", res)
-			assert.Greater(t, time.Since(start), 1500*time.Millisecond, "the activity did outlast the heartbeat timeout")
+			assert.Greater(t, time.Since(start), testHeartbeatTimeout*3/2, "the activity did outlast the heartbeat timeout")
 		})
 	}
 }
