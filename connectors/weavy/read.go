@@ -737,6 +737,13 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if err != nil {
 			return connectors.Page{}, err
 		}
+		if measured, _, _ := c.srv.last(); !measured && !q.Since.IsZero() && cur.since == "" {
+			// srvDate's zone is measured before the filter depends on it: read in UTC or
+			// the configured zone, a server west of both would be filtered hours ahead.
+			if err := c.probe(ctx, ent); err != nil {
+				return connectors.Page{}, err
+			}
+		}
 		filters, since := c.sinceFilter(q.Since, cur.since)
 		recs, fresh, start, err := c.pageAt(ctx, ent, cur, filters)
 		if err != nil {

@@ -57,17 +57,21 @@ func stamp(raw map[string]any, name string) (time.Time, bool) {
 
 // sinceWall writes t as srvDate's wall time (dateLayout), the earliest of the readings the
 // last measure allows: UTC when srvDate − srvDateUTC was 0, the configured zone when it was
-// that zone's offset at the measured instant, both before any measure (a few records read
-// again cost nothing, the merge finds them unchanged). An offset that is neither is a zone
-// of its own: it is applied an hour early, since daylight saving may have moved it between
-// the measured record and t.
+// that zone's offset at the measured instant (a few records read again cost nothing, the
+// merge finds them unchanged). An offset that is neither is a zone of its own: it is applied
+// an hour early, since daylight saving may have moved it between the measured record and t.
+// Before any measure (List probes the table first, so only a table with nothing to measure
+// on gets here) it is t less the largest offset a zone can have: nothing can be missed.
 func (c *Client) sinceWall(t time.Time) string {
 	measured, off, at := c.srv.last()
+	if !measured {
+		return t.Truncate(time.Second).UTC().Add(-maxOffset).Format(dateLayout)
+	}
 	var walls []string
-	if !measured || off == 0 {
+	if off == 0 {
 		walls = append(walls, connectors.LocalSince(t, time.UTC, dateLayout))
 	}
-	if !measured || off == offsetAt(c.zone, at) {
+	if off == offsetAt(c.zone, at) {
 		walls = append(walls, connectors.LocalSince(t, c.zone, dateLayout))
 	}
 	if len(walls) == 0 {

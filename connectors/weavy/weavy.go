@@ -28,8 +28,11 @@
 // Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
 // time: srvDate is the stamp the Divalto plugin filters on (whether srvDateUTC can be filtered
 // on is not documented), but its zone is not documented either, so it is measured on the
-// records read (srvDate − srvDateUTC; see srvZone), and until then the earlier of UTC and
-// Config.TimeZone is sent. Select asks for every dictionary field (returnFields): weavy
+// records read (srvDate − srvDateUTC; see srvZone). A listing by a client that has measured
+// nothing yet (a worker restart, a connection file re-read) first reads one light unfiltered
+// page of the table to measure it on; a table with nothing to measure on is filtered 14 hours
+// early (the largest zone offset), so no change is missed. Config.TimeZone is a hint: it
+// tells which of the measured offsets is the zone's (daylight saving). Select asks for every dictionary field (returnFields): weavy
 // answers only the fields asked for.
 // The order of Select is not documented either: each page after the first is read from a few
 // records before its offset and resumes after the last records of the previous page, so a
@@ -123,7 +126,7 @@ type Config struct {
 }
 
 // DefaultTimeZone is the zone of srvDate unless the connection names another (a hint only:
-// the zone is measured on the records read).
+// the offset is measured on the records read, before the first filtered listing).
 const DefaultTimeZone = "Europe/Paris"
 
 // NewLimiter is the client-side limiter of a rate (requests a second; 0 → 10).
