@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -390,11 +391,14 @@ func TestLargeListingIsFast(t *testing.T) {
 	s, ts, _ := start(t, Options{})
 	s.SeedPeople(0, 60000)
 	assert.Equal(t, 12000, s.Count("companies"))
+	// Collect the seeding's garbage now, not during the timed request. The bound is loose
+	// for a busy machine: a listing that sorts or scans quadratically takes far longer.
+	runtime.GC()
 	began := time.Now()
 	status, _, raw := call(t, ts, "GET", "/api/contacts?limit=200&orderBy=id&where[0][col]=id&where[0][expr]=gt&where[0][val]=59000", nil)
 	require.Equal(t, 200, status)
 	assert.Len(t, keysInOrder(t, raw, "contacts"), 200)
-	assert.Less(t, time.Since(began), 2*time.Second)
+	assert.Less(t, time.Since(began), 10*time.Second)
 }
 
 func TestListShapeMatchesReadShape(t *testing.T) {
