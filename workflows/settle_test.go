@@ -119,6 +119,9 @@ func TestPauseIsPublishedAtOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakePasses{stretches: 3}
 			env := newEnv(t, f)
+			// The activity below waits in real time for the signals to be handled: the suite's
+			// 3 s default could cut it off on a busy machine.
+			env.SetTestTimeout(time.Minute)
 			var mu sync.Mutex
 			var phases []string
 			env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -140,8 +143,9 @@ func TestPauseIsPublishedAtOnce(t *testing.T) {
 				if tt.resume {
 					env.SignalWorkflow(SignalResume, nil)
 				}
-				// The signals are handled while this activity runs.
-				for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				// The signals are handled while this activity runs (it returns as soon as they
+				// are; the bound only stops a broken workflow from hanging the test).
+				for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 					mu.Lock()
 					if len(phases) >= before+len(tt.want) {
 						during = slices.Clone(phases[before:])
