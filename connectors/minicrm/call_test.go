@@ -140,7 +140,9 @@ func TestCallWaitsForTheLimiter(t *testing.T) {
 	s, _, _ := setup(t, 0)
 	cl, err := New(Config{BaseURL: serve(t, s).URL, SystemID: "12345", APIKey: apiKey, RequestsPerMinute: 60})
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	// The limiter's next token is a second after the first call: a deadline short of that
+	// second, with room for the first call on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 900*time.Millisecond)
 	defer cancel()
 	_, _, err = cl.Call(ctx, "GET", "/Api/R3/Category", nil, nil) // the limiter's one token
 	require.NoError(t, err)
