@@ -22,7 +22,10 @@
 // {entity}_ID is the caller's code, or the server's numbering when none is given); a POST
 // of a code that exists is refused (400 DuplicateKey) and creates nothing; a PUT carrying no
 // field but the code writes nothing and leaves srvDate as it was; a right switched off is
-// answered (403) before the body is looked at.
+// answered (403) before the body is looked at. A field's own insert or update right (the
+// canInsert / canUpdate of the webhook API's DEFINITION, which the reference calls "the
+// per-field counterparts of the table-level API flags") can be switched off too: a write
+// carrying that field is answered 403 naming the table, the right and the field (fieldName).
 package sim
 
 import (
@@ -88,8 +91,10 @@ type Server struct {
 	mu     sync.RWMutex
 	tables map[string]*table
 	off    map[string]bool // "table/right" switched off
-	tokens map[string]time.Time
-	logins int
+	// fieldOff: "table/field/right" switched off (field lower-cased)
+	fieldOff map[string]bool
+	tokens   map[string]time.Time
+	logins   int
 }
 
 // New returns a simulator with no records and every right on.
@@ -137,6 +142,7 @@ func New(o Options) *Server {
 	mux.HandleFunc("POST /_sim/rights", func(w http.ResponseWriter, r *http.Request) {
 		var b struct {
 			Table, Right string
+			Field        string // a field's own right ("insert" or "update"), when set
 			On           bool
 		}
 		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
@@ -147,7 +153,15 @@ func New(o Options) *Server {
 			http.Error(w, "rights: table must be customer, customercontact or marketinginbound and right read, insert or update", http.StatusBadRequest)
 			return
 		}
-		s.SetRight(b.Table, b.Right, b.On)
+		if b.Field != "" {
+			if _, ok := fieldOf(b.Table, b.Field); !ok || b.Right == RightRead {
+				http.Error(w, "rights: field must be a field of the table, and its right insert or update", http.StatusBadRequest)
+				return
+			}
+			s.SetFieldRight(b.Table, b.Field, b.Right, b.On)
+		} else {
+			s.SetRight(b.Table, b.Right, b.On)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /v1/Authenticate", s.authenticate)
@@ -189,6 +203,7 @@ func (s *Server) reset() {
 		s.tables[e] = &table{recs: map[string]*rec{}}
 	}
 	s.off = map[string]bool{}
+	s.fieldOff = map[string]bool{}
 }
 
 // SetRight switches a right ("read", "insert", "update") of a table ("customer",
@@ -200,6 +215,18 @@ func (s *Server) SetRight(table, right string, on bool) {
 		delete(s.off, table+"/"+right)
 	} else {
 		s.off[table+"/"+right] = true
+	}
+}
+
+// SetFieldRight switches a field's own right ("insert" or "update") of a table on or off.
+func (s *Server) SetFieldRight(table, field, right string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := table + "/" + strings.ToLower(field) + "/" + right
+	if on {
+		delete(s.fieldOff, k)
+	} else {
+		s.fieldOff[k] = true
 	}
 }
 
@@ -634,9 +661,10 @@ func (s *Server) getOne(w http.ResponseWriter, r *http.Request, entity string) {
 	simkit.WriteJSON(w, http.StatusOK, s.shape(entity, rc))
 }
 
-// readBody decodes a write body and checks each field against the dictionary; it writes the
-// 400 answer and returns false on the first refused field.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, entity string) (map[string]any, map[string]any, bool) {
+// readBody decodes a write body and checks each field against the dictionary and against its
+// own right (insert or update, as right says); it writes the 400 (or 403) answer and returns
+// false on the first refused field.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, entity, right string) (map[string]any, map[string]any, bool) {
 	var raw map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil || raw == nil {
 		writeError(w, http.StatusBadRequest, "BadRequest", "The request body is not a JSON object.", nil)
@@ -651,6 +679,15 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, entity string)
 		}
 		if d.Name == entity+"_ID" || d.Name == "srvDate" || d.Name == "srvDateUTC" {
 			continue
+		}
+		s.mu.RLock()
+		off := s.fieldOff[entity+"/"+strings.ToLower(d.Name)+"/"+right]
+		s.mu.RUnlock()
+		if off {
+			writeError(w, s.opts.DeniedStatus, "FieldAccessDenied",
+				fmt.Sprintf("API access denied: the %q right is off for the field %s of the table %q (%s).", RightLabel[right], d.Name, TableLabel[entity], entity),
+				&ErrorBody{EntityName: entity, FieldName: d.Name, Right: RightLabel[right]})
+			return nil, nil, false
 		}
 		c, err := coerce(d, v)
 		if err != nil {
@@ -672,7 +709,7 @@ func (s *Server) checkLinks(w http.ResponseWriter, entity string, fields map[str
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, entity string) {
-	raw, fields, ok := s.readBody(w, r, entity)
+	raw, fields, ok := s.readBody(w, r, entity, RightInsert)
 	if !ok {
 		return
 	}
@@ -718,7 +755,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, entity string) {
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, entity string) {
-	_, fields, ok := s.readBody(w, r, entity)
+	_, fields, ok := s.readBody(w, r, entity, RightUpdate)
 	if !ok {
 		return
 	}

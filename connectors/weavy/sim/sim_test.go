@@ -532,3 +532,28 @@ func TestTenThousand(t *testing.T) {
 		assert.True(t, strings.HasPrefix(page[0]["customercontact_ID"].(string), "CC"))
 	}
 }
+
+// A field's own insert or update right switched off refuses, with 403 naming the table, the
+// right and the field, the writes that carry that field, and only those.
+func TestFieldRights(t *testing.T) {
+	e := start(t, Options{})
+	e.s.SeedPeople(0, 1)
+	st, _ := e.call(t, "POST", "/_sim/rights", "", map[string]any{"table": "customer", "field": "siretNumber", "right": "update", "on": false})
+	require.Equal(t, 204, st)
+	st, out := e.call(t, "PUT", "/v1/Data/crm/customer/C0000000", e.tok, map[string]any{"customer_ID": "C0000000", "siretNumber": "1"})
+	require.Equal(t, 403, st)
+	var eb ErrorBody
+	require.NoError(t, json.Unmarshal(out, &eb))
+	assert.Equal(t, ErrorBody{ErrorCode: "FieldAccessDenied", EntityName: "customer", FieldName: "siretNumber", Right: "API MAJ", Message: eb.Message}, eb)
+	assert.Contains(t, eb.Message, `"Client"`)
+	st, _ = e.call(t, "PUT", "/v1/Data/crm/customer/C0000000", e.tok, map[string]any{"customer_ID": "C0000000", "city": "Lyon"})
+	assert.Equal(t, 200, st, "another field")
+	st, _ = e.call(t, "POST", "/v1/Data/crm/customer", e.tok, map[string]any{"customer_ID": "N1", "name": "N", "siretNumber": "1"})
+	assert.Equal(t, 200, st, "the insert right of the field is on")
+	st, _ = e.call(t, "POST", "/_sim/rights", "", map[string]any{"table": "customer", "field": "nope", "right": "update", "on": false})
+	assert.Equal(t, 400, st)
+	st, _ = e.call(t, "POST", "/_sim/rights", "", map[string]any{"table": "customer", "field": "siretNumber", "right": "update", "on": true})
+	require.Equal(t, 204, st)
+	st, _ = e.call(t, "PUT", "/v1/Data/crm/customer/C0000000", e.tok, map[string]any{"customer_ID": "C0000000", "siretNumber": "1"})
+	assert.Equal(t, 200, st)
+}
