@@ -47,7 +47,9 @@
 // documented input form.
 //
 // Errors: a right switched off in the studio (403) is a KindConfig error naming the table and
-// the studio column (API lecture, API ajout, API MAJ); 401 after one renewal is KindConfig;
+// the studio column (API lecture, API ajout, API MAJ), but a 403 whose body names a field
+// (fieldName: that field's own canInsert / canUpdate is off; a 401 too) fails that record only
+// (KindInvalid naming the field and the table); 401 after one renewal is KindConfig;
 // 429 is KindRateLimited (Retry-After, else 1s); 5xx and transport failures are retryable; a
 // 400 on a write fails that record only (KindInvalid naming the field).
 package weavy
@@ -299,6 +301,9 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 		switch {
 		case st >= 200 && st < 300:
 			return resp.Body(), st, nil
+		case (st == http.StatusForbidden || st == http.StatusUnauthorized) && k.entity != "" && c.fieldRefused(k, st, resp) != nil:
+			// a field's own right (weavy may answer a right with 401 as well as 403)
+			return nil, st, c.fieldRefused(k, st, resp)
 		case st == http.StatusUnauthorized && attempt == 0 && c.auth.mayRenew(tok, k.entity+"/"+k.right):
 			c.token.Drop(tok)
 			continue
@@ -322,6 +327,21 @@ type apiError struct {
 	ErrorCode string `json:"errorCode"`
 	Message   string `json:"message"` // matches "Message" too
 	FieldName string `json:"fieldName"`
+}
+
+// fieldRefused is the error of a 403 whose body names a field: that field's own right
+// (canInsert / canUpdate) is off, so the record that carries it is refused, not the table:
+// KindInvalid, naming the field and the table. nil when the body names no field.
+func (c *Client) fieldRefused(k call, st int, resp *resty.Response) *connectors.Error {
+	var b apiError
+	if json.Unmarshal(resp.Body(), &b) != nil || strings.TrimSpace(b.FieldName) == "" {
+		return nil
+	}
+	field := strings.TrimSpace(b.FieldName)
+	why := cmp.Or(c.scrub(b.Message), http.StatusText(st))
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: k.op, Status: st,
+		Message: fmt.Sprintf("weavy refused the field %s of the table %s (%s)", field, tableLabel[k.entity], why),
+		Fields:  map[string]string{field: why}}
 }
 
 func (c *Client) statusError(op string, st int, resp *resty.Response) *connectors.Error {
