@@ -354,7 +354,7 @@ func (p *pass) waitsForLink(it *item, linkY map[string]string) bool {
 			continue
 		}
 		for _, l := range p.obj.Links {
-			if _, links := it.links[l]; links && p.conn.LinkKey(l, string(p.side.Other())) == key {
+			if ref, links := it.links[l]; links && !ref.none() && p.conn.LinkKey(l, string(p.side.Other())) == key {
 				return true
 			}
 		}
@@ -751,6 +751,9 @@ type item struct {
 	y        *connectors.Record
 	links    map[string]linkRef // linked object → ids of the linked record, from x
 	decision engine.Decision
+	// synced holds, for the links x reads as none where the last sync had one, the id on
+	// side y of the record linked then (resolveSynced).
+	synced map[string]string
 	// stage is the stage a record is created at on side y (atItsStage), recorded in its pair
 	// as propagated.
 	stage string
@@ -872,6 +875,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		items = append(items, it)
 	}
 
+	if err := p.resolveSynced(ctx, items); err != nil {
+		return c, err
+	}
 	byID, err := p.getByID(ctx, fetchIDs)
 	if err != nil {
 		return c, err
@@ -1006,7 +1012,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		c.Conflicts += it.decision.Conflicts
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
-		p.snapshotLinks(it)
+		p.snapshotLinks(it, linkY)
 		if it.y == nil && (!p.creates || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY) || p.outsidePipelines(it.x)) {
 			// This side's records are not created on the other (see creates), the record
 			// existed before the import skipped its side, or the record it must link to
