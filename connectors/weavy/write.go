@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -116,8 +117,9 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 		}
 		if !create && len(body) == 1 {
 			// Nothing this entity has (a bounce date for an entrant, which has no such
-			// field): a PUT of the code alone would change nothing but its srvDate, and come
-			// back as a change at the next cycle.
+			// field): a PUT of the code alone changes no field, but weavy may stamp srvDate
+			// for it (undocumented), and the record would come back as a change at the next
+			// cycle.
 			results[i].ID = r.ID
 			return
 		}
@@ -172,19 +174,23 @@ func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]con
 	return nil, cfgErr("delete", "weavy: deletions are never propagated on this pair")
 }
 
-// CheckAccess checks, without changing any record, the studio rights a connection needs on
-// each table ("API lecture", "API ajout", "API MAJ") and returns a KindConfig error naming
-// every table and right that is off. Read rights are probed on every table an object reads
+// CheckAccess checks, without changing any field of any record, the studio rights a
+// connection needs on each table ("API lecture", "API ajout", "API MAJ") and returns a
+// KindConfig error naming every table and right that is off. Read rights are probed on every table an object reads
 // (a dictionary read and a Select that matches nothing). A written company needs ajout and
 // MAJ on Client; a written contact needs MAJ on Client / Contact (an existing contact is
 // updated) and ajout and MAJ on Marketing / Entrant (a new one becomes an entrant).
 //
 // Write rights are probed on an existing record of the table, as the Data API allows
-// without writing: a PUT carrying only the record's code changes nothing (a PUT sends "the
-// changed fields only"), and a POST carrying only an existing record's code creates nothing
+// without writing a field: a PUT carrying only the record's code changes no field (a PUT
+// sends "the changed fields only"; whether weavy stamps srvDate for it anyway is not
+// documented: if it does, the probed record is read again at the next cycle and the merge
+// finds it unchanged), and a POST carrying only an existing record's code creates nothing
 // (the code is taken). A right switched off answers 403 before anything else is looked at;
 // any other answer means the right is on. A table with no record yet cannot be probed without
-// writing: its first write reports a right that is off, with the same message.
+// writing: each write right left unchecked is logged as a warning ("insert right (API ajout)
+// of Marketing / Entrant not checked: the table is empty"), not returned, and the table's
+// first write reports a right that is off, with the same message as here.
 func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) error {
 	type want struct{ read, insert, update bool }
 	wants := map[string]*want{}
@@ -238,6 +244,17 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 			code, err = c.anyCode(ctx, ent)
 		default:
 			_, err = c.selectPage(ctx, ent, 0, []filter{{FilterKey: "probe", FieldName: ent + "_ID", Operator: "equal", FilterValues: []string{"crmsync-rights-probe"}}})
+		}
+		if err == nil && code == "" {
+			for _, p := range []struct {
+				on          bool
+				name, right string
+			}{{w.update, "update", rightUpdate}, {w.insert, "insert", rightInsert}} {
+				if p.on {
+					c.log.Warn(fmt.Sprintf("weavy: %s right (%s) of %s not checked: the table is empty; its first write will report it if it is off",
+						p.name, p.right, tableLabel[ent]), "entity", ent)
+				}
+			}
 		}
 		if err != nil || code == "" {
 			if err := refused(err); err != nil {
