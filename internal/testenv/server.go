@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -99,10 +100,7 @@ func StartProductionServer(t TB, admin string) *ProductionServer {
 		}
 	}
 
-	ports := make([]int, 9)
-	for i := range ports {
-		ports[i] = freePort(t)
-	}
+	ports := reservePorts(t, 9)
 	s := &ProductionServer{Address: fmt.Sprintf("127.0.0.1:%d", ports[0]), t: t, bin: filepath.Join(dir, "server"), root: t.TempDir()}
 	if err := os.MkdirAll(filepath.Join(s.root, "config", "dynamicconfig"), 0o755); err != nil {
 		t.Fatalf("%v", err)
@@ -240,16 +238,53 @@ func (s *ProductionServer) Output() string {
 
 func quiet() log.Logger { return log.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
 
-// freePort finds a free port below 32768: the server keeps membership ports in a smallint.
-func freePort(t TB) int {
-	for range 1000 {
-		port := 20000 + rand.IntN(12000)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			_ = ln.Close()
-			return port
-		}
+// The ports a server may take: below 32768, as the server keeps membership ports in a
+// smallint (and so below Linux's ephemeral range, out of the way of outgoing connections and
+// of the dev server's ports), in blocks of portBlock.
+const (
+	portLow, portHigh = 20000, 32000
+	portBlock         = 16
+)
+
+// reservePorts returns n distinct free ports, reserved for the rest of the test. A port found
+// free is closed again and the server binds it seconds later: meanwhile another test process
+// (go test runs packages in parallel) must not pick it. So ports come in blocks, each guarded
+// by a file lock in the temporary directory all test processes share, held until the test
+// ends (a restarted server binds the same ports again) and let go if the process dies.
+func reservePorts(t TB, n int) []int {
+	t.Helper()
+	if n > portBlock {
+		t.Fatalf("reservePorts: %d ports, at most %d", n, portBlock)
 	}
-	t.Fatalf("no free port between 20000 and 32000")
-	return 0
+	dir := filepath.Join(os.TempDir(), "crmsync-testenv-ports")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		t.Fatalf("reservePorts: %v", err)
+	}
+	blocks := (portHigh - portLow) / portBlock
+	first := rand.IntN(blocks)
+	for i := range blocks {
+		b := (first + i) % blocks
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", b)), os.O_CREATE|os.O_RDWR, 0o666)
+		if err != nil {
+			t.Fatalf("reservePorts: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			_ = f.Close() // another process holds this block
+			continue
+		}
+		ports := make([]int, 0, n)
+		for port := portLow + b*portBlock; port < portLow+(b+1)*portBlock && len(ports) < n; port++ {
+			if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+				_ = ln.Close()
+				ports = append(ports, port)
+			}
+		}
+		if len(ports) == n {
+			t.Cleanup(func() { _ = f.Close() }) // closing the file lets the lock go
+			return ports
+		}
+		_ = f.Close()
+	}
+	t.Fatalf("reservePorts: no block of %d free ports between %d and %d", n, portLow, portHigh)
+	return nil
 }
