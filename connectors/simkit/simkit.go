@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,9 @@ type Faults struct {
 	RateLimitNext int `json:"rate_limit_next"`
 	// ErrorNext answers the next n API requests with a server error (after RateLimitNext).
 	ErrorNext int `json:"error_next"`
+	// RetryAfterS, when positive, is the Retry-After (in seconds) every injected 429 carries,
+	// in place of whatever the system sends (or does not): a quota that asks for a long wait.
+	RetryAfterS int `json:"retry_after_s,omitempty"`
 }
 
 // FaultWriter writes the system's own error body for an injected fault.
@@ -114,6 +118,9 @@ func (k *Kit) Wrap(api http.Handler) http.Handler {
 		switch {
 		case roll < f.RateLimitRate:
 			k.count(r.Method + " " + r.URL.Path)
+			if f.RetryAfterS > 0 {
+				w = retryAfterWriter{w, strconv.Itoa(f.RetryAfterS)}
+			}
 			k.write(w, http.StatusTooManyRequests)
 			return
 		case roll < f.RateLimitRate+f.ErrorRate:
@@ -130,6 +137,23 @@ func (k *Kit) Wrap(api http.Handler) http.Handler {
 		}
 		k.count(key)
 	})
+}
+
+// retryAfterWriter sends its Retry-After with the status, over any the system's own fault
+// writer set.
+type retryAfterWriter struct {
+	http.ResponseWriter
+	retryAfter string
+}
+
+func (w retryAfterWriter) WriteHeader(status int) {
+	w.Header().Set("Retry-After", w.retryAfter)
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w retryAfterWriter) Write(b []byte) (int, error) {
+	w.Header().Set("Retry-After", w.retryAfter) // in case the writer sets no status first
+	return w.ResponseWriter.Write(b)
 }
 
 func (k *Kit) count(key string) {

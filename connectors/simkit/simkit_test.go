@@ -44,3 +44,36 @@ func TestFakeDataDeterministic(t *testing.T) {
 	assert.Equal(t, 8, PersonAt(42).Company)
 	assert.Len(t, CompanyAt(7).SIRET, 14)
 }
+
+// An injected 429 carries RetryAfterS when set, over the system's own Retry-After, and
+// whatever the system sends when not; a server error never carries it.
+func TestKitRetryAfter(t *testing.T) {
+	for _, own := range []string{"", "1"} {
+		kit := New(1, func(w http.ResponseWriter, status int) {
+			if own != "" && status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", own)
+			}
+			w.WriteHeader(status)
+		})
+		srv := httptest.NewServer(kit.Wrap(http.NotFoundHandler()))
+		get := func() *http.Response {
+			resp, err := http.Get(srv.URL + "/v2/contacts")
+			require.NoError(t, err)
+			resp.Body.Close()
+			return resp
+		}
+		kit.SetFaults(Faults{RateLimitRate: 1})
+		resp := get()
+		assert.Equal(t, 429, resp.StatusCode)
+		assert.Equal(t, own, resp.Header.Get("Retry-After"), "the system's own")
+		kit.SetFaults(Faults{RateLimitRate: 1, RetryAfterS: 10})
+		resp = get()
+		assert.Equal(t, 429, resp.StatusCode)
+		assert.Equal(t, "10", resp.Header.Get("Retry-After"))
+		kit.SetFaults(Faults{ErrorRate: 1, RetryAfterS: 10})
+		resp = get()
+		assert.Equal(t, 500, resp.StatusCode)
+		assert.Equal(t, "", resp.Header.Get("Retry-After"))
+		srv.Close()
+	}
+}
