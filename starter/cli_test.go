@@ -369,29 +369,49 @@ objects:
 	assert.Equal(t, []string{workflows.SignalPause, workflows.SignalAllowDeletes, workflows.SignalResume}, signals[len(signals)-3:], "allow-deletes before the resume: %v", signals)
 	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the resumed cycle", func() bool { return progress().Phase == workflows.PhaseWaiting })
 
-	// Automation answers 429 to everything: status says which activity waits, why, and until when.
-	sb.Mautic.Kit().SetFaults(simkit.Faults{RateLimitRate: 1})
+	// Automation answers 429 to everything, asking for 10 s: more than a call waits itself
+	// (connectors.Retry), so each attempt fails at once and the activity spends nearly all its
+	// time waiting to retry. Status says which activity waits, why, and until when — while it
+	// waits, not during an attempt: each check below waits for what it shows.
+	sb.Mautic.Kit().SetFaults(simkit.Faults{RateLimitRate: 1, RetryAfterS: 10})
 	crmsync("sync-now", "cli")
-	var retrying string
-	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "a retry shown by status", func() bool {
-		retrying = crmsync("status", "cli")
-		return strings.Contains(retrying, "retrying SyncPass")
-	})
-	assert.Regexp(t, `retrying SyncPass \(attempt \d+\): .*\[RateLimited\]; next attempt at \d\d:\d\d:\d\d`, retrying)
-	assert.Regexp(t, `(?m)^cli\s+done\s+syncing\s+.*retrying SyncPass \(RateLimited\) until \d\d:\d\d:\d\d$`, crmsync("status"))
+	eventuallyMatches := func(what string, timeout time.Duration, pattern string, get func() string) string {
+		t.Helper()
+		re := regexp.MustCompile(pattern)
+		deadline := time.Now().Add(timeout)
+		for {
+			out := get()
+			if re.MatchString(out) {
+				return out
+			}
+			if time.Now().After(deadline) {
+				require.Regexp(t, re, out, "waited %s for %s", timeout, what)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	eventuallyMatches("a retry shown by status", time.Minute,
+		`retrying SyncPass \(attempt \d+\): .*\[RateLimited\]; next attempt at \d\d:\d\d:\d\d`,
+		func() string { return crmsync("status", "cli") })
+	eventuallyMatches("the retry in the status of every connection", 30*time.Second,
+		`(?m)^cli\s+done\s+syncing\s+.*retrying SyncPass \(RateLimited\) until \d\d:\d\d:\d\d$`,
+		func() string { return crmsync("status") })
 	// and the worker's metrics count the stretches the quota held back.
-	metrics := testenv.Scrape(t, metricsAddr)
-	assert.Regexp(t, `crmsync_pass_failures_total\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`, metrics)
+	metrics := eventuallyMatches("the held-back stretches counted", 30*time.Second,
+		`crmsync_pass_failures_total\{[^}]*class="RateLimited"[^}]*connection="cli"[^}]*\} [1-9]`,
+		func() string { return testenv.Scrape(t, metricsAddr) })
 	assert.Contains(t, metrics, "# TYPE crmsync_pass_failures_total counter")
 	// and the 429s Automation answered, by system and status.
 	assert.Regexp(t, `crmsync_api_requests_total\{[^}]*status="429"[^}]*system="mautic"[^}]*\} [1-9]`, metrics)
-	// watch says so too.
-	hctx, hcancel := context.WithTimeout(ctx, 700*time.Millisecond)
-	var held bytes.Buffer
-	err = run(hctx, []string{"watch", "cli", "--interval", "200ms"}, &held)
-	hcancel()
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Regexp(t, `waiting to retry \(RateLimited\) until \d\d:\d\d:\d\d`, held.String())
+	// watch says so too (run a few seconds at a time until it has shown the wait).
+	eventuallyMatches("watch to show the wait", 30*time.Second, `waiting to retry \(RateLimited\) until \d\d:\d\d:\d\d`, func() string {
+		hctx, hcancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+		defer hcancel()
+		var held bytes.Buffer
+		err := run(hctx, []string{"watch", "cli", "--interval", "200ms"}, &held)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		return held.String()
+	})
 	sb.Mautic.Kit().SetFaults(simkit.Faults{})
 	testenv.Eventually(t, time.Minute, 200*time.Millisecond, "the retry to succeed", func() bool {
 		return progress().Phase == workflows.PhaseWaiting && !strings.Contains(crmsync("status", "cli"), "retrying")
@@ -430,7 +450,7 @@ objects:
 	})
 	assert.GreaterOrEqual(t, progress().Objects[1].Counts.Read-readBefore, 240, "every contact of both sides read again")
 
-	wctx, wcancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer wcancel()
 	var wout bytes.Buffer
 	err = run(wctx, []string{"watch", "cli", "--interval", "200ms"}, &wout)
