@@ -862,7 +862,8 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				// Neither paired by a key nor created: not this connection's business.
 				c.Filtered++
 				continue
-			case p.obj.KeyRequired():
+			case p.obj.KeyRequired() && p.side.Other().MatchField(p.obj.Match) != config.RecordID:
+				// (A key that is the other side's record id is given by the create: IDCRM.)
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
 					return c, err
@@ -1426,7 +1427,9 @@ func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connect
 			}
 			continue
 		}
-		if p.matchKey(it.x) == "" {
+		// A record created where the key is the record id cannot be found again by the key
+		// it holds here (none yet, or a stale one): the new record is known by its answer only.
+		if p.matchKey(it.x) == "" || p.side.Other().MatchField(p.obj.Match) == config.RecordID {
 			g.creating[id], changed = true, true
 		}
 		keptRecs, keptItems = append(keptRecs, creates[i]), append(keptItems, it)

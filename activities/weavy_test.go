@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -184,6 +185,36 @@ func TestIDCRMAsTheCompanyKey(t *testing.T) {
 	cb := r.pass("company", "b", ModeImport)
 	assert.Zero(t, ca.CreatedB+cb.CreatedA+ca.Quarantined+cb.Quarantined, "all paired on IDCRM: %+v %+v", ca, cb)
 	assert.Equal(t, companies, r.sb.Mautic.Count("company"))
+
+	// A company made in Automation, with no IDCRM, becomes a weavy tiers, whose code the
+	// next read of weavy writes into its IDCRM; then nothing more is written.
+	ctx := context.Background()
+	_, automation, err := r.acts.Conns.Connectors(r.name)
+	require.NoError(t, err)
+	tiers := len(r.sb.Weavy.Dump("customer"))
+	res, err := automation.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"companyname": "Nouvelle Société IDCRM"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	time.Sleep(1100 * time.Millisecond) // both systems time their records to the second
+	cb = r.pass("company", "b", ModeIncremental)
+	assert.Equal(t, 1, cb.CreatedA, "created in weavy: %+v", cb)
+	assert.Equal(t, tiers+1, len(r.sb.Weavy.Dump("customer")))
+	ca = r.pass("company", "a", ModeIncremental)
+	assert.Equal(t, 1, ca.UpdatedB, "its code reaches the IDCRM: %+v", ca)
+	got, err := automation.Get(ctx, connectors.ObjectCompany, []string{res[0].ID})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	code, _ := got[0].Fields["companydescription"].(string)
+	assert.NotEmpty(t, code)
+	found := false
+	for _, c := range r.sb.Weavy.Dump("customer") {
+		found = found || c["customer_ID"] == code && c["name"] == "Nouvelle Société IDCRM"
+	}
+	assert.True(t, found, "IDCRM %q is the new tiers' code", code)
+	for i := 0; i < 2; i++ {
+		ca, cb = r.pass("company", "a", ModeIncremental), r.pass("company", "b", ModeIncremental)
+		assert.Zero(t, ca.CreatedB+ca.UpdatedB+ca.UpdatedA+cb.CreatedA+cb.UpdatedA+cb.UpdatedB, "settled: %+v %+v", ca, cb)
+	}
 }
 
 // useWeavyExample runs r on the weavy ⇄ Automation example as edit changes it, against r's

@@ -144,12 +144,15 @@ func onlyTowards(to Side) config.Direction {
 // there: a field travelling towards to maps it, or the other side matches on its own record
 // id, which the sync writes into to's match field on every create. Only then does a retried
 // create whose answer was lost find the record by its key rather than create it again, and
-// only then can the records of the other side find it. A match on to's own record id is never
-// written: the system gives the id.
+// only then can the records of the other side find it. A match on to's own record id is
+// given by the create itself (the guide's IDCRM: weavy's tiers code, kept in an Automation
+// field): the record is found by it from then on, and the id reaches the other side's match
+// field when the pass of to next reads the record (a create whose answer is lost is guarded
+// as one without a key is).
 func CreateWritesKey(c *config.Connection, o *config.Object, to Side) bool {
 	key := to.MatchField(o.Match)
 	if key == config.RecordID {
-		return false
+		return true
 	}
 	if to.Other().MatchField(o.Match) == config.RecordID {
 		return true

@@ -107,7 +107,7 @@ func TestCheckMatch(t *testing.T) {
 		{name: "key off", match: email, fields: names, noMatch: true},
 		// The sync writes the opportunity's id into the affaire's SLSY on each create.
 		{name: "record id of the side created from", match: config.FieldPair{A: "id", B: "cf.SLSY"}, fields: []config.Field{{A: "name", B: "title", Direction: config.AToB}}},
-		// The README's IDCRM: no field can map a record id.
+		// The README's IDCRM: the create gives the record id.
 		{name: "record id of the side created on", match: config.FieldPair{A: "id", B: "idcrm"},
 			fields: append([]config.Field{{A: "id", B: "idcrm", Direction: config.AToB}}, names...)},
 	}
@@ -156,4 +156,30 @@ func TestCheckObjectUnwrittenKeyIsNotMapped(t *testing.T) {
 	require.Len(t, got, 2)
 	assert.Equal(t, "objects[0] (contact): mautic contact requires fields that are not mapped: email", got[0])
 	assert.Contains(t, got[1], "would lack the match field email")
+}
+
+// A create gets its match field on the side created on when a field carries it there, when
+// the other side matches on its record id (the sync writes it), or when the key is the
+// record id of the side created on (the create gives it: the guide's IDCRM).
+func TestCreateWritesKey(t *testing.T) {
+	tests := []struct {
+		name   string
+		match  config.FieldPair
+		fields []config.Field
+		to     Side
+		want   bool
+	}{
+		{"key mapped towards it", config.FieldPair{A: "email", B: "email"}, []config.Field{{A: "email", B: "email"}}, B, true},
+		{"key mapped away from it", config.FieldPair{A: "email", B: "email"}, []config.Field{{A: "email", B: "email", Direction: config.BToA}}, B, false},
+		{"key not mapped", config.FieldPair{A: "email", B: "email"}, nil, A, false},
+		{"the other side's record id", config.FieldPair{A: "id", B: "cf.SLSY"}, nil, B, true},
+		{"its own record id (IDCRM)", config.FieldPair{A: "id", B: "idcrm"}, nil, A, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &config.Object{Name: "company", Match: tt.match, Fields: tt.fields}
+			c := &config.Connection{A: config.System{System: "weavy"}, B: config.System{System: "mautic"}, Objects: []config.Object{*o}}
+			assert.Equal(t, tt.want, CreateWritesKey(c, o, tt.to))
+		})
+	}
 }
