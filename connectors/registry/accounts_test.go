@@ -13,6 +13,7 @@ import (
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/unas"
 	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	"github.com/crmsync/crmsync/store"
 )
@@ -279,4 +280,19 @@ direction: a_to_b
 `))
 	require.NoError(t, err)
 	return c
+}
+
+// One shop and one key are one budget however its base_url is written: left out (the
+// documented default) or written out, with a trailing slash, or with an upper-case scheme or
+// host. Two connections counted apart could spend twice UNAS's hourly getOrder limit between
+// them and get the IP banned.
+func TestUNASShopOneBudgetHoweverItsURLIsWritten(t *testing.T) {
+	want := UNASShop(unas.DefaultBaseURL, "key-1")
+	for _, base := range []string{"", "  ", unas.DefaultBaseURL + "/", " " + unas.DefaultBaseURL + " ",
+		"https://API.unas.eu/shop", "HTTPS://api.UNAS.eu/shop/", "https://api.unas.eu:443/shop"} {
+		assert.Equal(t, want, UNASShop(base, "key-1"), "base_url %q", base)
+	}
+	assert.NotEqual(t, want, UNASShop("http://127.0.0.1:8080/shop", "key-1"), "another server is another shop")
+	assert.NotEqual(t, want, UNASShop("https://api.unas.eu/SHOP", "key-1"), "a path is read as written")
+	assert.NotEqual(t, want, UNASShop(unas.DefaultBaseURL, "key-2"), "another key is another shop")
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,11 +203,40 @@ func connector[C connectors.Connector](c C, err error) (connectors.Connector, er
 	return c, nil
 }
 
-// UNASShop names a UNAS shop for its call budget: the API URL and a digest of the API key (the
-// name is stored; the key must not be).
+// UNASShop names a UNAS shop for its call budget, its login token and its bans: the API URL
+// and a digest of the API key (the name is stored; the key must not be). The URL is the one
+// the connector calls, however it is written: left out it is unas.DefaultBaseURL, and the
+// scheme and host are lower-cased, a default port and a trailing "/" dropped, so that two
+// connections on one shop never count their calls apart (UNAS bans the IP of a shop's
+// caller past its hourly limit). Two API keys of one shop are still two budgets: the shop's
+// id is only known from a login, and the budget is needed before it.
 func UNASShop(baseURL, apiKey string) string {
 	sum := sha256.Sum256([]byte(apiKey))
-	return "unas " + strings.TrimRight(strings.TrimSpace(baseURL), "/") + " " + hex.EncodeToString(sum[:8])
+	return "unas " + unasBaseURL(baseURL) + " " + hex.EncodeToString(sum[:8])
+}
+
+// unasBaseURL is base_url as one text per server: see UNASShop. A URL that cannot be read is
+// kept as written (unas.New refuses it).
+func unasBaseURL(baseURL string) string {
+	base := strings.TrimSpace(baseURL)
+	if base == "" {
+		base = unas.DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(base, "/")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if port := u.Port(); (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		u.Host = u.Hostname()
+		if strings.Contains(u.Host, ":") { // an IPv6 address keeps its brackets
+			u.Host = "[" + u.Host + "]"
+		}
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return strings.TrimRight(u.String(), "/")
 }
 
 func intSetting(s config.System, key string) (int, error) {
