@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // typographicQuotes turns what a status map pasted from a guide, a web page or a word
@@ -26,7 +28,9 @@ var typographicQuotes = strings.NewReplacer(
 // ParseStatusMap reads a status map in the integration guide's format,
 // {"Unas-Status1": "MiniCRM-Status1", …}, typographic quotes and non-breaking spaces
 // accepted. A status mapped twice is an error naming it (JSON would silently keep the last);
-// text that cannot be read is named by its character and its line and character number.
+// text that cannot be read is named by its character and its line and character number. The
+// names are composed (Unicode NFC): an accent pasted as a letter and a combining mark (macOS,
+// some PDFs: "e" + U+0301) is the one character "é" it looks like, as the shop's names are.
 func ParseStatusMap(text string) (map[string]string, error) {
 	plain := typographicQuotes.Replace(text)
 	if strings.TrimSpace(plain) == "" {
@@ -46,7 +50,7 @@ func ParseStatusMap(text string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the status map is not valid: %v", err)
 		}
-		key := kt.(string)
+		key := norm.NFC.String(kt.(string))
 		var val any
 		if err := dec.Decode(&val); err != nil {
 			return nil, fmt.Errorf("the status map is not valid after %q: %v", key, err)
@@ -58,6 +62,7 @@ func ParseStatusMap(text string) (map[string]string, error) {
 		if strings.TrimSpace(key) == "" || strings.TrimSpace(s) == "" {
 			return nil, fmt.Errorf("status %q → %q: names cannot be empty", key, s)
 		}
+		s = norm.NFC.String(s)
 		if _, dup := out[key]; dup {
 			return nil, fmt.Errorf("status %q is mapped twice", key)
 		}
@@ -208,3 +213,53 @@ func charName(r rune) string {
 	}
 	return fmt.Sprintf("an invisible character (U+%04X)", r)
 }
+
+// InvisibleDifference tells, in words, how two names that are not equal differ when the
+// difference cannot be seen: accents written as a letter and a combining mark in one of them
+// ("e" + U+0301, which reads exactly as "é"), an invisible character (a zero-width space, a
+// soft hyphen, a byte-order mark: Unicode's format characters) and where it is, or a space at
+// a name's start or end. ok is false when the names are equal or differ in what can be seen.
+func InvisibleDifference(a, b string) (why string, ok bool) {
+	if a == b {
+		return "", false
+	}
+	ca, cb := norm.NFC.String(a), norm.NFC.String(b)
+	if visibleForm(ca) != visibleForm(cb) {
+		return "", false
+	}
+	var whys []string
+	if ra, rb := []rune(ca), []rune(cb); ca != cb {
+		i := 0
+		for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
+			i++
+		}
+		switch {
+		case i < len(ra) && invisible(ra[i]):
+			whys = append(whys, fmt.Sprintf("%s at character %d of %q", charName(ra[i]), i+1, a))
+		case i < len(rb) && invisible(rb[i]):
+			whys = append(whys, fmt.Sprintf("%s at character %d of %q", charName(rb[i]), i+1, b))
+		default:
+			whys = append(whys, "a space at its start or end")
+		}
+	}
+	for _, n := range []string{a, b} {
+		if !norm.NFC.IsNormalString(n) {
+			whys = append(whys, fmt.Sprintf("%q is written with decomposed accents (a letter followed by a combining accent, as macOS and some PDFs copy text), which read the same as the composed ones", n))
+		}
+	}
+	return strings.Join(whys, "; "), true
+}
+
+// visibleForm is a composed name without its invisible characters and surrounding spaces.
+func visibleForm(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// invisible reports whether r is a character that takes no room: Unicode's format
+// characters (zero-width space and joiners, soft hyphen, byte-order mark, direction marks).
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }

@@ -114,3 +114,33 @@ func TestParseStatusMapPastedText(t *testing.T) {
 		})
 	}
 }
+
+// A status map pasted with decomposed accents (macOS, some PDFs: "e" followed by U+0301)
+// holds the names as they are typed, composed (NFC): they compare equal to the shop's. A
+// name written both ways is one name, mapped twice.
+func TestParseStatusMapDecomposedAccents(t *testing.T) {
+	m, err := ParseStatusMap("{”Bee\u0301rkezett”: ”Leza\u0301rt”, ”Teljesítve”: ”Closed”}")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"Beérkezett": "Lezárt", "Teljesítve": "Closed"}, m)
+	_, err = ParseStatusMap("{\"Beérkezett\": \"A\", \"Bee\u0301rkezett\": \"B\"}")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `status "Beérkezett" is mapped twice`)
+}
+
+// Two names that differ only in what cannot be seen are told apart in words.
+func TestInvisibleDifference(t *testing.T) {
+	for _, tt := range []struct{ a, b, want string }{
+		{"Beérkezett", "Bee\u0301rkezett", "decomposed accents"},
+		{"New", "New\u200b", "an invisible character (U+200B) at character 4"},
+		{"Ne\u00adw", "New", "an invisible character (U+00AD) at character 3"},
+		{"New ", "New", "a space at its start or end"},
+	} {
+		why, ok := InvisibleDifference(tt.a, tt.b)
+		assert.True(t, ok, "%q %q", tt.a, tt.b)
+		assert.Contains(t, why, tt.want, "%q %q", tt.a, tt.b)
+	}
+	for _, pair := range [][2]string{{"New", "New"}, {"New", "Paid"}, {"Új", "Uj"}, {"New", "new"}} {
+		_, ok := InvisibleDifference(pair[0], pair[1])
+		assert.False(t, ok, "%q %q", pair[0], pair[1])
+	}
+}

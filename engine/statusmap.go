@@ -4,30 +4,75 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/crmsync/crmsync/config"
 )
 
 // CheckStatusMap validates a status map strictly against both systems: every source status
 // is mapped, every key is a source status, every target is a status of the target module.
 // Each mistake is one error, in a stable order.
+//
+// Names compare exactly: config.ParseStatusMap composes the map's names (NFC), and the UNAS
+// connector the shop's, so a map pasted with decomposed accents matches; a name that still
+// differs from a system's only in what cannot be seen (an invisible character, a space at
+// its end, a system that writes its own name with decomposed accents) is one mistake that
+// says so, rather than "not mapped" and "not a status" naming two names that read alike.
+// (Matching such names here would only move the failure to the first record: values are
+// looked up exactly when they are synced.)
 func CheckStatusMap(m map[string]string, source, target []string) []error {
 	var errs []error
-	for _, s := range source {
-		if _, ok := m[s]; !ok {
-			errs = append(errs, fmt.Errorf("status %q of the shop is not mapped", s))
-		}
-	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	told := map[string]bool{} // keys whose mistake was told with the shop's status they resemble
+	for _, s := range source {
+		if _, ok := m[s]; ok {
+			continue
+		}
+		msg := fmt.Sprintf("status %q of the shop is not mapped", s)
+		for _, k := range keys {
+			if slices.Contains(source, k) || told[k] {
+				continue
+			}
+			if why, ok := config.InvisibleDifference(k, s); ok {
+				msg += fmt.Sprintf(": the map's %q differs from it only in what cannot be seen (%s)%s", k, why, retype(s, "shop"))
+				told[k] = true
+				break
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s", msg))
+	}
 	for _, k := range keys {
-		if !slices.Contains(source, k) {
-			errs = append(errs, fmt.Errorf("status %q is not a status of the shop (statuses: %s)", k, strings.Join(source, ", ")))
+		if !slices.Contains(source, k) && !told[k] {
+			errs = append(errs, fmt.Errorf("status %q is not a status of the shop (statuses: %s)%s", k, strings.Join(source, ", "), resembles(k, source, "shop")))
 		}
 		if !slices.Contains(target, m[k]) {
-			errs = append(errs, fmt.Errorf("status %q maps to %q, which is not a status of the module (statuses: %s)", k, m[k], strings.Join(target, ", ")))
+			errs = append(errs, fmt.Errorf("status %q maps to %q, which is not a status of the module (statuses: %s)%s", k, m[k], strings.Join(target, ", "), resembles(m[k], target, "module")))
 		}
 	}
 	return errs
+}
+
+// resembles says which of a system's names a name of the map differs from only invisibly,
+// and how; "" when none does.
+func resembles(name string, names []string, system string) string {
+	for _, n := range names {
+		if why, ok := config.InvisibleDifference(name, n); ok {
+			return fmt.Sprintf(": the %s's %q differs from it only in what cannot be seen (%s)%s", system, n, why, retype(n, system))
+		}
+	}
+	return ""
+}
+
+// retype tells what to do when a system writes its own name with decomposed accents, which a
+// status map (whose names are composed) cannot name.
+func retype(name, system string) string {
+	if norm.NFC.IsNormalString(name) {
+		return ""
+	}
+	return fmt.Sprintf("; a status map's names are composed, so rename the status in the %s with accents typed on a keyboard", system)
 }

@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/config"
 )
 
 func TestCheckStatusMap(t *testing.T) {
@@ -20,4 +23,29 @@ func TestCheckStatusMap(t *testing.T) {
 		`status "Paid" maps to "Platita", which is not a status of the module (statuses: Nouă, Plătită, Expediată)`,
 	}, msgs)
 	assert.Empty(t, CheckStatusMap(map[string]string{"New": "Nouă", "Paid": "Plătită", "Shipped": "Expediată"}, shop, module))
+}
+
+// A status map pasted with decomposed accents ("e" followed by U+0301) is the map of the
+// shop's statuses: ParseStatusMap composes its names (NFC), as the UNAS connector does the
+// shop's.
+func TestCheckStatusMapDecomposedAccents(t *testing.T) {
+	m, err := config.ParseStatusMap("{”Bee\u0301rkezett”: ”Lezárt”}")
+	require.NoError(t, err)
+	assert.Empty(t, CheckStatusMap(m, []string{"Beérkezett"}, []string{"Lezárt"}))
+}
+
+// A name of the map that differs from a system's only in what cannot be seen is one mistake
+// that says so, not two that read exactly like the right names. The comparison stays exact: a
+// system name written with decomposed accents would not match the composed map at run time.
+func TestCheckStatusMapInvisibleDifference(t *testing.T) {
+	errs := CheckStatusMap(map[string]string{"New\u200b": "Lezárt", "Paid": "Új"}, []string{"New", "Paid"}, []string{"Leza\u0301rt", "Új"})
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	require.Len(t, msgs, 2, "%q", msgs)
+	assert.Contains(t, msgs[0], `status "New" of the shop is not mapped: the map's "New\u200b" differs from it only in what cannot be seen`)
+	assert.Contains(t, msgs[0], "U+200B")
+	assert.Contains(t, msgs[1], `status "New\u200b" maps to "Lezárt", which is not a status of the module`)
+	assert.Contains(t, msgs[1], "decomposed accents")
 }
