@@ -216,3 +216,31 @@ func TestOrderWithoutEmail(t *testing.T) {
 		})
 	}
 }
+
+// A status the shop owner typed with decomposed accents (macOS: "e" + U+0301) is read
+// composed (NFC), in the order field's options and in the orders that hold it, so that it is
+// the name of a status map, which config.ParseStatusMap composes too.
+func TestStatusNamesAreComposed(t *testing.T) {
+	decomposed := "Bee\u0301rkezett"
+	e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100},
+		Statuses: []sim.OrderStatus{{ID: 1, Name: sim.Text(decomposed), Type: "open_normal"}, {ID: 4, Name: "Teljesítve", Type: "close_ok"}}})
+	e.s.SeedOrders(1, 1, t0.Add(-time.Hour))
+	e.s.SetStatus(e.s.Dump()[0].Key, decomposed)
+	ctx := context.Background()
+	fields, err := e.c.Describe(ctx, ObjectOrder)
+	require.NoError(t, err)
+	var options []string
+	for _, f := range fields {
+		if f.Name == "status" {
+			for _, o := range f.Options {
+				options = append(options, o.Value)
+			}
+		}
+	}
+	assert.Equal(t, []string{"Beérkezett", "Teljesítve"}, options)
+	page, err := e.c.List(ctx, ObjectOrder, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	assert.Equal(t, "Beérkezett", page.Records[0].Fields["status"])
+	assert.Equal(t, "Beérkezett", page.Records[0].Fields["status_name"])
+}

@@ -95,6 +95,8 @@ import (
 	_ "time/tzdata" // Europe/Budapest everywhere
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/crmsync/crmsync/connectors"
 )
 
@@ -597,7 +599,12 @@ func (c *Client) Pipeline(ctx context.Context, id string) (string, []connectors.
 	return "UNAS orders", stages, nil
 }
 
-// Statuses returns the shop's order statuses (getOrderStatus).
+// statusName is a status name as read, composed (Unicode NFC): a shop owner who typed it
+// with decomposed accents (macOS: "e" + U+0301) wrote the name a status map (composed by
+// config.ParseStatusMap) means, and both must compare equal.
+func statusName(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+// Statuses returns the shop's order statuses (getOrderStatus), their names composed.
 func (c *Client) Statuses(ctx context.Context) ([]Status, error) {
 	var out struct {
 		XMLName  xml.Name `xml:"OrderStatuses"`
@@ -613,7 +620,7 @@ func (c *Client) Statuses(ctx context.Context) ([]Status, error) {
 	res := make([]Status, 0, len(out.Statuses))
 	for _, s := range out.Statuses {
 		id, _ := strconv.Atoi(strings.TrimSpace(s.ID))
-		res = append(res, Status{ID: id, Name: strings.TrimSpace(s.Name), Type: strings.TrimSpace(s.Type)})
+		res = append(res, Status{ID: id, Name: statusName(s.Name), Type: strings.TrimSpace(s.Type)})
 	}
 	return res, nil
 }
