@@ -1,12 +1,18 @@
 package activities
 
 import (
+	"bytes"
 	"cmp"
+	"compress/flate"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,15 +76,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 		res.Done = true // nothing to plan, and no cursor to set
 		return res, nil
 	case in.Mode == ModeMark:
-		res.Done = true
-		// The mark is when the import began, not when this pass runs: records created on
-		// this side while earlier objects were importing (hours, at Altior's pace) are new
-		// and must go. An earlier cursor only reads more.
-		mark := cmp.Or(in.CycleStart, res.PassStart).UTC().Format(time.RFC3339Nano)
-		if err := a.Store.SetCursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side), mark); err != nil {
-			return res, err
-		}
-		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), mark)
+		return p.markSide(ctx, res)
 	case in.Mode == ModeSkip:
 		res.Done = true
 		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
@@ -189,9 +187,9 @@ type pass struct {
 	objX     string
 	objY     string
 	pageSize int
-	// marked is when the initial import marked this side instead of importing it (zero
-	// when it imported it): records created before it stay on their side.
-	marked time.Time
+	// marked is the initial import's mark of this side, when it marked the side instead of
+	// importing it: the records it holds back stay on their side.
+	marked *mark
 	// creates is false when this side's records are not created on the other: no field
 	// travels from it, or the object matches on a key that no field carries there (a
 	// connection to Sellsy only, whose amounts go to Automation). A record created without
@@ -219,15 +217,10 @@ type pass struct {
 // markKey is where the store keeps when the initial import skipped a side of an object.
 func markKey(object string) string { return object + "@marked" }
 
-// existedBeforeMark reports whether a record was created before the initial import skipped
-// its side: "import existing opportunities: no" and "export existing Altior tiers: no" keep
-// it out, even once it is edited (an edit moves it past the cursor, not its creation time).
-// Records of systems that do not say when they were created cannot be told apart: those go
-// across once edited.
-func (p *pass) existedBeforeMark(r connectors.Record) bool {
-	// Creation times have a resolution of a second: a record of the mark's own second counts
-	// as new rather than being left out.
-	return !p.marked.IsZero() && !r.CreatedAt.IsZero() && r.CreatedAt.Before(p.marked.Truncate(time.Second))
+// existedBeforeMark reports whether the initial import's mark holds a record back on its
+// side (see mark.holds).
+func (p *pass) existedBeforeMark(ctx context.Context, r connectors.Record) (bool, error) {
+	return p.marked.holds(ctx, r)
 }
 
 // withRecordID gives the records of side s their id as the field config.RecordID when the
@@ -391,10 +384,8 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	default:
 		return nil, configError(fmt.Errorf("side %q is neither a nor b", in.Side))
 	}
-	if v, ok, err := a.Store.Cursor(ctx, in.Connection, markKey(in.Object), store.Side(in.Side)); err != nil {
+	if p.marked, err = loadMark(ctx, a.Store, in.Connection, in.Object, store.Side(in.Side)); err != nil {
 		return nil, err
-	} else if ok {
-		p.marked, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	return p, nil
 }
@@ -1014,7 +1005,13 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		own, theirs := it.decision.Updates(p.side)
 		linkX, linkY := p.planLinks(it)
 		p.snapshotLinks(it, linkY)
-		if it.y == nil && (!p.creates || p.existedBeforeMark(it.x) || p.waitsForLink(it, linkY) || p.outsidePipelines(it.x)) {
+		held := false
+		if it.y == nil && p.creates {
+			if held, err = p.existedBeforeMark(ctx, it.x); err != nil {
+				return c, err
+			}
+		}
+		if it.y == nil && (!p.creates || held || p.waitsForLink(it, linkY) || p.outsidePipelines(it.x)) {
 			// This side's records are not created on the other (see creates), the record
 			// existed before the import skipped its side, or the record it must link to
 			// on the other side is not paired yet: it is not created on the other (not
@@ -1740,4 +1737,292 @@ func (p *pass) stalePair(ctx context.Context, pr store.Pair) (bool, error) {
 	}
 	gone, err := p.confirmedGone(ctx, []string{id})
 	return len(gone) == 1, err
+}
+
+// markIDsKey is where the store says whether, and how, the initial import kept the records
+// of a side that passed the object's gate when it marked that side (see markSide): "" or
+// absent, it did not (a mark of a side without a gate, or a mark made before marks kept
+// them); "reading <n>" while the mark lists the side (n chunks written); "ids <count>
+// <shards>" once they are kept, in shards (markShardKey).
+func markIDsKey(object string) string { return object + "@marked-ids" }
+
+// markShardKey holds one shard of a mark's ids: the ids whose hash falls in it (shardOf),
+// compressed (encodeIDs).
+func markShardKey(object string, i int) string { return fmt.Sprintf("%s@marked-ids/%d", object, i) }
+
+// markChunkKey holds the ids one stretch of a mark's listing found passing the gate, until
+// the listing ends and they are sharded.
+func markChunkKey(object string, i int) string { return fmt.Sprintf("%s@marked-read/%d", object, i) }
+
+const (
+	// markChunk is how many ids a mark's listing gathers before writing them down (and
+	// committing its position, so that a retry reads from there).
+	markChunk = 5000
+	// markShard is how many ids a shard of a mark holds at most on average: a pass reads
+	// only the shards of the records it is about to create, a few KB each.
+	markShard = 4096
+)
+
+// gated reports whether the object has a gate on the pass's side: a yes/no value its filter
+// asks for (SA = yes), which a user switches per record to opt it in.
+func (p *pass) gated() bool {
+	for _, v := range p.obj.Filter.Of(p.in.Side) {
+		if _, ok := v.(bool); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// markSide runs a ModeMark pass: the side's existing records are not to be sent. The mark is
+// when the import began, not when this pass runs: records created on this side while earlier
+// objects were importing (hours, at Altior's pace) are new and must go. An earlier cursor only
+// reads more.
+//
+// Without a gate on the side, the mark holds back the records created before it. With one (a
+// Sellsy company goes down only at SA = yes), the gate is the user's per-record opt-in: the
+// mark lists the side and keeps the ids of the records that pass the gate now, and holds back
+// only those, so that a record switched to yes later goes across at the next cycle. The
+// listing runs in stretches like a pass, and writes what it found at each commit.
+func (p *pass) markSide(ctx context.Context, res PassResult) (PassResult, error) {
+	st, conn, object, side := p.a.Store, p.in.Connection, p.in.Object, store.Side(p.in.Side)
+	at := cmp.Or(p.in.CycleStart, res.PassStart).UTC().Format(time.RFC3339Nano)
+	header, hasHeader, err := st.Cursor(ctx, conn, markIDsKey(object), side)
+	if err != nil {
+		return res, err
+	}
+	if !p.gated() {
+		res.Done = true
+		if err := st.SetCursor(ctx, conn, markKey(object), side, at); err != nil {
+			return res, err
+		}
+		if hasHeader && header != "" {
+			// An earlier mark's ids, from when the object had a gate, no longer apply.
+			if err := st.SetCursor(ctx, conn, markIDsKey(object), side, ""); err != nil {
+				return res, err
+			}
+		}
+		return res, st.SetCursor(ctx, conn, object, side, at)
+	}
+
+	chunks := 0
+	if n, reading := strings.CutPrefix(header, "reading "); reading && (res.Pages > 0 || res.Position != "") {
+		chunks, _ = strconv.Atoi(n) // a retry or the next stretch: the chunks written so far
+	} else {
+		// A new mark (or one whose chunks are not there any more): from the first page. The
+		// time goes first, so that a mark left unfinished holds back what was created before.
+		res.Pages, res.Position = 0, ""
+		if err := st.SetCursor(ctx, conn, markKey(object), side, at); err != nil {
+			return res, err
+		}
+		if err := st.SetCursor(ctx, conn, markIDsKey(object), side, "reading 0"); err != nil {
+			return res, err
+		}
+	}
+	limit := newStretchLimit(ctx, p.in.Stretch)
+	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
+	defer alive.Stop()
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+
+	filter := p.obj.Filter.Of(p.in.Side)
+	var found []string
+	for pg := range p.prefetch(readCtx, res.Position, time.Time{}) { // every record, whenever it changed
+		if pg.err != nil {
+			return res, toTemporal(pg.err) // the retry reads again from the last commit
+		}
+		for _, r := range pg.page.Records {
+			if passes(r, filter) {
+				found = append(found, r.ID)
+			}
+		}
+		for _, u := range pg.page.Unreadable {
+			found = append(found, u.ID) // its values unknown: it existed, and stays
+		}
+		res.Pages++
+		res.Position = pg.page.Cursor
+		done := !pg.page.More
+		stop := done || limit.reached() || p.pauses.pausedNow(ctx)
+		if len(found) < markChunk && !stop {
+			continue
+		}
+		if len(found) > 0 {
+			if err := st.SetCursor(ctx, conn, markChunkKey(object, chunks), side, encodeIDs(found)); err != nil {
+				return res, err
+			}
+			chunks++
+			found = nil
+			if err := st.SetCursor(ctx, conn, markIDsKey(object), side, fmt.Sprintf("reading %d", chunks)); err != nil {
+				return res, err
+			}
+		}
+		if done {
+			if err := p.shardMark(ctx, chunks); err != nil {
+				return res, err
+			}
+			if err := st.SetCursor(ctx, conn, object, side, at); err != nil {
+				return res, err
+			}
+			res.Done = true
+		}
+		alive.Commit(ctx, res)
+		if stop {
+			break
+		}
+	}
+	return res, ctx.Err()
+}
+
+// shardMark spreads the ids a mark's listing wrote in chunks over shards, says so in the
+// mark, and empties the chunks.
+func (p *pass) shardMark(ctx context.Context, chunks int) error {
+	st, conn, object, side := p.a.Store, p.in.Connection, p.in.Object, store.Side(p.in.Side)
+	seen := map[string]bool{}
+	for i := range chunks {
+		v, _, err := st.Cursor(ctx, conn, markChunkKey(object, i), side)
+		if err != nil {
+			return err
+		}
+		ids, err := decodeIDs(v)
+		if err != nil {
+			return fmt.Errorf("store: mark of %s/%s side %s, chunk %d: %w", conn, object, side, i, err)
+		}
+		for _, id := range ids {
+			seen[id] = true
+		}
+	}
+	shards := max(1, (len(seen)+markShard-1)/markShard)
+	split := make([][]string, shards)
+	for id := range seen {
+		i := shardOf(id, shards)
+		split[i] = append(split[i], id)
+	}
+	for i, ids := range split {
+		if err := st.SetCursor(ctx, conn, markShardKey(object, i), side, encodeIDs(ids)); err != nil {
+			return err
+		}
+	}
+	if err := st.SetCursor(ctx, conn, markIDsKey(object), side, fmt.Sprintf("ids %d %d", len(seen), shards)); err != nil {
+		return err
+	}
+	for i := range chunks {
+		if err := st.SetCursor(ctx, conn, markChunkKey(object, i), side, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shardOf is the shard of a mark's ids an id is kept in.
+func shardOf(id string, shards int) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(shards))
+}
+
+// encodeIDs writes ids compactly for the store: sorted, one a line, deflated, in base64
+// (numeric ids in order compress to a few bytes each).
+func encodeIDs(ids []string) string {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	_, _ = io.WriteString(w, strings.Join(ids, "\n"))
+	_ = w.Close()
+	return base64.RawStdEncoding.EncodeToString(buf.Bytes())
+}
+
+// decodeIDs reads what encodeIDs wrote ("" is none).
+func decodeIDs(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return strings.Split(string(b), "\n"), nil
+}
+
+// mark is the initial import's mark of one side of an object, read from the store.
+type mark struct {
+	st           store.Store
+	conn, object string
+	side         store.Side
+	// at is when the import began.
+	at time.Time
+	// shards, when not 0, says that the mark kept the ids of the records that passed the
+	// side's gate (markSide), in so many shards; loaded holds those read so far.
+	shards int
+	loaded map[int]map[string]bool
+}
+
+// loadMark reads the mark of a side of an object: nil when the side was imported (or the
+// initial import has not run).
+func loadMark(ctx context.Context, st store.Store, conn, object string, side store.Side) (*mark, error) {
+	v, ok, err := st.Cursor(ctx, conn, markKey(object), side)
+	if err != nil || !ok {
+		return nil, err
+	}
+	at, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, nil
+	}
+	m := &mark{st: st, conn: conn, object: object, side: side, at: at, loaded: map[int]map[string]bool{}}
+	h, _, err := st.Cursor(ctx, conn, markIDsKey(object), side)
+	if err != nil {
+		return nil, err
+	}
+	if f := strings.Fields(h); len(f) == 3 && f[0] == "ids" {
+		m.shards, _ = strconv.Atoi(f[2])
+	}
+	return m, nil
+}
+
+// holds reports whether the mark keeps a record on its side: "import existing opportunities:
+// no" and "export existing Altior tiers: no" keep it out, even once it is edited (an edit
+// moves it past the cursor, not its creation time).
+//
+// A mark that kept ids (a side with a gate, see markSide) holds back the records that passed
+// the gate at the mark, unless they say they were created since; a record switched to SA =
+// yes after the mark goes. A mark without ids (a side without a gate, or a mark made before
+// marks kept them) holds back the records created before it; records of systems that do not
+// say when they were created cannot be told apart, and go across once edited.
+func (m *mark) holds(ctx context.Context, r connectors.Record) (bool, error) {
+	if m == nil {
+		return false, nil
+	}
+	// Creation times have a resolution of a second: a record of the mark's own second counts
+	// as new rather than being left out.
+	known := !r.CreatedAt.IsZero()
+	before := known && r.CreatedAt.Before(m.at.Truncate(time.Second))
+	if m.shards == 0 || (known && !before) {
+		return before, nil
+	}
+	i := shardOf(r.ID, m.shards)
+	ids, ok := m.loaded[i]
+	if !ok {
+		v, _, err := m.st.Cursor(ctx, m.conn, markShardKey(m.object, i), m.side)
+		if err != nil {
+			return false, err
+		}
+		list, err := decodeIDs(v)
+		if err != nil {
+			return false, fmt.Errorf("store: mark of %s/%s side %s, shard %d: %w", m.conn, m.object, m.side, i, err)
+		}
+		ids = make(map[string]bool, len(list))
+		for _, id := range list {
+			ids[id] = true
+		}
+		m.loaded[i] = ids
+	}
+	return ids[r.ID], nil
 }
