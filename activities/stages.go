@@ -387,6 +387,8 @@ type stagePass struct {
 	// reuseMeta takes meta from the last complete check of the status maps (a sync pass);
 	// fresh says the check was made by this pass, not taken from that one.
 	reuseMeta, fresh bool
+	// marks holds the initial import's marks of side A read so far, by object (nil: none).
+	marks map[string]*mark
 }
 
 func (sp *stagePass) pipeline(ctx context.Context, id string) (pipelineMeta, error) {
@@ -423,11 +425,21 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 	if err != nil {
 		return res, err
 	}
+	// A record that existed when the initial import marked side A ("import existing
+	// opportunities: no") is never created on side B: it is not pending, and waits for
+	// nothing (its waits and reached step, from before, go).
+	held, err := sp.heldByMark(ctx, o.Name, records, pairs)
+	if err != nil {
+		return res, err
+	}
+	for id := range held {
+		reached.done(id)
+	}
 	// What waits for its pair is noted before anything is written: a failure below leaves
 	// the notes of records already handled to the retry, which notes them again.
 	var waits []store.Wait
 	for _, r := range records {
-		if _, paired := pairs[r.ID]; !paired && sp.config(o.Name, r) != nil {
+		if _, paired := pairs[r.ID]; !paired && !held[r.ID] && sp.config(o.Name, r) != nil {
 			waits = append(waits, store.Wait{RecordID: r.ID, LinkObject: o.Name, LinkID: r.ID})
 		}
 	}
@@ -446,6 +458,9 @@ records:
 		}
 		to := str(r.Fields[cfg.StageField])
 		pair, paired := pairs[r.ID]
+		if held[r.ID] {
+			continue
+		}
 		if !paired {
 			res.Pending++
 			if !cfg.Follow && to != "" {
@@ -634,6 +649,36 @@ func (sp *stagePass) saveStages(ctx context.Context, object string, moved []stor
 		save = append(save, p)
 	}
 	return sp.a.Store.SavePairs(ctx, sp.c.Name, object, save)
+}
+
+// heldByMark returns which of the unpaired records the initial import's mark of side A holds
+// back (mark.holds), by id.
+func (sp *stagePass) heldByMark(ctx context.Context, object string, records []connectors.Record, pairs map[string]store.Pair) (map[string]bool, error) {
+	m, ok := sp.marks[object]
+	if !ok {
+		var err error
+		if m, err = loadMark(ctx, sp.a.Store, sp.c.Name, object, store.SideA); err != nil {
+			return nil, err
+		}
+		if sp.marks == nil {
+			sp.marks = map[string]*mark{}
+		}
+		sp.marks[object] = m
+	}
+	held := map[string]bool{}
+	for _, r := range records {
+		if _, paired := pairs[r.ID]; paired || sp.config(object, r) == nil {
+			continue
+		}
+		h, err := m.holds(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if h {
+			held[r.ID] = true
+		}
+	}
+	return held, nil
 }
 
 // pendingKey is the object under which the store keeps, as link waits on the record itself,
