@@ -8,7 +8,7 @@
 //     email.<TYPE>, url.<TYPE> (one value per value-list type code), establishment_id,
 //     owner_user_id and cf.<CODE> for custom fields.
 //   - "contact" is a contact of a tiers: civility, first_name, last_name, role, email (its
-//     main address, written as email.PRINCIPAL), phone.<TYPE>, email.<TYPE>; Links["company"]
+//     email.PRINCIPAL, read and written, nil without one), phone.<TYPE>, email.<TYPE>; Links["company"]
 //     is its tiers id (required on create). Writing a typed field keeps the other types.
 //   - "affaire": title, establishment_id, cf.<CODE> (PIPE, ETAP, SLSY, …) and events, the
 //     codes of its events in order ([]string, read-only: use AddEvent); Links["company"] is

@@ -179,12 +179,15 @@ func toRecord(object string, a apiRecord) connectors.Record {
 		f["civility"], f["first_name"], f["last_name"], f["role"] = str(a.Civility), str(a.FirstName), str(a.LastName), str(a.Role)
 		putTyped("phone.", a.Phones)
 		putTyped("email.", a.Emails)
-		// "email" is the contact's identity: its main address (PRINCIPAL, else the first),
-		// the field contacts are matched and found on.
+		// "email" is the contact's identity, the field contacts are matched on: its PRINCIPAL
+		// address, nil without one. It reads what writing it writes (email.PRINCIPAL): an
+		// e-mail cleared on the other side must not come back as another type's address (its
+		// accounting one). FindByKey still searches every address.
 		f["email"] = nil
 		for _, x := range a.Emails {
-			if f["email"] == nil || x.Type == "PRINCIPAL" {
+			if x.Type == "PRINCIPAL" {
 				f["email"] = str(x.Value)
+				break
 			}
 		}
 		r.Links = map[string]string{connectors.ObjectCompany: a.TiersID}
