@@ -5,10 +5,15 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -258,7 +263,7 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 		}
 	}
 	if email != "" {
-		r.Links = customerLinks(email, isCompany) // a company's order: on its Business too
+		r.Links = customerLinks(email, companyOf(inv)) // a company's order: on its Business too
 	}
 	return r
 }
@@ -307,10 +312,9 @@ func (c *Client) customerRecord(o xOrder, updated time.Time) connectors.Record {
 		// Built from the order placed last among those read: a later read holding only an
 		// older order (its status changed) is older content, and the sync leaves it out.
 		Version: c.placedVersion(o),
-		// A customer is both the person and, for a company's orders, the business that
-		// connections pair with MiniCRM contacts: it links to itself under "customer", the
-		// key orders link to it with.
-		Links: customerLinks(email, isCompany),
+		// A customer is the person that connections pair with MiniCRM contacts: it links to
+		// itself under "customer", the key orders link to it with, and to its company.
+		Links: customerLinks(email, companyOf(inv)),
 		Fields: map[string]any{
 			"email":            email,
 			"name":             nilIfEmpty(o.Customer.Contact.Name),
@@ -638,28 +642,76 @@ func modifiedSince(orders []xOrder, since int64, loc *time.Location) []xOrder {
 	return out
 }
 
-// customerLinks links a customer to itself under customer, and under company when it orders
-// as one (its Person's Business).
-func customerLinks(email string, isCompany bool) map[string]string {
+// customerLinks links a customer to itself under customer, and under company to the company
+// it orders for (its Person's Business), when company is not "".
+func customerLinks(email, company string) map[string]string {
 	links := map[string]string{ObjectCustomer: email}
-	if isCompany {
-		links[ObjectCompany] = email
+	if company != "" {
+		links[ObjectCompany] = company
 	}
 	return links
 }
 
-// customersOf is customers, or for ObjectCompany those who order as a company.
-func (c *Client) customersOf(object string, orders []xOrder) []connectors.Record {
-	recs := c.customers(orders)
-	if object != ObjectCompany {
-		return recs
+// companyOf is the record id of the company an invoice address orders for: its tax number
+// without spaces and punctuation, in upper case ("12345678-2-42" and "12345678 2 42" are one
+// company), or, for a company or an organisation without one, "name:" and its invoice name in
+// lower case, its spaces made single. "" for a private customer, or a company that has
+// neither. Its people are the buyers: a company ordering through two of them is one company.
+func companyOf(inv xAddress) string {
+	if !organisation(inv) {
+		return ""
 	}
-	out := recs[:0]
-	for _, r := range recs {
-		if r.Fields["is_company"] == true {
-			out = append(out, r)
+	tax := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToUpper(r)
+		}
+		return -1
+	}, norm.NFC.String(inv.TaxNumber))
+	if tax != "" {
+		return tax
+	}
+	if name := strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(inv.Name))), " "); name != "" {
+		return "name:" + name
+	}
+	return ""
+}
+
+// customersOf is customers, or for ObjectCompany the companies they order for.
+func (c *Client) customersOf(object string, orders []xOrder) []connectors.Record {
+	if object == ObjectCompany {
+		return c.companies(orders)
+	}
+	return c.customers(orders)
+}
+
+// companies derives one record per company (companyOf) from its order placed last among those
+// read, as customers does per e-mail; its id is the company's, its e-mail and name those of
+// that order's buyer. The client remembers the buyers' e-mails of each company, for Get.
+func (c *Client) companies(orders []xOrder) []connectors.Record {
+	newest := map[string]xOrder{}
+	changed := map[string]time.Time{}
+	buyers := map[string][]string{}
+	for _, o := range orders {
+		email, id := customerEmail(o), companyOf(o.Customer.Invoice)
+		if email == "" || id == "" {
+			continue
+		}
+		buyers[id] = append(buyers[id], email)
+		if mod := c.modified(o).UTC(); mod.After(changed[id]) {
+			changed[id] = mod
+		}
+		if prev, seen := newest[id]; !seen || c.placedAfter(o, prev) {
+			newest[id] = o
 		}
 	}
+	c.buyers.remember(buyers)
+	out := make([]connectors.Record, 0, len(newest))
+	for id, o := range newest {
+		r := c.customerRecord(o, changed[id])
+		r.ID = id
+		out = append(out, r)
+	}
+	sortRecords(out)
 	return out
 }
 
@@ -685,13 +737,18 @@ func (c *Client) customers(orders []xOrder) []connectors.Record {
 	for email, o := range newest {
 		out = append(out, c.customerRecord(o, changed[email]))
 	}
+	sortRecords(out)
+	return out
+}
+
+// sortRecords orders derived records by UpdatedAt, then id.
+func sortRecords(out []connectors.Record) {
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
 			return out[i].UpdatedAt.Before(out[j].UpdatedAt)
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out
 }
 
 func customerEmail(o xOrder) string { return strings.ToLower(strings.TrimSpace(o.Customer.Email)) }
@@ -753,10 +810,81 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 			}
 		}
 		return out, nil
-	case ObjectCustomer, ObjectCompany:
+	case ObjectCustomer:
 		return c.FindByKey(ctx, object, "email", ids)
+	case ObjectCompany:
+		return c.companiesByID(ctx, ids)
 	}
 	return nil, objectErr("get", object)
+}
+
+// companiesByID reads companies by record id: UNAS cannot look orders up by tax number or
+// invoice name, so a company is read from the orders of the buyers this client has seen
+// order for it (one multi-order getOrder per e-mail), as a listing would make it. A company
+// none of whose buyers the client has seen since it started is not found; nor is an e-mail,
+// a company's id before companies were keyed on their tax number: such a pair is stale, and
+// the company's record takes its place when it is next listed.
+func (c *Client) companiesByID(ctx context.Context, ids []string) ([]connectors.Record, error) {
+	var out []connectors.Record
+	for _, id := range ids {
+		emails := c.buyers.of(id)
+		if len(emails) == 0 {
+			continue
+		}
+		var orders []xOrder
+		for _, email := range emails {
+			os, err := c.ordersOf(ctx, email)
+			if err != nil {
+				return nil, err
+			}
+			orders = append(orders, os...)
+		}
+		for _, r := range c.companies(orders) {
+			if r.ID == id {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// ordersOf reads the orders of a customer e-mail placed since the start date (one
+// multi-order getOrder).
+func (c *Client) ordersOf(ctx context.Context, email string) ([]xOrder, error) {
+	params := [][2]string{{"Email", email}}
+	if from := c.placedFrom(); from >= 0 {
+		params = append(params, [2]string{"TimeStart", strconv.FormatInt(from, 10)})
+	}
+	orders, err := c.getOrders(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	return c.sinceStart(orders), nil
+}
+
+// buyerBook remembers the buyers' e-mails of each company a client has read.
+type buyerBook struct {
+	mu     sync.Mutex
+	emails map[string][]string // company id → e-mails, sorted
+}
+
+func (b *buyerBook) remember(buyers map[string][]string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.emails == nil {
+		b.emails = map[string][]string{}
+	}
+	for id, emails := range buyers {
+		all := append(slices.Clone(b.emails[id]), emails...)
+		slices.Sort(all)
+		b.emails[id] = slices.Compact(all)
+	}
+}
+
+func (b *buyerBook) of(id string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.emails[id])
 }
 
 // ordersByKey reads the order under key (a getOrder by Key), unless placed before the start
@@ -833,15 +961,10 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				continue
 			}
 			seen[v] = true
-			params := [][2]string{{"Email", v}}
-			if from := c.placedFrom(); from >= 0 {
-				params = append(params, [2]string{"TimeStart", strconv.FormatInt(from, 10)})
-			}
-			orders, err := c.getOrders(ctx, params)
+			orders, err := c.ordersOf(ctx, v)
 			if err != nil {
 				return nil, err
 			}
-			orders = c.sinceStart(orders)
 			if customerKind(object) {
 				out = append(out, c.customersOf(object, orders)...)
 				continue

@@ -194,6 +194,7 @@ type Client struct {
 	budget     Ledger
 	orderLists int
 	window     windowCache // the last order listing's pages, for the listings of the same cycle
+	buyers     buyerBook   // the buyers' e-mails of the companies read, for Get
 }
 
 var _ connectors.Connector = (*Client)(nil)

@@ -255,7 +255,9 @@ func TestOrderAndCustomerFields(t *testing.T) {
 	assert.Equal(t, so.Created.In(e.s.Location()).Format(time.RFC3339), f["date"])
 	require.IsType(t, []string{}, f["items"])
 	assert.Contains(t, f["items"].([]string)[0], "×")
-	assert.Equal(t, map[string]string{"customer": "person000000@example.com", "company": "person000000@example.com"}, company.Links, "a company's order: on its Business")
+	taxID := companyOf(xAddress{CustomerType: "company", TaxNumber: string(so.Customer.Addresses.Invoice.TaxNumber)})
+	assert.Equal(t, "10000000210", taxID, "the tax number without its hyphens")
+	assert.Equal(t, map[string]string{"customer": "person000000@example.com", "company": taxID}, company.Links, "a company's order: on its Business")
 	assert.True(t, company.UpdatedAt.Equal(so.Modified))
 
 	cs, err := e.c.List(context.Background(), ObjectCustomer, connectors.ListQuery{})
@@ -272,13 +274,15 @@ func TestOrderAndCustomerFields(t *testing.T) {
 	assert.NotNil(t, c.Fields["phone"])
 	assert.Contains(t, c.Fields["invoice_address"], "Budapest")
 	assert.Equal(t, company.ID, c.Fields["last_order"])
-	assert.Equal(t, map[string]string{"customer": c.ID, "company": c.ID}, c.Links)
+	assert.Equal(t, map[string]string{"customer": c.ID, "company": taxID}, c.Links)
 
-	// The companies are the customers who order as one: the other customer (private) is not.
+	// The companies are those the customers order for, by tax number: the other customer
+	// (private) orders for none.
 	cos, err := e.c.List(context.Background(), ObjectCompany, connectors.ListQuery{})
 	require.NoError(t, err)
 	require.Len(t, cos.Records, 1)
-	assert.Equal(t, c.ID, cos.Records[0].ID)
+	assert.Equal(t, taxID, cos.Records[0].ID)
+	assert.Equal(t, c.ID, cos.Records[0].Fields["email"])
 	for _, r := range cs.Records {
 		if r.ID != c.ID {
 			assert.Equal(t, map[string]string{"customer": r.ID}, r.Links, "a private customer: no Business")
