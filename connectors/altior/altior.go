@@ -38,6 +38,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -94,6 +95,10 @@ type Client struct {
 	cfg     Config
 
 	token connectors.Token
+
+	// refUser is the reference user's id once looked up (see referenceUser).
+	refMu   sync.Mutex
+	refUser string
 }
 
 var _ connectors.Connector = (*Client)(nil)

@@ -231,6 +231,7 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 		sent := false
 		b, err := c.do(ctx, call{method: http.MethodPost, path: p, op: op, body: body, sent: &sent})
 		if err != nil {
+			c.forgetReferenceUser(body, err)
 			refused := connectors.StatusOf(err) == http.StatusBadRequest
 			err = c.establishmentErr(ctx, body, err)
 			if perRecord(err) {
@@ -306,6 +307,7 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 			continue
 		}
 		if _, err := c.do(ctx, call{method: http.MethodPatch, path: path + "/" + url.PathEscape(r.ID), op: op, body: body}); err != nil {
+			c.forgetReferenceUser(body, err)
 			err = c.establishmentErr(ctx, body, err)
 			if perRecord(err) {
 				out[i].Err = err
@@ -389,22 +391,60 @@ func (c *Client) withCreateDefaults(ctx context.Context, object string, r connec
 		fields["establishment_id"] = c.cfg.Establishment
 	}
 	if c.cfg.ReferenceUserEmail != "" && object == connectors.ObjectCompany && fields["owner_user_id"] == nil {
-		users, err := c.Users(ctx)
+		id, err := c.referenceUser(ctx)
 		if err != nil {
 			return r, err
-		}
-		id := ""
-		for _, u := range users {
-			if strings.EqualFold(u.Email, c.cfg.ReferenceUserEmail) {
-				id = u.ID
-			}
-		}
-		if id == "" {
-			return r, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "reference user",
-				Message: "no Altior user has the reference user's e-mail: check settings.reference_user_email"}
 		}
 		fields["owner_user_id"] = id
 	}
 	r.Fields = fields
 	return r, nil
+}
+
+// referenceUser returns the id of the user whose e-mail settings.reference_user_email gives,
+// listing the users the first time only: the id is kept on the client until a write is
+// refused on it (forgetReferenceUser). A change of the setting builds a new client.
+func (c *Client) referenceUser(ctx context.Context) (string, error) {
+	c.refMu.Lock()
+	id := c.refUser
+	c.refMu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	users, err := c.Users(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if strings.EqualFold(u.Email, c.cfg.ReferenceUserEmail) {
+			id = u.ID
+		}
+	}
+	if id == "" {
+		return "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "reference user",
+			Message: "no Altior user has the reference user's e-mail: check settings.reference_user_email"}
+	}
+	c.refMu.Lock()
+	c.refUser = id
+	c.refMu.Unlock()
+	return id, nil
+}
+
+// forgetReferenceUser drops the kept reference user when err refuses the owner_user_id a body
+// gave (the user deleted, or its e-mail moved to another, since it was looked up): the next
+// create looks it up again.
+func (c *Client) forgetReferenceUser(body map[string]any, err error) {
+	var e *connectors.Error
+	id, _ := body["owner_user_id"].(string)
+	if id == "" || !errors.As(err, &e) {
+		return
+	}
+	if _, refused := e.Fields["owner_user_id"]; !refused {
+		return
+	}
+	c.refMu.Lock()
+	if c.refUser == id {
+		c.refUser = ""
+	}
+	c.refMu.Unlock()
 }

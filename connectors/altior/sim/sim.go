@@ -171,6 +171,13 @@ func (s *Server) reset() {
 	s.readOnly = false
 }
 
+// SetUsers replaces the environment's users (an account deleted, an e-mail moved to another).
+func (s *Server) SetUsers(users []User) {
+	s.mu.Lock()
+	s.users = append([]User(nil), users...)
+	s.mu.Unlock()
+}
+
 // SetReadOnly makes every write answer 403 (an API key without write rights).
 func (s *Server) SetReadOnly(on bool) {
 	s.mu.Lock()
