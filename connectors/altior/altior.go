@@ -96,9 +96,11 @@ type Client struct {
 
 	token connectors.Token
 
-	// refUser is the reference user's id once looked up (see referenceUser).
+	// refUser is the reference user's id once looked up (see referenceUser); estabs the
+	// establishments once read (see establishments).
 	refMu   sync.Mutex
 	refUser string
+	estabs  []Establishment
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -327,21 +329,97 @@ func (c *Client) CheckSettings(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// CheckEstablishment checks that id names an establishment; setting names the setting that
-// holds it, for the message.
-func (c *Client) CheckEstablishment(ctx context.Context, setting, id string) error {
-	es, err := c.Establishments(ctx)
+// CheckEstablishment checks that v names an establishment, by its id or by its name (the
+// guide asks for the establishment's name); setting names the setting that holds it, for the
+// message.
+func (c *Client) CheckEstablishment(ctx context.Context, setting, v string) error {
+	es, err := c.establishments(ctx, true)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for _, e := range es {
-		if e.ID == id {
-			return nil
-		}
-		ids = append(ids, e.ID)
+	if findEstablishment(es, v) != "" {
+		return nil
 	}
-	return cfgErr(setting, fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", id, strings.Join(ids, ", ")))
+	return cfgErr(setting, fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", v, listEstablishments(es)))
+}
+
+// findEstablishment returns the id of the establishment v names, by id or else by name
+// (case and spaces aside); "" when none.
+func findEstablishment(es []Establishment, v string) string {
+	for _, e := range es {
+		if e.ID == v {
+			return e.ID
+		}
+	}
+	name := strings.Join(strings.Fields(strings.ToLower(v)), " ")
+	for _, e := range es {
+		if name != "" && strings.Join(strings.Fields(strings.ToLower(e.Name)), " ") == name {
+			return e.ID
+		}
+	}
+	return ""
+}
+
+// listEstablishments writes the establishments for a message: "E1 (Siège Lyon), E2 (…)".
+func listEstablishments(es []Establishment) string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.ID
+		if e.Name != "" {
+			out[i] += " (" + e.Name + ")"
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// establishments returns the establishments, read once and kept on the client; fresh reads
+// them again (an establishment added since).
+func (c *Client) establishments(ctx context.Context, fresh bool) ([]Establishment, error) {
+	c.refMu.Lock()
+	es := c.estabs
+	c.refMu.Unlock()
+	if es != nil && !fresh {
+		return es, nil
+	}
+	es, err := c.Establishments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.refMu.Lock()
+	c.estabs = es
+	c.refMu.Unlock()
+	return es, nil
+}
+
+// withEstablishmentID writes the establishment a record names by its name (a setting or a
+// pipeline's establishment: "Siège Lyon") as its id, which the API takes. An id, or a value
+// that names none (refused by the API, see establishmentErr), is sent as it is.
+func (c *Client) withEstablishmentID(ctx context.Context, r connectors.Record) (connectors.Record, error) {
+	v, ok := r.Fields["establishment_id"].(string)
+	if !ok || v == "" {
+		return r, nil
+	}
+	es, err := c.establishments(ctx, false)
+	if err != nil {
+		return r, err
+	}
+	id := findEstablishment(es, v)
+	if id == "" {
+		if es, err = c.establishments(ctx, true); err != nil {
+			return r, err
+		}
+		id = findEstablishment(es, v)
+	}
+	if id == "" || id == v {
+		return r, nil
+	}
+	fields := make(map[string]any, len(r.Fields))
+	for k, x := range r.Fields {
+		fields[k] = x
+	}
+	fields["establishment_id"] = id
+	r.Fields = fields
+	return r, nil
 }
 
 var _ connectors.EventEmitter = (*Client)(nil)

@@ -81,8 +81,11 @@ func TestCheckSettings(t *testing.T) {
 		want               []string
 	}{
 		{name: "valid", email: sim.RefUserEmail, estab: "E2"},
+		// The guide asks for the establishment's name.
+		{name: "the establishment by its name", email: sim.RefUserEmail, estab: "Agence Nantes"},
+		{name: "its name, case and spaces aside", email: sim.RefUserEmail, estab: " agence  nantes"},
 		{name: "unknown user and establishment", email: "nobody@example.com", estab: "E9",
-			want: []string{"settings.reference_user_email: configuration: no Altior user has this e-mail", `"E9" is not an Altior establishment (establishments: E1, E2)`}},
+			want: []string{"settings.reference_user_email: configuration: no Altior user has this e-mail", `"E9" is not an Altior establishment (establishments: E1 (Siège Lyon), E2 (Agence Nantes))`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +152,7 @@ func TestUnknownEstablishmentIsConfig(t *testing.T) {
 	}{
 		{name: "tiers created in the connection's establishment", estab: "E9", object: connectors.ObjectCompany,
 			records: []connectors.Record{tiersRec(nil), tiersRec(nil)}, kind: connectors.KindConfig,
-			want: []string{`"E9" is not an Altior establishment (establishments: E1, E2)`, "settings.establishment"}},
+			want: []string{`"E9" is not an Altior establishment (establishments: E1 (Siège Lyon), E2 (Agence Nantes))`, "settings.establishment"}},
 		{name: "affaire created in the connection's establishment", estab: "E9", object: ObjectAffaire,
 			records: []connectors.Record{affaire}, kind: connectors.KindConfig,
 			want: []string{`"E9"`, "settings.establishment"}},

@@ -214,11 +214,20 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	if _, err := route(object); err != nil {
 		return nil, err
 	}
+	// A coded field's options are its codes with their labels, then, for the values whose
+	// abbreviation differs from both (civilities: "M.", "Mme"), the code again with the
+	// abbreviation: a value map or a setting may name a value by its code, its label or its
+	// abbreviation, and each is written as the code.
 	opts := func(list string) ([]connectors.Option, error) {
 		vs, err := c.ValueList(ctx, list)
 		out := make([]connectors.Option, 0, len(vs))
 		for _, v := range vs {
 			out = append(out, connectors.Option{Value: v.Code, Label: v.Label})
+		}
+		for _, v := range vs {
+			if a := strings.TrimSpace(v.Abbreviation); a != "" && a != v.Code && a != v.Label {
+				out = append(out, connectors.Option{Value: v.Code, Label: a})
+			}
 		}
 		return out, err
 	}

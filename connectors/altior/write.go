@@ -215,7 +215,10 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 			out[i].Err = invalidErr(op, "company", "an affaire needs Links[\"company\"], its tiers id")
 			continue
 		}
-		if r, err = c.withCreateDefaults(ctx, object, r); err != nil {
+		if r, err = c.withCreateDefaults(ctx, object, r); err == nil {
+			r, err = c.withEstablishmentID(ctx, r)
+		}
+		if err != nil {
 			if perRecord(err) {
 				out[i].Err = err
 				continue
@@ -281,6 +284,9 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 			out[i].Err = invalidErr(op, "id", "the record has no id")
 			continue
 		}
+		if r, err = c.withEstablishmentID(ctx, r); err != nil {
+			return out, err // the establishments cannot be read now
+		}
 		var cur *apiRecord
 		if needsCurrent(object, r) {
 			a, err := c.getOne(ctx, path, r.ID)
@@ -333,16 +339,14 @@ func (c *Client) establishmentErr(ctx context.Context, body map[string]any, err 
 	if _, named := e.Fields["establishment_id"]; !named || id == "" {
 		return err
 	}
-	es, lerr := c.Establishments(ctx)
+	es, lerr := c.establishments(ctx, true)
 	if lerr != nil {
 		return lerr // cannot tell yet: better to stop and retry than to quarantine the record
 	}
-	ids := make([]string, 0, len(es))
 	for _, x := range es {
 		if x.ID == id {
 			return err
 		}
-		ids = append(ids, x.ID)
 	}
 	setting := "settings.establishment"
 	if id != c.cfg.Establishment {
@@ -350,7 +354,7 @@ func (c *Client) establishmentErr(ctx context.Context, body map[string]any, err 
 		setting = "the establishment of the connection's pipelines (pipelines[].establishment) or the field mapped to establishment_id"
 	}
 	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "establishment", Status: e.Status,
-		Message: fmt.Sprintf("%q is not an Altior establishment (establishments: %s): check %s", id, strings.Join(ids, ", "), setting)}
+		Message: fmt.Sprintf("%q is not an Altior establishment (establishments: %s): check %s", id, listEstablishments(es), setting)}
 }
 
 // Delete is refused: the contract has no deletion.
