@@ -278,8 +278,9 @@ func mapOptions(list []string, from, to FieldSpec, values map[string]string) ([]
 		m, ok := values[e]
 		if !ok {
 			// A value map may name options by their label (a MiniCRM status "New" whose
-			// value is its id 2001).
-			m, ok = values[labelOf(from, e)]
+			// value is its id 2001), by any of them when an option has several (an Altior
+			// civility MME: "Madame" and its abbreviation "Mme").
+			m, ok = mappedByLabel(from, e, values)
 		}
 		if ok {
 			out = append(out, optionValue(to, m))
@@ -327,14 +328,17 @@ func optionValue(s FieldSpec, v string) string {
 	return v
 }
 
-// labelOf returns the label of the option whose value is v ("" when none).
-func labelOf(s FieldSpec, v string) string {
+// mappedByLabel looks up in values the labels of the options of s whose value is v, in the
+// order the field lists them.
+func mappedByLabel(s FieldSpec, v string, values map[string]string) (string, bool) {
 	for _, o := range s.Options {
-		if o.Value == v {
-			return o.Label
+		if o.Value == v && o.Label != "" {
+			if m, ok := values[o.Label]; ok {
+				return m, true
+			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

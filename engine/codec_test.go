@@ -211,3 +211,33 @@ func TestCodecNumberScale(t *testing.T) {
 		})
 	}
 }
+
+// A value map may name an option by any of its labels (an Altior civility: "Madame" and its
+// abbreviation "Mme" are both MME): the value comes back through whichever the map names.
+func TestCodecOptionWithSeveralLabels(t *testing.T) {
+	sellsy := withOpts(FieldSpec{System: "sellsy", Name: "civility", Type: "select"}, "mr", "mrs")
+	altior := FieldSpec{System: "altior", Name: "civility", Type: "select", Options: []connectors.Option{
+		{Value: "M", Label: "Monsieur"}, {Value: "MME", Label: "Madame"}, {Value: "M", Label: "M."}, {Value: "MME", Label: "Mme"},
+	}}
+	tests := []struct {
+		name   string
+		values map[string]string
+	}{
+		{"by abbreviation", map[string]string{"mr": "M.", "mrs": "Mme"}},
+		{"by label", map[string]string{"mr": "Monsieur", "mrs": "Madame"}},
+		{"by code", map[string]string{"mr": "M", "mrs": "MME"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCodec(sellsy, altior, tt.values)
+			for a, b := range map[string]string{"mr": "M", "mrs": "MME"} {
+				got, err := c.AToB(a)
+				require.NoError(t, err)
+				assert.Equal(t, b, got)
+				back, err := c.BToA(b)
+				require.NoError(t, err, "%s comes back", b)
+				assert.Equal(t, a, back)
+			}
+		})
+	}
+}

@@ -121,7 +121,7 @@ pipelines:
 		{name: "stage field missing on the affaire", pipeline: "1", evts: "{\"11\": QUALIF}\n    stage_target: cf.ETAPE\n    pipeline_field: funnel",
 			wants: []string{`pipelines[0].stage_target: altior affaire has no field "cf.ETAPE"`, `pipelines[0].pipeline_field: sellsy opportunity has no field "funnel"`}},
 		{name: "unknown establishment", pipeline: "1", evts: "{\"11\": QUALIF}\n    establishment: E9",
-			wants: []string{`pipelines[0]: altior establishment: configuration: "E9" is not an Altior establishment (establishments: E1, E2)`}},
+			wants: []string{`pipelines[0]: altior establishment: configuration: "E9" is not an Altior establishment (establishments: E1 (Siège Lyon), E2 (Agence Nantes))`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

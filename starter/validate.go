@@ -535,9 +535,11 @@ func hasOption(f connectors.Field, v string) bool {
 }
 
 func optionList(f connectors.Field) string {
-	values := make([]string, len(f.Options))
-	for i, o := range f.Options {
-		values[i] = o.Value
+	values := make([]string, 0, len(f.Options))
+	for _, o := range f.Options {
+		if !slices.Contains(values, o.Value) { // an option named twice (a label and an abbreviation)
+			values = append(values, o.Value)
+		}
 	}
 	return strings.Join(values, ", ")
 }
