@@ -111,7 +111,7 @@ func TestCreatedAtYesWhileTheMarkListsGoesDown(t *testing.T) {
 	var res PassResult
 	require.NoError(t, v.Get(&res))
 	require.True(t, res.Done)
-	m, err := loadMark(h.ctx, h.st, "sa", "company", store.SideA)
+	m, err := loadMark(h.ctx, h.st, "sa", "company", store.SideA, true)
 	require.NoError(t, err)
 	held, err := m.holds(h.ctx, connectors.Record{ID: id}) // no creation time: the list decides
 	require.NoError(t, err)
@@ -144,4 +144,34 @@ func TestMarkIDsAreKeptCompactly(t *testing.T) {
 	for s, n := range counts {
 		assert.InDelta(t, len(ids)/25, n, float64(len(ids))/25/4, fmt.Sprintf("shard %d", s))
 	}
+}
+
+// The ids a mark kept under the SA gate count only while the gate is in the file: once it is
+// taken out, every record passes, and a company that existed before the mark (at SA = no
+// then, so not in the list) stays in Sellsy as on a side that never had a gate, rather than
+// going down at its next edit against "import existing Sellsy records: no".
+func TestMarkIDsLapseWithTheGate(t *testing.T) {
+	const companiesNoGate = `  - name: company
+    match: {a: siret, b: siret}
+    filter: {b: {kind: moral}}
+    initial: {from_a: false, from_b: false, match: true}
+    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
+`
+	h := newAltiorPair(t, companiesNoGate)
+	company := h.firstCompany() // existed before the mark, at SA = no then
+	time.Sleep(1100 * time.Millisecond)
+	// The mark made while the file had the gate: its list holds another company only.
+	at := time.Now().UTC().Format(time.RFC3339Nano)
+	require.NoError(t, h.st.SetCursor(h.ctx, "sa", markKey("company"), store.SideA, at))
+	require.NoError(t, h.st.SetCursor(h.ctx, "sa", markShardKey("company", 0), store.SideA, encodeIDs([]string{"999999"})))
+	require.NoError(t, h.st.SetCursor(h.ctx, "sa", markIDsKey("company"), store.SideA, "ids 1 1"))
+	require.NoError(t, h.st.SetCursor(h.ctx, "sa", "company", store.SideA, at))
+	h.pass("company", "b", ModeMark)
+	before := h.sb.Altior.Count("tiers")
+	res, err := h.sellsy.Update(h.ctx, connectors.ObjectCompany, []connectors.Record{{ID: company, Fields: map[string]any{"name": "Renommée"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	c := h.pass("company", "a", ModeIncremental)
+	assert.Zero(t, c.CreatedB, "%+v", c)
+	assert.Equal(t, before, h.sb.Altior.Count("tiers"))
 }

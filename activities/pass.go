@@ -384,7 +384,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	default:
 		return nil, configError(fmt.Errorf("side %q is neither a nor b", in.Side))
 	}
-	if p.marked, err = loadMark(ctx, a.Store, in.Connection, in.Object, store.Side(in.Side)); err != nil {
+	if p.marked, err = loadMark(ctx, a.Store, in.Connection, in.Object, store.Side(in.Side), p.gated()); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -1765,8 +1765,11 @@ const (
 
 // gated reports whether the object has a gate on the pass's side: a yes/no value its filter
 // asks for (SA = yes), which a user switches per record to opt it in.
-func (p *pass) gated() bool {
-	for _, v := range p.obj.Filter.Of(p.in.Side) {
+func (p *pass) gated() bool { return gatedOn(p.obj, p.in.Side) }
+
+// gatedOn reports whether object o has a gate on side: a yes/no value its filter asks for.
+func gatedOn(o *config.Object, side string) bool {
+	for _, v := range o.Filter.Of(side) {
 		if _, ok := v.(bool); ok {
 			return true
 		}
@@ -1966,8 +1969,10 @@ type mark struct {
 }
 
 // loadMark reads the mark of a side of an object: nil when the side was imported (or the
-// initial import has not run).
-func loadMark(ctx context.Context, st store.Store, conn, object string, side store.Side) (*mark, error) {
+// initial import has not run). The ids a mark kept under a gate count only while the side
+// is still gated: a gate taken out of the file since lets every record through, and the
+// records created before the mark stay on their side, as on a side that never had one.
+func loadMark(ctx context.Context, st store.Store, conn, object string, side store.Side, gated bool) (*mark, error) {
 	v, ok, err := st.Cursor(ctx, conn, markKey(object), side)
 	if err != nil || !ok {
 		return nil, err
@@ -1981,7 +1986,7 @@ func loadMark(ctx context.Context, st store.Store, conn, object string, side sto
 	if err != nil {
 		return nil, err
 	}
-	if f := strings.Fields(h); len(f) == 3 && f[0] == "ids" {
+	if f := strings.Fields(h); gated && len(f) == 3 && f[0] == "ids" {
 		m.shards, _ = strconv.Atoi(f[2])
 	}
 	return m, nil

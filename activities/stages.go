@@ -657,7 +657,8 @@ func (sp *stagePass) heldByMark(ctx context.Context, object string, records []co
 	m, ok := sp.marks[object]
 	if !ok {
 		var err error
-		if m, err = loadMark(ctx, sp.a.Store, sp.c.Name, object, store.SideA); err != nil {
+		o, _ := sp.c.Object(object)
+		if m, err = loadMark(ctx, sp.a.Store, sp.c.Name, object, store.SideA, o != nil && gatedOn(o, "a")); err != nil {
 			return nil, err
 		}
 		if sp.marks == nil {
