@@ -153,10 +153,19 @@ func (a *Activities) retryChunk(ctx context.Context, connection, object string, 
 	for _, u := range bad {
 		unreadable[u.ID] = true
 	}
+	var missing []string
 	for _, id := range missingIDs(ids, recs) {
-		if unreadable[id] {
-			continue // there, but still not in a shape to sync: it stays in quarantine
+		if !unreadable[id] { // there, but still not in a shape to sync: it stays in quarantine
+			missing = append(missing, id)
 		}
+	}
+	// Left out by the lookup, yet not gone for a system that says so (a UNAS company the
+	// worker has not seen listed since it started): it stays in quarantine.
+	gone, err := p.confirmedGone(ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, id := range gone {
 		if err := a.Store.ClearQuarantine(ctx, connection, object, side, id); err != nil {
 			return err
 		}

@@ -1,14 +1,17 @@
 package activities
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/store"
 )
 
 // Quarantined records run again on demand: one fixed since passes and leaves, one still
@@ -139,4 +142,24 @@ func TestRetryCountsWhatTheQuarantineHolds(t *testing.T) {
 	assert.Equal(t, before+2, got.Retried, "%+v", got)
 	assert.Equal(t, n, got.Quarantined, "%+v", got)
 	assert.Equal(t, 1, got.Resolved, "%+v", got)
+}
+
+// A quarantined record that its system's lookup leaves out but does not confirm gone stays in
+// quarantine: a UNAS company is read from the buyers a worker has seen since it started, so
+// after a restart its lookup finds nothing, though the company is in the shop.
+func TestRetryKeepsWhatIsNotConfirmedGone(t *testing.T) {
+	r := startExample(t, "unas-minicrm")
+	ctx := context.Background()
+	for _, id := range []string{"12345678242", "former.id@example.com"} {
+		require.NoError(t, r.st.Quarantine(ctx, store.QuarantineEntry{Connection: r.name, Object: "business", Side: store.SideA, RecordID: id, Reason: "refused by MiniCRM", At: time.Now()}))
+	}
+	v, err := r.ae.ExecuteActivity(r.acts.RetryQuarantined, RetryInput{Connection: r.name})
+	require.NoError(t, err)
+	var got RetryResult
+	require.NoError(t, v.Get(&got))
+	assert.Equal(t, 1, got.Gone, "%+v", got)
+	q, err := r.st.ListQuarantine(ctx, r.name, 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, "12345678242", q[0].RecordID, "not seen since the start is not gone")
 }

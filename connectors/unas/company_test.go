@@ -84,3 +84,38 @@ func TestCompanyWithoutTaxNumberIsKeyedOnItsName(t *testing.T) {
 		assert.Equal(t, want, r.Links[ObjectCompany], r.ID)
 	}
 }
+
+// A worker that restarted has seen no buyer yet: its Get of a company finds nothing, but the
+// company is not taken as deleted (a quarantine retry keeps its entry); an e-mail, the id a
+// company had before companies were keyed on their tax number, is gone.
+func TestCompanyNotSeenSinceARestartIsNotGone(t *testing.T) {
+	e := start(t, sim.Options{Limits: map[string]int{sim.LimitGetOrder: 100}})
+	e.s.SeedOrders(1, 1, t0.Add(-48*time.Hour))
+	for _, o := range e.s.Dump() {
+		e.s.EditOrder(o.Key, func(o *sim.Order) {
+			o.Customer.Addresses.Invoice.Name = "ACME Kft."
+			o.Customer.Addresses.Invoice.TaxNumber = "12345678-2-42"
+			o.Customer.Addresses.Invoice.CustomerType = "company"
+		})
+	}
+	ctx := context.Background()
+	page, err := e.c.List(ctx, ObjectCompany, connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	id := page.Records[0].ID
+	got, err := e.c.Get(ctx, ObjectCompany, []string{id})
+	require.NoError(t, err)
+	require.Len(t, got, 1, "read again by the client that listed it")
+
+	restarted, err := New(Config{BaseURL: e.ts.URL + "/shop", APIKey: "key-123", Now: e.clk.Now})
+	require.NoError(t, err)
+	got, err = restarted.Get(ctx, ObjectCompany, []string{id})
+	require.NoError(t, err)
+	require.Empty(t, got, "a restarted client has seen no buyer of it")
+	gone, err := restarted.Gone(ctx, ObjectCompany, []string{id, "buyer@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"buyer@example.com"}, gone)
+	gone, err = restarted.Gone(ctx, ObjectOrder, []string{"K1"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"K1"}, gone, "an order Get left out is gone")
+}

@@ -977,3 +977,21 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	}
 	return nil, cfgErr("find", fmt.Sprintf("unas: %s cannot be looked up by %q", object, field))
 }
+
+// Gone implements connectors.GoneConfirmer. A company is read from the buyers this client has
+// seen order for it since it started (companiesByID): one that Get left out may well exist,
+// so only ids that cannot be a company's are confirmed gone — an e-mail, a company's id
+// before companies were keyed on their tax number. Orders and customers are read at their
+// own key: what Get left out of them is gone.
+func (c *Client) Gone(_ context.Context, object string, ids []string) ([]string, error) {
+	if object != ObjectCompany {
+		return ids, nil
+	}
+	var gone []string
+	for _, id := range ids {
+		if strings.Contains(id, "@") {
+			gone = append(gone, id)
+		}
+	}
+	return gone, nil
+}
