@@ -1037,6 +1037,15 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			// reported. Both would go in one batch, and a system that matches on the key
 			// (Automation on e-mail) would answer both with one record, one pair lost.
 			if key := p.matchKey(it.x); key != "" {
+				if p.side.Other().MatchField(p.obj.Match) == config.RecordID {
+					// Its key names a record of the other side that is not there (deleted,
+					// or typed wrong): a new one would get another id. Someone decides.
+					c.Quarantined++
+					if err := p.quarantine(ctx, xSide, it.x, fmt.Sprintf("its %s %q names no %s %s: correct it, or empty it to create the record there", p.side.MatchField(p.obj.Match), fmt.Sprint(it.x.Fields[p.side.MatchField(p.obj.Match)]), p.y.System(), p.objY)); err != nil {
+						return c, err
+					}
+					continue
+				}
 				if h, ok := hits.elsewhere[key]; ok {
 					// Found by its key, though not in the match field: creating it would
 					// make a second of what may be the same person; pairing with it may

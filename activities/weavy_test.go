@@ -215,6 +215,20 @@ func TestIDCRMAsTheCompanyKey(t *testing.T) {
 		ca, cb = r.pass("company", "a", ModeIncremental), r.pass("company", "b", ModeIncremental)
 		assert.Zero(t, ca.CreatedB+ca.UpdatedB+ca.UpdatedA+cb.CreatedA+cb.UpdatedA+cb.UpdatedB, "settled: %+v %+v", ca, cb)
 	}
+
+	// One whose IDCRM names no tiers (deleted in weavy, or typed wrong) is not made again
+	// under another code: it is quarantined, saying so.
+	res, err = automation.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"companyname": "Ancienne Société", "companydescription": "C9999999"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	time.Sleep(1100 * time.Millisecond)
+	cb = r.pass("company", "b", ModeIncremental)
+	assert.Zero(t, cb.CreatedA, "%+v", cb)
+	assert.Equal(t, 1, cb.Quarantined, "%+v", cb)
+	q, err := r.st.ListQuarantine(ctx, r.name, 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Contains(t, q[0].Reason, `its companydescription "C9999999" names no weavy company`)
 }
 
 // useWeavyExample runs r on the weavy ⇄ Automation example as edit changes it, against r's
