@@ -163,6 +163,9 @@ func (p *pass) planLinks(it *item) (linkX, linkY map[string]string) {
 			linkY = map[string]string{}
 		}
 		linkY[key] = want
+		if ref.none() {
+			linkY[connectors.LinkWas(key)] = it.synced[l] // removed only while it goes there
+		}
 	}
 	return nil, linkY
 }

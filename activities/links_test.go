@@ -31,7 +31,7 @@ func TestPlanLinksRemovals(t *testing.T) {
 		wantY     map[string]string
 		wantSnap  any
 	}{
-		{"removed, y holds it, y unlinks", none, "A1", "B1", true, map[string]string{"company": ""}, ""},
+		{"removed, y holds it, y unlinks", none, "A1", "B1", true, map[string]string{"company": "", "company@was": "B1"}, ""},
 		{"removed, y holds it, y cannot unlink", none, "A1", "B1", false, nil, "A1"},
 		{"removed, y moved since: y's move is kept", none, "A1", "B2", true, nil, "A1"},
 		{"removed on both", none, "A1", none, true, nil, ""},

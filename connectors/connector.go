@@ -159,6 +159,11 @@ type Unlinker interface {
 	CanUnlink(object, link string) bool
 }
 
+// LinkWas is the key under which an Update that takes a link off (Links[link] = "") names
+// the record the link went to when the removal was read: a system that can tell removes the
+// link only while it still goes there (a user may have moved it since, which is newer).
+func LinkWas(link string) string { return link + "@was" }
+
 // Superseder is a connector with two kinds of record for one object, one preferred to the
 // other when both hold the same person (weavy: a contact over an entrant, which its rule
 // creates only when no contact has the e-mail). Supersedes says whether record newID takes the

@@ -72,3 +72,43 @@ func TestCanUnlinkContactCompany(t *testing.T) {
 	assert.False(t, u.CanUnlink("opportunity", connectors.ObjectCompany))
 	assert.False(t, u.CanUnlink("opportunity", ObjectIndividual))
 }
+
+// An unlink names the company the link went to when the removal was read
+// (connectors.LinkWas): the contact leaves it while it is still there; moved to another since,
+// it keeps the newer one. Without it, the contact leaves its first company.
+func TestUnlinkOnlyWhileTheLinkGoesWhereItWent(t *testing.T) {
+	tests := []struct {
+		name     string
+		was      func(company string) (string, bool)
+		wantNone bool
+	}{
+		{"still there: taken off", func(company string) (string, bool) { return company, true }, true},
+		{"moved since: kept", func(string) (string, bool) { return "999999", true }, false},
+		{"not named: its first one", func(string) (string, bool) { return "", false }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, sim.Options{}, false)
+			f.sim.SeedPeople(0, 2)
+			ctx := context.Background()
+			contact := listAll(t, f.c, connectors.ObjectContact)[0]
+			company := contact.Links[connectors.ObjectCompany]
+			require.NotEmpty(t, company)
+			links := map[string]string{connectors.ObjectCompany: ""}
+			if was, ok := tt.was(company); ok {
+				links[connectors.LinkWas(connectors.ObjectCompany)] = was
+			}
+			res, err := f.c.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: contact.ID, Links: links}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			got, err := f.c.Get(ctx, connectors.ObjectContact, []string{contact.ID})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			if tt.wantNone {
+				assert.Equal(t, "", got[0].Links[connectors.ObjectCompany])
+			} else {
+				assert.Equal(t, company, got[0].Links[connectors.ObjectCompany])
+			}
+		})
+	}
+}

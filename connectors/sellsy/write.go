@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -439,6 +440,29 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			op: "POST /companies/{companyId}/contacts/{contactId}"}, nil); err != nil {
 			return err
 		}
+	}
+	if want == "" {
+		// Taken off: the company the link went to when the removal was read, if the contact
+		// is still in it (moved since, the newer link stays), or else its first one.
+		target := ""
+		if len(current) > 0 {
+			target = current[0]
+		}
+		if was, ok := r.Links[connectors.LinkWas(connectors.ObjectCompany)]; ok {
+			target = ""
+			if slices.Contains(current, was) {
+				target = was
+			}
+		}
+		if target == "" {
+			return nil
+		}
+		_, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
+			op: "DELETE /companies/{companyId}/contacts/{contactId}"}, nil)
+		if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
+			return err
+		}
+		return nil
 	}
 	// Unlink the previous company (the contact's first one) when the link changed.
 	if len(current) > 0 && current[0] != want {
