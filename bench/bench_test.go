@@ -28,10 +28,7 @@ const connection = "bench-sellsy-mautic"
 // into an empty Automation and reports records per second, API calls per record written, the
 // worker's peak memory and workflow history events per 1,000 records.
 func BenchmarkImportSellsyToMautic(b *testing.B) {
-	contacts := 50000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_CONTACTS")); err == nil && v > 0 {
-		contacts = v
-	}
+	contacts := envCount("BENCH_CONTACTS", 50000)
 	for i := 0; i < b.N; i++ {
 		importOnce(b, contacts, simkit.Faults{})
 	}
@@ -42,10 +39,7 @@ func BenchmarkImportSellsyToMautic(b *testing.B) {
 // failures keep of the speed. (429s are left out: each costs the wait the quota asks, a
 // second for Sellsy's per-second window, whatever the engine; the e2e test adds them.)
 func BenchmarkImportSellsyToMauticFlaky(b *testing.B) {
-	contacts := 50000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_CONTACTS")); err == nil && v > 0 {
-		contacts = v
-	}
+	contacts := envCount("BENCH_CONTACTS", 50000)
 	for i := 0; i < b.N; i++ {
 		importOnce(b, contacts, simkit.Faults{ErrorRate: 0.01})
 	}
@@ -115,16 +109,30 @@ objects:
 	return &benchEnv{srv: srv, sb: sb, w: w, tc: srv.Client()}
 }
 
+// envCount reads a positive count from the environment variable name, def when it is unset or
+// not one.
+func envCount(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
 // runImport runs InitialImport to its end.
 func (e *benchEnv) runImport(ctx context.Context, b *testing.B) workflows.Progress {
-	run, err := e.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(connection), TaskQueue: workflows.TaskQueue},
-		workflows.InitialImport, workflows.ImportInput{Connection: connection})
+	return runImport(ctx, b, e.tc, e.w, connection)
+}
+
+// runImport runs the InitialImport of conn to its end on the worker w.
+func runImport(ctx context.Context, b *testing.B, tc client.Client, w *testenv.Worker, conn string) workflows.Progress {
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(conn), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: conn})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var p workflows.Progress
 	if err := run.Get(ctx, &p); err != nil {
-		b.Fatalf("import: %v\nworker:\n%s", err, e.w.Output())
+		b.Fatalf("import: %v\nworker:\n%s", err, w.Output())
 	}
 	return p
 }
@@ -135,22 +143,7 @@ func importOnce(b *testing.B, contacts int, faults simkit.Faults) {
 	e := startBench(b, contacts, "a_to_b", "{interval: 15m}")
 	sb, w, tc := e.sb, e.w, e.tc
 	// Peak memory is read from the kernel's high-water mark while the worker still runs.
-	var peakKB atomic.Int64
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				if kb := vmHWM(w.Cmd.Process.Pid); kb > peakKB.Load() {
-					peakKB.Store(kb)
-				}
-			}
-		}
-	}()
+	peak := watchPeak(w.Cmd.Process.Pid)
 
 	sb.Sellsy.Kit().ResetCounts()
 	sb.Mautic.Kit().ResetCounts()
@@ -161,10 +154,7 @@ func importOnce(b *testing.B, contacts int, faults simkit.Faults) {
 	p := e.runImport(ctx, b)
 	elapsed := time.Since(start)
 	b.StopTimer()
-	if kb := vmHWM(w.Cmd.Process.Pid); kb > peakKB.Load() {
-		peakKB.Store(kb)
-	}
-	close(stop)
+	peakKB := peak()
 
 	t := p.Total()
 	written := t.CreatedB + t.UpdatedB
@@ -178,13 +168,45 @@ func importOnce(b *testing.B, contacts int, faults simkit.Faults) {
 	b.ReportMetric(records/elapsed.Seconds(), "records/s")
 	b.ReportMetric(float64(contacts)/elapsed.Seconds(), "contacts/s")
 	b.ReportMetric(float64(calls)/float64(written), "calls/record")
-	b.ReportMetric(float64(peakKB.Load())/1024, "peak-MB")
+	b.ReportMetric(float64(peakKB)/1024, "peak-MB")
 	b.ReportMetric(float64(events)/(float64(written)/1000), "events/1k-records")
 	fmt.Printf("\nimport of %d contacts and %d companies: %s, %.0f records/s; %d API calls (Sellsy %d, Automation %d; %d answered with an injected fault) for %d records written; worker peak RSS %.1f MB; %d history events (%.1f per 1,000 records)\n",
 		contacts, sb.Sellsy.Count("companies"), elapsed.Round(time.Millisecond), records/elapsed.Seconds(),
-		calls, sb.Sellsy.Kit().Total(), sb.Mautic.Kit().Total(), sb.Sellsy.Kit().Faulted()+sb.Mautic.Kit().Faulted(), written, float64(peakKB.Load())/1024, events, float64(events)/(float64(written)/1000))
+		calls, sb.Sellsy.Kit().Total(), sb.Mautic.Kit().Total(), sb.Sellsy.Kit().Faulted()+sb.Mautic.Kit().Faulted(), written, float64(peakKB)/1024, events, float64(events)/(float64(written)/1000))
 	if faults != (simkit.Faults{}) && (sb.Mautic.Count("contacts") != contacts || sb.Mautic.Count("companies") != sb.Sellsy.Count("companies")) {
 		b.Fatalf("under faults, Automation holds %d contacts and %d companies for Sellsy's %d and %d", sb.Mautic.Count("contacts"), sb.Mautic.Count("companies"), contacts, sb.Sellsy.Count("companies"))
+	}
+}
+
+// watchPeak samples a process's peak RSS (the kernel's high-water mark) every 200 ms until
+// the returned function is called; that reads it a last time and
+// returns the peak in KiB.
+func watchPeak(pid int) func() int64 {
+	var peakKB atomic.Int64
+	note := func() {
+		if kb := vmHWM(pid); kb > peakKB.Load() {
+			peakKB.Store(kb)
+		}
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				note()
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		note()
+		return peakKB.Load()
 	}
 }
 

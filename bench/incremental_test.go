@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -23,13 +22,7 @@ import (
 // freshness of one edit — from the write on Sellsy to the value readable in Automation — when
 // a sync-now signal (what a Sellsy webhook sends) follows it.
 func BenchmarkIncrementalSellsyToMautic(b *testing.B) {
-	contacts, changes := 50000, 1000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_CONTACTS")); err == nil && v > 0 {
-		contacts = v
-	}
-	if v, err := strconv.Atoi(os.Getenv("BENCH_CHANGES")); err == nil && v > 0 {
-		changes = v
-	}
+	contacts, changes := envCount("BENCH_CONTACTS", 50000), envCount("BENCH_CHANGES", 1000)
 	for i := 0; i < b.N; i++ {
 		incrementalOnce(b, contacts, min(changes, contacts))
 	}

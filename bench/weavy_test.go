@@ -5,12 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"go.temporal.io/sdk/client"
 
 	"github.com/crmsync/crmsync/connectors/simkit"
 	weavysim "github.com/crmsync/crmsync/connectors/weavy/sim"
@@ -28,10 +24,7 @@ const weavyConnection = "bench-weavy-mautic"
 // history events per 1,000 records. The two peaks side by side tell whether the worker's
 // memory grows with the number of records.
 func BenchmarkImportWeavyToMautic(b *testing.B) {
-	contacts := 20000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_WEAVY_CONTACTS")); err == nil && v > 0 {
-		contacts = v
-	}
+	contacts := envCount("BENCH_WEAVY_CONTACTS", 20000)
 	peaks := map[int]float64{}
 	sizes := []int{max(contacts/4, 1), contacts}
 	for _, n := range sizes {
@@ -120,15 +113,7 @@ objects:
 	sb.Mautic.Kit().ResetCounts()
 	b.StartTimer()
 	start := time.Now()
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(weavyConnection), TaskQueue: workflows.TaskQueue},
-		workflows.InitialImport, workflows.ImportInput{Connection: weavyConnection})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var p workflows.Progress
-	if err := run.Get(ctx, &p); err != nil {
-		b.Fatalf("import: %v\nworker:\n%s", err, w.Output())
-	}
+	p := runImport(ctx, b, tc, w, weavyConnection)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	peakKB := peak()
@@ -148,38 +133,6 @@ objects:
 		contacts, entrants, customers, elapsed.Round(time.Millisecond), float64(records)/elapsed.Seconds(),
 		calls, sb.Weavy.Kit().Total(), sb.Mautic.Kit().Total(), written, float64(peakKB)/1024, events, float64(events)/(float64(written)/1000))
 	return float64(peakKB) / 1024
-}
-
-// watchPeak samples a process's peak RSS (the kernel's high-water mark) every 200 ms, as
-// importOnce does, until the returned function is called; that reads it a last time and
-// returns the peak in KiB.
-func watchPeak(pid int) func() int64 {
-	var peakKB atomic.Int64
-	note := func() {
-		if kb := vmHWM(pid); kb > peakKB.Load() {
-			peakKB.Store(kb)
-		}
-	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				note()
-			}
-		}
-	}()
-	return func() int64 {
-		close(stop)
-		<-done
-		note()
-		return peakKB.Load()
-	}
 }
 
 // checkWeavyArrived fails the benchmark unless Automation holds exactly one contact for each
