@@ -441,36 +441,26 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			return err
 		}
 	}
-	if want == "" {
-		// Taken off: the company the link went to when the removal was read, if the contact
-		// is still in it (moved since, the newer link stays), or else its first one.
-		target := ""
-		if len(current) > 0 {
-			target = current[0]
+	// The company the contact leaves: its previous first one when the link changed; when
+	// the link is taken off, the one it went to when the removal was read, if the contact is
+	// still in it (moved since, the newer link stays), or else its first one.
+	target := ""
+	if len(current) > 0 && current[0] != want {
+		target = current[0]
+	}
+	if was, ok := r.Links[connectors.LinkWas(connectors.ObjectCompany)]; ok && want == "" {
+		target = ""
+		if slices.Contains(current, was) {
+			target = was
 		}
-		if was, ok := r.Links[connectors.LinkWas(connectors.ObjectCompany)]; ok {
-			target = ""
-			if slices.Contains(current, was) {
-				target = was
-			}
-		}
-		if target == "" {
-			return nil
-		}
-		_, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
-			op: "DELETE /companies/{companyId}/contacts/{contactId}"}, nil)
-		if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
-			return err
-		}
+	}
+	if target == "" {
 		return nil
 	}
-	// Unlink the previous company (the contact's first one) when the link changed.
-	if len(current) > 0 && current[0] != want {
-		_, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + current[0] + "/contacts/" + id,
-			op: "DELETE /companies/{companyId}/contacts/{contactId}"}, nil)
-		if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
-			return err
-		}
+	_, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
+		op: "DELETE /companies/{companyId}/contacts/{contactId}"}, nil)
+	if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
+		return err
 	}
 	return nil
 }

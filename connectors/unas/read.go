@@ -220,6 +220,7 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 			"order_key", key, "date", o.Date)
 	}
 	mod := c.modified(o)
+	status := nilIfEmpty(statusName(o.Status))
 	email := customerEmail(o)
 	inv := o.Customer.Invoice
 	isCompany := organisation(inv)
@@ -235,8 +236,8 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 			"key":            key,
 			"pipeline":       OrderPipeline,
 			"order_ref":      OrderID(key, placed),
-			"status":         nilIfEmpty(statusName(o.Status)),
-			"status_name":    nilIfEmpty(statusName(o.Status)),
+			"status":         status,
+			"status_name":    status,
 			"status_id":      nilIfEmpty(o.StatusID),
 			"date":           placed.In(c.loc).Format(time.RFC3339),
 			"date_mod":       mod.In(c.loc).Format(time.RFC3339),
@@ -825,24 +826,28 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 // a company's id before companies were keyed on their tax number: such a pair is stale, and
 // the company's record takes its place when it is next listed.
 func (c *Client) companiesByID(ctx context.Context, ids []string) ([]connectors.Record, error) {
-	var out []connectors.Record
+	wanted := map[string]bool{}
+	var emails []string // of every company asked for, each read once: a buyer may order for several
 	for _, id := range ids {
-		emails := c.buyers.of(id)
-		if len(emails) == 0 {
-			continue
-		}
-		var orders []xOrder
-		for _, email := range emails {
-			os, err := c.ordersOf(ctx, email)
-			if err != nil {
-				return nil, err
+		wanted[id] = true
+		for _, email := range c.buyers.of(id) {
+			if !slices.Contains(emails, email) {
+				emails = append(emails, email)
 			}
-			orders = append(orders, os...)
 		}
-		for _, r := range c.companies(orders) {
-			if r.ID == id {
-				out = append(out, r)
-			}
+	}
+	var orders []xOrder
+	for _, email := range emails {
+		os, err := c.ordersOf(ctx, email)
+		if err != nil {
+			return nil, err
+		}
+		orders = append(orders, os...)
+	}
+	var out []connectors.Record
+	for _, r := range c.companies(orders) {
+		if wanted[r.ID] {
+			out = append(out, r)
 		}
 	}
 	return out, nil

@@ -368,7 +368,7 @@ func absentOf(s schema, other string, d []dictField) []string {
 // record whose fields bear the dictionary's names.
 func toRecord(v view, code string, raw map[string]any) connectors.Record {
 	entity, s := v.entity, v.s
-	r := connectors.Record{ID: code, Fields: map[string]any{}, Absent: slices.Clone(v.absent)}
+	r := connectors.Record{ID: code, Fields: map[string]any{}, Absent: v.absent} // shared: read only
 	switch entity {
 	case EntityCustomerContact:
 		r.ID = PrefixContact + code

@@ -298,12 +298,15 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 		if st != http.StatusUnauthorized {
 			c.auth.accept(tok)
 		}
+		if (st == http.StatusForbidden || st == http.StatusUnauthorized) && k.entity != "" {
+			// a field's own right (weavy may answer a right with 401 as well as 403)
+			if fe := c.fieldRefused(k, st, resp); fe != nil {
+				return nil, st, fe
+			}
+		}
 		switch {
 		case st >= 200 && st < 300:
 			return resp.Body(), st, nil
-		case (st == http.StatusForbidden || st == http.StatusUnauthorized) && k.entity != "" && c.fieldRefused(k, st, resp) != nil:
-			// a field's own right (weavy may answer a right with 401 as well as 403)
-			return nil, st, c.fieldRefused(k, st, resp)
 		case st == http.StatusUnauthorized && attempt == 0 && c.auth.mayRenew(tok, k.entity+"/"+k.right):
 			c.token.Drop(tok)
 			continue
