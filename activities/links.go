@@ -72,36 +72,36 @@ func (p *pass) resolveLinks(ctx context.Context, records []connectors.Record, xS
 // y only while y still holds that very link. "" when it is not paired any more.
 func (p *pass) resolveSynced(ctx context.Context, items []*item) error {
 	for _, l := range p.obj.Links {
-		var removed []*item
+		removed := map[*item]string{} // → the side-A id of the link last synced
 		var aIDs []string
 		for _, it := range items {
-			if ref, ok := it.links[l]; ok && ref.none() && syncedLink(it, l) != "" {
-				removed = append(removed, it)
-				aIDs = append(aIDs, syncedLink(it, l))
+			if ref, ok := it.links[l]; ok && ref.none() {
+				if id := syncedLink(it, l); id != "" {
+					removed[it] = id
+					aIDs = append(aIDs, id)
+				}
 			}
 		}
 		if len(removed) == 0 {
 			continue
 		}
-		onY := map[string]string{}
-		if p.side == engine.B {
-			for _, id := range aIDs {
-				onY[id] = id // y is side A: the snapshot holds its ids
-			}
-		} else {
-			pairs, err := p.a.Store.Pairs(ctx, p.in.Connection, l, store.SideA, aIDs)
-			if err != nil {
+		var pairs map[string]store.Pair
+		// The snapshot holds side-A ids: y's own on side B's pass, through the id map on side A's.
+		if p.side == engine.A {
+			var err error
+			if pairs, err = p.a.Store.Pairs(ctx, p.in.Connection, l, store.SideA, aIDs); err != nil {
 				return err
 			}
-			for id, pr := range pairs {
-				onY[id] = pr.BID
-			}
 		}
-		for _, it := range removed {
+		for it, aID := range removed {
 			if it.synced == nil {
 				it.synced = map[string]string{}
 			}
-			it.synced[l] = onY[syncedLink(it, l)]
+			if p.side == engine.B {
+				it.synced[l] = aID
+			} else {
+				it.synced[l] = pairs[aID].BID
+			}
 		}
 	}
 	return nil

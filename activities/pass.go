@@ -196,6 +196,9 @@ type pass struct {
 	// its key could never be found by it again: a lost create answer would be made twice,
 	// and Automation hides a contact without an e-mail as anonymous.
 	creates bool
+	// keyIsYsID is true when the object matches on the record id of side y (IDCRM): a create
+	// there gives the key, and a key naming no record there names one that is gone.
+	keyIsYsID bool
 	// idOn says, per side, whether the object maps or matches the record's id there
 	// (config.RecordID): its records then carry it as a field.
 	idOn map[engine.Side]bool
@@ -216,12 +219,6 @@ type pass struct {
 
 // markKey is where the store keeps when the initial import skipped a side of an object.
 func markKey(object string) string { return object + "@marked" }
-
-// existedBeforeMark reports whether the initial import's mark holds a record back on its
-// side (see mark.holds).
-func (p *pass) existedBeforeMark(ctx context.Context, r connectors.Record) (bool, error) {
-	return p.marked.holds(ctx, r)
-}
 
 // withRecordID gives the records of side s their id as the field config.RecordID when the
 // object maps or matches it there, so that the engine reads, compares and copies it like any
@@ -370,6 +367,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	}
 	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, idOn: namesRecordID(obj)}
 	p.creates = obj.Sends(in.Side) && (!obj.MatchesOnKey() || engine.CreateWritesKey(c, obj, p.side.Other()))
+	p.keyIsYsID = p.side.Other().MatchField(obj.Match) == config.RecordID
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
 	}
@@ -853,7 +851,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				// Neither paired by a key nor created: not this connection's business.
 				c.Filtered++
 				continue
-			case p.obj.KeyRequired() && p.side.Other().MatchField(p.obj.Match) != config.RecordID:
+			case p.obj.KeyRequired() && !p.keyIsYsID:
 				// (A key that is the other side's record id is given by the create: IDCRM.)
 				c.Quarantined++
 				if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("%s has no %s: %ss are matched on it", p.x.System(), p.side.MatchField(p.obj.Match), object)); err != nil {
@@ -1007,7 +1005,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		p.snapshotLinks(it, linkY)
 		held := false
 		if it.y == nil && p.creates {
-			if held, err = p.existedBeforeMark(ctx, it.x); err != nil {
+			if held, err = p.marked.holds(ctx, it.x); err != nil {
 				return c, err
 			}
 		}
@@ -1037,7 +1035,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			// reported. Both would go in one batch, and a system that matches on the key
 			// (Automation on e-mail) would answer both with one record, one pair lost.
 			if key := p.matchKey(it.x); key != "" {
-				if p.side.Other().MatchField(p.obj.Match) == config.RecordID {
+				if p.keyIsYsID {
 					// Its key names a record of the other side that is not there (deleted,
 					// or typed wrong): a new one would get another id. Someone decides.
 					c.Quarantined++
@@ -1435,7 +1433,7 @@ func (p *pass) holdInterrupted(ctx context.Context, c *Counts, creates []connect
 		}
 		// A record created where the key is the record id cannot be found again by the key
 		// it holds here (none yet, or a stale one): the new record is known by its answer only.
-		if p.matchKey(it.x) == "" || p.side.Other().MatchField(p.obj.Match) == config.RecordID {
+		if p.matchKey(it.x) == "" || p.keyIsYsID {
 			g.creating[id], changed = true, true
 		}
 		keptRecs, keptItems = append(keptRecs, creates[i]), append(keptItems, it)
@@ -1658,6 +1656,9 @@ func (p *pass) heldElsewhere(recs []connectors.Record, keys []string, byKey map[
 		if k := engine.MatchKey(v); k != "" && byKey[k].ID == "" {
 			wanted[k] = true
 		}
+	}
+	if len(wanted) == 0 {
+		return nil // every key found in its match field: nothing to look for elsewhere
 	}
 	var out map[string]heldIn
 	for _, r := range recs {
