@@ -186,7 +186,7 @@ func CheckMatch(c *config.Connection, i int) []error {
 	for _, to := range []Side{A, B} {
 		from := to.Other()
 		key := to.MatchField(o.Match)
-		if key == config.RecordID || !towards(conn, to) || CreateWritesKey(c, o, to) {
+		if !towards(conn, to) || CreateWritesKey(c, o, to) { // (a key that is to's record id: the create gives it)
 			continue
 		}
 		sends := false

@@ -114,7 +114,7 @@ type pgStore struct {
 }
 
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
-	name := pgName(dsn)
+	name := redact(dsn)
 	cfg, err := pgPoolConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
@@ -135,24 +135,6 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	return s, nil
 }
 
-// pgName is the DSN as errors show it: redact's, or, for a DSN Go's URL parser refuses (pgx
-// takes some, "?" in a password) or whose query it cannot read (redact would miss a password
-// there), the DSN with everything before its last "@" and its query hidden, which still
-// names the host and database.
-func pgName(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil {
-		if _, err := url.ParseQuery(u.RawQuery); err == nil {
-			return redact(dsn)
-		}
-	}
-	scheme, rest, _ := strings.Cut(dsn, "://")
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = "xxxxx@" + rest[i+1:]
-	}
-	rest, _, _ = strings.Cut(rest, "?")
-	return scheme + "://" + rest
-}
-
 // pgEncodeHint is what a DSN whose user or password is not URL-encoded needs.
 const pgEncodeHint = "the user and password must be URL-encoded (%40 for @, %25 for %, %2F for /, %20 for a space)"
 
@@ -171,8 +153,10 @@ func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
 	if err != nil {
 		return nil, errors.New("invalid DSN: " + pgParseReason(dsn, err))
 	}
-	// pgxpool checked pool_max_conns and dropped it from the parameters; pgconn keeps it.
-	if cc, err := pgconn.ParseConfig(dsn); err != nil || cc.RuntimeParams["pool_max_conns"] == "" {
+	// pgxpool checked pool_max_conns and dropped it from the parameters: the DSN says
+	// whether it was given (not parsed a second time, which reads the passfile again).
+	_, query, _ := strings.Cut(dsn, "?")
+	if params, err := url.ParseQuery(query); err != nil || params.Get("pool_max_conns") == "" {
 		cfg.MaxConns = defaultPGConns
 	}
 	return cfg, nil

@@ -156,14 +156,25 @@ func sqlitePath(dsn string) (string, error) {
 	return dsn, nil
 }
 
-// redact hides the password of a URL DSN, in its user part or its query string (pgx takes
-// ?password= and ?sslpassword= too).
+// redact is a DSN as errors show it, its password hidden, in its user part or its query
+// string (pgx takes ?password= and ?sslpassword= too). A DSN Go's URL parser refuses (pgx
+// takes some, "?" in a password) or whose query it cannot read (a password there would be
+// missed) is shown with everything before its last "@" and its query hidden, which still
+// names the host and database.
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparsable DSN)"
+	q, qerr := url.Values(nil), error(nil)
+	if err == nil {
+		q, qerr = url.ParseQuery(u.RawQuery)
 	}
-	q := u.Query()
+	if err != nil || qerr != nil {
+		scheme, rest, _ := strings.Cut(dsn, "://")
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+			rest = "xxxxx@" + rest[i+1:]
+		}
+		rest, _, _ = strings.Cut(rest, "?")
+		return scheme + "://" + rest
+	}
 	hidden := false
 	for k := range q {
 		if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
