@@ -492,6 +492,11 @@ func LoadAll(paths string) ([]*Connection, error) {
 	if err != nil {
 		return nil, err
 	}
+	return LoadFiles(files)
+}
+
+// LoadFiles loads the connection files Files listed, as LoadAll does.
+func LoadFiles(files []string) ([]*Connection, error) {
 	var (
 		conns []*Connection
 		errs  []error

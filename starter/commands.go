@@ -113,7 +113,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := checkConnection(s, "start "+what, name); err != nil {
 		return err
 	}
-	c, s, err := dial()
+	c, err := dialWith(s)
 	if err != nil {
 		return err
 	}

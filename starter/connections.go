@@ -36,7 +36,7 @@ func findConnection(s settings, name string) (*config.Connection, error) {
 	if err != nil {
 		return nil, &uncheckedError{where: s.Connections, err: err}
 	}
-	conns, loadErr := config.LoadAll(s.Connections)
+	conns, loadErr := config.LoadFiles(files)
 	names := make([]string, 0, len(conns))
 	for _, c := range conns {
 		if c.Name == name {

@@ -53,7 +53,7 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 				*object, name, conn.File, config.DidYouMean(*object, conn.ObjectNames()), strings.Join(conn.ObjectNames(), ", "))
 		}
 	}
-	c, s, err := dial()
+	c, err := dialWith(s)
 	if err != nil {
 		return err
 	}

@@ -53,16 +53,23 @@ func loadConnections(s settings) ([]*config.Connection, error) {
 	return conns, nil
 }
 
+// dial reads the settings and connects to their Temporal server.
 func dial() (client.Client, settings, error) {
 	s, err := loadSettings()
 	if err != nil {
 		return nil, s, err
 	}
+	c, err := dialWith(s)
+	return c, s, err
+}
+
+// dialWith connects to the Temporal server of settings already read.
+func dialWith(s settings) (client.Client, error) {
 	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: quietLogger{}})
 	if err != nil {
-		return nil, s, fmt.Errorf("temporal at %s: %w", s.TemporalAddress, err)
+		return nil, fmt.Errorf("temporal at %s: %w", s.TemporalAddress, err)
 	}
-	return c, s, nil
+	return c, nil
 }
 
 // quietLogger keeps the SDK's info logs out of the CLI's output.
