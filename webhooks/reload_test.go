@@ -185,7 +185,7 @@ func TestReceiverRefusesABrokenFileUntilFixed(t *testing.T) {
 	for range 5 {
 		assert.Equal(t, http.StatusServiceUnavailable, ping())
 	}
-	assert.EqualValues(t, 5, loads.Load(), "each delivery asks the loader, which keeps the broken file's error until it changes")
+	assert.EqualValues(t, 5, loads.Load(), "each delivery asks the loader: the receiver keeps no memory of a broken file of its own")
 	assert.Contains(t, logs.String(), "file="+file)
 	assert.Contains(t, logs.String(), "direction")
 

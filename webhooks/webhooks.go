@@ -83,9 +83,7 @@ type Receiver struct {
 	seen      *seenSet
 	open      func(connection string) (a, b connectors.Connector, err error)
 	health    func(ctx context.Context) error
-
-	mu    sync.Mutex
-	files map[string]string // connection → its file, for every connection known
+	files     map[string]string // connection → its file, for every connection known (fixed at start)
 }
 
 // WithConfig makes the receiver read each delivery's connection through load: the worker
@@ -174,12 +172,9 @@ func (r *Receiver) connection(name string) (c *config.Connection, file string, e
 	// A stat per call: the file is parsed only when it changed, and a broken file's error is
 	// kept until it changes (activities.Connections), so a flood of retries parses nothing.
 	c, err = r.config(name)
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	file, known := r.files[name]
 	switch {
 	case err == nil && c != nil:
-		r.files[name] = c.File
 		return c, c.File, nil
 	case !known:
 		return nil, "", nil
