@@ -551,12 +551,11 @@ func (p *pass) checkStages(ctx context.Context) error {
 	if p.side == engine.B {
 		ca, cb = p.y, p.x
 	}
-	staged, ok := ca.(connectors.Staged)
-	emitter, ok2 := cb.(connectors.EventEmitter)
-	if !ok || !ok2 {
+	sp, ok := p.a.stagePassOf(p.conn, ca, cb)
+	if !ok {
 		return nil
 	}
-	sp := &stagePass{a: p.a, c: p.conn, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}, reuseMeta: true}
+	sp.reuseMeta = true
 	if err := sp.checkStatusMaps(ctx, p.a.now()); err != nil {
 		return err
 	}
@@ -633,12 +632,7 @@ func (p *pass) atItsStage(ctx context.Context, x connectors.Record) (fields map[
 			return nil, "", reason, nil
 		}
 		fields = map[string]any{field: ev}
-		if cfg.StageTarget != config.NoTarget {
-			fields[cfg.StageTarget] = meta.stages[at].Name
-		}
-		if cfg.PipelineTarget != config.NoTarget {
-			fields[cfg.PipelineTarget] = meta.name
-		}
+		putStage(fields, cfg, meta.name, meta.stages[at].Name)
 		return fields, to, "", nil
 	}
 }

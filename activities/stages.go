@@ -354,9 +354,8 @@ func (a *Activities) newStagePass(ctx context.Context, connection string) (*stag
 	if err != nil {
 		return nil, err
 	}
-	staged, ok := ca.(connectors.Staged)
-	emitter, ok2 := cb.(connectors.EventEmitter)
-	if !ok || !ok2 {
+	sp, ok := a.stagePassOf(c, ca, cb)
+	if !ok {
 		return nil, configError(fmt.Errorf("%s: pipelines need a side A with pipelines (%s has none) and a side B with events (%s has none)", c.File, ca.System(), cb.System()))
 	}
 	// The start date binds the scan as it binds the sync: a changed one is refused here too,
@@ -364,11 +363,21 @@ func (a *Activities) newStagePass(ctx context.Context, connection string) (*stag
 	if err := (&pass{a: a, conn: c}).checkStartDate(ctx, true); err != nil {
 		return nil, err
 	}
-	sp := &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}
 	if err := sp.checkStatusMaps(ctx, a.now()); err != nil {
 		return nil, err
 	}
 	return sp, nil
+}
+
+// stagePassOf returns a stage pass over a connection's sides, false when side A has no
+// pipelines or side B no events.
+func (a *Activities) stagePassOf(c *config.Connection, ca, cb connectors.Connector) (*stagePass, bool) {
+	staged, ok := ca.(connectors.Staged)
+	emitter, ok2 := cb.(connectors.EventEmitter)
+	if !ok || !ok2 {
+		return nil, false
+	}
+	return &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}, true
 }
 
 type pipelineMeta struct {
@@ -562,12 +571,7 @@ records:
 			res.Emitted++
 		}
 		fields := map[string]any{}
-		if cfg.StageTarget != config.NoTarget {
-			fields[cfg.StageTarget] = stageName
-		}
-		if cfg.PipelineTarget != config.NoTarget {
-			fields[cfg.PipelineTarget] = meta.name
-		}
+		putStage(fields, cfg, meta.name, stageName)
 		if cfg.Establishment != "" {
 			fields[establishmentField] = cfg.Establishment
 		}
@@ -746,6 +750,17 @@ func (r *reachedSteps) save(ctx context.Context, sp *stagePass) error {
 // config returns the pipeline configuration a record belongs to, or nil.
 func (sp *stagePass) config(object string, r connectors.Record) *config.Pipeline {
 	return pipelineOf(sp.c, object, r)
+}
+
+// putStage writes a record's pipeline and stage names into fields where the pipeline's
+// configuration says (PipelineTarget, StageTarget).
+func putStage(fields map[string]any, cfg *config.Pipeline, pipeline, stage string) {
+	if cfg.StageTarget != config.NoTarget {
+		fields[cfg.StageTarget] = stage
+	}
+	if cfg.PipelineTarget != config.NoTarget {
+		fields[cfg.PipelineTarget] = pipeline
+	}
 }
 
 // pipelineOf returns the configuration of the pipeline a side-A record of object is in, nil
