@@ -689,30 +689,16 @@ func (c *Client) customersOf(object string, orders []xOrder) []connectors.Record
 // read, as customers does per e-mail; its id is the company's, its e-mail and name those of
 // that order's buyer. The client remembers the buyers' e-mails of each company, for Get.
 func (c *Client) companies(orders []xOrder) []connectors.Record {
-	newest := map[string]xOrder{}
-	changed := map[string]time.Time{}
 	buyers := map[string][]string{}
-	for _, o := range orders {
+	out := c.derive(orders, func(o xOrder) string {
 		email, id := customerEmail(o), companyOf(o.Customer.Invoice)
 		if email == "" || id == "" {
-			continue
+			return ""
 		}
 		buyers[id] = append(buyers[id], email)
-		if mod := c.modified(o).UTC(); mod.After(changed[id]) {
-			changed[id] = mod
-		}
-		if prev, seen := newest[id]; !seen || c.placedAfter(o, prev) {
-			newest[id] = o
-		}
-	}
+		return id
+	})
 	c.buyers.remember(buyers)
-	out := make([]connectors.Record, 0, len(newest))
-	for id, o := range newest {
-		r := c.customerRecord(o, changed[id])
-		r.ID = id
-		out = append(out, r)
-	}
-	sortRecords(out)
 	return out
 }
 
@@ -720,23 +706,32 @@ func (c *Client) companies(orders []xOrder) []connectors.Record {
 // the higher id), not the one modified last: a status change of an older order must not
 // bring back the name, phone and address of then. Its UpdatedAt is the latest change of any.
 func (c *Client) customers(orders []xOrder) []connectors.Record {
+	return c.derive(orders, customerEmail)
+}
+
+// derive makes one customer record per key of the orders (key: "" leaves an order out), from
+// the order of that key placed last, its UpdatedAt the latest change of any, its id the key;
+// sorted by UpdatedAt, then id.
+func (c *Client) derive(orders []xOrder, key func(xOrder) string) []connectors.Record {
 	newest := map[string]xOrder{}
 	changed := map[string]time.Time{}
 	for _, o := range orders {
-		email := customerEmail(o)
-		if email == "" {
+		k := key(o)
+		if k == "" {
 			continue
 		}
-		if mod := c.modified(o).UTC(); mod.After(changed[email]) {
-			changed[email] = mod
+		if mod := c.modified(o).UTC(); mod.After(changed[k]) {
+			changed[k] = mod
 		}
-		if prev, seen := newest[email]; !seen || c.placedAfter(o, prev) {
-			newest[email] = o
+		if prev, seen := newest[k]; !seen || c.placedAfter(o, prev) {
+			newest[k] = o
 		}
 	}
 	out := make([]connectors.Record, 0, len(newest))
-	for email, o := range newest {
-		out = append(out, c.customerRecord(o, changed[email]))
+	for k, o := range newest {
+		r := c.customerRecord(o, changed[k])
+		r.ID = k
+		out = append(out, r)
 	}
 	sortRecords(out)
 	return out
