@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -169,19 +168,12 @@ func (c *Client) companyNamesTaken(ctx context.Context, names []string) (map[str
 		}
 		batch := names[:n]
 		names = names[n:]
-		for start := 0; ; start += PageLimit {
-			q := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(PageLimit)}}
-			encodeWhere(q, "where", []cond{{col: "companyname", expr: "in", val: csvList(batch)}})
-			ents, err := c.listing(ctx, "companies", q)
-			if err != nil {
-				return nil, err
-			}
-			for k := range takenIn(batch, ents) {
-				taken[k] = true
-			}
-			if len(ents) < PageLimit {
-				break
-			}
+		ents, err := c.listWhereIn(ctx, "companies", connectors.ObjectCompany, "companyname", batch)
+		if err != nil {
+			return nil, err
+		}
+		for k := range takenIn(batch, ents) {
+			taken[k] = true
 		}
 	}
 	return taken, nil

@@ -766,6 +766,25 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 
 var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
+// listWhereIn lists, page after page, the records of object (under base) whose field is one
+// of values (identified contacts only).
+func (c *Client) listWhereIn(ctx context.Context, base, object, field string, values []string) ([]*entity, error) {
+	var ents []*entity
+	for start := 0; ; start += PageLimit {
+		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(PageLimit)}}
+		encodeWhere(v, "where", []cond{{col: field, expr: "in", val: csvList(values)}})
+		identifiedOnly(v, object)
+		page, err := c.listing(ctx, base, v)
+		if err != nil {
+			return nil, err
+		}
+		ents = append(ents, page...)
+		if len(page) < PageLimit {
+			return ents, nil
+		}
+	}
+}
+
 // identifiedOnly leaves the anonymous contacts out of a contacts query: the website visitors
 // Automation's tracking records (no name, company or e-mail; dateIdentified null), which the
 // API lists by default. None can be matched or synced: read, each would be quarantined for
@@ -904,19 +923,9 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 	}
 	var out []connectors.Record
 	for _, chunk := range chunks(uniq, 100) {
-		var ents []*entity
-		for start := 0; ; start += PageLimit {
-			v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(PageLimit)}}
-			encodeWhere(v, "where", []cond{{col: field, expr: "in", val: csvList(chunk)}})
-			identifiedOnly(v, object)
-			page, err := c.listing(ctx, base, v)
-			if err != nil {
-				return nil, err
-			}
-			ents = append(ents, page...)
-			if len(page) < PageLimit {
-				break
-			}
+		ents, err := c.listWhereIn(ctx, base, object, field, chunk)
+		if err != nil {
+			return nil, err
 		}
 		if object == connectors.ObjectCompany && field == "companyname" {
 			c.noteAbsent(chunk, ents) // spares createCompanies a second lookup
