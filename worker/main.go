@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -189,7 +188,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	defer c.Close()
 	if registry != nil {
 		registry.MustRegister(newConnectionGauges(c, s.Namespace, s.TaskQueue, st, names, log))
-		defer serve("metrics", listeners["CRMSYNC_METRICS_ADDR"], metrics, log).Close()
+		defer serve(listeners["CRMSYNC_METRICS_ADDR"], metrics, log).Close()
 	}
 	if err := ensureSearchAttributes(ctx, c, s.TemporalAddress, s.Namespace, log); err != nil {
 		return err
@@ -208,10 +207,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
 			})
-		defer serve("webhook receiver", listeners["CRMSYNC_WEBHOOK_ADDR"], receiver.Handler(), log).Close()
+		defer serve(listeners["CRMSYNC_WEBHOOK_ADDR"], receiver.Handler(), log).Close()
 	}
 	if s.DebugAddr != "" {
-		defer serve("profiler", listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log).Close()
+		defer serve(listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log).Close()
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities, WorkerStopTimeout: s.StopTimeout})
 	w.RegisterWorkflow(workflows.InitialImport)
@@ -290,12 +289,12 @@ func debugMux() http.Handler {
 // serve serves h on ln (opened at start, see listen) until the server is closed: the webhook
 // receiver, the metrics, the profiler. It logs the address it listens on, the port the system
 // chose included when the address asks for port 0.
-func serve(what string, ln net.Listener, h http.Handler, log *slog.Logger) *http.Server {
+func serve(ln opened, h http.Handler, log *slog.Logger) *http.Server {
 	srv := newHTTPServer(h)
-	log.Info(what+" listening", "addr", ln.Addr().String())
+	log.Info(ln.what+" listening", "addr", ln.Addr().String())
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error(what+" stopped", "error", err)
+			log.Error(ln.what+" stopped", "error", err)
 		}
 	}()
 	return srv

@@ -160,8 +160,8 @@ func (s Settings) listeners() []listener {
 // (a port in use, a host not of this machine) stops the start, rather than leave a worker
 // running whose push URLs, webhooks, /healthz or metrics are refused. On an error, the
 // addresses already opened are closed.
-func listen(s Settings) (map[string]net.Listener, error) {
-	out := map[string]net.Listener{}
+func listen(s Settings) (map[string]opened, error) {
+	out := map[string]opened{}
 	for _, l := range s.listeners() {
 		if l.addr == "" {
 			continue
@@ -173,7 +173,13 @@ func listen(s Settings) (map[string]net.Listener, error) {
 			}
 			return nil, fmt.Errorf("%s=%q: cannot serve the %s there: %w", l.key, l.addr, l.what, err)
 		}
-		out[l.key] = ln
+		out[l.key] = opened{Listener: ln, what: l.what}
 	}
 	return out, nil
+}
+
+// opened is an address listen opened, with what the worker serves there.
+type opened struct {
+	net.Listener
+	what string
 }
