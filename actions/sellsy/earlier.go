@@ -3,10 +3,7 @@ package sellsyactions
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,24 +106,24 @@ func (a *Actions) findEarlier(ctx context.Context, collection string, body map[s
 	if l.created && !backdated {
 		l.filters["created"] = map[string]any{"start": since.UTC().Format(time.RFC3339)}
 	}
-	q := url.Values{"limit": {strconv.Itoa(searchPageSize)}, "direction": {"desc"}}
+	in := SearchInput{Direction: "desc"}
 	if slices.Contains(searchOrders[collection], "id") {
-		q.Set("order", "id")
+		in.Order = "id"
 	}
+	query := map[string]any{"filters": l.filters}
 	var hits []map[string]any
-	read, done := 0, false
+	read, done, cursor := 0, false, ""
 	for page := 0; page < lookupPages && !done; page++ {
-		var resp struct {
-			Data       []map[string]any `json:"data"`
-			Pagination struct {
-				Offset any `json:"offset"`
-			} `json:"pagination"`
-		}
-		if err := a.json(ctx, http.MethodPost, "/"+collection+"/search", q, map[string]any{"filters": l.filters}, &resp); err != nil {
+		resp, err := a.searchPage(ctx, collection, in, query, cursor, searchPageSize)
+		if err != nil {
 			return RecordOutput{}, false, err
 		}
-		read += len(resp.Data)
-		for _, rec := range resp.Data {
+		recs, err := resp.records(collection)
+		if err != nil {
+			return RecordOutput{}, false, err
+		}
+		read += len(recs)
+		for _, rec := range recs {
 			created, ok := parseTime(rec["created"])
 			switch {
 			case !ok:
@@ -141,11 +138,9 @@ func (a *Actions) findEarlier(ctx context.Context, collection string, body map[s
 				break
 			}
 		}
-		cur, _ := resp.Pagination.Offset.(string)
-		if len(resp.Data) < searchPageSize || cur == "" || cur == q.Get("offset") {
-			done = true
-		}
-		q.Set("offset", cur)
+		next, more := resp.next(searchPageSize, cursor)
+		done = done || !more
+		cursor = next
 	}
 	switch {
 	case done && len(hits) == 1:

@@ -130,6 +130,27 @@ type searchAnswer struct {
 	} `json:"pagination"`
 }
 
+// records decodes the page's records.
+func (r searchAnswer) records(obj string) ([]map[string]any, error) {
+	out := make([]map[string]any, len(r.Data))
+	for i, raw := range r.Data {
+		if err := json.Unmarshal(raw, &out[i]); err != nil {
+			return nil, temporal.NewApplicationError(fmt.Sprintf("sellsy: %s search: record %d of the page is not a JSON object", obj, i), ErrTypeRetryable)
+		}
+	}
+	return out, nil
+}
+
+// next returns the cursor of the page after this one, read at cursor with size records
+// asked for, and whether there is one. Sellsy's stop rule only: a short page is the last, and
+// so is a cursor that does not move or is empty. The total is no end: records already read
+// that leave the result while the search pages (deleted, converted) lower it, and records
+// still to come would be lost; a full last page costs one empty page instead.
+func (r searchAnswer) next(size int, cursor string) (string, bool) {
+	cur, _ := r.Pagination.Offset.(string)
+	return cur, len(r.Data) == size && cur != "" && cur != cursor
+}
+
 // searchPage reads up to size records of obj's search after cursor ("": from the first).
 func (a *Actions) searchPage(ctx context.Context, obj string, in SearchInput, body map[string]any, cursor string, size int) (searchAnswer, error) {
 	q := url.Values{}
@@ -193,21 +214,15 @@ func (a *Actions) search(ctx context.Context, obj string, in SearchInput, extra 
 			p.More, p.Cut = false, true
 			break
 		}
-		for i, raw := range resp.Data {
-			var rec map[string]any
-			if err := json.Unmarshal(raw, &rec); err != nil {
-				return SearchOutput{}, temporal.NewApplicationError(fmt.Sprintf("sellsy: %s search: record %d of the page is not a JSON object", obj, i), ErrTypeRetryable)
-			}
-			p.Records = append(p.Records, rec)
+		recs, err := resp.records(obj)
+		if err != nil {
+			return SearchOutput{}, err
 		}
+		p.Records = append(p.Records, recs...)
 		p.Bytes += bytes
 		p.Total = resp.Pagination.Total
-		cur, _ := resp.Pagination.Offset.(string)
-		// Sellsy's stop rule only: a short page is the last, and so is a cursor that does not
-		// move or is empty. The total is no end: records already read that leave the result
-		// while the search pages (deleted, converted) lower it, and records still to come
-		// would be lost; a full last page costs one empty page instead.
-		p.More = len(resp.Data) == size && cur != "" && cur != p.Cursor
+		cur, more := resp.next(size, p.Cursor)
+		p.More = more
 		if p.More {
 			p.Cursor = cur
 		}
