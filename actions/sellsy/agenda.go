@@ -167,13 +167,12 @@ type callSent struct {
 	Sent bool `json:"call_sent,omitempty"`
 }
 
-// repeatable reports whether an API V2 call may be sent again after a lost answer: it reads,
-// or writes the same values again (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE, as the
-// client's own retries), or it is a search, a POST that reads.
+// repeatable reports whether an API V2 call (method upper-cased, path without its query)
+// may be sent again after a lost answer: it reads, or writes the same values again
+// (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE, as the client's own retries), or it is a
+// search, a POST that reads.
 func repeatable(method, path string) bool {
-	p, _, _ := strings.Cut(strings.TrimSpace(path), "?")
-	return connectors.SafeToRepeat(strings.ToUpper(strings.TrimSpace(method))) ||
-		strings.HasSuffix(strings.TrimRight(p, "/"), "/search")
+	return connectors.SafeToRepeat(method) || strings.HasSuffix(strings.TrimRight(path, "/"), "/search")
 }
 
 // v1Reads reports whether an API V1 method only reads: Sellsy names those get… (getList,
@@ -215,9 +214,9 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, err
 	}
-	once := !repeatable(in.Method, in.Path)
+	method := strings.ToUpper(strings.TrimSpace(in.Method))
 	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
-	what := strings.ToUpper(strings.TrimSpace(in.Method)) + " " + p
+	once, what := !repeatable(method, p), method+" "+p
 	if once {
 		if err := sendOnce(ctx, what); err != nil {
 			return CallOutput{}, err
