@@ -50,8 +50,8 @@ func valueString(v any) (string, bool) {
 // must be merged with the stored one. It looks at the fields as buildBody sends them: an
 // alias ("email" on a contact) writes a typed list too.
 func needsCurrent(object string, r connectors.Record) bool {
-	for k := range withAliases(object, r).Fields {
-		if _, _, ok := typedField(object, k); ok {
+	for k := range r.Fields {
+		if _, _, ok := typedField(object, k); ok || k == "email" && object == connectors.ObjectContact {
 			return true
 		}
 	}
