@@ -67,17 +67,21 @@ func StatusOf(err error) int {
 }
 
 // NothingWritten reports whether a call failed before the system wrote anything: it answered
-// a 4xx, a 429 or a 503, or the client held the request back (a quota spent for longer than a
-// call waits, an input it would not send, a token it could not get). No answer (a timeout, a
-// lost connection), a 500 or a gateway's 502 or 504 may come after the write: a create that
-// failed so may exist.
+// a 4xx, a 429 or a 503, refused it for its rate limit whatever the status that carries the
+// refusal (Sellsy's API V1 answers E_LIMIT_REQUEST_REACHED in an HTTP 200 envelope), or the
+// client held the request back (a quota spent for longer than a call waits, an input it
+// would not send, a token it could not get). No answer (a timeout, a lost connection), a 500
+// or a gateway's 502 or 504 may come after the write: a create that failed so may exist.
 func NothingWritten(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) {
 		return false
 	}
+	if e.Kind == KindRateLimited {
+		return true // a rate limit refuses the call before it is carried out
+	}
 	if e.Status == 0 {
-		return e.Kind == KindRateLimited || e.Kind == KindInvalid || e.Kind == KindConfig
+		return e.Kind == KindInvalid || e.Kind == KindConfig
 	}
 	return (e.Status >= 400 && e.Status < 500) || e.Status == 503
 }

@@ -48,6 +48,10 @@ type harness struct {
 	// loseAnswer, when set, is a path whose POSTs Sellsy carries out but whose answers are
 	// lost: the client gets a 502 as from a proxy that timed out.
 	loseAnswer atomic.Pointer[string]
+	// v1Refusals, while positive, is how many API V1 requests are still answered with the
+	// envelope error v1Code in an HTTP 200, as Sellsy's V1 answers its own refusals.
+	v1Refusals atomic.Int64
+	v1Code     atomic.Pointer[string]
 	// onSearch, when set, runs before the nth search request (1-based) is served.
 	onSearch atomic.Pointer[func(n int64)]
 	// url is the simulator's address behind the harness's faults.
@@ -87,6 +91,11 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 				w.Header().Set("Retry-After", "3600")
 			}
 			http.Error(w, "refused", int(h.failStatus.Load()))
+			return
+		}
+		if code := h.v1Code.Load(); code != nil && r.URL.Path == "/0/" && h.v1Refusals.Add(-1) >= 0 {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"status":"error","error":{"code":%q,"message":"refused"}}`, *code)
 			return
 		}
 		if p := h.loseAnswer.Load(); p != nil && r.Method == http.MethodPost && r.URL.Path == *p {

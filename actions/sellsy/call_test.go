@@ -101,3 +101,27 @@ func TestCallRetriedAfterAnAttemptThatNeverReported(t *testing.T) {
 		})
 	}
 }
+
+// A V1 write Sellsy refused for its rate limit (E_LIMIT_REQUEST_REACHED, in an HTTP 200
+// envelope) wrote nothing: it fails as RateLimited with its heartbeat taken back, and
+// Temporal's retry sends it. The retry used to fail as Unconfirmed, not retried, since the
+// envelope's 200 did not read as a refusal.
+func TestV1WriteRefusedForItsRateLimitIsRetried(t *testing.T) {
+	h := newHarness(t, "secret")
+	beat := actiontest.LastBeat[callSent](h.env)
+	code := "E_LIMIT_REQUEST_REACHED"
+	h.v1Code.Store(&code)
+	h.v1Refusals.Store(3) // the client waits out two in the call; the third fails the attempt
+	in := CallV1Input{Method: "Client.create", Params: map[string]any{"third": map[string]any{"name": "Once"}}}
+	ae := actiontest.AppErr(t, h.run("Sellsy.CallV1", in, &CallV1Output{}))
+	assert.Equal(t, ErrTypeRateLimited, ae.Type(), "%v", ae)
+	assert.False(t, ae.NonRetryable())
+	assert.Equal(t, callSent{}, beat(), "refused: nothing written, the heartbeat taken back")
+
+	h.env.SetHeartbeatDetails(beat())
+	err := h.run("Sellsy.CallV1", in, &CallV1Output{})
+	// The retry reaches Sellsy: the simulator knows no Client.create (E_METHOD_DONT_EXIT).
+	ae = actiontest.AppErr(t, err)
+	assert.Equal(t, ErrTypeInvalidRecord, ae.Type(), "%v", ae)
+	assert.Contains(t, ae.Error(), "E_METHOD_DONT_EXIT")
+}
