@@ -43,7 +43,9 @@ type V1Error struct{ Code, Message string }
 // and HTTP 429 are KindRateLimited; the rest is KindRetryable. A refusal asking for a short
 // wait is waited out in the call, twice at most, holding the client's other requests
 // meanwhile, as Call does; E_LIMIT_REQUEST_REACHED holds them for a second even when the call
-// gives up.
+// gives up. An OAuth refusal (oauth_problem=… in an answer that is not a 2xx, or in a body that
+// is not the JSON envelope) is KindConfig; a refused call made with a V2 token is sent once
+// more with a new token, while a 2xx never is.
 func (c *Client) CallV1(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	op := "V1 " + method
 	if method == "" {
@@ -83,12 +85,24 @@ func (c *Client) CallV1(ctx context.Context, method string, params any) (json.Ra
 		}
 		status := resp.StatusCode()
 		c.noteQuota(resp.Header())
-		text := string(resp.Body())
-		if strings.Contains(text, "oauth_problem=") {
+		ok := status >= 200 && status < 300
+		var env struct {
+			Status   string          `json:"status"`
+			Error    json.RawMessage `json:"error"`
+			Response json.RawMessage `json:"response"`
+		}
+		envErr := json.Unmarshal(resp.Body(), &env)
+		// An OAuth refusal is a refusal's text: an answer that is not a 2xx, or a body that
+		// is not the JSON envelope. A successful envelope may hold the text in its data.
+		if text := string(resp.Body()); (!ok || envErr != nil) && strings.Contains(text, "oauth_problem=") {
 			if tok != "" && !refreshed {
-				refreshed = true
 				c.tokens.drop(tok)
-				continue
+				if !ok { // refused: nothing was carried out, the call goes again with a new token
+					refreshed = true
+					continue
+				}
+				// A 2xx is never followed by the call sent again: whatever it says, the call
+				// may have been carried out. The next call gets a new token.
 			}
 			_, problem, _ := strings.Cut(text, "oauth_problem=")
 			problem, _, _ = strings.Cut(problem, "&")
@@ -96,15 +110,10 @@ func (c *Client) CallV1(ctx context.Context, method string, params any) (json.Ra
 				Message: "V1 credentials refused (oauth_problem=" + scrub(strings.TrimSpace(problem), secret, tok) + ")"}
 		}
 		var e *connectors.Error
-		if status < 200 || status >= 300 {
+		if !ok {
 			e = c.httpError(op, resp, tok)
 		} else {
-			var env struct {
-				Status   string          `json:"status"`
-				Error    json.RawMessage `json:"error"`
-				Response json.RawMessage `json:"response"`
-			}
-			if err := json.Unmarshal(resp.Body(), &env); err != nil {
+			if envErr != nil {
 				return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Status: status, Message: "undecodable V1 envelope"}
 			}
 			if env.Status == "success" {

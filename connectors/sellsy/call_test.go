@@ -2,7 +2,11 @@ package sellsy
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,6 +146,53 @@ func TestV1Kind(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.code, func(t *testing.T) {
 			assert.Equal(t, tc.kind, v1Kind(tc.code))
+		})
+	}
+}
+
+// Only a refusal is read for oauth_problem=: an answer that is not a 2xx, or a body that is
+// not V1's JSON envelope. A successful envelope whose data holds the text (a note, a name) is
+// the answer, and a 2xx is never followed by the call sent again: it used to drop the token
+// and send the call once more, applying a write twice.
+func TestCallV1ReadsOAuthProblemOnlyInARefusal(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		hits   int64 // V1 requests sent
+		kind   connectors.Kind
+	}{
+		{"the text in a successful envelope", 200, `{"status":"success","response":{"id":7,"note":"see oauth_problem=token_rejected"}}`, 1, ""},
+		{"a 2xx that is no envelope: refused, not sent again", 200, "oauth_problem=token_rejected", 1, connectors.KindConfig},
+		{"a 401: sent again once with a new token", 401, "oauth_problem=token_rejected", 2, connectors.KindConfig},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sim.New(sim.Options{ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: -1})
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/0/") {
+					hits.Add(1)
+					w.WriteHeader(tc.status)
+					_, _ = w.Write([]byte(tc.body))
+					return
+				}
+				s.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens",
+				ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
+			require.NoError(t, err)
+			resp, err := c.CallV1(context.Background(), "Client.update", map[string]any{"id": 7})
+			assert.Equal(t, tc.hits, hits.Load())
+			if tc.kind == "" {
+				require.NoError(t, err)
+				assert.Contains(t, string(resp), `"id":7`)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tc.kind, connectors.KindOf(err))
+			assert.Contains(t, err.Error(), "token_rejected")
 		})
 	}
 }
