@@ -320,6 +320,10 @@ type fixes struct {
 	// allowUntilDone: allow-deletes lasts until the held deletions are done: a cycle that a
 	// pause cut short does not spend it.
 	allowUntilDone bool
+	// allowHeld: an allow-deletes given for a reconciliation that schedule.max_deletes held
+	// lasts until that reconciliation is done (ReconcilePosition.Allowed), not to the end of
+	// the cycle after the resume.
+	allowHeld bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -338,6 +342,7 @@ func getFixes(ctx workflow.Context) fixes {
 		recheckInterval:       workflow.GetVersion(ctx, "recheck-interval", workflow.DefaultVersion, 1) == 1,
 		settleAll:             workflow.GetVersion(ctx, "settle-after-every-activity", workflow.DefaultVersion, 1) == 1,
 		allowUntilDone:        workflow.GetVersion(ctx, "allow-deletes-until-done", workflow.DefaultVersion, 1) == 1,
+		allowHeld:             workflow.GetVersion(ctx, "allow-deletes-held-reconciliation", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

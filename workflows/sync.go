@@ -47,6 +47,12 @@ type ReconcilePosition struct {
 	// Deleted counts the records this reconciliation deleted (fixes.deletesGuard): it spans
 	// cycles, and schedule.max_deletes bounds it whole, as it bounds a cycle's webhooks.
 	Deleted int `json:"deleted,omitempty"`
+	// Held says schedule.max_deletes held this reconciliation back, and nothing has gone
+	// through since (fixes.allowHeld). Allowed says an allow-deletes let it go: it keeps the
+	// allowance until it is done, across cycles, pauses and runs, and the next
+	// reconciliation is bounded again.
+	Held    bool `json:"held,omitempty"`
+	Allowed bool `json:"allowed,omitempty"`
 }
 
 // IncrementalSync keeps a connection in step: every interval it reads what changed on both
@@ -274,7 +280,8 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		if st.Control.AllowDeletes && !(r.fixes.allowUntilDone && (st.Control.Paused || len(st.Control.Deleted) > 0)) {
 			// The held deletions went with this cycle: the limit holds again, counted
 			// afresh from here. A cycle that a pause cut short (or that left deletions
-			// queued) keeps it: the rest go after the resume, as allowed.
+			// queued) keeps it: the rest go after the resume, as allowed. A reconciliation
+			// that was held carries its own allowance until it is done (pos.Allowed).
 			st.Control.AllowDeletes, st.CycleDeletes = false, 0
 			if st.Reconcile != nil {
 				st.Reconcile.Deleted = 0
@@ -511,6 +518,12 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 	if oi < 0 || si < 0 { // just begun, or its object left the file: from the start
 		oi, si, pos.After = 0, 0, ""
 	}
+	if r.fixes.allowHeld && pos.Held && r.ctl.AllowDeletes {
+		// The allowance is for what this reconciliation held: it lets the rest go however
+		// many cycles that takes (it ran out at the end of the first, and the next slice held
+		// the rest again), then ends with it.
+		pos.Held, pos.Allowed = false, true
+	}
 	var a *activities.Activities
 	actx := passActivityOptions(ctx, t)
 	for n := 0; oi < len(objects); {
@@ -518,8 +531,12 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 		if n >= t.ReconcileStretches || r.ctl.Paused || r.budgetSpent(ctx) {
 			return nil // the rest at the next cycle
 		}
+		guard := r.deleteGuard(pos.Deleted)
+		if pos.Allowed {
+			guard = activities.DeleteGuard{}
+		}
 		in := activities.ReconcileInput{Connection: r.connection, Object: pos.Object, Side: pos.Side, After: pos.After, Stretch: t.Stretch,
-			Guard: r.deleteGuard(pos.Deleted)}
+			Guard: guard}
 		var res activities.ReconcileResult
 		err := workflow.ExecuteActivity(actx, a.Reconcile, in).Get(ctx, &res)
 		r.ctl.settle(ctx)
@@ -538,6 +555,7 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 				p.Deletes.Add(held.Deletes)
 				pos.Deleted += held.Deletes.Propagated
 				pos.After = held.After
+				pos.Held = r.fixes.allowHeld
 			}
 			r.ctl.pause(msg)
 			return nil
@@ -545,6 +563,7 @@ func reconcileSlice(ctx workflow.Context, r *runner, st *SyncState, objects []st
 		p.Deletes.Add(res.Deletes)
 		pos.Deleted += res.Deletes.Propagated
 		pos.After = res.After
+		pos.Held = false // what was held went within the limit (the records restored)
 		if !res.Done {
 			continue
 		}
