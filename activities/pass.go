@@ -50,6 +50,9 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 	if err := p.checkStartDate(ctx, !in.Plan); err != nil {
 		return PassResult{}, toTemporal(err)
 	}
+	if err := p.checkMarked(); err != nil {
+		return PassResult{}, toTemporal(err)
+	}
 	res := PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
 	if activity.HasHeartbeatDetails(ctx) {
 		var hb PassResult
@@ -386,6 +389,19 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkMarked refuses an incremental pass of a side whose existing records are not to be
+// sent (initial.from_a or from_b false) while the initial import has not marked it: only the
+// mark holds those records back, and without one every record the pass reads would be created
+// on the other side (a sync started before its import ended, or an object given that choice
+// since the import). The configuration error pauses the sync, saying to run the import.
+func (p *pass) checkMarked() error {
+	if p.in.Mode != ModeIncremental || p.marked != nil || !p.creates || p.obj.ImportsFrom(p.in.Side) {
+		return nil
+	}
+	return configError(fmt.Errorf("%s: object %s, side %s: initial.from_%s is false: the %s %s records that exist before the initial import are not to be sent, and no import has marked them yet: run `crmsync start import %s --wait` (it marks side %s and sends none of them), then `crmsync resume %s`",
+		p.conn.File, p.in.Object, p.in.Side, p.in.Side, p.x.System(), p.objX, p.in.Connection, p.in.Side, p.in.Connection))
 }
 
 // outsidePipelines reports whether a side-A record of an object with pipelines configured is
