@@ -201,7 +201,7 @@ func TestWriteActivities(t *testing.T) {
 			func(t *testing.T, h *harness, out RecordOutput) {
 				assert.Equal(t, "mrs", out.Record["civility"])
 				assert.Equal(t, "1815-12-10", out.Record["birth_date"])
-				assert.Equal(t, "@ada", out.Record["social"].(map[string]any)["twitter"])
+				assert.Equal(t, "https://twitter.com/ada", out.Record["social"].(map[string]any)["twitter"], "a handle is sent as its URL")
 				assert.Equal(t, true, out.Record["sync"].(map[string]any)["mailchimp"])
 				assert.Equal(t, []any{"email"}, out.Record["marketing_campaigns_subscriptions"])
 				assert.Equal(t, []string{"a", "b"}, out.SmartTags)

@@ -90,3 +90,59 @@ func TestRecordBodiesMatchSpec(t *testing.T) {
 	assert.Subset(t, proxy.Seen(), []string{"POST /v2/companies", "PUT /v2/companies/2", "POST /v2/individuals", fmt.Sprintf("PUT /v2/individuals/%d", out.ID)})
 	assert.Empty(t, proxy.Problems())
 }
+
+// Sellsy's social fields take URLs (format: url): a Twitter handle is sent as its profile's
+// URL and a URL written without its scheme gets https://, while a bare name for the others
+// (which page would it be?) or anything else that is not a URL is refused as InvalidRecord
+// naming the field, before any call. "@ada" used to be sent as it was.
+func TestSocialURLs(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    ContactInput
+		field string // the social field read back
+		want  string // its URL, or the refusal's text
+		err   bool
+	}{
+		{"twitter handle", ContactInput{Twitter: "@ada"}, "twitter", "https://twitter.com/ada", false},
+		{"twitter handle without @", ContactInput{Twitter: "ada_l"}, "twitter", "https://twitter.com/ada_l", false},
+		{"twitter URL", ContactInput{Twitter: "https://x.com/ada"}, "twitter", "https://x.com/ada", false},
+		{"linkedin without its scheme", ContactInput{LinkedIn: "linkedin.com/in/ada"}, "linkedin", "https://linkedin.com/in/ada", false},
+		{"facebook name: which page?", ContactInput{Facebook: "ada"}, "facebook", `facebook "ada" must be a URL`, true},
+		{"viadeo handle", ContactInput{Viadeo: "@ada"}, "viadeo", `viadeo "@ada" must be a URL`, true},
+		{"twitter not a handle", ContactInput{Twitter: "Ada Lovelace"}, "twitter", `twitter "Ada Lovelace" must be a URL (https://…) or a Twitter handle`, true},
+		{"not http", ContactInput{LinkedIn: "ftp://linkedin.com/in/ada"}, "linkedin", `linkedin "ftp://linkedin.com/in/ada" must be a URL`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			in := tc.in
+			in.LastName = "Lovelace"
+			var out RecordOutput
+			err := h.run("Sellsy.CreateContact", in, &out)
+			if tc.err {
+				ae := actiontest.AppErr(t, err)
+				assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+				assert.Contains(t, ae.Error(), tc.want)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, field(out.Record, "social."+tc.field))
+			in = tc.in
+			in.ID = out.ID
+			require.NoError(t, h.run("Sellsy.UpdateContact", in, &out))
+			assert.Equal(t, tc.want, field(out.Record, "social."+tc.field), "update")
+		})
+	}
+	h := newHarness(t, "secret")
+	for _, run := range []struct {
+		activity string
+		in       any
+	}{
+		{"Sellsy.CreateCompany", CompanyInput{Type: "client", Name: "ACME", LinkedIn: "acme"}},
+		{"Sellsy.UpdateIndividual", IndividualInput{ID: firstIndividual, Facebook: "lea"}},
+	} {
+		ae := actiontest.AppErr(t, h.run(run.activity, run.in, &RecordOutput{}))
+		assert.Equal(t, ErrTypeInvalidRecord, ae.Type(), run.activity)
+		assert.Contains(t, ae.Error(), "must be a URL", run.activity)
+	}
+}

@@ -12,7 +12,8 @@ import (
 // CompanyInput). Type is client, prospect or supplier and LastName the person's name, both
 // required on create; Type is not changeable on update (another type is refused). On update only the fields set are
 // sent; ID is required. The fields are those of Sellsy's IndividualsCreateNewIndividualRequest:
-// Twitter, Facebook, LinkedIn and Viadeo are its social URLs, the Sync* switches its
+// Twitter, Facebook, LinkedIn and Viadeo are its social URLs (as a company's: a Twitter
+// handle is sent as its URL), the Sync* switches its
 // newsletter tools, RateCategoryID, AccountingCodeID and AccountingPurchaseCodeID ids, and
 // MarketingSubscriptions the full list of channels it is subscribed to (nil leaves it as it
 // is). Created back-dates a new individual (RFC 3339).
@@ -68,7 +69,11 @@ func individualBody(in IndividualInput) (map[string]any, error) {
 	set(b, "reference", in.Reference)
 	set(b, "auxiliary_code", in.AuxiliaryCode)
 	set(b, "note", in.Note)
-	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
+	social, err := socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo)
+	if err != nil {
+		return nil, err
+	}
+	set(b, "social", social)
 	set(b, "sync", syncBody(in.SyncMailchimp, in.SyncMailjet, in.SyncSimplemail))
 	set(b, "rate_category_id", in.RateCategoryID)
 	set(b, "accounting_code_id", in.AccountingCodeID)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 )
 
 // ---- companies (clients, prospects, suppliers) ----
@@ -16,7 +19,9 @@ import (
 // IndividualInput.
 //
 // Twitter, Facebook, LinkedIn and Viadeo are the company's social URLs (Sellsy's social
-// object). RateCategoryID, AccountingCodeID, AccountingPurchaseCodeID, BusinessSegment and
+// object, whose fields take URLs only): a Twitter handle ("@acme") is sent as its profile's
+// URL, and a value that is not a URL otherwise is refused as InvalidRecord naming the field.
+// RateCategoryID, AccountingCodeID, AccountingPurchaseCodeID, BusinessSegment and
 // NumberOfEmployees are ids (Sellsy reads the last two back as {id, label} objects).
 // MarketingSubscriptions is the full list of channels the company is subscribed to (email,
 // sms, phone, postal_mail, custom); nil leaves it as it is.
@@ -84,7 +89,11 @@ func companyBody(in CompanyInput) (map[string]any, error) {
 	set(legal, "company_type", in.CompanyType)
 	set(legal, "rcs_immatriculation", in.RCS)
 	set(b, "legal_france", legal)
-	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
+	social, err := socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo)
+	if err != nil {
+		return nil, err
+	}
+	set(b, "social", social)
 	set(b, "rate_category_id", in.RateCategoryID)
 	set(b, "accounting_code_id", in.AccountingCodeID)
 	set(b, "accounting_purchase_code_id", in.AccountingPurchaseCodeID)
@@ -96,14 +105,50 @@ func companyBody(in CompanyInput) (map[string]any, error) {
 	return b, nil
 }
 
-// socialBody is Sellsy's social object of the URLs given.
-func socialBody(twitter, facebook, linkedin, viadeo string) map[string]any {
+// socialBody is Sellsy's social object of the URLs given (socialURL), or an InvalidRecord
+// error naming the first that is not one.
+func socialBody(twitter, facebook, linkedin, viadeo string) (map[string]any, error) {
 	social := map[string]any{}
-	set(social, "twitter", twitter)
-	set(social, "facebook", facebook)
-	set(social, "linkedin", linkedin)
-	set(social, "viadeo", viadeo)
-	return social
+	for _, f := range []struct{ name, value string }{{"twitter", twitter}, {"facebook", facebook}, {"linkedin", linkedin}, {"viadeo", viadeo}} {
+		u, err := socialURL(f.name, f.value)
+		if err != nil {
+			return nil, err
+		}
+		set(social, f.name, u)
+	}
+	return social, nil
+}
+
+// twitterHandle is a Twitter (X) user name, with or without its @.
+var twitterHandle = regexp.MustCompile(`^@?[A-Za-z0-9_]{1,15}$`)
+
+// socialURL makes one social value of an input the URL Sellsy's social fields take (format:
+// url): a URL as given, one written without its scheme ("linkedin.com/in/ada") with https://,
+// and a Twitter handle ("@ada") as its profile's URL, https://twitter.com/ada. A bare name
+// given for Facebook, LinkedIn or Viadeo says nothing of which page it is (a person's, a
+// company's…): it is refused as InvalidRecord naming the field, as is anything else that is
+// not a URL. "" is left out.
+func socialURL(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if field == "twitter" && twitterHandle.MatchString(v) {
+		return "https://twitter.com/" + strings.TrimPrefix(v, "@"), nil
+	}
+	if !strings.Contains(v, "://") {
+		if host, _, _ := strings.Cut(v, "/"); strings.Contains(host, ".") {
+			v = "https://" + v
+		}
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \t\n") {
+		hint := "a URL (https://…)"
+		if field == "twitter" {
+			hint += " or a Twitter handle (@name)"
+		}
+		return "", invalid(fmt.Sprintf("%s %q must be %s: Sellsy's social fields take URLs", field, v, hint))
+	}
+	return v, nil
 }
 
 // syncBody is Sellsy's sync object of the mailing-tool flags given (nil: left out).
@@ -218,10 +263,12 @@ func (a *Actions) searchTyped(ctx context.Context, obj string, in SearchInput) (
 // MarketingSubscriptions is the full list of channels the contact is subscribed to (email,
 // sms, phone, postal_mail, custom); Unsubscribe removes channels from the current list (the
 // seed's "Unsubscribe … Campaigns" switches). CompanyIDs links the contact to companies.
+// Twitter, Facebook, LinkedIn and Viadeo are social URLs, as a company's (a Twitter handle is
+// sent as its URL).
 //
 //	{"civility": "mrs", "first_name": "Ada", "last_name": "Lovelace", "position": "CTO",
 //	 "email": "ada@acme.example", "phone_number": "+33 1 23 45 67 89", "mobile_number": "+33 6 12 34 56 78",
-//	 "birth_date": "1815-12-10", "twitter": "@ada", "linkedin": "https://linkedin.com/in/ada",
+//	 "birth_date": "1815-12-10", "twitter": "https://twitter.com/ada", "linkedin": "https://linkedin.com/in/ada",
 //	 "sync_mailchimp": true, "note": "met at the fair", "smart_tags": ["vip"],
 //	 "marketing_campaigns_subscriptions": ["email", "sms"], "unsubscribe": ["sms"], "company_ids": [12]}
 type ContactInput struct {
@@ -271,7 +318,11 @@ func (a *Actions) contactBody(ctx context.Context, in ContactInput) (map[string]
 	set(b, "birth_date", in.BirthDate)
 	set(b, "note", in.Note)
 	set(b, "owner_id", in.OwnerID)
-	set(b, "social", socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo))
+	social, err := socialBody(in.Twitter, in.Facebook, in.LinkedIn, in.Viadeo)
+	if err != nil {
+		return nil, err
+	}
+	set(b, "social", social)
 	set(b, "sync", syncBody(in.SyncMailchimp, in.SyncMailjet, in.SyncSimplemail))
 	for _, ch := range append(slices.Clone(in.MarketingSubscriptions), in.Unsubscribe...) {
 		if !slices.Contains(Channels, ch) {

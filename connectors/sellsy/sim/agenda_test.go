@@ -252,20 +252,38 @@ func TestV1(t *testing.T) {
 
 func io_copy(b *strings.Builder, resp *http.Response) (int64, error) { return io.Copy(b, resp.Body) }
 
-// A contact's social URLs and newsletter synchronisations are stored and read back.
+// A contact's social URLs and newsletter synchronisations are stored and read back. The
+// social values are URLs (the spec's format: url): a handle or a bare name is refused, naming
+// the field.
 func TestContactSocialSync(t *testing.T) {
 	e := newEnv(t, Options{})
-	r := e.call("POST", "/v2/contacts", map[string]any{"last_name": "L", "social": map[string]any{"twitter": "@l", "linkedin": "https://linkedin.example/l"},
+	r := e.call("POST", "/v2/contacts", map[string]any{"last_name": "L", "social": map[string]any{"twitter": "https://twitter.com/l", "linkedin": "https://linkedin.example/l"},
 		"sync": map[string]any{"mailchimp": true}}, true)
 	require.Equal(t, 201, r.status, string(r.raw))
-	assert.Equal(t, "@l", r.body["social"].(map[string]any)["twitter"])
+	assert.Equal(t, "https://twitter.com/l", r.body["social"].(map[string]any)["twitter"])
 	assert.Equal(t, true, r.body["sync"].(map[string]any)["mailchimp"])
-	up := e.call("PUT", "/v2/contacts/"+itoa(int(r.body["id"].(float64))), map[string]any{"social": map[string]any{"facebook": "fb"}, "sync": map[string]any{"mailjet": true}}, true)
+	up := e.call("PUT", "/v2/contacts/"+itoa(int(r.body["id"].(float64))), map[string]any{"social": map[string]any{"facebook": "https://facebook.com/l"}, "sync": map[string]any{"mailjet": true}}, true)
 	require.Equal(t, 200, up.status, string(up.raw))
-	assert.Equal(t, map[string]any{"twitter": "@l", "facebook": "fb", "linkedin": "https://linkedin.example/l", "viadeo": ""}, up.body["social"])
+	assert.Equal(t, map[string]any{"twitter": "https://twitter.com/l", "facebook": "https://facebook.com/l", "linkedin": "https://linkedin.example/l", "viadeo": ""}, up.body["social"])
 	assert.Equal(t, map[string]any{"mailchimp": true, "mailjet": true, "simplemail": false}, up.body["sync"])
 	bad := e.call("POST", "/v2/contacts", map[string]any{"last_name": "L", "sync": map[string]any{"mailchimp": "yes"}}, false)
 	assert.Equal(t, 400, bad.status)
+	for _, v := range []string{"@l", "fb", "linkedin.com/in/l", "ftp://example.com/l"} {
+		for _, obj := range []string{"contacts", "companies", "individuals"} {
+			body := map[string]any{"last_name": "L", "type": "client", "name": "N", "social": map[string]any{"twitter": v}}
+			if obj == "contacts" {
+				delete(body, "type")
+			}
+			if obj != "companies" {
+				delete(body, "name")
+			} else {
+				delete(body, "last_name")
+			}
+			bad := e.call("POST", "/v2/"+obj, body, false)
+			assert.Equal(t, 400, bad.status, "%s %q", obj, v)
+			assert.Contains(t, string(bad.raw), "social.twitter", "%s %q", obj, v)
+		}
+	}
 }
 
 // Writes to tasks, calendar events and comments are announced to the webhooks, like records'

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -469,9 +470,19 @@ func firstBad(bad map[string]string) string {
 
 func fold(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
 
-// applySocialSync reads a contact's "social" {twitter, facebook, linkedin, viadeo} (strings)
-// and "sync" {mailchimp, mailjet, simplemail} (booleans) over r's current values; keys left
-// out keep their value.
+// msgURL is Sellsy's refusal of a value that is not a URL (a format: url string).
+const msgURL = "Cette valeur n'est pas une URL valide."
+
+// isURL reports whether s is an absolute http(s) URL with a host, as a format: url field
+// takes.
+func isURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\n")
+}
+
+// applySocialSync reads a contact's "social" {twitter, facebook, linkedin, viadeo} (URLs,
+// the spec's format: url: "@ada" is refused; "" or null empties one) and "sync" {mailchimp,
+// mailjet, simplemail} (booleans) over r's current values; keys left out keep their value.
 func applySocialSync(r *record, body map[string]any, bad map[string]string) (socialOut, syncOut) {
 	social, sync := r.Social, r.Sync
 	if v, ok := body["social"]; ok {
@@ -483,6 +494,10 @@ func applySocialSync(r *record, body map[string]any, bad map[string]string) (soc
 			sv, isStr := x.(string)
 			if x != nil && !isStr {
 				bad["social."+k] = msgString
+				continue
+			}
+			if sv != "" && !isURL(sv) {
+				bad["social."+k] = msgURL
 				continue
 			}
 			switch k {
