@@ -67,6 +67,9 @@ func (a *Activities) DescribeConnection(ctx context.Context, name string) (Conne
 }
 
 // ResetCursors makes the next cycle read the objects again from in.Since (zero: everything).
+// A cursor only moves back: one already before in.Since stays (moving it forward would skip
+// the changes between the two), and a side without a cursor, which the next pass reads in
+// full anyway, stays without one. A cursor that is not a time is replaced by in.Since.
 func (a *Activities) ResetCursors(ctx context.Context, in ResetInput) error {
 	c, err := a.Conns.Config(in.Connection)
 	if err != nil {
@@ -86,6 +89,16 @@ func (a *Activities) ResetCursors(ctx context.Context, in ResetInput) error {
 	}
 	for _, o := range objects {
 		for _, side := range []store.Side{store.SideA, store.SideB} {
+			v, ok, err := a.Store.Cursor(ctx, in.Connection, o, side)
+			if err != nil {
+				return err
+			}
+			if !ok || v == "" {
+				continue
+			}
+			if at, err := time.Parse(time.RFC3339Nano, v); err == nil && !at.After(in.Since) {
+				continue
+			}
 			if err := a.Store.SetCursor(ctx, in.Connection, o, side, in.Since.UTC().Format(time.RFC3339Nano)); err != nil {
 				return err
 			}

@@ -233,7 +233,7 @@ func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids
 func resync(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("resync", flag.ContinueOnError)
 	objects := fs.String("objects", "", "comma-separated objects (default: all)")
-	since := fs.String("since", "", "read records changed since this date (2026-01-31 or RFC 3339); default: everything")
+	since := fs.String("since", "", "read records changed since this date (2026-01-31 or RFC 3339, not in the future; a side already reading from earlier keeps its place); default: everything")
 	name, err := connectionArg(fs, args)
 	if err != nil {
 		return err
@@ -248,6 +248,11 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 	if *since != "" {
 		if req.Since, err = parseDate(*since); err != nil {
 			return fmt.Errorf("resync: --since: %w", err)
+		}
+		// A cursor only moves back (ResetCursors): a date to come would read nothing again.
+		if now := time.Now(); req.Since.After(now) {
+			return fmt.Errorf("resync: --since %s is in the future (it is %s): give the date from which to read the records again, today or earlier",
+				*since, now.UTC().Format(time.RFC3339))
 		}
 	}
 	if *objects != "" {
