@@ -264,10 +264,40 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 			return continueAsNew()
 		}
 		setPhase(PhaseWaiting)
-		if _, err := workflow.AwaitWithTimeout(ctx, p.NextScanAt.Sub(workflow.Now(ctx)), func() bool {
-			return len(ctl.Changed) > 0 || ctl.Paused || ctl.SyncNow
-		}); err != nil {
-			return err
+		woken := func() bool { return len(ctl.Changed) > 0 || ctl.Paused || ctl.SyncNow }
+		if !fx.pipelineRecheck {
+			if _, err := workflow.AwaitWithTimeout(ctx, p.NextScanAt.Sub(workflow.Now(ctx)), woken); err != nil {
+				return err
+			}
+		}
+		for fx.pipelineRecheck {
+			// A long wait reads the file again every fileRecheck: an interval changed on
+			// the running connection moves the next scan at once, to the last one plus the
+			// new interval, not after the interval in force when the wait began.
+			d := p.NextScanAt.Sub(workflow.Now(ctx))
+			if d <= 0 {
+				break
+			}
+			if _, err := workflow.AwaitWithTimeout(ctx, min(d, fileRecheck), woken); err != nil {
+				return err
+			}
+			if woken() || d <= fileRecheck {
+				break
+			}
+			// Rereads while nothing happens must not fill the run either.
+			if fx.bounded && spent() {
+				return continueAsNew()
+			}
+			before := info.Interval
+			if info, err = describeFile(); errors.Is(err, errContinueAsNew) {
+				return continueAsNew()
+			} else if err != nil {
+				return err
+			}
+			if info.Interval != before && !p.LastScanAt.IsZero() {
+				p.NextScanAt = p.LastScanAt.Add(info.Interval)
+				setPhase(PhaseWaiting) // shows the next scan's time
+			}
 		}
 		if ctl.SyncNow {
 			ctl.SyncNow, p.NextScanAt = false, time.Time{}

@@ -324,6 +324,9 @@ type fixes struct {
 	// lasts until that reconciliation is done (ReconcilePosition.Allowed), not to the end of
 	// the cycle after the resume.
 	allowHeld bool
+	// pipelineRecheck: PipelineSync's wait reads the connection file again every fileRecheck,
+	// and a changed interval moves the next scan at once (recheckInterval for PipelineSync).
+	pipelineRecheck bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -343,6 +346,7 @@ func getFixes(ctx workflow.Context) fixes {
 		settleAll:             workflow.GetVersion(ctx, "settle-after-every-activity", workflow.DefaultVersion, 1) == 1,
 		allowUntilDone:        workflow.GetVersion(ctx, "allow-deletes-until-done", workflow.DefaultVersion, 1) == 1,
 		allowHeld:             workflow.GetVersion(ctx, "allow-deletes-held-reconciliation", workflow.DefaultVersion, 1) == 1,
+		pipelineRecheck:       workflow.GetVersion(ctx, "pipeline-recheck-interval", workflow.DefaultVersion, 1) == 1,
 	}
 }
 
