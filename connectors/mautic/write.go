@@ -25,7 +25,8 @@ func (c *Client) CanUnlink(object, link string) bool {
 
 // writeBody turns a record into a Mautic write body: field aliases, blanks sent as "" with
 // overwriteWithBlank (POST/PATCH ignore blanks otherwise), and the contact's company link as
-// "companies": [id] ([] unlinks, on an update).
+// "companies": [id] ([] unlinks, on an update). Booleans go as JSON true and false: Mautic
+// drops a numeric 0 on POST and PATCH (see zeroDropped), and false is not numeric to PHP.
 func writeBody(object string, r connectors.Record, withID bool) (map[string]any, error) {
 	body := map[string]any{}
 	blank := false
@@ -34,11 +35,6 @@ func writeBody(object string, r connectors.Record, withID bool) (map[string]any,
 			continue // dnc.* travel through the do-not-contact routes; bounced is Mautic's to set
 		}
 		switch x := v.(type) {
-		case bool:
-			body[k] = 0 // Mautic's boolean fields hold 0 / 1
-			if x {
-				body[k] = 1
-			}
 		case nil:
 			body[k] = ""
 			blank = true

@@ -19,14 +19,16 @@ import (
 // every field it is not sent, so it is not used. Such a value is compared with the record the
 // write answers with; one that did not stick fails the record's Result, naming the field,
 // rather than leave the sync to believe it written and copy Automation's old value back over
-// the other side on the next pass.
+// the other side on the next pass. Booleans are sent as JSON true and false (writeBody), which
+// the filter lets through; a false is checked all the same, as a No that did not stick would
+// do the same harm.
 
 // phpNumeric matches the strings PHP 8's is_numeric accepts (whitespace around, a sign,
 // decimals, an exponent; no hex).
 var phpNumeric = regexp.MustCompile(`^[ \t\n\r\v\f]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r\v\f]*$`)
 
 // zeroValue returns v as a number when Mautic's filter drops it: a number or a numeric text
-// strictly between -1 and 1. Booleans (sent as 0 / 1) are bound outside that filter.
+// strictly between -1 and 1. A boolean is not a number (see zeroValues for false).
 func zeroValue(v any) (float64, bool) {
 	var f float64
 	switch x := v.(type) {
@@ -53,14 +55,16 @@ func zeroValue(v any) (float64, bool) {
 	return f, math.Abs(f) < 1
 }
 
-// zeroValues returns the values of r that Mautic's filter may drop, by field.
+// zeroValues returns the values of r that Mautic's filter may drop, by field, and its
+// booleans' false: the values whose write is checked against the answer.
 func zeroValues(r connectors.Record) map[string]any {
 	var out map[string]any
 	for k, v := range r.Fields {
 		if k == "id" || k == FieldBounced || strings.HasPrefix(k, DNCPrefix) {
 			continue // not written as fields (see writeBody)
 		}
-		if _, ok := zeroValue(v); ok {
+		_, zero := zeroValue(v)
+		if b, ok := v.(bool); zero || (ok && !b) {
 			if out == nil {
 				out = map[string]any{}
 			}
@@ -145,8 +149,11 @@ func (c *Client) zeroDropped(ctx context.Context, op, object string, sent, echoe
 			continue
 		}
 		reason := fmt.Sprintf("Automation ignores %s on create and edit through its API (Mautic drops any value that reads as a number between -1 and 1, 0 included)", showValue(sent[alias]))
+		if _, isBool := sent[alias].(bool); isBool {
+			reason = "Automation did not keep No (false) on create or edit through its API"
+		}
 		fields[alias] = reason
-		msgs = append(msgs, fmt.Sprintf("field %q: %s; %s", alias, reason, stays(got)))
+		msgs = append(msgs, fmt.Sprintf("field %q: %s; %s", alias, reason, stays(sent[alias], got)))
 	}
 	if len(msgs) == 0 {
 		return nil
@@ -159,6 +166,10 @@ func (c *Client) zeroDropped(ctx context.Context, op, object string, sent, echoe
 func stuck(sent, got any, whole bool) bool {
 	if got == nil {
 		return false
+	}
+	if b, ok := sent.(bool); ok {
+		have, known := boolOf(got)
+		return known && have == b
 	}
 	if s, ok := sent.(string); ok && strings.TrimSpace(s) == strings.TrimSpace(connectors.Text(got)) {
 		return true
@@ -188,9 +199,35 @@ func showValue(v any) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// stays says what the field holds instead: a number is shown, a text is not (it may be
-// personal).
-func stays(got any) string {
+// boolOf reads a boolean field's value as an answer gives it: true or false, 1 or 0, as a
+// number or a text. known is false for an empty or unreadable value.
+func boolOf(v any) (b, known bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case float64:
+		return x != 0, true
+	case string:
+		if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+			return b, true
+		}
+	}
+	return false, false
+}
+
+// stays says what the field holds instead of sent: a number or a yes/no is shown, a text is
+// not (it may be personal).
+func stays(sent, got any) string {
+	if _, isBool := sent.(bool); isBool {
+		switch b, known := boolOf(got); {
+		case !known:
+			return "the field stays empty"
+		case b:
+			return "the field stays Yes"
+		default:
+			return "the field stays No"
+		}
+	}
 	switch x := got.(type) {
 	case nil:
 		return "the field stays empty"

@@ -11,20 +11,26 @@ import (
 )
 
 // POST and PATCH drop every value that is numeric and whose (int) is 0, single and batch, of
-// number and text fields alike (setCustomFieldValues); PUT keeps them.
+// number, text and boolean fields alike (setCustomFieldValues); PUT keeps them. A boolean's
+// JSON false is not numeric: it is kept, and sets No.
 func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 	values := []struct {
 		field string
 		in    any
-		kept  any // what PUT stores, read back
+		kept  any  // what PUT stores, read back
+		never bool // not numeric: never dropped
 	}{
-		{"cf_number", 0, float64(0)},
-		{"cf_number", "0", float64(0)},
-		{"cf_number", 0.5, 0.5},
-		{"cf_number", "-0.3", -0.3},
-		{"cf_text", "0", "0"},
-		{"cf_text", " 0.0 ", "0.0"},
-		{"cf_select", "gold", "gold"}, // not numeric: never dropped
+		{"cf_number", 0, float64(0), false},
+		{"cf_number", "0", float64(0), false},
+		{"cf_number", 0.5, 0.5, false},
+		{"cf_number", "-0.3", -0.3, false},
+		{"cf_text", "0", "0", false},
+		{"cf_text", " 0.0 ", "0.0", false},
+		{"cf_bool", 0, float64(0), false},
+		{"cf_bool", "0", float64(0), false},
+		{"cf_select", "gold", "gold", true},
+		{"cf_bool", false, float64(0), true},
+		{"cf_bool", "false", float64(0), true},
 	}
 	routes := []struct {
 		name    string
@@ -45,8 +51,8 @@ func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 			t.Run(fmt.Sprintf("%s %s=%v", r.name, v.field, v.in), func(t *testing.T) {
 				s, ts, _ := start(t, Options{})
 				s.SeedPeople(0, 1)
-				// Person 0 holds 5 and "x": a dropped value leaves them.
-				status, _, _ := call(t, ts, "PATCH", "/api/contacts/1/edit", map[string]any{"cf_number": 5, "cf_text": "x"})
+				// Person 0 holds 5, "x" and Yes: a dropped value leaves them.
+				status, _, _ := call(t, ts, "PATCH", "/api/contacts/1/edit", map[string]any{"cf_number": 5, "cf_text": "x", "cf_bool": true})
 				require.Equal(t, 200, status)
 				body := map[string]any{"email": "person000000@example.com", v.field: v.in}
 				var sent any = body
@@ -62,8 +68,8 @@ func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 				}
 				got := c.(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)[v.field]
 				want := v.kept
-				if r.dropped && v.field != "cf_select" {
-					want = map[string]any{"cf_number": float64(5), "cf_text": "x"}[v.field]
+				if r.dropped && !v.never {
+					want = map[string]any{"cf_number": float64(5), "cf_text": "x", "cf_bool": float64(1)}[v.field]
 				}
 				assert.Equal(t, want, got, "as the write answers")
 				_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
@@ -77,7 +83,10 @@ func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "zero@example.com", "cf_number": 0, "cf_bool": false})
 	require.Equal(t, 201, status)
 	assert.Nil(t, allOf(t, out)["cf_number"])
-	assert.Equal(t, float64(0), allOf(t, out)["cf_bool"], "booleans are bound outside the filter")
+	assert.Equal(t, float64(0), allOf(t, out)["cf_bool"], "false is not numeric: kept")
+	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "zero2@example.com", "cf_bool": 0})
+	require.Equal(t, 201, status)
+	assert.Nil(t, allOf(t, out)["cf_bool"], "a boolean's 0 is dropped like any other")
 }
 
 // Companies are merged into the one of the same name by /companies/new without force, and

@@ -2,8 +2,8 @@
 // contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters and
 // a few search commands (is:anonymous for website visitors: AddVisitors), upserting /new and
 // batch/new (contacts on email, companies on their name unless a single /new has force),
-// POST and PATCH dropping the values that read as a number between -1 and 1 (Mautic's
-// setCustomFieldValues), batch routes, company links, the hourly rate limit and Mautic's
+// POST and PATCH dropping the values that read as a number between -1 and 1, a boolean's 0
+// included but not its JSON false (Mautic's setCustomFieldValues), batch routes, company links, the hourly rate limit and Mautic's
 // error bodies, custom fields of every type (AddField, POST /api/fields/{object}/new),
 // do-not-contact (POST /api/contacts/{id}/dnc/{channel}/add|remove) and signed contact
 // webhooks (mautic.lead_post_delete, mautic.lead_post_save_update; SetWebhook, /_sim/webhook).
