@@ -20,7 +20,12 @@ func PushWorkflowID(in activities.PushInput) string {
 // on the other side (or created there) and merged field by field, as a cycle would.
 func PushRecord(ctx workflow.Context, in activities.PushInput) (activities.Counts, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+		// PushOne takes the object's lock, which a pass holds for a whole page (a MiniCRM
+		// page takes minutes): an attempt outlasts that wait instead of timing out behind
+		// it. It heartbeats meanwhile, so a lost worker is found by the heartbeat timeout
+		// (as generous as the passes'); this only bounds a stuck attempt.
+		StartToCloseTimeout: 30 * time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
 		// Whoever asked has had their answer (a webhook's 202): an outage of a few hours
 		// must not lose the push, since an unchanged record waits for its next change.
 		ScheduleToCloseTimeout: 12 * time.Hour,
