@@ -26,7 +26,8 @@ const (
 	SignalSyncNow = "sync-now"
 	SignalDeleted = "deleted"
 	// SignalAllowDeletes lets the deletions held by schedule.max_deletes go, with the resume
-	// that follows it (`crmsync resume --allow-deletes`), until the queue is empty.
+	// that follows it (`crmsync resume --allow-deletes`): announced ones until their queue is empty,
+	// a held reconciliation until it has checked the whole id map.
 	SignalAllowDeletes = "allow-deletes"
 	QueryProgress      = "progress"
 )
