@@ -38,19 +38,29 @@ func FuzzCodecRoundTripIsStable(f *testing.F) {
 	f.Add(uint8(3), "1", math.Copysign(0, -1), true)
 	f.Add(uint8(4), "01/02/2024", 3.0, false)
 	options := []connectors.Option{{Value: "1", Label: "One"}, {Value: "2", Label: "Two"}}
-	kinds := make([]string, 0, len(sellsyToMautic))
-	for k := range sellsyToMautic {
-		kinds = append(kinds, k)
+	// Every rule of both tables: the custom fields' (named cf.…) and the standard fields'.
+	type entry struct {
+		name, kind string
+		r          rule
 	}
-	sort.Strings(kinds)
+	var entries []entry
+	for name, table := range map[string]map[string]rule{"cf.x": sellsyCustomToMautic, "x": sellsyStandardToMautic} {
+		for kind, r := range table {
+			entries = append(entries, entry{name, kind, r})
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		return entries[i].name+" "+entries[i].kind < entries[j].name+" "+entries[j].kind
+	})
 	f.Fuzz(func(t *testing.T, shape uint8, s string, num float64, b bool) {
 		v := fuzzValue(shape, s, num, b)
-		for _, kind := range kinds {
-			if sellsyToMautic[kind].oneWay {
+		for _, e := range entries {
+			if e.r.oneWay {
 				continue // nothing comes back
 			}
-			for _, target := range sellsyToMautic[kind].targets {
-				a := FieldSpec{System: "sellsy", Name: "cf", Type: kind}
+			kind := e.kind
+			for _, target := range e.r.targets {
+				a := FieldSpec{System: "sellsy", Name: e.name, Type: kind}
 				m := FieldSpec{System: "mautic", Name: "f", Type: target}
 				if classOf(m) == classSingle || classOf(m) == classList {
 					a.Options, m.Options = options, options
