@@ -2,10 +2,14 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmsync/crmsync/config"
 )
@@ -270,24 +274,29 @@ func show(v any) string {
 	return fmt.Sprintf("%v", v)
 }
 
-// mapOptions maps each value through the value map, or keeps it when the target field has no
-// known options or has it as an option value. A value with no counterpart is an error.
+// mapOptions maps each value of from to an option value of to: through the value map first
+// (explicit entries win), else to the option of to that names the same choice (counterpart),
+// or kept as it is when to has no known options. A value with no counterpart is an error.
+//
+// Matching is the same both ways: the Sellsy choice "Gold" finds the Automation option
+// {value: gold, label: Gold} by its label and writes gold, and that option's value gold,
+// read back, finds "Gold" through its own label. Names compare as sameName says.
 func mapOptions(list []string, from, to FieldSpec, values map[string]string) ([]string, error) {
 	out := make([]string, 0, len(list))
 	for _, e := range list {
-		m, ok := values[e]
-		if !ok {
-			// A value map may name options by their label (a MiniCRM status "New" whose
-			// value is its id 2001), by any of them when an option has several (an Altior
-			// civility MME: "Madame" and its abbreviation "Mme").
-			m, ok = mappedByLabel(from, e, values)
-		}
-		if ok {
+		// A value map may name options by their label (a MiniCRM status "New" whose
+		// value is its id 2001), by any of them when an option has several (an Altior
+		// civility MME: "Madame" and its abbreviation "Mme").
+		if m, ok := mapped(from, e, values); ok {
 			out = append(out, optionValue(to, m))
 			continue
 		}
-		if len(to.Options) == 0 || hasOption(to, e) {
-			out = append(out, optionValue(to, e))
+		if len(to.Options) == 0 {
+			out = append(out, e)
+			continue
+		}
+		if m, ok := counterpart(from, to, e); ok {
+			out = append(out, m)
 			continue
 		}
 		opts := make([]string, len(to.Options))
@@ -302,39 +311,98 @@ func mapOptions(list []string, from, to FieldSpec, values map[string]string) ([]
 	return out, nil
 }
 
-// hasOption reports whether v is an option of the field, by value or by label.
-func hasOption(s FieldSpec, v string) bool {
-	for _, o := range s.Options {
-		if o.Value == v || (o.Label != "" && o.Label == v) {
-			return true
+// sameName reports whether two option names (values or labels) name one choice: equal once
+// composed (Unicode NFC), so that an accent written as a letter and a combining mark (as
+// macOS and some PDFs copy text) matches the one typed on a keyboard. Case counts, on both
+// sides alike: Automation checks a select's value exactly, and "Or" and "or" may be two
+// choices.
+func sameName(x, y string) bool {
+	return x == y || (x != "" && y != "" && norm.NFC.String(x) == norm.NFC.String(y))
+}
+
+// names returns the names a value v of field s goes by, in the order they are tried: v
+// itself, then the labels of the options whose value it is, then the values of the options
+// whose label it is. An Automation select's value gold goes by Gold too when its option is
+// {value: gold, label: Gold}.
+func names(s FieldSpec, v string) []string {
+	out := []string{v}
+	add := func(n string) {
+		if n != "" && !slices.ContainsFunc(out, func(m string) bool { return sameName(m, n) }) {
+			out = append(out, n)
 		}
 	}
-	return false
+	for _, o := range s.Options {
+		if sameName(o.Value, v) {
+			add(o.Label)
+		}
+	}
+	for _, o := range s.Options {
+		if o.Label != "" && sameName(o.Label, v) {
+			add(o.Value)
+		}
+	}
+	return out
+}
+
+// counterpart returns the value of the option of to that names the choice v of from names:
+// for each name of v in turn (names), an option whose value is that name, else one whose
+// label is. The relation is symmetric: an option of from and one of to are counterparts when
+// a value or label of the one is a value or label of the other.
+func counterpart(from, to FieldSpec, v string) (string, bool) {
+	for _, n := range names(from, v) {
+		if m, ok := findOption(to, n); ok {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// findOption returns the value of the option of s whose value is v, else of the first whose
+// label is.
+func findOption(s FieldSpec, v string) (string, bool) {
+	for _, o := range s.Options {
+		if sameName(o.Value, v) {
+			return o.Value, true
+		}
+	}
+	for _, o := range s.Options {
+		if o.Label != "" && sameName(o.Label, v) {
+			return o.Value, true
+		}
+	}
+	return "", false
 }
 
 // optionValue returns the value of the option whose value or label is v (v itself when the
 // field has no such option), so that values compare the way the system reads them back.
 func optionValue(s FieldSpec, v string) string {
-	for _, o := range s.Options {
-		if o.Value == v {
-			return v
-		}
-	}
-	for _, o := range s.Options {
-		if o.Label != "" && o.Label == v {
-			return o.Value
-		}
+	if m, ok := findOption(s, v); ok {
+		return m
 	}
 	return v
 }
 
-// mappedByLabel looks up in values the labels of the options of s whose value is v, in the
-// order the field lists them.
-func mappedByLabel(s FieldSpec, v string, values map[string]string) (string, bool) {
-	for _, o := range s.Options {
-		if o.Value == v && o.Label != "" {
-			if m, ok := values[o.Label]; ok {
-				return m, true
+// mapped looks v of field s up in the value map values: by each of its names in turn
+// (names: v, the labels of its option, …), each key compared as sameName says.
+func mapped(s FieldSpec, v string, values map[string]string) (string, bool) {
+	if len(values) == 0 {
+		return "", false
+	}
+	if m, ok := values[v]; ok {
+		return m, true
+	}
+	for _, n := range names(s, v) {
+		if m, ok := values[n]; ok {
+			return m, true
+		}
+	}
+	// A key written with decomposed accents, or a value read so: in key order, for a
+	// stable answer.
+	keys := slices.Sorted(maps.Keys(values))
+	for _, n := range names(s, v) {
+		for _, k := range keys {
+			if sameName(k, n) {
+				return values[k], true
 			}
 		}
 	}

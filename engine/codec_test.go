@@ -103,8 +103,9 @@ func TestCodec(t *testing.T) {
 		{"bad number", NewCodec(sellsyF("cf.n", "numeric"), mauticF("n", "number"), nil), true, "lots", nil,
 			`value "lots" of sellsy field cf.n cannot be written to mautic field n: not a number`},
 		{"amount to number", NewCodec(sellsyF("cf.budget", "amount"), mauticF("budget", "number"), nil), true, 15.26, 15.26, ""},
-		{"amount to text without trailing zeros", NewCodec(sellsyF("cf.budget", "amount"), mauticF("budget", "text"), nil), true, 15.50, "15.5", ""},
-		{"amount string to text", NewCodec(sellsyF("cf.budget", "amount"), mauticF("budget", "text"), nil), true, 1500.0, "1500", ""},
+		// (an amount maps to a number field only: the number-to-text conversion, on a pair with no type table)
+		{"number to text without trailing zeros", NewCodec(FieldSpec{System: "weavy", Name: "budget", Type: "number"}, mauticF("budget", "text"), nil), true, 15.50, "15.5", ""},
+		{"whole number to text", NewCodec(FieldSpec{System: "weavy", Name: "budget", Type: "number"}, mauticF("budget", "text"), nil), true, 1500.0, "1500", ""},
 		{"unit to number", NewCodec(sellsyF("cf.w", "numeric-with-unit"), mauticF("w", "number"), nil), true, "2,5", 2.5, ""},
 		{"list to text is refused", NewCodec(sellsyF("cf.s", "simple-text"), mauticF("s", "text"), nil), false, []string{"a", "b"}, nil,
 			`value [a b] of mautic field s cannot be written to sellsy field cf.s: not a text`},
@@ -237,6 +238,126 @@ func TestCodecOptionWithSeveralLabels(t *testing.T) {
 				back, err := c.BToA(b)
 				require.NoError(t, err, "%s comes back", b)
 				assert.Equal(t, a, back)
+			}
+		})
+	}
+}
+
+// Select and list values match the same way in both directions: a value maps when the other
+// side has an option whose value or label names the same choice (its own value, or its
+// option's label); an explicit value map comes first; names compare composed (NFC) and with
+// their case, both ways alike.
+func TestCodecSelectMatchesBothWays(t *testing.T) {
+	const decomposed, composed = "E\u0301lectricite\u0301", "\u00c9lectricit\u00e9" // "Électricité" twice
+	sellsyLevel := withOpts(sellsyF("cf.level", "select"), "Gold", "Silver")        // Sellsy options: value = label
+	mauticLevel := FieldSpec{System: "mautic", Name: "level", Type: "select", Options: []connectors.Option{
+		{Value: "gold", Label: "Gold"}, {Value: "silver", Label: "Silver"},
+	}}
+	lower := withOpts(mauticF("level", "select"), "gold", "silver") // value = label: no label to meet
+	sellsySector := withOpts(sellsyF("cf.sector", "select"), composed, "Services")
+	mauticSector := FieldSpec{System: "mautic", Name: "sector", Type: "select", Options: []connectors.Option{
+		{Value: "elec", Label: decomposed}, {Value: "serv", Label: "Services"},
+	}}
+	sellsyDecomposed := withOpts(sellsyF("cf.sector", "select"), decomposed)
+	mauticComposed := FieldSpec{System: "mautic", Name: "sector", Type: "select", Options: []connectors.Option{{Value: "elec", Label: composed}}}
+	tags := withOpts(sellsyF("cf.tags", "checkbox"), "Web", "Salon")
+	mtags := FieldSpec{System: "mautic", Name: "tags", Type: "multiselect", Options: []connectors.Option{
+		{Value: "web", Label: "Web"}, {Value: "fair", Label: "Salon"},
+	}}
+	// A system that reads an option by its label, whose value the other side uses.
+	byLabel := FieldSpec{System: "minicrm", Name: "status", Type: "select", Options: []connectors.Option{{Value: "2001", Label: "New"}}}
+	byValue := FieldSpec{System: "mautic", Name: "status", Type: "select", Options: []connectors.Option{{Value: "2001", Label: "Nouveau"}}}
+
+	tests := []struct {
+		name       string
+		a, b       FieldSpec
+		values     map[string]string
+		aVal, bVal any    // each converts to the other
+		wantErrAB  string // AToB(aVal) fails so (then BToA(bVal) is checked against wantErrBA)
+		wantErrBA  string
+		backA      any // what BToA(bVal) gives when it is not aVal
+	}{
+		{name: "by the Automation label, Gold", a: sellsyLevel, b: mauticLevel, aVal: "Gold", bVal: "gold"},
+		{name: "by the Automation label, Silver (the issue's way back)", a: sellsyLevel, b: mauticLevel, aVal: "Silver", bVal: "silver"},
+		{name: "Sellsy on side B", a: mauticLevel, b: sellsyLevel, aVal: "silver", bVal: "Silver"},
+		{name: "explicit map first, over the labels", a: sellsyLevel, b: mauticLevel, values: map[string]string{"Gold": "silver", "Silver": "gold"}, aVal: "Gold", bVal: "silver"},
+		{name: "explicit map first, the other entry", a: sellsyLevel, b: mauticLevel, values: map[string]string{"Gold": "silver", "Silver": "gold"}, aVal: "Silver", bVal: "gold"},
+		{name: "explicit map by the Automation label", a: sellsyLevel, b: mauticLevel, values: map[string]string{"Gold": "Silver"}, aVal: "Gold", bVal: "silver"},
+		{name: "accents composed on Sellsy, decomposed on Automation", a: sellsySector, b: mauticSector, aVal: composed, bVal: "elec"},
+		{name: "accents decomposed on Sellsy, composed on Automation", a: sellsyDecomposed, b: mauticComposed, aVal: decomposed, bVal: "elec"},
+		{name: "a value map written with decomposed accents", a: sellsySector, b: withOpts(mauticF("sector", "select"), "e", "s"), values: map[string]string{decomposed: "e", "Services": "s"}, aVal: composed, bVal: "e"},
+		{name: "checkbox ⇄ multiselect by labels", a: tags, b: mtags, aVal: []string{"Web", "Salon"}, bVal: []string{"web", "fair"}},
+		{name: "a label given on one side, the same option value on the other", a: byLabel, b: byValue, aVal: "New", bVal: "2001", backA: "2001"}, // written back by its value
+		{name: "case counts, Sellsy → Automation", a: sellsyLevel, b: lower, aVal: "Silver",
+			wantErrAB: `value "Silver" of sellsy field cf.level has no counterpart in mautic field level (options: gold, silver) and no value map entry`},
+		{name: "case counts, Automation → Sellsy", a: sellsyLevel, b: lower, bVal: "silver",
+			wantErrBA: `value "silver" of mautic field level has no counterpart in sellsy field cf.level (options: Gold, Silver) and no value map entry`},
+		{name: "no option of that name either way", a: sellsyLevel, b: mauticLevel, aVal: "Bronze",
+			wantErrAB: `value "Bronze" of sellsy field cf.level has no counterpart in mautic field level (options: gold, silver) and no value map entry`},
+		{name: "no option of that name, the way back", a: sellsyLevel, b: mauticLevel, bVal: "bronze",
+			wantErrBA: `value "bronze" of mautic field level has no counterpart in sellsy field cf.level (options: Gold, Silver) and no value map entry`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCodec(tt.a, tt.b, tt.values)
+			if tt.aVal != nil {
+				got, err := c.AToB(tt.aVal)
+				if tt.wantErrAB != "" {
+					require.Error(t, err)
+					assert.Equal(t, tt.wantErrAB, err.Error())
+				} else {
+					require.NoError(t, err, "A → B")
+					assert.Equal(t, tt.bVal, got, "A → B")
+				}
+			}
+			if tt.bVal != nil {
+				got, err := c.BToA(tt.bVal)
+				if tt.wantErrBA != "" {
+					require.Error(t, err)
+					assert.Equal(t, tt.wantErrBA, err.Error())
+				} else if tt.wantErrAB == "" {
+					require.NoError(t, err, "B → A")
+					want := tt.aVal
+					if tt.backA != nil {
+						want = tt.backA
+					}
+					assert.Equal(t, want, got, "B → A")
+					// And it is stable: the value merged from B is B's value.
+					assert.Equal(t, tt.bVal, c.MergeB(tt.bVal, config.Both), "merge space")
+				}
+			}
+		})
+	}
+}
+
+// Every option of either side finds its counterpart when the other side names it by value or
+// label, whichever side it starts from, and comes back to itself.
+func TestCodecSelectRoundTripsFromEitherSide(t *testing.T) {
+	sellsy := withOpts(sellsyF("cf.level", "select"), "Bronze", "Silver", "Gold")
+	mautic := FieldSpec{System: "mautic", Name: "level", Type: "select", Options: []connectors.Option{
+		{Value: "gold", Label: "Gold"}, {Value: "silver", Label: "Silver"}, {Value: "Bronze", Label: "Third place"},
+	}}
+	for _, pair := range []struct {
+		name string
+		c    Codec
+	}{
+		{"sellsy on side A", NewCodec(sellsy, mautic, nil)},
+		{"sellsy on side B", NewCodec(mautic, sellsy, nil)},
+	} {
+		t.Run(pair.name, func(t *testing.T) {
+			for _, o := range pair.c.a.Options {
+				there, err := pair.c.AToB(o.Value)
+				require.NoError(t, err, "A %s", o.Value)
+				back, err := pair.c.BToA(there)
+				require.NoError(t, err, "A %s → B %v", o.Value, there)
+				assert.Equal(t, o.Value, back, "A %s → B %v", o.Value, there)
+			}
+			for _, o := range pair.c.b.Options {
+				there, err := pair.c.BToA(o.Value)
+				require.NoError(t, err, "B %s", o.Value)
+				back, err := pair.c.AToB(there)
+				require.NoError(t, err, "B %s → A %v", o.Value, there)
+				assert.Equal(t, o.Value, back, "B %s → A %v", o.Value, there)
 			}
 		})
 	}
