@@ -189,3 +189,35 @@ func TestUpdateTypeChange(t *testing.T) {
 		})
 	}
 }
+
+// An opportunity's number and creation date are set at creation: Sellsy's OpportunityUpdate
+// has neither. An update setting one is refused as InvalidRecord before anything is sent; it
+// used to send the number (which Sellsy refuses) and to drop the date without a word.
+func TestOpportunityNumberAndCreatedOnCreateOnly(t *testing.T) {
+	h := newHarness(t, "secret")
+	var out RecordOutput
+	require.NoError(t, h.run("Sellsy.CreateOpportunity", OpportunityInput{Name: "Renewal", PipelineID: 1, StepID: 11, Related: []Related{{"company", 1}},
+		Number: "OPP-1155", Created: "2026-01-15T10:00:00+01:00"}, &out))
+	assert.Equal(t, "OPP-1155", out.Record["number"])
+	assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
+	id := out.ID
+	for _, tc := range []struct {
+		name string
+		in   OpportunityInput
+		want string
+	}{
+		{"number", OpportunityInput{ID: id, Name: "Renewal 2", Number: "OPP-2"}, "number is set on create only"},
+		{"created", OpportunityInput{ID: id, Name: "Renewal 2", Created: "2026-02-01T10:00:00+01:00"}, "created is set on create only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ae := actiontest.AppErr(t, h.run("Sellsy.UpdateOpportunity", tc.in, &RecordOutput{}))
+			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+			assert.True(t, ae.NonRetryable())
+			assert.Contains(t, ae.Error(), tc.want)
+		})
+	}
+	require.NoError(t, h.run("Sellsy.UpdateOpportunity", OpportunityInput{ID: id, Status: "won"}, &out))
+	assert.Equal(t, "Renewal", out.Record["name"], "the refused updates sent nothing")
+	assert.Equal(t, "OPP-1155", out.Record["number"])
+	assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
+}

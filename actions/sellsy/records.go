@@ -406,7 +406,8 @@ func (a *Actions) SearchContacts(ctx context.Context, in SearchInput) (SearchOut
 // ---- opportunities ----
 
 // OpportunityInput creates or updates an opportunity. Name, PipelineID, StepID and
-// Related (one company or individual) are required on create.
+// Related (one company or individual) are required on create; Number and Created are set on
+// create only (an update that sets either is refused).
 //
 //	{"name": "Renewal 2026", "source_id": 1, "pipeline_id": 1, "step_id": 11, "amount": "1200.50",
 //	 "probability": 60, "due_date": "2026-06-30", "assigned_staff_ids": [1], "contact_ids": [1000001],
@@ -422,7 +423,7 @@ type OpportunityInput struct {
 	Amount           string    `json:"amount,omitempty"` // decimal string
 	Probability      *int      `json:"probability,omitempty"`
 	DueDate          string    `json:"due_date,omitempty"` // expected close date, YYYY-MM-DD
-	Number           string    `json:"number,omitempty"`
+	Number           string    `json:"number,omitempty"`   // create only, e.g. "OPP-1155"
 	OwnerID          int       `json:"owner_id,omitempty"`
 	AssignedStaffIDs []int     `json:"assigned_staff_ids,omitempty"`
 	ContactIDs       []int     `json:"contact_ids,omitempty"`
@@ -445,7 +446,6 @@ func oppBody(in OpportunityInput) map[string]any {
 	set(b, "amount", in.Amount)
 	set(b, "probability", in.Probability)
 	set(b, "due_date", in.DueDate)
-	set(b, "number", in.Number)
 	set(b, "owner_id", in.OwnerID)
 	set(b, "assigned_staff_ids", in.AssignedStaffIDs)
 	set(b, "contact_ids", in.ContactIDs)
@@ -461,15 +461,23 @@ func (a *Actions) CreateOpportunity(ctx context.Context, in OpportunityInput) (R
 		return RecordOutput{}, err
 	}
 	b := oppBody(in)
+	set(b, "number", in.Number)
 	set(b, "created", in.Created)
 	return a.write(ctx, http.MethodPost, "/opportunities", b, "opportunities", in.SmartTags)
 }
 
 // UpdateOpportunity updates an opportunity by ID (activity Sellsy.UpdateOpportunity); Clear
-// empties fields (due_date, note, …).
+// empties fields (due_date, note, …). Number and Created are set at creation only (Sellsy's
+// OpportunityUpdate has neither): an update that sets one is refused as InvalidRecord.
 func (a *Actions) UpdateOpportunity(ctx context.Context, in OpportunityInput) (RecordOutput, error) {
 	if in.ID <= 0 {
 		return RecordOutput{}, invalid("id is required")
+	}
+	switch {
+	case in.Number != "":
+		return RecordOutput{}, invalid("number is set on create only: Sellsy's update of an opportunity has no number")
+	case in.Created != "":
+		return RecordOutput{}, invalid("created is set on create only: Sellsy's update of an opportunity has no creation date")
 	}
 	b := oppBody(in)
 	if err := applyClear(b, opportunityClear, in.Clear); err != nil {

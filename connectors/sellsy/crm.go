@@ -24,7 +24,7 @@ import (
 // supplier custom fields; UpdatedAt is updated_at; a created individual without a type gets
 // Config.CompanyType. FindByKey searches email and last_name (Sellsy's exact "name" filter).
 //
-// Object "opportunity": fields name, number, pipeline_id, step_id, amount (float64; Sellsy
+// Object "opportunity": fields name, number (set at creation only), pipeline_id, step_id, amount (float64; Sellsy
 // writes it as a string and reads it as {value, currency}), currency (read only),
 // probability, status, due_date (YYYY-MM-DD), note, contact_ids and the opportunity custom
 // fields; Links["company"] or Links["individual"] is the third party it belongs to (one is
@@ -60,7 +60,7 @@ var (
 		name: ObjectOpportunity, path: "/opportunities",
 		fields: []stdField{
 			{name: "name", label: "Name", typ: "string", required: true},
-			{name: "number", label: "Number", typ: "string"},
+			{name: "number", label: "Number", typ: "string", createOnly: true}, // OpportunityUpdate has no number
 			{name: "pipeline_id", label: "Pipeline", typ: "reference", required: true},
 			{name: "step_id", label: "Step", typ: "reference", required: true},
 			{name: "amount", label: "Amount", typ: "number"},
@@ -193,11 +193,21 @@ func oppBody(r connectors.Record, create bool, defs []cfDef) (map[string]any, []
 		str, isStr := v.(string)
 		str = strings.TrimSpace(str)
 		switch name {
-		case "name", "number", "status":
-			if !isStr || str == "" {
-				if v != nil || create || name != "number" {
+		case "number":
+			switch {
+			case !create && v != nil:
+				bad[name] = "set at creation only: Sellsy's update of an opportunity has no number"
+			case !create:
+			case !isStr || str == "":
+				if v != nil {
 					bad[name] = "must be a non-empty string"
 				}
+			default:
+				body[name] = str
+			}
+		case "name", "status":
+			if !isStr || str == "" {
+				bad[name] = "must be a non-empty string"
 				continue
 			}
 			body[name] = str

@@ -181,6 +181,8 @@ func TestOpportunities(t *testing.T) {
 		{"bad probability", connectors.Record{ID: id, Fields: map[string]any{"probability": 120.0}}, "probability", false},
 		{"unknown field", connectors.Record{ID: id, Fields: map[string]any{"updated_at": "x"}}, "updated_at", false},
 		{"step of another pipeline", connectors.Record{ID: id, Fields: map[string]any{"step_id": "31"}}, "step_id", false},
+		// OpportunityUpdate has no number: refused before the call, not sent (Sellsy refuses it).
+		{"number on update", connectors.Record{ID: id, Fields: map[string]any{"number": "OPP-2"}}, "number", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,6 +223,18 @@ func TestOpportunities(t *testing.T) {
 	}
 	assert.Contains(t, names, "cf.ETAP")
 	assert.NotContains(t, names, "cf.newsletter", "contact/third-party fields are not opportunity fields")
+	for _, fl := range fields {
+		if fl.Name == "number" {
+			assert.True(t, fl.CreateOnly, "the number is set at creation: the sync leaves it out of updates")
+		}
+	}
+	res, err = f.c.Create(ctx, ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": "Numbered", "number": "OPP-1155", "pipeline_id": "1", "step_id": "11"},
+		Links: map[string]string{"company": co}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	got, err := f.c.Get(ctx, ObjectOpportunity, []string{res[0].ID})
+	require.NoError(t, err)
+	assert.Equal(t, "OPP-1155", got[0].Fields["number"], "the create sends it")
 }
 
 func TestScopes(t *testing.T) {

@@ -803,7 +803,8 @@ var oppStatuses = map[string]bool{"open": true, "won": true, "lost": true, "canc
 
 const msgInt = "Cette valeur doit être un entier."
 
-// applyOpp validates an OpportunityCreate / OpportunityUpdate body and applies it to rec.
+// applyOpp validates an OpportunityCreate / OpportunityUpdate body and applies it to rec. The
+// update has no number nor created (the spec's OpportunityUpdate): either is refused there.
 func (s *Server) applyOpp(rec *record, body map[string]any, create bool) map[string]string {
 	bad := map[string]string{}
 	set := map[string]any{}
@@ -904,11 +905,18 @@ func (s *Server) applyOpp(rec *record, body map[string]any, create bool) map[str
 		}
 	}
 	if v, ok := body["number"]; ok {
-		if sv, isStr := v.(string); isStr && sv != "" {
+		sv, isStr := v.(string)
+		switch {
+		case !create: // OpportunityUpdate has no number: it is set at creation
+			bad["number"] = "Ce champ n'est pas autorisé."
+		case isStr && sv != "":
 			set["number"] = sv
-		} else {
+		default:
 			bad["number"] = msgString
 		}
+	}
+	if _, ok := body["created"]; ok && !create { // nor a creation date
+		bad["created"] = "Ce champ n'est pas autorisé."
 	}
 	if n, ok := intField("source"); ok {
 		if sourceByID(n) == nil {

@@ -177,6 +177,17 @@ func TestOpportunities(t *testing.T) {
 	r = e.call("PUT", fmt.Sprintf("/v2/opportunities/%d", id), map[string]any{"step": 31}, false)
 	assert.Equal(t, 400, r.status)
 	assert.Contains(t, errDetails(r), "step")
+	// The number and the creation date are set at creation: OpportunityUpdate has neither.
+	for _, k := range []string{"number", "created"} {
+		v := map[string]any{"number": "OPP-2", "created": "2026-01-15T10:00:00+01:00"}[k]
+		r = e.call("PUT", fmt.Sprintf("/v2/opportunities/%d", id), map[string]any{k: v}, false)
+		assert.Equal(t, 400, r.status, k)
+		assert.Contains(t, errDetails(r), k)
+	}
+	r = e.call("POST", "/v2/opportunities", body(map[string]any{"number": "OPP-1155", "created": "2026-01-15T10:00:00+01:00"}), true)
+	assert.Equal(t, "OPP-1155", r.body["number"], "the create takes them")
+	assert.Equal(t, "2026-01-15T10:00:00+01:00", r.body["created"])
+	assert.Equal(t, 204, e.call("DELETE", fmt.Sprintf("/v2/opportunities/%d", idOf(r.body)), nil, true).status)
 
 	// Step moves.
 	move := fmt.Sprintf("/v2/opportunities/%d/step-rank", id)
