@@ -44,7 +44,7 @@ func TestCodecsCheckTheMappingBeforeWriting(t *testing.T) {
 			"crmsync validate --live",
 		}},
 		{name: "amount field to a list", fields: "      - {a: cf.BUDGET, b: country, direction: a_to_b}\n", want: []string{
-			"objects[0].fields[3]: sellsy field cf.BUDGET (amount) cannot map to mautic field country (country): allowed: number, text",
+			"objects[0].fields[3]: sellsy field cf.BUDGET (amount) cannot map to mautic field country (country): allowed for a Sellsy custom field: number",
 		}},
 		{name: "a field Sellsy does not describe", fields: "      - {a: cf.NOPE, b: points}\n", want: []string{
 			`objects[0].fields[3].a: sellsy contact has no field "cf.NOPE" (fields: `,

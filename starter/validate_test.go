@@ -223,7 +223,7 @@ func TestCheckFieldsLive(t *testing.T) {
 		{name: "amount field to a list", objects: contact(`
       - {a: cf.zz_budget, b: zz_level, direction: a_to_b}
 `), want: []string{
-			"objects[0].fields[2]: sellsy field cf.zz_budget (amount) cannot map to mautic field zz_level (select): allowed: number, text; and only a_to_b (Sellsy → Automation)",
+			"objects[0].fields[2]: sellsy field cf.zz_budget (amount) cannot map to mautic field zz_level (select): allowed for a Sellsy custom field: number; and only a_to_b (Sellsy → Automation)",
 		}},
 		{name: "value map naming options that do not exist", objects: contact(`
       - {a: cf.zz_level, b: zz_level, values: {Gold: gold, Platinum: platinum}}
@@ -280,7 +280,7 @@ func TestCheckFieldsLive(t *testing.T) {
       - {a: nope, b: zz_level}
 `), unknown: 1, want: []string{
 			"objects[0].fields[2]: sellsy field phone_number (phone) cannot map to mautic field points (number): allowed: tel, text",
-			"objects[0].fields[3]: sellsy field cf.zz_budget (amount) cannot map to mautic field fax (tel): allowed: number, text; and only a_to_b (Sellsy → Automation)",
+			"objects[0].fields[3]: sellsy field cf.zz_budget (amount) cannot map to mautic field fax (tel): allowed for a Sellsy custom field: number; and only a_to_b (Sellsy → Automation)",
 		}},
 	}
 	for _, tt := range tests {
