@@ -584,31 +584,63 @@ func WebhookObjects() []string {
 }
 
 // ReadBack reads the record a webhook event names through the API, since an event is only a
-// hint: nil (and no error) when it does not exist — a 404, or an id a search leaves out —
-// which is how a forged event is told apart, and how a deletion is confirmed. Records come
-// as Get gives them; tasks, calendar events and comments as the API's read shape.
+// hint: nil (and no error) when it does not exist — a 404, or an id that is none — which is
+// how a forged event is told apart, and how a deletion is confirmed. Records come as Get
+// gives them; tasks, calendar events and comments as the API's read shape.
 func (c *Client) ReadBack(ctx context.Context, object, id string) (*connectors.Record, error) {
-	path, agenda := agendaPaths[object]
+	rec, _, err := c.ReadBackRaw(ctx, object, id)
+	return rec, err
+}
+
+// ReadBackRaw is ReadBack with the answer's body as the API gave it: the record's whole read
+// shape (with the custom fields the connector reads, embedded), to tell one state of a
+// record from another beyond the fields the connector maps — an opportunity has no update
+// timestamp. Every object is read with GET /{object}/{id}, whose 404 is authoritative (a
+// search leaves out what it does not find, for any reason), with the embeds the record needs
+// (embed[]=cf.N); a contact's company link is read as Get reads it.
+func (c *Client) ReadBackRaw(ctx context.Context, objName, id string) (*connectors.Record, []byte, error) {
+	path, agenda := agendaPaths[objName]
+	var o *object
 	if !agenda {
-		recs, err := c.Get(ctx, object, []string{id})
-		if err != nil || len(recs) == 0 {
-			return nil, err
+		var err error
+		if o, err = objectOf(objName); err != nil {
+			return nil, nil, err
 		}
-		return &recs[0], nil
+		path = o.path
 	}
-	n, err := strconv.Atoi(id)
+	n, err := strconv.Atoi(strings.TrimSpace(id))
 	if err != nil || n <= 0 {
-		return nil, nil // not a Sellsy id: no such object
+		return nil, nil, nil // not a Sellsy id: no such object
+	}
+	var defs []cfDef
+	q := url.Values{}
+	if o != nil {
+		if defs, err = c.defsFor(ctx, o); err != nil {
+			return nil, nil, err
+		}
+		c.embedQuery(q, defs, o)
 	}
 	var m map[string]any
-	status, err := c.do(ctx, call{method: http.MethodGet, path: path + "/" + strconv.Itoa(n), op: "GET " + path + "/{id}"}, &m)
+	var raw []byte
+	status, err := c.do(ctx, call{method: http.MethodGet, path: path + "/" + strconv.Itoa(n), op: "GET " + path + "/{id}", query: q, raw: &raw}, &m)
 	if status == http.StatusNotFound {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &connectors.Record{ID: strconv.Itoa(n), Fields: m}, nil
+	if o == nil {
+		return &connectors.Record{ID: strconv.Itoa(n), Fields: m}, raw, nil
+	}
+	rec := c.recordOf(o, m, defs)
+	if rec.ID == "" {
+		rec.ID = strconv.Itoa(n)
+	}
+	recs := []connectors.Record{rec}
+	if err := c.addLinks(ctx, o, recs); err != nil {
+		return nil, nil, err
+	}
+	return &recs[0], raw, nil
 }
 
 // ParseWebhook decodes a webhook delivery: Sellsy posts it form-encoded with one field
