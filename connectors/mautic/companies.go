@@ -157,13 +157,18 @@ const nameQueryBudget = 4000
 func (c *Client) companyNamesTaken(ctx context.Context, names []string) (map[string]bool, error) {
 	taken := map[string]bool{}
 	for len(names) > 0 {
-		n, size := 0, 0
-		for n < len(names) && n < PageLimit {
-			l := len(url.QueryEscape(names[n])) + 3 // quotes and comma, at most
-			if n > 0 && size+l > nameQueryBudget {
+		n, size, forms := 0, 0, 0
+		for n < len(names) {
+			// A name is asked for in both its forms where they differ (listWhereIn): quotes
+			// and comma, at most, for each.
+			l, f := len(url.QueryEscape(names[n]))+3, 1
+			if enc := specialChars(names[n]); enc != names[n] {
+				l, f = l+len(url.QueryEscape(enc))+3, 2
+			}
+			if n > 0 && (size+l > nameQueryBudget || forms+f > PageLimit) {
 				break
 			}
-			size += l
+			size, forms = size+l, forms+f
 			n++
 		}
 		batch := names[:n]
@@ -189,6 +194,7 @@ func takenIn(batch []string, ents []*entity) map[string]bool {
 	taken := map[string]bool{}
 	for _, e := range ents {
 		name, _ := e.Fields.All["companyname"].(string)
+		name = unescape(name) // stored cleaned: "O&#39;Brien"
 		if k := nameKey(name); e.unreadable == "" && keys[k] {
 			taken[k] = true
 			continue

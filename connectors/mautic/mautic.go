@@ -17,7 +17,9 @@
 // Mautic's own ways are worked around: anonymous contacts (website visitors) are left out of
 // every contacts query; a company is never created into another of the same name (Mautic
 // merges them: see createCompanies); a value Mautic ignores on create and edit (0, or any
-// number between -1 and 1) fails its record's Result by name (see zeroDropped).
+// number between -1 and 1) fails its record's Result by name (see zeroDropped); text, which
+// Automation stores HTML-encoded ("O&#39;Brien"), is read decoded, but for fields that hold
+// HTML, and looked up in both forms (see holdsHTML).
 // ParseWebhook reads Mautic's webhook deliveries, signed as connectors.VerifyHMAC checks.
 //
 // PHP's shapes of arrays are read as the API means them ([] for an empty group, an object
@@ -95,6 +97,7 @@ type Client struct {
 	mu     sync.Mutex
 	types  map[string]map[string]string // object → alias → Mautic field type
 	scales map[string]map[string]int    // object → alias of a number field → its scale (0: whole numbers)
+	markup map[string]map[string]bool   // object → alias of a field that holds HTML (see holdsHTML)
 	absent map[string]time.Time         // company name key → when a lookup found none (see takeAbsent)
 }
 
@@ -127,6 +130,7 @@ func New(c Config) (*Client, error) {
 		log:      cmp.Or(c.Logger, slog.Default()),
 		types:    map[string]map[string]string{},
 		scales:   map[string]map[string]int{},
+		markup:   map[string]map[string]bool{},
 		absent:   map[string]time.Time{},
 	}, nil
 }

@@ -453,15 +453,18 @@ func (c *Client) fields(ctx context.Context, object string) ([]apiField, error) 
 	} else if err := json.Unmarshal(t, &list); err != nil {
 		return nil, decodeErr(op, err)
 	}
-	types, scales := map[string]string{}, map[string]int{}
+	types, scales, markup := map[string]string{}, map[string]int{}, map[string]bool{}
 	for _, f := range list {
 		types[f.Alias] = f.Type
 		if n := numberScale(f.Type, f.Properties); n != nil {
 			scales[f.Alias] = *n
 		}
+		if holdsHTML(f.Type, f.Properties) {
+			markup[f.Alias] = true
+		}
 	}
 	c.mu.Lock()
-	c.types[object], c.scales[object] = types, scales
+	c.types[object], c.scales[object], c.markup[object] = types, scales, markup
 	c.mu.Unlock()
 	return list, nil
 }
@@ -560,6 +563,17 @@ func (c *Client) fieldTypes(ctx context.Context, object string) (map[string]stri
 	return c.types[object], nil
 }
 
+// fieldMarkup returns the aliases of object's fields that hold HTML (see holdsHTML), loading
+// the fields API once.
+func (c *Client) fieldMarkup(ctx context.Context, object string) (map[string]bool, error) {
+	if _, err := c.fieldTypes(ctx, object); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.markup[object], nil
+}
+
 // fieldScales returns alias → scale of object's number fields, loading the fields API once.
 func (c *Client) fieldScales(ctx context.Context, object string) (map[string]int, error) {
 	if _, err := c.fieldTypes(ctx, object); err != nil {
@@ -641,6 +655,10 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 	if err != nil {
 		return nil, err
 	}
+	markup, err := c.fieldMarkup(ctx, object)
+	if err != nil {
+		return nil, err
+	}
 	recs := make([]connectors.Record, 0, len(ents))
 	var names []string
 	kept := ents[:0:0]
@@ -661,7 +679,7 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 			if k == "id" || (object == connectors.ObjectContact && k == "company") {
 				continue
 			}
-			r.Fields[k] = normalise(types[k], v)
+			r.Fields[k] = normalise(types[k], decoded(markup, k, v))
 		}
 		if object == connectors.ObjectContact {
 			for _, ch := range DNCChannels {
@@ -717,7 +735,7 @@ func companyName(all map[string]any) (name string, known bool) {
 		return "", true
 	}
 	s, ok := v.(string)
-	return strings.TrimSpace(s), ok
+	return strings.TrimSpace(unescape(s)), ok
 }
 
 // warnUnreadable logs a record the answer holds but that cannot be read, with its id and why:
@@ -730,7 +748,8 @@ func (c *Client) warnUnreadable(object string, e *entity) {
 }
 
 // companyIDsByName resolves company names (lower-cased) to the oldest company with that name,
-// in one companies query.
+// in one companies query. The names are asked for as given and as Automation stores them
+// (bothForms), and compared decoded.
 func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[string]string, error) {
 	seen := map[string]bool{}
 	var uniq []string
@@ -740,9 +759,10 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 			uniq = append(uniq, n)
 		}
 	}
+	ask := bothForms(uniq)
 	q := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"},
-		"limit": {strconv.Itoa(max(2*len(uniq), 30))}}
-	encodeWhere(q, "where", []cond{{col: "companyname", expr: "in", val: csvList(uniq)}})
+		"limit": {strconv.Itoa(max(2*len(ask), 30))}}
+	encodeWhere(q, "where", []cond{{col: "companyname", expr: "in", val: csvList(ask)}})
 	ents, err := c.listing(ctx, "companies", q)
 	if err != nil {
 		return nil, err
@@ -754,7 +774,7 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 			continue
 		}
 		name, _ := e.Fields.All["companyname"].(string)
-		k := strings.ToLower(strings.TrimSpace(name))
+		k := strings.ToLower(strings.TrimSpace(unescape(name)))
 		if _, dup := out[k]; !dup && seen[k] {
 			out[k] = string(e.ID)
 		}
@@ -767,12 +787,14 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // listWhereIn lists, page after page, the records of object (under base) whose field is one
-// of values (identified contacts only).
+// of values (identified contacts only). Each value is asked for as given and as Automation
+// stores a text (bothForms): a name with an apostrophe is held as "O&#39;Brien".
 func (c *Client) listWhereIn(ctx context.Context, base, object, field string, values []string) ([]*entity, error) {
 	var ents []*entity
+	in := csvList(bothForms(values))
 	for start := 0; ; start += PageLimit {
 		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(PageLimit)}}
-		encodeWhere(v, "where", []cond{{col: field, expr: "in", val: csvList(values)}})
+		encodeWhere(v, "where", []cond{{col: field, expr: "in", val: in}})
 		identifiedOnly(v, object)
 		page, err := c.listing(ctx, base, v)
 		if err != nil {
@@ -891,7 +913,8 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 }
 
 // FindByKey returns the records whose field equals one of values. Mautic compares text
-// case-insensitively, and so does the check made on its answer.
+// case-insensitively, and so does the check made on its answer, on the text decoded (a
+// value is looked up in both its forms: see listWhereIn).
 func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
 	base, err := plural(object)
 	if err != nil {
@@ -913,13 +936,17 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			}
 		}
 	}
+	markup, err := c.fieldMarkup(ctx, object)
+	if err != nil {
+		return nil, err
+	}
 	// fields.all holds a number field's value as a number (Mautic casts it to int, or float
 	// with a scale): it is compared as one.
 	match := func(v any) bool {
 		if f, ok := v.(float64); ok {
 			return wantNum[f]
 		}
-		return want[strings.ToLower(strings.TrimSpace(connectors.Text(v)))]
+		return want[strings.ToLower(strings.TrimSpace(connectors.Text(decoded(markup, field, v))))]
 	}
 	var out []connectors.Record
 	for _, chunk := range chunks(uniq, 100) {

@@ -137,6 +137,7 @@ func (c *Client) zeroDropped(ctx context.Context, op, object string, sent, echoe
 		return nil
 	}
 	scales, _ := c.fieldScales(ctx, object) // unknown scales: compared exactly
+	markup, _ := c.fieldMarkup(ctx, object)
 	fields := map[string]string{}
 	var msgs []string
 	for _, alias := range sortedKeys(sent) {
@@ -144,6 +145,7 @@ func (c *Client) zeroDropped(ctx context.Context, op, object string, sent, echoe
 		if !shown {
 			continue
 		}
+		got = decoded(markup, alias, got) // a text is read back cleaned (see holdsHTML)
 		scale, isNumber := scales[alias]
 		if stuck(sent[alias], got, isNumber && scale == 0) {
 			continue

@@ -30,7 +30,7 @@ func TestCustomFieldTypesRoundTrip(t *testing.T) {
 		want  any
 	}{
 		{"cf_text", "hello", "hello"},
-		{"cf_textarea", "line 1\nline 2", "line 1\nline 2"},
+		{"cf_textarea", "line 1\nline 2", "line 1&#10;line 2"}, // see TestTextCleanedAsMauticDoes
 		{"cf_number", 12.5, 12.5},
 		{"cf_number", "7", float64(7)},
 		{"cf_select", "gold", "gold"},

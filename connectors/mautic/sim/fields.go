@@ -22,6 +22,7 @@ type fieldDef struct {
 	Unique     bool
 	List       []option // select, multiselect, lookup
 	Scale      int      // number: decimals (properties.scale); 0 → int
+	AllowHTML  bool     // textarea: properties.allowHtml, the value keeps its markup (see holdsRaw)
 	Default    any
 	Properties map[string]any
 }
@@ -115,8 +116,45 @@ func (f fieldDef) properties() any {
 		return map[string]any{"list": f.List}
 	case f.Type == "number":
 		return map[string]any{"roundmode": 4, "scale": f.Scale}
+	case f.AllowHTML:
+		return map[string]any{"allowHtml": true}
 	}
 	return []any{}
+}
+
+// holdsRaw reports whether a text value of the field is stored as sent rather than cleaned
+// with InputHelper::clean (PHP's FILTER_SANITIZE_SPECIAL_CHARS: ' " < > & and the characters
+// below 32 HTML-encoded as &#39; &#34; &#60; &#62; &#38; &#10; …; mautic/mautic#4234,
+// #13092). The form Mautic binds API writes through (EntityFieldsBuildFormTrait) gives an html
+// field, and a textarea with allowHtml (Mautic 3 and 4), the 'html' mask, which keeps the
+// markup (the simulator keeps the value whole); a select or multiselect with a list the 'raw'
+// one, its value being one of the options; the contact's e-mail the 'email' one, which drops
+// what an address cannot hold and encodes nothing (the simulator refuses such an address).
+// Every other text is cleaned.
+func (f fieldDef) holdsRaw() bool {
+	switch f.Type {
+	case "html", "select", "multiselect", "email":
+		return true
+	case "textarea":
+		return f.AllowHTML
+	}
+	return false
+}
+
+// specialChars encodes s as PHP's filter_var(s, FILTER_SANITIZE_SPECIAL_CHARS) does: ' " < >
+// & and every byte below 32 become numeric entities; the rest, letters beyond ASCII
+// included, are kept.
+func specialChars(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'' || c == '"' || c == '<' || c == '>' || c == '&' || c < 32:
+			fmt.Fprintf(&b, "&#%d;", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // apiShape is the field as the fields API returns it (list and detail properties).
@@ -152,6 +190,7 @@ type FieldDef struct {
 	IsRequired bool     // enforced on create (400 naming the field)
 	Options    []string // properties.list of select, multiselect and lookup (label = value)
 	Scale      int      // number: decimals (properties.scale); 0 → int
+	AllowHTML  bool     // textarea: properties.allowHtml (Mautic 3 and 4), the value keeps its markup
 	Default    any
 }
 
@@ -211,7 +250,7 @@ func (s *Server) addField(object string, f FieldDef) (fieldDef, error) {
 		}
 	}
 	d := fieldDef{ID: id + 1, Alias: f.Alias, Label: f.Label, Type: f.Type, Group: group,
-		Required: f.IsRequired, Scale: f.Scale, Default: f.Default}
+		Required: f.IsRequired, Scale: f.Scale, Default: f.Default, AllowHTML: f.AllowHTML && f.Type == "textarea"}
 	if len(f.Options) > 0 {
 		d.List = opts(f.Options...)
 	}
@@ -267,6 +306,14 @@ func (s *Server) fieldNew(_ *store, w http.ResponseWriter, r *http.Request) {
 	}
 	if sc, ok := body.Properties["scale"].(float64); ok {
 		f.Scale = int(sc)
+	}
+	switch x := body.Properties["allowHtml"].(type) {
+	case bool:
+		f.AllowHTML = x
+	case float64:
+		f.AllowHTML = x != 0
+	case string:
+		f.AllowHTML = x == "1" || x == "true"
 	}
 	switch l := body.Properties["list"].(type) {
 	case []any:

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,74 @@ func TestAnonymousVisitors(t *testing.T) {
 	status, _, raw := call(t, ts, "GET", "/api/companies?search="+url.QueryEscape("!is:anonymous"), nil)
 	require.Equal(t, 200, status)
 	assert.Equal(t, []string{"1"}, keysInOrder(t, raw, "companies"), "companies have no anonymous ones")
+}
+
+// Text is cleaned as Mautic's InputHelper::clean does (PHP's FILTER_SANITIZE_SPECIAL_CHARS):
+// ' " < > & and the characters below 32 are stored as numeric entities, on every write route.
+// An html field, a textarea that allows HTML, a select's and a multiselect's options and an
+// e-mail address are stored as sent.
+func TestTextCleanedAsMauticDoes(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	require.NoError(t, s.AddField("contact", FieldDef{Alias: "cf_html", Type: "html"}))
+	require.NoError(t, s.AddField("contact", FieldDef{Alias: "cf_rich", Type: "textarea", AllowHTML: true}))
+	require.NoError(t, s.AddField("contact", FieldDef{Alias: "cf_pick", Type: "select", Options: []string{"R&D", "l'or"}}))
+	status, _, _ := call(t, ts, "POST", "/api/fields/contact/new", map[string]any{"alias": "cf_rich2", "type": "textarea", "properties": map[string]any{"allowHtml": "1"}})
+	require.Equal(t, 201, status)
+	cases := []struct {
+		field string
+		in    string
+		want  string
+	}{
+		{"lastname", "O'Brien", "O&#39;Brien"},
+		{"cf_text", `a "b" <c> & d`, "a &#34;b&#34; &#60;c&#62; &#38; d"},
+		{"cf_text", "tab\there", "tab&#9;here"},
+		{"cf_text", "Zoé Lefèvre", "Zoé Lefèvre"},
+		{"cf_text", "&#39;", "&#38;#39;"},
+		{"cf_textarea", "line 1\r\nline 2\n", "line 1&#13;&#10;line 2&#10;"},
+		{"cf_time_text", " 9:05 ", "9:05"},
+		{"title", "Mr'", "Mr&#39;"},
+		{"cf_html", "<p>O'Brien &amp; fils</p>", "<p>O'Brien &amp; fils</p>"},
+		{"cf_rich", "<b>x</b>\n'y'", "<b>x</b>\n'y'"},
+		{"cf_rich2", "<i>z</i>", "<i>z</i>"},
+		{"cf_pick", "l'or", "l'or"},
+		{"cf_email", "o'brien@example.org", "o'brien@example.org"},
+	}
+	for i, c := range cases {
+		t.Run(c.field+"="+c.in, func(t *testing.T) {
+			email := fmt.Sprintf("clean%d@example.com", i)
+			status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": email, c.field: c.in})
+			require.Equal(t, 201, status)
+			assert.Equal(t, c.want, allOf(t, out)[c.field], "as the create answers")
+			id := out["contact"].(map[string]any)["id"]
+			status, out, _ = call(t, ts, "PATCH", "/api/contacts/batch/edit", []map[string]any{{"id": id, c.field: c.in}})
+			require.Equal(t, 200, status)
+			got := out["contacts"].([]any)[0].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)[c.field]
+			assert.Equal(t, c.want, got, "as the batch edit answers")
+			_, out, _ = call(t, ts, "GET", fmt.Sprintf("/api/contacts/%v", id), nil)
+			assert.Equal(t, c.want, allOf(t, out)[c.field], "read back")
+		})
+	}
+
+	// The stored form is what where[] and the name lookups of company creates compare.
+	status, out, _ := call(t, ts, "POST", "/api/companies/new", map[string]any{"companyname": "O'Brien & Fils"})
+	require.Equal(t, 201, status)
+	assert.Equal(t, "O&#39;Brien &#38; Fils", out["company"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["companyname"])
+	for _, name := range []string{"O'Brien & Fils", "O&#39;Brien &#38; Fils"} {
+		q := url.Values{"where[0][col]": {"companyname"}, "where[0][expr]": {"in"}, "where[0][val]": {name}}
+		_, out, _ = call(t, ts, "GET", "/api/companies?"+q.Encode(), nil)
+		assert.Equal(t, map[bool]string{true: "1", false: "0"}[strings.Contains(name, "#")], out["total"], name)
+	}
+	status, out, _ = call(t, ts, "POST", "/api/companies/new", map[string]any{"companyname": "O'Brien & Fils"})
+	require.Equal(t, 200, status, "merged into the company of the same name, compared cleaned")
+	assert.Equal(t, float64(1), out["company"].(map[string]any)["id"])
+
+	_, out, _ = call(t, ts, "GET", "/api/fields/contact", nil)
+	props := map[string]any{}
+	for _, f := range out["fields"].([]any) {
+		m := f.(map[string]any)
+		props[m["alias"].(string)] = m["properties"]
+	}
+	assert.Equal(t, map[string]any{"allowHtml": true}, props["cf_rich"])
+	assert.Equal(t, map[string]any{"allowHtml": true}, props["cf_rich2"])
+	assert.Equal(t, []any{}, props["cf_html"])
 }

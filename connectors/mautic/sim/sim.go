@@ -3,7 +3,9 @@
 // a few search commands (is:anonymous for website visitors: AddVisitors), upserting /new and
 // batch/new (contacts on email, companies on their name unless a single /new has force),
 // POST and PATCH dropping the values that read as a number between -1 and 1, a boolean's 0
-// included but not its JSON false (Mautic's setCustomFieldValues), batch routes, company links, the hourly rate limit and Mautic's
+// included but not its JSON false (Mautic's setCustomFieldValues), text cleaned as
+// InputHelper::clean does (' " < > & and control characters stored as &#39; … entities, but
+// for html fields, textareas with allowHtml, select options and e-mails), batch routes, company links, the hourly rate limit and Mautic's
 // error bodies, custom fields of every type (AddField, POST /api/fields/{object}/new),
 // do-not-contact (POST /api/contacts/{id}/dnc/{channel}/add|remove) and signed contact
 // webhooks (mautic.lead_post_delete, mautic.lead_post_save_update; SetWebhook, /_sim/webhook).

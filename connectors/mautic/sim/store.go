@@ -329,6 +329,7 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 	default:
 		return nil, &validationError{f.Alias, "This value is not valid."}
 	}
+	sent := s
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
@@ -348,6 +349,11 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 			return nil, &validationError{f.Alias, "This value is not a valid date."}
 		}
 		return d, nil
+	}
+	if !f.holdsRaw() {
+		// Cleaned before the form trims it: a control character at either end of a value
+		// that is not blank is an entity by then, and stays.
+		return strings.TrimSpace(specialChars(sent)), nil
 	}
 	return s, nil
 }
