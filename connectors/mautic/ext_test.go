@@ -164,7 +164,8 @@ func TestDNCFields(t *testing.T) {
 		{"sms on, other fields untouched", map[string]any{"dnc.sms": true, "firstname": "Eve"}, 1, map[string]bool{"email": true, "sms": true}},
 		{"email off, phone and postal on", map[string]any{"dnc.email": false, "dnc.phone": true, "dnc.postal": true}, 3, map[string]bool{"sms": true, "phone": true, "postal": true}},
 		{"no dnc field: no call", map[string]any{"lastname": "X"}, 0, map[string]bool{"sms": true, "phone": true, "postal": true}},
-		{"nil clears", map[string]any{"dnc.sms": nil, "dnc.phone": false, "dnc.postal": false}, 3, map[string]bool{}},
+		{"nil and empty leave the channel, false clears", map[string]any{"dnc.sms": nil, "dnc.phone": "", "dnc.postal": false}, 1, map[string]bool{"sms": true, "phone": true}},
+		{"text yes/no", map[string]any{"dnc.sms": "false", "dnc.phone": "false", "dnc.email": " "}, 2, map[string]bool{}},
 	}
 	for _, st := range steps {
 		e.sim.Kit().ResetCounts()

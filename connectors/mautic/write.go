@@ -347,25 +347,29 @@ var DNCChannels = []string{"email", "sms", "phone", "postal"}
 // ReasonManual is the do-not-contact reason the connector sets (Mautic's DoNotContact::MANUAL).
 const ReasonManual = 3
 
-func truthy(v any) bool {
+// dncValue reads a dnc.* value: set is true to add the channel's do-not-contact, false to
+// remove it; ok is false for a value that says neither (nil, "", a text that is not a yes/no),
+// which leaves the channel as it is: an unknown consent is not a re-subscription.
+func dncValue(v any) (set, ok bool) {
 	switch x := v.(type) {
 	case bool:
-		return x
+		return x, true
 	case float64:
-		return x != 0
+		return x != 0, true
 	case int:
-		return x != 0
+		return x != 0, true
 	case string:
 		b, err := strconv.ParseBool(strings.TrimSpace(x))
-		return err == nil && b
+		return b, err == nil
 	}
-	return false
+	return false, false
 }
 
-// applyDNC calls POST /contacts/{id}/dnc/{channel}/add (reason 3, manual) or /remove for each
-// dnc.* field present in a record whose write succeeded; on create, only true values are
-// sent. A failure fails the record's Result; failures other than KindInvalid are also
-// returned, as Delete does.
+// applyDNC calls POST /contacts/{id}/dnc/{channel}/add (reason 3, manual) for each dnc.*
+// field that is true, or /remove for one that is false, of a record whose write succeeded;
+// a value that is neither (nil, "") leaves the channel alone, and a create only adds. A
+// failure fails the record's Result; failures other than KindInvalid are also returned, as
+// Delete does.
 func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, results []connectors.Result, create bool) error {
 	var (
 		wg       sync.WaitGroup
@@ -378,13 +382,13 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 			continue
 		}
 		for _, ch := range DNCChannels {
-			v, ok := r.Fields[DNCPrefix+ch]
-			if !ok || (create && !truthy(v)) {
+			set, ok := dncValue(r.Fields[DNCPrefix+ch])
+			if !ok || (create && !set) {
 				continue
 			}
 			action := "remove"
 			var body any
-			if truthy(v) {
+			if set {
 				action, body = "add", map[string]any{"reason": ReasonManual}
 			}
 			wg.Add(1)
