@@ -378,11 +378,18 @@ func consentChannel(field string) string {
 	return ""
 }
 
-// consentFields sets the unsubscribed.* fields from marketing_campaigns_subscriptions.
-func consentFields(m map[string]any, fields map[string]any) {
+// consentFields sets the unsubscribed.* fields from marketing_campaigns_subscriptions. When
+// the answer has no such list (missing, null, not an array) the contact's consent is unknown:
+// the fields are left out and returned, for Record.Absent, so that the merge takes the other
+// side's value rather than read them as emptied (which a do-not-contact there would take
+// for a re-subscription).
+func consentFields(m map[string]any, fields map[string]any) (absent []string) {
 	arr, ok := m["marketing_campaigns_subscriptions"].([]any)
 	if !ok {
-		return
+		for _, c := range consentChannels {
+			absent = append(absent, c.field)
+		}
+		return absent
 	}
 	subscribed := map[string]bool{}
 	for _, x := range arr {
@@ -393,6 +400,7 @@ func consentFields(m map[string]any, fields map[string]any) {
 	for _, c := range consentChannels {
 		fields[c.field] = !subscribed[c.channel]
 	}
+	return nil
 }
 
 // applyConsent returns current (a marketing_campaigns_subscriptions list) with the changes

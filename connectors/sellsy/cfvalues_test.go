@@ -45,3 +45,31 @@ func TestChoiceLabelBeforeID(t *testing.T) {
 	got, _ := sel.toAPI("10")
 	assert.Equal(t, "10", sel.fromAPI(float64(got.(int))))
 }
+
+// A contact whose answer has no subscriptions list has an unknown consent: the unsubscribed.*
+// fields are not set, and are named for Record.Absent; a list, even empty, says them all.
+func TestConsentFieldsAbsentWithoutList(t *testing.T) {
+	all := []string{"unsubscribed.email", "unsubscribed.sms", "unsubscribed.phone", "unsubscribed.postal"}
+	tests := []struct {
+		name   string
+		m      map[string]any
+		fields map[string]any
+		absent []string
+	}{
+		{"missing", map[string]any{"id": 1}, map[string]any{}, all},
+		{"null", map[string]any{"marketing_campaigns_subscriptions": nil}, map[string]any{}, all},
+		{"not an array", map[string]any{"marketing_campaigns_subscriptions": "email"}, map[string]any{}, all},
+		{"empty list: unsubscribed from all", map[string]any{"marketing_campaigns_subscriptions": []any{}},
+			map[string]any{"unsubscribed.email": true, "unsubscribed.sms": true, "unsubscribed.phone": true, "unsubscribed.postal": true}, nil},
+		{"a list", map[string]any{"marketing_campaigns_subscriptions": []any{"email", "postal_mail"}},
+			map[string]any{"unsubscribed.email": false, "unsubscribed.sms": true, "unsubscribed.phone": true, "unsubscribed.postal": false}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields := map[string]any{}
+			absent := consentFields(tt.m, fields)
+			assert.Equal(t, tt.fields, fields)
+			assert.Equal(t, tt.absent, absent)
+		})
+	}
+}
