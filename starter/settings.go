@@ -63,9 +63,12 @@ func dial() (client.Client, settings, error) {
 	return c, s, err
 }
 
+// connect dials a Temporal server; tests replace it with a client of their own.
+var connect = client.Dial
+
 // dialWith connects to the Temporal server of settings already read.
 func dialWith(s settings) (client.Client, error) {
-	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: quietLogger{}})
+	c, err := connect(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w", s.TemporalAddress, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -17,6 +18,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
+	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -60,6 +62,66 @@ func queryProgress(ctx context.Context, c client.Client, id string, into any) (b
 	return true, v.Get(into)
 }
 
+// runState is where a workflow stands, as its description says.
+type runState struct {
+	exists    bool
+	status    enums.WorkflowExecutionStatus
+	closeTime time.Time
+}
+
+// describeRun describes a workflow's latest run: exists is false when there is none. Temporal
+// answers queries on a closed workflow with its last state, so a command checks this first.
+func describeRun(ctx context.Context, c searchattr.Describer, id string) (runState, error) {
+	d, err := c.DescribeWorkflowExecution(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return runState{}, nil
+	}
+	if err != nil {
+		return runState{}, fmt.Errorf("describe %s: %w", id, err)
+	}
+	info := d.GetWorkflowExecutionInfo()
+	r := runState{exists: true, status: info.GetStatus()}
+	if ct := info.GetCloseTime(); ct != nil {
+		r.closeTime = ct.AsTime()
+	}
+	return r, nil
+}
+
+// running reports whether the workflow runs (a run continued as new goes on in the next).
+func (r runState) running() bool {
+	return r.status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING || r.status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+}
+
+func (r runState) completed() bool { return r.status == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED }
+
+// closed says how and when the workflow closed: "terminated at 2026-01-31 10:41:02".
+func (r runState) closed() string {
+	name := strings.ToLower(r.status.String())
+	if r.status == enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT {
+		name = "timed out"
+	}
+	if r.closeTime.IsZero() {
+		return name
+	}
+	return name + " at " + r.closeTime.Local().Format(time.DateTime)
+}
+
+// stopped is what status and watch say of a workflow closed otherwise than completed, in
+// place of the last progress it answers with: how and when it closed, and the command that
+// starts it again (what: import, sync or pipelines).
+func (r runState) stopped(id, name, what string) string {
+	again := fmt.Sprintf("crmsync start %s %s", what, name)
+	if what == "import" {
+		again += " --wait"
+	}
+	msg := fmt.Sprintf("%s: it no longer runs; start it again with `%s`", r.closed(), again)
+	if r.status == enums.WORKFLOW_EXECUTION_STATUS_FAILED || r.status == enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT {
+		msg += fmt.Sprintf(" (`temporal workflow show --workflow-id %s` gives the failure)", id)
+	}
+	return msg
+}
+
 const statusUsage = `usage: crmsync status [CONNECTION] [--json]
 
 Without a name: one line per connection of CRMSYNC_CONNECTIONS (its import, sync and pipeline
@@ -97,11 +159,28 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 	}
 	defer c.Close()
 	found := 0
-	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name)} {
+	for _, w := range []struct{ id, what string }{{workflows.ImportWorkflowID(name), "import"}, {workflows.SyncWorkflowID(name), "sync"}} {
+		id := w.id
+		r, err := describeRun(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		if !r.exists {
+			continue
+		}
+		found++
+		if !r.running() && !r.completed() {
+			// Its last progress would read as if it still ran.
+			fmt.Fprintf(out, "%s\n%s\n\n", id, r.stopped(id, name, w.what))
+			continue
+		}
+		fmt.Fprintf(out, "%s\n", id)
+		if r.completed() {
+			fmt.Fprintf(out, "%s\n", r.closed())
+		}
 		p, ok, err := progressOf(ctx, c, id)
 		if errors.Is(err, errNoAnswer) {
-			found++
-			fmt.Fprintf(out, "%s\n%v\n\n", id, err)
+			fmt.Fprintf(out, "%v\n\n", err)
 			continue
 		}
 		if err != nil {
@@ -110,27 +189,25 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		if !ok {
 			continue
 		}
-		found++
-		fmt.Fprintf(out, "%s\n", id)
 		printProgress(out, p)
 		if err := printRetries(ctx, out, c, id); err != nil {
 			return err
 		}
 		fmt.Fprintln(out)
 	}
-	if pp, ok, err := pipelineProgressOf(ctx, c, workflows.PipelineWorkflowID(name)); errors.Is(err, errNoAnswer) {
-		found++
-		fmt.Fprintf(out, "%s\n%v\n", workflows.PipelineWorkflowID(name), err)
-	} else if err != nil {
+	pid := workflows.PipelineWorkflowID(name)
+	pr, err := describeRun(ctx, c, pid)
+	if err != nil {
 		return err
-	} else if ok {
+	}
+	switch {
+	case !pr.exists:
+	case !pr.running():
 		found++
-		fmt.Fprintf(out, "%s\nPipelineSync: %s, %d scans, %d records announced; %d stage moves (%d back), %d events emitted, %d not paired yet\n",
-			workflows.PipelineWorkflowID(name), pp.Phase, pp.Scans, pp.Announced, pp.Totals.Moved, pp.Totals.Backward, pp.Totals.Emitted, pp.Totals.Pending)
-		if pp.PauseReason != "" {
-			fmt.Fprintf(out, "paused: %s\n", pp.PauseReason)
-		}
-		if err := printRetries(ctx, out, c, workflows.PipelineWorkflowID(name)); err != nil {
+		fmt.Fprintf(out, "%s\n%s\n", pid, pr.stopped(pid, name, "pipelines"))
+	default:
+		found++
+		if err := printPipelineProgress(ctx, out, c, pid); err != nil {
 			return err
 		}
 	}
@@ -144,6 +221,24 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 	}
 	warnNoWorker(out, workers, s.TaskQueue)
 	return nil
+}
+
+// printPipelineProgress prints a running PipelineSync's progress and what waits to retry.
+func printPipelineProgress(ctx context.Context, out io.Writer, c client.Client, id string) error {
+	pp, ok, err := pipelineProgressOf(ctx, c, id)
+	if errors.Is(err, errNoAnswer) {
+		fmt.Fprintf(out, "%s\n%v\n", id, err)
+		return nil
+	}
+	if err != nil || !ok {
+		return err
+	}
+	fmt.Fprintf(out, "%s\nPipelineSync: %s, %d scans, %d records announced; %d stage moves (%d back), %d events emitted, %d not paired yet\n",
+		id, pp.Phase, pp.Scans, pp.Announced, pp.Totals.Moved, pp.Totals.Backward, pp.Totals.Emitted, pp.Totals.Pending)
+	if pp.PauseReason != "" {
+		fmt.Fprintf(out, "paused: %s\n", pp.PauseReason)
+	}
+	return printRetries(ctx, out, c, id)
 }
 
 // statusBudget prints the UNAS calls of the last hour when the connection has a UNAS side and
@@ -315,12 +410,19 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
 	for {
-		p, id, err := current(ctx, c, name)
+		p, id, stopped, err := current(ctx, c, name)
 		if errors.Is(err, errNoWorkflow) {
 			return fmt.Errorf("watch: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
 		}
 		if err != nil {
 			return err
+		}
+		if stopped != "" {
+			// Closed otherwise than completed: its last progress would read as if it ran.
+			if lastRead >= 0 {
+				fmt.Fprintln(out)
+			}
+			return fmt.Errorf("watch: %s %s", id, stopped)
 		}
 		read := p.Total().Read
 		rate := 0.0
@@ -352,25 +454,37 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 	}
 }
 
-// current returns the progress of the import while it runs, else of the incremental sync.
-func current(ctx context.Context, c client.Client, name string) (workflows.Progress, string, error) {
-	id := workflows.ImportWorkflowID(name)
-	p, ok, err := progressOf(ctx, c, id)
+// current returns the progress of the import while it runs, else of the incremental sync,
+// else of the import once completed. When the workflow it settles on has closed otherwise than
+// completed (terminated, failed…), stopped says so, with no progress: Temporal would answer
+// with its last state, as if it still ran.
+func current(ctx context.Context, c client.Client, name string) (p workflows.Progress, id, stopped string, err error) {
+	id = workflows.ImportWorkflowID(name)
+	imp, err := describeRun(ctx, c, id)
 	if err != nil {
-		return p, id, err
+		return p, id, "", err
 	}
-	if ok && p.Phase != workflows.PhaseDone {
-		return p, id, nil
+	if imp.running() {
+		p, _, err = progressOf(ctx, c, id)
+		return p, id, "", err
 	}
 	sid := workflows.SyncWorkflowID(name)
-	sp, sok, err := progressOf(ctx, c, sid)
-	if err != nil || sok {
-		return sp, sid, err
+	sync, err := describeRun(ctx, c, sid)
+	switch {
+	case err != nil:
+		return p, sid, "", err
+	case sync.running() || sync.completed():
+		p, _, err = progressOf(ctx, c, sid)
+		return p, sid, "", err
+	case sync.exists:
+		return p, sid, sync.stopped(sid, name, "sync"), nil
+	case imp.completed():
+		p, _, err = progressOf(ctx, c, id)
+		return p, id, "", err
+	case imp.exists:
+		return p, id, imp.stopped(id, name, "import"), nil
 	}
-	if ok {
-		return p, id, nil
-	}
-	return p, id, errNoWorkflow
+	return p, id, "", errNoWorkflow
 }
 
 // errNoWorkflow is a connection with neither import nor sync.

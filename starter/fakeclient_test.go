@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// fakeWorkflow is a workflow execution as fakeTemporal knows it.
+type fakeWorkflow struct {
+	status   enums.WorkflowExecutionStatus
+	closed   time.Time
+	progress any // what a progress query answers, even once closed (as Temporal does)
+}
+
+// fakeTemporal is the part of a Temporal client the commands use, answering from its maps:
+// descriptions and queries of workflows, starts (recorded), and what a started workflow
+// returns. Any other call panics (the embedded nil client).
+type fakeTemporal struct {
+	client.Client
+	workflows map[string]fakeWorkflow
+	started   []string
+	results   map[string]any // workflow id → its result, for a started workflow's Get
+}
+
+// useFake makes the commands of the test talk to f instead of a Temporal server.
+func useFake(t *testing.T, f *fakeTemporal) {
+	t.Helper()
+	old := connect
+	connect = func(client.Options) (client.Client, error) { return f, nil }
+	t.Cleanup(func() { connect = old })
+	t.Setenv("CRMSYNC_CONNECTIONS", "./nowhere")
+	t.Setenv("CRMSYNC_DATA_DIR", t.TempDir())
+}
+
+func (f *fakeTemporal) Close() {}
+
+func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	w, ok := f.workflows[id]
+	if !ok {
+		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
+	}
+	info := &workflowpb.WorkflowExecutionInfo{Status: w.status}
+	if !w.closed.IsZero() {
+		info.CloseTime = timestamppb.New(w.closed)
+	}
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
+}
+
+func (f *fakeTemporal) QueryWorkflow(_ context.Context, id, _, _ string, _ ...any) (converter.EncodedValue, error) {
+	w, ok := f.workflows[id]
+	if !ok {
+		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
+	}
+	return fakeValue{w.progress}, nil
+}
+
+// fakeValue is a query's answer.
+type fakeValue struct{ v any }
+
+func (v fakeValue) HasValue() bool     { return v.v != nil }
+func (v fakeValue) Get(into any) error { return jsonCopy(v.v, into) }
+
+func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+	return &workflowservice.DescribeTaskQueueResponse{Pollers: []*taskqueuepb.PollerInfo{{LastAccessTime: timestamppb.Now()}}}, nil
+}
+
+func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	f.started = append(f.started, o.ID)
+	return fakeRun{id: o.ID, result: f.results[o.ID]}, nil
+}
+
+func (f *fakeTemporal) OperatorService() operatorservice.OperatorServiceClient { return fakeOperator{} }
+
+// fakeOperator lists crmsync's search attributes as registered.
+type fakeOperator struct {
+	operatorservice.OperatorServiceClient
+}
+
+func (fakeOperator) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest, ...grpc.CallOption) (*operatorservice.ListSearchAttributesResponse, error) {
+	attrs := map[string]enums.IndexedValueType{}
+	for name := range workflows.SearchAttributeTypes() {
+		attrs[name] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	}
+	return &operatorservice.ListSearchAttributesResponse{CustomAttributes: attrs}, nil
+}
+
+// fakeRun is a started workflow whose Get returns result (through JSON, as a payload would).
+type fakeRun struct {
+	client.WorkflowRun
+	id     string
+	result any
+}
+
+func (r fakeRun) GetID() string    { return r.id }
+func (r fakeRun) GetRunID() string { return "run-" + r.id }
+func (r fakeRun) Get(_ context.Context, into any) error {
+	if err, ok := r.result.(error); ok {
+		return err
+	}
+	return jsonCopy(r.result, into)
+}
+
+func jsonCopy(from, into any) error {
+	b, err := json.Marshal(from)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, into)
+}
