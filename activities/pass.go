@@ -369,7 +369,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 		return nil, err
 	}
 	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, idOn: namesRecordID(obj)}
-	p.creates = obj.Sends(in.Side) && (!obj.MatchesOnKey() || engine.CreateWritesKey(c, obj, p.side.Other()))
+	p.creates = createsFrom(c, obj, p.side)
 	p.keyIsYsID = p.side.Other().MatchField(obj.Match) == config.RecordID
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
@@ -391,13 +391,27 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	return p, nil
 }
 
+// createsFrom reports whether records of side x of an object are created on the other side
+// (see pass.creates).
+func createsFrom(c *config.Connection, o *config.Object, x engine.Side) bool {
+	return o.Sends(string(x)) && (!o.MatchesOnKey() || engine.CreateWritesKey(c, o, x.Other()))
+}
+
+// NeedsMark reports whether only the initial import's mark keeps the existing records of one
+// side ("a" or "b") of an object on their side: the side's records are created on the other,
+// and initial.from_a (from_b) is false. An incremental sync refuses to read such a side before
+// the import has marked it (checkMarked).
+func NeedsMark(c *config.Connection, o *config.Object, side string) bool {
+	return !o.ImportsFrom(side) && createsFrom(c, o, engine.Side(side))
+}
+
 // checkMarked refuses an incremental pass of a side whose existing records are not to be
 // sent (initial.from_a or from_b false) while the initial import has not marked it: only the
 // mark holds those records back, and without one every record the pass reads would be created
 // on the other side (a sync started before its import ended, or an object given that choice
 // since the import). The configuration error pauses the sync, saying to run the import.
 func (p *pass) checkMarked() error {
-	if p.in.Mode != ModeIncremental || p.marked != nil || !p.creates || p.obj.ImportsFrom(p.in.Side) {
+	if p.in.Mode != ModeIncremental || p.marked != nil || !NeedsMark(p.conn, p.obj, p.in.Side) {
 		return nil
 	}
 	return configError(fmt.Errorf("%s: object %s, side %s: initial.from_%s is false: the %s %s records that exist before the initial import are not to be sent, and no import has marked them yet: run `crmsync start import %s --wait` (it marks side %s and sends none of them), then `crmsync resume %s`",

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
@@ -74,15 +75,20 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
-const startUsage = `usage: crmsync start import|sync|pipelines CONNECTION [--wait] [--dry-run]
+const startUsage = `usage: crmsync start import|sync|pipelines CONNECTION [--wait] [--dry-run] [--no-import]
 
 Starts the connection's InitialImport (import), IncrementalSync (sync) or PipelineSync
 (pipelines) on CRMSYNC_TASK_QUEUE. A CONNECTION the files of CRMSYNC_CONNECTIONS do not have is
-refused; with no file to read here, it goes unchecked (a note on stderr says so).
-  --wait     wait for the workflow to end and print its counts (an import ends; a sync or
-             pipelines run until stopped)
-  --dry-run  import only: print what the import would create, update and refuse on each side,
-             writing nothing`
+refused; with no file to read here, it goes unchecked (a note on stderr says so). The sync
+starts only once the connection's import has completed (crmsync start import CONNECTION
+--wait): the import applies the initialisation choices the sync relies on.
+  --wait       wait for the workflow to end and print its counts (an import ends; a sync or
+               pipelines run until stopped)
+  --dry-run    import only: print what the import would create, update and refuse on each
+               side, writing nothing
+  --no-import  sync only: start without an initial import, on purpose (every record a cycle
+               reads is matched or created); refused for a connection whose file keeps a
+               side's existing records out (initial.from_a or from_b false)`
 
 func start(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
@@ -96,6 +102,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(io.Discard)
 	wait := fs.Bool("wait", false, "wait for the workflow to end (an import ends; a sync or pipelines run until cancelled)")
 	dryRun := fs.Bool("dry-run", false, "import: count what the import would do, write nothing (waits for the result)")
+	noImport := fs.Bool("no-import", false, "sync: start without a completed initial import, on purpose")
 	name, err := connectionArg(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
@@ -106,18 +113,32 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	if *dryRun && what != "import" {
 		return fmt.Errorf("start %s: --dry-run is for the import only", what)
 	}
+	if *noImport && what != "sync" {
+		return fmt.Errorf("start %s: --no-import is for the sync only", what)
+	}
 	s, err := loadSettings()
 	if err != nil {
 		return err
 	}
-	if _, err := checkConnection(s, "start "+what, name); err != nil {
+	conn, err := checkConnection(s, "start "+what, name)
+	if err != nil {
 		return err
+	}
+	if *noImport && conn != nil {
+		if err := refuseNoImport(conn); err != nil {
+			return err
+		}
 	}
 	c, err := dialWith(s)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	if what == "sync" && !*noImport {
+		if err := requireImport(ctx, c, name); err != nil {
+			return err
+		}
+	}
 	if err := searchattr.Ensure(ctx, c, s.Namespace); err != nil {
 		return fmt.Errorf("start %s: registering search attributes: %w", what, err)
 	}
@@ -168,6 +189,43 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("%s: %w", run.GetID(), err)
 		}
 		printProgress(out, p)
+	}
+	return nil
+}
+
+// requireImport refuses to start the sync of a connection whose initial import has not
+// completed: the import's mark is what keeps the existing records of a side with
+// initial.from_a (from_b) false on their side, and the sync must not read them first.
+func requireImport(ctx context.Context, c searchattr.Describer, name string) error {
+	id := workflows.ImportWorkflowID(name)
+	run := fmt.Sprintf("run `crmsync start import %s --wait` first", name)
+	skip := "(or, to sync without an import on purpose, `crmsync start sync " + name + " --no-import`)"
+	r, err := describeRun(ctx, c, id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("start sync: %w", err)
+	case !r.exists:
+		return fmt.Errorf("start sync: connection %s has had no initial import (%s): %s %s", name, id, run, skip)
+	case r.running():
+		return fmt.Errorf("start sync: the initial import %s is still running: start the sync once it has completed (`crmsync watch %s` follows it; `crmsync start import %s --wait` waits for the import it starts)", id, name, name)
+	case !r.completed():
+		return fmt.Errorf("start sync: the initial import %s did not complete (%s): %s %s", id, r.closed(), run, skip)
+	}
+	return nil
+}
+
+// refuseNoImport refuses --no-import for a connection whose file keeps a side's existing
+// records out (initial.from_a or from_b false): only the import's mark does that, and without
+// it the sync pauses at that side.
+func refuseNoImport(conn *config.Connection) error {
+	for _, name := range conn.ObjectNames() {
+		o, _ := conn.Object(name)
+		for _, side := range []string{"a", "b"} {
+			if activities.NeedsMark(conn, o, side) {
+				return fmt.Errorf("start sync: --no-import: object %s has initial.from_%s false (%s): only the import keeps side %s's existing records out of the sync, and without it the sync would pause there: run `crmsync start import %s --wait`, then `crmsync start sync %s`",
+					name, side, conn.File, side, conn.Name, conn.Name)
+			}
+		}
 	}
 	return nil
 }

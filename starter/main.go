@@ -36,9 +36,11 @@ const usage = `usage: crmsync COMMAND [ARGS]
 commands:
   validate [--live] [FILE...]          check connection files (none named: CRMSYNC_CONNECTIONS);
                                        --live also reads both systems' fields
-  start import|sync|pipelines CONNECTION [--wait] [--dry-run]
+  start import|sync|pipelines CONNECTION [--wait] [--dry-run] [--no-import]
                                        start InitialImport, IncrementalSync or PipelineSync;
-                                       import --dry-run prints what the import would do, writing nothing
+                                       import --dry-run prints what the import would do, writing
+                                       nothing; sync starts once the import has completed
+                                       (--no-import: without one, on purpose)
   pause CONNECTION [--reason TEXT]     pause the connection's workflows
   resume CONNECTION [--allow-deletes]  resume them; --allow-deletes lets the deletions held
                                        by schedule.max_deletes go
