@@ -2,6 +2,7 @@ package mautic
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -396,11 +397,12 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				op := "POST /contacts/{id}/dnc/{channel}/" + action
+				op := "POST /contacts/{id}/dnc/" + ch + "/" + action
 				_, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/contacts/%s/dnc/%s/%s", id, url.PathEscape(ch), action), op, nil, body)
 				if err == nil {
 					return
 				}
+				err = dncError(err, id, ch, action)
 				mu.Lock()
 				defer mu.Unlock()
 				if results[i].Err == nil {
@@ -414,6 +416,24 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// dncError names, in a do-not-contact change's error, the contact, the channel and the field
+// (dnc.<channel>) it failed for: the quarantine says which consent was not written.
+func dncError(err error, id, ch, action string) error {
+	e, ok := err.(*connectors.Error)
+	if !ok {
+		return err
+	}
+	named := *e
+	verb := "removed"
+	if action == "add" {
+		verb = "set"
+	}
+	reason := cmp.Or(e.Message, http.StatusText(e.Status), string(e.Kind))
+	named.Fields = map[string]string{DNCPrefix + ch: reason}
+	named.Message = fmt.Sprintf("contact %s: the do-not-contact on %s could not be %s: %s", id, ch, verb, reason)
+	return &named
 }
 
 // Delete deletes records with DELETE /{base}/{id}/delete, Concurrency at a time. A record
