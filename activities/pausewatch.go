@@ -28,3 +28,22 @@ func (w *pauseWatch) pausedNow(ctx context.Context) bool {
 	paused, err := w.paused(ctx, activity.GetInfo(ctx).WorkflowExecution.ID)
 	return err == nil && paused
 }
+
+// connectionPauseWatch asks, between two pages of an activity outside the connection's
+// workflows (a retry of the quarantine), whether the connection was paused meanwhile
+// (Activities.Paused): at once, then at most every pauseCheckEvery. A failed check is no pause.
+type connectionPauseWatch struct {
+	paused     func(ctx context.Context, connection string) (bool, error)
+	connection string
+	last       time.Time
+}
+
+// pausedNow reports whether the connection is paused.
+func (w *connectionPauseWatch) pausedNow(ctx context.Context) bool {
+	if w.paused == nil || (!w.last.IsZero() && time.Since(w.last) < pauseCheckEvery) {
+		return false
+	}
+	w.last = time.Now()
+	paused, err := w.paused(ctx, w.connection)
+	return err == nil && paused
+}

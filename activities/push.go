@@ -16,6 +16,12 @@ const ErrTypeNotFound = "NotFound"
 // ErrTypePaused is the error type of a push held while its connection is paused (retried).
 const ErrTypePaused = "Paused"
 
+// pausedError is the error of an activity held while its connection is paused: retried a
+// minute apart until the resume, visible in the web UI as the attempt's failure.
+func pausedError(msg string) error {
+	return temporal.NewApplicationErrorWithOptions(msg, ErrTypePaused, temporal.ApplicationErrorOptions{NextRetryDelay: time.Minute})
+}
+
 // PushOne syncs one record now, as a pass would: it is matched with (or created on) the other
 // side and merged field by field. A record it links to (a contact's company) that was never
 // synced is pushed first, so that the link can be written.
@@ -28,8 +34,7 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 		if paused {
 			// A pause holds every write: the push waits (retried a minute apart, for up to
 			// the workflow's 12 hours), visible in the web UI as this attempt's failure.
-			return Counts{}, temporal.NewApplicationErrorWithOptions(fmt.Sprintf("connection %s is paused: the push waits for the resume", in.Connection), ErrTypePaused,
-				temporal.ApplicationErrorOptions{NextRetryDelay: time.Minute})
+			return Counts{}, pausedError(fmt.Sprintf("connection %s is paused: the push waits for the resume", in.Connection))
 		}
 	}
 	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side, Mode: ModeImport})

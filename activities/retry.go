@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -61,7 +62,14 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 	if err != nil {
 		return RetryResult{}, toTemporal(err)
 	}
+	// A pause holds every write: asked before each page (the workflow's pause cannot stop an
+	// activity), the retry then waits for the resume and goes on after the pages done.
+	pauses := connectionPauseWatch{paused: a.Paused, connection: in.Connection}
 	for in.Limit <= 0 || prog.Taken < in.Limit {
+		if pauses.pausedNow(ctx) {
+			ka.Commit(ctx, prog)
+			return prog.Result, pausedError(fmt.Sprintf("connection %s is paused: the retry of its quarantine waits for the resume (%d entries done)", in.Connection, prog.Taken))
+		}
 		size := page
 		if in.Limit > 0 {
 			size = min(size, in.Limit-prog.Taken)

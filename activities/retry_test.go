@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -162,4 +165,67 @@ func TestRetryKeepsWhatIsNotConfirmedGone(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, q, 1)
 	assert.Equal(t, "12345678242", q[0].RecordID, "not seen since the start is not gone")
+}
+
+// A pause arriving while a retry of the quarantine runs holds it between two pages: the retry
+// saves what it has done and answers a retryable Paused error a minute before the next
+// attempt, which, once the connection is resumed, goes on after the pages done.
+func TestRetryWaitsForAPauseBetweenPages(t *testing.T) {
+	page, every := retryPage, pauseCheckEvery
+	retryPage, pauseCheckEvery = 2, 0 // a page of two entries; ask before each page
+	t.Cleanup(func() { retryPage, pauseCheckEvery = page, every })
+	h := newHarness(t, "both")
+	var ids []string
+	for i := range 5 {
+		res, err := h.mautic.Create(h.ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"firstname": fmt.Sprint("Sans ", i), "lastname": "Adresse"}}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+		ids = append(ids, res[0].ID)
+	}
+	h.cycle(ModeImport)
+	// Fixed since: each retried one reaches Sellsy.
+	for i, id := range ids {
+		up, err := h.mautic.Update(h.ctx, connectors.ObjectContact, []connectors.Record{{ID: id, Fields: map[string]any{"email": fmt.Sprintf("repris%d@example.com", i)}}})
+		require.NoError(t, err)
+		require.NoError(t, up[0].Err)
+	}
+	sellsyBefore := h.sb.Sellsy.Count("contacts")
+
+	asked, pauseAt := 0, 2 // paused once the first page is done
+	h.acts.Paused = func(_ context.Context, connection string) (bool, error) {
+		asked++
+		return connection == "t" && pauseAt > 0 && asked >= pauseAt, nil
+	}
+	var suite testsuite.WorkflowTestSuite
+	ae := suite.NewTestActivityEnvironment()
+	ae.RegisterActivity(h.acts)
+	var beat converter.EncodedValues
+	ae.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { beat = d })
+
+	_, err := ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "t"})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, ErrTypePaused, appErr.Type())
+	assert.False(t, appErr.NonRetryable())
+	assert.Equal(t, time.Minute, appErr.NextRetryDelay())
+	assert.Contains(t, err.Error(), "connection t is paused: the retry of its quarantine waits for the resume (2 entries done)")
+	assert.Equal(t, sellsyBefore+2, h.sb.Sellsy.Count("contacts"), "the first page only")
+	require.NotNil(t, beat, "the pages done are saved")
+	var saved retryProgress
+	require.NoError(t, beat.Get(&saved))
+	assert.Equal(t, 2, saved.Taken)
+
+	// Resumed: the next attempt goes on after the first page.
+	pauseAt = 0
+	ae.SetHeartbeatDetails(saved)
+	v, err := ae.ExecuteActivity(h.acts.RetryQuarantined, RetryInput{Connection: "t"})
+	require.NoError(t, err)
+	var res RetryResult
+	require.NoError(t, v.Get(&res))
+	assert.Equal(t, 5, res.Retried, "%+v", res)
+	assert.Equal(t, 5, res.Resolved, "%+v", res)
+	assert.Equal(t, sellsyBefore+5, h.sb.Sellsy.Count("contacts"), "each once")
+	n, err := h.st.CountQuarantine(h.ctx, "t")
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
