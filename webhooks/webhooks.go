@@ -458,18 +458,25 @@ func (r *Receiver) stageChanged(ctx context.Context, name string, events []sells
 }
 
 // readBack reads the record an event names through the connector: nil when it does not
-// exist.
-func readBack(ctx context.Context, conn connectors.Connector, object, id string) (*connectors.Record, error) {
-	if rb, ok := conn.(interface {
+// exist. raw is the API's answer as it came, when the connector hands it over (Sellsy's
+// ReadBackRaw): the whole record, beyond the fields the connector maps.
+func readBack(ctx context.Context, conn connectors.Connector, object, id string) (rec *connectors.Record, raw []byte, err error) {
+	switch rb := conn.(type) {
+	case interface {
+		ReadBackRaw(ctx context.Context, object, id string) (*connectors.Record, []byte, error)
+	}:
+		return rb.ReadBackRaw(ctx, object, id)
+	case interface {
 		ReadBack(ctx context.Context, object, id string) (*connectors.Record, error)
-	}); ok {
-		return rb.ReadBack(ctx, object, id)
+	}:
+		rec, err = rb.ReadBack(ctx, object, id)
+		return rec, nil, err
 	}
 	recs, err := conn.Get(ctx, object, []string{id})
 	if err != nil || len(recs) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
-	return &recs[0], nil
+	return &recs[0], nil, nil
 }
 
 // route applies the connection's event routes. An event is only a hint: its record is read
@@ -485,14 +492,14 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		if len(routes) == 0 {
 			continue
 		}
-		rec, ok, err := r.verify(ctx, c, side, e)
+		rec, raw, ok, err := r.verify(ctx, c, side, e)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			continue
 		}
-		digest := recordDigest(rec) // once per event: every route names the same state
+		digest := recordDigest(rec, raw) // once per event: every route names the same state
 		for _, rt := range routes {
 			if rt.Signal != nil {
 				err = r.signal(ctx, c.Name, rt.Signal, e, rec, digest)
@@ -525,30 +532,31 @@ func matchingRoutes(routes []config.EventRoute, e sellsy.WebhookEvent) []config.
 // that never existed as it answers a deleted one (404), and the receiver has nothing else to
 // tell them apart, so a forged deletion of an unknown id goes through: the workflow then
 // gets only that id, which names nothing to act on.
-func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string, e sellsy.WebhookEvent) (rec *connectors.Record, ok bool, err error) {
+// raw is the API's answer the record was read from, when the connector hands it over.
+func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string, e sellsy.WebhookEvent) (rec *connectors.Record, raw []byte, ok bool, err error) {
 	if r.open == nil {
-		return nil, false, errors.New("the receiver cannot read records back")
+		return nil, nil, false, errors.New("the receiver cannot read records back")
 	}
 	a, b, err := r.open(c.Name)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	conn := a
 	if side == "b" {
 		conn = b
 	}
-	if rec, err = readBack(ctx, conn, e.Object, e.ObjectID); err != nil {
-		return nil, false, err
+	if rec, raw, err = readBack(ctx, conn, e.Object, e.ObjectID); err != nil {
+		return nil, nil, false, err
 	}
 	switch {
 	case e.Type == "deleted" && rec != nil:
 		r.log.Info("deletion announced for a record that exists (forged): ignored", "connection", c.Name, "object", e.Object)
-		return nil, false, nil
+		return nil, nil, false, nil
 	case e.Type != "deleted" && rec == nil:
 		r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
-	return rec, true, nil
+	return rec, raw, true, nil
 }
 
 // signal sends a signal route's signal with what the read back found. The signals sent are
@@ -556,7 +564,7 @@ func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string
 // finding the record as it was is not signalled again, a change is. One that gets past it
 // (later, on another worker, after a restart) is harmless: it repeats a signal about the same
 // record state, and a second sync-now only runs a pass that finds nothing new. digest is
-// recordDigest(rec).
+// recordDigest(rec, raw).
 func (r *Receiver) signal(ctx context.Context, connection string, to *config.SignalRoute, e sellsy.WebhookEvent, rec *connectors.Record, digest string) error {
 	id := strings.ReplaceAll(to.WorkflowID, "{connection}", connection)
 	key := "sellsy|" + id + "|" + to.Name + "|" + eventName(e, digest)
@@ -580,7 +588,7 @@ func (r *Receiver) signal(ctx context.Context, connection string, to *config.Sig
 }
 
 // start starts a start route's workflow with the record as read back (for a confirmed
-// deletion, the id and the object: all there is left). digest is recordDigest(rec).
+// deletion, the id and the object: all there is left). digest is recordDigest(rec, raw).
 func (r *Receiver) start(ctx context.Context, connection string, to *config.StartRoute, e sellsy.WebhookEvent, rec *connectors.Record, digest string) error {
 	in := EventInput{Connection: connection, Object: e.Object, Event: e.Type, ID: e.ObjectID}
 	if rec != nil {
@@ -613,10 +621,11 @@ func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, digest 
 // being h and a digest of the notification and of the record read, after the notification's
 // timestamp when it has one. A redelivery (the same notification, the record unchanged) gets
 // the same name, while a later change gets another, even within the timestamp's second — or,
-// without timestamps, with the same notification. A change that leaves the record as an
-// earlier event found it is taken for that event's redelivery (a record whose read shape
-// carries its update time never is). Never a zero time: every later event would look like the
-// first. digest is recordDigest of the record read ("" when there is none).
+// without timestamps, with the same notification: the record's digest covers its update time
+// and its whole read shape (recordDigest). A change that leaves a record without an update
+// time (an opportunity) exactly as an earlier event found it is taken for that event's
+// redelivery. Never a zero time: every later event would look like the first. digest is
+// recordDigest of the record read ("" when there is none).
 func eventName(e sellsy.WebhookEvent, digest string) string {
 	h := sha256.New()
 	h.Write([]byte(e.Digest))
@@ -628,15 +637,28 @@ func eventName(e sellsy.WebhookEvent, digest string) string {
 	return fmt.Sprintf("%s-%s-%s-%s", e.Object, e.Type, e.ObjectID, tag)
 }
 
-// recordDigest names a record's state as read back: its fields and links ("" for no record).
-func recordDigest(rec *connectors.Record) string {
+// recordDigest names a record's state as read back ("" for no record): its update time, its
+// links, and the API's whole answer raw when the connector handed it over — else the fields
+// the connector mapped. The mapped fields are a subset: two states of a record that differ
+// elsewhere (a Sellsy company's reference, an opportunity's source) would get one digest,
+// and, with notifications that carry no timestamp, the second change would be taken for a
+// redelivery of the first.
+func recordDigest(rec *connectors.Record, raw []byte) string {
 	if rec == nil {
 		return ""
 	}
-	content, _ := json.Marshal(struct {
-		F map[string]any
-		L map[string]string
-	}{rec.Fields, rec.Links}) // map keys are sorted: the same record gives the same bytes
+	view := struct {
+		U time.Time         `json:"u"`
+		L map[string]string `json:"l"`
+		F map[string]any    `json:"f,omitempty"`
+		R json.RawMessage   `json:"r,omitempty"`
+	}{U: rec.UpdatedAt.UTC(), L: rec.Links}
+	if json.Valid(raw) {
+		view.R = raw
+	} else {
+		view.F = rec.Fields
+	}
+	content, _ := json.Marshal(view) // map keys are sorted: the same record gives the same bytes
 	sum := sha256.Sum256(content)
 	return hex.EncodeToString(sum[:])
 }

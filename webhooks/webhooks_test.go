@@ -326,7 +326,7 @@ func TestSellsyEventRoutes(t *testing.T) {
 	require.Len(t, f.events, 1)
 	assert.Equal(t, EventInput{Connection: "shop", Object: "opportunity", Event: "created", ID: "77", Fields: map[string]any{"name": "Projet"}}, f.events[0])
 	assert.Equal(t, "OnNewDeal", f.types[0])
-	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&connectors.Record{ID: "5", Fields: map[string]any{"name": "ACME"}})}}, f.nudged)
+	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&connectors.Record{ID: "5", Fields: map[string]any{"name": "ACME"}}, nil)}}, f.nudged)
 }
 
 // Sellsy pings a webhook's URL with GET: the right token answers 200, anything else 404.
@@ -448,7 +448,7 @@ func TestSellsySignalRoutesReadBack(t *testing.T) {
 		nudged []EventSignal
 	}{
 		{name: "the record exists", body: bareNotif("updated", "client", "5"),
-			nudged: []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&acme)}}},
+			nudged: []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&acme, nil)}}},
 		{name: "no such record: forged", body: bareNotif("updated", "client", "666")},
 		{name: "deletion of a record that exists: forged", body: bareNotif("deleted", "client", "5")},
 		{name: "deletion confirmed", body: bareNotif("deleted", "client", "9"),
@@ -544,8 +544,11 @@ func TestEventWorkflowID(t *testing.T) {
 	timed := ev
 	timed.At = time.Unix(1764000000, 0)
 	id := func(e sellsy.WebhookEvent, r *connectors.Record) string {
-		return eventWorkflowID("shop", "OnDeal", e, recordDigest(r))
+		return eventWorkflowID("shop", "OnDeal", e, recordDigest(r, nil))
 	}
+	later := *rec
+	later.UpdatedAt = time.Unix(1764000060, 0) // A→B→A: the same fields, a later update time
+	rawID := func(raw string) string { return eventWorkflowID("shop", "OnDeal", ev, recordDigest(rec, []byte(raw))) }
 	tests := []struct {
 		name   string
 		a, b   string
@@ -556,7 +559,10 @@ func TestEventWorkflowID(t *testing.T) {
 		{"no timestamp, record unchanged", id(ev, rec), id(ev, same), true},
 		{"no timestamp, record changed", id(ev, rec), id(ev, changed), false},
 		{"no timestamp, another notification", id(ev, nil), id(sellsy.WebhookEvent{Type: "updated", Object: "opportunity", ObjectID: "77", Digest: "d2"}, nil), false},
-		{"another workflow", id(ev, rec), eventWorkflowID("shop", "NotifySales", ev, recordDigest(rec)), false},
+		{"another workflow", id(ev, rec), eventWorkflowID("shop", "NotifySales", ev, recordDigest(rec, nil)), false},
+		{"no timestamp, the same fields updated again", id(ev, rec), id(ev, &later), false},
+		{"no timestamp, a change beyond the mapped fields", rawID(`{"id":77,"source":{"id":1}}`), rawID(`{"id":77,"source":{"id":2}}`), false},
+		{"no timestamp, the same answer again", rawID(`{"id":77,"source":{"id":1}}`), rawID(`{"id": 77, "source": {"id": 1}}`), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -331,6 +331,26 @@ func TestWebhooks(t *testing.T) {
 	assert.Equal(t, "individual", got[3][1])
 }
 
+// With WebhookWithoutTimestamp, a notification carries only the keys the reference confirms:
+// two changes of one record are notified with the same body.
+func TestWebhooksWithoutTimestamp(t *testing.T) {
+	e := newEnv(t, Options{WebhookWithoutTimestamp: true})
+	e.sim.SeedPeople(0, 1)
+	co := idOf(e.sim.Dump("companies")[0])
+	h, hs := newHookRecorder(t)
+	require.Equal(t, 200, e.callAdmin("POST", "/_sim/webhook", `{"url":"`+hs.URL+`"}`))
+	h.wait(t, 1)
+	for _, note := range []string{"x", "y"} {
+		e.clock.Advance(time.Second)
+		require.Equal(t, 200, e.call("PUT", fmt.Sprintf("/v2/companies/%d", co), map[string]any{"note": note}, false).status)
+	}
+	h.wait(t, 2)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	want := map[string]string{"event": "updated", "relatedtype": "client", "relatedid": strconv.Itoa(co)}
+	assert.Equal(t, []map[string]string{want, want}, h.posts)
+}
+
 func (e *env) callAdmin(method, path, body string) int {
 	req, _ := http.NewRequest(method, e.srv.URL+path, stringsReader(body))
 	resp, err := http.DefaultClient.Do(req)

@@ -58,6 +58,10 @@ type Options struct {
 	Scopes           []string
 	ScopesNotInToken bool
 	Now              func() time.Time
+	// WebhookWithoutTimestamp makes webhook notifications carry only the keys the reference
+	// confirms (event, relatedtype, relatedid): no timestamp, ownertype nor ownerid, as
+	// Sellsy may send them. Then two changes of a record notify with the same body.
+	WebhookWithoutTimestamp bool
 	// V1ConsumerToken, V1ConsumerSecret, V1UserToken and V1UserSecret are the API V1
 	// (POST /0/) OAuth 1.0a PLAINTEXT credentials; a V2 bearer token is accepted as well.
 	V1ConsumerToken, V1ConsumerSecret, V1UserToken, V1UserSecret string

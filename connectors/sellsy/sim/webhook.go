@@ -14,7 +14,8 @@ import (
 // Webhooks. Sellsy delivers an event as an HTTP POST, form-encoded, with one field "notif"
 // holding a JSON string, and may ping the endpoint with a GET (reference §1.12). The keys
 // event, relatedtype and relatedid are the documented ones; timestamp, ownertype and ownerid
-// are the simulator's choice for the keys the reference marks UNCONFIRMED.
+// are the simulator's choice for the keys the reference marks UNCONFIRMED, left out with
+// Options.WebhookWithoutTimestamp.
 //
 // relatedtype is "client" for companies (the event ids seen in practice are client.*),
 // "contact", "individual" and "opportunity"; "task", "calendar-event" and "comment" for the
@@ -89,10 +90,11 @@ func (s *Server) emit(event, kind string, id int) {
 		s.hookDrop--
 		return
 	}
-	notif, _ := json.Marshal(map[string]any{
-		"event": event, "relatedtype": rt, "relatedid": strconv.Itoa(id),
-		"timestamp": strconv.FormatInt(s.now().Unix(), 10), "ownertype": "staff", "ownerid": "1",
-	})
+	n := map[string]any{"event": event, "relatedtype": rt, "relatedid": strconv.Itoa(id)}
+	if !s.opt.WebhookWithoutTimestamp {
+		n["timestamp"], n["ownertype"], n["ownerid"] = strconv.FormatInt(s.now().Unix(), 10), "staff", "1"
+	}
+	notif, _ := json.Marshal(n)
 	for _, t := range targets {
 		select {
 		case s.hookCh <- hookMsg{url: t, notif: notif}:
