@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -37,6 +38,10 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 			return Counts{}, pausedError(fmt.Sprintf("connection %s is paused: the push waits for the resume", in.Connection))
 		}
 	}
+	// The object's lock may be held by a pass writing a page (minutes on a slow API): the
+	// push heartbeats while it waits and writes, so that it is not taken for a lost worker.
+	alive := heartbeat.Start(ctx, nil, heartbeat.Options{})
+	defer alive.Stop()
 	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side, Mode: ModeImport})
 	if err != nil {
 		return Counts{}, toTemporal(err)
@@ -82,3 +87,4 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 	total.Add(c)
 	return total, toTemporal(err)
 }
+
