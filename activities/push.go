@@ -3,10 +3,15 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
 )
@@ -88,3 +93,35 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) 
 	return total, toTemporal(err)
 }
 
+// LeftOutReasons lists what in a connection file may make the sync leave a record of one side
+// ("a" or "b") of an object out, counted as filtered and written nowhere: the rules of
+// processPage, as far as the file tells them (a push's result counts the records, not why).
+// A paired record is left out only by the first, the filter.
+func LeftOutReasons(c *config.Connection, o *config.Object, side string) []string {
+	x := engine.Side(side)
+	other := string(x.Other())
+	var out []string
+	if filter := o.Filter.Of(side); len(filter) > 0 {
+		var holds []string
+		for _, k := range slices.Sorted(maps.Keys(filter)) {
+			holds = append(holds, fmt.Sprintf("%s = %v", k, filter[k]))
+		}
+		out = append(out, fmt.Sprintf("the object's filter on side %s lets through only the records with %s", side, strings.Join(holds, " and ")))
+	}
+	switch {
+	case !o.Sends(side):
+		out = append(out, fmt.Sprintf("no field of the object travels from side %s, so its records are never created on side %s", side, other))
+	case !createsFrom(c, o, x):
+		out = append(out, fmt.Sprintf("its records are not created on side %s, where no field carries the match field %s (one not paired there by its key is left alone)", other, x.Other().MatchField(o.Match)))
+	}
+	if !o.ImportsFrom(side) {
+		out = append(out, fmt.Sprintf("initial.from_%s is false: a record that existed before the initial import stays on side %s", side, side))
+	}
+	if len(o.Links) > 0 {
+		out = append(out, fmt.Sprintf("a record whose %s is not paired yet waits for it where side %s requires that link", strings.Join(o.Links, " or "), other))
+	}
+	if side == "a" && slices.Contains(pipelineObjects(c), o.Name) {
+		out = append(out, "a record in none of the connection's pipelines gets no counterpart")
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/internal/searchattr"
+	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -72,9 +73,63 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	fmt.Fprintf(out, "pushed %s %s from side %s (%s): created %d, updated %d, quarantined %d\n",
-		*object, *id, *side, run.GetID(), counts.CreatedA+counts.CreatedB, counts.UpdatedA+counts.UpdatedB, counts.Quarantined)
-	return nil
+	fmt.Fprintf(out, "pushed %s %s from side %s (%s): created %d, updated %d, unchanged %d, left out %d, counterpart gone %d, quarantined %d\n",
+		*object, *id, *side, run.GetID(), counts.CreatedA+counts.CreatedB, counts.UpdatedA+counts.UpdatedB, counts.Unchanged, counts.Filtered, counts.Missing, counts.Quarantined)
+	return pushOutcome(ctx, out, s, conn, in, counts)
+}
+
+// pushOutcome says why a pushed record was not written: left out by the connection's rules
+// (what the file says of them, when it is read here), its counterpart gone, or refused — with
+// the reason the workers' store keeps, and then an error: a refused push is a failure.
+func pushOutcome(ctx context.Context, out io.Writer, s settings, conn *config.Connection, in activities.PushInput, counts activities.Counts) error {
+	other := "a"
+	if in.Side == "a" {
+		other = "b"
+	}
+	if counts.Missing > 0 {
+		fmt.Fprintf(out, "the record paired with it on side %s is no longer there (deleted): nothing was written for it\n", other)
+	}
+	if counts.Filtered > 0 {
+		var why []string
+		if conn != nil {
+			if o, ok := conn.Object(in.Object); ok {
+				why = activities.LeftOutReasons(conn, o, in.Side)
+			}
+		}
+		switch {
+		case conn == nil:
+			fmt.Fprintf(out, "left out by the connection's rules, nothing written for it; the connection file, not read here, says which: a filter, a field direction, initial.from_%s false, or a link not paired yet\n", in.Side)
+		case len(why) == 0:
+			fmt.Fprintln(out, "left out by the connection's rules, nothing written for it")
+		default:
+			fmt.Fprintf(out, "left out by the connection's rules (%s), nothing written for it; what may leave it out:\n", conn.File)
+			for _, w := range why {
+				fmt.Fprintf(out, "  - %s\n", w)
+			}
+		}
+	}
+	if counts.Quarantined == 0 {
+		return nil
+	}
+	list := fmt.Sprintf("`crmsync quarantine %s` lists the reasons", in.Connection)
+	st, err := store.OpenExisting(ctx, s.StoreDSN) // the workers' store: never a new, empty one
+	if err != nil {
+		return fmt.Errorf("push: %d record(s) refused and quarantined; %s (the workers' store is not read here: %v)", counts.Quarantined, list, err)
+	}
+	defer st.Close()
+	entries, err := st.ListQuarantine(ctx, in.Connection, 0)
+	if err != nil {
+		return fmt.Errorf("push: %d record(s) refused and quarantined; %s (%v)", counts.Quarantined, list, err)
+	}
+	for _, e := range entries {
+		if e.Object == in.Object && string(e.Side) == in.Side && e.RecordID == in.ID {
+			fmt.Fprintf(out, "quarantined: %s\n", e.Reason)
+			return fmt.Errorf("push: %s %s of side %s was refused: %s (once fixed, push it again or run `crmsync quarantine %s --retry`)", in.Object, in.ID, in.Side, e.Reason, in.Connection)
+		}
+	}
+	// Another record of the push: the one it links to, pushed first, or one its key
+	// duplicates.
+	return fmt.Errorf("push: %d record(s) refused and quarantined on the way (a record it links to, or one sharing its key); %s", counts.Quarantined, list)
 }
 
 // findByEmail returns the id of the record of object on side of connection c whose match
