@@ -40,16 +40,16 @@
 // pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
 // HeartbeatTimeout a retried attempt resumes after the last page read.
 //
-// A create heartbeats just before it sends its POST, and, when follow-up calls (smart tags,
-// company links) come next, the new record's id once Sellsy answers. A retry after a failed
-// follow-up resumes from that record; a retry after a lost answer (a timeout, a 500, a 502 or
-// 504, a worker gone) first looks for a record like the input created since the activity was
-// scheduled and returns it when there is one, so a create never makes the record twice. It
-// reads the candidates newest first, down to the records older than the activity (1,000 at
-// most); when several look alike, or more than that match, it creates none and fails as
-// UncertainCreate. A POST Sellsy refused (a 4xx, a 429, a 503) wrote nothing: its retry
-// creates the record without looking. Temporal hands an attempt's last heartbeat to the next
-// one with or without a HeartbeatTimeout.
+// A create heartbeats just before it sends its POST, and, when follow-up calls (smart tags, a
+// contact's company and individual links) come next, the new record's id once Sellsy answers.
+// A retry after a failed follow-up resumes from that record; a retry after a lost answer (a
+// timeout, a 500, a 502 or 504, a worker gone) first looks for a record like the input
+// created since the activity was scheduled and returns it when there is one, so a create
+// never makes the record twice. It reads the candidates newest first, down to the records
+// older than the activity (1,000 at most); when several look alike, or more than that match,
+// it creates none and fails as UncertainCreate. A POST Sellsy refused (a 4xx, a 429, a 503)
+// wrote nothing: its retry creates the record without looking. Temporal hands an attempt's
+// last heartbeat to the next one with or without a HeartbeatTimeout.
 //
 // Errors are Temporal application errors whose Type is one of:
 //

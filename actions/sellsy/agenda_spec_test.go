@@ -1,6 +1,7 @@
 package sellsyactions
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim/spectest"
@@ -58,5 +60,17 @@ func TestAgendaBodiesMatchSpec(t *testing.T) {
 		}
 	}
 	assert.ElementsMatch(t, []string{"POST /v2/calendar-events", "POST /v2/tasks", "POST /v2/comments"}, posted)
+	assert.Empty(t, proxy.Problems())
+}
+
+// A contact's links to its third parties go by the spec's link routes: a company's
+// (Companies_linkContact, a JSON body) and an individual's (Individuals_linkContactToIndividual,
+// no body).
+func TestContactLinksMatchSpec(t *testing.T) {
+	proxy, env := specEnv(t, func(s *sim.Server) { s.SeedPeople(0, 1) })
+	var ind, out RecordOutput
+	require.NoError(t, actiontest.Run(env, "Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "Durand"}, &ind))
+	require.NoError(t, actiontest.Run(env, "Sellsy.CreateContact", ContactInput{LastName: "Lovelace", CompanyIDs: []int{1}, IndividualIDs: []int{ind.ID}}, &out))
+	assert.Subset(t, proxy.Seen(), []string{fmt.Sprintf("POST /v2/companies/1/contacts/%d", out.ID), fmt.Sprintf("POST /v2/individuals/%d/contacts/%d", ind.ID, out.ID)})
 	assert.Empty(t, proxy.Problems())
 }

@@ -262,7 +262,10 @@ func (a *Actions) searchTyped(ctx context.Context, obj string, in SearchInput) (
 //
 // MarketingSubscriptions is the full list of channels the contact is subscribed to (email,
 // sms, phone, postal_mail, custom); Unsubscribe removes channels from the current list (the
-// seed's "Unsubscribe … Campaigns" switches). CompanyIDs links the contact to companies.
+// seed's "Unsubscribe … Campaigns" switches). CompanyIDs links the contact to companies and
+// IndividualIDs to individuals (the seed's "Third Party IDs": a contact works for third
+// parties of either kind; POST /companies/{id}/contacts/{contactId} and POST
+// /individuals/{id}/contacts/{contactId}). Links are added, never removed.
 // Twitter, Facebook, LinkedIn and Viadeo are social URLs, as a company's (a Twitter handle is
 // sent as its URL).
 //
@@ -270,7 +273,8 @@ func (a *Actions) searchTyped(ctx context.Context, obj string, in SearchInput) (
 //	 "email": "ada@acme.example", "phone_number": "+33 1 23 45 67 89", "mobile_number": "+33 6 12 34 56 78",
 //	 "birth_date": "1815-12-10", "twitter": "https://twitter.com/ada", "linkedin": "https://linkedin.com/in/ada",
 //	 "sync_mailchimp": true, "note": "met at the fair", "smart_tags": ["vip"],
-//	 "marketing_campaigns_subscriptions": ["email", "sms"], "unsubscribe": ["sms"], "company_ids": [12]}
+//	 "marketing_campaigns_subscriptions": ["email", "sms"], "unsubscribe": ["sms"], "company_ids": [12],
+//	 "individual_ids": [2000001]}
 type ContactInput struct {
 	ID             int    `json:"id,omitempty"`
 	Civility       string `json:"civility,omitempty"` // mr | mrs | ms
@@ -297,6 +301,7 @@ type ContactInput struct {
 	Unsubscribe            []string `json:"unsubscribe,omitempty"`
 	SmartTags              []string `json:"smart_tags,omitempty"`
 	CompanyIDs             []int    `json:"company_ids,omitempty"`
+	IndividualIDs          []int    `json:"individual_ids,omitempty"`
 	// Clear lists the fields an update empties (update only): see the package doc.
 	Clear []string `json:"clear,omitempty"`
 }
@@ -359,17 +364,22 @@ func (a *Actions) writeContact(ctx context.Context, method, path string, in Cont
 	if err != nil {
 		return RecordOutput{}, err
 	}
-	out, err := a.send(ctx, method, path, body, len(in.SmartTags) > 0 || len(in.CompanyIDs) > 0)
+	out, err := a.send(ctx, method, path, body, len(in.SmartTags) > 0 || len(in.CompanyIDs) > 0 || len(in.IndividualIDs) > 0)
 	if err != nil {
 		return out, err
 	}
 	if err := a.tag(ctx, &out, "contacts", in.SmartTags); err != nil {
 		return out, err
 	}
-	// Linking a contact to a company it is already linked to changes nothing, so a retry
-	// that resumes here links again the ones the failed attempt did.
+	// Linking a contact to a third party it is already linked to changes nothing (Sellsy
+	// answers 200), so a retry that resumes here links again the ones the failed attempt did.
 	for _, co := range in.CompanyIDs {
 		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/companies/%d/contacts/%d", co, out.ID), nil, map[string]any{}, nil); err != nil {
+			return out, err
+		}
+	}
+	for _, ind := range in.IndividualIDs { // Individuals_linkContactToIndividual takes no body
+		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/individuals/%d/contacts/%d", ind, out.ID), nil, nil, nil); err != nil {
 			return out, err
 		}
 	}

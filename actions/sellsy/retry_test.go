@@ -101,3 +101,51 @@ func TestCreateRetriedAfterAFollowUpFailsCreatesOnce(t *testing.T) {
 		})
 	}
 }
+
+// individualContacts returns the contact ids the simulator links individual id to.
+func individualContacts(h *harness, id int) string {
+	for _, c := range h.sim.Dump("individuals") {
+		if got, _ := json.Marshal(c["id"]); string(got) == fmt.Sprint(id) {
+			ids, _ := json.Marshal(c["_sim"].(map[string]any)["contact_ids"])
+			return string(ids)
+		}
+	}
+	return ""
+}
+
+// A contact's third parties are companies or individuals (the seed's "Third Party IDs"):
+// IndividualIDs links it to individuals with POST /individuals/{id}/contacts/{contactId}, on
+// create and on update, and a retry after that link failed links once. Only companies could be
+// linked.
+func TestContactLinkedToIndividuals(t *testing.T) {
+	h := newHarness(t, "secret")
+	var lea, ind, out RecordOutput
+	require.NoError(t, h.run("Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "Martin"}, &lea))
+	require.NoError(t, h.run("Sellsy.CreateIndividual", IndividualInput{Type: "client", LastName: "Durand"}, &ind))
+	require.NoError(t, h.run("Sellsy.CreateContact", ContactInput{LastName: "Lovelace", CompanyIDs: []int{1}, IndividualIDs: []int{lea.ID}}, &out))
+	lovelace := out.ID
+	assert.Equal(t, "[1]", linkedTo(h, lovelace))
+	assert.Equal(t, fmt.Sprintf("[%d]", lovelace), individualContacts(h, lea.ID), "linked on create")
+
+	require.NoError(t, h.run("Sellsy.UpdateContact", ContactInput{ID: lovelace, IndividualIDs: []int{ind.ID}}, &out))
+	assert.Equal(t, fmt.Sprintf("[%d]", lovelace), individualContacts(h, ind.ID), "linked on update")
+
+	ae := actiontest.AppErr(t, h.run("Sellsy.UpdateContact", ContactInput{ID: out.ID, IndividualIDs: []int{424242}}, &out))
+	assert.Equal(t, ErrTypeInvalidRecord, ae.Type(), "an individual that does not exist: %v", ae)
+
+	// The link fails once after the create: the retry resumes from the contact created.
+	beat := actiontest.LastBeat[created](h.env)
+	before := len(h.sim.Dump("contacts"))
+	fail := "/individuals/"
+	h.failPath.Store(&fail)
+	h.failStatus.Store(http.StatusServiceUnavailable)
+	ae = actiontest.AppErr(t, h.run("Sellsy.CreateContact", ContactInput{LastName: "Hopper", IndividualIDs: []int{ind.ID}}, &out))
+	assert.Equal(t, ErrTypeRetryable, ae.Type())
+	require.Positive(t, beat().ID)
+	h.failPath.Store(nil)
+	h.env.SetHeartbeatDetails(beat())
+	require.NoError(t, h.run("Sellsy.CreateContact", ContactInput{LastName: "Hopper", IndividualIDs: []int{ind.ID}}, &out))
+	assert.Equal(t, beat().ID, out.ID)
+	assert.Equal(t, before+1, len(h.sim.Dump("contacts")), "created once")
+	assert.Equal(t, fmt.Sprintf("[%d,%d]", lovelace, out.ID), individualContacts(h, ind.ID), "linked once")
+}
