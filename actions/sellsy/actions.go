@@ -36,6 +36,11 @@
 // other than the record's on UpdateCompany or UpdateIndividual is refused too: Sellsy's
 // update bodies have no type, so the change would be dropped without a word.
 //
+// What Sellsy's API V2 cannot take from the seed's dialogs, each said on its input type: a
+// filter on a company's business sector (SearchInput), an event's alerts and recurrence
+// (EventInput), a task's start and end (TaskInput), a comment on a task (CommentInput) and an
+// opportunity's type (OpportunityInput).
+//
 // A search returns up to its limit (at most MaxSearchLimit) records in all, reading Sellsy's
 // pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
 // HeartbeatTimeout a retried attempt resumes after the last page read.

@@ -37,9 +37,21 @@ const (
 // naming order: companies and individuals name, id, created_at or updated_at; contacts id,
 // name or created_at; opportunities id, created, step_rank or due_date. "" is id.
 //
-// Filters are the V2 filters of the object (CompanyFilters, IndividualFilters,
-// ContactFilters, OpportunityFilters: e.g. "email", "created": {"start": "…", "end": "…"}, "updated",
-// "companies": [1], "pipeline": [1], "step": [11]). Cursor is NextCursor of a previous search.
+// Filters are the V2 filters of the object, passed to Sellsy as they are (it refuses a name
+// it does not have), for example "email", "created": {"start": "…", "end": "…"},
+// "companies": [1], "pipeline": [1], "step": [11]. The filter on the last update has a
+// different name on each object, and opportunities have none:
+//
+//	companies    "updated_at": {"start", "end"}  (CompaniesSearchCompaniesRequest)
+//	individuals  "updated_at": {"start", "end"}  (IndividualsSearchResultsRequest)
+//	contacts     "updated": {"start", "end"}     (ContactFilters)
+//	opportunities none: "created", "updated_status" (the status's last change) or "due_date"
+//	             (OpportunityFilters)
+//
+// Sellsy's V2 has no filter on a company's business sector (business_segment): search
+// without it and keep the records whose business_segment.id is the one wanted.
+//
+// Cursor is NextCursor of a previous search.
 //
 // A big limit makes a big result, kept whole in the calling workflow's history: rather than
 // one search of thousands, call it with a few hundred at a time and the returned next_cursor.

@@ -3,6 +3,10 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
 	"strconv"
 	"sync"
 	"testing"
@@ -288,6 +292,80 @@ func TestSearchGoesOnWhenTheTotalShrinks(t *testing.T) {
 			var rest SearchOutput
 			require.NoError(t, h.run("Sellsy.SearchContacts", SearchInput{Limit: tc.limit, Cursor: out.NextCursor}, &rest))
 			assert.Equal(t, tc.rest, contactIDs(rest.Records))
+		})
+	}
+}
+
+// typeDocs returns the doc comments of the package's types, by name.
+func typeDocs(t *testing.T) map[string]string {
+	t.Helper()
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range []string{"search.go", "agenda.go", "records.go"} {
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		require.NoError(t, err)
+		files = append(files, f)
+	}
+	pkg, err := doc.NewFromFiles(fset, files, "github.com/crmsync/crmsync/actions/sellsy")
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, ty := range pkg.Types {
+		out[ty.Name] = ty.Doc
+	}
+	return out
+}
+
+// SearchInput's documentation names each object's filter on the last update as Sellsy has it
+// — companies and individuals updated_at, contacts updated, opportunities none — and each
+// name it gives works on its object while the others are refused. It used to give "updated"
+// as if every object had it. The input types say what Sellsy's V2 cannot take from the
+// seed's dialogs.
+func TestSearchFilterNamesAsDocumented(t *testing.T) {
+	docs := typeDocs(t)
+	search := docs["SearchInput"]
+	for _, line := range []string{
+		`companies    "updated_at": {"start", "end"}`,
+		`individuals  "updated_at": {"start", "end"}`,
+		`contacts     "updated": {"start", "end"}`,
+		`opportunities none: "created", "updated_status"`,
+		"no filter on a company's business sector",
+	} {
+		assert.Contains(t, search, line)
+	}
+	for typ, gap := range map[string]string{
+		"EventInput":       "and no recurrence for an event",
+		"TaskInput":        "the seed's task dialog's start and end times cannot be sent",
+		"CommentInput":     "A comment cannot be on a task",
+		"OpportunityInput": "opportunity has no type",
+	} {
+		assert.Contains(t, docs[typ], gap, typ)
+	}
+
+	h := newHarness(t, "secret")
+	since := map[string]any{"start": "2020-01-01T00:00:00Z"}
+	tests := []struct {
+		activity, filter string
+		ok               bool
+	}{
+		{"Sellsy.SearchCompanies", "updated_at", true},
+		{"Sellsy.SearchCompanies", "updated", false},
+		{"Sellsy.SearchIndividuals", "updated_at", true},
+		{"Sellsy.SearchIndividuals", "updated", false},
+		{"Sellsy.SearchContacts", "updated", true},
+		{"Sellsy.SearchContacts", "updated_at", false},
+		{"Sellsy.SearchOpportunities", "updated_status", true},
+		{"Sellsy.SearchOpportunities", "updated", false},
+		{"Sellsy.SearchOpportunities", "updated_at", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.activity+" "+tc.filter, func(t *testing.T) {
+			err := h.run(tc.activity, SearchInput{Filters: map[string]any{tc.filter: since}}, &SearchOutput{})
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			ae := actiontest.AppErr(t, err)
+			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 		})
 	}
 }
