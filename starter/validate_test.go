@@ -340,9 +340,13 @@ func TestCheckValues(t *testing.T) {
 			`"dr" is not in the value list of sellsy field civility (value list "Civility") (values: mr, mrs, ms)`,
 		}},
 		{name: "options mapped by label", fa: civility, fb: civilities, values: map[string]string{"Mr": "Monsieur", "Mrs": "Madame", "Ms": "Madame"}, dir: config.AToB},
-		// The worker's codec converts a value, not its label: validate says what it will do.
-		{name: "a label that is a side-B value is no counterpart", dir: config.AToB,
+		// The worker's codec converts a value through its own option's label too (the same
+		// rule both ways): validate says what it will do.
+		{name: "a value whose label is a side-B value maps by that label", dir: config.AToB,
 			fa: connectors.Field{Name: "status", Type: "select", Options: []connectors.Option{{Value: "2001", Label: "New"}}},
+			fb: connectors.Field{Name: "stage", Type: "select", Options: []connectors.Option{{Value: "New"}}}},
+		{name: "a value whose label is no side-B value is no counterpart", dir: config.AToB,
+			fa: connectors.Field{Name: "status", Type: "select", Options: []connectors.Option{{Value: "2001", Label: "Fresh"}}},
 			fb: connectors.Field{Name: "stage", Type: "select", Options: []connectors.Option{{Value: "New"}}}, want: []string{
 				`value "2001" of sellsy field status has no counterpart in altior field stage: map it under values: (values of stage: New)`,
 			}},
