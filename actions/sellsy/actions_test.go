@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,6 +53,9 @@ type harness struct {
 	// envelope error v1Code in an HTTP 200, as Sellsy's V1 answers its own refusals.
 	v1Refusals atomic.Int64
 	v1Code     atomic.Pointer[string]
+	// queries are the search requests' paths and queries, in order.
+	queriesMu sync.Mutex
+	queries   []string
 	// onSearch, when set, runs before the nth search request (1-based) is served.
 	onSearch atomic.Pointer[func(n int64)]
 	// url is the simulator's address behind the harness's faults.
@@ -104,6 +108,9 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 			return
 		}
 		if strings.HasSuffix(r.URL.Path, "/search") {
+			h.queriesMu.Lock()
+			h.queries = append(h.queries, r.URL.Path+"?"+r.URL.RawQuery)
+			h.queriesMu.Unlock()
 			n, at := h.searches.Add(1), h.failAt.Load()
 			if f := h.onSearch.Load(); f != nil {
 				(*f)(n)

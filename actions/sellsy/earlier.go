@@ -106,10 +106,9 @@ func (a *Actions) findEarlier(ctx context.Context, collection string, body map[s
 	if l.created && !backdated {
 		l.filters["created"] = map[string]any{"start": since.UTC().Format(time.RFC3339)}
 	}
-	in := SearchInput{Direction: "desc"}
-	if slices.Contains(searchOrders[collection], "id") {
-		in.Order = "id"
-	}
+	// Newest first, by id: said explicitly, not left to Sellsy's default order, which the spec
+	// does not give (the agenda's searches also take due_date).
+	in := SearchInput{Order: "id", Direction: "desc"}
 	query := map[string]any{"filters": l.filters}
 	var hits []map[string]any
 	read, done, cursor := 0, false, ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -67,6 +68,39 @@ func TestCreateRetriedAfterALostAnswerCreatesOnce(t *testing.T) {
 			if c, ok := tc.in.(ContactInput); ok && len(c.SmartTags) > 0 {
 				assert.Equal(t, c.SmartTags, out.SmartTags, "the follow-ups ran on the record found")
 				assert.Equal(t, "[1]", linkedTo(h, out.ID))
+			}
+		})
+	}
+}
+
+// The lookup of a lost create reads the candidates newest first by id, and says so: order=id
+// with direction=desc on every collection, the agenda's too. Tasks, calendar events and
+// comments were searched desc without an order, in whatever order Sellsy takes by default
+// (their spec's orders are id and due_date), while the lookup stops at the first record older
+// than the activity.
+func TestLostCreateLookupOrdersByID(t *testing.T) {
+	for _, tc := range lostCreates {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			beat := actiontest.LastBeat[*created](h.env)
+			path := "/v2/" + tc.collection
+			h.loseAnswer.Store(&path)
+			actiontest.AppErr(t, h.run(tc.activity, tc.in, &RecordOutput{}))
+			h.loseAnswer.Store(nil)
+			h.queriesMu.Lock()
+			h.queries = nil
+			h.queriesMu.Unlock()
+			h.env.SetHeartbeatDetails(*beat())
+			require.NoError(t, h.run(tc.activity, tc.in, &RecordOutput{}))
+			h.queriesMu.Lock()
+			defer h.queriesMu.Unlock()
+			require.NotEmpty(t, h.queries, "the retry looked")
+			for _, q := range h.queries {
+				u, err := url.Parse(q)
+				require.NoError(t, err)
+				assert.Equal(t, path+"/search", u.Path)
+				assert.Equal(t, "id", u.Query().Get("order"), q)
+				assert.Equal(t, "desc", u.Query().Get("direction"), q)
 			}
 		})
 	}

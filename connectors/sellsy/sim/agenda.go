@@ -590,9 +590,26 @@ var docFilters = map[string][]string{
 	"comments":        {"companies", "contacts", "individuals", "owners", "parent_id", "related_objects"},
 }
 
+// docOrders are the orders the spec allows on the agenda's lists and searches: taskOrder and
+// calendarEventOrder, id or due_date (a task's due date, an event's start); the comments'
+// order parameter lists no values and names id as its example, the one the simulator takes.
+// Another order is refused (400 on order); "" is id.
+var docOrders = map[string][]string{"tasks": {"id", "due_date"}, "calendar-events": {"id", "due_date"}, "comments": {"id"}}
+
 func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
+		if p.order != "" && !slices.Contains(docOrders[obj], p.order) {
+			if bad == nil {
+				bad = map[string]string{}
+			}
+			bad["order"] = msgChoice
+		} else if p.cursor != "" && !p.numeric && p.keyed != (p.order == "due_date") {
+			if bad == nil {
+				bad = map[string]string{}
+			}
+			bad["offset"] = msgBadCursor // a cursor of another order
+		}
 		var filters map[string]any
 		if search {
 			body, err := readBody(r)
@@ -717,7 +734,31 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 			}
 			return true
 		}
-		ids, total, offset := p.paginate(st.ids, keep)
+		var ids []int
+		var total int
+		var offset any
+		if p.order == "due_date" {
+			when := "due_date"
+			if obj == "calendar-events" {
+				when = "datetime_start"
+			}
+			recs := make([]*record, 0, len(st.ids))
+			for i, id := range st.ids {
+				if keep(i) {
+					recs = append(recs, &record{ID: id})
+				}
+			}
+			key := func(r *record) string {
+				at, err := time.Parse(time.RFC3339, str(st.byID[r.ID][when]))
+				if err != nil {
+					return "" // none sorts first
+				}
+				return sortTime(at)
+			}
+			ids, total, offset = p.orderedPage(recs, key, nil)
+		} else {
+			ids, total, offset = p.paginate(st.ids, keep)
+		}
 		data := make([]map[string]any, 0, len(ids))
 		for _, id := range ids {
 			data = append(data, docShape(obj, st.byID[id]))

@@ -252,6 +252,49 @@ func TestV1(t *testing.T) {
 
 func io_copy(b *strings.Builder, resp *http.Response) (int64, error) { return io.Copy(b, resp.Body) }
 
+// The agenda's lists and searches take the orders the spec lists for them — tasks and
+// calendar events id or due_date (an event's start), comments id — in either direction, and
+// refuse another: the simulator used to ignore order altogether.
+func TestAgendaOrders(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.sim.SeedPeople(0, 1)
+	var tasks []int
+	for _, due := range []string{"2026-03-07T09:00:00Z", "2026-03-05T09:00:00Z", "2026-03-06T09:00:00Z"} {
+		r := e.call("POST", "/v2/tasks", map[string]any{"title": "T", "due_date": due, "label_id": 1, "related": []any{}}, true)
+		require.Equal(t, 201, r.status, string(r.raw))
+		tasks = append(tasks, int(r.body["id"].(float64)))
+	}
+	ids := func(r result) []int {
+		var out []int
+		for _, d := range data(r) {
+			out = append(out, int(d["id"].(float64)))
+		}
+		return out
+	}
+	search := func(query string) result {
+		return e.call("POST", "/v2/tasks/search?"+query, map[string]any{"filters": map[string]any{}}, false)
+	}
+	assert.Equal(t, []int{tasks[2], tasks[1], tasks[0]}, ids(search("order=id&direction=desc")))
+	assert.Equal(t, []int{tasks[1], tasks[2], tasks[0]}, ids(search("order=due_date")))
+	first := search("order=due_date&direction=desc&limit=1")
+	assert.Equal(t, []int{tasks[0]}, ids(first))
+	next := search("order=due_date&direction=desc&limit=2&offset=" + url.QueryEscape(first.body["pagination"].(map[string]any)["offset"].(string)))
+	assert.Equal(t, []int{tasks[2], tasks[1]}, ids(next), "a due-date cursor seeks on its key")
+	for path, order := range map[string]string{"/v2/tasks/search": "name", "/v2/calendar-events/search": "created", "/v2/comments/search": "due_date"} {
+		r := e.call("POST", path+"?order="+order, map[string]any{"filters": map[string]any{}}, false)
+		assert.Equal(t, 400, r.status, path)
+		assert.Contains(t, errDetails(r), "order", path)
+	}
+	for _, path := range []string{"/v2/calendar-events/search?order=id&direction=desc", "/v2/comments/search?order=id&direction=desc", "/v2/comments?order=id"} {
+		method := "POST"
+		var body any = map[string]any{"filters": map[string]any{}}
+		if !strings.Contains(path, "search") {
+			method, body = "GET", nil
+		}
+		assert.Equal(t, 200, e.call(method, path, body, false).status, path)
+	}
+}
+
 // A contact's social URLs and newsletter synchronisations are stored and read back. The
 // social values are URLs (the spec's format: url): a handle or a bare name is refused, naming
 // the field.
