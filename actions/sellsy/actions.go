@@ -102,9 +102,9 @@ const (
 // Actions holds the Sellsy client the activities use.
 type Actions struct {
 	Client *sellsy.Client
-	// Secrets returns the values Sellsy.Call hides from its answers: the credentials of the
-	// worker's connections (Sellsy's webhooks list their URLs, which carry a token). nil
-	// hides nothing.
+	// Secrets returns the values Sellsy.Call and Sellsy.CallV1 hide from their answers: the
+	// credentials of the worker's connections (Sellsy's webhooks list their URLs, which carry
+	// a token). nil hides nothing.
 	Secrets func() []string
 	// MaxResultBytes bounds the records one search returns, in bytes of JSON, so that its
 	// result (and its heartbeats) stay well under Temporal's 2 MB payload limit; 0 means

@@ -444,6 +444,22 @@ func TestCallHidesTheWorkersSecrets(t *testing.T) {
 	assert.NotContains(t, string(out.Body), token)
 }
 
+// Sellsy.CallV1's answer lands in the caller's history as Sellsy.Call's does, and hides the
+// worker's secrets the same way: it used to hand the V1 answer back as it came.
+func TestCallV1HidesTheWorkersSecrets(t *testing.T) {
+	const token = "sel-token-789"
+	o := goodCredentials
+	o.secrets = []string{token}
+	h := newHarnessWith(t, o)
+	var co RecordOutput
+	require.NoError(t, h.run("Sellsy.CreateCompany", CompanyInput{Type: "client", Name: "ACME " + token}, &co))
+	var out CallV1Output
+	require.NoError(t, h.run("Sellsy.CallV1", CallV1Input{Method: "Client.getOne", Params: map[string]any{"clientid": co.ID}}, &out))
+	assert.Contains(t, string(out.Response), "[redacted]")
+	assert.NotContains(t, string(out.Response), token)
+	assert.True(t, json.Valid(out.Response), "still JSON")
+}
+
 func TestCall(t *testing.T) {
 	h := newHarness(t, "secret")
 	tests := []struct {

@@ -230,11 +230,7 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, callError(ctx, once, what, err)
 	}
-	var hide []string
-	if a.Secrets != nil {
-		hide = a.Secrets()
-	}
-	return actions.Answer(status, body, hide...), nil
+	return actions.Answer(status, body, a.secrets()...), nil
 }
 
 // CallV1Input is an API V1 (RPC) call.
@@ -254,7 +250,8 @@ type CallV1Output struct {
 
 // CallV1 performs an API V1 call with the worker's V1 credentials (activity Sellsy.CallV1). A
 // method other than get… that gets no answer saying whether Sellsy applied it fails as
-// Unconfirmed, not retried, as Call's POSTs do.
+// Unconfirmed, not retried, as Call's POSTs do. Its answer hides the worker's secrets as
+// Call's does.
 func (a *Actions) CallV1(ctx context.Context, in CallV1Input) (CallV1Output, error) {
 	c, err := a.client()
 	if err != nil {
@@ -271,5 +268,15 @@ func (a *Actions) CallV1(ctx context.Context, in CallV1Input) (CallV1Output, err
 	if err != nil {
 		return CallV1Output{}, callError(ctx, once, what, err)
 	}
-	return CallV1Output{Response: resp}, nil
+	// The answer lands in the caller's history: the worker's secrets are hidden as Call
+	// hides them.
+	return CallV1Output{Response: actions.Answer(0, resp, a.secrets()...).Body}, nil
+}
+
+// secrets are the values the any-calls hide from their answers (Secrets; none when nil).
+func (a *Actions) secrets() []string {
+	if a.Secrets == nil {
+		return nil
+	}
+	return a.Secrets()
 }
