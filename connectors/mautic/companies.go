@@ -70,7 +70,7 @@ func (c *Client) createCompanies(ctx context.Context, records []connectors.Recor
 		sub[j] = records[i]
 	}
 	// The batch goes first: a name it creates would otherwise take the forced ones' place.
-	res, d, err := c.batch(ctx, http.MethodPost, "companies", "/batch/new", sub, false, connectors.ObjectCompany)
+	res, d, _, err := c.batch(ctx, http.MethodPost, "companies", "/batch/new", sub, false, connectors.ObjectCompany)
 	for j, i := range batched {
 		if j < len(res) {
 			results[i] = res[j]

@@ -11,7 +11,9 @@
 // Field values are normalised by Mautic type: text, textarea, email, url, tel and select →
 // string; number → float64; boolean → bool; date → "YYYY-MM-DD"; multiselect → []string
 // (Mautic's "a|b"). Contacts also carry "dnc.email", "dnc.sms", "dnc.phone" and "dnc.postal"
-// (true: do not contact on that channel), written through the do-not-contact routes. A
+// (true: do not contact on that channel), written through the do-not-contact routes: false
+// takes off only a manual entry (reason 3), never a bounce or the contact's own unsubscribe
+// (see applyDNC), and nil or "" leaves the channel alone. A
 // number field's scale is described (Field.Scale; none: whole numbers, as the API reads it).
 //
 // Mautic's own ways are worked around: anonymous contacts (website visitors) are left out of

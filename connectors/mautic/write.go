@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,15 +111,18 @@ func (c *Client) itemError(op string, e batchItemErr) *connectors.Error {
 // batch sends up to BatchSize bodies to a batch route and returns aligned results. Items that
 // were not sendable (prepErr) get their error and are left out of the call. dropped holds, by
 // record index, the error of a record written but for a value Mautic ignored (zeroDropped):
-// the caller adds it once the record's other writes are done.
-func (c *Client) batch(ctx context.Context, method, base, route string, records []connectors.Record, withID bool, object string) (results []connectors.Result, dropped map[int]error, err error) {
+// the caller adds it once the record's other writes are done. dnc holds, by record index, the
+// do-not-contact entries the answer shows for the contacts whose write takes one off (see
+// applyDNC); a contact the answer does not show is left out.
+func (c *Client) batch(ctx context.Context, method, base, route string, records []connectors.Record, withID bool, object string) (results []connectors.Result, dropped map[int]error, dnc map[int][]dncEntry, err error) {
 	op := method + " /" + base + route
 	results = make([]connectors.Result, len(records))
-	dropped = map[int]error{}
+	dropped, dnc = map[int]error{}, map[int][]dncEntry{}
 	for _, chunk := range chunks(indexes(len(records)), BatchSize) {
 		var bodies []map[string]any
 		var sent []int
 		zeros := map[int]map[string]any{} // by place in the call: the values Mautic may drop
+		removes := false                  // a contact of the call takes a do-not-contact off
 		for _, i := range chunk {
 			b, err := writeBody(object, records[i], withID)
 			if err != nil {
@@ -128,6 +132,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			if z := zeroValues(records[i]); len(z) > 0 {
 				zeros[len(sent)] = z
 			}
+			removes = removes || (withID && object == connectors.ObjectContact && len(dncRemovals(records[i])) > 0)
 			bodies = append(bodies, b)
 			sent = append(sent, i)
 		}
@@ -136,11 +141,20 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		}
 		raw, err := c.do(ctx, method, "/"+base+route, op, nil, bodies)
 		if err != nil {
-			return results, dropped, err
+			return results, dropped, dnc, err
 		}
 		resp, ents, err := decodeBatch(raw, base, len(sent))
 		if err != nil {
-			return results, dropped, decodeErr(op, err)
+			return results, dropped, dnc, decodeErr(op, err)
+		}
+		if removes {
+			// Read again, for the do-not-contact entries and their reasons, only when a
+			// contact takes one off: decodeBatch reads ids alone.
+			for k, entries := range echoedDNC(raw, base, len(sent)) {
+				if entries != nil {
+					dnc[sent[k]] = *entries
+				}
+			}
 		}
 		errs := map[int]batchItemErr{}
 		if t := bytes.TrimSpace(resp.Errors); len(t) > 0 && t[0] == '{' {
@@ -200,7 +214,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			}
 		}
 	}
-	return results, dropped, nil
+	return results, dropped, dnc, nil
 }
 
 func indexes(n int) []int {
@@ -299,9 +313,9 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 	if object == connectors.ObjectCompany {
 		res, dropped, err = c.createCompanies(ctx, records)
 	} else {
-		res, dropped, err = c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
+		res, dropped, _, err = c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
 	}
-	return c.settle(ctx, object, records, res, dropped, true, err)
+	return c.settle(ctx, object, records, res, dropped, nil, true, err)
 }
 
 // Update changes the given fields (and the company link) with PATCH /{base}/batch/edit. A
@@ -311,17 +325,17 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 	if err != nil {
 		return nil, err
 	}
-	res, dropped, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
-	return c.settle(ctx, object, records, res, dropped, false, err)
+	res, dropped, dnc, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+	return c.settle(ctx, object, records, res, dropped, dnc, false, err)
 }
 
-// settle ends a write: the do-not-contact changes of the contacts written, then the errors of
-// the values Mautic dropped. A record written without one of its values is still written:
-// its do-not-contact state goes with it, or the next pass would take the record as it is
-// then for the truth.
-func (c *Client) settle(ctx context.Context, object string, records []connectors.Record, res []connectors.Result, dropped map[int]error, create bool, err error) ([]connectors.Result, error) {
+// settle ends a write: the do-not-contact changes of the contacts written (dnc: the entries
+// the write's answer shows, see batch), then the errors of the values Mautic dropped. A record
+// written without one of its values is still written: its do-not-contact state goes with it,
+// or the next pass would take the record as it is then for the truth.
+func (c *Client) settle(ctx context.Context, object string, records []connectors.Record, res []connectors.Result, dropped map[int]error, dnc map[int][]dncEntry, create bool, err error) ([]connectors.Result, error) {
 	if err == nil && object == connectors.ObjectContact {
-		err = c.applyDNC(ctx, records, res, create)
+		err = c.applyDNC(ctx, records, res, dnc, create)
 	}
 	for i, d := range dropped {
 		if res[i].Err == nil {
@@ -368,16 +382,28 @@ func dncValue(v any) (set, ok bool) {
 
 // applyDNC calls POST /contacts/{id}/dnc/{channel}/add (reason 3, manual) for each dnc.*
 // field that is true, or /remove for one that is false, of a record whose write succeeded;
-// a value that is neither (nil, "") leaves the channel alone, and a create only adds. A
-// failure fails the record's Result; failures other than KindInvalid are also returned, as
+// a value that is neither (nil, "") leaves the channel alone, and a create only adds.
+//
+// Only a manual entry (reason 3, the kind crmsync sets) is taken off. A bounce (2) or the
+// contact's own unsubscribe (1) is Automation's: a re-subscription made on the other side
+// leaves it in place, logged, and the record does not fail — the next read shows the contact
+// still unsubscribed, and the merge carries that back. The reasons are read from the write's
+// answer (dnc, by record index), or, for a contact it does not show, with one contacts
+// listing per 200.
+//
+// A failure fails the record's Result; failures other than KindInvalid are also returned, as
 // Delete does.
-func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, results []connectors.Result, create bool) error {
+func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, results []connectors.Result, dnc map[int][]dncEntry, create bool) error {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		sem      = make(chan struct{}, Concurrency)
 	)
+	current, err := c.dncForRemovals(ctx, records, results, dnc, create)
+	if err != nil {
+		return err
+	}
 	for i, r := range records {
 		if results[i].Err != nil || results[i].ID == "" {
 			continue
@@ -391,6 +417,14 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 			var body any
 			if set {
 				action, body = "add", map[string]any{"reason": ReasonManual}
+			} else if entries, known := current[i]; known {
+				switch reasons := channelReasons(entries, ch); {
+				case len(reasons) == 0:
+					continue // nothing to take off
+				case slices.ContainsFunc(reasons, func(r int) bool { return r != ReasonManual }):
+					c.keepDNC(results[i].ID, ch, reasons)
+					continue
+				}
 			}
 			wg.Add(1)
 			go func(i int, id, ch, action string, body any) {
