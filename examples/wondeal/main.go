@@ -6,7 +6,8 @@
 // It runs its own worker on task queue WONDEAL_TASK_QUEUE ("examples") and calls Sellsy.Call,
 // Sellsy.CreateTask and Sellsy.CreateComment by name on crmsync's worker's task queue
 // (CRMSYNC_TASK_QUEUE, "crmsync"), so it needs neither Sellsy's credentials nor crmsync's
-// code. It reaches Temporal as crmsync does (CRMSYNC_TEMPORAL_ADDRESS, CRMSYNC_NAMESPACE). A
+// code. It reaches Temporal as crmsync does (CRMSYNC_TEMPORAL_ADDRESS, CRMSYNC_NAMESPACE).
+// WONDEAL_TASK_LABEL_ID (required) is the account's task label the follow-up task gets. A
 // connection file routes Sellsy's webhook to it:
 //
 //	events:
@@ -49,8 +50,11 @@ const (
 // Workflows are this example's workflows. ActivityQueue is the task queue of crmsync's worker,
 // which serves the Sellsy.* activities: a setting of the process, the same on every worker of
 // the example, so that a replay schedules the activities where the first run did.
+// TaskLabelID is the Sellsy task label of the follow-up task (Sellsy requires one; each
+// account has its own, which GET /tasks/labels lists).
 type Workflows struct {
 	ActivityQueue string
+	TaskLabelID   int
 }
 
 // Register registers the workflows under their names.
@@ -121,11 +125,16 @@ func opportunityID(in webhooks.EventInput) (int, error) {
 }
 
 // FollowUpWonOpportunity creates the task for the opportunity's owner and the comment on its
-// company.
+// company. A task's owner is a staff member: an opportunity owned by someone else (Sellsy's
+// owner.type thirdcontact) has its task owned by its first assigned staff member, or, with
+// none, by whoever Sellsy makes the owner of a task created without one (the API's user).
 func (wf *Workflows) FollowUpWonOpportunity(ctx workflow.Context, in webhooks.EventInput) (Result, error) {
 	id, err := opportunityID(in)
 	if err != nil {
 		return Result{}, err
+	}
+	if wf.TaskLabelID <= 0 {
+		return Result{}, temporal.NewNonRetryableApplicationError("no task label: set WONDEAL_TASK_LABEL_ID to one of the account's task labels (GET /tasks/labels)", "ConfigurationError", nil)
 	}
 	// crmsync's activities run on crmsync's task queue; invalid input and configuration
 	// errors are not retried, rate limits wait as long as Sellsy asks.
@@ -143,9 +152,11 @@ func (wf *Workflows) FollowUpWonOpportunity(ctx workflow.Context, in webhooks.Ev
 	var opp struct {
 		Name  string `json:"name"`
 		Owner struct {
-			ID int `json:"id"`
+			ID   int    `json:"id"`
+			Type string `json:"type"` // staff | thirdcontact
 		} `json:"owner"`
-		Related []struct {
+		AssignedStaffIDs []int `json:"assigned_staff_ids"`
+		Related          []struct {
 			Type string `json:"type"`
 			ID   int    `json:"id"`
 		} `json:"related"`
@@ -154,12 +165,19 @@ func (wf *Workflows) FollowUpWonOpportunity(ctx workflow.Context, in webhooks.Ev
 	if err := json.Unmarshal(call.Body, &opp); err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("unreadable opportunity: "+err.Error(), "BadInput", nil)
 	}
+	owner := 0 // none: Sellsy's default owner
+	switch {
+	case opp.Owner.Type == "staff":
+		owner = opp.Owner.ID
+	case len(opp.AssignedStaffIDs) > 0:
+		owner = opp.AssignedStaffIDs[0]
+	}
 
 	var res Result
 	var task sellsyactions.RecordOutput
 	due := workflow.Now(ctx).AddDate(0, 0, 2).UTC().Format(time.RFC3339)
 	if err := workflow.ExecuteActivity(ctx, "Sellsy.CreateTask", sellsyactions.TaskInput{
-		Title: "Kick-off: " + opp.Name, DueDate: due, LabelID: 2, OwnerID: opp.Owner.ID,
+		Title: "Kick-off: " + opp.Name, DueDate: due, LabelID: wf.TaskLabelID, OwnerID: owner,
 		Related: &sellsyactions.Related{Type: "opportunity", ID: id},
 	}).Get(ctx, &task); err != nil {
 		return res, err
@@ -193,6 +211,7 @@ type Settings struct {
 	Namespace       string `envconfig:"CRMSYNC_NAMESPACE" default:"default" desc:"Temporal namespace"`
 	ActivityQueue   string `envconfig:"CRMSYNC_TASK_QUEUE" default:"crmsync" desc:"task queue of crmsync's worker, which runs the Sellsy.* activities"`
 	TaskQueue       string `envconfig:"WONDEAL_TASK_QUEUE" default:"examples" desc:"task queue this example serves: the events: route's task_queue"`
+	TaskLabelID     int    `envconfig:"WONDEAL_TASK_LABEL_ID" required:"true" desc:"the Sellsy task label of the follow-up task (required: GET /tasks/labels lists the account's)"`
 }
 
 func loadSettings() (Settings, error) {
@@ -243,7 +262,7 @@ func main() {
 	}
 	defer c.Close()
 	w := worker.New(c, s.TaskQueue, worker.Options{})
-	(&Workflows{ActivityQueue: s.ActivityQueue}).Register(w)
+	(&Workflows{ActivityQueue: s.ActivityQueue, TaskLabelID: s.TaskLabelID}).Register(w)
 	log.Printf("wondeal: serving task queue %q; Sellsy.* activities on %q (namespace %s at %s)", s.TaskQueue, s.ActivityQueue, s.Namespace, s.TemporalAddress)
 	if err := w.Run(worker.InterruptCh()); err != nil {
 		log.Fatal(err)

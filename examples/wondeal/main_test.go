@@ -17,6 +17,7 @@ import (
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/sandbox"
 )
@@ -63,7 +64,7 @@ events:
 	})
 	hookAddr := crmsync.ListenAddr(t, "webhook receiver")
 	w := worker.New(srv.Client(), TaskQueue, worker.Options{})
-	(&Workflows{ActivityQueue: "ex-crmsync"}).Register(w)
+	(&Workflows{ActivityQueue: "ex-crmsync", TaskLabelID: sellsysim.Labels[1].ID}).Register(w)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	sb.Sellsy.SetWebhook("http://" + hookAddr + "/webhooks/ex/sellsy/ex-hook-token")

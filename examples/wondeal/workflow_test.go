@@ -39,7 +39,7 @@ func TestOnOpportunityWon(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
 			env := s.NewTestWorkflowEnvironment()
-			(&Workflows{ActivityQueue: "crmsync-prod"}).Register(env)
+			(&Workflows{ActivityQueue: "crmsync-prod", TaskLabelID: 7}).Register(env)
 			for _, name := range []string{"Sellsy.Call", "Sellsy.CreateTask", "Sellsy.CreateComment"} {
 				env.RegisterActivityWithOptions(func(context.Context, any) (any, error) { return nil, nil }, activity.RegisterOptions{Name: name})
 			}
@@ -78,6 +78,53 @@ func TestOnOpportunityWon(t *testing.T) {
 			if got.TaskID != 0 {
 				assert.Equal(t, map[string]bool{"crmsync-prod": true}, queues, "the activities go to crmsync's worker's queue")
 			}
+		})
+	}
+}
+
+// The follow-up task gets the configured label (it was label 2 whatever the account) and a
+// staff member for owner: the opportunity's owner when it is staff, else its first assigned
+// staff member, else none (Sellsy's default). An owner of another type (thirdcontact) was sent
+// as the task's owner_id, a staff id. Without a label configured, nothing is created.
+func TestFollowUpTaskLabelAndOwner(t *testing.T) {
+	tests := []struct {
+		name    string
+		opp     string
+		label   int
+		owner   any // the task's owner_id as sent (nil: none)
+		wantErr string
+	}{
+		{name: "staff owner", opp: `{"name":"C","owner":{"id":3,"type":"staff"},"assigned_staff_ids":[5]}`, label: 7, owner: 3.0},
+		{name: "contact owner: the first assigned staff", opp: `{"name":"C","owner":{"id":1000001,"type":"thirdcontact"},"assigned_staff_ids":[5,6]}`, label: 7, owner: 5.0},
+		{name: "contact owner, no staff: none", opp: `{"name":"C","owner":{"id":1000001,"type":"thirdcontact"}}`, label: 4, owner: nil},
+		{name: "no label", opp: `{"name":"C","owner":{"id":3,"type":"staff"}}`, wantErr: "WONDEAL_TASK_LABEL_ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			(&Workflows{ActivityQueue: "crmsync", TaskLabelID: tt.label}).Register(env)
+			for _, name := range []string{"Sellsy.Call", "Sellsy.CreateTask", "Sellsy.CreateComment"} {
+				env.RegisterActivityWithOptions(func(context.Context, any) (any, error) { return nil, nil }, activity.RegisterOptions{Name: name})
+			}
+			env.OnActivity("Sellsy.Call", mock.Anything, mock.Anything).Return(sellsyactions.CallOutput{Status: 200, Body: []byte(tt.opp)}, nil)
+			var task map[string]any
+			env.OnActivity("Sellsy.CreateTask", mock.Anything, mock.Anything).Return(func(_ context.Context, in any) (any, error) {
+				task, _ = in.(map[string]any)
+				return sellsyactions.RecordOutput{ID: 11}, nil
+			})
+			env.ExecuteWorkflow(FollowUpWonOpportunityName, webhooks.EventInput{Connection: "ex", Object: "opportunity", ID: "7", Fields: map[string]any{"status": "won"}})
+			require.True(t, env.IsWorkflowCompleted())
+			if tt.wantErr != "" {
+				require.Error(t, env.GetWorkflowError())
+				assert.Contains(t, env.GetWorkflowError().Error(), tt.wantErr)
+				assert.Nil(t, task, "no task created")
+				return
+			}
+			require.NoError(t, env.GetWorkflowError())
+			require.NotNil(t, task)
+			assert.EqualValues(t, tt.label, task["label_id"])
+			assert.Equal(t, tt.owner, task["owner_id"])
 		})
 	}
 }
