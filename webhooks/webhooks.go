@@ -5,9 +5,12 @@
 //
 //	POST /webhooks/{connection}/mautic   Automation webhooks, signed with Webhook-Signature;
 //	                                     mautic.lead_post_delete → signal "deleted" to the
-//	                                     connection's IncrementalSync
+//	                                     connection's IncrementalSync, once per object pair
+//	                                     whose Automation object is contact
 //	POST /push/{connection}/{token}      "send contact to Sellsy": starts PushRecord for the
-//	                                     Automation contact whose id the body or query gives
+//	                                     Automation contact whose id the body or query gives,
+//	                                     as the connection's object pair on Automation's
+//	                                     contacts (?object= names it when there are several)
 //	POST /webhooks/{connection}/sellsy/{token}
 //	                                     Sellsy webhooks (form field notif), the token being
 //	                                     the URL's secret: the connection's events: routes,
@@ -203,7 +206,7 @@ func (r *Receiver) Handler() http.Handler {
 // retries a delivery that is not answered 200 five times, 5 minutes apart.
 func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	_, body, ok := r.signedDelivery(w, req, "unas", "UNAS", "X-Unas-Hmac")
+	_, _, body, ok := r.signedDelivery(w, req, "unas", "UNAS", "X-Unas-Hmac")
 	if !ok {
 		return
 	}
@@ -259,29 +262,50 @@ func (r *Receiver) sideOf(w http.ResponseWriter, req *http.Request, system, labe
 // UNAS's scheme. It answers the refusals itself (sideOf's, 404 for a connection without a
 // secret, 400 for an unreadable body, 401 for a bad signature, logged) and reports whether
 // the delivery may be acted on.
-func (r *Receiver) signedDelivery(w http.ResponseWriter, req *http.Request, system, label, header string) (side string, body []byte, ok bool) {
+func (r *Receiver) signedDelivery(w http.ResponseWriter, req *http.Request, system, label, header string) (c *config.Connection, side string, body []byte, ok bool) {
 	name := req.PathValue("connection")
-	_, side, sys, ok := r.sideOf(w, req, system, label)
+	c, side, sys, ok := r.sideOf(w, req, system, label)
 	if !ok {
-		return "", nil, false
+		return nil, "", nil, false
 	}
 	secret, err := sys.Secret(CredWebhookSecret)
 	if err != nil {
 		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
 		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
-		return "", nil, false
+		return nil, "", nil, false
 	}
 	body, err = io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
 	if err != nil {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
-		return "", nil, false
+		return nil, "", nil, false
 	}
 	if !connectors.VerifyHMAC(body, req.Header.Get(header), secret) {
 		r.log.Warn("webhook refused: bad signature", "connection", name, "remote", req.RemoteAddr, "bytes", len(body))
 		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return "", nil, false
+		return nil, "", nil, false
 	}
-	return side, body, true
+	return c, side, body, true
+}
+
+// contactObjects lists, in the file's order, the connection's object pairs whose object on
+// side is Automation's contact (its a_object or b_object, which default to the pair's name):
+// the pairs an Automation contact's deletion or push is about, whatever the file names them
+// ("contact", "person", "lead"…).
+func contactObjects(c *config.Connection, side string) []string {
+	var out []string
+	for _, o := range c.Objects {
+		on := o.AObject
+		if side == "b" {
+			on = o.BObject
+		}
+		if on == "" {
+			on = o.Name
+		}
+		if on == connectors.ObjectContact {
+			out = append(out, o.Name)
+		}
+	}
+	return out
 }
 
 // tokenMatches reports whether got is the secret the credential key of sys names; an
@@ -293,7 +317,7 @@ func tokenMatches(sys config.System, key, got string) bool {
 
 func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	side, body, ok := r.signedDelivery(w, req, "mautic", "Automation", "Webhook-Signature")
+	c, side, body, ok := r.signedDelivery(w, req, "mautic", "Automation", "Webhook-Signature")
 	if !ok {
 		return
 	}
@@ -317,31 +341,45 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 		deleted = append(deleted, e.ContactID)
 		keys = append(keys, key)
 	}
-	if len(deleted) > 0 {
-		sig := workflows.DeletedRequest{Object: connectors.ObjectContact, Side: side, IDs: deleted}
+	objects := contactObjects(c, side)
+	if len(deleted) > 0 && len(objects) == 0 {
+		r.log.Info("contact deletions received for a connection that syncs no Automation contacts", "connection", name, "count", len(deleted))
+	}
+	// One request per object pair on Automation's contacts: the sync knows its objects by
+	// their pair's name, which need not be "contact".
+	for _, object := range objects {
+		if len(deleted) == 0 {
+			break
+		}
+		sig := workflows.DeletedRequest{Object: object, Side: side, IDs: deleted}
 		err := r.temporal.SignalWorkflow(context.WithoutCancel(req.Context()), workflows.SyncWorkflowID(name), "", workflows.SignalDeleted, sig)
 		var notFound *serviceerror.NotFound
 		switch {
 		case errors.As(err, &notFound):
 			// Nothing to tell: the next reconciliation finds these deletions.
 			r.log.Info("deletions received while no incremental sync runs", "connection", name, "count", len(deleted))
+			w.WriteHeader(http.StatusOK)
+			return
 		case err != nil:
-			r.log.Error("deletions not delivered to the workflow", "connection", name, "error", err)
+			r.log.Error("deletions not delivered to the workflow", "connection", name, "object", object, "error", err)
 			for _, k := range keys {
 				r.seen.forget(k) // not handled: the next attempt must be acted on
 			}
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		default:
-			r.log.Info("deletions announced", "connection", name, "count", len(deleted))
+			r.log.Info("deletions announced", "connection", name, "object", object, "count", len(deleted))
 		}
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
+// push starts PushRecord for an Automation contact. The object pair it is pushed as is the
+// connection's one pair on Automation's contacts, or, when several are, the one the query
+// parameter object names (400 naming the choices without it).
 func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	_, side, sys, ok := r.sideOf(w, req, "mautic", "Automation")
+	c, side, sys, ok := r.sideOf(w, req, "mautic", "Automation")
 	if !ok {
 		return
 	}
@@ -350,12 +388,27 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unknown push URL", http.StatusNotFound)
 		return
 	}
+	choices := contactObjects(c, side)
+	object := req.URL.Query().Get("object")
+	switch {
+	case len(choices) == 0:
+		http.Error(w, "this connection syncs no Automation contacts", http.StatusNotFound)
+		return
+	case object != "" && !slices.Contains(choices, object):
+		http.Error(w, fmt.Sprintf("object %q is not one of this connection's objects on Automation's contacts: %s", object, strings.Join(choices, ", ")), http.StatusBadRequest)
+		return
+	case object == "" && len(choices) > 1:
+		http.Error(w, "several of this connection's objects are Automation's contacts: name one with ?object= ("+strings.Join(choices, ", ")+")", http.StatusBadRequest)
+		return
+	case object == "":
+		object = choices[0]
+	}
 	id, err := contactID(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	in := activities.PushInput{Connection: name, Object: connectors.ObjectContact, Side: side, ID: id}
+	in := activities.PushInput{Connection: name, Object: object, Side: side, ID: id}
 	run, err := r.temporal.ExecuteWorkflow(req.Context(), client.StartWorkflowOptions{
 		ID:                       workflows.PushWorkflowID(in),
 		TaskQueue:                r.taskQueue,

@@ -97,8 +97,9 @@ func shopConnection(t testing.TB) *config.Connection {
 	t.Setenv("SHOP_PUSH_TOKEN", "tok-456")
 	t.Setenv("SHOP_SELLSY_TOKEN", "sel-789")
 	return &config.Connection{Name: "shop",
-		A: config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
-		B: config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}}}
+		A:       config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
+		B:       config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}},
+		Objects: []config.Object{{Name: "company"}, {Name: "contact"}}}
 }
 
 func newReceiver(t *testing.T, f *fakeTemporal) (*httptest.Server, *bytes.Buffer) {
