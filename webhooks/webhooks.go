@@ -62,8 +62,20 @@ const (
 	CredWebhookToken  = "webhook_token"  // (Sellsy) the token in the webhook URL: Sellsy signs nothing
 )
 
-// maxBody bounds what a delivery may send.
-const maxBody = 8 << 20
+// maxBody bounds what a delivery may send. A delivery is a few kilobytes (Sellsy's notif, a
+// UNAS hint; Automation's batches some hundred kilobytes at most), and Automation's and UNAS's
+// are read whole before their signature can be checked: a bound well above the real ones,
+// and well under what a flood of forged deliveries could make the worker hold.
+const maxBody = 2 << 20
+
+// DefaultMaxReading is how many deliveries the receiver reads at once: with maxBody, the
+// memory unchecked bodies may take (64 MiB). One more is answered 503 with Retry-After,
+// which every sender retries.
+const DefaultMaxReading = 32
+
+// readingRetryAfter is the Retry-After of a delivery refused while the receiver reads as many
+// as it may.
+const readingRetryAfter = "5"
 
 // DedupWindow is how long a delivery (Automation's, UNAS's) or a signal sent for a Sellsy event
 // is remembered, to ignore it when it comes again: a sender redelivers within seconds or
@@ -87,6 +99,35 @@ type Receiver struct {
 	open      func(connection string) (a, b connectors.Connector, err error)
 	health    func(ctx context.Context) error
 	files     map[string]string // connection → its file, for every connection known (fixed at start)
+	// reading holds a slot per delivery whose body is being read (DefaultMaxReading).
+	reading chan struct{}
+}
+
+// readBody reads a delivery's body, at most maxBody bytes, in one of the receiver's reading
+// slots. It answers the refusals itself: 503 with Retry-After while every slot is taken (the
+// sender tries again; nothing is held for it meanwhile), 413 for a body past maxBody, 400 for
+// one that cannot be read.
+func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, bool) {
+	select {
+	case r.reading <- struct{}{}:
+		defer func() { <-r.reading }()
+	default:
+		r.log.Warn("delivery refused: as many being read as the receiver reads at once", "path", req.URL.Path, "remote", req.RemoteAddr, "reading", cap(r.reading))
+		w.Header().Set("Retry-After", readingRetryAfter)
+		http.Error(w, "too many deliveries at once: try again later", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		http.Error(w, fmt.Sprintf("body too large: at most %d bytes", maxBody), http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(w, "body unreadable", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
 }
 
 // WithConfig makes the receiver read each delivery's connection through load: the worker
@@ -166,7 +207,7 @@ func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Log
 		files[c.Name] = c.File
 	}
 	return &Receiver{temporal: t, taskQueue: taskQueue, config: activities.NewConnections(conns).Config, log: log,
-		seen: newSeenSet(10000, DedupWindow, time.Now), files: files}
+		seen: newSeenSet(10000, DedupWindow, time.Now), files: files, reading: make(chan struct{}, DefaultMaxReading)}
 }
 
 // connection returns the named connection as its file reads now: nil for a name the receiver
@@ -274,9 +315,7 @@ func (r *Receiver) signedDelivery(w http.ResponseWriter, req *http.Request, syst
 		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
 		return nil, "", nil, false
 	}
-	body, err = io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+	if body, ok = r.readBody(w, req); !ok {
 		return nil, "", nil, false
 	}
 	if !connectors.VerifyHMAC(body, req.Header.Get(header), secret) {
@@ -403,7 +442,14 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	case object == "":
 		object = choices[0]
 	}
-	id, err := contactID(req)
+	id, found, err := queryContactID(req.URL.Query())
+	if !found {
+		body, ok := r.readBody(w, req)
+		if !ok {
+			return
+		}
+		id, err = bodyContactID(body)
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -461,9 +507,8 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+	body, ok := r.readBody(w, req)
+	if !ok {
 		return
 	}
 	events, err := sellsy.ParseWebhook(body, req.Header.Get("Content-Type"))
@@ -716,19 +761,22 @@ func recordDigest(rec *connectors.Record, raw []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// contactID reads the Automation contact id from the query (?id=), a form field or a JSON
-// body: `id`, `contact_id`, or `contact.id` / `contact[id]` as Automation's campaign webhook
-// action can send them.
-func contactID(req *http.Request) (string, error) {
+// queryContactID reads the Automation contact id from the query (?id=, ?contact_id= or
+// ?contact[id]=); found says whether the query names one (else it is in the body).
+func queryContactID(q url.Values) (id string, found bool, err error) {
 	for _, k := range []string{"id", "contact_id", "contact[id]"} {
-		if v := req.URL.Query().Get(k); v != "" {
-			return validID(v)
+		if v := q.Get(k); v != "" {
+			id, err = validID(v)
+			return id, true, err
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, maxBody))
-	if err != nil {
-		return "", errors.New("body too large or unreadable")
-	}
+	return "", false, nil
+}
+
+// bodyContactID reads the Automation contact id from a form or a JSON body: `id`,
+// `contact_id`, or `contact.id` / `contact[id]` as Automation's campaign webhook action can
+// send them.
+func bodyContactID(body []byte) (string, error) {
 	if strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
 		// Numbers are kept as written: as float64, an id of a million or more would print as
 		// 1.234567e+06, and one past 2^53 would lose digits.
