@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -72,4 +73,20 @@ func TestConsentFieldsAbsentWithoutList(t *testing.T) {
 			assert.Equal(t, tt.absent, absent)
 		})
 	}
+}
+
+// A contact read without its subscriptions list names the unsubscribed.* fields in the
+// record's Absent, so that the merge takes the other side's value instead of an emptying
+// (which would re-subscribe the contact in Automation).
+func TestContactReadWithoutSubscriptionsHasConsentAbsent(t *testing.T) {
+	o, err := objectOf("contact")
+	require.NoError(t, err)
+	c := &Client{}
+	r := c.toRecord(o, map[string]any{"id": float64(7), "email": "a@example.com", "marketing_campaigns_subscriptions": nil}, nil)
+	assert.Subset(t, r.Absent, []string{"unsubscribed.email", "unsubscribed.sms", "unsubscribed.phone", "unsubscribed.postal"})
+	assert.NotContains(t, r.Fields, "unsubscribed.email")
+
+	r = c.toRecord(o, map[string]any{"id": float64(7), "email": "a@example.com", "marketing_campaigns_subscriptions": []any{"email"}}, nil)
+	assert.NotContains(t, r.Absent, "unsubscribed.email")
+	assert.Equal(t, false, r.Fields["unsubscribed.email"])
 }

@@ -161,7 +161,7 @@ func (c *Client) toRecord(o *object, m map[string]any, defs []cfDef) connectors.
 		r.Fields[f.name] = normalise(v)
 	}
 	if o.isContact() {
-		consentFields(m, r.Fields)
+		r.Absent = append(r.Absent, consentFields(m, r.Fields)...)
 	}
 	r.UpdatedAt = timestamp(m[o.updated])
 	// Every object says when it was created: with initial from_a: false, a record that existed
