@@ -138,16 +138,22 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 // pgEncodeHint is what a DSN whose user or password is not URL-encoded needs.
 const pgEncodeHint = "the user and password must be URL-encoded (%40 for @, %25 for %, %2F for /, %20 for a space)"
 
-// pgPoolConfig parses a postgres:// DSN for pgxpool. The pool_max_conns query parameter bounds
-// the pool (defaultPGConns when absent); pgxpool's other pool_* parameters apply too. A DSN
-// that does not parse gets the reason, never the password.
+// pgQuoteHint is what a keyword/value DSN whose password holds a space or a quote needs.
+const pgQuoteHint = `a value holding a space must be quoted (password='…'), a quote or a backslash in it escaped (\' and \\)`
+
+// pgPoolConfig parses a postgres:// or keyword/value DSN for pgxpool. The pool_max_conns
+// parameter bounds the pool (defaultPGConns when absent); pgxpool's other pool_* parameters
+// apply too. A DSN that does not parse gets the reason, never the password.
 func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
-	// pgx, like libpq, ends the user part at the first "@": a second one before the path
-	// would put the rest of the password in the host name, and in errors.
-	_, rest, _ := strings.Cut(dsn, "://")
-	authority, _, _ := strings.Cut(rest, "/")
-	if strings.Count(authority, "@") > 1 {
-		return nil, errors.New("invalid DSN: more than one @ before the host: " + pgEncodeHint)
+	keywords := isKeywordDSN(dsn)
+	if !keywords {
+		// pgx, like libpq, ends the user part at the first "@": a second one before the path
+		// would put the rest of the password in the host name, and in errors.
+		_, rest, _ := strings.Cut(dsn, "://")
+		authority, _, _ := strings.Cut(rest, "/")
+		if strings.Count(authority, "@") > 1 {
+			return nil, errors.New("invalid DSN: more than one @ before the host: " + pgEncodeHint)
+		}
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -155,8 +161,16 @@ func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
 	}
 	// pgxpool checked pool_max_conns and dropped it from the parameters: the DSN says
 	// whether it was given (not parsed a second time, which reads the passfile again).
-	_, query, _ := strings.Cut(dsn, "?")
-	if params, err := url.ParseQuery(query); err != nil || params.Get("pool_max_conns") == "" {
+	given := false
+	if keywords {
+		kv, err := parseKeywordDSN(dsn)
+		given = err == nil && kv["pool_max_conns"] != ""
+	} else {
+		_, query, _ := strings.Cut(dsn, "?")
+		params, err := url.ParseQuery(query)
+		given = err == nil && params.Get("pool_max_conns") != ""
+	}
+	if !given {
 		cfg.MaxConns = defaultPGConns
 	}
 	return cfg, nil
@@ -168,7 +182,8 @@ var quotedRE = regexp.MustCompile(`"[^"]*"`)
 // pgParseReason is the reason of pgx's parse error without the DSN it quotes (pgx masks the
 // password there on a best-effort basis only) and without a quoted value from where a password
 // may be: before the DSN's last "@" (an unencoded "/" in a password leaves its end in the
-// host, port or database name pgx quotes).
+// host, port or database name pgx quotes), or, in a keyword/value DSN, in a password's span
+// (a space left unquoted makes the rest of the password a keyword).
 func pgParseReason(dsn string, err error) string {
 	msg := err.Error()
 	var pe *pgconn.ParseConfigError
@@ -186,11 +201,22 @@ func pgParseReason(dsn string, err error) string {
 			msg = strings.TrimSuffix(msg, " ("+cause.Error()+")") + fmt.Sprintf(": %q %s", num.Num, what)
 		}
 	}
-	credEnd := strings.LastIndexByte(dsn, '@')
+	keywords := isKeywordDSN(dsn)
+	mayHoldPassword := func(v string) bool {
+		if keywords {
+			for _, span := range pgPasswordSpans(dsn) {
+				if strings.Contains(dsn[span[0]:span[1]], v) {
+					return true
+				}
+			}
+			return false
+		}
+		i := strings.Index(dsn, v)
+		return i >= 0 && i < strings.LastIndexByte(dsn, '@')
+	}
 	hidden := false
 	msg = quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
-		v := q[1 : len(q)-1]
-		if i := strings.Index(dsn, v); v != "" && i >= 0 && i < credEnd {
+		if v := q[1 : len(q)-1]; v != "" && mayHoldPassword(v) {
 			hidden = true
 			return "(a value hidden: it may hold the password)"
 		}
@@ -202,6 +228,12 @@ func pgParseReason(dsn string, err error) string {
 			hidden = true
 		}
 	}
+	if keywords {
+		if hidden || strings.Contains(msg, "password") || strings.Contains(msg, "quoted") || strings.Contains(msg, "keyword") {
+			msg += "; " + pgQuoteHint
+		}
+		return msg
+	}
 	// An "@" past the first "/" did not end the user part: a "/" in the user or password.
 	_, rest, _ := strings.Cut(dsn, "://")
 	_, path, slash := strings.Cut(rest, "/")
@@ -212,9 +244,19 @@ func pgParseReason(dsn string, err error) string {
 }
 
 // pgPasswords are the raw texts a DSN's password may be: up to the first "@" (pgx's reading)
-// or the last (Go's), and the password and sslpassword query values.
+// or the last (Go's), and the password and sslpassword query values; in a keyword/value DSN,
+// the password and sslpassword values, as libpq reads them and as written.
 func pgPasswords(dsn string) []string {
 	var out []string
+	if isKeywordDSN(dsn) {
+		for _, span := range pgPasswordSpans(dsn) {
+			out = append(out, dsn[span[0]:span[1]])
+		}
+		if kv, err := parseKeywordDSN(dsn); err == nil {
+			out = append(out, kv["password"], kv["sslpassword"])
+		}
+		return out
+	}
 	_, rest, _ := strings.Cut(dsn, "://")
 	for _, end := range []int{strings.IndexAny(rest, "@/"), strings.LastIndexByte(rest, '@')} {
 		if end >= 0 && rest[end] == '@' {

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -90,6 +93,100 @@ func TestRedact(t *testing.T) {
 		{"postgres://u:s3c?ret@127.0.0.1:5432/x", "postgres://xxxxx@127.0.0.1:5432/x"},
 		{"postgres://u@127.0.0.1:5432/x?password=s3cret%zz", "postgres://xxxxx@127.0.0.1:5432/x"},
 		{"postgresql://127.0.0.1:5432/x%zz?a=b", "postgresql://127.0.0.1:5432/x%zz"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, redact(tt.dsn), tt.dsn)
+	}
+}
+
+// keywordDSN is the test database of dsn (a postgres:// URL) as a keyword/value DSN.
+func keywordDSN(t *testing.T, dsn string) string {
+	t.Helper()
+	cfg, err := pgPoolConfig(dsn)
+	require.NoError(t, err)
+	c := cfg.ConnConfig
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s", c.Host, c.Port, c.User, c.Database)
+}
+
+// A keyword/value DSN (libpq's other form) is PostgreSQL, never a SQLite file named after it,
+// and its password is never shown; nor is a bare SQLite path holding "=" or white space.
+func TestKeywordDSN(t *testing.T) {
+	for dsn, want := range map[string]bool{
+		"host=db port=5432 user=crmsync password=s3cret dbname=crmsync": true,
+		"dbname=crmsync":                  true,
+		"  user = crmsync host=/run/pg  ": true,
+		"service=crmsync":                 true,
+		"postgres://db/crmsync":           true,
+		"sqlite:/data/host=a.db":          false,
+		"/data/user=bob/crmsync.db":       false,
+		"data/my store.db":                false,
+		"sqlite:data/crmsync.db":          false,
+	} {
+		assert.Equal(t, want, isPostgresDSN(strings.TrimSpace(dsn)), dsn)
+	}
+
+	ctx := context.Background()
+	t.Chdir(t.TempDir()) // a SQLite file named after a DSN would be made here
+	kw := keywordDSN(t, postgresDSN(t))
+	st, err := Open(ctx, kw)
+	require.NoError(t, err)
+	_, isPG := st.(*pgStore)
+	assert.True(t, isPG, "a keyword/value DSN opens PostgreSQL")
+	require.NoError(t, st.SetCursor(ctx, "c", "o", SideA, "v"))
+	require.NoError(t, st.Close())
+	st, err = OpenExisting(ctx, kw+" pool_max_conns=3")
+	require.NoError(t, err)
+	assert.Equal(t, int32(3), st.(*pgStore).pool.Config().MaxConns, "pool_max_conns of the keyword form")
+	cur, _, err := st.Cursor(ctx, "c", "o", SideA)
+	require.NoError(t, err)
+	assert.Equal(t, "v", cur)
+	require.NoError(t, st.Close())
+	files, err := os.ReadDir(".")
+	require.NoError(t, err)
+	assert.Empty(t, files, "no SQLite file")
+
+	for _, tc := range []struct{ name, dsn, want string }{
+		{"unreachable", "host=127.0.0.1 port=1 user=crmsync password=s3cret-pw dbname=crmsync connect_timeout=2",
+			"store: open postgres host=127.0.0.1 port=1 user=crmsync password=xxxxx dbname=crmsync connect_timeout=2: "},
+		{"quoted password", "host=127.0.0.1 port=1 password='s3cret-pw zq9x' dbname=crmsync connect_timeout=2", "password=xxxxx dbname=crmsync"},
+		{"escaped space", `password=s3cret-pw\ zq9x host=127.0.0.1 port=1 connect_timeout=2`, "password=xxxxx host=127.0.0.1"},
+		{"unquoted space", "host=127.0.0.1 password=s3cret-pw zq9x dbname=crmsync", "invalid DSN: "},
+		{"unterminated quote", "host=127.0.0.1 password='s3cret-pw zq9x dbname=crmsync", "unterminated quoted string"},
+		{"bad number", "host=127.0.0.1 password=s3cret-pw connect_timeout=abc", `invalid connect_timeout: "abc" is not a whole number`},
+		{"a keyword mistyped", "hots=db passwd=s3cret-pw zq9x", "store: the DSN looks like a PostgreSQL keyword/value DSN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, open := range []func(context.Context, string) (Store, error){Open, OpenExisting} {
+				st, err := open(ctx, tc.dsn)
+				if err == nil {
+					st.Close()
+				}
+				require.Error(t, err)
+				t.Log(err)
+				assert.Contains(t, err.Error(), tc.want)
+				for _, secret := range []string{"s3cret", "zq9x"} {
+					assert.NotContains(t, err.Error(), secret)
+				}
+			}
+		})
+	}
+	files, err = os.ReadDir(".")
+	require.NoError(t, err)
+	assert.Empty(t, files, "no SQLite file")
+
+	// A bare path holding "=" is not shown.
+	_, err = OpenExisting(ctx, "hots=db,passwd=s3cret-pw")
+	require.ErrorIs(t, err, ErrNoStore)
+	assert.EqualError(t, err, "store: no store yet at "+hiddenSQLitePath)
+}
+
+func TestRedactKeywordDSN(t *testing.T) {
+	tests := []struct{ dsn, want string }{
+		{"host=db password=s3cret dbname=x", "host=db password=xxxxx dbname=x"},
+		{"password = 's3c ret\\' x' host=db", "password = xxxxx host=db"},
+		{`password=s3c\ ret host=db`, "password=xxxxx host=db"},
+		{"host=db sslpassword=s3cret", "host=db sslpassword=xxxxx"},
+		{"host=db password='s3c ret", "host=db password=xxxxx"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, redact(tt.dsn), tt.dsn)

@@ -87,7 +87,8 @@ type sqliteStore struct {
 // openSQLite opens the database file at path (a query string after '?' is passed to the driver).
 // One connection serialises all access, so concurrent activities never see SQLITE_BUSY inside
 // this process; busy_timeout and immediate transactions cover other processes (the CLI).
-func openSQLite(ctx context.Context, path string) (Store, error) {
+// name is how errors name the file (see sqliteName).
+func openSQLite(ctx context.Context, path, name string) (Store, error) {
 	query := ""
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
@@ -97,7 +98,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	}
 	q, err := url.ParseQuery(query)
 	if err != nil {
-		return nil, fmt.Errorf("store: sqlite DSN %q: bad query: %w", path, err)
+		return nil, fmt.Errorf("store: sqlite DSN %s: bad query: %w", name, err)
 	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -108,7 +109,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	}
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("store: open sqlite %s: %w", name, err)
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
@@ -117,13 +118,21 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	s := &sqliteStore{db: db, path: path}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(err, path, name))
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: migrate sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("store: migrate sqlite %s: %w", name, err)
 	}
 	return s, nil
+}
+
+// hidePath is err without path when errors do not show it (name is hiddenSQLitePath).
+func hidePath(err error, path, name string) error {
+	if name != hiddenSQLitePath || !strings.Contains(err.Error(), path) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), path, "(the path)"))
 }
 
 func (s *sqliteStore) migrate(ctx context.Context) error {

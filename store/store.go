@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -101,7 +102,8 @@ type Store interface {
 const DefaultLimit = 1000
 
 // Open opens "sqlite:/path/to/file.db" (also "sqlite:///path", "file:/path" or a bare path →
-// SQLite) or "postgres://…" / "postgresql://…" (PostgreSQL), and creates or upgrades the schema
+// SQLite), or "postgres://…" / "postgresql://…" or a keyword/value DSN ("host=db dbname=crmsync
+// user=crmsync password=…", libpq's other form) → PostgreSQL, and creates or upgrades the schema
 // (idempotent migrations recorded in a schema_version table). Errors never show a password.
 func Open(ctx context.Context, dsn string) (Store, error) {
 	dsn = strings.TrimSpace(dsn)
@@ -115,7 +117,7 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openSQLite(ctx, path)
+	return openSQLite(ctx, path, sqliteName(dsn, path))
 }
 
 // ErrNoStore is OpenExisting's answer when the SQLite file is not there.
@@ -132,20 +134,40 @@ func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 		}
 		file, _, _ := strings.Cut(path, "?")
 		if _, err := os.Stat(file); err != nil {
-			return nil, fmt.Errorf("%w at %s", ErrNoStore, file)
+			return nil, fmt.Errorf("%w at %s", ErrNoStore, sqliteName(dsn, path))
 		}
 	}
 	return Open(ctx, dsn)
 }
 
-// isPostgresDSN reports whether dsn names a PostgreSQL database.
+// pgKeywordRE finds a keyword of libpq's keyword/value form: such a DSN is PostgreSQL's.
+var pgKeywordRE = regexp.MustCompile(`(^|\s)(host|hostaddr|dbname|user|password|port|sslmode|service)\s*=`)
+
+// sqlitePrefixes are the schemes of a SQLite DSN.
+var sqlitePrefixes = []string{"sqlite://", "sqlite:", "file://", "file:"}
+
+// isPostgresDSN reports whether dsn names a PostgreSQL database: a postgres:// or
+// postgresql:// URL, or a keyword/value DSN. A DSN with a SQLite scheme is SQLite's whatever
+// its path holds.
 func isPostgresDSN(dsn string) bool {
+	for _, prefix := range sqlitePrefixes {
+		if strings.HasPrefix(dsn, prefix) {
+			return false
+		}
+	}
+	return isPostgresURL(dsn) || pgKeywordRE.MatchString(dsn)
+}
+
+func isPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// isKeywordDSN reports whether dsn is a PostgreSQL DSN of the keyword/value form.
+func isKeywordDSN(dsn string) bool { return !isPostgresURL(dsn) && isPostgresDSN(dsn) }
+
 // sqlitePath returns the file path (with its query) of a SQLite DSN.
 func sqlitePath(dsn string) (string, error) {
-	for _, prefix := range []string{"sqlite://", "sqlite:", "file://", "file:"} {
+	for _, prefix := range sqlitePrefixes {
 		if rest, ok := strings.CutPrefix(dsn, prefix); ok {
 			return rest, nil
 		}
@@ -153,15 +175,39 @@ func sqlitePath(dsn string) (string, error) {
 	if i := strings.Index(dsn, "://"); i > 0 {
 		return "", fmt.Errorf("store: unsupported DSN scheme %q (want sqlite:, file:, postgres:// or postgresql://)", dsn[:i])
 	}
+	// "hots=db passwrd=…": a keyword/value DSN with a keyword mistyped, not a file to create.
+	if strings.Contains(dsn, "=") && strings.ContainsAny(dsn, asciiSpaces) {
+		return "", errors.New("store: the DSN looks like a PostgreSQL keyword/value DSN, but names none of host, hostaddr, dbname, user, password, port, sslmode or service (it is not shown: it may hold a password); for a SQLite file of that name, write sqlite:PATH")
+	}
 	return dsn, nil
 }
 
+// asciiSpaces are the white space characters libpq separates keyword/value pairs with.
+const asciiSpaces = " \t\n\r\v\f"
+
+// hiddenSQLitePath names in errors a SQLite path that is not shown.
+const hiddenSQLitePath = `the SQLite path in CRMSYNC_STORE_DSN (not shown: it holds "=" or white space, as a mistyped PostgreSQL DSN with its password would)`
+
+// sqliteName is how errors name the SQLite file of dsn, whose path (and query) is path: the
+// path without its query, unless dsn is a bare path (no sqlite: or file: scheme) holding "="
+// or white space — a PostgreSQL DSN mistyped, whose password must not be echoed.
+func sqliteName(dsn, path string) string {
+	file, _, _ := strings.Cut(path, "?")
+	if dsn == path && strings.ContainsAny(file, "="+asciiSpaces) {
+		return hiddenSQLitePath
+	}
+	return file
+}
+
 // redact is a DSN as errors show it, its password hidden, in its user part or its query
-// string (pgx takes ?password= and ?sslpassword= too). A DSN Go's URL parser refuses (pgx
-// takes some, "?" in a password) or whose query it cannot read (a password there would be
-// missed) is shown with everything before its last "@" and its query hidden, which still
-// names the host and database.
+// string (pgx takes ?password= and ?sslpassword= too), or as password= and sslpassword= of the
+// keyword/value form. A DSN Go's URL parser refuses (pgx takes some, "?" in a password) or
+// whose query it cannot read (a password there would be missed) is shown with everything
+// before its last "@" and its query hidden, which still names the host and database.
 func redact(dsn string) string {
+	if isKeywordDSN(dsn) {
+		return redactKeywords(dsn)
+	}
 	u, err := url.Parse(dsn)
 	q, qerr := url.Values(nil), error(nil)
 	if err == nil {
@@ -186,6 +232,94 @@ func redact(dsn string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// redactKeywords hides the passwords of a keyword/value DSN (password= and sslpassword=),
+// each to where libpq ends its value or, when the DSN does not parse as libpq reads it (a
+// space left unquoted), to the next keyword=, whichever is later.
+func redactKeywords(dsn string) string {
+	var b strings.Builder
+	last := 0
+	for _, span := range pgPasswordSpans(dsn) {
+		if span[0] < last {
+			continue
+		}
+		b.WriteString(dsn[last:span[0]])
+		b.WriteString("xxxxx")
+		last = span[1]
+	}
+	b.WriteString(dsn[last:])
+	return b.String()
+}
+
+// pgKeywordPasswordRE matches a password keyword of the keyword/value form (also inside
+// another value, "application_name=password=x": more hidden than needed, never less) and
+// its value as libpq reads it: quoted (to its closing quote, or to the end when there is
+// none) or plain (to white space not escaped with a backslash).
+var pgKeywordPasswordRE = regexp.MustCompile(`(?is)(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'?|(?:\\.|[^\s\\])*\\?)`)
+
+// pgNextKeywordRE finds the start of the next keyword=value pair.
+var pgNextKeywordRE = regexp.MustCompile(`\s+[A-Za-z_]+\s*=`)
+
+// pgPasswordSpans returns the [start, end) of each password value of a keyword/value DSN,
+// in order: to where libpq ends it, or to the next keyword= when that is later (the DSN does
+// not parse, and where the password ends is a guess).
+func pgPasswordSpans(dsn string) [][2]int {
+	var out [][2]int
+	for _, m := range pgKeywordPasswordRE.FindAllStringSubmatchIndex(dsn, -1) {
+		start, end := m[2], m[3]
+		loose := len(dsn)
+		if next := pgNextKeywordRE.FindStringIndex(dsn[start:]); next != nil {
+			loose = start + next[0]
+		}
+		out = append(out, [2]int{start, max(end, loose)})
+	}
+	return out
+}
+
+// parseKeywordDSN reads a keyword/value DSN as libpq (and pgx) do: key=value pairs apart by
+// white space, a value quoted in '…' to hold spaces, a backslash escaping the next character.
+func parseKeywordDSN(s string) (map[string]string, error) {
+	out := map[string]string{}
+	s = strings.TrimLeft(s, asciiSpaces)
+	for s != "" {
+		eq := strings.IndexByte(s, '=')
+		if eq < 0 {
+			return nil, errors.New("invalid keyword/value")
+		}
+		key := strings.Trim(s[:eq], asciiSpaces)
+		if key == "" || strings.ContainsAny(key, asciiSpaces) {
+			return nil, errors.New("invalid keyword/value")
+		}
+		s = strings.TrimLeft(s[eq+1:], asciiSpaces)
+		var raw []byte
+		quoted := strings.HasPrefix(s, "'")
+		if quoted {
+			s = s[1:]
+		}
+		i := 0
+		for ; i < len(s); i++ {
+			c := s[i]
+			if quoted && c == '\'' || !quoted && strings.IndexByte(asciiSpaces, c) >= 0 {
+				break
+			}
+			if c == '\\' {
+				if i++; i == len(s) {
+					break
+				}
+			}
+			raw = append(raw, s[i])
+		}
+		if quoted {
+			if i >= len(s) {
+				return nil, errors.New("unterminated quoted string")
+			}
+			i++
+		}
+		out[key] = string(raw)
+		s = strings.TrimLeft(s[min(i, len(s)):], asciiSpaces)
+	}
+	return out, nil
 }
 
 func checkSide(side Side) error {
