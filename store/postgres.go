@@ -113,7 +113,9 @@ type pgStore struct {
 	analyseAfter int
 }
 
-func openPostgres(ctx context.Context, dsn string) (Store, error) {
+// openPostgres opens the database of dsn; forReading, it only checks the schema's version
+// (see OpenExisting).
+func openPostgres(ctx context.Context, dsn string, mode openMode) (Store, error) {
 	name := redact(dsn)
 	cfg, err := pgPoolConfig(dsn)
 	if err != nil {
@@ -128,6 +130,16 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
 	}
 	s := &pgStore{pool: pool, cfg: cfg, analyseAfter: 1000}
+	if mode == forReading {
+		if err := s.checkVersion(ctx, name); err != nil {
+			pool.Close()
+			if errors.Is(err, ErrNoStore) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
+		}
+		return s, nil
+	}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: migrate postgres %s: %w", name, err)
@@ -305,9 +317,51 @@ func (s *pgStore) query(ctx context.Context, sql string, args []any, f func(pgx.
 	return rows.Err()
 }
 
+// errOtherPGTables refuses a database that holds another application's schema_version:
+// Temporal's, when CRMSYNC_STORE_DSN names Temporal's database.
+var errOtherPGTables = errors.New("this database holds another application's tables (schema_version): give crmsync its own database (CREATE DATABASE crmsync)")
+
+// pgVersionTable reports whether the database has crmsync's schema_version table (the one
+// the search path finds); another application's is refused.
+func pgVersionTable(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) (bool, error) {
+	var exists bool
+	var columns []string
+	err := q.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL, ARRAY(SELECT attname::text FROM pg_attribute
+		WHERE attrelid = to_regclass('schema_version') AND attnum > 0 AND NOT attisdropped)`).Scan(&exists, &columns)
+	if err != nil {
+		return false, err
+	}
+	if exists && !ownVersionTable(columns) {
+		return false, errOtherPGTables
+	}
+	return exists, nil
+}
+
+// checkVersion checks, changing nothing (no DDL, no lock), that the database holds a store
+// of this crmsync's schema version.
+func (s *pgStore) checkVersion(ctx context.Context, name string) error {
+	ok, err := pgVersionTable(ctx, s.pool)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return noStoreYet(name)
+	}
+	var current int
+	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`, nil, &current); err != nil {
+		return err
+	}
+	return versionMismatch(current, len(pgMigrations)-1)
+}
+
 func (s *pgStore) migrate(ctx context.Context) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pgMigrationLock)); err != nil {
+			return err
+		}
+		if _, err := pgVersionTable(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (

@@ -88,7 +88,8 @@ type sqliteStore struct {
 // One connection serialises all access, so concurrent activities never see SQLITE_BUSY inside
 // this process; busy_timeout and immediate transactions cover other processes (the CLI).
 // name is how errors name the file (see sqliteName).
-func openSQLite(ctx context.Context, path, name string) (Store, error) {
+// forReading, it only checks the schema's version (see OpenExisting).
+func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, error) {
 	query := ""
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
@@ -120,6 +121,16 @@ func openSQLite(ctx context.Context, path, name string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(err, path, name))
 	}
+	if mode == forReading {
+		if err := s.checkVersion(ctx, name); err != nil {
+			db.Close()
+			if errors.Is(err, ErrNoStore) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("store: open sqlite %s: %w", name, err)
+		}
+		return s, nil
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: migrate sqlite %s: %w", name, err)
@@ -135,12 +146,62 @@ func hidePath(err error, path, name string) error {
 	return errors.New(strings.ReplaceAll(err.Error(), path, "(the path)"))
 }
 
+// errOtherSQLiteTables refuses a file that holds another application's schema_version.
+var errOtherSQLiteTables = errors.New("this file holds another application's tables (schema_version): give crmsync its own file")
+
+// sqliteVersionTable reports whether the file has crmsync's schema_version table; another
+// application's is refused.
+func sqliteVersionTable(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) (bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM pragma_table_info('schema_version')`)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var columns []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return false, err
+		}
+		columns = append(columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if len(columns) > 0 && !ownVersionTable(columns) {
+		return false, errOtherSQLiteTables
+	}
+	return len(columns) > 0, nil
+}
+
+// checkVersion checks, changing nothing, that the file holds a store of this crmsync's
+// schema version.
+func (s *sqliteStore) checkVersion(ctx context.Context, name string) error {
+	ok, err := sqliteVersionTable(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return noStoreYet(name)
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return err
+	}
+	return versionMismatch(current, len(sqliteMigrations)-1)
+}
+
 func (s *sqliteStore) migrate(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if _, err := sqliteVersionTable(ctx, tx); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -106,25 +107,42 @@ const DefaultLimit = 1000
 // user=crmsync password=…", libpq's other form) → PostgreSQL, and creates or upgrades the schema
 // (idempotent migrations recorded in a schema_version table). Errors never show a password.
 func Open(ctx context.Context, dsn string) (Store, error) {
+	return openStore(ctx, dsn, forWorker)
+}
+
+// openMode is what a store is opened for.
+type openMode int
+
+const (
+	// forWorker creates or upgrades the schema.
+	forWorker openMode = iota
+	// forReading uses the schema a worker made, and refuses one of another version.
+	forReading
+)
+
+func openStore(ctx context.Context, dsn string, mode openMode) (Store, error) {
 	dsn = strings.TrimSpace(dsn)
 	switch {
 	case dsn == "":
 		return nil, errors.New("store: empty DSN (want sqlite:/path/to/file.db or postgres://user@host:5432/db)")
 	case isPostgresDSN(dsn):
-		return openPostgres(ctx, dsn)
+		return openPostgres(ctx, dsn, mode)
 	}
 	path, err := sqlitePath(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return openSQLite(ctx, path, sqliteName(dsn, path))
+	return openSQLite(ctx, path, sqliteName(dsn, path), mode)
 }
 
-// ErrNoStore is OpenExisting's answer when the SQLite file is not there.
+// ErrNoStore is OpenExisting's answer when the SQLite file is not there, or the database
+// (or file) has no crmsync tables.
 var ErrNoStore = errors.New("store: no store yet")
 
 // OpenExisting is Open for a process that only uses a store a worker made (the CLI): it does
-// not create a SQLite file where there is none.
+// not create a SQLite file where there is none, and changes no schema: it only reads the
+// schema's version, and refuses a store of another version than this crmsync's, saying
+// which to upgrade (a store with no crmsync tables yet is ErrNoStore).
 func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn != "" && !isPostgresDSN(dsn) {
@@ -137,7 +155,7 @@ func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 			return nil, fmt.Errorf("%w at %s", ErrNoStore, sqliteName(dsn, path))
 		}
 	}
-	return Open(ctx, dsn)
+	return openStore(ctx, dsn, forReading)
 }
 
 // pgKeywordRE finds a keyword of libpq's keyword/value form: such a DSN is PostgreSQL's.
@@ -444,7 +462,7 @@ func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 func applyMigrations(current int, migrations [][]string, exec func(stmt string) error, record func(version int) error) error {
 	latest := len(migrations) - 1
 	if current > latest {
-		return fmt.Errorf("database schema version %d is newer than this crmsync knows (%d)", current, latest)
+		return versionMismatch(current, latest)
 	}
 	for v := current + 1; v <= latest; v++ {
 		for _, stmt := range migrations[v] {
@@ -457,4 +475,33 @@ func applyMigrations(current int, migrations [][]string, exec func(stmt string) 
 		}
 	}
 	return nil
+}
+
+// versionMismatch says what to upgrade when a store at schema version current is used by a
+// crmsync that knows version latest without migrating it (OpenExisting), or nil when they
+// are the same.
+func versionMismatch(current, latest int) error {
+	switch {
+	case current < latest:
+		return fmt.Errorf("the store is at version %d, this crmsync needs %d: upgrade the workers first (a worker upgrades the store as it starts)", current, latest)
+	case current > latest:
+		return fmt.Errorf("the store is at version %d, newer than this crmsync knows (%d): upgrade crmsync", current, latest)
+	}
+	return nil
+}
+
+// noStoreYet is OpenExisting's answer for a database (or SQLite file) with no crmsync tables.
+func noStoreYet(name string) error {
+	return fmt.Errorf("%w in %s: it has no crmsync tables (a worker creates its tables when it first starts)", ErrNoStore, name)
+}
+
+// ownVersionTable reports whether the columns of a schema_version table are crmsync's
+// (version, applied_at): Temporal, among others, has a schema_version table of its own.
+func ownVersionTable(columns []string) bool {
+	for _, c := range columns {
+		if c != "version" && c != "applied_at" {
+			return false
+		}
+	}
+	return slices.Contains(columns, "version")
 }
