@@ -87,8 +87,8 @@ type sqliteStore struct {
 // openSQLite opens the database file at path (a query string after '?' is passed to the driver).
 // One connection serialises all access, so concurrent activities never see SQLITE_BUSY inside
 // this process; busy_timeout and immediate transactions cover other processes (the CLI).
-// name is how errors name the file (see sqliteName).
-// forReading, it only checks the schema's version (see OpenExisting).
+// Errors name the file name (see sqliteName). Opened forReading, it only checks the schema's
+// version (see OpenExisting).
 func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, error) {
 	query := ""
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -101,10 +101,17 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 	if err != nil {
 		return nil, fmt.Errorf("store: sqlite DSN %s: bad query: %w", name, err)
 	}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
+	// Ours, unless the DSN sets them. synchronous(FULL): in WAL, NORMAL may lose the last
+	// committed transactions on a power loss (a pair saved, the record created again).
+	given := map[string]bool{}
+	for _, p := range q["_pragma"] {
+		given[pragmaName(p)] = true
+	}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		if !given[pragmaName(p)] {
+			q.Add("_pragma", p)
+		}
+	}
 	if q.Get("_txlock") == "" {
 		q.Set("_txlock", "immediate")
 	}
@@ -136,6 +143,18 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 		return nil, fmt.Errorf("store: migrate sqlite %s: %w", name, err)
 	}
 	return s, nil
+}
+
+// pragmaName is the name of a _pragma value, "synchronous" for "synchronous(FULL)",
+// "synchronous=FULL" or "main.synchronous = FULL".
+func pragmaName(p string) string {
+	name, _, _ := strings.Cut(p, "(")
+	name, _, _ = strings.Cut(name, "=")
+	name = strings.ToLower(strings.TrimSpace(name))
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
 }
 
 // hidePath is err without path when errors do not show it (name is hiddenSQLitePath).

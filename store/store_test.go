@@ -650,3 +650,35 @@ func BenchmarkPairsLookup(b *testing.B) {
 		})
 	}
 }
+
+// SQLite syncs every commit (FULL: in WAL, NORMAL may lose the last transactions on a power
+// loss), and the DSN's own pragmas win over the defaults.
+func TestSQLitePragmas(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pragma := func(st Store, name string) string {
+		var v string
+		require.NoError(t, st.(*sqliteStore).db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v))
+		return strings.ToLower(v)
+	}
+	tests := []struct {
+		name, query string
+		want        map[string]string
+	}{
+		{"defaults", "", map[string]string{"synchronous": "2", "busy_timeout": "10000", "journal_mode": "wal", "foreign_keys": "1"}},
+		{"the DSN's own", "?_pragma=synchronous(EXTRA)&_pragma=busy_timeout(500)",
+			map[string]string{"synchronous": "3", "busy_timeout": "500", "journal_mode": "wal", "foreign_keys": "1"}},
+		{"written with =", "?_pragma=synchronous%3DNORMAL&_pragma=journal_mode%3DDELETE",
+			map[string]string{"synchronous": "1", "busy_timeout": "10000", "journal_mode": "delete"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := Open(ctx, "sqlite:"+filepath.Join(dir, fmt.Sprintf("p%d.db", i))+tt.query)
+			require.NoError(t, err)
+			defer st.Close()
+			for name, want := range tt.want {
+				assert.Equal(t, want, pragma(st, name), name)
+			}
+		})
+	}
+}
