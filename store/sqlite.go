@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -81,6 +82,10 @@ var sqliteMigrations = [][]string{
 type sqliteStore struct {
 	db   *sql.DB
 	path string
+	// lock is the open <path>.lock file whose flock(2) a worker's store holds (nil opened
+	// forReading, or in memory): the object locks are in the process, so a second worker
+	// process on the file would create records twice.
+	lock *os.File
 	keyedLocks
 }
 
@@ -115,22 +120,34 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 	if q.Get("_txlock") == "" {
 		q.Set("_txlock", "immediate")
 	}
+	s := &sqliteStore{path: path}
+	if mode == forWorker && path != ":memory:" && q.Get("mode") != "memory" {
+		lock, busy, err := lockFile(path + ".lock")
+		switch {
+		case busy:
+			return nil, fmt.Errorf("store: another worker uses this SQLite store (%s); use PostgreSQL for several workers", name)
+		case err != nil:
+			return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(err, path, name))
+		}
+		s.lock = lock
+	}
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", name, err)
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &sqliteStore{db: db, path: path}
+	s.db = db
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(err, path, name))
 	}
 	if mode == forReading {
 		if err := s.checkVersion(ctx, name); err != nil {
-			db.Close()
+			s.Close()
 			if errors.Is(err, ErrNoStore) {
 				return nil, err
 			}
@@ -139,7 +156,7 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 		return s, nil
 	}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: migrate sqlite %s: %w", name, err)
 	}
 	return s, nil
@@ -476,7 +493,18 @@ func (s *sqliteStore) ClearQuarantine(ctx context.Context, connection, object st
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
-func (s *sqliteStore) Close() error { return s.db.Close() }
+// Close closes the database, then frees the file for another worker.
+func (s *sqliteStore) Close() error {
+	var err error
+	if s.db != nil {
+		err = s.db.Close()
+	}
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close())
+		s.lock = nil
+	}
+	return err
+}
 
 func (s *sqliteStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window time.Duration, now time.Time) (time.Duration, error) {
 	claims, err := checkClaims(claims)

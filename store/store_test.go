@@ -682,3 +682,22 @@ func TestSQLitePragmas(t *testing.T) {
 		})
 	}
 }
+
+// One worker process at a time uses a SQLite store (its object lock is in the process): a
+// second Open of the file is refused until the first store is closed; the CLI's
+// OpenExisting is not.
+func TestSQLiteOneWorker(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crmsync.db")
+	first, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	_, err = Open(ctx, "sqlite:"+path)
+	require.EqualError(t, err, "store: another worker uses this SQLite store ("+path+"); use PostgreSQL for several workers")
+	cli, err := OpenExisting(ctx, "sqlite:"+path)
+	require.NoError(t, err, "the CLI reads the store a worker uses")
+	require.NoError(t, cli.Close())
+	require.NoError(t, first.Close())
+	again, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err, "free once the first store is closed")
+	require.NoError(t, again.Close())
+}
