@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -103,6 +104,11 @@ type pgStore struct {
 	lockOnce sync.Once
 	locks    *pgxpool.Pool
 	lockErr  error
+	// lockMu guards closed and lockConns, the lock connections given out (held or waiting),
+	// which Close ends: pgxpool's Close would wait for them as long as the locks are held.
+	lockMu    sync.Mutex
+	closed    bool
+	lockConns map[*lockConn]struct{}
 
 	// A fresh pairs table has no statistics until autovacuum analyses it (a minute or more):
 	// the planner then takes (connection, object) for a single row and may scan every pair of
@@ -185,7 +191,51 @@ func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
 	if !given {
 		cfg.MaxConns = defaultPGConns
 	}
+	setKeepalives(cfg)
 	return cfg, nil
+}
+
+// pgKeepalives are the server settings each session of the store asks for, unless the DSN
+// sets them: a worker host that vanishes (no FIN, no RST: a crash of the machine, a network
+// cut) is noticed in about 25 seconds instead of the ~2h11 of Linux's default keepalives, and
+// the session ends, freeing its advisory locks (an object lock held in Lock, a quota's in a
+// transaction) and its row locks. tcp_user_timeout (milliseconds) exists from PostgreSQL 12
+// and is left out before it.
+var pgKeepalives = [][2]string{
+	{"tcp_keepalives_idle", "10"},
+	{"tcp_keepalives_interval", "5"},
+	{"tcp_keepalives_count", "3"},
+	{"tcp_user_timeout", "25000"},
+}
+
+// setKeepalives makes each new connection of cfg set pgKeepalives, with set_config once it
+// is open rather than as startup parameters, which PgBouncer refuses ("unsupported startup
+// parameter"). The settings only apply to a TCP connection (not to a Unix socket) to the
+// server itself: through a pooler, the pooler's own keepalives govern.
+func setKeepalives(cfg *pgxpool.Config) {
+	var names, values []string
+	for _, kv := range pgKeepalives {
+		if _, own := cfg.ConnConfig.RuntimeParams[kv[0]]; !own {
+			names, values = append(names, kv[0]), append(values, kv[1])
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	after := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		if after != nil {
+			if err := after(ctx, conn); err != nil {
+				return err
+			}
+		}
+		_, err := conn.Exec(ctx, `SELECT set_config(k.name, k.value, false) FROM unnest($1::text[], $2::text[]) AS k(name, value)
+			WHERE k.name IN (SELECT name FROM pg_settings)`, names, values)
+		if err != nil {
+			return fmt.Errorf("set TCP keepalives: %w", err)
+		}
+		return nil
+	}
 }
 
 // quotedRE matches the quoted values of pgx's parse errors.
@@ -621,11 +671,31 @@ func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
+// errClosed is the answer of a closed store's Lock.
+var errClosed = errors.New("the store is closed")
+
+// Close ends the sessions of the locks held or awaited first (which frees them for the
+// other workers at once): pgxpool's Close waits for every connection given out, and would
+// wait as long as a lock is held. Their unlock does nothing afterwards.
 func (s *pgStore) Close() error {
-	s.pool.Close()
+	s.lockOnce.Do(func() { s.lockErr = errClosed }) // no lock pool made from now on
+	s.lockMu.Lock()
+	s.closed = true
+	var held []*lockConn
+	for lc := range s.lockConns {
+		_ = lc.socket.Close() // a wait in progress fails at once and gives its connection back
+		if lc.held {
+			held = append(held, lc)
+		}
+	}
+	s.lockMu.Unlock()
+	for _, lc := range held {
+		s.endLock(lc, false)
+	}
 	if s.locks != nil {
 		s.locks.Close()
 	}
+	s.pool.Close()
 	return nil
 }
 
@@ -674,6 +744,15 @@ func (s *pgStore) QuotaUsed(ctx context.Context, key string, window time.Duratio
 	return n, wrap(err, "quota used %s", key)
 }
 
+// lockConn is a lock connection given out by Lock, waiting for its lock or holding it.
+type lockConn struct {
+	conn   *pgxpool.Conn
+	socket net.Conn // closed by Close whoever uses the connection
+	id     int64    // the advisory lock's key
+	held   bool     // under pgStore.lockMu
+	once   sync.Once
+}
+
 // Lock takes the advisory lock of key on a connection of its own, held until unlock. A lock
 // whose taking or freeing fails ends that connection's session, which frees it in any case.
 func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
@@ -689,27 +768,50 @@ func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
 	if err != nil {
 		return nil, wrap(err, "lock %s", key)
 	}
-	id := advisoryKey(key)
-	drop := func() {
-		_ = conn.Conn().Close(context.Background())
+	lc := &lockConn{conn: conn, socket: conn.Conn().PgConn().Conn(), id: advisoryKey(key)}
+	s.lockMu.Lock()
+	if s.closed {
+		s.lockMu.Unlock()
 		conn.Release()
+		return nil, wrap(errClosed, "lock %s", key)
 	}
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", id); err != nil {
-		drop() // a cancelled wait may have taken it nonetheless
+	if s.lockConns == nil {
+		s.lockConns = map[*lockConn]struct{}{}
+	}
+	s.lockConns[lc] = struct{}{}
+	s.lockMu.Unlock()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lc.id); err != nil {
+		s.endLock(lc, false) // a cancelled wait may have taken it nonetheless
 		return nil, wrap(err, "lock %s", key)
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", id); err != nil {
-				drop()
-				return
-			}
-			conn.Release()
-		})
-	}, nil
+	s.lockMu.Lock()
+	if s.closed { // Close ended the session as the lock came
+		s.lockMu.Unlock()
+		s.endLock(lc, false)
+		return nil, wrap(errClosed, "lock %s", key)
+	}
+	lc.held = true
+	s.lockMu.Unlock()
+	return func() { s.endLock(lc, true) }, nil
 }
 
+// endLock gives a lock connection back, once: unlocked, or (unlock false, or the unlock
+// failing) with its session ended, which frees its lock in any case.
+func (s *pgStore) endLock(lc *lockConn, unlock bool) {
+	lc.once.Do(func() {
+		if unlock {
+			if _, err := lc.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", lc.id); err == nil {
+				lc.conn.Release()
+				return
+			}
+		}
+		_ = lc.conn.Conn().Close(context.Background())
+		lc.conn.Release()
+	})
+	s.lockMu.Lock()
+	delete(s.lockConns, lc)
+	s.lockMu.Unlock()
+}
 func (s *pgStore) SetWaits(ctx context.Context, connection, object string, side Side, ids []string, waits []Wait) error {
 	if err := checkSide(side); err != nil {
 		return wrap(err, "set waits for %s/%s", connection, object)
