@@ -18,6 +18,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
+	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -135,7 +136,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer c.Close()
 	if what == "sync" && !*noImport {
-		if err := requireImport(ctx, c, name); err != nil {
+		if err := requireImport(ctx, c, name, func() bool { return ranBefore(ctx, s, conn) }); err != nil {
 			return err
 		}
 	}
@@ -195,8 +196,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 
 // requireImport refuses to start the sync of a connection whose initial import has not
 // completed: the import's mark is what keeps the existing records of a side with
-// initial.from_a (from_b) false on their side, and the sync must not read them first.
-func requireImport(ctx context.Context, c searchattr.Describer, name string) error {
+// initial.from_a (from_b) false on their side, and the sync must not read them first. An
+// import Temporal no longer knows is accepted when the workers' store shows the connection
+// ran before (ranEarlier): its history is gone with the namespace's retention, and running
+// it again would mark its sides anew, holding back the records created since.
+func requireImport(ctx context.Context, c searchattr.Describer, name string, ranEarlier func() bool) error {
 	id := workflows.ImportWorkflowID(name)
 	run := fmt.Sprintf("run `crmsync start import %s --wait` first", name)
 	skip := "(or, to sync without an import on purpose, `crmsync start sync " + name + " --no-import`)"
@@ -204,6 +208,8 @@ func requireImport(ctx context.Context, c searchattr.Describer, name string) err
 	switch {
 	case err != nil:
 		return fmt.Errorf("start sync: %w", err)
+	case !r.exists && ranEarlier():
+		fmt.Fprintf(stderr, "crmsync: note: Temporal no longer knows %s (the namespace's retention removes a closed workflow's history), but the workers' store holds connection %s's cursors: it ran before, so the sync starts from them\n", id, name)
 	case !r.exists:
 		return fmt.Errorf("start sync: connection %s has had no initial import (%s): %s %s", name, id, run, skip)
 	case r.running():
@@ -212,6 +218,30 @@ func requireImport(ctx context.Context, c searchattr.Describer, name string) err
 		return fmt.Errorf("start sync: the initial import %s did not complete (%s): %s %s", id, r.closed(), run, skip)
 	}
 	return nil
+}
+
+// ranBefore reports whether the workers' store holds a cursor of one of the connection's
+// objects: its import (or a sync) ran before. False where it cannot tell (no connection file,
+// no store within reach).
+func ranBefore(ctx context.Context, s settings, conn *config.Connection) bool {
+	if conn == nil {
+		return false
+	}
+	octx, cancel := context.WithTimeout(ctx, 5*time.Second) // an unreachable database is no reason to hang
+	defer cancel()
+	st, err := store.OpenExisting(octx, s.StoreDSN) // the workers' store: never a new, empty one
+	if err != nil {
+		return false
+	}
+	defer func() { _ = st.Close() }()
+	for _, object := range conn.ObjectNames() {
+		for _, side := range []store.Side{store.SideA, store.SideB} {
+			if _, ok, err := st.Cursor(octx, conn.Name, object, side); err == nil && ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // refuseNoImport refuses --no-import for a connection whose file keeps a side's existing

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 
+	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -109,6 +110,61 @@ objects:
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.Contains(t, err.Error(), "run `crmsync start import cli --wait`")
 			assert.Empty(t, f.started)
+		})
+	}
+}
+
+// An import Temporal no longer knows (the namespace's retention removed its history) does not
+// block the sync when the workers' store shows the connection ran before: running the import
+// again would mark its sides anew. Without such a cursor, the sync is refused as before.
+func TestStartSyncAfterTheImportsHistoryIsGone(t *testing.T) {
+	tests := []struct {
+		name    string
+		cursor  bool
+		wantErr string
+	}{
+		{name: "the store holds the connection's cursors", cursor: true},
+		{name: "the store holds none", wantErr: "start sync: connection cli has had no initial import"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{workflows: map[string]fakeWorkflow{}}
+			useFake(t, f)
+			var notes bytes.Buffer
+			stderr = &notes
+			t.Cleanup(func() { stderr = os.Stderr })
+			dir := t.TempDir()
+			file := filepath.Join(dir, "cli.yaml")
+			require.NoError(t, os.WriteFile(file, []byte(`name: cli
+a: {system: sellsy, credentials: {client_id: L_ID, client_secret: L_SECRET}}
+b: {system: mautic, settings: {base_url: "http://127.0.0.1:1"}, credentials: {username: L_USER, password: L_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    initial: {from_b: false}
+    fields: [{a: email, b: email}]
+`), 0o600))
+			t.Setenv("CRMSYNC_CONNECTIONS", file)
+			dsn := "sqlite:" + filepath.Join(dir, "crmsync.db")
+			t.Setenv("CRMSYNC_STORE_DSN", dsn)
+			st, err := store.Open(context.Background(), dsn)
+			require.NoError(t, err)
+			if tt.cursor {
+				require.NoError(t, st.SetCursor(context.Background(), "cli", "contact", store.SideB, "2026-01-31T10:41:02Z"))
+			}
+			require.NoError(t, st.Close())
+
+			var out bytes.Buffer
+			err = run(context.Background(), []string{"start", "sync", "cli"}, &out)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.Empty(t, f.started)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, []string{workflows.SyncWorkflowID("cli")}, f.started)
+			assert.Contains(t, notes.String(), "the workers' store holds connection cli's cursors")
 		})
 	}
 }
