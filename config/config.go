@@ -407,7 +407,7 @@ func Parse(path string, data []byte) (*Connection, error) {
 		return nil, fmt.Errorf("%s: %s", path, yamlMessage(err))
 	}
 	c.File = path
-	c.applyDefaults()
+	c.applyDefaults(root)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -442,6 +442,70 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 	}
 	return root, nil
 }
+
+// given reports whether the document under n sets the value at path (the keys of nested
+// mappings) to something other than null (a key with nothing after it, or ~), in a mapping
+// or in one merged into it (<<: *base) as the decoder reads them: a mapping's own key over a
+// merged one's, an earlier merged mapping over a later one.
+func given(n *yaml.Node, path ...string) bool {
+	return givenAt(n, path, 0)
+}
+
+func givenAt(n *yaml.Node, path []string, depth int) bool {
+	n, depth = unalias(n, depth)
+	switch {
+	case n == nil:
+		return false
+	case len(path) == 0:
+		return n.Kind != yaml.ScalarNode || n.Tag != "!!null"
+	}
+	v, ok := lookup(n, path[0], depth)
+	return ok && givenAt(v, path[1:], depth+1)
+}
+
+// lookup returns the value of key in mapping m, as the decoder reads it: m's own, else
+// that of the first mapping merged into m that has it.
+func lookup(m *yaml.Node, key string, depth int) (*yaml.Node, bool) {
+	if m.Kind != yaml.MappingNode || depth >= maxGivenDepth {
+		return nil, false
+	}
+	var merged []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		switch {
+		case k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge":
+			if v, _ = unalias(v, depth); v != nil && v.Kind == yaml.SequenceNode {
+				merged = append(merged, v.Content...)
+			} else if v != nil {
+				merged = append(merged, v)
+			}
+		case k.Kind == yaml.ScalarNode && k.Value == key:
+			return v, true
+		}
+	}
+	for _, mm := range merged {
+		if mm, d := unalias(mm, depth+1); mm != nil {
+			if v, ok := lookup(mm, key, d+1); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// unalias follows aliases to the node they stand for (nil past maxGivenDepth).
+func unalias(n *yaml.Node, depth int) (*yaml.Node, int) {
+	for n != nil && n.Kind == yaml.AliasNode {
+		if depth++; depth >= maxGivenDepth {
+			return nil, depth
+		}
+		n = n.Alias
+	}
+	return n, depth
+}
+
+// maxGivenDepth bounds given's walk through aliases and merges.
+const maxGivenDepth = 64
 
 // maxProblems is the most YAML-level problems of a file reported one by one.
 const maxProblems = 50
@@ -518,8 +582,11 @@ func LoadFiles(files []string) ([]*Connection, error) {
 	return conns, errors.Join(errs...)
 }
 
-func (c *Connection) applyDefaults() {
-	if c.Schedule.Interval == 0 {
+// applyDefaults fills what the file (whose root node is root) leaves out. A schedule
+// duration given as 0s is kept as given, not taken for one left out: validation refuses an
+// interval or reconciliation of 0s as too short, and an overlap of 0s re-reads nothing.
+func (c *Connection) applyDefaults(root *yaml.Node) {
+	if c.Schedule.Interval == 0 && !given(root, "schedule", "interval") {
 		c.Schedule.Interval = Duration(DefaultInterval)
 	}
 	for i := range c.Pipelines {
@@ -537,10 +604,10 @@ func (c *Connection) applyDefaults() {
 			p.StageTarget = "cf.ETAP"
 		}
 	}
-	if c.Schedule.Reconcile == 0 {
+	if c.Schedule.Reconcile == 0 && !given(root, "schedule", "reconcile") {
 		c.Schedule.Reconcile = Duration(DefaultReconcile)
 	}
-	if c.Schedule.Overlap == 0 {
+	if c.Schedule.Overlap == 0 && !given(root, "schedule", "overlap") {
 		c.Schedule.Overlap = Duration(DefaultOverlap)
 	}
 	if c.Direction == "" {
