@@ -132,14 +132,24 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 		if !sc.want(n, yaml.ScalarNode, t, path) {
 			return
 		}
-		if n.Tag != "!!bool" && !slices.Contains(yaml11Bools, n.Value) {
+		switch {
+		case n.Tag == "!!bool" || slices.Contains(yaml11Bools, n.Value):
+		case slices.Contains(quotedBools, n.Value):
+			// "true" quoted: the decoder takes "yes" quoted for true, not "true". The node
+			// is marked a boolean for it, as it would read true unquoted.
+			n.Tag = "!!bool"
+		default:
 			sc.add(n, path, "%s is not true or false", sc.quote(n, path))
 		}
 	}
 }
 
-// yaml11Bools are the texts the decoder takes for true or false in a boolean field.
+// yaml11Bools are the texts the decoder takes for true or false in a boolean field, quoted
+// or not.
 var yaml11Bools = []string{"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+
+// quotedBools are YAML's own booleans, which a boolean field takes quoted too.
+var quotedBools = []string{"true", "True", "TRUE", "false", "False", "FALSE"}
 
 // checkStruct checks a mapping against a section's keys; the keys of merged mappings
 // (<<: *base) are checked as the section's, and a key of the mapping's own overrides one of
