@@ -151,7 +151,7 @@ func TestCustomFieldsDeletesAndPushEndToEnd(t *testing.T) {
 		assert.Equal(t, v, got[k], "Automation field %s of person 3", k)
 	}
 
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "crmsync.db"))
+	st, err := store.OpenExisting(ctx, "sqlite:"+filepath.Join(dir, "crmsync.db"))
 	require.NoError(t, err)
 	defer st.Close()
 	q, err := st.ListQuarantine(ctx, cfConnection, 10)

@@ -89,7 +89,7 @@ func TestWeavyMauticEndToEnd(t *testing.T) {
 	w55 := r.person(wv, 55)
 	assert.True(t, strings.HasPrefix(w55.ID, weavy.PrefixEntrant), "an Automation-only person becomes an entrant")
 
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "crmsync.db"))
+	st, err := store.OpenExisting(ctx, "sqlite:"+filepath.Join(dir, "crmsync.db"))
 	require.NoError(t, err)
 	defer st.Close()
 	q, err := st.ListQuarantine(ctx, weavyConnection, 10)
