@@ -20,8 +20,16 @@
 // Auth: POST /api/v1/auth/token with the API key; the bearer token is reused, renewed before
 // its expires_in runs out and once on a 401; one login at a time.
 //
-// Paging: changed_since (updated_at >= Since) with page / page_size; the cursor is the next
-// page number; the answer's total ends the listing.
+// Paging: changed_since (updated_at >= Since) with page_size; the cursor is a keyset,
+// after:<updated_at>,<id> of the last record of the page, read or not (see List); the
+// answer's total ends the listing.
+//
+// Records are read field by field and leniently (decode.go): a number or true/false where
+// text is expected is read as text (a custom field's value too, [] or null being none;
+// custom_fields: [] is none), and an empty date-time is none. A record that still cannot be
+// read fails alone, named with the field and why (never its values): a listing names it in
+// Page.Unreadable (the sync quarantines it) and reads the others, Get and Update fail it
+// with KindInvalid, FindByKey leaves it out (logged).
 //
 // Errors: 401 after one renewal and 403 → KindConfig; 429 → KindRateLimited (Retry-After,
 // else 1s); 5xx and transport failures → KindRetryable; 400/404/409 on a write fail that

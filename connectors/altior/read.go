@@ -2,6 +2,9 @@ package altior
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -345,12 +348,24 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if !q.Since.IsZero() {
 		v.Set("changed_since", q.Since.UTC().Format(time.RFC3339Nano))
 	}
-	var out items[apiRecord]
-	if err := c.getJSON(ctx, path, "GET "+path, v, &out); err != nil {
+	op := "GET " + path
+	out, err := c.getList(ctx, path, op, v)
+	if err != nil {
 		return connectors.Page{}, err
 	}
 	p := connectors.Page{Records: make([]connectors.Record, 0, len(out.Items))}
-	for _, a := range out.Items {
+	var last *apiRecord // the last item the listing can be resumed after
+	for i, raw := range out.Items {
+		a, err := readRecord(raw)
+		if a.ID != "" && !a.UpdatedAt.IsZero() {
+			last = &a
+		}
+		if err != nil {
+			if u, ok := c.unreadable(object, i, a.ID, err); ok {
+				p.Unreadable = append(p.Unreadable, u)
+			}
+			continue
+		}
 		p.Records = append(p.Records, toRecord(object, a))
 	}
 	size := out.PageSize
@@ -358,10 +373,60 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		size = len(out.Items)
 	}
 	if n := len(out.Items); n > 0 && (page-1)*size+n < out.Total {
-		last := out.Items[n-1]
+		if last == nil {
+			// Not one item of the page says where it stands in the listing's order.
+			return connectors.Page{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op,
+				Message: fmt.Sprintf("unexpected answer: none of the %d %s of the page has an id and an updated_at to resume the listing after", n, objectName(object, n))}
+		}
 		p.More, p.Cursor = true, "after:"+last.UpdatedAt.UTC().Format(time.RFC3339Nano)+","+last.ID
 	}
 	return p, nil
+}
+
+// objectName names records of an object in the API's words: "tiers", "contacts".
+func objectName(object string, n int) string {
+	switch object {
+	case connectors.ObjectCompany:
+		return "tiers"
+	case ObjectAffaire:
+		if n == 1 {
+			return "affaire"
+		}
+		return "affaires"
+	}
+	if n == 1 {
+		return object
+	}
+	return object + "s"
+}
+
+// unreadable names an item of a listing that cannot be read, with why (never its values), and
+// logs it: a listing hands it to the sync in Page.Unreadable, which quarantines it by its id,
+// and reads the others of the page. It is read again once corrected in Altior (its change
+// brings it to the next listing). ok is false for an item without an id: the quarantine could
+// not name it nor a retry read it again; it is logged with its place in the answer.
+func (c *Client) unreadable(object string, i int, id string, err error) (u connectors.Unreadable, ok bool) {
+	if id == "" {
+		slog.Warn(fmt.Sprintf("altior: the %s at item %d of an answer has no id and cannot be read: %v: skipped", objectName(object, 1), i+1, err),
+			"object", object)
+		return u, false
+	}
+	slog.Warn("altior: a record cannot be read: skipped (a listing has it quarantined)", "object", object, "id", id, "reason", err.Error())
+	return connectors.Unreadable{ID: id, Reason: err.Error() + ": correct it in Altior, and the " + objectName(object, 1) + " comes with that change"}, true
+}
+
+// getList GETs a listing (collection GET) and reads its envelope; its items are left to
+// readRecord, one by one.
+func (c *Client) getList(ctx context.Context, path, op string, q url.Values) (recordList, error) {
+	b, err := c.do(ctx, call{method: http.MethodGet, path: path, op: op, query: q})
+	if err != nil {
+		return recordList{}, err
+	}
+	l, err := readRecordList(b)
+	if err != nil {
+		return recordList{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unreadable answer: " + err.Error()}
+	}
+	return l, nil
 }
 
 // Get returns the records with these ids; unknown ids are left out.
@@ -385,9 +450,48 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 }
 
 func (c *Client) getOne(ctx context.Context, path, id string) (apiRecord, error) {
-	var a apiRecord
-	err := c.getJSON(ctx, path+"/"+url.PathEscape(id), "GET "+path+"/{id}", nil, &a)
+	a, bad, err := c.getRecord(ctx, path, id)
+	if err == nil && bad != nil {
+		err = unreadableErr("GET "+path+"/{id}", path, id, bad)
+	}
 	return a, err
+}
+
+// getRecord GETs one record. A record that cannot be read comes back as far as it could be
+// read, with bad saying which fields are at fault.
+func (c *Client) getRecord(ctx context.Context, path, id string) (a apiRecord, bad *recordErr, err error) {
+	op := "GET " + path + "/{id}"
+	b, err := c.do(ctx, call{method: http.MethodGet, path: path + "/" + url.PathEscape(id), op: op})
+	if err != nil {
+		return apiRecord{}, nil, err
+	}
+	if !json.Valid(b) {
+		// Cut short, most likely: the call's failure, retried, not the record's.
+		return apiRecord{}, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unreadable answer: not valid JSON"}
+	}
+	a, err = readRecord(b)
+	if err != nil {
+		bad = err.(*recordErr)
+		if a.ID == "" {
+			a.ID = id
+		}
+	}
+	return a, bad, nil
+}
+
+// unreadableErr is the error of a record read by id that cannot be read: it fails that
+// record only (KindInvalid), naming it and each field at fault, and why.
+func unreadableErr(op, path, id string, bad *recordErr) *connectors.Error {
+	what := map[string]string{"/tiers": "tiers", "/contacts": "contact", "/affaires": "affaire"}[path]
+	msg := "altior " + what + " " + id + " cannot be read: " + bad.Error() + ": correct it in Altior"
+	e := &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: msg}
+	if len(bad.fields) > 0 {
+		e.Fields = make(map[string]string, len(bad.fields))
+		for _, f := range bad.fields {
+			e.Fields[f.field] = f.why
+		}
+	}
+	return e
 }
 
 // FindByKey finds companies by "siret" or "name" (case-insensitive), contacts by "email"
@@ -420,9 +524,9 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			continue
 		}
 		for page := 1; ; page++ {
-			var res items[apiRecord]
 			q := url.Values{param: {val}, "page": {strconv.Itoa(page)}}
-			if err := c.getJSON(ctx, path, "GET "+path+"?"+param, q, &res); err != nil {
+			res, err := c.getList(ctx, path, "GET "+path+"?"+param, q)
+			if err != nil {
 				if connectors.StatusOf(err) == http.StatusBadRequest {
 					// A search refused (a custom field that does not exist) is the connection
 					// file's fault, not one record's: no record can be matched until it is fixed.
@@ -430,7 +534,14 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				}
 				return nil, err
 			}
-			for _, a := range res.Items {
+			for i, raw := range res.Items {
+				a, err := readRecord(raw)
+				if err != nil {
+					// Logged, and left out: the listing quarantines it. (Failing the lookup
+					// would fail every record of the page looking for its counterpart.)
+					c.unreadable(object, i, a.ID, err)
+					continue
+				}
 				if !seen[a.ID] {
 					seen[a.ID] = true
 					out = append(out, toRecord(object, a))

@@ -246,12 +246,20 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 			}
 			return notSent(out, i+1), err // after a 5xx or no answer, record i may exist
 		}
-		var a apiRecord
-		if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
+		// Only the id is wanted: an odd value elsewhere in the answer (readRecord) does not
+		// undo a create that was made.
+		var a struct {
+			ID json.RawMessage `json:"id"`
+		}
+		id := ""
+		if err := json.Unmarshal(b, &a); err == nil {
+			id, _ = readText(a.ID)
+		}
+		if id = strings.TrimSpace(id); id == "" {
 			err := &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "the answer holds no id"}
 			return notSent(out, i+1), err
 		}
-		out[i] = connectors.Result{ID: a.ID, Created: true}
+		out[i] = connectors.Result{ID: id, Created: true}
 	}
 	return out, nil
 }
@@ -289,7 +297,11 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 		}
 		var cur *apiRecord
 		if needsCurrent(object, r) {
-			a, err := c.getOne(ctx, path, r.ID)
+			a, bad, err := c.getRecord(ctx, path, r.ID)
+			if err == nil && bad != nil && !bad.mergeable() {
+				// The lists to merge with cannot be read: writing would replace them.
+				err = unreadableErr("GET "+path+"/{id}", path, r.ID, bad)
+			}
 			if err != nil {
 				if perRecord(err) {
 					out[i].Err = err
