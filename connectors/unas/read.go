@@ -62,7 +62,10 @@ type xOrder struct {
 		URL    string `xml:"Url"`
 	} `xml:"Invoice"`
 	SumPriceGross string `xml:"SumPriceGross"`
-	Items         []struct {
+	// Bad, when set, says why the order cannot be read (decodeOrders): it holds only its Key,
+	// Date and DateMod, read from its text.
+	Bad   *xBad `xml:"-"`
+	Items []struct {
 		ID         string `xml:"Id"`
 		Sku        string `xml:"Sku"`
 		Name       string `xml:"Name"`
@@ -339,11 +342,21 @@ func (c *Client) getOrders(ctx context.Context, params [][2]string) ([]xOrder, e
 		fmt.Fprintf(&b, "<%s>%s</%s>", p[0], escape(p[1]), p[0])
 	}
 	b.WriteString("</Params>")
-	var out xOrders
-	if err := c.call(ctx, "getOrder", b.String(), asked(params), &out); err != nil {
+	var orders []xOrder
+	err := c.callWith(ctx, "getOrder", b.String(), asked(params), func(raw []byte) (err error) {
+		orders, err = decodeOrders(raw)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	return out.Orders, nil
+	for _, o := range orders {
+		if o.Bad != nil {
+			c.log.Warn("unas: an order of an answer cannot be read: the others are read, and a listing has it quarantined",
+				"order_key", strings.TrimSpace(o.Key), "reason", o.Bad.Reason)
+		}
+	}
+	return orders, nil
 }
 
 // asked describes getOrder's parameters for an error message: the window (unix seconds, and
@@ -596,9 +609,16 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 	var page connectors.Page
 	if customerKind(object) {
 		page.Records = c.customersOf(object, orders)
+		if object == ObjectCustomer {
+			page.Unreadable = c.unreadableCustomers(orders, page.Records)
+		}
 		return page
 	}
 	for _, o := range orders {
+		if o.Bad != nil {
+			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: rawOrderID(o, c.loc), Reason: c.badReason(o)})
+			continue
+		}
 		if reason, ok := c.withoutEmail(o); ok {
 			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: rawOrderID(o, c.loc), Reason: reason})
 			continue
@@ -606,6 +626,36 @@ func (c *Client) page(object string, orders []xOrder) connectors.Page {
 		page.Records = append(page.Records, c.orderRecord(o))
 	}
 	return page
+}
+
+// badReason is why an order of an answer cannot be read (decodeOrders), naming it: where its
+// XML is malformed, never its text.
+func (c *Client) badReason(o xOrder) string {
+	name := "order " + strings.TrimSpace(o.Key)
+	if placed, err := c.placed(o); err == nil {
+		name += " placed " + placed.Format(time.DateTime)
+	}
+	return name + ": " + o.Bad.Reason + ": correct it in UNAS (or ask UNAS support), and the order comes with that change"
+}
+
+// unreadableCustomers names, by their e-mail, the customers of the orders that cannot be read
+// (their e-mail found in the order's text) that no other order of the page gives a record:
+// the sync quarantines them. A customer read from another order is delivered: the order that
+// cannot be read is quarantined by the order listing, and logged.
+func (c *Client) unreadableCustomers(orders []xOrder, recs []connectors.Record) []connectors.Unreadable {
+	read := map[string]bool{}
+	for _, r := range recs {
+		read[r.ID] = true
+	}
+	var out []connectors.Unreadable
+	for _, o := range orders {
+		if o.Bad == nil || o.Bad.Email == "" || read[o.Bad.Email] {
+			continue
+		}
+		read[o.Bad.Email] = true
+		out = append(out, connectors.Unreadable{ID: o.Bad.Email, Reason: "its " + c.badReason(o) + " (and the customer with it)"})
+	}
+	return out
 }
 
 // withoutEmail reports an order that has no customer e-mail, with the reason a listing gives
@@ -716,7 +766,10 @@ func (c *Client) derive(orders []xOrder, key func(xOrder) string) []connectors.R
 	newest := map[string]xOrder{}
 	changed := map[string]time.Time{}
 	for _, o := range orders {
-		k := key(o)
+		k := ""
+		if o.Bad == nil { // an order that cannot be read gives no customer
+			k = key(o)
+		}
 		if k == "" {
 			continue
 		}
@@ -798,6 +851,9 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 				if rawOrderID(o, c.loc) != id && ok {
 					continue
 				}
+				if o.Bad != nil {
+					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder", Message: c.badReason(o)}
+				}
 				if reason, none := c.withoutEmail(o); none {
 					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder",
 						Message: reason, Fields: map[string]string{"customer_email": "empty"}}
@@ -807,11 +863,41 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 		}
 		return out, nil
 	case ObjectCustomer:
-		return c.FindByKey(ctx, object, "email", ids)
+		return c.customersByEmail(ctx, ids)
 	case ObjectCompany:
 		return c.companiesByID(ctx, ids)
 	}
 	return nil, objectErr("get", object)
+}
+
+// customersByEmail reads customers by record id (their e-mail) as FindByKey does. A customer
+// none of whose orders can be read, though some were found, is refused as a listing names it
+// (KindInvalid): left out, it would look deleted.
+func (c *Client) customersByEmail(ctx context.Context, ids []string) ([]connectors.Record, error) {
+	var out []connectors.Record
+	seen := map[string]bool{}
+	for _, id := range ids {
+		v := strings.ToLower(strings.TrimSpace(id))
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		orders, err := c.ordersOf(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		recs := c.customers(orders)
+		if len(recs) == 0 {
+			for _, o := range orders {
+				if o.Bad != nil {
+					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder",
+						Message: "the customer's " + c.badReason(o)}
+				}
+			}
+		}
+		out = append(out, recs...)
+	}
+	return out, nil
 }
 
 // companiesByID reads companies by record id: UNAS cannot look orders up by tax number or
@@ -913,6 +999,9 @@ func (c *Client) orderRecordsByKey(ctx context.Context, key string) ([]connector
 	}
 	out := make([]connectors.Record, 0, len(orders))
 	for _, o := range orders {
+		if o.Bad != nil {
+			continue // logged: a lookup has nothing to match it on
+		}
 		c.withoutEmail(o)
 		out = append(out, c.orderRecord(o))
 	}
@@ -970,7 +1059,9 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				continue
 			}
 			for _, o := range orders {
-				out = append(out, c.orderRecord(o))
+				if o.Bad == nil { // logged: a lookup has nothing to match it on
+					out = append(out, c.orderRecord(o))
+				}
 			}
 		}
 		return out, nil

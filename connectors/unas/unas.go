@@ -72,9 +72,17 @@
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
 // message is rate limited for a minute. Characters XML 1.0 does not allow, which UNAS writes as
 // they are inside CDATA, are dropped before an answer is decoded (one would make the whole page
-// unreadable), and answers are decoded leniently (a raw "&" outside CDATA is kept, HTML
-// entities read); an answer that still cannot be read is KindConfig naming the call and what
-// it asked (a listing's window and offset), since it would read the same at every retry.
+// unreadable), an answer declared in ISO-8859-2 (or ISO-8859-1, Windows-1250, Windows-1252)
+// is converted to UTF-8 first, and answers are decoded leniently (a raw "&" outside CDATA is
+// kept, HTML entities read). A getOrder answer that cannot be read whole is read order by
+// order (lenient.go): a "]]>" left inside a CDATA text and a "<" that opens no tag are read
+// as text, and an order that still cannot be read fails alone, named by its Key and where
+// its XML is malformed (never its text): a listing names it in Page.Unreadable (the sync
+// quarantines it; its customer too in a customers listing, when no other order of the page
+// gives that customer), Get refuses it as an invalid record, FindByKey leaves it out, and
+// all log it. An answer that still cannot be read (no orders answer, cut off, an encoding
+// not read, an order without a readable Key) is KindConfig naming the call and what it asked
+// (a listing's window and offset), since it would read the same at every retry.
 package unas
 
 import (
@@ -471,6 +479,11 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 // what was asked (the window and offset of a listing, the key of an order) for the message of
 // an answer that cannot be read.
 func (c *Client) call(ctx context.Context, function, params, asked string, out any) error {
+	return c.callWith(ctx, function, params, asked, func(raw []byte) error { return decodeXML(raw, out) })
+}
+
+// callWith is call with its own reading of the answer.
+func (c *Client) callWith(ctx context.Context, function, params, asked string, decode func(raw []byte) error) error {
 	op := "POST " + function
 	status, raw, err := c.exchange(ctx, function, params, op)
 	if e := (*connectors.Error)(nil); errors.As(err, &e) && e.Kind == connectors.KindInvalid {
@@ -480,7 +493,7 @@ func (c *Client) call(ctx context.Context, function, params, asked string, out a
 	if err != nil {
 		return err
 	}
-	if err := decodeXML(raw, out); err != nil {
+	if err := decode(raw); err != nil {
 		// The whole answer was received: it reads the same every time, and retried it would
 		// spend the scarce budget (30 multi-order calls an hour) on it forever and hold the
 		// sync behind it. The connection pauses, naming it, for someone to look.
@@ -494,17 +507,15 @@ func (c *Client) call(ctx context.Context, function, params, asked string, out a
 	return nil
 }
 
-// decodeXML decodes an answer once the characters XML 1.0 does not allow are out of it, as
-// leniently as encoding/xml allows: UNAS writes some texts without CDATA, where a raw "&" (an
-// invoice URL's query, "?id=1&h=2") or an HTML entity ("&nbsp;") would make the whole page
-// unreadable in strict mode; non-strict keeps the "&" as it is. No AutoClose: its HTML list
-// is matched ignoring case, and UNAS's <Param> would close at once, losing the rest of the
-// order without an error.
+// decodeXML decodes an answer made UTF-8 of XML 1.0 characters (utf8Answer: an answer in
+// ISO-8859-2 or another single-byte encoding declared is converted first), leniently
+// (newDecoder).
 func decodeXML(raw []byte, out any) error {
-	d := xml.NewDecoder(bytes.NewReader(xmlChars(raw)))
-	d.Strict = false
-	d.Entity = xml.HTMLEntity
-	return d.Decode(out)
+	text, err := utf8Answer(raw)
+	if err != nil {
+		return err
+	}
+	return decodeClean(text, out)
 }
 
 // xmlChars drops the characters XML 1.0 does not allow (a U+000B pasted into a customer's

@@ -3,7 +3,9 @@
 // Permissions), getOrder (TimeModStart / TimeModEnd, TimeStart / TimeEnd, LimitNum ≤ 500,
 // LimitStart, Key, Status / StatusName / StatusID, Email) and getOrderStatus. Every call is a
 // POST with an XML <Params> body; answers are XML with text in CDATA; the token travels as
-// "Authorization: Bearer <Token>".
+// "Authorization: Bearer <Token>". Options.Encoding, UnsplitCDATA and BareTexts write them as
+// a shop may instead: in ISO-8859-2, with a "]]>" left inside a CDATA text, or with texts
+// bare and unescaped.
 //
 // Limits are counted per function per rolling hour, per package (see DefaultLimits), plus the
 // global per-hour total and the 20-consecutive-failures rule. Breaking one bans that function
@@ -34,12 +36,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Budapest everywhere
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
@@ -84,6 +90,17 @@ type Options struct {
 	Permissions []string       // default every function the simulator knows
 	Seed        uint64
 	Now         func() time.Time // default time.Now
+
+	// Encoding, when set ("ISO-8859-2"), writes the answers of getOrder and getOrderStatus in
+	// that encoding (ISO-8859-1, ISO-8859-2, Windows-1250 or Windows-1252), as declared in
+	// their XML declaration; a character it lacks goes out as "?".
+	Encoding string
+	// UnsplitCDATA writes a text holding "]]>" in one CDATA section, as UNAS does: its "]]>"
+	// ends the section early and the order's XML is ill-formed ("Kovács ]]> Kft").
+	UnsplitCDATA bool
+	// BareTexts writes getOrder's texts without CDATA and unescaped, as UNAS writes some: a
+	// "<" or "&" in one goes out as it is ("A < B Kft").
+	BareTexts bool
 }
 
 // Server is the simulated shop; it implements http.Handler.
@@ -414,6 +431,41 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request) {
 
 // ---- API ---------------------------------------------------------------------------------
 
+// cdataSection is one CDATA section of an answer, as encoding/xml writes it.
+var cdataSection = regexp.MustCompile(`(?s)<!\[CDATA\[(.*?)\]\]>`)
+
+// writeAnswer writes a getOrder or getOrderStatus answer as Options says UNAS does.
+func (s *Server) writeAnswer(w http.ResponseWriter, v any) {
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
+	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
+		writeError(w, http.StatusInternalServerError, "Internal error")
+		return
+	}
+	out := buf.Bytes()
+	if s.opts.BareTexts {
+		// encoding/xml splits a "]]>" over two sections: joined again, as it was.
+		out = cdataSection.ReplaceAll(out, []byte("$1"))
+	} else if s.opts.UnsplitCDATA {
+		out = bytes.ReplaceAll(out, []byte("]]]]><![CDATA[>"), []byte("]]>"))
+	}
+	charset := "UTF-8"
+	if enc, ok := encodings[strings.ToUpper(s.opts.Encoding)]; ok {
+		charset = strings.ToUpper(s.opts.Encoding)
+		out = bytes.Replace(out, []byte(`encoding="UTF-8"`), []byte(`encoding="`+charset+`"`), 1)
+		if b, err := encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes(out); err == nil {
+			out = b
+		}
+	}
+	w.Header().Set("Content-Type", "application/xml; charset="+charset)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+}
+
+// encodings are those Options.Encoding may name.
+var encodings = map[string]encoding.Encoding{"ISO-8859-1": charmap.ISO8859_1, "ISO-8859-2": charmap.ISO8859_2,
+	"WINDOWS-1250": charmap.Windows1250, "WINDOWS-1252": charmap.Windows1252}
+
 func writeXML(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
@@ -688,7 +740,7 @@ func (s *Server) getOrder(w http.ResponseWriter, body []byte) bool {
 	for _, o := range match {
 		out.Orders = append(out.Orders, s.render(o))
 	}
-	writeXML(w, http.StatusOK, out)
+	s.writeAnswer(w, out)
 	return true
 }
 
@@ -766,6 +818,6 @@ func (s *Server) getOrderStatus(w http.ResponseWriter, body []byte) bool {
 			out.Statuses = append(out.Statuses, st)
 		}
 	}
-	writeXML(w, http.StatusOK, out)
+	s.writeAnswer(w, out)
 	return true
 }

@@ -1,0 +1,288 @@
+package unas
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"regexp"
+	"strings"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Reading getOrder's answers order by order.
+//
+// decodeXML reads an answer as a whole. When an orders answer cannot be read so (an order's
+// text holds a "]]>" inside its CDATA, or a "<" outside one), it is cut into its <Order>
+// blocks and each is read on its own: a block that still cannot be read becomes an order
+// with only its Key, Date and DateMod (read from its text) and Bad saying why, which a
+// listing names in Page.Unreadable (the sync quarantines it) while the others of the page
+// are read. An answer that is no orders answer, or one whose blocks cannot all be found (cut
+// off, an order without a readable Key), still fails whole.
+
+// xBad says why an order of an answer cannot be read. Email is its customer's e-mail when it
+// could be found in its text (for the customers derived from orders).
+type xBad struct {
+	Reason string
+	Email  string
+}
+
+// Encodings an answer may declare besides UTF-8, by lower-cased label.
+var encodings = map[string]encoding.Encoding{
+	"iso-8859-1": charmap.ISO8859_1, "iso8859-1": charmap.ISO8859_1, "iso_8859-1": charmap.ISO8859_1, "latin1": charmap.ISO8859_1, "l1": charmap.ISO8859_1,
+	"iso-8859-2": charmap.ISO8859_2, "iso8859-2": charmap.ISO8859_2, "iso_8859-2": charmap.ISO8859_2, "latin2": charmap.ISO8859_2, "l2": charmap.ISO8859_2,
+	"windows-1250": charmap.Windows1250, "cp1250": charmap.Windows1250, "x-cp1250": charmap.Windows1250,
+	"windows-1252": charmap.Windows1252, "cp1252": charmap.Windows1252,
+}
+
+// declEncoding is an XML declaration's encoding: its value is group 2.
+var declEncoding = regexp.MustCompile(`^(\xef\xbb\xbf)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*(?:"([^"]*)"|'([^']*)')`)
+
+// utf8Answer returns an answer as UTF-8 made of XML 1.0 characters (xmlChars): an answer
+// declaring ISO-8859-1, ISO-8859-2 (UNAS is Hungarian), Windows-1250 or Windows-1252 is
+// converted first, and its declaration then says UTF-8. Another encoding is an error naming
+// it: read as UTF-8 its accented letters would be lost.
+func utf8Answer(raw []byte) ([]byte, error) {
+	m := declEncoding.FindSubmatchIndex(raw)
+	if m == nil {
+		return xmlChars(raw), nil
+	}
+	lo, hi := m[4], m[5]
+	if lo < 0 {
+		lo, hi = m[6], m[7]
+	}
+	label := strings.ToLower(strings.TrimSpace(string(raw[lo:hi])))
+	if label == "utf-8" || label == "utf8" || label == "" {
+		return xmlChars(raw), nil
+	}
+	enc, ok := encodings[label]
+	if !ok {
+		return nil, fmt.Errorf("the answer is in the encoding %q, which is not read (UTF-8, ISO-8859-1, ISO-8859-2, Windows-1250 and Windows-1252 are)", string(raw[lo:hi]))
+	}
+	out, err := enc.NewDecoder().Bytes(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the answer cannot be read as %s", string(raw[lo:hi]))
+	}
+	// The declaration now says what the text is.
+	if m = declEncoding.FindSubmatchIndex(out); m != nil {
+		lo, hi = m[4], m[5]
+		if lo < 0 {
+			lo, hi = m[6], m[7]
+		}
+		out = append(append(append(make([]byte, 0, len(out)+8), out[:lo]...), "UTF-8"...), out[hi:]...)
+	}
+	return xmlChars(out), nil
+}
+
+// newDecoder is the decoder of an answer made UTF-8 (utf8Answer), as lenient as encoding/xml
+// allows: UNAS writes some texts without CDATA, where a raw "&" (an invoice URL's query,
+// "?id=1&h=2") or an HTML entity ("&nbsp;") would make the whole page unreadable in strict
+// mode; non-strict keeps the "&" as it is. No AutoClose: its HTML list is matched ignoring
+// case, and UNAS's <Param> would close at once, losing the rest of the order without an
+// error.
+func newDecoder(text []byte) *xml.Decoder {
+	d := xml.NewDecoder(bytes.NewReader(text))
+	d.Strict = false
+	d.Entity = xml.HTMLEntity
+	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
+		if l := strings.ToLower(strings.TrimSpace(label)); l == "utf-8" || l == "utf8" {
+			return r, nil
+		}
+		return nil, fmt.Errorf("the answer is in the encoding %q, which is not read", label)
+	}
+	return d
+}
+
+// decodeClean decodes an answer made UTF-8 (utf8Answer).
+func decodeClean(text []byte, out any) error { return newDecoder(text).Decode(out) }
+
+var (
+	ordersRoot  = regexp.MustCompile(`<Orders[\s/>]`)
+	ordersEnd   = regexp.MustCompile(`</Orders\s*>`)
+	orderOpen   = regexp.MustCompile(`<Order[\s>]`)
+	orderClose  = regexp.MustCompile(`</Order\s*>`)
+	cdataSect   = regexp.MustCompile(`(?s)<!\[CDATA\[.*?\]\]>`)
+	tagRe       = regexp.MustCompile(`<(/?)([A-Za-z_][\w.-]*)[^<>]*?(/?)>`)
+	strayCDATA  = regexp.MustCompile(`(?s)<!\[CDATA\[(.*?)\]\]>\s*<`) // up to the "]]>" that a tag follows
+	strayLess   = regexp.MustCompile(`<([^A-Za-z_/!?])`)              // a "<" that opens no tag
+	elementText = func(name string) *regexp.Regexp {
+		return regexp.MustCompile(`(?s)<` + name + `>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*))\s*</` + name + `>`)
+	}
+	keyRe, dateRe, dateModRe, emailRe = elementText("Key"), elementText("Date"), elementText("DateMod"), elementText("Email")
+)
+
+// decodeOrders reads getOrder's answer: whole when it can be, else order by order (see
+// above). The error is the whole answer's.
+func decodeOrders(raw []byte) ([]xOrder, error) {
+	text, err := utf8Answer(raw)
+	if err != nil {
+		return nil, err
+	}
+	var out xOrders
+	whole := decodeClean(text, &out)
+	if whole == nil {
+		return out.Orders, nil
+	}
+	blocks, ok := orderBlocks(text)
+	if !ok {
+		return nil, whole
+	}
+	orders := make([]xOrder, 0, len(blocks))
+	for _, b := range blocks {
+		o, err := decodeOrder(b)
+		if err != nil {
+			key := firstText(keyRe, b)
+			if key == "" {
+				return nil, fmt.Errorf("%w; an order in it without a readable Key cannot be read either (%s)", whole, err)
+			}
+			o = xOrder{Key: key, Date: firstText(dateRe, b), DateMod: firstText(dateModRe, b),
+				Bad: &xBad{Reason: err.Error(), Email: strings.ToLower(firstText(emailRe, b))}}
+		}
+		orders = append(orders, o)
+	}
+	return orders, nil
+}
+
+// orderBlocks cuts an orders answer into its <Order>…</Order> blocks. ok is false when it is
+// no orders answer, or when an order's block has no end or the answer no </Orders>: it was
+// cut off, and what was read of it would pass for all of it.
+func orderBlocks(text []byte) (blocks [][]byte, ok bool) {
+	root := ordersRoot.FindIndex(text)
+	if root == nil || bytes.Contains(text[:root[0]], []byte("<Error")) {
+		return nil, false
+	}
+	opens := orderOpen.FindAllIndex(text[root[1]:], -1)
+	end := root[1]
+	for i, o := range opens {
+		from, to := root[1]+o[0], len(text)
+		if i+1 < len(opens) {
+			to = root[1] + opens[i+1][0]
+		}
+		c := orderClose.FindIndex(text[from:to])
+		if c == nil {
+			return nil, false
+		}
+		blocks = append(blocks, text[from:from+c[1]])
+		end = from + c[1]
+	}
+	if ordersEnd.FindIndex(text[end:]) == nil {
+		return nil, false
+	}
+	return blocks, len(blocks) > 0
+}
+
+// decodeOrder reads one <Order> block, as it is and then repaired (repairOrder). The error
+// names where in the order it fails and why, never its text.
+func decodeOrder(b []byte) (xOrder, error) {
+	var o xOrder
+	d := newDecoder(b)
+	err := d.Decode(&o)
+	if err == nil {
+		return o, nil
+	}
+	at := elementPath(b, d.InputOffset())
+	if fixed, changed := repairOrder(b); changed {
+		var r xOrder
+		if decodeClean(fixed, &r) == nil {
+			return r, nil
+		}
+	}
+	return xOrder{}, errors.New(malformed(err, at))
+}
+
+// repairOrder mends the two faults an order's text is known to have: a "]]>" inside a CDATA
+// text ("Kovács ]]> Kft", the CDATA taken to end at the "]]>" a tag follows) and a "<" that
+// opens no tag outside CDATA ("A < B Kft"). Both texts are escaped instead.
+func repairOrder(b []byte) ([]byte, bool) {
+	fixed := strayCDATA.ReplaceAllFunc(b, func(m []byte) []byte {
+		text := strayCDATA.FindSubmatch(m)[1]
+		// Only a text whose "]]>" is followed by more text: what follows it holds no tag,
+		// nor another CDATA.
+		if i := bytes.Index(text, []byte("]]>")); i >= 0 && bytes.ContainsRune(text[i:], '<') {
+			return m
+		}
+		return append([]byte(html.EscapeString(string(text))), m[len(m)-1])
+	})
+	fixed = outsideCDATA(fixed, func(t []byte) []byte { return strayLess.ReplaceAll(t, []byte("&lt;$1")) })
+	return fixed, !bytes.Equal(fixed, b)
+}
+
+// outsideCDATA applies f to the parts of b outside its CDATA sections.
+func outsideCDATA(b []byte, f func([]byte) []byte) []byte {
+	var out []byte
+	last := 0
+	for _, m := range cdataSect.FindAllIndex(b, -1) {
+		out = append(out, f(b[last:m[0]])...)
+		out = append(out, b[m[0]:m[1]]...)
+		last = m[1]
+	}
+	return append(out, f(b[last:])...)
+}
+
+// malformed says why an order cannot be read, in words that hold none of its text (an
+// encoding/xml message may quote a piece of it).
+func malformed(err error, at string) string {
+	where := ""
+	if at != "" {
+		where = " in " + at
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unescaped ]]>"):
+		return "its XML is malformed" + where + ": a text holds \"]]>\" inside its CDATA, which ends it early; UNAS should write it split (\"]]]]><![CDATA[>\")"
+	case strings.Contains(msg, "expected element name after <"), strings.Contains(msg, "invalid XML name"):
+		return "its XML is malformed" + where + ": a text outside CDATA holds a \"<\" that UNAS did not escape"
+	case strings.Contains(msg, "unexpected EOF"):
+		return "its XML is malformed" + where + ": an element is not closed"
+	}
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return "its XML is malformed" + where
+	}
+	return "it cannot be read" + where
+}
+
+// elementPath names the element open at offset in an order's block ("Customer/Contact/Name"),
+// from the tags before it (CDATA texts left out).
+func elementPath(b []byte, offset int64) string {
+	if offset <= 0 || offset > int64(len(b)) {
+		return ""
+	}
+	prefix := cdataSect.ReplaceAll(b[:offset], nil)
+	var stack []string
+	for _, m := range tagRe.FindAllSubmatch(prefix, -1) {
+		name := string(m[2])
+		switch {
+		case len(m[3]) > 0: // <X/>
+		case len(m[1]) > 0:
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i] == name {
+					stack = stack[:i]
+					break
+				}
+			}
+		default:
+			stack = append(stack, name)
+		}
+	}
+	if len(stack) > 0 && stack[0] == "Order" {
+		stack = stack[1:]
+	}
+	return strings.Join(stack, "/")
+}
+
+// firstText is the text of the first element a pattern of elementText finds, trimmed.
+func firstText(re *regexp.Regexp, b []byte) string {
+	m := re.FindSubmatch(b)
+	if m == nil {
+		return ""
+	}
+	if len(m[1]) > 0 {
+		return strings.TrimSpace(string(m[1]))
+	}
+	return strings.TrimSpace(html.UnescapeString(string(m[2])))
+}
