@@ -9,8 +9,9 @@
 // with the module schema (Fields "StatusId", "UserId") and keeps the names in the read-only
 // Fields "Status" and "User". Dropdowns may be written by label or id. Contact values are
 // read by Schema/Person and Schema/Business (cached as long as the module schemas) as card
-// values are: enums as labels, Booleans as true/false, text as text; Tags (Tags[]) is a
-// []string, nil when empty, and is written as a JSON list.
+// values are: enums as labels, Booleans as true/false, text as text; a list (Tags[], or a
+// card field of type Array) is a []string, nil when empty, and is written as a JSON list; an
+// object (a File field's {"Url","Name"}) is its JSON text.
 //
 // MiniCRM silently replaces an unknown owner (UserId), or one without access to the module, by
 // another user, so the connector never leaves that to MiniCRM: the connection's owner

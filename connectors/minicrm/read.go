@@ -551,6 +551,30 @@ func dateTimeValue(s string) any {
 	return s
 }
 
+// fieldValue reads a value of a card or a contact by its schema type (value), but for a
+// list, read as a list (listValue: a []string, nil when empty), and an object (a File field's
+// {"Url","Name"}), read as its JSON text: fmt's Go syntax ("[VIP Partner]", "map[…]") would
+// be synced as the value, and a list written back as one entry.
+func fieldValue(v any, typ any) any {
+	switch x := v.(type) {
+	case []any:
+		return listValue(x, typ)
+	case map[string]any:
+		return jsonText(x)
+	}
+	return value(v, typ)
+}
+
+// jsonText writes a value decoded from JSON back as JSON (an object's keys sorted).
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return str(v)
+	}
+	return string(b)
+}
+
+// cardRecord reads a card (GET /Project/{id}) by its module's schema: see fieldValue.
 func (c *Client) cardRecord(m *Module, raw map[string]any) connectors.Record {
 	r := connectors.Record{ID: str(raw["Id"]), Fields: map[string]any{}, Links: map[string]string{}}
 	for k, t := range m.types {
@@ -558,7 +582,7 @@ func (c *Client) cardRecord(m *Module, raw map[string]any) connectors.Record {
 		case "StatusId", "UserId", "ContactId", "BusinessId":
 			continue
 		}
-		r.Fields[k] = value(raw[k], t)
+		r.Fields[k] = fieldValue(raw[k], t)
 	}
 	if v := str(raw["ReferenceId"]); v != "" {
 		r.Fields["ReferenceId"] = v
@@ -608,11 +632,8 @@ func contactRecord(types map[string]any, raw map[string]any) connectors.Record {
 		}
 		typ, known := types[k]
 		switch x := v.(type) {
-		case []any:
-			r.Fields[k] = listValue(x, typ)
-		case map[string]any:
-			b, _ := json.Marshal(x)
-			r.Fields[k] = string(b)
+		case []any, map[string]any:
+			r.Fields[k] = fieldValue(x, typ)
 		case json.Number:
 			if known {
 				r.Fields[k] = value(v, typ)
@@ -634,13 +655,20 @@ func contactRecord(types map[string]any, raw map[string]any) connectors.Record {
 	return r
 }
 
-// listValue reads a list value (Tags[]): its entries as text, an id among the field's
-// options as its label, without empty entries; nil when none is left.
+// listValue reads a list value (Tags[]): its entries as text (an object or a list as its
+// JSON text), an id among the field's options as its label, without empty entries; nil when
+// none is left.
 func listValue(list []any, typ any) any {
 	opts, _ := typ.(map[string]string)
 	var out []string
 	for _, e := range list {
-		s := strings.TrimSpace(str(e))
+		var s string
+		switch e.(type) {
+		case map[string]any, []any:
+			s = jsonText(e)
+		default:
+			s = strings.TrimSpace(str(e))
+		}
 		if l, ok := opts[s]; ok {
 			s = l
 		}

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -294,6 +296,9 @@ func (s *Server) convert(op, field string, typ any, v any) (any, string) {
 		}
 		return out, ""
 	}
+	if typ == "File" {
+		return fileValue(v, bad)
+	}
 	if v == nil || str(v) == "" {
 		return nil, ""
 	}
@@ -361,6 +366,41 @@ func (s *Server) convert(op, field string, typ any, v any) (any, string) {
 		return nil, bad
 	}
 	return str(v), ""
+}
+
+// fileValue reads a File field's value (see the package comment): an object {"Url","Name"},
+// its JSON text, or a URL; null or "" clears it.
+func fileValue(v any, bad string) (any, string) {
+	if s, ok := v.(string); ok {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, ""
+		}
+		var m map[string]any
+		if strings.HasPrefix(s, "{") {
+			if json.Unmarshal([]byte(s), &m) != nil {
+				return nil, bad
+			}
+			v = m
+		} else {
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, bad
+			}
+			return map[string]any{"Url": s, "Name": path.Base(u.Path)}, ""
+		}
+	}
+	switch m := v.(type) {
+	case nil:
+		return nil, ""
+	case map[string]any:
+		u, name := str(m["Url"]), str(m["Name"])
+		if u == "" {
+			return nil, bad
+		}
+		return map[string]any{"Url": u, "Name": name}, ""
+	}
+	return nil, bad
 }
 
 // ---- Project --------------------------------------------------------------------------------
@@ -577,8 +617,8 @@ func (s *Server) projectPut(w http.ResponseWriter, r *http.Request) {
 		if _, ok := upd["UserId"]; !ok {
 			rec["UserId"] = s.users[0].ID
 		}
-		for k := range c.Fields {
-			rec[k] = nil
+		for k, t := range c.Fields {
+			rec[k] = emptyValue(t)
 		}
 		s.projects[id] = rec
 	}

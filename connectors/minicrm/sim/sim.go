@@ -21,6 +21,11 @@
 //     GET /Contact/{id}); PUT /Contact takes Tags as that list (null or [] clears it; any
 //     other value is a 400) and creates new tags. Contact/{id} answers enums by label, as
 //     Project/{id} does, Booleans as 1/0 and Tags as a list ([] when none).
+//   - A card field of type "Array" (AddField; the seeded modules have none) is a list, as
+//     contacts' Tags: PUT takes a list and GET answers one, [] when empty. A "File" field
+//     (AddField) answers an object {"Url","Name"}; PUT takes such an object, its JSON text,
+//     or a URL (named by its last path segment). The API's way of uploading a file is not
+//     documented: this stands for a file attached in MiniCRM.
 //   - A DateTime field takes Hungarian wall time, "2006-01-02 15:04:05" or a day, and answers
 //     it in the first form; a Date field (a type the documentation does not show) takes and
 //     answers "2006-01-02". Anything else, RFC 3339 included, is a 400 "Invalid value".
@@ -232,6 +237,38 @@ func (s *Server) SetAccess(module string, userIDs ...int) {
 	if c := s.catByName(module); c != nil {
 		c.Users = userIDs
 	}
+}
+
+// AddField adds a custom field to a module's cards, as an admin does in MiniCRM's settings:
+// typ is a schema type ("Text(255)", "Int", …), "Array" for a list (answered as a JSON list,
+// [] when empty, as contacts' Tags), "File" for a file (answered as an object {"Url","Name"}),
+// or options (id → label) for an Enum. The module's cards get it empty.
+func (s *Server) AddField(module, field string, typ any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.catByName(module)
+	if c == nil {
+		return
+	}
+	fields := make(map[string]any, len(c.Fields)+1)
+	for k, v := range c.Fields {
+		fields[k] = v
+	}
+	fields[field] = typ
+	c.Fields = fields // a copy: Categories' copies keep theirs
+	for _, p := range s.projects {
+		if p["CategoryId"] == c.ID {
+			p[field] = emptyValue(typ)
+		}
+	}
+}
+
+// emptyValue is what a new card holds in a field of typ: [] for a list, else null.
+func emptyValue(typ any) any {
+	if typ == "Array" {
+		return []string{}
+	}
+	return nil
 }
 
 // Reset drops every contact, card and order and the rate-limit window; users and modules stay.
