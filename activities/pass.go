@@ -42,7 +42,17 @@ func (a *Activities) SyncPass(ctx context.Context, in PassInput) (PassResult, er
 	return res, err
 }
 
-func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, error) {
+func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult, err error) {
+	// A panic here (a connector's FindByKey or Get decoding an answer it cannot read, a bug
+	// in the merge) would otherwise fail the attempt with the SDK's PanicError, which the
+	// pass's retry policy retries without end, a stack trace for its only message: it is the
+	// configuration error naming the pass and its page instead, which pauses the connection
+	// with that message (see connectors.Recovered).
+	defer func() {
+		if v := recover(); v != nil {
+			err = passPanic(connectors.Recovered("crmsync", "SyncPass", v), in, cmp.Or(res.Position, in.Position), res.Pages)
+		}
+	}()
 	p, err := a.newPass(ctx, in)
 	if err != nil {
 		return PassResult{}, toTemporal(err)
@@ -53,7 +63,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (PassResult, er
 	if err := p.checkMarked(); err != nil {
 		return PassResult{}, toTemporal(err)
 	}
-	res := PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
+	res = PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
 	if activity.HasHeartbeatDetails(ctx) {
 		var hb PassResult
 		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
@@ -536,6 +546,22 @@ func (p *pass) since(ctx context.Context) (time.Time, error) {
 	return t.Add(-p.conn.Schedule.Overlap.Std()), nil
 }
 
+// passPanic is the error of a pass whose page from cursor panicked (pages: the pages of the
+// pass done before it): not retried, it pauses the connection with a message that names the
+// object, the side and the page, which the panic's own message (the system, the line of
+// code) does not know.
+func passPanic(err error, in PassInput, cursor string, pages int) error {
+	return toTemporal(connectors.PanicIn(err, fmt.Sprintf("pass of %s from side %s, %s (page %d of the pass)", in.Object, in.Side, pageAt(cursor), pages+1)))
+}
+
+// pageAt names the page a listing reads from cursor.
+func pageAt(cursor string) string {
+	if cursor == "" {
+		return "the first page"
+	}
+	return fmt.Sprintf("the page after cursor %q", cursor)
+}
+
 type fetched struct {
 	page   connectors.Page
 	readAt time.Time // when the read of the page began
@@ -551,7 +577,7 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 		for {
 			q := connectors.ListQuery{Since: since, Cursor: cursor, Limit: p.pageSize, NotBefore: p.in.CycleStart}
 			readAt := p.a.now()
-			page, err := p.x.List(ctx, p.objX, q)
+			page, err := p.list(ctx, q)
 			select {
 			case out <- fetched{page, readAt, err}:
 			case <-ctx.Done():
@@ -564,6 +590,19 @@ func (p *pass) prefetch(ctx context.Context, cursor string, since time.Time) <-c
 		}
 	}()
 	return out
+}
+
+// list reads one page of side x. It runs in prefetch's goroutine, which neither the
+// activity's recover nor the Temporal SDK's covers: a panic in the connector's List would end
+// the worker process (and then the next worker the attempt moves to). It becomes the page's
+// error instead, not retried, naming the system, the object and the page's cursor; so does
+// the error of a panic a connector recovered in a goroutine of its own.
+func (p *pass) list(ctx context.Context, q connectors.ListQuery) (page connectors.Page, err error) {
+	defer func() {
+		err = connectors.PanicIn(err, fmt.Sprintf("listing %s (%s of side %s), %s", p.objX, p.in.Object, p.in.Side, pageAt(q.Cursor)))
+	}()
+	defer connectors.Recover(p.x.System(), "List "+p.objX, &err)
+	return p.x.List(ctx, p.objX, q)
 }
 
 // checkStages runs, before a pass of an object a strict pipeline moves (a status_map, or

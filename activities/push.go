@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
@@ -31,7 +32,16 @@ func pausedError(msg string) error {
 // PushOne syncs one record now, as a pass would: it is matched with (or created on) the other
 // side and merged field by field. A record it links to (a contact's company) that was never
 // synced is pushed first, so that the link can be written.
-func (a *Activities) PushOne(ctx context.Context, in PushInput) (Counts, error) {
+func (a *Activities) PushOne(ctx context.Context, in PushInput) (_ Counts, err error) {
+	// A panic (a connector decoding an answer it cannot read) fails the push with the error
+	// naming it, not retried (the same record would panic the same way), instead of the
+	// SDK's PanicError, retried for the workflow's 12 hours.
+	defer func() {
+		if v := recover(); v != nil {
+			err = toTemporal(connectors.PanicIn(connectors.Recovered("crmsync", "PushOne", v),
+				fmt.Sprintf("push of %s %s from side %s", in.Object, in.ID, in.Side)))
+		}
+	}()
 	if a.Paused != nil {
 		paused, err := a.Paused(ctx, in.Connection)
 		if err != nil {

@@ -41,7 +41,17 @@ const retryChunk = 100
 // (or created) on the other side and merged field by field. A record that passes leaves the
 // quarantine; one refused again stays with this time's reason; one no longer on its system
 // leaves it. Objects go in the connection's order, companies before their contacts.
-func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (RetryResult, error) {
+func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (_ RetryResult, err error) {
+	// A panic (a connector decoding a record it cannot read) fails the retry with the error
+	// naming it and the entries it was at, not retried (they would panic the same way),
+	// instead of the SDK's PanicError, retried without end.
+	at := "reading its entries"
+	defer func() {
+		if v := recover(); v != nil {
+			err = toTemporal(connectors.PanicIn(connectors.Recovered("crmsync", "RetryQuarantined", v),
+				fmt.Sprintf("retry of the quarantine of %s, %s", in.Connection, at)))
+		}
+	}()
 	c, err := a.Conns.Config(in.Connection)
 	if err != nil {
 		return RetryResult{}, toTemporal(err)
@@ -97,6 +107,7 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (Retry
 					taken = append(taken, store.QuarantineKey{Object: object, Side: side, RecordID: id})
 				}
 				for chunk := range slices.Chunk(ids[group{object, side}], retryChunk) {
+					at = fmt.Sprintf("%s side %s, the entries from record %s (%d read back together)", object, side, chunk[0], len(chunk))
 					if err := a.retryChunk(ctx, in.Connection, object, side, chunk, &res); err != nil {
 						return prog.Result, toTemporal(err)
 					}

@@ -31,10 +31,19 @@ type Error struct {
 	Message    string
 	// Fields maps a refused field to the system's reason (for KindInvalid).
 	Fields map[string]string
+	// Panicked marks the error of a recovered panic (see Recovered): a bug in crmsync or data
+	// it cannot read. Its Kind is KindConfig — retried, it would panic again; the sync pauses
+	// the connection with its message — and nothing tells whether a write it interrupted was
+	// made (NothingWritten is false).
+	Panicked bool
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("%s %s: %s", e.System, e.Op, e.Kind)
+	kind := string(e.Kind)
+	if e.Panicked {
+		kind = "internal error" // not the operator's configuration, though it pauses as one
+	}
+	s := fmt.Sprintf("%s %s: %s", e.System, e.Op, kind)
 	if e.Status != 0 {
 		s += fmt.Sprintf(" (HTTP %d)", e.Status)
 	}
@@ -74,8 +83,8 @@ func StatusOf(err error) int {
 // or a gateway's 502 or 504 may come after the write: a create that failed so may exist.
 func NothingWritten(err error) bool {
 	var e *Error
-	if !errors.As(err, &e) {
-		return false
+	if !errors.As(err, &e) || e.Panicked {
+		return false // a panic may have come after the write (decoding its answer)
 	}
 	if e.Kind == KindRateLimited {
 		return true // a rate limit refuses the call before it is carried out

@@ -107,28 +107,40 @@ func (c *Client) forceCreate(ctx context.Context, records []connectors.Record, i
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			status, raw, err := c.send(ctx, http.MethodPost, "/companies/new", forcedCreate, nil, body)
-			var id string
-			if err == nil {
+			var (
+				status int
+				id     string
+				drop   error
+			)
+			// Safe: a panic here (reading an answer of an odd shape), where nothing above can
+			// recover it, would end the worker process; it is the record's error instead.
+			err := connectors.Safe(System, forcedCreate, func() error {
+				st, raw, err := c.send(ctx, http.MethodPost, "/companies/new", forcedCreate, nil, body)
+				if err != nil {
+					return err
+				}
+				status = st
 				var ans struct {
 					Company *entityID `json:"company"`
 				}
 				if jerr := json.Unmarshal(raw, &ans); jerr != nil || ans.Company == nil || ans.Company.ID == "" {
-					err = &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: forcedCreate, Message: "unexpected response: no company in the answer"}
-				} else {
-					id = string(ans.Company.ID)
+					return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: forcedCreate, Message: "unexpected response: no company in the answer"}
 				}
-			}
-			var drop error
-			if err == nil {
+				id = string(ans.Company.ID)
 				if z := zeroValues(records[i]); len(z) > 0 {
 					drop = c.zeroDropped(ctx, forcedCreate, connectors.ObjectCompany, z, echoedValues(raw, "company", true, 1)[0])
 				}
-			}
+				return nil
+			})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				results[i].Err = err
+				if id != "" {
+					// Created, then the panic: the company exists, and the caller pairs it
+					// rather than create it again.
+					results[i].ID, results[i].Created = id, status == http.StatusCreated
+				}
 				if connectors.KindOf(err) != connectors.KindInvalid && firstErr == nil {
 					firstErr = err
 				}

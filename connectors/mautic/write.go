@@ -432,7 +432,12 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				op := "POST /contacts/{id}/dnc/" + ch + "/" + action
-				_, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/contacts/%s/dnc/%s/%s", id, url.PathEscape(ch), action), op, nil, body)
+				// Safe: a panic here, where nothing above can recover it, would end the
+				// worker process; it is the record's error instead, and the call's.
+				err := connectors.Safe(System, op, func() error {
+					_, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/contacts/%s/dnc/%s/%s", id, url.PathEscape(ch), action), op, nil, body)
+					return err
+				})
 				if err == nil {
 					return
 				}
@@ -497,7 +502,10 @@ func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]con
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_, err := c.do(ctx, http.MethodDelete, fmt.Sprintf("/%s/%d/delete", base, n), op, nil, nil)
+			err := connectors.Safe(System, op, func() error { // a panic fails the call, not the worker
+				_, err := c.do(ctx, http.MethodDelete, fmt.Sprintf("/%s/%d/delete", base, n), op, nil, nil)
+				return err
+			})
 			if err == nil {
 				return
 			}

@@ -344,7 +344,9 @@ func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Reco
 
 // forEach runs fn for 0..n-1 with at most `concurrency` in flight. After a failure that is not
 // KindInvalid (quota, auth, outage), items not yet started fail with that error instead of
-// being sent.
+// being sent. A panic in fn (decoding an answer of a shape the code does not expect) is
+// recovered in its goroutine, where nothing above could recover it and it would end the
+// worker process: it is the item's error (connectors.Safe), not retried, and stops the rest.
 func forEach(ctx context.Context, n int, fn func(context.Context, int) error) []error {
 	errs := make([]error, n)
 	var (
@@ -370,7 +372,7 @@ func forEach(ctx context.Context, n int, fn func(context.Context, int) error) []
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := fn(ctx, i)
+			err := connectors.Safe(System, "call", func() error { return fn(ctx, i) })
 			errs[i] = err
 			if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
 				mu.Lock()
