@@ -7,6 +7,7 @@ package connectors
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -111,6 +112,19 @@ type Page struct {
 type Unreadable struct {
 	ID     string
 	Reason string
+}
+
+// PositionID names, in Page.Unreadable, a record a listing read without an id of its own: by
+// the cursor of its page ("" for the first page) and its place in the page (1 for the
+// first). It is no id of the system: the quarantine shows it so that the record is not
+// missed without a trace, and the reason should say how to find it there. A retry of the
+// quarantine, which reads records back by id, finds none by that name and clears the entry as
+// gone; the record comes back to a listing once it is changed.
+func PositionID(cursor string, at int) string {
+	if cursor == "" {
+		return fmt.Sprintf("(no id: #%d of the first page)", at)
+	}
+	return fmt.Sprintf("(no id: #%d of the page after cursor %s)", at, cursor)
 }
 
 // Result is the outcome of writing one record. Results are aligned with the input.

@@ -403,27 +403,42 @@ func (c *Client) record(v view, raw map[string]any) (connectors.Record, bool) {
 	c.srv.observe(raw)
 	code := codeOf(v.entity, raw)
 	if code == "" {
-		c.warnNoCode(v.entity, raw)
+		c.warnNoCode(v.entity, raw, "")
 		return connectors.Record{}, false
 	}
 	return toRecord(v, code, raw), true
 }
 
-// records converts the raw records of a page, skipping those without a code.
-func (c *Client) records(v view, raws []map[string]any) []connectors.Record {
+// records converts the raw records of a page read from cursor. One without a code cannot be
+// read (nor written back): it is named in Unreadable by its place in the page
+// (connectors.PositionID), which the sync quarantines so that it is not missed without a
+// trace, and logged with what finds it in weavy (see warnNoCode).
+func (c *Client) records(v view, raws []map[string]any, cursor string) ([]connectors.Record, []connectors.Unreadable) {
 	var out []connectors.Record
-	for _, raw := range raws {
-		if r, ok := c.record(v, raw); ok {
+	var bad []connectors.Unreadable
+	for i, raw := range raws {
+		if codeOf(v.entity, raw) != "" {
+			r, _ := c.record(v, raw)
 			out = append(out, r)
+			continue
 		}
+		c.srv.observe(raw)
+		id := connectors.PositionID(cursor, i+1)
+		c.warnNoCode(v.entity, raw, id)
+		bad = append(bad, connectors.Unreadable{ID: id, Reason: fmt.Sprintf(
+			"its %[1]s record has no %[1]s_ID, so it can be neither synced nor written back; the worker logged it (\"weavy: a %[1]s record has no %[1]s_ID\", quarantined_as this name) with its code%[1]s and srvDateUTC, which find it in weavy", v.entity)})
 	}
-	return out
+	return out, bad
 }
 
 // warnNoCode logs a record skipped for want of a code, with the fields that find it again in
-// weavy — none that names a person (a tiers' name is a company's).
-func (c *Client) warnNoCode(entity string, raw map[string]any) {
+// weavy — none that names a person (a tiers' name is a company's) — and the name it is
+// quarantined as, if it is (as).
+func (c *Client) warnNoCode(entity string, raw map[string]any, as string) {
 	args := []any{"entity", entity}
+	if as != "" {
+		args = append(args, "quarantined_as", as)
+	}
 	keys := []string{"code" + entity, "srvDateUTC"}
 	if entity == EntityCustomer {
 		keys = []string{"code" + entity, "name", "srvDateUTC"}
@@ -733,6 +748,10 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	}
 	for {
 		ent := ents[cur.ent]
+		from := cur.String() // names a record of the page without a code, by its place after it
+		if q.Cursor == "" && cur.ent == 0 {
+			from = ""
+		}
 		v, err := c.view(ctx, ent)
 		if err != nil {
 			return connectors.Page{}, err
@@ -756,7 +775,8 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if cur.size == 0 {
 			cur.size = max(n, c.pages.get()) // a page shorter than one seen before is short
 		}
-		page := connectors.Page{Records: c.records(v, recs[fresh:])}
+		var page connectors.Page
+		page.Records, page.Unreadable = c.records(v, recs[fresh:], from)
 		if n > 0 && n >= cur.size {
 			cur.offset, cur.anchors, cur.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
 			page.Cursor, page.More = cur.String(), true
@@ -767,7 +787,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			return page, nil
 		}
 		cur = cursor{ent: cur.ent + 1} // the next entity computes its own since filter
-		if len(page.Records) > 0 {
+		if len(page.Records) > 0 || len(page.Unreadable) > 0 {
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
 		}
@@ -822,7 +842,7 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 	}
 	recs := make([]*connectors.Record, len(ids))
 	errs := make([]error, len(ids))
-	c.parallel(len(ids), func(i int) {
+	panicked := c.each(len(ids), "GET /v1/Data/{entity}/{code}", func(i int) {
 		ent, code, err := route(object, ids[i])
 		if err != nil {
 			return // not an id of this object: it does not exist
@@ -841,6 +861,9 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 			recs[i] = &r
 		}
 	})
+	if panicked != nil {
+		return nil, panicked
+	}
 	var out []connectors.Record
 	for i := range ids {
 		if errs[i] != nil {
@@ -853,19 +876,34 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 	return out, nil
 }
 
-// parallel runs fn(0..n-1), Concurrency at a time.
-func (c *Client) parallel(n int, fn func(i int)) {
+// each runs fn(0..n-1), Concurrency at a time. A panic in fn (decoding an answer of a shape
+// the code does not expect) is recovered in its goroutine, where nothing above could recover
+// it and it would end the worker process: each returns the error of the first, which names
+// op, the panic and its line (connectors.Safe), once every fn is done.
+func (c *Client) each(n int, op string, fn func(i int)) error {
 	sem := make(chan struct{}, Concurrency)
 	var wg sync.WaitGroup
+	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			fn(i)
+			errs[i] = connectors.Safe(System, op, func() error { fn(i); return nil })
 		}()
 	}
 	wg.Wait()
+	return firstErr(errs)
+}
+
+// parallel is each for a caller that has no error to return a panic's by (write): the error
+// is raised again in the caller's goroutine once every fn is done, where the activity's
+// recover reports it as it is (connectors.Recovered). Whether the writes it interrupted were
+// made is unknown, as after a lost answer.
+func (c *Client) parallel(n int, fn func(i int)) {
+	if err := c.each(n, "write", fn); err != nil {
+		panic(err)
+	}
 }
 
 // FindByKey returns the records whose field equals one of values, with one Select equal
@@ -926,7 +964,7 @@ func (c *Client) findEach(ctx context.Context, v view, name string, vals []strin
 	entity := v.entity
 	found := make([][]connectors.Record, len(vals))
 	errs := make([]error, len(vals))
-	c.parallel(len(vals), func(i int) {
+	panicked := c.each(len(vals), "Select "+entity, func(i int) {
 		recs, err := c.selectAll(ctx, entity, []filter{{FilterKey: "key", FieldName: name, Operator: "equal", FilterValues: []string{vals[i]}}})
 		if err != nil {
 			errs[i] = err
@@ -941,6 +979,9 @@ func (c *Client) findEach(ctx context.Context, v view, name string, vals []strin
 			}
 		}
 	})
+	if panicked != nil {
+		return nil, panicked
+	}
 	if err := firstErr(errs); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -93,8 +94,91 @@ func TestCodesAsSent(t *testing.T) {
 	assert.Equal(t, "12345678901234567", p.Records[0].Fields["phoneNumber"])
 	out := logs.String()
 	assert.Equal(t, 2, strings.Count(out, "weavy: a customer record has no customer_ID: skipped"), out)
-	assert.Contains(t, out, "entity=customer codecustomer=X-1 name=\"No code\" srvDateUTC=\"2026-03-01 10:00:00\"")
+	assert.Contains(t, out, "entity=customer quarantined_as=\"(no id: #3 of the first page)\" codecustomer=X-1 name=\"No code\" srvDateUTC=\"2026-03-01 10:00:00\"")
 	assert.Contains(t, out, "name=\"Null code\"")
+	// Each is named, by its place in its page, for the sync to quarantine: not missed
+	// without a trace.
+	require.Len(t, p.Unreadable, 2)
+	assert.Equal(t, []string{"(no id: #3 of the first page)", "(no id: #4 of the first page)"}, []string{p.Unreadable[0].ID, p.Unreadable[1].ID})
+	assert.Contains(t, p.Unreadable[0].Reason, "its customer record has no customer_ID, so it can be neither synced nor written back")
+	assert.Contains(t, p.Unreadable[0].Reason, "codecustomer and srvDateUTC")
+}
+
+// A page of records without a code only, the last of its entity, is delivered (named in
+// Unreadable), not passed over for the next entity's.
+func TestPageOfRecordsWithoutCodes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/v1/Authenticate":
+			simkit.WriteJSON(w, 200, map[string]any{"authToken": "t", "expiresIn": 3600})
+		case strings.HasPrefix(r.URL.Path, "/v1/Dictionary/"):
+			simkit.WriteJSON(w, 200, map[string]any{"fields": []map[string]any{{"fieldName": "name", "fieldType": "text"}}})
+		default:
+			var body struct {
+				Offset int `json:"offset"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			w.Header().Set("Content-Type", "application/json")
+			if body.Offset > 0 {
+				_, _ = w.Write([]byte(`[]`))
+				return
+			}
+			_, _ = w.Write([]byte(`[{"name": "No code", "srvDateUTC": "2026-03-01 10:00:00"}]`))
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, Project: "crm", UserName: user, Password: pass, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	c.pages.see(10) // pages of 10: one record is a short page, the last of its entity
+	p, err := c.List(context.Background(), "contact", connectors.ListQuery{})
+	require.NoError(t, err)
+	assert.Empty(t, p.Records)
+	require.Len(t, p.Unreadable, 1)
+	assert.Equal(t, "(no id: #1 of the first page)", p.Unreadable[0].ID)
+	assert.Contains(t, p.Unreadable[0].Reason, "its customercontact record has no customercontact_ID")
+	assert.True(t, p.More, "the entrants are still to read")
+	p, err = c.List(context.Background(), "contact", connectors.ListQuery{Cursor: p.Cursor})
+	require.NoError(t, err)
+	require.Len(t, p.Unreadable, 1)
+	assert.Equal(t, "(no id: #1 of the page after cursor 1:0:0)", p.Unreadable[0].ID)
+	assert.Contains(t, p.Unreadable[0].Reason, "its marketinginbound record has no marketinginbound_ID")
+}
+
+// A panic in a goroutine of a parallel read (decoding an answer of a shape the code does not
+// expect) fails the call with the error naming it, instead of ending the process; a write,
+// which has no error to return it by, raises it again in the caller's goroutine, where the
+// activity's recover reports it.
+func TestPanicInParallelIsAnError(t *testing.T) {
+	c := &Client{}
+	var done sync.Map
+	err := c.each(5, "GET /v1/Data/customer/{code}", func(i int) {
+		if i == 2 {
+			var v any = 1.0
+			_ = v.(string)
+		}
+		done.Store(i, true)
+	})
+	require.Error(t, err)
+	assert.True(t, connectors.IsPanic(err))
+	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err), "not retried")
+	assert.Contains(t, err.Error(), "weavy GET /v1/Data/customer/{code}: internal error: panic: interface conversion")
+	for _, i := range []int{0, 1, 3, 4} {
+		_, ok := done.Load(i)
+		assert.True(t, ok, "the others ran: %d", i)
+	}
+	require.NoError(t, c.each(3, "op", func(int) {}))
+
+	raised := func() (err error) {
+		defer connectors.Recover("crmsync", "SyncPass", &err)
+		c.parallel(3, func(i int) {
+			if i == 1 {
+				panic("index out of range")
+			}
+		})
+		return nil
+	}()
+	assert.True(t, connectors.IsPanic(raised))
+	assert.Contains(t, raised.Error(), "weavy write: internal error: panic: index out of range")
 }
 
 // A server that ignores offset answers the first page again and again: the listing stops
