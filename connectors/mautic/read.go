@@ -55,10 +55,12 @@ func (e *entity) name(object string) string {
 
 // checkEntity marks unreadable an entity without a proper id, and names an unreadable one by
 // its key in an id-keyed collection ("" in an array) when it has no readable id. An
-// unreadable entity keeps nothing but its id.
+// unreadable entity keeps nothing but its id. A null one (nil) is unreadable too, never
+// dropped: it holds a place in its page, which is full or not by its entries (List,
+// listWhereIn), and, keyed, its id names it for the quarantine.
 func checkEntity(e *entity, key string) *entity {
 	if e == nil {
-		return nil
+		e = &entity{unreadable: "the answer holds null for it"}
 	}
 	if e.unreadable == "" {
 		switch id := strings.TrimSpace(string(e.ID)); {
@@ -361,10 +363,9 @@ func streamEntities(b []byte, key string) ([]*entity, error) {
 				}
 				e = readPHPShapes(raw)
 			}
-			if e = checkEntity(e, key); e != nil {
-				e.at = at
-				ents = append(ents, e)
-			}
+			e = checkEntity(e, key)
+			e.at = at
+			ents = append(ents, e)
 		}
 		if _, err := dec.Token(); err != nil {
 			return nil, err
@@ -663,9 +664,6 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 	var names []string
 	kept := ents[:0:0]
 	for _, e := range ents {
-		if e == nil {
-			continue
-		}
 		if e.unreadable != "" {
 			c.warnUnreadable(object, e)
 			continue
@@ -801,7 +799,7 @@ func (c *Client) listWhereIn(ctx context.Context, base, object, field string, va
 			return nil, err
 		}
 		ents = append(ents, page...)
-		if len(page) < PageLimit {
+		if len(page) < PageLimit { // every entry counts, null ones too (checkEntity)
 			return ents, nil
 		}
 	}
@@ -862,11 +860,17 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		return connectors.Page{}, err
 	}
 	// The cursor moves past the records skipped as unreadable too (ents is ordered by id):
-	// they go to the quarantine, named.
+	// they go to the quarantine, named by their id, or, without one (in an array), by their
+	// place in the page. Whether the page is full counts every entry of the answer, null
+	// and unreadable ones too: one short of the limit would end the listing early.
 	page := connectors.Page{Records: recs, Cursor: q.Cursor, More: len(ents) >= limit}
 	for _, e := range ents {
-		if e != nil && e.unreadable != "" && e.ID != "" {
+		switch {
+		case e.unreadable == "":
+		case e.ID != "":
 			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: string(e.ID), Reason: e.unreadable})
+		default:
+			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: connectors.PositionID(q.Cursor, e.at), Reason: e.unreadable})
 		}
 	}
 	for i := len(ents) - 1; i >= 0; i-- {

@@ -145,6 +145,8 @@ func TestListUnreadableContact(t *testing.T) {
 		{"last of the page", `{"7":{"id":7},"9":{"id":9},"10":{"id":10,"fields":{"all":"x"}}}`, "contact 10", "fields.all is a string, not an object"},
 		{"in an array", `[{"id":7},{"id":8,"fields":{"all":"x"}},{"id":9}]`, "contact 8", "fields.all is a string, not an object"},
 		{"no id in an array", `[{"id":7},{"fields":{"all":{}}},{"id":9}]`, "contact at position 2 of the answer", "it has no id"},
+		{"null", `{"7":{"id":7},"8":null,"9":{"id":9}}`, "contact 8", "the answer holds null for it"},
+		{"null in an array", `[{"id":7},null,{"id":9}]`, "contact at position 2 of the answer", "the answer holds null for it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,12 +163,15 @@ func TestListUnreadableContact(t *testing.T) {
 			}
 			assert.Contains(t, log.String(), "level=WARN")
 			assert.Contains(t, log.String(), tt.named+" cannot be read: "+tt.reason)
-			// Named by its id with the reason, for the sync to quarantine; one without an id
-			// cannot be quarantined by it, and is only logged.
+			// Named by its id with the reason, for the sync to quarantine; one without an id,
+			// by its place in the page.
 			if id, ok := strings.CutPrefix(tt.named, "contact "); ok && !strings.Contains(id, " ") {
 				assert.Equal(t, []connectors.Unreadable{{ID: id, Reason: tt.reason}}, page.Unreadable)
 			} else {
-				assert.Empty(t, page.Unreadable)
+				assert.Equal(t, []connectors.Unreadable{{ID: "(no id: #2 of the first page)", Reason: tt.reason}}, page.Unreadable)
+				later, err := c.List(ctx, connectors.ObjectContact, connectors.ListQuery{Limit: 3, Cursor: "6"}) // the fake answers the same
+				require.NoError(t, err)
+				assert.Equal(t, []connectors.Unreadable{{ID: "(no id: #2 of the page after cursor 6)", Reason: tt.reason}}, later.Unreadable)
 			}
 
 			got, err := c.Get(ctx, connectors.ObjectContact, []string{"7", "8", "9", "10"})
