@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -123,4 +124,15 @@ func (a *Activities) Stats(ctx context.Context, name string) (StoreStats, error)
 	}
 	st.Quarantined, err = a.Store.CountQuarantine(ctx, name)
 	return st, err
+}
+
+// recoverAs, deferred by an activity, turns its panic (a connector decoding an answer it
+// cannot read, a bug) into the error naming the activity and where it was (where), not
+// retried — the same input would panic the same way — instead of the SDK's PanicError,
+// retried without end with only a stack trace to show. The workflow pauses the connection
+// with the message, as for a configuration error.
+func recoverAs(op string, where func() string, err *error) {
+	if v := recover(); v != nil {
+		*err = toTemporal(connectors.PanicIn(connectors.Recovered("crmsync", op, v), where()))
+	}
 }

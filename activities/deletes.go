@@ -39,7 +39,10 @@ type deleteProgress struct {
 // on the side it was deleted from. The ids are handled a chunk at a time and the number
 // done heartbeated, so a long batch (a read and a delete per id, at the systems' quotas)
 // stays alive and a retry resumes after the last chunk done.
-func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (DeleteResult, error) {
+func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (_ DeleteResult, err error) {
+	defer recoverAs("PropagateDeletes", func() string {
+		return fmt.Sprintf("deletions of %s %s announced on side %s", in.Connection, in.Object, in.Side)
+	}, &err)
 	var prog deleteProgress
 	if activity.HasHeartbeatDetails(ctx) {
 		if err := activity.GetHeartbeatDetails(ctx, &prog); err != nil || prog.Done < 0 || prog.Done > len(in.IDs) {
@@ -297,7 +300,10 @@ const reconcilePage = 200
 // Reconcile looks for records of one side deleted without a webhook saying so: it reads the
 // id map in pages, looks the side's records up, and handles the missing ones as
 // PropagateDeletes does. It heartbeats its place, so a retried stretch resumes.
-func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
+func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (_ ReconcileResult, err error) {
+	defer recoverAs("Reconcile", func() string {
+		return fmt.Sprintf("reconciliation of %s %s on side %s", in.Connection, in.Object, in.Side)
+	}, &err)
 	p, err := a.newPass(ctx, PassInput{Connection: in.Connection, Object: in.Object, Side: in.Side})
 	if err != nil {
 		return ReconcileResult{}, toTemporal(err)

@@ -117,3 +117,20 @@ func TestPanicInRetryFailsTheRetryOnce(t *testing.T) {
 	assert.Contains(t, msg, "crmsync RetryQuarantined: internal error: retry of the quarantine of sa, company side a, the entries from record "+id+" (1 read back together): panic: interface conversion")
 	require.Len(t, h.quarantine(), 1, "the entry stays")
 }
+
+// The other activities that read through connectors turn a panic into the same error, named
+// after the activity and what it was at, rather than the SDK's PanicError retried without end.
+func TestPanicInReconcileAndDeletesFailsOnce(t *testing.T) {
+	h := newAltiorPair(t, companiesOnSIRET("true"))
+	id := h.firstCompany()
+	h.pass("company", "a", ModeImport)
+	h.acts.Conns.use("sa", panicking{Connector: h.sellsy, in: "get"}, panicking{Connector: h.altior, in: "get"})
+
+	_, err := h.ae.ExecuteActivity(h.acts.PropagateDeletes, DeleteInput{Connection: "sa", Object: "company", Side: "a", IDs: []string{id}})
+	msg := configurationFailure(t, err)
+	assert.Contains(t, msg, "crmsync PropagateDeletes: internal error: deletions of sa company announced on side a: panic: interface conversion")
+
+	_, err = h.ae.ExecuteActivity(h.acts.Reconcile, ReconcileInput{Connection: "sa", Object: "company", Side: "a", Stretch: time.Minute})
+	msg = configurationFailure(t, err)
+	assert.Contains(t, msg, "crmsync Reconcile: internal error: reconciliation of sa company on side a: panic: interface conversion")
+}

@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/config"
-	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/heartbeat"
 	"github.com/crmsync/crmsync/store"
@@ -36,12 +35,7 @@ func (a *Activities) PushOne(ctx context.Context, in PushInput) (_ Counts, err e
 	// A panic (a connector decoding an answer it cannot read) fails the push with the error
 	// naming it, not retried (the same record would panic the same way), instead of the
 	// SDK's PanicError, retried for the workflow's 12 hours.
-	defer func() {
-		if v := recover(); v != nil {
-			err = toTemporal(connectors.PanicIn(connectors.Recovered("crmsync", "PushOne", v),
-				fmt.Sprintf("push of %s %s from side %s", in.Object, in.ID, in.Side)))
-		}
-	}()
+	defer recoverAs("PushOne", func() string { return fmt.Sprintf("push of %s %s from side %s", in.Object, in.ID, in.Side) }, &err)
 	if a.Paused != nil {
 		paused, err := a.Paused(ctx, in.Connection)
 		if err != nil {

@@ -46,12 +46,7 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (_ Ret
 	// naming it and the entries it was at, not retried (they would panic the same way),
 	// instead of the SDK's PanicError, retried without end.
 	at := "reading its entries"
-	defer func() {
-		if v := recover(); v != nil {
-			err = toTemporal(connectors.PanicIn(connectors.Recovered("crmsync", "RetryQuarantined", v),
-				fmt.Sprintf("retry of the quarantine of %s, %s", in.Connection, at)))
-		}
-	}()
+	defer recoverAs("RetryQuarantined", func() string { return fmt.Sprintf("retry of the quarantine of %s, %s", in.Connection, at) }, &err)
 	c, err := a.Conns.Config(in.Connection)
 	if err != nil {
 		return RetryResult{}, toTemporal(err)

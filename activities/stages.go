@@ -69,7 +69,8 @@ func (r *StageResult) Add(o StageResult) {
 // nothing; the side-B record's stage and pipeline fields follow. The stage last propagated
 // lives in the pair's snapshot, and the events already there are read back before emitting,
 // so a retried or repeated run emits nothing twice.
-func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (StageResult, error) {
+func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (_ StageResult, err error) {
+	defer recoverAs("PropagateStages", func() string { return "stage propagation of " + in.Connection }, &err)
 	res := StageResult{Position: in.Position}
 	if len(in.IDs) == 0 && activity.HasHeartbeatDetails(ctx) {
 		var hb StageResult
