@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/store"
 )
 
 // A side whose existing records are not to be sent (initial.from_b: false) is held back only
@@ -20,11 +21,15 @@ func TestIncrementalPassRefusesAnUnmarkedNoImportSide(t *testing.T) {
 	tests := []struct {
 		name     string
 		mark     bool
+		cursor   bool // the side was read before, with no mark (an import of the versions that kept none)
 		wantErr  bool
 		sellsyAt int
 	}{
 		{name: "marked by the import", mark: true, sellsyAt: 20},
 		{name: "no import yet", mark: false, wantErr: true, sellsyAt: 20},
+		// Read from its cursor, the pass is no first read of every record: it goes on (the
+		// records changed since the cursor are sent, as they were before the guard).
+		{name: "read before, no mark", cursor: true, sellsyAt: 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,6 +43,9 @@ func TestIncrementalPassRefusesAnUnmarkedNoImportSide(t *testing.T) {
 			h.pass("contact", "a", ModeImport)
 			if tt.mark {
 				h.pass("contact", "b", ModeMark)
+			}
+			if tt.cursor {
+				require.NoError(t, h.acts.Store.SetCursor(t.Context(), "t", "contact", store.SideB, time.Now().UTC().Format(time.RFC3339Nano)))
 			}
 			var suite testsuite.WorkflowTestSuite
 			ae := suite.NewTestActivityEnvironment()

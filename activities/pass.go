@@ -60,7 +60,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 	if err := p.checkStartDate(ctx, !in.Plan); err != nil {
 		return PassResult{}, toTemporal(err)
 	}
-	if err := p.checkMarked(); err != nil {
+	if err := p.checkMarked(ctx); err != nil {
 		return PassResult{}, toTemporal(err)
 	}
 	res = PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
@@ -419,10 +419,16 @@ func NeedsMark(c *config.Connection, o *config.Object, side string) bool {
 // sent (initial.from_a or from_b false) while the initial import has not marked it: only the
 // mark holds those records back, and without one every record the pass reads would be created
 // on the other side (a sync started before its import ended, or an object given that choice
-// since the import). The configuration error pauses the sync, saying to run the import.
-func (p *pass) checkMarked() error {
+// since the import). The configuration error pauses the sync, saying to run the import. A
+// side with a cursor but no mark goes on: it has been read before (an import of the versions
+// that kept no mark, a sync started with --no-import), so its pass is no first read of every
+// record.
+func (p *pass) checkMarked(ctx context.Context) error {
 	if p.in.Mode != ModeIncremental || p.marked != nil || !NeedsMark(p.conn, p.obj, p.in.Side) {
 		return nil
+	}
+	if _, read, err := p.a.Store.Cursor(ctx, p.in.Connection, p.in.Object, store.Side(p.in.Side)); err != nil || read {
+		return err
 	}
 	return configError(fmt.Errorf("%s: object %s, side %s: initial.from_%s is false: the %s %s records that exist before the initial import are not to be sent, and no import has marked them yet: run `crmsync start import %s --wait` (it marks side %s and sends none of them), then `crmsync resume %s`",
 		p.conn.File, p.in.Object, p.in.Side, p.in.Side, p.x.System(), p.objX, p.in.Connection, p.in.Side, p.in.Connection))

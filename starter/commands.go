@@ -126,8 +126,10 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *noImport && conn != nil {
-		if err := refuseNoImport(conn); err != nil {
-			return err
+		if ran, _ := ranBefore(ctx, s, conn); !ran {
+			if err := refuseNoImport(conn); err != nil {
+				return err
+			}
 		}
 	}
 	c, err := dialWith(s)
@@ -136,7 +138,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer c.Close()
 	if what == "sync" && !*noImport {
-		if err := requireImport(ctx, c, name, func() bool { return ranBefore(ctx, s, conn) }); err != nil {
+		if err := requireImport(ctx, c, name, func() (bool, string) { return ranBefore(ctx, s, conn) }); err != nil {
 			return err
 		}
 	}
@@ -199,17 +201,31 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 // initial.from_a (from_b) false on their side, and the sync must not read them first. An
 // import Temporal no longer knows is accepted when the workers' store shows the connection
 // ran before (ranEarlier): its history is gone with the namespace's retention, and running
-// it again would mark its sides anew, holding back the records created since.
-func requireImport(ctx context.Context, c searchattr.Describer, name string, ranEarlier func() bool) error {
+// it again would mark its sides anew, holding back the records created since. A sync already
+// running is left for the start to report.
+func requireImport(ctx context.Context, c searchattr.Describer, name string, ranEarlier func() (bool, string)) error {
+	if sync, err := describeRun(ctx, c, workflows.SyncWorkflowID(name)); err == nil && sync.running() {
+		return nil // the start says it is already running
+	}
 	id := workflows.ImportWorkflowID(name)
 	run := fmt.Sprintf("run `crmsync start import %s --wait` first", name)
 	skip := "(or, to sync without an import on purpose, `crmsync start sync " + name + " --no-import`)"
 	r, err := describeRun(ctx, c, id)
-	switch {
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("start sync: %w", err)
-	case !r.exists && ranEarlier():
-		fmt.Fprintf(stderr, "crmsync: note: Temporal no longer knows %s (the namespace's retention removes a closed workflow's history), but the workers' store holds connection %s's cursors: it ran before, so the sync starts from them\n", id, name)
+	}
+	if !r.exists {
+		ran, unknown := ranEarlier()
+		switch {
+		case ran:
+			fmt.Fprintf(stderr, "crmsync: note: Temporal no longer knows %s (the namespace's retention removes a closed workflow's history), but the workers' store holds connection %s's cursors: it ran before, so the sync starts from them\n", id, name)
+			return nil
+		case unknown != "":
+			return fmt.Errorf("start sync: Temporal knows no initial import of connection %s (%s), and this command cannot tell whether one ran before its history was removed (%s): run it where the worker runs (its connection files and store), or, if the import did complete, `crmsync start sync %s --no-import`; if it never ran, %s",
+				name, id, unknown, name, strings.TrimSuffix(run, " first"))
+		}
+	}
+	switch {
 	case !r.exists:
 		return fmt.Errorf("start sync: connection %s has had no initial import (%s): %s %s", name, id, run, skip)
 	case r.running():
@@ -221,27 +237,34 @@ func requireImport(ctx context.Context, c searchattr.Describer, name string, ran
 }
 
 // ranBefore reports whether the workers' store holds a cursor of one of the connection's
-// objects: its import (or a sync) ran before. False where it cannot tell (no connection file,
-// no store within reach).
-func ranBefore(ctx context.Context, s settings, conn *config.Connection) bool {
+// objects: its import (or a sync) ran before. Where it cannot tell (no connection file, no
+// store within reach), unknown says why.
+func ranBefore(ctx context.Context, s settings, conn *config.Connection) (ran bool, unknown string) {
 	if conn == nil {
-		return false
+		return false, "no connection file here names its objects"
 	}
 	octx, cancel := context.WithTimeout(ctx, 5*time.Second) // an unreachable database is no reason to hang
 	defer cancel()
 	st, err := store.OpenExisting(octx, s.StoreDSN) // the workers' store: never a new, empty one
+	if errors.Is(err, store.ErrNoStore) {
+		return false, "" // no store: nothing ran with it
+	}
 	if err != nil {
-		return false
+		return false, "the workers' store cannot be read here: " + err.Error()
 	}
 	defer func() { _ = st.Close() }()
 	for _, object := range conn.ObjectNames() {
 		for _, side := range []store.Side{store.SideA, store.SideB} {
-			if _, ok, err := st.Cursor(octx, conn.Name, object, side); err == nil && ok {
-				return true
+			_, ok, err := st.Cursor(octx, conn.Name, object, side)
+			if err != nil {
+				return false, "the workers' store cannot be read here: " + err.Error()
+			}
+			if ok {
+				return true, ""
 			}
 		}
 	}
-	return false
+	return false, ""
 }
 
 // refuseNoImport refuses --no-import for a connection whose file keeps a side's existing
@@ -338,7 +361,13 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("resync: --since: %w", err)
 		}
 		// A cursor only moves back (ResetCursors): a date to come would read nothing again.
-		if now := time.Now(); req.Since.After(now) {
+		// A bare date is midnight UTC, which east of UTC is still to come in the first hours
+		// of that day: today, wherever it is today, is taken.
+		limit := time.Now()
+		if _, err := time.Parse("2006-01-02", *since); err == nil {
+			limit = limit.Add(14 * time.Hour) // UTC+14, the earliest today there is
+		}
+		if now := time.Now(); req.Since.After(limit) {
 			return fmt.Errorf("resync: --since %s is in the future (it is %s): give the date from which to read the records again, today or earlier",
 				*since, now.UTC().Format(time.RFC3339))
 		}

@@ -13,7 +13,8 @@ import (
 // resync --since reads records again from a date: a date to come is a mistake (a cursor only
 // moves back), refused before anything is sent.
 func TestResyncRefusesASinceInTheFuture(t *testing.T) {
-	tomorrow := time.Now().UTC().Add(36 * time.Hour)
+	// Two days on: a bare date counts as today wherever it is today somewhere (up to UTC+14).
+	tomorrow := time.Now().UTC().Add(48 * time.Hour)
 	tests := []struct {
 		since string
 		want  string
@@ -30,5 +31,12 @@ func TestResyncRefusesASinceInTheFuture(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
+	}
+	// Today's date, in Paris just after midnight still tomorrow's date in UTC: not refused as
+	// to come (the command goes on, and fails only to reach the server here).
+	for _, day := range []string{time.Now().UTC().Format("2006-01-02"), time.Now().UTC().Add(10 * time.Hour).Format("2006-01-02")} {
+		err := run(context.Background(), []string{"resync", "c", "--since", day}, &bytes.Buffer{})
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "in the future", day)
 	}
 }

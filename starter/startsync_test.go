@@ -25,12 +25,18 @@ func TestStartSyncWaitsForTheImport(t *testing.T) {
 	tests := []struct {
 		name      string
 		imp       *fakeWorkflow // nil: no import ever started
+		sync      *fakeWorkflow // nil: no sync
 		args      []string
 		wantErr   []string
 		wantStart []string
 	}{
-		{name: "no import", args: []string{"start", "sync", "cli"},
-			wantErr: []string{"start sync: connection cli has had no initial import (cli/initial-import): run `crmsync start import cli --wait` first", "`crmsync start sync cli --no-import`"}},
+		// No connection file here (the docker-compose host): whether an import ran before its
+		// history was removed cannot be told, and the message gives both ways.
+		{name: "no import, no file to tell", args: []string{"start", "sync", "cli"},
+			wantErr: []string{"start sync: Temporal knows no initial import of connection cli (cli/initial-import), and this command cannot tell whether one ran before its history was removed (no connection file here names its objects)",
+				"if the import did complete, `crmsync start sync cli --no-import`", "if it never ran, run `crmsync start import cli --wait`"}},
+		{name: "sync already running", imp: nil, sync: &fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_RUNNING}, args: []string{"start", "sync", "cli"},
+			wantStart: []string{workflows.SyncWorkflowID("cli")}},
 		{name: "import running", imp: &fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_RUNNING}, args: []string{"start", "sync", "cli"},
 			wantErr: []string{"start sync: the initial import cli/initial-import is still running: start the sync once it has completed", "crmsync watch cli"}},
 		{name: "import terminated", imp: &fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_TERMINATED, closed: closed}, args: []string{"start", "sync", "cli"},
@@ -55,6 +61,9 @@ func TestStartSyncWaitsForTheImport(t *testing.T) {
 			f := &fakeTemporal{workflows: map[string]fakeWorkflow{}}
 			if tt.imp != nil {
 				f.workflows[workflows.ImportWorkflowID("cli")] = *tt.imp
+			}
+			if tt.sync != nil {
+				f.workflows[workflows.SyncWorkflowID("cli")] = *tt.sync
 			}
 			useFake(t, f)
 			stderr = &bytes.Buffer{} // the note that the name goes unchecked
