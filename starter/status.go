@@ -78,6 +78,11 @@ func describeRun(ctx context.Context, c searchattr.Describer, id string) (runSta
 		return runState{}, nil
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller's deadline or cancel (watch's end), not the server's: the gRPC
+			// error would hide it.
+			err = ctx.Err()
+		}
 		return runState{}, fmt.Errorf("describe %s: %w", id, err)
 	}
 	info := d.GetWorkflowExecutionInfo()
@@ -415,6 +420,9 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("watch: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // the watch's own end, met during a call to the server
+			}
 			return err
 		}
 		if stopped != "" {
