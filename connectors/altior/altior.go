@@ -43,6 +43,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -92,6 +93,9 @@ type Config struct {
 	// Establishment the establishment id they are created in, when a record names none.
 	ReferenceUserEmail string
 	Establishment      string
+	// Logger receives what the records cannot say (a listed record that cannot be read,
+	// quarantined; a search hit that cannot be read); nil: slog.Default().
+	Logger *slog.Logger
 }
 
 // Client talks to one Altior environment. It implements connectors.Connector.
@@ -112,6 +116,14 @@ type Client struct {
 }
 
 var _ connectors.Connector = (*Client)(nil)
+
+// logger is Config.Logger, or slog.Default() without one.
+func (c *Client) logger() *slog.Logger {
+	if c.cfg.Logger != nil {
+		return c.cfg.Logger
+	}
+	return slog.Default()
+}
 
 // New returns a client for the environment at c.BaseURL.
 func New(c Config) (*Client, error) {

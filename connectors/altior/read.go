@@ -3,8 +3,8 @@ package altior
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -361,9 +361,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			last = &a
 		}
 		if err != nil {
-			if u, ok := c.unreadable(object, i, a.ID, err); ok {
-				p.Unreadable = append(p.Unreadable, u)
-			}
+			p.Unreadable = append(p.Unreadable, c.unreadable(object, q.Cursor, i, a.ID, err))
 			continue
 		}
 		p.Records = append(p.Records, toRecord(object, a))
@@ -403,16 +401,42 @@ func objectName(object string, n int) string {
 // unreadable names an item of a listing that cannot be read, with why (never its values), and
 // logs it: a listing hands it to the sync in Page.Unreadable, which quarantines it by its id,
 // and reads the others of the page. It is read again once corrected in Altior (its change
-// brings it to the next listing). ok is false for an item without an id: the quarantine could
-// not name it nor a retry read it again; it is logged with its place in the answer.
-func (c *Client) unreadable(object string, i int, id string, err error) (u connectors.Unreadable, ok bool) {
+// brings it to the next listing). An item without an id is named by its place in the page
+// (connectors.PositionID): no retry can read it back by that name, but it is not missed
+// without a trace, and it comes back to a listing once changed.
+func (c *Client) unreadable(object, cursor string, i int, id string, err error) connectors.Unreadable {
+	name := objectName(object, 1)
 	if id == "" {
-		slog.Warn(fmt.Sprintf("altior: the %s at item %d of an answer has no id and cannot be read: %v: skipped", objectName(object, 1), i+1, err),
-			"object", object)
-		return u, false
+		pos := connectors.PositionID(cursor, i+1)
+		c.logger().Warn("altior: a listed record has no id and cannot be read: skipped (a listing has it quarantined by its place)",
+			"object", object, "quarantined_as", pos, "reason", err.Error())
+		return connectors.Unreadable{ID: pos, Reason: fmt.Sprintf(
+			"the %s at item %d of the page has no readable id: %v: correct it in Altior, and the %s comes with that change", name, i+1, err, name)}
 	}
-	slog.Warn("altior: a record cannot be read: skipped (a listing has it quarantined)", "object", object, "id", id, "reason", err.Error())
-	return connectors.Unreadable{ID: id, Reason: err.Error() + ": correct it in Altior, and the " + objectName(object, 1) + " comes with that change"}, true
+	c.logger().Warn("altior: a record cannot be read: skipped (a listing has it quarantined)", "object", object, "id", id, "reason", err.Error())
+	return connectors.Unreadable{ID: id, Reason: err.Error() + ": correct it in Altior, and the " + name + " comes with that change"}
+}
+
+// unreadableHit is the error of a search whose hit (item i of page page of the answer for
+// value val) cannot be read: KindInvalid, naming the record, the key it matches and why, so
+// that the pass stops there rather than create a duplicate of it.
+func (c *Client) unreadableHit(op, object, field, val string, page, i int, id string, err error) error {
+	who := objectName(object, 1) + " " + id
+	if id == "" {
+		who = fmt.Sprintf("%s at item %d of page %d of the search answer (no id)", objectName(object, 1), i+1, page)
+	}
+	c.logger().Warn("altior: a search hit cannot be read: the lookup stops there", "object", object, "id", id, "field", field, "reason", err.Error())
+	e := &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op,
+		Message: fmt.Sprintf("altior %s matches %s %s but cannot be read: %v: correct it in Altior (the sync does not create a %s that may already be there)",
+			who, field, strconv.Quote(val), err, objectName(object, 1))}
+	var bad *recordErr
+	if errors.As(err, &bad) && len(bad.fields) > 0 {
+		e.Fields = make(map[string]string, len(bad.fields))
+		for _, f := range bad.fields {
+			e.Fields[f.field] = f.why
+		}
+	}
+	return e
 }
 
 // getList GETs a listing (collection GET) and reads its envelope; its items are left to
@@ -537,10 +561,10 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 			for i, raw := range res.Items {
 				a, err := readRecord(raw)
 				if err != nil {
-					// Logged, and left out: the listing quarantines it. (Failing the lookup
-					// would fail every record of the page looking for its counterpart.)
-					c.unreadable(object, i, a.ID, err)
-					continue
+					// A counterpart that cannot be read is still a counterpart: left out, the
+					// sync would find none and create a duplicate of it in Altior. The lookup
+					// stops there, naming it, until it is corrected.
+					return nil, c.unreadableHit("GET "+path+"?"+param, object, field, val, page, i, a.ID, err)
 				}
 				if !seen[a.ID] {
 					seen[a.ID] = true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -250,16 +251,56 @@ func TestCreateAnswerWithOddValues(t *testing.T) {
 	assert.True(t, res[0].Created)
 }
 
-// FindByKey leaves out (and logs) a record that cannot be read, and finds the others.
-func TestFindByKeySkipsTheUnreadable(t *testing.T) {
+// A search hit that cannot be read stops FindByKey (KindInvalid, naming the record, the key it
+// matches, the field and why) rather than being left out: the sync, finding no counterpart,
+// would create a duplicate of it in Altior. The readable hits alone are found as before.
+func TestFindByKeyStopsAtTheUnreadable(t *testing.T) {
 	ctx := context.Background()
 	e, o := setupOdd(t)
 	ids := tiersIDs(t, e, 2)
-	o.set(ids[0], "custom_fields", `{"EFF":{"n":1}}`)
 	o.set(ids[1], "custom_fields", `{"EFF":7}`)
 	recs, err := e.client.FindByKey(ctx, connectors.ObjectCompany, "cf.SECT", []string{"Bois"})
 	require.NoError(t, err)
-	require.Len(t, recs, 1)
-	assert.Equal(t, ids[1], recs[0].ID)
-	assert.Equal(t, "7", recs[0].Fields["cf.EFF"])
+	require.Len(t, recs, 2)
+	assert.Equal(t, "7", recs[1].Fields["cf.EFF"])
+
+	o.set(ids[0], "custom_fields", `{"EFF":{"n":1}}`)
+	recs, err = e.client.FindByKey(ctx, connectors.ObjectCompany, "cf.SECT", []string{"Bois"})
+	assert.Nil(t, recs)
+	ce := asErr(t, err)
+	assert.Equal(t, connectors.KindInvalid, ce.Kind)
+	assert.Contains(t, ce.Message, "altior tiers "+ids[0]+` matches cf.SECT "Bois" but cannot be read: custom_fields.EFF is an object, not text`)
+	assert.Contains(t, ce.Message, "correct it in Altior")
+	assert.Contains(t, ce.Fields, "custom_fields.EFF")
+}
+
+// A listed record without a readable id is named in Page.Unreadable by its place in the page
+// (connectors.PositionID), with why, so that the sync quarantines it rather than it being
+// missed without a trace; it is logged through Config.Logger; the others are read.
+func TestListNamesTheUnreadableWithoutAnID(t *testing.T) {
+	ctx := context.Background()
+	e, o := setupOdd(t)
+	ids := tiersIDs(t, e, 3)
+	o.set(ids[1], "id", `{"n":2}`)
+	var logged bytes.Buffer
+	c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	require.NoError(t, err)
+
+	p, err := c.List(ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, p.Records, 1)
+	assert.Equal(t, ids[0], p.Records[0].ID)
+	require.Len(t, p.Unreadable, 1)
+	u := p.Unreadable[0]
+	assert.Equal(t, connectors.PositionID("", 2), u.ID)
+	assert.Contains(t, u.Reason, "the tiers at item 2 of the page has no readable id: id is an object, not text")
+	assert.Contains(t, u.Reason, "correct it in Altior")
+	assert.Contains(t, logged.String(), "has no id")
+	assert.Contains(t, logged.String(), "quarantined_as")
+
+	require.True(t, p.More)
+	p2, err := c.List(ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 2, Cursor: p.Cursor})
+	require.NoError(t, err)
+	require.Len(t, p2.Records, 1)
+	assert.Equal(t, ids[2], p2.Records[0].ID)
 }
