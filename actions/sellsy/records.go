@@ -124,10 +124,12 @@ var twitterHandle = regexp.MustCompile(`^@?[A-Za-z0-9_]{1,15}$`)
 
 // socialURL makes one social value of an input the URL Sellsy's social fields take (format:
 // url): a URL as given, one written without its scheme ("linkedin.com/in/ada") with https://,
-// and a Twitter handle ("@ada") as its profile's URL, https://twitter.com/ada. A bare name
-// given for Facebook, LinkedIn or Viadeo says nothing of which page it is (a person's, a
-// company's…): it is refused as InvalidRecord naming the field, as is anything else that is
-// not a URL. "" is left out.
+// and a Twitter handle ("@ada", [A-Za-z0-9_]{1,15}) as its profile's URL,
+// https://twitter.com/ada. A bare name given for Facebook, LinkedIn or Viadeo says nothing of
+// which page it is (a person's, a company's…): it is refused as InvalidRecord naming the
+// field, as is anything else that is not a URL — an e-mail address ("ada@example.com", which
+// would read as a URL with a user name), any value with a user-info part, and any other
+// value starting with "@" ("@acme.inc", not a handle). "" is left out.
 func socialURL(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -136,15 +138,18 @@ func socialURL(field, v string) (string, error) {
 	if field == "twitter" && twitterHandle.MatchString(v) {
 		return "https://twitter.com/" + strings.TrimPrefix(v, "@"), nil
 	}
-	if !strings.Contains(v, "://") {
+	// A scheme is a "://" before any path, query or fragment: one in a query
+	// ("fb.com/acme?ref=https://x.y") is the query's.
+	if i := strings.Index(v, "://"); i < 0 || strings.ContainsAny(v[:i], "/?#") {
 		if host, _, _ := strings.Cut(v, "/"); strings.Contains(host, ".") {
 			v = "https://" + v
 		}
 	}
-	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \t\n") {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		strings.HasPrefix(v, "@") || strings.ContainsAny(v, " \t\n") {
 		hint := "a URL (https://…)"
 		if field == "twitter" {
-			hint += " or a Twitter handle (@name)"
+			hint += " or a Twitter handle (@name, up to 15 letters, digits or _)"
 		}
 		return "", invalid(fmt.Sprintf("%s %q must be %s: Sellsy's social fields take URLs", field, v, hint))
 	}
