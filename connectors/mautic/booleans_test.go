@@ -16,9 +16,9 @@ import (
 	"github.com/crmsync/crmsync/connectors/mautic/sim"
 )
 
-// A boolean's No reaches Automation: it is sent as JSON false, which Mautic's filter of
-// numeric zeros lets through (0 would be dropped, and the next pass would copy Automation's
-// stale Yes back to the other side).
+// A boolean's No reaches Automation: it is sent as JSON false, which Mautic sets through the
+// entity, past its filter of numeric zeros (as it would a 0); a No that did not stick would
+// leave the next pass to copy Automation's stale Yes back to the other side.
 func TestBooleanNoIsWritten(t *testing.T) {
 	e := setup(t, sim.Options{})
 	ctx := context.Background()

@@ -46,7 +46,7 @@ func TestCustomFieldTypesRoundTrip(t *testing.T) {
 		{"cf_bool", true, float64(1)},
 		{"cf_bool", false, float64(0)},
 		{"cf_bool", "1", float64(1)},
-		{"cf_bool", 0, nil}, // dropped: see TestZeroValuesDroppedOnPostAndPatch
+		{"cf_bool", 0, float64(0)}, // kept like false: see TestZeroValuesDroppedOnPostAndPatch
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%s=%v", c.field, c.in), func(t *testing.T) {

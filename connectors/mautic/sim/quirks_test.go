@@ -12,14 +12,15 @@ import (
 )
 
 // POST and PATCH drop every value that is numeric and whose (int) is 0, single and batch, of
-// number, text and boolean fields alike (setCustomFieldValues); PUT keeps them. A boolean's
-// JSON false is not numeric: it is kept, and sets No.
+// number and text fields alike (setCustomFieldValues); PUT keeps them. A boolean is exempt
+// (prepareParametersFromRequest sets it through the entity, past the filter): its 0, "0" and
+// JSON false are kept alike, and set No.
 func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 	values := []struct {
 		field string
 		in    any
 		kept  any  // what PUT stores, read back
-		never bool // not numeric: never dropped
+		never bool // not numeric, or a boolean: never dropped
 	}{
 		{"cf_number", 0, float64(0), false},
 		{"cf_number", "0", float64(0), false},
@@ -27,8 +28,8 @@ func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 		{"cf_number", "-0.3", -0.3, false},
 		{"cf_text", "0", "0", false},
 		{"cf_text", " 0.0 ", "0.0", false},
-		{"cf_bool", 0, float64(0), false},
-		{"cf_bool", "0", float64(0), false},
+		{"cf_bool", 0, float64(0), true},
+		{"cf_bool", "0", float64(0), true},
 		{"cf_select", "gold", "gold", true},
 		{"cf_bool", false, float64(0), true},
 		{"cf_bool", "false", float64(0), true},
@@ -79,15 +80,15 @@ func TestZeroValuesDroppedOnPostAndPatch(t *testing.T) {
 		}
 	}
 
-	// A new contact's 0 is dropped too: the field stays empty.
+	// A new contact's 0 is dropped too: the field stays empty; a boolean's 0 or false sets No.
 	_, ts, _ := start(t, Options{})
 	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "zero@example.com", "cf_number": 0, "cf_bool": false})
 	require.Equal(t, 201, status)
 	assert.Nil(t, allOf(t, out)["cf_number"])
-	assert.Equal(t, float64(0), allOf(t, out)["cf_bool"], "false is not numeric: kept")
+	assert.Equal(t, float64(0), allOf(t, out)["cf_bool"], "a boolean's false is kept")
 	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "zero2@example.com", "cf_bool": 0})
 	require.Equal(t, 201, status)
-	assert.Nil(t, allOf(t, out)["cf_bool"], "a boolean's 0 is dropped like any other")
+	assert.Equal(t, float64(0), allOf(t, out)["cf_bool"], "a boolean's 0 is kept like false")
 }
 
 // Companies are merged into the one of the same name by /companies/new without force, and

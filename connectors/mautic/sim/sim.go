@@ -2,8 +2,8 @@
 // contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters and
 // a few search commands (is:anonymous for website visitors: AddVisitors), upserting /new and
 // batch/new (contacts on email, companies on their name unless a single /new has force),
-// POST and PATCH dropping the values that read as a number between -1 and 1, a boolean's 0
-// included but not its JSON false (Mautic's setCustomFieldValues), text cleaned as
+// POST and PATCH dropping the values of number and text fields that read as a number between
+// -1 and 1 (Mautic's setCustomFieldValues; a boolean's 0 and false are kept alike), text cleaned as
 // InputHelper::clean does (' " < > & and control characters stored as &#39; … entities, but
 // for html fields, textareas with allowHtml, select options and e-mails), batch routes, company links, the hourly rate limit and Mautic's
 // error bodies, custom fields of every type (AddField, POST /api/fields/{object}/new),

@@ -207,7 +207,7 @@ func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, er
 		if v == nil && !overwriteBlank {
 			continue
 		}
-		if mode != modePut && dropsAsZero(f, raw, v) {
+		if mode != modePut && dropsAsZero(f, v) {
 			continue // "assume 0 was not meant to overwrite"
 		}
 		out[alias] = v
@@ -219,20 +219,15 @@ func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, er
 // decimals, an exponent; no hex).
 var phpNumeric = regexp.MustCompile(`^[ \t\n\r\v\f]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r\v\f]*$`)
 
-// dropsAsZero reports whether POST and PATCH drop a field's value (raw as sent, v as
-// normalised): CustomFieldsApiControllerTrait::setCustomFieldValues filters out every form
-// value that is_numeric and whose (int) is 0 — 0, "0", 0.5, "-0.3" — of numbers and texts alike
-// (#15030, #16590). A boolean is judged on what was sent: 0 and "0" are dropped, JSON false
-// (not is_numeric in PHP) is kept, and sets No. A multiselect's value is an array: kept.
-func dropsAsZero(f fieldDef, raw, v any) bool {
-	if f.Type == "multiselect" {
+// dropsAsZero reports whether POST and PATCH drop a field's value (v as normalised):
+// CustomFieldsApiControllerTrait::setCustomFieldValues filters out every form value that
+// is_numeric and whose (int) is 0 — 0, "0", 0.5, "-0.3" — of numbers and texts alike
+// (#15030, #16590). A boolean is exempt: RequestTrait::prepareParametersFromRequest reads it
+// with filter_var(FILTER_VALIDATE_BOOLEAN) and sets it through the entity's setter, past the
+// filter, so 0, "0" and false all set No. A multiselect's value is an array: kept.
+func dropsAsZero(f fieldDef, v any) bool {
+	if f.Type == "multiselect" || f.Type == "boolean" {
 		return false
-	}
-	if f.Type == "boolean" {
-		if _, isBool := raw.(bool); isBool {
-			return false
-		}
-		v = raw
 	}
 	switch x := v.(type) {
 	case float64:
