@@ -450,7 +450,7 @@ func (s *stopsAtSecond) Create(ctx context.Context, object string, recs []connec
 	}
 	res[1] = connectors.Result{}
 	for range recs[2:] {
-		res = append(res, connectors.Result{Err: &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "create", Message: "not sent"}})
+		res = append(res, connectors.Result{Err: &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "create", Message: "not sent", Unsent: true}})
 	}
 	return res, &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "POST /tiers", Message: "503 Service Unavailable"}
 }
@@ -591,6 +591,62 @@ func TestCreateOnlyTypeTravelsFromSellsyOnceMatched(t *testing.T) {
 				c := h.pass("company", s, ModeImport)
 				assert.Equal(t, c.Read, c.Unchanged, "full read of side %s after the edit: %+v", s, c)
 			}
+		})
+	}
+}
+
+// lostEach creates the records and then answers each with a failure that may come after the
+// write (a per-record call whose answer was lost: a timeout, a panic decoding it).
+type lostEach struct {
+	connectors.Connector
+	err  error
+	done bool
+}
+
+func (l *lostEach) Create(ctx context.Context, object string, recs []connectors.Record) ([]connectors.Result, error) {
+	res, err := l.Connector.Create(ctx, object, recs)
+	if l.done || err != nil {
+		return res, err
+	}
+	l.done = true
+	for i := range res {
+		res[i] = connectors.Result{Err: l.err}
+	}
+	return res, nil
+}
+
+// A record whose own create failed in a way that may come after the write stays in flight:
+// the retried pass looks before creating (a key-less one is held for a check) instead of
+// creating it twice. A record refused (a 4xx: nothing written) is quarantined with its reason.
+func TestPerRecordLostCreateStaysInFlight(t *testing.T) {
+	tests := []struct {
+		name            string
+		err             error
+		wantQuarantined string
+	}{
+		{name: "lost answer", err: &connectors.Error{Kind: connectors.KindRetryable, System: "altior", Op: "POST /tiers", Message: "context deadline exceeded"},
+			wantQuarantined: "interrupted"},
+		{name: "panic decoding the answer", err: &connectors.Error{Kind: connectors.KindConfig, System: "altior", Op: "POST /tiers", Message: "panic", Panicked: true},
+			wantQuarantined: "interrupted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newAltiorPair(t, companiesOnSIRET("false")) // nothing matched: every create is key-less
+			h.acts.Conns.use("sa", h.sellsy, &lostEach{Connector: h.altior, err: tt.err})
+			h.create(h.sellsy, connectors.ObjectCompany, connectors.Record{Fields: map[string]any{"name": "Prospect A", "type": "prospect"}})
+			companies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{Limit: 100})
+			require.NoError(t, err)
+			n := len(companies.Records)
+
+			_, err = h.tryPass("company", "a", ModeImport)
+			require.Error(t, err)
+			require.Equal(t, n, h.sb.Altior.Count(altiorsim.ObjectTiers), "created, answer lost")
+			retry := h.pass("company", "a", ModeImport)
+			assert.Zero(t, retry.CreatedB, "%+v", retry)
+			assert.Equal(t, n, h.sb.Altior.Count(altiorsim.ObjectTiers), "each company once")
+			q := h.quarantine()
+			require.Len(t, q, n)
+			assert.Contains(t, q[0].Reason, tt.wantQuarantined)
 		})
 	}
 }

@@ -1220,8 +1220,12 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			if r.ID == "" && r.Err == nil {
 				continue // not attempted, or no answer: it stays in flight (see holdInterrupted)
 			}
-			if inflight != nil {
-				delete(inflight.creating, it.x.ID) // created or refused: either way, known
+			if inflight != nil && (r.ID != "" || connectors.NothingWritten(r.Err)) {
+				// Created or refused: either way, known. A failure that may come after the
+				// system made it (a lost answer, a panic decoding it) keeps the record in
+				// flight: the page fails with it, and its retry looks before creating
+				// (holdInterrupted) instead of creating it twice.
+				delete(inflight.creating, it.x.ID)
 			}
 			if t, ok := taken[i]; ok {
 				// Its pair is not saved: it would replace the owner's, and that record

@@ -36,6 +36,9 @@ type Error struct {
 	// the connection with its message — and nothing tells whether a write it interrupted was
 	// made (NothingWritten is false).
 	Panicked bool
+	// Unsent marks the error of a record whose call the client never made (a batch that
+	// stopped at an earlier record): nothing was written for it (NothingWritten).
+	Unsent bool
 }
 
 func (e *Error) Error() string {
@@ -86,7 +89,7 @@ func NothingWritten(err error) bool {
 	if !errors.As(err, &e) || e.Panicked {
 		return false // a panic may have come after the write (decoding its answer)
 	}
-	if e.Kind == KindRateLimited {
+	if e.Kind == KindRateLimited || e.Unsent {
 		return true // a rate limit refuses the call before it is carried out
 	}
 	if e.Status == 0 {

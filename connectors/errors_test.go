@@ -57,6 +57,7 @@ func TestNothingWritten(t *testing.T) {
 		{"401", &Error{Kind: KindConfig, Status: 401}, true},
 		{"429", &Error{Kind: KindRateLimited, Status: 429}, true},
 		{"rate limit refused in a 200 envelope (Sellsy V1)", &Error{Kind: KindRateLimited, Status: 200}, true},
+		{"not sent: the batch stopped before it", &Error{Kind: KindRetryable, Unsent: true}, true},
 		{"503", &Error{Kind: KindRetryable, Status: 503}, true},
 		{"held back by the client's quota", &Error{Kind: KindRateLimited}, true},
 		{"an input the client would not send", &Error{Kind: KindInvalid}, true},

@@ -271,7 +271,7 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 func notSent(out []connectors.Result, from int) []connectors.Result {
 	for j := from; j < len(out); j++ {
 		if out[j].ID == "" && out[j].Err == nil {
-			out[j].Err = &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "create", Message: "not sent: the call stopped at an earlier record"}
+			out[j].Err = &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "create", Message: "not sent: the call stopped at an earlier record", Unsent: true}
 		}
 	}
 	return out
