@@ -27,8 +27,9 @@ func (c *Client) CanUnlink(object, link string) bool {
 
 // writeBody turns a record into a Mautic write body: field aliases, blanks sent as "" with
 // overwriteWithBlank (POST/PATCH ignore blanks otherwise), and the contact's company link as
-// "companies": [id] ([] unlinks, on an update). Booleans go as JSON true and false: Mautic
-// drops a numeric 0 on POST and PATCH (see zeroDropped), and false is not numeric to PHP.
+// "companies": [id] ([] unlinks, on an update). Booleans go as JSON true and false, the
+// documented way to set Yes and No (Mautic reads a boolean with FILTER_VALIDATE_BOOLEAN and
+// sets it through the entity, so 0 would do too).
 func writeBody(object string, r connectors.Record, withID bool) (map[string]any, error) {
 	body := map[string]any{}
 	blank := false

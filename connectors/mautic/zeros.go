@@ -19,9 +19,9 @@ import (
 // every field it is not sent, so it is not used. Such a value is compared with the record the
 // write answers with; one that did not stick fails the record's Result, naming the field,
 // rather than leave the sync to believe it written and copy Automation's old value back over
-// the other side on the next pass. Booleans are sent as JSON true and false (writeBody), which
-// the filter lets through; a false is checked all the same, as a No that did not stick would
-// do the same harm.
+// the other side on the next pass. Booleans are set past that filter (RequestTrait sets them
+// through the entity) and sent as JSON true and false (writeBody); a false is checked all the
+// same, as a No that did not stick (a Mautic that dropped it) would do the same harm.
 
 // phpNumeric matches the strings PHP 8's is_numeric accepts (whitespace around, a sign,
 // decimals, an exponent; no hex).
