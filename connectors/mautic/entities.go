@@ -17,9 +17,14 @@ import (
 // not hold HTML is decoded as it is read (records, the answers of writes, lookups), and a
 // lookup on a text asks for both its forms, as sent and as stored.
 
-// holdsHTML reports whether a field of this type and these properties keeps its markup.
-func holdsHTML(typ string, props json.RawMessage) bool {
-	if typ == "html" {
+// keptAsSent reports whether Mautic stores a text of a field of this type and these
+// properties as sent rather than cleaned: an html field, or a textarea with allowHtml, keeps
+// its markup (the 'html' mask); a select or multiselect value is one of its options (the
+// 'raw' mask); an e-mail goes through the 'email' mask, which encodes nothing. Decoding those
+// would change a value that holds an entity on purpose ("A &amp; B" as an option).
+func keptAsSent(typ string, props json.RawMessage) bool {
+	switch typ {
+	case "html", "select", "multiselect", "email":
 		return true
 	}
 	var p struct {

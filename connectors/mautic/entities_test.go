@@ -109,9 +109,9 @@ func TestCompanyNamesTakenEncoded(t *testing.T) {
 	assert.Equal(t, map[string]bool{"o'brien & fils": true}, takenIn([]string{"O'Brien & Fils", "Martin"}, ents))
 }
 
-// The fields that keep their markup: type html, or allowHtml in any of the ways Mautic
-// writes it.
-func TestHoldsHTML(t *testing.T) {
+// The fields Mautic stores as sent: type html, or allowHtml in any of the ways Mautic writes
+// it (markup kept), a select or multiselect (its options), an e-mail.
+func TestKeptAsSent(t *testing.T) {
 	tests := []struct {
 		typ, props string
 		want       bool
@@ -124,9 +124,13 @@ func TestHoldsHTML(t *testing.T) {
 		{"textarea", `{"allowHtml":false}`, false},
 		{"textarea", `[]`, false},
 		{"text", ``, false},
+		{"select", `{"list":[{"label":"A &amp; B","value":"A &amp; B"}]}`, true},
+		{"multiselect", `[]`, true},
+		{"email", `[]`, true},
+		{"tel", `[]`, false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, holdsHTML(tt.typ, []byte(tt.props)), "%s %s", tt.typ, tt.props)
+		assert.Equal(t, tt.want, keptAsSent(tt.typ, []byte(tt.props)), "%s %s", tt.typ, tt.props)
 	}
 }
 

@@ -20,8 +20,8 @@
 // every contacts query; a company is never created into another of the same name (Mautic
 // merges them: see createCompanies); a value Mautic ignores on create and edit (0, or any
 // number between -1 and 1) fails its record's Result by name (see zeroDropped); text, which
-// Automation stores HTML-encoded ("O&#39;Brien"), is read decoded, but for fields that hold
-// HTML, and looked up in both forms (see holdsHTML).
+// Automation stores HTML-encoded ("O&#39;Brien"), is read decoded, but for the fields it
+// stores as sent (HTML, options, e-mails), and looked up in both forms (see keptAsSent).
 // ParseWebhook reads Mautic's webhook deliveries, signed as connectors.VerifyHMAC checks.
 //
 // PHP's shapes of arrays are read as the API means them ([] for an empty group, an object
@@ -99,7 +99,7 @@ type Client struct {
 	mu     sync.Mutex
 	types  map[string]map[string]string // object → alias → Mautic field type
 	scales map[string]map[string]int    // object → alias of a number field → its scale (0: whole numbers)
-	markup map[string]map[string]bool   // object → alias of a field that holds HTML (see holdsHTML)
+	markup map[string]map[string]bool   // object → alias of a field whose text is stored as sent (see keptAsSent)
 	absent map[string]time.Time         // company name key → when a lookup found none (see takeAbsent)
 }
 

@@ -460,7 +460,7 @@ func (c *Client) fields(ctx context.Context, object string) ([]apiField, error) 
 		if n := numberScale(f.Type, f.Properties); n != nil {
 			scales[f.Alias] = *n
 		}
-		if holdsHTML(f.Type, f.Properties) {
+		if keptAsSent(f.Type, f.Properties) {
 			markup[f.Alias] = true
 		}
 	}
@@ -564,8 +564,8 @@ func (c *Client) fieldTypes(ctx context.Context, object string) (map[string]stri
 	return c.types[object], nil
 }
 
-// fieldMarkup returns the aliases of object's fields that hold HTML (see holdsHTML), loading
-// the fields API once.
+// fieldMarkup returns the aliases of object's fields whose text is stored as sent (see
+// keptAsSent), loading the fields API once.
 func (c *Client) fieldMarkup(ctx context.Context, object string) (map[string]bool, error) {
 	if _, err := c.fieldTypes(ctx, object); err != nil {
 		return nil, err

@@ -145,7 +145,7 @@ func (c *Client) zeroDropped(ctx context.Context, op, object string, sent, echoe
 		if !shown {
 			continue
 		}
-		got = decoded(markup, alias, got) // a text is read back cleaned (see holdsHTML)
+		got = decoded(markup, alias, got) // a text is read back cleaned (see keptAsSent)
 		scale, isNumber := scales[alias]
 		if stuck(sent[alias], got, isNumber && scale == 0) {
 			continue
