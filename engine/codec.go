@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -388,22 +387,23 @@ func mapped(s FieldSpec, v string, values map[string]string) (string, bool) {
 	if len(values) == 0 {
 		return "", false
 	}
-	if m, ok := values[v]; ok {
-		return m, true
-	}
-	for _, n := range names(s, v) {
+	ns := names(s, v)
+	for _, n := range ns {
 		if m, ok := values[n]; ok {
 			return m, true
 		}
 	}
-	// A key written with decomposed accents, or a value read so: in key order, for a
+	// A key written with decomposed accents, or a value read so: the least such key, for a
 	// stable answer.
-	keys := slices.Sorted(maps.Keys(values))
-	for _, n := range names(s, v) {
-		for _, k := range keys {
-			if sameName(k, n) {
-				return values[k], true
+	for _, n := range ns {
+		best, found := "", false
+		for k := range values {
+			if (!found || k < best) && sameName(k, n) {
+				best, found = k, true
 			}
+		}
+		if found {
+			return values[best], true
 		}
 	}
 	return "", false
