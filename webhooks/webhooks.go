@@ -380,16 +380,17 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 		deleted = append(deleted, e.ContactID)
 		keys = append(keys, key)
 	}
+	if len(deleted) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	objects := contactObjects(c, side)
-	if len(deleted) > 0 && len(objects) == 0 {
+	if len(objects) == 0 {
 		r.log.Info("contact deletions received for a connection that syncs no Automation contacts", "connection", name, "count", len(deleted))
 	}
 	// One request per object pair on Automation's contacts: the sync knows its objects by
 	// their pair's name, which need not be "contact".
 	for _, object := range objects {
-		if len(deleted) == 0 {
-			break
-		}
 		sig := workflows.DeletedRequest{Object: object, Side: side, IDs: deleted}
 		err := r.temporal.SignalWorkflow(context.WithoutCancel(req.Context()), workflows.SyncWorkflowID(name), "", workflows.SignalDeleted, sig)
 		var notFound *serviceerror.NotFound
