@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -17,4 +18,26 @@ func Text(v any) string {
 		return strconv.FormatFloat(float64(x), 'f', -1, 32)
 	}
 	return fmt.Sprint(v)
+}
+
+// JSONKind names the kind of a JSON value for a message: "an object", "an array",
+// "a string", "true or false", "null" or "a number"; ifEmpty when b holds only space.
+func JSONKind(b []byte, ifEmpty string) string {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return ifEmpty
+	}
+	switch t[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }

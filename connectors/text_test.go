@@ -25,3 +25,22 @@ func TestText(t *testing.T) {
 		assert.Equal(t, tt.want, Text(tt.in), "%#v", tt.in)
 	}
 }
+
+func TestJSONKind(t *testing.T) {
+	for in, want := range map[string]string{
+		"":        "none",
+		" \n":     "none",
+		`{"a":1}`: "an object",
+		" [1]":    "an array",
+		`"x"`:     "a string",
+		"true":    "true or false",
+		"false":   "true or false",
+		"null":    "null",
+		"-1.5":    "a number",
+		"12":      "a number",
+	} {
+		if got := JSONKind([]byte(in), "none"); got != want {
+			t.Errorf("JSONKind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

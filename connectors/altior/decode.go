@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // Reading an answer's records.
@@ -65,26 +67,8 @@ func (e *recordErr) mergeable() bool {
 	return true
 }
 
-// jsonKind names the kind of a JSON value for a message.
-func jsonKind(b []byte) string {
-	t := bytes.TrimSpace(b)
-	if len(t) == 0 {
-		return "nothing"
-	}
-	switch t[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "true or false"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
+// jsonKind names the kind of a JSON value for a message, "nothing" for none.
+func jsonKind(b []byte) string { return connectors.JSONKind(b, "nothing") }
 
 // isNull reports whether b is absent or JSON null.
 func isNull(b []byte) bool {

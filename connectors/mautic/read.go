@@ -223,26 +223,8 @@ func unreadable(part string, raw []byte, err error) string {
 	return fmt.Sprintf("%s is %s, not %s", part, found, want)
 }
 
-// jsonKind names the kind of a JSON value: "an object", "a string"…
-func jsonKind(b []byte) string {
-	t := bytes.TrimSpace(b)
-	if len(t) == 0 {
-		return "empty"
-	}
-	switch t[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "true or false"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
+// jsonKind names the kind of a JSON value for a message, "empty" for none.
+func jsonKind(b []byte) string { return connectors.JSONKind(b, "empty") }
 
 func article(kind string) string {
 	switch kind {
