@@ -417,12 +417,11 @@ func (c *Client) records(v view, raws []map[string]any, cursor string) ([]connec
 	var out []connectors.Record
 	var bad []connectors.Unreadable
 	for i, raw := range raws {
-		if codeOf(v.entity, raw) != "" {
-			r, _ := c.record(v, raw)
-			out = append(out, r)
+		c.srv.observe(raw)
+		if code := codeOf(v.entity, raw); code != "" {
+			out = append(out, toRecord(v, code, raw))
 			continue
 		}
-		c.srv.observe(raw)
 		id := connectors.PositionID(cursor, i+1)
 		c.warnNoCode(v.entity, raw, id)
 		bad = append(bad, connectors.Unreadable{ID: id, Reason: fmt.Sprintf(
