@@ -221,6 +221,8 @@ type pass struct {
 	// pauses asks between two pages whether the pass's workflow was paused meanwhile (a dry
 	// run writes nothing, and never asks).
 	pauses pauseWatch
+	// cursor is the side's cursor once read (checkMarked, since): one read per attempt.
+	cursor *storedCursor
 	// stages is the connection's pipelines, once the strict check of the status maps passed
 	// for a pass of an object one moves (checkStages).
 	stages *stagePass
@@ -427,7 +429,7 @@ func (p *pass) checkMarked(ctx context.Context) error {
 	if p.in.Mode != ModeIncremental || p.marked != nil || !NeedsMark(p.conn, p.obj, p.in.Side) {
 		return nil
 	}
-	if _, read, err := p.a.Store.Cursor(ctx, p.in.Connection, p.in.Object, store.Side(p.in.Side)); err != nil || read {
+	if _, read, err := p.sideCursor(ctx); err != nil || read {
 		return err
 	}
 	return configError(fmt.Errorf("%s: object %s, side %s: initial.from_%s is false: the %s %s records that exist before the initial import are not to be sent, and no import has marked them yet: run `crmsync start import %s --wait` (it marks side %s and sends none of them), then `crmsync resume %s`",
@@ -539,9 +541,28 @@ func errUnknownObject(c *config.Connection, name string) error {
 	return fmt.Errorf("%s: no object %q in this connection (objects: %s)", c.File, name, strings.Join(c.ObjectNames(), ", "))
 }
 
+// storedCursor is a cursor read from the store: its value, and whether there was one.
+type storedCursor struct {
+	v  string
+	ok bool
+}
+
+// sideCursor returns the side's cursor as the pass found it, reading the store once: the
+// pass sets it only after both of its readers (checkMarked, since) have run.
+func (p *pass) sideCursor(ctx context.Context) (string, bool, error) {
+	if p.cursor == nil {
+		v, ok, err := p.a.Store.Cursor(ctx, p.in.Connection, p.in.Object, store.Side(p.in.Side))
+		if err != nil {
+			return "", false, err
+		}
+		p.cursor = &storedCursor{v: v, ok: ok}
+	}
+	return p.cursor.v, p.cursor.ok, nil
+}
+
 // since returns where an incremental pass starts reading: the side's cursor minus the overlap.
 func (p *pass) since(ctx context.Context) (time.Time, error) {
-	v, ok, err := p.a.Store.Cursor(ctx, p.in.Connection, p.in.Object, store.Side(p.in.Side))
+	v, ok, err := p.sideCursor(ctx)
 	if err != nil || !ok || v == "" {
 		return time.Time{}, err
 	}
