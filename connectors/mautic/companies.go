@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/mautic/internal/phptext"
 )
 
 // Mautic merges a company created through its API into one that has the same name: POST
@@ -174,7 +175,7 @@ func (c *Client) companyNamesTaken(ctx context.Context, names []string) (map[str
 			// A name is asked for in both its forms where they differ (listWhereIn): quotes
 			// and comma, at most, for each.
 			l, f := len(url.QueryEscape(names[n]))+3, 1
-			if enc := specialChars(names[n]); enc != names[n] {
+			if enc := phptext.SpecialChars(names[n]); enc != names[n] {
 				l, f = l+len(url.QueryEscape(enc))+3, 2
 			}
 			if n > 0 && (size+l > nameQueryBudget || forms+f > PageLimit) {

@@ -2,9 +2,10 @@ package mautic
 
 import (
 	"encoding/json"
-	"fmt"
 	"html"
 	"strings"
+
+	"github.com/crmsync/crmsync/connectors/mautic/internal/phptext"
 )
 
 // Mautic cleans the text it is given with InputHelper::clean, PHP's filter_var(v,
@@ -64,29 +65,14 @@ func unescape(s string) string {
 	return html.UnescapeString(s)
 }
 
-// specialChars encodes s as PHP's filter_var(s, FILTER_SANITIZE_SPECIAL_CHARS) does, the
-// form Mautic stores a text in: ' " < > & and every byte below 32 become numeric entities.
-func specialChars(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\'' || c == '"' || c == '<' || c == '>' || c == '&' || c < 32:
-			fmt.Fprintf(&b, "&#%d;", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
 // bothForms returns values with, after each, its stored form where that differs (see
-// specialChars), for a lookup that must find a value whether Automation stored it cleaned or
-// as sent.
+// phptext.SpecialChars), for a lookup that must find a value whether Automation stored it
+// cleaned or as sent.
 func bothForms(values []string) []string {
 	out := make([]string, 0, len(values))
 	for _, v := range values {
 		out = append(out, v)
-		if enc := specialChars(v); enc != v {
+		if enc := phptext.SpecialChars(v); enc != v {
 			out = append(out, enc)
 		}
 	}

@@ -141,22 +141,6 @@ func (f fieldDef) holdsRaw() bool {
 	return false
 }
 
-// specialChars encodes s as PHP's filter_var(s, FILTER_SANITIZE_SPECIAL_CHARS) does: ' " < >
-// & and every byte below 32 become numeric entities; the rest, letters beyond ASCII
-// included, are kept.
-func specialChars(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\'' || c == '"' || c == '<' || c == '>' || c == '&' || c < 32:
-			fmt.Fprintf(&b, "&#%d;", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
 // apiShape is the field as the fields API returns it (list and detail properties).
 func (f fieldDef) apiShape(object string) map[string]any {
 	return map[string]any{

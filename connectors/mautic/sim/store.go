@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/crmsync/crmsync/connectors/mautic/internal/phptext"
 )
 
 // rec is one contact or company.
@@ -348,7 +350,7 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 	if !f.holdsRaw() {
 		// Cleaned before the form trims it: a control character at either end of a value
 		// that is not blank is an entity by then, and stays.
-		return strings.TrimSpace(specialChars(sent)), nil
+		return strings.TrimSpace(phptext.SpecialChars(sent)), nil
 	}
 	return s, nil
 }
