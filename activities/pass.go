@@ -47,12 +47,8 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 	// in the merge) would otherwise fail the attempt with the SDK's PanicError, which the
 	// pass's retry policy retries without end, a stack trace for its only message: it is the
 	// configuration error naming the pass and its page instead, which pauses the connection
-	// with that message (see connectors.Recovered).
-	defer func() {
-		if v := recover(); v != nil {
-			err = passPanic(connectors.Recovered("crmsync", "SyncPass", v), in, cmp.Or(res.Position, in.Position), res.Pages)
-		}
-	}()
+	// with that message (see recoverAs).
+	defer recoverAs("SyncPass", func() string { return passAt(in, cmp.Or(res.Position, in.Position), res.Pages) }, &err)
 	p, err := a.newPass(ctx, in)
 	if err != nil {
 		return PassResult{}, toTemporal(err)
@@ -573,12 +569,11 @@ func (p *pass) since(ctx context.Context) (time.Time, error) {
 	return t.Add(-p.conn.Schedule.Overlap.Std()), nil
 }
 
-// passPanic is the error of a pass whose page from cursor panicked (pages: the pages of the
-// pass done before it): not retried, it pauses the connection with a message that names the
-// object, the side and the page, which the panic's own message (the system, the line of
-// code) does not know.
-func passPanic(err error, in PassInput, cursor string, pages int) error {
-	return toTemporal(connectors.PanicIn(err, fmt.Sprintf("pass of %s from side %s, %s (page %d of the pass)", in.Object, in.Side, pageAt(cursor), pages+1)))
+// passAt names where a pass whose page from cursor panicked was (pages: the pages of the
+// pass done before it): the object, the side and the page, which the panic's own message
+// (the system, the line of code) does not know.
+func passAt(in PassInput, cursor string, pages int) string {
+	return fmt.Sprintf("pass of %s from side %s, %s (page %d of the pass)", in.Object, in.Side, pageAt(cursor), pages+1)
 }
 
 // pageAt names the page a listing reads from cursor.
