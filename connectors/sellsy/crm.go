@@ -195,13 +195,11 @@ func oppBody(r connectors.Record, create bool, defs []cfDef) (map[string]any, []
 		switch name {
 		case "number":
 			switch {
-			case !create && v != nil:
-				bad[name] = "set at creation only: Sellsy's update of an opportunity has no number"
+			case v == nil: // left out
 			case !create:
+				bad[name] = "set at creation only: Sellsy's update of an opportunity has no number"
 			case !isStr || str == "":
-				if v != nil {
-					bad[name] = "must be a non-empty string"
-				}
+				bad[name] = "must be a non-empty string"
 			default:
 				body[name] = str
 			}
