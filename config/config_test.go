@@ -453,13 +453,10 @@ pipelines:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("p.yaml", []byte(base+tt.extra))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.wantErr)
+			c := parseWant(t, base+tt.extra, tt.wantErr)
+			if c == nil {
 				return
 			}
-			require.NoError(t, err)
 			p := c.Pipelines[0]
 			assert.Equal(t, tt.want, p.Events)
 			assert.True(t, p.Follow)

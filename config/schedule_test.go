@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 const scheduleBase = `name: demo
@@ -39,13 +38,10 @@ func TestScheduleZeroIsNotLeftOut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("conn.yaml", []byte(scheduleBase+tt.schedule))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.wantErr)
+			c := parseWant(t, scheduleBase+tt.schedule, tt.wantErr)
+			if c == nil {
 				return
 			}
-			require.NoError(t, err)
 			assert.Equal(t, tt.interval, c.Schedule.Interval.Std())
 			assert.Equal(t, tt.over, c.Schedule.Overlap.Std())
 			assert.Equal(t, DefaultReconcile, c.Schedule.Reconcile.Std())
