@@ -599,15 +599,12 @@ var docOrders = map[string][]string{"tasks": {"id", "due_date"}, "calendar-event
 func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, bad := parsePage(r.URL.Query())
+		if bad == nil {
+			bad = map[string]string{}
+		}
 		if p.order != "" && !slices.Contains(docOrders[obj], p.order) {
-			if bad == nil {
-				bad = map[string]string{}
-			}
 			bad["order"] = msgChoice
 		} else if p.cursor != "" && !p.numeric && p.keyed != (p.order == "due_date") {
-			if bad == nil {
-				bad = map[string]string{}
-			}
 			bad["offset"] = msgBadCursor // a cursor of another order
 		}
 		var filters map[string]any
@@ -620,14 +617,11 @@ func (s *Server) docList(obj string, search bool) http.HandlerFunc {
 			filters, _ = body["filters"].(map[string]any)
 			for k := range filters {
 				if !slices.Contains(docFilters[obj], k) {
-					if bad == nil {
-						bad = map[string]string{}
-					}
 					bad["filters."+k] = "Ce champ n'est pas autorisé."
 				}
 			}
 		}
-		if bad != nil {
+		if len(bad) > 0 {
 			invalid(w, bad)
 			return
 		}
