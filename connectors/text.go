@@ -41,3 +41,10 @@ func JSONKind(b []byte, ifEmpty string) string {
 	}
 	return "a number"
 }
+
+// IsEmptyJSONArray reports whether b is [] (space allowed), PHP's JSON for any empty array,
+// list or map.
+func IsEmptyJSONArray(b []byte) bool {
+	t := bytes.TrimSpace(b)
+	return len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0
+}

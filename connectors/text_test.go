@@ -44,3 +44,17 @@ func TestJSONKind(t *testing.T) {
 		}
 	}
 }
+
+func TestIsEmptyJSONArray(t *testing.T) {
+	for in, want := range map[string]bool{
+		"[]":      true,
+		" [ \n ]": true,
+		"[0]":     false,
+		"[":       false,
+		"{}":      false,
+		"":        false,
+		"null":    false,
+	} {
+		assert.Equal(t, want, IsEmptyJSONArray([]byte(in)), "%q", in)
+	}
+}

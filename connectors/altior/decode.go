@@ -76,12 +76,6 @@ func isNull(b []byte) bool {
 	return len(t) == 0 || string(t) == "null"
 }
 
-// isEmptyArray reports whether b is [].
-func isEmptyArray(b []byte) bool {
-	t := bytes.TrimSpace(b)
-	return len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0
-}
-
 // readText reads a text value: a string; a number as the answer wrote it; true or false;
 // null or absent as "". Anything else is refused, naming its kind.
 func readText(b []byte) (string, error) {
@@ -144,7 +138,7 @@ func readTime(b []byte) (time.Time, error) {
 // readCustomFields reads custom_fields: an object of code → value, each value read as text
 // (a number or true/false as text; null or [] as none, ""). null, absent or [] is none.
 func readCustomFields(b []byte) (map[string]string, []*fieldErr) {
-	if isNull(b) || isEmptyArray(b) {
+	if isNull(b) || connectors.IsEmptyJSONArray(b) {
 		return nil, nil
 	}
 	var m map[string]json.RawMessage
@@ -154,7 +148,7 @@ func readCustomFields(b []byte) (map[string]string, []*fieldErr) {
 	out := make(map[string]string, len(m))
 	var errs []*fieldErr
 	for k, v := range m {
-		if isEmptyArray(v) {
+		if connectors.IsEmptyJSONArray(v) {
 			out[k] = ""
 			continue
 		}
@@ -170,7 +164,7 @@ func readCustomFields(b []byte) (map[string]string, []*fieldErr) {
 
 // readList reads an array of objects (null, absent or [] is none), each with one reader.
 func readList(name string, b []byte, each func(i int, m map[string]json.RawMessage) []*fieldErr) []*fieldErr {
-	if isNull(b) || isEmptyArray(b) {
+	if isNull(b) || connectors.IsEmptyJSONArray(b) {
 		return nil
 	}
 	var xs []json.RawMessage

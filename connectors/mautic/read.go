@@ -135,15 +135,9 @@ func readPHPShapes(raw []byte) *entity {
 	return e
 }
 
-// isEmptyArray reports whether b is [], PHP's JSON for any empty array, list or map.
-func isEmptyArray(b []byte) bool {
-	t := bytes.TrimSpace(b)
-	return len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0
-}
-
 // phpDecode decodes b into v, taking [] for an empty object and leaving v zero.
 func phpDecode(b []byte, v any) error {
-	if len(b) == 0 || isEmptyArray(b) {
+	if len(b) == 0 || connectors.IsEmptyJSONArray(b) {
 		return nil
 	}
 	return gojson.Unmarshal(b, v)
