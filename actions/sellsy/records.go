@@ -145,8 +145,9 @@ func socialURL(field, v string) (string, error) {
 			v = "https://" + v
 		}
 	}
-	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		strings.HasPrefix(v, "@") || strings.ContainsAny(v, " \t\n") {
+	// A value starting with "@" fails here too: with https:// added, "@acme.inc" has an
+	// (empty) user-info part; without, no scheme.
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || strings.ContainsAny(v, " \t\n") {
 		hint := "a URL (https://…)"
 		if field == "twitter" {
 			hint += " or a Twitter handle (@name, up to 15 letters, digits or _)"
