@@ -383,7 +383,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 		p.pageSize = DefaultPageSize
 	}
 	if !in.Plan {
-		p.pauses.paused = a.WorkflowPaused
+		p.pauses = workflowPauseWatch(a.WorkflowPaused)
 	}
 	switch p.side {
 	case engine.A:

@@ -10,40 +10,40 @@ import (
 // pauseCheckEvery is how often a long activity asks whether its workflow was paused meanwhile.
 var pauseCheckEvery = 5 * time.Second
 
-// pauseWatch asks, between two pages of a long activity, whether the activity's workflow was
-// paused meanwhile: the activity then ends after its page, so that a pause holds the writes
-// at once rather than after a minute more of them. It asks after the first page, then at most
-// every pauseCheckEvery; a failed check is no pause (the workflow pauses after the activity).
+// pauseWatch asks, between two pages of a long activity, whether what the activity writes for
+// was paused meanwhile: the activity then ends after its page, so that a pause holds the
+// writes at once rather than after a minute more of them. It asks at once, then at most every
+// pauseCheckEvery; a failed check is no pause (the workflow pauses after the activity).
 type pauseWatch struct {
-	paused func(ctx context.Context, workflowID string) (bool, error)
+	paused func(ctx context.Context) (bool, error) // nil: never asks
 	last   time.Time
 }
 
-// pausedNow reports whether the workflow of the running activity was paused.
+// workflowPauseWatch watches the running activity's own workflow (Activities.WorkflowPaused).
+func workflowPauseWatch(paused func(ctx context.Context, workflowID string) (bool, error)) pauseWatch {
+	if paused == nil {
+		return pauseWatch{}
+	}
+	return pauseWatch{paused: func(ctx context.Context) (bool, error) {
+		return paused(ctx, activity.GetInfo(ctx).WorkflowExecution.ID)
+	}}
+}
+
+// connectionPauseWatch watches a connection, for an activity outside its workflows (a retry
+// of the quarantine; Activities.Paused).
+func connectionPauseWatch(paused func(ctx context.Context, connection string) (bool, error), connection string) pauseWatch {
+	if paused == nil {
+		return pauseWatch{}
+	}
+	return pauseWatch{paused: func(ctx context.Context) (bool, error) { return paused(ctx, connection) }}
+}
+
+// pausedNow reports whether what the watch watches is paused.
 func (w *pauseWatch) pausedNow(ctx context.Context) bool {
 	if w.paused == nil || (!w.last.IsZero() && time.Since(w.last) < pauseCheckEvery) {
 		return false
 	}
 	w.last = time.Now()
-	paused, err := w.paused(ctx, activity.GetInfo(ctx).WorkflowExecution.ID)
-	return err == nil && paused
-}
-
-// connectionPauseWatch asks, between two pages of an activity outside the connection's
-// workflows (a retry of the quarantine), whether the connection was paused meanwhile
-// (Activities.Paused): at once, then at most every pauseCheckEvery. A failed check is no pause.
-type connectionPauseWatch struct {
-	paused     func(ctx context.Context, connection string) (bool, error)
-	connection string
-	last       time.Time
-}
-
-// pausedNow reports whether the connection is paused.
-func (w *connectionPauseWatch) pausedNow(ctx context.Context) bool {
-	if w.paused == nil || (!w.last.IsZero() && time.Since(w.last) < pauseCheckEvery) {
-		return false
-	}
-	w.last = time.Now()
-	paused, err := w.paused(ctx, w.connection)
+	paused, err := w.paused(ctx)
 	return err == nil && paused
 }

@@ -69,7 +69,7 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (_ Ret
 	}
 	// A pause holds every write: asked before each page (the workflow's pause cannot stop an
 	// activity), the retry then waits for the resume and goes on after the pages done.
-	pauses := connectionPauseWatch{paused: a.Paused, connection: in.Connection}
+	pauses := connectionPauseWatch(a.Paused, in.Connection)
 	for in.Limit <= 0 || prog.Taken < in.Limit {
 		if pauses.pausedNow(ctx) {
 			ka.Commit(ctx, prog)

@@ -108,7 +108,7 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (_ Stag
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
 	// A pause ends the scan's stretch after its page: no event is emitted while paused.
-	watch := pauseWatch{paused: a.WorkflowPaused}
+	watch := workflowPauseWatch(a.WorkflowPaused)
 	// A passing failure after pages were committed ends the stretch with them; res holds
 	// only committed pages wherever cut is called.
 	start := res.Position
