@@ -20,7 +20,7 @@ import (
 func dncRemovals(r connectors.Record) []string {
 	var out []string
 	for _, ch := range DNCChannels {
-		if set, ok := dncValue(r.Fields[DNCPrefix+ch]); ok && !set {
+		if set, ok := boolOf(r.Fields[DNCPrefix+ch]); ok && !set {
 			out = append(out, ch)
 		}
 	}

@@ -363,24 +363,6 @@ var DNCChannels = []string{"email", "sms", "phone", "postal"}
 // ReasonManual is the do-not-contact reason the connector sets (Mautic's DoNotContact::MANUAL).
 const ReasonManual = 3
 
-// dncValue reads a dnc.* value: set is true to add the channel's do-not-contact, false to
-// remove it; ok is false for a value that says neither (nil, "", a text that is not a yes/no),
-// which leaves the channel as it is: an unknown consent is not a re-subscription.
-func dncValue(v any) (set, ok bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case float64:
-		return x != 0, true
-	case int:
-		return x != 0, true
-	case string:
-		b, err := strconv.ParseBool(strings.TrimSpace(x))
-		return b, err == nil
-	}
-	return false, false
-}
-
 // applyDNC calls POST /contacts/{id}/dnc/{channel}/add (reason 3, manual) for each dnc.*
 // field that is true, or /remove for one that is false, of a record whose write succeeded;
 // a value that is neither (nil, "") leaves the channel alone, and a create only adds.
@@ -410,7 +392,7 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 			continue
 		}
 		for _, ch := range DNCChannels {
-			set, ok := dncValue(r.Fields[DNCPrefix+ch])
+			set, ok := boolOf(r.Fields[DNCPrefix+ch])
 			if !ok || (create && !set) {
 				continue
 			}

@@ -201,13 +201,17 @@ func showValue(v any) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// boolOf reads a boolean field's value as an answer gives it: true or false, 1 or 0, as a
-// number or a text. known is false for an empty or unreadable value.
+// boolOf reads a yes/no value, a boolean field's as an answer gives it or a dnc.* value of a
+// record: true or false, 1 or 0, as a number or a text. known is false for a value that says
+// neither (nil, "", a text that is not a yes/no); a dnc.* value so leaves its channel as it
+// is: an unknown consent is not a re-subscription.
 func boolOf(v any) (b, known bool) {
 	switch x := v.(type) {
 	case bool:
 		return x, true
 	case float64:
+		return x != 0, true
+	case int:
 		return x != 0, true
 	case string:
 		if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
