@@ -429,7 +429,8 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	choices := contactObjects(c, side)
-	object := req.URL.Query().Get("object")
+	query := req.URL.Query()
+	object := query.Get("object")
 	switch {
 	case len(choices) == 0:
 		http.Error(w, "this connection syncs no Automation contacts", http.StatusNotFound)
@@ -443,7 +444,7 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	case object == "":
 		object = choices[0]
 	}
-	id, found, err := queryContactID(req.URL.Query())
+	id, found, err := queryContactID(query)
 	if !found {
 		body, ok := r.readBody(w, req)
 		if !ok {
