@@ -44,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -433,12 +434,8 @@ func (c *Client) withEstablishmentID(ctx context.Context, r connectors.Record) (
 	if id == "" || id == v {
 		return r, nil
 	}
-	fields := make(map[string]any, len(r.Fields))
-	for k, x := range r.Fields {
-		fields[k] = x
-	}
-	fields["establishment_id"] = id
-	r.Fields = fields
+	r.Fields = maps.Clone(r.Fields) // the caller's record stays as it is
+	r.Fields["establishment_id"] = id
 	return r, nil
 }
 
