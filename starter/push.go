@@ -11,6 +11,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
@@ -82,12 +83,8 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 // (what the file says of them, when it is read here), its counterpart gone, or refused — with
 // the reason the workers' store keeps, and then an error: a refused push is a failure.
 func pushOutcome(ctx context.Context, out io.Writer, s settings, conn *config.Connection, in activities.PushInput, counts activities.Counts) error {
-	other := "a"
-	if in.Side == "a" {
-		other = "b"
-	}
 	if counts.Missing > 0 {
-		fmt.Fprintf(out, "the record paired with it on side %s is no longer there (deleted): nothing was written for it\n", other)
+		fmt.Fprintf(out, "the record paired with it on side %s is no longer there (deleted): nothing was written for it\n", engine.Side(in.Side).Other())
 	}
 	if counts.Filtered > 0 {
 		var why []string
