@@ -42,6 +42,14 @@ var encodings = map[string]encoding.Encoding{
 // declEncoding is an XML declaration's encoding: its value is group 2.
 var declEncoding = regexp.MustCompile(`^(\xef\xbb\xbf)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*(?:"([^"]*)"|'([^']*)')`)
 
+// declValue is where a match of declEncoding has the encoding's value, quoted with " or '.
+func declValue(m []int) (lo, hi int) {
+	if m[4] >= 0 {
+		return m[4], m[5]
+	}
+	return m[6], m[7]
+}
+
 // utf8Answer returns an answer as UTF-8 made of XML 1.0 characters (xmlChars): an answer
 // declaring ISO-8859-1, ISO-8859-2 (UNAS is Hungarian), Windows-1250 or Windows-1252 is
 // converted first, and its declaration then says UTF-8. Another encoding is an error naming
@@ -51,10 +59,7 @@ func utf8Answer(raw []byte) ([]byte, error) {
 	if m == nil {
 		return xmlChars(raw), nil
 	}
-	lo, hi := m[4], m[5]
-	if lo < 0 {
-		lo, hi = m[6], m[7]
-	}
+	lo, hi := declValue(m)
 	label := strings.ToLower(strings.TrimSpace(string(raw[lo:hi])))
 	if label == "utf-8" || label == "utf8" || label == "" {
 		return xmlChars(raw), nil
@@ -69,10 +74,7 @@ func utf8Answer(raw []byte) ([]byte, error) {
 	}
 	// The declaration now says what the text is.
 	if m = declEncoding.FindSubmatchIndex(out); m != nil {
-		lo, hi = m[4], m[5]
-		if lo < 0 {
-			lo, hi = m[6], m[7]
-		}
+		lo, hi = declValue(m)
 		out = append(append(append(make([]byte, 0, len(out)+8), out[:lo]...), "UTF-8"...), out[hi:]...)
 	}
 	return xmlChars(out), nil
