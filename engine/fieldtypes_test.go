@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,49 +124,46 @@ func TestTypeTableIsThePlugins(t *testing.T) {
 // same Automation type stays open to a standard field.
 func TestCustomFieldExtrasRefused(t *testing.T) {
 	tests := []struct {
-		name string
-		a, b FieldSpec
-		want string // "" when allowed
+		name   string
+		a, b   FieldSpec
+		custom string // the allowed type of a refusal in the usual words for a custom field
+		want   string // else the refusal; "" when allowed
 	}{
-		{"simple text to textarea", sellsyF("cf.seg", "simple-text"), mauticF("seg", "textarea"),
-			"sellsy field cf.seg (simple-text) cannot map to mautic field seg (textarea): allowed for a Sellsy custom field: text"},
-		{"simple text to email", sellsyF("cf.seg", "simpletext"), mauticF("seg", "email"),
-			"sellsy field cf.seg (simpletext) cannot map to mautic field seg (email): allowed for a Sellsy custom field: text"},
-		{"simple text to tel", sellsyF("cf.seg", "simple-text"), mauticF("seg", "tel"),
-			"sellsy field cf.seg (simple-text) cannot map to mautic field seg (tel): allowed for a Sellsy custom field: text"},
-		{"rich text to text (191 characters)", sellsyF("cf.notes", "rich-text"), mauticF("notes", "text"),
-			"sellsy field cf.notes (rich-text) cannot map to mautic field notes (text): allowed for a Sellsy custom field: textarea"},
-		{"rich text to html", mauticF("notes", "html"), sellsyF("cf.notes", "richtext"),
-			"mautic field notes (html) cannot map to sellsy field cf.notes (richtext): allowed for a Sellsy custom field: textarea"},
-		{"email to text", sellsyF("cf.mail2", "email"), mauticF("mail2", "text"),
-			"sellsy field cf.mail2 (email) cannot map to mautic field mail2 (text): allowed for a Sellsy custom field: email"},
-		{"url to text", sellsyF("cf.site", "url"), mauticF("site", "text"),
-			"sellsy field cf.site (url) cannot map to mautic field site (text): allowed for a Sellsy custom field: url"},
-		{"radio to lookup", sellsyF("cf.prio", "radio"), mauticF("prio", "lookup"),
-			"sellsy field cf.prio (radio) cannot map to mautic field prio (lookup): allowed for a Sellsy custom field: select"},
-		{"select to lookup", sellsyF("cf.level", "select"), mauticF("level", "lookup"),
-			"sellsy field cf.level (select) cannot map to mautic field level (lookup): allowed for a Sellsy custom field: select"},
-		{"amount to text", sellsyF("cf.budget", "amount"), mauticF("budget", "text"),
+		{"simple text to textarea", sellsyF("cf.seg", "simple-text"), mauticF("seg", "textarea"), "text", ""},
+		{"simple text to email", sellsyF("cf.seg", "simpletext"), mauticF("seg", "email"), "text", ""},
+		{"simple text to tel", sellsyF("cf.seg", "simple-text"), mauticF("seg", "tel"), "text", ""},
+		{"rich text to text (191 characters)", sellsyF("cf.notes", "rich-text"), mauticF("notes", "text"), "textarea", ""},
+		{"rich text to html", mauticF("notes", "html"), sellsyF("cf.notes", "richtext"), "textarea", ""},
+		{"email to text", sellsyF("cf.mail2", "email"), mauticF("mail2", "text"), "email", ""},
+		{"url to text", sellsyF("cf.site", "url"), mauticF("site", "text"), "url", ""},
+		{"radio to lookup", sellsyF("cf.prio", "radio"), mauticF("prio", "lookup"), "select", ""},
+		{"select to lookup", sellsyF("cf.level", "select"), mauticF("level", "lookup"), "select", ""},
+		{"amount to text", sellsyF("cf.budget", "amount"), mauticF("budget", "text"), "",
 			"sellsy field cf.budget (amount) cannot map to mautic field budget (text): allowed for a Sellsy custom field: number; and only a_to_b (Sellsy → Automation)"},
-		{"a custom field of a standard-only type", sellsyF("cf.tel", "phone"), mauticF("tel", "tel"),
+		{"a custom field of a standard-only type", sellsyF("cf.tel", "phone"), mauticF("tel", "tel"), "",
 			"sellsy field cf.tel (phone): a Sellsy custom field has no type phone in the type table of the Automation plugin"},
-		{"standard string to textarea", sellsyF("position", "string"), mauticF("position", "textarea"), ""},
-		{"standard string to tel", sellsyF("siret", "string"), mauticF("siret", "tel"), ""},
-		{"standard note to text", sellsyF("note", "text"), mauticF("notes", "text"), ""},
-		{"standard civility to the title lookup", sellsyF("civility", "select"), mauticF("title", "lookup"), ""},
-		{"standard e-mail to text", sellsyF("email", "email"), mauticF("email2", "text"), ""},
-		{"standard phone to a number", sellsyF("phone_number", "phone"), mauticF("points", "number"),
+		{"standard string to textarea", sellsyF("position", "string"), mauticF("position", "textarea"), "", ""},
+		{"standard string to tel", sellsyF("siret", "string"), mauticF("siret", "tel"), "", ""},
+		{"standard note to text", sellsyF("note", "text"), mauticF("notes", "text"), "", ""},
+		{"standard civility to the title lookup", sellsyF("civility", "select"), mauticF("title", "lookup"), "", ""},
+		{"standard e-mail to text", sellsyF("email", "email"), mauticF("email2", "text"), "", ""},
+		{"standard phone to a number", sellsyF("phone_number", "phone"), mauticF("points", "number"), "",
 			"sellsy field phone_number (phone) cannot map to mautic field points (number): allowed: tel, text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckMapping(tt.a, tt.b, config.Both)
-			if tt.want == "" {
+			want := tt.want
+			if tt.custom != "" {
+				want = fmt.Sprintf("%s field %s (%s) cannot map to %s field %s (%s): allowed for a Sellsy custom field: %s",
+					tt.a.System, tt.a.Name, tt.a.Type, tt.b.System, tt.b.Name, tt.b.Type, tt.custom)
+			}
+			if want == "" {
 				assert.NoError(t, err)
 				return
 			}
 			require.Error(t, err)
-			assert.Equal(t, tt.want, err.Error())
+			assert.Equal(t, want, err.Error())
 		})
 	}
 }
