@@ -45,7 +45,7 @@ func TestDeliveryBodyBound(t *testing.T) {
 }
 
 // The receiver reads a bounded number of deliveries at once: one more is answered 503 with
-// Retry-After, at once, whoever sends it (before its token or signature is known), and the
+// Retry-After, at once, before its signature is known (a URL's token is checked first), and the
 // next one is read again once a slot is free. Every delivery was read, up to 8 MiB each,
 // however many came at once.
 func TestDeliveriesReadAtOnceBound(t *testing.T) {
