@@ -3,6 +3,7 @@ package mautic
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -207,7 +208,7 @@ func takenIn(batch []string, ents []*entity) map[string]bool {
 	taken := map[string]bool{}
 	for _, e := range ents {
 		name, _ := e.Fields.All["companyname"].(string)
-		name = unescape(name) // stored cleaned: "O&#39;Brien"
+		name = html.UnescapeString(name) // stored cleaned: "O&#39;Brien"
 		if k := nameKey(name); e.unreadable == "" && keys[k] {
 			taken[k] = true
 			continue

@@ -52,17 +52,9 @@ func keptAsSent(typ string, props json.RawMessage) bool {
 // not hold HTML (markup: the aliases of those that do).
 func decoded(markup map[string]bool, alias string, v any) any {
 	if s, ok := v.(string); ok && !markup[alias] {
-		return unescape(s)
+		return html.UnescapeString(s)
 	}
 	return v
-}
-
-// unescape decodes the HTML entities of s.
-func unescape(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	return html.UnescapeString(s)
 }
 
 // bothForms returns values with, after each, its stored form where that differs (see

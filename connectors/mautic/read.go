@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -709,7 +710,7 @@ func companyName(all map[string]any) (name string, known bool) {
 		return "", true
 	}
 	s, ok := v.(string)
-	return strings.TrimSpace(unescape(s)), ok
+	return strings.TrimSpace(html.UnescapeString(s)), ok
 }
 
 // warnUnreadable logs a record the answer holds but that cannot be read, with its id and why:
@@ -748,7 +749,7 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 			continue
 		}
 		name, _ := e.Fields.All["companyname"].(string)
-		k := strings.ToLower(strings.TrimSpace(unescape(name)))
+		k := strings.ToLower(strings.TrimSpace(html.UnescapeString(name)))
 		if _, dup := out[k]; !dup && seen[k] {
 			out[k] = string(e.ID)
 		}
