@@ -436,13 +436,11 @@ var cdataSection = regexp.MustCompile(`(?s)<!\[CDATA\[(.*?)\]\]>`)
 
 // writeAnswer writes a getOrder or getOrderStatus answer as Options says UNAS does.
 func (s *Server) writeAnswer(w http.ResponseWriter, v any) {
-	var buf bytes.Buffer
-	buf.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
-	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
+	out, err := xmlAnswer(v)
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	out := buf.Bytes()
 	if s.opts.BareTexts {
 		// encoding/xml splits a "]]>" over two sections: joined again, as it was.
 		out = cdataSection.ReplaceAll(out, []byte("$1"))
@@ -467,14 +465,21 @@ var encodings = map[string]encoding.Encoding{"ISO-8859-1": charmap.ISO8859_1, "I
 	"WINDOWS-1250": charmap.Windows1250, "WINDOWS-1252": charmap.Windows1252}
 
 func writeXML(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	buf.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
-	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
+	out, err := xmlAnswer(v)
+	if err != nil {
 		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=UTF-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(out)
+}
+
+// xmlAnswer is v as an answer's XML, after a declaration saying UTF-8.
+func xmlAnswer(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
+	err := xml.NewEncoder(&buf).Encode(v)
+	return buf.Bytes(), err
 }
 
 type errorBody struct {
