@@ -75,10 +75,10 @@ func (c *Client) keepDNC(id, ch string, reasons []int) {
 		"contact", id, "channel", ch, "reasons", reasons)
 }
 
-// echoedDNC reads the do-not-contact entries of the contacts a batch write answers with,
-// aligned with the request: nil for one the answer does not show, or not readably.
-func echoedDNC(raw []byte, key string, n int) []*[]dncEntry {
-	out := make([]*[]dncEntry, n)
+// echoedDNC reads the do-not-contact entries of the contacts a batch write answers with, by
+// their place in the request (of n): none for one the answer does not show, or not readably.
+func echoedDNC(raw []byte, key string, n int) map[int][]dncEntry {
+	out := map[int][]dncEntry{}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(raw, &top) != nil {
 		return out
@@ -100,7 +100,7 @@ func echoedDNC(raw []byte, key string, n int) []*[]dncEntry {
 		}
 		entries := []dncEntry{}
 		if phpList(ent.DoNotContact, &entries) == nil {
-			out[i] = &entries
+			out[i] = entries
 		}
 	}
 	return out

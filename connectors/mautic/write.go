@@ -152,9 +152,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			// Read again, for the do-not-contact entries and their reasons, only when a
 			// contact takes one off: decodeBatch reads ids alone.
 			for k, entries := range echoedDNC(raw, base, len(sent)) {
-				if entries != nil {
-					dnc[sent[k]] = *entries
-				}
+				dnc[sent[k]] = entries
 			}
 		}
 		errs := map[int]batchItemErr{}
