@@ -186,6 +186,26 @@ func readList(name string, b []byte, each func(i int, m map[string]json.RawMessa
 	return errs
 }
 
+// textField is a text field of an object and where it is read to.
+type textField struct {
+	name string
+	dst  *string
+}
+
+// readTexts reads fields of m as text (readText) into their dst, "" for one that cannot be
+// read, which is named prefix+name.
+func readTexts(prefix string, m map[string]json.RawMessage, fields ...textField) []*fieldErr {
+	var errs []*fieldErr
+	for _, f := range fields {
+		s, err := readText(m[f.name])
+		if err != nil {
+			errs = append(errs, &fieldErr{prefix + f.name, err.Error()})
+		}
+		*f.dst = s
+	}
+	return errs
+}
+
 // readRecord reads one tiers, contact or affaire of an answer. On failure it returns a
 // *recordErr naming the fields at fault, with the record as far as it could be read (its id
 // when that could be read; the fields at fault left empty).
@@ -200,14 +220,6 @@ func readRecord(b []byte) (apiRecord, error) {
 		return a, &recordErr{why: why}
 	}
 	var errs []*fieldErr
-	text := func(name string, dst *string) {
-		s, err := readText(m[name])
-		if err != nil {
-			errs = append(errs, &fieldErr{name, err.Error()})
-			return
-		}
-		*dst = s
-	}
 	date := func(name string, raw []byte, dst *time.Time) {
 		at, err := readTime(raw)
 		if err != nil {
@@ -216,53 +228,27 @@ func readRecord(b []byte) (apiRecord, error) {
 		}
 		*dst = at
 	}
-	text("id", &a.ID)
+	errs = append(errs, readTexts("", m,
+		textField{"id", &a.ID}, textField{"kind", &a.Kind}, textField{"relation", &a.Relation},
+		textField{"name", &a.Name}, textField{"first_name", &a.FirstName}, textField{"last_name", &a.LastName},
+		textField{"siret", &a.SIRET}, textField{"legal_form", &a.LegalForm}, textField{"civility", &a.Civility},
+		textField{"role", &a.Role}, textField{"title", &a.Title}, textField{"tiers_id", &a.TiersID},
+		textField{"establishment_id", &a.EstablishmentID}, textField{"owner_user_id", &a.OwnerUserID})...)
 	a.ID = strings.TrimSpace(a.ID)
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{
-		{"kind", &a.Kind}, {"relation", &a.Relation}, {"name", &a.Name}, {"first_name", &a.FirstName},
-		{"last_name", &a.LastName}, {"siret", &a.SIRET}, {"legal_form", &a.LegalForm}, {"civility", &a.Civility},
-		{"role", &a.Role}, {"title", &a.Title}, {"tiers_id", &a.TiersID}, {"establishment_id", &a.EstablishmentID},
-		{"owner_user_id", &a.OwnerUserID},
-	} {
-		text(f.name, f.dst)
-	}
 	for _, l := range []struct {
 		name string
 		dst  *[]typed
 	}{{"phones", &a.Phones}, {"emails", &a.Emails}, {"urls", &a.URLs}} {
 		errs = append(errs, readList(l.name, m[l.name], func(i int, e map[string]json.RawMessage) []*fieldErr {
 			var x typed
-			var fe []*fieldErr
-			for _, p := range []struct {
-				name string
-				dst  *string
-			}{{"type", &x.Type}, {"value", &x.Value}} {
-				s, err := readText(e[p.name])
-				if err != nil {
-					fe = append(fe, &fieldErr{fmt.Sprintf("%s[%d].%s", l.name, i, p.name), err.Error()})
-				}
-				*p.dst = s
-			}
+			fe := readTexts(fmt.Sprintf("%s[%d].", l.name, i), e, textField{"type", &x.Type}, textField{"value", &x.Value})
 			*l.dst = append(*l.dst, x)
 			return fe
 		})...)
 	}
 	errs = append(errs, readList("events", m["events"], func(i int, e map[string]json.RawMessage) []*fieldErr {
 		var x event
-		var fe []*fieldErr
-		for _, p := range []struct {
-			name string
-			dst  *string
-		}{{"code", &x.Code}, {"label", &x.Label}} {
-			s, err := readText(e[p.name])
-			if err != nil {
-				fe = append(fe, &fieldErr{fmt.Sprintf("events[%d].%s", i, p.name), err.Error()})
-			}
-			*p.dst = s
-		}
+		fe := readTexts(fmt.Sprintf("events[%d].", i), e, textField{"code", &x.Code}, textField{"label", &x.Label})
 		at, err := readTime(e["at"])
 		if err != nil {
 			fe = append(fe, &fieldErr{fmt.Sprintf("events[%d].at", i), err.Error()})
