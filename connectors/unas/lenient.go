@@ -186,14 +186,13 @@ func decodeOrder(b []byte) (xOrder, error) {
 	if err == nil {
 		return o, nil
 	}
-	at := elementPath(b, d.InputOffset())
 	if fixed, changed := repairOrder(b); changed {
 		var r xOrder
 		if decodeClean(fixed, &r) == nil {
 			return r, nil
 		}
 	}
-	return xOrder{}, errors.New(malformed(err, at))
+	return xOrder{}, errors.New(malformed(err, elementPath(b, d.InputOffset())))
 }
 
 // repairOrder mends the two faults an order's text is known to have: a "]]>" inside a CDATA
