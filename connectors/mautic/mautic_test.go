@@ -265,7 +265,11 @@ func TestUpdateLinksAndDelete(t *testing.T) {
 	assert.False(t, res[0].Created)
 	counts := e.sim.Kit().Counts()
 	assert.Equal(t, 1, counts["PATCH /api/contacts/batch/edit"])
-	assert.Equal(t, 2, len(counts), "links travel in the write body: no extra calls")
+	assert.Equal(t, 1, counts["POST /api/contacts/batch/new"], "a create's link travels in its body")
+	assert.Equal(t, 2, counts["GET /api/contacts/{id}/companies"], "an update's link: the contact's companies read")
+	assert.Equal(t, 1, counts["POST /api/companies/{companyId}/contact/{contactId}/add"], "contact 1 joins company 3")
+	assert.Equal(t, 2, counts["POST /api/companies/{companyId}/contact/{contactId}/remove"], "contacts 1 and 2 leave company 1")
+	assert.Len(t, counts, 5)
 
 	got, err := e.client.Get(ctx, connectors.ObjectContact, []string{"1", "2", id})
 	require.NoError(t, err)

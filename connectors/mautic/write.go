@@ -19,15 +19,18 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 )
 
-// CanUnlink implements connectors.Unlinker: an update with Links["company"] = "" sends
-// "companies": [], which takes the contact out of its companies.
+// CanUnlink implements connectors.Unlinker: an update with Links["company"] = "" takes the
+// contact out of its company (see linkCompany); it stays in its other companies.
 func (c *Client) CanUnlink(object, link string) bool {
 	return object == connectors.ObjectContact && link == connectors.ObjectCompany
 }
 
 // writeBody turns a record into a Mautic write body: field aliases, blanks sent as "" with
-// overwriteWithBlank (POST/PATCH ignore blanks otherwise), and the contact's company link as
-// "companies": [id] ([] unlinks, on an update). Booleans go as JSON true and false, the
+// overwriteWithBlank (POST/PATCH ignore blanks otherwise), and a created contact's company
+// link as "companies": [id]. An update's link goes through the company routes after the
+// write (linkCompany): "companies" would take the contact out of every other company it is
+// in. A create has none to lose, unless Automation merges it into a contact with its e-mail,
+// which the sync creates only when none had it when looked up. Booleans go as JSON true and false, the
 // documented way to set Yes and No (Mautic reads a boolean with FILTER_VALIDATE_BOOLEAN and
 // sets it through the entity, so 0 would do too).
 func writeBody(object string, r connectors.Record, withID bool) (map[string]any, error) {
@@ -61,19 +64,13 @@ func writeBody(object string, r connectors.Record, withID bool) (map[string]any,
 		body["overwriteWithBlank"] = true
 	}
 	if object == connectors.ObjectContact {
-		if id, ok := r.Links[connectors.ObjectCompany]; ok {
-			if id == "" {
-				// Only an update unlinks: a create may be merged into a contact with its
-				// e-mail, whose company [] would take away.
-				if withID {
-					body["companies"] = []int64{}
-				}
-			} else {
-				n, err := strconv.ParseInt(id, 10, 64)
-				if err != nil || n <= 0 {
-					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "link",
-						Message: "company link is not a Mautic company id", Fields: map[string]string{"companies": "not a company id"}}
-				}
+		if id := r.Links[connectors.ObjectCompany]; id != "" {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil || n <= 0 {
+				return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "link",
+					Message: "company link is not a Mautic company id", Fields: map[string]string{"companies": "not a company id"}}
+			}
+			if !withID {
 				body["companies"] = []int64{n}
 			}
 		}
@@ -317,8 +314,9 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 	return c.settle(ctx, object, records, res, dropped, nil, true, err)
 }
 
-// Update changes the given fields (and the company link) with PATCH /{base}/batch/edit. A
-// value Mautic ignores fails its record's Result, as on Create.
+// Update changes the given fields with PATCH /{base}/batch/edit, then a contact's company
+// link with the company routes (linkCompany). A value Mautic ignores fails its record's
+// Result, as on Create.
 func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
 	base, err := plural(object)
 	if err != nil {
@@ -333,6 +331,9 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 // written without one of its values is still written: its do-not-contact state goes with it,
 // or the next pass would take the record as it is then for the truth.
 func (c *Client) settle(ctx context.Context, object string, records []connectors.Record, res []connectors.Result, dropped map[int]error, dnc map[int][]dncEntry, create bool, err error) ([]connectors.Result, error) {
+	if err == nil && object == connectors.ObjectContact && !create {
+		err = c.applyLinks(ctx, records, res)
+	}
 	if err == nil && object == connectors.ObjectContact {
 		err = c.applyDNC(ctx, records, res, dnc, create)
 	}

@@ -466,7 +466,8 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 }
 
 // CanUnlink implements connectors.Unlinker: a contact's company link is removed by an Update
-// with Links["company"] = "" (its first company is unlinked).
+// with Links["company"] = "": it leaves the company the removal was read from (LinkWas), while
+// still in it, or else its first company; its other companies stay.
 func (c *Client) CanUnlink(object, link string) bool {
 	return object == connectors.ObjectContact && link == connectors.ObjectCompany
 }

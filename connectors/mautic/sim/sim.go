@@ -19,6 +19,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,7 +106,10 @@ func New(o Options) *Server {
 		mux.Handle("PUT "+base+"/{id}/edit", s.api(st, s.editOne))
 		mux.Handle("DELETE "+base+"/{id}/delete", s.api(st, s.deleteOne))
 	}
-	mux.Handle("POST /api/companies/{companyId}/contact/{contactId}/{action}", s.api(s.companies, s.companyContact))
+	for _, action := range []string{"add", "remove"} {
+		mux.Handle("POST /api/companies/{companyId}/contact/{contactId}/"+action, s.api(s.companies, s.companyContact))
+	}
+	mux.Handle("GET /api/contacts/{id}/companies", s.api(s.contacts, s.contactCompanies))
 	mux.Handle("POST /api/contacts/{id}/dnc/{channel}/{action}", s.api(s.contacts, s.contactDNC))
 	mux.Handle("GET /api/fields/{object}", s.api(nil, s.fieldsList))
 	mux.Handle("POST /api/fields/{object}/new", s.api(nil, s.fieldNew))
@@ -154,10 +159,11 @@ func (s *Server) SeedPeople(first, n int) {
 		if s.contacts.findByKey(p.Email) != nil {
 			continue
 		}
-		s.contacts.insert(map[string]any{
+		contact := s.contacts.insert(map[string]any{
 			"firstname": p.FirstName, "lastname": p.LastName, "email": p.Email,
-			"phone": p.Phone, "position": p.Position, "company": c.Name,
-		}, now).company = comp.id
+			"phone": p.Phone, "position": p.Position,
+		}, now)
+		s.addLinks(contact, []*rec{comp}, now)
 	}
 }
 
@@ -579,26 +585,27 @@ func (s *Server) companiesParam(st *store, body map[string]any) ([]int, *itemErr
 	return ids, nil
 }
 
-// applyLinks makes the last given company the contact's primary one; an empty list unlinks.
+// applyLinks sets the companies of a contact written with "companies" (LeadModel::
+// modifyCompanies): it leaves those not listed, then joins the listed ones it was not in, the
+// first of them becoming its primary company. An empty list takes it out of every company.
 func (s *Server) applyLinks(st *store, rc *rec, ids []int) {
 	if ids == nil || st != s.contacts {
 		return
 	}
-	if len(ids) == 0 {
-		rc.company = 0
-		rc.fields["company"] = nil
-		rc.json.Store(nil)
-		return
+	now := s.now()
+	for _, l := range slices.Clone(rc.links) {
+		if !slices.Contains(ids, l.company) {
+			s.removeLink(rc, l.company, now)
+		}
 	}
-	s.link(rc, s.companies.recs[ids[len(ids)-1]])
+	var add []*rec
+	for _, id := range ids {
+		if comp := s.companies.recs[id]; comp != nil && !rc.linkedTo(id) && !slices.Contains(add, comp) {
+			add = append(add, comp)
+		}
+	}
+	s.addLinks(rc, add, now)
 }
-
-func (s *Server) link(contact, company *rec) {
-	contact.json.Store(nil)
-	contact.company = company.id
-	contact.fields["company"] = company.fields["companyname"]
-}
-
 func (s *Server) newOne(st *store, w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	if err := decodeBody(r, &body); err != nil || body == nil {
@@ -702,10 +709,11 @@ func (s *Server) deleteRec(st *store, id int) {
 	}
 	st.remove(id)
 	if st == s.companies {
+		// Its contacts leave it; those for which it was the primary company get another
+		// (CompanyModel::changePrimaryCompanyToLatest).
+		now := s.now()
 		for _, c := range s.contacts.recs {
-			if c.company == id {
-				c.company = 0
-			}
+			s.removeLink(c, id, now)
 		}
 	}
 }
@@ -832,11 +840,7 @@ func (s *Server) batchDelete(st *store, w http.ResponseWriter, r *http.Request) 
 func (s *Server) companyContact(_ *store, w http.ResponseWriter, r *http.Request) {
 	compID, _ := pathID(r, "companyId")
 	contactID, _ := pathID(r, "contactId")
-	action := r.PathValue("action")
-	if action != "add" && action != "remove" {
-		writeError(w, http.StatusNotFound, "Requested URL not found: "+r.URL.Path, "not_found", nil)
-		return
-	}
+	action := path.Base(r.URL.Path)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	comp, contact := s.companies.recs[compID], s.contacts.recs[contactID]
@@ -844,17 +848,62 @@ func (s *Server) companyContact(_ *store, w http.ResponseWriter, r *http.Request
 		notFound(w)
 		return
 	}
-	if action == "add" {
-		s.link(contact, comp)
-	} else if contact.company == compID {
-		contact.company = 0
-		contact.fields["company"] = nil
-	}
+	// The contact is saved, and modified, only when its primary company changes: joining a
+	// company makes it the primary one (CompanyModel::addLeadToCompany), leaving the primary
+	// one promotes the oldest other (removeLeadFromCompany); joining a company it is in, or
+	// leaving one it is not in, changes nothing.
 	now := s.now()
-	contact.modified = &now
-	contact.json.Store(nil)
-	s.emitUpdate(s.contacts, contact)
+	before := contact.company
+	if action == "add" {
+		if !contact.linkedTo(compID) {
+			s.addLinks(contact, []*rec{comp}, now)
+		}
+	} else {
+		s.removeLink(contact, compID, now)
+	}
+	if contact.company != before {
+		contact.modified = &now
+		s.emitUpdate(s.contacts, contact)
+	}
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{"success": 1})
+}
+
+// contactCompanies serves GET /api/contacts/{id}/companies (LeadModel::getCompanies): the
+// rows of companies_leads joined to companies, as DBAL returns them (numbers as strings).
+func (s *Server) contactCompanies(st *store, w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r, "id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc := st.recs[id]
+	if rc == nil {
+		notFound(w)
+		return
+	}
+	rows := []map[string]any{}
+	for _, l := range rc.links {
+		comp := s.companies.recs[l.company]
+		if comp == nil {
+			continue
+		}
+		row := map[string]any{}
+		for k, v := range comp.fields {
+			if v != nil {
+				row[k] = fmt.Sprint(v)
+			} else {
+				row[k] = nil
+			}
+		}
+		primary := "0"
+		if l.company == rc.company {
+			primary = "1"
+		}
+		row["id"] = strconv.Itoa(comp.id)
+		row["company_id"] = strconv.Itoa(comp.id)
+		row["date_associated"] = l.added.Format(time.DateTime)
+		row["is_primary"] = primary
+		rows = append(rows, row)
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"total": len(rows), "companies": rows})
 }
 
 func (s *Server) fieldsList(_ *store, w http.ResponseWriter, r *http.Request) {

@@ -281,29 +281,85 @@ func TestBatch(t *testing.T) {
 
 func TestCompanyLinks(t *testing.T) {
 	s, ts, clk := start(t, Options{})
-	s.SeedPeople(0, 10) // companies 1 (people 0-4) and 2 (people 5-9)
-	clk.Advance(time.Minute)
+	s.SeedPeople(0, 10) // companies 1 (people 0-4) and 2 (people 5-9); contact 1 is in 1
+	s.SeedPeople(20, 1) // company 3, contact 11
+	const paris0, paris1 = "Conseil Paris 00000", "Bâtiment Paris 00001"
 
-	status, out, _ := call(t, ts, "POST", "/api/companies/2/contact/1/add", nil)
+	// primary reads contact 1's company field, its dateModified and its companies as
+	// GET /contacts/{id}/companies lists them (id → is_primary).
+	primary := func(t *testing.T) (any, any, map[string]string) {
+		t.Helper()
+		_, out, _ := call(t, ts, "GET", "/api/contacts/1", nil)
+		c := out["contact"].(map[string]any)
+		status, list, _ := call(t, ts, "GET", "/api/contacts/1/companies", nil)
+		require.Equal(t, 200, status)
+		rows := map[string]string{}
+		for _, r := range list["companies"].([]any) {
+			row := r.(map[string]any)
+			rows[row["company_id"].(string)] = row["is_primary"].(string)
+		}
+		assert.EqualValues(t, len(rows), list["total"])
+		return c["fields"].(map[string]any)["all"].(map[string]any)["company"], c["dateModified"], rows
+	}
+	steps := []struct {
+		name     string
+		method   string
+		path     string
+		body     any
+		company  any
+		links    map[string]string
+		modified bool // dateModified moves
+	}{
+		{"joining a company makes it primary", "POST", "/api/companies/2/contact/1/add", nil,
+			paris1, map[string]string{"1": "0", "2": "1"}, true},
+		{"joining it again changes nothing", "POST", "/api/companies/2/contact/1/add", nil,
+			paris1, map[string]string{"1": "0", "2": "1"}, false},
+		{"leaving a secondary company keeps the primary", "POST", "/api/companies/1/contact/1/remove", nil,
+			paris1, map[string]string{"2": "1"}, false},
+		{"leaving one it is not in changes nothing", "POST", "/api/companies/1/contact/1/remove", nil,
+			paris1, map[string]string{"2": "1"}, false},
+		{"rejoined, the first becomes secondary", "POST", "/api/companies/1/contact/1/add", nil,
+			paris0, map[string]string{"1": "1", "2": "0"}, true},
+		{"leaving the primary promotes the other", "POST", "/api/companies/1/contact/1/remove", nil,
+			paris1, map[string]string{"2": "1"}, true},
+		{"leaving the last one empties the field", "POST", "/api/companies/2/contact/1/remove", nil,
+			nil, map[string]string{}, true},
+		{"companies on an edit: the first one joined is primary", "PATCH", "/api/contacts/1/edit", map[string]any{"companies": []int{2, 1, 2}},
+			paris1, map[string]string{"1": "0", "2": "1"}, true},
+		{"companies on an edit leaves those not listed and joins the new", "PATCH", "/api/contacts/1/edit", map[string]any{"companies": []int{1, 3}},
+			"Menuiserie Paris 00004", map[string]string{"1": "0", "3": "1"}, true},
+		{"an empty list leaves them all", "PATCH", "/api/contacts/1/edit", map[string]any{"companies": []int{}},
+			nil, map[string]string{}, true},
+		{"a deleted primary company promotes the other", "PATCH", "/api/contacts/1/edit", map[string]any{"companies": []int{2, 1}},
+			paris1, map[string]string{"1": "0", "2": "1"}, true},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			clk.Advance(time.Minute)
+			_, before, _ := primary(t)
+			status, _, _ := call(t, ts, st.method, st.path, st.body)
+			require.Equal(t, 200, status)
+			company, after, links := primary(t)
+			assert.Equal(t, st.company, company)
+			assert.Equal(t, st.links, links)
+			assert.Equal(t, st.modified, before != after, "dateModified %v → %v", before, after)
+		})
+	}
+	status, _, _ := call(t, ts, "DELETE", "/api/companies/2/delete", nil)
 	require.Equal(t, 200, status)
-	assert.EqualValues(t, 1, out["success"])
-	_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
-	c := out["contact"].(map[string]any)
-	assert.Equal(t, "Bâtiment Paris 00001", c["fields"].(map[string]any)["all"].(map[string]any)["company"])
-	assert.NotNil(t, c["dateModified"])
+	company, _, links := primary(t)
+	assert.Equal(t, paris0, company, "company 2 deleted: 1 is primary")
+	assert.Equal(t, map[string]string{"1": "1"}, links)
 
-	status, _, _ = call(t, ts, "POST", "/api/companies/2/contact/1/remove", nil)
-	require.Equal(t, 200, status)
-	_, out, _ = call(t, ts, "GET", "/api/contacts/1", nil)
-	assert.Nil(t, out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["company"])
-
-	status, out, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "linked@example.com", "companies": []int{1}})
+	status, out, _ := call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "linked@example.com", "companies": []int{1}})
 	require.Equal(t, 201, status)
-	assert.Equal(t, "Conseil Paris 00000", out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["company"])
+	assert.Equal(t, paris0, out["contact"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["company"])
 
 	status, _, _ = call(t, ts, "POST", "/api/contacts/new", map[string]any{"email": "l2@example.com", "companies": []int{42}})
 	assert.Equal(t, 400, status)
 	status, _, _ = call(t, ts, "POST", "/api/companies/42/contact/1/add", nil)
+	assert.Equal(t, 404, status)
+	status, _, _ = call(t, ts, "GET", "/api/contacts/999/companies", nil)
 	assert.Equal(t, 404, status)
 }
 

@@ -27,6 +27,7 @@ type rec struct {
 	// nil for an anonymous visitor. Companies: when added.
 	identified *time.Time
 	company    int                    // contacts: primary company id, 0 for none
+	links      []companyLink          // contacts: every company they are in, oldest link first
 	dnc        []dncEntry             // contacts: do-not-contact entries, one per channel
 	json       atomic.Pointer[[]byte] // cached read shape; nil after any change
 }
