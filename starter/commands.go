@@ -243,9 +243,9 @@ func ranBefore(ctx context.Context, s settings, conn *config.Connection) (ran bo
 	if conn == nil {
 		return false, "no connection file here names its objects"
 	}
-	octx, cancel := context.WithTimeout(ctx, 5*time.Second) // an unreachable database is no reason to hang
+	octx, cancel := context.WithTimeout(ctx, storeOpenTimeout) // the reads too: an unreachable database is no reason to hang
 	defer cancel()
-	st, err := store.OpenExisting(octx, s.StoreDSN) // the workers' store: never a new, empty one
+	st, err := openWorkersStore(octx, s.StoreDSN, storeOpenTimeout)
 	if errors.Is(err, store.ErrNoStore) {
 		return false, "" // no store: nothing ran with it
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/searchattr"
-	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -109,7 +108,7 @@ func pushOutcome(ctx context.Context, out io.Writer, s settings, conn *config.Co
 		return nil
 	}
 	list := fmt.Sprintf("`crmsync quarantine %s` lists the reasons", in.Connection)
-	st, err := store.OpenExisting(ctx, s.StoreDSN) // the workers' store: never a new, empty one
+	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 	if err != nil {
 		return fmt.Errorf("push: %d record(s) refused and quarantined; %s (the workers' store is not read here: %v)", counts.Quarantined, list, err)
 	}

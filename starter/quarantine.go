@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/crmsync/crmsync/activities"
-	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/workflows"
 )
 
@@ -33,7 +32,7 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	st, err := store.OpenExisting(ctx, s.StoreDSN) // the workers' store: never a new, empty one
+	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,22 @@ func (quietLogger) Info(string, ...any)  {}
 func (quietLogger) Warn(string, ...any)  {}
 func (quietLogger) Error(string, ...any) {}
 
+// storeOpenTimeout bounds how long a command waits for the workers' store to open: an
+// unreachable database is no reason to hang.
+const storeOpenTimeout = 10 * time.Second
+
+// openWorkersStore opens the workers' store, never a new, empty one (store.OpenExisting),
+// waiting at most within for it to answer.
+func openWorkersStore(ctx context.Context, dsn string, within time.Duration) (store.Store, error) {
+	octx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	st, err := store.OpenExisting(octx, dsn)
+	if err != nil && octx.Err() != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("the workers' store did not answer within %s (CRMSYNC_STORE_DSN): %w", within, err)
+	}
+	return st, err
+}
+
 // sharedBudget returns the Accounts through which the command's calls to connection c's
 // systems count in the hourly budgets the workers keep in their store (UNAS's, whose
 // breaking bans the shop's IP for hours), when c reads such a system and the store is there:
@@ -92,9 +108,7 @@ func sharedBudget(ctx context.Context, s settings, c *config.Connection, warn io
 	if c.A.System != unas.System && c.B.System != unas.System {
 		return nil, func() {}
 	}
-	octx, cancel := context.WithTimeout(ctx, 5*time.Second) // an unreachable database is no reason to hang
-	defer cancel()
-	st, err := store.OpenExisting(octx, s.StoreDSN)
+	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 	if err != nil {
 		fmt.Fprintf(warn, "crmsync: note: this command's UNAS calls count apart from the workers' hourly budget (%v)\n", err)
 		return nil, func() {}

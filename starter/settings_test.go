@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,5 +51,50 @@ func TestSettingsReadOnlyCRMSYNCVariables(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, s)
 		})
+	}
+}
+
+// A store that accepts the connection and never answers (a database behind a dead proxy)
+// makes a command fail, naming the store, once the wait is over: it does not hang.
+func TestOpenWorkersStoreGivesUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			_ = c.Close()
+		}
+	})
+
+	dsn := "postgres://postgres@" + ln.Addr().String() + "/test?sslmode=disable"
+	done := make(chan error, 1)
+	go func() {
+		st, err := openWorkersStore(context.Background(), dsn, 300*time.Millisecond)
+		if st != nil {
+			_ = st.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "the workers' store did not answer within 300ms (CRMSYNC_STORE_DSN)")
+	case <-time.After(30 * time.Second):
+		t.Fatal("openWorkersStore still waits for a store that never answers")
 	}
 }

@@ -258,7 +258,7 @@ func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
 		if c.Name != name {
 			continue
 		}
-		st, err := store.OpenExisting(ctx, s.StoreDSN)
+		st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 		if err != nil {
 			return
 		}
