@@ -92,6 +92,15 @@ func (cs *Connections) Config(name string) (*config.Connection, error) {
 	return fresh, nil
 }
 
+// Loaded returns the version of a connection's file last loaded without error, even while
+// the file on disk does not validate (Config then fails): what its credentials were, for the
+// answers that must hide them whatever state the file is in. nil for an unknown name.
+func (cs *Connections) Loaded(name string) *config.Connection {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.conns[name]
+}
+
 // Connectors returns the connectors of both sides of a connection.
 func (cs *Connections) Connectors(name string) (a, b connectors.Connector, err error) {
 	c, err := cs.Config(name)
@@ -103,6 +112,9 @@ func (cs *Connections) Connectors(name string) (a, b connectors.Connector, err e
 	if pair, ok := cs.open[name]; ok {
 		return pair[0], pair[1], nil
 	}
+	// A save read by another caller since Config returned is newer: build from it, or
+	// connectors of the older file would stay until the next save.
+	c = cs.conns[name]
 	if a, err = registry.OpenShared(c, "a", cs.HTTPClient, &cs.accounts); err != nil {
 		return nil, nil, configError(err)
 	}

@@ -226,9 +226,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 			return searchattr.WorkflowPaused(ctx, c, workflowID)
 		}})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
-	if sc, err := sellsyactions.OpenClient(conns, s.SellsyConnection, connections.Accounts()); err == nil {
+	if src, err := sellsyactions.NewSource(conns, s.SellsyConnection, connections, connections.Accounts()); err == nil {
 		secrets := func() []string { return recordactions.Secrets(connections) }
-		sellsyactions.Register(w, &sellsyactions.Actions{Client: sc, Secrets: secrets})
+		sellsyactions.Register(w, &sellsyactions.Actions{Source: src.Client, Secrets: secrets})
 	} else if s.SellsyConnection != "" {
 		return fmt.Errorf("CRMSYNC_SELLSY_CONNECTION=%q: %w", s.SellsyConnection, err)
 	} else {

@@ -41,6 +41,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +71,8 @@ var readOnly = map[string]bool{"unas": true, "sellsy": true}
 type Connections interface {
 	Names() []string
 	Config(name string) (*config.Connection, error)
+	// Loaded is the file's version last loaded without error, even while it is broken.
+	Loaded(name string) *config.Connection
 	Connectors(name string) (a, b connectors.Connector, err error)
 }
 
@@ -279,11 +282,13 @@ func Register(r worker.ActivityRegistry, conns Connections, loaded []*config.Con
 }
 
 // connector returns the side of a connection that is this system: the one named, or the only
-// loaded connection with such a side.
+// loaded connection with such a side. A connection whose file does not validate now is still
+// one of them: its connectors fail with the file's mistake, rather than the input being told
+// no such connection exists or going to another one.
 func (a *Actions) connector(name string) (connectors.Connector, error) {
 	var conns []*config.Connection
 	for _, n := range a.Conns.Names() {
-		if c, err := a.Conns.Config(n); err == nil {
+		if c := a.Conns.Loaded(n); c != nil {
 			conns = append(conns, c)
 		}
 	}
@@ -610,11 +615,16 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 func (a *Actions) secrets() []string { return Secrets(a.Conns) }
 
 // Secrets returns the credential values of every connection conns has loaded (as its files
-// are now): what any-call answers hide (Sellsy.Call's too).
+// are now, or as last loaded while a file does not validate): what any-call answers hide
+// (Sellsy.Call's too).
 func Secrets(conns Connections) []string {
 	var out []string
 	for _, n := range conns.Names() {
-		if c, err := conns.Config(n); err == nil {
+		c, err := conns.Config(n)
+		if err != nil {
+			c = conns.Loaded(n)
+		}
+		if c != nil {
 			out = append(out, c.SecretValues()...)
 		}
 	}
@@ -629,7 +639,11 @@ func normalise(fields map[string]any) map[string]any {
 		if list, ok := v.([]any); ok {
 			s := make([]string, len(list))
 			for i, x := range list {
-				s[i] = fmt.Sprint(x)
+				if f, ok := x.(float64); ok {
+					s[i] = strconv.FormatFloat(f, 'f', -1, 64) // 1234567, not 1.234567e+06
+				} else {
+					s[i] = fmt.Sprint(x)
+				}
 			}
 			v = s
 		}

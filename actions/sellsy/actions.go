@@ -102,6 +102,9 @@ const (
 // Actions holds the Sellsy client the activities use.
 type Actions struct {
 	Client *sellsy.Client
+	// Source, when set, gives the client instead of Client: one built again when its
+	// connection's file is saved (see Source).
+	Source func() (*sellsy.Client, error)
 	// Secrets returns the values Sellsy.Call and Sellsy.CallV1 hide from their answers: the
 	// credentials of the worker's connections (Sellsy's webhooks list their URLs, which carry
 	// a token). nil hides nothing.
@@ -196,6 +199,13 @@ type RecordOutput struct {
 // ---- plumbing ----
 
 func (a *Actions) client() (*sellsy.Client, error) {
+	if a != nil && a.Source != nil {
+		c, err := a.Source()
+		if err != nil {
+			return nil, toTemporal(err)
+		}
+		return c, nil
+	}
 	if a == nil || a.Client == nil {
 		return nil, temporal.NewNonRetryableApplicationError("sellsy: no client configured on this worker", ErrTypeConfiguration, nil)
 	}

@@ -2,6 +2,7 @@ package sellsyactions
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
@@ -19,13 +20,25 @@ import (
 // credentials, as `make demo`'s two pairs) are one choice, not an ambiguity: the first by name
 // serves it.
 func OpenClient(conns []*config.Connection, name string, accounts *registry.Accounts) (*sellsy.Client, error) {
+	client, _, err := openNamed(conns, name, accounts)
+	return client, err
+}
+
+// openNamed is OpenClient that also returns the connection chosen.
+func openNamed(conns []*config.Connection, name string, accounts *registry.Accounts) (*sellsy.Client, *config.Connection, error) {
 	if name == "" {
 		name = oneAccount(conns)
 	}
 	c, side, err := config.SideOn(conns, sellsy.System, name)
 	if err != nil {
-		return nil, fmt.Errorf("sellsy: %w", err)
+		return nil, nil, fmt.Errorf("sellsy: %w", err)
 	}
+	client, err := openSide(c, side, accounts)
+	return client, c, err
+}
+
+// openSide opens side (a or b) of c, a Sellsy side, with its API V1 tokens.
+func openSide(c *config.Connection, side string, accounts *registry.Accounts) (*sellsy.Client, error) {
 	conn, err := registry.OpenShared(c, side, nil, accounts)
 	if err != nil {
 		return nil, err
@@ -46,6 +59,58 @@ func OpenClient(conns []*config.Connection, name string, accounts *registry.Acco
 		}
 	}
 	client.SetV1(v)
+	return client, nil
+}
+
+// Configs gives a connection's file as it is now: activities.Connections, which reads a
+// saved file again.
+type Configs interface {
+	Config(name string) (*config.Connection, error)
+}
+
+// Source serves the Sellsy client of the worker's Sellsy activities. It is built again when
+// its connection's file is saved (a rotated credential, a new URL), as the sync's connectors
+// are; while the file does not validate, the activities fail with its mistake, as the sync's do.
+type Source struct {
+	configs  Configs
+	name     string
+	accounts *registry.Accounts
+
+	mu     sync.Mutex
+	built  *config.Connection // the version of the file client was built from
+	client *sellsy.Client
+}
+
+// NewSource opens the client as OpenClient does, then keeps it in step with the chosen
+// connection's file as configs reads it.
+func NewSource(conns []*config.Connection, name string, configs Configs, accounts *registry.Accounts) (*Source, error) {
+	client, c, err := openNamed(conns, name, accounts)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{configs: configs, name: c.Name, accounts: accounts, built: c, client: client}, nil
+}
+
+// Client returns the client for the connection's file as it is now.
+func (s *Source) Client() (*sellsy.Client, error) {
+	c, err := s.configs.Config(s.name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c == s.built {
+		return s.client, nil
+	}
+	_, side, err := config.SideOn([]*config.Connection{c}, sellsy.System, c.Name)
+	if err != nil {
+		return nil, fmt.Errorf("sellsy: %s: %w", c.File, err)
+	}
+	client, err := openSide(c, side, s.accounts)
+	if err != nil {
+		return nil, err
+	}
+	s.built, s.client = c, client
 	return client, nil
 }
 

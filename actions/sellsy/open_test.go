@@ -2,6 +2,7 @@ package sellsyactions
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"testing"
 
@@ -71,4 +72,56 @@ func TestOpenClient(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// fileVersions stands for activities.Connections: each save of the file is a new version.
+type fileVersions struct {
+	c   *config.Connection
+	err error
+}
+
+func (f *fileVersions) Config(string) (*config.Connection, error) { return f.c, f.err }
+
+// The Sellsy activities' client follows its connection's file: a save (here, another
+// account's URL) builds it again; an unchanged file keeps it; a file that does not validate
+// fails the activities with its mistake.
+func TestSourceFollowsTheFile(t *testing.T) {
+	t.Setenv("T_ID", "cid")
+	t.Setenv("T_SEC", "sec")
+	servers := make([]*sim.Server, 2)
+	conn := func(i int) *config.Connection {
+		servers[i] = sim.New(sim.Options{ClientID: "cid", ClientSecret: "sec", RequestsPerSecond: -1})
+		srv := httptest.NewServer(servers[i])
+		t.Cleanup(srv.Close)
+		return &config.Connection{Name: "crm", File: "crm.yaml", B: config.System{System: "mautic"},
+			A: config.System{System: "sellsy", Settings: map[string]string{"api_url": srv.URL + "/v2", "token_url": srv.URL + "/oauth2/access-tokens"},
+				Credentials: map[string]string{"client_id": "T_ID", "client_secret": "T_SEC"}}}
+	}
+	first, second := conn(0), conn(1)
+	files := &fileVersions{c: first}
+	src, err := NewSource([]*config.Connection{first}, "", files, nil)
+	require.NoError(t, err)
+	a := &Actions{Source: src.Client}
+	staffs := func() {
+		t.Helper()
+		c, err := a.client()
+		require.NoError(t, err)
+		status, _, err := c.Call(context.Background(), "GET", "/staffs", nil, nil)
+		require.NoError(t, err)
+		assert.Equal(t, 200, status)
+	}
+	calls := func(i int) int { return servers[i].Kit().Counts()["GET /v2/staffs"] }
+
+	staffs()
+	c1, _ := a.client()
+	c2, _ := a.client()
+	assert.Same(t, c1, c2, "unchanged file: one client")
+	files.c = second // saved with the other account's URLs
+	staffs()
+	assert.Equal(t, []int{1, 1}, []int{calls(0), calls(1)}, "the saved file's account answers")
+
+	files.err = errors.New("crm.yaml: schedule.max_deletes: not a number")
+	_, err = a.client()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "crm.yaml: schedule.max_deletes")
 }
