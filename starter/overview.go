@@ -216,7 +216,7 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 	}
 	status := d.GetWorkflowExecutionInfo().GetStatus()
 	if status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		st.phase = strings.ToLower(status.String()) // failed, terminated, canceled, timed out
+		st.phase = closedName(status) // failed, terminated, canceled, timed out
 		if status == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 			st.phase = workflows.PhaseDone
 		}

@@ -20,6 +20,9 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *limit <= 0 {
+		return fmt.Errorf("quarantine: --limit %d: give a positive number of entries to show, such as 50", *limit)
+	}
 	s, err := loadSettings()
 	if err != nil {
 		return err
@@ -51,6 +54,11 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 	}
 	for _, e := range entries {
 		fmt.Fprintf(out, "%s  %s side %s record %s: %s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Object, e.Side, e.RecordID, e.Reason)
+	}
+	if len(entries) == *limit {
+		if n, err := st.CountQuarantine(ctx, name); err == nil && n > len(entries) {
+			fmt.Fprintf(out, "the newest %d of %d shown: `crmsync quarantine %s --limit %d` shows them all\n", len(entries), n, name, n)
+		}
 	}
 	return nil
 }

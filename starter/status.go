@@ -102,14 +102,20 @@ func (r runState) completed() bool { return r.status == enums.WORKFLOW_EXECUTION
 
 // closed says how and when the workflow closed: "terminated at 2026-01-31 10:41:02".
 func (r runState) closed() string {
-	name := strings.ToLower(r.status.String())
-	if r.status == enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT {
-		name = "timed out"
-	}
+	name := closedName(r.status)
 	if r.closeTime.IsZero() {
 		return name
 	}
 	return name + " at " + r.closeTime.Local().Format(time.DateTime)
+}
+
+// closedName is how status, watch and the overview name a closed workflow's status: failed,
+// terminated, canceled, timed out.
+func closedName(status enums.WorkflowExecutionStatus) string {
+	if status == enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT {
+		return "timed out"
+	}
+	return strings.ToLower(status.String())
 }
 
 // stopped is what status and watch say of a workflow closed otherwise than completed, in
@@ -418,6 +424,17 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		p, id, stopped, err := current(ctx, c, name)
 		if errors.Is(err, errNoWorkflow) {
 			return fmt.Errorf("watch: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
+		}
+		if errors.Is(err, errNoAnswer) && ctx.Err() == nil {
+			// A worker restarting (a rolling deploy) answers no query for a while; the
+			// workflow runs on, and so does the watch.
+			fmt.Fprintf(out, "\r\033[K%s %v; waiting", id, err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+			}
+			continue
 		}
 		if err != nil {
 			if ctx.Err() != nil {
