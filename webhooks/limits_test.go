@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,7 +52,8 @@ func TestDeliveryBodyBound(t *testing.T) {
 func TestDeliveriesReadAtOnceBound(t *testing.T) {
 	f := &fakeTemporal{}
 	conn := shopConnection(t)
-	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var logs bytes.Buffer
+	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(&logs, nil)))
 	r.reading = make(chan struct{}, 1)
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
@@ -90,6 +92,10 @@ func TestDeliveriesReadAtOnceBound(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, path)
 		assert.Equal(t, "5", resp.Header.Get("Retry-After"), path)
+	}
+	assert.Contains(t, logs.String(), "as many being read")
+	for _, token := range []string{"sel-789", "tok-456"} {
+		assert.NotContains(t, logs.String(), token, "a refusal's log names the route, not the path that holds the token")
 	}
 
 	_, err = pw.Write([]byte(body[10:]))

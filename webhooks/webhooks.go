@@ -112,7 +112,9 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, b
 	case r.reading <- struct{}{}:
 		defer func() { <-r.reading }()
 	default:
-		r.log.Warn("delivery refused: as many being read as the receiver reads at once", "path", req.URL.Path, "remote", req.RemoteAddr, "reading", cap(r.reading))
+		// The route, not the path: the push's and Sellsy's paths hold their token.
+		r.log.Warn("delivery refused: as many being read as the receiver reads at once", "route", req.Pattern, "connection", req.PathValue("connection"),
+			"remote", req.RemoteAddr, "reading", cap(r.reading))
 		w.Header().Set("Retry-After", readingRetryAfter)
 		http.Error(w, "too many deliveries at once: try again later", http.StatusServiceUnavailable)
 		return nil, false
@@ -300,19 +302,18 @@ func (r *Receiver) sideOf(w http.ResponseWriter, req *http.Request, system, labe
 // signedDelivery reads a delivery for the connection named in the path whose side is system
 // (label names it in answers) and checks its signature, base64(HMAC-SHA256(body, secret)) in
 // header, with the secret the side's webhook_secret credential names: Automation's and
-// UNAS's scheme. It answers the refusals itself (sideOf's, 404 for a connection without a
-// secret, 400 for an unreadable body, 401 for a bad signature, logged) and reports whether
-// the delivery may be acted on.
+// UNAS's scheme. It answers the refusals itself (sideOf's, credential's — 404 for a
+// connection without a secret, 503 while its secret cannot be read —, 400 for an unreadable
+// body, 401 for a bad signature, logged) and reports whether the delivery may be acted on.
 func (r *Receiver) signedDelivery(w http.ResponseWriter, req *http.Request, system, label, header string) (c *config.Connection, side string, body []byte, ok bool) {
 	name := req.PathValue("connection")
 	c, side, sys, ok := r.sideOf(w, req, system, label)
 	if !ok {
 		return nil, "", nil, false
 	}
-	secret, err := sys.Secret(CredWebhookSecret)
-	if err != nil {
-		r.log.Warn("webhook refused: the connection names no webhook secret", "connection", name, "credential", CredWebhookSecret)
-		http.Error(w, "webhooks are not configured for this connection", http.StatusNotFound)
+	secret, ok := r.credential(w, req, c, sys, CredWebhookSecret,
+		"webhook refused: the connection names no webhook secret", "webhooks are not configured for this connection")
+	if !ok {
 		return nil, "", nil, false
 	}
 	if body, ok = r.readBody(w, req); !ok {
@@ -347,11 +348,44 @@ func contactObjects(c *config.Connection, side string) []string {
 	return out
 }
 
-// tokenMatches reports whether got is the secret the credential key of sys names; an
-// unconfigured credential matches nothing.
-func tokenMatches(sys config.System, key, got string) bool {
-	want, err := sys.Secret(key)
-	return err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+// credential reads the secret the credential key of sys, a side of c, names. It answers the
+// refusals itself: 404 (answer) when c names no such credential, logged with refused — there
+// is nothing to retry for; and 503 when c names one that cannot be read now (its variable
+// empty, the file its _FILE names missing or unreadable: a secret being rotated), logged with
+// the connection, its file, the credential and the reason, which names the variable or the
+// file but never a value. A 404 would tell the sender to give the delivery up; a 503 makes it
+// retry, as for a connection file that does not validate (sideOf). The sender is not told
+// the worker's variables nor paths.
+func (r *Receiver) credential(w http.ResponseWriter, req *http.Request, c *config.Connection, sys config.System, key, refused, answer string) (string, bool) {
+	if _, named := sys.Credentials[key]; !named {
+		r.log.Warn(refused, "connection", c.Name, "credential", key, "remote", req.RemoteAddr)
+		http.Error(w, answer, http.StatusNotFound)
+		return "", false
+	}
+	v, err := sys.Secret(key)
+	if err != nil {
+		r.log.Error("delivery refused for now: a credential of the connection cannot be read", "connection", c.Name, "file", c.File,
+			"credential", key, "route", req.Pattern, "remote", req.RemoteAddr, "error", err)
+		http.Error(w, "this connection's credentials cannot be read now: see the worker's log", http.StatusServiceUnavailable)
+		return "", false
+	}
+	return v, true
+}
+
+// tokenMatches reports whether the URL's token is the secret the credential key of sys, a
+// side of c, names. It answers the refusals itself: credential's, and 404 (answer) for
+// another token, logged with refused: it looks like an unknown URL.
+func (r *Receiver) tokenMatches(w http.ResponseWriter, req *http.Request, c *config.Connection, sys config.System, key, refused, answer string) bool {
+	want, ok := r.credential(w, req, c, sys, key, refused+": the connection names no "+key, answer)
+	if !ok {
+		return false
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(req.PathValue("token"))) != 1 {
+		r.log.Warn(refused+": bad token", "connection", c.Name, "remote", req.RemoteAddr)
+		http.Error(w, answer, http.StatusNotFound)
+		return false
+	}
+	return true
 }
 
 func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
@@ -423,9 +457,7 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	if !tokenMatches(sys, CredPushToken, req.PathValue("token")) {
-		r.log.Warn("push refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
-		http.Error(w, "unknown push URL", http.StatusNotFound)
+	if !r.tokenMatches(w, req, c, sys, CredPushToken, "push refused", "unknown push URL") {
 		return
 	}
 	choices := contactObjects(c, side)
@@ -457,7 +489,10 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	in := activities.PushInput{Connection: name, Object: object, Side: side, ID: id}
-	run, err := r.temporal.ExecuteWorkflow(req.Context(), client.StartWorkflowOptions{
+	// Not cancelled with the request, as the other routes' signals and starts: a sender that
+	// times out or disconnects while the start is under way would otherwise cancel it, and
+	// the push would be lost unless the sender retried. The client's own RPC timeout bounds it.
+	run, err := r.temporal.ExecuteWorkflow(context.WithoutCancel(req.Context()), client.StartWorkflowOptions{
 		ID:                       workflows.PushWorkflowID(in),
 		TaskQueue:                r.taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -474,17 +509,14 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 }
 
 // sellsyConnection finds the Sellsy connection the path names and checks the URL's token;
-// it answers the refusals itself (sideOf's, and 404, logged, for a bad token: it looks like
-// an unknown URL).
+// it answers the refusals itself (sideOf's, and tokenMatches': 404, logged, for a bad or
+// unconfigured token, as for an unknown URL; 503, logged, while the token cannot be read).
 func (r *Receiver) sellsyConnection(w http.ResponseWriter, req *http.Request) (c *config.Connection, side string, ok bool) {
-	name := req.PathValue("connection")
 	c, side, sys, ok := r.sideOf(w, req, "sellsy", "Sellsy")
 	if !ok {
 		return nil, "", false
 	}
-	if !tokenMatches(sys, CredWebhookToken, req.PathValue("token")) {
-		r.log.Warn("sellsy webhook refused: bad or unconfigured token", "connection", name, "remote", req.RemoteAddr)
-		http.Error(w, "unknown webhook URL", http.StatusNotFound)
+	if !r.tokenMatches(w, req, c, sys, CredWebhookToken, "sellsy webhook refused", "unknown webhook URL") {
 		return nil, "", false
 	}
 	return c, side, true
