@@ -908,9 +908,6 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	if err != nil {
 		return c, err
 	}
-	if err := p.noteWaits(ctx, readIDs, links); err != nil {
-		return c, err
-	}
 
 	items := make([]*item, 0, len(records))
 	var fetchIDs, keys []string
@@ -1343,9 +1340,19 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
 		return c, err
 	}
+	// The next page, read before this one was written (prefetch), is not stale for a record
+	// this page saved without writing it on x: its copy there is the one just merged. A
+	// record written on x is: its copy on the next page (a listing that gives it again) is
+	// from before the write, and freshen reads it again.
+	wroteX := make(map[*item]bool, len(updXItems))
+	for _, it := range updXItems {
+		wroteX[it] = true
+	}
 	p.lastSaved = make(map[string]bool, len(save))
 	for _, it := range save {
-		p.lastSaved[it.x.ID] = true
+		if !wroteX[it] {
+			p.lastSaved[it.x.ID] = true
+		}
 	}
 	// Only now that the pairs are saved may their records leave the in-flight list.
 	if err := p.setInflight(ctx, inflight); err != nil {
@@ -1353,6 +1360,14 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	}
 	if err := p.clearQuarantine(ctx, save, failed, unsettled); err != nil {
 		return c, err
+	}
+	if retry == nil {
+		// The waits change once the page is written: a record released from its wait whose
+		// write fails keeps it, and the retry (or the next pass) releases it again; no read
+		// of its own would find it, as it did not change.
+		if err := p.noteWaits(ctx, readIDs, links); err != nil {
+			return c, err
+		}
 	}
 	return c, retry
 }
