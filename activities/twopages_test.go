@@ -17,7 +17,7 @@ import (
 func TestRecordOnTwoPagesDoesNotRevertItsOwnWrite(t *testing.T) {
 	h := newHarness(t, "both")
 	h.cycle(ModeImport)
-	h.edit(h.sellsy, 12, map[string]any{"position": "CEO"})        // changed on A
+	h.edit(h.sellsy, 12, map[string]any{"position": "CEO"})         // changed on A
 	h.edit(h.mautic, 12, map[string]any{"firstname": "FromMautic"}) // changed on B
 
 	p, err := h.acts.newPass(h.ctx, PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeIncremental})
