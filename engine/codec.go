@@ -444,8 +444,9 @@ func asNumber(v any) (float64, bool) {
 	case int64:
 		return float64(x), true
 	case string:
-		s := strings.ReplaceAll(strings.TrimSpace(x), " ", "")
-		s = strings.ReplaceAll(s, "\u00a0", "")
+		// Thousands apart by a space, a no-break space or the narrow one French formatting
+		// uses (1 200, 1\u202f200); a lone comma is the decimal mark (1,5).
+		s := strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(x))
 		if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
 			s = strings.Replace(s, ",", ".", 1)
 		}

@@ -53,6 +53,8 @@ func TestCodecMergeB(t *testing.T) {
 		{"only a target: as read", NewCodec(sellsyTime, text, nil), config.AToB, "9:05", "9:05"},
 		{"yes/no from a text", NewCodec(sellsyF("cf.b", "boolean"), text, nil), config.BToA, "oui", "true"},
 		{"number from a text with a space", NewCodec(sellsyF("cf.n", "numeric"), text, nil), config.BToA, "1 200", "1200"},
+		{"number from a text with a no-break space", NewCodec(sellsyF("cf.n", "numeric"), text, nil), config.BToA, "1\u00a0200", "1200"},
+		{"number from a French text: narrow space and comma", NewCodec(sellsyF("cf.n", "numeric"), text, nil), config.BToA, "1\u202f200,5", "1200.5"},
 		{"number from a text with a trailing zero", NewCodec(sellsyF("cf.n", "numeric"), text, nil), config.BToA, "15.50", "15.5"},
 		{"date-time from a date text", NewCodec(weavyDateTime, text, nil), config.BToA, "1980-03-01", "1980-03-01T00:00:00Z"},
 		{"date-time at a date's precision", NewCodec(date, weavyDateTime, nil), config.Both, "2026-03-01T10:00:00Z", "2026-03-01T00:00:00Z"},
