@@ -1216,6 +1216,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	}
 	if len(creates) > 0 {
 		results, err := p.y.Create(ctx, p.objY, creates)
+		if len(results) != len(creates) {
+			// Not one per record: which answers which is unknown. None is used; the records
+			// stay in flight, and the retry looks before creating any again.
+			results, err = connectors.CheckResults(p.y.System(), "create", len(creates), nil, err)
+		}
 		if err != nil {
 			// Some may have been created before the call failed: their pairs are saved
 			// below, and the page fails with err after that.
@@ -1464,7 +1469,8 @@ func (p *pass) giveBack(ctx context.Context, fc *fieldCodecs, t takenAnswer, sen
 		}
 	}
 	res, err := p.y.Update(ctx, p.objY, []connectors.Record{{ID: t.yID, Fields: fields}})
-	if err == nil && len(res) > 0 {
+	res, err = connectors.CheckResults(p.y.System(), "update", 1, res, err)
+	if err == nil {
 		err = res[0].Err
 	}
 	switch {
@@ -1616,6 +1622,7 @@ func (p *pass) write(ctx context.Context, to connectors.Connector, object string
 		return nil
 	}
 	results, err := to.Update(ctx, object, recs)
+	results, err = connectors.CheckResults(to.System(), "update", len(recs), results, err)
 	if err != nil {
 		for _, it := range items {
 			failed[it] = true

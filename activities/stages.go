@@ -578,6 +578,7 @@ records:
 		}
 		if len(fields) > 0 {
 			results, err := sp.y.Update(ctx, o.BObject, []connectors.Record{{ID: pair.BID, Fields: fields}})
+			results, err = connectors.CheckResults(sp.y.System(), "update", 1, results, err)
 			if err != nil {
 				failed = err
 				break records

@@ -229,3 +229,15 @@ func ConfirmGone(ids []string, notID func(id string) bool, get func(id string) e
 	}
 	return gone, nil
 }
+
+// CheckResults holds a write to its contract, one Result per record sent, in order: an
+// answer with another count (a connector's bug) is an error of the whole call, KindConfig —
+// retried, it would come back the same — rather than records taken as written that were not,
+// or written that are left out. err, the call's own, goes first.
+func CheckResults(system, op string, sent int, results []Result, err error) ([]Result, error) {
+	if err != nil || len(results) == sent {
+		return results, err
+	}
+	return results, &Error{Kind: KindConfig, System: system, Op: op,
+		Message: fmt.Sprintf("answered %d results for %d records sent: a fault of crmsync's %s connector, nothing of it is taken as written", len(results), sent, system)}
+}
