@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -195,6 +196,163 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
 	}, 2*time.Minute, 100*time.Millisecond)
 	path := filepath.Join("testdata", "incremental-sync-pause-slices.json")
+	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
+	t.Logf("recorded %s", path)
+	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
+}
+
+// TestRecordAllowHeldHistory records an IncrementalSync that takes the path of
+// allow-deletes-held-reconciliation: a reconciliation that schedule.max_deletes holds (the
+// connection pauses), a resume with allow-deletes, and the held reconciliation carried on
+// without a limit past the end of the cycle after the resume, into the next cycle, then
+// continue-as-new with the allowance in the state. Run it with
+// CRMSYNC_RECORD_WORKFLOW_HISTORY=allow-held and TEMPORAL_CLI; it overwrites
+// testdata/incremental-sync-allow-held.json.
+func TestRecordAllowHeldHistory(t *testing.T) {
+	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "allow-held" {
+		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=allow-held (and TEMPORAL_CLI) to record")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c := recordingServer(t)
+	id := SyncWorkflowID("held")
+	type stretch struct {
+		after string
+		guard activities.DeleteGuard
+		held  bool
+	}
+	var mu sync.Mutex
+	var got []stretch
+	w := worker.New(c, "record", worker.Options{})
+	w.RegisterWorkflow(IncrementalSync)
+	for name, fn := range map[string]any{
+		"DescribeConnection": func(context.Context, string) (activities.ConnectionInfo, error) {
+			return activities.ConnectionInfo{Objects: []string{"company", "contact"}, Interval: 2 * time.Second, ASystem: "sellsy", BSystem: "mautic",
+				Reconcile: time.Hour, ReconcileObjects: []string{"contact"}, MaxDeletes: 5}, nil
+		},
+		"SyncPass": func(context.Context, activities.PassInput) (activities.PassResult, error) {
+			return activities.PassResult{Done: true, Counts: activities.Counts{Read: 1}}, nil
+		},
+		"Stats":        func(context.Context, string) (activities.StoreStats, error) { return activities.StoreStats{}, nil },
+		"ResetCursors": func(context.Context, activities.ResetInput) error { return nil },
+		"PropagateDeletes": func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+			return activities.DeleteResult{Propagated: len(in.IDs)}, nil
+		},
+		// Side a of contact: six stretches deleting three records each; side b: one, none.
+		// Past the guard's allowance a stretch is held, its place kept.
+		"Reconcile": func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if in.Side == "b" {
+				return activities.ReconcileResult{Done: true, Checked: 1}, nil
+			}
+			s := stretch{after: in.After, guard: in.Guard}
+			if in.Guard.Limited && 3 > in.Guard.Allowance {
+				s.held = true
+				got = append(got, s)
+				return activities.ReconcileResult{}, temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("held.yaml: 3 more contact records deleted on mautic would go past schedule.max_deletes (%d left of 5)", in.Guard.Allowance),
+					activities.ErrTypeConfiguration, nil, activities.ReconcileResult{After: in.After})
+			}
+			got = append(got, s)
+			return activities.ReconcileResult{After: in.After + "1", Done: len(in.After) == 5, Checked: 1,
+				Deletes: activities.DeleteResult{Propagated: 3}}, nil
+		},
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	require.NoError(t, w.Start())
+	defer w.Stop()
+
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "record"}, IncrementalSync,
+		SyncInput{Connection: "held", MaxCyclesPerRun: 3, Tuning: Tuning{ReconcileStretches: 2}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return publishedPhase(ctx, c, id) == PhasePaused }, time.Minute, 50*time.Millisecond)
+	// `crmsync resume --allow-deletes`: allow-deletes, then resume.
+	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalAllowDeletes, nil))
+	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResume, nil))
+	require.Eventually(t, func() bool {
+		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
+		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	}, 2*time.Minute, 100*time.Millisecond)
+	free, limit := activities.DeleteGuard{}, func(n int) activities.DeleteGuard { return activities.DeleteGuard{Limited: true, Allowance: n} }
+	mu.Lock()
+	require.Equal(t, []stretch{
+		{"", limit(5), false}, {"1", limit(2), true}, // cycle 1: held, paused
+		{"1", free, false}, {"11", free, false}, // cycle 2, after the resume: allowed
+		{"111", free, false}, {"1111", free, false}, // cycle 3: still allowed (the new path)
+	}, got, "the recording did not take the allow-deletes-held-reconciliation path")
+	mu.Unlock()
+	path := filepath.Join("testdata", "incremental-sync-allow-held.json")
+	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
+	t.Logf("recorded %s", path)
+	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
+}
+
+// TestRecordPipelineRecheckHistory records a PipelineSync that takes the path of
+// pipeline-recheck-interval: a scan, then a wait of an hour that reads the connection file
+// again after fileRecheck (15 minutes, in real time: the recording takes about 16 minutes),
+// finds the interval shortened to 2 seconds and scans at once, then continue-as-new. Run it
+// with CRMSYNC_RECORD_WORKFLOW_HISTORY=pipeline-recheck, TEMPORAL_CLI and -timeout 30m; it
+// overwrites testdata/pipeline-sync-recheck-interval.json.
+func TestRecordPipelineRecheckHistory(t *testing.T) {
+	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "pipeline-recheck" {
+		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=pipeline-recheck (and TEMPORAL_CLI) to record")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	c := recordingServer(t)
+	id := PipelineWorkflowID("recheck")
+	var mu sync.Mutex
+	edited := false
+	var scans []time.Time
+	w := worker.New(c, "record", worker.Options{})
+	w.RegisterWorkflow(PipelineSync)
+	for name, fn := range map[string]any{
+		"DescribeConnection": func(context.Context, string) (activities.ConnectionInfo, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			interval := time.Hour
+			if edited {
+				interval = 2 * time.Second
+			}
+			return activities.ConnectionInfo{Objects: []string{"opportunity"}, Interval: interval, ASystem: "sellsy", BSystem: "altior"}, nil
+		},
+		"PropagateStages": func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(in.IDs) == 0 && in.Position == "" {
+				scans = append(scans, time.Now())
+			}
+			return activities.StageResult{Checked: 1, Done: true}, nil
+		},
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	require.NoError(t, w.Start())
+	defer w.Stop()
+
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "record"}, PipelineSync,
+		PipelineInput{Connection: "recheck", MaxScansPerRun: 2})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return publishedPhase(ctx, c, id) == PhaseWaiting }, time.Minute, 50*time.Millisecond)
+	// The interval is edited while the first wait (an hour) runs: the reread at fileRecheck
+	// moves the next scan to the last one plus 2 seconds, that is at once.
+	mu.Lock()
+	edited = true
+	mu.Unlock()
+	t.Logf("waiting %s for the wait to read the file again", fileRecheck)
+	require.Eventually(t, func() bool {
+		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
+		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	}, fileRecheck+3*time.Minute, time.Second)
+	mu.Lock()
+	require.Len(t, scans, 2)
+	gap := scans[1].Sub(scans[0])
+	mu.Unlock()
+	require.True(t, gap >= fileRecheck && gap < fileRecheck+2*time.Minute,
+		"the second scan %s after the first, not at the reread after %s", gap, fileRecheck)
+	path := filepath.Join("testdata", "pipeline-sync-recheck-interval.json")
 	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
 	t.Logf("recorded %s", path)
 	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
