@@ -103,8 +103,7 @@ func (cs *Connections) Loaded(name string) *config.Connection {
 
 // Connectors returns the connectors of both sides of a connection.
 func (cs *Connections) Connectors(name string) (a, b connectors.Connector, err error) {
-	c, err := cs.Config(name)
-	if err != nil {
+	if _, err := cs.Config(name); err != nil {
 		return nil, nil, err
 	}
 	cs.mu.Lock()
@@ -112,9 +111,9 @@ func (cs *Connections) Connectors(name string) (a, b connectors.Connector, err e
 	if pair, ok := cs.open[name]; ok {
 		return pair[0], pair[1], nil
 	}
-	// A save read by another caller since Config returned is newer: build from it, or
-	// connectors of the older file would stay until the next save.
-	c = cs.conns[name]
+	// Not the version Config returned: a save another caller read since is newer, and
+	// connectors built from the older file would stay until the next save.
+	c := cs.conns[name]
 	if a, err = registry.OpenShared(c, "a", cs.HTTPClient, &cs.accounts); err != nil {
 		return nil, nil, configError(err)
 	}
