@@ -48,7 +48,7 @@ func TestCall(t *testing.T) {
 	assert.Equal(t, 1, e.c.budget.(*Budget).Spent(ClassOrderByKey, now))
 	assert.Equal(t, 1, e.c.budget.(*Budget).Spent(ClassOrderList, now))
 	assert.Equal(t, 2, e.c.budget.(*Budget).Spent(ClassOrderStatus, now), "counted as getOrderStatus whatever its case")
-	assert.Equal(t, 4, e.c.budget.(*Budget).Spent(ClassTotal, now))
+	assert.Equal(t, 5, e.c.budget.(*Budget).Spent(ClassTotal, now), "the four calls and the login")
 	assert.Equal(t, 2, e.calls("getOrder"))
 	assert.Equal(t, 1, e.s.Logins())
 }
@@ -171,7 +171,7 @@ func TestCallSpentBudgetNeverReachesUNAS(t *testing.T) {
 	assert.Zero(t, status)
 	assert.Nil(t, body)
 	assert.Equal(t, 1, e.calls("getOrder"), "the refused call never reached UNAS")
-	assert.Equal(t, 1, c.budget.(*Budget).Spent(ClassTotal, e.clk.Now()), "nor spent the total")
+	assert.Equal(t, 2, c.budget.(*Budget).Spent(ClassTotal, e.clk.Now()), "nor spent the total (the login and the first call)")
 
 	// Orders by key have a budget of their own.
 	_, body, err = c.Call(ctx, "POST", "/getOrder", nil, []byte("<Params><Key>250001</Key></Params>"))

@@ -51,7 +51,7 @@
 // than 500 ends the listing.
 //
 // Limits: calls are counted per rolling hour and class (multi-order getOrder, getOrder by
-// Key, getOrderStatus, all calls) against the package's limits (HourlyLimits; PREMIUM until a
+// Key, getOrderStatus, all calls, logins included) against the package's limits (HourlyLimits; PREMIUM until a
 // login names the subscription), in a Ledger that connections on one shop share (a Budget in
 // memory, or the worker's store, which worker processes share); a spent
 // budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
@@ -305,6 +305,11 @@ type loginResp struct {
 func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 	const op = "POST login"
 	if err := c.checkBan("login", op); err != nil {
+		return "", time.Time{}, err
+	}
+	// UNAS counts a login among the IP's calls of the hour, as every other call. Before the
+	// first login the package is not known: PREMIUM's lower total applies.
+	if err := c.spend(ctx, ClassTotal, op); err != nil {
 		return "", time.Time{}, err
 	}
 	body := fmt.Sprintf("<Params><ApiKey>%s</ApiKey></Params>", escape(c.apiKey))
