@@ -446,14 +446,21 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 		reached.done(id)
 	}
 	// What waits for its pair is noted before anything is written: a failure below leaves
-	// the notes of records already handled to the retry, which notes them again.
+	// the notes of records already handled to the retry, which notes them again. What no
+	// longer waits (paired since, held) is let go only once its stage is written: a record
+	// released from its wait whose write fails is released again by the retry, as nothing
+	// else would read it if it does not change.
 	var waits []store.Wait
+	var waiting, done []string
 	for _, r := range records {
 		if _, paired := pairs[r.ID]; !paired && !held[r.ID] && sp.config(o.Name, r) != nil {
 			waits = append(waits, store.Wait{RecordID: r.ID, LinkObject: o.Name, LinkID: r.ID})
+			waiting = append(waiting, r.ID)
+		} else {
+			done = append(done, r.ID)
 		}
 	}
-	if err := sp.a.Store.SetWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, ids, waits); err != nil {
+	if err := sp.a.Store.SetWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, waiting, waits); err != nil {
 		return res, err
 	}
 	var save []store.Pair
@@ -609,6 +616,11 @@ records:
 	}
 	if err := reached.save(ctx, sp); err != nil {
 		return res, err
+	}
+	if failed == nil {
+		if err := sp.a.Store.SetWaits(ctx, sp.c.Name, pendingKey(o.Name), store.SideA, done, nil); err != nil {
+			return res, err
+		}
 	}
 	return res, failed
 }
