@@ -59,7 +59,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 	if err := p.checkMarked(ctx); err != nil {
 		return PassResult{}, toTemporal(err)
 	}
-	res = PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart}
+	res = PassResult{Position: in.Position, Since: in.Since, PassStart: in.PassStart, AsOf: in.AsOf}
 	if activity.HasHeartbeatDetails(ctx) {
 		var hb PassResult
 		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {

@@ -138,7 +138,7 @@ func passToEnd(t *testing.T, ae *testsuite.TestActivityEnvironment, acts *Activi
 		if res.Done {
 			return total
 		}
-		in.Position, in.Since, in.PassStart = res.Position, res.Since, res.PassStart
+		in.Position, in.Since, in.PassStart, in.AsOf = res.Position, res.Since, res.PassStart, res.AsOf
 	}
 }
 

@@ -27,9 +27,12 @@ type PassInput struct {
 	Mode       string
 	// Position resumes the pass where the previous stretch stopped ("" starts the pass).
 	Position string
-	// Since and PassStart are set by the first stretch of a pass and passed back unchanged.
+	// Since and PassStart are set by the first stretch of a pass and passed back unchanged;
+	// AsOf is passed back as the previous stretch returned it (PassResult.AsOf), so that the
+	// stretch that ends the pass sets its cursor no later than an earlier page said.
 	Since     time.Time
 	PassStart time.Time
+	AsOf      time.Time `json:",omitzero"`
 	// Stretch bounds the activity's running time; PageSize the records per page.
 	Stretch  time.Duration
 	PageSize int

@@ -417,7 +417,7 @@ func (r *runner) run(ctx workflow.Context, objects []string, mode string) error 
 			r.progress.Object, r.progress.Side = object, side
 			in := activities.PassInput{
 				Connection: r.connection, Object: object, Side: side, Mode: passMode,
-				Position: r.walk.Pass.Position, Since: r.walk.Pass.Since, PassStart: r.walk.Pass.PassStart,
+				Position: r.walk.Pass.Position, Since: r.walk.Pass.Since, PassStart: r.walk.Pass.PassStart, AsOf: r.walk.Pass.AsOf,
 				Stretch: r.tuning.Stretch, PageSize: r.tuning.PageSize, CycleStart: r.walk.CycleStart, Plan: r.plan,
 			}
 			if _, skipped := r.skip[object+"/"+sides[0]]; r.plan && r.walk.SideIndex > 0 && !skipped {
