@@ -187,7 +187,7 @@ func TestCallRenewsAnExpiredToken(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, e.s.Logins())
 
-	e.s.ExpireTokens() // refused by UNAS: one 401, one login, the call again
+	e.s.ExpireTokens() // refused by UNAS (400 <Error>Invalid token</Error>): one login, the call again
 	status, body, err := e.c.Call(ctx, "POST", "/getOrderStatus", nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 200, status)

@@ -28,7 +28,9 @@
 //     is; all are logged.
 //
 // Auth: POST login with the API key; the token (2 hours, Expire in shop time) is reused until
-// five minutes before it expires, renewed once on a 401, and never requested twice at once.
+// five minutes before it expires, renewed once when UNAS refuses it (a 401, or an <Error> about
+// the token at another 4xx: UNAS's documented error shape is 400 + <Error>), and never
+// requested twice at once; refused again after that fresh login, the call is KindConfig.
 // The token and the bans live in a Shop that the clients of one shop share (connections on it,
 // and a connection's client built again after its file changed), next to the call budget.
 //
@@ -68,7 +70,7 @@
 // zones differ, and a retry at that time would go back into the ban; logged), and the client
 // answers the same without calling UNAS until then, for the function the message names
 // and for the one it answered (they differ when a getOrderStatus call is answered with
-// getOrder's ban); 401 after one renewal, 403, and a
+// getOrder's ban); a token refused after one renewal, 403, and a
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
 // message is rate limited for a minute. Characters XML 1.0 does not allow, which UNAS writes as
 // they are inside CDATA, are dropped before an answer is decoded (one would make the whole page
@@ -560,8 +562,31 @@ func xmlChar(r rune) bool {
 		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
+// tokenWords are the words of an <Error> about the token ("Invalid token", "Token expired",
+// "Érvénytelen token", "Bearer missing"); a missing permission ("No permission for
+// getOrder") is not one.
+var tokenWords = regexp.MustCompile(`(?i)token|bearer`)
+
+// tokenRefused reports whether an answer refuses the call's token: a 401, or an <Error> about
+// the token at any other 4xx (UNAS's documented error shape is 400 + <Error>, reference §3.3)
+// or at 200. A ban message is never one: it is waited out, not answered with a login.
+func tokenRefused(status int, raw []byte) bool {
+	if status == http.StatusUnauthorized {
+		return true
+	}
+	if status != http.StatusOK && (status < 400 || status > 499) {
+		return false
+	}
+	msg := errorText(raw)
+	if msg == "" || banRe.MatchString(msg) {
+		return false
+	}
+	return tokenWords.MatchString(msg)
+}
+
 // exchange posts params to function as every call does: never into a ban, within the hourly
-// budget, with a token renewed once on a 401. It returns the answer's status and body, and a
+// budget, with a token renewed once when UNAS refuses it (tokenRefused: a 401, or an <Error>
+// about the token). It returns the answer's status and body, and a
 // classified error for anything but a 200 answer without <Error>.
 func (c *Client) exchange(ctx context.Context, function, params, op string) (int, []byte, error) {
 	if err := c.checkBan(function, op); err != nil {
@@ -580,12 +605,13 @@ func (c *Client) exchange(ctx context.Context, function, params, op string) (int
 		if err != nil {
 			return status, nil, err
 		}
-		if status == http.StatusUnauthorized && attempt == 0 {
+		refused := tokenRefused(status, raw)
+		if refused && attempt == 0 {
 			c.shop.token.Drop(tok)
 			continue
 		}
 		if e := c.classify(op, function, status, raw); e != nil {
-			if status == http.StatusUnauthorized {
+			if refused {
 				e.Kind, e.Message = connectors.KindConfig, "unas: the token was refused after a fresh login ("+e.Message+")"
 			}
 			return status, raw, e

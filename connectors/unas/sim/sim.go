@@ -16,7 +16,8 @@
 // with or without a trailing "!" (Options.Ban).
 //
 // Choices where the reference is unconfirmed: errors are HTTP 400 (Options.ErrorStatus may make
-// it 429) with <Error>text</Error>; a missing, unknown or expired token is 401 "Invalid token";
+// it 429) with <Error>text</Error>; a missing, unknown or expired token is answered in that
+// shape, 400 <Error>Invalid token</Error> (Options.TokenStatus may make it 401);
 // a function missing from the key's permissions is 403; date-times (Date, DateMod, Expire, the
 // ban time) are in shop time, Europe/Budapest; TimeStart and TimeEnd (when the order was
 // placed) and TimeModStart and TimeModEnd (when it was last modified) are inclusive;
@@ -85,9 +86,13 @@ type Options struct {
 	BanDuration time.Duration  // default 1h
 	Ban         string         // BanAlternate, BanPlain or BanBang
 	ErrorStatus int            // HTTP status of <Error> answers; default 400
-	ShopID      string         // default "12345"
-	Statuses    []OrderStatus  // default DefaultStatuses
-	Permissions []string       // default every function the simulator knows
+	// TokenStatus is the HTTP status of the <Error>Invalid token</Error> answering a missing,
+	// unknown or expired token; default 400, UNAS's one error shape (400 + <Error>). 401
+	// answers it as other APIs do.
+	TokenStatus int
+	ShopID      string        // default "12345"
+	Statuses    []OrderStatus // default DefaultStatuses
+	Permissions []string      // default every function the simulator knows
 	Seed        uint64
 	Now         func() time.Time // default time.Now
 
@@ -143,6 +148,9 @@ func New(o Options) *Server {
 	}
 	if o.ErrorStatus == 0 {
 		o.ErrorStatus = http.StatusBadRequest
+	}
+	if o.TokenStatus == 0 {
+		o.TokenStatus = http.StatusBadRequest
 	}
 	if o.ShopID == "" {
 		o.ShopID = "12345"
@@ -613,7 +621,7 @@ func (s *Server) api(function string, h func(w http.ResponseWriter, body []byte)
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		exp, ok := s.tokens[strings.TrimSpace(tok)]
 		if !ok || !s.now().Before(exp) {
-			writeError(w, http.StatusUnauthorized, "Invalid token")
+			writeError(w, s.opts.TokenStatus, "Invalid token")
 			return
 		}
 		if !s.permittedLocked(function) {

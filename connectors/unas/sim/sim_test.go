@@ -108,12 +108,14 @@ func TestLogin(t *testing.T) {
 	assert.Equal(t, 400, st)
 	assert.Contains(t, body, "<Error>Invalid ApiKey</Error>")
 
-	st, _, _ = func() (int, orders, string) { e.tok = "nope"; return e.getOrder(t, "") }()
-	assert.Equal(t, 401, st)
+	st, _, body = func() (int, orders, string) { e.tok = "nope"; return e.getOrder(t, "") }()
+	assert.Equal(t, 400, st, "UNAS's one error shape: 400 + <Error>")
+	assert.Contains(t, body, "<Error>Invalid token</Error>")
 	e.tok = l.Token
 	e.clk.Advance(2 * time.Hour)
-	st, _, _ = e.getOrder(t, "")
-	assert.Equal(t, 401, st, "the token lasts 2 hours")
+	st, _, body = e.getOrder(t, "")
+	assert.Equal(t, 400, st, "the token lasts 2 hours")
+	assert.Contains(t, body, "<Error>Invalid token</Error>")
 }
 
 func TestGetOrderFilters(t *testing.T) {
