@@ -902,10 +902,10 @@ func (c *Client) customersByEmail(ctx context.Context, ids []string) ([]connecto
 
 // companiesByID reads companies by record id: UNAS cannot look orders up by tax number or
 // invoice name, so a company is read from the orders of the buyers this client has seen
-// order for it (one multi-order getOrder per e-mail), as a listing would make it. A company
-// none of whose buyers the client has seen since it started is not found; nor is an e-mail,
-// a company's id before companies were keyed on their tax number: such a pair is stale, and
-// the company's record takes its place when it is next listed.
+// order for it (ordersOf: a multi-order getOrder per e-mail and 500 orders), as a listing would
+// make it. A company none of whose buyers the client has seen since it started is not found;
+// nor is an e-mail, a company's id before companies were keyed on their tax number: such a
+// pair is stale, and the company's record takes its place when it is next listed.
 func (c *Client) companiesByID(ctx context.Context, ids []string) ([]connectors.Record, error) {
 	wanted := map[string]bool{}
 	var emails []string // of every company asked for, each read once: a buyer may order for several
@@ -934,18 +934,80 @@ func (c *Client) companiesByID(ctx context.Context, ids []string) ([]connectors.
 	return out, nil
 }
 
-// ordersOf reads the orders of a customer e-mail placed since the start date (one
-// multi-order getOrder).
+// maxEmailPages bounds the pages of 500 orders one customer's e-mail lookup reads (ordersOf):
+// each is a multi-order getOrder call, of 30 an hour on PREMIUM.
+const maxEmailPages = 10
+
+// emailPages is the most pages ordersOf reads for one customer: maxEmailPages, and never more
+// than half the hour's multi-order calls (Config.OrderListsPerHour may lower them), so that a
+// customer can always be read within an hour's budget (a lookup refused by the budget half
+// way is read again from its first page after the wait) and leaves some for the listings.
+func (c *Client) emailPages() int {
+	limit, _ := c.limit(ClassOrderList)
+	return max(1, min(maxEmailPages, limit/2))
+}
+
+// ordersOf reads the orders of a customer e-mail placed since the start date. getOrder answers
+// at most 500 orders a call, also when no LimitNum is given, so they are read by pages of 500
+// (LimitNum, LimitStart), each a multi-order getOrder from the hourly budget, until a page
+// shorter than 500. UNAS answers them by DateMod: an order modified while they are read moves
+// to the end, and the orders after it one place towards the start, so each page after the
+// first asks for pageOverlap orders before its offset (those read twice are kept once, as
+// read last). A customer with more orders than emailPages pages hold is a KindInvalid error
+// naming the customer by its UNAS customer id (never its e-mail), not a part of its orders:
+// a customer built from them could be built from an old order, and FindByKey would miss some.
 func (c *Client) ordersOf(ctx context.Context, email string) ([]xOrder, error) {
-	params := [][2]string{{"Email", email}}
+	filter := [][2]string{{"Email", email}}
 	if from := c.placedFrom(); from >= 0 {
-		params = append(params, [2]string{"TimeStart", strconv.FormatInt(from, 10)})
+		filter = append(filter, [2]string{"TimeStart", strconv.FormatInt(from, 10)})
 	}
-	orders, err := c.getOrders(ctx, params)
-	if err != nil {
-		return nil, err
+	pages := c.emailPages()
+	var all []xOrder
+	at := map[string]int{} // record id → index in all
+	offset := 0
+	for page := 1; ; page++ {
+		params := append([][2]string{{"LimitNum", strconv.Itoa(PageSize)}, {"LimitStart", strconv.Itoa(offset)}}, filter...)
+		orders, err := c.getOrders(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range orders {
+			id := rawOrderID(o, c.loc)
+			if i, seen := at[id]; seen {
+				all[i] = o
+				continue
+			}
+			at[id] = len(all)
+			all = append(all, o)
+		}
+		if len(orders) < PageSize {
+			break
+		}
+		if page >= pages {
+			return nil, c.tooManyOrders(all, pages)
+		}
+		offset += PageSize - pageOverlap
 	}
-	return c.sinceStart(orders), nil
+	return c.sinceStart(all), nil
+}
+
+// tooManyOrders is the error of a customer whose orders fill the most pages ordersOf reads.
+func (c *Client) tooManyOrders(orders []xOrder, pages int) error {
+	who := "a customer"
+	for _, o := range orders {
+		if id := strings.TrimSpace(o.Customer.ID); id != "" && id != "0" {
+			who = "the customer with UNAS customer id " + id
+			break
+		}
+	}
+	if who == "a customer" && len(orders) > 0 {
+		who = "the customer of order " + strings.TrimSpace(orders[len(orders)-1].Key)
+	}
+	limit, pkg := c.limit(ClassOrderList)
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder",
+		Message: fmt.Sprintf("unas: %s has more than the %d orders crmsync reads for one customer (%d multi-order getOrder calls of 500, of the %d an hour on %s): "+
+			"built from part of them, the customer could be built from an old order and its orders found in part; set a later start_date so that fewer of its orders are read",
+			who, len(orders), pages, limit, pkg)}
 }
 
 // buyerBook remembers the buyers' e-mails of each company a client has read.
@@ -1009,8 +1071,8 @@ func (c *Client) orderRecordsByKey(ctx context.Context, key string) ([]connector
 }
 
 // FindByKey finds orders by "key" (single-order calls) or "customer_email", and customers by
-// "email"; e-mail lookups are multi-order getOrder calls (Email filter), one per value, and
-// spend the scarce multi-order budget.
+// "email"; e-mail lookups are multi-order getOrder calls (Email filter), one per value and page
+// of 500 orders (ordersOf), and spend the scarce multi-order budget.
 func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
 	switch {
 	case object == ObjectOrder && field == "key":
