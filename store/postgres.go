@@ -909,15 +909,16 @@ func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string,
 }
 
 func (s *pgStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
+	keys = uniqueKeys(keys)
 	objects, sides, ids := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		objects[i], sides[i], ids[i] = k.Object, string(k.Side), k.RecordID
 	}
 	var out []QuarantineKey
+	// A semi-join (IN), not a join: each entry is answered once, however often its key is given.
 	err := s.query(ctx, `SELECT q.object, q.side, q.record_id FROM quarantine q
-		JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(object, side, record_id)
-		ON q.object = k.object AND q.side = k.side AND q.record_id = k.record_id
-		WHERE q.connection = $1`,
+		WHERE q.connection = $1 AND (q.object, q.side, q.record_id) IN
+			(SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`,
 		[]any{connection, objects, sides, ids},
 		scanQuarantineKeys(&out))
 	return out, wrap(err, "look up quarantine of %s", connection)

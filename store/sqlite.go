@@ -660,7 +660,8 @@ func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind str
 
 func (s *sqliteStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
 	var out []QuarantineKey
-	for chunk := range slices.Chunk(keys, sqliteChunk/3) {
+	// Repeated keys go first: the same key in two chunks would be answered twice.
+	for chunk := range slices.Chunk(uniqueKeys(keys), sqliteChunk/3) {
 		args := make([]any, 0, 1+3*len(chunk))
 		args = append(args, connection)
 		for _, k := range chunk {

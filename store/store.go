@@ -88,7 +88,8 @@ type Store interface {
 	// DefaultLimit). An entry quarantined again since that time is left out: a retry visits
 	// each entry once.
 	QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error)
-	// StillQuarantined returns those of keys that have an entry, in no particular order.
+	// StillQuarantined returns those of keys that have an entry, each once (however often it
+	// is given), in no particular order.
 	StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error)
 	// ClearQuarantine removes one record's entry once it synced fine.
 	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
@@ -375,6 +376,20 @@ func uniqueIDs(ids []string) []string {
 		}
 		seen[id] = struct{}{}
 		out = append(out, id)
+	}
+	return out
+}
+
+// uniqueKeys drops repeated quarantine keys, keeping the order.
+func uniqueKeys(keys []QuarantineKey) []QuarantineKey {
+	seen := make(map[QuarantineKey]struct{}, len(keys))
+	out := make([]QuarantineKey, 0, len(keys))
+	for _, k := range keys {
+		if _, ok := seen[k]; ok {
+			continue
+		}
+		seen[k] = struct{}{}
+		out = append(out, k)
 	}
 	return out
 }
