@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -122,12 +123,14 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 	}
 	s := &sqliteStore{path: path}
 	if mode == forWorker && path != ":memory:" && q.Get("mode") != "memory" {
-		lock, busy, err := lockFile(path + ".lock")
+		// The lock sits beside the file itself, whatever symbolic links name it by.
+		file := resolveFile(path)
+		lock, busy, err := lockFile(file + ".lock")
 		switch {
 		case busy:
 			return nil, fmt.Errorf("store: another worker uses this SQLite store (%s); use PostgreSQL for several workers", name)
 		case err != nil:
-			return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(err, path, name))
+			return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(hidePath(err, file, name), path, name))
 		}
 		s.lock = lock
 	}
@@ -160,6 +163,33 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 		return nil, fmt.Errorf("store: migrate sqlite %s: %w", name, err)
 	}
 	return s, nil
+}
+
+// resolveFile is path with its symbolic links resolved — of the file, or, when the file does
+// not exist yet, of the link (dangling: SQLite creates its target) or of the directory — so that
+// every name of one file gives one lock path. A path it cannot resolve is returned cleaned.
+func resolveFile(path string) string {
+	for range 40 { // as many links as Linux follows
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			return real
+		}
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		return filepath.Join(dir, filepath.Base(path))
+	}
+	return filepath.Clean(path)
 }
 
 // pragmaName is the name of a _pragma value, "synchronous" for "synchronous(FULL)",
