@@ -147,6 +147,9 @@ func linkError(err error, id, company string) error {
 	if !ok {
 		return err
 	}
+	if e.Status == http.StatusForbidden {
+		e = recordForbidden(e) // a call about this contact alone
+	}
 	named := *e
 	reason := cmp.Or(e.Message, http.StatusText(e.Status), string(e.Kind))
 	named.Fields = map[string]string{"companies": reason}

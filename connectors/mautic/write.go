@@ -100,6 +100,11 @@ func (c *Client) itemError(op string, e batchItemErr) *connectors.Error {
 	if code == http.StatusNotFound {
 		err.Message = "record not found"
 	}
+	if code == http.StatusForbidden && strings.HasSuffix(op, "/batch/edit") {
+		// One item refused (checkEntityAccess): this record, not the API user's rights on
+		// the whole object, which a refused call shows.
+		err = recordForbidden(err)
+	}
 	if f, reason, ok := fieldOf(e.Message); ok {
 		err.Fields = map[string]string{f: c.scrub(reason)}
 	}
@@ -439,12 +444,26 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 	return firstErr
 }
 
+// recordForbidden turns a 403 on one record into that record's error (KindInvalid): the API
+// user's role may edit only some records (Automation's "edit own" rights, a contact another
+// user owns). The record is quarantined with the reason; the rest of the sync goes on.
+func recordForbidden(e *connectors.Error) *connectors.Error {
+	named := *e
+	named.Kind = connectors.KindInvalid
+	named.Message = "Automation's API user may not edit this record (" + cmp.Or(e.Message, "access denied") +
+		"): its role may edit only the records it owns; give it the right to edit others' records, or leave this one out"
+	return &named
+}
+
 // dncError names, in a do-not-contact change's error, the contact, the channel and the field
 // (dnc.<channel>) it failed for: the quarantine says which consent was not written.
 func dncError(err error, id, ch, action string) error {
 	e, ok := err.(*connectors.Error)
 	if !ok {
 		return err
+	}
+	if e.Status == http.StatusForbidden {
+		e = recordForbidden(e) // a call about this contact alone
 	}
 	named := *e
 	verb := "removed"

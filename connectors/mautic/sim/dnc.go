@@ -93,6 +93,10 @@ func (s *Server) contactDNC(st *store, w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
+	if s.locked[id] {
+		accessDenied(w)
+		return
+	}
 	idx := -1
 	for i, d := range rc.dnc {
 		if d.channel == channel {

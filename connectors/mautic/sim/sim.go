@@ -51,6 +51,7 @@ type Server struct {
 	mu        sync.RWMutex
 	contacts  *store
 	companies *store
+	locked    map[int]bool // contacts the API user may not edit (see LockContacts)
 
 	rlMu    sync.Mutex
 	rlStart time.Time
@@ -131,6 +132,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	s.contacts.reset()
 	s.companies.reset()
+	s.locked = nil
 	s.mu.Unlock()
 	s.rlMu.Lock()
 	s.rlCount, s.rlStart = 0, time.Time{}
@@ -289,6 +291,29 @@ func writeValidation(w http.ResponseWriter, err error) {
 		return
 	}
 	writeError(w, http.StatusBadRequest, err.Error(), nil, nil)
+}
+
+// errAccessDenied is Mautic's mautic.core.error.accessdenied, answered 403.
+//
+//lint:ignore ST1005 Mautic's own message, reproduced verbatim
+var errAccessDenied = errors.New("You do not have access to the requested area/action.")
+
+func accessDenied(w http.ResponseWriter) {
+	writeError(w, http.StatusForbidden, errAccessDenied.Error(), nil, nil)
+}
+
+// LockContacts makes contacts the API user may see but not edit, as a role with "edit own"
+// rights only sees those other users own: their edits (single or batch item), do-not-contact
+// changes and company links are answered 403 (CommonApiController::checkEntityAccess).
+func (s *Server) LockContacts(ids ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked == nil {
+		s.locked = map[int]bool{}
+	}
+	for _, id := range ids {
+		s.locked[id] = true
+	}
 }
 
 func notFound(w http.ResponseWriter) {
@@ -658,6 +683,9 @@ func (s *Server) edit(st *store, id int, body map[string]any, put bool) (*rec, i
 		rc, status, ie := s.create(st, body, false, modePut)
 		return rc, status, ie
 	}
+	if st == s.contacts && s.locked[id] {
+		return nil, 0, &itemError{http.StatusForbidden, errAccessDenied}
+	}
 	vals, err := st.prepare(body, mode)
 	if err != nil {
 		return nil, 0, &itemError{http.StatusBadRequest, err}
@@ -681,6 +709,8 @@ func (s *Server) editOne(st *store, w http.ResponseWriter, r *http.Request) {
 	if ie != nil {
 		if ie.status == http.StatusNotFound {
 			notFound(w)
+		} else if ie.status == http.StatusForbidden {
+			accessDenied(w)
 		} else {
 			writeValidation(w, ie.err)
 		}
@@ -846,6 +876,10 @@ func (s *Server) companyContact(_ *store, w http.ResponseWriter, r *http.Request
 	comp, contact := s.companies.recs[compID], s.contacts.recs[contactID]
 	if comp == nil || contact == nil {
 		notFound(w)
+		return
+	}
+	if s.locked[contactID] {
+		accessDenied(w)
 		return
 	}
 	// The contact is saved, and modified, only when its primary company changes: joining a

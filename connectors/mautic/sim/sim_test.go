@@ -477,3 +477,35 @@ func TestListShapeMatchesReadShape(t *testing.T) {
 		}
 	}
 }
+
+// A contact the API user may not edit is read as any other, and every write about it is
+// answered 403 (alone, in a batch).
+func TestLockedContactRefusesWrites(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	s.SeedPeople(0, 10)
+	s.LockContacts(2)
+	tests := []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"GET", "/api/contacts/2", nil, 200},
+		{"PATCH", "/api/contacts/2/edit", map[string]any{"position": "CEO"}, 403},
+		{"PATCH", "/api/contacts/1/edit", map[string]any{"position": "CEO"}, 200},
+		{"POST", "/api/contacts/2/dnc/email/add", nil, 403},
+		{"POST", "/api/companies/2/contact/2/add", nil, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			status, out, _ := call(t, ts, tt.method, tt.path, tt.body)
+			require.Equal(t, tt.want, status)
+			if tt.want == 403 {
+				assert.Contains(t, fmt.Sprint(out["errors"]), "You do not have access to the requested area/action.")
+			}
+		})
+	}
+	status, out, _ := call(t, ts, "PATCH", "/api/contacts/batch/edit", []map[string]any{{"id": 1, "position": "A"}, {"id": 2, "position": "B"}})
+	require.Equal(t, 200, status)
+	assert.Equal(t, []any{200.0, 403.0}, out["statusCodes"])
+	assert.Contains(t, fmt.Sprint(out["errors"]), "You do not have access")
+}
