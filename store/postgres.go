@@ -706,18 +706,18 @@ func (s *pgStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window tim
 	}
 	var wait time.Duration
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		cutoff := now.Add(-window).UnixMicro()
+		cutoff, expired := quotaCutoffs(now, window)
 		for _, c := range claims {
 			// Workers taking the same key queue here, in key order.
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey("quota/"+c.Key)); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM quota_uses WHERE key = $1 AND at <= $2`, c.Key, cutoff); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM quota_uses WHERE key = $1 AND at <= $2`, c.Key, expired); err != nil {
 				return err
 			}
 			var used int
 			var oldest int64
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MIN(at), 0) FROM quota_uses WHERE key = $1`, c.Key).Scan(&used, &oldest); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MIN(at), 0) FROM quota_uses WHERE key = $1 AND at > $2`, c.Key, cutoff).Scan(&used, &oldest); err != nil {
 				return err
 			}
 			if w, full := quotaWait(used, c.Limit, time.UnixMicro(oldest), now, window); full {

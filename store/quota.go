@@ -38,6 +38,14 @@ func checkClaims(claims []QuotaClaim) ([]QuotaClaim, error) {
 	return out, nil
 }
 
+// quotaCutoffs are, in Unix microseconds, the start of the window before now (a use at or
+// before cutoff is not counted) and, one more window earlier, the end of the uses deleted:
+// the processes sharing a store do not share a clock, and one whose clock is fast must not
+// delete the uses the others still count (up to a window's difference between clocks).
+func quotaCutoffs(now time.Time, window time.Duration) (cutoff, expired int64) {
+	return now.Add(-window).UnixMicro(), now.Add(-2 * window).UnixMicro()
+}
+
 // quotaWait is how long until a key with used uses, the oldest at oldest, allows one more.
 func quotaWait(used, limit int, oldest, now time.Time, window time.Duration) (time.Duration, bool) {
 	if used < limit {

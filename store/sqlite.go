@@ -546,14 +546,14 @@ func (s *sqliteStore) TakeQuota(ctx context.Context, claims []QuotaClaim, window
 		return 0, wrap(err, "take quota")
 	}
 	defer tx.Rollback()
-	cutoff := now.Add(-window).UnixMicro()
+	cutoff, expired := quotaCutoffs(now, window)
 	for _, c := range claims {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM quota_uses WHERE key = ? AND at <= ?`, c.Key, cutoff); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quota_uses WHERE key = ? AND at <= ?`, c.Key, expired); err != nil {
 			return 0, wrap(err, "take quota %s", c.Key)
 		}
 		var used int
 		var oldest int64
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(at), 0) FROM quota_uses WHERE key = ?`, c.Key).Scan(&used, &oldest); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(at), 0) FROM quota_uses WHERE key = ? AND at > ?`, c.Key, cutoff).Scan(&used, &oldest); err != nil {
 			return 0, wrap(err, "take quota %s", c.Key)
 		}
 		if wait, full := quotaWait(used, c.Limit, time.UnixMicro(oldest), now, window); full {
