@@ -224,7 +224,8 @@ type call struct {
 	method, path, op string
 	query            url.Values
 	body             any
-	raw              *[]byte // when set, receives the answer's body (any status)
+	raw              *[]byte    // when set, receives the answer's body (any status)
+	rec              recordCall // set on a request about one record: a 403 may be its acl's
 }
 
 // apiError is Sellsy's V2 error body.
@@ -402,6 +403,9 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		if e.Kind == connectors.KindRetryable && again.Again(ctx, safe, e) {
 			continue
+		}
+		if status == http.StatusForbidden && k.rec.acl != nil {
+			return status, k.rec.acl.refused(ctx, k, e)
 		}
 		return status, e
 	}

@@ -371,7 +371,7 @@ func renameOppErrors(err error, defs []cfDef) error {
 	return &cp
 }
 
-func (c *Client) writeOpportunity(ctx context.Context, r connectors.Record, create bool, defs []cfDef, res *connectors.Result) error {
+func (c *Client) writeOpportunity(ctx context.Context, r connectors.Record, create bool, defs []cfDef, res *connectors.Result, acl *aclCheck) error {
 	body, cfs, bad := oppBody(r, create, defs)
 	if bad != nil {
 		return bad
@@ -390,13 +390,15 @@ func (c *Client) writeOpportunity(ctx context.Context, r connectors.Record, crea
 		}
 		res.ID = id
 		if len(body) > 0 {
-			if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id, op: "PUT /opportunities/{id}", body: body}, nil); err != nil {
+			if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id, op: "PUT /opportunities/{id}", body: body,
+				rec: recordCall{acl: acl, record: "change opportunity " + id}}, nil); err != nil {
 				return renameOppErrors(err, defs)
 			}
 		}
 	}
 	if len(cfs) > 0 {
-		if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id + "/custom-fields", op: "PUT /opportunities/{id}/custom-fields", body: cfs}, nil); err != nil {
+		if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id + "/custom-fields", op: "PUT /opportunities/{id}/custom-fields", body: cfs,
+			rec: recordCall{acl: acl, record: "change the custom fields of opportunity " + id}}, nil); err != nil {
 			return renameCFErrors(err, defs)
 		}
 	}

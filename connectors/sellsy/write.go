@@ -3,6 +3,7 @@ package sellsy
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -340,8 +341,9 @@ func (c *Client) write(ctx context.Context, objName string, records []connectors
 		return nil, err
 	}
 	results := make([]connectors.Result, len(records))
+	acl := c.newACLCheck()
 	errs := forEach(ctx, len(records), func(ctx context.Context, i int) error {
-		return c.writeOne(ctx, o, records[i], create, defs, &results[i])
+		return c.writeOne(ctx, o, records[i], create, defs, &results[i], acl)
 	})
 	return finish(results, errs)
 }
@@ -365,15 +367,17 @@ func finish(results []connectors.Result, errs []error) ([]connectors.Result, err
 	return results, nil
 }
 
-func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result) error {
+func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result, acl *aclCheck) error {
 	if o == opportunityObj {
-		return c.writeOpportunity(ctx, r, create, defs, res)
+		return c.writeOpportunity(ctx, r, create, defs, res, acl)
 	}
 	body, cfs, consent, bad := c.writeBody(o, r, create, defs)
 	if bad != nil {
 		return bad
 	}
 	id := r.ID
+	// about names the record in the message of a 403 on a request about it (see aclCheck).
+	about := func(what string) recordCall { return recordCall{acl: acl, record: what + " " + o.name + " " + id} }
 	if consent != nil {
 		// marketing_campaigns_subscriptions is written whole: read it, change the given
 		// channels, write it back. On a new contact, channels not given are not subscribed
@@ -384,7 +388,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 				return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT " + o.path + "/{id}", Message: "not a Sellsy id"}
 			}
 			var cur map[string]any
-			if _, err := c.do(ctx, call{method: "GET", path: o.path + "/" + id, op: "GET " + o.path + "/{id}"}, &cur); err != nil {
+			if _, err := c.do(ctx, call{method: "GET", path: o.path + "/" + id, op: "GET " + o.path + "/{id}", rec: about("read")}, &cur); err != nil {
 				return err
 			}
 			current, _ = cur["marketing_campaigns_subscriptions"].([]any)
@@ -404,13 +408,14 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		}
 		res.ID = id
 		if len(body) > 0 {
-			if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id, op: "PUT " + o.path + "/{id}", body: body}, nil); err != nil {
+			if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id, op: "PUT " + o.path + "/{id}", body: body, rec: about("change")}, nil); err != nil {
 				return err
 			}
 		}
 	}
 	if len(cfs) > 0 {
-		if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id + "/custom-fields", op: "PUT " + o.path + "/{id}/custom-fields", body: cfs}, nil); err != nil {
+		if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id + "/custom-fields", op: "PUT " + o.path + "/{id}/custom-fields", body: cfs,
+			rec: about("change the custom fields of")}, nil); err != nil {
 			return renameCFErrors(err, defs)
 		}
 	}
@@ -425,7 +430,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	if !create {
 		var lb listBody
 		if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
-			query: url.Values{"limit": {"100"}}}, &lb); err != nil {
+			query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
 			return err
 		}
 		for _, m := range lb.Data {
@@ -437,7 +442,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			return invalidErr("POST /companies/{companyId}/contacts/{contactId}", map[string]string{"links.company": "not a Sellsy id"})
 		}
 		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
-			op: "POST /companies/{companyId}/contacts/{contactId}"}, nil); err != nil {
+			op: "POST /companies/{companyId}/contacts/{contactId}", rec: about("link company " + want + " to")}, nil); err != nil {
 			return err
 		}
 	}
@@ -457,10 +462,10 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	if target == "" {
 		return nil
 	}
-	_, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
-		op: "DELETE /companies/{companyId}/contacts/{contactId}"}, nil)
-	if err != nil && connectors.KindOf(err) != connectors.KindInvalid {
-		return err
+	status, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
+		op: "DELETE /companies/{companyId}/contacts/{contactId}", rec: about("unlink company " + target + " from")}, nil)
+	if err != nil && (connectors.KindOf(err) != connectors.KindInvalid || status == http.StatusForbidden) {
+		return err // a link already gone is not an error; one the user may not remove is
 	}
 	return nil
 }
@@ -479,12 +484,14 @@ func (c *Client) Delete(ctx context.Context, objName string, ids []string) ([]co
 		return nil, err
 	}
 	results := make([]connectors.Result, len(ids))
+	acl := c.newACLCheck()
 	errs := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
 		results[i].ID = ids[i]
 		if _, err := strconv.Atoi(ids[i]); err != nil {
 			return nil // not a Sellsy id: nothing to delete
 		}
-		status, err := c.do(ctx, call{method: "DELETE", path: o.path + "/" + ids[i], op: "DELETE " + o.path + "/{id}"}, nil)
+		status, err := c.do(ctx, call{method: "DELETE", path: o.path + "/" + ids[i], op: "DELETE " + o.path + "/{id}",
+			rec: recordCall{acl: acl, record: "delete " + o.name + " " + ids[i]}}, nil)
 		if status == 404 {
 			return nil
 		}

@@ -1,0 +1,106 @@
+package sellsy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// Sellsy records carry access rights (the acl embed): a user may see or change some records
+// and not others, and Sellsy answers 403 to a request about a record the API user may not
+// touch — the same status as for a scope the API client lacks. A 403 on a request about one
+// record (PUT or DELETE /{object}/{id}, its custom fields, its company links) is that
+// record's error (KindInvalid: it is quarantined and the rest of the batch goes on), unless
+// the scope the request needs is missing, which is the connection's (KindConfig). A 403 on a
+// collection-level request (a list, a search, a probe) stays KindConfig.
+
+// aclCheck tells, within one batch of writes, a record's access rights from a missing scope.
+// Each scope met with a 403 is checked once per batch: with the scopes the token names when
+// it names them (nothing to send), else with the probe CheckAccess sends (GET
+// /{resource}?limit=1 or POST /{resource}?verify=true, which persists nothing): at most one
+// more request per scope for a batch that meets a 403, none for one that does not.
+type aclCheck struct {
+	c       *Client
+	mu      sync.Mutex
+	checked map[string]error // scope → nil when granted, else the error of a missing scope
+}
+
+func (c *Client) newACLCheck() *aclCheck {
+	return &aclCheck{c: c, checked: map[string]error{}}
+}
+
+// recordCall is a request about one record: record says what it does to which record
+// ("change contact 12"), for the message of a 403.
+type recordCall struct {
+	acl    *aclCheck
+	record string
+}
+
+// scopeOfCall is the scope a request needs: its path's resource, read for a GET (or a
+// search), write otherwise.
+func scopeOfCall(k call) string {
+	res, _, _ := strings.Cut(strings.TrimPrefix(k.path, "/"), "/")
+	if res == "calendar-events" {
+		res = "calendars" // the scopes' name for the calendar's resource
+	}
+	if k.method == http.MethodGet || (k.method == http.MethodPost && strings.HasSuffix(k.path, "/search")) {
+		return res + ".read"
+	}
+	return res + ".write"
+}
+
+// refused turns the 403 e that answered the record request k into the record's error when
+// the API client has the scope k needs, or into the missing scope's KindConfig error.
+func (a *aclCheck) refused(ctx context.Context, k call, e *connectors.Error) error {
+	scope := scopeOfCall(k)
+	a.mu.Lock()
+	missing, done := a.checked[scope]
+	if !done {
+		var err error
+		missing, err = a.check(ctx, scope)
+		if err != nil {
+			a.mu.Unlock()
+			return err // the check could not be made (quota, outage): as it failed
+		}
+		a.checked[scope] = missing
+	}
+	a.mu.Unlock()
+	if missing != nil {
+		return missing
+	}
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: e.Op, Status: http.StatusForbidden,
+		Message: fmt.Sprintf("this Sellsy user may not %s: Sellsy answered 403 although the API client has the scope %s, so the record's access rights (acl) keep it from this user; give the user access to the record in Sellsy, or leave the record out of the sync",
+			k.rec.record, scope)}
+}
+
+// check returns nil when the API client has scope, the KindConfig error of a missing scope
+// when it has not, or the error that kept it from knowing.
+func (a *aclCheck) check(ctx context.Context, scope string) (missing, err error) {
+	lacks := func(how string) error {
+		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes", Status: http.StatusForbidden,
+			Message: fmt.Sprintf("the API client lacks the scope %s that this connection needs (%s): %s", scope, how, enableHint)}
+	}
+	have, err := a.c.Scopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if have != nil {
+		if slices.Contains(have, scope) {
+			return nil, nil
+		}
+		return lacks("its token names " + strings.Join(have, ", ")), nil
+	}
+	forbidden, probe, err := a.c.probeScope(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	if forbidden {
+		return lacks("Sellsy answered 403 to " + probe), nil
+	}
+	return nil, nil
+}
