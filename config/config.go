@@ -13,8 +13,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -424,14 +426,14 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 		return nil, errEmptyFile
 	}
 	if err != nil {
-		return nil, errors.New(yamlMessage(err))
+		return nil, yamlSyntaxError(data, err)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
 		return nil, fmt.Errorf("line %d: a second document (after ---): a connection file holds one connection; put each in a file of its own", max(next.Line, 1))
 	case !errors.Is(err, io.EOF):
-		return nil, errors.New(yamlMessage(err))
+		return nil, yamlSyntaxError(data, err)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -441,6 +443,45 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 		return nil, errEmptyFile
 	}
 	return root, nil
+}
+
+// yamlSyntaxError is the YAML decoder's error err about data, in one line; a line indented
+// with a tab, of which the decoder says "found character that cannot start any token" or
+// speaks of a tab on the line before, is named as such, with its line.
+func yamlSyntaxError(data []byte, err error) error {
+	msg := yamlMessage(err)
+	if line, ok := tabIndented(data, msg); ok {
+		return fmt.Errorf("line %d: the line is indented with a tab: YAML allows only spaces for indentation; replace the tab with spaces", line)
+	}
+	return errors.New(msg)
+}
+
+// yamlLine is the line a decoder's message starts with (it names none for the first line).
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
+
+// tabIndented returns the line (from 1) indented with a tab that the decoder's message msg is
+// about: the line it names (or the first when it names none), or the next one, as the decoder
+// names the line before a tab that breaks the indentation.
+func tabIndented(data []byte, msg string) (int, bool) {
+	if !strings.Contains(msg, "cannot start any token") && !strings.Contains(msg, "tab character") {
+		return 0, false
+	}
+	reported := 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		reported, _ = strconv.Atoi(m[1])
+	}
+	lines := strings.Split(string(data), "\n")
+	for _, n := range []int{reported, reported + 1} {
+		if n < 1 || n > len(lines) {
+			continue
+		}
+		text := lines[n-1]
+		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+		if strings.Contains(indent, "\t") && strings.TrimSpace(text) != "" {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // given reports whether the document under n sets the value at path (the keys of nested
@@ -515,9 +556,22 @@ var errEmptyFile = errors.New("the file is empty: a connection file names at lea
 // Files lists the connection files of paths: comma-separated files and folders, a folder
 // standing for its *.yaml and *.yml files; sorted. A folder's hidden files (.name: editors'
 // lock files and copies, such as Emacs's .#a.yaml, a link to nowhere) and backups (name~)
-// are left out; a file named is read whatever its name.
+// are left out; a file named is read whatever its name. A file reached twice (a folder named
+// with and without its trailing slash, or a folder and one of its files) is listed once: the
+// worker would otherwise refuse its connection's name as already used.
 func Files(paths string) ([]string, error) {
 	var files []string
+	seen := map[string]bool{}
+	add := func(f string) {
+		key := filepath.Clean(f)
+		if abs, err := filepath.Abs(f); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			files = append(files, f)
+		}
+	}
 	for _, p := range strings.Split(paths, ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {
@@ -528,7 +582,7 @@ func Files(paths string) ([]string, error) {
 			return nil, readError(p, err)
 		}
 		if !info.IsDir() {
-			files = append(files, p)
+			add(p)
 			continue
 		}
 		entries, err := os.ReadDir(p)
@@ -541,7 +595,7 @@ func Files(paths string) ([]string, error) {
 				continue
 			}
 			if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
-				files = append(files, filepath.Join(p, name))
+				add(filepath.Join(p, name))
 			}
 		}
 	}
@@ -612,6 +666,13 @@ func (c *Connection) applyDefaults(root *yaml.Node) {
 	}
 	if c.Direction == "" {
 		c.Direction = Both
+	}
+	// Settings are trimmed once, here: the connectors read them as they were validated (a
+	// requests_per_second of "20 " passes the check and must open as 20).
+	for _, s := range []*System{&c.A, &c.B} {
+		for k, v := range s.Settings {
+			s.Settings[k] = strings.TrimSpace(v)
+		}
 	}
 	for i := range c.Objects {
 		o := &c.Objects[i]
@@ -688,7 +749,8 @@ func (c *Connection) ObjectNames() []string {
 // Secret returns the value of a credential from the environment: the variable the
 // connection file names, or else the file that variable with _FILE appended names (Docker and
 // Kubernetes secrets are mounted as files). Both are trimmed of surrounding white space (a
-// CRLF .env file leaves a \r); a value of white space only counts as empty.
+// CRLF .env file leaves a \r), and a file of a leading byte order mark (U+FEFF, which Windows
+// editors write); a value of white space only counts as empty.
 func (s System) Secret(key string) (string, error) {
 	env, ok := s.Credentials[key]
 	if !ok {
@@ -714,7 +776,7 @@ func (s System) Secret(key string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s_FILE (credentials.%s of %s): %w", env, key, s.System, err)
 	}
-	v := strings.TrimSpace(string(data))
+	v := strings.TrimSpace(strings.TrimPrefix(string(data), "\ufeff"))
 	if v == "" {
 		return "", fmt.Errorf("%s_FILE (credentials.%s of %s): %s is empty", env, key, s.System, path)
 	}

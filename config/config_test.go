@@ -131,6 +131,10 @@ func TestSecretFromEnvironment(t *testing.T) {
 		{"white space only", " \r\n", "", "", "environment variable CRMSYNC_TEST_PW (credentials.password of mautic) holds only white space, and CRMSYNC_TEST_PW_FILE names no file"},
 		{"white space only, then the file", " ", file("pw2", "s3cret\r\n"), "s3cret", ""},
 		{"a _FILE path with a trailing CR", "", file("pw3", "s3cret") + "\r", "s3cret", ""},
+		// Windows editors (Notepad) begin a UTF-8 file with a byte order mark: not the secret's.
+		{"a file with a byte order mark", "", file("bom", "\ufeffs3cret\r\n"), "s3cret", ""},
+		{"a file of a byte order mark only", "", file("bom-only", "\ufeff\n"), "", "CRMSYNC_TEST_PW_FILE (credentials.password of mautic): " + filepath.Join(dir, "bom-only") + " is empty"},
+		{"a byte order mark inside the secret is kept", "", file("bom-inside", "s3\ufeffcret"), "s3\ufeffcret", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -227,6 +231,17 @@ func TestFilesOfAFolder(t *testing.T) {
 		}, wantErr: "old.yaml: is a folder, not a connection file"},
 		{name: "a path that is not there", paths: func(dir string) string { return filepath.Join(dir, "nope") },
 			wantErr: "nope: no such file or folder"},
+		// A file reached twice is loaded once: its connection's name is not "already used".
+		{name: "the folder with and without its slash", paths: func(dir string) string { return dir + "," + dir + "/" },
+			want: []string{"a.yaml"}},
+		{name: "the folder and one of its files", paths: func(dir string) string { return dir + "," + filepath.Join(dir, "a.yaml") },
+			want: []string{"a.yaml"}},
+		{name: "a file named twice and spelt differently", paths: func(dir string) string {
+			return filepath.Join(dir, "a.yaml") + "," + dir + "/./a.yaml"
+		}, want: []string{"a.yaml"}},
+		{name: "two files of one connection are still refused", setup: func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml"), good, 0o600))
+		}, wantErr: `b.yaml: name: "sellsy-mautic" is already used by`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -155,8 +155,13 @@ func credentialProblems(s System) (problems []keyProblem) {
 			problems = append(problems, keyProblem{key, fmt.Sprintf("not a credential of %s%s; its credentials: %s", s.System, DidYouMean(key, allowed), strings.Join(allowed, ", "))})
 			continue
 		}
-		if !envVarPattern.MatchString(s.Credentials[key]) {
+		switch name := s.Credentials[key]; {
+		case !envVarPattern.MatchString(name):
 			problems = append(problems, keyProblem{key, "must be the NAME of an environment variable (like SELLSY_CLIENT_SECRET) that holds the credential, not the credential itself (not shown here)"})
+		case strings.HasSuffix(name, fileSuffix):
+			// NAME_FILE is read by itself when NAME is empty: named here, the path it holds
+			// would be sent as the credential.
+			problems = append(problems, keyProblem{key, fileVariable(name)})
 		}
 	}
 	for _, key := range need {
@@ -166,4 +171,18 @@ func credentialProblems(s System) (problems []keyProblem) {
 	}
 	slices.SortStableFunc(problems, func(x, y keyProblem) int { return strings.Compare(x.key, y.key) })
 	return problems
+}
+
+// fileSuffix ends the name of the variable that names a file holding a credential: the value
+// of NAME_FILE is read when NAME is empty (System.Secret).
+const fileSuffix = "_FILE"
+
+// fileVariable says why a credential may not name a variable ending in _FILE, and which to
+// name instead.
+func fileVariable(name string) string {
+	base := strings.TrimSuffix(name, fileSuffix)
+	if base == "" || !envVarPattern.MatchString(base) {
+		return fmt.Sprintf("%s ends in %s, which names a variable holding the path of a file, not the credential: name the variable that holds the credential; crmsync reads <NAME>%s by itself when <NAME> is empty", name, fileSuffix, fileSuffix)
+	}
+	return fmt.Sprintf("%s ends in %s: name %s instead; crmsync reads %s, the path of a file holding the credential, by itself when %s is empty or unset (named here, the path would be sent as the credential)", name, fileSuffix, base, name, base)
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -114,19 +115,38 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 			}
 		}
 	case reflect.Interface:
-		// any value
+		// A filter value: one value, compared with the records' values and written on the
+		// records created. It is kept as written, true and false apart: YAML's rules would
+		// make 0123 the octal 83, 2026-01-31 a time and 1e3 the number 1000, which no record
+		// holding them would pass.
+		if n.Kind != yaml.ScalarNode {
+			sc.add(n, path, "%s where one value is expected (a text, a number, true or false)", nodeKind(n))
+			return
+		}
+		if n.Tag != "!!bool" {
+			n.Tag = "!!str"
+		}
 	case reflect.String:
 		sc.want(n, yaml.ScalarNode, t, path)
 	case reflect.Int, reflect.Int64:
 		if !sc.want(n, yaml.ScalarNode, t, path) {
 			return
 		}
-		if n.Tag != "!!int" {
-			if _, err := strconv.Atoi(n.Value); err == nil && n.Tag == "!!str" {
-				sc.add(n, path, "%q is quoted: give the whole number without quotes", n.Value)
+		_, quotedErr := strconv.Atoi(n.Value)
+		switch {
+		case n.Tag == "!!str" && quotedErr == nil:
+			sc.add(n, path, "%q is quoted: give the whole number without quotes", n.Value)
+		case n.Tag == "!!int" && n.Decode(reflect.New(t).Interface()) == nil:
+		case (n.Tag == "!!int" || n.Tag == "!!float") && wholeNumber.MatchString(n.Value):
+			// Past an int's range: the decoder's "cannot unmarshal !!int `1844674...` into
+			// int" names no field, and a longer one it reads as a decimal number.
+			if strings.HasPrefix(n.Value, "-") {
+				sc.add(n, path, "%s is too small a number (at least %d)", sc.quote(n, path), int64(math.MinInt64))
 			} else {
-				sc.add(n, path, "%s is not a whole number", sc.quote(n, path))
+				sc.add(n, path, "%s is too large a number (at most %d)", sc.quote(n, path), int64(math.MaxInt64))
 			}
+		default:
+			sc.add(n, path, "%s is not a whole number", sc.quote(n, path))
 		}
 	case reflect.Bool:
 		if !sc.want(n, yaml.ScalarNode, t, path) {
@@ -256,6 +276,9 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	}
 	return out
 }
+
+// wholeNumber is a whole number written in decimal digits, whatever its size.
+var wholeNumber = regexp.MustCompile(`^[-+]?[0-9]+$`)
 
 var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 

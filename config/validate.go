@@ -19,6 +19,13 @@ var noDeletes = map[string]string{
 	"altior": "has no delete in its API (connectors/altior/API.md)",
 }
 
+// cannotDelete are the systems whose records a propagated deletion cannot delete, and why:
+// deletions may come from them, never go to them.
+var cannotDelete = map[string]string{
+	"unas":    "the UNAS connector is read-only: it refuses every write, deletions included",
+	"minicrm": "the MiniCRM connector does not support deleting records",
+}
+
 // minInterval keeps a misconfigured connection from hammering the APIs.
 const minInterval = 10 * time.Second
 
@@ -103,9 +110,12 @@ func (c *Connection) Validate() error {
 	names := map[string]bool{}
 	for i, o := range c.Objects {
 		at := fmt.Sprintf("objects[%d]", i)
-		if o.Name == "" {
+		switch {
+		case o.Name == "":
 			bad(at+".name", "missing")
-		} else if names[o.Name] {
+		case strings.Contains(o.Name, ",") || strings.TrimSpace(o.Name) != o.Name:
+			bad(at+".name", "%q: an object's name has no comma and no space at either end, so that crmsync resync --objects, which takes a comma-separated list, can name it", o.Name)
+		case names[o.Name]:
 			bad(at+".name", "%q appears twice", o.Name)
 		}
 		names[o.Name] = true
@@ -119,8 +129,11 @@ func (c *Connection) Validate() error {
 			bad(at+".deletes", "%q is not one of both, a_to_b, b_to_a (leave it out to never propagate deletions)", o.Deletes)
 		} else if o.Deletes != "" {
 			for _, side := range []string{"a", "b"} {
-				if why, ok := noDeletes[c.Side(side).System]; ok {
-					bad(at+".deletes", "not possible on this connection: %s (side %s) %s; leave deletes out", c.Side(side).System, side, why)
+				system := c.Side(side).System
+				if why, ok := noDeletes[system]; ok {
+					bad(at+".deletes", "not possible on this connection: %s (side %s) %s; leave deletes out", system, side, why)
+				} else if why, ok := cannotDelete[system]; ok && o.DeletesFrom(otherSide(side)) {
+					bad(at+".deletes", "%s propagates deletions to %s (side %s), where none can be made: %s; leave deletes out", o.Deletes, system, side, why)
 				}
 			}
 		}
@@ -144,9 +157,13 @@ func (c *Connection) Validate() error {
 			case f.B == RecordID && f.Direction != BToA:
 				bad(fat+".direction", "b is the record's id, which cannot be written: use b_to_a")
 			}
+			valuesAt := ".values"
 			if f.StatusMap != "" {
 				if where, problem := statusMapInto(f.StatusMap, &c.Objects[i].Fields[j].Values, "values"); problem != "" {
 					bad(fat+where, "%s", problem)
+				} else {
+					// The values the status map filled get the checks values: gets.
+					f, valuesAt = c.Objects[i].Fields[j], ".status_map"
 				}
 			}
 			if seenA[f.A] {
@@ -157,12 +174,18 @@ func (c *Connection) Validate() error {
 			}
 			seenA[f.A], seenB[f.B] = true, true
 			for _, msg := range valueMapProblems(f) {
-				bad(fat+".values", "%s field %s>%s: %s", o.Name, f.A, f.B, msg)
+				bad(fat+valuesAt, "%s field %s>%s: %s", o.Name, f.A, f.B, msg)
 			}
 		}
 	}
 	if len(c.Events) > 0 && c.A.System != sellsy.System && c.B.System != sellsy.System {
 		bad("events", "routes Sellsy's webhooks, but neither side of this connection is sellsy")
+	} else if len(c.Events) > 0 {
+		for _, side := range []string{"a", "b"} {
+			if s := c.Side(side); s.System == sellsy.System && s.Credentials[webhookToken] == "" {
+				bad(side+".credentials."+webhookToken, "missing: events: routes Sellsy's webhooks, which reach the worker only at /webhooks/%s/sellsy/<token>: name the environment variable that holds the token (such as SELLSY_WEBHOOK_TOKEN)", c.Name)
+			}
+		}
 	}
 	webhookObjects := sellsy.WebhookObjects()
 	objects := strings.Join(webhookObjects, ", ")
@@ -318,6 +341,18 @@ func quoteAll(s []string) string {
 		q[i] = fmt.Sprintf("%q", v)
 	}
 	return strings.Join(q, ", ")
+}
+
+// webhookToken is the Sellsy credential whose value is the token of its webhook URL
+// (webhooks.CredWebhookToken).
+const webhookToken = "webhook_token"
+
+// otherSide is "b" for "a" and "a" for "b".
+func otherSide(side string) string {
+	if side == "a" {
+		return "b"
+	}
+	return "a"
 }
 
 func validDirection(d Direction) bool { return d == Both || d == AToB || d == BToA }

@@ -9,11 +9,12 @@ import (
 )
 
 // events[].object names an object whose Sellsy events the connector reads back, on a
-// connection with a Sellsy side; a wrong one is refused naming the file, the field and why.
+// connection with a Sellsy side that names its webhook token; a wrong one is refused naming
+// the file, the field and why.
 func TestValidateEventObjects(t *testing.T) {
 	conn := func(b, object string) string {
 		return `name: demo
-a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET, webhook_token: SELLSY_WEBHOOK_TOKEN}}
 b: ` + b + `
 objects:
   - name: contact
@@ -36,7 +37,9 @@ events:
 			wantErr: `conn.yaml: events[0].object: "client" is not an object whose Sellsy events can be read back (calendar-event, comment, company, contact, individual, opportunity, task)`},
 		{name: "a plural", yaml: conn(mautic, "opportunities"), wantErr: `conn.yaml: events[0].object: "opportunities" is not an object`},
 		{name: "missing", yaml: conn(mautic, `""`), wantErr: "conn.yaml: events[0].object: missing: the object whose events are routed (calendar-event, comment"},
-		{name: "no Sellsy side", yaml: replace(conn(mautic, "contact"), "a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}",
+		{name: "no webhook token", yaml: replace(conn(mautic, "contact"), ", webhook_token: SELLSY_WEBHOOK_TOKEN", ""),
+			wantErr: "conn.yaml: a.credentials.webhook_token: missing: events: routes Sellsy's webhooks, which reach the worker only at /webhooks/demo/sellsy/<token>"},
+		{name: "no Sellsy side", yaml: replace(conn(mautic, "contact"), "a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET, webhook_token: SELLSY_WEBHOOK_TOKEN}}",
 			"a: {system: weavy, settings: {base_url: https://w.example, project: P}, credentials: {username: W_USER, password: W_PASS}}"), wantErr: "conn.yaml: events: routes Sellsy's webhooks, but neither side of this connection is sellsy"},
 	}
 	for _, tt := range tests {
@@ -47,13 +50,16 @@ events:
 }
 
 // deletes: is refused when either side is weavy (no deletion is ever propagated there) or
-// altior (its API deletes nothing), naming the file, the field and why.
+// altior (its API deletes nothing), or when it would delete on unas (read-only) or minicrm
+// (whose connector deletes nothing), naming the file, the field and why.
 func TestValidateDeletesBySystem(t *testing.T) {
 	systems := map[string]string{
-		"sellsy": "{system: sellsy, credentials: {client_id: S_ID, client_secret: S_SECRET}}",
-		"mautic": "{system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}",
-		"weavy":  "{system: weavy, settings: {base_url: https://w.example, project: P}, credentials: {username: W_USER, password: W_PASS}}",
-		"altior": "{system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}",
+		"sellsy":  "{system: sellsy, credentials: {client_id: S_ID, client_secret: S_SECRET}}",
+		"mautic":  "{system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}",
+		"weavy":   "{system: weavy, settings: {base_url: https://w.example, project: P}, credentials: {username: W_USER, password: W_PASS}}",
+		"altior":  "{system: altior, settings: {base_url: https://a.example, reference_user_email: ref@example.com, establishment: E1}, credentials: {api_key: ALTIOR_KEY}}",
+		"unas":    "{system: unas, credentials: {api_key: UNAS_KEY}}",
+		"minicrm": "{system: minicrm, settings: {base_url: https://r3.example}, credentials: {system_id: M_ID, api_key: M_KEY}}",
 	}
 	tests := []struct {
 		name, a, b, deletes string
@@ -67,6 +73,19 @@ func TestValidateDeletesBySystem(t *testing.T) {
 			wantErr: []string{"conn.yaml: objects[0].deletes: not possible on this connection: altior (side b) has no delete in its API"}},
 		{name: "both sides refused", a: "weavy", b: "altior", deletes: "both",
 			wantErr: []string{"weavy (side a)", "altior (side b)"}},
+		// UNAS refuses every write and MiniCRM deletes nothing: a deletion cannot go to them.
+		{name: "unas and minicrm, a_to_b", a: "unas", b: "minicrm", deletes: "a_to_b",
+			wantErr: []string{"conn.yaml: objects[0].deletes: a_to_b propagates deletions to minicrm (side b), where none can be made: the MiniCRM connector does not support deleting records; leave deletes out"}},
+		{name: "unas and minicrm, b_to_a", a: "unas", b: "minicrm", deletes: "b_to_a",
+			wantErr: []string{"conn.yaml: objects[0].deletes: b_to_a propagates deletions to unas (side a), where none can be made: the UNAS connector is read-only: it refuses every write, deletions included; leave deletes out"}},
+		{name: "unas and minicrm, both", a: "unas", b: "minicrm", deletes: "both",
+			wantErr: []string{"to unas (side a)", "to minicrm (side b)"}},
+		{name: "to sellsy from unas", a: "sellsy", b: "unas", deletes: "b_to_a"},
+		{name: "to unas from sellsy", a: "sellsy", b: "unas", deletes: "a_to_b",
+			wantErr: []string{"conn.yaml: objects[0].deletes: a_to_b propagates deletions to unas (side b), where none can be made"}},
+		{name: "to mautic from minicrm", a: "minicrm", b: "mautic", deletes: "a_to_b"},
+		{name: "to minicrm from mautic", a: "minicrm", b: "mautic", deletes: "both",
+			wantErr: []string{"conn.yaml: objects[0].deletes: both propagates deletions to minicrm (side a), where none can be made"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

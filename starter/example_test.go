@@ -151,16 +151,30 @@ func TestValidateLiveSellsyScopes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sb := sellsyAltiorSandbox(t, tt.scopes)
-			validateLive(t, "sellsy-altior.yaml", sellsyAltiorExample(t, sb)+tt.events, tt.wants...)
+			example := sellsyAltiorExample(t, sb)
+			if tt.events != "" {
+				example = withWebhookToken(t, example)
+			}
+			validateLive(t, "sellsy-altior.yaml", example+tt.events, tt.wants...)
 		})
 	}
 }
 
-// taskEvents routes Sellsy's task events: each is read back before it starts anything.
+// taskEvents routes Sellsy's task events: each is read back before it starts anything. The
+// events reach the worker at the URL of the webhook token the example's side a is given.
 const taskEvents = `
 events:
   - {object: task, event: created, start: {workflow: FollowUpTask}}
 `
+
+// withWebhookToken gives the example's Sellsy side the webhook token events need, and sets it.
+func withWebhookToken(t *testing.T, example string) string {
+	t.Helper()
+	const secret = "    client_secret: SELLSY_CLIENT_SECRET\n"
+	require.Contains(t, example, secret)
+	t.Setenv("SELLSY_WEBHOOK_TOKEN", "example-token")
+	return strings.Replace(example, secret, secret+"    webhook_token: SELLSY_WEBHOOK_TOKEN\n", 1)
+}
 
 // sellsyAltiorSandbox starts the Sellsy (with only these OAuth scopes when set) and Altior
 // simulators, and sets the credentials the example connection names.

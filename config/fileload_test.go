@@ -1,0 +1,195 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// demoConnection is a valid Sellsy ⇄ Automation connection of contacts, which the tests below
+// change in one place each.
+const demoConnection = `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
+schedule: {interval: 15m}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+`
+
+// demoWith is demoConnection with old replaced by new; old must be there.
+func demoWith(t *testing.T, old, new string) string {
+	t.Helper()
+	require.Contains(t, demoConnection, old)
+	return strings.Replace(demoConnection, old, new, 1)
+}
+
+// A whole number past an int's range is refused naming its field and line, as every other
+// value that does not fit is (the decoder's message named neither).
+func TestWholeNumberOutOfRangeNamesTheField(t *testing.T) {
+	tests := []struct {
+		name, value, wantErr string
+	}{
+		{name: "the largest", value: "9223372036854775807"},
+		{name: "one past the largest", value: "9223372036854775808",
+			wantErr: `conn.yaml: line 4: schedule.max_deletes: "9223372036854775808" is too large a number (at most 9223372036854775807)`},
+		{name: "an unsigned 64-bit number", value: "18446744073709551615",
+			wantErr: `conn.yaml: line 4: schedule.max_deletes: "18446744073709551615" is too large a number (at most 9223372036854775807)`},
+		{name: "past 64 bits", value: "99999999999999999999",
+			wantErr: `conn.yaml: line 4: schedule.max_deletes: "99999999999999999999" is too large a number (at most 9223372036854775807)`},
+		{name: "too negative", value: "-99999999999999999999",
+			wantErr: `conn.yaml: line 4: schedule.max_deletes: "-99999999999999999999" is too small a number (at least -9223372036854775808)`},
+		{name: "a decimal number", value: "1.5", wantErr: `conn.yaml: line 4: schedule.max_deletes: "1.5" is not a whole number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, demoWith(t, "{interval: 15m}", "{interval: 15m, max_deletes: "+tt.value+"}"), tt.wantErr)
+		})
+	}
+}
+
+// A field's status_map fills its values and gets every check values: gets, reported at
+// status_map.
+func TestStatusMapIsCheckedAsValues(t *testing.T) {
+	tests := []struct {
+		name, field, wantErr string
+	}{
+		{name: "two statuses to one, both ways",
+			field:   `{a: position, b: position, status_map: '{"lead": "hot", "prospect": "hot"}'}`,
+			wantErr: `conn.yaml: objects[0].fields[1].status_map: contact field position>position: "lead", "prospect" all map to "hot": with direction both, the way back would be ambiguous`},
+		{name: "the same map as values", // what the status map must be held to
+			field:   `{a: position, b: position, values: {lead: hot, prospect: hot}}`,
+			wantErr: `conn.yaml: objects[0].fields[1].values: contact field position>position: "lead", "prospect" all map to "hot"`},
+		{name: "two statuses to one, one way",
+			field: `{a: position, b: position, direction: a_to_b, status_map: '{"lead": "hot", "prospect": "hot"}'}`},
+		{name: "two statuses to one, the way back named",
+			field: `{a: position, b: position, status_map: '{"lead": "hot", "prospect": "hot"}', values_back: {hot: lead}}`},
+		{name: "values_back on a one-way status map",
+			field:   `{a: position, b: position, direction: a_to_b, status_map: '{"lead": "hot"}', values_back: {hot: lead}}`,
+			wantErr: `conn.yaml: objects[0].fields[1].status_map: contact field position>position: values_back is the way back, but the field goes a_to_b only`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, demoWith(t, "fields: [{a: email, b: email}]", "fields: [{a: email, b: email}, "+tt.field+"]"), tt.wantErr)
+		})
+	}
+}
+
+// A credential names the variable that holds it, never the <NAME>_FILE one that names a file:
+// Secret reads that one by itself, and named, its path would be sent as the credential.
+func TestCredentialNamingAFileVariable(t *testing.T) {
+	tests := []struct {
+		name, variable, wantErr string
+	}{
+		{name: "a _FILE variable", variable: "M_PASS_FILE",
+			wantErr: "conn.yaml: b.credentials.password: M_PASS_FILE ends in _FILE: name M_PASS instead; crmsync reads M_PASS_FILE, the path of a file holding the credential, by itself when M_PASS is empty or unset"},
+		{name: "_FILE alone", variable: "_FILE",
+			wantErr: "conn.yaml: b.credentials.password: _FILE ends in _FILE, which names a variable holding the path of a file, not the credential"},
+		{name: "a name ending in FILE, not _FILE", variable: "M_PROFILE"},
+		{name: "FILE inside the name", variable: "M_FILE_PASS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, demoWith(t, "password: M_PASS", "password: "+tt.variable), tt.wantErr)
+		})
+	}
+}
+
+// An object's name is one crmsync resync --objects can name: its comma-separated list is
+// split at commas and each name trimmed.
+func TestObjectNamesResyncCanName(t *testing.T) {
+	tests := []struct {
+		name, object, wantErr string
+	}{
+		{name: "a comma", object: `"contact, main"`,
+			wantErr: `conn.yaml: objects[0].name: "contact, main": an object's name has no comma and no space at either end, so that crmsync resync --objects, which takes a comma-separated list, can name it`},
+		{name: "a leading space", object: `" contact"`, wantErr: `conn.yaml: objects[0].name: " contact": an object's name has no comma`},
+		{name: "a trailing tab", object: `"contact\t"`, wantErr: `conn.yaml: objects[0].name: "contact\t": an object's name has no comma`},
+		{name: "a space inside", object: `"main contact"`},
+		{name: "a dash", object: "main-contact"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, demoWith(t, "- name: contact", "- name: "+tt.object), tt.wantErr)
+		})
+	}
+}
+
+// A line indented with a tab is named as such, with its line, whatever the decoder says
+// about it ("found character that cannot start any token", or a tab on the line before);
+// other syntax errors keep the decoder's words.
+func TestTabIndentationIsNamed(t *testing.T) {
+	const tabbed = "the line is indented with a tab: YAML allows only spaces for indentation; replace the tab with spaces"
+	tests := []struct {
+		name, old, new, wantErr string
+	}{
+		{name: "a tab for the indentation", old: "    match:", new: "\tmatch:", wantErr: "conn.yaml: line 7: " + tabbed},
+		{name: "spaces then a tab", old: "    match:", new: "  \tmatch:", wantErr: "conn.yaml: line 7: " + tabbed},
+		{name: "a tab then spaces", old: "    match:", new: "\t  match:", wantErr: "conn.yaml: line 7: " + tabbed},
+		{name: "a list item", old: "  - name: contact", new: "\t- name: contact", wantErr: "conn.yaml: line 6: " + tabbed},
+		{name: "the first line", old: "name: demo", new: "\tname: demo", wantErr: "conn.yaml: line 1: " + tabbed},
+		{name: "a tab inside a value", old: "name: demo", new: "name: demo\t"},
+		{name: "a tab in a flow list's continuation", old: "[{a: email, b: email}]", new: "[{a: email, b: email},\n\t{a: last_name, b: lastname}]"},
+		{name: "another syntax error", old: "name: demo", new: "name: demo\nstart_date: @2026", wantErr: "conn.yaml: line 2: found character that cannot start any token"},
+		{name: "another syntax error beside a tab", old: "name: demo", new: "name: demo\t\nstart_date: @2026", wantErr: "conn.yaml: line 2: found character that cannot start any token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, demoWith(t, tt.old, tt.new), tt.wantErr)
+		})
+	}
+}
+
+// A filter value is kept as written, true and false apart: YAML's rules would read 0123 as
+// the octal 83 and 2026-01-31 as a time, which no record holding them passes. A list or a
+// mapping is refused naming the field.
+func TestFilterValuesAsWritten(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        any
+		wantErr     string
+	}{
+		{name: "a leading zero", value: "0123", want: "0123"},
+		{name: "a date", value: "2026-01-31", want: "2026-01-31"},
+		{name: "a date and time", value: "2026-01-31T10:00:00Z", want: "2026-01-31T10:00:00Z"},
+		{name: "an exponent", value: "1e3", want: "1e3"},
+		{name: "a hexadecimal", value: "0x1F", want: "0x1F"},
+		{name: "a decimal with its zero", value: "1.50", want: "1.50"},
+		{name: "a number", value: "12", want: "12"},
+		{name: "a text", value: "moral", want: "moral"},
+		{name: "yes stays a text", value: "yes", want: "yes"},
+		{name: "true", value: "true", want: true},
+		{name: "false", value: "false", want: false},
+		{name: "true quoted stays a text", value: `"true"`, want: "true"},
+		{name: "a list", value: "[a, b]",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: a list where one value is expected (a text, a number, true or false)`},
+		{name: "a mapping", value: "{x: 1}",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: a mapping where one value is expected (a text, a number, true or false)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := parseWant(t, demoWith(t, "    match:", "    filter: {a: {cf.CODE: "+tt.value+"}}\n    match:"), tt.wantErr)
+			if tt.wantErr == "" {
+				assert.Equal(t, tt.want, c.Objects[0].Filter.A["cf.CODE"])
+			}
+		})
+	}
+	t.Run("through an anchor", func(t *testing.T) {
+		c := parseWant(t, demoWith(t, "    match:", "    filter: {a: {cf.CODE: &code 0123}, b: {code: *code}}\n    match:"), "")
+		assert.Equal(t, "0123", c.Objects[0].Filter.A["cf.CODE"])
+		assert.Equal(t, "0123", c.Objects[0].Filter.B["code"])
+	})
+}
+
+// Settings are trimmed once, when the file is read: the connectors open with the values that
+// were validated.
+func TestSettingsAreTrimmedWhenRead(t *testing.T) {
+	c := parseWant(t, demoWith(t, "settings: {base_url: https://m.example}",
+		`settings: {base_url: " https://m.example\t", requests_per_second: "20 "}`), "")
+	assert.Equal(t, map[string]string{"base_url": "https://m.example", "requests_per_second": "20"}, c.B.Settings)
+	assert.Equal(t, 15*time.Minute, c.Schedule.Interval.Std(), "the other defaults are applied as before")
+}
