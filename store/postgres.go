@@ -177,6 +177,11 @@ func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
 	if err != nil {
 		return nil, errors.New("invalid DSN: " + pgParseReason(dsn, err))
 	}
+	// A "/" ends the user part too, when it comes first: "user:2024/Winter@db" parses, as the
+	// host "user", port 2024 and the database "Winter@db…", which connection errors show.
+	if _, rest, _ := strings.Cut(dsn, "://"); !keywords && dbNameHasAt(rest) {
+		return nil, errors.New("invalid DSN: a / in the user or password, or an @ in the database name (not shown): percent-encode the password: " + pgEncodeHint + "; an @ in a database name is written %40")
+	}
 	// pgxpool checked pool_max_conns and dropped it from the parameters: the DSN says
 	// whether it was given (not parsed a second time, which reads the passfile again).
 	given := false
@@ -193,6 +198,21 @@ func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
 	}
 	setKeepalives(cfg)
 	return cfg, nil
+}
+
+// dbNameHasAt reports whether rest, a postgres:// URL after its scheme, has an unencoded "@"
+// in its database name as libpq and pgx read it: after the user part (to the first "@" when
+// no "/" comes first) and the hosts (to the first "/" or "?"), from the "/" to the query.
+func dbNameHasAt(rest string) bool {
+	if i := strings.IndexAny(rest, "@/"); i >= 0 && rest[i] == '@' {
+		rest = rest[i+1:]
+	}
+	i := strings.IndexAny(rest, "/?")
+	if i < 0 || rest[i] != '/' {
+		return false
+	}
+	path, _, _ := strings.Cut(rest[i+1:], "?")
+	return strings.Contains(path, "@")
 }
 
 // pgKeepalives are the server settings each session of the store asks for, unless the DSN

@@ -220,9 +220,12 @@ func sqliteName(dsn, path string) string {
 
 // redact is a DSN as errors show it, its password hidden, in its user part or its query
 // string (pgx takes ?password= and ?sslpassword= too), or as password= and sslpassword= of the
-// keyword/value form. A DSN Go's URL parser refuses (pgx takes some, "?" in a password) or
-// whose query it cannot read (a password there would be missed) is shown with everything
-// before its last "@" and its query hidden, which still names the host and database.
+// keyword/value form. A DSN Go's URL parser refuses (pgx takes some, "?" in a password), whose
+// query it cannot read (a password there would be missed), or that it reads otherwise than
+// pgx and libpq do (an unencoded "/", "#" or "?" in a password whose part before it is empty
+// or digits: "user:2024/Winter@db" reads as the host "user" and port 2024, the rest of the
+// password in the path) is shown with everything before its last "@" hidden and without its
+// query and fragment, which still names the host and database.
 func redact(dsn string) string {
 	if isKeywordDSN(dsn) {
 		return redactKeywords(dsn)
@@ -232,12 +235,13 @@ func redact(dsn string) string {
 	if err == nil {
 		q, qerr = url.ParseQuery(u.RawQuery)
 	}
-	if err != nil || qerr != nil {
+	if err != nil || qerr != nil || misreadUserInfo(dsn, u) {
 		scheme, rest, _ := strings.Cut(dsn, "://")
 		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
 			rest = "xxxxx@" + rest[i+1:]
 		}
 		rest, _, _ = strings.Cut(rest, "?")
+		rest, _, _ = strings.Cut(rest, "#")
 		return scheme + "://" + rest
 	}
 	hidden := false
@@ -251,6 +255,22 @@ func redact(dsn string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// misreadUserInfo reports whether Go's URL parser, which read dsn as u, may have left a part
+// of the user's password outside the user part: an "@" in the path or the fragment, or in the
+// query when Go found no user part where libpq and pgx find one (before the first "@" when
+// no "/" comes earlier).
+func misreadUserInfo(dsn string, u *url.URL) bool {
+	if strings.Contains(u.EscapedPath(), "@") || strings.Contains(u.EscapedFragment(), "@") {
+		return true
+	}
+	if !strings.Contains(u.RawQuery, "@") || u.User != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(dsn, "://")
+	i := strings.IndexAny(rest, "@/")
+	return i >= 0 && rest[i] == '@'
 }
 
 // redactKeywords hides the passwords of a keyword/value DSN (password= and sslpassword=),
