@@ -88,6 +88,12 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 	if err != nil {
 		return err
 	}
+	// Every credential the worker reads at start (config.CheckSecrets: the optional ones,
+	// such as webhook_secret, too), of both sides, all named at once: opening the connectors
+	// reads only the ones they need, and stops at the first side that fails.
+	if err := config.CheckSecrets(c); err != nil {
+		return err
+	}
 	accounts, closeStore := sharedBudget(ctx, s, c, os.Stderr)
 	defer closeStore()
 	var conns [2]connectors.Connector
