@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/encoding"
@@ -17,12 +18,14 @@ import (
 // Reading getOrder's answers order by order.
 //
 // decodeXML reads an answer as a whole. When an orders answer cannot be read so (an order's
-// text holds a "]]>" inside its CDATA, or a "<" outside one), it is cut into its <Order>
-// blocks and each is read on its own: a block that still cannot be read becomes an order
-// with only its Key, Date and DateMod (read from its text) and Bad saying why, which a
-// listing names in Page.Unreadable (the sync quarantines it) while the others of the page
-// are read. An answer that is no orders answer, or one whose blocks cannot all be found (cut
-// off, an order without a readable Key), still fails whole.
+// text holds a "]]>" inside its CDATA, or a "<" outside one), or a bare text holds a tag-like
+// part ("Kovács <Kft> Anna", which the non-strict decoder would read as an element, cutting
+// the text without an error: tagLike), it is cut into its <Order> blocks and each is read on
+// its own, repaired: a block that still cannot be read (a tag-like part that could be the
+// order's own XML) becomes an order with only its Key, Date and DateMod (read from its text)
+// and Bad saying why, which a listing names in Page.Unreadable (the sync quarantines it)
+// while the others of the page are read. An answer that is no orders answer, or one whose
+// blocks cannot all be found (cut off, an order without a readable Key), still fails whole.
 
 // xBad says why an order of an answer cannot be read. Email is its customer's e-mail when it
 // could be found in its text (for the customers derived from orders).
@@ -127,7 +130,12 @@ func decodeOrders(raw []byte) ([]xOrder, error) {
 	var out xOrders
 	whole := decodeClean(text, &out)
 	if whole == nil {
-		return out.Orders, nil
+		if at, _, ok := tagLike(text); ok && len(at) == 0 {
+			return out.Orders, nil
+		}
+		// A bare text holds a tag-like part, which the non-strict decoder reads as an element
+		// without an error, cutting the text: read order by order, such texts are read whole.
+		whole = errors.New("a text outside CDATA holds a tag-like part that UNAS did not escape")
 	}
 	blocks, ok := orderBlocks(text)
 	if !ok {
@@ -177,22 +185,192 @@ func orderBlocks(text []byte) (blocks [][]byte, ok bool) {
 	return blocks, len(blocks) > 0
 }
 
-// decodeOrder reads one <Order> block, as it is and then repaired (repairOrder). The error
-// names where in the order it fails and why, never its text.
+// decodeOrder reads one <Order> block, as it is and then repaired (repairOrder), its bare
+// texts' tag-like parts read as text (readOrder). The error names where in the order it fails
+// and why, never its text.
 func decodeOrder(b []byte) (xOrder, error) {
-	var o xOrder
-	d := newDecoder(b)
-	err := d.Decode(&o)
+	o, err := readOrder(b)
 	if err == nil {
 		return o, nil
 	}
 	if fixed, changed := repairOrder(b); changed {
-		var r xOrder
-		if decodeClean(fixed, &r) == nil {
+		if r, ferr := readOrder(fixed); ferr == nil {
 			return r, nil
+		} else if _, tl := ferr.(tagLikeError); tl {
+			err = ferr // repaired, the order's remaining fault
 		}
 	}
-	return xOrder{}, errors.New(malformed(err, elementPath(b, d.InputOffset())))
+	return xOrder{}, err
+}
+
+// tagLikeError is the error of an order whose bare text holds a tag-like part that cannot be
+// told from the order's own elements.
+type tagLikeError struct{ reason string }
+
+func (e tagLikeError) Error() string { return e.reason }
+
+// readOrder decodes an order's block; the tag-like parts of its bare texts (tagLike) are
+// escaped first, so that "Kovács <Kft> Anna" is read whole: the non-strict decoder would read
+// "<Kft>" as an element, closed by </Name>, and the name as "Kovács", without an error. The
+// error names where the order fails and why, never its text.
+func readOrder(b []byte) (xOrder, error) {
+	var o xOrder
+	d := newDecoder(b)
+	if err := d.Decode(&o); err != nil {
+		return xOrder{}, errors.New(malformed(err, elementPath(b, d.InputOffset())))
+	}
+	at, where, ok := tagLike(b)
+	if ok && len(at) == 0 {
+		return o, nil
+	}
+	if ok {
+		fixed := escapeAt(b, at)
+		var r xOrder
+		if decodeClean(fixed, &r) == nil {
+			if again, _, clean := tagLike(fixed); clean && len(again) == 0 {
+				return r, nil
+			}
+		}
+		where = at[0]
+	}
+	// named by the element whose tag is at where (its "<" to its ">")
+	if i := bytes.IndexByte(b[min(where, int64(len(b))):], '>'); i >= 0 {
+		where += int64(i) + 1
+	}
+	return xOrder{}, tagLikeError{"its XML is malformed" + inPath(elementPath(b, where)) +
+		": a text outside CDATA holds a tag-like part (\"<…>\") that UNAS did not escape, which cannot be told from the order's own elements"}
+}
+
+// inPath is " in <path>", or "" for no path.
+func inPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	return " in " + path
+}
+
+// orderElements are the elements of an order the connector reads: a tag-like part of a text
+// named as one of them is not read as text (it could be the order's own, misplaced).
+var orderElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Fields(`Orders Order Key Id Date DateMod Customer Email Contact Name Phone Mobile
+		Addresses Invoice Shipping ZIP City Street Country CountryCode TaxNumber EUTaxNumber CustomerType
+		Currency Status StatusID Payment Type Number Url SumPriceGross Items Item Sku Quantity Unit PriceGross`) {
+		m[n] = true
+	}
+	return m
+}()
+
+// tagFrame is an element open while tagLike scans.
+type tagFrame struct {
+	name        string
+	at          int64 // offset of its "<"
+	selfClosing bool
+	text        bool     // it holds text of its own (not blank)
+	inner       []int64  // the "<" of every tag inside it
+	names       []string // the names of the elements inside it
+	depth       int      // levels of elements inside it (0: none)
+}
+
+// tagLike finds the tag-like parts of bare texts (UNAS writes some texts without CDATA and
+// unescaped) in an order's block or an answer, by the offsets of their "<". UNAS's XML has no
+// mixed content (an element holds elements, or a text) and its tags match, so a tag is a
+// text's when it stands in an element that holds text of its own ("Kovács <b>x</b>", "A <br/>
+// B"), when it ends no open element (a stray "</b>"), or when it is never closed, ended by an
+// enclosing element's end tag, and holds no element ("<Name><Kft> Anna</Name>"). ok is false
+// when the XML cannot be scanned, or when such a part could be the order's own XML (it is
+// named as an element the connector reads, or holds elements that hold elements, or a start
+// tag never closed holds elements): read as text, it could make the order read wrong; where
+// is then its offset.
+func tagLike(b []byte) (at []int64, where int64, ok bool) {
+	d := newDecoder(b)
+	var stack []*tagFrame
+	structural := func(f *tagFrame) bool { return orderElements[f.name] }
+	closeFrame := func(f *tagFrame, end int64) bool {
+		if f.text && len(f.inner) > 0 { // mixed content: the tags inside are its text's
+			if f.depth > 1 || slices.ContainsFunc(f.names, func(n string) bool { return orderElements[n] }) {
+				return false
+			}
+			at = append(at, f.inner...)
+			f.inner, f.names, f.depth = nil, nil, 0
+		}
+		if len(stack) == 0 {
+			return true
+		}
+		p := stack[len(stack)-1]
+		p.inner = append(p.inner, f.at)
+		if !f.selfClosing {
+			p.inner = append(p.inner, end)
+		}
+		p.inner = append(p.inner, f.inner...)
+		p.names = append(append(p.names, f.name), f.names...)
+		p.depth = max(p.depth, f.depth+1)
+		return true
+	}
+	for {
+		off := d.InputOffset()
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, off, false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			end := d.InputOffset()
+			stack = append(stack, &tagFrame{name: t.Name.Local, at: off, selfClosing: end >= 2 && bytes.HasPrefix(b[end-2:], []byte("/>"))})
+		case xml.CharData:
+			if len(stack) > 0 && len(bytes.TrimSpace(t)) > 0 {
+				stack[len(stack)-1].text = true
+			}
+		case xml.EndElement:
+			i := len(stack) - 1
+			for i >= 0 && stack[i].name != t.Name.Local {
+				i--
+			}
+			if i < 0 { // a stray end tag: its parent's text
+				if len(stack) == 0 || orderElements[t.Name.Local] {
+					return nil, off, false
+				}
+				at = append(at, off)
+				stack[len(stack)-1].text = true
+				continue
+			}
+			for j := len(stack) - 1; j > i; j-- { // start tags never closed: their parent's text
+				u := stack[j]
+				if u.depth > 0 || len(u.inner) > 0 || structural(u) {
+					return nil, u.at, false
+				}
+				at = append(at, u.at)
+				stack[j-1].text = true
+			}
+			f := stack[i]
+			stack = stack[:i]
+			if !closeFrame(f, off) {
+				return nil, f.at, false
+			}
+		}
+	}
+	if len(stack) > 0 {
+		return nil, stack[len(stack)-1].at, false
+	}
+	slices.Sort(at)
+	return slices.Compact(at), 0, true
+}
+
+// escapeAt escapes the "<" at each offset of at (sorted) as "&lt;".
+func escapeAt(b []byte, at []int64) []byte {
+	out := make([]byte, 0, len(b)+3*len(at))
+	last := int64(0)
+	for _, i := range at {
+		if i < last || i >= int64(len(b)) || b[i] != '<' {
+			continue
+		}
+		out = append(append(out, b[last:i]...), "&lt;"...)
+		last = i + 1
+	}
+	return append(out, b[last:]...)
 }
 
 // repairOrder mends the two faults an order's text is known to have: a "]]>" inside a CDATA

@@ -77,8 +77,10 @@
 // unreadable), an answer declared in ISO-8859-2 (or ISO-8859-1, Windows-1250, Windows-1252)
 // is converted to UTF-8 first, and answers are decoded leniently (a raw "&" outside CDATA is
 // kept, HTML entities read). A getOrder answer that cannot be read whole is read order by
-// order (lenient.go): a "]]>" left inside a CDATA text and a "<" that opens no tag are read
-// as text, and an order that still cannot be read fails alone, named by its Key and where
+// order (lenient.go): a "]]>" left inside a CDATA text, a "<" that opens no tag and a
+// tag-like part of a bare text ("Kovács <Kft> Anna", which the non-strict decoder would read
+// as an element and cut the text at, without an error) are read as text, and an order that
+// still cannot be read (such a part that could be its own XML) fails alone, named by its Key and where
 // its XML is malformed (never its text): a listing names it in Page.Unreadable (the sync
 // quarantines it; its customer too in a customers listing, when no other order of the page
 // gives that customer), Get refuses it as an invalid record, FindByKey leaves it out, and
