@@ -14,10 +14,12 @@
 //   - Deletes are refused: the pair never propagates them.
 //
 // Auth: POST /v1/Authenticate once, the bearer token is reused and renewed before its
-// expiresIn runs out (and once on a 401 with a token weavy accepted before); one login at a
-// time. weavy may answer a right switched off with 401 rather than 403: a 401 to a token it
-// never accepted (just issued, so not expired) is that table's right, and the table is then
-// refused with that token without logging in again.
+// expiresIn runs out, and once on a 401; one login at a time. weavy may answer a right
+// switched off with 401 rather than 403, and also drops tokens before their expiresIn (a
+// restart, a password change): a 401 is taken for the table's right only when the token
+// issued by the login that followed it is refused on that table too, and the table is then
+// refused with that token without logging in again (a switched-off table costs one login per
+// token lifetime, not one per call).
 //
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the client learns it: the longest page any Select answered (a table is probed with one
@@ -244,6 +246,7 @@ func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.AuthToken == "" {
 		return "", time.Time{}, cfgErr(op, "the answer holds no authToken; check base_url")
 	}
+	c.auth.issued(body.AuthToken)
 	ttl := time.Duration(body.ExpiresIn * float64(time.Second))
 	if ttl <= 0 {
 		ttl = 12 * time.Hour // the documented lifetime
@@ -308,6 +311,9 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 		case st >= 200 && st < 300:
 			return resp.Body(), st, nil
 		case st == http.StatusUnauthorized && attempt == 0 && c.auth.mayRenew(tok, k.entity+"/"+k.right):
+			if c.token.Current() == tok { // not renewed yet by a call refused with it too
+				c.auth.dropped()
+			}
 			c.token.Drop(tok)
 			continue
 		case st == http.StatusUnauthorized && k.entity != "":
@@ -378,36 +384,58 @@ func (c *Client) dataPath(parts ...string) string {
 	return p
 }
 
-// authState tells a 401 that means "token expired" from one that means "right off" (which
-// weavy may answer instead of 403). A token weavy has accepted may have expired: it is
-// renewed once. A token it never accepted was just issued: a 401 to it is the table's right,
-// and that table stays refused with that token, so a refused call does not log in each time.
+// authState tells a 401 that means "token dropped" from one that means "right off" (which
+// weavy may answer instead of 403). Any token may have been dropped by the server, even one
+// never used yet: a 401 is answered with one new login (connectors.Token: one at a time, and
+// the calls refused together share it). A 401 to the token of that login (fresh: issued after
+// a 401 and not accepted since) is the table's right, and so is a 401 on a table to the token
+// it was refused with: that table stays refused with that token, so a refused call does not
+// log in each time. A fresh token weavy accepts is an ordinary one again: if weavy drops it
+// later, it is renewed.
 type authState struct {
-	mu       sync.Mutex
-	accepted map[string]bool   // tokens weavy answered with anything but 401
-	refused  map[string]string // "entity/right" → the token it was refused with
+	mu      sync.Mutex
+	pending bool              // a token was dropped after a 401: the next login renews it
+	fresh   map[string]bool   // tokens issued by such a login, not accepted since
+	refused map[string]string // "entity/right" → the token it was refused with
 }
 
-// maxTokens bounds the accepted set: one token lives 12 hours, only the current one matters.
-const maxTokens = 8
+// maxFresh bounds the fresh set: only the current token matters.
+const maxFresh = 8
 
-func (a *authState) accept(tok string) {
+// dropped notes that a token is dropped after a 401.
+func (a *authState) dropped() {
+	a.mu.Lock()
+	a.pending = true
+	a.mu.Unlock()
+}
+
+// issued notes the token of a login; it is fresh when the login followed a 401.
+func (a *authState) issued(tok string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.accepted[tok] {
+	if !a.pending {
 		return
 	}
-	if a.accepted == nil || len(a.accepted) >= maxTokens {
-		a.accepted = map[string]bool{}
+	a.pending = false
+	if a.fresh == nil || len(a.fresh) >= maxFresh {
+		a.fresh = map[string]bool{}
 	}
-	a.accepted[tok] = true
+	a.fresh[tok] = true
 }
 
-// mayRenew reports whether a 401 to tok on table/right is worth a new login.
+// accept notes that weavy answered tok with anything but 401.
+func (a *authState) accept(tok string) {
+	a.mu.Lock()
+	delete(a.fresh, tok)
+	a.mu.Unlock()
+}
+
+// mayRenew reports whether a 401 to tok on table/right is worth a new login: not when tok
+// is fresh, nor when that table was refused with it.
 func (a *authState) mayRenew(tok, table string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.accepted[tok] && a.refused[table] != tok
+	return !a.fresh[tok] && a.refused[table] != tok
 }
 
 func (a *authState) refuse(tok, table string) {
