@@ -764,6 +764,42 @@ func (s *pgStore) QuotaUsed(ctx context.Context, key string, window time.Duratio
 	return n, wrap(err, "quota used %s", key)
 }
 
+// pgLockSessionSettings are the settings of the lock connections' sessions, whatever the DSN
+// or the server's configuration say: a session that ends frees its advisory lock, and a
+// DBA's idle_session_timeout (PostgreSQL 14+; a lock connection is idle while its lock is
+// held) would end it while the holder goes on, another worker taking the lock. Waiting for a
+// lock is a statement, which only the caller's context bounds (statement_timeout and
+// lock_timeout would fail a wait that is fine).
+var pgLockSessionSettings = [][2]string{
+	{"idle_session_timeout", "0"},
+	{"idle_in_transaction_session_timeout", "0"},
+	{"statement_timeout", "0"},
+	{"lock_timeout", "0"},
+}
+
+// setLockTimeouts makes each new connection of cfg, a lock connection, set
+// pgLockSessionSettings (those the server has) once it is open, after cfg's own AfterConnect.
+func setLockTimeouts(cfg *pgxpool.Config) {
+	names, values := make([]string, len(pgLockSessionSettings)), make([]string, len(pgLockSessionSettings))
+	for i, kv := range pgLockSessionSettings {
+		names[i], values[i] = kv[0], kv[1]
+	}
+	after := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		if after != nil {
+			if err := after(ctx, conn); err != nil {
+				return err
+			}
+		}
+		_, err := conn.Exec(ctx, `SELECT set_config(k.name, k.value, false) FROM unnest($1::text[], $2::text[]) AS k(name, value)
+			WHERE k.name IN (SELECT name FROM pg_settings)`, names, values)
+		if err != nil {
+			return fmt.Errorf("set the lock session's timeouts: %w", err)
+		}
+		return nil
+	}
+}
+
 // lockConn is a lock connection given out by Lock, waiting for its lock or holding it.
 type lockConn struct {
 	conn   *pgxpool.Conn
@@ -779,6 +815,7 @@ func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
 	s.lockOnce.Do(func() {
 		cfg := s.cfg.Copy()
 		cfg.MaxConns, cfg.MinConns = maxLockConns, 0
+		setLockTimeouts(cfg)
 		s.locks, s.lockErr = pgxpool.NewWithConfig(context.Background(), cfg)
 	})
 	if s.lockErr != nil {
