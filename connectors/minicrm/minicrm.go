@@ -26,8 +26,8 @@
 // (Links["business"]) is optional.
 //
 // Errors: 400 (plain text) and 404 → per-record KindInvalid with MiniCRM's text (e-mail
-// addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else until the
-// next minute); 5xx and transport failures → KindRetryable. Deletion is not offered (KindConfig).
+// addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else a whole
+// minute: MiniCRM counts a sliding 60-second window); 5xx and transport failures → KindRetryable. Deletion is not offered (KindConfig).
 package minicrm
 
 import (
@@ -259,8 +259,16 @@ func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.
 	return e
 }
 
-// retryAfter reads Retry-After (seconds or HTTP date); without it MiniCRM's per-minute limit
-// is assumed to free up at the next minute of the server's clock (Date header).
+// quotaWindow is the window MiniCRM counts its per-minute quota in: any 60 seconds, a sliding
+// window (reference §4.6: 60 requests a minute, per SystemId; the simulator counts so), not
+// the minutes of a clock.
+const quotaWindow = time.Minute
+
+// retryAfter reads Retry-After (seconds, or an HTTP date read against the server's clock, its
+// Date header). Without it, the wait is a whole window: the requests that filled it may have
+// been made just before the refusal, and leave it only a minute after them, so the next
+// minute of the clock (which may be a second away) would call straight into a full window
+// again. A minute is too long to wait within the call: the workflow waits on a durable timer.
 func retryAfter(h http.Header, now time.Time) time.Duration {
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		now = d
@@ -268,7 +276,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	if d, ok := connectors.ParseRetryAfter(h.Get("Retry-After"), now); ok {
 		return d
 	}
-	return max(now.Truncate(time.Minute).Add(time.Minute).Sub(now), time.Second)
+	return quotaWindow
 }
 
 var invalidValue = regexp.MustCompile(`Invalid value '(.*?)' for the`)

@@ -346,8 +346,9 @@ func TestRetryAfter(t *testing.T) {
 	}{
 		{"seconds", http.Header{"Retry-After": {"7"}}, 7 * time.Second},
 		{"date", http.Header{"Retry-After": {now.Add(30 * time.Second).Format(http.TimeFormat)}, "Date": {now.Format(http.TimeFormat)}}, 30 * time.Second},
-		{"none: next minute", http.Header{}, 40 * time.Second},
-		{"none: server clock", http.Header{"Date": {now.Add(35 * time.Second).Format(http.TimeFormat)}}, 5 * time.Second},
+		// MiniCRM counts a sliding minute: without Retry-After, a whole one, whatever the clocks
+		{"none: a whole window", http.Header{}, time.Minute},
+		{"none: whatever the server clock", http.Header{"Date": {now.Add(35 * time.Second).Format(http.TimeFormat)}}, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, retryAfter(tc.h, now)) })
 	}
