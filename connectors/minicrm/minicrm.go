@@ -5,6 +5,8 @@
 // Listing uses MiniCRM's search: id-keyed Results, 0-based Page of a fixed 100, and
 // UpdatedSince, which MiniCRM reads in Hungarian time (Europe/Budapest), so Since is converted
 // there. Search results carry only a summary, so each listed record is then read with one GET.
+// A record in MiniCRM's trash (Deleted 1: a card deleted with PUT {"Deleted":1}) is left out
+// of Get as searches leave it out, an id that does not exist.
 // MiniCRM answers a card's StatusId and UserId as names; the connector maps them back to ids
 // with the module schema (Fields "StatusId", "UserId") and keeps the names in the read-only
 // Fields "Status" and "User". Dropdowns may be written by label or id. Contact values are

@@ -402,7 +402,8 @@ func unseen(ids, seen []string) []string {
 	return out
 }
 
-// Get reads records by id; missing ids (and records of another module or type) are left out.
+// Get reads records by id; missing ids (and records of another module or type, and records in
+// MiniCRM's trash: Deleted 1) are left out.
 func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
 	t, err := c.resolve(ctx, object)
 	if err != nil {
@@ -431,6 +432,9 @@ func (c *Client) get(ctx context.Context, t target, ids []string) ([]connectors.
 			}
 			return nil, err
 		}
+		if trashed(raw) {
+			continue // in MiniCRM's trash: gone, as searches say
+		}
 		if t.module != nil {
 			if str(raw["CategoryId"]) != t.module.ID {
 				continue
@@ -451,6 +455,20 @@ func (c *Client) get(ctx context.Context, t target, ids []string) ([]connectors.
 		}
 	}
 	return out, nil
+}
+
+// trashed reports whether MiniCRM answers a record as soft-deleted: "Deleted" 1 (reference
+// §4.3: a card is deleted with PUT {"Deleted":1}, which only moves it to the trash; Project and
+// Business answers carry the field), as a number, a string or a Boolean. Searches leave such
+// records out unless asked for Deleted=1; Get leaves them out too, as ids that do not exist
+// (the Connector contract), so that the sync takes the card for deleted instead of writing
+// updates into a card in the trash.
+func trashed(raw map[string]any) bool {
+	switch strings.ToLower(strings.TrimSpace(str(raw["Deleted"]))) {
+	case "1", "true":
+		return true
+	}
+	return false
 }
 
 // FindByKey finds records whose field equals one of values: a person or business by "Email"
