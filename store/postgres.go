@@ -455,7 +455,7 @@ func (s *pgStore) Pairs(ctx context.Context, connection, object string, side Sid
 	if err := checkSide(side); err != nil {
 		return nil, wrap(err, "pairs for %s/%s", connection, object)
 	}
-	ids = uniqueIDs(ids)
+	ids = storableIDs(uniqueIDs(ids))
 	out := make(map[string]Pair, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -575,7 +575,7 @@ func (s *pgStore) DeletePairs(ctx context.Context, connection, object string, si
 	if err := checkSide(side); err != nil {
 		return wrap(err, "delete pairs for %s/%s", connection, object)
 	}
-	ids = uniqueIDs(ids)
+	ids = storableIDs(uniqueIDs(ids))
 	if len(ids) == 0 {
 		return nil
 	}
@@ -650,7 +650,7 @@ func (s *pgStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (connection, object, side, record_id) DO UPDATE
 		SET reason = excluded.reason, record = excluded.record, at = excluded.at`,
-		e.Connection, e.Object, string(e.Side), e.RecordID, plainText(e.Reason), string(rec), ts(e.At))
+		e.Connection, e.Object, string(e.Side), quarantineID(e.RecordID), quarantineReason(e.RecordID, e.Reason), string(rec), ts(e.At))
 	return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
 }
 
@@ -687,7 +687,7 @@ func (s *pgStore) CountQuarantine(ctx context.Context, connection string) (int, 
 
 func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error {
 	err := s.exec(ctx, `DELETE FROM quarantine WHERE connection = $1 AND object = $2 AND side = $3 AND record_id = $4`,
-		connection, object, string(side), recordID)
+		connection, object, string(side), quarantineID(recordID))
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
@@ -877,7 +877,7 @@ func (s *pgStore) SetWaits(ctx context.Context, connection, object string, side 
 	if err != nil {
 		return wrap(err, "set waits for %s/%s", connection, object)
 	}
-	ids = uniqueIDs(ids)
+	ids = storableIDs(uniqueIDs(ids))
 	if len(ids) == 0 {
 		return nil
 	}
@@ -925,7 +925,7 @@ func (s *pgStore) ReadyWaits(ctx context.Context, connection, object string, sid
 func (s *pgStore) Notes(ctx context.Context, connection, object, kind string, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	err := s.query(ctx, `SELECT record_id, value FROM record_notes WHERE connection = $1 AND object = $2 AND kind = $3 AND record_id = ANY($4)`,
-		[]any{connection, object, kind, uniqueIDs(ids)},
+		[]any{connection, object, kind, storableIDs(uniqueIDs(ids))},
 		func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id, v string
@@ -940,6 +940,10 @@ func (s *pgStore) Notes(ctx context.Context, connection, object, kind string, id
 }
 
 func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string, values map[string]string) error {
+	values, err := checkNotes(values)
+	if err != nil {
+		return wrap(err, "set notes %s of %s/%s", kind, connection, object)
+	}
 	if len(values) == 0 {
 		return nil
 	}
@@ -951,7 +955,7 @@ func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string,
 			ids, vals = append(ids, id), append(vals, v)
 		}
 	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM record_notes WHERE connection = $1 AND object = $2 AND kind = $3 AND record_id = ANY($4)`,
 			connection, object, kind, gone); err != nil {
 			return err
@@ -966,7 +970,7 @@ func (s *pgStore) SetNotes(ctx context.Context, connection, object, kind string,
 }
 
 func (s *pgStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
-	keys = uniqueKeys(keys)
+	keys, given := storedKeys(keys)
 	objects, sides, ids := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		objects[i], sides[i], ids[i] = k.Object, string(k.Side), k.RecordID
@@ -978,7 +982,10 @@ func (s *pgStore) StillQuarantined(ctx context.Context, connection string, keys 
 			(SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`,
 		[]any{connection, objects, sides, ids},
 		scanQuarantineKeys(&out))
-	return out, wrap(err, "look up quarantine of %s", connection)
+	if err != nil {
+		return nil, wrap(err, "look up quarantine of %s", connection)
+	}
+	return givenKeys(out, given), nil
 }
 
 // scanQuarantineKeys reads rows of (object, side, record_id) into out.

@@ -483,7 +483,7 @@ func (s *sqliteStore) Quarantine(ctx context.Context, e QuarantineEntry) error {
 		return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO quarantine (connection, object, side, record_id, reason, record, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Connection, e.Object, string(e.Side), e.RecordID, plainText(e.Reason), string(rec), ts(e.At).UnixMicro())
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Connection, e.Object, string(e.Side), quarantineID(e.RecordID), quarantineReason(e.RecordID, e.Reason), string(rec), ts(e.At).UnixMicro())
 	return wrap(err, "quarantine %s/%s record %s", e.Connection, e.Object, e.RecordID)
 }
 
@@ -519,7 +519,7 @@ func (s *sqliteStore) CountQuarantine(ctx context.Context, connection string) (i
 
 func (s *sqliteStore) ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM quarantine WHERE connection = ? AND object = ? AND side = ? AND record_id = ?`,
-		connection, object, string(side), recordID)
+		connection, object, string(side), quarantineID(recordID))
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
@@ -667,6 +667,10 @@ func (s *sqliteStore) Notes(ctx context.Context, connection, object, kind string
 }
 
 func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind string, values map[string]string) error {
+	values, err := checkNotes(values)
+	if err != nil {
+		return wrap(err, "set notes %s of %s/%s", kind, connection, object)
+	}
 	if len(values) == 0 {
 		return nil
 	}
@@ -691,7 +695,8 @@ func (s *sqliteStore) SetNotes(ctx context.Context, connection, object, kind str
 func (s *sqliteStore) StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error) {
 	var out []QuarantineKey
 	// Repeated keys go first: the same key in two chunks would be answered twice.
-	for chunk := range slices.Chunk(uniqueKeys(keys), sqliteChunk/3) {
+	keys, given := storedKeys(keys)
+	for chunk := range slices.Chunk(keys, sqliteChunk/3) {
 		args := make([]any, 0, 1+3*len(chunk))
 		args = append(args, connection)
 		for _, k := range chunk {
@@ -719,7 +724,7 @@ func (s *sqliteStore) StillQuarantined(ctx context.Context, connection string, k
 			return nil, wrap(err, "look up quarantine of %s", connection)
 		}
 	}
-	return out, nil
+	return givenKeys(out, given), nil
 }
 
 func (s *sqliteStore) QuarantinedBefore(ctx context.Context, connection string, before time.Time, after QuarantineKey, limit int) ([]QuarantineKey, error) {

@@ -61,11 +61,14 @@ type QuarantineKey struct {
 
 // Store is the persistence used by activities. All methods are safe for concurrent use.
 type Store interface {
-	// Pairs returns the pairs whose id on `side` is in ids, keyed by that side's id. Missing ids are absent.
+	// Pairs returns the pairs whose id on `side` is in ids, keyed by that side's id. Missing
+	// ids are absent (so are ids PostgreSQL cannot hold: with a NUL, or not UTF-8).
 	Pairs(ctx context.Context, connection, object string, side Side, ids []string) (map[string]Pair, error)
 	// SavePairs upserts pairs (unique on (connection, object, a_id) and on (connection, object,
 	// b_id)) in one transaction. A pair whose a_id or b_id is already paired with another id
 	// replaces the conflicting rows; within one call, a later pair wins over an earlier one.
+	// Pairs holding an id the store cannot keep (see CheckID) are refused, none saved: the
+	// error is ErrBadID (errors.Is), a *BadIDError per id refused (errors.Join).
 	SavePairs(ctx context.Context, connection, object string, pairs []Pair) error
 	// DeletePairs removes the pairs whose id on `side` is in ids.
 	DeletePairs(ctx context.Context, connection, object string, side Side, ids []string) error
@@ -78,7 +81,9 @@ type Store interface {
 	SetCursor(ctx context.Context, connection, object string, side Side, value string) error
 	// ResetCursors deletes the cursors of these objects (all objects of the connection when empty).
 	ResetCursors(ctx context.Context, connection string, objects []string) error
-	// Quarantine records (or replaces, keyed by connection/object/side/record id) a refused record.
+	// Quarantine records (or replaces, keyed by connection/object/side/record id) a refused
+	// record. A record id the store cannot keep (see CheckID) is kept shortened (its start and
+	// a hash), its reason saying so; ClearQuarantine and StillQuarantined take the whole id.
 	Quarantine(ctx context.Context, e QuarantineEntry) error
 	// ListQuarantine returns the entries of a connection, newest first. A limit <= 0 means DefaultLimit.
 	ListQuarantine(ctx context.Context, connection string, limit int) ([]QuarantineEntry, error)
@@ -414,9 +419,13 @@ func uniqueKeys(keys []QuarantineKey) []QuarantineKey {
 	return out
 }
 
-// normalisePairs checks the pairs and resolves conflicts inside one batch: a later pair
+// normalisePairs checks the pairs (an id the store cannot keep is a *BadIDError, all of
+// them joined) and resolves conflicts inside one batch: a later pair
 // replaces any earlier one sharing its a_id or its b_id, as sequential upserts would.
 func normalisePairs(pairs []Pair) ([]Pair, error) {
+	if err := checkPairIDs(pairs); err != nil {
+		return nil, err
+	}
 	keep := make([]bool, len(pairs))
 	byA := make(map[string]int, len(pairs))
 	byB := make(map[string]int, len(pairs))
