@@ -512,30 +512,43 @@ func (c *Client) selectFields(ctx context.Context, entity string, offset int, fi
 	if err := decodeJSON(b, &recs); err != nil {
 		return nil, decodeErr(op, err)
 	}
-	c.pages.see(len(recs))
+	c.pages.see(entity, len(recs))
 	return recs, nil
 }
 
-// pageSize is what the client has learned of Select's page size, which the API neither
-// takes nor announces: the longest page any Select answered. A page is never longer than the
-// server's page size, so a page shorter than the longest seen is a short page, the last of
-// its query, whatever the query (a server whose page size shrank would break this; none is
-// known to change it). 0: nothing learned yet.
+// pageSize is what the client has learned of Select's page size by table, which the API
+// neither takes nor announces: the longest page a Select of the table answered, lowered when
+// a shorter page turned out to be full. A page is never longer than the server's page size,
+// so a page at least that long is full; a shorter one is taken for the last of its query only
+// once one more Select brings nothing new, since the server's page size may have been
+// lowered since (or differ by table). 0: nothing learned yet.
 type pageSize struct {
 	mu sync.Mutex
-	n  int
+	n  map[string]int
 }
 
-func (p *pageSize) see(n int) {
+func (p *pageSize) see(entity string, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.n = max(p.n, n)
+	if p.n == nil {
+		p.n = map[string]int{}
+	}
+	p.n[entity] = max(p.n[entity], n)
 }
 
-func (p *pageSize) get() int {
+// lower notes that a page of n records of entity was full.
+func (p *pageSize) lower(entity string, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.n
+	if n > 0 && n < p.n[entity] {
+		p.n[entity] = n
+	}
+}
+
+func (p *pageSize) get(entity string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[entity]
 }
 
 // probe reads the first page of entity with no filter, asking only for its code and its
@@ -553,18 +566,26 @@ func (c *Client) probe(ctx context.Context, entity string) error {
 // is not paging as it should.
 const maxSelectPages = 1000
 
-// selectAll pages a Select until a short (or empty) page: shorter than the longest page the
-// client has seen (pageSize; when it has seen none, it probes the table first, and when the
-// table is empty too, the first page's length is taken). A full page of records already
-// read means the server ignores offset: an error, not an endless loop.
+// selectAll pages a Select until a page brings nothing new: an empty page, or one of records
+// already read (a server that ignores offset answers the first page again). When it knows no
+// page size of the table yet, it probes the table first. A page shorter
+// than the longest seen of the table is not taken for the last: the server's page size may
+// have been lowered since, so the Select at the next offset tells, and lowers the page size
+// remembered when it brings new records. That costs one more Select for a query whose last
+// page is not empty (a lookup with a match: two Selects), none for an empty answer. A full
+// page of records already read means the server ignores offset: an error, not an endless
+// loop.
 func (c *Client) selectAll(ctx context.Context, entity string, filters []filter) ([]map[string]any, error) {
 	var out []map[string]any
 	seen := map[string]bool{}
-	if c.pages.get() == 0 {
+	if c.pages.get(entity) == 0 {
+		// The page size tells a server that ignores offset (a full page again) from a
+		// complete short answer (the same short page again).
 		if err := c.probe(ctx, entity); err != nil {
 			return nil, err
 		}
 	}
+	short := 0 // the length of the previous page when shorter than the page size seen
 	for offset, pages := 0, 0; ; pages++ {
 		if pages == maxSelectPages {
 			return nil, cfgErr("POST /v1/Data/Select "+entity, fmt.Sprintf("weavy Select of %s did not end after %d pages", entity, maxSelectPages))
@@ -573,19 +594,29 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 		if err != nil {
 			return nil, err
 		}
-		size := c.pages.get() // this page's length at least
+		size := c.pages.get(entity) // this page's length at least
 		fresh := 0
 		for _, r := range recs {
-			if id := codeOf(entity, r); !seen[id] {
+			id := codeOf(entity, r)
+			if !seen[id] {
 				seen[id], fresh = true, fresh+1
+			} else if id != "" {
+				continue // read already
 			}
+			out = append(out, r)
 		}
-		out = append(out, recs...)
-		if len(recs) == 0 || len(recs) < size {
+		if fresh == 0 {
+			if offset > 0 && len(recs) > 0 && len(recs) >= size {
+				return nil, ignoresOffset(entity, offset)
+			}
 			return out, nil
 		}
-		if offset > 0 && fresh == 0 {
-			return nil, ignoresOffset(entity, offset)
+		if short > 0 {
+			c.pages.lower(entity, short) // the previous page was full: the page size is lower
+		}
+		short = 0
+		if len(recs) < size {
+			short = len(recs)
 		}
 		offset += len(recs)
 	}
@@ -699,6 +730,12 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 	return recs, fresh, start, nil
 }
 
+// newAfter reports whether the page at cur brings records not read yet.
+func (c *Client) newAfter(ctx context.Context, entity string, cur cursor, filters []filter) (bool, error) {
+	recs, fresh, _, err := c.pageAt(ctx, entity, cur, filters)
+	return len(recs) > fresh, err
+}
+
 // nothingNew reports whether a full page after the first brought only records the listing
 // read already (those up to its anchors, and the anchors' ids): the server ignores offset,
 // and paging on would never end.
@@ -772,12 +809,30 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		}
 		n := len(recs)
 		if cur.size == 0 {
-			cur.size = max(n, c.pages.get()) // a page shorter than one seen before is short
+			cur.size = max(n, c.pages.get(ent))
 		}
 		var page connectors.Page
 		page.Records, page.Unreadable = c.records(v, recs[fresh:], from)
-		if n > 0 && n >= cur.size {
-			cur.offset, cur.anchors, cur.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
+		next := cur
+		next.offset, next.anchors, next.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
+		more := n > 0 && n >= cur.size // a full page
+		if !more && n > fresh {
+			// A page shorter than the page size seen is the last of the table only if the
+			// next one brings nothing new: the server's page size may have been lowered
+			// since (or differ by table). That costs one Select for each table listed whose
+			// last page is not empty; when the page was full after all, the next page is
+			// read again by the next call (once: this listing and the later ones page by
+			// the lower size).
+			if more, err = c.newAfter(ctx, ent, next, filters); err != nil {
+				return connectors.Page{}, err
+			}
+			if more {
+				next.size = n
+				c.pages.lower(ent, n)
+			}
+		}
+		if more {
+			cur = next
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
 		}

@@ -129,7 +129,7 @@ func TestPageOfRecordsWithoutCodes(t *testing.T) {
 	defer srv.Close()
 	c, err := New(Config{BaseURL: srv.URL, Project: "crm", UserName: user, Password: pass, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
-	c.pages.see(10) // pages of 10: one record is a short page, the last of its entity
+	c.pages.see(EntityCustomerContact, 10) // pages of 10: one record is a short page
 	p, err := c.List(context.Background(), "contact", connectors.ListQuery{})
 	require.NoError(t, err)
 	assert.Empty(t, p.Records)

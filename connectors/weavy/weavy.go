@@ -22,11 +22,14 @@
 // token lifetime, not one per call).
 //
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
-// the client learns it: the longest page any Select answered (a table is probed with one
-// light unfiltered Select when nothing is known yet). A page shorter than that (or an empty
-// one) ends a listing or a lookup, so a lookup with one match costs one Select; before
-// anything is learned, the first page's length is taken. A full page of records already read
-// means weavy ignores offset (KindConfig).
+// the client learns it by table: the longest page a Select of the table answered (a table is
+// probed with one light unfiltered Select before its first lookup), lowered when a shorter
+// page turns out to be full. An empty page ends a listing or a lookup; a shorter page than
+// that size ends it only when the Select at the next offset brings nothing new, since the
+// server's page size may have been lowered since (or differ by table): a lookup with one
+// match costs two Selects, a listing one more than its pages, a lookup or listing that finds
+// nothing one. Before anything is learned, a listing's first page's length is taken. A full
+// page of records already read means weavy ignores offset (KindConfig).
 // Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
 // time: srvDate is the stamp the Divalto plugin filters on (whether srvDateUTC can be filtered
 // on is not documented), but its zone is not documented either, so it is measured on the
