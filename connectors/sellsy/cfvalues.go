@@ -2,6 +2,7 @@ package sellsy
 
 import (
 	"fmt"
+	"math/big"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -17,16 +18,18 @@ import (
 //	simple-text, rich-text, email, url  "…"                         → string
 //	time                                "HH:MM"                     → string "HH:MM"
 //	date                                "YYYY-MM-DD"                → string "YYYY-MM-DD"
-//	numeric                             "15.2" (a string)           → float64
-//	amount                              {amount:"15.2",currency}    → float64 (the amount)
-//	numeric-with-unit                   {number:"15.2",unit_id}     → float64 (the number)
+//	numeric                             "15.2" (a string)           → float64 (*)
+//	amount                              {amount:"15.2",currency}    → float64 (the amount) (*)
+//	numeric-with-unit                   {number:"15.2",unit_id}     → float64 (the number) (*)
 //	boolean                             bool                        → bool
 //	select, radio                       choice id                   → string (the choice label)
 //	checkbox                            [choice id]                 → []string (choice labels)
 //	company-individual                  [{type,id}] (write: [id])   → []string (ids)
 //	contact, staff, item                [id]                        → []string (ids)
 //
-// Unset values (null, "", []) are nil.
+// Unset values (null, "", []) are nil. (*) A number a float64 would not give back exactly
+// (more than about 15 significant digits) is its decimal string instead, written back as it
+// is.
 
 // units lists numeric-with-unit units in the order whose position+1 is taken as unit_id.
 // Sellsy documents the unit names of a definition (parameters.unit) but not the ids its
@@ -70,9 +73,7 @@ func (d *cfDef) fromAPI(v any) any {
 		case float64:
 			return n
 		case string:
-			if f, err := strconv.ParseFloat(strings.TrimSpace(n), 64); err == nil {
-				return f
-			}
+			return decimal(n)
 		}
 		return nil
 	}
@@ -127,6 +128,26 @@ func (d *cfDef) fromAPI(v any) any {
 		return out
 	}
 	return normalise(v)
+}
+
+// decimal is a number Sellsy gives as a decimal string: a float64 when the float gives the
+// same number back, else the string itself (trimmed), so that no digit is lost (a float64
+// holds 15 to 17 significant digits: "12345678901234567890" would read back
+// "12345678901234567000"); nil when it is no number.
+func decimal(s string) any {
+	s = strings.TrimSpace(s)
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	exact, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return f // Inf, NaN, hexadecimal: nothing more to keep
+	}
+	if back, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64)); ok && back.Cmp(exact) == 0 {
+		return f
+	}
+	return s
 }
 
 var (
