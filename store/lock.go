@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"sync"
 )
@@ -14,7 +15,19 @@ import (
 type Locker interface {
 	// Lock waits until key is free, or ctx ends. unlock frees it; calling it again does nothing.
 	Lock(ctx context.Context, key string) (unlock func(), err error)
+	// LockHeld is Lock, and returns a context (from ctx) for the holder's work that ends when
+	// the lock is lost, with a cause wrapping ErrLockLost (context.Cause): on PostgreSQL, the
+	// session holding it ended (a failover, a restart, a network cut), so that another worker
+	// may hold it now. The holder's writes under the lock use that context, and it checks
+	// context.Cause before the last ones. The context ends at unlock too.
+	LockHeld(ctx context.Context, key string) (held context.Context, unlock func(), err error)
 }
+
+// ErrLockLost is the cause (context.Cause) of a LockHeld context ended by the lock's loss.
+var ErrLockLost = errors.New("store: the lock was lost")
+
+// errUnlocked is the cause of a LockHeld context ended by its unlock.
+var errUnlocked = errors.New("store: unlocked")
 
 // keyedLocks is the in-process Locker.
 type keyedLocks struct {
@@ -51,6 +64,19 @@ func (k *keyedLocks) Lock(ctx context.Context, key string) (func(), error) {
 			<-l.held
 			k.leave(key, l)
 		})
+	}, nil
+}
+
+// LockHeld is Lock: a lock in the process is not lost while the process lives.
+func (k *keyedLocks) LockHeld(ctx context.Context, key string) (context.Context, func(), error) {
+	unlock, err := k.Lock(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	held, cancel := context.WithCancelCause(ctx)
+	return held, func() {
+		unlock()
+		cancel(errUnlocked)
 	}, nil
 }
 

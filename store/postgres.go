@@ -807,11 +807,81 @@ type lockConn struct {
 	id     int64    // the advisory lock's key
 	held   bool     // under pgStore.lockMu
 	once   sync.Once
+	// use serialises the uses of conn once the lock is held: the watchdog's checks (see
+	// LockHeld) and endLock; stop, closed by endLock, ends the watchdog.
+	use  sync.Mutex
+	stop chan struct{}
+	// holder is the holder's context (LockHeld), ended by lost: with ErrLockLost when a
+	// check fails or Close ends the session, errUnlocked at unlock.
+	holder context.Context
+	lost   context.CancelCauseFunc
+}
+
+// How often LockHeld checks that the session holding a lock is still there, and how long a
+// check may take before the lock counts as lost (the network cut, the session may already be
+// gone, or go before the holder is told: it stops at once).
+var (
+	lockCheckEvery   = time.Second
+	lockCheckTimeout = 5 * time.Second
+)
+
+// LockHeld is Lock, with a context (from ctx) that ends with a cause wrapping ErrLockLost as
+// soon as a check of the lock's session (every lockCheckEvery) fails: the session ended (a
+// failover, the server restarted, the DBA ended it, a network cut past the TCP timeouts)
+// and with it the lock, which another worker may hold now. It ends at unlock too.
+func (s *pgStore) LockHeld(ctx context.Context, key string) (context.Context, func(), error) {
+	lc, err := s.lock(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	go s.watchLock(lc, key)
+	return lc.holder, func() { s.endLock(lc, true) }, nil
+}
+
+// watchLock checks the session of lc every lockCheckEvery until endLock stops it, and ends
+// lc.holder with ErrLockLost (and the session, to be sure) when a check fails.
+func (s *pgStore) watchLock(lc *lockConn, key string) {
+	tick := time.NewTicker(lockCheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-lc.stop:
+			return
+		case <-tick.C:
+		}
+		lc.use.Lock()
+		select {
+		case <-lc.stop:
+			lc.use.Unlock()
+			return
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), lockCheckTimeout)
+		_, err := lc.conn.Exec(ctx, "SELECT 1")
+		cancel()
+		if err != nil {
+			_ = lc.socket.Close()
+		}
+		lc.use.Unlock()
+		if err != nil {
+			lc.lost(fmt.Errorf("%w: %s: its session is gone (%v)", ErrLockLost, key, err))
+			return
+		}
+	}
 }
 
 // Lock takes the advisory lock of key on a connection of its own, held until unlock. A lock
 // whose taking or freeing fails ends that connection's session, which frees it in any case.
 func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
+	lc, err := s.lock(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return func() { s.endLock(lc, true) }, nil
+}
+
+// lock takes the advisory lock of key on a lock connection, given back by endLock.
+func (s *pgStore) lock(ctx context.Context, key string) (*lockConn, error) {
 	s.lockOnce.Do(func() {
 		cfg := s.cfg.Copy()
 		cfg.MaxConns, cfg.MinConns = maxLockConns, 0
@@ -825,13 +895,14 @@ func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
 	if err != nil {
 		return nil, wrap(err, "lock %s", key)
 	}
-	lc := &lockConn{conn: conn, socket: conn.Conn().PgConn().Conn(), id: advisoryKey(key)}
+	lc := &lockConn{conn: conn, socket: conn.Conn().PgConn().Conn(), id: advisoryKey(key), stop: make(chan struct{})}
 	s.lockMu.Lock()
 	if s.closed {
 		s.lockMu.Unlock()
 		conn.Release()
 		return nil, wrap(errClosed, "lock %s", key)
 	}
+	lc.holder, lc.lost = context.WithCancelCause(ctx) // ended by endLock
 	if s.lockConns == nil {
 		s.lockConns = map[*lockConn]struct{}{}
 	}
@@ -849,13 +920,21 @@ func (s *pgStore) Lock(ctx context.Context, key string) (func(), error) {
 	}
 	lc.held = true
 	s.lockMu.Unlock()
-	return func() { s.endLock(lc, true) }, nil
+	return lc, nil
 }
 
 // endLock gives a lock connection back, once: unlocked, or (unlock false, or the unlock
 // failing) with its session ended, which frees its lock in any case.
 func (s *pgStore) endLock(lc *lockConn, unlock bool) {
 	lc.once.Do(func() {
+		close(lc.stop)
+		if unlock {
+			defer lc.lost(errUnlocked)
+		} else {
+			defer lc.lost(fmt.Errorf("%w: the store closed, or taking it failed", ErrLockLost))
+		}
+		lc.use.Lock() // a check in progress ends first
+		defer lc.use.Unlock()
 		if unlock {
 			if _, err := lc.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", lc.id); err == nil {
 				lc.conn.Release()
