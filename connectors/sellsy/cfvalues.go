@@ -1,8 +1,10 @@
 package sellsy
 
 import (
+	"context"
 	"fmt"
 	"math/big"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -29,7 +31,8 @@ import (
 //
 // Unset values (null, "", []) are nil. (*) A number a float64 would not give back exactly
 // (more than about 15 significant digits) is its decimal string instead, written back as it
-// is.
+// is. An update writes an amount in the currency the record's value has (see keepCurrencies),
+// a new value in the definition's currency (else EUR).
 
 // units lists numeric-with-unit units in the order whose position+1 is taken as unit_id.
 // Sellsy documents the unit names of a definition (parameters.unit) but not the ids its
@@ -444,4 +447,47 @@ func applyConsent(current []any, changes map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// keepCurrencies sets, in the amount values of cfs about to be written to the existing record
+// at path ("/contacts/12"), the currency of the record's current values: an amount's value
+// carries its own currency, and the definition's (which toAPI writes, else EUR) is only a new
+// value's. The connector reads an amount as its number alone, so an update would otherwise
+// turn 100 USD into 100 EUR. It costs one GET of the record, embedding only those fields, for
+// an update that writes an amount; none otherwise. A value not set yet keeps the
+// definition's currency.
+func (c *Client) keepCurrencies(ctx context.Context, path, op string, cfs []map[string]any, defs []cfDef, rec recordCall) error {
+	amounts := map[int]map[string]any{}
+	q := url.Values{}
+	for _, cf := range cfs {
+		id, _ := cf["id"].(int)
+		v, ok := cf["value"].(map[string]any)
+		if d := findDef(defs, id); d == nil || d.Type != "amount" || !ok {
+			continue
+		}
+		amounts[id] = v
+		q.Add("embed[]", "cf."+strconv.Itoa(id))
+	}
+	if len(amounts) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if _, err := c.do(ctx, call{method: http.MethodGet, path: path, op: op, query: q, rec: rec}, &m); err != nil {
+		return err
+	}
+	emb, _ := m["_embed"].(map[string]any)
+	read, _ := emb["custom_fields"].([]any)
+	for _, x := range read {
+		cm, _ := x.(map[string]any)
+		id, _ := cm["id"].(float64)
+		v, ok := amounts[int(id)]
+		if !ok {
+			continue
+		}
+		cur, _ := cm["value"].(map[string]any)
+		if s, _ := cur["currency"].(string); strings.TrimSpace(s) != "" {
+			v["currency"] = strings.TrimSpace(s)
+		}
+	}
+	return nil
 }

@@ -396,6 +396,12 @@ func (c *Client) writeOpportunity(ctx context.Context, r connectors.Record, crea
 			}
 		}
 	}
+	if len(cfs) > 0 && !create {
+		if err := c.keepCurrencies(ctx, "/opportunities/"+id, "GET /opportunities/{id}", cfs, defs,
+			recordCall{acl: acl, record: "read opportunity " + id}); err != nil {
+			return err
+		}
+	}
 	if len(cfs) > 0 {
 		if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id + "/custom-fields", op: "PUT /opportunities/{id}/custom-fields", body: cfs,
 			rec: recordCall{acl: acl, record: "change the custom fields of opportunity " + id}}, nil); err != nil {

@@ -413,6 +413,11 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			}
 		}
 	}
+	if len(cfs) > 0 && !create {
+		if err := c.keepCurrencies(ctx, o.path+"/"+id, "GET "+o.path+"/{id}", cfs, defs, about("read")); err != nil {
+			return err
+		}
+	}
 	if len(cfs) > 0 {
 		if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id + "/custom-fields", op: "PUT " + o.path + "/{id}/custom-fields", body: cfs,
 			rec: about("change the custom fields of")}, nil); err != nil {
