@@ -296,7 +296,7 @@ func printUNASBudget(ctx context.Context, out io.Writer, c *config.Connection, q
 		if n := sys.Settings["order_lists_per_hour"]; n != "" {
 			share = ", at most " + n + " for this connection"
 		}
-		fmt.Fprintf(out, "UNAS calls in the last hour: %d multi-order getOrder (the shop allows %d on PREMIUM, %d on VIP%s), %d getOrder by key, %d getOrderStatus, %d in all\n",
+		fmt.Fprintf(out, "UNAS calls in the last hour: %d multi-order getOrder (the shop allows %d on PREMIUM, %d on VIP%s), %d getOrder by key, %d getOrderStatus, %d in all (logins included)\n",
 			used[unas.ClassOrderList], premium[unas.ClassOrderList], vip[unas.ClassOrderList], share, used[unas.ClassOrderByKey], used[unas.ClassOrderStatus], used[unas.ClassTotal])
 	}
 	return nil
