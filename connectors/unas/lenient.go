@@ -261,6 +261,19 @@ var orderElements = func() map[string]bool {
 	return m
 }()
 
+// orderTexts are the elements of an order the connector reads as texts, which UNAS never
+// writes with elements inside, wherever they stand: an element inside one is a tag-like part
+// of its text ("<Name><p>Kovács</p></Name>"). Not Status: an item's PlusStatuses holds
+// <Status> elements with elements inside.
+var orderTexts = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Fields(`Key Id Date DateMod Email Name Phone Mobile ZIP City Street Country CountryCode
+		TaxNumber EUTaxNumber CustomerType Currency StatusID Type Number Url SumPriceGross Sku Quantity Unit PriceGross`) {
+		m[n] = true
+	}
+	return m
+}()
+
 // tagFrame is an element open while tagLike scans.
 type tagFrame struct {
 	name        string
@@ -269,30 +282,30 @@ type tagFrame struct {
 	text        bool     // it holds text of its own (not blank)
 	inner       []int64  // the "<" of every tag inside it
 	names       []string // the names of the elements inside it
-	depth       int      // levels of elements inside it (0: none)
 }
 
 // tagLike finds the tag-like parts of bare texts (UNAS writes some texts without CDATA and
 // unescaped) in an order's block or an answer, by the offsets of their "<". UNAS's XML has no
 // mixed content (an element holds elements, or a text) and its tags match, so a tag is a
 // text's when it stands in an element that holds text of its own ("Kovács <b>x</b>", "A <br/>
-// B"), when it ends no open element (a stray "</b>"), or when it is never closed, ended by an
-// enclosing element's end tag, and holds no element ("<Name><Kft> Anna</Name>"). ok is false
-// when the XML cannot be scanned, or when such a part could be the order's own XML (it is
-// named as an element the connector reads, or holds elements that hold elements, or a start
-// tag never closed holds elements): read as text, it could make the order read wrong; where
-// is then its offset.
+// B") or in one the connector reads as a text (orderTexts), when it ends no open element (a stray "</b>"), or when it is never closed, ended by an
+// enclosing element's end tag ("<Name><Kft> Anna</Name>"); the tags inside such a part are
+// its text's too. ok is false when the XML cannot be scanned, or when such a part could be the
+// order's own XML (it, or a tag inside it, is named as an element the connector reads): read
+// as text, it could make the order read wrong; where is then its offset.
 func tagLike(b []byte) (at []int64, where int64, ok bool) {
 	d := newDecoder(b)
 	var stack []*tagFrame
-	structural := func(f *tagFrame) bool { return orderElements[f.name] }
+	ours := func(name string) bool { return orderElements[name] }
 	closeFrame := func(f *tagFrame, end int64) bool {
-		if f.text && len(f.inner) > 0 { // mixed content: the tags inside are its text's
-			if f.depth > 1 || slices.ContainsFunc(f.names, func(n string) bool { return orderElements[n] }) {
+		// mixed content, or a text the connector reads holding elements: the tags inside are
+		// its text's
+		if (f.text || orderTexts[f.name]) && len(f.inner) > 0 {
+			if slices.ContainsFunc(f.names, ours) {
 				return false
 			}
 			at = append(at, f.inner...)
-			f.inner, f.names, f.depth = nil, nil, 0
+			f.inner, f.names = nil, nil
 		}
 		if len(stack) == 0 {
 			return true
@@ -304,7 +317,6 @@ func tagLike(b []byte) (at []int64, where int64, ok bool) {
 		}
 		p.inner = append(p.inner, f.inner...)
 		p.names = append(append(p.names, f.name), f.names...)
-		p.depth = max(p.depth, f.depth+1)
 		return true
 	}
 	for {
@@ -339,10 +351,10 @@ func tagLike(b []byte) (at []int64, where int64, ok bool) {
 			}
 			for j := len(stack) - 1; j > i; j-- { // start tags never closed: their parent's text
 				u := stack[j]
-				if u.depth > 0 || len(u.inner) > 0 || structural(u) {
+				if ours(u.name) || slices.ContainsFunc(u.names, ours) {
 					return nil, u.at, false
 				}
-				at = append(at, u.at)
+				at = append(append(at, u.at), u.inner...)
 				stack[j-1].text = true
 			}
 			f := stack[i]
