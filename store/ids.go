@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -111,6 +112,15 @@ func quarantineID(id string) string {
 	}
 	return plainText(start) + "…[" + fmt.Sprint(len(id)) + " bytes, sha256 " + hex.EncodeToString(sum[:8]) + "]"
 }
+
+// shortenedIDRE matches the end quarantineID gives an id it shortens.
+var shortenedIDRE = regexp.MustCompile(`…\[[0-9]+ bytes, sha256 [0-9a-f]{16}\]$`)
+
+// ShortenedID reports whether id, read from the quarantine (ListQuarantine,
+// QuarantinedBefore), is the shortened form of a record id the store could not keep: the
+// record cannot be read back by it (a retry of the quarantine must leave such an entry, not
+// take it for a record gone).
+func ShortenedID(id string) bool { return shortenedIDRE.MatchString(id) }
 
 // quarantineReason is the reason an entry is kept with: the id shortened says so.
 func quarantineReason(id, reason string) string {

@@ -90,10 +90,12 @@ func TestRecordIDsTheStoreCannotKeep(t *testing.T) {
 					require.Len(t, list, 1, "one entry per id")
 					if tt.reason == "" {
 						assert.Equal(t, tt.id, list[0].RecordID)
+						assert.False(t, ShortenedID(list[0].RecordID))
 						assert.Equal(t, "refused again", list[0].Reason)
 					} else {
 						assert.NotEqual(t, tt.id, list[0].RecordID)
 						assert.NoError(t, CheckID(list[0].RecordID), "the id kept")
+						assert.True(t, ShortenedID(list[0].RecordID), list[0].RecordID)
 						assert.Contains(t, list[0].Reason, tt.reason)
 						assert.Contains(t, list[0].Reason, "refused again")
 					}
