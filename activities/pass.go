@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -835,8 +836,7 @@ type item struct {
 
 // processPage merges and writes one page of records read on side x, whose read began at
 // readAt.
-func (p *pass) processPage(ctx context.Context, records []connectors.Record, readAt time.Time) (Counts, error) {
-	var c Counts
+func (p *pass) processPage(ctx context.Context, records []connectors.Record, readAt time.Time) (c Counts, err error) {
 	c.Read = len(records)
 	if len(records) == 0 {
 		return c, nil
@@ -847,6 +847,23 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	}
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())
+	// A record whose id the store cannot keep (longer than store.MaxIDBytes, a NUL) is set
+	// aside with the reason, rather than failing its page at every attempt.
+	kept := records[:0:0]
+	for _, r := range records {
+		if err := store.CheckID(r.ID); err != nil {
+			c.Quarantined++
+			if p.in.Plan {
+				continue // a dry run counts it, and writes nothing
+			}
+			if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("not synced: %v", err)); err != nil {
+				return c, err
+			}
+			continue
+		}
+		kept = append(kept, r)
+	}
+	records = kept
 	readIDs := make([]string, len(records))
 	for i, r := range records {
 		readIDs[i] = r.ID
@@ -855,11 +872,20 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		// From matching to saving the pairs, one writer per object of a connection: a push or
 		// a retry of the quarantine meeting a pass on the same new record would otherwise
 		// both find it unpaired and both create it.
-		unlock, err := p.a.Store.Lock(ctx, conn+"/"+object)
-		if err != nil {
-			return c, err
+		held, unlock, lockErr := p.a.Store.LockHeld(ctx, conn+"/"+object)
+		if lockErr != nil {
+			return c, lockErr
 		}
 		defer unlock()
+		// The page's work goes on under the lock's context: should the lock be lost (its
+		// database session ended, another worker may hold it now), what is under way stops,
+		// the pairs are not saved, and the page fails saying why (see lockLost).
+		ctx = held
+		defer func() {
+			if lost := lockLost(held); err != nil && lost != nil {
+				err = lost
+			}
+		}()
 	}
 
 	p.withRecordID(p.side, records)
@@ -1342,7 +1368,15 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		}
 		newPairs = append(newPairs, pr)
 	}
+	if err := lockLost(ctx); err != nil {
+		return c, err
+	}
 	if err := p.a.Store.SavePairs(ctx, conn, object, newPairs); err != nil {
+		if errors.Is(err, store.ErrBadID) {
+			// A record created on y with an id the store cannot keep: retried, the page would
+			// fail the same way. Paused with the id, for a person to look at.
+			return c, configError(fmt.Errorf("%s: the pairs of %s could not be saved: %w", p.conn.File, object, err))
+		}
 		return c, err
 	}
 	// The next page, read before this one was written (prefetch), is not stale for a record
@@ -1375,6 +1409,17 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		}
 	}
 	return c, retry
+}
+
+// lockLost returns a retryable error when ctx, a store.LockHeld context, ended because the
+// lock was lost: another worker may be writing the same records, so nothing more is saved and
+// the page is tried again under the lock. nil otherwise.
+func lockLost(ctx context.Context) error {
+	if cause := context.Cause(ctx); errors.Is(cause, store.ErrLockLost) {
+		return &connectors.Error{Kind: connectors.KindRetryable, System: "crmsync", Op: "lock",
+			Message: fmt.Sprintf("the object's lock was lost before its pairs were saved (%v): the page is tried again", cause)}
+	}
+	return nil
 }
 
 // takenAnswer is a create answered with a record that belongs to another record of side x.

@@ -89,6 +89,12 @@ func (a *Activities) RetryQuarantined(ctx context.Context, in RetryInput) (_ Ret
 		}
 		ids := map[group][]string{} // an entry is unique per object, side and record
 		for _, k := range keys {
+			if store.ShortenedID(k.RecordID) {
+				// Kept under its id shortened (the store cannot keep the whole one): it
+				// cannot be read back by that id, and is left for the user to see rather
+				// than taken for gone.
+				continue
+			}
 			g := group{k.Object, k.Side}
 			ids[g] = append(ids[g], k.RecordID)
 		}

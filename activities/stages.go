@@ -633,11 +633,12 @@ func (sp *stagePass) saveStages(ctx context.Context, object string, moved []stor
 	if len(moved) == 0 {
 		return nil
 	}
-	unlock, err := sp.a.Store.Lock(ctx, sp.c.Name+"/"+object)
+	held, unlock, err := sp.a.Store.LockHeld(ctx, sp.c.Name+"/"+object)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	ctx = held // lost, nothing is saved: another writer may hold the lock now (lockLost)
 	ids := make([]string, len(moved))
 	for i, p := range moved {
 		ids[i] = p.AID
@@ -665,6 +666,9 @@ func (sp *stagePass) saveStages(ctx context.Context, object string, moved []stor
 		}
 		p.Snapshot, p.SyncedAt = snap, sp.a.now().UTC()
 		save = append(save, p)
+	}
+	if err := lockLost(ctx); err != nil {
+		return err
 	}
 	return sp.a.Store.SavePairs(ctx, sp.c.Name, object, save)
 }
