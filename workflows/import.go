@@ -59,6 +59,7 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	r := &runner{connection: in.Connection, tuning: in.Tuning.withDefaults(), progress: p, ctl: &st.Control, walk: &st.Walk,
 		skip: map[string]string{}, plan: in.DryRun, fixes: getFixes(ctx)}
 	st.Control.strict = r.fixes.pauseHolds
+	st.Control.countAll = r.fixes.countAllSignals
 	st.Control.settles = r.fixes.settleSignals
 	st.Control.settlesAll = r.fixes.settleAll
 	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
@@ -99,8 +100,14 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 			return *p, nil
 		case errors.Is(err, errPaused):
 			publishPaused(ctx, p, st.Control.PauseReason)
-			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused }); err != nil {
+			spent := func() bool { return r.fixes.countAllSignals && r.budgetSpent(ctx) }
+			if err := workflow.Await(ctx, func() bool { return !st.Control.Paused || spent() }); err != nil {
 				return *p, err
+			}
+			if st.Control.Paused {
+				// Signals filled the run while paused: the next run waits on, paused.
+				st.Control.drain(ctx, ch)
+				return *p, workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, DryRun: in.DryRun, Tuning: in.Tuning, State: st})
 			}
 			if r.fixes.pauseHolds {
 				// The fix the pause asked for may be in the file: read it again.

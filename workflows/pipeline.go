@@ -35,6 +35,8 @@ type PipelineState struct {
 	Control  control          `json:"control"`
 	// Scan is the place of a scan interrupted by continue-as-new or a pause, resumed there.
 	Scan *ScanPlace `json:"scan,omitempty"`
+	// ScanInterval is the interval NextScanAt was set from (fixes.intervalFromAnyRead).
+	ScanInterval time.Duration `json:"scan_interval,omitempty"`
 }
 
 // ScanPlace is where a confirming scan stands: its position and when it began.
@@ -142,6 +144,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	ctl.queue(r.fixes.boundedQueues, t.MaxQueuedIDs)
 	ctl.settles = r.fixes.settleSignals
 	ctl.settlesAll = r.fixes.settleAll
+	ctl.countAll = r.fixes.countAllSignals
 	fx := r.fixes
 	scans := 0
 	continueAsNew := func() error {
@@ -164,6 +167,10 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	describeFile := func() (activities.ConnectionInfo, error) {
 		info, err := describeOrPause(ctx, in.Connection, fx, ctl, paused, resumed, spent)
 		r.count()
+		if err == nil && fx.intervalFromAnyRead && st.ScanInterval != 0 && info.Interval != st.ScanInterval && !p.LastScanAt.IsZero() && !p.NextScanAt.IsZero() {
+			p.NextScanAt = p.LastScanAt.Add(info.Interval)
+			st.ScanInterval = info.Interval
+		}
 		return info, err
 	}
 	// propagate runs one PropagateStages; a configuration error pauses the connection.
@@ -249,6 +256,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 					p.Scans++
 					p.LastScanAt = workflow.Now(ctx)
 					p.NextScanAt = p.LastScanAt.Add(info.Interval)
+					st.ScanInterval = info.Interval
 					break
 				}
 				si.Position = r.Position

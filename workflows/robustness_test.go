@@ -367,7 +367,11 @@ func TestPausedWorkflowsContinueAsNewWhenSignalsFillTheRun(t *testing.T) {
 
 			var can *workflow.ContinueAsNewError
 			require.ErrorAs(t, env.GetWorkflowError(), &can, "still paused, in a new run")
-			assert.Equal(t, 5, sent, "continued as new at the fifth signal")
+			want := 5
+			if !tt.badFile {
+				want-- // the user's pause is a signal of the run too (fixes.countAllSignals)
+			}
+			assert.Equal(t, want, sent, "continued as new at the fifth signal")
 			reason := "month-end closing"
 			if tt.badFile {
 				reason = "demo.yaml: interval: not a duration"

@@ -26,8 +26,11 @@ type control struct {
 	Overflow bool `json:"overflow,omitempty"`
 	// AllowDeletes lifts schedule.max_deletes until the held deletions are done.
 	AllowDeletes bool `json:"allow_deletes,omitempty"`
-	// signals counts the deletion and stage-change signals of this run (not carried over).
-	signals int
+	// signals counts the deletion and stage-change signals of this run (not carried over),
+	// and with countAll (fixes.countAllSignals) every other signal too: a flood of sync-now
+	// or pause signals fills a history as well.
+	signals  int
+	countAll bool
 	// maxQueued, when not 0, bounds the ids Deleted and Changed hold, without repeats
 	// (fixes.boundedQueues): a paused connection keeps what webhooks announce, and its state
 	// must stay under Temporal's payload limit through a mass deletion.
@@ -84,6 +87,7 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	sel.AddReceive(ch.pause, func(rc workflow.ReceiveChannel, _ bool) {
 		var reason string
 		rc.ReceiveAsync(&reason)
+		c.countOther()
 		c.pause(reason)
 		if c.onPause != nil {
 			c.onPause(c.PauseReason)
@@ -91,6 +95,7 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	})
 	sel.AddReceive(ch.resume, func(rc workflow.ReceiveChannel, _ bool) {
 		rc.ReceiveAsync(nil)
+		c.countOther()
 		was := c.Paused
 		c.Paused, c.PauseReason = false, ""
 		if was && c.onResume != nil {
@@ -99,17 +104,21 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	})
 	sel.AddReceive(ch.resync, func(rc workflow.ReceiveChannel, _ bool) {
 		var req ResyncRequest
-		if !rc.ReceiveAsync(&req) && c.strict {
+		ok := rc.ReceiveAsync(&req)
+		c.countOther()
+		if !ok && c.strict {
 			return // not decoded: the SDK logged it with the error
 		}
 		c.Resync = append(c.Resync, req)
 	})
 	sel.AddReceive(ch.allowDeletes, func(rc workflow.ReceiveChannel, _ bool) {
 		rc.ReceiveAsync(nil)
+		c.countOther()
 		c.AllowDeletes = true
 	})
 	sel.AddReceive(ch.syncNow, func(rc workflow.ReceiveChannel, _ bool) {
 		rc.ReceiveAsync(nil)
+		c.countOther()
 		c.SyncNow = true
 	})
 	sel.AddReceive(ch.deleted, func(rc workflow.ReceiveChannel, _ bool) {
@@ -150,6 +159,13 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 			}
 		}
 	})
+}
+
+// countOther counts a signal other than a deletion or a stage change, with countAll.
+func (c *control) countOther() {
+	if c.countAll {
+		c.signals++
+	}
 }
 
 // keepDeleted keeps the first max ids of the queue, and reports whether it dropped any.
@@ -327,6 +343,12 @@ type fixes struct {
 	// pipelineRecheck: PipelineSync's wait reads the connection file again every fileRecheck,
 	// and a changed interval moves the next scan at once (recheckInterval for PipelineSync).
 	pipelineRecheck bool
+	// intervalFromAnyRead: a changed interval moves the pending cycle or scan whichever read
+	// of the file sees it first (a run's first describe, one after a wake or a resume).
+	intervalFromAnyRead bool
+	// countAllSignals: every signal counts toward MaxSignalsPerRun, not only deletions and
+	// stage changes, and a paused import continues as new once they fill its run.
+	countAllSignals bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -347,6 +369,8 @@ func getFixes(ctx workflow.Context) fixes {
 		allowUntilDone:        workflow.GetVersion(ctx, "allow-deletes-until-done", workflow.DefaultVersion, 1) == 1,
 		allowHeld:             workflow.GetVersion(ctx, "allow-deletes-held-reconciliation", workflow.DefaultVersion, 1) == 1,
 		pipelineRecheck:       workflow.GetVersion(ctx, "pipeline-recheck-interval", workflow.DefaultVersion, 1) == 1,
+		intervalFromAnyRead:   workflow.GetVersion(ctx, "interval-from-any-read", workflow.DefaultVersion, 1) == 1,
+		countAllSignals:       workflow.GetVersion(ctx, "count-every-signal", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

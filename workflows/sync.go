@@ -34,6 +34,8 @@ type SyncState struct {
 	// CycleDeletes counts the records the deletions webhooks announced deleted since the
 	// current cycle began (fixes.deletesGuard), against schedule.max_deletes.
 	CycleDeletes int `json:"cycle_deletes,omitempty"`
+	// WaitInterval is the interval NextCycleAt was set from (fixes.intervalFromAnyRead).
+	WaitInterval time.Duration `json:"wait_interval,omitempty"`
 }
 
 // ReconcilePosition is where a reconciliation carries on: the object and side it checks, and
@@ -87,6 +89,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		fixes: getFixes(ctx)}
 	st.Control.queue(r.fixes.boundedQueues, r.tuning.MaxQueuedIDs)
 	st.Control.strict = r.fixes.pauseHolds
+	st.Control.countAll = r.fixes.countAllSignals
 	st.Control.settles = r.fixes.settleSignals
 	st.Control.settlesAll = r.fixes.settleAll
 	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
@@ -113,6 +116,11 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		info = fresh
 		r.skipSides(info.NoSync)
 		r.maxDeletes = info.MaxDeletes
+		if r.fixes.intervalFromAnyRead && st.Waiting && st.WaitInterval != 0 && info.Interval != st.WaitInterval && !p.LastCycleAt.IsZero() {
+			p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
+			st.WaitInterval = info.Interval
+			publish(ctx, p)
+		}
 	}
 	for _, o := range info.Objects {
 		p.object(o)
@@ -245,6 +253,7 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		toWait := func() {
 			p.Phase = PhaseWaiting
 			p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
+			st.WaitInterval = info.Interval
 			st.Waiting = true
 			publish(ctx, p)
 		}
