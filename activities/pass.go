@@ -904,8 +904,15 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		for _, r := range records {
 			if passes(r, filter) {
 				kept = append(kept, r)
-			} else {
-				c.Filtered++
+				continue
+			}
+			c.Filtered++
+			if !p.in.Plan {
+				// Kept at its side by the mark, and now at the gate's no: opted out, so
+				// that a yes again sends it across.
+				if err := p.marked.release(ctx, r.ID); err != nil {
+					return c, err
+				}
 			}
 		}
 		records = kept
@@ -2178,22 +2185,46 @@ func (m *mark) holds(ctx context.Context, r connectors.Record) (bool, error) {
 	if m.shards == 0 || (known && !before) {
 		return before, nil
 	}
-	i := shardOf(r.ID, m.shards)
-	ids, ok := m.loaded[i]
-	if !ok {
-		v, _, err := m.st.Cursor(ctx, m.conn, markShardKey(m.object, i), m.side)
-		if err != nil {
-			return false, err
-		}
-		list, err := decodeIDs(v)
-		if err != nil {
-			return false, fmt.Errorf("store: mark of %s/%s side %s, shard %d: %w", m.conn, m.object, m.side, i, err)
-		}
-		ids = make(map[string]bool, len(list))
-		for _, id := range list {
-			ids[id] = true
-		}
-		m.loaded[i] = ids
+	ids, err := m.shard(ctx, shardOf(r.ID, m.shards))
+	if err != nil {
+		return false, err
 	}
 	return ids[r.ID], nil
+}
+
+// shard returns the ids of shard i of the mark, read once.
+func (m *mark) shard(ctx context.Context, i int) (map[string]bool, error) {
+	if ids, ok := m.loaded[i]; ok {
+		return ids, nil
+	}
+	v, _, err := m.st.Cursor(ctx, m.conn, markShardKey(m.object, i), m.side)
+	if err != nil {
+		return nil, err
+	}
+	list, err := decodeIDs(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: mark of %s/%s side %s, shard %d: %w", m.conn, m.object, m.side, i, err)
+	}
+	ids := make(map[string]bool, len(list))
+	for _, id := range list {
+		ids[id] = true
+	}
+	m.loaded[i] = ids
+	return ids, nil
+}
+
+// release lets go of a record the mark kept at its side (it passed the gate then): seen
+// since at the gate's no (SA = no), it opted out, so that switched to yes again it goes
+// across like any record opted in after the mark. The caller holds the object's lock.
+func (m *mark) release(ctx context.Context, id string) error {
+	if m == nil || m.shards == 0 {
+		return nil
+	}
+	i := shardOf(id, m.shards)
+	ids, err := m.shard(ctx, i)
+	if err != nil || !ids[id] {
+		return err
+	}
+	delete(ids, id)
+	return m.st.SetCursor(ctx, m.conn, markShardKey(m.object, i), m.side, encodeIDs(slices.Collect(maps.Keys(ids))))
 }
