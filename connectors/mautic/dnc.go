@@ -16,11 +16,11 @@ import (
 // re-subscription made on the other side takes off only the entries crmsync may have set
 // (applyDNC).
 
-// dncRemovals returns the channels whose do-not-contact r takes off (dnc.<channel> false).
-func dncRemovals(r connectors.Record) []string {
+// dncChanges returns the channels whose dnc.* field a write sets, true or false.
+func dncChanges(r connectors.Record) []string {
 	var out []string
 	for _, ch := range DNCChannels {
-		if set, ok := boolOf(r.Fields[DNCPrefix+ch]); ok && !set {
+		if _, ok := boolOf(r.Fields[DNCPrefix+ch]); ok {
 			out = append(out, ch)
 		}
 	}
@@ -106,11 +106,11 @@ func echoedDNC(raw []byte, key string, n int) map[int][]dncEntry {
 	return out
 }
 
-// dncForRemovals returns, by record index, the do-not-contact entries of the contacts written
-// whose record takes one off: those of the write's answer (known), the others read with a
-// contacts listing (200 a call). A contact whose entries cannot be read fails its Result: none
-// of its entries is taken off blind.
-func (c *Client) dncForRemovals(ctx context.Context, records []connectors.Record, results []connectors.Result, known map[int][]dncEntry, create bool) (map[int][]dncEntry, error) {
+// dncCurrent returns, by record index, the do-not-contact entries of the contacts written
+// whose record sets one (adds it or takes it off): those of the write's answer (known), the
+// others read with a contacts listing (200 a call). A contact whose entries cannot be read
+// fails its Result: none of its entries is taken off or changed blind.
+func (c *Client) dncCurrent(ctx context.Context, records []connectors.Record, results []connectors.Result, known map[int][]dncEntry, create bool) (map[int][]dncEntry, error) {
 	if create {
 		return nil, nil // a create only adds
 	}
@@ -118,7 +118,7 @@ func (c *Client) dncForRemovals(ctx context.Context, records []connectors.Record
 	ask := map[string][]int{} // contact id → record indexes
 	var ids []string
 	for i, r := range records {
-		if results[i].Err != nil || results[i].ID == "" || len(dncRemovals(r)) == 0 {
+		if results[i].Err != nil || results[i].ID == "" || len(dncChanges(r)) == 0 {
 			continue
 		}
 		if entries, ok := known[i]; ok {

@@ -125,7 +125,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		var bodies []map[string]any
 		var sent []int
 		zeros := map[int]map[string]any{} // by place in the call: the values Mautic may drop
-		removes := false                  // a contact of the call takes a do-not-contact off
+		setsDNC := false                  // a contact of the call sets a do-not-contact (on or off)
 		for _, i := range chunk {
 			b, err := writeBody(object, records[i], withID)
 			if err != nil {
@@ -135,7 +135,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			if z := zeroValues(records[i]); len(z) > 0 {
 				zeros[len(sent)] = z
 			}
-			removes = removes || (withID && object == connectors.ObjectContact && len(dncRemovals(records[i])) > 0)
+			setsDNC = setsDNC || (withID && object == connectors.ObjectContact && len(dncChanges(records[i])) > 0)
 			bodies = append(bodies, b)
 			sent = append(sent, i)
 		}
@@ -150,9 +150,9 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		if err != nil {
 			return results, dropped, dnc, decodeErr(op, err)
 		}
-		if removes {
+		if setsDNC {
 			// Read again, for the do-not-contact entries and their reasons, only when a
-			// contact takes one off: decodeBatch reads ids alone.
+			// contact sets one: decodeBatch reads ids alone.
 			for k, entries := range echoedDNC(raw, base, len(sent)) {
 				dnc[sent[k]] = entries
 			}
@@ -387,7 +387,7 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 		firstErr error
 		sem      = make(chan struct{}, Concurrency)
 	)
-	current, err := c.dncForRemovals(ctx, records, results, dnc, create)
+	current, err := c.dncCurrent(ctx, records, results, dnc, create)
 	if err != nil {
 		return err
 	}
@@ -403,6 +403,12 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 			action := "remove"
 			var body any
 			if set {
+				if entries, known := current[i]; known && len(channelReasons(entries, ch)) > 0 {
+					// Already not to be contacted there: an add would only make a bounce
+					// (2) a manual entry (3), losing the bounce, which a later
+					// re-subscription could then take off.
+					continue
+				}
 				action, body = "add", map[string]any{"reason": ReasonManual}
 			} else if entries, known := current[i]; known {
 				switch reasons := channelReasons(entries, ch); {

@@ -110,7 +110,9 @@ func (s *Server) contactDNC(st *store, w http.ResponseWriter, r *http.Request) {
 				channel: channel, channelID: channelID, added: s.now()})
 			st.nextDNC++
 			changed = true
-		} else if d := &rc.dnc[idx]; d.reason != reason || d.comments != comments {
+		} else if d := &rc.dnc[idx]; d.reason != reason && d.reason != ReasonUnsubscribed {
+			// DoNotContact::addDncForContact changes an entry's reason (and comments), but
+			// never a contact's own unsubscribe ($allowUnsubscribeOverride false).
 			d.reason, d.comments = reason, comments
 			changed = true
 		}
