@@ -59,3 +59,34 @@ func TestPerContactCallRefusedIsTheContacts(t *testing.T) {
 		})
 	}
 }
+
+// A create Automation merges into a contact with its e-mail that the API user may not edit
+// fails alone, as that record's; a 403 on every item of a create is the role's (it may not
+// create), which pauses the connection.
+func TestCreateMergedIntoAContactTheAPIUserMayNotEdit(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 3)
+	e.sim.LockContacts(1, 2)
+	got, err := e.client.Get(context.Background(), connectors.ObjectContact, []string{"1", "2"})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+
+	res, err := e.client.Create(context.Background(), connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"email": got[0].Fields["email"], "position": "CEO"}},
+		{Fields: map[string]any{"email": "new.person@example.com"}},
+	})
+	require.NoError(t, err)
+	ce := kindOf(t, res[0].Err)
+	assert.Equal(t, connectors.KindInvalid, ce.Kind)
+	assert.Contains(t, ce.Message, "may not edit this record")
+	require.NoError(t, res[1].Err)
+	assert.True(t, res[1].Created)
+
+	res, err = e.client.Create(context.Background(), connectors.ObjectContact, []connectors.Record{
+		{Fields: map[string]any{"email": got[0].Fields["email"]}}, {Fields: map[string]any{"email": got[1].Fields["email"]}},
+	})
+	require.NoError(t, err)
+	for _, r := range res {
+		assert.Equal(t, connectors.KindConfig, connectors.KindOf(r.Err), "every item refused: the role's")
+	}
+}

@@ -202,6 +202,9 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			}
 			results[i].Created = code == http.StatusCreated
 		}
+		if strings.HasSuffix(op, "/batch/new") {
+			forbidOnlySome(results, sent)
+		}
 		if len(zeros) > 0 {
 			// Read again, for the values only when some may have been dropped: the usual
 			// answer is decoded for ids alone (decodeBatch).
@@ -448,6 +451,24 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// forbidOnlySome makes the 403s of a batch/new the records' own errors when only some of
+// the call's items got one: those items merged into contacts with their e-mail that the API
+// user may not edit. A 403 on every item is the role's: it may not create (KindConfig).
+func forbidOnlySome(results []connectors.Result, sent []int) {
+	var denied []int
+	for _, i := range sent {
+		if e, ok := results[i].Err.(*connectors.Error); ok && e.Status == http.StatusForbidden {
+			denied = append(denied, i)
+		}
+	}
+	if len(denied) == 0 || len(denied) == len(sent) {
+		return
+	}
+	for _, i := range denied {
+		results[i].Err = recordForbidden(results[i].Err.(*connectors.Error))
+	}
 }
 
 // recordForbidden turns a 403 on one record into that record's error (KindInvalid): the API

@@ -546,6 +546,9 @@ func (s *Server) create(st *store, body map[string]any, dedupe bool, mode writeM
 	}
 	if dedupe {
 		if ex := st.findByKey(vals[st.keyField]); ex != nil {
+			if st == s.contacts && s.locked[ex.id] {
+				return nil, 0, &itemError{http.StatusForbidden, errAccessDenied} // the merge edits it
+			}
 			if ie := s.update(st, ex, body, vals, modePatch); ie != nil {
 				return nil, 0, ie
 			}
@@ -641,7 +644,11 @@ func (s *Server) newOne(st *store, w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	rc, status, ie := s.create(st, body, !forced(r, body), modeCreate)
 	if ie != nil {
-		writeValidation(w, ie.err)
+		if ie.status == http.StatusForbidden {
+			accessDenied(w)
+		} else {
+			writeValidation(w, ie.err)
+		}
 		return
 	}
 	if status == http.StatusCreated {
