@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -689,10 +690,23 @@ func (c *Client) toRecords(ctx context.Context, object string, ents []*entity) (
 		return nil, err
 	}
 	for j, e := range kept {
-		if name, _ := companyName(e.Fields.All); name != "" {
-			// A name no company has leaves the link unknown (no key), never none.
-			if id, ok := ids[strings.ToLower(name)]; ok {
-				recs[j].Links = map[string]string{connectors.ObjectCompany: id}
+		name, _ := companyName(e.Fields.All)
+		if name == "" {
+			continue
+		}
+		// A name no company has leaves the link unknown (no key), never none.
+		switch named := ids[strings.ToLower(name)]; {
+		case len(named) == 1:
+			recs[j].Links = map[string]string{connectors.ObjectCompany: named[0]}
+		case len(named) > 1:
+			// Two companies of one name (kept apart, see createCompanies): the name does not
+			// say which; the contact's companies do, its primary one.
+			_, primary, err := c.contactCompanies(ctx, string(e.ID))
+			if err != nil {
+				return nil, err
+			}
+			if slices.Contains(named, primary) {
+				recs[j].Links = map[string]string{connectors.ObjectCompany: primary}
 			}
 		}
 	}
@@ -722,10 +736,11 @@ func (c *Client) warnUnreadable(object string, e *entity) {
 		"object", object, "id", string(e.ID), "reason", e.unreadable)
 }
 
-// companyIDsByName resolves company names (lower-cased) to the oldest company with that name,
-// in one companies query. The names are asked for as given and as Automation stores them
+// companyIDsByName resolves company names (lower-cased) to the ids of the companies with
+// that name, oldest first, page after page (listWhereIn: a name many companies share does
+// not crowd the others out). The names are asked for as given and as Automation stores them
 // (bothForms), and compared decoded.
-func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[string]string, error) {
+func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[string][]string, error) {
 	seen := map[string]bool{}
 	var uniq []string
 	for _, n := range names {
@@ -734,24 +749,23 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 			uniq = append(uniq, n)
 		}
 	}
-	ask := bothForms(uniq)
-	q := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"},
-		"limit": {strconv.Itoa(max(2*len(ask), 30))}}
-	encodeWhere(q, "where", []cond{{col: "companyname", expr: "in", val: csvList(ask)}})
-	ents, err := c.listing(ctx, "companies", q)
+	ents, err := c.listWhereIn(ctx, "companies", connectors.ObjectCompany, "companyname", uniq)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := map[string][]string{}
 	for _, e := range ents {
+		if e == nil {
+			continue
+		}
 		if e.unreadable != "" {
 			c.warnUnreadable(connectors.ObjectCompany, e)
 			continue
 		}
 		name, _ := e.Fields.All["companyname"].(string)
 		k := strings.ToLower(strings.TrimSpace(html.UnescapeString(name)))
-		if _, dup := out[k]; !dup && seen[k] {
-			out[k] = string(e.ID)
+		if seen[k] && !slices.Contains(out[k], string(e.ID)) {
+			out[k] = append(out[k], string(e.ID))
 		}
 	}
 	return out, nil
