@@ -330,8 +330,88 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 	if err != nil {
 		return nil, err
 	}
-	res, dropped, dnc, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+	var clashes map[int]error
+	if object == connectors.ObjectContact {
+		if clashes, err = c.emailClashes(ctx, records); err != nil {
+			return nil, err
+		}
+	}
+	if len(clashes) == 0 {
+		res, dropped, dnc, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", records, true, object)
+		return c.settle(ctx, object, records, res, dropped, dnc, false, err)
+	}
+	// The records whose new e-mail another contact holds are not sent; the others are, and
+	// their answers are put back in place.
+	var send []int
+	for i := range records {
+		if clashes[i] == nil {
+			send = append(send, i)
+		}
+	}
+	sub := make([]connectors.Record, len(send))
+	for k, i := range send {
+		sub[k] = records[i]
+	}
+	res := make([]connectors.Result, len(records))
+	for i, e := range clashes {
+		res[i] = connectors.Result{ID: records[i].ID, Err: e}
+	}
+	subRes, subDropped, subDNC, err := c.batch(ctx, http.MethodPatch, base, "/batch/edit", sub, true, object)
+	dropped, dnc := map[int]error{}, map[int][]dncEntry{}
+	for k, i := range send {
+		if k < len(subRes) {
+			res[i] = subRes[k]
+		}
+		if e, ok := subDropped[k]; ok {
+			dropped[i] = e
+		}
+		if d, ok := subDNC[k]; ok {
+			dnc[i] = d
+		}
+	}
 	return c.settle(ctx, object, records, res, dropped, dnc, false, err)
+}
+
+// emailClashes returns, by record index, the error of each contact update whose new e-mail
+// another Automation contact holds. Sent, Automation would merge the two
+// (LeadApiController::preSaveEntity: ContactMerger::merge), deleting the one that held it —
+// a contact the sync may have paired with another record, whose deletion would then travel.
+// The record fails instead, naming the other contact, for a person to merge them or correct
+// the address.
+func (c *Client) emailClashes(ctx context.Context, records []connectors.Record) (map[int]error, error) {
+	var emails []string
+	for _, r := range records {
+		if e, ok := r.Fields["email"].(string); ok && strings.TrimSpace(e) != "" {
+			emails = append(emails, strings.TrimSpace(e))
+		}
+	}
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	found, err := c.FindByKey(ctx, connectors.ObjectContact, "email", emails)
+	if err != nil {
+		return nil, err
+	}
+	holders := map[string][]string{} // lower-cased e-mail → contact ids
+	for _, f := range found {
+		if e, ok := f.Fields["email"].(string); ok {
+			k := strings.ToLower(strings.TrimSpace(e))
+			holders[k] = append(holders[k], f.ID)
+		}
+	}
+	clashes := map[int]error{}
+	for i, r := range records {
+		e, _ := r.Fields["email"].(string)
+		for _, id := range holders[strings.ToLower(strings.TrimSpace(e))] {
+			if id != r.ID {
+				clashes[i] = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PATCH /contacts/batch/edit",
+					Fields:  map[string]string{"email": "held by contact " + id},
+					Message: fmt.Sprintf("contact %s: its new e-mail is contact %s's: Automation would merge the two, deleting one; merge them in Automation, or correct the address", r.ID, id)}
+				break
+			}
+		}
+	}
+	return clashes, nil
 }
 
 // settle ends a write: the do-not-contact changes of the contacts written (dnc: the entries
