@@ -299,6 +299,12 @@ func (c *Client) List(ctx context.Context, objName string, q connectors.ListQuer
 	if s, ok := body.Pagination.Offset.(string); ok && s != "" {
 		page.Cursor = s
 	}
+	if page.More && page.Cursor == q.Cursor {
+		// A full page with no next offset (or the one asked for again): asked again, it
+		// would answer the same page for ever.
+		return connectors.Page{}, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: k.op,
+			Message: fmt.Sprintf("Sellsy answered a full page of %s without the offset of the next one: the listing cannot go on (is api_url Sellsy's API V2?)", o.name)}
+	}
 	return page, nil
 }
 
