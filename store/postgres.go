@@ -242,6 +242,13 @@ func setKeepalives(cfg *pgxpool.Config) {
 	if len(names) == 0 {
 		return
 	}
+	setOnConnect(cfg, names, values, "set TCP keepalives")
+}
+
+// setOnConnect makes each new connection of cfg set the settings names to values (those the
+// server has) with set_config once it is open, after cfg's own AfterConnect; what names the
+// step in its error.
+func setOnConnect(cfg *pgxpool.Config, names, values []string, what string) {
 	after := cfg.AfterConnect
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		if after != nil {
@@ -252,7 +259,7 @@ func setKeepalives(cfg *pgxpool.Config) {
 		_, err := conn.Exec(ctx, `SELECT set_config(k.name, k.value, false) FROM unnest($1::text[], $2::text[]) AS k(name, value)
 			WHERE k.name IN (SELECT name FROM pg_settings)`, names, values)
 		if err != nil {
-			return fmt.Errorf("set TCP keepalives: %w", err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		return nil
 	}
@@ -784,20 +791,7 @@ func setLockTimeouts(cfg *pgxpool.Config) {
 	for i, kv := range pgLockSessionSettings {
 		names[i], values[i] = kv[0], kv[1]
 	}
-	after := cfg.AfterConnect
-	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-		if after != nil {
-			if err := after(ctx, conn); err != nil {
-				return err
-			}
-		}
-		_, err := conn.Exec(ctx, `SELECT set_config(k.name, k.value, false) FROM unnest($1::text[], $2::text[]) AS k(name, value)
-			WHERE k.name IN (SELECT name FROM pg_settings)`, names, values)
-		if err != nil {
-			return fmt.Errorf("set the lock session's timeouts: %w", err)
-		}
-		return nil
-	}
+	setOnConnect(cfg, names, values, "set the lock session's timeouts")
 }
 
 // lockConn is a lock connection given out by Lock, waiting for its lock or holding it.

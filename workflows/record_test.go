@@ -27,9 +27,7 @@ import (
 // Run it with CRMSYNC_RECORD_WORKFLOW_HISTORY=1 and TEMPORAL_CLI; it overwrites those three
 // files, so run it when a workflow change is meant to change them.
 func TestRecordVersionedHistories(t *testing.T) {
-	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "1" {
-		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=1 (and TEMPORAL_CLI) to record")
-	}
+	recordingAsked(t, "1")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := recordingServer(t)
@@ -135,9 +133,7 @@ func TestRecordVersionedHistories(t *testing.T) {
 // with CRMSYNC_RECORD_WORKFLOW_HISTORY=pause-slices and TEMPORAL_CLI; it overwrites
 // testdata/incremental-sync-pause-slices.json.
 func TestRecordPauseAndSliceHistory(t *testing.T) {
-	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "pause-slices" {
-		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=pause-slices (and TEMPORAL_CLI) to record")
-	}
+	recordingAsked(t, "pause-slices")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := recordingServer(t)
@@ -195,10 +191,7 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
 		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
 	}, 2*time.Minute, 100*time.Millisecond)
-	path := filepath.Join("testdata", "incremental-sync-pause-slices.json")
-	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
-	t.Logf("recorded %s", path)
-	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
+	saveRecording(ctx, t, c, id, run.GetRunID(), "incremental-sync-pause-slices")
 }
 
 // TestRecordAllowHeldHistory records an IncrementalSync that takes the path of
@@ -209,9 +202,7 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 // CRMSYNC_RECORD_WORKFLOW_HISTORY=allow-held and TEMPORAL_CLI; it overwrites
 // testdata/incremental-sync-allow-held.json.
 func TestRecordAllowHeldHistory(t *testing.T) {
-	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "allow-held" {
-		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=allow-held (and TEMPORAL_CLI) to record")
-	}
+	recordingAsked(t, "allow-held")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := recordingServer(t)
@@ -283,10 +274,7 @@ func TestRecordAllowHeldHistory(t *testing.T) {
 		{"111", free, false}, {"1111", free, false}, // cycle 3: still allowed (the new path)
 	}, got, "the recording did not take the allow-deletes-held-reconciliation path")
 	mu.Unlock()
-	path := filepath.Join("testdata", "incremental-sync-allow-held.json")
-	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
-	t.Logf("recorded %s", path)
-	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
+	saveRecording(ctx, t, c, id, run.GetRunID(), "incremental-sync-allow-held")
 }
 
 // TestRecordPipelineRecheckHistory records a PipelineSync that takes the path of
@@ -296,9 +284,7 @@ func TestRecordAllowHeldHistory(t *testing.T) {
 // with CRMSYNC_RECORD_WORKFLOW_HISTORY=pipeline-recheck, TEMPORAL_CLI and -timeout 30m; it
 // overwrites testdata/pipeline-sync-recheck-interval.json.
 func TestRecordPipelineRecheckHistory(t *testing.T) {
-	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != "pipeline-recheck" {
-		t.Skip("set CRMSYNC_RECORD_WORKFLOW_HISTORY=pipeline-recheck (and TEMPORAL_CLI) to record")
-	}
+	recordingAsked(t, "pipeline-recheck")
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	c := recordingServer(t)
@@ -352,8 +338,22 @@ func TestRecordPipelineRecheckHistory(t *testing.T) {
 	mu.Unlock()
 	require.True(t, gap >= fileRecheck && gap < fileRecheck+2*time.Minute,
 		"the second scan %s after the first, not at the reread after %s", gap, fileRecheck)
-	path := filepath.Join("testdata", "pipeline-sync-recheck-interval.json")
-	require.NoError(t, testenv.WriteHistory(ctx, c, id, run.GetRunID(), path))
+	saveRecording(ctx, t, c, id, run.GetRunID(), "pipeline-sync-recheck-interval")
+}
+
+// recordingAsked skips a recorder unless CRMSYNC_RECORD_WORKFLOW_HISTORY asks for it.
+func recordingAsked(t *testing.T, which string) {
+	t.Helper()
+	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != which {
+		t.Skipf("set CRMSYNC_RECORD_WORKFLOW_HISTORY=%s (and TEMPORAL_CLI) to record", which)
+	}
+}
+
+// saveRecording writes the history of run id into testdata/<name>.json, then ends it.
+func saveRecording(ctx context.Context, t *testing.T, c client.Client, id, runID, name string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".json")
+	require.NoError(t, testenv.WriteHistory(ctx, c, id, runID, path))
 	t.Logf("recorded %s", path)
 	require.NoError(t, c.TerminateWorkflow(ctx, id, "", "recorded"))
 }
