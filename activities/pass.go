@@ -853,9 +853,6 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	for _, r := range records {
 		if err := store.CheckID(r.ID); err != nil {
 			c.Quarantined++
-			if p.in.Plan {
-				continue // a dry run counts it, and writes nothing
-			}
 			if err := p.quarantine(ctx, xSide, r, fmt.Sprintf("not synced: %v", err)); err != nil {
 				return c, err
 			}
@@ -914,6 +911,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 					return c, err
 				}
 			}
+		}
+		if err := p.marked.flush(ctx); err != nil {
+			return c, err
 		}
 		records = kept
 	}
@@ -1390,15 +1390,12 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	// this page saved without writing it on x: its copy there is the one just merged. A
 	// record written on x is: its copy on the next page (a listing that gives it again) is
 	// from before the write, and freshen reads it again.
-	wroteX := make(map[*item]bool, len(updXItems))
-	for _, it := range updXItems {
-		wroteX[it] = true
-	}
 	p.lastSaved = make(map[string]bool, len(save))
 	for _, it := range save {
-		if !wroteX[it] {
-			p.lastSaved[it.x.ID] = true
-		}
+		p.lastSaved[it.x.ID] = true
+	}
+	for _, it := range updXItems {
+		delete(p.lastSaved, it.x.ID)
 	}
 	// Only now that the pairs are saved may their records leave the in-flight list.
 	if err := p.setInflight(ctx, inflight); err != nil {
@@ -2139,6 +2136,8 @@ type mark struct {
 	// side's gate (markSide), in so many shards; loaded holds those read so far.
 	shards int
 	loaded map[int]map[string]bool
+	// dirty holds the shards release changed, written once by flush.
+	dirty map[int]bool
 }
 
 // loadMark reads the mark of a side of an object: nil when the side was imported (or the
@@ -2215,7 +2214,7 @@ func (m *mark) shard(ctx context.Context, i int) (map[string]bool, error) {
 
 // release lets go of a record the mark kept at its side (it passed the gate then): seen
 // since at the gate's no (SA = no), it opted out, so that switched to yes again it goes
-// across like any record opted in after the mark. The caller holds the object's lock.
+// across like any record opted in after the mark. flush writes the shards it changed.
 func (m *mark) release(ctx context.Context, id string) error {
 	if m == nil || m.shards == 0 {
 		return nil
@@ -2226,5 +2225,23 @@ func (m *mark) release(ctx context.Context, id string) error {
 		return err
 	}
 	delete(ids, id)
-	return m.st.SetCursor(ctx, m.conn, markShardKey(m.object, i), m.side, encodeIDs(slices.Collect(maps.Keys(ids))))
+	if m.dirty == nil {
+		m.dirty = map[int]bool{}
+	}
+	m.dirty[i] = true
+	return nil
+}
+
+// flush writes each shard release changed, once. The caller holds the object's lock.
+func (m *mark) flush(ctx context.Context) error {
+	if m == nil {
+		return nil
+	}
+	for i := range m.dirty {
+		if err := m.st.SetCursor(ctx, m.conn, markShardKey(m.object, i), m.side, encodeIDs(slices.Collect(maps.Keys(m.loaded[i])))); err != nil {
+			return err
+		}
+		delete(m.dirty, i)
+	}
+	return nil
 }

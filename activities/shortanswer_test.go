@@ -69,7 +69,9 @@ func TestShortAnswerIsNotTakenAsWritten(t *testing.T) {
 				got := h.person(h.mautic, 12)
 				pairs, err := h.st.Pairs(h.ctx, "t", "contact", store.SideB, []string{got.ID})
 				require.NoError(t, err)
-				assert.NotEqual(t, "CEO", pairs[got.ID].Snapshot["position"], "not saved as synced: the update was never made")
+				pair, ok := pairs[got.ID]
+				require.True(t, ok, "the pair is kept")
+				assert.NotEqual(t, "CEO", pair.Snapshot["position"], "not saved as synced: the update was never made")
 			} else {
 				// People 0–9 are Sellsy's only: created on Automation, none paired.
 				var ids []string

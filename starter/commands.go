@@ -126,8 +126,9 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *noImport && conn != nil {
-		if ran, _ := ranBefore(ctx, s, conn); !ran {
-			if err := refuseNoImport(conn); err != nil {
+		// Refused only when no import ran before: the store is read only then.
+		if err := refuseNoImport(conn); err != nil {
+			if ran, _ := ranBefore(ctx, s, conn); !ran {
 				return err
 			}
 		}
@@ -243,9 +244,7 @@ func ranBefore(ctx context.Context, s settings, conn *config.Connection) (ran bo
 	if conn == nil {
 		return false, "no connection file here names its objects"
 	}
-	octx, cancel := context.WithTimeout(ctx, storeOpenTimeout) // the reads too: an unreachable database is no reason to hang
-	defer cancel()
-	st, err := openWorkersStore(octx, s.StoreDSN, storeOpenTimeout)
+	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 	if errors.Is(err, store.ErrNoStore) {
 		return false, "" // no store: nothing ran with it
 	}
@@ -253,6 +252,8 @@ func ranBefore(ctx context.Context, s settings, conn *config.Connection) (ran bo
 		return false, "the workers' store cannot be read here: " + err.Error()
 	}
 	defer func() { _ = st.Close() }()
+	octx, cancel := context.WithTimeout(ctx, storeOpenTimeout) // the reads too: an unreachable database is no reason to hang
+	defer cancel()
 	for _, object := range conn.ObjectNames() {
 		for _, side := range []store.Side{store.SideA, store.SideB} {
 			_, ok, err := st.Cursor(octx, conn.Name, object, side)
@@ -363,11 +364,12 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 		// A cursor only moves back (ResetCursors): a date to come would read nothing again.
 		// A bare date is midnight UTC, which east of UTC is still to come in the first hours
 		// of that day: today, wherever it is today, is taken.
-		limit := time.Now()
+		now := time.Now()
+		limit := now
 		if _, err := time.Parse("2006-01-02", *since); err == nil {
 			limit = limit.Add(14 * time.Hour) // UTC+14, the earliest today there is
 		}
-		if now := time.Now(); req.Since.After(limit) {
+		if req.Since.After(limit) {
 			return fmt.Errorf("resync: --since %s is in the future (it is %s): give the date from which to read the records again, today or earlier",
 				*since, now.UTC().Format(time.RFC3339))
 		}
