@@ -1,7 +1,6 @@
 package mautic
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -34,18 +33,8 @@ func (c *Client) contactCompanies(ctx context.Context, id string) (ids []string,
 		return nil, "", decodeErr(op, err)
 	}
 	var rows []companyRow
-	if t := bytes.TrimSpace(answer.Companies); len(t) > 0 && t[0] == '{' {
-		var m map[string]companyRow // a PHP array with gaps
-		if err := json.Unmarshal(t, &m); err != nil {
-			return nil, "", decodeErr(op, err)
-		}
-		for _, r := range m {
-			rows = append(rows, r)
-		}
-	} else if len(t) > 0 && string(t) != "null" {
-		if err := json.Unmarshal(t, &rows); err != nil {
-			return nil, "", decodeErr(op, err)
-		}
+	if err := phpList(answer.Companies, &rows); err != nil { // a list, or a PHP array with gaps
+		return nil, "", decodeErr(op, err)
 	}
 	for _, r := range rows {
 		ids = append(ids, string(r.CompanyID))

@@ -755,9 +755,6 @@ func (c *Client) companyIDsByName(ctx context.Context, names []string) (map[stri
 	}
 	out := map[string][]string{}
 	for _, e := range ents {
-		if e == nil {
-			continue
-		}
 		if e.unreadable != "" {
 			c.warnUnreadable(connectors.ObjectCompany, e)
 			continue

@@ -90,8 +90,9 @@ type batchItemErr struct {
 	Code    int    `json:"code"`
 }
 
-// itemError classifies the error of one batch item; its message names the refused field.
-func (c *Client) itemError(op string, e batchItemErr) *connectors.Error {
+// itemError classifies the error of one batch item (of an edit: edit); its message names the
+// refused field.
+func (c *Client) itemError(op string, edit bool, e batchItemErr) *connectors.Error {
 	code := e.Code
 	if code == 0 {
 		code = http.StatusBadRequest
@@ -100,7 +101,7 @@ func (c *Client) itemError(op string, e batchItemErr) *connectors.Error {
 	if code == http.StatusNotFound {
 		err.Message = "record not found"
 	}
-	if code == http.StatusForbidden && strings.HasSuffix(op, "/batch/edit") {
+	if code == http.StatusForbidden && edit {
 		// One item refused (checkEntityAccess): this record, not the API user's rights on
 		// the whole object, which a refused call shows.
 		err = recordForbidden(err)
@@ -186,12 +187,12 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 				if e.Code == 0 {
 					e.Code = code
 				}
-				results[i].Err = c.itemError(op, e)
+				results[i].Err = c.itemError(op, withID, e)
 				continue
 			}
 			if ents[k] == nil {
 				if code == 0 || code >= 300 {
-					results[i].Err = c.itemError(op, batchItemErr{Message: "refused", Code: code})
+					results[i].Err = c.itemError(op, withID, batchItemErr{Message: "refused", Code: code})
 					continue
 				}
 			} else {
@@ -202,7 +203,7 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 			}
 			results[i].Created = code == http.StatusCreated
 		}
-		if strings.HasSuffix(op, "/batch/new") {
+		if !withID {
 			forbidOnlySome(results, sent)
 		}
 		if len(zeros) > 0 {
@@ -537,17 +538,17 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 // the call's items got one: those items merged into contacts with their e-mail that the API
 // user may not edit. A 403 on every item is the role's: it may not create (KindConfig).
 func forbidOnlySome(results []connectors.Result, sent []int) {
-	var denied []int
+	denied := map[int]*connectors.Error{}
 	for _, i := range sent {
 		if e, ok := results[i].Err.(*connectors.Error); ok && e.Status == http.StatusForbidden {
-			denied = append(denied, i)
+			denied[i] = e
 		}
 	}
 	if len(denied) == 0 || len(denied) == len(sent) {
 		return
 	}
-	for _, i := range denied {
-		results[i].Err = recordForbidden(results[i].Err.(*connectors.Error))
+	for i, e := range denied {
+		results[i].Err = recordForbidden(e)
 	}
 }
 

@@ -950,16 +950,6 @@ func (c *Client) each(n int, op string, fn func(i int)) error {
 	return firstErr(errs)
 }
 
-// parallel is each for a caller that has no error to return a panic's by (write): the error
-// is raised again in the caller's goroutine once every fn is done, where the activity's
-// recover reports it as it is (connectors.Recovered). Whether the writes it interrupted were
-// made is unknown, as after a lost answer.
-func (c *Client) parallel(n int, fn func(i int)) {
-	if err := c.each(n, "write", fn); err != nil {
-		panic(err)
-	}
-}
-
 // FindByKey returns the records whose field equals one of values, with one Select equal
 // filter per value (Concurrency at a time): that several values in one filter are ORed is
 // not documented, and a server that kept only the first would leave the others unfound and

@@ -168,15 +168,11 @@ func TestPanicInParallelIsAnError(t *testing.T) {
 	}
 	require.NoError(t, c.each(3, "op", func(int) {}))
 
-	raised := func() (err error) {
-		defer connectors.Recover("crmsync", "SyncPass", &err)
-		c.parallel(3, func(i int) {
-			if i == 1 {
-				panic("index out of range")
-			}
-		})
-		return nil
-	}()
+	raised := c.each(3, "write", func(i int) { // as write runs its requests
+		if i == 1 {
+			panic("index out of range")
+		}
+	})
 	assert.True(t, connectors.IsPanic(raised))
 	assert.Contains(t, raised.Error(), "weavy write: internal error: panic: index out of range")
 }

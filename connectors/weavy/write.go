@@ -93,7 +93,10 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 	}
 	results := make([]connectors.Result, len(records))
 	errs := make([]error, len(records))
-	c.parallel(len(records), func(i int) {
+	// A panic in one write (an answer of a shape the code does not expect) fails the call
+	// with an error naming it, once the others are done (each); whether the writes it
+	// interrupted were made is unknown, as after a lost answer.
+	panicked := c.each(len(records), "write", func(i int) {
 		r := records[i]
 		var ent, code string
 		if create {
@@ -149,6 +152,9 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 	// An error that is not one record's fails the call, but the records created before it
 	// keep their results, so the caller pairs them instead of creating them again; a record
 	// the error stopped has no result (not sent, or no answer: it may exist).
+	if panicked != nil {
+		return results, panicked
+	}
 	for _, err := range errs {
 		if err != nil {
 			return results, err
