@@ -206,6 +206,16 @@ func readTexts(prefix string, m map[string]json.RawMessage, fields ...textField)
 	return errs
 }
 
+// whyNotJSON is a recordErr's why for an answer that is not JSON at all (cut short, most
+// likely).
+const whyNotJSON = "it is not valid JSON"
+
+// notJSON reports whether err, of a json.Unmarshal, says its input is not JSON at all.
+func notJSON(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se)
+}
+
 // readRecord reads one tiers, contact or affaire of an answer. On failure it returns a
 // *recordErr naming the fields at fault, with the record as far as it could be read (its id
 // when that could be read; the fields at fault left empty).
@@ -214,8 +224,8 @@ func readRecord(b []byte) (apiRecord, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil || m == nil {
 		why := "it is " + jsonKind(b) + ", not an object"
-		if !json.Valid(b) {
-			why = "it is not valid JSON"
+		if notJSON(err) {
+			why = whyNotJSON
 		}
 		return a, &recordErr{why: why}
 	}
@@ -272,13 +282,6 @@ func readRecord(b []byte) (apiRecord, error) {
 	return a, nil
 }
 
-// UnmarshalJSON reads a record leniently (see readRecord).
-func (a *apiRecord) UnmarshalJSON(b []byte) error {
-	r, err := readRecord(b)
-	*a = r
-	return err
-}
-
 // recordList is a listing's answer: its items are read one by one (readRecord), and its
 // counts take a number or a number as text.
 type recordList struct {
@@ -293,10 +296,9 @@ type recordList struct {
 func readRecordList(b []byte) (recordList, error) {
 	var l recordList
 	var m map[string]json.RawMessage
-	if !json.Valid(b) {
+	if err := json.Unmarshal(b, &m); notJSON(err) {
 		return l, errors.New("the answer is not valid JSON (cut short?)")
-	}
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+	} else if err != nil || m == nil {
 		return l, errors.New("the answer is " + jsonKind(b) + ", not a listing object")
 	}
 	if raw := m["items"]; !isNull(raw) {

@@ -2,7 +2,6 @@ package altior
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -489,13 +488,13 @@ func (c *Client) getRecord(ctx context.Context, path, id string) (a apiRecord, b
 	if err != nil {
 		return apiRecord{}, nil, err
 	}
-	if !json.Valid(b) {
-		// Cut short, most likely: the call's failure, retried, not the record's.
-		return apiRecord{}, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unreadable answer: not valid JSON"}
-	}
 	a, err = readRecord(b)
 	if err != nil {
 		bad = err.(*recordErr)
+		if bad.why == whyNotJSON {
+			// Cut short, most likely: the call's failure, retried, not the record's.
+			return apiRecord{}, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "unreadable answer: not valid JSON"}
+		}
 		if a.ID == "" {
 			a.ID = id
 		}

@@ -2,6 +2,7 @@ package minicrm
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,11 +27,9 @@ func TestCardListAndObjectValues(t *testing.T) {
 
 	fields, err := cl.Describe(ctx, "card:Orders")
 	require.NoError(t, err)
-	for _, f := range fields {
-		if f.Name == "Tags" {
-			assert.Equal(t, "multiselect", f.Type)
-		}
-	}
+	tags := slices.IndexFunc(fields, func(f connectors.Field) bool { return f.Name == "Tags" })
+	require.GreaterOrEqual(t, tags, 0, "Tags is described")
+	assert.Equal(t, "multiselect", fields[tags].Type)
 
 	page, err := cl.List(ctx, "card:Orders", connectors.ListQuery{})
 	require.NoError(t, err)

@@ -73,11 +73,14 @@ func TestBareTextWithTagLikeParts(t *testing.T) {
 
 			custs, err := e.c.List(ctx, ObjectCustomer, connectors.ListQuery{})
 			require.NoError(t, err)
+			found := false
 			for _, c := range custs.Records {
 				if c.ID == string(o.Customer.Email) {
+					found = true
 					assert.Equal(t, tc.text, c.Fields["name"])
 				}
 			}
+			assert.True(t, found, "the customer is listed")
 		})
 	}
 }

@@ -417,10 +417,7 @@ func outsideCDATA(b []byte, f func([]byte) []byte) []byte {
 // malformed says why an order cannot be read, in words that hold none of its text (an
 // encoding/xml message may quote a piece of it).
 func malformed(err error, at string) string {
-	where := ""
-	if at != "" {
-		where = " in " + at
-	}
+	where := inPath(at)
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "unescaped ]]>"):
