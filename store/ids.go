@@ -68,11 +68,18 @@ func idPreview(id string) string {
 	if len(id) <= idPreviewBytes {
 		return fmt.Sprintf("%q", id)
 	}
-	cut := idPreviewBytes
-	for cut > 0 && !utf8.RuneStart(id[cut]) {
-		cut--
+	return fmt.Sprintf("%q…", cutUTF8(id, idPreviewBytes))
+}
+
+// cutUTF8 returns s cut to at most n bytes, at the start of a character.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return fmt.Sprintf("%q…", id[:cut])
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // checkPairIDs returns the ids of pairs the store cannot keep, as *BadIDError joined.
@@ -102,15 +109,7 @@ func quarantineID(id string) string {
 		return id
 	}
 	sum := sha256.Sum256([]byte(id))
-	start := id
-	if len(start) > quarantineIDPrefix {
-		cut := quarantineIDPrefix
-		for cut > 0 && !utf8.RuneStart(start[cut]) {
-			cut--
-		}
-		start = start[:cut]
-	}
-	return plainText(start) + "…[" + fmt.Sprint(len(id)) + " bytes, sha256 " + hex.EncodeToString(sum[:8]) + "]"
+	return plainText(cutUTF8(id, quarantineIDPrefix)) + "…[" + fmt.Sprint(len(id)) + " bytes, sha256 " + hex.EncodeToString(sum[:8]) + "]"
 }
 
 // shortenedIDRE matches the end quarantineID gives an id it shortens.

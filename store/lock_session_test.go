@@ -18,7 +18,6 @@ func TestPostgresLockSessionOutlivesTimeouts(t *testing.T) {
 		idle         time.Duration // how long the holder leaves the lock connection idle
 	}{
 		{"idle_session_timeout", "idle_session_timeout=500", 1500 * time.Millisecond},
-		{"idle_in_transaction_session_timeout", "idle_in_transaction_session_timeout=500", 1500 * time.Millisecond},
 		{"statement_timeout and lock_timeout", "statement_timeout=300&lock_timeout=300", 0},
 	}
 	for _, tt := range tests {

@@ -779,7 +779,6 @@ func (s *pgStore) QuotaUsed(ctx context.Context, key string, window time.Duratio
 // lock_timeout would fail a wait that is fine).
 var pgLockSessionSettings = [][2]string{
 	{"idle_session_timeout", "0"},
-	{"idle_in_transaction_session_timeout", "0"},
 	{"statement_timeout", "0"},
 	{"lock_timeout", "0"},
 }
@@ -1049,7 +1048,7 @@ func (s *pgStore) StillQuarantined(ctx context.Context, connection string, keys 
 		objects[i], sides[i], ids[i] = k.Object, string(k.Side), k.RecordID
 	}
 	var out []QuarantineKey
-	// A semi-join (IN), not a join: each entry is answered once, however often its key is given.
+	// storedKeys gave each key once: each entry is answered once.
 	err := s.query(ctx, `SELECT q.object, q.side, q.record_id FROM quarantine q
 		WHERE q.connection = $1 AND (q.object, q.side, q.record_id) IN
 			(SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`,

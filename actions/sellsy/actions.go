@@ -101,9 +101,8 @@ const (
 
 // Actions holds the Sellsy client the activities use.
 type Actions struct {
-	Client *sellsy.Client
-	// Source, when set, gives the client instead of Client: one built again when its
-	// connection's file is saved (see Source).
+	// Source gives the client: in the worker, one built again when its connection's file is
+	// saved (see Source).
 	Source func() (*sellsy.Client, error)
 	// Secrets returns the values Sellsy.Call and Sellsy.CallV1 hide from their answers: the
 	// credentials of the worker's connections (Sellsy's webhooks list their URLs, which carry
@@ -199,17 +198,14 @@ type RecordOutput struct {
 // ---- plumbing ----
 
 func (a *Actions) client() (*sellsy.Client, error) {
-	if a != nil && a.Source != nil {
-		c, err := a.Source()
-		if err != nil {
-			return nil, toTemporal(err)
-		}
-		return c, nil
-	}
-	if a == nil || a.Client == nil {
+	if a == nil || a.Source == nil {
 		return nil, temporal.NewNonRetryableApplicationError("sellsy: no client configured on this worker", ErrTypeConfiguration, nil)
 	}
-	return a.Client, nil
+	c, err := a.Source()
+	if err != nil {
+		return nil, toTemporal(err)
+	}
+	return c, nil
 }
 
 // json calls path with body and decodes the answer into out.

@@ -132,7 +132,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	s.SeedPeople(0, 1) // company 1 (prospect), contact 1000001
 	var suite testsuite.WorkflowTestSuite
 	h.env = suite.NewTestActivityEnvironment()
-	Register(h.env, &Actions{Client: c, MaxResultBytes: o.maxResultBytes, heartbeatEvery: o.heartbeatEvery, heartbeat: o.heartbeat,
+	Register(h.env, &Actions{Source: func() (*sellsy.Client, error) { return c, nil }, MaxResultBytes: o.maxResultBytes, heartbeatEvery: o.heartbeatEvery, heartbeat: o.heartbeat,
 		Secrets: func() []string { return o.secrets }})
 	return h
 }

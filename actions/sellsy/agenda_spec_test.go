@@ -27,7 +27,7 @@ func specEnv(t *testing.T, seed func(*sim.Server)) (*spectest.Proxy, *testsuite.
 	require.NoError(t, err)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	Register(env, &Actions{Client: c})
+	Register(env, &Actions{Source: func() (*sellsy.Client, error) { return c, nil }})
 	return proxy, env
 }
 

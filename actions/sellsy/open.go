@@ -102,13 +102,9 @@ func (s *Source) Client() (*sellsy.Client, error) {
 	if c == s.built {
 		return s.client, nil
 	}
-	_, side, err := config.SideOn([]*config.Connection{c}, sellsy.System, c.Name)
+	client, _, err := openNamed([]*config.Connection{c}, c.Name, s.accounts)
 	if err != nil {
-		return nil, fmt.Errorf("sellsy: %s: %w", c.File, err)
-	}
-	client, err := openSide(c, side, s.accounts)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", c.File, err)
 	}
 	s.built, s.client = c, client
 	return client, nil
