@@ -1,13 +1,11 @@
 package mautic
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -95,57 +93,27 @@ func (c *Client) linkCompany(ctx context.Context, id string, links map[string]st
 // Concurrency at a time. A failure fails the record's Result, naming the contact and the
 // company; failures other than KindInvalid are also returned, as applyDNC does.
 func (c *Client) applyLinks(ctx context.Context, records []connectors.Record, results []connectors.Result) error {
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, Concurrency)
-	)
+	var calls []contactCall
 	for i, r := range records {
-		if _, ok := r.Links[connectors.ObjectCompany]; !ok || results[i].Err != nil || results[i].ID == "" {
+		company, ok := r.Links[connectors.ObjectCompany]
+		if !ok || results[i].Err != nil || results[i].ID == "" {
 			continue
 		}
-		wg.Add(1)
-		go func(i int, id string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			err := connectors.Safe(System, "link", func() error { return c.linkCompany(ctx, id, records[i].Links) })
-			if err == nil {
-				return
-			}
-			err = linkError(err, id, records[i].Links[connectors.ObjectCompany])
-			mu.Lock()
-			defer mu.Unlock()
-			if results[i].Err == nil {
-				results[i].Err = err
-			}
-			if connectors.KindOf(err) != connectors.KindInvalid && firstErr == nil {
-				firstErr = err
-			}
-		}(i, results[i].ID)
+		id := results[i].ID
+		calls = append(calls, contactCall{record: i, op: "link",
+			run:  func() error { return c.linkCompany(ctx, id, r.Links) },
+			name: func(err error) error { return linkError(err, id, company) }})
 	}
-	wg.Wait()
-	return firstErr
+	return runContactCalls(results, calls)
 }
 
 // linkError names the contact and the company in a link write's error: the quarantine says
 // which link was not written, its other fields being.
 func linkError(err error, id, company string) error {
-	e, ok := err.(*connectors.Error)
-	if !ok {
-		return err
-	}
-	if e.Status == http.StatusForbidden {
-		e = recordForbidden(e) // a call about this contact alone
-	}
-	named := *e
-	reason := cmp.Or(e.Message, http.StatusText(e.Status), string(e.Kind))
-	named.Fields = map[string]string{"companies": reason}
-	if company == "" {
-		named.Message = fmt.Sprintf("contact %s: could not be taken out of its company: %s", id, reason)
-	} else {
-		named.Message = fmt.Sprintf("contact %s: could not be put in company %s: %s", id, company, reason)
-	}
-	return &named
+	return contactCallError(err, "companies", func(reason string) string {
+		if company == "" {
+			return fmt.Sprintf("contact %s: could not be taken out of its company: %s", id, reason)
+		}
+		return fmt.Sprintf("contact %s: could not be put in company %s: %s", id, company, reason)
+	})
 }

@@ -465,16 +465,11 @@ const ReasonManual = 3
 // A failure fails the record's Result; failures other than KindInvalid are also returned, as
 // Delete does.
 func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, results []connectors.Result, dnc map[int][]dncEntry, create bool) error {
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, Concurrency)
-	)
 	current, err := c.dncCurrent(ctx, records, results, dnc, create)
 	if err != nil {
 		return err
 	}
+	var calls []contactCall
 	for i, r := range records {
 		if results[i].Err != nil || results[i].ID == "" {
 			continue
@@ -503,32 +498,57 @@ func (c *Client) applyDNC(ctx context.Context, records []connectors.Record, resu
 					continue
 				}
 			}
-			wg.Add(1)
-			go func(i int, id, ch, action string, body any) {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				op := "POST /contacts/{id}/dnc/" + ch + "/" + action
-				// Safe: a panic here, where nothing above can recover it, would end the
-				// worker process; it is the record's error instead, and the call's.
-				err := connectors.Safe(System, op, func() error {
+			id, op := results[i].ID, "POST /contacts/{id}/dnc/"+ch+"/"+action
+			calls = append(calls, contactCall{record: i, op: op,
+				run: func() error {
 					_, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/contacts/%s/dnc/%s/%s", id, url.PathEscape(ch), action), op, nil, body)
 					return err
-				})
-				if err == nil {
-					return
-				}
-				err = dncError(err, id, ch, action)
-				mu.Lock()
-				defer mu.Unlock()
-				if results[i].Err == nil {
-					results[i].Err = err
-				}
-				if connectors.KindOf(err) != connectors.KindInvalid && firstErr == nil {
-					firstErr = err
-				}
-			}(i, results[i].ID, ch, action, body)
+				},
+				name: func(err error) error { return dncError(err, id, ch, action) }})
 		}
+	}
+	return runContactCalls(results, calls)
+}
+
+// contactCall is a call about the contact of one record (a do-not-contact change, a company
+// link) made after the record's write; name names its error (a panic's too) for the record.
+type contactCall struct {
+	record int
+	op     string
+	run    func() error
+	name   func(error) error
+}
+
+// runContactCalls runs calls, Concurrency at a time. A failure fails its record's Result (the
+// first one kept); failures other than KindInvalid are also returned (the first), as Delete
+// does. A panic (connectors.Safe) is its call's error, where nothing above could recover it.
+func runContactCalls(results []connectors.Result, calls []contactCall) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		sem      = make(chan struct{}, Concurrency)
+	)
+	for _, k := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			err := connectors.Safe(System, k.op, k.run)
+			if err == nil {
+				return
+			}
+			err = k.name(err)
+			mu.Lock()
+			defer mu.Unlock()
+			if results[k.record].Err == nil {
+				results[k.record].Err = err
+			}
+			if connectors.KindOf(err) != connectors.KindInvalid && firstErr == nil {
+				firstErr = err
+			}
+		}()
 	}
 	wg.Wait()
 	return firstErr
@@ -566,6 +586,19 @@ func recordForbidden(e *connectors.Error) *connectors.Error {
 // dncError names, in a do-not-contact change's error, the contact, the channel and the field
 // (dnc.<channel>) it failed for: the quarantine says which consent was not written.
 func dncError(err error, id, ch, action string) error {
+	verb := "removed"
+	if action == "add" {
+		verb = "set"
+	}
+	return contactCallError(err, DNCPrefix+ch, func(reason string) string {
+		return fmt.Sprintf("contact %s: the do-not-contact on %s could not be %s: %s", id, ch, verb, reason)
+	})
+}
+
+// contactCallError names in err, a call's about one contact, the field it failed for and
+// what was not written (message, given the reason); a 403 is the contact's (recordForbidden).
+// nil and errors that are not a *connectors.Error are returned as they are.
+func contactCallError(err error, field string, message func(reason string) string) error {
 	e, ok := err.(*connectors.Error)
 	if !ok {
 		return err
@@ -574,13 +607,9 @@ func dncError(err error, id, ch, action string) error {
 		e = recordForbidden(e) // a call about this contact alone
 	}
 	named := *e
-	verb := "removed"
-	if action == "add" {
-		verb = "set"
-	}
 	reason := cmp.Or(e.Message, http.StatusText(e.Status), string(e.Kind))
-	named.Fields = map[string]string{DNCPrefix + ch: reason}
-	named.Message = fmt.Sprintf("contact %s: the do-not-contact on %s could not be %s: %s", id, ch, verb, reason)
+	named.Fields = map[string]string{field: reason}
+	named.Message = message(reason)
 	return &named
 }
 
