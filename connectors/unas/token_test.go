@@ -107,6 +107,12 @@ func TestRefusedTokenAfterAFreshLogin(t *testing.T) {
 			kind: connectors.KindConfig, logins: 1, want: "lacks the getOrderStatus permission"},
 		{name: "ban", status: 400, body: "<Error>Too much getOrderStatus query, IP is banned till 03.01.2026 12:00:00</Error>",
 			kind: connectors.KindRateLimited, logins: 1, want: "banned"},
+		// UNAS's error statuses are not documented: a ban answered 401 or 403 is still a ban,
+		// waited out, never answered with a login (which would call into it again).
+		{name: "ban at 401", status: 401, body: "<Error>Too much getOrderStatus query, IP is banned till 03.01.2026 12:00:00!</Error>",
+			kind: connectors.KindRateLimited, logins: 1, want: "banned"},
+		{name: "ban at 403", status: 403, body: "<Error>Too much getOrderStatus query, IP is banned till 03.01.2026 12:00:00</Error>",
+			kind: connectors.KindRateLimited, logins: 1, want: "banned"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +135,35 @@ func TestRefusedTokenAfterAFreshLogin(t *testing.T) {
 			assert.Equal(t, tc.kind, connectors.KindOf(err), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Equal(t, tc.logins, logins.Load())
+		})
+	}
+}
+
+// A login answered with UNAS's ban is rate limited until the ban's end, whatever the status
+// (not documented): a 401 or 403 is no refused API key, which would pause the connection.
+func TestLoginBanIsWaitedOut(t *testing.T) {
+	ctx := context.Background()
+	for _, status := range []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			var logins atomic.Int32
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/shop/login" {
+					logins.Add(1)
+				}
+				w.WriteHeader(status)
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error>Too much login query, IP is banned till 03.01.2026 11:30:00</Error>`))
+			}))
+			t.Cleanup(ts.Close)
+			clk := simkit.NewClock(t0) // 11:00 in Budapest
+			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: clk.Now})
+			require.NoError(t, err)
+			_, err = c.Statuses(ctx)
+			require.Error(t, err)
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "%v", err)
+			assert.Equal(t, 30*time.Minute, connectors.RetryAfterOf(err))
+			_, err = c.Statuses(ctx)
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "%v", err)
+			assert.Equal(t, int32(1), logins.Load(), "not called into the ban")
 		})
 	}
 }

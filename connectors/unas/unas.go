@@ -322,7 +322,9 @@ func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 		return "", time.Time{}, err
 	}
 	if e := c.classify(op, "login", status, raw); e != nil {
-		if e.Kind == connectors.KindInvalid || status == http.StatusUnauthorized || status == http.StatusForbidden {
+		// A ban is waited out whatever its status (UNAS's are not documented): it is no
+		// refused key.
+		if e.Kind != connectors.KindRateLimited && (e.Kind == connectors.KindInvalid || status == http.StatusUnauthorized || status == http.StatusForbidden) {
 			e.Kind = connectors.KindConfig
 			e.Message = "unas: login refused (" + e.Message + "): check the API key and its permissions"
 		}
@@ -573,17 +575,17 @@ var tokenWords = regexp.MustCompile(`(?i)token|bearer`)
 // the token at any other 4xx (UNAS's documented error shape is 400 + <Error>, reference §3.3)
 // or at 200. A ban message is never one: it is waited out, not answered with a login.
 func tokenRefused(status int, raw []byte) bool {
+	msg := errorText(raw)
+	if banRe.MatchString(msg) { // whatever the status: UNAS's are not documented
+		return false
+	}
 	if status == http.StatusUnauthorized {
 		return true
 	}
 	if status != http.StatusOK && (status < 400 || status > 499) {
 		return false
 	}
-	msg := errorText(raw)
-	if msg == "" || banRe.MatchString(msg) {
-		return false
-	}
-	return tokenWords.MatchString(msg)
+	return msg != "" && tokenWords.MatchString(msg)
 }
 
 // exchange posts params to function as every call does: never into a ban, within the hourly
