@@ -692,9 +692,16 @@ func (k cursor) String() string {
 // since the next cycle reads from the time this one began. Each page after the first is
 // read from overlap records before the offset and resumes after the last of the previous
 // page's records found there (its anchors, each an id with its srvDateUTC, so a record
-// changed since does not count); a shift larger than the overlap reads a page earlier.
+// changed since does not count); a shift larger than the overlap reads the pages before the
+// offset, backwards, until one holds an anchor (see pageAt).
 // Records read twice are harmless (the merge finds them unchanged).
 const anchorCount = 3
+
+// maxBack bounds how many pages before its offset a page's anchors are looked for: a listing
+// resumed after more records left their places than that (a purge of thousands between two
+// pages) logs that records may have been skipped, rather than read the table again from its
+// start in one call.
+const maxBack = 10
 
 // overlap is how many records before its offset a page is read from: a tenth of the page,
 // at least anchorCount, at most half of it.
@@ -719,15 +726,39 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		return recs, 0, start, err
 	}
 	fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
-	if !found && start > 0 {
-		// shifted further than the overlap, or every anchor changed: a page earlier
-		start = max(0, cur.offset-cur.size)
-		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
+	if found || start == 0 {
+		return recs, fresh, start, nil
+	}
+	return c.pagesBack(ctx, entity, cur, filters)
+}
+
+// pagesBack reads the pages before cur's offset, backwards, until one holds one of its
+// anchors, and returns what follows that anchor up to the offset: its records shifted
+// further than the overlap (more records before them left the listing — deleted or, in an
+// order by modification, changed — than the overlap holds), and the records that moved up
+// from after the offset are among them, a page or more before it. Without an anchor found
+// (every one changed or deleted), the records read back to the table's start, or to maxBack
+// pages, are returned whole.
+func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
+	end := cur.offset
+	for back := 1; ; back++ {
+		start = max(0, cur.offset-back*cur.size)
+		page, err := c.selectPage(ctx, entity, start, filters)
+		if err != nil {
 			return nil, 0, start, err
 		}
-		fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
+		page = page[:min(len(page), end-start)] // up to the page read after it
+		recs, end = append(page, recs...), start
+		fresh, found := connectors.ResumeAfter(page, cur.anchors, anchor(entity))
+		switch {
+		case found || start == 0:
+			return recs, fresh, start, nil
+		case back == maxBack:
+			c.log.Warn(fmt.Sprintf("weavy: the last records read of %s are not within %d pages before the offset %d: records that moved up further may have been skipped; a resync reads them", entity, maxBack, cur.offset),
+				"entity", entity)
+			return recs, 0, start, nil
+		}
 	}
-	return recs, fresh, start, nil
 }
 
 // newAfter reports whether the page at cur brings records not read yet.
