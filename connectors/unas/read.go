@@ -528,7 +528,7 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 	id := func(o xOrder) string { return rawOrderID(o, c.loc) }
 	fresh = orders
 	if len(k.anchors) > 0 {
-		i, found := connectors.ResumeAfter(orders, k.anchors, id)
+		i, found := resumeAfter(orders, k.anchors, k.start-offset, id)
 		if !found && offset > 0 {
 			// Shifted further than the overlap, or the anchors left the window: a page
 			// earlier, as it is now (a kept page shows the window before the shift).
@@ -536,13 +536,33 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 			if orders, err = read(offset, true); err != nil {
 				return nil, k, false, err
 			}
-			i, _ = connectors.ResumeAfter(orders, k.anchors, id)
+			i, _ = resumeAfter(orders, k.anchors, k.start-offset, id)
 		}
 		fresh = orders[i:]
 	}
 	next = cursor{start: offset + int64(len(orders)), from: k.from, to: k.to, keep: k.keep,
 		anchors: connectors.LastIDs(orders, anchorCount, id), placed: k.placed}
 	return fresh, next, len(orders) >= PageSize, nil
+}
+
+// resumeAfter returns the index in orders just after the anchors, and whether they are there:
+// after the first run of anchors among the first `before` orders (those before the cursor's
+// offset, where the anchors stood, or nearer the start when orders left the window). An
+// anchor modified within the window after it was read (in the second the listing began, or
+// with the worker's clock ahead of UNAS's) has moved to the window's end: resumed after, as
+// the last anchor found, the orders between would never be listed.
+func resumeAfter(orders []xOrder, anchors []string, before int64, id func(xOrder) string) (int, bool) {
+	for i := range orders[:min(int64(len(orders)), max(0, before))] {
+		if !slices.Contains(anchors, id(orders[i])) {
+			continue
+		}
+		j := i + 1
+		for j < len(orders) && slices.Contains(anchors, id(orders[j])) {
+			j++
+		}
+		return j, true
+	}
+	return 0, false
 }
 
 // startFrom is where a listing asked from since begins when the connection has a start date:
