@@ -291,9 +291,21 @@ func (c *Client) Session() Session {
 
 // ---- token ---------------------------------------------------------------------------------
 
-// currentToken returns a valid token, logging in when there is none; logins never overlap.
+// currentToken returns a valid token, logging in when there is none; logins never overlap. A
+// call that waited for a login UNAS refused (the key, or a ban) fails with that refusal
+// rather than log in again itself: each waiting call logging in in turn would spend UNAS's 5
+// failed logins an hour in one burst, and 10 calls in 10 minutes that UNAS cannot tie to a
+// shop ban the IP for every shop for 2 hours.
 func (c *Client) currentToken(ctx context.Context) (string, error) {
-	return c.shop.token.Get(ctx, c.doLogin)
+	seen := c.shop.loginsAnswered()
+	return c.shop.token.Get(ctx, func(ctx context.Context) (string, time.Time, error) {
+		if err := c.shop.refusedSince(seen); err != nil {
+			return "", time.Time{}, err
+		}
+		tok, exp, err := c.doLogin(ctx)
+		c.shop.answered(err)
+		return tok, exp, err
+	})
 }
 
 type loginResp struct {
