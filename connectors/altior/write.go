@@ -215,6 +215,7 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 			out[i].Err = invalidErr(op, "company", "an affaire needs Links[\"company\"], its tiers id")
 			continue
 		}
+		ownOwner := r.Fields["owner_user_id"] != nil
 		if r, err = c.withCreateDefaults(ctx, object, r); err == nil {
 			r, err = c.withEstablishmentID(ctx, r)
 		}
@@ -233,6 +234,9 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 		}
 		sent := false
 		b, err := c.do(ctx, call{method: http.MethodPost, path: p, op: op, body: body, sent: &sent})
+		if err != nil && !ownOwner && ownerRefused(body, err) {
+			b, err = c.resendAsReferenceUser(ctx, call{method: http.MethodPost, path: p, op: op, sent: &sent}, body, err)
+		}
 		if err != nil {
 			c.forgetReferenceUser(body, err)
 			refused := connectors.StatusOf(err) == http.StatusBadRequest
@@ -446,16 +450,47 @@ func (c *Client) referenceUser(ctx context.Context) (string, error) {
 	return id, nil
 }
 
+// ownerRefused reports whether err refuses the owner_user_id the body gives.
+func ownerRefused(body map[string]any, err error) bool {
+	var e *connectors.Error
+	id, _ := body["owner_user_id"].(string)
+	if id == "" || !errors.As(err, &e) {
+		return false
+	}
+	_, refused := e.Fields["owner_user_id"]
+	return refused
+}
+
+// resendAsReferenceUser sends again the create k of body, whose owner, the reference user the
+// client kept, was refused (refused): the user deleted, or its e-mail given to another, since
+// it was looked up. Every tiers would be refused alike, so the refusal is not the record's:
+// the user is looked up again and the tiers sent as the one who has the e-mail now. No such
+// user, or the same one refused again, is a configuration error (the connection pauses, the
+// record not sent), as an unknown reference user is on a first create.
+func (c *Client) resendAsReferenceUser(ctx context.Context, k call, body map[string]any, refused error) ([]byte, error) {
+	c.forgetReferenceUser(body, refused)
+	*k.sent = false // refused: nothing written
+	id, err := c.referenceUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if old, _ := body["owner_user_id"].(string); id == old {
+		var e *connectors.Error
+		errors.As(refused, &e)
+		return nil, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "reference user",
+			Message: "altior refused the reference user as the owner of a tiers (" + e.Message + "): check settings.reference_user_email and that user's account"}
+	}
+	body["owner_user_id"] = id
+	k.body = body
+	return c.do(ctx, k)
+}
+
 // forgetReferenceUser drops the kept reference user when err refuses the owner_user_id a body
 // gave (the user deleted, or its e-mail moved to another, since it was looked up): the next
 // create looks it up again.
 func (c *Client) forgetReferenceUser(body map[string]any, err error) {
-	var e *connectors.Error
 	id, _ := body["owner_user_id"].(string)
-	if id == "" || !errors.As(err, &e) {
-		return
-	}
-	if _, refused := e.Fields["owner_user_id"]; !refused {
+	if !ownerRefused(body, err) {
 		return
 	}
 	c.refMu.Lock()
