@@ -18,8 +18,9 @@
 // switched off with 401 rather than 403, and also drops tokens before their expiresIn (a
 // restart, a password change): a 401 is taken for the table's right only when the token
 // issued by the login that followed it is refused on that table too, and the table is then
-// refused with that token without logging in again (a switched-off table costs one login per
-// token lifetime, not one per call).
+// refused with that token without logging in again for a minute (a switched-off table costs
+// one login a minute at most, not one per call; a token weavy dropped since the refusal, the
+// right back on, is renewed within a minute).
 //
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the client learns it by table: the longest page a Select of the table answered (a table is
@@ -249,7 +250,7 @@ func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.AuthToken == "" {
 		return "", time.Time{}, cfgErr(op, "the answer holds no authToken; check base_url")
 	}
-	c.auth.issued(body.AuthToken)
+	c.auth.issued(body.AuthToken, c.now())
 	ttl := time.Duration(body.ExpiresIn * float64(time.Second))
 	if ttl <= 0 {
 		ttl = 12 * time.Hour // the documented lifetime
@@ -313,14 +314,14 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 		switch {
 		case st >= 200 && st < 300:
 			return resp.Body(), st, nil
-		case st == http.StatusUnauthorized && attempt == 0 && c.auth.mayRenew(tok, k.entity+"/"+k.right):
+		case st == http.StatusUnauthorized && attempt == 0 && c.auth.mayRenew(tok, k.entity+"/"+k.right, c.now()):
 			if c.token.Current() == tok { // not renewed yet by a call refused with it too
 				c.auth.dropped()
 			}
 			c.token.Drop(tok)
 			continue
 		case st == http.StatusUnauthorized && k.entity != "":
-			c.auth.refuse(tok, k.entity+"/"+k.right)
+			c.auth.refuse(tok, k.entity+"/"+k.right, c.now())
 			return nil, st, rightsError(k.op, k.entity, k.right, st)
 		case st == http.StatusUnauthorized:
 			e := c.statusError(k.op, st, resp)
@@ -394,13 +395,25 @@ func (c *Client) dataPath(parts ...string) string {
 // a 401 and not accepted since) is the table's right, and so is a 401 on a table to the token
 // it was refused with: that table stays refused with that token, so a refused call does not
 // log in each time. A fresh token weavy accepts is an ordinary one again: if weavy drops it
-// later, it is renewed.
+// later, it is renewed. Both hold for refusalTTL only: a 401 to a token weavy dropped since
+// (a restart while the connection was paused) would otherwise be taken for the right until
+// the token's lifetime ran out, pausing again a connection resumed once the right was on.
 type authState struct {
 	mu      sync.Mutex
-	pending bool              // a token was dropped after a 401: the next login renews it
-	fresh   map[string]bool   // tokens issued by such a login, not accepted since
-	refused map[string]string // "entity/right" → the token it was refused with
+	pending bool                 // a token was dropped after a 401: the next login renews it
+	fresh   map[string]time.Time // tokens issued by such a login, not accepted since: when
+	refused map[string]refusal   // "entity/right" → the token it was refused with, and when
 }
+
+// refusal is a table's right refused with a token, at a time.
+type refusal struct {
+	tok string
+	at  time.Time
+}
+
+// refusalTTL is how long a 401 to a fresh token, or to the token a table was refused with,
+// is taken for the right without a new login: at most one login a minute per refused table.
+const refusalTTL = time.Minute
 
 // maxFresh bounds the fresh set: only the current token matters.
 const maxFresh = 8
@@ -412,8 +425,8 @@ func (a *authState) dropped() {
 	a.mu.Unlock()
 }
 
-// issued notes the token of a login; it is fresh when the login followed a 401.
-func (a *authState) issued(tok string) {
+// issued notes the token of a login at now; it is fresh when the login followed a 401.
+func (a *authState) issued(tok string, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.pending {
@@ -421,9 +434,9 @@ func (a *authState) issued(tok string) {
 	}
 	a.pending = false
 	if a.fresh == nil || len(a.fresh) >= maxFresh {
-		a.fresh = map[string]bool{}
+		a.fresh = map[string]time.Time{}
 	}
-	a.fresh[tok] = true
+	a.fresh[tok] = now
 }
 
 // accept notes that weavy answered tok with anything but 401.
@@ -433,19 +446,23 @@ func (a *authState) accept(tok string) {
 	a.mu.Unlock()
 }
 
-// mayRenew reports whether a 401 to tok on table/right is worth a new login: not when tok
-// is fresh, nor when that table was refused with it.
-func (a *authState) mayRenew(tok, table string) bool {
+// mayRenew reports whether a 401 to tok on table/right at now is worth a new login: not when
+// tok is fresh, nor when that table was refused with it, within refusalTTL.
+func (a *authState) mayRenew(tok, table string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return !a.fresh[tok] && a.refused[table] != tok
+	if at, ok := a.fresh[tok]; ok && now.Sub(at) < refusalTTL {
+		return false
+	}
+	r, ok := a.refused[table]
+	return !ok || r.tok != tok || now.Sub(r.at) >= refusalTTL
 }
 
-func (a *authState) refuse(tok, table string) {
+func (a *authState) refuse(tok, table string, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.refused == nil {
-		a.refused = map[string]string{}
+		a.refused = map[string]refusal{}
 	}
-	a.refused[table] = tok
+	a.refused[table] = refusal{tok, now}
 }
