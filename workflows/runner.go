@@ -349,6 +349,10 @@ type fixes struct {
 	// countAllSignals: every signal counts toward MaxSignalsPerRun, not only deletions and
 	// stage changes, and a paused import continues as new once they fill its run.
 	countAllSignals bool
+	// heldDeletesCount: announced deletions that schedule.max_deletes held back keep the count
+	// of what went before them across the cycle a plain resume starts (SyncState.DeletesHeld),
+	// instead of a fresh allowance.
+	heldDeletesCount bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -371,6 +375,7 @@ func getFixes(ctx workflow.Context) fixes {
 		pipelineRecheck:       workflow.GetVersion(ctx, "pipeline-recheck-interval", workflow.DefaultVersion, 1) == 1,
 		intervalFromAnyRead:   workflow.GetVersion(ctx, "interval-from-any-read", workflow.DefaultVersion, 1) == 1,
 		countAllSignals:       workflow.GetVersion(ctx, "count-every-signal", workflow.DefaultVersion, 1) == 1,
+		heldDeletesCount:      workflow.GetVersion(ctx, "held-deletes-keep-count", workflow.DefaultVersion, 1) == 1,
 	}
 }
 

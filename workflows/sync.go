@@ -36,6 +36,10 @@ type SyncState struct {
 	CycleDeletes int `json:"cycle_deletes,omitempty"`
 	// WaitInterval is the interval NextCycleAt was set from (fixes.intervalFromAnyRead).
 	WaitInterval time.Duration `json:"wait_interval,omitempty"`
+	// DeletesHeld says schedule.max_deletes held announced deletions back and they are still
+	// queued (fixes.heldDeletesCount): the cycles that start meanwhile keep CycleDeletes, so
+	// that what went before the hold still counts after a plain resume, which starts one.
+	DeletesHeld bool `json:"deletes_held,omitempty"`
 }
 
 // ReconcilePosition is where a reconciliation carries on: the object and side it checks, and
@@ -229,7 +233,10 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 				}
 				st.Control.Resync = st.Control.Resync[1:]
 			}
-			st.InCycle, st.Walk, st.CycleDeletes = true, Walk{CycleStart: workflow.Now(ctx)}, 0
+			st.InCycle, st.Walk = true, Walk{CycleStart: workflow.Now(ctx)}
+			if !st.DeletesHeld { // held ones count what went before them until they are gone
+				st.CycleDeletes = 0
+			}
 			for i := range p.Objects {
 				p.Objects[i].Done = false // done in this cycle, not in an earlier one
 			}
@@ -371,6 +378,7 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 		// Signals received while the last chunk ran join their object's queue.
 		st.Control.Deleted = mergeDeleted(st.Control.Deleted)
 		if len(st.Control.Deleted) == 0 {
+			st.DeletesHeld = false
 			return nil
 		}
 		if r.budgetSpent(ctx) {
@@ -403,6 +411,7 @@ func (r *runner) propagateDeletes(ctx workflow.Context, st *SyncState, objects [
 				// the chunk deleted before counts, and its ids leave the queue.
 				var held activities.HeldDeletes
 				if heldDetails(err, &held) {
+					st.DeletesHeld = r.fixes.heldDeletesCount
 					st.Progress.Deletes.Add(held.Result)
 					st.CycleDeletes += held.Result.Propagated
 					st.Control.Deleted[0].IDs = st.Control.Deleted[0].IDs[min(held.Handled, n):]
