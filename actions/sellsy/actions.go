@@ -54,7 +54,11 @@
 // older than the activity (1,000 at most); when several look alike, or more than that match,
 // it creates none and fails as UncertainCreate. A POST Sellsy refused (a 4xx, a 429, a 503)
 // wrote nothing: its retry creates the record without looking. Temporal hands an attempt's
-// last heartbeat to the next one with or without a HeartbeatTimeout.
+// last heartbeat to the next one with or without a HeartbeatTimeout. A follow-up that fails
+// names the record and the step ("contact 12 was created, then linking it to company 999
+// failed: …"); after a create its error carries the record (a RecordOutput) as details, so
+// that a caller whose create failed as InvalidRecord there completes that record instead of
+// creating another.
 //
 // Errors are Temporal application errors whose Type is one of:
 //
@@ -76,6 +80,7 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -242,7 +247,32 @@ func (a *Actions) write(ctx context.Context, method, path string, body map[strin
 	if err != nil {
 		return out, err
 	}
-	return out, a.tag(ctx, &out, tagsObj, tags)
+	return out, followUp(tagsObj, method == http.MethodPost, out, "adding its smart tags", a.tag(ctx, &out, tagsObj, tags))
+}
+
+// records names one record of each collection in errors.
+var records = map[string]string{"companies": "company", "individuals": "individual", "contacts": "contact", "opportunities": "opportunity"}
+
+// followUp names the record and the step in the error of a call made after the record's own
+// write (adding its smart tags, linking a contact to a company): the record was written
+// although the activity failed. After a create (created) it says the record exists and
+// carries it as the error's details (a RecordOutput): told only that Sellsy refused the input
+// (a company id that does not exist), a caller created the record again. The error keeps the
+// call's type, retry and delay; nil stays nil.
+func followUp(collection string, created bool, out RecordOutput, step string, err error) error {
+	var ae *temporal.ApplicationError
+	if err == nil || !errors.As(err, &ae) {
+		return err
+	}
+	rec := fmt.Sprintf("%s %d", records[collection], out.ID)
+	msg := fmt.Sprintf("sellsy: %s: %s failed: %s", rec, step, ae.Message())
+	opts := temporal.ApplicationErrorOptions{NonRetryable: ae.NonRetryable(), Cause: errors.Unwrap(ae), NextRetryDelay: ae.NextRetryDelay()}
+	if created {
+		msg = fmt.Sprintf("sellsy: %s was created, then %s failed: %s (the %s exists: complete it by its id rather than create it again)",
+			rec, step, ae.Message(), records[collection])
+		opts.Details = []any{out}
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, ae.Type(), opts)
 }
 
 // created is what a create heartbeats: Sent just before its POST, so that a retry knows the

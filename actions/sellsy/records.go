@@ -374,19 +374,20 @@ func (a *Actions) writeContact(ctx context.Context, method, path string, in Cont
 	if err != nil {
 		return out, err
 	}
+	created := method == http.MethodPost
 	if err := a.tag(ctx, &out, "contacts", in.SmartTags); err != nil {
-		return out, err
+		return out, followUp("contacts", created, out, "adding its smart tags", err)
 	}
 	// Linking a contact to a third party it is already linked to changes nothing (Sellsy
 	// answers 200), so a retry that resumes here links again the ones the failed attempt did.
 	for _, co := range in.CompanyIDs {
 		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/companies/%d/contacts/%d", co, out.ID), nil, map[string]any{}, nil); err != nil {
-			return out, err
+			return out, followUp("contacts", created, out, fmt.Sprintf("linking it to company %d", co), err)
 		}
 	}
 	for _, ind := range in.IndividualIDs { // Individuals_linkContactToIndividual takes no body
 		if err := a.json(ctx, http.MethodPost, fmt.Sprintf("/individuals/%d/contacts/%d", ind, out.ID), nil, nil, nil); err != nil {
-			return out, err
+			return out, followUp("contacts", created, out, fmt.Sprintf("linking it to individual %d", ind), err)
 		}
 	}
 	return out, nil
