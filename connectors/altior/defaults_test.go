@@ -212,3 +212,77 @@ func TestEstablishmentRefusedButExisting(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
 }
+
+// A custom field a write names that Altior does not have (deleted or renamed there since the
+// setup) comes from the connection file, cf.<CODE> in a mapping, a match or a pipeline's
+// pipeline_target / stage_target: every record would be refused alike, so the connection
+// pauses (KindConfig naming the field and the object) rather than quarantine the records one
+// by one. A refusal of a custom field that exists stays the record's.
+func TestUnknownCustomFieldIsConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		object  string
+		update  bool
+		fields  map[string]any
+		refuse  string // a custom field POST and PATCH refuse whatever its code, "": the simulator's own answer
+		kind    connectors.Kind
+		want    []string // in the error
+		written int      // tiers or affaires created
+	}{
+		{name: "tiers created with a deleted field", object: connectors.ObjectCompany, fields: map[string]any{"name": "Atelier", "cf.SECT": "Bois"},
+			kind: connectors.KindConfig, want: []string{`altior tiers have no custom field "SECT" (cf.SECT)`, "custom fields of tiers: none"}},
+		{name: "affaire stage written to a deleted field", object: ObjectAffaire, update: true, fields: map[string]any{"cf.PIPE": "Ventes", "cf.ETAP": "Devis"},
+			kind: connectors.KindConfig, want: []string{`altior affaires have no custom field "ETAP" (cf.ETAP)`, "PIPE (Pipeline), SLSY (Opportunité Sellsy)"}},
+		{name: "affaire created with a deleted field", object: ObjectAffaire, fields: map[string]any{"title": "Projet", "cf.ETAP": "Devis"},
+			kind: connectors.KindConfig, want: []string{`"ETAP"`}},
+		{name: "a field that exists refused", object: connectors.ObjectCompany, fields: map[string]any{"name": "Atelier", "cf.SECT": "Bois"}, refuse: "SECT",
+			kind: connectors.KindInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, sim.Options{})
+			tid := e.seedTier(t)
+			ctx := context.Background()
+			aff, err := e.client.Create(ctx, ObjectAffaire, []connectors.Record{{Fields: map[string]any{"title": "Existant"}, Links: map[string]string{"company": tid}}})
+			require.NoError(t, err)
+			require.NoError(t, aff[0].Err)
+			if tt.refuse == "" {
+				// SECT and ETAP deleted in Altior since the setup.
+				e.sim.SetCustomFields([]sim.CustomField{{Object: "affaire", Code: "PIPE", Label: "Pipeline", Type: "text"}, {Object: "affaire", Code: "SLSY", Label: "Opportunité Sellsy", Type: "text"}})
+			}
+			c := e.client
+			if tt.refuse != "" {
+				url, _ := simOnTiersPost(t, func(_ int, w http.ResponseWriter) bool {
+					w.WriteHeader(http.StatusBadRequest)
+					_, _ = w.Write([]byte(`{"error": {"code": "invalid", "field": "custom_fields.` + tt.refuse + `", "message": "custom_fields.` + tt.refuse + `: too long"}}`))
+					return true
+				})
+				c, err = New(Config{BaseURL: url, APIKey: apiKey, RequestsPerSecond: 10000})
+				require.NoError(t, err)
+			}
+			rec := connectors.Record{Fields: tt.fields}
+			if tt.object == ObjectAffaire {
+				rec.Links = map[string]string{"company": tid}
+			}
+			write := c.Create
+			if tt.update {
+				rec.ID, write = aff[0].ID, c.Update
+			}
+			before := e.sim.Count(sim.ObjectTiers) + e.sim.Count(sim.ObjectAffaire)
+			res, err := write(ctx, tt.object, []connectors.Record{rec, rec})
+			require.Len(t, res, 2)
+			if tt.kind == connectors.KindInvalid {
+				require.NoError(t, err)
+				assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tt.kind, connectors.KindOf(err))
+			assert.NotEqual(t, connectors.KindInvalid, connectors.KindOf(res[0].Err), "the record is not blamed")
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.Equal(t, before, e.sim.Count(sim.ObjectTiers)+e.sim.Count(sim.ObjectAffaire), "nothing written")
+		})
+	}
+}

@@ -240,7 +240,7 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 		if err != nil {
 			c.forgetReferenceUser(body, err)
 			refused := connectors.StatusOf(err) == http.StatusBadRequest
-			err = c.establishmentErr(ctx, body, err)
+			err = c.customFieldErr(ctx, object, c.establishmentErr(ctx, body, err))
 			if perRecord(err) {
 				out[i].Err = err
 				continue
@@ -330,7 +330,7 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 		}
 		if _, err := c.do(ctx, call{method: http.MethodPatch, path: path + "/" + url.PathEscape(r.ID), op: op, body: body}); err != nil {
 			c.forgetReferenceUser(body, err)
-			err = c.establishmentErr(ctx, body, err)
+			err = c.customFieldErr(ctx, object, c.establishmentErr(ctx, body, err))
 			if perRecord(err) {
 				out[i].Err = err
 				continue
@@ -371,6 +371,48 @@ func (c *Client) establishmentErr(ctx context.Context, body map[string]any, err 
 	}
 	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "establishment", Status: e.Status,
 		Message: fmt.Sprintf("%q is not an Altior establishment (establishments: %s): check %s", id, listEstablishments(es), setting)}
+}
+
+// customFieldErr turns a 400 on a custom field Altior does not have (deleted or renamed there
+// since the setup) into a configuration error: cf.<CODE> comes from the connection file (a
+// field mapping, a match, a pipeline's pipeline_target or stage_target), so every record
+// would be refused alike, and the connection pauses naming it instead of quarantining them
+// one by one. The custom fields are read to tell that case from a refusal of a value of one
+// that exists, which stays the record's.
+func (c *Client) customFieldErr(ctx context.Context, object string, err error) error {
+	var e *connectors.Error
+	cfObject := map[string]string{connectors.ObjectCompany: "tiers", ObjectAffaire: "affaire"}[object]
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest || cfObject == "" {
+		return err
+	}
+	code := ""
+	for f := range e.Fields {
+		if k, ok := strings.CutPrefix(f, "custom_fields."); ok && k != "" {
+			code = k
+		}
+	}
+	if code == "" {
+		return err
+	}
+	fields, lerr := c.CustomFields(ctx, cfObject)
+	if lerr != nil {
+		return lerr // cannot tell yet: better to stop and retry than to quarantine the record
+	}
+	names := make([]string, 0, len(fields))
+	for _, f := range fields {
+		if f.Code == code {
+			return err
+		}
+		names = append(names, f.Code+" ("+f.Label+")")
+	}
+	have := "none"
+	if len(names) > 0 {
+		have = strings.Join(names, ", ")
+	}
+	what := objectName(object, 2)
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "custom field", Status: e.Status,
+		Message: fmt.Sprintf("altior %s have no custom field %q (cf.%s): create it in Altior, or take cf.%s out of the connection file (a field mapping, a match, a pipeline's pipeline_target or stage_target); custom fields of %s: %s",
+			what, code, code, code, what, have)}
 }
 
 // Delete is refused: the contract has no deletion.

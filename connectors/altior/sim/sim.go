@@ -178,6 +178,13 @@ func (s *Server) SetUsers(users []User) {
 	s.mu.Unlock()
 }
 
+// SetCustomFields replaces the environment's custom fields (one deleted or renamed since).
+func (s *Server) SetCustomFields(fields []CustomField) {
+	s.mu.Lock()
+	s.fields = append([]CustomField(nil), fields...)
+	s.mu.Unlock()
+}
+
 // SetReadOnly makes every write answer 403 (an API key without write rights).
 func (s *Server) SetReadOnly(on bool) {
 	s.mu.Lock()
