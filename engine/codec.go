@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -24,14 +25,19 @@ type Codec struct {
 
 // NewCodec returns the codec of a mapping from a (side A) to b (side B). values is the
 // mapping's explicit value map, A value → B value, for list fields (select, radio, checkbox,
-// multiselect); BToA uses it reversed.
+// multiselect); BToA uses it reversed, a B value several A values share going back to the
+// least of them, as config.Field.Reversed has it (not to whichever the map's order gave last,
+// which changed from one codec to the next).
 func NewCodec(a, b FieldSpec, values map[string]string) Codec {
 	c := Codec{a: a, b: b}
 	if len(values) > 0 {
 		c.toB, c.toA = make(map[string]string, len(values)), make(map[string]string, len(values))
-		for k, v := range values {
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			v := values[k]
 			c.toB[k] = v
-			c.toA[v] = k
+			if _, taken := c.toA[v]; !taken {
+				c.toA[v] = k
+			}
 		}
 	}
 	return c
