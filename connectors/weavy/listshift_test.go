@@ -1,7 +1,9 @@
 package weavy
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -74,4 +76,54 @@ func TestListSkipsNoneWhenMoreThanAPageMoves(t *testing.T) {
 			assert.Empty(t, missed, "records never listed")
 		})
 	}
+}
+
+// Anchors gone for good (the last records read deleted) are looked for no further back than
+// maxBack pages: the listing goes on, with a warning, and still reads every record.
+func TestListLooksForItsAnchorsNoFurtherThanMaxBack(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 10})
+	e.sim.SeedPeople(0, 1000) // 200 customers
+	var logs bytes.Buffer
+	e.client.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx := context.Background()
+	var read []connectors.Record
+	q := connectors.ListQuery{}
+	for len(read) < 150 {
+		p, err := e.client.List(ctx, "company", q)
+		require.NoError(t, err)
+		read = append(read, p.Records...)
+		q.Cursor = p.Cursor
+	}
+	gone := map[string]bool{}
+	for _, r := range read[len(read)-anchorCount:] {
+		require.True(t, e.sim.Delete(sim.Customer, r.ID))
+		gone[r.ID] = true
+	}
+	before := selects(e)
+	p, err := e.client.List(ctx, "company", q)
+	require.NoError(t, err)
+	assert.Equal(t, 1+maxBack, selects(e)-before, "the overlap, then maxBack pages back")
+	assert.Contains(t, logs.String(), "records that moved up further may have been skipped")
+	seen := map[string]bool{}
+	for _, r := range read {
+		seen[r.ID] = true
+	}
+	for q.Cursor = p.Cursor; ; {
+		for _, r := range p.Records {
+			seen[r.ID] = true
+		}
+		if !p.More {
+			break
+		}
+		p, err = e.client.List(ctx, "company", q)
+		require.NoError(t, err)
+		q.Cursor = p.Cursor
+	}
+	var missed []string
+	for _, rec := range e.sim.Dump(sim.Customer) {
+		if id := rec["customer_ID"].(string); !seen[id] && !gone[id] {
+			missed = append(missed, id)
+		}
+	}
+	assert.Empty(t, missed, "records never listed")
 }
