@@ -63,12 +63,21 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 	st.Control.settles = r.fixes.settleSignals
 	st.Control.settlesAll = r.fixes.settleAll
 	st.Control.publishAtOnce(ctx, r.fixes.publishPauseAtOnce, p)
-	// A bad file pauses the import until it is fixed and resumed.
+	continueAsNew := func() error {
+		st.Control.drain(ctx, ch)
+		return workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, DryRun: in.DryRun, Tuning: in.Tuning, State: st})
+	}
+	// A bad file pauses the import until it is fixed and resumed; signals fill that pause's
+	// run as they fill a user's (fixes.importFilePauseSpent).
+	var spent func() bool
+	if r.fixes.importFilePauseSpent {
+		spent = func() bool { return r.budgetSpent(ctx) }
+	}
 	var info activities.ConnectionInfo
 	readFile := func() error {
 		var err error
 		info, err = describeOrPause(ctx, in.Connection, r.fixes, &st.Control, func(reason string) { publishPaused(ctx, p, reason) },
-			func() { p.PauseReason = "" }, nil)
+			func() { p.PauseReason = "" }, spent)
 		if err != nil {
 			return err
 		}
@@ -82,7 +91,9 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		}
 		return nil
 	}
-	if err := readFile(); err != nil {
+	if err := readFile(); errors.Is(err, errContinueAsNew) {
+		return *p, continueAsNew() // still paused: so is the next run
+	} else if err != nil {
 		return *p, err
 	}
 	for {
@@ -106,18 +117,18 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 			}
 			if st.Control.Paused {
 				// Signals filled the run while paused: the next run waits on, paused.
-				st.Control.drain(ctx, ch)
-				return *p, workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, DryRun: in.DryRun, Tuning: in.Tuning, State: st})
+				return *p, continueAsNew()
 			}
 			if r.fixes.pauseHolds {
 				// The fix the pause asked for may be in the file: read it again.
-				if err := readFile(); err != nil {
+				if err := readFile(); errors.Is(err, errContinueAsNew) {
+					return *p, continueAsNew()
+				} else if err != nil {
 					return *p, err
 				}
 			}
 		case errors.Is(err, errContinueAsNew):
-			st.Control.drain(ctx, ch)
-			return *p, workflow.NewContinueAsNewError(ctx, InitialImport, ImportInput{Connection: in.Connection, DryRun: in.DryRun, Tuning: in.Tuning, State: st})
+			return *p, continueAsNew()
 		default:
 			return *p, err
 		}

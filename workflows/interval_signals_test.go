@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -97,6 +98,36 @@ func TestPausedWorkflowsCountEverySignal(t *testing.T) {
 			env.ExecuteWorkflow(tt.workflow, tt.input)
 			var can *workflow.ContinueAsNewError
 			assert.ErrorAs(t, env.GetWorkflowError(), &can, "continued as new once the signals reached MaxSignalsPerRun (sent %d)", sent)
+		})
+	}
+}
+
+// An import paused by a connection file that does not validate counts every signal too: past
+// MaxSignalsPerRun it continues as new, still paused with the file's message, as it does
+// paused by a user (README: "a flood of them while paused included").
+func TestImportPausedByABadFileCountsEverySignal(t *testing.T) {
+	badFile := temporal.NewNonRetryableApplicationError("demo.yaml: interval: not a duration", activities.ErrTypeConfiguration, nil)
+	tests := []struct {
+		name   string
+		signal string
+	}{
+		{"sync-now", SignalSyncNow},
+		{"pause", SignalPause},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _ := pausedEnv(badFile)
+			sent := 0
+			for i := range 50 {
+				env.RegisterDelayedCallback(func() { sent++; env.SignalWorkflow(tt.signal, nil) }, time.Hour+time.Duration(i)*time.Minute)
+			}
+			env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Hour)
+			env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo", Tuning: Tuning{MaxSignalsPerRun: 5}})
+			var can *workflow.ContinueAsNewError
+			require.ErrorAs(t, env.GetWorkflowError(), &can, "continued as new once the signals reached MaxSignalsPerRun (sent %d)", sent)
+			assert.Equal(t, 5, sent)
+			ctl := carriedControl(t, can)
+			assert.True(t, ctl.Paused, "the next run is paused too")
 		})
 	}
 }

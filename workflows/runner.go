@@ -353,6 +353,9 @@ type fixes struct {
 	// of what went before them across the cycle a plain resume starts (SyncState.DeletesHeld),
 	// instead of a fresh allowance.
 	heldDeletesCount bool
+	// importFilePauseSpent: an import paused by a bad connection file continues as new once
+	// signals fill its run, as it does paused by a user (countAllSignals).
+	importFilePauseSpent bool
 }
 
 func getFixes(ctx workflow.Context) fixes {
@@ -376,6 +379,7 @@ func getFixes(ctx workflow.Context) fixes {
 		intervalFromAnyRead:   workflow.GetVersion(ctx, "interval-from-any-read", workflow.DefaultVersion, 1) == 1,
 		countAllSignals:       workflow.GetVersion(ctx, "count-every-signal", workflow.DefaultVersion, 1) == 1,
 		heldDeletesCount:      workflow.GetVersion(ctx, "held-deletes-keep-count", workflow.DefaultVersion, 1) == 1,
+		importFilePauseSpent:  workflow.GetVersion(ctx, "import-file-pause-counts-signals", workflow.DefaultVersion, 1) == 1,
 	}
 }
 
