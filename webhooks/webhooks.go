@@ -631,6 +631,11 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		if !ok {
 			continue
 		}
+		if rec != nil && rec.ID != "" {
+			// The record as read back names it: Sellsy reads "077" or "+77" as 77, and a
+			// delivery so written must not pass for another record's event.
+			e.ObjectID = rec.ID
+		}
 		digest := recordDigest(rec, raw) // once per event: every route names the same state
 		for _, rt := range routes {
 			if rt.Signal != nil {

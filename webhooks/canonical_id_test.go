@@ -1,0 +1,62 @@
+package webhooks
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// A delivery names its record as Sellsy's API reads it back, not as the notification wrote
+// the id: Sellsy reads "077" or "+77" as record 77, and a forged delivery so written started
+// a workflow with the id "077" — another id than the real event's, past a workflow's own
+// once-per-record guard (the example's follow-up is named after the id) — and signalled
+// again a record state already signalled.
+func TestSellsyEventNamesTheRecordAsReadBack(t *testing.T) {
+	sl := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "secret", RequestsPerSecond: -1})
+	api := httptest.NewServer(sl)
+	t.Cleanup(api.Close)
+	sl.SeedPeople(0, 1)
+	c, err := sellsy.New(sellsy.Config{APIURL: api.URL + "/v2", TokenURL: api.URL + "/oauth2/access-tokens", ClientID: "id", ClientSecret: "secret", RequestsPerSecond: 1000})
+	require.NoError(t, err)
+	co := fmt.Sprint(sl.Dump("companies")[0]["id"])
+
+	tests := []struct {
+		name, relatedID string
+	}{
+		{"as Sellsy writes it", co},
+		{"with a leading zero", "0" + co},
+		{"with a sign", "+" + co},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := shopConnection(t)
+			conn.Events = []config.EventRoute{
+				{Object: "company", Event: "updated", Start: &config.StartRoute{Workflow: "OnCompany"}},
+				{Object: "company", Event: "updated", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}},
+			}
+			f := &fakeTemporal{}
+			r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
+				WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) { return c, nil, nil })
+			srv := httptest.NewServer(r.Handler())
+			t.Cleanup(srv.Close)
+			status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", bareNotif("updated", "client", tt.relatedID), nil)
+			assert.Equal(t, 200, status)
+			require.Len(t, f.events, 1)
+			assert.Equal(t, co, f.events[0].ID)
+			assert.Regexp(t, `^shop/sellsy/OnCompany/company-updated-`+co+`-h`, f.ids[0])
+			require.Len(t, f.nudged, 1)
+			assert.Equal(t, co, f.nudged[0].ID)
+		})
+	}
+}
