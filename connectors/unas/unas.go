@@ -67,7 +67,8 @@
 // without a trailing "!"; the time read in the shop's time zone, which the documentation
 // does not state) is KindRateLimited with RetryAfter until that time (or for the documented
 // hour when that time is not at least a minute ahead of the worker's clock: the clocks or the
-// zones differ, and a retry at that time would go back into the ban; logged), and the client
+// zones differ, and a retry at that time would go back into the ban; logged; and for that
+// hour too when the message gives no time read in that layout, whatever the status), and the client
 // answers the same without calling UNAS until then, for the function the message names
 // and for the one it answered (they differ when a getOrderStatus call is answered with
 // getOrder's ban); a token refused after one renewal, 403, and a
@@ -389,6 +390,10 @@ func (c *Client) post(ctx context.Context, function, token, body string) (int, [
 // banRe matches the ban message in both spellings.
 var banRe = regexp.MustCompile(`Too much ([A-Za-z\s]+?) query, IP is banned till ([0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*!?`)
 
+// banSaid matches the start of a ban message, whatever follows it: a ban whose time ParseBan
+// cannot read is still one.
+var banSaid = regexp.MustCompile(`Too much ([A-Za-z\s]+?) query, IP is banned`)
+
 // ParseBan reads a ban message: the function and the time it ends (read in Europe/Budapest).
 func ParseBan(msg string, loc *time.Location) (function string, until time.Time, ok bool) {
 	m := banRe.FindStringSubmatch(msg)
@@ -457,13 +462,20 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 	if status == http.StatusOK && msg == "" {
 		return nil
 	}
-	if fn, until, ok := ParseBan(msg, c.loc); ok {
-		if fn == "" {
-			fn = function
-		}
+	if m := banSaid.FindStringSubmatch(msg); m != nil {
 		now := c.now()
-		said := until
-		until = c.banEnd(fn, until, now)
+		fn, said, read := ParseBan(msg, c.loc)
+		var until time.Time
+		if read {
+			until = c.banEnd(fn, said, now)
+		} else {
+			// A time in another layout than the documented one, or none: UNAS's documented
+			// ban of an hour. Taken for a refused request, it would pause the connection, and
+			// its resume would call into the ban again.
+			fn, until = strings.TrimSpace(m[1]), now.Add(banLength)
+			c.log.Warn("unas: UNAS announced a ban whose end cannot be read (documented: MM.DD.YYYY HH:MM:SS); waiting its documented ban of an hour",
+				"function", fn, "message", msg, "waiting_until", until.UTC().Format(time.RFC3339))
+		}
 		// The message names the function banned, which need not be the one called (the
 		// IP's getOrder ban may answer a getOrderStatus call): both wait for the ban's end,
 		// the one named so that it is not called straight into the ban, the one called
@@ -472,12 +484,16 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		if function != fn {
 			c.shop.ban(function, until)
 		}
-		msg := fmt.Sprintf("unas: too many %s calls, the IP is banned until %s", fn, until.UTC().Format(time.RFC3339))
-		if !until.Equal(said) {
-			msg = fmt.Sprintf("unas: too many %s calls, the IP is banned till %s in %s, which is not ahead of this worker's clock (the clocks differ, or UNAS writes ban times in another zone than time_zone): waiting UNAS's documented ban of an hour, until %s",
+		text := fmt.Sprintf("unas: too many %s calls, the IP is banned until %s", fn, until.UTC().Format(time.RFC3339))
+		switch {
+		case !read:
+			text = fmt.Sprintf("unas: too many %s calls, the IP is banned (UNAS: %q, a time crmsync cannot read): waiting UNAS's documented ban of an hour, until %s",
+				fn, msg, until.UTC().Format(time.RFC3339))
+		case !until.Equal(said):
+			text = fmt.Sprintf("unas: too many %s calls, the IP is banned till %s in %s, which is not ahead of this worker's clock (the clocks differ, or UNAS writes ban times in another zone than time_zone): waiting UNAS's documented ban of an hour, until %s",
 				fn, said.Format(banLayout), c.loc, until.UTC().Format(time.RFC3339))
 		}
-		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, Status: status, RetryAfter: until.Sub(now), Message: msg}
+		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, Status: status, RetryAfter: until.Sub(now), Message: text}
 	}
 	if msg == "" {
 		msg = http.StatusText(status)
@@ -588,7 +604,7 @@ var tokenWords = regexp.MustCompile(`(?i)token|bearer`)
 // or at 200. A ban message is never one: it is waited out, not answered with a login.
 func tokenRefused(status int, raw []byte) bool {
 	msg := errorText(raw)
-	if banRe.MatchString(msg) { // whatever the status: UNAS's are not documented
+	if banSaid.MatchString(msg) { // whatever the status: UNAS's are not documented
 		return false
 	}
 	if status == http.StatusUnauthorized {
