@@ -23,7 +23,7 @@ const (
 	// ErrTypeUnconfirmed is a write sent with no answer saying whether it was applied: it is
 	// not sent again. A record's result in a <P>.Create (a create that cannot be looked up),
 	// the error of an any-call that writes (Sellsy.Call's POST, Sellsy.CallV1's methods
-	// other than get…); not retried.
+	// other than get…, <P>.Call's POST or creating PUT); not retried.
 	ErrTypeUnconfirmed = "Unconfirmed"
 )
 

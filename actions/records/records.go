@@ -26,7 +26,8 @@
 //
 // Errors are application errors of the types of package actions: InvalidRecord (an input
 // that does not decode into its type too, naming the field), RateLimited (retried after
-// NextRetryDelay), ConfigurationError, Retryable. A write refuses
+// NextRetryDelay), ConfigurationError, Retryable, and Unconfirmed for a Call that writes
+// and got no answer saying whether it was applied (see Call). A write refuses
 // records one by one: a record the system refused is reported in its Result (ErrorType
 // InvalidRecord) and the others are written; the activity fails only when the whole call does.
 // Create heartbeats its per-record results as it goes, so that the retry of a Create that
@@ -38,6 +39,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -585,7 +587,10 @@ func (a *Actions) Delete(ctx context.Context, in DeleteInput) (WriteOutput, erro
 }
 
 // Call performs any authorised API call (activity <P>.Call). A non-2xx answer is an error of
-// the classes above.
+// the classes above. A call that writes and may not be sent twice (a POST other than a read,
+// MiniCRM's PUT that creates) and gets no answer saying whether the system applied it (a
+// timeout, a 500, 502 or 504), or whose earlier attempt sent it and never reported, fails as
+// Unconfirmed, not retried: Temporal's retry could create its record twice.
 func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	c, err := a.connector(in.Connection)
 	if err != nil {
@@ -604,11 +609,40 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 		}
 		body = []byte(s)
 	}
+	method := strings.ToUpper(strings.TrimSpace(in.Method))
+	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
+	once, what := !repeatable(a.System, method, p), Prefixes[a.System]+": "+method+" "+p
+	if once {
+		if err := actions.SendOnce(ctx, what); err != nil {
+			return CallOutput{}, err
+		}
+	}
 	status, raw, err := caller.Call(ctx, in.Method, in.Path, in.Query, body)
 	if err != nil {
-		return CallOutput{}, actions.ToTemporal(err)
+		return CallOutput{}, actions.CallError(ctx, once, what, err)
 	}
 	return actions.Answer(status, raw, a.secrets()...), nil
+}
+
+// repeatable reports whether an any-call (method upper-cased, path without its query) may be
+// sent again after a lost answer, as the connectors' own retries judge it: it reads, or
+// writes the same values again (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE), or it is a
+// POST that reads — weavy's …/Select, a UNAS get… function. MiniCRM creates with a PUT to a
+// collection (/Api/R3/Contact, no id): not repeatable.
+func repeatable(system, method, path string) bool {
+	path = strings.TrimRight(path, "/")
+	last := path[strings.LastIndex(path, "/")+1:]
+	switch {
+	case system == "minicrm" && method == http.MethodPut:
+		return strings.Trim(last, "0123456789") == "" && last != ""
+	case connectors.SafeToRepeat(method):
+		return true
+	case system == "weavy":
+		return strings.HasSuffix(path, "/Select")
+	case system == "unas":
+		return strings.HasPrefix(strings.ToLower(last), "get")
+	}
+	return false
 }
 
 // secrets are the credential values of every loaded connection, hidden from any-call answers.

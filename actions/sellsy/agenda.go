@@ -3,12 +3,9 @@ package sellsyactions
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"go.temporal.io/sdk/activity"
 
 	"github.com/crmsync/crmsync/actions"
 	"github.com/crmsync/crmsync/connectors"
@@ -163,13 +160,8 @@ type CallOutput = actions.CallOutput
 // not applied.
 const ErrTypeUnconfirmed = actions.ErrTypeUnconfirmed
 
-// callSent is what an any-call that writes heartbeats just before it is sent, so that the
-// retry of an attempt that never reported (a worker gone, a timeout) does not send it again;
-// the zero value once Sellsy refused it (nothing written). Its JSON name is its own: a
-// create's details do not read as one.
-type callSent struct {
-	Sent bool `json:"call_sent,omitempty"`
-}
+// callSent is what an any-call that writes heartbeats (actions.CallSent).
+type callSent = actions.CallSent
 
 // repeatable reports whether an API V2 call (method upper-cased, path without its query)
 // may be sent again after a lost answer: it reads, or writes the same values again
@@ -186,27 +178,12 @@ func v1Reads(method string) bool {
 	return strings.HasPrefix(m, "get")
 }
 
-// sendOnce guards an any-call that writes, named what: it fails as Unconfirmed when an
-// earlier attempt sent it without reporting, and heartbeats that this one sends it.
-func sendOnce(ctx context.Context, what string) error {
-	var hb callSent
-	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &hb) == nil && hb.Sent {
-		return actions.Unconfirmed(fmt.Sprintf("sellsy: %s: an earlier attempt sent it and never reported (a worker lost, a timeout): it may or may not have been applied, so it is not sent again; check, and call it again if it was not", what))
-	}
-	// Sent at once, as an attempt's first heartbeat is: the next attempt knows.
-	activity.RecordHeartbeat(ctx, callSent{Sent: true})
-	return nil
-}
+// sendOnce guards an any-call that writes, named what (actions.SendOnce).
+func sendOnce(ctx context.Context, what string) error { return actions.SendOnce(ctx, "sellsy: "+what) }
 
-// callError is the error of a failed any-call, named what. One that writes (once) fails as
-// Unconfirmed when no answer said it was refused; refused, it takes back its heartbeat.
+// callError is the error of a failed any-call, named what (actions.CallError).
 func callError(ctx context.Context, once bool, what string, err error) error {
-	if once && connectors.NothingWritten(err) {
-		activity.RecordHeartbeat(ctx, callSent{})
-	} else if once && connectors.KindOf(err) == connectors.KindRetryable {
-		return actions.Unconfirmed(fmt.Sprintf("sellsy: %s got no answer saying whether it was applied (%v): it may or may not have been, so it is not sent again; check, and call it again if it was not", what, err))
-	}
-	return toTemporal(err)
+	return actions.CallError(ctx, once, "sellsy: "+what, err)
 }
 
 // Call performs an arbitrary authorised API V2 call (activity Sellsy.Call). A non-2xx answer
