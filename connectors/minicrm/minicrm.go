@@ -21,7 +21,8 @@
 // before the first write to it, and again after an hour; an unfit one refuses every write to
 // the module as a configuration error (KindConfig: the connection pauses, naming it).
 // Create/Update refuse a card whose own UserId is not a user of its module (KindInvalid, that
-// record only).
+// record only); an empty UserId is not sent (a new card gets the connection's owner, an updated
+// one keeps its own), since MiniCRM would give the card to a random user.
 //
 // A card's Person (Links["person"], ContactId) is required to create it (RequiredLinks):
 // MiniCRM takes a card without a contact, which would then sit on no one. Its Business

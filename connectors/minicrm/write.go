@@ -163,6 +163,10 @@ func (c *Client) unfitOwner(ctx context.Context, m *Module, v string) error {
 	return invalid("owner", fmt.Sprintf("minicrm: owner user %s does not exist (MiniCRM would assign a random user)", strings.TrimSpace(v)))
 }
 
+// emptyOwner reports whether a card's UserId names no one. It is never sent: MiniCRM takes an
+// empty owner for an unknown user and gives the card to a random one.
+func emptyOwner(v any) bool { return strings.TrimSpace(str(v)) == "" }
+
 // Create creates records with PUT /Contact or PUT /Project (one call each).
 func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
 	return c.write(ctx, object, records, true)
@@ -205,7 +209,7 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 	results := make([]connectors.Result, len(records))
 	refreshed := false
 	for i, rec := range records {
-		if create && c.defaultOwner != "" && t.module != nil && rec.Fields["UserId"] == nil {
+		if create && c.defaultOwner != "" && t.module != nil && emptyOwner(rec.Fields["UserId"]) {
 			fields := make(map[string]any, len(rec.Fields)+1)
 			for k, v := range rec.Fields {
 				fields[k] = v
@@ -262,7 +266,9 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 		body[k] = wire(v)
 	}
 	if t.module != nil {
-		if v, ok := body["UserId"]; ok && str(v) != "" {
+		if v, ok := body["UserId"]; ok && emptyOwner(v) {
+			delete(body, "UserId") // the card keeps its owner (a new one: the connection's, or MiniCRM's choice)
+		} else if ok {
 			uid, err := c.owner(ctx, t.module, str(v), refreshed)
 			if err != nil {
 				return "", err
