@@ -2,6 +2,7 @@ package sellsy
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +20,11 @@ func TestForEachPanicIsTheItemsError(t *testing.T) {
 	n := 3 * concurrency
 	var started [3 * concurrency]atomic.Bool
 	panicking, release := make(chan struct{}), make(chan struct{})
+	// The first places all fill before the panic: item 0 waits for them, so that a busy
+	// machine that runs it before the loop has handed out the others cannot make them
+	// find the panic instead of a place.
+	var first sync.WaitGroup
+	first.Add(concurrency)
 	go func() {
 		// The items running beside the panicking one hold their places until it is over,
 		// so that every later item comes after it.
@@ -28,7 +34,11 @@ func TestForEachPanicIsTheItemsError(t *testing.T) {
 	}()
 	errs := forEach(context.Background(), n, func(_ context.Context, i int) error {
 		started[i].Store(true)
+		if i < concurrency {
+			first.Done()
+		}
 		if i == 0 {
+			first.Wait()
 			defer close(panicking)
 			var v any = 1.0
 			_ = v.(string)
