@@ -410,7 +410,8 @@ func TestErrorClasses(t *testing.T) {
 			ae := actiontest.AppErr(t, h.run(name, inputs[name], &out))
 			assert.Equal(t, ErrTypeRateLimited, ae.Type())
 			assert.False(t, ae.NonRetryable())
-			assert.Contains(t, ae.Error(), "retry after 1s") // the delay toTemporal puts in NextRetryDelay
+			assert.Contains(t, ae.Error(), "retry after 1s")
+			assert.Equal(t, time.Second, ae.NextRetryDelay(), "the delay Sellsy asked for, which Temporal waits before the retry")
 
 			// V1 signs with its own tokens (reference §2.1), so only a wrong V1 secret
 			// refuses it: oauth_problem=signature_invalid.
