@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/connectors/weavy/sim"
 )
 
@@ -26,6 +30,7 @@ func TestListSkipsNoneWhenMoreThanAPageMoves(t *testing.T) {
 		changed []int // positions changed before the next page
 	}{
 		{"more than a page deleted", sim.OrderInserted, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, nil},
+		{"a page deleted: the anchors end a page", sim.OrderInserted, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, nil},
 		{"more than a page deleted, the anchors too", sim.OrderInserted, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 21, 22, 23}, nil},
 		{"more than a page changed, by modification", sim.OrderModified, nil, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}},
 	}
@@ -121,6 +126,61 @@ func TestListLooksForItsAnchorsNoFurtherThanMaxBack(t *testing.T) {
 	}
 	var missed []string
 	for _, rec := range e.sim.Dump(sim.Customer) {
+		if id := rec["customer_ID"].(string); !seen[id] && !gone[id] {
+			missed = append(missed, id)
+		}
+	}
+	assert.Empty(t, missed, "records never listed")
+}
+
+// The records that moved up are found also when weavy's page size was lowered meanwhile
+// (here from 10 to 5): the pages read back are shorter than the cursor's page size.
+func TestListSkipsNoneWhenMoreThanAPageMovesAndPagesShrink(t *testing.T) {
+	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	server := func(size int) *sim.Server {
+		s := sim.New(sim.Options{UserName: user, Password: pass, Now: clk.Now, PageSize: size})
+		s.SeedPeople(0, 300) // 60 customers, the same in both
+		return s
+	}
+	var cur atomic.Pointer[sim.Server]
+	cur.Store(server(10))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { cur.Load().ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{BaseURL: srv.URL, Project: "crm", UserName: user, Password: pass, RequestsPerSecond: 10000})
+	require.NoError(t, err)
+	c.now = clk.Now
+	ctx := context.Background()
+
+	var read []connectors.Record
+	q := connectors.ListQuery{}
+	for range 3 {
+		p, err := c.List(ctx, "company", q)
+		require.NoError(t, err)
+		read = append(read, p.Records...)
+		q.Cursor = p.Cursor
+	}
+	require.Equal(t, 24, len(read))
+	lower := server(5)
+	gone := map[string]bool{}
+	for _, r := range read[:15] {
+		require.True(t, lower.Delete(sim.Customer, r.ID))
+		gone[r.ID] = true
+	}
+	cur.Store(lower)
+	seen := map[string]bool{}
+	for _, r := range read {
+		seen[r.ID] = true
+	}
+	for more := true; more; {
+		p, err := c.List(ctx, "company", q)
+		require.NoError(t, err)
+		for _, r := range p.Records {
+			seen[r.ID] = true
+		}
+		more, q.Cursor = p.More, p.Cursor
+	}
+	var missed []string
+	for _, rec := range lower.Dump(sim.Customer) {
 		if id := rec["customer_ID"].(string); !seen[id] && !gone[id] {
 			missed = append(missed, id)
 		}

@@ -733,24 +733,25 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 }
 
 // pagesBack reads the pages before cur's offset, backwards, until one holds one of its
-// anchors, and returns what follows that anchor up to the offset: its records shifted
-// further than the overlap (more records before them left the listing — deleted or, in an
-// order by modification, changed — than the overlap holds), and the records that moved up
-// from after the offset are among them, a page or more before it. Without an anchor found
-// (every one changed or deleted), the records read back to the table's start, or to maxBack
-// pages, are returned whole.
+// anchors: more records before them left the listing (deleted or, in an order by
+// modification, changed) than the overlap holds, and the records that moved up from after
+// the offset are a page or more before it. The page where an anchor is found is returned, and
+// the listing goes on from there: the pages after it are read again (harmless), none is
+// skipped. An anchor that ends its page is followed by the page after it. Without an anchor
+// found (every one changed or deleted), the page at the table's start, or maxBack pages back,
+// is returned whole.
 func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
-	end := cur.offset
 	for back := 1; ; back++ {
 		start = max(0, cur.offset-back*cur.size)
-		page, err := c.selectPage(ctx, entity, start, filters)
-		if err != nil {
+		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 			return nil, 0, start, err
 		}
-		page = page[:min(len(page), end-start)] // up to the page read after it
-		recs, end = append(page, recs...), start
-		fresh, found := connectors.ResumeAfter(page, cur.anchors, anchor(entity))
+		fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 		switch {
+		case found && fresh == len(recs):
+			start += len(recs)
+			recs, err = c.selectPage(ctx, entity, start, filters)
+			return recs, 0, start, err
 		case found || start == 0:
 			return recs, fresh, start, nil
 		case back == maxBack:
