@@ -78,6 +78,17 @@ var optionalCredentials = map[string][]string{
 	"unas":   {"webhook_secret"},
 }
 
+// credentialSets lists, per system, optional credentials that only work together, and why:
+// Sellsy's API V1 signs each call with its four OAuth 1.0a tokens (a part of them signs with
+// empty secrets, and without the consumer token the others are ignored for the V2 token).
+var credentialSets = map[string]struct {
+	keys []string
+	why  string
+}{
+	"sellsy": {keys: []string{"v1_consumer_token", "v1_consumer_secret", "v1_user_token", "v1_user_secret"},
+		why: "API V1 calls are signed with the four v1_* tokens together (%s), and only %s of them named: name the variable that holds it, or leave every v1_* credential out (V1 calls then send the V2 access token)"},
+}
+
 // settingsProblems checks a side's settings against its system's keys: every key known, every
 // required one given, every value of its kind. Each problem comes with the key it is about.
 func settingsProblems(s System) (problems []keyProblem) {
@@ -167,6 +178,22 @@ func credentialProblems(s System) (problems []keyProblem) {
 	for _, key := range need {
 		if _, ok := s.Credentials[key]; !ok {
 			problems = append(problems, keyProblem{key, "missing: name the environment variable that holds it"})
+		}
+	}
+	if set, ok := credentialSets[s.System]; ok {
+		var named, missing []string
+		for _, key := range set.keys {
+			if _, ok := s.Credentials[key]; ok {
+				named = append(named, key)
+			} else {
+				missing = append(missing, key)
+			}
+		}
+		if len(named) > 0 {
+			slices.Sort(named)
+			for _, key := range missing {
+				problems = append(problems, keyProblem{key, "missing: " + fmt.Sprintf(set.why, strings.Join(set.keys, ", "), strings.Join(named, ", "))})
+			}
 		}
 	}
 	slices.SortStableFunc(problems, func(x, y keyProblem) int { return strings.Compare(x.key, y.key) })

@@ -99,11 +99,21 @@ func TestCredentialsAreNames(t *testing.T) {
 			b: ", webhook_secret: M_HOOK, push_token: M_PUSH"},
 		{name: "a required credential as a value", a: "", b: ", password: hunter2-Secret", want: []string{
 			"conn.yaml: b.credentials.password: " + notAName}},
-		{name: "optional credentials as values", a: ", webhook_token: tok-hunter2, v1_user_secret: hunter2/+=", b: ", webhook_secret: hunter2 secret, push_token: abc-hunter2", want: []string{
+		{name: "optional credentials as values", a: ", webhook_token: tok-hunter2, v1_consumer_token: V1_CT, v1_consumer_secret: V1_CS, v1_user_token: V1_UT, v1_user_secret: hunter2/+=", b: ", webhook_secret: hunter2 secret, push_token: abc-hunter2", want: []string{
 			"conn.yaml: a.credentials.v1_user_secret: " + notAName,
 			"conn.yaml: a.credentials.webhook_token: " + notAName,
 			"conn.yaml: b.credentials.push_token: " + notAName,
 			"conn.yaml: b.credentials.webhook_secret: " + notAName,
+		}},
+		// API V1 signs with the four tokens together: a part of them would sign with empty
+		// secrets, or, without the consumer token, be ignored for the V2 access token.
+		{name: "API V1 tokens in part", a: ", v1_consumer_token: V1_CT, v1_consumer_secret: V1_CS", want: []string{
+			"conn.yaml: a.credentials.v1_user_secret: " + v1Missing("v1_consumer_secret, v1_consumer_token"),
+			"conn.yaml: a.credentials.v1_user_token: " + v1Missing("v1_consumer_secret, v1_consumer_token"),
+		}},
+		{name: "API V1 user tokens without the consumer's", a: ", v1_user_token: V1_UT, v1_user_secret: V1_US", want: []string{
+			"conn.yaml: a.credentials.v1_consumer_secret: " + v1Missing("v1_user_secret, v1_user_token"),
+			"conn.yaml: a.credentials.v1_consumer_token: " + v1Missing("v1_user_secret, v1_user_token"),
 		}},
 		{name: "a misspelt credential", b: ", webhook_secert: M_HOOK", want: []string{
 			"conn.yaml: b.credentials.webhook_secert: not a credential of mautic (did you mean webhook_secret?); its credentials: password, push_token, username, webhook_secret"}},
@@ -126,6 +136,12 @@ func TestCredentialsAreNames(t *testing.T) {
 			assert.NotContains(t, err.Error(), "hunter2")
 		})
 	}
+}
+
+// v1Missing is the reason given for a v1_* credential left out while named ones are.
+func v1Missing(named string) string {
+	return "missing: API V1 calls are signed with the four v1_* tokens together (v1_consumer_token, v1_consumer_secret, v1_user_token, v1_user_secret), and only " + named +
+		" of them named: name the variable that holds it, or leave every v1_* credential out (V1 calls then send the V2 access token)"
 }
 
 // Secret never repeats what a connection names when it is not a variable's name (a System
