@@ -38,9 +38,9 @@ type linkNotes struct {
 	sweeps int // how many sweeps ran (tests)
 }
 
-// note records that contact belongs to company unless an earlier (lower-id) company already
-// claimed it: a contact of several companies links to its first, as its own lookup says.
-// Ids that are not integers are not noted.
+// note records that contact belongs to company unless a lower-id company already claimed it:
+// a contact of several companies links to its first, as its own lookup says, whichever of a
+// page's companies (walked in parallel) notes first. Ids that are not integers are not noted.
 func (n *linkNotes) note(contact, company string, now time.Time) {
 	ct, err1 := strconv.ParseInt(contact, 10, 64)
 	co, err2 := strconv.ParseInt(company, 10, 64)
@@ -52,7 +52,7 @@ func (n *linkNotes) note(contact, company string, now time.Time) {
 	if n.m == nil {
 		n.m = map[int64]linkNote{}
 	}
-	if old, ok := n.m[ct]; ok && fresh(old, now) {
+	if old, ok := n.m[ct]; ok && fresh(old, now) && old.company <= co {
 		return
 	}
 	if len(n.m) >= linkNoteCap {

@@ -122,3 +122,36 @@ func TestLinkNotesCapped(t *testing.T) {
 	_, ok = n.take("abc", now)
 	assert.False(t, ok)
 }
+
+// A contact two companies claim is noted with the lower-id one, as its own lookup answers,
+// whatever order the notes come in: the companies of one page are walked in parallel, so
+// the higher one may note first.
+func TestLinkNotesKeepTheLowerCompany(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		name   string
+		notes  []string // companies, in the order they note contact 7
+		oldest bool     // the first note has expired when the second comes
+		want   string
+	}{
+		{"lower first", []string{"5", "12"}, false, "5"},
+		{"higher first", []string{"12", "5"}, false, "5"},
+		{"expired lower, then higher", []string{"5", "12"}, true, "12"},
+		{"same company twice", []string{"5", "5"}, false, "5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n linkNotes
+			at := now
+			for i, co := range tt.notes {
+				if i > 0 && tt.oldest {
+					at = at.Add(linkNoteTTL)
+				}
+				n.note("7", co, at)
+			}
+			got, fresh := n.take("7", at)
+			assert.True(t, fresh)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
