@@ -308,6 +308,14 @@ objects:
 		{"two values to one, values_back names the way back", replace(base, "Silver: silver}", "Silver: gold}\n        values_back: {gold: Gold}"), nil},
 		{"two values to one, values_back names another value", replace(base, "Silver: silver}", "Silver: gold}\n        values_back: {gold: Bronze}"), []string{
 			`"Gold", "Silver" all map to "gold": with direction both, the way back would be ambiguous (name the one "gold" comes back as under values_back:`}},
+		// values_back names another a value than the one value mapped to that b value: the a
+		// value would never stay (Gold → gold → Silver), and a b value written would reach a
+		// as another.
+		{"one value to one, values_back names another value", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: Silver}"), []string{
+			`conn.yaml: objects[0].fields[1].values: contact field cf.level>level: values_back: "gold" → "Silver", but values maps only "Gold" to "gold": with direction both, "Gold" would come back as "Silver" and never stay (make it "Gold", or remove the entry)`}},
+		{"one value to one, values_back names it", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: Gold}"), nil},
+		{"values_back of a b value no a value maps to", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {bronze: Silver}"), nil},
+		{"one value to one, values_back names another value, b_to_a", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: Silver}\n        direction: b_to_a"), nil},
 		{"values_back on a one-way field", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: Gold}\n        direction: a_to_b"), []string{
 			`values_back is the way back, but the field goes a_to_b only`}},
 		{"values_back with an empty value", replace(base, "Silver: silver}", "Silver: silver}\n        values_back: {gold: \"\"}"), []string{

@@ -318,8 +318,14 @@ func valueMapProblems(f Field) []string {
 	}
 	if f.Direction == Both || f.Direction == "" {
 		for _, b := range sortedKeys(byB) {
-			if as := byB[b]; len(as) > 1 && !slices.Contains(as, f.ValuesBack[b]) {
+			as := byB[b]
+			back, named := f.ValuesBack[b]
+			switch {
+			case len(as) > 1 && !slices.Contains(as, back):
 				out = append(out, fmt.Sprintf("%s all map to %q: with direction both, the way back would be ambiguous (name the one %q comes back as under values_back:, map each value once, or use direction a_to_b)", quoteAll(as), b, b))
+			case named && strings.TrimSpace(back) != "" && !slices.Contains(as, back):
+				// The one a value sent as b would be written back as another: it never stays.
+				out = append(out, fmt.Sprintf("values_back: %q → %q, but values maps only %q to %q: with direction both, %q would come back as %q and never stay (make it %q, or remove the entry)", b, back, as[0], b, as[0], back, as[0]))
 			}
 		}
 	}
