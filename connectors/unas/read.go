@@ -508,7 +508,9 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 			params = append(params, [2]string{"TimeStart", strconv.FormatInt(k.placed, 10)})
 		}
 		if k.from >= 0 {
-			params = append(params, [2]string{"TimeModStart", strconv.FormatInt(k.from, 10)})
+			// A second earlier: "modified after" may leave out the second itself, the one in
+			// which the last listing's window ended (as placedFrom's TimeStart).
+			params = append(params, [2]string{"TimeModStart", strconv.FormatInt(max(0, k.from-1), 10)})
 		}
 		params = append(params, [2]string{"TimeModEnd", strconv.FormatInt(k.to, 10)})
 		orders, err := c.getOrders(ctx, params)

@@ -43,7 +43,8 @@
 //
 // Paging: List asks getOrder for 500 orders a call (the most UNAS allows, so the scarce
 // multi-order budget — 30 calls an hour on PREMIUM — buys the most orders), LimitStart as the
-// offset, within the window TimeModStart = Since .. TimeModEnd = the time the listing began,
+// offset, within the window TimeModStart = Since (a second earlier: UNAS's "modified after"
+// may leave out the second itself) .. TimeModEnd = the time the listing began,
 // fixed for the whole listing so that orders modified meanwhile drop out of it and come with
 // the next listing. Those that drop out (and deleted ones) move the later orders towards the
 // start, so each page after the first reads 50 orders before its offset again and resumes

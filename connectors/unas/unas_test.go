@@ -838,7 +838,7 @@ func TestLenientXML(t *testing.T) {
 				_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{Since: t0.Add(-time.Hour)})
 				return err
 			},
-			want: []string{"POST getOrder", "LimitStart 0", "TimeModStart 1772355600 = 2026-03-01T09:00:00Z", "TimeModEnd 1772359200 = 2026-03-01T10:00:00Z", "unexpected EOF"}},
+			want: []string{"POST getOrder", "LimitStart 0", "TimeModStart 1772355599 = 2026-03-01T08:59:59Z", "TimeModEnd 1772359200 = 2026-03-01T10:00:00Z", "unexpected EOF"}},
 		{name: "order by key, empty answer", orders: "",
 			read: func(c *Client) error {
 				_, err := c.Get(context.Background(), ObjectOrder, []string{"1@20260301090000"})
