@@ -100,6 +100,9 @@ objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: em
 		{name: "daily", schedule: "schedule: {full_read: 24h}\n", want: 24 * time.Hour},
 		{name: "shorter than the interval", schedule: "schedule: {interval: 1h, full_read: 30m}\n",
 			wantErr: "conn.yaml: schedule.full_read: 30m0s is shorter than schedule.interval (1h0m0s)"},
+		// Negative is no "shorter than the interval": it says nothing of every cycle.
+		{name: "negative", schedule: "schedule: {full_read: -24h}\n",
+			wantErr: "conn.yaml: schedule.full_read: -24h0m0s must not be negative: give how often a cycle reads everything again (such as 24h), or leave it out"},
 		{name: "not a duration", schedule: "schedule: {full_read: daily}\n", wantErr: `conn.yaml: line 5: schedule.full_read: "daily" is not a duration`},
 	}
 	for _, tt := range tests {

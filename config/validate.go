@@ -93,7 +93,9 @@ func (c *Connection) Validate() error {
 	if c.Schedule.MaxDeletes < -1 {
 		bad("schedule.max_deletes", "%d: give the most records a cycle's deletions may delete (100 when left out), or -1 for no limit", c.Schedule.MaxDeletes)
 	}
-	if fr := c.Schedule.FullRead.Std(); fr != 0 && fr < c.Schedule.Interval.Std() {
+	if fr := c.Schedule.FullRead.Std(); fr < 0 {
+		bad("schedule.full_read", "%s must not be negative: give how often a cycle reads everything again (such as 24h), or leave it out", fr)
+	} else if fr != 0 && fr < c.Schedule.Interval.Std() {
 		bad("schedule.full_read", "%s is shorter than schedule.interval (%s): every cycle would read everything; leave it out instead", fr, c.Schedule.Interval.Std())
 	}
 	if c.Schedule.Overlap.Std() < 0 {
