@@ -165,6 +165,12 @@ func TestFilterValuesAsWritten(t *testing.T) {
 		{name: "true", value: "true", want: true},
 		{name: "false", value: "false", want: false},
 		{name: "true quoted stays a text", value: `"true"`, want: "true"},
+		// Left empty, a gate would keep the records whose field is empty, and give them none.
+		{name: "no value", value: "",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: no value: give the one value records must hold (a text, a number, true or false; "" for an empty field)`},
+		{name: "null", value: "~",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: no value: give the one value records must hold`},
+		{name: "an empty text", value: `""`, want: ""},
 		{name: "a list", value: "[a, b]",
 			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: a list where one value is expected (a text, a number, true or false)`},
 		{name: "a mapping", value: "{x: 1}",

@@ -73,6 +73,11 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		if t.Kind() == reflect.Interface {
+			// A filter value left empty has no default: it would keep only the records
+			// whose field is empty, and create records with none.
+			sc.add(n, path, `no value: give the one value records must hold (a text, a number, true or false; "" for an empty field)`)
+		}
 		return // nothing: the default
 	}
 	for t.Kind() == reflect.Pointer {
