@@ -27,6 +27,28 @@ func dncChanges(r connectors.Record) []string {
 	return out
 }
 
+// addsDNC reports whether a write sets a channel's do-not-contact (a dnc.* field true).
+func addsDNC(r connectors.Record) bool {
+	for _, ch := range DNCChannels {
+		if set, ok := boolOf(r.Fields[DNCPrefix+ch]); ok && set {
+			return true
+		}
+	}
+	return false
+}
+
+// mergedAddsDNC reports whether a create's call (its records sent, by place) holds a record
+// Automation merged into a contact with its e-mail (written, Created false) that sets a
+// do-not-contact: that contact's entries are then read from the answer (see dncCurrent).
+func mergedAddsDNC(records []connectors.Record, results []connectors.Result, sent []int) bool {
+	for _, i := range sent {
+		if results[i].Err == nil && !results[i].Created && addsDNC(records[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // reasonNum reads a do-not-contact reason, a number or a text; -1 when unreadable.
 func reasonNum(v any) int {
 	n, err := strconv.Atoi(strings.TrimSpace(connectors.Text(v)))
@@ -109,16 +131,15 @@ func echoedDNC(raw []byte, key string, n int) map[int][]dncEntry {
 // dncCurrent returns, by record index, the do-not-contact entries of the contacts written
 // whose record sets one (adds it or takes it off): those of the write's answer (known), the
 // others read with a contacts listing (200 a call). A contact whose entries cannot be read
-// fails its Result: none of its entries is taken off or changed blind.
+// fails its Result: none of its entries is taken off or changed blind. Of a create, only the
+// contacts Automation merged the record into (Created false) are asked for: they may have
+// entries (a bounce an add would make manual); a contact created anew has none.
 func (c *Client) dncCurrent(ctx context.Context, records []connectors.Record, results []connectors.Result, known map[int][]dncEntry, create bool) (map[int][]dncEntry, error) {
-	if create {
-		return nil, nil // a create only adds
-	}
 	current := map[int][]dncEntry{}
 	ask := map[string][]int{} // contact id → record indexes
 	var ids []string
 	for i, r := range records {
-		if results[i].Err != nil || results[i].ID == "" || len(dncChanges(r)) == 0 {
+		if results[i].Err != nil || results[i].ID == "" || len(dncChanges(r)) == 0 || (create && (results[i].Created || !addsDNC(r))) {
 			continue
 		}
 		if entries, ok := known[i]; ok {

@@ -56,3 +56,43 @@ func TestSimAddKeepsTheContactsUnsubscribe(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, true, got[0].Fields[DNCPrefix+"email"], "still unsubscribed by the contact")
 }
+
+// A create Automation merges into the contact with its e-mail (batch/new answers 200) is that
+// contact's update: setting a channel's do-not-contact it already has keeps the entry there,
+// a bounce a bounce; a contact created anew gets its entry.
+func TestDNCSetOnMergedCreateKeepsTheEntryThere(t *testing.T) {
+	tests := []struct {
+		name    string
+		reason  string
+		bounced bool
+	}{
+		{"a bounce", "2", true},
+		{"the contact's unsubscribe", "1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, sim.Options{})
+			ctx := context.Background()
+			e.sim.SeedPeople(0, 1)
+			addEmailDNC(t, e, tt.reason)
+			had, err := e.client.Get(ctx, connectors.ObjectContact, []string{"1"})
+			require.NoError(t, err)
+			require.Len(t, had, 1)
+			res, err := e.client.Create(ctx, connectors.ObjectContact, []connectors.Record{
+				{Fields: map[string]any{"email": had[0].Fields["email"], DNCPrefix + "email": true}},
+				{Fields: map[string]any{"email": "new.one@example.org", "lastname": "New", DNCPrefix + "email": true}},
+			})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			require.NoError(t, res[1].Err)
+			require.Equal(t, "1", res[0].ID)
+			require.False(t, res[0].Created)
+			got, err := e.client.Get(ctx, connectors.ObjectContact, []string{"1", res[1].ID})
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			assert.Equal(t, tt.bounced, got[0].Fields[FieldBounced], "the merged contact's entry is kept")
+			assert.Equal(t, true, got[0].Fields[DNCPrefix+"email"])
+			assert.Equal(t, true, got[1].Fields[DNCPrefix+"email"], "the new contact's entry is set")
+		})
+	}
+}

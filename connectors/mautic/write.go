@@ -151,13 +151,6 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		if err != nil {
 			return results, dropped, dnc, decodeErr(op, err)
 		}
-		if setsDNC {
-			// Read again, for the do-not-contact entries and their reasons, only when a
-			// contact sets one: decodeBatch reads ids alone.
-			for k, entries := range echoedDNC(raw, base, len(sent)) {
-				dnc[sent[k]] = entries
-			}
-		}
 		errs := map[int]batchItemErr{}
 		if t := bytes.TrimSpace(resp.Errors); len(t) > 0 && t[0] == '{' {
 			var m map[string]batchItemErr
@@ -205,6 +198,15 @@ func (c *Client) batch(ctx context.Context, method, base, route string, records 
 		}
 		if !withID {
 			forbidOnlySome(results, sent)
+			setsDNC = object == connectors.ObjectContact && mergedAddsDNC(records, results, sent)
+		}
+		if setsDNC {
+			// Read again, for the do-not-contact entries and their reasons, only when a
+			// contact sets one (of a create, one Automation merged into a contact with its
+			// e-mail): decodeBatch reads ids alone.
+			for k, entries := range echoedDNC(raw, base, len(sent)) {
+				dnc[sent[k]] = entries
+			}
 		}
 		if len(zeros) > 0 {
 			// Read again, for the values only when some may have been dropped: the usual
@@ -315,12 +317,13 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 	}
 	var res []connectors.Result
 	var dropped map[int]error
+	var dnc map[int][]dncEntry
 	if object == connectors.ObjectCompany {
 		res, dropped, err = c.createCompanies(ctx, records)
 	} else {
-		res, dropped, _, err = c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
+		res, dropped, dnc, err = c.batch(ctx, http.MethodPost, base, "/batch/new", records, false, object)
 	}
-	return c.settle(ctx, object, records, res, dropped, nil, true, err)
+	return c.settle(ctx, object, records, res, dropped, dnc, true, err)
 }
 
 // Update changes the given fields with PATCH /{base}/batch/edit, then a contact's company
@@ -453,7 +456,9 @@ const ReasonManual = 3
 
 // applyDNC calls POST /contacts/{id}/dnc/{channel}/add (reason 3, manual) for each dnc.*
 // field that is true, or /remove for one that is false, of a record whose write succeeded;
-// a value that is neither (nil, "") leaves the channel alone, and a create only adds.
+// a value that is neither (nil, "") leaves the channel alone, and a create only adds (a create
+// Automation merged into the contact with its e-mail too, but that contact's entries are
+// read first, as an update's).
 //
 // Only a manual entry (reason 3, the kind crmsync sets) is taken off. A bounce (2) or the
 // contact's own unsubscribe (1) is Automation's: a re-subscription made on the other side
