@@ -63,3 +63,40 @@ func TestBanWithATimeNotReadIsWaitedAnHour(t *testing.T) {
 		})
 	}
 }
+
+// In the hour clocks go back, a ban's wall time happens twice. UNAS bans for an hour, so its
+// end is the occurrence an hour ahead: read as the later one (Go's choice), an hour's ban
+// issued in the hour before the change was waited for two.
+func TestBanEndingInTheRepeatedHour(t *testing.T) {
+	tests := []struct {
+		name string
+		now  time.Time // UTC
+		till string    // Budapest wall time
+		want time.Duration
+	}{
+		{"issued before the change, ends in the first 02:40", time.Date(2026, 10, 24, 23, 40, 0, 0, time.UTC), "10.25.2026 02:40:00", time.Hour},
+		{"issued in the first 02:40, ends in the second", time.Date(2026, 10, 25, 0, 40, 0, 0, time.UTC), "10.25.2026 02:40:00", time.Hour},
+		{"issued in the second 02:10, ends after the hour", time.Date(2026, 10, 25, 1, 10, 0, 0, time.UTC), "10.25.2026 03:10:00", time.Hour},
+		{"an ordinary night", time.Date(2026, 10, 20, 0, 40, 0, 0, time.UTC), "10.20.2026 03:40:00", time.Hour},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/shop/login" {
+					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Login><Token>t</Token><Subscription>PREMIUM</Subscription><Status>ok</Status></Login>`))
+					return
+				}
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error>Too much getOrder query, IP is banned till ` + tc.till + `</Error>`))
+			}))
+			t.Cleanup(ts.Close)
+			clk := simkit.NewClock(tc.now)
+			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: clk.Now})
+			require.NoError(t, err)
+			_, err = c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "%v", err)
+			assert.Equal(t, tc.want, connectors.RetryAfterOf(err), "%v", err)
+			assert.NotContains(t, err.Error(), "not ahead", "the ban's own end, no clock trouble")
+		})
+	}
+}

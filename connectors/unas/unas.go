@@ -445,6 +445,26 @@ func (c *Client) banEnd(fn string, until, now time.Time) time.Time {
 	return until
 }
 
+// nearest returns, of the instants whose wall time in loc is t's (two in the hour the clocks go
+// back, which Go reads as the later), the one nearest want: a ban's end, an hour from when it
+// was issued, is the earlier one when it is issued in the hour before the change.
+func nearest(t, want time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	_, off := t.Zone()
+	_, before := t.Add(-3 * time.Hour).Zone()
+	if before <= off {
+		return t
+	}
+	earlier := t.Add(-time.Duration(before-off) * time.Second)
+	if earlier.Format(banLayout) != t.Format(banLayout) { // not the same wall time: not repeated
+		return t
+	}
+	if want.Sub(earlier).Abs() < want.Sub(t).Abs() {
+		return earlier
+	}
+	return t
+}
+
 // errorText returns the text of an <Error> answer, or "" when raw is not one.
 func errorText(raw []byte) string {
 	var e struct {
@@ -468,6 +488,7 @@ func (c *Client) classify(op, function string, status int, raw []byte) *connecto
 		fn, said, read := ParseBan(msg, c.loc)
 		var until time.Time
 		if read {
+			said = nearest(said, now.Add(banLength), c.loc)
 			until = c.banEnd(fn, said, now)
 		} else {
 			// A time in another layout than the documented one, or none: UNAS's documented
