@@ -167,6 +167,13 @@ func credentialProblems(s System) (problems []keyProblem) {
 			continue
 		}
 		switch name := s.Credentials[key]; {
+		case strings.TrimSpace(name) == "":
+			// Nothing there to hide: not a credential given as a value.
+			reason := fmt.Sprintf("missing: name the environment variable that holds it (such as %s)", strings.ToUpper(s.System+"_"+key))
+			if !slices.Contains(need, key) {
+				reason += ", or leave the key out"
+			}
+			problems = append(problems, keyProblem{key, reason})
 		case !envVarPattern.MatchString(name):
 			problems = append(problems, keyProblem{key, "must be the NAME of an environment variable (like SELLSY_CLIENT_SECRET) that holds the credential, not the credential itself (not shown here)"})
 		case strings.HasSuffix(name, fileSuffix):

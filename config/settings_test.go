@@ -115,6 +115,9 @@ func TestCredentialsAreNames(t *testing.T) {
 			"conn.yaml: a.credentials.v1_consumer_secret: " + v1Missing("v1_user_secret, v1_user_token"),
 			"conn.yaml: a.credentials.v1_consumer_token: " + v1Missing("v1_user_secret, v1_user_token"),
 		}},
+		// Left empty, it holds no credential to hide: it is missing.
+		{name: "a credential left empty", a: ", webhook_token: ", want: []string{
+			"conn.yaml: a.credentials.webhook_token: missing: name the environment variable that holds it (such as SELLSY_WEBHOOK_TOKEN), or leave the key out"}},
 		{name: "a misspelt credential", b: ", webhook_secert: M_HOOK", want: []string{
 			"conn.yaml: b.credentials.webhook_secert: not a credential of mautic (did you mean webhook_secret?); its credentials: password, push_token, username, webhook_secret"}},
 		{name: "a credential of another system", b: ", webhook_token: M_HOOK", want: []string{
