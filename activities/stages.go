@@ -522,6 +522,16 @@ records:
 			limit = writing
 		}
 		counterpart, err := sp.y.Get(ctx, o.BObject, []string{pair.BID})
+		if err != nil && connectors.KindOf(err) == connectors.KindInvalid {
+			// A side-B record answered in a shape it cannot be read in is this record's
+			// problem, as in a sync pass: quarantined, the other stages still move.
+			if err := sp.quarantine(ctx, o, r, fmt.Sprintf("%s record %s cannot be read: %v", sp.y.System(), pair.BID, err)); err != nil {
+				failed = err
+				break records
+			}
+			res.Quarantined++
+			continue
+		}
 		if err != nil {
 			failed = err
 			break records

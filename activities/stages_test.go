@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -413,8 +414,15 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 // when on is ""), and updateErr in the result of every update.
 type refuseEvents struct {
 	*altior.Client
-	on                string
-	addErr, updateErr error
+	on                        string
+	addErr, updateErr, getErr error
+}
+
+func (r *refuseEvents) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	if r.getErr != nil && (r.on == "" || slices.Contains(ids, r.on)) {
+		return nil, r.getErr
+	}
+	return r.Client.Get(ctx, object, ids)
 }
 
 func (r *refuseEvents) AddEvent(ctx context.Context, object, id, code string) error {
