@@ -49,7 +49,8 @@ commands:
   sync-now CONNECTION                  run an incremental cycle and a pipeline scan now
   status [CONNECTION] [--json]         every connection at a glance, or one's progress per
                                        object; --json: the at-a-glance line(s) as JSON
-  watch CONNECTION [--interval 1s]     live progress until interrupted
+  watch CONNECTION [--interval 1s]     live progress; ends when the import completes (a sync's
+                                       until interrupted), in failure when the workflow stopped
   quarantine CONNECTION [--limit N] [--retry]
                                        records refused, with their reasons; --retry first runs
                                        them through the sync again (RetryQuarantine)
@@ -68,7 +69,8 @@ Flags may come before or after the arguments; COMMAND -h prints a command's usag
 settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
 CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN /
 CRMSYNC_DATA_DIR (./data), CRMSYNC_SELLSY_CONNECTION (sellsy's default --connection); validate,
-call, sellsy and push --email also read the credential variables the connection files name`
+call, sellsy and push --email also read the credential variables the connection files name, and
+status CONNECTION (a UNAS side's api_key)`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	err := command(ctx, args, out)
