@@ -112,6 +112,10 @@ func TestHelpAndFlagsAnywhere(t *testing.T) {
 		{[]string{"pause", "-h"}, "usage: crmsync pause CONNECTION [flags]\n  -reason string", ""},
 		{[]string{"sync-now", "-h"}, "usage: crmsync sync-now CONNECTION", ""},
 		{[]string{"help"}, "usage: crmsync COMMAND", ""},
+		// watch ends when the import completes (the README's table), and status CONN reads a
+		// UNAS side's api_key.
+		{[]string{"help"}, "watch CONNECTION [--interval 1s]     live progress; ends when the import completes", ""},
+		{[]string{"help"}, "status CONNECTION (a UNAS side's api_key)", ""},
 		// A mistaken flag comes with the usage.
 		{[]string{"pause", "c", "--frob"}, "", "pause: flag provided but not defined: -frob\nusage: crmsync pause CONNECTION"},
 		{[]string{"status", "c", "--frob"}, "", "status: flag provided but not defined: -frob\nusage: crmsync status"},
@@ -189,6 +193,17 @@ func TestValidateNamesFileFieldAndReason(t *testing.T) {
 	err = run(context.Background(), []string{"validate"}, &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no connection file in")
+}
+
+// A file named twice (a glob and its own name) is checked once: its name is not "already used"
+// by itself, as the worker's folder listing reads it once too.
+func TestValidateAFileNamedTwice(t *testing.T) {
+	const file = "../config/examples/sellsy-mautic.yaml"
+	abs, err := filepath.Abs(file)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"validate", file, abs, "./" + file}, &out))
+	assert.Equal(t, 1, strings.Count(out.String(), "is valid"), out.String())
 }
 
 // TestCommandsAgainstAServer drives a connection with the CLI alone: validate --live, start

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,17 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var errs []error
 	seen := map[string]string{}
+	checked := map[string]bool{}
 	for _, f := range files {
+		// A file named twice (a glob and its own name) is one connection, checked once.
+		key := filepath.Clean(f)
+		if abs, err := filepath.Abs(f); err == nil {
+			key = abs
+		}
+		if checked[key] {
+			continue
+		}
+		checked[key] = true
 		c, err := config.Load(f)
 		if err == nil {
 			if prev, dup := seen[c.Name]; dup {
