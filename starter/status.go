@@ -254,23 +254,19 @@ func printPipelineProgress(ctx context.Context, out io.Writer, c client.Client, 
 
 // statusBudget prints the UNAS calls of the last hour when the connection has a UNAS side and
 // its API key is in the environment; it says nothing otherwise (status works without
-// credentials).
+// credentials). The connection is looked for in the files that load: another file's mistake
+// is not this connection's.
 func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
-	conns, err := loadConnections(s)
+	c, err := findConnection(s, name)
+	if err != nil || (c.A.System != unas.System && c.B.System != unas.System) {
+		return
+	}
+	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 	if err != nil {
 		return
 	}
-	for _, c := range conns {
-		if c.Name != name {
-			continue
-		}
-		st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
-		if err != nil {
-			return
-		}
-		defer st.Close()
-		_ = printUNASBudget(ctx, out, c, st, time.Now())
-	}
+	defer st.Close()
+	_ = printUNASBudget(ctx, out, c, st, time.Now())
 }
 
 // printUNASBudget prints how many calls of each class crmsync's workers made to the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,18 +25,20 @@ func TestStatusPrintsTheUNASBudget(t *testing.T) {
 	shop := unassim.New(unassim.Options{APIKey: "shop-k3y"})
 	srv := httptest.NewServer(shop)
 	t.Cleanup(srv.Close)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "crmsync.db")
+	st, err := store.Open(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	t.Setenv("ST_UNAS", "shop-k3y")
 	t.Setenv("ST_SYS", "7")
 	t.Setenv("ST_KEY", "m")
-	c, err := config.Parse("shop.yaml", []byte(`name: shop
-a: {system: unas, settings: {base_url: `+srv.URL+`/shop, order_lists_per_hour: "15"}, credentials: {api_key: ST_UNAS}}
+	file := []byte(`name: shop
+a: {system: unas, settings: {base_url: ` + srv.URL + `/shop, order_lists_per_hour: "15"}, credentials: {api_key: ST_UNAS}}
 b: {system: minicrm, settings: {base_url: http://127.0.0.1:2, owner: "101"}, credentials: {system_id: ST_SYS, api_key: ST_KEY}}
 direction: a_to_b
 objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`))
+`)
+	c, err := config.Parse("shop.yaml", file)
 	require.NoError(t, err)
 	conn, err := registry.OpenShared(c, "a", nil, &registry.Accounts{Quotas: st})
 	require.NoError(t, err)
@@ -53,4 +56,13 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 	out.Reset()
 	require.NoError(t, printUNASBudget(ctx, &out, c, st, time.Now().Add(2*time.Hour)))
 	assert.Contains(t, out.String(), ": 0 multi-order getOrder", "two hours later")
+
+	// status CONN prints it from the command's files and the store, whatever another file of
+	// CRMSYNC_CONNECTIONS holds (one that does not load left the line out).
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), file, 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.yaml"), []byte("name: other\ndirection: sideways\n"), 0o600))
+	out.Reset()
+	statusBudget(ctx, &out, settings{Connections: dir, StoreDSN: dsn}, "shop")
+	assert.Contains(t, out.String(), "UNAS calls in the last hour: 3 multi-order getOrder")
 }
