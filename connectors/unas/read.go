@@ -383,8 +383,10 @@ func asked(params [][2]string) string {
 
 // A listing's cursor: the window (from .. to, unix seconds; from -1: from the first order),
 // the offset of the next order in it, keep (the listing's own Since: a listing that adopted an
-// earlier read's wider window leaves out the orders modified before it), the record ids of
-// the last orders read (anchors), and placed, the TimeStart its pages ask for (-1: none).
+// earlier read's wider window leaves out the orders modified before it), the last orders read
+// (anchors: record id and DateMod; a cursor's plain record ids, from before, are found
+// nowhere, and the page before is read whole), and placed, the TimeStart its pages ask for
+// (-1: none).
 type cursor struct {
 	start, from, to, keep int64
 	anchors               []string
@@ -527,7 +529,10 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 	if err != nil {
 		return nil, k, false, err
 	}
-	id := func(o xOrder) string { return rawOrderID(o, c.loc) }
+	// An anchor is an order as it was read, its id and DateMod: one modified since, which
+	// moved to the window's end when its DateMod is still within it, is not where the last
+	// page ended.
+	id := func(o xOrder) string { return rawOrderID(o, c.loc) + "@" + strings.TrimSpace(o.DateMod) }
 	fresh = orders
 	if len(k.anchors) > 0 {
 		i, found := resumeAfter(orders, k.anchors, k.start-offset, id)
@@ -552,7 +557,8 @@ func (c *Client) windowPage(ctx context.Context, k cursor, began time.Time, live
 // offset, where the anchors stood, or nearer the start when orders left the window). An
 // anchor modified within the window after it was read (in the second the listing began, or
 // with the worker's clock ahead of UNAS's) has moved to the window's end: resumed after, as
-// the last anchor found, the orders between would never be listed.
+// the last anchor found, the orders between would never be listed (its DateMod, part of the
+// anchor, tells it apart too).
 func resumeAfter(orders []xOrder, anchors []string, before int64, id func(xOrder) string) (int, bool) {
 	for i := range orders[:min(int64(len(orders)), max(0, before))] {
 		if !slices.Contains(anchors, id(orders[i])) {

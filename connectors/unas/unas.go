@@ -50,8 +50,8 @@
 // start, so each page after the first reads 50 orders before its offset again and resumes
 // after the last orders already read (a larger shift reads a page earlier): none is skipped,
 // for 10% more calls on long listings. The cursor is "<LimitStart>:<TimeModStart>:
-// <TimeModEnd>:<keep>:<last record ids>:<TimeStart>" (unix seconds; -1: none). A page shorter
-// than 500 ends the listing.
+// <TimeModEnd>:<keep>:<last orders read, id and DateMod>:<TimeStart>" (unix seconds; -1:
+// none). A page shorter than 500 ends the listing.
 //
 // Limits: calls are counted per rolling hour and class (multi-order getOrder, getOrder by
 // Key, getOrderStatus, all calls, logins included) against the package's limits (HourlyLimits; PREMIUM until a
