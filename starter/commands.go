@@ -125,6 +125,9 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if what == "pipelines" && conn != nil && len(conn.Pipelines) == 0 {
+		return fmt.Errorf("start pipelines: connection %s (%s) has no pipelines: section: PipelineSync would propagate nothing; add one to the file first", name, conn.File)
+	}
 	if *noImport && conn != nil {
 		// Refused only when no import ran before: the store is read only then.
 		if err := refuseNoImport(conn); err != nil {

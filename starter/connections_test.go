@@ -36,6 +36,8 @@ func TestBadInputIsRefusedBeforeTheServer(t *testing.T) {
 		{exampleFile, []string{"push", "sellsy-mautic", "--id", "1", "--object", "compny"}, `push: --object "compny" is not an object of connection sellsy-mautic (` + exampleFile + `) (did you mean company?): its objects are company, contact`},
 		{exampleFile, []string{"push", "sellsy-mautic", "--email", "a@example.com", "--object", "order"}, `push: --object "order" is not an object of connection sellsy-mautic`},
 		{"./nowhere", []string{"push", "sellsy-mautic", "--email", "a@example.com"}, `push: --email looks the record up through the connection file: no connection file read here (CRMSYNC_CONNECTIONS=./nowhere: `},
+		// A PipelineSync of a connection without pipelines would scan nothing, for ever.
+		{exampleFile, []string{"start", "pipelines", "sellsy-mautic"}, `start pipelines: connection sellsy-mautic (` + exampleFile + `) has no pipelines: section: PipelineSync would propagate nothing; add one to the file first`},
 		{exampleFile, []string{"quarantine", "sellsy-mautik", "--retry"}, `quarantine --retry: no connection named "sellsy-mautik"`},
 		{exampleFile, []string{"resync", "sellsy-mautic", "--objects", ""}, "resync: --objects is empty: leave it out to resync every object"},
 		{exampleFile, []string{"resync", "--objects=", "sellsy-mautic"}, "resync: --objects is empty"},
