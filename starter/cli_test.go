@@ -130,6 +130,8 @@ func TestHelpAndFlagsAnywhere(t *testing.T) {
 		// status reads --json after the name too: it goes on to the server (unreachable here).
 		{[]string{"status", "c", "--json"}, "", "temporal at 127.0.0.1:1"},
 		{[]string{"status", "--json", "c"}, "", "temporal at 127.0.0.1:1"},
+		// A server that does not answer is named with the variable that sets its address.
+		{[]string{"pause", "c"}, "", "temporal at 127.0.0.1:1 (CRMSYNC_TEMPORAL_ADDRESS) does not answer: "},
 		// --live after the file is a flag, not a file: the live check runs (and needs the
 		// credentials).
 		{[]string{"validate", "../config/examples/sellsy-mautic.yaml", "--live"}, "", "environment variable SELLSY_CLIENT_ID (credentials.client_id of sellsy) is empty"},

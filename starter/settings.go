@@ -70,7 +70,7 @@ var connect = client.Dial
 func dialWith(s settings) (client.Client, error) {
 	c, err := connect(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: quietLogger{}})
 	if err != nil {
-		return nil, fmt.Errorf("temporal at %s: %w", s.TemporalAddress, err)
+		return nil, fmt.Errorf("temporal at %s (CRMSYNC_TEMPORAL_ADDRESS) does not answer: %w", s.TemporalAddress, err)
 	}
 	return c, nil
 }
