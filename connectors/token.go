@@ -9,17 +9,19 @@ import (
 // Token keeps the bearer token of a system whose login answers one with a lifetime (weavy,
 // Altior, UNAS). Get returns it while it is valid and logs in when there is none or it is
 // about to expire — once, however many callers wait, since a burst of logins can lock an
-// account — and Drop forgets a token the system refused. The zero value is ready to use.
+// account; callers that waited for a refused login share its refusal — and Drop forgets a token the system refused. The zero value is ready to use.
 type Token struct {
 	System, Op string        // name the error of a caller whose context ends while it waits
 	Margin     time.Duration // renew this long before expiry, or a tenth of the lifetime if less
 	Now        func() time.Time
 
-	once  sync.Once
-	login chan struct{} // one login at a time
-	mu    sync.Mutex
-	value string
-	renew time.Time
+	once    sync.Once
+	login   chan struct{} // one login at a time
+	mu      sync.Mutex
+	value   string
+	renew   time.Time
+	logins  uint64 // login attempts answered
+	refused error  // the last one's refusal (nil: it succeeded, or failed otherwise)
 }
 
 // Login obtains a new token and the time it expires.
@@ -30,6 +32,7 @@ func (t *Token) Get(ctx context.Context, login Login) (string, error) {
 	if v := t.valid(); v != "" {
 		return v, nil
 	}
+	seen := t.answered()
 	t.once.Do(func() { t.login = make(chan struct{}, 1) })
 	select {
 	case t.login <- struct{}{}:
@@ -40,16 +43,44 @@ func (t *Token) Get(ctx context.Context, login Login) (string, error) {
 	if v := t.valid(); v != "" { // another caller logged in meanwhile
 		return v, nil
 	}
+	if err := t.refusedSince(seen); err != nil {
+		// The login this caller waited for was refused: each waiting caller logging in in
+		// turn would spend the failed logins an account is locked after in one burst.
+		return "", err
+	}
 	start := t.now()
 	v, expires, err := login(ctx)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.logins++
+	t.refused = nil
+	if k := KindOf(err); err != nil && (k == KindConfig || k == KindRateLimited) {
+		t.refused = err // not a failure of the attempt's own, such as its context ending
+	}
 	if err != nil {
 		return "", err
 	}
 	margin := min(t.Margin, expires.Sub(start)/10)
-	t.mu.Lock()
 	t.value, t.renew = v, expires.Add(-margin)
-	t.mu.Unlock()
 	return v, nil
+}
+
+// answered returns how many login attempts were answered so far.
+func (t *Token) answered() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.logins
+}
+
+// refusedSince returns the refusal of the last login attempt when one was answered after the
+// first seen, else nil.
+func (t *Token) refusedSince(seen uint64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.logins == seen {
+		return nil
+	}
+	return t.refused
 }
 
 // Drop forgets v if it is still the current token (after a 401).

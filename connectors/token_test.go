@@ -108,3 +108,54 @@ func TestTokenLoginErrorsAndCancellation(t *testing.T) {
 	assert.Equal(t, KindRetryable, KindOf(err))
 	assert.Contains(t, err.Error(), "POST /login")
 }
+
+// Callers that waited for a login the system refused (bad credentials, a ban) fail with that
+// refusal instead of each logging in again in turn: a burst of failed logins locks an account
+// (UNAS allows 5 an hour; Altior and weavy lock after a few). A caller that comes after the
+// refusal tries again, and a login that failed for a reason of its own (a timeout, its
+// context ending) is not shared.
+func TestTokenSharesARefusedLoginWithItsWaiters(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantLogins int32 // by the 6 callers that waited
+	}{
+		{"credentials refused", &Error{Kind: KindConfig, System: "x", Op: "POST /login", Status: 401}, 1},
+		{"banned", &Error{Kind: KindRateLimited, System: "x", Op: "POST /login", Status: 429}, 1},
+		{"an outage: each tries", &Error{Kind: KindRetryable, System: "x", Op: "POST /login", Status: 503}, 6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logins atomic.Int32
+			tok := &Token{System: "x", Op: "POST /login"}
+			release := make(chan struct{})
+			login := func(ctx context.Context) (string, time.Time, error) {
+				if logins.Add(1) == 1 {
+					<-release // the others queue behind the first login
+				}
+				return "", time.Time{}, tc.err
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, 6)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = tok.Get(context.Background(), login)
+				}()
+			}
+			require.Eventually(t, func() bool { return logins.Load() == 1 }, time.Second, time.Millisecond)
+			time.Sleep(20 * time.Millisecond) // the others are waiting for it
+			close(release)
+			wg.Wait()
+			assert.Equal(t, tc.wantLogins, logins.Load())
+			for _, err := range errs {
+				assert.Equal(t, tc.err, err)
+			}
+
+			_, err := tok.Get(context.Background(), login) // a caller after the refusal tries again
+			assert.Equal(t, tc.err, err)
+			assert.Equal(t, tc.wantLogins+1, logins.Load())
+		})
+	}
+}

@@ -22,9 +22,6 @@ type Shop struct {
 	key  [32]byte // digest of the base URL and API key of the first client, never the key
 	sess Session
 	bans map[string]time.Time // function → banned till
-
-	logins  uint64 // login attempts answered
-	refused error  // the last one's refusal (nil: it succeeded, or failed otherwise)
 }
 
 // NewShop returns the state of a shop no client has used yet.
@@ -74,35 +71,5 @@ func (s *Shop) ban(function string, until time.Time) {
 	defer s.mu.Unlock()
 	if until.After(s.bans[function]) {
 		s.bans[function] = until
-	}
-}
-
-// loginsAnswered returns how many login attempts were answered so far.
-func (s *Shop) loginsAnswered() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.logins
-}
-
-// refusedSince returns the refusal of the last login attempt when one was answered after the
-// first `seen`, else nil.
-func (s *Shop) refusedSince(seen uint64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.logins == seen {
-		return nil
-	}
-	return s.refused
-}
-
-// answered records a login attempt's outcome: err is kept when UNAS refused the key or banned
-// the login (not for a failure of the attempt's own, such as its context ending).
-func (s *Shop) answered(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.logins++
-	s.refused = nil
-	if k := connectors.KindOf(err); k == connectors.KindConfig || k == connectors.KindRateLimited {
-		s.refused = err
 	}
 }

@@ -299,15 +299,7 @@ func (c *Client) Session() Session {
 // failed logins an hour in one burst, and 10 calls in 10 minutes that UNAS cannot tie to a
 // shop ban the IP for every shop for 2 hours.
 func (c *Client) currentToken(ctx context.Context) (string, error) {
-	seen := c.shop.loginsAnswered()
-	return c.shop.token.Get(ctx, func(ctx context.Context) (string, time.Time, error) {
-		if err := c.shop.refusedSince(seen); err != nil {
-			return "", time.Time{}, err
-		}
-		tok, exp, err := c.doLogin(ctx)
-		c.shop.answered(err)
-		return tok, exp, err
-	})
+	return c.shop.token.Get(ctx, c.doLogin)
 }
 
 type loginResp struct {
