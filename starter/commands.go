@@ -92,19 +92,19 @@ starts only once the connection's import has completed (crmsync start import CON
                side's existing records out (initial.from_a or from_b false)`
 
 func start(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) > 0 && isHelp(args[0]) {
+	what, rest := startWord(args)
+	if isHelp(what) || (what == "" && slices.ContainsFunc(args, isHelp)) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
 	}
-	if len(args) == 0 || (args[0] != "import" && args[0] != "sync" && args[0] != "pipelines") {
+	if what != "import" && what != "sync" && what != "pipelines" {
 		return errors.New("start: say what to start: `crmsync start import|sync|pipelines CONNECTION`")
 	}
-	what := args[0]
 	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	wait := fs.Bool("wait", false, "wait for the workflow to end (an import ends; a sync or pipelines run until cancelled)")
 	dryRun := fs.Bool("dry-run", false, "import: count what the import would do, write nothing (waits for the result)")
 	noImport := fs.Bool("no-import", false, "sync: start without a completed initial import, on purpose")
-	name, err := connectionArg(fs, args[1:])
+	name, err := connectionArg(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
 	}
@@ -198,6 +198,22 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		printProgress(out, p)
 	}
 	return nil
+}
+
+// startWord takes what to start (import, sync or pipelines) out of start's arguments: the
+// first that is not a flag, as flags may come before it too (start --wait import CONN).
+// start's flags take no value, so any other argument is the word. "" when there is none
+// before "--".
+func startWord(args []string) (string, []string) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			return a, append(slices.Clone(args[:i]), args[i+1:]...)
+		}
+	}
+	return "", args
 }
 
 // requireImport refuses to start the sync of a connection whose initial import has not

@@ -30,6 +30,9 @@ func TestBadInputIsRefusedBeforeTheServer(t *testing.T) {
 		{exampleFile, []string{"start", "sync", "nope"}, `start sync: no connection named "nope" in CRMSYNC_CONNECTIONS=` + exampleFile + ` (connections: sellsy-mautic)`},
 		{exampleFile, []string{"start", "pipelines", "sellsy-mautik"}, `start pipelines: no connection named "sellsy-mautik"`},
 		{exampleFile, []string{"start", "import", "sellsy-mautik", "--dry-run"}, `start import: no connection named "sellsy-mautik"`},
+		// Flags may come before the word too, as before or after the arguments of any command.
+		{exampleFile, []string{"start", "--wait", "import", "sellsy-mautik"}, `start import: no connection named "sellsy-mautik"`},
+		{exampleFile, []string{"start", "--frob", "sync", "sellsy-mautic"}, "start sync: flag provided but not defined: -frob"},
 		// The name may be in a file that does not load: that file is named with its reason.
 		{exampleFile + "," + broken, []string{"start", "import", "nope"}, `(connections: sellsy-mautic); it may be in a file that does not load: ` + broken},
 		{exampleFile, []string{"push", "sellsy-mautik", "--id", "1"}, `push: no connection named "sellsy-mautik"`},
@@ -45,6 +48,7 @@ func TestBadInputIsRefusedBeforeTheServer(t *testing.T) {
 		{exampleFile, []string{"watch", "sellsy-mautic", "--interval", "-1s"}, "watch: --interval -1s: give a positive"},
 		// What passes the checks goes on to the server (unreachable here).
 		{exampleFile, []string{"start", "import", "sellsy-mautic"}, "temporal at 127.0.0.1:1"},
+		{exampleFile, []string{"start", "--dry-run", "import", "sellsy-mautic"}, "temporal at 127.0.0.1:1"},
 		{exampleFile, []string{"push", "sellsy-mautic", "--id", "1", "--object", "company"}, "temporal at 127.0.0.1:1"},
 		{exampleFile, []string{"watch", "sellsy-mautic", "--interval", "10ms"}, "temporal at 127.0.0.1:1"},
 	}
