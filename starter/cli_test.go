@@ -124,6 +124,10 @@ func TestHelpAndFlagsAnywhere(t *testing.T) {
 		{[]string{"call", "automation", "GET", "/api/contacts", "--connection", "weavy-mautic"}, "", `no connection named "weavy-mautic"`},
 		{[]string{"sellsy", "call", "GET", "/staffs", "--connection", "nope"}, "", `no connection named "nope"`},
 		{[]string{"sellsy", "webhooks", "list", "--connection", "nope"}, "", `no connection named "nope"`},
+		// ... and before the word (call, webhooks) too.
+		{[]string{"sellsy", "--connection", "nope", "call", "GET", "/staffs"}, "", `no connection named "nope"`},
+		{[]string{"sellsy", "--connection=nope", "webhooks", "list"}, "", `no connection named "nope"`},
+		{[]string{"sellsy", "--v1", "--connection", "nope", "call", "Staffs.getList"}, "", `no connection named "nope"`},
 		// "--" ends the flags: a BODY may then start with '-'; without it, it is a flag.
 		{[]string{"call", "automation", "POST", "/api/x", "-1"}, "", "flag provided but not defined: -1"},
 		{[]string{"call", "--connection", "nope", "--", "automation", "POST", "/api/x", "-1"}, "", `no connection named "nope"`},

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,13 +34,14 @@ may come before or after the arguments; "--" ends them (for a BODY that starts w
 
 // sellsyCommand implements `crmsync sellsy call` and `crmsync sellsy webhooks`.
 func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) > 0 && args[0] == "webhooks" {
-		return sellsyWebhooks(ctx, args[1:], out)
+	word, args := sellsyWord(args)
+	if word == "webhooks" {
+		return sellsyWebhooks(ctx, args, out)
 	}
-	if len(args) > 0 && isHelp(args[0]) {
+	if isHelp(word) || (word == "" && slices.ContainsFunc(args, isHelp)) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, sellsyUsage)
 	}
-	if len(args) == 0 || args[0] != "call" {
+	if word != "call" {
 		return errors.New(sellsyUsage)
 	}
 	s, err := loadSettings()
@@ -50,7 +52,7 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(io.Discard)
 	name := fs.String("connection", s.SellsyConnection, "connection name")
 	v1 := fs.Bool("v1", false, "API V1 (RPC) call")
-	pos, err := parseAnywhere(fs, args[1:])
+	pos, err := parseAnywhere(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, sellsyUsage)
 	}
@@ -90,6 +92,23 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return err
+}
+
+// sellsyWord takes the word (call or webhooks) out of `crmsync sellsy`'s arguments: the first
+// that is neither a flag nor --connection's value, as flags may come before it too
+// (sellsy --connection C call …). "" when there is none before "--".
+func sellsyWord(args []string) (string, []string) {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			return "", args
+		case a == "-connection" || a == "--connection":
+			i++ // its value
+		case !strings.HasPrefix(a, "-"):
+			return a, append(slices.Clone(args[:i]), args[i+1:]...)
+		}
+	}
+	return "", args
 }
 
 func printJSON(out io.Writer, b []byte) error {
