@@ -305,7 +305,8 @@ func (p *pass) lookupValue(r connectors.Record, key string) string {
 // lookupValues is lookupValue, and for a number written in groups (a SIRET "123 456 789
 // 00012", whose key is its digits) the value as written too, and for a SIRET or a SIREN the
 // way French registers write it ("123 456 789 00012"): a system that compares exactly
-// (weavy's equal) finds it only as the other side stores it, whole or in groups.
+// (weavy's equal) finds it only as the other side stores it, whole or in groups; and a value
+// whose key composed its accents, as written too.
 func (p *pass) lookupValues(r connectors.Record, key string) []string {
 	out := []string{p.lookupValue(r, key)}
 	if w := p.written(r, key); strings.ReplaceAll(w, " ", "") == key && !slices.Contains(out, w) {
@@ -313,6 +314,11 @@ func (p *pass) lookupValues(r connectors.Record, key string) []string {
 	}
 	if g := inGroups(key); g != "" && !slices.Contains(out, g) {
 		out = append(out, g)
+	}
+	if w := strings.ToLower(p.written(r, key)); out[0] == key && !slices.Contains(out, w) {
+		// Accents written as letters and combining marks: the key composes them, a system
+		// that compares exactly finds the value only as the other side stores it.
+		out = append(out, w)
 	}
 	return out
 }

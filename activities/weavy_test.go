@@ -242,3 +242,35 @@ func (r *exampleRun) useWeavyExample(edit func(string) string) {
 	require.NoError(r.t, err)
 	r.acts, r.st, r.ae = activitiesOf(r.t, conn)
 }
+
+// A company name whose accents are letters with combining marks (copied from a PDF) on both
+// sides pairs: its key is composed, so it is looked up as written too, since weavy compares
+// exactly (before, only the key was sent, which weavy's equal does not find, and a second
+// tiers was created).
+func TestADecomposedNamePairs(t *testing.T) {
+	r := startExample(t, "weavy-mautic")
+	ctx := context.Background()
+	weavy, automation, err := r.acts.Conns.Connectors(r.name)
+	require.NoError(t, err)
+	co := simkit.CompanyAt(simkit.PersonAt(45).Company)
+	const decomposed = "Socie\u0301te\u0301 Ge\u0301ne\u0301rale"
+	ws, err := weavy.FindByKey(ctx, connectors.ObjectCompany, "name", []string{co.Name})
+	require.NoError(t, err)
+	require.Len(t, ws, 1)
+	_, err = weavy.Update(ctx, connectors.ObjectCompany, []connectors.Record{{ID: ws[0].ID, Fields: map[string]any{"name": decomposed}}})
+	require.NoError(t, err)
+	ms, err := automation.FindByKey(ctx, connectors.ObjectCompany, "companyname", []string{co.Name})
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	_, err = automation.Update(ctx, connectors.ObjectCompany, []connectors.Record{{ID: ms[0].ID, Fields: map[string]any{"companyname": decomposed}}})
+	require.NoError(t, err)
+
+	r.pass("company", "b", ModeImport) // Automation's companies looked up in weavy by name
+	n := 0
+	for _, rec := range r.sb.Weavy.Dump("customer") {
+		if rec["name"] == decomposed {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "one weavy tiers with that name, not a second one created")
+}

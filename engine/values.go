@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Canon returns the canonical form of a field value, the form snapshots keep and comparisons
@@ -132,7 +134,9 @@ func MatchKey(v any) string {
 	if digits := strings.Join(words, ""); allDigits(digits) {
 		return digits
 	}
-	return strings.ToLower(strings.Join(words, " "))
+	// Composed (NFC): an accent typed as a letter and a combining mark (text copied from a
+	// PDF) is the same key as the one typed on a keyboard.
+	return norm.NFC.String(strings.ToLower(strings.Join(words, " ")))
 }
 
 func allDigits(s string) bool {
