@@ -381,7 +381,9 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 // (LeadApiController::preSaveEntity: ContactMerger::merge), deleting the one that held it —
 // a contact the sync may have paired with another record, whose deletion would then travel.
 // The record fails instead, naming the other contact, for a person to merge them or correct
-// the address.
+// the address. So does an update giving an e-mail no contact holds yet to a contact when an
+// earlier record of the call gives it to another: Automation writes the edits one by one, and
+// would merge the later contact with the earlier one.
 func (c *Client) emailClashes(ctx context.Context, records []connectors.Record) (map[int]error, error) {
 	var emails []string
 	for _, r := range records {
@@ -404,15 +406,28 @@ func (c *Client) emailClashes(ctx context.Context, records []connectors.Record) 
 		}
 	}
 	clashes := map[int]error{}
+	given := map[string]string{} // lower-cased e-mail no contact holds → the contact a record gives it to
 	for i, r := range records {
 		e, _ := r.Fields["email"].(string)
-		for _, id := range holders[strings.ToLower(strings.TrimSpace(e))] {
+		k := strings.ToLower(strings.TrimSpace(e))
+		for _, id := range holders[k] {
 			if id != r.ID {
 				clashes[i] = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PATCH /contacts/batch/edit",
 					Fields:  map[string]string{"email": "held by contact " + id},
 					Message: fmt.Sprintf("contact %s: its new e-mail is contact %s's: Automation would merge the two, deleting one; merge them in Automation, or correct the address", r.ID, id)}
 				break
 			}
+		}
+		if clashes[i] != nil || k == "" || len(holders[k]) > 0 {
+			continue
+		}
+		switch first, ok := given[k]; {
+		case !ok:
+			given[k] = r.ID
+		case first != r.ID:
+			clashes[i] = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PATCH /contacts/batch/edit",
+				Fields:  map[string]string{"email": "also given to contact " + first},
+				Message: fmt.Sprintf("contact %s: its new e-mail is also contact %s's new one, written first: Automation would merge the two, deleting one; give each its own address", r.ID, first)}
 		}
 	}
 	return clashes, nil
