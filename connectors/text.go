@@ -2,7 +2,9 @@ package connectors
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -47,4 +49,16 @@ func JSONKind(b []byte, ifEmpty string) string {
 func IsEmptyJSONArray(b []byte) bool {
 	t := bytes.TrimSpace(b)
 	return len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0
+}
+
+// ParseNumber reads a number written as text. Unlike strconv.ParseFloat it refuses "NaN" and
+// "Inf" (in any case): no system stores them as numbers, JSON cannot carry them to the other
+// side or into a quarantine entry, and NaN is not equal to itself, so a field holding one
+// would be written again at every pass. Such a text stays text where a caller keeps it.
+func ParseNumber(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return 0, errors.New("not a finite number: " + strconv.Quote(s))
+	}
+	return f, err
 }

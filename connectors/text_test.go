@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestText(t *testing.T) {
@@ -56,5 +57,34 @@ func TestIsEmptyJSONArray(t *testing.T) {
 		"null":    false,
 	} {
 		assert.Equal(t, want, IsEmptyJSONArray([]byte(in)), "%q", in)
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{"12", 12, false},
+		{"-3.5", -3.5, false},
+		{"1e3", 1000, false},
+		{"NaN", 0, true},
+		{"nan", 0, true},
+		{"Inf", 0, true},
+		{"-infinity", 0, true},
+		{"1e400", 0, true}, // out of range
+		{"twelve", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseNumber(tt.in)
+			if tt.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
 	}
 }

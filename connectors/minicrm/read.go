@@ -540,7 +540,7 @@ func value(v any, typ any) any {
 	case string:
 		switch fieldType(t) {
 		case "number":
-			f, err := strconv.ParseFloat(str(v), 64)
+			f, err := connectors.ParseNumber(str(v))
 			if err != nil {
 				return str(v)
 			}

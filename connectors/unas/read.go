@@ -173,7 +173,7 @@ func nilIfEmpty(s string) any {
 }
 
 func num(s string) any {
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	f, err := connectors.ParseNumber(strings.TrimSpace(s))
 	if err != nil {
 		return nil
 	}

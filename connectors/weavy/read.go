@@ -261,7 +261,7 @@ func normalise(typ string, v any) any {
 		t, _ := fieldType(typ)
 		switch t {
 		case "number":
-			if n, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			if n, err := connectors.ParseNumber(strings.TrimSpace(x)); err == nil {
 				return n
 			}
 		case "boolean":
