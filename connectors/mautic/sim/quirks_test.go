@@ -275,3 +275,55 @@ func TestTextCleanedAsMauticDoes(t *testing.T) {
 	assert.Equal(t, map[string]any{"allowHtml": true}, props["cf_rich2"])
 	assert.Equal(t, []any{}, props["cf_html"])
 }
+
+// An edit giving a contact the e-mail another contact holds merges that one into it and
+// deletes it (LeadApiController::preSaveEntity, ContactMerger::merge), alone and in a batch:
+// the edited contact keeps its values, takes the other's where it has none, and its
+// do-not-contact entries; an edit keeping the contact's own e-mail merges nothing.
+func TestEditGivingAnotherContactsEmailMerges(t *testing.T) {
+	routes := []struct {
+		name, method, path string
+		batch              bool
+	}{
+		{"PATCH edit", "PATCH", "/api/contacts/2/edit", false},
+		{"PATCH batch/edit", "PATCH", "/api/contacts/batch/edit", true},
+	}
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			s, ts, _ := start(t, Options{})
+			s.SeedPeople(0, 2)
+			status, _, _ := call(t, ts, "PATCH", "/api/contacts/1/edit", map[string]any{"position": "CEO", "firstname": "Ann"})
+			require.Equal(t, 200, status)
+			status, _, _ = call(t, ts, "POST", "/api/contacts/1/dnc/sms/add", map[string]any{"reason": 1})
+			require.Equal(t, 200, status)
+			_, one, _ := call(t, ts, "GET", "/api/contacts/1", nil)
+			email := allOf(t, one)["email"]
+			status, _, _ = call(t, ts, "PATCH", "/api/contacts/2/edit", map[string]any{"position": nil, "overwriteWithBlank": true})
+			require.Equal(t, 200, status)
+
+			body := map[string]any{"email": email, "firstname": "Bea"}
+			var sent any = body
+			if r.batch {
+				body["id"] = 2
+				sent = []map[string]any{body}
+			}
+			status, _, _ = call(t, ts, r.method, r.path, sent)
+			require.Less(t, status, 300)
+			status, _, _ = call(t, ts, "GET", "/api/contacts/1", nil)
+			assert.Equal(t, 404, status, "the contact that held the e-mail is deleted")
+			status, two, _ := call(t, ts, "GET", "/api/contacts/2", nil)
+			require.Equal(t, 200, status)
+			all := allOf(t, two)
+			assert.Equal(t, email, all["email"])
+			assert.Equal(t, "Bea", all["firstname"], "its own value")
+			assert.Equal(t, "CEO", all["position"], "the other's, where it had none")
+			dnc := two["contact"].(map[string]any)["doNotContact"].([]any)
+			require.Len(t, dnc, 1)
+			assert.Equal(t, "sms", dnc[0].(map[string]any)["channel"])
+
+			status, _, _ = call(t, ts, r.method, r.path, sent) // its own e-mail now
+			require.Less(t, status, 300)
+			assert.Equal(t, 1, s.Count("contacts"))
+		})
+	}
+}

@@ -697,10 +697,53 @@ func (s *Server) edit(st *store, id int, body map[string]any, put bool) (*rec, i
 	if err != nil {
 		return nil, 0, &itemError{http.StatusBadRequest, err}
 	}
+	var loser *rec // the contact that holds the e-mail the edit gives, merged into rc
+	if st == s.contacts {
+		if v, ok := vals[st.keyField]; ok {
+			if h := st.findByKey(v); h != nil && h != rc {
+				loser = h
+			}
+		}
+	}
 	if ie := s.update(st, rc, body, vals, mode); ie != nil {
 		return nil, 0, ie
 	}
+	if loser != nil {
+		s.mergeContact(st, rc, loser)
+	}
 	return rc, http.StatusOK, nil
+}
+
+// mergeContact merges loser into winner, as an edit giving winner the e-mail loser holds does
+// (LeadApiController::preSaveEntity: ContactMerger::merge): winner keeps its values and takes
+// loser's where it has none, joins loser's companies and takes its do-not-contact entries on
+// the channels it has none; loser is deleted (its delete webhook sent).
+func (s *Server) mergeContact(st *store, winner, loser *rec) {
+	for k, v := range loser.fields {
+		if w := winner.fields[k]; (w == nil || w == "") && v != nil && v != "" && k != "points" {
+			winner.fields[k] = v
+		}
+	}
+	var join []*rec
+	for _, l := range loser.links {
+		if comp := s.companies.recs[l.company]; comp != nil && !winner.linkedTo(l.company) {
+			join = append(join, comp)
+		}
+	}
+	if winner.company != 0 && len(join) > 0 { // joining does not take the primary company's place
+		primary := winner.company
+		s.addLinks(winner, join, s.now())
+		winner.company, winner.fields["company"] = primary, s.companies.recs[primary].fields["companyname"]
+	} else {
+		s.addLinks(winner, join, s.now())
+	}
+	for _, d := range loser.dnc {
+		if !slices.ContainsFunc(winner.dnc, func(w dncEntry) bool { return w.channel == d.channel }) {
+			winner.dnc = append(winner.dnc, d)
+		}
+	}
+	winner.json.Store(nil)
+	s.deleteRec(st, loser.id)
 }
 
 func (s *Server) editOne(st *store, w http.ResponseWriter, r *http.Request) {
