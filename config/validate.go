@@ -205,6 +205,16 @@ func (c *Connection) Validate() error {
 			bad(at+".start.workflow", "missing: the workflow type to start")
 		case e.Signal != nil && (e.Signal.WorkflowID == "" || e.Signal.Name == ""):
 			bad(at+".signal", "both workflow_id and name are needed")
+		case e.Signal != nil && e.Signal.Name != "sync-now" && IsOwnWorkflow(e.Signal.WorkflowID):
+			// The others take inputs an event does not carry (a resync would read it as
+			// "everything"), or are the user's to send: a delivery forged by whoever holds
+			// the URL must not pause, resume or lift schedule.max_deletes.
+			why := "their other signals take inputs a Sellsy event does not carry, or are yours to send with the crmsync command"
+			if e.Signal.Name == "stage-changed" {
+				why = "opportunity events reach it on their own when the connection has pipelines"
+			}
+			bad(at+".signal.name", "%q: a Sellsy event can ask crmsync's own workflow %s for sync-now only (%s)",
+				e.Signal.Name, strings.ReplaceAll(e.Signal.WorkflowID, "{connection}", c.Name), why)
 		}
 	}
 	seenPipeline := map[string]bool{}
@@ -375,4 +385,19 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ownWorkflows are the suffixes of the ids of crmsync's own workflows of a connection
+// (workflows.SyncWorkflowID and its kin, which this package cannot import).
+var ownWorkflows = []string{"/incremental-sync", "/initial-import", "/pipeline-sync", "/import-dry-run", "/retry-quarantine"}
+
+// IsOwnWorkflow reports whether a signal route's workflow id names one of crmsync's own
+// workflows, of this connection or another.
+func IsOwnWorkflow(id string) bool {
+	for _, suffix := range ownWorkflows {
+		if strings.HasSuffix(id, suffix) {
+			return true
+		}
+	}
+	return false
 }
