@@ -584,7 +584,7 @@ func normalise(typ string, v any) any {
 				}
 			}
 		case "number":
-			if f, err := strconv.ParseFloat(x, 64); err == nil {
+			if f, err := connectors.ParseNumber(x); err == nil {
 				return f
 			}
 		case "boolean":

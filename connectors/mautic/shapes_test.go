@@ -190,6 +190,8 @@ func TestNumbersAsText(t *testing.T) {
 	}{
 		{"list option values", listOptions([]byte(`{"list":[{"label":1000000,"value":1234567}]}`)), []connectors.Option{{Value: "1234567", Label: "1000000"}}},
 		{"multiselect given as a list", normalise("multiselect", []any{1234567.0, "a"}), []string{"1234567", "a"}},
+		{"a number field holding NaN stays text", normalise("number", "NaN"), "NaN"},
+		{"a number field holding Inf stays text", normalise("number", "Inf"), "Inf"},
 		{"error details", detailText([]any{"max", 1000000.0}), "max 1000000"},
 		{"error detail", detailText(12345678.0), "12345678"},
 		{"do-not-contact reason", connectors.Text(2.0), "2"},

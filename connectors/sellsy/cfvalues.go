@@ -139,13 +139,13 @@ func (d *cfDef) fromAPI(v any) any {
 // "12345678901234567000"); nil when it is no number.
 func decimal(s string) any {
 	s = strings.TrimSpace(s)
-	f, err := strconv.ParseFloat(s, 64)
+	f, err := connectors.ParseNumber(s)
 	if err != nil {
 		return nil
 	}
 	exact, ok := new(big.Rat).SetString(s)
 	if !ok {
-		return f // Inf, NaN, hexadecimal: nothing more to keep
+		return f // hexadecimal: nothing more to keep
 	}
 	if back, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64)); ok && back.Cmp(exact) == 0 {
 		return f

@@ -97,7 +97,7 @@ func oppRecord(m map[string]any, defs []cfDef) connectors.Record {
 	if a := sub("amount"); a != nil {
 		switch v := a["value"].(type) {
 		case string:
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
+			if f, err := connectors.ParseNumber(v); err == nil {
 				r.Fields["amount"] = f
 			}
 		case float64:
@@ -247,7 +247,7 @@ func oppBody(r connectors.Record, create bool, defs []cfDef) (map[string]any, []
 				f = float64(x)
 			case string:
 				var err error
-				if f, err = strconv.ParseFloat(strings.ReplaceAll(str, ",", "."), 64); err != nil {
+				if f, err = connectors.ParseNumber(strings.ReplaceAll(str, ",", ".")); err != nil {
 					bad[name] = "not a number"
 					continue
 				}
