@@ -128,7 +128,7 @@ func TestComposeServices(t *testing.T) {
 	require.NoError(t, err, "stop_grace_period")
 	var settings Settings
 	require.NoError(t, envconfig.Process("crmsync_compose_test", &settings))
-	assert.Greater(t, grace, settings.StopTimeout, "docker waits for the activities to hand their place on before it kills the worker")
+	assert.Greater(t, grace, settings.StopTimeout+httpDrain, "docker waits for the activities to hand their place on, and for the deliveries in hand, before it kills the worker")
 	var build string
 	switch w.Build.Kind {
 	case yaml.ScalarNode:

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -186,9 +187,12 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("temporal at %s (CRMSYNC_TEMPORAL_ADDRESS): %w", s.TemporalAddress, err)
 	}
 	defer c.Close()
+	// Stopped before the client closes: a delivery in hand still signals or starts its workflow.
+	var served []*http.Server
+	defer func() { shutdown(served, httpDrain, log) }()
 	if registry != nil {
 		registry.MustRegister(newConnectionGauges(c, s.Namespace, s.TaskQueue, st, names, log))
-		defer serve(listeners["CRMSYNC_METRICS_ADDR"], metrics, log).Close()
+		served = append(served, serve(listeners["CRMSYNC_METRICS_ADDR"], metrics, log))
 	}
 	if err := ensureSearchAttributes(ctx, c, s.TemporalAddress, s.Namespace, log); err != nil {
 		return err
@@ -207,10 +211,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
 			})
-		defer serve(listeners["CRMSYNC_WEBHOOK_ADDR"], receiver.Handler(), log).Close()
+		served = append(served, serve(listeners["CRMSYNC_WEBHOOK_ADDR"], receiver.Handler(), log))
 	}
 	if s.DebugAddr != "" {
-		defer serve(listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log).Close()
+		served = append(served, serve(listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log))
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities, WorkerStopTimeout: s.StopTimeout})
 	w.RegisterWorkflow(workflows.InitialImport)
@@ -291,6 +295,7 @@ func debugMux() http.Handler {
 // chose included when the address asks for port 0.
 func serve(ln opened, h http.Handler, log *slog.Logger) *http.Server {
 	srv := newHTTPServer(h)
+	srv.Addr = ln.Addr().String() // not listened on again: named by shutdown's log
 	log.Info(ln.what+" listening", "addr", ln.Addr().String())
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -298,6 +303,29 @@ func serve(ln opened, h http.Handler, log *slog.Logger) *http.Server {
 		}
 	}()
 	return srv
+}
+
+// httpDrain is how long a stopping worker, its activities stopped (CRMSYNC_STOP_TIMEOUT), lets
+// its HTTP servers finish the requests in hand: a webhook delivery being read or answered.
+// docker-compose.yml's stop_grace_period leaves the time for both.
+const httpDrain = 5 * time.Second
+
+// shutdown stops the servers together: each takes no new connection and finishes the requests
+// in hand for at most drain, then cuts what is left. A delivery cut would be lost, as
+// Automation and Sellsy are not documented to send it again.
+func shutdown(servers []*http.Server, drain time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Go(func() {
+			if err := srv.Shutdown(ctx); err != nil {
+				log.Warn("requests cut short by the worker's stop", "addr", srv.Addr, "error", err)
+				_ = srv.Close()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // newHTTPServer bounds how long a client may take to send its request, so that senders too
