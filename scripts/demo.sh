@@ -13,6 +13,14 @@ mkdir -p "$DEMO_DIR"
 # The simulators start empty each time: so do the store and the dev server's history.
 rm -f "$DEMO_DIR"/crmsync.db* "$DEMO_DIR"/temporal.db*
 
+# The demo runs on the dev server on 127.0.0.1:7233, a store in $DEMO_DIR and the default
+# task queue, whatever the shell holds: a CRMSYNC_* or TEMPORAL_* variable exported for
+# production (its Temporal, its store) would point the demo's worker, its commands and the
+# terminations below at production, where a connection may bear an example's name.
+for v in $(compgen -v CRMSYNC_) $(compgen -v TEMPORAL_); do unset "$v"; done
+export CRMSYNC_TEMPORAL_ADDRESS=127.0.0.1:7233 CRMSYNC_NAMESPACE=default CRMSYNC_TASK_QUEUE=crmsync
+export TEMPORAL_ADDRESS=$CRMSYNC_TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$CRMSYNC_NAMESPACE
+
 export SELLSY_CLIENT_ID=crmsync-demo SELLSY_CLIENT_SECRET=demo-secret
 export MAUTIC_USERNAME=admin MAUTIC_PASSWORD=demo-password
 export ALTIOR_API_KEY=altior-sim-key UNAS_API_KEY=unas-demo-key
@@ -71,7 +79,8 @@ crmsync demo is running.
   logs              $DEMO_DIR/*.log
 
 Try, in another terminal (same environment:
-  export CRMSYNC_DATA_DIR=$DEMO_DIR CRMSYNC_CONNECTIONS=$CRMSYNC_CONNECTIONS
+  export CRMSYNC_DATA_DIR=$DEMO_DIR CRMSYNC_CONNECTIONS=$CRMSYNC_CONNECTIONS \\
+    CRMSYNC_TEMPORAL_ADDRESS=$CRMSYNC_TEMPORAL_ADDRESS TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS; unset CRMSYNC_STORE_DSN
 and, for validate --live, call, sellsy and the UNAS line of status unas-minicrm, the sandbox's credentials:
   export SELLSY_CLIENT_ID=$SELLSY_CLIENT_ID SELLSY_CLIENT_SECRET=$SELLSY_CLIENT_SECRET MAUTIC_USERNAME=$MAUTIC_USERNAME \\
     MAUTIC_PASSWORD=$MAUTIC_PASSWORD ALTIOR_API_KEY=$ALTIOR_API_KEY UNAS_API_KEY=$UNAS_API_KEY \\
@@ -94,7 +103,7 @@ MSG
 # systems that no longer exist: end them before starting afresh.
 fresh() {
   for wf in initial-import incremental-sync pipeline-sync; do
-    "$TEMPORAL" workflow terminate --workflow-id "$1/$wf" --reason "make demo starts afresh" >/dev/null 2>&1 || true
+    "$TEMPORAL" workflow terminate --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE" --workflow-id "$1/$wf" --reason "make demo starts afresh" >/dev/null 2>&1 || true
   done
 }
 fresh "$CONN"

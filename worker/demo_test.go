@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// make demo runs on the dev server it starts on 127.0.0.1:7233, a store in its own folder
+// and the default task queue, whatever the shell holds: a CRMSYNC_* or TEMPORAL_* variable
+// left exported for production (its Temporal, its store) must not point the demo's worker,
+// its crmsync commands or the Temporal CLI's terminations at production, where a connection
+// of the same name (deploy/connections' sellsy-mautic) would have its workflows terminated
+// and its records written by the demo. The test runs the script's setup (everything before
+// it starts a program) in such a shell and reads the environment it leaves.
+func TestDemoIgnoresTheShellsSettings(t *testing.T) {
+	script, err := filepath.Abs(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
+	raw, err := os.ReadFile(script)
+	require.NoError(t, err)
+	setup, _, found := strings.Cut(string(raw), "\npids=()\n")
+	require.True(t, found, "demo.sh sets its environment up before `pids=()`")
+
+	demoDir := t.TempDir()
+	tests := []struct {
+		name, inherited, want string // want "": unset
+	}{
+		{"CRMSYNC_TEMPORAL_ADDRESS", "temporal.prod:7233", "127.0.0.1:7233"},
+		{"CRMSYNC_NAMESPACE", "prod", "default"},
+		{"CRMSYNC_TASK_QUEUE", "prod", "crmsync"},
+		{"CRMSYNC_STORE_DSN", "postgres://crmsync@db.prod/crmsync", ""},
+		{"CRMSYNC_DATA_DIR", "/var/lib/crmsync", demoDir},
+		{"CRMSYNC_SELLSY_CONNECTION", "prod-shop", ""},
+		{"CRMSYNC_MAX_CONCURRENT_ACTIVITIES", "64", ""},
+		{"CRMSYNC_STOP_TIMEOUT", "2m", ""},
+		{"CRMSYNC_WEBHOOK_ADDR", ":8090", ""},
+		{"CRMSYNC_METRICS_ADDR", ":9090", ""},
+		{"CRMSYNC_DEBUG_ADDR", ":6060", ""},
+		{"TEMPORAL_ADDRESS", "temporal.prod:7233", "127.0.0.1:7233"},
+		{"TEMPORAL_NAMESPACE", "prod", "default"},
+	}
+	cmd := exec.Command("bash", "-c", setup+"\nenv -0\n", script)
+	cmd.Env = append(os.Environ(), "DEMO_DIR="+demoDir)
+	for _, tt := range tests {
+		cmd.Env = append(cmd.Env, tt.name+"="+tt.inherited)
+	}
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, kv := range strings.Split(string(out), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, set := env[tt.name]
+			if tt.want == "" {
+				assert.False(t, set, "%s=%q is left to the demo's programs", tt.name, v)
+				return
+			}
+			assert.Equal(t, tt.want, v)
+		})
+	}
+	// Every setting the worker reads is among those checked.
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
+		name := f.Tag.Get("envconfig")
+		found := name == "CRMSYNC_CONNECTIONS"
+		for _, tt := range tests {
+			found = found || tt.name == name
+		}
+		assert.True(t, found, "%s: what does make demo do with it?", name)
+	}
+	assert.Contains(t, env["CRMSYNC_CONNECTIONS"], "config/examples/sellsy-mautic.yaml")
+}
