@@ -22,6 +22,7 @@ func TestOnlyChosenContactsGoToSellsy(t *testing.T) {
 	h.cycle(ModeIncremental)
 	assert.Equal(t, 20, h.sb.Sellsy.Count("contacts"), "no Automation-only contact (20–29) was sent")
 	assert.Equal(t, 30, h.sb.Mautic.Count("contacts"), "Sellsy's contacts (0–9) all came down")
+	assert.Equal(t, true, h.person(h.mautic, 5).Fields["send_to_sellsy"], "created with the field at yes: its changes go back up")
 
 	var env testsuite.WorkflowTestSuite
 	ae := env.NewTestActivityEnvironment()
