@@ -323,8 +323,14 @@ func resume(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *allow {
-		if err := signalTo(ctx, out, name, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name)); err != nil {
+		sent, err := sendTo(ctx, out, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name))
+		if err != nil {
 			return err
+		}
+		if sent == 0 {
+			// Only IncrementalSync holds deletions: with none running there is nothing to
+			// let go, and the import or the pipelines are resumed all the same.
+			fmt.Fprintf(out, "allow-deletes: no IncrementalSync runs for %s: it alone holds deletions, none is held\n", name)
 		}
 	}
 	return signal(ctx, out, name, workflows.SignalResume, nil)
@@ -337,9 +343,25 @@ func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error
 
 // signalTo sends a signal to those of the connection's workflows ids that run.
 func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids ...string) error {
-	c, s, err := dial()
+	sent, err := sendTo(ctx, out, sig, arg, ids...)
 	if err != nil {
 		return err
+	}
+	if sent == 0 {
+		s, err := loadSettings()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: no running workflow for connection %q%s", sig, name, noWorkflowHint(s, name, "start sync"))
+	}
+	return nil
+}
+
+// sendTo sends a signal to those of ids that run, and says how many did.
+func sendTo(ctx context.Context, out io.Writer, sig string, arg any, ids ...string) (int, error) {
+	c, _, err := dial()
+	if err != nil {
+		return 0, err
 	}
 	defer c.Close()
 	sent := 0
@@ -350,15 +372,12 @@ func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", sig, id, err)
+			return sent, fmt.Errorf("%s %s: %w", sig, id, err)
 		}
 		fmt.Fprintf(out, "%s sent to %s\n", sig, id)
 		sent++
 	}
-	if sent == 0 {
-		return fmt.Errorf("%s: no running workflow for connection %q%s", sig, name, noWorkflowHint(s, name, "start sync"))
-	}
-	return nil
+	return sent, nil
 }
 
 func resync(ctx context.Context, args []string, out io.Writer) error {

@@ -34,6 +34,7 @@ type fakeTemporal struct {
 	client.Client
 	workflows map[string]fakeWorkflow
 	started   []string
+	signals   []string       // "name workflow-id" of each signal sent
 	results   map[string]any // workflow id → its result, for a started workflow's Get
 }
 
@@ -121,4 +122,13 @@ func jsonCopy(from, into any) error {
 		return err
 	}
 	return json.Unmarshal(b, into)
+}
+
+// SignalWorkflow records a signal to a running workflow; NotFound for any other.
+func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, _ any) error {
+	if w, ok := f.workflows[id]; !ok || w.status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return serviceerror.NewNotFound("workflow not found for ID: " + id)
+	}
+	f.signals = append(f.signals, name+" "+id)
+	return nil
 }
