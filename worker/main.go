@@ -157,16 +157,17 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err := config.CheckSecrets(conns...); err != nil {
 		return fmt.Errorf("credentials:\n%w", err)
 	}
+	storeVar := "CRMSYNC_STORE_DSN" // not the DSN itself: it may hold a password (store's errors redact it)
 	if s.StoreDSN == "" {
 		if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
 			return fmt.Errorf("CRMSYNC_DATA_DIR=%q: %w", s.DataDir, err)
 		}
 		s.StoreDSN = "sqlite:" + filepath.Join(s.DataDir, "crmsync.db")
+		storeVar = fmt.Sprintf("CRMSYNC_DATA_DIR=%q", s.DataDir) // the variable that placed the store
 	}
 	st, err := store.Open(ctx, s.StoreDSN)
 	if err != nil {
-		// Not the DSN itself: it may hold a password (store's errors redact it).
-		return fmt.Errorf("CRMSYNC_STORE_DSN: %w", err)
+		return fmt.Errorf("%s: %w", storeVar, err)
 	}
 	defer st.Close()
 

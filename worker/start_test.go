@@ -97,6 +97,8 @@ func startable(t *testing.T) {
 func TestWorkerStartErrorsNameTheirVariable(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	noStore := t.TempDir() // its crmsync.db a folder: no SQLite file opens there
+	require.NoError(t, os.Mkdir(filepath.Join(noStore, "crmsync.db"), 0o700))
 	temporal := testenv.DevServer(t).FrontendHostPort()
 	tests := []struct {
 		name      string
@@ -108,6 +110,8 @@ func TestWorkerStartErrorsNameTheirVariable(t *testing.T) {
 			`^CRMSYNC_STORE_DSN: store: unsupported DSN scheme "mysql"`},
 		{"data folder under a file", map[string]string{"CRMSYNC_DATA_DIR": filepath.Join(notADir, "data")}, false,
 			`^CRMSYNC_DATA_DIR="` + regexp.QuoteMeta(filepath.Join(notADir, "data")) + `": mkdir .*: not a directory$`},
+		{"data folder where no store opens", map[string]string{"CRMSYNC_DATA_DIR": noStore}, false,
+			`^CRMSYNC_DATA_DIR="` + regexp.QuoteMeta(noStore) + `": store: open sqlite ` + regexp.QuoteMeta(filepath.Join(noStore, "crmsync.db"))},
 		{"no Temporal there", map[string]string{"CRMSYNC_TEMPORAL_ADDRESS": "127.0.0.1:1"}, false,
 			`^temporal at 127\.0\.0\.1:1 \(CRMSYNC_TEMPORAL_ADDRESS\): `},
 		{"no such namespace", map[string]string{"CRMSYNC_NAMESPACE": "nosuchns"}, true,
