@@ -93,6 +93,12 @@ func (s Settings) check() error {
 			add(n.key, "has spaces around it")
 		}
 	}
+	// A DSN set but empty (a ${VAR} the deployment left unset) would put the store in a SQLite
+	// file of this machine's or container's: shared with no other worker, and lost with the
+	// container, its pairs with it (the next import creates again what is not matched).
+	if v, set := os.LookupEnv("CRMSYNC_STORE_DSN"); set && strings.TrimSpace(v) == "" {
+		add("CRMSYNC_STORE_DSN", "empty (leave it unset for the SQLite store in CRMSYNC_DATA_DIR)")
+	}
 	if a := s.TemporalAddress; strings.TrimSpace(a) != "" && !strings.Contains(a, "://") && !strings.HasPrefix(a, "unix:") {
 		// gRPC would dial a host without a port on 443: Temporal listens on 7233.
 		if problem := checkHostPort(a, 1, "localhost:7233"); problem != "" {
