@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,14 +17,16 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
-const sellsyUsage = `usage: crmsync sellsy call [--connection NAME] METHOD PATH [BODY]
+const sellsyUsage = `usage: crmsync sellsy call [--connection NAME] [--header 'NAME: VALUE']... METHOD PATH [BODY]
        crmsync sellsy call [--connection NAME] --v1 METHOD [PARAMS]
        crmsync sellsy webhooks [--connection NAME] list | add URL EVENT... | remove ID
 
 Performs an authorised Sellsy call with the credentials of a connection file's Sellsy side
 (CRMSYNC_CONNECTIONS) and prints the HTTP status and the JSON answer.
   API V2: METHOD is GET, POST, PUT, PATCH or DELETE; PATH is relative to the API URL
-          ("/companies/12", "/staffs?limit=5"); BODY is JSON.
+          ("/companies/12", "/staffs?limit=5"); BODY is JSON. --header adds a request header
+          of yours, as many times as needed ('X-Switch-User: staff:2'); the authorisation is
+          crmsync's, so Authorization, Accept and Content-Type are refused.
   API V1: METHOD is an RPC method ("Client.getList"); PARAMS is a JSON object. The V1 tokens
           come from the side's credentials v1_consumer_token, v1_consumer_secret,
           v1_user_token and v1_user_secret (settings.v1_url for the endpoint); without them
@@ -52,9 +55,24 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(io.Discard)
 	name := fs.String("connection", s.SellsyConnection, "connection name")
 	v1 := fs.Bool("v1", false, "API V1 (RPC) call")
+	var headers http.Header
+	fs.Func("header", "a request header, 'NAME: VALUE' (API V2)", func(h string) error {
+		name, value, ok := strings.Cut(h, ":")
+		if name = strings.TrimSpace(name); !ok || name == "" {
+			return fmt.Errorf("--header %q: write it NAME: VALUE", h)
+		}
+		if headers == nil {
+			headers = http.Header{}
+		}
+		headers.Add(name, strings.TrimSpace(value))
+		return nil
+	})
 	pos, err := parseAnywhere(fs, args)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, sellsyUsage)
+	}
+	if *v1 && headers != nil {
+		return errors.New("sellsy: --header is for API V2 calls; API V1 is called with its own authorisation")
 	}
 	if (*v1 && (len(pos) < 1 || len(pos) > 2)) || (!*v1 && (len(pos) < 2 || len(pos) > 3)) {
 		return errors.New(sellsyUsage)
@@ -84,7 +102,7 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 			return errors.New("sellsy: BODY is not JSON")
 		}
 	}
-	status, resp, err := client.Call(ctx, pos[0], pos[1], nil, body)
+	status, resp, err := client.CallHeaders(ctx, pos[0], pos[1], nil, headers, body)
 	if status != 0 {
 		fmt.Fprintf(out, "HTTP %d\n", status)
 		if perr := printJSON(out, resp); perr != nil && err == nil {

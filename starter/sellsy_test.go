@@ -61,6 +61,10 @@ func TestSellsyCallCommand(t *testing.T) {
 		{"unknown connection", []string{"call", "--connection", "nope", "GET", "/staffs"}, nil, `no connection named "nope"`},
 		{"usage", []string{"call", "GET"}, nil, "usage: crmsync sellsy call"},
 		{"bad body", []string{"call", "POST", "/tasks", "{"}, nil, "BODY is not JSON"},
+		{"a header of the caller's", []string{"call", "--header", "X-Switch-User: staff:1", "GET", "/companies/1"}, []string{"HTTP 200", `"id": 1`}, ""},
+		{"crmsync's own header", []string{"call", "--header", "Authorization: Bearer x", "GET", "/companies/1"}, nil, "header Authorization: crmsync sets it"},
+		{"a header without a colon", []string{"call", "--header", "X-Switch-User", "GET", "/companies/1"}, nil, `--header "X-Switch-User": write it NAME: VALUE`},
+		{"a header on V1", []string{"call", "--v1", "--header", "X-Switch-User: staff:1", "Infos.getInfos"}, nil, "--header is for API V2 calls"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -476,6 +476,8 @@ func TestCall(t *testing.T) {
 		{"not found", CallInput{Method: "GET", Path: "/companies/424242"}, 0, "", ErrTypeInvalidRecord},
 		{"bad method", CallInput{Method: "TRACE", Path: "/staffs"}, 0, "", ErrTypeInvalidRecord},
 		{"absolute url", CallInput{Method: "GET", Path: "https://evil.example/x"}, 0, "", ErrTypeInvalidRecord},
+		{"impersonating a staff member", CallInput{Method: "GET", Path: "/companies/1", Headers: map[string]string{"X-Switch-User": "staff:1"}}, 200, `"id":1`, ""},
+		{"its own authorization", CallInput{Method: "GET", Path: "/companies/1", Headers: map[string]string{"Authorization": "Bearer stolen"}}, 0, "", ErrTypeInvalidRecord},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -139,15 +139,19 @@ func (a *Actions) CreateComment(ctx context.Context, in CommentInput) (RecordOut
 
 // ---- any call ----
 
-// CallInput is an arbitrary API V2 request; Path is relative to the API URL.
+// CallInput is an arbitrary API V2 request; Path is relative to the API URL. Headers are the
+// caller's own, such as X-Switch-User (the authorisation is the worker's: Authorization,
+// Accept, Content-Type and the like are refused).
 //
 //	{"method": "GET", "path": "/staffs", "query": {"limit": ["10"]}}
 //	{"method": "POST", "path": "/companies/search", "body": {"filters": {"type": "client"}}}
+//	{"method": "GET", "path": "/opportunities", "headers": {"X-Switch-User": "staff:2"}}
 type CallInput struct {
-	Method string          `json:"method"`
-	Path   string          `json:"path"`
-	Query  url.Values      `json:"query,omitempty"`
-	Body   json.RawMessage `json:"body,omitempty"`
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Query   url.Values        `json:"query,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    json.RawMessage   `json:"body,omitempty"`
 }
 
 // CallOutput is the answer: its HTTP status and its JSON body (null when empty).
@@ -203,7 +207,14 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 			return CallOutput{}, err
 		}
 	}
-	status, body, err := c.Call(ctx, in.Method, in.Path, in.Query, in.Body)
+	var headers http.Header
+	for name, value := range in.Headers {
+		if headers == nil {
+			headers = http.Header{}
+		}
+		headers[name] = []string{value}
+	}
+	status, body, err := c.CallHeaders(ctx, in.Method, in.Path, in.Query, headers, in.Body)
 	if err != nil {
 		return CallOutput{}, callError(ctx, once, what, err)
 	}

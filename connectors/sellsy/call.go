@@ -3,10 +3,15 @@ package sellsy
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -17,6 +22,16 @@ import (
 // status and body with a nil error; any other answer returns its status and body with a
 // classified *connectors.Error (a 4xx body is the V2 error object, without secrets).
 func (c *Client) Call(ctx context.Context, method, path string, query url.Values, body []byte) (int, []byte, error) {
+	return c.CallHeaders(ctx, method, path, query, nil, body)
+}
+
+// ownHeaders are the headers crmsync sets on every request: an any-call may not set them.
+var ownHeaders = []string{"Authorization", "Accept", "Content-Type", "Content-Length", "Host", "Cookie"}
+
+// CallHeaders is Call with request headers of the caller's, such as X-Switch-User
+// (staff:<id>: the call is made as that staff member, for an API client created delegated).
+// The authorisation is crmsync's: a header it sets itself is refused (KindInvalid), naming it.
+func (c *Client) CallHeaders(ctx context.Context, method, path string, query url.Values, headers http.Header, body []byte) (int, []byte, error) {
 	method, path, query, err := connectors.CallRequest(System, method, path, query)
 	if err != nil {
 		return 0, nil, err
@@ -25,7 +40,21 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	if err != nil {
 		return 0, nil, err
 	}
-	k := call{method: method, path: path, op: method + " " + connectors.OpPath(path), query: query, body: b}
+	op := method + " " + connectors.OpPath(path)
+	for name, values := range headers {
+		switch {
+		case !httpguts.ValidHeaderFieldName(name):
+			return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: fmt.Sprintf("header %q: not a header name", name)}
+		case slices.ContainsFunc(ownHeaders, func(h string) bool { return strings.EqualFold(h, name) }):
+			return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: fmt.Sprintf("header %s: crmsync sets it (the authorisation comes from the worker's credentials)", name)}
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return 0, nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: fmt.Sprintf("header %s: its value holds a control character", name)}
+			}
+		}
+	}
+	k := call{method: method, path: path, op: op, query: query, body: b, headers: headers}
 	var raw []byte
 	k.raw = &raw
 	status, err := c.do(ctx, k, nil)

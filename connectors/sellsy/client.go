@@ -224,8 +224,9 @@ type call struct {
 	method, path, op string
 	query            url.Values
 	body             any
-	raw              *[]byte    // when set, receives the answer's body (any status)
-	rec              recordCall // set on a request about one record: a 403 may be its acl's
+	raw              *[]byte     // when set, receives the answer's body (any status)
+	rec              recordCall  // set on a request about one record: a 403 may be its acl's
+	headers          http.Header // an any-call's own (X-Switch-User), checked by CallHeaders
 }
 
 // apiError is Sellsy's V2 error body.
@@ -351,7 +352,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			}
 			return 0, err
 		}
-		req := c.http.R().SetContext(ctx).SetAuthToken(tok).SetHeader("Accept", "application/json")
+		req := c.http.R().SetContext(ctx).SetHeaderMultiValues(k.headers).SetAuthToken(tok).SetHeader("Accept", "application/json")
 		if k.query != nil {
 			req.SetQueryParamsFromValues(k.query)
 		}
