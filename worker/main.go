@@ -345,12 +345,18 @@ func newHTTPServer(h http.Handler) *http.Server {
 // command that creates it: its search attributes are not what is wrong.
 func ensureSearchAttributes(ctx context.Context, c client.Client, address, namespace string, log *slog.Logger) error {
 	err := searchattr.Ensure(ctx, c, namespace)
+	if err == nil {
+		err = searchattr.CheckTypes(ctx, c, namespace)
+	}
 	var denied *serviceerror.PermissionDenied
 	var noNamespace *serviceerror.NamespaceNotFound
 	var notFound *serviceerror.NotFound // the only thing ListSearchAttributes may not find
+	var wrongType *searchattr.WrongTypeError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &wrongType):
+		return fmt.Errorf("search attributes: %w", err) // registered already: its own cure
 	case errors.As(err, &denied):
 		log.Warn("this worker may not register crmsync's search attributes; if they are missing, every workflow stalls: register them once with "+strings.Join(searchattr.Commands(namespace), "; "), "error", err)
 		return nil

@@ -3,6 +3,7 @@ package searchattr
 import (
 	"context"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,4 +157,38 @@ func TestEnsure(t *testing.T) {
 		})
 	}
 	assert.Contains(t, Commands("prod"), "temporal operator search-attribute create --namespace prod --name CrmConnection --type Keyword")
+}
+
+// An attribute the namespace holds with another type than crmsync's (created by hand) is
+// named with the cure: every workflow would stall on its first upsert of it.
+func TestCheckTypes(t *testing.T) {
+	right := map[string]enums.IndexedValueType{}
+	for name, typ := range workflows.SearchAttributeTypes() {
+		right[name] = enums.IndexedValueType(enums.IndexedValueType_value["INDEXED_VALUE_TYPE_"+strings.ToUpper(typ)])
+	}
+	wrong := maps.Clone(right)
+	wrong["CrmRecordsRead"] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	missing := maps.Clone(right)
+	delete(missing, "CrmPhase")
+	tests := []struct {
+		name    string
+		o       *operator
+		wantErr string
+	}{
+		{"right types", &operator{held: right}, ""},
+		{"one missing", &operator{held: missing}, ""}, // Ensure's to add
+		{"a wrong type", &operator{held: wrong},
+			"namespace default: search attribute CrmRecordsRead is Keyword, crmsync needs Int: every workflow would fail to publish its progress; remove it (temporal operator search-attribute remove --namespace default --name CrmRecordsRead) and start the worker again, which adds it"},
+		{"denied", &operator{listErr: serviceerror.NewPermissionDenied("no", "")}, "no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckTypes(context.Background(), operatorClient{o: tt.o}, "default")
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tt.wantErr)
+		})
+	}
 }

@@ -74,6 +74,35 @@ func Ensure(ctx context.Context, c client.Client, namespace string) error {
 	}
 }
 
+// CheckTypes returns a WrongTypeError for the first of crmsync's search attributes that the
+// namespace holds with another type than crmsync's (created by hand): the server refuses
+// every upsert of it. Those missing are Ensure's to add.
+func CheckTypes(ctx context.Context, c client.Client, namespace string) error {
+	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return err
+	}
+	types := workflows.SearchAttributeTypes()
+	for _, name := range slices.Sorted(maps.Keys(types)) {
+		if got, ok := existing.GetCustomAttributes()[name]; ok && got.String() != types[name] {
+			return &WrongTypeError{Namespace: namespace, Name: name, Type: got.String(), Want: types[name]}
+		}
+	}
+	return nil
+}
+
+// WrongTypeError is CheckTypes' answer for a search attribute the namespace holds with another
+// type than crmsync's: every workflow would stall on its first upsert of it, and a type
+// cannot be changed, only the attribute removed and added again.
+type WrongTypeError struct {
+	Namespace, Name, Type, Want string
+}
+
+func (e *WrongTypeError) Error() string {
+	return fmt.Sprintf("namespace %s: search attribute %s is %s, crmsync needs %s: every workflow would fail to publish its progress; remove it (temporal operator search-attribute remove --namespace %s --name %s) and start the worker again, which adds it",
+		e.Namespace, e.Name, e.Type, e.Want, e.Namespace, e.Name)
+}
+
 // ensureWait is how long Ensure waits for the server to list the attributes it added.
 var ensureWait = 15 * time.Second
 
