@@ -43,6 +43,19 @@ wait_port() {
   for _ in $(seq 1 120); do port_open "$1" && return 0; sleep 0.5; done
   echo "nothing answers on port $1 (see $DEMO_DIR/*.log)"; exit 1
 }
+# started PID LOG LINE waits until the program PID has written LINE to LOG. One that exits
+# first (a port in use, a setting refused) stops the demo with its last words: a port answered
+# by another program, or an import no worker of the demo runs, would leave it waiting for ever.
+started() {
+  for _ in $(seq 1 240); do
+    grep -qF "$3" "$2" 2>/dev/null && return 0
+    if ! kill -0 "$1" 2>/dev/null; then
+      echo "$(basename "$2" .log) stopped as it started:"; tail -n 5 "$2"; exit 1
+    fi
+    sleep 0.5
+  done
+  echo "$(basename "$2" .log) did not start within 2 minutes (see $2)"; exit 1
+}
 
 if port_open 7233; then
   echo "a Temporal server already answers on :7233; using it"
@@ -58,12 +71,13 @@ fi
   -client-id "$SELLSY_CLIENT_ID" -client-secret "$SELLSY_CLIENT_SECRET" \
   -mautic-user "$MAUTIC_USERNAME" -mautic-password "$MAUTIC_PASSWORD" >"$DEMO_DIR/sandbox.log" 2>&1 &
 pids+=($!)
-wait_port 7233; wait_port 18081; wait_port 18082; wait_port 18084; wait_port 18085; wait_port 18086
+started $! "$DEMO_DIR/sandbox.log" "admin: "
+wait_port 7233
 
 CRMSYNC_WEBHOOK_ADDR=127.0.0.1:18090 CRMSYNC_METRICS_ADDR=127.0.0.1:19090 \
   ./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1 &
 pids+=($!)
-sleep 2
+started $! "$DEMO_DIR/worker.log" "crmsync worker started"
 
 cat <<MSG
 

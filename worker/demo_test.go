@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,3 +80,42 @@ func TestDemoIgnoresTheShellsSettings(t *testing.T) {
 	}
 	assert.Contains(t, env["CRMSYNC_CONNECTIONS"], "config/examples/sellsy-mautic.yaml")
 }
+
+// make demo waits for its sandbox and worker to say they serve, and stops with the reason when
+// one exits first (a port in use, a setting refused), instead of saying the demo runs and
+// waiting for ever on an import no worker of its own runs. The test runs demo.sh's function.
+func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
+	fn := regexp.MustCompile(`(?ms)^started\(\) \{\n.*?^\}\n`).Find(script)
+	require.NotNil(t, fn, "demo.sh defines started()")
+	tests := []struct {
+		name    string
+		program string // the program started in the background, its output in the log
+		ok      bool
+		want    string
+	}{
+		{"serves", `echo "crmsync worker started"; exec sleep 30`, true, ""},
+		{"says so late", `sleep 1; echo "crmsync worker started"; exec sleep 30`, true, ""},
+		{"exits as it starts", `echo 'CRMSYNC_WEBHOOK_ADDR="127.0.0.1:18090": cannot serve the webhook receiver there: address already in use'; exit 1`, false,
+			`cannot serve the webhook receiver there: address already in use`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "worker.log")
+			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+string(fn)+"bash -c "+shellQuote(tt.program)+" >"+log+" 2>&1 &\npid=$!\nstarted \"$pid\" "+log+" 'crmsync worker started'\nkill \"$pid\" 2>/dev/null || true; echo STARTED\n")
+			out, err := cmd.CombinedOutput()
+			if tt.ok {
+				require.NoError(t, err, string(out))
+				assert.Contains(t, string(out), "STARTED")
+				return
+			}
+			require.Error(t, err, string(out))
+			assert.NotContains(t, string(out), "STARTED")
+			assert.Contains(t, string(out), tt.want)
+		})
+	}
+}
+
+// shellQuote quotes s for bash.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
