@@ -10,6 +10,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
+	"github.com/crmsync/crmsync/internal/temporalconn"
 	"github.com/crmsync/crmsync/store"
 
 	"github.com/kelseyhightower/envconfig"
@@ -30,6 +31,8 @@ type settings struct {
 	// SellsyConnection is the worker's choice of Sellsy account for its Sellsy.* activities,
 	// and the default of `crmsync sellsy`'s --connection: the same account by hand.
 	SellsyConnection string `envconfig:"CRMSYNC_SELLSY_CONNECTION"`
+	// The connection's TLS and API key, as the worker's.
+	temporalconn.Settings
 }
 
 func loadSettings() (settings, error) {
@@ -68,7 +71,11 @@ var connect = client.Dial
 
 // dialWith connects to the Temporal server of settings already read.
 func dialWith(s settings) (client.Client, error) {
-	c, err := connect(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: quietLogger{}})
+	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: quietLogger{}}
+	if err := s.Settings.Apply(&opts); err != nil {
+		return nil, err
+	}
+	c, err := connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s (CRMSYNC_TEMPORAL_ADDRESS) does not answer: %w", s.TemporalAddress, err)
 	}

@@ -186,9 +186,8 @@ func TestWorkerEnvironment(t *testing.T) {
 	}
 	// Every CRMSYNC_* variable is one the worker reads.
 	known := map[string]bool{}
-	st := reflect.TypeOf(Settings{})
-	for i := range st.NumField() {
-		if tag := st.Field(i).Tag.Get("envconfig"); tag != "" {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
+		if tag := f.Tag.Get("envconfig"); tag != "" {
 			known[tag] = true // the whole variable name (worker/main.go: no prefix, no fallback)
 		}
 	}
@@ -338,7 +337,13 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, len(froms), 2, "multi-stage build")
-	assert.Regexp(t, `^golang:1\.26`, froms[0])
+	// The builder is go.mod's Go exactly: the golang images set GOTOOLCHAIN=local, so an image
+	// of an older patch release, cached under a bare golang:1.26, fails on go.mod's go line.
+	mod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+	goLine := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	require.NotNil(t, goLine, "go.mod's go line")
+	assert.Regexp(t, `^golang:`+regexp.QuoteMeta(string(goLine[1]))+`(-|$)`, froms[0])
 	assert.Regexp(t, `^(gcr\.io/distroless/static|alpine)`, froms[len(froms)-1])
 	assert.Regexp(t, `(?m)CGO_ENABLED=0`, df)
 	assert.Regexp(t, `(?m)go build .*\./worker\b`, df)

@@ -28,6 +28,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
+	"github.com/crmsync/crmsync/internal/temporalconn"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/webhooks"
 	"github.com/crmsync/crmsync/workflows"
@@ -63,6 +64,8 @@ type Settings struct {
 	// MetricsAddr, when set (e.g. :9090), serves Prometheus metrics under /metrics: the
 	// Temporal SDK's and crmsync's records per connection, object and side.
 	MetricsAddr string `envconfig:"CRMSYNC_METRICS_ADDR" desc:"address of the Prometheus metrics, e.g. :9090"`
+	// The connection's TLS and API key, for a server that asks for them (Temporal Cloud).
+	temporalconn.Settings
 }
 
 func main() {
@@ -176,6 +179,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 		names[i] = c.Name
 	}
 	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log}
+	if err := s.Settings.Apply(&opts); err != nil {
+		return err
+	}
 	var registry *promclient.Registry
 	var metrics http.Handler
 	if s.MetricsAddr != "" {

@@ -35,6 +35,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
+	"github.com/crmsync/crmsync/internal/temporalconn"
 	"github.com/crmsync/crmsync/webhooks"
 )
 
@@ -212,6 +213,8 @@ type Settings struct {
 	ActivityQueue   string `envconfig:"CRMSYNC_TASK_QUEUE" default:"crmsync" desc:"task queue of crmsync's worker, which runs the Sellsy.* activities"`
 	TaskQueue       string `envconfig:"WONDEAL_TASK_QUEUE" default:"examples" desc:"task queue this example serves: the events: route's task_queue"`
 	TaskLabelID     int    `envconfig:"WONDEAL_TASK_LABEL_ID" required:"true" desc:"the Sellsy task label of the follow-up task (required: GET /tasks/labels lists the account's)"`
+	// The connection's TLS and API key, as crmsync's worker reads them.
+	temporalconn.Settings
 }
 
 func loadSettings() (Settings, error) {
@@ -256,7 +259,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace})
+	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace}
+	if err := s.Settings.Apply(&opts); err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		log.Fatalf("temporal at %s: %v", s.TemporalAddress, err)
 	}
