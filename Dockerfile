@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # crmsync worker image: static Go binaries (no cgo: the SQLite driver is pure Go) on distroless.
-FROM golang:1.26 AS build
+FROM golang:1.26.8 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
