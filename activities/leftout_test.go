@@ -21,6 +21,8 @@ func TestLeftOutReasons(t *testing.T) {
 		{name: "nothing leaves it out", object: "    match: {a: email, b: email}\n    fields: [{a: email, b: email}]\n", side: "b"},
 		{name: "a gate", object: "    match: {a: email, b: email}\n    filter: {a: {cf.SA: true}}\n    fields: [{a: email, b: email}]\n", side: "a",
 			want: []string{"the object's filter on side a lets through only the records with cf.SA = true"}},
+		{name: "a list", object: "    match: {a: email, b: email}\n    filter: {a: {position: [CEO, CTO], cf.SA: true}}\n    fields: [{a: email, b: email}]\n", side: "a",
+			want: []string{"the object's filter on side a lets through only the records with cf.SA = true and position = CEO or CTO"}},
 		{name: "the gate of the other side", object: "    match: {a: email, b: email}\n    filter: {a: {cf.SA: true}}\n    fields: [{a: email, b: email}]\n", side: "b"},
 		{name: "one way", object: "    match: {a: email, b: email}\n    fields: [{a: email, b: email, direction: a_to_b}]\n", side: "b",
 			want: []string{"no field of the object travels from side b, so its records are never created on side a"}},

@@ -449,29 +449,36 @@ func (p *pass) outsidePipelines(r connectors.Record) bool {
 
 // otherKind reports the first field of side y's filter that a record found by key holds with
 // another value, when that value says what kind of record it is (a text: Altior's kind,
-// moral or physical) rather than whether it syncs (a yes/no gate, which a match joins).
-func (p *pass) otherKind(y connectors.Record) (field string, has, want any) {
+// moral or physical; a list: Sellsy's type, prospect or client) rather than whether it syncs
+// (a yes/no gate, which a match joins). want is shown for a user (prospect or client).
+func (p *pass) otherKind(y connectors.Record) (field string, has any, want string) {
 	filter := p.obj.Filter.Of(string(p.side.Other()))
 	for _, k := range slices.Sorted(maps.Keys(filter)) {
 		want := filter[k]
 		if _, gate := want.(bool); gate {
 			continue
 		}
-		if v := y.Fields[k]; v != nil && !engine.Equal(v, want) {
-			return k, v, want
+		if v := y.Fields[k]; v != nil && !holds(v, want) {
+			return k, v, config.FilterText(want)
 		}
 	}
-	return "", nil, nil
+	return "", nil, ""
 }
 
-// passes reports whether a record holds every value of a filter.
+// passes reports whether a record holds every value of a filter (one of a list's).
 func passes(r connectors.Record, filter map[string]any) bool {
 	for k, want := range filter {
-		if !engine.Equal(r.Fields[k], want) {
+		if !holds(r.Fields[k], want) {
 			return false
 		}
 	}
 	return true
+}
+
+// holds reports whether a record's value v is a filter value: the one value, or any of a
+// list's.
+func holds(v, want any) bool {
+	return slices.ContainsFunc(config.FilterValues(want), func(w any) bool { return engine.Equal(v, w) })
 }
 
 // startDateKey is where the store keeps the start date a connection first ran with.
@@ -1186,12 +1193,13 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				creating[key] = it.x.ID
 			}
 			// A record created on the other side belongs to the object there: it gets
-			// that side's filter values (SA = yes on records that come up from Altior).
+			// that side's filter values (SA = yes on records that come up from Altior; a
+			// list's first, prospect for Sellsy companies of type prospect or client).
 			for k, v := range p.obj.Filter.Of(string(p.side.Other())) {
 				if theirs == nil {
 					theirs = map[string]any{}
 				}
-				theirs[k] = v
+				theirs[k] = config.FilterGiven(v)
 			}
 			theirs = p.withIDKey(it, theirs)
 			if len(at) > 0 {
@@ -1215,7 +1223,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				theirs = map[string]any{}
 			}
 			for k, v := range filterY {
-				theirs[k] = v
+				if !holds(it.y.Fields[k], v) {
+					theirs[k] = config.FilterGiven(v)
+				}
 			}
 		}
 		theirs = p.withIDKey(it, theirs)
@@ -1943,7 +1953,8 @@ const (
 // asks for (SA = yes), which a user switches per record to opt it in.
 func (p *pass) gated() bool { return gatedOn(p.obj, p.in.Side) }
 
-// gatedOn reports whether object o has a gate on side: a yes/no value its filter asks for.
+// gatedOn reports whether object o has a gate on side: a yes/no value its filter asks for (a
+// list is never one: config refuses true and false in it).
 func gatedOn(o *config.Object, side string) bool {
 	for _, v := range o.Filter.Of(side) {
 		if _, ok := v.(bool); ok {

@@ -108,7 +108,7 @@ func LeftOutReasons(c *config.Connection, o *config.Object, side string) []strin
 	if filter := o.Filter.Of(side); len(filter) > 0 {
 		var holds []string
 		for _, k := range slices.Sorted(maps.Keys(filter)) {
-			holds = append(holds, fmt.Sprintf("%s = %v", k, filter[k]))
+			holds = append(holds, fmt.Sprintf("%s = %s", k, config.FilterText(filter[k])))
 		}
 		out = append(out, fmt.Sprintf("the object's filter on side %s lets through only the records with %s", side, strings.Join(holds, " and ")))
 	}

@@ -113,8 +113,10 @@ type Object struct {
 	Links  []string `yaml:"links"`
 	Fields []Field  `yaml:"fields"`
 	// Filter keeps, per side, only the records whose fields hold these values: a gate such
-	// as Sellsy's "Synchronisation Altior" = yes, or Altior tiers of kind "moral". Records
-	// that fail it are not sent; records created on a side are given its values.
+	// as Sellsy's "Synchronisation Altior" = yes, or Altior tiers of kind "moral". A value
+	// may be a list, of which a record holds any (Sellsy companies of type prospect or
+	// client). Records that fail it are not sent; records created on a side are given its
+	// values (a list's first).
 	Filter SideValues `yaml:"filter"`
 	// Initial holds the initialisation choices InitialImport applies.
 	Initial Initial `yaml:"initial"`
@@ -203,6 +205,33 @@ func (v SideValues) Of(side string) map[string]any {
 		return v.B
 	}
 	return v.A
+}
+
+// FilterValues returns the values a filter value lets through: a list's, or the one value.
+func FilterValues(v any) []any {
+	if list, ok := v.([]any); ok {
+		return list
+	}
+	return []any{v}
+}
+
+// FilterGiven returns what a filter value gives the records created on its side: the one
+// value, or a list's first.
+func FilterGiven(v any) any {
+	if list, ok := v.([]any); ok && len(list) > 0 {
+		return list[0]
+	}
+	return v
+}
+
+// FilterText shows a filter value for a user: prospect, or prospect or client for a list.
+func FilterText(v any) string {
+	list := FilterValues(v)
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = fmt.Sprint(x)
+	}
+	return strings.Join(out, " or ")
 }
 
 // Initial are the initialisation choices of an object: which existing records the initial

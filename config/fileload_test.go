@@ -145,8 +145,9 @@ func TestTabIndentationIsNamed(t *testing.T) {
 }
 
 // A filter value is kept as written, true and false apart: YAML's rules would read 0123 as
-// the octal 83 and 2026-01-31 as a time, which no record holding them passes. A list or a
-// mapping is refused naming the field.
+// the octal 83 and 2026-01-31 as a time, which no record holding them passes. A list holds
+// the values a record may hold any of, each kept so; an empty list, a list in it, true or
+// false in it and a mapping are refused naming the field.
 func TestFilterValuesAsWritten(t *testing.T) {
 	tests := []struct {
 		name, value string
@@ -167,14 +168,29 @@ func TestFilterValuesAsWritten(t *testing.T) {
 		{name: "true quoted stays a text", value: `"true"`, want: "true"},
 		// Left empty, a gate would keep the records whose field is empty, and give them none.
 		{name: "no value", value: "",
-			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: no value: give the one value records must hold (a text, a number, true or false; "" for an empty field)`},
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: no value: give the value records must hold, or a list of the values they may hold (a text, a number, true or false; "" for an empty field)`},
 		{name: "null", value: "~",
-			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: no value: give the one value records must hold`},
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: no value: give the value records must hold`},
 		{name: "an empty text", value: `""`, want: ""},
-		{name: "a list", value: "[a, b]",
-			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: a list where one value is expected (a text, a number, true or false)`},
+		{name: "a list", value: "[prospect, client]", want: []any{"prospect", "client"}},
+		{name: "a list of one", value: "[prospect]", want: []any{"prospect"}},
+		{name: "a list kept as written", value: "[0123, 2026-01-31, 1e3, 12, yes, \"true\", \"\"]",
+			want: []any{"0123", "2026-01-31", "1e3", "12", "yes", "true", ""}},
+		{name: "an empty list", value: "[]",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: an empty list, which no record would pass: give the values records may hold, at least one`},
+		{name: "a list in the list", value: "[[a], b]",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"][0]: a list in a list of values: each is one value (a text or a number)`},
+		{name: "a mapping in the list", value: "[a, {x: 1}]",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"][1]: a mapping in a list of values: each is one value (a text or a number)`},
+		{name: "no value in the list", value: "[a, ~]",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"][1]: no value: give each value of the list (a text or a number; "" for an empty field)`},
+		{name: "a gate's both values", value: "[true, false]",
+			wantErr: "conn.yaml: line 7: objects[0].filter.a[\"cf.CODE\"][0]: true in a list of values: a yes/no gate takes one value, true or false, not a list\n" +
+				"conn.yaml: line 7: objects[0].filter.a[\"cf.CODE\"][1]: false in a list of values: a yes/no gate takes one value, true or false, not a list"},
+		{name: "true among texts", value: "[a, true]",
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"][1]: true in a list of values: a yes/no gate takes one value, true or false, not a list`},
 		{name: "a mapping", value: "{x: 1}",
-			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: a mapping where one value is expected (a text, a number, true or false)`},
+			wantErr: `conn.yaml: line 7: objects[0].filter.a["cf.CODE"]: a mapping where a value or a list of values is expected (a text, a number, true or false)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,6 +205,77 @@ func TestFilterValuesAsWritten(t *testing.T) {
 		assert.Equal(t, "0123", c.Objects[0].Filter.A["cf.CODE"])
 		assert.Equal(t, "0123", c.Objects[0].Filter.B["code"])
 	})
+	t.Run("a list through anchors", func(t *testing.T) {
+		c := parseWant(t, demoWith(t, "    match:", "    filter: {a: {cf.CODE: &types [&first 0123, client]}, b: {code: *types, other: [*first, 2]}}\n    match:"), "")
+		assert.Equal(t, []any{"0123", "client"}, c.Objects[0].Filter.A["cf.CODE"])
+		assert.Equal(t, []any{"0123", "client"}, c.Objects[0].Filter.B["code"])
+		assert.Equal(t, []any{"0123", "2"}, c.Objects[0].Filter.B["other"])
+	})
+}
+
+// A filter value stands for the values it lets through, gives records created its first,
+// and reads as they are joined by or.
+func TestFilterValueHelpers(t *testing.T) {
+	tests := []struct {
+		name  string
+		value any
+		all   []any
+		given any
+		text  string
+	}{
+		{name: "one value", value: "moral", all: []any{"moral"}, given: "moral", text: "moral"},
+		{name: "a gate", value: true, all: []any{true}, given: true, text: "true"},
+		{name: "a list", value: []any{"prospect", "client"}, all: []any{"prospect", "client"}, given: "prospect", text: "prospect or client"},
+		{name: "a list of one", value: []any{"client"}, all: []any{"client"}, given: "client", text: "client"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.all, FilterValues(tt.value))
+			assert.Equal(t, tt.given, FilterGiven(tt.value))
+			assert.Equal(t, tt.text, FilterText(tt.value))
+		})
+	}
+}
+
+// A Sellsy company's type is set at its creation only, from the filter's type when it names
+// one (a list's first), else from company_type: a company_type the filter overrides is
+// refused, naming the fix.
+func TestCompanyTypeAndTheFilterOnType(t *testing.T) {
+	conn := func(settings, filter, direction string) string {
+		return `name: demo
+a: {system: sellsy, settings: {` + settings + `}, credentials: {client_id: S_ID, client_secret: S_SECRET}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
+direction: ` + direction + `
+objects:
+  - name: company
+    match: {a: name, b: companyname}
+    filter: ` + filter + `
+    fields: [{a: name, b: companyname}]
+`
+	}
+	const prospectOrClient = "{a: {type: [prospect, client]}}"
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{name: "no company_type", yaml: conn("", prospectOrClient, "both")},
+		{name: "company_type the list's first", yaml: conn("company_type: prospect", prospectOrClient, "both")},
+		{name: "company_type the one value", yaml: conn("company_type: client", "{a: {type: client}}", "both")},
+		{name: "company_type in the list, not first", yaml: conn("company_type: client", prospectOrClient, "both"),
+			wantErr: `conn.yaml: a.settings.company_type: "client", but objects[0] (company) gives the Sellsy companies it creates the type prospect, from its filter (filter.a.type: prospect or client), which company_type does not change: put client first in the filter's list, or leave company_type out`},
+		{name: "company_type not in the list", yaml: conn("company_type: supplier", prospectOrClient, "both"),
+			wantErr: `conn.yaml: a.settings.company_type: "supplier", but objects[0] (company) gives the Sellsy companies it creates the type prospect, from its filter (filter.a.type: prospect or client), which company_type does not change: leave company_type out, or make it prospect`},
+		{name: "company_type not the one value", yaml: conn("company_type: supplier", "{a: {type: client}}", "both"),
+			wantErr: `conn.yaml: a.settings.company_type: "supplier", but objects[0] (company) gives the Sellsy companies it creates the type client, from its filter (filter.a.type: client)`},
+		{name: "a list written as a block", yaml: conn("company_type: client", "\n      a:\n        type:\n          - client\n          - prospect", "both")},
+		{name: "no company created in Sellsy", yaml: conn("company_type: supplier", prospectOrClient, "a_to_b")},
+		{name: "a filter on another field", yaml: conn("company_type: supplier", "{a: {cf.sa: true}}", "both")},
+		{name: "a type on the other side", yaml: conn("company_type: supplier", "{b: {type: client}}", "both")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, tt.yaml, tt.wantErr)
+		})
+	}
 }
 
 // Settings are trimmed once, when the file is read: the connectors open with the values that

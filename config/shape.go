@@ -73,10 +73,13 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		if t.Kind() == reflect.Interface {
+		switch {
+		case t == filterItemType:
+			sc.add(n, path, `no value: give each value of the list (a text or a number; "" for an empty field)`)
+		case t.Kind() == reflect.Interface:
 			// A filter value left empty has no default: it would keep only the records
 			// whose field is empty, and create records with none.
-			sc.add(n, path, `no value: give the one value records must hold (a text, a number, true or false; "" for an empty field)`)
+			sc.add(n, path, `no value: give the value records must hold, or a list of the values they may hold (a text, a number, true or false; "" for an empty field)`)
 		}
 		return // nothing: the default
 	}
@@ -120,17 +123,7 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 			}
 		}
 	case reflect.Interface:
-		// A filter value: one value, compared with the records' values and written on the
-		// records created. It is kept as written, true and false apart: YAML's rules would
-		// make 0123 the octal 83, 2026-01-31 a time and 1e3 the number 1000, which no record
-		// holding them would pass.
-		if n.Kind != yaml.ScalarNode {
-			sc.add(n, path, "%s where one value is expected (a text, a number, true or false)", nodeKind(n))
-			return
-		}
-		if n.Tag != "!!bool" {
-			n.Tag = "!!str"
-		}
+		sc.filterValue(n, t == filterItemType, path)
 	case reflect.String:
 		sc.want(n, yaml.ScalarNode, t, path)
 	case reflect.Int, reflect.Int64:
@@ -166,6 +159,39 @@ func (sc *shapeChecker) check(n *yaml.Node, t reflect.Type, path string) {
 		default:
 			sc.add(n, path, "%s is not true or false", sc.quote(n, path))
 		}
+	}
+}
+
+// filterItemType stands for a value of a filter's list, which check takes apart from a
+// filter value (any): an item is neither a list nor true or false.
+type filterItem any
+
+var filterItemType = reflect.TypeFor[filterItem]()
+
+// filterValue checks a filter value: one value, or a list of the values a record may hold
+// (Sellsy companies of type prospect or client), compared with the records' values and
+// written on the records created (a list's first). A value is kept as written, true and
+// false apart: YAML's rules would make 0123 the octal 83, 2026-01-31 a time and 1e3 the
+// number 1000, which no record holding them would pass.
+func (sc *shapeChecker) filterValue(n *yaml.Node, item bool, path string) {
+	switch {
+	case n.Kind == yaml.SequenceNode && !item:
+		if len(n.Content) == 0 {
+			sc.add(n, path, "an empty list, which no record would pass: give the values records may hold, at least one")
+		}
+		for i, v := range n.Content {
+			sc.check(v, filterItemType, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case n.Kind != yaml.ScalarNode && item:
+		sc.add(n, path, "%s in a list of values: each is one value (a text or a number)", nodeKind(n))
+	case n.Kind != yaml.ScalarNode:
+		sc.add(n, path, "%s where a value or a list of values is expected (a text, a number, true or false)", nodeKind(n))
+	case n.Tag == "!!bool" && item:
+		// A yes/no gate holds one of two values: a list of both would let every record
+		// through, and a list of one is the value itself.
+		sc.add(n, path, "%s in a list of values: a yes/no gate takes one value, true or false, not a list", n.Value)
+	case n.Tag != "!!bool":
+		n.Tag = "!!str"
 	}
 }
 

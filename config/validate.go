@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
@@ -249,6 +251,11 @@ func (c *Connection) Validate() error {
 			}
 		}
 	}
+	for _, side := range []string{"a", "b"} {
+		if at, problem := c.companyTypeProblem(side); problem != "" {
+			bad(at, "%s", problem)
+		}
+	}
 	for i, o := range c.Objects {
 		for _, l := range o.Links {
 			if !names[l] {
@@ -257,6 +264,42 @@ func (c *Connection) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// companyTypeProblem is what is wrong with a Sellsy side's company_type given the objects'
+// filters on type, with where, or "". The type of a Sellsy company or individual is set at
+// its creation only: from the filter when it names type (its first value), else from
+// company_type. A company_type the filter of an object creating records there overrides says
+// what the connection does not do; not one of the filter's, it would create records its own
+// filter leaves out.
+func (c *Connection) companyTypeProblem(side string) (at, problem string) {
+	s := c.Side(side)
+	ct := s.Settings["company_type"]
+	if s.System != sellsy.System || !slices.Contains(knownSettings[sellsy.System]["company_type"].oneOf, ct) {
+		return "", "" // unset (the connector's prospect), or reported as not a type
+	}
+	for i, o := range c.Objects {
+		object := cmp.Or(o.AObject, o.Name)
+		if side == "b" {
+			object = cmp.Or(o.BObject, o.Name)
+		}
+		want, ok := o.Filter.Of(side)["type"]
+		thirds := map[string]string{connectors.ObjectCompany: "companies", sellsy.ObjectIndividual: "individuals"}[object]
+		if !ok || !o.Sends(otherSide(side)) || thirds == "" {
+			continue
+		}
+		given := fmt.Sprint(FilterGiven(want))
+		if given == ct {
+			continue
+		}
+		fix := fmt.Sprintf("leave company_type out, or make it %s", given)
+		if slices.ContainsFunc(FilterValues(want), func(v any) bool { return fmt.Sprint(v) == ct }) {
+			fix = fmt.Sprintf("put %s first in the filter's list, or leave company_type out", ct)
+		}
+		return side + ".settings.company_type", fmt.Sprintf("%q, but objects[%d] (%s) gives the Sellsy %s it creates the type %s, from its filter (filter.%s.type: %s), which company_type does not change: %s",
+			ct, i, o.Name, thirds, given, side, FilterText(want), fix)
+	}
+	return "", ""
 }
 
 // cardsWithoutOwner names the first object (objects[i], and its object there) that writes

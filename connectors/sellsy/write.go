@@ -277,6 +277,9 @@ func (c *Client) writeBody(o *object, r connectors.Record, create bool, defs []c
 			body[name] = s
 		}
 	}
+	// A type the record gives (its object's filter on type: the value, or a list's first)
+	// wins over company_type, the type of the others (config refuses a company_type it
+	// would override).
 	if create && o.isThird() && body["type"] == nil {
 		body["type"] = c.cfg.CompanyType
 	}
