@@ -506,7 +506,7 @@ func checkGate(f connectors.Field, v any) string {
 	yesNo := engine.SellsyKind(f.Type) == "boolean" || strings.EqualFold(f.Type, "bool")
 	switch {
 	case yesNo && !isBool:
-		return fmt.Sprintf("is yes/no: write true or false, not %v", v)
+		return fmt.Sprintf("is yes/no: write true or false, not %s", config.FilterText(v))
 	case !yesNo && isBool:
 		return fmt.Sprintf("is of type %s, not yes/no: a gate written %v needs a yes/no (boolean) field: change the field's type, or name a yes/no field", f.Type, v)
 	}

@@ -389,6 +389,8 @@ func TestCheckGate(t *testing.T) {
 		{"true on a text field", "simple-text", true, "is of type simple-text, not yes/no: a gate written true needs a yes/no (boolean) field: change the field's type, or name a yes/no field"},
 		{"false on a select", "select", false, "is of type select, not yes/no: a gate written false needs a yes/no (boolean) field: change the field's type, or name a yes/no field"},
 		{"text on a yes/no field", "boolean", "yes", "is yes/no: write true or false, not yes"},
+		{"a list on a yes/no field", "boolean", []any{"yes", "oui"}, "is yes/no: write true or false, not yes or oui"},
+		{"a list on a select", "select", []any{"prospect", "client"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
