@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -14,42 +15,13 @@ import (
 )
 
 func main() {
-	var o sandbox.Options
-	flag.StringVar(&o.SellsyAddr, "sellsy-addr", "127.0.0.1:18081", "listen address of the Sellsy simulator")
-	flag.StringVar(&o.MauticAddr, "mautic-addr", "127.0.0.1:18082", "listen address of the Automation (Mautic) simulator")
-	flag.IntVar(&o.SellsyFirst, "sellsy-first", 0, "index of the first seeded person on Sellsy")
-	flag.IntVar(&o.SellsyContacts, "sellsy-contacts", 6000, "contacts seeded on Sellsy (with a company per 5 contacts)")
-	flag.IntVar(&o.MauticFirst, "mautic-first", 4000, "index of the first seeded person on Automation; people with the same index share an e-mail")
-	flag.IntVar(&o.MauticContacts, "mautic-contacts", 4000, "contacts seeded on Automation (with a company per 5 contacts)")
-	flag.IntVar(&o.SellsyRequestsPerSecond, "sellsy-rps", 0, "Sellsy quota per second (0: Sellsy's default of 5; negative: unlimited)")
-	flag.IntVar(&o.SellsyRequestsPerMinute, "sellsy-rpm", 0, "Sellsy quota per minute (0 or negative: unlimited; Sellsy was observed at 149)")
-	flag.IntVar(&o.SellsyRequestsPerDay, "sellsy-rpd", 0, "Sellsy quota per day (0: Sellsy's documented 432000, unlimited when -sellsy-rps is negative; negative: unlimited)")
-	flag.StringVar(&o.SellsyClientID, "client-id", envOr("SELLSY_CLIENT_ID", "crmsync-demo"), "OAuth2 client id the Sellsy simulator accepts")
-	flag.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
-	flag.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
-	flag.StringVar(&o.MauticPassword, "mautic-password", envOr("MAUTIC_PASSWORD", "demo-password"), "basic-auth password the Automation simulator accepts")
-	flag.StringVar(&o.WeavyAddr, "weavy-addr", "127.0.0.1:18083", "listen address of the weavy simulator (empty: not started)")
-	flag.IntVar(&o.WeavyFirst, "weavy-first", 5000, "index of the first person seeded on weavy as a contact of a customer")
-	flag.IntVar(&o.WeavyContacts, "weavy-contacts", 1000, "contacts seeded on weavy (with a customer per 5 contacts)")
-	flag.IntVar(&o.WeavyEntrantsFirst, "weavy-entrants-first", 9000, "index of the first person seeded on weavy as an entrant")
-	flag.IntVar(&o.WeavyEntrants, "weavy-entrants", 200, "entrants (marketing leads) seeded on weavy")
-	flag.StringVar(&o.WeavyUsername, "weavy-user", envOr("WEAVY_USERNAME", "weavy-api"), "user the weavy simulator accepts")
-	flag.StringVar(&o.WeavyPassword, "weavy-password", envOr("WEAVY_PASSWORD", "demo-password"), "password the weavy simulator accepts")
-	flag.StringVar(&o.WeavyProject, "weavy-project", "crm", "weavy project code")
-	flag.StringVar(&o.WeavySelectOrder, "weavy-select-order", "inserted", "order of weavy's Select pages: inserted or modified")
-	flag.StringVar(&o.AltiorAddr, "altior-addr", "127.0.0.1:18084", "listen address of the Altior simulator (empty: not started)")
-	flag.StringVar(&o.AltiorAPIKey, "altior-api-key", envOr("ALTIOR_API_KEY", "altior-sim-key"), "API key the Altior simulator accepts")
-	flag.IntVar(&o.AltiorTiersFirst, "altior-first", 5500, "index of the first person whose company is seeded as an Altior tiers")
-	flag.IntVar(&o.AltiorTiers, "altior-people", 500, "people seeded on Altior (a tiers per 5, a contact each)")
-	flag.StringVar(&o.UNASAddr, "unas-addr", "127.0.0.1:18085", "listen address of the UNAS simulator (empty: not started)")
-	flag.StringVar(&o.UNASAPIKey, "unas-api-key", envOr("UNAS_API_KEY", "unas-demo-key"), "API key the UNAS simulator accepts")
-	flag.IntVar(&o.UNASOrdersFirst, "unas-first", 0, "index of the first person with UNAS orders")
-	flag.IntVar(&o.UNASOrders, "unas-orders", 300, "orders seeded on UNAS, over the last 30 days")
-	flag.StringVar(&o.MiniCRMAddr, "minicrm-addr", "127.0.0.1:18086", "listen address of the MiniCRM simulator (empty: not started)")
-	flag.StringVar(&o.MiniCRMSystemID, "minicrm-system-id", envOr("MINICRM_SYSTEM_ID", "12345"), "system id the MiniCRM simulator accepts")
-	flag.StringVar(&o.MiniCRMAPIKey, "minicrm-api-key", envOr("MINICRM_API_KEY", "minicrm-demo-key"), "API key the MiniCRM simulator accepts")
-	flag.Parse()
-
+	o, err := parseOptions(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
 	sb, err := sandbox.Start(o)
 	if err != nil {
 		log.Fatal(err)
@@ -76,6 +48,53 @@ func main() {
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	<-stop
 	_ = sb.Close()
+}
+
+// parseOptions reads the flags. Every setting is a flag: a word among them is refused, since
+// the flag package stops at it and would silently leave the flags after it unread.
+func parseOptions(args []string) (sandbox.Options, error) {
+	var o sandbox.Options
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.StringVar(&o.SellsyAddr, "sellsy-addr", "127.0.0.1:18081", "listen address of the Sellsy simulator")
+	fs.StringVar(&o.MauticAddr, "mautic-addr", "127.0.0.1:18082", "listen address of the Automation (Mautic) simulator")
+	fs.IntVar(&o.SellsyFirst, "sellsy-first", 0, "index of the first seeded person on Sellsy")
+	fs.IntVar(&o.SellsyContacts, "sellsy-contacts", 6000, "contacts seeded on Sellsy (with a company per 5 contacts)")
+	fs.IntVar(&o.MauticFirst, "mautic-first", 4000, "index of the first seeded person on Automation; people with the same index share an e-mail")
+	fs.IntVar(&o.MauticContacts, "mautic-contacts", 4000, "contacts seeded on Automation (with a company per 5 contacts)")
+	fs.IntVar(&o.SellsyRequestsPerSecond, "sellsy-rps", 0, "Sellsy quota per second (0: Sellsy's default of 5; negative: unlimited)")
+	fs.IntVar(&o.SellsyRequestsPerMinute, "sellsy-rpm", 0, "Sellsy quota per minute (0 or negative: unlimited; Sellsy was observed at 149)")
+	fs.IntVar(&o.SellsyRequestsPerDay, "sellsy-rpd", 0, "Sellsy quota per day (0: Sellsy's documented 432000, unlimited when -sellsy-rps is negative; negative: unlimited)")
+	fs.StringVar(&o.SellsyClientID, "client-id", envOr("SELLSY_CLIENT_ID", "crmsync-demo"), "OAuth2 client id the Sellsy simulator accepts")
+	fs.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
+	fs.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
+	fs.StringVar(&o.MauticPassword, "mautic-password", envOr("MAUTIC_PASSWORD", "demo-password"), "basic-auth password the Automation simulator accepts")
+	fs.StringVar(&o.WeavyAddr, "weavy-addr", "127.0.0.1:18083", "listen address of the weavy simulator (empty: not started)")
+	fs.IntVar(&o.WeavyFirst, "weavy-first", 5000, "index of the first person seeded on weavy as a contact of a customer")
+	fs.IntVar(&o.WeavyContacts, "weavy-contacts", 1000, "contacts seeded on weavy (with a customer per 5 contacts)")
+	fs.IntVar(&o.WeavyEntrantsFirst, "weavy-entrants-first", 9000, "index of the first person seeded on weavy as an entrant")
+	fs.IntVar(&o.WeavyEntrants, "weavy-entrants", 200, "entrants (marketing leads) seeded on weavy")
+	fs.StringVar(&o.WeavyUsername, "weavy-user", envOr("WEAVY_USERNAME", "weavy-api"), "user the weavy simulator accepts")
+	fs.StringVar(&o.WeavyPassword, "weavy-password", envOr("WEAVY_PASSWORD", "demo-password"), "password the weavy simulator accepts")
+	fs.StringVar(&o.WeavyProject, "weavy-project", "crm", "weavy project code")
+	fs.StringVar(&o.WeavySelectOrder, "weavy-select-order", "inserted", "order of weavy's Select pages: inserted or modified")
+	fs.StringVar(&o.AltiorAddr, "altior-addr", "127.0.0.1:18084", "listen address of the Altior simulator (empty: not started)")
+	fs.StringVar(&o.AltiorAPIKey, "altior-api-key", envOr("ALTIOR_API_KEY", "altior-sim-key"), "API key the Altior simulator accepts")
+	fs.IntVar(&o.AltiorTiersFirst, "altior-first", 5500, "index of the first person whose company is seeded as an Altior tiers")
+	fs.IntVar(&o.AltiorTiers, "altior-people", 500, "people seeded on Altior (a tiers per 5, a contact each)")
+	fs.StringVar(&o.UNASAddr, "unas-addr", "127.0.0.1:18085", "listen address of the UNAS simulator (empty: not started)")
+	fs.StringVar(&o.UNASAPIKey, "unas-api-key", envOr("UNAS_API_KEY", "unas-demo-key"), "API key the UNAS simulator accepts")
+	fs.IntVar(&o.UNASOrdersFirst, "unas-first", 0, "index of the first person with UNAS orders")
+	fs.IntVar(&o.UNASOrders, "unas-orders", 300, "orders seeded on UNAS, over the last 30 days")
+	fs.StringVar(&o.MiniCRMAddr, "minicrm-addr", "127.0.0.1:18086", "listen address of the MiniCRM simulator (empty: not started)")
+	fs.StringVar(&o.MiniCRMSystemID, "minicrm-system-id", envOr("MINICRM_SYSTEM_ID", "12345"), "system id the MiniCRM simulator accepts")
+	fs.StringVar(&o.MiniCRMAPIKey, "minicrm-api-key", envOr("MINICRM_API_KEY", "minicrm-demo-key"), "API key the MiniCRM simulator accepts")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("sandbox: unexpected argument %q: every setting is a flag (-h lists them), and none after it would be read", fs.Arg(0))
+	}
+	return o, nil
 }
 
 func envOr(key, def string) string {
