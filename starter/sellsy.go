@@ -113,14 +113,14 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // sellsyWord takes the word (call or webhooks) out of `crmsync sellsy`'s arguments: the first
-// that is neither a flag nor --connection's value, as flags may come before it too
-// (sellsy --connection C call …). "" when there is none before "--".
+// that is neither a flag nor the value of --connection or --header, as flags may come before
+// it too (sellsy --connection C call …). "" when there is none before "--".
 func sellsyWord(args []string) (string, []string) {
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "--":
 			return "", args
-		case a == "-connection" || a == "--connection":
+		case a == "-connection" || a == "--connection" || a == "-header" || a == "--header":
 			i++ // its value
 		case !strings.HasPrefix(a, "-"):
 			return a, append(slices.Clone(args[:i]), args[i+1:]...)

@@ -65,6 +65,8 @@ func TestSellsyCallCommand(t *testing.T) {
 		{"crmsync's own header", []string{"call", "--header", "Authorization: Bearer x", "GET", "/companies/1"}, nil, "header Authorization: crmsync sets it"},
 		{"a header without a colon", []string{"call", "--header", "X-Switch-User", "GET", "/companies/1"}, nil, `--header "X-Switch-User": write it NAME: VALUE`},
 		{"a header on V1", []string{"call", "--v1", "--header", "X-Switch-User: staff:1", "Infos.getInfos"}, nil, "--header is for API V2 calls"},
+		{"a header before the word", []string{"--header", "X-Switch-User: staff:1", "call", "GET", "/companies/1"}, []string{"HTTP 200", `"id": 1`}, ""},
+		{"a header before the word, single dash", []string{"-header", "X-Switch-User: staff:1", "--connection", "sellsy-mautic", "call", "GET", "/companies/1"}, []string{"HTTP 200", `"id": 1`}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
