@@ -68,7 +68,10 @@ Flags may come before or after the arguments; COMMAND -h prints a command's usag
 
 settings (environment): CRMSYNC_TEMPORAL_ADDRESS (localhost:7233), CRMSYNC_NAMESPACE (default),
 CRMSYNC_TASK_QUEUE (crmsync), CRMSYNC_CONNECTIONS (./connections), CRMSYNC_STORE_DSN /
-CRMSYNC_DATA_DIR (./data), CRMSYNC_SELLSY_CONNECTION (sellsy's default --connection); validate,
+CRMSYNC_DATA_DIR (./data), CRMSYNC_SELLSY_CONNECTION (sellsy's default --connection), and for a
+Temporal server over TLS, as the worker reads them: CRMSYNC_TEMPORAL_TLS (true: the system's
+roots), CRMSYNC_TEMPORAL_TLS_CA, CRMSYNC_TEMPORAL_TLS_CERT and CRMSYNC_TEMPORAL_TLS_KEY (mutual
+TLS), CRMSYNC_TEMPORAL_TLS_SERVER_NAME, CRMSYNC_TEMPORAL_API_KEY (Temporal Cloud); validate,
 call, sellsy and push --email also read the credential variables the connection files name, and
 status CONNECTION (a UNAS side's api_key)`
 

@@ -17,8 +17,8 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// settings are the CRMSYNC_* variables the CLI shares with the worker: seven of the worker's,
-// listed in the README. Each tag is the variable's whole name and Process is given no prefix:
+// settings are the CRMSYNC_* variables the CLI shares with the worker: seven of the worker's
+// and its TLS settings, listed in the README. Each tag is the variable's whole name and Process is given no prefix:
 // with a prefix, envconfig falls back to the unprefixed name (NAMESPACE, CONNECTIONS) when the
 // CRMSYNC_ one is unset.
 type settings struct {
