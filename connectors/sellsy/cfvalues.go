@@ -190,7 +190,9 @@ func (d *cfDef) toAPI(v any) (out any, reason string) {
 			if s == "" {
 				return "", ""
 			}
-			if _, err := strconv.ParseFloat(s, 64); err == nil {
+			// Not "NaN" nor "Inf": read back, it is no number (decimal), and would be
+			// written again at every pass.
+			if _, err := connectors.ParseNumber(s); err == nil {
 				return s, ""
 			}
 		}
