@@ -19,7 +19,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/crmsync/crmsync/internal/testenv"
 )
@@ -185,6 +189,63 @@ func TestConnectsThroughTLS(t *testing.T) {
 				require.NoError(t, err)
 			} else {
 				require.Error(t, err)
+			}
+		})
+	}
+}
+
+// keyCatcher is a Temporal frontend that answers the call a client dials with, and keeps the
+// authorization header it came with.
+type keyCatcher struct {
+	workflowservice.UnimplementedWorkflowServiceServer
+	got chan []string
+}
+
+func (k *keyCatcher) GetSystemInfo(ctx context.Context, _ *workflowservice.GetSystemInfoRequest) (*workflowservice.GetSystemInfoResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	select {
+	case k.got <- md.Get("authorization"):
+	default:
+	}
+	return &workflowservice.GetSystemInfoResponse{}, nil
+}
+
+// CRMSYNC_TEMPORAL_API_KEY reaches the server as the bearer token of the calls (Temporal
+// Cloud's API keys); none is sent without it. The dev server behind TestConnectsThroughTLS
+// takes any call, key or not, so only a server that reads the header tells.
+func TestAPIKeyIsSentAsBearerToken(t *testing.T) {
+	p := newPKI(t)
+	creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12})
+	srv := grpc.NewServer(grpc.Creds(creds))
+	k := &keyCatcher{got: make(chan []string, 1)}
+	workflowservice.RegisterWorkflowServiceServer(srv, k)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(srv.Stop)
+
+	tests := []struct {
+		name string
+		s    Settings
+		want []string
+	}{
+		{name: "an API key", s: Settings{CA: p.ca, APIKey: "key-1"}, want: []string{"Bearer key-1"}},
+		{name: "TLS alone", s: Settings{CA: p.ca}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := client.Options{HostPort: l.Addr().String(), Namespace: "default"}
+			require.NoError(t, tt.s.Apply(&o))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := client.DialContext(ctx, o)
+			require.NoError(t, err)
+			defer c.Close()
+			select {
+			case got := <-k.got:
+				assert.Equal(t, tt.want, got)
+			case <-ctx.Done():
+				t.Fatal("the server was never called")
 			}
 		})
 	}
