@@ -60,3 +60,40 @@ func TestSellsyEventNamesTheRecordAsReadBack(t *testing.T) {
 		})
 	}
 }
+
+// A deletion names its record as the API reads the id too, though nothing is read back: the
+// id of a record that is gone, written "0424242" or "+424242", is record 424242, whose real
+// deletion event must not be told apart from it (the workflow's own guard is named after the
+// id).
+func TestSellsyDeletionNamesTheRecordAsRead(t *testing.T) {
+	sl := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "secret", RequestsPerSecond: -1})
+	api := httptest.NewServer(sl)
+	t.Cleanup(api.Close)
+	c, err := sellsy.New(sellsy.Config{APIURL: api.URL + "/v2", TokenURL: api.URL + "/oauth2/access-tokens", ClientID: "id", ClientSecret: "secret", RequestsPerSecond: 1000})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name, relatedID string
+	}{
+		{"as Sellsy writes it", "424242"},
+		{"with a leading zero", "0424242"},
+		{"with a sign", "+424242"},
+		{"with spaces", " 424242 "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := shopConnection(t)
+			conn.Events = []config.EventRoute{{Object: "company", Event: "deleted", Start: &config.StartRoute{Workflow: "OnCompanyGone"}}}
+			f := &fakeTemporal{}
+			r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
+				WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) { return c, nil, nil })
+			srv := httptest.NewServer(r.Handler())
+			t.Cleanup(srv.Close)
+			status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", bareNotif("deleted", "client", tt.relatedID), nil)
+			assert.Equal(t, 200, status)
+			require.Len(t, f.events, 1)
+			assert.Equal(t, "424242", f.events[0].ID)
+			assert.Regexp(t, `^shop/sellsy/OnCompanyGone/company-deleted-424242-h`, f.ids[0])
+		})
+	}
+}

@@ -631,10 +631,17 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		if !ok {
 			continue
 		}
-		if rec != nil && rec.ID != "" {
+		switch {
+		case rec != nil && rec.ID != "":
 			// The record as read back names it: Sellsy reads "077" or "+77" as 77, and a
 			// delivery so written must not pass for another record's event.
 			e.ObjectID = rec.ID
+		case rec == nil:
+			// A deletion, nothing to read back: the id as the API would read it (the
+			// connector's Get reads "077" as 77), for the same reason.
+			if n, err := strconv.Atoi(strings.TrimSpace(e.ObjectID)); err == nil && n > 0 {
+				e.ObjectID = strconv.Itoa(n)
+			}
 		}
 		digest := recordDigest(rec, raw) // once per event: every route names the same state
 		for _, rt := range routes {
