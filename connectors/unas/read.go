@@ -110,6 +110,9 @@ var orderFields = []connectors.Field{
 	{Name: "payment_name", Label: "Payment method", Type: "string", ReadOnly: true},
 	{Name: "payment_status", Label: "Payment status", Type: "string", ReadOnly: true},
 	{Name: "items", Label: "Items (\"2 × Name (SKU) @ price\")", Type: "multiselect", ReadOnly: true},
+	// The items as one text, for a text field of the other side (a MiniCRM card's): a list
+	// is written to no text field, and an item's name may hold a comma.
+	{Name: "items_text", Label: "Items, as one text (\"2 × Name (SKU) @ price; …\")", Type: "string", ReadOnly: true},
 }
 
 // Field names of "customer".
@@ -255,10 +258,11 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 			"payment_name":   nilIfEmpty(o.Payment.Name),
 			"payment_status": nilIfEmpty(o.Payment.Status),
 			"items":          items,
+			"items_text":     strings.Join(items, "; "),
 		},
 	}
 	if len(items) == 0 {
-		r.Fields["items"] = nil
+		r.Fields["items"], r.Fields["items_text"] = nil, nil
 	}
 	if err != nil {
 		r.Fields["order_ref"], r.Fields["date"] = nil, nil

@@ -126,9 +126,11 @@ func seedCategories() []*Category {
 				"Text1202":     "Text(255)", // UNAS Status
 				"Text1203":     "Text(64)",  // UNAS order key (external reference)
 				"Enum1204":     map[string]string{"3001": "Card", "3002": "Bank transfer", "3003": "Cash on delivery"},
-				"Int1205":      "Int",      // order total
-				"DateTime1206": "DateTime", // e.g. when the order was placed
-				"Date1207":     "Date",     // e.g. the day it is due
+				"Int1205":      "Int",        // order total
+				"DateTime1206": "DateTime",   // e.g. when the order was placed
+				"Date1207":     "Date",       // e.g. the day it is due
+				"Text1208":     "Text(1024)", // the order's items, one text
+				"Text1209":     "Text(3)",    // the order's currency
 			}},
 		{ID: WebshopID, Name: "Webshop", Type: "Generic",
 			Statuses: []Status{{2101, "Registered"}, {2102, "Buyer"}, {2103, "Returning buyer"}, {2104, "Inactive"}},
