@@ -588,7 +588,7 @@ func (a *Actions) Delete(ctx context.Context, in DeleteInput) (WriteOutput, erro
 
 // Call performs any authorised API call (activity <P>.Call). A non-2xx answer is an error of
 // the classes above. A call that writes and may not be sent twice (a POST other than a read,
-// MiniCRM's PUT that creates) and gets no answer saying whether the system applied it (a
+// MiniCRM's PUT that creates, Automation's PUT) and gets no answer saying whether the system applied it (a
 // timeout, a 500, 502 or 504), or whose earlier attempt sent it and never reported, fails as
 // Unconfirmed, not retried: Temporal's retry could create its record twice.
 func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
@@ -628,13 +628,16 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 // sent again after a lost answer, as the connectors' own retries judge it: it reads, or
 // writes the same values again (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE), or it is a
 // POST that reads — weavy's …/Select, a UNAS get… function. MiniCRM creates with a PUT to a
-// collection (/Api/R3/Contact, no id): not repeatable.
+// collection (/Api/R3/Contact, no id): not repeatable; nor is Automation's PUT, whose …/edit
+// and batch/edit create the record an id does not name, under a new id (PATCH does not).
 func repeatable(system, method, path string) bool {
 	path = strings.TrimRight(path, "/")
 	last := path[strings.LastIndex(path, "/")+1:]
 	switch {
 	case system == "minicrm" && method == http.MethodPut:
 		return strings.Trim(last, "0123456789") == "" && last != ""
+	case system == "mautic" && method == http.MethodPut:
+		return false
 	case connectors.SafeToRepeat(method):
 		return true
 	case system == "weavy":
