@@ -76,6 +76,10 @@ func dialWith(s settings) (client.Client, error) {
 		return nil, err
 	}
 	c, err := connect(opts)
+	if err != nil && s.Settings.Enabled() {
+		// A certificate or an API key refused fails the dial too: name what may be wrong.
+		return nil, fmt.Errorf("temporal at %s (CRMSYNC_TEMPORAL_ADDRESS, over TLS: CRMSYNC_TEMPORAL_TLS_CA, _CERT, _KEY, _SERVER_NAME, CRMSYNC_TEMPORAL_API_KEY) does not answer or refuses the connection: %w", s.TemporalAddress, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s (CRMSYNC_TEMPORAL_ADDRESS) does not answer: %w", s.TemporalAddress, err)
 	}
