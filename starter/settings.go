@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/config"
@@ -39,6 +42,11 @@ func loadSettings() (settings, error) {
 	var s settings
 	if err := envconfig.Process("", &s); err != nil {
 		return s, fmt.Errorf("settings: %w", err)
+	}
+	// A DSN set but empty (a ${VAR} left unset) is refused, as the worker refuses it: the
+	// command would read a SQLite store of this machine's, empty, and show no quarantine.
+	if v, set := os.LookupEnv("CRMSYNC_STORE_DSN"); set && strings.TrimSpace(v) == "" {
+		return s, errors.New(`settings: CRMSYNC_STORE_DSN="": empty (leave it unset for the SQLite store in CRMSYNC_DATA_DIR)`)
 	}
 	if s.StoreDSN == "" {
 		s.StoreDSN = "sqlite:" + filepath.Join(s.DataDir, "crmsync.db")

@@ -101,3 +101,19 @@ func TestOpenWorkersStoreGivesUp(t *testing.T) {
 		t.Fatal("openWorkersStore still waits for a store that never answers")
 	}
 }
+
+// A CRMSYNC_STORE_DSN set but empty (a ${VAR} a deployment left unset) is refused, as the
+// worker refuses it, rather than read as "the SQLite store of this machine", which holds
+// nothing of the workers'.
+func TestEmptyStoreDSNIsRefused(t *testing.T) {
+	for _, v := range []string{"", "  "} {
+		t.Setenv("CRMSYNC_STORE_DSN", v)
+		_, err := loadSettings()
+		require.Error(t, err, "%q", v)
+		assert.Contains(t, err.Error(), "CRMSYNC_STORE_DSN")
+		assert.Contains(t, err.Error(), "empty (leave it unset")
+	}
+	require.NoError(t, os.Unsetenv("CRMSYNC_STORE_DSN"))
+	_, err := loadSettings()
+	require.NoError(t, err, "unset: the default")
+}
