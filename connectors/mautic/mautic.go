@@ -163,9 +163,10 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 
 // send is do that also returns the answer's status, and its body when it is an error. A
 // short quota wait, and a server error or a lost answer of a call that reads or writes the
-// same values again, are tried again within it (connectors.Retry).
+// same values again, are tried again within it (connectors.Retry). A PUT is not: Automation's
+// PUT …/edit creates the record an id does not name, under a new id, each time it is sent.
 func (c *Client) send(ctx context.Context, method, path, op string, query url.Values, body any) (status int, b []byte, err error) {
-	err = connectors.Do(ctx, connectors.SafeToRepeat(method), func() error {
+	err = connectors.Do(ctx, connectors.SafeToRepeat(method) && method != http.MethodPut, func() error {
 		status, b, err = c.sendOnce(ctx, method, path, op, query, body)
 		return err
 	})
