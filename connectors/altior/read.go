@@ -194,7 +194,7 @@ func toRecord(object string, a apiRecord) connectors.Record {
 		}
 		r.Links = map[string]string{connectors.ObjectCompany: a.TiersID}
 	case ObjectAffaire:
-		f["title"], f["establishment_id"] = str(a.Title), str(a.EstablishmentID)
+		f["title"], f["establishment_id"], f["owner_user_id"] = str(a.Title), str(a.EstablishmentID), str(a.OwnerUserID)
 		codes := make([]string, 0, len(a.Events))
 		for _, e := range a.Events {
 			codes = append(codes, e.Code)
@@ -286,6 +286,7 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	case ObjectAffaire:
 		cfObject = "affaire"
 		add("title", "Titre", "text", nil)
+		add("owner_user_id", "Chargé d'affaire (utilisateur)", "text", nil)
 		ets, err := c.EventTypes(ctx)
 		if err != nil {
 			return nil, err

@@ -19,7 +19,7 @@ var plain = map[string]map[string]bool{
 	connectors.ObjectCompany: {"kind": true, "relation": true, "name": true, "first_name": true, "last_name": true, "siret": true,
 		"legal_form": true, "civility": true, "establishment_id": true, "owner_user_id": true},
 	connectors.ObjectContact: {"civility": true, "first_name": true, "last_name": true, "role": true},
-	ObjectAffaire:            {"title": true, "establishment_id": true},
+	ObjectAffaire:            {"title": true, "establishment_id": true, "owner_user_id": true},
 }
 
 // typedLists maps a field prefix to its JSON list, per object.
@@ -452,7 +452,7 @@ func (c *Client) withCreateDefaults(ctx context.Context, object string, r connec
 	if c.cfg.Establishment != "" && fields["establishment_id"] == nil {
 		fields["establishment_id"] = c.cfg.Establishment
 	}
-	if c.cfg.ReferenceUserEmail != "" && object == connectors.ObjectCompany && fields["owner_user_id"] == nil {
+	if c.cfg.ReferenceUserEmail != "" && (object == connectors.ObjectCompany || object == ObjectAffaire) && fields["owner_user_id"] == nil {
 		id, err := c.referenceUser(ctx)
 		if err != nil {
 			return r, err

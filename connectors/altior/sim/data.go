@@ -96,6 +96,7 @@ type Affaire struct {
 	TiersID         string            `json:"tiers_id"`
 	Title           string            `json:"title"`
 	EstablishmentID string            `json:"establishment_id"`
+	OwnerUserID     string            `json:"owner_user_id"` // the chargé d'affaire
 	CustomFields    map[string]string `json:"custom_fields"`
 	Events          []Event           `json:"events"`
 	CreatedAt       time.Time         `json:"created_at"`

@@ -862,6 +862,7 @@ type affaireIn struct {
 	TiersID         *string            `json:"tiers_id"`
 	Title           *string            `json:"title"`
 	EstablishmentID *string            `json:"establishment_id"`
+	OwnerUserID     *string            `json:"owner_user_id"`
 	CustomFields    map[string]*string `json:"custom_fields"`
 	Events          json.RawMessage    `json:"events"`
 }
@@ -913,6 +914,7 @@ func (s *Server) writeAffaire(w http.ResponseWriter, r *http.Request) {
 	set(&a.TiersID, in.TiersID)
 	set(&a.Title, in.Title)
 	set(&a.EstablishmentID, in.EstablishmentID)
+	set(&a.OwnerUserID, in.OwnerUserID)
 	var e *invalid
 	switch {
 	case len(in.Events) > 0 && string(in.Events) != "null":
@@ -923,6 +925,9 @@ func (s *Server) writeAffaire(w http.ResponseWriter, r *http.Request) {
 		e = bad("title", "required")
 	default:
 		e = s.checkEstab("establishment_id", a.EstablishmentID)
+		if e == nil {
+			e = s.checkUser(a.OwnerUserID)
+		}
 		if e == nil {
 			e = s.checkCustom("affaire", in.CustomFields)
 		}
