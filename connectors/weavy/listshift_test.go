@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/connectors"
-	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/connectors/weavy/sim"
 )
 
@@ -136,19 +132,7 @@ func TestListLooksForItsAnchorsNoFurtherThanMaxBack(t *testing.T) {
 // The records that moved up are found also when weavy's page size was lowered meanwhile
 // (here from 10 to 5): the pages read back are shorter than the cursor's page size.
 func TestListSkipsNoneWhenMoreThanAPageMovesAndPagesShrink(t *testing.T) {
-	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
-	server := func(size int) *sim.Server {
-		s := sim.New(sim.Options{UserName: user, Password: pass, Now: clk.Now, PageSize: size})
-		s.SeedPeople(0, 300) // 60 customers, the same in both
-		return s
-	}
-	var cur atomic.Pointer[sim.Server]
-	cur.Store(server(10))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { cur.Load().ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	c, err := New(Config{BaseURL: srv.URL, Project: "crm", UserName: user, Password: pass, RequestsPerSecond: 10000})
-	require.NoError(t, err)
-	c.now = clk.Now
+	rs, c := newResizable(t, 300, 10) // 60 customers, the same in both
 	ctx := context.Background()
 
 	var read []connectors.Record
@@ -160,13 +144,13 @@ func TestListSkipsNoneWhenMoreThanAPageMovesAndPagesShrink(t *testing.T) {
 		q.Cursor = p.Cursor
 	}
 	require.Equal(t, 24, len(read))
-	lower := server(5)
+	lower := rs.server(5)
 	gone := map[string]bool{}
 	for _, r := range read[:15] {
 		require.True(t, lower.Delete(sim.Customer, r.ID))
 		gone[r.ID] = true
 	}
-	cur.Store(lower)
+	rs.use(lower)
 	seen := map[string]bool{}
 	for _, r := range read {
 		seen[r.ID] = true
