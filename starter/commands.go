@@ -323,7 +323,7 @@ func resume(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *allow {
-		sent, err := sendTo(ctx, out, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name))
+		sent, _, err := sendTo(ctx, out, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name))
 		if err != nil {
 			return err
 		}
@@ -343,25 +343,22 @@ func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error
 
 // signalTo sends a signal to those of the connection's workflows ids that run.
 func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids ...string) error {
-	sent, err := sendTo(ctx, out, sig, arg, ids...)
+	sent, s, err := sendTo(ctx, out, sig, arg, ids...)
 	if err != nil {
 		return err
 	}
 	if sent == 0 {
-		s, err := loadSettings()
-		if err != nil {
-			return err
-		}
 		return fmt.Errorf("%s: no running workflow for connection %q%s", sig, name, noWorkflowHint(s, name, "start sync"))
 	}
 	return nil
 }
 
-// sendTo sends a signal to those of ids that run, and says how many did.
-func sendTo(ctx context.Context, out io.Writer, sig string, arg any, ids ...string) (int, error) {
-	c, _, err := dial()
+// sendTo sends a signal to those of ids that run, and says how many did, with the settings
+// it dialled with.
+func sendTo(ctx context.Context, out io.Writer, sig string, arg any, ids ...string) (int, settings, error) {
+	c, s, err := dial()
 	if err != nil {
-		return 0, err
+		return 0, s, err
 	}
 	defer c.Close()
 	sent := 0
@@ -372,12 +369,12 @@ func sendTo(ctx context.Context, out io.Writer, sig string, arg any, ids ...stri
 			continue
 		}
 		if err != nil {
-			return sent, fmt.Errorf("%s %s: %w", sig, id, err)
+			return sent, s, fmt.Errorf("%s %s: %w", sig, id, err)
 		}
 		fmt.Fprintf(out, "%s sent to %s\n", sig, id)
 		sent++
 	}
-	return sent, nil
+	return sent, s, nil
 }
 
 func resync(ctx context.Context, args []string, out io.Writer) error {
