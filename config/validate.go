@@ -205,7 +205,7 @@ func (c *Connection) Validate() error {
 			bad(at, "give exactly one of start or signal")
 		case e.Start != nil && e.Start.Workflow == "":
 			bad(at+".start.workflow", "missing: the workflow type to start")
-		case e.Start != nil && e.Start.TaskQueue == "" && slices.Contains(ownWorkflowTypes, e.Start.Workflow):
+		case e.Start != nil && e.Start.TaskQueue == "" && IsOwnWorkflowType(e.Start.Workflow):
 			// On the worker's own queue the name is crmsync's workflow: every event would
 			// start one more under its own id, a sync or pipelines running for ever.
 			bad(at+".start.workflow", "%q is one of crmsync's own workflows: each event would start another beside the connection's own (a sync or pipelines that run for ever, an import that reads everything again); to sync on an event, use signal: {workflow_id: \"{connection}/incremental-sync\", name: sync-now}", e.Start.Workflow)
@@ -438,9 +438,12 @@ func keys(m map[string]bool) []string {
 // (workflows.SyncWorkflowID and its kin, which this package cannot import).
 var ownWorkflows = []string{"/incremental-sync", "/initial-import", "/pipeline-sync", "/import-dry-run", "/retry-quarantine"}
 
-// ownWorkflowTypes are the workflow types crmsync's worker runs (worker/main.go registers
-// them), which a start route on its task queue would start.
-var ownWorkflowTypes = []string{"InitialImport", "IncrementalSync", "PushRecord", "PipelineSync", "RetryQuarantine"}
+// IsOwnWorkflowType reports whether a workflow type is one crmsync's worker runs (its
+// ownWorkflows, whose test keeps the two in step), which a start route on its task queue
+// would start.
+func IsOwnWorkflowType(name string) bool {
+	return slices.Contains([]string{"InitialImport", "IncrementalSync", "PushRecord", "PipelineSync", "RetryQuarantine"}, name)
+}
 
 // IsOwnWorkflow reports whether a signal route's workflow id names one of crmsync's own
 // workflows, of this connection or another.

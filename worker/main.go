@@ -68,6 +68,11 @@ type Settings struct {
 	temporalconn.Settings
 }
 
+// ownWorkflows are the workflows the worker runs; config.IsOwnWorkflowType knows them by
+// name, so that no webhook route starts one.
+var ownWorkflows = []any{workflows.InitialImport, workflows.IncrementalSync, workflows.PushRecord,
+	workflows.PipelineSync, workflows.RetryQuarantine}
+
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if code, done := command(context.Background(), os.Args[1:], os.Stdout, os.Stderr); done {
@@ -224,11 +229,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 		served = append(served, serve(listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log))
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities, WorkerStopTimeout: s.StopTimeout})
-	w.RegisterWorkflow(workflows.InitialImport)
-	w.RegisterWorkflow(workflows.IncrementalSync)
-	w.RegisterWorkflow(workflows.PushRecord)
-	w.RegisterWorkflow(workflows.PipelineSync)
-	w.RegisterWorkflow(workflows.RetryQuarantine)
+	for _, wf := range ownWorkflows {
+		w.RegisterWorkflow(wf)
+	}
 	w.RegisterActivity(&activities.Activities{Conns: connections, Store: st,
 		Paused: func(ctx context.Context, connection string) (bool, error) {
 			return searchattr.Paused(ctx, c, connection)
