@@ -75,41 +75,49 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 	if len(needed) == 0 {
 		return nil
 	}
-	have, err := c.Scopes(ctx)
-	if err != nil {
+	missing, how, status, err := c.missingScopes(ctx, needed)
+	if err != nil || len(missing) == 0 {
 		return err
 	}
+	return lacksScopes(missing, how, status)
+}
+
+// missingScopes returns those of needed the API client lacks, and how that is known: from the
+// scopes its token names when it names them (nothing sent, status 0), else by a probe a scope
+// (probeScope, status 403).
+func (c *Client) missingScopes(ctx context.Context, needed []string) (missing []string, how string, status int, err error) {
+	have, err := c.Scopes(ctx)
+	if err != nil {
+		return nil, "", 0, err
+	}
 	if have != nil {
-		var missing []string
 		for _, s := range needed {
 			if !slices.Contains(have, s) {
 				missing = append(missing, s)
 			}
 		}
-		if len(missing) == 0 {
-			return nil
-		}
-		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes",
-			Message: fmt.Sprintf("the API client lacks the scope(s) %s that this connection needs (it has %s): %s",
-				strings.Join(missing, ", "), strings.Join(have, ", "), enableHint)}
+		return missing, "it has " + strings.Join(have, ", "), 0, nil
 	}
-	var missing, refused []string
+	var refused []string
 	for _, scope := range needed {
 		forbidden, probe, err := c.probeScope(ctx, scope)
 		if err != nil {
-			return err
+			return nil, "", 0, err
 		}
 		if forbidden {
 			missing = append(missing, scope)
 			refused = append(refused, probe)
 		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes", Status: http.StatusForbidden,
-		Message: fmt.Sprintf("the API client lacks the scope(s) %s that this connection needs (Sellsy answered 403 to %s): %s",
-			strings.Join(missing, ", "), strings.Join(refused, ", "), enableHint)}
+	return missing, "Sellsy answered 403 to " + strings.Join(refused, ", "), http.StatusForbidden, nil
+}
+
+// lacksScopes is the configuration error of scopes the API client lacks, with the status
+// that told it (0: none, the token named its scopes).
+func lacksScopes(missing []string, how string, status int) error {
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes", Status: status,
+		Message: fmt.Sprintf("the API client lacks the scope(s) %s that this connection needs (%s): %s",
+			strings.Join(missing, ", "), how, enableHint)}
 }
 
 // enableHint says where scopes are granted.

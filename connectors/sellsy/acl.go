@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 
@@ -81,26 +80,10 @@ func (a *aclCheck) refused(ctx context.Context, k call, e *connectors.Error) err
 // check returns nil when the API client has scope, the KindConfig error of a missing scope
 // when it has not, or the error that kept it from knowing.
 func (a *aclCheck) check(ctx context.Context, scope string) (missing, err error) {
-	lacks := func(how string) error {
-		return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "scopes", Status: http.StatusForbidden,
-			Message: fmt.Sprintf("the API client lacks the scope %s that this connection needs (%s): %s", scope, how, enableHint)}
-	}
-	have, err := a.c.Scopes(ctx)
-	if err != nil {
+	lacking, how, _, err := a.c.missingScopes(ctx, []string{scope})
+	if err != nil || len(lacking) == 0 {
 		return nil, err
 	}
-	if have != nil {
-		if slices.Contains(have, scope) {
-			return nil, nil
-		}
-		return lacks("its token names " + strings.Join(have, ", ")), nil
-	}
-	forbidden, probe, err := a.c.probeScope(ctx, scope)
-	if err != nil {
-		return nil, err
-	}
-	if forbidden {
-		return lacks("Sellsy answered 403 to " + probe), nil
-	}
-	return nil, nil
+	// A record request was answered 403, whichever way the scope was found missing.
+	return lacksScopes(lacking, how, http.StatusForbidden), nil
 }

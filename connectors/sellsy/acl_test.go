@@ -93,7 +93,7 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 					return connectors.Record{ID: id, Fields: map[string]any{"position": "CTO"}}
 				}))
 			},
-			wantKind: connectors.KindConfig, wantMsg: "the API client lacks the scope contacts.write that this connection needs (its token names ",
+			wantKind: connectors.KindConfig, wantMsg: "the API client lacks the scope(s) contacts.write that this connection needs (it has ",
 			wantCall: true,
 		},
 		{
@@ -104,7 +104,7 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 					return connectors.Record{ID: id, Fields: map[string]any{"position": "CTO"}}
 				}))
 			},
-			wantKind: connectors.KindConfig, wantMsg: "the API client lacks the scope contacts.write that this connection needs (Sellsy answered 403 to POST /contacts?verify=true)",
+			wantKind: connectors.KindConfig, wantMsg: "the API client lacks the scope(s) contacts.write that this connection needs (Sellsy answered 403 to POST /contacts?verify=true)",
 			wantProbe: "POST /v2/contacts?verify=true", wantCall: true,
 		},
 	}
