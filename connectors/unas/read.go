@@ -907,29 +907,44 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 // (KindInvalid): left out, it would look deleted.
 func (c *Client) customersByEmail(ctx context.Context, ids []string) ([]connectors.Record, error) {
 	var out []connectors.Record
+	err := c.eachEmailsOrders(ctx, ids, func(orders []xOrder) error {
+		recs := c.customers(orders)
+		if len(recs) == 0 {
+			for _, o := range orders {
+				if o.Bad != nil {
+					return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder",
+						Message: "the customer's " + c.badReason(o)}
+				}
+			}
+		}
+		out = append(out, recs...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachEmailsOrders reads the orders of each e-mail of emails, once each whatever its case or
+// surrounding space (ordersOf), and hands them to each.
+func (c *Client) eachEmailsOrders(ctx context.Context, emails []string, each func(orders []xOrder) error) error {
 	seen := map[string]bool{}
-	for _, id := range ids {
-		v := strings.ToLower(strings.TrimSpace(id))
+	for _, v := range emails {
+		v = strings.ToLower(strings.TrimSpace(v))
 		if v == "" || seen[v] {
 			continue
 		}
 		seen[v] = true
 		orders, err := c.ordersOf(ctx, v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		recs := c.customers(orders)
-		if len(recs) == 0 {
-			for _, o := range orders {
-				if o.Bad != nil {
-					return nil, &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST getOrder",
-						Message: "the customer's " + c.badReason(o)}
-				}
-			}
+		if err := each(orders); err != nil {
+			return err
 		}
-		out = append(out, recs...)
 	}
-	return out, nil
+	return nil
 }
 
 // companiesByID reads companies by record id: UNAS cannot look orders up by tax number or
@@ -1137,26 +1152,20 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		return out, nil
 	case (object == ObjectOrder && field == "customer_email") || (customerKind(object) && field == "email"):
 		var out []connectors.Record
-		seen := map[string]bool{}
-		for _, v := range values {
-			v = strings.ToLower(strings.TrimSpace(v))
-			if v == "" || seen[v] {
-				continue
-			}
-			seen[v] = true
-			orders, err := c.ordersOf(ctx, v)
-			if err != nil {
-				return nil, err
-			}
+		err := c.eachEmailsOrders(ctx, values, func(orders []xOrder) error {
 			if customerKind(object) {
 				out = append(out, c.customersOf(object, orders)...)
-				continue
+				return nil
 			}
 			for _, o := range orders {
 				if o.Bad == nil { // logged: a lookup has nothing to match it on
 					out = append(out, c.orderRecord(o))
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
