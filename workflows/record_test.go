@@ -187,10 +187,7 @@ func TestRecordPauseAndSliceHistory(t *testing.T) {
 	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResync, map[string]any{"objects": []string{"contact"}, "since": "2026-01-31"}))
 	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResync, ResyncRequest{Objects: []string{"company"}}))
 	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResume, nil))
-	require.Eventually(t, func() bool {
-		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
-		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
-	}, 2*time.Minute, 100*time.Millisecond)
+	awaitContinuedAsNew(ctx, t, c, id, run.GetRunID(), 2*time.Minute, 100*time.Millisecond)
 	saveRecording(ctx, t, c, id, run.GetRunID(), "incremental-sync-pause-slices")
 }
 
@@ -262,10 +259,7 @@ func TestRecordAllowHeldHistory(t *testing.T) {
 	// `crmsync resume --allow-deletes`: allow-deletes, then resume.
 	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalAllowDeletes, nil))
 	require.NoError(t, c.SignalWorkflow(ctx, id, "", SignalResume, nil))
-	require.Eventually(t, func() bool {
-		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
-		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
-	}, 2*time.Minute, 100*time.Millisecond)
+	awaitContinuedAsNew(ctx, t, c, id, run.GetRunID(), 2*time.Minute, 100*time.Millisecond)
 	free, limit := activities.DeleteGuard{}, func(n int) activities.DeleteGuard { return activities.DeleteGuard{Limited: true, Allowance: n} }
 	mu.Lock()
 	require.Equal(t, []stretch{
@@ -328,10 +322,7 @@ func TestRecordPipelineRecheckHistory(t *testing.T) {
 	edited = true
 	mu.Unlock()
 	t.Logf("waiting %s for the wait to read the file again", fileRecheck)
-	require.Eventually(t, func() bool {
-		d, err := c.DescribeWorkflowExecution(ctx, id, run.GetRunID())
-		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
-	}, fileRecheck+3*time.Minute, time.Second)
+	awaitContinuedAsNew(ctx, t, c, id, run.GetRunID(), fileRecheck+3*time.Minute, time.Second)
 	mu.Lock()
 	require.Len(t, scans, 2)
 	gap := scans[1].Sub(scans[0])
@@ -347,6 +338,15 @@ func recordingAsked(t *testing.T, which string) {
 	if os.Getenv("CRMSYNC_RECORD_WORKFLOW_HISTORY") != which {
 		t.Skipf("set CRMSYNC_RECORD_WORKFLOW_HISTORY=%s (and TEMPORAL_CLI) to record", which)
 	}
+}
+
+// awaitContinuedAsNew waits until the run of id has continued as new.
+func awaitContinuedAsNew(ctx context.Context, t *testing.T, c client.Client, id, runID string, timeout, tick time.Duration) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		d, err := c.DescribeWorkflowExecution(ctx, id, runID)
+		return err == nil && d.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	}, timeout, tick)
 }
 
 // saveRecording writes the history of run id into testdata/<name>.json, then ends it.
