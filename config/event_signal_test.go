@@ -10,17 +10,7 @@ import (
 // a delivery forged by whoever holds the URL would send). A user's own workflow takes any.
 func TestValidateSignalRoutes(t *testing.T) {
 	conn := func(workflowID, name string) string {
-		return `name: demo
-a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET, webhook_token: SELLSY_WEBHOOK_TOKEN}}
-b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
-objects:
-  - name: contact
-    match: {a: email, b: email}
-    fields: [{a: email, b: email}]
-events:
-  - object: company
-    signal: {workflow_id: "` + workflowID + `", name: ` + name + `}
-`
+		return routeConn(`signal: {workflow_id: "` + workflowID + `", name: ` + name + `}`)
 	}
 	tests := []struct {
 		name, yaml, wantErr string
@@ -39,4 +29,20 @@ events:
 			parseWant(t, tt.yaml, tt.wantErr)
 		})
 	}
+}
+
+// routeConn is a Sellsy ⇄ Automation connection "demo" whose one events: route, on
+// companies, does what (a start: or a signal: line).
+func routeConn(what string) string {
+	return `name: demo
+a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET, webhook_token: SELLSY_WEBHOOK_TOKEN}}
+b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}]
+events:
+  - object: company
+    ` + what + `
+`
 }

@@ -10,19 +10,7 @@ import (
 // reading everything again. A sync on an event is the sync-now signal route. On a task queue
 // of the user's, the name is their workflow's.
 func TestValidateStartRoutes(t *testing.T) {
-	conn := func(start string) string {
-		return `name: demo
-a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET, webhook_token: SELLSY_WEBHOOK_TOKEN}}
-b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
-objects:
-  - name: contact
-    match: {a: email, b: email}
-    fields: [{a: email, b: email}]
-events:
-  - object: company
-    start: ` + start + `
-`
-	}
+	conn := func(start string) string { return routeConn("start: " + start) }
 	tests := []struct {
 		name, start, wantErr string
 	}{
