@@ -478,7 +478,10 @@ func passes(r connectors.Record, filter map[string]any) bool {
 // holds reports whether a record's value v is a filter value: the one value, or any of a
 // list's.
 func holds(v, want any) bool {
-	return slices.ContainsFunc(config.FilterValues(want), func(w any) bool { return engine.Equal(v, w) })
+	if list, ok := want.([]any); ok {
+		return slices.ContainsFunc(list, func(w any) bool { return engine.Equal(v, w) })
+	}
+	return engine.Equal(v, want) // one value: no list made for it, per record of every page
 }
 
 // startDateKey is where the store keeps the start date a connection first ran with.
