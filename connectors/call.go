@@ -19,6 +19,11 @@ import (
 // status and, where the connector keeps it, the body.
 type Caller interface {
 	Call(ctx context.Context, method, path string, query url.Values, body []byte) (status int, respBody []byte, err error)
+	// Repeatable reports whether a call (method upper-cased, path without its query) may be
+	// sent again after a server error or a lost answer: it reads, or writes the same values
+	// again. The connector's own retries judge by it, and so does the any-call activity
+	// before Temporal retries one.
+	Repeatable(method, path string) bool
 }
 
 // CallRequest checks and normalises an any-call request for system: the method upper-cased and

@@ -39,7 +39,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -611,7 +610,7 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	}
 	method := strings.ToUpper(strings.TrimSpace(in.Method))
 	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
-	once, what := !repeatable(a.System, method, p), Prefixes[a.System]+": "+method+" "+p
+	once, what := !caller.Repeatable(method, p), Prefixes[a.System]+": "+method+" "+p
 	if once {
 		if err := actions.SendOnce(ctx, what); err != nil {
 			return CallOutput{}, err
@@ -622,30 +621,6 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 		return CallOutput{}, actions.CallError(ctx, once, what, err)
 	}
 	return actions.Answer(status, raw, a.secrets()...), nil
-}
-
-// repeatable reports whether an any-call (method upper-cased, path without its query) may be
-// sent again after a lost answer, as the connectors' own retries judge it: it reads, or
-// writes the same values again (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE), or it is a
-// POST that reads — weavy's …/Select, a UNAS get… function. MiniCRM creates with a PUT to a
-// collection (/Api/R3/Contact, no id): not repeatable; nor is Automation's PUT, whose …/edit
-// and batch/edit create the record an id does not name, under a new id (PATCH does not).
-func repeatable(system, method, path string) bool {
-	path = strings.TrimRight(path, "/")
-	last := path[strings.LastIndex(path, "/")+1:]
-	switch {
-	case system == "minicrm" && method == http.MethodPut:
-		return strings.Trim(last, "0123456789") == "" && last != ""
-	case system == "mautic" && method == http.MethodPut:
-		return false
-	case connectors.SafeToRepeat(method):
-		return true
-	case system == "weavy":
-		return strings.HasSuffix(path, "/Select")
-	case system == "unas":
-		return strings.HasPrefix(strings.ToLower(last), "get")
-	}
-	return false
 }
 
 // secrets are the credential values of every loaded connection, hidden from any-call answers.

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/crmsync/crmsync/actions"
-	"github.com/crmsync/crmsync/connectors"
 )
 
 // EventInput creates a calendar event (Sellsy's CalendarEventCreateItem). Title, Start and
@@ -167,14 +166,6 @@ const ErrTypeUnconfirmed = actions.ErrTypeUnconfirmed
 // callSent is what an any-call that writes heartbeats (actions.CallSent).
 type callSent = actions.CallSent
 
-// repeatable reports whether an API V2 call (method upper-cased, path without its query)
-// may be sent again after a lost answer: it reads, or writes the same values again
-// (connectors.SafeToRepeat: GET, PUT, PATCH, DELETE, as the client's own retries), or it is a
-// search, a POST that reads.
-func repeatable(method, path string) bool {
-	return connectors.SafeToRepeat(method) || strings.HasSuffix(strings.TrimRight(path, "/"), "/search")
-}
-
 // v1Reads reports whether an API V1 method only reads: Sellsy names those get… (getList,
 // getOne, getInfos).
 func v1Reads(method string) bool {
@@ -201,7 +192,7 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	}
 	method := strings.ToUpper(strings.TrimSpace(in.Method))
 	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
-	once, what := !repeatable(method, p), method+" "+p
+	once, what := !c.Repeatable(method, p), method+" "+p
 	if once {
 		if err := sendOnce(ctx, what); err != nil {
 			return CallOutput{}, err

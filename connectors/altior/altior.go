@@ -223,7 +223,7 @@ type call struct {
 // a lost answer of a call that reads or writes the same values again, are tried again within
 // it (connectors.Retry).
 func (c *Client) do(ctx context.Context, k call) (b []byte, err error) {
-	err = connectors.Do(ctx, connectors.SafeToRepeat(k.method), func() error {
+	err = connectors.Do(ctx, c.Repeatable(k.method, k.path), func() error {
 		b, err = c.doOnce(ctx, k)
 		return err
 	})

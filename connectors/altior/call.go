@@ -44,3 +44,6 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	_, err = c.do(ctx, k)
 	return status, raw, err
 }
+
+// Repeatable implements connectors.Caller: a GET, PUT, PATCH or DELETE.
+func (c *Client) Repeatable(method, _ string) bool { return connectors.SafeToRepeat(method) }

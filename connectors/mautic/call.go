@@ -2,6 +2,7 @@ package mautic
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -31,4 +32,10 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	}
 	// The client's base URL is the instance's /api.
 	return c.send(ctx, method, "/"+rel, method+" "+connectors.OpPath(path), query, b)
+}
+
+// Repeatable implements connectors.Caller: a GET, PATCH or DELETE. Not a PUT: Automation's
+// PUT …/edit and batch/edit create the record an id does not name, under a new id, each time.
+func (c *Client) Repeatable(method, _ string) bool {
+	return connectors.SafeToRepeat(method) && method != http.MethodPut
 }

@@ -163,10 +163,9 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 
 // send is do that also returns the answer's status, and its body when it is an error. A
 // short quota wait, and a server error or a lost answer of a call that reads or writes the
-// same values again, are tried again within it (connectors.Retry). A PUT is not: Automation's
-// PUT …/edit creates the record an id does not name, under a new id, each time it is sent.
+// same values again (Repeatable: never a PUT), are tried again within it (connectors.Retry).
 func (c *Client) send(ctx context.Context, method, path, op string, query url.Values, body any) (status int, b []byte, err error) {
-	err = connectors.Do(ctx, connectors.SafeToRepeat(method) && method != http.MethodPut, func() error {
+	err = connectors.Do(ctx, c.Repeatable(method, path), func() error {
 		status, b, err = c.sendOnce(ctx, method, path, op, query, body)
 		return err
 	})

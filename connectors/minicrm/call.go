@@ -2,6 +2,7 @@ package minicrm
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -39,4 +40,15 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	var a rawAnswer
 	err = c.do(ctx, method, path, method+" "+connectors.OpPath(path), query, b, &a)
 	return a.status, a.body, err
+}
+
+// Repeatable implements connectors.Caller: a GET, PATCH or DELETE, and a PUT to a record
+// (/Contact/12); a PUT to a collection (/Contact, no id) creates, and is not.
+func (c *Client) Repeatable(method, path string) bool {
+	if method != http.MethodPut {
+		return connectors.SafeToRepeat(method)
+	}
+	path = strings.TrimRight(path, "/")
+	last := path[strings.LastIndex(path, "/")+1:]
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }

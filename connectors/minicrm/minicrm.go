@@ -198,8 +198,7 @@ func invalid(op, msg string) *connectors.Error {
 // server error or a lost answer of a read or an update, are tried again within it
 // (connectors.Retry); a PUT without an id creates, and is not.
 func (c *Client) do(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
-	safe := method == http.MethodGet || (method == http.MethodPut && strings.HasSuffix(op, "/{id}"))
-	return connectors.Do(ctx, safe, func() error { return c.doOnce(ctx, method, path, op, query, body, out) })
+	return connectors.Do(ctx, c.Repeatable(method, path), func() error { return c.doOnce(ctx, method, path, op, query, body, out) })
 }
 
 func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.Values, body, out any) error {

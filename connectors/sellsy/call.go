@@ -233,3 +233,9 @@ func (c *Client) SetV1(v V1Credentials) {
 		}
 	}
 }
+
+// Repeatable implements connectors.Caller: a GET, PUT, PATCH or DELETE, or a search (a POST
+// that reads).
+func (c *Client) Repeatable(method, path string) bool {
+	return connectors.SafeToRepeat(method) || strings.HasSuffix(strings.TrimRight(path, "/"), "/search")
+}

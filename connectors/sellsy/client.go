@@ -340,7 +340,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	// A server error or a lost answer is tried again for calls that read or write the same
 	// values again (searches are POSTs that read); see connectors.Retry.
 	var again connectors.Retry
-	safe := connectors.SafeToRepeat(k.method) || strings.HasSuffix(k.path, "/search")
+	safe := c.Repeatable(k.method, k.path)
 	for {
 		if err := c.waitFor(ctx, k.op); err != nil {
 			return 0, err

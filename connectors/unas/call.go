@@ -110,3 +110,9 @@ func xmlParams(body []byte) (string, error) {
 	}
 	return string(body), nil
 }
+
+// Repeatable implements connectors.Caller: a get… function, which reads. (The connector's own
+// calls are never sent twice: its hourly budget is too small.)
+func (c *Client) Repeatable(_, path string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimPrefix(path, "/")), "get")
+}

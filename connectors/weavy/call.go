@@ -54,3 +54,9 @@ func callOpPath(path string) string {
 	}
 	return strings.Join(segs, "/")
 }
+
+// Repeatable implements connectors.Caller: a GET, PUT, PATCH or DELETE, or a Select (a POST
+// that reads).
+func (c *Client) Repeatable(method, path string) bool {
+	return connectors.SafeToRepeat(method) || strings.HasSuffix(strings.TrimRight(path, "/"), "/Select")
+}

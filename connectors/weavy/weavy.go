@@ -276,8 +276,7 @@ type call struct {
 // POST that reads) or writes the same values again, are tried again within it
 // (connectors.Retry).
 func (c *Client) do(ctx context.Context, k call) (b []byte, st int, err error) {
-	safe := connectors.SafeToRepeat(k.method) || strings.HasSuffix(k.path, "/Select")
-	err = connectors.Do(ctx, safe, func() error {
+	err = connectors.Do(ctx, c.Repeatable(k.method, k.path), func() error {
 		b, st, err = c.doOnce(ctx, k)
 		return err
 	})
