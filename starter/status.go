@@ -78,7 +78,7 @@ func describeRun(ctx context.Context, c searchattr.Describer, id string) (runSta
 		return runState{}, nil
 	}
 	if err != nil {
-		if ctx.Err() != nil {
+		if endedByCaller(ctx, err) {
 			// The caller's deadline or cancel (watch's end), not the server's: the gRPC
 			// error would hide it.
 			err = ctx.Err()
@@ -433,7 +433,7 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 			continue
 		}
 		if err != nil {
-			if ctx.Err() != nil {
+			if endedByCaller(ctx, err) {
 				return ctx.Err() // the watch's own end, met during a call to the server
 			}
 			return err
@@ -532,3 +532,29 @@ func bar(p workflows.Progress, width int) string {
 	n := width * done / total
 	return "[" + strings.Repeat("█", n) + strings.Repeat("·", width-n) + "]"
 }
+
+// endedByCaller reports whether err is the caller's own deadline or cancel rather than the
+// server's failure. Temporal's frontend answers DeadlineExceeded a little before the deadline
+// the client sent it, while ctx has not yet expired here; when the error is such an answer and
+// ctx's deadline is that close, it waits for ctx to end so that the caller sees its own end.
+func endedByCaller(ctx context.Context, err error) bool {
+	if err == nil {
+		return false
+	}
+	if ctx.Err() != nil {
+		return true
+	}
+	var deadline *serviceerror.DeadlineExceeded
+	if !errors.As(err, &deadline) && !errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	end, ok := ctx.Deadline()
+	if !ok || time.Until(end) > serverDeadlineMargin {
+		return false
+	}
+	<-ctx.Done()
+	return true
+}
+
+// serverDeadlineMargin bounds how early before the client's deadline the server may give up.
+const serverDeadlineMargin = 2 * time.Second

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -67,6 +68,59 @@ func TestStatusOverviewNamesClosedStatuses(t *testing.T) {
 			var out bytes.Buffer
 			require.NoError(t, run(context.Background(), []string{"status", "cli", "--json"}, &out))
 			assert.Contains(t, out.String(), tt.want)
+		})
+	}
+}
+
+// earlyDeadline is a fakeTemporal whose server gives up a little before the deadline the
+// client sent, as Temporal's frontend does.
+type earlyDeadline struct{ *fakeTemporal }
+
+func (f *earlyDeadline) DescribeWorkflowExecution(ctx context.Context, id, run string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	if end, ok := ctx.Deadline(); ok && time.Until(end) < 300*time.Millisecond {
+		return nil, serviceerror.NewDeadlineExceeded("context deadline exceeded")
+	}
+	return f.fakeTemporal.DescribeWorkflowExecution(ctx, id, run)
+}
+
+// watch ended by its caller's deadline says so, even when the server answered the deadline
+// first: the end is the caller's, not a server failure.
+func TestWatchEndsWithItsCallersDeadline(t *testing.T) {
+	f := &earlyDeadline{&fakeTemporal{workflows: map[string]fakeWorkflow{
+		workflows.SyncWorkflowID("cli"): {status: enums.WORKFLOW_EXECUTION_STATUS_RUNNING,
+			progress: workflows.Progress{Workflow: "IncrementalSync", Connection: "cli", Phase: workflows.PhaseWaiting}}}}}
+	useFake(t, f.fakeTemporal)
+	connect = func(client.Options) (client.Client, error) { return f, nil }
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	err := run(ctx, []string{"watch", "cli", "--interval", "10ms"}, &out)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, out.String(), "cli/incremental-sync")
+}
+
+// Only a deadline answer that close to the caller's own deadline counts as the caller's end.
+func TestEndedByCaller(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		err     error
+		want    bool
+	}{
+		{"no error", time.Second, nil, false},
+		{"server deadline just before ours", 100 * time.Millisecond, serviceerror.NewDeadlineExceeded("context deadline exceeded"), true},
+		{"server deadline long before ours", time.Minute, serviceerror.NewDeadlineExceeded("context deadline exceeded"), false},
+		{"other server error near our deadline", 100 * time.Millisecond, serviceerror.NewUnavailable("down"), false},
+		{"no deadline of ours", 0, serviceerror.NewDeadlineExceeded("context deadline exceeded"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tc.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+				defer cancel()
+			}
+			assert.Equal(t, tc.want, endedByCaller(ctx, tc.err))
 		})
 	}
 }
