@@ -693,7 +693,10 @@ func (k cursor) String() string {
 // read from overlap records before the offset and resumes after the last of the previous
 // page's records found there (its anchors, each an id with its srvDateUTC, so a record
 // changed since does not count); a shift larger than the overlap reads the pages before the
-// offset, backwards, until one holds an anchor (see pageAt).
+// offset, backwards, until one holds an anchor (see pageAt). A page shorter than the overlap
+// (weavy's page size lowered tenfold or more since the previous page) is read again from the
+// overlap of its own length. The end of a table is only an answer without a new record at the
+// offset after the last record read (see endsAt).
 // Records read twice are harmless (the merge finds them unchanged).
 const anchorCount = 3
 
@@ -726,8 +729,38 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		return recs, 0, start, err
 	}
 	fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
+	if found && fresh == len(recs) && start+fresh > cur.offset {
+		// The page ends with an anchor found after the offset: records entered the listing
+		// before it (in an incremental listing, records changed since it began) and moved
+		// the anchors forward. The records after them are on the next page: without it, a
+		// full page of records read already would be taken for a server ignoring offset.
+		// (On such a server that page is the same again: it ends with the anchor too.)
+		start += fresh
+		recs, err = c.selectPage(ctx, entity, start, filters)
+		if err != nil {
+			return nil, 0, start, err
+		}
+		fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
+		return recs, fresh, start, nil
+	}
 	if found || start == 0 {
 		return recs, fresh, start, nil
+	}
+	if m := len(recs); m > 0 && start+m < cur.offset {
+		// The page ended before the offset, short of the anchors: weavy's page size fell
+		// below the overlap (to m, or the table shrank). The overlap of a page of m is read
+		// instead; going back by the cursor's page size would leave gaps between pages.
+		cur.size = m
+		if start = max(start+m, cur.offset-overlap(m)); start == cur.offset {
+			recs, err = c.selectPage(ctx, entity, start, filters) // pages too short to overlap
+			return recs, 0, start, err
+		}
+		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
+			return nil, 0, start, err
+		}
+		if fresh, found = connectors.ResumeAfter(recs, cur.anchors, anchor(entity)); found {
+			return recs, fresh, start, nil
+		}
 	}
 	return c.pagesBack(ctx, entity, cur, filters)
 }
@@ -762,10 +795,33 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 	}
 }
 
-// newAfter reports whether the page at cur brings records not read yet.
-func (c *Client) newAfter(ctx context.Context, entity string, cur cursor, filters []filter) (bool, error) {
-	recs, fresh, _, err := c.pageAt(ctx, entity, cur, filters)
-	return len(recs) > fresh, err
+// endsAt reports whether entity has no record at offset that the listing has not read: a
+// Select there answers nothing, or only records of page, the page just read (a server that
+// ignores offset answers the first page again). Only that ends a listing, whatever weavy's
+// page size is: a page shorter than the page size seen may be full (the page size was
+// lowered, or is capped under load), and a page read back from before its offset may hold
+// only records read already because it is no longer than the overlap (a page size lowered
+// tenfold or more). It is read at the plain offset: a Select from before it would be fooled
+// the same way. A record that left its place before the offset between the page and this
+// Select (milliseconds) moves the next one before it: were that one the last of the table, it
+// would be missed; any later one makes the answer bring something new, and the next page
+// looks for its anchors as usual.
+func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters []filter, page []map[string]any) (bool, error) {
+	recs, err := c.selectPage(ctx, entity, offset, filters)
+	if err != nil {
+		return false, err
+	}
+	key := anchor(entity) // a record changed since it was read is new: the next page tells
+	read := make(map[string]bool, len(page))
+	for _, r := range page {
+		read[key(r)] = true
+	}
+	for _, r := range recs {
+		if !read[key(r)] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // nothingNew reports whether a full page after the first brought only records the listing
@@ -847,18 +903,19 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		page.Records, page.Unreadable = c.records(v, recs[fresh:], from)
 		next := cur
 		next.offset, next.anchors, next.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
-		more := n > 0 && n >= cur.size // a full page
-		if !more && n > fresh {
-			// A page shorter than the page size seen is the last of the table only if the
-			// next one brings nothing new: the server's page size may have been lowered
-			// since (or differ by table). That costs one Select for each table listed whose
-			// last page is not empty; when the page was full after all, the next page is
-			// read again by the next call (once: this listing and the later ones page by
-			// the lower size).
-			if more, err = c.newAfter(ctx, ent, next, filters); err != nil {
+		next.size = max(cur.size, n)       // a longer page: weavy's page size was raised
+		more := n > fresh && n >= cur.size // a full page, not all of it read already
+		if !more && (n > 0 || start != cur.offset) {
+			// Only a Select at the offset after the last record read that answers nothing
+			// ends the table (see endsAt), not a page shorter than the page size seen: that
+			// costs one Select for each table listed, none when the page was read at that
+			// offset and answered nothing. A page that proves full lowers the page size
+			// remembered; the next page is read by the lower one.
+			end, err := c.endsAt(ctx, ent, next.offset, filters, recs)
+			if err != nil {
 				return connectors.Page{}, err
 			}
-			if more {
+			if more = !end; more && n > 0 {
 				next.size = n
 				c.pages.lower(ent, n)
 			}

@@ -25,12 +25,15 @@
 // Paging: Select takes an offset and answers pages of a size the API does not announce, so
 // the client learns it by table: the longest page a Select of the table answered (a table is
 // probed with one light unfiltered Select before its first lookup), lowered when a shorter
-// page turns out to be full. An empty page ends a listing or a lookup; a shorter page than
-// that size ends it only when the Select at the next offset brings nothing new, since the
-// server's page size may have been lowered since (or differ by table): a lookup with one
-// match costs two Selects, a listing one more than its pages, a lookup or listing that finds
-// nothing one. Before anything is learned, a listing's first page's length is taken. A full
-// page of records already read means weavy ignores offset (KindConfig).
+// page turns out to be full. A listing or a lookup ends only on a Select, at the offset
+// after the last record read, that brings nothing new, since the server's page size may
+// change at any time, tenfold and more (or differ by table): neither a page shorter than that
+// size nor a page read back from before its offset (see pageAt) that holds only records read
+// already tells, for either may be full at a lower page size. A lookup with one match costs
+// two Selects, a listing one more than its pages (two more when it ends on a page as long
+// as the page size seen), a lookup or listing that finds nothing one. Before anything is
+// learned, a listing's first page's length is taken. A full page of records already read
+// means weavy ignores offset (KindConfig).
 // Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
 // time: srvDate is the stamp the Divalto plugin filters on (whether srvDateUTC can be filtered
 // on is not documented), but its zone is not documented either, so it is measured on the

@@ -331,6 +331,17 @@ func (s *Server) selectOrder(entity string) []*rec {
 	return sorted
 }
 
+// SetPageSize changes Select's page size from the next Select on, as a weavy administrator
+// may, or a server capping its answers under load; n <= 0 restores the default, 100.
+func (s *Server) SetPageSize(n int) {
+	if n <= 0 {
+		n = 100
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.PageSize = n
+}
+
 // Delete removes a record, as a user of the weavy client would (the API deletes nothing).
 func (s *Server) Delete(entity, code string) bool {
 	s.mu.Lock()
@@ -634,7 +645,7 @@ func (s *Server) selectData(w http.ResponseWriter, r *http.Request, _ string) {
 		skip = 0
 	}
 	for _, rc := range s.selectOrder(entity) {
-		if len(out) == s.opts.PageSize {
+		if len(out) == s.opts.PageSize { // read under s.mu: SetPageSize may change it
 			break
 		}
 		if !match(rc) {

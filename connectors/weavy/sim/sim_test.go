@@ -557,3 +557,26 @@ func TestFieldRights(t *testing.T) {
 	st, _ = e.call(t, "PUT", "/v1/Data/crm/customer/C0000000", e.tok, map[string]any{"customer_ID": "C0000000", "siretNumber": "1"})
 	assert.Equal(t, 200, st)
 }
+
+// SetPageSize changes the page size of the Selects that follow; n <= 0 restores 100.
+func TestSetPageSize(t *testing.T) {
+	e := start(t, Options{PageSize: 100})
+	e.s.SeedPeople(0, 250)
+	every := []map[string]string{{"fieldName": "email"}}
+	sel := func(off int) int {
+		return len(e.sel(t, map[string]any{"entityName": "customercontact", "offset": off, "returnFields": every}))
+	}
+	tests := []struct {
+		size, offset, want int
+	}{
+		{100, 0, 100},
+		{10, 0, 10},
+		{1, 7, 1},
+		{300, 0, 250},
+		{0, 0, 100},
+	}
+	for _, tt := range tests {
+		e.s.SetPageSize(tt.size)
+		assert.Equal(t, tt.want, sel(tt.offset), "page size %d at offset %d", tt.size, tt.offset)
+	}
+}

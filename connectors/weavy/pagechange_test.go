@@ -1,0 +1,298 @@
+package weavy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/weavy/sim"
+)
+
+// resizeAt makes the simulator of e answer its n-th Select (from 1, counted from now) and
+// the later ones with the page size sizes[n], as an administrator changing it or a server
+// capping its answers under load would; it returns the count of Selects so far.
+func resizeAt(e *env, sizes map[int]int) func() int {
+	var mu sync.Mutex
+	n := 0
+	e.failWith = func(r *http.Request, _ []byte) int {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Select") {
+			mu.Lock()
+			n++
+			if size, ok := sizes[n]; ok {
+				e.sim.SetPageSize(size)
+			}
+			mu.Unlock()
+		}
+		return 0
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+// missed returns the codes of table's records that ids lacks.
+func missed(e *env, table string, ids []string) []string {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	var out []string
+	for _, rec := range e.sim.Dump(table) {
+		code := rec[table+"_ID"].(string)
+		switch table {
+		case sim.CustomerContact:
+			code = PrefixContact + code
+		case sim.Marketing:
+			code = PrefixEntrant + code
+		}
+		if !seen[code] {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// weavy's page size may change in the middle of a listing (an administrator changes it, or
+// the server caps its answers under load), by ten times or more: a page shorter than the
+// page size the listing pages by is not its last, nor is a page read back from before its
+// offset that holds only records already read. Every record is listed whatever the page
+// size does.
+func TestListReadsEveryRecordWhateverThePageSizeDoes(t *testing.T) {
+	cycle := map[int]int{} // under load: the page size differs from one Select to the next
+	for n, size := range []int{100, 7, 50, 3, 100, 1, 20, 9} {
+		for k := n + 1; k <= 400; k += 8 {
+			cycle[k] = size
+		}
+	}
+	tests := []struct {
+		name   string
+		object string
+		size   int         // the page size the listing starts with
+		people int         // a customer per 5, a contact each
+		sizes  map[int]int // page size from the n-th Select of the listing on
+	}{
+		{"shrinks 10×: 100 to 10 after the first page", "company", 100, 1500, map[int]int{2: 10}},
+		{"shrinks 20×: 100 to 5 after the first page", "company", 100, 1500, map[int]int{2: 5}},
+		{"shrinks 100×: 100 to 1 after the first page", "company", 100, 1500, map[int]int{2: 1}},
+		{"shrinks 10× after two pages", "company", 100, 1500, map[int]int{3: 10}},
+		{"shrinks 10× before what would be the last page", "company", 100, 750, map[int]int{2: 10}},
+		{"shrinks 10× for the check of a short last page", "company", 100, 750, map[int]int{3: 10}},
+		{"shrinks 10× after a page that ends the table", "company", 10, 250, map[int]int{5: 1}},
+		{"grows 10×: 10 to 100", "company", 10, 1500, map[int]int{3: 100}},
+		{"shrinks, then grows back", "company", 100, 1500, map[int]int{2: 5, 6: 100}},
+		{"differs from one Select to the next", "company", 100, 1500, cycle},
+		{"shrinks 10× in the contacts, then the entrants", "contact", 100, 750, map[int]int{2: 10, 25: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: tc.size})
+			e.sim.SeedPeople(0, tc.people)
+			e.sim.SeedEntrants(10000, 150)
+			count := resizeAt(e, tc.sizes)
+			recs, _ := listAll(t, e.client, tc.object, time.Time{})
+			t.Logf("%d Selects", count())
+			tables := []string{sim.Customer}
+			if tc.object == "contact" {
+				tables = []string{sim.CustomerContact, sim.Marketing}
+			}
+			for _, table := range tables {
+				assert.Empty(t, missed(e, table, ids(recs)), "%s records never listed", table)
+			}
+		})
+	}
+}
+
+// What a listing costs with a steady page size: a Select a page (the first from its offset,
+// the next ones from a few records before it), and one more at the offset after the last
+// record read, which answers nothing. A page that holds only records read already (read back
+// after a full page) ends a listing only after that Select too.
+func TestListCallsWithASteadyPageSize(t *testing.T) {
+	tests := []struct {
+		name            string
+		size, people    int
+		since           bool // an incremental listing of the records changed since
+		pages, selected int  // List answers and Selects
+	}{
+		{"pages, the last short", 7, 150, false, 7, 8},
+		{"a full page, then a short one", 100, 600, false, 2, 3},
+		{"pages, the last ends the table", 8, 240, false, 10, 11},
+		{"the table in one page", 100, 100, false, 2, 3},
+		{"an empty table", 100, 0, false, 1, 1},
+		{"incremental, five changes", 100, 1500, true, 1, 2},
+		{"incremental, no change", 100, 1500, true, 1, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: tc.size})
+			e.sim.SeedPeople(0, tc.people)
+			ctx := context.Background()
+			var since time.Time
+			want := tc.people / 5
+			if tc.since {
+				listAll(t, e.client, "company", time.Time{}) // learns the page size
+				e.clock.Advance(time.Hour)
+				since = e.clock.Now()
+				e.clock.Advance(time.Minute)
+				want = 0
+				if tc.name != "incremental, no change" {
+					for i := range 5 {
+						res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: fmt.Sprintf("C%07d", 40*i+3), Fields: map[string]any{"city": "Lyon"}}})
+						require.NoError(t, err)
+						require.NoError(t, res[0].Err)
+					}
+					want = 5
+				}
+			}
+			before := selects(e)
+			recs, pages := listAll(t, e.client, "company", since)
+			assert.Len(t, recs, want)
+			assert.Equal(t, tc.pages, pages, "List answers")
+			assert.Equal(t, tc.selected, selects(e)-before, "Selects")
+		})
+	}
+}
+
+// Records that leave their places while a listing waits between two pages (deleted, or
+// changed in an order by modification) are looked for from the anchors as usual when weavy's
+// page size fell meanwhile below the overlap: the page read back ends before the offset and
+// is read again from the overlap of its own length, or pages of that length back.
+func TestListSkipsNoneWhenPagesShrinkTenfoldAndRecordsMove(t *testing.T) {
+	tests := []struct {
+		name    string
+		order   string
+		size    int // the page size after the first two pages
+		deleted int // records deleted among those read, just before the last anchorCount
+		changed int // records changed among those read, just before the last anchorCount
+	}{
+		{"shrinks to 10, 5 deleted", sim.OrderInserted, 10, 5, 0},
+		{"shrinks to 5, 2 deleted", sim.OrderInserted, 5, 2, 0},
+		{"shrinks to 5, 15 deleted", sim.OrderInserted, 5, 15, 0},
+		{"shrinks to 2, 7 deleted", sim.OrderInserted, 2, 7, 0},
+		{"shrinks to 5, 15 changed, by modification", sim.OrderModified, 5, 0, 15},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 100, SelectOrder: tc.order})
+			e.sim.SeedPeople(0, 1500) // 300 customers
+			ctx := context.Background()
+			var read []connectors.Record
+			q := connectors.ListQuery{}
+			for range 2 {
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				require.True(t, p.More)
+				read = append(read, p.Records...)
+				q.Cursor = p.Cursor
+			}
+			require.Len(t, read, 190)
+			gone := map[string]bool{}
+			before := read[:len(read)-anchorCount] // the anchors stay, shifted
+			for _, r := range before[len(before)-tc.deleted:] {
+				require.True(t, e.sim.Delete(sim.Customer, r.ID))
+				gone[r.ID] = true
+			}
+			e.clock.Advance(time.Minute)
+			for _, r := range before[len(before)-tc.changed:] {
+				res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: r.ID, Fields: map[string]any{"city": "Lyon"}}})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+			}
+			e.sim.SetPageSize(tc.size)
+			var ids []string
+			for _, r := range read {
+				ids = append(ids, r.ID)
+			}
+			for more := true; more; {
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					ids = append(ids, r.ID)
+				}
+				more, q.Cursor = p.More, p.Cursor
+			}
+			t.Logf("%d Selects, %d records listed", selects(e), len(ids))
+			assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
+		})
+	}
+}
+
+// An incremental listing reads the records changed since a time: a record changed while the
+// listing runs enters its window, before the offset as well as after it, and moves the later
+// ones away from the start. None that was in the window when the listing began is skipped for
+// that, even when more enter before the offset than a page holds; those that entered are
+// read by the next pass, which reads from the time this one began.
+func TestListSkipsNoneWhenRecordsEnterTheWindowMidListing(t *testing.T) {
+	tests := []struct {
+		name    string
+		entered int // records changed before the offset while the listing waits
+	}{
+		{"fewer than the overlap", 2},
+		{"fewer than a page", 8},
+		{"more than a page", 24},
+		{"more than ten pages", 110},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 10})
+			e.sim.SeedPeople(0, 2500) // 500 customers
+			ctx := context.Background()
+			update := func(i int) {
+				res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: fmt.Sprintf("C%07d", i), Fields: map[string]any{"city": "Lyon"}}})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+			}
+			e.clock.Advance(time.Hour)
+			since := e.clock.Now()
+			e.clock.Advance(time.Minute)
+			var window []string // the customers changed before the listing: the even ones
+			for i := 0; i < 500; i += 2 {
+				update(i)
+				window = append(window, fmt.Sprintf("C%07d", i))
+			}
+			e.clock.Advance(time.Minute)
+			var ids []string
+			q := connectors.ListQuery{Since: since}
+			for len(ids) < 2*tc.entered+20 { // well after where the entrants will be
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					ids = append(ids, r.ID)
+				}
+				q.Cursor = p.Cursor
+			}
+			for i := range tc.entered { // odd ones, before the offset
+				update(2*i + 1)
+			}
+			for more := true; more; {
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					ids = append(ids, r.ID)
+				}
+				more, q.Cursor = p.More, p.Cursor
+			}
+			listed := map[string]bool{}
+			for _, id := range ids {
+				listed[id] = true
+			}
+			var missing []string
+			for _, id := range window {
+				if !listed[id] {
+					missing = append(missing, id)
+				}
+			}
+			t.Logf("%d Selects, %d records listed", selects(e), len(ids))
+			assert.Empty(t, missing, "records of the window never listed")
+		})
+	}
+}
