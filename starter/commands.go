@@ -146,7 +146,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	if err := searchattr.Ensure(ctx, c, s.Namespace); err != nil {
+	if err := registerSearchAttributes(ctx, c, s.Namespace); err != nil {
 		return fmt.Errorf("start %s: registering search attributes: %w", what, err)
 	}
 	opts := client.StartWorkflowOptions{
@@ -500,4 +500,21 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 		return run, fmt.Errorf("%s: %w", run.GetID(), err)
 	}
 	return run, nil
+}
+
+// registerSearchAttributes adds crmsync's search attributes where they are missing and refuses
+// one registered by hand with another type, on which every workflow would stall. A role that
+// may not list or add them (Temporal Cloud) goes on with a note, as the worker does: they may
+// well exist.
+func registerSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	err := searchattr.Ensure(ctx, c, namespace)
+	if err == nil {
+		err = searchattr.CheckTypes(ctx, c, namespace)
+	}
+	var denied *serviceerror.PermissionDenied
+	if errors.As(err, &denied) {
+		fmt.Fprintf(stderr, "crmsync: note: this role may not register crmsync's search attributes (%v); if they are missing, the workflow stalls: register them once with %s\n", err, strings.Join(searchattr.Commands(namespace), "; "))
+		return nil
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ type fakeTemporal struct {
 	started   []string
 	signals   []string       // "name workflow-id" of each signal sent
 	results   map[string]any // workflow id → its result, for a started workflow's Get
+	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 }
 
 // useFake makes the commands of the test talk to f instead of a Temporal server.
@@ -85,17 +87,22 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 	return fakeRun{id: o.ID, result: f.results[o.ID]}, nil
 }
 
-func (f *fakeTemporal) OperatorService() operatorservice.OperatorServiceClient { return fakeOperator{} }
+func (f *fakeTemporal) OperatorService() operatorservice.OperatorServiceClient {
+	if f.operator != nil {
+		return f.operator
+	}
+	return fakeOperator{}
+}
 
-// fakeOperator lists crmsync's search attributes as registered.
+// fakeOperator lists crmsync's search attributes as registered, with their types.
 type fakeOperator struct {
 	operatorservice.OperatorServiceClient
 }
 
 func (fakeOperator) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest, ...grpc.CallOption) (*operatorservice.ListSearchAttributesResponse, error) {
 	attrs := map[string]enums.IndexedValueType{}
-	for name := range workflows.SearchAttributeTypes() {
-		attrs[name] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	for name, typ := range workflows.SearchAttributeTypes() {
+		attrs[name] = enums.IndexedValueType(enums.IndexedValueType_value["INDEXED_VALUE_TYPE_"+strings.ToUpper(typ)])
 	}
 	return &operatorservice.ListSearchAttributesResponse{CustomAttributes: attrs}, nil
 }
