@@ -35,8 +35,8 @@ type fakeTemporal struct {
 	client.Client
 	workflows map[string]fakeWorkflow
 	started   []string
-	signals   []string       // "name workflow-id" of each signal sent
-	results   map[string]any // workflow id → its result, for a started workflow's Get
+	signals   []string                              // "name workflow-id" of each signal sent
+	results   map[string]any                        // workflow id → its result, for a started workflow's Get
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 }
 
