@@ -56,8 +56,9 @@ commands:
                                        them through the sync again (RetryQuarantine)
   push CONNECTION --id ID|--email E [--object contact] [--side b]
                                        sync one record now (the "send contact to Sellsy" action)
-  sellsy call [--connection NAME] METHOD PATH [BODY] | --v1 METHOD [PARAMS]
-                                       any authorised Sellsy API V2 / V1 call
+  sellsy call [--connection NAME] [--header 'NAME: VALUE']... METHOD PATH [BODY]
+             | --v1 METHOD [PARAMS]    any authorised Sellsy API V2 / V1 call; --header adds a
+                                       header of yours to a V2 call (X-Switch-User: staff:2)
   sellsy webhooks [--connection NAME] list | add URL EVENT... | remove ID
                                        the webhooks of the Sellsy account
   call [--connection NAME] SYSTEM METHOD PATH [BODY]
