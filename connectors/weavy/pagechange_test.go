@@ -100,13 +100,14 @@ func TestListReadsEveryRecordWhateverThePageSizeDoes(t *testing.T) {
 			e.sim.SeedEntrants(10000, 150)
 			count := resizeAt(e, tc.sizes)
 			recs, _ := listAll(t, e.client, tc.object, time.Time{})
-			t.Logf("%d Selects", count())
 			tables := []string{sim.Customer}
 			if tc.object == "contact" {
 				tables = []string{sim.CustomerContact, sim.Marketing}
 			}
 			for _, table := range tables {
-				assert.Empty(t, missed(e, table, ids(recs)), "%s records never listed", table)
+				gone := missed(e, table, ids(recs))
+				t.Logf("%d Selects; %s: %d of %d records never listed", count(), table, len(gone), e.sim.Count(table))
+				assert.Empty(t, gone, "%s records never listed", table)
 			}
 		})
 	}
@@ -293,6 +294,32 @@ func TestListSkipsNoneWhenRecordsEnterTheWindowMidListing(t *testing.T) {
 			}
 			t.Logf("%d Selects, %d records listed", selects(e), len(ids))
 			assert.Empty(t, missing, "records of the window never listed")
+		})
+	}
+}
+
+// A lookup pages by the plain offset until a Select brings nothing new: a page size lowered
+// tenfold or more in the middle of it does not end it early either.
+func TestLookupReadsEveryMatchWhateverThePageSizeDoes(t *testing.T) {
+	tests := []struct {
+		name  string
+		sizes map[int]int
+	}{
+		{"shrinks 10×", map[int]int{2: 10}},
+		{"shrinks 100×", map[int]int{2: 1}},
+		{"grows 10×", map[int]int{1: 10, 3: 100}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 100})
+			e.sim.SeedPeople(0, 1500) // 300 customers, none blocked
+			// a first lookup learns the page size
+			_, err := e.client.FindByKey(context.Background(), "company", "name", []string{"nobody"})
+			require.NoError(t, err)
+			resizeAt(e, tc.sizes)
+			recs, err := e.client.FindByKey(context.Background(), "company", "blocked", []string{"false"})
+			require.NoError(t, err)
+			assert.Empty(t, missed(e, sim.Customer, ids(recs)), "customers not found")
 		})
 	}
 }
