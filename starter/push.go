@@ -28,7 +28,10 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if (*id == "") == (*email == "") {
+	if *id != "" && *email != "" {
+		return errors.New("push: give --id or --email, not both")
+	}
+	if *id == "" && *email == "" {
 		return errors.New("push: give --id or --email")
 	}
 	if *side != "a" && *side != "b" {
