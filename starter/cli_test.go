@@ -308,16 +308,23 @@ objects:
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "already running")
 
+	// progress queries the sync's progress. A worker too busy to answer within the query's
+	// 5 s is asked again, for up to a minute: a missing answer is no progress to compare
+	// with (no cycle yet, no objects).
 	progress := func() workflows.Progress {
+		t.Helper()
 		c, _, err := dial()
 		require.NoError(t, err)
 		defer c.Close()
-		p, _, err := progressOf(ctx, c, workflows.SyncWorkflowID("cli"))
-		if errors.Is(err, errNoAnswer) {
-			return workflows.Progress{} // a worker too busy to answer in time: asked again
+		deadline := time.Now().Add(time.Minute)
+		for {
+			p, _, err := progressOf(ctx, c, workflows.SyncWorkflowID("cli"))
+			if errors.Is(err, errNoAnswer) && time.Now().Before(deadline) {
+				continue
+			}
+			require.NoError(t, err)
+			return p
 		}
-		require.NoError(t, err)
-		return p
 	}
 	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the first cycle", func() bool { return progress().Cycles == 1 })
 
@@ -489,12 +496,15 @@ objects:
 	})
 	assert.GreaterOrEqual(t, progress().Objects[1].Counts.Read-readBefore, 240, "every contact of both sides read again")
 
-	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-	defer wcancel()
-	var wout bytes.Buffer
-	err = run(wctx, []string{"watch", "cli", "--interval", "200ms"}, &wout)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, wout.String(), "cli/incremental-sync [████")
+	// watch draws the bar (run a few seconds at a time until a query was answered in them).
+	eventuallyMatches("watch to draw the bar", time.Minute, `cli/incremental-sync \[████`, func() string {
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		defer wcancel()
+		var wout bytes.Buffer
+		err := run(wctx, []string{"watch", "cli", "--interval", "200ms"}, &wout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		return wout.String()
+	})
 
 	assert.Contains(t, crmsync("quarantine", "cli"), "no record of cli is in quarantine")
 
