@@ -1,8 +1,10 @@
 package weavy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -88,6 +90,8 @@ func TestListReadsEveryRecordWhateverThePageSizeDoes(t *testing.T) {
 		{"shrinks 10× before what would be the last page", "company", 100, 750, map[int]int{2: 10}},
 		{"shrinks 10× for the check of a short last page", "company", 100, 750, map[int]int{3: 10}},
 		{"shrinks 10× after a page that ends the table", "company", 10, 250, map[int]int{5: 1}},
+		{"shrinks 10× after the last page, full", "company", 10, 225, map[int]int{7: 1}},
+		{"shrinks 100× after the last page, full", "company", 100, 1400, map[int]int{4: 1}},
 		{"grows 10×: 10 to 100", "company", 10, 1500, map[int]int{3: 100}},
 		{"shrinks, then grows back", "company", 100, 1500, map[int]int{2: 5, 6: 100}},
 		{"differs from one Select to the next", "company", 100, 1500, cycle},
@@ -322,4 +326,44 @@ func TestLookupReadsEveryMatchWhateverThePageSizeDoes(t *testing.T) {
 			assert.Empty(t, missed(e, sim.Customer, ids(recs)), "customers not found")
 		})
 	}
+}
+
+// A page read back that ends before the offset may also mean that the table now ends there:
+// more records were deleted before the offset, while the listing waited, than remained after
+// it. The anchors are then looked for pages of the listing's page size back, as before the
+// page size could be taken for lowered: none of the records after them is skipped.
+func TestListSkipsNoneWhenTheTableNowEndsBeforeTheOffset(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 100})
+	e.sim.SeedPeople(0, 3000) // 600 customers
+	var logs bytes.Buffer
+	e.client.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx := context.Background()
+	var read []connectors.Record
+	q := connectors.ListQuery{}
+	for range 5 {
+		p, err := e.client.List(ctx, "company", q)
+		require.NoError(t, err)
+		read = append(read, p.Records...)
+		q.Cursor = p.Cursor
+	}
+	require.Len(t, read, 460)
+	ids := []string{}
+	gone := map[string]bool{}
+	for _, r := range read {
+		ids = append(ids, r.ID)
+	}
+	for _, r := range read[200:345] { // the table ends at 455, 5 records before the offset
+		require.True(t, e.sim.Delete(sim.Customer, r.ID))
+		gone[r.ID] = true
+	}
+	for more := true; more; {
+		p, err := e.client.List(ctx, "company", q)
+		require.NoError(t, err)
+		for _, r := range p.Records {
+			ids = append(ids, r.ID)
+		}
+		more, q.Cursor = p.More, p.Cursor
+	}
+	assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
+	assert.NotContains(t, logs.String(), "may have been skipped")
 }

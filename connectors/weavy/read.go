@@ -736,8 +736,7 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		// full page of records read already would be taken for a server ignoring offset.
 		// (On such a server that page is the same again: it ends with the anchor too.)
 		start += fresh
-		recs, err = c.selectPage(ctx, entity, start, filters)
-		if err != nil {
+		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 			return nil, 0, start, err
 		}
 		fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
@@ -747,22 +746,46 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		return recs, fresh, start, nil
 	}
 	if m := len(recs); m > 0 && start+m < cur.offset {
-		// The page ended before the offset, short of the anchors: weavy's page size fell
-		// below the overlap (to m, or the table shrank). The overlap of a page of m is read
-		// instead; going back by the cursor's page size would leave gaps between pages.
-		cur.size = m
-		if start = max(start+m, cur.offset-overlap(m)); start == cur.offset {
-			recs, err = c.selectPage(ctx, entity, start, filters) // pages too short to overlap
-			return recs, 0, start, err
+		recs, fresh, start, size, err := c.pageShorterThanOverlap(ctx, entity, cur, filters, start+m, m)
+		if err != nil || size == 0 {
+			return recs, fresh, start, err
 		}
-		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
-			return nil, 0, start, err
-		}
-		if fresh, found = connectors.ResumeAfter(recs, cur.anchors, anchor(entity)); found {
-			return recs, fresh, start, nil
-		}
+		cur.size = size
 	}
 	return c.pagesBack(ctx, entity, cur, filters)
+}
+
+// pageShorterThanOverlap goes on from a page read back, of m records, that ended at end,
+// before cur's offset and short of its anchors: weavy's page size fell below the overlap (to
+// m), or the table now ends there (more records deleted before the offset than remained
+// after it). Records after it tell the first: the overlap of a page of m is read. It returns
+// the page found (size 0), or, when none is, the page size (m, or cur's) by which pagesBack
+// is to look for the anchors: pages of the cursor's size, longer than weavy's, would leave
+// gaps between them.
+func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur cursor, filters []filter, end, m int) (recs []map[string]any, fresh, start, size int, err error) {
+	start = max(end, cur.offset-overlap(m))
+	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
+		return nil, 0, start, 0, err
+	}
+	if len(recs) > 0 {
+		if start == cur.offset {
+			return recs, 0, start, 0, nil // pages too short to overlap
+		}
+		if fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity)); found {
+			return recs, fresh, start, 0, nil
+		}
+		return nil, 0, start, m, nil
+	}
+	// The table ends before start (which is after the page read back, at least one record): its last records are the anchors if no record before
+	// them left; otherwise pages of the cursor's size back find them.
+	start = max(0, start-m)
+	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
+		return nil, 0, start, 0, err
+	}
+	if fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity)); found {
+		return recs, fresh, start, 0, nil
+	}
+	return nil, 0, start, cur.size, nil
 }
 
 // pagesBack reads the pages before cur's offset, backwards, until one holds one of its
