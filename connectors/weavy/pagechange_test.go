@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -237,14 +238,26 @@ func TestListSkipsNoneWhenPagesShrinkTenfoldAndRecordsMove(t *testing.T) {
 // that, even when more enter before the offset than a page holds; those that entered are
 // read by the next pass, which reads from the time this one began.
 func TestListSkipsNoneWhenRecordsEnterTheWindowMidListing(t *testing.T) {
+	odd := func(n int) []int { // the first n odd customers
+		var out []int
+		for i := range n {
+			out = append(out, 2*i+1)
+		}
+		return out
+	}
 	tests := []struct {
 		name    string
-		entered int // records changed before the offset while the listing waits
+		every   int   // the window: every so many customers, changed before the listing
+		read    int   // records the listing reads before the changes
+		entered []int // customers changed before the offset while the listing waits
 	}{
-		{"fewer than the overlap", 2},
-		{"fewer than a page", 8},
-		{"more than a page", 24},
-		{"more than ten pages", 110},
+		{"fewer than the overlap", 2, 24, odd(2)},
+		{"fewer than a page", 2, 38, odd(8)},
+		{"more than a page", 2, 73, odd(24)},
+		{"more than ten pages", 2, 241, odd(110)},
+		// the anchors are customers 140, 150 and 160: the page read back ends with the second,
+		// the page after it with the third
+		{"between the anchors", 10, 17, []int{1, 2, 3, 4, 5, 6, 7, 141, 151, 152, 153, 154, 155, 156, 157, 158, 159}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,15 +272,15 @@ func TestListSkipsNoneWhenRecordsEnterTheWindowMidListing(t *testing.T) {
 			e.clock.Advance(time.Hour)
 			since := e.clock.Now()
 			e.clock.Advance(time.Minute)
-			var window []string // the customers changed before the listing: the even ones
-			for i := 0; i < 500; i += 2 {
+			var window []string // the customers changed before the listing
+			for i := 0; i < 500; i += tc.every {
 				update(i)
 				window = append(window, fmt.Sprintf("C%07d", i))
 			}
 			e.clock.Advance(time.Minute)
 			var ids []string
 			q := connectors.ListQuery{Since: since}
-			for len(ids) < 2*tc.entered+20 { // well after where the entrants will be
+			for len(ids) < tc.read {
 				p, err := e.client.List(ctx, "company", q)
 				require.NoError(t, err)
 				for _, r := range p.Records {
@@ -275,8 +288,9 @@ func TestListSkipsNoneWhenRecordsEnterTheWindowMidListing(t *testing.T) {
 				}
 				q.Cursor = p.Cursor
 			}
-			for i := range tc.entered { // odd ones, before the offset
-				update(2*i + 1)
+			require.Len(t, ids, tc.read)
+			for _, i := range tc.entered {
+				update(i)
 			}
 			for more := true; more; {
 				p, err := e.client.List(ctx, "company", q)
@@ -366,4 +380,125 @@ func TestListSkipsNoneWhenTheTableNowEndsBeforeTheOffset(t *testing.T) {
 	}
 	assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
 	assert.NotContains(t, logs.String(), "may have been skipped")
+}
+
+// A page found back from the offset that ends with an anchor changed since it was read holds
+// only records read already but ends at the offset: not a server ignoring offset. With pages
+// of 3 (an overlap of 1) the last record read changed makes the listing look back for the
+// others; it goes on, every record listed, instead of pausing the connection.
+func TestListGoesOnWhenItsLastRecordChanged(t *testing.T) {
+	for _, order := range []string{sim.OrderInserted, sim.OrderModified} {
+		t.Run(order, func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 3, SelectOrder: order})
+			e.sim.SeedPeople(0, 100) // 20 customers
+			ctx := context.Background()
+			var ids []string
+			q := connectors.ListQuery{}
+			for range 2 {
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					ids = append(ids, r.ID)
+				}
+				q.Cursor = p.Cursor
+			}
+			e.clock.Advance(time.Minute)
+			res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: ids[len(ids)-1], Fields: map[string]any{"city": "Lyon"}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			for more := true; more; {
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				for _, r := range p.Records {
+					ids = append(ids, r.ID)
+				}
+				more, q.Cursor = p.More, p.Cursor
+			}
+			assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
+		})
+	}
+}
+
+// Listings against a weavy whose page size changes at random (2 to 100 records; a page of one
+// has no room for an overlap) while records are deleted and changed between pages, in either
+// order, full or incremental: every record that was in the listing when it began and that
+// neither left it nor changed since (those the next pass reads) is listed, without an error.
+func TestListSkipsNoneWhateverThePageSizeAndTheChangesDo(t *testing.T) {
+	sizes := []int{2, 3, 5, 7, 10, 20, 50, 100}
+	for seed := range uint64(120) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		order := []string{sim.OrderInserted, sim.OrderModified}[r.IntN(2)]
+		e := setup(t, sim.Options{PageSize: sizes[r.IntN(len(sizes))], SelectOrder: order})
+		e.sim.SeedPeople(0, 5*(1+r.IntN(150)))
+		ctx := context.Background()
+		update := func(id string) {
+			res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: id, Fields: map[string]any{"city": fmt.Sprint("city ", r.IntN(1000))}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+		}
+		codes := func() []string {
+			var out []string
+			for _, rec := range e.sim.Dump(sim.Customer) {
+				out = append(out, rec["customer_ID"].(string))
+			}
+			return out
+		}
+		excused := map[string]bool{} // not in the listing, deleted or changed while it ran
+		q := connectors.ListQuery{}
+		if r.IntN(2) == 0 { // incremental: a third of the customers changed since
+			e.clock.Advance(time.Hour)
+			q.Since = e.clock.Now()
+			e.clock.Advance(time.Minute)
+			for _, id := range codes() {
+				if r.IntN(3) == 0 {
+					update(id)
+				} else {
+					excused[id] = true
+				}
+			}
+			e.clock.Advance(time.Minute)
+		}
+		schedule := map[int]int{}
+		for n := range 400 {
+			if r.IntN(4) == 0 {
+				schedule[n+1] = sizes[r.IntN(len(sizes))]
+			}
+		}
+		resizeAt(e, schedule)
+		var ids []string
+		for calls := 0; ; calls++ {
+			require.Less(t, calls, 2000, "seed %d: the listing does not end", seed)
+			p, err := e.client.List(ctx, "company", q)
+			require.NoError(t, err, "seed %d", seed)
+			for _, rec := range p.Records {
+				ids = append(ids, rec.ID)
+			}
+			if !p.More {
+				break
+			}
+			q.Cursor = p.Cursor
+			if all := codes(); len(all) > 0 && r.IntN(4) == 0 {
+				e.clock.Advance(time.Second)
+				for range r.IntN(30) {
+					id := all[r.IntN(len(all))]
+					update(id)
+					excused[id] = true
+				}
+			}
+			if all := codes(); len(all) > 0 && r.IntN(5) == 0 {
+				for range r.IntN(8) {
+					id := all[r.IntN(len(all))]
+					e.sim.Delete(sim.Customer, id)
+					excused[id] = true
+				}
+			}
+		}
+		var skipped []string
+		for _, id := range missed(e, sim.Customer, ids) {
+			if !excused[id] {
+				skipped = append(skipped, id)
+			}
+		}
+		assert.Empty(t, skipped, "seed %d (%s order): records never listed", seed, order)
+	}
 }

@@ -729,15 +729,19 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		return recs, 0, start, err
 	}
 	fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
-	if found && fresh == len(recs) && start+fresh > cur.offset {
-		// The page ends with an anchor found after the offset: records entered the listing
-		// before it (in an incremental listing, records changed since it began) and moved
-		// the anchors forward. The records after them are on the next page: without it, a
-		// full page of records read already would be taken for a server ignoring offset.
-		// (On such a server that page is the same again: it ends with the anchor too.)
-		start += fresh
+	if found && start+len(recs) > cur.offset && anchorsOnly(entity, cur, recs[fresh:]) {
+		// The page ends with anchors after the offset: records entered the listing before
+		// it (in an incremental listing, records changed since it began) and moved the
+		// anchors forward. The records after them are on the next page: without it, a full
+		// page of records read already would be taken for a server ignoring offset. (On such
+		// a server that page is the same again.)
+		read := recs
+		start += len(recs)
 		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 			return nil, 0, start, err
+		}
+		if len(recs) >= cur.size && sameRecords(entity, read, recs) {
+			return nil, 0, start, ignoresOffset(entity, start)
 		}
 		fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 		return recs, fresh, start, nil
@@ -847,19 +851,32 @@ func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters 
 	return true, nil
 }
 
-// nothingNew reports whether a full page after the first brought only records the listing
-// read already (those up to its anchors, and the anchors' ids): the server ignores offset,
-// and paging on would never end.
-func nothingNew(entity string, cur cursor, recs []map[string]any, fresh int) bool {
-	if len(cur.anchors) == 0 || len(recs) == 0 || len(recs) < cur.size {
+// nothingNew reports whether a full page after the first, read at start, brought after its
+// anchors only records the listing read already (the anchors' own, by id) though it reaches
+// past the offset: the server ignores offset, and paging on would never end. A page that ends
+// at or before the offset (its last anchor changed since it was read, or found pages back)
+// is not that: endsAt tells. Nor is a page that ends with an anchor: pageAt reads on past it.
+func nothingNew(entity string, cur cursor, recs []map[string]any, fresh, start int) bool {
+	if len(cur.anchors) == 0 || fresh >= len(recs) || len(recs) < cur.size || start+len(recs) <= cur.offset {
 		return false
 	}
+	return anchorsOnly(entity, cur, recs[fresh:])
+}
+
+// sameRecords reports whether two pages hold the same records in the same order, by id.
+func sameRecords(entity string, a, b []map[string]any) bool {
+	return slices.EqualFunc(a, b, func(x, y map[string]any) bool { return codeOf(entity, x) == codeOf(entity, y) })
+}
+
+// anchorsOnly reports whether recs are all records of cur's anchors, changed since or not
+// (by id): records the listing read already. True for none.
+func anchorsOnly(entity string, cur cursor, recs []map[string]any) bool {
 	read := map[string]bool{}
 	for _, a := range cur.anchors {
 		id, _, _ := strings.Cut(a, "@")
 		read[id] = true
 	}
-	for _, r := range recs[fresh:] {
+	for _, r := range recs {
 		if !read[codeOf(entity, r)] {
 			return false
 		}
@@ -915,7 +932,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		if err != nil {
 			return connectors.Page{}, err
 		}
-		if nothingNew(ent, cur, recs, fresh) {
+		if nothingNew(ent, cur, recs, fresh, start) {
 			return connectors.Page{}, ignoresOffset(ent, start)
 		}
 		n := len(recs)

@@ -180,7 +180,7 @@ func TestPanicInParallelIsAnError(t *testing.T) {
 // A server that ignores offset answers the first page again and again: the listing stops
 // with an error naming the entity instead of looping, whatever the page size.
 func TestSelectIgnoringOffsetStops(t *testing.T) {
-	for _, size := range []int{1, 2, 5} {
+	for _, size := range []int{1, 2, 3, 5, 7} {
 		t.Run(strconv.Itoa(size), func(t *testing.T) {
 			e := setup(t, sim.Options{PageSize: size, IgnoreOffset: true})
 			e.sim.SeedPeople(0, 50) // 10 customers
