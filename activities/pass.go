@@ -223,6 +223,8 @@ type pass struct {
 	// stages is the connection's pipelines, once the strict check of the status maps passed
 	// for a pass of an object one moves (checkStages).
 	stages *stagePass
+	// refs resolves the names of the connection's pipelines and steps (pipelineRefs).
+	refs *pipelineRefs
 	// lastSaved holds the side-x ids of the records whose pairs the previous page saved:
 	// the next page, read while that one was written, may hold them again, read after them
 	// (see freshen).
@@ -444,7 +446,7 @@ func (p *pass) checkMarked(ctx context.Context) error {
 // no counterpart, as the guide's "one configuration per pipeline you need" means. It goes
 // once its pipeline is configured and it is read again (schedule.full_read) or changes.
 func (p *pass) outsidePipelines(r connectors.Record) bool {
-	return p.side == engine.A && slices.Contains(pipelineObjects(p.conn), p.in.Object) && pipelineOf(p.conn, p.in.Object, r) == nil
+	return p.side == engine.A && slices.Contains(pipelineObjects(p.conn), p.in.Object) && p.pipelineOf(r) == nil
 }
 
 // otherKind reports the first field of side y's filter that a record found by key holds with
@@ -659,7 +661,7 @@ func (p *pass) checkStages(ctx context.Context) error {
 	if p.side == engine.B {
 		ca, cb = p.y, p.x
 	}
-	sp, ok := p.a.stagePassOf(p.conn, ca, cb)
+	sp, ok := p.a.stagePassOf(p.pipelineRefs(), ca, cb)
 	if !ok {
 		return nil
 	}
@@ -695,7 +697,7 @@ func (p *pass) atItsStage(ctx context.Context, x connectors.Record) (fields map[
 	if field == "" {
 		return nil, "", "", nil
 	}
-	cfg := pipelineOf(p.conn, p.in.Object, x)
+	cfg := p.pipelineOf(x)
 	if cfg == nil || !cfg.Follow {
 		return nil, "", "", nil
 	}
@@ -715,11 +717,11 @@ func (p *pass) atItsStage(ctx context.Context, x connectors.Record) (fields map[
 		case to == "":
 			reason = fmt.Sprintf("%s record has no %s: not created on %s, where it would start in the module's first status", p.x.System(), cfg.StageField, p.y.System())
 		case !mapped:
-			reason = fmt.Sprintf("%s status %q is not in pipeline %s's status map: not created on %s, where it would start in the module's first status; map it, then retry it", p.x.System(), to, cfg.Pipeline, p.y.System())
+			reason = fmt.Sprintf("%s status %q is not in pipeline %s's status map: not created on %s, where it would start in the module's first status; map it, then retry it", p.x.System(), to, cfg.Named(), p.y.System())
 		case !slices.Contains(events, ev):
 			reason = fmt.Sprintf("%s status %q maps to %q, which is not a status of %s %s: not created there, where it would start in the module's first status; map it to one, then retry it", p.x.System(), to, ev, p.y.System(), p.objY)
 		case at < 0:
-			reason = fmt.Sprintf("%s status %q is not a status of pipeline %s: not created on %s, where it would start in the module's first status", p.x.System(), to, cfg.Pipeline, p.y.System())
+			reason = fmt.Sprintf("%s status %q is not a status of pipeline %s: not created on %s, where it would start in the module's first status", p.x.System(), to, cfg.Named(), p.y.System())
 		}
 		if reason != "" && !p.stages.fresh && !p.a.unmappable(p.conn.Name, p.y, to) {
 			// Checked from the cache: the map may have gone wrong since (a status added to
@@ -756,7 +758,7 @@ func (p *pass) inItsEstablishment(x connectors.Record, fields map[string]any) ma
 	if p.side != engine.A {
 		return fields
 	}
-	cfg := pipelineOf(p.conn, p.in.Object, x)
+	cfg := p.pipelineOf(x)
 	if cfg == nil || cfg.Establishment == "" || fields[establishmentField] != nil {
 		return fields
 	}
@@ -860,6 +862,12 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	// Before the object's lock is taken and anything is written: the check reads both systems.
 	if err := p.checkStages(ctx); err != nil {
 		return c, err
+	}
+	if p.side == engine.A && slices.Contains(pipelineObjects(p.conn), p.in.Object) {
+		// Which records have a pipeline configured, when the file names some by name.
+		if err := p.pipelineRefs().prepare(ctx, p.in.Object, records); err != nil {
+			return c, err
+		}
 	}
 	conn, object := p.in.Connection, p.in.Object
 	xSide, ySide := store.Side(p.side), store.Side(p.side.Other())

@@ -312,13 +312,16 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 	sp.fresh = true
 	var errs []error
 	checked := false
-	for i, p := range sp.c.Pipelines {
-		o, ok := sp.c.Object(p.Object)
-		if !p.Strict() || !ok {
+	for i := range sp.c.Pipelines {
+		o, ok := sp.c.Object(sp.c.Pipelines[i].Object)
+		if !sp.c.Pipelines[i].Strict() || !ok {
 			continue
 		}
+		if err := sp.refs.list(ctx); err != nil {
+			return err
+		}
 		checked = true
-		meta, err := sp.pipeline(ctx, p.Pipeline)
+		meta, err := sp.pipeline(ctx, sp.c.Pipelines[i].Pipeline)
 		if err != nil {
 			return err
 		}
@@ -326,8 +329,10 @@ func (sp *stagePass) checkStatusMaps(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		for _, e := range engine.CheckStatusMap(p.Events, meta.order, events) {
-			errs = append(errs, fmt.Errorf("pipelines[%d] (pipeline %s).status_map: %w", i, p.Pipeline, e))
+		p := sp.c.Pipelines[i] // its events keyed by stage id now
+		order, bindings := p.WrittenSteps(meta.order)
+		for _, e := range engine.CheckStatusMap(bindings, order, events) {
+			errs = append(errs, fmt.Errorf("pipelines[%d] (pipeline %s).status_map: %w", i, p.Named(), e))
 		}
 	}
 	if len(errs) > 0 {
@@ -355,7 +360,7 @@ func (a *Activities) newStagePass(ctx context.Context, connection string) (*stag
 	if err != nil {
 		return nil, err
 	}
-	sp, ok := a.stagePassOf(c, ca, cb)
+	sp, ok := a.stagePassOf(newPipelineRefs(c, ca), ca, cb)
 	if !ok {
 		return nil, configError(fmt.Errorf("%s: pipelines need a side A with pipelines (%s has none) and a side B with events (%s has none)", c.File, ca.System(), cb.System()))
 	}
@@ -370,15 +375,115 @@ func (a *Activities) newStagePass(ctx context.Context, connection string) (*stag
 	return sp, nil
 }
 
-// stagePassOf returns a stage pass over a connection's sides, false when side A has no
-// pipelines or side B no events.
-func (a *Activities) stagePassOf(c *config.Connection, ca, cb connectors.Connector) (*stagePass, bool) {
+// stagePassOf returns a stage pass over a connection's sides, whose pipelines refs resolves,
+// false when side A has no pipelines or side B no events.
+func (a *Activities) stagePassOf(refs *pipelineRefs, ca, cb connectors.Connector) (*stagePass, bool) {
 	staged, ok := ca.(connectors.Staged)
 	emitter, ok2 := cb.(connectors.EventEmitter)
 	if !ok || !ok2 {
 		return nil, false
 	}
-	return &stagePass{a: a, c: c, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}, true
+	return &stagePass{a: a, c: refs.c, refs: refs, staged: staged, emitter: emitter, x: ca, y: cb, meta: map[string]pipelineMeta{}}, true
+}
+
+// pipelineRefs holds a connection whose pipelines may name their pipeline and steps by name, as
+// users see them in side A's system (config.ResolvePipelines, ResolveEvents), and resolves
+// them to ids against that system when first needed: a record's pipeline and step are ids,
+// and everything that compares them with the configuration (pipelineOf, the stage plans)
+// compares ids. A configuration of ids only costs no read more: its values are taken for ids
+// once records hold them.
+type pipelineRefs struct {
+	c      *config.Connection // the connection's copy whose pipelines are resolved in place
+	staged connectors.Staged  // side A; nil when it has no pipelines
+	system string
+	// listed: every pipeline value is an id now (side A listed them, or lists none: its
+	// pipelines are named by id only).
+	listed bool
+	seen   map[int]bool // configurations a record's pipeline matched as written: ids
+	events map[int]bool // configurations whose events are keyed by stage id now
+}
+
+// newPipelineRefs returns the refs of connection c, whose side A is ca; c is not changed.
+func newPipelineRefs(c *config.Connection, ca connectors.Connector) *pipelineRefs {
+	own := *c
+	own.Pipelines = slices.Clone(c.Pipelines)
+	staged, _ := ca.(connectors.Staged)
+	_, lists := staged.(connectors.PipelineLister)
+	return &pipelineRefs{c: &own, staged: staged, system: ca.System(), listed: !lists, seen: map[int]bool{}, events: map[int]bool{}}
+}
+
+// prepare makes pipelineOf right for records of object: when one is in no pipeline configured
+// by its id and a configuration of object may name its pipeline by name, the pipelines are
+// resolved (one listing).
+func (r *pipelineRefs) prepare(ctx context.Context, object string, records []connectors.Record) error {
+	if r.listed {
+		return nil
+	}
+	outside := false
+	for _, rec := range records {
+		in := false
+		for i, p := range r.c.Pipelines {
+			if p.Object == object && str(rec.Fields[p.PipelineField]) == p.Pipeline {
+				r.seen[i], in = true, true
+			}
+		}
+		outside = outside || !in
+	}
+	for i, p := range r.c.Pipelines {
+		if outside && p.Object == object && !r.seen[i] {
+			return r.list(ctx)
+		}
+	}
+	return nil
+}
+
+// list resolves every pipeline value against side A's pipelines, once. A value that names no
+// pipeline, or two, is a configuration error naming the file and field.
+func (r *pipelineRefs) list(ctx context.Context) error {
+	if r.listed {
+		return nil
+	}
+	listed, err := r.staged.(connectors.PipelineLister).ListPipelines(ctx)
+	if err != nil {
+		return err
+	}
+	resolved, errs := config.ResolvePipelines(r.c.Pipelines, r.system, listed)
+	if len(errs) > 0 {
+		return configError(inFile(r.c.File, errs))
+	}
+	copy(r.c.Pipelines, resolved) // in place: callers hold pointers to configurations
+	r.listed = true
+	return nil
+}
+
+// resolveEvents keys by stage id the events of the configurations of pipeline id (resolved),
+// whose stages meta holds, once each.
+func (r *pipelineRefs) resolveEvents(id string, meta pipelineMeta) error {
+	var errs []error
+	for i := range r.c.Pipelines {
+		if r.events[i] || r.c.Pipelines[i].Pipeline != id {
+			continue
+		}
+		p, problems := r.c.Pipelines[i].ResolveEvents(i, meta.stages)
+		if len(problems) > 0 {
+			errs = append(errs, problems...)
+			continue
+		}
+		r.c.Pipelines[i], r.events[i] = p, true
+	}
+	if len(errs) > 0 {
+		return configError(inFile(r.c.File, errs))
+	}
+	return nil
+}
+
+// inFile makes one error of the problems of a connection file.
+func inFile(file string, errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return fmt.Errorf("%s: %s", file, strings.Join(msgs, "; "))
 }
 
 type pipelineMeta struct {
@@ -389,7 +494,8 @@ type pipelineMeta struct {
 
 type stagePass struct {
 	a       *Activities
-	c       *config.Connection
+	c       *config.Connection // refs.c: its pipelines resolved as needed
+	refs    *pipelineRefs
 	staged  connectors.Staged
 	emitter connectors.EventEmitter
 	x, y    connectors.Connector
@@ -401,20 +507,22 @@ type stagePass struct {
 	marks map[string]*mark
 }
 
+// pipeline returns the name and stages of pipeline id, read once, and keys by stage id the
+// events of the configurations of that pipeline.
 func (sp *stagePass) pipeline(ctx context.Context, id string) (pipelineMeta, error) {
-	if m, ok := sp.meta[id]; ok {
-		return m, nil
+	m, ok := sp.meta[id]
+	if !ok {
+		name, stages, err := sp.staged.Pipeline(ctx, id)
+		if err != nil {
+			return pipelineMeta{}, err
+		}
+		m = pipelineMeta{name: name, stages: stages}
+		for _, st := range stages {
+			m.order = append(m.order, st.ID)
+		}
+		sp.meta[id] = m
 	}
-	name, stages, err := sp.staged.Pipeline(ctx, id)
-	if err != nil {
-		return pipelineMeta{}, err
-	}
-	m := pipelineMeta{name: name, stages: stages}
-	for _, st := range stages {
-		m.order = append(m.order, st.ID)
-	}
-	sp.meta[id] = m
-	return m, nil
+	return m, sp.refs.resolveEvents(id, m)
 }
 
 func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []connectors.Record) (StageResult, error) {
@@ -422,6 +530,9 @@ func (sp *stagePass) propagate(ctx context.Context, o *config.Object, records []
 	res.Checked = len(records)
 	if len(records) == 0 {
 		return res, nil
+	}
+	if err := sp.refs.prepare(ctx, o.Name, records); err != nil {
+		return res, err
 	}
 	ids := make([]string, len(records))
 	for i, r := range records {
@@ -556,7 +667,7 @@ records:
 				// checked again. A stage the pipeline does not have (a status deleted while
 				// orders still hold it) cannot be mapped: that record is quarantined.
 				sp.a.statusMaps.Delete(sp.c.Name)
-				failed = configError(fmt.Errorf("%s: pipeline %s: %s record %s: %w", sp.c.File, cfg.Pipeline, sp.x.System(), r.ID, err))
+				failed = configError(fmt.Errorf("%s: pipeline %s: %s record %s: %w", sp.c.File, cfg.Named(), sp.x.System(), r.ID, err))
 				break records
 			}
 			if err := sp.quarantine(ctx, o, r, err.Error()); err != nil {
@@ -789,6 +900,29 @@ func putStage(fields map[string]any, cfg *config.Pipeline, pipeline, stage strin
 	if cfg.PipelineTarget != config.NoTarget {
 		fields[cfg.PipelineTarget] = pipeline
 	}
+}
+
+// pipelineRefs returns the pass's pipelineRefs, made at the first call. p.conn stays the
+// connection as read (the codecs' cache knows it by its address).
+func (p *pass) pipelineRefs() *pipelineRefs {
+	if p.refs == nil {
+		ca := p.x
+		if p.side == engine.B {
+			ca = p.y
+		}
+		p.refs = newPipelineRefs(p.conn, ca)
+	}
+	return p.refs
+}
+
+// pipelineOf returns the configuration of the pipeline a record the pass read is in
+// (pipelineOf), its names resolved as far as the pass needed them (pipelineRefs.prepare).
+func (p *pass) pipelineOf(r connectors.Record) *config.Pipeline {
+	c := p.conn
+	if p.refs != nil {
+		c = p.refs.c
+	}
+	return pipelineOf(c, p.in.Object, r)
 }
 
 // pipelineOf returns the configuration of the pipeline a side-A record of object is in, nil

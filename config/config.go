@@ -155,10 +155,11 @@ type SignalRoute struct {
 type Pipeline struct {
 	// Object is the object pair whose records move (opportunity ⇄ affaire).
 	Object string `yaml:"object"`
-	// Pipeline is the side-A pipeline's id.
+	// Pipeline is the side-A pipeline's id, or its name as users see it there (resolved
+	// against the live system: ResolvePipelines).
 	Pipeline string `yaml:"pipeline"`
-	// Events binds stage ids to the event each emits, in the pipeline's order; the first
-	// event of side B must be bound.
+	// Events binds stages, by id or by name (ResolveEvents), to the event each emits, in the
+	// pipeline's order; the first event of side B must be bound.
 	Events map[string]string `yaml:"events"`
 	// PipelineField and StageField name the side-A fields that hold a record's pipeline and
 	// stage (default pipeline_id and step_id); PipelineTarget and StageTarget the side-B fields
@@ -177,6 +178,11 @@ type Pipeline struct {
 	// StatusMap binds stages to events in the integration guide's format,
 	// '{"UNAS status": "MiniCRM status", …}' (typographic quotes accepted), instead of Events.
 	StatusMap string `yaml:"status_map"`
+
+	// pipelineAs and stepsAs hold, once names are resolved to ids, what the file wrote: the
+	// pipeline's name, and each step's by its id (Named, StepNamed, WrittenSteps).
+	pipelineAs string
+	stepsAs    map[string]string
 }
 
 // Strict reports whether every stage of the pipeline must be bound to an event of side B

@@ -230,7 +230,7 @@ func (c *Connection) Validate() error {
 			bad(at+".object", "%q is not an object of this connection (objects: %s)", p.Object, strings.Join(keys(names), ", "))
 		}
 		if p.Pipeline == "" {
-			bad(at+".pipeline", "missing: the id of the pipeline")
+			bad(at+".pipeline", "missing: the id or the name of the pipeline")
 		} else if seenPipeline[p.Pipeline] {
 			bad(at+".pipeline", "%q is configured twice: one configuration per pipeline", p.Pipeline)
 		}

@@ -33,3 +33,16 @@ type EventField interface {
 	// EventField names the field of object that holds its records' event ("" for none).
 	EventField(object string) string
 }
+
+// PipelineInfo is one pipeline of a Staged system: its id and its name as users see it.
+type PipelineInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// PipelineLister is a Staged system that lists its pipelines, so that a configuration may name
+// a pipeline by its name as users see it there (Sellsy's), not only by its id.
+type PipelineLister interface {
+	Staged
+	ListPipelines(ctx context.Context) ([]PipelineInfo, error)
+}

@@ -114,9 +114,9 @@ pipelines:
 		wants          []string
 	}{
 		{name: "valid", pipeline: "1", evts: `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`},
-		{name: "unknown pipeline", pipeline: "9", evts: `{"11": QUALIF}`, wants: []string{"pipelines[0]: ", "no Sellsy pipeline has id 9"}},
+		{name: "unknown pipeline", pipeline: "9", evts: `{"11": QUALIF}`, wants: []string{`pipelines[0].pipeline: "9" is neither the id nor the name of a sellsy pipeline; its pipelines: 1 "Ventes"`}},
 		{name: "out of order, unknown step and event", pipeline: "1", evts: `{"11": QUALIF, "14": GAGNEE, "13": PROPOSITION, "99": SIGNEE}`,
-			wants: []string{`step "13" is bound to event "PROPOSITION", which comes before`, `event "SIGNEE", which does not exist`, `step "99" is not a step of the pipeline`}},
+			wants: []string{`step "13" is bound to event "PROPOSITION", which comes before`, `event "SIGNEE", which does not exist`, `pipelines[0].events["99"]: "99" is neither the id nor the name of a step of pipeline 1; its steps: 11 "Découverte"`}},
 		{name: "first event unbound", pipeline: "1", evts: `{"13": GAGNEE}`, wants: []string{`the first event "QUALIF" is bound to no step`}},
 		{name: "stage field missing on the affaire", pipeline: "1", evts: "{\"11\": QUALIF}\n    stage_target: cf.ETAPE\n    pipeline_field: funnel",
 			wants: []string{`pipelines[0].stage_target: altior affaire has no field "cf.ETAPE"`, `pipelines[0].pipeline_field: sellsy opportunity has no field "funnel"`}},

@@ -193,7 +193,16 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 		fields, err := d.fields(ctx, side, object)
 		return slices.ContainsFunc(fields, func(f connectors.Field) bool { return f.Name == field }), err
 	}
-	for i, p := range c.Pipelines {
+	// A pipeline named by its name is resolved against side A's pipelines, as PipelineSync
+	// resolves it: a name the system does not have, or has twice, is named at its field.
+	pipelines, unresolved, listErr := resolvePipelines(ctx, c, staged, a.System())
+	if listErr != nil {
+		errs = append(errs, fmt.Errorf("%s: pipelines: %w", c.File, listErr))
+	}
+	for _, e := range unresolved {
+		errs = append(errs, fmt.Errorf("%s: %w", c.File, e))
+	}
+	for i, p := range pipelines {
 		o, ok := c.Object(p.Object)
 		if !ok {
 			continue // config.Load already refused it
@@ -223,6 +232,9 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 				errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
 			}
 		}
+		if listErr != nil || slices.ContainsFunc(unresolved, func(e *config.RefError) bool { return e.Index == i }) {
+			continue // which pipeline it names is not known: said above
+		}
 		_, stages, err := staged.Pipeline(ctx, p.Pipeline)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
@@ -232,20 +244,73 @@ func checkPipelines(ctx context.Context, c *config.Connection, a, b connectors.C
 		for j, s := range stages {
 			ids[j] = s.ID
 		}
+		p, problems := p.ResolveEvents(i, stages)
+		unknown := map[string]bool{} // keys resolved to no step, said here: the check below leaves them out
+		for _, e := range problems {
+			errs = append(errs, fmt.Errorf("%s: %w", c.File, e))
+			var re *config.RefError
+			if errors.As(e, &re) && re.Key != "" {
+				unknown[re.Key] = true
+			}
+		}
 		events, err := catalog.EventOrder(ctx, o.BObject)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: pipelines[%d]: %w", c.File, i, err))
 			continue
 		}
-		check := engine.CheckBindings(ids, p.Events, events)
+		// The steps as the file names them, so that each problem names what the user wrote;
+		// a key resolved to no step still binds its event (which must exist, and binds the
+		// first event if it is that one).
+		steps, bindings := p.WrittenSteps(ids)
+		for k := range unknown {
+			bindings[k] = c.Pipelines[i].Events[k]
+		}
+		check := engine.CheckBindings(steps, bindings, events)
 		if p.Strict() { // every stage bound, in any order
-			check = engine.CheckStatusMap(p.Events, ids, events)
+			check = engine.CheckStatusMap(bindings, steps, events)
 		}
 		for _, e := range check {
-			errs = append(errs, fmt.Errorf("%s: pipelines[%d] (pipeline %s): %w", c.File, i, p.Pipeline, e))
+			if notAStep(e, unknown) {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s: pipelines[%d] (pipeline %s): %w", c.File, i, p.Named(), e))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// resolvePipelines returns the connection's pipelines with each pipeline value an id, when side
+// A lists its pipelines (config.ResolvePipelines), and the values it could not resolve; as
+// written when it lists none (its pipelines are named by id only) or could not be listed (err).
+func resolvePipelines(ctx context.Context, c *config.Connection, staged connectors.Staged, system string) ([]config.Pipeline, []*config.RefError, error) {
+	lister, ok := staged.(connectors.PipelineLister)
+	if !ok {
+		return c.Pipelines, nil, nil
+	}
+	listed, err := lister.ListPipelines(ctx)
+	if err != nil {
+		return c.Pipelines, nil, err
+	}
+	resolved, errs := config.ResolvePipelines(c.Pipelines, system, listed)
+	unresolved := make([]*config.RefError, 0, len(errs))
+	for _, e := range errs {
+		var re *config.RefError
+		if errors.As(e, &re) {
+			unresolved = append(unresolved, re)
+		}
+	}
+	return resolved, unresolved, nil
+}
+
+// notAStep reports whether e is engine.CheckBindings's "not a step of the pipeline" for one of
+// the keys already reported, with what the system has, at their field.
+func notAStep(e error, keys map[string]bool) bool {
+	for k := range keys {
+		if strings.HasPrefix(e.Error(), fmt.Sprintf("step %q is not a step of the pipeline", k)) {
+			return true
+		}
+	}
+	return false
 }
 
 // accessOf lists what a connection does with each object of one side ("a" or "b"): the

@@ -753,7 +753,21 @@ func (c *Client) Pipeline(ctx context.Context, pipelineID string) (string, []con
 	return name, out, nil
 }
 
-var _ connectors.Staged = (*Client)(nil)
+// ListPipelines implements connectors.PipelineLister: every pipeline's id and name, in rank
+// order, so that a connection may name a pipeline and its steps as Sellsy shows them.
+func (c *Client) ListPipelines(ctx context.Context) ([]connectors.PipelineInfo, error) {
+	pipelines, err := c.Pipelines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connectors.PipelineInfo, len(pipelines))
+	for i, p := range pipelines {
+		out[i] = connectors.PipelineInfo{ID: p.ID, Name: p.Name}
+	}
+	return out, nil
+}
+
+var _ connectors.PipelineLister = (*Client)(nil)
 
 // Webhook is a webhook registered on the Sellsy account.
 type Webhook struct {

@@ -1,0 +1,114 @@
+package activities
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy"
+)
+
+// namedPipelines binds pipeline 1 of the Sellsy simulator by its id and pipeline 3 (Grands
+// comptes: Qualification 31, Soutenance 32, Gagné 33) by its name and its steps' names, as the
+// guide has users write them. pipeline and events are the second configuration's.
+func namedPipelines(pipeline, events string) string {
+	return `  - name: opportunity
+    b_object: affaire
+    match: {a: name, b: title}
+    links: [company]
+    fields: [{a: name, b: title}]
+pipelines:
+  - object: opportunity
+    pipeline: "1"
+    establishment: E1
+    events: {"11": QUALIF, "14": PROPOSITION, "12": NEGOCIATION, "13": GAGNEE}
+  - object: opportunity
+    pipeline: ` + pipeline + `
+    establishment: E2
+    events: ` + events + `
+`
+}
+
+// A pipeline named by its name and its steps' names in the file moves as one named by ids: its
+// opportunities get affaires (in its establishment), and a step reached emits the events bound
+// to the steps passed, once each.
+func TestAPipelineNamedByNamesEmitsItsEvents(t *testing.T) {
+	h := newStageHarness(t, namedPipelines(`"Grands comptes"`, `{Qualification: QUALIF, "Gagné": GAGNEE}`))
+	opp := h.opportunity("Projet", "3", "31")
+	other := h.opportunity("Partenariat", "2", "21") // a pipeline the connection does not bind
+	_, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+	require.NoError(t, err)
+	a := h.affaire(opp)
+	assert.Equal(t, "E2", a.Fields["establishment_id"], "created in its pipeline's establishment")
+	pairs, err := h.st.Pairs(h.ctx, "st", "opportunity", "a", []string{other})
+	require.NoError(t, err)
+	assert.Empty(t, pairs, "an opportunity of a pipeline not bound gets no affaire")
+
+	r := h.propagate(opp)
+	assert.Equal(t, 1, r.Emitted, "%+v", r)
+	assert.Equal(t, []string{"QUALIF"}, h.affaire(opp).Fields["events"])
+
+	// Moved to Gagné, past Soutenance, and found by a scan.
+	require.NoError(t, h.sellsy.MoveStep(h.ctx, opp, "33"))
+	v, err := h.ae.ExecuteActivity(h.acts.PropagateStages, StageInput{Connection: "st"})
+	require.NoError(t, err)
+	var scan StageResult
+	require.NoError(t, v.Get(&scan))
+	assert.Equal(t, 1, scan.Emitted, "%+v", scan)
+	a = h.affaire(opp)
+	assert.Equal(t, []string{"QUALIF", "GAGNEE"}, a.Fields["events"])
+	assert.Equal(t, "Gagné", a.Fields["cf.ETAP"])
+	assert.Equal(t, "Grands comptes", a.Fields["cf.PIPE"])
+	assert.Zero(t, h.propagate(opp).Emitted, "once each")
+}
+
+// twoVentes lists pipeline 9 under the name of pipeline 1 as well.
+type twoVentes struct{ *sellsy.Client }
+
+func (c twoVentes) ListPipelines(ctx context.Context) ([]connectors.PipelineInfo, error) {
+	ps, err := c.Client.ListPipelines(ctx)
+	return append(ps, connectors.PipelineInfo{ID: "9", Name: "Ventes"}), err
+}
+
+// A pipeline or step name Sellsy does not have, or has twice, pauses the connection before
+// anything moves, naming the file, the field as written and what Sellsy has.
+func TestAPipelineNameSellsyCannotResolveIsRefused(t *testing.T) {
+	tests := []struct {
+		name             string
+		pipeline, events string
+		twoVentes        bool
+		want             string
+		passToo          bool // the sync pass refuses it too: it cannot tell which opportunities get an affaire
+	}{
+		{name: "an unknown pipeline", pipeline: `"Grand comptes"`, events: `{"31": QUALIF}`,
+			want: `pipelines[1].pipeline: "Grand comptes" is neither the id nor the name of a sellsy pipeline (did you mean Grands comptes?); its pipelines: 1 "Ventes", 3 "Grands comptes", 2 "Partenariats"`, passToo: true},
+		{name: "an unknown step", pipeline: `"Grands comptes"`, events: `{Qualification: QUALIF, Gagne: GAGNEE}`,
+			want: `pipelines[1].events["Gagne"]: "Gagne" is neither the id nor the name of a step of pipeline "Grands comptes" (3) (did you mean Gagné?); its steps: 31 "Qualification", 32 "Soutenance", 33 "Gagné"`},
+		{name: "a name two pipelines have", pipeline: `Ventes`, events: `{"Découverte": QUALIF}`, twoVentes: true,
+			want: `pipelines[1].pipeline: "Ventes" is the name of 2 sellsy pipelines, 1 and 9: write the id of the one meant`, passToo: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newStageHarness(t, namedPipelines(tt.pipeline, tt.events))
+			if tt.twoVentes {
+				_, cb, err := h.acts.Conns.Connectors("st")
+				require.NoError(t, err)
+				h.acts.Conns.use("st", twoVentes{h.sellsy}, cb)
+			}
+			opp := h.opportunity("Projet", "3", "31")
+			_, err := h.ae.ExecuteActivity(h.acts.PropagateStages, StageInput{Connection: "st", IDs: []string{opp}})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), ".yaml: "+tt.want, "the file, the field and what Sellsy has")
+			_, err = h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+			if !tt.passToo {
+				require.NoError(t, err, "a step's name is PipelineSync's business")
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
