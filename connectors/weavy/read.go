@@ -780,8 +780,9 @@ func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur 
 		}
 		return nil, 0, start, m, nil
 	}
-	// The table ends before start (which is after the page read back, at least one record): its last records are the anchors if no record before
-	// them left; otherwise pages of the cursor's size back find them.
+	// The table ends before start (which is after the page read back, at least one record):
+	// its last records are the anchors if no record before them left; otherwise pages of the
+	// cursor's size back find them.
 	start = max(0, start-m)
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 		return nil, 0, start, 0, err
