@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
@@ -109,6 +110,42 @@ func TestAPipelineNameSellsyCannotResolveIsRefused(t *testing.T) {
 			}
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+// Sellsy's pipelines are listed only when the file may name one by its name: a sync pass of a
+// file of ids whose opportunities are in pipelines it binds (or beside them, in one it does
+// not) lists none, one of names lists them once.
+func TestPipelinesAreListedOnlyForNames(t *testing.T) {
+	tests := []struct {
+		name    string
+		objects string
+		want    int
+	}{
+		{"ids", twoPipelines, 0},
+		{"a pipeline by name", namedPipelines(`"Grands comptes"`, `{Qualification: QUALIF, "Gagné": GAGNEE}`), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acts, st, ae, sb := sellsyAltior(t, "st", tt.objects)
+			ca, cb, err := acts.Conns.Connectors("st")
+			require.NoError(t, err)
+			h := &stageHarness{t: t, ctx: context.Background(), acts: acts, st: st, ae: ae, sellsy: ca.(*sellsy.Client), altior: cb.(*altior.Client)}
+			_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "st", Object: "company", Side: "a", Mode: ModeImport})
+			require.NoError(t, err)
+			companies, err := h.sellsy.List(h.ctx, connectors.ObjectCompany, connectors.ListQuery{})
+			require.NoError(t, err)
+			h.company = companies.Records[0].ID
+			ventes, grands := h.opportunity("Projet", "1", "11"), h.opportunity("Compte", "3", "31")
+			h.opportunity("Partenariat", "2", "21")
+			listings := func() int { return sb.Sellsy.Kit().Counts()["GET /v2/opportunities/pipelines"] }
+			before := listings()
+			_, err = ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, listings()-before)
+			assert.Equal(t, "E1", h.affaire(ventes).Fields["establishment_id"])
+			assert.Equal(t, "E2", h.affaire(grands).Fields["establishment_id"])
 		})
 	}
 }
