@@ -490,6 +490,9 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
+		if t.module != nil {
+			v = fitText(v, t.module.types[field]) // the value a card was written with
+		}
 		for page := 0; ; page++ {
 			ids, total, err := c.search(ctx, t, url.Values{field: {v}}, page)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crmsync/crmsync/connectors"
 )
@@ -266,6 +267,11 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 		body[k] = wire(v)
 	}
 	if t.module != nil {
+		for k, v := range body {
+			if s, ok := v.(string); ok {
+				body[k] = fitText(s, types[k])
+			}
+		}
 		if v, ok := body["UserId"]; ok && emptyOwner(v) {
 			delete(body, "UserId") // the card keeps its owner (a new one: the connection's, or MiniCRM's choice)
 		} else if ok {
@@ -317,6 +323,34 @@ func (c *Client) writeTypes(ctx context.Context, t target, fields map[string]any
 		}
 	}
 	return nil, nil
+}
+
+// textSize is the most characters a field of schema type typ takes ("Text(1024)": 1024), or 0
+// when its type says none.
+func textSize(typ any) int {
+	t, _ := typ.(string)
+	if schemaBase(t) != "Text" {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(t, "Text("), ")"))
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
+}
+
+// fitText cuts a card's text value longer than its field's size (textSize) to that size,
+// ending with "…". MiniCRM refuses the whole card for one value too long, and a card's text
+// fields are copies of what the source keeps whole (an order's items, hundreds of characters
+// for a large order, in a text field): the card with its text cut is worth more than no card
+// and none of its status changes. Contacts are not cut: a name too long is the customer's to
+// correct, refused with MiniCRM's reason.
+func fitText(s string, typ any) string {
+	n := textSize(typ)
+	if n == 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // dateLayout is the form of MiniCRM's Date fields.

@@ -1,0 +1,81 @@
+package minicrm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+)
+
+// itemsText is a UNAS order's items_text for n item lines, Hungarian names included.
+func itemsText(n int) string {
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("%d × Tölgy könyvespolc, ágyneműtartós (TB-%03d) @ 45990", 1+i%3, i)
+	}
+	return strings.Join(lines, "; ")
+}
+
+// A card's text field is cut to the size its module's schema gives it (Text(n), in
+// characters), ending with "…", rather than the whole card refused: an order of many items
+// (its items_text longer than the field) would otherwise get no card at all, nor its status
+// changes after. A value that fits goes as it is. A card looked up by a value longer than
+// its field is found by the value it was written with.
+func TestCardTextLongerThanItsFieldIsCut(t *testing.T) {
+	long := itemsText(40) // about 2,400 characters, Text1208 holds 1,024
+	require.Greater(t, utf8.RuneCountInString(long), 1024)
+	tests := []struct {
+		name  string
+		field string // Text1208 is Text(1024), Text1209 Text(3), Text1203 Text(64)
+		value string
+		want  string
+	}{
+		{name: "many items", field: "Text1208", value: long, want: string([]rune(long)[:1023]) + "…"},
+		{name: "exactly the size", field: "Text1208", value: string([]rune(long)[:1024]), want: string([]rune(long)[:1024])},
+		{name: "accents count as one character", field: "Text1209", value: "Ft.ő", want: "Ft…"},
+		{name: "fits", field: "Text1209", value: "HUF", want: "HUF"},
+		{name: "a key too long", field: "Text1203", value: strings.Repeat("Á", 70), want: strings.Repeat("Á", 63) + "…"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, cl, _ := setup(t, 0)
+			ctx := context.Background()
+			per := create(t, cl, "person", connectors.Record{Fields: map[string]any{"LastName": "Kovács Anna", "Email": "anna@example.com"}})[0]
+			fields := map[string]any{"Name": fmt.Sprintf("UNAS #%d", 1000+i), "UserId": "101", tt.field: tt.value}
+			res, err := cl.Create(ctx, "card:Orders", []connectors.Record{{Fields: fields, Links: map[string]string{"person": per}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err, "the card is created")
+			cards := s.Dump("Orders")
+			require.Len(t, cards, 1)
+			assert.Equal(t, tt.want, cards[0][tt.field])
+
+			found, err := cl.FindByKey(ctx, "card:Orders", tt.field, []string{tt.value})
+			require.NoError(t, err)
+			require.Len(t, found, 1, "found by the value it was written with")
+			assert.Equal(t, res[0].ID, found[0].ID)
+
+			// An update cuts the same way.
+			res, err = cl.Update(ctx, "card:Orders", []connectors.Record{{ID: res[0].ID, Fields: map[string]any{tt.field: tt.value + " "}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+		})
+	}
+}
+
+// A contact is not cut: a Person's name or a Business's tax number longer than MiniCRM takes
+// is the customer's data to correct in UNAS, refused by MiniCRM with its reason (the sync
+// quarantines the customer, and its cards wait for it).
+func TestContactTextLongerThanItsFieldIsRefused(t *testing.T) {
+	_, cl, _ := setup(t, 0)
+	res, err := cl.Create(context.Background(), "person", []connectors.Record{{Fields: map[string]any{"LastName": strings.Repeat("Á", 300), "Email": "a@example.com"}}})
+	require.NoError(t, err)
+	require.Error(t, res[0].Err)
+	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
+	assert.Contains(t, res[0].Err.Error(), "LastName")
+}
