@@ -24,22 +24,14 @@ func occupied(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// free returns an address no listener holds (as long as no one takes it meanwhile).
-func free(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
 // A webhook, metrics or profiler address the worker cannot listen on stops the start, with its
 // variable, its value and the reason, before the connection files are even read (here none
 // exists): a worker running on without them refuses push URLs, webhooks and /healthz. The
 // addresses opened before the one that failed are closed again.
 func TestWorkerDoesNotStartWithoutItsAddresses(t *testing.T) {
-	inUse, webhook, shared := occupied(t), free(t), free(t)
+	// The addresses the worker is to listen on are reserved: a port found free on port 0 could be
+	// taken by another test's listener before the worker binds it.
+	inUse, webhook, shared := occupied(t), testenv.FreeAddr(t), testenv.FreeAddr(t)
 	tests := []struct {
 		name string
 		env  map[string]string

@@ -246,6 +246,15 @@ const (
 	portBlock         = 16
 )
 
+// FreeAddr returns a loopback address on a port reserved for the rest of the test, for a
+// program the test will tell to listen there: a port found free by listening on port 0 is in
+// the ephemeral range, where any process's listener or outgoing connection may take it before
+// the program binds it.
+func FreeAddr(t TB) string {
+	t.Helper()
+	return fmt.Sprintf("127.0.0.1:%d", reservePorts(t, 1)[0])
+}
+
 // reservePorts returns n distinct free ports, reserved for the rest of the test. A port found
 // free is closed again and the server binds it seconds later: meanwhile another test process
 // (go test runs packages in parallel) must not pick it. So ports come in blocks, each guarded

@@ -2,8 +2,10 @@ package testenv
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -51,4 +53,28 @@ func openBlock(t *testing.T, block int) *os.File {
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), "crmsync-testenv-ports", fmt.Sprintf("%d.lock", block)), os.O_RDWR, 0)
 	require.NoError(t, err)
 	return f
+}
+
+// FreeAddr's port is below the ephemeral range (no listener on port 0 nor outgoing connection
+// of another process is handed it) and its block stays reserved until the test ends.
+func TestFreeAddrIsReservedOutsideTheEphemeralRange(t *testing.T) {
+	addr := FreeAddr(t)
+	host, p, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1", host)
+	port, err := strconv.Atoi(p)
+	require.NoError(t, err)
+	assert.True(t, port >= portLow && port < portHigh, "port %d", port)
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		var low int
+		_, err := fmt.Sscan(string(b), &low)
+		require.NoError(t, err)
+		assert.Less(t, port, low, "below the ephemeral range")
+	}
+	f := openBlock(t, (port-portLow)/portBlock)
+	defer f.Close()
+	assert.Error(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB), "reserved for the test")
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "free to listen on")
+	require.NoError(t, ln.Close())
 }
