@@ -9,6 +9,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +29,98 @@ func Decoded[In, Out any](fn func(context.Context, In) (Out, error)) func(contex
 		}
 		return fn(ctx, in)
 	}
+}
+
+// DecodedStrict is Decoded refusing, as InvalidRecord naming it, a field the input type does
+// not have (DecodeInputStrict).
+func DecodedStrict[In, Out any](fn func(context.Context, In) (Out, error)) func(context.Context, json.RawMessage) (Out, error) {
+	return func(ctx context.Context, raw json.RawMessage) (Out, error) {
+		var in In
+		if err := DecodeInputStrict(raw, &in); err != nil {
+			var zero Out
+			return zero, err
+		}
+		return fn(ctx, in)
+	}
+}
+
+// DecodeInputStrict is DecodeInput refusing a field the type does not have, naming it and,
+// when one of the type's fields is near (the API's own name "step" for "step_id", "birthdate"
+// for "birth_date"), that one: ignored, a misnamed field made an update a no-op reporting
+// success.
+func DecodeInputStrict(raw []byte, in any) error {
+	if err := DecodeInput(raw, in); err != nil {
+		return err
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	probe := reflect.New(reflect.TypeOf(in).Elem()).Interface()
+	err := dec.Decode(probe)
+	name, unknown := strings.CutPrefix(fmt.Sprint(err), "json: unknown field ")
+	if err == nil || !unknown {
+		return nil // DecodeInput took it: any other failure is not this check's
+	}
+	name, _ = strconv.Unquote(name)
+	fields := jsonFields(reflect.TypeOf(in).Elem())
+	if !slices.Contains(topLevelKeys(raw), name) {
+		return Invalid(fmt.Sprintf("input has a field %q its type does not have (in a nested object)", name))
+	}
+	if near := nearField(name, fields); near != "" {
+		return Invalid(fmt.Sprintf("input field %q is not one this activity takes: did you mean %q?", name, near))
+	}
+	return Invalid(fmt.Sprintf("input field %q is not one this activity takes (it takes %s)", name, strings.Join(fields, ", ")))
+}
+
+// topLevelKeys are the keys of raw's object.
+func topLevelKeys(raw []byte) []string {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &m)
+	return slices.Collect(maps.Keys(m))
+}
+
+// jsonFields are the JSON names of a struct type's fields.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// nearField is the field of fields that name most likely meant: the same letters but for
+// case, "_", "-" and spaces, or those with an "_id" ("step": "step_id") or "_ids" ("contacts":
+// "contact_ids") after them, or name with an "s" more or less ("filter": "filters"); "" when
+// none.
+func nearField(name string, fields []string) string {
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
+	}
+	n := norm(name)
+	single := strings.TrimSuffix(n, "s")
+	for _, f := range fields {
+		switch norm(f) {
+		case n, n + "id", single + "ids", n + "s", single:
+			return f
+		}
+	}
+	return ""
 }
 
 // DecodeInput decodes an activity's JSON input into in (a pointer); no input, or null,

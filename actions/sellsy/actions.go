@@ -4,8 +4,9 @@
 //
 // Every activity takes ONE plain JSON input and returns ONE plain JSON output. Names are
 // stable (see Names). Credentials never travel in inputs: the worker builds the Client from
-// its environment. An input that does not decode into its type (an id sent as "12") fails
-// as InvalidRecord naming the field, not retried.
+// its environment. An input that does not decode into its type (an id sent as "12"), or that
+// has a field its type does not (Sellsy's "step" for step_id, a typo), fails as InvalidRecord
+// naming the field, not retried: ignored, it made an update a no-op that reported success.
 //
 // Activities (name: input → output; each type's doc comment has a JSON example):
 //
@@ -127,11 +128,11 @@ type Actions struct {
 type activityDef struct {
 	name string
 	fn   any // the method: func(context.Context, In) (Out, error)
-	run  any // the method decoding its own JSON input (actions.Decoded)
+	run  any // the method decoding its own JSON input (actions.DecodedStrict: a field its type does not have is refused)
 }
 
 func def[In, Out any](name string, fn func(context.Context, In) (Out, error)) activityDef {
-	return activityDef{name: name, fn: fn, run: actions.Decoded(fn)}
+	return activityDef{name: name, fn: fn, run: actions.DecodedStrict(fn)}
 }
 
 // activities pairs each stable name with its method.

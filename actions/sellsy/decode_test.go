@@ -41,3 +41,40 @@ func TestUndecodableInputIsNotRetried(t *testing.T) {
 	require.NoError(t, h.run("Sellsy.UpdateCompany", CompanyInput{ID: 1, Name: "ACME"}, &out))
 	assert.Equal(t, "ACME", out.Record["name"])
 }
+
+// A field the input type does not have is refused as InvalidRecord naming it, before any
+// call: ignored, Sellsy's own names (an opportunity's "step", "pipeline", "source") or the
+// seed's ("birthdate") made an update a silent no-op that reported success, and a create
+// without the field. A near name is suggested.
+func TestUnknownInputFieldIsRefused(t *testing.T) {
+	tests := []struct {
+		activity string
+		in       map[string]any
+		want     []string // in the message
+	}{
+		{"Sellsy.UpdateOpportunity", map[string]any{"id": firstOpportunity, "step": 12}, []string{`"step"`, `did you mean "step_id"`}},
+		{"Sellsy.CreateOpportunity", map[string]any{"name": "Deal", "pipeline": 1, "step_id": 11, "related": []any{map[string]any{"type": "company", "id": 1}}}, []string{`"pipeline"`, `"pipeline_id"`}},
+		{"Sellsy.CreateContact", map[string]any{"last_name": "Lovelace", "birthdate": "1815-12-10"}, []string{`"birthdate"`, `"birth_date"`}},
+		{"Sellsy.UpdateContact", map[string]any{"id": firstContact, "contacts": []int{1}}, []string{`"contacts"`}},
+		{"Sellsy.SearchOpportunities", map[string]any{"filter": map[string]any{"status": []string{"won"}}}, []string{`"filter"`, `"filters"`}},
+		{"Sellsy.CreateComment", map[string]any{"description": "x", "related": map[string]any{"type": "company", "id": 1, "kind": "x"}}, []string{`"kind"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.activity, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			h.sim.SeedOpportunities(1)
+			ae := actiontest.AppErr(t, h.run(tc.activity, tc.in, &RecordOutput{}))
+			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+			assert.True(t, ae.NonRetryable())
+			for _, w := range tc.want {
+				assert.Contains(t, ae.Message(), w)
+			}
+		})
+	}
+	// The update that named the step as Sellsy does changed nothing, and said so.
+	h := newHarness(t, "secret")
+	h.sim.SeedOpportunities(1)
+	var out RecordOutput
+	require.NoError(t, h.run("Sellsy.UpdateOpportunity", map[string]any{"id": firstOpportunity, "step_id": 12}, &out))
+	assert.EqualValues(t, 12, out.Record["step"].(map[string]any)["id"])
+}
