@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -175,13 +176,30 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
+// num reads an amount: as UNAS writes it ("12700.5"), or written the Hungarian way, a
+// decimal comma and the thousands grouped by spaces or dots ("12 700,50", "1.234.567,89").
+// A text that is none of these is nil (the caller logs it).
 func num(s string) any {
-	f, err := connectors.ParseNumber(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if f, err := connectors.ParseNumber(s); err == nil {
+		return f
+	}
+	if !amount.MatchString(s) {
+		return nil
+	}
+	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ".", "").Replace(s)
+	f, err := connectors.ParseNumber(strings.Replace(s, ",", ".", 1))
 	if err != nil {
 		return nil
 	}
 	return f
 }
+
+// amount is a number written with a decimal comma, or with its thousands grouped by one
+// kind of separator: a space, a no-break space, a narrow no-break space, or dots (several,
+// or before a decimal comma: one dot alone, "1.234", is read by ParseNumber as a decimal
+// point, as UNAS writes it).
+var amount = regexp.MustCompile(`^-?(?:\d+|\d{1,3}(?:[ \x{00a0}\x{202f}]\d{3})+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$`)
 
 func address(a xAddress) any {
 	var parts []string
@@ -235,6 +253,11 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 		company = nilIfEmpty(inv.Name)
 	}
 	items := itemLines(o)
+	total := num(o.SumPriceGross)
+	if total == nil && strings.TrimSpace(o.SumPriceGross) != "" {
+		c.log.Warn("unas: an order's total cannot be read as a number: its total is left empty",
+			"order_key", key, "sum_price_gross", o.SumPriceGross)
+	}
 	r := connectors.Record{
 		ID:        rawOrderID(o, c.loc),
 		UpdatedAt: mod.UTC(),
@@ -251,7 +274,7 @@ func (c *Client) orderRecord(o xOrder) connectors.Record {
 			"customer_name":  nilIfEmpty(o.Customer.Contact.Name),
 			"company_name":   company,
 			"is_company":     isCompany,
-			"total":          num(o.SumPriceGross),
+			"total":          total,
 			"currency":       nilIfEmpty(o.Currency),
 			"invoice_url":    nilIfEmpty(o.Invoice.URL),
 			"invoice_number": nilIfEmpty(o.Invoice.Number),
