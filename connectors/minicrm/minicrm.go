@@ -24,6 +24,10 @@
 // record only); an empty UserId is not sent (a new card gets the connection's owner, an updated
 // one keeps its own), since MiniCRM would give the card to a random user.
 //
+// A card's text value longer than its field (Text(n) in the module schema) is cut to n
+// characters ending with "…" (fitText), and looked up cut the same way: MiniCRM refuses the
+// whole card for it. A contact's is not cut: MiniCRM refuses it with its reason.
+//
 // A card's Person (Links["person"], ContactId) is required to create it (RequiredLinks):
 // MiniCRM takes a card without a contact, which would then sit on no one. Its Business
 // (Links["business"]) is optional.
