@@ -83,8 +83,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -294,7 +296,7 @@ type created struct {
 func (a *Actions) send(ctx context.Context, method, path string, body map[string]any, followUps bool) (RecordOutput, error) {
 	if method != http.MethodPost {
 		out, err := a.record(ctx, method, path, body)
-		return out, toTemporal(err)
+		return out, toTemporal(inputNames(path, err))
 	}
 	var hb created
 	if activity.HasHeartbeatDetails(ctx) {
@@ -329,7 +331,55 @@ func (a *Actions) send(ctx context.Context, method, path string, body map[string
 	case err == nil && followUps && out.ID > 0:
 		activity.RecordHeartbeat(ctx, created{ID: out.ID})
 	}
-	return out, toTemporal(err)
+	return out, toTemporal(inputNames(path, err))
+}
+
+// inputFieldOf is the input's name of a field Sellsy refused on a write to obj (its body's
+// name or path, as the connector reports it): an opportunity's "step" is the input's step_id,
+// a company's "legal_france.vat" its vat, "social.twitter" twitter, "sync.mailjet"
+// sync_mailjet.
+func inputFieldOf(obj, field string) string {
+	if obj == "opportunities" {
+		switch field {
+		case "pipeline", "step", "source":
+			return field + "_id"
+		}
+	}
+	if field == "legal_form" { // the connector's name of legal_france.company_type
+		return "company_type"
+	}
+	for _, prefix := range []string{"legal_france.", "social."} {
+		if rest, ok := strings.CutPrefix(field, prefix); ok {
+			return rest
+		}
+	}
+	if rest, ok := strings.CutPrefix(field, "sync."); ok {
+		return "sync_" + rest
+	}
+	return field
+}
+
+// inputNames adds to the error of a write Sellsy refused the input's names of the refused
+// fields where they are not Sellsy's ("refused field(s): step: …" says step_id too), so that
+// the caller is told which of its fields to fix. Any other error is err.
+func inputNames(path string, err error) error {
+	var e *connectors.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	obj, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	var renamed []string
+	for _, f := range slices.Sorted(maps.Keys(e.Fields)) {
+		if in := inputFieldOf(obj, f); in != f && !slices.Contains(renamed, in) {
+			renamed = append(renamed, in)
+		}
+	}
+	if len(renamed) == 0 {
+		return err
+	}
+	named := *e
+	named.Message += " (input field(s): " + strings.Join(renamed, ", ") + ")"
+	return &named
 }
 
 // record sends body and returns the record Sellsy answers with; the error is the
