@@ -59,6 +59,9 @@ func TestCardTextLongerThanItsFieldIsCut(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, found, 1, "found by the value it was written with")
 			assert.Equal(t, res[0].ID, found[0].ID)
+			// A caller pairs what it found on the value it looked for (the sync keys its hits
+			// by it): a card found by the cut value is reported holding the value asked for.
+			assert.Equal(t, tt.value, found[0].Fields[tt.field])
 
 			// An update cuts the same way.
 			res, err = cl.Update(ctx, "card:Orders", []connectors.Record{{ID: res[0].ID, Fields: map[string]any{tt.field: tt.value + " "}}})

@@ -490,6 +490,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
+		asked := v
 		if t.module != nil {
 			v = fitText(v, t.module.types[field]) // the value a card was written with
 		}
@@ -510,9 +511,15 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				return nil, err
 			}
 			for _, r := range recs {
-				if matches(r.Fields[field], v) {
-					out = append(out, r)
+				if !matches(r.Fields[field], v) {
+					continue
 				}
+				if v != asked {
+					// Found by the value cut to its field: it holds the value asked for, as
+					// far as the field can, and a caller pairing on that value must know it.
+					r.Fields[field] = asked
+				}
+				out = append(out, r)
 			}
 			if (page+1)*PageSize >= total || len(ids) == 0 {
 				break
