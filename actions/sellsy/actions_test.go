@@ -373,6 +373,11 @@ func TestSearchInvalidInput(t *testing.T) {
 		{"opportunities direction", "Sellsy.SearchOpportunities", SearchInput{Direction: "sideways"}, `direction "sideways"`},
 		{"opportunities unknown filter", "Sellsy.SearchOpportunities", SearchInput{Filters: map[string]any{"colour": "red"}}, "filters.colour"},
 		{"opportunities filter type", "Sellsy.SearchOpportunities", SearchInput{Filters: map[string]any{"step": "eleven"}}, "filters.step"},
+		// A type where the object has none used to be ignored: every contact came back.
+		{"contacts type", "Sellsy.SearchContacts", SearchInput{Type: "client"}, "type"},
+		{"opportunities type", "Sellsy.SearchOpportunities", SearchInput{Type: "prospect"}, "type"},
+		// Type and filters.type both given and different: Type used to win without a word.
+		{"company type twice", "Sellsy.SearchCompanies", SearchInput{Type: "client", Filters: map[string]any{"type": "supplier"}}, "filters.type"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -256,6 +256,9 @@ func (a *Actions) searchTyped(ctx context.Context, obj string, in SearchInput) (
 	}
 	extra := map[string]any{}
 	if in.Type != "" {
+		if f, ok := in.Filters["type"]; ok && f != in.Type {
+			return SearchOutput{}, invalid(fmt.Sprintf("type %q and filters.type %v differ: give one of them", in.Type, f))
+		}
 		extra["type"] = in.Type
 	}
 	return a.search(ctx, obj, in, extra)

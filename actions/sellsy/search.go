@@ -57,7 +57,7 @@ const (
 // one search of thousands, call it with a few hundred at a time and the returned next_cursor.
 type SearchInput struct {
 	// Type restricts company and individual searches to client, prospect or supplier
-	// (ignored elsewhere).
+	// (refused elsewhere, as is a filters.type that differs).
 	Type      string         `json:"type,omitempty"`
 	Filters   map[string]any `json:"filters,omitempty"`
 	Order     string         `json:"order,omitempty"`     // per object, see below
@@ -110,6 +110,9 @@ var searchOrders = map[string][]string{
 // checkSearch refuses what Sellsy would refuse, before any call, naming the field.
 func checkSearch(obj string, in SearchInput) (limit int, err error) {
 	limit = in.Limit
+	if in.Type != "" && obj != "companies" && obj != "individuals" {
+		return 0, invalid(fmt.Sprintf("type %q: only companies and individuals have a type, %s have none (leave type out)", in.Type, obj))
+	}
 	switch {
 	case limit == 0:
 		limit = DefaultSearchLimit
