@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -72,7 +73,16 @@ type Client struct {
 	clock       clock
 	pauseMu     sync.Mutex
 	pauseUntil  time.Time
-	pauseWindow string // the spent window pauseUntil waits out
+	pauseWindow string        // the spent window pauseUntil waits out
+	answered    atomic.Uint64 // answers other than 429: the server is serving the quota
+
+	// quotaSeen is the per-second quota the answers' headers have shown so far (0: none
+	// yet), and quotaLimiter holds the client's calls to it when the limiter allows more:
+	// a requests_per_second above the account's quota then spreads the calls over each
+	// second instead of spending it in a burst. It is the client's own, the limiter may be
+	// shared with connections that set a lower rate.
+	quotaSeen    atomic.Int64
+	quotaLimiter *rate.Limiter
 
 	links linkNotes
 
@@ -144,6 +154,8 @@ func New(c Config) (*Client, error) {
 		http:    resty.NewWithClient(base).SetBaseURL(c.APIURL).SetLogger(quietLogger{}).SetRetryCount(0),
 		limiter: c.Limiter,
 		clock:   realClock{},
+		// no quota seen yet: the limiter alone holds the calls
+		quotaLimiter: rate.NewLimiter(rate.Inf, 1),
 		tokens: &tokenCache{
 			cc:   &clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 			http: &tokenHTTP,
@@ -266,23 +278,75 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 // timer instead of holding a worker slot for hours.
 const maxQuotaWait = time.Minute + time.Second
 
-// waitFor blocks for a quota pause and for the limiter; a pause longer than maxQuotaWait, or
-// than the caller's deadline allows, is a RateLimited error for op carrying the delay.
+// waitFor blocks until a request may go out: no quota pause holds the client and the limiter
+// grants a slot. The pause is looked at again once the limiter has granted it: while a call
+// waited on the limiter, another call's answer may have announced the window spent, and a
+// request sent into it would only be refused. A pause longer than maxQuotaWait, or than the
+// caller's deadline allows, is a RateLimited error for op carrying the delay.
 func (c *Client) waitFor(ctx context.Context, op string) error {
+	for {
+		if err := c.waitPause(ctx, op); err != nil {
+			return err
+		}
+		if err := c.quotaLimiter.Wait(ctx); err != nil {
+			return err
+		}
+		if err := c.limiter.Wait(ctx); err != nil {
+			return err
+		}
+		c.pauseMu.Lock()
+		until := c.pauseUntil
+		c.pauseMu.Unlock()
+		if !c.clock.Now().Before(until) {
+			return nil
+		}
+	}
+}
+
+// waitPause sleeps out the client's quota pause, or returns the RateLimited error of a pause
+// too long to wait in the call.
+func (c *Client) waitPause(ctx context.Context, op string) error {
 	c.pauseMu.Lock()
 	until, window := c.pauseUntil, c.pauseWindow
 	c.pauseMu.Unlock()
-	if d := until.Sub(c.clock.Now()); d > 0 {
-		dl, hasDL := ctx.Deadline()
-		if d > maxQuotaWait || (hasDL && dl.Before(time.Now().Add(d))) {
-			return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
-				Message: fmt.Sprintf("request quota exceeded: Sellsy's %s window is spent until %s", window, until.UTC().Format(time.RFC3339))}
-		}
-		if err := c.clock.Sleep(ctx, d); err != nil {
-			return err
-		}
+	d := until.Sub(c.clock.Now())
+	if d <= 0 {
+		return nil
 	}
-	return c.limiter.Wait(ctx)
+	dl, hasDL := ctx.Deadline()
+	if d > maxQuotaWait || (hasDL && dl.Before(time.Now().Add(d))) {
+		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
+			Message: fmt.Sprintf("request quota exceeded: Sellsy's %s window is spent until %s", window, until.UTC().Format(time.RFC3339))}
+	}
+	return c.clock.Sleep(ctx, d)
+}
+
+// quotaRefusals bounds the 429s one call waits out. The parallel calls of a page race for
+// each second of the quota, and a call that lost the race while others were served is not
+// facing a server that refuses everything: a refusal after another call of the client was
+// answered starts a new run. A call gives up after more than ShortQuotaRetries refusals in a
+// row (a server that refuses everything, as before) or more than maxQuotaRefusals in all
+// (one that keeps refusing this call), with the RateLimited error of the last one.
+type quotaRefusals struct {
+	inARow, all int
+	answered    uint64 // the client's answered count at the call's last refusal
+}
+
+// maxQuotaRefusals is how many 429s one call waits out in all: at most about ten seconds for
+// the second window.
+const maxQuotaRefusals = 10
+
+// again reports whether a 429 asking for wait is waited out in the call.
+func (q *quotaRefusals) again(c *Client, wait time.Duration) bool {
+	if wait > maxQuotaWait {
+		return false
+	}
+	if n := c.answered.Load(); n != q.answered {
+		q.inARow, q.answered = 0, n
+	}
+	q.inARow++
+	q.all++
+	return q.inARow <= connectors.ShortQuotaRetries && q.all <= maxQuotaRefusals
 }
 
 // quotaWindows are Sellsy's quota headers, shortest window first.
@@ -330,13 +394,46 @@ func (c *Client) noteQuota(h http.Header) {
 	if until, window := spentUntil(h, c.clock.Now()); !until.IsZero() {
 		c.pauseUntilAt(until, window)
 	}
+	c.learnQuota(h)
+}
+
+// learnQuota holds the client's calls to the per-second quota the answer reveals: a window
+// with r requests remaining after this one holds at least r+1. The largest seen is kept (an
+// answer late in a window, or in one other clients of the account share, shows less), and a
+// spent window (r = 0) tells nothing of its size; a quota the limiter keeps to anyway
+// changes nothing.
+func (c *Client) learnQuota(h http.Header) {
+	v := h.Get(quotaWindows[0].header)
+	if v == "" {
+		return
+	}
+	r, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || r < 1 {
+		return
+	}
+	for {
+		seen := c.quotaSeen.Load()
+		if r+1 <= seen {
+			return
+		}
+		if c.quotaSeen.CompareAndSwap(seen, r+1) {
+			break
+		}
+	}
+	limit := rate.Limit(c.quotaSeen.Load())
+	if limit >= c.limiter.Limit() {
+		limit = rate.Inf
+	}
+	c.quotaLimiter.SetLimit(limit)
 }
 
 // do runs a call and decodes a 2xx JSON body into out (when not nil). It returns the HTTP
-// status of the answer. On 401 it drops the token and retries once; on a 429 asking for a
-// short wait it waits and tries again, twice at most.
+// status of the answer. On 401 it drops the token and retries once; a 429 asking for a short
+// wait holds every call of the client that long, and this one tries again (quotaRefusals
+// bounds how often).
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
-	quotaRetries, refreshed := 0, false
+	var quota quotaRefusals
+	refreshed := false
 	// A server error or a lost answer is tried again for calls that read or write the same
 	// values again (searches are POSTs that read); see connectors.Retry.
 	var again connectors.Retry
@@ -373,6 +470,9 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		status := resp.StatusCode()
 		c.noteQuota(resp.Header())
+		if status != http.StatusTooManyRequests {
+			c.answered.Add(1)
+		}
 		if k.raw != nil {
 			*k.raw = resp.Body()
 		}
@@ -397,8 +497,8 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			return status, nil
 		}
 		e := c.httpError(k.op, resp, tok)
-		if e.Kind == connectors.KindRateLimited && e.RetryAfter <= maxQuotaWait && quotaRetries < connectors.ShortQuotaRetries {
-			quotaRetries++
+		if e.Kind == connectors.KindRateLimited && quota.again(c, e.RetryAfter) {
+			// The window refills for every call at once: all of them wait, not this one only.
 			c.pauseUntilAt(c.clock.Now().Add(e.RetryAfter), "current")
 			continue
 		}
