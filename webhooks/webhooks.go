@@ -761,7 +761,13 @@ func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, digest 
 	return fmt.Sprintf("%s/sellsy/%s/%s", connection, workflow, eventName(e, digest))
 }
 
-// eventName names an event as the record was read back: <object>-<event>-<id>-<tag>, the tag
+// onceEvents happen once to a record: Sellsy's ids are never reused, so another delivery of
+// one — a replay after the record changed, one with another timestamp or related type — is
+// the same event, named <object>-<event>-<id>-once.
+var onceEvents = map[string]bool{"created": true, "deleted": true}
+
+// eventName names an event (other than a creation or a deletion: onceEvents) as the record
+// was read back: <object>-<event>-<id>-<tag>, the tag
 // being h and a digest of the notification and of the record read, after the notification's
 // timestamp when it has one. A redelivery (the same notification, the record unchanged) gets
 // the same name, while a later change gets another, even within the timestamp's second — or,
@@ -771,6 +777,9 @@ func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, digest 
 // redelivery. Never a zero time: every later event would look like the first. digest is
 // recordDigest of the record read ("" when there is none).
 func eventName(e sellsy.WebhookEvent, digest string) string {
+	if onceEvents[e.Type] {
+		return fmt.Sprintf("%s-%s-%s-once", e.Object, e.Type, e.ObjectID)
+	}
 	h := sha256.New()
 	h.Write([]byte(e.Digest))
 	h.Write([]byte(digest))
