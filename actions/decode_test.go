@@ -69,3 +69,35 @@ func TestDecodedCallsTheActivityWithTheTypedInput(t *testing.T) {
 	_, err = fn(context.Background(), []byte(`{"name": 1}`))
 	assert.ErrorContains(t, err, `input field "name" must be a string, not a number`)
 }
+
+// DecodeInputStrict refuses a field the type does not have, naming it and a near field of
+// the type when there is one, or listing the fields.
+func TestDecodeInputStrict(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		want      string // the error's message ("": decodes)
+	}{
+		{"fits", `{"id": 12, "name": "ACME", "tags": ["a"], "fields": {"anything": 1}}`, ""},
+		{"no input", ``, ""},
+		{"a type mistake first", `{"id": "12", "colour": "blue"}`, `input field "id" must be a whole number, not a string`},
+		{"a near name: _id left out", `{"related": {"ID": 1}, "Name": "x", "tag": "a"}`, `input field "tag" is not one this activity takes: did you mean "tags"?`},
+		{"another case is the field (as Go's decoding matches names)", `{"PROBABILITY": 5}`, ""},
+		{"no near name", `{"colour": "blue"}`, `input field "colour" is not one this activity takes (it takes id, name, since, related, tags, fields, probability, query)`},
+		{"in a nested object", `{"related": {"ID": 1, "kind": "x"}}`, `input has a field "kind" its type does not have (in a nested object)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var in decodeIn
+			err := DecodeInputStrict([]byte(tc.raw), &in)
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ae *temporal.ApplicationError
+			require.True(t, errors.As(err, &ae), "%v", err)
+			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+			assert.True(t, ae.NonRetryable())
+			assert.Equal(t, tc.want, ae.Message())
+		})
+	}
+}
