@@ -82,3 +82,49 @@ func TestContactTextLongerThanItsFieldIsRefused(t *testing.T) {
 	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
 	assert.Contains(t, res[0].Err.Error(), "LastName")
 }
+
+// A card's text cut to its field reads back as the value written, as long as the card still
+// holds the cut this client wrote: read as cut, it would differ from the source's value at
+// every read of the card, and the sync would write it again at every cycle (each write
+// making the card changed for the next). A client that did not write it (a worker started
+// since) reads the cut value, and a value changed in MiniCRM since reads as it is.
+func TestCardTextCutReadsBackAsWritten(t *testing.T) {
+	long := itemsText(40)
+	s, cl, _ := setup(t, 0)
+	ctx := context.Background()
+	per := create(t, cl, "person", connectors.Record{Fields: map[string]any{"LastName": "Kovács Anna", "Email": "anna@example.com"}})[0]
+	card := create(t, cl, "card:Orders", connectors.Record{Fields: map[string]any{"Name": "UNAS #1", "UserId": "101", "Text1208": long},
+		Links: map[string]string{"person": per}})[0]
+	cut := string([]rune(long)[:1023]) + "…"
+
+	read := func(cl *Client) any {
+		t.Helper()
+		recs, err := cl.Get(ctx, "card:Orders", []string{card})
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+		return recs[0].Fields["Text1208"]
+	}
+	assert.Equal(t, long, read(cl), "written by this client")
+	page, err := cl.List(ctx, "card:Orders", connectors.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	assert.Equal(t, long, page.Records[0].Fields["Text1208"], "listed")
+
+	other, err := New(Config{BaseURL: cl.base, SystemID: "12345", APIKey: apiKey, RequestsPerMinute: 600000})
+	require.NoError(t, err)
+	assert.Equal(t, cut, read(other), "another client reads what the card holds")
+
+	// Updated with another long text, it reads back as that one.
+	longer := itemsText(50)
+	res, err := cl.Update(ctx, "card:Orders", []connectors.Record{{ID: card, Fields: map[string]any{"Text1208": longer}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, longer, read(cl))
+
+	// Changed in MiniCRM since (by another client, or by hand): what it holds now.
+	res, err = other.Update(ctx, "card:Orders", []connectors.Record{{ID: card, Fields: map[string]any{"Text1208": "1 × Bögre"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	assert.Equal(t, "1 × Bögre", read(cl))
+	assert.Len(t, s.Dump("Orders"), 1)
+}

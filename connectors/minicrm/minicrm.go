@@ -26,7 +26,9 @@
 //
 // A card's text value longer than its field (Text(n) in the module schema) is cut to n
 // characters ending with "…" (fitText), and looked up cut the same way: MiniCRM refuses the
-// whole card for it. A contact's is not cut: MiniCRM refuses it with its reason.
+// whole card for it. The client remembers what it cut, and reads a card still holding that
+// cut as the value written, so that the sync does not write it again at every cycle. A
+// contact's is not cut: MiniCRM refuses it with its reason.
 //
 // A card's Person (Links["person"], ContactId) is required to create it (RequiredLinks):
 // MiniCRM takes a card without a contact, which would then sit on no one. Its Business
@@ -160,6 +162,7 @@ type Client struct {
 	users        []User
 	contactTypes map[string]schemaAt  // "Person", "Business" → schema (Schema/{type})
 	ownerChecked map[string]time.Time // module id ("": contacts) → when the owner was found fit (checkDefaultOwner)
+	cuts         map[string]cutText   // card id + NUL + field → its text as cut by this client (noteCuts)
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -183,7 +186,7 @@ func New(c Config) (*Client, error) {
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
-		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}, contactTypes: map[string]schemaAt{}}, nil
+		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}, contactTypes: map[string]schemaAt{}, cuts: map[string]cutText{}}, nil
 }
 
 // System returns "minicrm".

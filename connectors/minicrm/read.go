@@ -511,7 +511,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				return nil, err
 			}
 			for _, r := range recs {
-				if !matches(r.Fields[field], v) {
+				if !matches(r.Fields[field], v) && !matches(r.Fields[field], asked) { // read back uncut (uncut)
 					continue
 				}
 				if v != asked {
@@ -610,7 +610,7 @@ func (c *Client) cardRecord(m *Module, raw map[string]any) connectors.Record {
 		case "StatusId", "UserId", "ContactId", "BusinessId":
 			continue
 		}
-		r.Fields[k] = fieldValue(raw[k], t)
+		r.Fields[k] = c.uncut(r.ID, k, fieldValue(raw[k], t))
 	}
 	if v := str(raw["ReferenceId"]); v != "" {
 		r.Fields["ReferenceId"] = v

@@ -266,10 +266,17 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 		}
 		body[k] = wire(v)
 	}
+	var cuts map[string]string // field → the value cut to fit it
 	if t.module != nil {
 		for k, v := range body {
 			if s, ok := v.(string); ok {
-				body[k] = fitText(s, types[k])
+				if fit := fitText(s, types[k]); fit != s {
+					body[k] = fit
+					if cuts == nil {
+						cuts = map[string]string{}
+					}
+					cuts[k] = s
+				}
 			}
 		}
 		if v, ok := body["UserId"]; ok && emptyOwner(v) {
@@ -304,10 +311,59 @@ func (c *Client) writeOne(ctx context.Context, t target, rec connectors.Record, 
 	if err := c.do(ctx, http.MethodPut, path, op, nil, body, &out); err != nil {
 		return "", err
 	}
-	if out.ID == "" {
-		return rec.ID, nil
+	id := rec.ID
+	if out.ID != "" {
+		id = out.ID.String()
 	}
-	return out.ID.String(), nil
+	if t.module != nil {
+		c.noteCuts(id, body, cuts)
+	}
+	return id, nil
+}
+
+// maxCuts bounds the cut texts a client remembers (a few kilobytes each): past it, a card
+// whose entry was dropped is written once more when next read.
+const maxCuts = 10000
+
+// cutText is a card's text value as written, cut to its field, and the value it was cut from.
+type cutText struct{ cut, full string }
+
+// noteCuts remembers the text values of card id that were cut to fit their fields (cuts:
+// field → the value before; body: what was sent), and forgets those written whole.
+func (c *Client) noteCuts(id string, body map[string]any, cuts map[string]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range body {
+		key := id + "\x00" + k
+		full, ok := cuts[k]
+		if !ok {
+			delete(c.cuts, key)
+			continue
+		}
+		if _, known := c.cuts[key]; !known && len(c.cuts) >= maxCuts {
+			for old := range c.cuts { // any one: a card read again costs one write more
+				delete(c.cuts, old)
+				break
+			}
+		}
+		c.cuts[key] = cutText{cut: body[k].(string), full: full}
+	}
+}
+
+// uncut returns the value a card's text field was cut from by this client, when the card still
+// holds that cut: read as cut, it would differ from its source's value at every read, and be
+// written again at every cycle. Otherwise v as it is.
+func (c *Client) uncut(id, field string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.cuts[id+"\x00"+field]; ok && e.cut == s {
+		return e.full
+	}
+	return v
 }
 
 // writeTypes returns the schema types of the fields written to t: its module's for a card;
