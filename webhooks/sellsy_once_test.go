@@ -63,3 +63,44 @@ func TestSellsyCreationAndDeletionActedOnOnce(t *testing.T) {
 		})
 	}
 }
+
+// An update of a record whose read carries its update time (a company, an individual, a
+// contact) is named by the record as read, not by the notification: another delivery of it
+// with another timestamp — a replay, a forgery, or Sellsy sending it again with a new one —
+// started the workflow again on a record that had not changed. A change (the update time
+// moves) still starts again. An opportunity, which has no update time, keeps the
+// notification in its name (its change back to an earlier state must not be lost).
+func TestSellsyUpdateNamedByTheRecordsUpdateTime(t *testing.T) {
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	company := func(name string, updated time.Time) connectors.Record {
+		return connectors.Record{ID: "5", Fields: map[string]any{"name": name}, UpdatedAt: updated}
+	}
+	tests := []struct {
+		name   string
+		bodies []string
+		states []connectors.Record // the company as read back at each delivery
+		want   int                 // workflows started
+	}{
+		{"redelivered with another timestamp", []string{notifAt("updated", "client", "5", "1764000000"), notifAt("updated", "client", "5", "1764000007")},
+			[]connectors.Record{company("ACME", at), company("ACME", at)}, 1},
+		{"redelivered without, then with a timestamp", []string{bareNotif("updated", "client", "5"), notifAt("updated", "client", "5", "1764000007")},
+			[]connectors.Record{company("ACME", at), company("ACME", at)}, 1},
+		{"changed", []string{notifAt("updated", "client", "5", "1764000000"), notifAt("updated", "client", "5", "1764000001")},
+			[]connectors.Record{company("ACME", at), company("ACME SA", at.Add(time.Second))}, 2},
+		{"changed back (the update time moves)", []string{bareNotif("updated", "client", "5"), bareNotif("updated", "client", "5"), bareNotif("updated", "client", "5")},
+			[]connectors.Record{company("ACME", at), company("ACME SA", at.Add(time.Second)), company("ACME", at.Add(2*time.Second))}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			recs := map[string]connectors.Record{}
+			u := sellsyRoutes(t, f, recs, simkit.NewClock(at), config.EventRoute{Object: "company", Start: &config.StartRoute{Workflow: "OnCompany"}})
+			for i, body := range tt.bodies {
+				recs["5"] = tt.states[i]
+				status, _ := post(t, u, "application/x-www-form-urlencoded", body, nil)
+				assert.Equal(t, 200, status)
+			}
+			assert.Len(t, f.events, tt.want, "workflow ids: %v", f.ids)
+		})
+	}
+}

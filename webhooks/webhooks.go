@@ -643,6 +643,13 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 				e.ObjectID = strconv.Itoa(n)
 			}
 		}
+		if rec != nil && !rec.UpdatedAt.IsZero() {
+			// The record's update time tells its states apart (recordDigest covers it): the
+			// notification's timestamp and body in the name would only let another delivery
+			// of the same change (a replay, a forgery, a resend with a new timestamp) start
+			// again. A record without one (an opportunity) keeps them.
+			e.At, e.Digest = time.Time{}, ""
+		}
 		digest := recordDigest(rec, raw) // once per event: every route names the same state
 		for _, rt := range routes {
 			if rt.Signal != nil {
@@ -775,7 +782,8 @@ var onceEvents = map[string]bool{"created": true, "deleted": true}
 // and its whole read shape (recordDigest). A change that leaves a record without an update
 // time (an opportunity) exactly as an earlier event found it is taken for that event's
 // redelivery. Never a zero time: every later event would look like the first. digest is
-// recordDigest of the record read ("" when there is none).
+// recordDigest of the record read ("" when there is none). route leaves the notification out
+// (no timestamp, no digest) when the record read has an update time.
 func eventName(e sellsy.WebhookEvent, digest string) string {
 	if onceEvents[e.Type] {
 		return fmt.Sprintf("%s-%s-%s-once", e.Object, e.Type, e.ObjectID)
