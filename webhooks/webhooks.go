@@ -770,10 +770,12 @@ func eventWorkflowID(connection, workflow string, e sellsy.WebhookEvent, digest 
 
 // onceEvents happen once to a record: Sellsy's ids are never reused, so another delivery of
 // one — a replay after the record changed, one with another timestamp or related type — is
-// the same event, named <object>-<event>-<id>-once.
-var onceEvents = map[string]bool{"created": true, "deleted": true}
+// the same event, named <object>-<event>-<id>-once. Not a deletion: one is acted on without a
+// record to read (Sellsy answers 404 for an id not yet used as for a deleted one), so a
+// deletion forged ahead for an id not yet used would take the name of the real one.
+var onceEvents = map[string]bool{"created": true}
 
-// eventName names an event (other than a creation or a deletion: onceEvents) as the record
+// eventName names an event (other than a creation: onceEvents) as the record
 // was read back: <object>-<event>-<id>-<tag>, the tag
 // being h and a digest of the notification and of the record read, after the notification's
 // timestamp when it has one. A redelivery (the same notification, the record unchanged) gets
