@@ -511,7 +511,7 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 				return nil, err
 			}
 			for _, r := range recs {
-				if !matches(r.Fields[field], v) && !matches(r.Fields[field], asked) { // read back uncut (uncut)
+				if !matches(r.Fields[field], v) && !matches(r.Fields[field], asked) { // or read back whole (uncut)
 					continue
 				}
 				if v != asked {
