@@ -340,8 +340,10 @@ objects:
 		require.Error(t, err, "%v", args)
 		assert.Contains(t, err.Error(), "connection cli is paused")
 	}
-	// and the worker's gauge, read from visibility, says so.
-	testenv.Eventually(t, 30*time.Second, 500*time.Millisecond, "crmsync_paused", func() bool {
+	// and the worker's gauge, read from visibility, says so. The worker reads it at most every
+	// 15 s (each read given up after 4 s): a minute leaves room for a read that came a moment
+	// before visibility had the pause and one a busy server did not answer in time.
+	testenv.Eventually(t, time.Minute, 500*time.Millisecond, "crmsync_paused", func() bool {
 		return strings.Contains(testenv.Scrape(t, metricsAddr), `crmsync_paused{connection="cli",workflow="IncrementalSync"} 1`)
 	})
 	// status without a name: a line per connection, with what needs attention.
