@@ -166,7 +166,7 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 			Limiter: accounts.Share("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], mautic.NewLimiter(rps))}))
 	case "weavy":
 		conn, err = connector(weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
-			RequestsPerSecond: rps, TimeZone: set["time_zone"], HTTPClient: httpClient,
+			RequestsPerSecond: rps, TimeZone: set["time_zone"], ContactTables: set["contact_tables"], HTTPClient: httpClient,
 			Limiter: accounts.Share("weavy "+strings.TrimRight(set["base_url"], "/")+" "+set["project"], weavy.NewLimiter(rps))}))
 	case "altior":
 		conn, err = connector(altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,

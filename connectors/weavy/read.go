@@ -43,6 +43,43 @@ func entitiesOf(object string) ([]string, error) {
 	return nil, cfgErr("object", fmt.Sprintf("unsupported object %q", object))
 }
 
+// synced reports whether entity is a table the client syncs: contact_tables may leave weavy
+// contacts or entrants out (ContactTables).
+func (c *Client) synced(entity string) bool {
+	switch entity {
+	case EntityCustomerContact:
+		return c.tables.Contacts
+	case EntityEntrant:
+		return c.tables.Entrants
+	}
+	return true
+}
+
+// syncedOf maps a connector object to the weavy entities the client syncs of it.
+func (c *Client) syncedOf(object string) ([]string, error) {
+	ents, err := entitiesOf(object)
+	if err != nil {
+		return nil, err
+	}
+	out := ents[:0:0]
+	for _, ent := range ents {
+		if c.synced(ent) {
+			out = append(out, ent)
+		}
+	}
+	return out, nil
+}
+
+// notSynced is the per-record error of a record of a table contact_tables leaves out.
+func (c *Client) notSynced(id, entity string) *connectors.Error {
+	what := "a weavy entrant, and entrants are"
+	if entity == EntityCustomerContact {
+		what = "a weavy contact, and weavy contacts are"
+	}
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "write " + entity,
+		Message: fmt.Sprintf("%s is %s not synced (settings.contact_tables: %s): not written", id, what, c.tables)}
+}
+
 // dictEntry is an entity's dictionary and when it was read, with what is built from it once:
 // its schema and the returnFields of a Select. Neither is changed once built.
 type dictEntry struct {
@@ -193,9 +230,10 @@ func fieldType(t string) (typ string, readOnly bool) {
 
 // Describe lists the fields of "company" (customer) or "contact" (the union of customercontact
 // and marketinginbound; a field of both is described once, Required as the entrant requires
-// it since creates make entrants), custom fields included.
+// it since creates make entrants), custom fields included. A table contact_tables leaves out
+// is not described.
 func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Field, error) {
-	ents, err := entitiesOf(object)
+	ents, err := c.syncedOf(object)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +362,8 @@ type view struct {
 
 // view returns how an entity's records are read. "contact" is two tables whose fields
 // Describe lists together: a contact lacks the entrant's own fields and an entrant the
-// contact's, named as Describe names them; a customer lacks none.
+// contact's, named as Describe names them; a customer lacks none, nor does a contact or an
+// entrant when the other table is not synced (not described either).
 func (c *Client) view(ctx context.Context, entity string) (view, error) {
 	s, err := c.schema(ctx, entity)
 	if err != nil {
@@ -339,6 +378,9 @@ func (c *Client) view(ctx context.Context, entity string) (view, error) {
 		other = EntityCustomerContact
 	default:
 		return v, nil
+	}
+	if !c.synced(other) {
+		return v, nil // not described: the record lacks nothing
 	}
 	d, err := c.dictionary(ctx, other)
 	if err != nil {
@@ -900,8 +942,9 @@ func (c *Client) sinceFilter(since time.Time, wall string) ([]filter, string) {
 }
 
 // List returns one Select page of records changed since q.Since. For "contact" it pages
-// through customercontact, then marketinginbound. q.Limit is not used: the API has no page
-// size parameter.
+// through customercontact, then marketinginbound, those contact_tables syncs (a cursor names
+// the table by its place among both, so that one taken before contact_tables changed goes on
+// with the tables synced now). q.Limit is not used: the API has no page size parameter.
 func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery) (connectors.Page, error) {
 	ents, err := entitiesOf(object)
 	if err != nil {
@@ -911,12 +954,20 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	if err != nil {
 		return connectors.Page{}, err
 	}
+	first := q.Cursor == ""
+	if n := c.nextSynced(ents, cur.ent); n != cur.ent {
+		if n >= len(ents) {
+			return connectors.Page{}, nil // the cursor's table and the ones after it are not synced
+		}
+		cur = cursor{ent: n}
+	}
 	for {
 		ent := ents[cur.ent]
 		from := cur.String() // names a record of the page without a code, by its place after it
-		if q.Cursor == "" && cur.ent == 0 {
+		if first {
 			from = ""
 		}
+		first = false
 		v, err := c.view(ctx, ent)
 		if err != nil {
 			return connectors.Page{}, err
@@ -967,15 +1018,25 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			return page, nil
 		}
 		// short page: this entity is done
-		if cur.ent+1 >= len(ents) {
+		after := c.nextSynced(ents, cur.ent+1)
+		if after >= len(ents) {
 			return page, nil
 		}
-		cur = cursor{ent: cur.ent + 1} // the next entity computes its own since filter
+		cur = cursor{ent: after} // the next entity computes its own since filter
 		if len(page.Records) > 0 || len(page.Unreadable) > 0 {
 			page.Cursor, page.More = cur.String(), true
 			return page, nil
 		}
 	}
+}
+
+// nextSynced returns the index of the first entity of ents from i on that the client syncs,
+// len(ents) when there is none.
+func (c *Client) nextSynced(ents []string, i int) int {
+	for i < len(ents) && !c.synced(ents[i]) {
+		i++
+	}
+	return i
 }
 
 // route splits a record id into its entity and code.
@@ -1019,7 +1080,9 @@ func (c *Client) getOne(ctx context.Context, entity, code string) (map[string]an
 	return raw, nil
 }
 
-// Get reads records by id (one GET each, Concurrency at a time); unknown ids are left out.
+// Get reads records by id (one GET each, Concurrency at a time); unknown ids are left out,
+// and so are the ids of a table contact_tables leaves out, without a call: that table is not
+// synced (the engine leaves such a pair alone, counted missing).
 func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
 	if _, err := entitiesOf(object); err != nil {
 		return nil, err
@@ -1028,8 +1091,8 @@ func (c *Client) Get(ctx context.Context, object string, ids []string) ([]connec
 	errs := make([]error, len(ids))
 	panicked := c.each(len(ids), "GET /v1/Data/{entity}/{code}", func(i int) {
 		ent, code, err := route(object, ids[i])
-		if err != nil {
-			return // not an id of this object: it does not exist
+		if err != nil || !c.synced(ent) {
+			return // not an id of this object, or of a table synced: it does not exist here
 		}
 		v, err := c.view(ctx, ent)
 		if err != nil {
@@ -1083,10 +1146,11 @@ func (c *Client) each(n int, op string, fn func(i int)) error {
 // FindByKey returns the records whose field equals one of values, with one Select equal
 // filter per value (Concurrency at a time): that several values in one filter are ORed is
 // not documented, and a server that kept only the first would leave the others unfound and
-// their records created again. For "contact", customercontacts come first, then entrants;
-// every match is returned so that duplicates show. E-mails compare without case.
+// their records created again. For "contact", customercontacts come first, then entrants
+// (those contact_tables syncs); every match is returned so that duplicates show. E-mails
+// compare without case.
 func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
-	ents, err := entitiesOf(object)
+	ents, err := c.syncedOf(object)
 	if err != nil {
 		return nil, err
 	}

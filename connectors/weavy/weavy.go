@@ -11,6 +11,11 @@
 //     Contacts carry Links["company"] = their customer code (customer_ID); entrants have none.
 //     Describe lists the fields of both tables; each record's Absent names those its own
 //     table lacks (an entrant's mobilePhoneNumber, a contact's companyName): unknown, not empty.
+//     Config.ContactTables (the setting contact_tables) may sync one table alone, as the
+//     Divalto plugin lets users select contacts and entrants apart: the other is then never
+//     called (not listed, looked up, read by id, described, written nor rights-checked; its
+//     ids are left out of Get, so the engine leaves their pairs alone), and without entrants
+//     no contact is created (each create fails its own Result, saying why).
 //   - Deletes are refused: the pair never propagates them.
 //
 // Auth: POST /v1/Authenticate once, the bearer token is reused and renewed before its
@@ -67,6 +72,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -134,6 +140,59 @@ type Config struct {
 	Limiter *rate.Limiter
 	// Logger receives warnings (a record read without its code); nil → slog.Default().
 	Logger *slog.Logger
+	// ContactTables is the setting contact_tables: which weavy tables the "contact" object
+	// syncs, "contacts", "entrants" or both, comma-separated ("" → both; see ContactTables).
+	ContactTables string
+}
+
+// ContactTables are the weavy tables the "contact" object syncs (the Divalto plugin's
+// "Sélection des objets synchronisés": contacts and entrants are chosen apart). A table not
+// synced is never called: its records are neither listed, looked up, read by id nor written,
+// and its rights are not needed. Without entrants, no contact is created (creates make
+// entrants); without contacts, a contact is created or updated as an entrant by its e-mail.
+type ContactTables struct{ Contacts, Entrants bool }
+
+// The values of contact_tables.
+const (
+	TableContacts = "contacts"
+	TableEntrants = "entrants"
+)
+
+// ParseContactTables reads contact_tables: "contacts", "entrants", or both, comma-separated,
+// in any order; "" (left out) is both.
+func ParseContactTables(s string) (ContactTables, error) {
+	if strings.TrimSpace(s) == "" {
+		return ContactTables{Contacts: true, Entrants: true}, nil
+	}
+	const give = `give contacts, entrants, or both ("contacts, entrants")`
+	var t ContactTables
+	for _, v := range strings.Split(s, ",") {
+		switch v = strings.TrimSpace(v); v {
+		case "":
+		case TableContacts:
+			t.Contacts = true
+		case TableEntrants:
+			t.Entrants = true
+		default:
+			return ContactTables{}, fmt.Errorf("contact_tables: %q is not a weavy contact table: %s", v, give)
+		}
+	}
+	if !t.Contacts && !t.Entrants {
+		return ContactTables{}, errors.New("contact_tables names no table: " + give)
+	}
+	return t, nil
+}
+
+// String is the setting's value for t, as messages show it.
+func (t ContactTables) String() string {
+	var out []string
+	if t.Contacts {
+		out = append(out, TableContacts)
+	}
+	if t.Entrants {
+		out = append(out, TableEntrants)
+	}
+	return strings.Join(out, ", ")
 }
 
 // DefaultTimeZone is the zone of srvDate unless the connection names another (a hint only:
@@ -156,6 +215,7 @@ type Client struct {
 	user     string
 	password string
 	zone     *time.Location // of srvDate, as configured: a hint until srv has measured it
+	tables   ContactTables
 	now      func() time.Time
 	log      *slog.Logger
 
@@ -187,6 +247,10 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, cfgErr("config", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/Paris", c.TimeZone))
 	}
+	tables, err := ParseContactTables(c.ContactTables)
+	if err != nil {
+		return nil, cfgErr("config", err.Error())
+	}
 	limiter := c.Limiter
 	if limiter == nil {
 		limiter = NewLimiter(c.RequestsPerSecond)
@@ -195,7 +259,7 @@ func New(c Config) (*Client, error) {
 	rc := resty.NewWithClient(hc).SetBaseURL(base).SetHeader("Accept", "application/json").SetDisableWarn(true)
 	cl := &Client{
 		http: rc, limiter: limiter,
-		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, zone: zone, now: time.Now,
+		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, zone: zone, tables: tables, now: time.Now,
 		log: cmp.Or(c.Logger, slog.Default()), dicts: map[string]dictEntry{},
 	}
 	cl.token = connectors.Token{System: System, Op: authOp, Margin: 5 * time.Minute, Now: func() time.Time { return cl.now() }}

@@ -101,10 +101,19 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 		var ent, code string
 		if create {
 			ent, code = ents[len(ents)-1], newCode() // contact creates make entrants
+			if !c.synced(ent) {
+				results[i].Err = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST /v1/Data/" + ent,
+					Message: fmt.Sprintf("no weavy contact has this e-mail, and entrants are not synced (settings.contact_tables: %s): not created in weavy", c.tables)}
+				return
+			}
 		} else {
 			var err error
 			if ent, code, err = route(object, r.ID); err != nil {
 				results[i].Err = err
+				return
+			}
+			if !c.synced(ent) {
+				results[i].Err = c.notSynced(r.ID, ent)
 				return
 			}
 		}
@@ -164,13 +173,16 @@ func (c *Client) write(ctx context.Context, object string, records []connectors.
 }
 
 // Create creates customers ("company") or entrants ("contact": marketinginbound; a company
-// link is not kept, entrants have no customer).
+// link is not kept, entrants have no customer). When contact_tables leaves entrants out, a
+// contact is created nowhere: each fails its own Result, saying why (the engine, which reads
+// the setting from the connection file, does not ask: see config.System.NotCreated).
 func (c *Client) Create(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
 	return c.write(ctx, object, records, true)
 }
 
 // Update changes the given fields of customers, contacts ("c:" ids; Links["company"] sets
-// customer_ID) or entrants ("e:" ids).
+// customer_ID) or entrants ("e:" ids); a record of a table contact_tables leaves out fails
+// its own Result.
 func (c *Client) Update(ctx context.Context, object string, records []connectors.Record) ([]connectors.Result, error) {
 	return c.write(ctx, object, records, false)
 }
@@ -185,7 +197,8 @@ func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]con
 // KindConfig error naming every table and right that is off. Read rights are probed on every table an object reads
 // (a dictionary read and a Select that matches nothing). A written company needs ajout and
 // MAJ on Client; a written contact needs MAJ on Client / Contact (an existing contact is
-// updated) and ajout and MAJ on Marketing / Entrant (a new one becomes an entrant).
+// updated) and ajout and MAJ on Marketing / Entrant (a new one becomes an entrant), of the
+// tables contact_tables syncs only: a table left out is never called.
 //
 // Write rights are probed on an existing record of the table, as the Data API allows
 // without writing a field: a PUT carrying only the record's code changes no field (a PUT
@@ -209,7 +222,7 @@ func (c *Client) CheckAccess(ctx context.Context, needs []connectors.Access) err
 		return wants[ent]
 	}
 	for _, n := range needs {
-		ents, err := entitiesOf(n.Object)
+		ents, err := c.syncedOf(n.Object)
 		if err != nil {
 			return err
 		}
