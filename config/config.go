@@ -425,6 +425,7 @@ func Parse(path string, data []byte) (*Connection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	foldListSettings(root)
 	// Every value that does not fit is reported, each with its line and field; the decoder
 	// stops at the first and names no field.
 	if problems := shapeProblems(root); len(problems) > 0 {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // setting describes one key of a side's settings: what its value must be. The connectors
@@ -17,7 +19,8 @@ import (
 type setting struct {
 	kind     settingKind
 	required string   // when set, the key is required and this says what it holds
-	oneOf    []string // allowed values (kind text)
+	oneOf    []string // allowed values (kind text; each value of kind list)
+	empty    string   // kind list: what to give instead of an empty value
 }
 
 type settingKind int
@@ -29,6 +32,7 @@ const (
 	settingCount               // a whole number, 0 or more
 	settingZone                // an IANA time zone
 	settingProject             // weavy's project code: no /, ? or #
+	settingList                // one or more of oneOf, comma-separated (or a YAML list)
 )
 
 // rate is requests_per_second, which every connector reads (MiniCRM's is multiplied into a
@@ -51,6 +55,10 @@ var knownSettings = map[string]map[string]setting{
 		"project":             {kind: settingProject, required: "the weavy project code"},
 		"time_zone":           {kind: settingZone},
 		"requests_per_second": rate,
+		// The weavy tables of the contact object (the Divalto plugin's "Sélection des objets
+		// synchronisés"); connectors/weavy reads it (ParseContactTables).
+		"contact_tables": {kind: settingList, oneOf: []string{"contacts", "entrants"},
+			empty: `names no table: give contacts, entrants, or both ("contacts, entrants"); left out, both are synced`},
 	},
 	"altior": {
 		"base_url":             {kind: settingURL, required: "the Altior environment's root, e.g. https://altior.example.com"},
@@ -121,6 +129,19 @@ type keyProblem struct{ key, reason string }
 // problem says what is wrong with a setting's value v (trimmed), or "". An empty value is the
 // default (a required one is reported as missing).
 func (s setting) problem(v string) string {
+	if s.kind == settingList {
+		// Given, a list names something: left out is the default, empty is no choice.
+		vs := listValues(v)
+		if len(vs) == 0 {
+			return s.empty
+		}
+		for _, x := range vs {
+			if !slices.Contains(s.oneOf, x) {
+				return fmt.Sprintf("%q is not one of %s%s", x, strings.Join(s.oneOf, ", "), DidYouMean(x, s.oneOf))
+			}
+		}
+		return ""
+	}
 	if v == "" {
 		return ""
 	}
@@ -219,4 +240,78 @@ func fileVariable(name string) string {
 		return fmt.Sprintf("%s ends in %s, which names a variable holding the path of a file, not the credential: name the variable that holds the credential; crmsync reads <NAME>%s by itself when <NAME> is empty", name, fileSuffix, fileSuffix)
 	}
 	return fmt.Sprintf("%s ends in %s: name %s instead; crmsync reads %s, the path of a file holding the credential, by itself when %s is empty or unset (named here, the path would be sent as the credential)", name, fileSuffix, base, name, base)
+}
+
+// listValues splits the value of a list setting: comma-separated, each trimmed, empty ones
+// dropped (a YAML list is read as its values joined by commas: foldListSettings).
+func listValues(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// NotCreated says why the connector of side ("a" or "b") creates no record of the object o,
+// by that side's settings — "" when it may. weavy creates a contact as an entrant: with
+// contact_tables leaving entrants out, a record of the other side that no weavy contact
+// matches is created nowhere (the sync leaves it out, counted as filtered).
+func (c *Connection) NotCreated(o *Object, side string) string {
+	s, object := c.Side(side), o.AObject
+	if side == "b" {
+		object = o.BObject
+	}
+	if s.System != "weavy" || object != "contact" {
+		return ""
+	}
+	tables, ok := s.Settings["contact_tables"]
+	if vs := listValues(tables); !ok || slices.Contains(vs, "entrants") {
+		return ""
+	}
+	return fmt.Sprintf("weavy creates a contact as an entrant, and %s.settings.contact_tables (%s) leaves entrants out", side, tables)
+}
+
+// foldListSettings turns the YAML list given for a list setting (contact_tables: [contacts,
+// entrants]) into the comma-separated text it stands for, since settings are texts; a list of
+// anything but texts is left as it is, for the shape check to report.
+func foldListSettings(root *yaml.Node) {
+	for _, side := range []string{"a", "b"} {
+		sys := mappingValue(root, side)
+		system, settings := mappingValue(sys, "system"), mappingValue(sys, "settings")
+		if system == nil || settings == nil || settings.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(settings.Content); i += 2 {
+			key, val := settings.Content[i], settings.Content[i+1]
+			if knownSettings[system.Value][key.Value].kind != settingList || val.Kind != yaml.SequenceNode {
+				continue
+			}
+			values := make([]string, 0, len(val.Content))
+			for _, item := range val.Content {
+				if item.Kind != yaml.ScalarNode {
+					values = nil
+					break
+				}
+				values = append(values, item.Value)
+			}
+			if values != nil {
+				settings.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.Join(values, ", "), Line: val.Line, Column: val.Column}
+			}
+		}
+	}
+}
+
+// mappingValue returns the value of key in the mapping n, nil when there is none.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
