@@ -411,7 +411,8 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 // createsFrom reports whether records of side x of an object are created on the other side
 // (see pass.creates).
 func createsFrom(c *config.Connection, o *config.Object, x engine.Side) bool {
-	return o.Sends(string(x)) && (!o.MatchesOnKey() || engine.CreateWritesKey(c, o, x.Other()))
+	return o.Sends(string(x)) && (!o.MatchesOnKey() || engine.CreateWritesKey(c, o, x.Other())) &&
+		c.NotCreated(o, string(x.Other())) == "" // the other side's settings may make it create none
 }
 
 // NeedsMark reports whether only the initial import's mark keeps the existing records of one
