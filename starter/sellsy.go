@@ -3,18 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/webhooks"
 )
 
 const sellsyUsage = `usage: crmsync sellsy call [--connection NAME] [--header 'NAME: VALUE']... METHOD PATH [BODY]
@@ -31,6 +35,9 @@ Performs an authorised Sellsy call with the credentials of a connection file's S
           come from the side's credentials v1_consumer_token, v1_consumer_secret,
           v1_user_token and v1_user_secret (settings.v1_url for the endpoint); without them
           the V2 access token is sent (it needs the api-v1 scope).
+  webhooks add: URL is the receiver's …/webhooks/<connection>/sellsy/<token> (or any other
+          endpoint); one the receiver would answer 404 (no such connection, no
+          credentials.webhook_token, another token) is refused.
 --connection defaults to CRMSYNC_SELLSY_CONNECTION, the connection whose account the worker's
 Sellsy.* activities use, and may be left out when only one connection has a Sellsy side. Flags
 may come before or after the arguments; "--" ends them (for a BODY that starts with '-')`
@@ -201,6 +208,13 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	case pos[0] == "add" && len(pos) >= 3:
+		conns, err := loadConnections(s)
+		if err != nil {
+			return err
+		}
+		if err := checkReceiverURL(conns, s.Connections, pos[1]); err != nil {
+			return err
+		}
 		id, err := client.CreateWebhook(ctx, pos[1], pos[2:])
 		if err != nil {
 			return err
@@ -219,4 +233,56 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	return errors.New(sellsyUsage)
+}
+
+// checkReceiverURL refuses a URL of crmsync's receiver (…/webhooks/<connection>/sellsy/<token>,
+// behind any prefix) that the receiver would answer 404: a connection it does not have (in
+// dir), one without a Sellsy side or without credentials.webhook_token, or a token other than
+// that credential's value, when this environment holds it. Registered, such a URL fails every
+// delivery, and Sellsy disables a webhook that keeps failing. Another URL is not the
+// receiver's: it is left alone. The messages never show the token.
+func checkReceiverURL(conns []*config.Connection, dir, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil // Sellsy says what is wrong with the endpoint
+	}
+	i := strings.LastIndex(u.Path, "/webhooks/")
+	if i < 0 {
+		return nil
+	}
+	parts := strings.Split(u.Path[i+len("/webhooks/"):], "/")
+	if len(parts) < 2 || parts[1] != "sellsy" {
+		return nil
+	}
+	const refused = "sellsy webhooks add: the receiver would answer 404 to every delivery to this URL: "
+	if len(parts) != 3 || parts[2] == "" {
+		return errors.New(refused + "it must end with /webhooks/<connection>/sellsy/<token>, nothing after the token")
+	}
+	name := parts[0]
+	i = slices.IndexFunc(conns, func(c *config.Connection) bool { return c.Name == name })
+	if i < 0 {
+		return fmt.Errorf("%sthere is no connection %q in %s", refused, name, dir)
+	}
+	c := conns[i]
+	var sys *config.System
+	for _, side := range []*config.System{&c.A, &c.B} {
+		if side.System == sellsy.System {
+			sys = side
+		}
+	}
+	if sys == nil {
+		return fmt.Errorf("%sconnection %q (%s) has no Sellsy side", refused, name, c.File)
+	}
+	env, ok := sys.Credentials[webhooks.CredWebhookToken]
+	if !ok {
+		return fmt.Errorf("%sthe Sellsy side of connection %q (%s) names no credentials.%s (the variable that holds the URL's token)", refused, name, c.File, webhooks.CredWebhookToken)
+	}
+	token, err := sys.Secret(webhooks.CredWebhookToken)
+	if err != nil {
+		return nil // not in this environment: the worker's may hold it
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(parts[2])) != 1 {
+		return fmt.Errorf("%sits token is not the value of %s (credentials.%s of connection %q, %s)", refused, env, webhooks.CredWebhookToken, name, c.File)
+	}
+	return nil
 }

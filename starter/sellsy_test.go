@@ -138,8 +138,8 @@ func TestSellsyWebhooksCommand(t *testing.T) {
 	}
 	assert.Contains(t, cli("list"), "no webhook")
 	assert.Contains(t, cli("list", "--connection", "sellsy-mautic"), "no webhook", "a flag after the arguments")
-	assert.Contains(t, cli("add", hook.URL+"/webhooks/c/sellsy/tok", "client.updated", "opportunity.updated"), "webhook 1 added")
-	assert.Contains(t, cli("list"), "1  enabled  "+hook.URL+"/webhooks/c/sellsy/tok  client.updated, opportunity.updated")
+	assert.Contains(t, cli("add", hook.URL+"/hook", "client.updated", "opportunity.updated"), "webhook 1 added")
+	assert.Contains(t, cli("list"), "1  enabled  "+hook.URL+"/hook  client.updated, opportunity.updated")
 
 	// A company update reaches the registered endpoint.
 	var out bytes.Buffer
@@ -202,6 +202,48 @@ func TestSellsyConnectionSetting(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Contains(t, out.String(), tc.want)
+		})
+	}
+}
+
+// crmsync sellsy webhooks add refuses a URL of crmsync's receiver
+// (…/webhooks/<connection>/sellsy/<token>) that the receiver would answer 404 — a connection
+// it does not have, one without credentials.webhook_token, a token other than the value of the
+// variable that names it — naming what is wrong but not the token. Sellsy registered such a
+// URL, every delivery was refused, and Sellsy disables a webhook that keeps failing. Another
+// endpoint (not crmsync's receiver) is registered as given.
+func TestSellsyWebhooksAddChecksTheReceiverURL(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{SellsyClientID: "id", SellsyClientSecret: "s3cr3t-value", SellsyRequestsPerSecond: -1,
+		MauticUsername: "u", MauticPassword: "p"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	const receiver = "https://crmsync.example.com/webhooks/"
+	tests := []struct {
+		name, creds, url string
+		want, wantErr    string
+	}{
+		{"the receiver's URL", "    webhook_token: SELLSY_WEBHOOK_TOKEN\n", receiver + "sellsy-mautic/sellsy/tok-12345", "added", ""},
+		{"behind a path prefix", "    webhook_token: SELLSY_WEBHOOK_TOKEN\n", "https://proxy.example.com/crm/webhooks/sellsy-mautic/sellsy/tok-12345", "added", ""},
+		{"another endpoint", "", "https://hooks.example.com/catch/1", "added", ""},
+		{"a wrong token", "    webhook_token: SELLSY_WEBHOOK_TOKEN\n", receiver + "sellsy-mautic/sellsy/guess", "", "SELLSY_WEBHOOK_TOKEN"},
+		{"no such connection", "    webhook_token: SELLSY_WEBHOOK_TOKEN\n", receiver + "shop/sellsy/tok-12345", "", `no connection "shop"`},
+		{"no webhook token", "", receiver + "sellsy-mautic/sellsy/tok-12345", "", "credentials.webhook_token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			writeSellsyConnection(t, sb.SellsyURL, sb.MauticURL, "", tt.creds)
+			t.Setenv("SELLSY_WEBHOOK_TOKEN", "tok-12345")
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"sellsy", "webhooks", "add", tt.url, "client.updated"}, &out)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.Contains(t, err.Error(), "404")
+				assert.NotContains(t, err.Error(), "tok-12345", "the token stays out of the message")
+				return
+			}
+			require.NoError(t, err)
+			assert.Contains(t, out.String(), tt.want)
 		})
 	}
 }
