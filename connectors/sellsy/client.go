@@ -3,10 +3,13 @@
 // opportunity pipelines and steps, and the parsing of Sellsy webhooks (see crm.go).
 //
 // Auth is OAuth2 client_credentials (a Sellsy "personal" API client). Requests go through a
-// client-side rate limiter (5/s by default, Sellsy's quota) and, when an answer's
+// client-side rate limiter (5/s by default, Sellsy's quota), held to the per-second quota
+// the X-Quota-Remaining-By-Second header reveals when that is lower, and, when an answer's
 // X-Quota-Remaining-By-{Second,Minute,Day,Month} header reads 0, pause until that window's
-// end: a second or minute is waited out in the call, a day or month is a RateLimited error
-// carrying the delay. Errors are *connectors.Error; their
+// end (calls already waiting on the limiter too): a second or minute is waited out in the
+// call, a day or month is a RateLimited error carrying the delay. A 429 for a short window
+// holds every call of the client; the call tries again (see quotaRefusals for the bound).
+// Errors are *connectors.Error; their
 // messages name fields and reasons but never carry record values or credentials.
 package sellsy
 
