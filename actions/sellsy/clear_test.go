@@ -1,6 +1,8 @@
 package sellsyactions
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -220,4 +222,30 @@ func TestOpportunityNumberAndCreatedOnCreateOnly(t *testing.T) {
 	assert.Equal(t, "Renewal", out.Record["name"], "the refused updates sent nothing")
 	assert.Equal(t, "OPP-1155", out.Record["number"])
 	assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
+}
+
+// A Go workflow that passes an empty subscription list (no channel at all) unsubscribes the
+// record from every channel: the list is its whole set of channels. Its omitempty dropped an
+// empty list from the JSON, and the update left the subscriptions as they were.
+func TestEmptySubscriptionListFromGo(t *testing.T) {
+	tests := []struct {
+		activity string
+		in       any
+		obj, id  string
+	}{
+		{"Sellsy.UpdateContact", ContactInput{ID: firstContact, MarketingSubscriptions: []string{}}, "contacts", fmt.Sprint(firstContact)},
+		{"Sellsy.UpdateCompany", CompanyInput{ID: 1, MarketingSubscriptions: []string{}}, "companies", "1"},
+		{"Sellsy.UpdateIndividual", IndividualInput{ID: firstIndividual, MarketingSubscriptions: []string{}}, "individuals", fmt.Sprint(firstIndividual)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.activity, func(t *testing.T) {
+			h := newHarness(t, "secret")
+			require.NoError(t, h.run("Sellsy.CreateIndividual", IndividualInput{Type: "prospect", LastName: "Martin"}, &RecordOutput{}))
+			_, _, err := h.admin().Call(context.Background(), "PUT", "/"+tc.obj+"/"+tc.id, nil, []byte(`{"marketing_campaigns_subscriptions":["email","sms"]}`))
+			require.NoError(t, err)
+			var out RecordOutput
+			require.NoError(t, h.run(tc.activity, tc.in, &out))
+			assert.Equal(t, []any{}, out.Record["marketing_campaigns_subscriptions"])
+		})
+	}
 }

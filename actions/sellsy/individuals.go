@@ -48,7 +48,7 @@ type IndividualInput struct {
 	AccountingPurchaseCodeID int      `json:"accounting_purchase_code_id,omitempty"`
 	OwnerID                  int      `json:"owner_id,omitempty"`
 	IsArchived               *bool    `json:"is_archived,omitempty"`
-	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions,omitempty"`
+	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions"` // no omitempty: [] (no channel) is a value, nil (null) none
 	SmartTags                []string `json:"smart_tags,omitempty"`
 	Created                  string   `json:"created,omitempty"` // create only
 	// Clear lists the fields an update empties (update only): see the package doc.

@@ -59,7 +59,7 @@ type CompanyInput struct {
 	BusinessSegment          int      `json:"business_segment,omitempty"`
 	NumberOfEmployees        int      `json:"number_of_employees,omitempty"`
 	OwnerID                  int      `json:"owner_id,omitempty"`
-	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions,omitempty"`
+	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions"` // no omitempty: [] (no channel) is a value, nil (null) none
 	SmartTags                []string `json:"smart_tags,omitempty"`
 	IsArchived               *bool    `json:"is_archived,omitempty"`
 	// Clear lists the fields an update empties (update only): see the package doc.
@@ -306,7 +306,7 @@ type ContactInput struct {
 	SyncMailjet    *bool  `json:"sync_mailjet,omitempty"`
 	SyncSimplemail *bool  `json:"sync_simplemail,omitempty"`
 	// nil leaves the subscriptions as they are (a new contact has none).
-	MarketingSubscriptions []string `json:"marketing_campaigns_subscriptions,omitempty"`
+	MarketingSubscriptions []string `json:"marketing_campaigns_subscriptions"` // no omitempty: [] (no channel) is a value, nil (null) none
 	Unsubscribe            []string `json:"unsubscribe,omitempty"`
 	SmartTags              []string `json:"smart_tags,omitempty"`
 	CompanyIDs             []int    `json:"company_ids,omitempty"`
