@@ -66,7 +66,8 @@ func DecodeInputStrict(raw []byte, in any) error {
 	}
 	name, _ = strconv.Unquote(name)
 	fields := jsonFields(reflect.TypeOf(in).Elem())
-	if !slices.Contains(topLevelKeys(raw), name) {
+	known := slices.ContainsFunc(fields, func(f string) bool { return strings.EqualFold(f, name) })
+	if known || !slices.Contains(topLevelKeys(raw), name) {
 		return Invalid(fmt.Sprintf("input has a field %q its type does not have (in a nested object)", name))
 	}
 	if near := nearField(name, fields); near != "" {

@@ -84,6 +84,7 @@ func TestDecodeInputStrict(t *testing.T) {
 		{"another case is the field (as Go's decoding matches names)", `{"PROBABILITY": 5}`, ""},
 		{"no near name", `{"colour": "blue"}`, `input field "colour" is not one this activity takes (it takes id, name, since, related, tags, fields, probability, query)`},
 		{"in a nested object", `{"related": {"ID": 1, "kind": "x"}}`, `input has a field "kind" its type does not have (in a nested object)`},
+		{"in a nested object, named as a field of the input", `{"name": "x", "related": {"ID": 1, "name": "y"}}`, `input has a field "name" its type does not have (in a nested object)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
