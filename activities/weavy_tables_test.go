@@ -173,3 +173,28 @@ func TestEntrantsOnlyMakesAutomationContactsEntrants(t *testing.T) {
 	}
 	r.settled(ModeIncremental, "after the import")
 }
+
+// A weavy user who creates the contact of a person paired with an entrant, once entrants are
+// switched off, moves the pair to the contact, as with both tables, and the entrant is
+// reported as superseded rather than dropped from its pair without a word (Get leaves it
+// out since its table is not synced, which is no deletion).
+func TestAContactSupersedesAnEntrantNoLongerSynced(t *testing.T) {
+	r := startExample(t, "weavy-mautic")
+	r.useWeavyTables("")
+	r.round(ModeImport, nil)
+	const person = 70
+	entrant, mautic := r.pairedWith(person)
+	require.True(t, strings.HasPrefix(entrant, "e:"), entrant)
+
+	r.useWeavyTables("[contacts]")
+	r.sb.Weavy.SeedPeople(person, 1) // a weavy user creates the contact
+	c := r.pass("contact", "a", ModeIncremental)
+	assert.Equal(t, 1, c.Quarantined, "the entrant is reported: %+v", c)
+	got, _ := r.pairedWith(person)
+	assert.Equal(t, "c:CC0000070", got, "the contact holds the pair")
+	q, err := r.st.ListQuarantine(context.Background(), r.name, 10)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, entrant, q[0].RecordID)
+	assert.Equal(t, "superseded: weavy record c:CC0000070 has its email and now holds the pair with mautic record "+mautic+"; this one is no longer synced (merge or delete it in weavy)", q[0].Reason)
+}

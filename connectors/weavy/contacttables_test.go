@@ -229,3 +229,19 @@ func TestACursorOutlivesAChangeOfContactTables(t *testing.T) {
 	assert.Empty(t, p.Records)
 	assert.False(t, p.More)
 }
+
+// Gone tells a deleted record (404 at its own address) from one Get leaves out because
+// contact_tables does not sync its table: the latter is never gone, and not asked for.
+func TestGoneKeepsTheTableNotSynced(t *testing.T) {
+	e, calls := contactTablesEnv(t, "contacts", sim.Marketing)
+	var _ connectors.GoneConfirmer = e.client
+	require.True(t, e.sim.Delete(sim.CustomerContact, "CC0000001"))
+	gone, err := e.client.Gone(context.Background(), "contact", []string{"c:CC0000000", "c:CC0000001", "e:E0000002", "e:NOPE", "X"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c:CC0000001", "X"}, gone)
+	assert.Zero(t, calls.count(sim.Marketing))
+
+	e.sim.SetRight(sim.CustomerContact, "read", false)
+	_, err = e.client.Gone(context.Background(), "contact", []string{"c:CC0000000"})
+	assert.Equal(t, connectors.KindConfig, connErr(t, err).Kind, "a right off is no deletion")
+}

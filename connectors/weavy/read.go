@@ -1239,3 +1239,34 @@ func firstErr(errs []error) error {
 	}
 	return nil
 }
+
+var _ connectors.GoneConfirmer = (*Client)(nil)
+
+// Gone implements connectors.GoneConfirmer: a record is gone when weavy answers 404 at its
+// own address (an id that is not one of the object's has no record). A record of a table
+// contact_tables leaves out is neither asked for nor gone: Get leaves it out because its
+// table is not synced, not because it was deleted, so a contact that takes the pair of such
+// an entrant reports it as superseded instead of taking it from a record deemed deleted. A
+// right switched off fails the call (KindConfig), as every read does.
+func (c *Client) Gone(ctx context.Context, object string, ids []string) ([]string, error) {
+	if _, err := entitiesOf(object); err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, id := range ids {
+		ent, code, err := route(object, id)
+		switch {
+		case err != nil:
+			gone = append(gone, id)
+		case c.synced(ent):
+			raw, err := c.getOne(ctx, ent, code)
+			if err != nil {
+				return gone, err
+			}
+			if raw == nil {
+				gone = append(gone, id)
+			}
+		}
+	}
+	return gone, nil
+}
