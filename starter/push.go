@@ -86,7 +86,12 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 // the reason the workers' store keeps, and then an error: a refused push is a failure.
 func pushOutcome(ctx context.Context, out io.Writer, s settings, conn *config.Connection, in activities.PushInput, counts activities.Counts) error {
 	if counts.Missing > 0 {
-		fmt.Fprintf(out, "the record paired with it on side %s is no longer there (deleted): nothing was written for it\n", engine.Side(in.Side).Other())
+		other := string(engine.Side(in.Side).Other())
+		gone := "is no longer there (deleted)"
+		if why := notSynced(conn, in.Object, other); why != "" {
+			gone += ", or " + why
+		}
+		fmt.Fprintf(out, "the record paired with it on side %s %s: nothing was written for it\n", other, gone)
 	}
 	if counts.Filtered > 0 {
 		var why []string
@@ -165,4 +170,35 @@ func refuseIfPaused(ctx context.Context, c searchattr.Describer, command, name s
 		return fmt.Errorf("%s: connection %s is paused (`crmsync status %s` says why): resume it first", command, name, name)
 	}
 	return nil
+}
+
+// notSynced says which records of object on side the connection's settings no longer read,
+// so that a counterpart counted gone may be one of those rather than deleted: weavy's
+// entrants (or contacts) that contact_tables leaves out. "" when none.
+func notSynced(conn *config.Connection, object, side string) string {
+	if conn == nil {
+		return ""
+	}
+	o, ok := conn.Object(object)
+	if !ok {
+		return ""
+	}
+	s, name := conn.Side(side), o.AObject
+	if side == "b" {
+		name = o.BObject
+	}
+	tables, set := s.Settings["contact_tables"]
+	if s.System != "weavy" || name != "contact" || !set {
+		return ""
+	}
+	var left []string
+	for _, t := range []string{"contacts", "entrants"} {
+		if !strings.Contains(tables, t) {
+			left = append(left, strings.TrimSuffix(t, "s"))
+		}
+	}
+	if len(left) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("is a weavy %s, which %s.settings.contact_tables (%s) no longer syncs", strings.Join(left, " or "), side, tables)
 }

@@ -33,6 +33,7 @@ objects:
 		name       string
 		counts     activities.Counts
 		withFile   bool
+		file       string // the connection file, when another than file
 		quarantine string // the reason in the workers' store ("": none, no store at all)
 		wantOut    []string
 		wantErr    []string
@@ -49,6 +50,8 @@ objects:
 			wantOut: []string{"left out by the connection's rules, nothing written for it; the connection file, not read here, says which"}},
 		{name: "counterpart gone", counts: activities.Counts{Read: 1, Missing: 1},
 			wantOut: []string{"counterpart gone 1", "the record paired with it on side a is no longer there (deleted): nothing was written for it"}},
+		{name: "counterpart in a table not synced", counts: activities.Counts{Read: 1, Missing: 1}, withFile: true, file: weavyContactsOnly,
+			wantOut: []string{"counterpart gone 1", "the record paired with it on side a is no longer there (deleted), or is a weavy entrant, which a.settings.contact_tables (contacts) no longer syncs: nothing was written for it"}},
 		{name: "refused", counts: activities.Counts{Read: 1, Quarantined: 1}, quarantine: "mautic has no email: contacts are matched on it",
 			wantOut: []string{"quarantined 1", "quarantined: mautic has no email: contacts are matched on it"},
 			wantErr: []string{"push: contact 42 of side b was refused: mautic has no email: contacts are matched on it", "`crmsync quarantine cli --retry`"}},
@@ -66,7 +69,11 @@ objects:
 			t.Setenv("CRMSYNC_DATA_DIR", dir)
 			if tt.withFile {
 				path := filepath.Join(dir, "cli.yaml")
-				require.NoError(t, os.WriteFile(path, []byte(file), 0o600))
+				body := file
+				if tt.file != "" {
+					body = tt.file
+				}
+				require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
 				t.Setenv("CRMSYNC_CONNECTIONS", path)
 			}
 			if tt.quarantine != "" {
@@ -93,3 +100,13 @@ objects:
 		})
 	}
 }
+
+// weavyContactsOnly is a weavy connection that syncs weavy contacts and no entrants.
+const weavyContactsOnly = `name: cli
+a: {system: weavy, settings: {base_url: "http://127.0.0.1:1", project: crm, contact_tables: [contacts]}, credentials: {username: W_USER, password: W_PASS}}
+b: {system: mautic, settings: {base_url: "http://127.0.0.1:1"}, credentials: {username: L_USER, password: L_PASS}}
+objects:
+  - name: contact
+    match: {a: email, b: email}
+    fields: [{a: email, b: email}, {a: lastName, b: lastname}]
+`
