@@ -100,9 +100,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -693,23 +695,40 @@ func (c *Client) Pipeline(ctx context.Context, id string) (string, []connectors.
 // config.ParseStatusMap) means, and both must compare equal.
 func statusName(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 
-// Statuses returns the shop's order statuses (getOrderStatus), their names composed.
+// Statuses returns the shop's order statuses (getOrderStatus), their names composed, in the
+// order the shop's admin arranges them (their Order), which the answer need not follow (a
+// status added later has a higher Id wherever it is placed); statuses without an Order keep
+// their place in the answer, after the others.
 func (c *Client) Statuses(ctx context.Context) ([]Status, error) {
 	var out struct {
 		XMLName  xml.Name `xml:"OrderStatuses"`
 		Statuses []struct {
-			ID   string `xml:"Id"`
-			Name string `xml:"Name"`
-			Type string `xml:"Type"`
+			ID    string `xml:"Id"`
+			Name  string `xml:"Name"`
+			Type  string `xml:"Type"`
+			Order string `xml:"Order"`
 		} `xml:"OrderStatus"`
 	}
 	if err := c.call(ctx, "getOrderStatus", "<Params></Params>", "", &out); err != nil {
 		return nil, err
 	}
-	res := make([]Status, 0, len(out.Statuses))
+	type placed struct {
+		Status
+		place int // its Order; none: after the others
+	}
+	all := make([]placed, 0, len(out.Statuses))
 	for _, s := range out.Statuses {
 		id, _ := strconv.Atoi(strings.TrimSpace(s.ID))
-		res = append(res, Status{ID: id, Name: statusName(s.Name), Type: strings.TrimSpace(s.Type)})
+		place, err := strconv.Atoi(strings.TrimSpace(s.Order))
+		if err != nil {
+			place = math.MaxInt
+		}
+		all = append(all, placed{Status{ID: id, Name: statusName(s.Name), Type: strings.TrimSpace(s.Type)}, place})
+	}
+	slices.SortStableFunc(all, func(a, b placed) int { return cmp.Compare(a.place, b.place) })
+	res := make([]Status, len(all))
+	for i, p := range all {
+		res[i] = p.Status
 	}
 	return res, nil
 }

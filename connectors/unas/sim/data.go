@@ -25,6 +25,10 @@ type OrderStatus struct {
 	ID   int    `xml:"Id" json:"id"`
 	Name Text   `xml:"Name" json:"name"`
 	Type string `xml:"Type" json:"type"` // open_normal, open_prepare, close_ok, close_fault
+	// Order is the status's place in the shop's list, as its admin arranges it (0: not
+	// written); getOrderStatus answers the statuses as Options lists them, which need not be
+	// that order (a status added later has a higher Id, wherever it is placed).
+	Order int `xml:"Order,omitempty" json:"order,omitempty"`
 	// InvoiceStatus is what reaching the status makes of the order's invoice: billed (it is
 	// invoiced), billable, not_billable or default ("": billed when Type is close_ok).
 	InvoiceStatus string `xml:"InvoiceStatus,omitempty" json:"invoice_status,omitempty"`
@@ -33,11 +37,11 @@ type OrderStatus struct {
 // DefaultStatuses are the statuses of a simulated shop unless Options.Statuses says otherwise:
 // an order is invoiced when it ships, so the first two hold orders without an invoice yet.
 var DefaultStatuses = []OrderStatus{
-	{ID: 1, Name: "Beérkezett", Type: "open_normal", InvoiceStatus: "billable"},
-	{ID: 2, Name: "Feldolgozás alatt", Type: "open_normal", InvoiceStatus: "billable"},
-	{ID: 3, Name: "Szállítás alatt", Type: "open_normal", InvoiceStatus: "billed"},
-	{ID: 4, Name: "Teljesítve", Type: "close_ok", InvoiceStatus: "billed"},
-	{ID: 5, Name: "Törölve", Type: "close_fault", InvoiceStatus: "not_billable"},
+	{ID: 1, Name: "Beérkezett", Type: "open_normal", InvoiceStatus: "billable", Order: 1},
+	{ID: 2, Name: "Feldolgozás alatt", Type: "open_normal", InvoiceStatus: "billable", Order: 2},
+	{ID: 3, Name: "Szállítás alatt", Type: "open_normal", InvoiceStatus: "billed", Order: 3},
+	{ID: 4, Name: "Teljesítve", Type: "close_ok", InvoiceStatus: "billed", Order: 4},
+	{ID: 5, Name: "Törölve", Type: "close_fault", InvoiceStatus: "not_billable", Order: 5},
 }
 
 // billed reports whether an order reaching st is invoiced.
