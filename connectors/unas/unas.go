@@ -673,8 +673,9 @@ const OrderPipeline = "orders"
 
 var _ connectors.Staged = (*Client)(nil)
 
-// Pipeline implements connectors.Staged: the shop's order statuses, in the order the shop arranges them (Statuses),
-// each stage named and identified by the status name (the "status" field of an order).
+// Pipeline implements connectors.Staged: the shop's order statuses, in the order the shop
+// arranges them (Statuses), each stage named and identified by the status name (the "status"
+// field of an order).
 func (c *Client) Pipeline(ctx context.Context, id string) (string, []connectors.Stage, error) {
 	if id != OrderPipeline {
 		return "", nil, cfgErr("getOrderStatus", fmt.Sprintf("unas has one pipeline, %q, not %q", OrderPipeline, id))
