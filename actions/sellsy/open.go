@@ -1,10 +1,13 @@
 package sellsyactions
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
@@ -91,11 +94,19 @@ func NewSource(conns []*config.Connection, name string, configs Configs, account
 	return &Source{configs: configs, name: c.Name, accounts: accounts, built: c, client: client}, nil
 }
 
-// Client returns the client for the connection's file as it is now.
+// Client returns the client for the connection's file as it is now. A file it cannot build
+// the client from — one that does not validate, one without a Sellsy side, a credential whose
+// variable is unset or empty — is a configuration error (connectors.KindConfig): the
+// activities fail with it, not retried, as the sync pauses on it; a retry would read the same
+// file and environment.
 func (s *Source) Client() (*sellsy.Client, error) {
 	c, err := s.configs.Config(s.name)
 	if err != nil {
-		return nil, err
+		var classified *connectors.Error
+		if errors.As(err, &classified) {
+			return nil, err
+		}
+		return nil, unopenable("", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -104,10 +115,20 @@ func (s *Source) Client() (*sellsy.Client, error) {
 	}
 	client, _, err := openNamed([]*config.Connection{c}, c.Name, s.accounts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.File, err)
+		return nil, unopenable(c.File, err)
 	}
 	s.built, s.client = c, client
 	return client, nil
+}
+
+// unopenable is the configuration error of a connection file the client cannot be built
+// from, its message starting with the file (once: the registry's errors name it already).
+func unopenable(file string, err error) error {
+	msg := err.Error()
+	if file != "" && !strings.HasPrefix(msg, file+":") {
+		msg = file + ": " + msg
+	}
+	return &connectors.Error{Kind: connectors.KindConfig, System: sellsy.System, Op: "client", Message: msg}
 }
 
 // accountSettings and accountCredentials say which Sellsy account a side uses; the other
