@@ -87,16 +87,19 @@ func withAliases(object string, r connectors.Record) connectors.Record {
 	return r
 }
 
-// mergeTyped replaces the entries of each changed type; an empty value removes them.
+// mergeTyped replaces, for each changed type, the first entry of that type, the one its
+// typed field reads (an empty value removes it), and keeps the others: an ERP tiers often has
+// two numbers of one type (a switchboard and a direct line), and the other side knows only
+// the first. A type the record has no entry of yet is added at the end.
 func mergeTyped(base []typed, changes map[string]string, order []string) []typed {
 	out := []typed{}
 	done := map[string]bool{}
 	for _, x := range base {
 		v, changed := changes[x.Type]
 		switch {
-		case !changed:
+		case !changed || done[x.Type]:
 			out = append(out, x)
-		case !done[x.Type]:
+		default:
 			done[x.Type] = true
 			if v != "" {
 				out = append(out, typed{x.Type, v})
@@ -105,6 +108,7 @@ func mergeTyped(base []typed, changes map[string]string, order []string) []typed
 	}
 	for _, t := range order {
 		if !done[t] && changes[t] != "" {
+			done[t] = true
 			out = append(out, typed{t, changes[t]})
 		}
 	}
