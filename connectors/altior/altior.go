@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"golang.org/x/text/unicode/norm"
 	"golang.org/x/time/rate"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -365,20 +366,27 @@ func (c *Client) CheckEstablishment(ctx context.Context, setting, v string) erro
 }
 
 // findEstablishment returns the id of the establishment v names, by id or else by name
-// (case and spaces aside); "" when none.
+// (case, spaces and how accents were typed aside); "" when none.
 func findEstablishment(es []Establishment, v string) string {
 	for _, e := range es {
 		if e.ID == v {
 			return e.ID
 		}
 	}
-	name := strings.Join(strings.Fields(strings.ToLower(v)), " ")
+	name := establishmentName(v)
 	for _, e := range es {
-		if name != "" && strings.Join(strings.Fields(strings.ToLower(e.Name)), " ") == name {
+		if name != "" && establishmentName(e.Name) == name {
 			return e.ID
 		}
 	}
 	return ""
+}
+
+// establishmentName is an establishment's name as compared: lower case, spaces collapsed,
+// accents composed (a name copied from a PDF or on macOS writes "è" as "e" and a combining
+// mark).
+func establishmentName(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(s))), " ")
 }
 
 // listEstablishments writes the establishments for a message: "E1 (Siège Lyon), E2 (…)".
