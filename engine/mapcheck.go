@@ -88,8 +88,19 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 		for k := range o.Filter.Of(side) {
 			mapped[k] = true
 		}
+		// Records created on this side get only the fields that travel to it: a required
+		// field mapped away from it only (last_name a_to_b, seen from Sellsy) is missing
+		// from every create, which the system refuses record by record. A side nothing is
+		// created on is only updated, where a field mapped either way is enough.
+		created := createdOn(c, o, Side(side))
+		away := map[string]config.Direction{}
 		for _, f := range o.Fields {
-			mapped[[]string{f.A, f.B}[s]] = true
+			name := []string{f.A, f.B}[s]
+			if !created || towards(direction(c, f), Side(side)) {
+				mapped[name] = true
+			} else {
+				away[name] = direction(c, f)
+			}
 		}
 		if s == 1 {
 			for _, p := range c.Pipelines {
@@ -101,6 +112,9 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 		var missing []string
 		for name, f := range desc.Fields {
 			if f.Required && !f.ReadOnly && !mapped[name] {
+				if d, ok := away[name]; ok {
+					name += fmt.Sprintf(" (mapped %s only: the %s records created from %s would lack it)", d, desc.System, []Described{b, a}[s].System)
+				}
 				missing = append(missing, name)
 			}
 		}
@@ -110,6 +124,13 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 		}
 	}
 	return append(errs, CheckMatch(c, i)...)
+}
+
+// createdOn reports whether records of the other side of object o are created on side to:
+// that side sends values, the create writes the match key (or the object is not matched on
+// one), and the connector of to creates such records (as activities' createsFrom decides).
+func createdOn(c *config.Connection, o *config.Object, to Side) bool {
+	return o.Sends(string(to.Other())) && (!o.MatchesOnKey() || CreateWritesKey(c, o, to)) && c.NotCreated(o, string(to)) == ""
 }
 
 // direction is the direction field f syncs in: its own, else the connection's, both when
