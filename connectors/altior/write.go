@@ -138,6 +138,9 @@ func buildBody(object string, r connectors.Record, current *apiRecord, op string
 			return nil, invalidErr(op, k, k+": altior takes a single text value here")
 		}
 		if plain[object][k] {
+			if k == "siret" {
+				s = siretDigits(s)
+			}
 			body[k] = s
 			continue
 		}
@@ -183,6 +186,14 @@ func buildBody(object string, r connectors.Record, current *apiRecord, op string
 	}
 	return body, nil
 }
+
+// siretSeparators are what a SIRET is written with between its groups ("123 456 789 00017",
+// "123.456.789.00017"): Altior takes its 14 digits alone.
+var siretSeparators = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ".", "", "-", "")
+
+// siretDigits returns a SIRET without its separators. Anything else is sent as it is, for
+// Altior to refuse naming the field.
+func siretDigits(s string) string { return siretSeparators.Replace(s) }
 
 // RequiredLinks names the links a record of object must have to be created: a contact and an
 // affaire belong to a tiers. A sync holds such a record back, rather than have it refused,
