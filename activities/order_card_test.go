@@ -20,7 +20,7 @@ func TestOrderCardsCarryTotalCurrencyAndItems(t *testing.T) {
 		assert.Contains(t, items, " × ", "card %v", c["Name"])
 		assert.Contains(t, items, " @ ", "card %v", c["Name"])
 		assert.NotEmpty(t, c["Text1209"], "card %v: its currency", c["Name"])
-		assert.NotEmpty(t, c["Int1205"], "card %v: its total", c["Name"])
+		assert.NotEmpty(t, c["Float1210"], "card %v: its total", c["Name"])
 		if strings.Count(items, " × ") > 1 {
 			assert.Contains(t, items, "; ", "card %v: one item after the other", c["Name"])
 		}

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -336,6 +337,13 @@ func (s *Server) convert(op, field string, typ any, v any) (any, string) {
 			return nil, bad
 		}
 		return n, ""
+	case t == "Float":
+		// A decimal number field (assumed: the reference confirms Int, not its decimal twin).
+		f, err := strconv.ParseFloat(str(v), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, bad
+		}
+		return f, ""
 	case t == "Email":
 		e := str(v)
 		if at := strings.Index(e, "@"); at < 1 || !strings.Contains(e[at:], ".") || strings.ContainsAny(e, " ,;") {

@@ -131,6 +131,7 @@ func seedCategories() []*Category {
 				"Date1207":     "Date",       // e.g. the day it is due
 				"Text1208":     "Text(1024)", // the order's items, one text
 				"Text1209":     "Text(3)",    // the order's currency
+				"Float1210":    "Float",      // order total with decimals (RON, EUR)
 			}},
 		{ID: WebshopID, Name: "Webshop", Type: "Generic",
 			Statuses: []Status{{2101, "Registered"}, {2102, "Buyer"}, {2103, "Returning buyer"}, {2104, "Inactive"}},
