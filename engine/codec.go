@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -522,7 +523,16 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// parseTime reads a time of day as HH:MM: "9:05", "09:05:30", and the French "9h05", "14h",
+// "14 h 05" that users of Sellsy and Automation type in a text field.
 func parseTime(s string) (string, bool) {
+	if f := strings.Join(strings.Fields(strings.ToLower(s)), ""); strings.Count(f, "h") == 1 {
+		hour, minute, _ := strings.Cut(f, "h")
+		if hour == "" || strings.Contains(hour, ":") || strings.Contains(minute, ":") {
+			return "", false
+		}
+		s = hour + ":" + cmp.Or(minute, "00")
+	}
 	for _, layout := range []string{"15:04", "15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.Format("15:04"), true
