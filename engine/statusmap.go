@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -58,14 +59,51 @@ func CheckStatusMap(m map[string]string, source, target []string) []error {
 }
 
 // resembles says which of a system's names a name of the map differs from only invisibly,
-// and how; "" when none does.
+// and how, or else which one it was meant for (see meant); "" when none.
 func resembles(name string, names []string, system string) string {
 	for _, n := range names {
 		if why, ok := config.InvisibleDifference(name, n); ok {
 			return fmt.Sprintf(": the %s's %q differs from it only in what cannot be seen (%s)%s", system, n, why, retype(n, system))
 		}
 	}
+	if n := meant(name, names); n != "" {
+		return fmt.Sprintf(" (did you mean %q?)", n)
+	}
 	return ""
+}
+
+// meant returns the name of names that name was meant for: the same once case and accents
+// are set aside (a map typed on a keyboard without Romanian or Hungarian letters), else the
+// nearest in spelling; "" when none is close.
+func meant(name string, names []string) string {
+	for _, n := range names {
+		if n != name && bare(n) == bare(name) {
+			return n
+		}
+	}
+	if n := config.Nearest(bare(name), bareAll(names)); n != "" {
+		return names[slices.Index(bareAll(names), n)]
+	}
+	return ""
+}
+
+// bare is s in lower case without its accents ("Expediată" → "expediata").
+func bare(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func bareAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = bare(n)
+	}
+	return out
 }
 
 // retype tells what to do when a system writes its own name with decomposed accents, which a

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,7 +21,7 @@ func TestCheckStatusMap(t *testing.T) {
 	assert.Equal(t, []string{
 		`status "Shipped" of the shop is not mapped`,
 		`status "Lost" is not a status of the shop (statuses: New, Paid, Shipped)`,
-		`status "Paid" maps to "Platita", which is not a status of the module (statuses: Nouă, Plătită, Expediată)`,
+		`status "Paid" maps to "Platita", which is not a status of the module (statuses: Nouă, Plătită, Expediată) (did you mean "Plătită"?)`,
 	}, msgs)
 	assert.Empty(t, CheckStatusMap(map[string]string{"New": "Nouă", "Paid": "Plătită", "Shipped": "Expediată"}, shop, module))
 }
@@ -48,4 +49,38 @@ func TestCheckStatusMapInvisibleDifference(t *testing.T) {
 	assert.Contains(t, msgs[0], "U+200B")
 	assert.Contains(t, msgs[1], `status "New\u200b" maps to "Lezárt", which is not a status of the module`)
 	assert.Contains(t, msgs[1], "decomposed accents")
+}
+
+// A name typed without its accents (a keyboard without Romanian or Hungarian letters), in
+// another case, or misspelt, is named with the status it was meant for.
+func TestCheckStatusMapSuggestsTheStatusMeant(t *testing.T) {
+	shop := []string{"Beérkezett", "Teljesítve"}
+	module := []string{"New", "Closed", "Expediată"}
+	tests := []struct {
+		name string
+		m    map[string]string
+		want string
+	}{
+		{"shop status without accents", map[string]string{"Beerkezett": "New", "Teljesítve": "Closed"},
+			`status "Beerkezett" is not a status of the shop (statuses: Beérkezett, Teljesítve) (did you mean "Beérkezett"?)`},
+		{"module status in another case", map[string]string{"Beérkezett": "New", "Teljesítve": "closed"},
+			`status "Teljesítve" maps to "closed", which is not a status of the module (statuses: New, Closed, Expediată) (did you mean "Closed"?)`},
+		{"module status without accents and in capitals", map[string]string{"Beérkezett": "EXPEDIATA", "Teljesítve": "Closed"},
+			`(did you mean "Expediată"?)`},
+		{"misspelt", map[string]string{"Beérkezett": "New", "Teljesítve": "Clsoed"},
+			`(did you mean "Closed"?)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var msgs []string
+			for _, e := range CheckStatusMap(tt.m, shop, module) {
+				msgs = append(msgs, e.Error())
+			}
+			found := false
+			for _, m := range msgs {
+				found = found || strings.Contains(m, tt.want)
+			}
+			assert.True(t, found, "%q in %q", tt.want, msgs)
+		})
+	}
 }
