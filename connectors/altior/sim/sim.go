@@ -279,6 +279,35 @@ func (s *Server) Count(object string) int {
 	return 0
 }
 
+// Remove deletes a record as a user does in Altior's screens (the API has no DELETE route):
+// a tiers goes with its contacts. It reports whether the record existed.
+func (s *Server) Remove(object, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch object {
+	case ObjectTiers:
+		if _, ok := s.tiers[id]; !ok {
+			return false
+		}
+		delete(s.tiers, id)
+		for cid, c := range s.contacts {
+			if c.TiersID == id {
+				delete(s.contacts, cid)
+			}
+		}
+		return true
+	case ObjectContact:
+		_, ok := s.contacts[id]
+		delete(s.contacts, id)
+		return ok
+	case ObjectAffaire:
+		_, ok := s.affaires[id]
+		delete(s.affaires, id)
+		return ok
+	}
+	return false
+}
+
 // Dump returns every record of an object as its JSON form, by id.
 func (s *Server) Dump(object string) []map[string]any {
 	s.mu.RLock()
