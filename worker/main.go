@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -240,17 +241,31 @@ func run(ctx context.Context, log *slog.Logger) error {
 			return searchattr.WorkflowPaused(ctx, c, workflowID)
 		}})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
+	// A worker that cannot serve them registers them all the same, failing at once as a
+	// ConfigurationError that says what to set: unregistered, a caller's workflow would retry
+	// the SDK's "unable to find activityType" forever (the workers of a task queue load the
+	// same connection files, so no other worker would take it).
+	hint := fmt.Sprintf(": add a connection file with one to CRMSYNC_CONNECTIONS (%s, which loads %s) and restart the worker (every worker of task queue %q must load the same connection files)",
+		s.Connections, strings.Join(names, ", "), s.TaskQueue)
 	if src, err := sellsyactions.NewSource(conns, s.SellsyConnection, connections, connections.Accounts()); err == nil {
 		secrets := func() []string { return recordactions.Secrets(connections) }
 		sellsyactions.Register(w, &sellsyactions.Actions{Source: src.Client, Secrets: secrets})
 	} else if s.SellsyConnection != "" {
 		return fmt.Errorf("CRMSYNC_SELLSY_CONNECTION=%q: %w", s.SellsyConnection, err)
 	} else {
-		log.Info("Sellsy activities not registered (CRMSYNC_SELLSY_CONNECTION names the connection whose account serves them)", "reason", err)
+		reason := "sellsy: this worker has no Sellsy connection (no side of system sellsy in its connection files)" + hint
+		if slices.Contains(recordactions.Systems(conns), "sellsy") {
+			reason = fmt.Sprintf("sellsy: this worker cannot choose the Sellsy account of the Sellsy.* activities (%v): set CRMSYNC_SELLSY_CONNECTION to the connection whose account serves them and restart the worker", err)
+		}
+		sellsyactions.RegisterUnserved(w, reason)
+		log.Info("Sellsy activities fail as ConfigurationError on this worker", "reason", reason)
 	}
 	// Every connected system's records and any call as activities (Automation.Create, …).
 	if names := recordactions.Register(w, connections, conns); len(names) > 0 {
 		log.Info("record activities registered", "activities", names)
+	}
+	if names := recordactions.RegisterUnserved(w, conns, hint); len(names) > 0 {
+		log.Info("record activities of systems no connection has fail as ConfigurationError", "activities", names)
 	}
 
 	log.Info("crmsync worker started", "temporal", s.TemporalAddress, "namespace", s.Namespace, "task_queue", s.TaskQueue, "connections", names)
