@@ -4,8 +4,9 @@
 // name on crmsync's task queue, with the worker's credentials, quotas, retries and error
 // classes. Sellsy's own typed operations are in actions/sellsy.
 //
-// Activities, under the prefix of each system a loaded connection uses — Automation, Weavy,
-// Altior, MiniCRM, UNAS, Sellsy (input → output; each type's comment has a JSON example):
+// Activities, under the prefix of each system — Automation, Weavy, Altior, MiniCRM, UNAS,
+// Sellsy (input → output; each type's comment has a JSON example); those of a system no loaded
+// connection uses fail at once as ConfigurationError (RegisterUnserved):
 //
 //	<P>.Describe  DescribeInput → DescribeOutput   the object's fields, custom ones included
 //	<P>.List      ListInput     → ListOutput       a page of records changed since a time
