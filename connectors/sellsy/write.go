@@ -470,10 +470,35 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	if target == "" {
 		return nil
 	}
-	status, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
-		op: "DELETE /companies/{companyId}/contacts/{contactId}", rec: about("unlink company " + target + " from")}, nil)
-	if err != nil && (connectors.KindOf(err) != connectors.KindInvalid || status == http.StatusForbidden) {
-		return err // a link already gone is not an error; one the user may not remove is
+	leave := []string{target}
+	if want != "" && len(current) > 1 {
+		// A contact of several companies reads as the first its companies list gives: it
+		// must leave, besides the one it was read in, every company listed before the one it
+		// moved to, or it reads back in one of them and the move is taken back to the other
+		// side. Those listed after stay.
+		var lb listBody
+		if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
+			query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
+			return err
+		}
+		before := []string{target}
+		for _, m := range lb.Data {
+			co := idString(m["id"])
+			if co == want {
+				leave = before
+				break
+			}
+			if co != target {
+				before = append(before, co)
+			}
+		}
+	}
+	for _, target := range leave {
+		status, err := c.do(ctx, call{method: "DELETE", path: "/companies/" + target + "/contacts/" + id,
+			op: "DELETE /companies/{companyId}/contacts/{contactId}", rec: about("unlink company " + target + " from")}, nil)
+		if err != nil && (connectors.KindOf(err) != connectors.KindInvalid || status == http.StatusForbidden) {
+			return err // a link already gone is not an error; one the user may not remove is
+		}
 	}
 	return nil
 }
