@@ -923,12 +923,14 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 	// The object's filter on this side (a gate such as SA = yes) keeps records out.
 	if filter := p.obj.Filter.Of(p.in.Side); len(filter) > 0 {
 		kept := records[:0:0]
+		var out []string
 		for _, r := range records {
 			if passes(r, filter) {
 				kept = append(kept, r)
 				continue
 			}
 			c.Filtered++
+			out = append(out, r.ID)
 			if !p.in.Plan {
 				// Kept at its side by the mark, and now at the gate's no: opted out, so
 				// that a yes again sends it across.
@@ -939,6 +941,11 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		}
 		if err := p.marked.flush(ctx); err != nil {
 			return c, err
+		}
+		if !p.in.Plan {
+			if err := p.clearFilteredOut(ctx, out); err != nil {
+				return c, err
+			}
 		}
 		records = kept
 	}
@@ -1686,6 +1693,34 @@ func (p *pass) clearQuarantine(ctx context.Context, saved []*item, failed, unset
 			if err := p.a.Store.ClearQuarantine(ctx, p.in.Connection, p.in.Object, store.Side(p.side.Other()), it.y.ID); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// clearFilteredOut removes the quarantine entries of records the side's filter now keeps out
+// (a duplicate switched to SA = no to settle it): the sync no longer sends them, so nothing
+// would ever clear them. It costs one count per page while the connection has nothing in
+// quarantine.
+func (p *pass) clearFilteredOut(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := p.a.Store.CountQuarantine(ctx, p.in.Connection)
+	if err != nil || n == 0 {
+		return err
+	}
+	keys := make([]store.QuarantineKey, len(ids))
+	for i, id := range ids {
+		keys[i] = store.QuarantineKey{Object: p.in.Object, Side: store.Side(p.side), RecordID: id}
+	}
+	held, err := p.a.Store.StillQuarantined(ctx, p.in.Connection, keys)
+	if err != nil {
+		return err
+	}
+	for _, k := range held {
+		if err := p.a.Store.ClearQuarantine(ctx, p.in.Connection, k.Object, k.Side, k.RecordID); err != nil {
+			return err
 		}
 	}
 	return nil
