@@ -487,7 +487,9 @@ func TestOnlyTheUnknownCreateIsHeld(t *testing.T) {
 // read from Altior: an affaire not paired yet that holds an opportunity's id in cf.SLSY is
 // found by that id on Sellsy (which has no search by id) and paired, not refused.
 func TestAffaireFindsItsOpportunityByID(t *testing.T) {
-	objects := strings.Replace(opportunityToAffaire, "fields: [{a: name, b: title, direction: a_to_b}]", "fields: [{a: name, b: title, direction: both}, {a: pipeline_id, b: cf.PIPE, direction: a_to_b}, {a: step_id, b: cf.ETAP, direction: a_to_b}]", 1)
+	// The filter gives the opportunities created from affaires the pipeline and step Sellsy
+	// requires, which the fields carry only to Altior.
+	objects := strings.Replace(opportunityToAffaire, "fields: [{a: name, b: title, direction: a_to_b}]", "filter: {a: {pipeline_id: \"1\", step_id: \"11\"}}\n    fields: [{a: name, b: title, direction: both}, {a: pipeline_id, b: cf.PIPE, direction: a_to_b}, {a: step_id, b: cf.ETAP, direction: a_to_b}]", 1)
 	h := newAltiorPair(t, companyToTiers+objects)
 	h.pass("company", "a", ModeImport)
 	company := h.firstCompany()
