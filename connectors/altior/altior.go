@@ -362,24 +362,42 @@ func (c *Client) CheckEstablishment(ctx context.Context, setting, v string) erro
 	if findEstablishment(es, v) != "" {
 		return nil
 	}
+	if shared := sharingName(es, v); len(shared) > 1 {
+		return sharedErr(setting, v, shared)
+	}
 	return cfgErr(setting, fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", v, listEstablishments(es)))
 }
 
+// sharedErr says that a name two establishments share names neither.
+func sharedErr(setting, v string, shared []Establishment) error {
+	return cfgErr(setting, fmt.Sprintf("%q names several Altior establishments: %s: write the id of the one meant", v, listEstablishments(shared)))
+}
+
 // findEstablishment returns the id of the establishment v names, by id or else by name
-// (case, spaces and how accents were typed aside); "" when none.
+// (case, spaces and how accents were typed aside); "" when none, or when several share the
+// name (sharingName).
 func findEstablishment(es []Establishment, v string) string {
 	for _, e := range es {
 		if e.ID == v {
 			return e.ID
 		}
 	}
-	name := establishmentName(v)
-	for _, e := range es {
-		if name != "" && establishmentName(e.Name) == name {
-			return e.ID
-		}
+	if shared := sharingName(es, v); len(shared) == 1 {
+		return shared[0].ID
 	}
 	return ""
+}
+
+// sharingName returns the establishments whose name is v.
+func sharingName(es []Establishment, v string) []Establishment {
+	name := establishmentName(v)
+	var out []Establishment
+	for _, e := range es {
+		if name != "" && establishmentName(e.Name) == name {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // establishmentName is an establishment's name as compared: lower case, spaces collapsed,
@@ -438,6 +456,10 @@ func (c *Client) withEstablishmentID(ctx context.Context, r connectors.Record) (
 			return r, err
 		}
 		id = findEstablishment(es, v)
+	}
+	if shared := sharingName(es, v); id == "" && len(shared) > 1 {
+		// The name comes from the connection file: every record would be refused alike.
+		return r, sharedErr("establishment", v, shared)
 	}
 	if id == "" || id == v {
 		return r, nil

@@ -178,6 +178,13 @@ func (s *Server) SetUsers(users []User) {
 	s.mu.Unlock()
 }
 
+// SetEstablishments replaces the environment's establishments (one added, renamed or deleted).
+func (s *Server) SetEstablishments(es []Establishment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.estabs = slices.Clone(es)
+}
+
 // SetCustomFields replaces the environment's custom fields (one deleted or renamed since).
 func (s *Server) SetCustomFields(fields []CustomField) {
 	s.mu.Lock()
