@@ -221,13 +221,13 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 			t := r.Links[connectors.ObjectCompany]
 			op = "POST /tiers/{id}/contacts"
 			if t == "" {
-				out[i].Err = invalidErr(op, "company", "a contact needs Links[\"company\"], its tiers id")
+				out[i].Err = invalidErr(op, "company", `an Altior contact belongs to a tiers, and this one has no company (link "company") to be created under`)
 				continue
 			}
 			p = "/tiers/" + url.PathEscape(t) + "/contacts"
 		}
 		if object == ObjectAffaire && r.Links[connectors.ObjectCompany] == "" {
-			out[i].Err = invalidErr(op, "company", "an affaire needs Links[\"company\"], its tiers id")
+			out[i].Err = invalidErr(op, "company", `an Altior affaire belongs to a tiers, and this one has no company (link "company") to be created under`)
 			continue
 		}
 		ownOwner := r.Fields["owner_user_id"] != nil
