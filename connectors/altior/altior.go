@@ -9,7 +9,8 @@
 //     owner_user_id and cf.<CODE> for custom fields.
 //   - "contact" is a contact of a tiers: civility, first_name, last_name, role, email (its
 //     email.PRINCIPAL, read and written, nil without one), phone.<TYPE>, email.<TYPE>; Links["company"]
-//     is its tiers id (required on create). Writing a typed field keeps the other types.
+//     is its tiers id (required on create). A typed field is the first entry of its type:
+//     writing it changes that entry only, keeping every other (a second FIXE too).
 //   - "affaire": title, establishment_id, cf.<CODE> (PIPE, ETAP, SLSY, …) and events, the
 //     codes of its events in order ([]string, read-only: use AddEvent); Links["company"] is
 //     its tiers. FindByKey finds it by cf.SLSY, the Sellsy opportunity id it was made from.
