@@ -64,6 +64,10 @@ type Field struct {
 	// back at that precision (Automation casts a number field without a scale to a whole
 	// number), so values are compared and written at it. nil: no known precision.
 	Scale *int `json:"scale,omitempty"`
+	// AppliesTo, when set, names the kinds of record the field applies to (a Sellsy custom
+	// field's related objects: client, prospect, supplier, contact…); a record of another kind
+	// holds no value of it. nil: every record of the object.
+	AppliesTo []string `json:"applies_to,omitempty"`
 }
 
 // Option is one allowed value of a list field (select, multiselect).

@@ -430,6 +430,8 @@ func checkFields(ctx context.Context, c *config.Connection, a, b connectors.Conn
 				}
 				if msg := checkGate(f, filter[k]); msg != "" {
 					fail("objects[%d].filter.%s.%s: %s field %q %s", i, side, k, conns[s].System(), k, msg)
+				} else if msg := checkGateTypes(conns[s].System(), object, known["type"], f, filter); msg != "" {
+					fail("objects[%d] (%s): filter %s.%s: %s", i, o.Name, side, k, msg)
 				}
 			}
 		}
@@ -576,6 +578,39 @@ func checkGate(f connectors.Field, v any) string {
 		return fmt.Sprintf("is of type %s, not yes/no: a gate written %v needs a yes/no (boolean) field: change the field's type, or name a yes/no field", f.Type, v)
 	}
 	return ""
+}
+
+// checkGateTypes checks that a Sellsy gate written true applies to every company type its
+// object lets through (the types its filter on type names, else all): a custom field related
+// to clients only holds no value on a prospect or a supplier, which could then never be set to
+// yes and would never go down, silently. types is the object's type field (none on contacts).
+// It returns the reason, or "".
+func checkGateTypes(system, object string, types, gate connectors.Field, filter map[string]any) string {
+	if system != sellsy.System || gate.AppliesTo == nil || len(types.Options) == 0 || filter[gate.Name] != true {
+		return ""
+	}
+	letThrough := func(t string) bool {
+		allowed, ok := filter["type"]
+		return !ok || slices.ContainsFunc(config.FilterValues(allowed), func(v any) bool { return strings.EqualFold(fmt.Sprint(v), t) })
+	}
+	var applies, missing []string
+	for _, t := range types.Options {
+		switch {
+		case slices.Contains(gate.AppliesTo, t.Value):
+			applies = append(applies, t.Value)
+		case letThrough(t.Value):
+			missing = append(missing, t.Value)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	records := object + "s"
+	if strings.HasSuffix(object, "y") {
+		records = strings.TrimSuffix(object, "y") + "ies" // companies
+	}
+	return fmt.Sprintf("the Sellsy field applies to %s only: %s %s could never be set to yes, so they would never go down: add %s to its related objects in Sellsy, or keep them out with a filter on type",
+		strings.Join(applies, " and "), strings.Join(missing, " and "), records, strings.Join(missing, ", "))
 }
 
 // elsewhere says, for a field an object lacks, which other objects of the connection on the

@@ -164,7 +164,9 @@ func (c *Client) Describe(ctx context.Context, objName string) ([]connectors.Fie
 		}
 	}
 	for _, d := range defs {
-		f := connectors.Field{Name: d.fieldName(), Label: d.Name, Type: d.Type, Required: d.Req}
+		// AppliesTo: a company or individual of a type outside the related objects has no
+		// value of the field (validate checks that a gate applies to every type let through).
+		f := connectors.Field{Name: d.fieldName(), Label: d.Name, Type: d.Type, Required: d.Req, AppliesTo: slices.Clone(d.Related)}
 		for _, it := range d.Items {
 			f.Options = append(f.Options, connectors.Option{Value: it.Label, Label: it.Label})
 		}
