@@ -506,6 +506,9 @@ func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Fi
 		}
 		var out []string
 		for _, o := range from.Options {
+			if slices.Contains(out, o.Value) {
+				continue // an option named twice (Altior's code with its label, then with its abbreviation)
+			}
 			if _, err := convert(o.Value); err != nil {
 				out = append(out, o.Value)
 			}
@@ -514,8 +517,8 @@ func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Fi
 	}
 	// Side-A values are always converted to side B's (the merge works in B's values).
 	if miss := counterpartless(fa, fb, codec.AToB); len(miss) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values: (values of %s: %s)",
-			quoteList(miss, listName(sysA, fa)), listName(sysB, fb), plural(len(miss), "it", "them"), fb.Name, optionList(fb)))
+		msgs = append(msgs, fmt.Sprintf("%s %s no counterpart in %s: map %s under values: (values of %s: %s)",
+			quoteList(miss, listName(sysA, fa)), plural(len(miss), "has", "have"), listName(sysB, fb), plural(len(miss), "it", "them"), fb.Name, optionList(fb)))
 	}
 	if dir != config.AToB {
 		// back is values reversed, or what values_back says where several A values share a
@@ -532,8 +535,8 @@ func checkValues(sysA string, fa connectors.Field, sysB string, fb connectors.Fi
 			}
 		}
 		if miss := counterpartless(fb, fa, codec.BToA); len(miss) > 0 {
-			msgs = append(msgs, fmt.Sprintf("%s has no counterpart in %s: map %s under values:, or set direction: a_to_b (values of %s: %s)",
-				quoteList(miss, listName(sysB, fb)), listName(sysA, fa), plural(len(miss), "it", "them"), fa.Name, optionList(fa)))
+			msgs = append(msgs, fmt.Sprintf("%s %s no counterpart in %s: map %s under values:, or set direction: a_to_b (values of %s: %s)",
+				quoteList(miss, listName(sysB, fb)), plural(len(miss), "has", "have"), listName(sysA, fa), plural(len(miss), "it", "them"), fa.Name, optionList(fa)))
 		}
 	}
 	return msgs
