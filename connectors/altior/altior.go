@@ -360,10 +360,11 @@ func (c *Client) CheckEstablishment(ctx context.Context, setting, v string) erro
 	if err != nil {
 		return err
 	}
-	if findEstablishment(es, v) != "" {
+	id, shared := findEstablishment(es, v)
+	if id != "" {
 		return nil
 	}
-	if shared := sharingName(es, v); len(shared) > 1 {
+	if len(shared) > 1 {
 		return sharedErr(setting, v, shared)
 	}
 	return cfgErr(setting, fmt.Sprintf("%q is not an Altior establishment (establishments: %s)", v, listEstablishments(es)))
@@ -376,29 +377,26 @@ func sharedErr(setting, v string, shared []Establishment) error {
 
 // findEstablishment returns the id of the establishment v names, by id or else by name
 // (case, spaces and how accents were typed aside); "" when none, or when several share the
-// name (sharingName).
-func findEstablishment(es []Establishment, v string) string {
+// name, which it then returns too.
+func findEstablishment(es []Establishment, v string) (id string, shared []Establishment) {
 	for _, e := range es {
 		if e.ID == v {
-			return e.ID
+			return e.ID, nil
 		}
 	}
-	if shared := sharingName(es, v); len(shared) == 1 {
-		return shared[0].ID
-	}
-	return ""
-}
-
-// sharingName returns the establishments whose name is v.
-func sharingName(es []Establishment, v string) []Establishment {
 	name := establishmentName(v)
-	var out []Establishment
+	if name == "" {
+		return "", nil
+	}
 	for _, e := range es {
-		if name != "" && establishmentName(e.Name) == name {
-			out = append(out, e)
+		if establishmentName(e.Name) == name {
+			shared = append(shared, e)
 		}
 	}
-	return out
+	if len(shared) == 1 {
+		return shared[0].ID, nil
+	}
+	return "", shared
 }
 
 // establishmentName is an establishment's name as compared: lower case, spaces collapsed,
@@ -451,14 +449,14 @@ func (c *Client) withEstablishmentID(ctx context.Context, r connectors.Record) (
 	if err != nil {
 		return r, err
 	}
-	id := findEstablishment(es, v)
+	id, shared := findEstablishment(es, v)
 	if id == "" {
 		if es, err = c.establishments(ctx, true); err != nil {
 			return r, err
 		}
-		id = findEstablishment(es, v)
+		id, shared = findEstablishment(es, v)
 	}
-	if shared := sharingName(es, v); id == "" && len(shared) > 1 {
+	if len(shared) > 1 {
 		// The name comes from the connection file: every record would be refused alike.
 		return r, sharedErr("establishment", v, shared)
 	}
