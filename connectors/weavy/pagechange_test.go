@@ -65,6 +65,19 @@ func missed(e *env, table string, ids []string) []string {
 	return out
 }
 
+// listRest lists companies from q's cursor to the end of the listing and returns the ids read.
+func listRest(t *testing.T, e *env, q connectors.ListQuery) []string {
+	t.Helper()
+	var out []string
+	for more := true; more; {
+		p, err := e.client.List(context.Background(), "company", q)
+		require.NoError(t, err)
+		out = append(out, ids(p.Records)...)
+		more, q.Cursor = p.More, p.Cursor
+	}
+	return out
+}
+
 // weavy's page size may change in the middle of a listing (an administrator changes it, or
 // the server caps its answers under load), by ten times or more: a page shorter than the
 // page size the listing pages by is not its last, nor is a page read back from before its
@@ -201,11 +214,9 @@ func TestListSkipsNoneWhenPagesShrinkTenfoldAndRecordsMove(t *testing.T) {
 				q.Cursor = p.Cursor
 			}
 			require.Len(t, read, 190)
-			gone := map[string]bool{}
 			before := read[:len(read)-anchorCount] // the anchors stay, shifted
 			for _, r := range before[len(before)-tc.deleted:] {
 				require.True(t, e.sim.Delete(sim.Customer, r.ID))
-				gone[r.ID] = true
 			}
 			e.clock.Advance(time.Minute)
 			for _, r := range before[len(before)-tc.changed:] {
@@ -214,20 +225,9 @@ func TestListSkipsNoneWhenPagesShrinkTenfoldAndRecordsMove(t *testing.T) {
 				require.NoError(t, res[0].Err)
 			}
 			e.sim.SetPageSize(tc.size)
-			var ids []string
-			for _, r := range read {
-				ids = append(ids, r.ID)
-			}
-			for more := true; more; {
-				p, err := e.client.List(ctx, "company", q)
-				require.NoError(t, err)
-				for _, r := range p.Records {
-					ids = append(ids, r.ID)
-				}
-				more, q.Cursor = p.More, p.Cursor
-			}
-			t.Logf("%d Selects, %d records listed", selects(e), len(ids))
-			assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
+			listed := append(ids(read), listRest(t, e, q)...)
+			t.Logf("%d Selects, %d records listed", selects(e), len(listed))
+			assert.Empty(t, missed(e, sim.Customer, listed), "records never listed")
 		})
 	}
 }
@@ -292,14 +292,7 @@ func TestListSkipsNoneWhenRecordsEnterTheWindowMidListing(t *testing.T) {
 			for _, i := range tc.entered {
 				update(i)
 			}
-			for more := true; more; {
-				p, err := e.client.List(ctx, "company", q)
-				require.NoError(t, err)
-				for _, r := range p.Records {
-					ids = append(ids, r.ID)
-				}
-				more, q.Cursor = p.More, p.Cursor
-			}
+			ids = append(ids, listRest(t, e, q)...)
 			listed := map[string]bool{}
 			for _, id := range ids {
 				listed[id] = true
@@ -361,24 +354,11 @@ func TestListSkipsNoneWhenTheTableNowEndsBeforeTheOffset(t *testing.T) {
 		q.Cursor = p.Cursor
 	}
 	require.Len(t, read, 460)
-	ids := []string{}
-	gone := map[string]bool{}
-	for _, r := range read {
-		ids = append(ids, r.ID)
-	}
 	for _, r := range read[200:345] { // the table ends at 455, 5 records before the offset
 		require.True(t, e.sim.Delete(sim.Customer, r.ID))
-		gone[r.ID] = true
 	}
-	for more := true; more; {
-		p, err := e.client.List(ctx, "company", q)
-		require.NoError(t, err)
-		for _, r := range p.Records {
-			ids = append(ids, r.ID)
-		}
-		more, q.Cursor = p.More, p.Cursor
-	}
-	assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
+	listed := append(ids(read), listRest(t, e, q)...)
+	assert.Empty(t, missed(e, sim.Customer, listed), "records never listed")
 	assert.NotContains(t, logs.String(), "may have been skipped")
 }
 
@@ -406,14 +386,7 @@ func TestListGoesOnWhenItsLastRecordChanged(t *testing.T) {
 			res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: ids[len(ids)-1], Fields: map[string]any{"city": "Lyon"}}})
 			require.NoError(t, err)
 			require.NoError(t, res[0].Err)
-			for more := true; more; {
-				p, err := e.client.List(ctx, "company", q)
-				require.NoError(t, err)
-				for _, r := range p.Records {
-					ids = append(ids, r.ID)
-				}
-				more, q.Cursor = p.More, p.Cursor
-			}
+			ids = append(ids, listRest(t, e, q)...)
 			assert.Empty(t, missed(e, sim.Customer, ids), "records never listed")
 		})
 	}
