@@ -230,6 +230,31 @@ func TestACursorOutlivesAChangeOfContactTables(t *testing.T) {
 	assert.False(t, p.More)
 }
 
+// The other way round: a listing taken in the weavy contacts and resumed with entrants only
+// starts the entrants from their first record, not at the contacts' offset, and never calls
+// the contacts' table (every right of it off).
+func TestACursorInTheContactsGoesOnWithTheEntrants(t *testing.T) {
+	e, calls := contactTablesEnv(t, "entrants", sim.CustomerContact)
+	e.sim.SetRight(sim.CustomerContact, "read", true)
+	p, err := e.newClient(t).List(context.Background(), "contact", connectors.ListQuery{})
+	require.NoError(t, err)
+	require.True(t, p.More)
+	require.True(t, strings.HasPrefix(p.Cursor, "0:2:"), "a cursor in the contacts, after two: %s", p.Cursor)
+	e.sim.SetRight(sim.CustomerContact, "read", false)
+	before := calls.count(sim.CustomerContact)
+
+	var listed []string
+	q := connectors.ListQuery{Cursor: p.Cursor}
+	for more := true; more; {
+		p, err := e.client.List(context.Background(), "contact", q)
+		require.NoError(t, err, "entrants only: a cursor in the contacts goes on with the entrants")
+		listed = append(listed, ids(p.Records)...)
+		more, q.Cursor = p.More, p.Cursor
+	}
+	assert.Equal(t, []string{"e:E0000002", "e:E0000003", "e:E0000004", "e:E0000005"}, listed)
+	assert.Equal(t, before, calls.count(sim.CustomerContact), "the contacts' table is not called")
+}
+
 // Gone tells a deleted record (404 at its own address) from one Get leaves out because
 // contact_tables does not sync its table: the latter is never gone, and not asked for.
 func TestGoneKeepsTheTableNotSynced(t *testing.T) {
