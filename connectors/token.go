@@ -9,7 +9,8 @@ import (
 // Token keeps the bearer token of a system whose login answers one with a lifetime (weavy,
 // Altior, UNAS). Get returns it while it is valid and logs in when there is none or it is
 // about to expire — once, however many callers wait, since a burst of logins can lock an
-// account; callers that waited for a refused login share its refusal — and Drop forgets a token the system refused. The zero value is ready to use.
+// account; callers that waited for a refused login share its refusal — and Drop forgets a
+// token the system refused. The zero value is ready to use.
 type Token struct {
 	System, Op string        // name the error of a caller whose context ends while it waits
 	Margin     time.Duration // renew this long before expiry, or a tenth of the lifetime if less
