@@ -2,20 +2,29 @@ package webhooks
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmsync/crmsync/config"
-	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
+	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/workflows"
 )
+
+// simulatedSellsy returns a simulated Sellsy and a client of it.
+func simulatedSellsy(t *testing.T) (*sellsysim.Server, *sellsy.Client) {
+	sl := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "secret", RequestsPerSecond: -1})
+	api := httptest.NewServer(sl)
+	t.Cleanup(api.Close)
+	c, err := sellsy.New(sellsy.Config{APIURL: api.URL + "/v2", TokenURL: api.URL + "/oauth2/access-tokens", ClientID: "id", ClientSecret: "secret", RequestsPerSecond: 1000})
+	require.NoError(t, err)
+	return sl, c
+}
 
 // A delivery names its record as Sellsy's API reads it back, not as the notification wrote
 // the id: Sellsy reads "077" or "+77" as record 77, and a forged delivery so written started
@@ -23,12 +32,8 @@ import (
 // once-per-record guard (the example's follow-up is named after the id) — and signalled
 // again a record state already signalled.
 func TestSellsyEventNamesTheRecordAsReadBack(t *testing.T) {
-	sl := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "secret", RequestsPerSecond: -1})
-	api := httptest.NewServer(sl)
-	t.Cleanup(api.Close)
+	sl, c := simulatedSellsy(t)
 	sl.SeedPeople(0, 1)
-	c, err := sellsy.New(sellsy.Config{APIURL: api.URL + "/v2", TokenURL: api.URL + "/oauth2/access-tokens", ClientID: "id", ClientSecret: "secret", RequestsPerSecond: 1000})
-	require.NoError(t, err)
 	co := fmt.Sprint(sl.Dump("companies")[0]["id"])
 
 	tests := []struct {
@@ -40,17 +45,11 @@ func TestSellsyEventNamesTheRecordAsReadBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conn := shopConnection(t)
-			conn.Events = []config.EventRoute{
-				{Object: "company", Event: "updated", Start: &config.StartRoute{Workflow: "OnCompany"}},
-				{Object: "company", Event: "updated", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}},
-			}
 			f := &fakeTemporal{}
-			r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
-				WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) { return c, nil, nil })
-			srv := httptest.NewServer(r.Handler())
-			t.Cleanup(srv.Close)
-			status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", bareNotif("updated", "client", tt.relatedID), nil)
+			u := sellsyReceiver(t, f, c, simkit.NewClock(time.Now()),
+				config.EventRoute{Object: "company", Event: "updated", Start: &config.StartRoute{Workflow: "OnCompany"}},
+				config.EventRoute{Object: "company", Event: "updated", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+			status, _ := post(t, u, "application/x-www-form-urlencoded", bareNotif("updated", "client", tt.relatedID), nil)
 			assert.Equal(t, 200, status)
 			require.Len(t, f.events, 1)
 			assert.Equal(t, co, f.events[0].ID)
@@ -66,11 +65,7 @@ func TestSellsyEventNamesTheRecordAsReadBack(t *testing.T) {
 // deletion event must not be told apart from it (the workflow's own guard is named after the
 // id).
 func TestSellsyDeletionNamesTheRecordAsRead(t *testing.T) {
-	sl := sellsysim.New(sellsysim.Options{ClientID: "id", ClientSecret: "secret", RequestsPerSecond: -1})
-	api := httptest.NewServer(sl)
-	t.Cleanup(api.Close)
-	c, err := sellsy.New(sellsy.Config{APIURL: api.URL + "/v2", TokenURL: api.URL + "/oauth2/access-tokens", ClientID: "id", ClientSecret: "secret", RequestsPerSecond: 1000})
-	require.NoError(t, err)
+	_, c := simulatedSellsy(t)
 
 	tests := []struct {
 		name, relatedID string
@@ -82,14 +77,10 @@ func TestSellsyDeletionNamesTheRecordAsRead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conn := shopConnection(t)
-			conn.Events = []config.EventRoute{{Object: "company", Event: "deleted", Start: &config.StartRoute{Workflow: "OnCompanyGone"}}}
 			f := &fakeTemporal{}
-			r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
-				WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) { return c, nil, nil })
-			srv := httptest.NewServer(r.Handler())
-			t.Cleanup(srv.Close)
-			status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", bareNotif("deleted", "client", tt.relatedID), nil)
+			u := sellsyReceiver(t, f, c, simkit.NewClock(time.Now()),
+				config.EventRoute{Object: "company", Event: "deleted", Start: &config.StartRoute{Workflow: "OnCompanyGone"}})
+			status, _ := post(t, u, "application/x-www-form-urlencoded", bareNotif("deleted", "client", tt.relatedID), nil)
 			assert.Equal(t, 200, status)
 			require.Len(t, f.events, 1)
 			assert.Equal(t, "424242", f.events[0].ID)

@@ -354,11 +354,16 @@ func TestSellsyPing(t *testing.T) {
 // sellsyRoutes returns a receiver for the shop connection with these routes, reading back
 // recs, its duplicates remembered on clock.
 func sellsyRoutes(t *testing.T, f *fakeTemporal, recs map[string]connectors.Record, clock *simkit.Clock, routes ...config.EventRoute) string {
+	return sellsyReceiver(t, f, fakeSellsy{recs: recs}, clock, routes...)
+}
+
+// sellsyReceiver is sellsyRoutes reading the records back through c.
+func sellsyReceiver(t *testing.T, f *fakeTemporal, c connectors.Connector, clock *simkit.Clock, routes ...config.EventRoute) string {
 	conn := shopConnection(t)
 	conn.Events = routes
 	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
-			return fakeSellsy{recs: recs}, nil, nil
+			return c, nil, nil
 		})
 	r.seen = newSeenSet(100, DedupWindow, clock.Now)
 	srv := httptest.NewServer(r.Handler())
