@@ -369,9 +369,6 @@ func newHTTPServer(h http.Handler) *http.Server {
 // command that creates it: its search attributes are not what is wrong.
 func ensureSearchAttributes(ctx context.Context, c client.Client, address, namespace string, log *slog.Logger) error {
 	err := searchattr.Ensure(ctx, c, namespace)
-	if err == nil {
-		err = searchattr.CheckTypes(ctx, c, namespace)
-	}
 	var denied *serviceerror.PermissionDenied
 	var noNamespace *serviceerror.NamespaceNotFound
 	var notFound *serviceerror.NotFound // the only thing ListSearchAttributes may not find

@@ -130,10 +130,7 @@ func TestEnsure(t *testing.T) {
 	wait := ensureWait
 	ensureWait = 300 * time.Millisecond
 	t.Cleanup(func() { ensureWait = wait })
-	all := map[string]enums.IndexedValueType{}
-	for name := range workflows.SearchAttributeTypes() {
-		all[name] = enums.INDEXED_VALUE_TYPE_KEYWORD
-	}
+	all := crmsyncTypes()
 	tests := []struct {
 		name    string
 		o       *operator
@@ -159,36 +156,45 @@ func TestEnsure(t *testing.T) {
 	assert.Contains(t, Commands("prod"), "temporal operator search-attribute create --namespace prod --name CrmConnection --type Keyword")
 }
 
-// An attribute the namespace holds with another type than crmsync's (created by hand) is
-// named with the cure: every workflow would stall on its first upsert of it.
-func TestCheckTypes(t *testing.T) {
-	right := map[string]enums.IndexedValueType{}
+// crmsyncTypes are crmsync's search attributes with their types, as a namespace holds them.
+func crmsyncTypes() map[string]enums.IndexedValueType {
+	types := map[string]enums.IndexedValueType{}
 	for name, typ := range workflows.SearchAttributeTypes() {
-		right[name] = enums.IndexedValueType(enums.IndexedValueType_value["INDEXED_VALUE_TYPE_"+strings.ToUpper(typ)])
+		types[name] = enums.IndexedValueType(enums.IndexedValueType_value["INDEXED_VALUE_TYPE_"+strings.ToUpper(typ)])
 	}
+	return types
+}
+
+// An attribute the namespace holds with another type than crmsync's (created by hand) is
+// named with the cure, and nothing is added: every workflow would stall on its first upsert
+// of it. One missing is added.
+func TestEnsureRefusesAWrongType(t *testing.T) {
+	right := crmsyncTypes()
 	wrong := maps.Clone(right)
 	wrong["CrmRecordsRead"] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	delete(wrong, "CrmPhase")
 	missing := maps.Clone(right)
 	delete(missing, "CrmPhase")
 	tests := []struct {
 		name    string
 		o       *operator
+		added   int
 		wantErr string
 	}{
-		{"right types", &operator{held: right}, ""},
-		{"one missing", &operator{held: missing}, ""}, // Ensure's to add
-		{"a wrong type", &operator{held: wrong},
+		{"right types", &operator{held: right}, 0, ""},
+		{"one missing", &operator{held: missing}, 1, ""},
+		{"a wrong type", &operator{held: wrong}, 0,
 			"namespace default: search attribute CrmRecordsRead is Keyword, crmsync needs Int: every workflow would fail to publish its progress; remove it (temporal operator search-attribute remove --namespace default --name CrmRecordsRead) and start the worker again, which adds it"},
-		{"denied", &operator{listErr: serviceerror.NewPermissionDenied("no", "")}, "no"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckTypes(context.Background(), operatorClient{o: tt.o}, "default")
+			err := Ensure(context.Background(), operatorClient{o: tt.o}, "default")
 			if tt.wantErr == "" {
 				assert.NoError(t, err)
-				return
+			} else {
+				assert.EqualError(t, err, tt.wantErr)
 			}
-			assert.EqualError(t, err, tt.wantErr)
+			assert.Len(t, tt.o.added, tt.added)
 		})
 	}
 }

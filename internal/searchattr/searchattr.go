@@ -26,15 +26,22 @@ import (
 
 // Ensure adds crmsync's search attributes to the namespace when they are missing, so that a
 // fresh server shows connection, phase and counts in the workflow list, and waits until the
-// server lists them.
+// server lists them. One the namespace holds with another type than crmsync's (created by
+// hand) is a WrongTypeError, checked in the same listing: the server refuses every upsert of
+// it, and adding is no cure.
 func Ensure(ctx context.Context, c client.Client, namespace string) error {
 	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
 		return err
 	}
+	types := workflows.SearchAttributeTypes()
 	missing := map[string]enums.IndexedValueType{}
-	for name, typ := range workflows.SearchAttributeTypes() {
-		if _, ok := existing.GetCustomAttributes()[name]; ok {
+	for _, name := range slices.Sorted(maps.Keys(types)) {
+		typ := types[name]
+		if got, ok := existing.GetCustomAttributes()[name]; ok {
+			if got.String() != typ {
+				return &WrongTypeError{Namespace: namespace, Name: name, Type: got.String(), Want: typ}
+			}
 			continue
 		}
 		switch typ {
@@ -74,24 +81,7 @@ func Ensure(ctx context.Context, c client.Client, namespace string) error {
 	}
 }
 
-// CheckTypes returns a WrongTypeError for the first of crmsync's search attributes that the
-// namespace holds with another type than crmsync's (created by hand): the server refuses
-// every upsert of it. Those missing are Ensure's to add.
-func CheckTypes(ctx context.Context, c client.Client, namespace string) error {
-	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
-	if err != nil {
-		return err
-	}
-	types := workflows.SearchAttributeTypes()
-	for _, name := range slices.Sorted(maps.Keys(types)) {
-		if got, ok := existing.GetCustomAttributes()[name]; ok && got.String() != types[name] {
-			return &WrongTypeError{Namespace: namespace, Name: name, Type: got.String(), Want: types[name]}
-		}
-	}
-	return nil
-}
-
-// WrongTypeError is CheckTypes' answer for a search attribute the namespace holds with another
+// WrongTypeError is Ensure's answer for a search attribute the namespace holds with another
 // type than crmsync's: every workflow would stall on its first upsert of it, and a type
 // cannot be changed, only the attribute removed and added again.
 type WrongTypeError struct {
