@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/activity"
 
@@ -28,6 +29,20 @@ func SendOnce(ctx context.Context, what string) error {
 	// Sent at once, as an attempt's first heartbeat is: the next attempt knows.
 	activity.RecordHeartbeat(ctx, CallSent{Sent: true})
 	return nil
+}
+
+// GuardCall guards an any-call to method and path as its input gives them (any case, a
+// query on the path), named prefix ("Sellsy", "sellsy"): once reports that it writes and may
+// not be sent twice (repeatable, given the method upper-cased and the path without its query,
+// says it may not), in which case SendOnce guarded it; what names it for CallError.
+func GuardCall(ctx context.Context, repeatable func(method, path string) bool, prefix, method, path string) (once bool, what string, err error) {
+	method = strings.ToUpper(strings.TrimSpace(method))
+	path, _, _ = strings.Cut(strings.TrimSpace(path), "?")
+	once, what = !repeatable(method, path), prefix+": "+method+" "+path
+	if once {
+		err = SendOnce(ctx, what)
+	}
+	return once, what, err
 }
 
 // CallError is the error of a failed any-call, named what. One that writes (once) fails as

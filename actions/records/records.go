@@ -609,13 +609,9 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 		}
 		body = []byte(s)
 	}
-	method := strings.ToUpper(strings.TrimSpace(in.Method))
-	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
-	once, what := !caller.Repeatable(method, p), Prefixes[a.System]+": "+method+" "+p
-	if once {
-		if err := actions.SendOnce(ctx, what); err != nil {
-			return CallOutput{}, err
-		}
+	once, what, err := actions.GuardCall(ctx, caller.Repeatable, Prefixes[a.System], in.Method, in.Path)
+	if err != nil {
+		return CallOutput{}, err
 	}
 	status, raw, err := caller.Call(ctx, in.Method, in.Path, in.Query, body)
 	if err != nil {

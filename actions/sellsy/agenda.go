@@ -190,13 +190,9 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, err
 	}
-	method := strings.ToUpper(strings.TrimSpace(in.Method))
-	p, _, _ := strings.Cut(strings.TrimSpace(in.Path), "?")
-	once, what := !c.Repeatable(method, p), method+" "+p
-	if once {
-		if err := sendOnce(ctx, what); err != nil {
-			return CallOutput{}, err
-		}
+	once, what, err := actions.GuardCall(ctx, c.Repeatable, "sellsy", in.Method, in.Path)
+	if err != nil {
+		return CallOutput{}, err
 	}
 	var headers http.Header
 	for name, value := range in.Headers {
@@ -207,7 +203,7 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	}
 	status, body, err := c.CallHeaders(ctx, in.Method, in.Path, in.Query, headers, in.Body)
 	if err != nil {
-		return CallOutput{}, callError(ctx, once, what, err)
+		return CallOutput{}, actions.CallError(ctx, once, what, err)
 	}
 	return actions.Answer(status, body, a.secrets()...), nil
 }
