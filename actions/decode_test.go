@@ -47,16 +47,7 @@ func TestDecodeInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var in decodeIn
-			err := DecodeInput([]byte(tc.raw), &in)
-			if tc.want == "" {
-				require.NoError(t, err)
-				return
-			}
-			var ae *temporal.ApplicationError
-			require.True(t, errors.As(err, &ae), "%v", err)
-			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
-			assert.True(t, ae.NonRetryable())
-			assert.Equal(t, tc.want, ae.Message())
+			assertDecodes(t, DecodeInput([]byte(tc.raw), &in), tc.want)
 		})
 	}
 }
@@ -89,16 +80,22 @@ func TestDecodeInputStrict(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var in decodeIn
-			err := DecodeInputStrict([]byte(tc.raw), &in)
-			if tc.want == "" {
-				require.NoError(t, err)
-				return
-			}
-			var ae *temporal.ApplicationError
-			require.True(t, errors.As(err, &ae), "%v", err)
-			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
-			assert.True(t, ae.NonRetryable())
-			assert.Equal(t, tc.want, ae.Message())
+			assertDecodes(t, DecodeInputStrict([]byte(tc.raw), &in), tc.want)
 		})
 	}
+}
+
+// assertDecodes checks err, a decoding's: nil when want is "", else the InvalidRecord error
+// (not retried) whose message is want.
+func assertDecodes(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		require.NoError(t, err)
+		return
+	}
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(err, &ae), "%v", err)
+	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+	assert.True(t, ae.NonRetryable())
+	assert.Equal(t, want, ae.Message())
 }
