@@ -17,9 +17,7 @@ import (
 func TestAffaireOwnerIsTheReferenceUser(t *testing.T) {
 	e := setup(t, sim.Options{})
 	ctx := context.Background()
-	c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: "E1"})
-	require.NoError(t, err)
-	c.now = e.clock.Now
+	c := e.refClient(t, "E1")
 	tiers, err := c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"kind": "moral", "relation": "client", "name": "Atelier Durand"}}})
 	require.NoError(t, err)
 	require.NoError(t, tiers[0].Err)

@@ -50,6 +50,16 @@ func (e *env) seedTier(t *testing.T) string {
 	return tiers.Records[0].ID
 }
 
+// refClient is a client of e that creates records as the reference user, in the
+// establishment named (by its id or its name).
+func (e *env) refClient(t *testing.T, establishment string) *Client {
+	t.Helper()
+	c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: establishment})
+	require.NoError(t, err)
+	c.now = e.clock.Now
+	return c
+}
+
 func (e *env) newClient(t *testing.T, key string) *Client {
 	c, err := New(Config{BaseURL: e.srv.URL, APIKey: key, RequestsPerSecond: 10000})
 	require.NoError(t, err)

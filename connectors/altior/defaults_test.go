@@ -167,9 +167,7 @@ func TestUnknownEstablishmentIsConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: tt.estab})
-			require.NoError(t, err)
-			c.now = e.clock.Now
+			c := e.refClient(t, tt.estab)
 			write := c.Create
 			if tt.update {
 				write = c.Update

@@ -29,8 +29,7 @@ func TestEstablishmentNameWithDecomposedAccents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			require.NoError(t, e.client.CheckEstablishment(ctx, "establishment", tt.value))
-			c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: tt.value})
-			require.NoError(t, err)
+			c := e.refClient(t, tt.value)
 			res, err := c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"kind": "moral", "name": "Atelier"}}})
 			require.NoError(t, err)
 			require.NoError(t, res[0].Err)

@@ -26,8 +26,7 @@ func TestEstablishmentNameTwoShareIsRefused(t *testing.T) {
 	require.NoError(t, e.client.CheckEstablishment(ctx, "settings.establishment", "E3"), "the id names one")
 	require.NoError(t, e.client.CheckEstablishment(ctx, "settings.establishment", "Agence Nantes"))
 
-	c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: "Agence"})
-	require.NoError(t, err)
+	c := e.refClient(t, "Agence")
 	before := e.sim.Count(sim.ObjectTiers)
 	_, err = c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"kind": "moral", "name": "Atelier"}}})
 	require.Error(t, err)

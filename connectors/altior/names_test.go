@@ -17,8 +17,7 @@ import (
 func TestEstablishmentByItsName(t *testing.T) {
 	e := setup(t, sim.Options{})
 	ctx := context.Background()
-	c, err := New(Config{BaseURL: e.srv.URL, APIKey: apiKey, RequestsPerSecond: 1000, ReferenceUserEmail: sim.RefUserEmail, Establishment: "Siège Lyon"})
-	require.NoError(t, err)
+	c := e.refClient(t, "Siège Lyon")
 	res, err := c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"kind": "moral", "name": "Atelier"}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
