@@ -137,3 +137,27 @@ func TestCardTextCutReadsBackAsWritten(t *testing.T) {
 	assert.Equal(t, "1 × Bögre", read(cl))
 	assert.Len(t, s.Dump("Orders"), 1)
 }
+
+// The cut texts a client remembers are bounded (maxCuts): past it, one entry makes room for
+// the new one, which is remembered; a card written again holds its one entry; a value written
+// whole forgets its card's cut.
+func TestCutTextsRememberedAreBounded(t *testing.T) {
+	_, cl, _ := setup(t, 0)
+	note := func(id, cut, full string) {
+		cl.noteCuts(id, map[string]any{"Text1208": cut}, map[string]string{"Text1208": full})
+	}
+	for i := range maxCuts + 5 {
+		note(fmt.Sprint(i), "cut…", fmt.Sprint("full ", i))
+	}
+	assert.Len(t, cl.cuts, maxCuts)
+	last := fmt.Sprint(maxCuts + 4)
+	assert.Equal(t, "full "+last, cl.uncut(last, "Text1208", "cut…"), "the newest is remembered")
+
+	note(last, "cut 2…", "full again")
+	assert.Len(t, cl.cuts, maxCuts, "written again: its one entry")
+	assert.Equal(t, "full again", cl.uncut(last, "Text1208", "cut 2…"))
+
+	cl.noteCuts(last, map[string]any{"Text1208": "short"}, nil)
+	assert.Len(t, cl.cuts, maxCuts-1, "written whole: its cut forgotten")
+	assert.Equal(t, "cut 2…", cl.uncut(last, "Text1208", "cut 2…"))
+}
