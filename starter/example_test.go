@@ -79,7 +79,10 @@ func TestValidateLiveAltiorChecks(t *testing.T) {
 }
 
 // validate --live checks each pipeline against Sellsy and Altior: the pipeline and its steps
-// exist, the events exist, the first is bound, and they follow the steps' order.
+// exist, the events exist, the first is bound, and they follow the steps' order. It resolves
+// the pipelines and steps a file names by name, as the guide has users write them: a name
+// Sellsy does not have is reported at its field with what Sellsy has, and the checks of the
+// bindings name the steps as written.
 func TestValidateLivePipelines(t *testing.T) {
 	sb := sellsyAltiorSandbox(t, nil)
 	file := func(pipeline, events string) string {
@@ -111,7 +114,7 @@ pipelines:
 	tests := []struct {
 		name           string
 		pipeline, evts string
-		wants          []string
+		wants          []string // none: valid
 	}{
 		{name: "valid", pipeline: "1", evts: `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`},
 		{name: "unknown pipeline", pipeline: "9", evts: `{"11": QUALIF}`, wants: []string{`pipelines[0].pipeline: "9" is neither the id nor the name of a sellsy pipeline; its pipelines: 1 "Ventes"`}},
@@ -122,6 +125,19 @@ pipelines:
 			wants: []string{`pipelines[0].stage_target: altior affaire has no field "cf.ETAPE"`, `pipelines[0].pipeline_field: sellsy opportunity has no field "funnel"`}},
 		{name: "unknown establishment", pipeline: "1", evts: "{\"11\": QUALIF}\n    establishment: E9",
 			wants: []string{`pipelines[0]: altior establishment: configuration: "E9" is not an Altior establishment (establishments: E1 (Siège Lyon), E2 (Agence Nantes))`}},
+		// By name.
+		{name: "names", pipeline: "Grands comptes", evts: `{Qualification: QUALIF, "Gagné": GAGNEE}`},
+		{name: "names and ids", pipeline: "Ventes", evts: `{"Découverte": QUALIF, "14": PROPOSITION, "Signature": GAGNEE}`},
+		{name: "an unknown pipeline name", pipeline: "Grand comptes", evts: `{Qualification: QUALIF}`,
+			wants: []string{`pl.yaml: pipelines[0].pipeline: "Grand comptes" is neither the id nor the name of a sellsy pipeline (did you mean Grands comptes?); its pipelines: 1 "Ventes", 3 "Grands comptes", 2 "Partenariats"`}},
+		{name: "an unknown step name", pipeline: "Ventes", evts: `{"Découverte": QUALIF, "Signatur": GAGNEE}`,
+			wants: []string{`pl.yaml: pipelines[0].events["Signatur"]: "Signatur" is neither the id nor the name of a step of pipeline "Ventes" (1) (did you mean Signature?); its steps: 11 "Découverte", 14 "Proposition", 12 "Négociation", 13 "Signature"`}},
+		{name: "a step of another pipeline", pipeline: "Grands comptes", evts: `{Qualification: QUALIF, Signature: GAGNEE}`,
+			wants: []string{`pipelines[0].events["Signature"]: "Signature" is neither the id nor the name of a step of pipeline "Grands comptes" (3)`}},
+		{name: "one pipeline by id and by name", pipeline: "1", evts: "{\"11\": QUALIF}\n  - object: opportunity\n    pipeline: Ventes\n    events: {\"Découverte\": QUALIF}",
+			wants: []string{`pl.yaml: pipelines[1].pipeline: "Ventes" is pipeline 1, which pipelines[0] configures already: one configuration per pipeline`}},
+		{name: "out of order, named as written", pipeline: "Ventes", evts: `{"Découverte": QUALIF, "Proposition": GAGNEE, "Signature": PROPOSITION}`,
+			wants: []string{`pl.yaml: pipelines[0] (pipeline "Ventes" (1)): step "Signature" is bound to event "PROPOSITION", which comes before the event of an earlier step`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
