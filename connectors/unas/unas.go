@@ -382,12 +382,15 @@ func (c *Client) post(ctx context.Context, function, token, body string) (int, [
 	return resp.StatusCode, raw, nil
 }
 
+// banStart is the start of a ban message, naming the function banned.
+const banStart = `Too much ([A-Za-z\s]+?) query, IP is banned`
+
 // banRe matches the ban message in both spellings.
-var banRe = regexp.MustCompile(`Too much ([A-Za-z\s]+?) query, IP is banned till ([0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*!?`)
+var banRe = regexp.MustCompile(banStart + ` till ([0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*!?`)
 
 // banSaid matches the start of a ban message, whatever follows it: a ban whose time ParseBan
 // cannot read is still one.
-var banSaid = regexp.MustCompile(`Too much ([A-Za-z\s]+?) query, IP is banned`)
+var banSaid = regexp.MustCompile(banStart)
 
 // ParseBan reads a ban message: the function and the time it ends (read in Europe/Budapest).
 func ParseBan(msg string, loc *time.Location) (function string, until time.Time, ok bool) {
