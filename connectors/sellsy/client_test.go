@@ -160,12 +160,7 @@ func TestQuotaRefusalDelay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/oauth2/access-tokens" {
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"access_token":"t"}`))
-					return
-				}
+			srv := apiServer(t, func(w http.ResponseWriter, r *http.Request) {
 				calls.Add(1)
 				for k, v := range tt.headers {
 					w.Header().Set(k, v)
@@ -173,9 +168,10 @@ func TestQuotaRefusalDelay(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(429)
 				_, _ = w.Write([]byte(`{"error":{"code":429,"message":"Too Many Requests","details":[],"context":null}}`))
-			}))
-			defer srv.Close()
-			c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: "i", ClientSecret: "secret", RequestsPerSecond: 1000})
+			})
+			cfg := apiConfig(srv)
+			cfg.RequestsPerSecond = 1000
+			c, err := New(cfg)
 			require.NoError(t, err)
 			clk := &fakeClock{Clock: simkit.NewClock(now)}
 			c.clock = clk
@@ -244,4 +240,25 @@ func TestSpentUntil(t *testing.T) {
 			assert.Equal(t, windowEnd(tt.window, now), until)
 		})
 	}
+}
+
+// apiServer is a Sellsy stand-in that issues a token at /oauth2/access-tokens and answers
+// every other request with api; it closes when the test ends.
+func apiServer(t *testing.T, api http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth2/access-tokens" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"access_token":"t"}`))
+			return
+		}
+		api(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// apiConfig is the configuration of a client of srv (an apiServer).
+func apiConfig(srv *httptest.Server) Config {
+	return Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: "i", ClientSecret: "secret"}
 }

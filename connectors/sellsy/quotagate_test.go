@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,22 +100,18 @@ func TestPauseHoldsCallsWaitingOnTheLimiter(t *testing.T) {
 	clk := &fakeClock{Clock: simkit.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))}
 	var sent atomic.Int32
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/oauth2/access-tokens" {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"access_token":"t"}`))
-			return
-		}
+	srv := apiServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if sent.Add(1) == 1 {
 			<-release // the first call's answer comes while the second waits on the limiter
 			w.Header().Set("X-Quota-Remaining-By-Second", "0")
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"data":[]}`))
-	}))
-	defer srv.Close()
+	})
 	limiter := rate.NewLimiter(rate.Every(300*time.Millisecond), 1)
-	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: "i", ClientSecret: "secret", Limiter: limiter})
+	cfg := apiConfig(srv)
+	cfg.Limiter = limiter
+	c, err := New(cfg)
 	require.NoError(t, err)
 	c.clock = clk
 
@@ -143,12 +138,7 @@ func TestPauseHoldsCallsWaitingOnTheLimiter(t *testing.T) {
 func TestForeverRefusingServerFailsInTime(t *testing.T) {
 	clk := &fakeClock{Clock: simkit.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))}
 	var refused atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/oauth2/access-tokens" {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"access_token":"t"}`))
-			return
-		}
+	srv := apiServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/companies") && strings.Contains(r.URL.Path, "/contacts/") {
 			refused.Add(1)
 			w.Header().Set("X-Quota-Remaining-By-Second", "0")
@@ -159,10 +149,10 @@ func TestForeverRefusingServerFailsInTime(t *testing.T) {
 		// The listing itself is served: the lookups race and lose, for ever.
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"data":[{"id":1},{"id":2},{"id":3}],"pagination":{"limit":100,"count":3,"total":3,"offset":"WyIzIl0="}}`))
-	}))
-	defer srv.Close()
-	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: "i", ClientSecret: "secret", RequestsPerSecond: 1000,
-		Fields: map[string][]string{"contact": {"last_name"}}})
+	})
+	cfg := apiConfig(srv)
+	cfg.RequestsPerSecond, cfg.Fields = 1000, map[string][]string{"contact": {"last_name"}}
+	c, err := New(cfg)
 	require.NoError(t, err)
 	c.clock = clk
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
