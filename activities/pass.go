@@ -386,7 +386,7 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 		return nil, err
 	}
 	p := &pass{a: a, in: in, conn: c, obj: obj, side: engine.Side(in.Side), pageSize: in.PageSize, idOn: namesRecordID(obj)}
-	p.creates = createsFrom(c, obj, p.side)
+	p.creates = engine.CreatedOn(c, obj, p.side.Other())
 	p.keyIsYsID = p.side.Other().MatchField(obj.Match) == config.RecordID
 	if p.pageSize <= 0 {
 		p.pageSize = DefaultPageSize
@@ -408,19 +408,12 @@ func (a *Activities) newPass(ctx context.Context, in PassInput) (*pass, error) {
 	return p, nil
 }
 
-// createsFrom reports whether records of side x of an object are created on the other side
-// (see pass.creates).
-func createsFrom(c *config.Connection, o *config.Object, x engine.Side) bool {
-	return o.Sends(string(x)) && (!o.MatchesOnKey() || engine.CreateWritesKey(c, o, x.Other())) &&
-		c.NotCreated(o, string(x.Other())) == "" // the other side's settings may make it create none
-}
-
 // NeedsMark reports whether only the initial import's mark keeps the existing records of one
 // side ("a" or "b") of an object on their side: the side's records are created on the other,
 // and initial.from_a (from_b) is false. An incremental sync refuses to read such a side before
 // the import has marked it (checkMarked).
 func NeedsMark(c *config.Connection, o *config.Object, side string) bool {
-	return !o.ImportsFrom(side) && createsFrom(c, o, engine.Side(side))
+	return !o.ImportsFrom(side) && engine.CreatedOn(c, o, engine.Side(side).Other())
 }
 
 // checkMarked refuses an incremental pass of a side whose existing records are not to be

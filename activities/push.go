@@ -117,7 +117,7 @@ func LeftOutReasons(c *config.Connection, o *config.Object, side string) []strin
 		out = append(out, fmt.Sprintf("no field of the object travels from side %s, so its records are never created on side %s", side, other))
 	case c.NotCreated(o, other) != "":
 		out = append(out, fmt.Sprintf("its records are not created on side %s, since %s: one that no record there matches by its %s is left alone", other, c.NotCreated(o, other), x.MatchField(o.Match)))
-	case !createsFrom(c, o, x):
+	case !engine.CreatedOn(c, o, x.Other()):
 		out = append(out, fmt.Sprintf("its records are not created on side %s, where no field carries the match field %s (one not paired there by its key is left alone)", other, x.Other().MatchField(o.Match)))
 	}
 	if !o.ImportsFrom(side) {

@@ -92,7 +92,7 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 		// field mapped away from it only (last_name a_to_b, seen from Sellsy) is missing
 		// from every create, which the system refuses record by record. A side nothing is
 		// created on is only updated, where a field mapped either way is enough.
-		created := createdOn(c, o, Side(side))
+		created := CreatedOn(c, o, Side(side))
 		away := map[string]config.Direction{}
 		for _, f := range o.Fields {
 			name := []string{f.A, f.B}[s]
@@ -126,10 +126,11 @@ func CheckObject(c *config.Connection, i int, a, b Described) []error {
 	return append(errs, CheckMatch(c, i)...)
 }
 
-// createdOn reports whether records of the other side of object o are created on side to:
+// CreatedOn reports whether records of the other side of object o are created on side to:
 // that side sends values, the create writes the match key (or the object is not matched on
-// one), and the connector of to creates such records (as activities' createsFrom decides).
-func createdOn(c *config.Connection, o *config.Object, to Side) bool {
+// one), and the connector of to creates such records (its settings may make it create none).
+// The sync creates by it (activities' pass.creates); CheckObject checks mappings by it.
+func CreatedOn(c *config.Connection, o *config.Object, to Side) bool {
 	return o.Sends(string(to.Other())) && (!o.MatchesOnKey() || CreateWritesKey(c, o, to)) && c.NotCreated(o, string(to)) == ""
 }
 
