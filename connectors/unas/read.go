@@ -187,8 +187,7 @@ func num(s string) any {
 	if !amount.MatchString(s) {
 		return nil
 	}
-	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ".", "").Replace(s)
-	f, err := connectors.ParseNumber(strings.Replace(s, ",", ".", 1))
+	f, err := connectors.ParseNumber(ungroup.Replace(s))
 	if err != nil {
 		return nil
 	}
@@ -200,6 +199,10 @@ func num(s string) any {
 // or before a decimal comma: one dot alone, "1.234", is read by ParseNumber as a decimal
 // point, as UNAS writes it).
 var amount = regexp.MustCompile(`^-?(?:\d+|\d{1,3}(?:[ \x{00a0}\x{202f}]\d{3})+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$`)
+
+// ungroup writes an amount that matches amount the way ParseNumber reads it: without its
+// thousands separators, and with a decimal point for its decimal comma (amount allows one).
+var ungroup = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ".", "", ",", ".")
 
 func address(a xAddress) any {
 	var parts []string
