@@ -730,12 +730,10 @@ func (s *Server) mergeContact(st *store, winner, loser *rec) {
 			join = append(join, comp)
 		}
 	}
-	if winner.company != 0 && len(join) > 0 { // joining does not take the primary company's place
-		primary := winner.company
-		s.addLinks(winner, join, s.now())
+	primary := winner.company
+	s.addLinks(winner, join, s.now())
+	if primary != 0 && len(join) > 0 { // joining does not take the primary company's place
 		winner.company, winner.fields["company"] = primary, s.companies.recs[primary].fields["companyname"]
-	} else {
-		s.addLinks(winner, join, s.now())
 	}
 	for _, d := range loser.dnc {
 		if !slices.ContainsFunc(winner.dnc, func(w dncEntry) bool { return w.channel == d.channel }) {
