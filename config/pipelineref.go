@@ -24,12 +24,12 @@ func ResolvePipelines(pipelines []Pipeline, system string, listed []connectors.P
 	out := slices.Clone(pipelines)
 	var errs []error
 	configures := map[string]int{} // resolved id → the configuration that has it
+	items := make([]named, len(listed))
+	for j, l := range listed {
+		items[j] = named{l.ID, l.Name}
+	}
 	for i := range out {
 		p := &out[i]
-		items := make([]named, len(listed))
-		for j, l := range listed {
-			items[j] = named{l.ID, l.Name}
-		}
 		id, problem, _ := resolveRef(p.Pipeline, items, refKind{system + " pipeline", system + " pipelines", "pipelines"})
 		if problem != "" {
 			errs = append(errs, &RefError{Index: i, Field: "pipeline", Problem: problem})
