@@ -76,13 +76,14 @@ func resembles(name string, names []string, system string) string {
 // are set aside (a map typed on a keyboard without Romanian or Hungarian letters), else the
 // nearest in spelling; "" when none is close.
 func meant(name string, names []string) string {
-	for _, n := range names {
-		if n != name && bare(n) == bare(name) {
+	b, bared := bare(name), bareAll(names)
+	for i, n := range names {
+		if n != name && bared[i] == b {
 			return n
 		}
 	}
-	if n := config.Nearest(bare(name), bareAll(names)); n != "" {
-		return names[slices.Index(bareAll(names), n)]
+	if n := config.Nearest(b, bared); n != "" {
+		return names[slices.Index(bared, n)]
 	}
 	return ""
 }
