@@ -327,3 +327,30 @@ func TestEditGivingAnotherContactsEmailMerges(t *testing.T) {
 		})
 	}
 }
+
+// A merge joins the other contact's companies to the edited contact, whose primary company
+// stays its primary (the company field too): joining does not take its place.
+func TestEditMergeKeepsThePrimaryCompany(t *testing.T) {
+	s, ts, _ := start(t, Options{})
+	s.SeedPeople(0, 10) // companies 1 (contacts 1-5) and 2 (contacts 6-10)
+	_, one, _ := call(t, ts, "GET", "/api/contacts/1", nil)
+	email := allOf(t, one)["email"]
+	_, six, _ := call(t, ts, "GET", "/api/contacts/6", nil)
+	company := allOf(t, six)["company"]
+	require.NotEmpty(t, company)
+
+	status, _, _ := call(t, ts, "PATCH", "/api/contacts/6/edit", map[string]any{"email": email})
+	require.Equal(t, 200, status)
+	status, _, _ = call(t, ts, "GET", "/api/contacts/1", nil)
+	require.Equal(t, 404, status, "the contact that held the e-mail is deleted")
+	_, six, _ = call(t, ts, "GET", "/api/contacts/6", nil)
+	assert.Equal(t, company, allOf(t, six)["company"], "its primary company stays")
+	status, list, _ := call(t, ts, "GET", "/api/contacts/6/companies", nil)
+	require.Equal(t, 200, status)
+	rows := map[string]string{}
+	for _, r := range list["companies"].([]any) {
+		row := r.(map[string]any)
+		rows[row["company_id"].(string)] = row["is_primary"].(string)
+	}
+	assert.Equal(t, map[string]string{"1": "0", "2": "1"}, rows, "the other's company joined, not primary")
+}
