@@ -16,6 +16,28 @@ import (
 	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
+// banningShop is a shop that logs in and answers every other call with status and the error
+// msg, and a client of it on a clock starting at now; logins and calls count what it answered.
+func banningShop(t *testing.T, now time.Time, status int, msg string) (c *Client, clk *simkit.Clock, logins, calls *atomic.Int32) {
+	t.Helper()
+	logins, calls = new(atomic.Int32), new(atomic.Int32)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/shop/login" {
+			logins.Add(1)
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Login><Token>t</Token><Subscription>PREMIUM</Subscription><Status>ok</Status></Login>`))
+			return
+		}
+		calls.Add(1)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error>` + msg + `</Error>`))
+	}))
+	t.Cleanup(ts.Close)
+	clk = simkit.NewClock(now)
+	c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: clk.Now})
+	require.NoError(t, err)
+	return c, clk, logins, calls
+}
+
 // A ban whose time crmsync cannot read (written in another layout than the documented
 // MM.DD.YYYY HH:MM:SS, or left out) is still a ban: it is waited out for UNAS's documented
 // hour, without calling into it, rather than taken for a refused request that pauses the
@@ -33,22 +55,8 @@ func TestBanWithATimeNotReadIsWaitedAnHour(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var logins, calls atomic.Int32
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/shop/login" {
-					logins.Add(1)
-					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Login><Token>t</Token><Subscription>PREMIUM</Subscription><Status>ok</Status></Login>`))
-					return
-				}
-				calls.Add(1)
-				w.WriteHeader(tc.status)
-				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error>` + tc.msg + `</Error>`))
-			}))
-			t.Cleanup(ts.Close)
-			clk := simkit.NewClock(t0)
-			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: clk.Now})
-			require.NoError(t, err)
-			_, err = c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			c, clk, logins, calls := banningShop(t, t0, tc.status, tc.msg)
+			_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			require.Error(t, err)
 			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "%v", err)
 			assert.Equal(t, time.Hour, connectors.RetryAfterOf(err))
@@ -81,19 +89,8 @@ func TestBanEndingInTheRepeatedHour(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/shop/login" {
-					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Login><Token>t</Token><Subscription>PREMIUM</Subscription><Status>ok</Status></Login>`))
-					return
-				}
-				w.WriteHeader(http.StatusBadRequest)
-				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error>Too much getOrder query, IP is banned till ` + tc.till + `</Error>`))
-			}))
-			t.Cleanup(ts.Close)
-			clk := simkit.NewClock(tc.now)
-			c, err := New(Config{BaseURL: ts.URL + "/shop", APIKey: "k", Now: clk.Now})
-			require.NoError(t, err)
-			_, err = c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
+			c, _, _, _ := banningShop(t, tc.now, http.StatusBadRequest, "Too much getOrder query, IP is banned till "+tc.till)
+			_, err := c.List(context.Background(), ObjectOrder, connectors.ListQuery{})
 			assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err), "%v", err)
 			assert.Equal(t, tc.want, connectors.RetryAfterOf(err), "%v", err)
 			assert.NotContains(t, err.Error(), "not ahead", "the ban's own end, no clock trouble")
