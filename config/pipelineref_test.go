@@ -42,11 +42,7 @@ func TestResolvePipelines(t *testing.T) {
 				in = append(in, Pipeline{Object: "opportunity", Pipeline: v, Events: map[string]string{"11": "QUALIF"}})
 			}
 			got, errs := ResolvePipelines(in, "sellsy", listed)
-			if len(tt.wantErr) > 0 {
-				require.Len(t, errs, len(tt.wantErr))
-				for i, want := range tt.wantErr {
-					assert.Contains(t, errs[i].Error(), want)
-				}
+			if wantRefErrors(t, errs, tt.wantErr) {
 				return
 			}
 			require.Empty(t, errs)
@@ -97,11 +93,7 @@ func TestResolveEvents(t *testing.T) {
 				p.StatusMap = "{…}"
 			}
 			got, errs := p.ResolveEvents(2, tt.stages)
-			if len(tt.wantErr) > 0 {
-				require.Len(t, errs, len(tt.wantErr))
-				for i, want := range tt.wantErr {
-					assert.Contains(t, errs[i].Error(), want)
-				}
+			if wantRefErrors(t, errs, tt.wantErr) {
 				return
 			}
 			require.Empty(t, errs)
@@ -122,4 +114,18 @@ func TestWrittenSteps(t *testing.T) {
 	assert.Equal(t, map[string]string{"Découverte": "QUALIF", "13": "GAGNEE"}, bindings)
 	assert.Equal(t, `"Découverte" (11)`, p.StepNamed("11"))
 	assert.Equal(t, "13", p.StepNamed("13"))
+}
+
+// wantRefErrors asserts that errs are the problems wantErr names, one each and in order, and
+// reports whether any is wanted; none wanted, errs is not checked.
+func wantRefErrors(t *testing.T, errs []error, wantErr []string) bool {
+	t.Helper()
+	if len(wantErr) == 0 {
+		return false
+	}
+	require.Len(t, errs, len(wantErr))
+	for i, want := range wantErr {
+		assert.Contains(t, errs[i].Error(), want)
+	}
+	return true
 }
