@@ -63,15 +63,17 @@ func TestUnknownInputFieldIsRefused(t *testing.T) {
 		t.Run(tc.activity, func(t *testing.T) {
 			h := newHarness(t, "secret")
 			h.sim.SeedOpportunities(1)
+			before := h.sim.Kit().Total()
 			ae := actiontest.AppErr(t, h.run(tc.activity, tc.in, &RecordOutput{}))
 			assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
 			assert.True(t, ae.NonRetryable())
 			for _, w := range tc.want {
 				assert.Contains(t, ae.Message(), w)
 			}
+			assert.Equal(t, before, h.sim.Kit().Total(), "no call to Sellsy")
 		})
 	}
-	// The update that named the step as Sellsy does changed nothing, and said so.
+	// The same update with the input's name, step_id, moves the opportunity.
 	h := newHarness(t, "secret")
 	h.sim.SeedOpportunities(1)
 	var out RecordOutput
