@@ -438,9 +438,9 @@ func keys(m map[string]bool) []string {
 // (workflows.SyncWorkflowID and its kin, which this package cannot import).
 var ownWorkflows = []string{"/incremental-sync", "/initial-import", "/pipeline-sync", "/import-dry-run", "/retry-quarantine"}
 
-// IsOwnWorkflowType reports whether a workflow type is one crmsync's worker runs (its
-// ownWorkflows, whose test keeps the two in step), which a start route on its task queue
-// would start.
+// IsOwnWorkflowType reports whether a workflow type is one crmsync's worker runs (the
+// worker's ownWorkflows, whose test keeps the two in step; not this package's ownWorkflows,
+// which are ids), which a start route on its task queue would start.
 func IsOwnWorkflowType(name string) bool {
 	return slices.Contains([]string{"InitialImport", "IncrementalSync", "PushRecord", "PipelineSync", "RetryQuarantine"}, name)
 }
