@@ -194,11 +194,8 @@ func (a *Actions) Call(ctx context.Context, in CallInput) (CallOutput, error) {
 	if err != nil {
 		return CallOutput{}, err
 	}
-	var headers http.Header
+	headers := make(http.Header, len(in.Headers))
 	for name, value := range in.Headers {
-		if headers == nil {
-			headers = http.Header{}
-		}
 		headers[name] = []string{value}
 	}
 	status, body, err := c.CallHeaders(ctx, in.Method, in.Path, in.Query, headers, in.Body)
