@@ -92,7 +92,7 @@ starts only once the connection's import has completed (crmsync start import CON
                side's existing records out (initial.from_a or from_b false)`
 
 func start(ctx context.Context, args []string, out io.Writer) error {
-	what, rest := startWord(args)
+	what, rest := commandWord(args) // start's flags take no value
 	if isHelp(what) || (what == "" && slices.ContainsFunc(args, isHelp)) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
 	}
@@ -200,16 +200,19 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// startWord takes what to start (import, sync or pipelines) out of start's arguments: the
-// first that is not a flag, as flags may come before it too (start --wait import CONN).
-// start's flags take no value, so any other argument is the word. "" when there is none
+// commandWord takes a command's word (start's import, sync or pipelines; sellsy's call or
+// webhooks) out of its arguments: the first that is neither a flag nor the value of one of
+// valued (flags that take their value as the next argument), as flags may come before the
+// word too (start --wait import CONN, sellsy --connection C call …). "" when there is none
 // before "--".
-func startWord(args []string) (string, []string) {
-	for i, a := range args {
-		if a == "--" {
-			break
-		}
-		if !strings.HasPrefix(a, "-") {
+func commandWord(args []string, valued ...string) (string, []string) {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			return "", args
+		case slices.ContainsFunc(valued, func(v string) bool { return a == "-"+v || a == "--"+v }):
+			i++ // its value
+		case !strings.HasPrefix(a, "-"):
 			return a, append(slices.Clone(args[:i]), args[i+1:]...)
 		}
 	}

@@ -44,7 +44,7 @@ may come before or after the arguments; "--" ends them (for a BODY that starts w
 
 // sellsyCommand implements `crmsync sellsy call` and `crmsync sellsy webhooks`.
 func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
-	word, args := sellsyWord(args)
+	word, args := commandWord(args, "connection", "header")
 	if word == "webhooks" {
 		return sellsyWebhooks(ctx, args, out)
 	}
@@ -117,23 +117,6 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return err
-}
-
-// sellsyWord takes the word (call or webhooks) out of `crmsync sellsy`'s arguments: the first
-// that is neither a flag nor the value of --connection or --header, as flags may come before
-// it too (sellsy --connection C call …). "" when there is none before "--".
-func sellsyWord(args []string) (string, []string) {
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--":
-			return "", args
-		case a == "-connection" || a == "--connection" || a == "-header" || a == "--header":
-			i++ // its value
-		case !strings.HasPrefix(a, "-"):
-			return a, append(slices.Clone(args[:i]), args[i+1:]...)
-		}
-	}
-	return "", args
 }
 
 func printJSON(out io.Writer, b []byte) error {
