@@ -11,6 +11,7 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
+	"github.com/crmsync/crmsync/connectors/weavy"
 	"github.com/crmsync/crmsync/engine"
 	"github.com/crmsync/crmsync/internal/searchattr"
 	"github.com/crmsync/crmsync/workflows"
@@ -188,14 +189,19 @@ func notSynced(conn *config.Connection, object, side string) string {
 		name = o.BObject
 	}
 	tables, set := s.Settings["contact_tables"]
-	if s.System != "weavy" || name != "contact" || !set {
+	if s.System != weavy.System || name != "contact" || !set {
 		return ""
 	}
+	synced, err := weavy.ParseContactTables(tables)
+	if err != nil {
+		return "" // config.Load refused it
+	}
 	var left []string
-	for _, t := range []string{"contacts", "entrants"} {
-		if !strings.Contains(tables, t) {
-			left = append(left, strings.TrimSuffix(t, "s"))
-		}
+	if !synced.Contacts {
+		left = append(left, "contact")
+	}
+	if !synced.Entrants {
+		left = append(left, "entrant")
 	}
 	if len(left) == 0 {
 		return ""
