@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -186,10 +185,8 @@ func TestWorkerEnvironment(t *testing.T) {
 	}
 	// Every CRMSYNC_* variable is one the worker reads.
 	known := map[string]bool{}
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
-		if tag := f.Tag.Get("envconfig"); tag != "" {
-			known[tag] = true // the whole variable name (worker/main.go: no prefix, no fallback)
-		}
+	for _, name := range settingNames() {
+		known[name] = true // the whole variable name (worker/main.go: no prefix, no fallback)
 	}
 	for k := range env {
 		if strings.HasPrefix(k, "CRMSYNC_") {

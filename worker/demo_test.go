@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -76,11 +75,7 @@ func TestDemoIgnoresTheShellsSettings(t *testing.T) {
 		})
 	}
 	// Every setting the worker reads is among those checked.
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
-		if f.Anonymous {
-			continue // temporalconn.Settings: its fields are visited as promoted fields
-		}
-		name := f.Tag.Get("envconfig")
+	for _, name := range settingNames() {
 		found := name == "CRMSYNC_CONNECTIONS"
 		for _, tt := range tests {
 			found = found || tt.name == name

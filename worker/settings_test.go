@@ -16,16 +16,24 @@ import (
 func TestREADMEDocumentsEverySetting(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
-	fields := reflect.VisibleFields(reflect.TypeFor[Settings]())
-	require.NotEmpty(t, fields)
-	for _, f := range fields {
-		if f.Anonymous {
-			continue // temporalconn.Settings: its fields are visited as promoted fields
-		}
-		name := f.Tag.Get("envconfig")
-		require.True(t, strings.HasPrefix(name, "CRMSYNC_"), "Settings.%s reads %s", f.Name, name)
-		assert.Contains(t, string(readme), "| `"+name+"` |", "%s (Settings.%s)", name, f.Name)
+	names := settingNames()
+	require.NotEmpty(t, names)
+	for field, name := range names {
+		require.True(t, strings.HasPrefix(name, "CRMSYNC_"), "Settings.%s reads %s", field, name)
+		assert.Contains(t, string(readme), "| `"+name+"` |", "%s (Settings.%s)", name, field)
 	}
+}
+
+// settingNames are the variables Settings reads, by field, temporalconn.Settings's included
+// (the embedded struct itself reads none).
+func settingNames() map[string]string {
+	names := map[string]string{}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
+		if !f.Anonymous {
+			names[f.Name] = f.Tag.Get("envconfig")
+		}
+	}
+	return names
 }
 
 // The settings come from the CRMSYNC_* variables only: an unprefixed NAMESPACE or
@@ -66,11 +74,7 @@ func TestSettingsReadOnlyCRMSYNCVariables(t *testing.T) {
 // for the test.
 func clearSettings(t *testing.T) {
 	t.Helper()
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
-		name := f.Tag.Get("envconfig")
-		if f.Anonymous {
-			continue
-		}
+	for _, name := range settingNames() {
 		for _, v := range []string{name, strings.TrimPrefix(name, "CRMSYNC_")} {
 			t.Setenv(v, "")
 			os.Unsetenv(v)
@@ -180,10 +184,10 @@ func TestWorkerArguments(t *testing.T) {
 			assert.Contains(t, stderr.String(), tt.stderr)
 		})
 	}
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
-		var out strings.Builder
-		require.NoError(t, usage(&out))
-		assert.Contains(t, out.String(), f.Tag.Get("envconfig"))
+	var out strings.Builder
+	require.NoError(t, usage(&out))
+	for _, name := range settingNames() {
+		assert.Contains(t, out.String(), name)
 	}
 }
 
