@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"sync"
 	"testing"
 
@@ -22,16 +20,13 @@ import (
 func TestCallHeaders(t *testing.T) {
 	f := setup(t, sim.Options{}, false)
 	f.sim.SeedPeople(0, 1)
-	target, err := url.Parse(f.srv.URL)
-	require.NoError(t, err)
 	var mu sync.Mutex
 	var seen []http.Header
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		seen = append(seen, r.Header.Clone())
 		mu.Unlock()
-		proxy.ServeHTTP(w, r)
+		f.sim.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
