@@ -121,6 +121,8 @@ func tlsProxy(t *testing.T, p pki, target string, mutual bool) string {
 // The settings refuse what cannot work before anything is dialled, naming the variable.
 func TestApplyRefusals(t *testing.T) {
 	p := newPKI(t)
+	notPEM := filepath.Join(t.TempDir(), "ca.der")
+	require.NoError(t, os.WriteFile(notPEM, []byte("not a PEM file"), 0o600))
 	tests := []struct {
 		name    string
 		s       Settings
@@ -128,7 +130,7 @@ func TestApplyRefusals(t *testing.T) {
 	}{
 		{name: "nothing set: plain gRPC"},
 		{name: "a CA that does not exist", s: Settings{CA: "/nowhere/ca.pem"}, wantErr: `CRMSYNC_TEMPORAL_TLS_CA="/nowhere/ca.pem": open /nowhere/ca.pem`},
-		{name: "a CA that is no PEM", s: Settings{CA: p.clientKey + ".none"}, wantErr: "CRMSYNC_TEMPORAL_TLS_CA="},
+		{name: "a CA that is no PEM", s: Settings{CA: notPEM}, wantErr: `CRMSYNC_TEMPORAL_TLS_CA="` + notPEM + `": no PEM certificate in it`},
 		{name: "a key file given as CA", s: Settings{CA: p.clientKey}, wantErr: "no PEM certificate in it"},
 		{name: "a certificate without its key", s: Settings{Cert: p.clientCert}, wantErr: "CRMSYNC_TEMPORAL_TLS_KEY: missing"},
 		{name: "a key without its certificate", s: Settings{Key: p.clientKey}, wantErr: "CRMSYNC_TEMPORAL_TLS_CERT: missing"},
