@@ -66,12 +66,7 @@ func TestContactsOnlyLeavesAutomationContactsWithoutWeavyContactOut(t *testing.T
 	conn := r.useWeavyTables("[contacts]")
 	entrants := r.sb.Weavy.Dump("marketinginbound")
 
-	var a, b Counts
-	r.round(ModeImport, func(object, side string, c Counts) {
-		if object == "contact" {
-			map[string]*Counts{"a": &a, "b": &b}[side].Add(c)
-		}
-	})
+	a, b := r.contactImport()
 	assert.Equal(t, 20, a.Read, "the weavy contacts alone are read, not the entrants: %+v", a)
 	assert.Zero(t, b.CreatedA, "no entrant created: %+v", b)
 	assert.Zero(t, b.Quarantined, "%+v", b)
@@ -156,12 +151,7 @@ func TestEntrantsOnlyMakesAutomationContactsEntrants(t *testing.T) {
 	})
 	contacts := r.sb.Weavy.Dump("customercontact")
 
-	var a, b Counts
-	r.round(ModeImport, func(object, side string, c Counts) {
-		if object == "contact" {
-			map[string]*Counts{"a": &a, "b": &b}[side].Add(c)
-		}
-	})
+	a, b := r.contactImport()
 	assert.Equal(t, 10, a.Read, "the entrants alone are read: %+v", a)
 	assert.Equal(t, 30, b.CreatedA, "Automation's people 40–54 and 65–79 become entrants, 45 too though a weavy contact has its e-mail: %+v", b)
 	assert.Zero(t, a.Quarantined+b.Quarantined+b.Filtered, "%+v %+v", a, b)
@@ -197,4 +187,15 @@ func TestAContactSupersedesAnEntrantNoLongerSynced(t *testing.T) {
 	require.Len(t, q, 1)
 	assert.Equal(t, entrant, q[0].RecordID)
 	assert.Equal(t, "superseded: weavy record c:CC0000070 has its email and now holds the pair with mautic record "+mautic+"; this one is no longer synced (merge or delete it in weavy)", q[0].Reason)
+}
+
+// contactImport runs an import round and returns the contact object's counts, side a's and
+// side b's.
+func (r *exampleRun) contactImport() (a, b Counts) {
+	r.round(ModeImport, func(object, side string, c Counts) {
+		if object == "contact" {
+			map[string]*Counts{"a": &a, "b": &b}[side].Add(c)
+		}
+	})
+	return a, b
 }
