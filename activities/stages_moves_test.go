@@ -19,8 +19,15 @@ import (
 )
 
 // twoPipelines binds pipeline 1 (Ventes: steps 11, 14, 12, 13 in order) and pipeline 3
-// (Grands comptes: 31, 32, 33) of the Sellsy simulator to Altior's affaire events.
-const twoPipelines = `  - name: opportunity
+// (Grands comptes: Qualification 31, Soutenance 32, Gagné 33) of the Sellsy simulator to
+// Altior's affaire events.
+var twoPipelines = twoPipelinesAs(`"3"`, `{"31": QUALIF, "33": GAGNEE}`)
+
+// twoPipelinesAs binds pipeline 1 of the Sellsy simulator by its id, and a second pipeline
+// (in establishment E2) as pipeline and events write it: by id, or by names as the guide has
+// users write them.
+func twoPipelinesAs(pipeline, events string) string {
+	return `  - name: opportunity
     b_object: affaire
     match: {a: name, b: title}
     links: [company]
@@ -31,10 +38,11 @@ pipelines:
     establishment: E1
     events: {"11": QUALIF, "14": PROPOSITION, "12": NEGOCIATION, "13": GAGNEE}
   - object: opportunity
-    pipeline: "3"
+    pipeline: ` + pipeline + `
     establishment: E2
-    events: {"31": QUALIF, "33": GAGNEE}
+    events: ` + events + `
 `
+}
 
 // stageHarness is a Sellsy ⇄ Altior connection with its companies paired.
 type stageHarness struct {

@@ -12,32 +12,11 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
-// namedPipelines binds pipeline 1 of the Sellsy simulator by its id and pipeline 3 (Grands
-// comptes: Qualification 31, Soutenance 32, Gagné 33) by its name and its steps' names, as the
-// guide has users write them. pipeline and events are the second configuration's.
-func namedPipelines(pipeline, events string) string {
-	return `  - name: opportunity
-    b_object: affaire
-    match: {a: name, b: title}
-    links: [company]
-    fields: [{a: name, b: title}]
-pipelines:
-  - object: opportunity
-    pipeline: "1"
-    establishment: E1
-    events: {"11": QUALIF, "14": PROPOSITION, "12": NEGOCIATION, "13": GAGNEE}
-  - object: opportunity
-    pipeline: ` + pipeline + `
-    establishment: E2
-    events: ` + events + `
-`
-}
-
 // A pipeline named by its name and its steps' names in the file moves as one named by ids: its
 // opportunities get affaires (in its establishment), and a step reached emits the events bound
 // to the steps passed, once each.
 func TestAPipelineNamedByNamesEmitsItsEvents(t *testing.T) {
-	h := newStageHarness(t, namedPipelines(`"Grands comptes"`, `{Qualification: QUALIF, "Gagné": GAGNEE}`))
+	h := newStageHarness(t, twoPipelinesAs(`"Grands comptes"`, `{Qualification: QUALIF, "Gagné": GAGNEE}`))
 	opp := h.opportunity("Projet", "3", "31")
 	other := h.opportunity("Partenariat", "2", "21") // a pipeline the connection does not bind
 	_, err := h.ae.ExecuteActivity(h.acts.SyncPass, PassInput{Connection: "st", Object: "opportunity", Side: "a", Mode: ModeIncremental})
@@ -93,7 +72,7 @@ func TestAPipelineNameSellsyCannotResolveIsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newStageHarness(t, namedPipelines(tt.pipeline, tt.events))
+			h := newStageHarness(t, twoPipelinesAs(tt.pipeline, tt.events))
 			if tt.twoVentes {
 				_, cb, err := h.acts.Conns.Connectors("st")
 				require.NoError(t, err)
@@ -124,7 +103,7 @@ func TestPipelinesAreListedOnlyForNames(t *testing.T) {
 		want    int
 	}{
 		{"ids", twoPipelines, 0},
-		{"a pipeline by name", namedPipelines(`"Grands comptes"`, `{Qualification: QUALIF, "Gagné": GAGNEE}`), 1},
+		{"a pipeline by name", twoPipelinesAs(`"Grands comptes"`, `{Qualification: QUALIF, "Gagné": GAGNEE}`), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
