@@ -13,8 +13,8 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
-	"github.com/crmsync/crmsync/internal/temporalconn"
 	"github.com/crmsync/crmsync/store"
+	"github.com/crmsync/crmsync/temporalconn"
 
 	"github.com/kelseyhightower/envconfig"
 	"go.temporal.io/sdk/client"

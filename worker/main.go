@@ -29,8 +29,8 @@ import (
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/internal/searchattr"
-	"github.com/crmsync/crmsync/internal/temporalconn"
 	"github.com/crmsync/crmsync/store"
+	"github.com/crmsync/crmsync/temporalconn"
 	"github.com/crmsync/crmsync/webhooks"
 	"github.com/crmsync/crmsync/workflows"
 )

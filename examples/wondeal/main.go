@@ -35,7 +35,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
-	"github.com/crmsync/crmsync/internal/temporalconn"
+	"github.com/crmsync/crmsync/temporalconn"
 	"github.com/crmsync/crmsync/webhooks"
 )
 
