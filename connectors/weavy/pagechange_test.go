@@ -392,12 +392,11 @@ func TestListGoesOnWhenItsLastRecordChanged(t *testing.T) {
 	}
 }
 
-// Listings against a weavy whose page size changes at random (2 to 100 records; a page of one
-// has no room for an overlap) while records are deleted and changed between pages, in either
+// Listings against a weavy whose page size changes at random (1 to 100 records) while records are deleted and changed between pages, in either
 // order, full or incremental: every record that was in the listing when it began and that
 // neither left it nor changed since (those the next pass reads) is listed, without an error.
 func TestListSkipsNoneWhateverThePageSizeAndTheChangesDo(t *testing.T) {
-	sizes := []int{2, 3, 5, 7, 10, 20, 50, 100}
+	sizes := []int{1, 2, 3, 5, 7, 10, 20, 50, 100}
 	for seed := range uint64(120) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		order := []string{sim.OrderInserted, sim.OrderModified}[r.IntN(2)]

@@ -735,12 +735,28 @@ func (k cursor) String() string {
 // read from overlap records before the offset and resumes after the last of the previous
 // page's records found there (its anchors, each an id with its srvDateUTC, so a record
 // changed since does not count); a shift larger than the overlap reads the pages before the
-// offset, backwards, until one holds an anchor (see pageAt). A page shorter than the overlap
+// offset, backwards, until one holds an anchor (see pageAt). A page of one (weavy's page size
+// at 1) is read from the record before its offset too, and the page at the offset after it
+// when that record is an anchor: two Selects a page, rather than a record skipped; the
+// anchors of pages shorter than anchorCount keep the previous ones (lastAnchors). A page shorter than the overlap
 // (weavy's page size lowered tenfold or more since the previous page) is read again from the
 // overlap of its own length. The end of a table is only an answer without a new record at the
 // offset after the last record read (see endsAt).
 // Records read twice are harmless (the merge finds them unchanged).
 const anchorCount = 3
+
+// lastAnchors returns the anchors of a page whose last records are read, the last
+// anchorCount of them: a page shorter than that (pages of one or two) keeps the last of
+// prev, the anchors before it, so that its own records leaving the listing before the next
+// page (the last record read deleted) do not leave that page with no anchor to resume after.
+func lastAnchors(prev, read []string) []string {
+	if len(read) >= anchorCount {
+		return read
+	}
+	out := slices.DeleteFunc(slices.Clone(prev), func(a string) bool { return slices.Contains(read, a) })
+	out = append(out, read...)
+	return out[max(0, len(out)-anchorCount):]
+}
 
 // maxBack bounds how many pages before its offset a page's anchors are looked for: a listing
 // resumed after more records left their places than that (a purge of thousands between two
@@ -764,19 +780,22 @@ func anchor(entity string) func(map[string]any) string {
 // read yet, and the offset it was read at.
 func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
 	start = cur.offset
-	if len(cur.anchors) > 0 && cur.size > 1 {
-		start = max(0, cur.offset-overlap(cur.size))
+	if len(cur.anchors) > 0 {
+		// A page of one has no room for an overlap: it is read from the record before its
+		// offset all the same, and the page after it read when that record is an anchor.
+		start = max(0, cur.offset-max(1, overlap(cur.size)))
 	}
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil || start == cur.offset {
 		return recs, 0, start, err
 	}
 	fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
-	if found && start+len(recs) > cur.offset && anchorsOnly(entity, cur, recs[fresh:]) {
-		// The page ends with anchors after the offset: records entered the listing before
-		// it (in an incremental listing, records changed since it began) and moved the
-		// anchors forward. The records after them are on the next page: without it, a full
-		// page of records read already would be taken for a server ignoring offset. (On such
-		// a server that page is the same again.)
+	if found && start+len(recs) >= cur.offset && anchorsOnly(entity, cur, recs[fresh:]) {
+		// The page ends with anchors at or after the offset: it is no longer than the
+		// overlap (a page of one), or records entered the listing before it (in an
+		// incremental listing, records changed since it began) and moved the anchors
+		// forward. The records after them are on the next page: without it, a full page of
+		// records read already would be taken for a server ignoring offset. (On such a
+		// server that page is the same again.)
 		read := recs
 		start += len(recs)
 		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
@@ -994,7 +1013,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		var page connectors.Page
 		page.Records, page.Unreadable = c.records(v, recs[fresh:], from)
 		next := cur
-		next.offset, next.anchors, next.since = start+n, connectors.LastIDs(recs, anchorCount, anchor(ent)), since
+		next.offset, next.anchors, next.since = start+n, lastAnchors(cur.anchors, connectors.LastIDs(recs, anchorCount, anchor(ent))), since
 		next.size = max(cur.size, n)       // a longer page: weavy's page size was raised
 		more := n > fresh && n >= cur.size // a full page, not all of it read already
 		if !more && (n > 0 || start != cur.offset) {
