@@ -73,7 +73,12 @@ func (c *Connection) Validate() error {
 	for _, side := range []string{"a", "b"} {
 		s := c.Side(side)
 		if _, ok := knownSystems[s.System]; !ok {
-			bad(side+".system", "%q is not a supported system (supported: %s)%s", s.System, strings.Join(sortedKeys(knownSystems), ", "), DidYouMean(s.System, sortedKeys(knownSystems)))
+			supported := strings.Join(sortedKeys(knownSystems), ", ")
+			if strings.TrimSpace(s.System) == "" {
+				bad(side+".system", "missing: one of %s", supported)
+			} else {
+				bad(side+".system", "%q is not a supported system (supported: %s)%s", s.System, supported, systemMeant(s.System))
+			}
 			continue
 		}
 		for _, p := range credentialProblems(s) {
@@ -227,7 +232,7 @@ func (c *Connection) Validate() error {
 	for i, p := range c.Pipelines {
 		at := fmt.Sprintf("pipelines[%d]", i)
 		if !names[p.Object] {
-			bad(at+".object", "%q is not an object of this connection (objects: %s)", p.Object, strings.Join(keys(names), ", "))
+			bad(at+".object", "%q is not an object of this connection%s (objects: %s)", p.Object, DidYouMean(p.Object, keys(names)), strings.Join(keys(names), ", "))
 		}
 		if p.Pipeline == "" {
 			bad(at+".pipeline", "missing: the id or the name of the pipeline")
@@ -263,7 +268,7 @@ func (c *Connection) Validate() error {
 	for i, o := range c.Objects {
 		for _, l := range o.Links {
 			if !names[l] {
-				bad(fmt.Sprintf("objects[%d].links", i), "%q is not an object of this connection (objects: %s)", l, strings.Join(keys(names), ", "))
+				bad(fmt.Sprintf("objects[%d].links", i), "%q is not an object of this connection%s (objects: %s)", l, DidYouMean(l, keys(names)), strings.Join(keys(names), ", "))
 			}
 		}
 	}
@@ -424,6 +429,24 @@ func validDirection(d Direction) bool { return d == Both || d == AToB || d == BT
 
 // Std returns the duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// productSystems names the systems by their products' names, which a file may give for
+// the system key: Webmecanik Automation is the mautic connector's, Divalto weavy weavy's.
+var productSystems = map[string]struct{ system, product string }{
+	"automation": {"mautic", "Webmecanik Automation"},
+	"webmecanik": {"mautic", "Webmecanik Automation"},
+	"divalto":    {"weavy", "Divalto weavy"},
+}
+
+// systemMeant is " (did you mean X?)" for a system name misspelt or given as its product's.
+func systemMeant(name string) string {
+	for word, p := range productSystems {
+		if strings.Contains(strings.ToLower(name), word) {
+			return fmt.Sprintf(" (did you mean %s? %s is system %s)", p.system, p.product, p.system)
+		}
+	}
+	return DidYouMean(name, sortedKeys(knownSystems))
+}
 
 func keys(m map[string]bool) []string {
 	var out []string
