@@ -367,8 +367,8 @@ func (d *cfDef) toAPI(v any) (out any, reason string) {
 		}
 		out := []int{}
 		for _, s := range l {
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || n <= 0 {
+			n, ok := ParseID(s)
+			if !ok {
 				return nil, "not a list of Sellsy ids"
 			}
 			out = append(out, n)

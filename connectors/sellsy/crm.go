@@ -159,8 +159,7 @@ func asID(v any) (int, bool) {
 	case int:
 		return x, x > 0
 	case string:
-		n, err := strconv.Atoi(strings.TrimSpace(x))
-		return n, err == nil && n > 0
+		return ParseID(x)
 	}
 	return 0, false
 }
@@ -385,10 +384,11 @@ func (c *Client) writeOpportunity(ctx context.Context, r connectors.Record, crea
 		id = idString(out["id"])
 		res.ID, res.Created = id, true
 	} else {
-		if _, ok := asID(id); !ok {
+		n, ok := ParseID(id)
+		if !ok {
 			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT /opportunities/{id}", Message: "not a Sellsy id"}
 		}
-		res.ID = id
+		res.ID, id = r.ID, strconv.Itoa(n) // the record as the caller named it; sent as its number
 		if len(body) > 0 {
 			if _, err := c.do(ctx, call{method: "PUT", path: "/opportunities/" + id, op: "PUT /opportunities/{id}", body: body,
 				rec: recordCall{acl: acl, record: "change opportunity " + id}}, nil); err != nil {
@@ -472,9 +472,11 @@ func (c *Client) Pipelines(ctx context.Context) ([]Pipeline, error) {
 // Steps returns the steps of a pipeline in rank order. An unknown pipeline is a KindInvalid
 // error (404).
 func (c *Client) Steps(ctx context.Context, pipelineID string) ([]Step, error) {
-	if _, ok := asID(pipelineID); !ok {
+	n, ok := ParseID(pipelineID)
+	if !ok {
 		return nil, invalidErr("GET /opportunities/pipelines/{pipelineId}/steps", map[string]string{"pipeline_id": "not a Sellsy id"})
 	}
+	pipelineID = strconv.Itoa(n)
 	data, err := c.listAll(ctx, "/opportunities/pipelines/"+pipelineID+"/steps", "GET /opportunities/pipelines/{pipelineId}/steps",
 		url.Values{"order": {"rank"}})
 	if err != nil {
@@ -495,9 +497,11 @@ func (c *Client) Steps(ctx context.Context, pipelineID string) ([]Step, error) {
 // opportunity's pipeline is a KindInvalid error naming step_id.
 func (c *Client) MoveStep(ctx context.Context, opportunityID, stepID string) error {
 	const op = "PATCH /opportunities/{id}/step-rank"
-	if _, ok := asID(opportunityID); !ok {
+	n, ok := ParseID(opportunityID)
+	if !ok {
 		return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Message: "not a Sellsy id"}
 	}
+	opportunityID = strconv.Itoa(n)
 	step, ok := asID(stepID)
 	if !ok {
 		return invalidErr(op, map[string]string{"step_id": "not a Sellsy id"})
@@ -614,11 +618,12 @@ func (c *Client) ReadBackRaw(ctx context.Context, objName, id string) (*connecto
 		}
 		path = o.path
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(id))
-	if err != nil || n <= 0 {
+	n, ok := ParseID(id)
+	if !ok {
 		return nil, nil, nil // not a Sellsy id: no such object
 	}
 	var defs []cfDef
+	var err error
 	q := url.Values{}
 	if o != nil {
 		if defs, err = c.defsFor(ctx, o); err != nil {

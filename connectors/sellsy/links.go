@@ -40,13 +40,15 @@ type linkNotes struct {
 
 // note records that contact belongs to company unless a lower-id company already claimed it:
 // a contact of several companies links to its first, as its own lookup says, whichever of a
-// page's companies (walked in parallel) notes first. Ids that are not integers are not noted.
+// page's companies (walked in parallel) notes first. Ids that are not Sellsy ids (ParseID)
+// are not noted.
 func (n *linkNotes) note(contact, company string, now time.Time) {
-	ct, err1 := strconv.ParseInt(contact, 10, 64)
-	co, err2 := strconv.ParseInt(company, 10, 64)
-	if err1 != nil || err2 != nil {
+	ctn, ok1 := ParseID(contact)
+	con, ok2 := ParseID(company)
+	if !ok1 || !ok2 {
 		return
 	}
+	ct, co := int64(ctn), int64(con)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.m == nil {
@@ -70,10 +72,11 @@ func (n *linkNotes) note(contact, company string, now time.Time) {
 
 // take returns and forgets the company noted for contact.
 func (n *linkNotes) take(contact string, now time.Time) (string, bool) {
-	ct, err := strconv.ParseInt(contact, 10, 64)
-	if err != nil {
+	id, ok := ParseID(contact)
+	if !ok {
 		return "", false
 	}
+	ct := int64(id)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	e, ok := n.m[ct]

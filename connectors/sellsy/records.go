@@ -402,8 +402,8 @@ func (c *Client) Get(ctx context.Context, objName string, ids []string) ([]conne
 	var nums []int
 	seen := map[int]bool{}
 	for _, id := range ids {
-		n, err := strconv.Atoi(strings.TrimSpace(id))
-		if err != nil || n <= 0 || seen[n] {
+		n, ok := ParseID(id)
+		if !ok || seen[n] {
 			continue // not a Sellsy id: it does not exist
 		}
 		seen[n] = true
@@ -549,9 +549,10 @@ func (c *Client) Gone(ctx context.Context, objName string, ids []string) ([]stri
 		return nil, err
 	}
 	op := "GET " + o.path + "/{id}"
-	notID := func(id string) bool { n, err := strconv.Atoi(strings.TrimSpace(id)); return err != nil || n <= 0 }
+	notID := func(id string) bool { _, ok := ParseID(id); return !ok }
 	get := func(id string) error {
-		_, err := c.do(ctx, call{method: "GET", path: o.path + "/" + strings.TrimSpace(id), op: op}, nil)
+		n, _ := ParseID(id)
+		_, err := c.do(ctx, call{method: "GET", path: o.path + "/" + strconv.Itoa(n), op: op}, nil)
 		return err
 	}
 	hidden := func(id string) error {

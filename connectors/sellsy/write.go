@@ -381,6 +381,13 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		return bad
 	}
 	id := r.ID
+	if !create {
+		n, ok := ParseID(id)
+		if !ok {
+			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT " + o.path + "/{id}", Message: "not a Sellsy id"}
+		}
+		id = strconv.Itoa(n) // sent as the number it names, however it was written
+	}
 	// about names the record in the message of a 403 on a request about it (see aclCheck).
 	about := func(what string) recordCall { return recordCall{acl: acl, record: what + " " + o.name + " " + id} }
 	if consent != nil {
@@ -389,9 +396,6 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		// (no consent recorded).
 		var current []any
 		if !create {
-			if _, err := strconv.Atoi(id); err != nil || id == "" {
-				return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT " + o.path + "/{id}", Message: "not a Sellsy id"}
-			}
 			var cur map[string]any
 			if _, err := c.do(ctx, call{method: "GET", path: o.path + "/" + id, op: "GET " + o.path + "/{id}", rec: about("read")}, &cur); err != nil {
 				return err
@@ -408,10 +412,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		id = idString(out["id"])
 		res.ID, res.Created = id, true
 	} else {
-		if _, err := strconv.Atoi(id); err != nil || id == "" {
-			return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "PUT " + o.path + "/{id}", Message: "not a Sellsy id"}
-		}
-		res.ID = id
+		res.ID = r.ID // the record as the caller named it
 		if len(body) > 0 {
 			if _, err := c.do(ctx, call{method: "PUT", path: o.path + "/" + id, op: "PUT " + o.path + "/{id}", body: body, rec: about("change")}, nil); err != nil {
 				return err
@@ -436,6 +437,11 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	if !has {
 		return nil
 	}
+	if n, ok := ParseID(want); ok {
+		// As the number Sellsy lists: "01" is the company 1 the contact may already be in,
+		// which it must neither be linked to again nor leave.
+		want = strconv.Itoa(n)
+	}
 	var current []string
 	if !create {
 		var lb listBody
@@ -448,7 +454,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		}
 	}
 	if want != "" && (len(current) == 0 || current[0] != want) {
-		if _, err := strconv.Atoi(want); err != nil {
+		if _, ok := ParseID(want); !ok {
 			return invalidErr("POST /companies/{companyId}/contacts/{contactId}", map[string]string{"links.company": "not a Sellsy id"})
 		}
 		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
@@ -522,11 +528,13 @@ func (c *Client) Delete(ctx context.Context, objName string, ids []string) ([]co
 	acl := c.newACLCheck()
 	errs := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
 		results[i].ID = ids[i]
-		if _, err := strconv.Atoi(ids[i]); err != nil {
+		n, ok := ParseID(ids[i])
+		if !ok {
 			return nil // not a Sellsy id: nothing to delete
 		}
-		status, err := c.do(ctx, call{method: "DELETE", path: o.path + "/" + ids[i], op: "DELETE " + o.path + "/{id}",
-			rec: recordCall{acl: acl, record: "delete " + o.name + " " + ids[i]}}, nil)
+		id := strconv.Itoa(n)
+		status, err := c.do(ctx, call{method: "DELETE", path: o.path + "/" + id, op: "DELETE " + o.path + "/{id}",
+			rec: recordCall{acl: acl, record: "delete " + o.name + " " + id}}, nil)
 		if status == 404 {
 			return nil
 		}
