@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // Codec converts one mapped field's values between the two sides' representations.
@@ -452,13 +453,14 @@ func asNumber(v any) (float64, bool) {
 		return float64(x), true
 	case string:
 		// Thousands apart by a space, a no-break space or the narrow one French formatting
-		// uses (1 200, 1\u202f200); a lone comma is the decimal mark (1,5).
+		// uses (1 200, 1\u202f200); a lone comma is the decimal mark (1,5). The rest is read
+		// as every connector reads a number (no NaN or Inf).
 		s := strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(x))
 		if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
 			s = strings.Replace(s, ",", ".", 1)
 		}
-		f, err := strconv.ParseFloat(s, 64)
-		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+		f, err := connectors.ParseNumber(s)
+		return f, err == nil
 	}
 	return 0, false
 }
