@@ -48,10 +48,47 @@ func loadSettings() (settings, error) {
 	if v, set := os.LookupEnv("CRMSYNC_STORE_DSN"); set && strings.TrimSpace(v) == "" {
 		return s, errors.New(`settings: CRMSYNC_STORE_DSN="": empty (leave it unset for the SQLite store in CRMSYNC_DATA_DIR)`)
 	}
+	if err := s.checkNames(); err != nil {
+		return s, fmt.Errorf("settings: %w", err)
+	}
 	if s.StoreDSN == "" {
 		s.StoreDSN = "sqlite:" + filepath.Join(s.DataDir, "crmsync.db")
 	}
 	return s, nil
+}
+
+// checkNames refuses, as the worker does, a name set but empty or with spaces around it:
+// envconfig keeps a value set to "" rather than the default, and the SDK then takes its own
+// default in silence (an empty namespace is "default", an empty address localhost:7233),
+// while a task queue "crmsync " is one no worker polls. Empty is refused only where the
+// default is not empty; CRMSYNC_DATA_DIR only when no DSN names the store.
+func (s settings) checkNames() error {
+	names := []struct {
+		key, value string
+		needed     bool
+	}{
+		{"CRMSYNC_TEMPORAL_ADDRESS", s.TemporalAddress, true},
+		{"CRMSYNC_NAMESPACE", s.Namespace, true},
+		{"CRMSYNC_TASK_QUEUE", s.TaskQueue, true},
+		{"CRMSYNC_CONNECTIONS", s.Connections, true},
+		{"CRMSYNC_DATA_DIR", s.DataDir, s.StoreDSN == ""},
+		{"CRMSYNC_SELLSY_CONNECTION", s.SellsyConnection, false},
+	}
+	var problems []string
+	for _, n := range names {
+		switch {
+		case strings.TrimSpace(n.value) == "":
+			if n.needed {
+				problems = append(problems, fmt.Sprintf("%s=%q: empty (leave it unset for the default)", n.key, n.value))
+			}
+		case n.value != strings.TrimSpace(n.value):
+			problems = append(problems, fmt.Sprintf("%s=%q: has spaces around it", n.key, n.value))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // loadConnections loads the worker's connection files (CRMSYNC_CONNECTIONS); its errors say
