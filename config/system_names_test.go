@@ -42,6 +42,8 @@ objects:
 			`conn.yaml: objects[1].links: "compny" is not an object of this connection (did you mean company?) (objects: company, contact)`},
 		{"misspelt pipeline object", "objects:", "pipelines: [{object: contatc, pipeline: P1, events: {S1: E1}}]\nobjects:",
 			`conn.yaml: pipelines[0].object: "contatc" is not an object of this connection (did you mean contact?) (objects: company, contact)`},
+		{"misspelt event object", "objects:", "events: [{object: contacts, signal: {workflow_id: \"{connection}/incremental-sync\", name: sync-now}}]\nobjects:",
+			`conn.yaml: events[0].object: "contacts" is not an object whose Sellsy events can be read back (did you mean contact?) (calendar-event, comment, company, contact, individual, opportunity, task)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

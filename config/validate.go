@@ -203,7 +203,7 @@ func (c *Connection) Validate() error {
 		if e.Object == "" {
 			bad(at+".object", "missing: the object whose events are routed (%s)", objects)
 		} else if !slices.Contains(webhookObjects, e.Object) {
-			bad(at+".object", "%q is not an object whose Sellsy events can be read back (%s)", e.Object, objects)
+			bad(at+".object", "%q is not an object whose Sellsy events can be read back%s (%s)", e.Object, DidYouMean(e.Object, webhookObjects), objects)
 		}
 		switch {
 		case (e.Start == nil) == (e.Signal == nil):
