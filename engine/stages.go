@@ -5,6 +5,17 @@ import (
 	"slices"
 )
 
+// NotAStepError is a step, named by a binding or by a record, that the pipeline does not have.
+// A caller that reports the step otherwise (validate, at the file's field) tells it by type.
+type NotAStepError struct {
+	Step  string
+	Steps []string // the pipeline's steps
+}
+
+func (e *NotAStepError) Error() string {
+	return fmt.Sprintf("step %q is not a step of the pipeline (steps: %v)", e.Step, e.Steps)
+}
+
 // StagePlan decides what a stage change of one record (an opportunity moving along a pipeline)
 // emits on the other side, where stages are ordered steps and some steps are bound to events
 // (Sellsy pipeline steps bound to Altior affaire events):
@@ -20,12 +31,12 @@ import (
 func StagePlan(steps []string, bindings map[string]string, from, to string, done []string) (emit []string, backward bool, err error) {
 	ti := slices.Index(steps, to)
 	if ti < 0 {
-		return nil, false, fmt.Errorf("step %q is not a step of the pipeline (steps: %v)", to, steps)
+		return nil, false, &NotAStepError{Step: to, Steps: steps}
 	}
 	fi := -1
 	if from != "" {
 		if fi = slices.Index(steps, from); fi < 0 {
-			return nil, false, fmt.Errorf("step %q is not a step of the pipeline (steps: %v)", from, steps)
+			return nil, false, &NotAStepError{Step: from, Steps: steps}
 		}
 	}
 	if ti <= fi {
@@ -99,7 +110,7 @@ func CheckBindings(steps []string, bindings map[string]string, eventOrder []stri
 	}
 	slices.Sort(unknown)
 	for _, s := range unknown {
-		errs = append(errs, fmt.Errorf("step %q is not a step of the pipeline (steps: %v)", s, steps))
+		errs = append(errs, &NotAStepError{Step: s, Steps: steps})
 		if ev := bindings[s]; len(eventOrder) > 0 && !slices.Contains(eventOrder, ev) {
 			errs = append(errs, fmt.Errorf("step %q is bound to event %q, which does not exist (events: %v)", s, ev, eventOrder))
 		}

@@ -305,12 +305,8 @@ func resolvePipelines(ctx context.Context, c *config.Connection, staged connecto
 // notAStep reports whether e is engine.CheckBindings's "not a step of the pipeline" for one of
 // the keys already reported, with what the system has, at their field.
 func notAStep(e error, keys map[string]bool) bool {
-	for k := range keys {
-		if strings.HasPrefix(e.Error(), fmt.Sprintf("step %q is not a step of the pipeline", k)) {
-			return true
-		}
-	}
-	return false
+	var ns *engine.NotAStepError
+	return errors.As(e, &ns) && keys[ns.Step]
 }
 
 // accessOf lists what a connection does with each object of one side ("a" or "b"): the

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// An events key that names no step of the pipeline is reported once, at its field, with the
+// steps the pipeline has: the bindings check, which would say it again without the field, is
+// left out for it, and for it only.
+func TestValidateLiveUnknownStepOnce(t *testing.T) {
+	sb := sellsyAltiorSandbox(t, nil)
+	file := `name: pl
+a:
+  system: sellsy
+  settings: {api_url: ` + sb.SellsyURL + `/v2, token_url: ` + sb.SellsyURL + `/oauth2/access-tokens}
+  credentials: {client_id: SELLSY_CLIENT_ID, client_secret: SELLSY_CLIENT_SECRET}
+b:
+  system: altior
+  settings: {base_url: ` + sb.AltiorURL + `, reference_user_email: ref@example.com, establishment: E1}
+  credentials: {api_key: ALTIOR_API_KEY}
+direction: a_to_b
+objects:
+  - name: company
+    match: {a: siret, b: siret}
+    filter: {b: {kind: moral}}
+    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
+  - name: opportunity
+    b_object: affaire
+    match: {a: name, b: title}
+    links: [company]
+    fields: [{a: name, b: title}]
+pipelines:
+  - object: opportunity
+    pipeline: "1"
+    events: {"11": QUALIF, "99": SIGNEE, "13": GAGNEE}
+`
+	path := filepath.Join(t.TempDir(), "pl.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(file), 0o600))
+	err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Equal(t, 1, strings.Count(msg, `"99"`+` is neither the id nor the name of a step of pipeline 1`), msg)
+	assert.Contains(t, msg, `event "SIGNEE", which does not exist`, "the key's event is still checked")
+	assert.NotContains(t, msg, `step "99" is not a step of the pipeline`, msg)
+}
