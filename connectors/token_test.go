@@ -12,25 +12,48 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// waitingCtx tells when a caller of Token.Get reaches the wait for a login in progress: Get
+// asks its context for Done as it starts waiting (so that a caller whose context ends gives
+// up), after noting how many logins were answered. A test waits on reached instead of
+// sleeping for the callers to queue, which a loaded machine may not do in time.
+type waitingCtx struct {
+	context.Context
+	reached chan<- struct{}
+}
+
+func (w waitingCtx) Done() <-chan struct{} {
+	select {
+	case w.reached <- struct{}{}:
+	default: // never blocks a caller; the test counts at most what it started
+	}
+	return w.Context.Done()
+}
+
 func TestTokenLogsInOnceForManyCallers(t *testing.T) {
 	var logins atomic.Int32
 	tok := &Token{System: "x", Op: "POST /login"}
+	release := make(chan struct{})
 	login := func(ctx context.Context) (string, time.Time, error) {
 		n := logins.Add(1)
-		time.Sleep(20 * time.Millisecond) // the others queue meanwhile
+		<-release // the others queue meanwhile
 		return "t" + strconv.Itoa(int(n)), time.Now().Add(time.Hour), nil
 	}
 	var wg sync.WaitGroup
 	got := make([]string, 16)
+	reached := make(chan struct{}, 4*len(got))
 	for i := range got {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := tok.Get(context.Background(), login)
+			v, err := tok.Get(waitingCtx{context.Background(), reached}, login)
 			assert.NoError(t, err)
 			got[i] = v
 		}()
 	}
+	for range got {
+		<-reached // every caller waits: none came after the token was there
+	}
+	close(release)
 	wg.Wait()
 	assert.Equal(t, int32(1), logins.Load())
 	for _, v := range got {
@@ -137,15 +160,17 @@ func TestTokenSharesARefusedLoginWithItsWaiters(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			errs := make([]error, 6)
+			reached := make(chan struct{}, 4*len(errs))
 			for i := range errs {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, errs[i] = tok.Get(context.Background(), login)
+					_, errs[i] = tok.Get(waitingCtx{context.Background(), reached}, login)
 				}()
 			}
-			require.Eventually(t, func() bool { return logins.Load() == 1 }, time.Second, time.Millisecond)
-			time.Sleep(20 * time.Millisecond) // the others are waiting for it
+			for range errs {
+				<-reached // every caller waits for the first login, which is not answered yet
+			}
 			close(release)
 			wg.Wait()
 			assert.Equal(t, tc.wantLogins, logins.Load())
