@@ -672,6 +672,18 @@ func LoadFiles(files []string) ([]*Connection, error) {
 	return conns, errors.Join(errs...)
 }
 
+// pipelineDefaults are a pipeline's pipeline_field, stage_field, pipeline_target and
+// stage_target left out, by the system of side A: Sellsy's pipeline and step into the PIPE and
+// ETAP fields of an Altior affaire; UNAS's one status list (pipeline "orders", stage
+// "status"), whose status map moves the MiniCRM card and whose UNAS Status field is optional,
+// into no field (MiniCRM has no cf.PIPE or cf.ETAP).
+func pipelineDefaults(systemA string) [4]string {
+	if systemA == "unas" {
+		return [4]string{"pipeline", "status", NoTarget, NoTarget}
+	}
+	return [4]string{"pipeline_id", "step_id", "cf.PIPE", "cf.ETAP"}
+}
+
 // applyDefaults fills what the file (whose root node is root) leaves out. A schedule
 // duration given as 0s is kept as given, not taken for one left out: validation refuses an
 // interval or reconciliation of 0s as too short, and an overlap of 0s re-reads nothing.
@@ -679,19 +691,13 @@ func (c *Connection) applyDefaults(root *yaml.Node) {
 	if c.Schedule.Interval == 0 && !given(root, "schedule", "interval") {
 		c.Schedule.Interval = Duration(DefaultInterval)
 	}
+	def := pipelineDefaults(c.A.System)
 	for i := range c.Pipelines {
 		p := &c.Pipelines[i]
-		if p.PipelineField == "" {
-			p.PipelineField = "pipeline_id"
-		}
-		if p.StageField == "" {
-			p.StageField = "step_id"
-		}
-		if p.PipelineTarget == "" {
-			p.PipelineTarget = "cf.PIPE"
-		}
-		if p.StageTarget == "" {
-			p.StageTarget = "cf.ETAP"
+		for j, f := range []*string{&p.PipelineField, &p.StageField, &p.PipelineTarget, &p.StageTarget} {
+			if *f == "" {
+				*f = def[j]
+			}
 		}
 	}
 	if c.Schedule.Reconcile == 0 && !given(root, "schedule", "reconcile") {

@@ -484,7 +484,7 @@ pipelines:
 			assert.Equal(t, tt.want, p.Events)
 			assert.True(t, p.Follow)
 			assert.Equal(t, NoTarget, p.PipelineTarget)
-			assert.Equal(t, "cf.ETAP", p.StageTarget, "the default")
+			assert.Equal(t, NoTarget, p.StageTarget, "a UNAS pipeline's default: the UNAS Status field is optional")
 			// Links are held, on each side, under the linked pair's object there.
 			assert.Equal(t, "customer", c.LinkKey("customer", "a"))
 			assert.Equal(t, "person", c.LinkKey("customer", "b"))
