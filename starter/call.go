@@ -43,7 +43,7 @@ func callCommand(ctx context.Context, args []string, out io.Writer) error {
 	}
 	system, err := systemNamed(pos[0])
 	if err != nil {
-		return err
+		return fmt.Errorf("call: %w", err)
 	}
 	s, err := loadSettings()
 	if err != nil {

@@ -96,8 +96,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	if isHelp(what) || (what == "" && slices.ContainsFunc(args, isHelp)) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, startUsage)
 	}
-	if what != "import" && what != "sync" && what != "pipelines" {
+	if what == "" {
 		return errors.New("start: say what to start: `crmsync start import|sync|pipelines CONNECTION`")
+	}
+	if words := []string{"import", "sync", "pipelines"}; !slices.Contains(words, what) {
+		return fmt.Errorf("start: %q is not import, sync or pipelines%s: crmsync start import|sync|pipelines CONNECTION", what, config.DidYouMean(what, words))
 	}
 	fs := flag.NewFlagSet("start "+what, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -21,7 +21,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/crmsync/crmsync/config"
 )
 
 func main() {
@@ -124,11 +127,21 @@ func command(ctx context.Context, args []string, out io.Writer) error {
 	case "call":
 		return callCommand(ctx, rest, out)
 	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && !isHelp(rest[0]) {
+			// help COMMAND is COMMAND -h.
+			if !slices.Contains(commands, rest[0]) {
+				return fmt.Errorf("help: unknown command %q%s (commands: %s)", rest[0], config.DidYouMean(rest[0], commands), strings.Join(commands, ", "))
+			}
+			return command(ctx, []string{rest[0], "-h"}, out)
+		}
 		fmt.Fprintln(out, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return fmt.Errorf("unknown command %q%s\n%s", cmd, config.DidYouMean(cmd, commands), usage)
 }
+
+// commands are the command words, for the one probably meant by a misspelt one.
+var commands = []string{"validate", "start", "pause", "resume", "resync", "sync-now", "status", "watch", "quarantine", "push", "sellsy", "call"}
 
 // isHelp tells an argument that asks for a command's usage.
 func isHelp(arg string) bool {

@@ -51,8 +51,12 @@ func sellsyCommand(ctx context.Context, args []string, out io.Writer) error {
 	if isHelp(word) || (word == "" && slices.ContainsFunc(args, isHelp)) {
 		return fmt.Errorf("%w\n%s", flag.ErrHelp, sellsyUsage)
 	}
-	if word != "call" {
+	if word == "" {
 		return errors.New(sellsyUsage)
+	}
+	if word != "call" {
+		words := []string{"call", "webhooks"}
+		return fmt.Errorf("sellsy: %q is not call or webhooks%s\n%s", word, config.DidYouMean(word, words), sellsyUsage)
 	}
 	s, err := loadSettings()
 	if err != nil {
