@@ -615,7 +615,7 @@ func Files(paths string) ([]string, error) {
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, readError(p, err)
+			return nil, fmt.Errorf("%w%s", readError(p, err), commaList(p))
 		}
 		if !info.IsDir() {
 			add(p)
@@ -637,6 +637,22 @@ func Files(paths string) ([]string, error) {
 	}
 	sort.Strings(files)
 	return files, nil
+}
+
+// commaList is " (files and folders are separated by commas: …)" when p, which names no
+// file, is a list of files or folders that exist separated by colons or semicolons (a PATH's
+// way), or "".
+func commaList(p string) string {
+	parts := strings.FieldsFunc(p, func(r rune) bool { return r == ':' || r == ';' })
+	if len(parts) < 2 {
+		return ""
+	}
+	for _, part := range parts {
+		if _, err := os.Stat(strings.TrimSpace(part)); err != nil {
+			return ""
+		}
+	}
+	return " (files and folders are separated by commas: " + strings.Join(parts, ",") + ")"
 }
 
 // LoadAll loads every *.yaml / *.yml file of the comma-separated list of files and folders.
