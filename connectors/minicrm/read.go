@@ -235,7 +235,18 @@ func (c *Client) resolve(ctx context.Context, object string) (target, error) {
 			}
 		}
 		if refreshed {
-			return target{}, cfgErr("object", fmt.Sprintf("MiniCRM has no module %q", name))
+			names := make([]string, len(mods))
+			for i := range mods {
+				names[i] = mods[i].Name
+			}
+			sort.Strings(names)
+			if len(names) == 0 {
+				names = []string{"none"}
+			}
+			// A module is a product of the account: the guide's Orders and Webshop must be
+			// activated (with the API add-on) before anything syncs.
+			return target{}, cfgErr("object", fmt.Sprintf("MiniCRM has no module %q (its modules: %s): activate the %s product in MiniCRM, or name one of its modules",
+				name, strings.Join(names, ", "), name))
 		}
 		c.mu.Lock()
 		c.modules = nil
