@@ -89,7 +89,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 		return p.markSide(ctx, res)
 	case in.Mode == ModeSkip:
 		res.Done = true
-		return res, a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), res.PassStart.Format(time.RFC3339Nano))
+		return res, p.setCursor(ctx, res.PassStart.Format(time.RFC3339Nano), res.Since)
 	}
 	limit := newStretchLimit(ctx, in.Stretch)
 	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
@@ -158,7 +158,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 			if !res.AsOf.IsZero() && res.AsOf.Before(next) {
 				next = res.AsOf
 			}
-			if err := a.Store.SetCursor(ctx, in.Connection, in.Object, store.Side(in.Side), next.Format(time.RFC3339Nano)); err != nil {
+			if err := p.setCursor(ctx, next.Format(time.RFC3339Nano), res.Since); err != nil {
 				return res, err
 			}
 		}
@@ -569,7 +569,8 @@ func (p *pass) sideCursor(ctx context.Context) (string, bool, error) {
 	return p.cursor.v, p.cursor.ok, nil
 }
 
-// since returns where an incremental pass starts reading: the side's cursor minus the overlap.
+// since returns where an incremental pass starts reading: the side's cursor, or the earlier
+// cursor of a table synced now (earliestTable), minus the overlap.
 func (p *pass) since(ctx context.Context) (time.Time, error) {
 	v, ok, err := p.sideCursor(ctx)
 	if err != nil || !ok || v == "" {
@@ -578,6 +579,9 @@ func (p *pass) since(ctx context.Context) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: cursor of %s/%s side %s is not a time: %w", p.in.Connection, p.in.Object, p.in.Side, err)
+	}
+	if t, err = p.earliestTable(ctx, t); err != nil || t.IsZero() {
+		return t, err
 	}
 	return t.Add(-p.conn.Schedule.Overlap.Std()), nil
 }
@@ -2032,7 +2036,7 @@ func (p *pass) markSide(ctx context.Context, res PassResult) (PassResult, error)
 				return res, err
 			}
 		}
-		return res, st.SetCursor(ctx, conn, object, side, at)
+		return res, p.setCursor(ctx, at, time.Time{})
 	}
 
 	chunks := 0
@@ -2090,7 +2094,7 @@ func (p *pass) markSide(ctx context.Context, res PassResult) (PassResult, error)
 			if err := p.shardMark(ctx, chunks); err != nil {
 				return res, err
 			}
-			if err := st.SetCursor(ctx, conn, object, side, at); err != nil {
+			if err := p.setCursor(ctx, at, time.Time{}); err != nil {
 				return res, err
 			}
 			res.Done = true

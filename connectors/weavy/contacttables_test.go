@@ -270,3 +270,26 @@ func TestGoneKeepsTheTableNotSynced(t *testing.T) {
 	_, err = e.client.Gone(context.Background(), "contact", []string{"c:CC0000000"})
 	assert.Equal(t, connectors.KindConfig, connErr(t, err).Kind, "a right off is no deletion")
 }
+
+// Tables names the contact object's tables, those contact_tables syncs and both, for the
+// sync's cursor a table; a company is one table, with none to name.
+func TestTables(t *testing.T) {
+	tests := []struct {
+		setting, object string
+		synced, all     []string
+	}{
+		{"", "contact", []string{TableContacts, TableEntrants}, []string{TableContacts, TableEntrants}},
+		{"contacts", "contact", []string{TableContacts}, []string{TableContacts, TableEntrants}},
+		{"entrants", "contact", []string{TableEntrants}, []string{TableContacts, TableEntrants}},
+		{"entrants", "company", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.setting+" "+tc.object, func(t *testing.T) {
+			c, err := New(Config{BaseURL: "http://x", Project: "crm", UserName: "u", Password: "p", ContactTables: tc.setting})
+			require.NoError(t, err)
+			synced, all := c.Tables(tc.object)
+			assert.Equal(t, tc.synced, synced)
+			assert.Equal(t, tc.all, all)
+		})
+	}
+}

@@ -195,6 +195,23 @@ func (t ContactTables) String() string {
 	return strings.Join(out, ", ")
 }
 
+// Tables returns the weavy tables the object is read from, by their contact_tables names:
+// those synced now, and all of them; none for an object of one table. The sync keeps a
+// cursor a table with them, so that a table switched off and back on reads what changed in
+// it meanwhile (activities: tableSelector).
+func (c *Client) Tables(object string) (synced, all []string) {
+	if object != connectors.ObjectContact {
+		return nil, nil
+	}
+	if c.tables.Contacts {
+		synced = append(synced, TableContacts)
+	}
+	if c.tables.Entrants {
+		synced = append(synced, TableEntrants)
+	}
+	return synced, []string{TableContacts, TableEntrants}
+}
+
 // DefaultTimeZone is the zone of srvDate unless the connection names another (a hint only:
 // the offset is measured on the records read, before the first filtered listing).
 const DefaultTimeZone = "Europe/Paris"
