@@ -2,10 +2,10 @@ package sim
 
 // Tasks, calendar events, comments and smart tags (API V2), and a small API V1 endpoint.
 //
-//	GET|POST /v2/tasks, POST /v2/tasks/search, GET|PUT /v2/tasks/{id}, GET /v2/tasks/labels
+//	GET|POST /v2/tasks, POST /v2/tasks/search, GET|PUT|DELETE /v2/tasks/{id}, GET /v2/tasks/labels
 //	GET|POST /v2/calendar-events, POST /v2/calendar-events/search,
 //	GET|PUT|DELETE /v2/calendar-events/{id}, GET /v2/calendar-events/labels
-//	GET|POST /v2/comments, POST /v2/comments/search, GET|PUT /v2/comments/{id}
+//	GET|POST /v2/comments, POST /v2/comments/search, GET|PUT|DELETE /v2/comments/{id}
 //	GET|POST /v2/{companies|contacts|individuals|opportunities}/{id}/smart-tags
 //	POST /0/ (API V1: form fields request, io_mode=json, do_in={"method","params"})
 //
@@ -13,9 +13,11 @@ package sim
 //
 // Writes are announced to the webhooks (webhook.go): a POST as "created", a PUT as "updated",
 // a DELETE as "deleted", with relatedtype task, calendar-event or comment. The reference
-// lists the task entity's created and deleted events (no task or comment can be deleted
-// through V2); the calendar-event and comment entities, and the updated events, are the
-// simulator's choice, following the record entities' created / updated / deleted.
+// lists the task entity's created and deleted events; the calendar-event and comment
+// entities, and the updated events, are the simulator's choice, following the record
+// entities' created / updated / deleted. The spec (v2.128.0) deletes all three
+// (Tasks_removeTask, Calendar_deleteEvent, Comments_removeComment: 204, no body); it says
+// nothing of a deleted comment's replies, which the simulator keeps.
 //
 // Calendar events follow the spec's CalendarEventCreateItem / CalendarEventUpdateItem /
 // CalendarEventItem (v2.128.0): datetime_start and datetime_end (not start/end), a required
@@ -98,8 +100,8 @@ func (s *Server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /v2/"+obj, s.api(s.docWrite(obj, true)))
 		mux.HandleFunc("GET /v2/"+obj+"/{id}", s.api(s.docGet(obj)))
 		mux.HandleFunc("PUT /v2/"+obj+"/{id}", s.api(s.docWrite(obj, false)))
+		mux.HandleFunc("DELETE /v2/"+obj+"/{id}", s.api(s.docDelete(obj)))
 	}
-	mux.HandleFunc("DELETE /v2/calendar-events/{id}", s.api(s.docDelete("calendar-events")))
 	mux.HandleFunc("GET /v2/calendar-events/labels", s.api(labelList))
 	mux.HandleFunc("GET /v2/tasks/labels", s.api(labelList))
 	for _, obj := range []string{"companies", "contacts", "individuals", "opportunities"} {
