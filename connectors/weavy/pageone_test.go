@@ -1,8 +1,10 @@
 package weavy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -149,4 +151,30 @@ func TestListSkipsNoneWithPagesOfOneWhateverTheChangesDo(t *testing.T) {
 			assert.Empty(t, skipped, "%s order: records never listed", order)
 		})
 	}
+}
+
+// With pages of one, more records leaving the listing before the offset than maxBack pages
+// hold (here 15) are still looked back past: the anchors are looked for at least
+// maxBackRecords records back, whatever the page size, and none of the records that moved up
+// is skipped, without a warning.
+func TestListWithPagesOfOneLooksBackPastManyDeletions(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 1})
+	e.sim.SeedPeople(0, 250) // 50 customers
+	var logs bytes.Buffer
+	e.client.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx := context.Background()
+	var read []connectors.Record
+	q := connectors.ListQuery{}
+	for len(read) < 30 {
+		p, err := e.client.List(ctx, "company", q)
+		require.NoError(t, err)
+		read = append(read, p.Records...)
+		q.Cursor = p.Cursor
+	}
+	for _, r := range read[10:25] {
+		require.True(t, e.sim.Delete(sim.Customer, r.ID))
+	}
+	listed := append(ids(read), listRest(t, e, q)...)
+	assert.Empty(t, missed(e, sim.Customer, listed), "records never listed")
+	assert.NotContains(t, logs.String(), "may have been skipped")
 }

@@ -758,11 +758,20 @@ func lastAnchors(prev, read []string) []string {
 	return out[max(0, len(out)-anchorCount):]
 }
 
-// maxBack bounds how many pages before its offset a page's anchors are looked for: a listing
-// resumed after more records left their places than that (a purge of thousands between two
+// maxBack bounds how many pages before its offset a page's anchors are looked for (more for
+// pages of fewer than 10 records: backPages): a listing resumed after more records left their
+// places than that (a purge of thousands between two
 // pages) logs that records may have been skipped, rather than read the table again from its
 // start in one call.
 const maxBack = 10
+
+// maxBackRecords is how many records before its offset a page's anchors are looked for at
+// least, in pages of the listing's size: maxBack pages of 10, 100 pages of one (weavy's page
+// size at 1), rather than 10 records.
+const maxBackRecords = 100
+
+// backPages is how many pages of size before its offset a page's anchors are looked for.
+func backPages(size int) int { return max(maxBack, (maxBackRecords+size-1)/max(1, size)) }
 
 // overlap is how many records before its offset a page is read from: a tenth of the page,
 // at least anchorCount, at most half of it.
@@ -860,7 +869,7 @@ func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur 
 // the offset are a page or more before it. The page where an anchor is found is returned, and
 // the listing goes on from there: the pages after it are read again (harmless), none is
 // skipped. An anchor that ends its page is followed by the page after it. Without an anchor
-// found (every one changed or deleted), the page at the table's start, or maxBack pages back,
+// found (every one changed or deleted), the page at the table's start, or backPages pages back,
 // is returned whole.
 func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
 	for back := 1; ; back++ {
@@ -876,8 +885,8 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 			return recs, 0, start, err
 		case found || start == 0:
 			return recs, fresh, start, nil
-		case back == maxBack:
-			c.log.Warn(fmt.Sprintf("weavy: the last records read of %s are not within %d pages before the offset %d: records that moved up further may have been skipped; a resync reads them", entity, maxBack, cur.offset),
+		case back >= backPages(cur.size):
+			c.log.Warn(fmt.Sprintf("weavy: the last records read of %s are not within %d pages before the offset %d: records that moved up further may have been skipped; a resync reads them", entity, back, cur.offset),
 				"entity", entity)
 			return recs, 0, start, nil
 		}
