@@ -178,3 +178,21 @@ func TestListWithPagesOfOneLooksBackPastManyDeletions(t *testing.T) {
 	assert.Empty(t, missed(e, sim.Customer, listed), "records never listed")
 	assert.NotContains(t, logs.String(), "may have been skipped")
 }
+
+// A weavy that ignores offset is told apart with pages of one too: the listing fails with
+// the error naming it instead of reading the first record for ever.
+func TestListWithPagesOfOneOnAServerIgnoringOffset(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 1, IgnoreOffset: true})
+	e.sim.SeedPeople(0, 50)
+	q := connectors.ListQuery{}
+	var err error
+	for calls := 0; calls < 20; calls++ {
+		var p connectors.Page
+		if p, err = e.client.List(context.Background(), "company", q); err != nil || !p.More {
+			break
+		}
+		q.Cursor = p.Cursor
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "weavy Select ignores offset for customer")
+}
