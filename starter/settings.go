@@ -41,6 +41,11 @@ type settings struct {
 func loadSettings() (settings, error) {
 	var s settings
 	if err := envconfig.Process("", &s); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) && pe.TypeName == "bool" {
+			// Worded as the worker words it (its only typed setting the command shares).
+			return s, fmt.Errorf("settings: %s=%q: not true or false (leave it unset for false)", pe.KeyName, pe.Value)
+		}
 		return s, fmt.Errorf("settings: %w", err)
 	}
 	// A DSN set but empty (a ${VAR} left unset) is refused, as the worker refuses it: the

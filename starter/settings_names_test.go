@@ -50,3 +50,17 @@ func TestSettingsAcceptWhatTheWorkerAccepts(t *testing.T) {
 	_, err = loadSettings()
 	require.NoError(t, err)
 }
+
+// A yes/no or other value envconfig cannot read is refused naming the variable and the value,
+// as the worker words it, not with envconfig's and strconv's words.
+func TestSettingsRefuseABadYesNo(t *testing.T) {
+	for _, v := range []string{"yes", "on", ""} {
+		t.Setenv("CRMSYNC_TEMPORAL_TLS", v)
+		_, err := loadSettings()
+		require.Error(t, err, v)
+		assert.Equal(t, `settings: CRMSYNC_TEMPORAL_TLS="`+v+`": not true or false (leave it unset for false)`, err.Error())
+	}
+	t.Setenv("CRMSYNC_TEMPORAL_TLS", "false")
+	_, err := loadSettings()
+	require.NoError(t, err)
+}

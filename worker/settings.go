@@ -34,6 +34,8 @@ func parseError(err error) error {
 		return err
 	}
 	switch {
+	case pe.TypeName == "bool":
+		return fmt.Errorf("%s=%q: not true or false (leave it unset for false)", pe.KeyName, pe.Value)
 	case pe.TypeName == "time.Duration":
 		example := "20s"
 		if _, err := strconv.ParseFloat(pe.Value, 64); err == nil {
