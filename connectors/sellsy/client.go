@@ -242,6 +242,17 @@ type call struct {
 	raw              *[]byte     // when set, receives the answer's body (any status)
 	rec              recordCall  // set on a request about one record: a 403 may be its acl's
 	headers          http.Header // an any-call's own (X-Switch-User), checked by CallHeaders
+	// mayHaveRun, when set, is set when a try whose answer did not say whether Sellsy
+	// carried it out (a lost answer, a server error other than 503) is sent again.
+	mayHaveRun *bool
+}
+
+// again notes, before k is sent again after e, that the try e answered may have been
+// carried out.
+func (k call) again(e error) {
+	if k.mayHaveRun != nil && !connectors.NothingWritten(e) {
+		*k.mayHaveRun = true
+	}
 }
 
 // apiError is Sellsy's V2 error body.
@@ -467,6 +478,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			e := &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op,
 				Message: scrub(transportReason(err), c.cfg.ClientSecret, tok)}
 			if again.Again(ctx, safe, e) {
+				k.again(e)
 				continue
 			}
 			return 0, e
@@ -506,6 +518,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			continue
 		}
 		if e.Kind == connectors.KindRetryable && again.Again(ctx, safe, e) {
+			k.again(e)
 			continue
 		}
 		if status == http.StatusForbidden && k.rec.acl != nil {
