@@ -39,6 +39,8 @@ const usage = `usage: crmsync COMMAND [ARGS]
 commands:
   validate [--live] [FILE...]          check connection files (none named: CRMSYNC_CONNECTIONS);
                                        --live also reads both systems' fields
+  fields FILE|CONNECTION [OBJECT]      both systems' fields of each object, custom ones
+                                       included, with types, options and the file's mapping
   start import|sync|pipelines CONNECTION [--wait] [--dry-run] [--no-import]
                                        start InitialImport, IncrementalSync or PipelineSync;
                                        import --dry-run prints what the import would do, writing
@@ -76,7 +78,7 @@ CRMSYNC_DATA_DIR (./data), CRMSYNC_SELLSY_CONNECTION (sellsy's default --connect
 Temporal server over TLS, as the worker reads them: CRMSYNC_TEMPORAL_TLS (true: the system's
 roots), CRMSYNC_TEMPORAL_TLS_CA, CRMSYNC_TEMPORAL_TLS_CERT and CRMSYNC_TEMPORAL_TLS_KEY (mutual
 TLS), CRMSYNC_TEMPORAL_TLS_SERVER_NAME, CRMSYNC_TEMPORAL_API_KEY (Temporal Cloud); validate,
-call, sellsy and push --email also read the credential variables the connection files name, and
+fields, call, sellsy and push --email also read the credential variables the connection files name, and
 status CONNECTION (a UNAS side's api_key)`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -104,6 +106,8 @@ func command(ctx context.Context, args []string, out io.Writer) error {
 	switch cmd {
 	case "validate":
 		return validate(ctx, rest, out)
+	case "fields":
+		return fieldsCommand(ctx, rest, out)
 	case "start":
 		return start(ctx, rest, out)
 	case "pause":
@@ -141,7 +145,7 @@ func command(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // commands are the command words, for the one probably meant by a misspelt one.
-var commands = []string{"validate", "start", "pause", "resume", "resync", "sync-now", "status", "watch", "quarantine", "push", "sellsy", "call"}
+var commands = []string{"validate", "fields", "start", "pause", "resume", "resync", "sync-now", "status", "watch", "quarantine", "push", "sellsy", "call"}
 
 // isHelp tells an argument that asks for a command's usage.
 func isHelp(arg string) bool {
