@@ -13,18 +13,25 @@
 //	Sellsy.CreateCompany       CompanyInput     → RecordOutput
 //	Sellsy.UpdateCompany       CompanyInput     → RecordOutput
 //	Sellsy.SearchCompanies     SearchInput      → SearchOutput   (type: client|prospect|supplier)
+//	Sellsy.DeleteCompany       DeleteInput      → DeleteOutput
 //	Sellsy.CreateIndividual    IndividualInput  → RecordOutput   (a person as client, prospect or supplier)
 //	Sellsy.UpdateIndividual    IndividualInput  → RecordOutput
 //	Sellsy.SearchIndividuals   SearchInput      → SearchOutput   (type: client|prospect|supplier)
+//	Sellsy.DeleteIndividual    DeleteInput      → DeleteOutput
 //	Sellsy.CreateContact       ContactInput     → RecordOutput
 //	Sellsy.UpdateContact       ContactInput     → RecordOutput
 //	Sellsy.SearchContacts      SearchInput      → SearchOutput
+//	Sellsy.DeleteContact       DeleteInput      → DeleteOutput
 //	Sellsy.CreateOpportunity   OpportunityInput → RecordOutput
 //	Sellsy.UpdateOpportunity   OpportunityInput → RecordOutput
 //	Sellsy.SearchOpportunities SearchInput      → SearchOutput
+//	Sellsy.DeleteOpportunity   DeleteInput      → DeleteOutput
 //	Sellsy.CreateEvent         EventInput       → RecordOutput
+//	Sellsy.DeleteEvent         DeleteInput      → DeleteOutput   (a calendar event)
 //	Sellsy.CreateTask          TaskInput        → RecordOutput
+//	Sellsy.DeleteTask          DeleteInput      → DeleteOutput
 //	Sellsy.CreateComment       CommentInput     → RecordOutput
+//	Sellsy.DeleteComment       DeleteInput      → DeleteOutput
 //	Sellsy.Call                CallInput        → CallOutput     (any API V2 request)
 //	Sellsy.CallV1              CallV1Input      → CallV1Output   (any API V1 method)
 //
@@ -41,6 +48,11 @@
 // filter on a company's business sector (SearchInput), an event's alerts and recurrence
 // (EventInput), a task's start and end (TaskInput), a comment on a task (CommentInput) and an
 // opportunity's type (OpportunityInput).
+//
+// A delete sends DELETE /{collection}/{id}, which Sellsy answers 204. A record Sellsy does
+// not have (404) is InvalidRecord naming it — unless the DELETE had been sent before, in this
+// attempt after a lost answer or in an earlier one (it heartbeats just before sending): then
+// that try deleted it, and the output says already_deleted.
 //
 // A search returns up to its limit (at most MaxSearchLimit) records in all, reading Sellsy's
 // pages of 100 itself, and the cursor to continue. It heartbeats after each page, so with a
@@ -143,18 +155,25 @@ func (a *Actions) activities() []activityDef {
 		def("Sellsy.CreateCompany", a.CreateCompany),
 		def("Sellsy.UpdateCompany", a.UpdateCompany),
 		def("Sellsy.SearchCompanies", a.SearchCompanies),
+		def("Sellsy.DeleteCompany", a.DeleteCompany),
 		def("Sellsy.CreateIndividual", a.CreateIndividual),
 		def("Sellsy.UpdateIndividual", a.UpdateIndividual),
 		def("Sellsy.SearchIndividuals", a.SearchIndividuals),
+		def("Sellsy.DeleteIndividual", a.DeleteIndividual),
 		def("Sellsy.CreateContact", a.CreateContact),
 		def("Sellsy.UpdateContact", a.UpdateContact),
 		def("Sellsy.SearchContacts", a.SearchContacts),
+		def("Sellsy.DeleteContact", a.DeleteContact),
 		def("Sellsy.CreateOpportunity", a.CreateOpportunity),
 		def("Sellsy.UpdateOpportunity", a.UpdateOpportunity),
 		def("Sellsy.SearchOpportunities", a.SearchOpportunities),
+		def("Sellsy.DeleteOpportunity", a.DeleteOpportunity),
 		def("Sellsy.CreateEvent", a.CreateEvent),
+		def("Sellsy.DeleteEvent", a.DeleteEvent),
 		def("Sellsy.CreateTask", a.CreateTask),
+		def("Sellsy.DeleteTask", a.DeleteTask),
 		def("Sellsy.CreateComment", a.CreateComment),
+		def("Sellsy.DeleteComment", a.DeleteComment),
 		def("Sellsy.Call", a.Call),
 		def("Sellsy.CallV1", a.CallV1),
 	}

@@ -49,6 +49,9 @@ type harness struct {
 	// loseAnswer, when set, is a path whose POSTs Sellsy carries out but whose answers are
 	// lost: the client gets a 502 as from a proxy that timed out.
 	loseAnswer atomic.Pointer[string]
+	// loseAnswerOnce, when set, is a path whose next request (any method) Sellsy carries out
+	// and whose answer is lost (a 502, as above); later requests are answered.
+	loseAnswerOnce atomic.Pointer[string]
 	// v1Refusals, while positive, is how many API V1 requests are still answered with the
 	// envelope error v1Code in an HTTP 200, as Sellsy's V1 answers its own refusals.
 	v1Refusals atomic.Int64
@@ -102,6 +105,11 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 			_, _ = fmt.Fprintf(w, `{"status":"error","error":{"code":%q,"message":"refused"}}`, *code)
 			return
 		}
+		if p := h.loseAnswerOnce.Load(); p != nil && r.URL.Path == *p && h.loseAnswerOnce.CompareAndSwap(p, nil) {
+			s.ServeHTTP(httptest.NewRecorder(), r)
+			http.Error(w, "upstream timed out", http.StatusBadGateway)
+			return
+		}
 		if p := h.loseAnswer.Load(); p != nil && r.Method == http.MethodPost && r.URL.Path == *p {
 			s.ServeHTTP(httptest.NewRecorder(), r)
 			http.Error(w, "upstream timed out", http.StatusBadGateway)
@@ -151,11 +159,12 @@ func (h *harness) run(name string, in, out any) error { return actiontest.Run(h.
 
 func TestNames(t *testing.T) {
 	assert.Equal(t, []string{
-		"Sellsy.CreateCompany", "Sellsy.UpdateCompany", "Sellsy.SearchCompanies",
-		"Sellsy.CreateIndividual", "Sellsy.UpdateIndividual", "Sellsy.SearchIndividuals",
-		"Sellsy.CreateContact", "Sellsy.UpdateContact", "Sellsy.SearchContacts",
-		"Sellsy.CreateOpportunity", "Sellsy.UpdateOpportunity", "Sellsy.SearchOpportunities",
-		"Sellsy.CreateEvent", "Sellsy.CreateTask", "Sellsy.CreateComment", "Sellsy.Call", "Sellsy.CallV1",
+		"Sellsy.CreateCompany", "Sellsy.UpdateCompany", "Sellsy.SearchCompanies", "Sellsy.DeleteCompany",
+		"Sellsy.CreateIndividual", "Sellsy.UpdateIndividual", "Sellsy.SearchIndividuals", "Sellsy.DeleteIndividual",
+		"Sellsy.CreateContact", "Sellsy.UpdateContact", "Sellsy.SearchContacts", "Sellsy.DeleteContact",
+		"Sellsy.CreateOpportunity", "Sellsy.UpdateOpportunity", "Sellsy.SearchOpportunities", "Sellsy.DeleteOpportunity",
+		"Sellsy.CreateEvent", "Sellsy.DeleteEvent", "Sellsy.CreateTask", "Sellsy.DeleteTask", "Sellsy.CreateComment", "Sellsy.DeleteComment",
+		"Sellsy.Call", "Sellsy.CallV1",
 	}, Names())
 }
 
@@ -404,6 +413,9 @@ func TestErrorClasses(t *testing.T) {
 		"Sellsy.CreateTask":    TaskInput{Title: "T", DueDate: "2026-03-05T09:00:00Z", LabelID: 1},
 		"Sellsy.CreateComment": CommentInput{Description: "C", Related: Related{"company", 1}},
 		"Sellsy.Call":          CallInput{Method: "GET", Path: "/staffs"}, "Sellsy.CallV1": CallV1Input{Method: "Infos.getInfos"},
+		"Sellsy.DeleteCompany": DeleteInput{ID: 1}, "Sellsy.DeleteIndividual": DeleteInput{ID: 1}, "Sellsy.DeleteContact": DeleteInput{ID: firstContact},
+		"Sellsy.DeleteOpportunity": DeleteInput{ID: 1}, "Sellsy.DeleteEvent": DeleteInput{ID: 1}, "Sellsy.DeleteTask": DeleteInput{ID: 1},
+		"Sellsy.DeleteComment": DeleteInput{ID: 1},
 	}
 	require.Len(t, inputs, len(Names()))
 	for _, name := range Names() {
