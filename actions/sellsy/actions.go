@@ -45,9 +45,10 @@
 // update bodies have no type, so the change would be dropped without a word.
 //
 // What Sellsy's API V2 cannot take from the seed's dialogs, each said on its input type: a
-// filter on a company's business sector (SearchInput), an event's alerts and recurrence
-// (EventInput), a task's start and end (TaskInput), a comment on a task (CommentInput) and an
-// opportunity's type (OpportunityInput).
+// filter on a company's business sector (SearchInput), an event's alerts, recurrence and
+// staff edit rights (EventInput), a task's start and end, alerts and staff edit rights
+// (TaskInput), a comment on a task (CommentInput) and an opportunity's type, or a brief
+// besides its note (OpportunityInput).
 //
 // A delete sends DELETE /{collection}/{id}, which Sellsy answers 204. A record Sellsy does
 // not have (404) is InvalidRecord naming it — unless the DELETE had been sent before, in this

@@ -14,7 +14,9 @@ import (
 // End (RFC 3339, sent as datetime_start / datetime_end) and LabelID are required. Related is
 // the one record the event is about (optional); Participants are staff members, contacts or
 // external e-mail addresses; Created back-dates it. Sellsy's V2 takes no alert (reminder)
-// and no recurrence for an event: the seed's event dialog's alerts and repeats cannot be sent.
+// and no recurrence for an event, and a participant is its type and id only, with no edit
+// right: the seed's event dialog's alerts, "Recurring Event" and staff "Can Edit" cannot be
+// sent (CalendarEventCreateItem, spec v2.128.0).
 //
 //	{"title": "Demo", "description": "product demo", "datetime_start": "2026-03-05T09:00:00+01:00",
 //	 "datetime_end": "2026-03-05T10:00:00+01:00", "label_id": 3, "all_day": false, "is_private": false,
@@ -70,7 +72,9 @@ func (a *Actions) CreateEvent(ctx context.Context, in EventInput) (RecordOutput,
 
 // TaskInput creates a task. DueDate (RFC 3339) and LabelID are required; Related is the one
 // record the task is about (optional). Created back-dates it. A V2 task has a due date only:
-// the seed's task dialog's start and end times cannot be sent (a calendar event has them).
+// the seed's task dialog's start and end times cannot be sent (a calendar event has them),
+// nor its alerts, nor a staff member's "Can Edit" (assigned_staff_ids are ids only):
+// TaskCreateItem (spec v2.128.0) has none of them.
 //
 //	{"title": "Call back", "description": "about the renewal", "due_date": "2026-03-05T09:00:00+01:00",
 //	 "label_id": 1, "priority": 1, "status": "todo", "is_private": false, "owner_id": 1,
@@ -111,8 +115,9 @@ func (a *Actions) CreateTask(ctx context.Context, in TaskInput) (RecordOutput, e
 // CommentInput creates a comment on one record (Related: company, individual, contact or
 // opportunity — Sellsy V2 takes exactly one). ParentID makes it a reply, Created (RFC 3339)
 // back-dates it, MentionedStaffIDs notifies staff. A comment cannot be on a task: V2's
-// CommentCreateItem has no task among its related types (the seed's "comment on a task"
-// cannot be sent; put it in the task's description).
+// CommentCreateItem (spec v2.128.0) has no task among its related types, although a
+// comment read with the related embed may show one (the seed's "comment on a task" cannot
+// be sent; put it in the task's description).
 //
 //	{"description": "Won — thanks to the demo", "related": {"type": "company", "id": 12},
 //	 "created": "2026-03-01T08:00:00+01:00", "parent_id": 0, "mentioned_staff_ids": [1]}

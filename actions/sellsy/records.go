@@ -428,7 +428,10 @@ func (a *Actions) SearchContacts(ctx context.Context, in SearchInput) (SearchOut
 // OpportunityInput creates or updates an opportunity. Name, PipelineID, StepID and
 // Related (one company or individual) are required on create; Number and Created are set on
 // create only (an update that sets either is refused). Sellsy's V2 opportunity has no type:
-// the seed's opportunity type cannot be sent (a custom field, or the source, can carry it).
+// the seed's opportunity type cannot be sent (a custom field, or the source, can carry it:
+// each source belongs to one of the account's opportunity categories). Nor has it a brief
+// besides its note: the seed's "Brief" and "Sticky Note" are both Note (OpportunityCreate,
+// spec v2.128.0).
 //
 //	{"name": "Renewal 2026", "source_id": 1, "pipeline_id": 1, "step_id": 11, "amount": "1200.50",
 //	 "probability": 60, "due_date": "2026-06-30", "assigned_staff_ids": [1], "contact_ids": [1000001],

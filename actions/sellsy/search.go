@@ -48,8 +48,11 @@ const (
 //	opportunities none: "created", "updated_status" (the status's last change) or "due_date"
 //	             (OpportunityFilters)
 //
-// Sellsy's V2 has no filter on a company's business sector (business_segment): search
-// without it and keep the records whose business_segment.id is the one wanted.
+// Sellsy's V2 has no filter on a company's business sector (business_segment), the seed's
+// "Business Sector": CompaniesSearchCompaniesRequest (spec v2.128.0) filters on created,
+// updated_at, name, email, type, is_archived, contacts, siret, id, country_code, postal_code
+// and favourite_filter only. Search without it and keep the records whose
+// business_segment.id is the one wanted.
 //
 // Cursor is NextCursor of a previous search.
 //
