@@ -74,6 +74,9 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 	}
 	if res.PassStart.IsZero() {
 		res.PassStart = a.now().UTC()
+		if err := p.noteTables(ctx); err != nil {
+			return res, err
+		}
 		if in.Mode == ModeIncremental {
 			res.Since, err = p.since(ctx)
 			if err != nil {

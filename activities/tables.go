@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/store"
@@ -22,6 +24,21 @@ type tableSelector interface {
 // Automation contact without a weavy contact becomes an entrant only while entrants are
 // synced).
 func tableKey(object, table string) string { return object + "@table:" + table }
+
+// startTablesKey is where the store keeps, for each side, the tables synced when the side's
+// last pass of object began (comma-separated), which are the only ones its end may take as
+// read: a table switched on between two stretches after the listing passed its place was not.
+func startTablesKey(object string) string { return object + "@tables-at-start" }
+
+// noteTables records the tables synced as a pass begins (a dry run, which moves no cursor,
+// records nothing).
+func (p *pass) noteTables(ctx context.Context) error {
+	synced, all := p.passTables()
+	if len(all) == 0 || p.in.Plan {
+		return nil
+	}
+	return p.a.Store.SetCursor(ctx, p.in.Connection, startTablesKey(p.in.Object), store.Side(p.in.Side), strings.Join(synced, ","))
+}
 
 // passTables returns the tables that select the pass's records, of either side's connector:
 // those synced now and all of them.
@@ -96,10 +113,11 @@ func (p *pass) earliestTable(ctx context.Context, object time.Time) (time.Time, 
 }
 
 // setCursor ends a pass that read its side from since (zero: everything) by setting the
-// side's cursor to at, and the cursor of each table synced now whose own reading started no
-// earlier than since: a table switched on in the middle of the pass (a connection file saved
-// between two stretches) was read from the pass's since, not from its own cursor, and keeps
-// its cursor for the next pass.
+// side's cursor to at, and the cursor of each table synced now and when the pass began whose
+// own reading started no earlier than since. A table switched on in the middle of the pass (a
+// connection file saved between two stretches) keeps its cursor for the next pass: it was
+// read from the pass's since, not from its own cursor, or not at all when the listing had
+// passed its place.
 func (p *pass) setCursor(ctx context.Context, at string, since time.Time) error {
 	side := store.Side(p.in.Side)
 	if synced, all := p.passTables(); len(synced) > 0 {
@@ -113,7 +131,14 @@ func (p *pass) setCursor(ctx context.Context, at string, since time.Time) error 
 		} else if ok && v != "" {
 			object, _ = time.Parse(time.RFC3339Nano, v) // since() refused one that is not a time
 		}
+		started, noted, err := p.a.Store.Cursor(ctx, p.in.Connection, startTablesKey(p.in.Object), side)
+		if err != nil {
+			return err
+		}
 		for _, t := range synced {
+			if noted && !slices.Contains(strings.Split(started, ","), t) {
+				continue // switched on since the pass began: maybe not read
+			}
 			if !since.IsZero() {
 				from := tableSince(t, cursors, object)
 				if from.IsZero() || from.Add(-p.conn.Schedule.Overlap.Std()).Before(since) {

@@ -207,3 +207,34 @@ func TestATableSwitchedOnMidPassKeepsItsCursor(t *testing.T) {
 		assert.Equal(t, at(later), v, key)
 	}
 }
+
+// A pass that began with entrants alone and ends with contacts switched back on (a file saved
+// between two stretches, once the listing had passed the contacts, which come first) has not
+// read the contacts, though their cursor is no older than its since: it leaves that cursor.
+func TestATableSwitchedOnAfterThePassBeganKeepsItsCursor(t *testing.T) {
+	r := startExample(t, "weavy-mautic")
+	ctx := context.Background()
+	at := func(t time.Time) string { return t.Format(time.RFC3339Nano) }
+	last, end := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 5, 1, 12, 15, 0, 0, time.UTC)
+	for _, key := range []string{"contact", tableKey("contact", "contacts"), tableKey("contact", "entrants")} {
+		require.NoError(t, r.st.SetCursor(ctx, r.name, key, store.SideA, at(last)))
+	}
+	r.useWeavyTables("[entrants]", noOverlap)
+	in := PassInput{Connection: r.name, Object: "contact", Side: "a", Mode: ModeIncremental}
+	p, err := r.acts.newPass(ctx, in)
+	require.NoError(t, err)
+	require.NoError(t, p.noteTables(ctx)) // the pass's first stretch
+	since, err := p.since(ctx)
+	require.NoError(t, err)
+	require.Equal(t, last, since)
+
+	r.useWeavyTables("[contacts, entrants]", noOverlap)
+	p, err = r.acts.newPass(ctx, in) // its last stretch
+	require.NoError(t, err)
+	require.NoError(t, p.setCursor(ctx, at(end), since))
+	for key, want := range map[string]time.Time{"contact": end, tableKey("contact", "entrants"): end, tableKey("contact", "contacts"): last} {
+		v, _, err := r.st.Cursor(ctx, r.name, key, store.SideA)
+		require.NoError(t, err)
+		assert.Equal(t, at(want), v, key)
+	}
+}
