@@ -39,6 +39,12 @@ func TestExamplesValidateLive(t *testing.T) {
 			var out bytes.Buffer
 			require.NoError(t, run(context.Background(), []string{"validate", "--live", path}, &out))
 			assert.Contains(t, out.String(), "is valid")
+			// Every field the file names is one `crmsync fields` lists: its mapping screen
+			// reads every object of every system.
+			out.Reset()
+			require.NoError(t, run(context.Background(), []string{"fields", path}, &out))
+			assert.Contains(t, out.String(), "(side a)")
+			assert.Contains(t, out.String(), "(side b)")
 		})
 	}
 }

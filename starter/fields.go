@@ -133,14 +133,19 @@ func printFields(ctx context.Context, out io.Writer, c *config.Connection, conn 
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.Name, f.Type, strings.Join(flags, ","), mapped, labelOf(f))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
 	var missing []string
 	for name := range roles {
-		if !described[name] {
+		switch {
+		case described[name]:
+		case name == config.RecordID:
+			// The record's own id, which no system describes: a match or one-way source.
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", name, "id", "read-only", strings.Join(roles[name], "; "), "the record's own id")
+		default:
 			missing = append(missing, name)
 		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
 	}
 	sort.Strings(missing)
 	fmt.Fprintln(out)
