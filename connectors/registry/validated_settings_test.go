@@ -22,7 +22,7 @@ func TestSettingsOpenAsValidated(t *testing.T) {
 		name, old, new, side string
 	}{
 		{"a rate with a trailing space", `requests_per_second: "20"`, `requests_per_second: "20 "`, "b"},
-		{"a company type with a trailing space", `company_type: prospect`, `company_type: "client "`, "a"},
+		{"a company type with a trailing space", `company_type: prospect`, `company_type: "prospect "`, "a"},
 		{"a URL with a leading space", `api_url: http://127.0.0.1:18081/v2`, `api_url: " http://127.0.0.1:18081/v2"`, "a"},
 		{"a URL with a trailing tab", `base_url: http://127.0.0.1:18082`, `base_url: "http://127.0.0.1:18082\t"`, "b"},
 	}
