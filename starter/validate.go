@@ -21,9 +21,10 @@ import (
 	"github.com/crmsync/crmsync/engine"
 )
 
-const validateUsage = `usage: crmsync validate [--live] [FILE...]
+const validateUsage = `usage: crmsync validate [--live] [FILE|FOLDER...]
 
-Checks connection files: the named ones, or else the worker's (CRMSYNC_CONNECTIONS).
+Checks connection files: the named ones (a folder: its *.yaml and *.yml files), or else the
+worker's (CRMSYNC_CONNECTIONS).
   --live  also connect to both systems: credentials, rights, settings, and every mapped field
 Flags may come before or after the files.`
 
@@ -35,6 +36,23 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("validate: %w\n%s", err, validateUsage)
 	}
+	// A folder stands for its connection files, as in CRMSYNC_CONNECTIONS.
+	var named []string
+	for _, f := range files {
+		if info, err := os.Stat(f); err != nil || !info.IsDir() {
+			named = append(named, f) // Load names what is wrong with it
+			continue
+		}
+		inFolder, err := config.Files(f)
+		if err != nil {
+			return fmt.Errorf("validate: %w", err)
+		}
+		if len(inFolder) == 0 {
+			return fmt.Errorf("validate: no connection file (*.yaml, *.yml) in %s", f)
+		}
+		named = append(named, inFolder...)
+	}
+	files = named
 	if len(files) == 0 { // the worker's connections
 		s, err := loadSettings()
 		if err != nil {
