@@ -148,7 +148,7 @@ func plural(object string) (string, error) {
 	case connectors.ObjectCompany:
 		return "companies", nil
 	}
-	return "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("unsupported object %q", object)}
+	return "", &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "object", Message: fmt.Sprintf("unsupported object %q (company, contact)", object)}
 }
 
 // do sends one API request and returns the body of a 2xx answer, or a classified *Error.

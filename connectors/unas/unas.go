@@ -761,5 +761,5 @@ func (c *Client) Delete(context.Context, string, []string) ([]connectors.Result,
 var errUnknownObject = errors.New("unknown object")
 
 func objectErr(op, object string) error {
-	return cfgErr(op, fmt.Sprintf("unas: unknown object %q (order, customer): %v", object, errUnknownObject))
+	return cfgErr(op, fmt.Sprintf("unas: unknown object %q (order, customer, company): %v", object, errUnknownObject))
 }

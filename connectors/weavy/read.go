@@ -40,7 +40,7 @@ func entitiesOf(object string) ([]string, error) {
 	case connectors.ObjectContact:
 		return []string{EntityCustomerContact, EntityEntrant}, nil
 	}
-	return nil, cfgErr("object", fmt.Sprintf("unsupported object %q", object))
+	return nil, cfgErr("object", fmt.Sprintf("unsupported object %q (company, contact)", object))
 }
 
 // synced reports whether entity is a table the client syncs: contact_tables may leave weavy

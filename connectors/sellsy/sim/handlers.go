@@ -83,7 +83,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sim/dump", func(w http.ResponseWriter, r *http.Request) {
 		obj := r.URL.Query().Get("object")
 		if s.storeOf(obj) == nil {
-			http.Error(w, "dump: object must be companies or contacts", http.StatusBadRequest)
+			http.Error(w, "dump: object must be companies, contacts, individuals or opportunities", http.StatusBadRequest)
 			return
 		}
 		simkit.WriteJSON(w, http.StatusOK, s.Dump(obj))
