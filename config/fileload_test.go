@@ -114,7 +114,8 @@ func TestObjectNamesResyncCanName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			parseWant(t, demoWith(t, "- name: contact", "- name: "+tt.object), tt.wantErr)
+			// The objects named: the pair's name alone would have to be a system's object.
+			parseWant(t, demoWith(t, "- name: contact", "- name: "+tt.object+"\n    a_object: contact\n    b_object: contact"), tt.wantErr)
 		})
 	}
 }

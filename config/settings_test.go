@@ -12,8 +12,15 @@ import (
 // ones, kinds, allowed values, and misspelt keys named with the key meant.
 func TestSettingsAreChecked(t *testing.T) {
 	conn := func(a, b string) string {
+		// A company on each side, which MiniCRM calls a business.
+		object := func(side string) string {
+			if strings.Contains(side, "system: minicrm") {
+				return "business"
+			}
+			return "company"
+		}
 		return "name: demo\na: " + a + "\nb: " + b + "\n" +
-			"objects: [{name: company, match: {a: name, b: name}, fields: [{a: name, b: name}]}]\n"
+			"objects: [{name: company, a_object: " + object(a) + ", b_object: " + object(b) + ", match: {a: name, b: name}, fields: [{a: name, b: name}]}]\n"
 	}
 	const (
 		sellsy  = "{system: sellsy, settings: {%s}, credentials: {client_id: S_ID, client_secret: S_SECRET}}"

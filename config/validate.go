@@ -12,7 +12,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/altior"
+	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/sellsy"
+	"github.com/crmsync/crmsync/connectors/unas"
 )
 
 // noDeletes are the systems on which no deletion is ever propagated, and why.
@@ -40,6 +43,34 @@ var knownSystems = map[string][]string{
 	"altior":  {"api_key"},
 	"unas":    {"api_key"},
 	"minicrm": {"system_id", "api_key"},
+}
+
+// systemObjects lists, per system, the objects its connector reads and writes (sorted);
+// MiniCRM's cards are minicrm.CardPrefix and a module's name besides.
+var systemObjects = map[string][]string{
+	"sellsy":  {connectors.ObjectCompany, connectors.ObjectContact, sellsy.ObjectIndividual, sellsy.ObjectOpportunity},
+	"mautic":  {connectors.ObjectCompany, connectors.ObjectContact},
+	"weavy":   {connectors.ObjectCompany, connectors.ObjectContact},
+	"altior":  {altior.ObjectAffaire, connectors.ObjectCompany, connectors.ObjectContact},
+	"unas":    {unas.ObjectCompany, unas.ObjectCustomer, unas.ObjectOrder},
+	"minicrm": {minicrm.ObjectBusiness, minicrm.ObjectPerson},
+}
+
+// objectProblem says why object is not one of system's objects ("not an object of …"), or
+// "" when it is (or when the system itself is unknown, reported apart).
+func objectProblem(system, object string) string {
+	known, ok := systemObjects[system]
+	if !ok || slices.Contains(known, object) {
+		return ""
+	}
+	list := strings.Join(known, ", ")
+	if system == "minicrm" {
+		if module, ok := strings.CutPrefix(object, minicrm.CardPrefix); ok && strings.TrimSpace(module) != "" {
+			return ""
+		}
+		list += ", " + minicrm.CardPrefix + "<module> (a module's cards, such as " + minicrm.CardPrefix + "Orders)"
+	}
+	return fmt.Sprintf("not an object of %s%s; its objects: %s", system, DidYouMean(object, known), list)
 }
 
 var (
@@ -128,6 +159,25 @@ func (c *Connection) Validate() error {
 			bad(at+".name", "%q appears twice", o.Name)
 		}
 		names[o.Name] = true
+		for _, side := range []string{"a", "b"} {
+			object, key := cmp.Or(o.AObject, o.Name), "a_object"
+			if side == "b" {
+				object, key = cmp.Or(o.BObject, o.Name), "b_object"
+			}
+			if object == "" {
+				continue // the missing name is reported
+			}
+			problem := objectProblem(c.Side(side).System, object)
+			switch {
+			case problem == "":
+			case object == o.Name:
+				// Left out, the side's object is the pair's name: say so, or the name the
+				// message quotes is nowhere in the file under that key.
+				bad(at+"."+key, "%q (the pair's name, which %s defaults to) is %s: name it with %s", object, key, problem, key)
+			default:
+				bad(at+"."+key, "%q is %s", object, problem)
+			}
+		}
 		if o.Match.A == "" || o.Match.B == "" {
 			bad(at+".match", "both a and b are needed: the fields that identify the same %s on both sides", o.Name)
 		}

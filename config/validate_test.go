@@ -89,9 +89,21 @@ func TestValidateDeletesBySystem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A person on each side: UNAS's customer, MiniCRM's person, the others' contact.
+			person := func(system string) string {
+				switch system {
+				case "unas":
+					return "customer"
+				case "minicrm":
+					return "person"
+				}
+				return "contact"
+			}
 			y := "name: demo\na: " + systems[tt.a] + "\nb: " + systems[tt.b] + `
 objects:
   - name: contact
+    a_object: ` + person(tt.a) + `
+    b_object: ` + person(tt.b) + `
     match: {a: email, b: email}
     fields: [{a: email, b: email}]
 `

@@ -73,7 +73,7 @@ func TestValidateObjectNamesResyncCanName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := strings.Replace(string(example), "- name: company\n", "- name: "+tt.object+"\n", 1)
+			doc := strings.Replace(string(example), "- name: company\n", "- name: "+tt.object+"\n    a_object: company\n    b_object: company\n", 1)
 			doc = strings.Replace(doc, "links: [company]", "links: ["+tt.object+"]", 1)
 			file := filepath.Join(t.TempDir(), "c.yaml")
 			require.NoError(t, os.WriteFile(file, []byte(doc), 0o600))
