@@ -255,6 +255,12 @@ func (c *Connection) Validate() error {
 		} else if !slices.Contains(webhookObjects, e.Object) {
 			bad(at+".object", "%q is not an object whose Sellsy events can be read back%s (%s)", e.Object, DidYouMean(e.Object, webhookObjects), objects)
 		}
+		if events := sellsy.WebhookEvents(); e.Event != "" && !slices.Contains(events, e.Event) {
+			if near := Nearest(e.Event, events); near != "" {
+				bad(at+".event", "%q is not an event Sellsy sends (did you mean %s?): a route is compared exactly with the notification's event, so it would route nothing (known events: %s)",
+					e.Event, near, strings.Join(events, ", "))
+			}
+		}
 		switch {
 		case (e.Start == nil) == (e.Signal == nil):
 			bad(at, "give exactly one of start or signal")

@@ -578,6 +578,15 @@ var webhookObjects = map[string]string{
 	"comment": ObjectComment, "annotation": ObjectComment, // Annotations: API V1's name for comments
 }
 
+// WebhookEvents lists the events Sellsy's notifications are known to carry (the part of
+// "client.created" after the dot): the reference names these, and no closed list is
+// published, so a route's event outside it is only suspect when it is a letter or two from
+// one of them (a misspelling).
+func WebhookEvents() []string {
+	return []string{"created", "updated", "deleted", "addressadded", "addressupdated", "addressremoved",
+		"mainaddress", "transform", "archived", "unarchived", "editPrefs"}
+}
+
 // WebhookObjects lists, sorted, the objects whose webhook events the connector can read back,
 // the names a connection file's events[].object may use.
 func WebhookObjects() []string {
