@@ -69,7 +69,7 @@ func fieldsCommand(ctx context.Context, args []string, out io.Writer) error {
 	for i, side := range []string{"a", "b"} {
 		conn, err := registry.OpenShared(c, side, nil, accounts)
 		if err != nil {
-			return fmt.Errorf("fields: %s: side %s: %w", c.File, side, err)
+			return fmt.Errorf("fields: %w", err) // it names the file and the side
 		}
 		conns[i] = conn
 	}

@@ -103,3 +103,14 @@ func TestFieldsByConnectionName(t *testing.T) {
 	assert.Contains(t, out.String(), "company: sellsy company (side a)")
 	assert.Contains(t, out.String(), "contact: mautic contact (side b)")
 }
+
+// A side whose connector cannot be opened (here a credential left empty) is named once, with
+// the file, as the connector's error already names them: not "FILE: side a: FILE: a: …".
+func TestFieldsNamesTheFileOnceWhenASideCannotOpen(t *testing.T) {
+	path := sellsyMauticFull(t)
+	t.Setenv("SELLSY_CLIENT_SECRET", "")
+	err := run(context.Background(), []string{"fields", path, "contact"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Equal(t, 1, strings.Count(err.Error(), path), "the file named once: %v", err)
+	assert.Contains(t, err.Error(), "fields: "+path+": a: environment variable SELLSY_CLIENT_SECRET")
+}
