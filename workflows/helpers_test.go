@@ -10,9 +10,25 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/crmsync/crmsync/activities"
 )
+
+// stallTolerance is how long a workflow goroutine may go without yielding, in wall time,
+// before a test's environment calls it a deadlock, and how long the environment waits, idle,
+// for an activity. The SDK's 1 s and 3 s fail sound tests when a loaded machine stalls the
+// test process; a workflow that really blocks is still caught, later.
+const stallTolerance = 30 * time.Second
+
+// newTestEnv is s.NewTestWorkflowEnvironment made to tolerate a stalled machine (see
+// stallTolerance). Every workflow test starts its environment here.
+func newTestEnv(s *testsuite.WorkflowTestSuite) *testsuite.TestWorkflowEnvironment {
+	env := s.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: stallTolerance})
+	env.SetTestTimeout(2 * stallTolerance)
+	return env
+}
 
 func converterFromEnv() converter.DataConverter { return converter.GetDefaultDataConverter() }
 

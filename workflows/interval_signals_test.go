@@ -23,7 +23,7 @@ import (
 // not with the last read, which would then have seen no change and left it at 6h.
 func TestPipelineIntervalReadAfterAWakeMovesTheScan(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	start := env.Now()

@@ -45,7 +45,7 @@ func TestPipelineSyncAppliesAChangedIntervalAtOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			start := env.Now()

@@ -21,7 +21,7 @@ import (
 // heartbeat timeout instead (the activity heartbeats while it waits), generous as the passes'.
 func TestPushOneOutlastsAPageHoldingTheLock(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	in := activities.PushInput{Connection: "demo", Object: "contact", Side: "b", ID: "42"}

@@ -40,7 +40,7 @@ func TestBadConnectionFilePausesUntilResumed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			var mu sync.Mutex
@@ -271,7 +271,7 @@ func TestPipelineSyncBoundsAnnouncedChanges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
@@ -441,7 +441,7 @@ func TestIncrementalSyncRefusedDeletions(t *testing.T) {
 func TestIncrementalSyncShowsItsWaitAfterABadFileIsFixed(t *testing.T) {
 	const message = "demo.yaml: schedule.interval: not a duration"
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	describes := 0
@@ -492,7 +492,7 @@ func TestPipelineSyncScanKeepsItsPlace(t *testing.T) {
 			limit := len(tt.wantRun1)
 			run := func(in PipelineInput) ([]string, error) {
 				var s testsuite.WorkflowTestSuite
-				env := s.NewTestWorkflowEnvironment()
+				env := newTestEnv(&s)
 				var a *activities.Activities
 				env.RegisterActivity(a)
 				env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
@@ -763,7 +763,7 @@ func TestResumeReadsTheFixedFile(t *testing.T) {
 				return nil
 			}}
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			fixed := false
@@ -971,7 +971,7 @@ func carriedControl(t *testing.T, can *workflow.ContinueAsNewError) control {
 // scans do nothing: a user pauses it at once, or, with badFile, its file does not validate.
 func pausedEnv(badFile error) (*testsuite.TestWorkflowEnvironment, *activities.Activities) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	if badFile != nil {

@@ -33,7 +33,7 @@ func TestAPauseWithAnyActivityHoldsTheNextWrite(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakePasses{stretches: 1}
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			pauseAt := func(what string, n, at int) {
@@ -81,7 +81,7 @@ func TestAPauseWithAnyActivityHoldsTheNextWrite(t *testing.T) {
 // stage changes until the resume.
 func TestAPauseWithTheDescribeHoldsAnnouncedStages(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	describes := 0
@@ -114,7 +114,7 @@ func TestAPauseWithTheDescribeHoldsAnnouncedStages(t *testing.T) {
 // and stops), and an announced batch that ran to its end is not run again after the resume.
 func TestPipelineSyncShowsAPauseAtOnce(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)

@@ -168,7 +168,7 @@ func TestPauseIsPublishedAtOnce(t *testing.T) {
 // (it waited out the old interval before).
 func TestAChangedIntervalAppliesAtOnce(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	start := env.Now()
@@ -204,7 +204,7 @@ func TestAChangedIntervalAppliesAtOnce(t *testing.T) {
 // them) at the top of its page, as the other workflows do.
 func TestPipelineSyncPublishesItsCounts(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)

@@ -52,7 +52,7 @@ func newEnv(t *testing.T, f *fakePasses) *testsuite.TestWorkflowEnvironment {
 // newEnvWith is an environment whose connection file reads ci, with empty stats and f's passes.
 func newEnvWith(ci activities.ConnectionInfo, f *fakePasses) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(ci, nil)
@@ -63,7 +63,7 @@ func newEnvWith(ci activities.ConnectionInfo, f *fakePasses) *testsuite.TestWork
 
 // newEnvIn is newEnv in a suite of the caller's (one with a metrics handler, say).
 func newEnvIn(s *testsuite.WorkflowTestSuite, f *fakePasses) *testsuite.TestWorkflowEnvironment {
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
@@ -433,7 +433,7 @@ func TestIncrementalSyncReconcilesWhenDue(t *testing.T) {
 
 func TestPushRecord(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	in := activities.PushInput{Connection: "demo", Object: "contact", Side: "b", ID: "42"}
@@ -445,7 +445,7 @@ func TestPushRecord(t *testing.T) {
 	assert.Equal(t, 1, c.CreatedA)
 	assert.Equal(t, "demo/push/contact/b-42", PushWorkflowID(in))
 
-	env = s.NewTestWorkflowEnvironment()
+	env = newTestEnv(&s)
 	env.RegisterActivity(a)
 	env.OnActivity(a.PushOne, mock.Anything, in).Return(activities.Counts{}, temporal.NewNonRetryableApplicationError("mautic has no contact with id 42", activities.ErrTypeNotFound, nil))
 	env.ExecuteWorkflow(PushRecord, in)
@@ -454,7 +454,7 @@ func TestPushRecord(t *testing.T) {
 
 	// An outage of an hour (a failure a minute, sixty in a row) does not lose the push: the
 	// webhook answered 202 long ago, and an unchanged record would wait for its next change.
-	env = s.NewTestWorkflowEnvironment()
+	env = newTestEnv(&s)
 	env.RegisterActivity(a)
 	attempts := 0
 	env.OnActivity(a.PushOne, mock.Anything, in).Return(func(context.Context, activities.PushInput) (activities.Counts, error) {
@@ -487,7 +487,7 @@ func TestRetryQuarantine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			env.RegisterActivity(a)
 			calls := 0
 			env.OnActivity(a.RetryQuarantined, mock.Anything, in).Return(func(context.Context, activities.RetryInput) (activities.RetryResult, error) {
@@ -517,7 +517,7 @@ func TestRetryQuarantine(t *testing.T) {
 // without waiting for the scan, and continues as new with what it was told.
 func TestPipelineSyncScansAndHandlesAnnouncedChanges(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
@@ -581,7 +581,7 @@ func TestOneWaySidesAreMarkedThenSkipped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv(&s)
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(oneWay, nil)
@@ -609,7 +609,7 @@ func TestOneWaySidesAreMarkedThenSkipped(t *testing.T) {
 // UI show its pairs during the import, not only at the end.
 func TestInitialImportShowsPairsPerObject(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newTestEnv(&s)
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
