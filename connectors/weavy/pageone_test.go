@@ -196,3 +196,29 @@ func TestListWithPagesOfOneOnAServerIgnoringOffset(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "weavy Select ignores offset for customer")
 }
+
+// A listing whose page size falls between two of its pages (5 to 1) goes back to where the
+// short page read back ended, before records it read already. The anchors it keeps are the
+// records just before that place, not the previous page's as well, which are after it: one of
+// those changed since, met again at that place, was taken for a record read already, and the
+// listing failed saying weavy ignores offset (a configuration error, which pauses the sync).
+func TestListWhosePageSizeFallsKeepsNoAnchorAfterItsPlace(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 5})
+	e.sim.SeedPeople(0, 25) // 5 customers
+	ctx := context.Background()
+	p, err := e.client.List(ctx, "company", connectors.ListQuery{})
+	require.NoError(t, err)
+	require.True(t, p.More)
+	require.Len(t, p.Records, 5)
+	last := p.Records[4].ID
+	e.sim.SetPageSize(1)
+	p, err = e.client.List(ctx, "company", connectors.ListQuery{Cursor: p.Cursor})
+	require.NoError(t, err)
+	require.True(t, p.More, "a short page read back is not the last: weavy's page size fell")
+	e.clock.Advance(time.Minute)
+	res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: last, Fields: map[string]any{"city": "Lyon"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	rest := listRest(t, e, connectors.ListQuery{Cursor: p.Cursor})
+	assert.Contains(t, rest, last, "changed since it was read: listed again")
+}

@@ -1022,7 +1022,13 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		var page connectors.Page
 		page.Records, page.Unreadable = c.records(v, recs[fresh:], from)
 		next := cur
-		next.offset, next.anchors, next.since = start+n, lastAnchors(cur.anchors, connectors.LastIDs(recs, anchorCount, anchor(ent))), since
+		prev := cur.anchors
+		if start+n < cur.offset {
+			// The listing goes back (a page read back came short: weavy's page size fell):
+			// the previous anchors are after its new place, not before it.
+			prev = nil
+		}
+		next.offset, next.anchors, next.since = start+n, lastAnchors(prev, connectors.LastIDs(recs, anchorCount, anchor(ent))), since
 		next.size = max(cur.size, n)       // a longer page: weavy's page size was raised
 		more := n > fresh && n >= cur.size // a full page, not all of it read already
 		if !more && (n > 0 || start != cur.offset) {
