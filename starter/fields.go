@@ -107,7 +107,7 @@ func printFields(ctx context.Context, out io.Writer, c *config.Connection, conn 
 	if err != nil {
 		return fmt.Errorf("%s: %s %s (side %s): %w", c.File, system, object, side, err)
 	}
-	roles := fieldRoles(o, side)
+	roles := fieldRoles(c, o, side)
 	fmt.Fprintf(out, "%s: %s %s (side %s), %d fields\n", o.Name, system, object, side, len(fields))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  FIELD\tTYPE\tFLAGS\tMAPPED\tLABEL")
@@ -178,7 +178,7 @@ func labelOf(f connectors.Field) string {
 
 // fieldRoles says, by field name of one side, what the object pair does with it: mapped to
 // which field of the other side and which way, matched on, filtered on.
-func fieldRoles(o config.Object, side string) map[string][]string {
+func fieldRoles(c *config.Connection, o config.Object, side string) map[string][]string {
 	roles := map[string][]string{}
 	add := func(name, role string) {
 		if name != "" {
@@ -203,6 +203,23 @@ func fieldRoles(o config.Object, side string) map[string][]string {
 	}
 	for name, v := range filter {
 		add(name, fmt.Sprintf("filter %v", v))
+	}
+	// PipelineSync reads side A's pipeline and stage and writes side B's targets.
+	for i, p := range c.Pipelines {
+		if p.Object != o.Name {
+			continue
+		}
+		if side == "a" {
+			add(p.PipelineField, fmt.Sprintf("pipelines[%d] pipeline", i))
+			add(p.StageField, fmt.Sprintf("pipelines[%d] stage", i))
+			continue
+		}
+		if p.PipelineTarget != config.NoTarget {
+			add(p.PipelineTarget, fmt.Sprintf("← pipelines[%d] pipeline name", i))
+		}
+		if p.StageTarget != config.NoTarget {
+			add(p.StageTarget, fmt.Sprintf("← pipelines[%d] stage name", i))
+		}
 	}
 	return roles
 }

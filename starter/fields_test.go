@@ -114,3 +114,17 @@ func TestFieldsNamesTheFileOnceWhenASideCannotOpen(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(err.Error(), path), "the file named once: %v", err)
 	assert.Contains(t, err.Error(), "fields: "+path+": a: environment variable SELLSY_CLIENT_SECRET")
 }
+
+// The fields PipelineSync reads (side A's pipeline and stage) and writes (side B's targets)
+// are marked as the pipeline's.
+func TestFieldsShowThePipelines(t *testing.T) {
+	sb, text := unasMiniCRMExample(t)
+	path := filepath.Join(t.TempDir(), "unas-minicrm.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(unasMiniCRMURLs(sb, text)), 0o600))
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"fields", path, "order"}, &out))
+	rows := out.String()
+	assert.Regexp(t, `(?m)^  pipeline  .*pipelines\[0\] pipeline`, rows)
+	assert.Regexp(t, `(?m)^  status  .*pipelines\[0\] stage`, rows)
+	assert.Regexp(t, `(?m)^  Text1202  .*← pipelines\[0\] stage name`, rows, "the UNAS Status field")
+}
