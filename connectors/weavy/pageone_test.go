@@ -222,3 +222,24 @@ func TestListWhosePageSizeFallsKeepsNoAnchorAfterItsPlace(t *testing.T) {
 	rest := listRest(t, e, connectors.ListQuery{Cursor: p.Cursor})
 	assert.Contains(t, rest, last, "changed since it was read: listed again")
 }
+
+// A listing whose page size falls to one between two of its pages, while more records before
+// its offset left the listing than its overlap holds, looks back for its anchors: the page
+// read back is one record, not an anchor, and the overlap of a page of one is none, so the
+// next was read at the plain offset, skipping the records that moved up before it.
+func TestListWhosePageSizeFallsToOneLooksBackForItsAnchors(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 10})
+	e.sim.SeedPeople(0, 100) // 20 customers
+	ctx := context.Background()
+	p, err := e.client.List(ctx, "company", connectors.ListQuery{})
+	require.NoError(t, err)
+	require.True(t, p.More)
+	listed := ids(p.Records)
+	require.Len(t, listed, 10)
+	e.sim.SetPageSize(1)
+	for _, id := range listed[2:6] { // more than the overlap of a page of 10 (3)
+		require.True(t, e.sim.Delete(sim.Customer, id))
+	}
+	listed = append(listed, listRest(t, e, connectors.ListQuery{Cursor: p.Cursor})...)
+	assert.Empty(t, missed(e, sim.Customer, listed), "records never listed")
+}

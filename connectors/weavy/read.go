@@ -837,7 +837,9 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 // is to look for the anchors: pages of the cursor's size, longer than weavy's, would leave
 // gaps between them.
 func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur cursor, filters []filter, end, m int) (recs []map[string]any, fresh, start, size int, err error) {
-	start = max(end, cur.offset-overlap(m))
+	// A page of one has no overlap: it is read from the record before the offset all the
+	// same (see pageAt), or it would skip the records that moved up before the offset.
+	start = max(end, cur.offset-max(1, overlap(m)))
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 		return nil, 0, start, 0, err
 	}
