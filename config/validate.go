@@ -12,10 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmsync/crmsync/connectors"
-	"github.com/crmsync/crmsync/connectors/altior"
-	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/sellsy"
-	"github.com/crmsync/crmsync/connectors/unas"
 )
 
 // noDeletes are the systems on which no deletion is ever propagated, and why.
@@ -45,16 +42,25 @@ var knownSystems = map[string][]string{
 	"minicrm": {"system_id", "api_key"},
 }
 
+// cardPrefix names a MiniCRM module's cards as an object (minicrm.CardPrefix).
+const cardPrefix = "card:"
+
 // systemObjects lists, per system, the objects its connector reads and writes (sorted);
-// MiniCRM's cards are minicrm.CardPrefix and a module's name besides.
+// MiniCRM's cards are cardPrefix and a module's name besides. Written out, not taken from
+// the connectors: their tests import the engine, which imports config (a test in
+// connectors/registry keeps the two in step).
 var systemObjects = map[string][]string{
 	"sellsy":  {connectors.ObjectCompany, connectors.ObjectContact, sellsy.ObjectIndividual, sellsy.ObjectOpportunity},
 	"mautic":  {connectors.ObjectCompany, connectors.ObjectContact},
 	"weavy":   {connectors.ObjectCompany, connectors.ObjectContact},
-	"altior":  {altior.ObjectAffaire, connectors.ObjectCompany, connectors.ObjectContact},
-	"unas":    {unas.ObjectCompany, unas.ObjectCustomer, unas.ObjectOrder},
-	"minicrm": {minicrm.ObjectBusiness, minicrm.ObjectPerson},
+	"altior":  {"affaire", connectors.ObjectCompany, connectors.ObjectContact},
+	"unas":    {"company", "customer", "order"},
+	"minicrm": {"business", "person"},
 }
+
+// SystemObjects returns the objects of system as the connection file names them (nil for a
+// system crmsync does not know); MiniCRM's cards ("card:<module>") are not listed.
+func SystemObjects(system string) []string { return slices.Clone(systemObjects[system]) }
 
 // objectProblem says why object is not one of system's objects ("not an object of …"), or
 // "" when it is (or when the system itself is unknown, reported apart).
@@ -65,10 +71,10 @@ func objectProblem(system, object string) string {
 	}
 	list := strings.Join(known, ", ")
 	if system == "minicrm" {
-		if module, ok := strings.CutPrefix(object, minicrm.CardPrefix); ok && strings.TrimSpace(module) != "" {
+		if module, ok := strings.CutPrefix(object, cardPrefix); ok && strings.TrimSpace(module) != "" {
 			return ""
 		}
-		list += ", " + minicrm.CardPrefix + "<module> (a module's cards, such as " + minicrm.CardPrefix + "Orders)"
+		list += ", " + cardPrefix + "<module> (a module's cards, such as " + cardPrefix + "Orders)"
 	}
 	return fmt.Sprintf("not an object of %s%s; its objects: %s", system, DidYouMean(object, known), list)
 }

@@ -97,7 +97,7 @@ func TestHelpAndFlagsAnywhere(t *testing.T) {
 		wantOut string
 		wantErr string
 	}{
-		{[]string{"validate", "-h"}, "usage: crmsync validate [--live] [FILE...]", ""},
+		{[]string{"validate", "-h"}, "usage: crmsync validate [--live] [FILE|FOLDER...]", ""},
 		{[]string{"validate", "--help"}, "Flags may come before or after the files.", ""},
 		{[]string{"call", "-h"}, "usage: crmsync call", ""},
 		{[]string{"call", "automation", "GET", "/api/contacts", "--help"}, `"--" ends them`, ""},
