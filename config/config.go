@@ -688,16 +688,21 @@ func LoadFiles(files []string) ([]*Connection, error) {
 	return conns, errors.Join(errs...)
 }
 
-// pipelineDefaults are a pipeline's pipeline_field, stage_field, pipeline_target and
-// stage_target left out, by the system of side A: Sellsy's pipeline and step into the PIPE and
-// ETAP fields of an Altior affaire; UNAS's one status list (pipeline "orders", stage
-// "status"), whose status map moves the MiniCRM card and whose UNAS Status field is optional,
-// into no field (MiniCRM has no cf.PIPE or cf.ETAP).
-func pipelineDefaults(systemA string) [4]string {
+// pipelineDefaults are a pipeline's pipeline_field and stage_field left out, by the system of
+// side A, which they are read on, and its pipeline_target and stage_target, by the system of
+// side B, which they are written on: Sellsy's pipeline_id and step_id, UNAS's one status list
+// (pipeline "orders", stage "status"); Altior's affaire fields PIPE and ETAP, and no field on
+// MiniCRM, whose status map moves the card and whose UNAS Status field is optional (it has
+// no cf.PIPE or cf.ETAP).
+func pipelineDefaults(systemA, systemB string) [4]string {
+	def := [4]string{"pipeline_id", "step_id", "cf.PIPE", "cf.ETAP"}
 	if systemA == "unas" {
-		return [4]string{"pipeline", "status", NoTarget, NoTarget}
+		def[0], def[1] = "pipeline", "status"
 	}
-	return [4]string{"pipeline_id", "step_id", "cf.PIPE", "cf.ETAP"}
+	if systemB == "minicrm" {
+		def[2], def[3] = NoTarget, NoTarget
+	}
+	return def
 }
 
 // applyDefaults fills what the file (whose root node is root) leaves out. A schedule
@@ -707,7 +712,7 @@ func (c *Connection) applyDefaults(root *yaml.Node) {
 	if c.Schedule.Interval == 0 && !given(root, "schedule", "interval") {
 		c.Schedule.Interval = Duration(DefaultInterval)
 	}
-	def := pipelineDefaults(c.A.System)
+	def := pipelineDefaults(c.A.System, c.B.System)
 	for i := range c.Pipelines {
 		p := &c.Pipelines[i]
 		for j, f := range []*string{&p.PipelineField, &p.StageField, &p.PipelineTarget, &p.StageTarget} {

@@ -34,3 +34,19 @@ func TestPipelineDefaultsFollowTheSystems(t *testing.T) {
 		})
 	}
 }
+
+// The fields read follow side A's system, the targets written side B's.
+func TestPipelineDefaultsBySide(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want [4]string
+	}{
+		{"sellsy", "altior", [4]string{"pipeline_id", "step_id", "cf.PIPE", "cf.ETAP"}},
+		{"unas", "minicrm", [4]string{"pipeline", "status", NoTarget, NoTarget}},
+		{"sellsy", "minicrm", [4]string{"pipeline_id", "step_id", NoTarget, NoTarget}},
+		{"unas", "altior", [4]string{"pipeline", "status", "cf.PIPE", "cf.ETAP"}},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, pipelineDefaults(tt.a, tt.b), "%s → %s", tt.a, tt.b)
+	}
+}
