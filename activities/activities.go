@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/store"
 )
@@ -85,10 +86,14 @@ func (a *Activities) ResetCursors(ctx context.Context, in ResetInput) error {
 			return toTemporal(configError(errUnknownObject(c, o)))
 		}
 	}
+	// An object read from several tables (weavy's contacts and entrants) keeps a cursor per
+	// table besides its own: the resync reaches them all, a table switched off included, so
+	// that it reads from the resync's date once switched back on.
+	keys := a.cursorKeys(c, objects)
 	if in.Since.IsZero() {
-		return a.Store.ResetCursors(ctx, in.Connection, objects)
+		return a.Store.ResetCursors(ctx, in.Connection, keys)
 	}
-	for _, o := range objects {
+	for _, o := range keys {
 		for _, side := range []store.Side{store.SideA, store.SideB} {
 			v, ok, err := a.Store.Cursor(ctx, in.Connection, o, side)
 			if err != nil {
@@ -106,6 +111,34 @@ func (a *Activities) ResetCursors(ctx context.Context, in ResetInput) error {
 		}
 	}
 	return nil
+}
+
+// cursorKeys returns the store's cursor keys of objects: each object's own, and those of the
+// tables it is read from on either side (tableKey), every table of it, synced now or not.
+// Connectors that cannot be opened (a credential missing) have no table to add: a resync
+// moves the store's cursors and needs none, and a pass with them would fail all the same.
+func (a *Activities) cursorKeys(c *config.Connection, objects []string) []string {
+	x, y, err := a.Conns.Connectors(c.Name)
+	if err != nil {
+		return objects
+	}
+	var keys []string
+	for _, o := range objects {
+		keys = append(keys, o)
+		ob, _ := c.Object(o)
+		for _, side := range []struct {
+			conn   any
+			object string
+		}{{x, ob.AObject}, {y, ob.BObject}} {
+			if ts, ok := side.conn.(tableSelector); ok {
+				_, all := ts.Tables(side.object)
+				for _, t := range all {
+					keys = append(keys, tableKey(o, t))
+				}
+			}
+		}
+	}
+	return keys
 }
 
 // Stats returns the store's figures for a connection: pairs per object, quarantined records.
