@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/connectors/simkit"
@@ -31,6 +32,30 @@ func runOnce[I, R any](ctx workflow.Context, activity any, in I) (R, error) {
 	return res, err
 }
 
+// newWorkflowEnv is a test environment for runOnce's workflows that a loaded machine does not
+// fail. The SDK fails a workflow whose goroutine has not yielded after 1 s of wall time
+// ("Potential deadlock detected"), which is what a stalled test process looks like: at load
+// 20 on two cores TestSlowPagesHeartbeat failed so about once in ten runs. And the activities
+// run here take seconds by design, past the suite's 3 s idle default.
+func newWorkflowEnv() *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
+	env.SetTestTimeout(2 * time.Minute)
+	return env
+}
+
+// A workflow goroutine held for 1.5 s, as a stalled machine holds it, does not fail the test.
+func TestWorkflowEnvSurvivesAStalledMachine(t *testing.T) {
+	env := newWorkflowEnv()
+	env.ExecuteWorkflow(func(ctx workflow.Context) error {
+		time.Sleep(1500 * time.Millisecond) // what a stall looks like from the workflow goroutine
+		return nil
+	})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+}
+
 // passOnce runs one stretch of a pass once.
 func passOnce(ctx workflow.Context, in PassInput) (PassResult, error) {
 	var a *Activities
@@ -43,11 +68,7 @@ func TestSlowPagesHeartbeat(t *testing.T) {
 	h := newHarness(t, "both")
 	h.sb.Sellsy.Kit().SetFaults(simkit.Faults{LatencyMS: 1200})
 	h.sb.Mautic.Kit().SetFaults(simkit.Faults{LatencyMS: 1200})
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	// The page takes seconds by design (1.2 s a call): the suite's 3 s default would cut
-	// it off, which is not what this test is about.
-	env.SetTestTimeout(2 * time.Minute)
+	env := newWorkflowEnv() // the page takes seconds by design (1.2 s a call)
 	env.RegisterActivity(h.acts)
 	env.RegisterWorkflow(passOnce)
 	start := time.Now()

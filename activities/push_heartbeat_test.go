@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -36,9 +35,7 @@ func TestPushHeartbeatsWhileItWaitsForTheLock(t *testing.T) {
 		time.Sleep(held)
 		unlock()
 	}()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetTestTimeout(2 * time.Minute)
+	env := newWorkflowEnv()
 	env.RegisterActivity(h.acts)
 	env.RegisterWorkflow(pushOnce)
 	start := time.Now()

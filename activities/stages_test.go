@@ -386,11 +386,7 @@ func TestPropagateStagesHeartbeatsOnASlowSideB(t *testing.T) {
 			name := fmt.Sprintf("hb%d", i)
 			acts, _, sb, opps, _ := stagedOpportunity(t, name, `{"11": QUALIF, "14": PROPOSITION, "13": GAGNEE}`, 1)
 			sb.Altior.Kit().SetFaults(simkit.Faults{LatencyMS: 1200})
-			var suite testsuite.WorkflowTestSuite
-			env := suite.NewTestWorkflowEnvironment()
-			// The run takes seconds by design (1.2 s a request): the suite's 3 s default would
-			// cut it off, which is not what this test is about.
-			env.SetTestTimeout(2 * time.Minute)
+			env := newWorkflowEnv() // the run takes seconds by design (1.2 s a request)
 			env.RegisterActivity(acts)
 			env.RegisterWorkflow(stagesOnce)
 			in := StageInput{Connection: name}
