@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
@@ -10,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	sellsyactions "github.com/crmsync/crmsync/actions/sellsy"
@@ -37,8 +39,7 @@ func TestOnOpportunityWon(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv()
 			(&Workflows{ActivityQueue: "crmsync-prod", TaskLabelID: 7}).Register(env)
 			for _, name := range []string{"Sellsy.Call", "Sellsy.CreateTask", "Sellsy.CreateComment"} {
 				env.RegisterActivityWithOptions(func(context.Context, any) (any, error) { return nil, nil }, activity.RegisterOptions{Name: name})
@@ -101,8 +102,7 @@ func TestFollowUpTaskLabelAndOwner(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := newTestEnv()
 			(&Workflows{ActivityQueue: "crmsync", TaskLabelID: tt.label}).Register(env)
 			for _, name := range []string{"Sellsy.Call", "Sellsy.CreateTask", "Sellsy.CreateComment"} {
 				env.RegisterActivityWithOptions(func(context.Context, any) (any, error) { return nil, nil }, activity.RegisterOptions{Name: name})
@@ -127,4 +127,14 @@ func TestFollowUpTaskLabelAndOwner(t *testing.T) {
 			assert.Equal(t, tt.owner, task["owner_id"])
 		})
 	}
+}
+
+// newTestEnv is a workflow test environment that survives a stalled machine: the SDK takes a
+// workflow goroutine that has not yielded for 1 s of wall time for a deadlock, and a loaded
+// two-core CI machine stalls that long now and then.
+func newTestEnv() *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
+	return env
 }
