@@ -398,12 +398,13 @@ func TestListGoesOnWhenItsLastRecordChanged(t *testing.T) {
 func TestListSkipsNoneWhateverThePageSizeAndTheChangesDo(t *testing.T) {
 	sizes := []int{1, 2, 3, 5, 7, 10, 20, 50, 100}
 	// Besides the first 120, the seeds of 1500 that found a page size falling to one (or
-	// from a page of one) skipping records or taken for a server ignoring offset.
+	// from a page of one) skipping records or taken for a server ignoring offset, and 1079:
+	// a page found back that ended with an anchor and an anchor changed since (pagesBack).
 	var seeds []uint64
 	for s := range uint64(120) {
 		seeds = append(seeds, s)
 	}
-	seeds = append(seeds, 294, 522, 594, 654, 689, 712, 782, 817, 897, 980, 1214, 1310, 1344, 1389, 1444)
+	seeds = append(seeds, 294, 522, 594, 654, 689, 712, 782, 817, 897, 980, 1079, 1214, 1310, 1344, 1389, 1444)
 	for _, seed := range seeds {
 		r := rand.New(rand.NewPCG(seed, 7))
 		order := []string{sim.OrderInserted, sim.OrderModified}[r.IntN(2)]

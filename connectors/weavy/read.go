@@ -870,7 +870,7 @@ func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur 
 // modification, changed) than the overlap holds, and the records that moved up from after
 // the offset are a page or more before it. The page where an anchor is found is returned, and
 // the listing goes on from there: the pages after it are read again (harmless), none is
-// skipped. An anchor that ends its page is followed by the page after it. Without an anchor
+// skipped. A page that ends with anchors (changed since or not) is followed by the page after it. Without an anchor
 // found (every one changed or deleted), the page at the table's start, or backPages pages back,
 // is returned whole.
 func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
@@ -881,10 +881,20 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 		}
 		fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 		switch {
-		case found && fresh == len(recs):
+		case found && anchorsOnly(entity, cur, recs[fresh:]):
+			// The page ends with anchors, the last changed since (same id, new srvDate)
+			// or not: the records after them are on the next page, as in pageAt; taken
+			// as it is, it would look like a server ignoring offset (nothingNew).
+			read := recs
 			start += len(recs)
-			recs, err = c.selectPage(ctx, entity, start, filters)
-			return recs, 0, start, err
+			if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
+				return nil, 0, start, err
+			}
+			if len(recs) >= cur.size && sameRecords(entity, read, recs) {
+				return nil, 0, start, ignoresOffset(entity, start)
+			}
+			fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
+			return recs, fresh, start, nil
 		case found || start == 0:
 			return recs, fresh, start, nil
 		case back >= backPages(cur.size):
