@@ -870,9 +870,9 @@ func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur 
 // modification, changed) than the overlap holds, and the records that moved up from after
 // the offset are a page or more before it. The page where an anchor is found is returned, and
 // the listing goes on from there: the pages after it are read again (harmless), none is
-// skipped. A page that ends with anchors (changed since or not) is followed by the page after it. Without an anchor
-// found (every one changed or deleted), the page at the table's start, or backPages pages back,
-// is returned whole.
+// skipped. A page that ends with anchors (changed since or not) is followed by the page after
+// it. Without an anchor found (every one changed or deleted), the page at the table's start,
+// or backPages pages back, is returned whole.
 func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
 	for back := 1; ; back++ {
 		start = max(0, cur.offset-back*cur.size)
