@@ -805,16 +805,7 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		// forward. The records after them are on the next page: without it, a full page of
 		// records read already would be taken for a server ignoring offset. (On such a
 		// server that page is the same again.)
-		read := recs
-		start += len(recs)
-		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
-			return nil, 0, start, err
-		}
-		if len(recs) >= cur.size && sameRecords(entity, read, recs) {
-			return nil, 0, start, ignoresOffset(entity, start)
-		}
-		fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
-		return recs, fresh, start, nil
+		return c.readOn(ctx, entity, cur, filters, recs, start)
 	}
 	if found || start == 0 {
 		return recs, fresh, start, nil
@@ -827,6 +818,21 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		cur.size = size
 	}
 	return c.pagesBack(ctx, entity, cur, filters)
+}
+
+// readOn reads the page after read, a page read at start that ends with cur's anchors: its
+// records, the index of the first not read yet, and the offset it was read at. A full page
+// of the same records again is a server ignoring offset.
+func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters []filter, read []map[string]any, start int) (recs []map[string]any, fresh, next int, err error) {
+	next = start + len(read)
+	if recs, err = c.selectPage(ctx, entity, next, filters); err != nil {
+		return nil, 0, next, err
+	}
+	if len(recs) >= cur.size && sameRecords(entity, read, recs) {
+		return nil, 0, next, ignoresOffset(entity, next)
+	}
+	fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
+	return recs, fresh, next, nil
 }
 
 // pageShorterThanOverlap goes on from a page read back, of m records, that ended at end,
@@ -885,16 +891,7 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 			// The page ends with anchors, the last changed since (same id, new srvDate)
 			// or not: the records after them are on the next page, as in pageAt; taken
 			// as it is, it would look like a server ignoring offset (nothingNew).
-			read := recs
-			start += len(recs)
-			if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
-				return nil, 0, start, err
-			}
-			if len(recs) >= cur.size && sameRecords(entity, read, recs) {
-				return nil, 0, start, ignoresOffset(entity, start)
-			}
-			fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
-			return recs, fresh, start, nil
+			return c.readOn(ctx, entity, cur, filters, recs, start)
 		case found || start == 0:
 			return recs, fresh, start, nil
 		case back >= backPages(cur.size):
