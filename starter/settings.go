@@ -13,6 +13,7 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
+	"github.com/crmsync/crmsync/internal/envnames"
 	"github.com/crmsync/crmsync/store"
 	"github.com/crmsync/crmsync/temporalconn"
 
@@ -62,34 +63,17 @@ func loadSettings() (settings, error) {
 	return s, nil
 }
 
-// checkNames refuses, as the worker does, a name set but empty or with spaces around it:
-// envconfig keeps a value set to "" rather than the default, and the SDK then takes its own
-// default in silence (an empty namespace is "default", an empty address localhost:7233),
-// while a task queue "crmsync " is one no worker polls. Empty is refused only where the
-// default is not empty; CRMSYNC_DATA_DIR only when no DSN names the store.
+// checkNames refuses, as the worker does, a name set but empty or with spaces around it
+// (envnames.Check says why). CRMSYNC_DATA_DIR is needed only when no DSN names the store.
 func (s settings) checkNames() error {
-	names := []struct {
-		key, value string
-		needed     bool
-	}{
-		{"CRMSYNC_TEMPORAL_ADDRESS", s.TemporalAddress, true},
-		{"CRMSYNC_NAMESPACE", s.Namespace, true},
-		{"CRMSYNC_TASK_QUEUE", s.TaskQueue, true},
-		{"CRMSYNC_CONNECTIONS", s.Connections, true},
-		{"CRMSYNC_DATA_DIR", s.DataDir, s.StoreDSN == ""},
-		{"CRMSYNC_SELLSY_CONNECTION", s.SellsyConnection, false},
-	}
-	var problems []string
-	for _, n := range names {
-		switch {
-		case strings.TrimSpace(n.value) == "":
-			if n.needed {
-				problems = append(problems, fmt.Sprintf("%s=%q: empty (leave it unset for the default)", n.key, n.value))
-			}
-		case n.value != strings.TrimSpace(n.value):
-			problems = append(problems, fmt.Sprintf("%s=%q: has spaces around it", n.key, n.value))
-		}
-	}
+	problems := envnames.Check([]envnames.Name{
+		{Key: "CRMSYNC_TEMPORAL_ADDRESS", Value: s.TemporalAddress, Needed: true},
+		{Key: "CRMSYNC_NAMESPACE", Value: s.Namespace, Needed: true},
+		{Key: "CRMSYNC_TASK_QUEUE", Value: s.TaskQueue, Needed: true},
+		{Key: "CRMSYNC_CONNECTIONS", Value: s.Connections, Needed: true},
+		{Key: "CRMSYNC_DATA_DIR", Value: s.DataDir, Needed: s.StoreDSN == ""},
+		{Key: "CRMSYNC_SELLSY_CONNECTION", Value: s.SellsyConnection},
+	})
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crmsync/crmsync/internal/envnames"
+
 	"github.com/kelseyhightower/envconfig"
 )
 
@@ -70,31 +72,17 @@ func (s Settings) check() error {
 	if s.StopTimeout < 0 {
 		add("CRMSYNC_STOP_TIMEOUT", "out of range (allowed: %s)", ranges["CRMSYNC_STOP_TIMEOUT"])
 	}
-	// Names set but empty, or with spaces around them (an .env file's stray blank): a task
-	// queue "crmsync " is served by this worker alone, and no workflow is started on it. Empty
-	// is refused only where the default is not empty (envconfig keeps a set value, even "");
-	// an empty CRMSYNC_SELLSY_CONNECTION is its default, as docker-compose.yml passes it.
-	names := []struct {
-		key, value string
-		needed     bool
-	}{
-		{"CRMSYNC_TEMPORAL_ADDRESS", s.TemporalAddress, true},
-		{"CRMSYNC_NAMESPACE", s.Namespace, true},
-		{"CRMSYNC_TASK_QUEUE", s.TaskQueue, true},
-		{"CRMSYNC_CONNECTIONS", s.Connections, true},
-		{"CRMSYNC_DATA_DIR", s.DataDir, s.StoreDSN == ""}, // used without a DSN only
-		{"CRMSYNC_SELLSY_CONNECTION", s.SellsyConnection, false},
-	}
-	for _, n := range names {
-		switch {
-		case strings.TrimSpace(n.value) == "":
-			if n.needed {
-				add(n.key, "empty (leave it unset for the default)")
-			}
-		case n.value != strings.TrimSpace(n.value):
-			add(n.key, "has spaces around it")
-		}
-	}
+	// Names set but empty, or with spaces around them: a task queue "crmsync " is served by
+	// this worker alone. An empty CRMSYNC_SELLSY_CONNECTION is its default, as
+	// docker-compose.yml passes it.
+	problems = append(problems, envnames.Check([]envnames.Name{
+		{Key: "CRMSYNC_TEMPORAL_ADDRESS", Value: s.TemporalAddress, Needed: true},
+		{Key: "CRMSYNC_NAMESPACE", Value: s.Namespace, Needed: true},
+		{Key: "CRMSYNC_TASK_QUEUE", Value: s.TaskQueue, Needed: true},
+		{Key: "CRMSYNC_CONNECTIONS", Value: s.Connections, Needed: true},
+		{Key: "CRMSYNC_DATA_DIR", Value: s.DataDir, Needed: s.StoreDSN == ""}, // used without a DSN only
+		{Key: "CRMSYNC_SELLSY_CONNECTION", Value: s.SellsyConnection},
+	})...)
 	// A DSN set but empty (a ${VAR} the deployment left unset) would put the store in a SQLite
 	// file of this machine's or container's: shared with no other worker, and lost with the
 	// container, its pairs with it (the next import creates again what is not matched).
