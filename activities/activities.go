@@ -126,16 +126,9 @@ func (a *Activities) cursorKeys(c *config.Connection, objects []string) []string
 	for _, o := range objects {
 		keys = append(keys, o)
 		ob, _ := c.Object(o)
-		for _, side := range []struct {
-			conn   any
-			object string
-		}{{x, ob.AObject}, {y, ob.BObject}} {
-			if ts, ok := side.conn.(tableSelector); ok {
-				_, all := ts.Tables(side.object)
-				for _, t := range all {
-					keys = append(keys, tableKey(o, t))
-				}
-			}
+		_, all := objectTables(x, ob.AObject, y, ob.BObject)
+		for _, t := range all {
+			keys = append(keys, tableKey(o, t))
 		}
 	}
 	return keys

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/store"
 )
 
@@ -40,16 +41,21 @@ func (p *pass) noteTables(ctx context.Context) error {
 	return p.a.Store.SetCursor(ctx, p.in.Connection, startTablesKey(p.in.Object), store.Side(p.in.Side), strings.Join(synced, ","))
 }
 
-// passTables returns the tables that select the pass's records, of either side's connector:
-// those synced now and all of them.
+// passTables returns the tables that select the pass's records (objectTables).
 func (p *pass) passTables() (synced, all []string) {
+	return objectTables(p.x, p.objX, p.y, p.objY)
+}
+
+// objectTables returns the tables that select an object's records, read as objA by a and as
+// objB by b, of either side's connector: those synced now and all of them.
+func objectTables(a connectors.Connector, objA string, b connectors.Connector, objB string) (synced, all []string) {
 	for _, c := range []struct {
-		conn   any
+		conn   connectors.Connector
 		object string
-	}{{p.x, p.objX}, {p.y, p.objY}} {
+	}{{a, objA}, {b, objB}} {
 		if ts, ok := c.conn.(tableSelector); ok {
-			s, a := ts.Tables(c.object)
-			synced, all = append(synced, s...), append(all, a...)
+			s, t := ts.Tables(c.object)
+			synced, all = append(synced, s...), append(all, t...)
 		}
 	}
 	return synced, all
