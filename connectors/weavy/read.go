@@ -774,8 +774,10 @@ const maxBackRecords = 100
 func backPages(size int) int { return max(maxBack, (maxBackRecords+size-1)/max(1, size)) }
 
 // overlap is how many records before its offset a page is read from: a tenth of the page,
-// at least anchorCount, at most half of it.
-func overlap(size int) int { return min(max(anchorCount, size/10), size/2) }
+// at least anchorCount, at most half of it, and at least one: a page of one (weavy's page
+// size at 1) is read from the record before its offset, then the page at the offset when
+// that record is an anchor, two Selects a page rather than the records that moved up skipped.
+func overlap(size int) int { return max(1, min(max(anchorCount, size/10), size/2)) }
 
 // anchor identifies a record of entity as read: its id and its srvDateUTC, so that a record
 // changed since does not count.
@@ -790,9 +792,7 @@ func anchor(entity string) func(map[string]any) string {
 func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
 	start = cur.offset
 	if len(cur.anchors) > 0 {
-		// A page of one has no room for an overlap: it is read from the record before its
-		// offset all the same, and the page after it read when that record is an anchor.
-		start = max(0, cur.offset-max(1, overlap(cur.size)))
+		start = max(0, cur.offset-overlap(cur.size))
 	}
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil || start == cur.offset {
 		return recs, 0, start, err
@@ -843,9 +843,7 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 // is to look for the anchors: pages of the cursor's size, longer than weavy's, would leave
 // gaps between them.
 func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur cursor, filters []filter, end, m int) (recs []map[string]any, fresh, start, size int, err error) {
-	// A page of one has no overlap: it is read from the record before the offset all the
-	// same (see pageAt), or it would skip the records that moved up before the offset.
-	start = max(end, cur.offset-max(1, overlap(m)))
+	start = max(end, cur.offset-overlap(m))
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
 		return nil, 0, start, 0, err
 	}
