@@ -2,7 +2,6 @@ package sellsyactions
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"go.temporal.io/sdk/activity"
@@ -85,11 +84,10 @@ func (a *Actions) deleteOne(ctx context.Context, collection string, in DeleteInp
 	}
 	activity.RecordHeartbeat(ctx, deleteSent{Sent: true})
 	repeated, err := c.DeleteRecord(ctx, collection, in.ID)
-	var e *connectors.Error
 	switch {
 	case err == nil:
 		return DeleteOutput{ID: in.ID, AlreadyDeleted: repeated}, nil
-	case earlier.Sent && errors.As(err, &e) && e.Status == http.StatusNotFound:
+	case earlier.Sent && connectors.StatusOf(err) == http.StatusNotFound:
 		return DeleteOutput{ID: in.ID, AlreadyDeleted: true}, nil
 	case connectors.NothingWritten(err):
 		activity.RecordHeartbeat(ctx, earlier)
