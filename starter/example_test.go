@@ -84,15 +84,10 @@ func TestValidateLiveAltiorChecks(t *testing.T) {
 	}
 }
 
-// validate --live checks each pipeline against Sellsy and Altior: the pipeline and its steps
-// exist, the events exist, the first is bound, and they follow the steps' order. It resolves
-// the pipelines and steps a file names by name, as the guide has users write them: a name
-// Sellsy does not have is reported at its field with what Sellsy has, and the checks of the
-// bindings name the steps as written.
-func TestValidateLivePipelines(t *testing.T) {
-	sb := sellsyAltiorSandbox(t, nil)
-	file := func(pipeline, events string) string {
-		return `name: pl
+// pipelineFile is a Sellsy ⇄ Altior connection file with the sandbox's URLs, its companies and
+// opportunities, and one pipeline of opportunities with those events.
+func pipelineFile(sb *sandbox.Sandbox, pipeline, events string) string {
+	return `name: pl
 a:
   system: sellsy
   settings: {api_url: ` + sb.SellsyURL + `/v2, token_url: ` + sb.SellsyURL + `/oauth2/access-tokens}
@@ -116,7 +111,15 @@ pipelines:
   - object: opportunity
     pipeline: "` + pipeline + `"
     events: ` + events + "\n"
-	}
+}
+
+// validate --live checks each pipeline against Sellsy and Altior: the pipeline and its steps
+// exist, the events exist, the first is bound, and they follow the steps' order. It resolves
+// the pipelines and steps a file names by name, as the guide has users write them: a name
+// Sellsy does not have is reported at its field with what Sellsy has, and the checks of the
+// bindings name the steps as written.
+func TestValidateLivePipelines(t *testing.T) {
+	sb := sellsyAltiorSandbox(t, nil)
 	tests := []struct {
 		name           string
 		pipeline, evts string
@@ -147,7 +150,7 @@ pipelines:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			validateLive(t, "pl.yaml", file(tt.pipeline, tt.evts), tt.wants...)
+			validateLive(t, "pl.yaml", pipelineFile(sb, tt.pipeline, tt.evts), tt.wants...)
 		})
 	}
 }

@@ -17,31 +17,7 @@ import (
 // left out for it, and for it only.
 func TestValidateLiveUnknownStepOnce(t *testing.T) {
 	sb := sellsyAltiorSandbox(t, nil)
-	file := `name: pl
-a:
-  system: sellsy
-  settings: {api_url: ` + sb.SellsyURL + `/v2, token_url: ` + sb.SellsyURL + `/oauth2/access-tokens}
-  credentials: {client_id: SELLSY_CLIENT_ID, client_secret: SELLSY_CLIENT_SECRET}
-b:
-  system: altior
-  settings: {base_url: ` + sb.AltiorURL + `, reference_user_email: ref@example.com, establishment: E1}
-  credentials: {api_key: ALTIOR_API_KEY}
-direction: a_to_b
-objects:
-  - name: company
-    match: {a: siret, b: siret}
-    filter: {b: {kind: moral}}
-    fields: [{a: name, b: name}, {a: siret, b: siret}, {a: type, b: relation}]
-  - name: opportunity
-    b_object: affaire
-    match: {a: name, b: title}
-    links: [company]
-    fields: [{a: name, b: title}]
-pipelines:
-  - object: opportunity
-    pipeline: "1"
-    events: {"11": QUALIF, "99": SIGNEE, "13": GAGNEE}
-`
+	file := pipelineFile(sb, "1", `{"11": QUALIF, "99": SIGNEE, "13": GAGNEE}`)
 	path := filepath.Join(t.TempDir(), "pl.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(file), 0o600))
 	err := run(context.Background(), []string{"validate", "--live", path}, &bytes.Buffer{})
