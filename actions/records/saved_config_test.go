@@ -2,7 +2,6 @@ package recordactions
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/actions"
+	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 )
@@ -49,8 +48,7 @@ func TestRecordActivityOfASavedFileItCannotOpenIsAConfigurationError(t *testing.
 			require.NoError(t, os.Chtimes(file, later, later))
 
 			_, err = a.Get(context.Background(), GetInput{Target: Target{Object: "contact"}, IDs: []string{"1"}})
-			var ae *temporal.ApplicationError
-			require.True(t, errors.As(err, &ae), "%T: %v", err, err)
+			ae := actiontest.AppErr(t, err)
 			assert.Equal(t, actions.ErrTypeConfiguration, ae.Type(), err.Error())
 			assert.True(t, ae.NonRetryable())
 			for _, w := range tc.want {

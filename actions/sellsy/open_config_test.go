@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
@@ -67,9 +67,7 @@ func TestSourceOfASavedFileItCannotOpenIsAConfigurationError(t *testing.T) {
 			later := time.Now().Add(time.Minute)
 			require.NoError(t, os.Chtimes(path, later, later))
 			_, err = a.client()
-			require.Error(t, err)
-			var ae *temporal.ApplicationError
-			require.True(t, errors.As(err, &ae), "%T: %v", err, err)
+			ae := actiontest.AppErr(t, err)
 			assert.Equal(t, ErrTypeConfiguration, ae.Type(), err.Error())
 			assert.True(t, ae.NonRetryable())
 			for _, w := range tc.want {
@@ -95,8 +93,7 @@ func TestSourceOfAnUnreadableFileIsAConfigurationError(t *testing.T) {
 	require.NoError(t, err)
 	files.err = errors.New("crm.yaml: permission denied")
 	_, err = (&Actions{Source: src.Client}).client()
-	var ae *temporal.ApplicationError
-	require.True(t, errors.As(err, &ae), "%T: %v", err, err)
+	ae := actiontest.AppErr(t, err)
 	assert.Equal(t, ErrTypeConfiguration, ae.Type())
 	assert.True(t, ae.NonRetryable())
 	assert.Contains(t, err.Error(), "crm.yaml: permission denied")
