@@ -87,14 +87,7 @@ func TestListLooksForItsAnchorsNoFurtherThanMaxBack(t *testing.T) {
 	var logs bytes.Buffer
 	e.client.log = slog.New(slog.NewTextHandler(&logs, nil))
 	ctx := context.Background()
-	var read []connectors.Record
-	q := connectors.ListQuery{}
-	for len(read) < 150 {
-		p, err := e.client.List(ctx, "company", q)
-		require.NoError(t, err)
-		read = append(read, p.Records...)
-		q.Cursor = p.Cursor
-	}
+	read, q := listFirst(t, e, 150)
 	gone := map[string]bool{}
 	for _, r := range read[len(read)-anchorCount:] {
 		require.True(t, e.sim.Delete(sim.Customer, r.ID))

@@ -65,6 +65,22 @@ func missed(e *env, table string, ids []string) []string {
 	return out
 }
 
+// listFirst lists companies from the start until at least n are read, every page but the
+// listing's last, and returns the records read and the query that goes on from there.
+func listFirst(t *testing.T, e *env, n int) ([]connectors.Record, connectors.ListQuery) {
+	t.Helper()
+	var read []connectors.Record
+	q := connectors.ListQuery{}
+	for len(read) < n {
+		p, err := e.client.List(context.Background(), "company", q)
+		require.NoError(t, err)
+		require.True(t, p.More, "the listing ended before %d records", n)
+		read = append(read, p.Records...)
+		q.Cursor = p.Cursor
+	}
+	return read, q
+}
+
 // listRest lists companies from q's cursor to the end of the listing and returns the ids read.
 func listRest(t *testing.T, e *env, q connectors.ListQuery) []string {
 	t.Helper()

@@ -42,15 +42,7 @@ func TestListSkipsNoneWithPagesOfOne(t *testing.T) {
 			e := setup(t, sim.Options{PageSize: tc.size, SelectOrder: tc.order})
 			e.sim.SeedPeople(0, 50) // 10 customers
 			ctx := context.Background()
-			var read []connectors.Record
-			q := connectors.ListQuery{}
-			for len(read) < 5 {
-				p, err := e.client.List(ctx, "company", q)
-				require.NoError(t, err)
-				require.True(t, p.More)
-				read = append(read, p.Records...)
-				q.Cursor = p.Cursor
-			}
+			read, q := listFirst(t, e, 5)
 			at := func(i int) string { return read[(i+len(read))%len(read)].ID }
 			gone := map[string]bool{}
 			for _, i := range tc.deleted {
@@ -162,15 +154,7 @@ func TestListWithPagesOfOneLooksBackPastManyDeletions(t *testing.T) {
 	e.sim.SeedPeople(0, 250) // 50 customers
 	var logs bytes.Buffer
 	e.client.log = slog.New(slog.NewTextHandler(&logs, nil))
-	ctx := context.Background()
-	var read []connectors.Record
-	q := connectors.ListQuery{}
-	for len(read) < 30 {
-		p, err := e.client.List(ctx, "company", q)
-		require.NoError(t, err)
-		read = append(read, p.Records...)
-		q.Cursor = p.Cursor
-	}
+	read, q := listFirst(t, e, 30)
 	for _, r := range read[10:25] {
 		require.True(t, e.sim.Delete(sim.Customer, r.ID))
 	}
