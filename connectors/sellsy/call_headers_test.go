@@ -3,7 +3,6 @@ package sellsy
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -22,15 +21,12 @@ func TestCallHeaders(t *testing.T) {
 	f.sim.SeedPeople(0, 1)
 	var mu sync.Mutex
 	var seen []http.Header
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
 		mu.Lock()
 		seen = append(seen, r.Header.Clone())
 		mu.Unlock()
-		f.sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
-	require.NoError(t, err)
+		s.ServeHTTP(w, r)
+	})
 
 	tests := []struct {
 		name    string

@@ -96,16 +96,13 @@ func TestDeleteRecordRepeated(t *testing.T) {
 			f := setup(t, sim.Options{}, false)
 			f.sim.SeedPeople(0, 1)
 			var deletes atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
 				if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/companies/") && deletes.Add(1) == 1 {
-					tt.first(w, r, f.sim)
+					tt.first(w, r, s)
 					return
 				}
-				f.sim.ServeHTTP(w, r)
-			}))
-			t.Cleanup(srv.Close)
-			c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
-			require.NoError(t, err)
+				s.ServeHTTP(w, r)
+			})
 			id := 424242
 			if tt.exists {
 				id = 1

@@ -2,7 +2,6 @@ package sellsy
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,16 +57,12 @@ type recorder struct {
 func newRecorder(t *testing.T, f *fixture) *recorder {
 	t.Helper()
 	r := &recorder{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.c = f.inFront(t, func(w http.ResponseWriter, req *http.Request, s http.Handler) {
 		r.mu.Lock()
 		r.seen = append(r.seen, req.Method+" "+req.URL.Path)
 		r.mu.Unlock()
-		f.sim.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
-	require.NoError(t, err)
-	r.c = c
+		s.ServeHTTP(w, req)
+	})
 	return r
 }
 

@@ -59,6 +59,17 @@ func (f *fixture) client(t *testing.T, secret string) *Client {
 	return c
 }
 
+// inFront returns a connector whose requests reach f's simulator through front, which may
+// record or answer a request before it hands it to the simulator (s).
+func (f *fixture) inFront(t *testing.T, front func(w http.ResponseWriter, r *http.Request, s http.Handler)) *Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { front(w, r, f.sim) }))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: testID, ClientSecret: testSecret, RequestsPerSecond: 1000})
+	require.NoError(t, err)
+	return c
+}
+
 func (f *fixture) setFaults(t *testing.T, fl simkit.Faults) { f.sim.Kit().SetFaults(fl) }
 
 func dumpIDs(d []map[string]any) []string {
