@@ -13,7 +13,6 @@ import (
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
-	"github.com/crmsync/crmsync/connectors/registry"
 )
 
 const fieldsUsage = `usage: crmsync fields FILE|CONNECTION [OBJECT]
@@ -65,13 +64,9 @@ func fieldsCommand(ctx context.Context, args []string, out io.Writer) error {
 	}
 	accounts, closeStore := sharedBudget(ctx, s, c, os.Stderr)
 	defer closeStore()
-	var conns [2]connectors.Connector
-	for i, side := range []string{"a", "b"} {
-		conn, err := registry.OpenShared(c, side, nil, accounts)
-		if err != nil {
-			return fmt.Errorf("fields: %w", err) // it names the file and the side
-		}
-		conns[i] = conn
+	conns, err := openSides(c, accounts)
+	if err != nil {
+		return fmt.Errorf("fields: %w", err) // it names the file and the side
 	}
 	var errs []error
 	for _, o := range objects {

@@ -125,13 +125,9 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 	}
 	accounts, closeStore := sharedBudget(ctx, s, c, os.Stderr)
 	defer closeStore()
-	var conns [2]connectors.Connector
-	for i, side := range []string{"a", "b"} {
-		conn, err := registry.OpenShared(c, side, nil, accounts)
-		if err != nil {
-			return err
-		}
-		conns[i] = conn
+	conns, err := openSides(c, accounts)
+	if err != nil {
+		return err
 	}
 	var errs []error
 	for i, side := range []string{"a", "b"} {
@@ -168,6 +164,20 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// openSides opens the connectors of sides a and b, sharing accounts' budgets. Its error is
+// registry.OpenShared's, which names the file and the side.
+func openSides(c *config.Connection, accounts *registry.Accounts) ([2]connectors.Connector, error) {
+	var conns [2]connectors.Connector
+	for i, side := range []string{"a", "b"} {
+		conn, err := registry.OpenShared(c, side, nil, accounts)
+		if err != nil {
+			return conns, err
+		}
+		conns[i] = conn
+	}
+	return conns, nil
 }
 
 // scheduleChecker is a connector whose reads are rationed by the hour.
