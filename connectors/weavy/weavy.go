@@ -184,7 +184,10 @@ func ParseContactTables(s string) (ContactTables, error) {
 }
 
 // String is the setting's value for t, as messages show it.
-func (t ContactTables) String() string {
+func (t ContactTables) String() string { return strings.Join(t.names(), ", ") }
+
+// names returns the contact_tables names of the tables t syncs, contacts first.
+func (t ContactTables) names() []string {
 	var out []string
 	if t.Contacts {
 		out = append(out, TableContacts)
@@ -192,7 +195,7 @@ func (t ContactTables) String() string {
 	if t.Entrants {
 		out = append(out, TableEntrants)
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // Tables returns the weavy tables the object is read from, by their contact_tables names:
@@ -203,13 +206,7 @@ func (c *Client) Tables(object string) (synced, all []string) {
 	if object != connectors.ObjectContact {
 		return nil, nil
 	}
-	if c.tables.Contacts {
-		synced = append(synced, TableContacts)
-	}
-	if c.tables.Entrants {
-		synced = append(synced, TableEntrants)
-	}
-	return synced, []string{TableContacts, TableEntrants}
+	return c.tables.names(), []string{TableContacts, TableEntrants}
 }
 
 // DefaultTimeZone is the zone of srvDate unless the connection names another (a hint only:
