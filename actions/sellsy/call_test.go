@@ -2,6 +2,7 @@ package sellsyactions
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,11 +78,12 @@ func TestCallRetriedAfterAnAttemptThatNeverReported(t *testing.T) {
 		activity string
 		in       any
 		errType  string // "": it succeeds
+		named    string // how the error names the call
 	}{
-		{"POST", "Sellsy.Call", CallInput{Method: "POST", Path: "/companies", Body: []byte(`{"type":"client","name":"Once"}`)}, ErrTypeUnconfirmed},
-		{"V1 write", "Sellsy.CallV1", CallV1Input{Method: "Client.create"}, ErrTypeUnconfirmed},
-		{"GET", "Sellsy.Call", CallInput{Method: "GET", Path: "/companies/1"}, ""},
-		{"V1 read", "Sellsy.CallV1", CallV1Input{Method: "Infos.getInfos"}, ""},
+		{"POST", "Sellsy.Call", CallInput{Method: "POST", Path: "/companies", Body: []byte(`{"type":"client","name":"Once"}`)}, ErrTypeUnconfirmed, "sellsy: POST /companies: "},
+		{"V1 write", "Sellsy.CallV1", CallV1Input{Method: "Client.create"}, ErrTypeUnconfirmed, "sellsy: V1 Client.create: "},
+		{"GET", "Sellsy.Call", CallInput{Method: "GET", Path: "/companies/1"}, "", ""},
+		{"V1 read", "Sellsy.CallV1", CallV1Input{Method: "Infos.getInfos"}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,6 +99,7 @@ func TestCallRetriedAfterAnAttemptThatNeverReported(t *testing.T) {
 			assert.Equal(t, tc.errType, ae.Type())
 			assert.True(t, ae.NonRetryable())
 			assert.Contains(t, ae.Error(), "an earlier attempt sent it and never reported")
+			assert.True(t, strings.HasPrefix(ae.Message(), tc.named), "%q names the call", ae.Message())
 			assert.Equal(t, before, stored(h, "companies"), "nothing sent")
 		})
 	}
