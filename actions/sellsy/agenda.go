@@ -178,14 +178,6 @@ func v1Reads(method string) bool {
 	return strings.HasPrefix(m, "get")
 }
 
-// sendOnce guards an any-call that writes, named what (actions.SendOnce).
-func sendOnce(ctx context.Context, what string) error { return actions.SendOnce(ctx, "sellsy: "+what) }
-
-// callError is the error of a failed any-call, named what (actions.CallError).
-func callError(ctx context.Context, once bool, what string, err error) error {
-	return actions.CallError(ctx, once, "sellsy: "+what, err)
-}
-
 // Call performs an arbitrary authorised API V2 call (activity Sellsy.Call). A non-2xx answer
 // is an error of the classes above. A POST other than a search that gets no answer saying
 // whether Sellsy applied it fails as Unconfirmed, not retried: Temporal's retry could create
@@ -235,15 +227,15 @@ func (a *Actions) CallV1(ctx context.Context, in CallV1Input) (CallV1Output, err
 		return CallV1Output{}, err
 	}
 	once := !v1Reads(in.Method)
-	what := "V1 " + in.Method
+	what := "sellsy: V1 " + in.Method
 	if once {
-		if err := sendOnce(ctx, what); err != nil {
+		if err := actions.SendOnce(ctx, what); err != nil {
 			return CallV1Output{}, err
 		}
 	}
 	resp, err := c.CallV1(ctx, in.Method, in.Params)
 	if err != nil {
-		return CallV1Output{}, callError(ctx, once, what, err)
+		return CallV1Output{}, actions.CallError(ctx, once, what, err)
 	}
 	// The answer lands in the caller's history: the worker's secrets are hidden as Call
 	// hides them.
