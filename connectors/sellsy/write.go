@@ -453,7 +453,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			current = append(current, idString(m["id"]))
 		}
 	}
-	if want != "" && (len(current) == 0 || current[0] != want) {
+	if want != "" && !slices.Contains(current, want) { // in it already, it is not linked again
 		if _, ok := ParseID(want); !ok {
 			return invalidErr("POST /companies/{companyId}/contacts/{contactId}", map[string]string{"links.company": "not a Sellsy id"})
 		}
@@ -483,15 +483,23 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		// A contact of several companies reads as the first its companies list gives: it
 		// must leave, besides the one it was read in, every company listed before the one it
 		// moved to, or it reads back in one of them and the move is taken back to the other
-		// side. Those listed after stay.
-		var lb listBody
-		if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
-			query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
-			return err
+		// side. Those listed after stay. Already in that company, the list read above tells
+		// where it stands; linked to it just now, only a new read does: Sellsy does not
+		// document the order it lists a contact's companies in.
+		listed := current
+		if !slices.Contains(current, want) {
+			var lb listBody
+			if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
+				query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
+				return err
+			}
+			listed = make([]string, len(lb.Data))
+			for i, m := range lb.Data {
+				listed[i] = idString(m["id"])
+			}
 		}
 		before := []string{target}
-		for _, m := range lb.Data {
-			co := idString(m["id"])
+		for _, co := range listed {
 			if co == want {
 				leave = before
 				break
