@@ -9,7 +9,9 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -53,19 +55,20 @@ func declValue(m []int) (lo, hi int) {
 	return m[6], m[7]
 }
 
-// utf8Answer returns an answer as UTF-8 made of XML 1.0 characters (xmlChars): an answer
-// declaring ISO-8859-1, ISO-8859-2 (UNAS is Hungarian), Windows-1250 or Windows-1252 is
-// converted first, and its declaration then says UTF-8. Another encoding is an error naming
-// it: read as UTF-8 its accented letters would be lost.
+// utf8Answer returns an answer as UTF-8 made of XML 1.0 characters (xmlChars, and
+// xmlCharRefs for those written as references): an answer declaring ISO-8859-1, ISO-8859-2
+// (UNAS is Hungarian), Windows-1250 or Windows-1252 is converted first, and its declaration
+// then says UTF-8. Another encoding is an error naming it: read as UTF-8 its accented letters
+// would be lost.
 func utf8Answer(raw []byte) ([]byte, error) {
 	m := declEncoding.FindSubmatchIndex(raw)
 	if m == nil {
-		return xmlChars(raw), nil
+		return xmlCharRefs(xmlChars(raw)), nil
 	}
 	lo, hi := declValue(m)
 	label := strings.ToLower(strings.TrimSpace(string(raw[lo:hi])))
 	if label == "utf-8" || label == "utf8" || label == "" {
-		return xmlChars(raw), nil
+		return xmlCharRefs(xmlChars(raw)), nil
 	}
 	enc, ok := encodings[label]
 	if !ok {
@@ -80,7 +83,35 @@ func utf8Answer(raw []byte) ([]byte, error) {
 		lo, hi = declValue(m)
 		out = append(append(append(make([]byte, 0, len(out)+8), out[:lo]...), "UTF-8"...), out[hi:]...)
 	}
-	return xmlChars(out), nil
+	return xmlCharRefs(xmlChars(out)), nil
+}
+
+// charRef is a numeric character reference: its hexadecimal digits are group 1, its decimal
+// ones group 2.
+var charRef = regexp.MustCompile(`&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));`)
+
+// xmlCharRefs drops the character references (outside CDATA, where they are references) to
+// characters XML 1.0 does not allow: a U+000B pasted into a name, in a text UNAS writes bare,
+// comes as "&#xB;" from libxml2's escaping rather than as the character xmlChars drops, and
+// encoding/xml refuses the reference as it refuses the character, so the order would be
+// quarantined until someone edits it in UNAS.
+func xmlCharRefs(text []byte) []byte {
+	if !bytes.Contains(text, []byte("&#")) {
+		return text
+	}
+	return outsideCDATA(text, func(t []byte) []byte {
+		return charRef.ReplaceAllFunc(t, func(ref []byte) []byte {
+			m := charRef.FindSubmatch(ref)
+			n, err := strconv.ParseUint(string(m[2]), 10, 32)
+			if len(m[1]) > 0 {
+				n, err = strconv.ParseUint(string(m[1]), 16, 32)
+			}
+			if err != nil || n > unicode.MaxRune || xmlChar(rune(n)) {
+				return ref // a character, or no reference encoding/xml reads (kept as text)
+			}
+			return nil
+		})
+	})
 }
 
 // newDecoder is the decoder of an answer made UTF-8 (utf8Answer), as lenient as encoding/xml
