@@ -148,9 +148,11 @@ func TestListReadsEveryRecordWhateverThePageSizeDoes(t *testing.T) {
 }
 
 // What a listing costs with a steady page size: a Select a page (the first from its offset,
-// the next ones from a few records before it), and one more at the offset after the last
-// record read, which answers nothing. A page that holds only records read already (read back
-// after a full page) ends a listing only after that Select too.
+// the next ones from a few records before it), and two more: one at the offset after the last
+// record read, which answers nothing, and one just before it, which finds that record still
+// in its place (endsAt). A page that holds only records read already (read back after a full
+// page) ends a listing only after those Selects too. A listing that read nothing costs its
+// one Select.
 func TestListCallsWithASteadyPageSize(t *testing.T) {
 	tests := []struct {
 		name            string
@@ -158,12 +160,12 @@ func TestListCallsWithASteadyPageSize(t *testing.T) {
 		since           bool // an incremental listing of the records changed since
 		pages, selected int  // List answers and Selects
 	}{
-		{"pages, the last short", 7, 150, false, 7, 8},
-		{"a full page, then a short one", 100, 600, false, 2, 3},
-		{"pages, the last ends the table", 8, 240, false, 10, 11},
-		{"the table in one page", 100, 100, false, 2, 3},
+		{"pages, the last short", 7, 150, false, 7, 9},
+		{"a full page, then a short one", 100, 600, false, 2, 4},
+		{"pages, the last ends the table", 8, 240, false, 10, 12},
+		{"the table in one page", 100, 100, false, 2, 4},
 		{"an empty table", 100, 0, false, 1, 1},
-		{"incremental, five changes", 100, 1500, true, 1, 2},
+		{"incremental, five changes", 100, 1500, true, 1, 3},
 		{"incremental, no change", 100, 1500, true, 1, 1},
 	}
 	for _, tc := range tests {

@@ -741,7 +741,7 @@ func (k cursor) String() string {
 // anchors of pages shorter than anchorCount keep the previous ones (lastAnchors). A page shorter than the overlap
 // (weavy's page size lowered tenfold or more since the previous page) is read again from the
 // overlap of its own length. The end of a table is only an answer without a new record at the
-// offset after the last record read (see endsAt).
+// offset after the last record read, that record still in its place (see endsAt).
 // Records read twice are harmless (the merge finds them unchanged).
 const anchorCount = 3
 
@@ -831,6 +831,13 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 	if len(recs) >= cur.size && sameRecords(entity, read, recs) {
 		return nil, 0, next, ignoresOffset(entity, next)
 	}
+	if len(recs) == 0 && len(read) > 0 {
+		// An end, unless a record before next left its place since read was read (see
+		// endsAt): then read is the page, with nothing new, and endsAt looks again.
+		if in, err := c.inPlace(ctx, entity, next, filters, read[len(read)-1]); err != nil || !in {
+			return read, len(read), start, err
+		}
+	}
 	fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 	return recs, fresh, next, nil
 }
@@ -907,14 +914,18 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 // lowered, or is capped under load), and a page read back from before its offset may hold
 // only records read already because it is no longer than the overlap (a page size lowered
 // tenfold or more). It is read at the plain offset: a Select from before it would be fooled
-// the same way. A record that left its place before the offset between the page and this
-// Select (milliseconds) moves the next one before it: were that one the last of the table, it
-// would be missed; any later one makes the answer bring something new, and the next page
-// looks for its anchors as usual.
-func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters []filter, page []map[string]any) (bool, error) {
+// the same way. full reports that a record the listing has not read follows the page: the
+// page was full.
+// A record that left its place before the offset between the page and that Select (deleted,
+// or changed in an order by modification) moved the next one before the offset: were that
+// one the last of the table, it would be missed for good (unchanged, the next pass does not
+// read it). So an answer with nothing new ends the listing only when the page's last record
+// is still in its place (inPlace), one Select more; otherwise the next page looks for its
+// anchors as usual.
+func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters []filter, page []map[string]any) (end, full bool, err error) {
 	recs, err := c.selectPage(ctx, entity, offset, filters)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	key := anchor(entity) // a record changed since it was read is new: the next page tells
 	read := make(map[string]bool, len(page))
@@ -923,10 +934,28 @@ func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters 
 	}
 	for _, r := range recs {
 		if !read[key(r)] {
-			return false, nil
+			return false, true, nil
 		}
 	}
-	return true, nil
+	if len(page) == 0 {
+		return true, false, nil
+	}
+	end, err = c.inPlace(ctx, entity, offset, filters, page[len(page)-1])
+	return end, false, err
+}
+
+// inPlace reports whether last, the record read just before offset, is there still, unchanged
+// (by its anchor), after a Select at offset answered nothing new: no record before it left
+// its place since it was read, for a record in a listing only ever moves towards the start
+// (one before it deleted, or changed in an order by modification), so the one at offset, if
+// any, was there when that Select was answered.
+func (c *Client) inPlace(ctx context.Context, entity string, offset int, filters []filter, last map[string]any) (bool, error) {
+	recs, err := c.selectPage(ctx, entity, offset-1, filters)
+	if err != nil || len(recs) == 0 {
+		return false, err
+	}
+	key := anchor(entity)
+	return key(recs[0]) == key(last), nil
 }
 
 // nothingNew reports whether a full page after the first, read at start, brought after its
@@ -1039,16 +1068,18 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		next.size = max(cur.size, n)       // a longer page: weavy's page size was raised
 		more := n > fresh && n >= cur.size // a full page, not all of it read already
 		if !more && (n > 0 || start != cur.offset) {
-			// Only a Select at the offset after the last record read that answers nothing
-			// ends the table (see endsAt), not a page shorter than the page size seen: that
-			// costs one Select for each table listed, none when the page was read at that
-			// offset and answered nothing. A page that proves full lowers the page size
-			// remembered; the next page is read by the lower one.
-			end, err := c.endsAt(ctx, ent, next.offset, filters, recs)
+			// Only a Select at the offset after the last record read that answers nothing,
+			// that record still in its place, ends the table (see endsAt), not a page
+			// shorter than the page size seen: that costs two Selects for each table
+			// listed, fewer when the page was read at that offset and answered nothing
+			// (readOn checks the place itself; nothing read, nothing to check). A
+			// page that proves full lowers the page size remembered; the next page is read
+			// by the lower one.
+			end, full, err := c.endsAt(ctx, ent, next.offset, filters, recs)
 			if err != nil {
 				return connectors.Page{}, err
 			}
-			if more = !end; more && n > 0 {
+			if more = !end; full && n > 0 {
 				next.size = n
 				c.pages.lower(ent, n)
 			}

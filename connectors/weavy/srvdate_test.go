@@ -115,7 +115,7 @@ func TestSinceFilterKeptThroughAListing(t *testing.T) {
 	require.Greater(t, pages, 2)
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Len(t, walls, pages+1, "a Select a page, and one that tells the last, short page is the last")
+	assert.Len(t, walls, pages+2, "a Select a page, and two that tell the last, short page is the last")
 	for _, w := range walls {
 		assert.Equal(t, "2026-03-01 10:49:59", w, "Paris, measured before the first page")
 	}

@@ -34,9 +34,12 @@
 // after the last record read, that brings nothing new, since the server's page size may
 // change at any time, tenfold and more (or differ by table): neither a page shorter than that
 // size nor a page read back from before its offset (see pageAt) that holds only records read
-// already tells, for either may be full at a lower page size. A lookup with one match costs
-// two Selects, a listing one more than its pages (two more when it ends on a page as long
-// as the page size seen), a lookup or listing that finds nothing one. Before anything is
+// already tells, for either may be full at a lower page size. A listing then checks that
+// the last record it read is still in its place (a record before it deleted in between would
+// have moved the next one before that offset, and the listing would miss it for good). A
+// lookup with one match costs two Selects, a listing two more than its pages (three more when
+// it ends on a page as long as the page size seen), a lookup or listing that finds nothing
+// one. Before anything is
 // learned, a listing's first page's length is taken. A full page of records already read
 // means weavy ignores offset (KindConfig).
 // Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
