@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,5 +251,62 @@ func TestMergeSpaceOneWayTargetAtItsOwnPrecision(t *testing.T) {
 		assert.Equal(t, st.writes, writes, st.name)
 		assert.Equal(t, 15.0, a.v, st.name)
 		assert.Equal(t, st.wantB, b.v, st.name)
+	}
+}
+
+// frenchNumber is how a system that formats numbers the French way reads a number back: a
+// decimal comma, the thousands apart by a narrow no-break space (1 234,5).
+func frenchNumber(v any) any {
+	f, ok := v.(float64)
+	if !ok {
+		return v
+	}
+	whole, frac, _ := strings.Cut(strconv.FormatFloat(f, 'f', -1, 64), ".")
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "\u202f" + whole[i:]
+	}
+	if frac != "" {
+		return whole + "," + frac
+	}
+	return whole
+}
+
+// A number that a system reads back as text in its own format ("1 234,5" for the 1234.5
+// written) is the number written: after the first write, nothing is written again, in any
+// direction, whatever form the source's value had. Compared as plain ParseFloat reads a
+// string, the one-way target looked changed at every pass and was written at every pass.
+func TestMergeSpaceNumberReadBackFormatted(t *testing.T) {
+	num, untyped := sellsyF("cf.n", "numeric"), FieldSpec{System: "x", Name: "n"}
+	tests := []struct {
+		name   string
+		a, b   FieldSpec
+		dir    config.Direction
+		av, bv any
+		wantB  any
+		writes int // in the first cycle
+	}{
+		{"to B only", num, mauticF("n", "number"), config.AToB, 1234.5, nil, "1\u202f234,5", 1},
+		{"to B only, B already holds it", num, mauticF("n", "number"), config.AToB, 1234.5, "1\u202f234,5", "1\u202f234,5", 0},
+		{"to B only, A's text with a trailing zero", sellsyF("cf.t", "simpletext"), mauticF("n", "number"), config.AToB, "1234.50", nil, "1\u202f234,5", 1},
+		{"to B only, A's text the French way", sellsyF("cf.t", "simpletext"), mauticF("n", "number"), config.AToB, "1 234,5", nil, "1\u202f234,5", 1},
+		{"two-way", num, mauticF("n", "number"), config.Both, 1234.5, nil, "1\u202f234,5", 1},
+		{"from B only", num, mauticF("n", "number"), config.BToA, nil, "1\u202f234,5", "1\u202f234,5", 1},
+		{"types unknown, to B only", untyped, untyped, config.AToB, 1234.5, nil, "1\u202f234,5", 1},
+		{"types unknown, two-way", untyped, untyped, config.Both, 1234.5, "1\u202f234,5", "1\u202f234,5", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := config.Field{A: "x", B: "y", Direction: tt.dir}
+			c := NewCodec(tt.a, tt.b, nil)
+			a := &simSide{spec: tt.a, v: tt.av, at: t0}
+			b := &simSide{spec: tt.b, v: tt.bv, at: t0.Add(time.Hour), show: frenchNumber}
+			snap, writes := simCycle(t, f, c, a, b, nil)
+			assert.Equal(t, tt.writes, writes, "first cycle")
+			for i := 0; i < 3; i++ {
+				snap, writes = simCycle(t, f, c, a, b, snap)
+				assert.Zero(t, writes, "cycle %d: nothing changed", i+2)
+			}
+			assert.Equal(t, tt.wantB, b.v)
+		})
 	}
 }

@@ -195,6 +195,18 @@ func TestEqualAndCanon(t *testing.T) {
 		{true, "true", false},
 		{true, true, true},
 		{"abc", 1.0, false},
+		// A number and a string read as a number field reads text (asNumber): trailing
+		// zeros, the French forms a system may give a number back in.
+		{1234.5, "1234.50", true},
+		{1234.5, "1 234,5", true},
+		{"1\u202f234,5", 1234.5, true},
+		{1234.5, "1234,5", true},
+		{1234.5, "1\u00a0234,50", true},
+		{1234.5, "1 234,6", false},
+		{1234.0, "1,234", false},     // a lone comma is a decimal mark: 1.234
+		{1234.5, "1,234.5", false},   // comma and dot: no number (TestAsNumberStrings)
+		{"1234.5", "1234.50", false}, // two texts compare as texts
+		{"1 234,5", "1234.5", false}, // idem
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, Equal(tt.a, tt.b), "%#v vs %#v", tt.a, tt.b)

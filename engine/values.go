@@ -72,7 +72,11 @@ func canonList(in []string) any {
 
 // Equal reports whether two values are the same once canonical. A number and a string
 // holding the same number are equal, since APIs write numbers both ways (Sellsy's numeric
-// custom fields are strings, Mautic's are numbers).
+// custom fields are strings, Mautic's are numbers): the string is read as a number field
+// reads text (asNumber: "1234.50", "1 234,5"), so that a number a system gives back in its
+// own format is the number written, not a change to write again at every pass. Two strings
+// compare as texts: "1234.5" and "1234.50" differ, a number field's values being numbers
+// once converted (Codec).
 func Equal(a, b any) bool {
 	a, b = Canon(a), Canon(b)
 	switch x := a.(type) {
@@ -83,8 +87,8 @@ func Equal(a, b any) bool {
 		case string:
 			return x == y
 		case float64:
-			f, err := strconv.ParseFloat(x, 64)
-			return err == nil && sameNumber(f, y)
+			f, ok := asNumber(x)
+			return ok && sameNumber(f, y)
 		}
 		return false
 	case float64:
@@ -92,8 +96,8 @@ func Equal(a, b any) bool {
 		case float64:
 			return sameNumber(x, y)
 		case string:
-			f, err := strconv.ParseFloat(y, 64)
-			return err == nil && sameNumber(x, f)
+			f, ok := asNumber(y)
+			return ok && sameNumber(x, f)
 		}
 		return false
 	case bool:
