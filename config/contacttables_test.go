@@ -54,6 +54,30 @@ func TestWeavyContactTables(t *testing.T) {
 	}
 }
 
+// A side given through a merge key or an alias is read as the decoder reads it: its
+// contact_tables as a YAML list is folded into the text settings are, as when the side is
+// written out. It was refused as "a list where a text is expected".
+func TestWeavyContactTablesInAMergedSide(t *testing.T) {
+	const b = "b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}\n" +
+		"objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: email}]}]\n"
+	const settings = "{base_url: https://w.example, project: crm, contact_tables: [entrants, contacts]}"
+	tests := []struct{ name, a string }{
+		{"written out", "a: {system: weavy, settings: " + settings + ", credentials: {username: W_USER, password: W_PASS}}\n"},
+		{"system and settings merged", "a: {<<: {system: weavy, settings: " + settings + "}, credentials: {username: W_USER, password: W_PASS}}\n"},
+		{"system merged", "a: {<<: {system: weavy}, settings: " + settings + ", credentials: {username: W_USER, password: W_PASS}}\n"},
+		{"settings merged", "a: {<<: {settings: " + settings + "}, system: weavy, credentials: {username: W_USER, password: W_PASS}}\n"},
+		{"merged from a list of mappings", "a: {<<: [&w {system: weavy, settings: " + settings + "}], credentials: {username: W_USER, password: W_PASS}}\n"},
+		{"the system an alias", "a: {system: *w, settings: " + settings + ", credentials: {username: W_USER, password: W_PASS}}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("conn.yaml", []byte("name: &w weavy\n"+tt.a+b))
+			require.NoError(t, err)
+			assert.Equal(t, "entrants, contacts", c.A.Settings["contact_tables"])
+		})
+	}
+}
+
 // NotCreated tells, from the file, a side whose connector creates no record of an object:
 // weavy makes a contact an entrant, so without entrants it creates none.
 func TestNotCreated(t *testing.T) {

@@ -275,7 +275,9 @@ func (c *Connection) NotCreated(o *Object, side string) string {
 
 // foldListSettings turns the YAML list given for a list setting (contact_tables: [contacts,
 // entrants]) into the comma-separated text it stands for, since settings are texts; a list of
-// anything but texts is left as it is, for the shape check to report.
+// anything but texts is left as it is, for the shape check to report. A side is read as the
+// decoder reads it, through aliases and merge keys: a list missed there reached the decoder
+// and was refused as "a list where a text is expected".
 func foldListSettings(root *yaml.Node) {
 	for _, side := range []string{"a", "b"} {
 		sys := mappingValue(root, side)
@@ -303,15 +305,17 @@ func foldListSettings(root *yaml.Node) {
 	}
 }
 
-// mappingValue returns the value of key in the mapping n, nil when there is none.
+// mappingValue returns the value of key in the mapping n as the decoder reads it (lookup:
+// aliases followed, merged mappings included), nil when there is none.
 func mappingValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
+	n, depth := unalias(n, 0)
+	if n == nil {
 		return nil
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
+	v, ok := lookup(n, key, depth)
+	if !ok {
+		return nil
 	}
-	return nil
+	v, _ = unalias(v, depth+1)
+	return v
 }
