@@ -35,7 +35,8 @@
 // (Links["business"]) is optional.
 //
 // Errors: 400 (plain text) and 404 → per-record KindInvalid with MiniCRM's text (e-mail
-// addresses removed); 401/403 → KindConfig; 429 → KindRateLimited (Retry-After, else a whole
+// addresses removed); 401/403 → KindConfig, naming what to check (the system id, the API key,
+// the guide's API add-on); 429 → KindRateLimited (Retry-After, else a whole
 // minute: MiniCRM counts a sliding 60-second window); 5xx and transport failures → KindRetryable. Deletion is not offered (KindConfig).
 package minicrm
 
@@ -265,8 +266,16 @@ func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.
 	if e.Kind == connectors.KindRateLimited {
 		e.RetryAfter = retryAfter(resp.Header, c.now())
 	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		e.Message += refusedHint
+	}
 	return e
 }
+
+// refusedHint follows MiniCRM's words when it refuses the credentials or the API (401, 403):
+// the guide's prerequisites, which the bare "Unauthorized" does not name.
+const refusedHint = ": check b.credentials.system_id (the number after r3.minicrm.hu/ in MiniCRM's address) and api_key (Settings > System > API key), " +
+	"and that the account has the MiniCRM API + XML sync add-on (with the Orders and Webshop products), which the API needs"
 
 // quotaWindow is the window MiniCRM counts its per-minute quota in: any 60 seconds, a sliding
 // window (reference §4.6: 60 requests a minute, per SystemId; the simulator counts so), not
