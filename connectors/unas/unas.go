@@ -75,8 +75,8 @@
 // getOrder's ban); a token refused after one renewal, 403, and a
 // refused login are KindConfig; 5xx and transport failures are retryable; 429 without a ban
 // message is rate limited for a minute. Characters XML 1.0 does not allow, which UNAS writes as
-// they are inside CDATA, are dropped before an answer is decoded (one would make the whole page
-// unreadable), an answer declared in ISO-8859-2 (or ISO-8859-1, Windows-1250, Windows-1252)
+// they are inside CDATA (or as character references, "&#xB;", in a bare text), are dropped
+// before an answer is decoded (one would make the whole page unreadable), an answer declared in ISO-8859-2 (or ISO-8859-1, Windows-1250, Windows-1252)
 // is converted to UTF-8 first, and answers are decoded leniently (a raw "&" outside CDATA is
 // kept, HTML entities read). A getOrder answer that cannot be read whole is read order by
 // order (lenient.go): a "]]>" left inside a CDATA text, a "<" that opens no tag and a
