@@ -42,15 +42,17 @@ func beforeSelect(e *env, sizes map[int]int, at int, do func()) {
 }
 
 // A listing ends on a Select at the offset after the last record read that brings nothing
-// new. A record that leaves its place before that offset (deleted) between the last page and
-// that Select moves the next one before it: were that one the last of the table, and there
-// when the page was read (the page was full at weavy's page size, lowered since the previous
-// page or capped under load, or 1), it was never listed, and the next pass, which reads
-// the records changed since this one began (less the overlap), does not read it either:
-// unchanged, it would be missed for good. A record that entered after the page was read
-// (created since) is read by the next pass: only delayed. Every record there when the
-// listing began, and not deleted, is read by the listing or the next pass.
-func TestListMissesNoRecordThatMovesBeforeTheEndCheck(t *testing.T) {
+// new, and a page of one is read at its offset after the record before it (readOn). A record
+// that leaves its place before that offset (deleted) between the two Selects moves the one
+// at the offset before it: were that one the last of the table, and there when the page was
+// read (the page was full at weavy's page size, lowered since the previous page or capped
+// under load, or 1), or any record of a listing by pages of one, it was never listed, and
+// the next pass, which reads the records changed since this one began (less the overlap),
+// does not read it either: unchanged, it would be missed for good. A record that entered
+// after the page was read (created since) is read by the next pass: only delayed. Every
+// record there when the listing began, and not deleted, is read by the listing or the next
+// pass.
+func TestListMissesNoRecordMovedBetweenTwoSelects(t *testing.T) {
 	tests := []struct {
 		name  string
 		size  int         // the page size the listing starts with
@@ -66,6 +68,10 @@ func TestListMissesNoRecordThatMovesBeforeTheEndCheck(t *testing.T) {
 		{"pages of one, by modification", 1, nil, sim.OrderModified, 12, "C0000003", false},
 		{"pages of one, the last record read deleted", 1, nil, sim.OrderInserted, 12, "C0000011", false},
 		{"a record created since the page, then one deleted", 10, nil, sim.OrderInserted, 12, "C0000003", true},
+		// pages of one read the record before the offset, then the page at the offset
+		// (readOn): a record deleted in between moves the one at the offset before it
+		{"pages of one, mid-listing", 1, nil, sim.OrderInserted, 6, "C0000003", false},
+		{"pages of one, mid-listing, the last record read deleted", 1, nil, sim.OrderInserted, 6, "C0000005", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

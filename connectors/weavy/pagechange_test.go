@@ -165,6 +165,7 @@ func TestListCallsWithASteadyPageSize(t *testing.T) {
 		{"pages, the last ends the table", 8, 240, false, 10, 12},
 		{"the table in one page", 100, 100, false, 2, 4},
 		{"an empty table", 100, 0, false, 1, 1},
+		{"pages of one", 1, 50, false, 11, 31}, // then 3 a page: the record before, the page, the check
 		{"incremental, five changes", 100, 1500, true, 1, 3},
 		{"incremental, no change", 100, 1500, true, 1, 1},
 	}

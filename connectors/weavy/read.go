@@ -737,7 +737,8 @@ func (k cursor) String() string {
 // changed since does not count); a shift larger than the overlap reads the pages before the
 // offset, backwards, until one holds an anchor (see pageAt). A page of one (weavy's page size
 // at 1) is read from the record before its offset too, and the page at the offset after it
-// when that record is an anchor: two Selects a page, rather than a record skipped; the
+// when that record is an anchor, then the record before it again, which must not have moved
+// in between (see readOn): three Selects a page, rather than a record skipped; the
 // anchors of pages shorter than anchorCount keep the previous ones (lastAnchors). A page shorter than the overlap
 // (weavy's page size lowered tenfold or more since the previous page) is read again from the
 // overlap of its own length. The end of a table is only an answer without a new record at the
@@ -776,7 +777,8 @@ func backPages(size int) int { return max(maxBack, (maxBackRecords+size-1)/max(1
 // overlap is how many records before its offset a page is read from: a tenth of the page,
 // at least anchorCount, at most half of it, and at least one: a page of one (weavy's page
 // size at 1) is read from the record before its offset, then the page at the offset when
-// that record is an anchor, two Selects a page rather than the records that moved up skipped.
+// that record is an anchor (then that record again: readOn), three Selects a page rather
+// than the records that moved up skipped.
 func overlap(size int) int { return max(1, min(max(anchorCount, size/10), size/2)) }
 
 // anchor identifies a record of entity as read: its id and its srvDateUTC, so that a record
@@ -821,8 +823,9 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 }
 
 // readOn reads the page after read, a page read at start that ends with cur's anchors: its
-// records, the index of the first not read yet, and the offset it was read at. A full page
-// of the same records again is a server ignoring offset.
+// records, the index of the first not read yet, and the offset it was read at, once read's
+// last record is found still in its place (inPlace: one Select more). A full page of the
+// same records again is a server ignoring offset.
 func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters []filter, read []map[string]any, start int) (recs []map[string]any, fresh, next int, err error) {
 	next = start + len(read)
 	if recs, err = c.selectPage(ctx, entity, next, filters); err != nil {
@@ -831,9 +834,12 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 	if len(recs) >= cur.size && sameRecords(entity, read, recs) {
 		return nil, 0, next, ignoresOffset(entity, next)
 	}
-	if len(recs) == 0 && len(read) > 0 {
-		// An end, unless a record before next left its place since read was read (see
-		// endsAt): then read is the page, with nothing new, and endsAt looks again.
+	if len(read) > 0 {
+		// A record before next that left its place between the two Selects (deleted, or
+		// changed in an order by modification) moved the one at next before it, unread:
+		// the answer follows read only if read's last record is still in its place (see
+		// endsAt). Otherwise read is the page, with nothing new: endsAt finds the records
+		// after it, and the next page looks for its anchors as usual.
 		if in, err := c.inPlace(ctx, entity, next, filters, read[len(read)-1]); err != nil || !in {
 			return read, len(read), start, err
 		}
