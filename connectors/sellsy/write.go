@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -347,8 +348,9 @@ func (c *Client) write(ctx context.Context, objName string, records []connectors
 	}
 	results := make([]connectors.Result, len(records))
 	acl := c.newACLCheck()
+	linkable := &companyChecks{m: map[string]*companyCheck{}}
 	errs := forEach(ctx, len(records), func(ctx context.Context, i int) error {
-		return c.writeOne(ctx, o, records[i], create, defs, &results[i], acl)
+		return c.writeOne(ctx, o, records[i], create, defs, &results[i], acl, linkable)
 	})
 	return finish(results, errs)
 }
@@ -372,7 +374,7 @@ func finish(results []connectors.Result, errs []error) ([]connectors.Result, err
 	return results, nil
 }
 
-func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result, acl *aclCheck) error {
+func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, create bool, defs []cfDef, res *connectors.Result, acl *aclCheck, linkable *companyChecks) error {
 	if o == opportunityObj {
 		return c.writeOpportunity(ctx, r, create, defs, res, acl)
 	}
@@ -390,6 +392,36 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	}
 	// about names the record in the message of a 403 on a request about it (see aclCheck).
 	about := func(what string) recordCall { return recordCall{acl: acl, record: what + " " + o.name + " " + id} }
+	// A contact's company link is worked out before anything of it is written: a link Sellsy
+	// would refuse (a company deleted, or hidden from this user) fails the record whole, as
+	// its quarantine says, instead of after its fields were written.
+	want, linked := r.Links[connectors.ObjectCompany]
+	linked = linked && o.isContact()
+	var current []string // the contact's companies, as Sellsy lists them
+	if linked {
+		if n, ok := ParseID(want); ok {
+			// As the number Sellsy lists: "01" is the company 1 the contact may already be
+			// in, which it must neither be linked to again nor leave.
+			want = strconv.Itoa(n)
+		} else if want != "" {
+			return invalidErr("write "+o.name, map[string]string{"links.company": "not a Sellsy id"})
+		}
+		if !create {
+			var lb listBody
+			if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
+				query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
+				return err
+			}
+			for _, m := range lb.Data {
+				current = append(current, idString(m["id"]))
+			}
+		}
+		if want != "" && !slices.Contains(current, want) {
+			if err := c.checkCompany(ctx, want, acl, linkable); err != nil {
+				return err
+			}
+		}
+	}
 	if consent != nil {
 		// marketing_campaigns_subscriptions is written whole: read it, change the given
 		// channels, write it back. On a new contact, channels not given are not subscribed
@@ -430,33 +462,10 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			return renameCFErrors(err, defs)
 		}
 	}
-	if !o.isContact() {
+	if !linked {
 		return nil
-	}
-	want, has := r.Links[connectors.ObjectCompany]
-	if !has {
-		return nil
-	}
-	if n, ok := ParseID(want); ok {
-		// As the number Sellsy lists: "01" is the company 1 the contact may already be in,
-		// which it must neither be linked to again nor leave.
-		want = strconv.Itoa(n)
-	}
-	var current []string
-	if !create {
-		var lb listBody
-		if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
-			query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
-			return err
-		}
-		for _, m := range lb.Data {
-			current = append(current, idString(m["id"]))
-		}
 	}
 	if want != "" && !slices.Contains(current, want) { // in it already, it is not linked again
-		if _, ok := ParseID(want); !ok {
-			return invalidErr("POST /companies/{companyId}/contacts/{contactId}", map[string]string{"links.company": "not a Sellsy id"})
-		}
 		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
 			op: "POST /companies/{companyId}/contacts/{contactId}", rec: about("link company " + want + " to")}, nil); err != nil {
 			return err
@@ -517,6 +526,54 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		}
 	}
 	return nil
+}
+
+// companyChecks remembers, within one batch of writes, the companies contacts' links were
+// checked against: the contacts of one company cost one check.
+type companyChecks struct {
+	mu sync.Mutex
+	m  map[string]*companyCheck
+}
+
+type companyCheck struct {
+	once sync.Once
+	err  error
+}
+
+// checkCompany tells whether a contact may be linked to company before the contact is
+// written: Sellsy shows it to this user (GET /companies/{id}). A company that does not exist,
+// or that the user's access rights hide, makes the contact invalid, naming links.company, the
+// company and the reason; a missing companies.read scope stays the connection's error.
+func (c *Client) checkCompany(ctx context.Context, company string, acl *aclCheck, checks *companyChecks) error {
+	checks.mu.Lock()
+	ck := checks.m[company]
+	if ck == nil {
+		ck = &companyCheck{}
+		checks.m[company] = ck
+	}
+	checks.mu.Unlock()
+	ck.once.Do(func() {
+		k := call{method: "GET", path: "/companies/" + company, op: "GET /companies/{id}", query: url.Values{"field[]": {"id"}},
+			rec: recordCall{acl: acl, record: "see company " + company}}
+		status, err := c.do(ctx, k, nil)
+		if err == nil || connectors.KindOf(err) != connectors.KindInvalid {
+			ck.err = err
+			return
+		}
+		var reason string
+		switch status {
+		case http.StatusNotFound:
+			reason = fmt.Sprintf("company %s does not exist in Sellsy", company)
+		case http.StatusForbidden:
+			reason = fmt.Sprintf("this Sellsy user may not see company %s (its access rights, acl, keep it from the user)", company)
+		default:
+			reason = fmt.Sprintf("company %s: %v", company, err)
+		}
+		bad := map[string]string{"links.company": reason}
+		ck.err = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: k.op, Status: status, Fields: bad,
+			Message: refusedMessage(bad) + "; nothing of the contact was written"}
+	})
+	return ck.err
 }
 
 // CanUnlink implements connectors.Unlinker: a contact's company link is removed by an Update

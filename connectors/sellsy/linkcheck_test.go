@@ -1,0 +1,160 @@
+package sellsy
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/sellsy/sim"
+)
+
+// A contact whose company link names a company that does not exist, or one the API user may
+// not see, is refused before anything of it is written: the record is invalid, its error names
+// links.company, the company and the reason, and no field, custom field or link of it is
+// written (a create makes no contact), while the rest of the batch is written.
+func TestBadCompanyLinkWritesNothing(t *testing.T) {
+	tests := []struct {
+		name       string
+		create     bool
+		link       func(gone, hidden string) string
+		wantMsg    string // "%s": the company
+		wantStatus int
+	}{
+		{name: "update, company deleted", link: func(gone, _ string) string { return gone },
+			wantMsg: "links.company: company %s does not exist in Sellsy", wantStatus: http.StatusNotFound},
+		{name: "create, company deleted", create: true, link: func(gone, _ string) string { return gone },
+			wantMsg: "links.company: company %s does not exist in Sellsy", wantStatus: http.StatusNotFound},
+		{name: "update, company hidden from the user", link: func(_, hidden string) string { return hidden },
+			wantMsg: "links.company: this Sellsy user may not see company %s", wantStatus: http.StatusForbidden},
+		{name: "create, company hidden from the user", create: true, link: func(_, hidden string) string { return hidden },
+			wantMsg: "links.company: this Sellsy user may not see company %s", wantStatus: http.StatusForbidden},
+		{name: "update, not an id", link: func(string, string) string { return "ACME" }, wantMsg: "links.company: not a Sellsy id"},
+		{name: "create, not an id", create: true, link: func(string, string) string { return "ACME" }, wantMsg: "links.company: not a Sellsy id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, sim.Options{}, false)
+			f.sim.SeedPeople(0, 2)
+			res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Partie"}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			gone := res[0].ID
+			_, err = f.c.Delete(ctx, connectors.ObjectCompany, []string{gone})
+			require.NoError(t, err)
+			res, err = f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Cachée"}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			hidden := res[0].ID
+			// The hidden company's access rights keep it from the API user.
+			c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
+				if strings.HasPrefix(r.URL.Path, "/v2/companies/"+hidden) {
+					w.WriteHeader(http.StatusForbidden)
+					_, _ = w.Write([]byte(`{"error":{"code":403,"message":"Forbidden","details":[],"context":null}}`))
+					return
+				}
+				s.ServeHTTP(w, r)
+			})
+			contacts := listAll(t, c, connectors.ObjectContact)
+			require.Len(t, contacts, 2)
+			bad, good := contacts[0], contacts[1]
+			company := bad.Links[connectors.ObjectCompany]
+			require.NotEmpty(t, company)
+			link := tt.link(gone, hidden)
+
+			recs := []connectors.Record{
+				{ID: bad.ID, Fields: map[string]any{"position": "Directrice", "cf.cf_text": "écrit"}, Links: map[string]string{connectors.ObjectCompany: link}},
+				{ID: good.ID, Fields: map[string]any{"position": "Comptable"}, Links: map[string]string{connectors.ObjectCompany: company}},
+			}
+			write := c.Update
+			if tt.create {
+				recs[0].ID, recs[1].ID = "", ""
+				recs[0].Fields["last_name"], recs[1].Fields["last_name"] = "Neuve", "Nouveau"
+				write = c.Create
+			}
+			f.sim.Kit().ResetCounts()
+			res, err = write(ctx, connectors.ObjectContact, recs)
+			require.NoError(t, err, "one record's link does not fail the batch")
+			require.Len(t, res, 2)
+			assert.NoError(t, res[1].Err, "the other record is written")
+
+			require.Error(t, res[0].Err)
+			assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
+			assert.Equal(t, tt.wantStatus, connectors.StatusOf(res[0].Err))
+			assert.Contains(t, res[0].Err.Error(), strings.ReplaceAll(tt.wantMsg, "%s", link))
+			assert.True(t, connectors.NothingWritten(res[0].Err))
+			var e *connectors.Error
+			require.ErrorAs(t, res[0].Err, &e)
+			assert.Contains(t, e.Fields, "links.company")
+
+			counts := f.sim.Kit().Counts()
+			if tt.create {
+				assert.Empty(t, res[0].ID, "no contact made")
+				assert.Equal(t, 1, counts["POST /v2/contacts"], "the other record's only")
+				assert.Equal(t, 3, f.sim.Count("contacts"))
+				return
+			}
+			assert.Equal(t, 1, counts["PUT /v2/contacts/{id}"], "the other record's only")
+			assert.Zero(t, counts["PUT /v2/contacts/{id}/custom-fields"])
+			assert.Zero(t, counts["POST /v2/companies/{companyId}/contacts/{contactId}"])
+			assert.Zero(t, counts["DELETE /v2/companies/{companyId}/contacts/{contactId}"])
+			got, err := c.Get(ctx, connectors.ObjectContact, []string{bad.ID})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			assert.Equal(t, bad.Fields["position"], got[0].Fields["position"], "its fields are as they were")
+			assert.Equal(t, bad.Fields["cf.cf_text"], got[0].Fields["cf.cf_text"])
+			assert.Equal(t, company, got[0].Links[connectors.ObjectCompany], "its company too")
+		})
+	}
+}
+
+// The company a contact's link names is checked once per batch of writes, and not at all
+// when the contact is in it already.
+func TestCompanyLinkCheckedOncePerBatch(t *testing.T) {
+	tests := []struct {
+		name   string
+		create bool
+		moved  bool // linked to a company they are not in
+		checks int  // GET /companies/{id}
+	}{
+		{name: "created in one company", create: true, moved: true, checks: 1},
+		{name: "moved to one company", moved: true, checks: 1},
+		{name: "left in their company", checks: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, sim.Options{}, false)
+			f.sim.SeedPeople(0, 3)
+			res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Nouvelle"}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			company := res[0].ID
+			var recs []connectors.Record
+			for _, ct := range listAll(t, f.c, connectors.ObjectContact) {
+				r := connectors.Record{ID: ct.ID, Fields: map[string]any{"position": "Associée"}, Links: ct.Links}
+				if tt.moved {
+					r.Links = map[string]string{connectors.ObjectCompany: company}
+				}
+				if tt.create {
+					r.ID, r.Fields["last_name"] = "", "Neuve"
+				}
+				recs = append(recs, r)
+			}
+			require.Len(t, recs, 3)
+			write := f.c.Update
+			if tt.create {
+				write = f.c.Create
+			}
+			f.sim.Kit().ResetCounts()
+			res, err = write(ctx, connectors.ObjectContact, recs)
+			require.NoError(t, err)
+			for _, r := range res {
+				require.NoError(t, r.Err)
+			}
+			assert.Equal(t, tt.checks, f.sim.Kit().Counts()["GET /v2/companies/{id}"])
+		})
+	}
+}
