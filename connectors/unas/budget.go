@@ -24,6 +24,16 @@ var HourlyLimits = map[string]map[string]int{
 	"VIP":     {ClassTotal: 6000, ClassOrderList: 90, ClassOrderByKey: 3000, ClassOrderStatus: 90},
 }
 
+// requestTimeout bounds a call to UNAS (unless Config.HTTPClient sets a timeout of its own).
+const requestTimeout = 120 * time.Second
+
+// CountedFor is how long a ledger counts a call: UNAS's hour, which starts when UNAS receives
+// the call, and that is up to a request's timeout after crmsync sent (and counted) it: a new
+// connection's handshakes, a slow network. Counted for the hour alone, the call crmsync allows
+// at the end of its hour could be UNAS's one over the limit, and ban the IP from the shop for
+// an hour.
+const CountedFor = time.Hour + requestTimeout
+
 // Claim is one call of a class, against the hourly limit of that class.
 type Claim struct {
 	Class string
@@ -33,8 +43,8 @@ type Claim struct {
 // Ledger counts the calls made to one shop in the last hour, per class, so that crmsync never
 // breaks one of its limits: breaking one bans the IP for an hour, for every tool the shop
 // uses. Take records one call of every claim at now, all or none; when a class already had
-// its limit in the hour before now it records nothing and says how long until one more is
-// allowed. Budget keeps the count in the process; a ledger on the store (the worker's) shares
+// its limit in the CountedFor before now (the hour, and the time a call may take to reach
+// UNAS) it records nothing and says how long until one more is allowed. Budget keeps the count in the process; a ledger on the store (the worker's) shares
 // it between worker processes.
 type Ledger interface {
 	Take(ctx context.Context, claims []Claim, now time.Time) (wait time.Duration, err error)
@@ -59,14 +69,14 @@ func (b *Budget) Take(_ context.Context, claims []Claim, now time.Time) (time.Du
 	for _, c := range claims {
 		kept := b.calls[c.Class][:0]
 		for _, t := range b.calls[c.Class] {
-			if now.Sub(t) < time.Hour {
+			if now.Sub(t) < CountedFor {
 				kept = append(kept, t)
 			}
 		}
 		b.calls[c.Class] = kept
 		if len(kept) >= c.Limit {
 			// The oldest call leaves the window first; a second more keeps clear of the edge.
-			return kept[0].Add(time.Hour).Sub(now) + time.Second, nil
+			return kept[0].Add(CountedFor).Sub(now) + time.Second, nil
 		}
 	}
 	for _, c := range claims {
@@ -75,13 +85,14 @@ func (b *Budget) Take(_ context.Context, claims []Claim, now time.Time) (time.Du
 	return 0, nil
 }
 
-// Spent returns the calls of class made in the hour before now.
+// Spent returns the calls of class the budget still counts at now: those made in the
+// CountedFor before it.
 func (b *Budget) Spent(class string, now time.Time) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := 0
 	for _, t := range b.calls[class] {
-		if now.Sub(t) < time.Hour {
+		if now.Sub(t) < CountedFor {
 			n++
 		}
 	}

@@ -168,7 +168,7 @@ func TestCallSpentBudgetNeverReachesUNAS(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, connectors.KindRateLimited, connectors.KindOf(err))
 	assert.Contains(t, err.Error(), "hourly budget")
-	assert.Equal(t, 59*time.Minute+time.Second, connectors.RetryAfterOf(err))
+	assert.Equal(t, CountedFor-time.Minute+time.Second, connectors.RetryAfterOf(err))
 	assert.Zero(t, status)
 	assert.Nil(t, body)
 	assert.Equal(t, 1, e.calls("getOrder"), "the refused call never reached UNAS")

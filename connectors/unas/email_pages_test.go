@@ -183,7 +183,7 @@ func TestCustomerWithTooManyOrders(t *testing.T) {
 				assert.Contains(t, err.Error(), "start_date")
 				assert.NotContains(t, err.Error(), bigBuyer)
 				assert.Equal(t, tc.pages, e.calls("getOrder")-before, rd.name)
-				e.clk.Advance(time.Hour) // the budget again
+				e.clk.Advance(CountedFor) // the budget again
 			}
 			assert.Zero(t, e.s.Bans())
 		})

@@ -60,7 +60,7 @@ func TestLoginIsCountedInTheHourlyTotal(t *testing.T) {
 			assert.Equal(t, tc.spent, budget.Spent(ClassTotal, e.clk.Now()))
 			assert.Zero(t, e.s.Bans(), "the budget keeps crmsync clear of UNAS's total limit")
 
-			e.clk.Advance(time.Hour + time.Second)
+			e.clk.Advance(CountedFor + time.Second)
 			_, err = c.Statuses(ctx)
 			require.NoError(t, err, "the hour has passed")
 		})

@@ -228,7 +228,7 @@ func New(c Config) (*Client, error) {
 	if strings.TrimSpace(c.APIKey) == "" {
 		return nil, cfgErr("config", "api_key (UNAS: Beállítások / Külső kapcsolatok / API kapcsolat) is required")
 	}
-	hc := connectors.HTTPClient(c.HTTPClient, 120*time.Second)
+	hc := connectors.HTTPClient(c.HTTPClient, requestTimeout)
 	now := c.Now
 	if now == nil {
 		now = time.Now
