@@ -42,16 +42,19 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 	aNewer := !b.UpdatedAt.After(a.UpdatedAt) // ties go to side A
 	for _, f := range fields {
 		av, bv := a.Fields[f.A], b.Fields[f.B]
-		// A field a record cannot hold (Record.Absent) has no value of its own: it is taken
-		// to hold the other side's, so that neither is written. Read as empty, it would
-		// clear the other side's value at the first change of either record.
-		switch {
-		case slices.Contains(a.Absent, f.A):
-			av = bv
-		case slices.Contains(b.Absent, f.B):
-			bv = av
-		}
 		sv, synced := snapshot[f.Key()]
+		// A field a record cannot hold (Record.Absent) has no value of its own: neither side
+		// is written (read as empty, it would clear the other side's value), and nothing is
+		// synced, so the base stays what both last held (none if never). Taken as the other
+		// side's value, it made a value the record never had look like its change once it
+		// could hold the field again: Sellsy's consent, unknown on one read, undid an
+		// unsubscription made meanwhile in Automation.
+		if slices.Contains(a.Absent, f.A) || slices.Contains(b.Absent, f.B) {
+			if synced {
+				d.Snapshot[f.Key()] = Canon(sv)
+			}
+			continue
+		}
 		if f.Fixed != "" {
 			d.mergeFixed(f, av, bv, sv, synced)
 			continue

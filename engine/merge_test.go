@@ -337,7 +337,8 @@ func TestDateTimeReadBackInAnotherForm(t *testing.T) {
 
 // A field a record cannot hold (a weavy entrant's mobile, a contact's company name) is
 // unknown, not empty: whatever changed, on either side, neither record is written for it,
-// and the snapshot keeps the other side's value.
+// and the snapshot keeps what both last held (nothing when never synced): see
+// TestMergeAbsentThenPresent.
 func TestMergeAbsentField(t *testing.T) {
 	both := []config.Field{{A: "mobile", B: "mobile", Direction: config.Both}, {A: "first_name", B: "firstname", Direction: config.Both}}
 	absentA := func(r connectors.Record) connectors.Record { r.Absent = []string{"mobile"}; return r }
@@ -353,21 +354,86 @@ func TestMergeAbsentField(t *testing.T) {
 			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, map[string]any{"firstname": "Anne"}, "06"},
 		{"absent on B, A's value kept though B is newer", rec(t0, "mobile", "06", "first_name", "Ann"), absentB(rec(t0.Add(time.Hour), "firstname", "Ann")),
 			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "06"},
-		{"absent on B, A's change is no write to B", rec(t0, "mobile", "07", "first_name", "Ann"), absentB(rec(t0.Add(time.Hour), "firstname", "Ann")),
-			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "07"},
-		{"absent on A, first sync: B's value stays", absentA(rec(t0, "first_name", "Ann")), rec(t0, "mobile", "06", "firstname", "Ann"),
-			nil, nil, nil, "06"},
+		{"absent on B, A's change is no write to B (and still one to make)", rec(t0, "mobile", "07", "first_name", "Ann"), absentB(rec(t0.Add(time.Hour), "firstname", "Ann")),
+			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "06"},
+		{"absent on A, first sync: B's value stays, nothing synced", absentA(rec(t0, "first_name", "Ann")), rec(t0, "mobile", "06", "firstname", "Ann"),
+			nil, nil, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Merge(both, tc.a, tc.b, tc.snapshot)
 			assert.Equal(t, tc.wantA, d.UpdateA)
 			assert.Equal(t, tc.wantB, d.UpdateB)
-			assert.Equal(t, tc.wantSnap, d.Snapshot["mobile>mobile"])
+			snapped, has := d.Snapshot["mobile>mobile"]
+			assert.Equal(t, tc.wantSnap, snapped)
+			assert.Equal(t, tc.snapshot != nil, has, "a base only where there was one")
 			assert.Zero(t, d.Conflicts)
 		})
 	}
 	s := snap("mobile>mobile", "06", "first_name>firstname", "Ann")
 	assert.True(t, Unchanged(both, A, absentA(rec(t0, "first_name", "Ann")), s), "an absent field is no change")
 	assert.False(t, Unchanged(both, A, rec(t0, "first_name", "Ann"), s), "an emptied field is one")
+}
+
+// A field a record could not hold was not synced: the next merge where both records hold it
+// compares them with what both last held (nothing, if never), not with the other side's value
+// of the merge it was absent from. Taken as that base, a value it never had looked like a
+// change on the side that could not hold it: Sellsy's consent, unknown on one read (no
+// marketing_campaigns_subscriptions), undid an unsubscription made in Automation meanwhile;
+// an edit made on A while B could not hold the field was reverted; a weavy table given the
+// field since cleared Automation's value.
+func TestMergeAbsentThenPresent(t *testing.T) {
+	consent := []config.Field{{A: "unsubscribed.email", B: "dnc_email", Direction: config.Both}}
+	mobile := []config.Field{{A: "mobile", B: "mobile", Direction: config.Both}}
+	absent := func(r connectors.Record, field string) connectors.Record { r.Absent = []string{field}; return r }
+	tests := []struct {
+		name          string
+		fields        []config.Field
+		base          map[string]any // nil: never synced
+		absentA, absB connectors.Record
+		a, b          connectors.Record // read again, both holding the field
+		wantA, wantB  map[string]any
+		wantConflicts int
+	}{
+		{
+			name:    "unsubscribed in Automation while Sellsy's consent was unknown: Sellsy takes it",
+			fields:  consent,
+			base:    snap("unsubscribed.email>dnc_email", false),
+			absentA: absent(rec(t0), "unsubscribed.email"),
+			absB:    rec(t0.Add(time.Hour), "dnc_email", true),
+			a:       rec(t0, "unsubscribed.email", false),
+			b:       rec(t0.Add(time.Hour), "dnc_email", true),
+			wantA:   map[string]any{"unsubscribed.email": true},
+		},
+		{
+			name:    "edited on A while B could not hold it: the edit reaches B",
+			fields:  mobile,
+			base:    snap("mobile>mobile", "06"),
+			absentA: rec(t0.Add(time.Hour), "mobile", "07"),
+			absB:    absent(rec(t0), "mobile"),
+			a:       rec(t0.Add(time.Hour), "mobile", "07"),
+			b:       rec(t0, "mobile", "06"),
+			wantB:   map[string]any{"mobile": "07"},
+		},
+		{
+			name:    "never synced, A's table gains the field empty: B's value fills it",
+			fields:  mobile,
+			absentA: absent(rec(t0.Add(time.Hour)), "mobile"),
+			absB:    rec(t0, "mobile", "06"),
+			a:       rec(t0.Add(time.Hour)),
+			b:       rec(t0, "mobile", "06"),
+			wantA:   map[string]any{"mobile": "06"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := Merge(tt.fields, tt.absentA, tt.absB, tt.base)
+			assert.Nil(t, first.UpdateA, "nothing written while absent")
+			assert.Nil(t, first.UpdateB, "nothing written while absent")
+			d := Merge(tt.fields, tt.a, tt.b, first.Snapshot)
+			assert.Equal(t, tt.wantA, d.UpdateA, "updates of A")
+			assert.Equal(t, tt.wantB, d.UpdateB, "updates of B")
+			assert.Equal(t, tt.wantConflicts, d.Conflicts)
+		})
+	}
 }
