@@ -54,7 +54,8 @@
 // none). A page shorter than 500 ends the listing.
 //
 // Limits: calls are counted per rolling hour and class (multi-order getOrder, getOrder by
-// Key, getOrderStatus, all calls, logins included) against the package's limits (HourlyLimits; PREMIUM until a
+// Key, getOrderStatus, all calls, logins included; a call for CountedFor, the hour and the
+// time it may take to reach UNAS, which counts it from then) against the package's limits (HourlyLimits; PREMIUM until a
 // login names the subscription), in a Ledger that connections on one shop share (a Budget in
 // memory, or the worker's store, which worker processes share); a spent
 // budget is KindRateLimited with RetryAfter until a call leaves the hour, without calling
