@@ -315,6 +315,9 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (_ Reconc
 			res = hb
 		}
 	}
+	if p.pauses.pausedOnRetry(ctx) {
+		return res, nil // paused during the backoff: the rest after the resume, from here
+	}
 	limit := newStretchLimit(ctx, in.Stretch)
 	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
 	defer alive.Stop()

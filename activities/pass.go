@@ -94,6 +94,9 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 		res.Done = true
 		return res, p.setCursor(ctx, res.PassStart.Format(time.RFC3339Nano), res.Since)
 	}
+	if p.pauses.pausedOnRetry(ctx) {
+		return res, nil // paused during the backoff: the rest after the resume, from here
+	}
 	limit := newStretchLimit(ctx, in.Stretch)
 	alive := heartbeat.Start(ctx, res, heartbeat.Options{})
 	defer alive.Stop()

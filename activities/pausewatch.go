@@ -47,3 +47,12 @@ func (w *pauseWatch) pausedNow(ctx context.Context) bool {
 	paused, err := w.paused(ctx)
 	return err == nil && paused
 }
+
+// pausedOnRetry reports whether a retried attempt finds what it writes for paused before its
+// first page. The workflow cannot stop an activity waiting out its backoff (an hour's ban on a
+// quota): a pause that came meanwhile must hold the retry's writes from the start, not from
+// its second page. A first attempt asks after its first page as before: its workflow started
+// it unpaused a moment ago.
+func (w *pauseWatch) pausedOnRetry(ctx context.Context) bool {
+	return activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt > 1 && w.pausedNow(ctx)
+}

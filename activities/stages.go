@@ -109,6 +109,9 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (_ Stag
 	limit := newStretchLimit(ctx, in.Stretch)
 	// A pause ends the scan's stretch after its page: no event is emitted while paused.
 	watch := workflowPauseWatch(a.WorkflowPaused)
+	if watch.pausedOnRetry(ctx) {
+		return res, nil // paused during the backoff: the scan goes on from here after the resume
+	}
 	// A passing failure after pages were committed ends the stretch with them; res holds
 	// only committed pages wherever cut is called.
 	start := res.Position
