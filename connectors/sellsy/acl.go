@@ -15,7 +15,7 @@ import (
 // touch — the same status as for a scope the API client lacks. A 403 on a request about one
 // record (PUT or DELETE /{object}/{id}, its custom fields, its company links) is that
 // record's error (KindInvalid: it is quarantined and the rest of the batch goes on), unless
-// the scope the request needs is missing, which is the connection's (KindConfig). A 403 on a
+// a scope the request needs is missing, which is the connection's (KindConfig). A 403 on a
 // collection-level request (a list, a search, a probe) stays KindConfig.
 
 // aclCheck tells, within one batch of writes, a record's access rights from a missing scope.
@@ -40,8 +40,23 @@ type recordCall struct {
 	record string
 }
 
-// scopeOfCall is the scope a request needs: its path's resource, read for a GET (or a
-// search), write otherwise.
+// scopesOfCall is the scopes a request needs: its path's resource's (scopeOfCall), and for a
+// link the other resource's too, as the spec's security lists them.
+func scopesOfCall(k call) []string {
+	return append([]string{scopeOfCall(k)}, alsoNeeded[k.op]...)
+}
+
+// alsoNeeded are the scopes the link requests need besides their path's resource's
+// (Contacts_getCompanies, Companies_getContacts, Companies_linkContact, Companies_unlinkContact).
+var alsoNeeded = map[string][]string{
+	"GET /contacts/{id}/companies":                       {"companies.read"},
+	"GET /companies/{id}/contacts":                       {"contacts.read"},
+	"POST /companies/{companyId}/contacts/{contactId}":   {"contacts.read"},
+	"DELETE /companies/{companyId}/contacts/{contactId}": {"contacts.read"},
+}
+
+// scopeOfCall is the scope of a request's path's resource: read for a GET (or a search),
+// write otherwise.
 func scopeOfCall(k call) string {
 	res, _, _ := strings.Cut(strings.TrimPrefix(k.path, "/"), "/")
 	if res == "calendar-events" {
@@ -54,27 +69,32 @@ func scopeOfCall(k call) string {
 }
 
 // refused turns the 403 e that answered the record request k into the record's error when
-// the API client has the scope k needs, or into the missing scope's KindConfig error.
+// the API client has the scopes k needs, or into a missing scope's KindConfig error.
 func (a *aclCheck) refused(ctx context.Context, k call, e *connectors.Error) error {
-	scope := scopeOfCall(k)
+	scopes := scopesOfCall(k)
 	a.mu.Lock()
-	missing, done := a.checked[scope]
-	if !done {
-		var err error
-		missing, err = a.check(ctx, scope)
-		if err != nil {
-			a.mu.Unlock()
-			return err // the check could not be made (quota, outage): as it failed
+	defer a.mu.Unlock()
+	for _, scope := range scopes {
+		missing, done := a.checked[scope]
+		if !done {
+			var err error
+			missing, err = a.check(ctx, scope)
+			if err != nil {
+				return err // the check could not be made (quota, outage): as it failed
+			}
+			a.checked[scope] = missing
 		}
-		a.checked[scope] = missing
+		if missing != nil {
+			return missing
+		}
 	}
-	a.mu.Unlock()
-	if missing != nil {
-		return missing
+	has := "the scope " + scopes[0]
+	if len(scopes) > 1 {
+		has = "the scopes " + strings.Join(scopes, " and ")
 	}
 	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: e.Op, Status: http.StatusForbidden,
-		Message: fmt.Sprintf("this Sellsy user may not %s: Sellsy answered 403 although the API client has the scope %s, so the record's access rights (acl) keep it from this user; give the user access to the record in Sellsy, or leave the record out of the sync",
-			k.rec.record, scope)}
+		Message: fmt.Sprintf("this Sellsy user may not %s: Sellsy answered 403 although the API client has %s, so the record's access rights (acl) keep it from this user; give the user access to the record in Sellsy, or leave the record out of the sync",
+			k.rec.record, has)}
 }
 
 // check returns nil when the API client has scope, the KindConfig error of a missing scope

@@ -177,3 +177,45 @@ func each(ids []string, rec func(id string) connectors.Record) []connectors.Reco
 	}
 	return out
 }
+
+// A link's requests need both resources' scopes (the spec's Contacts_getCompanies:
+// companies.read and contacts.read; Companies_linkContact: companies.write and contacts.read):
+// a 403 for the one the request's path does not name is the connection's missing scope,
+// KindConfig naming it, not the record's access rights.
+func TestLinkRefusedForTheOtherResourcesScope(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    sim.Options
+		create  bool
+		missing string
+	}{
+		{name: "companies of the contact, scopes in the token", opts: sim.Options{Scopes: []string{"contacts.read", "contacts.write", "companies.write"}}, missing: "companies.read"},
+		{name: "companies of the contact, probed", opts: sim.Options{Scopes: []string{"contacts.read", "contacts.write", "companies.write"}, ScopesNotInToken: true}, missing: "companies.read"},
+		{name: "link of a new contact, scopes in the token", create: true, opts: sim.Options{Scopes: []string{"companies.read", "companies.write", "contacts.write"}}, missing: "contacts.read"},
+		{name: "link of a new contact, probed", create: true, opts: sim.Options{Scopes: []string{"companies.read", "companies.write", "contacts.write"}, ScopesNotInToken: true}, missing: "contacts.read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, tt.opts, false)
+			f.sim.SeedPeople(0, 1) // a company and its contact
+			res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Autre"}}})
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			rec := connectors.Record{ID: dumpIDs(f.sim.Dump("contacts"))[0], Fields: map[string]any{"position": "CTO"}, Links: map[string]string{connectors.ObjectCompany: res[0].ID}}
+			write := f.c.Update
+			if tt.create {
+				rec.ID, rec.Fields["last_name"] = "", "Neuve"
+				write = f.c.Create
+			}
+			res, err = write(ctx, connectors.ObjectContact, []connectors.Record{rec})
+			require.Len(t, res, 1)
+			got := res[0].Err
+			if err != nil {
+				got = err // nothing written: the call fails as a whole
+			}
+			require.Error(t, got)
+			assert.Equal(t, connectors.KindConfig, connectors.KindOf(got), "%v", got)
+			assert.Contains(t, got.Error(), "the API client lacks the scope(s) "+tt.missing+" that this connection needs")
+		})
+	}
+}

@@ -153,7 +153,28 @@ func (s *Server) crmRoutes(mux *http.ServeMux) {
 	})
 }
 
-// scopeOf is the scope a request needs ("" when none is checked).
+// scopesOf is the scopes a request needs: its path's resource's (scopeOf), and for a link or
+// a record's custom fields the other resource's too, as the spec's security lists them
+// (Contacts_getCompanies, Companies_getContacts, Companies_linkContact,
+// Companies_unlinkContact, Companies_getCustomFieldsList).
+func scopesOf(r *http.Request) []string {
+	need := scopeOf(r)
+	if need == "" {
+		return nil
+	}
+	return append([]string{need}, alsoNeeded[r.Pattern]...)
+}
+
+// alsoNeeded are the scopes of the routes that need another resource's besides their own.
+var alsoNeeded = map[string][]string{
+	"GET /v2/contacts/{id}/companies":                       {"companies.read"},
+	"GET /v2/companies/{id}/contacts":                       {"contacts.read"},
+	"POST /v2/companies/{companyId}/contacts/{contactId}":   {"contacts.read"},
+	"DELETE /v2/companies/{companyId}/contacts/{contactId}": {"contacts.read"},
+	"GET /v2/companies/{id}/custom-fields":                  {"custom-fields.read"},
+}
+
+// scopeOf is the scope of a request's path's resource ("" when none is checked).
 func scopeOf(r *http.Request) string {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v2/")
 	if !ok {

@@ -211,9 +211,11 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "Unauthorized: the access token is invalid or expired", nil)
 			return
 		}
-		if need := scopeOf(r); len(s.opt.Scopes) > 0 && need != "" && !slices.Contains(s.opt.Scopes, need) {
-			writeError(w, http.StatusForbidden, "Forbidden: the scope "+need+" is missing", nil)
-			return
+		for _, need := range scopesOf(r) {
+			if len(s.opt.Scopes) > 0 && !slices.Contains(s.opt.Scopes, need) {
+				writeError(w, http.StatusForbidden, "Forbidden: the scope "+need+" is missing", nil)
+				return
+			}
 		}
 		h(w, r)
 	}

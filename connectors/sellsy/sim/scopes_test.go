@@ -2,8 +2,10 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,4 +47,45 @@ func TestScopesNotInTokenStillEnforced(t *testing.T) {
 		})
 	}
 	assert.Zero(t, e.sim.Count("companies")+e.sim.Count("contacts"), "verify=true persists nothing")
+}
+
+// A request on a link or on a record's custom fields needs the scopes the spec lists for it,
+// both resources' (Contacts_getCompanies: companies.read and contacts.read;
+// Companies_linkContact: companies.write and contacts.read; …): one of them missing is a 403
+// naming it.
+func TestSubResourcesNeedEveryScopeTheSpecLists(t *testing.T) {
+	const contact = firstContactID
+	tests := []struct {
+		name         string
+		scopes       []string
+		method, path string
+		status       int
+		missing      string // named in the 403's message
+	}{
+		{"companies of a contact, without companies.read", []string{"contacts.read", "contacts.write"}, "GET", "/v2/contacts/%d/companies", 403, "companies.read"},
+		{"companies of a contact", []string{"contacts.read", "companies.read"}, "GET", "/v2/contacts/%d/companies", 200, ""},
+		{"contacts of a company, without contacts.read", []string{"companies.read", "companies.write"}, "GET", "/v2/companies/1/contacts", 403, "contacts.read"},
+		{"contacts of a company", []string{"companies.read", "contacts.read"}, "GET", "/v2/companies/1/contacts", 200, ""},
+		{"link, without contacts.read", []string{"companies.read", "companies.write"}, "POST", "/v2/companies/1/contacts/%d", 403, "contacts.read"},
+		{"link", []string{"companies.write", "contacts.read"}, "POST", "/v2/companies/1/contacts/%d", 200, ""},
+		{"unlink, without contacts.read", []string{"companies.read", "companies.write"}, "DELETE", "/v2/companies/1/contacts/%d", 403, "contacts.read"},
+		{"unlink", []string{"companies.write", "contacts.read"}, "DELETE", "/v2/companies/1/contacts/%d", 204, ""},
+		{"custom fields of a company, without custom-fields.read", []string{"companies.read"}, "GET", "/v2/companies/1/custom-fields", 403, "custom-fields.read"},
+		{"custom fields of a company", []string{"companies.read", "custom-fields.read"}, "GET", "/v2/companies/1/custom-fields", 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Options{Scopes: tt.scopes})
+			e.sim.SeedPeople(0, 1) // company 1 and its contact
+			path := tt.path
+			if strings.Contains(path, "%d") {
+				path = fmt.Sprintf(path, contact)
+			}
+			r := e.call(tt.method, path, nil, false)
+			require.Equal(t, tt.status, r.status, string(r.raw))
+			if tt.missing != "" {
+				assert.Contains(t, r.body["error"].(map[string]any)["message"], "the scope "+tt.missing+" is missing")
+			}
+		})
+	}
 }

@@ -52,7 +52,8 @@ type Options struct {
 	Seed                             uint64 // for fault randomness
 	// Scopes, when set, are the API client's only scopes, enforced: a request whose scope
 	// (<resource>.read for GET and searches, .write otherwise, verify=true included) is
-	// missing gets a 403. They are also returned space-separated in the token response's
+	// missing gets a 403, and so does a link request or a company's custom-field list
+	// without the other resource's scope the spec also lists (see scopesOf). They are also returned space-separated in the token response's
 	// "scope" (a simulator extension: Sellsy's token response names none) unless
 	// ScopesNotInToken is set, which is how Sellsy behaves.
 	Scopes           []string
