@@ -102,7 +102,8 @@ func InitialImport(ctx workflow.Context, in ImportInput) (Progress, error) {
 		err := r.run(ctx, info.Objects, activities.ModeImport)
 		switch {
 		case err == nil:
-			p.Phase, p.Object, p.Side = PhaseDone, "", ""
+			// A pause that came during the last stretch has nothing left to hold.
+			p.Phase, p.PauseReason, p.Object, p.Side = PhaseDone, "", "", ""
 			if !in.DryRun {
 				refreshStats(ctx, p, &st.Control)
 				r.count()

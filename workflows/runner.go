@@ -222,15 +222,29 @@ func yieldToListener(ctx workflow.Context) {
 	_ = workflow.Await(ctx, func() bool { return yielded })
 }
 
-// publishAtOnce sets onPause and onResume to show the phase of p in the workflow list as the
-// signals come: paused, then p's own phase again (the workflow publishes the rest once it
-// acts on them).
+// publishAtOnce sets onPause and onResume to show the phase of p in the workflow list and
+// the progress query as the signals come: paused with its reason, then the phase before the
+// pause again (the workflow publishes the rest once it acts on them). The query must agree
+// with the list: `crmsync status` reads it, and an activity waiting out an hour's quota would
+// otherwise leave it saying "syncing" for that hour.
 func (c *control) publishAtOnce(ctx workflow.Context, on bool, p *Progress) {
 	if !on {
 		return
 	}
-	c.onPause = func(string) { _ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(PhasePaused)) }
-	c.onResume = func() { _ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(p.Phase)) }
+	before := "" // the phase the pause signal found; "" when the workflow paused by itself
+	c.onPause = func(reason string) {
+		if p.Phase != PhasePaused {
+			before = p.Phase
+		}
+		p.Phase, p.PauseReason = PhasePaused, reason
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(PhasePaused))
+	}
+	c.onResume = func() {
+		if before != "" {
+			p.Phase, p.PauseReason, before = before, "", ""
+		}
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(p.Phase))
+	}
 }
 
 // drain applies the signals received but not yet handled, before continue-as-new.

@@ -259,6 +259,11 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		p.Object, p.Side = "", ""
 		toWait := func() {
 			p.Phase = PhaseWaiting
+			if st.Control.Paused {
+				// Paused during the cycle's last activities: what asks before writing (a
+				// push, the passes) must not take the connection for running meanwhile.
+				p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
+			}
 			p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
 			st.WaitInterval = info.Interval
 			st.Waiting = true
