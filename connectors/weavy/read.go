@@ -2,6 +2,7 @@ package weavy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -649,7 +650,12 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 		}
 		if fresh == 0 {
 			if offset > 0 && len(recs) > 0 && len(recs) >= size {
-				return nil, ignoresOffset(entity, offset)
+				if again, err := c.firstPageAgain(ctx, entity, filters, recs); err != nil || again {
+					return nil, cmp.Or(err, ignoresOffset(entity, offset))
+				}
+				short = 0
+				offset += len(recs) // moved forward: the next records are after them
+				continue
 			}
 			return out, nil
 		}
@@ -662,6 +668,21 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 		}
 		offset += len(recs)
 	}
+}
+
+// firstPageAgain reports whether page, a full page of records read already that a Select
+// answered past the first page, is the first page again, what a server ignoring offset
+// answers at every offset. A server honouring offset answers such a page too when records
+// moved forward between two Selects: records entered the query before them (an incremental
+// listing, or a lookup, in an order by insertion: a record changed since, or given the value
+// looked for), or the record just read changed and moved to the end (by modification). Its
+// first page is other records: one Select, only when such a page comes.
+func (c *Client) firstPageAgain(ctx context.Context, entity string, filters []filter, page []map[string]any) (bool, error) {
+	first, err := c.selectPage(ctx, entity, 0, filters)
+	if err != nil {
+		return false, err
+	}
+	return sameRecords(entity, first, page), nil
 }
 
 // ignoresOffset is the error of a full page at offset that brought only records already read.
@@ -832,7 +853,12 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 		return nil, 0, next, err
 	}
 	if len(recs) >= cur.size && sameRecords(entity, read, recs) {
-		return nil, 0, next, ignoresOffset(entity, next)
+		// Moved forward, unless it is the first page again (firstPageAgain): then read is
+		// the page, with nothing new, as below.
+		if again, err := c.firstPageAgain(ctx, entity, filters, recs); err != nil || again {
+			return nil, 0, next, cmp.Or(err, ignoresOffset(entity, next))
+		}
+		return read, len(read), start, nil
 	}
 	if len(read) > 0 {
 		// A record before next that left its place between the two Selects (deleted, or
@@ -1055,7 +1081,10 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			return connectors.Page{}, err
 		}
 		if nothingNew(ent, cur, recs, fresh, start) {
-			return connectors.Page{}, ignoresOffset(ent, start)
+			if again, err := c.firstPageAgain(ctx, ent, filters, recs); err != nil || again {
+				return connectors.Page{}, cmp.Or(err, ignoresOffset(ent, start))
+			}
+			// moved forward: the anchors it holds changed since, and are read again
 		}
 		n := len(recs)
 		if cur.size == 0 {

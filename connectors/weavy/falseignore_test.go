@@ -1,0 +1,74 @@
+package weavy
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/weavy/sim"
+)
+
+// A page that brings again, at a later offset, the records just read is what a weavy that
+// ignores offset answers, but also what a weavy that honours it answers when records entered
+// the query before them between the two Selects (in an order by insertion, a record changed
+// since an incremental listing began, or given the e-mail a lookup looks for) or when the
+// record just read changed and moved to the end (in an order by modification). Taken for a
+// server ignoring offset, that paused the connection (KindConfig); the records are listed,
+// and found, instead.
+func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
+	change := func(t *testing.T, w *Client, object, id string, fields map[string]any) {
+		res, err := w.Update(context.Background(), object, []connectors.Record{{ID: id, Fields: fields}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+	}
+	t.Run("listing", func(t *testing.T) {
+		tests := []struct {
+			name  string
+			order string
+			enter string // changed just before the Select after C0000004 is read
+		}{
+			{"a record enters before the offset, by insertion", sim.OrderInserted, "C0000002"},
+			{"the record just read changes, by modification", sim.OrderModified, "C0000004"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				e := setup(t, sim.Options{PageSize: 1, SelectOrder: tc.order})
+				e.sim.SeedPeople(0, 50) // 10 customers
+				w := e.newClient(t)
+				e.clock.Advance(time.Hour)
+				since := e.clock.Now()
+				e.clock.Advance(time.Minute)
+				for _, id := range []string{"C0000000", "C0000004", "C0000006"} {
+					change(t, w, "company", id, map[string]any{"city": "Lyon"})
+				}
+				e.clock.Advance(time.Minute)
+				// pages of one: C0000000 at 0, C0000004 at 1; the page after C0000004 is read
+				// at 2 once C0000004 is read again at 1
+				beforeSelect(e, nil, 2, func() { change(t, w, "company", tc.enter, map[string]any{"city": "Nantes"}) })
+				recs, _ := listAll(t, e.client, "company", since)
+				assert.Subset(t, ids(recs), []string{"C0000000", "C0000004", "C0000006"})
+			})
+		}
+	})
+	t.Run("lookup", func(t *testing.T) {
+		e := setup(t, sim.Options{PageSize: 1})
+		e.sim.SeedPeople(0, 50)
+		w := e.newClient(t)
+		const email = "shared@example.com"
+		for _, id := range []string{"c:CC0000005", "c:CC0000007"} {
+			change(t, w, "contact", id, map[string]any{"email": email})
+		}
+		_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
+		require.NoError(t, err) // the tables' page sizes are learned
+		// CC0000005 at 0; before the Select at 1, CC0000003 takes the e-mail and moves it there
+		beforeSelect(e, nil, 1, func() { change(t, w, "contact", "c:CC0000003", map[string]any{"email": email}) })
+		recs, err := e.client.FindByKey(context.Background(), "contact", "email", []string{email})
+		require.NoError(t, err)
+		assert.Subset(t, ids(recs), []string{"c:CC0000005", "c:CC0000007"}, fmt.Sprint(ids(recs)))
+	})
+}
