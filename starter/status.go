@@ -283,7 +283,7 @@ func printUNASBudget(ctx context.Context, out io.Writer, c *config.Connection, q
 		shop := registry.UNASShop(sys.Settings["base_url"], key)
 		used := map[string]int{}
 		for _, class := range []string{unas.ClassOrderList, unas.ClassOrderByKey, unas.ClassOrderStatus, unas.ClassTotal} {
-			if used[class], err = q.QuotaUsed(ctx, shop+"/"+class, time.Hour, now); err != nil {
+			if used[class], err = q.QuotaUsed(ctx, shop+"/"+class, unas.CountedFor, now); err != nil {
 				return err
 			}
 		}

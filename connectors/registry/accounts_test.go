@@ -296,3 +296,27 @@ func TestUNASShopOneBudgetHoweverItsURLIsWritten(t *testing.T) {
 	assert.NotEqual(t, want, UNASShop("https://api.unas.eu/SHOP", "key-1"), "a path is read as written")
 	assert.NotEqual(t, want, UNASShop(unas.DefaultBaseURL, "key-2"), "another key is another shop")
 }
+
+// The store's ledger counts a UNAS call as long as the in-process budget does (unas.CountedFor,
+// past UNAS's hour): a call that reached UNAS late is still counted there when crmsync's own
+// hour ends, and the call allowed then would be the one over the limit, earning a ban.
+func TestStoreLedgerCountsACallForCountedFor(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	ledger := (&Accounts{Quotas: st}).unasLedger("shop")
+	claim := []unas.Claim{{Class: unas.ClassOrderList, Limit: 1}}
+	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	wait, err := ledger.Take(ctx, claim, start)
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	for _, after := range []time.Duration{time.Hour + time.Second, unas.CountedFor - time.Second} {
+		wait, err = ledger.Take(ctx, claim, start.Add(after))
+		require.NoError(t, err)
+		assert.Positive(t, wait, "%s after the first call", after)
+	}
+	wait, err = ledger.Take(ctx, claim, start.Add(unas.CountedFor))
+	require.NoError(t, err)
+	assert.Zero(t, wait)
+}

@@ -102,7 +102,7 @@ func (l *quotaLedger) Take(ctx context.Context, claims []unas.Claim, now time.Ti
 	for i, c := range claims {
 		qc[i] = store.QuotaClaim{Key: l.shop + "/" + c.Class, Limit: c.Limit}
 	}
-	wait, err := l.quotas.TakeQuota(ctx, qc, time.Hour, now)
+	wait, err := l.quotas.TakeQuota(ctx, qc, unas.CountedFor, now)
 	if wait > 0 {
 		wait += time.Second // clear of the edge, as the in-process budget
 	}
