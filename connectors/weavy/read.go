@@ -616,8 +616,12 @@ const maxSelectPages = 1000
 // have been lowered since, so the Select at the next offset tells, and lowers the page size
 // remembered when it brings new records. That costs one more Select for a query whose last
 // page is not empty (a lookup with a match: two Selects), none for an empty answer. A full
-// page of records already read means the server ignores offset: an error, not an endless
-// loop.
+// page of records already read, the first page again (firstPageAgain), means the server
+// ignores offset: an error, not an endless loop. Unlike a listing, a lookup does not check
+// that its last record kept its place (endsAt): a match that moved up past it while it ran
+// (one before it deleted, or given another value) is left out of this lookup only, and the
+// first match is always found (nothing is before offset 0), so that costs at most a
+// duplicate reported at a later lookup, not a record created again.
 func (c *Client) selectAll(ctx context.Context, entity string, filters []filter) ([]map[string]any, error) {
 	var out []map[string]any
 	seen := map[string]bool{}

@@ -41,7 +41,8 @@
 // it ends on a page as long as the page size seen), a lookup or listing that finds nothing
 // one. Before anything is
 // learned, a listing's first page's length is taken. A full page of records already read
-// means weavy ignores offset (KindConfig).
+// means weavy ignores offset (KindConfig) when the first page, read again, is those records:
+// records that moved forward between two Selects answer such a page too.
 // Since becomes a filter srvDate GreaterThan Since-1s (second resolution) in srvDate's wall
 // time: srvDate is the stamp the Divalto plugin filters on (whether srvDateUTC can be filtered
 // on is not documented), but its zone is not documented either, so it is measured on the
