@@ -2,6 +2,7 @@ package weavy
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -71,6 +72,45 @@ func TestTwoSelectsForAShortAnswerOncePageSizeIsKnown(t *testing.T) {
 			assert.Equal(t, []string{"C0000001"}, ids(recs))
 			assert.Equal(t, 1, pages)
 			assert.Equal(t, 3, selects(e)-before, "three Selects for a listing of one change")
+		})
+	}
+}
+
+// On a weavy that ignores offset (the Divalto plugin never pages, so one may), an incremental
+// listing whose changes fit in a page lists them and ends: the Select after its page answers
+// that page again, which holds nothing new.
+func TestIncrementalListingOnServerIgnoringOffset(t *testing.T) {
+	for _, changes := range []int{1, 2, 5} {
+		t.Run(fmt.Sprint(changes, " changes"), func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 100, IgnoreOffset: true})
+			e.sim.SeedPeople(0, 250) // 50 customers
+			ctx := context.Background()
+			_, err := e.client.FindByKey(ctx, "company", "name", []string{"nobody"}) // learns the page size
+			require.NoError(t, err)
+			e.clock.Advance(time.Hour)
+			since := e.clock.Now()
+			e.clock.Advance(time.Minute)
+			var want []string
+			for i := range changes {
+				id := fmt.Sprintf("C%07d", 7*i+1)
+				res, err := e.client.Update(ctx, "company", []connectors.Record{{ID: id, Fields: map[string]any{"city": "Lyon"}}})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+				want = append(want, id)
+			}
+			var got []string
+			q := connectors.ListQuery{Since: since}
+			for calls := 0; ; calls++ {
+				require.Less(t, calls, 10, "the listing does not end")
+				p, err := e.client.List(ctx, "company", q)
+				require.NoError(t, err)
+				got = append(got, ids(p.Records)...)
+				if !p.More {
+					break
+				}
+				q.Cursor = p.Cursor
+			}
+			assert.ElementsMatch(t, want, got)
 		})
 	}
 }

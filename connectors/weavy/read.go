@@ -864,12 +864,13 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 		}
 		return read, len(read), start, nil
 	}
-	if len(read) > 0 {
+	if len(read) > 0 && (len(recs) == 0 || !onlyOf(entity, read, recs)) {
 		// A record before next that left its place between the two Selects (deleted, or
 		// changed in an order by modification) moved the one at next before it, unread:
-		// the answer follows read only if read's last record is still in its place (see
-		// endsAt). Otherwise read is the page, with nothing new: endsAt finds the records
-		// after it, and the next page looks for its anchors as usual.
+		// the answer, or the end, follows read only if read's last record is still in its
+		// place (see endsAt). Otherwise read is the page, with nothing new: endsAt finds the
+		// records after it, and the next page looks for its anchors as usual. (An answer of
+		// read's records again brings nothing to skip: endsAt tells what it is.)
 		if in, err := c.inPlace(ctx, entity, next, filters, read[len(read)-1]); err != nil || !in {
 			return read, len(read), start, err
 		}
@@ -955,29 +956,45 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 // A record that left its place before the offset between the page and that Select (deleted,
 // or changed in an order by modification) moved the next one before the offset: were that
 // one the last of the table, it would be missed for good (unchanged, the next pass does not
-// read it). So an answer with nothing new ends the listing only when the page's last record
-// is still in its place (inPlace), one Select more; otherwise the next page looks for its
-// anchors as usual.
+// read it). So an empty answer ends the listing only when the page's last record is still in
+// its place (inPlace), one Select more, and an answer of records of the page only when it is
+// the first page again (a server ignoring offset; firstPageAgain); otherwise the next page
+// looks for its anchors as usual.
 func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters []filter, page []map[string]any) (end, full bool, err error) {
 	recs, err := c.selectPage(ctx, entity, offset, filters)
 	if err != nil {
 		return false, false, err
 	}
-	key := anchor(entity) // a record changed since it was read is new: the next page tells
+	if !onlyOf(entity, page, recs) {
+		return false, true, nil
+	}
+	if len(page) == 0 {
+		return true, false, nil
+	}
+	if len(recs) > 0 {
+		// Records of the page again: a server ignoring offset answers its first page, but
+		// records that moved forward (records entered the listing before them) answer so too.
+		end, err = c.firstPageAgain(ctx, entity, filters, recs)
+		return end, false, err
+	}
+	end, err = c.inPlace(ctx, entity, offset, filters, page[len(page)-1])
+	return end, false, err
+}
+
+// onlyOf reports whether recs are all records of page, by anchor: a record changed since it
+// was read is not (the next page tells). True for none.
+func onlyOf(entity string, page, recs []map[string]any) bool {
+	key := anchor(entity)
 	read := make(map[string]bool, len(page))
 	for _, r := range page {
 		read[key(r)] = true
 	}
 	for _, r := range recs {
 		if !read[key(r)] {
-			return false, true, nil
+			return false
 		}
 	}
-	if len(page) == 0 {
-		return true, false, nil
-	}
-	end, err = c.inPlace(ctx, entity, offset, filters, page[len(page)-1])
-	return end, false, err
+	return true
 }
 
 // inPlace reports whether last, the record read just before offset, is there still, unchanged
