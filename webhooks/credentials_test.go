@@ -49,7 +49,7 @@ func credentialRoutes() []credentialRoute {
 			method: http.MethodPost, path: "/webhooks/rot/unas", ctype: "application/json", body: unasBody,
 			header: func(v string) map[string]string { return map[string]string{"X-Unas-Hmac": sign(unasBody, v)} }, ok: http.StatusOK},
 		{name: "push token", a: "sellsy", b: "mautic", side: "b", key: CredPushToken,
-			method: http.MethodPost, path: "/push/rot/{token}?id=42", ctype: "text/plain", header: none, ok: http.StatusAccepted},
+			method: http.MethodPost, path: "/push/rot/{token}?id=42", ctype: "text/plain", header: none, ok: http.StatusOK},
 		{name: "sellsy webhook token", a: "sellsy", b: "mautic", side: "a", key: CredWebhookToken,
 			method: http.MethodPost, path: "/webhooks/rot/sellsy/{token}", ctype: "application/x-www-form-urlencoded", header: none, ok: http.StatusOK},
 		{name: "sellsy ping token", a: "sellsy", b: "mautic", side: "a", key: CredWebhookToken,
@@ -223,7 +223,7 @@ func TestSenderGoneDoesNotCancelTheStart(t *testing.T) {
 		status                  int
 		check                   func(t *testing.T, c *cancelTemporal)
 	}{
-		{name: "push", path: "/push/shop/tok-456?id=42", ctype: "text/plain", status: http.StatusAccepted,
+		{name: "push", path: "/push/shop/tok-456?id=42", ctype: "text/plain", status: http.StatusOK,
 			check: func(t *testing.T, c *cancelTemporal) {
 				assert.Equal(t, []activities.PushInput{{Connection: "shop", Object: "contact", Side: "b", ID: "42"}}, c.started)
 			}},

@@ -41,9 +41,9 @@ func TestAutomationContactObjects(t *testing.T) {
 		pushed  string   // the object pushed
 		answer  string
 	}{
-		{name: "one pair, named person", objects: []config.Object{company, person}, deleted: []string{"person"}, path: "?id=42", status: 202, pushed: "person"},
-		{name: "one pair, named by the query", objects: []config.Object{company, person}, deleted: []string{"person"}, path: "?id=42&object=person", status: 202, pushed: "person"},
-		{name: "two pairs: the query names one", objects: []config.Object{person, company, lead}, deleted: []string{"person", "lead"}, path: "?id=42&object=lead", status: 202, pushed: "lead"},
+		{name: "one pair, named person", objects: []config.Object{company, person}, deleted: []string{"person"}, path: "?id=42", status: 200, pushed: "person"},
+		{name: "one pair, named by the query", objects: []config.Object{company, person}, deleted: []string{"person"}, path: "?id=42&object=person", status: 200, pushed: "person"},
+		{name: "two pairs: the query names one", objects: []config.Object{person, company, lead}, deleted: []string{"person", "lead"}, path: "?id=42&object=lead", status: 200, pushed: "lead"},
 		{name: "two pairs, none named", objects: []config.Object{person, company, lead}, deleted: []string{"person", "lead"}, path: "?id=42", status: 400,
 			answer: "name one with ?object= (person, lead)"},
 		{name: "a pair not on contacts", objects: []config.Object{company, person}, deleted: []string{"person"}, path: "?id=42&object=company", status: 400,

@@ -10,7 +10,9 @@
 //	POST /push/{connection}/{token}      "send contact to Sellsy": starts PushRecord for the
 //	                                     Automation contact whose id the body or query gives,
 //	                                     as the connection's object pair on Automation's
-//	                                     contacts (?object= names it when there are several)
+//	                                     contacts (?object= names it when there are several);
+//	                                     answered 200. GET, PUT and PATCH too: Automation's
+//	                                     campaign action "Send a webhook" may use them
 //	POST /webhooks/{connection}/sellsy/{token}
 //	                                     Sellsy webhooks (form field notif), the token being
 //	                                     the URL's secret: the connection's events: routes,
@@ -234,7 +236,11 @@ func (r *Receiver) connection(name string) (c *config.Connection, file string, e
 func (r *Receiver) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhooks/{connection}/mautic", r.mauticWebhook)
-	mux.HandleFunc("POST /push/{connection}/{token}", r.push)
+	// Every method Automation's campaign action "Send a webhook" sends its data with: GET
+	// (its default, the data in the query), POST, PUT and PATCH (a form, or JSON).
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch} {
+		mux.HandleFunc(m+" /push/{connection}/{token}", r.push)
+	}
 	mux.HandleFunc("POST /webhooks/{connection}/sellsy/{token}", r.sellsyWebhook)
 	mux.HandleFunc("GET /webhooks/{connection}/sellsy/{token}", r.sellsyPing)
 	mux.HandleFunc("POST /webhooks/{connection}/unas", r.unasWebhook)
@@ -503,8 +509,10 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	// 200, not 202: Automation's campaign action takes only 200 and 201 for success, and
+	// fails (and retries) the campaign event on any other answer.
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusAccepted)
+	w.WriteHeader(http.StatusOK)
 	_ = json.NewEncoder(w).Encode(map[string]string{"workflow_id": run.GetID(), "run_id": run.GetRunID()})
 }
 
