@@ -276,12 +276,13 @@ func (s *Server) api(st *store, h handlerFunc) http.Handler {
 	})
 }
 
-// writeError writes Mautic's error body {"errors":[{"message","code","type","details"}]}.
+// writeError writes Mautic's error body {"errors":[{"message","code","type","details"}]};
+// details are [] when there are none (FetchCommonApiController::returnError).
 func writeError(w http.ResponseWriter, status int, msg string, typ any, details any) {
-	e := map[string]any{"message": msg, "code": status, "type": typ}
-	if details != nil {
-		e["details"] = details
+	if details == nil {
+		details = []any{}
 	}
+	e := map[string]any{"message": msg, "code": status, "type": typ, "details": details}
 	simkit.WriteJSON(w, status, map[string]any{"errors": []any{e}})
 }
 
@@ -805,35 +806,58 @@ func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request) ([]map[stri
 		return nil, false
 	}
 	if len(items) > BatchMax {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
+		// validateBatchPayload answers with returnError's default status.
+		writeError(w, http.StatusInternalServerError, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
 		return nil, false
 	}
 	return items, true
 }
 
-// writeBatchResponse answers a batch aligned with the request: entity (null on error), status
-// code, and errors keyed by item index. The entities are written from their cached JSON:
-// marshalling 200 shapes costs the simulator more than the writes themselves.
+// writeBatchResponse answers a batch as Mautic does: the entities written, keyed by request
+// index, a failed item's key left out (FetchCommonApiController::setBatchError unsets it) —
+// an array when the failures all come last, else an object keyed by index, as PHP encodes an
+// array with gaps —, the status code of every item, and "errors" keyed by item index when
+// any failed. The entities are written from their cached JSON: marshalling 200 shapes costs
+// the simulator more than the writes themselves.
 func writeBatchResponse(w http.ResponseWriter, status int, st *store, recs []*rec, codes []int, errs map[string]any) {
 	buf := shapeBuffers.Get().(*[]byte)
 	defer shapeBuffers.Put(buf)
-	b := fmt.Appendf((*buf)[:0], `{"%s":[`, st.object)
-	for i, rc := range recs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if rc == nil {
-			b = append(b, "null"...)
-		} else {
-			b = st.appendShape(b, rc)
+	list := true // PHP encodes the array as a list when its keys are 0…n-1
+	for i, seenGap := 0, false; i < len(recs); i++ {
+		if recs[i] == nil {
+			seenGap = true
+		} else if seenGap {
+			list = false
 		}
 	}
-	b = append(b, `],"statusCodes":`...)
+	open, close := byte('['), byte(']')
+	if !list {
+		open, close = '{', '}'
+	}
+	b := fmt.Appendf((*buf)[:0], `{"%s":%c`, st.object, open)
+	n := 0
+	for i, rc := range recs {
+		if rc == nil {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		if !list {
+			b = fmt.Appendf(b, `"%d":`, i)
+		}
+		b = st.appendShape(b, rc)
+	}
+	b = append(b, close)
+	b = append(b, `,"statusCodes":`...)
 	c, _ := json.Marshal(codes)
 	b = append(b, c...)
-	b = append(b, `,"errors":`...)
-	e, _ := json.Marshal(errs)
-	b = append(b, e...)
+	if len(errs) > 0 {
+		b = append(b, `,"errors":`...)
+		e, _ := json.Marshal(errs)
+		b = append(b, e...)
+	}
 	b = append(b, "}\n"...)
 	*buf = b
 	w.Header().Set("Content-Type", "application/json")
@@ -841,7 +865,13 @@ func writeBatchResponse(w http.ResponseWriter, status int, st *store, recs []*re
 	_, _ = w.Write(b)
 }
 
+// batchItemError is the error of one batch item: a form error as returnError builds it in
+// batch mode ({code, message, details, type: null}), any other refusal (not found, access
+// denied, no id) as setBatchError does ({message, code, type: "api"}).
 func batchItemError(ie *itemError) map[string]any {
+	if ve, ok := ie.err.(*validationError); ok && ve.field != "id" {
+		return map[string]any{"code": ie.status, "message": ve.Error(), "details": map[string]any{ve.field: []string{ve.reason}}, "type": nil}
+	}
 	return map[string]any{"message": ie.err.Error(), "code": ie.status, "type": "api"}
 }
 
@@ -894,7 +924,7 @@ func (s *Server) batchEdit(st *store, w http.ResponseWriter, r *http.Request) {
 func (s *Server) batchDelete(st *store, w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(r.URL.Query().Get("ids"), ",")
 	if len(parts) > BatchMax {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
+		writeError(w, http.StatusInternalServerError, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
 		return
 	}
 	s.mu.Lock()

