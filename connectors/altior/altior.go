@@ -35,7 +35,8 @@
 // Errors: 401 after one renewal and 403 → KindConfig; 429 → KindRateLimited (Retry-After,
 // else 1s); 5xx and transport failures → KindRetryable; 400/404/409 on a write fail that
 // record only (KindInvalid naming the field), except a 400 on an establishment_id that names
-// no establishment or on a custom field the object does not have, and no user for the
+// no establishment, on a custom field the object does not have or on a phone, e-mail or URL
+// type the record writes that its value list does not have, and no user for the
 // reference user's e-mail → KindConfig naming the setting. Messages never hold the API key, the token or an e-mail address.
 package altior
 

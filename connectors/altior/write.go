@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -255,7 +256,7 @@ func (c *Client) Create(ctx context.Context, object string, records []connectors
 		if err != nil {
 			c.forgetReferenceUser(body, err)
 			refused := connectors.StatusOf(err) == http.StatusBadRequest
-			err = c.customFieldErr(ctx, object, c.establishmentErr(ctx, body, err))
+			err = c.typeErr(ctx, object, r, c.customFieldErr(ctx, object, c.establishmentErr(ctx, body, err)))
 			if perRecord(err) {
 				out[i].Err = err
 				continue
@@ -345,7 +346,7 @@ func (c *Client) Update(ctx context.Context, object string, records []connectors
 		}
 		if _, err := c.do(ctx, call{method: http.MethodPatch, path: path + "/" + url.PathEscape(r.ID), op: op, body: body}); err != nil {
 			c.forgetReferenceUser(body, err)
-			err = c.customFieldErr(ctx, object, c.establishmentErr(ctx, body, err))
+			err = c.typeErr(ctx, object, r, c.customFieldErr(ctx, object, c.establishmentErr(ctx, body, err)))
 			if perRecord(err) {
 				out[i].Err = err
 				continue
@@ -428,6 +429,63 @@ func (c *Client) customFieldErr(ctx context.Context, object string, err error) e
 	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "custom field", Status: e.Status,
 		Message: fmt.Sprintf("altior %s have no custom field %q (cf.%s): create it in Altior, or take cf.%s out of the connection file (a field mapping, a match, a pipeline's pipeline_target or stage_target); custom fields of %s: %s",
 			what, code, code, code, what, have)}
+}
+
+// typeLists names the value list of each typed list's types.
+var typeLists = map[string]string{"phones": ListPhoneTypes, "emails": ListEmailTypes, "urls": ListURLTypes}
+
+// typeErr turns a 400 on the type of a typed list's entry (field phones.type, emails.type or
+// urls.type) into a configuration error when a type r writes is not in Altior's value list
+// (deleted or renamed in "Paramétrage du tiers" since the setup): phone.<TYPE>,
+// email.<TYPE> and url.<TYPE> come from the connection file, so every record would be
+// refused alike, and the connection pauses naming the field instead of quarantining them one
+// by one. The value list is read to tell that case from an entry of a deleted type the
+// record itself holds (sent back whole with the list), which stays the record's.
+func (c *Client) typeErr(ctx context.Context, object string, r connectors.Record, err error) error {
+	var e *connectors.Error
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
+		return err
+	}
+	for list, vl := range typeLists {
+		if _, named := e.Fields[list+".type"]; !named {
+			continue
+		}
+		var written []string // the fields of r that write a type of list, sorted
+		for k, v := range withAliases(object, r).Fields {
+			if l, _, ok := typedField(object, k); ok && l == list {
+				if s, _ := valueString(v); s != "" {
+					written = append(written, k)
+				}
+			}
+		}
+		if len(written) == 0 {
+			return err
+		}
+		sort.Strings(written)
+		items, lerr := c.ValueList(ctx, vl)
+		if lerr != nil {
+			return lerr // cannot tell yet: better to stop and retry than to quarantine the record
+		}
+		have := "none"
+		if len(items) > 0 {
+			codes := make([]string, len(items))
+			for i, it := range items {
+				codes[i] = it.Code + " (" + it.Label + ")"
+			}
+			have = strings.Join(codes, ", ")
+		}
+		for _, k := range written {
+			_, typ, _ := typedField(object, k)
+			if slices.ContainsFunc(items, func(it ValueItem) bool { return it.Code == typ }) {
+				continue
+			}
+			return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "value list", Status: e.Status,
+				Message: fmt.Sprintf("%s: %q is not in altior's value list %s: add it in Altior (Paramétrage du tiers), or write another type in the connection file; %s: %s",
+					k, typ, vl, vl, have)}
+		}
+		return err
+	}
+	return err
 }
 
 // Delete is refused: the contract has no deletion.

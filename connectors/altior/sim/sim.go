@@ -192,6 +192,14 @@ func (s *Server) SetCustomFields(fields []CustomField) {
 	s.mu.Unlock()
 }
 
+// SetValueList replaces the entries of a value list (a type deleted or renamed in
+// "Paramétrage du tiers" since the setup).
+func (s *Server) SetValueList(list string, items []ValueItem) {
+	s.mu.Lock()
+	s.lists[list] = slices.Clone(items)
+	s.mu.Unlock()
+}
+
 // SetReadOnly makes every write answer 403 (an API key without write rights).
 func (s *Server) SetReadOnly(on bool) {
 	s.mu.Lock()
