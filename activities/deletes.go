@@ -55,6 +55,11 @@ func (a *Activities) PropagateDeletes(ctx context.Context, in DeleteInput) (_ De
 	if err != nil {
 		return prog.Result, toTemporal(err)
 	}
+	if p.pauses.pausedOnRetry(ctx) {
+		// Paused during the backoff: the ids left wait for the resume, from the last chunk
+		// done (the workflow takes a completed batch for handled).
+		return prog.Result, pausedError(fmt.Sprintf("connection %s is paused: the deletions announced on side %s wait for the resume (%d of %d done)", in.Connection, in.Side, prog.Done, len(in.IDs)))
+	}
 	for prog.Done < len(in.IDs) {
 		end := min(prog.Done+deleteChunk, len(in.IDs))
 		d, err := p.propagateDeletes(ctx, in.IDs[prog.Done:end], in.Guard.left(prog.Result.Propagated))

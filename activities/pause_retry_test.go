@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/connectors"
@@ -41,10 +42,39 @@ func stagesRetried(ctx workflow.Context, in StageInput) (StageResult, error) {
 	return runRetried[StageInput, StageResult](ctx, a.PropagateStages, in)
 }
 
+func deletesRetried(ctx workflow.Context, in DeleteInput) (DeleteResult, error) {
+	var a *Activities
+	return runRetried[DeleteInput, DeleteResult](ctx, a.PropagateDeletes, in)
+}
+
+// sellsyGetFailsOnce is the Sellsy connector (with its pipelines) failing one Get call.
+type sellsyGetFailsOnce struct {
+	*sellsy.Client
+	failOnce
+}
+
+func (f *sellsyGetFailsOnce) Get(ctx context.Context, object string, ids []string) ([]connectors.Record, error) {
+	if err := f.next(); err != nil {
+		return nil, err
+	}
+	return f.Client.Get(ctx, object, ids)
+}
+
+// requirePausedError requires the error of a workflow whose activity waited for the resume
+// until its attempts ran out.
+func requirePausedError(t *testing.T, err error) {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, ErrTypePaused, appErr.Type(), "%v", err)
+}
+
 // An activity whose first attempt met a quota (an hour's ban on UNAS) is retried after it: a
 // pause that came meanwhile holds the retry before its first page, not after it — the
 // workflow cannot stop an activity in its backoff, so the attempt asks. A pass, a
-// reconciliation and a stage scan each write nothing then, and keep their place.
+// reconciliation and a stage scan each write nothing then, and keep their place; announced
+// deletions and stage changes, which have no place to keep, wait for the resume (retried a
+// minute apart, as a push does).
 func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 	quota := func(system, op string) error {
 		return &connectors.Error{Kind: connectors.KindRateLimited, System: system, Op: op, Status: 429, RetryAfter: time.Hour, Message: "request quota exceeded"}
@@ -59,6 +89,10 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 		{activity: "reconcile"},
 		{activity: "scan", paused: true},
 		{activity: "scan"},
+		{activity: "deletes", paused: true},
+		{activity: "deletes"},
+		{activity: "announced stages", paused: true},
+		{activity: "announced stages"},
 	}
 	for _, tt := range tests {
 		name := tt.activity + " running"
@@ -124,6 +158,50 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 					return
 				}
 				assert.True(t, res.Done)
+				assert.Equal(t, len(opps), res.Emitted, "%+v", res)
+			case "deletes":
+				h := newHarnessWith(t, "both", "b_to_a")
+				h.cycle(ModeImport)
+				id := h.deleteOn(h.mautic, 15)
+				before := h.sb.Sellsy.Count("contacts")
+				h.acts.Conns.use("t", h.sellsy, &getFailsOnce{Connector: h.mautic, failOnce: failOnce{failAt: 1, err: quota("mautic", "GET /contacts")}})
+				h.acts.WorkflowPaused = paused
+				env.RegisterActivity(h.acts)
+				env.ExecuteWorkflow(deletesRetried, DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: []string{id}})
+				if tt.paused {
+					requirePausedError(t, env.GetWorkflowError())
+					assert.Equal(t, before, h.sb.Sellsy.Count("contacts"), "nothing deleted while paused")
+					return
+				}
+				require.NoError(t, env.GetWorkflowError())
+				var res DeleteResult
+				require.NoError(t, env.GetWorkflowResult(&res))
+				assert.Equal(t, DeleteResult{Propagated: 1}, res)
+				assert.Equal(t, before-1, h.sb.Sellsy.Count("contacts"))
+			case "announced stages":
+				acts, _, _, opps, _ := stagedOpportunity(t, "ra", `{"13": GAGNEE}`, 3)
+				ca, cb, err := acts.Conns.Connectors("ra")
+				require.NoError(t, err)
+				acts.Conns.use("ra", &sellsyGetFailsOnce{Client: ca.(*sellsy.Client), failOnce: failOnce{failAt: 1, err: quota("sellsy", "POST /opportunities/search")}}, cb)
+				acts.WorkflowPaused = paused
+				env.RegisterActivity(acts)
+				env.ExecuteWorkflow(stagesRetried, StageInput{Connection: "ra", IDs: opps, Stretch: time.Hour})
+				if tt.paused {
+					requirePausedError(t, env.GetWorkflowError())
+					acts.WorkflowPaused = nil // resumed
+					var suite testsuite.WorkflowTestSuite
+					ae := suite.NewTestActivityEnvironment()
+					ae.RegisterActivity(acts)
+					v, err := ae.ExecuteActivity(acts.PropagateStages, StageInput{Connection: "ra", IDs: opps})
+					require.NoError(t, err)
+					var moved StageResult
+					require.NoError(t, v.Get(&moved))
+					assert.Equal(t, len(opps), moved.Emitted, "no event emitted while paused: each is still to emit after the resume")
+					return
+				}
+				require.NoError(t, env.GetWorkflowError())
+				var res StageResult
+				require.NoError(t, env.GetWorkflowResult(&res))
 				assert.Equal(t, len(opps), res.Emitted, "%+v", res)
 			}
 		})

@@ -90,6 +90,11 @@ func (a *Activities) PropagateStages(ctx context.Context, in StageInput) (_ Stag
 	c, ca := sp.c, sp.x
 	objects := pipelineObjects(c)
 	if len(in.IDs) > 0 {
+		if w := workflowPauseWatch(a.WorkflowPaused); w.pausedOnRetry(ctx) {
+			// Paused during the backoff: the batch waits for the resume (the workflow takes a
+			// completed batch for handled).
+			return res, pausedError(fmt.Sprintf("connection %s is paused: the stage changes announced wait for the resume", in.Connection))
+		}
 		for _, name := range objects {
 			o, _ := c.Object(name)
 			recs, err := ca.Get(ctx, o.AObject, in.IDs)
