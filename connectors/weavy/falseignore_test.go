@@ -72,3 +72,31 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		assert.Subset(t, ids(recs), []string{"c:CC0000005", "c:CC0000007"}, fmt.Sprint(ids(recs)))
 	})
 }
+
+// A weavy that ignores offset is told apart from records that moved forward by its first page,
+// read again, even when its page size changes just before that Select: the first page and the
+// page answered are compared over the shorter's length. Compared whole, a first page shorter
+// by one was taken for records moved forward, and the listing then ended without an error
+// after its first page.
+func TestServerIgnoringOffsetWhosePageSizeChangesIsToldApart(t *testing.T) {
+	for _, size := range []int{2, 5} {
+		t.Run(fmt.Sprint("page size 3 to ", size), func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 3, IgnoreOffset: true})
+			e.sim.SeedPeople(0, 115) // 23 customers
+			// Selects: the first page at 0; the next from 2, its records all anchors; the
+			// page after it at 5, the first page again; then the first page at 0
+			resizeAt(e, map[int]int{4: size})
+			q := connectors.ListQuery{}
+			var err error
+			for calls := 0; calls < 20; calls++ {
+				var p connectors.Page
+				if p, err = e.client.List(context.Background(), "company", q); err != nil || !p.More {
+					break
+				}
+				q.Cursor = p.Cursor
+			}
+			require.Error(t, err, "the listing ended without an error")
+			assert.Contains(t, err.Error(), "weavy Select ignores offset for customer")
+		})
+	}
+}

@@ -680,13 +680,15 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 // moved forward between two Selects: records entered the query before them (an incremental
 // listing, or a lookup, in an order by insertion: a record changed since, or given the value
 // looked for), or the record just read changed and moved to the end (by modification). Its
-// first page is other records: one Select, only when such a page comes.
+// first page is other records: one Select, only when such a page comes. The two are compared
+// over the shorter's length: weavy's page size may have changed in between.
 func (c *Client) firstPageAgain(ctx context.Context, entity string, filters []filter, page []map[string]any) (bool, error) {
 	first, err := c.selectPage(ctx, entity, 0, filters)
-	if err != nil {
+	if err != nil || len(first) == 0 {
 		return false, err
 	}
-	return sameRecords(entity, first, page), nil
+	n := min(len(first), len(page))
+	return sameRecords(entity, first[:n], page[:n]), nil
 }
 
 // ignoresOffset is the error of a full page at offset that brought only records already read.
