@@ -75,7 +75,7 @@ func TestRecordBodiesMatchSpec(t *testing.T) {
 
 	var out RecordOutput
 	co := company
-	co.Type = "client"
+	co.Type, co.Created = "client", "2026-01-15T10:00:00+01:00"
 	require.NoError(t, actiontest.Run(env, "Sellsy.CreateCompany", co, &out))
 	co = company
 	co.ID = out.ID
@@ -145,4 +145,23 @@ func TestSocialURLs(t *testing.T) {
 		assert.Equal(t, ErrTypeInvalidRecord, ae.Type(), run.activity)
 		assert.Contains(t, ae.Error(), "must be a URL", run.activity)
 	}
+}
+
+// A company's creation date (CompaniesCreateNewCompanyRequest's created) back-dates a new
+// company, as an individual's and an opportunity's do; Sellsy's update of a company has none,
+// so an update setting it is refused as InvalidRecord before anything is sent. CompanyInput
+// had no created: a company imported from elsewhere could not keep its creation date.
+func TestCompanyCreatedOnCreateOnly(t *testing.T) {
+	h := newHarness(t, "secret")
+	var out RecordOutput
+	require.NoError(t, h.run("Sellsy.CreateCompany", CompanyInput{Type: "client", Name: "ACME", Created: "2026-01-15T10:00:00+01:00"}, &out))
+	assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
+
+	ae := actiontest.AppErr(t, h.run("Sellsy.UpdateCompany", CompanyInput{ID: out.ID, Name: "ACME 2", Created: "2026-02-01T10:00:00+01:00"}, &RecordOutput{}))
+	assert.Equal(t, ErrTypeInvalidRecord, ae.Type())
+	assert.True(t, ae.NonRetryable())
+	assert.Contains(t, ae.Error(), "created is set on create only")
+	require.NoError(t, h.run("Sellsy.UpdateCompany", CompanyInput{ID: out.ID, Note: "n"}, &out))
+	assert.Equal(t, "ACME", out.Record["name"], "the refused update sent nothing")
+	assert.Equal(t, "2026-01-15T10:00:00+01:00", out.Record["created"])
 }

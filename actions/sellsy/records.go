@@ -23,13 +23,14 @@ import (
 // URL, and a value that is not a URL otherwise is refused as InvalidRecord naming the field.
 // RateCategoryID, AccountingCodeID, AccountingPurchaseCodeID, BusinessSegment and
 // NumberOfEmployees are ids (Sellsy reads the last two back as {id, label} objects).
+// Created back-dates a new company (RFC 3339; create only).
 // MarketingSubscriptions is the full list of channels the company is subscribed to (email,
 // sms, phone, postal_mail, custom); nil leaves it as it is.
 //
 //	{"type": "client", "name": "ACME", "email": "hello@acme.example", "phone_number": "+33 1 23 45 67 89",
 //	 "website": "https://acme.example", "siret": "12345678900012", "note": "VIP", "smart_tags": ["vip"],
 //	 "linkedin": "https://linkedin.com/company/acme", "business_segment": 3, "number_of_employees": 1,
-//	 "rate_category_id": 9956, "marketing_campaigns_subscriptions": ["email"]}
+//	 "rate_category_id": 9956, "marketing_campaigns_subscriptions": ["email"], "created": "2026-01-15T10:00:00+01:00"}
 type CompanyInput struct {
 	ID                       int      `json:"id,omitempty"`
 	Type                     string   `json:"type,omitempty"`
@@ -62,6 +63,7 @@ type CompanyInput struct {
 	MarketingSubscriptions   []string `json:"marketing_campaigns_subscriptions"` // no omitempty: [] (no channel) is a value, nil (null) none
 	SmartTags                []string `json:"smart_tags,omitempty"`
 	IsArchived               *bool    `json:"is_archived,omitempty"`
+	Created                  string   `json:"created,omitempty"` // creation date (RFC 3339), create only
 	// Clear lists the fields an update empties (update only): see the package doc.
 	Clear []string `json:"clear,omitempty"`
 }
@@ -209,6 +211,7 @@ func (a *Actions) CreateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	if err != nil {
 		return RecordOutput{}, err
 	}
+	set(body, "created", in.Created)
 	return a.write(ctx, http.MethodPost, "/companies", body, "companies", in.SmartTags)
 }
 
@@ -221,6 +224,9 @@ func (a *Actions) UpdateCompany(ctx context.Context, in CompanyInput) (RecordOut
 	}
 	if err := checkType(in.Type, false); err != nil {
 		return RecordOutput{}, err
+	}
+	if in.Created != "" { // CompaniesUpdateInformationRequest has no creation date
+		return RecordOutput{}, invalid("created is set on create only")
 	}
 	typ := in.Type
 	in.Type = ""
