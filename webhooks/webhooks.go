@@ -690,7 +690,8 @@ func matchingRoutes(routes []config.EventRoute, e sellsy.WebhookEvent) []config.
 // forged, or the record was deleted since (its deleted event follows). Sellsy answers an id
 // that never existed as it answers a deleted one (404), and the receiver has nothing else to
 // tell them apart, so a forged deletion of an unknown id goes through: the workflow then
-// gets only that id, which names nothing to act on.
+// gets only that id, which names nothing to act on. A deletion of what is no Sellsy id (not a
+// positive whole number) is forged.
 // raw is the API's answer the record was read from, when the connector hands it over.
 func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string, e sellsy.WebhookEvent) (rec *connectors.Record, raw []byte, ok bool, err error) {
 	if r.open == nil {
@@ -714,6 +715,13 @@ func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string
 	case e.Type != "deleted" && rec == nil:
 		r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
 		return nil, nil, false, nil
+	case rec == nil:
+		// Nothing read, which a deletion needs; but an id that is none ("abc", "0", one
+		// past int) names no record that could have been deleted.
+		if _, isID := sellsy.ParseID(e.ObjectID); !isID {
+			r.log.Info("deletion announced for an id that is no Sellsy id (forged): ignored", "connection", c.Name, "object", e.Object)
+			return nil, nil, false, nil
+		}
 	}
 	return rec, raw, true, nil
 }
