@@ -17,16 +17,19 @@ import (
 // A lookup's page is full by its entries, a null one included: the next page is asked for,
 // and the contact on it is found (not taken for absent, and created again).
 func TestLookupPagesPastANullEntry(t *testing.T) {
-	var starts []string
+	var afters []string // where id gt …: the lookup pages on id
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/fields/contact"):
 			_, _ = w.Write([]byte(emailField))
 		case strings.HasSuffix(r.URL.Path, "/contacts"):
-			start := r.URL.Query().Get("start")
-			starts = append(starts, start)
-			if start != "0" {
+			q := r.URL.Query()
+			require.Equal(t, "id", q.Get("where[0][col]"))
+			require.Equal(t, "gt", q.Get("where[0][expr]"))
+			after := q.Get("where[0][val]")
+			afters = append(afters, after)
+			if after != "0" {
 				_, _ = fmt.Fprintf(w, `{"total":"%d","contacts":{"%d":{"id":%[2]d,"fields":{"all":{"email":"wanted@x.io"}}}}}`, PageLimit+1, PageLimit+1)
 				return
 			}
@@ -51,6 +54,6 @@ func TestLookupPagesPastANullEntry(t *testing.T) {
 	require.NoError(t, err)
 	found, err := c.FindByKey(context.Background(), connectors.ObjectContact, "email", []string{"wanted@x.io"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"0", fmt.Sprint(PageLimit)}, starts, "the second page is read")
+	assert.Equal(t, []string{"0", fmt.Sprint(PageLimit)}, afters, "the second page is read")
 	assert.Equal(t, []string{fmt.Sprint(PageLimit + 1)}, ids(found))
 }

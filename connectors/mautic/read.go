@@ -774,13 +774,15 @@ var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // listWhereIn lists, page after page, the records of object (under base) whose field is one
 // of values (identified contacts only). Each value is asked for as given and as Automation
-// stores a text (bothForms): a name with an apostrophe is held as "O&#39;Brien".
+// stores a text (bothForms): a name with an apostrophe is held as "O&#39;Brien". It pages on
+// id, as List does: with an offset, a record of an earlier page deleted (or merged away)
+// before the next is read would shift a record past it, unseen.
 func (c *Client) listWhereIn(ctx context.Context, base, object, field string, values []string) ([]*entity, error) {
 	var ents []*entity
 	in := csvList(bothForms(values))
-	for start := 0; ; start += PageLimit {
-		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(PageLimit)}}
-		encodeWhere(v, "where", []cond{{col: field, expr: "in", val: in}})
+	for last := int64(0); ; {
+		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(PageLimit)}}
+		encodeWhere(v, "where", []cond{{col: "id", expr: "gt", val: strconv.FormatInt(last, 10)}, {col: field, expr: "in", val: in}})
 		identifiedOnly(v, object)
 		page, err := c.listing(ctx, base, v)
 		if err != nil {
@@ -790,6 +792,15 @@ func (c *Client) listWhereIn(ctx context.Context, base, object, field string, va
 		if len(page) < PageLimit { // every entry counts, null ones too (checkEntity)
 			return ents, nil
 		}
+		next := last
+		for _, e := range page { // ordered by id; an entry without one does not move it
+			next = max(next, idNum(string(e.ID)))
+		}
+		if next == last {
+			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /" + base,
+				Message: fmt.Sprintf("unexpected response: a full page of %s with no id after %d", base, last)}
+		}
+		last = next
 	}
 }
 
