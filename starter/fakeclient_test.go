@@ -25,7 +25,8 @@ import (
 type fakeWorkflow struct {
 	status   enums.WorkflowExecutionStatus
 	closed   time.Time
-	progress any // what a progress query answers, even once closed (as Temporal does)
+	progress any   // what a progress query answers, even once closed (as Temporal does)
+	queryErr error // what a progress query fails with instead, when set
 }
 
 // fakeTemporal is the part of a Temporal client the commands use, answering from its maps:
@@ -68,6 +69,9 @@ func (f *fakeTemporal) QueryWorkflow(_ context.Context, id, _, _ string, _ ...an
 	w, ok := f.workflows[id]
 	if !ok {
 		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
+	}
+	if w.queryErr != nil {
+		return nil, w.queryErr
 	}
 	return fakeValue{w.progress}, nil
 }

@@ -54,12 +54,20 @@ func queryProgress(ctx context.Context, c client.Client, id string, into any) (b
 	switch {
 	case errors.As(err, &notFound):
 		return false, nil
-	case err != nil && ctx.Err() == nil && (errors.As(err, &deadline) || qctx.Err() != nil):
+	case err != nil && ctx.Err() == nil && (errors.As(err, &deadline) || qctx.Err() != nil || noRecentPoller(err)):
 		return false, fmt.Errorf("query %s: %w", id, errNoAnswer)
 	case err != nil:
 		return false, fmt.Errorf("query %s: %w", id, err)
 	}
 	return true, v.Get(into)
+}
+
+// noRecentPoller reports the server's answer to a query once no worker has polled the task
+// queue for a while (matching.queryPollerUnavailableWindow, 20 s by default): it stops waiting
+// for one and rejects the query at once, with FailedPrecondition and this message.
+func noRecentPoller(err error) bool {
+	var failed *serviceerror.FailedPrecondition
+	return errors.As(err, &failed) && strings.Contains(failed.Error(), "no poller seen")
 }
 
 // runState is where a workflow stands, as its description says.
