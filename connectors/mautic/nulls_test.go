@@ -25,9 +25,9 @@ func TestLookupPagesPastANullEntry(t *testing.T) {
 			_, _ = w.Write([]byte(emailField))
 		case strings.HasSuffix(r.URL.Path, "/contacts"):
 			q := r.URL.Query()
-			require.Equal(t, "id", q.Get("where[0][col]"))
-			require.Equal(t, "gt", q.Get("where[0][expr]"))
-			after := q.Get("where[0][val]")
+			require.Equal(t, "id", q.Get("where[1][col]"))
+			require.Equal(t, "gt", q.Get("where[1][expr]"))
+			after := q.Get("where[1][val]")
 			afters = append(afters, after)
 			if after != "0" {
 				_, _ = fmt.Fprintf(w, `{"total":"%d","contacts":{"%d":{"id":%[2]d,"fields":{"all":{"email":"wanted@x.io"}}}}}`, PageLimit+1, PageLimit+1)

@@ -782,7 +782,7 @@ func (c *Client) listWhereIn(ctx context.Context, base, object, field string, va
 	in := csvList(bothForms(values))
 	for last := int64(0); ; {
 		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(PageLimit)}}
-		encodeWhere(v, "where", []cond{{col: "id", expr: "gt", val: strconv.FormatInt(last, 10)}, {col: field, expr: "in", val: in}})
+		encodeWhere(v, "where", []cond{{col: field, expr: "in", val: in}, {col: "id", expr: "gt", val: strconv.FormatInt(last, 10)}})
 		identifiedOnly(v, object)
 		page, err := c.listing(ctx, base, v)
 		if err != nil {
