@@ -43,15 +43,24 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 	for _, f := range fields {
 		av, bv := a.Fields[f.A], b.Fields[f.B]
 		sv, synced := snapshot[f.Key()]
+		if _, held := snapshot[heldKey(f)]; held {
+			sv, synced = nil, false // a value seen, never synced
+		}
 		// A field a record cannot hold (Record.Absent) has no value of its own: neither side
 		// is written (read as empty, it would clear the other side's value), and nothing is
-		// synced, so the base stays what both last held (none if never). Taken as the other
-		// side's value, it made a value the record never had look like its change once it
-		// could hold the field again: Sellsy's consent, unknown on one read, undid an
-		// unsubscription made meanwhile in Automation.
-		if slices.Contains(a.Absent, f.A) || slices.Contains(b.Absent, f.B) {
-			if synced {
+		// synced, so the base stays what both last held. Taken as the other side's value, it
+		// made a value the record never had look like its change once it could hold the
+		// field again: Sellsy's consent, unknown on one read, undid an unsubscription made
+		// meanwhile in Automation. Never synced, the field keeps the other side's value,
+		// marked as no base (heldKey), for Unchanged to tell that record's next change.
+		if absentA, absentB := slices.Contains(a.Absent, f.A), slices.Contains(b.Absent, f.B); absentA || absentB {
+			switch {
+			case synced:
 				d.Snapshot[f.Key()] = Canon(sv)
+			case !absentA:
+				d.Snapshot[f.Key()], d.Snapshot[heldKey(f)] = Canon(av), true
+			case !absentB:
+				d.Snapshot[f.Key()], d.Snapshot[heldKey(f)] = Canon(bv), true
 			}
 			continue
 		}
@@ -115,6 +124,11 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 	}
 	return d
 }
+
+// heldKey is the snapshot key that marks a field's snapshot value as one side's value, held
+// while the other side's record could not hold the field (Record.Absent), not a value both
+// held: Unchanged compares with it, Merge takes the field as never synced.
+func heldKey(f config.Field) string { return "held:" + f.Key() }
 
 // mergeFixed merges a two-way field that one side (f.Fixed) sets only at creation. That
 // side's changes travel; the other side's value is otherwise left as it is — the fixed side

@@ -337,8 +337,8 @@ func TestDateTimeReadBackInAnotherForm(t *testing.T) {
 
 // A field a record cannot hold (a weavy entrant's mobile, a contact's company name) is
 // unknown, not empty: whatever changed, on either side, neither record is written for it,
-// and the snapshot keeps what both last held (nothing when never synced): see
-// TestMergeAbsentThenPresent.
+// and the snapshot keeps what both last held, or, never synced, the other side's value marked
+// as held (heldKey): see TestMergeAbsentThenPresent.
 func TestMergeAbsentField(t *testing.T) {
 	both := []config.Field{{A: "mobile", B: "mobile", Direction: config.Both}, {A: "first_name", B: "firstname", Direction: config.Both}}
 	absentA := func(r connectors.Record) connectors.Record { r.Absent = []string{"mobile"}; return r }
@@ -356,17 +356,17 @@ func TestMergeAbsentField(t *testing.T) {
 			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "06"},
 		{"absent on B, A's change is no write to B (and still one to make)", rec(t0, "mobile", "07", "first_name", "Ann"), absentB(rec(t0.Add(time.Hour), "firstname", "Ann")),
 			snap("mobile>mobile", "06", "first_name>firstname", "Ann"), nil, nil, "06"},
-		{"absent on A, first sync: B's value stays, nothing synced", absentA(rec(t0, "first_name", "Ann")), rec(t0, "mobile", "06", "firstname", "Ann"),
-			nil, nil, nil, nil},
+		{"absent on A, first sync: B's value stays, held", absentA(rec(t0, "first_name", "Ann")), rec(t0, "mobile", "06", "firstname", "Ann"),
+			nil, nil, nil, "06"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Merge(both, tc.a, tc.b, tc.snapshot)
 			assert.Equal(t, tc.wantA, d.UpdateA)
 			assert.Equal(t, tc.wantB, d.UpdateB)
-			snapped, has := d.Snapshot["mobile>mobile"]
-			assert.Equal(t, tc.wantSnap, snapped)
-			assert.Equal(t, tc.snapshot != nil, has, "a base only where there was one")
+			assert.Equal(t, tc.wantSnap, d.Snapshot["mobile>mobile"])
+			_, held := d.Snapshot[heldKey(both[0])]
+			assert.Equal(t, tc.snapshot == nil, held, "the other side's value marked held where there was no base")
 			assert.Zero(t, d.Conflicts)
 		})
 	}
@@ -393,7 +393,9 @@ func TestMergeAbsentThenPresent(t *testing.T) {
 		absentA, absB connectors.Record
 		a, b          connectors.Record // read again, both holding the field
 		wantA, wantB  map[string]any
-		wantConflicts int
+		// unchangedB: absB read again before the records both hold the field has nothing
+		// to carry (a change of it since the base has: it is still to reach A).
+		unchangedB bool
 	}{
 		{
 			name:    "unsubscribed in Automation while Sellsy's consent was unknown: Sellsy takes it",
@@ -406,23 +408,25 @@ func TestMergeAbsentThenPresent(t *testing.T) {
 			wantA:   map[string]any{"unsubscribed.email": true},
 		},
 		{
-			name:    "edited on A while B could not hold it: the edit reaches B",
-			fields:  mobile,
-			base:    snap("mobile>mobile", "06"),
-			absentA: rec(t0.Add(time.Hour), "mobile", "07"),
-			absB:    absent(rec(t0), "mobile"),
-			a:       rec(t0.Add(time.Hour), "mobile", "07"),
-			b:       rec(t0, "mobile", "06"),
-			wantB:   map[string]any{"mobile": "07"},
+			name:       "edited on A while B could not hold it: the edit reaches B",
+			fields:     mobile,
+			base:       snap("mobile>mobile", "06"),
+			absentA:    rec(t0.Add(time.Hour), "mobile", "07"),
+			absB:       absent(rec(t0), "mobile"),
+			a:          rec(t0.Add(time.Hour), "mobile", "07"),
+			b:          rec(t0, "mobile", "06"),
+			wantB:      map[string]any{"mobile": "07"},
+			unchangedB: true,
 		},
 		{
-			name:    "never synced, A's table gains the field empty: B's value fills it",
-			fields:  mobile,
-			absentA: absent(rec(t0.Add(time.Hour)), "mobile"),
-			absB:    rec(t0, "mobile", "06"),
-			a:       rec(t0.Add(time.Hour)),
-			b:       rec(t0, "mobile", "06"),
-			wantA:   map[string]any{"mobile": "06"},
+			name:       "never synced, A's table gains the field empty: B's value fills it",
+			fields:     mobile,
+			absentA:    absent(rec(t0.Add(time.Hour)), "mobile"),
+			absB:       rec(t0, "mobile", "06"),
+			a:          rec(t0.Add(time.Hour)),
+			b:          rec(t0, "mobile", "06"),
+			wantA:      map[string]any{"mobile": "06"},
+			unchangedB: true,
 		},
 	}
 	for _, tt := range tests {
@@ -430,10 +434,13 @@ func TestMergeAbsentThenPresent(t *testing.T) {
 			first := Merge(tt.fields, tt.absentA, tt.absB, tt.base)
 			assert.Nil(t, first.UpdateA, "nothing written while absent")
 			assert.Nil(t, first.UpdateB, "nothing written while absent")
+			assert.Equal(t, tt.unchangedB, Unchanged(tt.fields, B, tt.absB, first.Snapshot), "B read again")
+			again := Merge(tt.fields, tt.absentA, tt.absB, first.Snapshot)
+			assert.Equal(t, first.Snapshot, again.Snapshot, "read again while absent: the same snapshot")
 			d := Merge(tt.fields, tt.a, tt.b, first.Snapshot)
 			assert.Equal(t, tt.wantA, d.UpdateA, "updates of A")
 			assert.Equal(t, tt.wantB, d.UpdateB, "updates of B")
-			assert.Equal(t, tt.wantConflicts, d.Conflicts)
+			assert.Zero(t, d.Conflicts)
 		})
 	}
 }
