@@ -201,7 +201,7 @@ func TestCustomFieldsDeletesAndPushEndToEnd(t *testing.T) {
 	resp, err := http.Post("http://"+hookAddr+"/push/"+cfConnection+"/push-e2e", "application/json", strings.NewReader(`{"contact":{"id":`+created[0].ID+`}}`))
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "the pushed contact on Sellsy", func() bool {
 		recs, err := sl.FindByKey(ctx, connectors.ObjectContact, "email", []string{"campaign@example.net"})
 		return err == nil && len(recs) == 1
