@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -172,10 +173,15 @@ type FieldDef struct {
 	Type       string   // text, textarea, number, select, multiselect, boolean, date, datetime, time, email, tel, url, ...
 	Group      string   // "" → "core"
 	IsRequired bool     // enforced on create (400 naming the field)
-	Options    []string // properties.list of select, multiselect and lookup (label = value)
+	Options    []string // properties.list of select, multiselect and lookup: the values
 	Scale      int      // number: decimals (properties.scale); 0 → int
 	AllowHTML  bool     // textarea: properties.allowHtml (Mautic 3 and 4), the value keeps its markup
 	Default    any
+	// OptionLabels gives the label of an option whose label is not its value (value → label):
+	// records hold the value, Automation's screens show the label.
+	OptionLabels map[string]string
+	// YesLabel and NoLabel are a boolean's properties yes and no ("" → Yes, No).
+	YesLabel, NoLabel string
 }
 
 // fieldTypes are Mautic's field types (FormFieldHelper); listTypes need properties.list.
@@ -237,6 +243,14 @@ func (s *Server) addField(object string, f FieldDef) (fieldDef, error) {
 		Required: f.IsRequired, Scale: f.Scale, Default: f.Default, AllowHTML: f.AllowHTML && f.Type == "textarea"}
 	if len(f.Options) > 0 {
 		d.List = opts(f.Options...)
+		for i := range d.List {
+			if l := f.OptionLabels[d.List[i].Value]; l != "" {
+				d.List[i].Label = l
+			}
+		}
+	}
+	if f.Type == "boolean" && (f.YesLabel != "" || f.NoLabel != "") {
+		d.Properties = map[string]any{"no": cmp.Or(f.NoLabel, "No"), "yes": cmp.Or(f.YesLabel, "Yes")}
 	}
 	st.addField(d)
 	return d, nil
@@ -302,15 +316,25 @@ func (s *Server) fieldNew(_ *store, w http.ResponseWriter, r *http.Request) {
 	switch l := body.Properties["list"].(type) {
 	case []any:
 		for _, o := range l {
-			if m, ok := o.(map[string]any); ok {
-				f.Options = append(f.Options, fmt.Sprint(m["value"]))
-			} else {
+			m, ok := o.(map[string]any)
+			if !ok {
 				f.Options = append(f.Options, fmt.Sprint(o))
+				continue
+			}
+			v := fmt.Sprint(m["value"])
+			f.Options = append(f.Options, v)
+			if label, ok := m["label"].(string); ok && label != v {
+				if f.OptionLabels == nil {
+					f.OptionLabels = map[string]string{}
+				}
+				f.OptionLabels[v] = label
 			}
 		}
 	case string:
 		f.Options = strings.Split(l, "|")
 	}
+	f.YesLabel, _ = body.Properties["yes"].(string)
+	f.NoLabel, _ = body.Properties["no"].(string)
 	d, err := s.addField(object, f)
 	if err != nil {
 		writeValidation(w, err)
