@@ -159,6 +159,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
 	}
+	// A dry run is waited for: with no worker it would wait for ever, holding its id.
+	idle := noWorkerPolls(ctx, c, s.TaskQueue)
+	if idle != "" && *dryRun {
+		return noWorkerError("start "+what, idle)
+	}
 	var run client.WorkflowRun
 	if what == "import" && *dryRun {
 		opts.ID = workflows.ImportDryRunWorkflowID(name)
@@ -185,6 +190,9 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("start %s: %w", what, err)
 	}
 	fmt.Fprintf(out, "started %s (run %s)\n", run.GetID(), run.GetRunID())
+	if idle != "" {
+		fmt.Fprintf(stderr, "crmsync: note: start %s: %s: %s waits until one does\n", what, idle, run.GetID())
+	}
 	if *dryRun {
 		var p workflows.Progress
 		if err := run.Get(ctx, &p); err != nil {
@@ -506,6 +514,25 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 		return run, fmt.Errorf("%s: %w", run.GetID(), err)
 	}
 	return run, nil
+}
+
+// noWorkerPolls says so when no worker has polled queue lately (none runs, or it serves
+// another task queue or namespace); "" when one has, or when the task queue cannot be
+// described (a role that may not): the command goes on then.
+func noWorkerPolls(ctx context.Context, c client.Client, queue string) string {
+	n, err := workersPolling(ctx, c, queue, time.Now())
+	if err != nil || n > 0 {
+		return ""
+	}
+	return fmt.Sprintf("no worker has polled the task queue %q for %s", queue, pollerSilence)
+}
+
+// noWorkerError refuses a command that waits for its workflow's result when no worker polls
+// the task queue (idle, from noWorkerPolls): it would wait for ever, and leave a workflow no
+// worker serves holding its id, which the same command, run again with the worker's
+// settings, would join and wait for too.
+func noWorkerError(command, idle string) error {
+	return fmt.Errorf("%s: %s: nothing would run the workflow, and this command would wait for ever; start crmsync-worker, or set CRMSYNC_TASK_QUEUE and CRMSYNC_NAMESPACE to the worker's", command, idle)
 }
 
 // registerSearchAttributes adds crmsync's search attributes where they are missing and refuses

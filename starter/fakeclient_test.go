@@ -39,6 +39,7 @@ type fakeTemporal struct {
 	signals   []string                              // "name workflow-id" of each signal sent
 	results   map[string]any                        // workflow id → its result, for a started workflow's Get
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
+	noWorker  bool                                  // no worker polls the task queue
 }
 
 // useFake makes the commands of the test talk to f instead of a Temporal server.
@@ -83,6 +84,9 @@ func (v fakeValue) HasValue() bool     { return v.v != nil }
 func (v fakeValue) Get(into any) error { return jsonCopy(v.v, into) }
 
 func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+	if f.noWorker {
+		return &workflowservice.DescribeTaskQueueResponse{}, nil
+	}
 	return &workflowservice.DescribeTaskQueueResponse{Pollers: []*taskqueuepb.PollerInfo{{LastAccessTime: timestamppb.Now()}}}, nil
 }
 

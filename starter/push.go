@@ -63,6 +63,9 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
+	if idle := noWorkerPolls(ctx, c, s.TaskQueue); idle != "" {
+		return noWorkerError("push", idle)
+	}
 	if *email != "" {
 		if *id, err = findByEmail(ctx, conn, *object, *side, *email); err != nil {
 			return err

@@ -74,6 +74,9 @@ func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
 	if err := refuseIfPaused(ctx, c, "quarantine --retry", name); err != nil {
 		return err
 	}
+	if idle := noWorkerPolls(ctx, c, s.TaskQueue); idle != "" {
+		return noWorkerError("quarantine --retry", idle)
+	}
 	var res activities.RetryResult
 	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res); err != nil {
 		return fmt.Errorf("quarantine --retry: %w", err)

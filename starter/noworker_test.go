@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// push, quarantine --retry and start import --dry-run wait for their workflow's result: with
+// no worker polling the task queue (none runs, or CRMSYNC_TASK_QUEUE is not the worker's) they
+// waited for ever, saying nothing, and left behind a workflow no worker serves, holding its id
+// (the next push of the record joins it). They refuse instead, saying why. The other starts go
+// on (a worker may come later) with a note on stderr.
+func TestCommandsThatWaitRefuseWhenNoWorkerPolls(t *testing.T) {
+	push := activities.PushInput{Connection: "c", Object: "contact", Side: "b", ID: "42"}
+	const noWorker = `no worker has polled the task queue "crmsync" for 2m0s`
+	tests := []struct {
+		args     []string
+		wantErr  string // "": started, with wantNote on stderr
+		wantNote string
+		started  string
+	}{
+		{args: []string{"push", "c", "--id", "42"}, wantErr: "push: " + noWorker},
+		{args: []string{"quarantine", "c", "--retry"}, wantErr: "quarantine --retry: " + noWorker},
+		{args: []string{"start", "import", "c", "--dry-run"}, wantErr: "start import: " + noWorker},
+		{args: []string{"start", "import", "c"}, wantNote: "crmsync: note: start import: " + noWorker + ": c/initial-import waits until one does", started: workflows.ImportWorkflowID("c")},
+		{args: []string{"start", "pipelines", "c"}, wantNote: "crmsync: note: start pipelines: " + noWorker, started: workflows.PipelineWorkflowID("c")},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			f := &fakeTemporal{workflows: map[string]fakeWorkflow{}, noWorker: true,
+				results: map[string]any{workflows.PushWorkflowID(push): activities.Counts{Read: 1, CreatedA: 1}}}
+			useFake(t, f)
+			var note bytes.Buffer
+			stderr = &note
+			t.Cleanup(func() { stderr = os.Stderr })
+			err := run(context.Background(), tt.args, &bytes.Buffer{})
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.Contains(t, err.Error(), "start crmsync-worker, or set CRMSYNC_TASK_QUEUE and CRMSYNC_NAMESPACE to the worker's")
+				assert.Empty(t, f.started, "nothing started")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, []string{tt.started}, f.started)
+			assert.Contains(t, note.String(), tt.wantNote)
+		})
+	}
+}
