@@ -518,7 +518,7 @@ func unreadableErr(op, path, id string, bad *recordErr) *connectors.Error {
 	return e
 }
 
-// FindByKey finds companies by "siret" or "name" (case-insensitive), contacts by "email"
+// FindByKey finds companies by "siret" (its digits, as it is written) or "name" (case-insensitive), contacts by "email"
 // (any e-mail type, case-insensitive), affaires by "title", and companies and affaires by a
 // custom field, "cf.<CODE>" (exact): an affaire by the Sellsy opportunity id in cf.SLSY.
 func (c *Client) FindByKey(ctx context.Context, object, field string, values []string) ([]connectors.Record, error) {
@@ -542,11 +542,18 @@ func (c *Client) FindByKey(ctx context.Context, object, field string, values []s
 		return nil, cfgErr("GET "+path, "altior cannot search "+object+" by "+strconv.Quote(field)+" (company: siret, name, email.<TYPE> or cf.<CODE>; contact: email; affaire: title or cf.<CODE>)")
 	}
 	seen := map[string]bool{}
+	searched := map[string]bool{}
 	var out []connectors.Record
 	for _, val := range values {
-		if strings.TrimSpace(val) == "" {
+		if param == "siret" {
+			// Looked up as it is written (buildBody): its 14 digits, whatever groups the
+			// value came in; its forms are then one search.
+			val = siretDigits(val)
+		}
+		if strings.TrimSpace(val) == "" || searched[val] {
 			continue
 		}
+		searched[val] = true
 		for page := 1; ; page++ {
 			q := url.Values{param: {val}, "page": {strconv.Itoa(page)}}
 			res, err := c.getList(ctx, path, "GET "+path+"?"+param, q)

@@ -46,3 +46,40 @@ func TestSIRETIsWrittenAsItsDigits(t *testing.T) {
 		})
 	}
 }
+
+// A SIRET is looked up as it is written, as its 14 digits: a tiers created from "123 456 789
+// 00017" is found by that value again, and the forms of one SIRET (the sync looks a key up
+// whole and in its register groups) cost one search, not one each.
+func TestSIRETIsSearchedAsItsDigits(t *testing.T) {
+	e := setup(t, sim.Options{})
+	ctx := context.Background()
+	res, err := e.client.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"kind": "moral", "name": "Atelier", "siret": "123 456 789 00017"}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	tests := []struct {
+		name     string
+		values   []string
+		found    bool
+		searches int
+	}{
+		{name: "as written", values: []string{"123 456 789 00017"}, found: true, searches: 1},
+		{name: "with dots", values: []string{"123.456.789.00017"}, found: true, searches: 1},
+		{name: "digits and groups", values: []string{"12345678900017", "123 456 789 00017"}, found: true, searches: 1},
+		{name: "another", values: []string{"987 654 321 00012"}, searches: 1},
+		{name: "blank", values: []string{" "}, searches: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.sim.Kit().Counts()["GET /api/v1/tiers"]
+			found, err := e.client.FindByKey(ctx, connectors.ObjectCompany, "siret", tt.values)
+			require.NoError(t, err)
+			if tt.found {
+				require.Len(t, found, 1)
+				assert.Equal(t, res[0].ID, found[0].ID)
+			} else {
+				assert.Empty(t, found)
+			}
+			assert.Equal(t, tt.searches, e.sim.Kit().Counts()["GET /api/v1/tiers"]-before, "searches")
+		})
+	}
+}
