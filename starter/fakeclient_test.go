@@ -40,6 +40,7 @@ type fakeTemporal struct {
 	results   map[string]any                        // workflow id → its result, for a started workflow's Get
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 	noWorker  bool                                  // no worker polls the task queue
+	err       error                                 // what every description and signal fails with, when set
 }
 
 // useFake makes the commands of the test talk to f instead of a Temporal server.
@@ -55,6 +56,9 @@ func useFake(t *testing.T, f *fakeTemporal) {
 func (f *fakeTemporal) Close() {}
 
 func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
 	w, ok := f.workflows[id]
 	if !ok {
 		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
@@ -141,6 +145,9 @@ func jsonCopy(from, into any) error {
 
 // SignalWorkflow records a signal to a running workflow; NotFound for any other.
 func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, _ any) error {
+	if f.err != nil {
+		return f.err
+	}
 	if w, ok := f.workflows[id]; !ok || w.status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return serviceerror.NewNotFound("workflow not found for ID: " + id)
 	}

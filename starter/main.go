@@ -24,6 +24,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.temporal.io/api/serviceerror"
+
 	"github.com/crmsync/crmsync/config"
 )
 
@@ -94,6 +96,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintln(out, msg)
 		}
 		return nil
+	}
+	var noNamespace *serviceerror.NamespaceNotFound
+	if errors.As(err, &noNamespace) {
+		// The server's words name the namespace, not the setting to correct.
+		if s, serr := loadSettings(); serr == nil {
+			return fmt.Errorf("%w (CRMSYNC_NAMESPACE=%q: the Temporal server at %s (CRMSYNC_TEMPORAL_ADDRESS) has no such namespace: set it to the worker's)", err, s.Namespace, s.TemporalAddress)
+		}
 	}
 	return err
 }
