@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
@@ -19,7 +20,7 @@ const maxMessage = 300
 
 // Redact makes a message that came from an API or the transport fit for an error (and so for
 // logs and workflow histories): e-mail addresses become <email>, each secret ***, and the
-// message is cut to a bounded length.
+// message is cut to a bounded length, in valid UTF-8.
 func Redact(msg string, secrets ...string) string {
 	for _, s := range secrets {
 		if s != "" {
@@ -27,8 +28,15 @@ func Redact(msg string, secrets ...string) string {
 		}
 	}
 	msg = emailLike.ReplaceAllString(msg, "<email>")
+	// Histories (protobuf) and the store (PostgreSQL text) refuse invalid UTF-8: an answer in
+	// another encoding keeps its readable part, and the cut never splits a character.
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	if len(msg) > maxMessage {
-		msg = msg[:maxMessage] + "…"
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
 	}
 	return msg
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -16,6 +17,26 @@ func TestRedact(t *testing.T) {
 	assert.Equal(t, "token *** refused for <email>", got)
 	long := Redact(strings.Repeat("x", 400))
 	assert.Len(t, long, maxMessage+len("…"))
+}
+
+// A message goes into workflow histories and the store's quarantine, whose protobuf and
+// PostgreSQL text refuse invalid UTF-8: a cut never splits a character, and bytes an API
+// wrote in another encoding (ISO-8859-2) become U+FFFD.
+func TestRedactKeepsUTF8Valid(t *testing.T) {
+	tests := []struct {
+		name, msg string
+	}{
+		{"cut inside an accented letter", strings.Repeat("a", maxMessage-1) + "é" + strings.Repeat("b", 10)},
+		{"cut inside a four-byte character", strings.Repeat("a", maxMessage-2) + "🙂" + "tail"},
+		{"Latin-2 bytes from the API", "Nem található: Kovács és Társa"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Redact(tc.msg)
+			assert.True(t, utf8.ValidString(got), "%q", got)
+			assert.LessOrEqual(t, len(got), maxMessage+len("…"))
+		})
+	}
 }
 
 func TestTransportReasonHidesTheURL(t *testing.T) {
