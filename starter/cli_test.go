@@ -544,6 +544,10 @@ objects:
 	err = run(ctx, []string{"push", "cli", "--email", "nobody@example.com"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "mautic has no contact with this e-mail")
+	// A record that is not there fails the push with the reason first, not Temporal's wrapping.
+	err = run(ctx, []string{"push", "cli", "--id", "999999"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "push: cli/push/contact/b-999999 failed: mautic has no contact with id 999999 [NotFound]")
 
 	// With no worker left, status answers all the same, from what the workflows last
 	// published, and says why it knows no more.

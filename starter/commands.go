@@ -195,16 +195,16 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *dryRun {
 		var p workflows.Progress
-		if err := run.Get(ctx, &p); err != nil {
-			return fmt.Errorf("%s: %w", run.GetID(), err)
+		if err := result(ctx, run, &p); err != nil {
+			return err
 		}
 		printPlan(out, p)
 		return nil
 	}
 	if *wait {
 		var p workflows.Progress
-		if err := run.Get(ctx, &p); err != nil {
-			return fmt.Errorf("%s: %w", run.GetID(), err)
+		if err := result(ctx, run, &p); err != nil {
+			return err
 		}
 		printProgress(out, p)
 	}
@@ -500,7 +500,7 @@ func syncNow(ctx context.Context, args []string, out io.Writer) error {
 // runToEnd starts workflow with input under id, or joins the run already going under that
 // id, and waits for its result: one push or one retry of the quarantine at a time, whoever
 // asks for it.
-func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, input, result any) (client.WorkflowRun, error) {
+func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, input, into any) (client.WorkflowRun, error) {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                queue,
@@ -510,11 +510,37 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 	if err != nil {
 		return nil, err
 	}
-	if err := run.Get(ctx, result); err != nil {
-		return run, fmt.Errorf("%s: %w", run.GetID(), err)
-	}
-	return run, nil
+	return run, result(ctx, run, into)
 }
+
+// result waits for run's result, into into. A failure names the workflow and gives its
+// reason and class first: Temporal's wrapping (workflow execution error (type, workflowID,
+// runID): activity error (type, scheduledEventID, startedEventID, identity): …) buries them at
+// the end. The error keeps the whole chain.
+func result(ctx context.Context, run client.WorkflowRun, into any) error {
+	err := run.Get(ctx, into)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		if err != nil {
+			return fmt.Errorf("%s: %w", run.GetID(), err)
+		}
+		return nil
+	}
+	reason := app.Message()
+	if app.Type() != "" {
+		reason += " [" + app.Type() + "]"
+	}
+	return &workflowFailure{msg: run.GetID() + " failed: " + reason, err: err}
+}
+
+// workflowFailure is a workflow's failure as result words it, wrapping the client's error.
+type workflowFailure struct {
+	msg string
+	err error
+}
+
+func (e *workflowFailure) Error() string { return e.msg }
+func (e *workflowFailure) Unwrap() error { return e.err }
 
 // noWorkerPolls says so when no worker has polled queue lately (none runs, or it serves
 // another task queue or namespace); "" when one has, or when the task queue cannot be
