@@ -543,7 +543,7 @@ objects:
 	assert.Equal(t, sellsyBefore+2, sb.Sellsy.Count("contacts"))
 	err = run(ctx, []string{"push", "cli", "--email", "nobody@example.com"}, &bytes.Buffer{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "mautic has no contact with this e-mail")
+	assert.Contains(t, err.Error(), `mautic has no contact whose email (the match key of object contact on side b) is "nobody@example.com"`)
 	// A record that is not there fails the push with the reason first, not Temporal's wrapping.
 	err = run(ctx, []string{"push", "cli", "--id", "999999"}, &bytes.Buffer{})
 	require.Error(t, err)

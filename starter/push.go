@@ -141,7 +141,7 @@ func pushOutcome(ctx context.Context, out io.Writer, s settings, conn *config.Co
 }
 
 // findByEmail returns the id of the record of object on side of connection c whose match
-// field holds email.
+// field holds email (push --email).
 func findByEmail(ctx context.Context, c *config.Connection, object, side, email string) (string, error) {
 	o, _ := c.Object(object) // checked by push
 	conn, err := registry.Open(c, side, nil)
@@ -158,11 +158,12 @@ func findByEmail(ctx context.Context, c *config.Connection, object, side, email 
 	}
 	switch len(recs) {
 	case 0:
-		return "", fmt.Errorf("push: %s has no %s with this e-mail", conn.System(), objName)
+		// The match key, which may be no e-mail (a company's name): say what was looked for.
+		return "", fmt.Errorf("push: %s has no %s whose %s (the match key of object %s on side %s) is %q", conn.System(), objName, field, object, side, email)
 	case 1:
 		return recs[0].ID, nil
 	}
-	return "", fmt.Errorf("push: %d %s records of %s share this e-mail; push one with --id", len(recs), objName, conn.System())
+	return "", fmt.Errorf("push: %d %s records of %s share this %s; push one with --id", len(recs), objName, conn.System(), field)
 }
 
 // refuseIfPaused refuses command on a paused connection: a pause holds every write, those of
