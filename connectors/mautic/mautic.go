@@ -245,12 +245,7 @@ func parseErrorBody(b []byte) (string, map[string]string) {
 	fields := map[string]string{}
 	for _, e := range body.Errors {
 		msgs = append(msgs, e.Message)
-		var details map[string]any
-		if json.Unmarshal(e.Details, &details) == nil {
-			for k, v := range details {
-				fields[k] = detailText(v)
-			}
-		}
+		detailFields(e.Details, fields)
 		if f, reason, ok := fieldOf(e.Message); ok {
 			if _, seen := fields[f]; !seen {
 				fields[f] = reason
@@ -258,6 +253,18 @@ func parseErrorBody(b []byte) (string, map[string]string) {
 		}
 	}
 	return strings.Join(msgs, "; "), fields
+}
+
+// detailFields adds to fields the reasons an error's details give by field ({"alias":
+// ["reason"]}; [] when none) and returns fields.
+func detailFields(details json.RawMessage, fields map[string]string) map[string]string {
+	var m map[string]any
+	if json.Unmarshal(details, &m) == nil {
+		for k, v := range m {
+			fields[k] = detailText(v)
+		}
+	}
+	return fields
 }
 
 func detailText(v any) string {

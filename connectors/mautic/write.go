@@ -86,12 +86,13 @@ func writeBody(object string, r connectors.Record, withID bool) (map[string]any,
 }
 
 type batchItemErr struct {
-	Message string `json:"message"`
-	Code    int    `json:"code"`
+	Message string          `json:"message"`
+	Code    int             `json:"code"`
+	Details json.RawMessage `json:"details"` // a form error's, by field (returnError in batch mode)
 }
 
-// itemError classifies the error of one batch item (of an edit: edit); its message names the
-// refused field.
+// itemError classifies the error of one batch item (of an edit: edit); its details, or else its
+// message ("alias: reason"), name the refused fields.
 func (c *Client) itemError(op string, edit bool, e batchItemErr) *connectors.Error {
 	code := e.Code
 	if code == 0 {
@@ -106,8 +107,15 @@ func (c *Client) itemError(op string, edit bool, e batchItemErr) *connectors.Err
 		// the whole object, which a refused call shows.
 		err = recordForbidden(err)
 	}
-	if f, reason, ok := fieldOf(e.Message); ok {
-		err.Fields = map[string]string{f: c.scrub(reason)}
+	fields := detailFields(e.Details, map[string]string{})
+	if f, reason, ok := fieldOf(e.Message); ok && len(fields) == 0 {
+		fields[f] = reason
+	}
+	for f, reason := range fields {
+		if err.Fields == nil {
+			err.Fields = map[string]string{}
+		}
+		err.Fields[f] = c.scrub(reason)
 	}
 	return err
 }
