@@ -158,6 +158,13 @@ func TestParameters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "role", fields[1].Name)
 	assert.Len(t, fields[1].Options, 4)
+	var required []string
+	for _, f := range fields {
+		if f.Required {
+			required = append(required, f.Name)
+		}
+	}
+	assert.Equal(t, []string{"last_name"}, required, "API.md: a contact needs its last name")
 	_, err = e.client.Describe(ctx, "invoice")
 	assert.Equal(t, connectors.KindConfig, connectors.KindOf(err))
 }

@@ -276,6 +276,9 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 		}
 		add("first_name", "Prénom", "text", nil)
 		add("last_name", "Nom", "text", nil)
+		// API.md: a contact without a last name is refused; a mapping that leaves it out must
+		// fail validate, not quarantine every contact.
+		fields[len(fields)-1].Required = true
 		add("email", "E-mail (principal)", "email", nil)
 		for _, l := range []struct{ prefix, label, list string }{{"phone.", "Téléphone", ListPhoneTypes}, {"email.", "E-mail", ListEmailTypes}} {
 			if err := typedFields(l.prefix, l.label, l.list); err != nil {
