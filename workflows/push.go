@@ -26,7 +26,7 @@ func PushRecord(ctx workflow.Context, in activities.PushInput) (activities.Count
 		// (as generous as the passes'); this only bounds a stuck attempt.
 		StartToCloseTimeout: 30 * time.Minute,
 		HeartbeatTimeout:    30 * time.Second,
-		// Whoever asked has had their answer (a webhook's 202): an outage of a few hours
+		// Whoever asked has had their answer (the push URL's 200): an outage of a few hours
 		// must not lose the push, since an unchanged record waits for its next change.
 		ScheduleToCloseTimeout: 12 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
