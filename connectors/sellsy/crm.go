@@ -79,10 +79,14 @@ var (
 
 // recordOf normalises one API record of any object.
 func (c *Client) recordOf(o *object, m map[string]any, defs []cfDef) connectors.Record {
+	var r connectors.Record
 	if o == opportunityObj {
-		return oppRecord(m, defs)
+		r = oppRecord(m, defs)
+	} else {
+		r = c.toRecord(o, m, defs)
 	}
-	return c.toRecord(o, m, defs)
+	r.Absent = append(r.Absent, c.cfNotRead(o, defs, r.Fields)...)
+	return r
 }
 
 func oppRecord(m map[string]any, defs []cfDef) connectors.Record {
@@ -136,7 +140,7 @@ func (c *Client) getOpportunities(ctx context.Context, ids []int) ([]connectors.
 		if err != nil {
 			return err
 		}
-		r := oppRecord(m, defs)
+		r := c.recordOf(opportunityObj, m, defs)
 		recs[i] = &r
 		return nil
 	})

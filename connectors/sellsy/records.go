@@ -181,6 +181,32 @@ func timestamp(v any) time.Time {
 	return time.Time{}
 }
 
+// cfNotRead names the custom fields a read was to give and did not: asked for and missing
+// from _embed.custom_fields (null when the scopes do not allow the embed), or mapped by the
+// connection while their definition was not read (deleted in Sellsy, or custom-fields.read
+// refused). Their value is unknown, not empty (connectors.Record.Absent): taken as empty, a
+// sync would clear the other side's value.
+func (c *Client) cfNotRead(o *object, defs []cfDef, fields map[string]any) []string {
+	var out []string
+	missing := func(name string) {
+		if _, ok := fields[name]; !ok && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if wanted, scoped := c.cfg.Fields[o.name]; scoped {
+		for _, name := range wanted {
+			if strings.HasPrefix(name, "cf.") {
+				missing(name)
+			}
+		}
+		return out
+	}
+	for _, d := range defs {
+		missing(d.fieldName())
+	}
+	return out
+}
+
 // embedCFs copies the custom-field values of _embed.custom_fields into fields.
 func embedCFs(m map[string]any, defs []cfDef, fields map[string]any) {
 	if emb, ok := m["_embed"].(map[string]any); ok {
