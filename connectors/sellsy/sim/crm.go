@@ -245,7 +245,7 @@ func (s *Server) individualJSON(r *record, cf []int) any {
 		out.MarketingCampaigns = []string{}
 	}
 	if cf != nil {
-		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindIndividuals)}
+		out.Embed = &embedOut{CustomFields: s.embedCFs(r, cf, kindIndividuals)}
 	}
 	return out
 }
@@ -335,7 +335,7 @@ func (s *Server) oppJSON(r *record, cf []int) any {
 		out.Related = append(out.Related, relatedOut{c, "contact"})
 	}
 	if cf != nil {
-		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindOpportunities)}
+		out.Embed = &embedOut{CustomFields: s.embedCFs(r, cf, kindOpportunities)}
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -461,6 +462,15 @@ func (d *cfDef) hasItem(id int) bool {
 		}
 	}
 	return false
+}
+
+// embedCFs is the custom_fields embed of a read shape: null when the API client lacks
+// custom-fields.read, as Sellsy answers an embed its scopes do not allow (reference §1.5).
+func (s *Server) embedCFs(r *record, ids []int, kind string) []map[string]any {
+	if len(s.opt.Scopes) > 0 && !slices.Contains(s.opt.Scopes, "custom-fields.read") {
+		return nil
+	}
+	return s.embedCF(r, ids, kind)
 }
 
 // embedCF builds _embed.custom_fields for the requested definition ids.

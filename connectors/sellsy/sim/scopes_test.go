@@ -89,3 +89,42 @@ func TestSubResourcesNeedEveryScopeTheSpecLists(t *testing.T) {
 		})
 	}
 }
+
+// An embed the scopes do not allow is null (reference §1.5: cf.* embeds need
+// custom-fields.read): the record is answered, its custom_fields embed null rather than its
+// values.
+func TestCustomFieldEmbedNullWithoutItsScope(t *testing.T) {
+	tests := []struct {
+		name   string
+		scopes []string
+		null   bool
+	}{
+		{"without custom-fields.read", []string{"contacts.read"}, true},
+		{"with custom-fields.read", []string{"contacts.read", "custom-fields.read"}, false},
+		{"every scope", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Options{Scopes: tt.scopes})
+			e.sim.SeedPeople(0, 1)
+			for _, path := range []string{"/v2/contacts?embed[]=cf.104", fmt.Sprintf("/v2/contacts/%d?embed[]=cf.104", firstContactID)} {
+				r := e.call("GET", path, nil, false)
+				require.Equal(t, 200, r.status, string(r.raw))
+				rec := r.body
+				if data, ok := r.body["data"].([]any); ok {
+					require.Len(t, data, 1)
+					rec = data[0].(map[string]any)
+				}
+				embed, ok := rec["_embed"].(map[string]any)
+				require.True(t, ok, "%s: the embed asked for is there", path)
+				cfs, has := embed["custom_fields"]
+				require.True(t, has, path)
+				if tt.null {
+					assert.Nil(t, cfs, path)
+				} else {
+					assert.Len(t, cfs, 1, path)
+				}
+			}
+		})
+	}
+}

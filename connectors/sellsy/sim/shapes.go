@@ -195,7 +195,7 @@ func (s *Server) companyJSON(r *record, cf []int) any {
 		out.MarketingCampaigns = []string{}
 	}
 	if cf != nil {
-		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindCompanies)}
+		out.Embed = &embedOut{CustomFields: s.embedCFs(r, cf, kindCompanies)}
 	}
 	return out
 }
@@ -213,7 +213,7 @@ func (s *Server) contactJSON(r *record, cf []int) any {
 		out.MarketingCampaigns = []string{}
 	}
 	if cf != nil {
-		out.Embed = &embedOut{CustomFields: s.embedCF(r, cf, kindContacts)}
+		out.Embed = &embedOut{CustomFields: s.embedCFs(r, cf, kindContacts)}
 	}
 	return out
 }
