@@ -101,14 +101,15 @@ func (c Codec) MergeB(v any, d config.Direction) any {
 // NormalB returns a value read on side B in the form a side-A value converted to B takes
 // (AToB), for the classes whose form a system may change on its way back: a date-time
 // written "2026-03-01T10:00:00Z" that Automation gives back "2026-03-01 10:00:00", a time
-// "10:00:00" for "10:00". Compared as read, it never equalled the snapshot: each pass took it
-// for a change on B, and an edit on A lost to it. Other values, and values that do not
-// parse, are returned as they are. A number is not taken to side A's scale here: B's 15.9 is
-// 15 for A only when it travels there (MergeB); the target of A's 15 keeps 15.9 otherwise,
-// and is never brought back to A's value.
+// "10:00:00" for "10:00", an option written by its value and read back by its label
+// (MiniCRM's Enum 3001 answered "Card"). Compared as read, it never equalled the snapshot:
+// each pass took it for a change on B, and an edit on A lost to it. Other values, and values
+// that do not parse, are returned as they are. A number is not taken to side A's scale here:
+// B's 15.9 is 15 for A only when it travels there (MergeB); the target of A's 15 keeps 15.9
+// otherwise, and is never brought back to A's value.
 func (c Codec) NormalB(v any) any {
 	switch classOf(c.b) {
-	case classDate, classDateTime, classTime:
+	case classDate, classDateTime, classTime, classSingle, classList:
 		if n, err := convert(v, c.b, c.b, nil); err == nil {
 			return n
 		}

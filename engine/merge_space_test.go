@@ -310,3 +310,62 @@ func TestMergeSpaceNumberReadBackFormatted(t *testing.T) {
 		})
 	}
 }
+
+// An option a system reads back by its label (MiniCRM answers an Enum field's id 3001 as
+// "Card") is the option written: the target of a one-way field compares in the form side A's
+// values take there, the option's value, and is not written again at every pass.
+func TestMergeSpaceOptionReadBackByLabel(t *testing.T) {
+	pay := FieldSpec{System: "minicrm", Name: "Enum1204", Type: "select", Options: []connectors.Option{{Value: "3001", Label: "Card"}, {Value: "3002", Label: "Bank transfer"}}}
+	tags := FieldSpec{System: "minicrm", Name: "Tags", Type: "multiselect", Options: []connectors.Option{{Value: "11", Label: "VIP"}, {Value: "12", Label: "Partner"}}}
+	byLabel := func(spec FieldSpec) func(any) any {
+		label := func(v string) string {
+			for _, o := range spec.Options {
+				if o.Value == v {
+					return o.Label
+				}
+			}
+			return v
+		}
+		return func(v any) any {
+			switch x := v.(type) {
+			case string:
+				return label(x)
+			case []string:
+				out := make([]string, len(x))
+				for i, e := range x {
+					out[i] = label(e)
+				}
+				return out
+			}
+			return v
+		}
+	}
+	text := FieldSpec{System: "unas", Name: "payment_name", Type: "string"}
+	tests := []struct {
+		name   string
+		b      FieldSpec
+		dir    config.Direction
+		av     any
+		wantB  any
+		writes int // in the first cycle
+	}{
+		{"select, to B only", pay, config.AToB, "Card", "Card", 1},
+		{"select, two-way", pay, config.Both, "Card", "Card", 1},
+		{"list, to B only", tags, config.AToB, "VIP", []string{"VIP"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := config.Field{A: "x", B: "y", Direction: tt.dir}
+			c := NewCodec(text, tt.b, nil)
+			a := &simSide{spec: text, v: tt.av, at: t0}
+			b := &simSide{spec: tt.b, at: t0, show: byLabel(tt.b)}
+			snap, writes := simCycle(t, f, c, a, b, nil)
+			assert.Equal(t, tt.writes, writes, "first cycle")
+			for i := 0; i < 3; i++ {
+				snap, writes = simCycle(t, f, c, a, b, snap)
+				assert.Zero(t, writes, "cycle %d: nothing changed", i+2)
+			}
+			assert.Equal(t, tt.wantB, b.v)
+		})
+	}
+}
