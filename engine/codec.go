@@ -456,7 +456,7 @@ func asNumber(v any) (float64, bool) {
 		// Thousands apart by a space, a no-break space or the narrow one French formatting
 		// uses (1 200, 1\u202f200); a lone comma is the decimal mark (1,5). The rest is read
 		// as every connector reads a number (no NaN or Inf).
-		s := strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(x))
+		s := thousandsSpaces.Replace(strings.TrimSpace(x))
 		if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
 			s = strings.Replace(s, ",", ".", 1)
 		}
@@ -465,6 +465,10 @@ func asNumber(v any) (float64, bool) {
 	}
 	return 0, false
 }
+
+// thousandsSpaces drops the spaces that group a number's thousands (asNumber); built once,
+// as Equal reads a text compared with a number through it.
+var thousandsSpaces = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "")
 
 func asBool(v any) (bool, bool) {
 	switch x := v.(type) {
