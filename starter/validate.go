@@ -130,26 +130,34 @@ func checkLive(ctx context.Context, c *config.Connection) error {
 		return err
 	}
 	var errs []error
+	// add collects a side's failed check; a failure the side's checks share (a login
+	// refused fails each of them alike) is said once.
+	add := func(side string, err error) {
+		err = fmt.Errorf("%s: %s: %w", c.File, side, err)
+		if !slices.ContainsFunc(errs, func(e error) bool { return e.Error() == err.Error() }) {
+			errs = append(errs, err)
+		}
+	}
 	for i, side := range []string{"a", "b"} {
 		// Credentials with scoped rights (Sellsy's OAuth scopes, weavy's per-table "API
 		// lecture / ajout / MAJ") must allow what the connection does on that side: nothing
 		// runs on a table the connection may not read or write.
 		if ac, ok := conns[i].(connectors.AccessChecker); ok {
 			if err := ac.CheckAccess(ctx, accessOf(c, side)); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+				add(side, err)
 			}
 		}
 		// A system whose reads are rationed by the hour (UNAS) must afford the schedule.
 		if sc, ok := conns[i].(scheduleChecker); ok {
 			if err := sc.CheckSchedule(ctx, listingsPerInterval(c, side), c.Schedule.Interval.Std()); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+				add(side, err)
 			}
 		}
 		// Settings that name records of the system (Altior's reference user and
 		// establishment) are looked up.
 		if sc, ok := conns[i].(settingsChecker); ok {
 			if err := sc.CheckSettings(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: %w", c.File, side, err))
+				add(side, err)
 			}
 		}
 	}
