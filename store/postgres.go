@@ -929,7 +929,13 @@ func (s *pgStore) endLock(lc *lockConn, unlock bool) {
 		lc.use.Lock() // a check in progress ends first
 		defer lc.use.Unlock()
 		if unlock {
-			if _, err := lc.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", lc.id); err == nil {
+			// Bounded as a check is: on a silent network the unlock would wait as long as the
+			// cut lasts, and its holder (an activity ending) with it. Ending the session
+			// frees the lock as well.
+			ctx, cancel := context.WithTimeout(context.Background(), lockCheckTimeout)
+			_, err := lc.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", lc.id)
+			cancel()
+			if err == nil {
 				lc.conn.Release()
 				return
 			}
