@@ -214,7 +214,7 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("sellsy webhooks remove: %q is not a webhook id", pos[1])
 		}
 		if err := client.DeleteWebhook(ctx, id); err != nil {
-			return err
+			return fmt.Errorf("sellsy webhooks remove %d: %w", id, err) // Sellsy's answer names /webhooks/{id} only
 		}
 		fmt.Fprintf(out, "webhook %d removed\n", id)
 		return nil

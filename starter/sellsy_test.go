@@ -154,6 +154,11 @@ func TestSellsyWebhooksCommand(t *testing.T) {
 
 	assert.Contains(t, cli("remove", "1"), "webhook 1 removed")
 	assert.Contains(t, cli("list"), "no webhook")
+	// A webhook that is not there is named: Sellsy's answer names only the path /webhooks/{id}.
+	err = run(context.Background(), []string{"sellsy", "webhooks", "remove", "1"}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sellsy webhooks remove 1: ")
+	assert.Contains(t, err.Error(), "HTTP 404")
 	err = run(context.Background(), []string{"sellsy", "webhooks", "add", "not a url", "client.updated"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "endpoint")
