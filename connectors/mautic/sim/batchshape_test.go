@@ -14,7 +14,8 @@ import (
 // failure before a success is a JSON object keyed by index, not an array holding null, and one
 // whose failures all come last is a shorter array. "errors" is there only when an item failed:
 // a form error as returnError builds it in batch mode ({code, message, details, type: null}),
-// other refusals as setBatchError does ({message, code, type: "api"}). Past
+// other refusals as setBatchError does ({message, code, type: "api"}), which alone takes an
+// edited record out of the answer. Past
 // api_batch_max_limit, validateBatchPayload answers with returnError's default status, 500.
 func TestBatchAnswersAsMauticShapesThem(t *testing.T) {
 	tooMany := make([]map[string]any, BatchMax+1)
@@ -38,6 +39,12 @@ func TestBatchAnswersAsMauticShapesThem(t *testing.T) {
 			errors: map[string]map[string]any{"0": {"code": 400.0, "type": nil,
 				"message": "email: This value is not a valid email address.",
 				"details": map[string]any{"email": []any{"This value is not a valid email address."}}}}},
+		{name: "every refused field of an item", method: "POST", path: "/api/contacts/batch/new",
+			body:   []map[string]any{{"email": "bad", "cf_select": "nope", "firstname": "Ann"}},
+			status: 201, entities: "array:0", codes: []any{400.0},
+			errors: map[string]map[string]any{"0": {"code": 400.0, "type": nil,
+				"message": "email: This value is not a valid email address., cf_select: The value you selected is not a valid choice.",
+				"details": map[string]any{"email": []any{"This value is not a valid email address."}, "cf_select": []any{"The value you selected is not a valid choice."}}}}},
 		{name: "failures last", method: "POST", path: "/api/contacts/batch/new",
 			body:   []map[string]any{{"email": "e@example.com"}, {"email": "bad"}},
 			status: 201, entities: "array:1", codes: []any{201.0, 400.0},
@@ -46,6 +53,10 @@ func TestBatchAnswersAsMauticShapesThem(t *testing.T) {
 			body:   []map[string]any{{"id": 1, "position": "CEO"}, {"id": 999, "position": "x"}, {"id": 2, "position": "CFO"}},
 			status: 200, entities: "object:0,2", codes: []any{200.0, 404.0, 200.0},
 			errors: map[string]map[string]any{"1": {"code": 404.0, "type": "api", "message": "Item was not found."}}},
+		{name: "an edit refused by the form keeps its record", method: "PATCH", path: "/api/contacts/batch/edit",
+			body:   []map[string]any{{"id": 1, "email": "bad"}, {"id": 999, "position": "x"}, {"id": 2, "position": "CFO"}},
+			status: 200, entities: "object:0,2", codes: []any{400.0, 404.0, 200.0},
+			errors: map[string]map[string]any{"0": {"code": 400.0, "type": nil}, "1": {"code": 404.0, "type": "api"}}},
 		{name: "every item failed", method: "PATCH", path: "/api/contacts/batch/edit",
 			body:   []map[string]any{{"id": 998}, {"id": 999}},
 			status: 200, entities: "array:0", codes: []any{404.0, 404.0},

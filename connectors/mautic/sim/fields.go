@@ -204,7 +204,7 @@ func (s *Server) AddField(object string, f FieldDef) error {
 func (s *Server) addField(object string, f FieldDef) (fieldDef, error) {
 	st := s.store(object)
 	if st == nil {
-		return fieldDef{}, &validationError{"object", "Unknown object."}
+		return fieldDef{}, &validationError{field: "object", reason: "Unknown object."}
 	}
 	if f.Alias == "" {
 		f.Alias = aliasFromLabel(f.Label)
@@ -213,25 +213,25 @@ func (s *Server) addField(object string, f FieldDef) (fieldDef, error) {
 		f.Label = f.Alias
 	}
 	if !aliasRe.MatchString(f.Alias) {
-		return fieldDef{}, &validationError{"alias", "The alias must be lower-case letters, digits and underscores."}
+		return fieldDef{}, &validationError{field: "alias", reason: "The alias must be lower-case letters, digits and underscores."}
 	}
 	if !fieldTypes[f.Type] {
-		return fieldDef{}, &validationError{"type", "mautic.lead.field.typenotrecognized"}
+		return fieldDef{}, &validationError{field: "type", reason: "mautic.lead.field.typenotrecognized"}
 	}
 	if listTypes[f.Type] && len(f.Options) == 0 {
-		return fieldDef{}, &validationError{"properties", "A list of options is required."}
+		return fieldDef{}, &validationError{field: "properties", reason: "A list of options is required."}
 	}
 	group := f.Group
 	if group == "" {
 		group = "core"
 	}
 	if !slices.Contains(st.groups, group) {
-		return fieldDef{}, &validationError{"group", "The value you selected is not a valid choice."}
+		return fieldDef{}, &validationError{field: "group", reason: "The value you selected is not a valid choice."}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, dup := st.fieldByAlias[f.Alias]; dup {
-		return fieldDef{}, &validationError{"alias", "Another field already uses this alias."}
+		return fieldDef{}, &validationError{field: "alias", reason: "Another field already uses this alias."}
 	}
 	id := 0
 	for _, st2 := range []*store{s.contacts, s.companies} {

@@ -18,8 +18,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"path"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -288,7 +290,7 @@ func writeError(w http.ResponseWriter, status int, msg string, typ any, details 
 
 func writeValidation(w http.ResponseWriter, err error) {
 	if ve, ok := err.(*validationError); ok {
-		writeError(w, http.StatusBadRequest, ve.Error(), nil, map[string]any{ve.field: []string{ve.reason}})
+		writeError(w, http.StatusBadRequest, ve.Error(), nil, ve.details())
 		return
 	}
 	writeError(w, http.StatusBadRequest, err.Error(), nil, nil)
@@ -569,7 +571,8 @@ func (s *Server) create(st *store, body map[string]any, dedupe bool, mode writeM
 	return rc, http.StatusCreated, nil
 }
 
-// update applies prepared values to an existing record and sets dateModified.
+// update applies prepared values to an existing record and sets dateModified when that
+// changed it: a save without changes keeps its date (CommonModel::setTimestamps).
 func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writeMode) *itemError {
 	if err := st.checkRequired(vals, rc); mode == modePut && err != nil {
 		return &itemError{http.StatusBadRequest, err}
@@ -578,15 +581,32 @@ func (s *Server) update(st *store, rc *rec, body, vals map[string]any, mode writ
 	if ie != nil {
 		return ie
 	}
+	fields, company, linked := maps.Clone(rc.fields), rc.company, slices.Clone(rc.links)
 	st.apply(rc, vals, mode)
 	s.applyLinks(st, rc, links)
-	s.applyInlineDNC(st, rc, body)
+	dnc := s.applyInlineDNC(st, rc, body)
 	now := s.now()
 	st.identify(rc, now)
-	rc.modified = &now
+	if dnc || rc.company != company || !maps.EqualFunc(rc.fields, fields, sameValue) ||
+		!slices.EqualFunc(rc.links, linked, func(a, b companyLink) bool { return a.company == b.company }) {
+		rc.modified = &now
+	}
 	rc.json.Store(nil)
 	s.emitUpdate(st, rc)
 	return nil
+}
+
+// sameValue reports whether two stored field values are one (a number is held as float64,
+// or as an int default).
+func sameValue(a, b any) bool {
+	switch a.(type) {
+	case int, float64:
+		switch b.(type) {
+		case int, float64:
+			return toFloat(a) == toFloat(b)
+		}
+	}
+	return reflect.DeepEqual(a, b) // a default value may be of any JSON kind
 }
 
 // companiesParam reads "companies" (company ids) from a contact body; nil when absent.
@@ -607,7 +627,7 @@ func (s *Server) companiesParam(st *store, body map[string]any) ([]int, *itemErr
 	for _, v := range list {
 		n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(v)))
 		if err != nil || s.companies.recs[n] == nil {
-			return nil, &itemError{http.StatusBadRequest, &validationError{"companies", "The company does not exist."}}
+			return nil, &itemError{http.StatusBadRequest, &validationError{field: "companies", reason: "The company does not exist."}}
 		}
 		ids = append(ids, n)
 	}
@@ -870,7 +890,7 @@ func writeBatchResponse(w http.ResponseWriter, status int, st *store, recs []*re
 // denied, no id) as setBatchError does ({message, code, type: "api"}).
 func batchItemError(ie *itemError) map[string]any {
 	if ve, ok := ie.err.(*validationError); ok && ve.field != "id" {
-		return map[string]any{"code": ie.status, "message": ve.Error(), "details": map[string]any{ve.field: []string{ve.reason}}, "type": nil}
+		return map[string]any{"code": ie.status, "message": ve.Error(), "details": ve.details(), "type": nil}
 	}
 	return map[string]any{"message": ie.err.Error(), "code": ie.status, "type": "api"}
 }
@@ -907,13 +927,18 @@ func (s *Server) batchEdit(st *store, w http.ResponseWriter, r *http.Request) {
 	for i, body := range items {
 		id, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(body["id"])))
 		if err != nil {
-			ie := &itemError{http.StatusBadRequest, &validationError{"id", "An id is required."}}
+			ie := &itemError{http.StatusBadRequest, &validationError{field: "id", reason: "An id is required."}}
 			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
 			continue
 		}
 		rc, status, ie := s.edit(st, id, body, r.Method == http.MethodPut)
 		if ie != nil {
 			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
+			if _, form := ie.err.(*validationError); form {
+				// A form error is returned, not set with setBatchError: the record
+				// getBatchEntities loaded stays in the answer, as stored.
+				recs[i] = st.recs[id]
+			}
 			continue
 		}
 		recs[i], codes[i] = rc, status

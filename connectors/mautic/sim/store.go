@@ -175,12 +175,30 @@ func (s *store) remove(id int) {
 	}
 }
 
-// validationError is a form error on one field.
+// validationError is a form error on one field; others are the form's errors on other
+// fields, reported with it (a form is validated whole).
 type validationError struct {
 	field, reason string
+	others        []*validationError
 }
 
-func (e *validationError) Error() string { return e.field + ": " + e.reason }
+// Error is the message getFormErrorMessage builds: "alias: reason, alias: reason".
+func (e *validationError) Error() string {
+	msg := e.field + ": " + e.reason
+	for _, o := range e.others {
+		msg += ", " + o.field + ": " + o.reason
+	}
+	return msg
+}
+
+// details are the errors by field, as getFormErrorMessages gives them.
+func (e *validationError) details() map[string]any {
+	out := map[string]any{e.field: []string{e.reason}}
+	for _, o := range e.others {
+		out[o.field] = []string{o.reason}
+	}
+	return out
+}
 
 // writeMode says how blanks and absent fields are treated.
 type writeMode int
@@ -198,6 +216,7 @@ func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, er
 		overwriteBlank = true
 	}
 	out := map[string]any{}
+	var bad []*validationError
 	for alias, raw := range body {
 		f, ok := s.fieldByAlias[alias]
 		if !ok {
@@ -205,7 +224,8 @@ func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, er
 		}
 		v, err := normaliseInput(f, raw)
 		if err != nil {
-			return nil, err
+			bad = append(bad, err.(*validationError))
+			continue
 		}
 		if v == nil && !overwriteBlank {
 			continue
@@ -214,6 +234,11 @@ func (s *store) prepare(body map[string]any, mode writeMode) (map[string]any, er
 			continue // "assume 0 was not meant to overwrite"
 		}
 		out[alias] = v
+	}
+	if len(bad) > 0 { // every refused field, in the fields' order
+		sort.Slice(bad, func(i, j int) bool { return s.fieldByAlias[bad[i].field].ID < s.fieldByAlias[bad[j].field].ID })
+		bad[0].others = bad[1:]
+		return nil, bad[0]
 	}
 	return out, nil
 }
@@ -265,11 +290,11 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 			}
 			n, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 			if err != nil {
-				return nil, &validationError{f.Alias, "This value is not valid."}
+				return nil, &validationError{field: f.Alias, reason: "This value is not valid."}
 			}
 			return n, nil
 		}
-		return nil, &validationError{f.Alias, "This value is not valid."}
+		return nil, &validationError{field: f.Alias, reason: "This value is not valid."}
 	case "boolean":
 		switch x := raw.(type) {
 		case bool:
@@ -288,7 +313,7 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 				return float64(0), nil
 			}
 		}
-		return nil, &validationError{f.Alias, "This value is not valid."}
+		return nil, &validationError{field: f.Alias, reason: "This value is not valid."}
 	case "multiselect":
 		var vals []string
 		switch x := raw.(type) {
@@ -301,14 +326,14 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 				vals = strings.Split(x, "|")
 			}
 		default:
-			return nil, &validationError{f.Alias, "This value is not valid."}
+			return nil, &validationError{field: f.Alias, reason: "This value is not valid."}
 		}
 		if len(vals) == 0 {
 			return nil, nil
 		}
 		for _, v := range vals {
 			if !inList(f.List, v) {
-				return nil, &validationError{f.Alias, "One or more of the given values is invalid."}
+				return nil, &validationError{field: f.Alias, reason: "One or more of the given values is invalid."}
 			}
 		}
 		return strings.Join(vals, "|"), nil
@@ -325,7 +350,7 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 			s = "1"
 		}
 	default:
-		return nil, &validationError{f.Alias, "This value is not valid."}
+		return nil, &validationError{field: f.Alias, reason: "This value is not valid."}
 	}
 	sent := s
 	s = strings.TrimSpace(s)
@@ -335,16 +360,16 @@ func normaliseInput(f fieldDef, raw any) (any, error) {
 	switch f.Type {
 	case "email":
 		if a, err := mail.ParseAddress(s); err != nil || a.Address != s || !strings.Contains(s[strings.IndexByte(s, '@'):], ".") {
-			return nil, &validationError{f.Alias, "This value is not a valid email address."}
+			return nil, &validationError{field: f.Alias, reason: "This value is not a valid email address."}
 		}
 	case "select":
 		if !inList(f.List, s) {
-			return nil, &validationError{f.Alias, "The value you selected is not a valid choice."}
+			return nil, &validationError{field: f.Alias, reason: "The value you selected is not a valid choice."}
 		}
 	case "date":
 		d, ok := parseDateValue(s)
 		if !ok {
-			return nil, &validationError{f.Alias, "This value is not a valid date."}
+			return nil, &validationError{field: f.Alias, reason: "This value is not a valid date."}
 		}
 		return d, nil
 	}
@@ -410,7 +435,7 @@ func (s *store) checkRequired(vals map[string]any, r *rec) error {
 			v = r.fields[f.Alias]
 		}
 		if v == nil || v == "" {
-			return &validationError{f.Alias, "A value is required."}
+			return &validationError{field: f.Alias, reason: "A value is required."}
 		}
 	}
 	return nil
