@@ -279,6 +279,11 @@ func newReceiver(t webhooks.Temporal, taskQueue string, conns []*config.Connecti
 	return webhooks.New(t, taskQueue, conns, log).WithConfig(connections.Config).WithConnectors(connections.Connectors)
 }
 
+// healthClient asks the worker on this machine directly: Go's default client would send the
+// request through HTTP_PROXY, which the environment may set for the worker's calls to the
+// systems, for any host but localhost and 127.0.0.0/8 (a receiver on 0.0.0.0:8090, say).
+var healthClient = &http.Client{Transport: &http.Transport{Proxy: nil}}
+
 // healthcheck asks the worker's receiver at addr (CRMSYNC_WEBHOOK_ADDR, ":8090" style) whether
 // the worker is healthy.
 func healthcheck(ctx context.Context, addr string) error {
@@ -294,7 +299,7 @@ func healthcheck(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := healthClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
