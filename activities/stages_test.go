@@ -465,8 +465,10 @@ func TestPropagateStagesQuarantinesARefusedEvent(t *testing.T) {
 		wantType          string // the application error's type; "": the activity succeeds
 		reason            string // the quarantine reason; "": nothing quarantined
 	}{
-		{name: "an event code Altior does not know (400)", events: `{"11": QUALIF, "13": NOPE}`,
-			reason: "event NOPE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 400): code: \"NOPE\" is not a configured affaire event type"},
+		// The code is the file's, not the affaire's: every affaire reaching the step would be
+		// refused alike, so the connection pauses (the simulator's own 400, read back against
+		// Altior's event types) and nothing is quarantined.
+		{name: "an event code Altior does not know (400)", events: `{"11": QUALIF, "13": NOPE}`, wantType: ErrTypeConfiguration},
 		{name: "the affaire is gone (404)", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindInvalid, 404),
 			reason: "event GAGNEE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 404): refused"},
 		{name: "quota spent", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited},

@@ -414,21 +414,27 @@ func (c *Client) customFieldErr(ctx context.Context, object string, err error) e
 	if lerr != nil {
 		return lerr // cannot tell yet: better to stop and retry than to quarantine the record
 	}
-	names := make([]string, 0, len(fields))
-	for _, f := range fields {
-		if f.Code == code {
-			return err
-		}
-		names = append(names, f.Code+" ("+f.Label+")")
-	}
-	have := "none"
-	if len(names) > 0 {
-		have = strings.Join(names, ", ")
+	if slices.ContainsFunc(fields, func(f CustomField) bool { return f.Code == code }) {
+		return err
 	}
 	what := objectName(object, 2)
 	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "custom field", Status: e.Status,
 		Message: fmt.Sprintf("altior %s have no custom field %q (cf.%s): create it in Altior, or take cf.%s out of the connection file (a field mapping, a match, a pipeline's pipeline_target or stage_target); custom fields of %s: %s",
-			what, code, code, code, what, have)}
+			what, code, code, code, what, listCodes(fields, func(f CustomField) (string, string) { return f.Code, f.Label }))}
+}
+
+// listCodes writes what Altior has for a message, "none" when it has nothing:
+// "QUALIF (Qualification), PROPOSITION (Proposition)".
+func listCodes[T any](items []T, codeLabel func(T) (code, label string)) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		code, label := codeLabel(it)
+		out[i] = code + " (" + label + ")"
+	}
+	return strings.Join(out, ", ")
 }
 
 // typeLists names the value list of each typed list's types.
@@ -466,14 +472,7 @@ func (c *Client) typeErr(ctx context.Context, object string, r connectors.Record
 		if lerr != nil {
 			return lerr // cannot tell yet: better to stop and retry than to quarantine the record
 		}
-		have := "none"
-		if len(items) > 0 {
-			codes := make([]string, len(items))
-			for i, it := range items {
-				codes[i] = it.Code + " (" + it.Label + ")"
-			}
-			have = strings.Join(codes, ", ")
-		}
+		have := listCodes(items, func(it ValueItem) (string, string) { return it.Code, it.Label })
 		for _, k := range written {
 			_, typ, _ := typedField(object, k)
 			if slices.ContainsFunc(items, func(it ValueItem) bool { return it.Code == typ }) {
@@ -494,8 +493,8 @@ func (c *Client) Delete(ctx context.Context, object string, ids []string) ([]con
 }
 
 // AddEvent appends the event type code to the affaire's events. An event the affaire already
-// has (409) is success, so a retried call cannot add it twice.
-// Only affaires have events.
+// has (409) is success, so a retried call cannot add it twice. A code Altior has no event type
+// for is a configuration error (eventTypeErr). Only affaires have events.
 func (c *Client) AddEvent(ctx context.Context, object, affaireID, code string) error {
 	const op = "POST /affaires/{id}/events"
 	if object != ObjectAffaire {
@@ -509,7 +508,33 @@ func (c *Client) AddEvent(ctx context.Context, object, affaireID, code string) e
 	if errors.As(err, &e) && e.Status == http.StatusConflict {
 		return nil
 	}
-	return err
+	return c.eventTypeErr(ctx, code, err)
+}
+
+// eventTypeErr turns a 400 on the code of an event Altior has no event type for (deleted or
+// renamed there since the setup) into a configuration error: the code comes from the
+// connection file (a pipeline's events or status_map), so every affaire reaching that step
+// would be refused alike, and the connection pauses naming it instead of quarantining them
+// one by one. The event types are read to tell that case from a refusal of one that exists,
+// which stays the affaire's.
+func (c *Client) eventTypeErr(ctx context.Context, code string, err error) error {
+	var e *connectors.Error
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
+		return err
+	}
+	if _, named := e.Fields["code"]; !named {
+		return err
+	}
+	types, lerr := c.EventTypes(ctx)
+	if lerr != nil {
+		return lerr // cannot tell yet: better to stop and retry than to quarantine the affaire
+	}
+	if slices.ContainsFunc(types, func(t EventType) bool { return t.Code == code }) {
+		return err
+	}
+	return &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "event type", Status: e.Status,
+		Message: fmt.Sprintf("altior has no affaire event type %q: create it in Altior, or bind the step to another event type in the connection file (pipelines[].events or pipelines[].status_map); event types: %s",
+			code, listCodes(types, func(t EventType) (string, string) { return t.Code, t.Label }))}
 }
 
 // withCreateDefaults gives a record to be created the connection's reference user (found by

@@ -192,6 +192,13 @@ func (s *Server) SetCustomFields(fields []CustomField) {
 	s.mu.Unlock()
 }
 
+// SetEventTypes replaces the environment's affaire event types (one deleted or renamed since).
+func (s *Server) SetEventTypes(types []EventType) {
+	s.mu.Lock()
+	s.events = slices.Clone(types)
+	s.mu.Unlock()
+}
+
 // SetValueList replaces the entries of a value list (a type deleted or renamed in
 // "Paramétrage du tiers" since the setup).
 func (s *Server) SetValueList(list string, items []ValueItem) {
