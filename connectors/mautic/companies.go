@@ -17,10 +17,12 @@ import (
 
 // Mautic merges a company created through its API into one that has the same name: POST
 // /companies/new looks the name up (IdentifyCompanyHelper::findCompany) and edits the company
-// it finds unless the body has force=1, and batch/new looks every item up the same way, with
-// no force. The sync has already matched the company on the connection's own key before
-// creating it: two Sellsy companies of one name (two establishments, two SIRETs) must be two
-// Automation companies, not one edited twice.
+// it finds unless the body has force=1. Its batch/new does not (CompanyApiController has no
+// getNewEntity of its own, Mautic 2 to 5), but a distribution may: Automation's is not
+// verified, so a name already taken goes through /new with force all the same. The sync has
+// already matched the company on the connection's own key before creating it: two Sellsy
+// companies of one name (two establishments, two SIRETs) must be two Automation companies,
+// not one edited twice.
 
 // forcedCreate is the route that creates a company whatever its name.
 const forcedCreate = "POST /companies/new"

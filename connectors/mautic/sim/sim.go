@@ -1,7 +1,7 @@
 // Package sim simulates the Mautic 5 REST API (as served by Webmecanik Automation) for
 // contacts, companies and fields: HTTP basic auth, id-keyed listings with where[] filters and
 // a few search commands (is:anonymous for website visitors: AddVisitors), upserting /new and
-// batch/new (contacts on email, companies on their name unless a single /new has force),
+// batch/new (contacts on email; companies on their name by a single /new without force only),
 // POST and PATCH dropping the values of number and text fields that read as a number between
 // -1 and 1 (Mautic's setCustomFieldValues; a boolean's 0 and false are kept alike), text cleaned as
 // InputHelper::clean does (' " < > & and control characters stored as &#39; … entities, but
@@ -539,9 +539,9 @@ type itemError struct {
 }
 
 // create runs POST /new (mode modeCreate) or a PUT of a missing id (modePut) for one body.
-// With dedupe, contacts merge into the one with their email and companies into the one with
-// their companyname (CompanyApiController::newEntityAction without force, and every item of
-// a batch/new, whose getNewEntity looks the company up with no force check).
+// With dedupe, contacts merge into the one with their email (LeadApiController::getNewEntity,
+// /new and every batch/new item) and companies into the one with their companyname
+// (CompanyApiController::newEntityAction without force; its batch/new creates every item).
 func (s *Server) create(st *store, body map[string]any, dedupe bool, mode writeMode) (*rec, int, *itemError) {
 	vals, err := st.prepare(body, mode)
 	if err != nil {
@@ -904,9 +904,10 @@ func (s *Server) batchNew(st *store, w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	recs, codes, errs := make([]*rec, len(items)), make([]int, len(items)), map[string]any{}
 	for i, body := range items {
-		// Every item dedupes (getNewEntity: contacts on email, companies on their name);
-		// force is not read here.
-		rc, status, ie := s.create(st, body, true, modeCreate)
+		// A contact merges into the one with its e-mail (LeadApiController::getNewEntity); a
+		// company is created whatever its name: CompanyApiController has no getNewEntity of
+		// its own, and only its single /new looks the name up.
+		rc, status, ie := s.create(st, body, st == s.contacts, modeCreate)
 		if ie != nil {
 			codes[i], errs[strconv.Itoa(i)] = ie.status, batchItemError(ie)
 			continue
