@@ -197,6 +197,7 @@ func pgPoolConfig(dsn string) (*pgxpool.Config, error) {
 		cfg.MaxConns = defaultPGConns
 	}
 	setKeepalives(cfg)
+	setClientTimeouts(cfg)
 	return cfg, nil
 }
 
@@ -243,6 +244,22 @@ func setKeepalives(cfg *pgxpool.Config) {
 		return
 	}
 	setOnConnect(cfg, names, values, "set TCP keepalives")
+}
+
+// pgClientKeepalive and pgClientUserTimeout are pgKeepalives for the store's own end of each
+// connection: a query in flight when the server's host vanishes (a failover that moves the DNS
+// name, as managed databases do) fails in about 25 seconds instead of the kernel's ~15 minutes
+// of retransmissions, its activity hanging meanwhile (heartbeating, so never retried), and a
+// dead idle connection is found in as long rather than Go's default 2.5 minutes.
+var (
+	pgClientKeepalive   = net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}
+	pgClientUserTimeout = 25 * time.Second
+)
+
+// setClientTimeouts makes cfg dial with pgClientKeepalive and pgClientUserTimeout (Linux).
+func setClientTimeouts(cfg *pgxpool.Config) {
+	d := &net.Dialer{KeepAliveConfig: pgClientKeepalive, Control: controlUserTimeout(pgClientUserTimeout)}
+	cfg.ConnConfig.DialFunc = d.DialContext
 }
 
 // setOnConnect makes each new connection of cfg set the settings names to values (those the
