@@ -293,6 +293,15 @@ objects:
 	assert.Regexp(t, `(?m)^\s*contact\s+140\s+40\s+20\s+80\s+0\s+0\s+0\s+0\s*$`, plan, "people 80–99 matched (on each side), 0–79 to Automation, 100–119 to Sellsy")
 	assert.Equal(t, 40, sb.Mautic.Count("contacts"), "nothing written")
 	assert.Equal(t, 100, sb.Sellsy.Count("contacts"), "nothing written")
+	// A dry run left running (its command interrupted; here one no worker serves) does not
+	// block the next: that one replaces it, and reads the file as it is now.
+	hc0, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort()})
+	require.NoError(t, err)
+	_, err = hc0.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportDryRunWorkflowID("cli"), TaskQueue: "no-worker"},
+		"InitialImport", workflows.ImportInput{Connection: "cli", DryRun: true})
+	require.NoError(t, err)
+	hc0.Close()
+	assert.Regexp(t, `(?m)^\s*contact\s+140\s+40\s+20\s+80\s+0\s+0\s+0\s+0\s*$`, crmsync("start", "import", "cli", "--dry-run"), "the plan, from a new dry run")
 	err = run(ctx, []string{"start", "sync", "cli", "--dry-run"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--dry-run is for the import only")

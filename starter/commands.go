@@ -168,6 +168,12 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	if what == "import" && *dryRun {
 		opts.ID = workflows.ImportDryRunWorkflowID(name)
 		opts.StaticSummary = "Dry run of the initial import of connection " + name
+		// A dry run writes nothing: one still running (its command interrupted, or run on
+		// the file before its fix) is replaced, so that the plan is the file's as it is now.
+		opts.WorkflowIDConflictPolicy = enums.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+		if r, err := describeRun(ctx, c, opts.ID); err == nil && r.running() {
+			fmt.Fprintf(stderr, "crmsync: note: start import --dry-run: the dry run %s running already is replaced by a new one\n", opts.ID)
+		}
 		run, err = c.ExecuteWorkflow(ctx, opts, workflows.InitialImport, workflows.ImportInput{Connection: name, DryRun: true})
 	} else if what == "import" {
 		opts.ID = workflows.ImportWorkflowID(name)
