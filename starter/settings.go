@@ -141,6 +141,10 @@ func openWorkersStore(ctx context.Context, dsn string, within time.Duration) (st
 	if err != nil && octx.Err() != nil && ctx.Err() == nil {
 		return nil, fmt.Errorf("the workers' store did not answer within %s (CRMSYNC_STORE_DSN): %w", within, err)
 	}
+	if errors.Is(err, store.ErrNoStore) {
+		// Most often the default ./data, looked for away from the worker's directory.
+		return nil, fmt.Errorf("%w (the workers' store: run this where the worker runs, or give it the worker's CRMSYNC_DATA_DIR or CRMSYNC_STORE_DSN)", err)
+	}
 	return st, err
 }
 
