@@ -80,7 +80,7 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 		if in.Mode == ModeIncremental {
 			res.Since, err = p.since(ctx)
 			if err != nil {
-				return res, err
+				return res, toTemporal(err)
 			}
 		}
 	}
@@ -584,7 +584,11 @@ func (p *pass) since(ctx context.Context) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("store: cursor of %s/%s side %s is not a time: %w", p.in.Connection, p.in.Object, p.in.Side, err)
+		// Retried, the pass would fail the same way for ever: the connection pauses until the
+		// cursor is set again.
+		return time.Time{}, &connectors.Error{Kind: connectors.KindConfig, System: "store", Op: "cursor",
+			Message: fmt.Sprintf("the cursor of %s/%s side %s is not a time (%q): run crmsync resync %s --objects %s",
+				p.in.Connection, p.in.Object, p.in.Side, v, p.in.Connection, p.in.Object)}
 	}
 	if t, err = p.earliestTable(ctx, t); err != nil || t.IsZero() {
 		return t, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/store"
 )
@@ -45,4 +46,25 @@ func TestResetCursorsOnlyMovesBack(t *testing.T) {
 			assert.False(t, ok, "side b had no cursor and has none")
 		})
 	}
+}
+
+// A cursor the store holds that is not a time (edited by hand, a bad restore) pauses the
+// connection, naming the cursor and the command that sets it again: retried, the pass would
+// fail the same way for ever.
+func TestACursorThatIsNoTimePausesNamingResync(t *testing.T) {
+	ctx := context.Background()
+	acts, st, ae := activitiesFor(t, liveConnection)
+	require.NoError(t, st.SetCursor(ctx, "live", "contact", store.SideA, "garbled"))
+	t.Setenv("L_ID", "id")
+	t.Setenv("L_SECRET", "secret")
+	t.Setenv("L_USER", "user")
+	t.Setenv("L_PASS", "pass")
+	_, err := ae.ExecuteActivity(acts.SyncPass, PassInput{Connection: "live", Object: "contact", Side: "a", Mode: ModeIncremental})
+	require.Error(t, err)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, ErrTypeConfiguration, appErr.Type())
+	assert.True(t, appErr.NonRetryable())
+	assert.Contains(t, err.Error(), `"garbled"`)
+	assert.Contains(t, err.Error(), "crmsync resync live --objects contact")
 }
