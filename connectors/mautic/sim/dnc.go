@@ -33,12 +33,12 @@ type dncEntry struct {
 }
 
 // dncShape is the contact's doNotContact[] as the API serialises it.
-func dncShape(l []dncEntry) []any {
+func (s *store) dncShape(l []dncEntry) []any {
 	out := make([]any, len(l))
 	for i, d := range l {
 		added := d.added
 		out[i] = map[string]any{"id": d.id, "reason": d.reason, "comments": d.comments,
-			"channel": d.channel, "channelId": d.channelID, "dateAdded": fmtDate(&added)}
+			"channel": d.channel, "channelId": d.channelID, "dateAdded": s.fmtDate(&added)}
 	}
 	return out
 }

@@ -39,6 +39,11 @@ type Options struct {
 	RequestsPerHour    int // 0 → unlimited; when set, 429 past it
 	Seed               uint64
 	Now                func() time.Time // default time.Now
+	// Location is the API user's timezone, in which the API shows dates (Mautic stores
+	// them in UTC, and the serializer writes them in the timezone PHP runs in, the
+	// user's: "2026-03-01T12:00:00+01:00"); where[] dates are compared in UTC all the
+	// same. nil: UTC.
+	Location *time.Location
 	// WebhookURL, when set, receives contact events (mautic.lead_post_delete,
 	// mautic.lead_post_save_update) signed with WebhookSecret; see SetWebhook.
 	WebhookURL, WebhookSecret string
@@ -77,8 +82,12 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
 	s := &Server{opts: o, contacts: newStore("contacts"), companies: newStore("companies"),
 		whURL: o.WebhookURL, whSecret: o.WebhookSecret}
+	s.contacts.loc, s.companies.loc = o.Location, o.Location
 	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
 		msg := "Internal Server Error"
 		if status == http.StatusTooManyRequests {

@@ -47,6 +47,7 @@ type store struct {
 	byKey        map[string][]int
 	nextID       int
 	nextDNC      int
+	loc          *time.Location // the timezone dates are shown in (Options.Location)
 
 	fragOnce   sync.Once
 	frags      [][]byte       // per field: `"alias":{...,"value":`
@@ -54,7 +55,7 @@ type store struct {
 }
 
 func newStore(object string) *store {
-	s := &store{object: object}
+	s := &store{object: object, loc: time.UTC}
 	if object == "contacts" {
 		s.single, s.apiObject, s.keyField, s.fields, s.groups = "contact", "lead", "email", slices.Clone(contactFields), contactGroups
 	} else {
@@ -443,11 +444,12 @@ func (s *store) checkRequired(vals map[string]any, r *rec) error {
 
 const dateLayout = "2006-01-02T15:04:05-07:00" // PHP format('c')
 
-func fmtDate(t *time.Time) any {
+// fmtDate shows a date as the API does: in the API user's timezone (s.loc), with its offset.
+func (s *store) fmtDate(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return t.UTC().Format(dateLayout)
+	return t.In(s.loc).Format(dateLayout)
 }
 
 // readValue is a field value as fields.all shows it: numbers cast to int (or float with a scale).
@@ -498,7 +500,7 @@ func (s *store) appendShape(b []byte, r *rec) []byte {
 	for _, kv := range []struct {
 		k string
 		v any
-	}{{"dateAdded", fmtDate(&added)}, {"dateModified", fmtDate(r.modified)}} {
+	}{{"dateAdded", s.fmtDate(&added)}, {"dateModified", s.fmtDate(r.modified)}} {
 		b = append(b, `,"`+kv.k+`":`...)
 		j, _ := json.Marshal(kv.v)
 		b = append(b, j...)
@@ -513,10 +515,10 @@ func (s *store) appendShape(b []byte, r *rec) []byte {
 		b = append(b, `,"owner":null,"points":`...)
 		b = append(b, vals[s.fieldIndex["points"]]...)
 		b = append(b, `,"color":null,"lastActive":null,"dateIdentified":`...)
-		j, _ := json.Marshal(fmtDate(r.identified))
+		j, _ := json.Marshal(s.fmtDate(r.identified))
 		b = append(b, j...)
 		b = append(b, `,"ipAddresses":[],"tags":[],"utmtags":[],"stage":null,"preferredProfileImage":"gravatar","doNotContact":`...)
-		j, _ = json.Marshal(dncShape(r.dnc))
+		j, _ = json.Marshal(s.dncShape(r.dnc))
 		b = append(b, j...)
 		b = append(b, `,"frequencyRules":[]`...)
 	} else {
@@ -623,8 +625,8 @@ func (s *store) shape(r *rec) map[string]any {
 	out := map[string]any{
 		"id":             r.id,
 		"isPublished":    true,
-		"dateAdded":      fmtDate(&added),
-		"dateModified":   fmtDate(r.modified),
+		"dateAdded":      s.fmtDate(&added),
+		"dateModified":   s.fmtDate(r.modified),
 		"createdBy":      1,
 		"createdByUser":  "API",
 		"modifiedBy":     nil,
@@ -639,13 +641,13 @@ func (s *store) shape(r *rec) map[string]any {
 		out["points"] = readValue(s.fieldByAlias["points"], r.fields["points"])
 		out["color"] = nil
 		out["lastActive"] = nil
-		out["dateIdentified"] = fmtDate(r.identified)
+		out["dateIdentified"] = s.fmtDate(r.identified)
 		out["ipAddresses"] = []any{}
 		out["tags"] = []any{}
 		out["utmtags"] = []any{}
 		out["stage"] = nil
 		out["preferredProfileImage"] = "gravatar"
-		out["doNotContact"] = dncShape(r.dnc)
+		out["doNotContact"] = s.dncShape(r.dnc)
 		out["frequencyRules"] = []any{}
 	} else {
 		out["score"] = 0

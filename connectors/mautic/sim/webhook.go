@@ -41,7 +41,7 @@ func (s *Server) emitUpdate(st *store, rc *rec) {
 	if st != s.contacts || !s.webhookOn() {
 		return
 	}
-	s.emit(EventContactUpdate, map[string]any{"contact": st.shape(rc), "timestamp": s.now().Format(dateLayout)})
+	s.emit(EventContactUpdate, map[string]any{"contact": st.shape(rc), "timestamp": s.now().In(s.opts.Location).Format(dateLayout)})
 }
 
 // emitDelete sends mautic.lead_post_delete for a contact about to be removed.
@@ -49,7 +49,7 @@ func (s *Server) emitDelete(st *store, rc *rec) {
 	if st != s.contacts || !s.webhookOn() {
 		return
 	}
-	s.emit(EventContactDelete, map[string]any{"id": rc.id, "contact": st.shape(rc), "timestamp": s.now().Format(dateLayout)})
+	s.emit(EventContactDelete, map[string]any{"id": rc.id, "contact": st.shape(rc), "timestamp": s.now().In(s.opts.Location).Format(dateLayout)})
 }
 
 // emit POSTs {"<event>":[item]} to the webhook URL in the background (Mautic's immediate
