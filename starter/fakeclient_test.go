@@ -41,6 +41,8 @@ type fakeTemporal struct {
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 	noWorker  bool                                  // no worker polls the task queue
 	err       error                                 // what every description and signal fails with, when set
+	errAfter  int                                   // descriptions answered before err applies
+	described int
 }
 
 // useFake makes the commands of the test talk to f instead of a Temporal server.
@@ -56,9 +58,10 @@ func useFake(t *testing.T, f *fakeTemporal) {
 func (f *fakeTemporal) Close() {}
 
 func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
-	if f.err != nil {
+	if f.err != nil && f.described >= f.errAfter {
 		return nil, f.err
 	}
+	f.described++
 	w, ok := f.workflows[id]
 	if !ok {
 		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)

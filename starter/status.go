@@ -444,6 +444,15 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 			if endedByCaller(ctx, err) {
 				return ctx.Err() // the watch's own end, met during a call to the server
 			}
+			if lastRead >= 0 {
+				fmt.Fprintln(out) // the error on a line of its own
+			}
+			var unavailable *serviceerror.Unavailable
+			var deadline *serviceerror.DeadlineExceeded
+			if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded) {
+				// The server went away (a restart): the SDK's words do not say which.
+				return fmt.Errorf("watch: temporal at %s (CRMSYNC_TEMPORAL_ADDRESS) no longer answers: %w", s.TemporalAddress, err)
+			}
 			return err
 		}
 		if stopped != "" {
