@@ -2,6 +2,8 @@ package weavy
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -17,7 +19,8 @@ var _ connectors.Caller = (*Client)(nil)
 // the client logs in itself. It goes through the same bearer token (renewed once on a 401),
 // limiter and error classes as every other call. A 2xx answer returns its status and body;
 // any other returns its status and a classified *connectors.Error whose Op holds no project
-// code, record code or id.
+// code, record code or id. A right switched off is named as the sync's own calls name it
+// (the table and the studio column) when the route tells them (callRight).
 func (c *Client) Call(ctx context.Context, method, path string, query url.Values, body []byte) (int, []byte, error) {
 	method, path, query, err := connectors.CallRequest(System, method, path, query)
 	if err != nil {
@@ -34,11 +37,50 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 		return 0, nil, err
 	}
 	k := call{method: method, path: path, op: method + " " + callOpPath(path), body: b}
+	k.entity, k.right = callRight(method, path, body)
 	if len(query) > 0 {
 		k.path += "?" + query.Encode()
 	}
 	raw, status, err := c.do(ctx, k)
 	return status, raw, err
+}
+
+// callRight returns the table a call reaches and the right it needs, when its route tells
+// both, so that a refusal names them as the sync's calls do (rightsError, fieldRefused): a
+// GET of /v1/Data/{project}/{entity}[/{code}] or /v1/Dictionary/{project}/{entity} and a
+// Select (its body's entityName) read, a POST of /v1/Data/{project}/{entity} inserts, a PUT
+// of /v1/Data/{project}/{entity}/{code} updates. "" for any other call (a DELETE or a PATCH
+// needs no right the studio shows): its refusal keeps weavy's own reason.
+func callRight(method, path string, body []byte) (entity, right string) {
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/") // "v1", "Data", project, entity, code
+	if len(segs) < 4 || len(segs) > 5 || segs[3] == "" {
+		return "", ""
+	}
+	api, entity := segs[1], strings.ToLower(segs[3])
+	switch {
+	case strings.EqualFold(api, "Dictionary"):
+		if method == http.MethodGet && len(segs) == 4 {
+			return entity, rightRead
+		}
+	case !strings.EqualFold(api, "Data"):
+	case entity == "select":
+		var q struct {
+			EntityName string `json:"entityName"`
+		}
+		if method == http.MethodPost && len(segs) == 4 && json.Unmarshal(body, &q) == nil && strings.TrimSpace(q.EntityName) != "" {
+			return strings.ToLower(strings.TrimSpace(q.EntityName)), rightRead
+		}
+	case method == http.MethodGet:
+		return entity, rightRead
+	case method == http.MethodPost && len(segs) == 4:
+		return entity, rightInsert
+	case method == http.MethodPut && len(segs) == 5:
+		return entity, rightUpdate
+	}
+	return "", ""
 }
 
 // callOpPath is connectors.OpPath with the project code of /v1/Data and /v1/Dictionary routes

@@ -1,6 +1,7 @@
 package weavy
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -170,4 +171,132 @@ func TestCallRenewsAnExpiredToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, e.sim.Logins())
 	assert.Equal(t, 1, e.status(http.StatusUnauthorized))
+}
+
+// A right switched off is named by Call as by the sync's own calls — the table and the studio
+// column — when the route tells the table (the path, or a Select's entityName) and the method
+// tells the right: GET and Select read (API lecture), POST inserts (API ajout), PUT updates
+// (API MAJ). It was weavy's bare "Forbidden", naming neither.
+func TestCallNamesTheTableAndRightSwitchedOff(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name         string
+		denied       int // the status of a right off: 403, or 401 (see authState)
+		table, right string
+		method, path string
+		body         string
+		want         string
+		op           string
+	}{
+		{name: "get one", table: sim.Customer, right: sim.RightRead, method: "GET", path: "/v1/Data/crm/customer/C0000000",
+			want: "weavy: the API lecture right is off for the table Client: switch it on in the weavy studio",
+			op:   "GET /v1/Data/{project}/customer/{code}"},
+		{name: "select", table: sim.CustomerContact, right: sim.RightRead, method: "POST", path: "/v1/Data/crm/Select",
+			body: `{"entityName":"customercontact","returnFields":[{"fieldName":"lastName"}]}`,
+			want: "weavy: the API lecture right is off for the table Client / Contact: switch it on in the weavy studio",
+			op:   "POST /v1/Data/{project}/Select"},
+		{name: "select, the entity in capitals", table: sim.Marketing, right: sim.RightRead, method: "post", path: "/v1/Data/crm/Select",
+			body: `{"entityName":"MarketingInbound","returnFields":[{"fieldName":"email"}]}`,
+			want: "weavy: the API lecture right is off for the table Marketing / Entrant: switch it on in the weavy studio",
+			op:   "POST /v1/Data/{project}/Select"},
+		{name: "dictionary", table: sim.Customer, right: sim.RightRead, method: "GET", path: "/v1/Dictionary/crm/customer",
+			want: "weavy: the API lecture right is off for the table Client: switch it on in the weavy studio",
+			op:   "GET /v1/Dictionary/{project}/customer"},
+		{name: "create", table: sim.Marketing, right: sim.RightInsert, method: "POST", path: "/v1/Data/crm/marketinginbound",
+			body: `{"email":"new.entrant@example.com"}`,
+			want: "weavy: the API ajout right is off for the table Marketing / Entrant: switch it on in the weavy studio",
+			op:   "POST /v1/Data/{project}/marketinginbound"},
+		{name: "update", table: sim.CustomerContact, right: sim.RightUpdate, method: "PUT", path: "/v1/Data/crm/customercontact/CC0000000",
+			body: `{"city":"Lyon"}`,
+			want: "weavy: the API MAJ right is off for the table Client / Contact: switch it on in the weavy studio",
+			op:   "PUT /v1/Data/{project}/customercontact/{code}"},
+		{name: "update refused with 401 after a new login", denied: http.StatusUnauthorized, table: sim.Customer, right: sim.RightUpdate,
+			method: "PUT", path: "/v1/Data/crm/customer/C0000000", body: `{"city":"Lyon"}`,
+			want: "weavy: the API MAJ right is off for the table Client: switch it on in the weavy studio",
+			op:   "PUT /v1/Data/{project}/customer/{code}"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			denied := cmp.Or(tc.denied, http.StatusForbidden)
+			e := setup(t, sim.Options{DeniedStatus: denied})
+			e.sim.SeedPeople(0, 1)
+			e.sim.SetRight(tc.table, tc.right, false)
+			status, _, err := e.client.Call(ctx, tc.method, tc.path, nil, []byte(tc.body))
+			ce := connErr(t, err)
+			assert.Equal(t, connectors.KindConfig, ce.Kind)
+			assert.Equal(t, tc.want, ce.Message)
+			assert.Equal(t, denied, ce.Status)
+			assert.Equal(t, denied, status)
+			assert.Equal(t, tc.op, ce.Op)
+			if denied == http.StatusUnauthorized {
+				assert.Equal(t, 2, e.sim.Logins(), "one new login tells the right from a dropped token")
+			}
+		})
+	}
+}
+
+// A refusal whose route tells no table, or whose method tells no right, keeps weavy's own
+// reason: naming a table or a right there would be a guess.
+func TestCallNamesNoTableItCannotTell(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name         string
+		method, path string
+		body         string
+	}{
+		{name: "a select without entityName", method: "POST", path: "/v1/Data/crm/Select", body: `{"offset":0}`},
+		{name: "a select whose body is not an object", method: "POST", path: "/v1/Data/crm/Select", body: `[1]`},
+		{name: "a delete", method: "DELETE", path: "/v1/Data/crm/customer/C0000000"},
+		{name: "a patch", method: "PATCH", path: "/v1/Data/crm/customer/C0000000", body: `{"city":"Lyon"}`},
+		{name: "the data root", method: "GET", path: "/v1/Data/crm"},
+		{name: "another API", method: "GET", path: "/v1/entrypoints/crm/process/"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, sim.Options{})
+			_, err := e.client.currentToken(ctx)
+			require.NoError(t, err)
+			e.failWith = func(r *http.Request, _ []byte) int {
+				if r.URL.Path != "/v1/Authenticate" {
+					return http.StatusForbidden
+				}
+				return 0
+			}
+			status, _, err := e.client.Call(ctx, tc.method, tc.path, nil, []byte(tc.body))
+			ce := connErr(t, err)
+			assert.Equal(t, connectors.KindConfig, ce.Kind)
+			assert.Equal(t, http.StatusForbidden, status)
+			assert.Equal(t, "Forbidden", ce.Message)
+		})
+	}
+}
+
+// A field whose own right is off fails a Call as it fails a record of the sync: KindInvalid
+// naming the field and the table, not the table's right.
+func TestCallNamesAFieldRefused(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.sim.SeedPeople(0, 1)
+	e.sim.SetFieldRight(sim.Customer, "city", sim.RightUpdate, false)
+	status, _, err := e.client.Call(context.Background(), "PUT", "/v1/Data/crm/customer/C0000000", nil, []byte(`{"city":"Lyon"}`))
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindInvalid, ce.Kind, err.Error())
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Contains(t, ce.Message, "weavy refused the field city of the table Client")
+	assert.Contains(t, ce.Fields, "city")
+}
+
+// A table the connector does not sync, reached by a Call, is named by its entity: the
+// studio's name of it is not known here.
+func TestCallNamesATableItDoesNotSyncByItsEntity(t *testing.T) {
+	e := setup(t, sim.Options{})
+	e.failWith = func(r *http.Request, _ []byte) int {
+		if r.URL.Path != "/v1/Authenticate" {
+			return http.StatusForbidden
+		}
+		return 0
+	}
+	_, _, err := e.client.Call(context.Background(), "PUT", "/v1/Data/crm/intervention/I001", nil, []byte(`{"comment":"x"}`))
+	ce := connErr(t, err)
+	assert.Equal(t, connectors.KindConfig, ce.Kind)
+	assert.Equal(t, "weavy: the API MAJ right is off for the table intervention: switch it on in the weavy studio", ce.Message)
 }

@@ -122,6 +122,10 @@ var tableLabel = map[string]string{
 	EntityEntrant:         "Marketing / Entrant",
 }
 
+// tableName is the studio's name of an entity's table, or the entity itself for a table the
+// connector does not sync (one an any-call reaches).
+func tableName(entity string) string { return cmp.Or(tableLabel[entity], entity) }
+
 // Rights, by the studio column that switches them on.
 const (
 	rightRead   = "API lecture"
@@ -293,7 +297,7 @@ func cfgErr(op, msg string) *connectors.Error {
 
 // rightsError is the KindConfig error of a right switched off in the studio.
 func rightsError(op, entity, right string, status int) *connectors.Error {
-	e := cfgErr(op, fmt.Sprintf("weavy: the %s right is off for the table %s: switch it on in the weavy studio", right, tableLabel[entity]))
+	e := cfgErr(op, fmt.Sprintf("weavy: the %s right is off for the table %s: switch it on in the weavy studio", right, tableName(entity)))
 	e.Status = status
 	return e
 }
@@ -437,7 +441,7 @@ func (c *Client) fieldRefused(k call, st int, resp *resty.Response) *connectors.
 	field := strings.TrimSpace(b.FieldName)
 	why := cmp.Or(c.scrub(b.Message), http.StatusText(st))
 	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: k.op, Status: st,
-		Message: fmt.Sprintf("weavy refused the field %s of the table %s (%s)", field, tableLabel[k.entity], why),
+		Message: fmt.Sprintf("weavy refused the field %s of the table %s (%s)", field, tableName(k.entity), why),
 		Fields:  map[string]string{field: why}}
 }
 
