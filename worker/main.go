@@ -229,7 +229,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if s.DebugAddr != "" {
 		served = append(served, serve(listeners["CRMSYNC_DEBUG_ADDR"], debugMux(), log))
 	}
-	w := worker.New(c, s.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: s.MaxConcurrentActivities, WorkerStopTimeout: s.StopTimeout})
+	w := worker.New(c, s.TaskQueue, workerOptions(s))
 	for _, wf := range ownWorkflows {
 		w.RegisterWorkflow(wf)
 	}
