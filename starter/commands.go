@@ -160,10 +160,12 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
 	}
 	// A dry run is waited for: with no worker it would wait for ever, holding its id.
-	idle := noWorkerPolls(ctx, c, s.TaskQueue)
-	if idle != "" && *dryRun {
-		return noWorkerError("start "+what, idle)
+	if *dryRun {
+		if err := requireWorker(ctx, c, s.TaskQueue, "start "+what); err != nil {
+			return err
+		}
 	}
+	idle := noWorkerPolls(ctx, c, s.TaskQueue)
 	var run client.WorkflowRun
 	if what == "import" && *dryRun {
 		opts.ID = workflows.ImportDryRunWorkflowID(name)
@@ -559,12 +561,30 @@ func noWorkerPolls(ctx context.Context, c client.Client, queue string) string {
 	return fmt.Sprintf("no worker has polled the task queue %q for %s", queue, pollerSilence)
 }
 
-// noWorkerError refuses a command that waits for its workflow's result when no worker polls
-// the task queue (idle, from noWorkerPolls): it would wait for ever, and leave a workflow no
-// worker serves holding its id, which the same command, run again with the worker's
-// settings, would join and wait for too.
-func noWorkerError(command, idle string) error {
-	return fmt.Errorf("%s: %s: nothing would run the workflow, and this command would wait for ever; start crmsync-worker, or set CRMSYNC_TASK_QUEUE and CRMSYNC_NAMESPACE to the worker's", command, idle)
+// workerGrace is how long requireWorker waits for a worker to poll: one starting as the
+// command runs (a deploy; the worker says it started before it polls) does within seconds.
+var workerGrace = 5 * time.Second
+
+// requireWorker refuses a command that waits for its workflow's result when no worker polls
+// the task queue, after workerGrace: it would wait for ever, and leave a workflow no worker
+// serves holding its id, which the same command, run again with the worker's settings, would
+// join and wait for too.
+func requireWorker(ctx context.Context, c client.Client, queue, command string) error {
+	deadline := time.Now().Add(workerGrace)
+	for {
+		idle := noWorkerPolls(ctx, c, queue)
+		if idle == "" {
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			return fmt.Errorf("%s: %s: nothing would run the workflow, and this command would wait for ever; start crmsync-worker, or set CRMSYNC_TASK_QUEUE and CRMSYNC_NAMESPACE to the worker's", command, idle)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // registerSearchAttributes adds crmsync's search attributes where they are missing and refuses

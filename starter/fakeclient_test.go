@@ -40,6 +40,7 @@ type fakeTemporal struct {
 	results   map[string]any                        // workflow id → its result, for a started workflow's Get
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 	noWorker  bool                                  // no worker polls the task queue
+	idleFor   int                                   // task queue descriptions with no worker before one polls
 	err       error                                 // what every description and signal fails with, when set
 	errAfter  int                                   // descriptions answered before err applies
 	described int
@@ -91,7 +92,8 @@ func (v fakeValue) HasValue() bool     { return v.v != nil }
 func (v fakeValue) Get(into any) error { return jsonCopy(v.v, into) }
 
 func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
-	if f.noWorker {
+	if f.noWorker || f.idleFor > 0 {
+		f.idleFor--
 		return &workflowservice.DescribeTaskQueueResponse{}, nil
 	}
 	return &workflowservice.DescribeTaskQueueResponse{Pollers: []*taskqueuepb.PollerInfo{{LastAccessTime: timestamppb.Now()}}}, nil

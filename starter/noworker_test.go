@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,6 +35,9 @@ func TestCommandsThatWaitRefuseWhenNoWorkerPolls(t *testing.T) {
 		{args: []string{"start", "import", "c"}, wantNote: "crmsync: note: start import: " + noWorker + ": c/initial-import waits until one does", started: workflows.ImportWorkflowID("c")},
 		{args: []string{"start", "pipelines", "c"}, wantNote: "crmsync: note: start pipelines: " + noWorker, started: workflows.PipelineWorkflowID("c")},
 	}
+	old := workerGrace
+	workerGrace = 100 * time.Millisecond
+	t.Cleanup(func() { workerGrace = old })
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			f := &fakeTemporal{workflows: map[string]fakeWorkflow{}, noWorker: true,
@@ -55,4 +59,19 @@ func TestCommandsThatWaitRefuseWhenNoWorkerPolls(t *testing.T) {
 			assert.Contains(t, note.String(), tt.wantNote)
 		})
 	}
+}
+
+// A worker that starts as the command runs (a deploy; the worker logs that it started before
+// it polls) is given a few seconds to poll: the command goes on once it does.
+func TestCommandsThatWaitGiveAStartingWorkerTime(t *testing.T) {
+	push := activities.PushInput{Connection: "c", Object: "contact", Side: "b", ID: "42"}
+	f := &fakeTemporal{workflows: map[string]fakeWorkflow{}, idleFor: 2,
+		results: map[string]any{workflows.PushWorkflowID(push): activities.Counts{Read: 1, CreatedA: 1}}}
+	useFake(t, f)
+	stderr = &bytes.Buffer{}
+	t.Cleanup(func() { stderr = os.Stderr })
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"push", "c", "--id", "42"}, &out))
+	assert.Contains(t, out.String(), "created 1")
+	assert.Equal(t, []string{workflows.PushWorkflowID(push)}, f.started)
 }

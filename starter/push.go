@@ -63,8 +63,8 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	if idle := noWorkerPolls(ctx, c, s.TaskQueue); idle != "" {
-		return noWorkerError("push", idle)
+	if err := requireWorker(ctx, c, s.TaskQueue, "push"); err != nil {
+		return err
 	}
 	if *email != "" {
 		if *id, err = findByEmail(ctx, conn, *object, *side, *email); err != nil {

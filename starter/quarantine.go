@@ -74,8 +74,8 @@ func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
 	if err := refuseIfPaused(ctx, c, "quarantine --retry", name); err != nil {
 		return err
 	}
-	if idle := noWorkerPolls(ctx, c, s.TaskQueue); idle != "" {
-		return noWorkerError("quarantine --retry", idle)
+	if err := requireWorker(ctx, c, s.TaskQueue, "quarantine --retry"); err != nil {
+		return err
 	}
 	var res activities.RetryResult
 	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res); err != nil {
