@@ -14,6 +14,7 @@ import (
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/engine"
+	"github.com/crmsync/crmsync/store"
 )
 
 // An Automation text that reaches a typed field on side A is written there once, in A's form,
@@ -161,6 +162,51 @@ func TestSnapshotInMergeSpaceKeepsAPendingEdit(t *testing.T) {
 			assert.Zero(t, d.Conflicts)
 			assert.Equal(t, map[string]any{"t": "09:30"}, d.UpdateB, "Sellsy's edit reaches Automation")
 			assert.Empty(t, d.UpdateA)
+		})
+	}
+}
+
+// A record whose pair's snapshot was saved in an older form of merge space (Automation's text
+// "9:05" as read, now Sellsy's time "09:05") is found unchanged from either side at the first
+// full read after an upgrade, as the merge would find it: its counterpart is not read.
+// Unchanged was given the snapshot as stored, and every such record looked changed.
+func TestUnchangedComparesWithTheSnapshotInMergeSpace(t *testing.T) {
+	const person = 45 // in Sellsy (0–59) and Automation (40–79)
+	key := config.Field{A: "cf.cf_time", B: "cf_time_text"}.Key()
+	tests := []struct {
+		side  string
+		other func(r *exampleRun) *simkit.Kit
+	}{
+		{"a", func(r *exampleRun) *simkit.Kit { return r.sb.Mautic.Kit() }},
+		{"b", func(r *exampleRun) *simkit.Kit { return r.sb.Sellsy.Kit() }},
+	}
+	for _, tt := range tests {
+		t.Run("read on side "+tt.side, func(t *testing.T) {
+			r := startExample(t, "sellsy-mautic-full")
+			ctx := context.Background()
+			_, automation, err := r.acts.Conns.Connectors(r.name)
+			require.NoError(t, err)
+			found, err := automation.FindByKey(ctx, connectors.ObjectContact, "email", []string{simkit.PersonAt(person).Email})
+			require.NoError(t, err)
+			require.Len(t, found, 1)
+			_, err = automation.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: found[0].ID, Fields: map[string]any{"cf_time_text": "9:05"}}})
+			require.NoError(t, err)
+			r.round(ModeImport, nil)
+
+			pairs, err := r.st.Pairs(ctx, r.name, "contact", store.SideB, []string{found[0].ID})
+			require.NoError(t, err)
+			pair, ok := pairs[found[0].ID]
+			require.True(t, ok, "person %d is paired", person)
+			require.Equal(t, "09:05", pair.Snapshot[key], "synced in merge space")
+			pair.Snapshot[key] = "9:05" // as an older version saved it
+			require.NoError(t, r.st.SavePairs(ctx, r.name, "contact", []store.Pair{pair}))
+
+			other := tt.other(r)
+			other.ResetCounts()
+			c := r.pass("contact", tt.side, ModeImport)
+			assert.Positive(t, c.Read)
+			assert.Equal(t, c.Read, c.Unchanged, "full read of side %s: %+v", tt.side, c)
+			assert.Zero(t, other.Total(), "full read of side %s read the other side: %v", tt.side, other.Counts())
 		})
 	}
 }

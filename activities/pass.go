@@ -991,7 +991,9 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				c.Unchanged++ // read from an older source than the one last synced
 				continue
 			}
-			if engine.Unchanged(fc.pair, p.side, r, pr.Snapshot) && p.linksUnchanged(it) {
+			// Compared as the merge compares it (r is in merge space): a snapshot saved in an
+			// older form made the record look changed, and its counterpart was read for nothing.
+			if engine.Unchanged(fc.pair, p.side, r, fc.snapshotInMergeSpace(p.obj, pr.Snapshot)) && p.linksUnchanged(it) {
 				c.Unchanged++
 				continue
 			}
