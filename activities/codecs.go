@@ -142,10 +142,13 @@ func (fc *fieldCodecs) snapshotInMergeSpace(obj *config.Object, snap map[string]
 	for k, v := range snap {
 		out[k] = v
 	}
+	// Every mapped field, a field one side sets only at creation (Fixed in fc.pair) too: its
+	// snapshot follows that side's value in merge space, and left in an older form it would
+	// look like a change there, written over the other side's edit.
 	for _, f := range obj.Fields {
 		codec, ok := fc.byA[f.A]
 		v, synced := snap[f.Key()]
-		if ok && synced && f.Fixed == "" && !engine.IsEmpty(v) {
+		if ok && synced && !engine.IsEmpty(v) {
 			out[f.Key()] = codec.MergeB(v, f.Direction)
 		}
 	}

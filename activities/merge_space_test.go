@@ -210,3 +210,42 @@ func TestUnchangedComparesWithTheSnapshotInMergeSpace(t *testing.T) {
 		})
 	}
 }
+
+// The snapshot of a two-way field that one side sets only at creation (engine.PairFields marks
+// it Fixed) follows that side's value in merge space, as any other field's does: taken to
+// merge space too, an older form of it is no change of the fixed side, and an edit made on
+// the other side is kept. Left as stored, it looked like a change of weavy's birthday and
+// wrote weavy's value over Automation's edit.
+func TestSnapshotInMergeSpaceOfAFieldSetAtCreation(t *testing.T) {
+	birthday := engine.FieldSpec{System: "weavy", Name: "birthday", Type: "datetime", CreateOnly: true}
+	text := engine.FieldSpec{System: "mautic", Name: "cf_birthday", Type: "text"}
+	field := config.Field{A: "birthday", B: "cf_birthday", Direction: config.Both}
+	obj := &config.Object{Fields: []config.Field{field}}
+	fc := &fieldCodecs{
+		byA:  map[string]engine.Codec{field.A: engine.NewCodec(birthday, text, nil)},
+		pair: engine.PairFields(obj.Fields, map[string]engine.FieldSpec{field.A: birthday}, map[string]engine.FieldSpec{field.B: text}),
+	}
+	require.Equal(t, "a", fc.pair[0].Fixed, "set at creation only on weavy")
+	tests := []struct {
+		name     string
+		snapshot any
+	}{
+		{"old form, as weavy reads it", "1980-03-01 08:00:00"},
+		{"merge space already", "1980-03-01T08:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			a, err := fc.toMergeSpace(obj, engine.A, connectors.Record{ID: "1", UpdatedAt: now, Fields: map[string]any{field.A: "1980-03-01 08:00:00"}})
+			require.NoError(t, err)
+			b, err := fc.toMergeSpace(obj, engine.B, connectors.Record{ID: "2", UpdatedAt: now.Add(-time.Hour), Fields: map[string]any{field.B: "1981-01-01"}})
+			require.NoError(t, err)
+			snap := fc.snapshotInMergeSpace(obj, map[string]any{field.Key(): tt.snapshot})
+			assert.Equal(t, "1980-03-01T08:00:00Z", snap[field.Key()])
+			assert.True(t, engine.Unchanged(fc.pair, engine.A, a, snap), "weavy's value has not changed")
+			d := engine.Merge(fc.pair, a, b, snap)
+			assert.Empty(t, d.UpdateB, "Automation's edit is kept")
+			assert.Empty(t, d.UpdateA, "weavy cannot take it")
+		})
+	}
+}
