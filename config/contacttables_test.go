@@ -1,12 +1,16 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/crmsync/crmsync/connectors/weavy"
 )
 
 // weavy's contact_tables chooses the weavy tables of the contact object, as the Divalto
@@ -124,4 +128,72 @@ func TestTheWeavyExampleShowsContactTables(t *testing.T) {
 	c, err = Parse("weavy-mautic.yaml", []byte(uncommented))
 	require.NoError(t, err, "the line shown is valid once uncommented")
 	assert.Equal(t, "contacts, entrants", c.A.Settings["contact_tables"])
+}
+
+// validate and the weavy connector read contact_tables alike: a value the file accepts opens
+// the connector on the tables NotCreated goes by too, and a value it refuses the connector
+// refuses too, in the same words (validate adds where, and a "did you mean"). All read it
+// with weavy.ParseContactTables; this keeps a second reading from coming back.
+func TestWeavyContactTablesAsTheConnectorReadsThem(t *testing.T) {
+	conn := func(tables string) []byte {
+		q, _ := json.Marshal(tables) // a JSON string is a YAML double-quoted one
+		return []byte("name: demo\na: {system: weavy, settings: {base_url: https://w.example, project: crm, contact_tables: " + string(q) + "}, credentials: {username: W_USER, password: W_PASS}}\n" +
+			"b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}\n" +
+			"objects: [{name: contact, match: {a: email, b: email}, fields: [{a: email, b: email}]}]\n")
+	}
+	tests := []struct {
+		value    string
+		contacts bool // the tables synced, when the value is accepted
+		entrants bool
+		refused  string // the word both refuse; "(none)" when the value names no table
+	}{
+		{value: "contacts", contacts: true},
+		{value: "entrants", entrants: true},
+		{value: "contacts, entrants", contacts: true, entrants: true},
+		{value: "entrants,contacts", contacts: true, entrants: true},
+		{value: " contacts ,, entrants, ", contacts: true, entrants: true},
+		{value: "entrants, entrants", entrants: true},
+		{value: "\tcontacts\u00a0", contacts: true},
+		{value: ",contacts", contacts: true},
+		{value: "", refused: "(none)"},
+		{value: " , ", refused: "(none)"},
+		{value: ",,", refused: "(none)"},
+		{value: "Contacts", refused: "Contacts"},
+		{value: "contacts, ENTRANTS", refused: "ENTRANTS"},
+		{value: "contact", refused: "contact"},
+		{value: "contacts; entrants", refused: "contacts; entrants"},
+		{value: "contacts entrants", refused: "contacts entrants"},
+		{value: "tiers", refused: "tiers"},
+		{value: "entrants, leads, contacts", refused: "leads"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := Parse("conn.yaml", conn(tt.value))
+			if tt.refused != "" {
+				require.Error(t, err, "validate refuses it")
+				assert.Contains(t, err.Error(), "conn.yaml: a.settings.contact_tables: ", "naming the file and the field")
+				if tt.value == "" {
+					return // given empty is no choice for validate; the connector, which cannot tell it from left out, syncs both
+				}
+				_, werr := weavy.ParseContactTables(tt.value)
+				require.Error(t, werr, "the connector refuses it too")
+				assert.True(t, strings.HasPrefix(err.Error(), "conn.yaml: a.settings.contact_tables: "+werr.Error()),
+					"in the connector's words: %q, %q", err, werr)
+				if tt.refused == "(none)" {
+					assert.Contains(t, werr.Error(), "names no table")
+				} else {
+					assert.Contains(t, werr.Error(), strconv.Quote(tt.refused))
+				}
+				return
+			}
+			require.NoError(t, err)
+			setting := c.A.Settings["contact_tables"]
+			got, err := weavy.ParseContactTables(setting)
+			require.NoError(t, err, "the connector opens on what validate accepts")
+			assert.Equal(t, weavy.ContactTables{Contacts: tt.contacts, Entrants: tt.entrants}, got)
+			_, err = weavy.New(weavy.Config{BaseURL: "https://w.example", Project: "crm", UserName: "u", Password: "p", ContactTables: setting})
+			require.NoError(t, err)
+			assert.Equal(t, !tt.entrants, c.NotCreated(&c.Objects[0], "a") != "", "no contact is created without entrants: %q", c.NotCreated(&c.Objects[0], "a"))
+		})
+	}
 }

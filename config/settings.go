@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/crmsync/crmsync/connectors/weavy"
 )
 
 // setting describes one key of a side's settings: what its value must be. The connectors
@@ -19,8 +22,10 @@ import (
 type setting struct {
 	kind     settingKind
 	required string   // when set, the key is required and this says what it holds
-	oneOf    []string // allowed values (kind text; each value of kind list)
-	empty    string   // kind list: what to give instead of an empty value
+	oneOf    []string // allowed values
+	// check, when set, says what is wrong with a value given (trimmed, "" included) by the
+	// reading of the connector that owns its meaning, so that the two cannot drift apart.
+	check func(v string) string
 }
 
 type settingKind int
@@ -32,7 +37,7 @@ const (
 	settingCount               // a whole number, 0 or more
 	settingZone                // an IANA time zone
 	settingProject             // weavy's project code: no /, ? or #
-	settingList                // one or more of oneOf, comma-separated (or a YAML list)
+	settingList                // comma-separated text, given as such or as a YAML list (checked by check)
 )
 
 // rate is requests_per_second, which every connector reads (MiniCRM's is multiplied into a
@@ -56,9 +61,8 @@ var knownSettings = map[string]map[string]setting{
 		"time_zone":           {kind: settingZone},
 		"requests_per_second": rate,
 		// The weavy tables of the contact object (the Divalto plugin's "Sélection des objets
-		// synchronisés"); connectors/weavy reads it (ParseContactTables).
-		"contact_tables": {kind: settingList, oneOf: []string{"contacts", "entrants"},
-			empty: `names no table: give contacts, entrants, or both ("contacts, entrants"); left out, both are synced`},
+		// synchronisés"), read as the connector reads it.
+		"contact_tables": {kind: settingList, check: contactTablesProblem},
 	},
 	"altior": {
 		"base_url":             {kind: settingURL, required: "the Altior environment's root, e.g. https://altior.example.com"},
@@ -127,20 +131,10 @@ func settingsProblems(s System) (problems []keyProblem) {
 type keyProblem struct{ key, reason string }
 
 // problem says what is wrong with a setting's value v (trimmed), or "". An empty value is the
-// default (a required one is reported as missing).
+// default (a required one is reported as missing), unless check says otherwise.
 func (s setting) problem(v string) string {
-	if s.kind == settingList {
-		// Given, a list names something: left out is the default, empty is no choice.
-		vs := listValues(v)
-		if len(vs) == 0 {
-			return s.empty
-		}
-		for _, x := range vs {
-			if !slices.Contains(s.oneOf, x) {
-				return fmt.Sprintf("%q is not one of %s%s", x, strings.Join(s.oneOf, ", "), DidYouMean(x, s.oneOf))
-			}
-		}
-		return ""
+	if s.check != nil {
+		return s.check(v)
 	}
 	if v == "" {
 		return ""
@@ -242,16 +236,26 @@ func fileVariable(name string) string {
 	return fmt.Sprintf("%s ends in %s: name %s instead; crmsync reads %s, the path of a file holding the credential, by itself when %s is empty or unset (named here, the path would be sent as the credential)", name, fileSuffix, base, name, base)
 }
 
-// listValues splits the value of a list setting: comma-separated, each trimmed, empty ones
-// dropped (a YAML list is read as its values joined by commas: foldListSettings).
-func listValues(v string) []string {
-	var out []string
-	for _, x := range strings.Split(v, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
+// contactTablesProblem checks weavy's contact_tables with the connector's own reading
+// (weavy.ParseContactTables), so that validate accepts exactly the values the connector opens
+// with, and says why in the connector's words. Given, the setting names something: left out
+// is the default (both tables), but given empty it is no choice, which the connector, handed
+// "" for a setting left out, cannot tell.
+func contactTablesProblem(v string) string {
+	var err error = &weavy.ContactTablesError{} // given empty: no table named
+	if v != "" {
+		_, err = weavy.ParseContactTables(v)
 	}
-	return out
+	var refused *weavy.ContactTablesError
+	switch {
+	case err == nil:
+		return ""
+	case !errors.As(err, &refused):
+		return err.Error()
+	case refused.Name == "":
+		return err.Error() + "; left out, both are synced"
+	}
+	return err.Error() + DidYouMean(refused.Name, weavy.ContactTableNames())
 }
 
 // NotCreated says why the connector of side ("a" or "b") creates no record of the object o,
@@ -267,8 +271,8 @@ func (c *Connection) NotCreated(o *Object, side string) string {
 		return ""
 	}
 	tables, ok := s.Settings["contact_tables"]
-	if vs := listValues(tables); !ok || slices.Contains(vs, "entrants") {
-		return ""
+	if t, err := weavy.ParseContactTables(tables); !ok || err != nil || t.Entrants {
+		return "" // left out, both; refused, validate says why
 	}
 	return fmt.Sprintf("weavy creates a contact as an entrant, and %s.settings.contact_tables (%s) leaves entrants out", side, tables)
 }

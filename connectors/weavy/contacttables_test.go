@@ -20,20 +20,24 @@ func TestParseContactTables(t *testing.T) {
 		in      string
 		want    ContactTables
 		wantErr string
+		refused string // ContactTablesError.Name
 	}{
 		{in: "", want: ContactTables{Contacts: true, Entrants: true}},
 		{in: "contacts", want: ContactTables{Contacts: true}},
 		{in: " entrants ", want: ContactTables{Entrants: true}},
 		{in: "entrants, contacts", want: ContactTables{Contacts: true, Entrants: true}},
 		{in: "contacts,contacts", want: ContactTables{Contacts: true}},
-		{in: " , ", wantErr: `contact_tables names no table: give contacts, entrants, or both ("contacts, entrants")`},
-		{in: "contacts, entrant", wantErr: `contact_tables: "entrant" is not a weavy contact table: give contacts, entrants, or both ("contacts, entrants")`},
+		{in: " , ", wantErr: `names no table: give contacts, entrants, or both ("contacts, entrants")`},
+		{in: "contacts, entrant", wantErr: `"entrant" is not one of contacts, entrants`, refused: "entrant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseContactTables(tt.in)
 			if tt.wantErr != "" {
 				require.EqualError(t, err, tt.wantErr)
+				var refused *ContactTablesError
+				require.ErrorAs(t, err, &refused, "config's validation tells the name refused")
+				assert.Equal(t, tt.refused, refused.Name)
 				return
 			}
 			require.NoError(t, err)
@@ -43,7 +47,7 @@ func TestParseContactTables(t *testing.T) {
 	_, err := New(Config{BaseURL: "http://x", Project: "crm", UserName: "u", Password: "p", ContactTables: "prospects"})
 	ce := connErr(t, err)
 	assert.Equal(t, connectors.KindConfig, ce.Kind)
-	assert.Contains(t, ce.Message, `contact_tables: "prospects" is not a weavy contact table`)
+	assert.Equal(t, `contact_tables: "prospects" is not one of contacts, entrants`, ce.Message)
 }
 
 // tableCalls records the tables the requests of e name (in their path or body).

@@ -76,7 +76,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -166,13 +165,16 @@ const (
 	TableEntrants = "entrants"
 )
 
+// ContactTableNames are the values of contact_tables, contacts first.
+func ContactTableNames() []string { return ContactTables{Contacts: true, Entrants: true}.names() }
+
 // ParseContactTables reads contact_tables: "contacts", "entrants", or both, comma-separated,
-// in any order; "" (left out) is both.
+// in any order; "" (left out) is both. It is the one reading of the setting: config's
+// validation calls it too. A value refused is a *ContactTablesError.
 func ParseContactTables(s string) (ContactTables, error) {
 	if strings.TrimSpace(s) == "" {
 		return ContactTables{Contacts: true, Entrants: true}, nil
 	}
-	const give = `give contacts, entrants, or both ("contacts, entrants")`
 	var t ContactTables
 	for _, v := range strings.Split(s, ",") {
 		switch v = strings.TrimSpace(v); v {
@@ -182,13 +184,27 @@ func ParseContactTables(s string) (ContactTables, error) {
 		case TableEntrants:
 			t.Entrants = true
 		default:
-			return ContactTables{}, fmt.Errorf("contact_tables: %q is not a weavy contact table: %s", v, give)
+			return ContactTables{}, &ContactTablesError{Name: v}
 		}
 	}
 	if !t.Contacts && !t.Entrants {
-		return ContactTables{}, errors.New("contact_tables names no table: " + give)
+		return ContactTables{}, &ContactTablesError{}
 	}
 	return t, nil
+}
+
+// ContactTablesError is a contact_tables value refused. Its message names no setting: each
+// reader says where the value came from (the connector "contact_tables", validate the file
+// and the field).
+type ContactTablesError struct {
+	Name string // the name that is no contact table; "" when the value names none
+}
+
+func (e *ContactTablesError) Error() string {
+	if e.Name == "" {
+		return `names no table: give contacts, entrants, or both ("contacts, entrants")`
+	}
+	return fmt.Sprintf("%q is not one of %s", e.Name, strings.Join(ContactTableNames(), ", "))
 }
 
 // String is the setting's value for t, as messages show it.
@@ -214,7 +230,7 @@ func (c *Client) Tables(object string) (synced, all []string) {
 	if object != connectors.ObjectContact {
 		return nil, nil
 	}
-	return c.tables.names(), []string{TableContacts, TableEntrants}
+	return c.tables.names(), ContactTableNames()
 }
 
 // DefaultTimeZone is the zone of srvDate unless the connection names another (a hint only:
@@ -271,7 +287,7 @@ func New(c Config) (*Client, error) {
 	}
 	tables, err := ParseContactTables(c.ContactTables)
 	if err != nil {
-		return nil, cfgErr("config", err.Error())
+		return nil, cfgErr("config", "contact_tables: "+err.Error())
 	}
 	limiter := c.Limiter
 	if limiter == nil {
