@@ -693,8 +693,13 @@ records:
 			if err := sp.emitter.AddEvent(ctx, o.BObject, pair.BID, ev); err != nil {
 				// An event refused for this record (Altior 400/404/422) is the record's
 				// problem: quarantined, as a refused update is, so the connection does not
-				// pause on it again after every resume. Anything else fails the activity.
-				if connectors.KindOf(err) != connectors.KindInvalid {
+				// pause on it again after every resume. Anything else fails the activity; a
+				// configuration error (an event type deleted in Altior) names where the
+				// file binds the event, as the pause's message.
+				if kind := connectors.KindOf(err); kind != connectors.KindInvalid {
+					if kind == connectors.KindConfig && !connectors.IsPanic(err) {
+						err = configError(fmt.Errorf("%s: pipeline %s: event %s: %w", sp.c.File, cfg.Named(), ev, err))
+					}
 					failed = err
 					break records
 				}

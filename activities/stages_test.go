@@ -463,12 +463,14 @@ func TestPropagateStagesQuarantinesARefusedEvent(t *testing.T) {
 		events            string
 		addErr, updateErr error  // what side B answers; nil: the simulator answers
 		wantType          string // the application error's type; "": the activity succeeds
+		message           string // in the error's message, after the file's name; "": not checked
 		reason            string // the quarantine reason; "": nothing quarantined
 	}{
 		// The code is the file's, not the affaire's: every affaire reaching the step would be
 		// refused alike, so the connection pauses (the simulator's own 400, read back against
-		// Altior's event types) and nothing is quarantined.
-		{name: "an event code Altior does not know (400)", events: `{"11": QUALIF, "13": NOPE}`, wantType: ErrTypeConfiguration},
+		// Altior's event types) and nothing is quarantined. The pause names the file's place.
+		{name: "an event code Altior does not know (400)", events: `{"11": QUALIF, "13": NOPE}`, wantType: ErrTypeConfiguration,
+			message: `: pipeline 1: event NOPE: altior event type: configuration (HTTP 400): altior has no affaire event type "NOPE": create it in Altior`},
 		{name: "the affaire is gone (404)", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindInvalid, 404),
 			reason: "event GAGNEE not added to altior record %s: altior POST /affaires/{id}/events: invalid_record (HTTP 404): refused"},
 		{name: "quota spent", events: `{"13": GAGNEE}`, addErr: refused(connectors.KindRateLimited, 429), wantType: ErrTypeRateLimited},
@@ -501,6 +503,9 @@ func TestPropagateStagesQuarantinesARefusedEvent(t *testing.T) {
 				var appErr *temporal.ApplicationError
 				require.ErrorAs(t, err, &appErr)
 				assert.Equal(t, tt.wantType, appErr.Type())
+				if tt.message != "" {
+					assert.Contains(t, appErr.Error(), t.Name()+".yaml"+tt.message)
+				}
 				assert.Empty(t, q, "not the record's fault")
 				return
 			}
