@@ -394,7 +394,10 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	about := func(what string) recordCall { return recordCall{acl: acl, record: what + " " + o.name + " " + id} }
 	// A contact's company link is worked out before anything of it is written: a link Sellsy
 	// would refuse (a company deleted, or hidden from this user) fails the record whole, as
-	// its quarantine says, instead of after its fields were written.
+	// its quarantine says, instead of after its fields were written. An update checks the
+	// company first, as the fields it changes cannot be put back; a create does not (Sellsy
+	// makes contacts one POST at a time under its per-second quota, and a refused link is
+	// rare): the contact it made is deleted again when Sellsy refuses the link (unmake).
 	want, linked := r.Links[connectors.ObjectCompany]
 	linked = linked && o.isContact()
 	var current []string // the contact's companies, as Sellsy lists them
@@ -416,7 +419,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 				current = append(current, idString(m["id"]))
 			}
 		}
-		if want != "" && !slices.Contains(current, want) {
+		if want != "" && !create && !slices.Contains(current, want) {
 			if err := c.checkCompany(ctx, want, acl, linkable); err != nil {
 				return err
 			}
@@ -466,8 +469,12 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		return nil
 	}
 	if want != "" && !slices.Contains(current, want) { // in it already, it is not linked again
-		if _, err := c.do(ctx, call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
-			op: "POST /companies/{companyId}/contacts/{contactId}", rec: about("link company " + want + " to")}, nil); err != nil {
+		k := call{method: "POST", path: "/companies/" + want + "/contacts/" + id,
+			op: "POST /companies/{companyId}/contacts/{contactId}", rec: about("link company " + want + " to")}
+		if status, err := c.do(ctx, k, nil); err != nil {
+			if create && connectors.KindOf(err) == connectors.KindInvalid {
+				return c.unmake(ctx, id, res, companyRefused(k.op, want, status, err, "see company %s or link contacts to it"))
+			}
 			return err
 		}
 	}
@@ -528,7 +535,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	return nil
 }
 
-// companyChecks remembers, within one batch of writes, the companies contacts' links were
+// companyChecks remembers, within one batch of updates, the companies contacts' links were
 // checked against: the contacts of one company cost one check.
 type companyChecks struct {
 	mu sync.Mutex
@@ -540,8 +547,8 @@ type companyCheck struct {
 	err  error
 }
 
-// checkCompany tells whether a contact may be linked to company before the contact is
-// written: Sellsy shows it to this user (GET /companies/{id}). A company that does not exist,
+// checkCompany tells whether an existing contact may be linked to company before its update
+// is written: Sellsy shows it to this user (GET /companies/{id}). A company that does not exist,
 // or that the user's access rights hide, makes the contact invalid, naming links.company, the
 // company and the reason; a missing companies.read scope stays the connection's error.
 func (c *Client) checkCompany(ctx context.Context, company string, acl *aclCheck, checks *companyChecks) error {
@@ -560,20 +567,43 @@ func (c *Client) checkCompany(ctx context.Context, company string, acl *aclCheck
 			ck.err = err
 			return
 		}
-		var reason string
-		switch status {
-		case http.StatusNotFound:
-			reason = fmt.Sprintf("company %s does not exist in Sellsy", company)
-		case http.StatusForbidden:
-			reason = fmt.Sprintf("this Sellsy user may not see company %s (its access rights, acl, keep it from the user)", company)
-		default:
-			reason = fmt.Sprintf("company %s: %v", company, err)
-		}
-		bad := map[string]string{"links.company": reason}
-		ck.err = &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: k.op, Status: status, Fields: bad,
-			Message: refusedMessage(bad) + "; nothing of the contact was written"}
+		ck.err = companyRefused(k.op, company, status, err, "see company %s")
 	})
 	return ck.err
+}
+
+// companyRefused is the error of a contact whose link to company Sellsy refused as the
+// record's (err, answered status to op): invalid, naming links.company, the company and the
+// reason; forbidden says what a 403 keeps from the user ("see company %s").
+func companyRefused(op, company string, status int, err error, forbidden string) *connectors.Error {
+	var reason string
+	switch status {
+	case http.StatusNotFound:
+		reason = fmt.Sprintf("company %s does not exist in Sellsy", company)
+	case http.StatusForbidden:
+		reason = "this Sellsy user may not " + fmt.Sprintf(forbidden, company) + " (its access rights, acl, keep it from the user)"
+	default:
+		reason = fmt.Sprintf("company %s: %v", company, err)
+	}
+	bad := map[string]string{"links.company": reason}
+	return &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: op, Status: status, Fields: bad,
+		Message: refusedMessage(bad) + "; nothing of the contact was written"}
+}
+
+// unmake deletes contact id, which a create has just made and whose company link Sellsy then
+// refused, so that the record fails whole with refused: its custom fields and consent go with
+// it. When the contact cannot be deleted, the result keeps its id and the error says it was
+// created and not removed: a retry must not make it again, and nobody may think it absent.
+func (c *Client) unmake(ctx context.Context, id string, res *connectors.Result, refused *connectors.Error) error {
+	n, _ := ParseID(id)
+	if _, err := c.DeleteRecord(ctx, "contacts", n); err != nil && connectors.StatusOf(err) != http.StatusNotFound {
+		kept := *refused
+		kept.Message = fmt.Sprintf("%s; contact %s was created and could not be removed (%v): it is in Sellsy without its company link; delete it there, or give it a company it may be linked to",
+			refusedMessage(refused.Fields), id, err)
+		return &kept
+	}
+	res.ID, res.Created = "", false // gone again (a 404: already gone)
+	return refused
 }
 
 // CanUnlink implements connectors.Unlinker: a contact's company link is removed by an Update
