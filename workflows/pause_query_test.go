@@ -112,3 +112,30 @@ func TestACycleEndedWhilePausedStaysPaused(t *testing.T) {
 	assert.Equal(t, "maintenance", p.PauseReason)
 	assert.Equal(t, 1, p.Cycles, "the cycle ended")
 }
+
+// A pause without a reason on a connection paused already keeps the reason in force: `crmsync
+// pause CONN` on a connection the system paused (a credential refused, a file that no longer
+// validates) must not erase the diagnosis that says what to fix. A new reason replaces it.
+func TestASecondPauseKeepsTheReasonUnlessItGivesOne(t *testing.T) {
+	tests := []struct {
+		name    string
+		second  string
+		wantWhy string
+	}{
+		{name: "without a reason", second: "", wantWhy: "maintenance"},
+		{name: "with its own", second: "audit", wantWhy: "audit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, &fakePasses{stretches: 2})
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "maintenance") }, time.Minute)
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, tt.second) }, 2*time.Minute)
+			var p Progress
+			env.RegisterDelayedCallback(func() { queryProgress(t, env, &p) }, 3*time.Minute)
+			env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+			env.ExecuteWorkflow(IncrementalSync, SyncInput{Connection: "demo"})
+			assert.Equal(t, PhasePaused, p.Phase)
+			assert.Equal(t, tt.wantWhy, p.PauseReason)
+		})
+	}
+}

@@ -186,7 +186,12 @@ func keepDeleted(reqs []DeletedRequest, max int) ([]DeletedRequest, bool) {
 }
 
 func (c *control) pause(reason string) {
-	if reason == "" {
+	switch {
+	case reason == "" && c.Paused && c.PauseReason != "":
+		// A pause without a reason keeps the one in force: the system's (a credential
+		// refused, a file that no longer validates) says what to fix.
+		return
+	case reason == "":
 		reason = "paused by a user"
 	}
 	c.Paused, c.PauseReason = true, reason
