@@ -26,7 +26,11 @@ func SideOn(conns []*Connection, system, name string) (*Connection, string, erro
 	case len(hits) == 1:
 		return hits[0], "b", nil
 	case name != "":
-		return nil, "", fmt.Errorf("no connection named %q", name)
+		all := make([]string, len(conns))
+		for i, c := range conns {
+			all[i] = c.Name
+		}
+		return nil, "", fmt.Errorf("no connection named %q%s", name, DidYouMean(name, all))
 	case len(hits) == 0:
 		return nil, "", fmt.Errorf("no connection has a %s side", system)
 	}

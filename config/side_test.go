@@ -24,6 +24,8 @@ func TestSideOn(t *testing.T) {
 		{system: "mautic", wantErr: "2 connections have a mautic side (sm, wm): name one"},
 		{system: "altior", wantErr: "no connection has a altior side"},
 		{system: "mautic", name: "nope", wantErr: `no connection named "nope"`},
+		{system: "mautic", name: "mw", wantErr: `no connection named "mw"`},
+		{system: "mautic", name: "wmm", wantErr: `no connection named "wmm" (did you mean wm?)`},
 		{system: "mautic", name: "um", wantErr: `connection "um" has no mautic side (its systems: unas, minicrm)`},
 	}
 	for _, tc := range tests {
