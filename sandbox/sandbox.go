@@ -47,6 +47,9 @@ type Options struct {
 	SellsyTokenTTL         time.Duration
 
 	MauticUsername, MauticPassword string
+	// MauticTimezone is the API user's timezone (an IANA name), in which Automation shows
+	// dates; where[] filters still compare in UTC. Empty: UTC.
+	MauticTimezone string
 
 	// Weavy is started when WeavyAddr is set: customers and contacts for people
 	// WeavyFirst…, entrants (marketing leads) for people WeavyEntrantsFirst….
@@ -95,6 +98,10 @@ func Start(o Options) (*Sandbox, error) {
 	if o.MauticAddr == "" {
 		o.MauticAddr = "127.0.0.1:0"
 	}
+	mauticLoc, err := time.LoadLocation(o.MauticTimezone) // "" is UTC
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: mautic: timezone %q: %w", o.MauticTimezone, err)
+	}
 	s := &Sandbox{
 		Sellsy: sellsysim.New(sellsysim.Options{
 			ClientID: o.SellsyClientID, ClientSecret: o.SellsyClientSecret,
@@ -102,7 +109,7 @@ func Start(o Options) (*Sandbox, error) {
 			RequestsPerMinute: o.SellsyRequestsPerMinute, RequestsPerDay: o.SellsyRequestsPerDay, Seed: 1, Scopes: o.SellsyScopes,
 			ScopesNotInToken: o.SellsyScopesNotInToken,
 		}),
-		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Seed: 2}),
+		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Location: mauticLoc, Seed: 2}),
 	}
 	if o.SellsyContacts > 0 {
 		s.Sellsy.SeedPeople(o.SellsyFirst, o.SellsyContacts)
@@ -110,7 +117,6 @@ func Start(o Options) (*Sandbox, error) {
 	if o.MauticContacts > 0 {
 		s.Mautic.SeedPeople(o.MauticFirst, o.MauticContacts)
 	}
-	var err error
 	if s.SellsyURL, err = s.serve(o.SellsyAddr, s.Sellsy); err != nil {
 		return nil, fmt.Errorf("sandbox: sellsy: %w", err)
 	}

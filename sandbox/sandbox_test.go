@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -133,4 +134,51 @@ func sellsyToken(t *testing.T, base string) map[string]any {
 	var tok map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
 	return tok
+}
+
+// -mautic-timezone shows Automation's dates in the API user's timezone, as Automation does;
+// a name that is no timezone is refused, naming it.
+func TestMauticTimezone(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	tests := []struct {
+		zone    string
+		loc     *time.Location
+		wantErr string
+	}{
+		{zone: "", loc: time.UTC},
+		{zone: "Europe/Paris", loc: paris},
+		{zone: "Europe/Pariss", wantErr: `sandbox: mautic: timezone "Europe/Pariss"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.zone, func(t *testing.T) {
+			sb, err := Start(Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p",
+				MauticFirst: 0, MauticContacts: 1, MauticTimezone: tt.zone})
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			req, _ := http.NewRequest("GET", sb.MauticURL+"/api/contacts?limit=1", nil)
+			req.SetBasicAuth("u", "p")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var list struct {
+				Contacts map[string]struct {
+					DateAdded string `json:"dateAdded"`
+				} `json:"contacts"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+			require.Len(t, list.Contacts, 1)
+			for _, c := range list.Contacts {
+				at, err := time.Parse(time.RFC3339, c.DateAdded)
+				require.NoError(t, err, c.DateAdded)
+				_, want := at.In(tt.loc).Zone()
+				_, got := at.Zone()
+				assert.Equal(t, want, got, c.DateAdded)
+			}
+		})
+	}
 }

@@ -68,6 +68,7 @@ func parseOptions(args []string) (sandbox.Options, error) {
 	fs.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
 	fs.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
 	fs.StringVar(&o.MauticPassword, "mautic-password", envOr("MAUTIC_PASSWORD", "demo-password"), "basic-auth password the Automation simulator accepts")
+	fs.StringVar(&o.MauticTimezone, "mautic-timezone", "", "timezone of the Automation API user (IANA name, e.g. Europe/Paris), in which the API shows dates; empty: UTC")
 	fs.StringVar(&o.WeavyAddr, "weavy-addr", "127.0.0.1:18083", "listen address of the weavy simulator (empty: not started)")
 	fs.IntVar(&o.WeavyFirst, "weavy-first", 5000, "index of the first person seeded on weavy as a contact of a customer")
 	fs.IntVar(&o.WeavyContacts, "weavy-contacts", 1000, "contacts seeded on weavy (with a customer per 5 contacts)")
