@@ -197,6 +197,9 @@ func (c *Client) sendOnce(ctx context.Context, method, path, op string, query ur
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
+	if status == http.StatusUnauthorized {
+		e.Message += refusedHint // Automation's own words name nothing to check
+	}
 	if e.Kind == connectors.KindInvalid && len(fields) > 0 {
 		e.Fields = fields
 	}
@@ -209,6 +212,10 @@ func (c *Client) sendOnce(ctx context.Context, method, path, op string, query ur
 	}
 	return status, resp.Body(), e
 }
+
+// refusedHint follows Automation's 401, which says only "API authorization denied.".
+const refusedHint = ": check the credentials username and password (the login of an Automation user), " +
+	"and that the API and its HTTP basic auth are enabled in Automation's Configuration > API Settings"
 
 // retryAfter reads Retry-After (seconds or HTTP date), else X-RateLimit-Reset (unix time),
 // else 1s.

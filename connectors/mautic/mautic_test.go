@@ -356,13 +356,14 @@ func TestErrorClassification(t *testing.T) {
 		kind       connectors.Kind
 		status     int
 		retryAfter func(time.Duration) bool
+		wantMsg    string
 	}{
 		{name: "server error", faults: simkit.Faults{ErrorRate: 1}, kind: connectors.KindRetryable, status: 500},
 		{name: "injected 429", faults: simkit.Faults{RateLimitRate: 1}, kind: connectors.KindRateLimited, status: 429,
 			retryAfter: func(d time.Duration) bool { return d == time.Second }},
 		{name: "hourly quota", opts: sim.Options{RequestsPerHour: 1}, kind: connectors.KindRateLimited, status: 429,
 			retryAfter: func(d time.Duration) bool { return d > time.Minute }},
-		{name: "bad password", kind: connectors.KindConfig, status: 401, client: func(e *env) *Client {
+		{name: "bad password", kind: connectors.KindConfig, status: 401, wantMsg: "API authorization denied.: check the credentials username and password", client: func(e *env) *Client {
 			c, err := New(Config{BaseURL: e.srv.URL, Username: user, Password: pass + "x"})
 			require.NoError(t, err)
 			return c
@@ -400,6 +401,9 @@ func TestErrorClassification(t *testing.T) {
 				assert.True(t, tc.retryAfter(connectors.RetryAfterOf(err)), "retry after %s", connectors.RetryAfterOf(err))
 			}
 			msg := err.Error()
+			if tc.wantMsg != "" {
+				assert.Contains(t, msg, tc.wantMsg)
+			}
 			assert.NotContains(t, msg, pass)
 			assert.NotContains(t, msg, "secret.person")
 			assert.NotContains(t, msg, "@example.com")
