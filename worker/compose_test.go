@@ -104,7 +104,7 @@ func TestComposeServices(t *testing.T) {
 	assert.Equal(t, "postgresql", tp.Environment["POSTGRES_SEEDS"])
 	assert.Contains(t, tp.Environment, "POSTGRES_USER")
 	assert.Contains(t, tp.Environment, "POSTGRES_PWD")
-	assert.Contains(t, tp.Ports, "7233:7233")
+	assert.Contains(t, tp.Ports, "127.0.0.1:7233:7233")
 	assert.Equal(t, map[string]string{"postgresql": "service_healthy"}, dependsOn(t, tp.DependsOn))
 	for _, v := range tp.Volumes { // mounted files exist
 		assertHostPathExists(t, v)
@@ -113,7 +113,7 @@ func TestComposeServices(t *testing.T) {
 	ui := c.Services["temporal-ui"]
 	assert.Regexp(t, `^temporalio/ui:2\.\d+\.\d+$`, ui.Image, "pinned 2.x tag")
 	assert.Equal(t, "temporal:7233", ui.Environment["TEMPORAL_ADDRESS"])
-	assert.Contains(t, ui.Ports, "8080:8080")
+	assert.Contains(t, ui.Ports, "127.0.0.1:8080:8080")
 	assert.Contains(t, dependsOn(t, ui.DependsOn), "temporal")
 
 	w := c.Services["worker"]
@@ -122,12 +122,12 @@ func TestComposeServices(t *testing.T) {
 		"distroless has no shell: the worker binary asks its own /healthz")
 	assert.NotEmpty(t, w.Environment["CRMSYNC_WEBHOOK_ADDR"], "the health check reaches the worker there")
 	assert.Equal(t, ":9090", w.Environment["CRMSYNC_METRICS_ADDR"])
-	assert.Contains(t, w.Ports, "9090:9090", "Prometheus scrapes the worker")
+	assert.Contains(t, w.Ports, "127.0.0.1:9090:9090", "Prometheus scrapes the worker")
 	grace, err := time.ParseDuration(w.StopGrace)
 	require.NoError(t, err, "stop_grace_period")
 	var settings Settings
 	require.NoError(t, envconfig.Process("crmsync_compose_test", &settings))
-	assert.Greater(t, grace, settings.StopTimeout+httpDrain, "docker waits for the activities to hand their place on, and for the deliveries in hand, before it kills the worker")
+	assert.Greater(t, grace, settings.StopTimeout+stopReport+httpDrain, "docker waits for the activities to hand their place on, for the cancelled ones to tell Temporal, and for the deliveries in hand, before it kills the worker")
 	var build string
 	switch w.Build.Kind {
 	case yaml.ScalarNode:
@@ -148,6 +148,34 @@ func TestComposeServices(t *testing.T) {
 	for _, v := range w.Volumes {
 		assertHostPathExists(t, v)
 	}
+}
+
+// TestComposePublishedPorts checks what the stack opens on the host: the Temporal frontend,
+// the web UI and the metrics answer anyone without authentication (the frontend and the UI
+// terminate workflows and send signals), so they listen on the host's loopback only; the
+// webhook receiver, which Automation, Sellsy and UNAS must reach, is the only port open to
+// the network, and PostgreSQL is reached over compose's network alone.
+func TestComposePublishedPorts(t *testing.T) {
+	c := loadCompose(t)
+	want := map[string]string{ // service/container port → host address ("" for every interface)
+		"temporal/7233":    "127.0.0.1",
+		"temporal-ui/8080": "127.0.0.1",
+		"worker/8090":      "",
+		"worker/9090":      "127.0.0.1",
+	}
+	got := map[string]string{}
+	for name, s := range c.Services {
+		for _, p := range s.Ports {
+			parts := strings.Split(p, ":")
+			require.GreaterOrEqual(t, len(parts), 2, "service %s: port %q: write HOST_PORT:CONTAINER_PORT", name, p)
+			host := ""
+			if len(parts) == 3 {
+				host = parts[0]
+			}
+			got[name+"/"+parts[len(parts)-1]] = host
+		}
+	}
+	assert.Equal(t, want, got)
 }
 
 // withDefaults reads a compose value as compose does with nothing set in the environment:
