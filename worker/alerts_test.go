@@ -4,6 +4,9 @@ import (
 	"os"
 	"regexp"
 	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,15 +36,25 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal(data, &file))
 	require.Len(t, file.Groups, 1)
 
-	exported := map[string]bool{
-		activities.MetricRecords + "_total":      true,
-		activities.MetricPassFailures + "_total": true,
-		activities.MetricStages + "_total":       true,
-		apimetrics.Requests + "_total":           true,
-		apimetrics.Latency + "_seconds":          true,
-		MetricPaused:                             true,
-		MetricQuarantined:                        true,
-		workflows.MetricLastCycle:                true,
+	// The names as Prometheus scrapes them: each metric recorded through the worker's own
+	// exporter, whose suffixes (_total, _seconds) the rules must carry.
+	handler, registry, _, err := newMetrics()
+	require.NoError(t, err)
+	for _, c := range []string{activities.MetricRecords, activities.MetricPassFailures, activities.MetricStages, apimetrics.Requests} {
+		handler.Counter(c).Inc(1)
+	}
+	handler.Timer(apimetrics.Latency).Record(time.Second)
+	handler.Gauge(workflows.MetricLastCycle).Update(1)
+	families, err := registry.Gather()
+	require.NoError(t, err)
+	exported := map[string]bool{MetricPaused: true, MetricQuarantined: true} // worker/gauges.go's own collector
+	for _, f := range families {
+		exported[f.GetName()] = true
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} { // a histogram's series
+			if f.GetType() == dto.MetricType_HISTOGRAM {
+				exported[f.GetName()+suffix] = true
+			}
+		}
 	}
 	name := regexp.MustCompile(`crmsync_[a-z_]+`)
 	alerts := map[string]bool{}
@@ -52,12 +65,41 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 		assert.NotEmpty(t, r.Labels["severity"], r.Alert)
 		assert.NotEmpty(t, r.Annotations["summary"], r.Alert)
 		used := name.FindAllString(r.Expr, -1)
-		assert.NotEmpty(t, used, "%s watches a crmsync metric", r.Alert)
+		if r.Alert != "CrmsyncWorkerDown" { // it watches the scrape (TestAlertRulesSeeNoWorker)
+			assert.NotEmpty(t, used, "%s watches a crmsync metric", r.Alert)
+		}
 		for _, m := range used {
 			assert.True(t, exported[m], "%s: %s is not a metric the worker exports", r.Alert, m)
 		}
 	}
-	for _, want := range []string{"CrmsyncConnectionPaused", "CrmsyncSyncBehind", "CrmsyncRateLimited"} {
+	for _, want := range []string{"CrmsyncConnectionPaused", "CrmsyncSyncBehind", "CrmsyncRateLimited", "CrmsyncWorkerDown"} {
 		assert.True(t, alerts[want], want)
 	}
+}
+
+// Every other rule watches metrics a running worker exports: with no worker scraped, they
+// have nothing to fire on. One rule watches the scrape itself, under the job name the rules
+// file asks for.
+func TestAlertRulesSeeNoWorker(t *testing.T) {
+	data, err := os.ReadFile("../deploy/prometheus/alerts.yml")
+	require.NoError(t, err)
+	var file struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &file))
+	require.NotEmpty(t, file.Groups)
+	job := regexp.MustCompile(`job_name:\s*([A-Za-z0-9_-]+)`).FindSubmatch(data)
+	require.NotNil(t, job, "alerts.yml says which job_name to scrape the workers under")
+	var down string
+	for _, r := range file.Groups[0].Rules {
+		if r.Alert == "CrmsyncWorkerDown" {
+			down = r.Expr
+		}
+	}
+	assert.Contains(t, down, `absent(up{job="`+string(job[1])+`"} == 1)`, "fires when no worker answers, and when none is scraped at all")
 }
