@@ -409,14 +409,7 @@ func establishmentName(s string) string {
 
 // listEstablishments writes the establishments for a message: "E1 (Siège Lyon), E2 (…)".
 func listEstablishments(es []Establishment) string {
-	out := make([]string, len(es))
-	for i, e := range es {
-		out[i] = e.ID
-		if e.Name != "" {
-			out[i] += " (" + e.Name + ")"
-		}
-	}
-	return strings.Join(out, ", ")
+	return listCodes(es, func(e Establishment) (string, string) { return e.ID, e.Name })
 }
 
 // establishments returns the establishments, read once and kept on the client; fresh reads

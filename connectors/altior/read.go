@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -235,14 +236,21 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	}
 	var fields []connectors.Field
 	add := func(name, label, typ string, o []connectors.Option) {
-		fields = append(fields, connectors.Field{Name: name, Label: label, Type: typ, Options: o})
+		fields = append(fields, connectors.Field{Name: name, Label: label, Type: typ, Options: o,
+			Required: slices.Contains(requiredFields[object], name)})
 	}
-	typedFields := func(prefix, label, list string) error {
-		vs, err := c.ValueList(ctx, list)
-		for _, v := range vs {
-			add(prefix+v.Code, label+" ("+v.Label+")", "text", nil)
+	// typedFields adds a field per type of each of the object's typed lists.
+	typedFields := func() error {
+		for _, l := range typedLists[object] {
+			vs, err := c.ValueList(ctx, l.types)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				add(l.prefix+v.Code, l.label+" ("+v.Label+")", "text", nil)
+			}
 		}
-		return err
+		return nil
 	}
 	cfObject := "tiers"
 	switch object {
@@ -260,10 +268,8 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 			}
 			add(l.name, l.label, "select", o)
 		}
-		for _, l := range []struct{ prefix, label, list string }{{"phone.", "Téléphone", ListPhoneTypes}, {"email.", "E-mail", ListEmailTypes}, {"url.", "URL", ListURLTypes}} {
-			if err := typedFields(l.prefix, l.label, l.list); err != nil {
-				return nil, err
-			}
+		if err := typedFields(); err != nil {
+			return nil, err
 		}
 		add("owner_user_id", "Utilisateur", "text", nil)
 	case connectors.ObjectContact:
@@ -276,14 +282,9 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 		}
 		add("first_name", "Prénom", "text", nil)
 		add("last_name", "Nom", "text", nil)
-		// API.md: a contact without a last name is refused; a mapping that leaves it out must
-		// fail validate, not quarantine every contact.
-		fields[len(fields)-1].Required = true
 		add("email", "E-mail (principal)", "email", nil)
-		for _, l := range []struct{ prefix, label, list string }{{"phone.", "Téléphone", ListPhoneTypes}, {"email.", "E-mail", ListEmailTypes}} {
-			if err := typedFields(l.prefix, l.label, l.list); err != nil {
-				return nil, err
-			}
+		if err := typedFields(); err != nil {
+			return nil, err
 		}
 		return fields, nil
 	case ObjectAffaire:
@@ -316,12 +317,16 @@ func (c *Client) Describe(ctx context.Context, object string) ([]connectors.Fiel
 	for _, f := range cfs {
 		add("cf."+f.Code, f.Label, f.Type, nil)
 	}
-	if object == connectors.ObjectCompany || object == ObjectAffaire {
-		for i := range fields {
-			fields[i].Required = fields[i].Name == "kind" || fields[i].Name == "relation" || fields[i].Name == "title"
-		}
-	}
 	return fields, nil
+}
+
+// requiredFields names the fields API.md refuses to create a record without, per object:
+// Describe marks them required, so validate refuses a mapping that leaves one out instead
+// of every record being quarantined.
+var requiredFields = map[string][]string{
+	connectors.ObjectCompany: {"kind", "relation"},
+	connectors.ObjectContact: {"last_name"},
+	ObjectAffaire:            {"title"},
 }
 
 // List returns one page of records with updated_at >= q.Since, in the listing's order

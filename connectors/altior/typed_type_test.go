@@ -96,3 +96,39 @@ func TestTypedFieldOfADeletedTypeIsConfig(t *testing.T) {
 		})
 	}
 }
+
+// A 400 that names the types of two lists (phones.type and emails.type) is read against
+// both value lists, in one order: the record writes a deleted phone type and a kept e-mail
+// type, so the connection pauses on phone.GONE every time, whichever list the error names
+// first. The contract's error body names one field, so the error is built here.
+func TestTypeErrNamingTwoListsIsDeterministic(t *testing.T) {
+	tests := []struct {
+		name   string
+		fields map[string]any
+		kind   connectors.Kind
+		want   string
+	}{
+		{name: "deleted phone type, kept e-mail type",
+			fields: map[string]any{"phone.GONE": "+33 1 00 00 00 01", "email.PRINCIPAL": "a@atelier.example.com"},
+			kind:   connectors.KindConfig, want: "phone.GONE"},
+		{name: "kept phone type, deleted e-mail type",
+			fields: map[string]any{"phone.FIXE": "+33 1 00 00 00 01", "email.GONE": "a@atelier.example.com"},
+			kind:   connectors.KindConfig, want: "email.GONE"},
+		{name: "both types kept: the record's",
+			fields: map[string]any{"phone.FIXE": "+33 1 00 00 00 01", "email.PRINCIPAL": "a@atelier.example.com"},
+			kind:   connectors.KindInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, sim.Options{})
+			refused := &connectors.Error{Kind: connectors.KindInvalid, System: System, Op: "POST /tiers", Status: 400,
+				Message: "refused", Fields: map[string]string{"phones.type": "unknown", "emails.type": "unknown"}}
+			// Map order changes from one range to the next: enough tries see every order.
+			for range 20 {
+				err := e.client.typeErr(context.Background(), connectors.ObjectCompany, connectors.Record{Fields: tt.fields}, refused)
+				require.Equal(t, tt.kind, connectors.KindOf(err), err.Error())
+				assert.Contains(t, err.Error(), tt.want)
+			}
+		})
+	}
+}

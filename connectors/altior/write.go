@@ -23,11 +23,21 @@ var plain = map[string]map[string]bool{
 	ObjectAffaire:            {"title": true, "establishment_id": true, "owner_user_id": true},
 }
 
-// typedLists maps a field prefix to its JSON list, per object.
-var typedLists = map[string]map[string]string{
-	connectors.ObjectCompany: {"phone.": "phones", "email.": "emails", "url.": "urls"},
-	connectors.ObjectContact: {"phone.": "phones", "email.": "emails"},
-	ObjectAffaire:            {},
+// typedList ties a typed field's prefix (phone.<TYPE>) to the JSON list it writes, its label
+// in Describe and the value list its types come from.
+type typedList struct{ prefix, list, label, types string }
+
+var (
+	phoneList = typedList{prefix: "phone.", list: "phones", label: "Téléphone", types: ListPhoneTypes}
+	emailList = typedList{prefix: "email.", list: "emails", label: "E-mail", types: ListEmailTypes}
+	urlList   = typedList{prefix: "url.", list: "urls", label: "URL", types: ListURLTypes}
+)
+
+// typedLists are the typed lists of each object, in Describe's order: Describe, the writer
+// and typeErr all read them here.
+var typedLists = map[string][]typedList{
+	connectors.ObjectCompany: {phoneList, emailList, urlList},
+	connectors.ObjectContact: {phoneList, emailList},
 }
 
 // valueString converts a connector value to the API's string.
@@ -61,9 +71,9 @@ func needsCurrent(object string, r connectors.Record) bool {
 
 // typedField returns the list and the type a typed field (phone.FIXE) writes.
 func typedField(object, k string) (list, typ string, ok bool) {
-	for prefix, l := range typedLists[object] {
-		if t, found := strings.CutPrefix(k, prefix); found && t != "" {
-			return l, t, true
+	for _, l := range typedLists[object] {
+		if t, found := strings.CutPrefix(k, l.prefix); found && t != "" {
+			return l.list, t, true
 		}
 	}
 	return "", "", false
@@ -424,7 +434,7 @@ func (c *Client) customFieldErr(ctx context.Context, object string, err error) e
 }
 
 // listCodes writes what Altior has for a message, "none" when it has nothing:
-// "QUALIF (Qualification), PROPOSITION (Proposition)".
+// "QUALIF (Qualification), PROPOSITION (Proposition)", a code without a label alone.
 func listCodes[T any](items []T, codeLabel func(T) (code, label string)) string {
 	if len(items) == 0 {
 		return "none"
@@ -432,13 +442,13 @@ func listCodes[T any](items []T, codeLabel func(T) (code, label string)) string 
 	out := make([]string, len(items))
 	for i, it := range items {
 		code, label := codeLabel(it)
-		out[i] = code + " (" + label + ")"
+		out[i] = code
+		if label != "" {
+			out[i] += " (" + label + ")"
+		}
 	}
 	return strings.Join(out, ", ")
 }
-
-// typeLists names the value list of each typed list's types.
-var typeLists = map[string]string{"phones": ListPhoneTypes, "emails": ListEmailTypes, "urls": ListURLTypes}
 
 // typeErr turns a 400 on the type of a typed list's entry (field phones.type, emails.type or
 // urls.type) into a configuration error when a type r writes is not in Altior's value list
@@ -446,28 +456,30 @@ var typeLists = map[string]string{"phones": ListPhoneTypes, "emails": ListEmailT
 // email.<TYPE> and url.<TYPE> come from the connection file, so every record would be
 // refused alike, and the connection pauses naming the field instead of quarantining them one
 // by one. The value list is read to tell that case from an entry of a deleted type the
-// record itself holds (sent back whole with the list), which stays the record's.
+// record itself holds (sent back whole with the list), which stays the record's. The lists
+// the error names are read in typedLists' order, so the answer never depends on map order.
 func (c *Client) typeErr(ctx context.Context, object string, r connectors.Record, err error) error {
 	var e *connectors.Error
 	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
 		return err
 	}
-	for list, vl := range typeLists {
-		if _, named := e.Fields[list+".type"]; !named {
+	for _, tl := range typedLists[object] {
+		if _, named := e.Fields[tl.list+".type"]; !named {
 			continue
 		}
-		var written []string // the fields of r that write a type of list, sorted
+		var written []string // the fields of r that write a type of tl, sorted
 		for k, v := range withAliases(object, r).Fields {
-			if l, _, ok := typedField(object, k); ok && l == list {
+			if l, _, ok := typedField(object, k); ok && l == tl.list {
 				if s, _ := valueString(v); s != "" {
 					written = append(written, k)
 				}
 			}
 		}
 		if len(written) == 0 {
-			return err
+			continue
 		}
 		sort.Strings(written)
+		vl := tl.types
 		items, lerr := c.ValueList(ctx, vl)
 		if lerr != nil {
 			return lerr // cannot tell yet: better to stop and retry than to quarantine the record
@@ -482,7 +494,6 @@ func (c *Client) typeErr(ctx context.Context, object string, r connectors.Record
 				Message: fmt.Sprintf("%s: %q is not in altior's value list %s: add it in Altior (Paramétrage du tiers), or write another type in the connection file; %s: %s",
 					k, typ, vl, vl, have)}
 		}
-		return err
 	}
 	return err
 }
