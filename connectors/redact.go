@@ -10,7 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/crmsync/crmsync/internal/utf8text"
 )
 
 var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
@@ -30,13 +31,9 @@ func Redact(msg string, secrets ...string) string {
 	msg = emailLike.ReplaceAllString(msg, "<email>")
 	// Histories (protobuf) and the store (PostgreSQL text) refuse invalid UTF-8: an answer in
 	// another encoding keeps its readable part, and the cut never splits a character.
-	msg = strings.ToValidUTF8(msg, "\uFFFD")
+	msg = utf8text.Valid(msg)
 	if len(msg) > maxMessage {
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "…"
+		msg = utf8text.Cut(msg, maxMessage) + "…"
 	}
 	return msg
 }

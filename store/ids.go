@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crmsync/crmsync/internal/utf8text"
 )
 
 // MaxIDBytes bounds the record ids the store keeps, on both backends: PostgreSQL refuses an
@@ -68,18 +70,7 @@ func idPreview(id string) string {
 	if len(id) <= idPreviewBytes {
 		return fmt.Sprintf("%q", id)
 	}
-	return fmt.Sprintf("%q…", cutUTF8(id, idPreviewBytes))
-}
-
-// cutUTF8 returns s cut to at most n bytes, at the start of a character.
-func cutUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return fmt.Sprintf("%q…", utf8text.Cut(id, idPreviewBytes))
 }
 
 // checkPairIDs returns the ids of pairs the store cannot keep, as *BadIDError joined.
@@ -109,7 +100,7 @@ func quarantineID(id string) string {
 		return id
 	}
 	sum := sha256.Sum256([]byte(id))
-	return plainText(cutUTF8(id, quarantineIDPrefix)) + "…[" + fmt.Sprint(len(id)) + " bytes, sha256 " + hex.EncodeToString(sum[:8]) + "]"
+	return plainText(utf8text.Cut(id, quarantineIDPrefix)) + "…[" + fmt.Sprint(len(id)) + " bytes, sha256 " + hex.EncodeToString(sum[:8]) + "]"
 }
 
 // shortenedIDRE matches the end quarantineID gives an id it shortens.

@@ -22,6 +22,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/utf8text"
 )
 
 // Side names one of the two systems of a connection.
@@ -487,7 +489,7 @@ func checkRecord(r json.RawMessage) ([]byte, error) {
 // UTF-8 (a system's answer quoted in an error) become U+FFFD, where PostgreSQL would refuse
 // the entry and the record would stay out of the quarantine.
 func plainText(s string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\uFFFD"), "\uFFFD")
+	return utf8text.Valid(strings.ReplaceAll(s, "\x00", "\uFFFD"))
 }
 
 func decodeRecord(b []byte) json.RawMessage {

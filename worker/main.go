@@ -184,7 +184,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	for i, c := range conns {
 		names[i] = c.Name
 	}
-	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log}
+	opts := client.Options{HostPort: s.TemporalAddress, Namespace: s.Namespace, Logger: log, FailureConverter: newFailureConverter()}
 	if err := s.Settings.Apply(&opts); err != nil {
 		return err
 	}
