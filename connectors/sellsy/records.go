@@ -351,15 +351,13 @@ func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Reco
 	}
 	errs := forEach(ctx, len(lookup), func(ctx context.Context, j int) error {
 		i := lookup[j]
-		var body listBody
-		_, err := c.do(ctx, call{method: "GET", path: "/contacts/" + recs[i].ID + "/companies", op: "GET /contacts/{id}/companies",
-			query: url.Values{"limit": {"1"}}}, &body)
+		companies, err := c.companiesOf(ctx, recs[i].ID, 1, recordCall{})
 		if err != nil {
 			return err
 		}
 		company := "" // answered with no company: it has none
-		if len(body.Data) > 0 {
-			if company = idString(body.Data[0]["id"]); company == "" {
+		if len(companies) > 0 {
+			if company = companies[0]; company == "" {
 				return nil // a company the answer does not name: unknown, not none
 			}
 		}
@@ -372,6 +370,22 @@ func (c *Client) addLinks(ctx context.Context, o *object, recs []connectors.Reco
 		}
 	}
 	return nil
+}
+
+// companiesOf lists the ids of contact id's companies (GET /contacts/{id}/companies, its
+// first page of up to limit), in the order Sellsy gives them; "" for one the answer does not
+// name. rec names the contact for the message of a 403 (see aclCheck), when set.
+func (c *Client) companiesOf(ctx context.Context, id string, limit int, rec recordCall) ([]string, error) {
+	var body listBody
+	if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
+		query: url.Values{"limit": {strconv.Itoa(limit)}}, rec: rec}, &body); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(body.Data))
+	for i, m := range body.Data {
+		ids[i] = idString(m["id"])
+	}
+	return ids, nil
 }
 
 // forEach runs fn for 0..n-1 with at most `concurrency` in flight. After a failure that is not

@@ -410,13 +410,9 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			return invalidErr("write "+o.name, map[string]string{"links.company": "not a Sellsy id"})
 		}
 		if !create {
-			var lb listBody
-			if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
-				query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
+			var err error
+			if current, err = c.companiesOf(ctx, id, 100, about("read the companies of")); err != nil {
 				return err
-			}
-			for _, m := range lb.Data {
-				current = append(current, idString(m["id"]))
 			}
 		}
 		if want != "" && !create && !slices.Contains(current, want) {
@@ -504,14 +500,9 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 		// document the order it lists a contact's companies in.
 		listed := current
 		if !slices.Contains(current, want) {
-			var lb listBody
-			if _, err := c.do(ctx, call{method: "GET", path: "/contacts/" + id + "/companies", op: "GET /contacts/{id}/companies",
-				query: url.Values{"limit": {"100"}}, rec: about("read the companies of")}, &lb); err != nil {
+			var err error
+			if listed, err = c.companiesOf(ctx, id, 100, about("read the companies of")); err != nil {
 				return err
-			}
-			listed = make([]string, len(lb.Data))
-			for i, m := range lb.Data {
-				listed[i] = idString(m["id"])
 			}
 		}
 		before := []string{target}
