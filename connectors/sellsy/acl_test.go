@@ -33,6 +33,7 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 		wantKind  connectors.Kind // of the first record's error
 		wantMsg   string          // in the first record's error ("%s": its id)
 		wantProbe string          // the probe sent once, if any
+		noProbe   string          // a probe not sent: its scope is known granted
 		wantCall  bool            // the call fails as a whole (nothing written)
 	}{
 		{
@@ -73,6 +74,21 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 			},
 			wantKind: connectors.KindInvalid, wantMsg: "this Sellsy user may not link company ",
 			wantProbe: "POST /v2/companies?verify=true",
+		},
+		{
+			// The unlink follows the read of the contact's companies, which needs
+			// contacts.read: that scope is not checked again.
+			name: "its company unlink",
+			locked: func(r *http.Request, id string) bool {
+				return r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, "/contacts/"+id)
+			},
+			run: func(c *Client, ids []string, company string) ([]connectors.Result, error) {
+				return c.Update(ctx, connectors.ObjectContact, each(ids, func(id string) connectors.Record {
+					return connectors.Record{ID: id, Links: map[string]string{connectors.ObjectCompany: company}}
+				}))
+			},
+			wantKind: connectors.KindInvalid, wantMsg: "from contact %s: Sellsy answered 403 although the API client has the scope companies.write, so the record's access rights (acl) keep it from this user",
+			wantProbe: "POST /v2/companies?verify=true", noProbe: "GET /v2/contacts?limit=1",
 		},
 		{
 			name: "its deletion",
@@ -164,6 +180,9 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 			defer mu.Unlock()
 			if tt.wantProbe != "" {
 				assert.Equal(t, 1, seen[tt.wantProbe], "the scope is checked once per batch")
+			}
+			if tt.noProbe != "" {
+				assert.Zero(t, seen[tt.noProbe])
 			}
 		})
 	}
