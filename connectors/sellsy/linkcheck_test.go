@@ -42,21 +42,12 @@ func TestBadCompanyLinkWritesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t, sim.Options{}, false)
 			f.sim.SeedPeople(0, 2)
-			res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Partie"}}})
-			require.NoError(t, err)
-			require.NoError(t, res[0].Err)
-			gone := res[0].ID
-			_, err = f.c.Delete(ctx, connectors.ObjectCompany, []string{gone})
-			require.NoError(t, err)
-			res, err = f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Cachée"}}})
-			require.NoError(t, err)
-			require.NoError(t, res[0].Err)
-			hidden := res[0].ID
+			gone := goneCompany(t, f)
+			hidden := newCompany(t, f, "Cachée")
 			// The hidden company's access rights keep it from the API user.
 			c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
 				if strings.HasPrefix(r.URL.Path, "/v2/companies/"+hidden) {
-					w.WriteHeader(http.StatusForbidden)
-					_, _ = w.Write([]byte(`{"error":{"code":403,"message":"Forbidden","details":[],"context":null}}`))
+					answerError(w, http.StatusForbidden, "Forbidden")
 					return
 				}
 				s.ServeHTTP(w, r)
@@ -80,7 +71,7 @@ func TestBadCompanyLinkWritesNothing(t *testing.T) {
 				write = c.Create
 			}
 			f.sim.Kit().ResetCounts()
-			res, err = write(ctx, connectors.ObjectContact, recs)
+			res, err := write(ctx, connectors.ObjectContact, recs)
 			require.NoError(t, err, "one record's link does not fail the batch")
 			require.Len(t, res, 2)
 			assert.NoError(t, res[1].Err, "the other record is written")
@@ -150,23 +141,17 @@ func TestBadCompanyLinkContactNotRemoved(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t, sim.Options{}, false)
 			f.sim.SeedPeople(0, 1)
-			res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Partie"}}})
-			require.NoError(t, err)
-			require.NoError(t, res[0].Err)
-			gone := res[0].ID
-			_, err = f.c.Delete(ctx, connectors.ObjectCompany, []string{gone})
-			require.NoError(t, err)
+			gone := goneCompany(t, f)
 			c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
 				if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/contacts/") {
-					w.WriteHeader(tt.status)
-					_, _ = w.Write([]byte(`{"error":{"code":` + strconv.Itoa(tt.status) + `,"message":"refused","details":[],"context":null}}`))
+					answerError(w, tt.status, "refused")
 					return
 				}
 				s.ServeHTTP(w, r)
 			})
 			before := f.sim.Count("contacts")
 
-			res, err = c.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"last_name": "Neuve"},
+			res, err := c.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"last_name": "Neuve"},
 				Links: map[string]string{connectors.ObjectCompany: gone}}})
 			require.NoError(t, err)
 			require.Len(t, res, 1)
@@ -204,10 +189,7 @@ func TestCompanyLinkCheckedOncePerBatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t, sim.Options{}, false)
 			f.sim.SeedPeople(0, 3)
-			res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": "Nouvelle"}}})
-			require.NoError(t, err)
-			require.NoError(t, res[0].Err)
-			company := res[0].ID
+			company := newCompany(t, f, "Nouvelle")
 			var recs []connectors.Record
 			for _, ct := range listAll(t, f.c, connectors.ObjectContact) {
 				r := connectors.Record{ID: ct.ID, Fields: map[string]any{"position": "Associée"}, Links: ct.Links}
@@ -225,7 +207,7 @@ func TestCompanyLinkCheckedOncePerBatch(t *testing.T) {
 				write = f.c.Create
 			}
 			f.sim.Kit().ResetCounts()
-			res, err = write(ctx, connectors.ObjectContact, recs)
+			res, err := write(ctx, connectors.ObjectContact, recs)
 			require.NoError(t, err)
 			for _, r := range res {
 				require.NoError(t, r.Err)
@@ -243,4 +225,29 @@ func TestCompanyLinkCheckedOncePerBatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newCompany creates a company named name and returns its id.
+func newCompany(t *testing.T, f *fixture, name string) string {
+	t.Helper()
+	res, err := f.c.Create(ctx, connectors.ObjectCompany, []connectors.Record{{Fields: map[string]any{"name": name}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	return res[0].ID
+}
+
+// goneCompany returns the id of a company that no longer exists: created, then deleted.
+func goneCompany(t *testing.T, f *fixture) string {
+	t.Helper()
+	id := newCompany(t, f, "Partie")
+	res, err := f.c.Delete(ctx, connectors.ObjectCompany, []string{id})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	return id
+}
+
+// answerError answers status with Sellsy's error body.
+func answerError(w http.ResponseWriter, status int, message string) {
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"error":{"code":` + strconv.Itoa(status) + `,"message":"` + message + `","details":[],"context":null}}`))
 }
