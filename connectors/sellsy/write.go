@@ -348,7 +348,10 @@ func (c *Client) write(ctx context.Context, objName string, records []connectors
 	}
 	results := make([]connectors.Result, len(records))
 	acl := c.newACLCheck()
-	linkable := &companyChecks{m: map[string]*companyCheck{}}
+	var linkable *companyChecks // only the updates of contacts check their companies
+	if !create && o.isContact() {
+		linkable = &companyChecks{m: map[string]*companyCheck{}}
+	}
 	errs := forEach(ctx, len(records), func(ctx context.Context, i int) error {
 		return c.writeOne(ctx, o, records[i], create, defs, &results[i], acl, linkable)
 	})
@@ -469,7 +472,7 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 			op: "POST /companies/{companyId}/contacts/{contactId}", rec: about("link company " + want + " to")}
 		if status, err := c.do(ctx, k, nil); err != nil {
 			if create && connectors.KindOf(err) == connectors.KindInvalid {
-				return c.unmake(ctx, id, res, companyRefused(k.op, want, status, err, "see company %s or link contacts to it"))
+				return c.unmake(ctx, id, res, companyRefused(k.op, want, status, err, "see company "+want+" or link contacts to it"))
 			}
 			return err
 		}
@@ -526,8 +529,9 @@ func (c *Client) writeOne(ctx context.Context, o *object, r connectors.Record, c
 	return nil
 }
 
-// companyChecks remembers, within one batch of updates, the companies contacts' links were
-// checked against: the contacts of one company cost one check.
+// companyChecks remembers, within one batch of updates of contacts (the only writes that
+// check a link beforehand; nil for the others), the companies contacts' links were checked
+// against: the contacts of one company cost one check.
 type companyChecks struct {
 	mu sync.Mutex
 	m  map[string]*companyCheck
@@ -558,21 +562,21 @@ func (c *Client) checkCompany(ctx context.Context, company string, acl *aclCheck
 			ck.err = err
 			return
 		}
-		ck.err = companyRefused(k.op, company, status, err, "see company %s")
+		ck.err = companyRefused(k.op, company, status, err, "see company "+company)
 	})
 	return ck.err
 }
 
 // companyRefused is the error of a contact whose link to company Sellsy refused as the
 // record's (err, answered status to op): invalid, naming links.company, the company and the
-// reason; forbidden says what a 403 keeps from the user ("see company %s").
+// reason; forbidden says what a 403 keeps from the user ("see company 12").
 func companyRefused(op, company string, status int, err error, forbidden string) *connectors.Error {
 	var reason string
 	switch status {
 	case http.StatusNotFound:
 		reason = fmt.Sprintf("company %s does not exist in Sellsy", company)
 	case http.StatusForbidden:
-		reason = "this Sellsy user may not " + fmt.Sprintf(forbidden, company) + " (its access rights, acl, keep it from the user)"
+		reason = "this Sellsy user may not " + forbidden + " (its access rights, acl, keep it from the user)"
 	default:
 		reason = fmt.Sprintf("company %s: %v", company, err)
 	}
