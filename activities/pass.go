@@ -847,8 +847,11 @@ func linkKey(object string) string { return "@" + object }
 
 // item is one record of a page on its way through the plan.
 type item struct {
-	x        connectors.Record
-	pair     *store.Pair
+	x    connectors.Record
+	pair *store.Pair
+	// snap is pair's snapshot in merge space (snapshotInMergeSpace, a converted copy), taken
+	// once per record for both the Unchanged check and the merge.
+	snap     map[string]any
 	y        *connectors.Record
 	links    map[string]linkRef // linked object → ids of the linked record, from x
 	decision engine.Decision
@@ -993,7 +996,8 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 			}
 			// Compared as the merge compares it (r is in merge space): a snapshot saved in an
 			// older form made the record look changed, and its counterpart was read for nothing.
-			if engine.Unchanged(fc.pair, p.side, r, fc.snapshotInMergeSpace(p.obj, pr.Snapshot)) && p.linksUnchanged(it) {
+			it.snap = fc.snapshotInMergeSpace(p.obj, pr.Snapshot)
+			if engine.Unchanged(fc.pair, p.side, r, it.snap) && p.linksUnchanged(it) {
 				c.Unchanged++
 				continue
 			}
@@ -1125,10 +1129,6 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 				}
 			}
 		}
-		var snapshot map[string]any
-		if it.pair != nil {
-			snapshot = fc.snapshotInMergeSpace(p.obj, it.pair.Snapshot)
-		}
 		other := connectors.Record{Fields: map[string]any{}}
 		if it.y != nil {
 			other = *it.y
@@ -1147,7 +1147,7 @@ func (p *pass) processPage(ctx context.Context, records []connectors.Record, rea
 		if it.y != nil {
 			fields = fc.pair // …an update only those the target's API changes
 		}
-		it.decision = engine.Merge(fields, a, b, snapshot)
+		it.decision = engine.Merge(fields, a, b, it.snap)
 		if it.decision.UpdateA, err = fc.toSideA(it.decision.UpdateA); err != nil {
 			c.Quarantined++
 			if err := p.quarantine(ctx, xSide, it.x, err.Error()); err != nil {
