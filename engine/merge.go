@@ -127,7 +127,11 @@ func Merge(fields []config.Field, a, b connectors.Record, snapshot map[string]an
 
 // heldKey is the snapshot key that marks a field's snapshot value as one side's value, held
 // while the other side's record could not hold the field (Record.Absent), not a value both
-// held: Unchanged compares with it, Merge takes the field as never synced.
+// held: Unchanged compares with it, Merge takes the field as never synced. It is not named
+// "@…" like the other keys of a snapshot that are no field: a pass carries those over into the
+// next snapshot (processPage's saving), and a marker kept there once the field synced would
+// have Merge take it as never synced for ever; the snapshot Merge returns holds it only while
+// the field is still absent (activities' TestHeldMarkerGoesOnceBothSidesHoldTheField).
 func heldKey(f config.Field) string { return "held:" + f.Key() }
 
 // mergeFixed merges a two-way field that one side (f.Fixed) sets only at creation. That
