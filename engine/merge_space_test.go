@@ -141,6 +141,18 @@ func simCycle(t *testing.T, f config.Field, c Codec, a, b *simSide, snapshot map
 	return snapshot, writes
 }
 
+// simSettle runs a first cycle over a new pair, which makes writes writes, then three more,
+// which must write nothing: a value that does not settle is written at every pass.
+func simSettle(t *testing.T, f config.Field, c Codec, a, b *simSide, writes int) {
+	t.Helper()
+	snap, n := simCycle(t, f, c, a, b, nil)
+	assert.Equal(t, writes, n, "first cycle")
+	for i := range 3 {
+		snap, n = simCycle(t, f, c, a, b, snap)
+		assert.Zero(t, n, "cycle %d: nothing changed", i+2)
+	}
+}
+
 // A value that reaches side A in another form than side B's is written once, then left
 // alone: both compare as A holds them. B keeps its own form.
 func TestMergeSpaceWritesATravellingValueOnce(t *testing.T) {
@@ -172,12 +184,7 @@ func TestMergeSpaceWritesATravellingValueOnce(t *testing.T) {
 			f := config.Field{A: "x", B: "y", Direction: tt.dir}
 			c := NewCodec(tt.a, tt.b, nil)
 			a, b := &simSide{spec: tt.a, v: tt.av, at: t0, show: tt.showA}, &simSide{spec: tt.b, v: tt.bv, at: t0}
-			snap, writes := simCycle(t, f, c, a, b, nil)
-			assert.Equal(t, tt.writes, writes, "first cycle")
-			for i := 0; i < 3; i++ {
-				snap, writes = simCycle(t, f, c, a, b, snap)
-				assert.Zero(t, writes, "cycle %d: nothing changed", i+2)
-			}
+			simSettle(t, f, c, a, b, tt.writes)
 			assert.Equal(t, tt.wantA, a.v)
 			assert.Equal(t, tt.wantB, b.v, "B's own form kept")
 		})
@@ -300,12 +307,7 @@ func TestMergeSpaceNumberReadBackFormatted(t *testing.T) {
 			c := NewCodec(tt.a, tt.b, nil)
 			a := &simSide{spec: tt.a, v: tt.av, at: t0}
 			b := &simSide{spec: tt.b, v: tt.bv, at: t0.Add(time.Hour), show: frenchNumber}
-			snap, writes := simCycle(t, f, c, a, b, nil)
-			assert.Equal(t, tt.writes, writes, "first cycle")
-			for i := 0; i < 3; i++ {
-				snap, writes = simCycle(t, f, c, a, b, snap)
-				assert.Zero(t, writes, "cycle %d: nothing changed", i+2)
-			}
+			simSettle(t, f, c, a, b, tt.writes)
 			assert.Equal(t, tt.wantB, b.v)
 		})
 	}
@@ -359,12 +361,7 @@ func TestMergeSpaceOptionReadBackByLabel(t *testing.T) {
 			c := NewCodec(text, tt.b, nil)
 			a := &simSide{spec: text, v: tt.av, at: t0}
 			b := &simSide{spec: tt.b, at: t0, show: byLabel(tt.b)}
-			snap, writes := simCycle(t, f, c, a, b, nil)
-			assert.Equal(t, tt.writes, writes, "first cycle")
-			for i := 0; i < 3; i++ {
-				snap, writes = simCycle(t, f, c, a, b, snap)
-				assert.Zero(t, writes, "cycle %d: nothing changed", i+2)
-			}
+			simSettle(t, f, c, a, b, tt.writes)
 			assert.Equal(t, tt.wantB, b.v)
 		})
 	}
