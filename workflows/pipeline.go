@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -119,18 +118,8 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	ch := st.Control.listen(ctx)
 	ctl := &st.Control
 	if pauseAtOnce {
-		before := ""
-		ctl.onPause = func(reason string) {
-			if p.Phase != PhasePaused {
-				before = p.Phase
-			}
-			p.PauseReason = reason
-			setPhase(PhasePaused)
-		}
-		ctl.onResume = func() {
-			p.PauseReason = ""
-			setPhase(cmp.Or(before, PhaseSyncing))
-		}
+		// setPhase skips a phase already published, as the recorded histories did.
+		ctl.showPauses(&p.Phase, &p.PauseReason, PhaseSyncing, false, func() { setPhase(p.Phase) })
 	}
 	maxScans := in.MaxScansPerRun
 	if maxScans <= 0 {

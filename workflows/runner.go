@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"time"
@@ -236,19 +237,35 @@ func (c *control) publishAtOnce(ctx workflow.Context, on bool, p *Progress) {
 	if !on {
 		return
 	}
-	before := "" // the phase the pause signal found; "" when the workflow paused by itself
-	c.onPause = func(reason string) {
-		if p.Phase != PhasePaused {
-			before = p.Phase
+	// A pause the workflow made by itself shows as it is until the workflow acts on the resume.
+	c.showPauses(&p.Phase, &p.PauseReason, "", true, func() {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(p.Phase))
+	})
+}
+
+// showPauses sets onPause and onResume to show a pause as its signal comes: phase paused with
+// its reason, then on resume the phase the pause found. show publishes them after each change.
+// A resume whose pause found the phase paused already (the workflow paused by itself) shows
+// orElse, or leaves both as they are when orElse is "". forget drops the phase found once
+// resumed, so that a later pause finding the phase paused resumes to orElse; PipelineSync
+// keeps it, as its recorded histories did.
+func (c *control) showPauses(phase, reason *string, orElse string, forget bool, show func()) {
+	before := "" // the phase the pause signal found
+	c.onPause = func(why string) {
+		if *phase != PhasePaused {
+			before = *phase
 		}
-		p.Phase, p.PauseReason = PhasePaused, reason
-		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(PhasePaused))
+		*phase, *reason = PhasePaused, why
+		show()
 	}
 	c.onResume = func() {
-		if before != "" {
-			p.Phase, p.PauseReason, before = before, "", ""
+		if to := cmp.Or(before, orElse); to != "" {
+			*phase, *reason = to, ""
 		}
-		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrPhase.ValueSet(p.Phase))
+		if forget {
+			before = ""
+		}
+		show()
 	}
 }
 

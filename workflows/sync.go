@@ -258,16 +258,17 @@ func IncrementalSync(ctx workflow.Context, in SyncInput) error {
 		p.LastCycleAt = workflow.Now(ctx)
 		p.Object, p.Side = "", ""
 		toWait := func() {
-			p.Phase = PhaseWaiting
-			if st.Control.Paused {
-				// Paused during the cycle's last activities: what asks before writing (a
-				// push, the passes) must not take the connection for running meanwhile.
-				p.Phase, p.PauseReason = PhasePaused, st.Control.PauseReason
-			}
 			p.NextCycleAt = p.LastCycleAt.Add(info.Interval)
 			st.WaitInterval = info.Interval
 			st.Waiting = true
-			publish(ctx, p)
+			if st.Control.Paused {
+				// Paused during the cycle's last activities: what asks before writing (a
+				// push, the passes) must not take the connection for running meanwhile.
+				publishPaused(ctx, p, st.Control.PauseReason)
+			} else {
+				p.Phase = PhaseWaiting
+				publish(ctx, p)
+			}
 		}
 		if err := r.propagateDeletes(ctx, st, info.Objects); errors.Is(err, errContinueAsNew) {
 			// The cycle is done: the next run waits, handling the deletions left first.
