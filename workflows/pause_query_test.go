@@ -32,12 +32,7 @@ func TestTheProgressQueryShowsAPauseAtOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakePasses{stretches: 2, fail: func(_ activities.PassInput, n int) error {
-				if n == 1 { // the first stretch waits out an hour's quota
-					return temporal.NewApplicationErrorWithOptions("quota spent", activities.ErrTypeRateLimited, temporal.ApplicationErrorOptions{NextRetryDelay: time.Hour})
-				}
-				return nil
-			}}
+			f := &fakePasses{stretches: 2, fail: quotaAt(1)} // the first stretch waits out an hour's quota
 			env := newEnv(t, f)
 			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "maintenance") }, 10*time.Minute)
 			if tt.resume {
@@ -61,12 +56,7 @@ func TestTheProgressQueryShowsAPauseAtOnce(t *testing.T) {
 // A pause that comes while the import's last stretch runs finds nothing left to hold: the
 // import ends done, and its result gives no pause reason.
 func TestAnImportDoneWhilePausedShowsNoPauseReason(t *testing.T) {
-	f := &fakePasses{stretches: 1, fail: func(_ activities.PassInput, n int) error {
-		if n == 4 { // the last stretch waits out an hour's quota
-			return temporal.NewApplicationErrorWithOptions("quota spent", activities.ErrTypeRateLimited, temporal.ApplicationErrorOptions{NextRetryDelay: time.Hour})
-		}
-		return nil
-	}}
+	f := &fakePasses{stretches: 1, fail: quotaAt(4)} // the last stretch waits out an hour's quota
 	env := newEnv(t, f)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "maintenance") }, 10*time.Minute)
 	env.ExecuteWorkflow(InitialImport, ImportInput{Connection: "demo"})
@@ -81,12 +71,7 @@ func TestAnImportDoneWhilePausedShowsNoPauseReason(t *testing.T) {
 // does not show the connection waiting (what a push and the passes ask before writing would
 // take for running) before the workflow acts on the pause.
 func TestACycleEndedWhilePausedStaysPaused(t *testing.T) {
-	f := &fakePasses{stretches: 1, fail: func(_ activities.PassInput, n int) error {
-		if n == 4 { // the cycle's last stretch waits out an hour's quota
-			return temporal.NewApplicationErrorWithOptions("quota spent", activities.ErrTypeRateLimited, temporal.ApplicationErrorOptions{NextRetryDelay: time.Hour})
-		}
-		return nil
-	}}
+	f := &fakePasses{stretches: 1, fail: quotaAt(4)} // the cycle's last stretch waits out an hour's quota
 	env := newEnv(t, f)
 	var phases []string
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -137,5 +122,15 @@ func TestASecondPauseKeepsTheReasonUnlessItGivesOne(t *testing.T) {
 			assert.Equal(t, PhasePaused, p.Phase)
 			assert.Equal(t, tt.wantWhy, p.PauseReason)
 		})
+	}
+}
+
+// quotaAt fails the nth pass call once with an hour's rate limit, as a spent quota does.
+func quotaAt(at int) func(activities.PassInput, int) error {
+	return func(_ activities.PassInput, n int) error {
+		if n == at {
+			return temporal.NewApplicationErrorWithOptions("quota spent", activities.ErrTypeRateLimited, temporal.ApplicationErrorOptions{NextRetryDelay: time.Hour})
+		}
+		return nil
 	}
 }
