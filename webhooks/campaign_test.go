@@ -61,3 +61,30 @@ func TestPushAsAutomationsCampaignActionSendsIt(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 }
+
+// Go's mux lets a GET route answer HEAD too: a HEAD to the push URL (an uptime check, a link
+// preview, a proxy checking the URL) started a push. It is answered 200, starting nothing,
+// whatever the token: it tells nothing about which tokens are right.
+func TestPushHeadStartsNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		path string
+	}{
+		{name: "the push URL", path: "/push/shop/tok-456?id=42"},
+		{name: "a wrong token", path: "/push/shop/wrong?id=42"},
+		{name: "no id", path: "/push/shop/tok-456"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{}
+			srv, _ := newReceiver(t, f)
+			req, err := http.NewRequest(http.MethodHead, srv.URL+tt.path, nil)
+			require.NoError(t, err)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Empty(t, f.starts, "a HEAD starts no push")
+		})
+	}
+}

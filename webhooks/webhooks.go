@@ -12,7 +12,8 @@
 //	                                     as the connection's object pair on Automation's
 //	                                     contacts (?object= names it when there are several);
 //	                                     answered 200. GET, PUT and PATCH too: Automation's
-//	                                     campaign action "Send a webhook" may use them
+//	                                     campaign action "Send a webhook" may use them. HEAD
+//	                                     (an uptime check) is answered 200 and starts nothing
 //	POST /webhooks/{connection}/sellsy/{token}
 //	                                     Sellsy webhooks (form field notif), the token being
 //	                                     the URL's secret: the connection's events: routes,
@@ -27,6 +28,7 @@ package webhooks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -241,6 +243,9 @@ func (r *Receiver) Handler() http.Handler {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch} {
 		mux.HandleFunc(m+" /push/{connection}/{token}", r.push)
 	}
+	// The GET route would answer HEAD too: an uptime check or a link preview would start a
+	// push. Whatever the token, so that HEAD tells nothing about which are right.
+	mux.HandleFunc("HEAD /push/{connection}/{token}", func(http.ResponseWriter, *http.Request) {})
 	mux.HandleFunc("POST /webhooks/{connection}/sellsy/{token}", r.sellsyWebhook)
 	mux.HandleFunc("GET /webhooks/{connection}/sellsy/{token}", r.sellsyPing)
 	mux.HandleFunc("POST /webhooks/{connection}/unas", r.unasWebhook)
@@ -632,25 +637,16 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		if len(routes) == 0 {
 			continue
 		}
-		rec, raw, ok, err := r.verify(ctx, c, side, e)
+		rec, raw, id, err := r.verify(ctx, c, side, e)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if id == "" {
 			continue
 		}
-		switch {
-		case rec != nil && rec.ID != "":
-			// The record as read back names it: Sellsy reads "077" or "+77" as 77, and a
-			// delivery so written must not pass for another record's event.
-			e.ObjectID = rec.ID
-		case rec == nil:
-			// A deletion, nothing to read back: the id as the API would read it (the
-			// connector's Get reads "077" as 77), for the same reason.
-			if n, err := strconv.Atoi(strings.TrimSpace(e.ObjectID)); err == nil && n > 0 {
-				e.ObjectID = strconv.Itoa(n)
-			}
-		}
+		// Sellsy reads "077" or "+77" as 77: a delivery so written must not pass for another
+		// record's event.
+		e.ObjectID = id
 		if rec != nil && !rec.UpdatedAt.IsZero() {
 			// The record's update time tells its states apart (recordDigest covers it): the
 			// notification's timestamp and body in the name would only let another delivery
@@ -692,38 +688,42 @@ func matchingRoutes(routes []config.EventRoute, e sellsy.WebhookEvent) []config.
 // tell them apart, so a forged deletion of an unknown id goes through: the workflow then
 // gets only that id, which names nothing to act on. A deletion of what is no Sellsy id (not a
 // positive whole number) is forged.
-// raw is the API's answer the record was read from, when the connector hands it over.
-func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string, e sellsy.WebhookEvent) (rec *connectors.Record, raw []byte, ok bool, err error) {
+// raw is the API's answer the record was read from, when the connector hands it over. id is
+// the record's id as the API reads it (the record's as read back; for a deletion, the
+// event's parsed as the connector's Get would), "" when the event is not to be acted on.
+func (r *Receiver) verify(ctx context.Context, c *config.Connection, side string, e sellsy.WebhookEvent) (rec *connectors.Record, raw []byte, id string, err error) {
 	if r.open == nil {
-		return nil, nil, false, errors.New("the receiver cannot read records back")
+		return nil, nil, "", errors.New("the receiver cannot read records back")
 	}
 	a, b, err := r.open(c.Name)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, "", err
 	}
 	conn := a
 	if side == "b" {
 		conn = b
 	}
 	if rec, raw, err = readBack(ctx, conn, e.Object, e.ObjectID); err != nil {
-		return nil, nil, false, err
+		return nil, nil, "", err
 	}
 	switch {
 	case e.Type == "deleted" && rec != nil:
 		r.log.Info("deletion announced for a record that exists (forged): ignored", "connection", c.Name, "object", e.Object)
-		return nil, nil, false, nil
+		return nil, nil, "", nil
 	case e.Type != "deleted" && rec == nil:
 		r.log.Info("event for a record that does not exist (forged, or deleted since)", "connection", c.Name, "object", e.Object)
-		return nil, nil, false, nil
+		return nil, nil, "", nil
 	case rec == nil:
 		// Nothing read, which a deletion needs; but an id that is none ("abc", "0", one
 		// past int) names no record that could have been deleted.
-		if _, isID := sellsy.ParseID(e.ObjectID); !isID {
+		n, isID := sellsy.ParseID(e.ObjectID)
+		if !isID {
 			r.log.Info("deletion announced for an id that is no Sellsy id (forged): ignored", "connection", c.Name, "object", e.Object)
-			return nil, nil, false, nil
+			return nil, nil, "", nil
 		}
+		return nil, nil, strconv.Itoa(n), nil
 	}
-	return rec, raw, true, nil
+	return rec, raw, cmp.Or(rec.ID, e.ObjectID), nil
 }
 
 // signal sends a signal route's signal with what the read back found. The signals sent are
