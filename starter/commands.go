@@ -159,13 +159,16 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(name)),
 	}
-	// A dry run is waited for: with no worker it would wait for ever, holding its id.
+	// A dry run is waited for: with no worker it would wait for ever, holding its id. Once
+	// requireWorker returns, a worker polls: no need to ask again.
+	idle := ""
 	if *dryRun {
 		if err := requireWorker(ctx, c, s.TaskQueue, "start "+what); err != nil {
 			return err
 		}
+	} else {
+		idle = noWorkerPolls(ctx, c, s.TaskQueue)
 	}
-	idle := noWorkerPolls(ctx, c, s.TaskQueue)
 	var run client.WorkflowRun
 	if what == "import" && *dryRun {
 		opts.ID = workflows.ImportDryRunWorkflowID(name)

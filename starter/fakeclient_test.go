@@ -44,6 +44,7 @@ type fakeTemporal struct {
 	err       error                                 // what every description and signal fails with, when set
 	errAfter  int                                   // descriptions answered before err applies
 	described int
+	queues    int // task queue descriptions
 }
 
 // useFake makes the commands of the test talk to f instead of a Temporal server.
@@ -92,6 +93,7 @@ func (v fakeValue) HasValue() bool     { return v.v != nil }
 func (v fakeValue) Get(into any) error { return jsonCopy(v.v, into) }
 
 func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+	f.queues++
 	if f.noWorker || f.idleFor > 0 {
 		f.idleFor--
 		return &workflowservice.DescribeTaskQueueResponse{}, nil

@@ -75,3 +75,24 @@ func TestCommandsThatWaitGiveAStartingWorkerTime(t *testing.T) {
 	assert.Contains(t, out.String(), "created 1")
 	assert.Equal(t, []string{workflows.PushWorkflowID(push)}, f.started)
 }
+
+// A start asks once whether a worker polls: a dry run, which requireWorker lets through only
+// once one does, asked again for the note of the starts that go on without one.
+func TestStartDescribesTheTaskQueueOnce(t *testing.T) {
+	tests := [][]string{
+		{"start", "import", "c", "--dry-run"},
+		{"start", "import", "c"},
+		{"start", "pipelines", "c"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			f := &fakeTemporal{workflows: map[string]fakeWorkflow{}, results: map[string]any{}}
+			useFake(t, f)
+			stderr = &bytes.Buffer{}
+			t.Cleanup(func() { stderr = os.Stderr })
+			_ = run(context.Background(), args, &bytes.Buffer{}) // what comes after the start is not this test's
+			require.NotEmpty(t, f.started)
+			assert.Equal(t, 1, f.queues)
+		})
+	}
+}
