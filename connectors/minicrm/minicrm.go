@@ -274,7 +274,7 @@ func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.
 
 // refusedHint follows MiniCRM's words when it refuses the credentials or the API (401, 403):
 // the guide's prerequisites, which the bare "Unauthorized" does not name.
-const refusedHint = ": check b.credentials.system_id (the number after r3.minicrm.hu/ in MiniCRM's address) and api_key (Settings > System > API key), " +
+const refusedHint = ": check the credentials system_id (the number after r3.minicrm.hu/ in MiniCRM's address) and api_key (Settings > System > API key), " +
 	"and that the account has the MiniCRM API + XML sync add-on (with the Orders and Webshop products), which the API needs"
 
 // quotaWindow is the window MiniCRM counts its per-minute quota in: any 60 seconds, a sliding
