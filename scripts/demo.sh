@@ -30,53 +30,71 @@ export CRMSYNC_CONNECTIONS=config/examples/sellsy-mautic.yaml,config/examples/se
 export CRMSYNC_DATA_DIR=$DEMO_DIR
 
 pids=()
+# Each program runs in a process group of its own (spawn), which cleanup ends whole: a shell
+# started in the background keeps the programs it started when only the shell is killed.
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "stopping…"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() {
-  for _ in $(seq 1 120); do port_open "$1" && return 0; sleep 0.5; done
-  echo "nothing answers on port $1 (see $DEMO_DIR/*.log)"; exit 1
+# spawn CMD… starts CMD in the background, in a process group of its own (job control on for
+# that one command only), its input closed; cleanup ends the group.
+spawn() {
+  set -m
+  "$@" </dev/null &
+  pids+=($!)
+  set +m
 }
-# started PID LOG LINE waits until the program PID has written LINE to LOG. One that exits
-# first (a port in use, a setting refused) stops the demo with its last words: a port answered
-# by another program, or an import no worker of the demo runs, would leave it waiting for ever.
-started() {
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# await PID LOG WHAT CHECK… runs CHECK every half second until it succeeds. A program PID that
+# exits first (a port in use, a setting refused, a binary missing) stops the demo with its last
+# words from LOG: a port answered by another program, or an import no worker of the demo runs,
+# would leave it waiting for ever.
+await() {
+  local pid=$1 log=$2 what=$3
+  shift 3
   for _ in $(seq 1 240); do
-    grep -qF "$3" "$2" 2>/dev/null && return 0
-    if ! kill -0 "$1" 2>/dev/null; then
-      echo "$(basename "$2" .log) stopped as it started:"; tail -n 5 "$2"; exit 1
+    "$@" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$(basename "$log" .log) stopped as it started:"; tail -n 5 "$log"; exit 1
     fi
     sleep 0.5
   done
-  echo "$(basename "$2" .log) did not start within 2 minutes (see $2)"; exit 1
+  echo "$(basename "$log" .log) did not $what within 2 minutes (see $log)"; exit 1
 }
+# started PID LOG LINE waits until the program PID has written LINE to LOG.
+started() { await "$1" "$2" start grep -qsF "$3" "$2"; }
+# listening PID LOG PORT waits until the program PID answers on PORT.
+listening() { await "$1" "$2" "answer on port $3" port_open "$3"; }
 
+# From a fresh clone, make demo builds these first.
+for b in sandbox crmsync-worker crmsync; do
+  [ -x "bin/$b" ] || { echo "bin/$b is missing: run make demo, which builds it"; exit 1; }
+done
+
+temporal_pid=
 if port_open 7233; then
   echo "a Temporal server already answers on :7233; using it"
 else
-  "$TEMPORAL" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$DEMO_DIR/temporal.db" \
+  spawn "$TEMPORAL" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$DEMO_DIR/temporal.db" \
     --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
     --dynamic-config-value matching.numTaskqueueWritePartitions=1 \
-    --log-level warn >"$DEMO_DIR/temporal.log" 2>&1 &
-  pids+=($!)
+    --log-level warn >"$DEMO_DIR/temporal.log" 2>&1
+  temporal_pid=$!
 fi
-./bin/sandbox -sellsy-addr 127.0.0.1:18081 -mautic-addr 127.0.0.1:18082 -weavy-addr "" \
+spawn ./bin/sandbox -sellsy-addr 127.0.0.1:18081 -mautic-addr 127.0.0.1:18082 -weavy-addr "" \
   -sellsy-contacts 6000 -mautic-first 4000 -mautic-contacts 4000 -sellsy-rps 200 -unas-orders 60 \
   -client-id "$SELLSY_CLIENT_ID" -client-secret "$SELLSY_CLIENT_SECRET" \
-  -mautic-user "$MAUTIC_USERNAME" -mautic-password "$MAUTIC_PASSWORD" >"$DEMO_DIR/sandbox.log" 2>&1 &
-pids+=($!)
+  -mautic-user "$MAUTIC_USERNAME" -mautic-password "$MAUTIC_PASSWORD" >"$DEMO_DIR/sandbox.log" 2>&1
 started $! "$DEMO_DIR/sandbox.log" "admin: "
-wait_port 7233
+if [ -n "$temporal_pid" ]; then listening "$temporal_pid" "$DEMO_DIR/temporal.log" 7233; fi
 
 CRMSYNC_WEBHOOK_ADDR=127.0.0.1:18090 CRMSYNC_METRICS_ADDR=127.0.0.1:19090 \
-  ./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1 &
-pids+=($!)
+  spawn ./bin/crmsync-worker >"$DEMO_DIR/worker.log" 2>&1
 started $! "$DEMO_DIR/worker.log" "crmsync worker started"
 
 cat <<MSG
@@ -123,11 +141,10 @@ fresh() {
 fresh "$CONN"
 ./bin/crmsync start import "$CONN" --wait
 ./bin/crmsync start sync "$CONN"
+example() { ./bin/crmsync start import "$1" --wait && ./bin/crmsync start sync "$1" && ./bin/crmsync start pipelines "$1"; }
 for c in "${EXAMPLES[@]}"; do
   fresh "$c"
-  (./bin/crmsync start import "$c" --wait && ./bin/crmsync start sync "$c" && ./bin/crmsync start pipelines "$c") \
-    >"$DEMO_DIR/$c.log" 2>&1 &
-  pids+=($!)
+  spawn example "$c" >"$DEMO_DIR/$c.log" 2>&1
 done
 echo; echo "Incremental sync running (every 15 minutes; 'crmsync sync-now $CONN' runs one now). Ctrl-C stops the demo."
 wait

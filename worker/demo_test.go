@@ -1,12 +1,16 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,8 +95,7 @@ func TestDemoIgnoresTheShellsSettings(t *testing.T) {
 func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
 	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
 	require.NoError(t, err)
-	fn := regexp.MustCompile(`(?ms)^started\(\) \{\n.*?^\}\n`).Find(script)
-	require.NotNil(t, fn, "demo.sh defines started()")
+	fn := demoFunctions(t, script, "port_open", "await", "started")
 	tests := []struct {
 		name    string
 		program string // the program started in the background, its output in the log
@@ -107,7 +110,7 @@ func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "worker.log")
-			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+string(fn)+"bash -c "+shellQuote(tt.program)+" >"+log+" 2>&1 &\npid=$!\nstarted \"$pid\" "+log+" 'crmsync worker started'\nkill \"$pid\" 2>/dev/null || true; echo STARTED\n")
+			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+fn+"bash -c "+shellQuote(tt.program)+" >"+log+" 2>&1 &\npid=$!\nstarted \"$pid\" "+log+" 'crmsync worker started'\nkill \"$pid\" 2>/dev/null || true; echo STARTED\n")
 			out, err := cmd.CombinedOutput()
 			if tt.ok {
 				require.NoError(t, err, string(out))
@@ -119,6 +122,95 @@ func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
 			assert.Contains(t, string(out), tt.want)
 		})
 	}
+}
+
+// make demo waits for the Temporal dev server it starts to answer, and stops with the
+// server's last words when it exits first (no temporal binary, a port in use, a locked
+// database), rather than waiting a minute and pointing at the logs.
+func TestDemoStopsWhenTemporalDoesNotStart(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
+	fn := demoFunctions(t, script, "port_open", "await", "listening")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	open := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	tests := []struct {
+		name    string
+		program string
+		port    string
+		ok      bool
+		want    string
+	}{
+		{"answers", `exec sleep 30`, open, true, ""},
+		{"exits as it starts", `echo 'Error: unable to start server: listen tcp 127.0.0.1:8233: bind: address already in use'; exit 1`, "1", false,
+			"bind: address already in use"},
+		{"is not there", `exec /nonexistent/temporal server start-dev`, "1", false, "/nonexistent/temporal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "temporal.log")
+			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+fn+"bash -c "+shellQuote(tt.program)+" >"+log+" 2>&1 &\npid=$!\nlistening \"$pid\" "+log+" "+tt.port+"\nkill \"$pid\" 2>/dev/null || true; echo LISTENING\n")
+			out, err := cmd.CombinedOutput()
+			if tt.ok {
+				require.NoError(t, err, string(out))
+				assert.Contains(t, string(out), "LISTENING")
+				return
+			}
+			require.Error(t, err, string(out))
+			assert.NotContains(t, string(out), "LISTENING")
+			assert.Contains(t, string(out), "temporal stopped as it started")
+			assert.Contains(t, string(out), tt.want)
+		})
+	}
+}
+
+// On Ctrl-C or a failure, make demo ends what it started and what those started in turn: an
+// example's import runs in a subshell, whose crmsync command, left behind, went on waiting
+// on the dev server after the demo had ended. The test starts, as the script does, a shell
+// that starts a program of its own, then runs the script's cleanup.
+func TestDemoCleanupEndsWhatItsProgramsStarted(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
+	fn := demoFunctions(t, script, "cleanup", "spawn")
+	dir := t.TempDir()
+	grandchild := filepath.Join(dir, "grandchild.pid")
+	body := "set -euo pipefail\npids=()\n" + fn + "trap cleanup INT TERM EXIT\n" +
+		"spawn sh -c 'sleep 300 & echo $! >\"$1\"; wait' sh " + grandchild + " >/dev/null 2>&1\n" + // as the demo's logs: a survivor holds no pipe of the test's
+
+		"until [ -s " + grandchild + " ]; do sleep 0.05; done\nfalse\n" // a failure, as set -e ends the script
+	out, err := exec.Command("bash", "-c", body).CombinedOutput()
+	require.Error(t, err, string(out))
+	raw, err := os.ReadFile(grandchild)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) }) // only if the assertion below fails
+	assert.Eventually(t, func() bool { return !running(pid) }, 5*time.Second, 20*time.Millisecond,
+		"the program a spawned shell started (pid %d) outlived the demo", pid)
+}
+
+// running reports whether pid is a live process (a zombie awaiting its reaper is not).
+func running(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	_, after, _ := strings.Cut(string(stat), ") ")
+	return !strings.HasPrefix(after, "Z")
+}
+
+// demoFunctions returns the definitions of demo.sh's named shell functions.
+func demoFunctions(t *testing.T, script []byte, names ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, name := range names {
+		// A one-line definition, or the lines up to the first closing brace at the start of one.
+		fn := regexp.MustCompile(`(?ms)^` + regexp.QuoteMeta(name) + `\(\) \{[^\n]*\}\n|^` + regexp.QuoteMeta(name) + `\(\) \{\n.*?^\}\n`).Find(script)
+		require.NotNil(t, fn, "demo.sh defines %s()", name)
+		b.Write(fn)
+	}
+	return b.String()
 }
 
 // shellQuote quotes s for bash.
