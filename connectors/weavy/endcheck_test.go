@@ -190,3 +190,57 @@ func TestListSkipsNoneWhenRecordsMoveBetweenAnyTwoSelects(t *testing.T) {
 		assert.Empty(t, skipped, "seed %d, %s order: records never listed", seed, order)
 	}
 }
+
+// An incremental listing by insertion: a record changed while it runs enters it before the
+// others, moving them a place towards the end. A record deleted before the end check's
+// Select at the offset after the last record read moves the next one (unread) before that
+// offset; a record that enters before the Select at the offset before it moves that one
+// back: the last record read is in its place again, the unread one after it. Its being the
+// only record there (at a page size above one) ends the listing, not its place alone: C13,
+// unchanged since, was never listed.
+func TestIncrementalListingMissesNoRecordDeletedThenEnteredBetweenEndChecks(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 10, SelectOrder: sim.OrderInserted})
+	e.sim.SeedPeople(0, 70) // C0000000..C0000013
+	w := e.newClient(t)
+	ctx := context.Background()
+	update := func(id, city string) {
+		res, err := w.Update(ctx, "company", []connectors.Record{{ID: id, Fields: map[string]any{"city": city}}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+	}
+	e.clock.Advance(time.Hour)
+	since := e.clock.Now()
+	e.clock.Advance(time.Minute)
+	for i := range 14 {
+		if i != 1 { // C0000001 enters the listing while it runs
+			update(fmt.Sprintf("C%07d", i), "Lyon")
+		}
+	}
+	e.clock.Advance(15 * time.Minute)
+	began := e.clock.Now()
+	// Page size 10, then 5 from the third Select: the second page (offset 7, read back from
+	// 10) is full at 5 and ends at offset 12, where the end check reads.
+	deleted := false
+	beforeSelect(e, map[int]int{3: 5}, 12, func() {
+		require.True(t, e.sim.Delete(sim.Customer, "C0000003"))
+		deleted = true
+	})
+	check := e.failWith
+	entered := false
+	e.failWith = func(r *http.Request, body []byte) int {
+		var b struct{ Offset int }
+		_ = json.Unmarshal(body, &b)
+		if deleted && !entered && b.Offset == 11 {
+			entered = true
+			e.clock.Advance(time.Second)
+			update("C0000001", "Nantes")
+		}
+		return check(r, body)
+	}
+	first, _ := listAll(t, e.client, "company", since)
+	e.failWith = nil
+	require.True(t, entered, "the end checks were not at offsets 12 and 11")
+	e.clock.Advance(15 * time.Minute)
+	next, _ := listAll(t, e.client, "company", began.Add(-2*time.Minute))
+	assert.Contains(t, append(ids(first), ids(next)...), "C0000013")
+}

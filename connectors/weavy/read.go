@@ -873,7 +873,7 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 		// place (see endsAt). Otherwise read is the page, with nothing new: endsAt finds the
 		// records after it, and the next page looks for its anchors as usual. (An answer of
 		// read's records again brings nothing to skip: endsAt tells what it is.)
-		if in, err := c.inPlace(ctx, entity, next, filters, read[len(read)-1]); err != nil || !in {
+		if in, err := c.inPlace(ctx, entity, next, filters, read[len(read)-1], recs); err != nil || !in {
 			return read, len(read), start, err
 		}
 	}
@@ -979,7 +979,7 @@ func (c *Client) endsAt(ctx context.Context, entity string, offset int, filters 
 		end, err = c.firstPageAgain(ctx, entity, filters, recs)
 		return end, false, err
 	}
-	end, err = c.inPlace(ctx, entity, offset, filters, page[len(page)-1])
+	end, err = c.inPlace(ctx, entity, offset, filters, page[len(page)-1], nil)
 	return end, false, err
 }
 
@@ -1000,17 +1000,27 @@ func onlyOf(entity string, page, recs []map[string]any) bool {
 }
 
 // inPlace reports whether last, the record read just before offset, is there still, unchanged
-// (by its anchor), after a Select at offset answered nothing new: no record before it left
-// its place since it was read, for a record in a listing only ever moves towards the start
-// (one before it deleted, or changed in an order by modification), so the one at offset, if
-// any, was there when that Select was answered.
-func (c *Client) inPlace(ctx context.Context, entity string, offset int, filters []filter, last map[string]any) (bool, error) {
+// (by its anchor), followed by after, what a Select at offset answered (nothing, or records
+// the listing has not read): no record before it left its place since it was read. Its place
+// alone does not tell: in an incremental listing by insertion a record changed since enters
+// before the others and moves them towards the end, so one deleted before the Select at
+// offset and one entered before this one put last back in its place, and the record that
+// was after it, unread, after it again. The record after last must be after's first (none
+// when after is empty). A page of one tells only last's place: weavy's page size at 1
+// leaves that gap.
+func (c *Client) inPlace(ctx context.Context, entity string, offset int, filters []filter, last map[string]any, after []map[string]any) (bool, error) {
 	recs, err := c.selectPage(ctx, entity, offset-1, filters)
 	if err != nil || len(recs) == 0 {
 		return false, err
 	}
 	key := anchor(entity)
-	return key(recs[0]) == key(last), nil
+	if key(recs[0]) != key(last) {
+		return false, nil
+	}
+	if len(recs) == 1 {
+		return true, nil // the end of the query, or a page of one
+	}
+	return len(after) > 0 && key(recs[1]) == key(after[0]), nil
 }
 
 // nothingNew reports whether a full page after the first, read at start, brought after its
