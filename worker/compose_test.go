@@ -87,6 +87,10 @@ func TestComposeServices(t *testing.T) {
 	assert.Contains(t, pg.Environment, "POSTGRES_USER")
 	assert.Contains(t, pg.Environment, "POSTGRES_PASSWORD")
 	assert.NotEmpty(t, pg.Healthcheck["test"], "postgresql needs a healthcheck for depends_on service_healthy")
+	// On the volume's first start the image runs deploy/postgres-init on a temporary server that
+	// listens on its Unix socket only: asked there, pg_isready says healthy before the crmsync
+	// database exists and while Temporal and the worker cannot connect over the network yet.
+	assert.Regexp(t, `pg_isready .*-h (127\.0\.0\.1|localhost)\b`, pg.Healthcheck["test"], "postgresql's healthcheck asks over TCP")
 	assert.Contains(t, pg.Volumes, "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro")
 	hasData := false
 	for _, v := range pg.Volumes {
