@@ -244,3 +244,63 @@ func TestIncrementalListingMissesNoRecordDeletedThenEnteredBetweenEndChecks(t *t
 	next, _ := listAll(t, e.client, "company", began.Add(-2*time.Minute))
 	assert.Contains(t, append(ids(first), ids(next)...), "C0000013")
 }
+
+// readOn's check, after an answer of records at the offset past a page read back that ends
+// with its anchors (records entered the incremental listing before them): a record deleted
+// before that Select moved the record after the page (unread) before the offset; one
+// entered before the Select at offset-1 put the page's last record back in its place. The
+// answer follows the page only if the record after it there is the answer's first.
+func TestIncrementalListingMissesNoRecordDeletedThenEnteredAroundReadOn(t *testing.T) {
+	e := setup(t, sim.Options{PageSize: 10, SelectOrder: sim.OrderInserted})
+	e.sim.SeedPeople(0, 150) // C0000000..C0000029
+	w := e.newClient(t)
+	ctx := context.Background()
+	update := func(i int) {
+		e.clock.Advance(time.Second)
+		res, err := w.Update(ctx, "company", []connectors.Record{{ID: fmt.Sprintf("C%07d", i), Fields: map[string]any{"city": "Lyon"}}})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+	}
+	e.clock.Advance(time.Hour)
+	since := e.clock.Now()
+	e.clock.Advance(time.Minute)
+	for i := 10; i < 30; i++ {
+		update(i)
+	}
+	e.clock.Advance(15 * time.Minute)
+	began := e.clock.Now()
+	var mu sync.Mutex
+	var offsets []int
+	step := 0
+	e.failWith = func(r *http.Request, body []byte) int {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/Select") {
+			return 0
+		}
+		var b struct{ Offset int }
+		_ = json.Unmarshal(body, &b)
+		mu.Lock()
+		offsets = append(offsets, b.Offset)
+		s := step
+		mu.Unlock()
+		switch {
+		case s == 0 && b.Offset == 7: // the second page, read back: C0..C6 enter before the first
+			step = 1
+			for i := range 7 {
+				update(i)
+			}
+		case s == 1 && b.Offset == 17: // readOn past it: C10, read, leaves
+			step = 2
+			require.True(t, e.sim.Delete(sim.Customer, "C0000010"))
+		case s == 2 && b.Offset == 16: // its check: C7 enters before
+			step = 3
+			update(7)
+		}
+		return 0
+	}
+	first, _ := listAll(t, e.client, "company", since)
+	e.failWith = nil
+	require.Equal(t, 3, step, "Selects at %v", offsets)
+	e.clock.Advance(15 * time.Minute)
+	next, _ := listAll(t, e.client, "company", began.Add(-2*time.Minute))
+	assert.Contains(t, append(ids(first), ids(next)...), "C0000020")
+}
