@@ -110,6 +110,10 @@ func TestComposeServices(t *testing.T) {
 	assert.Contains(t, tp.Environment, "POSTGRES_USER")
 	assert.Contains(t, tp.Environment, "POSTGRES_PWD")
 	assert.Contains(t, tp.Ports, "127.0.0.1:7233:7233")
+	// PostgreSQL's visibility has three Int search attributes in all: auto-setup's own test
+	// attributes (CustomIntField, …) take one, crmsync's CrmRecordsRead and CrmQuarantined the
+	// two others, leaving none for an operator's own, or crmsync's next.
+	assert.Equal(t, "true", tp.Environment["SKIP_ADD_CUSTOM_SEARCH_ATTRIBUTES"], "auto-setup's test search attributes are left out")
 	assert.Equal(t, map[string]string{"postgresql": "service_healthy"}, dependsOn(t, tp.DependsOn))
 	for _, v := range tp.Volumes { // mounted files exist
 		assertHostPathExists(t, v)
