@@ -15,14 +15,19 @@ type Token struct {
 	System, Op string        // name the error of a caller whose context ends while it waits
 	Margin     time.Duration // renew this long before expiry, or a tenth of the lifetime if less
 	Now        func() time.Time
+	// HoldRefused is how long a refused login (KindConfig, or a ban) is given to every later
+	// caller as well, without logging in again, for a system that locks an account or bans an
+	// IP after a few failed logins (UNAS: 5 an hour). Zero: only to the callers that waited.
+	HoldRefused time.Duration
 
-	once    sync.Once
-	login   chan struct{} // one login at a time
-	mu      sync.Mutex
-	value   string
-	renew   time.Time
-	logins  uint64 // login attempts answered
-	refused error  // the last one's refusal (nil: it succeeded, or failed otherwise)
+	once      sync.Once
+	login     chan struct{} // one login at a time
+	mu        sync.Mutex
+	value     string
+	renew     time.Time
+	logins    uint64 // login attempts answered
+	refused   error  // the last one's refusal (nil: it succeeded, or failed otherwise)
+	refusedAt time.Time
 }
 
 // Login obtains a new token and the time it expires.
@@ -44,7 +49,7 @@ func (t *Token) Get(ctx context.Context, login Login) (string, error) {
 	if v := t.valid(); v != "" { // another caller logged in meanwhile
 		return v, nil
 	}
-	if err := t.refusedSince(seen); err != nil {
+	if err := t.refusedFor(seen); err != nil {
 		// The login this caller waited for was refused: each waiting caller logging in in
 		// turn would spend the failed logins an account is locked after in one burst.
 		return "", err
@@ -56,7 +61,7 @@ func (t *Token) Get(ctx context.Context, login Login) (string, error) {
 	t.logins++
 	t.refused = nil
 	if k := KindOf(err); err != nil && (k == KindConfig || k == KindRateLimited) {
-		t.refused = err // not a failure of the attempt's own, such as its context ending
+		t.refused, t.refusedAt = err, t.now() // not a failure of the attempt's own, such as its context ending
 	}
 	if err != nil {
 		return "", err
@@ -73,12 +78,12 @@ func (t *Token) answered() uint64 {
 	return t.logins
 }
 
-// refusedSince returns the refusal of the last login attempt when one was answered after the
-// first seen, else nil.
-func (t *Token) refusedSince(seen uint64) error {
+// refusedFor returns the refusal of the last login attempt when one was answered after the
+// first seen (the caller waited for it), or less than HoldRefused ago; else nil.
+func (t *Token) refusedFor(seen uint64) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.logins == seen {
+	if t.logins == seen && (t.refused == nil || t.now().Sub(t.refusedAt) >= t.HoldRefused) {
 		return nil
 	}
 	return t.refused

@@ -184,3 +184,40 @@ func TestTokenSharesARefusedLoginWithItsWaiters(t *testing.T) {
 		})
 	}
 }
+
+// A system that locks an account (or bans an IP) after a few failed logins an hour gives a
+// refused login to the callers that come after it too, for HoldRefused, without logging in
+// again: two checks of one validate, or two connections on one shop a few seconds apart,
+// spend one failed login, not two. A failure of the attempt's own (a timeout) is not held.
+func TestTokenHoldsARefusalForLaterCallers(t *testing.T) {
+	refused := &Error{Kind: KindConfig, System: "x", Op: "POST /login", Message: "bad key"}
+	tests := []struct {
+		name       string
+		hold       time.Duration
+		err        error
+		after      time.Duration
+		wantLogins int32
+	}{
+		{"within the hold: the same refusal", 10 * time.Minute, refused, time.Minute, 1},
+		{"after the hold: logs in again", 10 * time.Minute, refused, 11 * time.Minute, 2},
+		{"no hold: logs in again", 0, refused, time.Second, 2},
+		{"a timeout is not held", 10 * time.Minute, &Error{Kind: KindRetryable, System: "x", Message: "timeout"}, time.Second, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+			var logins atomic.Int32
+			tok := &Token{System: "x", Op: "POST /login", HoldRefused: tt.hold, Now: func() time.Time { return now }}
+			login := func(context.Context) (string, time.Time, error) {
+				logins.Add(1)
+				return "", time.Time{}, tt.err
+			}
+			_, err := tok.Get(context.Background(), login)
+			require.ErrorIs(t, err, tt.err)
+			now = now.Add(tt.after)
+			_, err = tok.Get(context.Background(), login)
+			require.ErrorIs(t, err, tt.err)
+			assert.Equal(t, tt.wantLogins, logins.Load())
+		})
+	}
+}

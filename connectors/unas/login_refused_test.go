@@ -19,7 +19,8 @@ import (
 // Calls waiting for a login that UNAS refuses fail with its refusal: each logging in again
 // in turn would spend UNAS's 5 failed logins an hour in one burst (and 10 calls in 10 minutes
 // for a shop UNAS cannot identify ban the IP for every shop for 2 hours). A call made after
-// the refusal was answered logs in again (the key may have been fixed in UNAS since).
+// the refusal was answered gets it too for refusalHold, then logs in again (the key may have
+// been fixed in UNAS since).
 func TestRefusedLoginSharedWithTheCallsWaitingForIt(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -61,6 +62,14 @@ func TestRefusedLoginSharedWithTheCallsWaitingForIt(t *testing.T) {
 			assert.Equal(t, int32(1), logins.Load(), "one login for the 6 calls waiting for it")
 
 			if tc.kind == connectors.KindConfig {
+				// A later call within refusalHold gets the same refusal (a validate's second
+				// check, another connection on the shop); after it, it logs in again (the key
+				// may have been fixed in UNAS since).
+				clk.Advance(refusalHold - time.Second)
+				_, err = c.Statuses(context.Background())
+				assert.Equal(t, tc.kind, connectors.KindOf(err), "%v", err)
+				assert.Equal(t, int32(1), logins.Load(), "a call within the hold spends no failed login")
+				clk.Advance(time.Second)
 				_, err = c.Statuses(context.Background())
 				assert.Equal(t, tc.kind, connectors.KindOf(err), "%v", err)
 				assert.Equal(t, int32(2), logins.Load(), "a later call logs in again")

@@ -24,6 +24,10 @@ type Shop struct {
 	bans map[string]time.Time // function → banned till
 }
 
+// refusalHold is how long a refused login answers every call of the shop without another
+// login: UNAS bans the IP after 5 failed logins an hour, so at most 5 an hour from a process.
+const refusalHold = 12 * time.Minute
+
 // NewShop returns the state of a shop no client has used yet.
 func NewShop() *Shop { return &Shop{bans: map[string]time.Time{}} }
 
@@ -31,7 +35,7 @@ func NewShop() *Shop { return &Shop{bans: map[string]time.Time{}} }
 // another shop or key is refused, since it would use a token that is not its own.
 func (s *Shop) attach(c *Client) error {
 	s.once.Do(func() {
-		s.token = connectors.Token{System: System, Op: "POST login", Margin: renewBefore, Now: c.now}
+		s.token = connectors.Token{System: System, Op: "POST login", Margin: renewBefore, HoldRefused: refusalHold, Now: c.now}
 	})
 	sum := sha256.Sum256([]byte(c.base + "\x00" + c.apiKey))
 	s.mu.Lock()

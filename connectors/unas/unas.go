@@ -335,7 +335,8 @@ func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 		// refused key.
 		if e.Kind != connectors.KindRateLimited && (e.Kind == connectors.KindInvalid || status == http.StatusUnauthorized || status == http.StatusForbidden) {
 			e.Kind = connectors.KindConfig
-			e.Message = "unas: login refused (" + e.Message + "): check the API key and its permissions"
+			e.Message = fmt.Sprintf("unas: login refused (%s): check the API key and its permissions; "+
+				"crmsync does not log in again for %d minutes (UNAS bans the IP after 5 failed logins an hour)", e.Message, int(refusalHold.Minutes()))
 		}
 		return "", time.Time{}, e
 	}
