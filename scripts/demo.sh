@@ -76,9 +76,22 @@ for b in sandbox crmsync-worker crmsync; do
   [ -x "bin/$b" ] || { echo "bin/$b is missing: run make demo, which builds it"; exit 1; }
 done
 
+# dev_server ADDRESS says whether the Temporal server at ADDRESS is a dev server (SQLite), the
+# only kind the demo may use: docker-compose's, published on the same port, runs
+# deploy/connections' sellsy-mautic on the same task queue, and the demo would terminate that
+# connection's workflows and hand its worker the demo's tasks.
+dev_server() {
+  "$TEMPORAL" operator cluster describe --address "$1" -o json 2>/dev/null | grep -q '"persistenceStore": *"sqlite"'
+}
+
 temporal_pid=
 if port_open 7233; then
-  echo "a Temporal server already answers on :7233; using it"
+  if ! dev_server 127.0.0.1:7233; then
+    echo "the Temporal server on 127.0.0.1:7233 is not a dev server (docker-compose's?), or $TEMPORAL cannot tell:"
+    echo "the demo would terminate and run its connections' workflows there; stop that server first"
+    exit 1
+  fi
+  echo "a Temporal dev server already answers on :7233; using it"
 else
   spawn "$TEMPORAL" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$DEMO_DIR/temporal.db" \
     --dynamic-config-value matching.numTaskqueueReadPartitions=1 \

@@ -213,5 +213,39 @@ func demoFunctions(t *testing.T, script []byte, names ...string) string {
 	return b.String()
 }
 
+// make demo reuses a Temporal server already on :7233 only when it is a dev server (SQLite):
+// docker-compose publishes its Temporal there too, whose worker runs deploy/connections'
+// sellsy-mautic on the same task queue, so the demo would terminate that connection's
+// workflows and the production worker would take the demo's tasks. The test gives the
+// script's check a Temporal CLI answering as each kind of server would.
+func TestDemoReusesOnlyADevServer(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
+	fn := demoFunctions(t, script, "dev_server")
+	tests := []struct {
+		name   string
+		answer string // the fake CLI's script
+		reuse  bool
+	}{
+		{"dev server", `echo '{"serverVersion": "1.29.1", "persistenceStore": "sqlite", "visibilityStore": "sqlite"}'`, true},
+		{"docker-compose", `echo '{"serverVersion": "1.29.1", "persistenceStore": "postgres12", "visibilityStore": "postgres12"}'`, false},
+		{"not Temporal", `echo 'Error: failed reaching server: context deadline exceeded' >&2; exit 1`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cli := filepath.Join(t.TempDir(), "temporal")
+			require.NoError(t, os.WriteFile(cli, []byte("#!/bin/sh\n[ \"$1 $2 $3\" = 'operator cluster describe' ] || exit 2\n"+tt.answer+"\n"), 0o755))
+			cmd := exec.Command("bash", "-c", "set -euo pipefail\nTEMPORAL="+shellQuote(cli)+"\n"+fn+"if dev_server 127.0.0.1:7233; then echo REUSE; else echo REFUSE; fi\n")
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, string(out))
+			if tt.reuse {
+				assert.Contains(t, string(out), "REUSE")
+			} else {
+				assert.Contains(t, string(out), "REFUSE")
+			}
+		})
+	}
+}
+
 // shellQuote quotes s for bash.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
