@@ -63,7 +63,7 @@ func TestListMissesNoRecordMovedBetweenTwoSelects(t *testing.T) {
 		sizes map[int]int // page size from the n-th Select of the listing on
 		order string
 		at    int    // the offset of the Select just before which del is deleted
-		del   string // a customer read already
+		del   string // customers read already, comma-separated
 		add   bool   // a customer (C0000013) is created there too
 	}{
 		{"the page size fell to 5 for the last page, full", 10, map[int]int{2: 5}, sim.OrderInserted, 12, "C0000003", false},
@@ -75,6 +75,8 @@ func TestListMissesNoRecordMovedBetweenTwoSelects(t *testing.T) {
 		// pages of one read the record before the offset, then the page at the offset
 		// (readOn): a record deleted in between moves the one at the offset before it
 		{"pages of one, mid-listing", 1, nil, sim.OrderInserted, 6, "C0000003", false},
+		{"the page size fell to 5, two records deleted", 10, map[int]int{2: 5}, sim.OrderInserted, 12, "C0000003,C0000004", false},
+		{"pages of one, two records deleted", 1, nil, sim.OrderInserted, 12, "C0000003,C0000004", false},
 		{"pages of one, mid-listing, the last record read deleted", 1, nil, sim.OrderInserted, 6, "C0000005", false},
 	}
 	for _, tc := range tests {
@@ -88,7 +90,9 @@ func TestListMissesNoRecordMovedBetweenTwoSelects(t *testing.T) {
 				if tc.add {
 					e.sim.SeedPeople(65, 5) // C0000013, after C0000012
 				}
-				require.True(t, e.sim.Delete(sim.Customer, tc.del))
+				for _, d := range strings.Split(tc.del, ",") {
+					require.True(t, e.sim.Delete(sim.Customer, d))
+				}
 			})
 			first, _ := listAll(t, e.client, "company", time.Time{})
 			e.failWith = nil

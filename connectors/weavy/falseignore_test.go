@@ -2,7 +2,11 @@ package weavy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,6 +75,83 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		require.NoError(t, err)
 		assert.Subset(t, ids(recs), []string{"c:CC0000005", "c:CC0000007"}, fmt.Sprint(ids(recs)))
 	})
+	t.Run("lookup, the query emptied before its first page is read again", func(t *testing.T) {
+		// An empty first page is not the page answered again: the query emptied in between,
+		// and the lookup ends, rather than pause the connection with 'ignores offset'.
+		e := setup(t, sim.Options{PageSize: 1})
+		e.sim.SeedPeople(0, 50)
+		w := e.newClient(t)
+		const email = "shared@example.com"
+		for _, id := range []string{"c:CC0000005", "c:CC0000007"} {
+			change(t, w, "contact", id, map[string]any{"email": email})
+		}
+		_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
+		require.NoError(t, err)
+		// CC0000005 at 0; CC0000003 takes the e-mail before the Select at 1, which answers
+		// CC0000005 again; every match loses it before the first page is read again
+		atSelects(e, EntityCustomerContact, map[int]func(){
+			2: func() { change(t, w, "contact", "c:CC0000003", map[string]any{"email": email}) },
+			3: func() {
+				for _, id := range []string{"c:CC0000003", "c:CC0000005", "c:CC0000007"} {
+					change(t, w, "contact", id, map[string]any{"email": "other@example.com"})
+				}
+			},
+		})
+		recs, err := e.client.FindByKey(context.Background(), "contact", "email", []string{email})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"c:CC0000005"}, ids(recs))
+	})
+	t.Run("lookup, after a page shorter than the page size", func(t *testing.T) {
+		// A page of records read already that moved forward says nothing of the page size:
+		// the short page before it, full or not, does not lower it when the page after it
+		// brings new records.
+		e := setup(t, sim.Options{PageSize: 3})
+		e.sim.SeedPeople(0, 50)
+		w := e.newClient(t)
+		const email = "shared@example.com"
+		for i := 10; i < 16; i++ {
+			change(t, w, "contact", fmt.Sprintf("c:CC%07d", i), map[string]any{"email": email})
+		}
+		_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
+		require.NoError(t, err)
+		require.Equal(t, 3, e.client.pages.get(EntityCustomerContact))
+		// CC10-12 at 0; CC13-14 at 3 (page size 2); at 5 (page size 3 again) CC12-14, once
+		// CC1-3 took the e-mail; the first page again is CC1-3; CC15 at 8; nothing at 9
+		atSelects(e, EntityCustomerContact, map[int]func(){
+			2: func() { e.sim.SetPageSize(2) },
+			3: func() {
+				e.sim.SetPageSize(3)
+				for i := 1; i < 4; i++ {
+					change(t, w, "contact", fmt.Sprintf("c:CC%07d", i), map[string]any{"email": email})
+				}
+			},
+		})
+		recs, err := e.client.FindByKey(context.Background(), "contact", "email", []string{email})
+		require.NoError(t, err)
+		assert.Subset(t, ids(recs), []string{"c:CC0000010", "c:CC0000011", "c:CC0000012", "c:CC0000013", "c:CC0000014", "c:CC0000015"})
+		assert.Equal(t, 3, e.client.pages.get(EntityCustomerContact), "the page size remembered")
+	})
+}
+
+// atSelects runs do[n] just before the simulator of e serves the n-th Select of entity (from
+// 1), as a weavy user changing records between two Selects would.
+func atSelects(e *env, entity string, do map[int]func()) {
+	var mu sync.Mutex
+	n := 0
+	e.failWith = func(r *http.Request, body []byte) int {
+		var b struct{ EntityName string }
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/Select") || json.Unmarshal(body, &b) != nil || b.EntityName != entity {
+			return 0
+		}
+		mu.Lock()
+		n++
+		f := do[n]
+		mu.Unlock()
+		if f != nil {
+			f()
+		}
+		return 0
+	}
 }
 
 // A weavy that ignores offset is told apart from records that moved forward by its first page,

@@ -47,7 +47,7 @@ func TestLoweredPageSizeReadsEveryPage(t *testing.T) {
 			e.sim.SeedPeople(0, 150) // 30 customers
 			c := e.client
 			require.Equal(t, 30, tt.read(t, c))
-			require.Equal(t, 10, c.pages.get(EntityCustomer))
+			require.Equal(t, 10, c.pages.get(EntityCustomer), "a last page shorter than the page size, not found full (endsAt), does not lower it")
 			e.sim.SetPageSize(5) // the server's page size is now 5
 			assert.Equal(t, 30, tt.read(t, c), "every page, not the first only")
 			assert.Equal(t, 5, c.pages.get(EntityCustomer), "the page size remembered is lowered")
