@@ -933,8 +933,7 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 		switch {
 		case found && anchorsOnly(entity, cur, recs[fresh:]):
 			// The page ends with anchors, the last changed since (same id, new srvDate)
-			// or not: the records after them are on the next page, as in pageAt; taken
-			// as it is, it would look like a server ignoring offset (nothingNew).
+			// or not: the records after them are on the next page, as in pageAt.
 			return c.readOn(ctx, entity, cur, filters, recs, start)
 		case found || start == 0:
 			return recs, fresh, start, nil
@@ -1023,18 +1022,6 @@ func (c *Client) inPlace(ctx context.Context, entity string, offset int, filters
 	return len(after) > 0 && key(recs[1]) == key(after[0]), nil
 }
 
-// nothingNew reports whether a full page after the first, read at start, brought after its
-// anchors only records the listing read already (the anchors' own, by id) though it reaches
-// past the offset: the server ignores offset, and paging on would never end. A page that ends
-// at or before the offset (its last anchor changed since it was read, or found pages back)
-// is not that: endsAt tells. Nor is a page that ends with an anchor: pageAt reads on past it.
-func nothingNew(entity string, cur cursor, recs []map[string]any, fresh, start int) bool {
-	if len(cur.anchors) == 0 || fresh >= len(recs) || len(recs) < cur.size || start+len(recs) <= cur.offset {
-		return false
-	}
-	return anchorsOnly(entity, cur, recs[fresh:])
-}
-
 // sameRecords reports whether two pages hold the same records in the same order, by id.
 func sameRecords(entity string, a, b []map[string]any) bool {
 	return slices.EqualFunc(a, b, func(x, y map[string]any) bool { return codeOf(entity, x) == codeOf(entity, y) })
@@ -1112,12 +1099,6 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		recs, fresh, start, err := c.pageAt(ctx, ent, cur, filters)
 		if err != nil {
 			return connectors.Page{}, err
-		}
-		if nothingNew(ent, cur, recs, fresh, start) {
-			if again, err := c.firstPageAgain(ctx, ent, filters, recs); err != nil || again {
-				return connectors.Page{}, cmp.Or(err, ignoresOffset(ent, start))
-			}
-			// moved forward: the anchors it holds changed since, and are read again
 		}
 		n := len(recs)
 		if cur.size == 0 {
