@@ -200,6 +200,25 @@ func TestListCallsWithASteadyPageSize(t *testing.T) {
 	}
 }
 
+// A listing by pages of one whose record read last leaves its place between readOn's Select
+// past the page and the check of that record's place (C0000003 deleted before the Select at
+// 6 or 8): the page is read again from the record before the offset, and the end check
+// readOn made is not made again by endsAt (36 Selects; 37 when it was).
+func TestListCallsWhenReadOnFindsTheLastRecordMoved(t *testing.T) {
+	for _, at := range []int{6, 8} {
+		t.Run(fmt.Sprint("deleted before the Select at ", at), func(t *testing.T) {
+			e := setup(t, sim.Options{PageSize: 1})
+			e.sim.SeedPeople(0, 50) // 10 customers
+			beforeSelect(e, nil, at, func() { require.True(t, e.sim.Delete(sim.Customer, "C0000003")) })
+			before := selects(e)
+			recs, pages := listAll(t, e.client, "company", time.Time{})
+			assert.Len(t, recs, 10, "C0000003 was read before it was deleted")
+			assert.Equal(t, 12, pages, "List answers")
+			assert.Equal(t, 36, selects(e)-before, "Selects")
+		})
+	}
+}
+
 // Records that leave their places while a listing waits between two pages (deleted, or
 // changed in an order by modification) are looked for from the anchors as usual when weavy's
 // page size fell meanwhile below the overlap: the page read back ends before the offset and

@@ -817,14 +817,15 @@ func anchor(entity string) func(map[string]any) string {
 }
 
 // pageAt reads the page that follows cur in entity: its records, the index of the first not
-// read yet, and the offset it was read at.
-func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
+// read yet, the offset it was read at, and whether the listing's end check past them is made
+// already (checked, by readOn: see there).
+func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, checked bool, err error) {
 	start = cur.offset
 	if len(cur.anchors) > 0 {
 		start = max(0, cur.offset-overlap(cur.size))
 	}
 	if recs, err = c.selectPage(ctx, entity, start, filters); err != nil || start == cur.offset {
-		return recs, 0, start, err
+		return recs, 0, start, false, err
 	}
 	fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 	if found && start+len(recs) >= cur.offset && anchorsOnly(entity, cur, recs[fresh:]) {
@@ -837,12 +838,12 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 		return c.readOn(ctx, entity, cur, filters, recs, start)
 	}
 	if found || start == 0 {
-		return recs, fresh, start, nil
+		return recs, fresh, start, false, nil
 	}
 	if m := len(recs); m > 0 && start+m < cur.offset {
 		recs, fresh, start, size, err := c.pageShorterThanOverlap(ctx, entity, cur, filters, start+m, m)
 		if err != nil || size == 0 {
-			return recs, fresh, start, err
+			return recs, fresh, start, false, err
 		}
 		cur.size = size
 	}
@@ -852,19 +853,22 @@ func (c *Client) pageAt(ctx context.Context, entity string, cur cursor, filters 
 // readOn reads the page after read, a page read at start that ends with cur's anchors: its
 // records, the index of the first not read yet, and the offset it was read at, once read's
 // last record is found still in its place (inPlace: one Select more). A full page of the
-// same records again is a server ignoring offset.
-func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters []filter, read []map[string]any, start int) (recs []map[string]any, fresh, next int, err error) {
+// same records again is a server ignoring offset. checked reports that the Selects past the
+// page returned are the listing's end check (endsAt's, made already): an empty answer, read's
+// last record in its place, ends it (recs is empty); read returned as the page, with nothing
+// new (moved forward, or not in its place), is followed by the next page.
+func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters []filter, read []map[string]any, start int) (recs []map[string]any, fresh, next int, checked bool, err error) {
 	next = start + len(read)
 	if recs, err = c.selectPage(ctx, entity, next, filters); err != nil {
-		return nil, 0, next, err
+		return nil, 0, next, false, err
 	}
 	if len(recs) >= cur.size && sameRecords(entity, read, recs) {
 		// Moved forward, unless it is the first page again (firstPageAgain): then read is
 		// the page, with nothing new, as below.
 		if again, err := c.firstPageAgain(ctx, entity, filters, recs); err != nil || again {
-			return nil, 0, next, cmp.Or(err, ignoresOffset(entity, next))
+			return nil, 0, next, false, cmp.Or(err, ignoresOffset(entity, next))
 		}
-		return read, len(read), start, nil
+		return read, len(read), start, true, nil
 	}
 	if len(read) > 0 && (len(recs) == 0 || !onlyOf(entity, read, recs)) {
 		// A record before next that left its place between the two Selects (deleted, or
@@ -874,11 +878,11 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 		// records after it, and the next page looks for its anchors as usual. (An answer of
 		// read's records again brings nothing to skip: endsAt tells what it is.)
 		if in, err := c.inPlace(ctx, entity, next, filters, read[len(read)-1], recs); err != nil || !in {
-			return read, len(read), start, err
+			return read, len(read), start, err == nil, err
 		}
 	}
 	fresh, _ = connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
-	return recs, fresh, next, nil
+	return recs, fresh, next, len(recs) == 0, nil
 }
 
 // pageShorterThanOverlap goes on from a page read back, of m records, that ended at end,
@@ -923,11 +927,11 @@ func (c *Client) pageShorterThanOverlap(ctx context.Context, entity string, cur 
 // skipped. A page that ends with anchors (changed since or not) is followed by the page after
 // it. Without an anchor found (every one changed or deleted), the page at the table's start,
 // or backPages pages back, is returned whole.
-func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, err error) {
+func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filters []filter) (recs []map[string]any, fresh, start int, checked bool, err error) {
 	for back := 1; ; back++ {
 		start = max(0, cur.offset-back*cur.size)
 		if recs, err = c.selectPage(ctx, entity, start, filters); err != nil {
-			return nil, 0, start, err
+			return nil, 0, start, false, err
 		}
 		fresh, found := connectors.ResumeAfter(recs, cur.anchors, anchor(entity))
 		switch {
@@ -936,11 +940,11 @@ func (c *Client) pagesBack(ctx context.Context, entity string, cur cursor, filte
 			// or not: the records after them are on the next page, as in pageAt.
 			return c.readOn(ctx, entity, cur, filters, recs, start)
 		case found || start == 0:
-			return recs, fresh, start, nil
+			return recs, fresh, start, false, nil
 		case back >= backPages(cur.size):
 			c.log.Warn(fmt.Sprintf("weavy: the last records read of %s are not within %d pages before the offset %d: records that moved up further may have been skipped; a resync reads them", entity, back, cur.offset),
 				"entity", entity)
-			return recs, 0, start, nil
+			return recs, 0, start, false, nil
 		}
 	}
 }
@@ -1096,7 +1100,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			}
 		}
 		filters, since := c.sinceFilter(q.Since, cur.since)
-		recs, fresh, start, err := c.pageAt(ctx, ent, cur, filters)
+		recs, fresh, start, checked, err := c.pageAt(ctx, ent, cur, filters)
 		if err != nil {
 			return connectors.Page{}, err
 		}
@@ -1116,12 +1120,19 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 		next.offset, next.anchors, next.since = start+n, lastAnchors(prev, connectors.LastIDs(recs, anchorCount, anchor(ent))), since
 		next.size = max(cur.size, n)       // a longer page: weavy's page size was raised
 		more := n > fresh && n >= cur.size // a full page, not all of it read already
-		if !more && (n > 0 || start != cur.offset) {
+		switch {
+		case checked:
+			// readOn made the end check past the page (the same Selects as endsAt's): an
+			// empty answer, the last record read in its place, ends the table; a page of
+			// nothing new (that record not in its place, or records moved forward) is
+			// followed by the next page.
+			more = n > 0
+		case !more && (n > 0 || start != cur.offset):
 			// Only a Select at the offset after the last record read that answers nothing,
 			// that record still in its place, ends the table (see endsAt), not a page
 			// shorter than the page size seen: that costs two Selects for each table
 			// listed, fewer when the page was read at that offset and answered nothing
-			// (readOn checks the place itself; nothing read, nothing to check). A
+			// (nothing read, nothing to check), none when readOn made them (checked). A
 			// page that proves full lowers the page size remembered; the next page is read
 			// by the lower one.
 			end, full, err := c.endsAt(ctx, ent, next.offset, filters, recs)
