@@ -2,7 +2,6 @@ package weavy
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -654,8 +653,8 @@ func (c *Client) selectAll(ctx context.Context, entity string, filters []filter)
 		}
 		if fresh == 0 {
 			if offset > 0 && len(recs) > 0 && len(recs) >= size {
-				if again, err := c.firstPageAgain(ctx, entity, filters, recs); err != nil || again {
-					return nil, cmp.Or(err, ignoresOffset(entity, offset))
+				if err := c.movedForward(ctx, entity, filters, recs, offset); err != nil {
+					return nil, err
 				}
 				short = 0
 				offset += len(recs) // moved forward: the next records are after them
@@ -689,6 +688,17 @@ func (c *Client) firstPageAgain(ctx context.Context, entity string, filters []fi
 	}
 	n := min(len(first), len(page))
 	return sameRecords(entity, first[:n], page[:n]), nil
+}
+
+// movedForward tells a full page of records read already, answered at offset, that moved
+// forward (nil) from the first page again (firstPageAgain), a server ignoring offset: an
+// error, not an endless loop.
+func (c *Client) movedForward(ctx context.Context, entity string, filters []filter, page []map[string]any, offset int) error {
+	again, err := c.firstPageAgain(ctx, entity, filters, page)
+	if err == nil && again {
+		err = ignoresOffset(entity, offset)
+	}
+	return err
 }
 
 // ignoresOffset is the error of a full page at offset that brought only records already read.
@@ -865,8 +875,8 @@ func (c *Client) readOn(ctx context.Context, entity string, cur cursor, filters 
 	if len(recs) >= cur.size && sameRecords(entity, read, recs) {
 		// Moved forward, unless it is the first page again (firstPageAgain): then read is
 		// the page, with nothing new, as below.
-		if again, err := c.firstPageAgain(ctx, entity, filters, recs); err != nil || again {
-			return nil, 0, next, false, cmp.Or(err, ignoresOffset(entity, next))
+		if err := c.movedForward(ctx, entity, filters, recs, next); err != nil {
+			return nil, 0, next, false, err
 		}
 		return read, len(read), start, true, nil
 	}
