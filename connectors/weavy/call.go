@@ -55,14 +55,14 @@ func callRight(method, path string, body []byte) (entity, right string) {
 	if p, err := url.PathUnescape(path); err == nil {
 		path = p
 	}
-	segs := strings.Split(strings.Trim(path, "/"), "/") // "v1", "Data", project, entity, code
-	if len(segs) < 4 || len(segs) > 5 || segs[3] == "" {
+	api, rest, ok := callRoute(strings.TrimRight(path, "/")) // rest: entity, code
+	if !ok || len(rest) < 1 || len(rest) > 2 || rest[0] == "" {
 		return "", ""
 	}
-	api, entity := segs[1], strings.ToLower(segs[3])
+	entity = strings.ToLower(rest[0])
 	switch {
 	case strings.EqualFold(api, "Dictionary"):
-		if method == http.MethodGet && len(segs) == 4 {
+		if method == http.MethodGet && len(rest) == 1 {
 			return entity, rightRead
 		}
 	case !strings.EqualFold(api, "Data"):
@@ -70,14 +70,14 @@ func callRight(method, path string, body []byte) (entity, right string) {
 		var q struct {
 			EntityName string `json:"entityName"`
 		}
-		if method == http.MethodPost && len(segs) == 4 && json.Unmarshal(body, &q) == nil && strings.TrimSpace(q.EntityName) != "" {
+		if method == http.MethodPost && len(rest) == 1 && json.Unmarshal(body, &q) == nil && strings.TrimSpace(q.EntityName) != "" {
 			return strings.ToLower(strings.TrimSpace(q.EntityName)), rightRead
 		}
 	case method == http.MethodGet:
 		return entity, rightRead
-	case method == http.MethodPost && len(segs) == 4:
+	case method == http.MethodPost && len(rest) == 1:
 		return entity, rightInsert
-	case method == http.MethodPut && len(segs) == 5:
+	case method == http.MethodPut && len(rest) == 2:
 		return entity, rightUpdate
 	}
 	return "", ""
@@ -87,14 +87,31 @@ func callRight(method, path string, body []byte) (entity, right string) {
 // and the record code of /v1/Data/{project}/{entity}/{code} replaced too (codes need not
 // hold digits).
 func callOpPath(path string) string {
-	segs := strings.Split(connectors.OpPath(path), "/") // "", "v1", "Data", project, entity, code
-	if len(segs) > 3 && (strings.EqualFold(segs[2], "Data") || strings.EqualFold(segs[2], "Dictionary")) {
-		segs[3] = "{project}"
-		if strings.EqualFold(segs[2], "Data") && len(segs) > 5 && segs[5] != "" {
-			segs[5] = "{code}"
-		}
+	op := connectors.OpPath(path)
+	api, rest, ok := callRoute(op)
+	if !ok {
+		return op
 	}
-	return strings.Join(segs, "/")
+	if strings.EqualFold(api, "Data") && len(rest) > 1 && rest[1] != "" {
+		rest[1] = "{code}"
+	}
+	return strings.Join(append([]string{"/v1", api, "{project}"}, rest...), "/")
+}
+
+// callRoute splits a route of weavy's Data or Dictionary API,
+// /v1/{Data|Dictionary}/{project}[/{entity}[/{code}…]]: api as written, and the segments
+// after the project (none, or the entity, the code and any more). ok is false for any other
+// path.
+func callRoute(path string) (api string, rest []string, ok bool) {
+	after, ok := strings.CutPrefix(path, "/v1/")
+	if !ok {
+		return "", nil, false
+	}
+	segs := strings.Split(after, "/") // api, project, entity, code…
+	if len(segs) < 2 || !strings.EqualFold(segs[0], "Data") && !strings.EqualFold(segs[0], "Dictionary") {
+		return "", nil, false
+	}
+	return segs[0], segs[2:], true
 }
 
 // Repeatable implements connectors.Caller: a GET, PUT, PATCH or DELETE, or a Select (a POST
