@@ -167,15 +167,7 @@ func TestServerIgnoringOffsetWhosePageSizeChangesIsToldApart(t *testing.T) {
 			// Selects: the first page at 0; the next from 2, its records all anchors; the
 			// page after it at 5, the first page again; then the first page at 0
 			resizeAt(e, map[int]int{4: size})
-			q := connectors.ListQuery{}
-			var err error
-			for calls := 0; calls < 20; calls++ {
-				var p connectors.Page
-				if p, err = e.client.List(context.Background(), "company", q); err != nil || !p.More {
-					break
-				}
-				q.Cursor = p.Cursor
-			}
+			_, _, err := listUpTo(t, e.client, "company", connectors.ListQuery{}, 20, nil)
 			require.Error(t, err, "the listing ended without an error")
 			assert.Contains(t, err.Error(), "weavy Select ignores offset for customer")
 		})

@@ -483,18 +483,7 @@ func TestListSkipsNoneWhateverThePageSizeAndTheChangesDo(t *testing.T) {
 			}
 		}
 		resizeAt(e, schedule)
-		var ids []string
-		for calls := 0; ; calls++ {
-			require.Less(t, calls, 2000, "seed %d: the listing does not end", seed)
-			p, err := e.client.List(ctx, "company", q)
-			require.NoError(t, err, "seed %d", seed)
-			for _, rec := range p.Records {
-				ids = append(ids, rec.ID)
-			}
-			if !p.More {
-				break
-			}
-			q.Cursor = p.Cursor
+		recs, _, err := listUpTo(t, e.client, "company", q, 2000, func(int, []connectors.Record) {
 			if all := codes(); len(all) > 0 && r.IntN(4) == 0 {
 				e.clock.Advance(time.Second)
 				for range r.IntN(30) {
@@ -510,9 +499,10 @@ func TestListSkipsNoneWhateverThePageSizeAndTheChangesDo(t *testing.T) {
 					excused[id] = true
 				}
 			}
-		}
+		}, "seed ", seed)
+		require.NoError(t, err, "seed %d", seed)
 		var skipped []string
-		for _, id := range missed(e, sim.Customer, ids) {
+		for _, id := range missed(e, sim.Customer, ids(recs)) {
 			if !excused[id] {
 				skipped = append(skipped, id)
 			}

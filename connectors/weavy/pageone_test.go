@@ -102,24 +102,15 @@ func TestListSkipsNoneWithPagesOfOneWhateverTheChangesDo(t *testing.T) {
 				}
 				e.clock.Advance(time.Minute)
 			}
-			var listed []string
-			for calls := 0; ; calls++ {
-				require.Less(t, calls, 500, "the listing does not end")
-				p, err := e.client.List(ctx, "company", q)
-				require.NoError(t, err)
-				listed = append(listed, ids(p.Records)...)
-				if !p.More {
-					break
-				}
-				q.Cursor = p.Cursor
+			recs, _, err := listUpTo(t, e.client, "company", q, 500, func(calls int, listed []connectors.Record) {
 				all := codes()
 				if len(all) == 0 {
-					continue
+					return
 				}
 				switch (calls*7 + seed) % 5 {
 				case 0: // the last record listed
-					if n := len(listed); n > 0 && e.sim.Delete(sim.Customer, listed[n-1]) {
-						excused[listed[n-1]] = true
+					if n := len(listed); n > 0 && e.sim.Delete(sim.Customer, listed[n-1].ID) {
+						excused[listed[n-1].ID] = true
 					}
 				case 1:
 					id := all[(calls*13+seed)%len(all)]
@@ -133,7 +124,9 @@ func TestListSkipsNoneWithPagesOfOneWhateverTheChangesDo(t *testing.T) {
 					require.NoError(t, res[0].Err)
 					excused[id] = true
 				}
-			}
+			})
+			require.NoError(t, err)
+			listed := ids(recs)
 			var skipped []string
 			for _, id := range missed(e, sim.Customer, listed) {
 				if !excused[id] {
@@ -168,15 +161,7 @@ func TestListWithPagesOfOneLooksBackPastManyDeletions(t *testing.T) {
 func TestListWithPagesOfOneOnAServerIgnoringOffset(t *testing.T) {
 	e := setup(t, sim.Options{PageSize: 1, IgnoreOffset: true})
 	e.sim.SeedPeople(0, 50)
-	q := connectors.ListQuery{}
-	var err error
-	for calls := 0; calls < 20; calls++ {
-		var p connectors.Page
-		if p, err = e.client.List(context.Background(), "company", q); err != nil || !p.More {
-			break
-		}
-		q.Cursor = p.Cursor
-	}
+	_, _, err := listUpTo(t, e.client, "company", connectors.ListQuery{}, 20, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "weavy Select ignores offset for customer")
 }

@@ -108,22 +108,42 @@ func connErr(t *testing.T, err error) *connectors.Error {
 	return e
 }
 
+// listAll lists object, changed since, to the end: its records and the count of List answers.
 func listAll(t *testing.T, c *Client, object string, since time.Time) ([]connectors.Record, int) {
 	t.Helper()
+	recs, pages, err := listUpTo(t, c, object, connectors.ListQuery{Since: since}, 100_000, nil)
+	require.NoError(t, err)
+	return recs, pages
+}
+
+// listUpTo lists object from q by at most calls List answers (a listing not ended by then
+// fails the test, about saying which): the records listed, the count of answers, and the
+// error that ended it, if one did. between, when not nil, runs after each answer that has
+// more, with its index and the records listed so far (a weavy user changing records between
+// two pages).
+func listUpTo(t *testing.T, c *Client, object string, q connectors.ListQuery, calls int, between func(call int, listed []connectors.Record), about ...any) ([]connectors.Record, int, error) {
+	t.Helper()
+	notEnded := "the listing does not end"
+	if len(about) > 0 {
+		notEnded = fmt.Sprint(about...) + ": " + notEnded
+	}
 	var out []connectors.Record
-	q := connectors.ListQuery{Since: since}
-	pages := 0
-	for {
+	for call := 0; ; call++ {
+		require.Less(t, call, calls, notEnded)
 		p, err := c.List(context.Background(), object, q)
-		require.NoError(t, err)
-		pages++
+		if err != nil {
+			return out, call, err
+		}
 		out = append(out, p.Records...)
 		if !p.More {
-			return out, pages
+			return out, call + 1, nil
 		}
 		require.NotEmpty(t, p.Cursor)
 		require.NotContains(t, p.Cursor, "@")
 		q.Cursor = p.Cursor
+		if between != nil {
+			between(call, out)
+		}
 	}
 }
 
