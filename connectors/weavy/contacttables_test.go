@@ -247,15 +247,9 @@ func TestACursorInTheContactsGoesOnWithTheEntrants(t *testing.T) {
 	e.sim.SetRight(sim.CustomerContact, "read", false)
 	before := calls.count(sim.CustomerContact)
 
-	var listed []string
-	q := connectors.ListQuery{Cursor: p.Cursor}
-	for more := true; more; {
-		p, err := e.client.List(context.Background(), "contact", q)
-		require.NoError(t, err, "entrants only: a cursor in the contacts goes on with the entrants")
-		listed = append(listed, ids(p.Records)...)
-		more, q.Cursor = p.More, p.Cursor
-	}
-	assert.Equal(t, []string{"e:E0000002", "e:E0000003", "e:E0000004", "e:E0000005"}, listed)
+	listed, _, err := listUpTo(t, e.client, "contact", connectors.ListQuery{Cursor: p.Cursor}, 100, nil)
+	require.NoError(t, err, "entrants only: a cursor in the contacts goes on with the entrants")
+	assert.Equal(t, []string{"e:E0000002", "e:E0000003", "e:E0000004", "e:E0000005"}, ids(listed))
 	assert.Equal(t, before, calls.count(sim.CustomerContact), "the contacts' table is not called")
 }
 

@@ -60,13 +60,8 @@ func TestListSkipsNoneWhenMoreThanAPageMoves(t *testing.T) {
 			for _, r := range read {
 				seen[r.ID] = true
 			}
-			for more := true; more; {
-				p, err := e.client.List(ctx, "company", q)
-				require.NoError(t, err)
-				for _, r := range p.Records {
-					seen[r.ID] = true
-				}
-				more, q.Cursor = p.More, p.Cursor
+			for _, id := range listRest(t, e, q) {
+				seen[id] = true
 			}
 			var missed []string
 			for _, rec := range e.sim.Dump(sim.Customer) {

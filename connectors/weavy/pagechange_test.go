@@ -84,14 +84,9 @@ func listFirst(t *testing.T, e *env, n int) ([]connectors.Record, connectors.Lis
 // listRest lists companies from q's cursor to the end of the listing and returns the ids read.
 func listRest(t *testing.T, e *env, q connectors.ListQuery) []string {
 	t.Helper()
-	var out []string
-	for more := true; more; {
-		p, err := e.client.List(context.Background(), "company", q)
-		require.NoError(t, err)
-		out = append(out, ids(p.Records)...)
-		more, q.Cursor = p.More, p.Cursor
-	}
-	return out
+	recs, _, err := listUpTo(t, e.client, "company", q, 100_000, nil)
+	require.NoError(t, err)
+	return ids(recs)
 }
 
 // weavy's page size may change in the middle of a listing (an administrator changes it, or

@@ -3,11 +3,11 @@ package weavy
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/weavy/sim"
 )
 
@@ -17,17 +17,8 @@ import (
 // Listings and lookups read every record after the server's page size went from 10 to 5.
 func TestLoweredPageSizeReadsEveryPage(t *testing.T) {
 	list := func(t *testing.T, c *Client) int {
-		n := 0
-		q := connectors.ListQuery{}
-		for {
-			p, err := c.List(context.Background(), "company", q)
-			require.NoError(t, err)
-			n += len(p.Records)
-			if !p.More {
-				return n
-			}
-			q.Cursor = p.Cursor
-		}
+		recs, _ := listAll(t, c, "company", time.Time{})
+		return len(recs)
 	}
 	lookup := func(t *testing.T, c *Client) int {
 		recs, err := c.FindByKey(context.Background(), "company", "blocked", []string{"false"}) // every customer
