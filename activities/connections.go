@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -30,7 +29,7 @@ type Connections struct {
 
 	mu          sync.Mutex
 	conns       map[string]*config.Connection
-	modTimes    map[string]time.Time // of each connection's file when it was last read
+	stamps      map[string]fileStamp // of each connection's file when it was last read
 	broken      map[string]error     // the error of a file that did not load, until it changes
 	open        map[string][2]connectors.Connector
 	fieldCodecs map[string]*fieldCodecs
@@ -39,14 +38,14 @@ type Connections struct {
 // NewConnections holds the given connections.
 func NewConnections(conns []*config.Connection) *Connections {
 	m := make(map[string]*config.Connection, len(conns))
-	mod := make(map[string]time.Time, len(conns))
+	stamps := make(map[string]fileStamp, len(conns))
 	for _, c := range conns {
 		m[c.Name] = c
 		if fi, err := os.Stat(c.File); err == nil {
-			mod[c.Name] = fi.ModTime()
+			stamps[c.Name] = stampOf(fi)
 		}
 	}
-	return &Connections{conns: m, modTimes: mod, broken: map[string]error{}, open: map[string][2]connectors.Connector{}}
+	return &Connections{conns: m, stamps: stamps, broken: map[string]error{}, open: map[string][2]connectors.Connector{}}
 }
 
 // Config returns a connection's file. A file changed on disk is loaded again (a new
@@ -65,14 +64,14 @@ func (cs *Connections) Config(name string) (*config.Connection, error) {
 				name, strings.Join(cs.namesLocked(), ", "))}
 	}
 	fi, err := os.Stat(c.File)
-	if err != nil || fi.ModTime().Equal(cs.modTimes[name]) {
+	if err != nil || stampOf(fi) == cs.stamps[name] {
 		// Unchanged (or gone: keep what was read, a broken file's error included).
 		if err := cs.broken[name]; err != nil {
 			return nil, err
 		}
 		return c, nil
 	}
-	cs.modTimes[name] = fi.ModTime()
+	cs.stamps[name] = stampOf(fi)
 	fresh, err := config.Load(c.File)
 	if err == nil && fresh.Name != name {
 		err = fmt.Errorf("%s: name changed from %q to %q: a connection cannot be renamed while its workflows run", c.File, name, fresh.Name)
@@ -90,6 +89,18 @@ func (cs *Connections) Config(name string) (*config.Connection, error) {
 		}
 	}
 	return fresh, nil
+}
+
+// fileStamp tells whether a file changed since it was read: its modification time and its
+// size. The time alone may not: a save that truncates the file and then writes it can give
+// both states one coarse time, and a read between the two would keep the empty file's error.
+type fileStamp struct {
+	mod  int64 // UnixNano
+	size int64
+}
+
+func stampOf(fi os.FileInfo) fileStamp {
+	return fileStamp{mod: fi.ModTime().UnixNano(), size: fi.Size()}
 }
 
 // Loaded returns the version of a connection's file last loaded without error, even while

@@ -73,8 +73,11 @@ func TestConnectionFileChangesApply(t *testing.T) {
 }
 
 // A broken file is read once per change, not at every activity and delivery: its error stands
-// until the file's modification time changes. Each step writes the file with the text at the
-// time; a text written at an unchanged time is not read, which shows that no read took place.
+// until the file's modification time or size changes. Each step writes the file with the text
+// at the time; a text of the same size written at an unchanged time is not read, which shows
+// that no read took place. One of another size is: a save that truncates the file, then writes
+// it, may give both states one coarse modification time, and a read between the two must not
+// keep the empty file's error until the next edit.
 func TestConnectionsReadABrokenFileOncePerChange(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "live.yaml")
 	t0 := time.Now().Add(-time.Hour)
@@ -86,7 +89,8 @@ func TestConnectionsReadABrokenFileOncePerChange(t *testing.T) {
 
 	broken := strings.Replace(liveConnection, "15m", "soon", 1)
 	fixed := strings.Replace(liveConnection, "15m", "30m", 1)
-	renamed := strings.Replace(liveConnection, "name: live", "name: other", 1)
+	sameSize := strings.Replace(liveConnection, "15m", "300m", 1)             // as long as broken
+	renamed := strings.Replace(liveConnection, "name: live", "name: liv2", 1) // as long as fixed
 	tests := []struct {
 		name     string
 		text     string
@@ -96,10 +100,12 @@ func TestConnectionsReadABrokenFileOncePerChange(t *testing.T) {
 	}{
 		{"broken", broken, time.Minute, 0, `"soon" is not a duration`},
 		{"asked again", "", time.Minute, 0, `"soon" is not a duration`},
-		{"fixed at the same time: not read", fixed, time.Minute, 0, `"soon" is not a duration`},
-		{"touched", fixed, 2 * time.Minute, 30 * time.Minute, ""},
-		{"renamed", renamed, 3 * time.Minute, 0, `name changed from "live" to "other"`},
-		{"named back at the same time: not read", fixed, 3 * time.Minute, 0, `name changed from "live" to "other"`},
+		{"fixed at the same time and size: not read", sameSize, time.Minute, 0, `"soon" is not a duration`},
+		{"touched", sameSize, 2 * time.Minute, 300 * time.Minute, ""},
+		{"emptied (a save truncating the file)", " ", 2*time.Minute + time.Second, 0, "live.yaml"},
+		{"written at the same time, another size: read", fixed, 2*time.Minute + time.Second, 30 * time.Minute, ""},
+		{"renamed", renamed, 3 * time.Minute, 0, `name changed from "live" to "liv2"`},
+		{"named back at the same time: not read", fixed, 3 * time.Minute, 0, `name changed from "live" to "liv2"`},
 		{"named back", fixed, 4 * time.Minute, 30 * time.Minute, ""},
 	}
 	for _, tt := range tests {
