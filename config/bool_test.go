@@ -10,7 +10,7 @@ import (
 
 // A boolean may be written quoted ("true", "false") as YAML 1.1's yes/no/on/off are taken.
 func TestQuotedBooleans(t *testing.T) {
-	initial := strings.Replace(scheduleBase, "    fields:", "    initial: {from_a: %s, from_b: %s, match: %s}\n    fields:", 1)
+	initial := strings.Replace(minimalConnection, "    fields:", "    initial: {from_a: %s, from_b: %s, match: %s}\n    fields:", 1)
 	tests := []struct {
 		a, b, match string
 		want        [3]bool

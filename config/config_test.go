@@ -47,14 +47,7 @@ func TestObjectOrderFollowsLinks(t *testing.T) {
 }
 
 func TestValidationMessages(t *testing.T) {
-	base := `name: demo
-a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
-objects:
-  - name: contact
-    match: {a: email, b: email}
-    fields: [{a: email, b: email}]
-`
+	base := minimalConnection
 	tests := []struct {
 		name    string
 		yaml    string
@@ -80,15 +73,7 @@ objects:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("conn.yaml", []byte(tt.yaml))
-			if tt.wantErr == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			for _, want := range tt.wantErr {
-				assert.Contains(t, err.Error(), want)
-			}
+			parseWantAll(t, tt.yaml, tt.wantErr)
 		})
 	}
 }

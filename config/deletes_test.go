@@ -9,14 +9,7 @@ import (
 )
 
 func TestDeletesOption(t *testing.T) {
-	base := `name: demo
-a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
-b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
-objects:
-  - name: contact
-    match: {a: email, b: email}
-    fields: [{a: email, b: email}]
-`
+	base := minimalConnection
 	tests := []struct {
 		name     string
 		deletes  string

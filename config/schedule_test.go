@@ -7,7 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-const scheduleBase = `name: demo
+// minimalConnection is a valid Sellsy ⇄ Automation connection of contacts with no schedule
+// of its own: the tests add to it or change it in one place.
+const minimalConnection = `name: demo
 a: {system: sellsy, credentials: {client_id: SELLSY_ID, client_secret: SELLSY_SECRET}}
 b: {system: mautic, settings: {base_url: https://m.example}, credentials: {username: M_USER, password: M_PASS}}
 objects:
@@ -38,7 +40,7 @@ func TestScheduleZeroIsNotLeftOut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := parseWant(t, scheduleBase+tt.schedule, tt.wantErr)
+			c := parseWant(t, minimalConnection+tt.schedule, tt.wantErr)
 			if c == nil {
 				return
 			}

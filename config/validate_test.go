@@ -110,15 +110,7 @@ objects:
 			if tt.deletes != "" {
 				y += "    deletes: " + tt.deletes + "\n"
 			}
-			_, err := Parse("conn.yaml", []byte(y))
-			if len(tt.wantErr) == 0 {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			for _, want := range tt.wantErr {
-				assert.Contains(t, err.Error(), want)
-			}
+			parseWantAll(t, y, tt.wantErr)
 		})
 	}
 }
@@ -202,14 +194,27 @@ objects:
 	}
 }
 
+// parseWant parses yaml as conn.yaml: with wantErr empty it must be valid and is returned,
+// else its error must contain wantErr.
 func parseWant(t *testing.T, yaml, wantErr string) *Connection {
 	t.Helper()
-	c, err := Parse("conn.yaml", []byte(yaml))
 	if wantErr == "" {
+		return parseWantAll(t, yaml, nil)
+	}
+	return parseWantAll(t, yaml, []string{wantErr})
+}
+
+// parseWantAll is parseWant for an error that must contain each of wantErr.
+func parseWantAll(t *testing.T, yaml string, wantErr []string) *Connection {
+	t.Helper()
+	c, err := Parse("conn.yaml", []byte(yaml))
+	if len(wantErr) == 0 {
 		require.NoError(t, err)
 		return c
 	}
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), wantErr)
+	for _, want := range wantErr {
+		assert.Contains(t, err.Error(), want)
+	}
 	return nil
 }
