@@ -779,29 +779,42 @@ var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 // before the next is read would shift a record past it, unseen.
 func (c *Client) listWhereIn(ctx context.Context, base, object, field string, values []string) ([]*entity, error) {
 	var ents []*entity
-	in := csvList(bothForms(values))
+	in := []cond{{col: field, expr: "in", val: csvList(bothForms(values))}}
 	for last := int64(0); ; {
-		v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(PageLimit)}}
-		encodeWhere(v, "where", []cond{{col: field, expr: "in", val: in}, {col: "id", expr: "gt", val: strconv.FormatInt(last, 10)}})
-		identifiedOnly(v, object)
-		page, err := c.listing(ctx, base, v)
+		page, next, err := c.idPage(ctx, base, object, in, PageLimit, last)
 		if err != nil {
 			return nil, err
 		}
 		ents = append(ents, page...)
-		if len(page) < PageLimit { // every entry counts, null ones too (checkEntity)
+		if len(page) < PageLimit {
 			return ents, nil
-		}
-		next := last
-		for _, e := range page { // ordered by id; an entry without one does not move it
-			next = max(next, idNum(string(e.ID)))
-		}
-		if next == last {
-			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /" + base,
-				Message: fmt.Sprintf("unexpected response: a full page of %s with no id after %d", base, last)}
 		}
 		last = next
 	}
+}
+
+// idPage reads one page of the records of object (under base) that meet conds and whose id
+// is past last, ordered by id (identified contacts only), and the id the page ends on: the
+// greatest past last, else last. Whether the page is full counts every entry, null and
+// unreadable ones too (checkEntity): one short of the limit would end a listing early. A
+// full page that ends on no id past last is an error, since the next page would be the same.
+func (c *Client) idPage(ctx context.Context, base, object string, conds []cond, limit int, last int64) ([]*entity, int64, error) {
+	v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(limit)}}
+	encodeWhere(v, "where", append(slices.Clip(conds), cond{col: "id", expr: "gt", val: strconv.FormatInt(last, 10)}))
+	identifiedOnly(v, object)
+	ents, err := c.listing(ctx, base, v)
+	if err != nil {
+		return nil, last, err
+	}
+	next := last
+	for _, e := range ents { // an entry without an id does not move it
+		next = max(next, idNum(string(e.ID)))
+	}
+	if len(ents) >= limit && next == last {
+		return nil, last, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /" + base,
+			Message: fmt.Sprintf("unexpected response: a full page of %s with no id after %d", base, last)}
+	}
+	return ents, next, nil
 }
 
 // identifiedOnly leaves the anonymous contacts out of a contacts query: the website visitors
@@ -836,7 +849,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			return connectors.Page{}, &connectors.Error{Kind: connectors.KindConfig, System: System, Op: "GET /" + base, Message: "invalid cursor"}
 		}
 	}
-	conds := []cond{{col: "id", expr: "gt", val: strconv.FormatInt(last, 10)}}
+	var conds []cond
 	if !q.Since.IsZero() {
 		s := whereTime(q.Since)
 		conds = append(conds, cond{expr: "orX", sub: []cond{
@@ -847,10 +860,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			}},
 		}})
 	}
-	v := url.Values{"orderBy": {"id"}, "orderByDir": {"asc"}, "start": {"0"}, "limit": {strconv.Itoa(limit)}}
-	encodeWhere(v, "where", conds)
-	identifiedOnly(v, object)
-	ents, err := c.listing(ctx, base, v)
+	ents, next, err := c.idPage(ctx, base, object, conds, limit, last)
 	if err != nil {
 		return connectors.Page{}, err
 	}
@@ -860,8 +870,7 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 	}
 	// The cursor moves past the records skipped as unreadable too (ents is ordered by id):
 	// they go to the quarantine, named by their id, or, without one (in an array), by their
-	// place in the page. Whether the page is full counts every entry of the answer, null
-	// and unreadable ones too: one short of the limit would end the listing early.
+	// place in the page. Whether the page is full counts every entry (idPage).
 	page := connectors.Page{Records: recs, Cursor: q.Cursor, More: len(ents) >= limit}
 	for _, e := range ents {
 		switch {
@@ -872,15 +881,8 @@ func (c *Client) List(ctx context.Context, object string, q connectors.ListQuery
 			page.Unreadable = append(page.Unreadable, connectors.Unreadable{ID: connectors.PositionID(q.Cursor, e.at), Reason: e.unreadable})
 		}
 	}
-	for i := len(ents) - 1; i >= 0; i-- {
-		if n := idNum(string(ents[i].ID)); n > last {
-			page.Cursor = strconv.FormatInt(n, 10)
-			break
-		}
-	}
-	if page.More && page.Cursor == q.Cursor {
-		return connectors.Page{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: "GET /" + base,
-			Message: fmt.Sprintf("unexpected response: a full page of %s with no id after %d", base, last)}
+	if next > last {
+		page.Cursor = strconv.FormatInt(next, 10)
 	}
 	return page, nil
 }
