@@ -17,24 +17,34 @@ import (
 	"github.com/crmsync/crmsync/workflows"
 )
 
+// alertsFile is deploy/prometheus/alerts.yml, as Prometheus reads it.
+type alertsFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []struct {
+			Alert       string            `yaml:"alert"`
+			Expr        string            `yaml:"expr"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+// readAlerts reads and parses the alerting rules shipped in deploy/prometheus: one group.
+func readAlerts(t *testing.T) ([]byte, alertsFile) {
+	t.Helper()
+	data, err := os.ReadFile("../deploy/prometheus/alerts.yml")
+	require.NoError(t, err)
+	var file alertsFile
+	require.NoError(t, yaml.Unmarshal(data, &file))
+	require.Len(t, file.Groups, 1)
+	return data, file
+}
+
 // The alerting rules shipped in deploy/prometheus parse and watch only metrics the worker
 // exports, under the names Prometheus gives them.
 func TestAlertRulesUseExportedMetrics(t *testing.T) {
-	data, err := os.ReadFile("../deploy/prometheus/alerts.yml")
-	require.NoError(t, err)
-	var file struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Alert       string            `yaml:"alert"`
-				Expr        string            `yaml:"expr"`
-				Labels      map[string]string `yaml:"labels"`
-				Annotations map[string]string `yaml:"annotations"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	require.NoError(t, yaml.Unmarshal(data, &file))
-	require.Len(t, file.Groups, 1)
+	_, file := readAlerts(t)
 
 	// The names as Prometheus scrapes them: each metric recorded through the worker's own
 	// exporter, whose suffixes (_total, _seconds) the rules must carry.
@@ -81,18 +91,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 // have nothing to fire on. One rule watches the scrape itself, under the job name the rules
 // file asks for.
 func TestAlertRulesSeeNoWorker(t *testing.T) {
-	data, err := os.ReadFile("../deploy/prometheus/alerts.yml")
-	require.NoError(t, err)
-	var file struct {
-		Groups []struct {
-			Rules []struct {
-				Alert string `yaml:"alert"`
-				Expr  string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	require.NoError(t, yaml.Unmarshal(data, &file))
-	require.NotEmpty(t, file.Groups)
+	data, file := readAlerts(t)
 	job := regexp.MustCompile(`job_name:\s*([A-Za-z0-9_-]+)`).FindSubmatch(data)
 	require.NotNil(t, job, "alerts.yml says which job_name to scrape the workers under")
 	var down string
