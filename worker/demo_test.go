@@ -109,17 +109,7 @@ func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log := filepath.Join(t.TempDir(), "worker.log")
-			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+fn+"bash -c "+shellQuote(tt.program)+" >"+log+" 2>&1 &\npid=$!\nstarted \"$pid\" "+log+" 'crmsync worker started'\nkill \"$pid\" 2>/dev/null || true; echo STARTED\n")
-			out, err := cmd.CombinedOutput()
-			if tt.ok {
-				require.NoError(t, err, string(out))
-				assert.Contains(t, string(out), "STARTED")
-				return
-			}
-			require.Error(t, err, string(out))
-			assert.NotContains(t, string(out), "STARTED")
-			assert.Contains(t, string(out), tt.want)
+			awaitInDemo(t, fn, "worker.log", tt.program, `started "$pid" "$log" 'crmsync worker started'`, tt.ok, tt.want)
 		})
 	}
 }
@@ -149,18 +139,7 @@ func TestDemoStopsWhenTemporalDoesNotStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log := filepath.Join(t.TempDir(), "temporal.log")
-			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+fn+"bash -c "+shellQuote(tt.program)+" >"+log+" 2>&1 &\npid=$!\nlistening \"$pid\" "+log+" "+tt.port+"\nkill \"$pid\" 2>/dev/null || true; echo LISTENING\n")
-			out, err := cmd.CombinedOutput()
-			if tt.ok {
-				require.NoError(t, err, string(out))
-				assert.Contains(t, string(out), "LISTENING")
-				return
-			}
-			require.Error(t, err, string(out))
-			assert.NotContains(t, string(out), "LISTENING")
-			assert.Contains(t, string(out), "temporal stopped as it started")
-			assert.Contains(t, string(out), tt.want)
+			awaitInDemo(t, fn, "temporal.log", tt.program, `listening "$pid" "$log" `+tt.port, tt.ok, "temporal stopped as it started", tt.want)
 		})
 	}
 }
@@ -244,6 +223,26 @@ func TestDemoReusesOnlyADevServer(t *testing.T) {
 				assert.Contains(t, string(out), "REFUSE")
 			}
 		})
+	}
+}
+
+// awaitInDemo runs program in the background, its output in a log named logName, then wait, a
+// call of demo.sh's functions fn given the program as "$pid" and its log as "$log". ok says
+// whether wait is to return; if not, the shell stops with an error saying each of wants.
+func awaitInDemo(t *testing.T, fn, logName, program, wait string, ok bool, wants ...string) {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), logName)
+	cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+fn+"log="+shellQuote(log)+"\nbash -c "+shellQuote(program)+" >\"$log\" 2>&1 &\npid=$!\n"+wait+"\nkill \"$pid\" 2>/dev/null || true; echo RETURNED\n")
+	out, err := cmd.CombinedOutput()
+	if ok {
+		require.NoError(t, err, string(out))
+		assert.Contains(t, string(out), "RETURNED")
+		return
+	}
+	require.Error(t, err, string(out))
+	assert.NotContains(t, string(out), "RETURNED")
+	for _, want := range wants {
+		assert.Contains(t, string(out), want)
 	}
 }
 
