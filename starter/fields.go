@@ -192,11 +192,7 @@ func fieldRoles(c *config.Connection, o config.Object, side string) map[string][
 		match = o.Match.B
 	}
 	add(match, "match")
-	filter := o.Filter.A
-	if side == "b" {
-		filter = o.Filter.B
-	}
-	for name, v := range filter {
+	for name, v := range o.Filter.Of(side) {
 		add(name, fmt.Sprintf("filter %v", v))
 	}
 	// PipelineSync reads side A's pipeline and stage and writes side B's targets.

@@ -128,3 +128,13 @@ func TestFieldsShowThePipelines(t *testing.T) {
 	assert.Regexp(t, `(?m)^  status  .*pipelines\[0\] stage`, rows)
 	assert.Regexp(t, `(?m)^  Text1202  .*← pipelines\[0\] stage name`, rows, "the UNAS Status field")
 }
+
+// A field an object's filter reads is marked as the filter's, with its values, on the side the
+// filter belongs to only (Automation's companies have no "type": taken for side B's, it would
+// be a mapped field the system lacks).
+func TestFieldsShowTheFilter(t *testing.T) {
+	path := sellsyMauticFull(t)
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"fields", path, "company"}, &out))
+	assert.Regexp(t, `(?m)^  type  .*filter \[prospect client\]`, out.String())
+}
