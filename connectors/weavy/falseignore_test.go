@@ -25,11 +25,6 @@ import (
 // server ignoring offset, that paused the connection (KindConfig); the records are listed,
 // and found, instead.
 func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
-	change := func(t *testing.T, w *Client, object, id string, fields map[string]any) {
-		res, err := w.Update(context.Background(), object, []connectors.Record{{ID: id, Fields: fields}})
-		require.NoError(t, err)
-		require.NoError(t, res[0].Err)
-	}
 	t.Run("listing", func(t *testing.T) {
 		tests := []struct {
 			name  string
@@ -60,15 +55,7 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		}
 	})
 	t.Run("lookup", func(t *testing.T) {
-		e := setup(t, sim.Options{PageSize: 1})
-		e.sim.SeedPeople(0, 50)
-		w := e.newClient(t)
-		const email = "shared@example.com"
-		for _, id := range []string{"c:CC0000005", "c:CC0000007"} {
-			change(t, w, "contact", id, map[string]any{"email": email})
-		}
-		_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
-		require.NoError(t, err) // the tables' page sizes are learned
+		e, w := lookupEnv(t, 1, "c:CC0000005", "c:CC0000007")
 		// CC0000005 at 0; before the Select at 1, CC0000003 takes the e-mail and moves it there
 		beforeSelect(e, nil, 1, func() { change(t, w, "contact", "c:CC0000003", map[string]any{"email": email}) })
 		recs, err := e.client.FindByKey(context.Background(), "contact", "email", []string{email})
@@ -78,15 +65,7 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 	t.Run("lookup, the query emptied before its first page is read again", func(t *testing.T) {
 		// An empty first page is not the page answered again: the query emptied in between,
 		// and the lookup ends, rather than pause the connection with 'ignores offset'.
-		e := setup(t, sim.Options{PageSize: 1})
-		e.sim.SeedPeople(0, 50)
-		w := e.newClient(t)
-		const email = "shared@example.com"
-		for _, id := range []string{"c:CC0000005", "c:CC0000007"} {
-			change(t, w, "contact", id, map[string]any{"email": email})
-		}
-		_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
-		require.NoError(t, err)
+		e, w := lookupEnv(t, 1, "c:CC0000005", "c:CC0000007")
 		// CC0000005 at 0; CC0000003 takes the e-mail before the Select at 1, which answers
 		// CC0000005 again; every match loses it before the first page is read again
 		atSelects(e, EntityCustomerContact, map[int]func(){
@@ -105,15 +84,11 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		// A page of records read already that moved forward says nothing of the page size:
 		// the short page before it, full or not, does not lower it when the page after it
 		// brings new records.
-		e := setup(t, sim.Options{PageSize: 3})
-		e.sim.SeedPeople(0, 50)
-		w := e.newClient(t)
-		const email = "shared@example.com"
+		var matches []string
 		for i := 10; i < 16; i++ {
-			change(t, w, "contact", fmt.Sprintf("c:CC%07d", i), map[string]any{"email": email})
+			matches = append(matches, fmt.Sprintf("c:CC%07d", i))
 		}
-		_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
-		require.NoError(t, err)
+		e, w := lookupEnv(t, 3, matches...)
 		require.Equal(t, 3, e.client.pages.get(EntityCustomerContact))
 		// CC10-12 at 0; CC13-14 at 3 (page size 2); at 5 (page size 3 again) CC12-14, once
 		// CC1-3 took the e-mail; the first page again is CC1-3; CC15 at 8; nothing at 9
@@ -131,6 +106,31 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		assert.Subset(t, ids(recs), []string{"c:CC0000010", "c:CC0000011", "c:CC0000012", "c:CC0000013", "c:CC0000014", "c:CC0000015"})
 		assert.Equal(t, 3, e.client.pages.get(EntityCustomerContact), "the page size remembered")
 	})
+}
+
+// email is the e-mail the lookups of TestRecordsMovedForwardAreNotAServerIgnoringOffset look for.
+const email = "shared@example.com"
+
+// lookupEnv is a weavy of pages of size with people 0..49, the contacts matches given email,
+// a client that has learned the tables' page sizes (a lookup that finds nothing), and a
+// second client, a weavy user's, to change records with.
+func lookupEnv(t *testing.T, size int, matches ...string) (*env, *Client) {
+	e := setup(t, sim.Options{PageSize: size})
+	e.sim.SeedPeople(0, 50)
+	w := e.newClient(t)
+	for _, id := range matches {
+		change(t, w, "contact", id, map[string]any{"email": email})
+	}
+	_, err := e.client.FindByKey(context.Background(), "contact", "email", []string{"nobody@example.com"})
+	require.NoError(t, err)
+	return e, w
+}
+
+// change updates a record of object through w, a weavy user's client.
+func change(t *testing.T, w *Client, object, id string, fields map[string]any) {
+	res, err := w.Update(context.Background(), object, []connectors.Record{{ID: id, Fields: fields}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
 }
 
 // atSelects runs do[n] just before the simulator of e serves the n-th Select of entity (from
