@@ -2,6 +2,7 @@ package sellsy
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,6 +170,37 @@ func TestBadCompanyLinkContactNotRemoved(t *testing.T) {
 			assert.Contains(t, e.Fields, "links.company")
 		})
 	}
+}
+
+// A contact created with a link Sellsy refuses, and that someone else deleted before
+// crmsync's DELETE reached Sellsy (answered 404), is gone as the refusal needs: the record
+// fails whole, with no id and not created, and the error does not say it was left behind.
+func TestBadCompanyLinkContactAlreadyGone(t *testing.T) {
+	f := setup(t, sim.Options{}, false)
+	f.sim.SeedPeople(0, 1)
+	gone := goneCompany(t, f)
+	c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
+		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/contacts/") {
+			// Another user deletes it first; the simulator answers crmsync's DELETE 404.
+			s.ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
+		}
+		s.ServeHTTP(w, r)
+	})
+	before := f.sim.Count("contacts")
+
+	res, err := c.Create(ctx, connectors.ObjectContact, []connectors.Record{{Fields: map[string]any{"last_name": "Neuve"},
+		Links: map[string]string{connectors.ObjectCompany: gone}}})
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.Error(t, res[0].Err)
+	assert.Equal(t, before, f.sim.Count("contacts"), "the contact is gone")
+	assert.Empty(t, res[0].ID, "no id: nothing of it is left")
+	assert.False(t, res[0].Created)
+	msg := res[0].Err.Error()
+	assert.Contains(t, msg, "links.company: company "+gone+" does not exist in Sellsy")
+	assert.Contains(t, msg, "nothing of the contact was written")
+	assert.NotContains(t, msg, "could not be removed")
+	assert.Equal(t, connectors.KindInvalid, connectors.KindOf(res[0].Err))
 }
 
 // A contact's company link is checked before the write only on an update, once per company
