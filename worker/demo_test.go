@@ -93,9 +93,7 @@ func TestDemoIgnoresTheShellsSettings(t *testing.T) {
 // one exits first (a port in use, a setting refused), instead of saying the demo runs and
 // waiting for ever on an import no worker of its own runs. The test runs demo.sh's function.
 func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
-	require.NoError(t, err)
-	fn := demoFunctions(t, script, "port_open", "await", "started")
+	fn := demoFunctions(t, "port_open", "await", "started")
 	tests := []struct {
 		name    string
 		program string // the program started in the background, its output in the log
@@ -118,9 +116,7 @@ func TestDemoStopsWhenAProgramDoesNotStart(t *testing.T) {
 // server's last words when it exits first (no temporal binary, a port in use, a locked
 // database), rather than waiting a minute and pointing at the logs.
 func TestDemoStopsWhenTemporalDoesNotStart(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
-	require.NoError(t, err)
-	fn := demoFunctions(t, script, "port_open", "await", "listening")
+	fn := demoFunctions(t, "port_open", "await", "listening")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
@@ -149,9 +145,7 @@ func TestDemoStopsWhenTemporalDoesNotStart(t *testing.T) {
 // on the dev server after the demo had ended. The test starts, as the script does, a shell
 // that starts a program of its own, then runs the script's cleanup.
 func TestDemoCleanupEndsWhatItsProgramsStarted(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
-	require.NoError(t, err)
-	fn := demoFunctions(t, script, "cleanup", "spawn")
+	fn := demoFunctions(t, "cleanup", "spawn")
 	dir := t.TempDir()
 	grandchild := filepath.Join(dir, "grandchild.pid")
 	body := "set -euo pipefail\npids=()\n" + fn + "trap cleanup INT TERM EXIT\n" +
@@ -180,8 +174,10 @@ func running(pid int) bool {
 }
 
 // demoFunctions returns the definitions of demo.sh's named shell functions.
-func demoFunctions(t *testing.T, script []byte, names ...string) string {
+func demoFunctions(t *testing.T, names ...string) string {
 	t.Helper()
+	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
 	var b strings.Builder
 	for _, name := range names {
 		// A one-line definition, or the lines up to the first closing brace at the start of one.
@@ -198,9 +194,7 @@ func demoFunctions(t *testing.T, script []byte, names ...string) string {
 // workflows and the production worker would take the demo's tasks. The test gives the
 // script's check a Temporal CLI answering as each kind of server would.
 func TestDemoReusesOnlyADevServer(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
-	require.NoError(t, err)
-	fn := demoFunctions(t, script, "dev_server")
+	fn := demoFunctions(t, "dev_server")
 	tests := []struct {
 		name   string
 		answer string // the fake CLI's script
