@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,4 +53,21 @@ func TestHelpNamesACommand(t *testing.T) {
 	err := run(context.Background(), []string{"help", "nope"}, &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `help: unknown command "nope"`)
+}
+
+// commands, which help and a misspelt command are checked against, are the commands the usage
+// lists, each of which answers -h: a command added to one and not the other would be refused
+// by help, or never suggested.
+func TestCommandsAreTheUsagesCommands(t *testing.T) {
+	var listed []string
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z-]+) `).FindAllStringSubmatch(usage, -1) {
+		if !slices.Contains(listed, m[1]) {
+			listed = append(listed, m[1])
+		}
+	}
+	assert.ElementsMatch(t, listed, commands)
+	for _, cmd := range commands {
+		err := run(context.Background(), []string{cmd, "-h"}, &bytes.Buffer{})
+		assert.NoError(t, err, cmd)
+	}
 }
