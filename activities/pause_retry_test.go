@@ -15,36 +15,18 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 )
 
-// runRetried runs an activity with retries, as the workflows do: a rate-limited attempt is
-// tried again after the delay the system asked for.
-func runRetried[I, R any](ctx workflow.Context, activity any, in I) (R, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute, HeartbeatTimeout: testHeartbeatTimeout,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
-	})
-	var res R
-	err := workflow.ExecuteActivity(ctx, activity, in).Get(ctx, &res)
-	return res, err
-}
-
-func passRetried(ctx workflow.Context, in PassInput) (PassResult, error) {
-	var a *Activities
-	return runRetried[PassInput, PassResult](ctx, a.SyncPass, in)
-}
-
-func reconcileRetried(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error) {
-	var a *Activities
-	return runRetried[ReconcileInput, ReconcileResult](ctx, a.Reconcile, in)
-}
-
-func stagesRetried(ctx workflow.Context, in StageInput) (StageResult, error) {
-	var a *Activities
-	return runRetried[StageInput, StageResult](ctx, a.PropagateStages, in)
-}
-
-func deletesRetried(ctx workflow.Context, in DeleteInput) (DeleteResult, error) {
-	var a *Activities
-	return runRetried[DeleteInput, DeleteResult](ctx, a.PropagateDeletes, in)
+// retried is a workflow that runs activity with retries, as the workflows do: a rate-limited
+// attempt is tried again after the delay the system asked for.
+func retried[I, R any](activity func(context.Context, I) (R, error)) func(workflow.Context, I) (R, error) {
+	return func(ctx workflow.Context, in I) (R, error) {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 2 * time.Minute, HeartbeatTimeout: testHeartbeatTimeout,
+			RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
+		})
+		var res R
+		err := workflow.ExecuteActivity(ctx, activity, in).Get(ctx, &res)
+		return res, err
+	}
 }
 
 // sellsyGetFailsOnce is the Sellsy connector (with its pipelines) failing one Get call.
@@ -94,6 +76,7 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 		{activity: "announced stages", paused: true},
 		{activity: "announced stages"},
 	}
+	var a *Activities
 	for _, tt := range tests {
 		name := tt.activity + " running"
 		if tt.paused {
@@ -111,7 +94,7 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 				h.acts.Conns.use("t", &sellsyListFailsOnce{Client: h.sellsy.(*sellsy.Client), failOnce: failOnce{failAt: 1, err: quota("sellsy", "GET /contacts")}}, h.mautic)
 				h.acts.WorkflowPaused = paused
 				env.RegisterActivity(h.acts)
-				env.ExecuteWorkflow(passRetried, PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeImport, PageSize: 7, Stretch: time.Hour})
+				env.ExecuteWorkflow(retried(a.SyncPass), PassInput{Connection: "t", Object: "contact", Side: "a", Mode: ModeImport, PageSize: 7, Stretch: time.Hour})
 				require.NoError(t, env.GetWorkflowError())
 				var res PassResult
 				require.NoError(t, env.GetWorkflowResult(&res))
@@ -130,7 +113,7 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 				h.acts.Conns.use("t", h.sellsy, &getFailsOnce{Connector: h.mautic, failOnce: failOnce{failAt: 1, err: quota("mautic", "GET /contacts")}})
 				h.acts.WorkflowPaused = paused
 				env.RegisterActivity(h.acts)
-				env.ExecuteWorkflow(reconcileRetried, ReconcileInput{Connection: "t", Object: "contact", Side: "b", PageSize: 7, Stretch: time.Hour})
+				env.ExecuteWorkflow(retried(a.Reconcile), ReconcileInput{Connection: "t", Object: "contact", Side: "b", PageSize: 7, Stretch: time.Hour})
 				require.NoError(t, env.GetWorkflowError())
 				var res ReconcileResult
 				require.NoError(t, env.GetWorkflowResult(&res))
@@ -149,7 +132,7 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 				acts.Conns.use("rs", &sellsyListFailsOnce{Client: ca.(*sellsy.Client), failOnce: failOnce{failAt: 1, err: quota("sellsy", "POST /opportunities/search")}}, cb)
 				acts.WorkflowPaused = paused
 				env.RegisterActivity(acts)
-				env.ExecuteWorkflow(stagesRetried, StageInput{Connection: "rs", PageSize: 1, Stretch: time.Hour})
+				env.ExecuteWorkflow(retried(a.PropagateStages), StageInput{Connection: "rs", PageSize: 1, Stretch: time.Hour})
 				require.NoError(t, env.GetWorkflowError())
 				var res StageResult
 				require.NoError(t, env.GetWorkflowResult(&res))
@@ -167,7 +150,7 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 				h.acts.Conns.use("t", h.sellsy, &getFailsOnce{Connector: h.mautic, failOnce: failOnce{failAt: 1, err: quota("mautic", "GET /contacts")}})
 				h.acts.WorkflowPaused = paused
 				env.RegisterActivity(h.acts)
-				env.ExecuteWorkflow(deletesRetried, DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: []string{id}})
+				env.ExecuteWorkflow(retried(a.PropagateDeletes), DeleteInput{Connection: "t", Object: "contact", Side: "b", IDs: []string{id}})
 				if tt.paused {
 					requirePausedError(t, env.GetWorkflowError())
 					assert.Equal(t, before, h.sb.Sellsy.Count("contacts"), "nothing deleted while paused")
@@ -185,7 +168,7 @@ func TestARetriedActivityAsksForAPauseBeforeItsFirstPage(t *testing.T) {
 				acts.Conns.use("ra", &sellsyGetFailsOnce{Client: ca.(*sellsy.Client), failOnce: failOnce{failAt: 1, err: quota("sellsy", "POST /opportunities/search")}}, cb)
 				acts.WorkflowPaused = paused
 				env.RegisterActivity(acts)
-				env.ExecuteWorkflow(stagesRetried, StageInput{Connection: "ra", IDs: opps, Stretch: time.Hour})
+				env.ExecuteWorkflow(retried(a.PropagateStages), StageInput{Connection: "ra", IDs: opps, Stretch: time.Hour})
 				if tt.paused {
 					requirePausedError(t, env.GetWorkflowError())
 					acts.WorkflowPaused = nil // resumed
