@@ -31,7 +31,7 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 		// run writes the batch: one record per contact, the locked one first.
 		run       func(c *Client, ids []string, company string) ([]connectors.Result, error)
 		wantKind  connectors.Kind // of the first record's error
-		wantMsg   string          // in the first record's error ("%s": its id)
+		wantMsg   string          // in the first record's error ("%s": its id, "%c": the company)
 		wantProbe string          // the probe sent once, if any
 		noProbe   string          // a probe not sent: its scope is known granted
 		wantCall  bool            // the call fails as a whole (nothing written)
@@ -72,7 +72,8 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 					return connectors.Record{ID: id, Links: map[string]string{connectors.ObjectCompany: company}}
 				}))
 			},
-			wantKind: connectors.KindInvalid, wantMsg: "this Sellsy user may not link company ",
+			// The link needs both resources' scopes (alsoNeeded): the message names them.
+			wantKind: connectors.KindInvalid, wantMsg: "this Sellsy user may not link company %c to contact %s: Sellsy answered 403 although the API client has the scopes companies.write and contacts.read, so the record's access rights (acl) keep it from this user",
 			wantProbe: "POST /v2/companies?verify=true",
 		},
 		{
@@ -172,9 +173,7 @@ func TestRecordACLRefusalIsThatRecordsError(t *testing.T) {
 			assert.Equal(t, tt.wantKind, connectors.KindOf(res[0].Err))
 			assert.Equal(t, http.StatusForbidden, connectors.StatusOf(res[0].Err))
 			want := tt.wantMsg
-			if strings.Contains(want, "%s") {
-				want = strings.ReplaceAll(want, "%s", ids[0])
-			}
+			want = strings.NewReplacer("%s", ids[0], "%c", company).Replace(want)
 			assert.Contains(t, res[0].Err.Error(), want)
 			mu.Lock()
 			defer mu.Unlock()
