@@ -85,9 +85,8 @@ func New(o Options) *Server {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	s := &Server{opts: o, contacts: newStore("contacts"), companies: newStore("companies"),
+	s := &Server{opts: o, contacts: newStore("contacts", o.Location), companies: newStore("companies", o.Location),
 		whURL: o.WebhookURL, whSecret: o.WebhookSecret}
-	s.contacts.loc, s.companies.loc = o.Location, o.Location
 	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
 		msg := "Internal Server Error"
 		if status == http.StatusTooManyRequests {

@@ -54,8 +54,8 @@ type store struct {
 	fieldIndex map[string]int // alias → index in fields
 }
 
-func newStore(object string) *store {
-	s := &store{object: object, loc: time.UTC}
+func newStore(object string, loc *time.Location) *store {
+	s := &store{object: object, loc: loc}
 	if object == "contacts" {
 		s.single, s.apiObject, s.keyField, s.fields, s.groups = "contact", "lead", "email", slices.Clone(contactFields), contactGroups
 	} else {
