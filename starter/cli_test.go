@@ -172,6 +172,20 @@ func TestUsageListsTheREADMECommands(t *testing.T) {
 	}
 }
 
+// A command's line in the usage is the synopsis its -h prints (for those that spell their
+// flags out), so that the two do not drift apart (validate's FOLDER).
+func TestUsageLinesAreTheCommandsSynopses(t *testing.T) {
+	for _, cmd := range commands {
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{cmd, "-h"}, &out), cmd)
+		synopsis, ok := strings.CutPrefix(strings.SplitN(out.String(), "\n", 2)[0], "usage: crmsync ")
+		require.True(t, ok, "%s -h: %s", cmd, out.String())
+		if !strings.Contains(synopsis, "[flags]") {
+			assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(synopsis)+`( |$)`, usage, cmd)
+		}
+	}
+}
+
 func TestValidateNamesFileFieldAndReason(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")

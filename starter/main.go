@@ -1,6 +1,7 @@
 // Command crmsync starts, watches and steers crmsync's workflows:
 //
-//	crmsync validate [--live] [FILE...]    check connection files (default: the worker's), and live, both systems' fields
+//	crmsync validate [--live] [FILE|FOLDER...] check connection files (default: the worker's), and live, both systems' fields
+//	crmsync fields FILE|CONNECTION [OBJECT] both systems' fields of each object, with the file's mapping
 //	crmsync start import|sync|pipelines CONNECTION
 //	                                       start InitialImport (or its --dry-run), IncrementalSync or PipelineSync
 //	crmsync pause|resume CONNECTION        pause or resume the connection's workflows (resume --allow-deletes)
@@ -39,7 +40,7 @@ func main() {
 const usage = `usage: crmsync COMMAND [ARGS]
 
 commands:
-  validate [--live] [FILE...]          check connection files (none named: CRMSYNC_CONNECTIONS);
+  validate [--live] [FILE|FOLDER...]   check connection files (none named: CRMSYNC_CONNECTIONS);
                                        --live also reads both systems' fields
   fields FILE|CONNECTION [OBJECT]      both systems' fields of each object, custom ones
                                        included, with types, options and the file's mapping
