@@ -379,7 +379,7 @@ func (c *Connection) cardsWithoutOwner(side string) (at, object string, ok bool)
 	if strings.TrimSpace(c.Side(side).Settings["owner"]) != "" {
 		return "", "", false
 	}
-	return c.writesTo(side, "minicrm", func(object string) bool { return strings.HasPrefix(object, "card:") })
+	return c.writesTo(side, "minicrm", func(object string) bool { return strings.HasPrefix(object, cardPrefix) })
 }
 
 // writesTo names the first object (objects[i], and its object there) that writes records on
