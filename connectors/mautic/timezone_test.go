@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/mautic/sim"
-	"github.com/crmsync/crmsync/connectors/simkit"
 )
 
 // Automation stores dates in UTC and compares where[] dates with them as given, but shows
@@ -24,20 +22,16 @@ import (
 func TestDatesShownInTheUsersTimezone(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
 	require.NoError(t, err)
-	clk := simkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
-	s := sim.New(sim.Options{Username: user, Password: pass, Now: clk.Now, Location: paris})
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	c, err := New(Config{BaseURL: srv.URL, Username: user, Password: pass, RequestsPerSecond: 1000})
-	require.NoError(t, err)
+	e := setup(t, sim.Options{Location: paris})
+	c := e.client
 	ctx := context.Background()
-	s.SeedPeople(0, 3) // contacts 1..3, added at 10:00 UTC
-	clk.Advance(time.Hour)
+	e.sim.SeedPeople(0, 3) // contacts 1..3, added at 10:00 UTC
+	e.clock.Advance(time.Hour)
 	res, err := c.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: "2", Fields: map[string]any{"position": "CTO"}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
 
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/contacts/2", nil)
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/api/contacts/2", nil)
 	require.NoError(t, err)
 	req.SetBasicAuth(user, pass)
 	resp, err := http.DefaultClient.Do(req)
