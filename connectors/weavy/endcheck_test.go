@@ -23,26 +23,16 @@ import (
 // Selects of a listing would; sizes[n] is the page size from the n-th Select on (as
 // resizeAt).
 func beforeSelect(e *env, sizes map[int]int, at int, do func()) {
-	var mu sync.Mutex
-	n, done := 0, false
-	e.failWith = func(r *http.Request, body []byte) int {
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/Select") {
-			return 0
-		}
-		var b struct{ Offset int }
-		_ = json.Unmarshal(body, &b)
-		mu.Lock()
-		defer mu.Unlock()
-		n++
+	done := false
+	onSelect(e, func(n int, _ string, offset int) {
 		if size, ok := sizes[n]; ok {
 			e.sim.SetPageSize(size)
 		}
-		if b.Offset == at && !done {
+		if offset == at && !done {
 			done = true
 			do()
 		}
-		return 0
-	}
+	})
 }
 
 // A listing ends on a Select at the offset after the last record read that brings nothing

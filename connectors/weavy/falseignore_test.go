@@ -2,11 +2,7 @@ package weavy
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -136,22 +132,16 @@ func change(t *testing.T, w *Client, object, id string, fields map[string]any) {
 // atSelects runs do[n] just before the simulator of e serves the n-th Select of entity (from
 // 1), as a weavy user changing records between two Selects would.
 func atSelects(e *env, entity string, do map[int]func()) {
-	var mu sync.Mutex
 	n := 0
-	e.failWith = func(r *http.Request, body []byte) int {
-		var b struct{ EntityName string }
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/Select") || json.Unmarshal(body, &b) != nil || b.EntityName != entity {
-			return 0
+	onSelect(e, func(_ int, ent string, _ int) {
+		if ent != entity {
+			return
 		}
-		mu.Lock()
 		n++
-		f := do[n]
-		mu.Unlock()
-		if f != nil {
+		if f := do[n]; f != nil {
 			f()
 		}
-		return 0
-	}
+	})
 }
 
 // A weavy that ignores offset is told apart from records that moved forward by its first page,

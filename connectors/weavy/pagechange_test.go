@@ -3,6 +3,7 @@ package weavy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -23,17 +24,31 @@ import (
 // the later ones with the page size sizes[n], as an administrator changing it or a server
 // capping its answers under load would; it returns the count of Selects so far.
 func resizeAt(e *env, sizes map[int]int) func() int {
+	return onSelect(e, func(n int, _ string, _ int) {
+		if size, ok := sizes[n]; ok {
+			e.sim.SetPageSize(size)
+		}
+	})
+}
+
+// onSelect runs do just before the simulator of e serves each Select from now, one at a time,
+// with its count (from 1), its entity and its offset; it returns the count of Selects so far.
+func onSelect(e *env, do func(n int, entity string, offset int)) func() int {
 	var mu sync.Mutex
 	n := 0
-	e.failWith = func(r *http.Request, _ []byte) int {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Select") {
-			mu.Lock()
-			n++
-			if size, ok := sizes[n]; ok {
-				e.sim.SetPageSize(size)
-			}
-			mu.Unlock()
+	e.failWith = func(r *http.Request, body []byte) int {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/Select") {
+			return 0
 		}
+		var b struct {
+			EntityName string
+			Offset     int
+		}
+		_ = json.Unmarshal(body, &b)
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		do(n, b.EntityName, b.Offset)
 		return 0
 	}
 	return func() int {
