@@ -121,3 +121,38 @@ func TestDeleteRecordRepeated(t *testing.T) {
 		})
 	}
 }
+
+// A DELETE answered 403 while the API client has the scope is the record's own refusal (its
+// access rights): KindInvalid naming it, as for Delete; without the scope it is the
+// connection's (KindConfig).
+func TestDeleteRecordRefused(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     sim.Options
+		wantKind connectors.Kind
+		wantMsg  string
+	}{
+		{name: "its access rights", wantKind: connectors.KindInvalid,
+			wantMsg: "this Sellsy user may not delete contact 1000001: Sellsy answered 403 although the API client has the scope contacts.write, so the record's access rights (acl) keep it from this user"},
+		{name: "the scope missing", opts: sim.Options{Scopes: []string{"contacts.read", "companies.read"}, ScopesNotInToken: true},
+			wantKind: connectors.KindConfig, wantMsg: "the API client lacks the scope(s) contacts.write"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, tt.opts, false)
+			f.sim.SeedPeople(0, 1) // contact 1000001
+			c := f.inFront(t, func(w http.ResponseWriter, r *http.Request, s http.Handler) {
+				if r.Method == http.MethodDelete && r.URL.Path == "/v2/contacts/1000001" {
+					answerError(w, http.StatusForbidden, "Forbidden")
+					return
+				}
+				s.ServeHTTP(w, r)
+			})
+			repeated, err := c.DeleteRecord(ctx, "contacts", 1_000_001)
+			require.Error(t, err)
+			assert.False(t, repeated)
+			assert.Equal(t, tt.wantKind, connectors.KindOf(err))
+			assert.Contains(t, err.Error(), tt.wantMsg)
+		})
+	}
+}
