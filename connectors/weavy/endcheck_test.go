@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,17 +23,19 @@ import (
 // as a weavy user deleting a record (or a record created) in the milliseconds between two
 // Selects of a listing would; sizes[n] is the page size from the n-th Select on (as
 // resizeAt).
-func beforeSelect(e *env, sizes map[int]int, at int, do func()) {
-	done := false
+// The test fails if no Select is at that offset: do never ran.
+func beforeSelect(t *testing.T, e *env, sizes map[int]int, at int, do func()) {
+	var done atomic.Bool
 	onSelect(e, func(n int, _ string, offset int) {
 		if size, ok := sizes[n]; ok {
 			e.sim.SetPageSize(size)
 		}
-		if offset == at && !done {
-			done = true
+		if offset == at && !done.Load() {
+			done.Store(true)
 			do()
 		}
 	})
+	t.Cleanup(func() { assert.True(t, done.Load(), "no Select at offset %d", at) })
 }
 
 // A listing ends on a Select at the offset after the last record read that brings nothing
@@ -76,7 +79,7 @@ func TestListMissesNoRecordMovedBetweenTwoSelects(t *testing.T) {
 			require.Equal(t, 13, e.sim.Count(sim.Customer))
 			e.clock.Advance(time.Hour) // seeded long before the listing: unchanged since
 			began := e.clock.Now()
-			beforeSelect(e, tc.sizes, tc.at, func() {
+			beforeSelect(t, e, tc.sizes, tc.at, func() {
 				if tc.add {
 					e.sim.SeedPeople(65, 5) // C0000013, after C0000012
 				}
@@ -205,7 +208,7 @@ func TestIncrementalListingMissesNoRecordDeletedThenEnteredBetweenEndChecks(t *t
 	// Page size 10, then 5 from the third Select: the second page (offset 7, read back from
 	// 10) is full at 5 and ends at offset 12, where the end check reads.
 	deleted := false
-	beforeSelect(e, map[int]int{3: 5}, 12, func() {
+	beforeSelect(t, e, map[int]int{3: 5}, 12, func() {
 		require.True(t, e.sim.Delete(sim.Customer, "C0000003"))
 		deleted = true
 	})

@@ -44,7 +44,7 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 				e.clock.Advance(time.Minute)
 				// pages of one: C0000000 at 0, C0000004 at 1; the page after C0000004 is read
 				// at 2 once C0000004 is read again at 1
-				beforeSelect(e, nil, 2, func() { change(t, w, "company", tc.enter, map[string]any{"city": "Nantes"}) })
+				beforeSelect(t, e, nil, 2, func() { change(t, w, "company", tc.enter, map[string]any{"city": "Nantes"}) })
 				recs, _ := listAll(t, e.client, "company", since)
 				assert.Subset(t, ids(recs), []string{"C0000000", "C0000004", "C0000006"})
 			})
@@ -53,7 +53,7 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 	t.Run("lookup", func(t *testing.T) {
 		e, w := lookupEnv(t, 1, "c:CC0000005", "c:CC0000007")
 		// CC0000005 at 0; before the Select at 1, CC0000003 takes the e-mail and moves it there
-		beforeSelect(e, nil, 1, func() { change(t, w, "contact", "c:CC0000003", map[string]any{"email": email}) })
+		beforeSelect(t, e, nil, 1, func() { change(t, w, "contact", "c:CC0000003", map[string]any{"email": email}) })
 		recs, err := e.client.FindByKey(context.Background(), "contact", "email", []string{email})
 		require.NoError(t, err)
 		assert.Subset(t, ids(recs), []string{"c:CC0000005", "c:CC0000007"}, fmt.Sprint(ids(recs)))

@@ -219,7 +219,7 @@ func TestListCallsWhenReadOnFindsTheLastRecordMoved(t *testing.T) {
 		t.Run(fmt.Sprint("deleted before the Select at ", at), func(t *testing.T) {
 			e := setup(t, sim.Options{PageSize: 1})
 			e.sim.SeedPeople(0, 50) // 10 customers
-			beforeSelect(e, nil, at, func() { require.True(t, e.sim.Delete(sim.Customer, "C0000003")) })
+			beforeSelect(t, e, nil, at, func() { require.True(t, e.sim.Delete(sim.Customer, "C0000003")) })
 			before := selects(e)
 			recs, pages := listAll(t, e.client, "company", time.Time{})
 			assert.Len(t, recs, 10, "C0000003 was read before it was deleted")
