@@ -3,6 +3,7 @@ package weavy
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,7 +65,7 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		e, w := lookupEnv(t, 1, "c:CC0000005", "c:CC0000007")
 		// CC0000005 at 0; CC0000003 takes the e-mail before the Select at 1, which answers
 		// CC0000005 again; every match loses it before the first page is read again
-		atSelects(e, EntityCustomerContact, map[int]func(){
+		atSelects(t, e, EntityCustomerContact, map[int]func(){
 			2: func() { change(t, w, "contact", "c:CC0000003", map[string]any{"email": email}) },
 			3: func() {
 				for _, id := range []string{"c:CC0000003", "c:CC0000005", "c:CC0000007"} {
@@ -88,7 +89,7 @@ func TestRecordsMovedForwardAreNotAServerIgnoringOffset(t *testing.T) {
 		require.Equal(t, 3, e.client.pages.get(EntityCustomerContact))
 		// CC10-12 at 0; CC13-14 at 3 (page size 2); at 5 (page size 3 again) CC12-14, once
 		// CC1-3 took the e-mail; the first page again is CC1-3; CC15 at 8; nothing at 9
-		atSelects(e, EntityCustomerContact, map[int]func(){
+		atSelects(t, e, EntityCustomerContact, map[int]func(){
 			2: func() { e.sim.SetPageSize(2) },
 			3: func() {
 				e.sim.SetPageSize(3)
@@ -131,7 +132,9 @@ func change(t *testing.T, w *Client, object, id string, fields map[string]any) {
 
 // atSelects runs do[n] just before the simulator of e serves the n-th Select of entity (from
 // 1), as a weavy user changing records between two Selects would.
-func atSelects(e *env, entity string, do map[int]func()) {
+// The test fails if fewer Selects of entity come than do names: some never ran.
+func atSelects(t *testing.T, e *env, entity string, do map[int]func()) {
+	var ran atomic.Int32
 	n := 0
 	onSelect(e, func(_ int, ent string, _ int) {
 		if ent != entity {
@@ -139,9 +142,11 @@ func atSelects(e *env, entity string, do map[int]func()) {
 		}
 		n++
 		if f := do[n]; f != nil {
+			ran.Add(1)
 			f()
 		}
 	})
+	t.Cleanup(func() { assert.Equal(t, len(do), int(ran.Load()), "actions run at Selects of %s", entity) })
 }
 
 // A weavy that ignores offset is told apart from records that moved forward by its first page,
