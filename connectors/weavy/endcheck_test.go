@@ -256,34 +256,24 @@ func TestIncrementalListingMissesNoRecordDeletedThenEnteredAroundReadOn(t *testi
 	}
 	e.clock.Advance(15 * time.Minute)
 	began := e.clock.Now()
-	var mu sync.Mutex
 	var offsets []int
 	step := 0
-	e.failWith = func(r *http.Request, body []byte) int {
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/Select") {
-			return 0
-		}
-		var b struct{ Offset int }
-		_ = json.Unmarshal(body, &b)
-		mu.Lock()
-		offsets = append(offsets, b.Offset)
-		s := step
-		mu.Unlock()
+	onSelect(e, func(_ int, _ string, offset int) {
+		offsets = append(offsets, offset)
 		switch {
-		case s == 0 && b.Offset == 7: // the second page, read back: C0..C6 enter before the first
+		case step == 0 && offset == 7: // the second page, read back: C0..C6 enter before the first
 			step = 1
 			for i := range 7 {
 				update(i)
 			}
-		case s == 1 && b.Offset == 17: // readOn past it: C10, read, leaves
+		case step == 1 && offset == 17: // readOn past it: C10, read, leaves
 			step = 2
 			require.True(t, e.sim.Delete(sim.Customer, "C0000010"))
-		case s == 2 && b.Offset == 16: // its check: C7 enters before
+		case step == 2 && offset == 16: // its check: C7 enters before
 			step = 3
 			update(7)
 		}
-		return 0
-	}
+	})
 	first, _ := listAll(t, e.client, "company", since)
 	e.failWith = nil
 	require.Equal(t, 3, step, "Selects at %v", offsets)
