@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/crmsync/crmsync/actions"
 	"github.com/crmsync/crmsync/connectors"
 )
 
@@ -24,14 +25,6 @@ type DeleteInput struct {
 type DeleteOutput struct {
 	ID             int  `json:"id"`
 	AlreadyDeleted bool `json:"already_deleted,omitempty"`
-}
-
-// deleteSent is what a delete heartbeats just before its DELETE, so that a retried attempt
-// that then finds no record reports it deleted (the earlier attempt's answer was lost)
-// instead of missing. A DELETE Sellsy refused (a 429, a 503) did nothing: the attempt
-// heartbeats what the attempts before it had done.
-type deleteSent struct {
-	Sent bool `json:"sent,omitempty"`
 }
 
 // DeleteCompany deletes a company (client, prospect or supplier) (activity Sellsy.DeleteCompany).
@@ -70,19 +63,23 @@ func (a *Actions) DeleteComment(ctx context.Context, in DeleteInput) (DeleteOutp
 }
 
 // deleteOne sends DELETE /{collection}/{id}. A record Sellsy does not have (404) is
-// InvalidRecord, unless an earlier attempt sent the DELETE (deleteSent) or the client sent it
-// again after a lost answer: then the record is reported deleted.
+// InvalidRecord, unless an earlier attempt sent the DELETE (its CallSent heartbeat) or the
+// client sent it again after a lost answer: then the record is reported deleted.
 func (a *Actions) deleteOne(ctx context.Context, collection string, in DeleteInput) (DeleteOutput, error) {
 	c, err := a.client()
 	if err != nil {
 		return DeleteOutput{}, err
 	}
-	var earlier deleteSent
+	// Heartbeated just before the DELETE (actions.CallSent), so that a retried attempt that
+	// then finds no record reports it deleted (the earlier attempt's answer was lost) instead
+	// of missing. A DELETE Sellsy refused (a 429, a 503) did nothing: the attempt heartbeats
+	// what the attempts before it had done.
+	var earlier actions.CallSent
 	if activity.HasHeartbeatDetails(ctx) {
 		// Undecodable details (another version's) say nothing was sent.
 		_ = activity.GetHeartbeatDetails(ctx, &earlier)
 	}
-	activity.RecordHeartbeat(ctx, deleteSent{Sent: true})
+	activity.RecordHeartbeat(ctx, actions.CallSent{Sent: true})
 	repeated, err := c.DeleteRecord(ctx, collection, in.ID)
 	switch {
 	case err == nil:

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmsync/crmsync/actions"
 	"github.com/crmsync/crmsync/actions/actiontest"
 	"github.com/crmsync/crmsync/connectors/sellsy/sim"
 )
@@ -110,25 +111,25 @@ func TestDeleteRetriedAfterALostAnswer(t *testing.T) {
 	})
 	t.Run("in a new attempt", func(t *testing.T) {
 		h := newHarness(t, "secret")
-		beat := actiontest.LastBeat[deleteSent](h.env)
+		beat := actiontest.LastBeat[actions.CallSent](h.env)
 		id := made(t, h, "Sellsy.CreateCompany", CompanyInput{Type: "client", Name: "ACME"})
 		require.NoError(t, h.run("Sellsy.DeleteCompany", DeleteInput{ID: id}, &DeleteOutput{}))
-		assert.Equal(t, deleteSent{Sent: true}, beat(), "the attempt said it sent the delete")
+		assert.Equal(t, actions.CallSent{Sent: true}, beat(), "the attempt said it sent the delete")
 
-		h.env.SetHeartbeatDetails(deleteSent{Sent: true}) // the attempt before this one sent it, and heard nothing
+		h.env.SetHeartbeatDetails(actions.CallSent{Sent: true}) // the attempt before this one sent it, and heard nothing
 		var out DeleteOutput
 		require.NoError(t, h.run("Sellsy.DeleteCompany", DeleteInput{ID: id}, &out))
 		assert.Equal(t, DeleteOutput{ID: id, AlreadyDeleted: true}, out)
 	})
 	t.Run("refused, then no such record", func(t *testing.T) {
 		h := newHarness(t, "secret")
-		beat := actiontest.LastBeat[deleteSent](h.env)
+		beat := actiontest.LastBeat[actions.CallSent](h.env)
 		path := "/v2/companies/424242"
 		h.failPath.Store(&path)
 		h.failStatus.Store(http.StatusServiceUnavailable)
 		ae := actiontest.AppErr(t, h.run("Sellsy.DeleteCompany", DeleteInput{ID: 424242}, &DeleteOutput{}))
 		assert.Equal(t, ErrTypeRetryable, ae.Type())
-		assert.Equal(t, deleteSent{}, beat(), "nothing was done: the retry need not take a 404 for its own")
+		assert.Equal(t, actions.CallSent{}, beat(), "nothing was done: the retry need not take a 404 for its own")
 
 		h.failPath.Store(nil)
 		h.env.SetHeartbeatDetails(beat())
