@@ -575,6 +575,23 @@ func (p *pass) sideCursor(ctx context.Context) (string, bool, error) {
 	return p.cursor.v, p.cursor.ok, nil
 }
 
+// cursorTime reads a cursor of the pass's side, the object's own or, named, one of its
+// tables'. One that is not a time is a configuration error: retried, the pass would fail the
+// same way for ever, so the connection pauses until the cursor is set again.
+func (p *pass) cursorTime(v, table string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		of := fmt.Sprintf("%s/%s side %s", p.in.Connection, p.in.Object, p.in.Side)
+		if table != "" {
+			of += ", table " + table + ","
+		}
+		return time.Time{}, &connectors.Error{Kind: connectors.KindConfig, System: "store", Op: "cursor",
+			Message: fmt.Sprintf("the cursor of %s is not a time (%q): run crmsync resync %s --objects %s",
+				of, v, p.in.Connection, p.in.Object)}
+	}
+	return t, nil
+}
+
 // since returns where an incremental pass starts reading: the side's cursor, or the earlier
 // cursor of a table synced now (earliestTable), minus the overlap.
 func (p *pass) since(ctx context.Context) (time.Time, error) {
@@ -582,13 +599,9 @@ func (p *pass) since(ctx context.Context) (time.Time, error) {
 	if err != nil || !ok || v == "" {
 		return time.Time{}, err
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
+	t, err := p.cursorTime(v, "")
 	if err != nil {
-		// Retried, the pass would fail the same way for ever: the connection pauses until the
-		// cursor is set again.
-		return time.Time{}, &connectors.Error{Kind: connectors.KindConfig, System: "store", Op: "cursor",
-			Message: fmt.Sprintf("the cursor of %s/%s side %s is not a time (%q): run crmsync resync %s --objects %s",
-				p.in.Connection, p.in.Object, p.in.Side, v, p.in.Connection, p.in.Object)}
+		return time.Time{}, err
 	}
 	if t, err = p.earliestTable(ctx, t); err != nil || t.IsZero() {
 		return t, err

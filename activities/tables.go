@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -72,9 +71,9 @@ func (p *pass) tableCursors(ctx context.Context, all []string) (map[string]time.
 		if !ok || v == "" {
 			continue
 		}
-		at, err := time.Parse(time.RFC3339Nano, v)
+		at, err := p.cursorTime(v, t)
 		if err != nil {
-			return nil, fmt.Errorf("store: cursor of %s/%s side %s, table %s, is not a time: %w", p.in.Connection, p.in.Object, p.in.Side, t, err)
+			return nil, err
 		}
 		out[t] = at
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/simkit"
@@ -236,5 +237,27 @@ func TestATableSwitchedOnAfterThePassBeganKeepsItsCursor(t *testing.T) {
 		v, _, err := r.st.Cursor(ctx, r.name, key, store.SideA)
 		require.NoError(t, err)
 		assert.Equal(t, at(want), v, key)
+	}
+}
+
+// A table's cursor that is not a time pauses the connection as the object's own does
+// (TestACursorThatIsNoTimePausesNamingResync), naming the table and the command that sets it
+// again: retried, the pass would fail the same way for ever.
+func TestATableCursorThatIsNoTimePausesNamingResync(t *testing.T) {
+	for _, side := range []string{"a", "b"} {
+		t.Run("side "+side, func(t *testing.T) {
+			r := startExample(t, "weavy-mautic")
+			r.useWeavyTables("", noOverlap)
+			r.round(ModeImport, nil)
+			require.NoError(t, r.st.SetCursor(context.Background(), r.name, tableKey("contact", "entrants"), store.Side(side), "garbled"))
+			_, err := r.ae.ExecuteActivity(r.acts.SyncPass, PassInput{Connection: r.name, Object: "contact", Side: side, Mode: ModeIncremental})
+			var appErr *temporal.ApplicationError
+			require.ErrorAs(t, err, &appErr)
+			assert.Equal(t, ErrTypeConfiguration, appErr.Type(), "%v", err)
+			assert.True(t, appErr.NonRetryable())
+			assert.Contains(t, err.Error(), `table entrants`)
+			assert.Contains(t, err.Error(), `"garbled"`)
+			assert.Contains(t, err.Error(), "crmsync resync "+r.name+" --objects contact")
+		})
 	}
 }
