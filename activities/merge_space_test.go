@@ -184,18 +184,16 @@ func TestUnchangedComparesWithTheSnapshotInMergeSpace(t *testing.T) {
 		t.Run("read on side "+tt.side, func(t *testing.T) {
 			r := startExample(t, "sellsy-mautic-full")
 			ctx := context.Background()
+			contact := r.automationContact(person)
 			_, automation, err := r.acts.Conns.Connectors(r.name)
 			require.NoError(t, err)
-			found, err := automation.FindByKey(ctx, connectors.ObjectContact, "email", []string{simkit.PersonAt(person).Email})
-			require.NoError(t, err)
-			require.Len(t, found, 1)
-			_, err = automation.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: found[0].ID, Fields: map[string]any{"cf_time_text": "9:05"}}})
+			_, err = automation.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: contact.ID, Fields: map[string]any{"cf_time_text": "9:05"}}})
 			require.NoError(t, err)
 			r.round(ModeImport, nil)
 
-			pairs, err := r.st.Pairs(ctx, r.name, "contact", store.SideB, []string{found[0].ID})
+			pairs, err := r.st.Pairs(ctx, r.name, "contact", store.SideB, []string{contact.ID})
 			require.NoError(t, err)
-			pair, ok := pairs[found[0].ID]
+			pair, ok := pairs[contact.ID]
 			require.True(t, ok, "person %d is paired", person)
 			require.Equal(t, "09:05", pair.Snapshot[key], "synced in merge space")
 			pair.Snapshot[key] = "9:05" // as an older version saved it
