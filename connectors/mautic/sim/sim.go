@@ -5,7 +5,8 @@
 // POST and PATCH dropping the values of number and text fields that read as a number between
 // -1 and 1 (Mautic's setCustomFieldValues; a boolean's 0 and false are kept alike), text cleaned as
 // InputHelper::clean does (' " < > & and control characters stored as &#39; … entities, but
-// for html fields, textareas with allowHtml, select options and e-mails), batch routes, company links, the hourly rate limit and Mautic's
+// for html fields, textareas with allowHtml, select options and e-mails), batch routes (up to
+// api_batch_max_limit items: Options.BatchMax, SetBatchMax, /_sim/config), company links, the hourly rate limit and Mautic's
 // error bodies, custom fields of every type (AddField, POST /api/fields/{object}/new),
 // do-not-contact (POST /api/contacts/{id}/dnc/{channel}/add|remove) and signed contact
 // webhooks (mautic.lead_post_delete, mautic.lead_post_save_update; SetWebhook, /_sim/webhook).
@@ -14,6 +15,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -47,6 +49,9 @@ type Options struct {
 	// WebhookURL, when set, receives contact events (mautic.lead_post_delete,
 	// mautic.lead_post_save_update) signed with WebhookSecret; see SetWebhook.
 	WebhookURL, WebhookSecret string
+	// BatchMax is Mautic's api_batch_max_limit, which an administrator may lower; 0: Mautic's
+	// default, BatchMax (200). SetBatchMax sets it, 0 included, on a running simulator.
+	BatchMax int
 }
 
 // Server is the simulated Mautic instance; it implements http.Handler for /api/... and /_sim/...
@@ -68,13 +73,15 @@ type Server struct {
 	whURL, whSecret string
 	whOK, whFailed  atomic.Int64
 	whWG            sync.WaitGroup
+
+	batchMax atomic.Int64 // api_batch_max_limit
 }
 
 // MaxLimit caps the page size of a listing (Mautic has no documented cap; this keeps the
 // simulator's answers bounded).
 const MaxLimit = 1000
 
-// BatchMax is Mautic's api_batch_max_limit.
+// BatchMax is the default of Mautic's api_batch_max_limit (ApiBundle's config.php).
 const BatchMax = 200
 
 // New returns a simulator with no records.
@@ -87,6 +94,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{opts: o, contacts: newStore("contacts", o.Location), companies: newStore("companies", o.Location),
 		whURL: o.WebhookURL, whSecret: o.WebhookSecret}
+	s.batchMax.Store(int64(cmp.Or(o.BatchMax, BatchMax)))
 	s.kit = simkit.New(o.Seed, func(w http.ResponseWriter, status int) {
 		msg := "Internal Server Error"
 		if status == http.StatusTooManyRequests {
@@ -100,6 +108,8 @@ func New(o Options) *Server {
 	mux.HandleFunc("GET /_sim/dump", s.adminDump)
 	mux.HandleFunc("POST /_sim/webhook", s.adminWebhook)
 	mux.HandleFunc("GET /_sim/webhook", s.adminWebhook)
+	mux.HandleFunc("GET /_sim/config", s.adminConfig)
+	mux.HandleFunc("POST /_sim/config", s.adminConfig)
 	mux.HandleFunc("POST /_sim/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
@@ -246,6 +256,29 @@ func (s *Server) adminDump(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	simkit.WriteJSON(w, http.StatusOK, s.Dump(obj))
+}
+
+// SetBatchMax sets api_batch_max_limit, as an administrator does in Mautic's configuration:
+// batches of more items are refused from the next request on; 0 refuses every batch, as
+// Mautic does. Reset leaves it as it is.
+func (s *Server) SetBatchMax(n int) { s.batchMax.Store(int64(n)) }
+
+// adminConfig reads (GET) or sets (POST {"api_batch_max_limit": n}, n >= 0) the simulated
+// instance's configuration parameters; only api_batch_max_limit is simulated.
+func (s *Server) adminConfig(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		var body struct {
+			Limit *int `json:"api_batch_max_limit"`
+		}
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil || body.Limit == nil || *body.Limit < 0 {
+			http.Error(w, "config: body must be {\"api_batch_max_limit\": n} with n >= 0", http.StatusBadRequest)
+			return
+		}
+		s.SetBatchMax(*body.Limit)
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]int64{"api_batch_max_limit": s.batchMax.Load()})
 }
 
 // ---- plumbing -----------------------------------------------------------------------------
@@ -833,12 +866,23 @@ func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request) ([]map[stri
 		writeError(w, http.StatusBadRequest, "Request body must be a JSON array of objects.", nil, nil)
 		return nil, false
 	}
-	if len(items) > BatchMax {
-		// validateBatchPayload answers with returnError's default status.
-		writeError(w, http.StatusInternalServerError, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
+	if !s.batchAllowed(w, len(items)) {
 		return nil, false
 	}
 	return items, true
+}
+
+// batchAllowed is FetchCommonApiController::validateBatchPayload: past api_batch_max_limit,
+// before anything is written, returnError with its default status, 500, and the en_US text
+// of mautic.api.call.batch_exception. n is the count of the request's parameters: a batch
+// body's items, but a batch delete's query parameters (?ids=1,2,3 is one).
+func (s *Server) batchAllowed(w http.ResponseWriter, n int) bool {
+	limit := s.batchMax.Load()
+	if int64(n) <= limit {
+		return true
+	}
+	writeError(w, http.StatusInternalServerError, fmt.Sprintf("A max of %d entities are supported at a time.", limit), nil, nil)
+	return false
 }
 
 // writeBatchResponse answers a batch as Mautic does: the entities written, keyed by request
@@ -956,11 +1000,11 @@ func (s *Server) batchEdit(st *store, w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) batchDelete(st *store, w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(r.URL.Query().Get("ids"), ",")
-	if len(parts) > BatchMax {
-		writeError(w, http.StatusInternalServerError, fmt.Sprintf("A max of %d entities are supported at a time.", BatchMax), nil, nil)
+	// deleteEntitiesAction validates $request->query->all(): the query's parameters, not its ids.
+	if !s.batchAllowed(w, len(r.URL.Query())) {
 		return
 	}
+	parts := strings.Split(r.URL.Query().Get("ids"), ",")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ents, errs := []any{}, map[string]any{}
