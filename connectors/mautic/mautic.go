@@ -4,9 +4,10 @@
 // Listing is keyset-paginated by id (orderBy=id, where id gt <last id>) so that inserts during
 // a sync never shift pages; the incremental filter ORs date_modified with date_added because
 // Mautic leaves date_modified null until a record's first edit. Writes use the batch routes
-// (200 records per call); links between contacts and companies travel in the contact body
-// ("companies": [id]) and are read back by resolving the contact's company name with one
-// companies query per page.
+// (200 records per call, or the fewer an instance's api_batch_max_limit allows: the client
+// learns it from the first refusal, see batchLimitRefusal); links between contacts and
+// companies travel in the contact body ("companies": [id]) and are read back by resolving the
+// contact's company name with one companies query per page.
 //
 // Field values are normalised by Mautic type: text, textarea, email, url, tel and select →
 // string; number → float64; boolean → bool; date → "YYYY-MM-DD"; multiselect → []string
@@ -59,7 +60,9 @@ const System = "mautic"
 const (
 	// PageLimit is the largest page List asks for.
 	PageLimit = 200
-	// BatchSize is Mautic's api_batch_max_limit.
+	// BatchSize is the most records a batch call sends: Mautic's default api_batch_max_limit.
+	// An instance whose limit is lower refuses such a batch; the client then sends the size
+	// it names (see batchLimitRefusal).
 	BatchSize = 200
 	// Concurrency bounds the parallel single-record calls (deletes).
 	Concurrency = 8
@@ -101,6 +104,9 @@ type Client struct {
 	scales map[string]map[string]int    // object → alias of a number field → its scale (0: whole numbers)
 	markup map[string]map[string]bool   // object → alias of a field whose text is stored as sent (see keptAsSent)
 	absent map[string]time.Time         // company name key → when a lookup found none (see takeAbsent)
+	// batchMax is the most records a batch call sends: BatchSize, or the smaller size
+	// Automation named when it refused a batch for its api_batch_max_limit (see fitBatch).
+	batchMax int
 }
 
 var _ connectors.Connector = (*Client)(nil)
@@ -134,6 +140,7 @@ func New(c Config) (*Client, error) {
 		scales:   map[string]map[string]int{},
 		markup:   map[string]map[string]bool{},
 		absent:   map[string]time.Time{},
+		batchMax: BatchSize,
 	}, nil
 }
 
@@ -199,6 +206,11 @@ func (c *Client) sendOnce(ctx context.Context, method, path, op string, query ur
 	}
 	if status == http.StatusUnauthorized {
 		e.Message += refusedHint // Automation's own words name nothing to check
+	}
+	if limit, ok := batchLimitRefusal(status, msg); ok {
+		// Not an outage: the same batch would be refused again.
+		e.Kind = connectors.KindConfig
+		e.Message += batchLimitHint(limit)
 	}
 	if e.Kind == connectors.KindInvalid && len(fields) > 0 {
 		e.Fields = fields

@@ -120,122 +120,171 @@ func (c *Client) itemError(op string, edit bool, e batchItemErr) *connectors.Err
 	return err
 }
 
-// batch sends up to BatchSize bodies to a batch route and returns aligned results. Items that
-// were not sendable (prepErr) get their error and are left out of the call. dropped holds, by
-// record index, the error of a record written but for a value Mautic ignored (zeroDropped):
-// the caller adds it once the record's other writes are done. dnc holds, by record index, the
-// do-not-contact entries the answer shows for the contacts whose write takes one off (see
-// applyDNC); a contact the answer does not show is left out.
+// batch sends bodies to a batch route, at most batchSize a call, and returns aligned results.
+// Items that were not sendable (prepErr) get their error and are left out of the call.
+// dropped holds, by record index, the error of a record written but for a value Mautic
+// ignored (zeroDropped): the caller adds it once the record's other writes are done. dnc
+// holds, by record index, the do-not-contact entries the answer shows for the contacts whose
+// write takes one off (see applyDNC); a contact the answer does not show is left out. A call
+// Automation refuses for its api_batch_max_limit wrote nothing: its records go again, in
+// calls of the size it names (fitBatch).
 func (c *Client) batch(ctx context.Context, method, base, route string, records []connectors.Record, withID bool, object string) (results []connectors.Result, dropped map[int]error, dnc map[int][]dncEntry, err error) {
-	op := method + " /" + base + route
-	results = make([]connectors.Result, len(records))
-	dropped, dnc = map[int]error{}, map[int][]dncEntry{}
-	for _, chunk := range chunks(indexes(len(records)), BatchSize) {
-		var bodies []map[string]any
-		var sent []int
-		zeros := map[int]map[string]any{} // by place in the call: the values Mautic may drop
-		setsDNC := false                  // a contact of the call sets a do-not-contact (on or off)
-		for _, i := range chunk {
-			b, err := writeBody(object, records[i], withID)
-			if err != nil {
-				results[i].Err = err
-				continue
+	w := &batchWrite{method: method, path: "/" + base + route, op: method + " /" + base + route,
+		base: base, object: object, withID: withID, records: records,
+		results: make([]connectors.Result, len(records)), dropped: map[int]error{}, dnc: map[int][]dncEntry{}}
+	for next := 0; next < len(records); {
+		chunk := span(next, min(next+c.batchSize(), len(records)))
+		err := c.batchCall(ctx, w, chunk)
+		var big *batchTooLarge
+		if errors.As(err, &big) {
+			if c.fitBatch(w.op, big.sent, big.limit) {
+				continue // the same records again, fewer a call
 			}
-			if z := zeroValues(records[i]); len(z) > 0 {
-				zeros[len(sent)] = z
-			}
-			setsDNC = setsDNC || (withID && object == connectors.ObjectContact && len(dncChanges(records[i])) > 0)
-			bodies = append(bodies, b)
-			sent = append(sent, i)
+			err = big.err
 		}
-		if len(bodies) == 0 {
+		if err != nil {
+			return w.results, w.dropped, w.dnc, err
+		}
+		next += len(chunk)
+	}
+	return w.results, w.dropped, w.dnc, nil
+}
+
+// batchWrite is a batch write under way: where it goes, its records, and what is known of
+// them so far (see batch).
+type batchWrite struct {
+	method, path, op string
+	base, object     string
+	withID           bool
+	records          []connectors.Record
+	results          []connectors.Result
+	dropped          map[int]error
+	dnc              map[int][]dncEntry
+}
+
+// batchCall writes the records of w at the indexes of chunk in one call, and reads its
+// answer into w. A call refused for its size is a *batchTooLarge.
+func (c *Client) batchCall(ctx context.Context, w *batchWrite, chunk []int) error {
+	records, results, withID, object, op := w.records, w.results, w.withID, w.object, w.op
+	var bodies []map[string]any
+	var sent []int
+	zeros := map[int]map[string]any{} // by place in the call: the values Mautic may drop
+	setsDNC := false                  // a contact of the call sets a do-not-contact (on or off)
+	for _, i := range chunk {
+		b, err := writeBody(object, records[i], withID)
+		if err != nil {
+			results[i].Err = err
 			continue
 		}
-		raw, err := c.do(ctx, method, "/"+base+route, op, nil, bodies)
-		if err != nil {
-			return results, dropped, dnc, err
+		if z := zeroValues(records[i]); len(z) > 0 {
+			zeros[len(sent)] = z
 		}
-		resp, ents, err := decodeBatch(raw, base, len(sent))
-		if err != nil {
-			return results, dropped, dnc, decodeErr(op, err)
-		}
-		errs := map[int]batchItemErr{}
-		if t := bytes.TrimSpace(resp.Errors); len(t) > 0 && t[0] == '{' {
-			var m map[string]batchItemErr
-			if json.Unmarshal(t, &m) == nil {
-				for k, v := range m {
-					if n, err := strconv.Atoi(k); err == nil {
-						errs[n] = v
-					}
+		setsDNC = setsDNC || (withID && object == connectors.ObjectContact && len(dncChanges(records[i])) > 0)
+		bodies = append(bodies, b)
+		sent = append(sent, i)
+	}
+	if len(bodies) == 0 {
+		return nil
+	}
+	raw, err := c.sendBatch(ctx, w, bodies)
+	if err != nil {
+		return err
+	}
+	resp, ents, err := decodeBatch(raw, w.base, len(sent))
+	if err != nil {
+		return decodeErr(op, err)
+	}
+	errs := map[int]batchItemErr{}
+	if t := bytes.TrimSpace(resp.Errors); len(t) > 0 && t[0] == '{' {
+		var m map[string]batchItemErr
+		if json.Unmarshal(t, &m) == nil {
+			for k, v := range m {
+				if n, err := strconv.Atoi(k); err == nil {
+					errs[n] = v
 				}
 			}
-		} else if len(t) > 0 && t[0] == '[' {
-			var l []*batchItemErr
-			if json.Unmarshal(t, &l) == nil {
-				for k, v := range l {
-					if v != nil {
-						errs[k] = *v
-					}
-				}
-			}
 		}
-		for k, i := range sent {
-			code := 0
-			if k < len(resp.StatusCodes) {
-				code = resp.StatusCodes[k]
-			}
-			if e, bad := errs[k]; bad {
-				if e.Code == 0 {
-					e.Code = code
-				}
-				results[i].Err = c.itemError(op, withID, e)
-				continue
-			}
-			if ents[k] == nil {
-				if code == 0 || code >= 300 {
-					results[i].Err = c.itemError(op, withID, batchItemErr{Message: "refused", Code: code})
-					continue
-				}
-			} else {
-				results[i].ID = string(ents[k].ID)
-			}
-			if withID && results[i].ID == "" {
-				results[i].ID = records[i].ID
-			}
-			results[i].Created = code == http.StatusCreated
-		}
-		if !withID {
-			forbidOnlySome(results, sent)
-			setsDNC = object == connectors.ObjectContact && mergedAddsDNC(records, results, sent)
-		}
-		if setsDNC {
-			// Read again, for the do-not-contact entries and their reasons, only when a
-			// contact sets one (of a create, one Automation merged into a contact with its
-			// e-mail): decodeBatch reads ids alone.
-			for k, entries := range echoedDNC(raw, base, len(sent)) {
-				dnc[sent[k]] = entries
-			}
-		}
-		if len(zeros) > 0 {
-			// Read again, for the values only when some may have been dropped: the usual
-			// answer is decoded for ids alone (decodeBatch).
-			echoes := echoedValues(raw, base, false, len(sent))
-			for k, z := range zeros {
-				if i := sent[k]; results[i].Err == nil {
-					if err := c.zeroDropped(ctx, op, object, z, echoes[k]); err != nil {
-						dropped[i] = err
-					}
+	} else if len(t) > 0 && t[0] == '[' {
+		var l []*batchItemErr
+		if json.Unmarshal(t, &l) == nil {
+			for k, v := range l {
+				if v != nil {
+					errs[k] = *v
 				}
 			}
 		}
 	}
-	return results, dropped, dnc, nil
+	for k, i := range sent {
+		code := 0
+		if k < len(resp.StatusCodes) {
+			code = resp.StatusCodes[k]
+		}
+		if e, bad := errs[k]; bad {
+			if e.Code == 0 {
+				e.Code = code
+			}
+			results[i].Err = c.itemError(op, withID, e)
+			continue
+		}
+		if ents[k] == nil {
+			if code == 0 || code >= 300 {
+				results[i].Err = c.itemError(op, withID, batchItemErr{Message: "refused", Code: code})
+				continue
+			}
+		} else {
+			results[i].ID = string(ents[k].ID)
+		}
+		if withID && results[i].ID == "" {
+			results[i].ID = records[i].ID
+		}
+		results[i].Created = code == http.StatusCreated
+	}
+	if !withID {
+		forbidOnlySome(results, sent)
+		setsDNC = object == connectors.ObjectContact && mergedAddsDNC(records, results, sent)
+	}
+	if setsDNC {
+		// Read again, for the do-not-contact entries and their reasons, only when a
+		// contact sets one (of a create, one Automation merged into a contact with its
+		// e-mail): decodeBatch reads ids alone.
+		for k, entries := range echoedDNC(raw, w.base, len(sent)) {
+			w.dnc[sent[k]] = entries
+		}
+	}
+	if len(zeros) > 0 {
+		// Read again, for the values only when some may have been dropped: the usual
+		// answer is decoded for ids alone (decodeBatch).
+		echoes := echoedValues(raw, w.base, false, len(sent))
+		for k, z := range zeros {
+			if i := sent[k]; results[i].Err == nil {
+				if err := c.zeroDropped(ctx, op, object, z, echoes[k]); err != nil {
+					w.dropped[i] = err
+				}
+			}
+		}
+	}
+	return nil
 }
 
-func indexes(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
+// sendBatch sends one batch call and returns its answer. A refusal for Automation's
+// api_batch_max_limit is a *batchTooLarge.
+func (c *Client) sendBatch(ctx context.Context, w *batchWrite, bodies []map[string]any) ([]byte, error) {
+	status, raw, err := c.send(ctx, w.method, w.path, w.op, nil, bodies)
+	if err == nil {
+		return raw, nil
+	}
+	msg, _ := parseErrorBody(raw)
+	if limit, ok := batchLimitRefusal(status, msg); ok {
+		return nil, &batchTooLarge{sent: len(bodies), limit: limit, err: err}
+	}
+	return nil, err
+}
+
+// span is the indexes from to to-1.
+func span(from, to int) []int {
+	out := make([]int, 0, max(0, to-from))
+	for i := from; i < to; i++ {
+		out = append(out, i)
 	}
 	return out
 }
@@ -312,9 +361,10 @@ func aligned[T any](raw json.RawMessage, n int) ([]T, error) {
 	return out, nil
 }
 
-// Create creates records with POST /{base}/batch/new, 200 per call. Mautic dedupes contacts
-// on e-mail: a contact that already existed is updated and its Result has Created false.
-// Companies are never merged into one of the same name (createCompanies).
+// Create creates records with POST /{base}/batch/new, 200 per call (or as many as
+// Automation's api_batch_max_limit allows: see batch). Mautic dedupes contacts on e-mail: a
+// contact that already existed is updated and its Result has Created false. Companies are
+// never merged into one of the same name (createCompanies).
 //
 // A value Mautic ignores (0, or any number between -1 and 1: see zeroDropped) fails its
 // record's Result, which keeps the id of the record created without it.
