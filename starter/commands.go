@@ -82,7 +82,9 @@ Starts the connection's InitialImport (import), IncrementalSync (sync) or Pipeli
 (pipelines) on CRMSYNC_TASK_QUEUE. A CONNECTION the files of CRMSYNC_CONNECTIONS do not have is
 refused; with no file to read here, it goes unchecked (a note on stderr says so). The sync
 starts only once the connection's import has completed (crmsync start import CONNECTION
---wait): the import applies the initialisation choices the sync relies on.
+--wait): the import applies the initialisation choices the sync relies on. The import is
+refused while the connection's sync runs unpaused: both would write the same records
+(crmsync resync CONNECTION reads everything again through the sync).
   --wait       wait for the workflow to end and print its counts (an import ends; a sync or
                pipelines run until stopped)
   --dry-run    import only: print what the import would create, update and refuse on each
@@ -146,6 +148,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	defer c.Close()
 	if what == "sync" && !*noImport {
 		if err := requireImport(ctx, c, name, func() (bool, string) { return ranBefore(ctx, s, conn) }); err != nil {
+			return err
+		}
+	}
+	if what == "import" && !*dryRun {
+		if err := refuseImportBesideSync(ctx, c, name); err != nil {
 			return err
 		}
 	}
@@ -279,6 +286,40 @@ func requireImport(ctx context.Context, c searchattr.Describer, name string, ran
 		return fmt.Errorf("start sync: the initial import %s did not complete (%s): %s %s", id, r.closed(), run, skip)
 	}
 	return nil
+}
+
+// refuseImportBesideSync refuses to start the import of a connection whose IncrementalSync
+// runs unpaused: both would write the same records, the import would move the sync's cursors
+// back to its own start, and it would mark anew a side whose existing records stay out
+// (initial.from_a/from_b false), holding back for good the records created there since the
+// first import that the sync has not sent yet. A paused sync writes nothing: the import its
+// pause may ask for ("no import has marked them yet") goes on, with a note to resume the sync
+// only once the import has completed. A dry run writes nothing, and is not asked about.
+func refuseImportBesideSync(ctx context.Context, c searchattr.Describer, name string) error {
+	id := workflows.SyncWorkflowID(name)
+	d, err := c.DescribeWorkflowExecution(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start import: describe %s: %w", id, err)
+	}
+	info := d.GetWorkflowExecutionInfo()
+	if info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return nil
+	}
+	phase := searchattr.Keyword(info.GetSearchAttributes(), workflows.AttrPhase)
+	if phase == workflows.PhasePaused {
+		fmt.Fprintf(stderr, "crmsync: note: start import: the sync %s is paused: leave it paused until the import has completed, then `crmsync resume %s` (resumed before, both would write the same records)\n", id, name)
+		return nil
+	}
+	if phase != "" {
+		phase = " (" + phase + ")"
+	}
+	return fmt.Errorf("start import: connection %s's sync %s is running%s: an import now would write the same records beside it, read every record again, move the sync's cursors back, and mark anew the sides whose existing records stay out (initial.from_a/from_b false), holding back the records created there since the first import that the sync has not sent yet. "+
+		"To read every record again, `crmsync resync %s` (the running sync does it at its next cycle; `crmsync sync-now %s` starts that cycle now); to run the import all the same, `crmsync pause %s` first (start the import once `crmsync status %s` shows the sync paused), and `crmsync resume %s` once the import has completed",
+		name, id, phase, name, name, name, name, name)
 }
 
 // ranBefore reports whether the workers' store holds a cursor of one of the connection's

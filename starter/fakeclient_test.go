@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
@@ -25,8 +27,12 @@ import (
 type fakeWorkflow struct {
 	status   enums.WorkflowExecutionStatus
 	closed   time.Time
-	progress any   // what a progress query answers, even once closed (as Temporal does)
-	queryErr error // what a progress query fails with instead, when set
+	progress any    // what a progress query answers, even once closed (as Temporal does)
+	queryErr error  // what a progress query fails with instead, when set
+	phase    string // the CrmPhase it last published ("": none)
+	// unanswered: a progress query waits for a worker that never comes, until its deadline
+	// (a worker gone a moment ago, the server still waiting for it).
+	unanswered bool
 }
 
 // fakeTemporal is the part of a Temporal client the commands use, answering from its maps:
@@ -34,6 +40,7 @@ type fakeWorkflow struct {
 // returns. Any other call panics (the embedded nil client).
 type fakeTemporal struct {
 	client.Client
+	mu        sync.Mutex // the commands may call it from several goroutines
 	workflows map[string]fakeWorkflow
 	started   []string
 	signals   []string                              // "name workflow-id" of each signal sent
@@ -60,6 +67,8 @@ func useFake(t *testing.T, f *fakeTemporal) {
 func (f *fakeTemporal) Close() {}
 
 func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.err != nil && f.described >= f.errAfter {
 		return nil, f.err
 	}
@@ -72,13 +81,26 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 	if !w.closed.IsZero() {
 		info.CloseTime = timestamppb.New(w.closed)
 	}
+	if w.phase != "" {
+		phase, err := converter.GetDefaultDataConverter().ToPayload(w.phase)
+		if err != nil {
+			return nil, err
+		}
+		info.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{workflows.AttrPhase.GetName(): phase}}
+	}
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
 }
 
-func (f *fakeTemporal) QueryWorkflow(_ context.Context, id, _, _ string, _ ...any) (converter.EncodedValue, error) {
+func (f *fakeTemporal) QueryWorkflow(ctx context.Context, id, _, _ string, _ ...any) (converter.EncodedValue, error) {
+	f.mu.Lock()
 	w, ok := f.workflows[id]
+	f.mu.Unlock()
 	if !ok {
 		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
+	}
+	if w.unanswered {
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
 	if w.queryErr != nil {
 		return nil, w.queryErr
@@ -93,6 +115,8 @@ func (v fakeValue) HasValue() bool     { return v.v != nil }
 func (v fakeValue) Get(into any) error { return jsonCopy(v.v, into) }
 
 func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.queues++
 	if f.noWorker || f.idleFor > 0 {
 		f.idleFor--
@@ -102,6 +126,8 @@ func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueu
 }
 
 func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.started = append(f.started, o.ID)
 	return fakeRun{id: o.ID, result: f.results[o.ID]}, nil
 }
@@ -152,6 +178,8 @@ func jsonCopy(from, into any) error {
 
 // SignalWorkflow records a signal to a running workflow; NotFound for any other.
 func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, _ any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.err != nil {
 		return f.err
 	}
