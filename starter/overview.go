@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -37,13 +38,13 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 		}
 		return fmt.Errorf("status: no connection file in %s (CRMSYNC_CONNECTIONS)", s.Connections)
 	}
-	all := make([]connectionOverview, 0, len(conns))
-	for _, conn := range conns {
-		o, err := overviewOf(ctx, c, conn.Name)
-		if err != nil {
-			return err
-		}
-		all = append(all, o)
+	names := make([]string, len(conns))
+	for i, conn := range conns {
+		names[i] = conn.Name
+	}
+	all, err := overviewsOf(ctx, c, names)
+	if err != nil {
+		return err
 	}
 	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
 	if err != nil {
@@ -71,7 +72,7 @@ func overviewOne(ctx context.Context, out io.Writer, name string) error {
 		return err
 	}
 	defer c.Close()
-	o, err := overviewOf(ctx, c, name)
+	o, err := overviewOf(ctx, c, newQueries(c), name)
 	if err != nil {
 		return err
 	}
@@ -165,18 +166,47 @@ func printOverview(out io.Writer, all []connectionOverview) error {
 	return tw.Flush()
 }
 
+// overviewConcurrency bounds how many connections overviewsOf asks about at once.
+const overviewConcurrency = 8
+
+// overviewsOf is the overview of each connection named, in the same order. The connections
+// are asked about side by side, and once a progress query has gone unanswered the others are
+// not sent (queries): one after another, a worker gone held the command queryTimeout for
+// each workflow.
+func overviewsOf(ctx context.Context, c client.Client, names []string) ([]connectionOverview, error) {
+	q := newQueries(c)
+	all := make([]connectionOverview, len(names))
+	errs := make([]error, len(names))
+	slots := make(chan struct{}, overviewConcurrency)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			all[i], errs[i] = overviewOf(ctx, c, q, name)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first connection's, as asked one after another
+		}
+	}
+	return all, nil
+}
+
 // overviewOf is the overview of one connection.
-func overviewOf(ctx context.Context, c client.Client, name string) (connectionOverview, error) {
+func overviewOf(ctx context.Context, c client.Client, q *queries, name string) (connectionOverview, error) {
 	o := connectionOverview{Connection: name, Attention: []string{}}
-	imp, err := stateOf(ctx, c, workflows.ImportWorkflowID(name), false, &o.Attention)
+	imp, err := stateOf(ctx, c, q, workflows.ImportWorkflowID(name), false, &o.Attention)
 	if err != nil {
 		return o, err
 	}
-	sync, err := stateOf(ctx, c, workflows.SyncWorkflowID(name), false, &o.Attention)
+	sync, err := stateOf(ctx, c, q, workflows.SyncWorkflowID(name), false, &o.Attention)
 	if err != nil {
 		return o, err
 	}
-	pipes, err := stateOf(ctx, c, workflows.PipelineWorkflowID(name), true, &o.Attention)
+	pipes, err := stateOf(ctx, c, q, workflows.PipelineWorkflowID(name), true, &o.Attention)
 	if err != nil {
 		return o, err
 	}
@@ -204,7 +234,7 @@ type workflowState struct {
 
 // stateOf describes a workflow and queries its progress (a PipelineSync's when pipeline)
 // while it runs; the activities it waits to retry are added to attention.
-func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, attention *[]string) (workflowState, error) {
+func stateOf(ctx context.Context, c client.Client, q *queries, id string, pipeline bool, attention *[]string) (workflowState, error) {
 	var st workflowState
 	d, err := c.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
@@ -247,7 +277,7 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 		return st, nil
 	}
 	if pipeline {
-		pp, ok, err := pipelineProgressOf(ctx, c, id)
+		pp, ok, err := q.pipelineProgress(ctx, id)
 		if err != nil {
 			return unanswered(err)
 		}
@@ -260,7 +290,7 @@ func stateOf(ctx context.Context, c client.Client, id string, pipeline bool, att
 		}
 		return st, nil
 	}
-	p, ok, err := progressOf(ctx, c, id)
+	p, ok, err := q.progress(ctx, id)
 	if err != nil {
 		return unanswered(err)
 	}

@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/registry"
@@ -29,32 +33,58 @@ var errNoAnswer = errors.New("no worker answered (is crmsync-worker running, on 
 
 // queryTimeout bounds a progress query, so that with no worker the command says so instead
 // of waiting for the server's own timeout on each workflow.
-const queryTimeout = 5 * time.Second
+var queryTimeout = 5 * time.Second
 
 // progressOf queries an import's or a sync's progress; ok is false when it does not exist.
 func progressOf(ctx context.Context, c client.Client, id string) (workflows.Progress, bool, error) {
-	var p workflows.Progress
-	ok, err := queryProgress(ctx, c, id, &p)
-	return p, ok, err
+	return newQueries(c).progress(ctx, id)
 }
 
 // pipelineProgressOf queries a PipelineSync's progress; ok is false when it does not exist.
 func pipelineProgressOf(ctx context.Context, c client.Client, id string) (workflows.PipelineProgress, bool, error) {
+	return newQueries(c).pipelineProgress(ctx, id)
+}
+
+// queries asks workflows for the progress one command shows. Once a question has gone
+// unanswered (a worker gone a moment ago, which the server still waits for until the
+// question's deadline), the next are not sent: no worker answers them either, and status,
+// which asks every workflow of every connection, waited queryTimeout for each, a minute and
+// more. Questions already asked side by side (status's connections) wait together.
+type queries struct {
+	c          client.Client
+	unanswered atomic.Bool
+}
+
+func newQueries(c client.Client) *queries { return &queries{c: c} }
+
+// progress queries an import's or a sync's progress; ok is false when it does not exist.
+func (q *queries) progress(ctx context.Context, id string) (workflows.Progress, bool, error) {
+	var p workflows.Progress
+	ok, err := q.query(ctx, id, &p)
+	return p, ok, err
+}
+
+// pipelineProgress queries a PipelineSync's progress; ok is false when it does not exist.
+func (q *queries) pipelineProgress(ctx context.Context, id string) (workflows.PipelineProgress, bool, error) {
 	var pp workflows.PipelineProgress
-	ok, err := queryProgress(ctx, c, id, &pp)
+	ok, err := q.query(ctx, id, &pp)
 	return pp, ok, err
 }
 
-func queryProgress(ctx context.Context, c client.Client, id string, into any) (bool, error) {
+func (q *queries) query(ctx context.Context, id string, into any) (bool, error) {
+	if q.unanswered.Load() && ctx.Err() == nil {
+		return false, fmt.Errorf("query %s: %w", id, errNoAnswer)
+	}
 	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	v, err := c.QueryWorkflow(qctx, id, "", workflows.QueryProgress)
+	v, err := q.c.QueryWorkflow(qctx, id, "", workflows.QueryProgress)
 	var notFound *serviceerror.NotFound
 	var deadline *serviceerror.DeadlineExceeded
 	switch {
 	case errors.As(err, &notFound):
 		return false, nil
 	case err != nil && ctx.Err() == nil && (errors.As(err, &deadline) || qctx.Err() != nil || noRecentPoller(err)):
+		q.unanswered.Store(true)
 		return false, fmt.Errorf("query %s: %w", id, errNoAnswer)
 	case err != nil:
 		return false, fmt.Errorf("query %s: %w", id, err)
@@ -177,6 +207,7 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		return err
 	}
 	defer c.Close()
+	q := newQueries(c)
 	found := 0
 	for _, w := range []struct{ id, what string }{{workflows.ImportWorkflowID(name), "import"}, {workflows.SyncWorkflowID(name), "sync"}} {
 		id := w.id
@@ -197,9 +228,13 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		if r.completed() {
 			fmt.Fprintf(out, "%s\n", r.closed())
 		}
-		p, ok, err := progressOf(ctx, c, id)
+		p, ok, err := q.progress(ctx, id)
 		if errors.Is(err, errNoAnswer) {
-			fmt.Fprintf(out, "%v\n\n", err)
+			fmt.Fprintf(out, "%v\n", err)
+			if err := printLastPublished(ctx, out, c, id); err != nil {
+				return err
+			}
+			fmt.Fprintln(out)
 			continue
 		}
 		if err != nil {
@@ -226,7 +261,7 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		fmt.Fprintf(out, "%s\n%s\n", pid, pr.stopped(pid, name, "pipelines"))
 	default:
 		found++
-		if err := printPipelineProgress(ctx, out, c, pid); err != nil {
+		if err := printPipelineProgress(ctx, out, c, q, pid); err != nil {
 			return err
 		}
 	}
@@ -243,11 +278,11 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 }
 
 // printPipelineProgress prints a running PipelineSync's progress and what waits to retry.
-func printPipelineProgress(ctx context.Context, out io.Writer, c client.Client, id string) error {
-	pp, ok, err := pipelineProgressOf(ctx, c, id)
+func printPipelineProgress(ctx context.Context, out io.Writer, c client.Client, q *queries, id string) error {
+	pp, ok, err := q.pipelineProgress(ctx, id)
 	if errors.Is(err, errNoAnswer) {
 		fmt.Fprintf(out, "%s\n%v\n", id, err)
-		return nil
+		return printLastPublished(ctx, out, c, id)
 	}
 	if err != nil || !ok {
 		return err
@@ -258,6 +293,47 @@ func printPipelineProgress(ctx context.Context, out io.Writer, c client.Client, 
 		fmt.Fprintf(out, "paused: %s\n", pp.PauseReason)
 	}
 	return printRetries(ctx, out, c, id)
+}
+
+// printLastPublished prints, for a workflow no worker answered for, what its description
+// holds without one: the phase and counts it last published (its search attributes) and the
+// activities waiting to retry.
+func printLastPublished(ctx context.Context, out io.Writer, c client.Client, id string) error {
+	d, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return fmt.Errorf("describe %s: %w", id, err)
+	}
+	attrs := d.GetWorkflowExecutionInfo().GetSearchAttributes()
+	phase := searchattr.Keyword(attrs, workflows.AttrPhase)
+	if phase == "" {
+		phase = "no phase yet"
+	}
+	line := "last published: " + phase
+	if n, ok := publishedInt(attrs, workflows.AttrRecords); ok {
+		line += fmt.Sprintf(", %d records read", n)
+	}
+	if n, ok := publishedInt(attrs, workflows.AttrQuarantined); ok {
+		line += fmt.Sprintf(", %d in quarantine", n)
+	}
+	fmt.Fprintln(out, line)
+	for _, r := range retriesIn(d) {
+		fmt.Fprintln(out, r.line())
+	}
+	return nil
+}
+
+// publishedInt reads an integer search attribute from a workflow's description; ok is false
+// when the workflow has not published it.
+func publishedInt(attrs *commonpb.SearchAttributes, key temporal.SearchAttributeKeyInt64) (int64, bool) {
+	p, ok := attrs.GetIndexedFields()[key.GetName()]
+	if !ok {
+		return 0, false
+	}
+	var n int64
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &n); err != nil {
+		return 0, false
+	}
+	return n, true
 }
 
 // statusBudget prints the UNAS calls of the last hour when the connection has a UNAS side and
@@ -315,16 +391,22 @@ func printRetries(ctx context.Context, out io.Writer, c client.Client, id string
 		return err
 	}
 	for _, r := range rs {
-		line := fmt.Sprintf("retrying %s (attempt %d): %s", r.activity, r.attempt, r.message)
-		if r.class != "" {
-			line += " [" + r.class + "]"
-		}
-		if !r.next.IsZero() {
-			line += "; next attempt at " + r.next.Local().Format(time.TimeOnly)
-		}
-		fmt.Fprintln(out, line)
+		fmt.Fprintln(out, r.line())
 	}
 	return nil
+}
+
+// line is how status CONN shows an activity waiting to retry: `retrying SyncPass (attempt 2):
+// … [RateLimited]; next attempt at 05:39:43`.
+func (r retry) line() string {
+	line := fmt.Sprintf("retrying %s (attempt %d): %s", r.activity, r.attempt, r.message)
+	if r.class != "" {
+		line += " [" + r.class + "]"
+	}
+	if !r.next.IsZero() {
+		line += "; next attempt at " + r.next.Local().Format(time.TimeOnly)
+	}
+	return line
 }
 
 // retry is an activity of a workflow that failed and waits for its next attempt.

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+
+	"github.com/crmsync/crmsync/internal/testenv"
+	"github.com/crmsync/crmsync/workflows"
+)
+
+// A worker gone a moment ago (killed, its machine lost) answers no query, and the server waits
+// for it until each query's deadline: status asked each workflow of each connection in turn,
+// waiting queryTimeout for every one, a minute and more for a few connections, when an operator
+// needs it most. Once a query has gone unanswered, status sends no more (those already sent,
+// for the connections asked about side by side, wait together): it waits queryTimeout once,
+// and says, as before, that no worker answered, with the phase each workflow last published.
+func TestStatusAnswersPromptlyWhenNoWorkerAnswers(t *testing.T) {
+	old := queryTimeout
+	queryTimeout = 400 * time.Millisecond
+	t.Cleanup(func() { queryTimeout = old })
+	var names []string // more than status asks about at once
+	for i := range overviewConcurrency + 2 {
+		names = append(names, fmt.Sprintf("c%d", i+1))
+	}
+	dir := t.TempDir()
+	example, err := os.ReadFile(exampleFile)
+	require.NoError(t, err)
+	wfs := map[string]fakeWorkflow{}
+	for _, name := range names {
+		file := strings.Replace(string(example), "name: sellsy-mautic", "name: "+name, 1)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(file), 0o600))
+		wfs[workflows.ImportWorkflowID(name)] = fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, closed: time.Now(), phase: workflows.PhaseDone, unanswered: true}
+		wfs[workflows.SyncWorkflowID(name)] = fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_RUNNING, phase: workflows.PhaseWaiting, unanswered: true}
+		wfs[workflows.PipelineWorkflowID(name)] = fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_RUNNING, phase: workflows.PhaseSyncing, unanswered: true}
+	}
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		// Twenty queries unanswered, one after another: 8 s.
+		{args: []string{"status"}, want: []string{
+			"c3          done    waiting  —       —           —           syncing    —            " + errNoAnswer.Error(),
+			`No worker has polled the task queue "crmsync"`}},
+		{args: []string{"status", "--json"}, want: []string{`"sync": "waiting"`, `"pipelines": "syncing"`, `"workers": 0`}},
+		// Three: the completed import's too, 1.2 s.
+		{args: []string{"status", "c2"}, want: []string{
+			"c2/initial-import\ncompleted at ",
+			"query c2/initial-import: " + errNoAnswer.Error() + "\nlast published: done\n\n",
+			"c2/incremental-sync\nquery c2/incremental-sync: " + errNoAnswer.Error() + "\nlast published: waiting\n\n",
+			"c2/pipeline-sync\nquery c2/pipeline-sync: " + errNoAnswer.Error() + "\nlast published: syncing\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			useFake(t, &fakeTemporal{workflows: wfs, noWorker: true})
+			t.Setenv("CRMSYNC_CONNECTIONS", dir)
+			var out bytes.Buffer
+			began := time.Now()
+			require.NoError(t, run(context.Background(), tt.args, &out))
+			took := time.Since(began)
+			assert.Less(t, took, 2*queryTimeout, "the worker is waited for once, not once per workflow")
+			assert.GreaterOrEqual(t, took, queryTimeout, "the worker is given its time to answer")
+			for _, w := range tt.want {
+				assert.Contains(t, out.String(), w)
+			}
+		})
+	}
+}
+
+// Against a server, with the worker gone a moment ago: every query waits for it, and status
+// asked each workflow of each connection in turn, until each query's deadline (the server
+// gives up on one after about 2.5 s of its 5: 15 s for these three connections, 7.5 s for
+// `status c1`). It answers within one queryTimeout, saying that no worker answered, with the
+// phase each workflow last published.
+func TestStatusWithTheWorkerGoneAgainstAServer(t *testing.T) {
+	names := []string{"c1", "c2", "c3"}
+	s := startStubServer(t, names...)
+	for _, name := range names {
+		s.start(t, workflows.ImportWorkflowID(name), "InitialImport", name)
+		s.start(t, workflows.SyncWorkflowID(name), "IncrementalSync", name)
+		s.start(t, workflows.PipelineWorkflowID(name), "PipelineSync", name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.NoError(t, run(ctx, []string{"pause", "c2"}, &bytes.Buffer{}))
+	testenv.Eventually(t, 30*time.Second, 50*time.Millisecond, "c2 paused", func() bool { return s.phase(t, workflows.SyncWorkflowID("c2")) == workflows.PhasePaused })
+	s.worker.Stop()
+
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{args: []string{"status"}, want: []string{
+			"c1          done    waiting  —       —           —           waiting    —            " + errNoAnswer.Error() + "\n",
+			"c2          done    paused   —       —           —           paused     —            " + errNoAnswer.Error() + "\n"}},
+		{args: []string{"status", "c1"}, want: []string{
+			"c1/initial-import\ncompleted at ",
+			"query c1/initial-import: " + errNoAnswer.Error() + "\nlast published: done\n\n",
+			"c1/incremental-sync\nquery c1/incremental-sync: " + errNoAnswer.Error() + "\nlast published: waiting\n\n",
+			"c1/pipeline-sync\nquery c1/pipeline-sync: " + errNoAnswer.Error() + "\nlast published: waiting\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			began := time.Now()
+			require.NoError(t, run(ctx, tt.args, &out))
+			took := time.Since(began)
+			assert.Less(t, took, queryTimeout+time.Second, "the worker is waited for once, not once per workflow")
+			for _, w := range tt.want {
+				assert.Contains(t, out.String(), w)
+			}
+		})
+	}
+}
