@@ -22,6 +22,10 @@ type Activities struct {
 	// WorkflowPaused says whether a workflow was paused: a pass asks for its own between two
 	// pages, at most every pauseCheckEvery, and ends its stretch there. Nil: never.
 	WorkflowPaused func(ctx context.Context, workflowID string) (bool, error)
+	// SellsyEvents routes one Sellsy webhook event (the webhook receiver's routing): it reads
+	// the record back and starts or signals what the connection's events: say. Nil: the
+	// worker cannot route them (RouteSellsyEvent says so).
+	SellsyEvents func(ctx context.Context, ev SellsyEvent) error
 
 	// statusMaps remembers, per connection, the side-B connector whose statuses the
 	// connection's status maps were last found complete against, and when (statusMapCheck).

@@ -22,6 +22,7 @@ func TestValidateSignalRoutes(t *testing.T) {
 		{name: "deleted", yaml: conn("demo/incremental-sync", "deleted"), wantErr: `conn.yaml: events[0].signal.name: "deleted": a Sellsy event can ask`},
 		{name: "allow-deletes", yaml: conn("{connection}/incremental-sync", "allow-deletes"), wantErr: `"allow-deletes": a Sellsy event can ask`},
 		{name: "pause the import", yaml: conn("{connection}/initial-import", "pause"), wantErr: `"pause": a Sellsy event can ask crmsync's own workflow demo/initial-import for sync-now only`},
+		{name: "an event to a record's Sellsy events", yaml: conn("{connection}/sellsy-events/company-5", "sellsy-event"), wantErr: `"sellsy-event": a Sellsy event can ask crmsync's own workflow demo/sellsy-events/company-5 for sync-now only`},
 		{name: "stage-changed", yaml: conn("{connection}/pipeline-sync", "stage-changed"), wantErr: `opportunity events reach it on their own`},
 	}
 	for _, tt := range tests {

@@ -22,6 +22,7 @@ func TestValidateStartRoutes(t *testing.T) {
 		{name: "the import", start: "{workflow: InitialImport}", wantErr: `events[0].start.workflow: "InitialImport" is one of crmsync's own workflows`},
 		{name: "the pipelines", start: "{workflow: PipelineSync}", wantErr: `"PipelineSync" is one of crmsync's own workflows`},
 		{name: "a push", start: "{workflow: PushRecord}", wantErr: `"PushRecord" is one of crmsync's own workflows`},
+		{name: "a record's Sellsy events", start: "{workflow: SellsyEvents}", wantErr: `"SellsyEvents" is one of crmsync's own workflows`},
 		{name: "a quarantine retry", start: "{workflow: RetryQuarantine}", wantErr: `"RetryQuarantine" is one of crmsync's own workflows`},
 	}
 	for _, tt := range tests {

@@ -523,16 +523,23 @@ func keys(m map[string]bool) []string {
 // (workflows.SyncWorkflowID and its kin, which this package cannot import).
 var ownWorkflows = []string{"/incremental-sync", "/initial-import", "/pipeline-sync", "/import-dry-run", "/retry-quarantine"}
 
+// sellsyEventsIDs is what the ids of the workflows that route a record's Sellsy events hold
+// (workflows.SellsyEventsWorkflowID).
+const sellsyEventsIDs = "/sellsy-events/"
+
 // IsOwnWorkflowType reports whether a workflow type is one crmsync's worker runs (the
 // worker's ownWorkflows, whose test keeps the two in step; not this package's ownWorkflows,
 // which are ids), which a start route on its task queue would start.
 func IsOwnWorkflowType(name string) bool {
-	return slices.Contains([]string{"InitialImport", "IncrementalSync", "PushRecord", "PipelineSync", "RetryQuarantine"}, name)
+	return slices.Contains([]string{"InitialImport", "IncrementalSync", "PushRecord", "PipelineSync", "RetryQuarantine", "SellsyEvents"}, name)
 }
 
 // IsOwnWorkflow reports whether a signal route's workflow id names one of crmsync's own
 // workflows, of this connection or another.
 func IsOwnWorkflow(id string) bool {
+	if strings.Contains(id, sellsyEventsIDs) {
+		return true
+	}
 	for _, suffix := range ownWorkflows {
 		if strings.HasSuffix(id, suffix) {
 			return true

@@ -18,6 +18,7 @@ import (
 
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/workflows"
 )
 
 const unasBody = `{"event":"order_status_modify"}`
@@ -213,6 +214,17 @@ func (c *cancelTemporal) ExecuteWorkflow(ctx context.Context, o client.StartWork
 	return fakeRun{id: o.ID}, nil
 }
 
+func (c *cancelTemporal) SignalWithStartWorkflow(ctx context.Context, id, signal string, _ any, _ client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.during()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.sent = append(c.sent, id+" "+signal)
+	return fakeRun{id: id}, nil
+}
+
 // A sender that times out or disconnects does not cancel what its delivery asked for: the
 // push's start, like the webhooks' signals, is made with a context the request's end does not
 // cancel, so the push is not lost when the sender does not retry.
@@ -230,6 +242,10 @@ func TestSenderGoneDoesNotCancelTheStart(t *testing.T) {
 		{name: "automation deletion", path: "/webhooks/shop/mautic", ctype: "application/json", body: deleteDelivery,
 			header: map[string]string{"Webhook-Signature": sign(deleteDelivery, "whsec-123")}, status: http.StatusOK,
 			check: func(t *testing.T, c *cancelTemporal) { assert.Len(t, c.sent, 1) }},
+		{name: "sellsy event", path: "/webhooks/shop/sellsy/sel-789", ctype: "application/x-www-form-urlencoded", body: bareNotif("updated", "client", "5"), status: http.StatusOK,
+			check: func(t *testing.T, c *cancelTemporal) {
+				assert.Equal(t, []string{"shop/sellsy-events/company-5 " + workflows.SignalSellsyEvent}, c.sent)
+			}},
 	}
 	whens := []struct {
 		name   string
@@ -249,7 +265,9 @@ func TestSenderGoneDoesNotCancelTheStart(t *testing.T) {
 				} else {
 					c.during = cancel
 				}
-				r := New(c, "crmsync", []*config.Connection{shopConnection(t)}, slog.New(slog.DiscardHandler))
+				conn := shopConnection(t)
+				conn.Events = []config.EventRoute{{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}}
+				r := New(c, "crmsync", []*config.Connection{conn}, slog.New(slog.DiscardHandler))
 				req := httptest.NewRequestWithContext(ctx, http.MethodPost, rt.path, strings.NewReader(rt.body))
 				req.Header.Set("Content-Type", rt.ctype)
 				for k, v := range rt.header {

@@ -37,6 +37,10 @@ func (s *signalRecorder) SignalWorkflow(_ context.Context, id, _, name string, _
 	return nil
 }
 
+func (s *signalRecorder) SignalWithStartWorkflow(context.Context, string, string, any, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
+	panic("a UNAS delivery starts nothing")
+}
+
 func (s *signalRecorder) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
 	panic("a UNAS delivery starts nothing")
 }

@@ -50,6 +50,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/activities"
 	"github.com/crmsync/crmsync/config"
@@ -91,6 +92,7 @@ const DedupWindow = 5 * time.Minute
 type Temporal interface {
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 }
 
 // Receiver routes webhook deliveries to workflows.
@@ -550,7 +552,7 @@ func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
 // record can arrive as the same body; the record as read back does (route).
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	c, side, ok := r.sellsyConnection(w, req)
+	c, _, ok := r.sellsyConnection(w, req)
 	if !ok {
 		return
 	}
@@ -572,14 +574,77 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	// back and emits only what moved.
 	err = r.stageChanged(req.Context(), name, events)
 	if err == nil {
-		err = r.route(req.Context(), c, side, events)
+		err = r.handOver(req.Context(), c, events)
 	}
-	if err != nil { // not handled: Sellsy's next attempt must be acted on
-		r.log.Error("sellsy events not routed", "connection", name, "error", err)
+	if err != nil { // not in Temporal's hands: Sellsy's next attempt must be acted on
+		r.log.Error("sellsy events not handed to Temporal", "connection", name, "error", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// handOver gives each event that a route of the connection takes to the SellsyEvents
+// workflow of its record (signal-with-start), which reads the record back and routes the
+// event (RouteSellsyEvent). The delivery is answered once Temporal holds its events: a read
+// back that fails (Sellsy down, its quota spent) is retried by the workflow, not lost with
+// the answer, and a worker that stops loses nothing.
+func (r *Receiver) handOver(ctx context.Context, c *config.Connection, events []sellsy.WebhookEvent) error {
+	ctx = context.WithoutCancel(ctx)
+	for _, e := range events {
+		if len(matchingRoutes(c.Events, e)) == 0 {
+			continue
+		}
+		id := workflows.SellsyEventsWorkflowID(c.Name, e.Object, recordKey(e.ObjectID))
+		ev := activities.SellsyEvent{Connection: c.Name, Object: e.Object, Event: e.Type, ID: e.ObjectID, At: e.At, Digest: e.Digest}
+		_, err := r.temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalSellsyEvent, ev, client.StartWorkflowOptions{
+			ID: id, TaskQueue: r.taskQueue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(c.Name)),
+		}, workflows.SellsyEvents, workflows.SellsyEventsInput{Connection: c.Name, Object: e.Object, ID: e.ObjectID})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordKey is the part of a SellsyEvents workflow id that names the record: the id as a
+// number (Sellsy reads "077" as 77), or a digest of what is no id, which keeps whatever a
+// forged delivery sends out of the workflow id.
+func recordKey(id string) string {
+	if n, ok := sellsy.ParseID(id); ok {
+		return strconv.Itoa(n)
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "x" + hex.EncodeToString(sum[:8])
+}
+
+// RouteSellsyEvent routes one Sellsy event as the connection's file now says (the
+// activities' Activities.SellsyEvents, run by the record's SellsyEvents workflow): the
+// record is read back and each route the event takes starts or signals its workflow (route).
+// A connection whose Sellsy side or routes went routes nothing; one this worker does not know,
+// or whose file does not validate, is an error, retried.
+func (r *Receiver) RouteSellsyEvent(ctx context.Context, ev activities.SellsyEvent) error {
+	c, file, err := r.connection(ev.Connection)
+	switch {
+	case err != nil:
+		return fmt.Errorf("connection %s (%s) does not validate: %w", ev.Connection, file, err)
+	case c == nil:
+		// Another worker's receiver took it: this one may not have loaded that file yet (a
+		// rolling restart), so the event waits for one that has.
+		return fmt.Errorf("no connection file of this worker is named %q: every worker of task queue %q must load the same connection files", ev.Connection, r.taskQueue)
+	}
+	side := ""
+	switch "sellsy" {
+	case c.A.System:
+		side = "a"
+	case c.B.System:
+		side = "b"
+	default:
+		r.log.Info("sellsy event for a connection without a Sellsy side now: dropped", "connection", ev.Connection)
+		return nil
+	}
+	return r.route(ctx, c, side, []sellsy.WebhookEvent{{Type: ev.Event, Object: ev.Object, ObjectID: ev.ID, At: ev.At, Digest: ev.Digest}})
 }
 
 // stageChanged tells the connection's PipelineSync which opportunities the events name.

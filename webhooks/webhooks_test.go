@@ -43,6 +43,37 @@ type fakeTemporal struct {
 	fail    error // every signal and start fails with it
 	// deletedTo are the workflows the deletion signals went to.
 	deletedTo []string
+	// handed are the Sellsy events handed to SellsyEvents workflows, handedTo their ids.
+	handed   []activities.SellsyEvent
+	handedTo []string
+	// route, when set, routes each handed event at once, as its workflow's activity would;
+	// routeErrs are its failures (the workflow would retry them).
+	route     func(context.Context, activities.SellsyEvent) error
+	routeErrs []error
+}
+
+func (f *fakeTemporal) SignalWithStartWorkflow(ctx context.Context, id, signal string, arg any, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
+	f.mu.Lock()
+	if f.fail != nil {
+		f.mu.Unlock()
+		return nil, f.fail
+	}
+	if signal != workflows.SignalSellsyEvent || o.ID != id {
+		panic("unexpected signal-with-start " + id + " " + signal)
+	}
+	ev := arg.(activities.SellsyEvent)
+	f.handed = append(f.handed, ev)
+	f.handedTo = append(f.handedTo, id)
+	route := f.route
+	f.mu.Unlock()
+	if route != nil {
+		if err := route(ctx, ev); err != nil {
+			f.mu.Lock()
+			f.routeErrs = append(f.routeErrs, err)
+			f.mu.Unlock()
+		}
+	}
+	return fakeRun{id: id}, nil
 }
 
 func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
@@ -312,6 +343,7 @@ func TestSellsyEventRoutes(t *testing.T) {
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
 			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}}, nil, nil
 		})
+	f.route = r.RouteSellsyEvent
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
 	for _, body := range []string{
@@ -366,6 +398,7 @@ func sellsyReceiver(t *testing.T, f *fakeTemporal, c connectors.Connector, clock
 			return c, nil, nil
 		})
 	r.seen = newSeenSet(100, DedupWindow, clock.Now)
+	f.route = r.RouteSellsyEvent
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL + "/webhooks/shop/sellsy/sel-789"

@@ -72,7 +72,7 @@ type Settings struct {
 // ownWorkflows are the workflows the worker runs; config.IsOwnWorkflowType knows them by
 // name, so that no webhook route starts one.
 var ownWorkflows = []any{workflows.InitialImport, workflows.IncrementalSync, workflows.PushRecord,
-	workflows.PipelineSync, workflows.RetryQuarantine}
+	workflows.PipelineSync, workflows.RetryQuarantine, workflows.SellsyEvents}
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -218,12 +218,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if opts.MetricsHandler != nil {
 		connections.RecordRequests(opts.MetricsHandler)
 	}
+	// Every worker routes Sellsy events (SellsyEvents' activity), whichever one's receiver
+	// took the delivery.
+	receiver := newReceiver(c, s.TaskQueue, conns, connections, log).
+		WithHealth(func(ctx context.Context) error {
+			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		})
 	if s.WebhookAddr != "" {
-		receiver := newReceiver(c, s.TaskQueue, conns, connections, log).
-			WithHealth(func(ctx context.Context) error {
-				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
-				return err
-			})
 		served = append(served, serve(listeners["CRMSYNC_WEBHOOK_ADDR"], receiver.Handler(), log))
 	}
 	if s.DebugAddr != "" {
@@ -239,7 +241,8 @@ func run(ctx context.Context, log *slog.Logger) error {
 		},
 		WorkflowPaused: func(ctx context.Context, workflowID string) (bool, error) {
 			return searchattr.WorkflowPaused(ctx, c, workflowID)
-		}})
+		},
+		SellsyEvents: receiver.RouteSellsyEvent})
 	// Sellsy's operations as activities (Sellsy.CreateCompany, …) for users' own workflows.
 	// A worker that cannot serve them registers them all the same, failing at once as a
 	// ConfigurationError that says what to set: unregistered, a caller's workflow would retry

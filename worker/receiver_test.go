@@ -26,6 +26,9 @@ import (
 type signalsOnly struct{}
 
 func (signalsOnly) SignalWorkflow(context.Context, string, string, string, any) error { return nil }
+func (signalsOnly) SignalWithStartWorkflow(context.Context, string, string, any, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
+	return nil, errors.New("no starts here")
+}
 func (signalsOnly) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
 	return nil, errors.New("no starts here")
 }

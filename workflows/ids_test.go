@@ -30,6 +30,7 @@ func TestConfigKnowsEveryOwnWorkflowID(t *testing.T) {
 	for name, id := range ownIDs {
 		assert.True(t, config.IsOwnWorkflow(id("c")), "%s: %s", name, id("c"))
 	}
+	assert.True(t, config.IsOwnWorkflow(SellsyEventsWorkflowID("c", "company", "5")))
 	assert.False(t, config.IsOwnWorkflow("c/orders"))
 }
 
