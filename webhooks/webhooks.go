@@ -16,8 +16,10 @@
 //	                                     (an uptime check) is answered 200 and starts nothing
 //	POST /webhooks/{connection}/sellsy/{token}
 //	                                     Sellsy webhooks (form field notif), the token being
-//	                                     the URL's secret: the connection's events: routes,
-//	                                     and opportunity changes to its PipelineSync
+//	                                     the URL's secret: each event an events: route takes
+//	                                     to its record's SellsyEvents workflow, which reads
+//	                                     the record back and routes it (RouteSellsyEvent);
+//	                                     opportunity changes to the PipelineSync
 //	GET  /webhooks/{connection}/sellsy/{token}
 //	                                     Sellsy's ping: 200 when the token is right
 //	POST /webhooks/{connection}/unas     UNAS automatism webhooks (VIP), signed with
@@ -547,7 +549,8 @@ func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
 
 // sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
 // token and every event is a hint: records are read back before anything acts on them, so a
-// forged or replayed delivery changes nothing. The body is not what tells a redelivery apart:
+// forged or replayed delivery changes nothing — by the record's SellsyEvents workflow, once
+// the delivery is answered (handOver). The body is not what tells a redelivery apart:
 // the reference only confirms event, relatedtype and relatedid, so two real changes of a
 // record can arrive as the same body; the record as read back does (route).
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
