@@ -54,7 +54,17 @@ type benchEnv struct {
 	tc  client.Client
 }
 
-// startBench starts everything; direction and schedule are the connection's.
+// benchHookToken is the token of the worker's Sellsy webhook URL.
+const benchHookToken = "bench-hook"
+
+// hookURL is the worker's URL for the Sellsy webhooks of the connection.
+func (e *benchEnv) hookURL(b *testing.B) string {
+	return "http://" + e.w.ListenAddr(b, "webhook receiver") + "/webhooks/" + connection + "/sellsy/" + benchHookToken
+}
+
+// startBench starts everything; direction and schedule are the connection's. The connection
+// routes Sellsy's contact webhooks to a sync-now of its sync; the simulator sends none until
+// it is given the worker's URL (hookURL).
 func startBench(b *testing.B, contacts int, direction, schedule string) *benchEnv {
 	srv := testenv.DevServer(b)
 	sb, err := sandbox.Start(sandbox.Options{
@@ -72,7 +82,7 @@ func startBench(b *testing.B, contacts int, direction, schedule string) *benchEn
 a:
   system: sellsy
   settings: {api_url: %s/v2, token_url: %s/oauth2/access-tokens, requests_per_second: "100000"}
-  credentials: {client_id: BENCH_SELLSY_ID, client_secret: BENCH_SELLSY_SECRET}
+  credentials: {client_id: BENCH_SELLSY_ID, client_secret: BENCH_SELLSY_SECRET, webhook_token: BENCH_SELLSY_HOOK}
 b:
   system: mautic
   settings: {base_url: %s, requests_per_second: "100000"}
@@ -95,6 +105,9 @@ objects:
       - {a: last_name, b: lastname}
       - {a: phone_number, b: phone}
       - {a: position, b: position}
+events:
+  - object: contact
+    signal: {workflow_id: "{connection}/incremental-sync", name: sync-now}
 `, connection, sb.SellsyURL, sb.SellsyURL, sb.MauticURL, direction, schedule)), 0o600); err != nil {
 		b.Fatal(err)
 	}
@@ -102,7 +115,8 @@ objects:
 		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(),
 		"CRMSYNC_CONNECTIONS=" + connFile,
 		"CRMSYNC_DATA_DIR=" + dir,
-		"BENCH_SELLSY_ID=bench", "BENCH_SELLSY_SECRET=bench-secret",
+		"BENCH_SELLSY_ID=bench", "BENCH_SELLSY_SECRET=bench-secret", "BENCH_SELLSY_HOOK=" + benchHookToken,
+		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0",
 		"BENCH_MAUTIC_USER=bench", "BENCH_MAUTIC_PASSWORD=bench-password",
 		"CRMSYNC_DEBUG_ADDR=" + os.Getenv("BENCH_WORKER_PPROF"), // e.g. 127.0.0.1:6060 to profile the worker
 	})
