@@ -54,6 +54,8 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 		handler.Counter(c).Inc(1)
 	}
 	handler.Timer(apimetrics.Latency).Record(time.Second)
+	// The SDK's own, under its name (go.temporal.io/sdk/internal/common/metrics).
+	handler.WithTags(map[string]string{"workflow_type": "SellsyEvents"}).Counter("temporal_workflow_failed").Inc(1)
 	handler.Gauge(workflows.MetricLastCycle).Update(1)
 	families, err := registry.Gather()
 	require.NoError(t, err)
@@ -66,7 +68,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 			}
 		}
 	}
-	name := regexp.MustCompile(`crmsync_[a-z_]+`)
+	name := regexp.MustCompile(`(crmsync|temporal)_[a-z_]+`)
 	alerts := map[string]bool{}
 	for _, r := range file.Groups[0].Rules {
 		assert.NotEmpty(t, r.Alert)
@@ -82,7 +84,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 			assert.True(t, exported[m], "%s: %s is not a metric the worker exports", r.Alert, m)
 		}
 	}
-	for _, want := range []string{"CrmsyncConnectionPaused", "CrmsyncSyncBehind", "CrmsyncRateLimited", "CrmsyncWorkerDown"} {
+	for _, want := range []string{"CrmsyncConnectionPaused", "CrmsyncSyncBehind", "CrmsyncRateLimited", "CrmsyncWorkerDown", "CrmsyncSellsyEventsNotRouted"} {
 		assert.True(t, alerts[want], want)
 	}
 }
