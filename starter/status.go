@@ -40,11 +40,6 @@ func progressOf(ctx context.Context, c client.Client, id string) (workflows.Prog
 	return newQueries(c).progress(ctx, id)
 }
 
-// pipelineProgressOf queries a PipelineSync's progress; ok is false when it does not exist.
-func pipelineProgressOf(ctx context.Context, c client.Client, id string) (workflows.PipelineProgress, bool, error) {
-	return newQueries(c).pipelineProgress(ctx, id)
-}
-
 // queries asks workflows for the progress one command shows. Once a question has gone
 // unanswered (a worker gone a moment ago, which the server still waits for until the
 // question's deadline), the next are not sent: no worker answers them either, and status,

@@ -92,7 +92,10 @@ func TestStatusWithTheWorkerGoneAgainstAServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	require.NoError(t, run(ctx, []string{"pause", "c2"}, &bytes.Buffer{}))
-	testenv.Eventually(t, 30*time.Second, 50*time.Millisecond, "c2 paused", func() bool { return s.phase(t, workflows.SyncWorkflowID("c2")) == workflows.PhasePaused })
+	// Both workflows that show paused below: the pipelines hear the pause apart from the sync.
+	testenv.Eventually(t, 30*time.Second, 50*time.Millisecond, "c2 paused", func() bool {
+		return s.phase(t, workflows.SyncWorkflowID("c2")) == workflows.PhasePaused && s.phase(t, workflows.PipelineWorkflowID("c2")) == workflows.PhasePaused
+	})
 	s.worker.Stop()
 
 	tests := []struct {
