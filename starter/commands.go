@@ -388,6 +388,12 @@ func resume(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if beside, err := syncBesideImport(ctx, name); err != nil || beside {
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		return resumeBesideImport(ctx, out, name, *allow)
+	}
 	if *allow {
 		sent, _, err := sendTo(ctx, out, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name))
 		if err != nil {
@@ -400,6 +406,40 @@ func resume(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return signal(ctx, out, name, workflows.SignalResume, nil)
+}
+
+// syncBesideImport reports whether the connection's InitialImport and IncrementalSync both
+// run (the sync paused for the import, as start import asks). The dry run is no import: it
+// writes nothing, and resume does not reach it.
+func syncBesideImport(ctx context.Context, name string) (bool, error) {
+	c, _, err := dial()
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name)} {
+		r, err := describeRun(ctx, c, id)
+		if err != nil || !r.running() {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// resumeBesideImport resumes the import and the pipelines of a connection whose import runs,
+// and refuses the sync: resumed beside the import, both would write the same records.
+// --allow-deletes is for the sync alone: it is not sent either, and is named for the resume
+// to come.
+func resumeBesideImport(ctx context.Context, out io.Writer, name string, allowDeletes bool) error {
+	if err := signalTo(ctx, out, name, workflows.SignalResume, nil, workflows.ImportWorkflowID(name), workflows.PipelineWorkflowID(name)); err != nil {
+		return err
+	}
+	again := "crmsync resume " + name
+	if allowDeletes {
+		again += " --allow-deletes"
+	}
+	return fmt.Errorf("resume: not sent to %s: connection %s's initial import %s is running: the sync resumed now would write the same records beside it; resume the sync once the import has completed (`crmsync watch %s` follows it; `crmsync start import %s --wait` waits for an import it starts), with `%s`",
+		workflows.SyncWorkflowID(name), name, workflows.ImportWorkflowID(name), name, name, again)
 }
 
 // signal sends a signal to every running workflow of the connection.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,6 +51,64 @@ func TestResumeAllowDeletesWithoutASync(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantSignals, f.signals)
 			assert.Contains(t, out.String(), tt.wantOut)
+		})
+	}
+}
+
+// `crmsync resume CONN` resumed every running workflow of the connection: while its
+// InitialImport ran, the sync paused for it (as `crmsync start import` asks) was resumed too,
+// and both wrote the same records. While the import runs, resume leaves the sync as it is,
+// resumes the import and the pipelines, and fails naming the import and when to resume the
+// sync; --allow-deletes is kept for that later resume. The dry run is no import of records.
+func TestResumeLeavesTheSyncWhileTheImportRuns(t *testing.T) {
+	running := enums.WORKFLOW_EXECUTION_STATUS_RUNNING
+	paused := fakeWorkflow{status: running, phase: workflows.PhasePaused}
+	done := fakeWorkflow{status: enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, phase: workflows.PhaseDone}
+	tests := []struct {
+		name        string
+		workflows   map[string]fakeWorkflow
+		args        []string
+		wantSignals []string
+		wantErr     []string
+	}{
+		{name: "import and sync", workflows: map[string]fakeWorkflow{workflows.ImportWorkflowID("c"): paused, workflows.SyncWorkflowID("c"): paused},
+			args:        []string{"resume", "c"},
+			wantSignals: []string{"resume c/initial-import"},
+			wantErr: []string{"resume: not sent to c/incremental-sync: connection c's initial import c/initial-import is running: the sync resumed now would write the same records beside it",
+				"resume the sync once the import has completed (`crmsync watch c` follows it; `crmsync start import c --wait` waits for an import it starts), with `crmsync resume c`"}},
+		{name: "import, sync and pipelines", workflows: map[string]fakeWorkflow{workflows.ImportWorkflowID("c"): paused, workflows.SyncWorkflowID("c"): paused, workflows.PipelineWorkflowID("c"): paused},
+			args:        []string{"resume", "c"},
+			wantSignals: []string{"resume c/initial-import", "resume c/pipeline-sync"},
+			wantErr:     []string{"not sent to c/incremental-sync"}},
+		{name: "import and sync, allow-deletes", workflows: map[string]fakeWorkflow{workflows.ImportWorkflowID("c"): paused, workflows.SyncWorkflowID("c"): paused},
+			args:        []string{"resume", "c", "--allow-deletes"},
+			wantSignals: []string{"resume c/initial-import"},
+			wantErr:     []string{"not sent to c/incremental-sync", "with `crmsync resume c --allow-deletes`"}},
+		{name: "import alone", workflows: map[string]fakeWorkflow{workflows.ImportWorkflowID("c"): paused},
+			args: []string{"resume", "c"}, wantSignals: []string{"resume c/initial-import"}},
+		{name: "import completed", workflows: map[string]fakeWorkflow{workflows.ImportWorkflowID("c"): done, workflows.SyncWorkflowID("c"): paused},
+			args: []string{"resume", "c"}, wantSignals: []string{"resume c/incremental-sync"}},
+		{name: "dry run beside the sync", workflows: map[string]fakeWorkflow{workflows.ImportDryRunWorkflowID("c"): paused, workflows.SyncWorkflowID("c"): paused},
+			args: []string{"resume", "c"}, wantSignals: []string{"resume c/incremental-sync"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{workflows: tt.workflows}
+			useFake(t, f)
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out)
+			assert.Equal(t, tt.wantSignals, f.signals)
+			for _, s := range tt.wantSignals {
+				assert.Contains(t, out.String(), strings.Replace(s, " ", " sent to ", 1))
+			}
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tt.wantErr {
+				assert.Contains(t, err.Error(), w)
+			}
 		})
 	}
 }
