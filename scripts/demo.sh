@@ -10,8 +10,6 @@ DEMO_DIR=${DEMO_DIR:-$PWD/.demo}
 TEMPORAL=${TEMPORAL:-temporal}
 CONN=sellsy-mautic
 mkdir -p "$DEMO_DIR"
-# The simulators start empty each time: so do the store and the dev server's history.
-rm -f "$DEMO_DIR"/crmsync.db* "$DEMO_DIR"/temporal.db*
 
 # The demo runs on the dev server on 127.0.0.1:7233, a store in $DEMO_DIR and the default
 # task queue, whatever the shell holds: a CRMSYNC_* or TEMPORAL_* variable exported for
@@ -26,7 +24,8 @@ export MAUTIC_USERNAME=admin MAUTIC_PASSWORD=demo-password
 export ALTIOR_API_KEY=altior-sim-key UNAS_API_KEY=unas-demo-key
 export MINICRM_SYSTEM_ID=12345 MINICRM_API_KEY=minicrm-demo-key
 EXAMPLES=(sellsy-altior unas-minicrm)
-export CRMSYNC_CONNECTIONS=config/examples/sellsy-mautic.yaml,config/examples/sellsy-altior.yaml,config/examples/unas-minicrm.yaml
+# Whole paths: the commands the demo suggests work from any folder.
+export CRMSYNC_CONNECTIONS=$PWD/config/examples/sellsy-mautic.yaml,$PWD/config/examples/sellsy-altior.yaml,$PWD/config/examples/unas-minicrm.yaml
 export CRMSYNC_DATA_DIR=$DEMO_DIR
 
 pids=()
@@ -66,6 +65,10 @@ await() {
   done
   echo "$(basename "$log" .log) did not $what within 2 minutes (see $log)"; exit 1
 }
+# The demo's own ports: the sandbox's systems, the worker's receiver and its metrics.
+DEMO_PORTS=(18081 18082 18084 18085 18086 18090 19090)
+# ports_in_use PORT… prints those of the ports that answer, on one line.
+ports_in_use() { local p busy=(); for p in "$@"; do if port_open "$p"; then busy+=("$p"); fi; done; echo "${busy[*]}"; }
 # started PID LOG LINE waits until the program PID has written LINE to LOG.
 started() { await "$1" "$2" start grep -qsF "$3" "$2"; }
 # listening PID LOG PORT waits until the program PID answers on PORT.
@@ -84,6 +87,17 @@ dev_server() {
   "$TEMPORAL" operator cluster describe --address "$1" -o json 2>/dev/null | grep -q '"persistenceStore": *"sqlite"'
 }
 
+# A demo port in use is most likely another make demo: its store and its dev server's history
+# must not be deleted under it, so this is checked before anything is.
+busy=$(ports_in_use "${DEMO_PORTS[@]}")
+if [ -n "$busy" ]; then
+  echo "port(s) $busy already in use: another make demo runs (stop it with Ctrl-C in its terminal,"
+  echo "or kill -TERM -- -<its process group>), or another program holds them; nothing was changed"
+  exit 1
+fi
+# The simulators start empty each time: so does the store (and, below, a dev server started here).
+rm -f "$DEMO_DIR"/crmsync.db*
+
 temporal_pid=
 if port_open 7233; then
   if ! dev_server 127.0.0.1:7233; then
@@ -93,6 +107,7 @@ if port_open 7233; then
   fi
   echo "a Temporal dev server already answers on :7233; using it"
 else
+  rm -f "$DEMO_DIR"/temporal.db*
   spawn "$TEMPORAL" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$DEMO_DIR/temporal.db" \
     --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
     --dynamic-config-value matching.numTaskqueueWritePartitions=1 \

@@ -242,3 +242,49 @@ func awaitInDemo(t *testing.T, fn, logName, program, wait string, ok bool, wants
 
 // shellQuote quotes s for bash.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// A second make demo while one runs stops before it changes anything: it used to delete the
+// running demo's store and its dev server's history, then find the sandbox's ports taken. The
+// check covers every port the demo serves on, and comes before the first deletion.
+func TestDemoRefusesWhileItsPortsAreInUse(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "demo.sh"))
+	require.NoError(t, err)
+	script := string(raw)
+	ports := regexp.MustCompile(`DEMO_PORTS=\(([0-9 ]+)\)`).FindStringSubmatch(script)
+	require.NotNil(t, ports, "demo.sh lists its ports in DEMO_PORTS")
+	for _, served := range regexp.MustCompile(`127\.0\.0\.1:(1[89]0[0-9]{2})`).FindAllStringSubmatch(script, -1) {
+		assert.Contains(t, strings.Fields(ports[1]), served[1], "port %s, served by the demo, is checked", served[1])
+	}
+	check := strings.Index(script, `ports_in_use "${DEMO_PORTS[@]}"`)
+	require.Positive(t, check)
+	for _, rm := range []string{`rm -f "$DEMO_DIR"/crmsync.db*`, `rm -f "$DEMO_DIR"/temporal.db*`} {
+		at := strings.Index(script, rm)
+		require.Positive(t, at, rm)
+		assert.Greater(t, at, check, "%s comes after the ports are checked", rm)
+	}
+
+	fn := demoFunctions(t, "port_open", "ports_in_use")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	taken := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	freePort := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, free.Close())
+	tests := []struct {
+		name  string
+		ports []string
+		want  string
+	}{
+		{"all free", []string{freePort}, ""},
+		{"one taken", []string{freePort, taken}, taken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command("bash", "-c", fn+"ports_in_use "+strings.Join(tt.ports, " ")).Output()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, strings.TrimSpace(string(out)))
+		})
+	}
+}
