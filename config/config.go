@@ -489,7 +489,36 @@ func yamlSyntaxError(data []byte, err error) error {
 	if line, ok := tabIndented(data, msg); ok {
 		return fmt.Errorf("line %d: the line is indented with a tab: YAML allows only spaces for indentation; replace the tab with spaces", line)
 	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil && strings.Contains(msg, "did not find expected") {
+		// The decoder names where the block it could not close began (or the line before the
+		// one that broke it): the mistake is the first line the document no longer parses at.
+		if line, ok := firstUnparsedLine(data); ok && strconv.Itoa(line) != m[1] {
+			return fmt.Errorf("line %d: %s: this line is indented out of step with the lines above it", line, strings.TrimPrefix(msg, m[0]))
+		}
+	}
 	return errors.New(msg)
+}
+
+// maxReparsedLines bounds the files firstUnparsedLine reads again line by line (a connection
+// file is some tens of lines).
+const maxReparsedLines = 2000
+
+// firstUnparsedLine is the first line (from 1) at which the document's lines up to it no
+// longer parse as YAML.
+func firstUnparsedLine(data []byte) (int, bool) {
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) > maxReparsedLines {
+		return 0, false
+	}
+	var b strings.Builder
+	for n, line := range lines {
+		b.WriteString(line)
+		var v any
+		if yaml.Unmarshal([]byte(b.String()), &v) != nil {
+			return n + 1, true
+		}
+	}
+	return 0, false
 }
 
 // yamlLine is the line a decoder's message starts with (it names none for the first line).

@@ -287,3 +287,25 @@ func TestSettingsAreTrimmedWhenRead(t *testing.T) {
 	assert.Equal(t, map[string]string{"base_url": "https://m.example", "requests_per_second": "20"}, c.B.Settings)
 	assert.Equal(t, 15*time.Minute, c.Schedule.Interval.Std(), "the other defaults are applied as before")
 }
+
+// A line indented out of step with its block is named by its own line: the decoder names the
+// line where the block it could not close began, or the line before ("line 8: did not find
+// expected key"), where there is nothing to fix.
+func TestMisindentedLineIsNamed(t *testing.T) {
+	tests := []struct {
+		name, old, new, wantErr string
+	}{
+		{name: "a list item one space short", old: "  - name: contact\n    match", new: "  - name: contact\n    match: {a: email, b: email}\n    fields: [{a: email, b: email}]\n - name: company\n    match",
+			wantErr: "conn.yaml: line 9: did not find expected key: this line is indented out of step with the lines above it"},
+		{name: "a key one space short", old: "    match:", new: "   match:",
+			wantErr: "conn.yaml: line 7: did not find expected '-' indicator: this line is indented out of step with the lines above it"},
+		{name: "a comment above the block", old: "objects:\n", new: "# the objects\nobjects:\n  - name: company\n    match: {a: name, b: companyname}\n    fields: [{a: name, b: companyname}]\n - name: x\n",
+			wantErr: "conn.yaml: line 10: did not find expected key: this line is indented out of step with the lines above it"},
+		{name: "another syntax error keeps the decoder's line", old: "name: demo", new: "name: demo\nstart_date: @2026", wantErr: "conn.yaml: line 2: found character that cannot start any token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parseWant(t, demoWith(t, tt.old, tt.new), tt.wantErr)
+		})
+	}
+}
