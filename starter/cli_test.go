@@ -573,12 +573,14 @@ objects:
 	assert.Contains(t, err.Error(), "push: cli/push/contact/b-999999 failed: mautic has no contact with id 999999 [NotFound]")
 
 	// With no worker left, status answers all the same, from what the workflows last
-	// published, and says why it knows no more.
+	// published (the quarantine count the sync published included), and says why it knows
+	// no more.
 	worker.Kill()
 	began := time.Now()
 	after := crmsync("status")
 	assert.Less(t, time.Since(began), 20*time.Second)
-	assert.Regexp(t, `(?m)^cli\s+done\s+waiting\s+—\s+—\s+—\s+—\s+—\s+no worker answered \(is crmsync-worker running, on the same task queue\?\)$`, after)
+	assert.Regexp(t, `(?m)^cli\s+done\s+waiting\s+—\s+—\s+—\s+—\s+\d+\s+no worker answered \(is crmsync-worker running, on the same task queue\?\)$`, after)
+	assert.Contains(t, after, "With no worker answering, QUARANTINED is the count each workflow last published")
 	assert.Contains(t, crmsync("status", "cli"), "cli/incremental-sync\nquery cli/incremental-sync: no worker answered")
 
 	// sync-now reaches the pipeline scan too (a run that no worker serves here: the signal is

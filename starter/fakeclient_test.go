@@ -30,6 +30,8 @@ type fakeWorkflow struct {
 	progress any    // what a progress query answers, even once closed (as Temporal does)
 	queryErr error  // what a progress query fails with instead, when set
 	phase    string // the CrmPhase it last published ("": none)
+	// quarantined is the CrmQuarantined it last published (nil: none).
+	quarantined *int64
 	// unanswered: a progress query waits for a worker that never comes, until its deadline
 	// (a worker gone a moment ago, the server still waiting for it).
 	unanswered bool
@@ -81,12 +83,22 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 	if !w.closed.IsZero() {
 		info.CloseTime = timestamppb.New(w.closed)
 	}
+	published := map[string]any{}
 	if w.phase != "" {
-		phase, err := converter.GetDefaultDataConverter().ToPayload(w.phase)
-		if err != nil {
-			return nil, err
+		published[workflows.AttrPhase.GetName()] = w.phase
+	}
+	if w.quarantined != nil {
+		published[workflows.AttrQuarantined.GetName()] = *w.quarantined
+	}
+	if len(published) > 0 {
+		info.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{}}
+		for name, v := range published {
+			p, err := converter.GetDefaultDataConverter().ToPayload(v)
+			if err != nil {
+				return nil, err
+			}
+			info.SearchAttributes.IndexedFields[name] = p
 		}
-		info.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{workflows.AttrPhase.GetName(): phase}}
 	}
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
 }

@@ -142,6 +142,8 @@ type connectionOverview struct {
 	NextCycleAt time.Time `json:"next_cycle_at,omitzero"`
 	Quarantined *int      `json:"quarantined,omitempty"`
 	Attention   []string  `json:"attention"`
+	// published: no worker answered, and Quarantined is what the workflow last published.
+	published bool
 }
 
 func printOverview(out io.Writer, all []connectionOverview) error {
@@ -163,7 +165,13 @@ func printOverview(out io.Writer, all []connectionOverview) error {
 		fmt.Fprintln(tw, strings.Join([]string{o.Connection, dash(o.Import), dash(o.Sync), number(o.Cycles),
 			clock(o.LastCycleAt), clock(o.NextCycleAt), dash(o.Pipelines), number(o.Quarantined), dash(strings.Join(o.Attention, "; "))}, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(all, func(o connectionOverview) bool { return o.published }) {
+		fmt.Fprintln(out, "\nWith no worker answering, QUARANTINED is the count each workflow last published (Temporal keeps it without a worker).")
+	}
+	return nil
 }
 
 // overviewConcurrency bounds how many connections overviewsOf asks about at once.
@@ -222,6 +230,15 @@ func overviewOf(ctx context.Context, c client.Client, q *queries, name string) (
 			o.Attention = append(o.Attention, "paused: "+shown.progress.PauseReason)
 		}
 	}
+	// With no worker to answer, the count the sync (or the import, before there is one)
+	// last published: Temporal keeps it without a worker.
+	published := imp
+	if sync.unanswered {
+		published = sync
+	}
+	if published.unanswered && published.quarantined != nil {
+		o.Quarantined, o.published = published.quarantined, true
+	}
 	return o, nil
 }
 
@@ -230,6 +247,10 @@ type workflowState struct {
 	phase    string // its progress's phase while it runs, its status once closed, "" if none
 	queried  bool
 	progress workflows.Progress
+	// unanswered: it runs and no worker answered its query; quarantined is then the
+	// CrmQuarantined it last published (nil: none).
+	unanswered  bool
+	quarantined *int
 }
 
 // stateOf describes a workflow and queries its progress (a PipelineSync's when pipeline)
@@ -267,9 +288,14 @@ func stateOf(ctx context.Context, c client.Client, q *queries, id string, pipeli
 		if !errors.Is(err, errNoAnswer) {
 			return st, err
 		}
-		st.phase = searchattr.Keyword(d.GetWorkflowExecutionInfo().GetSearchAttributes(), workflows.AttrPhase)
+		attrs := d.GetWorkflowExecutionInfo().GetSearchAttributes()
+		st.phase, st.unanswered = searchattr.Keyword(attrs, workflows.AttrPhase), true
 		if st.phase == "" {
 			st.phase = "running"
+		}
+		if n, ok := publishedInt(attrs, workflows.AttrQuarantined); ok {
+			q := int(n)
+			st.quarantined = &q
 		}
 		if !slices.Contains(*attention, errNoAnswer.Error()) {
 			*attention = append(*attention, errNoAnswer.Error())

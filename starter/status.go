@@ -171,7 +171,9 @@ const statusUsage = `usage: crmsync status [CONNECTION] [--json]
 Without a name: one line per connection of CRMSYNC_CONNECTIONS (its import, sync and pipeline
 sync, cycles, quarantine, and what needs attention). With one: its progress per object, the
 activities waiting to retry, and for a UNAS shop the calls of the last hour (read from the
-workers' store, CRMSYNC_STORE_DSN or CRMSYNC_DATA_DIR, when it is there).
+workers' store, CRMSYNC_STORE_DSN or CRMSYNC_DATA_DIR, when it is there). With no worker
+answering, a workflow shows the phase and quarantine count it last published (Temporal keeps
+them without a worker).
   --json  the at-a-glance line(s) as JSON, for scripts: every connection, or the one named
 Flags may come before or after the name.`
 

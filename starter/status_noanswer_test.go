@@ -102,14 +102,17 @@ func TestStatusWithTheWorkerGoneAgainstAServer(t *testing.T) {
 		args []string
 		want []string
 	}{
+		// QUARANTINED: the count each sync last published, which Temporal keeps.
 		{args: []string{"status"}, want: []string{
-			"c1          done    waiting  —       —           —           waiting    —            " + errNoAnswer.Error() + "\n",
-			"c2          done    paused   —       —           —           paused     —            " + errNoAnswer.Error() + "\n"}},
+			"c1          done    waiting  —       —           —           waiting    2            " + errNoAnswer.Error() + "\n",
+			"c2          done    paused   —       —           —           paused     2            " + errNoAnswer.Error() + "\n",
+			"With no worker answering, QUARANTINED is the count each workflow last published"}},
+		{args: []string{"status", "--json"}, want: []string{`"sync": "paused"`, `"quarantined": 2`}},
 		{args: []string{"status", "c1"}, want: []string{
 			"c1/initial-import\ncompleted at ",
 			"query c1/initial-import: " + errNoAnswer.Error() + "\nlast published: done\n\n",
-			"c1/incremental-sync\nquery c1/incremental-sync: " + errNoAnswer.Error() + "\nlast published: waiting\n\n",
-			"c1/pipeline-sync\nquery c1/pipeline-sync: " + errNoAnswer.Error() + "\nlast published: waiting\n"}},
+			"c1/incremental-sync\nquery c1/incremental-sync: " + errNoAnswer.Error() + "\nlast published: waiting, 2 in quarantine\n\n",
+			"c1/pipeline-sync\nquery c1/pipeline-sync: " + errNoAnswer.Error() + "\nlast published: waiting, 2 in quarantine\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -120,6 +123,75 @@ func TestStatusWithTheWorkerGoneAgainstAServer(t *testing.T) {
 			assert.Less(t, took, queryTimeout+time.Second, "the worker is waited for once, not once per workflow")
 			for _, w := range tt.want {
 				assert.Contains(t, out.String(), w)
+			}
+		})
+	}
+}
+
+// With no worker answering, status's QUARANTINED column showed "—" for every connection,
+// though Temporal keeps, without a worker, the count each workflow last published
+// (CrmQuarantined): the sync's, or the import's before there is a sync, as when a worker
+// answers. The table says those counts are the last published; --json gives them as
+// quarantined. A worker's answer is shown over the published count.
+func TestStatusShowsThePublishedQuarantineWhenNoWorkerAnswers(t *testing.T) {
+	old := queryTimeout
+	queryTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { queryTimeout = old })
+	running, completed := enums.WORKFLOW_EXECUTION_STATUS_RUNNING, enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	n := func(v int64) *int64 { return &v }
+	tests := []struct {
+		name      string
+		workflows map[string]fakeWorkflow
+		wantRow   string
+		wantJSON  string // "": no quarantined in the JSON
+		wantNote  bool
+	}{
+		{name: "the sync's",
+			workflows: map[string]fakeWorkflow{
+				workflows.ImportWorkflowID("c1"): {status: completed, closed: time.Now(), phase: workflows.PhaseDone, quarantined: n(7), unanswered: true},
+				workflows.SyncWorkflowID("c1"):   {status: running, phase: workflows.PhaseWaiting, quarantined: n(3), unanswered: true}},
+			wantRow: "c1          done    waiting  —       —           —           —          3            " + errNoAnswer.Error(), wantJSON: `"quarantined": 3`, wantNote: true},
+		{name: "the import's, before there is a sync",
+			workflows: map[string]fakeWorkflow{
+				workflows.ImportWorkflowID("c1"): {status: running, phase: workflows.PhaseImporting, quarantined: n(2), unanswered: true}},
+			wantRow: "c1          importing  —     —       —           —           —          2            " + errNoAnswer.Error(), wantJSON: `"quarantined": 2`, wantNote: true},
+		{name: "none published yet",
+			workflows: map[string]fakeWorkflow{
+				workflows.ImportWorkflowID("c1"): {status: completed, closed: time.Now(), phase: workflows.PhaseDone, quarantined: n(7), unanswered: true},
+				workflows.SyncWorkflowID("c1"):   {status: running, unanswered: true}},
+			wantRow: "c1          done    running  —       —           —           —          —            " + errNoAnswer.Error()},
+		{name: "a worker answers",
+			workflows: map[string]fakeWorkflow{
+				workflows.SyncWorkflowID("c1"): {status: running, phase: workflows.PhaseWaiting, quarantined: n(3),
+					progress: workflows.Progress{Phase: workflows.PhaseWaiting, Quarantined: 5, Cycles: 1}}},
+			wantRow: "c1          —       waiting  1       —           —           —          5            —", wantJSON: `"quarantined": 5`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			example, err := os.ReadFile(exampleFile)
+			require.NoError(t, err)
+			file := strings.Replace(string(example), "name: sellsy-mautic", "name: c1", 1)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "c1.yaml"), []byte(file), 0o600))
+			useFake(t, &fakeTemporal{workflows: tt.workflows})
+			t.Setenv("CRMSYNC_CONNECTIONS", dir)
+
+			var out bytes.Buffer
+			require.NoError(t, run(context.Background(), []string{"status"}, &out))
+			assert.Contains(t, out.String(), tt.wantRow+"\n")
+			note := "With no worker answering, QUARANTINED is the count each workflow last published"
+			if tt.wantNote {
+				assert.Contains(t, out.String(), note)
+			} else {
+				assert.NotContains(t, out.String(), note)
+			}
+
+			out.Reset()
+			require.NoError(t, run(context.Background(), []string{"status", "--json"}, &out))
+			if tt.wantJSON != "" {
+				assert.Contains(t, out.String(), tt.wantJSON)
+			} else {
+				assert.NotContains(t, out.String(), `"quarantined"`)
 			}
 		})
 	}

@@ -87,15 +87,19 @@ func stubImport(ctx workflow.Context, in workflows.ImportInput) (workflows.Progr
 	return p, workflow.UpsertTypedSearchAttributes(ctx, workflows.AttrConnection.ValueSet(in.Connection), workflows.AttrPhase.ValueSet(p.Phase))
 }
 
+// stubQuarantined is the quarantine count stubRunning answers and publishes.
+const stubQuarantined = 2
+
 // stubRunning stands for IncrementalSync and PipelineSync: it waits between cycles until
-// stopped, and pauses on the pause signal.
+// stopped, and pauses on the pause signal. It publishes its phase and quarantine count.
 func stubRunning(ctx workflow.Context, in workflows.SyncInput) error {
-	p := workflows.Progress{Connection: in.Connection, Workflow: workflow.GetInfo(ctx).WorkflowType.Name, Phase: workflows.PhaseWaiting}
+	p := workflows.Progress{Connection: in.Connection, Workflow: workflow.GetInfo(ctx).WorkflowType.Name, Phase: workflows.PhaseWaiting, Quarantined: stubQuarantined}
 	if err := workflow.SetQueryHandler(ctx, workflows.QueryProgress, func() (workflows.Progress, error) { return p, nil }); err != nil {
 		return err
 	}
 	publish := func() error {
-		return workflow.UpsertTypedSearchAttributes(ctx, workflows.AttrConnection.ValueSet(in.Connection), workflows.AttrPhase.ValueSet(p.Phase))
+		return workflow.UpsertTypedSearchAttributes(ctx, workflows.AttrConnection.ValueSet(in.Connection), workflows.AttrPhase.ValueSet(p.Phase),
+			workflows.AttrQuarantined.ValueSet(int64(p.Quarantined)))
 	}
 	if err := publish(); err != nil {
 		return err
