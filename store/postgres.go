@@ -715,6 +715,34 @@ func (s *pgStore) ClearQuarantine(ctx context.Context, connection, object string
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
+func (s *pgStore) QuarantineByObject(ctx context.Context, connection string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.query(ctx, `SELECT object, COUNT(*) FROM quarantine WHERE connection = $1 GROUP BY object`, []any{connection},
+		func(rows pgx.Rows) error {
+			for rows.Next() {
+				var object string
+				var n int
+				if err := rows.Scan(&object, &n); err != nil {
+					return err
+				}
+				out[object] = n
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, wrap(err, "count quarantine by object for %s", connection)
+	}
+	return out, nil
+}
+
+func (s *pgStore) ForgetQuarantine(ctx context.Context, connection, object string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM quarantine WHERE connection = $1 AND object = $2`, connection, object)
+	if err != nil {
+		return 0, wrap(err, "forget quarantine of %s/%s", connection, object)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // errClosed is the answer of a closed store's Lock.
 var errClosed = errors.New("the store is closed")
 

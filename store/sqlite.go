@@ -523,6 +523,33 @@ func (s *sqliteStore) ClearQuarantine(ctx context.Context, connection, object st
 	return wrap(err, "clear quarantine %s/%s record %s", connection, object, recordID)
 }
 
+func (s *sqliteStore) QuarantineByObject(ctx context.Context, connection string) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT object, COUNT(*) FROM quarantine WHERE connection = ? GROUP BY object`, connection)
+	if err != nil {
+		return nil, wrap(err, "count quarantine by object for %s", connection)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var object string
+		var n int
+		if err := rows.Scan(&object, &n); err != nil {
+			return nil, wrap(err, "count quarantine by object for %s", connection)
+		}
+		out[object] = n
+	}
+	return out, wrap(rows.Err(), "count quarantine by object for %s", connection)
+}
+
+func (s *sqliteStore) ForgetQuarantine(ctx context.Context, connection, object string) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM quarantine WHERE connection = ? AND object = ?`, connection, object)
+	if err != nil {
+		return 0, wrap(err, "forget quarantine of %s/%s", connection, object)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(err, "forget quarantine of %s/%s", connection, object)
+}
+
 // Close closes the database, then frees the file for another worker.
 func (s *sqliteStore) Close() error {
 	var err error

@@ -100,6 +100,11 @@ type Store interface {
 	StillQuarantined(ctx context.Context, connection string, keys []QuarantineKey) ([]QuarantineKey, error)
 	// ClearQuarantine removes one record's entry once it synced fine.
 	ClearQuarantine(ctx context.Context, connection, object string, side Side, recordID string) error
+	// QuarantineByObject counts a connection's entries per object (objects with none absent).
+	QuarantineByObject(ctx context.Context, connection string) (map[string]int, error)
+	// ForgetQuarantine removes every entry of one object of a connection, both sides, and
+	// says how many: those of an object the connection no longer has, which nothing retries.
+	ForgetQuarantine(ctx context.Context, connection, object string) (int, error)
 	Waits
 	Notes
 	Quotas
