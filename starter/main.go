@@ -10,6 +10,7 @@
 //	crmsync status [CONNECTION]            every connection at a glance, or one's progress per object
 //	crmsync watch CONNECTION               a live progress display
 //	crmsync quarantine CONNECTION [--retry] records refused, with their reasons; --retry runs them again
+//	                                       (--forget OBJECT drops those of an object the file no longer has)
 //	crmsync push CONNECTION --id ID        sync one record now (PushRecord)
 //
 // Every command has a plain Temporal CLI equivalent; see the README.
@@ -59,9 +60,10 @@ commands:
                                        object; --json: the at-a-glance line(s) as JSON
   watch CONNECTION [--interval 1s]     live progress; ends when the import completes (a sync's
                                        until interrupted), in failure when the workflow stopped
-  quarantine CONNECTION [--limit N] [--retry]
+  quarantine CONNECTION [--limit N] [--retry] [--forget OBJECT]
                                        records refused, with their reasons; --retry first runs
-                                       them through the sync again (RetryQuarantine)
+                                       them through the sync again (RetryQuarantine); --forget
+                                       drops the entries of an object the file no longer has
   push CONNECTION --id ID|--email E [--object contact] [--side b]
                                        sync one record now (the "send contact to Sellsy" action)
   sellsy call [--connection NAME] [--header 'NAME: VALUE']... METHOD PATH [BODY]
