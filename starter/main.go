@@ -51,8 +51,9 @@ commands:
                                        nothing; sync starts once the import has completed
                                        (--no-import: without one, on purpose)
   pause CONNECTION [--reason TEXT]     pause the connection's workflows
-  resume CONNECTION [--allow-deletes]  resume them; --allow-deletes lets the deletions held
-                                       by schedule.max_deletes go
+  resume CONNECTION [--allow-deletes]  resume them (the sync not while the import runs: both
+                                       would write the same records); --allow-deletes lets
+                                       the deletions held by schedule.max_deletes go
   resync CONNECTION [--objects LIST] [--since DATE]
                                        read objects again (all, or since DATE) at the next cycle
   sync-now CONNECTION                  run an incremental cycle and a pipeline scan now

@@ -111,4 +111,7 @@ func TestResumeLeavesTheSyncWhileTheImportRuns(t *testing.T) {
 			}
 		})
 	}
+	var usage bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-h"}, &usage))
+	assert.Contains(t, usage.String(), "resume them (the sync not while the import runs: both\n")
 }
