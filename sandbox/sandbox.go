@@ -50,6 +50,9 @@ type Options struct {
 	// MauticTimezone is the API user's timezone (an IANA name), in which Automation shows
 	// dates; where[] filters still compare in UTC. Empty: UTC.
 	MauticTimezone string
+	// MauticBatchMax is Automation's api_batch_max_limit, which an administrator may lower:
+	// a batch of more records is refused whole, as Mautic does. 0: Mautic's default, 200.
+	MauticBatchMax int
 
 	// Weavy is started when WeavyAddr is set: customers and contacts for people
 	// WeavyFirst…, entrants (marketing leads) for people WeavyEntrantsFirst….
@@ -109,7 +112,7 @@ func Start(o Options) (*Sandbox, error) {
 			RequestsPerMinute: o.SellsyRequestsPerMinute, RequestsPerDay: o.SellsyRequestsPerDay, Seed: 1, Scopes: o.SellsyScopes,
 			ScopesNotInToken: o.SellsyScopesNotInToken,
 		}),
-		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Location: mauticLoc, Seed: 2}),
+		Mautic: mauticsim.New(mauticsim.Options{Username: o.MauticUsername, Password: o.MauticPassword, Location: mauticLoc, BatchMax: o.MauticBatchMax, Seed: 2}),
 	}
 	if o.SellsyContacts > 0 {
 		s.Sellsy.SeedPeople(o.SellsyFirst, o.SellsyContacts)

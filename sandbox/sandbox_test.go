@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -178,6 +181,46 @@ func TestMauticTimezone(t *testing.T) {
 				_, want := at.In(tt.loc).Zone()
 				_, got := at.Zone()
 				assert.Equal(t, want, got, c.DateAdded)
+			}
+		})
+	}
+}
+
+// -mautic-batch-max lowers Automation's api_batch_max_limit, as an administrator may: a batch
+// past it is refused with Mautic's answer, and nothing of it is written.
+func TestMauticBatchMax(t *testing.T) {
+	tests := []struct {
+		max, batch int
+		status     int
+	}{
+		{max: 0, batch: 200, status: http.StatusCreated}, // 0: Mautic's default, 200
+		{max: 50, batch: 50, status: http.StatusCreated},
+		{max: 50, batch: 51, status: http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d of at most %d", tt.batch, tt.max), func(t *testing.T) {
+			sb, err := Start(Options{SellsyClientID: "id", SellsyClientSecret: "secret", MauticUsername: "u", MauticPassword: "p", MauticBatchMax: tt.max})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			var batch []map[string]string
+			for i := range tt.batch {
+				batch = append(batch, map[string]string{"email": fmt.Sprintf("p%d@example.com", i)})
+			}
+			body, err := json.Marshal(batch)
+			require.NoError(t, err)
+			req, _ := http.NewRequest("POST", sb.MauticURL+"/api/contacts/batch/new", bytes.NewReader(body))
+			req.SetBasicAuth("u", "p")
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			answer, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			assert.Equal(t, tt.status, resp.StatusCode, string(answer))
+			if tt.status == http.StatusInternalServerError {
+				assert.Contains(t, string(answer), fmt.Sprintf("A max of %d entities are supported at a time.", tt.max))
+				assert.Zero(t, sb.Mautic.Count("contacts"), "nothing written")
+			} else {
+				assert.Equal(t, tt.batch, sb.Mautic.Count("contacts"))
 			}
 		})
 	}

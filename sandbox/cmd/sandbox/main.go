@@ -68,6 +68,7 @@ func parseOptions(args []string) (sandbox.Options, error) {
 	fs.StringVar(&o.SellsyClientSecret, "client-secret", envOr("SELLSY_CLIENT_SECRET", "demo-secret"), "OAuth2 client secret the Sellsy simulator accepts")
 	fs.StringVar(&o.MauticUsername, "mautic-user", envOr("MAUTIC_USERNAME", "admin"), "basic-auth user the Automation simulator accepts")
 	fs.StringVar(&o.MauticPassword, "mautic-password", envOr("MAUTIC_PASSWORD", "demo-password"), "basic-auth password the Automation simulator accepts")
+	fs.IntVar(&o.MauticBatchMax, "mautic-batch-max", 200, "Automation's api_batch_max_limit, as an administrator may lower it: a batch of more records is refused whole (at least 1; 0, refusing every batch, through POST /_sim/config)")
 	fs.StringVar(&o.MauticTimezone, "mautic-timezone", "", "timezone of the Automation API user (IANA name, e.g. Europe/Paris), in which the API shows dates; empty: UTC")
 	fs.StringVar(&o.WeavyAddr, "weavy-addr", "127.0.0.1:18083", "listen address of the weavy simulator (empty: not started)")
 	fs.IntVar(&o.WeavyFirst, "weavy-first", 5000, "index of the first person seeded on weavy as a contact of a customer")
@@ -94,6 +95,11 @@ func parseOptions(args []string) (sandbox.Options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("sandbox: unexpected argument %q: every setting is a flag (-h lists them), and none after it would be read", fs.Arg(0))
+	}
+	if o.MauticBatchMax < 1 {
+		// 0 would read as Mautic's default in the options: a limit refusing every batch is
+		// set on the running simulator (POST /_sim/config).
+		return o, fmt.Errorf("sandbox: -mautic-batch-max %d: at least 1 (a limit of 0, refusing every batch: POST /_sim/config {\"api_batch_max_limit\":0})", o.MauticBatchMax)
 	}
 	return o, nil
 }

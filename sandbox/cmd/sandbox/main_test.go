@@ -20,6 +20,7 @@ func TestParseOptions(t *testing.T) {
 		{name: "a stray word", args: []string{"-sellsy-addr", "127.0.0.1:0", "start", "-mautic-contacts", "7"},
 			wantErr: `sandbox: unexpected argument "start": every setting is a flag`},
 		{name: "an unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined: -nope"},
+		{name: "a batch limit of 0", args: []string{"-mautic-batch-max", "0"}, wantErr: "sandbox: -mautic-batch-max 0: at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
