@@ -213,7 +213,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *dryRun {
 		var p workflows.Progress
-		if err := result(ctx, run, &p); err != nil {
+		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, fmt.Sprintf("the next `crmsync start import %s --dry-run` replaces it", name)); err != nil {
 			return err
 		}
 		printPlan(out, p)
@@ -221,7 +221,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *wait {
 		var p workflows.Progress
-		if err := result(ctx, run, &p); err != nil {
+		follow := fmt.Sprintf("`crmsync watch %s` follows it", name)
+		if what == "pipelines" {
+			follow = fmt.Sprintf("`crmsync status %s` shows it", name)
+		}
+		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, follow); err != nil {
 			return err
 		}
 		printProgress(out, p)
@@ -592,7 +596,8 @@ func syncNow(ctx context.Context, args []string, out io.Writer) error {
 // runToEnd starts workflow with input under id, or joins the run already going under that
 // id, and waits for its result: one push or one retry of the quarantine at a time, whoever
 // asks for it.
-func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, input, into any) (client.WorkflowRun, error) {
+// then says how to come back to it when no worker is left to run it (awaitResult).
+func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, input, into any, then string) (client.WorkflowRun, error) {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                queue,
@@ -602,7 +607,40 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 	if err != nil {
 		return nil, err
 	}
-	return run, result(ctx, run, into)
+	return run, awaitResult(ctx, c, queue, run, into, then)
+}
+
+// awaitResult waits for run's result as result does, asking every workerCheckEvery whether a
+// worker still polls queue: a worker stopped a moment before the command still counted as
+// polling when it started the workflow, whose result no one would then send. Once no worker
+// has polled for pollerSilence it stops waiting, naming the workflow left running and what
+// becomes of it; then says how to come back to it.
+func awaitResult(ctx context.Context, c client.Client, queue string, run client.WorkflowRun, into any, then string) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- result(wctx, run, into) }()
+	tick := time.NewTicker(workerCheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			idle := noWorkerPolls(ctx, c, queue)
+			if idle == "" {
+				continue
+			}
+			cancel()
+			// The client's error for the wait cut short need not wrap context.Canceled.
+			if err := <-done; err == nil || errors.As(err, new(*workflowFailure)) || ctx.Err() != nil {
+				return err // it ended as the worker went, or the command was interrupted
+			}
+			id := run.GetID()
+			return fmt.Errorf("stopped waiting for %s: %s (the worker stopped, or serves another task queue): it stays started and runs once a worker polls the task queue again (start crmsync-worker); %s; `temporal workflow terminate --workflow-id %s` drops it",
+				id, idle, then, id)
+		}
+	}
 }
 
 // result waits for run's result, into into. A failure names the workflow and gives its
@@ -644,6 +682,10 @@ func noWorkerPolls(ctx context.Context, c client.Client, queue string) string {
 	}
 	return fmt.Sprintf("no worker has polled the task queue %q for %s", queue, pollerSilence)
 }
+
+// workerCheckEvery is how often a command waiting for its workflow's result asks whether a
+// worker still polls the task queue.
+var workerCheckEvery = 5 * time.Second
 
 // workerGrace is how long requireWorker waits for a worker to poll: one starting as the
 // command runs (a deploy; the worker says it started before it polls) does within seconds.

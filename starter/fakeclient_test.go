@@ -50,6 +50,7 @@ type fakeTemporal struct {
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 	noWorker  bool                                  // no worker polls the task queue
 	idleFor   int                                   // task queue descriptions with no worker before one polls
+	goneAfter int                                   // task queue descriptions with a worker before none polls (0: never gone)
 	err       error                                 // what every description and signal fails with, when set
 	errAfter  int                                   // descriptions answered before err applies
 	described int
@@ -134,6 +135,11 @@ func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueu
 		f.idleFor--
 		return &workflowservice.DescribeTaskQueueResponse{}, nil
 	}
+	if f.goneAfter > 0 && f.queues > f.goneAfter {
+		// The worker gone: Temporal still lists it, with the time it last polled.
+		gone := timestamppb.New(time.Now().Add(-2 * pollerSilence))
+		return &workflowservice.DescribeTaskQueueResponse{Pollers: []*taskqueuepb.PollerInfo{{LastAccessTime: gone}}}, nil
+	}
 	return &workflowservice.DescribeTaskQueueResponse{Pollers: []*taskqueuepb.PollerInfo{{LastAccessTime: timestamppb.Now()}}}, nil
 }
 
@@ -173,12 +179,19 @@ type fakeRun struct {
 
 func (r fakeRun) GetID() string    { return r.id }
 func (r fakeRun) GetRunID() string { return "run-" + r.id }
-func (r fakeRun) Get(_ context.Context, into any) error {
+func (r fakeRun) Get(ctx context.Context, into any) error {
+	if r.result == neverEnds {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	if err, ok := r.result.(error); ok {
 		return err
 	}
 	return jsonCopy(r.result, into)
 }
+
+// neverEnds is the result of a workflow no worker runs: its Get waits until its context ends.
+var neverEnds = &struct{ never bool }{}
 
 func jsonCopy(from, into any) error {
 	b, err := json.Marshal(from)

@@ -101,8 +101,8 @@ type overviewJSON struct {
 }
 
 // pollerSilence is how long a worker may go without polling before it counts as gone: an
-// idle worker's long polls last about a minute.
-const pollerSilence = 2 * time.Minute
+// idle worker's long polls last about a minute. A variable for the tests.
+var pollerSilence = 2 * time.Minute
 
 // workersPolling counts the workers that polled the task queue for workflow tasks within
 // pollerSilence of now.

@@ -76,13 +76,26 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 	}
 	in := activities.PushInput{Connection: name, Object: *object, Side: *side, ID: *id}
 	var counts activities.Counts
-	run, err := runToEnd(ctx, c, s.TaskQueue, workflows.PushWorkflowID(in), workflows.PushRecord, in, &counts)
+	run, err := runToEnd(ctx, c, s.TaskQueue, workflows.PushWorkflowID(in), workflows.PushRecord, in, &counts,
+		fmt.Sprintf("`%s` run again waits for it", pushAgain(in)))
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
 	fmt.Fprintf(out, "pushed %s %s from side %s (%s): created %d, updated %d, unchanged %d, left out %d, counterpart gone %d, quarantined %d\n",
 		*object, *id, *side, run.GetID(), counts.CreatedA+counts.CreatedB, counts.UpdatedA+counts.UpdatedB, counts.Unchanged, counts.Filtered, counts.Missing, counts.Quarantined)
 	return pushOutcome(ctx, out, s, conn, in, counts)
+}
+
+// pushAgain is the command that pushes in's record again: by --id, the e-mail once looked up.
+func pushAgain(in activities.PushInput) string {
+	cmd := fmt.Sprintf("crmsync push %s --id %s", in.Connection, in.ID)
+	if in.Object != "contact" {
+		cmd += " --object " + in.Object
+	}
+	if in.Side != "b" {
+		cmd += " --side " + in.Side
+	}
+	return cmd
 }
 
 // pushOutcome says why a pushed record was not written: left out by the connection's rules

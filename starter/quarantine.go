@@ -172,7 +172,8 @@ func retryQuarantine(ctx context.Context, name string, out io.Writer) error {
 		return err
 	}
 	var res activities.RetryResult
-	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res); err != nil {
+	if _, err := runToEnd(ctx, c, s.TaskQueue, workflows.RetryQuarantineWorkflowID(name), workflows.RetryQuarantine, activities.RetryInput{Connection: name}, &res,
+		fmt.Sprintf("`crmsync quarantine %s --retry` run again waits for it", name)); err != nil {
 		return fmt.Errorf("quarantine --retry: %w", err)
 	}
 	fmt.Fprintf(out, "retried %d records of %s: %d synced and out of quarantine, %d refused again, %d no longer on their system\n",
