@@ -175,8 +175,8 @@ func (c *Client) currentToken(ctx context.Context) (string, error) {
 }
 
 func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: tokenOp, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+	if err := connectors.WaitToSend(ctx, c.limiter, System, tokenOp); err != nil {
+		return "", time.Time{}, err
 	}
 	start := c.now()
 	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
@@ -239,8 +239,8 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+		if err := connectors.WaitToSend(ctx, c.limiter, System, k.op); err != nil {
+			return nil, err
 		}
 		req := c.http.R().SetContext(ctx).SetAuthToken(tok)
 		if k.query != nil {

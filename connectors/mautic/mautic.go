@@ -180,8 +180,8 @@ func (c *Client) send(ctx context.Context, method, path, op string, query url.Va
 }
 
 func (c *Client) sendOnce(ctx context.Context, method, path, op string, query url.Values, body any) (int, []byte, error) {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return 0, nil, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+	if err := connectors.WaitToSend(ctx, c.limiter, System, op); err != nil {
+		return 0, nil, err
 	}
 	req := c.http.R().SetContext(ctx)
 	if query != nil {

@@ -210,8 +210,8 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 }
 
 func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + err.Error()}
+	if err := connectors.WaitToSend(ctx, c.limiter, System, op); err != nil {
+		return err
 	}
 	u := c.base + path
 	if len(query) > 0 {

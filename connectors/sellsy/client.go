@@ -302,10 +302,10 @@ func (c *Client) waitFor(ctx context.Context, op string) error {
 		if err := c.waitPause(ctx, op); err != nil {
 			return err
 		}
-		if err := c.quotaLimiter.Wait(ctx); err != nil {
+		if err := connectors.WaitToSend(ctx, c.quotaLimiter, System, op); err != nil {
 			return err
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
+		if err := connectors.WaitToSend(ctx, c.limiter, System, op); err != nil {
 			return err
 		}
 		c.pauseMu.Lock()
@@ -332,7 +332,7 @@ func (c *Client) waitPause(ctx context.Context, op string) error {
 		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
 			Message: fmt.Sprintf("request quota exceeded: Sellsy's %s window is spent until %s", window, until.UTC().Format(time.RFC3339))}
 	}
-	return c.clock.Sleep(ctx, d)
+	return connectors.PauseBeforeSending(ctx, System, op, func(ctx context.Context) error { return c.clock.Sleep(ctx, d) })
 }
 
 // quotaRefusals bounds the 429s one call waits out. The parallel calls of a page race for

@@ -330,8 +330,8 @@ const authOp = "POST /v1/Authenticate"
 
 func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 	const op = authOp
-	if err := c.limiter.Wait(ctx); err != nil {
-		return "", time.Time{}, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+	if err := connectors.WaitToSend(ctx, c.limiter, System, op); err != nil {
+		return "", time.Time{}, err
 	}
 	start := c.now()
 	resp, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/json").
@@ -394,8 +394,8 @@ func (c *Client) doOnce(ctx context.Context, k call) ([]byte, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, 0, &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op, Message: "rate limiter: " + connectors.Reason(ctx, err)}
+		if err := connectors.WaitToSend(ctx, c.limiter, System, k.op); err != nil {
+			return nil, 0, err
 		}
 		req := c.http.R().SetContext(ctx).SetAuthToken(tok)
 		if k.body != nil {
