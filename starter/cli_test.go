@@ -407,10 +407,11 @@ objects:
 		assert.NotContains(t, err.Error(), "start one", "%v", args)
 	}
 	assert.NotContains(t, answered("status"), "No worker", "the worker polls")
-	// A task queue no worker polls is said plainly: nothing would run.
 	t.Setenv("CRMSYNC_TASK_QUEUE", "nobody-polls")
-	assert.Contains(t, crmsync("status"), `No worker has polled the task queue "nobody-polls" for 2m0s: nothing runs until one does.`)
-	assert.Contains(t, crmsync("status", "cli"), `No worker has polled the task queue "nobody-polls"`)
+	// The connection's workflows run on the workers' task queue: that is the one to set.
+	otherQueue := `Workflows of connection cli run on the task queue "crmsync", not on "nobody-polls", this command's (CRMSYNC_TASK_QUEUE), which no worker polls: set CRMSYNC_TASK_QUEUE=crmsync, the workflows' task queue, as the workers have it (1 worker polls "crmsync").`
+	assert.Contains(t, crmsync("status"), otherQueue)
+	assert.Contains(t, crmsync("status", "cli"), otherQueue)
 	t.Setenv("CRMSYNC_TASK_QUEUE", "crmsync")
 	// A file that no longer loads is reported; the others are shown all the same.
 	broken := filepath.Join(dir, "broken.yaml")

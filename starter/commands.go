@@ -676,11 +676,11 @@ func (e *workflowFailure) Unwrap() error { return e.err }
 // another task queue or namespace); "" when one has, or when the task queue cannot be
 // described (a role that may not): the command goes on then.
 func noWorkerPolls(ctx context.Context, c client.Client, queue string) string {
-	n, err := workersPolling(ctx, c, queue, time.Now())
-	if err != nil || n > 0 {
+	w, err := describeWorkers(ctx, c, queue, time.Now())
+	if err != nil || w.live > 0 {
 		return ""
 	}
-	return fmt.Sprintf("no worker has polled the task queue %q for %s", queue, pollerSilence)
+	return w.idle(queue)
 }
 
 // workerCheckEvery is how often a command waiting for its workflow's result asks whether a

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -32,6 +33,7 @@ type fakeWorkflow struct {
 	phase    string // the CrmPhase it last published ("": none)
 	// quarantined is the CrmQuarantined it last published (nil: none).
 	quarantined *int64
+	taskQueue   string // the task queue it runs on ("": crmsync)
 	// unanswered: a progress query waits for a worker that never comes, until its deadline
 	// (a worker gone a moment ago, the server still waiting for it).
 	unanswered bool
@@ -50,6 +52,7 @@ type fakeTemporal struct {
 	operator  operatorservice.OperatorServiceClient // nil: fakeOperator
 	noWorker  bool                                  // no worker polls the task queue
 	idleFor   int                                   // task queue descriptions with no worker before one polls
+	onlyQueue string                                // when set, the one task queue a worker polls
 	goneAfter int                                   // task queue descriptions with a worker before none polls (0: never gone)
 	err       error                                 // what every description and signal fails with, when set
 	errAfter  int                                   // descriptions answered before err applies
@@ -80,7 +83,7 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 	if !ok {
 		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
 	}
-	info := &workflowpb.WorkflowExecutionInfo{Status: w.status}
+	info := &workflowpb.WorkflowExecutionInfo{Status: w.status, TaskQueue: cmp.Or(w.taskQueue, "crmsync")}
 	if !w.closed.IsZero() {
 		info.CloseTime = timestamppb.New(w.closed)
 	}
@@ -127,11 +130,11 @@ type fakeValue struct{ v any }
 func (v fakeValue) HasValue() bool     { return v.v != nil }
 func (v fakeValue) Get(into any) error { return jsonCopy(v.v, into) }
 
-func (f *fakeTemporal) DescribeTaskQueue(context.Context, string, enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
+func (f *fakeTemporal) DescribeTaskQueue(_ context.Context, queue string, _ enums.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queues++
-	if f.noWorker || f.idleFor > 0 {
+	if f.noWorker || f.idleFor > 0 || (f.onlyQueue != "" && queue != f.onlyQueue) {
 		f.idleFor--
 		return &workflowservice.DescribeTaskQueueResponse{}, nil
 	}

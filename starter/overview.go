@@ -46,19 +46,19 @@ func overview(ctx context.Context, out io.Writer, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
+	workers, err := describeWorkers(ctx, c, s.TaskQueue, time.Now())
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		if err := printOverviewJSON(out, overviewJSON{TaskQueue: s.TaskQueue, Workers: workers, Connections: all}); err != nil {
+		if err := printOverviewJSON(out, overviewJSON{TaskQueue: s.TaskQueue, Workers: workers.live, Connections: all}); err != nil {
 			return err
 		}
 	} else {
 		if err := printOverview(out, all); err != nil {
 			return err
 		}
-		warnNoWorker(out, workers, s.TaskQueue)
+		warnNoWorker(ctx, out, c, s.TaskQueue, workers, names)
 	}
 	// The connections that load are shown; a file that does not is an error of its own.
 	return loadErr
@@ -104,29 +104,86 @@ type overviewJSON struct {
 // idle worker's long polls last about a minute. A variable for the tests.
 var pollerSilence = 2 * time.Minute
 
+// queueWorkers is what DescribeTaskQueue says of a task queue's workers.
+type queueWorkers struct {
+	live int  // those that polled within pollerSilence
+	seen bool // one is listed at all: it polled once (in the last minutes), then went silent
+}
+
+// describeWorkers describes the workers that poll the task queue for workflow tasks.
+func describeWorkers(ctx context.Context, c client.Client, queue string, now time.Time) (queueWorkers, error) {
+	resp, err := c.DescribeTaskQueue(ctx, queue, enums.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return queueWorkers{}, fmt.Errorf("describe task queue %s: %w", queue, err)
+	}
+	w := queueWorkers{seen: len(resp.GetPollers()) > 0}
+	for _, p := range resp.GetPollers() {
+		if now.Sub(p.GetLastAccessTime().AsTime()) < pollerSilence {
+			w.live++
+		}
+	}
+	return w, nil
+}
+
 // workersPolling counts the workers that polled the task queue for workflow tasks within
 // pollerSilence of now.
 func workersPolling(ctx context.Context, c client.Client, queue string, now time.Time) (int, error) {
-	resp, err := c.DescribeTaskQueue(ctx, queue, enums.TASK_QUEUE_TYPE_WORKFLOW)
-	if err != nil {
-		return 0, fmt.Errorf("describe task queue %s: %w", queue, err)
-	}
-	n := 0
-	for _, p := range resp.GetPollers() {
-		if now.Sub(p.GetLastAccessTime().AsTime()) < pollerSilence {
-			n++
-		}
-	}
-	return n, nil
+	w, err := describeWorkers(ctx, c, queue, now)
+	return w.live, err
 }
 
-// warnNoWorker says so when no worker polls the task queue: every workflow shows where it
-// stopped, and nothing runs.
-func warnNoWorker(out io.Writer, workers int, queue string) {
-	if workers == 0 {
-		fmt.Fprintf(out, "\nNo worker has polled the task queue %q for %s: nothing runs until one does. Start crmsync-worker (with CRMSYNC_TASK_QUEUE=%s) and look at its log.\n",
-			queue, pollerSilence, queue)
+// idle says that no worker polls queue, and for how long when one did a while ago: a queue
+// no worker ever polled has not gone "2m0s" without one.
+func (w queueWorkers) idle(queue string) string {
+	if w.seen {
+		return fmt.Sprintf("no worker has polled the task queue %q for %s", queue, pollerSilence)
 	}
+	return fmt.Sprintf("no worker polls the task queue %q", queue)
+}
+
+// warnNoWorker says so when no worker polls the command's task queue: every workflow shows
+// where it stopped, and nothing runs. When a workflow of the connections named runs on
+// another task queue, the command's CRMSYNC_TASK_QUEUE is the mistake, not a worker missing:
+// it names the workflows' queue instead.
+func warnNoWorker(ctx context.Context, out io.Writer, c client.Client, queue string, w queueWorkers, names []string) {
+	if w.live > 0 {
+		return
+	}
+	name, other := workflowsQueue(ctx, c, queue, names)
+	if other == "" {
+		idle := w.idle(queue)
+		fmt.Fprintf(out, "\n%s%s: nothing runs until one does. Start crmsync-worker (with CRMSYNC_TASK_QUEUE=%s) and look at its log.\n",
+			strings.ToUpper(idle[:1]), idle[1:], queue)
+		return
+	}
+	fmt.Fprintf(out, "\nWorkflows of connection %s run on the task queue %q, not on %q, this command's (CRMSYNC_TASK_QUEUE), which no worker polls: set CRMSYNC_TASK_QUEUE=%s, the workflows' task queue",
+		name, other, queue, other)
+	switch n, err := workersPolling(ctx, c, other, time.Now()); {
+	case err != nil:
+		fmt.Fprintln(out, ".")
+	case n == 0:
+		fmt.Fprintf(out, " (no worker polls it either: start crmsync-worker with CRMSYNC_TASK_QUEUE=%s and look at its log).\n", other)
+	default:
+		fmt.Fprintf(out, ", as the workers have it (%d %s %q).\n", n, plural(n, "worker polls", "workers poll"), other)
+	}
+}
+
+// workflowsQueue finds a running workflow of the connections named on a task queue other than
+// queue, and returns its connection and task queue ("" when none).
+func workflowsQueue(ctx context.Context, c client.Client, queue string, names []string) (name, other string) {
+	for _, name := range names {
+		for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name)} {
+			d, err := c.DescribeWorkflowExecution(ctx, id, "")
+			if err != nil {
+				continue // not found, or not to be described: the plain warning stands
+			}
+			info := d.GetWorkflowExecutionInfo()
+			if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING && info.GetTaskQueue() != "" && info.GetTaskQueue() != queue {
+				return name, info.GetTaskQueue()
+			}
+		}
+	}
+	return "", ""
 }
 
 // connectionOverview is one connection at a glance: a line of `crmsync status`, an object of

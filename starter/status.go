@@ -266,11 +266,11 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
 	}
 	statusBudget(ctx, out, s, name)
-	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
+	workers, err := describeWorkers(ctx, c, s.TaskQueue, time.Now())
 	if err != nil {
 		return err
 	}
-	warnNoWorker(out, workers, s.TaskQueue)
+	warnNoWorker(ctx, out, c, s.TaskQueue, workers, []string{name})
 	return nil
 }
 

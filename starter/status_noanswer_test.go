@@ -50,7 +50,7 @@ func TestStatusAnswersPromptlyWhenNoWorkerAnswers(t *testing.T) {
 		// Twenty queries unanswered, one after another: 8 s.
 		{args: []string{"status"}, want: []string{
 			"c3          done    waiting  —       —           —           syncing    —            " + errNoAnswer.Error(),
-			`No worker has polled the task queue "crmsync"`}},
+			`No worker polls the task queue "crmsync": nothing runs until one does.`}},
 		{args: []string{"status", "--json"}, want: []string{`"sync": "waiting"`, `"pipelines": "syncing"`, `"workers": 0`}},
 		// Three: the completed import's too, 1.2 s.
 		{args: []string{"status", "c2"}, want: []string{
