@@ -500,7 +500,7 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	lastRead, lastAt := -1, time.Now()
+	var meter readRate
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
 	for {
@@ -523,7 +523,7 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 			if endedByCaller(ctx, err) {
 				return ctx.Err() // the watch's own end, met during a call to the server
 			}
-			if lastRead >= 0 {
+			if meter.shown {
 				fmt.Fprintln(out) // the error on a line of its own
 			}
 			var unavailable *serviceerror.Unavailable
@@ -536,17 +536,13 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		}
 		if stopped != "" {
 			// Closed otherwise than completed: its last progress would read as if it ran.
-			if lastRead >= 0 {
+			if meter.shown {
 				fmt.Fprintln(out)
 			}
 			return fmt.Errorf("watch: %s %s", id, stopped)
 		}
 		read := p.Total().Read
-		rate := 0.0
-		if lastRead >= 0 {
-			rate = float64(read-lastRead) / time.Since(lastAt).Seconds()
-		}
-		lastRead, lastAt = read, time.Now()
+		rate := meter.next(id, read, time.Now())
 		fmt.Fprintf(out, "\r\033[K%s %s %s  %d read, %d written, %d quarantined, %.0f records/s", id, bar(p, 24), p.Phase, read, p.Total().Written(), p.Quarantined, rate)
 		// A connection held back says why: a quota, a ban, a server down.
 		if rs, err := retries(ctx, c, id); err == nil && len(rs) > 0 {
@@ -569,6 +565,26 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// readRate is watch's records per second, from one refresh to the next.
+type readRate struct {
+	shown bool // a progress line is on screen
+	id    string
+	read  int
+	at    time.Time
+}
+
+// next is the rate since the last refresh, 0 on the first. It starts afresh when the workflow
+// shown changes (the import completed, the sync shown next) or its count goes back (a new
+// run): the difference would be another workflow's count, not a rate.
+func (r *readRate) next(id string, read int, now time.Time) float64 {
+	rate := 0.0
+	if r.shown && id == r.id && read >= r.read && now.After(r.at) {
+		rate = float64(read-r.read) / now.Sub(r.at).Seconds()
+	}
+	*r = readRate{shown: true, id: id, read: read, at: now}
+	return rate
 }
 
 // current returns the progress of the import while it runs, else of the incremental sync,
