@@ -37,33 +37,51 @@ var ErrStopping = errors.New("the worker is stopping")
 // worker began to stop while it waited (see WithStop).
 func Stopping(err error) bool { return errors.Is(err, ErrStopping) }
 
-// unsentError is the error of a request its client never sent because its wait ended: a
-// KindRetryable *Error marked Unsent, which errors.Is also matches to the cause of the end
-// (ErrStopping, or the context's error).
-type unsentError struct {
+// waitError is the error of a request its client did not send because its wait ended: a
+// KindRetryable *Error, which errors.Is also matches to the cause of the end (ErrStopping, or
+// the context's error). Ended by the worker's stop, it is marked Unsent: NothingWritten. (A
+// wait ended by its context keeps the error it always had: the activity ends with it.)
+type waitError struct {
 	err   *Error
 	cause error
 }
 
-func (e *unsentError) Error() string   { return e.err.Error() }
-func (e *unsentError) Unwrap() []error { return []error{e.err, e.cause} }
+func (e *waitError) Error() string   { return e.err.Error() }
+func (e *waitError) Unwrap() []error { return []error{e.err, e.cause} }
 
-// unsent returns the error of the request op of system whose wait ended with cause.
-func unsent(ctx context.Context, system, op string, cause error) error {
-	msg := "rate limiter: " + Reason(ctx, cause)
+// waitEnded returns the error of the request op of system whose wait ended with cause.
+func waitEnded(ctx context.Context, system, op string, cause error) error {
+	e := &Error{Kind: KindRetryable, System: system, Op: op, Message: "rate limiter: " + Reason(ctx, cause)}
 	if errors.Is(cause, ErrStopping) {
-		msg = "not sent: the worker began to stop while the request waited for the client's rate limit; the next worker sends it"
+		e.Message = "not sent: the worker began to stop while the request waited for the client's rate limit; the next worker sends it"
+		e.Unsent = true
 	}
-	return &unsentError{err: &Error{Kind: KindRetryable, System: system, Op: op, Message: msg, Unsent: true}, cause: cause}
+	return &waitError{err: e, cause: cause}
+}
+
+// StoppedAfterATry returns err, the error of a call's wait ended by the worker's stop before
+// the call was sent again, for a call an earlier try of which may have been carried out (a
+// server error or a lost answer, then a new try): it stays Stopping, but is no longer
+// NothingWritten. Any other err is returned as it is.
+func StoppedAfterATry(err error) error {
+	var w *waitError
+	if !errors.As(err, &w) || !w.err.Unsent {
+		return err
+	}
+	e := *w.err
+	e.Unsent = false
+	e.Message = "not sent again: the worker began to stop while the request waited for the client's rate limit, after an earlier try got no answer saying whether it was carried out"
+	return &waitError{err: &e, cause: w.cause}
 }
 
 // WaitToSend waits until l lets the request op of system go out, as l.Wait does, and returns
 // nil then. A wait that ends first — ctx ending, a delay past ctx's deadline, or the worker
-// beginning to stop (WithStop) — is an unsent error; its reservation is given back. A request
+// beginning to stop (WithStop) — is an error naming op (see waitError); its reservation is
+// given back. A request
 // the limiter lets go at once is not held back by a stop that has begun: only a wait ends.
 func WaitToSend(ctx context.Context, l *rate.Limiter, system, op string) error {
 	if err := waitLimiter(ctx, l); err != nil {
-		return unsent(ctx, system, op, err)
+		return waitEnded(ctx, system, op, err)
 	}
 	return nil
 }
@@ -106,8 +124,8 @@ func waitLimiter(ctx context.Context, l *rate.Limiter) error {
 
 // PauseBeforeSending runs pause, a wait of the client's own before it sends the request op of
 // system (a spent quota window slept out), under a context that also ends when the worker
-// begins to stop (WithStop): it returns the unsent error of ErrStopping then, and what pause
-// returns otherwise.
+// begins to stop (WithStop): it returns the error of a wait ended by ErrStopping then
+// (Unsent), and what pause returns otherwise.
 func PauseBeforeSending(ctx context.Context, system, op string, pause func(context.Context) error) error {
 	stop := stopOf(ctx)
 	if stop == nil {
@@ -124,7 +142,7 @@ func PauseBeforeSending(ctx context.Context, system, op string, pause func(conte
 	}()
 	err := pause(pauseCtx)
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(pauseCtx), ErrStopping) {
-		return unsent(ctx, system, op, ErrStopping)
+		return waitEnded(ctx, system, op, ErrStopping)
 	}
 	return err
 }

@@ -68,7 +68,8 @@ func TestWaitToSendEndsWhenTheWorkerStops(t *testing.T) {
 }
 
 // Without a stop, WaitToSend is the limiter's Wait: it ends with the context, its deadline
-// refused before waiting, and its error is unsent but not the worker's stop.
+// refused before waiting, with the error it always had (not the worker's stop, and not marked
+// unsent: the activity ends with it).
 func TestWaitToSendEndsWithTheContext(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -106,7 +107,7 @@ func TestWaitToSendEndsWithTheContext(t *testing.T) {
 			assert.Less(t, time.Since(start), time.Second)
 			require.Error(t, err)
 			assert.False(t, Stopping(err))
-			assert.True(t, NothingWritten(err))
+			assert.False(t, NothingWritten(err))
 			assert.Equal(t, KindRetryable, KindOf(err))
 			assert.EqualError(t, err, "mautic GET /api/contacts: retryable: "+tt.message)
 			if tt.is != nil {
@@ -162,4 +163,33 @@ func TestPauseBeforeSendingEndsWhenTheWorkerStops(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A call sent again after a try that may have been carried out, stopped in its wait, is still
+// the worker's stop but no longer says nothing was written; other errors are left as they are.
+func TestStoppedAfterATry(t *testing.T) {
+	stopped := WaitToSend(WithStop(t.Context(), closedStop()), exhausted(t), "sellsy", "DELETE /contacts/{id}")
+	other := &Error{Kind: KindRetryable, System: "sellsy", Op: "DELETE /contacts/{id}", Status: 500}
+	tests := []struct {
+		name           string
+		err            error
+		stopping, none bool
+	}{
+		{name: "stopped", err: stopped, stopping: true},
+		{name: "another error", err: other},
+		{name: "a 429", err: &Error{Kind: KindRateLimited, System: "sellsy", Op: "GET /contacts"}, none: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := StoppedAfterATry(tt.err)
+			assert.Equal(t, tt.stopping, Stopping(err), "%v", err)
+			assert.Equal(t, tt.none, NothingWritten(err), "%v", err)
+			assert.Equal(t, KindOf(tt.err), KindOf(err))
+			if !tt.stopping {
+				assert.Same(t, tt.err, err)
+			}
+		})
+	}
+	assert.True(t, NothingWritten(stopped), "the stopped wait itself sent nothing")
+	assert.Contains(t, StoppedAfterATry(stopped).Error(), "sellsy DELETE /contacts/{id}: retryable: not sent again: the worker began to stop")
 }

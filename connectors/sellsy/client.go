@@ -248,11 +248,13 @@ type call struct {
 }
 
 // again notes, before k is sent again after e, that the try e answered may have been
-// carried out.
-func (k call) again(e error) {
-	if k.mayHaveRun != nil && !connectors.NothingWritten(e) {
+// carried out, and reports whether it may have been.
+func (k call) again(e error) bool {
+	may := !connectors.NothingWritten(e)
+	if k.mayHaveRun != nil && may {
 		*k.mayHaveRun = true
 	}
+	return may
 }
 
 // apiError is Sellsy's V2 error body.
@@ -452,8 +454,12 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	// values again (searches are POSTs that read); see connectors.Retry.
 	var again connectors.Retry
 	safe := c.Repeatable(k.method, k.path)
+	mayHaveRun := false // a try of this call may have been carried out: a stop before the next is not unsent
 	for {
 		if err := c.waitFor(ctx, k.op); err != nil {
+			if mayHaveRun {
+				return 0, connectors.StoppedAfterATry(err)
+			}
 			return 0, err
 		}
 		tok, err := c.tokens.get(ctx)
@@ -478,7 +484,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			e := &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: k.op,
 				Message: scrub(transportReason(err), c.cfg.ClientSecret, tok)}
 			if again.Again(ctx, safe, e) {
-				k.again(e)
+				mayHaveRun = k.again(e) || mayHaveRun
 				continue
 			}
 			return 0, e
@@ -518,7 +524,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			continue
 		}
 		if e.Kind == connectors.KindRetryable && again.Again(ctx, safe, e) {
-			k.again(e)
+			mayHaveRun = k.again(e) || mayHaveRun
 			continue
 		}
 		if status == http.StatusForbidden && k.rec.acl != nil {

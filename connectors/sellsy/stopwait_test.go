@@ -1,6 +1,10 @@
 package sellsy
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,4 +50,35 @@ func TestQuotaPauseEndsWhenTheWorkerStops(t *testing.T) {
 			assert.True(t, connectors.NothingWritten(err), "%v", err)
 		})
 	}
+}
+
+// A delete Sellsy answered with a server error may have been carried out: when the worker's
+// stop ends the wait before it is sent again, the error is the stop's, but does not say
+// nothing was written (a retry that finds the record gone must take it as deleted).
+func TestStopBeforeASecondTryIsNotUnsent(t *testing.T) {
+	var deletes atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/access-tokens") {
+			_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"access_token":"t"}`))
+			return
+		}
+		deletes.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"error":{"code":500,"message":"internal error"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	// Room for the first try: the second waits an hour.
+	c, err := New(Config{APIURL: srv.URL + "/v2", TokenURL: srv.URL + "/oauth2/access-tokens", ClientID: "i", ClientSecret: "s",
+		Limiter: rate.NewLimiter(rate.Every(time.Hour), 1)})
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	close(stop)
+	start := time.Now()
+	_, err = c.DeleteRecord(connectors.WithStop(t.Context(), stop), "contacts", 12)
+	assert.Less(t, time.Since(start), time.Second)
+	require.Error(t, err)
+	assert.EqualValues(t, 1, deletes.Load(), "sent once, not again")
+	assert.True(t, connectors.Stopping(err), "%v", err)
+	assert.False(t, connectors.NothingWritten(err), "the first try may have deleted it: %v", err)
 }
