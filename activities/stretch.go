@@ -40,6 +40,20 @@ func (l stretchLimit) reached() bool {
 	}
 }
 
+// stoppedAtAWait reports whether a stretch that failed with err ends instead with what it
+// committed, as at the end of any stretch, because the worker began to stop while one of its
+// calls waited for a client's rate limit (connectors.Stopping): that call was not sent, what
+// the page wrote before it is saved with its pairs, and the next stretch, on another worker,
+// does the page again, finding those records paired rather than creating them twice. It is
+// the worker's stop, not a failure of the stretch's: nothing backs off.
+func stoppedAtAWait(ctx context.Context, err error) bool {
+	if !connectors.Stopping(err) || ctx.Err() != nil {
+		return false
+	}
+	activity.GetLogger(ctx).Info("stretch ended by the worker's stop while a call waited for its rate limit: the next one resumes where it stopped", "error", err)
+	return true
+}
+
 // passingFailure reports whether a stretch that failed with err, having committed pages
 // before it (progressed), ends as though its time were up instead, with what it committed.
 // A server error or a dropped connection is then a passing failure: the workflow starts the
@@ -47,8 +61,13 @@ func (l stretchLimit) reached() bool {
 // the activity's backoff, which grows with every failure of the same activity — on an API
 // that fails one request in fifty, a long import would soon wait two minutes between pages.
 // A stretch that failed before committing anything returns its error, and backs off as it
-// should when a system is down. Quotas, bans and refusals keep their own handling.
+// should when a system is down. Quotas, bans and refusals keep their own handling. A stretch
+// stopped at a wait for a rate limit (stoppedAtAWait) ends so too, whether it had committed
+// pages or not.
 func passingFailure(ctx context.Context, err error, progressed bool) bool {
+	if stoppedAtAWait(ctx, err) {
+		return true
+	}
 	if !progressed || connectors.KindOf(err) != connectors.KindRetryable || ctx.Err() != nil {
 		return false
 	}

@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/crmsync/crmsync/connectors"
 )
 
 // stopReport is how long a stopping worker waits, past CRMSYNC_STOP_TIMEOUT, for the
@@ -33,6 +35,9 @@ func workerOptions(s Settings) worker.Options {
 }
 
 // stopCanceller cancels each activity's context once the worker has been stopping for after.
+// Before that, from the moment the stop begins, a connector's wait for its client's rate
+// limit ends (connectors.WithStop): nothing was sent, and the stretch hands its place on at
+// once rather than wait for the limiter until the cancel, then fail.
 type stopCanceller struct {
 	interceptor.WorkerInterceptorBase
 	after time.Duration
@@ -51,6 +56,7 @@ func (a *stopCancellerActivity) ExecuteActivity(ctx context.Context, in *interce
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopping := activity.GetWorkerStopChannel(ctx)
+	ctx = connectors.WithStop(ctx, stopping)
 	go func() {
 		select {
 		case <-stopping:
