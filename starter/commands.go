@@ -399,7 +399,12 @@ func resume(ctx context.Context, args []string, out io.Writer) error {
 		return resumeBesideImport(ctx, out, name, *allow)
 	}
 	if *allow {
-		sent, _, err := sendTo(ctx, out, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name))
+		c, _, err := dial()
+		if err != nil {
+			return err
+		}
+		sent, err := sendTo(ctx, c, out, workflows.SignalAllowDeletes, nil, workflows.SyncWorkflowID(name))
+		c.Close()
 		if err != nil {
 			return err
 		}
@@ -453,24 +458,23 @@ func signal(ctx context.Context, out io.Writer, name, sig string, arg any) error
 
 // signalTo sends a signal to those of the connection's workflows ids that run.
 func signalTo(ctx context.Context, out io.Writer, name, sig string, arg any, ids ...string) error {
-	sent, s, err := sendTo(ctx, out, sig, arg, ids...)
+	c, s, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sent, err := sendTo(ctx, c, out, sig, arg, ids...)
 	if err != nil {
 		return err
 	}
 	if sent == 0 {
-		return fmt.Errorf("%s: no running workflow for connection %q%s", sig, name, noWorkflowHint(s, name, "start sync"))
+		return fmt.Errorf("%s: no running workflow for connection %q%s", sig, name, noWorkflowHint(ctx, c, s, name, "start sync"))
 	}
 	return nil
 }
 
-// sendTo sends a signal to those of ids that run, and says how many did, with the settings
-// it dialled with.
-func sendTo(ctx context.Context, out io.Writer, sig string, arg any, ids ...string) (int, settings, error) {
-	c, s, err := dial()
-	if err != nil {
-		return 0, s, err
-	}
-	defer c.Close()
+// sendTo sends a signal to those of ids that run, and says how many did.
+func sendTo(ctx context.Context, c client.Client, out io.Writer, sig string, arg any, ids ...string) (int, error) {
 	sent := 0
 	for _, id := range ids {
 		err := c.SignalWorkflow(ctx, id, "", sig, arg)
@@ -479,12 +483,12 @@ func sendTo(ctx context.Context, out io.Writer, sig string, arg any, ids ...stri
 			continue
 		}
 		if err != nil {
-			return sent, s, fmt.Errorf("%s %s: %w", sig, id, err)
+			return sent, fmt.Errorf("%s %s: %w", sig, id, err)
 		}
 		fmt.Fprintf(out, "%s sent to %s\n", sig, id)
 		sent++
 	}
-	return sent, s, nil
+	return sent, nil
 }
 
 func resync(ctx context.Context, args []string, out io.Writer) error {
@@ -536,7 +540,10 @@ func resync(ctx context.Context, args []string, out io.Writer) error {
 	err = c.SignalWorkflow(ctx, workflows.SyncWorkflowID(name), "", workflows.SignalResync, req)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return fmt.Errorf("resync: no running %s (the sync of connection %q)%s", workflows.SyncWorkflowID(name), name, noWorkflowHint(s, name, "start sync"))
+		if hint := importRunsHint(ctx, c, name); hint != "" {
+			return fmt.Errorf("resync: no running %s (the sync of connection %q): %s; the import reads every record already", workflows.SyncWorkflowID(name), name, hint)
+		}
+		return fmt.Errorf("resync: no running %s (the sync of connection %q)%s", workflows.SyncWorkflowID(name), name, noWorkflowHint(ctx, c, s, name, "start sync"))
 	}
 	if err != nil {
 		return fmt.Errorf("resync %s: %w", workflows.SyncWorkflowID(name), err)
@@ -589,8 +596,20 @@ func syncNow(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	c, s, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
 	// The sync's cycle and the pipeline scan, not the import (which runs already).
-	return signalTo(ctx, out, name, workflows.SignalSyncNow, nil, workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name))
+	sent, err := sendTo(ctx, c, out, workflows.SignalSyncNow, nil, workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name))
+	if err != nil || sent > 0 {
+		return err
+	}
+	if hint := importRunsHint(ctx, c, name); hint != "" {
+		return fmt.Errorf("%s: no running sync or pipeline sync for connection %q: %s", workflows.SignalSyncNow, name, hint)
+	}
+	return fmt.Errorf("%s: no running workflow for connection %q%s", workflows.SignalSyncNow, name, noWorkflowHint(ctx, c, s, name, "start sync"))
 }
 
 // runToEnd starts workflow with input under id, or joins the run already going under that

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/internal/searchattr"
+	"github.com/crmsync/crmsync/workflows"
 )
 
 // stderr takes the commands' notes (a test reads them).
@@ -69,12 +72,43 @@ func checkConnection(s settings, command, name string) (*config.Connection, erro
 
 // noWorkflowHint ends a "no workflow for connection NAME" error: the connections of the
 // command's files when they have none of that name (a typo, the likelier cause), else the
-// command that starts one.
-func noWorkflowHint(s settings, name, start string) string {
-	if err := missingConnection(s, name); err != nil {
+// command that starts one. With no file to check the name, a name Temporal knows no workflow
+// of matches nothing: it is not told to be started, as a typo would be.
+func noWorkflowHint(ctx context.Context, c searchattr.Describer, s settings, name, start string) string {
+	_, err := findConnection(s, name)
+	var unchecked *uncheckedError
+	switch {
+	case errors.As(err, &unchecked):
+		if !knownToTemporal(ctx, c, name) {
+			return fmt.Sprintf(": Temporal knows no workflow of connection %q, and %v to check the name: check its spelling", name, unchecked)
+		}
+	case err != nil:
 		return ": " + err.Error()
 	}
 	return fmt.Sprintf(" (start one with `crmsync %s %s`)", start, name)
+}
+
+// knownToTemporal reports whether Temporal knows a workflow of the connection, running or
+// closed. Where it cannot tell, it says yes: the name is then taken as given.
+func knownToTemporal(ctx context.Context, c searchattr.Describer, name string) bool {
+	for _, id := range []string{workflows.ImportWorkflowID(name), workflows.SyncWorkflowID(name), workflows.PipelineWorkflowID(name)} {
+		if r, err := describeRun(ctx, c, id); err != nil || r.exists {
+			return true
+		}
+	}
+	return false
+}
+
+// importRunsHint says, when the connection's import runs, that its sync starts once the
+// import has completed: a signal for the sync has none to reach before, and start sync is
+// refused until then. "" when the import does not run.
+func importRunsHint(ctx context.Context, c searchattr.Describer, name string) string {
+	id := workflows.ImportWorkflowID(name)
+	if r, err := describeRun(ctx, c, id); err != nil || !r.running() {
+		return ""
+	}
+	return fmt.Sprintf("connection %s's initial import %s is running, and its sync %s does not run yet: the sync starts once the import has completed, with `crmsync start sync %s` (`crmsync watch %s` follows the import)",
+		name, id, workflows.SyncWorkflowID(name), name, name)
 }
 
 // missingConnection is findConnection's error when the command's connection files were read

@@ -10,6 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+
+	"github.com/crmsync/crmsync/workflows"
 )
 
 const exampleFile = "../config/examples/sellsy-mautic.yaml"
@@ -91,19 +94,24 @@ func TestUncheckedNameGoesOnWithANote(t *testing.T) {
 }
 
 // A connection without workflows is more likely misspelt when the files do not have it: the
-// error then names those they have instead of telling to start it.
+// error then names those they have instead of telling to start it. With no file to read, a
+// name Temporal knows no workflow of matches nothing, and is not told to be started either.
 func TestNoWorkflowHint(t *testing.T) {
+	ended := map[string]fakeWorkflow{workflows.ImportWorkflowID("sellsy-mautik"): {status: enums.WORKFLOW_EXECUTION_STATUS_COMPLETED}}
 	tests := []struct {
 		connections, name string
+		workflows         map[string]fakeWorkflow
 		want              string
 	}{
-		{exampleFile, "sellsy-mautic", " (start one with `crmsync start sync sellsy-mautic`)"},
-		{exampleFile, "sellsy-mautik", `: no connection named "sellsy-mautik" in CRMSYNC_CONNECTIONS=` + exampleFile + ` (did you mean sellsy-mautic?) (connections: sellsy-mautic)`},
-		{"./nowhere", "sellsy-mautik", " (start one with `crmsync start sync sellsy-mautik`)"},
+		{exampleFile, "sellsy-mautic", nil, " (start one with `crmsync start sync sellsy-mautic`)"},
+		{exampleFile, "sellsy-mautik", nil, `: no connection named "sellsy-mautik" in CRMSYNC_CONNECTIONS=` + exampleFile + ` (did you mean sellsy-mautic?) (connections: sellsy-mautic)`},
+		{"./nowhere", "sellsy-mautik", ended, " (start one with `crmsync start sync sellsy-mautik`)"},
+		{"./nowhere", "sellsy-mautik", nil, `: Temporal knows no workflow of connection "sellsy-mautik", and no connection file read here (CRMSYNC_CONNECTIONS=./nowhere: ./nowhere: no such file or folder) to check the name: check its spelling`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.connections+" "+tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, noWorkflowHint(settings{Connections: tt.connections}, tt.name, "start sync"))
+			f := &fakeTemporal{workflows: tt.workflows}
+			assert.Equal(t, tt.want, noWorkflowHint(context.Background(), f, settings{Connections: tt.connections}, tt.name, "start sync"))
 		})
 	}
 }

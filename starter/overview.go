@@ -77,7 +77,7 @@ func overviewOne(ctx context.Context, out io.Writer, name string) error {
 		return err
 	}
 	if o.Import == "" && o.Sync == "" && o.Pipelines == "" {
-		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
+		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(ctx, c, s, name, "start import"))
 	}
 	workers, err := workersPolling(ctx, c, s.TaskQueue, time.Now())
 	if err != nil {

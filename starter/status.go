@@ -263,7 +263,7 @@ func progressStatus(ctx context.Context, out io.Writer, name string) error {
 		}
 	}
 	if found == 0 {
-		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
+		return fmt.Errorf("status: no workflow for connection %q%s", name, noWorkflowHint(ctx, c, s, name, "start import"))
 	}
 	statusBudget(ctx, out, s, name)
 	workers, err := describeWorkers(ctx, c, s.TaskQueue, time.Now())
@@ -506,7 +506,7 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 	for {
 		p, id, stopped, err := current(ctx, c, name)
 		if errors.Is(err, errNoWorkflow) {
-			return fmt.Errorf("watch: no workflow for connection %q%s", name, noWorkflowHint(s, name, "start import"))
+			return fmt.Errorf("watch: no workflow for connection %q%s", name, noWorkflowHint(ctx, c, s, name, "start import"))
 		}
 		if errors.Is(err, errNoAnswer) && ctx.Err() == nil {
 			// A worker restarting (a rolling deploy) answers no query for a while; the
