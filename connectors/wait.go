@@ -77,8 +77,8 @@ func StoppedAfterATry(err error) error {
 // WaitToSend waits until l lets the request op of system go out, as l.Wait does, and returns
 // nil then. A wait that ends first — ctx ending, a delay past ctx's deadline, or the worker
 // beginning to stop (WithStop) — is an error naming op (see waitError); its reservation is
-// given back. A request
-// the limiter lets go at once is not held back by a stop that has begun: only a wait ends.
+// given back. A request the limiter lets go at once is not held back by a stop that has
+// begun: only a wait ends.
 func WaitToSend(ctx context.Context, l *rate.Limiter, system, op string) error {
 	if err := waitLimiter(ctx, l); err != nil {
 		return waitEnded(ctx, system, op, err)
