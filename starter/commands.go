@@ -34,9 +34,24 @@ func connectionArg(fs *flag.FlagSet, args []string) (string, error) {
 		return "", fmt.Errorf("%s: %w\n%s", fs.Name(), err, flagUsage(fs, "CONNECTION"))
 	}
 	if len(positional) != 1 {
-		return "", fmt.Errorf("%s: one connection name expected, got %d", fs.Name(), len(positional))
+		return "", &argCountError{command: fs.Name(), got: positional}
 	}
 	return positional[0], nil
+}
+
+// argCountError is a command given other than one connection name: the arguments are named,
+// for the command to say what one of them was meant as (push's id).
+type argCountError struct {
+	command string
+	got     []string
+}
+
+func (e *argCountError) Error() string {
+	msg := fmt.Sprintf("%s: one connection name expected, got %d", e.command, len(e.got))
+	if len(e.got) > 0 {
+		msg += " (" + strings.Join(e.got, " ") + ")"
+	}
+	return msg
 }
 
 // flagUsage is a command's usage made from its flag set: "usage: crmsync NAME ARGS [flags]"

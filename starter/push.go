@@ -26,6 +26,10 @@ func push(ctx context.Context, args []string, out io.Writer) error {
 	object := fs.String("object", "contact", "object of the record")
 	side := fs.String("side", "b", "side the record is on: a or b")
 	name, err := connectionArg(fs, args)
+	var extra *argCountError
+	if errors.As(err, &extra) && len(extra.got) == 2 && *id == "" && *email == "" {
+		return fmt.Errorf("%w: the record's id goes with --id: `crmsync push %s --id %s`", err, extra.got[0], extra.got[1])
+	}
 	if err != nil {
 		return err
 	}

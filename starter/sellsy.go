@@ -173,12 +173,16 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 	if len(pos) == 0 {
 		return errors.New(sellsyUsage)
 	}
+	// The words first: a misspelt one is named before the account is opened.
+	if err := checkWebhooksArgs(pos); err != nil {
+		return fmt.Errorf("%w\n%s", err, sellsyUsage)
+	}
 	client, err := openSellsy(s, *name)
 	if err != nil {
 		return err
 	}
 	switch {
-	case pos[0] == "list" && len(pos) == 1:
+	case pos[0] == "list":
 		hooks, err := client.Webhooks(ctx)
 		if err != nil {
 			return err
@@ -194,7 +198,7 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "%d  %s  %s  %s\n", h.ID, state, h.Endpoint, strings.Join(h.Events, ", "))
 		}
 		return nil
-	case pos[0] == "add" && len(pos) >= 3:
+	case pos[0] == "add":
 		conns, err := loadConnections(s)
 		if err != nil {
 			return err
@@ -208,7 +212,7 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "webhook %d added\n", id)
 		return nil
-	case pos[0] == "remove" && len(pos) == 2:
+	case pos[0] == "remove":
 		id, err := strconv.Atoi(pos[1])
 		if err != nil {
 			return fmt.Errorf("sellsy webhooks remove: %q is not a webhook id", pos[1])
@@ -220,6 +224,23 @@ func sellsyWebhooks(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	return errors.New(sellsyUsage)
+}
+
+// checkWebhooksArgs names what is wrong with the arguments of sellsy webhooks: a word other
+// than list, add or remove, or too many or too few arguments for it.
+func checkWebhooksArgs(pos []string) error {
+	words := []string{"list", "add", "remove"}
+	switch word := pos[0]; {
+	case !slices.Contains(words, word):
+		return fmt.Errorf("sellsy webhooks: %q is not list, add or remove%s", word, config.DidYouMean(word, words))
+	case word == "list" && len(pos) > 1:
+		return fmt.Errorf("sellsy webhooks list: it takes no argument, got %s", strings.Join(pos[1:], " "))
+	case word == "add" && len(pos) < 3:
+		return errors.New("sellsy webhooks add: give the URL and at least one event (opportunity.updated, client.created, …)")
+	case word == "remove" && len(pos) != 2:
+		return fmt.Errorf("sellsy webhooks remove: give one webhook id (`crmsync sellsy webhooks list` shows them), got %d arguments", len(pos)-1)
+	}
+	return nil
 }
 
 // checkReceiverURL refuses a URL of crmsync's receiver (…/webhooks/<connection>/sellsy/<token>,

@@ -39,7 +39,17 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 	// A folder stands for its connection files, as in CRMSYNC_CONNECTIONS.
 	var named []string
 	for _, f := range files {
-		if info, err := os.Stat(f); err != nil || !info.IsDir() {
+		info, err := os.Stat(f)
+		if errors.Is(err, os.ErrNotExist) && maybeConnectionName(f) {
+			// A connection's name, as fields takes it: its file in CRMSYNC_CONNECTIONS.
+			file, err := connectionFile(f)
+			if err != nil {
+				return fmt.Errorf("validate: %w", err)
+			}
+			named = append(named, file)
+			continue
+		}
+		if err != nil || !info.IsDir() {
 			named = append(named, f) // Load names what is wrong with it
 			continue
 		}
@@ -106,6 +116,27 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%s: connection %q is valid (%s ⇄ %s; objects %s)\n", f, c.Name, c.A.System, c.B.System, strings.Join(c.ObjectNames(), ", "))
 	}
 	return errors.Join(errs...)
+}
+
+// maybeConnectionName tells an argument of validate that may be a connection's name rather
+// than a file's: no folder, no YAML extension.
+func maybeConnectionName(arg string) bool {
+	ext := strings.ToLower(filepath.Ext(arg))
+	return !strings.ContainsAny(arg, `/\`) && ext != ".yaml" && ext != ".yml" && !strings.HasPrefix(arg, "-")
+}
+
+// connectionFile is the file of the connection named name in CRMSYNC_CONNECTIONS. With no file
+// there to read, the name is no file either: both are said.
+func connectionFile(name string) (string, error) {
+	s, err := loadSettings()
+	if err != nil {
+		return "", err
+	}
+	c, err := findConnection(s, name)
+	if err != nil {
+		return "", fmt.Errorf("%q is no file or folder, and %w", name, err)
+	}
+	return c.File, nil
 }
 
 // checkLive reads the fields both systems describe and checks, before anything is written,
