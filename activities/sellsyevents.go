@@ -2,8 +2,10 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/actions"
@@ -23,17 +25,12 @@ type SellsyEvent struct {
 	Digest string `json:"digest,omitempty"`
 }
 
-// Same reports whether two events say the same thing (a redelivery).
-func (e SellsyEvent) Same(o SellsyEvent) bool {
-	return e.Connection == o.Connection && e.Object == o.Object && e.Event == o.Event &&
-		e.ID == o.ID && e.At.Equal(o.At) && e.Digest == o.Digest
-}
-
 // RouteSellsyEvent reads back the record a Sellsy event names and applies the connection's
 // events: routes to it (Activities.SellsyEvents, the webhook receiver's routing). Every
 // failure is retried, a configuration error too (credentials being fixed, a file being
-// reloaded): the delivery was answered 200, so this is the event's only chance. Only a read
-// the system refuses as invalid is not: it would be refused again.
+// reloaded): the delivery was answered 200, so this is the event's only chance. Only what
+// would be refused again is not: a read Sellsy refuses as invalid, a start or signal Temporal
+// refuses as an invalid argument (a workflow id too long, say).
 func (a *Activities) RouteSellsyEvent(ctx context.Context, ev SellsyEvent) error {
 	if a.SellsyEvents == nil {
 		return temporal.NewApplicationError("this worker cannot route Sellsy events: it was started without the webhook receiver's routing", ErrTypeConfiguration)
@@ -41,6 +38,10 @@ func (a *Activities) RouteSellsyEvent(ctx context.Context, ev SellsyEvent) error
 	err := a.SellsyEvents(ctx, ev)
 	if err == nil {
 		return nil
+	}
+	var refused *serviceerror.InvalidArgument
+	if errors.As(err, &refused) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), actions.ErrTypeInvalidRecord, nil)
 	}
 	switch t := actions.ErrorType(err); t {
 	case actions.ErrTypeInvalidRecord:

@@ -117,4 +117,7 @@ events:
 	desc, err := srv.Client().DescribeWorkflowExecution(ctx, router.GetID(), "")
 	require.NoError(t, err)
 	assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, desc.WorkflowExecutionInfo.Status)
+	if os.Getenv("CRMSYNC_RECORD_HISTORY") == "1" { // for the replay test (workflows)
+		require.NoError(t, testenv.WriteHistory(ctx, srv.Client(), router.GetID(), "", filepath.Join("..", "workflows", "testdata", "sellsy-events.json")))
+	}
 }

@@ -119,7 +119,7 @@ func TestReceiverReadsChangedFiles(t *testing.T) {
 					return fakeSellsy{recs: map[string]connectors.Record{
 						"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "78": {ID: "78", Fields: map[string]any{"name": "Autre"}}}}, nil, nil
 				})
-			f.route = r.RouteSellsyEvent
+			f.routeWith(t, r)
 			srv := httptest.NewServer(r.Handler())
 			t.Cleanup(srv.Close)
 			deliver := func(d delivery) {

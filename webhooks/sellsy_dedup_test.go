@@ -45,7 +45,7 @@ func TestSellsyChangesWithoutTimestampEachStart(t *testing.T) {
 	f := &fakeTemporal{noSync: true} // no PipelineSync runs: its signal is answered not found
 	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) { return c, nil, nil })
-	f.route = r.RouteSellsyEvent
+	f.routeWith(t, r)
 	var answered atomic.Int64 // notifications the receiver has answered
 	h := r.Handler()
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -34,21 +35,25 @@ func (f flakySellsy) Get(ctx context.Context, object string, ids []string) ([]co
 // the SellsyEvents workflow of its record: a read back that fails (Sellsy's quota spent, an
 // outage) no longer fails the delivery — Sellsy may never send it again — but is retried by
 // the workflow, which routes the event once Sellsy answers. An event no route takes is not
-// handed over; an id written "077" names the record 77's workflow, and what is no id a
-// digest, never itself.
+// handed over, nor one whose id is no Sellsy id or whose event is no word; an id written "077"
+// (or with a hundred thousand zeros) is handed to the record 77's workflow as 77.
 func TestSellsyEventsHandedToTheirRecordsWorkflow(t *testing.T) {
 	tests := []struct {
 		name     string
 		body     string
 		down     bool
 		handedTo []string
-		started  int // OnDeal runs once the delivery is answered (and, when down, Sellsy back)
+		handedID string // the event's id as handed over, when not 77 as delivered
+		started  int    // OnDeal runs once the delivery is answered (and, when down, Sellsy back)
 	}{
 		{name: "read back at once", body: bareNotif("updated", "opportunity", "77"), handedTo: []string{"shop/sellsy-events/opportunity-77"}, started: 1},
 		{name: "Sellsy's quota spent: retried by the workflow", body: bareNotif("updated", "opportunity", "77"), down: true,
 			handedTo: []string{"shop/sellsy-events/opportunity-77"}, started: 1},
 		{name: "an id with a leading zero", body: bareNotif("updated", "opportunity", "077"), handedTo: []string{"shop/sellsy-events/opportunity-77"}, started: 1},
-		{name: "what is no id", body: bareNotif("updated", "opportunity", "../../x"), handedTo: []string{"shop/sellsy-events/opportunity-x9cdf6a50100a862e"}},
+		{name: "an id padded with zeros goes on as Sellsy reads it", body: bareNotif("updated", "opportunity", strings.Repeat("0", 100000)+"77"),
+			handedTo: []string{"shop/sellsy-events/opportunity-77"}, handedID: "77", started: 1},
+		{name: "what is no id", body: bareNotif("updated", "opportunity", "../../x")},
+		{name: "an event that is no word", body: bareNotif(strings.Repeat("updated", 200), "opportunity", "77")},
 		{name: "no route takes it", body: bareNotif("updated", "client", "5")},
 	}
 	for _, tt := range tests {
@@ -70,6 +75,10 @@ func TestSellsyEventsHandedToTheirRecordsWorkflow(t *testing.T) {
 			status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", tt.body, nil)
 			assert.Equal(t, 200, status)
 			assert.Equal(t, tt.handedTo, f.handedTo)
+			if tt.handedID != "" {
+				require.Len(t, f.handed, 1)
+				assert.Equal(t, tt.handedID, f.handed[0].ID, "the record's workflow holds the id as Sellsy reads it, not as delivered")
+			}
 			if tt.down {
 				require.Len(t, f.routeErrs, 1, "the first attempt fails")
 				assert.Empty(t, f.events, "nothing started while Sellsy cannot be read")

@@ -43,6 +43,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -598,12 +599,21 @@ func (r *Receiver) handOver(ctx context.Context, c *config.Connection, events []
 		if len(matchingRoutes(c.Events, e)) == 0 {
 			continue
 		}
-		id := workflows.SellsyEventsWorkflowID(c.Name, e.Object, recordKey(e.ObjectID))
-		ev := activities.SellsyEvent{Connection: c.Name, Object: e.Object, Event: e.Type, ID: e.ObjectID, At: e.At, Digest: e.Digest}
+		// What no route could act on stays out of Temporal: an id that is no Sellsy id names
+		// no record (verify would ignore it), and an event that is no word of Sellsy's would
+		// only make a workflow id too long to start. The id goes on as Sellsy reads it ("077"
+		// is 77): its record's workflow holds nothing else a delivery wrote.
+		n, isID := sellsy.ParseID(e.ObjectID)
+		if !isID || !eventWord.MatchString(e.Type) {
+			r.log.Info("sellsy event ignored: its id is no Sellsy id, or its event no word", "connection", c.Name, "object", e.Object)
+			continue
+		}
+		ev := activities.SellsyEvent{Connection: c.Name, Object: e.Object, Event: e.Type, ID: strconv.Itoa(n), At: e.At, Digest: e.Digest}
+		id := workflows.SellsyEventsWorkflowID(c.Name, ev.Object, ev.ID)
 		_, err := r.temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalSellsyEvent, ev, client.StartWorkflowOptions{
 			ID: id, TaskQueue: r.taskQueue,
 			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.AttrConnection.ValueSet(c.Name)),
-		}, workflows.SellsyEvents, workflows.SellsyEventsInput{Connection: c.Name, Object: e.Object, ID: e.ObjectID})
+		}, workflows.SellsyEvents, workflows.SellsyEventsInput{Connection: c.Name, Object: ev.Object, ID: ev.ID})
 		if err != nil {
 			return err
 		}
@@ -611,16 +621,9 @@ func (r *Receiver) handOver(ctx context.Context, c *config.Connection, events []
 	return nil
 }
 
-// recordKey is the part of a SellsyEvents workflow id that names the record: the id as a
-// number (Sellsy reads "077" as 77), or a digest of what is no id, which keeps whatever a
-// forged delivery sends out of the workflow id.
-func recordKey(id string) string {
-	if n, ok := sellsy.ParseID(id); ok {
-		return strconv.Itoa(n)
-	}
-	sum := sha256.Sum256([]byte(id))
-	return "x" + hex.EncodeToString(sum[:8])
-}
+// eventWord is what a notification's event may be to be routed: Sellsy's are short words
+// (created, updated, addressadded, editPrefs).
+var eventWord = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
 
 // RouteSellsyEvent routes one Sellsy event as the connection's file now says (the
 // activities' Activities.SellsyEvents, run by the record's SellsyEvents workflow): the
@@ -638,11 +641,11 @@ func (r *Receiver) RouteSellsyEvent(ctx context.Context, ev activities.SellsyEve
 		return fmt.Errorf("no connection file of this worker is named %q: every worker of task queue %q must load the same connection files", ev.Connection, r.taskQueue)
 	}
 	side := ""
-	switch "sellsy" {
-	case c.A.System:
-		side = "a"
+	switch "sellsy" { // as sideOf chose the side whose token the delivery carried
 	case c.B.System:
 		side = "b"
+	case c.A.System:
+		side = "a"
 	default:
 		r.log.Info("sellsy event for a connection without a Sellsy side now: dropped", "connection", ev.Connection)
 		return nil
@@ -699,7 +702,6 @@ func readBack(ctx context.Context, conn connectors.Connector, object, id string)
 // record as it was starts nothing, even on another worker or after a restart, while a change
 // — however soon after the last — starts again.
 func (r *Receiver) route(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
-	ctx = context.WithoutCancel(ctx)
 	for _, e := range events {
 		routes := matchingRoutes(c.Events, e)
 		if len(routes) == 0 {

@@ -3,11 +3,13 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,10 +60,14 @@ func (f *fakeTemporal) SignalWithStartWorkflow(ctx context.Context, id, signal s
 		f.mu.Unlock()
 		return nil, f.fail
 	}
-	if signal != workflows.SignalSellsyEvent || o.ID != id {
-		panic("unexpected signal-with-start " + id + " " + signal)
-	}
 	ev := arg.(activities.SellsyEvent)
+	in, _ := args[0].(workflows.SellsyEventsInput)
+	if signal != workflows.SignalSellsyEvent || o.ID != id || o.TaskQueue != "crmsync" ||
+		reflect.ValueOf(wf).Pointer() != reflect.ValueOf(workflows.SellsyEvents).Pointer() ||
+		in.Connection != ev.Connection || in.Object != ev.Object || in.ID != ev.ID || in.Pending != nil ||
+		id != workflows.SellsyEventsWorkflowID(ev.Connection, ev.Object, ev.ID) {
+		panic(fmt.Sprintf("unexpected signal-with-start %s %s %+v %+v", id, signal, o, args))
+	}
 	f.handed = append(f.handed, ev)
 	f.handedTo = append(f.handedTo, id)
 	route := f.route
@@ -119,6 +125,17 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 	}
 	f.ids = append(f.ids, o.ID)
 	return fakeRun{id: o.ID}, nil
+}
+
+// routeWith makes the fake route each handed event through r at once, as its workflow's
+// activity would, and fails the test if one fails: the delivery's answer no longer says so.
+func (f *fakeTemporal) routeWith(t *testing.T, r *Receiver) {
+	f.route = r.RouteSellsyEvent
+	t.Cleanup(func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		assert.Empty(t, f.routeErrs, "every event handed over was routed")
+	})
 }
 
 // shopConnection is the Sellsy ⇄ Automation connection the receiver tests deliver to, its
@@ -343,7 +360,7 @@ func TestSellsyEventRoutes(t *testing.T) {
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
 			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}}, nil, nil
 		})
-	f.route = r.RouteSellsyEvent
+	f.routeWith(t, r)
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
 	for _, body := range []string{
@@ -398,7 +415,7 @@ func sellsyReceiver(t *testing.T, f *fakeTemporal, c connectors.Connector, clock
 			return c, nil, nil
 		})
 	r.seen = newSeenSet(100, DedupWindow, clock.Now)
-	f.route = r.RouteSellsyEvent
+	f.routeWith(t, r)
 	srv := httptest.NewServer(r.Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL + "/webhooks/shop/sellsy/sel-789"

@@ -24,6 +24,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(PushRecord)
 			r.RegisterWorkflow(PipelineSync)
 			r.RegisterWorkflow(RetryQuarantine)
+			r.RegisterWorkflow(SellsyEvents)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

@@ -734,14 +734,29 @@ func ParseWebhook(body []byte, contentType string) ([]WebhookEvent, error) {
 		}
 		if ts := str("timestamp"); ts != "" {
 			if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
-				ev.At = time.Unix(n, 0).UTC()
+				ev.At = webhookTime(n)
 			} else if t, err := time.Parse(time.RFC3339, ts); err == nil {
-				ev.At = t
+				ev.At = t.UTC()
 			}
 		}
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// webhookTime reads a notification's numeric timestamp: seconds since 1970, or milliseconds
+// when it is too large for seconds of this era (the reference confirms neither). Anything
+// else — 0, negative, or past both — is no time: a year past 9999 could not even be written
+// in a workflow's input.
+func webhookTime(n int64) time.Time {
+	const secondsUpTo = 1e11 // the year 5138 in seconds; 1973 in milliseconds
+	switch {
+	case n > 0 && n < secondsUpTo:
+		return time.Unix(n, 0).UTC()
+	case n >= secondsUpTo && n < secondsUpTo*1000:
+		return time.UnixMilli(n).UTC()
+	}
+	return time.Time{}
 }
 
 // Pipeline implements connectors.Staged: a pipeline's name and its steps in rank order.
