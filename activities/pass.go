@@ -138,6 +138,9 @@ func (a *Activities) syncPass(ctx context.Context, in PassInput) (res PassResult
 				recordCounts(ctx, in, w)
 				alive.Commit(ctx, res)
 			}
+			if stoppedAtAWait(ctx, err) {
+				return res, nil // the worker's stop, not a failure: the page goes again on the next worker
+			}
 			if passingFailure(ctx, err, res.Pages > committed) {
 				recordFailure(ctx, in, err)
 				return res, nil

@@ -37,6 +37,9 @@ type Retry struct{ transient, quota int }
 // be; safe says whether it may be repeated after a server error (SafeToRepeat). It returns
 // false when the call is not to be tried again, or ctx ends first.
 func (r *Retry) Again(ctx context.Context, safe bool, err error) bool {
+	if Stopping(err) {
+		return false // not sent, and not to be here: the worker is stopping
+	}
 	var wait time.Duration
 	switch KindOf(err) {
 	case KindRateLimited:
@@ -71,10 +74,16 @@ func (r *Retry) Again(ctx context.Context, safe bool, err error) bool {
 // error (nil once a try succeeds).
 func Do(ctx context.Context, safe bool, once func() error) error {
 	var r Retry
+	mayHaveRun := false // a try may have been carried out: a stop before the next is not unsent
 	for {
-		if err := once(); err == nil || !r.Again(ctx, safe, err) {
+		err := once()
+		if err != nil && mayHaveRun {
+			err = StoppedAfterATry(err)
+		}
+		if err == nil || !r.Again(ctx, safe, err) {
 			return err
 		}
+		mayHaveRun = mayHaveRun || !NothingWritten(err)
 	}
 }
 
