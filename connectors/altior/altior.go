@@ -87,8 +87,11 @@ func NewLimiter(perSecond float64) *rate.Limiter {
 
 // Config configures a Client.
 type Config struct {
-	BaseURL           string  // e.g. https://altior.example.com (the /api/v1 prefix is added)
-	APIKey            string  // exchanged for a bearer token
+	BaseURL string // e.g. https://altior.example.com (the /api/v1 prefix is added)
+	APIKey  string // exchanged for a bearer token
+	// CredentialsHint, when set, ends the error of refused credentials with where they come
+	// from, e.g. "check X_ID and X_SECRET (a.credentials of conn.yaml)": names, never values.
+	CredentialsHint   string
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
 	HTTPClient        *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one environment share it.
@@ -189,6 +192,9 @@ func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 		if st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusBadRequest || st == http.StatusNotFound {
 			e.Kind, e.Fields = connectors.KindConfig, nil
 			e.Message = "altior refused the API key (or base_url is wrong)"
+			if c.cfg.CredentialsHint != "" {
+				e.Message += ": " + c.cfg.CredentialsHint
+			}
 		}
 		return "", time.Time{}, e
 	}

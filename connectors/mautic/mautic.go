@@ -72,8 +72,11 @@ const (
 type Config struct {
 	BaseURL            string // instance root, e.g. https://automation.example.com (API at BaseURL+"/api")
 	Username, Password string
-	RequestsPerSecond  float64 // client-side limiter; 0 → DefaultRequestsPerSecond
-	HTTPClient         *http.Client
+	// CredentialsHint, when set, ends the error of refused credentials with where they come
+	// from, e.g. "check X_ID and X_SECRET (a.credentials of conn.yaml)": names, never values.
+	CredentialsHint   string
+	RequestsPerSecond float64 // client-side limiter; 0 → DefaultRequestsPerSecond
+	HTTPClient        *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one instance share it.
 	Limiter *rate.Limiter
 	// Logger receives what the records cannot say (a contact the answer holds but that
@@ -98,6 +101,7 @@ type Client struct {
 	limiter  *rate.Limiter
 	password string
 	log      *slog.Logger
+	hint     string // Config.CredentialsHint
 
 	mu     sync.Mutex
 	types  map[string]map[string]string // object → alias → Mautic field type
@@ -135,6 +139,7 @@ func New(c Config) (*Client, error) {
 		http:     rc,
 		limiter:  limiter,
 		password: c.Password,
+		hint:     c.CredentialsHint,
 		log:      cmp.Or(c.Logger, slog.Default()),
 		types:    map[string]map[string]string{},
 		scales:   map[string]map[string]int{},
@@ -206,6 +211,9 @@ func (c *Client) sendOnce(ctx context.Context, method, path, op string, query ur
 	}
 	if status == http.StatusUnauthorized {
 		e.Message += refusedHint // Automation's own words name nothing to check
+		if c.hint != "" {
+			e.Message += "; " + c.hint
+		}
 	}
 	if limit, ok := batchLimitRefusal(status, msg); ok {
 		// Not an outage: the same batch would be refused again.

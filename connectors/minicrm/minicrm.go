@@ -104,8 +104,11 @@ func NewLimiter(perMinute float64) *rate.Limiter {
 
 // Config configures a Client.
 type Config struct {
-	BaseURL           string // e.g. https://r3.minicrm.hu (API at BaseURL+"/Api/R3")
-	SystemID, APIKey  string
+	BaseURL          string // e.g. https://r3.minicrm.hu (API at BaseURL+"/Api/R3")
+	SystemID, APIKey string
+	// CredentialsHint, when set, ends the error of refused credentials with where they come
+	// from, e.g. "check X_ID and X_SECRET (a.credentials of conn.yaml)": names, never values.
+	CredentialsHint   string
 	RequestsPerMinute float64 // client-side limiter; 0 → 60
 	HTTPClient        *http.Client
 	// Limiter, when set, replaces the client's own: connectors on one system share it, as
@@ -153,6 +156,7 @@ type Client struct {
 	hc           *http.Client
 	base         string
 	id, key      string
+	hint         string // Config.CredentialsHint
 	limiter      *rate.Limiter
 	now          func() time.Time
 	defaultOwner string
@@ -186,7 +190,7 @@ func New(c Config) (*Client, error) {
 		limiter = NewLimiter(c.RequestsPerMinute)
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
-	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner,
+	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner, hint: c.CredentialsHint,
 		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}, contactTypes: map[string]schemaAt{}, cuts: map[string]cutText{}}, nil
 }
 
@@ -268,6 +272,9 @@ func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		e.Message += refusedHint
+		if c.hint != "" {
+			e.Message += "; " + c.hint
+		}
 	}
 	return e
 }

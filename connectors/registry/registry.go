@@ -154,22 +154,24 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 		return nil, at(err)
 	}
 	set := sys.Settings
+	hint := func(keys ...string) string { return credentialsHint(c, side, keys...) }
 	var conn connectors.Connector
 	switch sys.System {
 	case "sellsy":
 		conn, err = connector(sellsy.New(sellsy.Config{APIURL: set["api_url"], TokenURL: set["token_url"], ClientID: cred["client_id"], ClientSecret: cred["client_secret"],
+			CredentialsHint:   hint("client_id", "client_secret"),
 			RequestsPerSecond: rps, CompanyType: set["company_type"], HTTPClient: httpClient, Fields: mappedFields(c, side), ContactLinks: linksContacts(c, side),
 			Limiter: accounts.Share("sellsy "+set["api_url"]+" "+cred["client_id"], sellsy.NewLimiter(rps))}))
 	case "mautic":
-		conn, err = connector(mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"],
+		conn, err = connector(mautic.New(mautic.Config{BaseURL: set["base_url"], Username: cred["username"], Password: cred["password"], CredentialsHint: hint("username", "password"),
 			RequestsPerSecond: rps, HTTPClient: httpClient,
 			Limiter: accounts.Share("mautic "+strings.TrimRight(set["base_url"], "/")+" "+cred["username"], mautic.NewLimiter(rps))}))
 	case "weavy":
-		conn, err = connector(weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"],
+		conn, err = connector(weavy.New(weavy.Config{BaseURL: set["base_url"], Project: set["project"], UserName: cred["username"], Password: cred["password"], CredentialsHint: hint("username", "password"),
 			RequestsPerSecond: rps, TimeZone: set["time_zone"], ContactTables: set["contact_tables"], HTTPClient: httpClient,
 			Limiter: accounts.Share("weavy "+strings.TrimRight(set["base_url"], "/")+" "+set["project"], weavy.NewLimiter(rps))}))
 	case "altior":
-		conn, err = connector(altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], RequestsPerSecond: rps, HTTPClient: httpClient,
+		conn, err = connector(altior.New(altior.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], CredentialsHint: hint("api_key"), RequestsPerSecond: rps, HTTPClient: httpClient,
 			ReferenceUserEmail: set["reference_user_email"], Establishment: set["establishment"],
 			Limiter: accounts.Share("altior "+strings.TrimRight(set["base_url"], "/"), altior.NewLimiter(rps))}))
 	case "unas":
@@ -178,11 +180,11 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 			return nil, at(lerr)
 		}
 		shop := UNASShop(set["base_url"], cred["api_key"])
-		conn, err = connector(unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], HTTPClient: httpClient, OrderListsPerHour: lists,
+		conn, err = connector(unas.New(unas.Config{BaseURL: set["base_url"], APIKey: cred["api_key"], CredentialsHint: hint("api_key"), HTTPClient: httpClient, OrderListsPerHour: lists,
 			TimeZone: set["time_zone"], StartDate: c.StartDate,
 			Budget: accounts.unasLedger(shop), Shop: accounts.unasState(shop)}))
 	case "minicrm":
-		conn, err = connector(minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"],
+		conn, err = connector(minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"], CredentialsHint: hint("system_id", "api_key"),
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
 			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))}))
 	default:
@@ -192,6 +194,32 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 		return nil, at(err) // every system's refusal names the file and the side
 	}
 	return conn, nil
+}
+
+// credentialsHint is what a connector adds to its error when the system refuses the
+// credentials keys: the variables that hold them and where the connection names them, e.g.
+// "check SELLSY_CLIENT_ID and SELLSY_CLIENT_SECRET (a.credentials of sellsy-mautic.yaml)".
+// Only names: a value must never reach an error, a log or the worker's pause message.
+func credentialsHint(c *config.Connection, side string, keys ...string) string {
+	credentials := c.Side(side).Credentials
+	vars := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if v := credentials[k]; v != "" {
+			vars = append(vars, v)
+		}
+	}
+	if len(vars) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("check %s (%s.credentials of %s)", joinAnd(vars), side, c.File)
+}
+
+// joinAnd lists names as a sentence does: "A", "A and B", "A, B and C".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // connector turns a connector constructor's answer into a Connector, nil on an error (not a

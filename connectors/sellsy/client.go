@@ -45,7 +45,10 @@ type Config struct {
 	APIURL                 string // default "https://api.sellsy.com/v2"
 	TokenURL               string // default "https://login.sellsy.com/oauth2/access-tokens"
 	ClientID, ClientSecret string
-	RequestsPerSecond      float64 // client-side limiter; 0 → DefaultRequestsPerSecond
+	// CredentialsHint, when set, ends the error of refused credentials with where they come
+	// from, e.g. "check X_ID and X_SECRET (a.credentials of conn.yaml)": names, never values.
+	CredentialsHint   string
+	RequestsPerSecond float64 // client-side limiter; 0 → DefaultRequestsPerSecond
 	// Limiter, when set, replaces the client's own: connectors on one Sellsy account share
 	// it, so that together they keep to the account's quota.
 	Limiter     *rate.Limiter
@@ -160,6 +163,7 @@ func New(c Config) (*Client, error) {
 		// no quota seen yet: the limiter alone holds the calls
 		quotaLimiter: rate.NewLimiter(rate.Inf, 1),
 		tokens: &tokenCache{
+			hint: c.CredentialsHint,
 			cc:   &clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 			http: &tokenHTTP,
 		},
@@ -179,6 +183,7 @@ type tokenCache struct {
 	cc   *clientcredentials.Config
 	http *http.Client
 	tok  *oauth2.Token
+	hint string // Config.CredentialsHint
 }
 
 func (t *tokenCache) get(ctx context.Context) (string, error) {
@@ -200,6 +205,7 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 				if re.ErrorCode != "" {
 					e.Message += " (" + re.ErrorCode + ")"
 				}
+				e.Message = hinted(e.Message, t.hint)
 			} else {
 				e.Kind = connectors.ClassifyStatus(e.Status)
 				e.Message = "token request failed"
@@ -577,7 +583,7 @@ func (c *Client) httpError(op string, resp *resty.Response, tok string) *connect
 		}
 		e.Message = "request quota exceeded"
 	case status == http.StatusUnauthorized:
-		e.Message = "access token refused after a refresh"
+		e.Message = hinted("access token refused after a refresh", c.cfg.CredentialsHint)
 	case status == http.StatusForbidden:
 		e.Message = "insufficient rights (check the API client's scopes)"
 	case status == http.StatusPaymentRequired:
@@ -639,4 +645,12 @@ func transportReason(err error) string {
 		return "connection closed"
 	}
 	return err.Error()
+}
+
+// hinted ends msg, the error of refused credentials, with hint (Config.CredentialsHint).
+func hinted(msg, hint string) string {
+	if hint == "" {
+		return msg
+	}
+	return msg + ": " + hint
 }

@@ -155,10 +155,13 @@ const ErrReadOnly = "unas: the webshop is read-only on this pair"
 
 // Config configures a Client.
 type Config struct {
-	BaseURL    string // default DefaultBaseURL; the simulator serves it at <url>/shop
-	APIKey     string
-	HTTPClient *http.Client
-	Now        func() time.Time
+	BaseURL string // default DefaultBaseURL; the simulator serves it at <url>/shop
+	APIKey  string
+	// CredentialsHint, when set, ends the error of refused credentials with where they come
+	// from, e.g. "check X_ID and X_SECRET (a.credentials of conn.yaml)": names, never values.
+	CredentialsHint string
+	HTTPClient      *http.Client
+	Now             func() time.Time
 	// Budget counts the calls made to the shop in the last hour; connections on one shop
 	// share one, worker processes one on the store (nil: a Budget of this client's own).
 	Budget Ledger
@@ -200,6 +203,7 @@ type Session struct {
 type Client struct {
 	base   string
 	apiKey string
+	hint   string // Config.CredentialsHint
 	hc     *http.Client
 	now    func() time.Time
 	loc    *time.Location
@@ -257,7 +261,7 @@ func New(c Config) (*Client, error) {
 	}
 	cl := &Client{base: base, apiKey: strings.TrimSpace(c.APIKey), hc: hc, now: now, loc: loc, log: cmp.Or(c.Logger, slog.Default()),
 		shop: shop, start: start, budget: budget, orderLists: c.OrderListsPerHour,
-		window: windowCache{dir: c.CacheDir}}
+		window: windowCache{dir: c.CacheDir}, hint: c.CredentialsHint}
 	if err := shop.attach(cl); err != nil {
 		return nil, err
 	}
@@ -337,6 +341,9 @@ func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 			e.Kind = connectors.KindConfig
 			e.Message = fmt.Sprintf("unas: login refused (%s): check the API key and its permissions; "+
 				"crmsync does not log in again for %d minutes (UNAS bans the IP after 5 failed logins an hour)", e.Message, int(refusalHold.Minutes()))
+			if c.hint != "" {
+				e.Message += "; " + c.hint
+			}
 		}
 		return "", time.Time{}, e
 	}

@@ -134,10 +134,13 @@ const (
 
 // Config configures a Client.
 type Config struct {
-	BaseURL           string // e.g. https://api.weavy.divalto.com
-	Project           string // project (company) code
-	UserName          string
-	Password          string
+	BaseURL  string // e.g. https://api.weavy.divalto.com
+	Project  string // project (company) code
+	UserName string
+	Password string
+	// CredentialsHint, when set, ends the error of refused credentials with where they come
+	// from, e.g. "check X_ID and X_SECRET (a.credentials of conn.yaml)": names, never values.
+	CredentialsHint   string
 	RequestsPerSecond float64 // client-side limiter; 0 → 10
 	// TimeZone is the zone of the server's srvDate stamps (IANA name; "" → Europe/Paris,
 	// where Divalto hosts weavy).
@@ -252,6 +255,7 @@ type Client struct {
 	project  string
 	user     string
 	password string
+	hint     string         // Config.CredentialsHint
 	zone     *time.Location // of srvDate, as configured: a hint until srv has measured it
 	tables   ContactTables
 	now      func() time.Time
@@ -297,7 +301,7 @@ func New(c Config) (*Client, error) {
 	rc := resty.NewWithClient(hc).SetBaseURL(base).SetHeader("Accept", "application/json").SetDisableWarn(true)
 	cl := &Client{
 		http: rc, limiter: limiter,
-		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, zone: zone, tables: tables, now: time.Now,
+		project: strings.TrimSpace(c.Project), user: c.UserName, password: c.Password, zone: zone, tables: tables, now: time.Now, hint: c.CredentialsHint,
 		log: cmp.Or(c.Logger, slog.Default()), dicts: map[string]dictEntry{},
 	}
 	cl.token = connectors.Token{System: System, Op: authOp, Margin: 5 * time.Minute, Now: func() time.Time { return cl.now() }}
@@ -345,6 +349,9 @@ func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 		if st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusBadRequest {
 			e.Kind = connectors.KindConfig
 			e.Message = "weavy refused the user name, password or project code"
+			if c.hint != "" {
+				e.Message += ": " + c.hint
+			}
 		}
 		return "", time.Time{}, e
 	}
