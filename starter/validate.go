@@ -113,7 +113,11 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(out, "%s: connection %q is valid (%s ⇄ %s; objects %s)\n", f, c.Name, c.A.System, c.B.System, strings.Join(c.ObjectNames(), ", "))
+		checked := "" // offline: the file alone
+		if *live {
+			checked = ", checked against both systems"
+		}
+		fmt.Fprintf(out, "%s: connection %q is valid (%s ⇄ %s; objects %s)%s\n", f, c.Name, c.A.System, c.B.System, strings.Join(c.ObjectNames(), ", "), checked)
 	}
 	return errors.Join(errs...)
 }
