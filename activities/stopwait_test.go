@@ -183,13 +183,7 @@ func TestOtherStretchesReturnTheirPlaceWhenTheWorkerStopsAWait(t *testing.T) {
 			assert.False(t, res.Done)
 			assert.Equal(t, 10*(failAt-1), res.Checked, "the pages before the stop")
 			deletes := res.Deletes
-			for !res.Done {
-				in.After = res.After
-				v, err = ae.ExecuteActivity(h.acts.Reconcile, in)
-				require.NoError(t, err)
-				require.NoError(t, v.Get(&res))
-				deletes.Add(res.Deletes)
-			}
+			deletes.Add(reconcileToEnd(t, ae, h.acts, in, res))
 			assert.Equal(t, DeleteResult{Propagated: 2}, deletes)
 			assert.Equal(t, 28, h.sb.Sellsy.Count("contacts"))
 		})

@@ -129,17 +129,26 @@ func TestPassingFailureEndsAReconcileStretch(t *testing.T) {
 			assert.False(t, res.Done)
 			assert.Equal(t, tt.wantChecked, res.Checked)
 			deletes := res.Deletes
-			for !res.Done {
-				in.After = res.After
-				v, err = ae.ExecuteActivity(h.acts.Reconcile, in)
-				require.NoError(t, err)
-				require.NoError(t, v.Get(&res))
-				deletes.Add(res.Deletes)
-			}
+			deletes.Add(reconcileToEnd(t, ae, h.acts, in, res))
 			assert.Equal(t, DeleteResult{Propagated: 2}, deletes)
 			assert.Equal(t, 28, h.sb.Sellsy.Count("contacts"))
 		})
 	}
+}
+
+// reconcileToEnd runs the stretches of a reconciliation after res, the one that ran with in,
+// until it is done, and adds up their deletions.
+func reconcileToEnd(t *testing.T, ae *testsuite.TestActivityEnvironment, acts *Activities, in ReconcileInput, res ReconcileResult) DeleteResult {
+	t.Helper()
+	var deletes DeleteResult
+	for !res.Done {
+		in.After = res.After
+		v, err := ae.ExecuteActivity(acts.Reconcile, in)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&res))
+		deletes.Add(res.Deletes)
+	}
+	return deletes
 }
 
 // sellsyListFailsOnce is the Sellsy connector (with its pipelines, for the stage scans)
