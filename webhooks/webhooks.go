@@ -529,20 +529,21 @@ func (r *Receiver) push(w http.ResponseWriter, req *http.Request) {
 // sellsyConnection finds the Sellsy connection the path names and checks the URL's token;
 // it answers the refusals itself (sideOf's, and tokenMatches': 404, logged, for a bad or
 // unconfigured token, as for an unknown URL; 503, logged, while the token cannot be read).
-func (r *Receiver) sellsyConnection(w http.ResponseWriter, req *http.Request) (c *config.Connection, side string, ok bool) {
-	c, side, sys, ok := r.sideOf(w, req, "sellsy", "Sellsy")
+// The side is chosen again when an event is routed (RouteSellsyEvent): the file may change.
+func (r *Receiver) sellsyConnection(w http.ResponseWriter, req *http.Request) (c *config.Connection, ok bool) {
+	c, _, sys, ok := r.sideOf(w, req, "sellsy", "Sellsy")
 	if !ok {
-		return nil, "", false
+		return nil, false
 	}
 	if !r.tokenMatches(w, req, c, sys, CredWebhookToken, "sellsy webhook refused", "unknown webhook URL") {
-		return nil, "", false
+		return nil, false
 	}
-	return c, side, true
+	return c, true
 }
 
 // sellsyPing answers the GET with which Sellsy checks a webhook's URL.
 func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
-	if _, _, ok := r.sellsyConnection(w, req); ok {
+	if _, ok := r.sellsyConnection(w, req); ok {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	}
@@ -556,7 +557,7 @@ func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
 // record can arrive as the same body; the record as read back does (route).
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("connection")
-	c, _, ok := r.sellsyConnection(w, req)
+	c, ok := r.sellsyConnection(w, req)
 	if !ok {
 		return
 	}
