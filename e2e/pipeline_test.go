@@ -108,8 +108,15 @@ func TestPipelineSyncEndToEnd(t *testing.T) {
 	}
 	waitFor := func(what string, events []string, etape string) {
 		t.Helper()
+		var last map[string]any
+		defer func() { // Fatalf exits through here: what the affaire held explains the failure
+			if t.Failed() {
+				t.Logf("the affaire last read, waiting for %s: events %v, cf.ETAP %v", what, last["events"], last["cf.ETAP"])
+			}
+		}()
 		testenv.Eventually(t, time.Minute, 100*time.Millisecond, what, func() bool {
 			a := affaire()
+			last = a.Fields
 			got, _ := a.Fields["events"].([]string)
 			return fmt.Sprint(got) == fmt.Sprint(events) && a.Fields["cf.ETAP"] == etape
 		})
@@ -141,14 +148,19 @@ func TestPipelineSyncEndToEnd(t *testing.T) {
 	require.NoError(t, sl.MoveStep(ctx, opp[0].ID, "11"))
 	waitFor("the move back", []string{"QUALIF", "PROPOSITION", "GAGNEE"}, "Découverte")
 
-	v, err := tc.QueryWorkflow(ctx, workflows.PipelineWorkflowID(pipelineConnection), "", workflows.QueryProgress)
-	require.NoError(t, err)
+	// The affaire shows the move back before the activity that wrote it has completed: the
+	// workflow counts it once its result is in.
 	var p workflows.PipelineProgress
-	require.NoError(t, v.Get(&p))
+	testenv.Eventually(t, time.Minute, 50*time.Millisecond, "the workflow to count the move back", func() bool {
+		v, err := tc.QueryWorkflow(ctx, workflows.PipelineWorkflowID(pipelineConnection), "", workflows.QueryProgress)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&p))
+		return p.Totals.Backward > 0
+	})
 	assert.Equal(t, 3, p.Totals.Emitted)
 	assert.Equal(t, 1, p.Totals.Backward)
 	assert.GreaterOrEqual(t, p.Announced, 2)
 	r := &run{t: t, ctx: ctx, tc: tc}
-	r.recordHistory(workflows.PipelineWorkflowID(pipelineConnection), "pipeline-sync-phase") // pipeline-sync.json: before the phase attribute (version 1)
+	r.recordHistory(workflows.PipelineWorkflowID(pipelineConnection), "pipeline-sync-requeue") // pipeline-sync.json: before the phase attribute; pipeline-sync-phase.json: before pipeline-requeue-announced
 	r.noSecretsInHistories("pl-secret", "hook-token-e2e", "pl-altior-key")
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,9 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 	// running then stops at its next page (PropagateStages asks), and an announced batch
 	// that ran to its end leaves the queue even when a pause came meanwhile.
 	pauseAtOnce := workflow.GetVersion(ctx, "pipeline-pause-at-once", workflow.DefaultVersion, 1) == 1
+	// From version 1 of pipeline-requeue-announced an announced batch leaves the queue while
+	// it runs (see below).
+	requeue := workflow.GetVersion(ctx, "pipeline-requeue-announced", workflow.DefaultVersion, 1) == 1
 	ch := st.Control.listen(ctx)
 	ctl := &st.Control
 	if pauseAtOnce {
@@ -209,12 +213,26 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 				return continueAsNew()
 			}
 			n := min(len(ctl.Changed), 100)
-			if _, err := propagate(activities.StageInput{Connection: in.Connection, IDs: ctl.Changed[:n], Stretch: t.Stretch}); err != nil {
+			batch := ctl.Changed[:n]
+			if requeue {
+				// Out of the queue while it runs: a record announced again meanwhile moved
+				// after the batch may have read it, and is queued again, not taken for a
+				// repeat of what the batch holds.
+				batch = slices.Clone(batch)
+				ctl.Changed = ctl.Changed[n:]
+			}
+			if _, err := propagate(activities.StageInput{Connection: in.Connection, IDs: batch, Stretch: t.Stretch}); err != nil {
 				return err
 			}
-			if !ctl.Paused || (pauseAtOnce && !refused) {
-				p.Announced += n
+			handled := !ctl.Paused || (pauseAtOnce && !refused)
+			switch {
+			case handled && !requeue:
 				ctl.Changed = ctl.Changed[n:]
+			case !handled && requeue:
+				ctl.putBack(batch) // it runs again after the resume
+			}
+			if handled {
+				p.Announced += n
 			}
 		}
 		// The confirming scan, when due.

@@ -162,6 +162,25 @@ func (c *control) addHandlers(sel workflow.Selector, ch *channels) {
 	})
 }
 
+// putBack puts a batch of announced ids taken out of Changed back at its head, without
+// repeats; beyond the bound, the next scan confirms what does not fit.
+func (c *control) putBack(batch []string) {
+	merged := slices.Clone(batch)
+	in := make(map[string]bool, len(batch))
+	for _, id := range batch {
+		in[id] = true
+	}
+	for _, id := range c.Changed {
+		if !in[id] {
+			merged = append(merged, id)
+		}
+	}
+	if c.maxQueued > 0 && len(merged) > c.maxQueued {
+		merged, c.SyncNow = merged[:c.maxQueued], true
+	}
+	c.Changed = merged
+}
+
 // countOther counts a signal other than a deletion or a stage change, with countAll.
 func (c *control) countOther() {
 	if c.countAll {
