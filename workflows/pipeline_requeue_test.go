@@ -30,29 +30,20 @@ func TestPipelineSyncReadsAgainWhatIsAnnouncedDuringItsBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s testsuite.WorkflowTestSuite
-			env := newTestEnv(&s)
-			var a *activities.Activities
-			env.RegisterActivity(a)
-			env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
-			var batches [][]string
-			env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
-				if len(in.IDs) == 0 {
-					return activities.StageResult{Done: true}, nil
-				}
-				batches = append(batches, in.IDs)
-				if len(batches) == 1 {
+			var env *testsuite.TestWorkflowEnvironment
+			env, batches := announcedBatchesEnv(func(n int, ids []string) (activities.StageResult, error) {
+				if n == 1 {
 					// Comes with the batch's result, in the same workflow task.
 					env.SignalWorkflowSkippingWorkflowTask(SignalStageChanged, tt.again)
 				}
-				return activities.StageResult{Done: true, Checked: len(in.IDs), Moved: 1}, nil
+				return activities.StageResult{Done: true, Checked: len(ids), Moved: 1}, nil
 			})
 			env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, []string{"42", "43"}) }, 5*time.Minute)
 			var p PipelineProgress
 			env.RegisterDelayedCallback(func() { queryProgress(t, env, &p) }, 10*time.Minute)
 			env.RegisterDelayedCallback(env.CancelWorkflow, 11*time.Minute) // before the next scan
 			env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
-			assert.Equal(t, tt.want, batches)
+			assert.Equal(t, tt.want, *batches)
 			assert.Equal(t, 2+len(tt.again), p.Announced)
 		})
 	}
@@ -62,22 +53,13 @@ func TestPipelineSyncReadsAgainWhatIsAnnouncedDuringItsBatch(t *testing.T) {
 // the head of the queue, once each, ahead of what was announced meanwhile, and runs after the
 // resume.
 func TestPipelineSyncRunsARefusedBatchAfterTheResume(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	env := newTestEnv(&s)
-	var a *activities.Activities
-	env.RegisterActivity(a)
-	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
-	var batches [][]string
-	env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
-		if len(in.IDs) == 0 {
-			return activities.StageResult{Done: true}, nil
-		}
-		batches = append(batches, in.IDs)
-		if len(batches) == 1 {
+	var env *testsuite.TestWorkflowEnvironment
+	env, batches := announcedBatchesEnv(func(n int, ids []string) (activities.StageResult, error) {
+		if n == 1 {
 			env.SignalWorkflowSkippingWorkflowTask(SignalStageChanged, []string{"43", "44"})
 			return activities.StageResult{}, temporal.NewNonRetryableApplicationError("altior: event type GAGNEE deleted", activities.ErrTypeConfiguration, nil)
 		}
-		return activities.StageResult{Done: true, Checked: len(in.IDs)}, nil
+		return activities.StageResult{Done: true, Checked: len(ids)}, nil
 	})
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, []string{"42", "43"}) }, 5*time.Minute)
 	var paused, resumed PipelineProgress
@@ -86,9 +68,28 @@ func TestPipelineSyncRunsARefusedBatchAfterTheResume(t *testing.T) {
 	env.RegisterDelayedCallback(func() { queryProgress(t, env, &resumed) }, 25*time.Minute)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 26*time.Minute)
 	env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
-	assert.Equal(t, [][]string{{"42", "43"}, {"42", "43", "44"}}, batches)
+	assert.Equal(t, [][]string{{"42", "43"}, {"42", "43", "44"}}, *batches)
 	assert.Equal(t, PhasePaused, paused.Phase)
 	assert.Contains(t, paused.PauseReason, "GAGNEE deleted")
 	assert.Equal(t, 0, paused.Announced, "nothing handled while paused")
 	assert.Equal(t, 3, resumed.Announced)
+}
+
+// announcedBatchesEnv is a PipelineSync test environment whose scans find nothing and whose
+// announced batches go to batch, in the order they run (batches lists them).
+func announcedBatchesEnv(batch func(n int, ids []string) (activities.StageResult, error)) (env *testsuite.TestWorkflowEnvironment, batches *[][]string) {
+	var s testsuite.WorkflowTestSuite
+	env = newTestEnv(&s)
+	var a *activities.Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.DescribeConnection, mock.Anything, "demo").Return(info, nil)
+	batches = &[][]string{}
+	env.OnActivity(a.PropagateStages, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StageInput) (activities.StageResult, error) {
+		if len(in.IDs) == 0 {
+			return activities.StageResult{Done: true}, nil
+		}
+		*batches = append(*batches, in.IDs)
+		return batch(len(*batches), in.IDs)
+	})
+	return env, batches
 }
