@@ -296,7 +296,32 @@ func overviewOf(ctx context.Context, c client.Client, q *queries, name string) (
 	if published.unanswered && published.quarantined != nil {
 		o.Quarantined, o.published = published.quarantined, true
 	}
+	o.Attention = compactAttention(o.Attention)
 	return o, nil
+}
+
+// compactAttention says each thing once: a note the import, the sync and the pipeline sync
+// share (the same activity retried for the same reason) appears once, and a pause of the sync
+// and the pipeline sync for the same reason — one `crmsync pause`, one file that no longer
+// validates — reads "paused: REASON (sync and pipelines)".
+func compactAttention(notes []string) []string {
+	out := make([]string, 0, len(notes))
+	for _, n := range notes {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	for i, n := range out {
+		reason, ok := strings.CutPrefix(n, "paused: ")
+		if !ok {
+			continue
+		}
+		if j := slices.Index(out, "pipelines paused: "+reason); j >= 0 {
+			out[i] = n + " (sync and pipelines)"
+			return slices.Delete(out, j, j+1)
+		}
+	}
+	return out
 }
 
 // workflowState is where one workflow of a connection is.
