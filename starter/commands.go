@@ -228,7 +228,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *dryRun {
 		var p workflows.Progress
-		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, fmt.Sprintf("the next `crmsync start import %s --dry-run` replaces it", name)); err != nil {
+		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, fmt.Sprintf("the next `crmsync start import %s --dry-run` replaces it", name), dryRunReport); err != nil {
 			return err
 		}
 		printPlan(out, p)
@@ -240,7 +240,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		if what == "pipelines" {
 			follow = fmt.Sprintf("`crmsync status %s` shows it", name)
 		}
-		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, follow); err != nil {
+		report := importReport
+		if what != "import" {
+			report = nil // a sync's and a pipeline sync's progress: `crmsync status`
+		}
+		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, follow, report); err != nil {
 			return err
 		}
 		printProgress(out, p)
@@ -641,7 +645,7 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 	if err != nil {
 		return nil, err
 	}
-	return run, awaitResult(ctx, c, queue, run, into, then)
+	return run, awaitResult(ctx, c, queue, run, into, then, nil)
 }
 
 // awaitResult waits for run's result as result does, asking every workerCheckEvery whether a
@@ -649,17 +653,31 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 // polling when it started the workflow, whose result no one would then send. Once no worker
 // has polled for pollerSilence it stops waiting, naming the workflow left running and what
 // becomes of it; then says how to come back to it.
-func awaitResult(ctx context.Context, c client.Client, queue string, run client.WorkflowRun, into any, then string) error {
+func awaitResult(ctx context.Context, c client.Client, queue string, run client.WorkflowRun, into any, then string, report progressReport) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- result(wctx, run, into) }()
 	tick := time.NewTicker(workerCheckEvery)
 	defer tick.Stop()
+	var reports <-chan time.Time
+	if report != nil {
+		every := time.NewTicker(progressEvery)
+		defer every.Stop()
+		reports = every.C
+	}
+	q := newQueries(c)
 	for {
 		select {
 		case err := <-done:
 			return err
+		case <-reports:
+			// A query left unanswered says nothing here: the worker check below speaks
+			// for a worker gone, and a busy one answers the next.
+			if p, ok, err := q.progress(ctx, run.GetID()); err == nil && ok {
+				fmt.Fprintln(stderr, "crmsync: "+run.GetID()+": "+report(p)+waitingToRetry(ctx, c, run.GetID()))
+			}
+			q.unanswered.Store(false)
 		case <-tick.C:
 			idle := noWorkerPolls(ctx, c, queue)
 			if idle == "" {
@@ -715,6 +733,33 @@ func noWorkerPolls(ctx context.Context, c client.Client, queue string) string {
 		return ""
 	}
 	return w.idle(queue)
+}
+
+// progressEvery is how often a command waiting for an import (start import --wait, its dry
+// run) says on stderr where it is: a large import, or one at MiniCRM's 60 requests a minute,
+// otherwise says nothing for many minutes.
+var progressEvery = 30 * time.Second
+
+// progressReport words an import's progress for a command that waits for it.
+type progressReport func(p workflows.Progress) string
+
+// importReport says where an import is: the object it reads and what it has done so far.
+func importReport(p workflows.Progress) string {
+	t := p.Total()
+	return fmt.Sprintf("%s%s, %d records read, %d written, %d quarantined so far", p.Phase, reportObject(p), t.Read, t.Written(), p.Quarantined)
+}
+
+// dryRunReport says where a dry run is: it writes nothing, it counts what it would write.
+func dryRunReport(p workflows.Progress) string {
+	t := p.Total()
+	return fmt.Sprintf("%s%s, %d records read, %d would be written, %d refused so far", p.Phase, reportObject(p), t.Read, t.Written(), p.Quarantined)
+}
+
+func reportObject(p workflows.Progress) string {
+	if p.Object == "" {
+		return ""
+	}
+	return " " + p.Object
 }
 
 // workerCheckEvery is how often a command waiting for its workflow's result asks whether a

@@ -187,10 +187,24 @@ func (r fakeRun) Get(ctx context.Context, into any) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
+	if later, ok := r.result.(endsAfter); ok {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(later.d):
+		}
+		return jsonCopy(later.result, into)
+	}
 	if err, ok := r.result.(error); ok {
 		return err
 	}
 	return jsonCopy(r.result, into)
+}
+
+// endsAfter is the result of a workflow that runs for d, then returns result.
+type endsAfter struct {
+	d      time.Duration
+	result any
 }
 
 // neverEnds is the result of a workflow no worker runs: its Get waits until its context ends.

@@ -547,16 +547,7 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		rate := meter.next(id, read, time.Now())
 		fmt.Fprintf(out, "\r\033[K%s %s %s  %d read, %d written, %d quarantined, %.0f records/s", id, bar(p, 24), p.Phase, read, p.Total().Written(), p.Quarantined, rate)
 		// A connection held back says why: a quota, a ban, a server down.
-		if rs, err := retries(ctx, c, id); err == nil && len(rs) > 0 {
-			w := "waiting to retry"
-			if rs[0].class != "" {
-				w += " (" + rs[0].class + ")"
-			}
-			if !rs[0].next.IsZero() {
-				w += " until " + rs[0].next.Local().Format(time.TimeOnly)
-			}
-			fmt.Fprint(out, ", "+w)
-		}
+		fmt.Fprint(out, waitingToRetry(ctx, c, id))
 		if p.Phase == workflows.PhaseDone {
 			fmt.Fprintln(out)
 			return nil
@@ -567,6 +558,23 @@ func watch(ctx context.Context, args []string, out io.Writer) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// waitingToRetry says why a workflow is held back (a quota, a ban, a server down): ",
+// waiting to retry (CLASS) until TIME" when its activity waits to retry, else "".
+func waitingToRetry(ctx context.Context, c client.Client, id string) string {
+	rs, err := retries(ctx, c, id)
+	if err != nil || len(rs) == 0 {
+		return ""
+	}
+	w := ", waiting to retry"
+	if rs[0].class != "" {
+		w += " (" + rs[0].class + ")"
+	}
+	if !rs[0].next.IsZero() {
+		w += " until " + rs[0].next.Local().Format(time.TimeOnly)
+	}
+	return w
 }
 
 // readRate is watch's records per second, from one refresh to the next.
