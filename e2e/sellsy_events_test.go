@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,11 +17,9 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/crmsync/crmsync/connectors"
-	"github.com/crmsync/crmsync/connectors/sellsy"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/internal/testenv"
-	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/internal/testenv/sellsyworld"
 	"github.com/crmsync/crmsync/webhooks"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -43,56 +40,18 @@ func recordEvent(_ workflow.Context, in webhooks.EventInput) (webhooks.EventInpu
 func TestSellsyEventOutlivesAFailedReadBack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	srv := testenv.DevServer(t)
-	sb, err := sandbox.Start(sandbox.Options{SellsyContacts: 2, SellsyClientID: "ev-id", SellsyClientSecret: "ev-secret", SellsyRequestsPerSecond: -1,
-		MauticUsername: "ev-user", MauticPassword: "ev-password"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	dir := t.TempDir()
-	connFile := filepath.Join(dir, "ev.yaml")
-	require.NoError(t, os.WriteFile(connFile, []byte(fmt.Sprintf(`name: ev
-a:
-  system: sellsy
-  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "100"}
-  credentials: {client_id: EV_SELLSY_ID, client_secret: EV_SELLSY_SECRET, webhook_token: EV_SELLSY_HOOK}
-b:
-  system: mautic
-  settings: {base_url: %[2]s}
-  credentials: {username: EV_MAUTIC_USER, password: EV_MAUTIC_PASSWORD}
-objects:
-  - name: contact
-    match: {a: email, b: email}
-    fields: [{a: email, b: email}]
-events:
-  - object: opportunity
-    event: updated
-    start: {workflow: recordEvent, task_queue: %[3]s}
-`, sb.SellsyURL, sb.MauticURL, eventsQueue)), 0o600))
-	crmsync := testenv.StartWorker(t, []string{
-		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(), "CRMSYNC_CONNECTIONS=" + connFile, "CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0", "EV_SELLSY_HOOK=ev-hook-token",
-		"EV_SELLSY_ID=ev-id", "EV_SELLSY_SECRET=ev-secret", "EV_MAUTIC_USER=ev-user", "EV_MAUTIC_PASSWORD=ev-password",
-	})
-	hookAddr := crmsync.ListenAddr(t, "webhook receiver")
+	world := sellsyworld.Start(t, sellsyworld.Options{Connection: "ev", Workflow: "recordEvent", TaskQueue: eventsQueue, Contacts: 2})
+	srv, sb := world.Server, world.Sandbox
 	w := worker.New(srv.Client(), eventsQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(recordEvent, workflow.RegisterOptions{Name: "recordEvent"})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
-
-	sl, err := sellsy.New(sellsy.Config{APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens", ClientID: "ev-id", ClientSecret: "ev-secret", RequestsPerSecond: 100})
-	require.NoError(t, err)
-	companies, err := sl.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
-	require.NoError(t, err)
-	created, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": "Contrat cadre", "pipeline_id": "1", "step_id": "11"},
-		Links: map[string]string{"company": companies.Records[0].ID}}})
-	require.NoError(t, err)
-	require.NoError(t, created[0].Err)
-	id := created[0].ID
+	id, _ := world.NewOpportunity(ctx, t, "11")
 
 	// Sellsy answers the next requests 500: the worker's token request and read backs.
 	sb.Sellsy.Kit().SetFaults(simkit.Faults{ErrorNext: 3})
 	notif := url.Values{"notif": {`{"event":"updated","relatedtype":"opportunity","relatedid":"` + id + `"}`}}
-	resp, err := http.Post("http://"+hookAddr+"/webhooks/ev/sellsy/ev-hook-token", "application/x-www-form-urlencoded", strings.NewReader(notif.Encode()))
+	resp, err := http.Post(world.HookURL, "application/x-www-form-urlencoded", strings.NewReader(notif.Encode()))
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "answered once Temporal holds the event")

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +17,7 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
 	"github.com/crmsync/crmsync/internal/testenv"
-	"github.com/crmsync/crmsync/sandbox"
+	"github.com/crmsync/crmsync/internal/testenv/sellsyworld"
 )
 
 // TestOnOpportunityWonEndToEnd runs the example the way it is deployed, against a dev server,
@@ -31,54 +29,16 @@ import (
 func TestOnOpportunityWonEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	srv := testenv.DevServer(t)
-	sb, err := sandbox.Start(sandbox.Options{SellsyContacts: 5, SellsyClientID: "ex-id", SellsyClientSecret: "ex-secret", SellsyRequestsPerSecond: -1,
-		MauticUsername: "ex-user", MauticPassword: "ex-password"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sb.Close() })
-	dir := t.TempDir()
-	connFile := filepath.Join(dir, "ex.yaml")
-	require.NoError(t, os.WriteFile(connFile, []byte(fmt.Sprintf(`name: ex
-a:
-  system: sellsy
-  settings: {api_url: %[1]s/v2, token_url: %[1]s/oauth2/access-tokens, requests_per_second: "100"}
-  credentials: {client_id: EX_SELLSY_ID, client_secret: EX_SELLSY_SECRET, webhook_token: EX_SELLSY_HOOK}
-b:
-  system: mautic
-  settings: {base_url: %[2]s}
-  credentials: {username: EX_MAUTIC_USER, password: EX_MAUTIC_PASSWORD}
-objects:
-  - name: contact
-    match: {a: email, b: email}
-    fields: [{a: email, b: email}]
-events:
-  - object: opportunity
-    event: updated
-    start: {workflow: OnOpportunityWon, task_queue: %[3]s}
-`, sb.SellsyURL, sb.MauticURL, TaskQueue)), 0o600))
-	crmsync := testenv.StartWorker(t, []string{
-		"CRMSYNC_TEMPORAL_ADDRESS=" + srv.FrontendHostPort(), "CRMSYNC_CONNECTIONS=" + connFile, "CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0", "EX_SELLSY_HOOK=ex-hook-token",
-		"CRMSYNC_TASK_QUEUE=ex-crmsync", // not the default: the example calls the activities where they are served
-		"EX_SELLSY_ID=ex-id", "EX_SELLSY_SECRET=ex-secret", "EX_MAUTIC_USER=ex-user", "EX_MAUTIC_PASSWORD=ex-password",
-	})
-	hookAddr := crmsync.ListenAddr(t, "webhook receiver")
+	// The worker serves the Sellsy.* activities on a task queue of its own, not the default:
+	// the example calls them where they are served.
+	world := sellsyworld.Start(t, sellsyworld.Options{Connection: "ex", Workflow: "OnOpportunityWon", TaskQueue: TaskQueue, CrmsyncQueue: "ex-crmsync", Contacts: 5})
+	srv, sb, sl := world.Server, world.Sandbox, world.Sellsy
 	w := worker.New(srv.Client(), TaskQueue, worker.Options{})
 	(&Workflows{ActivityQueue: "ex-crmsync", TaskLabelID: sellsysim.Labels[1].ID}).Register(w)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
-	sb.Sellsy.SetWebhook("http://" + hookAddr + "/webhooks/ex/sellsy/ex-hook-token")
-
-	sl, err := sellsy.New(sellsy.Config{APIURL: sb.SellsyURL + "/v2", TokenURL: sb.SellsyURL + "/oauth2/access-tokens", ClientID: "ex-id", ClientSecret: "ex-secret", RequestsPerSecond: 100})
-	require.NoError(t, err)
-	companies, err := sl.List(ctx, connectors.ObjectCompany, connectors.ListQuery{})
-	require.NoError(t, err)
-	company := companies.Records[0].ID
-	created, err := sl.Create(ctx, sellsy.ObjectOpportunity, []connectors.Record{{Fields: map[string]any{"name": "Contrat cadre", "pipeline_id": "1", "step_id": "13"},
-		Links: map[string]string{"company": company}}})
-	require.NoError(t, err)
-	require.NoError(t, created[0].Err)
-	id := created[0].ID
+	sb.Sellsy.SetWebhook(world.HookURL)
+	id, company := world.NewOpportunity(ctx, t, "13")
 
 	// edit changes the opportunity in Sellsy, whose webhook starts OnOpportunityWon, and returns
 	// what that run did. Edits follow each other at once: notifications timestamped to the same
