@@ -284,8 +284,12 @@ func printPipelineProgress(ctx context.Context, out io.Writer, c client.Client, 
 	if err != nil || !ok {
 		return err
 	}
-	fmt.Fprintf(out, "%s\nPipelineSync: %s, %d scans, %d records announced; %d stage moves (%d back), %d events emitted, %d not paired yet\n",
-		id, pp.Phase, pp.Scans, pp.Announced, pp.Totals.Moved, pp.Totals.Backward, pp.Totals.Emitted, pp.Totals.Pending)
+	waiting := ""
+	if pp.Waiting > 0 {
+		waiting = fmt.Sprintf(" (%d more waiting)", pp.Waiting)
+	}
+	fmt.Fprintf(out, "%s\nPipelineSync: %s, %d scans, %d records announced%s; %d stage moves (%d back), %d events emitted, %d not paired yet\n",
+		id, pp.Phase, pp.Scans, pp.Announced, waiting, pp.Totals.Moved, pp.Totals.Backward, pp.Totals.Emitted, pp.Totals.Pending)
 	if pp.PauseReason != "" {
 		fmt.Fprintf(out, "paused: %s\n", pp.PauseReason)
 	}

@@ -56,6 +56,9 @@ type PipelineProgress struct {
 	LastScanAt  time.Time              `json:"last_scan_at,omitzero"`
 	NextScanAt  time.Time              `json:"next_scan_at,omitzero"`
 	Runs        int                    `json:"runs"`
+	// Waiting counts the records announced and not handled yet: a pause holds them, or
+	// their batch runs. Only the query fills it.
+	Waiting int `json:"waiting,omitempty"`
 }
 
 // pipelineDetails is what the web UI shows at the top of a PipelineSync's page.
@@ -87,7 +90,12 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 		st.Progress.Runs++
 	}
 	p := &st.Progress
-	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (PipelineProgress, error) { return *p, nil }); err != nil {
+	running := 0 // the announced batch under way, out of the queue (requeue)
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (PipelineProgress, error) {
+		q := *p
+		q.Waiting = len(st.Control.Changed) + running
+		return q, nil
+	}); err != nil {
 		return err
 	}
 	// Histories begun before version 1 replay without the phase attribute; from version 1
@@ -221,7 +229,12 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 				batch = slices.Clone(batch)
 				ctl.Changed = ctl.Changed[n:]
 			}
-			if _, err := propagate(activities.StageInput{Connection: in.Connection, IDs: batch, Stretch: t.Stretch}); err != nil {
+			if requeue {
+				running = n
+			}
+			_, err := propagate(activities.StageInput{Connection: in.Connection, IDs: batch, Stretch: t.Stretch})
+			running = 0
+			if err != nil {
 				return err
 			}
 			handled := !ctl.Paused || (pauseAtOnce && !refused)

@@ -93,3 +93,31 @@ func announcedBatchesEnv(batch func(n int, ids []string) (activities.StageResult
 	})
 	return env, batches
 }
+
+// The progress query counts the announced records not handled yet: those a pause holds, and
+// those of the batch under way.
+func TestPipelineSyncCountsTheAnnouncedRecordsWaiting(t *testing.T) {
+	var during PipelineProgress
+	var env *testsuite.TestWorkflowEnvironment
+	env, _ = announcedBatchesEnv(func(n int, ids []string) (activities.StageResult, error) {
+		if n == 2 {
+			queryProgress(t, env, &during)
+		}
+		return activities.StageResult{Done: true, Checked: len(ids)}, nil
+	})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, []string{"41"}) }, 2*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPause, "lunch") }, 5*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalStageChanged, []string{"42", "43", "44"}) }, 6*time.Minute)
+	var paused, resumed PipelineProgress
+	env.RegisterDelayedCallback(func() { queryProgress(t, env, &paused) }, 10*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalResume, nil) }, 20*time.Minute)
+	env.RegisterDelayedCallback(func() { queryProgress(t, env, &resumed) }, 25*time.Minute)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 26*time.Minute)
+	env.ExecuteWorkflow(PipelineSync, PipelineInput{Connection: "demo"})
+	assert.Equal(t, PhasePaused, paused.Phase)
+	assert.Equal(t, 1, paused.Announced)
+	assert.Equal(t, 3, paused.Waiting, "held by the pause")
+	assert.Equal(t, 3, during.Waiting, "the batch under way")
+	assert.Equal(t, 4, resumed.Announced)
+	assert.Zero(t, resumed.Waiting)
+}
