@@ -228,9 +228,7 @@ func PipelineSync(ctx workflow.Context, in PipelineInput) error {
 				// repeat of what the batch holds.
 				batch = slices.Clone(batch)
 				ctl.Changed = ctl.Changed[n:]
-			}
-			if requeue {
-				running = n
+				running = n // the progress query counts it as waiting
 			}
 			_, err := propagate(activities.StageInput{Connection: in.Connection, IDs: batch, Stretch: t.Stretch})
 			running = 0
