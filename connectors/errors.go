@@ -120,3 +120,13 @@ func ClassifyStatus(status int) Kind {
 		return KindRetryable
 	}
 }
+
+// WithCredentialsHint ends msg, the error of refused credentials, with hint (each
+// connector's Config.CredentialsHint: the variables that hold them and where the connection
+// names them), so that every system's refusal reads alike. An empty hint leaves msg as it is.
+func WithCredentialsHint(msg, hint string) string {
+	if hint == "" {
+		return msg
+	}
+	return msg + "; " + hint
+}

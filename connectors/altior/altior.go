@@ -192,9 +192,7 @@ func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 		if st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusBadRequest || st == http.StatusNotFound {
 			e.Kind, e.Fields = connectors.KindConfig, nil
 			e.Message = "altior refused the API key (or base_url is wrong)"
-			if c.cfg.CredentialsHint != "" {
-				e.Message += ": " + c.cfg.CredentialsHint
-			}
+			e.Message = connectors.WithCredentialsHint(e.Message, c.cfg.CredentialsHint)
 		}
 		return "", time.Time{}, e
 	}

@@ -211,9 +211,7 @@ func (c *Client) sendOnce(ctx context.Context, method, path, op string, query ur
 	}
 	if status == http.StatusUnauthorized {
 		e.Message += refusedHint // Automation's own words name nothing to check
-		if c.hint != "" {
-			e.Message += "; " + c.hint
-		}
+		e.Message = connectors.WithCredentialsHint(e.Message, c.hint)
 	}
 	if limit, ok := batchLimitRefusal(status, msg); ok {
 		// Not an outage: the same batch would be refused again.

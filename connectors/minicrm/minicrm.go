@@ -272,9 +272,7 @@ func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		e.Message += refusedHint
-		if c.hint != "" {
-			e.Message += "; " + c.hint
-		}
+		e.Message = connectors.WithCredentialsHint(e.Message, c.hint)
 	}
 	return e
 }

@@ -205,7 +205,7 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 				if re.ErrorCode != "" {
 					e.Message += " (" + re.ErrorCode + ")"
 				}
-				e.Message = hinted(e.Message, t.hint)
+				e.Message = connectors.WithCredentialsHint(e.Message, t.hint)
 			} else {
 				e.Kind = connectors.ClassifyStatus(e.Status)
 				e.Message = "token request failed"
@@ -583,7 +583,7 @@ func (c *Client) httpError(op string, resp *resty.Response, tok string) *connect
 		}
 		e.Message = "request quota exceeded"
 	case status == http.StatusUnauthorized:
-		e.Message = hinted("access token refused after a refresh", c.cfg.CredentialsHint)
+		e.Message = connectors.WithCredentialsHint("access token refused after a refresh", c.cfg.CredentialsHint)
 	case status == http.StatusForbidden:
 		e.Message = "insufficient rights (check the API client's scopes)"
 	case status == http.StatusPaymentRequired:
@@ -645,12 +645,4 @@ func transportReason(err error) string {
 		return "connection closed"
 	}
 	return err.Error()
-}
-
-// hinted ends msg, the error of refused credentials, with hint (Config.CredentialsHint).
-func hinted(msg, hint string) string {
-	if hint == "" {
-		return msg
-	}
-	return msg + ": " + hint
 }

@@ -21,7 +21,7 @@ func TestTokenRefusedAfterARefreshEndsWithTheHint(t *testing.T) {
 	for _, tc := range []struct {
 		name, hint, want string
 	}{
-		{"with a hint", hint, "access token refused after a refresh: " + hint},
+		{"with a hint", hint, "access token refused after a refresh; " + hint},
 		{"without one", "", "access token refused after a refresh"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

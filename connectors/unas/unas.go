@@ -341,9 +341,7 @@ func (c *Client) doLogin(ctx context.Context) (string, time.Time, error) {
 			e.Kind = connectors.KindConfig
 			e.Message = fmt.Sprintf("unas: login refused (%s): check the API key and its permissions; "+
 				"crmsync does not log in again for %d minutes (UNAS bans the IP after 5 failed logins an hour)", e.Message, int(refusalHold.Minutes()))
-			if c.hint != "" {
-				e.Message += "; " + c.hint
-			}
+			e.Message = connectors.WithCredentialsHint(e.Message, c.hint)
 		}
 		return "", time.Time{}, e
 	}

@@ -349,9 +349,7 @@ func (c *Client) authenticate(ctx context.Context) (string, time.Time, error) {
 		if st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusBadRequest {
 			e.Kind = connectors.KindConfig
 			e.Message = "weavy refused the user name, password or project code"
-			if c.hint != "" {
-				e.Message += ": " + c.hint
-			}
+			e.Message = connectors.WithCredentialsHint(e.Message, c.hint)
 		}
 		return "", time.Time{}, e
 	}
