@@ -228,7 +228,7 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *dryRun {
 		var p workflows.Progress
-		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, fmt.Sprintf("the next `crmsync start import %s --dry-run` replaces it", name), dryRunReport); err != nil {
+		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, fmt.Sprintf("the next `crmsync start import %s --dry-run` replaces it", name), dryRunWords); err != nil {
 			return err
 		}
 		printPlan(out, p)
@@ -240,11 +240,11 @@ func start(ctx context.Context, args []string, out io.Writer) error {
 		if what == "pipelines" {
 			follow = fmt.Sprintf("`crmsync status %s` shows it", name)
 		}
-		report := importReport
+		words := importWords
 		if what != "import" {
-			report = nil // a sync's and a pipeline sync's progress: `crmsync status`
+			words = nil // a sync's and a pipeline sync's progress: `crmsync status`
 		}
-		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, follow, report); err != nil {
+		if err := awaitResult(ctx, c, s.TaskQueue, run, &p, follow, words); err != nil {
 			return err
 		}
 		printProgress(out, p)
@@ -652,8 +652,9 @@ func runToEnd(ctx context.Context, c client.Client, queue, id string, workflow, 
 // worker still polls queue: a worker stopped a moment before the command still counted as
 // polling when it started the workflow, whose result no one would then send. Once no worker
 // has polled for pollerSilence it stops waiting, naming the workflow left running and what
-// becomes of it; then says how to come back to it.
-func awaitResult(ctx context.Context, c client.Client, queue string, run client.WorkflowRun, into any, then string, report progressReport) error {
+// becomes of it; then says how to come back to it. With words, it says every progressEvery on
+// stderr where the import it waits for is.
+func awaitResult(ctx context.Context, c client.Client, queue string, run client.WorkflowRun, into any, then string, words *progressWords) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
@@ -661,23 +662,21 @@ func awaitResult(ctx context.Context, c client.Client, queue string, run client.
 	tick := time.NewTicker(workerCheckEvery)
 	defer tick.Stop()
 	var reports <-chan time.Time
-	if report != nil {
+	if words != nil {
 		every := time.NewTicker(progressEvery)
 		defer every.Stop()
 		reports = every.C
 	}
-	q := newQueries(c)
 	for {
 		select {
 		case err := <-done:
 			return err
 		case <-reports:
 			// A query left unanswered says nothing here: the worker check below speaks
-			// for a worker gone, and a busy one answers the next.
-			if p, ok, err := q.progress(ctx, run.GetID()); err == nil && ok {
-				fmt.Fprintln(stderr, "crmsync: "+run.GetID()+": "+report(p)+waitingToRetry(ctx, c, run.GetID()))
+			// for a worker gone, and a busy one answers the next (asked afresh).
+			if p, ok, err := newQueries(c).progress(ctx, run.GetID()); err == nil && ok {
+				fmt.Fprintln(stderr, "crmsync: "+run.GetID()+": "+words.report(p)+waitingToRetry(ctx, c, run.GetID()))
 			}
-			q.unanswered.Store(false)
 		case <-tick.C:
 			idle := noWorkerPolls(ctx, c, queue)
 			if idle == "" {
@@ -740,26 +739,23 @@ func noWorkerPolls(ctx context.Context, c client.Client, queue string) string {
 // otherwise says nothing for many minutes.
 var progressEvery = 30 * time.Second
 
-// progressReport words an import's progress for a command that waits for it.
-type progressReport func(p workflows.Progress) string
+// progressWords name, in the report of a command waiting for an import, what it wrote and
+// what it quarantined: a dry run writes nothing, it counts what it would write and refuse.
+type progressWords struct{ written, quarantined string }
 
-// importReport says where an import is: the object it reads and what it has done so far.
-func importReport(p workflows.Progress) string {
+var (
+	importWords = &progressWords{written: "written", quarantined: "quarantined"}
+	dryRunWords = &progressWords{written: "would be written", quarantined: "refused"}
+)
+
+// report says where an import is: its phase, the object it reads and its counts so far.
+func (w *progressWords) report(p workflows.Progress) string {
 	t := p.Total()
-	return fmt.Sprintf("%s%s, %d records read, %d written, %d quarantined so far", p.Phase, reportObject(p), t.Read, t.Written(), p.Quarantined)
-}
-
-// dryRunReport says where a dry run is: it writes nothing, it counts what it would write.
-func dryRunReport(p workflows.Progress) string {
-	t := p.Total()
-	return fmt.Sprintf("%s%s, %d records read, %d would be written, %d refused so far", p.Phase, reportObject(p), t.Read, t.Written(), p.Quarantined)
-}
-
-func reportObject(p workflows.Progress) string {
-	if p.Object == "" {
-		return ""
+	object := ""
+	if p.Object != "" {
+		object = " " + p.Object
 	}
-	return " " + p.Object
+	return fmt.Sprintf("%s%s, %d records read, %d %s, %d %s so far", p.Phase, object, t.Read, t.Written(), w.written, p.Quarantined, w.quarantined)
 }
 
 // workerCheckEvery is how often a command waiting for its workflow's result asks whether a
