@@ -281,11 +281,13 @@ func overviewOf(ctx context.Context, c client.Client, q *queries, name string) (
 		shown = sync
 		o.Cycles, o.LastCycleAt, o.NextCycleAt = &sync.progress.Cycles, sync.progress.LastCycleAt, sync.progress.NextCycleAt
 	}
+	paused := ""
 	if shown.queried {
 		o.Quarantined = &shown.progress.Quarantined
-		if shown.progress.PauseReason != "" {
-			o.Attention = append(o.Attention, "paused: "+shown.progress.PauseReason)
-		}
+		paused = shown.progress.PauseReason
+	}
+	for _, n := range pauseNotes(paused, pipes.pauseReason) {
+		o.Attention = addNote(o.Attention, n)
 	}
 	// With no worker to answer, the count the sync (or the import, before there is one)
 	// last published: Temporal keeps it without a worker.
@@ -296,32 +298,33 @@ func overviewOf(ctx context.Context, c client.Client, q *queries, name string) (
 	if published.unanswered && published.quarantined != nil {
 		o.Quarantined, o.published = published.quarantined, true
 	}
-	o.Attention = compactAttention(o.Attention)
 	return o, nil
 }
 
-// compactAttention says each thing once: a note the import, the sync and the pipeline sync
-// share (the same activity retried for the same reason) appears once, and a pause of the sync
-// and the pipeline sync for the same reason — one `crmsync pause`, one file that no longer
-// validates — reads "paused: REASON (sync and pipelines)".
-func compactAttention(notes []string) []string {
-	out := make([]string, 0, len(notes))
-	for _, n := range notes {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
+// addNote adds note to the attention notes unless it is there already: the import, the sync
+// and the pipeline sync waiting on the same retry for the same reason say it once.
+func addNote(notes []string, note string) []string {
+	if slices.Contains(notes, note) {
+		return notes
 	}
-	for i, n := range out {
-		reason, ok := strings.CutPrefix(n, "paused: ")
-		if !ok {
-			continue
-		}
-		if j := slices.Index(out, "pipelines paused: "+reason); j >= 0 {
-			out[i] = n + " (sync and pipelines)"
-			return slices.Delete(out, j, j+1)
-		}
+	return append(notes, note)
+}
+
+// pauseNotes words the pauses of the sync (or the import) and of the pipeline sync: one note
+// when they paused for the same reason (one `crmsync pause`, one file that no longer
+// validates), "paused: REASON (sync and pipelines)".
+func pauseNotes(paused, pipelinesPaused string) []string {
+	var notes []string
+	switch {
+	case paused != "" && paused == pipelinesPaused:
+		return []string{"paused: " + paused + " (sync and pipelines)"}
+	case pipelinesPaused != "":
+		notes = append(notes, "pipelines paused: "+pipelinesPaused)
 	}
-	return out
+	if paused != "" {
+		notes = append(notes, "paused: "+paused)
+	}
+	return notes
 }
 
 // workflowState is where one workflow of a connection is.
@@ -333,6 +336,7 @@ type workflowState struct {
 	// CrmQuarantined it last published (nil: none).
 	unanswered  bool
 	quarantined *int
+	pauseReason string // a PipelineSync's, as it answered
 }
 
 // stateOf describes a workflow and queries its progress (a PipelineSync's when pipeline)
@@ -363,7 +367,7 @@ func stateOf(ctx context.Context, c client.Client, q *queries, id string, pipeli
 		if !r.next.IsZero() {
 			note += " until " + clock(r.next)
 		}
-		*attention = append(*attention, note)
+		*attention = addNote(*attention, note)
 	}
 	// With no worker to answer the query, the phase the workflow last published.
 	unanswered := func(err error) (workflowState, error) {
@@ -379,9 +383,7 @@ func stateOf(ctx context.Context, c client.Client, q *queries, id string, pipeli
 			q := int(n)
 			st.quarantined = &q
 		}
-		if !slices.Contains(*attention, errNoAnswer.Error()) {
-			*attention = append(*attention, errNoAnswer.Error())
-		}
+		*attention = addNote(*attention, errNoAnswer.Error())
 		return st, nil
 	}
 	if pipeline {
@@ -393,9 +395,7 @@ func stateOf(ctx context.Context, c client.Client, q *queries, id string, pipeli
 			return st, nil
 		}
 		st.phase = pp.Phase
-		if pp.PauseReason != "" {
-			*attention = append(*attention, "pipelines paused: "+pp.PauseReason)
-		}
+		st.pauseReason = pp.PauseReason // overviewOf words it beside the sync's
 		return st, nil
 	}
 	p, ok, err := q.progress(ctx, id)
