@@ -111,10 +111,9 @@ func importRunsHint(ctx context.Context, c searchattr.Describer, name string) st
 		name, id, workflows.SyncWorkflowID(name), name, name)
 }
 
-// missingConnection is findConnection's error when the command's connection files were read
-// and name is not in them; nil when it is, or when there is no file to read.
-func missingConnection(s settings, name string) error {
-	_, err := findConnection(s, name)
+// missingConnection is err, findConnection's error, when the command's connection files were
+// read and the name is not in them; nil when it is, or when there is no file to read.
+func missingConnection(err error) error {
 	if errors.As(err, new(*uncheckedError)) {
 		return nil
 	}

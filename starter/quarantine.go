@@ -44,9 +44,11 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var conn *config.Connection
+	// The connection files are read once: --forget checks the object against them, the
+	// listing names the objects they no longer have, and an empty one a misspelt name.
+	conn, connErr := findConnection(s, name)
 	if forgetting {
-		if conn, err = forgettable(s, name, *forget); err != nil {
+		if err := forgettable(conn, connErr, name, *forget); err != nil {
 			return err
 		}
 	}
@@ -74,7 +76,7 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(entries) == 0 {
 		// A misspelt name has nothing in quarantine either: not the all-clear it would read as.
-		if err := missingConnection(s, name); err != nil {
+		if err := missingConnection(connErr); err != nil {
 			return fmt.Errorf("quarantine: %w", err)
 		}
 		fmt.Fprintf(out, "no record of %s is in quarantine\n", name)
@@ -88,26 +90,28 @@ func quarantine(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "the newest %d of %d shown: `crmsync quarantine %s --limit %d` shows them all\n", len(entries), n, name, n)
 		}
 	}
-	printRemovedObjects(ctx, out, s, st, name)
+	if conn != nil {
+		printRemovedObjects(ctx, out, conn, st)
+	}
 	return nil
 }
 
-// forgettable returns the connection whose entries of object --forget may drop: only an
-// object its file no longer has, whose entries nothing retries. Those of an object it has are
-// the sync's, and without the file to say which objects it has, none are dropped.
-func forgettable(s settings, name, object string) (*config.Connection, error) {
-	conn, err := findConnection(s, name)
+// forgettable says whether --forget may drop the entries of object of conn (findConnection's
+// answer, err): only an object its file no longer has, whose entries nothing retries. Those of
+// an object it has are the sync's, and without the file to say which objects it has, none are
+// dropped.
+func forgettable(conn *config.Connection, err error, name, object string) error {
 	if errors.As(err, new(*uncheckedError)) {
-		return nil, fmt.Errorf("quarantine --forget: the object is checked against the connection file, to keep the entries of an object the connection still has: %w; run it where the worker runs", err)
+		return fmt.Errorf("quarantine --forget: the object is checked against the connection file, to keep the entries of an object the connection still has: %w; run it where the worker runs", err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("quarantine --forget: %w", err)
+		return fmt.Errorf("quarantine --forget: %w", err)
 	}
 	if _, ok := conn.Object(object); ok {
-		return nil, fmt.Errorf("quarantine --forget: object %s is still in connection %s (%s): its entries are the sync's, for `crmsync quarantine %s --retry` once their cause is fixed; remove the object from the file first to drop them",
+		return fmt.Errorf("quarantine --forget: object %s is still in connection %s (%s): its entries are the sync's, for `crmsync quarantine %s --retry` once their cause is fixed; remove the object from the file first to drop them",
 			object, name, conn.File, name)
 	}
-	return conn, nil
+	return nil
 }
 
 // forgetObject drops the quarantine entries of object, which conn no longer has, and says how
@@ -136,13 +140,10 @@ func forgetObject(ctx context.Context, st store.Store, conn *config.Connection, 
 }
 
 // printRemovedObjects names, under the listing, the objects with entries that the connection
-// file no longer has: nothing retries them, and --forget drops them. Without the file, or the
-// counts, it says nothing: the listing stands on its own.
-func printRemovedObjects(ctx context.Context, out io.Writer, s settings, st store.Store, name string) {
-	conn, err := findConnection(s, name)
-	if err != nil {
-		return
-	}
+// file no longer has: nothing retries them, and --forget drops them. Without the counts, it
+// says nothing: the listing stands on its own.
+func printRemovedObjects(ctx context.Context, out io.Writer, conn *config.Connection, st store.Store) {
+	name := conn.Name
 	counts, err := st.QuarantineByObject(ctx, name)
 	if err != nil {
 		return
