@@ -305,14 +305,25 @@ func (r *Receiver) sideOf(w http.ResponseWriter, req *http.Request, system, labe
 		r.log.Error("delivery refused: the connection's file does not validate", "connection", name, "file", file, "error", err)
 		http.Error(w, "this connection's file does not validate: see the worker's log", http.StatusServiceUnavailable)
 		return nil, "", sys, false
-	case c == nil:
-	case c.B.System == system:
-		return c, "b", c.B, true
-	case c.A.System == system:
-		return c, "a", c.A, true
+	case c != nil:
+		if side, sys, ok := systemSide(c, system); ok {
+			return c, side, sys, true
+		}
 	}
 	http.Error(w, "no "+label+" connection of this name", http.StatusNotFound)
 	return nil, "", sys, false
+}
+
+// systemSide is the side of c that is system, side B first: a delivery and the event it
+// hands to Temporal (RouteSellsyEvent) are checked against the same side.
+func systemSide(c *config.Connection, system string) (side string, sys config.System, ok bool) {
+	switch system {
+	case c.B.System:
+		return "b", c.B, true
+	case c.A.System:
+		return "a", c.A, true
+	}
+	return "", sys, false
 }
 
 // signedDelivery reads a delivery for the connection named in the path whose side is system
@@ -641,13 +652,8 @@ func (r *Receiver) RouteSellsyEvent(ctx context.Context, ev activities.SellsyEve
 		// rolling restart), so the event waits for one that has.
 		return fmt.Errorf("no connection file of this worker is named %q: every worker of task queue %q must load the same connection files", ev.Connection, r.taskQueue)
 	}
-	side := ""
-	switch "sellsy" { // as sideOf chose the side whose token the delivery carried
-	case c.B.System:
-		side = "b"
-	case c.A.System:
-		side = "a"
-	default:
+	side, _, ok := systemSide(c, "sellsy") // as sideOf chose the side whose token the delivery carried
+	if !ok {
 		r.log.Info("sellsy event for a connection without a Sellsy side now: dropped", "connection", ev.Connection)
 		return nil
 	}
