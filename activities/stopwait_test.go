@@ -204,14 +204,7 @@ func TestOtherStretchesReturnTheirPlaceWhenTheWorkerStopsAWait(t *testing.T) {
 		require.NoError(t, v.Get(&res))
 		assert.False(t, res.Done)
 		assert.Zero(t, res.Checked, "%+v", res)
-		total := res
-		for !res.Done {
-			in.Position = res.Position
-			v, err = ae.ExecuteActivity(acts.PropagateStages, in)
-			require.NoError(t, err)
-			require.NoError(t, v.Get(&res))
-			total.Add(res)
-		}
+		total := scanToEnd(t, ae, acts, in, res)
 		assert.Equal(t, len(opps), total.Checked, "%+v", total)
 		assert.Equal(t, len(opps), total.Moved, "each opportunity's stage moved once: %+v", total)
 	})

@@ -151,6 +151,21 @@ func reconcileToEnd(t *testing.T, ae *testsuite.TestActivityEnvironment, acts *A
 	return deletes
 }
 
+// scanToEnd runs the rest of a stage scan whose last stretch answered res, and returns the
+// counts of the whole scan, res's included.
+func scanToEnd(t *testing.T, ae *testsuite.TestActivityEnvironment, acts *Activities, in StageInput, res StageResult) StageResult {
+	t.Helper()
+	total := res
+	for !res.Done {
+		in.Position = res.Position
+		v, err := ae.ExecuteActivity(acts.PropagateStages, in)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&res))
+		total.Add(res)
+	}
+	return total
+}
+
 // sellsyListFailsOnce is the Sellsy connector (with its pipelines, for the stage scans)
 // failing one List call.
 type sellsyListFailsOnce struct {
@@ -184,14 +199,7 @@ func TestPassingFailureEndsAScanStretch(t *testing.T) {
 	require.NoError(t, v.Get(&res))
 	assert.False(t, res.Done)
 	assert.Equal(t, 1, res.Checked, "%+v", res)
-	total := res
-	for !res.Done {
-		in.Position = res.Position
-		v, err = ae.ExecuteActivity(acts.PropagateStages, in)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&res))
-		total.Add(res)
-	}
+	total := scanToEnd(t, ae, acts, in, res)
 	assert.Equal(t, len(opps), total.Checked, "%+v", total)
 	assert.Equal(t, len(opps), total.Moved, "each opportunity's stage moved once: %+v", total)
 }
