@@ -20,9 +20,8 @@ import (
 // of 50,000 contacts (BENCH_CONTACTS) once imported: how long an idle cycle takes and what it
 // calls, how fast a cycle carries 1,000 Sellsy edits (BENCH_CHANGES) to Automation, and the
 // freshness of one edit — from the write on Sellsy to the value readable in Automation — when
-// Sellsy's webhook announces it: the worker's receiver hands the event to the contact's
-// SellsyEvents workflow, which reads the contact back and sends the sync a sync-now (the
-// connection's events: route).
+// Sellsy's webhook announces it: the worker's receiver sends the sync a sync-now at once (the
+// connection's events: route; nothing is read back for it).
 func BenchmarkIncrementalSellsyToMautic(b *testing.B) {
 	contacts, changes := envCount("BENCH_CONTACTS", 50000), envCount("BENCH_CHANGES", 1000)
 	for i := 0; i < b.N; i++ {

@@ -13,7 +13,6 @@ import (
 	"github.com/crmsync/crmsync/connectors/sellsy"
 	sellsysim "github.com/crmsync/crmsync/connectors/sellsy/sim"
 	"github.com/crmsync/crmsync/connectors/simkit"
-	"github.com/crmsync/crmsync/workflows"
 )
 
 // simulatedSellsy returns a simulated Sellsy and a client of it.
@@ -48,7 +47,7 @@ func TestSellsyEventNamesTheRecordAsReadBack(t *testing.T) {
 			f := &fakeTemporal{}
 			u := sellsyReceiver(t, f, c, simkit.NewClock(time.Now()),
 				config.EventRoute{Object: "company", Event: "updated", Start: &config.StartRoute{Workflow: "OnCompany"}},
-				config.EventRoute{Object: "company", Event: "updated", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+				config.EventRoute{Object: "company", Event: "updated", Signal: watchSignal})
 			status, _ := post(t, u, "application/x-www-form-urlencoded", bareNotif("updated", "client", tt.relatedID), nil)
 			assert.Equal(t, 200, status)
 			require.Len(t, f.events, 1)

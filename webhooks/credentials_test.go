@@ -244,7 +244,7 @@ func TestSenderGoneDoesNotCancelTheStart(t *testing.T) {
 			check: func(t *testing.T, c *cancelTemporal) { assert.Len(t, c.sent, 1) }},
 		{name: "sellsy event", path: "/webhooks/shop/sellsy/sel-789", ctype: "application/x-www-form-urlencoded", body: bareNotif("updated", "client", "5"), status: http.StatusOK,
 			check: func(t *testing.T, c *cancelTemporal) {
-				assert.Equal(t, []string{"shop/sellsy-events/company-5 " + workflows.SignalSellsyEvent}, c.sent)
+				assert.Equal(t, []string{"shop/incremental-sync " + workflows.SignalSyncNow, "shop/sellsy-events/company-5 " + workflows.SignalSellsyEvent}, c.sent)
 			}},
 	}
 	whens := []struct {
@@ -266,7 +266,10 @@ func TestSenderGoneDoesNotCancelTheStart(t *testing.T) {
 					c.during = cancel
 				}
 				conn := shopConnection(t)
-				conn.Events = []config.EventRoute{{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}}
+				conn.Events = []config.EventRoute{
+					{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}, // sent at once
+					{Object: "company", Signal: watchSignal}, // handed to the record's SellsyEvents
+				}
 				r := New(c, "crmsync", []*config.Connection{conn}, slog.New(slog.DiscardHandler))
 				req := httptest.NewRequestWithContext(ctx, http.MethodPost, rt.path, strings.NewReader(rt.body))
 				req.Header.Set("Content-Type", rt.ctype)

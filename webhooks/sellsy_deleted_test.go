@@ -11,7 +11,6 @@ import (
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/simkit"
-	"github.com/crmsync/crmsync/workflows"
 )
 
 // A deletion is acted on without a record to read, but only for an id Sellsy could have had
@@ -22,7 +21,7 @@ import (
 // for a deleted one.
 func TestSellsyDeletionOfWhatIsNoIDStartsNothing(t *testing.T) {
 	gone := config.EventRoute{Object: "company", Event: "deleted", Start: &config.StartRoute{Workflow: "OnCompanyGone"}}
-	nudge := config.EventRoute{Object: "contact", Event: "deleted", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}
+	nudge := config.EventRoute{Object: "contact", Event: "deleted", Signal: watchSignal}
 	tests := []struct {
 		name, typ, id string
 		started       []string // the ids started with

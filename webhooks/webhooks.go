@@ -18,8 +18,9 @@
 //	                                     Sellsy webhooks (form field notif), the token being
 //	                                     the URL's secret: each event an events: route takes
 //	                                     to its record's SellsyEvents workflow, which reads
-//	                                     the record back and routes it (RouteSellsyEvent);
-//	                                     opportunity changes to the PipelineSync
+//	                                     the record back and routes it (RouteSellsyEvent),
+//	                                     but sync-now to crmsync's own workflows, sent at
+//	                                     once; opportunity changes to the PipelineSync
 //	GET  /webhooks/{connection}/sellsy/{token}
 //	                                     Sellsy's ping: 200 when the token is right
 //	POST /webhooks/{connection}/unas     UNAS automatism webhooks (VIP), signed with
@@ -563,7 +564,7 @@ func (r *Receiver) sellsyPing(w http.ResponseWriter, req *http.Request) {
 // sellsyWebhook takes Sellsy's webhooks. Sellsy signs nothing, so the URL carries a secret
 // token and every event is a hint: records are read back before anything acts on them, so a
 // forged or replayed delivery changes nothing — by the record's SellsyEvents workflow, once
-// the delivery is answered (handOver). The body is not what tells a redelivery apart:
+// the delivery is answered (handOver); a sync asked to run now reads them itself (syncNow). The body is not what tells a redelivery apart:
 // the reference only confirms event, relatedtype and relatedid, so two real changes of a
 // record can arrive as the same body; the record as read back does (route).
 func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
@@ -587,8 +588,11 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	// PipelineSync hears of every delivery, even one seen before: it reads each opportunity
-	// back and emits only what moved.
+	// back and emits only what moved. So does a sync the events: routes ask to run now.
 	err = r.stageChanged(req.Context(), name, events)
+	if err == nil {
+		err = r.syncNow(req.Context(), c, events)
+	}
 	if err == nil {
 		err = r.handOver(req.Context(), c, events)
 	}
@@ -600,6 +604,50 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// syncNow sends sync-now, at once, to crmsync's own workflows the events' routes name
+// (syncNowRoute), once per workflow and delivery. Nothing is read back for them: the sync
+// reads what changed since its last pass itself, so a read here would only spend a Sellsy
+// call an event (the account's 5 a second) and delay the pass; a forged or replayed delivery
+// runs at most a pass that finds nothing new, which sync-now's coalescing keeps to one at a
+// time. The signal names the event that asked (for the history), no record state.
+func (r *Receiver) syncNow(ctx context.Context, c *config.Connection, events []sellsy.WebhookEvent) error {
+	ctx = context.WithoutCancel(ctx)
+	var sent []string
+	for _, e := range events {
+		routes := slices.DeleteFunc(matchingRoutes(c.Events, e), func(rt config.EventRoute) bool { return !syncNowRoute(rt) })
+		if len(routes) == 0 {
+			continue
+		}
+		n, isID := sellsy.ParseID(e.ObjectID)
+		if !isID || !eventWord.MatchString(e.Type) {
+			r.log.Info("sellsy event ignored: its id is no Sellsy id, or its event no word", "connection", c.Name, "object", e.Object)
+			continue
+		}
+		for _, rt := range routes {
+			id := strings.ReplaceAll(rt.Signal.WorkflowID, "{connection}", c.Name)
+			if slices.Contains(sent, id) {
+				continue
+			}
+			sent = append(sent, id)
+			err := r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalSyncNow, EventSignal{Object: e.Object, Event: e.Type, ID: strconv.Itoa(n)})
+			var notFound *serviceerror.NotFound
+			switch {
+			case errors.As(err, &notFound):
+				r.log.Info("sellsy event for a workflow that does not run", "connection", c.Name, "workflow", id)
+			case err != nil:
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncNowRoute reports whether a route asks one of crmsync's own workflows for sync-now (the
+// only signal validate lets a route send them), which syncNow sends without a read back.
+func syncNowRoute(rt config.EventRoute) bool {
+	return rt.Signal != nil && rt.Signal.Name == workflows.SignalSyncNow && config.IsOwnWorkflow(rt.Signal.WorkflowID)
+}
+
 // handOver gives each event that a route of the connection takes to the SellsyEvents
 // workflow of its record (signal-with-start), which reads the record back and routes the
 // event (RouteSellsyEvent). The delivery is answered once Temporal holds its events: a read
@@ -608,7 +656,7 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 func (r *Receiver) handOver(ctx context.Context, c *config.Connection, events []sellsy.WebhookEvent) error {
 	ctx = context.WithoutCancel(ctx)
 	for _, e := range events {
-		if len(matchingRoutes(c.Events, e)) == 0 {
+		if len(routesReadingBack(c.Events, e)) == 0 {
 			continue
 		}
 		// What no route could act on stays out of Temporal: an id that is no Sellsy id names
@@ -710,7 +758,7 @@ func readBack(ctx context.Context, conn connectors.Connector, object, id string)
 // — however soon after the last — starts again.
 func (r *Receiver) route(ctx context.Context, c *config.Connection, side string, events []sellsy.WebhookEvent) error {
 	for _, e := range events {
-		routes := matchingRoutes(c.Events, e)
+		routes := routesReadingBack(c.Events, e)
 		if len(routes) == 0 {
 			continue
 		}
@@ -744,6 +792,12 @@ func (r *Receiver) route(ctx context.Context, c *config.Connection, side string,
 		}
 	}
 	return nil
+}
+
+// routesReadingBack are the routes an event takes that act on the record read back: all but
+// the sync-now ones, which syncNow sent when the delivery came.
+func routesReadingBack(routes []config.EventRoute, e sellsy.WebhookEvent) []config.EventRoute {
+	return slices.DeleteFunc(matchingRoutes(routes, e), syncNowRoute)
 }
 
 // matchingRoutes are the routes an event takes.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,7 +37,8 @@ type fakeTemporal struct {
 	mu      sync.Mutex
 	signals []workflows.DeletedRequest
 	staged  [][]string
-	nudged  []EventSignal
+	nudged  []EventSignal // to a user's workflow (watchSignal)
+	synced  []EventSignal // sync-now to the connection's IncrementalSync
 	events  []EventInput
 	types   []any
 	starts  []activities.PushInput
@@ -98,6 +100,8 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 	case id == "shop/pipeline-sync" && name == workflows.SignalStageChanged:
 		f.staged = append(f.staged, arg.([]string))
 	case id == "shop/incremental-sync" && name == workflows.SignalSyncNow:
+		f.synced = append(f.synced, arg.(EventSignal))
+	case id == "shop/watch" && name == "record-changed":
 		f.nudged = append(f.nudged, arg.(EventSignal))
 	default:
 		panic("unexpected signal " + id + " " + name)
@@ -333,13 +337,18 @@ func TestSellsyWebhook(t *testing.T) {
 	}
 }
 
-// fakeSellsy answers Get with the records it holds.
+// fakeSellsy answers Get with the records it holds, counting the ids asked for in reads
+// when it is set.
 type fakeSellsy struct {
 	connectors.Connector
-	recs map[string]connectors.Record
+	recs  map[string]connectors.Record
+	reads *atomic.Int64
 }
 
 func (f fakeSellsy) Get(_ context.Context, _ string, ids []string) ([]connectors.Record, error) {
+	if f.reads != nil {
+		f.reads.Add(int64(len(ids)))
+	}
 	var out []connectors.Record
 	for _, id := range ids {
 		if r, ok := f.recs[id]; ok {
@@ -354,11 +363,12 @@ func TestSellsyEventRoutes(t *testing.T) {
 	conn.Events = []config.EventRoute{
 		{Object: "opportunity", Event: "created", Start: &config.StartRoute{Workflow: "OnNewDeal", TaskQueue: "sales"}},
 		{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}},
+		{Object: "contact", Signal: watchSignal},
 	}
 	f := &fakeTemporal{}
 	r := New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(io.Discard, nil))).
 		WithConnectors(func(string) (connectors.Connector, connectors.Connector, error) {
-			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}}, nil, nil
+			return fakeSellsy{recs: map[string]connectors.Record{"77": {ID: "77", Fields: map[string]any{"name": "Projet"}}, "5": {ID: "5", Fields: map[string]any{"name": "ACME"}}, "8": {ID: "8", Fields: map[string]any{"email": "ana@acme.test"}}}}, nil, nil
 		})
 	f.routeWith(t, r)
 	srv := httptest.NewServer(r.Handler())
@@ -368,7 +378,8 @@ func TestSellsyEventRoutes(t *testing.T) {
 		notif("created", "opportunity", "77"),  // the same delivery again: nothing more
 		notif("created", "opportunity", "666"), // forged: no such record, nothing started
 		notif("updated", "opportunity", "77"),  // no route for updates
-		notif("updated", "client", "5"),        // signals the incremental sync
+		notif("updated", "client", "5"),        // asks the incremental sync to run now
+		notif("updated", "contact", "8"),       // signals the user's workflow with what was read
 	} {
 		status, _ := post(t, srv.URL+"/webhooks/shop/sellsy/sel-789", "application/x-www-form-urlencoded", body, nil)
 		assert.Equal(t, 200, status)
@@ -376,7 +387,62 @@ func TestSellsyEventRoutes(t *testing.T) {
 	require.Len(t, f.events, 1)
 	assert.Equal(t, EventInput{Connection: "shop", Object: "opportunity", Event: "created", ID: "77", Fields: map[string]any{"name": "Projet"}}, f.events[0])
 	assert.Equal(t, "OnNewDeal", f.types[0])
-	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5", State: StateExists, Digest: recordDigest(&connectors.Record{ID: "5", Fields: map[string]any{"name": "ACME"}}, nil)}}, f.nudged)
+	assert.Equal(t, []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, f.synced)
+	assert.Equal(t, []EventSignal{{Object: "contact", Event: "updated", ID: "8", State: StateExists, Digest: recordDigest(&connectors.Record{ID: "8", Fields: map[string]any{"email": "ana@acme.test"}}, nil)}}, f.nudged)
+}
+
+// watchSignal is a signal route to a workflow of the user's, which gets the record's state as
+// read back (a sync-now to crmsync's own sync reads nothing: TestSellsySyncNowReadsNothing).
+var watchSignal = &config.SignalRoute{WorkflowID: "{connection}/watch", Name: "record-changed"}
+
+// A route asking crmsync's own sync for sync-now is sent when the delivery comes, without a
+// read back and without the record's SellsyEvents workflow: the sync reads what changed
+// itself, so a read per event only spent the Sellsy quota (5 calls a second) and delayed the
+// pass. Whatever the record's state, the sync is asked (a forged event costs a pass that finds
+// nothing), once per delivery; an id that is none asks nothing, a sync that does not run is
+// logged and the delivery answered, and Temporal unreachable answers 503 for Sellsy to retry.
+func TestSellsySyncNowReadsNothing(t *testing.T) {
+	syncNow := config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}
+	tests := []struct {
+		name   string
+		routes []config.EventRoute
+		body   string
+		noSync bool  // the sync does not run
+		fail   error // Temporal's answer to every call
+		status int
+		synced []EventSignal
+		reads  int64
+		handed int
+	}{
+		{name: "a record that exists", routes: []config.EventRoute{syncNow}, body: bareNotif("updated", "client", "5"), status: 200,
+			synced: []EventSignal{{Object: "company", Event: "updated", ID: "5"}}},
+		{name: "no such record (forged)", routes: []config.EventRoute{syncNow}, body: bareNotif("updated", "client", "666"), status: 200,
+			synced: []EventSignal{{Object: "company", Event: "updated", ID: "666"}}},
+		{name: "a deletion", routes: []config.EventRoute{syncNow}, body: bareNotif("deleted", "client", "9"), status: 200,
+			synced: []EventSignal{{Object: "company", Event: "deleted", ID: "9"}}},
+		{name: "the id as Sellsy reads it", routes: []config.EventRoute{syncNow}, body: bareNotif("updated", "client", "+05"), status: 200,
+			synced: []EventSignal{{Object: "company", Event: "updated", ID: "5"}}},
+		{name: "two routes to the sync, one signal", routes: []config.EventRoute{syncNow, {Object: "company", Event: "updated", Signal: syncNow.Signal}}, body: bareNotif("updated", "client", "5"), status: 200,
+			synced: []EventSignal{{Object: "company", Event: "updated", ID: "5"}}},
+		{name: "no Sellsy id", routes: []config.EventRoute{syncNow}, body: bareNotif("updated", "client", "abc"), status: 200},
+		{name: "beside a route that reads back", routes: []config.EventRoute{syncNow, {Object: "company", Signal: watchSignal}}, body: bareNotif("updated", "client", "5"), status: 200,
+			synced: []EventSignal{{Object: "company", Event: "updated", ID: "5"}}, reads: 1, handed: 1},
+		{name: "the sync does not run", routes: []config.EventRoute{syncNow}, body: bareNotif("updated", "client", "5"), noSync: true, status: 200},
+		{name: "Temporal unreachable", routes: []config.EventRoute{syncNow}, body: bareNotif("updated", "client", "5"), fail: serviceerror.NewUnavailable("frontend down"), status: 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTemporal{noSync: tt.noSync, fail: tt.fail}
+			var reads atomic.Int64
+			acme := map[string]connectors.Record{"5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}
+			url := sellsyReceiver(t, f, fakeSellsy{recs: acme, reads: &reads}, simkit.NewClock(time.Now()), tt.routes...)
+			status, _ := post(t, url, "application/x-www-form-urlencoded", tt.body, nil)
+			assert.Equal(t, tt.status, status)
+			assert.Equal(t, tt.synced, f.synced)
+			assert.Equal(t, tt.reads, reads.Load(), "records read back")
+			assert.Len(t, f.handed, tt.handed, "events handed to SellsyEvents workflows")
+		})
+	}
 }
 
 // Sellsy pings a webhook's URL with GET: the right token answers 200, anything else 404.
@@ -433,7 +499,7 @@ func TestSellsyDeliveries(t *testing.T) {
 		names   map[string]string // record id → its name in Sellsy from then on
 	}
 	deal := config.EventRoute{Object: "opportunity", Start: &config.StartRoute{Workflow: "OnDeal"}}
-	nudge := config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}}
+	nudge := config.EventRoute{Object: "company", Signal: watchSignal}
 	upd, cli := bareNotif("updated", "opportunity", "77"), bareNotif("updated", "client", "5")
 	signed := map[string]string{"77": "Projet signé"}
 	tests := []struct {
@@ -514,7 +580,7 @@ func TestSellsySignalRoutesReadBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeTemporal{}
 			url := sellsyRoutes(t, f, map[string]connectors.Record{"5": acme}, simkit.NewClock(time.Now()),
-				config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+				config.EventRoute{Object: "company", Signal: watchSignal})
 			status, _ := post(t, url, "application/x-www-form-urlencoded", tt.body, nil)
 			assert.Equal(t, 200, status)
 			assert.Equal(t, tt.nudged, f.nudged)
@@ -557,7 +623,7 @@ func TestSellsyDeliveryRetriedAfterFailure(t *testing.T) {
 	f := &fakeTemporal{fail: serviceerror.NewUnavailable("frontend down")}
 	clock := simkit.NewClock(time.Now())
 	acme := map[string]connectors.Record{"5": {ID: "5", Fields: map[string]any{"name": "ACME"}}}
-	url := sellsyRoutes(t, f, acme, clock, config.EventRoute{Object: "company", Signal: &config.SignalRoute{WorkflowID: "{connection}/incremental-sync", Name: workflows.SignalSyncNow}})
+	url := sellsyRoutes(t, f, acme, clock, config.EventRoute{Object: "company", Signal: watchSignal})
 	status, _ := post(t, url, "application/x-www-form-urlencoded", bareNotif("updated", "client", "5"), nil)
 	assert.Equal(t, 503, status)
 	f.fail = nil
