@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/crmsync/crmsync/activities"
+	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors/apimetrics"
 	"github.com/crmsync/crmsync/workflows"
 )
@@ -69,6 +70,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 		}
 	}
 	name := regexp.MustCompile(`(crmsync|temporal)_[a-z_]+`)
+	workflowType := regexp.MustCompile(`workflow_type="([^"]*)"`)
 	alerts := map[string]bool{}
 	for _, r := range file.Groups[0].Rules {
 		assert.NotEmpty(t, r.Alert)
@@ -83,8 +85,12 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 		for _, m := range used {
 			assert.True(t, exported[m], "%s: %s is not a metric the worker exports", r.Alert, m)
 		}
+		// A misspelt workflow type would select no series: the alert would never fire.
+		for _, typ := range workflowType.FindAllStringSubmatch(r.Expr, -1) {
+			assert.True(t, config.IsOwnWorkflowType(typ[1]), "%s: %s is not a workflow the worker runs", r.Alert, typ[1])
+		}
 	}
-	for _, want := range []string{"CrmsyncConnectionPaused", "CrmsyncSyncBehind", "CrmsyncRateLimited", "CrmsyncWorkerDown", "CrmsyncSellsyEventsNotRouted"} {
+	for _, want := range []string{"CrmsyncConnectionPaused", "CrmsyncSyncBehind", "CrmsyncRateLimited", "CrmsyncWorkerDown", "CrmsyncSellsyEventsNotRouted", "CrmsyncPushesFailed"} {
 		assert.True(t, alerts[want], want)
 	}
 }
