@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	minicrmsim "github.com/crmsync/crmsync/connectors/minicrm/sim"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
 	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
@@ -160,6 +161,82 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 				return
 			}
 			used, err := st.QuotaUsed(ctx, statusKey, time.Hour, time.Now())
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantUsed, used)
+		})
+	}
+}
+
+// crmsync call on MiniCRM counts in the minute the workers keep in their store: a request by
+// hand beside a busy sync used to be the 61st, refused with a 429 that cost the sync a whole
+// minute. When the workers have spent the minute, the command waits for room as they do, or,
+// given no time to wait, is refused without calling MiniCRM.
+func TestCallCountsInTheWorkersMiniCRMMinute(t *testing.T) {
+	ctx := context.Background()
+	crm := minicrmsim.New(minicrmsim.Options{SystemID: "7", APIKey: "m"})
+	srv := httptest.NewServer(crm)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	t.Setenv("CRMSYNC_CONNECTIONS", dir)
+	t.Setenv("CALL_UNAS", "shop-k3y")
+	t.Setenv("CALL_SYS", "7")
+	t.Setenv("CALL_KEY", "m")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(`name: shop
+a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop}, credentials: {api_key: CALL_UNAS}}
+b: {system: minicrm, settings: {base_url: `+srv.URL+`, owner: "101"}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`), 0o600))
+	key := registry.MiniCRMSystem(srv.URL, "7")
+	args := []string{"minicrm", "GET", "/Api/R3/Category"}
+
+	tests := []struct {
+		name      string
+		store     bool // the workers' store is there
+		spent     int  // requests the workers made this minute
+		wantErr   string
+		wantCalls int // that reach MiniCRM
+		wantUsed  int // in the store afterwards
+	}{
+		{"no store: counted apart", false, 0, "", 1, 0},
+		{"counted in the store", true, 0, "", 1, 1},
+		{"the workers spent the minute", true, 59, "MiniCRM's quota of the minute is spent by crmsync's processes", 0, 59},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "crmsync.db")
+			t.Setenv("CRMSYNC_STORE_DSN", dsn)
+			var st store.Store
+			if tc.store {
+				var err error
+				st, err = store.Open(ctx, dsn)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = st.Close() })
+				for range tc.spent {
+					_, err := st.TakeQuota(ctx, []store.QuotaClaim{{Key: key, Limit: 59}}, registry.MiniCRMCountedFor, time.Now())
+					require.NoError(t, err)
+				}
+			}
+			before := crm.Kit().Counts()["GET /Api/R3/Category"]
+			// Given ten seconds, where room comes back only in a minute.
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			var out bytes.Buffer
+			err := callCommand(cctx, args, &out)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Contains(t, out.String(), `"Orders"`)
+			}
+			assert.Equal(t, tc.wantCalls, crm.Kit().Counts()["GET /Api/R3/Category"]-before, "requests that reached MiniCRM")
+			if !tc.store {
+				_, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:"))
+				assert.True(t, os.IsNotExist(err), "the command creates no store")
+				return
+			}
+			used, err := st.QuotaUsed(ctx, key, registry.MiniCRMCountedFor, time.Now())
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantUsed, used)
 		})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
 	"github.com/crmsync/crmsync/internal/envnames"
@@ -149,17 +150,24 @@ func openWorkersStore(ctx context.Context, dsn string, within time.Duration) (st
 }
 
 // sharedBudget returns the Accounts through which the command's calls to connection c's
-// systems count in the hourly budgets the workers keep in their store (UNAS's, whose
-// breaking bans the shop's IP for hours), when c reads such a system and the store is there:
-// the command then waits, or is refused, as a worker would. Without one the command counts
-// its calls apart and says so on stderr. close releases the store.
+// systems count in the quotas the workers keep in their store — UNAS's hourly budgets, whose
+// breaking bans the shop's IP for hours, and MiniCRM's minute, whose 61st request costs the
+// workers a whole minute — when c reads such a system and the store is there: the command
+// then waits, or is refused, as a worker would. Without one the command counts its calls
+// apart and says so on stderr. close releases the store.
 func sharedBudget(ctx context.Context, s settings, c *config.Connection, warn io.Writer) (accounts *registry.Accounts, close func()) {
-	if c.A.System != unas.System && c.B.System != unas.System {
+	var counted []string
+	for _, sys := range []struct{ name, quota string }{{unas.System, "UNAS calls count apart from the workers' hourly budget"}, {minicrm.System, "MiniCRM requests count apart from the workers' minute"}} {
+		if c.A.System == sys.name || c.B.System == sys.name {
+			counted = append(counted, sys.quota)
+		}
+	}
+	if len(counted) == 0 {
 		return nil, func() {}
 	}
 	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
 	if err != nil {
-		fmt.Fprintf(warn, "crmsync: note: this command's UNAS calls count apart from the workers' hourly budget (%v)\n", err)
+		fmt.Fprintf(warn, "crmsync: note: this command's %s (%v)\n", strings.Join(counted, ", and its "), err)
 		return nil, func() {}
 	}
 	return &registry.Accounts{Quotas: st}, func() { _ = st.Close() }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -20,6 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crmsync/crmsync/config"
+	"github.com/crmsync/crmsync/connectors/minicrm"
 	"github.com/crmsync/crmsync/connectors/registry"
 	"github.com/crmsync/crmsync/connectors/unas"
 	"github.com/crmsync/crmsync/internal/searchattr"
@@ -338,12 +341,13 @@ func publishedInt(attrs *commonpb.SearchAttributes, key temporal.SearchAttribute
 }
 
 // statusBudget prints the UNAS calls of the last hour when the connection has a UNAS side and
-// its API key is in the environment; it says nothing otherwise (status works without
-// credentials). The connection is looked for in the files that load: another file's mistake
-// is not this connection's.
+// its API key is in the environment, and the MiniCRM requests of the last minute when it has
+// a MiniCRM side; it says nothing otherwise (status works without credentials). The
+// connection is looked for in the files that load: another file's mistake is not this
+// connection's.
 func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
 	c, err := findConnection(s, name)
-	if err != nil || (c.A.System != unas.System && c.B.System != unas.System) {
+	if err != nil || !slices.ContainsFunc([]string{unas.System, minicrm.System}, func(sys string) bool { return c.A.System == sys || c.B.System == sys }) {
 		return
 	}
 	st, err := openWorkersStore(ctx, s.StoreDSN, storeOpenTimeout)
@@ -351,7 +355,30 @@ func statusBudget(ctx context.Context, out io.Writer, s settings, name string) {
 		return
 	}
 	defer st.Close()
-	_ = printUNASBudget(ctx, out, c, st, time.Now())
+	now := time.Now()
+	_ = printUNASBudget(ctx, out, c, st, now)
+	_ = printMiniCRMMinute(ctx, out, c, st, now)
+}
+
+// printMiniCRMMinute prints how many requests crmsync's processes made to the connection's
+// MiniCRM system in the last minute, against what the connection lets them send together.
+func printMiniCRMMinute(ctx context.Context, out io.Writer, c *config.Connection, q store.Quotas, now time.Time) error {
+	for _, sys := range []config.System{c.A, c.B} {
+		if sys.System != minicrm.System {
+			continue
+		}
+		id, err := sys.Secret("system_id")
+		if err != nil {
+			return err
+		}
+		used, err := q.QuotaUsed(ctx, registry.MiniCRMSystem(sys.Settings["base_url"], id), registry.MiniCRMCountedFor, now)
+		if err != nil {
+			return err
+		}
+		rps, _ := strconv.ParseFloat(sys.Settings["requests_per_second"], 64) // validated; "" → the default
+		fmt.Fprintf(out, "MiniCRM requests in the last minute: %d (crmsync's workers and commands together may send %d)\n", used, minicrm.QuotaLimit(rps*60))
+	}
+	return nil
 }
 
 // printUNASBudget prints how many calls of each class crmsync's workers made to the

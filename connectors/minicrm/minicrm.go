@@ -102,6 +102,26 @@ func NewLimiter(perMinute float64) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
 }
 
+// QuotaLimit is how many requests a sliding minute allows to crmsync's processes together
+// on a quota of perMinute (0 → 60): one under it, as NewLimiter keeps.
+func QuotaLimit(perMinute float64) int {
+	if perMinute <= 0 {
+		perMinute = 60
+	}
+	if perMinute > 1 {
+		perMinute--
+	}
+	return max(1, int(perMinute))
+}
+
+// Quota counts the requests made to one MiniCRM system where every process that calls it sees
+// them (the workers' store): MiniCRM counts 60 a minute per system whoever sends them, and a
+// 61st costs a whole minute (its 429 says no more). Take records one request at now, or
+// records nothing and says how long until one fits.
+type Quota interface {
+	Take(ctx context.Context, now time.Time) (wait time.Duration, err error)
+}
+
 // Config configures a Client.
 type Config struct {
 	BaseURL          string // e.g. https://r3.minicrm.hu (API at BaseURL+"/Api/R3")
@@ -114,6 +134,10 @@ type Config struct {
 	// Limiter, when set, replaces the client's own: connectors on one system share it, as
 	// MiniCRM counts its quota per system.
 	Limiter *rate.Limiter
+	// Quota, when set, counts every request in a quota the other processes on the system
+	// share too (the workers' store), after Limiter lets it go: Limiter spaces one process's
+	// requests, Quota keeps them all within MiniCRM's minute.
+	Quota Quota
 	// Owner is the user id every card gets when it names none. MiniCRM replaces an unknown
 	// owner, or one without access to the module, with another user without a word, so it is
 	// checked against each module before the first write to it and hourly after (and against
@@ -158,7 +182,9 @@ type Client struct {
 	id, key      string
 	hint         string // Config.CredentialsHint
 	limiter      *rate.Limiter
+	quota        Quota
 	now          func() time.Time
+	sleep        func(ctx context.Context, d time.Duration) error // tests move a fake clock
 	defaultOwner string
 
 	mu           sync.Mutex
@@ -191,7 +217,7 @@ func New(c Config) (*Client, error) {
 	}
 	hc := connectors.HTTPClient(c.HTTPClient, 60*time.Second)
 	return &Client{hc: hc, base: base, id: c.SystemID, key: c.APIKey, defaultOwner: c.Owner, hint: c.CredentialsHint,
-		limiter: limiter, now: time.Now, ownerChecked: map[string]time.Time{}, contactTypes: map[string]schemaAt{}, cuts: map[string]cutText{}}, nil
+		limiter: limiter, quota: c.Quota, now: time.Now, sleep: sleep, ownerChecked: map[string]time.Time{}, contactTypes: map[string]schemaAt{}, cuts: map[string]cutText{}}, nil
 }
 
 // System returns "minicrm".
@@ -215,6 +241,9 @@ func (c *Client) do(ctx context.Context, method, path, op string, query url.Valu
 
 func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.Values, body, out any) error {
 	if err := connectors.WaitToSend(ctx, c.limiter, System, op); err != nil {
+		return err
+	}
+	if err := c.takeQuota(ctx, op); err != nil {
 		return err
 	}
 	u := c.base + path
@@ -275,6 +304,55 @@ func (c *Client) doOnce(ctx context.Context, method, path, op string, query url.
 		e.Message = connectors.WithCredentialsHint(e.Message, c.hint)
 	}
 	return e
+}
+
+// maxQuotaWait bounds the wait for the shared quota a call takes itself (heartbeats go on
+// meanwhile): the minute, and what clocks of the processes sharing it may differ by. Past
+// it, something is wrong with a clock: the workflow waits on a durable timer instead.
+const maxQuotaWait = quotaWindow + 10*time.Second
+
+// takeQuota counts the request in the shared quota (Config.Quota), first waiting until its
+// minute has room: nothing is sent meanwhile, so waiting within the call costs nothing, where
+// a 429 would cost a whole minute on the workflow's timer. A worker that begins to stop ends
+// the wait (the request unsent); a store that does not answer fails the call, unsent.
+func (c *Client) takeQuota(ctx context.Context, op string) error {
+	if c.quota == nil {
+		return nil
+	}
+	for {
+		wait, err := c.quota.Take(ctx, c.now())
+		switch {
+		case err != nil:
+			return &connectors.Error{Kind: connectors.KindRetryable, System: System, Op: op, Unsent: true,
+				Message: "not sent: MiniCRM's quota, shared by crmsync's processes, could not be counted in the workers' store: " + connectors.Reason(ctx, err)}
+		case wait <= 0:
+			return nil
+		case wait > maxQuotaWait || pastDeadline(ctx, wait):
+			return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: wait, Unsent: true,
+				Message: fmt.Sprintf("MiniCRM's quota of the minute is spent by crmsync's processes for %s (counted in the workers' store)", wait.Round(time.Second))}
+		}
+		if err := connectors.PauseBeforeSending(ctx, System, op, func(ctx context.Context) error { return c.sleep(ctx, wait) }); err != nil {
+			return err
+		}
+	}
+}
+
+// pastDeadline reports whether a wait of d would outlast ctx's deadline.
+func pastDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && dl.Before(time.Now().Add(d))
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // refusedHint follows MiniCRM's words when it refuses the credentials or the API (401, 403):

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,8 @@ import (
 
 	"github.com/crmsync/crmsync/config"
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/minicrm"
+	minicrmsim "github.com/crmsync/crmsync/connectors/minicrm/sim"
 	"github.com/crmsync/crmsync/connectors/unas"
 	unassim "github.com/crmsync/crmsync/connectors/unas/sim"
 	"github.com/crmsync/crmsync/store"
@@ -319,4 +323,84 @@ func TestStoreLedgerCountsACallForCountedFor(t *testing.T) {
 	wait, err = ledger.Take(ctx, claim, start.Add(unas.CountedFor))
 	require.NoError(t, err)
 	assert.Zero(t, wait)
+}
+
+// Two worker processes (two Accounts) on one store count their MiniCRM requests together,
+// under one name per system however its base_url is written: MiniCRM counts its 60 a minute
+// per system, whichever process sends them. Another system counts apart.
+func TestMiniCRMRequestsCountedThroughTheStore(t *testing.T) {
+	ctx := context.Background()
+	crm := minicrmsim.New(minicrmsim.Options{SystemID: "7", APIKey: "m"})
+	srv := httptest.NewServer(crm)
+	t.Cleanup(srv.Close)
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	t.Setenv("R_UNAS", "k")
+	t.Setenv("R_SYS", "7")
+	t.Setenv("R_KEY", "m")
+	for i, base := range []string{srv.URL, strings.ToUpper(srv.URL) + "/"} {
+		c := unasToMiniCRM(t, "shop", "http://127.0.0.1:1/shop", "R_UNAS", "R_SYS", "")
+		c.B.Settings["base_url"] = base
+		conn, err := OpenShared(c, "b", nil, &Accounts{Quotas: st})
+		require.NoError(t, err)
+		_, _, err = conn.(connectors.Caller).Call(ctx, "GET", "/Api/R3/Category", nil, nil)
+		require.NoError(t, err)
+		used, err := st.QuotaUsed(ctx, MiniCRMSystem(srv.URL, "7"), MiniCRMCountedFor, time.Now())
+		require.NoError(t, err)
+		assert.Equal(t, i+1, used, "requests of both processes counted on one name")
+	}
+	other, err := st.QuotaUsed(ctx, MiniCRMSystem(srv.URL, "8"), MiniCRMCountedFor, time.Now())
+	require.NoError(t, err)
+	assert.Zero(t, other)
+}
+
+// The store's quota lets crmsync's processes together send one request a minute under the
+// quota the connection sets (59 of MiniCRM's 60), and counts each for the minute and a second,
+// as MiniCRM's minute starts when the request reaches it.
+func TestMiniCRMQuotaInTheStore(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	tests := []struct {
+		name      string
+		perMinute float64
+		allowed   int
+	}{
+		{name: "MiniCRM's default quota", perMinute: 60, allowed: 59},
+		{name: "left out", perMinute: 0, allowed: 59},
+		{name: "a larger quota", perMinute: 120, allowed: 119},
+	}
+	start := time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			system := MiniCRMSystem("https://r3.minicrm.hu", strconv.Itoa(i))
+			workers := []minicrm.Quota{(&Accounts{Quotas: st}).miniCRMQuota(system, tt.perMinute), (&Accounts{Quotas: st}).miniCRMQuota(system, tt.perMinute)}
+			for n := range tt.allowed {
+				wait, err := workers[n%2].Take(ctx, start.Add(time.Duration(n)*time.Millisecond))
+				require.NoError(t, err)
+				require.Zero(t, wait, "request %d", n+1)
+			}
+			for _, w := range workers {
+				wait, err := w.Take(ctx, start.Add(time.Second))
+				require.NoError(t, err)
+				assert.Equal(t, MiniCRMCountedFor-time.Second, wait, "until the first request leaves the window")
+			}
+			wait, err := workers[0].Take(ctx, start.Add(MiniCRMCountedFor))
+			require.NoError(t, err)
+			assert.Zero(t, wait, "the first request left the window")
+		})
+	}
+	assert.Nil(t, (&Accounts{}).miniCRMQuota("minicrm x 1", 60), "without a store, the process's limiter alone")
+}
+
+// One MiniCRM system is one name however its base_url is written.
+func TestMiniCRMSystemName(t *testing.T) {
+	want := MiniCRMSystem("https://r3.minicrm.hu", "12345")
+	for _, base := range []string{"https://r3.minicrm.hu/", " https://R3.MiniCRM.hu ", "HTTPS://r3.minicrm.hu:443"} {
+		assert.Equal(t, want, MiniCRMSystem(base, "12345"), base)
+	}
+	assert.NotEqual(t, want, MiniCRMSystem("https://r3.minicrm.hu", "12346"))
+	assert.NotEqual(t, want, MiniCRMSystem("http://127.0.0.1:8080", "12345"))
 }

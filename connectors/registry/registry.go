@@ -109,6 +109,39 @@ func (l *quotaLedger) Take(ctx context.Context, claims []unas.Claim, now time.Ti
 	return wait, err
 }
 
+// miniCRMQuota returns the quota of one MiniCRM system counted in the store, shared by every
+// process on it (nil without a store: the process's limiter alone spaces its requests).
+// system never holds a secret: base URL and system id.
+func (a *Accounts) miniCRMQuota(system string, perMinute float64) minicrm.Quota {
+	if a == nil || a.Quotas == nil {
+		return nil
+	}
+	return &miniCRMQuota{quotas: a.Quotas, claim: store.QuotaClaim{Key: system, Limit: minicrm.QuotaLimit(perMinute)}}
+}
+
+// miniCRMQuota keeps a MiniCRM system's requests in the store's quotas, keyed
+// "minicrm <base URL> <system id>".
+type miniCRMQuota struct {
+	quotas store.Quotas
+	claim  store.QuotaClaim
+}
+
+// MiniCRMCountedFor is how long the store counts a MiniCRM request: the sliding minute
+// MiniCRM counts in, and a second for the request to reach it (MiniCRM's minute starts when
+// it receives the request, after crmsync counted it).
+const MiniCRMCountedFor = time.Minute + time.Second
+
+func (q *miniCRMQuota) Take(ctx context.Context, now time.Time) (time.Duration, error) {
+	return q.quotas.TakeQuota(ctx, []store.QuotaClaim{q.claim}, MiniCRMCountedFor, now)
+}
+
+// MiniCRMSystem names one MiniCRM system in the store's quotas: the API's address, as one
+// text per server however it is written (as UNASShop's), and the system id (not a secret: it
+// is in the address users open).
+func MiniCRMSystem(baseURL, systemID string) string {
+	return "minicrm " + serverURL(baseURL, "") + " " + strings.TrimSpace(systemID)
+}
+
 // Share returns the limiter of the account key: l the first time, the one already shared
 // afterwards — slowed to l's rate when that is lower (the strictest setting wins).
 func (a *Accounts) Share(key string, l *rate.Limiter) *rate.Limiter {
@@ -186,7 +219,8 @@ func OpenShared(c *config.Connection, side string, httpClient *http.Client, acco
 	case "minicrm":
 		conn, err = connector(minicrm.New(minicrm.Config{BaseURL: set["base_url"], SystemID: cred["system_id"], APIKey: cred["api_key"], CredentialsHint: hint("system_id", "api_key"),
 			RequestsPerMinute: rps * 60, HTTPClient: httpClient, Owner: set["owner"],
-			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60))}))
+			Limiter: accounts.Share("minicrm "+cred["system_id"], minicrm.NewLimiter(rps*60)),
+			Quota:   accounts.miniCRMQuota(MiniCRMSystem(set["base_url"], cred["system_id"]), rps*60)}))
 	default:
 		err = fmt.Errorf("system %q is not supported", sys.System)
 	}
@@ -240,15 +274,15 @@ func connector[C connectors.Connector](c C, err error) (connectors.Connector, er
 // id is only known from a login, and the budget is needed before it.
 func UNASShop(baseURL, apiKey string) string {
 	sum := sha256.Sum256([]byte(apiKey))
-	return "unas " + unasBaseURL(baseURL) + " " + hex.EncodeToString(sum[:8])
+	return "unas " + serverURL(baseURL, unas.DefaultBaseURL) + " " + hex.EncodeToString(sum[:8])
 }
 
-// unasBaseURL is base_url as one text per server: see UNASShop. A URL that cannot be read is
-// kept as written (unas.New refuses it).
-func unasBaseURL(baseURL string) string {
+// serverURL is base_url as one text per server (fallback when left out): see UNASShop. A URL
+// that cannot be read is kept as written (the connector refuses it).
+func serverURL(baseURL, fallback string) string {
 	base := strings.TrimSpace(baseURL)
 	if base == "" {
-		base = unas.DefaultBaseURL
+		base = fallback
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
