@@ -25,12 +25,24 @@ import (
 const connection = "bench-sellsy-mautic"
 
 // BenchmarkImportSellsyToMautic imports 50,000 Sellsy contacts with their 10,000 companies
-// into an empty Automation and reports records per second, API calls per record written, the
-// worker's peak memory and workflow history events per 1,000 records.
+// into an empty Automation, then the same at a quarter of the size, and reports records per
+// second, API calls per record written, the worker's peak memory and workflow history events
+// per 1,000 records. The two peaks side by side tell whether the worker's memory grows with
+// the number of records.
 func BenchmarkImportSellsyToMautic(b *testing.B) {
 	contacts := envCount("BENCH_CONTACTS", 50000)
-	for i := 0; i < b.N; i++ {
-		importOnce(b, contacts, simkit.Faults{})
+	peaks := map[int]float64{}
+	sizes := []int{max(contacts/4, 1), contacts}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("contacts=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				peaks[n] = importOnce(b, n, simkit.Faults{})
+			}
+		})
+	}
+	if peaks[sizes[0]] > 0 && peaks[sizes[1]] > 0 {
+		fmt.Printf("\nSellsy → Automation, worker peak RSS: %.1f MB for %d contacts, %.1f MB for %d (×%.2f for ×%.0f the records)\n",
+			peaks[sizes[0]], sizes[0], peaks[sizes[1]], sizes[1], peaks[sizes[1]]/peaks[sizes[0]], float64(sizes[1])/float64(sizes[0]))
 	}
 }
 
@@ -41,7 +53,7 @@ func BenchmarkImportSellsyToMautic(b *testing.B) {
 func BenchmarkImportSellsyToMauticFlaky(b *testing.B) {
 	contacts := envCount("BENCH_CONTACTS", 50000)
 	for i := 0; i < b.N; i++ {
-		importOnce(b, contacts, simkit.Faults{ErrorRate: 0.01})
+		_ = importOnce(b, contacts, simkit.Faults{ErrorRate: 0.01})
 	}
 }
 
@@ -151,7 +163,9 @@ func runImport(ctx context.Context, b *testing.B, tc client.Client, w *testenv.W
 	return p
 }
 
-func importOnce(b *testing.B, contacts int, faults simkit.Faults) {
+// importOnce runs one import of contacts Sellsy contacts and their companies with the APIs
+// answering with faults, and returns the worker's peak RSS in MB.
+func importOnce(b *testing.B, contacts int, faults simkit.Faults) float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	e := startBench(b, contacts, "a_to_b", "{interval: 15m}")
@@ -190,6 +204,7 @@ func importOnce(b *testing.B, contacts int, faults simkit.Faults) {
 	if faults != (simkit.Faults{}) && (sb.Mautic.Count("contacts") != contacts || sb.Mautic.Count("companies") != sb.Sellsy.Count("companies")) {
 		b.Fatalf("under faults, Automation holds %d contacts and %d companies for Sellsy's %d and %d", sb.Mautic.Count("contacts"), sb.Mautic.Count("companies"), contacts, sb.Sellsy.Count("companies"))
 	}
+	return float64(peakKB) / 1024
 }
 
 // watchPeak samples a process's peak RSS (the kernel's high-water mark) every 200 ms until
