@@ -75,6 +75,8 @@ commands:
   call [--connection NAME] SYSTEM METHOD PATH [BODY]
                                        any authorised call on automation, weavy, altior,
                                        minicrm or unas
+  store copy --to DSN [--from DSN]     copy the workers' store into an empty one (SQLite to
+                                       PostgreSQL for several workers); workers stopped
 
 Flags may come before or after the arguments; COMMAND -h prints a command's usage.
 
@@ -143,6 +145,8 @@ func command(ctx context.Context, args []string, out io.Writer) error {
 		return sellsyCommand(ctx, rest, out)
 	case "call":
 		return callCommand(ctx, rest, out)
+	case "store":
+		return storeCommand(ctx, rest, out)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && !isHelp(rest[0]) {
 			// help COMMAND is COMMAND -h.
@@ -158,7 +162,7 @@ func command(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // commands are the command words, for the one probably meant by a misspelt one.
-var commands = []string{"validate", "fields", "start", "pause", "resume", "resync", "sync-now", "status", "watch", "quarantine", "push", "sellsy", "call"}
+var commands = []string{"validate", "fields", "start", "pause", "resume", "resync", "sync-now", "status", "watch", "quarantine", "push", "sellsy", "call", "store"}
 
 // isHelp tells an argument that asks for a command's usage.
 func isHelp(arg string) bool {

@@ -136,7 +136,7 @@ func openPostgres(ctx context.Context, dsn string, mode openMode) (Store, error)
 		return nil, fmt.Errorf("store: open postgres %s: %w", name, err)
 	}
 	s := &pgStore{pool: pool, cfg: cfg, analyseAfter: 1000}
-	if mode == forReading {
+	if mode != forWorker {
 		if err := s.checkVersion(ctx, name); err != nil {
 			pool.Close()
 			if errors.Is(err, ErrNoStore) {

@@ -122,11 +122,13 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 		q.Set("_txlock", "immediate")
 	}
 	s := &sqliteStore{path: path}
-	if mode == forWorker && path != ":memory:" && q.Get("mode") != "memory" {
+	if mode != forReading && path != ":memory:" && q.Get("mode") != "memory" {
 		// The lock sits beside the file itself, whatever symbolic links name it by.
 		file := resolveFile(path)
 		lock, busy, err := lockFile(file + ".lock")
 		switch {
+		case busy && mode == forCopy:
+			return nil, fmt.Errorf("store: a worker uses this SQLite store (%s): stop it before copying the store (what it writes meanwhile would be lost)", name)
 		case busy:
 			return nil, fmt.Errorf("store: another worker uses this SQLite store (%s); use PostgreSQL for several workers", name)
 		case err != nil:
@@ -148,7 +150,7 @@ func openSQLite(ctx context.Context, path, name string, mode openMode) (Store, e
 		s.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", name, hidePath(err, path, name))
 	}
-	if mode == forReading {
+	if mode != forWorker {
 		if err := s.checkVersion(ctx, name); err != nil {
 			s.Close()
 			if errors.Is(err, ErrNoStore) {

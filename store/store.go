@@ -131,6 +131,9 @@ const (
 	forWorker openMode = iota
 	// forReading uses the schema a worker made, and refuses one of another version.
 	forReading
+	// forCopy is forReading that also takes a SQLite file's worker lock: a copy reads a store
+	// no worker writes meanwhile.
+	forCopy
 )
 
 func openStore(ctx context.Context, dsn string, mode openMode) (Store, error) {
@@ -169,6 +172,24 @@ func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 		}
 	}
 	return openStore(ctx, dsn, forReading)
+}
+
+// OpenToCopy is OpenExisting for the source of Copy: a SQLite store is also refused while a
+// worker uses it (its lock beside the file), as the rows it writes during the copy would be
+// lost. (Nothing tells a PostgreSQL store's workers apart from the command: stop them first.)
+func OpenToCopy(ctx context.Context, dsn string) (Store, error) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn != "" && !isPostgresDSN(dsn) {
+		path, err := sqlitePath(dsn)
+		if err != nil {
+			return nil, err
+		}
+		file, _, _ := strings.Cut(path, "?")
+		if _, err := os.Stat(file); err != nil {
+			return nil, fmt.Errorf("%w at %s", ErrNoStore, sqliteName(dsn, path))
+		}
+	}
+	return openStore(ctx, dsn, forCopy)
 }
 
 // pgKeywordRE finds a keyword of libpq's keyword/value form: such a DSN is PostgreSQL's.
@@ -228,6 +249,20 @@ func sqliteName(dsn, path string) string {
 		return hiddenSQLitePath
 	}
 	return file
+}
+
+// Name is a DSN as crmsync shows it: a PostgreSQL DSN without its password, a SQLite DSN as
+// its file.
+func Name(dsn string) string {
+	dsn = strings.TrimSpace(dsn)
+	if isPostgresDSN(dsn) {
+		return redact(dsn)
+	}
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return dsn
+	}
+	return sqliteName(dsn, path)
 }
 
 // redact is a DSN as errors show it, its password hidden, in its user part or its query
