@@ -168,3 +168,42 @@ func TestOpenToCopy(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, src.Close())
 }
+
+// BenchmarkCopy copies a store of 50,000 pairs (one worker's SQLite file of a 50,000-contact
+// connection) into an empty store of each backend, and reports the pairs copied a second.
+func BenchmarkCopy(b *testing.B) {
+	const pairs = 50000
+	ctx := context.Background()
+	srcDSN := "sqlite:" + filepath.Join(b.TempDir(), "src.db")
+	worker, err := Open(ctx, srcDSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < pairs; i += benchPage {
+		if err := worker.SavePairs(ctx, "bench", "contact", benchPairs(fmt.Sprintf("p%d-", i), benchPage)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	require.NoError(b, worker.Close())
+	src, err := OpenToCopy(ctx, srcDSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = src.Close() })
+	for _, to := range backends {
+		b.Run("sqlite to "+to.name, func(b *testing.B) {
+			var spent time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dst := open(b, to.dsn(b))
+				b.StartTimer()
+				start := time.Now()
+				if _, err := Copy(ctx, src, dst); err != nil {
+					b.Fatal(err)
+				}
+				spent += time.Since(start)
+			}
+			b.ReportMetric(float64(b.N*pairs)/spent.Seconds(), "pairs/s")
+		})
+	}
+}
