@@ -98,7 +98,6 @@ func TestCallCommand(t *testing.T) {
 // by hand never earns the shop a ban the workers then wait out; without a store it counts
 // apart and leaves no store behind.
 func TestCallSpendsTheWorkersUNASBudget(t *testing.T) {
-	ctx := context.Background()
 	shop := unassim.New(unassim.Options{APIKey: "shop-k3y"})
 	srv := httptest.NewServer(shop)
 	t.Cleanup(srv.Close)
@@ -115,21 +114,32 @@ direction: a_to_b
 objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
 `), 0o600))
 	statusKey := registry.UNASShop(base, "shop-k3y") + "/" + unas.ClassOrderStatus
-	args := []string{"unas", "POST", "/getOrderStatus", "<Params></Params>"}
+	runQuotaCases(t, []string{"unas", "POST", "/getOrderStatus", "<Params></Params>"}, store.QuotaClaim{Key: statusKey, Limit: 30}, time.Hour,
+		func() int { return shop.Spent(unassim.LimitGetOrderStatus) }, "<OrderStatuses>", []quotaCase{
+			{"no store: counted apart", false, 0, "", 1, 0},
+			{"counted in the store", true, 0, "", 1, 1},
+			{"refused when the workers spent the hour", true, 30, "hourly budget (30 getOrderStatus", 0, 30},
+		})
+}
 
-	tests := []struct {
-		name      string
-		store     bool // the workers' store is there
-		spent     int  // getOrderStatus calls the workers made this hour
-		wantErr   string
-		wantCalls int // that reach the shop
-		wantUsed  int // in the store afterwards
-	}{
-		{"no store: counted apart", false, 0, "", 1, 0},
-		{"counted in the store", true, 0, "", 1, 1},
-		{"refused when the workers spent the hour", true, 30, "hourly budget (30 getOrderStatus", 0, 30},
-	}
-	for _, tc := range tests {
+// quotaCase is a call by hand beside the workers: whether their store is there, how many
+// uses of the quota they spent, and what the call does then.
+type quotaCase struct {
+	name      string
+	store     bool // the workers' store is there
+	spent     int  // uses the workers made in the window
+	wantErr   string
+	wantCalls int // that reach the system
+	wantUsed  int // in the store afterwards
+}
+
+// runQuotaCases runs crmsync call with args in each case, the workers' store (when there)
+// holding spent uses of claim, counted for window; calls counts the requests the system got,
+// and wantOut is in the answer of a call that went through. A call is given ten seconds,
+// where room in a spent window comes back later.
+func runQuotaCases(t *testing.T, args []string, claim store.QuotaClaim, window time.Duration, calls func() int, wantOut string, cases []quotaCase) {
+	ctx := context.Background()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dsn := "sqlite:" + filepath.Join(t.TempDir(), "crmsync.db")
 			t.Setenv("CRMSYNC_STORE_DSN", dsn)
@@ -140,27 +150,29 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = st.Close() })
 				for range tc.spent {
-					_, err := st.TakeQuota(ctx, []store.QuotaClaim{{Key: statusKey, Limit: 30}}, time.Hour, time.Now())
+					_, err := st.TakeQuota(ctx, []store.QuotaClaim{claim}, window, time.Now())
 					require.NoError(t, err)
 				}
 			}
-			before := shop.Spent(unassim.LimitGetOrderStatus)
+			before := calls()
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
 			var out bytes.Buffer
-			err := callCommand(ctx, args, &out)
+			err := callCommand(cctx, args, &out)
 			if tc.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.wantErr)
 			} else {
 				require.NoError(t, err)
-				assert.Contains(t, out.String(), "<OrderStatuses>")
+				assert.Contains(t, out.String(), wantOut)
 			}
-			assert.Equal(t, tc.wantCalls, shop.Spent(unassim.LimitGetOrderStatus)-before, "getOrderStatus calls that reached the shop")
+			assert.Equal(t, tc.wantCalls, calls()-before, "calls that reached the system")
 			if !tc.store {
 				_, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:"))
 				assert.True(t, os.IsNotExist(err), "the command creates no store")
 				return
 			}
-			used, err := st.QuotaUsed(ctx, statusKey, time.Hour, time.Now())
+			used, err := st.QuotaUsed(ctx, claim.Key, window, time.Now())
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantUsed, used)
 		})
@@ -172,7 +184,6 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 // minute. When the workers have spent the minute, the command waits for room as they do, or,
 // given no time to wait, is refused without calling MiniCRM.
 func TestCallCountsInTheWorkersMiniCRMMinute(t *testing.T) {
-	ctx := context.Background()
 	crm := minicrmsim.New(minicrmsim.Options{SystemID: "7", APIKey: "m"})
 	srv := httptest.NewServer(crm)
 	t.Cleanup(srv.Close)
@@ -187,58 +198,10 @@ b: {system: minicrm, settings: {base_url: `+srv.URL+`, owner: "101"}, credential
 direction: a_to_b
 objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
 `), 0o600))
-	key := registry.MiniCRMSystem(srv.URL, "7")
-	args := []string{"minicrm", "GET", "/Api/R3/Category"}
-
-	tests := []struct {
-		name      string
-		store     bool // the workers' store is there
-		spent     int  // requests the workers made this minute
-		wantErr   string
-		wantCalls int // that reach MiniCRM
-		wantUsed  int // in the store afterwards
-	}{
-		{"no store: counted apart", false, 0, "", 1, 0},
-		{"counted in the store", true, 0, "", 1, 1},
-		{"the workers spent the minute", true, 59, "MiniCRM's quota of the minute is spent by crmsync's processes", 0, 59},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dsn := "sqlite:" + filepath.Join(t.TempDir(), "crmsync.db")
-			t.Setenv("CRMSYNC_STORE_DSN", dsn)
-			var st store.Store
-			if tc.store {
-				var err error
-				st, err = store.Open(ctx, dsn)
-				require.NoError(t, err)
-				t.Cleanup(func() { _ = st.Close() })
-				for range tc.spent {
-					_, err := st.TakeQuota(ctx, []store.QuotaClaim{{Key: key, Limit: 59}}, registry.MiniCRMCountedFor, time.Now())
-					require.NoError(t, err)
-				}
-			}
-			before := crm.Kit().Counts()["GET /Api/R3/Category"]
-			// Given ten seconds, where room comes back only in a minute.
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			var out bytes.Buffer
-			err := callCommand(cctx, args, &out)
-			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-			} else {
-				require.NoError(t, err)
-				assert.Contains(t, out.String(), `"Orders"`)
-			}
-			assert.Equal(t, tc.wantCalls, crm.Kit().Counts()["GET /Api/R3/Category"]-before, "requests that reached MiniCRM")
-			if !tc.store {
-				_, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:"))
-				assert.True(t, os.IsNotExist(err), "the command creates no store")
-				return
-			}
-			used, err := st.QuotaUsed(ctx, key, registry.MiniCRMCountedFor, time.Now())
-			require.NoError(t, err)
-			assert.Equal(t, tc.wantUsed, used)
+	runQuotaCases(t, []string{"minicrm", "GET", "/Api/R3/Category"}, store.QuotaClaim{Key: registry.MiniCRMSystem(srv.URL, "7"), Limit: 59}, registry.MiniCRMCountedFor,
+		func() int { return crm.Kit().Counts()["GET /Api/R3/Category"] }, `"Orders"`, []quotaCase{
+			{"no store: counted apart", false, 0, "", 1, 0},
+			{"counted in the store", true, 0, "", 1, 1},
+			{"the workers spent the minute", true, 59, "MiniCRM's quota of the minute is spent by crmsync's processes", 0, 59},
 		})
-	}
 }

@@ -160,6 +160,11 @@ var ErrNoStore = errors.New("store: no store yet")
 // schema's version, and refuses a store of another version than this crmsync's, saying
 // which to upgrade (a store with no crmsync tables yet is ErrNoStore).
 func OpenExisting(ctx context.Context, dsn string) (Store, error) {
+	return openExisting(ctx, dsn, forReading)
+}
+
+// openExisting opens dsn in mode without creating a SQLite file where there is none.
+func openExisting(ctx context.Context, dsn string, mode openMode) (Store, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn != "" && !isPostgresDSN(dsn) {
 		path, err := sqlitePath(dsn)
@@ -171,25 +176,14 @@ func OpenExisting(ctx context.Context, dsn string) (Store, error) {
 			return nil, fmt.Errorf("%w at %s", ErrNoStore, sqliteName(dsn, path))
 		}
 	}
-	return openStore(ctx, dsn, forReading)
+	return openStore(ctx, dsn, mode)
 }
 
 // OpenToCopy is OpenExisting for the source of Copy: a SQLite store is also refused while a
 // worker uses it (its lock beside the file), as the rows it writes during the copy would be
 // lost. (Nothing tells a PostgreSQL store's workers apart from the command: stop them first.)
 func OpenToCopy(ctx context.Context, dsn string) (Store, error) {
-	dsn = strings.TrimSpace(dsn)
-	if dsn != "" && !isPostgresDSN(dsn) {
-		path, err := sqlitePath(dsn)
-		if err != nil {
-			return nil, err
-		}
-		file, _, _ := strings.Cut(path, "?")
-		if _, err := os.Stat(file); err != nil {
-			return nil, fmt.Errorf("%w at %s", ErrNoStore, sqliteName(dsn, path))
-		}
-	}
-	return openStore(ctx, dsn, forCopy)
+	return openExisting(ctx, dsn, forCopy)
 }
 
 // pgKeywordRE finds a keyword of libpq's keyword/value form: such a DSN is PostgreSQL's.
