@@ -111,6 +111,8 @@ type Receiver struct {
 	files     map[string]string // connection → its file, for every connection known (fixed at start)
 	// reading holds a slot per delivery whose body is being read (DefaultMaxReading).
 	reading chan struct{}
+	// nudges spaces the sync-now signals Sellsy events send (syncNow).
+	nudges *nudges
 }
 
 // readBody reads a delivery's body, at most maxBody bytes, in one of the receiver's reading
@@ -219,7 +221,8 @@ func New(t Temporal, taskQueue string, conns []*config.Connection, log *slog.Log
 		files[c.Name] = c.File
 	}
 	return &Receiver{temporal: t, taskQueue: taskQueue, config: activities.NewConnections(conns).Config, log: log,
-		seen: newSeenSet(10000, DedupWindow, time.Now), files: files, reading: make(chan struct{}, DefaultMaxReading)}
+		seen: newSeenSet(10000, DedupWindow, time.Now), files: files, reading: make(chan struct{}, DefaultMaxReading),
+		nudges: newNudges(SyncNowEvery)}
 }
 
 // connection returns the named connection as its file reads now: nil for a name the receiver
@@ -602,50 +605,6 @@ func (r *Receiver) sellsyWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-// syncNow sends sync-now, at once, to crmsync's own workflows the events' routes name
-// (syncNowRoute), once per workflow and delivery. Nothing is read back for them: the sync
-// reads what changed since its last pass itself, so a read here would only spend a Sellsy
-// call an event (the account's 5 a second) and delay the pass; a forged or replayed delivery
-// runs at most a pass that finds nothing new, which sync-now's coalescing keeps to one at a
-// time. The signal names the event that asked (for the history), no record state.
-func (r *Receiver) syncNow(ctx context.Context, c *config.Connection, events []sellsy.WebhookEvent) error {
-	ctx = context.WithoutCancel(ctx)
-	var sent []string
-	for _, e := range events {
-		routes := slices.DeleteFunc(matchingRoutes(c.Events, e), func(rt config.EventRoute) bool { return !syncNowRoute(rt) })
-		if len(routes) == 0 {
-			continue
-		}
-		n, isID := sellsy.ParseID(e.ObjectID)
-		if !isID || !eventWord.MatchString(e.Type) {
-			r.log.Info("sellsy event ignored: its id is no Sellsy id, or its event no word", "connection", c.Name, "object", e.Object)
-			continue
-		}
-		for _, rt := range routes {
-			id := strings.ReplaceAll(rt.Signal.WorkflowID, "{connection}", c.Name)
-			if slices.Contains(sent, id) {
-				continue
-			}
-			sent = append(sent, id)
-			err := r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalSyncNow, EventSignal{Object: e.Object, Event: e.Type, ID: strconv.Itoa(n)})
-			var notFound *serviceerror.NotFound
-			switch {
-			case errors.As(err, &notFound):
-				r.log.Info("sellsy event for a workflow that does not run", "connection", c.Name, "workflow", id)
-			case err != nil:
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// syncNowRoute reports whether a route asks one of crmsync's own workflows for sync-now (the
-// only signal validate lets a route send them), which syncNow sends without a read back.
-func syncNowRoute(rt config.EventRoute) bool {
-	return rt.Signal != nil && rt.Signal.Name == workflows.SignalSyncNow && config.IsOwnWorkflow(rt.Signal.WorkflowID)
 }
 
 // handOver gives each event that a route of the connection takes to the SellsyEvents
