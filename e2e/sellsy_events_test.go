@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/crmsync/crmsync/connectors"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/internal/testenv/sellsyworld"
@@ -79,4 +82,62 @@ func TestSellsyEventOutlivesAFailedReadBack(t *testing.T) {
 	if os.Getenv("CRMSYNC_RECORD_HISTORY") == "1" { // for the replay test (workflows)
 		require.NoError(t, testenv.WriteHistory(ctx, srv.Client(), router.GetID(), "", filepath.Join("..", "workflows", "testdata", "sellsy-events.json")))
 	}
+}
+
+// An events: route asking the connection's sync for sync-now carries a Sellsy edit to
+// Automation within seconds of Sellsy's webhook, long before the sync's 15-minute interval:
+// the receiver signals the sync at once, reading nothing back (no SellsyEvents workflow for
+// the contact), and the sync's own pass reads the change.
+func TestSellsyEditReachesAutomationThroughSyncNow(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	const conn = "nudge"
+	world := sellsyworld.Start(t, sellsyworld.Options{Connection: conn, Workflow: "recordEvent", TaskQueue: eventsQueue, Contacts: 2})
+	tc, sb := world.Server.Client(), world.Sandbox
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(conn), TaskQueue: workflows.TaskQueue},
+		workflows.InitialImport, workflows.ImportInput{Connection: conn})
+	require.NoError(t, err)
+	require.NoError(t, run.Get(ctx, nil))
+	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SyncWorkflowID(conn), TaskQueue: workflows.TaskQueue},
+		workflows.IncrementalSync, workflows.SyncInput{Connection: conn})
+	require.NoError(t, err)
+	progress := func() workflows.Progress {
+		var p workflows.Progress
+		v, err := tc.QueryWorkflow(context.Background(), workflows.SyncWorkflowID(conn), "", workflows.QueryProgress)
+		if err == nil {
+			err = v.Get(&p)
+		}
+		require.NoError(t, err)
+		return p
+	}
+	testenv.Eventually(t, 2*time.Minute, 50*time.Millisecond, "the sync's first cycle", func() bool {
+		p := progress()
+		return p.Cycles >= 1 && p.Phase == workflows.PhaseWaiting
+	})
+	cycles := progress().Cycles
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("webhooks sent %d; sync %+v\nworker:\n%s", sb.Sellsy.WebhooksSent(), progress(), world.Worker.Output())
+		}
+	})
+
+	sb.Sellsy.SetWebhook(world.HookURL)
+	contact := sb.Sellsy.Dump("contacts")[0]
+	moved := "moved-" + contact["email"].(string)
+	updated, err := world.Sellsy.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: strconv.FormatFloat(contact["id"].(float64), 'f', -1, 64), Fields: map[string]any{"email": moved}}})
+	require.NoError(t, err)
+	require.NoError(t, updated[0].Err)
+	testenv.Eventually(t, time.Minute, 50*time.Millisecond, "the edit in Automation", func() bool {
+		for _, c := range sb.Mautic.Dump("contacts") {
+			fields, _ := c["fields"].(map[string]any)
+			if all, _ := fields["all"].(map[string]any); all["email"] == moved {
+				return true
+			}
+		}
+		return false
+	})
+	assert.Greater(t, progress().Cycles, cycles, "a cycle the webhook asked for, not the interval's")
+	routed, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'SellsyEvents'"})
+	require.NoError(t, err)
+	assert.Empty(t, routed.Executions, "nothing read back for a sync-now")
 }

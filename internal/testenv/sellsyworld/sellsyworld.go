@@ -1,7 +1,8 @@
 // Package sellsyworld starts, for a test, what a Sellsy events: route runs on: a Temporal dev
 // server, the sandbox's Sellsy (and Automation, the connection's other side), and crmsync's
-// worker process with one connection whose events: route starts a workflow of the test's,
-// the simulator's webhooks set to reach the worker's receiver.
+// worker process with one connection whose events: routes start a workflow of the test's
+// on opportunity updates and ask the connection's sync for sync-now on contact events, the
+// simulator's webhooks set to reach the worker's receiver.
 package sellsyworld
 
 import (
@@ -75,11 +76,13 @@ b:
 objects:
   - name: contact
     match: {a: email, b: email}
-    fields: [{a: email, b: email}]
+    fields: [{a: email, b: email}, {a: first_name, b: firstname}, {a: last_name, b: lastname}]
 events:
   - object: opportunity
     event: updated
     start: {workflow: %[5]s, task_queue: %[6]s}
+  - object: contact
+    signal: {workflow_id: "{connection}/incremental-sync", name: sync-now}
 `, o.Connection, w.Sandbox.SellsyURL, w.Sandbox.MauticURL, v, o.Workflow, o.TaskQueue)), 0o600))
 	env := []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + w.Server.FrontendHostPort(), "CRMSYNC_CONNECTIONS=" + file, "CRMSYNC_DATA_DIR=" + dir,
