@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmsync/crmsync/connectors"
+	"github.com/crmsync/crmsync/connectors/mautic"
 	"github.com/crmsync/crmsync/connectors/simkit"
 	"github.com/crmsync/crmsync/internal/testenv"
 	"github.com/crmsync/crmsync/internal/testenv/sellsyworld"
@@ -84,16 +86,12 @@ func TestSellsyEventOutlivesAFailedReadBack(t *testing.T) {
 	}
 }
 
-// An events: route asking the connection's sync for sync-now carries a Sellsy edit to
-// Automation within seconds of Sellsy's webhook, long before the sync's 15-minute interval:
-// the receiver signals the sync at once, reading nothing back (no SellsyEvents workflow for
-// the contact), and the sync's own pass reads the change.
-func TestSellsyEditReachesAutomationThroughSyncNow(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	const conn = "nudge"
+// syncingWorld starts a sellsyworld of the connection conn, imports it and starts its sync,
+// and returns the world and the sync's progress, once its first cycle is done. A failed test
+// logs the webhooks Sellsy sent, the sync's progress and the worker's output.
+func syncingWorld(ctx context.Context, t *testing.T, conn string) (*sellsyworld.World, func() workflows.Progress) {
 	world := sellsyworld.Start(t, sellsyworld.Options{Connection: conn, Workflow: "recordEvent", TaskQueue: eventsQueue, Contacts: 2})
-	tc, sb := world.Server.Client(), world.Sandbox
+	tc := world.Server.Client()
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(conn), TaskQueue: workflows.TaskQueue},
 		workflows.InitialImport, workflows.ImportInput{Connection: conn})
 	require.NoError(t, err)
@@ -114,12 +112,24 @@ func TestSellsyEditReachesAutomationThroughSyncNow(t *testing.T) {
 		p := progress()
 		return p.Cycles >= 1 && p.Phase == workflows.PhaseWaiting
 	})
-	cycles := progress().Cycles
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("webhooks sent %d; sync %+v\nworker:\n%s", sb.Sellsy.WebhooksSent(), progress(), world.Worker.Output())
+			t.Logf("webhooks Sellsy sent %d; sync %+v\nworker:\n%s", world.Sandbox.Sellsy.WebhooksSent(), progress(), world.Worker.Output())
 		}
 	})
+	return world, progress
+}
+
+// An events: route asking the connection's sync for sync-now carries a Sellsy edit to
+// Automation within seconds of Sellsy's webhook, long before the sync's 15-minute interval:
+// the receiver signals the sync at once, reading nothing back (no SellsyEvents workflow for
+// the contact), and the sync's own pass reads the change.
+func TestSellsyEditReachesAutomationThroughSyncNow(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	world, progress := syncingWorld(ctx, t, "nudge")
+	sb := world.Sandbox
+	cycles := progress().Cycles
 
 	sb.Sellsy.SetWebhook(world.HookURL)
 	contact := sb.Sellsy.Dump("contacts")[0]
@@ -137,7 +147,34 @@ func TestSellsyEditReachesAutomationThroughSyncNow(t *testing.T) {
 		return false
 	})
 	assert.Greater(t, progress().Cycles, cycles, "a cycle the webhook asked for, not the interval's")
-	routed, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'SellsyEvents'"})
+	routed, err := world.Server.Client().ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'SellsyEvents'"})
 	require.NoError(t, err)
 	assert.Empty(t, routed.Executions, "nothing read back for a sync-now")
+}
+
+// The other way: Automation's signed webhook of a contact saved asks the sync to run now, and
+// the edit reaches Sellsy within seconds rather than at the sync's next interval.
+func TestAutomationEditReachesSellsyThroughItsWebhook(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	world, progress := syncingWorld(ctx, t, "nudge-back")
+	sb := world.Sandbox
+	cycles := progress().Cycles
+
+	sb.Mautic.SetWebhook(world.ReceiverURL+"/webhooks/nudge-back/mautic", world.MauticSecret())
+	contact := sb.Mautic.Dump("contacts")[0]
+	ac, err := mautic.New(mautic.Config{BaseURL: sb.MauticURL, Username: "nudge-back-user", Password: "nudge-back-password"})
+	require.NoError(t, err)
+	updated, err := ac.Update(ctx, connectors.ObjectContact, []connectors.Record{{ID: fmt.Sprint(contact["id"]), Fields: map[string]any{"firstname": "Renamed"}}})
+	require.NoError(t, err)
+	require.NoError(t, updated[0].Err)
+	testenv.Eventually(t, time.Minute, 50*time.Millisecond, "the edit in Sellsy", func() bool {
+		for _, c := range sb.Sellsy.Dump("contacts") {
+			if c["first_name"] == "Renamed" {
+				return true
+			}
+		}
+		return false
+	})
+	assert.Greater(t, progress().Cycles, cycles, "a cycle the webhook asked for, not the interval's")
 }

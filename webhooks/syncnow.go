@@ -49,18 +49,28 @@ func (r *Receiver) syncNow(ctx context.Context, c *config.Connection, events []s
 				continue
 			}
 			sent = append(sent, id)
-			now, later := r.nudges.admit(id, sig, time.Now())
-			if later > 0 {
-				time.AfterFunc(later, func() { r.trailingSyncNow(c.Name, id) })
-			}
-			if !now {
-				continue
-			}
-			if err := r.signalSyncNow(ctx, c.Name, id, sig); err != nil {
-				r.nudges.forget(id) // not sent: Sellsy's next attempt goes at once
+			if err := r.nudge(ctx, c.Name, id, sig); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// nudge sends sync-now to the workflow id, spaced by r.nudges: at once, or held back for
+// the trailing signal of its window. An error is a signal not sent, which the sender's next
+// attempt sends at once.
+func (r *Receiver) nudge(ctx context.Context, connection, id string, sig EventSignal) error {
+	now, later := r.nudges.admit(id, sig, time.Now())
+	if later > 0 {
+		time.AfterFunc(later, func() { r.trailingSyncNow(connection, id) })
+	}
+	if !now {
+		return nil
+	}
+	if err := r.signalSyncNow(ctx, connection, id, sig); err != nil {
+		r.nudges.forget(id)
+		return err
 	}
 	return nil
 }
@@ -75,7 +85,7 @@ func (r *Receiver) trailingSyncNow(connection, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := r.signalSyncNow(ctx, connection, id, sig); err != nil {
-		r.log.Error("sync-now for sellsy events not sent: the next cycle reads them", "connection", connection, "workflow", id, "error", err)
+		r.log.Error("sync-now for announced changes not sent: the next cycle reads them", "connection", connection, "workflow", id, "error", err)
 	}
 }
 
@@ -84,7 +94,7 @@ func (r *Receiver) signalSyncNow(ctx context.Context, connection, id string, sig
 	err := r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalSyncNow, sig)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		r.log.Info("sellsy event for a workflow that does not run", "connection", connection, "workflow", id)
+		r.log.Info("change announced for a workflow that does not run", "connection", connection, "workflow", id)
 		return nil
 	}
 	return err

@@ -6,7 +6,8 @@
 //	POST /webhooks/{connection}/mautic   Automation webhooks, signed with Webhook-Signature;
 //	                                     mautic.lead_post_delete → signal "deleted" to the
 //	                                     connection's IncrementalSync, once per object pair
-//	                                     whose Automation object is contact
+//	                                     whose Automation object is contact; a contact or
+//	                                     company saved (mautic.ChangeEvents) → sync-now
 //	POST /push/{connection}/{token}      "send contact to Sellsy": starts PushRecord for the
 //	                                     Automation contact whose id the body or query gives,
 //	                                     as the connection's object pair on Automation's
@@ -430,6 +431,15 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 		r.log.Warn("webhook refused: unreadable payload", "connection", name, "error", err)
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
+	}
+	// A contact or company saved in Automation: its sync runs now and reads it (spaced as
+	// Sellsy's sync-now), rather than at its next interval.
+	if typ := mautic.AnnouncedChange(body); typ != "" {
+		if err := r.nudge(context.WithoutCancel(req.Context()), name, workflows.SyncWorkflowID(name), EventSignal{Event: typ}); err != nil {
+			r.log.Error("changes not delivered to the workflow", "connection", name, "error", err)
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	var deleted, keys []string
 	for _, e := range events {

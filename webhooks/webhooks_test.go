@@ -198,6 +198,8 @@ func post(t *testing.T, url, contentType, body string, header map[string]string)
 	return resp.StatusCode, string(b)
 }
 
+const updateDelivery = `{"mautic.lead_post_save_update":[{"contact":{"id":17,"fields":{}},"timestamp":"2026-11-25T10:00:00+00:00"}]}`
+
 const deleteDelivery = `{"mautic.lead_post_delete":[{"id":17,"contact":{"id":17,"fields":{}},"timestamp":"2026-11-25T10:00:00+00:00"},{"id":18,"contact":{"id":18},"timestamp":"2026-11-25T10:00:01+00:00"}]}`
 
 func TestMauticWebhook(t *testing.T) {
@@ -207,9 +209,21 @@ func TestMauticWebhook(t *testing.T) {
 		signature string
 		status    int
 		signals   int
+		synced    []EventSignal // sync-now to the connection's IncrementalSync
 		log       string
 	}{
 		{name: "signed deletion", body: deleteDelivery, signature: sign(deleteDelivery, "whsec-123"), status: 200, signals: 1},
+		{name: "a contact saved", body: updateDelivery, signature: sign(updateDelivery, "whsec-123"), status: 200,
+			synced: []EventSignal{{Event: "mautic.lead_post_save_update"}}},
+		{name: "a company saved", body: `{"mautic.company_post_save":[{"company":{"id":3}}]}`, signature: sign(`{"mautic.company_post_save":[{"company":{"id":3}}]}`, "whsec-123"), status: 200,
+			synced: []EventSignal{{Event: "mautic.company_post_save"}}},
+		{name: "a consent changed", body: `{"mautic.lead_channel_subscription_changed":[{"contact":{"id":17},"channel":"email"}]}`,
+			signature: sign(`{"mautic.lead_channel_subscription_changed":[{"contact":{"id":17},"channel":"email"}]}`, "whsec-123"), status: 200,
+			synced: []EventSignal{{Event: "mautic.lead_channel_subscription_changed"}}},
+		{name: "a deletion and a save", body: `{"mautic.lead_post_delete":[{"id":17}],"mautic.lead_post_save_update":[{"contact":{"id":18}}]}`,
+			signature: sign(`{"mautic.lead_post_delete":[{"id":17}],"mautic.lead_post_save_update":[{"contact":{"id":18}}]}`, "whsec-123"), status: 200,
+			signals: 1, synced: []EventSignal{{Event: "mautic.lead_post_save_update"}}},
+		{name: "a save, unsigned", body: updateDelivery, status: 401, log: "bad signature"},
 		{name: "wrong secret", body: deleteDelivery, signature: sign(deleteDelivery, "guess"), status: 401, log: "bad signature"},
 		{name: "tampered body", body: strings.Replace(deleteDelivery, "17", "99", 2), signature: sign(deleteDelivery, "whsec-123"), status: 401, log: "bad signature"},
 		{name: "no signature", body: deleteDelivery, status: 401, log: "bad signature"},
@@ -222,9 +236,10 @@ func TestMauticWebhook(t *testing.T) {
 			status, _ := post(t, srv.URL+"/webhooks/shop/mautic", "application/json", tt.body, map[string]string{"Webhook-Signature": tt.signature})
 			assert.Equal(t, tt.status, status)
 			require.Len(t, f.signals, tt.signals)
-			if tt.signals > 0 {
+			if tt.signals > 0 && tt.synced == nil {
 				assert.Equal(t, workflows.DeletedRequest{Object: "contact", Side: "b", IDs: []string{"17", "18"}}, f.signals[0])
 			}
+			assert.Equal(t, tt.synced, f.synced)
 			assert.Contains(t, logs.String(), tt.log)
 			assert.NotContains(t, logs.String(), "whsec-123")
 		})

@@ -13,6 +13,27 @@ const (
 	EventContactUpdate = "mautic.lead_post_save_update"
 )
 
+// ChangeEvents are the event types announcing a change the sync reads by itself — a contact
+// created or saved, its company or its consent changed, a company saved — on which a
+// delivery asks the connection's sync to run now (AnnouncedChange).
+var ChangeEvents = []string{"mautic.lead_post_save_new", EventContactUpdate, "mautic.lead_company_change",
+	"mautic.lead_channel_subscription_changed", "mautic.company_post_save"}
+
+// AnnouncedChange returns the first type of ChangeEvents a delivery holds an event of, ""
+// for none. The events are not read: the sync reads the records itself.
+func AnnouncedChange(body []byte) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return ""
+	}
+	for _, typ := range ChangeEvents {
+		if raw, ok := top[typ]; ok && len(raw) > 0 && string(raw) != "[]" && string(raw) != "null" {
+			return typ
+		}
+	}
+	return ""
+}
+
 // WebhookEvent is one contact event of a Mautic webhook delivery.
 type WebhookEvent struct {
 	Type      string    // EventContactDelete or EventContactUpdate

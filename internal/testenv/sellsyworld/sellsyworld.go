@@ -46,6 +46,9 @@ type World struct {
 	HookURL string
 	// HookToken is the token in HookURL.
 	HookToken string
+	// ReceiverURL is the worker's webhook receiver (http://host:port); Automation's webhooks
+	// go to ReceiverURL+"/webhooks/<connection>/mautic", signed with MauticSecret().
+	ReceiverURL string
 	// Sellsy is a client of the simulator, with the connection's credentials.
 	Sellsy *sellsy.Client
 }
@@ -72,7 +75,7 @@ a:
 b:
   system: mautic
   settings: {base_url: %[3]s}
-  credentials: {username: %[4]s_MAUTIC_USER, password: %[4]s_MAUTIC_PASSWORD}
+  credentials: {username: %[4]s_MAUTIC_USER, password: %[4]s_MAUTIC_PASSWORD, webhook_secret: %[4]s_MAUTIC_HOOK}
 objects:
   - name: contact
     match: {a: email, b: email}
@@ -86,18 +89,22 @@ events:
 `, o.Connection, w.Sandbox.SellsyURL, w.Sandbox.MauticURL, v, o.Workflow, o.TaskQueue)), 0o600))
 	env := []string{
 		"CRMSYNC_TEMPORAL_ADDRESS=" + w.Server.FrontendHostPort(), "CRMSYNC_CONNECTIONS=" + file, "CRMSYNC_DATA_DIR=" + dir,
-		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0", v + "_SELLSY_HOOK=" + w.HookToken,
+		"CRMSYNC_WEBHOOK_ADDR=127.0.0.1:0", v + "_SELLSY_HOOK=" + w.HookToken, v + "_MAUTIC_HOOK=" + w.MauticSecret(),
 		v + "_SELLSY_ID=" + id, v + "_SELLSY_SECRET=" + secret, v + "_MAUTIC_USER=" + user, v + "_MAUTIC_PASSWORD=" + password,
 	}
 	if o.CrmsyncQueue != "" {
 		env = append(env, "CRMSYNC_TASK_QUEUE="+o.CrmsyncQueue)
 	}
 	w.Worker = testenv.StartWorker(t, env)
-	w.HookURL = "http://" + w.Worker.ListenAddr(t, "webhook receiver") + "/webhooks/" + o.Connection + "/sellsy/" + w.HookToken
+	w.ReceiverURL = "http://" + w.Worker.ListenAddr(t, "webhook receiver")
+	w.HookURL = w.ReceiverURL + "/webhooks/" + o.Connection + "/sellsy/" + w.HookToken
 	w.Sellsy, err = sellsy.New(sellsy.Config{APIURL: w.Sandbox.SellsyURL + "/v2", TokenURL: w.Sandbox.SellsyURL + "/oauth2/access-tokens", ClientID: id, ClientSecret: secret, RequestsPerSecond: 100})
 	require.NoError(t, err)
 	return w
 }
+
+// MauticSecret is the secret Automation's webhooks to the connection are signed with.
+func (w *World) MauticSecret() string { return w.HookToken + "-mautic" }
 
 // NewOpportunity creates an opportunity "Contrat cadre" of pipeline 1 at step, linked to the
 // first company, and returns its id and the company's.
