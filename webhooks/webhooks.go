@@ -433,8 +433,9 @@ func (r *Receiver) mauticWebhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	// A contact or company saved in Automation: its sync runs now and reads it (spaced as
-	// Sellsy's sync-now), rather than at its next interval.
-	if typ := mautic.AnnouncedChange(body); typ != "" {
+	// Sellsy's sync-now), rather than at its next interval — unless nothing of Automation's
+	// travels on this connection (one way to Automation), where the cycle would read nothing.
+	if typ := mautic.AnnouncedChange(body); typ != "" && slices.ContainsFunc(c.Objects, func(o config.Object) bool { return o.Sends(side) }) {
 		if err := r.nudge(context.WithoutCancel(req.Context()), name, workflows.SyncWorkflowID(name), EventSignal{Event: typ}); err != nil {
 			r.log.Error("changes not delivered to the workflow", "connection", name, "error", err)
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)

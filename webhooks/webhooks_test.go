@@ -151,7 +151,7 @@ func shopConnection(t testing.TB) *config.Connection {
 	return &config.Connection{Name: "shop",
 		A:       config.System{System: "sellsy", Credentials: map[string]string{CredWebhookToken: "SHOP_SELLSY_TOKEN"}},
 		B:       config.System{System: "mautic", Credentials: map[string]string{CredWebhookSecret: "SHOP_MAUTIC_WEBHOOK_SECRET", CredPushToken: "SHOP_PUSH_TOKEN"}},
-		Objects: []config.Object{{Name: "company"}, {Name: "contact"}}}
+		Objects: []config.Object{{Name: "company", Fields: []config.Field{{A: "name", B: "companyname"}}}, {Name: "contact", Fields: []config.Field{{A: "email", B: "email"}}}}}
 }
 
 func newReceiver(t *testing.T, f *fakeTemporal) (*httptest.Server, *bytes.Buffer) {
@@ -211,6 +211,8 @@ func TestMauticWebhook(t *testing.T) {
 		signals   int
 		synced    []EventSignal // sync-now to the connection's IncrementalSync
 		log       string
+		// toAutomationOnly: every field goes from Sellsy to Automation, nothing back.
+		toAutomationOnly bool
 	}{
 		{name: "signed deletion", body: deleteDelivery, signature: sign(deleteDelivery, "whsec-123"), status: 200, signals: 1},
 		{name: "a contact saved", body: updateDelivery, signature: sign(updateDelivery, "whsec-123"), status: 200,
@@ -224,6 +226,7 @@ func TestMauticWebhook(t *testing.T) {
 			signature: sign(`{"mautic.lead_post_delete":[{"id":17}],"mautic.lead_post_save_update":[{"contact":{"id":18}}]}`, "whsec-123"), status: 200,
 			signals: 1, synced: []EventSignal{{Event: "mautic.lead_post_save_update"}}},
 		{name: "a save, unsigned", body: updateDelivery, status: 401, log: "bad signature"},
+		{name: "a save, on a connection one way to Automation", body: updateDelivery, signature: sign(updateDelivery, "whsec-123"), toAutomationOnly: true, status: 200},
 		{name: "wrong secret", body: deleteDelivery, signature: sign(deleteDelivery, "guess"), status: 401, log: "bad signature"},
 		{name: "tampered body", body: strings.Replace(deleteDelivery, "17", "99", 2), signature: sign(deleteDelivery, "whsec-123"), status: 401, log: "bad signature"},
 		{name: "no signature", body: deleteDelivery, status: 401, log: "bad signature"},
@@ -232,7 +235,17 @@ func TestMauticWebhook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeTemporal{}
-			srv, logs := newReceiver(t, f)
+			conn := shopConnection(t)
+			if tt.toAutomationOnly {
+				for i := range conn.Objects {
+					for j := range conn.Objects[i].Fields {
+						conn.Objects[i].Fields[j].Direction = config.AToB
+					}
+				}
+			}
+			var logs bytes.Buffer
+			srv := httptest.NewServer(New(f, "crmsync", []*config.Connection{conn}, slog.New(slog.NewTextHandler(&logs, nil))).Handler())
+			t.Cleanup(srv.Close)
 			status, _ := post(t, srv.URL+"/webhooks/shop/mautic", "application/json", tt.body, map[string]string{"Webhook-Signature": tt.signature})
 			assert.Equal(t, tt.status, status)
 			require.Len(t, f.signals, tt.signals)
