@@ -104,7 +104,7 @@ func waitLimiter(ctx context.Context, l *rate.Limiter) error {
 	if delay == 0 {
 		return nil
 	}
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(now.Add(delay)) {
+	if EndsBefore(ctx, now.Add(delay)) {
 		r.CancelAt(now)
 		return errors.New("rate: Wait(n=1) would exceed context deadline")
 	}
@@ -120,6 +120,12 @@ func waitLimiter(ctx context.Context, l *rate.Limiter) error {
 		r.Cancel()
 		return ErrStopping
 	}
+}
+
+// EndsBefore reports whether ctx's deadline comes before t: a wait until t would be cut.
+func EndsBefore(ctx context.Context, t time.Time) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && deadline.Before(t)
 }
 
 // PauseBeforeSending runs pause, a wait of the client's own before it sends the request op of

@@ -101,18 +101,8 @@ func TestCallSpendsTheWorkersUNASBudget(t *testing.T) {
 	shop := unassim.New(unassim.Options{APIKey: "shop-k3y"})
 	srv := httptest.NewServer(shop)
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	t.Setenv("CRMSYNC_CONNECTIONS", dir)
-	t.Setenv("CALL_UNAS", "shop-k3y")
-	t.Setenv("CALL_SYS", "7")
-	t.Setenv("CALL_KEY", "m")
 	base := srv.URL + "/shop"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(`name: shop
-a: {system: unas, settings: {base_url: `+base+`}, credentials: {api_key: CALL_UNAS}}
-b: {system: minicrm, settings: {base_url: http://127.0.0.1:2, owner: "101"}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
-direction: a_to_b
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`), 0o600))
+	shopConnection(t, base, "http://127.0.0.1:2")
 	statusKey := registry.UNASShop(base, "shop-k3y") + "/" + unas.ClassOrderStatus
 	runQuotaCases(t, []string{"unas", "POST", "/getOrderStatus", "<Params></Params>"}, store.QuotaClaim{Key: statusKey, Limit: 30}, time.Hour,
 		func() int { return shop.Spent(unassim.LimitGetOrderStatus) }, "<OrderStatuses>", []quotaCase{
@@ -120,6 +110,24 @@ objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}
 			{"counted in the store", true, 0, "", 1, 1},
 			{"refused when the workers spent the hour", true, 30, "hourly budget (30 getOrderStatus", 0, 30},
 		})
+}
+
+// shopConnection writes the UNAS → MiniCRM connection "shop" (UNAS at unasBase, MiniCRM at
+// miniCRMBase, system 7) as the command's only connection file, its credentials set: the
+// UNAS API key shop-k3y, the MiniCRM API key m.
+func shopConnection(t *testing.T, unasBase, miniCRMBase string) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("CRMSYNC_CONNECTIONS", dir)
+	t.Setenv("CALL_UNAS", "shop-k3y")
+	t.Setenv("CALL_SYS", "7")
+	t.Setenv("CALL_KEY", "m")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(`name: shop
+a: {system: unas, settings: {base_url: `+unasBase+`}, credentials: {api_key: CALL_UNAS}}
+b: {system: minicrm, settings: {base_url: `+miniCRMBase+`, owner: "101"}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
+direction: a_to_b
+objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
+`), 0o600))
 }
 
 // quotaCase is a call by hand beside the workers: whether their store is there, how many
@@ -187,17 +195,7 @@ func TestCallCountsInTheWorkersMiniCRMMinute(t *testing.T) {
 	crm := minicrmsim.New(minicrmsim.Options{SystemID: "7", APIKey: "m"})
 	srv := httptest.NewServer(crm)
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	t.Setenv("CRMSYNC_CONNECTIONS", dir)
-	t.Setenv("CALL_UNAS", "shop-k3y")
-	t.Setenv("CALL_SYS", "7")
-	t.Setenv("CALL_KEY", "m")
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(`name: shop
-a: {system: unas, settings: {base_url: http://127.0.0.1:1/shop}, credentials: {api_key: CALL_UNAS}}
-b: {system: minicrm, settings: {base_url: `+srv.URL+`, owner: "101"}, credentials: {system_id: CALL_SYS, api_key: CALL_KEY}}
-direction: a_to_b
-objects: [{name: order, b_object: "card:Orders", match: {a: order_ref, b: Text1}, fields: [{a: order_ref, b: Text1}]}]
-`), 0o600))
+	shopConnection(t, "http://127.0.0.1:1/shop", srv.URL)
 	runQuotaCases(t, []string{"minicrm", "GET", "/Api/R3/Category"}, store.QuotaClaim{Key: registry.MiniCRMSystem(srv.URL, "7"), Limit: 59}, registry.MiniCRMCountedFor,
 		func() int { return crm.Kit().Counts()["GET /Api/R3/Category"] }, `"Orders"`, []quotaCase{
 			{"no store: counted apart", false, 0, "", 1, 0},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // column is a column of a table the copy carries, with the kind of its value: text (a Go
@@ -59,12 +58,16 @@ func (t table) columnList() string {
 	return strings.Join(names, ", ")
 }
 
-// tableCopier is what both backends do for Copy.
-type tableCopier interface {
-	// countRows counts a table's rows.
-	countRows(ctx context.Context, t table) (int, error)
+// tableSource is what both backends do as Copy's source.
+type tableSource interface {
 	// dumpTable calls each with every row of t, its values of the kinds its columns say.
 	dumpTable(ctx context.Context, t table, each func(row []any) error) error
+}
+
+// tableDestination is what both backends do as Copy's destination.
+type tableDestination interface {
+	// countRows counts a table's rows.
+	countRows(ctx context.Context, t table) (int, error)
 	// load runs fill in one transaction, committed when it returns nil: put adds rows to t.
 	load(ctx context.Context, fill func(put func(t table, rows [][]any) error) error) error
 }
@@ -103,27 +106,26 @@ var ErrNotEmpty = errors.New("store: the destination is not empty")
 // copy that fails leaves to empty, to be run again. No worker may write to from meanwhile
 // (OpenToCopy refuses a SQLite store a worker holds).
 func Copy(ctx context.Context, from, to Store) (Copied, error) {
-	src, ok := from.(tableCopier)
-	dst, ok2 := to.(tableCopier)
+	src, ok := from.(tableSource)
+	dst, ok2 := to.(tableDestination)
 	if !ok || !ok2 {
 		return nil, errors.New("store: copy needs two stores of this package")
 	}
-	var held []string
+	var held Copied
 	for _, t := range copiedTables {
 		n, err := dst.countRows(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("store: copy: destination's %s: %w", t.name, err)
 		}
 		if n > 0 {
-			held = append(held, fmt.Sprintf("%d %s", n, strings.ReplaceAll(t.name, "_", " ")))
+			held = append(held, TableCount{Table: t.name, Rows: n})
 		}
 	}
 	if len(held) > 0 {
-		return nil, fmt.Errorf("%w: it holds %s; copy into a new database (or file), never over a store in use", ErrNotEmpty, strings.Join(held, ", "))
+		return nil, fmt.Errorf("%w: it holds %s; copy into a new database (or file), never over a store in use", ErrNotEmpty, held)
 	}
 	var copied Copied
 	err := dst.load(ctx, func(put func(t table, rows [][]any) error) error {
-		copied = copied[:0]
 		for _, t := range copiedTables {
 			n := 0
 			batch := make([][]any, 0, copyBatch)
@@ -159,12 +161,4 @@ func Copy(ctx context.Context, from, to Store) (Copied, error) {
 		return nil, err
 	}
 	return copied, nil
-}
-
-// sqliteValue is a row's value as SQLite keeps it.
-func sqliteValue(c column, v any) any {
-	if t, ok := v.(time.Time); ok && c.kind == timeColumn {
-		return t.UnixMicro()
-	}
-	return v
 }

@@ -7,7 +7,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var _ tableCopier = (*pgStore)(nil)
+var (
+	_ tableSource      = (*pgStore)(nil)
+	_ tableDestination = (*pgStore)(nil)
+)
 
 func (s *pgStore) countRows(ctx context.Context, t table) (n int, err error) {
 	err = s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM `+t.name).Scan(&n)

@@ -8,7 +8,10 @@ import (
 	"time"
 )
 
-var _ tableCopier = (*sqliteStore)(nil)
+var (
+	_ tableSource      = (*sqliteStore)(nil)
+	_ tableDestination = (*sqliteStore)(nil)
+)
 
 func (s *sqliteStore) countRows(ctx context.Context, t table) (n int, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.name).Scan(&n)
@@ -84,4 +87,12 @@ func (s *sqliteStore) load(ctx context.Context, fill func(put func(t table, rows
 		return err
 	}
 	return tx.Commit()
+}
+
+// sqliteValue is a row's value as SQLite keeps it.
+func sqliteValue(c column, v any) any {
+	if t, ok := v.(time.Time); ok && c.kind == timeColumn {
+		return t.UnixMicro()
+	}
+	return v
 }

@@ -43,7 +43,7 @@ func dumpAll(t *testing.T, st Store) map[string][]string {
 	out := map[string][]string{}
 	for _, tb := range copiedTables {
 		var rows []string
-		require.NoError(t, st.(tableCopier).dumpTable(context.Background(), tb, func(row []any) error {
+		require.NoError(t, st.(tableSource).dumpTable(context.Background(), tb, func(row []any) error {
 			rows = append(rows, fmt.Sprintf("%q", row))
 			return nil
 		}))
@@ -109,17 +109,9 @@ type failingSource struct {
 	after int
 }
 
-func (f failingSource) countRows(ctx context.Context, t table) (int, error) {
-	return f.Store.(tableCopier).countRows(ctx, t)
-}
-
-func (f failingSource) load(ctx context.Context, fill func(put func(t table, rows [][]any) error) error) error {
-	return f.Store.(tableCopier).load(ctx, fill)
-}
-
 func (f failingSource) dumpTable(ctx context.Context, t table, each func(row []any) error) error {
 	n := 0
-	return f.Store.(tableCopier).dumpTable(ctx, t, func(row []any) error {
+	return f.Store.(tableSource).dumpTable(ctx, t, func(row []any) error {
 		if n++; t.name == "pairs" && n > f.after {
 			return errors.New("connection reset by peer")
 		}
@@ -140,7 +132,7 @@ func TestCopyThatFailsLeavesTheDestinationEmpty(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "connection reset by peer")
 			for _, tb := range copiedTables {
-				n, err := dst.(tableCopier).countRows(ctx, tb)
+				n, err := dst.(tableDestination).countRows(ctx, tb)
 				require.NoError(t, err)
 				assert.Zero(t, n, tb.name)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,12 +36,11 @@ func (r *Receiver) syncNow(ctx context.Context, c *config.Connection, events []s
 		if len(routes) == 0 {
 			continue
 		}
-		n, isID := sellsy.ParseID(e.ObjectID)
-		if !isID || !eventWord.MatchString(e.Type) {
-			r.log.Info("sellsy event ignored: its id is no Sellsy id, or its event no word", "connection", c.Name, "object", e.Object)
+		recordID, ok := r.routableID(c, e)
+		if !ok {
 			continue
 		}
-		sig := EventSignal{Object: e.Object, Event: e.Type, ID: strconv.Itoa(n)}
+		sig := EventSignal{Object: e.Object, Event: e.Type, ID: recordID}
 		for _, rt := range routes {
 			id := strings.ReplaceAll(rt.Signal.WorkflowID, "{connection}", c.Name)
 			if slices.Contains(sent, id) {
@@ -94,7 +92,7 @@ func (r *Receiver) signalSyncNow(ctx context.Context, connection, id string, sig
 	err := r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalSyncNow, sig)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		r.log.Info("change announced for a workflow that does not run", "connection", connection, "workflow", id)
+		r.log.Info("change announced while the workflow does not run", "connection", connection, "workflow", id)
 		return nil
 	}
 	return err
@@ -125,14 +123,12 @@ func newNudges(every time.Duration) *nudges {
 func (n *nudges) admit(id string, sig EventSignal, now time.Time) (send bool, later time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	last, ok := n.last[id]
-	if !ok || now.Sub(last) >= n.every {
-		if _, held := n.trailing[id]; !held {
-			n.last[id] = now
-			return true, 0
-		}
-	}
+	last, sent := n.last[id]
 	_, held := n.trailing[id]
+	if !held && (!sent || now.Sub(last) >= n.every) {
+		n.last[id] = now
+		return true, 0
+	}
 	n.trailing[id] = sig
 	if held {
 		return false, 0

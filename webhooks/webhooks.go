@@ -281,12 +281,7 @@ func (r *Receiver) unasWebhook(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx := context.WithoutCancel(req.Context())
 	for _, id := range []string{workflows.PipelineWorkflowID(name), workflows.SyncWorkflowID(name)} {
-		err := r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalSyncNow, EventSignal{Object: "order", Event: "changed"})
-		var notFound *serviceerror.NotFound
-		switch {
-		case errors.As(err, &notFound):
-			r.log.Info("UNAS change announced while the workflow does not run", "connection", name, "workflow", id)
-		case err != nil:
+		if err := r.signalSyncNow(ctx, name, id, EventSignal{Object: "order", Event: "changed"}); err != nil {
 			r.log.Error("UNAS change not delivered to the workflow", "connection", name, "workflow", id, "error", err)
 			// Not handled: UNAS's next attempt must be acted on.
 			r.seen.forget(key)
@@ -629,16 +624,11 @@ func (r *Receiver) handOver(ctx context.Context, c *config.Connection, events []
 		if len(routesReadingBack(c.Events, e)) == 0 {
 			continue
 		}
-		// What no route could act on stays out of Temporal: an id that is no Sellsy id names
-		// no record (verify would ignore it), and an event that is no word of Sellsy's would
-		// only make a workflow id too long to start. The id goes on as Sellsy reads it ("077"
-		// is 77): its record's workflow holds nothing else a delivery wrote.
-		n, isID := sellsy.ParseID(e.ObjectID)
-		if !isID || !eventWord.MatchString(e.Type) {
-			r.log.Info("sellsy event ignored: its id is no Sellsy id, or its event no word", "connection", c.Name, "object", e.Object)
+		recordID, ok := r.routableID(c, e)
+		if !ok {
 			continue
 		}
-		ev := activities.SellsyEvent{Connection: c.Name, Object: e.Object, Event: e.Type, ID: strconv.Itoa(n), At: e.At, Digest: e.Digest}
+		ev := activities.SellsyEvent{Connection: c.Name, Object: e.Object, Event: e.Type, ID: recordID, At: e.At, Digest: e.Digest}
 		id := workflows.SellsyEventsWorkflowID(c.Name, ev.Object, ev.ID)
 		_, err := r.temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalSellsyEvent, ev, client.StartWorkflowOptions{
 			ID: id, TaskQueue: r.taskQueue,
@@ -649,6 +639,19 @@ func (r *Receiver) handOver(ctx context.Context, c *config.Connection, events []
 		}
 	}
 	return nil
+}
+
+// routableID is the id of the record an event a route takes names, as Sellsy reads it ("077"
+// is 77), or not ok, logged, for an event nothing may act on: an id that is no Sellsy id names
+// no record (verify would ignore it), and an event that is no word of Sellsy's would only make
+// a workflow id too long to start. What no route could act on stays out of Temporal.
+func (r *Receiver) routableID(c *config.Connection, e sellsy.WebhookEvent) (string, bool) {
+	n, isID := sellsy.ParseID(e.ObjectID)
+	if !isID || !eventWord.MatchString(e.Type) {
+		r.log.Info("sellsy event ignored: its id is no Sellsy id, or its event no word", "connection", c.Name, "object", e.Object)
+		return "", false
+	}
+	return strconv.Itoa(n), true
 }
 
 // eventWord is what a notification's event may be to be routed: Sellsy's are short words

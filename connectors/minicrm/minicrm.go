@@ -327,7 +327,7 @@ func (c *Client) takeQuota(ctx context.Context, op string) error {
 				Message: "not sent: MiniCRM's quota, shared by crmsync's processes, could not be counted in the workers' store: " + connectors.Reason(ctx, err)}
 		case wait <= 0:
 			return nil
-		case wait > maxQuotaWait || pastDeadline(ctx, wait):
+		case wait > maxQuotaWait || connectors.EndsBefore(ctx, time.Now().Add(wait)):
 			return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: wait, Unsent: true,
 				Message: fmt.Sprintf("MiniCRM's quota of the minute is spent by crmsync's processes for %s (counted in the workers' store)", wait.Round(time.Second))}
 		}
@@ -335,12 +335,6 @@ func (c *Client) takeQuota(ctx context.Context, op string) error {
 			return err
 		}
 	}
-}
-
-// pastDeadline reports whether a wait of d would outlast ctx's deadline.
-func pastDeadline(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return ok && dl.Before(time.Now().Add(d))
 }
 
 // sleep waits d, or until ctx ends.

@@ -110,9 +110,7 @@ func TestUNASBudgetSharedThroughTheStore(t *testing.T) {
 	shop := unassim.New(unassim.Options{APIKey: "shop-k3y"})
 	srv := httptest.NewServer(shop)
 	t.Cleanup(srv.Close)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := workersStore(t)
 	t.Setenv("R_UNAS", "shop-k3y")
 	t.Setenv("R_SYS", "7")
 	t.Setenv("R_KEY", "m")
@@ -306,9 +304,7 @@ func TestUNASShopOneBudgetHoweverItsURLIsWritten(t *testing.T) {
 // hour ends, and the call allowed then would be the one over the limit, earning a ban.
 func TestStoreLedgerCountsACallForCountedFor(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := workersStore(t)
 	ledger := (&Accounts{Quotas: st}).unasLedger("shop")
 	claim := []unas.Claim{{Class: unas.ClassOrderList, Limit: 1}}
 	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
@@ -333,9 +329,7 @@ func TestMiniCRMRequestsCountedThroughTheStore(t *testing.T) {
 	crm := minicrmsim.New(minicrmsim.Options{SystemID: "7", APIKey: "m"})
 	srv := httptest.NewServer(crm)
 	t.Cleanup(srv.Close)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := workersStore(t)
 	t.Setenv("R_UNAS", "k")
 	t.Setenv("R_SYS", "7")
 	t.Setenv("R_KEY", "m")
@@ -360,9 +354,7 @@ func TestMiniCRMRequestsCountedThroughTheStore(t *testing.T) {
 // as MiniCRM's minute starts when the request reaches it.
 func TestMiniCRMQuotaInTheStore(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := workersStore(t)
 	tests := []struct {
 		name      string
 		perMinute float64
@@ -403,4 +395,13 @@ func TestMiniCRMSystemName(t *testing.T) {
 	}
 	assert.NotEqual(t, want, MiniCRMSystem("https://r3.minicrm.hu", "12346"))
 	assert.NotEqual(t, want, MiniCRMSystem("http://127.0.0.1:8080", "12345"))
+}
+
+// workersStore is a SQLite store the workers of a test share, closed when it ends.
+func workersStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crmsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st
 }

@@ -116,12 +116,12 @@ func (a *Accounts) miniCRMQuota(system string, perMinute float64) minicrm.Quota 
 	if a == nil || a.Quotas == nil {
 		return nil
 	}
-	return &miniCRMQuota{quotas: a.Quotas, claim: store.QuotaClaim{Key: system, Limit: minicrm.QuotaLimit(perMinute)}}
+	return &storedMiniCRMQuota{quotas: a.Quotas, claim: store.QuotaClaim{Key: system, Limit: minicrm.QuotaLimit(perMinute)}}
 }
 
-// miniCRMQuota keeps a MiniCRM system's requests in the store's quotas, keyed
+// storedMiniCRMQuota keeps a MiniCRM system's requests in the store's quotas, keyed
 // "minicrm <base URL> <system id>".
-type miniCRMQuota struct {
+type storedMiniCRMQuota struct {
 	quotas store.Quotas
 	claim  store.QuotaClaim
 }
@@ -131,7 +131,7 @@ type miniCRMQuota struct {
 // it receives the request, after crmsync counted it).
 const MiniCRMCountedFor = time.Minute + time.Second
 
-func (q *miniCRMQuota) Take(ctx context.Context, now time.Time) (time.Duration, error) {
+func (q *storedMiniCRMQuota) Take(ctx context.Context, now time.Time) (time.Duration, error) {
 	return q.quotas.TakeQuota(ctx, []store.QuotaClaim{q.claim}, MiniCRMCountedFor, now)
 }
 

@@ -335,8 +335,7 @@ func (c *Client) waitPause(ctx context.Context, op string) error {
 	if d <= 0 {
 		return nil
 	}
-	dl, hasDL := ctx.Deadline()
-	if d > maxQuotaWait || (hasDL && dl.Before(time.Now().Add(d))) {
+	if d > maxQuotaWait || connectors.EndsBefore(ctx, time.Now().Add(d)) {
 		return &connectors.Error{Kind: connectors.KindRateLimited, System: System, Op: op, RetryAfter: d,
 			Message: fmt.Sprintf("request quota exceeded: Sellsy's %s window is spent until %s", window, until.UTC().Format(time.RFC3339))}
 	}
